@@ -1,0 +1,129 @@
+/*
+ * util - memory, growable text, string vectors, logging.
+ *
+ * DESCRIPTION
+ *	The bottom layer of Postern: knows nothing about mail. Allocation
+ *	never returns NULL (out of memory is fatal, as with Postfix
+ *	mymalloc). Diagnostics go to stderr as "progname: warning: text",
+ *	the format of Postfix's msg_warn(), so scripts that read postconf's
+ *	stderr read ours.
+ */
+#ifndef UTIL_UTIL_H
+#define UTIL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define UTIL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define UTIL_NORETURN __attribute__((noreturn))
+#define WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define UTIL_PRINTF(f, a)
+#define UTIL_NORETURN
+#define WARN_UNUSED
+#endif
+
+/* mem_alloc - malloc that never fails (fatal on out of memory) */
+void *mem_alloc(size_t n);
+/* mem_calloc - zeroed array of nmemb * size, overflow checked */
+void *mem_calloc(size_t nmemb, size_t size);
+/* mem_realloc - realloc that never fails */
+void *mem_realloc(void *p, size_t n);
+/* mem_strdup - copy of s; caller frees */
+char *mem_strdup(const char *s);
+/* mem_strndup - copy of at most n bytes of s, NUL terminated */
+char *mem_strndup(const char *s, size_t n);
+/* mem_free - free(); accepts NULL */
+void mem_free(void *p);
+
+/*
+ * struct buf - growable NUL-terminated text with a hard size limit
+ * (0 at init means no limit). Appends past the limit fail with -1 and
+ * leave the buffer as it was.
+ */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t limit;
+};
+
+void buf_init(struct buf *b, size_t limit);
+void buf_fini(struct buf *b);
+/* buf_append - append n bytes; 0, or -1 past the limit */
+int buf_append(struct buf *b, const char *s, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, int c);
+int buf_printf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) UTIL_PRINTF(2, 0);
+/* buf_truncate - cut to len bytes (len <= current length) */
+void buf_truncate(struct buf *b, size_t len);
+/* buf_str - the text, always NUL terminated ("" when empty) */
+const char *buf_str(const struct buf *b);
+/* buf_steal - hand the text to the caller (who frees it); b is reset */
+char *buf_steal(struct buf *b);
+
+/* struct strv - growable vector of owned strings, NULL terminated */
+struct strv {
+    char **v;
+    size_t n;
+    size_t cap;
+};
+
+void strv_init(struct strv *sv);
+void strv_fini(struct strv *sv);
+/* strv_add - append a copy of s */
+void strv_add(struct strv *sv, const char *s);
+/* strv_adopt - append s, taking ownership */
+void strv_adopt(struct strv *sv, char *s);
+/* strv_sort - sort with strcmp */
+void strv_sort(struct strv *sv);
+
+/*
+ * struct htab - string-keyed hash table. Entries remember insertion
+ * order, so walks are deterministic (Postfix's are only with
+ * NORANDOMIZE). Keys are copied; values are borrowed.
+ */
+struct htab;
+struct htab *htab_new(size_t size_hint);
+void htab_free(struct htab *h, void (*free_value)(void *));
+/* htab_find - value for key, or NULL */
+void *htab_find(const struct htab *h, const char *key);
+/* htab_has - 1 when key is present (also when its value is NULL) */
+int htab_has(const struct htab *h, const char *key);
+/* htab_set - insert or replace; returns the old value or NULL */
+void *htab_set(struct htab *h, const char *key, void *value);
+size_t htab_count(const struct htab *h);
+/* htab_key, htab_value - i-th entry in insertion order, i < count */
+const char *htab_key(const struct htab *h, size_t i);
+void *htab_value(const struct htab *h, size_t i);
+
+/* log_set_progname - name used as prefix of diagnostics */
+void log_set_progname(const char *name);
+const char *log_progname(void);
+/* log_warn - "progname: warning: text" on stderr */
+void log_warn(const char *fmt, ...) UTIL_PRINTF(1, 2);
+/* log_error - "progname: error: text" on stderr */
+void log_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
+/* log_info - "progname: text" on stderr */
+void log_info(const char *fmt, ...) UTIL_PRINTF(1, 2);
+/* log_fatal - "progname: fatal: text" on stderr, then exit(1) */
+void log_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
+/* log_panic - "progname: panic: text" on stderr, then abort() */
+void log_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
+/* log_set_fatal_hook - call fn before exit on fatal (e.g. flush stdout) */
+void log_set_fatal_hook(void (*fn)(void));
+/* log_warn_count - number of warnings and errors logged so far */
+unsigned log_warn_count(void);
+
+/* str_trim - remove leading and trailing whitespace in place */
+char *str_trim(char *s);
+/* str_has_prefix, str_has_suffix - 1 or 0 */
+int str_has_prefix(const char *s, const char *prefix);
+int str_has_suffix(const char *s, const char *suffix);
+/* util_read_file - whole file into *out (NUL terminated, caller frees);
+ * 0 or -1 with errno; files larger than limit fail with EFBIG */
+int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+
+#endif
