@@ -1,5 +1,5 @@
 /*
- * schema - the Postfix parameter schema, generated from schemas/*.yaml.
+ * schema - the Postfix parameter schema, generated from schemas/ YAML.
  *
  * DESCRIPTION
  *	The C tables behind this interface are generated at build time
@@ -66,5 +66,34 @@ size_t schema_family_count(void);
 const struct schema_family *schema_family_at(size_t i);
 /* schema_type_name - "bool", "int", ... */
 const char *schema_type_name(enum schema_type t);
+
+/* schema_family_type - value type of the family's parameters (the type of
+ * its default parameter) */
+enum schema_type schema_family_type(const struct schema_family *f);
+/* schema_family_desc - one-line description, or NULL */
+const char *schema_family_desc(const struct schema_family *f);
+/* schema_family_applies - 1 when a master.cf service whose command
+ * (8th field) is program gets the family's parameters, else 0 */
+int schema_family_applies(const struct schema_family *f, const char *program);
+/*
+ * schema_family_match - the family whose suffix ends name after a
+ * non-empty service name ("relay_destination_rate_delay": service "relay",
+ * family "_destination_rate_delay"), preferring the longest suffix; stores
+ * the service name's length in *service_len (may be NULL). NULL when no
+ * family fits. Whether the service exists is for the caller to check, and
+ * so is precedence: a built-in of the same name wins (postconf keeps
+ * local_destination_recipient_limit's own default).
+ */
+const struct schema_family *schema_family_match(const char *name,
+                                                size_t *service_len);
+/*
+ * schema_dbms_suffixes - the parameter suffixes that the legacy database
+ * client "type" (ldap, mysql, pgsql, sqlite, memcache) reads, so that a
+ * table "ldap:foo" makes "foo_server_host" etc. known; NULL-terminated,
+ * static. NULL for other types.
+ */
+const char *const *schema_dbms_suffixes(const char *type);
+/* schema_enum_has - 1 when value is one of p's enum_values, else 0 */
+int schema_enum_has(const struct schema_param *p, const char *value);
 
 #endif

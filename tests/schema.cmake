@@ -1,0 +1,23 @@
+# schema - the parameter schema: unit tests against postconf's own output,
+# and schemagen's diagnostics on broken YAML (testdata/schema/bad/).
+if(TARGET schema_test)
+    add_test(NAME schema_unit COMMAND schema_test)
+endif()
+
+if(TARGET schemagen)
+    get_filename_component(SCHEMA_BAD_DIR
+        ${CMAKE_CURRENT_LIST_DIR}/../testdata/schema/bad ABSOLUTE)
+    # Each bad/<case>.yaml must fail with the diagnostic in bad/<case>.want
+    # (one regular expression per file).
+    file(GLOB SCHEMA_BAD_CASES CONFIGURE_DEPENDS ${SCHEMA_BAD_DIR}/*.yaml)
+    foreach(case ${SCHEMA_BAD_CASES})
+        get_filename_component(base ${case} NAME_WE)
+        file(READ ${SCHEMA_BAD_DIR}/${base}.want want)
+        string(STRIP "${want}" want)
+        add_test(NAME schema_bad_${base}
+                 COMMAND schemagen ${base}.yaml
+                 WORKING_DIRECTORY ${SCHEMA_BAD_DIR})
+        set_tests_properties(schema_bad_${base} PROPERTIES
+            PASS_REGULAR_EXPRESSION "${want}")
+    endforeach()
+endif()
