@@ -1,0 +1,52 @@
+/*
+ * postern - the Postern command: configuration tool and mail system.
+ *
+ * DESCRIPTION
+ *	"postern conf ..." is postconf; invoked through a link named
+ *	"postconf" the program is postconf, byte for byte.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pcf/pcf.h"
+#include "util/util.h"
+
+static const char usage_text[] =
+    "usage: postern COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  conf      print Postfix configuration, as postconf(1) does\n"
+    "  help      this text\n"
+    "  version   print the version\n"
+    "\n"
+    "\"postern COMMAND --help\" describes a command. Invoked as \"postconf\",\n"
+    "postern is a drop-in for Postfix 3.7's postconf.\n";
+
+int
+main(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/');
+
+    base = base ? base + 1 : argv[0];
+    if (strcmp(base, "postconf") == 0) {
+        log_set_progname(argv[0]);
+        return pcf_main(argc, argv, 0);
+    }
+    log_set_progname("postern");
+    if (argc < 2 || strcmp(argv[1], "help") == 0
+        || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("postern %s (postconf-compatible with Postfix 3.7.11)\n",
+               POSTERN_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "conf") == 0) {
+        argv[1] = (char *) "postern conf";
+        return pcf_main(argc - 1, argv + 1, 1);
+    }
+    fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
+    return 2;
+}

@@ -1,0 +1,129 @@
+/*
+ * conf - lossless models of Postfix main.cf and master.cf.
+ *
+ * DESCRIPTION
+ *	A configuration file is split into entries that together cover
+ *	every byte of the file, in order: serializing the entries gives
+ *	the input back byte for byte (comments, blank lines, indentation,
+ *	trailing whitespace, a missing final newline).
+ *
+ *	Entries follow Postfix's readllines() rules: a logical line starts
+ *	in column 0; lines that start with whitespace continue it; lines
+ *	whose first non-blank is '#', and whitespace-only lines, are
+ *	skipped, also between the lines of a continued value. Comment and
+ *	blank lines that sit between a logical line and its continuation
+ *	belong to that entry; others are entries of their own.
+ *
+ *	For main.cf each logical entry is split into name and value as
+ *	Postfix's split_nameval() does; for master.cf into fields as
+ *	Postfix's argv_splitq() does ({...} groups one field). Every
+ *	name, value and field knows its line and column.
+ */
+#ifndef CONF_CONF_H
+#define CONF_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/util.h"
+
+enum conf_kind {
+    CONF_MAIN,   /* main.cf: name = value */
+    CONF_MASTER, /* master.cf: service type private ... command args */
+};
+
+enum conf_entry_kind {
+    CONF_ENT_BLANK,   /* whitespace-only line */
+    CONF_ENT_COMMENT, /* line whose first non-blank is '#' */
+    CONF_ENT_LOGICAL, /* a logical line with its continuation lines */
+    CONF_ENT_ORPHAN,  /* text that starts with whitespace and has no
+                       * logical line to continue: Postfix warns and
+                       * skips it */
+};
+
+/* One physical line's contribution to a logical line. */
+struct conf_seg {
+    size_t off;  /* offset of the line's text in the file */
+    size_t len;  /* bytes, without the newline */
+    size_t loff; /* offset of that text in the logical line */
+    int line;    /* 1-based line number */
+};
+
+/* One master.cf field, or main.cf name/value, with its position. */
+struct conf_field {
+    char *text; /* the field as Postfix sees it (braces kept) */
+    int line;   /* 1-based */
+    int col;    /* 1-based byte column */
+};
+
+struct conf_entry {
+    enum conf_entry_kind kind;
+    size_t off;      /* first byte of the entry in the file */
+    size_t len;      /* all bytes, including newlines */
+    int first_line;  /* 1-based */
+    int last_line;   /* last physical line of the entry */
+    int value_line;  /* last line that contributed text (Postfix's lineno) */
+    char *replaced;  /* when not NULL, written instead of the original bytes */
+    /* LOGICAL and ORPHAN entries */
+    char *text;              /* logical line: contributing lines joined,
+                              * cut at the first NUL byte as Postfix does */
+    struct conf_seg *segs;
+    size_t nsegs;
+    /* main.cf LOGICAL entries */
+    const char *error;       /* split_nameval() error, or NULL */
+    struct conf_field name;  /* parameter name */
+    struct conf_field value; /* value, leading/trailing blanks trimmed */
+    /* master.cf LOGICAL entries */
+    struct conf_field *fields;
+    size_t nfields;
+};
+
+struct conf_file {
+    char *path;
+    enum conf_kind kind;
+    char *data;
+    size_t len;
+    struct conf_entry *ents;
+    size_t n;
+};
+
+/* Largest configuration file we read (postconf has no limit; we do). */
+#define CONF_MAX_FILE ((size_t) 1 << 30)
+
+/*
+ * conf_file_parse - model of data (len bytes, copied) read from path.
+ * Never fails: every input has a model. Caller frees with conf_file_free.
+ */
+struct conf_file *conf_file_parse(const char *path, enum conf_kind kind,
+                                  const char *data, size_t len);
+/* conf_file_read - read and parse path; NULL with errno on I/O error */
+struct conf_file *conf_file_read(const char *path, enum conf_kind kind);
+void conf_file_free(struct conf_file *cf);
+/* conf_file_serialize - the file's bytes as they stand; 0 or -1 (limit) */
+int conf_file_serialize(const struct conf_file *cf, struct buf *out) WARN_UNUSED;
+/* conf_entry_pos - line and column of logical-line offset loff */
+void conf_entry_pos(const struct conf_entry *e, size_t loff, int *line,
+                    int *col);
+
+/*
+ * Postfix text primitives, exactly as postconf applies them.
+ */
+
+/* conf_split_nameval - Postfix split_nameval(): in place; NULL or error text */
+const char *conf_split_nameval(char *buf, char **name, char **value);
+/* conf_tok_next - Postfix mystrtokq(): next token of *src separated by
+ * chars in sep, with {} grouping; NULL at end. Modifies the string. */
+char *conf_tok_next(char **src, const char *sep);
+/* conf_balpar - length of the balanced {...} prefix of s, or 0 */
+size_t conf_balpar(const char *s);
+/*
+ * conf_extpar - Postfix extpar(): strip the outer {} of *bp in place
+ * (and surrounding blanks when strip); returns an error text the caller
+ * frees ("missing '}' in ...", "syntax error after '}' in ..."), or NULL.
+ */
+char *conf_extpar(char **bp, int strip);
+
+#define CONF_BLANKS " \t\r\n"
+#define CONF_SEP_COMMA_SP ", \t\r\n"
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * pcf_int - internals of the postconf reimplementation.
+ */
+#ifndef PCF_PCF_INT_H
+#define PCF_PCF_INT_H
+
+#include <stdio.h>
+
+#include "conf/conf.h"
+#include "mac/mac.h"
+#include "schema/schema.h"
+#include "util/util.h"
+
+/* What we are asked to do (Postfix's PCF_* mode bits, same meaning). */
+#define PCF_SHOW_NONDEF    (1 << 0)
+#define PCF_SHOW_DEFS      (1 << 1)
+#define PCF_HIDE_NAME      (1 << 2)
+#define PCF_SHOW_MAPS      (1 << 3)
+#define PCF_EDIT_CONF      (1 << 4)
+#define PCF_SHOW_LOCKS     (1 << 5)
+#define PCF_SHOW_EVAL      (1 << 6)
+#define PCF_SHOW_SASL_SERV (1 << 7)
+#define PCF_SHOW_SASL_CLNT (1 << 8)
+#define PCF_COMMENT_OUT    (1 << 9)
+#define PCF_MASTER_ENTRY   (1 << 10)
+#define PCF_FOLD_LINE      (1 << 11)
+#define PCF_EDIT_EXCL      (1 << 12)
+#define PCF_MASTER_FLD     (1 << 13)
+#define PCF_MAIN_PARAM     (1 << 14)
+#define PCF_EXP_DSN_TEMPL  (1 << 15)
+#define PCF_PARAM_CLASS    (1 << 16)
+#define PCF_MAIN_OVER      (1 << 17)
+#define PCF_DUMP_DSN_TEMPL (1 << 18)
+#define PCF_MASTER_PARAM   (1 << 19)
+#define PCF_HIDE_VALUE     (1 << 20)
+#define PCF_SHOW_TLS       (1 << 21)
+
+/* Parameter node flags (Postfix's PCF_PARAM_FLAG_*). */
+#define PCF_F_RAW      (1u << 0)
+#define PCF_F_BUILTIN  (1u << 1)
+#define PCF_F_SERVICE  (1u << 2)
+#define PCF_F_USER     (1u << 3)
+#define PCF_F_LEGACY   (1u << 4)
+#define PCF_F_READONLY (1u << 5)
+#define PCF_F_DBMS     (1u << 6)
+#define PCF_F_CLASS    (PCF_F_BUILTIN | PCF_F_SERVICE | PCF_F_USER)
+
+enum pcf_dyn {
+    PCF_DYN_NONE = 0,
+    PCF_DYN_MYHOSTNAME,
+    PCF_DYN_MYDOMAIN,
+    PCF_DYN_MYNETWORKS,
+    PCF_DYN_PROCESS_ID,
+    PCF_DYN_PROCESS_NAME,
+};
+
+struct pcf_node {
+    unsigned flags;
+    const char *defval; /* default text, borrowed or == owned */
+    char *owned;
+    enum pcf_dyn dyn;
+    const struct schema_param *sp;
+};
+
+/* pcf_dict - name=value table walked in Postfix's hash order */
+struct pcf_dict;
+struct pcf_dict *pcf_dict_new(void);
+void pcf_dict_free(struct pcf_dict *d);
+const char *pcf_dict_get(const struct pcf_dict *d, const char *key);
+void pcf_dict_put(struct pcf_dict *d, const char *key, const char *value);
+int pcf_dict_del(struct pcf_dict *d, const char *key);
+size_t pcf_dict_count(const struct pcf_dict *d);
+/* pcf_dict_keys - keys in Postfix walk order; caller frees with strv_fini */
+struct strv pcf_dict_keys(const struct pcf_dict *d);
+
+/* One master.cf entry. */
+struct pcf_master {
+    char *name_space;         /* service/type */
+    struct strv argv;         /* normalized fields */
+    int line;                 /* first line in master.cf */
+    struct pcf_dict *all_params; /* -o name=value (shared by duplicates) */
+    struct pcf_dict *ro_params;  /* process_name, service_name */
+    struct htab *valid_names;    /* user-defined names valid here */
+};
+
+#define PCF_MASTER_MIN_FIELDS 8
+#define PCF_FLD_SERVICE 0
+#define PCF_FLD_TYPE    1
+#define PCF_FLD_PRIVATE 2
+#define PCF_FLD_UNPRIV  3
+#define PCF_FLD_CHROOT  4
+#define PCF_FLD_WAKEUP  5
+#define PCF_FLD_MAXPROC 6
+#define PCF_FLD_CMD     7
+#define PCF_FLD_WILDC   (-1)
+
+#define PCF_LINE_LIMIT  80
+#define PCF_INDENT_LEN  4
+#define PCF_INDENT_TEXT "    "
+#define PCF_SEPARATORS  " \t\r\n"
+
+struct pcf {
+    int mode;
+    unsigned param_class;
+    int postern;             /* invoked as "postern conf": extensions on */
+    int json;                /* --json */
+    char *config_dir;
+    char *main_path;         /* config_dir/main.cf */
+    char *master_path;       /* config_dir/master.cf */
+    struct pcf_dict *main;   /* main.cf name=value (+ -o overrides) */
+    struct htab *main_src;   /* name -> "main.cf:LINE" / "command line" */
+    struct htab *params;     /* name -> struct pcf_node */
+    struct pcf_master *master;
+    size_t nmaster;
+    int master_read;
+    struct htab *namespaces; /* name_space -> struct pcf_dict */
+    struct htab *rest_classes;
+    struct htab *dbms_files; /* "type:path" seen */
+    const char *process_name;
+    long pid;
+    char *cache[8];          /* dynamic default values, by enum pcf_dyn */
+    FILE *out;
+};
+
+/* pcf_params.c */
+void pcf_read_main(struct pcf *p);
+void pcf_set_overrides(struct pcf *p, char **nv, int n);
+void pcf_register_builtin(struct pcf *p);
+void pcf_register_service(struct pcf *p);
+void pcf_register_user(struct pcf *p);
+const char *pcf_node_default(struct pcf *p, const char *name,
+                             struct pcf_node *node);
+const char *pcf_lookup(struct pcf *p, int mode, const char *name,
+                       struct pcf_master *scope, struct pcf_node *node);
+char *pcf_expand(struct pcf *p, int mode, const char *value,
+                 struct pcf_master *scope);
+void pcf_show_parameters(struct pcf *p, char **names, int n);
+void pcf_flag_unused_main(struct pcf *p);
+void pcf_flag_unused_master(struct pcf *p);
+void pcf_print_line(struct pcf *p, const char *fmt, ...) UTIL_PRINTF(2, 3);
+
+/* pcf_master.c */
+void pcf_read_master(struct pcf *p, int fail_on_open);
+void pcf_show_master_entries(struct pcf *p, char **filters, int n);
+void pcf_show_master_fields(struct pcf *p, char **filters, int n);
+void pcf_show_master_params(struct pcf *p, char **filters, int n);
+extern const char *const pcf_field_names[];
+
+/* pcf_host.c */
+const char *pcf_dynamic_default(struct pcf *p, enum pcf_dyn dyn);
+
+/* pcf_other.c */
+void pcf_show_maps(void);
+void pcf_show_locks(void);
+void pcf_show_sasl(int mode);
+
+#endif

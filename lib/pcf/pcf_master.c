@@ -1,0 +1,603 @@
+/*
+ * pcf_master - master.cf for postconf: reading with postconf's field
+ *	checks and option normalization, and the -M, -F and -P listings.
+ *
+ * DESCRIPTION
+ *	Each logical master.cf line becomes an argv: eight fields and the
+ *	command's arguments. Options are normalized as postconf does
+ *	("-voname=value" becomes "-v" "-o" "name=value"; "-o { a = b }"
+ *	becomes "-o" "a=b"), because the listings and the per-service
+ *	parameter name spaces are built from the normalized form.
+ *
+ * DIAGNOSTICS
+ *	Field errors are fatal, with postconf's exact texts; unlike
+ *	postconf, "postern conf" also names the file and line.
+ */
+#include "pcf/pcf_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const pcf_field_names[] = {
+    "service", "type", "private", "unprivileged",
+    "chroot", "wakeup", "process_limit", "command", NULL,
+};
+
+static const char *const valid_types[] = {
+    "unix", "fifo", "inet", "pass", "unix-dgram", NULL,
+};
+
+/* Options that take a value: only -o, as in postconf. */
+#define OPTS_WITH_VALUE "o"
+
+static struct pcf *fatal_ctx;
+static int fatal_line;
+
+/* field_fatal - postconf's fatal text, plus file:line for postern */
+static void field_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
+
+static void
+field_fatal(const char *fmt, ...)
+{
+    struct buf b;
+    va_list ap;
+
+    buf_init(&b, 0);
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    for (char *cp = b.data; cp && *cp; cp++)
+        if (*cp == '\n')
+            *cp = ' ';
+    if (fatal_ctx && fatal_ctx->postern)
+        log_fatal("%s, line %d: %s", fatal_ctx->master_path, fatal_line,
+                  buf_str(&b));
+    log_fatal("%s", buf_str(&b));
+}
+
+static void
+check_entry(char **av, const char *raw)
+{
+    const char *cp;
+    size_t len;
+    int f;
+
+    cp = av[PCF_FLD_TYPE];
+    for (const char *const *tp = valid_types;; tp++) {
+        if (*tp == NULL)
+            field_fatal("invalid type field \"%s\" in \"%s\"", cp, raw);
+        if (strcmp(*tp, cp) == 0)
+            break;
+    }
+    for (f = PCF_FLD_PRIVATE; f <= PCF_FLD_CHROOT; f++) {
+        cp = av[f];
+        if (cp[1] != 0 || strchr("yn-", *cp) == NULL)
+            field_fatal("invalid %s field \"%s\" in \"%s\"", pcf_field_names[f],
+                        cp, raw);
+    }
+    cp = av[PCF_FLD_WAKEUP];
+    len = strlen(cp);
+    if (len > 0 && cp[len - 1] == '?')
+        len--;
+    if (!(cp[0] == '-' && len == 1) && strspn(cp, "0123456789") != len)
+        field_fatal("invalid wakeup field \"%s\" in \"%s\"", cp, raw);
+    cp = av[PCF_FLD_MAXPROC];
+    if (strcmp("-", cp) != 0 && cp[strspn(cp, "0123456789")] != 0)
+        field_fatal("invalid process_limit field \"%s\" in \"%s\"", cp, raw);
+}
+
+/* strv_insert - insert s at index i */
+static void
+strv_insert(struct strv *sv, size_t i, const char *s)
+{
+    strv_add(sv, s);
+    memmove(sv->v + i + 1, sv->v + i, (sv->n - 1 - i) * sizeof(*sv->v));
+    sv->v[i] = mem_strdup(s);
+    mem_free(sv->v[sv->n]);
+    sv->v[sv->n] = NULL;
+}
+
+static void
+strv_replace(struct strv *sv, size_t i, const char *s)
+{
+    char *copy = mem_strdup(s);
+
+    mem_free(sv->v[i]);
+    sv->v[i] = copy;
+}
+
+/* extract_field - strip {} from a field, warning as postconf does */
+static void
+extract_field(struct strv *sv, size_t f)
+{
+    char *copy = mem_strdup(sv->v[f]);
+    char *arg = copy;
+    char *err;
+
+    if ((err = conf_extpar(&arg, 1)) != NULL) {
+        log_warn("master.cf: %s", err);
+        mem_free(err);
+    }
+    strv_replace(sv, f, arg);
+    mem_free(copy);
+}
+
+static void
+normalize_nameval(struct strv *sv, size_t f)
+{
+    char *copy = mem_strdup(sv->v[f]);
+    char *name, *value;
+    const char *err;
+
+    if ((err = conf_split_nameval(copy, &name, &value)) != NULL) {
+        log_warn("master.cf: %s: \"%s\"", err, sv->v[f]);
+    } else {
+        struct buf b;
+
+        buf_init(&b, 0);
+        buf_printf(&b, "%s=%s", name, value);
+        strv_replace(sv, f, buf_str(&b));
+        buf_fini(&b);
+    }
+    mem_free(copy);
+}
+
+/* normalize_args - bring daemon options into canonical form */
+static void
+normalize_args(struct strv *sv)
+{
+    size_t f;
+
+    for (f = PCF_MASTER_MIN_FIELDS; f < sv->n; f++) {
+        char *arg = sv->v[f];
+        int extract;
+
+        if (arg[0] != '-' || strcmp(arg, "--") == 0)
+            break;
+        for (char *cp = arg + 1; *cp; cp++) {
+            if (strchr(OPTS_WITH_VALUE, *cp) != NULL && cp > arg + 1) {
+                /* Split "-stuffozz" into "-stuff" and "-ozz". */
+                struct buf b;
+
+                buf_init(&b, 0);
+                buf_printf(&b, "-%s", cp);
+                strv_insert(sv, f + 1, buf_str(&b));
+                buf_fini(&b);
+                arg = sv->v[f];
+                arg[cp - sv->v[f]] = 0;
+                break;
+            }
+        }
+        arg = sv->v[f];
+        if (strchr(OPTS_WITH_VALUE, arg[1]) == NULL || arg[1] == 0)
+            continue;
+        if (arg[2] != 0) {
+            /* Split "-oname=value" into "-o" "name=value". */
+            strv_insert(sv, f + 1, arg + 2);
+            sv->v[f][2] = 0;
+            f += 1;
+            extract = (sv->v[f][0] == '{');
+        } else if (f + 1 < sv->n) {
+            f += 1;
+            extract = (sv->v[f][0] == '{');
+        } else {
+            extract = 0;
+        }
+        if (extract) {
+            extract_field(sv, f);
+            if (sv->v[f - 1][1] == 'o')
+                normalize_nameval(sv, f);
+        }
+    }
+    for (; f < sv->n; f++)
+        if (sv->v[f][0] == '{')
+            extract_field(sv, f);
+}
+
+void
+pcf_read_master(struct pcf *p, int fail_on_open)
+{
+    struct conf_file *cf;
+    size_t cap = 0;
+
+    p->master_read = 1;
+    if ((cf = conf_file_read(p->master_path, CONF_MASTER)) == NULL) {
+        if (fail_on_open)
+            log_fatal("open %s: %s", p->master_path, strerror(errno));
+        log_warn("open %s: %s", p->master_path, strerror(errno));
+        return;
+    }
+    fatal_ctx = p;
+    for (size_t i = 0; i < cf->n; i++) {
+        const struct conf_entry *e = &cf->ents[i];
+        struct pcf_master *ms;
+        const char *base;
+        struct buf ns;
+
+        if (e->kind == CONF_ENT_ORPHAN) {
+            log_warn("%s: logical line must not start with whitespace: "
+                     "\"%.30s%s\"", p->master_path, e->text,
+                     strlen(e->text) > 30 ? "..." : "");
+            continue;
+        }
+        if (e->kind != CONF_ENT_LOGICAL)
+            continue;
+        fatal_line = e->first_line;
+        if (e->nfields < PCF_MASTER_MIN_FIELDS)
+            log_fatal("file %s: line %d: bad field count", p->master_path,
+                      e->first_line);
+        if (p->nmaster == cap) {
+            cap = cap ? cap * 2 : 32;
+            p->master = mem_realloc(p->master, cap * sizeof(*p->master));
+        }
+        ms = &p->master[p->nmaster++];
+        memset(ms, 0, sizeof(*ms));
+        strv_init(&ms->argv);
+        for (size_t f = 0; f < e->nfields; f++)
+            strv_add(&ms->argv, e->fields[f].text);
+        check_entry(ms->argv.v, e->text);
+        normalize_args(&ms->argv);
+        ms->line = e->first_line;
+        buf_init(&ns, 0);
+        buf_printf(&ns, "%s/%s", ms->argv.v[0], ms->argv.v[1]);
+        ms->name_space = buf_steal(&ns);
+        ms->ro_params = pcf_dict_new();
+        base = strrchr(ms->argv.v[PCF_FLD_CMD], '/');
+        base = base ? base + 1 : ms->argv.v[PCF_FLD_CMD];
+        pcf_dict_put(ms->ro_params, "process_name", base);
+        pcf_dict_put(ms->ro_params, "service_name",
+                     strcmp(base, ms->argv.v[0]) != 0 ? ms->argv.v[0] : base);
+    }
+    fatal_ctx = NULL;
+    conf_file_free(cf);
+}
+
+/*
+ * Service patterns: "name", "name/type", "name/type/field"; each part
+ * is literal or "*".
+ */
+static int
+parse_pattern(const char *pattern, int min, int max, struct strv *out)
+{
+    char *copy, *cp, *tok;
+
+    strv_init(out);
+    if (*pattern == '/')
+        return -1;
+    copy = cp = mem_strdup(pattern);
+    while ((tok = conf_tok_next(&cp, "/")) != NULL)
+        strv_add(out, tok);
+    mem_free(copy);
+    if ((int) out->n < min || (int) out->n > max) {
+        strv_fini(out);
+        return -1;
+    }
+    while ((int) out->n < max)
+        strv_add(out, "*");
+    for (size_t i = 0; i < out->n; i++) {
+        if (strcmp(out->v[i], "*") != 0 && strchr(out->v[i], '*') != NULL) {
+            strv_fini(out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+match(const char *pat, const char *s)
+{
+    return strcmp(pat, "*") == 0 || strcmp(pat, s) == 0;
+}
+
+static int
+field_index(const char *name)
+{
+    if (strcmp(name, "*") == 0)
+        return PCF_FLD_WILDC;
+    for (int i = 0; pcf_field_names[i]; i++)
+        if (strcmp(pcf_field_names[i], name) == 0)
+            return i;
+    log_fatal("invalid service attribute name: \"%s\"", name);
+}
+
+#define ADD_TEXT(t) do { \
+        const char *_t = (t); \
+        fputs(_t, p->out); \
+        line_len += strlen(_t); \
+    } while (0)
+
+/* print_entry - one master.cf entry in postconf -M format */
+static void
+print_entry(struct pcf *p, struct pcf_master *ms)
+{
+    static const size_t column_goal[] = {0, 11, 17, 25, 33, 41, 49, 57};
+    char **argv = ms->argv.v;
+    size_t line_len = 0, f;
+    int in_opts = 1;
+
+    for (f = 0; f < PCF_MASTER_MIN_FIELDS; f++) {
+        if (line_len > 0) {
+            do {
+                ADD_TEXT(" ");
+            } while (line_len < column_goal[f]);
+        }
+        ADD_TEXT(argv[f]);
+    }
+    for (; f < ms->argv.n; f++) {
+        const char *arg = argv[f];
+        const char *aval = NULL;
+        char *exp = NULL;
+        size_t arg_len = strlen(arg);
+        int parens = 0;
+
+        if (in_opts) {
+            if (arg[0] != '-' || strcmp(arg, "--") == 0) {
+                in_opts = 0;
+            } else if (arg[1] && strchr(OPTS_WITH_VALUE, arg[1]) != NULL
+                       && f + 1 < ms->argv.n) {
+                aval = argv[f + 1];
+                line_len = PCF_LINE_LIMIT;
+                if (strcmp(arg, "-o") == 0 && (p->mode & PCF_SHOW_EVAL))
+                    aval = exp = pcf_expand(p, p->mode, aval, ms);
+                arg_len += strlen(aval) + 3;
+                if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
+                    arg_len += 2;
+            }
+        }
+        if (!in_opts)
+            parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
+        if (line_len > PCF_INDENT_LEN) {
+            if ((p->mode & PCF_FOLD_LINE) == 0
+                || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
+                ADD_TEXT(" ");
+            } else {
+                fputs("\n" PCF_INDENT_TEXT, p->out);
+                line_len = PCF_INDENT_LEN;
+            }
+        }
+        if (!in_opts && parens)
+            ADD_TEXT("{");
+        ADD_TEXT(arg);
+        if (!in_opts && parens)
+            ADD_TEXT("}");
+        if (aval) {
+            ADD_TEXT(" ");
+            if (parens)
+                ADD_TEXT("{");
+            ADD_TEXT(aval);
+            if (parens)
+                ADD_TEXT("}");
+            f += 1;
+            line_len = PCF_LINE_LIMIT;
+        }
+        mem_free(exp);
+    }
+    fputc('\n', p->out);
+}
+
+void
+pcf_show_master_entries(struct pcf *p, char **filters, int n)
+{
+    struct strv *pats = mem_calloc((size_t) n + 1, sizeof(*pats));
+    int *hits = mem_calloc((size_t) n + 1, sizeof(*hits));
+
+    for (int i = 0; i < n; i++)
+        if (parse_pattern(filters[i], 1, 2, &pats[i]) < 0)
+            log_fatal("-M option requires service_name[/type]");
+    for (size_t m = 0; m < p->nmaster; m++) {
+        struct pcf_master *ms = &p->master[m];
+
+        if (n == 0) {
+            print_entry(p, ms);
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (match(pats[i].v[0], ms->argv.v[0])
+                && match(pats[i].v[1], ms->argv.v[1])) {
+                hits[i]++;
+                print_entry(p, ms);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (hits[i] == 0)
+            log_warn("unmatched request: \"%s\"", filters[i]);
+        strv_fini(&pats[i]);
+    }
+    mem_free(pats);
+    mem_free(hits);
+}
+
+/* print_field - "name/type/field = value" */
+static void
+print_field(struct pcf *p, struct pcf_master *ms, int field)
+{
+    char **argv = ms->argv.v;
+    size_t line_len = 0, f;
+    int in_opts;
+
+    if ((p->mode & PCF_HIDE_NAME) == 0) {
+        ADD_TEXT(argv[0]);
+        ADD_TEXT("/");
+        ADD_TEXT(argv[1]);
+        ADD_TEXT("/");
+        ADD_TEXT(pcf_field_names[field]);
+    }
+    if ((p->mode & (PCF_HIDE_NAME | PCF_HIDE_VALUE)) == 0)
+        ADD_TEXT(" = ");
+    if ((p->mode & PCF_HIDE_VALUE) == 0) {
+        if (line_len > 0 && line_len + strlen(argv[field]) > PCF_LINE_LIMIT) {
+            fputs("\n" PCF_INDENT_TEXT, p->out);
+            line_len = PCF_INDENT_LEN;
+        }
+        ADD_TEXT(argv[field]);
+    }
+    if (field == PCF_FLD_CMD && (p->mode & PCF_HIDE_VALUE) == 0) {
+        in_opts = 1;
+        for (f = (size_t) field + 1; f < ms->argv.n; f++) {
+            const char *arg = argv[f];
+            const char *aval = NULL;
+            char *exp = NULL;
+            size_t arg_len = strlen(arg);
+            int parens = 0;
+
+            if (in_opts) {
+                if (arg[0] != '-' || strcmp(arg, "--") == 0) {
+                    in_opts = 0;
+                } else if (arg[1] && strchr(OPTS_WITH_VALUE, arg[1]) != NULL
+                           && f + 1 < ms->argv.n) {
+                    aval = argv[f + 1];
+                    line_len = PCF_LINE_LIMIT;
+                    if (strcmp(arg, "-o") == 0 && (p->mode & PCF_SHOW_EVAL))
+                        aval = exp = pcf_expand(p, p->mode, aval, ms);
+                    arg_len += strlen(aval) + 1;
+                    if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
+                        arg_len += 2;
+                }
+            }
+            if (!in_opts)
+                parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
+            if (line_len > PCF_INDENT_LEN) {
+                if ((p->mode & PCF_FOLD_LINE) == 0
+                    || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
+                    ADD_TEXT(" ");
+                } else {
+                    fputs("\n" PCF_INDENT_TEXT, p->out);
+                    line_len = PCF_INDENT_LEN;
+                }
+            }
+            if (!in_opts && parens)
+                ADD_TEXT("{");
+            ADD_TEXT(arg);
+            if (!in_opts && parens)
+                ADD_TEXT("}");
+            if (aval) {
+                ADD_TEXT(" ");
+                if (parens)
+                    ADD_TEXT("{");
+                ADD_TEXT(aval);
+                if (parens)
+                    ADD_TEXT("}");
+                f += 1;
+                line_len = PCF_LINE_LIMIT;
+            }
+            mem_free(exp);
+        }
+    }
+    fputc('\n', p->out);
+}
+
+void
+pcf_show_master_fields(struct pcf *p, char **filters, int n)
+{
+    struct strv *pats = mem_calloc((size_t) n + 1, sizeof(*pats));
+    int *hits = mem_calloc((size_t) n + 1, sizeof(*hits));
+    int *fields = mem_calloc((size_t) n + 1, sizeof(*fields));
+
+    for (int i = 0; i < n; i++) {
+        if (parse_pattern(filters[i], 1, 3, &pats[i]) < 0)
+            log_fatal("-F option requires service_name[/type[/field]]");
+        fields[i] = field_index(pats[i].v[2]);
+    }
+    for (size_t m = 0; m < p->nmaster; m++) {
+        struct pcf_master *ms = &p->master[m];
+
+        if (n == 0) {
+            for (int f = 0; f <= PCF_FLD_CMD; f++)
+                print_field(p, ms, f);
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!match(pats[i].v[0], ms->argv.v[0])
+                || !match(pats[i].v[1], ms->argv.v[1]))
+                continue;
+            hits[i]++;
+            if (fields[i] == PCF_FLD_WILDC) {
+                for (int f = 0; f <= PCF_FLD_CMD; f++)
+                    print_field(p, ms, f);
+            } else {
+                print_field(p, ms, fields[i]);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (hits[i] == 0)
+            log_warn("unmatched request: \"%s\"", filters[i]);
+        strv_fini(&pats[i]);
+    }
+    mem_free(pats);
+    mem_free(hits);
+    mem_free(fields);
+}
+
+static void
+print_param(struct pcf *p, struct pcf_master *ms, const char *name,
+            const char *value)
+{
+    char *exp = NULL;
+
+    if (p->mode & PCF_HIDE_VALUE) {
+        pcf_print_line(p, "%s/%s\n", ms->name_space, name);
+        return;
+    }
+    if (p->mode & PCF_SHOW_EVAL)
+        value = exp = pcf_expand(p, p->mode, value, ms);
+    if ((p->mode & PCF_HIDE_NAME) == 0)
+        pcf_print_line(p, "%s/%s = %s\n", ms->name_space, name, value);
+    else
+        pcf_print_line(p, "%s\n", value);
+    mem_free(exp);
+}
+
+static void
+print_any_param(struct pcf *p, struct pcf_master *ms)
+{
+    struct strv keys = pcf_dict_keys(ms->all_params);
+
+    strv_sort(&keys);
+    for (size_t i = 0; i < keys.n; i++)
+        print_param(p, ms, keys.v[i], pcf_dict_get(ms->all_params, keys.v[i]));
+    strv_fini(&keys);
+}
+
+void
+pcf_show_master_params(struct pcf *p, char **filters, int n)
+{
+    struct strv *pats = mem_calloc((size_t) n + 1, sizeof(*pats));
+    int *hits = mem_calloc((size_t) n + 1, sizeof(*hits));
+
+    for (int i = 0; i < n; i++)
+        if (parse_pattern(filters[i], 1, 3, &pats[i]) < 0)
+            log_fatal("-P option requires service_name[/type[/parameter]]");
+    for (size_t m = 0; m < p->nmaster; m++) {
+        struct pcf_master *ms = &p->master[m];
+        const char *value;
+
+        if (ms->all_params == NULL)
+            continue;
+        if (n == 0) {
+            print_any_param(p, ms);
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!match(pats[i].v[0], ms->argv.v[0])
+                || !match(pats[i].v[1], ms->argv.v[1]))
+                continue;
+            if (strcmp(pats[i].v[2], "*") == 0) {
+                print_any_param(p, ms);
+                hits[i]++;
+            } else if ((value = pcf_dict_get(ms->all_params, pats[i].v[2]))) {
+                print_param(p, ms, pats[i].v[2], value);
+                hits[i]++;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (hits[i] == 0)
+            log_warn("unmatched request: \"%s\"", filters[i]);
+        strv_fini(&pats[i]);
+    }
+    mem_free(pats);
+    mem_free(hits);
+}
