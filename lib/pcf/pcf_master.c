@@ -331,6 +331,10 @@ print_entry(struct pcf *p, struct pcf_master *ms)
         size_t arg_len = strlen(arg);
         int parens = 0;
 
+        /*
+         * As in postconf, the first non-option argument is printed without
+         * its braces: its brace need is only looked at on the next one.
+         */
         if (in_opts) {
             if (arg[0] != '-' || strcmp(arg, "--") == 0) {
                 in_opts = 0;
@@ -344,9 +348,9 @@ print_entry(struct pcf *p, struct pcf_master *ms)
                 if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
                     arg_len += 2;
             }
-        }
-        if (!in_opts)
+        } else {
             parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
+        }
         if (line_len > PCF_INDENT_LEN) {
             if ((p->mode & PCF_FOLD_LINE) == 0
                 || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
@@ -455,9 +459,9 @@ print_field(struct pcf *p, struct pcf_master *ms, int field)
                     if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
                         arg_len += 2;
                 }
-            }
-            if (!in_opts)
+            } else {
                 parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
+            }
             if (line_len > PCF_INDENT_LEN) {
                 if ((p->mode & PCF_FOLD_LINE) == 0
                     || line_len + 1 + arg_len < PCF_LINE_LIMIT) {

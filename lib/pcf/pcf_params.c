@@ -384,7 +384,8 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
         }
         copy = mem_strdup(value);
         scan_value(p, copy, scope);
-        if (node != NULL)
+        /* Only Postfix's own parameters name lookup tables. */
+        if (node != NULL && (node->flags & (PCF_F_BUILTIN | PCF_F_SERVICE)))
             register_dbms(p, copy, scope);
         mem_free(copy);
     }
