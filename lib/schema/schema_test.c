@@ -231,6 +231,8 @@ test_invariants(void **state)
             assert_true(p->min <= p->max);
         if (p->replacement)
             assert_non_null(schema_param_find(p->replacement));
+        if (p->desc == NULL || p->desc[0] == '\0')
+            fail_msg("%s: no description", p->name);
     }
     assert_true(schema_enum_has(schema_param_find("inet_protocols"), "ipv6"));
     assert_false(schema_enum_has(schema_param_find("inet_protocols"), "ip"));
@@ -303,6 +305,7 @@ test_family_types(void **state)
 
         assert_non_null(p);
         assert_int_equal(schema_family_type(f), p->type);
+        assert_non_null(schema_family_desc(f));
         assert_true(schema_family_applies(f, "pipe"));
         assert_false(schema_family_applies(f, "smtpd"));
         assert_int_equal(schema_family_applies(f, "spawn"),
