@@ -20,8 +20,6 @@
  * DIAGNOSTICS
  *	"file:line:col: error: text" lines in sc->diags.
  */
-#include "schemagen.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -29,6 +27,8 @@
 #include <string.h>
 
 #include <yaml.h>
+
+#include "schemagen.h"
 
 static const char *const type_names[] = {
     [SCHEMA_STRING] = "string", [SCHEMA_BOOL] = "bool",
@@ -121,8 +121,8 @@ sg_schema_fini(struct sg_schema *sc)
 
 /* diag - record one "file:line:col: error: text" diagnostic */
 static void UTIL_PRINTF(5, 6)
-diag(struct sg_schema *sc, const char *file, unsigned long line,
-     unsigned long col, const char *fmt, ...)
+    diag(struct sg_schema *sc, const char *file, unsigned long line,
+         unsigned long col, const char *fmt, ...)
 {
     struct buf b;
     va_list ap;
@@ -137,7 +137,7 @@ diag(struct sg_schema *sc, const char *file, unsigned long line,
 
 /* node_diag - diagnostic at a node's start */
 static void UTIL_PRINTF(3, 4)
-node_diag(struct ctx *cx, const yaml_node_t *n, const char *fmt, ...)
+    node_diag(struct ctx *cx, const yaml_node_t *n, const char *fmt, ...)
 {
     struct buf b;
     va_list ap;
@@ -301,9 +301,8 @@ unit_seconds(char unit)
 
 /* Which keys a param entry had, and where. */
 struct seen {
-    const yaml_node_t *name, *type, *flags, *defval, *values, *unit, *min,
-        *max, *desc, *since, *deprecated, *removed, *replacement, *suffix,
-        *programs;
+    const yaml_node_t *name, *type, *flags, *defval, *values, *unit, *min, *max,
+        *desc, *since, *deprecated, *removed, *replacement, *suffix, *programs;
 };
 
 /* check_default - the default value against the type; diagnoses */
@@ -326,8 +325,7 @@ check_default(struct ctx *cx, const struct sg_param *p, const yaml_node_t *at)
         if (parse_long(d, &v) < 0) {
             node_diag(cx, at, "%s default \"%s\" is not a number",
                       type_names[p->type], d);
-        } else if ((p->min != 0 && v < p->min) ||
-                   (p->max != 0 && v > p->max)) {
+        } else if ((p->min != 0 && v < p->min) || (p->max != 0 && v > p->max)) {
             node_diag(cx, at, "default %ld is outside [%ld, %ld]", v, p->min,
                       p->max);
         }
@@ -337,19 +335,22 @@ check_default(struct ctx *cx, const struct sg_param *p, const yaml_node_t *at)
         char u = d[n] ? d[n] : p->unit;
 
         if (n == 0 || (d[n] && d[n + 1]) || unit_seconds(u) == 0) {
-            node_diag(cx, at, "time default \"%s\" is not a number with "
-                              "an optional unit (s, m, h, d, w)", d);
+            node_diag(cx, at,
+                      "time default \"%s\" is not a number with "
+                      "an optional unit (s, m, h, d, w)",
+                      d);
         } else if (d[n] && p->unit && d[n] != p->unit) {
-            node_diag(cx, at, "time default \"%s\" does not use the default "
-                              "unit '%c'", d, p->unit);
+            node_diag(cx, at,
+                      "time default \"%s\" does not use the default "
+                      "unit '%c'",
+                      d, p->unit);
         } else {
             char *num = mem_strndup(d, n);
 
             /* Postfix's range limits are in seconds. */
             if (parse_long(num, &v) == 0 && v <= 100000000L) {
                 v *= unit_seconds(u);
-                if ((p->min != 0 && v < p->min) ||
-                    (p->max != 0 && v > p->max))
+                if ((p->min != 0 && v < p->min) || (p->max != 0 && v > p->max))
                     node_diag(cx, at, "default %lds is outside [%ld, %ld]", v,
                               p->min, p->max);
             }
@@ -371,8 +372,10 @@ check_default(struct ctx *cx, const struct sg_param *p, const yaml_node_t *at)
                 break;
             if (len > 1 && !(p->flags & SCHEMA_F_MULTI)) {
                 if (s[len] != '\0') {
-                    node_diag(cx, at, "default \"%s\" has several values but "
-                                      "the enum is not multi", d);
+                    node_diag(cx, at,
+                              "default \"%s\" has several values but "
+                              "the enum is not multi",
+                              d);
                     return;
                 }
             }
@@ -417,8 +420,7 @@ parse_param(struct ctx *cx, const yaml_node_t *m)
     int t;
 
     if (m->type != YAML_MAPPING_NODE) {
-        node_diag(cx, m, "a parameter must be a mapping, not %s",
-                  node_kind(m));
+        node_diag(cx, m, "a parameter must be a mapping, not %s", node_kind(m));
         return;
     }
     memset(&k, 0, sizeof(k));
@@ -474,9 +476,10 @@ parse_param(struct ctx *cx, const yaml_node_t *m)
 
     /* Required keys. */
     if (k.name == NULL || k.type == NULL || k.defval == NULL) {
-        node_diag(cx, m, "parameter%s%s needs%s%s%s",
-                  k.name ? " " : "", k.name && k.name->type == YAML_SCALAR_NODE
-                      ? (const char *) k.name->data.scalar.value : "",
+        node_diag(cx, m, "parameter%s%s needs%s%s%s", k.name ? " " : "",
+                  k.name && k.name->type == YAML_SCALAR_NODE
+                      ? (const char *) k.name->data.scalar.value
+                      : "",
                   k.name ? "" : " \"name\"", k.type ? "" : " \"type\"",
                   k.defval ? "" : " \"default\"");
         goto out;
@@ -502,8 +505,7 @@ parse_param(struct ctx *cx, const yaml_node_t *m)
             for (size_t i = 0; i < fl.n; i++) {
                 size_t j;
 
-                for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]);
-                     j++)
+                for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]); j++)
                     if (strcmp(fl.v[i], flag_names[j].name) == 0)
                         break;
                 if (j == sizeof(flag_names) / sizeof(flag_names[0]))
@@ -523,8 +525,10 @@ parse_param(struct ctx *cx, const yaml_node_t *m)
         } else if (scalar_list(cx, k.values, "values", &p.values) == 0) {
             for (size_t i = 0; i < p.values.n; i++)
                 if (strpbrk(p.values.v[i], ", \t") != NULL)
-                    node_diag(cx, k.values, "enum value \"%s\" has a comma "
-                                            "or space", p.values.v[i]);
+                    node_diag(cx, k.values,
+                              "enum value \"%s\" has a comma "
+                              "or space",
+                              p.values.v[i]);
         }
     } else if (p.type == SCHEMA_ENUM) {
         node_diag(cx, m, "enum parameter %s needs \"values\"", p.name);
@@ -535,8 +539,10 @@ parse_param(struct ctx *cx, const yaml_node_t *m)
             node_diag(cx, k.unit, "\"unit\" is only for time parameters");
         } else if ((s = scalar(cx, k.unit, "unit")) != NULL) {
             if (strlen(s) != 1 || unit_seconds(s[0]) == 0)
-                node_diag(cx, k.unit, "unit must be one of s m h d w, "
-                                      "not \"%s\"", s);
+                node_diag(cx, k.unit,
+                          "unit must be one of s m h d w, "
+                          "not \"%s\"",
+                          s);
             else
                 p.unit = s[0];
             mem_free(s);
@@ -658,8 +664,9 @@ parse_family(struct ctx *cx, const yaml_node_t *m)
     }
     if (k.suffix == NULL || k.defval == NULL || k.type == NULL ||
         k.programs == NULL) {
-        node_diag(cx, m, "family needs \"suffix\", \"default\", \"type\" "
-                         "and \"programs\"");
+        node_diag(cx, m,
+                  "family needs \"suffix\", \"default\", \"type\" "
+                  "and \"programs\"");
         goto out;
     }
     if ((f.suffix = scalar(cx, k.suffix, "suffix")) != NULL &&
@@ -669,8 +676,10 @@ parse_family(struct ctx *cx, const yaml_node_t *m)
     /* The default is "$param": give the parameter name without "$". */
     if ((f.defparam = scalar(cx, k.defval, "default")) != NULL &&
         !valid_name(f.defparam))
-        node_diag(cx, k.defval, "default must name a parameter (without "
-                                "\"$\"), not \"%s\"", f.defparam);
+        node_diag(cx, k.defval,
+                  "default must name a parameter (without "
+                  "\"$\"), not \"%s\"",
+                  f.defparam);
     if ((s = scalar(cx, k.type, "type")) != NULL) {
         if ((t = sg_type_parse(s)) < 0)
             node_diag(cx, k.type, "unknown type \"%s\"", s);
@@ -738,9 +747,10 @@ parse_dbms(struct ctx *cx, const yaml_node_t *m)
         }
         for (size_t i = 0; d.type && i < cx->sc->ndbms; i++) {
             if (strcmp(cx->sc->dbms[i].type, d.type) == 0) {
-                node_diag(cx, key, "database type %s already defined at "
-                                   "%s:%lu", d.type, cx->sc->dbms[i].file,
-                          cx->sc->dbms[i].line);
+                node_diag(cx, key,
+                          "database type %s already defined at "
+                          "%s:%lu",
+                          d.type, cx->sc->dbms[i].file, cx->sc->dbms[i].line);
                 break;
             }
         }
@@ -751,8 +761,8 @@ parse_dbms(struct ctx *cx, const yaml_node_t *m)
         }
         if (cx->sc->ndbms == cx->sc->dbms_cap) {
             cx->sc->dbms_cap = cx->sc->dbms_cap ? 2 * cx->sc->dbms_cap : 8;
-            cx->sc->dbms = mem_realloc(cx->sc->dbms,
-                                       cx->sc->dbms_cap * sizeof(*cx->sc->dbms));
+            cx->sc->dbms = mem_realloc(cx->sc->dbms, cx->sc->dbms_cap *
+                                                         sizeof(*cx->sc->dbms));
         }
         cx->sc->dbms[cx->sc->ndbms++] = d;
     }
@@ -811,8 +821,9 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
         goto done;
     }
     if (root->type != YAML_MAPPING_NODE) {
-        node_diag(&cx, root, "the top level must be a mapping with "
-                             "\"params\", \"families\" or \"dbms\"");
+        node_diag(&cx, root,
+                  "the top level must be a mapping with "
+                  "\"params\", \"families\" or \"dbms\"");
         goto done;
     }
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
@@ -826,8 +837,7 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
             node_diag(&cx, key, "keys must be scalars");
         else if (strcmp((const char *) key->data.scalar.value, "params") == 0)
             parse_list(&cx, val, parse_param);
-        else if (strcmp((const char *) key->data.scalar.value, "families") ==
-                 0)
+        else if (strcmp((const char *) key->data.scalar.value, "families") == 0)
             parse_list(&cx, val, parse_family);
         else if (strcmp((const char *) key->data.scalar.value, "dbms") == 0)
             parse_dbms(&cx, val);
@@ -897,8 +907,8 @@ sg_check(struct sg_schema *sc)
     if (sc->nparams > 1)
         qsort(sc->params, sc->nparams, sizeof(*sc->params), param_cmp);
     for (size_t i = 0; i < sc->nparams; i++) {
-        if (out > 0 && strcmp(sc->params[out - 1].name, sc->params[i].name) ==
-                           0) {
+        if (out > 0 &&
+            strcmp(sc->params[out - 1].name, sc->params[i].name) == 0) {
             struct sg_param *first = &sc->params[out - 1];
 
             diag(sc, sc->params[i].file, sc->params[i].line, sc->params[i].col,
@@ -965,10 +975,11 @@ put_flags(FILE *fp, unsigned flags)
 
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
         if (flags & flag_names[i].bit) {
-            const char *macro = flag_names[i].bit == SCHEMA_F_RAW ? "RAW"
-                : flag_names[i].bit == SCHEMA_F_READONLY          ? "READONLY"
-                : flag_names[i].bit == SCHEMA_F_DYNAMIC           ? "DYNAMIC"
-                                                                  : "MULTI";
+            const char *macro =
+                flag_names[i].bit == SCHEMA_F_RAW        ? "RAW"
+                : flag_names[i].bit == SCHEMA_F_READONLY ? "READONLY"
+                : flag_names[i].bit == SCHEMA_F_DYNAMIC  ? "DYNAMIC"
+                                                         : "MULTI";
 
             fprintf(fp, "%sSCHEMA_F_%s", any ? " | " : "", macro);
             any = 1;
@@ -979,10 +990,14 @@ put_flags(FILE *fp, unsigned flags)
 }
 
 static const char *const type_macros[] = {
-    [SCHEMA_STRING] = "SCHEMA_STRING", [SCHEMA_BOOL] = "SCHEMA_BOOL",
-    [SCHEMA_INT] = "SCHEMA_INT",       [SCHEMA_LONG] = "SCHEMA_LONG",
-    [SCHEMA_TIME] = "SCHEMA_TIME",     [SCHEMA_LIST] = "SCHEMA_LIST",
-    [SCHEMA_MAPS] = "SCHEMA_MAPS",     [SCHEMA_RESTRICTIONS] = "SCHEMA_RESTRICTIONS",
+    [SCHEMA_STRING] = "SCHEMA_STRING",
+    [SCHEMA_BOOL] = "SCHEMA_BOOL",
+    [SCHEMA_INT] = "SCHEMA_INT",
+    [SCHEMA_LONG] = "SCHEMA_LONG",
+    [SCHEMA_TIME] = "SCHEMA_TIME",
+    [SCHEMA_LIST] = "SCHEMA_LIST",
+    [SCHEMA_MAPS] = "SCHEMA_MAPS",
+    [SCHEMA_RESTRICTIONS] = "SCHEMA_RESTRICTIONS",
     [SCHEMA_ENUM] = "SCHEMA_ENUM",
 };
 
@@ -991,7 +1006,8 @@ int
 sg_emit(const struct sg_schema *sc, FILE *fp)
 {
     fputs("/*\n"
-          " * schema_table - generated by tools/schemagen from the YAML in schemas/.\n"
+          " * schema_table - generated by tools/schemagen from the YAML in "
+          "schemas/.\n"
           " * Do not edit: change the YAML instead.\n"
           " */\n"
           "#include \"schema/schema_int.h\"\n\n",
@@ -1028,7 +1044,8 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
 
         fputs("    {.name = ", fp);
         put_str(fp, p->name);
-        fprintf(fp, ",\n     .type = %s,\n     .flags = ", type_macros[p->type]);
+        fprintf(fp,
+                ",\n     .type = %s,\n     .flags = ", type_macros[p->type]);
         put_flags(fp, p->flags);
         fputs(",\n     .defval = ", fp);
         put_str(fp, p->defval);
@@ -1046,7 +1063,8 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
             fprintf(fp, ",\n     .enum_values = ev_%zu", i);
         else
             fputs(",\n     .enum_values = NULL", fp);
-        fprintf(fp, ",\n     .min = %ldL,\n     .max = %ldL,\n", p->min, p->max);
+        fprintf(fp, ",\n     .min = %ldL,\n     .max = %ldL,\n", p->min,
+                p->max);
         if (p->unit)
             fprintf(fp, "     .time_unit = '%c'},\n", p->unit);
         else
@@ -1065,7 +1083,8 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
         put_str(fp, f->suffix);
         fputs(", .defparam = ", fp);
         put_str(fp, f->defparam);
-        fprintf(fp, ", .programs = fp_%zu},\n     .type = %s,\n     .desc = ", i,
+        fprintf(fp,
+                ", .programs = fp_%zu},\n     .type = %s,\n     .desc = ", i,
                 type_macros[f->type]);
         put_str(fp, f->desc);
         fputs("},\n", fp);

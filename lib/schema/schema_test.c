@@ -8,8 +8,7 @@
  *	service-family parameter. Also spot-checks types, flags, units and
  *	the look-up functions.
  */
-#include "schema/schema.h"
-
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
+#include "schema/schema.h"
 #include "util/util.h"
 
 #ifndef SCHEMA_TESTDATA
@@ -93,8 +91,15 @@ static void
 test_find_every_name(void **state)
 {
     static const char *const absent[] = {
-        "", "0", "zzzz", "2bounce_notice_recipien", "virtual_maps",
-        "fallback_relay", "smtp_tls_cipherlist", "myhostname_", "~",
+        "",
+        "0",
+        "zzzz",
+        "2bounce_notice_recipien",
+        "virtual_maps",
+        "fallback_relay",
+        "smtp_tls_cipherlist",
+        "myhostname_",
+        "~",
     };
 
     (void) state;
@@ -168,8 +173,7 @@ test_types(void **state)
         if (p == NULL)
             fail_msg("%s: not found", cases[i].name);
         if (p->type != cases[i].type)
-            fail_msg("%s: type %s, want %s", p->name,
-                     schema_type_name(p->type),
+            fail_msg("%s: type %s, want %s", p->name, schema_type_name(p->type),
                      schema_type_name(cases[i].type));
         if ((p->flags & cases[i].flags) != cases[i].flags)
             fail_msg("%s: flags %#x lack %#x", p->name, p->flags,
@@ -187,9 +191,14 @@ static void
 test_raw_set(void **state)
 {
     static const char *const raw[] = {
-        "command_execution_directory", "default_rbl_reply", "forward_path",
-        "luser_relay", "mailbox_command", "postscreen_expansion_filter",
-        "postscreen_reject_footer", "smtpd_expansion_filter",
+        "command_execution_directory",
+        "default_rbl_reply",
+        "forward_path",
+        "luser_relay",
+        "mailbox_command",
+        "postscreen_expansion_filter",
+        "postscreen_reject_footer",
+        "smtpd_expansion_filter",
         "smtpd_reject_footer",
     };
     size_t n = 0;
