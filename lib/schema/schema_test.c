@@ -8,7 +8,6 @@
  *	service-family parameter. Also spot-checks types, flags, units and
  *	the look-up functions.
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,11 @@
 #include <string.h>
 
 #include "schema/schema.h"
+
+/* clang-format off: cmocka.h needs the headers above first */
+#include <cmocka.h>
+/* clang-format on */
+
 #include "util/util.h"
 
 #ifndef SCHEMA_TESTDATA
