@@ -76,10 +76,18 @@ add_plain(struct conf_file *cf, size_t *cap, const struct pline *pl, int i)
 void
 conf_entry_pos(const struct conf_entry *e, size_t loff, int *line, int *col)
 {
-    size_t i;
+    size_t lo = 0, hi = e->nsegs, i;
 
-    for (i = 0; i + 1 < e->nsegs && e->segs[i + 1].loff <= loff; i++)
-        ;
+    /* Binary search: the last segment that starts at or before loff. */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (e->segs[mid].loff <= loff)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    i = lo;
     if (e->nsegs == 0) {
         *line = e->first_line;
         *col = 1;

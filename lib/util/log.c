@@ -39,6 +39,9 @@ log_warn_count(void)
     return warn_count;
 }
 
+static void vlog(const char *level, const char *fmt, va_list ap)
+    UTIL_PRINTF(2, 0);
+
 static void
 vlog(const char *level, const char *fmt, va_list ap)
 {
