@@ -109,6 +109,8 @@ struct pcf {
     char *master_path;       /* config_dir/master.cf */
     struct pcf_dict *main;   /* main.cf name=value (+ -o overrides) */
     struct htab *main_src;   /* name -> "main.cf:LINE" / "command line" */
+    struct htab *main_line;  /* name -> line number in main.cf (intptr_t) */
+    const char *scan_name;   /* parameter whose value is being scanned */
     struct htab *params;     /* name -> struct pcf_node */
     struct pcf_master *master;
     size_t nmaster;
@@ -123,6 +125,8 @@ struct pcf {
 };
 
 /* pcf_params.c */
+const char *pcf_suggest(struct pcf *p, const char *name);
+char *pcf_where(struct pcf *p, struct pcf_master *scope, const char *name);
 void pcf_read_main(struct pcf *p);
 void pcf_set_overrides(struct pcf *p, char **nv, int n);
 void pcf_register_builtin(struct pcf *p);
@@ -145,6 +149,10 @@ void pcf_show_master_entries(struct pcf *p, char **filters, int n);
 void pcf_show_master_fields(struct pcf *p, char **filters, int n);
 void pcf_show_master_params(struct pcf *p, char **filters, int n);
 extern const char *const pcf_field_names[];
+
+/* pcf_json.c: --json output of the parameter and master.cf modes */
+int pcf_json_show(struct pcf *p, char **names, int n);
+int pcf_json_master(struct pcf *p, char **filters, int n);
 
 /* pcf_host.c */
 const char *pcf_dynamic_default(struct pcf *p, enum pcf_dyn dyn);

@@ -184,8 +184,6 @@ flush_out(void)
         fflush(the_pcf->out);
 }
 
-/* json_main - --json: the parameters as one JSON document */
-int pcf_json_show(struct pcf *p, char **names, int n);
 
 int
 pcf_main(int argc, char **argv, int postern_mode)
@@ -194,6 +192,7 @@ pcf_main(int argc, char **argv, int postern_mode)
     struct strv overrides;
     const char *env;
     int ch, json = 0;
+    const char *tls_arg = "";
     int nargs;
     char **args;
     static const struct {
@@ -316,6 +315,7 @@ pcf_main(int argc, char **argv, int postern_mode)
             if (p->mode & PCF_SHOW_TLS)
                 log_fatal("At most one -T <mode> option may be specified");
             p->mode |= PCF_SHOW_TLS;
+            tls_arg = optarg;
             break;
         case 'x':
             p->mode |= PCF_SHOW_EVAL;
@@ -356,6 +356,7 @@ pcf_main(int argc, char **argv, int postern_mode)
     }
     p->main = pcf_dict_new();
     p->main_src = htab_new(256);
+    p->main_line = htab_new(256);
     p->params = htab_new(2048);
     p->namespaces = htab_new(64);
     p->rest_classes = htab_new(16);
@@ -377,7 +378,9 @@ pcf_main(int argc, char **argv, int postern_mode)
         pcf_register_builtin(p);
         pcf_register_service(p);
         pcf_register_user(p);
-        if (p->mode & PCF_MASTER_FLD)
+        if (json)
+            pcf_json_master(p, args, nargs);
+        else if (p->mode & PCF_MASTER_FLD)
             pcf_show_master_fields(p, args, nargs);
         else if (p->mode & PCF_MASTER_PARAM)
             pcf_show_master_params(p, args, nargs);
@@ -390,7 +393,9 @@ pcf_main(int argc, char **argv, int postern_mode)
     } else if (p->mode & PCF_SHOW_SASL_CLNT) {
         pcf_show_sasl(PCF_SHOW_SASL_CLNT);
     } else if (p->mode & PCF_SHOW_TLS) {
-        log_warn("unknown 'postconf -T' mode: %s", args[-1]);
+        /* TLS library introspection is not offered: say so as postconf
+         * does for a mode it does not know. */
+        log_warn("unknown 'postconf -T' mode: %s", tls_arg);
         return 1;
     } else if (p->mode & (PCF_EDIT_CONF | PCF_COMMENT_OUT | PCF_EDIT_EXCL)) {
         if (nargs == 0)

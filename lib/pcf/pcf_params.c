@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,7 @@ pcf_read_main(struct pcf *p)
         pcf_dict_put(p->main, name, value);
         snprintf(src, sizeof(src), "main.cf:%d", e->name.line);
         mem_free(htab_set(p->main_src, name, mem_strdup(src)));
+        htab_set(p->main_line, name, (void *) (intptr_t) e->name.line);
     }
     conf_file_free(cf);
 }
@@ -95,6 +97,30 @@ pcf_set_overrides(struct pcf *p, char **nv, int n)
         mem_free(htab_set(p->main_src, name, mem_strdup("command line -o")));
         mem_free(copy);
     }
+}
+
+/*
+ * pcf_where - "DIR/main.cf" as postconf names the file of a setting; as
+ * "postern conf" we add ", line N" where postconf gives no line. The
+ * caller frees the result.
+ */
+char *
+pcf_where(struct pcf *p, struct pcf_master *scope, const char *name)
+{
+    struct buf b;
+    int line = 0;
+
+    buf_init(&b, 0);
+    buf_printf(&b, "%s/%s", p->config_dir, scope ? "master.cf" : "main.cf");
+    if (p->postern) {
+        if (scope)
+            line = scope->line;
+        else if (name)
+            line = (int) (intptr_t) htab_find(p->main_line, name);
+        if (line > 0)
+            buf_printf(&b, ", line %d", line);
+    }
+    return buf_steal(&b);
 }
 
 /* pcf_register_builtin - every built-in parameter from the schema */
@@ -299,9 +325,17 @@ flag_user(struct pcf *p, const char *name, unsigned cls,
             }
         }
     }
-    if (!supplied && (cls & PCF_F_DBMS) == 0 && !htab_has(p->params, name))
-        log_warn("%s/%s: undefined parameter: %s", p->config_dir,
-                 scope ? "master.cf" : "main.cf", name);
+    if (!supplied && (cls & PCF_F_DBMS) == 0 && !htab_has(p->params, name)) {
+        char *where = pcf_where(p, scope, p->scan_name);
+        const char *hint = p->postern ? pcf_suggest(p, name) : NULL;
+
+        if (hint)
+            log_warn("%s: undefined parameter: %s (did you mean %s?)", where,
+                     name, hint);
+        else
+            log_warn("%s: undefined parameter: %s", where, name);
+        mem_free(where);
+    }
 }
 
 struct scan_ctx {
@@ -338,7 +372,6 @@ dict_eval_cb(const char *name, int mode, void *ctx)
 static void
 scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
 {
-    const char *source = scope ? "master.cf" : "main.cf";
     const char *classes = pcf_dict_get(dict, "smtpd_restriction_classes");
     struct strv keys;
 
@@ -372,8 +405,11 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
             htab_set(scope->valid_names, name, NULL);
         if ((node = htab_find(p->params, name)) != NULL) {
             if (node->flags & PCF_F_READONLY) {
-                log_warn("%s/%s: read-only parameter assignment: %s=%s",
-                         p->config_dir, source, name, value);
+                char *where = pcf_where(p, scope, name);
+
+                log_warn("%s: read-only parameter assignment: %s=%s", where,
+                         name, value);
+                mem_free(where);
                 pcf_dict_del(dict, name);
                 continue;
             }
@@ -383,11 +419,13 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
                 continue;
         }
         copy = mem_strdup(value);
+        p->scan_name = name;
         scan_value(p, copy, scope);
         /* Only Postfix's own parameters name lookup tables. */
         if (node != NULL && (node->flags & (PCF_F_BUILTIN | PCF_F_SERVICE)))
             register_dbms(p, copy, scope);
         mem_free(copy);
+        p->scan_name = NULL;
     }
     strv_fini(&keys);
 }
@@ -648,9 +686,34 @@ pcf_show_parameters(struct pcf *p, char **names, int n)
     }
 }
 
+/*
+ * pcf_suggest - the known parameter closest to a misspelled name, when
+ * it is close enough to be a typo (edit distance 1, or 2 for long names).
+ */
+const char *
+pcf_suggest(struct pcf *p, const char *name)
+{
+    size_t limit = strlen(name) >= 12 ? 2 : 1;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+
+    for (size_t i = 0; i < htab_count(p->params); i++) {
+        struct pcf_node *n = htab_value(p->params, i);
+        size_t d;
+
+        if ((n->flags & (PCF_F_BUILTIN | PCF_F_SERVICE)) == 0)
+            continue;
+        d = str_distance(name, htab_key(p->params, i), limit);
+        if (d < best_d) {
+            best_d = d;
+            best = htab_key(p->params, i);
+        }
+    }
+    return best;
+}
+
 static void
-flag_unused(struct pcf *p, struct pcf_dict *d, const char *file,
-            struct pcf_master *scope)
+flag_unused(struct pcf *p, struct pcf_dict *d, struct pcf_master *scope)
 {
     struct strv keys = pcf_dict_keys(d);
 
@@ -659,9 +722,17 @@ flag_unused(struct pcf *p, struct pcf_dict *d, const char *file,
 
         if (!htab_has(p->params, name)
             && (scope == NULL || !htab_has(scope->valid_names, name))) {
+            char *where = pcf_where(p, scope, name);
+            const char *hint = p->postern ? pcf_suggest(p, name) : NULL;
+
             fflush(p->out);
-            log_warn("%s/%s: unused parameter: %s=%s", p->config_dir, file,
-                     name, pcf_dict_get(d, name));
+            if (hint)
+                log_warn("%s: unused parameter: %s=%s (did you mean %s?)",
+                         where, name, pcf_dict_get(d, name), hint);
+            else
+                log_warn("%s: unused parameter: %s=%s", where, name,
+                         pcf_dict_get(d, name));
+            mem_free(where);
         }
     }
     strv_fini(&keys);
@@ -670,7 +741,7 @@ flag_unused(struct pcf *p, struct pcf_dict *d, const char *file,
 void
 pcf_flag_unused_main(struct pcf *p)
 {
-    flag_unused(p, p->main, "main.cf", NULL);
+    flag_unused(p, p->main, NULL);
 }
 
 void
@@ -678,6 +749,5 @@ pcf_flag_unused_master(struct pcf *p)
 {
     for (size_t m = 0; m < p->nmaster; m++)
         if (p->master[m].all_params)
-            flag_unused(p, p->master[m].all_params, "master.cf",
-                        &p->master[m]);
+            flag_unused(p, p->master[m].all_params, &p->master[m]);
 }

@@ -167,7 +167,7 @@ test_types(void **state)
         {"myhostname", SCHEMA_STRING, SCHEMA_F_DYNAMIC, 0},
         {"mynetworks", SCHEMA_LIST, SCHEMA_F_DYNAMIC, 0},
         {"process_id", SCHEMA_INT, SCHEMA_F_DYNAMIC | SCHEMA_F_READONLY, 0},
-        {"mail_version", SCHEMA_STRING, SCHEMA_F_READONLY, 0},
+        {"mail_version", SCHEMA_STRING, 0, 0},
     };
 
     (void) state;

@@ -75,3 +75,50 @@ fail:
     errno = saved;
     return -1;
 }
+
+size_t
+str_distance(const char *a, const char *b, size_t limit)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j, best;
+    size_t *prev2, *prev, *cur, *tmp, d;
+
+    if ((la > lb ? la - lb : lb - la) > limit)
+        return limit + 1;
+    prev2 = mem_calloc(lb + 1, sizeof(size_t));
+    prev = mem_calloc(lb + 1, sizeof(size_t));
+    cur = mem_calloc(lb + 1, sizeof(size_t));
+    for (j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (i = 1; i <= la; i++) {
+        cur[0] = best = i;
+        for (j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+
+            d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (prev[j - 1] + cost < d)
+                d = prev[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
+            if (d < best)
+                best = d;
+        }
+        if (best > limit) {
+            d = limit + 1;
+            goto out;
+        }
+        tmp = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = tmp;
+    }
+    d = prev[lb] > limit ? limit + 1 : prev[lb];
+out:
+    mem_free(prev2);
+    mem_free(prev);
+    mem_free(cur);
+    return d;
+}

@@ -122,6 +122,9 @@ char *str_trim(char *s);
 /* str_has_prefix, str_has_suffix - 1 or 0 */
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
+/* str_distance - Damerau-Levenshtein distance (adjacent swaps count 1),
+ * or limit + 1 as soon as it exceeds limit */
+size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
