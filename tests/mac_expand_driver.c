@@ -21,11 +21,11 @@
  *	Warnings go to stderr as "unknown: warning: ...", as from a
  *	Postfix test program; stdout is flushed before each one.
  */
-#include "mac/mac.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mac/mac.h"
 
 #define DEF_SEPARATORS " \t\r\n="
 
@@ -185,8 +185,13 @@ int
 main(int argc, char **argv)
 {
     static const int all_ops[] = {
-        MAC_EXP_OP_TOK_EQ, MAC_EXP_OP_TOK_NE, MAC_EXP_OP_TOK_GT,
-        MAC_EXP_OP_TOK_GE, MAC_EXP_OP_TOK_LT, MAC_EXP_OP_TOK_LE, 0,
+        MAC_EXP_OP_TOK_EQ,
+        MAC_EXP_OP_TOK_NE,
+        MAC_EXP_OP_TOK_GT,
+        MAC_EXP_OP_TOK_GE,
+        MAC_EXP_OP_TOK_LT,
+        MAC_EXP_OP_TOK_LE,
+        0,
     };
 
     log_set_progname("unknown");

@@ -16,10 +16,11 @@
  *	handler in the same context, so one nesting counter limits them.
  *	Relational operands are expanded by a fresh mac_expand() call.
  *
- *	Unlike Postfix, nothing is copied into scratch buffers. The
- *	scanner works on (pointer, length) spans of the pattern. Only
- *	names (for the lookup) and, with MAC_EXP_FLAG_RECURSE, lookup
- *	results are copied. So a large pattern costs no memory per level.
+ *	Unlike Postfix, the scanner does not copy each piece into a
+ *	scratch buffer. It works on (pointer, length) spans of the
+ *	pattern. Only names (for the lookup) and, with
+ *	MAC_EXP_FLAG_RECURSE, lookup results are copied. So a large
+ *	pattern costs no memory per nesting level.
  * DIAGNOSTICS
  *	Warnings through log_warn(), with Postfix's texts. Out of memory is
  *	fatal (mem_alloc). A result that passes its buffer's limit logs
@@ -31,14 +32,20 @@
  *	error and then more than 100 references or literal runs also warns
  *	"unreasonable macro call nesting".
  *
- *	Deviations. Postfix starts a new nesting count for each relational
- *	operand. So a macro whose value uses itself inside {..} recurses
- *	until the stack overflows. We also count the total depth across
- *	operands and stop at MAC_MAX_DEPTH with the same warning. Postfix
+ *	Deviations, each where Postfix itself fails. Postfix starts a new
+ *	nesting count for each relational operand. So a macro whose value
+ *	uses itself inside {..} recurses until the stack overflows. We
+ *	also count the total depth across operands. At MAC_MAX_DEPTH we
+ *	give the same warning, and then the whole expansion stops. Postfix
  *	exits (fatal "bad conversion") when an all-digit operand overflows
- *	a long. We compare such operands exactly as decimal numbers.
+ *	a long. We compare such operands exactly, as decimal numbers.
+ *
  *	MAC_EXP_FLAG_PRINTABLE keeps only printable ASCII, as Postfix does
  *	while util_utf8_enable is off (smtputf8_enable = no).
+ *
+ *	As in Postfix, values that double at each level ($a = $b$b, or
+ *	{$b} == {$b}) take exponential time or space. Give the result
+ *	buffer a limit: output past it stops the expansion.
  */
 #include "mac/mac.h"
 
@@ -66,7 +73,7 @@
 /* Characters that may form an operator, for better diagnostics. */
 #define MAC_OP_CHARS "<>!=?+-*/~&|%"
 /* Postfix's list of operators, doubled quotes and all. */
-#define MAC_OP_ANY                                                          \
+#define MAC_OP_ANY \
     "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or \">=\"\" or \">\""
 /* Room for relational operator suffixes registered at run time. */
 #define MAC_RELOP_MAX 16
@@ -155,8 +162,11 @@ prec20(size_t n, size_t i)
     return n - i < 20 ? (int) (n - i) : 20;
 }
 
+static int parse_error(struct mac_ctx *mc, const char *fmt, ...)
+    UTIL_PRINTF(2, 3);
+
 /* parse_error - warn, set MAC_PARSE_ERROR, return the status */
-static int UTIL_PRINTF(2, 3)
+static int
 parse_error(struct mac_ctx *mc, const char *fmt, ...)
 {
     struct buf msg;
@@ -215,8 +225,7 @@ nesting_error(struct mac_ctx *mc, const char *s, size_t n, bool literal)
         (void) append_literal(&text, s, n);
     else
         (void) buf_append(&text, s, n);
-    parse_error(mc, "unreasonable macro call nesting: \"%s\"",
-                buf_str(&text));
+    parse_error(mc, "unreasonable macro call nesting: \"%s\"", buf_str(&text));
     buf_fini(&text);
 }
 
@@ -436,8 +445,8 @@ parse_relational(struct mac_ctx *mc, const char *e, size_t n, size_t *ip,
             i++;
         if ((eval = relop_find(tok, e + type_pos, i - type_pos)) == NULL)
             return parse_error(mc, "bad operator suffix at: \"...%.*s>>>%.*s\"",
-                               prec(op_len), e + op_pos,
-                               prec(i - type_pos), e + type_pos);
+                               prec(op_len), e + op_pos, prec(i - type_pos),
+                               e + type_pos);
     } else {
         eval = default_eval;
     }
@@ -448,8 +457,8 @@ parse_relational(struct mac_ctx *mc, const char *e, size_t n, size_t *ip,
         return parse_error(mc,
                            "\"{expression}\" expected at: "
                            "\"...{%.*s} %.*s>>>%.*s\"",
-                           prec(ln), lp, prec(op_len), e + op_pos,
-                           prec20(n, i), e + i);
+                           prec(ln), lp, prec(op_len), e + op_pos, prec20(n, i),
+                           e + i);
     i += t;
     if (extract_curly(mc, e, n, &i, &rp, &rn) < 0)
         return mc->status;
@@ -587,6 +596,7 @@ expr_body(struct mac_ctx *mc, const char *e, size_t n)
     const char *lookup = NULL, *text = "";
     size_t i = 0, start = 0, end = 0, len = 0;
     int ch = 0, mode;
+    bool defined;
 
     /*
      * Postfix's per-expansion limit, then ours across relational
@@ -615,8 +625,9 @@ expr_body(struct mac_ctx *mc, const char *e, size_t n)
         if (i < n) {
             ch = e[i];
             if (ch != '?' && ch != ':')
-                return parse_error(mc, "\"?\" or \":\" expected at: "
-                                       "\"...}>>>%.*s\"",
+                return parse_error(mc,
+                                   "\"?\" or \":\" expected at: "
+                                   "\"...}>>>%.*s\"",
                                    prec20(n, i), e + i);
             i++;
         }
@@ -633,21 +644,21 @@ expr_body(struct mac_ctx *mc, const char *e, size_t n)
      */
     switch (ch) {
     case '?':
-        if (branch(mc, e, n, &i, &text, &len,
-                   lookup != NULL && *lookup != 0) < 0)
+        defined = lookup != NULL && *lookup != 0;
+        if (branch(mc, e, n, &i, &text, &len, defined) < 0)
             goto out;
         if (i >= n)
             break;
         if (e[i] != ':') {
-            parse_error(mc, "\":\" expected at: \"...%.*s}>>>%.*s\"",
-                        prec(len), text, prec20(n, i), e + i);
+            parse_error(mc, "\":\" expected at: \"...%.*s}>>>%.*s\"", prec(len),
+                        text, prec20(n, i), e + i);
             goto out;
         }
         i++;
         MAC_FALLTHROUGH;
     case ':':
-        if (branch(mc, e, n, &i, &text, &len,
-                   lookup == NULL || *lookup == 0) < 0)
+        defined = lookup != NULL && *lookup != 0;
+        if (branch(mc, e, n, &i, &text, &len, !defined) < 0)
             goto out;
         if (i < n) {
             parse_error(mc, "unexpected input at: \"...%.*s}>>>%.*s\"",
@@ -716,8 +727,7 @@ parse(struct mac_ctx *mc, const char *s, size_t n)
             level = 1;
             for (j = ++i; level > 0; j++) {
                 if (j >= n) {
-                    log_warn("truncated macro reference: \"%.*s\"", prec(n),
-                             s);
+                    log_warn("truncated macro reference: \"%.*s\"", prec(n), s);
                     return status | MAC_PARSE_ERROR;
                 }
                 if (s[j] == opener)
@@ -728,9 +738,8 @@ parse(struct mac_ctx *mc, const char *s, size_t n)
             start = i;
             len = j - i - 1;
         } else {
-            for (j = i; j < n && (is_alnum((unsigned char) s[j]) ||
-                                  s[j] == '_');
-                 j++)
+            for (j = i;
+                 j < n && (is_alnum((unsigned char) s[j]) || s[j] == '_'); j++)
                 ;
             start = i;
             len = j - i;
@@ -772,8 +781,7 @@ mac_expand(struct buf *result, const char *pattern, int flags,
 }
 
 void
-mac_relop_register(const int *tok_list, const char *suffix,
-                   mac_relop_fn *fn)
+mac_relop_register(const int *tok_list, const char *suffix, mac_relop_fn *fn)
 {
     unsigned toks = 0;
 

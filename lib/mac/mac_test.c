@@ -8,8 +8,6 @@
  *	patterns. testdata/mac/ (run by tests/mac.cmake) holds the Postfix
  *	golden tests.
  */
-#include "mac/mac.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* After the headers it needs (stdarg, stddef, stdint, setjmp). */
 #include <cmocka.h>
+
+#include "mac/mac.h"
 
 #define PROG "mac_test"
 #define W    PROG ": warning: "
@@ -115,10 +116,9 @@ static const struct expand_case expand_cases[] = {
      W "unbalanced {} in attribute expression: \"{x\"\n"},
     {"bad suffix", "${{a} ==nope {b}}", 0, NULL, MAC_PARSE_ERROR, "",
      W "bad operator suffix at: \"...==>>>nope\"\n"},
-    {"missing right operand", "${{a} ==level x}", 0, NULL, MAC_PARSE_ERROR,
-     "", W "\"{expression}\" expected at: \"...{a} ==>>> x\"\n"},
-    {"numeric compare", "${{10} > {9}}${{10} > {9x}}", 0, NULL, 0, "true",
-     ""},
+    {"missing right operand", "${{a} ==level x}", 0, NULL, MAC_PARSE_ERROR, "",
+     W "\"{expression}\" expected at: \"...{a} ==>>> x\"\n"},
+    {"numeric compare", "${{10} > {9}}${{10} > {9x}}", 0, NULL, 0, "true", ""},
     {"huge numbers", "${{99999999999999999999999} > {0099999999999999999999}}",
      0, NULL, 0, "true", ""},
     {"level compare", "${{3.10} >level {3.9}}${{$lvl} <=level {3.6.0}}", 0,
@@ -258,12 +258,12 @@ test_error_level_leak(void **state)
     for (int i = 0; i < 101; i++)
         buf_puts(&pattern, "$a");
     capture_begin(&cap);
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     err = capture_end(&cap);
     assert_int_equal(stat, MAC_PARSE_ERROR);
-    assert_string_equal(err, W "attribute name syntax error at: \"...a>>> b\"\n"
-                             W "unreasonable macro call nesting: \"a\"\n");
+    assert_string_equal(err,
+                        W "attribute name syntax error at: \"...a>>> b\"\n" W
+                          "unreasonable macro call nesting: \"a\"\n");
     mem_free(err);
     buf_fini(&pattern);
     buf_fini(&result);
@@ -277,12 +277,18 @@ test_compat_level(void **state)
         long want;
         const char *canon;
     } cases[] = {
-        {"3.2.1", 0x300801, "3.2.1"}, {"3", 0x300000, "3.0"},
-        {"2", 0x200000, "2"},         {"0", 0, "0"},
-        {"3.1023", 0x3ffc00, "3.1023"}, {"3.10", 0x302800, "3.10"},
-        {"3.1024", -1, NULL},         {"3.", -1, NULL},
-        {".1", -1, NULL},             {"", -1, NULL},
-        {"-3", -1, NULL},             {"3.2.1.0", -1, NULL},
+        {"3.2.1", 0x300801, "3.2.1"},
+        {"3", 0x300000, "3.0"},
+        {"2", 0x200000, "2"},
+        {"0", 0, "0"},
+        {"3.1023", 0x3ffc00, "3.1023"},
+        {"3.10", 0x302800, "3.10"},
+        {"3.1024", -1, NULL},
+        {"3.", -1, NULL},
+        {".1", -1, NULL},
+        {"", -1, NULL},
+        {"-3", -1, NULL},
+        {"3.2.1.0", -1, NULL},
         {"99999999999999999999", -1, NULL},
     };
     struct buf text;
@@ -291,8 +297,7 @@ test_compat_level(void **state)
     buf_init(&text, 0);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         print_message("level: \"%s\"\n", cases[i].text);
-        assert_int_equal(mac_compat_level_parse(cases[i].text),
-                         cases[i].want);
+        assert_int_equal(mac_compat_level_parse(cases[i].text), cases[i].want);
         if (cases[i].canon) {
             assert_int_equal(mac_compat_level_format(&text, cases[i].want), 0);
             assert_string_equal(buf_str(&text), cases[i].canon);
@@ -321,8 +326,7 @@ test_big_flat(void **state)
         units++;
     }
     buf_init(&result, 0);
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     assert_int_equal(stat, 0);
     assert_int_equal(result.len, units * strlen("text A y $ z "));
     assert_memory_equal(result.data, "text A y $ z text A y $ z ", 26);
@@ -348,8 +352,7 @@ test_big_nested(void **state)
         buf_putc(&pattern, '}');
     buf_init(&result, 0);
     capture_begin(&cap);
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     err = capture_end(&cap);
     assert_int_equal(stat, MAC_PARSE_ERROR);
     assert_true(str_has_prefix(err, W "unreasonable macro call nesting: "));
@@ -359,8 +362,7 @@ test_big_nested(void **state)
     /* Unbalanced: found by the scanner before anything is expanded. */
     buf_truncate(&pattern, depth * 4 + 1);
     capture_begin(&cap);
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     err = capture_end(&cap);
     assert_int_equal(stat, MAC_PARSE_ERROR);
     assert_true(str_has_prefix(err, W "truncated macro reference: "));
@@ -391,8 +393,7 @@ test_deep_relational(void **state)
         buf_puts(&pattern, "} == {}}");
     buf_init(&result, 0);
     capture_begin(&cap);
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     err = capture_end(&cap);
     assert_int_equal(stat, MAC_PARSE_ERROR);
     assert_true(str_has_prefix(err, W "unreasonable macro call nesting: "));
@@ -406,8 +407,7 @@ test_deep_relational(void **state)
     buf_puts(&pattern, "x");
     for (size_t i = 0; i < 50; i++)
         buf_puts(&pattern, "} == {}}");
-    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup,
-                      NULL);
+    stat = mac_expand(&result, buf_str(&pattern), 0, NULL, table_lookup, NULL);
     assert_int_equal(stat, 0);
     assert_string_equal(buf_str(&result), "true");
     buf_fini(&pattern);
