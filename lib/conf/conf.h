@@ -106,6 +106,32 @@ void conf_entry_pos(const struct conf_entry *e, size_t loff, int *line,
                     int *col);
 
 /*
+ * Safe edits. conf_edit_begin() locks PATH for editing (Postfix's
+ * PATH.tmp lock protocol, so it takes turns with postconf -e) and reads
+ * it into data/len; conf_edit_commit() replaces PATH atomically with
+ * new text, keeping mode, owner and group, optionally keeping the old
+ * file as PATH+backup_suffix. Both return 0, or -1 with *err set to a
+ * text naming the file and the reason (caller frees); after -1 nothing
+ * was changed and the edit is closed. conf_edit_abort() gives up.
+ */
+#include <sys/stat.h>
+
+struct conf_edit {
+    char *path;
+    char *tmp_path;
+    int fd;
+    struct stat st;
+    char *data;
+    size_t len;
+};
+
+int conf_edit_begin(struct conf_edit *ed, const char *path, char **err)
+    WARN_UNUSED;
+int conf_edit_commit(struct conf_edit *ed, const char *data, size_t len,
+                     const char *backup_suffix, char **err) WARN_UNUSED;
+void conf_edit_abort(struct conf_edit *ed);
+
+/*
  * Postfix text primitives, exactly as postconf applies them.
  */
 

@@ -62,9 +62,15 @@ link_node(struct pcf_dict *d, struct dnode *n)
 struct pcf_dict *
 pcf_dict_new(void)
 {
+    return pcf_dict_new_sized(13);
+}
+
+struct pcf_dict *
+pcf_dict_new_sized(size_t size)
+{
     struct pcf_dict *d = mem_calloc(1, sizeof(*d));
 
-    set_size(d, 13);
+    set_size(d, size < 13 ? 13 : size);
     return d;
 }
 

@@ -65,6 +65,8 @@ struct pcf_node {
 /* pcf_dict - name=value table walked in Postfix's hash order */
 struct pcf_dict;
 struct pcf_dict *pcf_dict_new(void);
+/* pcf_dict_new_sized - as Postfix's htable_create(size) */
+struct pcf_dict *pcf_dict_new_sized(size_t size);
 void pcf_dict_free(struct pcf_dict *d);
 const char *pcf_dict_get(const struct pcf_dict *d, const char *key);
 void pcf_dict_put(struct pcf_dict *d, const char *key, const char *value);
@@ -149,6 +151,30 @@ void pcf_show_master_entries(struct pcf *p, char **filters, int n);
 void pcf_show_master_fields(struct pcf *p, char **filters, int n);
 void pcf_show_master_params(struct pcf *p, char **filters, int n);
 extern const char *const pcf_field_names[];
+int pcf_parse_service_pattern(const char *pattern, int min, int max,
+                              struct strv *out);
+int pcf_match(const char *pat, const char *s);
+int pcf_field_index(const char *name);
+const char *pcf_master_parse(struct pcf_master *ms, const char *text);
+void pcf_master_free(struct pcf_master *ms);
+void pcf_master_edit_field(struct pcf_master *ms, int field, const char *value);
+void pcf_master_edit_param(struct pcf_master *ms, int exclude,
+                           const char *name, const char *value);
+
+/* pcf_edit.c */
+struct pcf_edit_opts {
+    int dry_run;
+    int force;
+    const char *backup_suffix; /* NULL: no backup */
+};
+/* pcf_edit_cleanup - on a fatal error: drop the edit in progress */
+void pcf_edit_cleanup(void);
+void pcf_edit_main(struct pcf *p, char **args, int n,
+                   const struct pcf_edit_opts *eo);
+void pcf_edit_master(struct pcf *p, char **args, int n,
+                     const struct pcf_edit_opts *eo);
+void pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
+                            struct pcf_master *ms);
 
 /* pcf_json.c: --json output of the parameter and master.cf modes */
 int pcf_json_show(struct pcf *p, char **names, int n);

@@ -168,6 +168,18 @@ postern_help(void)
 "  -P [svc/type/p] master.cf -o settings  -m, -l, -a, -A  map, lock, SASL types\n"
 "  --json          machine-readable output: value, default, expanded value\n"
 "                  and where each value comes from\n"
+"\n"
+"Editing (the file is replaced atomically, keeping mode and owner):\n"
+"  -e name=value ...   set main.cf parameters (or just name=value ...)\n"
+"  -X name ...         remove main.cf parameters\n"
+"  -# name ...         comment out main.cf parameters\n"
+"  -M svc/type='entry' replace or add a master.cf entry; -MX, -M# svc/type\n"
+"  -F svc/type/field=value     set a master.cf field\n"
+"  -P svc/type/param=value     set a master.cf -o parameter; -PX to remove\n"
+"  --dry-run       show the change as a unified diff; write nothing\n"
+"  --backup[=SUF]  keep the previous file as main.cf.bak (or main.cf SUF)\n"
+"  --force         write a value even when the schema says it is invalid\n"
+"  Example: postern conf -c /etc/postfix --dry-run -e relayhost=[mx.example.com]:587\n"
 "  --help          this text\n"
 "\n"
 "Exit status: 0 on success (warnings included), 1 on a fatal error.\n"
@@ -182,6 +194,7 @@ flush_out(void)
 {
     if (the_pcf && the_pcf->out)
         fflush(the_pcf->out);
+    pcf_edit_cleanup();
 }
 
 
@@ -193,6 +206,7 @@ pcf_main(int argc, char **argv, int postern_mode)
     const char *env;
     int ch, json = 0;
     const char *tls_arg = "";
+    struct pcf_edit_opts eo = {0, 0, NULL};
     int nargs;
     char **args;
     static const struct {
@@ -223,6 +237,16 @@ pcf_main(int argc, char **argv, int postern_mode)
                 return 0;
             } else if (strcmp(argv[i], "--json") == 0) {
                 json = 1;
+            } else if (strcmp(argv[i], "--dry-run") == 0) {
+                eo.dry_run = 1;
+            } else if (strcmp(argv[i], "--force") == 0) {
+                eo.force = 1;
+            } else if (strcmp(argv[i], "--backup") == 0) {
+                eo.backup_suffix = ".bak";
+            } else if (strncmp(argv[i], "--backup=", 9) == 0) {
+                eo.backup_suffix = argv[i] + 9;
+                if (*eo.backup_suffix == 0 || strchr(eo.backup_suffix, '/'))
+                    log_fatal("--backup=SUFFIX needs a suffix without '/'");
             } else {
                 argv[j++] = argv[i];
             }
@@ -400,11 +424,10 @@ pcf_main(int argc, char **argv, int postern_mode)
     } else if (p->mode & (PCF_EDIT_CONF | PCF_COMMENT_OUT | PCF_EDIT_EXCL)) {
         if (nargs == 0)
             log_fatal("missing service argument");
-        log_fatal("editing (-e, -X, -#, -M/-F/-P with a value) is not "
-                  "implemented yet; %s was left unchanged",
-                  (p->mode & (PCF_MASTER_ENTRY | PCF_MASTER_FLD
-                              | PCF_MASTER_PARAM)) ? p->master_path
-                                                   : p->main_path);
+        if (p->mode & (PCF_MASTER_ENTRY | PCF_MASTER_FLD | PCF_MASTER_PARAM))
+            pcf_edit_master(p, args, nargs, &eo);
+        else
+            pcf_edit_main(p, args, nargs, &eo);
     } else {
         if ((p->mode & PCF_SHOW_DEFS) == 0) {
             pcf_read_main(p);

@@ -195,6 +195,112 @@ normalize_args(struct strv *sv)
             extract_field(sv, f);
 }
 
+/*
+ * pcf_master_parse - parse one whole entry given as text (as postconf -M
+ * edits do); NULL, or "bad field count". Field errors are fatal.
+ */
+const char *
+pcf_master_parse(struct pcf_master *ms, const char *text)
+{
+    char *copy = mem_strdup(text), *cp = copy, *tok;
+    struct buf ns;
+
+    memset(ms, 0, sizeof(*ms));
+    strv_init(&ms->argv);
+    while ((tok = conf_tok_next(&cp, CONF_BLANKS)) != NULL)
+        strv_add(&ms->argv, tok);
+    mem_free(copy);
+    if (ms->argv.n < PCF_MASTER_MIN_FIELDS) {
+        strv_fini(&ms->argv);
+        return "bad field count";
+    }
+    check_entry(ms->argv.v, text);
+    normalize_args(&ms->argv);
+    buf_init(&ns, 0);
+    buf_printf(&ns, "%s/%s", ms->argv.v[0], ms->argv.v[1]);
+    ms->name_space = buf_steal(&ns);
+    return NULL;
+}
+
+void
+pcf_master_free(struct pcf_master *ms)
+{
+    strv_fini(&ms->argv);
+    mem_free(ms->name_space);
+    ms->name_space = NULL;
+}
+
+/* pcf_master_edit_field - replace one field (the command: and its args) */
+void
+pcf_master_edit_field(struct pcf_master *ms, int field, const char *value)
+{
+    if (field == PCF_FLD_CMD) {
+        char *copy = mem_strdup(value), *cp = copy, *tok;
+
+        while (ms->argv.n > PCF_FLD_CMD) {
+            mem_free(ms->argv.v[--ms->argv.n]);
+            ms->argv.v[ms->argv.n] = NULL;
+        }
+        while ((tok = conf_tok_next(&cp, CONF_BLANKS)) != NULL)
+            strv_add(&ms->argv, tok);
+        mem_free(copy);
+        normalize_args(&ms->argv);
+    } else {
+        strv_replace(&ms->argv, (size_t) field, value);
+    }
+    if (ms->argv.n < PCF_MASTER_MIN_FIELDS)
+        log_fatal("bad field count: \"%s\"", value);
+    check_entry(ms->argv.v, value);
+}
+
+/* pcf_master_edit_param - set (or with exclude, remove) "-o name=value" */
+void
+pcf_master_edit_param(struct pcf_master *ms, int exclude, const char *name,
+                      const char *value)
+{
+    size_t nlen = strlen(name), f;
+    int matched = 0;
+
+    for (f = PCF_MASTER_MIN_FIELDS; f < ms->argv.n; f++) {
+        const char *arg = ms->argv.v[f];
+
+        if (arg[0] != '-' || strcmp(arg, "--") == 0)
+            break;
+        if (arg[1] == 0 || strchr(OPTS_WITH_VALUE, arg[1]) == NULL
+            || f + 1 >= ms->argv.n)
+            continue;
+        if (strcmp(arg, "-o") == 0 && strncmp(ms->argv.v[f + 1], name, nlen) == 0
+            && ms->argv.v[f + 1][nlen] == '=') {
+            matched = 1;
+            if (!exclude) {
+                struct buf b;
+
+                buf_init(&b, 0);
+                buf_printf(&b, "%s=%s", name, value);
+                strv_replace(&ms->argv, f + 1, buf_str(&b));
+                buf_fini(&b);
+            } else {
+                mem_free(ms->argv.v[f]);
+                mem_free(ms->argv.v[f + 1]);
+                memmove(ms->argv.v + f, ms->argv.v + f + 2,
+                        (ms->argv.n - f - 2 + 1) * sizeof(*ms->argv.v));
+                ms->argv.n -= 2;
+                f -= 2;
+            }
+        }
+        f += 1;
+    }
+    if (!exclude && !matched) {
+        struct buf b;
+
+        buf_init(&b, 0);
+        buf_printf(&b, "%s=%s", name, value);
+        strv_insert(&ms->argv, f, "-o");
+        strv_insert(&ms->argv, f + 1, buf_str(&b));
+        buf_fini(&b);
+    }
+}
+
 void
 pcf_read_master(struct pcf *p, int fail_on_open)
 {
@@ -257,8 +363,9 @@ pcf_read_master(struct pcf *p, int fail_on_open)
  * Service patterns: "name", "name/type", "name/type/field"; each part
  * is literal or "*".
  */
-static int
-parse_pattern(const char *pattern, int min, int max, struct strv *out)
+int
+pcf_parse_service_pattern(const char *pattern, int min, int max,
+                          struct strv *out)
 {
     char *copy, *cp, *tok;
 
@@ -284,14 +391,14 @@ parse_pattern(const char *pattern, int min, int max, struct strv *out)
     return 0;
 }
 
-static int
-match(const char *pat, const char *s)
+int
+pcf_match(const char *pat, const char *s)
 {
     return strcmp(pat, "*") == 0 || strcmp(pat, s) == 0;
 }
 
-static int
-field_index(const char *name)
+int
+pcf_field_index(const char *name)
 {
     if (strcmp(name, "*") == 0)
         return PCF_FLD_WILDC;
@@ -303,13 +410,17 @@ field_index(const char *name)
 
 #define ADD_TEXT(t) do { \
         const char *_t = (t); \
-        fputs(_t, p->out); \
+        fputs(_t, fp); \
         line_len += strlen(_t); \
     } while (0)
 
-/* print_entry - one master.cf entry in postconf -M format */
-static void
-print_entry(struct pcf *p, struct pcf_master *ms)
+/*
+ * pcf_print_master_entry - one master.cf entry in postconf -M format, to
+ * fp, folded when mode has PCF_FOLD_LINE, expanded with PCF_SHOW_EVAL.
+ */
+void
+pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
+                       struct pcf_master *ms)
 {
     static const size_t column_goal[] = {0, 11, 17, 25, 33, 41, 49, 57};
     char **argv = ms->argv.v;
@@ -342,8 +453,8 @@ print_entry(struct pcf *p, struct pcf_master *ms)
                        && f + 1 < ms->argv.n) {
                 aval = argv[f + 1];
                 line_len = PCF_LINE_LIMIT;
-                if (strcmp(arg, "-o") == 0 && (p->mode & PCF_SHOW_EVAL))
-                    aval = exp = pcf_expand(p, p->mode, aval, ms);
+                if (strcmp(arg, "-o") == 0 && (mode & PCF_SHOW_EVAL))
+                    aval = exp = pcf_expand(p, mode, aval, ms);
                 arg_len += strlen(aval) + 3;
                 if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
                     arg_len += 2;
@@ -352,11 +463,11 @@ print_entry(struct pcf *p, struct pcf_master *ms)
             parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
         }
         if (line_len > PCF_INDENT_LEN) {
-            if ((p->mode & PCF_FOLD_LINE) == 0
+            if ((mode & PCF_FOLD_LINE) == 0
                 || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
                 ADD_TEXT(" ");
             } else {
-                fputs("\n" PCF_INDENT_TEXT, p->out);
+                fputs("\n" PCF_INDENT_TEXT, fp);
                 line_len = PCF_INDENT_LEN;
             }
         }
@@ -377,7 +488,7 @@ print_entry(struct pcf *p, struct pcf_master *ms)
         }
         mem_free(exp);
     }
-    fputc('\n', p->out);
+    fputc('\n', fp);
 }
 
 void
@@ -387,20 +498,20 @@ pcf_show_master_entries(struct pcf *p, char **filters, int n)
     int *hits = mem_calloc((size_t) n + 1, sizeof(*hits));
 
     for (int i = 0; i < n; i++)
-        if (parse_pattern(filters[i], 1, 2, &pats[i]) < 0)
+        if (pcf_parse_service_pattern(filters[i], 1, 2, &pats[i]) < 0)
             log_fatal("-M option requires service_name[/type]");
     for (size_t m = 0; m < p->nmaster; m++) {
         struct pcf_master *ms = &p->master[m];
 
         if (n == 0) {
-            print_entry(p, ms);
+            pcf_print_master_entry(p, p->out, p->mode, ms);
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (match(pats[i].v[0], ms->argv.v[0])
-                && match(pats[i].v[1], ms->argv.v[1])) {
+            if (pcf_match(pats[i].v[0], ms->argv.v[0])
+                && pcf_match(pats[i].v[1], ms->argv.v[1])) {
                 hits[i]++;
-                print_entry(p, ms);
+                pcf_print_master_entry(p, p->out, p->mode, ms);
             }
         }
     }
@@ -417,6 +528,7 @@ pcf_show_master_entries(struct pcf *p, char **filters, int n)
 static void
 print_field(struct pcf *p, struct pcf_master *ms, int field)
 {
+    FILE *fp = p->out;
     char **argv = ms->argv.v;
     size_t line_len = 0, f;
     int in_opts;
@@ -500,9 +612,9 @@ pcf_show_master_fields(struct pcf *p, char **filters, int n)
     int *fields = mem_calloc((size_t) n + 1, sizeof(*fields));
 
     for (int i = 0; i < n; i++) {
-        if (parse_pattern(filters[i], 1, 3, &pats[i]) < 0)
+        if (pcf_parse_service_pattern(filters[i], 1, 3, &pats[i]) < 0)
             log_fatal("-F option requires service_name[/type[/field]]");
-        fields[i] = field_index(pats[i].v[2]);
+        fields[i] = pcf_field_index(pats[i].v[2]);
     }
     for (size_t m = 0; m < p->nmaster; m++) {
         struct pcf_master *ms = &p->master[m];
@@ -513,8 +625,8 @@ pcf_show_master_fields(struct pcf *p, char **filters, int n)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (!match(pats[i].v[0], ms->argv.v[0])
-                || !match(pats[i].v[1], ms->argv.v[1]))
+            if (!pcf_match(pats[i].v[0], ms->argv.v[0])
+                || !pcf_match(pats[i].v[1], ms->argv.v[1]))
                 continue;
             hits[i]++;
             if (fields[i] == PCF_FLD_WILDC) {
@@ -572,7 +684,7 @@ pcf_show_master_params(struct pcf *p, char **filters, int n)
     int *hits = mem_calloc((size_t) n + 1, sizeof(*hits));
 
     for (int i = 0; i < n; i++)
-        if (parse_pattern(filters[i], 1, 3, &pats[i]) < 0)
+        if (pcf_parse_service_pattern(filters[i], 1, 3, &pats[i]) < 0)
             log_fatal("-P option requires service_name[/type[/parameter]]");
     for (size_t m = 0; m < p->nmaster; m++) {
         struct pcf_master *ms = &p->master[m];
@@ -585,8 +697,8 @@ pcf_show_master_params(struct pcf *p, char **filters, int n)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (!match(pats[i].v[0], ms->argv.v[0])
-                || !match(pats[i].v[1], ms->argv.v[1]))
+            if (!pcf_match(pats[i].v[0], ms->argv.v[0])
+                || !pcf_match(pats[i].v[1], ms->argv.v[1]))
                 continue;
             if (strcmp(pats[i].v[2], "*") == 0) {
                 print_any_param(p, ms);

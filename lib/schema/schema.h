@@ -93,6 +93,14 @@ const struct schema_family *schema_family_match(const char *name,
  * static. NULL for other types.
  */
 const char *const *schema_dbms_suffixes(const char *type);
+struct buf;
+/*
+ * schema_value_check - 0 when value is valid for p's type and range, else
+ * -1 with an explanation of what is valid appended to why. Values with
+ * "$name" are not judged (0).
+ */
+int schema_value_check(const struct schema_param *p, const char *value,
+                       struct buf *why);
 /* schema_enum_has - 1 when value is one of p's enum_values, else 0 */
 int schema_enum_has(const struct schema_param *p, const char *value);
 
