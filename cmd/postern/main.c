@@ -15,7 +15,8 @@ static const char usage_text[] =
     "usage: postern COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
-    "  conf      print Postfix configuration, as postconf(1) does\n"
+    "  conf      print or edit Postfix configuration, as postconf(1) does\n"
+    "  diff      semantic difference between two configurations\n"
     "  help      this text\n"
     "  version   print the version\n"
     "\n"
@@ -47,6 +48,8 @@ main(int argc, char **argv)
         argv[1] = (char *) "postern conf";
         return pcf_main(argc - 1, argv + 1, 1);
     }
+    if (strcmp(argv[1], "diff") == 0)
+        return pcf_diff_main(argc - 1, argv + 1);
     fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
     return 2;
 }

@@ -14,4 +14,7 @@
 /* pcf_main - run postconf with argv; returns the exit status */
 int pcf_main(int argc, char **argv, int postern_mode);
 
+/* pcf_diff_main - "postern diff"; returns 0 same, 1 different, 2 trouble */
+int pcf_diff_main(int argc, char **argv);
+
 #endif

@@ -14,6 +14,20 @@
 static const char *progname = "postern";
 static void (*fatal_hook)(void);
 static unsigned warn_count;
+static int fatal_status = 1;
+static int quiet;
+
+void
+log_set_fatal_status(int status)
+{
+    fatal_status = status;
+}
+
+void
+log_set_quiet(int on)
+{
+    quiet = on;
+}
 
 void
 log_set_progname(const char *name)
@@ -61,6 +75,8 @@ log_warn(const char *fmt, ...)
     va_list ap;
 
     warn_count++;
+    if (quiet)
+        return;
     va_start(ap, fmt);
     vlog("warning", fmt, ap);
     va_end(ap);
@@ -82,6 +98,8 @@ log_info(const char *fmt, ...)
 {
     va_list ap;
 
+    if (quiet)
+        return;
     va_start(ap, fmt);
     vlog(NULL, fmt, ap);
     va_end(ap);
@@ -97,7 +115,7 @@ log_fatal(const char *fmt, ...)
     va_start(ap, fmt);
     vlog("fatal", fmt, ap);
     va_end(ap);
-    exit(1);
+    exit(fatal_status);
 }
 
 void

@@ -114,6 +114,10 @@ void log_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 void log_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 /* log_set_fatal_hook - call fn before exit on fatal (e.g. flush stdout) */
 void log_set_fatal_hook(void (*fn)(void));
+/* log_set_fatal_status - exit status of log_fatal (default 1) */
+void log_set_fatal_status(int status);
+/* log_set_quiet - when on, log_warn and log_info print nothing */
+void log_set_quiet(int on);
 /* log_warn_count - number of warnings and errors logged so far */
 unsigned log_warn_count(void);
 
