@@ -14,6 +14,41 @@
 /* pcf_main - run postconf with argv; returns the exit status */
 int pcf_main(int argc, char **argv, int postern_mode);
 
+/*
+ * Library API: a configuration loaded as postconf sees it, for the
+ * other Postern modules (lint, dns, repl, the MTA).
+ */
+struct pcf;
+
+/* pcf_load - read DIR/main.cf and DIR/master.cf (a missing master.cf is
+ * empty); postconf's warnings are silenced. Fatal when main.cf cannot be
+ * read. The result lives until exit (or pcf_free). */
+struct pcf *pcf_load(const char *dir);
+void pcf_free(struct pcf *p);
+/* pcf_value - effective value of name with $name expanded; caller frees;
+ * NULL for an unknown name */
+char *pcf_value(struct pcf *p, const char *name);
+/* pcf_raw_value - effective value, not expanded; borrowed; NULL if unknown */
+const char *pcf_raw_value(struct pcf *p, const char *name);
+/* pcf_service_value - as pcf_value, as seen by master.cf service
+ * "service/type" (its -o settings first); NULL if unknown */
+char *pcf_service_value(struct pcf *p, const char *service_type,
+                        const char *name);
+/* pcf_source - where name's value comes from: "main.cf:LINE" or "default" */
+const char *pcf_source(struct pcf *p, const char *name);
+/* pcf_is_known - 1 when name is a parameter postconf knows in this config */
+int pcf_is_known(struct pcf *p, const char *name);
+/* master.cf entries: count, and field f (0..7 = service .. command) of
+ * entry i; pcf_service_args - its arguments after the command (borrowed,
+ * NULL-terminated); pcf_service_line - its first line in master.cf */
+size_t pcf_service_count(struct pcf *p);
+const char *pcf_service_field(struct pcf *p, size_t i, int f);
+char *const *pcf_service_args(struct pcf *p, size_t i);
+int pcf_service_line(struct pcf *p, size_t i);
+/* pcf_main_path, pcf_master_path - the files read */
+const char *pcf_main_path(struct pcf *p);
+const char *pcf_master_path(struct pcf *p);
+
 /* pcf_diff_main - "postern diff"; returns 0 same, 1 different, 2 trouble */
 int pcf_diff_main(int argc, char **argv);
 

@@ -263,35 +263,6 @@ done:
     mem_free(x);
 }
 
-/* load - the postconf engine's view of a configuration directory */
-static struct pcf *
-load(const char *dir)
-{
-    struct pcf *p = mem_calloc(1, sizeof(*p));
-
-    p->out = stdout;
-    p->param_class = PCF_F_CLASS;
-    p->process_name = "postconf";
-    p->pid = (long) getpid();
-    p->config_dir = mem_strdup(dir);
-    p->main_path = join(dir, "main.cf");
-    p->master_path = join(dir, "master.cf");
-    p->main = pcf_dict_new();
-    p->main_src = htab_new(256);
-    p->main_line = htab_new(256);
-    p->params = htab_new(2048);
-    p->namespaces = htab_new(64);
-    p->rest_classes = htab_new(16);
-    p->dbms_files = htab_new(16);
-    log_set_quiet(1);
-    pcf_read_main(p);
-    pcf_register_builtin(p);
-    pcf_read_master(p, 0);
-    pcf_register_service(p);
-    pcf_register_user(p);
-    log_set_quiet(0);
-    return p;
-}
 
 /* show - a value for reading: empty shows as "(empty)", absent "(unset)" */
 static const char *
@@ -818,8 +789,8 @@ pcf_diff_main(int argc, char **argv)
         sa.label = specs[0];
         sb.label = specs[1];
     }
-    sa.p = load(sa.tmpdir);
-    sb.p = load(sb.tmpdir);
+    sa.p = pcf_load(sa.tmpdir);
+    sb.p = pcf_load(sb.tmpdir);
     if (d.json) {
         d.jmain = out_arr_new();
         d.jmaster = out_arr_new();

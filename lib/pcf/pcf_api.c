@@ -1,0 +1,154 @@
+/*
+ * pcf_api - the postconf engine as a library for other modules.
+ *
+ * DESCRIPTION
+ *	pcf_load() reads a configuration exactly as postconf does for its
+ *	parameter modes (main.cf, master.cf, built-in, service and
+ *	user-defined parameters) with its warnings silenced; the getters
+ *	answer with postconf's precedence (master.cf -o, main.cf,
+ *	built-in default) and $name expansion.
+ */
+#include "pcf/pcf.h"
+#include "pcf/pcf_int.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static char *
+path_join(const char *dir, const char *file)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    buf_printf(&b, "%s/%s", dir, file);
+    return buf_steal(&b);
+}
+
+struct pcf *
+pcf_load(const char *dir)
+{
+    struct pcf *p = mem_calloc(1, sizeof(*p));
+
+    p->out = stdout;
+    p->param_class = PCF_F_CLASS;
+    p->process_name = "postconf";
+    p->pid = (long) getpid();
+    p->config_dir = mem_strdup(dir);
+    p->main_path = path_join(dir, "main.cf");
+    p->master_path = path_join(dir, "master.cf");
+    p->main = pcf_dict_new();
+    p->main_src = htab_new(256);
+    p->main_line = htab_new(256);
+    p->params = htab_new(2048);
+    p->namespaces = htab_new(64);
+    p->rest_classes = htab_new(16);
+    p->dbms_files = htab_new(16);
+    log_set_quiet(1);
+    pcf_read_main(p);
+    pcf_register_builtin(p);
+    if (access(p->master_path, F_OK) == 0)
+        pcf_read_master(p, 0);
+    pcf_register_service(p);
+    pcf_register_user(p);
+    log_set_quiet(0);
+    return p;
+}
+
+void
+pcf_free(struct pcf *p)
+{
+    /* The engine's tables live until exit, as in postconf. */
+    (void) p;
+}
+
+static struct pcf_master *
+service(struct pcf *p, const char *ns)
+{
+    for (size_t m = 0; m < p->nmaster; m++)
+        if (strcmp(p->master[m].name_space, ns) == 0)
+            return &p->master[m];
+    return NULL;
+}
+
+static char *
+value_in(struct pcf *p, const char *name, struct pcf_master *scope)
+{
+    struct pcf_node *node = htab_find(p->params, name);
+    const char *v = pcf_lookup(p, 0, name, scope, node);
+
+    if (v == NULL)
+        return NULL;
+    if (node && (node->flags & PCF_F_RAW))
+        return mem_strdup(v);
+    return pcf_expand(p, 0, v, scope);
+}
+
+char *
+pcf_value(struct pcf *p, const char *name)
+{
+    return value_in(p, name, NULL);
+}
+
+const char *
+pcf_raw_value(struct pcf *p, const char *name)
+{
+    return pcf_lookup(p, 0, name, NULL, NULL);
+}
+
+char *
+pcf_service_value(struct pcf *p, const char *service_type, const char *name)
+{
+    struct pcf_master *ms = service(p, service_type);
+
+    return value_in(p, name, ms);
+}
+
+const char *
+pcf_source(struct pcf *p, const char *name)
+{
+    const char *src = htab_find(p->main_src, name);
+
+    return src ? src : "default";
+}
+
+int
+pcf_is_known(struct pcf *p, const char *name)
+{
+    return htab_has(p->params, name);
+}
+
+size_t
+pcf_service_count(struct pcf *p)
+{
+    return p->nmaster;
+}
+
+const char *
+pcf_service_field(struct pcf *p, size_t i, int f)
+{
+    return p->master[i].argv.v[f];
+}
+
+char *const *
+pcf_service_args(struct pcf *p, size_t i)
+{
+    return p->master[i].argv.v + PCF_MASTER_MIN_FIELDS;
+}
+
+int
+pcf_service_line(struct pcf *p, size_t i)
+{
+    return p->master[i].line;
+}
+
+const char *
+pcf_main_path(struct pcf *p)
+{
+    return p->main_path;
+}
+
+const char *
+pcf_master_path(struct pcf *p)
+{
+    return p->master_path;
+}
