@@ -11,6 +11,8 @@
 #ifndef PCF_PCF_H
 #define PCF_PCF_H
 
+#include <stddef.h>
+
 /* pcf_main - run postconf with argv; returns the exit status */
 int pcf_main(int argc, char **argv, int postern_mode);
 
