@@ -47,6 +47,15 @@ size_t pcf_service_count(struct pcf *p);
 const char *pcf_service_field(struct pcf *p, size_t i, int f);
 char *const *pcf_service_args(struct pcf *p, size_t i);
 int pcf_service_line(struct pcf *p, size_t i);
+/* pcf_service_param - the -o value of name in entry i (borrowed), or NULL */
+const char *pcf_service_param(struct pcf *p, size_t i, const char *name);
+/* pcf_service_param_known - 1 when postconf counts -o name in entry i as
+ * used (a known parameter, or a user-defined one referenced there) */
+int pcf_service_param_known(struct pcf *p, size_t i, const char *name);
+/* pcf_service_params - the -o names of entry i, sorted; caller frees with
+ * strv_fini (declared in util/util.h) */
+struct strv;
+void pcf_service_params(struct pcf *p, size_t i, struct strv *out);
 /* pcf_main_path, pcf_master_path - the files read */
 const char *pcf_main_path(struct pcf *p);
 const char *pcf_master_path(struct pcf *p);

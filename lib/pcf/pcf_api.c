@@ -152,3 +152,24 @@ pcf_master_path(struct pcf *p)
 {
     return p->master_path;
 }
+
+const char *
+pcf_service_param(struct pcf *p, size_t i, const char *name)
+{
+    return pcf_dict_get(p->master[i].all_params, name);
+}
+
+int
+pcf_service_param_known(struct pcf *p, size_t i, const char *name)
+{
+    return htab_has(p->params, name)
+           || (p->master[i].valid_names
+               && htab_has(p->master[i].valid_names, name));
+}
+
+void
+pcf_service_params(struct pcf *p, size_t i, struct strv *out)
+{
+    *out = pcf_dict_keys(p->master[i].all_params);
+    strv_sort(out);
+}
