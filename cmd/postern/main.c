@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lint/lint.h"
 #include "pcf/pcf.h"
 #include "util/util.h"
 
@@ -17,6 +18,7 @@ static const char usage_text[] =
     "Commands:\n"
     "  conf      print or edit Postfix configuration, as postconf(1) does\n"
     "  diff      semantic difference between two configurations\n"
+    "  lint      check main.cf and master.cf for mistakes and risks\n"
     "  help      this text\n"
     "  version   print the version\n"
     "\n"
@@ -48,6 +50,8 @@ main(int argc, char **argv)
         argv[1] = (char *) "postern conf";
         return pcf_main(argc - 1, argv + 1, 1);
     }
+    if (strcmp(argv[1], "lint") == 0)
+        return lint_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0)
         return pcf_diff_main(argc - 1, argv + 1);
     fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);

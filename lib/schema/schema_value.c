@@ -54,7 +54,8 @@ static int
 check_range(const struct schema_param *sp, long v, const char *what,
             struct buf *why)
 {
-    if (v < sp->min) {
+    /* As in Postfix's tables, a bound of 0 means "no bound". */
+    if (sp->min != 0 && v < sp->min) {
         buf_printf(why, "%s must be at least %ld", what, sp->min);
         return -1;
     }
