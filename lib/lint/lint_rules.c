@@ -768,7 +768,28 @@ check_main(struct lint_ctx *lc, struct htab *classes)
         if (sp == NULL && !renamed[r].old) {
             if (!pcf_is_known(lc->p, name)) {
                 const char *hint = closest_param(name);
+                size_t svc_len = 0;
+                const struct schema_family *fam = schema_family_match(name, &svc_len);
+                static const char *const std_services[] = {
+                    "smtp", "relay", "local", "virtual", "lmtp", "error",
+                    "retry", "discard", "uucp", "maildrop", NULL};
+                char svc[128];
 
+                if (fam && svc_len < sizeof(svc)) {
+                    memcpy(svc, name, svc_len);
+                    svc[svc_len] = 0;
+                    /* Without master.cf, assume Postfix's standard services. */
+                    if (lc->master_cf == NULL && in_list(std_services, svc))
+                        continue;
+                    report_add(lc->r, "PL105", -1, lc->main_file, e->name.line,
+                               e->name.col,
+                               "%s would set %s for a master.cf service \"%s\", "
+                               "but master.cf has no such service running a "
+                               "delivery program (local, smtp, lmtp, virtual, "
+                               "pipe or error); Postfix ignores it", name,
+                               fam->suffix + 1, svc);
+                    continue;
+                }
                 if (hint)
                     report_add(lc->r, "PL101", -1, lc->main_file, e->name.line,
                                e->name.col,
