@@ -7,3 +7,4 @@ if(TARGET postern)
     set_tests_properties(lint_goldens PROPERTIES LABELS lint SKIP_RETURN_CODE 77
                          TIMEOUT 300)
 endif()
+add_test(NAME lint_rule_docs COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/lint_docs.sh)
