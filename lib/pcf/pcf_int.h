@@ -184,6 +184,7 @@ int pcf_json_master(struct pcf *p, char **filters, int n);
 const char *pcf_dynamic_default(struct pcf *p, enum pcf_dyn dyn);
 
 /* pcf_other.c */
+void pcf_other_json(int on);
 void pcf_show_maps(void);
 void pcf_show_locks(void);
 void pcf_show_sasl(int mode);

@@ -386,6 +386,7 @@ pcf_main(int argc, char **argv, int postern_mode)
     p->rest_classes = htab_new(16);
     p->dbms_files = htab_new(16);
 
+    pcf_other_json(json);
     if (p->mode & (PCF_EXP_DSN_TEMPL | PCF_DUMP_DSN_TEMPL)) {
         log_fatal("bounce templates (-b, -t) are not supported by this "
                   "program; use Postfix's postconf");

@@ -6,11 +6,33 @@
  *	our reference (Debian's, without dynamic map plugins), because
  *	they describe what main.cf may name, not this program.
  */
+#include "out/out.h"
 #include "pcf/pcf_int.h"
+
+/* With --json, lists print as {"key": [...]}. */
+static int json_mode;
+static const char *json_key;
+
+void
+pcf_other_json(int on)
+{
+    json_mode = on;
+}
 
 static void
 print_all(const char *const *list)
 {
+    if (json_mode) {
+        struct out_val *root = out_obj_new(), *arr = out_arr_new();
+
+        for (; *list; list++)
+            out_arr_str(arr, *list);
+        out_obj_add(root, json_key, arr);
+        if (out_print(root, stdout) < 0)
+            log_fatal("write error on standard output");
+        out_free(root);
+        return;
+    }
     for (; *list; list++)
         printf("%s\n", *list);
 }
@@ -24,6 +46,7 @@ pcf_show_maps(void)
         "socketmap", "static", "tcp", "texthash", "unionmap", "unix", NULL,
     };
 
+    json_key = "map_types";
     print_all(maps);
 }
 
@@ -32,6 +55,7 @@ pcf_show_locks(void)
 {
     static const char *const locks[] = {"flock", "fcntl", "dotlock", NULL};
 
+    json_key = "lock_types";
     print_all(locks);
 }
 
@@ -41,5 +65,6 @@ pcf_show_sasl(int mode)
     static const char *const server[] = {"cyrus", "dovecot", NULL};
     static const char *const client[] = {"cyrus", NULL};
 
+    json_key = mode == PCF_SHOW_SASL_SERV ? "sasl_server_types" : "sasl_client_types";
     print_all(mode == PCF_SHOW_SASL_SERV ? server : client);
 }
