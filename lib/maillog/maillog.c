@@ -1,0 +1,235 @@
+/*
+ * maillog - daemon logging in Postfix's maillog format.
+ *
+ * DESCRIPTION
+ *	See maillog.h. Lines longer than MAILLOG_MAX are cut (as syslog
+ *	would); newlines in the text are replaced by spaces so one event is
+ *	one line.
+ *
+ * BUGS
+ *	No postlogd: each process appends to maillog_file itself, which is
+ *	fine for a local file but not for a file that needs rotation
+ *	signals (reopen on SIGHUP is not implemented).
+ */
+#include "maillog/maillog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAILLOG_MAX 4000
+
+static char ident[128] = "postfix";
+static char host[128] = "localhost";
+static int log_fd = -1;
+static int use_syslog = 1;
+static int to_stderr;
+
+void
+maillog_open(const char *id, const char *file, const char *myhost)
+{
+    const char *dot;
+    size_t n;
+
+    snprintf(ident, sizeof(ident), "%s", id && *id ? id : "postfix");
+    if (myhost && *myhost) {
+        dot = strchr(myhost, '.');
+        n = dot ? (size_t) (dot - myhost) : strlen(myhost);
+        if (n >= sizeof(host))
+            n = sizeof(host) - 1;
+        memcpy(host, myhost, n);
+        host[n] = 0;
+    }
+    if (log_fd >= 0)
+        (void) close(log_fd);
+    log_fd = -1;
+    if (file && *file) {
+        use_syslog = 0;
+        log_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (log_fd < 0)
+            fprintf(stderr, "%s: warning: open %s: %s\n", ident, file,
+                    strerror(errno));
+    } else {
+        use_syslog = 1;
+        closelog();
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+    }
+}
+
+void
+maillog_set_stderr(int on)
+{
+    to_stderr = on;
+}
+
+const char *
+maillog_ident(void)
+{
+    return ident;
+}
+
+void
+maillog_vlog(const char *severity, const char *fmt, va_list ap)
+{
+    char text[MAILLOG_MAX];
+    char line[MAILLOG_MAX + 300];
+    int saved = errno;
+    int n;
+
+    n = vsnprintf(text, sizeof(text), fmt, ap);
+    if (n < 0)
+        return;
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (to_stderr)
+        fprintf(stderr, "%s: %s%s%s\n", ident, severity ? severity : "",
+                severity ? ": " : "", text);
+    if (use_syslog) {
+        int pri = !severity                          ? LOG_INFO
+                  : strcmp(severity, "warning") == 0 ? LOG_WARNING
+                  : strcmp(severity, "error") == 0   ? LOG_ERR
+                                                     : LOG_CRIT;
+
+        if (severity)
+            syslog(pri, "%s: %s", severity, text);
+        else
+            syslog(pri, "%s", text);
+    } else if (log_fd >= 0) {
+        struct timespec ts;
+        struct tm tm;
+        char stamp[32];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        localtime_r(&ts.tv_sec, &tm);
+        strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+        n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s%s\n", stamp, host,
+                     ident, (long) getpid(), severity ? severity : "",
+                     severity ? ": " : "", text);
+        if (n > (int) sizeof(line) - 1)
+            n = (int) sizeof(line) - 1;
+        if (n > 0 && write(log_fd, line, (size_t) n) < 0) {
+            /* Nowhere left to report it. */
+        }
+    }
+    errno = saved;
+}
+
+void
+maillog_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    maillog_vlog(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+maillog_warning(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    maillog_vlog("warning", fmt, ap);
+    va_end(ap);
+}
+
+void
+maillog_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    maillog_vlog("error", fmt, ap);
+    va_end(ap);
+}
+
+void
+maillog_fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    maillog_vlog("fatal", fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void
+maillog_panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    maillog_vlog("panic", fmt, ap);
+    va_end(ap);
+    abort();
+}
+
+const char *
+maillog_delay_fmt(double d, char *out, unsigned size)
+{
+    if (d < 0)
+        d = 0;
+    /* Two significant decimals below 10 s, whole seconds above, no
+     * trailing zeros: what Postfix's delay_logging_resolution_limit
+     * of 2 prints. */
+    if (d >= 10)
+        snprintf(out, size, "%.0f", d);
+    else {
+        char *p;
+
+        snprintf(out, size, "%.2f", d);
+        p = out + strlen(out) - 1;
+        while (p > out && *p == '0')
+            *p-- = 0;
+        if (*p == '.')
+            *p = 0;
+    }
+    return out;
+}
+
+void
+maillog_delivery(const struct maillog_delivery *d)
+{
+    char a[16], b[16], c[16], e[16], t[16];
+    char orig[1200] = "";
+
+    if (d->orig_to && *d->orig_to && strcmp(d->orig_to, d->to) != 0)
+        snprintf(orig, sizeof(orig), "orig_to=<%s>, ", d->orig_to);
+    maillog_info("%s: to=<%s>, %srelay=%s, delay=%s, delays=%s/%s/%s/%s, "
+                 "dsn=%s, status=%s (%s)",
+                 d->id, d->to, orig, d->relay,
+                 maillog_delay_fmt(d->delay, t, sizeof(t)),
+                 maillog_delay_fmt(d->delays[0], a, sizeof(a)),
+                 maillog_delay_fmt(d->delays[1], b, sizeof(b)),
+                 maillog_delay_fmt(d->delays[2], c, sizeof(c)),
+                 maillog_delay_fmt(d->delays[3], e, sizeof(e)), d->dsn,
+                 d->status, d->text);
+}
+
+void
+maillog_reject(const char *id, const char *action, const char *stage,
+               const char *client, const char *reply, const char *from,
+               const char *to, const char *proto, const char *helo)
+{
+    char tail[2400] = "";
+    size_t n = 0;
+
+    if (from)
+        n += (size_t) snprintf(tail + n, sizeof(tail) - n, " from=<%s>", from);
+    if (to && n < sizeof(tail))
+        n += (size_t) snprintf(tail + n, sizeof(tail) - n, " to=<%s>", to);
+    if (proto && n < sizeof(tail))
+        n += (size_t) snprintf(tail + n, sizeof(tail) - n, " proto=%s", proto);
+    if (helo && *helo && n < sizeof(tail))
+        snprintf(tail + n, sizeof(tail) - n, " helo=<%s>", helo);
+    maillog_info("%s: %s: %s from %s: %s;%s", id ? id : "NOQUEUE", action,
+                 stage, client, reply, tail);
+}
