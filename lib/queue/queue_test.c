@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -24,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* After the headers it needs (stdarg, stddef, stdint, setjmp). */
+#include <cmocka.h>
 
 #include "queue/queue.h"
 
