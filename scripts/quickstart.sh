@@ -11,3 +11,6 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 echo "== postern conf -n -c testdata/default   (non-default settings; warnings on stderr)"
 build/bin/postern conf -n -c testdata/default 2>&1
+echo
+echo "== postern lint testdata/default   (typed checks; exit 1 means findings)"
+build/bin/postern lint testdata/default || true

@@ -62,7 +62,8 @@ if [ $# = 0 ]; then
         check "format-$f" "$want/format-$f"
     done
     run "$tmp/sarif" "$tmp/formats" --format sarif demo
-    if python3 "$here/tests/sarif_validate.py" "$data/sarif-schema-2.1.0.json" "$tmp/.out" >"$tmp/.val" 2>&1; then
+    py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3   # Debian's, with python3-jsonschema
+    if "$py" "$here/tests/sarif_validate.py" "$data/sarif-schema-2.1.0.json" "$tmp/.out" >"$tmp/.val" 2>&1; then
         pass=$((pass + 1))
     else
         rc=$?
