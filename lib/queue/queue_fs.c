@@ -12,6 +12,7 @@
  *	whether its name was; queue_fs_ram_crash() drops the rest, which
  *	is what a power cut does to a file system that keeps its promises.
  */
+#define _GNU_SOURCE 1 /* fallocate, pwritev */
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -29,8 +30,8 @@
 static int
 disk_create(struct queue_fs *fs, const char *name)
 {
-    int fd = openat(fs->dirfd, name,
-                    O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    int fd =
+        openat(fs->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
     if (fd < 0)
         return -1;
@@ -64,6 +65,28 @@ disk_append(struct queue_fs *fs, int h, const struct iovec *iov, int n)
         w = writev(h, iov, n);
     while (w < 0 && errno == EINTR);
     return w;
+}
+
+static ssize_t
+disk_write_at(struct queue_fs *fs, int h, const struct iovec *iov, int n,
+              uint64_t off)
+{
+    ssize_t w;
+
+    (void) fs;
+    do
+        w = pwritev(h, iov, n, (off_t) off);
+    while (w < 0 && errno == EINTR);
+    return w;
+}
+
+static int
+disk_prealloc(struct queue_fs *fs, int h, uint64_t size)
+{
+    (void) fs;
+    /* Writing inside allocated space makes fdatasync() cheap: on ext4 a
+     * sync that must also log a new file size costs ~10x more. */
+    return fallocate(h, 0, 0, (off_t) size);
 }
 
 static int
@@ -167,9 +190,21 @@ disk_free(struct queue_fs *fs)
 }
 
 static const struct queue_fs_ops disk_ops = {
-    disk_create,   disk_open,   disk_append, disk_truncate, disk_sync,
-    disk_sync_dir, disk_pread,  disk_size,   disk_close,    disk_list,
-    disk_unlink,   disk_locked, disk_free,
+    .create = disk_create,
+    .open = disk_open,
+    .append = disk_append,
+    .write_at = disk_write_at,
+    .prealloc = disk_prealloc,
+    .truncate = disk_truncate,
+    .sync = disk_sync,
+    .sync_dir = disk_sync_dir,
+    .pread = disk_pread,
+    .size = disk_size,
+    .close = disk_close,
+    .list = disk_list,
+    .unlink = disk_unlink,
+    .locked = disk_locked,
+    .free = disk_free,
 };
 
 struct queue_fs *
@@ -320,6 +355,50 @@ ram_append(struct queue_fs *fs, int h, const struct iovec *iov, int n)
     return (ssize_t) total;
 }
 
+static ssize_t
+ram_write_at(struct queue_fs *fs, int h, const struct iovec *iov, int n,
+             uint64_t off)
+{
+    struct ram *r = fs->priv;
+    struct ram_file *f = ram_file(fs, h);
+    size_t total = 0, limit = (size_t) -1, end;
+
+    if (f == NULL)
+        return -1;
+    if (r->fail > 0) {
+        for (int i = 0; i < n; i++)
+            total += iov[i].iov_len;
+        limit = total / 2;
+        r->fail--;
+        total = 0;
+    }
+    for (int i = 0; i < n && total < limit; i++) {
+        size_t len = iov[i].iov_len;
+
+        if (len > limit - total)
+            len = limit - total;
+        end = (size_t) off + total + len;
+        while (f->data.len < end)
+            (void) buf_putc(&f->data, 0);
+        memcpy(f->data.data + off + total, iov[i].iov_base, len);
+        total += len;
+    }
+    if (limit != (size_t) -1) {
+        errno = ENOSPC;
+        return total ? (ssize_t) total : -1;
+    }
+    return (ssize_t) total;
+}
+
+static int
+ram_prealloc(struct queue_fs *fs, int h, uint64_t size)
+{
+    (void) fs;
+    (void) h;
+    (void) size;
+    return 0;
+}
+
 static int
 ram_truncate(struct queue_fs *fs, int h, uint64_t size)
 {
@@ -450,9 +529,21 @@ ram_free(struct queue_fs *fs)
 }
 
 static const struct queue_fs_ops ram_ops = {
-    ram_create,   ram_open,   ram_append, ram_truncate, ram_sync,
-    ram_sync_dir, ram_pread,  ram_size,   ram_close,    ram_list,
-    ram_unlink,   ram_locked, ram_free,
+    .create = ram_create,
+    .open = ram_open,
+    .append = ram_append,
+    .write_at = ram_write_at,
+    .prealloc = ram_prealloc,
+    .truncate = ram_truncate,
+    .sync = ram_sync,
+    .sync_dir = ram_sync_dir,
+    .pread = ram_pread,
+    .size = ram_size,
+    .close = ram_close,
+    .list = ram_list,
+    .unlink = ram_unlink,
+    .locked = ram_locked,
+    .free = ram_free,
 };
 
 struct queue_fs *

@@ -17,6 +17,11 @@ struct queue_fs_ops {
     /* append - write at the end; bytes written or -1 */
     ssize_t (*append)(struct queue_fs *fs, int h, const struct iovec *iov,
                       int n);
+    /* write_at - write at an offset (segments); bytes written or -1 */
+    ssize_t (*write_at)(struct queue_fs *fs, int h, const struct iovec *iov,
+                        int n, uint64_t off);
+    /* prealloc - reserve size bytes (file reads as zeros); 0 or -1 */
+    int (*prealloc)(struct queue_fs *fs, int h, uint64_t size);
     int (*truncate)(struct queue_fs *fs, int h, uint64_t size);
     int (*sync)(struct queue_fs *fs, int h);
     int (*sync_dir)(struct queue_fs *fs);

@@ -403,7 +403,9 @@ new_segment(struct queue_writer *w)
         hdr[8 + i] = (unsigned char) (next >> (56 - 8 * i));
     iov.iov_base = hdr;
     iov.iov_len = sizeof(hdr);
-    if (w->fs->ops->append(w->fs, w->h, &iov, 1) != (ssize_t) sizeof(hdr)) {
+    if (w->fs->ops->prealloc(w->fs, w->h, w->seg_bytes) < 0 ||
+        w->fs->ops->write_at(w->fs, w->h, &iov, 1, 0) !=
+            (ssize_t) sizeof(hdr)) {
         int e = errno;
 
         w->fs->ops->close(w->fs, w->h);
@@ -457,14 +459,6 @@ queue_writer_append(struct queue_writer *w, const struct queue_env *env,
         errno = EFBIG;
         return -1;
     }
-    if (w->h >= 0 && (w->end >= w->seg_bytes || w->nmsgs >= w->seg_msgs)) {
-        if (w->old_h >= 0 && queue_writer_commit(w) < 0)
-            return -1;
-        retire(w);
-    }
-    if (w->h < 0 && new_segment(w) < 0)
-        return -1;
-
     /* Frame: envelope, then the content bytes field, length patched to
      * cover the content that follows in separate iovecs. */
     env_encode(&w->o, env, clen);
@@ -489,13 +483,22 @@ queue_writer_append(struct queue_writer *w, const struct queue_env *env,
         v[2 + i] = iov[i];
     rlen = sizeof(hdr) + elen + clen;
 
-    wr = w->fs->ops->append(w->fs, w->h, v, iovcnt + 2);
+    /* Roll to a new segment when this record would not fit. */
+    if (w->h >= 0 && w->nmsgs > 0 &&
+        (w->end + rlen > w->seg_bytes || w->nmsgs >= w->seg_msgs)) {
+        if (w->old_h >= 0 && queue_writer_commit(w) < 0)
+            return -1;
+        retire(w);
+    }
+    if (w->h < 0 && new_segment(w) < 0)
+        return -1;
+
+    wr = w->fs->ops->write_at(w->fs, w->h, v, iovcnt + 2, w->end);
     if (wr != (ssize_t) rlen) {
         int e = wr < 0 ? errno : ENOSPC;
 
-        /* Never leave a partial record before the next good one. */
-        if (wr > 0 && w->fs->ops->truncate(w->fs, w->h, w->end) < 0)
-            retire(w);
+        /* The next record overwrites this partial one at the same
+         * offset, so no garbage is ever left before a good record. */
         errno = e;
         return -1;
     }
@@ -635,6 +638,18 @@ reader_get(struct reader *r, uint64_t off, size_t n, size_t *avail, int *err)
     return r->buf + (off - r->base);
 }
 
+/* zeros - 1 when the first bytes are zero: preallocated, never written */
+static int
+zeros(const unsigned char *p, size_t n)
+{
+    if (n > QUEUE_REC_HDR + 4)
+        n = QUEUE_REC_HDR + 4;
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 int
 queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
                queue_scan_fn *fn, void *ctx, int *torn)
@@ -689,7 +704,7 @@ queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
         }
         if (len <= 0) {
             if (torn)
-                *torn = avail > 0;
+                *torn = avail > 0 && !zeros(p, avail);
             break;
         }
         if (env_decode(p + QUEUE_REC_HDR, (size_t) len - QUEUE_REC_HDR, &env,

@@ -378,9 +378,11 @@ test_disk_torn_tail(void **state)
     assert_int_equal(queue_writer_commit(w), 0);
     /* a writer killed in the middle of a record */
     snprintf(path, sizeof(path), "%s/store/00000001.seg", tmpdir);
-    fd = open(path, O_WRONLY | O_APPEND);
+    fd = open(path, O_WRONLY);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, "PQR1\0\0\0\0\0\0\1\0garbage", 19), 19);
+    assert_int_equal(pwrite(fd, "PQR1\0\0\0\0\0\0\1\0garbage", 19,
+                            (off_t) queue_writer_end(w)),
+                     19);
     close(fd);
     assert_int_equal(queue_seg_scan(fs, 1, &off, 0, collect, &s, &torn), 0);
     assert_int_equal(s.n, 3);
