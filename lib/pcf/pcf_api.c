@@ -14,16 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *
-path_join(const char *dir, const char *file)
-{
-    struct buf b;
-
-    buf_init(&b, 0);
-    buf_printf(&b, "%s/%s", dir, file);
-    return buf_steal(&b);
-}
-
 struct pcf *
 pcf_load(const char *dir)
 {
@@ -33,16 +23,7 @@ pcf_load(const char *dir)
     p->param_class = PCF_F_CLASS;
     p->process_name = "postconf";
     p->pid = (long) getpid();
-    p->config_dir = mem_strdup(dir);
-    p->main_path = path_join(dir, "main.cf");
-    p->master_path = path_join(dir, "master.cf");
-    p->main = pcf_dict_new();
-    p->main_src = htab_new(256);
-    p->main_line = htab_new(256);
-    p->params = htab_new(2048);
-    p->namespaces = htab_new(64);
-    p->rest_classes = htab_new(16);
-    p->dbms_files = htab_new(16);
+    pcf_init_tables(p, dir);
     log_set_quiet(1);
     pcf_read_main(p);
     pcf_register_builtin(p);

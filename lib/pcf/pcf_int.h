@@ -127,6 +127,8 @@ struct pcf {
 };
 
 /* pcf_params.c */
+void pcf_init_tables(struct pcf *p, const char *config_dir);
+void pcf_param_names(struct pcf *p, struct strv *out);
 const char *pcf_suggest(struct pcf *p, const char *name);
 char *pcf_where(struct pcf *p, struct pcf_master *scope, const char *name);
 void pcf_read_main(struct pcf *p);

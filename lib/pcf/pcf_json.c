@@ -93,14 +93,7 @@ pcf_json_show(struct pcf *p, char **names, int n)
     if (n == 0) {
         struct strv all;
 
-        strv_init(&all);
-        for (size_t i = 0; i < htab_count(p->params); i++) {
-            struct pcf_node *node = htab_value(p->params, i);
-
-            if (node->flags & p->param_class)
-                strv_add(&all, htab_key(p->params, i));
-        }
-        strv_sort(&all);
+        pcf_param_names(p, &all);
         for (size_t i = 0; i < all.n; i++)
             add_param(p, arr, all.v[i], htab_find(p->params, all.v[i]));
         strv_fini(&all);

@@ -368,23 +368,7 @@ pcf_main(int argc, char **argv, int postern_mode)
 
     if ((env = getenv("MAIL_CONFIG")) == NULL || *env == 0)
         env = "/etc/postfix";
-    p->config_dir = mem_strdup(env);
-    {
-        struct buf b;
-
-        buf_init(&b, 0);
-        buf_printf(&b, "%s/main.cf", p->config_dir);
-        p->main_path = buf_steal(&b);
-        buf_printf(&b, "%s/master.cf", p->config_dir);
-        p->master_path = buf_steal(&b);
-    }
-    p->main = pcf_dict_new();
-    p->main_src = htab_new(256);
-    p->main_line = htab_new(256);
-    p->params = htab_new(2048);
-    p->namespaces = htab_new(64);
-    p->rest_classes = htab_new(16);
-    p->dbms_files = htab_new(16);
+    pcf_init_tables(p, env);
 
     pcf_other_json(json);
     if (p->mode & (PCF_EXP_DSN_TEMPL | PCF_DUMP_DSN_TEMPL)) {

@@ -415,26 +415,19 @@ pcf_field_index(const char *name)
     } while (0)
 
 /*
- * pcf_print_master_entry - one master.cf entry in postconf -M format, to
- * fp, folded when mode has PCF_FOLD_LINE, expanded with PCF_SHOW_EVAL.
+ * print_args - a command's arguments from field f on, as postconf prints
+ * them: an option with a value on a line of its own (when folding), "{}"
+ * around values with blanks, the first non-option argument without its
+ * braces (a postconf quirk we keep). aval_extra is what postconf adds to
+ * an option's length when deciding to fold: 3 for -M, 1 for -F.
  */
-void
-pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
-                       struct pcf_master *ms)
+static void
+print_args(struct pcf *p, FILE *fp, int mode, struct pcf_master *ms, size_t f,
+           size_t line_len, size_t aval_extra)
 {
-    static const size_t column_goal[] = {0, 11, 17, 25, 33, 41, 49, 57};
     char **argv = ms->argv.v;
-    size_t line_len = 0, f;
     int in_opts = 1;
 
-    for (f = 0; f < PCF_MASTER_MIN_FIELDS; f++) {
-        if (line_len > 0) {
-            do {
-                ADD_TEXT(" ");
-            } while (line_len < column_goal[f]);
-        }
-        ADD_TEXT(argv[f]);
-    }
     for (; f < ms->argv.n; f++) {
         const char *arg = argv[f];
         const char *aval = NULL;
@@ -455,7 +448,7 @@ pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
                 line_len = PCF_LINE_LIMIT;
                 if (strcmp(arg, "-o") == 0 && (mode & PCF_SHOW_EVAL))
                     aval = exp = pcf_expand(p, mode, aval, ms);
-                arg_len += strlen(aval) + 3;
+                arg_len += strlen(aval) + aval_extra;
                 if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
                     arg_len += 2;
             }
@@ -488,6 +481,29 @@ pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
         }
         mem_free(exp);
     }
+}
+
+/*
+ * pcf_print_master_entry - one master.cf entry in postconf -M format, to
+ * fp, folded when mode has PCF_FOLD_LINE, expanded with PCF_SHOW_EVAL.
+ */
+void
+pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
+                       struct pcf_master *ms)
+{
+    static const size_t column_goal[] = {0, 11, 17, 25, 33, 41, 49, 57};
+    char **argv = ms->argv.v;
+    size_t line_len = 0, f;
+
+    for (f = 0; f < PCF_MASTER_MIN_FIELDS; f++) {
+        if (line_len > 0) {
+            do {
+                ADD_TEXT(" ");
+            } while (line_len < column_goal[f]);
+        }
+        ADD_TEXT(argv[f]);
+    }
+    print_args(p, fp, mode, ms, f, line_len, 3);
     fputc('\n', fp);
 }
 
@@ -530,8 +546,7 @@ print_field(struct pcf *p, struct pcf_master *ms, int field)
 {
     FILE *fp = p->out;
     char **argv = ms->argv.v;
-    size_t line_len = 0, f;
-    int in_opts;
+    size_t line_len = 0;
 
     if ((p->mode & PCF_HIDE_NAME) == 0) {
         ADD_TEXT(argv[0]);
@@ -550,56 +565,7 @@ print_field(struct pcf *p, struct pcf_master *ms, int field)
         ADD_TEXT(argv[field]);
     }
     if (field == PCF_FLD_CMD && (p->mode & PCF_HIDE_VALUE) == 0) {
-        in_opts = 1;
-        for (f = (size_t) field + 1; f < ms->argv.n; f++) {
-            const char *arg = argv[f];
-            const char *aval = NULL;
-            char *exp = NULL;
-            size_t arg_len = strlen(arg);
-            int parens = 0;
-
-            if (in_opts) {
-                if (arg[0] != '-' || strcmp(arg, "--") == 0) {
-                    in_opts = 0;
-                } else if (arg[1] && strchr(OPTS_WITH_VALUE, arg[1]) != NULL
-                           && f + 1 < ms->argv.n) {
-                    aval = argv[f + 1];
-                    line_len = PCF_LINE_LIMIT;
-                    if (strcmp(arg, "-o") == 0 && (p->mode & PCF_SHOW_EVAL))
-                        aval = exp = pcf_expand(p, p->mode, aval, ms);
-                    arg_len += strlen(aval) + 1;
-                    if ((parens = aval[strcspn(aval, CONF_BLANKS)] != 0))
-                        arg_len += 2;
-                }
-            } else {
-                parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
-            }
-            if (line_len > PCF_INDENT_LEN) {
-                if ((p->mode & PCF_FOLD_LINE) == 0
-                    || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
-                    ADD_TEXT(" ");
-                } else {
-                    fputs("\n" PCF_INDENT_TEXT, p->out);
-                    line_len = PCF_INDENT_LEN;
-                }
-            }
-            if (!in_opts && parens)
-                ADD_TEXT("{");
-            ADD_TEXT(arg);
-            if (!in_opts && parens)
-                ADD_TEXT("}");
-            if (aval) {
-                ADD_TEXT(" ");
-                if (parens)
-                    ADD_TEXT("{");
-                ADD_TEXT(aval);
-                if (parens)
-                    ADD_TEXT("}");
-                f += 1;
-                line_len = PCF_LINE_LIMIT;
-            }
-            mem_free(exp);
-        }
+        print_args(p, fp, p->mode, ms, (size_t) field + 1, line_len, 1);
     }
     fputc('\n', p->out);
 }

@@ -43,6 +43,41 @@ node_new(unsigned flags, const char *defval)
     return n;
 }
 
+/* pcf_init_tables - configuration paths and empty tables of a run */
+void
+pcf_init_tables(struct pcf *p, const char *config_dir)
+{
+    struct buf b;
+
+    p->config_dir = mem_strdup(config_dir);
+    buf_init(&b, 0);
+    buf_printf(&b, "%s/main.cf", config_dir);
+    p->main_path = buf_steal(&b);
+    buf_printf(&b, "%s/master.cf", config_dir);
+    p->master_path = buf_steal(&b);
+    p->main = pcf_dict_new();
+    p->main_src = htab_new(256);
+    p->main_line = htab_new(256);
+    p->params = htab_new(2048);
+    p->namespaces = htab_new(64);
+    p->rest_classes = htab_new(16);
+    p->dbms_files = htab_new(16);
+}
+
+/* pcf_param_names - names of the parameters in p->param_class, sorted */
+void
+pcf_param_names(struct pcf *p, struct strv *out)
+{
+    strv_init(out);
+    for (size_t i = 0; i < htab_count(p->params); i++) {
+        struct pcf_node *node = htab_value(p->params, i);
+
+        if (node->flags & p->param_class)
+            strv_add(out, htab_key(p->params, i));
+    }
+    strv_sort(out);
+}
+
 /* pcf_read_main - load main.cf into the main dictionary */
 void
 pcf_read_main(struct pcf *p)
@@ -663,14 +698,7 @@ pcf_show_parameters(struct pcf *p, char **names, int n)
     if (n == 0) {
         struct strv all;
 
-        strv_init(&all);
-        for (size_t i = 0; i < htab_count(p->params); i++) {
-            struct pcf_node *node = htab_value(p->params, i);
-
-            if (node->flags & p->param_class)
-                strv_add(&all, htab_key(p->params, i));
-        }
-        strv_sort(&all);
+        pcf_param_names(p, &all);
         for (size_t i = 0; i < all.n; i++)
             print_parameter(p, all.v[i], htab_find(p->params, all.v[i]));
         strv_fini(&all);
