@@ -1,0 +1,818 @@
+/*
+ * maps - lookup tables and match lists.
+ *
+ * DESCRIPTION
+ *	See maps.h. Text tables are loaded into a string hash on first
+ *	use ("key value" per line, # comments, leading-space continuation
+ *	lines; for aliases "key: value").
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include "maps/maps.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "maillog/maillog.h"
+
+enum kind {
+    K_TEXT,
+    K_INLINE,
+    K_STATIC,
+    K_REGEXP,
+    K_CIDR,
+    K_PASSWD,
+    K_NONE,
+};
+
+struct rx {
+    regex_t re;
+    int negate;
+    char *result;
+};
+
+struct table {
+    enum kind kind;
+    char *type;
+    char *name;
+    int loaded;
+    int failed;
+    struct htab *h;     /* K_TEXT, K_INLINE */
+    char *static_value; /* K_STATIC */
+    struct rx *rx;      /* K_REGEXP */
+    size_t nrx;
+    struct strv cidr_net; /* K_CIDR */
+    struct strv cidr_val;
+};
+
+struct maps {
+    char *title;
+    unsigned flags;
+    struct table *t;
+    size_t n;
+    char err[512];
+    struct buf result;
+};
+
+static void
+fold(char *s)
+{
+    for (; *s; s++)
+        *s = (char) tolower((unsigned char) *s);
+}
+
+/* parse_spec - split "type:name, type:{...}" into tables */
+static void
+add_table(struct maps *m, const char *item)
+{
+    const char *colon = strchr(item, ':');
+    struct table *t;
+    char *type;
+
+    m->t = mem_realloc(m->t, (m->n + 1) * sizeof(*m->t));
+    t = &m->t[m->n++];
+    memset(t, 0, sizeof(*t));
+    strv_init(&t->cidr_net);
+    strv_init(&t->cidr_val);
+    if (colon == NULL) {
+        t->kind = K_NONE;
+        t->type = mem_strdup(item);
+        t->name = mem_strdup("");
+        t->failed = 1;
+        return;
+    }
+    type = mem_strndup(item, (size_t) (colon - item));
+    /* proxy:type:name is type:name here */
+    while (strcmp(type, "proxy") == 0 && strchr(colon + 1, ':')) {
+        const char *c2 = strchr(colon + 1, ':');
+
+        mem_free(type);
+        type = mem_strndup(colon + 1, (size_t) (c2 - colon - 1));
+        colon = c2;
+    }
+    t->type = type;
+    t->name = mem_strdup(colon + 1);
+    if (strcmp(type, "texthash") == 0 || strcmp(type, "hash") == 0 ||
+        strcmp(type, "btree") == 0 || strcmp(type, "lmdb") == 0 ||
+        strcmp(type, "cdb") == 0 || strcmp(type, "dbm") == 0 ||
+        strcmp(type, "sdbm") == 0)
+        t->kind = K_TEXT;
+    else if (strcmp(type, "inline") == 0)
+        t->kind = K_INLINE;
+    else if (strcmp(type, "static") == 0)
+        t->kind = K_STATIC;
+    else if (strcmp(type, "regexp") == 0 || strcmp(type, "pcre") == 0)
+        t->kind = K_REGEXP;
+    else if (strcmp(type, "cidr") == 0)
+        t->kind = K_CIDR;
+    else if (strcmp(type, "unix") == 0)
+        t->kind = K_PASSWD;
+    else
+        t->kind = K_NONE;
+}
+
+/* split_tables - commas/space separate tables; braces group */
+static void
+split_tables(struct maps *m, const char *spec)
+{
+    const char *p = spec;
+
+    while (*p) {
+        const char *start;
+        int depth = 0;
+
+        while (*p == ',' || isspace((unsigned char) *p))
+            p++;
+        if (!*p)
+            break;
+        start = p;
+        while (*p &&
+               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth += *p == '{';
+            depth -= *p == '}';
+            p++;
+        }
+        {
+            char *item = mem_strndup(start, (size_t) (p - start));
+
+            add_table(m, item);
+            mem_free(item);
+        }
+    }
+}
+
+struct maps *
+maps_new(const char *title, const char *spec, unsigned flags)
+{
+    struct maps *m = mem_calloc(1, sizeof(*m));
+
+    m->title = mem_strdup(title);
+    m->flags = flags;
+    buf_init(&m->result, 0);
+    split_tables(m, spec ? spec : "");
+    return m;
+}
+
+void
+maps_free(struct maps *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        struct table *t = &m->t[i];
+
+        if (t->h)
+            htab_free(t->h, mem_free);
+        for (size_t k = 0; k < t->nrx; k++) {
+            regfree(&t->rx[k].re);
+            mem_free(t->rx[k].result);
+        }
+        mem_free(t->rx);
+        strv_fini(&t->cidr_net);
+        strv_fini(&t->cidr_val);
+        mem_free(t->static_value);
+        mem_free(t->type);
+        mem_free(t->name);
+    }
+    mem_free(m->t);
+    buf_fini(&m->result);
+    mem_free(m->title);
+    mem_free(m);
+}
+
+int
+maps_empty(const struct maps *m)
+{
+    return m->n == 0;
+}
+
+const char *
+maps_error(const struct maps *m)
+{
+    return m->err;
+}
+
+/* put - key/value into a table hash (first one wins, as postmap warns) */
+static void
+put(struct htab *h, char *key, const char *value, unsigned flags)
+{
+    if (!(flags & MAPS_F_NOFOLD))
+        fold(key);
+    if (!htab_has(h, key))
+        htab_set(h, key, mem_strdup(value));
+}
+
+/* load_text - "key value" or "key: value" lines with continuations */
+static int
+load_text(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+    size_t len;
+    struct buf logical;
+    int alias = (m->flags & MAPS_F_ALIAS) != 0;
+
+    if (util_read_file(t->name, (size_t) 1 << 30, &text, &len) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
+                 t->type, t->name, strerror(errno));
+        return -1;
+    }
+    t->h = htab_new(64);
+    buf_init(&logical, 0);
+    /* Join continuation lines, then split key from value. */
+    for (line = strtok_r(text, "\n", &save);;
+         line = strtok_r(NULL, "\n", &save)) {
+        int cont = line && (line[0] == ' ' || line[0] == '\t');
+        char *l;
+
+        if (line && line[0] == '#')
+            continue;
+        if (line && cont && logical.len) {
+            (void) buf_putc(&logical, ' ');
+            (void) buf_puts(&logical, str_trim(line));
+            continue;
+        }
+        if (logical.len) {
+            char *k = logical.data, *v;
+
+            l = k;
+            if (alias) {
+                v = strchr(l, ':');
+                if (v) {
+                    *v++ = 0;
+                    str_trim(k);
+                    if (k[0] == '"' && strlen(k) > 1 &&
+                        k[strlen(k) - 1] == '"') {
+                        k[strlen(k) - 1] = 0;
+                        k++;
+                    }
+                    put(t->h, k, str_trim(v), m->flags);
+                }
+            } else {
+                v = l;
+                while (*v && !isspace((unsigned char) *v))
+                    v++;
+                if (*v)
+                    *v++ = 0;
+                put(t->h, k, str_trim(v), m->flags);
+            }
+            buf_truncate(&logical, 0);
+        }
+        if (line == NULL)
+            break;
+        l = str_trim(line);
+        if (*l && *l != '#')
+            (void) buf_puts(&logical, l);
+    }
+    buf_fini(&logical);
+    mem_free(text);
+    return 0;
+}
+
+static int
+load_inline(struct maps *m, struct table *t)
+{
+    const char *p = t->name;
+    char *body, *item, *save = NULL;
+    size_t n = strlen(p);
+
+    if (n < 2 || p[0] != '{' || p[n - 1] != '}') {
+        snprintf(m->err, sizeof(m->err), "%s: inline:%s: need {...}", m->title,
+                 t->name);
+        return -1;
+    }
+    t->h = htab_new(16);
+    body = mem_strndup(p + 1, n - 2);
+    for (item = strtok_r(body, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        char *it = str_trim(item), *eq;
+
+        if (*it == '{' && it[strlen(it) - 1] == '}') {
+            it[strlen(it) - 1] = 0;
+            it = str_trim(it + 1);
+        }
+        eq = strchr(it, '=');
+        if (eq == NULL)
+            continue;
+        *eq = 0;
+        put(t->h, str_trim(it), str_trim(eq + 1), m->flags);
+    }
+    mem_free(body);
+    return 0;
+}
+
+static int
+load_regexp(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+    size_t len;
+
+    if (util_read_file(t->name, (size_t) 1 << 26, &text, &len) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
+                 t->type, t->name, strerror(errno));
+        return -1;
+    }
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *l = str_trim(line), *end, *pat, *flags;
+        int cflags = REG_EXTENDED | REG_ICASE, neg = 0;
+        struct rx *r;
+
+        if (*l == 0 || *l == '#')
+            continue;
+        if (*l == '!') {
+            neg = 1;
+            l++;
+        }
+        if (*l != '/')
+            continue;
+        end = strrchr(l + 1, '/');
+        /* the pattern ends at the last '/' before white space */
+        end = l + 1;
+        while (*end && !(*end == '/' &&
+                         (isspace((unsigned char) end[1]) ||
+                          isalpha((unsigned char) end[1]) || end[1] == 0)))
+            end++;
+        if (*end != '/')
+            continue;
+        pat = mem_strndup(l + 1, (size_t) (end - l - 1));
+        flags = end + 1;
+        while (*flags && !isspace((unsigned char) *flags)) {
+            if (*flags == 'i')
+                cflags ^= REG_ICASE;
+            flags++;
+        }
+        t->rx = mem_realloc(t->rx, (t->nrx + 1) * sizeof(*t->rx));
+        r = &t->rx[t->nrx];
+        if (regcomp(&r->re, pat, cflags) != 0) {
+            mem_free(pat);
+            continue;
+        }
+        mem_free(pat);
+        r->negate = neg;
+        r->result = mem_strdup(str_trim(flags));
+        t->nrx++;
+    }
+    mem_free(text);
+    return 0;
+}
+
+static int
+load_cidr(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+    size_t len;
+
+    if (util_read_file(t->name, (size_t) 1 << 26, &text, &len) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
+                 t->type, t->name, strerror(errno));
+        return -1;
+    }
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *l = str_trim(line), *v;
+
+        if (*l == 0 || *l == '#')
+            continue;
+        v = l;
+        while (*v && !isspace((unsigned char) *v))
+            v++;
+        if (*v)
+            *v++ = 0;
+        strv_add(&t->cidr_net, l);
+        strv_add(&t->cidr_val, str_trim(v));
+    }
+    mem_free(text);
+    return 0;
+}
+
+static int
+load(struct maps *m, struct table *t)
+{
+    int rc = 0;
+
+    if (t->loaded)
+        return t->failed ? -1 : 0;
+    t->loaded = 1;
+    switch (t->kind) {
+    case K_TEXT:
+        rc = load_text(m, t);
+        break;
+    case K_INLINE:
+        rc = load_inline(m, t);
+        break;
+    case K_STATIC:
+        t->static_value = mem_strdup(t->name);
+        break;
+    case K_REGEXP:
+        rc = load_regexp(m, t);
+        break;
+    case K_CIDR:
+        rc = load_cidr(m, t);
+        break;
+    case K_PASSWD:
+        if (strcmp(t->name, "passwd.byname") != 0) {
+            snprintf(m->err, sizeof(m->err), "%s: unsupported table unix:%s",
+                     m->title, t->name);
+            rc = -1;
+        }
+        break;
+    case K_NONE:
+        if (strcmp(t->type, "nis") != 0)
+            maillog_warning("%s: table type \"%s\" is not supported by "
+                            "Postern; %s:%s finds nothing",
+                            m->title, t->type, t->type, t->name);
+        break;
+    }
+    t->failed = rc < 0;
+    return rc;
+}
+
+/* expand_rx - result text with $1..$9 from the match */
+static void
+expand_rx(struct buf *out, const char *tmpl, const char *key,
+          const regmatch_t *pm)
+{
+    buf_truncate(out, 0);
+    for (const char *p = tmpl; *p; p++) {
+        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            const regmatch_t *g = &pm[p[1] - '0'];
+
+            if (g->rm_so >= 0)
+                (void) buf_append(out, key + g->rm_so,
+                                  (size_t) (g->rm_eo - g->rm_so));
+            p++;
+        } else {
+            (void) buf_putc(out, *p);
+        }
+    }
+}
+
+enum maps_result
+maps_find(struct maps *m, const char *key, const char **value)
+{
+    char *k = mem_strdup(key);
+
+    if (!(m->flags & MAPS_F_NOFOLD))
+        fold(k);
+    for (size_t i = 0; i < m->n; i++) {
+        struct table *t = &m->t[i];
+        const char *v = NULL;
+
+        if (load(m, t) < 0) {
+            if (t->kind == K_NONE)
+                continue;
+            mem_free(k);
+            if (!m->err[0])
+                snprintf(m->err, sizeof(m->err), "%s: bad table %s:%s",
+                         m->title, t->type, t->name);
+            return MAPS_ERROR;
+        }
+        switch (t->kind) {
+        case K_TEXT:
+        case K_INLINE:
+            v = htab_find(t->h, k);
+            break;
+        case K_STATIC:
+            v = t->static_value;
+            break;
+        case K_REGEXP:
+            for (size_t r = 0; r < t->nrx && !v; r++) {
+                regmatch_t pm[10];
+                int hit = regexec(&t->rx[r].re, key, 10, pm, 0) == 0;
+
+                if (hit != t->rx[r].negate) {
+                    if (t->rx[r].negate)
+                        for (int g = 0; g < 10; g++)
+                            pm[g].rm_so = pm[g].rm_eo = -1;
+                    expand_rx(&m->result, t->rx[r].result, key, pm);
+                    v = buf_str(&m->result);
+                }
+            }
+            break;
+        case K_CIDR:
+            for (size_t r = 0; r < t->cidr_net.n && !v; r++)
+                if (maps_addr_in_net(key, t->cidr_net.v[r]) == 1)
+                    v = t->cidr_val.v[r];
+            break;
+        case K_PASSWD: {
+            struct passwd *pw = getpwnam(key);
+
+            if (pw) {
+                buf_truncate(&m->result, 0);
+                (void) buf_printf(
+                    &m->result, "%s:x:%ld:%ld:%s:%s:%s", pw->pw_name,
+                    (long) pw->pw_uid, (long) pw->pw_gid,
+                    pw->pw_gecos ? pw->pw_gecos : "", pw->pw_dir, pw->pw_shell);
+                v = buf_str(&m->result);
+            }
+            break;
+        }
+        case K_NONE:
+            break;
+        }
+        if (v) {
+            if (v != buf_str(&m->result)) {
+                buf_truncate(&m->result, 0);
+                (void) buf_puts(&m->result, v);
+            }
+            *value = buf_str(&m->result);
+            mem_free(k);
+            return MAPS_FOUND;
+        }
+    }
+    mem_free(k);
+    return MAPS_NOTFOUND;
+}
+
+/* ---- match lists ---- */
+
+struct mentry {
+    int negate;
+    char *pattern;      /* domain or net */
+    struct maps *table; /* type:table entry */
+};
+
+struct maps_match {
+    char *title;
+    int kind;
+    int parent;
+    struct mentry *e;
+    size_t n;
+};
+
+/* is_table - "type:name" (not an address: those need [] for IPv6) */
+static int
+is_table(const char *item)
+{
+    const char *c = strchr(item, ':');
+
+    if (c == NULL || c == item || item[0] == '[')
+        return 0;
+    for (const char *p = item; p < c; p++)
+        if (!islower((unsigned char) *p))
+            return 0;
+    return 1;
+}
+
+static void
+match_add(struct maps_match *ml, const char *item, int depth)
+{
+    int neg = 0;
+
+    while (*item == '!') {
+        neg = !neg;
+        item++;
+    }
+    if (*item == '/' && depth < 5) {
+        /* /file/name: more entries, one or more per line */
+        char *text;
+        size_t len;
+
+        if (util_read_file(item, (size_t) 1 << 24, &text, &len) == 0) {
+            char *line, *save = NULL;
+
+            for (line = strtok_r(text, "\n", &save); line;
+                 line = strtok_r(NULL, "\n", &save)) {
+                struct strv sv;
+                char *l = str_trim(line);
+
+                if (*l == '#' || !*l)
+                    continue;
+                strv_init(&sv);
+                for (char *tok = strtok(l, ", \t"); tok;
+                     tok = strtok(NULL, ", \t"))
+                    strv_add(&sv, tok);
+                for (size_t i = 0; i < sv.n; i++)
+                    match_add(ml, sv.v[i], depth + 1);
+                strv_fini(&sv);
+            }
+            mem_free(text);
+        } else {
+            maillog_warning("%s: open %s: %m", ml->title, item);
+        }
+        return;
+    }
+    ml->e = mem_realloc(ml->e, (ml->n + 1) * sizeof(*ml->e));
+    ml->e[ml->n].negate = neg;
+    ml->e[ml->n].table = NULL;
+    ml->e[ml->n].pattern = NULL;
+    if (is_table(item))
+        ml->e[ml->n].table = maps_new(ml->title, item, 0);
+    else {
+        char *p = mem_strdup(item);
+
+        fold(p);
+        ml->e[ml->n].pattern = p;
+    }
+    ml->n++;
+}
+
+struct maps_match *
+maps_match_new(const char *title, const char *spec, int kind, int parent)
+{
+    struct maps_match *ml = mem_calloc(1, sizeof(*ml));
+    struct strv sv;
+    const char *p = spec ? spec : "";
+
+    ml->title = mem_strdup(title);
+    ml->kind = kind;
+    ml->parent = parent;
+    strv_init(&sv);
+    /* split on commas and space, keeping {...} together */
+    while (*p) {
+        const char *start;
+        int depth = 0;
+
+        while (*p == ',' || isspace((unsigned char) *p))
+            p++;
+        if (!*p)
+            break;
+        start = p;
+        while (*p &&
+               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth += *p == '{';
+            depth -= *p == '}';
+            p++;
+        }
+        strv_adopt(&sv, mem_strndup(start, (size_t) (p - start)));
+    }
+    for (size_t i = 0; i < sv.n; i++)
+        match_add(ml, sv.v[i], 0);
+    strv_fini(&sv);
+    return ml;
+}
+
+void
+maps_match_free(struct maps_match *ml)
+{
+    if (ml == NULL)
+        return;
+    for (size_t i = 0; i < ml->n; i++) {
+        mem_free(ml->e[i].pattern);
+        maps_free(ml->e[i].table);
+    }
+    mem_free(ml->e);
+    mem_free(ml->title);
+    mem_free(ml);
+}
+
+static int
+domain_hit(const char *pat, const char *dom, int parent)
+{
+    size_t pl = strlen(pat), dl = strlen(dom);
+
+    if (pat[0] == '.')
+        return dl > pl && strcasecmp(dom + dl - pl, pat) == 0;
+    if (strcasecmp(pat, dom) == 0)
+        return 1;
+    return parent && dl > pl && dom[dl - pl - 1] == '.' &&
+           strcasecmp(dom + dl - pl, pat) == 0;
+}
+
+int
+maps_match_domain(struct maps_match *ml, const char *domain)
+{
+    for (size_t i = 0; i < ml->n; i++) {
+        struct mentry *e = &ml->e[i];
+        int hit = 0;
+
+        if (e->table) {
+            const char *v;
+            const char *d = domain;
+
+            /* the name, then (parent matching) each parent domain */
+            for (;;) {
+                enum maps_result r = maps_find(e->table, d, &v);
+
+                if (r == MAPS_ERROR)
+                    return -1;
+                if (r == MAPS_FOUND) {
+                    hit = 1;
+                    break;
+                }
+                if (!ml->parent || (d = strchr(d + 1, '.')) == NULL)
+                    break;
+                {
+                    char dot[512];
+
+                    snprintf(dot, sizeof(dot), "%s", d);
+                    if (maps_find(e->table, dot, &v) == MAPS_FOUND) {
+                        hit = 1;
+                        break;
+                    }
+                    d++;
+                }
+            }
+        } else {
+            hit = domain_hit(e->pattern, domain, ml->parent);
+        }
+        if (hit)
+            return !e->negate;
+    }
+    return 0;
+}
+
+/* parse_addr - numeric address into 16 bytes; family or -1 */
+static int
+parse_addr(const char *s, unsigned char out[16])
+{
+    char tmp[128];
+    size_t n = strlen(s);
+
+    if (n >= sizeof(tmp))
+        return -1;
+    if (s[0] == '[' && n > 2 && s[n - 1] == ']') {
+        memcpy(tmp, s + 1, n - 2);
+        tmp[n - 2] = 0;
+    } else {
+        memcpy(tmp, s, n + 1);
+    }
+    if (inet_pton(AF_INET, tmp, out) == 1)
+        return AF_INET;
+    if (inet_pton(AF_INET6, tmp, out) == 1) {
+        /* v4-mapped: compare as v4 */
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+                                                 0, 0, 0, 0, 0xff, 0xff};
+
+        if (memcmp(out, mapped, 12) == 0) {
+            memmove(out, out + 12, 4);
+            return AF_INET;
+        }
+        return AF_INET6;
+    }
+    return -1;
+}
+
+int
+maps_addr_in_net(const char *addr, const char *net)
+{
+    unsigned char a[16], n[16];
+    char tmp[128];
+    const char *slash;
+    int fa, fn, bits, len;
+
+    fa = parse_addr(addr, a);
+    if (fa < 0)
+        return -1;
+    /* "[2001:db8::]/32" or "2001:db8::/32" or "192.0.2.0/24" */
+    slash = strrchr(net, '/');
+    if (slash) {
+        size_t l = (size_t) (slash - net);
+
+        if (l >= sizeof(tmp))
+            return -1;
+        memcpy(tmp, net, l);
+        tmp[l] = 0;
+        bits = atoi(slash + 1);
+    } else {
+        snprintf(tmp, sizeof(tmp), "%s", net);
+        bits = -1;
+    }
+    fn = parse_addr(tmp, n);
+    if (fn < 0)
+        return -1;
+    if (fa != fn)
+        return 0;
+    len = fa == AF_INET ? 32 : 128;
+    if (bits < 0 || bits > len)
+        bits = len;
+    for (int i = 0; i < bits / 8; i++)
+        if (a[i] != n[i])
+            return 0;
+    if (bits % 8) {
+        unsigned char mask = (unsigned char) (0xff << (8 - bits % 8));
+
+        if ((a[bits / 8] & mask) != (n[bits / 8] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+int
+maps_match_addr(struct maps_match *ml, const char *addr)
+{
+    for (size_t i = 0; i < ml->n; i++) {
+        struct mentry *e = &ml->e[i];
+        int hit = 0;
+
+        if (e->table) {
+            const char *v;
+            enum maps_result r = maps_find(e->table, addr, &v);
+
+            if (r == MAPS_ERROR)
+                return -1;
+            hit = r == MAPS_FOUND;
+        } else {
+            hit = maps_addr_in_net(addr, e->pattern) == 1;
+        }
+        if (hit)
+            return !e->negate;
+    }
+    return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * maps - lookup tables and match lists, as Postfix's dict and match_list.
+ *
+ * DESCRIPTION
+ *	A map spec is a list of "type:name" tables searched in order:
+ *	texthash:/file, hash:/file (and btree, lmdb, cdb, dbm: the text
+ *	source file is read, so no postmap step is needed), inline:{k=v,
+ *	...}, static:value, regexp:/file and pcre:/file (POSIX extended
+ *	regular expressions), cidr:/file, unix:passwd.byname, and proxy:X
+ *	(same as X). Keys are case-folded like postmap's. Alias tables
+ *	(MAPS_F_ALIAS) read aliases(5) syntax ("name: value", continuation
+ *	lines).
+ *
+ *	A match list (mydestination, relay_domains, mynetworks) holds
+ *	domain names, network/mask entries, /file/names with more entries,
+ *	type:table lookups and !negations.
+ *
+ * BUGS
+ *	Tables are read once; a daemon sees changes after it restarts
+ *	(reload, or max_use). Unsupported types (nis, ldap, mysql, ...)
+ *	find nothing and log one warning.
+ */
+#ifndef MAPS_MAPS_H
+#define MAPS_MAPS_H
+
+#include "util/util.h"
+
+enum maps_result {
+    MAPS_ERROR = -1,
+    MAPS_NOTFOUND = 0,
+    MAPS_FOUND = 1,
+};
+
+#define MAPS_F_ALIAS  1u /* aliases(5) syntax */
+#define MAPS_F_NOFOLD 2u /* keep key case */
+
+struct maps;
+/* maps_new - tables of spec ("hash:/etc/aliases, inline:{a=b}"); never
+ * NULL; problems show in maps_find as MAPS_ERROR and maps_error */
+struct maps *maps_new(const char *title, const char *spec, unsigned flags);
+void maps_free(struct maps *m);
+/* maps_find - the value of key in the first table that has it; *value
+ * is borrowed until the next call on m */
+enum maps_result maps_find(struct maps *m, const char *key, const char **value);
+/* maps_error - text of the last MAPS_ERROR */
+const char *maps_error(const struct maps *m);
+/* maps_empty - 1 when the spec listed no tables */
+int maps_empty(const struct maps *m);
+
+#define MAPS_MATCH_DOMAIN 1 /* host or domain names */
+#define MAPS_MATCH_ADDR   2 /* network addresses */
+struct maps_match;
+/* maps_match_new - match list of spec; parent: "example.com" also
+ * matches its subdomains (parent_domain_matches_subdomains) */
+struct maps_match *maps_match_new(const char *title, const char *spec, int kind,
+                                  int parent);
+void maps_match_free(struct maps_match *ml);
+/* maps_match_domain - 1 match, 0 no match, -1 table error */
+int maps_match_domain(struct maps_match *ml, const char *domain);
+/* maps_match_addr - numeric address ("192.0.2.1", "2001:db8::1") */
+int maps_match_addr(struct maps_match *ml, const char *addr);
+
+/* maps_addr_in_net - 1 when addr is inside "net/len" (or equals a plain
+ * address), 0 not, -1 bad syntax */
+int maps_addr_in_net(const char *addr, const char *net);
+
+#endif

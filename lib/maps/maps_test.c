@@ -1,0 +1,176 @@
+/*
+ * maps_test - unit tests of lookup tables and match lists.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* After the headers it needs (stdarg, stddef, stdint, setjmp). */
+#include <cmocka.h>
+
+#include "maps/maps.h"
+
+static char dir[128];
+
+static const char *
+write_file(const char *name, const char *text)
+{
+    static char path[4][256];
+    static int k;
+    FILE *f;
+
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+    f = fopen(path[k], "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path[k];
+}
+
+static void
+test_texthash(void **state)
+{
+    char spec[512];
+    struct maps *m;
+    const char *v;
+
+    (void) state;
+    snprintf(spec, sizeof(spec), "texthash:%s, inline:{ x=1, {y = two words} }",
+             write_file("access", "# comment\nSpam@Example.com REJECT go away\n"
+                                  "example.net OK\n"
+                                  "long\n  continued value\n"));
+    m = maps_new("test", spec, 0);
+    assert_int_equal(maps_find(m, "spam@example.COM", &v), MAPS_FOUND);
+    assert_string_equal(v, "REJECT go away");
+    assert_int_equal(maps_find(m, "example.net", &v), MAPS_FOUND);
+    assert_string_equal(v, "OK");
+    assert_int_equal(maps_find(m, "long", &v), MAPS_FOUND);
+    assert_string_equal(v, "continued value");
+    assert_int_equal(maps_find(m, "x", &v), MAPS_FOUND);
+    assert_string_equal(v, "1");
+    assert_int_equal(maps_find(m, "y", &v), MAPS_FOUND);
+    assert_string_equal(v, "two words");
+    assert_int_equal(maps_find(m, "nobody", &v), MAPS_NOTFOUND);
+    maps_free(m);
+
+    m = maps_new("test", "hash:/nonexistent/file", 0);
+    assert_int_equal(maps_find(m, "a", &v), MAPS_ERROR);
+    assert_non_null(strstr(maps_error(m), "/nonexistent/file"));
+    maps_free(m);
+}
+
+static void
+test_aliases(void **state)
+{
+    char spec[512];
+    struct maps *m;
+    const char *v;
+
+    (void) state;
+    snprintf(spec, sizeof(spec), "hash:%s",
+             write_file("aliases", "postmaster: root\n"
+                                   "Team: alice,\n  bob, /var/mail/team\n"
+                                   "\"quoted\": carol\n"));
+    m = maps_new("alias_maps", spec, MAPS_F_ALIAS);
+    assert_int_equal(maps_find(m, "team", &v), MAPS_FOUND);
+    assert_string_equal(v, "alice, bob, /var/mail/team");
+    assert_int_equal(maps_find(m, "postmaster", &v), MAPS_FOUND);
+    assert_string_equal(v, "root");
+    assert_int_equal(maps_find(m, "quoted", &v), MAPS_FOUND);
+    maps_free(m);
+}
+
+static void
+test_regexp_cidr(void **state)
+{
+    char spec[512];
+    struct maps *m;
+    const char *v;
+
+    (void) state;
+    snprintf(spec, sizeof(spec), "regexp:%s",
+             write_file("re", "/^(.*)@spam\\.test$/ REJECT $1 is spam\n"
+                              "!/\\.test$/ OK\n"));
+    m = maps_new("re", spec, 0);
+    assert_int_equal(maps_find(m, "joe@spam.test", &v), MAPS_FOUND);
+    assert_string_equal(v, "REJECT joe is spam");
+    assert_int_equal(maps_find(m, "joe@example.org", &v), MAPS_FOUND);
+    assert_string_equal(v, "OK");
+    assert_int_equal(maps_find(m, "joe@other.test", &v), MAPS_NOTFOUND);
+    maps_free(m);
+    snprintf(spec, sizeof(spec), "cidr:%s",
+             write_file("cidr", "192.0.2.0/24 REJECT\n[2001:db8::]/32 OK\n"));
+    m = maps_new("cidr", spec, 0);
+    assert_int_equal(maps_find(m, "192.0.2.77", &v), MAPS_FOUND);
+    assert_int_equal(maps_find(m, "2001:db8::5", &v), MAPS_FOUND);
+    assert_string_equal(v, "OK");
+    assert_int_equal(maps_find(m, "198.51.100.1", &v), MAPS_NOTFOUND);
+    maps_free(m);
+}
+
+static void
+test_match_lists(void **state)
+{
+    struct maps_match *ml;
+    char spec[512];
+
+    (void) state;
+    ml = maps_match_new("mynetworks", "127.0.0.0/8 [::1]/128, 192.0.2.10",
+                        MAPS_MATCH_ADDR, 0);
+    assert_int_equal(maps_match_addr(ml, "127.0.0.2"), 1);
+    assert_int_equal(maps_match_addr(ml, "::1"), 1);
+    assert_int_equal(maps_match_addr(ml, "::ffff:127.0.0.1"), 1);
+    assert_int_equal(maps_match_addr(ml, "192.0.2.10"), 1);
+    assert_int_equal(maps_match_addr(ml, "192.0.2.11"), 0);
+    maps_match_free(ml);
+    ml = maps_match_new("mynetworks", "!127.0.0.2 127.0.0.0/8", MAPS_MATCH_ADDR,
+                        0);
+    assert_int_equal(maps_match_addr(ml, "127.0.0.2"), 0);
+    assert_int_equal(maps_match_addr(ml, "127.0.0.3"), 1);
+    maps_match_free(ml);
+
+    snprintf(spec, sizeof(spec), "example.com, .sub.test, %s, inline:{x.org=1}",
+             write_file("domains", "from-file.net other.net\n"));
+    ml = maps_match_new("relay_domains", spec, MAPS_MATCH_DOMAIN, 1);
+    assert_int_equal(maps_match_domain(ml, "EXAMPLE.com"), 1);
+    assert_int_equal(maps_match_domain(ml, "a.example.com"), 1);
+    assert_int_equal(maps_match_domain(ml, "badexample.com"), 0);
+    assert_int_equal(maps_match_domain(ml, "a.sub.test"), 1);
+    assert_int_equal(maps_match_domain(ml, "sub.test"), 0);
+    assert_int_equal(maps_match_domain(ml, "other.net"), 1);
+    assert_int_equal(maps_match_domain(ml, "x.org"), 1);
+    assert_int_equal(maps_match_domain(ml, "y.x.org"), 1);
+    maps_match_free(ml);
+    ml = maps_match_new("mydestination", "example.com", MAPS_MATCH_DOMAIN, 0);
+    assert_int_equal(maps_match_domain(ml, "a.example.com"), 0);
+    maps_match_free(ml);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_texthash),
+        cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_regexp_cidr),
+        cmocka_unit_test(test_match_lists),
+    };
+    int rc;
+    char cmd[200];
+
+    snprintf(dir, sizeof(dir), "/tmp/maps_test.%ld", (long) getpid());
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return rc;
+}
