@@ -10,6 +10,7 @@
 
 #include "lint/lint.h"
 #include "pcf/pcf.h"
+#include "repl/repl.h"
 #include "util/util.h"
 
 static const char usage_text[] =
@@ -19,7 +20,9 @@ static const char usage_text[] =
     "  conf      print or edit Postfix configuration, as postconf(1) does\n"
     "  diff      semantic difference between two configurations\n"
     "  lint      check main.cf and master.cf for mistakes and risks\n"
-    "  help      this text\n"
+    "  repl      explore and edit parameters interactively\n"
+    "  explain   describe parameters (--search WORD finds them)\n"
+    "  help      this text; \"help TOPIC\" shows a manual page\n"
     "  version   print the version\n"
     "\n"
     "\"postern COMMAND --help\" describes a command. Invoked as \"postconf\",\n"
@@ -36,6 +39,8 @@ main(int argc, char **argv)
         return pcf_main(argc, argv, 0);
     }
     log_set_progname("postern");
+    if (argc > 2 && strcmp(argv[1], "help") == 0)
+        return repl_help_main(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "help") == 0
         || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_text, argc < 2 ? stderr : stdout);
@@ -54,6 +59,10 @@ main(int argc, char **argv)
         return lint_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0)
         return pcf_diff_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "repl") == 0)
+        return repl_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "explain") == 0)
+        return repl_explain_main(argc - 1, argv + 1);
     fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
     return 2;
 }
