@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dnsc/dnsc.h"
 #include "lint/lint.h"
 #include "pcf/pcf.h"
 #include "repl/repl.h"
@@ -19,6 +20,7 @@ static const char usage_text[] =
     "Commands:\n"
     "  conf      print or edit Postfix configuration, as postconf(1) does\n"
     "  diff      semantic difference between two configurations\n"
+    "  dns       check that DNS agrees with the configuration (MX, SPF, DANE...)\n"
     "  lint      check main.cf and master.cf for mistakes and risks\n"
     "  repl      explore and edit parameters interactively\n"
     "  explain   describe parameters (--search WORD finds them)\n"
@@ -57,6 +59,8 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "lint") == 0)
         return lint_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "dns") == 0)
+        return dns_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0)
         return pcf_diff_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "repl") == 0)

@@ -1,0 +1,315 @@
+/*
+ * dnsc_main - "postern dns": the command line around dnsc_check_config().
+ *
+ * DESCRIPTION
+ *	Options are parsed by hand (GNU-style "--opt VALUE" and
+ *	"--opt=VALUE"), the configuration is loaded with pcf_load(), and
+ *	the findings are written with report_write() in any of the formats
+ *	that "postern lint" has.
+ *
+ * DIAGNOSTICS
+ *	Exit status 0: no finding at or above --fail-on; 1: some; 2: usage
+ *	or I/O error (unreadable main.cf, bad --resolver, unreadable trust
+ *	anchor file, output error).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnsc/dnsc.h"
+#include "pcf/pcf.h"
+#include "report/report.h"
+
+static const char usage_text[] =
+    "usage: postern dns [options]\n"
+    "\n"
+    "Check that DNS agrees with the Postfix configuration: MX, null MX,\n"
+    "PTR/FCrDNS, SPF, DMARC, MTA-STS, TLS-RPT, DANE and DNSSEC.\n"
+    "\n"
+    "Options:\n"
+    "  -c DIR                configuration directory (default $MAIL_CONFIG "
+    "or /etc/postfix)\n"
+    "  --resolver IP[:PORT]  DNS server to ask (repeatable; default "
+    "/etc/resolv.conf)\n"
+    "  --timeout SEC         seconds per try and server (default 3)\n"
+    "  --retries N           extra tries after the first (default 1)\n"
+    "  --domain D            also check domain D as a receiving domain "
+    "(repeatable)\n"
+    "  --public-ip IP        this server's public address (repeatable)\n"
+    "  --trust-anchor FILE   DS/DNSKEY records to validate DNSSEC from\n"
+    "  --checks LIST         mx,send,spf,dmarc,sts,dane,dnssec (default "
+    "all)\n"
+    "  --format FORMAT       " REPORT_FORMATS " (default text)\n"
+    "  --fail-on SEVERITY    error, warning, info, style or none (default "
+    "warning)\n"
+    "  --color WHEN          auto, always or never (default auto)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or "
+    "I/O error.\n";
+
+static int usage_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
+
+/* usage_error - complain, print the usage, return exit status 2 */
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", log_progname());
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage_text);
+    return 2;
+}
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} check_names[] = {
+    {"mx", DNSC_CHECK_MX},         {"send", DNSC_CHECK_SEND},
+    {"spf", DNSC_CHECK_SPF},       {"dmarc", DNSC_CHECK_DMARC},
+    {"sts", DNSC_CHECK_STS},       {"dane", DNSC_CHECK_DANE},
+    {"dnssec", DNSC_CHECK_DNSSEC}, {"all", DNSC_CHECK_ALL},
+};
+
+static int
+parse_checks(const char *s, unsigned *out)
+{
+    char *copy = mem_strdup(s), *tok, *save = NULL;
+    int rc = 0;
+
+    *out = 0;
+    for (tok = strtok_r(copy, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        size_t i;
+
+        for (i = 0; i < sizeof(check_names) / sizeof(check_names[0]); i++)
+            if (strcmp(check_names[i].name, tok) == 0)
+                break;
+        if (i == sizeof(check_names) / sizeof(check_names[0])) {
+            rc = -1;
+            break;
+        }
+        *out |= check_names[i].bit;
+    }
+    mem_free(copy);
+    return (rc == 0 && *out) ? 0 : -1;
+}
+
+/* main_cf_name - DIR/main.cf as the user would write it */
+static char *
+main_cf_name(const char *dir)
+{
+    struct buf b;
+    size_t n = strlen(dir);
+
+    buf_init(&b, 0);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '.')
+        buf_puts(&b, "main.cf");
+    else
+        buf_printf(&b, "%.*s/main.cf", (int) n, dir);
+    return buf_steal(&b);
+}
+
+/* add_arg - append to a growable array of borrowed strings */
+static void
+add_arg(const char ***v, size_t *n, const char *s)
+{
+    *v = mem_realloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = s;
+}
+
+int
+dns_main(int argc, char **argv)
+{
+    struct dnsc_opts o;
+    const char *dir = getenv("MAIL_CONFIG");
+    const char *format = "text", *color = "auto";
+    const char **resolvers = NULL, **domains = NULL, **ips = NULL;
+    size_t nres = 0, ndom = 0, nips = 0;
+    enum report_sev fail_on = REPORT_WARNING;
+    int fail_never = 0, rc = 2;
+    struct report r;
+    struct pcf *p;
+    char *maincf = NULL, *path = NULL;
+
+    dnsc_opts_init(&o);
+    if (dir == NULL || dir[0] == 0)
+        dir = "/etc/postfix";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        char name[32];
+        const char *eq;
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            rc = 0;
+            goto out;
+        }
+        if (strcmp(a, "-c") == 0) {
+            if (++i >= argc) {
+                rc = usage_error("-c needs a directory");
+                goto out;
+            }
+            dir = argv[i];
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            rc = usage_error("unexpected argument \"%s\"", a);
+            goto out;
+        }
+        eq = strchr(a, '=');
+        if (eq && (size_t) (eq - a) < sizeof(name)) {
+            memcpy(name, a, (size_t) (eq - a));
+            name[eq - a] = 0;
+            val = eq + 1;
+        } else if (strlen(a) < sizeof(name)) {
+            memcpy(name, a, strlen(a) + 1);
+            if (i + 1 < argc)
+                val = argv[++i];
+        } else {
+            rc = usage_error("unknown option \"%s\"", a);
+            goto out;
+        }
+        if (val == NULL) {
+            rc = usage_error("option %s needs a value", name);
+            goto out;
+        }
+        if (strcmp(name, "--resolver") == 0) {
+            add_arg(&resolvers, &nres, val);
+        } else if (strcmp(name, "--domain") == 0) {
+            add_arg(&domains, &ndom, val);
+        } else if (strcmp(name, "--public-ip") == 0) {
+            char *copy = mem_strdup(val);
+            size_t n = strlen(copy);
+            int ok;
+
+            /* Validate here; dnsc parses again. */
+            if (n >= 2 && copy[0] == '[' && copy[n - 1] == ']') {
+                copy[n - 1] = 0;
+                memmove(copy, copy + 1, n - 1);
+            }
+            {
+                unsigned char tmp[16];
+
+                ok = inet_pton(AF_INET, copy, tmp) == 1 ||
+                     inet_pton(AF_INET6, copy, tmp) == 1;
+            }
+            mem_free(copy);
+            if (!ok) {
+                rc = usage_error("bad --public-ip address \"%s\"", val);
+                goto out;
+            }
+            add_arg(&ips, &nips, val);
+        } else if (strcmp(name, "--timeout") == 0) {
+            char *end;
+
+            errno = 0;
+            o.timeout = strtod(val, &end);
+            if (end == val || *end || errno || !(o.timeout > 0) ||
+                o.timeout > 300) {
+                rc = usage_error("bad --timeout \"%s\" (seconds, > 0)", val);
+                goto out;
+            }
+        } else if (strcmp(name, "--retries") == 0) {
+            char *end;
+            long v;
+
+            errno = 0;
+            v = strtol(val, &end, 10);
+            if (end == val || *end || errno || v < 0 || v > 10) {
+                rc = usage_error("bad --retries \"%s\" (0 to 10)", val);
+                goto out;
+            }
+            o.retries = (int) v;
+        } else if (strcmp(name, "--trust-anchor") == 0) {
+            o.trust_anchor = val;
+        } else if (strcmp(name, "--checks") == 0) {
+            if (parse_checks(val, &o.checks) < 0) {
+                rc = usage_error("bad --checks \"%s\"", val);
+                goto out;
+            }
+        } else if (strcmp(name, "--format") == 0) {
+            if (!report_format_valid(val)) {
+                rc = usage_error("unknown format \"%s\" (" REPORT_FORMATS ")",
+                                 val);
+                goto out;
+            }
+            format = val;
+        } else if (strcmp(name, "--fail-on") == 0) {
+            if (strcmp(val, "none") == 0 || strcmp(val, "never") == 0) {
+                fail_never = 1;
+            } else if (report_sev_parse(val, &fail_on) < 0) {
+                rc = usage_error("bad --fail-on \"%s\"", val);
+                goto out;
+            }
+        } else if (strcmp(name, "--color") == 0) {
+            if (strcmp(val, "auto") && strcmp(val, "always") &&
+                strcmp(val, "never")) {
+                rc = usage_error("bad --color \"%s\"", val);
+                goto out;
+            }
+            color = val;
+        } else {
+            rc = usage_error("unknown option \"%s\"", name);
+            goto out;
+        }
+    }
+    o.resolvers = resolvers;
+    o.nresolvers = nres;
+    o.domains = domains;
+    o.ndomains = ndom;
+    o.public_ips = ips;
+    o.npublic_ips = nips;
+
+    /* pcf_load() is fatal on an unreadable main.cf: check first. */
+    maincf = main_cf_name(dir);
+    {
+        struct buf b;
+
+        buf_init(&b, 0);
+        buf_printf(&b, "%s/main.cf", dir);
+        path = buf_steal(&b);
+    }
+    if (access(path, R_OK) != 0) {
+        log_error("cannot read %s: %s", path, strerror(errno));
+        rc = 2;
+        goto out;
+    }
+    o.main_cf = maincf;
+    log_set_fatal_status(2);
+    p = pcf_load(dir);
+    report_init(&r, "postern dns");
+    if (dnsc_check_config(p, &o, &r) < 0) {
+        report_fini(&r);
+        pcf_free(p);
+        rc = 2;
+        goto out;
+    }
+    report_sort(&r);
+    if (report_write(&r, format, stdout,
+                     strcmp(color, "always") == 0 ||
+                         (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
+                          getenv("NO_COLOR") == NULL)) < 0) {
+        log_error("write error: %s", strerror(errno));
+        rc = 2;
+    } else {
+        rc = (!fail_never && report_count(&r, fail_on) > 0) ? 1 : 0;
+    }
+    report_fini(&r);
+    pcf_free(p);
+out:
+    mem_free(resolvers);
+    mem_free(domains);
+    mem_free(ips);
+    mem_free(maincf);
+    mem_free(path);
+    return rc;
+}

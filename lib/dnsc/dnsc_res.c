@@ -1,0 +1,544 @@
+/*
+ * dnsc_res - query cache and concurrent resolver (ldns, pthreads).
+ *
+ * DESCRIPTION
+ *	Each --resolver becomes one ldns_resolver (so each may have its own
+ *	port); without --resolver, /etc/resolv.conf is read by ldns. A
+ *	query tries the servers in order, each with the configured number
+ *	of tries and timeout, and moves on after a network error or an
+ *	rcode other than NOERROR and NXDOMAIN.
+ *
+ *	Misses recorded in discovery mode are resolved by dres_fetch() on
+ *	up to `threads` threads, each with private clones of the
+ *	resolvers (an ldns_resolver is not shared between threads).
+ *	Results enter the cache in the order they were first asked for, so
+ *	runs are deterministic.
+ *
+ *	A server that has timed out and never answered is not asked again
+ *	during the run: with a dead resolver the whole run costs one
+ *	timeout rather than one per dependency level.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsc/dnsc_int.h"
+
+#define DRES_MAX_THREADS 256
+#define DRES_STACK       (256 * 1024)
+
+struct dres {
+    ldns_resolver **res;
+    char **label; /* "127.0.0.1:5353", for diagnostics */
+    size_t nres;
+    int *dead; /* timed out, never answered */
+    int *answered;
+    pthread_mutex_t lock;
+    struct htab *cache; /* "name/type" -> struct dq */
+    struct htab *pending_set;
+    struct strv pending;
+    int discovery;
+    int threads;
+    int dnssec;
+    double timeout;
+};
+
+static const struct dq pending_dq = {NULL, 0, DQ_PENDING, NULL, NULL};
+
+/* parse_server - "IP", "IP:PORT", "[IP]:PORT"; 0 or -1 */
+static int
+parse_server(const char *s, char *host, size_t hlen, unsigned *port)
+{
+    const char *colon;
+    size_t n;
+    char *end;
+    long v;
+
+    *port = 53;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+
+        if (rb == NULL || (size_t) (rb - s - 1) >= hlen)
+            return -1;
+        n = (size_t) (rb - s - 1);
+        memcpy(host, s + 1, n);
+        host[n] = 0;
+        if (rb[1] == 0)
+            return 0;
+        if (rb[1] != ':')
+            return -1;
+        colon = rb + 1;
+    } else {
+        colon = strrchr(s, ':');
+        /* More than one colon: a bare IPv6 address without port. */
+        if (colon && strchr(s, ':') != colon)
+            colon = NULL;
+        n = colon ? (size_t) (colon - s) : strlen(s);
+        if (n >= hlen)
+            return -1;
+        memcpy(host, s, n);
+        host[n] = 0;
+        if (colon == NULL)
+            return 0;
+    }
+    v = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || v < 1 || v > 65535)
+        return -1;
+    *port = (unsigned) v;
+    return 0;
+}
+
+static void
+setup(ldns_resolver *r, double timeout, int retries, int dnssec)
+{
+    struct timeval tv;
+
+    tv.tv_sec = (time_t) timeout;
+    tv.tv_usec = (suseconds_t) ((timeout - (double) tv.tv_sec) * 1e6);
+    ldns_resolver_set_timeout(r, tv);
+    ldns_resolver_set_retry(r, (uint8_t) (retries + 1));
+    ldns_resolver_set_retrans(r, 0);
+    ldns_resolver_set_random(r, false);
+    ldns_resolver_set_recursive(r, true);
+    ldns_resolver_set_fallback(r, true);
+    ldns_resolver_set_usevc(r, false);
+    ldns_resolver_set_edns_udp_size(r, 1232);
+    if (dnssec) {
+        ldns_resolver_set_dnssec(r, true);
+        ldns_resolver_set_dnssec_cd(r, true);
+    }
+}
+
+static void
+add_resolver(struct dres *d, ldns_resolver *r, const char *label)
+{
+    d->res = mem_realloc(d->res, (d->nres + 1) * sizeof(*d->res));
+    d->label = mem_realloc(d->label, (d->nres + 1) * sizeof(*d->label));
+    d->res[d->nres] = r;
+    d->label[d->nres++] = mem_strdup(label);
+}
+
+struct dres *
+dres_new(const char *const *servers, size_t nservers, double timeout,
+         int retries, int dnssec, int threads, struct buf *err)
+{
+    struct dres *d = mem_calloc(1, sizeof(*d));
+
+    pthread_mutex_init(&d->lock, NULL);
+    d->cache = htab_new(256);
+    d->pending_set = htab_new(64);
+    strv_init(&d->pending);
+    d->threads = threads > 0 ? threads : DRES_MAX_THREADS;
+    if (d->threads > DRES_MAX_THREADS)
+        d->threads = DRES_MAX_THREADS;
+    d->dnssec = dnssec;
+    d->timeout = timeout;
+    for (size_t i = 0; i < nservers; i++) {
+        char host[INET6_ADDRSTRLEN + 1];
+        unsigned port;
+        ldns_rdf *ns;
+        ldns_resolver *r;
+
+        if (parse_server(servers[i], host, sizeof(host), &port) < 0 ||
+            ((ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, host)) == NULL &&
+             (ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, host)) == NULL)) {
+            buf_printf(err,
+                       "bad resolver address \"%s\" (want IP, IP:PORT "
+                       "or [IPv6]:PORT)",
+                       servers[i]);
+            dres_free(d);
+            return NULL;
+        }
+        r = ldns_resolver_new();
+        (void) ldns_resolver_push_nameserver(r, ns);
+        ldns_rdf_deep_free(ns);
+        ldns_resolver_set_port(r, (uint16_t) port);
+        setup(r, timeout, retries, dnssec);
+        add_resolver(d, r, servers[i]);
+    }
+    if (nservers == 0) {
+        ldns_resolver *r = NULL;
+        ldns_status st = ldns_resolver_new_frm_file(&r, NULL);
+
+        if (st != LDNS_STATUS_OK || ldns_resolver_nameserver_count(r) == 0) {
+            buf_printf(err, "cannot use %s: %s", LDNS_RESOLV_CONF,
+                       st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st)
+                                            : "no nameserver");
+            if (r)
+                ldns_resolver_deep_free(r);
+            dres_free(d);
+            return NULL;
+        }
+        setup(r, timeout, retries, dnssec);
+        add_resolver(d, r, LDNS_RESOLV_CONF);
+    }
+    d->dead = mem_calloc(d->nres, sizeof(int));
+    d->answered = mem_calloc(d->nres, sizeof(int));
+    return d;
+}
+
+static void
+dq_free(void *v)
+{
+    struct dq *q = v;
+
+    if (q == NULL)
+        return;
+    if (q->pkt)
+        ldns_pkt_free(q->pkt);
+    mem_free(q->name);
+    mem_free(q->error);
+    mem_free(q);
+}
+
+void
+dres_free(struct dres *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->nres; i++) {
+        ldns_resolver_deep_free(d->res[i]);
+        mem_free(d->label[i]);
+    }
+    mem_free(d->res);
+    mem_free(d->label);
+    mem_free(d->dead);
+    mem_free(d->answered);
+    htab_free(d->cache, dq_free);
+    htab_free(d->pending_set, NULL);
+    strv_fini(&d->pending);
+    pthread_mutex_destroy(&d->lock);
+    mem_free(d);
+}
+
+/* canon - "Example.COM" -> "example.com." */
+static char *
+canon(const char *name)
+{
+    size_t n = strlen(name);
+    char *s = mem_alloc(n + 2);
+
+    for (size_t i = 0; i < n; i++)
+        s[i] = (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i];
+    if (n == 0 || s[n - 1] != '.')
+        s[n++] = '.';
+    s[n] = 0;
+    return s;
+}
+
+static char *
+make_key(const char *cname, int type)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    buf_printf(&b, "%s/%d", cname, type);
+    return buf_steal(&b);
+}
+
+/* resolve_one - ask the servers in order (rs: this thread's clones) */
+static void
+resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
+{
+    ldns_rdf *dn = ldns_dname_new_frm_str(q->name);
+    uint16_t flags = LDNS_RD | (d->dnssec ? LDNS_CD : LDNS_AD);
+    int tried = 0;
+
+    q->st = DQ_FAIL;
+    if (dn == NULL) {
+        q->error = mem_strdup("invalid name");
+        return;
+    }
+    for (size_t i = 0; i < d->nres; i++) {
+        ldns_pkt *pkt = NULL;
+        ldns_status st;
+        int dead, rcode;
+
+        pthread_mutex_lock(&d->lock);
+        dead = d->dead[i];
+        pthread_mutex_unlock(&d->lock);
+        if (dead)
+            continue;
+        tried = 1;
+        st = ldns_resolver_query_status(&pkt, rs[i], dn, (ldns_rr_type) q->type,
+                                        LDNS_RR_CLASS_IN, flags);
+        if (st != LDNS_STATUS_OK || pkt == NULL) {
+            if (pkt)
+                ldns_pkt_free(pkt);
+            pthread_mutex_lock(&d->lock);
+            if (!d->answered[i])
+                d->dead[i] = 1;
+            pthread_mutex_unlock(&d->lock);
+            mem_free(q->error);
+            q->error =
+                mem_strdup(st == LDNS_STATUS_NETWORK_ERR || st == LDNS_STATUS_OK
+                               ? "timeout (no answer)"
+                               : ldns_get_errorstr_by_id(st));
+            continue;
+        }
+        pthread_mutex_lock(&d->lock);
+        d->answered[i] = 1;
+        pthread_mutex_unlock(&d->lock);
+        rcode = ldns_pkt_get_rcode(pkt);
+        if (rcode == LDNS_RCODE_NOERROR || rcode == LDNS_RCODE_NXDOMAIN) {
+            q->st = rcode == LDNS_RCODE_NOERROR ? DQ_OK : DQ_NXDOMAIN;
+            if (q->pkt)
+                ldns_pkt_free(q->pkt);
+            q->pkt = pkt;
+            mem_free(q->error);
+            q->error = NULL;
+            break;
+        }
+        {
+            ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+            struct buf b;
+
+            buf_init(&b, 0);
+            if (lt)
+                buf_puts(&b, lt->name);
+            else
+                buf_printf(&b, "rcode %d", rcode);
+            mem_free(q->error);
+            q->error = buf_steal(&b);
+        }
+        ldns_pkt_free(pkt);
+    }
+    if (!tried && q->error == NULL)
+        q->error = mem_strdup("timeout (no answer; resolver not answering)");
+    ldns_rdf_deep_free(dn);
+}
+
+const struct dq *
+dres_get(struct dres *d, const char *name, int type)
+{
+    char *cname = canon(name);
+    char *key = make_key(cname, type);
+    struct dq *q = htab_find(d->cache, key);
+    ldns_resolver **rs;
+
+    if (q) {
+        mem_free(cname);
+        mem_free(key);
+        return q;
+    }
+    if (d->discovery) {
+        if (!htab_has(d->pending_set, key)) {
+            htab_set(d->pending_set, key, NULL);
+            strv_add(&d->pending, key);
+        }
+        mem_free(cname);
+        mem_free(key);
+        return &pending_dq;
+    }
+    q = mem_calloc(1, sizeof(*q));
+    q->name = cname;
+    q->type = type;
+    rs = mem_calloc(d->nres, sizeof(*rs));
+    for (size_t i = 0; i < d->nres; i++)
+        rs[i] = d->res[i];
+    resolve_one(d, rs, q);
+    mem_free(rs);
+    htab_set(d->cache, key, q);
+    mem_free(key);
+    return q;
+}
+
+void
+dres_set_discovery(struct dres *d, int on)
+{
+    d->discovery = on;
+}
+
+struct job {
+    struct dres *d;
+    struct dq **slots;
+    size_t n;
+    size_t next;
+    pthread_mutex_t lock;
+};
+
+static void *
+worker(void *arg)
+{
+    struct job *j = arg;
+    ldns_resolver **rs = mem_calloc(j->d->nres, sizeof(*rs));
+
+    for (size_t i = 0; i < j->d->nres; i++)
+        rs[i] = ldns_resolver_clone(j->d->res[i]);
+    for (;;) {
+        size_t i;
+
+        pthread_mutex_lock(&j->lock);
+        i = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (i >= j->n)
+            break;
+        resolve_one(j->d, rs, j->slots[i]);
+    }
+    for (size_t i = 0; i < j->d->nres; i++)
+        ldns_resolver_deep_free(rs[i]);
+    mem_free(rs);
+    return NULL;
+}
+
+size_t
+dres_fetch(struct dres *d)
+{
+    struct job j;
+    pthread_t tid[DRES_MAX_THREADS];
+    pthread_attr_t attr;
+    size_t nthreads, started = 0, n = d->pending.n;
+
+    if (n == 0)
+        return 0;
+    memset(&j, 0, sizeof(j));
+    j.d = d;
+    j.n = n;
+    j.slots = mem_calloc(n, sizeof(*j.slots));
+    pthread_mutex_init(&j.lock, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = d->pending.v[i];
+        const char *slash = strrchr(key, '/');
+        struct dq *q = mem_calloc(1, sizeof(*q));
+
+        q->name = mem_strndup(key, (size_t) (slash - key));
+        q->type = atoi(slash + 1);
+        j.slots[i] = q;
+    }
+    /* Workers only wait on sockets: small stacks let many run. */
+    nthreads = n < (size_t) d->threads ? n : (size_t) d->threads;
+    pthread_attr_init(&attr);
+    (void) pthread_attr_setstacksize(&attr, DRES_STACK);
+    for (size_t t = 0; t < nthreads; t++) {
+        if (pthread_create(&tid[t], &attr, worker, &j) != 0)
+            break;
+        started++;
+    }
+    pthread_attr_destroy(&attr);
+    if (started == 0)
+        worker(&j);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    for (size_t i = 0; i < n; i++)
+        htab_set(d->cache, d->pending.v[i], j.slots[i]);
+    mem_free(j.slots);
+    strv_fini(&d->pending);
+    strv_init(&d->pending);
+    htab_free(d->pending_set, NULL);
+    d->pending_set = htab_new(64);
+    return n;
+}
+
+ldns_rr_list *
+dq_rrs(const struct dq *q, int type)
+{
+    ldns_rr_list *out = ldns_rr_list_new();
+    ldns_rr_list *ans;
+
+    if (q->pkt == NULL || q->st != DQ_OK)
+        return out;
+    ans = ldns_pkt_answer(q->pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+        ldns_rr *rr = ldns_rr_list_rr(ans, i);
+
+        if ((int) ldns_rr_get_type(rr) == type)
+            ldns_rr_list_push_rr(out, rr);
+    }
+    return out;
+}
+
+int
+dq_is_empty(const struct dq *q, int type)
+{
+    ldns_rr_list *l;
+    int empty;
+
+    if (q->st == DQ_NXDOMAIN)
+        return 1;
+    if (q->st != DQ_OK)
+        return 0;
+    l = dq_rrs(q, type);
+    empty = ldns_rr_list_rr_count(l) == 0;
+    ldns_rr_list_free(l);
+    return empty;
+}
+
+void
+dq_describe(struct buf *b, const struct dq *q)
+{
+    char *t = ldns_rr_type2str((ldns_rr_type) q->type);
+
+    switch (q->st) {
+    case DQ_PENDING:
+        buf_puts(b, "pending");
+        break;
+    case DQ_NXDOMAIN:
+        buf_puts(b, "NXDOMAIN");
+        break;
+    case DQ_FAIL:
+        buf_puts(b, q->error ? q->error : "failed");
+        break;
+    case DQ_OK:
+        buf_printf(b, "no %s records", t ? t : "such");
+        break;
+    }
+    free(t);
+}
+
+char *
+rdf_name(const ldns_rdf *rdf)
+{
+    char *s = ldns_rdf2str(rdf), *out;
+    size_t n;
+
+    if (s == NULL)
+        return mem_strdup("");
+    n = strlen(s);
+    if (n > 1 && s[n - 1] == '.')
+        s[--n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            s[i] += 32;
+    out = mem_strdup(s);
+    free(s);
+    return out;
+}
+
+void
+rr_format(struct buf *b, const ldns_rr *rr)
+{
+    char *s = ldns_rdf2str(ldns_rr_owner(rr));
+    char *t = ldns_rr_type2str(ldns_rr_get_type(rr));
+
+    buf_printf(b, "%s %s", s ? s : "?", t ? t : "?");
+    free(s);
+    free(t);
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        char *v = ldns_rdf2str(ldns_rr_rdf(rr, i));
+
+        buf_printf(b, " %s", v ? v : "?");
+        free(v);
+    }
+}
+
+char *
+rr_txt(const ldns_rr *rr)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+        const uint8_t *p = ldns_rdf_data(rdf);
+        size_t n = ldns_rdf_size(rdf);
+
+        if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR || n == 0)
+            continue;
+        /* Length byte, then data; a NUL would end our C string early. */
+        for (size_t k = 1; k < n && k <= p[0]; k++)
+            buf_putc(&b, p[k] ? p[k] : 0x01);
+    }
+    return buf_steal(&b);
+}
