@@ -79,6 +79,14 @@ tmux_line() {
     done
     printf '%s' "$line"
 }
+tmux_prompt() { # tmux_prompt TEXT - until the screen is cleared to prompt TEXT
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(T capture-pane -p -t sh | sed '/^$/d')" = "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
 tmux_wait() { # tmux_wait TEXT - until TEXT is on the screen
     local i
     for ((i = 0; i < 100; i++)); do
@@ -114,7 +122,7 @@ bash)
         tmux_start env -i PATH="$PATH" HOME="$tmp" TERM=xterm MAIL_CONFIG="$MAIL_CONFIG" \
             bash --norc --noprofile
         T send-keys -t sh "PS1='$ '; source $dir/postern.bash; clear" Enter
-        tmux_wait '$ '
+        tmux_prompt '$' || { echo "FAIL: no bash prompt"; exit 1; }
         want="$ postern conf smtpd_tls_security_level=encrypt "
         got=$(tmux_line "$want" "postern conf smtpd_tls_security_level=e" Tab)
         result "interactive Tab" "$got" "$want"
@@ -129,8 +137,7 @@ zsh)
     command -v tmux >/dev/null || { echo "completion: tmux not installed; zsh skipped"; exit 77; }
     tmux_start env -i PATH="$PATH" HOME="$tmp" TERM=xterm MAIL_CONFIG="$MAIL_CONFIG" zsh -f
     T send-keys -t sh "PS1='%% '; fpath=($dir \$fpath); autoload -Uz compinit; compinit -u -D; clear" Enter
-    tmux_wait '% ' || { echo "FAIL: no zsh prompt"; exit 1; }
-    sleep 0.3
+    tmux_prompt '%' || { echo "FAIL: no zsh prompt"; exit 1; }
     # Lines that one Tab completes to a single candidate.
     zcases=(
         "postern co" "postern conf "

@@ -114,8 +114,12 @@ show_one(struct repl *r, struct pcf *p, const char *name, int expand)
                                       : pcf_raw_value(p, name));
     char *cp, *w;
 
+    if (v == NULL) {
+        printf("%s =\n", name);
+        return;
+    }
     /* Whitespace normalized, as postconf prints continued values. */
-    for (cp = w = v ? v : (char *) ""; *cp; cp++) {
+    for (cp = w = v; *cp; cp++) {
         if (isspace((unsigned char) *cp)) {
             if (w > v && w[-1] != ' ')
                 *w++ = ' ';
@@ -125,9 +129,8 @@ show_one(struct repl *r, struct pcf *p, const char *name, int expand)
     }
     while (w > v && w[-1] == ' ')
         w--;
-    if (v)
-        *w = 0;
-    printf("%s =%s%s\n", name, v && *v ? " " : "", v ? v : "");
+    *w = 0;
+    printf("%s =%s%s\n", name, *v ? " " : "", v);
     mem_free(v);
 }
 
