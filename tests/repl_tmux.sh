@@ -5,8 +5,9 @@
 # In a private tmux server (its own socket, its own HOME): Tab-complete a
 # partial parameter name, show and explain it, set an invalid value and see
 # the error, complete an enum value, set it, see the diff, write, check the
-# file on disk; then the quit question, Ctrl-C, and the history file read
-# back by a second session. Exit 77 (skip) without tmux.
+# file on disk; then the quit question, Ctrl-C, the history file read back
+# by a second session, and SIGTERM removing the session's scratch copy.
+# Exit 77 (skip) without tmux.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1")
@@ -139,6 +140,29 @@ start
 check_line prompt-again "postern> "
 key Up
 check_line history-recall "postern> quit"
+
+# A session killed with SIGTERM leaves no scratch files behind.
+T kill-session -t repl
+mkdir "$tmp/scratch"
+T new-session -d -s repl -x 150 -y 50 \
+    "exec env HOME=$tmp POSTERN_HISTORY= TMPDIR=$tmp/scratch TERM=xterm $bin repl -c $tmp"
+check_line prompt-3 "postern> "
+type_keys "set myorigin=example.org"; key Enter
+check_line pending-3 "postern [1 pending]> "
+if [ -n "$(ls -A "$tmp/scratch")" ]; then
+    kill -TERM "$(T display -p -t repl '#{pane_pid}')"
+    for ((i = 0; i < 40; i++)); do
+        [ -z "$(ls -A "$tmp/scratch")" ] && break
+        sleep 0.05
+    done
+    if [ -z "$(ls -A "$tmp/scratch")" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: scratch files left after SIGTERM:"; find "$tmp/scratch"
+    fi
+else
+    fail=$((fail + 1)); echo "FAIL: no scratch directory in TMPDIR"
+fi
 
 echo "repl_tmux: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -44,9 +44,11 @@ struct repl {
 
 /* repl_state.c: the session and its pending changes */
 
-/* repl_new - session over dir; NULL with an error logged when dir has
- * no readable main.cf or no scratch directory can be made */
-struct repl *repl_new(const char *dir);
+/* repl_new - session over dir (interactive: on a terminal); NULL with an
+ * error logged when dir has no readable main.cf or no scratch directory
+ * can be made. Until repl_free, SIGHUP and SIGTERM (and SIGINT in a
+ * script) remove the scratch directory before the process dies. */
+struct repl *repl_new(const char *dir, int interactive);
 /* repl_free - remove the scratch directory and free; accepts NULL */
 void repl_free(struct repl *r);
 /* repl_view - the configuration with the pending changes applied;

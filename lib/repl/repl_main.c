@@ -89,9 +89,8 @@ repl_main(int argc, char **argv)
     if (dir == NULL && ((dir = getenv("MAIL_CONFIG")) == NULL || *dir == 0))
         dir = "/etc/postfix";
     log_set_fatal_status(2);
-    if ((r = repl_new(dir)) == NULL)
+    if ((r = repl_new(dir, isatty(STDIN_FILENO))) == NULL)
         return 2;
-    r->interactive = isatty(STDIN_FILENO);
     rc = r->interactive ? repl_edit_loop(r) : script(r);
     repl_free(r);
     return rc;

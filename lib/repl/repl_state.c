@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,16 @@
 
 /* The session whose scratch directory a fatal error must remove. */
 static struct repl *fatal_session;
+
+/*
+ * What a terminating signal removes: every file the scratch directory can
+ * hold, then its directories, as paths made in advance, because a signal
+ * handler may only call unlink() and rmdir().
+ */
+#define SCRATCH_PATHS 16
+static char *scratch_paths[SCRATCH_PATHS];
+static size_t scratch_npaths;
+static const int scratch_signals[] = {SIGHUP, SIGTERM, SIGINT};
 
 static const char *const files[] = {"main.cf", "master.cf", NULL};
 
@@ -95,6 +106,58 @@ rm_tree(const char *dir, int depth)
 }
 
 static void
+on_signal(int sig)
+{
+    for (size_t i = 0; i < scratch_npaths; i++)
+        if (unlink(scratch_paths[i]) < 0)
+            (void) rmdir(scratch_paths[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/*
+ * scratch_signals_init - remove the scratch directory on HUP, TERM and, in
+ * a script, INT. On a terminal Ctrl-C is a key bound in repl_edit.c: with
+ * SIGINT caught before libedit starts, libedit would swallow it.
+ */
+static void
+scratch_signals_init(struct repl *r)
+{
+    static const char *const names[] = {
+        "orig/main.cf",
+        "orig/master.cf",
+        "work/main.cf",
+        "work/master.cf",
+        "work/main.cf.tmp",
+        "work/master.cf.tmp",
+        "edit.log",
+        "orig",
+        "work",
+    };
+    struct sigaction sa;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        scratch_paths[scratch_npaths++] = join(r->tmp, names[i], NULL);
+    scratch_paths[scratch_npaths++] = mem_strdup(r->tmp);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(scratch_signals) / sizeof(int); i++)
+        if (scratch_signals[i] != SIGINT || !r->interactive)
+            sigaction(scratch_signals[i], &sa, NULL);
+}
+
+static void
+scratch_signals_fini(void)
+{
+    for (size_t i = 0; i < sizeof(scratch_signals) / sizeof(int); i++)
+        signal(scratch_signals[i], SIG_DFL);
+    for (size_t i = 0; i < scratch_npaths; i++)
+        mem_free(scratch_paths[i]);
+    scratch_npaths = 0;
+}
+
+static void
 fatal_cleanup(void)
 {
     if (fatal_session && fatal_session->tmp)
@@ -119,6 +182,8 @@ repl_run_child(int (*fn)(void *ctx), void *ctx, int out_fd)
         /* The child must not remove the parent's scratch directory. */
         log_set_fatal_hook(NULL);
         fatal_session = NULL;
+        for (size_t i = 0; i < sizeof(scratch_signals) / sizeof(int); i++)
+            signal(scratch_signals[i], SIG_DFL);
         if (out_fd >= 0) {
             (void) dup2(out_fd, STDOUT_FILENO);
             (void) dup2(out_fd, STDERR_FILENO);
@@ -327,7 +392,7 @@ repl_rebuild(struct repl *r)
 }
 
 struct repl *
-repl_new(const char *dir)
+repl_new(const char *dir, int interactive)
 {
     struct repl *r;
     const char *tmpdir = getenv("TMPDIR");
@@ -342,6 +407,7 @@ repl_new(const char *dir)
     mem_free(main_path);
     r = mem_calloc(1, sizeof(*r));
     r->dir = mem_strdup(dir);
+    r->interactive = interactive;
     buf_init(&b, 0);
     buf_printf(&b, "%s/postern-repl.XXXXXX",
                tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -355,6 +421,7 @@ repl_new(const char *dir)
     }
     fatal_session = r;
     log_set_fatal_hook(fatal_cleanup);
+    scratch_signals_init(r);
     r->work = join(r->tmp, "work", NULL);
     {
         char *o = join(r->tmp, "orig", NULL);
@@ -384,6 +451,7 @@ repl_free(struct repl *r)
     if (fatal_session == r) {
         fatal_session = NULL;
         log_set_fatal_hook(NULL);
+        scratch_signals_fini();
     }
     for (size_t i = 0; i < r->nchg; i++) {
         mem_free(r->chg[i].key);

@@ -32,7 +32,7 @@ static int
 setup(void **state)
 {
     (void) state;
-    session = repl_new(REPL_TESTDATA "/conf");
+    session = repl_new(REPL_TESTDATA "/conf", 0);
     return session ? 0 : -1;
 }
 
