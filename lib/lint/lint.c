@@ -20,6 +20,7 @@
  *	target version; --baseline FILE drops findings recorded earlier
  *	with --write-baseline FILE.
  */
+#include "dnsc/dnsc.h"
 #include "lint/lint.h"
 #include "lint/lint_int.h"
 
@@ -57,7 +58,9 @@ usage(FILE *fp)
 "  --config FILE          rule settings (default ./.postern.yaml if present)\n"
 "  --baseline FILE        ignore findings recorded in FILE\n"
 "  --write-baseline FILE  record the current findings in FILE and exit 0\n"
-"  --dns                  also run the DNS checks of \"postern dns\"\n"
+"  --dns                  also run the DNS checks of \"postern dns\"; with\n"
+"    --resolver IP[:PORT] (repeatable), --timeout SECONDS, --retries N,\n"
+"    --public-ip IP (repeatable), --trust-anchor FILE as for postern dns\n"
 "  --help                 this text\n"
 "\n"
 "Suppress one finding with \"# postern: disable=PL101\" on its line or the\n"
@@ -68,6 +71,8 @@ usage(FILE *fp)
 
 struct opts {
     struct lint_opts lo;
+    struct dnsc_opts dns_opts;
+    struct strv resolvers, public_ips;
     const char *format;
     enum report_sev fail_on;
     const char *config;
@@ -386,6 +391,13 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     }
     lc.p = pcf_load(load_dir);
     lint_check(&lc);
+    if (o->dns) {
+        struct dnsc_opts dop = o->dns_opts;
+
+        dop.main_cf = lc.main_file;
+        if (dnsc_check_config(lc.p, &dop, r) < 0)
+            log_fatal("%s: the DNS checks could not run", dir);
+    }
     if (load_dir != dir) {
         char *m = join(tmp, "main.cf"), *x = join(tmp, "master.cf");
 
@@ -528,7 +540,8 @@ lint_all(const struct opts *o, const struct strv *dirs, struct report *r)
                 FILE *fp = fdopen(fd, "w");
 
                 report_init(&cr, r->tool);
-                report_add_rules(&cr, lint_rules, lint_nrules);
+                for (size_t t = 0; t < r->ntables; t++)
+                    report_add_rules(&cr, r->rules[t], r->nrules[t]);
                 lint_dir(o, dirs->v[next], &cr);
                 save_findings(&cr, fp);
                 _exit(fclose(fp) == 0 ? 0 : 2);
@@ -635,6 +648,9 @@ lint_main(int argc, char **argv)
     o.lo.severity = htab_new(16);
     log_set_fatal_status(2);
     strv_init(&paths);
+    strv_init(&o.resolvers);
+    strv_init(&o.public_ips);
+    dnsc_opts_init(&o.dns_opts);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -687,6 +703,25 @@ lint_main(int argc, char **argv)
             o.write_baseline = argv[++i];
         } else if (strcmp(a, "--dns") == 0) {
             o.dns = 1;
+        } else if (strcmp(a, "--resolver") == 0) {
+            NEEDARG();
+            strv_add(&o.resolvers, argv[++i]);
+        } else if (strcmp(a, "--public-ip") == 0) {
+            NEEDARG();
+            strv_add(&o.public_ips, argv[++i]);
+        } else if (strcmp(a, "--timeout") == 0) {
+            NEEDARG();
+            o.dns_opts.timeout = atof(argv[++i]);
+            if (o.dns_opts.timeout <= 0) {
+                fprintf(stderr, "postern lint: --timeout takes seconds > 0\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--retries") == 0) {
+            NEEDARG();
+            o.dns_opts.retries = atoi(argv[++i]);
+        } else if (strcmp(a, "--trust-anchor") == 0) {
+            NEEDARG();
+            o.dns_opts.trust_anchor = argv[++i];
         } else if (strcmp(a, "-c") == 0) {
             NEEDARG();
             strv_add(&paths, argv[++i]);
@@ -698,6 +733,10 @@ lint_main(int argc, char **argv)
             strv_add(&paths, a);
         }
     }
+    o.dns_opts.resolvers = (const char *const *) o.resolvers.v;
+    o.dns_opts.nresolvers = o.resolvers.n;
+    o.dns_opts.public_ips = (const char *const *) o.public_ips.v;
+    o.dns_opts.npublic_ips = o.public_ips.n;
     if (o.config)
         load_settings(&o, o.config, 1);
     else
@@ -717,6 +756,12 @@ lint_main(int argc, char **argv)
     }
     report_init(&r, "postern lint");
     report_add_rules(&r, lint_rules, lint_nrules);
+    if (o.dns) {
+        size_t nd;
+        const struct report_rule *dr = dnsc_rule_table(&nd);
+
+        report_add_rules(&r, dr, nd);
+    }
     lint_all(&o, &dirs, &r);
     if (o.lo.fix) {
         int fixed = 0;
@@ -730,8 +775,6 @@ lint_main(int argc, char **argv)
             lint_all(&o, &dirs, &r);
         }
     }
-    if (o.dns)
-        log_warn("--dns: the DNS checks are not part of this build yet");
     report_sort(&r);
     if (o.baseline) {
         char *data;
