@@ -336,8 +336,8 @@ static int
 cmd_unset(struct repl *r, char *args)
 {
     struct pcf *p = repl_view(r);
-    char *key = next_word(&args);
-    const char *name, *old, *dflt;
+    char *key = next_word(&args), *oldcopy;
+    const char *name, *old, *now;
     long svc;
 
     if (key == NULL || next_word(&args) != NULL) {
@@ -353,22 +353,23 @@ cmd_unset(struct repl *r, char *args)
         return -1;
     }
     old = current(r, name, svc);
-    if (svc >= 0) {
-        dflt = pcf_raw_value(p, name);
-    } else {
-        const struct schema_param *sp = schema_param_find(name);
-
-        dflt = sp ? sp->defval : NULL;
-    }
-    printf("%s: %s -> %s (%s)\n", key, old && *old ? old : "(empty)",
-           dflt && *dflt ? dflt : "(empty)",
-           svc >= 0 && strcmp(pcf_source(p, name), "default") != 0
-               ? "as main.cf"
-               : "default");
+    oldcopy = old ? mem_strdup(old) : NULL;
     if (repl_change_add(r, key, NULL) < 0) {
         repl_error(r, "the edit engine refused the change");
+        mem_free(oldcopy);
         return -1;
     }
+    /* What applies now: the default, main.cf's value, or nothing. */
+    p = repl_view(r);
+    now = pcf_raw_value(p, name);
+    printf("%s: %s -> ", key, oldcopy && *oldcopy ? oldcopy : "(empty)");
+    if (now == NULL)
+        printf("(removed)\n");
+    else
+        printf("%s (%s)\n", *now ? now : "(empty)",
+               strcmp(pcf_source(p, name), "default") != 0 ? "as main.cf"
+                                                           : "default");
+    mem_free(oldcopy);
     return 0;
 }
 

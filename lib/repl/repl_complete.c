@@ -18,6 +18,10 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "conf/conf.h"
+
+static void uniq_sorted(struct strv *sv);
+
 #include "repl/repl_int.h"
 
 /* add - candidate pre + s + post, when it starts with word */
@@ -112,16 +116,20 @@ add_values(struct strv *out, const char *word)
     mem_free(pre);
 }
 
-/* set_names - names set in main.cf, for unset */
+/* set_names - names set in main.cf (known to Postfix or not), for unset */
 static void
 set_names(struct repl *r, struct strv *out)
 {
-    struct pcf *p = repl_view(r);
+    struct conf_file *cf =
+        conf_file_read(pcf_main_path(repl_view(r)), CONF_MAIN);
 
-    for (size_t i = 0; i < r->names.n; i++)
-        if (strcmp(pcf_source(p, r->names.v[i]), "default") != 0 &&
-            strcmp(r->names.v[i], "config_directory") != 0)
-            strv_add(out, r->names.v[i]);
+    if (cf == NULL)
+        return;
+    for (size_t i = 0; i < cf->n; i++)
+        if (cf->ents[i].kind == CONF_ENT_LOGICAL && !cf->ents[i].error)
+            strv_add(out, cf->ents[i].name.text);
+    conf_file_free(cf);
+    uniq_sorted(out);
 }
 
 /* service_names - "-o" names of service "svc/type" (len bytes) */

@@ -90,8 +90,9 @@ static const struct complete_case {
      "submission/inet/smtpd_sasl_auth_enable "
      "submission/inet/smtpd_tls_security_level",
      6},
-    /* unset offers only what main.cf sets. */
+    /* unset offers only what main.cf sets, known to Postfix or not. */
     {"unset smtpd_tls_a", "", 6},
+    {"unset smtp_tls", "smtp_tls_security_levle", 6},
     {"unset myhostname ", "", 17},
     {"expand ${myhostn", "${myhostname", 7},
     {"expand $mydom", "$mydomain", 7},
