@@ -46,6 +46,9 @@ cases=(
     "postern lint --format s" "sarif"
     "postern lint --fail-on w" "warning"
     "postern dns --re" "--resolver --retries"
+    "postern dns --color a" "always auto"
+    "postern dns --fail-on n" "none"
+    "postern lint --write" "--write-baseline"
 )
 
 result() { # result NAME GOT WANT

@@ -37,10 +37,12 @@ enum arg {
     ARG_TLS,      /* postconf -T modes */
     ARG_FORMAT,   /* report formats */
     ARG_SEVERITY, /* --fail-on */
+    ARG_COLOR,    /* --color */
 };
 
 static const char *const arg_kind[] = {
-    "", "dir", "file", "word", "nameval", "class", "tls", "format", "severity",
+    "",      "dir", "file",   "word",     "nameval",
+    "class", "tls", "format", "severity", "color",
 };
 
 struct flag {
@@ -98,26 +100,37 @@ static const struct flag diff_flags[] = {
 };
 
 static const struct flag lint_flags[] = {
+    {"-c", ARG_DIR, "configuration directory"},
     {"--format", ARG_FORMAT, "output format"},
     {"--fail-on", ARG_SEVERITY, "lowest severity that fails"},
-    {"--baseline", ARG_FILE, "report only findings not in this file"},
-    {"--fix", 0, "apply automatic fixes"},
     {"--postfix-version", ARG_WORD, "target Postfix version"},
-    {"--root", ARG_DIR, "prefix for table files"},
+    {"--root", ARG_DIR, "find table files under this directory"},
+    {"--fix", 0, "rename deprecated parameters in place"},
+    {"--config", ARG_FILE, "rule settings (.postern.yaml)"},
+    {"--baseline", ARG_FILE, "ignore findings recorded in this file"},
+    {"--write-baseline", ARG_FILE, "record the current findings"},
     {"--dns", 0, "also run the DNS checks"},
+    {"--resolver", ARG_WORD, "with --dns: DNS server IP[:PORT]"},
+    {"--timeout", ARG_WORD, "with --dns: seconds per try"},
+    {"--retries", ARG_WORD, "with --dns: extra tries"},
+    {"--public-ip", ARG_WORD, "with --dns: this server's address"},
+    {"--trust-anchor", ARG_FILE, "with --dns: DNSSEC trust anchor"},
     {"--help", 0, "usage"},
     {NULL, 0, NULL},
 };
 
 static const struct flag dns_flags[] = {
     {"-c", ARG_DIR, "configuration directory"},
-    {"--resolver", ARG_WORD, "resolver IP[:PORT]"},
-    {"--timeout", ARG_WORD, "seconds per query"},
-    {"--retries", ARG_WORD, "retries per query"},
-    {"--domain", ARG_WORD, "also check this domain"},
+    {"--resolver", ARG_WORD, "DNS server IP[:PORT]"},
+    {"--timeout", ARG_WORD, "seconds per try and server"},
+    {"--retries", ARG_WORD, "extra tries after the first"},
+    {"--domain", ARG_WORD, "also check this receiving domain"},
     {"--public-ip", ARG_WORD, "this server's public address"},
     {"--trust-anchor", ARG_FILE, "DNSSEC trust anchor file"},
+    {"--checks", ARG_WORD, "mx,send,spf,dmarc,sts,dane,dnssec"},
     {"--format", ARG_FORMAT, "output format"},
+    {"--fail-on", ARG_SEVERITY, "lowest severity that fails"},
+    {"--color", ARG_COLOR, "auto, always or never"},
     {"--help", 0, "usage"},
     {NULL, 0, NULL},
 };
@@ -156,7 +169,8 @@ static const char *const tls_modes =
     "compile-version run-version public-key-algorithms";
 static const char *const formats =
     "text json sarif checkstyle junit github gitlab";
-static const char *const severities = "error warning info style";
+static const char *const severities = "error warning info style none";
+static const char *const colors = "auto always never";
 static const char *const fields =
     "service type private unprivileged chroot wakeup process_limit command";
 
@@ -288,8 +302,10 @@ gen_bash(FILE *fp)
     fprintf(fp,
             "_postern_topics='%s'\n_postern_classes='%s'\n"
             "_postern_tls='%s'\n_postern_formats='%s'\n"
-            "_postern_severities='%s'\n_postern_fields='%s'\n",
-            help_topics, classes, tls_modes, formats, severities, fields);
+            "_postern_severities='%s'\n_postern_fields='%s'\n"
+            "_postern_colors='%s'\n",
+            help_topics, classes, tls_modes, formats, severities, fields,
+            colors);
     fputs("_postern_multi='", fp);
     multi(fp);
     fputs(" '\n_postern_params='\n", fp);
@@ -327,8 +343,10 @@ gen_zsh(FILE *fp)
     fprintf(fp,
             "_postern_topics='%s'\n_postern_classes='%s'\n"
             "_postern_tls='%s'\n_postern_formats='%s'\n"
-            "_postern_severities='%s'\n_postern_fields='%s'\n",
-            help_topics, classes, tls_modes, formats, severities, fields);
+            "_postern_severities='%s'\n_postern_fields='%s'\n"
+            "_postern_colors='%s'\n",
+            help_topics, classes, tls_modes, formats, severities, fields,
+            colors);
     fputs("_postern_multi='", fp);
     multi(fp);
     fputs(" '\n_postern_params=(\n", fp);
@@ -364,8 +382,10 @@ gen_fish(FILE *fp)
             "        case format\n            echo '%s'\n"
             "        case severity\n            echo '%s'\n"
             "        case fields\n            echo '%s'\n"
+            "        case color\n            echo '%s'\n"
             "        case multi\n            string split ' ' -- '",
-            help_topics, classes, tls_modes, formats, severities, fields);
+            help_topics, classes, tls_modes, formats, severities, fields,
+            colors);
     multi(fp);
     fputs("'\n    end\nend\n\nfunction __postern_params\n", fp);
     for (size_t i = 0; i < schema_param_count(); i++) {
