@@ -84,7 +84,20 @@ fi
 # Postfix's msg_fatal() sleeps a second before it exits; with dozens of
 # fatal steps that is most of the run time. A preloaded sleep() that
 # returns at once changes nothing else (built here when cc exists).
-nosleep=""
+nosleep="" nosleep_dir="" w=""
+# cleanup_case - remove the case's temp dir (unless KEEP); cleanup - all
+cleanup_case() {
+    if [ -n "$w" ] && [ -z "${KEEP:-}" ]; then
+        chmod -R u+rwx "$w" 2>/dev/null
+        rm -rf "$w"
+    fi
+    w=""
+}
+cleanup() {
+    cleanup_case
+    [ -z "$nosleep_dir" ] || rm -rf "$nosleep_dir"
+}
+trap cleanup EXIT
 if [ "$have_real" = 1 ] && command -v cc >/dev/null; then
     nosleep_dir=$(mktemp -d "${TMPDIR:-/tmp}/postern-nosleep.XXXXXX")
     if printf 'unsigned sleep(unsigned s) { (void) s; return 0; }\n' |
@@ -102,7 +115,7 @@ time_bin=${POSTERN_TIME:-/usr/bin/time}
 strict=${POSTERN_ROBUST_STRICT:-0}
 
 pass=0 fail=0 xfail=0 skip=0
-case_name="" stepno=0 w="" last=""
+case_name="" stepno=0 last=""
 runas=()
 
 say() { printf '%s\n' "$*"; }
@@ -788,13 +801,10 @@ for c in "${cases[@]}"; do
         rm -rf "${gold:?}/$c"
     fi
     w=$(mktemp -d "${TMPDIR:-/tmp}/postern-robust.XXXXXX")
-    trap 'chmod -R u+rwx "$w" 2>/dev/null; rm -rf "$w"' EXIT
     "case_$c"
-    chmod -R u+rwx "$w" 2>/dev/null
-    trap - EXIT
-    if [ -n "${KEEP:-}" ]; then say "KEPT $w"; else rm -rf "$w"; fi
+    [ -z "${KEEP:-}" ] || say "KEPT $w"
+    cleanup_case
 done
-[ -n "$nosleep" ] && rm -rf "$nosleep_dir"
 say "robust: $pass passed, $fail failed, $xfail xfail, $skip skipped"
 [ $fail = 0 ] || exit 1
 [ $((pass + xfail)) -gt 0 ] || exit 77
