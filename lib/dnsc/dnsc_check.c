@@ -855,6 +855,7 @@ check_spf(struct run *run, const struct subj *s)
             "SPF record of %s includes a domain without SPF record "
             "(permerror)",
             s->name);
+        buf_fini(&e);
     }
     spf_result_fini(&res);
 

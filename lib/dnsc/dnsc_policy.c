@@ -731,7 +731,8 @@ typedef int field_fn(void *ctx, const char *tag, size_t tlen, const char *val,
                      size_t vlen, size_t idx, struct buf *err);
 
 static int
-split_fields(const char *txt, field_fn *fn, void *ctx, struct buf *err)
+split_fields(const char *txt, int wsp_eq, field_fn *fn, void *ctx,
+             struct buf *err)
 {
     const char *cp = txt;
     size_t idx = 0;
@@ -773,6 +774,13 @@ split_fields(const char *txt, field_fn *fn, void *ctx, struct buf *err)
         {
             const char *te = eq, *vs = eq + 1;
 
+            /* DMARC allows spaces around "=", MTA-STS and TLS-RPT not. */
+            if (!wsp_eq && ((te > s && is_wsp((unsigned char) te[-1])) ||
+                            (vs < e && is_wsp((unsigned char) *vs)))) {
+                set_err(err, "field %zu \"%.*s\": space next to \"=\"", idx,
+                        (int) (e - s), s);
+                return -1;
+            }
             while (te > s && is_wsp((unsigned char) te[-1]))
                 te--;
             while (vs < e && is_wsp((unsigned char) *vs))
@@ -1019,7 +1027,7 @@ dnsc_dmarc_parse(const char *txt, struct dnsc_dmarc *d, struct buf *err)
     memset(d, 0, sizeof(*d));
     d->pct = 100;
     d->adkim = d->aspf = 'r';
-    if (split_fields(txt, dmarc_field, &c, err) < 0)
+    if (split_fields(txt, 1, dmarc_field, &c, err) < 0)
         return -1;
     if (!(c.seen & 1u)) {
         set_err(err, "the first tag must be \"v=DMARC1\"");
@@ -1187,7 +1195,7 @@ dnsc_sts_parse(const char *txt, struct buf *err)
 {
     struct kv_ctx c = {"STSv1", 0};
 
-    if (split_fields(txt, sts_field, &c, err) < 0)
+    if (split_fields(txt, 0, sts_field, &c, err) < 0)
         return -1;
     if (!c.have_main) {
         set_err(err, "no \"id=\" field");
@@ -1207,7 +1215,7 @@ dnsc_tlsrpt_parse(const char *txt, struct buf *err)
 {
     struct kv_ctx c = {"TLSRPTv1", 0};
 
-    if (split_fields(txt, tlsrpt_field, &c, err) < 0)
+    if (split_fields(txt, 0, tlsrpt_field, &c, err) < 0)
         return -1;
     if (!c.have_main) {
         set_err(err, "no \"rua=\" field");
