@@ -6,7 +6,8 @@
 #   MODE timeout      a resolver port that never answers: 50 domains must
 #                     finish within --timeout (plus a little slack)
 #   MODE concurrency  a resolver that delays every answer: 50 domains must
-#                     take about as long as a few slow queries, not 250
+#                     take about as long as a few slow queries, not 250;
+#                     then failover from a --resolver that never answers
 #   MODE docs         every PD rule has docs/rules/PDxxx.md (no resolver)
 #   MODE serve        start the resolver and wait (debugging; with
 #                     DNS_SH_NETNS=1 to stay in the host's namespace)
@@ -356,6 +357,25 @@ while True:
     m=$(grep -c '"rule": "PD030"' "$d/out")
     echo "dns concurrency: rc $rc, 50 domains, $m DMARC findings, $n failures, ${el} s (0.3 s per query; one at a time would be over 75 s)"
     [ "$n" = 0 ] && [ "$m" -ge 50 ] && [ "$(echo "$el < 4" | bc)" = 1 ] || { cat "$d/err"; exit 1; }
+
+    # Failover: the first --resolver never answers; after its first
+    # timeout it is skipped, so the run costs about one timeout.
+    exec 4< <($PY -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(120)')
+    pids+=($!)
+    read -r dead <&4
+    t0=$(now)
+    (cd "$d" && "$bin" dns -c . --resolver "127.0.0.1:$dead" --resolver "127.0.0.1:$port" \
+        --timeout 1 --retries 0 --public-ip 192.0.2.10 --format json) >"$d/out2" 2>"$d/err2"
+    el=$(echo "$(now) - $t0" | bc)
+    n=$(grep -c '"rule": "PD001"' "$d/out2")
+    m=$(grep -c '"rule": "PD030"' "$d/out2")
+    echo "dns failover: first resolver dead, $m DMARC findings, $n failures, ${el} s (timeout 1 s)"
+    [ "$n" = 0 ] && [ "$m" -ge 50 ] && [ "$(echo "$el < 2.5" | bc)" = 1 ] || { cat "$d/err2"; exit 1; }
     ;;
 serve)
     # For debugging: serve the test zones until killed.

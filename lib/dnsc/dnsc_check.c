@@ -8,9 +8,10 @@
  *	of hash:, texthash: and similar tables read; plus --domain), the
  *	myorigin domain, the HELO name (smtp_helo_name, by default
  *	$myhostname), this server's receiving addresses (--public-ip, else
- *	the public addresses in inet_interfaces) and its outbound addresses
- *	(--public-ip, else a public smtp_bind_address/smtp_bind_address6,
- *	else a single public inet_interfaces address of each family).
+ *	the public addresses in inet_interfaces, proxy_interfaces and
+ *	smtp_bind_address) and its outbound addresses (--public-ip, else a
+ *	public smtp_bind_address/smtp_bind_address6, else a single public
+ *	inet_interfaces address of each family).
  *
  *	The checks are written as sequential lookups; dnsc_check_config()
  *	runs them in discovery passes (every miss is fetched concurrently
@@ -1490,13 +1491,23 @@ add_ip(struct dnsc_ip **v, size_t *n, const struct dnsc_ip *ip)
     (*v)[(*n)++] = *ip;
 }
 
+/*
+ * collect_addresses - this server's public addresses. Receiving: the
+ * public addresses of inet_interfaces and proxy_interfaces (the
+ * addresses a NAT or proxy forwards to us) and of smtp_bind_address(6).
+ * Outbound: smtp_bind_address(6), else, as the Postfix SMTP client does,
+ * the one public inet_interfaces address of each family. --public-ip
+ * replaces both.
+ */
 static void
 collect_addresses(struct run *run)
 {
-    char *val;
-    struct strv tk;
+    static const char *const lists[] = {"inet_interfaces", "proxy_interfaces"};
+    static const char *const binds[] = {"smtp_bind_address",
+                                        "smtp_bind_address6"};
     struct dnsc_ip ip, one4, one6;
     int n4 = 0, n6 = 0;
+    char *val;
 
     for (size_t i = 0; i < run->o->npublic_ips; i++) {
         if (ip_parse(run->o->public_ips[i], &ip) == 0) {
@@ -1506,13 +1517,19 @@ collect_addresses(struct run *run)
     }
     if (run->o->npublic_ips)
         return;
-    strv_init(&tk);
-    if ((val = pcf_value(run->p, "inet_interfaces")) != NULL)
-        tokens(val, &tk);
-    mem_free(val);
-    for (size_t i = 0; i < tk.n; i++) {
-        if (ip_parse(tk.v[i], &ip) == 0 && ip_is_public(&ip)) {
+    for (int l = 0; l < 2; l++) {
+        struct strv tk;
+
+        strv_init(&tk);
+        if ((val = pcf_value(run->p, lists[l])) != NULL)
+            tokens(val, &tk);
+        mem_free(val);
+        for (size_t i = 0; i < tk.n; i++) {
+            if (ip_parse(tk.v[i], &ip) != 0 || !ip_is_public(&ip))
+                continue;
             add_ip(&run->recv, &run->nrecv, &ip);
+            if (l == 1)
+                continue;
             if (ip.v6) {
                 n6++;
                 one6 = ip;
@@ -1521,22 +1538,19 @@ collect_addresses(struct run *run)
                 one4 = ip;
             }
         }
+        strv_fini(&tk);
     }
-    strv_fini(&tk);
-    {
-        static const char *const binds[] = {"smtp_bind_address",
-                                            "smtp_bind_address6"};
-
-        for (int b = 0; b < 2; b++) {
-            val = pcf_value(run->p, binds[b]);
-            if (val && ip_parse(val, &ip) == 0 && ip_is_public(&ip))
-                add_ip(&run->out, &run->nout, &ip);
-            else if (b == 0 && n4 == 1)
-                add_ip(&run->out, &run->nout, &one4);
-            else if (b == 1 && n6 == 1)
-                add_ip(&run->out, &run->nout, &one6);
-            mem_free(val);
+    for (int b = 0; b < 2; b++) {
+        val = pcf_value(run->p, binds[b]);
+        if (val && ip_parse(val, &ip) == 0 && ip_is_public(&ip)) {
+            add_ip(&run->out, &run->nout, &ip);
+            add_ip(&run->recv, &run->nrecv, &ip);
+        } else if (b == 0 && n4 == 1) {
+            add_ip(&run->out, &run->nout, &one4);
+        } else if (b == 1 && n6 == 1) {
+            add_ip(&run->out, &run->nout, &one6);
         }
+        mem_free(val);
     }
 }
 
@@ -1598,18 +1612,24 @@ collect(struct run *run)
     collect_addresses(run);
     if ((run->checks & (DNSC_CHECK_MX | DNSC_CHECK_SEND | DNSC_CHECK_SPF)) &&
         (run->nrecv == 0 || run->nout == 0)) {
-        report_add(&run->setup, "PD061", -1, run->maincf,
-                   source_line(run->p, "inet_interfaces"), 0,
-                   "This server's public %s address%s unknown (inet_interfaces "
-                   "and smtp_bind_address name none); %s; use --public-ip",
-                   run->nrecv == 0 && run->nout == 0 ? "receiving and outbound"
-                   : run->nrecv == 0                 ? "receiving"
-                                                     : "outbound",
-                   run->nrecv == 0 && run->nout == 0 ? "es are" : " is",
-                   run->nout == 0 ? "the HELO name's addresses are taken as "
-                                    "the outbound addresses and SPF "
-                                    "authorisation is not checked"
-                                  : "MX hosts are not matched against it");
+        /* A receiving address is always known when an outbound one is. */
+        if (run->nrecv == 0)
+            report_add(&run->setup, "PD061", -1, run->maincf,
+                       source_line(run->p, "inet_interfaces"), 0,
+                       "This server's public addresses are unknown "
+                       "(inet_interfaces, proxy_interfaces and "
+                       "smtp_bind_address name none): MX hosts are not "
+                       "matched against them, the HELO name's addresses are "
+                       "taken as outbound addresses and SPF authorisation "
+                       "is not checked; use --public-ip");
+        else
+            report_add(&run->setup, "PD061", -1, run->maincf,
+                       source_line(run->p, "inet_interfaces"), 0,
+                       "This server's public outbound address is unknown "
+                       "(no public smtp_bind_address, and inet_interfaces "
+                       "names no single public address): the HELO name's "
+                       "addresses are taken as outbound addresses and SPF "
+                       "authorisation is not checked; use --public-ip");
     }
 }
 
