@@ -62,7 +62,7 @@ struct conf_entry {
     size_t len;      /* all bytes, including newlines */
     int first_line;  /* 1-based */
     int last_line;   /* last physical line of the entry */
-    int value_line;  /* last line that contributed text (Postfix's lineno) */
+    int value_line;  /* last line that contributed text */
     char *replaced;  /* when not NULL, written instead of the original bytes */
     /* LOGICAL and ORPHAN entries */
     char *text;              /* logical line: contributing lines joined,
@@ -101,6 +101,8 @@ struct conf_file *conf_file_read(const char *path, enum conf_kind kind);
 void conf_file_free(struct conf_file *cf);
 /* conf_file_serialize - the file's bytes as they stand; 0 or -1 (limit) */
 int conf_file_serialize(const struct conf_file *cf, struct buf *out) WARN_UNUSED;
+/* conf_entry_text_len - bytes of the logical line before NUL cutting */
+size_t conf_entry_text_len(const struct conf_entry *e);
 /* conf_entry_pos - line and column of logical-line offset loff */
 void conf_entry_pos(const struct conf_entry *e, size_t loff, int *line,
                     int *col);

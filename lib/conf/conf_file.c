@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct conf_file *parse_adopt(const char *path, enum conf_kind kind,
+                                     char *data, size_t len);
+
 /* struct pline - one physical line */
 struct pline {
     size_t off;   /* start of the line */
@@ -71,6 +74,16 @@ add_plain(struct conf_file *cf, size_t *cap, const struct pline *pl, int i)
     e->off = pl[i].off;
     e->len = pl[i].total;
     e->first_line = e->last_line = e->value_line = i + 1;
+}
+
+size_t
+conf_entry_text_len(const struct conf_entry *e)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < e->nsegs; i++)
+        n += e->segs[i].len;
+    return n;
 }
 
 void
@@ -193,6 +206,18 @@ struct conf_file *
 conf_file_parse(const char *path, enum conf_kind kind, const char *data,
                 size_t len)
 {
+    char *copy = mem_alloc(len + 1);
+
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = 0;
+    return parse_adopt(path, kind, copy, len);
+}
+
+/* parse_adopt - the model of data (len bytes + NUL), which it takes over */
+static struct conf_file *
+parse_adopt(const char *path, enum conf_kind kind, char *data, size_t len)
+{
     struct conf_file *cf = mem_calloc(1, sizeof(*cf));
     struct pline *pl = NULL;
     size_t npl = 0, plcap = 0, off = 0, cap = 0;
@@ -200,10 +225,7 @@ conf_file_parse(const char *path, enum conf_kind kind, const char *data,
 
     cf->path = mem_strdup(path);
     cf->kind = kind;
-    cf->data = mem_alloc(len + 1);
-    if (len)
-        memcpy(cf->data, data, len);
-    cf->data[len] = 0;
+    cf->data = data;
     cf->len = len;
 
     /* Physical lines. */
@@ -275,8 +297,7 @@ conf_file_read(const char *path, enum conf_kind kind)
 
     if (util_read_file(path, CONF_MAX_FILE, &data, &len) < 0)
         return NULL;
-    cf = conf_file_parse(path, kind, data, len);
-    mem_free(data);
+    cf = parse_adopt(path, kind, data, len);
     return cf;
 }
 

@@ -737,6 +737,9 @@ parse(struct mac_ctx *mc, const char *s, size_t n)
             }
             start = i;
             len = j - i - 1;
+            /* As mac_parse(): after an error, stop at the next ${} or $(). */
+            if (status & MAC_PARSE_ERROR)
+                return status;
         } else {
             for (j = i;
                  j < n && (is_alnum((unsigned char) s[j]) || s[j] == '_'); j++)

@@ -14,6 +14,7 @@
 #include "pcf/pcf.h"
 #include "pcf/pcf_int.h"
 
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -189,11 +190,20 @@ postern_help(void)
 
 static struct pcf *the_pcf;
 
+/*
+ * flush_out - on a fatal error. As "postern conf" we print what was
+ * computed; as postconf we drop what is still buffered, exactly as
+ * postconf loses the unwritten part of its 4096-byte output buffer.
+ */
 static void
 flush_out(void)
 {
-    if (the_pcf && the_pcf->out)
-        fflush(the_pcf->out);
+    if (the_pcf && the_pcf->out) {
+        if (the_pcf->postern)
+            fflush(the_pcf->out);
+        else
+            __fpurge(the_pcf->out);
+    }
     pcf_edit_cleanup();
 }
 
@@ -225,6 +235,11 @@ pcf_main(int argc, char **argv, int postern_mode)
     p->process_name = "postconf";
     p->pid = (long) getpid();
     log_set_fatal_hook(flush_out);
+    if (!postern_mode) {
+        /* postconf's stdout: a 4096-byte buffer, not flushed by warnings */
+        setvbuf(stdout, NULL, _IOFBF, 4096);
+        log_set_stdout_flush(0);
+    }
     strv_init(&overrides);
 
     /* Postern's long options, before postconf's letters. */

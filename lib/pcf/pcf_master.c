@@ -309,6 +309,9 @@ pcf_read_master(struct pcf *p, int fail_on_open)
 
     p->master_read = 1;
     if ((cf = conf_file_read(p->master_path, CONF_MASTER)) == NULL) {
+        /* Postfix reads a directory as an empty master.cf. */
+        if (errno == EISDIR)
+            return;
         if (fail_on_open)
             log_fatal("open %s: %s", p->master_path, strerror(errno));
         log_warn("open %s: %s", p->master_path, strerror(errno));
@@ -324,7 +327,7 @@ pcf_read_master(struct pcf *p, int fail_on_open)
         if (e->kind == CONF_ENT_ORPHAN) {
             log_warn("%s: logical line must not start with whitespace: "
                      "\"%.30s%s\"", p->master_path, e->text,
-                     strlen(e->text) > 30 ? "..." : "");
+                     conf_entry_text_len(e) > 30 ? "..." : "");
             continue;
         }
         if (e->kind != CONF_ENT_LOGICAL)

@@ -86,7 +86,8 @@ pcf_read_main(struct pcf *p)
 
     pcf_dict_put(p->main, "config_directory", p->config_dir);
     if ((cf = conf_file_read(p->main_path, CONF_MAIN)) == NULL)
-        log_fatal("open %s: %s", p->main_path, strerror(errno));
+        log_fatal("%s %s: %s", errno == EISDIR ? "read" : "open", p->main_path,
+                  strerror(errno));
     for (size_t i = 0; i < cf->n; i++) {
         const struct conf_entry *e = &cf->ents[i];
         const char *old, *name, *value;
@@ -95,20 +96,20 @@ pcf_read_main(struct pcf *p)
         if (e->kind == CONF_ENT_ORPHAN) {
             log_warn("%s: logical line must not start with whitespace: "
                      "\"%.30s%s\"", p->main_path, e->text,
-                     strlen(e->text) > 30 ? "..." : "");
+                     conf_entry_text_len(e) > 30 ? "..." : "");
             continue;
         }
         if (e->kind != CONF_ENT_LOGICAL)
             continue;
         if (e->error)
-            log_fatal("%s, line %d: %s: \"%s\"", p->main_path, e->value_line,
+            log_fatal("%s, line %d: %s: \"%s\"", p->main_path, e->first_line,
                       e->error, e->text);
         name = e->name.text;
         value = e->value.text;
         if ((old = pcf_dict_get(p->main, name)) != NULL
             && strcmp(old, value) != 0)
             log_warn("%s, line %d: overriding earlier entry: %s=%s",
-                     p->main_path, e->value_line, name, old);
+                     p->main_path, e->first_line, name, old);
         pcf_dict_put(p->main, name, value);
         snprintf(src, sizeof(src), "main.cf:%d", e->name.line);
         mem_free(htab_set(p->main_src, name, mem_strdup(src)));

@@ -16,6 +16,13 @@ static void (*fatal_hook)(void);
 static unsigned warn_count;
 static int fatal_status = 1;
 static int quiet;
+static int no_stdout_flush;
+
+void
+log_set_stdout_flush(int on)
+{
+    no_stdout_flush = !on;
+}
 
 void
 log_set_fatal_status(int status)
@@ -59,14 +66,22 @@ static void vlog(const char *level, const char *fmt, va_list ap)
 static void
 vlog(const char *level, const char *fmt, va_list ap)
 {
-    fflush(stdout);
+    struct buf b;
+
+    /* Postfix's msg(3) shows only printable ASCII; the rest becomes '?'. */
+    buf_init(&b, 0);
+    (void) buf_vprintf(&b, fmt, ap);
+    for (size_t i = 0; i < b.len; i++)
+        if ((unsigned char) b.data[i] < 0x20 || (unsigned char) b.data[i] > 0x7e)
+            b.data[i] = '?';
+    if (!no_stdout_flush)
+        fflush(stdout);
     if (level)
-        fprintf(stderr, "%s: %s: ", progname, level);
+        fprintf(stderr, "%s: %s: %s\n", progname, level, buf_str(&b));
     else
-        fprintf(stderr, "%s: ", progname);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+        fprintf(stderr, "%s: %s\n", progname, buf_str(&b));
     fflush(stderr);
+    buf_fini(&b);
 }
 
 void

@@ -116,6 +116,9 @@ void log_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 void log_set_fatal_hook(void (*fn)(void));
 /* log_set_fatal_status - exit status of log_fatal (default 1) */
 void log_set_fatal_status(int status);
+/* log_set_stdout_flush - whether each message flushes stdout first
+ * (default on; postconf does not, and its stderr interleaves accordingly) */
+void log_set_stdout_flush(int on);
 /* log_set_quiet - when on, log_warn and log_info print nothing */
 void log_set_quiet(int on);
 /* log_warn_count - number of warnings and errors logged so far */
