@@ -10,7 +10,10 @@
 
 #include "dnsc/dnsc.h"
 #include "lint/lint.h"
+#include "master/master.h"
 #include "pcf/pcf.h"
+#include "pickup/pickup.h"
+#include "qmgr/qmgr_tool.h"
 #include "repl/repl.h"
 #include "util/util.h"
 
@@ -40,6 +43,14 @@ main(int argc, char **argv)
         log_set_progname(argv[0]);
         return pcf_main(argc, argv, 0);
     }
+    /* MTA links: postfix, sendmail, mailq, postqueue, postsuper */
+    if (strcmp(base, "postfix") == 0)
+        return master_main(argc - 1, argv + 1, 1);
+    if (strcmp(base, "sendmail") == 0)
+        return pickup_sendmail_main(argc, argv);
+    if (strcmp(base, "mailq") == 0 || strcmp(base, "postqueue") == 0
+        || strcmp(base, "postsuper") == 0)
+        return qmgr_tool_main(argc, argv, base);
     log_set_progname("postern");
     if (argc > 2 && strcmp(argv[1], "help") == 0)
         return repl_help_main(argc - 1, argv + 1);
@@ -67,6 +78,15 @@ main(int argc, char **argv)
         return repl_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return repl_explain_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "start-fg") == 0
+        || strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "abort") == 0
+        || strcmp(argv[1], "reload") == 0 || strcmp(argv[1], "status") == 0
+        || strcmp(argv[1], "check") == 0)
+        return master_main(argc - 1, argv + 1, 0);
+    if (strcmp(argv[1], "sendmail") == 0)
+        return pickup_sendmail_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "queue") == 0)
+        return qmgr_tool_main(argc - 1, argv + 1, "queue");
     fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
     return 2;
 }

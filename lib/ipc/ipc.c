@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -559,4 +560,18 @@ ipc_peer_uid(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
         return -1;
     return (long) cr.uid;
+}
+
+int
+ipc_connect_service(const char *name)
+{
+    char path[300];
+    int fd;
+
+    snprintf(path, sizeof(path), "private/%s", name);
+    fd = ipc_connect_unix(path);
+    if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+        return fd;
+    snprintf(path, sizeof(path), "public/%s", name);
+    return ipc_connect_unix(path);
 }

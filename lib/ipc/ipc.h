@@ -127,6 +127,10 @@ size_t ipc_conn_pending(const struct ipc_conn *c);
 int ipc_listen_unix(const char *path, int mode, int backlog) WARN_UNUSED;
 /* ipc_connect_unix - blocking connect; fd or -1 */
 int ipc_connect_unix(const char *path) WARN_UNUSED;
+/* ipc_connect_service - a master.cf unix service by name: private/NAME,
+ * else public/NAME (the entry's private field decides where master put
+ * it); fd or -1 */
+int ipc_connect_service(const char *name) WARN_UNUSED;
 /* ipc_nonblock - set or clear O_NONBLOCK; 0 or -1 */
 int ipc_nonblock(int fd, int on);
 /* ipc_peer_uid - uid of the peer of a UNIX socket, or -1 */

@@ -254,11 +254,17 @@ load_text(struct maps *m, struct table *t)
                     put(t->h, k, str_trim(v), m->flags);
                 }
             } else {
+                size_t kl;
+
                 v = l;
                 while (*v && !isspace((unsigned char) *v))
                     v++;
                 if (*v)
                     *v++ = 0;
+                /* an aliases(5) file used as a plain table ("name: x") */
+                kl = strlen(k);
+                if (kl > 1 && k[kl - 1] == ':')
+                    k[kl - 1] = 0;
                 put(t->h, k, str_trim(v), m->flags);
             }
             buf_truncate(&logical, 0);

@@ -1,0 +1,752 @@
+/*
+ * cleanup - the queue writer: canonicalize, fix headers, commit in groups.
+ *
+ * DESCRIPTION
+ *	See cleanup.h. One process, one poll() loop, one queue writer.
+ *	Group commit falls out of the loop: every END received in a round
+ *	is appended, then one queue_writer_commit() covers them all, then
+ *	the replies go out. Under load the next round's batch builds up
+ *	while the current fdatasync runs.
+ *
+ * DIAGNOSTICS
+ *	A failed commit answers every message of the batch with a 4xx
+ *	reply (the client keeps its copy and retries) and logs a warning.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include "cleanup/cleanup.h"
+
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "maillog/maillog.h"
+#include "pcf/pcf.h"
+#include "rewrite/rewrite.h"
+#include "server/server.h"
+
+#define FRAME_LIMIT (1u << 20) /* data frames are at most 64 KB + header */
+#define MAX_CLIENTS 4096
+
+struct client {
+    struct ipc_conn c;
+    int open; /* a message is in progress */
+    int have_env;
+    int pending; /* waiting for the group commit */
+    int failed;  /* status to send instead of committing */
+    unsigned flags;
+    struct queue_env env;
+    char *fullname;
+    struct buf content;
+    int dead;
+};
+
+struct cleanup {
+    struct server *srv;
+    struct queue_fs *fs;
+    struct queue_writer *w;
+    struct rewrite *rw;
+    struct client *cl[MAX_CLIENTS];
+    int ncl;
+    size_t size_limit; /* message_size_limit (0 none) */
+    int always_add;    /* always_add_missing_headers */
+    char *myhostname;
+    struct ipc_conn qmgr; /* notices to qmgr; fd -1 when not connected */
+    struct ipc_out o;
+    unsigned long batches, messages;
+};
+
+const char *
+cleanup_reply_text(unsigned status)
+{
+    switch (status) {
+    case CLEANUP_STAT_OK:
+        return "250 2.0.0 Ok";
+    case CLEANUP_STAT_SIZE:
+        return "552 5.3.4 Error: message file too big";
+    case CLEANUP_STAT_PROTO:
+        return "451 4.3.0 Error: internal protocol error";
+    default:
+        return "451 4.3.0 Error: queue file write error";
+    }
+}
+
+static void
+client_reset(struct client *c)
+{
+    queue_env_fini(&c->env);
+    queue_env_init(&c->env);
+    mem_free(c->fullname);
+    c->fullname = NULL;
+    buf_truncate(&c->content, 0);
+    if (c->content.cap > (4u << 20)) {
+        buf_fini(&c->content);
+        buf_init(&c->content, 0);
+    }
+    c->open = c->have_env = c->pending = c->failed = 0;
+}
+
+static void
+client_free(struct client *c)
+{
+    ipc_conn_fini(&c->c);
+    queue_env_fini(&c->env);
+    mem_free(c->fullname);
+    buf_fini(&c->content);
+    mem_free(c);
+}
+
+/* is_local_client - Postfix's permit_inet_interfaces, roughly */
+static int
+is_local_client(const struct client *c)
+{
+    const char *a = c->env.client_addr ? c->env.client_addr : "";
+
+    return (c->flags & QUEUE_F_LOCAL) || strncmp(a, "127.", 4) == 0 ||
+           strcmp(a, "::1") == 0 || a[0] == 0;
+}
+
+/* header scan results */
+struct hdrs {
+    size_t end; /* offset where the body starts (after blank line) */
+    size_t ins; /* where added headers go (end of header block) */
+    int msgid, date, from, to, resent;
+    char msgid_val[512];
+    /* byte ranges to drop (Bcc:) */
+    size_t drop[16][2];
+    int ndrop;
+};
+
+static void
+scan_headers(const char *p, size_t len, struct hdrs *h, int drop_bcc)
+{
+    size_t pos = 0;
+    int in_hdr = 0, dropping = 0;
+
+    memset(h, 0, sizeof(*h));
+    while (pos < len) {
+        const char *nl = memchr(p + pos, '\n', len - pos);
+        size_t end = nl ? (size_t) (nl - p) + 1 : len;
+        size_t ll = end - pos;
+        const char *l = p + pos;
+
+        if (ll == 1 && l[0] == '\n') { /* blank line ends the headers */
+            h->ins = pos;
+            h->end = end;
+            return;
+        }
+        if ((l[0] == ' ' || l[0] == '\t') && in_hdr) {
+            if (dropping && h->ndrop > 0)
+                h->drop[h->ndrop - 1][1] = end;
+            pos = end;
+            continue;
+        }
+        {
+            size_t k = 0;
+
+            while (k < ll && l[k] > ' ' && l[k] < 127 && l[k] != ':')
+                k++;
+            if (k == 0 || k >= ll || l[k] != ':') {
+                /* not a header: the body starts here */
+                h->ins = h->end = pos;
+                return;
+            }
+            in_hdr = 1;
+            dropping = 0;
+#define IS(name) (k == sizeof(name) - 1 && strncasecmp(l, name, k) == 0)
+            if (IS("message-id")) {
+                size_t vl = ll - k - 1;
+                const char *v = l + k + 1;
+
+                h->msgid = 1;
+                while (vl && (*v == ' ' || *v == '\t')) {
+                    v++;
+                    vl--;
+                }
+                while (vl && (v[vl - 1] == '\n' || v[vl - 1] == ' '))
+                    vl--;
+                if (vl >= sizeof(h->msgid_val))
+                    vl = sizeof(h->msgid_val) - 1;
+                memcpy(h->msgid_val, v, vl);
+                h->msgid_val[vl] = 0;
+            } else if (IS("date"))
+                h->date = 1;
+            else if (IS("from"))
+                h->from = 1;
+            else if (IS("to") || IS("cc") || IS("bcc"))
+                h->to = 1;
+            if (k > 7 && strncasecmp(l, "resent-", 7) == 0)
+                h->resent = 1;
+            if (drop_bcc && IS("bcc") && h->ndrop < 16) {
+                h->drop[h->ndrop][0] = pos;
+                h->drop[h->ndrop][1] = end;
+                h->ndrop++;
+                dropping = 1;
+            }
+#undef IS
+        }
+        pos = end;
+    }
+    h->ins = h->end = len;
+}
+
+/* finish - canonicalize, add headers, append; sets c->failed on error */
+static void
+finish(struct cleanup *cu, struct client *c)
+{
+    struct hdrs h;
+    struct buf added;
+    struct iovec iov[40];
+    int n = 0;
+    size_t pos = 0;
+    struct queue_loc loc;
+    int local = is_local_client(c);
+    char *s;
+
+    if (!c->have_env || c->env.nrcpt == 0) {
+        c->failed = CLEANUP_STAT_PROTO;
+        return;
+    }
+    /* envelope: canonical addresses, the client's form kept as orig */
+    s = rewrite_canon(cu->rw, c->env.sender);
+    queue_env_set(&c->env.sender, s);
+    mem_free(s);
+    for (size_t i = 0; i < c->env.nrcpt; i++) {
+        struct queue_rcpt *r = &c->env.rcpt[i];
+
+        s = rewrite_canon(cu->rw, r->addr);
+        if (strcmp(s, r->addr) != 0 && r->orig[0] == 0)
+            queue_env_set(&r->orig, r->addr);
+        mem_free(r->addr);
+        r->addr = s;
+    }
+    c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
+
+    scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
+                 (c->flags & QUEUE_F_LOCAL) != 0);
+    buf_init(&added, 0);
+    if (local || cu->always_add) {
+        time_t now = time(NULL);
+        struct tm tm;
+        char stamp[64];
+
+        localtime_r(&now, &tm);
+        if (!h.date && !h.resent) {
+            strftime(stamp, sizeof(stamp), "%a, %d %b %Y %H:%M:%S %z (%Z)",
+                     &tm);
+            (void) buf_printf(&added, "Date: %s\n", stamp);
+        }
+        if (!h.msgid && !h.resent) {
+            strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+            snprintf(h.msgid_val, sizeof(h.msgid_val), "<%s.%s@%s>", stamp,
+                     c->env.id, cu->myhostname);
+            (void) buf_printf(&added, "Message-Id: %s\n", h.msgid_val);
+            h.msgid = 1;
+        }
+        if (!h.from && !h.resent) {
+            if (c->fullname && *c->fullname)
+                (void) buf_printf(&added, "From: %s <%s>\n", c->fullname,
+                                  *c->env.sender ? c->env.sender
+                                                 : "MAILER-DAEMON");
+            else
+                (void) buf_printf(&added, "From: %s\n",
+                                  *c->env.sender ? c->env.sender
+                                                 : "MAILER-DAEMON");
+        }
+        if (!h.to && !h.resent && (c->flags & QUEUE_F_LOCAL))
+            (void) buf_puts(&added, "To: undisclosed-recipients:;\n");
+    }
+    if (h.msgid)
+        maillog_info("%s: message-id=%s", c->env.id, h.msgid_val);
+
+    /* content = headers (minus dropped), added headers, rest */
+    for (int d = 0; d < h.ndrop && n < 36; d++) {
+        if (h.drop[d][0] > pos) {
+            iov[n].iov_base = c->content.data + pos;
+            iov[n++].iov_len = h.drop[d][0] - pos;
+        }
+        pos = h.drop[d][1];
+    }
+    if (h.ins > pos) {
+        iov[n].iov_base = c->content.data + pos;
+        iov[n++].iov_len = h.ins - pos;
+        pos = h.ins;
+    }
+    if (added.len) {
+        iov[n].iov_base = added.data;
+        iov[n++].iov_len = added.len;
+    }
+    if (c->content.len > pos) {
+        iov[n].iov_base = c->content.data + pos;
+        iov[n++].iov_len = c->content.len - pos;
+    }
+    if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
+        maillog_warning("%s: queue file write error: %m", c->env.id);
+        c->failed = CLEANUP_STAT_WRITE;
+    } else {
+        c->pending = 1;
+    }
+    buf_fini(&added);
+}
+
+static void
+reply(struct cleanup *cu, struct client *c, unsigned status)
+{
+    ipc_out_begin(&cu->o, 'S');
+    ipc_put_u32(&cu->o, status);
+    ipc_put_str(&cu->o, cleanup_reply_text(status));
+    ipc_conn_queue(&c->c, &cu->o);
+    if (ipc_conn_flush(&c->c) < 0)
+        c->dead = 1;
+}
+
+/* frame - one request from a client */
+static void
+frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
+{
+    switch (in->type) {
+    case CLEANUP_OPEN:
+        client_reset(c);
+        c->flags = ipc_get_u32(in);
+        c->open = 1;
+        queue_id_make(c->env.id);
+        ipc_out_begin(&cu->o, 'I');
+        ipc_put_str(&cu->o, c->env.id);
+        ipc_conn_queue(&c->c, &cu->o);
+        break;
+    case CLEANUP_ENV: {
+        uint32_t nrcpt;
+
+        if (!c->open) {
+            c->dead = 1;
+            break;
+        }
+        c->env.flags = ipc_get_u32(in) | (c->flags & QUEUE_F_LOCAL);
+        c->env.ret = ipc_get_u32(in);
+        c->env.arrival_us = ipc_get_u64(in);
+        queue_env_set(&c->env.sender, ipc_get_str(in));
+        queue_env_set(&c->env.client_name, ipc_get_str(in));
+        queue_env_set(&c->env.client_addr, ipc_get_str(in));
+        queue_env_set(&c->env.helo, ipc_get_str(in));
+        queue_env_set(&c->env.proto, ipc_get_str(in));
+        queue_env_set(&c->env.envid, ipc_get_str(in));
+        queue_env_set(&c->env.origin, ipc_get_str(in));
+        mem_free(c->fullname);
+        c->fullname = mem_strdup(ipc_get_str(in));
+        nrcpt = ipc_get_u32(in);
+        for (uint32_t i = 0; i < nrcpt && ipc_in_ok(in); i++) {
+            const char *a = ipc_get_str(in);
+            const char *o = ipc_get_str(in);
+            const char *r = ipc_get_str(in);
+            uint32_t nt = ipc_get_u32(in);
+
+            queue_env_add_rcpt(&c->env, a, o, r, nt);
+        }
+        if (!ipc_in_ok(in))
+            c->dead = 1;
+        c->have_env = 1;
+        break;
+    }
+    case CLEANUP_DATA: {
+        size_t n;
+        const void *p = ipc_get_bytes(in, &n);
+
+        if (!c->open || p == NULL) {
+            c->dead = 1;
+            break;
+        }
+        if (c->failed)
+            break;
+        if (cu->size_limit && c->content.len + n > cu->size_limit)
+            c->failed = CLEANUP_STAT_SIZE;
+        else
+            (void) buf_append(&c->content, p, n);
+        break;
+    }
+    case CLEANUP_END:
+        if (!c->open) {
+            c->dead = 1;
+            break;
+        }
+        if (!c->failed)
+            finish(cu, c);
+        if (c->failed) {
+            reply(cu, c, (unsigned) c->failed);
+            client_reset(c);
+        }
+        break;
+    case CLEANUP_ABORT:
+        client_reset(c);
+        break;
+    default:
+        c->dead = 1;
+        break;
+    }
+}
+
+/* notify_qmgr - tell qmgr how far the current segment is committed */
+static void
+notify_qmgr(struct cleanup *cu)
+{
+    if (cu->qmgr.fd < 0) {
+        int fd = ipc_connect_service("qmgr");
+
+        if (fd < 0)
+            return; /* qmgr finds the records on its next scan */
+        ipc_conn_init(&cu->qmgr, fd, 1 << 16);
+    }
+    ipc_out_begin(&cu->o, 'N');
+    ipc_put_u64(&cu->o, queue_writer_seq(cu->w));
+    ipc_put_u64(&cu->o, queue_writer_end(cu->w));
+    ipc_conn_queue(&cu->qmgr, &cu->o);
+    if (ipc_conn_flush(&cu->qmgr) < 0) {
+        ipc_conn_fini(&cu->qmgr);
+        cu->qmgr.fd = -1;
+    }
+}
+
+/* commit - the group commit and its replies */
+static void
+commit(struct cleanup *cu)
+{
+    int rc;
+    unsigned n = 0;
+
+    if (queue_writer_pending(cu->w) == 0)
+        return;
+    rc = queue_writer_commit(cu->w);
+    if (rc < 0)
+        maillog_warning("queue file commit: %m");
+    for (int i = 0; i < cu->ncl; i++) {
+        struct client *c = cu->cl[i];
+
+        if (!c->pending)
+            continue;
+        n++;
+        reply(cu, c, rc < 0 ? CLEANUP_STAT_WRITE : CLEANUP_STAT_OK);
+        client_reset(c);
+    }
+    cu->batches++;
+    cu->messages += n;
+    if (rc == 0)
+        notify_qmgr(cu);
+}
+
+int
+cleanup_service(struct server *srv)
+{
+    struct cleanup cu;
+    struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 2];
+    int lockfd;
+    char *v;
+    time_t stop_deadline = 0;
+
+    server_init(srv);
+    server_drop_privileges(srv);
+    memset(&cu, 0, sizeof(cu));
+    cu.srv = srv;
+    cu.qmgr.fd = -1;
+    ipc_out_init(&cu.o);
+    /* One writer per queue: a second cleanup waits here. */
+    lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+        maillog_fatal("lock store/cleanup.lock: %m");
+    cu.fs = queue_fs_disk("store");
+    if (cu.fs == NULL)
+        maillog_fatal("open queue store: %m");
+    cu.w = queue_writer_new(cu.fs, 0, 0);
+    cu.rw = rewrite_new(srv->conf, srv->name_space);
+    v = server_param(srv, "message_size_limit");
+    cu.size_limit = (size_t) strtoull(v, NULL, 10);
+    if (cu.size_limit)
+        cu.size_limit += 65536; /* our Received: header and slack */
+    mem_free(v);
+    cu.always_add = server_param_bool(srv, "always_add_missing_headers");
+    cu.myhostname = server_param(srv, "myhostname");
+    for (int i = 0; i < srv->nlisten; i++)
+        (void) ipc_nonblock(srv->listen_fd[i], 1);
+    server_status(srv, 1);
+
+    for (;;) {
+        int n = 0, busy = 0;
+
+        if (server_stopping() && stop_deadline == 0)
+            stop_deadline = time(NULL) + 30;
+        for (int i = 0; i < cu.ncl; i++)
+            busy += cu.cl[i]->open;
+        if (stop_deadline && (busy == 0 || time(NULL) >= stop_deadline))
+            break;
+        if (!stop_deadline)
+            for (int i = 0; i < srv->nlisten; i++) {
+                pfd[n].fd = srv->listen_fd[i];
+                pfd[n++].events = POLLIN;
+            }
+        pfd[n].fd = server_signal_fd();
+        pfd[n++].events = POLLIN;
+        for (int i = 0; i < cu.ncl; i++) {
+            pfd[n].fd = cu.cl[i]->c.fd;
+            pfd[n++].events =
+                (short) (POLLIN |
+                         (ipc_conn_pending(&cu.cl[i]->c) ? POLLOUT : 0));
+        }
+        if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
+            maillog_fatal("poll: %m");
+        n = 0;
+        if (!stop_deadline)
+            for (int i = 0; i < srv->nlisten; i++, n++) {
+                if (!(pfd[n].revents & POLLIN))
+                    continue;
+                for (int k = 0; k < 64 && cu.ncl < MAX_CLIENTS; k++) {
+                    int fd = server_accept(srv->listen_fd[i]);
+                    struct client *c;
+
+                    if (fd < 0)
+                        break;
+                    c = mem_calloc(1, sizeof(*c));
+                    ipc_conn_init(&c->c, fd, FRAME_LIMIT);
+                    queue_env_init(&c->env);
+                    buf_init(&c->content, 0);
+                    cu.cl[cu.ncl++] = c;
+                }
+            }
+        if (pfd[n++].revents & POLLIN) {
+            char b[16];
+
+            while (read(server_signal_fd(), b, sizeof(b)) > 0)
+                ;
+        }
+        for (int i = 0; i < cu.ncl && n < (int) (sizeof(pfd) / sizeof(pfd[0]));
+             i++, n++) {
+            struct client *c = cu.cl[i];
+            struct ipc_in in;
+            int r;
+
+            if (pfd[n].fd != c->c.fd)
+                break; /* accepted this round: next round */
+            if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
+                c->dead = 1;
+            if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            r = ipc_conn_fill(&c->c);
+            if (r == 0 || r == -1) {
+                c->dead = 1;
+                continue;
+            }
+            while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
+                frame(&cu, c, &in);
+            if (r < 0)
+                c->dead = 1;
+        }
+        commit(&cu);
+        for (int i = 0; i < cu.ncl; i++) {
+            struct client *c = cu.cl[i];
+
+            if (ipc_conn_pending(&c->c) && ipc_conn_flush(&c->c) < 0)
+                c->dead = 1;
+            /* when stopping, an idle client is let go */
+            if (c->dead || (stop_deadline && !c->open && !c->pending)) {
+                client_free(c);
+                cu.cl[i--] = cu.cl[--cu.ncl];
+            }
+        }
+    }
+    commit(&cu);
+    queue_writer_free(cu.w);
+    queue_fs_free(cu.fs);
+    return 0;
+}
+
+/* ---- client side ---- */
+
+struct cleanup_client {
+    char *path;
+    int fd;
+    int timeout_ms;
+    struct ipc_out o;
+    struct buf data;
+    struct buf frame;
+};
+
+struct cleanup_client *
+cleanup_client_new(const char *path, int timeout_s)
+{
+    struct cleanup_client *cc = mem_calloc(1, sizeof(*cc));
+
+    cc->path = mem_strdup(path);
+    cc->fd = -1;
+    cc->timeout_ms = timeout_s * 1000;
+    ipc_out_init(&cc->o);
+    buf_init(&cc->data, 0);
+    buf_init(&cc->frame, 0);
+    return cc;
+}
+
+void
+cleanup_client_free(struct cleanup_client *cc)
+{
+    if (cc == NULL)
+        return;
+    if (cc->fd >= 0)
+        (void) close(cc->fd);
+    ipc_out_fini(&cc->o);
+    buf_fini(&cc->data);
+    buf_fini(&cc->frame);
+    mem_free(cc->path);
+    mem_free(cc);
+}
+
+static void
+cc_close(struct cleanup_client *cc)
+{
+    if (cc->fd >= 0)
+        (void) close(cc->fd);
+    cc->fd = -1;
+}
+
+int
+cleanup_client_open(struct cleanup_client *cc, unsigned flags,
+                    char id[QUEUE_ID_SIZE])
+{
+    struct ipc_in in;
+
+    buf_truncate(&cc->data, 0);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (cc->fd < 0 && (cc->fd = ipc_connect_service(cc->path)) < 0)
+            return -1;
+        ipc_out_begin(&cc->o, CLEANUP_OPEN);
+        ipc_put_u32(&cc->o, flags);
+        if (ipc_call(cc->fd, &cc->o, &cc->frame, 1 << 16, cc->timeout_ms) ==
+                0 &&
+            ipc_in_init(&in, cc->frame.data, cc->frame.len) == 0 &&
+            in.type == 'I') {
+            snprintf(id, QUEUE_ID_SIZE, "%s", ipc_get_str(&in));
+            if (ipc_in_ok(&in) && queue_id_ok(id))
+                return 0;
+        }
+        /* cleanup restarted (reload): one fresh connection */
+        cc_close(cc);
+    }
+    return -1;
+}
+
+int
+cleanup_client_env(struct cleanup_client *cc, const struct queue_env *env,
+                   const char *fullname)
+{
+    size_t len;
+    const char *f;
+
+    if (cc->fd < 0)
+        return -1;
+    ipc_out_begin(&cc->o, CLEANUP_ENV);
+    ipc_put_u32(&cc->o, env->flags);
+    ipc_put_u32(&cc->o, env->ret);
+    ipc_put_u64(&cc->o, env->arrival_us);
+    ipc_put_str(&cc->o, env->sender);
+    ipc_put_str(&cc->o, env->client_name);
+    ipc_put_str(&cc->o, env->client_addr);
+    ipc_put_str(&cc->o, env->helo);
+    ipc_put_str(&cc->o, env->proto);
+    ipc_put_str(&cc->o, env->envid);
+    ipc_put_str(&cc->o, env->origin);
+    ipc_put_str(&cc->o, fullname);
+    ipc_put_u32(&cc->o, (uint32_t) env->nrcpt);
+    for (size_t i = 0; i < env->nrcpt; i++) {
+        ipc_put_str(&cc->o, env->rcpt[i].addr);
+        ipc_put_str(&cc->o, env->rcpt[i].orig);
+        ipc_put_str(&cc->o, env->rcpt[i].orcpt);
+        ipc_put_u32(&cc->o, env->rcpt[i].notify);
+    }
+    /* buffered with the data that follows: one write per message */
+    f = ipc_out_finish(&cc->o, &len);
+    return buf_append(&cc->data, f, len);
+}
+
+/* flush_data - send buffered frames */
+static int
+flush_data(struct cleanup_client *cc)
+{
+    int rc = 0;
+
+    if (cc->data.len)
+        rc = ipc_write_all(cc->fd, cc->data.data, cc->data.len, cc->timeout_ms);
+    buf_truncate(&cc->data, 0);
+    if (rc < 0)
+        cc_close(cc);
+    return rc;
+}
+
+int
+cleanup_client_data(struct cleanup_client *cc, const void *p, size_t n)
+{
+    const char *c = p;
+
+    if (cc->fd < 0)
+        return -1;
+    while (n > 0) {
+        size_t chunk = n > 65536 ? 65536 : n;
+        size_t len;
+        const char *f;
+
+        ipc_out_begin(&cc->o, CLEANUP_DATA);
+        ipc_put_bytes(&cc->o, c, chunk);
+        f = ipc_out_finish(&cc->o, &len);
+        if (buf_append(&cc->data, f, len) < 0)
+            return -1;
+        c += chunk;
+        n -= chunk;
+        if (cc->data.len >= 65536 && flush_data(cc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+cleanup_client_end(struct cleanup_client *cc)
+{
+    size_t len;
+    const char *f;
+    struct ipc_in in;
+    uint32_t st;
+
+    if (cc->fd < 0)
+        return -1;
+    ipc_out_begin(&cc->o, CLEANUP_END);
+    f = ipc_out_finish(&cc->o, &len);
+    (void) buf_append(&cc->data, f, len);
+    if (flush_data(cc) < 0)
+        return -1;
+    if (ipc_recv(cc->fd, &cc->frame, 1 << 16, cc->timeout_ms) != 1 ||
+        ipc_in_init(&in, cc->frame.data, cc->frame.len) < 0 || in.type != 'S') {
+        cc_close(cc);
+        return -1;
+    }
+    st = ipc_get_u32(&in);
+    return ipc_in_ok(&in) ? (int) st : -1;
+}
+
+void
+cleanup_client_abort(struct cleanup_client *cc)
+{
+    size_t len;
+    const char *f;
+
+    buf_truncate(&cc->data, 0);
+    if (cc->fd < 0)
+        return;
+    ipc_out_begin(&cc->o, CLEANUP_ABORT);
+    f = ipc_out_finish(&cc->o, &len);
+    if (ipc_write_all(cc->fd, f, len, cc->timeout_ms) < 0)
+        cc_close(cc);
+}

@@ -1,0 +1,67 @@
+/*
+ * cleanup - the queue writer: canonicalize, fix headers, commit in groups.
+ *
+ * DESCRIPTION
+ *	The cleanup service is the one process that appends to the queue
+ *	store. smtpd, pickup and bounce talk to it over private/cleanup,
+ *	each with one long-lived connection: OPEN (gets the queue ID),
+ *	ENV (envelope), DATA (content chunks, LF line ends), END. At END
+ *	cleanup rewrites the envelope addresses (trivial-rewrite), adds
+ *	missing headers for local submissions, logs "ID: message-id=<..>",
+ *	and appends the record. Records from every client that finished in
+ *	the same event-loop round share one fdatasync; each client then
+ *	gets its status, and qmgr a notice of the new committed end.
+ *
+ *	The client side of that protocol is here too (cleanup_client_*),
+ *	blocking, for smtpd, pickup and bounce.
+ */
+#ifndef CLEANUP_CLEANUP_H
+#define CLEANUP_CLEANUP_H
+
+#include <stddef.h>
+
+#include "queue/queue.h"
+#include "util/util.h"
+
+struct server;
+
+/* cleanup_service - the daemon (master.cf command "cleanup") */
+int cleanup_service(struct server *srv);
+
+/* message types of the private/cleanup protocol */
+#define CLEANUP_OPEN  'O' /* u32 flags -> 'I' str id */
+#define CLEANUP_ENV   'E' /* envelope fields (see cleanup_client_env) */
+#define CLEANUP_DATA  'D' /* bytes */
+#define CLEANUP_END   'Z' /* -> 'S' u32 status, str text */
+#define CLEANUP_ABORT 'A'
+/* status codes in the 'S' reply */
+#define CLEANUP_STAT_OK    0
+#define CLEANUP_STAT_WRITE 1 /* 451 4.3.0 queue file write error */
+#define CLEANUP_STAT_SIZE  2 /* 552 5.3.4 message file too big */
+#define CLEANUP_STAT_PROTO 3 /* 451 4.3.0 internal protocol error */
+
+/* cleanup_reply_text - SMTP reply for a status */
+const char *cleanup_reply_text(unsigned status);
+
+struct cleanup_client;
+/* cleanup_client_new - not connected yet; service is "cleanup" */
+struct cleanup_client *cleanup_client_new(const char *path, int timeout_s);
+void cleanup_client_free(struct cleanup_client *cc);
+/* cleanup_client_open - start a message, get its queue ID; 0 or -1
+ * (connection trouble; one reconnect is tried) */
+int cleanup_client_open(struct cleanup_client *cc, unsigned flags,
+                        char id[QUEUE_ID_SIZE]) WARN_UNUSED;
+/* cleanup_client_env - the envelope (env->id is ignored); fullname is the
+ * sender's full name for an added From: header (sendmail -F), or NULL */
+int cleanup_client_env(struct cleanup_client *cc, const struct queue_env *env,
+                       const char *fullname) WARN_UNUSED;
+/* cleanup_client_data - content bytes (buffered) */
+int cleanup_client_data(struct cleanup_client *cc, const void *p,
+                        size_t n) WARN_UNUSED;
+/* cleanup_client_end - finish; returns the CLEANUP_STAT_* code, or -1
+ * when the connection failed (treat as CLEANUP_STAT_WRITE) */
+int cleanup_client_end(struct cleanup_client *cc) WARN_UNUSED;
+/* cleanup_client_abort - forget the open message */
+void cleanup_client_abort(struct cleanup_client *cc);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * deliver - the qmgr <-> delivery agent protocol.
+ *
+ * DESCRIPTION
+ *	See deliver.h. Request frame 'R': id, segment, content offset and
+ *	length, times, flags, ret, sender, nexthop, envid, then per
+ *	recipient idx, addr, orig, orcpt, notify. Reply frame 'S': id, then
+ *	per recipient idx, status, dsn, text.
+ */
+#include "deliver/deliver.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "maillog/maillog.h"
+#include "server/server.h"
+
+#define MAX_BATCH 64
+
+void
+deliver_req_init(struct deliver_req *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void
+deliver_req_fini(struct deliver_req *r)
+{
+    mem_free(r->sender);
+    mem_free(r->nexthop);
+    mem_free(r->envid);
+    for (size_t i = 0; i < r->nrcpt; i++) {
+        mem_free(r->rcpt[i].addr);
+        mem_free(r->rcpt[i].orig);
+        mem_free(r->rcpt[i].orcpt);
+        mem_free(r->rcpt[i].text);
+    }
+    mem_free(r->rcpt);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+deliver_req_add(struct deliver_req *r, uint32_t idx, const char *addr,
+                const char *orig, const char *orcpt, uint32_t notify)
+{
+    struct deliver_rcpt *rc;
+
+    r->rcpt = mem_realloc(r->rcpt, (r->nrcpt + 1) * sizeof(*r->rcpt));
+    rc = &r->rcpt[r->nrcpt++];
+    memset(rc, 0, sizeof(*rc));
+    rc->idx = idx;
+    rc->addr = mem_strdup(addr ? addr : "");
+    rc->orig = mem_strdup(orig ? orig : "");
+    rc->orcpt = mem_strdup(orcpt ? orcpt : "");
+    rc->notify = notify;
+    rc->status = DELIVER_DEFER;
+    snprintf(rc->dsn, sizeof(rc->dsn), "4.3.0");
+}
+
+void
+deliver_req_encode(struct ipc_out *o, const struct deliver_req *r)
+{
+    ipc_out_begin(o, DELIVER_REQ);
+    ipc_put_str(o, r->id);
+    ipc_put_u64(o, r->seq);
+    ipc_put_u64(o, r->content_off);
+    ipc_put_u64(o, r->content_len);
+    ipc_put_u64(o, r->arrival_us);
+    ipc_put_u64(o, r->active_us);
+    ipc_put_u64(o, r->sent_us);
+    ipc_put_u32(o, r->flags);
+    ipc_put_u32(o, r->ret);
+    ipc_put_str(o, r->sender);
+    ipc_put_str(o, r->nexthop);
+    ipc_put_str(o, r->envid);
+    ipc_put_u32(o, (uint32_t) r->nrcpt);
+    for (size_t i = 0; i < r->nrcpt; i++) {
+        ipc_put_u32(o, r->rcpt[i].idx);
+        ipc_put_str(o, r->rcpt[i].addr);
+        ipc_put_str(o, r->rcpt[i].orig);
+        ipc_put_str(o, r->rcpt[i].orcpt);
+        ipc_put_u32(o, r->rcpt[i].notify);
+        /* earlier results: what the bounce service reports */
+        ipc_put_u32(o, (uint32_t) r->rcpt[i].status);
+        ipc_put_str(o, r->rcpt[i].dsn);
+        ipc_put_str(o, r->rcpt[i].text);
+    }
+}
+
+int
+deliver_req_decode(struct ipc_in *in, struct deliver_req *r)
+{
+    uint32_t n;
+
+    deliver_req_init(r);
+    if (in->type != DELIVER_REQ)
+        return -1;
+    snprintf(r->id, sizeof(r->id), "%s", ipc_get_str(in));
+    r->seq = ipc_get_u64(in);
+    r->content_off = ipc_get_u64(in);
+    r->content_len = ipc_get_u64(in);
+    r->arrival_us = ipc_get_u64(in);
+    r->active_us = ipc_get_u64(in);
+    r->sent_us = ipc_get_u64(in);
+    r->flags = ipc_get_u32(in);
+    r->ret = ipc_get_u32(in);
+    r->sender = mem_strdup(ipc_get_str(in));
+    r->nexthop = mem_strdup(ipc_get_str(in));
+    r->envid = mem_strdup(ipc_get_str(in));
+    n = ipc_get_u32(in);
+    if (n > 100000)
+        return -1;
+    for (uint32_t i = 0; i < n && ipc_in_ok(in); i++) {
+        uint32_t idx = ipc_get_u32(in);
+        const char *a = ipc_get_str(in);
+        const char *o = ipc_get_str(in);
+        const char *oc = ipc_get_str(in);
+        uint32_t nt = ipc_get_u32(in);
+        uint32_t st = ipc_get_u32(in);
+        const char *dsn = ipc_get_str(in);
+        const char *text = ipc_get_str(in);
+
+        deliver_req_add(r, idx, a, o, oc, nt);
+        if (st <= DELIVER_BOUNCE)
+            deliver_result(&r->rcpt[r->nrcpt - 1], (int) st, dsn, text);
+    }
+    return ipc_in_ok(in) && queue_id_ok(r->id) ? 0 : -1;
+}
+
+void
+deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
+               const char *text)
+{
+    rc->status = status;
+    snprintf(rc->dsn, sizeof(rc->dsn), "%s", dsn);
+    mem_free(rc->text);
+    rc->text = mem_strdup(text ? text : "");
+}
+
+void
+deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r)
+{
+    ipc_out_begin(o, DELIVER_REPLY);
+    ipc_put_str(o, r->id);
+    ipc_put_u32(o, (uint32_t) r->nrcpt);
+    for (size_t i = 0; i < r->nrcpt; i++) {
+        ipc_put_u32(o, r->rcpt[i].idx);
+        ipc_put_u32(o, (uint32_t) r->rcpt[i].status);
+        ipc_put_str(o, r->rcpt[i].dsn);
+        ipc_put_str(o, r->rcpt[i].text);
+    }
+}
+
+int
+deliver_reply_decode(struct ipc_in *in, struct deliver_req *r)
+{
+    uint32_t n;
+
+    if (in->type != DELIVER_REPLY || strcmp(ipc_get_str(in), r->id) != 0)
+        return -1;
+    n = ipc_get_u32(in);
+    for (uint32_t i = 0; i < n && ipc_in_ok(in); i++) {
+        uint32_t idx = ipc_get_u32(in);
+        uint32_t st = ipc_get_u32(in);
+        const char *dsn = ipc_get_str(in);
+        const char *text = ipc_get_str(in);
+
+        for (size_t k = 0; k < r->nrcpt; k++)
+            if (r->rcpt[k].idx == idx && st <= DELIVER_BOUNCE)
+                deliver_result(&r->rcpt[k], (int) st, dsn, text);
+    }
+    return ipc_in_ok(in) ? 0 : -1;
+}
+
+void
+deliver_log(const struct deliver_req *r, const struct deliver_rcpt *rc,
+            const char *relay)
+{
+    struct maillog_delivery d;
+    uint64_t now = queue_now_us();
+
+    memset(&d, 0, sizeof(d));
+    d.id = r->id;
+    d.to = rc->addr;
+    d.orig_to = rc->orig[0] ? rc->orig : NULL;
+    d.relay = relay;
+    d.delay = (double) (now - r->arrival_us) / 1e6;
+    d.delays[0] = r->active_us > r->arrival_us
+                      ? (double) (r->active_us - r->arrival_us) / 1e6
+                      : 0;
+    d.delays[1] = r->sent_us > r->active_us
+                      ? (double) (r->sent_us - r->active_us) / 1e6
+                      : 0;
+    d.delays[2] = 0;
+    d.delays[3] = now > r->sent_us ? (double) (now - r->sent_us) / 1e6 : 0;
+    d.dsn = rc->dsn;
+    d.status = rc->status == DELIVER_SENT     ? "sent"
+               : rc->status == DELIVER_BOUNCE ? "bounced"
+                                              : "deferred";
+    d.text = rc->text ? rc->text : "";
+    maillog_delivery(&d);
+}
+
+/* connection - requests until EOF; batches what is already waiting */
+struct loop_ctx {
+    deliver_batch_fn *fn;
+    void *ctx;
+};
+
+static void
+connection(struct server *srv, int fd, void *vctx)
+{
+    struct loop_ctx *lc = vctx;
+    struct ipc_conn c;
+    struct ipc_out o;
+    struct deliver_req *reqs[MAX_BATCH];
+
+    (void) srv;
+    ipc_conn_init(&c, dup(fd), 1 << 20);
+    ipc_out_init(&o);
+    for (;;) {
+        size_t n = 0;
+        struct ipc_in in;
+        int r;
+        struct pollfd p = {.fd = c.fd, .events = POLLIN};
+
+        /* wait for at least one request */
+        while ((r = ipc_conn_frame(&c, &in)) == 0) {
+            if (poll(&p, 1, 10000) <= 0) {
+                if (server_stopping() || errno != EINTR)
+                    goto out; /* idle: qmgr reconnects when needed */
+                continue;
+            }
+            r = ipc_conn_fill(&c);
+            if (r == 0 || r == -1)
+                goto out;
+        }
+        if (r < 0)
+            goto out;
+        do {
+            reqs[n] = mem_alloc(sizeof(*reqs[n]));
+            if (deliver_req_decode(&in, reqs[n]) < 0) {
+                maillog_warning("bad delivery request from qmgr");
+                deliver_req_fini(reqs[n]);
+                mem_free(reqs[n]);
+                goto out_batch;
+            }
+            n++;
+            if (n < MAX_BATCH && ipc_conn_frame(&c, &in) != 1) {
+                /* more bytes already on the socket? */
+                if (ipc_conn_fill(&c) > 0 && ipc_conn_frame(&c, &in) == 1)
+                    continue;
+                break;
+            }
+        } while (n < MAX_BATCH);
+        lc->fn(lc->ctx, reqs, n);
+        for (size_t i = 0; i < n; i++) {
+            deliver_reply_encode(&o, reqs[i]);
+            ipc_conn_queue(&c, &o);
+        }
+    out_batch:
+        for (size_t i = 0; i < n; i++) {
+            deliver_req_fini(reqs[i]);
+            mem_free(reqs[i]);
+        }
+        (void) ipc_nonblock(c.fd, 0);
+        r = ipc_conn_flush(&c);
+        (void) ipc_nonblock(c.fd, 1);
+        if (r < 0)
+            goto out;
+        if (server_stopping())
+            goto out;
+    }
+out:
+    ipc_conn_fini(&c);
+    ipc_out_fini(&o);
+}
+
+void
+deliver_agent_loop(struct server *srv, deliver_batch_fn *fn, void *ctx)
+{
+    struct loop_ctx lc = {fn, ctx};
+
+    server_single_loop(srv, connection, &lc);
+}

@@ -1,0 +1,92 @@
+/*
+ * deliver - the qmgr <-> delivery agent protocol.
+ *
+ * DESCRIPTION
+ *	qmgr keeps a few long-lived connections to each transport's socket
+ *	(private/local, private/error, ...) and pipelines delivery requests
+ *	on them: one request names a message (its segment and content
+ *	position, so the agent reads the content in place) and one or more
+ *	of its recipients. The agent answers every request, in order, with
+ *	a status per recipient, after the delivery is durable. Agents take
+ *	requests in batches (what is already waiting on the socket) so
+ *	that their own durability work can be shared too.
+ *
+ *	The agent side also logs Postfix's delivery line (deliver_log).
+ */
+#ifndef DELIVER_DELIVER_H
+#define DELIVER_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue/queue.h"
+#include "util/util.h"
+
+struct ipc_out;
+struct ipc_in;
+struct server;
+
+enum deliver_status {
+    DELIVER_SENT = 0,
+    DELIVER_DEFER = 1,
+    DELIVER_BOUNCE = 2,
+};
+
+struct deliver_rcpt {
+    uint32_t idx; /* index in the message envelope */
+    char *addr;
+    char *orig;
+    char *orcpt;
+    uint32_t notify;
+    /* result, filled in by the agent */
+    int status;
+    char dsn[16];
+    char *text;
+};
+
+struct deliver_req {
+    char id[QUEUE_ID_SIZE];
+    uint64_t seq; /* segment */
+    uint64_t content_off;
+    uint64_t content_len;
+    uint64_t arrival_us;
+    uint64_t active_us; /* when qmgr took the message */
+    uint64_t sent_us;   /* when qmgr sent this request */
+    uint32_t flags;
+    uint32_t ret;
+    char *sender;
+    char *nexthop;
+    char *envid;
+    size_t nrcpt;
+    struct deliver_rcpt *rcpt;
+};
+
+#define DELIVER_REQ   'R'
+#define DELIVER_REPLY 'S'
+
+void deliver_req_init(struct deliver_req *r);
+void deliver_req_fini(struct deliver_req *r);
+void deliver_req_add(struct deliver_req *r, uint32_t idx, const char *addr,
+                     const char *orig, const char *orcpt, uint32_t notify);
+void deliver_req_encode(struct ipc_out *o, const struct deliver_req *r);
+/* deliver_req_decode - 0 or -1 (bad frame) */
+int deliver_req_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;
+/* deliver_result - set a recipient's result (text copied) */
+void deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
+                    const char *text);
+void deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r);
+/* deliver_reply_decode - results into r (matched by idx); 0 or -1 */
+int deliver_reply_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;
+
+/* deliver_log - "ID: to=<..>, relay=.., delay=.., delays=.., dsn=..,
+ * status=.. (text)" for one recipient after its result is set */
+void deliver_log(const struct deliver_req *r, const struct deliver_rcpt *rc,
+                 const char *relay);
+
+/* deliver_batch_fn - deliver n requests, setting every recipient's
+ * result; called with what arrived together (n >= 1) */
+typedef void deliver_batch_fn(void *ctx, struct deliver_req **reqs, size_t n);
+/* deliver_agent_loop - serve connections from qmgr until told to stop */
+void deliver_agent_loop(struct server *srv, deliver_batch_fn *fn, void *ctx);
+
+#endif

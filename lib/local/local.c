@@ -1,0 +1,1032 @@
+/*
+ * local - local delivery agent.
+ *
+ * DESCRIPTION
+ *	See local.h. One request per recipient (local_destination_
+ *	recipient_limit = 1 as in Postfix); a batch is whatever qmgr has
+ *	pipelined. Each final destination is logged on its own line with
+ *	orig_to when an alias was expanded; qmgr gets the worst status of
+ *	a recipient's destinations.
+ *
+ * BUGS
+ *	No mailbox_command, mailbox_transport, luser_relay or
+ *	owner-alias handling yet; |command runs with /bin/sh -c and no
+ *	time limit beyond command_time_limit's default of 1000 s.
+ */
+#define _DEFAULT_SOURCE 1 /* seteuid, strcasecmp, fchown */
+#include "local/local.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup/cleanup.h"
+#include "deliver/deliver.h"
+#include "maillog/maillog.h"
+#include "maps/maps.h"
+#include "pcf/pcf.h"
+#include "rewrite/rewrite.h"
+#include "server/server.h"
+
+#define MAX_DEPTH 20
+
+struct local {
+    struct server *srv;
+    struct maps *aliases;
+    struct rewrite *rw;
+    struct cleanup_client *cc;
+    char *home_mailbox;
+    char *spool;
+    char *delim;
+    char *myhostname;
+    int lock_fcntl, lock_dotlock, lock_flock;
+    int original_rcpt;
+    int root;
+    long default_uid, default_gid;
+    long alias_uid, alias_gid; /* privileges for alias file deliveries */
+    unsigned long counter;
+    /* cached segment */
+    uint64_t seg_seq;
+    int seg_fd;
+    struct buf content;
+};
+
+/* maildir files waiting for the batch sync */
+struct pending {
+    int fd;
+    char tmp[1100];
+    char new[1100];
+    char dir[1100];
+    struct deliver_req *req;
+    struct deliver_rcpt *rc;
+    char to[600];
+    char orig_to[600];
+    long uid, gid;
+};
+
+struct batch {
+    struct pending *p;
+    size_t n;
+};
+
+/* result of one destination */
+struct dest_result {
+    int status;
+    char dsn[16];
+    char text[600];
+};
+
+static void set_res(struct dest_result *r, int status, const char *dsn,
+                    const char *fmt, ...) UTIL_PRINTF(4, 5);
+
+static void
+set_res(struct dest_result *r, int status, const char *dsn, const char *fmt,
+        ...)
+{
+    va_list ap;
+
+    r->status = status;
+    snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+}
+
+/* worse - merge: bounce beats defer beats sent? No: defer wins over
+ * bounce so the recipient is retried; a bounce only when nothing can
+ * be retried. */
+static void
+merge(struct dest_result *acc, const struct dest_result *r, int *first)
+{
+    if (*first || (r->status == DELIVER_DEFER) ||
+        (r->status == DELIVER_BOUNCE && acc->status == DELIVER_SENT)) {
+        *acc = *r;
+        *first = 0;
+    }
+}
+
+/* privileges */
+static void
+become(struct local *lc, long uid, long gid)
+{
+    if (!lc->root)
+        return;
+    if (setegid((gid_t) gid) < 0 || seteuid((uid_t) uid) < 0)
+        maillog_fatal("seteuid(%ld): %m", uid);
+}
+
+static void
+unbecome(struct local *lc)
+{
+    if (!lc->root)
+        return;
+    if (seteuid(0) < 0 || setegid(0) < 0)
+        maillog_fatal("seteuid(0): %m");
+}
+
+/* content - the message content of req (cached per request) */
+static int
+load_content(struct local *lc, struct deliver_req *req)
+{
+    char path[128];
+    size_t got = 0;
+
+    if (lc->seg_fd < 0 || lc->seg_seq != req->seq) {
+        if (lc->seg_fd >= 0)
+            (void) close(lc->seg_fd);
+        queue_seg_name(req->seq, path + 6, sizeof(path) - 6);
+        memcpy(path, "store/", 6);
+        lc->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (lc->seg_fd < 0)
+            return -1;
+        lc->seg_seq = req->seq;
+    }
+    buf_truncate(&lc->content, 0);
+    if (lc->content.cap < req->content_len + 1) {
+        lc->content.data = mem_realloc(lc->content.data, req->content_len + 1);
+        lc->content.cap = req->content_len + 1;
+    }
+    while (got < req->content_len) {
+        ssize_t r =
+            pread(lc->seg_fd, lc->content.data + got, req->content_len - got,
+                  (off_t) (req->content_off + got));
+
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t) r;
+    }
+    lc->content.len = got;
+    lc->content.data[got] = 0;
+    return 0;
+}
+
+/* prefix - Return-Path:, X-Original-To:, Delivered-To: */
+static void
+prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
+       const char *orig, const char *to)
+{
+    buf_truncate(b, 0);
+    (void) buf_printf(b, "Return-Path: <%s>\n", req->sender);
+    if (lc->original_rcpt && orig && *orig)
+        (void) buf_printf(b, "X-Original-To: %s\n", orig);
+    (void) buf_printf(b, "Delivered-To: %s\n", to);
+}
+
+/* loop_check - a Delivered-To: header naming to already */
+static int
+loop_check(struct local *lc, const char *to)
+{
+    const char *p = lc->content.data;
+    size_t tl = strlen(to);
+
+    while (p && *p && *p != '\n') {
+        if (strncasecmp(p, "Delivered-To:", 13) == 0) {
+            const char *v = p + 13;
+
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (strncasecmp(v, to, tl) == 0 && (v[tl] == '\n' || v[tl] == ' '))
+                return 1;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t) w;
+    }
+    return 0;
+}
+
+static int
+mkdirs(const char *path, mode_t mode)
+{
+    char tmp[1100];
+
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* maildir_start - write the file into tmp/; synced later by the batch */
+static void
+maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
+              struct deliver_rcpt *rc, const char *dir, const char *to,
+              const char *orig, long uid, long gid, struct dest_result *res)
+{
+    char base[1050], sub[1100];
+    struct pending *p;
+    struct buf hdr;
+    struct timespec ts;
+    int fd;
+    size_t dl = strlen(dir);
+
+    snprintf(base, sizeof(base), "%.*s",
+             (int) (dl && dir[dl - 1] == '/' ? dl - 1 : dl), dir);
+    become(lc, uid, gid);
+    for (int i = 0; i < 3; i++) {
+        static const char *const subs[] = {"tmp", "new", "cur"};
+
+        snprintf(sub, sizeof(sub), "%s/%s", base, subs[i]);
+        if (mkdirs(sub, 0700) < 0) {
+            set_res(res, DELIVER_DEFER, "4.2.0",
+                    "cannot create maildir file %s: %s", sub, strerror(errno));
+            unbecome(lc);
+            return;
+        }
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    b->p = mem_realloc(b->p, (b->n + 1) * sizeof(*b->p));
+    p = &b->p[b->n];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->dir, sizeof(p->dir), "%.1040s/new", base);
+    snprintf(p->tmp, sizeof(p->tmp), "%s/tmp/%ld.P%ldQ%luM%06ld.%s", base,
+             (long) ts.tv_sec, (long) getpid(), ++lc->counter,
+             (long) (ts.tv_nsec / 1000), lc->myhostname);
+    snprintf(p->new, sizeof(p->new), "%s/new/%ld.P%ldQ%luM%06ld.%s", base,
+             (long) ts.tv_sec, (long) getpid(), lc->counter,
+             (long) (ts.tv_nsec / 1000), lc->myhostname);
+    fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot create maildir file %s: %s", p->tmp, strerror(errno));
+        unbecome(lc);
+        return;
+    }
+    buf_init(&hdr, 0);
+    prefix(lc, &hdr, req, orig, to);
+    if (write_all(fd, hdr.data, hdr.len) < 0 ||
+        write_all(fd, lc->content.data, lc->content.len) < 0) {
+        set_res(res, DELIVER_DEFER, "4.2.0", "cannot write maildir file %s: %s",
+                p->tmp, strerror(errno));
+        (void) close(fd);
+        (void) unlink(p->tmp);
+        buf_fini(&hdr);
+        unbecome(lc);
+        return;
+    }
+    buf_fini(&hdr);
+    unbecome(lc);
+    p->fd = fd;
+    p->req = req;
+    p->rc = rc;
+    p->uid = uid;
+    p->gid = gid;
+    snprintf(p->to, sizeof(p->to), "%s", to);
+    snprintf(p->orig_to, sizeof(p->orig_to), "%s", orig ? orig : "");
+    b->n++;
+    /* the final status comes from the batch sync */
+    set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+}
+
+/* dotlock - path.lock, stale after 500 s; 0 ok, 1 not possible here
+ * (no permission: fcntl alone then), -1 busy */
+static int
+dotlock(const char *path, char *lock, size_t len)
+{
+    snprintf(lock, len, "%s.lock", path);
+    for (int i = 0; i < 50; i++) {
+        int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        struct stat st;
+
+        if (fd >= 0) {
+            (void) close(fd);
+            return 0;
+        }
+        if (errno == EACCES || errno == EROFS)
+            return 1;
+        if (errno != EEXIST)
+            return 1;
+        if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime > 500)
+            (void) unlink(lock);
+        {
+            struct timespec ts = {0, 100000000};
+
+            nanosleep(&ts, NULL);
+        }
+    }
+    return -1;
+}
+
+/* mbox - append with locks; durable before return */
+static void
+mbox(struct local *lc, struct deliver_req *req, const char *path,
+     const char *to, const char *orig, long uid, long gid,
+     struct dest_result *res, const char *what)
+{
+    char lock[1200];
+    int fd, dl = 1;
+    struct stat st;
+    struct buf b;
+    time_t now = time(NULL);
+    char date[64];
+    const char *p, *end;
+
+    become(lc, uid, gid);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+              0600);
+    if (fd < 0) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. cannot open file: %s",
+                path, to, strerror(errno));
+        unbecome(lc);
+        return;
+    }
+    if (lc->lock_dotlock && (dl = dotlock(path, lock, sizeof(lock))) < 0) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. unable to lock for "
+                "exclusive access: file busy",
+                path, to);
+        (void) close(fd);
+        unbecome(lc);
+        return;
+    }
+    if (lc->lock_fcntl) {
+        struct flock fl;
+
+        memset(&fl, 0, sizeof(fl));
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(fd, F_SETLKW, &fl) < 0) {
+            set_res(res, DELIVER_DEFER, "4.2.0",
+                    "cannot update mailbox %s for user %s. unable to lock for "
+                    "exclusive access: %s",
+                    path, to, strerror(errno));
+            goto out;
+        }
+    }
+    if (lc->lock_flock && flock(fd, LOCK_EX) < 0) {
+        set_res(res, DELIVER_DEFER, "4.2.0", "cannot lock mailbox %s: %s", path,
+                strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. file is not a regular "
+                "file",
+                path, to);
+        goto out;
+    }
+    /* From_ line, our headers, content with ">From " quoting, blank line */
+    buf_init(&b, 0);
+    {
+        struct tm tm;
+
+        localtime_r(&now, &tm);
+        strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+    }
+    (void) buf_printf(&b, "From %s  %s\n",
+                      *req->sender ? req->sender : "MAILER-DAEMON", date);
+    {
+        struct buf h;
+
+        buf_init(&h, 0);
+        prefix(lc, &h, req, orig, to);
+        (void) buf_append(&b, h.data, h.len);
+        buf_fini(&h);
+    }
+    for (p = lc->content.data; p && p < lc->content.data + lc->content.len;
+         p = end) {
+        const char *nl =
+            memchr(p, '\n', (size_t) (lc->content.data + lc->content.len - p));
+
+        end = nl ? nl + 1 : lc->content.data + lc->content.len;
+        if (end - p >= 5 && strncmp(p, "From ", 5) == 0)
+            (void) buf_putc(&b, '>');
+        (void) buf_append(&b, p, (size_t) (end - p));
+    }
+    if (b.len && b.data[b.len - 1] != '\n')
+        (void) buf_putc(&b, '\n');
+    (void) buf_putc(&b, '\n');
+    if (write_all(fd, b.data, b.len) < 0 || fsync(fd) < 0) {
+        int e = errno;
+
+        (void) ftruncate(fd, st.st_size);
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. error writing "
+                "message: %s",
+                path, to, strerror(e));
+    } else {
+        set_res(res, DELIVER_SENT, "2.0.0", "%s", what);
+    }
+    buf_fini(&b);
+out:
+    if (lc->lock_dotlock && dl == 0)
+        (void) unlink(lock);
+    (void) close(fd);
+    unbecome(lc);
+}
+
+/* command - |cmd with the message on stdin */
+static void
+command(struct local *lc, struct deliver_req *req, const char *cmd,
+        const char *to, const char *orig, long uid, long gid,
+        struct dest_result *res)
+{
+    int p[2], status;
+    pid_t pid;
+    struct buf h;
+
+    if (pipe(p) < 0) {
+        set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s", strerror(errno));
+        return;
+    }
+    pid = fork();
+    if (pid < 0) {
+        set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s", strerror(errno));
+        (void) close(p[0]);
+        (void) close(p[1]);
+        return;
+    }
+    if (pid == 0) {
+        (void) dup2(p[0], 0);
+        (void) close(p[0]);
+        (void) close(p[1]);
+        if (lc->root && (setgid((gid_t) gid) < 0 || setuid((uid_t) uid) < 0))
+            _exit(75);
+        setenv("SENDER", req->sender, 1);
+        setenv("RECIPIENT", to, 1);
+        execl("/bin/sh", "sh", "-c", cmd, (char *) NULL);
+        _exit(75);
+    }
+    (void) close(p[0]);
+    buf_init(&h, 0);
+    prefix(lc, &h, req, orig, to);
+    signal(SIGPIPE, SIG_IGN);
+    (void) write_all(p[1], h.data, h.len);
+    (void) write_all(p[1], lc->content.data, lc->content.len);
+    (void) close(p[1]);
+    buf_fini(&h);
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+        set_res(res, DELIVER_DEFER, "4.3.0",
+                "Command died with signal %d: \"%s\"",
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
+    else if (WEXITSTATUS(status) == 0)
+        set_res(res, DELIVER_SENT, "2.0.0", "delivered to command: %s", cmd);
+    else if (WEXITSTATUS(status) == 75)
+        set_res(res, DELIVER_DEFER, "4.3.0",
+                "temporary failure. Command "
+                "output: \"%s\"",
+                cmd);
+    else
+        set_res(res, DELIVER_BOUNCE, "5.3.0",
+                "Command died with status %d: \"%s\"", WEXITSTATUS(status),
+                cmd);
+}
+
+/* forward - resubmit to addresses that are not delivered here */
+static void
+forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
+        const char *to, struct dest_result *res)
+{
+    char id[QUEUE_ID_SIZE];
+    struct queue_env env;
+    struct buf h;
+    int st;
+
+    if (lc->cc == NULL)
+        lc->cc = cleanup_client_new("cleanup", 300);
+    if (cleanup_client_open(lc->cc, 0, id) < 0) {
+        set_res(res, DELIVER_DEFER, "4.3.0", "cannot connect to cleanup: %s",
+                strerror(errno));
+        return;
+    }
+    queue_env_init(&env);
+    queue_env_set(&env.sender, req->sender);
+    queue_env_set(&env.proto, "local");
+    for (size_t i = 0; i < addrs->n; i++)
+        queue_env_add_rcpt(&env, addrs->v[i], "", "", 0);
+    buf_init(&h, 0);
+    (void) buf_printf(&h, "Delivered-To: %s\n", to);
+    st = cleanup_client_env(lc->cc, &env, NULL) < 0 ||
+                 cleanup_client_data(lc->cc, h.data, h.len) < 0 ||
+                 cleanup_client_data(lc->cc, lc->content.data,
+                                     lc->content.len) < 0
+             ? -1
+             : cleanup_client_end(lc->cc);
+    buf_fini(&h);
+    queue_env_fini(&env);
+    if (st == CLEANUP_STAT_OK)
+        set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
+    else
+        set_res(
+            res, DELIVER_DEFER, "4.3.0", "cannot forward: %s",
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+}
+
+static void deliver_addr(struct local *lc, struct batch *b,
+                         struct deliver_req *req, struct deliver_rcpt *rc,
+                         const char *addr, const char *orig, int depth,
+                         struct dest_result *acc, int *first);
+
+/* expand - an alias or .forward value: comma separated destinations */
+static void
+expand(struct local *lc, struct batch *b, struct deliver_req *req,
+       struct deliver_rcpt *rc, const char *value, const char *self,
+       const char *orig, long uid, long gid, int depth, struct dest_result *acc,
+       int *first)
+{
+    char *copy = mem_strdup(value), *save = NULL;
+    struct strv remote;
+
+    strv_init(&remote);
+    for (char *d = strtok_r(copy, ",", &save); d;
+         d = strtok_r(NULL, ",", &save)) {
+        struct dest_result r;
+        char *t = str_trim(d);
+        size_t n = strlen(t);
+
+        memset(&r, 0, sizeof(r));
+        if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
+            t[n - 1] = 0;
+            t++;
+            n -= 2;
+        }
+        if (n == 0)
+            continue;
+        if (t[0] == '|') {
+            command(lc, req, t + 1, self, orig, uid, gid, &r);
+            deliver_result(rc, r.status, r.dsn, r.text);
+            deliver_log(req, rc, "local");
+        } else if (t[0] == '/') {
+            if (t[n - 1] == '/')
+                maildir_start(lc, b, req, rc, t, self, orig, uid, gid, &r);
+            else {
+                char what[1100];
+
+                snprintf(what, sizeof(what), "delivered to file: %s", t);
+                mbox(lc, req, t, self, orig, uid, gid, &r, what);
+            }
+            if (!(t[n - 1] == '/' && r.status == DELIVER_SENT)) {
+                deliver_result(rc, r.status, r.dsn, r.text);
+                deliver_log(req, rc, "local");
+            }
+        } else if (strncasecmp(t, ":include:", 9) == 0) {
+            char *text;
+            size_t len;
+
+            if (util_read_file(t + 9, 1 << 20, &text, &len) < 0) {
+                set_res(&r, DELIVER_DEFER, "4.3.0",
+                        "cannot open include file "
+                        "%s: %s",
+                        t + 9, strerror(errno));
+            } else {
+                for (char *c = text; *c; c++)
+                    if (*c == '\n')
+                        *c = ',';
+                expand(lc, b, req, rc, text, self, orig, uid, gid, depth + 1,
+                       acc, first);
+                mem_free(text);
+                continue;
+            }
+        } else {
+            /* an address: local (no domain or a local domain) or not */
+            const char *dom = strrchr(t, '@');
+
+            if (dom == NULL ||
+                rewrite_domain_class(lc->rw, dom + 1) == REWRITE_LOCAL) {
+                char full[600];
+
+                if (dom == NULL)
+                    snprintf(full, sizeof(full), "%s@%s", t,
+                             rewrite_myorigin(lc->rw));
+                else
+                    snprintf(full, sizeof(full), "%s", t);
+                /* "user: user" ends the alias loop: the user's mailbox */
+                if (strcasecmp(full, self) == 0)
+                    deliver_addr(lc, b, req, rc, full, orig, MAX_DEPTH, acc,
+                                 first);
+                else
+                    deliver_addr(lc, b, req, rc, full, orig, depth + 1, acc,
+                                 first);
+                continue;
+            }
+            strv_add(&remote, t);
+            continue;
+        }
+        merge(acc, &r, first);
+    }
+    if (remote.n) {
+        struct dest_result r;
+
+        forward(lc, req, &remote, self, &r);
+        for (size_t i = 0; i < remote.n; i++) {
+            char *save_addr = rc->addr;
+
+            rc->addr = remote.v[i];
+            deliver_result(rc, r.status, r.dsn, r.text);
+            deliver_log(req, rc, "local");
+            rc->addr = save_addr;
+        }
+        merge(acc, &r, first);
+    }
+    strv_fini(&remote);
+    mem_free(copy);
+}
+
+/* deliver_addr - one local address: alias, .forward, mailbox */
+static void
+deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
+             struct deliver_rcpt *rc, const char *addr, const char *orig,
+             int depth, struct dest_result *acc, int *first)
+{
+    char user[512], ext[512] = "";
+    const char *at = strrchr(addr, '@');
+    size_t n = at ? (size_t) (at - addr) : strlen(addr);
+    const char *v;
+    struct passwd *pw;
+    struct dest_result r;
+    enum maps_result mr;
+
+    memset(&r, 0, sizeof(r));
+    if (depth > MAX_DEPTH + 1) {
+        set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
+                addr);
+        goto done;
+    }
+    if (n >= sizeof(user))
+        n = sizeof(user) - 1;
+    memcpy(user, addr, n);
+    user[n] = 0;
+    for (char *c = user; *c; c++)
+        *c = (char) tolower((unsigned char) *c);
+    if (loop_check(lc, addr)) {
+        set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
+                addr);
+        goto done;
+    }
+    /* aliases: the full local part, then without the extension */
+    if (depth <= MAX_DEPTH) {
+        mr = maps_find(lc->aliases, user, &v);
+        if (mr == MAPS_NOTFOUND && lc->delim && *lc->delim) {
+            char *cut = strpbrk(user, lc->delim);
+
+            if (cut && cut != user) {
+                snprintf(ext, sizeof(ext), "%s", cut + 1);
+                *cut = 0;
+                mr = maps_find(lc->aliases, user, &v);
+            }
+        }
+        if (mr == MAPS_ERROR) {
+            set_res(&r, DELIVER_DEFER, "4.3.0",
+                    "alias database unavailable: %s", maps_error(lc->aliases));
+            goto done;
+        }
+        if (mr == MAPS_FOUND) {
+            char *value = mem_strdup(v);
+
+            expand(lc, b, req, rc, value, addr, orig, lc->alias_uid,
+                   lc->alias_gid, depth, acc, first);
+            mem_free(value);
+            return;
+        }
+    } else if (lc->delim && *lc->delim) {
+        char *cut = strpbrk(user, lc->delim);
+
+        if (cut && cut != user)
+            *cut = 0;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL && lc->delim && *lc->delim && !ext[0]) {
+        char *cut = strpbrk(user, lc->delim);
+
+        if (cut && cut != user) {
+            *cut = 0;
+            pw = getpwnam(user);
+        }
+    }
+    if (pw == NULL) {
+        set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
+        goto done;
+    }
+    /* $HOME/.forward */
+    if (depth <= MAX_DEPTH) {
+        char fw[1100], *text;
+        size_t len;
+
+        snprintf(fw, sizeof(fw), "%s/.forward", pw->pw_dir);
+        become(lc, (long) pw->pw_uid, (long) pw->pw_gid);
+        if (util_read_file(fw, 1 << 20, &text, &len) == 0) {
+            unbecome(lc);
+            for (char *c = text; *c; c++)
+                if (*c == '\n')
+                    *c = ',';
+            expand(lc, b, req, rc, text, addr, orig, (long) pw->pw_uid,
+                   (long) pw->pw_gid, depth, acc, first);
+            mem_free(text);
+            return;
+        }
+        unbecome(lc);
+    }
+    if (*lc->home_mailbox) {
+        char path[1100];
+
+        snprintf(path, sizeof(path), "%s/%s", pw->pw_dir, lc->home_mailbox);
+        if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
+            maildir_start(lc, b, req, rc, path, addr, orig, (long) pw->pw_uid,
+                          (long) pw->pw_gid, &r);
+            if (r.status == DELIVER_SENT) {
+                merge(acc, &r, first);
+                return; /* logged after the batch sync */
+            }
+        } else {
+            mbox(lc, req, path, addr, orig, (long) pw->pw_uid,
+                 (long) pw->pw_gid, &r, "delivered to mailbox");
+        }
+    } else {
+        char path[1100];
+
+        snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
+        mbox(lc, req, path, addr, orig, (long) pw->pw_uid, (long) pw->pw_gid,
+             &r, "delivered to mailbox");
+    }
+done : {
+    char *save_addr = rc->addr;
+
+    rc->addr = (char *) addr;
+    deliver_result(rc, r.status, r.dsn, r.text);
+    deliver_log(req, rc, "local");
+    rc->addr = save_addr;
+}
+    merge(acc, &r, first);
+}
+
+/* batch_sync - fsync every maildir file, rename into new/, sync dirs */
+static void
+batch_sync(struct local *lc, struct batch *b, struct dest_result *results,
+           size_t nres, struct deliver_req **reqs)
+{
+    (void) nres;
+    (void) reqs;
+    (void) results;
+    for (size_t i = 0; i < b->n; i++) {
+        struct pending *p = &b->p[i];
+        int ok;
+
+        become(lc, p->uid, p->gid);
+        ok = fsync(p->fd) == 0;
+        (void) close(p->fd);
+        if (ok && rename(p->tmp, p->new) < 0)
+            ok = 0;
+        if (!ok) {
+            deliver_result(p->rc, DELIVER_DEFER, "4.2.0", strerror(errno));
+            (void) unlink(p->tmp);
+            p->fd = -2; /* failed */
+        } else {
+            p->fd = -1;
+        }
+        unbecome(lc);
+    }
+    /* the new directory entries: one sync per directory */
+    for (size_t i = 0; i < b->n; i++) {
+        int seen = 0, fd;
+
+        if (b->p[i].fd == -2)
+            continue;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = b->p[k].fd != -2 && strcmp(b->p[k].dir, b->p[i].dir) == 0;
+        if (seen)
+            continue;
+        become(lc, b->p[i].uid, b->p[i].gid);
+        fd = open(b->p[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0) {
+            for (size_t k = i; k < b->n; k++)
+                if (strcmp(b->p[k].dir, b->p[i].dir) == 0)
+                    b->p[k].fd = -2;
+        }
+        if (fd >= 0)
+            (void) close(fd);
+        unbecome(lc);
+    }
+}
+
+static void
+batch(void *ctx, struct deliver_req **reqs, size_t n)
+{
+    struct local *lc = ctx;
+    struct batch b = {NULL, 0};
+    struct dest_result *acc = mem_calloc(n * 64 + 1, sizeof(*acc));
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct deliver_req *req = reqs[i];
+
+        if (load_content(lc, req) < 0) {
+            for (size_t j = 0; j < req->nrcpt; j++) {
+                deliver_result(&req->rcpt[j], DELIVER_DEFER, "4.3.0",
+                               "cannot read queue file");
+                deliver_log(req, &req->rcpt[j], "local");
+            }
+            continue;
+        }
+        for (size_t j = 0; j < req->nrcpt && j < 64; j++) {
+            struct deliver_rcpt *rc = &req->rcpt[j];
+            int first = 1;
+            char *orig = mem_strdup(rc->orig[0] ? rc->orig : rc->addr);
+            size_t before = b.n;
+
+            memset(&acc[k], 0, sizeof(acc[k]));
+            deliver_addr(lc, &b, req, rc, rc->addr, orig, 0, &acc[k], &first);
+            /* maildir files of this recipient: final word after sync */
+            for (size_t m = before; m < b.n; m++)
+                b.p[m].rc = rc;
+            deliver_result(rc, acc[k].status, acc[k].dsn, acc[k].text);
+            mem_free(orig);
+            k++;
+        }
+    }
+    if (b.n) {
+        batch_sync(lc, &b, acc, k, reqs);
+        for (size_t m = 0; m < b.n; m++) {
+            struct pending *p = &b.p[m];
+            struct deliver_rcpt *rc = p->rc;
+            char *save_addr = rc->addr, *save_orig = rc->orig;
+            struct deliver_rcpt tmp = *rc;
+
+            if (p->fd == -2) {
+                deliver_result(rc, DELIVER_DEFER, "4.2.0",
+                               "cannot deliver to maildir: sync failed");
+                continue;
+            }
+            /* log the maildir delivery with its own to/orig_to */
+            tmp.addr = p->to;
+            tmp.orig =
+                strcmp(p->orig_to, p->to) != 0 ? p->orig_to : (char *) "";
+            tmp.status = DELIVER_SENT;
+            snprintf(tmp.dsn, sizeof(tmp.dsn), "2.0.0");
+            tmp.text = (char *) "delivered to maildir";
+            deliver_log(p->req, &tmp, "local");
+            (void) save_addr;
+            (void) save_orig;
+        }
+    }
+    mem_free(b.p);
+    mem_free(acc);
+}
+
+static void
+lock_methods(struct local *lc, const char *v)
+{
+    struct strv sv;
+
+    strv_init(&sv);
+    server_split(v, &sv);
+    for (size_t i = 0; i < sv.n; i++) {
+        if (strcmp(sv.v[i], "fcntl") == 0)
+            lc->lock_fcntl = 1;
+        else if (strcmp(sv.v[i], "dotlock") == 0)
+            lc->lock_dotlock = 1;
+        else if (strcmp(sv.v[i], "flock") == 0)
+            lc->lock_flock = 1;
+    }
+    strv_fini(&sv);
+}
+
+int
+local_service(struct server *srv)
+{
+    struct local lc;
+    char *v;
+
+    server_init(srv);
+    server_drop_privileges(srv);
+    memset(&lc, 0, sizeof(lc));
+    lc.srv = srv;
+    lc.seg_fd = -1;
+    buf_init(&lc.content, 0);
+    lc.root = geteuid() == 0;
+    v = server_param(srv, "alias_maps");
+    lc.aliases = maps_new("alias_maps", v, MAPS_F_ALIAS);
+    mem_free(v);
+    lc.rw = rewrite_new(srv->conf, srv->name_space);
+    lc.home_mailbox = server_param(srv, "home_mailbox");
+    lc.spool = server_param(srv, "mail_spool_directory");
+    lc.delim = server_param(srv, "recipient_delimiter");
+    lc.myhostname = server_param(srv, "myhostname");
+    lc.original_rcpt = server_param_bool(srv, "enable_original_recipient");
+    v = server_param(srv, "mailbox_delivery_lock");
+    lock_methods(&lc, v);
+    mem_free(v);
+    lc.alias_uid = (long) getuid();
+    lc.alias_gid = (long) getgid();
+    if (lc.root) {
+        char *privs = server_param(srv, "default_privs");
+        struct passwd *pw = getpwnam(privs);
+
+        if (pw) {
+            lc.alias_uid = (long) pw->pw_uid;
+            lc.alias_gid = (long) pw->pw_gid;
+        }
+        mem_free(privs);
+    }
+    deliver_agent_loop(srv, batch, &lc);
+    return 0;
+}
+
+/* ---- error and discard ---- */
+
+struct simple {
+    int discard;
+    int defer;
+};
+
+static void
+simple_batch(void *ctx, struct deliver_req **reqs, size_t n)
+{
+    struct simple *sm = ctx;
+
+    for (size_t i = 0; i < n; i++) {
+        struct deliver_req *req = reqs[i];
+
+        for (size_t j = 0; j < req->nrcpt; j++) {
+            struct deliver_rcpt *rc = &req->rcpt[j];
+            const char *text = *req->nexthop ? req->nexthop : NULL;
+            char dsn[16] = "";
+
+            /* "5.1.1 text" sets the status code */
+            if (text && isdigit((unsigned char) text[0]) && text[1] == '.') {
+                size_t k = strcspn(text, " ");
+
+                if (k < sizeof(dsn)) {
+                    memcpy(dsn, text, k);
+                    dsn[k] = 0;
+                    text += k;
+                    while (*text == ' ')
+                        text++;
+                }
+            }
+            if (sm->discard)
+                deliver_result(rc, DELIVER_SENT, "2.0.0",
+                               text && *text ? text : "discarded");
+            else if (sm->defer || dsn[0] == '4')
+                deliver_result(rc, DELIVER_DEFER, dsn[0] ? dsn : "4.0.0",
+                               text && *text ? text : "deferred");
+            else
+                deliver_result(rc, DELIVER_BOUNCE, dsn[0] ? dsn : "5.0.0",
+                               text && *text ? text : "bounced");
+            deliver_log(req, rc, "none");
+        }
+    }
+}
+
+int
+local_error_service(struct server *srv)
+{
+    struct simple sm = {0, 0};
+
+    server_init(srv);
+    server_drop_privileges(srv);
+    /* "retry unix ... error" defers instead of bouncing */
+    sm.defer = strcmp(srv->service, "retry") == 0;
+    deliver_agent_loop(srv, simple_batch, &sm);
+    return 0;
+}
+
+int
+local_discard_service(struct server *srv)
+{
+    struct simple sm = {1, 0};
+
+    server_init(srv);
+    server_drop_privileges(srv);
+    deliver_agent_loop(srv, simple_batch, &sm);
+    return 0;
+}

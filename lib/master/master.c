@@ -1,0 +1,1111 @@
+/*
+ * master - the Postern master process and its command line.
+ *
+ * DESCRIPTION
+ *	Process model (Postfix's): one master forks every service process.
+ *	For each master.cf entry the master owns the listening socket
+ *	(inet: bound here, as root if need be; unix: private/NAME or
+ *	public/NAME under the queue directory) and a status pipe. Children
+ *	inherit the socket and accept on it themselves; each tells the
+ *	master when it is available or busy, and the master forks another
+ *	one when a connection waits and none is available, up to the
+ *	entry's maxproc. Entries with a wakeup time are poked every so
+ *	many seconds (and once at start) by connecting to their socket,
+ *	which is how qmgr and pickup get started.
+ *
+ *	Signals: SIGTERM stops (listeners closed, children get SIGTERM and
+ *	finish what they are doing, SIGKILL after 60 s), SIGHUP reloads
+ *	(config reread, sockets kept where the entry is unchanged, old
+ *	children exit when idle).
+ *
+ * DIAGNOSTICS
+ *	Startup problems go to stderr of "postern start" and to the
+ *	maillog; later ones to the maillog only.
+ */
+#define _DEFAULT_SOURCE 1 /* setsid, MAP_ANONYMOUS, strcasecmp */
+#include "master/master.h"
+
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "maillog/maillog.h"
+#include "master/master_int.h"
+#include "pcf/pcf.h"
+#include "server/server.h"
+
+#define MAX_SVC      256
+#define MAX_CHILDREN 8192
+
+struct svc {
+    struct server srv; /* template for children */
+    master_service_fn *fn;
+    int line;
+    char *key;       /* name_space + listen spec, to match on reload */
+    char *sock_path; /* unix socket path, or NULL */
+    int status_pipe[2];
+    int total, avail;
+    time_t throttle_until;
+    time_t next_wakeup;
+    int wakeup_if_running; /* "N?" */
+    int retired;           /* removed by reload; waiting for children */
+    unsigned char *slot_used;
+};
+
+struct child {
+    pid_t pid;
+    struct svc *svc;
+    unsigned slot;
+    int avail;
+    time_t started;
+};
+
+static struct svc *svcs[MAX_SVC * 2];
+static int nsvc;
+static struct child children[MAX_CHILDREN];
+static int nchild;
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+static const char *config_dir;
+static struct pcf *conf;
+static long throttle_time = 60;
+
+static void
+on_signal(int sig)
+{
+    int saved = errno;
+    char c = (char) sig;
+
+    if (sig == SIGTERM || sig == SIGINT)
+        got_term = 1;
+    else if (sig == SIGHUP)
+        got_hup = 1;
+    else if (sig == SIGCHLD)
+        got_chld = 1;
+    if (write(sig_pipe[1], &c, 1) < 0) {
+        /* pipe full: a wakeup is pending anyway */
+    }
+    errno = saved;
+}
+
+const char *
+master_config_dir(int *argc, char **argv)
+{
+    const char *dir = getenv("MAIL_CONFIG");
+
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
+            dir = argv[i + 1];
+            memmove(argv + i, argv + i + 2,
+                    (size_t) (*argc - i - 1) * sizeof(*argv));
+            *argc -= 2;
+            i--;
+        }
+    }
+    return dir && *dir ? dir : "/etc/postfix";
+}
+
+/* yesno - master.cf y/n/- field */
+static int
+yesno(const char *v, int def)
+{
+    if (strcmp(v, "-") == 0)
+        return def;
+    return v[0] == 'y' || v[0] == 'Y';
+}
+
+/* listen_inet - bind the listeners of an inet entry; 0 or -1 (message in
+ * err) */
+static int
+listen_inet(struct svc *s, char *err, size_t errlen)
+{
+    char host[256] = "", port[64];
+    const char *spec = s->srv.service;
+    const char *colon = strrchr(spec, ':');
+    struct strv hosts;
+    char *ifs = NULL, *protos = server_conf_str(conf, NULL, "inet_protocols");
+    int family = AF_UNSPEC, rc = 0;
+
+    strv_init(&hosts);
+    if (strcasecmp(protos, "ipv4") == 0)
+        family = AF_INET;
+    else if (strcasecmp(protos, "ipv6") == 0)
+        family = AF_INET6;
+    mem_free(protos);
+    if (colon) {
+        size_t n = (size_t) (colon - spec);
+
+        if (n >= sizeof(host))
+            n = sizeof(host) - 1;
+        memcpy(host, spec, n);
+        host[n] = 0;
+        snprintf(port, sizeof(port), "%s", colon + 1);
+        if (host[0] == '[' && n > 1 && host[n - 1] == ']') {
+            memmove(host, host + 1, n - 2);
+            host[n - 2] = 0;
+        }
+        if (strcmp(host, "*") == 0 || host[0] == 0)
+            strv_add(&hosts, "");
+        else
+            strv_add(&hosts, host);
+    } else {
+        snprintf(port, sizeof(port), "%s", spec);
+        ifs = server_conf_str(conf, NULL, "inet_interfaces");
+        if (strcasecmp(ifs, "all") == 0)
+            strv_add(&hosts, "");
+        else if (strcasecmp(ifs, "loopback-only") == 0) {
+            if (family != AF_INET6)
+                strv_add(&hosts, "127.0.0.1");
+            if (family != AF_INET)
+                strv_add(&hosts, "::1");
+        } else
+            server_split(ifs, &hosts);
+        mem_free(ifs);
+    }
+    for (size_t h = 0; h < hosts.n && rc == 0; h++) {
+        struct addrinfo hints, *res = NULL, *ai;
+        int gai;
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = family;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE;
+        if (hosts.v[h][0] == 0 && family == AF_UNSPEC)
+            hints.ai_family = AF_INET; /* wildcard: one v4 socket ... */
+        gai =
+            getaddrinfo(hosts.v[h][0] ? hosts.v[h] : NULL, port, &hints, &res);
+        if (gai != 0) {
+            snprintf(err, errlen, "%s: host or service lookup of \"%s\": %s",
+                     spec, hosts.v[h][0] ? hosts.v[h] : port,
+                     gai_strerror(gai));
+            rc = -1;
+            break;
+        }
+        for (ai = res; ai && rc == 0; ai = ai->ai_next) {
+            int fd, on = 1;
+
+            if (s->srv.nlisten >= SERVER_MAX_LISTEN)
+                break;
+            fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                continue;
+            (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+            if (ai->ai_family == AF_INET6)
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+                                  sizeof(on));
+            if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+                listen(fd, 1024) < 0) {
+                char a[NI_MAXHOST] = "?";
+
+                getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a), NULL, 0,
+                            NI_NUMERICHOST);
+                snprintf(err, errlen, "bind %s port %s: %s", a, port,
+                         strerror(errno));
+                (void) close(fd);
+                rc = -1;
+                break;
+            }
+            (void) ipc_nonblock(fd, 1);
+            s->srv.listen_fd[s->srv.nlisten++] = fd;
+        }
+        freeaddrinfo(res);
+    }
+    strv_fini(&hosts);
+    return rc;
+}
+
+/* listen_unix - private/NAME or public/NAME */
+static int
+listen_unix(struct svc *s, char *err, size_t errlen)
+{
+    char path[512];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s",
+             s->srv.private_ ? "private" : "public", s->srv.service);
+    fd = ipc_listen_unix(path, s->srv.private_ ? 0600 : 0666, 1024);
+    if (fd < 0) {
+        snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (geteuid() == 0) {
+        long uid, gid;
+
+        server_user(conf, &uid, &gid);
+        if (chown(path, (uid_t) uid, (gid_t) gid) < 0) {
+            /* the mode still lets root-run services in */
+        }
+    }
+    (void) ipc_nonblock(fd, 1);
+    s->sock_path = mem_strdup(path);
+    s->srv.listen_fd[s->srv.nlisten++] = fd;
+    return 0;
+}
+
+static void
+svc_close(struct svc *s, int unlink_socket)
+{
+    for (int i = 0; i < s->srv.nlisten; i++)
+        (void) close(s->srv.listen_fd[i]);
+    s->srv.nlisten = 0;
+    if (unlink_socket && s->sock_path)
+        (void) unlink(s->sock_path);
+}
+
+/* build_services - read the master.cf entries of conf into a new table
+ * (sockets not yet opened). Messages for entries we do not run go to
+ * stderr when to_stderr. */
+static int
+build_services(struct svc **out, int max, int to_stderr)
+{
+    int n = 0;
+    size_t count = pcf_service_count(conf);
+
+    for (size_t i = 0; i < count && n < max; i++) {
+        const char *name = pcf_service_field(conf, i, 0);
+        const char *type = pcf_service_field(conf, i, 1);
+        const char *cmd = pcf_service_field(conf, i, 7);
+        const char *why;
+        master_service_fn *fn = master_lookup(cmd);
+        struct svc *s;
+        char ns[600], *mp;
+        const char *wk;
+        char *const *args = pcf_service_args(conf, i);
+
+        if (fn == NULL) {
+            why = master_builtin(cmd);
+            if (why) {
+                maillog_info("master.cf line %d: %s/%s (%s): %s; no process "
+                             "is started",
+                             pcf_service_line(conf, i), name, type, cmd, why);
+            } else {
+                maillog_warning("master.cf line %d: service %s/%s runs \"%s\", "
+                                "which Postern does not implement yet; not "
+                                "started",
+                                pcf_service_line(conf, i), name, type, cmd);
+                if (to_stderr)
+                    fprintf(stderr,
+                            "postern: warning: master.cf line %d: service "
+                            "%s/%s runs \"%s\", which Postern does not "
+                            "implement yet; not started\n",
+                            pcf_service_line(conf, i), name, type, cmd);
+            }
+            continue;
+        }
+        if (strcmp(type, "inet") != 0 && strcmp(type, "unix") != 0 &&
+            strcmp(type, "fifo") != 0 && strcmp(type, "pass") != 0) {
+            maillog_warning("master.cf line %d: service type %s of %s is not "
+                            "supported; not started",
+                            pcf_service_line(conf, i), type, name);
+            continue;
+        }
+        s = mem_calloc(1, sizeof(*s));
+        s->fn = fn;
+        s->line = pcf_service_line(conf, i);
+        s->srv.conf = conf;
+        s->srv.service = mem_strdup(name);
+        s->srv.type = mem_strdup(strcmp(type, "inet") == 0 ? "inet" : "unix");
+        snprintf(ns, sizeof(ns), "%s/%s", name, type);
+        s->srv.name_space = mem_strdup(ns);
+        s->key = mem_strdup(ns);
+        s->srv.command = mem_strdup(cmd);
+        s->srv.args = args;
+        s->srv.private_ = yesno(pcf_service_field(conf, i, 2), 1);
+        s->srv.unpriv = yesno(pcf_service_field(conf, i, 3), 1);
+        s->srv.chroot_ = yesno(pcf_service_field(conf, i, 4), 0);
+        wk = pcf_service_field(conf, i, 5);
+        s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : atoi(wk);
+        s->wakeup_if_running = strchr(wk, '?') != NULL;
+        mp = (char *) pcf_service_field(conf, i, 6);
+        s->srv.maxproc = strcmp(mp, "-") == 0
+                             ? (int) server_conf_int(
+                                   conf, NULL, "default_process_limit", 100)
+                             : atoi(mp);
+        for (int a = 0; args && args[a]; a++)
+            if (strcmp(args[a], "-v") == 0)
+                s->srv.verbose = 1;
+        s->srv.status_fd = -1;
+        s->status_pipe[0] = s->status_pipe[1] = -1;
+        if (strcmp(s->srv.type, "inet") == 0 && strcmp(type, "inet") == 0)
+            s->srv.private_ = 0;
+        out[n++] = s;
+    }
+    return n;
+}
+
+/* open_service - sockets, status pipe and shared slots */
+static int
+open_service(struct svc *s, char *err, size_t errlen)
+{
+    unsigned nslots;
+
+    if (strcmp(s->srv.type, "inet") == 0) {
+        if (listen_inet(s, err, errlen) < 0)
+            return -1;
+    } else if (listen_unix(s, err, errlen) < 0) {
+        return -1;
+    }
+    if (pipe(s->status_pipe) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
+    (void) ipc_nonblock(s->status_pipe[0], 1);
+    nslots = s->srv.maxproc > 0 && s->srv.maxproc < 4096
+                 ? (unsigned) s->srv.maxproc
+                 : 1024;
+    s->srv.shm =
+        mmap(NULL, nslots * sizeof(struct server_slot), PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s->srv.shm == MAP_FAILED) {
+        snprintf(err, errlen, "mmap: %s", strerror(errno));
+        s->srv.shm = NULL;
+        return -1;
+    }
+    s->srv.nslots = nslots;
+    s->slot_used = mem_calloc(nslots, 1);
+    return 0;
+}
+
+static void
+close_all_but(struct svc *mine)
+{
+    for (int i = 0; i < nsvc; i++) {
+        struct svc *s = svcs[i];
+
+        if (s == mine)
+            continue;
+        for (int k = 0; k < s->srv.nlisten; k++)
+            (void) close(s->srv.listen_fd[k]);
+        if (s->status_pipe[1] >= 0)
+            (void) close(s->status_pipe[1]);
+    }
+    if (mine->status_pipe[0] >= 0)
+        (void) close(mine->status_pipe[0]);
+    (void) close(sig_pipe[0]);
+    (void) close(sig_pipe[1]);
+}
+
+/* spawn - fork one process of s */
+static void
+spawn(struct svc *s)
+{
+    unsigned slot = 0;
+    pid_t pid;
+
+    if (nchild >= MAX_CHILDREN)
+        return;
+    while (slot < s->srv.nslots && s->slot_used[slot])
+        slot++;
+    if (slot >= s->srv.nslots)
+        return;
+    pid = fork();
+    if (pid < 0) {
+        maillog_warning("fork: %m");
+        s->throttle_until = time(NULL) + 1;
+        return;
+    }
+    if (pid == 0) {
+        struct sigaction sa;
+        struct server srv = s->srv;
+        int rc;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        close_all_but(s);
+        srv.status_fd = s->status_pipe[1];
+        srv.slot = slot;
+        memset(&srv.shm[slot], 0, sizeof(srv.shm[slot]));
+        rc = s->fn(&srv);
+        exit(rc);
+    }
+    s->slot_used[slot] = 1;
+    children[nchild].pid = pid;
+    children[nchild].svc = s;
+    children[nchild].slot = slot;
+    children[nchild].avail = 1;
+    children[nchild].started = time(NULL);
+    nchild++;
+    s->total++;
+    s->avail++;
+}
+
+/* wakeup - poke a service through its socket */
+static void
+wakeup(struct svc *s)
+{
+    int fd;
+
+    if (s->sock_path == NULL || (s->wakeup_if_running && s->total == 0))
+        return;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    {
+        struct sockaddr_un sun;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s->sock_path);
+        if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
+            if (write(fd, "W", 1) < 0) {
+                /* the service will still see the connection */
+            }
+        }
+    }
+    (void) close(fd);
+}
+
+static void
+read_status(struct svc *s)
+{
+    int32_t rec[2];
+
+    while (read(s->status_pipe[0], rec, sizeof(rec)) == (ssize_t) sizeof(rec)) {
+        for (int i = 0; i < nchild; i++) {
+            if (children[i].pid != rec[0] || children[i].svc != s)
+                continue;
+            if (rec[1] && !children[i].avail)
+                s->avail++;
+            else if (!rec[1] && children[i].avail)
+                s->avail--;
+            children[i].avail = rec[1] != 0;
+            break;
+        }
+    }
+}
+
+static void
+reap(void)
+{
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < nchild; i++) {
+            struct child *c = &children[i];
+            struct svc *s;
+
+            if (c->pid != pid)
+                continue;
+            s = c->svc;
+            s->total--;
+            if (c->avail)
+                s->avail--;
+            s->slot_used[c->slot] = 0;
+            memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
+            if (WIFSIGNALED(status) && !got_term) {
+                maillog_warning("process %s pid %ld killed by signal %d",
+                                s->srv.command, (long) pid, WTERMSIG(status));
+            } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                       !got_term) {
+                maillog_warning("process %s pid %ld exit status %d",
+                                s->srv.command, (long) pid,
+                                WEXITSTATUS(status));
+            }
+            if (!got_term &&
+                ((WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
+                 WIFSIGNALED(status)) &&
+                time(NULL) - c->started < 2) {
+                maillog_warning("%s: bad command startup -- throttling",
+                                s->srv.command);
+                s->throttle_until = time(NULL) + throttle_time;
+            }
+            /* a resident service (wakeup) comes back at once */
+            if (s->srv.wakeup > 0 && !s->retired)
+                s->next_wakeup = time(NULL);
+            children[i] = children[--nchild];
+            break;
+        }
+    }
+}
+
+/* remove_retired - forget services dropped by reload once idle */
+static void
+remove_retired(void)
+{
+    for (int i = 0; i < nsvc; i++) {
+        struct svc *s = svcs[i];
+
+        if (!s->retired || s->total > 0)
+            continue;
+        if (s->status_pipe[0] >= 0)
+            (void) close(s->status_pipe[0]);
+        if (s->status_pipe[1] >= 0)
+            (void) close(s->status_pipe[1]);
+        if (s->srv.shm)
+            munmap(s->srv.shm, s->srv.nslots * sizeof(struct server_slot));
+        mem_free(s->slot_used);
+        mem_free(s->srv.service);
+        mem_free(s->srv.type);
+        mem_free(s->srv.name_space);
+        mem_free(s->srv.command);
+        mem_free(s->key);
+        mem_free(s->sock_path);
+        mem_free(s);
+        svcs[i--] = svcs[--nsvc];
+    }
+}
+
+static void
+signal_children(int sig, struct svc *only)
+{
+    for (int i = 0; i < nchild; i++)
+        if (only == NULL || children[i].svc == only)
+            (void) kill(children[i].pid, sig);
+}
+
+/* reload - reread config; keep sockets of unchanged entries */
+static void
+reload(void)
+{
+    struct svc *fresh[MAX_SVC];
+    int nfresh;
+    char err[512];
+
+    conf = pcf_load(config_dir);
+    throttle_time =
+        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+    nfresh = build_services(fresh, MAX_SVC, 0);
+    /* old children finish their current work and exit */
+    signal_children(SIGHUP, NULL);
+    for (int i = 0; i < nsvc; i++) {
+        struct svc *old = svcs[i];
+        int kept = 0;
+
+        if (old->retired)
+            continue;
+        for (int k = 0; k < nfresh; k++) {
+            if (fresh[k]->srv.nlisten == 0 &&
+                strcmp(fresh[k]->key, old->key) == 0) {
+                /* adopt the socket */
+                for (int f = 0; f < old->srv.nlisten; f++)
+                    fresh[k]->srv.listen_fd[f] = old->srv.listen_fd[f];
+                fresh[k]->srv.nlisten = old->srv.nlisten;
+                fresh[k]->sock_path =
+                    old->sock_path ? mem_strdup(old->sock_path) : NULL;
+                old->srv.nlisten = 0;
+                kept = 1;
+                break;
+            }
+        }
+        if (!kept)
+            svc_close(old, 1);
+        else
+            svc_close(old, 0);
+        old->retired = 1;
+    }
+    for (int k = 0; k < nfresh; k++) {
+        struct svc *s = fresh[k];
+
+        if (s->srv.nlisten == 0) {
+            if (open_service(s, err, sizeof(err)) < 0) {
+                maillog_error("%s: %s", s->srv.name_space, err);
+                svc_close(s, 1);
+                mem_free(s);
+                continue;
+            }
+        } else {
+            /* sockets adopted: pipe and slots are new */
+            int nl = s->srv.nlisten;
+            int fds[SERVER_MAX_LISTEN];
+            char *path = s->sock_path;
+
+            memcpy(fds, s->srv.listen_fd, sizeof(fds));
+            s->srv.nlisten = 0;
+            s->sock_path = NULL;
+            if (pipe(s->status_pipe) < 0) {
+                maillog_error("pipe: %m");
+                continue;
+            }
+            (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
+            (void) ipc_nonblock(s->status_pipe[0], 1);
+            s->srv.nslots = s->srv.maxproc > 0 && s->srv.maxproc < 4096
+                                ? (unsigned) s->srv.maxproc
+                                : 1024;
+            s->srv.shm =
+                mmap(NULL, s->srv.nslots * sizeof(struct server_slot),
+                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+            s->slot_used = mem_calloc(s->srv.nslots, 1);
+            memcpy(s->srv.listen_fd, fds, sizeof(fds));
+            s->srv.nlisten = nl;
+            s->sock_path = path;
+        }
+        s->next_wakeup = s->srv.wakeup > 0 ? time(NULL) : 0;
+        if (nsvc < (int) (sizeof(svcs) / sizeof(svcs[0])))
+            svcs[nsvc++] = s;
+    }
+    maillog_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
+                 config_dir);
+}
+
+/* master_loop - the daemon proper; returns when stopped */
+static void
+master_loop(void)
+{
+    struct pollfd pfd[MAX_SVC * 4 + 1];
+    struct svc *owner[MAX_SVC * 4 + 1];
+    int kind[MAX_SVC * 4 + 1];
+    time_t stop_deadline = 0;
+
+    for (;;) {
+        int n = 0, timeout = 1000;
+        time_t now = time(NULL);
+
+        if (got_chld) {
+            got_chld = 0;
+            reap();
+            remove_retired();
+        }
+        if (got_hup) {
+            got_hup = 0;
+            reload();
+        }
+        if (got_term && stop_deadline == 0) {
+            maillog_info("terminating on signal 15");
+            for (int i = 0; i < nsvc; i++)
+                svc_close(svcs[i], 1);
+            signal_children(SIGTERM, NULL);
+            stop_deadline = now + 60;
+        }
+        if (got_term) {
+            if (nchild == 0)
+                return;
+            if (now >= stop_deadline) {
+                signal_children(SIGKILL, NULL);
+                stop_deadline = now + 3600;
+            }
+        }
+        /* wakeups due */
+        for (int i = 0; i < nsvc && !got_term; i++) {
+            struct svc *s = svcs[i];
+
+            if (s->retired || s->srv.wakeup <= 0)
+                continue;
+            if (now >= s->next_wakeup) {
+                if (s->total == 0 && now >= s->throttle_until)
+                    spawn(s);
+                wakeup(s);
+                s->next_wakeup = now + s->srv.wakeup;
+            }
+            if ((s->next_wakeup - now) * 1000 < timeout)
+                timeout = (int) ((s->next_wakeup - now) * 1000);
+        }
+        pfd[n].fd = sig_pipe[0];
+        pfd[n].events = POLLIN;
+        kind[n++] = 0;
+        for (int i = 0; i < nsvc; i++) {
+            struct svc *s = svcs[i];
+
+            if (s->status_pipe[0] >= 0) {
+                pfd[n].fd = s->status_pipe[0];
+                pfd[n].events = POLLIN;
+                owner[n] = s;
+                kind[n++] = 1;
+            }
+            if (got_term || s->retired || s->avail > 0 ||
+                (s->srv.maxproc > 0 && s->total >= s->srv.maxproc))
+                continue;
+            if (now < s->throttle_until)
+                continue;
+            for (int k = 0; k < s->srv.nlisten; k++) {
+                pfd[n].fd = s->srv.listen_fd[k];
+                pfd[n].events = POLLIN;
+                owner[n] = s;
+                kind[n++] = 2;
+            }
+        }
+        if (timeout < 0)
+            timeout = 0;
+        if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
+            maillog_fatal("poll: %m");
+        for (int i = 0; i < n; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (kind[i] == 0) {
+                char b[64];
+
+                while (read(sig_pipe[0], b, sizeof(b)) > 0)
+                    ;
+            } else if (kind[i] == 1) {
+                read_status(owner[i]);
+            } else if (owner[i]->avail == 0) {
+                spawn(owner[i]);
+            }
+        }
+    }
+}
+
+/* make_dirs - the queue directory layout */
+static int
+make_dirs(const char *qdir, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        int mode;
+        int owned; /* by mail_owner */
+    } dirs[] = {
+        {"store", 0700, 1}, {"private", 0700, 1},   {"public", 0755, 1},
+        {"pid", 0755, 0},   {"maildrop", 01733, 1},
+    };
+    long uid, gid;
+
+    if (mkdir(qdir, 0755) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", qdir, strerror(errno));
+        return -1;
+    }
+    if (chdir(qdir) < 0) {
+        snprintf(err, errlen, "chdir %s: %s", qdir, strerror(errno));
+        return -1;
+    }
+    server_user(conf, &uid, &gid);
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        if (mkdir(dirs[i].name, (mode_t) dirs[i].mode) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "mkdir %s/%s: %s", qdir, dirs[i].name,
+                     strerror(errno));
+            return -1;
+        }
+        (void) chmod(dirs[i].name, (mode_t) dirs[i].mode);
+        if (geteuid() == 0 && dirs[i].owned &&
+            chown(dirs[i].name, (uid_t) uid, (gid_t) gid) < 0) {
+            snprintf(err, errlen, "chown %s/%s: %s", qdir, dirs[i].name,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* pid file helpers */
+static long
+running_pid(const char *qdir)
+{
+    char path[1024], buf[64];
+    int fd;
+    ssize_t n;
+    long pid = 0;
+
+    snprintf(path, sizeof(path), "%s/pid/master.pid", qdir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        (void) close(fd); /* nobody holds it */
+        return 0;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    (void) close(fd);
+    if (n > 0) {
+        buf[n] = 0;
+        pid = strtol(buf, NULL, 10);
+    }
+    return pid > 0 ? pid : -1;
+}
+
+static int
+lock_pidfile(char *err, size_t errlen)
+{
+    int fd = open("pid/master.pid", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    char buf[32];
+    int n;
+
+    if (fd < 0) {
+        snprintf(err, errlen, "open pid/master.pid: %s", strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        snprintf(err, errlen, "the Postern mail system is already running");
+        (void) close(fd);
+        return -1;
+    }
+    n = snprintf(buf, sizeof(buf), "%10ld\n", (long) getpid());
+    if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t) n) != n) {
+        snprintf(err, errlen, "write pid/master.pid: %s", strerror(errno));
+        (void) close(fd);
+        return -1;
+    }
+    return fd; /* kept open: the lock lives as long as we do */
+}
+
+/* daemon_start - everything after the fork; reports "ok" or an error
+ * line on notify, then runs the loop */
+static int
+daemon_start(const char *qdir, int notify, int foreground)
+{
+    char err[1024] = "";
+    struct sigaction sa;
+    int pidfd, rc = 0;
+    char *syslog_name, *file, *host, ident[256];
+
+    if (!foreground)
+        (void) setsid();
+    umask(022);
+    syslog_name = server_conf_str(conf, NULL, "syslog_name");
+    file = server_conf_str(conf, NULL, "maillog_file");
+    host = server_conf_str(conf, NULL, "myhostname");
+    snprintf(ident, sizeof(ident), "%s/master", syslog_name);
+    maillog_open(ident, file, host);
+    mem_free(syslog_name);
+    mem_free(file);
+    mem_free(host);
+    if (make_dirs(qdir, err, sizeof(err)) < 0 ||
+        (pidfd = lock_pidfile(err, sizeof(err))) < 0)
+        goto fail;
+    if (pipe(sig_pipe) < 0) {
+        snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    for (int i = 0; i < 2; i++) {
+        (void) fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+        (void) ipc_nonblock(sig_pipe[i], 1);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    throttle_time =
+        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+
+    nsvc = build_services(svcs, MAX_SVC, 1);
+    for (int i = 0; i < nsvc; i++) {
+        if (open_service(svcs[i], err, sizeof(err)) < 0)
+            goto fail;
+        if (svcs[i]->srv.wakeup > 0)
+            svcs[i]->next_wakeup = time(NULL);
+    }
+    maillog_info("daemon started -- version %s, configuration %s",
+                 POSTERN_MTA_VERSION, config_dir);
+    if (notify >= 0) {
+        if (write(notify, "ok\n", 3) < 0) {
+            /* the starter went away; run anyway */
+        }
+        (void) close(notify);
+    }
+    if (!foreground) {
+        int devnull = open("/dev/null", O_RDWR);
+
+        if (devnull >= 0) {
+            (void) dup2(devnull, 0);
+            (void) dup2(devnull, 1);
+            (void) dup2(devnull, 2);
+            if (devnull > 2)
+                (void) close(devnull);
+        }
+    }
+    master_loop();
+    maillog_info("daemon stopped");
+    (void) unlink("pid/master.pid");
+    (void) close(pidfd);
+    return rc;
+fail:
+    maillog_error("%s", err);
+    if (notify >= 0) {
+        char line[1100];
+        int n = snprintf(line, sizeof(line), "%s\n", err);
+
+        if (write(notify, line, (size_t) n) < 0) {
+            /* nothing to do */
+        }
+        (void) close(notify);
+    } else {
+        fprintf(stderr, "postern: fatal: %s\n", err);
+    }
+    return 1;
+}
+
+static int
+cmd_start(const char *qdir, int foreground)
+{
+    int p[2];
+    pid_t pid;
+    char buf[1200];
+    ssize_t n;
+    size_t got = 0;
+
+    if (running_pid(qdir) != 0) {
+        fprintf(stderr,
+                "postern: fatal: the Postern mail system is already running\n");
+        return 1;
+    }
+    if (foreground) {
+        fprintf(stderr, "postern: starting the Postern mail system\n");
+        return daemon_start(qdir, -1, 1);
+    }
+    if (pipe(p) < 0) {
+        perror("postern: pipe");
+        return 1;
+    }
+    fprintf(stderr, "postern: starting the Postern mail system\n");
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0) {
+        perror("postern: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        (void) close(p[0]);
+        /* Double fork so the master is not our child. */
+        pid = fork();
+        if (pid != 0)
+            _exit(pid < 0);
+        exit(daemon_start(qdir, p[1], 0));
+    }
+    (void) close(p[1]);
+    (void) waitpid(pid, NULL, 0);
+    while (got < sizeof(buf) - 1 &&
+           (n = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0) {
+        got += (size_t) n;
+        if (memchr(buf, '\n', got))
+            break;
+    }
+    (void) close(p[0]);
+    buf[got] = 0;
+    if (strcmp(buf, "ok\n") == 0)
+        return 0;
+    buf[strcspn(buf, "\n")] = 0;
+    fprintf(stderr, "postern: fatal: %s\n",
+            got ? buf : "mail system startup failed");
+    return 1;
+}
+
+static int
+wait_gone(long pid, int seconds)
+{
+    for (int i = 0; i < seconds * 20; i++) {
+        struct timespec ts = {0, 50000000};
+
+        if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
+            return 0;
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+static int
+cmd_signal(const char *qdir, const char *what, int sig)
+{
+    long pid = running_pid(qdir);
+
+    if (pid <= 0) {
+        fprintf(stderr, "postern: fatal: the Postern mail system is not "
+                        "running\n");
+        return 1;
+    }
+    if (kill((pid_t) pid, sig) < 0) {
+        fprintf(stderr, "postern: fatal: kill %ld: %s\n", pid, strerror(errno));
+        return 1;
+    }
+    fprintf(stderr, "postern: %s the Postern mail system\n", what);
+    if (sig == SIGTERM || sig == SIGKILL) {
+        if (wait_gone(pid, 90) < 0) {
+            fprintf(stderr, "postern: warning: master pid %ld still running\n",
+                    pid);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+master_main(int argc, char **argv, int postfix_style)
+{
+    const char *cmd;
+    char *qdir;
+    int rc;
+
+    (void) postfix_style;
+    config_dir = master_config_dir(&argc, argv);
+    if (argc < 1) {
+        fprintf(stderr, "usage: postern start|start-fg|stop|abort|reload|"
+                        "status|check [-c DIR]\n");
+        return 2;
+    }
+    cmd = argv[0];
+    if (strcmp(cmd, "start") != 0 && strcmp(cmd, "start-fg") != 0 &&
+        strcmp(cmd, "stop") != 0 && strcmp(cmd, "abort") != 0 &&
+        strcmp(cmd, "reload") != 0 && strcmp(cmd, "status") != 0 &&
+        strcmp(cmd, "check") != 0) {
+        fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
+        return 2;
+    }
+    if (access(config_dir, R_OK) < 0) {
+        fprintf(stderr, "postern: fatal: %s: %s\n", config_dir,
+                strerror(errno));
+        return 1;
+    }
+    conf = pcf_load(config_dir);
+    qdir = server_conf_str(conf, NULL, "queue_directory");
+    if (qdir[0] != '/') {
+        fprintf(stderr,
+                "postern: fatal: queue_directory must be absolute: "
+                "\"%s\"\n",
+                qdir);
+        return 1;
+    }
+    if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0) {
+        rc = master_check(conf, config_dir, 0);
+        if (rc == 0)
+            rc = cmd_start(qdir, strcmp(cmd, "start-fg") == 0);
+    } else if (strcmp(cmd, "stop") == 0) {
+        rc = cmd_signal(qdir, "stopping", SIGTERM);
+    } else if (strcmp(cmd, "abort") == 0) {
+        long pid = running_pid(qdir);
+
+        /* the whole process group: master and every service */
+        rc = pid > 0 && kill((pid_t) -pid, SIGKILL) == 0 ? 0 : 1;
+        fprintf(stderr, "postern: %s\n",
+                rc ? "the Postern mail system is not running"
+                   : "aborting the Postern mail system");
+    } else if (strcmp(cmd, "reload") == 0) {
+        rc = cmd_signal(qdir, "refreshing", SIGHUP);
+    } else if (strcmp(cmd, "status") == 0) {
+        long pid = running_pid(qdir);
+
+        if (pid > 0) {
+            fprintf(stderr,
+                    "postern: the Postern mail system is running: "
+                    "PID: %ld\n",
+                    pid);
+            rc = 0;
+        } else {
+            fprintf(stderr, "postern: the Postern mail system is not "
+                            "running\n");
+            rc = 1;
+        }
+    } else {
+        rc = master_check(conf, config_dir, 1);
+    }
+    mem_free(qdir);
+    return rc;
+}

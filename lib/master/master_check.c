@@ -1,0 +1,87 @@
+/*
+ * master_check - "postern check" and the checks before start.
+ *
+ * DESCRIPTION
+ *	Errors that would make a service fail at once are caught here,
+ *	with the file and the reason, before anything starts: an unusable
+ *	queue_directory, an unknown mail_owner (as root), smtpd restriction
+ *	lists without a relay check. "check" also names every master.cf
+ *	service that Postern does not run.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master/master_int.h"
+#include "pcf/pcf.h"
+#include "server/server.h"
+#include "smtpd/smtpd.h"
+
+int
+master_check(struct pcf *conf, const char *config_dir, int verbose)
+{
+    int bad = 0;
+    char *qdir = server_conf_str(conf, NULL, "queue_directory");
+    char err[800];
+
+    if (qdir[0] != '/') {
+        fprintf(stderr,
+                "postern: fatal: %s/main.cf: queue_directory must be "
+                "an absolute path: \"%s\"\n",
+                config_dir, qdir);
+        bad = 1;
+    }
+    if (geteuid() == 0) {
+        char *owner = server_conf_str(conf, NULL, "mail_owner");
+
+        if (getpwnam(owner) == NULL) {
+            fprintf(stderr,
+                    "postern: fatal: %s/main.cf: mail_owner: unknown "
+                    "user \"%s\"\n",
+                    config_dir, owner);
+            bad = 1;
+        }
+        mem_free(owner);
+    }
+    for (size_t i = 0; i < pcf_service_count(conf); i++) {
+        const char *name = pcf_service_field(conf, i, 0);
+        const char *type = pcf_service_field(conf, i, 1);
+        const char *cmd = pcf_service_field(conf, i, 7);
+        char ns[600];
+
+        snprintf(ns, sizeof(ns), "%s/%s", name, type);
+        if (strcmp(cmd, "smtpd") == 0 &&
+            smtpd_check_config(conf, ns, err, sizeof(err)) < 0) {
+            fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
+                    pcf_service_line(conf, i), ns, err);
+            bad = 1;
+        }
+        if (verbose && master_lookup(cmd) == NULL) {
+            const char *why = master_builtin(cmd);
+
+            if (why)
+                fprintf(stderr, "postern: master.cf line %d: %s (%s): %s\n",
+                        pcf_service_line(conf, i), ns, cmd, why);
+            else
+                fprintf(stderr,
+                        "postern: warning: master.cf line %d: service "
+                        "%s runs \"%s\", which Postern does not "
+                        "implement yet\n",
+                        pcf_service_line(conf, i), ns, cmd);
+        }
+    }
+    if (verbose && !bad) {
+        struct stat st;
+
+        if (stat(qdir, &st) < 0 && errno != ENOENT) {
+            fprintf(stderr, "postern: fatal: %s: %s\n", qdir, strerror(errno));
+            bad = 1;
+        }
+    }
+    mem_free(qdir);
+    return bad;
+}

@@ -1,0 +1,65 @@
+/*
+ * master_services - which master.cf commands Postern runs.
+ *
+ * DESCRIPTION
+ *	The table maps the command field of master.cf to the service's
+ *	entry point. Commands whose work Postern does inside another
+ *	process are "built in" (named with the reason when master starts);
+ *	anything else is reported as not implemented and not started.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "cleanup/cleanup.h"
+#include "local/local.h"
+#include "master/master_int.h"
+#include "pickup/pickup.h"
+#include "qmgr/qmgr.h"
+#include "smtpd/smtpd.h"
+
+static const struct {
+    const char *command;
+    master_service_fn *fn;
+} services[] = {
+    {"smtpd", smtpd_service},
+    {"cleanup", cleanup_service},
+    {"qmgr", qmgr_service},
+    {"oqmgr", qmgr_service},
+    {"local", local_service},
+    {"error", local_error_service},
+    {"discard", local_discard_service},
+    {"bounce", bounce_service},
+    {"pickup", pickup_service},
+};
+
+static const struct {
+    const char *command;
+    const char *why;
+} builtin[] = {
+    {"trivial-rewrite", "address rewriting is built into cleanup, smtpd and "
+                        "qmgr"},
+    {"showq", "\"postern queue list\" and mailq read the queue directly"},
+    {"postlogd", "every process writes maillog_file itself"},
+    {"anvil", "connection counting is built into master and smtpd"},
+    {"proxymap", "table lookups are done in-process"},
+    {"tlsmgr", "no TLS session cache is used"},
+};
+
+master_service_fn *
+master_lookup(const char *command)
+{
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        if (strcmp(services[i].command, command) == 0)
+            return services[i].fn;
+    return NULL;
+}
+
+const char *
+master_builtin(const char *command)
+{
+    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+        if (strcmp(builtin[i].command, command) == 0)
+            return builtin[i].why;
+    return NULL;
+}

@@ -1,0 +1,1168 @@
+/*
+ * qmgr - the queue manager.
+ *
+ * DESCRIPTION
+ *	See qmgr.h. Data structures: a hash of messages by queue ID; a
+ *	ready list (messages with recipients to schedule); a deferred list
+ *	(waiting for next_try); per transport a FIFO of jobs (one delivery
+ *	request each) and up to maxconn agent connections, each with up to
+ *	PIPE_DEPTH requests in flight.
+ *
+ *	Durability: a recipient is marked done in the state log only
+ *	after its agent replied, and the agent replies only after the
+ *	delivery is durable. State records themselves are synced once a
+ *	second and at exit: a crash may repeat a delivery (at least once),
+ *	never lose one.
+ *
+ * BUGS
+ *	Every live envelope is kept in memory (no qmgr_message_active_limit
+ *	spill). No delay warnings (delay_warning_time). Segments holding
+ *	one long-deferred message are kept whole until it leaves.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include "qmgr/qmgr.h"
+
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver/deliver.h"
+#include "ipc/ipc.h"
+#include "maillog/maillog.h"
+#include "pcf/pcf.h"
+#include "queue/queue.h"
+#include "rewrite/rewrite.h"
+#include "server/server.h"
+
+#define HASH_SIZE        65536
+#define PIPE_DEPTH       32
+#define MAX_CONN         64
+#define MAX_CTL          256
+#define MAX_RCPT_PER_JOB 1000
+
+enum rstate {
+    R_PENDING = 0,
+    R_INFLIGHT,
+    R_DONE,
+    R_DEFERRED,
+    R_BOUNCED,
+};
+
+enum mlist {
+    L_NONE = 0,
+    L_READY,
+    L_DEFERRED,
+    L_HOLD,
+};
+
+struct qseg;
+
+struct qmsg {
+    struct qmsg *hnext;
+    struct qmsg *prev, *next;
+    enum mlist list;
+    struct queue_env env;
+    struct queue_loc loc;
+    struct qseg *seg;
+    unsigned char *rst;
+    char **rtext; /* per recipient: last text (deferred/bounced) */
+    char (*rdsn)[16];
+    int inflight;
+    uint64_t next_try;
+    uint32_t attempts;
+    uint64_t active_us;
+    int hold;
+    int deleted;
+    int bouncing;
+};
+
+struct qseg {
+    struct qseg *next;
+    uint64_t seq;
+    uint64_t end; /* scanned up to */
+    size_t live;
+    struct queue_state_log *sl;
+    int dirty;
+};
+
+struct job {
+    struct job *next;
+    struct qmsg *m;
+    struct deliver_req req;
+};
+
+struct aconn {
+    struct ipc_conn c;
+    struct job *head, *tail; /* in flight, in order */
+    int outstanding;
+    time_t last;
+};
+
+struct transport {
+    struct transport *next;
+    char name[64];
+    char path[160];
+    int maxconn;
+    int rcpt_limit;
+    struct aconn *conn[MAX_CONN];
+    int nconn;
+    struct job *head, *tail; /* waiting */
+    time_t down_until;
+};
+
+struct ctl {
+    struct ipc_conn c;
+    int trigger_checked;
+};
+
+struct list {
+    struct qmsg *head, *tail;
+    size_t n;
+};
+
+static struct {
+    struct server *srv;
+    struct queue_fs *fs;
+    struct rewrite *rw;
+    struct qmsg *hash[HASH_SIZE];
+    struct list ready, deferred, hold;
+    struct qseg *segs;
+    struct transport *transports;
+    struct ctl *ctl[MAX_CTL];
+    int nctl;
+    struct ipc_out o;
+    long min_backoff, max_backoff, lifetime, bounce_lifetime, run_delay;
+    int stopping;
+    size_t nmsgs;
+    char *bounce_transport;
+} Q;
+
+/* ---- small helpers ---- */
+
+static unsigned
+hash_id(const char *id)
+{
+    unsigned h = 5381;
+
+    while (*id)
+        h = h * 33 + (unsigned char) *id++;
+    return h % HASH_SIZE;
+}
+
+static struct qmsg *
+find_msg(const char *id)
+{
+    for (struct qmsg *m = Q.hash[hash_id(id)]; m; m = m->hnext)
+        if (strcmp(m->env.id, id) == 0)
+            return m;
+    return NULL;
+}
+
+static struct list *
+list_of(enum mlist l)
+{
+    return l == L_READY      ? &Q.ready
+           : l == L_DEFERRED ? &Q.deferred
+           : l == L_HOLD     ? &Q.hold
+                             : NULL;
+}
+
+static void
+unlink_msg(struct qmsg *m)
+{
+    struct list *l = list_of(m->list);
+
+    if (l == NULL)
+        return;
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        l->head = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    else
+        l->tail = m->prev;
+    m->prev = m->next = NULL;
+    m->list = L_NONE;
+    l->n--;
+}
+
+static void
+move_to(struct qmsg *m, enum mlist to)
+{
+    struct list *l;
+
+    unlink_msg(m);
+    l = list_of(to);
+    if (l == NULL)
+        return;
+    m->prev = l->tail;
+    m->next = NULL;
+    if (l->tail)
+        l->tail->next = m;
+    else
+        l->head = m;
+    l->tail = m;
+    m->list = to;
+    l->n++;
+}
+
+static struct qseg *
+find_seg(uint64_t seq, int create)
+{
+    struct qseg *s;
+
+    for (s = Q.segs; s; s = s->next)
+        if (s->seq == seq)
+            return s;
+    if (!create)
+        return NULL;
+    s = mem_calloc(1, sizeof(*s));
+    s->seq = seq;
+    s->next = Q.segs;
+    Q.segs = s;
+    return s;
+}
+
+static void
+state(struct qseg *s, int type, uint64_t off, uint32_t idx, uint64_t when,
+      uint32_t attempts, const char *reason)
+{
+    struct queue_state_rec r;
+
+    if (s->sl == NULL && (s->sl = queue_state_open(Q.fs, s->seq)) == NULL) {
+        maillog_warning("open state log of segment %" PRIX64 ": %m", s->seq);
+        return;
+    }
+    r.type = type;
+    r.off = off;
+    r.idx = idx;
+    r.when = when;
+    r.attempts = attempts;
+    r.reason = reason;
+    if (queue_state_append(s->sl, &r) < 0)
+        maillog_warning("write state log of segment %" PRIX64 ": %m", s->seq);
+    s->dirty = 1;
+}
+
+static void
+log_active(struct qmsg *m)
+{
+    maillog_info("%s: from=<%s>, size=%" PRIu64 ", nrcpt=%zu (queue active)",
+                 m->env.id, m->env.sender, m->env.content_len, m->env.nrcpt);
+    m->active_us = queue_now_us();
+}
+
+/* add_msg - a message from the store into memory */
+static struct qmsg *
+add_msg(const struct queue_loc *loc, const struct queue_env *env,
+        struct qseg *seg)
+{
+    struct qmsg *m = mem_calloc(1, sizeof(*m));
+    unsigned h;
+
+    queue_env_init(&m->env);
+    memcpy(m->env.id, env->id, sizeof(m->env.id));
+    m->env.arrival_us = env->arrival_us;
+    m->env.flags = env->flags;
+    m->env.ret = env->ret;
+    queue_env_set(&m->env.sender, env->sender);
+    queue_env_set(&m->env.envid, env->envid);
+    queue_env_set(&m->env.client_name, env->client_name);
+    queue_env_set(&m->env.client_addr, env->client_addr);
+    for (size_t i = 0; i < env->nrcpt; i++)
+        queue_env_add_rcpt(&m->env, env->rcpt[i].addr, env->rcpt[i].orig,
+                           env->rcpt[i].orcpt, env->rcpt[i].notify);
+    m->env.content_len = env->content_len;
+    m->loc = *loc;
+    m->seg = seg;
+    m->rst = mem_calloc(env->nrcpt + 1, 1);
+    m->rtext = mem_calloc(env->nrcpt + 1, sizeof(*m->rtext));
+    m->rdsn = mem_calloc(env->nrcpt + 1, sizeof(*m->rdsn));
+    h = hash_id(m->env.id);
+    m->hnext = Q.hash[h];
+    Q.hash[h] = m;
+    seg->live++;
+    Q.nmsgs++;
+    return m;
+}
+
+static void
+free_msg(struct qmsg *m)
+{
+    unsigned h = hash_id(m->env.id);
+    struct qmsg **pp;
+
+    unlink_msg(m);
+    for (pp = &Q.hash[h]; *pp; pp = &(*pp)->hnext)
+        if (*pp == m) {
+            *pp = m->hnext;
+            break;
+        }
+    m->seg->live--;
+    for (size_t i = 0; i < m->env.nrcpt; i++)
+        mem_free(m->rtext[i]);
+    mem_free(m->rtext);
+    mem_free(m->rdsn);
+    mem_free(m->rst);
+    queue_env_fini(&m->env);
+    mem_free(m);
+    Q.nmsgs--;
+}
+
+/* ---- intake ---- */
+
+static int
+intake_one(void *ctx, const struct queue_loc *loc, const struct queue_env *env)
+{
+    struct qseg *seg = ctx;
+    struct qmsg *m;
+
+    if (find_msg(env->id))
+        return 0;
+    m = add_msg(loc, env, seg);
+    log_active(m);
+    move_to(m, L_READY);
+    return 0;
+}
+
+/* intake - read new records of a segment up to limit (0 = end) */
+static void
+intake(struct qseg *s, uint64_t limit)
+{
+    if (limit && s->end >= limit)
+        return;
+    if (queue_seg_scan(Q.fs, s->seq, &s->end, limit, intake_one, s, NULL) < 0 &&
+        errno != ENOENT)
+        maillog_warning("read segment %" PRIX64 ": %m", s->seq);
+}
+
+/* intake_new_segments - segments nobody told us about */
+static void
+intake_all(void)
+{
+    uint64_t *seqs;
+    size_t n;
+
+    if (queue_seg_list(Q.fs, &seqs, &n) < 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        intake(find_seg(seqs[i], 1), 0);
+    mem_free(seqs);
+}
+
+static int
+recover_one(void *ctx, const struct queue_snap_msg *sm)
+{
+    struct qmsg *m;
+    struct qseg *seg = find_seg(sm->loc.seq, 1);
+
+    (void) ctx;
+    m = add_msg(&sm->loc, sm->env, seg);
+    for (size_t i = 0; i < sm->env->nrcpt; i++)
+        m->rst[i] = sm->rcpt_done[i] ? R_DONE : R_PENDING;
+    m->attempts = sm->attempts;
+    m->next_try = sm->next_try;
+    if (sm->state == QUEUE_MS_HOLD) {
+        m->hold = 1;
+        move_to(m, L_HOLD);
+    } else if (sm->state == QUEUE_MS_DEFERRED) {
+        move_to(m, L_DEFERRED);
+    } else {
+        log_active(m);
+        move_to(m, L_READY);
+    }
+    return 0;
+}
+
+static void
+recover_end(void *ctx, uint64_t seq, uint64_t end, size_t live)
+{
+    struct qseg *s = find_seg(seq, 1);
+
+    (void) ctx;
+    (void) live;
+    s->end = end;
+}
+
+/* ---- transports ---- */
+
+static struct transport *
+transport(const char *name)
+{
+    struct transport *t;
+    char pname[128];
+    long maxproc = 0;
+
+    for (t = Q.transports; t; t = t->next)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    t = mem_calloc(1, sizeof(*t));
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    snprintf(t->path, sizeof(t->path), "%s", name);
+    /* master.cf maxproc of the transport's service bounds our fan-out */
+    for (size_t i = 0; i < pcf_service_count(Q.srv->conf); i++) {
+        if (strcmp(pcf_service_field(Q.srv->conf, i, 0), name) == 0 &&
+            strcmp(pcf_service_field(Q.srv->conf, i, 1), "unix") == 0) {
+            const char *mp = pcf_service_field(Q.srv->conf, i, 6);
+
+            maxproc = strcmp(mp, "-") == 0
+                          ? server_conf_int(Q.srv->conf, NULL,
+                                            "default_process_limit", 100)
+                          : atol(mp);
+        }
+    }
+    snprintf(pname, sizeof(pname), "%s_destination_concurrency_limit", name);
+    t->maxconn = (int) server_conf_int(Q.srv->conf, NULL, pname, 0);
+    if (t->maxconn <= 0)
+        t->maxconn = (int) server_conf_int(
+            Q.srv->conf, NULL, "default_destination_concurrency_limit", 20);
+    if (t->maxconn < 2)
+        t->maxconn = 2;
+    if (maxproc > 0 && t->maxconn > maxproc)
+        t->maxconn = (int) maxproc;
+    if (t->maxconn > MAX_CONN)
+        t->maxconn = MAX_CONN;
+    snprintf(pname, sizeof(pname), "%s_destination_recipient_limit", name);
+    t->rcpt_limit = (int) server_conf_int(Q.srv->conf, NULL, pname, 0);
+    if (t->rcpt_limit <= 0)
+        t->rcpt_limit = (int) server_conf_int(
+            Q.srv->conf, NULL, "default_destination_recipient_limit", 50);
+    if (t->rcpt_limit <= 0 || t->rcpt_limit > MAX_RCPT_PER_JOB)
+        t->rcpt_limit = MAX_RCPT_PER_JOB;
+    t->next = Q.transports;
+    Q.transports = t;
+    return t;
+}
+
+static void finish_msg(struct qmsg *m);
+
+/* job_result - apply one recipient result of a job */
+static void
+apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
+{
+    uint32_t i = rc->idx;
+
+    if (i >= m->env.nrcpt)
+        return;
+    if (bounce_job) {
+        /* notification queued: the failed recipient is finished */
+        if (rc->status == DELIVER_SENT) {
+            m->rst[i] = R_DONE;
+            state(m->seg, QUEUE_ST_RCPT, m->loc.off, i, 0, 0, NULL);
+        } else {
+            m->rst[i] = R_DEFERRED;
+        }
+        return;
+    }
+    switch (rc->status) {
+    case DELIVER_SENT:
+        m->rst[i] = R_DONE;
+        state(m->seg, QUEUE_ST_RCPT, m->loc.off, i, 0, 0, NULL);
+        break;
+    case DELIVER_BOUNCE:
+        m->rst[i] = R_BOUNCED;
+        break;
+    default:
+        m->rst[i] = R_DEFERRED;
+        break;
+    }
+    mem_free(m->rtext[i]);
+    m->rtext[i] = mem_strdup(rc->text ? rc->text : "");
+    snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "%s", rc->dsn);
+}
+
+static void
+job_done(struct job *j, int bounce_job)
+{
+    struct qmsg *m = j->m;
+
+    for (size_t k = 0; k < j->req.nrcpt; k++)
+        apply(m, &j->req.rcpt[k], bounce_job);
+    if (bounce_job)
+        m->bouncing = 0;
+    deliver_req_fini(&j->req);
+    mem_free(j);
+    m->inflight--;
+    if (m->inflight == 0)
+        finish_msg(m);
+}
+
+/* fail_job - the transport is not there: defer with a reason */
+static void
+fail_job(struct job *j, const char *why)
+{
+    int bounce_job = strcmp(j->req.nexthop, "failure") == 0 ||
+                     strcmp(j->req.nexthop, "2bounce") == 0 ||
+                     strcmp(j->req.nexthop, "success") == 0;
+
+    for (size_t k = 0; k < j->req.nrcpt; k++) {
+        deliver_result(&j->req.rcpt[k], DELIVER_DEFER, "4.3.0", why);
+        if (!bounce_job)
+            deliver_log(&j->req, &j->req.rcpt[k], "none");
+    }
+    job_done(j, bounce_job);
+}
+
+static int
+is_bounce_job(const struct job *j)
+{
+    return j->req.nexthop && (strcmp(j->req.nexthop, "failure") == 0 ||
+                              strcmp(j->req.nexthop, "2bounce") == 0 ||
+                              strcmp(j->req.nexthop, "success") == 0);
+}
+
+static void
+close_conn(struct transport *t, int k, const char *why)
+{
+    struct aconn *a = t->conn[k];
+
+    /* requests in flight on a broken connection are retried later */
+    while (a->head) {
+        struct job *j = a->head;
+
+        a->head = j->next;
+        fail_job(j, why);
+    }
+    ipc_conn_fini(&a->c);
+    mem_free(a);
+    t->conn[k] = t->conn[--t->nconn];
+}
+
+static void
+dispatch(struct transport *t)
+{
+    time_t now = time(NULL);
+
+    while (t->head && !Q.stopping) {
+        struct aconn *best = NULL;
+        struct job *j;
+
+        for (int k = 0; k < t->nconn; k++)
+            if (t->conn[k]->outstanding < PIPE_DEPTH &&
+                (best == NULL || t->conn[k]->outstanding < best->outstanding))
+                best = t->conn[k];
+        if ((best == NULL || best->outstanding > 0) && t->nconn < t->maxconn &&
+            now >= t->down_until) {
+            int fd = ipc_connect_service(t->path);
+
+            if (fd < 0) {
+                if (best == NULL) {
+                    maillog_warning("connect to transport %s: %m", t->path);
+                    t->down_until = now + 10;
+                    while (t->head) {
+                        j = t->head;
+                        t->head = j->next;
+                        fail_job(j, "mail transport unavailable");
+                    }
+                    t->tail = NULL;
+                    return;
+                }
+            } else {
+                struct aconn *a = mem_calloc(1, sizeof(*a));
+
+                ipc_conn_init(&a->c, fd, 1 << 20);
+                a->last = now;
+                t->conn[t->nconn++] = a;
+                best = a;
+            }
+        }
+        if (best == NULL) {
+            if (t->nconn == 0 && now < t->down_until) {
+                while (t->head) {
+                    j = t->head;
+                    t->head = j->next;
+                    fail_job(j, "mail transport unavailable");
+                }
+                t->tail = NULL;
+            }
+            return; /* every connection is full */
+        }
+        j = t->head;
+        t->head = j->next;
+        if (t->head == NULL)
+            t->tail = NULL;
+        j->next = NULL;
+        j->req.sent_us = queue_now_us();
+        deliver_req_encode(&Q.o, &j->req);
+        ipc_conn_queue(&best->c, &Q.o);
+        if (best->tail)
+            best->tail->next = j;
+        else
+            best->head = j;
+        best->tail = j;
+        best->outstanding++;
+        best->last = now;
+    }
+}
+
+/* new_job - a delivery request for some recipients of m */
+static struct job *
+new_job(struct qmsg *m, const char *nexthop)
+{
+    struct job *j = mem_calloc(1, sizeof(*j));
+
+    j->m = m;
+    deliver_req_init(&j->req);
+    snprintf(j->req.id, sizeof(j->req.id), "%s", m->env.id);
+    j->req.seq = m->loc.seq;
+    j->req.content_off = m->loc.content_off;
+    j->req.content_len = m->loc.content_len;
+    j->req.arrival_us = m->env.arrival_us;
+    j->req.active_us = m->active_us ? m->active_us : queue_now_us();
+    j->req.flags = m->env.flags;
+    j->req.ret = m->env.ret;
+    j->req.sender = mem_strdup(m->env.sender);
+    j->req.nexthop = mem_strdup(nexthop);
+    j->req.envid = mem_strdup(m->env.envid);
+    m->inflight++;
+    return j;
+}
+
+static void
+enqueue(struct transport *t, struct job *j)
+{
+    if (t->tail)
+        t->tail->next = j;
+    else
+        t->head = j;
+    t->tail = j;
+}
+
+/* schedule - turn a ready message's pending recipients into jobs */
+static void
+schedule(struct qmsg *m)
+{
+    size_t n = m->env.nrcpt;
+
+    unlink_msg(m);
+    for (size_t i = 0; i < n; i++) {
+        struct rewrite_result res;
+        struct transport *t;
+        struct job *j;
+
+        if (m->rst[i] != R_PENDING)
+            continue;
+        if (rewrite_resolve(Q.rw, m->env.rcpt[i].addr, &res) < 0) {
+            m->rst[i] = R_DEFERRED;
+            mem_free(m->rtext[i]);
+            m->rtext[i] = mem_strdup("address resolver lookup failure");
+            continue;
+        }
+        t = transport(res.transport);
+        j = new_job(m, res.nexthop);
+        /* more recipients with the same transport and nexthop */
+        for (size_t k = i; k < n && (int) j->req.nrcpt < t->rcpt_limit; k++) {
+            struct rewrite_result r2;
+
+            if (m->rst[k] != R_PENDING)
+                continue;
+            if (k != i &&
+                (rewrite_resolve(Q.rw, m->env.rcpt[k].addr, &r2) < 0 ||
+                 strcmp(r2.transport, res.transport) != 0 ||
+                 strcmp(r2.nexthop, res.nexthop) != 0))
+                continue;
+            deliver_req_add(&j->req, (uint32_t) k, m->env.rcpt[k].addr,
+                            m->env.rcpt[k].orig, m->env.rcpt[k].orcpt,
+                            m->env.rcpt[k].notify);
+            m->rst[k] = R_INFLIGHT;
+        }
+        enqueue(t, j);
+    }
+    if (m->inflight == 0)
+        finish_msg(m);
+}
+
+/* bounce_job - failed (or, for DSN, delivered) recipients to the bounce
+ * service */
+static void
+bounce(struct qmsg *m, const char *kind)
+{
+    struct job *j = new_job(m, kind);
+
+    for (size_t i = 0; i < m->env.nrcpt; i++) {
+        if (m->rst[i] != R_BOUNCED)
+            continue;
+        deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                        m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                        m->env.rcpt[i].notify);
+        deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_BOUNCE,
+                       m->rdsn[i][0] ? m->rdsn[i] : "5.0.0",
+                       m->rtext[i] ? m->rtext[i] : "");
+        m->rst[i] = R_INFLIGHT;
+    }
+    m->bouncing = 1;
+    enqueue(transport(Q.bounce_transport), j);
+}
+
+static long
+backoff(uint32_t attempts)
+{
+    long d = Q.min_backoff;
+
+    for (uint32_t i = 1; i < attempts && d < Q.max_backoff; i++)
+        d *= 2;
+    return d > Q.max_backoff ? Q.max_backoff : d;
+}
+
+/* finish_msg - every request of m answered: bounce, defer or remove */
+static void
+finish_msg(struct qmsg *m)
+{
+    int deferred = 0, bounced = 0, pending = 0;
+    const char *reason = NULL;
+    uint64_t now = queue_now_us();
+
+    if (m->deleted) {
+        state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0, 0, NULL);
+        maillog_info("%s: removed", m->env.id);
+        free_msg(m);
+        return;
+    }
+    for (size_t i = 0; i < m->env.nrcpt; i++) {
+        deferred += m->rst[i] == R_DEFERRED;
+        bounced += m->rst[i] == R_BOUNCED;
+        pending += m->rst[i] == R_PENDING;
+        if (m->rst[i] == R_DEFERRED && m->rtext[i])
+            reason = m->rtext[i];
+    }
+    if (pending && !Q.stopping) {
+        move_to(m, L_READY);
+        return;
+    }
+    if (deferred && !Q.stopping) {
+        long life = *m->env.sender ? Q.lifetime : Q.bounce_lifetime;
+
+        if (now > m->env.arrival_us &&
+            (long) ((now - m->env.arrival_us) / 1000000) >= life) {
+            /* too old: return what is left */
+            maillog_info("%s: from=<%s>, status=expired, returned to sender",
+                         m->env.id, m->env.sender);
+            for (size_t i = 0; i < m->env.nrcpt; i++)
+                if (m->rst[i] == R_DEFERRED) {
+                    m->rst[i] = R_BOUNCED;
+                    snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "4.4.7");
+                }
+            bounced += deferred;
+            deferred = 0;
+        }
+    }
+    if (bounced && !m->bouncing && !Q.stopping) {
+        int notify = 0;
+
+        /* NOTIFY=NEVER recipients are just finished */
+        for (size_t i = 0; i < m->env.nrcpt; i++) {
+            if (m->rst[i] != R_BOUNCED)
+                continue;
+            if (m->env.rcpt[i].notify & QUEUE_NOTIFY_NEVER ||
+                (m->env.rcpt[i].notify &&
+                 !(m->env.rcpt[i].notify & QUEUE_NOTIFY_FAILURE))) {
+                m->rst[i] = R_DONE;
+                state(m->seg, QUEUE_ST_RCPT, m->loc.off, (uint32_t) i, 0, 0,
+                      NULL);
+            } else {
+                notify = 1;
+            }
+        }
+        if (notify) {
+            bounce(m, *m->env.sender ? "failure" : "2bounce");
+            dispatch(transport(Q.bounce_transport));
+            return;
+        }
+    }
+    if (deferred || bounced) {
+        m->attempts++;
+        m->next_try = now + (uint64_t) backoff(m->attempts) * 1000000u;
+        for (size_t i = 0; i < m->env.nrcpt; i++)
+            if (m->rst[i] == R_BOUNCED || m->rst[i] == R_INFLIGHT)
+                m->rst[i] = R_DEFERRED;
+        state(m->seg, QUEUE_ST_DEFER, m->loc.off, 0, m->next_try, m->attempts,
+              reason ? reason : "");
+        for (size_t i = 0; i < m->env.nrcpt; i++)
+            if (m->rst[i] == R_DEFERRED)
+                m->rst[i] = R_PENDING;
+        move_to(m, m->hold ? L_HOLD : L_DEFERRED);
+        return;
+    }
+    if (Q.stopping && pending) {
+        unlink_msg(m);
+        return;
+    }
+    state(m->seg, QUEUE_ST_DONE, m->loc.off, 0, 0, 0, NULL);
+    maillog_info("%s: removed", m->env.id);
+    free_msg(m);
+}
+
+/* read_replies - results from an agent connection */
+static void
+read_replies(struct transport *t, int k)
+{
+    struct aconn *a = t->conn[k];
+    struct ipc_in in;
+    int r = ipc_conn_fill(&a->c);
+
+    if (r == 0 || r == -1) {
+        close_conn(t, k, a->head ? "unknown mail transport error" : "");
+        return;
+    }
+    while ((r = ipc_conn_frame(&a->c, &in)) == 1) {
+        struct job *j = a->head;
+
+        if (j == NULL) {
+            close_conn(t, k, "unknown mail transport error");
+            return;
+        }
+        a->head = j->next;
+        if (a->head == NULL)
+            a->tail = NULL;
+        a->outstanding--;
+        a->last = time(NULL);
+        if (deliver_reply_decode(&in, &j->req) < 0) {
+            maillog_warning("%s: bad reply from %s", j->req.id, t->path);
+            fail_job(j, "unknown mail transport error");
+            close_conn(t, k, "unknown mail transport error");
+            return;
+        }
+        job_done(j, is_bounce_job(j));
+    }
+    if (r < 0)
+        close_conn(t, k, "unknown mail transport error");
+}
+
+/* ---- control ---- */
+
+static uint32_t
+for_ids(const char *id, int op)
+{
+    uint32_t n = 0;
+
+    for (unsigned h = 0; h < HASH_SIZE; h++) {
+        struct qmsg *m = Q.hash[h], *next;
+
+        for (; m; m = next) {
+            next = m->hnext;
+            if (strcmp(id, "ALL") != 0 && strcmp(id, m->env.id) != 0)
+                continue;
+            n++;
+            switch (op) {
+            case QMGR_DELETE:
+                if (m->inflight) {
+                    m->deleted = 1;
+                } else {
+                    state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0, 0, NULL);
+                    maillog_info("%s: removed", m->env.id);
+                    free_msg(m);
+                }
+                break;
+            case QMGR_HOLD:
+                if (!m->hold) {
+                    m->hold = 1;
+                    state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0, NULL);
+                    maillog_info("%s: placed on hold", m->env.id);
+                    if (!m->inflight)
+                        move_to(m, L_HOLD);
+                }
+                break;
+            case QMGR_RELEASE:
+                if (m->hold) {
+                    m->hold = 0;
+                    state(m->seg, QUEUE_ST_RELEASE, m->loc.off, 0, 0, 0, NULL);
+                    maillog_info("%s: released from hold", m->env.id);
+                    if (!m->inflight) {
+                        log_active(m);
+                        move_to(m, L_READY);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+static void
+control_frame(struct ctl *c, struct ipc_in *in)
+{
+    uint32_t n = 0;
+    long uid = ipc_peer_uid(c->c.fd);
+    int privileged = uid == 0 || uid == (long) geteuid();
+
+    switch (in->type) {
+    case QMGR_NOTIFY: {
+        uint64_t seq = ipc_get_u64(in), end = ipc_get_u64(in);
+
+        if (ipc_in_ok(in))
+            intake(find_seg(seq, 1), end);
+        return; /* no reply */
+    }
+    case QMGR_FLUSH:
+        for (struct qmsg *m = Q.deferred.head, *next; m; m = next) {
+            next = m->next;
+            m->next_try = 0;
+            n++;
+        }
+        break;
+    case QMGR_DELETE:
+    case QMGR_HOLD:
+    case QMGR_RELEASE: {
+        const char *id = ipc_get_str(in);
+
+        if (!privileged) {
+            n = 0;
+            break;
+        }
+        n = for_ids(id, in->type);
+        break;
+    }
+    default:
+        return;
+    }
+    ipc_out_begin(&Q.o, 'S');
+    ipc_put_u32(&Q.o, n);
+    ipc_conn_queue(&c->c, &Q.o);
+}
+
+/* ---- housekeeping ---- */
+
+static void
+timers(void)
+{
+    uint64_t now = queue_now_us();
+
+    for (struct qmsg *m = Q.deferred.head, *next; m; m = next) {
+        next = m->next;
+        if (m->next_try <= now) {
+            log_active(m);
+            move_to(m, L_READY);
+        }
+    }
+}
+
+static void
+sync_states(void)
+{
+    for (struct qseg *s = Q.segs; s; s = s->next)
+        if (s->dirty && s->sl) {
+            if (queue_state_sync(s->sl) < 0)
+                maillog_warning("sync state log %" PRIX64 ": %m", s->seq);
+            s->dirty = 0;
+        }
+}
+
+/* gc - remove segments with nothing left and no writer */
+static void
+gc(void)
+{
+    for (struct qseg **pp = &Q.segs; *pp;) {
+        struct qseg *s = *pp;
+
+        if (s->live == 0 && queue_seg_writer_gone(Q.fs, s->seq) == 1) {
+            intake(s, 0); /* the last records, if any */
+            if (s->live == 0) {
+                if (s->sl) {
+                    queue_state_close(s->sl);
+                    s->sl = NULL;
+                }
+                if (queue_seg_remove(Q.fs, s->seq) < 0)
+                    maillog_warning("remove segment %" PRIX64 ": %m", s->seq);
+                *pp = s->next;
+                mem_free(s);
+                continue;
+            }
+        }
+        pp = &s->next;
+    }
+}
+
+int
+qmgr_service(struct server *srv)
+{
+    struct pollfd pfd[SERVER_MAX_LISTEN + MAX_CTL + 512];
+    struct transport *ptr[SERVER_MAX_LISTEN + MAX_CTL + 512];
+    int pk[SERVER_MAX_LISTEN + MAX_CTL + 512];
+    int lockfd;
+    time_t last_tick = 0, last_scan = time(NULL), stop_deadline = 0;
+
+    server_init(srv);
+    server_drop_privileges(srv);
+    memset(&Q, 0, sizeof(Q));
+    Q.srv = srv;
+    ipc_out_init(&Q.o);
+    lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+        maillog_fatal("lock store/qmgr.lock: %m");
+    Q.fs = queue_fs_disk("store");
+    if (Q.fs == NULL)
+        maillog_fatal("open queue store: %m");
+    Q.rw = rewrite_new(srv->conf, srv->name_space);
+    Q.min_backoff = server_param_time(srv, "minimal_backoff_time", 300);
+    Q.max_backoff = server_param_time(srv, "maximal_backoff_time", 4000);
+    Q.lifetime = server_conf_time(srv->conf, srv->name_space,
+                                  "maximal_queue_lifetime", 'd', 432000);
+    Q.bounce_lifetime = server_conf_time(srv->conf, srv->name_space,
+                                         "bounce_queue_lifetime", 'd', 432000);
+    Q.run_delay = server_param_time(srv, "queue_run_delay", 300);
+    if (Q.min_backoff < 1)
+        Q.min_backoff = 1;
+    Q.bounce_transport = mem_strdup("bounce");
+
+    /* recovery: every live message, with its state */
+    if (queue_snapshot(Q.fs, recover_one, recover_end, NULL) < 0)
+        maillog_fatal("queue recovery failed: %m");
+    if (Q.nmsgs)
+        maillog_info("recovered %zu messages (%zu ready, %zu deferred, %zu "
+                     "on hold)",
+                     Q.nmsgs, Q.ready.n, Q.deferred.n, Q.hold.n);
+    for (int i = 0; i < srv->nlisten; i++)
+        (void) ipc_nonblock(srv->listen_fd[i], 1);
+    server_status(srv, 1);
+
+    for (;;) {
+        int n = 0;
+        time_t now = time(NULL);
+        int busy = 0;
+
+        if (server_stopping() && !Q.stopping) {
+            Q.stopping = 1;
+            stop_deadline = now + 10;
+        }
+        /* schedule what is ready */
+        while (Q.ready.head && !Q.stopping)
+            schedule(Q.ready.head);
+        for (struct transport *t = Q.transports; t; t = t->next) {
+            dispatch(t);
+            for (int k = 0; k < t->nconn; k++)
+                busy += t->conn[k]->outstanding;
+        }
+        if (Q.stopping && (busy == 0 || now >= stop_deadline))
+            break;
+        if (now != last_tick) {
+            last_tick = now;
+            timers();
+            sync_states();
+            gc();
+            /* idle agent connections go away */
+            for (struct transport *t = Q.transports; t; t = t->next)
+                for (int k = 0; k < t->nconn; k++)
+                    if (t->conn[k]->outstanding == 0 &&
+                        now - t->conn[k]->last > 5)
+                        close_conn(t, k--, "");
+        }
+        if (now - last_scan >= Q.run_delay) {
+            last_scan = now;
+            intake_all();
+        }
+        for (int i = 0; i < srv->nlisten; i++) {
+            pfd[n].fd = srv->listen_fd[i];
+            pfd[n].events = POLLIN;
+            pk[n++] = 0;
+        }
+        pfd[n].fd = server_signal_fd();
+        pfd[n].events = POLLIN;
+        pk[n++] = 1;
+        for (int i = 0; i < Q.nctl; i++) {
+            pfd[n].fd = Q.ctl[i]->c.fd;
+            pfd[n].events =
+                (short) (POLLIN |
+                         (ipc_conn_pending(&Q.ctl[i]->c) ? POLLOUT : 0));
+            pk[n++] = 2;
+        }
+        for (struct transport *t = Q.transports; t; t = t->next)
+            for (int k = 0;
+                 k < t->nconn && n < (int) (sizeof(pfd) / sizeof(pfd[0]));
+                 k++) {
+                pfd[n].fd = t->conn[k]->c.fd;
+                pfd[n].events =
+                    (short) (POLLIN |
+                             (ipc_conn_pending(&t->conn[k]->c) ? POLLOUT : 0));
+                ptr[n] = t;
+                pk[n++] = 3;
+            }
+        if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
+            maillog_fatal("poll: %m");
+        for (int i = 0; i < n; i++) {
+            short ev = pfd[i].revents;
+
+            if (!ev)
+                continue;
+            if (pk[i] == 0) {
+                for (int a = 0; a < 64 && Q.nctl < MAX_CTL; a++) {
+                    int fd = server_accept(pfd[i].fd);
+                    struct ctl *c;
+
+                    if (fd < 0)
+                        break;
+                    c = mem_calloc(1, sizeof(*c));
+                    ipc_conn_init(&c->c, fd, 1 << 16);
+                    Q.ctl[Q.nctl++] = c;
+                }
+            } else if (pk[i] == 1) {
+                char b[16];
+
+                while (read(pfd[i].fd, b, sizeof(b)) > 0)
+                    ;
+            } else if (pk[i] == 2) {
+                /* handled below, by fd */
+            } else {
+                struct transport *t = ptr[i];
+
+                for (int k = 0; k < t->nconn; k++) {
+                    if (t->conn[k]->c.fd != pfd[i].fd)
+                        continue;
+                    if (ev & POLLOUT && ipc_conn_flush(&t->conn[k]->c) < 0) {
+                        close_conn(t, k, "unknown mail transport error");
+                        break;
+                    }
+                    if (ev & (POLLIN | POLLHUP | POLLERR))
+                        read_replies(t, k);
+                    break;
+                }
+            }
+        }
+        /* control connections */
+        for (int i = 0; i < Q.nctl; i++) {
+            struct ctl *c = Q.ctl[i];
+            struct ipc_in in;
+            int r = ipc_conn_fill(&c->c), dead = 0;
+
+            if (r == 0 || r == -1)
+                dead = ipc_conn_pending(&c->c) == 0 || r == -1;
+            if (!c->trigger_checked && c->c.in.len > 0) {
+                c->trigger_checked = 1;
+                if (c->c.in.data[0] == 'W') {
+                    /* master's wakeup: look for anything missed */
+                    intake_all();
+                    timers();
+                    dead = 1;
+                }
+            }
+            while (!dead && (r = ipc_conn_frame(&c->c, &in)) == 1)
+                control_frame(c, &in);
+            if (r < 0 && !dead && ipc_conn_frame(&c->c, &in) < 0)
+                dead = 1;
+            if (ipc_conn_pending(&c->c) && ipc_conn_flush(&c->c) < 0)
+                dead = 1;
+            if (dead) {
+                ipc_conn_fini(&c->c);
+                mem_free(c);
+                Q.ctl[i--] = Q.ctl[--Q.nctl];
+            }
+        }
+        for (struct transport *t = Q.transports; t; t = t->next)
+            for (int k = 0; k < t->nconn; k++)
+                if (ipc_conn_pending(&t->conn[k]->c) &&
+                    ipc_conn_flush(&t->conn[k]->c) < 0)
+                    close_conn(t, k--, "unknown mail transport error");
+    }
+    sync_states();
+    return 0;
+}

@@ -1,0 +1,418 @@
+/*
+ * qmgr_tool - queue tools: mailq, postqueue, postsuper, "postern queue".
+ *
+ * DESCRIPTION
+ *	See qmgr_tool.h. mailq output uses Postfix's showq layout: ID with
+ *	'*' (active or waiting) or '!' (on hold), size, arrival time,
+ *	sender, the deferral reason in parentheses, then the recipients
+ *	not yet delivered.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include "qmgr/qmgr_tool.h"
+
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "out/out.h"
+#include "pcf/pcf.h"
+#include "qmgr/qmgr.h"
+#include "queue/queue.h"
+#include "server/server.h"
+
+struct listing {
+    int json;
+    struct out_val *arr;
+    unsigned long count;
+    uint64_t bytes;
+    const char *want_id; /* show: the one message */
+    struct queue_loc loc;
+    int found;
+};
+
+static int
+list_one(void *ctx, const struct queue_snap_msg *m)
+{
+    struct listing *l = ctx;
+    const struct queue_env *env = m->env;
+    time_t t = (time_t) (env->arrival_us / 1000000u);
+    char date[64];
+    struct tm tm;
+    char mark = m->state == QUEUE_MS_HOLD       ? '!'
+                : m->state == QUEUE_MS_DEFERRED ? ' '
+                                                : '*';
+
+    if (l->want_id) {
+        if (strcmp(l->want_id, env->id) == 0) {
+            l->loc = m->loc;
+            l->found = 1;
+            return 1;
+        }
+        return 0;
+    }
+    l->count++;
+    l->bytes += m->loc.content_len;
+    localtime_r(&t, &tm);
+    if (l->json) {
+        struct out_val *o = out_obj_new(), *r = out_arr_new();
+
+        out_obj_str(o, "queue_name",
+                    m->state == QUEUE_MS_HOLD       ? "hold"
+                    : m->state == QUEUE_MS_DEFERRED ? "deferred"
+                                                    : "active");
+        out_obj_str(o, "queue_id", env->id);
+        out_obj_int(o, "arrival_time", (long long) t);
+        out_obj_int(o, "message_size", (long long) m->loc.content_len);
+        out_obj_str(o, "sender", env->sender);
+        for (size_t i = 0; i < env->nrcpt; i++) {
+            struct out_val *rc;
+
+            if (m->rcpt_done[i])
+                continue;
+            rc = out_obj_new();
+            out_obj_str(rc, "address", env->rcpt[i].addr);
+            if (m->reason && *m->reason)
+                out_obj_str(rc, "delay_reason", m->reason);
+            out_arr_add(r, rc);
+        }
+        out_obj_add(o, "recipients", r);
+        out_arr_add(l->arr, o);
+        return 0;
+    }
+    if (l->count == 1)
+        printf("%-11s %8s %-20s %s\n", "-Queue ID-", "--Size--",
+               "----Arrival Time----", "-Sender/Recipient-------");
+    strftime(date, sizeof(date), "%a %b %e %H:%M:%S", &tm);
+    printf("%-11s%c %8" PRIu64 " %-20.20s %s\n", env->id, mark,
+           m->loc.content_len, date,
+           *env->sender ? env->sender : "MAILER-DAEMON");
+    if (m->reason && *m->reason)
+        printf("%*s(%s)\n", 42, "", m->reason);
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (!m->rcpt_done[i])
+            printf("%*s%s\n", 42, "", env->rcpt[i].addr);
+    printf("\n");
+    return 0;
+}
+
+static struct queue_fs *
+open_store(struct pcf *conf, char **qdir_out)
+{
+    char *qdir = server_conf_str(conf, NULL, "queue_directory");
+    char path[1100];
+    struct queue_fs *fs;
+
+    snprintf(path, sizeof(path), "%s/store", qdir);
+    fs = queue_fs_disk(path);
+    if (fs == NULL)
+        fprintf(stderr, "postern: fatal: open %s: %s\n", path, strerror(errno));
+    *qdir_out = qdir;
+    return fs;
+}
+
+static int
+do_list(struct pcf *conf, int json)
+{
+    char *qdir;
+    struct queue_fs *fs = open_store(conf, &qdir);
+    struct listing l;
+    int rc = 0;
+
+    if (fs == NULL) {
+        mem_free(qdir);
+        return 1;
+    }
+    memset(&l, 0, sizeof(l));
+    l.json = json;
+    if (json)
+        l.arr = out_arr_new();
+    if (queue_snapshot(fs, list_one, NULL, &l) < 0) {
+        fprintf(stderr, "postern: fatal: read queue: %s\n", strerror(errno));
+        rc = 1;
+    }
+    if (json) {
+        (void) out_print(l.arr, stdout);
+        out_free(l.arr);
+    } else if (l.count == 0) {
+        printf("Mail queue is empty\n");
+    } else {
+        printf("-- %" PRIu64 " Kbytes in %lu Request%s.\n",
+               (l.bytes + 1023) / 1024, l.count, l.count == 1 ? "" : "s");
+    }
+    queue_fs_free(fs);
+    mem_free(qdir);
+    return rc;
+}
+
+static int
+do_show(struct pcf *conf, const char *id)
+{
+    char *qdir;
+    struct queue_fs *fs = open_store(conf, &qdir);
+    struct listing l;
+    int rc = 1;
+
+    if (fs == NULL) {
+        mem_free(qdir);
+        return 1;
+    }
+    memset(&l, 0, sizeof(l));
+    l.want_id = id;
+    if (queue_snapshot(fs, list_one, NULL, &l) == 0 && l.found) {
+        struct queue_env env;
+        char buf[65536];
+        uint64_t off = l.loc.content_off, left = l.loc.content_len;
+
+        queue_env_init(&env);
+        if (queue_seg_read_env(fs, &l.loc, &env, NULL) == 0) {
+            printf("*** ENVELOPE RECORDS %s ***\n", id);
+            printf("message_size: %" PRIu64 "\n", l.loc.content_len);
+            printf("sender: %s\n", env.sender);
+            for (size_t i = 0; i < env.nrcpt; i++)
+                printf("recipient: %s\n", env.rcpt[i].addr);
+            printf("*** MESSAGE CONTENTS %s ***\n", id);
+        }
+        queue_env_fini(&env);
+        fflush(stdout);
+        while (left > 0) {
+            ssize_t r = queue_content_read(
+                fs, l.loc.seq, buf,
+                left > sizeof(buf) ? sizeof(buf) : (size_t) left, off);
+
+            if (r <= 0)
+                break;
+            fwrite(buf, 1, (size_t) r, stdout);
+            off += (uint64_t) r;
+            left -= (uint64_t) r;
+        }
+        printf("*** END OF MESSAGE ***\n");
+        rc = 0;
+    } else {
+        fprintf(stderr, "postern: fatal: %s: no such queue ID\n", id);
+    }
+    queue_fs_free(fs);
+    mem_free(qdir);
+    return rc;
+}
+
+/* online - send a control request to a running qmgr; count or -1 */
+static long
+online(const char *qdir, int type, const char *id)
+{
+    char path[1100];
+    int fd;
+    struct ipc_out o;
+    struct buf frame;
+    struct ipc_in in;
+    long n = -1;
+
+    snprintf(path, sizeof(path), "%s/public/qmgr", qdir);
+    fd = ipc_connect_unix(path);
+    if (fd < 0)
+        return -1;
+    ipc_out_init(&o);
+    buf_init(&frame, 0);
+    ipc_out_begin(&o, type);
+    if (id)
+        ipc_put_str(&o, id);
+    if (ipc_call(fd, &o, &frame, 1 << 16, 30000) == 0 &&
+        ipc_in_init(&in, frame.data, frame.len) == 0 && in.type == 'S')
+        n = (long) ipc_get_u32(&in);
+    ipc_out_fini(&o);
+    buf_fini(&frame);
+    (void) close(fd);
+    return n;
+}
+
+struct offline {
+    struct queue_fs *fs;
+    const char *id;
+    int type;
+    long count;
+};
+
+static int
+offline_one(void *ctx, const struct queue_snap_msg *m)
+{
+    struct offline *off = ctx;
+    struct queue_state_log *sl;
+    struct queue_state_rec r;
+
+    if (strcmp(off->id, "ALL") != 0 && strcmp(off->id, m->env->id) != 0)
+        return 0;
+    if (off->type == QMGR_HOLD && m->state == QUEUE_MS_HOLD)
+        return 0;
+    if (off->type == QMGR_RELEASE && m->state != QUEUE_MS_HOLD)
+        return 0;
+    sl = queue_state_open(off->fs, m->loc.seq);
+    if (sl == NULL)
+        return 0;
+    memset(&r, 0, sizeof(r));
+    r.type = off->type == QMGR_DELETE ? QUEUE_ST_DELETED
+             : off->type == QMGR_HOLD ? QUEUE_ST_HOLD
+                                      : QUEUE_ST_RELEASE;
+    r.off = m->loc.off;
+    if (queue_state_append(sl, &r) == 0 && queue_state_sync(sl) == 0) {
+        off->count++;
+        fprintf(stderr, "postsuper: %s: %s\n", m->env->id,
+                off->type == QMGR_DELETE ? "removed"
+                : off->type == QMGR_HOLD ? "placed on hold"
+                                         : "released from hold");
+    }
+    queue_state_close(sl);
+    return 0;
+}
+
+/* change - delete/hold/release through qmgr, or offline */
+static int
+change(struct pcf *conf, int type, const char *id)
+{
+    char *qdir = server_conf_str(conf, NULL, "queue_directory");
+    char path[1100];
+    long n;
+    int lockfd, rc = 0;
+
+    snprintf(path, sizeof(path), "%s/store/qmgr.lock", qdir);
+    lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+        /* qmgr holds it: ask qmgr */
+        n = online(qdir, type, id);
+        if (n < 0) {
+            fprintf(stderr, "postsuper: fatal: cannot talk to qmgr: %s\n",
+                    strerror(errno));
+            rc = 1;
+        } else if (type == QMGR_DELETE) {
+            fprintf(stderr, "postsuper: Deleted: %ld message%s\n", n,
+                    n == 1 ? "" : "s");
+        } else {
+            fprintf(stderr, "postsuper: %s: %ld message%s\n",
+                    type == QMGR_HOLD ? "Placed on hold" : "Released from hold",
+                    n, n == 1 ? "" : "s");
+        }
+    } else {
+        struct offline off;
+
+        memset(&off, 0, sizeof(off));
+        snprintf(path, sizeof(path), "%s/store", qdir);
+        off.fs = queue_fs_disk(path);
+        off.id = id;
+        off.type = type;
+        if (off.fs == NULL ||
+            queue_snapshot(off.fs, offline_one, NULL, &off) < 0) {
+            fprintf(stderr, "postsuper: fatal: %s: %s\n", path,
+                    strerror(errno));
+            rc = 1;
+        } else if (type == QMGR_DELETE) {
+            fprintf(stderr, "postsuper: Deleted: %ld message%s\n", off.count,
+                    off.count == 1 ? "" : "s");
+        } else {
+            fprintf(stderr, "postsuper: %s: %ld message%s\n",
+                    type == QMGR_HOLD ? "Placed on hold" : "Released from hold",
+                    off.count, off.count == 1 ? "" : "s");
+        }
+        queue_fs_free(off.fs);
+    }
+    if (lockfd >= 0)
+        (void) close(lockfd);
+    mem_free(qdir);
+    return rc;
+}
+
+static int
+flush(struct pcf *conf)
+{
+    char *qdir = server_conf_str(conf, NULL, "queue_directory");
+    long n = online(qdir, QMGR_FLUSH, NULL);
+
+    mem_free(qdir);
+    if (n < 0) {
+        fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - mail "
+                        "system is down\n");
+        return EX_UNAVAILABLE;
+    }
+    return 0;
+}
+
+static struct pcf *
+load(int *argc, char **argv)
+{
+    const char *dir = getenv("MAIL_CONFIG");
+
+    for (int i = 1; i < *argc; i++)
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
+            dir = argv[i + 1];
+            memmove(argv + i, argv + i + 2,
+                    (size_t) (*argc - i - 1) * sizeof(*argv));
+            *argc -= 2;
+            i--;
+        }
+    if (dir == NULL || *dir == 0)
+        dir = "/etc/postfix";
+    if (access(dir, R_OK) < 0) {
+        fprintf(stderr, "postern: fatal: %s: %s\n", dir, strerror(errno));
+        return NULL;
+    }
+    return pcf_load(dir);
+}
+
+int
+qmgr_tool_main(int argc, char **argv, const char *name)
+{
+    struct pcf *conf = load(&argc, argv);
+
+    if (conf == NULL)
+        return 1;
+    if (strcmp(name, "mailq") == 0)
+        return do_list(conf, argc > 1 && strcmp(argv[1], "--json") == 0);
+    if (strcmp(name, "postqueue") == 0) {
+        if (argc > 1 && strcmp(argv[1], "-p") == 0)
+            return do_list(conf, 0);
+        if (argc > 1 && strcmp(argv[1], "-j") == 0)
+            return do_list(conf, 1);
+        if (argc > 1 && strcmp(argv[1], "-f") == 0)
+            return flush(conf);
+        fprintf(stderr, "usage: postqueue [-c config_dir] -p | -j | -f\n");
+        return EX_USAGE;
+    }
+    if (strcmp(name, "postsuper") == 0) {
+        if (argc == 3 && argv[1][0] == '-' && strchr("dhH", argv[1][1]) &&
+            argv[1][2] == 0) {
+            const char *id = strcmp(argv[2], "-") == 0 ? "ALL" : argv[2];
+
+            return change(conf,
+                          argv[1][1] == 'd'   ? QMGR_DELETE
+                          : argv[1][1] == 'h' ? QMGR_HOLD
+                                              : QMGR_RELEASE,
+                          id);
+        }
+        fprintf(stderr, "usage: postsuper [-c config_dir] -d|-h|-H "
+                        "queue_id|ALL\n");
+        return 2;
+    }
+    /* postern queue ... */
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return do_list(conf, argc > 2 && strcmp(argv[2], "--json") == 0);
+    if (argc == 3 && strcmp(argv[1], "show") == 0)
+        return do_show(conf, argv[2]);
+    if (argc == 2 && strcmp(argv[1], "flush") == 0)
+        return flush(conf) ? 1 : 0;
+    if (argc == 3 && strcmp(argv[1], "delete") == 0)
+        return change(conf, QMGR_DELETE, argv[2]);
+    if (argc == 3 && strcmp(argv[1], "hold") == 0)
+        return change(conf, QMGR_HOLD, argv[2]);
+    if (argc == 3 && strcmp(argv[1], "release") == 0)
+        return change(conf, QMGR_RELEASE, argv[2]);
+    fprintf(stderr, "usage: postern queue [-c DIR] list [--json] | show ID | "
+                    "flush | delete ID|ALL | hold ID|ALL | release ID|ALL\n");
+    return 2;
+}

@@ -1,0 +1,365 @@
+/*
+ * server - the daemon skeleton shared by every Postern service.
+ *
+ * DESCRIPTION
+ *	See server.h. The status protocol to master is Postfix's: a pipe
+ *	shared by every process of a service, each write one fixed-size
+ *	record (pid, available), atomic because it is under PIPE_BUF.
+ *
+ * DIAGNOSTICS
+ *	Setup failures are fatal (logged, exit 1): master throttles and
+ *	restarts the service.
+ */
+#define _GNU_SOURCE 1 /* setgroups, chroot, accept4 */
+#include "server/server.h"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maillog/maillog.h"
+#include "pcf/pcf.h"
+
+static volatile sig_atomic_t stopping;
+static int sig_pipe[2] = {-1, -1};
+
+char *
+server_conf_str(struct pcf *p, const char *svc, const char *name)
+{
+    char *v = svc ? pcf_service_value(p, svc, name) : pcf_value(p, name);
+
+    return v ? v : mem_strdup("");
+}
+
+int
+server_conf_bool(struct pcf *p, const char *svc, const char *name)
+{
+    char *v = server_conf_str(p, svc, name);
+    int yes = strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+              strcmp(v, "1") == 0;
+
+    mem_free(v);
+    return yes;
+}
+
+long
+server_conf_int(struct pcf *p, const char *svc, const char *name, long def)
+{
+    char *v = server_conf_str(p, svc, name), *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end)
+        n = def;
+    mem_free(v);
+    return n;
+}
+
+int
+server_parse_time(const char *s, char unit, long *secs)
+{
+    char *end;
+    long n;
+    char u;
+
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (errno || end == s || n < 0)
+        return -1;
+    u = *end ? *end : unit;
+    if (*end && end[1])
+        return -1;
+    switch (u) {
+    case 's':
+        break;
+    case 'm':
+        n *= 60;
+        break;
+    case 'h':
+        n *= 3600;
+        break;
+    case 'd':
+        n *= 86400;
+        break;
+    case 'w':
+        n *= 604800;
+        break;
+    default:
+        return -1;
+    }
+    *secs = n;
+    return 0;
+}
+
+long
+server_conf_time(struct pcf *p, const char *svc, const char *name, char unit,
+                 long def)
+{
+    char *v = server_conf_str(p, svc, name);
+    long n;
+
+    if (server_parse_time(v, unit, &n) < 0)
+        n = def;
+    mem_free(v);
+    return n;
+}
+
+void
+server_split(const char *value, struct strv *sv)
+{
+    const char *p = value;
+
+    while (*p) {
+        const char *start;
+
+        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        if (*p == '{') {
+            int depth = 0;
+            const char *end;
+
+            start = ++p;
+            while (*p && (*p != '}' || depth > 0)) {
+                depth += *p == '{';
+                depth -= *p == '}';
+                p++;
+            }
+            end = p;
+            while (start < end && (*start == ' ' || *start == '\t'))
+                start++;
+            while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            strv_adopt(sv, mem_strndup(start, (size_t) (end - start)));
+            if (*p)
+                p++;
+            continue;
+        }
+        start = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '\n' &&
+               *p != '\r')
+            p++;
+        strv_adopt(sv, mem_strndup(start, (size_t) (p - start)));
+    }
+}
+
+char *
+server_param(const struct server *srv, const char *name)
+{
+    return server_conf_str(srv->conf, srv->name_space, name);
+}
+
+int
+server_param_bool(const struct server *srv, const char *name)
+{
+    return server_conf_bool(srv->conf, srv->name_space, name);
+}
+
+long
+server_param_int(const struct server *srv, const char *name, long def)
+{
+    return server_conf_int(srv->conf, srv->name_space, name, def);
+}
+
+long
+server_param_time(const struct server *srv, const char *name, long def)
+{
+    return server_conf_time(srv->conf, srv->name_space, name, 's', def);
+}
+
+static void
+on_signal(int sig)
+{
+    int saved = errno;
+    char c = (char) sig;
+
+    stopping = 1;
+    if (sig_pipe[1] >= 0 && write(sig_pipe[1], &c, 1) < 0) {
+        /* the pipe is full: a wakeup is already pending */
+    }
+    errno = saved;
+}
+
+int
+server_stopping(void)
+{
+    return stopping;
+}
+
+int
+server_signal_fd(void)
+{
+    return sig_pipe[0];
+}
+
+void
+server_user(struct pcf *p, long *uid, long *gid)
+{
+    *uid = (long) getuid();
+    *gid = (long) getgid();
+    if (geteuid() == 0) {
+        char *owner = server_conf_str(p, NULL, "mail_owner");
+        struct passwd *pw = getpwnam(owner);
+
+        if (pw) {
+            *uid = (long) pw->pw_uid;
+            *gid = (long) pw->pw_gid;
+        }
+        mem_free(owner);
+    }
+}
+
+void
+server_init(struct server *srv)
+{
+    char *syslog_name = server_param(srv, "syslog_name");
+    char *file = server_param(srv, "maillog_file");
+    char *host = server_param(srv, "myhostname");
+    char ident[256];
+    struct sigaction sa;
+
+    snprintf(ident, sizeof(ident), "%s/%s", syslog_name, srv->command);
+    maillog_open(ident, file, host);
+    /* "ps -o comm" shows the service */
+    (void) prctl(PR_SET_NAME, srv->command, 0, 0, 0);
+    mem_free(syslog_name);
+    mem_free(file);
+    mem_free(host);
+
+    if (sig_pipe[0] < 0 && pipe(sig_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            (void) fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+            (void) fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+        }
+    }
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+void
+server_drop_privileges(struct server *srv)
+{
+    /* Privileges: only when started as root. */
+    if (geteuid() == 0) {
+        char *owner = server_param(srv, "mail_owner");
+        char *qdir = server_param(srv, "queue_directory");
+        struct passwd *pw = getpwnam(owner);
+
+        if (pw == NULL)
+            maillog_fatal("unknown mail_owner user \"%s\"", owner);
+        if (srv->chroot_) {
+            if (chroot(qdir) < 0 || chdir("/") < 0)
+                maillog_fatal("chroot(%s): %m", qdir);
+        }
+        if (srv->unpriv) {
+            if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+                setuid(pw->pw_uid) < 0)
+                maillog_fatal("cannot drop privileges to %s: %m", owner);
+        }
+        mem_free(owner);
+        mem_free(qdir);
+    }
+}
+
+void
+server_status(const struct server *srv, int available)
+{
+    int32_t rec[2];
+
+    if (srv->status_fd < 0)
+        return;
+    rec[0] = (int32_t) getpid();
+    rec[1] = available;
+    if (write(srv->status_fd, rec, sizeof(rec)) < 0 && errno != EAGAIN) {
+        /* master is gone; we will notice on the next accept */
+    }
+}
+
+int
+server_accept(int lfd)
+{
+    int fd;
+
+    do
+        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+void
+server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
+{
+    long max_use = server_param_int(srv, "max_use", 100);
+    long max_idle = server_param_time(srv, "max_idle", 100);
+    struct pollfd pfd[SERVER_MAX_LISTEN + 1];
+    long uses = 0;
+
+    for (int i = 0; i < srv->nlisten; i++)
+        (void) fcntl(srv->listen_fd[i], F_SETFL,
+                     fcntl(srv->listen_fd[i], F_GETFL) | O_NONBLOCK);
+    server_status(srv, 1);
+    while (!stopping && (max_use <= 0 || uses < max_use)) {
+        int n = 0, rc;
+
+        for (int i = 0; i < srv->nlisten; i++) {
+            pfd[n].fd = srv->listen_fd[i];
+            pfd[n++].events = POLLIN;
+        }
+        pfd[n].fd = sig_pipe[0];
+        pfd[n++].events = POLLIN;
+        rc = poll(pfd, (nfds_t) n, max_idle > 0 ? (int) max_idle * 1000 : -1);
+        if (rc == 0)
+            break; /* idle too long */
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            maillog_fatal("poll: %m");
+        }
+        for (int i = 0; i < srv->nlisten && !stopping; i++) {
+            int fd;
+
+            if (!(pfd[i].revents & POLLIN))
+                continue;
+            fd = server_accept(srv->listen_fd[i]);
+            if (fd < 0)
+                continue; /* a sibling took it */
+            server_status(srv, 0);
+            (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            fn(srv, fd, ctx);
+            (void) close(fd);
+            uses++;
+            server_status(srv, 1);
+            break;
+        }
+    }
+}
+
+double
+server_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}

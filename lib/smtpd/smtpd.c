@@ -1,0 +1,1138 @@
+/*
+ * smtpd - the SMTP server.
+ *
+ * DESCRIPTION
+ *	One process per connection at a time (Postfix's single-server
+ *	model); master runs up to maxproc of them. A transaction gets its
+ *	queue ID from cleanup at the first accepted RCPT (Postfix's
+ *	smtpd_delay_open_until_valid_rcpt), streams the content there
+ *	during DATA (dot-unstuffed, LF line ends, our Received: header
+ *	first) and answers the end of data with cleanup's verdict, which
+ *	comes only after the group commit.
+ *
+ *	End of data is only <CR><LF>.<CR><LF>. A "." line ended by a bare
+ *	LF is content, so "\n.\n", "\n.\r\n" and "\r.\r" never end a
+ *	message early (SMTP smuggling). smtpd_forbid_bare_newline = reject
+ *	(or yes) refuses bare LF altogether, except for clients in
+ *	smtpd_forbid_bare_newline_exclusions.
+ *
+ * DIAGNOSTICS
+ *	Postfix's log lines: connect from, ID: client=, NOQUEUE: reject:,
+ *	lost connection after, timeout after, disconnect from ... with
+ *	per-command counts.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp, NI_MAXHOST */
+#include "smtpd/smtpd.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup/cleanup.h"
+#include "maillog/maillog.h"
+#include "maps/maps.h"
+#include "pcf/pcf.h"
+#include "rewrite/rewrite.h"
+#include "server/server.h"
+#include "smtpd/smtpd_int.h"
+
+#define DATA_CHUNK 65536
+
+/* ---- configuration ---- */
+
+static void
+list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
+{
+    char *v = server_param(cf->srv, name);
+
+    strv_init(sv);
+    server_split(v, sv);
+    mem_free(v);
+}
+
+static int
+has_relay_check(struct strv *sv)
+{
+    static const char *const ok[] = {"reject_unauth_destination",
+                                     "defer_unauth_destination",
+                                     "reject",
+                                     "defer",
+                                     "defer_if_permit",
+                                     "check_relay_domains",
+                                     NULL};
+
+    for (size_t i = 0; i < sv->n; i++)
+        for (int k = 0; ok[k]; k++)
+            if (strcmp(sv->v[i], ok[k]) == 0)
+                return 1;
+    return 0;
+}
+
+int
+smtpd_check_config(struct pcf *p, const char *svc, char *err,
+                   unsigned long errlen)
+{
+    char *relay = server_conf_str(p, svc, "smtpd_relay_restrictions");
+    char *rcpt = server_conf_str(p, svc, "smtpd_recipient_restrictions");
+    struct strv a, b;
+    int ok;
+
+    strv_init(&a);
+    strv_init(&b);
+    server_split(relay, &a);
+    server_split(rcpt, &b);
+    ok = has_relay_check(&a) || has_relay_check(&b);
+    strv_fini(&a);
+    strv_fini(&b);
+    mem_free(relay);
+    mem_free(rcpt);
+    if (!ok) {
+        snprintf(err, errlen,
+                 "in parameter smtpd_relay_restrictions or "
+                 "smtpd_recipient_restrictions, specify at least one working "
+                 "instance of: reject_unauth_destination, "
+                 "defer_unauth_destination, reject, defer, defer_if_permit or "
+                 "check_relay_domains");
+        return -1;
+    }
+    return 0;
+}
+
+static struct smtpd_conf *
+conf_load(struct server *srv)
+{
+    struct smtpd_conf *cf = mem_calloc(1, sizeof(*cf));
+    char *v;
+    char err[600];
+
+    cf->srv = srv;
+    cf->rw = rewrite_new(srv->conf, srv->name_space);
+    v = server_param(srv, "mynetworks");
+    cf->mynetworks = maps_match_new("mynetworks", v, MAPS_MATCH_ADDR, 0);
+    mem_free(v);
+    v = server_param(srv, "smtpd_forbid_bare_newline_exclusions");
+    cf->bare_nl_excl = maps_match_new("smtpd_forbid_bare_newline_exclusions", v,
+                                      MAPS_MATCH_ADDR, 0);
+    mem_free(v);
+    v = server_param(srv, "smtpd_client_event_limit_exceptions");
+    cf->event_excl = maps_match_new("smtpd_client_event_limit_exceptions", v,
+                                    MAPS_MATCH_ADDR, 0);
+    mem_free(v);
+    v = server_param(srv, "local_recipient_maps");
+    cf->local_rcpt_maps = *v ? maps_new("local_recipient_maps", v, 0) : NULL;
+    mem_free(v);
+    list_param(cf, "smtpd_client_restrictions", &cf->r_client);
+    list_param(cf, "smtpd_helo_restrictions", &cf->r_helo);
+    list_param(cf, "smtpd_sender_restrictions", &cf->r_sender);
+    list_param(cf, "smtpd_relay_restrictions", &cf->r_relay);
+    list_param(cf, "smtpd_recipient_restrictions", &cf->r_rcpt);
+    list_param(cf, "smtpd_data_restrictions", &cf->r_data);
+    if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
+        maillog_fatal("%s", err);
+    cf->myhostname = server_param(srv, "myhostname");
+    cf->mail_name = server_param(srv, "mail_name");
+    if (strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0) {
+        mem_free(cf->mail_name);
+        cf->mail_name = mem_strdup("Postern");
+    }
+    v = server_param(srv, "smtpd_banner");
+    if (strcmp(pcf_source(srv->conf, "smtpd_banner"), "default") == 0) {
+        mem_free(v);
+        size_t n = strlen(cf->myhostname) + strlen(cf->mail_name) + 16;
+
+        v = mem_alloc(n);
+        snprintf(v, n, "%s ESMTP %s", cf->myhostname, cf->mail_name);
+    }
+    cf->banner = v;
+    cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
+    v = server_param(srv, "message_size_limit");
+    cf->size_limit = strtol(v, NULL, 10);
+    mem_free(v);
+    cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit", 1000);
+    cf->timeout = server_param_time(srv, "smtpd_timeout", 300);
+    cf->line_limit = server_param_int(srv, "line_length_limit", 2048);
+    if (cf->line_limit < 512)
+        cf->line_limit = 512;
+    cf->conn_limit =
+        server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit", 20);
+    cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
+    cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
+    cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
+    cf->helo_required = server_param_bool(srv, "smtpd_helo_required");
+    v = server_param(srv, "smtpd_forbid_bare_newline");
+    cf->bare_nl = strcasecmp(v, "reject") == 0 || strcasecmp(v, "yes") == 0 ? 2
+                  : strcasecmp(v, "normalize") == 0                         ? 1
+                                                                            : 0;
+    mem_free(v);
+    cf->bare_nl_code = (int) server_param_int(
+        srv, "smtpd_forbid_bare_newline_reject_code", 550);
+    v = server_param(srv, "smtpd_tls_security_level");
+    cf->tls_level = strcasecmp(v, "may") == 0       ? 1
+                    : strcasecmp(v, "encrypt") == 0 ? 2
+                                                    : 0;
+    mem_free(v);
+    if (cf->tls_level == 0 && server_param_bool(srv, "smtpd_use_tls"))
+        cf->tls_level = 1;
+    if (server_param_bool(srv, "smtpd_enforce_tls"))
+        cf->tls_level = 2;
+    if (cf->tls_level) {
+        char *cert = server_param(srv, "smtpd_tls_cert_file");
+        char *key = server_param(srv, "smtpd_tls_key_file");
+
+        if (*cert == 0) {
+            maillog_warning("smtpd_tls_security_level is set but "
+                            "smtpd_tls_cert_file is empty: TLS is off");
+            cf->tls_level = cf->tls_level == 2 ? 2 : 0;
+        } else {
+            cf->tls_ctx = sio_tls_ctx(cert, key, err, sizeof(err));
+            if (cf->tls_ctx == NULL) {
+                maillog_warning("TLS library problem: %s: TLS is off", err);
+                if (cf->tls_level == 1)
+                    cf->tls_level = 0;
+            }
+        }
+        mem_free(cert);
+        mem_free(key);
+    }
+    cf->access_cache = htab_new(16);
+    return cf;
+}
+
+/* ---- helpers ---- */
+
+static void
+stat_count(struct smtpd_session *s, const char *name, int ok)
+{
+    int i;
+
+    for (i = 0; i < s->nstats; i++)
+        if (strcmp(s->stats[i].name, name) == 0)
+            break;
+    if (i == s->nstats) {
+        if (s->nstats >= 16)
+            return;
+        s->stats[s->nstats].name = name;
+        s->stats[s->nstats].ok = s->stats[s->nstats].total = 0;
+        s->nstats++;
+    }
+    s->stats[i].total++;
+    s->stats[i].ok += ok != 0;
+    s->cmds_total++;
+    s->cmds_ok += ok != 0;
+}
+
+static void
+reset_transaction(struct smtpd_session *s)
+{
+    if (s->cleanup_open)
+        cleanup_client_abort(s->cc);
+    s->cleanup_open = 0;
+    s->have_mail = 0;
+    mem_free(s->sender);
+    s->sender = NULL;
+    queue_env_fini(&s->env);
+    queue_env_init(&s->env);
+    s->id[0] = 0;
+    s->size_param = 0;
+    s->body_flags = 0;
+    s->rcpt_count = 0;
+}
+
+static const char *
+proto(const struct smtpd_session *s)
+{
+    int utf8 = (s->env.flags & QUEUE_F_SMTPUTF8) != 0;
+
+    if (!s->esmtp)
+        return "SMTP";
+    if (s->tls)
+        return utf8 ? "UTF8SMTPS" : "ESMTPS";
+    return utf8 ? "UTF8SMTP" : "ESMTP";
+}
+
+static void
+log_reject(struct smtpd_session *s, const char *stage, const char *reply,
+           const char *to)
+{
+    maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
+                   s->sender, to, proto(s), s->helo);
+}
+
+/* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
+static char *
+xtext_decode(const char *x)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    for (const char *p = x; *p; p++) {
+        if (*p == '+') {
+            unsigned v;
+
+            if (!isxdigit((unsigned char) p[1]) ||
+                !isxdigit((unsigned char) p[2]) ||
+                sscanf(p + 1, "%2x", &v) != 1) {
+                buf_fini(&b);
+                return NULL;
+            }
+            (void) buf_putc(&b, (int) v);
+            p += 2;
+        } else if (*p < '!' || *p > '~' || *p == '=') {
+            buf_fini(&b);
+            return NULL;
+        } else {
+            (void) buf_putc(&b, *p);
+        }
+    }
+    if (b.data == NULL)
+        (void) buf_puts(&b, "");
+    return buf_steal(&b);
+}
+
+/* parse_path - "FROM:<addr> params" after the keyword; the address in
+ * *addr (caller frees), params in *rest; -1 bad syntax */
+static int
+parse_path(const char *arg, const char *kw, char **addr, const char **rest)
+{
+    size_t kl = strlen(kw);
+    const char *p = arg, *start, *end;
+    int quoted = 0;
+
+    if (strncasecmp(p, kw, kl) != 0)
+        return -1;
+    p += kl;
+    while (*p == ' ')
+        p++;
+    if (*p == '<') {
+        start = ++p;
+        while (*p && (quoted || *p != '>')) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (*p == '\\' && p[1])
+                p++;
+            p++;
+        }
+        if (*p != '>')
+            return -1;
+        end = p++;
+    } else {
+        start = p;
+        while (*p && *p != ' ')
+            p++;
+        end = p;
+        if (end == start)
+            return -1;
+    }
+    if (*p && *p != ' ')
+        return -1;
+    while (*p == ' ')
+        p++;
+    *rest = p;
+    /* @a,@b:user@domain -> user@domain */
+    if (*start == '@') {
+        const char *colon = memchr(start, ':', (size_t) (end - start));
+
+        if (colon)
+            start = colon + 1;
+    }
+    *addr = mem_strndup(start, (size_t) (end - start));
+    for (const char *c = *addr; *c; c++)
+        if ((unsigned char) *c < ' ' || *c == 127)
+            return -1;
+    return 0;
+}
+
+static int
+has_8bit(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s & 0x80)
+            return 1;
+    return 0;
+}
+
+/* ---- commands ---- */
+
+static void
+cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
+{
+    char reply[1200];
+
+    if (*arg == 0) {
+        sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
+        s->errors++;
+        stat_count(s, ehlo ? "ehlo" : "helo", 0);
+        return;
+    }
+    reset_transaction(s);
+    mem_free(s->helo);
+    s->helo = mem_strdup(arg);
+    s->esmtp = ehlo;
+    if (!s->cf->delay_reject &&
+        smtpd_check_stage(s, SMTPD_ST_HELO, NULL, reply, sizeof(reply)) < 0) {
+        log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        stat_count(s, ehlo ? "ehlo" : "helo", 0);
+        return;
+    }
+    stat_count(s, ehlo ? "ehlo" : "helo", 1);
+    if (!ehlo) {
+        sio_printf(s->io, "250 %s", s->cf->myhostname);
+        return;
+    }
+    sio_printf(s->io, "250-%s", s->cf->myhostname);
+    sio_printf(s->io, "250-PIPELINING");
+    if (s->cf->size_limit > 0)
+        sio_printf(s->io, "250-SIZE %ld", s->cf->size_limit);
+    else
+        sio_printf(s->io, "250-SIZE");
+    if (!s->cf->disable_vrfy)
+        sio_printf(s->io, "250-VRFY");
+    sio_printf(s->io, "250-ETRN");
+    if (s->cf->tls_ctx && !s->tls)
+        sio_printf(s->io, "250-STARTTLS");
+    sio_printf(s->io, "250-ENHANCEDSTATUSCODES");
+    sio_printf(s->io, "250-8BITMIME");
+    sio_printf(s->io, "250-DSN");
+    sio_printf(s->io, "250 SMTPUTF8");
+}
+
+static void
+cmd_mail(struct smtpd_session *s, const char *arg)
+{
+    char *addr = NULL, reply[1200];
+    const char *rest;
+
+    if (s->have_mail) {
+        sio_printf(s->io, "503 5.5.1 Error: nested MAIL command");
+        goto bad;
+    }
+    if (s->cf->helo_required && s->helo == NULL) {
+        sio_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
+        goto bad;
+    }
+    if (s->cf->tls_level == 2 && !s->tls) {
+        sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
+        goto bad;
+    }
+    if (parse_path(arg, "FROM:", &addr, &rest) < 0) {
+        sio_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
+        goto bad;
+    }
+    s->env.flags = 0;
+    s->env.ret = 0;
+    /* parameters */
+    while (*rest) {
+        char param[1024];
+        size_t n = strcspn(rest, " ");
+        char *eq;
+
+        if (n >= sizeof(param)) {
+            sio_printf(s->io, "501 5.5.4 Bad MAIL parameter syntax");
+            goto bad;
+        }
+        memcpy(param, rest, n);
+        param[n] = 0;
+        rest += n;
+        while (*rest == ' ')
+            rest++;
+        eq = strchr(param, '=');
+        if (eq)
+            *eq++ = 0;
+        if (!s->esmtp) {
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            goto bad;
+        }
+        if (strcasecmp(param, "SIZE") == 0 && eq) {
+            char *e;
+
+            s->size_param = strtol(eq, &e, 10);
+            if (*e || s->size_param < 0) {
+                sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+                goto bad;
+            }
+            if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
+                sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
+                maillog_reject(NULL, "reject", "MAIL", s->namaddr,
+                               "552 5.3.4 Message size exceeds fixed limit",
+                               NULL, NULL, proto(s), s->helo);
+                goto bad;
+            }
+        } else if (strcasecmp(param, "BODY") == 0 && eq) {
+            if (strcasecmp(eq, "8BITMIME") == 0)
+                s->env.flags |= QUEUE_F_8BITMIME;
+            else if (strcasecmp(eq, "7BIT") != 0) {
+                sio_printf(s->io, "501 5.5.4 Unsupported BODY parameter");
+                goto bad;
+            }
+        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq) {
+            s->env.flags |= QUEUE_F_SMTPUTF8;
+        } else if (strcasecmp(param, "RET") == 0 && eq) {
+            if (strcasecmp(eq, "FULL") == 0)
+                s->env.ret = QUEUE_RET_FULL;
+            else if (strcasecmp(eq, "HDRS") == 0)
+                s->env.ret = QUEUE_RET_HDRS;
+            else {
+                sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
+                goto bad;
+            }
+        } else if (strcasecmp(param, "ENVID") == 0 && eq) {
+            char *x = xtext_decode(eq);
+
+            if (x == NULL || strlen(x) > 100) {
+                mem_free(x);
+                sio_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
+                goto bad;
+            }
+            queue_env_set(&s->env.envid, x);
+            mem_free(x);
+        } else if (strcasecmp(param, "AUTH") == 0 && eq) {
+            /* no SASL here: ignored, as Postfix does for unauthenticated */
+        } else {
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            goto bad;
+        }
+    }
+    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                          "address");
+        goto bad;
+    }
+    if (strlen(addr) > 998) {
+        sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+        goto bad;
+    }
+    s->sender = rewrite_canon(s->cf->rw, addr);
+    if (!s->cf->delay_reject &&
+        smtpd_check_stage(s, SMTPD_ST_SENDER, NULL, reply, sizeof(reply)) < 0) {
+        log_reject(s, "MAIL", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        mem_free(s->sender);
+        s->sender = NULL;
+        goto bad;
+    }
+    queue_env_set(&s->env.sender, addr);
+    s->have_mail = 1;
+    mem_free(addr);
+    sio_printf(s->io, "250 2.1.0 Ok");
+    stat_count(s, "mail", 1);
+    return;
+bad:
+    mem_free(addr);
+    s->errors++;
+    stat_count(s, "mail", 0);
+}
+
+static void
+cmd_rcpt(struct smtpd_session *s, const char *arg)
+{
+    char *addr = NULL, *canon = NULL, *orcpt = NULL, reply[1200];
+    const char *rest;
+    uint32_t notify = 0;
+
+    if (!s->have_mail) {
+        sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
+        goto bad;
+    }
+    if (parse_path(arg, "TO:", &addr, &rest) < 0 || *addr == 0) {
+        sio_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
+        goto bad;
+    }
+    if (s->cf->rcpt_limit > 0 && s->rcpt_count >= s->cf->rcpt_limit) {
+        sio_printf(s->io, "452 4.5.3 Error: too many recipients");
+        goto bad;
+    }
+    while (*rest) {
+        char param[1024];
+        size_t n = strcspn(rest, " ");
+        char *eq;
+
+        if (n >= sizeof(param)) {
+            sio_printf(s->io, "501 5.5.4 Bad RCPT parameter syntax");
+            goto bad;
+        }
+        memcpy(param, rest, n);
+        param[n] = 0;
+        rest += n;
+        while (*rest == ' ')
+            rest++;
+        eq = strchr(param, '=');
+        if (eq)
+            *eq++ = 0;
+        if (s->esmtp && strcasecmp(param, "NOTIFY") == 0 && eq) {
+            char *save = NULL;
+
+            for (char *w = strtok_r(eq, ",", &save); w;
+                 w = strtok_r(NULL, ",", &save)) {
+                if (strcasecmp(w, "NEVER") == 0)
+                    notify |= QUEUE_NOTIFY_NEVER;
+                else if (strcasecmp(w, "SUCCESS") == 0)
+                    notify |= QUEUE_NOTIFY_SUCCESS;
+                else if (strcasecmp(w, "FAILURE") == 0)
+                    notify |= QUEUE_NOTIFY_FAILURE;
+                else if (strcasecmp(w, "DELAY") == 0)
+                    notify |= QUEUE_NOTIFY_DELAY;
+                else
+                    notify = 0xff;
+            }
+            if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
+                                   notify != QUEUE_NOTIFY_NEVER)) {
+                sio_printf(s->io, "501 5.5.4 Error: Bad NOTIFY parameter "
+                                  "syntax");
+                goto bad;
+            }
+        } else if (s->esmtp && strcasecmp(param, "ORCPT") == 0 && eq) {
+            char *semi = strchr(eq, ';');
+            char *x = semi ? xtext_decode(semi + 1) : NULL;
+
+            if (x == NULL) {
+                sio_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
+                                  "syntax");
+                goto bad;
+            }
+            *semi = 0;
+            mem_free(orcpt);
+            {
+                size_t olen = strlen(eq) + strlen(x) + 2;
+
+                orcpt = mem_alloc(olen);
+                snprintf(orcpt, olen, "%s;%s", eq, x);
+            }
+            mem_free(x);
+        } else {
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            goto bad;
+        }
+    }
+    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                          "address");
+        goto bad;
+    }
+    canon = rewrite_canon(s->cf->rw, addr);
+    if (smtpd_check_rcpt(s, canon, reply, sizeof(reply)) < 0) {
+        log_reject(s, "RCPT", reply, canon);
+        sio_printf(s->io, "%s", reply);
+        goto bad;
+    }
+    if (!s->cleanup_open) {
+        if (cleanup_client_open(s->cc, 0, s->id) < 0) {
+            maillog_warning("connect to cleanup service: %m");
+            sio_printf(s->io, "451 4.3.0 Error: queue file write error");
+            goto bad;
+        }
+        s->cleanup_open = 1;
+        maillog_info("%s: client=%s", s->id, s->namaddr);
+    }
+    queue_env_add_rcpt(&s->env, addr, "", orcpt, notify);
+    s->rcpt_count++;
+    sio_printf(s->io, "250 2.1.5 Ok");
+    stat_count(s, "rcpt", 1);
+    mem_free(addr);
+    mem_free(canon);
+    mem_free(orcpt);
+    return;
+bad:
+    mem_free(addr);
+    mem_free(canon);
+    mem_free(orcpt);
+    s->errors++;
+    stat_count(s, "rcpt", 0);
+}
+
+/* received - our Received: header, LF line ends */
+static void
+received(struct smtpd_session *s, struct buf *b)
+{
+    char date[80];
+    time_t now = time(NULL);
+    struct tm tm;
+    const char *info = sio_tls_info(s->io);
+    int v6 = strchr(s->addr, ':') != NULL;
+
+    localtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
+    (void) buf_printf(b, "Received: from %s (%s [%s%s])\n",
+                      s->helo ? s->helo : s->name, s->name, v6 ? "IPv6:" : "",
+                      s->addr);
+    if (info)
+        (void) buf_printf(b,
+                          "\t(using %s)\n\t(No client certificate "
+                          "requested)\n",
+                          info);
+    (void) buf_printf(b, "\tby %s (%s) with %s id %s", s->cf->myhostname,
+                      s->cf->mail_name, proto(s), s->id);
+    if (s->env.nrcpt == 1)
+        (void) buf_printf(b, "\n\tfor <%s>; %s\n", s->env.rcpt[0].addr, date);
+    else
+        (void) buf_printf(b, ";\n\t%s\n", date);
+}
+
+/* cmd_data - returns -1 when the connection must end */
+static int
+cmd_data(struct smtpd_session *s)
+{
+    struct buf line, chunk;
+    char reply[1200];
+    int lf, mid = 0, too_big = 0, bare_reject = 0, rc, st;
+    long size = 0;
+    int exclude_bare;
+
+    if (!s->have_mail) {
+        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        s->errors++;
+        stat_count(s, "data", 0);
+        return 0;
+    }
+    if (s->env.nrcpt == 0) {
+        sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
+        s->errors++;
+        stat_count(s, "data", 0);
+        return 0;
+    }
+    if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
+        log_reject(s, "DATA", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        s->errors++;
+        stat_count(s, "data", 0);
+        return 0;
+    }
+    /* envelope and our Received: header go first */
+    queue_env_set(&s->env.client_name, s->name);
+    queue_env_set(&s->env.client_addr, s->addr);
+    queue_env_set(&s->env.helo, s->helo);
+    queue_env_set(&s->env.proto, proto(s));
+    s->env.arrival_us = queue_now_us();
+    buf_init(&chunk, 0);
+    buf_init(&line, 0);
+    received(s, &chunk);
+    if (cleanup_client_env(s->cc, &s->env, NULL) < 0) {
+        sio_printf(s->io, "451 4.3.0 Error: queue file write error");
+        s->cleanup_open = 0;
+        buf_fini(&chunk);
+        buf_fini(&line);
+        stat_count(s, "data", 0);
+        return 0;
+    }
+    sio_printf(s->io, "354 End data with <CR><LF>.<CR><LF>");
+    s->last_cmd = "DATA";
+    exclude_bare = maps_match_addr(s->cf->bare_nl_excl, s->addr) == 1;
+    for (;;) {
+        const char *p;
+        size_t n;
+
+        rc = sio_read_line(s->io, &line, DATA_CHUNK, &lf);
+        if (rc <= 0) {
+            if (sio_timed_out(s->io))
+                maillog_info("timeout after DATA (%ld bytes) from %s", size,
+                             s->namaddr);
+            else
+                maillog_info("lost connection after DATA (%ld bytes) from %s",
+                             size, s->namaddr);
+            buf_fini(&line);
+            buf_fini(&chunk);
+            reset_transaction(s);
+            stat_count(s, "data", 0);
+            return -1;
+        }
+        p = line.data;
+        n = line.len;
+        if (!mid) {
+            int bare = lf && (n < 2 || p[n - 2] != '\r');
+
+            if (lf && n == 3 && memcmp(p, ".\r\n", 3) == 0)
+                break; /* the one true end of data */
+            if (bare && s->cf->bare_nl == 2 && !exclude_bare)
+                bare_reject = 1;
+            if (p[0] == '.' && !(bare && n == 2)) {
+                p++;
+                n--;
+            }
+        }
+        if (lf) {
+            n--; /* LF */
+            if (n > 0 && p[n - 1] == '\r')
+                n--;
+        }
+        mid = !lf;
+        if (too_big || bare_reject)
+            continue;
+        size += (long) n + lf;
+        if (s->cf->size_limit > 0 && size > s->cf->size_limit) {
+            too_big = 1;
+            continue;
+        }
+        (void) buf_append(&chunk, p, n);
+        if (lf)
+            (void) buf_putc(&chunk, '\n');
+        if (chunk.len >= DATA_CHUNK) {
+            if (cleanup_client_data(s->cc, chunk.data, chunk.len) < 0)
+                s->cleanup_open = 0;
+            buf_truncate(&chunk, 0);
+        }
+    }
+    buf_fini(&line);
+    s->last_cmd = "END-OF-MESSAGE";
+    if (bare_reject) {
+        snprintf(reply, sizeof(reply), "%d 5.5.2 %s Error: bare <LF> received",
+                 s->cf->bare_nl_code, s->cf->myhostname);
+        maillog_info("disallowed bare <LF> received from %s after DATA",
+                     s->namaddr);
+        sio_printf(s->io, "%s", reply);
+        buf_fini(&chunk);
+        reset_transaction(s);
+        stat_count(s, "data", 0);
+        return -1; /* Postfix disconnects too */
+    }
+    if (too_big) {
+        sio_printf(s->io, "552 5.3.4 Error: message file too big");
+        maillog_info("%s: reject: size limit exceeded: %ld bytes from %s",
+                     s->id, size, s->namaddr);
+        buf_fini(&chunk);
+        reset_transaction(s);
+        stat_count(s, "data", 0);
+        return 0;
+    }
+    st = -1;
+    if (s->cleanup_open &&
+        (chunk.len == 0 ||
+         cleanup_client_data(s->cc, chunk.data, chunk.len) == 0))
+        st = cleanup_client_end(s->cc);
+    buf_fini(&chunk);
+    s->cleanup_open = 0;
+    if (st == CLEANUP_STAT_OK) {
+        sio_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
+        stat_count(s, "data", 1);
+    } else {
+        sio_printf(
+            s->io, "%s",
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+        if (st < 0)
+            maillog_warning("%s: lost connection with cleanup", s->id);
+        stat_count(s, "data", 0);
+    }
+    reset_transaction(s);
+    return 0;
+}
+
+static int
+cmd_starttls(struct smtpd_session *s)
+{
+    char err[300];
+
+    if (s->cf->tls_ctx == NULL || s->tls) {
+        sio_printf(s->io, "502 5.5.1 Error: command not implemented");
+        stat_count(s, "starttls", 0);
+        return 0;
+    }
+    sio_printf(s->io, "220 2.0.0 Ready to start TLS");
+    /* plaintext sent after STARTTLS must not count (CVE-2011-0411) */
+    sio_discard_input(s->io);
+    if (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err)) < 0) {
+        maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
+        stat_count(s, "starttls", 0);
+        return -1;
+    }
+    s->tls = 1;
+    maillog_info("Anonymous TLS connection established from %s: %s", s->namaddr,
+                 sio_tls_info(s->io));
+    reset_transaction(s);
+    mem_free(s->helo);
+    s->helo = NULL;
+    s->esmtp = 0;
+    stat_count(s, "starttls", 1);
+    return 0;
+}
+
+/* ---- the session ---- */
+
+static void
+peer(struct smtpd_session *s, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    snprintf(s->addr, sizeof(s->addr), "unknown");
+    snprintf(s->name, sizeof(s->name), "unknown");
+    if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
+        char host[NI_MAXHOST];
+
+        getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
+                    NULL, 0, NI_NUMERICHOST);
+        if (strncmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr, '.'))
+            memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
+        if (s->cf->peername_lookup &&
+            getnameinfo((struct sockaddr *) &ss, len, host, sizeof(host), NULL,
+                        0, NI_NAMEREQD) == 0) {
+            /* forward-confirmed only, as Postfix */
+            struct addrinfo hints, *res = NULL, *ai;
+            int ok = 0;
+
+            memset(&hints, 0, sizeof(hints));
+            hints.ai_family = ss.ss_family;
+            if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+                for (ai = res; ai && !ok; ai = ai->ai_next) {
+                    char a[NI_MAXHOST];
+
+                    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a),
+                                    NULL, 0, NI_NUMERICHOST) == 0)
+                        ok = strcmp(a, s->addr) == 0 ||
+                             (strncmp(a, "::ffff:", 7) == 0 &&
+                              strcmp(a + 7, s->addr) == 0);
+                }
+                freeaddrinfo(res);
+            }
+            if (ok)
+                snprintf(s->name, sizeof(s->name), "%.255s", host);
+        }
+    }
+    snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
+}
+
+/* too_many - smtpd_client_connection_count_limit over all siblings */
+static int
+too_many(struct smtpd_session *s)
+{
+    struct server *srv = s->cf->srv;
+    long count = 0;
+
+    if (srv->shm == NULL)
+        return 0;
+    snprintf(srv->shm[srv->slot].client_addr,
+             sizeof(srv->shm[srv->slot].client_addr), "%s", s->addr);
+    if (s->cf->conn_limit <= 0 ||
+        maps_match_addr(s->cf->event_excl, s->addr) == 1)
+        return 0;
+    for (unsigned i = 0; i < srv->nslots; i++)
+        count += strcmp(srv->shm[i].client_addr, s->addr) == 0;
+    if (count > s->cf->conn_limit) {
+        maillog_warning("Connection concurrency limit exceeded: %ld from %s "
+                        "for service %s",
+                        count, s->namaddr, srv->service);
+        return 1;
+    }
+    return 0;
+}
+
+static void
+disconnect_log(struct smtpd_session *s)
+{
+    char line[600];
+    size_t n = 0;
+
+    line[0] = 0;
+    for (int i = 0; i < s->nstats && n < sizeof(line); i++) {
+        if (s->stats[i].ok == s->stats[i].total)
+            n += (size_t) snprintf(line + n, sizeof(line) - n, " %s=%u",
+                                   s->stats[i].name, s->stats[i].ok);
+        else
+            n += (size_t) snprintf(line + n, sizeof(line) - n, " %s=%u/%u",
+                                   s->stats[i].name, s->stats[i].ok,
+                                   s->stats[i].total);
+    }
+    if (n < sizeof(line)) {
+        if (s->cmds_ok == s->cmds_total)
+            snprintf(line + n, sizeof(line) - n, " commands=%u", s->cmds_ok);
+        else
+            snprintf(line + n, sizeof(line) - n, " commands=%u/%u", s->cmds_ok,
+                     s->cmds_total);
+    }
+    maillog_info("disconnect from %s%s", s->namaddr, line);
+}
+
+static void
+session(struct server *srv, int fd, void *ctx)
+{
+    struct smtpd_conf *cf = ctx;
+    struct smtpd_session *s = mem_calloc(1, sizeof(*s));
+    static struct cleanup_client *cc;
+    struct buf line;
+    char reply[1200];
+
+    (void) srv;
+    if (cc == NULL)
+        cc = cleanup_client_new("cleanup", (int) cf->timeout);
+    s->cf = cf;
+    s->cc = cc;
+    queue_env_init(&s->env);
+    peer(s, fd);
+    s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
+    s->io = sio_new(fd, (int) cf->timeout);
+    s->last_cmd = "CONNECT";
+    buf_init(&line, 0);
+    maillog_info("connect from %s", s->namaddr);
+    if (too_many(s)) {
+        sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
+                   cf->myhostname, s->addr);
+        (void) sio_flush(s->io);
+        goto done;
+    }
+    if (!cf->delay_reject &&
+        smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
+        log_reject(s, "CONNECT", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        (void) sio_flush(s->io);
+        goto done;
+    }
+    sio_printf(s->io, "220 %s", cf->banner);
+    while (!s->quit) {
+        int lf, rc;
+        char *cmd, *arg;
+        size_t n;
+
+        if (server_stopping() && !sio_pending(s->io)) {
+            sio_printf(s->io, "421 4.3.2 %s Service shutting down",
+                       cf->myhostname);
+            (void) sio_flush(s->io);
+            break;
+        }
+        rc = sio_read_line(s->io, &line, (size_t) cf->line_limit, &lf);
+        if (rc <= 0) {
+            if (sio_timed_out(s->io)) {
+                sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                           cf->myhostname);
+                (void) sio_flush(s->io);
+                maillog_info("timeout after %s from %s", s->last_cmd,
+                             s->namaddr);
+            } else {
+                maillog_info("lost connection after %s from %s", s->last_cmd,
+                             s->namaddr);
+            }
+            break;
+        }
+        if (!lf) {
+            /* too long: drop the rest of the line */
+            int dummy;
+
+            do
+                rc = sio_read_line(s->io, &line, (size_t) cf->line_limit,
+                                   &dummy);
+            while (rc > 0 && !dummy);
+            sio_printf(s->io, "500 5.5.2 Error: line too long");
+            s->errors++;
+            stat_count(s, "unknown", 0);
+            continue;
+        }
+        n = line.len;
+        if (cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
+            maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
+            sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
+                       cf->bare_nl_code, cf->myhostname);
+            (void) sio_flush(s->io);
+            maillog_info("disallowed bare <LF> received from %s after %s",
+                         s->namaddr, s->last_cmd);
+            break;
+        }
+        while (n > 0 && (line.data[n - 1] == '\n' || line.data[n - 1] == '\r'))
+            n--;
+        line.data[n] = 0;
+        cmd = line.data;
+        while (*cmd == ' ')
+            cmd++;
+        arg = cmd + strcspn(cmd, " ");
+        if (*arg)
+            *arg++ = 0;
+        while (*arg == ' ')
+            arg++;
+        if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
+            s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
+            cmd_helo(s, arg, s->last_cmd[0] == 'E');
+        } else if (strcasecmp(cmd, "MAIL") == 0) {
+            s->last_cmd = "MAIL";
+            cmd_mail(s, arg);
+        } else if (strcasecmp(cmd, "RCPT") == 0) {
+            s->last_cmd = "RCPT";
+            cmd_rcpt(s, arg);
+        } else if (strcasecmp(cmd, "DATA") == 0) {
+            s->last_cmd = "DATA";
+            if (*arg) {
+                sio_printf(s->io, "501 5.5.4 Syntax: DATA");
+                stat_count(s, "data", 0);
+            } else if (cmd_data(s) < 0)
+                break;
+        } else if (strcasecmp(cmd, "RSET") == 0) {
+            s->last_cmd = "RSET";
+            reset_transaction(s);
+            sio_printf(s->io, "250 2.0.0 Ok");
+            stat_count(s, "rset", 1);
+        } else if (strcasecmp(cmd, "NOOP") == 0) {
+            s->last_cmd = "NOOP";
+            sio_printf(s->io, "250 2.0.0 Ok");
+            stat_count(s, "noop", 1);
+        } else if (strcasecmp(cmd, "QUIT") == 0) {
+            s->last_cmd = "QUIT";
+            sio_printf(s->io, "221 2.0.0 Bye");
+            stat_count(s, "quit", 1);
+            s->quit = 1;
+        } else if (strcasecmp(cmd, "VRFY") == 0) {
+            s->last_cmd = "VRFY";
+            if (cf->disable_vrfy) {
+                sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
+                stat_count(s, "vrfy", 0);
+            } else {
+                sio_printf(s->io, "252 2.0.0 %s", arg);
+                stat_count(s, "vrfy", 1);
+            }
+        } else if (strcasecmp(cmd, "ETRN") == 0) {
+            s->last_cmd = "ETRN";
+            sio_printf(s->io, "458 4.5.0 Unable to queue messages");
+            stat_count(s, "etrn", 0);
+        } else if (strcasecmp(cmd, "STARTTLS") == 0) {
+            s->last_cmd = "STARTTLS";
+            if (cmd_starttls(s) < 0)
+                break;
+        } else if (strcasecmp(cmd, "AUTH") == 0) {
+            s->last_cmd = "AUTH";
+            sio_printf(s->io, "503 5.5.1 Error: authentication not enabled");
+            stat_count(s, "auth", 0);
+        } else {
+            s->last_cmd = "UNKNOWN";
+            sio_printf(s->io, "502 5.5.2 Error: command not recognized");
+            s->errors++;
+            stat_count(s, "unknown", 0);
+        }
+        if (s->errors >= cf->hard_error_limit) {
+            sio_printf(s->io, "421 4.7.0 %s Error: too many errors",
+                       cf->myhostname);
+            (void) sio_flush(s->io);
+            maillog_info("too many errors after %s from %s", s->last_cmd,
+                         s->namaddr);
+            break;
+        }
+    }
+    (void) sio_flush(s->io);
+done:
+    reset_transaction(s);
+    if (srv->shm)
+        srv->shm[srv->slot].client_addr[0] = 0;
+    disconnect_log(s);
+    buf_fini(&line);
+    sio_free(s->io);
+    mem_free(s->helo);
+    queue_env_fini(&s->env);
+    mem_free(s);
+}
+
+int
+smtpd_service(struct server *srv)
+{
+    struct smtpd_conf *cf;
+
+    server_init(srv);
+    /* TLS keys are read before privileges go */
+    cf = conf_load(srv);
+    server_drop_privileges(srv);
+    server_single_loop(srv, session, cf);
+    return 0;
+}

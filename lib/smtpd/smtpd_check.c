@@ -1,0 +1,515 @@
+/*
+ * smtpd_check - the smtpd_*_restrictions lists.
+ *
+ * DESCRIPTION
+ *	Each list is evaluated left to right until a restriction decides:
+ *	permit ends that list (the next one still runs), reject/defer end
+ *	the check with a reply. With smtpd_delay_reject = yes (default) the
+ *	client, helo and sender lists run at RCPT time, as in Postfix.
+ *	Access tables (check_*_access type:table) return OK, REJECT, DEFER,
+ *	DUNNO, 4NN/5NN text or more restriction names.
+ *
+ * BUGS
+ *	reject_unknown_*_domain, reject_rbl_client and friends that need
+ *	DNS answer "no decision" and log one warning; DISCARD, HOLD,
+ *	FILTER, REDIRECT and PREPEND actions are logged and ignored.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "maillog/maillog.h"
+#include "maps/maps.h"
+#include "rewrite/rewrite.h"
+#include "server/server.h"
+#include "smtpd/smtpd_int.h"
+
+enum verdict {
+    V_DUNNO = 0,
+    V_OK,
+    V_REJECT,
+};
+
+static const char *const stage_text[] = {
+    "Client host rejected",       "Helo command rejected",
+    "Sender address rejected",    "Recipient address rejected",
+    "Recipient address rejected", "Data command rejected",
+};
+
+struct ctx {
+    struct smtpd_session *s;
+    int stage;
+    const char *rcpt; /* canonical recipient (RCPT stage) */
+    char *reply;
+    size_t len;
+    int depth;
+};
+
+/* subject - the "<thing>" of a reply for the stage */
+static const char *
+subject(struct ctx *c, char *out, size_t len)
+{
+    switch (c->stage) {
+    case SMTPD_ST_CLIENT:
+        snprintf(out, len, "%s", c->s->namaddr);
+        break;
+    case SMTPD_ST_HELO:
+        snprintf(out, len, "%s", c->s->helo ? c->s->helo : "");
+        break;
+    case SMTPD_ST_SENDER:
+        snprintf(out, len, "%s", c->s->sender ? c->s->sender : "");
+        break;
+    case SMTPD_ST_DATA:
+        snprintf(out, len, "DATA");
+        break;
+    default:
+        snprintf(out, len, "%s", c->rcpt ? c->rcpt : "");
+        break;
+    }
+    return out;
+}
+
+/* set_reply - "CODE X.Y.Z <subject>: Stage rejected: text" */
+static enum verdict
+set_reply(struct ctx *c, int code, const char *dsn, const char *text,
+          int stage_prefix)
+{
+    char subj[600];
+    char ds[16];
+
+    subject(c, subj, sizeof(subj));
+    /* text may start with its own enhanced status code */
+    if (text && isdigit((unsigned char) text[0]) && text[1] == '.' &&
+        strchr(text, ' ')) {
+        size_t n = (size_t) (strchr(text, ' ') - text);
+
+        if (n < sizeof(ds)) {
+            memcpy(ds, text, n);
+            ds[n] = 0;
+            dsn = ds;
+            text += n + 1;
+        }
+    }
+    if (ds != dsn && dsn[0] != (char) ('0' + code / 100)) {
+        snprintf(ds, sizeof(ds), "%d%s", code / 100, dsn + 1);
+        dsn = ds;
+    }
+    if (stage_prefix)
+        snprintf(c->reply, c->len, "%d %s <%s>: %s: %s", code, dsn, subj,
+                 stage_text[c->stage], text && *text ? text : "Access denied");
+    else
+        snprintf(c->reply, c->len, "%d %s <%s>: %s", code, dsn, subj, text);
+    return V_REJECT;
+}
+
+static enum verdict eval_list(struct ctx *c, struct strv *list);
+
+static struct maps *
+access_table(struct smtpd_session *s, const char *spec)
+{
+    struct maps *m = htab_find(s->cf->access_cache, spec);
+
+    if (m == NULL) {
+        m = maps_new("smtpd access table", spec, 0);
+        htab_set(s->cf->access_cache, spec, m);
+    }
+    return m;
+}
+
+/* action - interpret an access table result */
+static enum verdict
+action(struct ctx *c, const char *value)
+{
+    char word[64];
+    size_t n = strcspn(value, " \t");
+    const char *text = value + n;
+
+    while (*text == ' ' || *text == '\t')
+        text++;
+    if (n >= sizeof(word))
+        n = sizeof(word) - 1;
+    memcpy(word, value, n);
+    word[n] = 0;
+    if (strcasecmp(word, "OK") == 0 || strcasecmp(word, "PERMIT") == 0 ||
+        (n > 0 && strspn(word, "0123456789") == n &&
+         !(n == 3 && (word[0] == '4' || word[0] == '5'))))
+        return V_OK;
+    if (strcasecmp(word, "REJECT") == 0)
+        return set_reply(c, 554, "5.7.1", text, 1);
+    if (strcasecmp(word, "DEFER") == 0 ||
+        strcasecmp(word, "DEFER_IF_PERMIT") == 0 ||
+        strcasecmp(word, "DEFER_IF_REJECT") == 0)
+        return set_reply(c, 450, "4.7.1", text, 1);
+    if (n == 3 && (word[0] == '4' || word[0] == '5') &&
+        isdigit((unsigned char) word[1]) && isdigit((unsigned char) word[2]))
+        return set_reply(c, atoi(word), word[0] == '4' ? "4.7.1" : "5.7.1",
+                         text, 1);
+    if (strcasecmp(word, "DUNNO") == 0)
+        return V_DUNNO;
+    if (strcasecmp(word, "DISCARD") == 0 || strcasecmp(word, "HOLD") == 0 ||
+        strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0 ||
+        strcasecmp(word, "PREPEND") == 0 || strcasecmp(word, "WARN") == 0 ||
+        strcasecmp(word, "INFO") == 0 || strcasecmp(word, "BCC") == 0) {
+        maillog_warning("access table action %s is not supported by Postern; "
+                        "ignored",
+                        word);
+        return V_DUNNO;
+    }
+    /* a restriction list */
+    if (c->depth < 10) {
+        struct strv sv;
+        enum verdict v;
+
+        strv_init(&sv);
+        server_split(value, &sv);
+        c->depth++;
+        v = eval_list(c, &sv);
+        c->depth--;
+        strv_fini(&sv);
+        return v;
+    }
+    return V_DUNNO;
+}
+
+/* lookup_addr - full address, domain (and parents), localpart@ */
+static enum verdict
+check_addr_access(struct ctx *c, const char *table, const char *addr)
+{
+    struct maps *m = access_table(c->s, table);
+    const char *v, *at = strrchr(addr, '@');
+    enum maps_result r;
+    char key[1024];
+
+    if (*addr == 0)
+        addr = "<>"; /* smtpd_null_access_lookup_key */
+    r = maps_find(m, addr, &v);
+    if (r == MAPS_NOTFOUND && at) {
+        const char *d = at + 1;
+
+        for (; r == MAPS_NOTFOUND && d;) {
+            r = maps_find(m, d, &v);
+            if (r != MAPS_NOTFOUND)
+                break;
+            d = strchr(d, '.');
+            if (d) {
+                snprintf(key, sizeof(key), "%s", d);
+                r = maps_find(m, key, &v); /* ".parent" form */
+                d++;
+            }
+        }
+        if (r == MAPS_NOTFOUND) {
+            snprintf(key, sizeof(key), "%.*s@", (int) (at - addr), addr);
+            r = maps_find(m, key, &v);
+        }
+    }
+    if (r == MAPS_ERROR) {
+        maillog_warning("%s lookup error for \"%s\": %s", table, addr,
+                        maps_error(m));
+        snprintf(c->reply, c->len, "451 4.3.0 <%s>: Temporary lookup failure",
+                 addr);
+        return V_REJECT;
+    }
+    return r == MAPS_FOUND ? action(c, v) : V_DUNNO;
+}
+
+static enum verdict
+check_client_access(struct ctx *c, const char *table)
+{
+    struct maps *m = access_table(c->s, table);
+    const char *v;
+    enum maps_result r = MAPS_NOTFOUND;
+    char key[300];
+
+    /* hostname and its parent domains, then address and its prefixes */
+    if (strcmp(c->s->name, "unknown") != 0) {
+        const char *d = c->s->name;
+
+        while (r == MAPS_NOTFOUND && d) {
+            r = maps_find(m, d, &v);
+            d = strchr(d, '.');
+            if (d)
+                d++;
+        }
+    }
+    snprintf(key, sizeof(key), "%s", c->s->addr);
+    while (r == MAPS_NOTFOUND) {
+        char *cut;
+
+        r = maps_find(m, key, &v);
+        cut = strrchr(key, strchr(key, ':') ? ':' : '.');
+        if (cut == NULL)
+            break;
+        *cut = 0;
+        if (key[0] == 0)
+            break;
+    }
+    if (r == MAPS_ERROR) {
+        snprintf(c->reply, c->len, "451 4.3.0 <%s>: Temporary lookup failure",
+                 c->s->namaddr);
+        return V_REJECT;
+    }
+    return r == MAPS_FOUND ? action(c, v) : V_DUNNO;
+}
+
+/* auth_destination - relay allowed for the recipient's domain */
+static int
+auth_destination(struct ctx *c)
+{
+    const char *d = c->rcpt ? rewrite_domain(c->rcpt) : NULL;
+
+    if (d == NULL)
+        return 1; /* unqualified: local */
+    return rewrite_domain_class(c->s->cf->rw, d) != REWRITE_DEFAULT;
+}
+
+static int
+fqdn(const char *name)
+{
+    return name && strchr(name, '.') && name[strlen(name) - 1] != '.';
+}
+
+static enum verdict
+one(struct ctx *c, struct strv *list, size_t *i)
+{
+    const char *r = list->v[*i];
+    const char *arg = *i + 1 < list->n ? list->v[*i + 1] : NULL;
+    struct smtpd_session *s = c->s;
+
+    if (strcmp(r, "permit") == 0)
+        return V_OK;
+    if (strcmp(r, "reject") == 0)
+        return set_reply(c, 554, "5.7.1", NULL, 1);
+    if (strcmp(r, "defer") == 0)
+        return set_reply(c, 450, "4.7.1", NULL, 1);
+    if (strcmp(r, "permit_mynetworks") == 0)
+        return s->in_mynetworks ? V_OK : V_DUNNO;
+    if (strcmp(r, "reject_unauth_destination") == 0) {
+        if (c->stage < SMTPD_ST_RELAY || auth_destination(c))
+            return V_DUNNO;
+        return set_reply(c, 554, "5.7.1", "Relay access denied", 0);
+    }
+    if (strcmp(r, "defer_unauth_destination") == 0) {
+        if (c->stage < SMTPD_ST_RELAY || auth_destination(c))
+            return V_DUNNO;
+        return set_reply(c, 454, "4.7.1", "Relay access denied", 0);
+    }
+    if (strcmp(r, "permit_auth_destination") == 0)
+        return c->stage >= SMTPD_ST_RELAY && c->rcpt && auth_destination(c)
+                   ? V_OK
+                   : V_DUNNO;
+    if (strcmp(r, "check_client_access") == 0 ||
+        strcmp(r, "check_sender_access") == 0 ||
+        strcmp(r, "check_recipient_access") == 0 ||
+        strcmp(r, "check_helo_access") == 0) {
+        if (arg == NULL) {
+            maillog_warning("restriction %s needs a table argument", r);
+            snprintf(c->reply, c->len, "451 4.3.5 Server configuration error");
+            return V_REJECT;
+        }
+        (*i)++;
+        if (r[6] == 'c')
+            return check_client_access(c, arg);
+        if (r[6] == 'h')
+            return s->helo ? check_addr_access(c, arg, s->helo) : V_DUNNO;
+        if (r[6] == 's')
+            return s->sender ? check_addr_access(c, arg, s->sender) : V_DUNNO;
+        return c->rcpt ? check_addr_access(c, arg, c->rcpt) : V_DUNNO;
+    }
+    if (strcmp(r, "reject_non_fqdn_recipient") == 0) {
+        if (c->rcpt && *c->rcpt && !fqdn(rewrite_domain(c->rcpt)))
+            return set_reply(c, 504, "5.5.2", "need fully-qualified address",
+                             1);
+        return V_DUNNO;
+    }
+    if (strcmp(r, "reject_non_fqdn_sender") == 0) {
+        if (s->sender && *s->sender && !fqdn(rewrite_domain(s->sender))) {
+            int st = c->stage;
+            enum verdict v;
+
+            c->stage = SMTPD_ST_SENDER;
+            v = set_reply(c, 504, "5.5.2", "need fully-qualified address", 1);
+            c->stage = st;
+            return v;
+        }
+        return V_DUNNO;
+    }
+    if (strcmp(r, "reject_non_fqdn_helo_hostname") == 0 ||
+        strcmp(r, "reject_invalid_helo_hostname") == 0) {
+        if (s->helo && !fqdn(s->helo) && s->helo[0] != '[') {
+            int st = c->stage;
+            enum verdict v;
+
+            c->stage = SMTPD_ST_HELO;
+            v = set_reply(c, 504, "5.5.2", "need fully-qualified hostname", 1);
+            c->stage = st;
+            return v;
+        }
+        return V_DUNNO;
+    }
+    if (strcmp(r, "reject_unlisted_recipient") == 0) {
+        if (c->rcpt && smtpd_local_user_ok(s, c->rcpt) == 0)
+            return set_reply(c, 550, "5.1.1",
+                             "User unknown in local recipient table", 1);
+        return V_DUNNO;
+    }
+    if (strcmp(r, "reject_unknown_client_hostname") == 0 ||
+        strcmp(r, "reject_unknown_reverse_client_hostname") == 0) {
+        if (strcmp(s->name, "unknown") == 0) {
+            int st = c->stage;
+            enum verdict v;
+
+            c->stage = SMTPD_ST_CLIENT;
+            snprintf(c->reply, c->len,
+                     "450 4.7.25 Client host rejected: cannot find your "
+                     "hostname, [%s]",
+                     s->addr);
+            v = V_REJECT;
+            c->stage = st;
+            return v;
+        }
+        return V_DUNNO;
+    }
+    if (strcmp(r, "permit_sasl_authenticated") == 0 ||
+        strcmp(r, "permit_tls_clientcerts") == 0 ||
+        strcmp(r, "permit_tls_all_clientcerts") == 0 ||
+        strcmp(r, "reject_unauth_pipelining") == 0 ||
+        strcmp(r, "reject_unknown_recipient_domain") == 0 ||
+        strcmp(r, "reject_unknown_sender_domain") == 0 ||
+        strcmp(r, "reject_unknown_helo_hostname") == 0 ||
+        strcmp(r, "reject_unverified_recipient") == 0 ||
+        strcmp(r, "reject_unverified_sender") == 0 ||
+        strcmp(r, "reject_unlisted_sender") == 0 ||
+        strcmp(r, "reject_sender_login_mismatch") == 0 ||
+        strcmp(r, "reject_multi_recipient_bounce") == 0 ||
+        strcmp(r, "warn_if_reject") == 0)
+        return V_DUNNO;
+    if (strcmp(r, "reject_rbl_client") == 0 ||
+        strcmp(r, "reject_rhsbl_client") == 0 ||
+        strcmp(r, "reject_rhsbl_sender") == 0 ||
+        strcmp(r, "reject_rhsbl_recipient") == 0 ||
+        strcmp(r, "reject_rhsbl_helo") == 0 ||
+        strcmp(r, "check_policy_service") == 0) {
+        if (!s->cf->warned_unknown) {
+            maillog_warning("%s is not implemented by Postern yet; skipped", r);
+            s->cf->warned_unknown = 1;
+        }
+        if (arg)
+            (*i)++;
+        return V_DUNNO;
+    }
+    maillog_warning("unknown smtpd restriction: \"%s\"", r);
+    snprintf(c->reply, c->len, "451 4.3.5 Server configuration error");
+    return V_REJECT;
+}
+
+static enum verdict
+eval_list(struct ctx *c, struct strv *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        enum verdict v = one(c, list, &i);
+
+        if (v != V_DUNNO)
+            return v;
+    }
+    return V_DUNNO;
+}
+
+static int
+run(struct smtpd_session *s, int stage, struct strv *list, const char *rcpt,
+    char *reply, size_t len)
+{
+    struct ctx c = {s, stage, rcpt, reply, len, 0};
+
+    return eval_list(&c, list) == V_REJECT ? -1 : 0;
+}
+
+int
+smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
+                  char *reply, size_t len)
+{
+    struct smtpd_conf *cf = s->cf;
+    struct strv *l = stage == SMTPD_ST_CLIENT   ? &cf->r_client
+                     : stage == SMTPD_ST_HELO   ? &cf->r_helo
+                     : stage == SMTPD_ST_SENDER ? &cf->r_sender
+                                                : &cf->r_data;
+
+    return run(s, stage, l, arg, reply, len);
+}
+
+int
+smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, char *reply,
+                 size_t len)
+{
+    struct smtpd_conf *cf = s->cf;
+
+    if (cf->delay_reject &&
+        (run(s, SMTPD_ST_CLIENT, &cf->r_client, rcpt, reply, len) < 0 ||
+         run(s, SMTPD_ST_HELO, &cf->r_helo, rcpt, reply, len) < 0 ||
+         run(s, SMTPD_ST_SENDER, &cf->r_sender, rcpt, reply, len) < 0))
+        return -1;
+    if (run(s, SMTPD_ST_RELAY, &cf->r_relay, rcpt, reply, len) < 0 ||
+        run(s, SMTPD_ST_RCPT, &cf->r_rcpt, rcpt, reply, len) < 0)
+        return -1;
+    /* unknown local users (smtpd_reject_unlisted_recipient) */
+    switch (smtpd_local_user_ok(s, rcpt)) {
+    case -1:
+        snprintf(reply, len, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
+        return -1;
+    case 0: {
+        struct ctx c = {s, SMTPD_ST_RCPT, rcpt, reply, len, 0};
+
+        set_reply(&c, 550, "5.1.1", "User unknown in local recipient table", 1);
+        return -1;
+    }
+    default:
+        return 0;
+    }
+}
+
+int
+smtpd_check_data(struct smtpd_session *s, char *reply, size_t len)
+{
+    return run(s, SMTPD_ST_DATA, &s->cf->r_data, NULL, reply, len);
+}
+
+int
+smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt)
+{
+    const char *d = rewrite_domain(rcpt);
+    const char *v;
+    char user[512];
+    size_t n;
+    enum maps_result r;
+    const char *delim = s->cf->recipient_delimiter;
+
+    if (s->cf->local_rcpt_maps == NULL)
+        return 1;
+    if (d && rewrite_domain_class(s->cf->rw, d) != REWRITE_LOCAL)
+        return 1;
+    n = d ? (size_t) (d - 1 - rcpt) : strlen(rcpt);
+    if (n >= sizeof(user))
+        return 0;
+    memcpy(user, rcpt, n);
+    user[n] = 0;
+    /* full address, bare user, and without the extension */
+    r = maps_find(s->cf->local_rcpt_maps, rcpt, &v);
+    if (r == MAPS_NOTFOUND)
+        r = maps_find(s->cf->local_rcpt_maps, user, &v);
+    if (r == MAPS_NOTFOUND && delim && *delim) {
+        char *cut = strpbrk(user, delim);
+
+        if (cut && cut != user) {
+            *cut = 0;
+            r = maps_find(s->cf->local_rcpt_maps, user, &v);
+        }
+    }
+    if (r == MAPS_ERROR) {
+        maillog_warning("local_recipient_maps lookup error: %s",
+                        maps_error(s->cf->local_rcpt_maps));
+        return -1;
+    }
+    return r == MAPS_FOUND;
+}

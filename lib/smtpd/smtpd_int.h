@@ -1,0 +1,129 @@
+/*
+ * smtpd_int - private declarations of the SMTP server.
+ */
+#ifndef SMTPD_SMTPD_INT_H
+#define SMTPD_SMTPD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue/queue.h"
+#include "smtpd/smtpd.h"
+#include "util/util.h"
+
+struct server;
+struct maps;
+struct maps_match;
+struct rewrite;
+struct cleanup_client;
+
+/* ---- stream I/O with optional TLS (smtpd_io.c) ---- */
+struct sio;
+struct sio *sio_new(int fd, int timeout_s);
+void sio_free(struct sio *s);
+/* sio_read_line - next line or piece of one (at most limit bytes) into
+ * line (replaced); *lf set when it ended in LF. A CR right before the
+ * limit is kept for the next call. 1 ok, 0 EOF, -1 error or timeout
+ * (sio_timed_out tells) */
+int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
+/* sio_pending - unread input is buffered (a pipelined command) */
+int sio_pending(struct sio *s);
+/* sio_discard_input - drop buffered input (after STARTTLS) */
+void sio_discard_input(struct sio *s);
+void sio_printf(struct sio *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* sio_flush - write buffered replies; 0 or -1 */
+int sio_flush(struct sio *s);
+int sio_timed_out(const struct sio *s);
+/* TLS: context from cert/key files (NULL + message on failure) */
+void *sio_tls_ctx(const char *cert, const char *key, char *err, size_t len);
+/* sio_starttls - handshake as server; 0 or -1 (message in err) */
+int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
+/* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
+const char *sio_tls_info(struct sio *s);
+const char *sio_tls_version(struct sio *s);
+
+/* ---- the session ---- */
+struct smtpd_cmdstat {
+    const char *name;
+    unsigned ok, total;
+};
+
+struct smtpd_conf {
+    struct server *srv;
+    struct rewrite *rw;
+    struct maps_match *mynetworks;
+    struct maps_match *bare_nl_excl;
+    struct maps_match *event_excl;
+    struct maps *local_rcpt_maps; /* NULL when the check is off */
+    struct strv r_client, r_helo, r_sender, r_relay, r_rcpt, r_data;
+    char *myhostname;
+    char *banner;
+    char *mail_name;
+    char *recipient_delimiter;
+    long size_limit;
+    long rcpt_limit;
+    long timeout;
+    long line_limit;
+    long conn_limit;
+    long hard_error_limit;
+    int delay_reject;
+    int peername_lookup;
+    int bare_nl; /* 0 no, 1 normalize, 2 reject */
+    int bare_nl_code;
+    int tls_level; /* 0 none, 1 may, 2 encrypt */
+    void *tls_ctx;
+    int disable_vrfy;
+    int helo_required;
+    struct htab *access_cache; /* "type:name" -> struct maps * */
+    int warned_unknown;
+};
+
+struct smtpd_session {
+    struct smtpd_conf *cf;
+    struct sio *io;
+    struct cleanup_client *cc;
+    char addr[64];
+    char name[256];
+    char namaddr[340]; /* name[addr] */
+    char *helo;
+    int esmtp;
+    int tls;
+    int in_mynetworks;
+    /* transaction */
+    int have_mail;
+    char *sender;
+    struct queue_env env;
+    char id[QUEUE_ID_SIZE];
+    int cleanup_open;
+    long size_param;
+    uint32_t body_flags;
+    unsigned rcpt_count;
+    int errors;
+    const char *last_cmd;
+    struct smtpd_cmdstat stats[16];
+    int nstats;
+    unsigned cmds_ok, cmds_total;
+    int quit;
+};
+
+/* smtpd_check_rcpt - every restriction list that applies at RCPT time;
+ * 0 accept, else reply text written to reply (e.g. "554 5.7.1 ...") */
+int smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, char *reply,
+                     size_t len);
+/* smtpd_check_data - smtpd_data_restrictions */
+int smtpd_check_data(struct smtpd_session *s, char *reply, size_t len);
+/* smtpd_check_client - client and helo lists (smtpd_delay_reject=no) */
+int smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
+                      char *reply, size_t len);
+/* smtpd_local_user_ok - local_recipient_maps: 1 known, 0 unknown, -1
+ * table error */
+int smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt);
+/* stages */
+#define SMTPD_ST_CLIENT 0
+#define SMTPD_ST_HELO   1
+#define SMTPD_ST_SENDER 2
+#define SMTPD_ST_RELAY  3
+#define SMTPD_ST_RCPT   4
+#define SMTPD_ST_DATA   5
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * smtpd_io - buffered SMTP stream with timeouts and optional TLS.
+ *
+ * DESCRIPTION
+ *	Replies are buffered and only written when smtpd is about to wait
+ *	for input and no pipelined input is left, which is what PIPELINING
+ *	needs. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, so they
+ *	hold for TLS too. This file is the only user of OpenSSL.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtpd/smtpd_int.h"
+
+#define RBUF 16384
+
+struct sio {
+    int fd;
+    SSL *ssl;
+    char rbuf[RBUF];
+    size_t rpos, rlen;
+    struct buf wbuf;
+    int timed_out;
+    int eof;
+    char info[200];
+};
+
+struct sio *
+sio_new(int fd, int timeout_s)
+{
+    struct sio *s = mem_calloc(1, sizeof(*s));
+    struct timeval tv;
+
+    s->fd = fd;
+    buf_init(&s->wbuf, 0);
+    tv.tv_sec = timeout_s > 0 ? timeout_s : 300;
+    tv.tv_usec = 0;
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return s;
+}
+
+void
+sio_free(struct sio *s)
+{
+    if (s == NULL)
+        return;
+    if (s->ssl) {
+        SSL_shutdown(s->ssl);
+        SSL_free(s->ssl);
+    }
+    buf_fini(&s->wbuf);
+    mem_free(s);
+}
+
+int
+sio_timed_out(const struct sio *s)
+{
+    return s->timed_out;
+}
+
+/* fill - read more input; 1, 0 EOF, -1 error */
+static int
+fill(struct sio *s)
+{
+    int n;
+
+    if (s->rpos < s->rlen)
+        return 1;
+    s->rpos = s->rlen = 0;
+    for (;;) {
+        if (s->ssl) {
+            n = SSL_read(s->ssl, s->rbuf, RBUF);
+            if (n > 0)
+                break;
+            if (SSL_get_error(s->ssl, n) == SSL_ERROR_ZERO_RETURN)
+                return 0;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                s->timed_out = 1;
+            return n == 0 ? 0 : -1;
+        }
+        n = (int) read(s->fd, s->rbuf, RBUF);
+        if (n > 0)
+            break;
+        if (n == 0) {
+            s->eof = 1;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            s->timed_out = 1;
+        return -1;
+    }
+    s->rlen = (size_t) n;
+    return 1;
+}
+
+int
+sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf)
+{
+    buf_truncate(line, 0);
+    *lf = 0;
+    /* Replies must be out before we wait. */
+    if (s->rpos >= s->rlen && sio_flush(s) < 0)
+        return -1;
+    for (;;) {
+        int rc;
+        char *p, *nl;
+        size_t avail, take;
+
+        if (s->rpos >= s->rlen) {
+            rc = fill(s);
+            if (rc <= 0)
+                return line->len ? 1 : rc;
+        }
+        p = s->rbuf + s->rpos;
+        avail = s->rlen - s->rpos;
+        nl = memchr(p, '\n', avail);
+        take = nl ? (size_t) (nl - p) + 1 : avail;
+        if (line->len + take > limit) {
+            take = limit - line->len;
+            /* keep a trailing CR with its LF */
+            if (take > 0 && p[take - 1] == '\r' && line->len + take > 1)
+                take--;
+            (void) buf_append(line, p, take);
+            s->rpos += take;
+            return 1;
+        }
+        (void) buf_append(line, p, take);
+        s->rpos += take;
+        if (nl) {
+            *lf = 1;
+            return 1;
+        }
+    }
+}
+
+int
+sio_pending(struct sio *s)
+{
+    return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
+}
+
+void
+sio_discard_input(struct sio *s)
+{
+    s->rpos = s->rlen = 0;
+}
+
+void
+sio_printf(struct sio *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void) buf_vprintf(&s->wbuf, fmt, ap);
+    va_end(ap);
+    (void) buf_append(&s->wbuf, "\r\n", 2);
+}
+
+int
+sio_flush(struct sio *s)
+{
+    size_t off = 0;
+
+    while (off < s->wbuf.len) {
+        int n;
+
+        if (s->ssl) {
+            n = SSL_write(s->ssl, s->wbuf.data + off,
+                          (int) (s->wbuf.len - off));
+            if (n <= 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    s->timed_out = 1;
+                buf_truncate(&s->wbuf, 0);
+                return -1;
+            }
+        } else {
+            n = (int) write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    s->timed_out = 1;
+                buf_truncate(&s->wbuf, 0);
+                return -1;
+            }
+        }
+        off += (size_t) n;
+    }
+    buf_truncate(&s->wbuf, 0);
+    return 0;
+}
+
+void *
+sio_tls_ctx(const char *cert, const char *key, char *err, size_t len)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+    if (ctx == NULL) {
+        snprintf(err, len, "cannot create TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key && *key ? key : cert,
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        unsigned long e = ERR_get_error();
+
+        snprintf(err, len, "cannot load certificate %s / key %s: %s", cert,
+                 key && *key ? key : cert,
+                 e ? ERR_reason_error_string(e) : "unknown error");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    return ctx;
+}
+
+int
+sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
+{
+    int rc;
+    int bits = 0, alg = 0;
+
+    if (sio_flush(s) < 0) {
+        snprintf(err, len, "write error before TLS handshake");
+        return -1;
+    }
+    s->ssl = SSL_new(ctx);
+    if (s->ssl == NULL) {
+        snprintf(err, len, "cannot create TLS session");
+        return -1;
+    }
+    SSL_set_fd(s->ssl, s->fd);
+    rc = SSL_accept(s->ssl);
+    if (rc != 1) {
+        unsigned long e = ERR_get_error();
+
+        snprintf(err, len, "TLS handshake failed: %s",
+                 e                 ? ERR_reason_error_string(e)
+                 : errno == EAGAIN ? "timeout"
+                                   : "connection closed");
+        SSL_free(s->ssl);
+        s->ssl = NULL;
+        return -1;
+    }
+    bits = SSL_get_cipher_bits(s->ssl, &alg);
+    snprintf(s->info, sizeof(s->info), "%s with cipher %s (%d/%d bits)",
+             SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl), bits, alg);
+    return 0;
+}
+
+const char *
+sio_tls_info(struct sio *s)
+{
+    return s->ssl ? s->info : NULL;
+}
+
+const char *
+sio_tls_version(struct sio *s)
+{
+    return s->ssl ? SSL_get_version(s->ssl) : NULL;
+}
