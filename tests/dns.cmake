@@ -9,7 +9,7 @@ if(TARGET dnsc)
     set_tests_properties(dns_policy_unit PROPERTIES LABELS dns)
 endif()
 if(TARGET postern)
-    foreach(mode golden timeout concurrency docs)
+    foreach(mode golden timeout concurrency malformed docs)
         add_test(NAME dns_${mode} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dns.sh
                                           $<TARGET_FILE:postern> ${mode})
         set_tests_properties(dns_${mode} PROPERTIES LABELS dns

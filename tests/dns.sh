@@ -8,6 +8,9 @@
 #   MODE concurrency  a resolver that delays every answer: 50 domains must
 #                     take about as long as a few slow queries, not 250;
 #                     then failover from a --resolver that never answers
+#   MODE malformed    broken answers (short RDATA, compression loops,
+#                     bad counts, garbage, wrong IDs) are reported, never
+#                     crash
 #   MODE docs         every PD rule has docs/rules/PDxxx.md (no resolver)
 #   MODE serve        start the resolver and wait (debugging; with
 #                     DNS_SH_NETNS=1 to stay in the host's namespace)
@@ -377,6 +380,84 @@ time.sleep(120)')
     echo "dns failover: first resolver dead, $m DMARC findings, $n failures, ${el} s (timeout 1 s)"
     [ "$n" = 0 ] && [ "$m" -ge 50 ] && [ "$(echo "$el < 2.5" | bc)" = 1 ] || { cat "$d/err2"; exit 1; }
     ;;
+malformed)
+    # A responder that answers with broken packets: short RDATA (MX,
+    # TLSA, RRSIG), a TXT length past the RDATA, a compression loop,
+    # counts that promise more records than there are, garbage, a wrong
+    # ID. postern must report, not crash (run under the sanitizers too).
+    exec 3< <($PY -c '
+import os, socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+def rr(rtype, rdata, name=b"\xc0\x0c"):
+    return name + struct.pack(">HHIH", rtype, 1, 300, len(rdata)) + rdata
+while True:
+    q, peer = s.recvfrom(4096)
+    if len(q) < 17:
+        continue
+    qid = struct.unpack(">H", q[:2])[0]
+    end = 12
+    while end < len(q) and q[end]:
+        end += q[end] + 1
+    qname = q[12:end + 1]
+    labels = []
+    i = 12
+    while i < end:
+        labels.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace").lower())
+        i += q[i] + 1
+    name = ".".join(labels)
+    qtype = struct.unpack(">H", q[end + 1:end + 3])[0]
+    question = q[12:end + 5]
+    first = labels[0] if labels else ""
+    owner = labels[1] if first.startswith("_") and len(labels) > 2 else first
+    ans, rcode, an, flags = [], 0, None, 0x8180
+    if first == "mx" and qtype == 1:
+        ans = [rr(1, bytes([192, 0, 2, 10]))]
+    elif owner == "short-mx" and qtype == 15:
+        ans = [rr(15, b"\x00")]
+    elif owner == "loop" and qtype == 15:
+        ans = [rr(15, b"\x00\x0a\xc0\x0c", name=b"\xc0" + bytes([12 + len(question)]))]
+    elif owner == "bad-txt" and qtype == 16:
+        ans = [rr(16, b"\xc8v=spf")]
+    elif owner == "count" :
+        an = 65535
+    elif owner == "garbage":
+        s.sendto(q[:2] + os.urandom(200), peer)
+        continue
+    elif owner == "wrongid":
+        qid ^= 0xffff
+    elif qtype == 15 and owner in ("short-tlsa", "short-rrsig", "bad-txt"):
+        ans = [rr(15, b"\x00\x0a\x02mx" + qname)]
+        if owner == "short-rrsig":
+            ans.append(rr(46, b"\x00\x0f\x0d"))
+    elif qtype == 52 and "short-tlsa" in labels:
+        ans = [rr(52, b"\x03\x01")]
+    else:
+        rcode = 3
+    hdr = struct.pack(">HHHHHH", qid, flags | rcode, 1,
+                      len(ans) if an is None else an, 0, 0)
+    s.sendto(hdr + question + b"".join(ans), peer)')
+    pids+=($!)
+    read -r port <&3
+    d=$tmp/malformed
+    mkdir -p "$d"
+    list=""
+    for n in short-mx loop bad-txt count garbage wrongid short-tlsa short-rrsig; do
+        list="$list $n.example.com"
+    done
+    printf 'mynetworks = 127.0.0.0/8\nmyhostname = mail.example.com\nmydestination =%s\nsmtpd_tls_cert_file = %s\n' \
+        "$list" "$here/testdata/dns/certs/ee.pem" >"$d/main.cf"
+    echo "example.com. IN DS 12345 13 2 0000000000000000000000000000000000000000000000000000000000000000" >"$d/anchor.ds"
+    t0=$(now)
+    (cd "$d" && "$bin" dns -c . --resolver "127.0.0.1:$port" --timeout 1 --retries 0 \
+        --public-ip 192.0.2.10 --trust-anchor anchor.ds) >"$d/out" 2>"$d/err"
+    rc=$?
+    el=$(echo "$(now) - $t0" | bc)
+    n=$(grep -c '^main.cf' "$d/out")
+    echo "dns malformed: rc $rc, $n findings, ${el} s"
+    [ $rc = 1 ] && [ ! -s "$d/err" ] && [ "$n" -ge 8 ] || { cat "$d/out" "$d/err"; exit 1; }
+    ;;
 serve)
     # For debugging: serve the test zones until killed.
     setup_zones
@@ -387,7 +468,7 @@ serve)
     wait
     ;;
 *)
-    echo "usage: dns.sh POSTERN golden|timeout|concurrency|serve [CASE...]" >&2
+    echo "usage: dns.sh POSTERN golden|timeout|concurrency|malformed|docs|serve [CASE...]" >&2
     exit 2
     ;;
 esac

@@ -237,6 +237,95 @@ make_key(const char *cname, int type)
     return buf_steal(&b);
 }
 
+/* complete - the RR has at least the fields its type needs */
+static int
+complete(const ldns_rr *rr)
+{
+    const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+
+    if (d && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d))
+        return 0;
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+        if (ldns_rr_rdf(rr, i) == NULL)
+            return 0;
+    return ldns_rr_owner(rr) != NULL;
+}
+
+/*
+ * sanitise - drop RRs with missing fields (short RDATA from a broken or
+ * hostile server parses into fewer fields), so that no check has to
+ * test every field for NULL.
+ */
+static void
+sanitise(ldns_pkt *pkt)
+{
+    static void (*const set[])(ldns_pkt *, ldns_rr_list *) = {
+        ldns_pkt_set_answer, ldns_pkt_set_authority, ldns_pkt_set_additional};
+    ldns_rr_list *(*const get[])(const ldns_pkt *) = {
+        ldns_pkt_answer, ldns_pkt_authority, ldns_pkt_additional};
+
+    for (int s = 0; s < 3; s++) {
+        ldns_rr_list *old = get[s](pkt), *keep;
+        size_t n = ldns_rr_list_rr_count(old), bad = 0;
+
+        for (size_t i = 0; i < n; i++)
+            if (!complete(ldns_rr_list_rr(old, i)))
+                bad++;
+        if (bad == 0)
+            continue;
+        keep = ldns_rr_list_new();
+        for (size_t i = 0; i < n; i++) {
+            ldns_rr *rr = ldns_rr_list_rr(old, i);
+
+            if (complete(rr))
+                ldns_rr_list_push_rr(keep, rr);
+            else
+                ldns_rr_free(rr);
+        }
+        ldns_rr_list_free(old);
+        set[s](pkt, keep);
+    }
+}
+
+/*
+ * ask - one query to one resolver. ldns does not check that a reply
+ * belongs to the query, so the ID and the question are compared here
+ * (LDNS_STATUS_ERR when they differ).
+ */
+static ldns_status
+ask(ldns_resolver *r, const ldns_rdf *dn, int type, uint16_t flags,
+    ldns_pkt **out)
+{
+    ldns_pkt *qp = NULL, *ans = NULL;
+    ldns_status st;
+    ldns_rr_list *qs;
+
+    *out = NULL;
+    st = ldns_resolver_prepare_query_pkt(&qp, r, dn, (ldns_rr_type) type,
+                                         LDNS_RR_CLASS_IN, flags);
+    if (st != LDNS_STATUS_OK)
+        return st;
+    st = ldns_resolver_send_pkt(&ans, r, qp);
+    if (st == LDNS_STATUS_OK && ans) {
+        qs = ldns_pkt_question(ans);
+        if (ldns_pkt_id(ans) != ldns_pkt_id(qp) || !ldns_pkt_qr(ans) ||
+            ldns_rr_list_rr_count(qs) != 1 ||
+            (int) ldns_rr_get_type(ldns_rr_list_rr(qs, 0)) != type ||
+            ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(qs, 0)), dn) !=
+                0) {
+            ldns_pkt_free(ans);
+            ans = NULL;
+            st = LDNS_STATUS_ERR;
+        }
+    } else if (ans) {
+        ldns_pkt_free(ans);
+        ans = NULL;
+    }
+    ldns_pkt_free(qp);
+    *out = ans;
+    return st;
+}
+
 /* resolve_one - ask the servers in order (rs: this thread's clones) */
 static void
 resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
@@ -261,25 +350,29 @@ resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
         if (dead)
             continue;
         tried = 1;
-        st = ldns_resolver_query_status(&pkt, rs[i], dn, (ldns_rr_type) q->type,
-                                        LDNS_RR_CLASS_IN, flags);
-        if (st != LDNS_STATUS_OK || pkt == NULL) {
-            if (pkt)
-                ldns_pkt_free(pkt);
+        st = ask(rs[i], dn, q->type, flags, &pkt);
+        if (st == LDNS_STATUS_NETWORK_ERR ||
+            (st == LDNS_STATUS_OK && pkt == NULL)) {
             pthread_mutex_lock(&d->lock);
             if (!d->answered[i])
                 d->dead[i] = 1;
             pthread_mutex_unlock(&d->lock);
             mem_free(q->error);
-            q->error =
-                mem_strdup(st == LDNS_STATUS_NETWORK_ERR || st == LDNS_STATUS_OK
-                               ? "timeout (no answer)"
-                               : ldns_get_errorstr_by_id(st));
+            q->error = mem_strdup("timeout (no answer)");
             continue;
         }
         pthread_mutex_lock(&d->lock);
         d->answered[i] = 1;
         pthread_mutex_unlock(&d->lock);
+        if (st != LDNS_STATUS_OK) {
+            mem_free(q->error);
+            q->error = mem_strdup(st == LDNS_STATUS_ERR
+                                      ? "the reply does not match the query "
+                                        "(ID or question)"
+                                      : ldns_get_errorstr_by_id(st));
+            continue;
+        }
+        sanitise(pkt);
         rcode = ldns_pkt_get_rcode(pkt);
         if (rcode == LDNS_RCODE_NOERROR || rcode == LDNS_RCODE_NXDOMAIN) {
             q->st = rcode == LDNS_RCODE_NOERROR ? DQ_OK : DQ_NXDOMAIN;
