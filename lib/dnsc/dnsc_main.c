@@ -135,7 +135,7 @@ dns_main(int argc, char **argv)
     const char **resolvers = NULL, **domains = NULL, **ips = NULL;
     size_t nres = 0, ndom = 0, nips = 0;
     enum report_sev fail_on = REPORT_WARNING;
-    int fail_never = 0, rc = 2;
+    int fail_never = 0, checks_given = 0, rc = 2;
     struct report r;
     struct pcf *p;
     char *maincf = NULL, *path = NULL;
@@ -232,6 +232,7 @@ dns_main(int argc, char **argv)
         } else if (strcmp(name, "--trust-anchor") == 0) {
             o.trust_anchor = val;
         } else if (strcmp(name, "--checks") == 0) {
+            checks_given = 1;
             if (parse_checks(val, &o.checks) < 0) {
                 rc = usage_error("bad --checks \"%s\"", val);
                 goto out;
@@ -262,6 +263,9 @@ dns_main(int argc, char **argv)
             goto out;
         }
     }
+    if (checks_given && (o.checks & DNSC_CHECK_DNSSEC) && !o.trust_anchor)
+        log_warn("--checks dnssec needs --trust-anchor FILE; DNSSEC is not "
+                 "checked");
     o.resolvers = resolvers;
     o.nresolvers = nres;
     o.domains = domains;
