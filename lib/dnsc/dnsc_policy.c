@@ -107,7 +107,7 @@ parse_uint(const char *s, size_t n, long max, long *out)
  * SPF macro expansion (RFC 7208 section 7).
  */
 
-/* url_escape - RFC 3986 escaping for upper-case macro letters */
+/* put_escaped - RFC 3986 escaping for upper-case macro letters */
 static int
 put_escaped(struct buf *out, const char *s, size_t n, int escape)
 {

@@ -320,8 +320,8 @@ parent_of(const struct dq *q, const char *zone)
     return NULL;
 }
 
-/* verify_section - every NSEC/NSEC3 RRset of the authority section
- * verifies with keys; 0 or -1 */
+/* verify_denial - the NSEC/NSEC3 RRsets of the authority section verify
+ * with keys and prove that zone has no DS; 0 or -1 (reason in why) */
 static int
 verify_denial(const struct dq *q, const char *zone, const ldns_rr_list *keys,
               struct buf *why)
@@ -389,7 +389,7 @@ out:
     return rc;
 }
 
-/* anchored - anchors at zone (shallow list), and whether one is above */
+/* anchors_at - anchors at zone (shallow list); *above: one is higher up */
 static ldns_rr_list *
 anchors_at(struct dsec *s, const char *zone, int *above)
 {
