@@ -227,7 +227,9 @@ run_case() {
     [ "$(cat "$d/resolver" 2>/dev/null)" = validating ] && port=$validating_port
     for fmt in txt json; do
         # shellcheck disable=SC2086
-        (cd "$d" && "$bin" dns -c . --resolver "127.0.0.1:$port" --timeout 2 --retries 0 \
+        # A case may run another command (file "command", e.g. "lint --dns").
+        (cd "$d" && "$bin" $(cat "$d/command" 2>/dev/null || echo dns) -c . \
+            --resolver "127.0.0.1:$port" --timeout 2 --retries 0 \
             --format ${fmt/txt/text} $args) >"$d/.out" 2>"$d/.err"
         rc=$?
         sed -i -e "s|$d|@DIR@|g" -e "s|$here|@SRC@|g" "$d/.out" "$d/.err"

@@ -24,6 +24,7 @@ pcf_load(const char *dir)
     p->process_name = "postconf";
     p->pid = (long) getpid();
     pcf_init_tables(p, dir);
+    p->library = 1;
     log_set_quiet(1);
     pcf_read_main(p);
     pcf_register_builtin(p);

@@ -211,8 +211,13 @@ my_networks(struct pcf *p)
     mem_free(ifaces);
     mem_free(protos);
     /* Like Postfix's mynetworks(), every entry ends in a space. */
-    if (out.len == 0)
+    if (out.len == 0) {
+        /* Tools that read a config copied from another host get an empty
+         * list; postconf itself stops here. */
+        if (p->library)
+            return p->cache[PCF_DYN_MYNETWORKS] = mem_strdup("");
         log_fatal("could not find any active network interfaces");
+    }
     return p->cache[PCF_DYN_MYNETWORKS] = buf_steal(&out);
 }
 

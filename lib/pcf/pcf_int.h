@@ -106,6 +106,7 @@ struct pcf {
     unsigned param_class;
     int postern;             /* invoked as "postern conf": extensions on */
     int json;                /* --json */
+    int library;             /* loaded by pcf_load(): no fatal host lookups */
     char *config_dir;
     char *main_path;         /* config_dir/main.cf */
     char *master_path;       /* config_dir/master.cf */
