@@ -67,8 +67,8 @@ struct local {
 /* maildir files waiting for the batch sync */
 struct pending {
     int fd;
-    char tmp[1100];
-    char new[1100];
+    char tmp[1400];
+    char new[1400];
     char dir[1100];
     struct deliver_req *req;
     struct deliver_rcpt *rc;
@@ -252,10 +252,9 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
               struct deliver_rcpt *rc, const char *dir, const char *to,
               const char *orig, long uid, long gid, struct dest_result *res)
 {
-    char base[1050], sub[1100];
+    char base[1050], sub[1100], name[300];
     struct pending *p;
     struct buf hdr;
-    struct timespec ts;
     int fd;
     size_t dl = strlen(dir);
 
@@ -273,24 +272,34 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
             return;
         }
     }
-    clock_gettime(CLOCK_REALTIME, &ts);
     b->p = mem_realloc(b->p, (b->n + 1) * sizeof(*b->p));
     p = &b->p[b->n];
     memset(p, 0, sizeof(*p));
+    /* The name is a function of the message and recipient, so a
+     * delivery repeated after a crash finds its first copy and stops:
+     * exactly once, as far as new/ is concerned. */
     snprintf(p->dir, sizeof(p->dir), "%.1040s/new", base);
-    snprintf(p->tmp, sizeof(p->tmp), "%s/tmp/%ld.P%ldQ%luM%06ld.%s", base,
-             (long) ts.tv_sec, (long) getpid(), ++lc->counter,
-             (long) (ts.tv_nsec / 1000), lc->myhostname);
-    snprintf(p->new, sizeof(p->new), "%s/new/%ld.P%ldQ%luM%06ld.%s", base,
-             (long) ts.tv_sec, (long) getpid(), lc->counter,
-             (long) (ts.tv_nsec / 1000), lc->myhostname);
-    fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
-                "cannot create maildir file %s: %s", p->tmp, strerror(errno));
+    snprintf(name, sizeof(name), "%lu.%s_R%u.%s",
+             (unsigned long) (req->arrival_us / 1000000u), req->id, rc->idx,
+             lc->myhostname);
+    snprintf(p->tmp, sizeof(p->tmp), "%.1000s/tmp/%s", base, name);
+    snprintf(p->new, sizeof(p->new), "%.1000s/new/%s", base, name);
+    if (access(p->new, F_OK) == 0) {
         unbecome(lc);
+        set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+        maillog_info("%s: %s already in %s (repeated delivery)", req->id, name,
+                     p->dir);
+        p->fd = -3; /* nothing to sync */
+        p->req = req;
+        p->rc = rc;
+        p->uid = uid;
+        p->gid = gid;
+        snprintf(p->to, sizeof(p->to), "%s", to);
+        snprintf(p->orig_to, sizeof(p->orig_to), "%s", orig ? orig : "");
+        b->n++;
         return;
     }
+    fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     buf_init(&hdr, 0);
     prefix(lc, &hdr, req, orig, to);
     if (write_all(fd, hdr.data, hdr.len) < 0 ||
@@ -552,6 +561,21 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
             cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
 }
 
+/* log_dest - the delivery line of one final destination */
+static void
+log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
+         const char *orig, const struct dest_result *r)
+{
+    struct deliver_rcpt tmp = *rc;
+
+    tmp.addr = (char *) to;
+    tmp.orig = (char *) (orig && strcasecmp(orig, to) != 0 ? orig : "");
+    tmp.status = r->status;
+    snprintf(tmp.dsn, sizeof(tmp.dsn), "%s", r->dsn);
+    tmp.text = (char *) r->text;
+    deliver_log(req, &tmp, "local");
+}
+
 static void deliver_addr(struct local *lc, struct batch *b,
                          struct deliver_req *req, struct deliver_rcpt *rc,
                          const char *addr, const char *orig, int depth,
@@ -584,8 +608,7 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
             continue;
         if (t[0] == '|') {
             command(lc, req, t + 1, self, orig, uid, gid, &r);
-            deliver_result(rc, r.status, r.dsn, r.text);
-            deliver_log(req, rc, "local");
+            log_dest(req, rc, self, orig, &r);
         } else if (t[0] == '/') {
             if (t[n - 1] == '/')
                 maildir_start(lc, b, req, rc, t, self, orig, uid, gid, &r);
@@ -595,10 +618,8 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
                 snprintf(what, sizeof(what), "delivered to file: %s", t);
                 mbox(lc, req, t, self, orig, uid, gid, &r, what);
             }
-            if (!(t[n - 1] == '/' && r.status == DELIVER_SENT)) {
-                deliver_result(rc, r.status, r.dsn, r.text);
-                deliver_log(req, rc, "local");
-            }
+            if (!(t[n - 1] == '/' && r.status == DELIVER_SENT))
+                log_dest(req, rc, self, orig, &r);
         } else if (strncasecmp(t, ":include:", 9) == 0) {
             char *text;
             size_t len;
@@ -648,14 +669,8 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
         struct dest_result r;
 
         forward(lc, req, &remote, self, &r);
-        for (size_t i = 0; i < remote.n; i++) {
-            char *save_addr = rc->addr;
-
-            rc->addr = remote.v[i];
-            deliver_result(rc, r.status, r.dsn, r.text);
-            deliver_log(req, rc, "local");
-            rc->addr = save_addr;
-        }
+        for (size_t i = 0; i < remote.n; i++)
+            log_dest(req, rc, remote.v[i], self, &r);
         merge(acc, &r, first);
     }
     strv_fini(&remote);
@@ -778,14 +793,8 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         mbox(lc, req, path, addr, orig, (long) pw->pw_uid, (long) pw->pw_gid,
              &r, "delivered to mailbox");
     }
-done : {
-    char *save_addr = rc->addr;
-
-    rc->addr = (char *) addr;
-    deliver_result(rc, r.status, r.dsn, r.text);
-    deliver_log(req, rc, "local");
-    rc->addr = save_addr;
-}
+done:
+    log_dest(req, rc, addr, orig, &r);
     merge(acc, &r, first);
 }
 
@@ -801,6 +810,8 @@ batch_sync(struct local *lc, struct batch *b, struct dest_result *results,
         struct pending *p = &b->p[i];
         int ok;
 
+        if (p->fd == -3)
+            continue;
         become(lc, p->uid, p->gid);
         ok = fsync(p->fd) == 0;
         (void) close(p->fd);
@@ -819,7 +830,7 @@ batch_sync(struct local *lc, struct batch *b, struct dest_result *results,
     for (size_t i = 0; i < b->n; i++) {
         int seen = 0, fd;
 
-        if (b->p[i].fd == -2)
+        if (b->p[i].fd == -2 || b->p[i].fd == -3)
             continue;
         for (size_t k = 0; k < i && !seen; k++)
             seen = b->p[k].fd != -2 && strcmp(b->p[k].dir, b->p[i].dir) == 0;

@@ -218,7 +218,8 @@ trigger(const char *path)
                 strerror(errno));
         return;
     }
-    if (write(fd, "W", 1) < 0) {
+    /* pickup may hang up before it reads: no SIGPIPE for that */
+    if (send(fd, "W", 1, MSG_NOSIGNAL) < 0) {
         /* pickup scans on its own wakeup anyway */
     }
     (void) close(fd);

@@ -149,9 +149,17 @@ server_split(const char *value, struct strv *sv)
             continue;
         }
         start = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '\n' &&
-               *p != '\r')
-            p++;
+        {
+            int depth = 0;
+
+            /* "inline:{ a = b c }" stays one element */
+            while (*p && (depth > 0 || (*p != ',' && *p != ' ' && *p != '\t' &&
+                                        *p != '\n' && *p != '\r'))) {
+                depth += *p == '{';
+                depth -= *p == '}' && depth > 0;
+                p++;
+            }
+        }
         strv_adopt(sv, mem_strndup(start, (size_t) (p - start)));
     }
 }

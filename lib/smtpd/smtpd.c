@@ -685,7 +685,7 @@ cmd_data(struct smtpd_session *s)
 {
     struct buf line, chunk;
     char reply[1200];
-    int lf, mid = 0, too_big = 0, bare_reject = 0, rc, st;
+    int lf, mid = 0, too_big = 0, bare_reject = 0, rc, st, prev_crlf = 1;
     long size = 0;
     int exclude_bare;
 
@@ -751,10 +751,13 @@ cmd_data(struct smtpd_session *s)
         if (!mid) {
             int bare = lf && (n < 2 || p[n - 2] != '\r');
 
-            if (lf && n == 3 && memcmp(p, ".\r\n", 3) == 0)
-                break; /* the one true end of data */
-            if (bare && s->cf->bare_nl == 2 && !exclude_bare)
+            /* the one true end of data: CRLF "." CRLF */
+            if (lf && n == 3 && prev_crlf && memcmp(p, ".\r\n", 3) == 0)
+                break;
+            if (bare && s->cf->bare_nl == 2 && !exclude_bare) {
                 bare_reject = 1;
+                break; /* answer now and hang up */
+            }
             if (p[0] == '.' && !(bare && n == 2)) {
                 p++;
                 n--;
@@ -762,7 +765,8 @@ cmd_data(struct smtpd_session *s)
         }
         if (lf) {
             n--; /* LF */
-            if (n > 0 && p[n - 1] == '\r')
+            prev_crlf = n > 0 && p[n - 1] == '\r';
+            if (prev_crlf)
                 n--;
         }
         mid = !lf;

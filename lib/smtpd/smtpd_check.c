@@ -310,13 +310,27 @@ one(struct ctx *c, struct strv *list, size_t *i)
             return V_REJECT;
         }
         (*i)++;
-        if (r[6] == 'c')
-            return check_client_access(c, arg);
-        if (r[6] == 'h')
-            return s->helo ? check_addr_access(c, arg, s->helo) : V_DUNNO;
-        if (r[6] == 's')
-            return s->sender ? check_addr_access(c, arg, s->sender) : V_DUNNO;
-        return c->rcpt ? check_addr_access(c, arg, c->rcpt) : V_DUNNO;
+        {
+            /* the reply names what was looked up, whatever the list */
+            int saved = c->stage;
+            enum verdict v = V_DUNNO;
+
+            if (r[6] == 'c') {
+                c->stage = SMTPD_ST_CLIENT;
+                v = check_client_access(c, arg);
+            } else if (r[6] == 'h') {
+                c->stage = SMTPD_ST_HELO;
+                v = s->helo ? check_addr_access(c, arg, s->helo) : V_DUNNO;
+            } else if (r[6] == 's') {
+                c->stage = SMTPD_ST_SENDER;
+                v = s->sender ? check_addr_access(c, arg, s->sender) : V_DUNNO;
+            } else if (c->rcpt) {
+                c->stage = SMTPD_ST_RCPT;
+                v = check_addr_access(c, arg, c->rcpt);
+            }
+            c->stage = saved;
+            return v;
+        }
     }
     if (strcmp(r, "reject_non_fqdn_recipient") == 0) {
         if (c->rcpt && *c->rcpt && !fqdn(rewrite_domain(c->rcpt)))

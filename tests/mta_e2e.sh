@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# mta_e2e.sh - end-to-end tests of the bundled MTA.
+#
+#   mta_e2e.sh BIN CASE
+#
+# Each case starts Postern in a scratch directory on loopback high ports
+# (unprivileged: as "nobody" when run as root), drives it with real
+# clients (Python smtplib and raw sockets, swaks, sendmail), checks the
+# mailboxes, the queue and the maillog lines, and always stops what it
+# started (EXIT trap in tests/mta_lib.sh).
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+
+listener() { # port, then -o settings
+    local p=$1
+    shift
+    echo "127.0.0.1:$p inet n - n - - smtpd $*" >> "$T/etc/master.cf"
+}
+
+case_basic() {
+    mta_setup
+    mta_start
+    grep -q 'service smtp/unix runs "smtp", which Postern does not implement yet' \
+        "$T/start.err" || fail "start names the unimplemented smtp service"
+    pass "start names unimplemented services"
+    py smtpc.py basic "$T" "$PORT" || fail "smtp basic"
+    if command -v swaks >/dev/null; then
+        swaks --server "127.0.0.1:$PORT" --from s@example.com --to carol@local.test \
+            --helo swaks.example.net --header 'Subject: via swaks' --timeout 10 \
+            > "$T/swaks.out" 2>&1 || { cat "$T/swaks.out"; fail "swaks"; }
+        grep -q '<-  250 2.0.0 Ok: queued as ' "$T/swaks.out" || fail "swaks reply"
+        pass "swaks delivered"
+    fi
+    wait_log 'status=sent' 5
+    wait_log ': removed' 4
+    # Postfix's maillog lines, as pflogsumm and fail2ban read them
+    grep -qE '^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} mx postfix/smtpd\[[0-9]+\]: connect from unknown\[127\.0\.0\.1\]$' "$T/maillog" || fail "connect line"
+    grep -qE 'postfix/smtpd\[[0-9]+\]: [0-9A-F]+: client=unknown\[127\.0\.0\.1\]$' "$T/maillog" || fail "client= line"
+    grep -qE 'postfix/cleanup\[[0-9]+\]: [0-9A-F]+: message-id=<m1@example\.com>$' "$T/maillog" || fail "message-id line"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<a@example\.com>, size=[0-9]+, nrcpt=1 \(queue active\)$' "$T/maillog" || fail "queue active line"
+    grep -qE 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<alice@local\.test>, relay=local, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\.0\.0, status=sent \(delivered to maildir\)$' "$T/maillog" || fail "maildir delivery line"
+    grep -qE 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<bob@local\.test>, relay=local, .*status=sent \(delivered to file: .*/bob\.mbox\)$' "$T/maillog" || fail "mbox delivery line"
+    grep -qE 'to=<alice@local\.test>, orig_to=<team@local\.test>, relay=local' "$T/maillog" || fail "orig_to line"
+    grep -qE 'postfix/smtpd\[[0-9]+\]: disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5$' "$T/maillog" || fail "disconnect line"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: removed$' "$T/maillog" || fail "removed line"
+    pass "maillog lines in Postfix format"
+    if command -v pflogsumm >/dev/null; then
+        pflogsumm --smtpd-stats "$T/maillog" > "$T/pflogsumm.out" 2>&1
+        rcv=$(awk '/ received$/ {print $1; exit}' "$T/pflogsumm.out")
+        dlv=$(awk '/ delivered$/ {print $1; exit}' "$T/pflogsumm.out")
+        [ "$rcv" = 4 ] && [ "$dlv" = 5 ] || {
+            sed -n 1,30p "$T/pflogsumm.out"; fail "pflogsumm counts received=$rcv delivered=$dlv (want 4/5)"; }
+        pass "pflogsumm: 4 received, 5 delivered"
+    fi
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty"
+    pass "queue is empty"
+    mta_stop
+    pass "stopped"
+}
+
+case_protocol() {
+    mta_setup "message_size_limit = 100000"
+    P2=$(free_port)
+    listener "$P2" -o smtpd_recipient_limit=2
+    mta_start
+    py smtpc.py protocol "$T" "$PORT" "$P2" || fail "protocol"
+    wait_log 'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.1\.1 <nosuch@local\.test>: Recipient address rejected: User unknown in local recipient table; from=<x@example\.com> to=<nosuch@local\.test> proto=SMTP helo=<h>' 1
+    wait_log '[0-9A-F]+: reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.1\.1 <nosuch@local\.test>: .*from=<p@example\.com> to=<nosuch@local\.test> proto=ESMTP' 1
+    pass "reject line in Postfix format"
+}
+
+case_access() {
+    mta_setup
+    printf 'spammer@spam.example 550 go away\nfriend@spam.example OK\n' > "$T/etc/sender_access"
+    cat >> "$T/etc/main.cf" <<CF
+smtpd_recipient_restrictions = check_client_access inline:{127.0.0.3=REJECT},
+    check_recipient_access inline:{ {blocked@local.test = REJECT no thanks} },
+    check_sender_access texthash:$T/etc/sender_access
+CF
+    P2=$(free_port)
+    listener "$P2" -o smtpd_relay_restrictions=permit_mynetworks,defer_unauth_destination
+    mta_start
+    py smtpc.py access "$T" "$PORT" "$P2" || fail "access"
+    wait_log 'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.2\]: 554 5\.7\.1 <x@example\.net>: Relay access denied; from=<a@example\.com> to=<x@example\.net> proto=ESMTP helo=<outside\.example\.net>' 1
+    # the relayed message has nowhere to go yet (no smtp): deferred, kept
+    wait_log 'to=<x@example\.net>, relay=none, .*status=deferred \(mail transport unavailable\)' 1
+    as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
+    grep -q 'x@example.net' "$T/q.out" && grep -q '(mail transport unavailable)' "$T/q.out" \
+        || { cat "$T/q.out"; fail "deferred message listed with its reason"; }
+    pass "deferred relay message stays queued with its reason"
+}
+
+case_smuggle() {
+    mta_setup
+    P2=$(free_port)
+    listener "$P2" -o smtpd_forbid_bare_newline=reject -o smtpd_forbid_bare_newline_exclusions=
+    mta_start
+    py smtpc.py smuggle "$T" "$PORT" "$P2" || fail "smuggle"
+}
+
+case_limits() {
+    mta_setup
+    P2=$(free_port)
+    listener "$P2" -o smtpd_timeout=2s -o smtpd_client_connection_count_limit=2
+    mta_start
+    py smtpc.py limits "$T" "$PORT" "$P2" || fail "limits"
+    wait_log 'timeout after CONNECT from unknown\[127\.0\.0\.1\]' 1
+    wait_log 'warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.2\]' 1
+}
+
+case_tls() {
+    mta_setup
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj /CN=mx.example.test -addext subjectAltName=DNS:mx.example.test \
+        -days 2 -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || fail "openssl"
+    chmod 644 "$T/key.pem" "$T/cert.pem"
+    cat >> "$T/etc/main.cf" <<CF
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $T/cert.pem
+smtpd_tls_key_file = $T/key.pem
+CF
+    P2=$(free_port)
+    listener "$P2" -o smtpd_tls_security_level=encrypt
+    mta_start
+    py smtpc.py tls "$T" "$PORT" "$P2" || fail "tls"
+    wait_log 'Anonymous TLS connection established from unknown\[127\.0\.0\.1\]: TLSv1\.[23] with cipher' 1
+}
+
+case_lifecycle() {
+    mta_setup
+    "${AS[@]}" "$BIN" status -c "$T/etc" 2>/dev/null && fail "status before start"
+    mta_start
+    "${AS[@]}" "$BIN" start -c "$T/etc" 2>"$T/again.err" && fail "second start"
+    grep -q 'already running' "$T/again.err" || fail "second start message"
+    pass "second start refused"
+    "${AS[@]}" "$BIN" status -c "$T/etc" 2> "$T/status.err" || fail "status"
+    grep -q "is running: PID: $MASTER_PID" "$T/status.err" || fail "status pid"
+    pass "status shows the master pid from queue/pid/master.pid"
+    # the postfix link
+    ln -s "$BIN" "$T/postfix"
+    "${AS[@]}" "$T/postfix" -c "$T/etc" status 2>/dev/null || fail "postfix status"
+    pass "postfix link"
+    # reload: new config, same pid, mail keeps flowing
+    sed -i 's/^mynetworks = .*/mynetworks = 127.0.0.0\/8/' "$T/etc/main.cf"
+    "${AS[@]}" "$BIN" reload -c "$T/etc" 2>/dev/null || fail "reload"
+    wait_log 'postfix/master\[[0-9]+\]: reload -- version' 1
+    for i in $(seq 20); do
+        $PY - "$PORT" <<'PY' && break
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5, source_address=("127.0.0.2", 0)) as s:
+    s.sendmail("a@example.com", ["x@remote.example"], "Subject: after reload\r\n\r\nx\r\n")
+PY
+        sleep 0.2
+    done
+    wait_log 'from=<a@example\.com>, size=.*nrcpt=1 \(queue active\)' 1
+    pass "reloaded mynetworks applies (127.0.0.2 may relay)"
+    # stop: everything exits, pid file goes
+    mta_stop
+    kill -0 "$MASTER_PID" 2>/dev/null && fail "master still running"
+    [ -e "$T/queue/pid/master.pid" ] && fail "pid file left"
+    pass "stop: master gone, pid file removed"
+    "${AS[@]}" "$BIN" status -c "$T/etc" 2>/dev/null && fail "status after stop"
+    # check: a config without a relay check is refused before start
+    echo "smtpd_relay_restrictions = permit_mynetworks" >> "$T/etc/main.cf"
+    "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted a bad config"
+    grep -q 'specify at least one working instance of: reject_unauth_destination' "$T/check.err" \
+        || { cat "$T/check.err"; fail "check message"; }
+    grep -q 'service smtp/unix runs "smtp"' "$T/check.err" || fail "check lists smtp"
+    pass "check refuses an open relay and names unimplemented services"
+}
+
+case_sendmail() {
+    mta_setup
+    mta_start
+    SM="$T/sendmail"
+    ln -s "$BIN" "$SM"
+    printf 'To: alice@local.test\nCc: Bob <bob@local.test>\nBcc: carol@local.test\nSubject: via sendmail -t\n\nline\n.\nafter dot\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$SM" -t -i -f sender@example.test -F 'Sender Name' \
+        || fail "sendmail -t"
+    printf 'Subject: plain sendmail\n\nbody\n.\nnot part\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$SM" -f other@example.test alice@local.test \
+        || fail "sendmail rcpt"
+    wait_log 'postfix/pickup\[[0-9]+\]: [0-9A-F]+: uid=[0-9]+ from=<sender@example\.test>' 1
+    wait_log 'status=sent' 4
+    m=$(grep -l 'via sendmail -t' "$T"/mail/alice/new/* | head -1)
+    [ -n "$m" ] || fail "sendmail -t message"
+    grep -q '^after dot$' "$m" || fail "-i keeps lines after a lone dot"
+    grep -q '^Bcc:' "$m" && fail "Bcc: header removed"
+    grep -q '^Message-Id: <[0-9]*\.[0-9A-F]*@mx\.example\.test>$' "$m" || fail "Message-Id added"
+    grep -q '^Date: ' "$m" || fail "Date added"
+    grep -q '^Return-Path: <sender@example.test>$' "$m" || fail "sender from -f"
+    ls "$T"/mail/carol/new/* >/dev/null 2>&1 || fail "Bcc recipient got it"
+    pass "sendmail -t -i -f -F"
+    m=$(grep -l 'plain sendmail' "$T"/mail/alice/new/* | head -1)
+    grep -q 'not part' "$m" && fail "without -i a lone dot ends the message"
+    grep -q '^From: .*other@example.test>\?$' "$m" || fail "From: added"
+    pass "sendmail without -i stops at a lone dot"
+    # hold, list, release, delete (online, through qmgr)
+    "${AS[@]}" "$BIN" stop -c "$T/etc" 2>/dev/null
+    printf 'Subject: held\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
+    printf 'Subject: to delete\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" bob@local.test
+    ls "$T"/queue/maildrop/ | grep -q . || fail "maildrop file waits while down"
+    pass "sendmail while stopped leaves the message in maildrop"
+    mta_start
+    wait_log 'status=sent' 6
+    n=$(ls "$T"/mail/alice/new | wc -l)
+    printf 'Subject: hold me\n\nx\n' > "$T/msg"
+    # an instance whose local transport is gone keeps mail queued
+    sed -i 's/^local .*/local     unix  -       n       n      -      -       error/' "$T/etc/master.cf"
+    "${AS[@]}" "$BIN" reload -c "$T/etc" 2>/dev/null
+    sleep 1
+    as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test < "$T/msg"
+    wait_log 'to=<alice@local\.test>, relay=none, .*status=bounced' 1
+    wait_log 'sender non-delivery notification: [0-9A-F]+' 1
+    pass "error transport bounces; sender notified"
+    mta_stop
+    printf 'Subject: queued one\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
+    sed -i 's/^local .*/local     unix  -       n       n      -      -       local/' "$T/etc/master.cf"
+    sed -i 's/^pickup .*/pickup    unix  n       -       n      60     1       pickup/' "$T/etc/master.cf"
+    ln -s "$BIN" "$T/mailq"; ln -s "$BIN" "$T/postsuper"; ln -s "$BIN" "$T/postqueue"
+    as_user env MAIL_CONFIG="$T/etc" "$T/mailq" | grep -q 'Mail queue is empty' || fail "mailq"
+    pass "mailq (maildrop is not the queue yet)"
+}
+
+case_queue() {
+    mta_setup
+    # no local transport: mail stays deferred in the queue
+    sed -i 's/^local .*/local     unix  -       n       n      -      -       retry/' "$T/etc/master.cf"
+    sed -i 's/^error .*/retry     unix  -       -       n      -      -       error/' "$T/etc/master.cf"
+    mta_start
+    for i in 1 2 3; do
+        $PY - "$PORT" "$i" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("q@example.com", ["alice@local.test"], "Subject: q%s\r\n\r\nx\r\n" % sys.argv[2])
+PY
+    done
+    wait_log 'status=deferred' 3
+    sleep 0.3
+    ln -s "$BIN" "$T/mailq"; ln -s "$BIN" "$T/postsuper"; ln -s "$BIN" "$T/postqueue"
+    as_user env MAIL_CONFIG="$T/etc" "$T/mailq" > "$T/mailq.out"
+    grep -q -- '-- 1 Kbytes in 3 Requests.' "$T/mailq.out" || { cat "$T/mailq.out"; fail "mailq summary"; }
+    grep -qE '^[0-9A-F]+ +[0-9]+ [A-Z][a-z]{2} [A-Z][a-z]{2} .* q@example\.com$' "$T/mailq.out" || { cat "$T/mailq.out"; fail "mailq line"; }
+    pass "mailq lists 3 deferred messages"
+    as_user "$BIN" queue -c "$T/etc" list --json > "$T/q.json"
+    $PY -c 'import json,sys; q=json.load(open(sys.argv[1])); assert len(q)==3 and q[0]["queue_name"]=="deferred" and q[0]["recipients"][0]["address"]=="alice@local.test", q' "$T/q.json" \
+        || fail "queue list --json"
+    pass "queue list --json"
+    id1=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["queue_id"])' "$T/q.json")
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -h "$id1" 2>&1 | grep -q 'Placed on hold: 1 message' || fail "postsuper -h"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postqueue" -p | grep -q "^$id1!" || fail "held message marked !"
+    pass "postsuper -h"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -H "$id1" 2>&1 | grep -q 'Released from hold: 1 message' || fail "postsuper -H"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -d "$id1" 2>&1 | grep -q 'Deleted: 1 message' || fail "postsuper -d"
+    wait_log "$id1: removed" 1
+    as_user "$BIN" queue -c "$T/etc" show "$(sed -n 's/.*"queue_id": "\(.*\)".*/\1/p' "$T/q.json" | sed -n 2p)" | grep -q '^Subject: q' || fail "queue show"
+    pass "postsuper -H, -d, queue show"
+    # offline: stop, delete ALL, start: nothing left
+    mta_stop
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -d ALL 2>&1 | grep -q 'Deleted: 2 messages' || fail "offline postsuper -d ALL"
+    as_user env MAIL_CONFIG="$T/etc" "$T/mailq" | grep -q 'Mail queue is empty' || fail "empty after delete"
+    pass "offline postsuper -d ALL"
+    # flush: deferred mail goes out at once when the transport is back
+    sed -i 's/^local .*/local     unix  -       n       n      -      -       local/' "$T/etc/master.cf"
+    mta_start
+    $PY - "$PORT" <<'PY'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("q@example.com", ["alice@local.test"], "Subject: flushed\r\n\r\nx\r\n")
+PY
+    wait_log 'status=sent' 1
+    pass "delivered after the transport came back"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postqueue" -f || fail "postqueue -f"
+    pass "postqueue -f"
+}
+
+case_bounce() {
+    mta_setup
+    mta_start
+    # alias to a user that does not exist: accepted, then bounced at delivery
+    $PY - "$PORT" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("alice@local.test", ["nobodyhere@local.test"],
+               "Subject: will bounce\r\nMessage-ID: <b1@example.com>\r\n\r\nbody\r\n")
+    # a bounce of a bounce: null sender, unknown user -> postmaster (carol)
+    s.sendmail("", ["nobodyhere@local.test"], "Subject: null sender\r\n\r\nx\r\n")
+PY
+    wait_log 'to=<nosuchuser@local\.test>, orig_to=<nobodyhere@local\.test>, relay=local, .*dsn=5\.1\.1, status=bounced \(unknown user: "nosuchuser"\)' 2
+    wait_log 'sender non-delivery notification: [0-9A-F]+' 1
+    wait_log 'postmaster non-delivery notification: [0-9A-F]+' 1
+    wait_log 'status=sent' 2
+    n=$(grep -l 'Undelivered Mail Returned to Sender' "$T"/mail/alice/new/* | head -1)
+    [ -n "$n" ] || fail "DSN in the sender's mailbox"
+    grep -q '^Content-Type: multipart/report; report-type=delivery-status;' "$n" || fail "multipart/report"
+    grep -q '^Content-Type: message/delivery-status' "$n" || fail "delivery-status part"
+    grep -q '^Final-Recipient: rfc822; nobodyhere@local.test' "$n" || fail "Final-Recipient"
+    grep -q '^Action: failed' "$n" && grep -q '^Status: 5.1.1' "$n" || fail "Action/Status"
+    grep -q '^Message-ID: <b1@example.com>' "$n" || fail "original message attached"
+    grep -q '^Return-Path: <>' "$n" || fail "DSN from the null sender"
+    pass "RFC 3464 bounce to the sender"
+    grep -l 'Postmaster Copy: Undelivered Mail' "$T"/mail/carol/new/* >/dev/null || fail "double bounce to postmaster"
+    pass "double bounce to 2bounce_notice_recipient (postmaster -> carol)"
+    wait_log ': removed' 4
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty after bounces"
+    pass "queue empty"
+}
+
+case_crash() {
+    mta_setup
+    mta_start
+    N=${N:-4000} S=${S:-12} py smtpc.py load "$T" "$PORT" > "$T/accepted" 2> "$T/load.err" &
+    LOAD=$!
+    sleep "${KILL_AFTER:-2}"
+    # pull the plug: SIGKILL the whole process tree at once
+    kill -STOP -- "-$MASTER_PID" 2>/dev/null
+    kill -KILL -- "-$MASTER_PID"
+    wait "$LOAD"
+    acc=$(grep -c . "$T/accepted")
+    [ "$acc" -gt 100 ] || { cat "$T/load.err"; fail "only $acc messages accepted before the kill"; }
+    pass "$acc messages acknowledged with 250 before SIGKILL"
+    sleep 0.3
+    mta_start
+    # drain: every acknowledged ID delivered
+    for i in $(seq 300); do
+        as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' && break
+        sleep 0.1
+    done
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue did not drain"
+    grep -h '^Message-ID: ' "$T"/mail/alice/new/* | sort > "$T/delivered.mid"
+    grep -ho 'with ESMTP id [0-9A-F]*' "$T"/mail/alice/new/* | awk '{print $4}' | sort > "$T/delivered.id"
+    sort -u "$T/accepted" > "$T/accepted.s"
+    lost=$(comm -23 "$T/accepted.s" <(sort -u "$T/delivered.id") | wc -l)
+    dups=$(( $(wc -l < "$T/delivered.mid") - $(sort -u "$T/delivered.mid" | wc -l) ))
+    total=$(wc -l < "$T/delivered.id")
+    echo "crash: accepted=$acc delivered=$total lost=$lost duplicates=$dups"
+    [ "$lost" = 0 ] || fail "$lost acknowledged messages lost"
+    [ "$dups" = 0 ] || fail "$dups duplicate deliveries"
+    pass "every acknowledged message delivered exactly once after SIGKILL"
+    grep -q 'recovered [0-9]* messages' "$T/maillog" && pass "qmgr recovered the queue"
+}
+
+"case_$CASE"
