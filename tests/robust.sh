@@ -22,24 +22,12 @@
 # to ulimit -v.
 #
 # Known differences from postconf are reported as XFAIL, not failures
-# (POSTERN_ROBUST_STRICT=1 makes them failures):
-#   sanitize  diagnostics are written raw; postconf's msg_output()
-#             replaces every byte that is not printable ASCII (TAB and
-#             UTF-8 included) with '?';
-#   lineno    diagnostics about a main.cf entry with continuation lines
-#             name its last text line; postconf names its first line
-#             (dict_load_fp() uses readllines()'s first_line);
-#   orphan    the "logical line must not start with whitespace" warning
-#             shows "..." when the line has more than 30 bytes; postconf
-#             counts the bytes after a NUL too, we do not;
-#   macparse  after an error (e.g. macro nesting) Postfix's mac_parse()
-#             stops before the next ${name} or $(name); ours goes on and
-#             warns again ("unreasonable macro call nesting", "empty
-#             macro name");
-#   flush     at a fatal error we flush stdout; postconf loses what its
-#             4096-byte VSTREAM buffer holds (detected: postconf's stdout
-#             is a prefix of ours, of a multiple of 4096 bytes);
-#   others are declared at the step (XF=tag) and described there.
+# (POSTERN_ROBUST_STRICT=1 makes them failures). The normalizers below
+# (norm_*) recognize the classes this suite found and that have since
+# been fixed in postern (raw bytes in diagnostics, last vs first line of
+# a continued entry, "..." after a NUL, mac_parse going on after an
+# error, stdout flushed at a fatal error); a step may also declare one
+# (XF=tag). None is expected today: an XFAIL line is a regression.
 # The stderr differences are detected by normalizing both sides for each
 # in turn (norm_* below) until they are equal.
 #

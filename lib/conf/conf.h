@@ -85,6 +85,7 @@ struct conf_file {
     size_t len;
     struct conf_entry *ents;
     size_t n;
+    size_t cap;
 };
 
 /* Largest configuration file we read (postconf has no limit; we do). */
@@ -96,6 +97,23 @@ struct conf_file {
  */
 struct conf_file *conf_file_parse(const char *path, enum conf_kind kind,
                                   const char *data, size_t len);
+/*
+ * conf_entry_fn - called for each entry in file order. Return 0 to let
+ * the scanner free the entry, 1 to keep it (the callee then owns the
+ * entry's allocations: copy the struct), -1 to stop scanning.
+ */
+typedef int conf_entry_fn(const struct conf_entry *e, void *ctx);
+/*
+ * conf_file_scan_data - stream the entries of data (len bytes, NUL
+ * after them) to fn, keeping only one entry in memory. 0, or -1 when fn
+ * stopped the scan.
+ */
+int conf_file_scan_data(enum conf_kind kind, const char *data, size_t len,
+                        conf_entry_fn *fn, void *ctx);
+/* conf_file_scan - read path and stream its entries: 0, -1 with errno on
+ * I/O error, -2 when fn stopped the scan */
+int conf_file_scan(const char *path, enum conf_kind kind, conf_entry_fn *fn,
+                   void *ctx);
 /* conf_file_read - read and parse path; NULL with errno on I/O error */
 struct conf_file *conf_file_read(const char *path, enum conf_kind kind);
 void conf_file_free(struct conf_file *cf);

@@ -10,8 +10,11 @@
  *	entry; the others become BLANK or COMMENT entries. Entries cover
  *	the file contiguously, so serialization is exact.
  *
- *	Memory is linear in the file size; no line length limit applies
- *	beyond CONF_MAX_FILE for the whole file.
+ *	conf_file_scan() hands entries one at a time to a callback, so a
+ *	reader that keeps only what it needs (postconf keeps name=value)
+ *	uses the file plus one entry; conf_file_parse() collects them all.
+ *	No line length limit applies beyond CONF_MAX_FILE for the whole
+ *	file.
  */
 #include "conf/conf.h"
 
@@ -20,15 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct conf_file *parse_adopt(const char *path, enum conf_kind kind,
-                                     char *data, size_t len);
-
 /* struct pline - one physical line */
 struct pline {
     size_t off;   /* start of the line */
     size_t len;   /* text bytes, without '\n' */
     size_t total; /* bytes including '\n' when present */
     int kind;     /* PL_BLANK, PL_COMMENT, PL_START, PL_CONT */
+    int no;       /* 1-based line number */
 };
 
 #define PL_BLANK   0
@@ -48,32 +49,6 @@ classify(const char *s, size_t len)
     if (s[i] == '#')
         return PL_COMMENT;
     return i == 0 ? PL_START : PL_CONT;
-}
-
-static struct conf_entry *
-add_entry(struct conf_file *cf, size_t *cap)
-{
-    struct conf_entry *e;
-
-    if (cf->n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        cf->ents = mem_realloc(cf->ents, *cap * sizeof(*cf->ents));
-    }
-    e = &cf->ents[cf->n++];
-    memset(e, 0, sizeof(*e));
-    return e;
-}
-
-/* add_plain - one BLANK or COMMENT entry for physical line i */
-static void
-add_plain(struct conf_file *cf, size_t *cap, const struct pline *pl, int i)
-{
-    struct conf_entry *e = add_entry(cf, cap);
-
-    e->kind = pl[i].kind == PL_BLANK ? CONF_ENT_BLANK : CONF_ENT_COMMENT;
-    e->off = pl[i].off;
-    e->len = pl[i].total;
-    e->first_line = e->last_line = e->value_line = i + 1;
 }
 
 size_t
@@ -151,55 +126,223 @@ parse_master(struct conf_entry *e)
     mem_free(copy);
 }
 
-/* add_logical - entry for physical lines [first, last] */
-static void
-add_logical(struct conf_file *cf, size_t *cap, const struct pline *pl,
-            int first, int last, int orphan)
-{
-    struct conf_entry *e = add_entry(cf, cap);
-    struct buf text;
-    size_t nsegs = 0;
-    int i, cut = 0;
 
-    e->kind = orphan ? CONF_ENT_ORPHAN : CONF_ENT_LOGICAL;
-    e->off = pl[first].off;
-    e->len = pl[last].off + pl[last].total - pl[first].off;
-    e->first_line = first + 1;
-    e->last_line = last + 1;
-    for (i = first; i <= last; i++)
-        if (pl[i].kind == PL_START || pl[i].kind == PL_CONT)
-            nsegs++;
-    e->segs = mem_calloc(nsegs, sizeof(*e->segs));
+/* struct scan - state of one streaming pass */
+struct scan {
+    enum conf_kind kind;
+    const char *data;
+    conf_entry_fn *fn;
+    void *ctx;
+    int stop;
+    int have_cur, orphan;
+    struct pline first, last;     /* of the open logical entry */
+    struct conf_seg *segs;        /* its text lines */
+    size_t nsegs, segcap;
+    struct pline *pend;           /* skipped lines after its last text line */
+    size_t npend, pendcap;
+};
+
+static void
+entry_fini(struct conf_entry *e)
+{
+    mem_free(e->replaced);
+    mem_free(e->text);
+    mem_free(e->segs);
+    mem_free(e->name.text);
+    mem_free(e->value.text);
+    for (size_t j = 0; j < e->nfields; j++)
+        mem_free(e->fields[j].text);
+    mem_free(e->fields);
+}
+
+/* deliver - hand an entry to the callback; free it unless it was kept */
+static void
+deliver(struct scan *sc, struct conf_entry *e)
+{
+    int rc = sc->stop ? 0 : sc->fn(e, sc->ctx);
+
+    if (rc < 0)
+        sc->stop = 1;
+    if (rc <= 0)
+        entry_fini(e);
+}
+
+static void
+emit_plain(struct scan *sc, const struct pline *l)
+{
+    struct conf_entry e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = l->kind == PL_BLANK ? CONF_ENT_BLANK : CONF_ENT_COMMENT;
+    e.off = l->off;
+    e.len = l->total;
+    e.first_line = e.last_line = e.value_line = l->no;
+    deliver(sc, &e);
+}
+
+static void
+emit_logical(struct scan *sc)
+{
+    struct conf_entry e;
+    struct buf text;
+    int cut = 0;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = sc->orphan ? CONF_ENT_ORPHAN : CONF_ENT_LOGICAL;
+    e.off = sc->first.off;
+    e.len = sc->last.off + sc->last.total - sc->first.off;
+    e.first_line = sc->first.no;
+    e.last_line = e.value_line = sc->last.no;
+    e.nsegs = sc->nsegs;
+    e.segs = mem_calloc(sc->nsegs, sizeof(*e.segs));
     buf_init(&text, 0);
-    for (i = first; i <= last; i++) {
-        struct conf_seg *s;
-        const char *p;
+    for (size_t i = 0; i < sc->nsegs; i++) {
+        struct conf_seg *s = &e.segs[i];
+        const char *p = sc->data + sc->segs[i].off;
         size_t n;
 
-        if (pl[i].kind != PL_START && pl[i].kind != PL_CONT)
-            continue;
-        s = &e->segs[e->nsegs++];
-        s->off = pl[i].off;
-        s->len = pl[i].len;
+        *s = sc->segs[i];
         s->loff = text.len;
-        s->line = i + 1;
-        e->value_line = i + 1;
         if (cut)
             continue;
         /* Postfix handles C strings: text ends at the first NUL. */
-        p = cf->data + pl[i].off;
-        n = strnlen(p, pl[i].len);
-        if (n < pl[i].len)
+        n = strnlen(p, s->len);
+        if (n < s->len)
             cut = 1;
         (void) buf_append(&text, p, n);
     }
-    e->text = buf_steal(&text);
-    if (!orphan) {
-        if (cf->kind == CONF_MAIN)
-            parse_main(e);
+    e.text = buf_steal(&text);
+    if (!sc->orphan) {
+        if (sc->kind == CONF_MAIN)
+            parse_main(&e);
         else
-            parse_master(e);
+            parse_master(&e);
     }
+    deliver(sc, &e);
+}
+
+static void
+add_seg(struct scan *sc, const struct pline *l)
+{
+    if (sc->nsegs == sc->segcap) {
+        sc->segcap = sc->segcap ? sc->segcap * 2 : 8;
+        sc->segs = mem_realloc(sc->segs, sc->segcap * sizeof(*sc->segs));
+    }
+    sc->segs[sc->nsegs].off = l->off;
+    sc->segs[sc->nsegs].len = l->len;
+    sc->segs[sc->nsegs].loff = 0;
+    sc->segs[sc->nsegs].line = l->no;
+    sc->nsegs++;
+    sc->last = *l;
+}
+
+/* close_cur - emit the open logical entry and the skipped lines after it */
+static void
+close_cur(struct scan *sc)
+{
+    if (!sc->have_cur)
+        return;
+    emit_logical(sc);
+    for (size_t i = 0; i < sc->npend; i++)
+        emit_plain(sc, &sc->pend[i]);
+    sc->have_cur = 0;
+    sc->nsegs = 0;
+    sc->npend = 0;
+}
+
+int
+conf_file_scan_data(enum conf_kind kind, const char *data, size_t len,
+                    conf_entry_fn *fn, void *ctx)
+{
+    struct scan sc;
+    size_t off = 0;
+    int no = 0;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.kind = kind;
+    sc.data = data;
+    sc.fn = fn;
+    sc.ctx = ctx;
+    while (off < len && !sc.stop) {
+        const char *nl = memchr(data + off, '\n', len - off);
+        struct pline l;
+
+        l.off = off;
+        l.len = nl ? (size_t) (nl - (data + off)) : len - off;
+        l.total = l.len + (nl ? 1 : 0);
+        l.kind = classify(data + off, l.len);
+        l.no = ++no;
+        off += l.total;
+        if (l.kind == PL_BLANK || l.kind == PL_COMMENT) {
+            if (!sc.have_cur) {
+                emit_plain(&sc, &l);
+            } else {
+                if (sc.npend == sc.pendcap) {
+                    sc.pendcap = sc.pendcap ? sc.pendcap * 2 : 8;
+                    sc.pend = mem_realloc(sc.pend, sc.pendcap * sizeof(*sc.pend));
+                }
+                sc.pend[sc.npend++] = l;
+            }
+        } else if (l.kind == PL_CONT && sc.have_cur) {
+            /* A continuation absorbs the skipped lines before it. */
+            sc.npend = 0;
+            add_seg(&sc, &l);
+        } else {
+            close_cur(&sc);
+            sc.have_cur = 1;
+            sc.orphan = (l.kind == PL_CONT);
+            sc.first = l;
+            add_seg(&sc, &l);
+        }
+    }
+    if (!sc.stop)
+        close_cur(&sc);
+    mem_free(sc.segs);
+    mem_free(sc.pend);
+    return sc.stop ? -1 : 0;
+}
+
+int
+conf_file_scan(const char *path, enum conf_kind kind, conf_entry_fn *fn,
+               void *ctx)
+{
+    char *data;
+    size_t len;
+    int rc;
+
+    if (util_read_file(path, CONF_MAX_FILE, &data, &len) < 0)
+        return -1;
+    rc = conf_file_scan_data(kind, data, len, fn, ctx);
+    mem_free(data);
+    return rc < 0 ? -2 : 0;
+}
+
+/* collect - the conf_file_parse() callback: keep every entry */
+static int
+collect(const struct conf_entry *e, void *ctx)
+{
+    struct conf_file *cf = ctx;
+
+    if (cf->n == cf->cap) {
+        cf->cap = cf->cap ? cf->cap * 2 : 64;
+        cf->ents = mem_realloc(cf->ents, cf->cap * sizeof(*cf->ents));
+    }
+    cf->ents[cf->n++] = *e;
+    return 1;
+}
+
+/* parse_adopt - the model of data (len bytes + NUL), which it takes over */
+static struct conf_file *
+parse_adopt(const char *path, enum conf_kind kind, char *data, size_t len)
+{
+    struct conf_file *cf = mem_calloc(1, sizeof(*cf));
+
+    cf->path = mem_strdup(path);
+    cf->kind = kind;
+    cf->data = data;
+    cf->len = len;
+    (void) conf_file_scan_data(kind, data, len, collect, cf);
+    return cf;
 }
 
 struct conf_file *
@@ -214,97 +357,15 @@ conf_file_parse(const char *path, enum conf_kind kind, const char *data,
     return parse_adopt(path, kind, copy, len);
 }
 
-/* parse_adopt - the model of data (len bytes + NUL), which it takes over */
-static struct conf_file *
-parse_adopt(const char *path, enum conf_kind kind, char *data, size_t len)
-{
-    struct conf_file *cf = mem_calloc(1, sizeof(*cf));
-    struct pline *pl = NULL;
-    size_t npl = 0, plcap = 0, off = 0, cap = 0;
-    int i, cur = -1, orphan = 0, pending = -1;
-
-    cf->path = mem_strdup(path);
-    cf->kind = kind;
-    cf->data = data;
-    cf->len = len;
-
-    /* Physical lines. */
-    while (off < len) {
-        const char *nl = memchr(cf->data + off, '\n', len - off);
-        size_t l = nl ? (size_t) (nl - (cf->data + off)) : len - off;
-
-        if (npl == plcap) {
-            plcap = plcap ? plcap * 2 : 256;
-            pl = mem_realloc(pl, plcap * sizeof(*pl));
-        }
-        pl[npl].off = off;
-        pl[npl].len = l;
-        pl[npl].total = l + (nl ? 1 : 0);
-        pl[npl].kind = classify(cf->data + off, l);
-        off += pl[npl].total;
-        npl++;
-    }
-
-    /*
-     * Group. "cur" is the first line of the open logical entry, "pending"
-     * the first of the skipped lines seen since its last text line.
-     */
-    for (i = 0; i < (int) npl; i++) {
-        int k = pl[i].kind;
-
-        if (k == PL_BLANK || k == PL_COMMENT) {
-            if (cur < 0)
-                add_plain(cf, &cap, pl, i);
-            else if (pending < 0)
-                pending = i;
-            continue;
-        }
-        if (k == PL_CONT && cur >= 0) {
-            pending = -1;
-            continue;
-        }
-        /* A new logical line (or an orphan continuation) starts here. */
-        if (cur >= 0) {
-            int last = (pending >= 0 ? pending : i) - 1;
-
-            add_logical(cf, &cap, pl, cur, last, orphan);
-            if (pending >= 0)
-                for (int j = pending; j < i; j++)
-                    add_plain(cf, &cap, pl, j);
-        }
-        cur = i;
-        pending = -1;
-        orphan = (k == PL_CONT);
-    }
-    if (cur >= 0) {
-        int last = (pending >= 0 ? pending : (int) npl) - 1;
-
-        add_logical(cf, &cap, pl, cur, last, orphan);
-        if (pending >= 0)
-            for (int j = pending; j < (int) npl; j++)
-                add_plain(cf, &cap, pl, j);
-    }
-    mem_free(pl);
-    return cf;
-}
-
 struct conf_file *
 conf_file_read(const char *path, enum conf_kind kind)
 {
     char *data;
     size_t len;
-    struct conf_file *cf;
 
     if (util_read_file(path, CONF_MAX_FILE, &data, &len) < 0)
         return NULL;
-    cf = parse_adopt(path, kind, data, len);
-    return cf;
-}
-
-static void
-field_fini(struct conf_field *f)
-{
-    mem_free(f->text);
+    return parse_adopt(path, kind, data, len);
 }
 
 void
@@ -312,18 +373,8 @@ conf_file_free(struct conf_file *cf)
 {
     if (cf == NULL)
         return;
-    for (size_t i = 0; i < cf->n; i++) {
-        struct conf_entry *e = &cf->ents[i];
-
-        mem_free(e->replaced);
-        mem_free(e->text);
-        mem_free(e->segs);
-        field_fini(&e->name);
-        field_fini(&e->value);
-        for (size_t j = 0; j < e->nfields; j++)
-            field_fini(&e->fields[j]);
-        mem_free(e->fields);
-    }
+    for (size_t i = 0; i < cf->n; i++)
+        entry_fini(&cf->ents[i]);
     mem_free(cf->ents);
     mem_free(cf->data);
     mem_free(cf->path);

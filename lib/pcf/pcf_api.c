@@ -88,9 +88,14 @@ pcf_service_value(struct pcf *p, const char *service_type, const char *name)
 const char *
 pcf_source(struct pcf *p, const char *name)
 {
-    const char *src = htab_find(p->main_src, name);
+    int line = pcf_main_line(p, name);
 
-    return src ? src : "default";
+    if (line == PCF_LINE_CMDLINE)
+        return "command line -o";
+    if (line == 0)
+        return "default";
+    snprintf(p->source_buf, sizeof(p->source_buf), "main.cf:%d", line);
+    return p->source_buf;
 }
 
 int

@@ -316,16 +316,16 @@ main_diff(struct diff *d, struct pcf *a, struct pcf *b)
     struct strv names;
 
     strv_init(&names);
-    for (size_t i = 0; i < htab_count(a->main_src); i++)
-        strv_add(&names, htab_key(a->main_src, i));
-    for (size_t i = 0; i < htab_count(b->main_src); i++)
-        if (!htab_has(a->main_src, htab_key(b->main_src, i)))
-            strv_add(&names, htab_key(b->main_src, i));
+    for (size_t i = 0; i < htab_count(a->main_line); i++)
+        strv_add(&names, htab_key(a->main_line, i));
+    for (size_t i = 0; i < htab_count(b->main_line); i++)
+        if (!htab_has(a->main_line, htab_key(b->main_line, i)))
+            strv_add(&names, htab_key(b->main_line, i));
     strv_sort(&names);
     for (size_t i = 0; i < names.n; i++) {
         const char *name = names.v[i];
-        const char *ra = htab_has(a->main_src, name) ? pcf_dict_get(a->main, name) : NULL;
-        const char *rb = htab_has(b->main_src, name) ? pcf_dict_get(b->main, name) : NULL;
+        const char *ra = htab_has(a->main_line, name) ? pcf_dict_get(a->main, name) : NULL;
+        const char *rb = htab_has(b->main_line, name) ? pcf_dict_get(b->main, name) : NULL;
         char *va = ra ? norm(ra) : NULL, *vb = rb ? norm(rb) : NULL;
         char *def = default_of(rb ? b : a, name);
         const char *what;

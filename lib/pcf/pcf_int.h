@@ -111,8 +111,9 @@ struct pcf {
     char *main_path;         /* config_dir/main.cf */
     char *master_path;       /* config_dir/master.cf */
     struct pcf_dict *main;   /* main.cf name=value (+ -o overrides) */
-    struct htab *main_src;   /* name -> "main.cf:LINE" / "command line" */
-    struct htab *main_line;  /* name -> line number in main.cf (intptr_t) */
+    struct htab *main_line;  /* name -> line in main.cf, or PCF_LINE_CMDLINE
+                              * (intptr_t); kept for postern and the API */
+    char source_buf[64];     /* pcf_source() result */
     const char *scan_name;   /* parameter whose value is being scanned */
     struct htab *params;     /* name -> struct pcf_node */
     struct pcf_master *master;
@@ -131,6 +132,8 @@ struct pcf {
 void pcf_init_tables(struct pcf *p, const char *config_dir);
 void pcf_param_names(struct pcf *p, struct strv *out);
 const char *pcf_suggest(struct pcf *p, const char *name);
+#define PCF_LINE_CMDLINE (-1)
+int pcf_main_line(struct pcf *p, const char *name);
 char *pcf_where(struct pcf *p, struct pcf_master *scope, const char *name);
 void pcf_read_main(struct pcf *p);
 void pcf_set_overrides(struct pcf *p, char **nv, int n);

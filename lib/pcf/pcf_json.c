@@ -9,6 +9,7 @@
  *	reject as unknown are listed under "unknown".
  */
 #include "out/out.h"
+#include "pcf/pcf.h"
 #include "pcf/pcf_int.h"
 
 #include <string.h>
@@ -65,7 +66,7 @@ add_param(struct pcf *p, struct out_val *arr, const char *name,
     set_trimmed(o, "expanded", exp);
     mem_free(exp);
     if ((p->mode & PCF_SHOW_DEFS) == 0)
-        src = htab_find(p->main_src, name);
+        src = pcf_main_line(p, name) ? pcf_source(p, name) : NULL;
     if (src == NULL && (p->mode & PCF_SHOW_DEFS) == 0
         && strcmp(name, "config_directory") == 0
         && pcf_dict_get(p->main, name))

@@ -56,7 +56,6 @@ pcf_init_tables(struct pcf *p, const char *config_dir)
     buf_printf(&b, "%s/master.cf", config_dir);
     p->master_path = buf_steal(&b);
     p->main = pcf_dict_new();
-    p->main_src = htab_new(256);
     p->main_line = htab_new(256);
     p->params = htab_new(2048);
     p->namespaces = htab_new(64);
@@ -78,44 +77,54 @@ pcf_param_names(struct pcf *p, struct strv *out)
     strv_sort(out);
 }
 
-/* pcf_read_main - load main.cf into the main dictionary */
+/* read_entry - one main.cf entry, as postconf's dict_load_fp() takes it */
+static int
+read_entry(const struct conf_entry *e, void *ctx)
+{
+    struct pcf *p = ctx;
+    const char *old, *name, *value;
+
+    if (e->kind == CONF_ENT_ORPHAN) {
+        log_warn("%s: logical line must not start with whitespace: "
+                 "\"%.30s%s\"", p->main_path, e->text,
+                 conf_entry_text_len(e) > 30 ? "..." : "");
+        return 0;
+    }
+    if (e->kind != CONF_ENT_LOGICAL)
+        return 0;
+    if (e->error)
+        log_fatal("%s, line %d: %s: \"%s\"", p->main_path, e->first_line,
+                  e->error, e->text);
+    name = e->name.text;
+    value = e->value.text;
+    if ((old = pcf_dict_get(p->main, name)) != NULL && strcmp(old, value) != 0)
+        log_warn("%s, line %d: overriding earlier entry: %s=%s", p->main_path,
+                 e->first_line, name, old);
+    pcf_dict_put(p->main, name, value);
+    /* Where each setting is: for postern's warnings, --json and the API. */
+    if (p->postern || p->library)
+        htab_set(p->main_line, name, (void *) (intptr_t) e->name.line);
+    return 0;
+}
+
+/* pcf_read_main - load main.cf into the main dictionary, one entry at a time */
 void
 pcf_read_main(struct pcf *p)
 {
-    struct conf_file *cf;
-
     pcf_dict_put(p->main, "config_directory", p->config_dir);
-    if ((cf = conf_file_read(p->main_path, CONF_MAIN)) == NULL)
+    if (conf_file_scan(p->main_path, CONF_MAIN, read_entry, p) == -1)
         log_fatal("%s %s: %s", errno == EISDIR ? "read" : "open", p->main_path,
                   strerror(errno));
-    for (size_t i = 0; i < cf->n; i++) {
-        const struct conf_entry *e = &cf->ents[i];
-        const char *old, *name, *value;
-        char src[64];
+}
 
-        if (e->kind == CONF_ENT_ORPHAN) {
-            log_warn("%s: logical line must not start with whitespace: "
-                     "\"%.30s%s\"", p->main_path, e->text,
-                     conf_entry_text_len(e) > 30 ? "..." : "");
-            continue;
-        }
-        if (e->kind != CONF_ENT_LOGICAL)
-            continue;
-        if (e->error)
-            log_fatal("%s, line %d: %s: \"%s\"", p->main_path, e->first_line,
-                      e->error, e->text);
-        name = e->name.text;
-        value = e->value.text;
-        if ((old = pcf_dict_get(p->main, name)) != NULL
-            && strcmp(old, value) != 0)
-            log_warn("%s, line %d: overriding earlier entry: %s=%s",
-                     p->main_path, e->first_line, name, old);
-        pcf_dict_put(p->main, name, value);
-        snprintf(src, sizeof(src), "main.cf:%d", e->name.line);
-        mem_free(htab_set(p->main_src, name, mem_strdup(src)));
-        htab_set(p->main_line, name, (void *) (intptr_t) e->name.line);
-    }
-    conf_file_free(cf);
+/*
+ * pcf_main_line - where main.cf (or the command line) sets name: its
+ * line, PCF_LINE_CMDLINE for "-o name=value", 0 when it is not set.
+ */
+int
+pcf_main_line(struct pcf *p, const char *name)
+{
+    return (int) (intptr_t) htab_find(p->main_line, name);
 }
 
 /* pcf_set_overrides - apply "-o name=value" command-line settings */
@@ -130,7 +139,7 @@ pcf_set_overrides(struct pcf *p, char **nv, int n)
         if ((err = conf_split_nameval(copy, &name, &value)) != NULL)
             log_fatal("invalid parameter override: %s: %s", nv[i], err);
         pcf_dict_put(p->main, name, value);
-        mem_free(htab_set(p->main_src, name, mem_strdup("command line -o")));
+        htab_set(p->main_line, name, (void *) (intptr_t) PCF_LINE_CMDLINE);
         mem_free(copy);
     }
 }
