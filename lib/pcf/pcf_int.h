@@ -120,6 +120,7 @@ struct pcf {
     size_t nmaster;
     int master_read;
     struct htab *namespaces; /* name_space -> struct pcf_dict */
+    struct htab *param_owners; /* -o name -> strv of master indices */
     struct htab *rest_classes;
     struct htab *dbms_files; /* "type:path" seen */
     const char *process_name;

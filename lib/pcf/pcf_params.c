@@ -360,14 +360,16 @@ flag_user(struct pcf *p, const char *name, unsigned cls,
             htab_set(p->params, name, node_new(cls, ""));
     }
     if (scope == NULL) {
-        for (size_t m = 0; m < p->nmaster; m++) {
-            struct pcf_master *ms = &p->master[m];
+        /* Only the services whose -o settings name it (an index, so that
+         * a master.cf with thousands of services stays fast). */
+        struct strv *owners = htab_find(p->param_owners, name);
 
-            if (ms->all_params && pcf_dict_get(ms->all_params, name)) {
-                supplied = 1;
-                if (!htab_has(ms->valid_names, name))
-                    htab_set(ms->valid_names, name, NULL);
-            }
+        for (size_t k = 0; owners && k < owners->n; k++) {
+            struct pcf_master *ms = &p->master[strtoul(owners->v[k], NULL, 10)];
+
+            supplied = 1;
+            if (!htab_has(ms->valid_names, name))
+                htab_set(ms->valid_names, name, NULL);
         }
     }
     if (!supplied && (cls & PCF_F_DBMS) == 0 && !htab_has(p->params, name)) {
@@ -510,6 +512,27 @@ pcf_register_user(struct pcf *p)
         }
         if ((ms->all_params = htab_find(p->namespaces, ms->name_space)))
             ms->valid_names = htab_new(8);
+    }
+    /* Index: parameter name -> the entries whose -o settings have it. */
+    p->param_owners = htab_new(64);
+    for (size_t m = 0; m < p->nmaster; m++) {
+        struct strv keys;
+
+        if (p->master[m].all_params == NULL)
+            continue;
+        keys = pcf_dict_keys(p->master[m].all_params);
+        for (size_t k = 0; k < keys.n; k++) {
+            struct strv *owners = htab_find(p->param_owners, keys.v[k]);
+            char idx[32];
+
+            if (owners == NULL) {
+                owners = mem_calloc(1, sizeof(*owners));
+                htab_set(p->param_owners, keys.v[k], owners);
+            }
+            snprintf(idx, sizeof(idx), "%zu", m);
+            strv_add(owners, idx);
+        }
+        strv_fini(&keys);
     }
     for (size_t m = 0; m < p->nmaster; m++)
         if (p->master[m].all_params)
