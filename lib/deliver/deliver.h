@@ -61,6 +61,10 @@ struct deliver_req {
     struct deliver_rcpt *rcpt;
 };
 
+/* deliver_req.flags bit: tried before (recovered after a crash or
+ * deferred), so the agent should look for a copy it delivered already */
+#define DELIVER_F_RETRY 0x10000u
+
 #define DELIVER_REQ   'R'
 #define DELIVER_REPLY 'S'
 

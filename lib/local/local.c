@@ -13,12 +13,13 @@
  *	owner-alias handling yet; |command runs with /bin/sh -c and no
  *	time limit beyond command_time_limit's default of 1000 s.
  */
-#define _DEFAULT_SOURCE 1 /* seteuid, strcasecmp, fchown */
+#define _GNU_SOURCE 1 /* seteuid, strcasecmp, sync_file_range */
 #include "local/local.h"
 
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -58,11 +59,53 @@ struct local {
     long default_uid, default_gid;
     long alias_uid, alias_gid; /* privileges for alias file deliveries */
     unsigned long counter;
+    struct htab *dirs;  /* maildirs known to exist -> time checked */
+    struct htab *users; /* getpwnam cache: name -> struct pwent */
     /* cached segment */
     uint64_t seg_seq;
     int seg_fd;
     struct buf content;
 };
+
+/* a getpwnam() answer, kept a few seconds (one lookup per batch) */
+struct pwent {
+    time_t when;
+    int found;
+    long uid, gid;
+    char *name, *dir;
+    time_t no_forward; /* .forward known absent at this time */
+};
+
+#define PW_TTL 10
+
+static struct pwent *
+pw_lookup(struct local *lc, const char *user)
+{
+    struct pwent *e = htab_find(lc->users, user);
+    time_t now = time(NULL);
+    struct passwd *pw;
+
+    if (e && now - e->when < PW_TTL)
+        return e->found ? e : NULL;
+    if (e == NULL) {
+        e = mem_calloc(1, sizeof(*e));
+        htab_set(lc->users, user, e);
+    }
+    mem_free(e->name);
+    mem_free(e->dir);
+    e->name = e->dir = NULL;
+    e->when = now;
+    e->no_forward = 0;
+    pw = getpwnam(user);
+    e->found = pw != NULL;
+    if (pw) {
+        e->uid = (long) pw->pw_uid;
+        e->gid = (long) pw->pw_gid;
+        e->name = mem_strdup(pw->pw_name);
+        e->dir = mem_strdup(pw->pw_dir);
+    }
+    return e->found ? e : NULL;
+}
 
 /* maildir files waiting for the batch sync */
 struct pending {
@@ -227,6 +270,25 @@ write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* write_two - two buffers with one writev when possible */
+static int
+write_two(int fd, const char *a, size_t an, const char *b, size_t bn)
+{
+    struct iovec v[2] = {{(void *) a, an}, {(void *) b, bn}};
+    ssize_t w;
+
+    do
+        w = writev(fd, v, 2);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        return -1;
+    if ((size_t) w >= an)
+        return write_all(fd, b + ((size_t) w - an), bn - ((size_t) w - an));
+    if (write_all(fd, a + w, an - (size_t) w) < 0)
+        return -1;
+    return write_all(fd, b, bn);
+}
+
 static int
 mkdirs(const char *path, mode_t mode)
 {
@@ -261,15 +323,28 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     snprintf(base, sizeof(base), "%.*s",
              (int) (dl && dir[dl - 1] == '/' ? dl - 1 : dl), dir);
     become(lc, uid, gid);
-    for (int i = 0; i < 3; i++) {
-        static const char *const subs[] = {"tmp", "new", "cur"};
+    /* tmp/, new/ and cur/ are checked once a minute per maildir */
+    {
+        time_t *seen = htab_find(lc->dirs, base), now = time(NULL);
 
-        snprintf(sub, sizeof(sub), "%s/%s", base, subs[i]);
-        if (mkdirs(sub, 0700) < 0) {
-            set_res(res, DELIVER_DEFER, "4.2.0",
-                    "cannot create maildir file %s: %s", sub, strerror(errno));
-            unbecome(lc);
-            return;
+        if (seen == NULL || now - *seen > 60) {
+            for (int i = 0; i < 3; i++) {
+                static const char *const subs[] = {"tmp", "new", "cur"};
+
+                snprintf(sub, sizeof(sub), "%s/%s", base, subs[i]);
+                if (mkdirs(sub, 0700) < 0) {
+                    set_res(res, DELIVER_DEFER, "4.2.0",
+                            "cannot create maildir file %s: %s", sub,
+                            strerror(errno));
+                    unbecome(lc);
+                    return;
+                }
+            }
+            if (seen == NULL) {
+                seen = mem_alloc(sizeof(*seen));
+                htab_set(lc->dirs, base, seen);
+            }
+            *seen = now;
         }
     }
     b->p = mem_realloc(b->p, (b->n + 1) * sizeof(*b->p));
@@ -284,7 +359,7 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
              lc->myhostname);
     snprintf(p->tmp, sizeof(p->tmp), "%.1000s/tmp/%s", base, name);
     snprintf(p->new, sizeof(p->new), "%.1000s/new/%s", base, name);
-    if (access(p->new, F_OK) == 0) {
+    if ((req->flags & DELIVER_F_RETRY) && access(p->new, F_OK) == 0) {
         unbecome(lc);
         set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
         maillog_info("%s: %s already in %s (repeated delivery)", req->id, name,
@@ -300,10 +375,21 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
         return;
     }
     fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        time_t *seen = htab_find(lc->dirs, base);
+
+        /* someone removed the maildir: check it again next time */
+        if (errno == ENOENT && seen)
+            *seen = 0;
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot create maildir file %s: %s", p->tmp, strerror(errno));
+        unbecome(lc);
+        return;
+    }
     buf_init(&hdr, 0);
     prefix(lc, &hdr, req, orig, to);
-    if (write_all(fd, hdr.data, hdr.len) < 0 ||
-        write_all(fd, lc->content.data, lc->content.len) < 0) {
+    if (write_two(fd, hdr.data, hdr.len, lc->content.data, lc->content.len) <
+        0) {
         set_res(res, DELIVER_DEFER, "4.2.0", "cannot write maildir file %s: %s",
                 p->tmp, strerror(errno));
         (void) close(fd);
@@ -687,7 +773,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
     const char *at = strrchr(addr, '@');
     size_t n = at ? (size_t) (at - addr) : strlen(addr);
     const char *v;
-    struct passwd *pw;
+    struct pwent *pw;
     struct dest_result r;
     enum maps_result mr;
 
@@ -739,13 +825,13 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         if (cut && cut != user)
             *cut = 0;
     }
-    pw = getpwnam(user);
+    pw = pw_lookup(lc, user);
     if (pw == NULL && lc->delim && *lc->delim && !ext[0]) {
         char *cut = strpbrk(user, lc->delim);
 
         if (cut && cut != user) {
             *cut = 0;
-            pw = getpwnam(user);
+            pw = pw_lookup(lc, user);
         }
     }
     if (pw == NULL) {
@@ -753,45 +839,47 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         goto done;
     }
     /* $HOME/.forward */
-    if (depth <= MAX_DEPTH) {
+    if (depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL) {
         char fw[1100], *text;
         size_t len;
 
-        snprintf(fw, sizeof(fw), "%s/.forward", pw->pw_dir);
-        become(lc, (long) pw->pw_uid, (long) pw->pw_gid);
+        snprintf(fw, sizeof(fw), "%s/.forward", pw->dir);
+        become(lc, pw->uid, pw->gid);
         if (util_read_file(fw, 1 << 20, &text, &len) == 0) {
             unbecome(lc);
             for (char *c = text; *c; c++)
                 if (*c == '\n')
                     *c = ',';
-            expand(lc, b, req, rc, text, addr, orig, (long) pw->pw_uid,
-                   (long) pw->pw_gid, depth, acc, first);
+            expand(lc, b, req, rc, text, addr, orig, pw->uid, pw->gid, depth,
+                   acc, first);
             mem_free(text);
             return;
         }
+        if (errno == ENOENT)
+            pw->no_forward = time(NULL);
         unbecome(lc);
     }
     if (*lc->home_mailbox) {
         char path[1100];
 
-        snprintf(path, sizeof(path), "%s/%s", pw->pw_dir, lc->home_mailbox);
+        snprintf(path, sizeof(path), "%s/%s", pw->dir, lc->home_mailbox);
         if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
-            maildir_start(lc, b, req, rc, path, addr, orig, (long) pw->pw_uid,
-                          (long) pw->pw_gid, &r);
+            maildir_start(lc, b, req, rc, path, addr, orig, pw->uid, pw->gid,
+                          &r);
             if (r.status == DELIVER_SENT) {
                 merge(acc, &r, first);
                 return; /* logged after the batch sync */
             }
         } else {
-            mbox(lc, req, path, addr, orig, (long) pw->pw_uid,
-                 (long) pw->pw_gid, &r, "delivered to mailbox");
+            mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
+                 "delivered to mailbox");
         }
     } else {
         char path[1100];
 
         snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
-        mbox(lc, req, path, addr, orig, (long) pw->pw_uid, (long) pw->pw_gid,
-             &r, "delivered to mailbox");
+        mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
+             "delivered to mailbox");
     }
 done:
     log_dest(req, rc, addr, orig, &r);
@@ -806,6 +894,12 @@ batch_sync(struct local *lc, struct batch *b, struct dest_result *results,
     (void) nres;
     (void) reqs;
     (void) results;
+    /* Start writeback of every file first: their blocks then land in one
+     * journal transaction, and the fsyncs below mostly find it committed
+     * (group commit of deliveries). */
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i].fd >= 0)
+            (void) sync_file_range(b->p[i].fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     for (size_t i = 0; i < b->n; i++) {
         struct pending *p = &b->p[i];
         int ok;
@@ -944,6 +1038,8 @@ local_service(struct server *srv)
     lc.seg_fd = -1;
     buf_init(&lc.content, 0);
     lc.root = geteuid() == 0;
+    lc.dirs = htab_new(64);
+    lc.users = htab_new(64);
     v = server_param(srv, "alias_maps");
     lc.aliases = maps_new("alias_maps", v, MAPS_F_ALIAS);
     mem_free(v);

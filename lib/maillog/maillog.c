@@ -29,6 +29,7 @@ static char host[128] = "localhost";
 static int log_fd = -1;
 static int use_syslog = 1;
 static int to_stderr;
+static long my_pid;
 
 void
 maillog_open(const char *id, const char *file, const char *myhost)
@@ -37,6 +38,7 @@ maillog_open(const char *id, const char *file, const char *myhost)
     size_t n;
 
     snprintf(ident, sizeof(ident), "%s", id && *id ? id : "postfix");
+    my_pid = (long) getpid();
     if (myhost && *myhost) {
         dot = strchr(myhost, '.');
         n = dot ? (size_t) (dot - myhost) : strlen(myhost);
@@ -109,8 +111,8 @@ maillog_vlog(const char *severity, const char *fmt, va_list ap)
         localtime_r(&ts.tv_sec, &tm);
         strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
         n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s%s\n", stamp, host,
-                     ident, (long) getpid(), severity ? severity : "",
-                     severity ? ": " : "", text);
+                     ident, my_pid ? my_pid : (long) getpid(),
+                     severity ? severity : "", severity ? ": " : "", text);
         if (n > (int) sizeof(line) - 1)
             n = (int) sizeof(line) - 1;
         if (n > 0 && write(log_fd, line, (size_t) n) < 0) {

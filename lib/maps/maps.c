@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "maillog/maillog.h"
 
@@ -49,6 +50,11 @@ struct table {
     size_t nrx;
     struct strv cidr_net; /* K_CIDR */
     struct strv cidr_val;
+};
+
+struct pwcache {
+    time_t when;
+    char *line; /* NULL: no such user */
 };
 
 struct maps {
@@ -159,6 +165,15 @@ maps_new(const char *title, const char *spec, unsigned flags)
     return m;
 }
 
+static void
+pwcache_free(void *p)
+{
+    struct pwcache *pc = p;
+
+    mem_free(pc->line);
+    mem_free(pc);
+}
+
 void
 maps_free(struct maps *m)
 {
@@ -167,7 +182,9 @@ maps_free(struct maps *m)
     for (size_t i = 0; i < m->n; i++) {
         struct table *t = &m->t[i];
 
-        if (t->h)
+        if (t->h && t->kind == K_PASSWD)
+            htab_free(t->h, pwcache_free);
+        else if (t->h)
             htab_free(t->h, mem_free);
         for (size_t k = 0; k < t->nrx; k++) {
             regfree(&t->rx[k].re);
@@ -507,16 +524,35 @@ maps_find(struct maps *m, const char *key, const char **value)
                     v = t->cidr_val.v[r];
             break;
         case K_PASSWD: {
-            struct passwd *pw = getpwnam(key);
+            /* getpwnam reads /etc/passwd each time: remember answers for
+             * a few seconds (found or not) */
+            struct pwcache *pc = t->h ? htab_find(t->h, key) : NULL;
+            time_t now = time(NULL);
 
-            if (pw) {
-                buf_truncate(&m->result, 0);
-                (void) buf_printf(
-                    &m->result, "%s:x:%ld:%ld:%s:%s:%s", pw->pw_name,
-                    (long) pw->pw_uid, (long) pw->pw_gid,
-                    pw->pw_gecos ? pw->pw_gecos : "", pw->pw_dir, pw->pw_shell);
-                v = buf_str(&m->result);
+            if (t->h == NULL)
+                t->h = htab_new(64);
+            if (pc == NULL || now - pc->when >= 10) {
+                struct passwd *pw = getpwnam(key);
+
+                if (pc == NULL) {
+                    pc = mem_calloc(1, sizeof(*pc));
+                    htab_set(t->h, key, pc);
+                }
+                mem_free(pc->line);
+                pc->line = NULL;
+                pc->when = now;
+                if (pw) {
+                    struct buf l;
+
+                    buf_init(&l, 0);
+                    (void) buf_printf(&l, "%s:x:%ld:%ld:%s:%s:%s", pw->pw_name,
+                                      (long) pw->pw_uid, (long) pw->pw_gid,
+                                      pw->pw_gecos ? pw->pw_gecos : "",
+                                      pw->pw_dir, pw->pw_shell);
+                    pc->line = buf_steal(&l);
+                }
             }
+            v = pc->line;
             break;
         }
         case K_NONE:

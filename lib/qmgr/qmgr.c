@@ -83,6 +83,7 @@ struct qmsg {
     int hold;
     int deleted;
     int bouncing;
+    int recovered; /* found at start: maybe delivered before a crash */
 };
 
 struct qseg {
@@ -368,6 +369,7 @@ recover_one(void *ctx, const struct queue_snap_msg *sm)
 
     (void) ctx;
     m = add_msg(&sm->loc, sm->env, seg);
+    m->recovered = 1;
     for (size_t i = 0; i < sm->env->nrcpt; i++)
         m->rst[i] = sm->rcpt_done[i] ? R_DONE : R_PENDING;
     m->attempts = sm->attempts;
@@ -620,6 +622,8 @@ new_job(struct qmsg *m, const char *nexthop)
     j->req.arrival_us = m->env.arrival_us;
     j->req.active_us = m->active_us ? m->active_us : queue_now_us();
     j->req.flags = m->env.flags;
+    if (m->recovered || m->attempts > 0)
+        j->req.flags |= DELIVER_F_RETRY;
     j->req.ret = m->env.ret;
     j->req.sender = mem_strdup(m->env.sender);
     j->req.nexthop = mem_strdup(nexthop);

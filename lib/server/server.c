@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -311,7 +312,7 @@ server_accept(int lfd)
 
     do
         fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
+    while (fd < 0 && errno == EINTR && !stopping);
     return fd;
 }
 
@@ -327,6 +328,33 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
         (void) fcntl(srv->listen_fd[i], F_SETFL,
                      fcntl(srv->listen_fd[i], F_GETFL) | O_NONBLOCK);
     server_status(srv, 1);
+    if (srv->nlisten == 1 && sig_pipe[0] >= 0) {
+        /* One socket: sleep in accept(), which wakes one waiting process
+         * per connection, where poll() would wake every idle sibling. A
+         * signal interrupts it (no SA_RESTART); the timeout is max_idle. */
+        int lfd = srv->listen_fd[0];
+        struct timeval tv = {max_idle > 0 ? max_idle : 0, 0};
+
+        (void) fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK);
+        (void) setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        while (!stopping && (max_use <= 0 || uses < max_use)) {
+            int fd = server_accept(lfd);
+
+            if (fd < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    break; /* idle too long */
+                if (errno == EINTR || errno == ECONNABORTED)
+                    continue;
+                maillog_fatal("accept: %m");
+            }
+            server_status(srv, 0);
+            fn(srv, fd, ctx);
+            (void) close(fd);
+            uses++;
+            server_status(srv, 1);
+        }
+        return;
+    }
     while (!stopping && (max_use <= 0 || uses < max_use)) {
         int n = 0, rc;
 
