@@ -156,6 +156,17 @@ PY
     done
     wait_log 'from=<a@example\.com>, size=.*nrcpt=1 \(queue active\)' 1
     pass "reloaded mynetworks applies (127.0.0.2 may relay)"
+    # stop drains: the message in DATA is finished, idle sessions end
+    STOP_CMD="${AS[*]} $BIN stop -c $T/etc 2>/dev/null" py smtpc.py drain "$T" "$PORT" \
+        || fail "drain"
+    mta_start
+    for i in $(seq 100); do
+        grep -l 'Subject: in flight' "$T"/mail/alice/new/* >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    grep -l 'Subject: in flight' "$T"/mail/alice/new/* >/dev/null 2>&1 \
+        || fail "message accepted during stop was not delivered after restart"
+    pass "message accepted during stop delivered"
     # stop: everything exits, pid file goes
     mta_stop
     kill -0 "$MASTER_PID" 2>/dev/null && fail "master still running"

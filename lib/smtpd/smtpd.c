@@ -1001,9 +1001,16 @@ session(struct server *srv, int fd, void *ctx)
             (void) sio_flush(s->io);
             break;
         }
+        sio_interruptible(s->io, 1);
         rc = sio_read_line(s->io, &line, (size_t) cf->line_limit, &lf);
+        sio_interruptible(s->io, 0);
         if (rc <= 0) {
-            if (sio_timed_out(s->io)) {
+            if (sio_stopped(s->io)) {
+                sio_printf(s->io, "421 4.3.2 %s Service shutting down",
+                           cf->myhostname);
+                (void) sio_flush(s->io);
+                maillog_info("stop after %s from %s", s->last_cmd, s->namaddr);
+            } else if (sio_timed_out(s->io)) {
                 sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
                            cf->myhostname);
                 (void) sio_flush(s->io);

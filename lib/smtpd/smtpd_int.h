@@ -34,6 +34,11 @@ void sio_printf(struct sio *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
 /* sio_flush - write buffered replies; 0 or -1 */
 int sio_flush(struct sio *s);
 int sio_timed_out(const struct sio *s);
+/* sio_interruptible - while on, a stop request (SIGTERM/SIGHUP) ends a
+ * wait for input with -1 and sio_stopped() true; off during DATA, so a
+ * message in progress is finished */
+void sio_interruptible(struct sio *s, int on);
+int sio_stopped(const struct sio *s);
 /* TLS: context from cert/key files (NULL + message on failure) */
 void *sio_tls_ctx(const char *cert, const char *key, char *err, size_t len);
 /* sio_starttls - handshake as server; 0 or -1 (message in err) */

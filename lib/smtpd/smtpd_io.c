@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/server.h"
 #include "smtpd/smtpd_int.h"
 
 #define RBUF 16384
@@ -30,6 +31,8 @@ struct sio {
     struct buf wbuf;
     int timed_out;
     int eof;
+    int interruptible; /* a stop request ends a wait for input */
+    int stopped;
     char info[200];
 };
 
@@ -67,6 +70,18 @@ sio_timed_out(const struct sio *s)
     return s->timed_out;
 }
 
+void
+sio_interruptible(struct sio *s, int on)
+{
+    s->interruptible = on;
+}
+
+int
+sio_stopped(const struct sio *s)
+{
+    return s->stopped;
+}
+
 /* fill - read more input; 1, 0 EOF, -1 error */
 static int
 fill(struct sio *s)
@@ -83,6 +98,13 @@ fill(struct sio *s)
                 break;
             if (SSL_get_error(s->ssl, n) == SSL_ERROR_ZERO_RETURN)
                 return 0;
+            if (errno == EINTR) {
+                if (s->interruptible && server_stopping()) {
+                    s->stopped = 1;
+                    return -1;
+                }
+                continue;
+            }
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 s->timed_out = 1;
             return n == 0 ? 0 : -1;
@@ -94,8 +116,13 @@ fill(struct sio *s)
             s->eof = 1;
             return 0;
         }
-        if (errno == EINTR)
+        if (errno == EINTR) {
+            if (s->interruptible && server_stopping()) {
+                s->stopped = 1;
+                return -1;
+            }
             continue;
+        }
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             s->timed_out = 1;
         return -1;

@@ -428,6 +428,40 @@ def case_tls():
     r.cmd("QUIT")
 
 
+def case_drain():
+    """stop while one session idles and one is inside DATA"""
+    import subprocess
+    idle = Raw(PORTS[0])
+    idle.reply()
+    idle.cmd("EHLO idle")
+    busy = Raw(PORTS[0])
+    busy.reply()
+    busy.cmd("EHLO busy")
+    busy.cmd("MAIL FROM:<d@example.com>")
+    busy.cmd("RCPT TO:<alice@local.test>")
+    check(busy.cmd("DATA")[0] == 354, "DATA started before the stop")
+    busy.send(b"Subject: in flight\r\n\r\nfirst half\r\n")
+    t0 = time.time()
+    stop = subprocess.Popen(os.environ["STOP_CMD"], shell=True)
+    time.sleep(1)
+    busy.send(b"second half\r\n.\r\n")
+    c, t = busy.reply()
+    check(c == 250, "the message in flight is accepted during stop (%s)" % t)
+    try:
+        c, t = busy.cmd("MAIL FROM:<e@example.com>")
+        check(c == 421, "next command: 421 shutting down")
+    except EOFError:
+        ok("next command: connection closed")
+    try:
+        c, t = idle.reply()
+        check(c == 421 and "shutting down" in t, "idle session told 421 4.3.2")
+    except EOFError:
+        ok("idle session closed")
+    stop.wait(timeout=30)
+    check(stop.returncode == 0, "postern stop succeeded")
+    check(time.time() - t0 < 15, "stop took %.1f s" % (time.time() - t0))
+
+
 def case_load():
     """N messages over S parallel sessions; prints accepted IDs"""
     import threading
