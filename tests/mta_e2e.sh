@@ -22,8 +22,8 @@ listener() { # port, then -o settings
 case_basic() {
     mta_setup
     mta_start
-    grep -q 'service smtp/unix runs "smtp", which Postern does not implement yet' \
-        "$T/start.err" || fail "start names the unimplemented smtp service"
+    grep -q 'service lmtp/unix runs "lmtp", which Postern does not implement yet' \
+        "$T/start.err" || fail "start names the unimplemented lmtp service"
     pass "start names unimplemented services"
     py smtpc.py basic "$T" "$PORT" || fail "smtp basic"
     if command -v swaks >/dev/null; then
@@ -178,7 +178,7 @@ PY
     "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted a bad config"
     grep -q 'specify at least one working instance of: reject_unauth_destination' "$T/check.err" \
         || { cat "$T/check.err"; fail "check message"; }
-    grep -q 'service smtp/unix runs "smtp"' "$T/check.err" || fail "check lists smtp"
+    grep -q 'service lmtp/unix runs "lmtp"' "$T/check.err" || fail "check lists lmtp"
     pass "check refuses an open relay and names unimplemented services"
 }
 

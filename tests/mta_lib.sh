@@ -85,7 +85,7 @@ qmgr      unix  n       -       n      300    1       qmgr
 rewrite   unix  -       -       n      -      -       trivial-rewrite
 bounce    unix  -       -       n      -      0       bounce
 defer     unix  -       -       n      -      0       bounce
-smtp      unix  -       -       n      -      -       smtp
+lmtp      unix  -       -       n      -      -       lmtp
 showq     unix  n       -       n      -      -       showq
 error     unix  -       -       n      -      -       error
 discard   unix  -       -       n      -      -       discard

@@ -170,4 +170,48 @@ int dnsc_sts_parse(const char *txt, struct buf *err) WARN_UNUSED;
 int dnsc_tlsrpt_is_record(const char *txt);
 int dnsc_tlsrpt_parse(const char *txt, struct buf *err) WARN_UNUSED;
 
+/*
+ * Mail routing for the SMTP client (dnsc_route.c).
+ */
+#define DNSC_ROUTE_IPV4 0x1u
+#define DNSC_ROUTE_IPV6 0x2u
+
+struct dnsc_route_opts {
+    const char *const *servers; /* as dnsc_opts.resolvers; none: resolv.conf */
+    size_t nservers;
+    double timeout;    /* seconds per try (<= 0: 5) */
+    unsigned families; /* DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6 (0: IPv4) */
+};
+
+struct dnsc_target {
+    char *host;    /* MX host or the domain (lower case, no final dot) */
+    int pref;      /* MX preference, -1 without MX */
+    char addr[46]; /* IP address text */
+    int v6;
+};
+
+struct dnsc_targets {
+    struct dnsc_target *t;
+    size_t n;
+};
+
+enum dnsc_route_status {
+    DNSC_ROUTE_OK,       /* out has at least one address */
+    DNSC_ROUTE_NOTFOUND, /* no such host (the mail bounces) */
+    DNSC_ROUTE_NULLMX,   /* RFC 7505 null MX (the mail bounces) */
+    DNSC_ROUTE_TEMP,     /* try again later */
+};
+
+/*
+ * dnsc_route - the addresses to try for domain, best first: with use_mx
+ * its MX hosts by preference (equal preferences in random order), each
+ * with its addresses; without MX records (or use_mx 0) the domain's own
+ * addresses. out is filled (the caller dnsc_targets_fini()s it, also on
+ * failure); err gets Postfix's wording of a failure.
+ */
+enum dnsc_route_status dnsc_route(const struct dnsc_route_opts *o,
+                                  const char *domain, int use_mx,
+                                  struct dnsc_targets *out, struct buf *err);
+void dnsc_targets_fini(struct dnsc_targets *t);
+
 #endif

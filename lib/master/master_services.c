@@ -16,6 +16,7 @@
 #include "master/master_int.h"
 #include "pickup/pickup.h"
 #include "qmgr/qmgr.h"
+#include "smtp/smtp.h"
 #include "smtpd/smtpd.h"
 
 static const struct {
@@ -23,6 +24,7 @@ static const struct {
     master_service_fn *fn;
 } services[] = {
     {"smtpd", smtpd_service},
+    {"smtp", smtp_service},
     {"cleanup", cleanup_service},
     {"qmgr", qmgr_service},
     {"oqmgr", qmgr_service},

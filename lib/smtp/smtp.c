@@ -1,0 +1,1064 @@
+/*
+ * smtp - the SMTP client delivery agent.
+ *
+ * DESCRIPTION
+ *	See smtp.h. One request at a time: load the content from its
+ *	segment, reuse the cached session when it goes to the same
+ *	nexthop (after an RSET), else look up and try the servers in
+ *	order (smtp_mx_address_limit addresses, smtp_mx_session_limit
+ *	sessions that got as far as the greeting); then one transaction,
+ *	pipelined when the server offers PIPELINING.
+ *
+ *	Reply texts and maillog lines use Postfix's wording ("host
+ *	h[a] said: ... (in reply to RCPT TO command)", "connect to
+ *	h[a]:p: Connection refused", "conversation with h[a] timed out
+ *	while sending message body") so log readers see what they know.
+ *
+ * BUGS
+ *	No 8BITMIME downgrade to quoted-printable (8-bit content goes as
+ *	is to a server without 8BITMIME); no "relayed" DSN when the
+ *	server lacks DSN; no SASL; no DANE; no TLS session cache.
+ */
+#define _DEFAULT_SOURCE 1
+#include "smtp/smtp.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver/deliver.h"
+#include "dnsc/dnsc.h"
+#include "maillog/maillog.h"
+#include "queue/queue.h"
+#include "server/server.h"
+#include "smtp/smtp_int.h"
+
+enum tls_level { TLS_NONE, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY, TLS_SECURE };
+
+struct session {
+    struct sconn *c;
+    char *nexthop;
+    char host[256];
+    char addr[64];
+    unsigned port;
+    char name[400];  /* "host[addr]" */
+    char relay[420]; /* "host[addr]:port" */
+    int esmtp, pipelining, dsn, eightbit, smtputf8, starttls;
+    unsigned long size_max;
+    int uses;
+    time_t started, last;
+};
+
+struct agent {
+    struct server *srv;
+    char *helo_name;
+    char *bind_addr, *bind_addr6;
+    enum tls_level tls;
+    int tls_loglevel;
+    int connect_timeout, helo_timeout, mail_timeout, rcpt_timeout,
+        data_init_timeout, data_xfer_timeout, data_done_timeout,
+        quit_timeout, starttls_timeout, rset_timeout;
+    int mx_address_limit, mx_session_limit;
+    long reuse_count_limit, reuse_time_limit, cache_time_limit;
+    int cache_on;
+    unsigned families;
+    int host_dns, host_native, dns_enabled;
+    unsigned def_port;
+    struct strv resolvers;
+    struct ssl_ctx_st *tls_ctx;
+    int seg_fd;
+    uint64_t seg_seq;
+    struct buf content;
+    struct buf wire;
+    struct session *cached;
+};
+
+/* ---- small pieces ---- */
+
+int
+smtp_nexthop_parse(const char *s, unsigned def_port, struct smtp_nexthop *nh)
+{
+    const char *end, *port = NULL;
+    size_t n;
+
+    memset(nh, 0, sizeof(*nh));
+    nh->port = def_port;
+    if (*s == '[') {
+        end = strchr(s, ']');
+        if (end == NULL)
+            return -1;
+        n = (size_t) (end - s - 1);
+        if (n == 0 || n >= sizeof(nh->host))
+            return -1;
+        memcpy(nh->host, s + 1, n);
+        nh->host[n] = 0;
+        if (end[1] == ':')
+            port = end + 2;
+        else if (end[1] != 0)
+            return -1;
+    } else {
+        end = strrchr(s, ':');
+        /* a bare IPv6 address has several colons: no port then */
+        if (end && strchr(s, ':') != end)
+            end = NULL;
+        n = end ? (size_t) (end - s) : strlen(s);
+        if (n == 0 || n >= sizeof(nh->host))
+            return -1;
+        memcpy(nh->host, s, n);
+        nh->host[n] = 0;
+        nh->mx = strchr(nh->host, ':') == NULL;
+        if (end)
+            port = end + 1;
+    }
+    if (port) {
+        char *e;
+        long v = strtol(port, &e, 10);
+
+        if (*port == 0)
+            return -1;
+        if (*e == 0) {
+            if (v <= 0 || v > 65535)
+                return -1;
+            nh->port = (unsigned) v;
+        } else {
+            struct servent *se = getservbyname(port, "tcp");
+
+            if (se == NULL)
+                return -1;
+            nh->port = ntohs((uint16_t) se->s_port);
+        }
+    }
+    for (const char *p = nh->host; *p; p++)
+        if (isspace((unsigned char) *p) || *p == '@' || *p == '[' ||
+            *p == ']')
+            return -1;
+    return 0;
+}
+
+void
+smtp_xtext(struct buf *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char) *s;
+
+        if (c < 33 || c > 126 || c == '+' || c == '=')
+            (void) buf_printf(out, "+%02X", c);
+        else
+            (void) buf_putc(out, c);
+    }
+}
+
+static int
+is_ip(const char *s)
+{
+    unsigned char a[16];
+
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static int
+load_content(struct agent *ag, struct deliver_req *req)
+{
+    char path[128];
+    size_t got = 0;
+
+    if (ag->seg_fd < 0 || ag->seg_seq != req->seq) {
+        if (ag->seg_fd >= 0)
+            (void) close(ag->seg_fd);
+        memcpy(path, "store/", 6);
+        queue_seg_name(req->seq, path + 6, sizeof(path) - 6);
+        ag->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (ag->seg_fd < 0)
+            return -1;
+        ag->seg_seq = req->seq;
+    }
+    buf_truncate(&ag->content, 0);
+    if (ag->content.cap < req->content_len + 1) {
+        ag->content.data = mem_realloc(ag->content.data, req->content_len + 1);
+        ag->content.cap = req->content_len + 1;
+    }
+    while (got < req->content_len) {
+        ssize_t r =
+            pread(ag->seg_fd, ag->content.data + got, req->content_len - got,
+                  (off_t) (req->content_off + got));
+
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t) r;
+    }
+    ag->content.len = got;
+    ag->content.data[got] = 0;
+    return 0;
+}
+
+/* wire - content with CRLF line ends, dot-stuffed, ending in "." */
+static void
+wire(struct agent *ag)
+{
+    const char *p = ag->content.data, *end = p + ag->content.len;
+    struct buf *w = &ag->wire;
+
+    buf_truncate(w, 0);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+        size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+
+        if (n && p[n - 1] == '\r')
+            n--;
+        if (*p == '.')
+            (void) buf_putc(w, '.');
+        (void) buf_append(w, p, n);
+        (void) buf_append(w, "\r\n", 2);
+        p = nl ? nl + 1 : end;
+    }
+    (void) buf_append(w, ".\r\n", 3);
+}
+
+static void
+set_all(struct deliver_req *req, int only_pending, int status, const char *dsn,
+        const char *text)
+{
+    for (size_t i = 0; i < req->nrcpt; i++) {
+        if (only_pending && req->rcpt[i].status != DELIVER_DEFER)
+            continue;
+        if (only_pending && req->rcpt[i].text && *req->rcpt[i].text)
+            continue;
+        deliver_result(&req->rcpt[i], status, dsn, text);
+    }
+}
+
+static int
+status_of(int code)
+{
+    return code / 100 == 2   ? DELIVER_SENT
+           : code / 100 == 5 ? DELIVER_BOUNCE
+                             : DELIVER_DEFER;
+}
+
+/* io_reason - Postfix's text for a broken conversation */
+static void
+io_reason(struct buf *b, enum sio_err e, const char *name, const char *stage)
+{
+    buf_truncate(b, 0);
+    if (e == SIO_TIMEOUT)
+        (void) buf_printf(b, "conversation with %s timed out while %s", name,
+                          stage);
+    else if (e == SIO_PROTOCOL)
+        (void) buf_printf(b, "malformed reply from %s while %s", name, stage);
+    else
+        (void) buf_printf(b, "lost connection with %s while %s", name, stage);
+}
+
+/* said - "host h[a] said: REPLY (in reply to X command)" */
+static void
+said(struct buf *b, const struct session *s, const struct smtp_reply *r,
+     const char *cmd)
+{
+    buf_truncate(b, 0);
+    (void) buf_printf(b, "host %s said: %s (in reply to %s command)", s->name,
+                      buf_str(&r->text), cmd);
+}
+
+static void
+session_free(struct session *s)
+{
+    if (s == NULL)
+        return;
+    sconn_free(s->c);
+    mem_free(s->nexthop);
+    mem_free(s);
+}
+
+static void
+session_quit(struct agent *ag, struct session *s)
+{
+    struct smtp_reply r;
+
+    if (s == NULL)
+        return;
+    smtp_reply_init(&r);
+    sconn_timeout(s->c, ag->quit_timeout > 5 ? 5 : ag->quit_timeout);
+    sconn_printf(s->c, "QUIT");
+    if (sconn_reply(s->c, &r) != SIO_OK)
+        r.code = 0; /* the connection closes anyway */
+    smtp_reply_fini(&r);
+    session_free(s);
+}
+
+static void
+features(struct session *s, const struct smtp_reply *r)
+{
+    s->pipelining = s->dsn = s->eightbit = s->smtputf8 = s->starttls = 0;
+    s->size_max = 0;
+    for (size_t i = 1; i < r->lines.n; i++) {
+        const char *l = r->lines.v[i];
+        size_t k = strcspn(l, " =");
+
+        if (k == 10 && strncasecmp(l, "PIPELINING", k) == 0)
+            s->pipelining = 1;
+        else if (k == 3 && strncasecmp(l, "DSN", k) == 0)
+            s->dsn = 1;
+        else if (k == 8 && strncasecmp(l, "8BITMIME", k) == 0)
+            s->eightbit = 1;
+        else if (k == 8 && strncasecmp(l, "SMTPUTF8", k) == 0)
+            s->smtputf8 = 1;
+        else if (k == 8 && strncasecmp(l, "STARTTLS", k) == 0)
+            s->starttls = 1;
+        else if (k == 4 && strncasecmp(l, "SIZE", k) == 0)
+            s->size_max = l[k] ? strtoul(l + k + 1, NULL, 10) : 0;
+    }
+}
+
+/* hello - EHLO (HELO when EHLO is refused); 0, or -1 with a reason,
+ * *dsn and *status set */
+static int
+hello(struct agent *ag, struct session *s, struct smtp_reply *r,
+      struct buf *why, char *dsn, int *status)
+{
+    enum sio_err e;
+
+    sconn_timeout(s->c, ag->helo_timeout);
+    sconn_printf(s->c, "EHLO %s", ag->helo_name);
+    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+        io_reason(why, e, s->name, "performing the EHLO handshake");
+        snprintf(dsn, 16, "4.4.2");
+        *status = DELIVER_DEFER;
+        return -1;
+    }
+    if (r->code == 250) {
+        s->esmtp = 1;
+        features(s, r);
+        return 0;
+    }
+    sconn_printf(s->c, "HELO %s", ag->helo_name);
+    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+        io_reason(why, e, s->name, "performing the HELO handshake");
+        snprintf(dsn, 16, "4.4.2");
+        *status = DELIVER_DEFER;
+        return -1;
+    }
+    if (r->code != 250) {
+        said(why, s, r, "HELO");
+        snprintf(dsn, 16, "%s", r->dsn);
+        *status = status_of(r->code);
+        return -1;
+    }
+    s->esmtp = 0;
+    features(s, r); /* none */
+    return 0;
+}
+
+/* try_host - a session with one address; NULL with a reason */
+static struct session *
+try_host(struct agent *ag, const char *nexthop, const char *host,
+         const char *addr, unsigned port, int plaintext, struct buf *why,
+         char *dsn, int *status, int *greeted)
+{
+    struct session *s = mem_calloc(1, sizeof(*s));
+    struct smtp_reply r;
+    enum sio_err e;
+    int v6 = strchr(addr, ':') != NULL;
+
+    *greeted = 0;
+    *status = DELIVER_DEFER;
+    smtp_reply_init(&r);
+    snprintf(s->host, sizeof(s->host), "%s", host);
+    snprintf(s->addr, sizeof(s->addr), "%s", addr);
+    s->port = port;
+    snprintf(s->name, sizeof(s->name), "%s[%s]", host, addr);
+    snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
+    s->c = sconn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
+                         ag->connect_timeout, why);
+    if (s->c == NULL) {
+        char tmp[600];
+
+        snprintf(tmp, sizeof(tmp), "connect to %s:%u: %s", s->name, port,
+                 buf_str(why));
+        buf_truncate(why, 0);
+        (void) buf_puts(why, tmp);
+        snprintf(dsn, 16, "4.4.1");
+        goto fail;
+    }
+    sconn_timeout(s->c, ag->helo_timeout);
+    if ((e = sconn_reply(s->c, &r)) != SIO_OK) {
+        io_reason(why, e, s->name, "receiving the initial server greeting");
+        snprintf(dsn, 16, "4.4.2");
+        goto fail;
+    }
+    *greeted = 1;
+    if (r.code / 100 != 2) {
+        buf_truncate(why, 0);
+        (void) buf_printf(why, "host %s refused to talk to me: %s", s->name,
+                          buf_str(&r.text));
+        snprintf(dsn, 16, "4%s", r.dsn + 1);
+        goto fail;
+    }
+    if (hello(ag, s, &r, why, dsn, status) < 0)
+        goto fail;
+    if (ag->tls >= TLS_ENCRYPT && !s->starttls) {
+        buf_truncate(why, 0);
+        (void) buf_printf(why,
+                          "TLS is required, but was not offered by host %s",
+                          s->name);
+        snprintf(dsn, 16, "4.7.4");
+        *status = DELIVER_DEFER;
+        goto fail;
+    }
+    if (ag->tls >= TLS_MAY && s->starttls && !plaintext && ag->tls_ctx) {
+        struct buf terr;
+        char names[600];
+        int rc;
+
+        sconn_timeout(s->c, ag->starttls_timeout);
+        sconn_printf(s->c, "STARTTLS");
+        if ((e = sconn_reply(s->c, &r)) != SIO_OK) {
+            io_reason(why, e, s->name, "receiving the STARTTLS reply");
+            snprintf(dsn, 16, "4.4.2");
+            goto fail;
+        }
+        if (r.code != 220) {
+            if (ag->tls >= TLS_ENCRYPT) {
+                said(why, s, &r, "STARTTLS");
+                snprintf(dsn, 16, "4.7.5");
+                goto fail;
+            }
+            /* may: go on in plain text */
+        } else {
+            buf_init(&terr, 0);
+            /* verify: the MX host name; secure: the nexthop domain too */
+            snprintf(names, sizeof(names), "%s%s%s", host,
+                     ag->tls == TLS_SECURE ? " " : "",
+                     ag->tls == TLS_SECURE ? nexthop : "");
+            rc = sconn_starttls(s->c, ag->tls_ctx, host,
+                                ag->tls >= TLS_VERIFY, names, &terr);
+            if (rc < 0) {
+                buf_truncate(why, 0);
+                (void) buf_printf(why, "Cannot start TLS: %s with %s",
+                                  buf_str(&terr), s->name);
+                buf_fini(&terr);
+                snprintf(dsn, 16, "4.7.5");
+                *status = ag->tls == TLS_MAY ? -2 : DELIVER_DEFER;
+                goto fail;
+            }
+            buf_fini(&terr);
+            if (ag->tls_loglevel >= 1)
+                maillog_info("%s TLS connection established to %s: %s",
+                             ag->tls >= TLS_VERIFY ? "Verified"
+                                                   : "Untrusted",
+                             s->relay, sconn_tls_info(s->c));
+            if (hello(ag, s, &r, why, dsn, status) < 0)
+                goto fail;
+        }
+    }
+    s->nexthop = mem_strdup(nexthop);
+    s->started = s->last = time(NULL);
+    smtp_reply_fini(&r);
+    return s;
+fail:
+    smtp_reply_fini(&r);
+    session_free(s);
+    return NULL;
+}
+
+/* targets - the addresses for nh; a route status and reason */
+static enum dnsc_route_status
+targets(struct agent *ag, const struct smtp_nexthop *nh,
+        struct dnsc_targets *out, struct buf *why)
+{
+    struct dnsc_route_opts o;
+    enum dnsc_route_status st;
+
+    memset(out, 0, sizeof(*out));
+    if (is_ip(nh->host)) {
+        out->t = mem_calloc(1, sizeof(*out->t));
+        out->n = 1;
+        out->t[0].host = mem_strdup(nh->host);
+        out->t[0].pref = -1;
+        snprintf(out->t[0].addr, sizeof(out->t[0].addr), "%.45s", nh->host);
+        out->t[0].v6 = strchr(nh->host, ':') != NULL;
+        return DNSC_ROUTE_OK;
+    }
+    if (ag->host_dns) {
+        memset(&o, 0, sizeof(o));
+        o.servers = (const char *const *) ag->resolvers.v;
+        o.nservers = ag->resolvers.n;
+        o.timeout = 5;
+        o.families = ag->families;
+        st = dnsc_route(&o, nh->host, nh->mx && ag->dns_enabled, out, why);
+        if (st != DNSC_ROUTE_NOTFOUND || !ag->host_native)
+            return st;
+        dnsc_targets_fini(out);
+    }
+    {
+        /* native lookup (smtp_host_lookup = native): no MX */
+        struct addrinfo hints, *res = NULL;
+        int rc;
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_family = ag->families == DNSC_ROUTE_IPV4   ? AF_INET
+                          : ag->families == DNSC_ROUTE_IPV6 ? AF_INET6
+                                                            : AF_UNSPEC;
+        rc = getaddrinfo(nh->host, NULL, &hints, &res);
+        buf_truncate(why, 0);
+        if (rc != 0) {
+            (void) buf_printf(why,
+                              "Host or domain name not found. Name service "
+                              "error for name=%s type=A: Host not found%s",
+                              nh->host, rc == EAI_AGAIN ? ", try again" : "");
+            return rc == EAI_AGAIN ? DNSC_ROUTE_TEMP : DNSC_ROUTE_NOTFOUND;
+        }
+        for (struct addrinfo *a = res; a; a = a->ai_next) {
+            char text[INET6_ADDRSTRLEN];
+            const void *p = a->ai_family == AF_INET
+                                ? (const void *) &((struct sockaddr_in *)
+                                                       a->ai_addr)->sin_addr
+                                : (const void *) &((struct sockaddr_in6 *)
+                                                       a->ai_addr)->sin6_addr;
+
+            if (inet_ntop(a->ai_family, p, text, sizeof(text)) == NULL)
+                continue;
+            out->t = mem_realloc(out->t, (out->n + 1) * sizeof(*out->t));
+            memset(&out->t[out->n], 0, sizeof(out->t[0]));
+            out->t[out->n].host = mem_strdup(nh->host);
+            out->t[out->n].pref = -1;
+            snprintf(out->t[out->n].addr, sizeof(out->t[0].addr), "%s", text);
+            out->t[out->n].v6 = a->ai_family == AF_INET6;
+            out->n++;
+        }
+        freeaddrinfo(res);
+        return out->n ? DNSC_ROUTE_OK : DNSC_ROUTE_NOTFOUND;
+    }
+}
+
+/* open_session - a new session for nexthop; NULL after setting every
+ * recipient's result */
+static struct session *
+open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
+             const struct smtp_nexthop *nh)
+{
+    struct dnsc_targets tg;
+    struct buf why;
+    struct session *s = NULL;
+    enum dnsc_route_status st;
+    char dsn[16] = "4.4.1";
+    int status = DELIVER_DEFER, sessions = 0;
+
+    buf_init(&why, 0);
+    st = targets(ag, nh, &tg, &why);
+    if (st == DNSC_ROUTE_NULLMX) {
+        set_all(req, 0, DELIVER_BOUNCE, "5.1.10", buf_str(&why));
+        goto out;
+    }
+    if (st == DNSC_ROUTE_NOTFOUND) {
+        set_all(req, 0, DELIVER_BOUNCE, "5.4.4", buf_str(&why));
+        goto out;
+    }
+    if (st == DNSC_ROUTE_TEMP) {
+        set_all(req, 0, DELIVER_DEFER, "4.4.3", buf_str(&why));
+        goto out;
+    }
+    for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
+        int greeted = 0;
+
+        s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port, 0,
+                     &why, dsn, &status, &greeted);
+        if (s == NULL && status == -2) /* TLS "may" failed: plain text */
+            s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port,
+                         1, &why, dsn, &status, &greeted);
+        if (s)
+            break;
+        if (greeted && ++sessions >= ag->mx_session_limit)
+            break;
+    }
+    if (s == NULL) {
+        /* a 5xx HELO reply from the only server bounces; the rest defers */
+        if (status != DELIVER_BOUNCE || tg.n > 1) {
+            status = DELIVER_DEFER;
+            if (dsn[0] != '4')
+                dsn[0] = '4';
+        }
+        set_all(req, 0, status, dsn, buf_str(&why));
+    }
+out:
+    dnsc_targets_fini(&tg);
+    buf_fini(&why);
+    return s;
+}
+
+/* reply_at - read a reply for a stage; SIO_OK or an error with the
+ * reason in why */
+static enum sio_err
+reply_at(struct session *s, int timeout, struct smtp_reply *r,
+         const char *stage, struct buf *why)
+{
+    enum sio_err e;
+
+    sconn_timeout(s->c, timeout);
+    e = sconn_reply(s->c, r);
+    if (e != SIO_OK)
+        io_reason(why, e, s->name, stage);
+    return e;
+}
+
+/* transaction - MAIL, RCPT..., DATA, content; results into req; 0 when
+ * the session may be reused */
+static int
+transaction(struct agent *ag, struct session *s, struct deliver_req *req)
+{
+    struct smtp_reply r;
+    struct buf cmd, why;
+    enum sio_err e = SIO_OK;
+    int accepted = 0, ok = 0;
+    size_t i, nread = 0;
+    int *rcpt_ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(int));
+    int pipe = s->pipelining;
+
+    smtp_reply_init(&r);
+    buf_init(&cmd, 0);
+    buf_init(&why, 0);
+    if (s->size_max && req->content_len > s->size_max) {
+        buf_printf(&why, "message size %llu exceeds size limit %lu of server "
+                         "%s",
+                   (unsigned long long) req->content_len, s->size_max,
+                   s->name);
+        set_all(req, 0, DELIVER_BOUNCE, "5.3.4", buf_str(&why));
+        ok = 1;
+        goto out;
+    }
+    /* MAIL FROM */
+    (void) buf_printf(&cmd, "MAIL FROM:<%s>", req->sender);
+    if (s->esmtp) {
+        (void) buf_printf(&cmd, " SIZE=%llu",
+                              (unsigned long long) req->content_len);
+        if ((req->flags & QUEUE_F_8BITMIME) && s->eightbit)
+            (void) buf_puts(&cmd, " BODY=8BITMIME");
+        if ((req->flags & QUEUE_F_SMTPUTF8) && s->smtputf8)
+            (void) buf_puts(&cmd, " SMTPUTF8");
+        if (s->dsn && req->ret)
+            (void) buf_puts(&cmd, req->ret == QUEUE_RET_FULL ? " RET=FULL"
+                                                             : " RET=HDRS");
+        if (s->dsn && req->envid && *req->envid) {
+            (void) buf_puts(&cmd, " ENVID=");
+            smtp_xtext(&cmd, req->envid);
+        }
+    }
+    sconn_printf(s->c, "%s", buf_str(&cmd));
+    if (!pipe) {
+        if ((e = reply_at(s, ag->mail_timeout, &r, "sending MAIL FROM",
+                          &why)) != SIO_OK)
+            goto broken;
+        if (r.code / 100 != 2) {
+            said(&why, s, &r, "MAIL FROM");
+            set_all(req, 0, status_of(r.code), r.dsn, buf_str(&why));
+            ok = 1;
+            goto out;
+        }
+    }
+    for (i = 0; i < req->nrcpt; i++) {
+        struct deliver_rcpt *rc = &req->rcpt[i];
+
+        buf_truncate(&cmd, 0);
+        (void) buf_printf(&cmd, "RCPT TO:<%s>", rc->addr);
+        if (s->dsn && rc->notify) {
+            if (rc->notify & QUEUE_NOTIFY_NEVER) {
+                (void) buf_puts(&cmd, " NOTIFY=NEVER");
+            } else {
+                const char *sep = " NOTIFY=";
+
+                if (rc->notify & QUEUE_NOTIFY_SUCCESS)
+                    (void) buf_printf(&cmd, "%sSUCCESS", sep), sep = ",";
+                if (rc->notify & QUEUE_NOTIFY_FAILURE)
+                    (void) buf_printf(&cmd, "%sFAILURE", sep), sep = ",";
+                if (rc->notify & QUEUE_NOTIFY_DELAY)
+                    (void) buf_printf(&cmd, "%sDELAY", sep);
+            }
+        }
+        if (s->dsn && rc->orcpt && *rc->orcpt && strchr(rc->orcpt, ';')) {
+            const char *semi = strchr(rc->orcpt, ';');
+
+            (void) buf_printf(&cmd, " ORCPT=%.*s;", (int) (semi - rc->orcpt),
+                              rc->orcpt);
+            smtp_xtext(&cmd, semi + 1);
+        }
+        sconn_printf(s->c, "%s", buf_str(&cmd));
+    }
+    if (pipe) {
+        sconn_printf(s->c, "DATA");
+        if ((e = reply_at(s, ag->mail_timeout, &r, "sending MAIL FROM",
+                          &why)) != SIO_OK)
+            goto broken;
+        if (r.code / 100 != 2) {
+            said(&why, s, &r, "MAIL FROM");
+            set_all(req, 0, status_of(r.code), r.dsn, buf_str(&why));
+        }
+    }
+    for (i = 0; i < req->nrcpt; i++) {
+        struct deliver_rcpt *rc = &req->rcpt[i];
+
+        if ((e = reply_at(s, ag->rcpt_timeout, &r, "sending RCPT TO",
+                          &why)) != SIO_OK)
+            goto broken;
+        nread++;
+        if (r.code / 100 == 2) {
+            rcpt_ok[i] = 1;
+            accepted++;
+        } else if (rc->text == NULL || *rc->text == 0) {
+            said(&why, s, &r, "RCPT TO");
+            deliver_result(rc, status_of(r.code), r.dsn, buf_str(&why));
+        }
+    }
+    if (!pipe && accepted == 0) {
+        ok = 1;
+        goto out;
+    }
+    if (!pipe)
+        sconn_printf(s->c, "DATA");
+    if ((e = reply_at(s, ag->data_init_timeout, &r, "sending DATA",
+                      &why)) != SIO_OK)
+        goto broken;
+    if (r.code != 354) {
+        if (accepted) {
+            said(&why, s, &r, "DATA");
+            for (i = 0; i < req->nrcpt; i++)
+                if (rcpt_ok[i])
+                    deliver_result(&req->rcpt[i], status_of(r.code), r.dsn,
+                                   buf_str(&why));
+        }
+        ok = 1;
+        goto out;
+    }
+    if (accepted == 0) {
+        /* pipelined DATA accepted without recipients: end it empty */
+        sconn_printf(s->c, ".");
+        if ((e = reply_at(s, ag->data_done_timeout, &r,
+                          "sending end of data", &why)) != SIO_OK)
+            goto broken;
+        ok = 1;
+        goto out;
+    }
+    wire(ag);
+    sconn_timeout(s->c, ag->data_xfer_timeout);
+    sconn_write(s->c, ag->wire.data, ag->wire.len);
+    if ((e = sconn_flush(s->c)) != SIO_OK) {
+        io_reason(&why, e, s->name, "sending message body");
+        goto broken;
+    }
+    if ((e = reply_at(s, ag->data_done_timeout, &r,
+                      "sending end of data -- message may be sent more than "
+                      "once",
+                      &why)) != SIO_OK)
+        goto broken;
+    for (i = 0; i < req->nrcpt; i++) {
+        if (!rcpt_ok[i])
+            continue;
+        if (r.code / 100 == 2) {
+            deliver_result(&req->rcpt[i], DELIVER_SENT, r.dsn,
+                           buf_str(&r.text));
+        } else {
+            said(&why, s, &r, "end of DATA");
+            deliver_result(&req->rcpt[i], status_of(r.code), r.dsn,
+                           buf_str(&why));
+        }
+    }
+    ok = 1;
+    goto out;
+broken:
+    /* recipients without an answer are deferred with the reason */
+    for (i = 0; i < req->nrcpt; i++) {
+        struct deliver_rcpt *rc = &req->rcpt[i];
+
+        if (rc->status == DELIVER_DEFER && (rc->text == NULL || !*rc->text))
+            deliver_result(rc, DELIVER_DEFER, "4.4.2", buf_str(&why));
+        else if (rcpt_ok[i])
+            deliver_result(rc, DELIVER_DEFER, "4.4.2", buf_str(&why));
+    }
+    ok = 0;
+out:
+    (void) nread;
+    mem_free(rcpt_ok);
+    smtp_reply_fini(&r);
+    buf_fini(&cmd);
+    buf_fini(&why);
+    return ok ? 0 : -1;
+}
+
+/* reusable - may the cached session take a request for nexthop? */
+static int
+reusable(struct agent *ag, struct session *s, const char *nexthop)
+{
+    time_t now = time(NULL);
+    struct smtp_reply r;
+    int ok;
+
+    if (strcmp(s->nexthop, nexthop) != 0)
+        return 0;
+    if (ag->reuse_count_limit > 0 && s->uses >= ag->reuse_count_limit)
+        return 0;
+    if (ag->reuse_time_limit > 0 && now - s->started >= ag->reuse_time_limit)
+        return 0;
+    if (ag->cache_time_limit > 0 && now - s->last > ag->cache_time_limit)
+        return 0;
+    smtp_reply_init(&r);
+    sconn_timeout(s->c, ag->rset_timeout);
+    sconn_printf(s->c, "RSET");
+    ok = sconn_reply(s->c, &r) == SIO_OK && r.code == 250;
+    smtp_reply_fini(&r);
+    return ok;
+}
+
+static void
+log_rcpt(const struct deliver_req *req, const struct deliver_rcpt *rc,
+         const char *relay, uint64_t t_start, uint64_t t_setup)
+{
+    struct maillog_delivery d;
+    uint64_t now = queue_now_us();
+
+    memset(&d, 0, sizeof(d));
+    d.id = req->id;
+    d.to = rc->addr;
+    d.orig_to = rc->orig[0] && strcmp(rc->orig, rc->addr) ? rc->orig : NULL;
+    d.relay = relay;
+    d.delay = now > req->arrival_us ? (double) (now - req->arrival_us) / 1e6
+                                    : 0;
+    d.delays[0] = req->active_us > req->arrival_us
+                      ? (double) (req->active_us - req->arrival_us) / 1e6
+                      : 0;
+    d.delays[1] = t_start > req->active_us
+                      ? (double) (t_start - req->active_us) / 1e6
+                      : 0;
+    d.delays[2] = t_setup > t_start ? (double) (t_setup - t_start) / 1e6 : 0;
+    d.delays[3] = now > t_setup ? (double) (now - t_setup) / 1e6 : 0;
+    d.dsn = rc->dsn;
+    d.status = rc->status == DELIVER_SENT     ? "sent"
+               : rc->status == DELIVER_BOUNCE ? "bounced"
+                                              : "deferred";
+    d.text = rc->text ? rc->text : "";
+    maillog_delivery(&d);
+}
+
+static void
+deliver_one(struct agent *ag, struct deliver_req *req)
+{
+    struct smtp_nexthop nh;
+    struct session *s = NULL;
+    const char *nexthop = req->nexthop;
+    uint64_t t_start = queue_now_us(), t_setup;
+    char domain[256];
+
+    /* every result starts "no answer yet" */
+    for (size_t i = 0; i < req->nrcpt; i++)
+        deliver_result(&req->rcpt[i], DELIVER_DEFER, "4.3.0", "");
+    if (nexthop == NULL || *nexthop == 0) {
+        const char *at = req->nrcpt ? strrchr(req->rcpt[0].addr, '@') : NULL;
+
+        snprintf(domain, sizeof(domain), "%s", at ? at + 1 : "");
+        nexthop = domain;
+    }
+    if (load_content(ag, req) < 0) {
+        maillog_warning("%s: read message content: %m", req->id);
+        set_all(req, 0, DELIVER_DEFER, "4.3.0", "error reading queue file");
+        t_setup = queue_now_us();
+        goto log;
+    }
+    if (smtp_nexthop_parse(nexthop, ag->def_port, &nh) < 0) {
+        char t[600];
+
+        snprintf(t, sizeof(t), "malformed next-hop destination \"%s\"",
+                 nexthop);
+        set_all(req, 0, DELIVER_DEFER, "4.3.5", t);
+        t_setup = queue_now_us();
+        goto log;
+    }
+    if (ag->cached) {
+        if (reusable(ag, ag->cached, nexthop)) {
+            s = ag->cached;
+        } else if (strcmp(ag->cached->nexthop, nexthop) == 0) {
+            session_free(ag->cached);
+        } else {
+            session_quit(ag, ag->cached);
+        }
+        ag->cached = NULL;
+    }
+    if (s == NULL)
+        s = open_session(ag, req, nexthop, &nh);
+    t_setup = queue_now_us();
+    if (s) {
+        int ok = transaction(ag, s, req);
+
+        s->uses++;
+        s->last = time(NULL);
+        if (ok == 0 && ag->cache_on)
+            ag->cached = s;
+        else if (ok == 0)
+            session_quit(ag, s);
+        else
+            session_free(s);
+    }
+log:
+    for (size_t i = 0; i < req->nrcpt; i++) {
+        struct deliver_rcpt *rc = &req->rcpt[i];
+        const char *relay = "none";
+
+        if (rc->text == NULL || *rc->text == 0)
+            deliver_result(rc, DELIVER_DEFER, "4.3.0",
+                           "unknown mail transport error");
+        /* a server answered: name it */
+        if (s && (rc->status == DELIVER_SENT ||
+                  strncmp(rc->text, "host ", 5) == 0 ||
+                  strncmp(rc->text, "conversation with ", 18) == 0 ||
+                  strncmp(rc->text, "lost connection with ", 21) == 0 ||
+                  strncmp(rc->text, "message size ", 13) == 0))
+            relay = s->relay;
+        log_rcpt(req, rc, relay, t_start, t_setup);
+    }
+}
+
+static void
+batch(void *ctx, struct deliver_req **reqs, size_t n)
+{
+    struct agent *ag = ctx;
+
+    for (size_t i = 0; i < n; i++)
+        deliver_one(ag, reqs[i]);
+}
+
+static enum tls_level
+tls_level(const char *v)
+{
+    if (strcmp(v, "may") == 0 || strcmp(v, "dane") == 0)
+        return TLS_MAY;
+    if (strcmp(v, "encrypt") == 0 || strcmp(v, "fingerprint") == 0 ||
+        strcmp(v, "dane-only") == 0)
+        return TLS_ENCRYPT;
+    if (strcmp(v, "verify") == 0)
+        return TLS_VERIFY;
+    if (strcmp(v, "secure") == 0)
+        return TLS_SECURE;
+    return TLS_NONE;
+}
+
+static int
+tparam(struct server *srv, const char *name, long def)
+{
+    long v = server_param_time(srv, name, def);
+
+    return v > 0 && v < 86400 ? (int) v : (int) def;
+}
+
+int
+smtp_service(struct server *srv)
+{
+    struct agent ag;
+    char *v;
+    const char *env;
+
+    server_init(srv);
+    memset(&ag, 0, sizeof(ag));
+    ag.srv = srv;
+    ag.seg_fd = -1;
+    buf_init(&ag.content, 0);
+    buf_init(&ag.wire, 0);
+    strv_init(&ag.resolvers);
+    ag.helo_name = server_param(srv, "smtp_helo_name");
+    if (*ag.helo_name == 0) {
+        mem_free(ag.helo_name);
+        ag.helo_name = server_param(srv, "myhostname");
+    }
+    ag.bind_addr = server_param(srv, "smtp_bind_address");
+    ag.bind_addr6 = server_param(srv, "smtp_bind_address6");
+    v = server_param(srv, "smtp_tls_security_level");
+    ag.tls = tls_level(v);
+    mem_free(v);
+    ag.tls_loglevel = (int) server_param_int(srv, "smtp_tls_loglevel", 0);
+    ag.connect_timeout = tparam(srv, "smtp_connect_timeout", 30);
+    ag.helo_timeout = tparam(srv, "smtp_helo_timeout", 300);
+    ag.mail_timeout = tparam(srv, "smtp_mail_timeout", 300);
+    ag.rcpt_timeout = tparam(srv, "smtp_rcpt_timeout", 300);
+    ag.data_init_timeout = tparam(srv, "smtp_data_init_timeout", 120);
+    ag.data_xfer_timeout = tparam(srv, "smtp_data_xfer_timeout", 180);
+    ag.data_done_timeout = tparam(srv, "smtp_data_done_timeout", 600);
+    ag.quit_timeout = tparam(srv, "smtp_quit_timeout", 300);
+    ag.starttls_timeout = tparam(srv, "smtp_starttls_timeout", 300);
+    ag.rset_timeout = tparam(srv, "smtp_rset_timeout", 20);
+    ag.mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit",
+                                                 5);
+    if (ag.mx_address_limit <= 0)
+        ag.mx_address_limit = 1000;
+    ag.mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit",
+                                                 2);
+    if (ag.mx_session_limit <= 0)
+        ag.mx_session_limit = 1000;
+    ag.reuse_count_limit =
+        server_param_int(srv, "smtp_connection_reuse_count_limit", 0);
+    ag.reuse_time_limit =
+        server_param_time(srv, "smtp_connection_reuse_time_limit", 300);
+    ag.cache_time_limit =
+        server_param_time(srv, "smtp_connection_cache_time_limit", 2);
+    ag.cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
+    v = server_param(srv, "inet_protocols");
+    if (strstr(v, "all"))
+        ag.families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
+    else
+        ag.families = (strstr(v, "ipv4") ? DNSC_ROUTE_IPV4 : 0) |
+                      (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
+    if (ag.families == 0)
+        ag.families = DNSC_ROUTE_IPV4;
+    mem_free(v);
+    v = server_param(srv, "smtp_host_lookup");
+    ag.host_dns = strstr(v, "dns") != NULL || *v == 0;
+    ag.host_native = strstr(v, "native") != NULL;
+    mem_free(v);
+    v = server_param(srv, "smtp_dns_support_level");
+    ag.dns_enabled = strcmp(v, "disabled") != 0 &&
+                     !server_param_bool(srv, "disable_dns_lookups");
+    mem_free(v);
+    if (!ag.dns_enabled) {
+        ag.host_dns = 0;
+        ag.host_native = 1;
+    }
+    ag.def_port = 25;
+    /* the resolvers: resolv.conf, or (tests) $POSTERN_DNS_RESOLVERS */
+    env = getenv("POSTERN_DNS_RESOLVERS");
+    if (env && *env)
+        server_split(env, &ag.resolvers);
+    if (ag.tls >= TLS_MAY) {
+        char *cafile = server_param(srv, "smtp_tls_CAfile");
+        char *capath = server_param(srv, "smtp_tls_CApath");
+
+        ag.tls_ctx = sconn_tls_ctx_new(cafile, capath);
+        if (ag.tls_ctx == NULL)
+            maillog_warning("cannot set up the TLS client context (CA file "
+                            "\"%s\", CA path \"%s\"): TLS disabled",
+                            cafile, capath);
+        mem_free(cafile);
+        mem_free(capath);
+    }
+    server_drop_privileges(srv);
+    srandom((unsigned) (time(NULL) ^ getpid()));
+    deliver_agent_loop(srv, batch, &ag);
+    if (ag.cached)
+        session_quit(&ag, ag.cached);
+    if (ag.tls_ctx)
+        sconn_tls_ctx_free(ag.tls_ctx);
+    if (ag.seg_fd >= 0)
+        (void) close(ag.seg_fd);
+    buf_fini(&ag.content);
+    buf_fini(&ag.wire);
+    strv_fini(&ag.resolvers);
+    mem_free(ag.helo_name);
+    mem_free(ag.bind_addr);
+    mem_free(ag.bind_addr6);
+    return 0;
+}

@@ -1,0 +1,74 @@
+/*
+ * smtp_int - private declarations of lib/smtp (nothing outside includes it).
+ */
+#ifndef SMTP_SMTP_INT_H
+#define SMTP_SMTP_INT_H
+
+#include <stddef.h>
+
+#include "smtp/smtp.h"
+#include "util/util.h"
+
+/*
+ * smtp_io - the client side of one SMTP connection: buffered output
+ * (flushed before each wait for a reply, which is what PIPELINING
+ * needs), reply parsing, per-stage timeouts (SO_RCVTIMEO/SO_SNDTIMEO,
+ * so they hold for TLS too) and STARTTLS. The only user of OpenSSL.
+ */
+#define SMTP_LINE_MAX  4096  /* one reply line (RFC 5321: 512) */
+#define SMTP_REPLY_MAX 65536 /* a whole multi-line reply */
+
+enum sio_err {
+    SIO_OK = 0,
+    SIO_TIMEOUT,  /* no reply in time */
+    SIO_LOST,     /* EOF or reset */
+    SIO_PROTOCOL, /* malformed reply */
+};
+
+struct smtp_reply {
+    int code;       /* 250; 0 when none */
+    char dsn[16];   /* enhanced status code, or derived from code */
+    struct buf text; /* every line, joined with a space */
+    struct strv lines; /* text after "250-" / "250 " per line */
+};
+
+struct sconn;
+
+/* sconn_connect - TCP connection to addr:port within timeout seconds,
+ * from bind_addr when not empty. NULL with Postfix's wording in err
+ * ("Connection refused", "Connection timed out"). */
+struct sconn *sconn_connect(const char *addr, unsigned port,
+                            const char *bind_addr, int timeout,
+                            struct buf *err);
+/* sconn_free - close (NULL is fine) */
+void sconn_free(struct sconn *c);
+/* sconn_timeout - set the timeout (seconds) of the next stage */
+void sconn_timeout(struct sconn *c, int secs);
+/* sconn_printf - queue a command line (CRLF added) */
+void sconn_printf(struct sconn *c, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* sconn_write - queue raw bytes */
+void sconn_write(struct sconn *c, const char *p, size_t n);
+/* sconn_flush - write what is queued; SIO_OK or an error */
+enum sio_err sconn_flush(struct sconn *c) WARN_UNUSED;
+/* sconn_reply - flush, then read one (multi-line) reply into r */
+enum sio_err sconn_reply(struct sconn *c, struct smtp_reply *r) WARN_UNUSED;
+/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS). With
+ * verify, the peer's chain must verify against the CA settings of ctx
+ * and its name match one of names (space separated). 0, or -1 with a
+ * reason in err. */
+struct ssl_ctx_st;
+int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
+                   int verify, const char *names, struct buf *err);
+/* sconn_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
+const char *sconn_tls_info(const struct sconn *c);
+/* sconn_tls_ctx_new - client context; CA file/path may be ""; NULL on
+ * error (logged) */
+struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath);
+void sconn_tls_ctx_free(struct ssl_ctx_st *ctx);
+/* sconn_fd - the socket */
+int sconn_fd(const struct sconn *c);
+
+void smtp_reply_init(struct smtp_reply *r);
+void smtp_reply_fini(struct smtp_reply *r);
+
+#endif

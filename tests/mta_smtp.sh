@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# mta_smtp.sh - end-to-end tests of the SMTP client (outbound relay).
+#
+#   mta_smtp.sh BIN CASE
+#
+# Postern runs in a scratch directory (tests/mta_lib.sh) and relays to
+# Postfix's smtp-sink on loopback high ports; MX cases ask a local
+# unbound serving test zones (.test names pointing at 127.0.0.0/8).
+# Nothing leaves the machine. Every process the test starts is stopped
+# from the EXIT trap. Exit 77 (skipped) when smtp-sink is missing.
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+DATA=$HERE/../testdata/mta_smtp
+
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
+
+PIDS=()
+stop_mine() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap 'stop_mine; cleanup_instance' EXIT
+
+# setup [main.cf lines]: an instance with the smtp service
+setup() {
+    mta_setup "$@"
+    trap 'stop_mine; cleanup_instance' EXIT
+    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
+}
+
+# sink NAME ADDR:PORT [smtp-sink options]: messages dumped to $T/NAME/
+sink() {
+    local name=$1 where=$2 u=()
+    shift 2
+    mkdir -p "$T/$name"
+    chmod 777 "$T/$name"
+    [ "$(id -u)" = 0 ] && u=(-u nobody)
+    "$SINK" "${u[@]}" "$@" -d "$T/$name/%M." "$where" 256 2>>"$T/$name.err" &
+    PIDS+=($!)
+    local host=${where%:*} port=${where##*:} i
+    for i in $(seq 50); do
+        $PY -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
+            "$host" "$port" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "smtp-sink on $where did not start"
+}
+
+# sink_count NAME: messages the sink received
+sink_count() { find "$T/$1" -type f | wc -l; }
+wait_sink() { # NAME COUNT [SECONDS]
+    local i
+    for i in $(seq $((${3:-10} * 10))); do
+        [ "$(sink_count "$1")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    tail -n 30 "$T/maillog" >&2
+    fail "sink $1 has $(sink_count "$1") messages, want $2"
+}
+
+send() { $PY "$DATA/send.py" "$PORT" "$@"; }
+
+LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
+
+case_relay() {
+    SP=$(free_port)
+    setup "relayhost = [127.0.0.1]:$SP"
+    sink sink "127.0.0.1:$SP"
+    mta_start
+    send a@example.org 3 x@example.net y@example.net >/dev/null || fail "send"
+    wait_log 'postfix/smtp\[' 6
+    wait_sink sink 3
+    [ "$(count_log 'status=sent')" = 6 ] || { cat "$T/maillog"; fail "6 sent lines"; }
+    grep -qE "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<x@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok\)$" "$T/maillog" \
+        || { grep 'smtp\[' "$T/maillog"; fail "sent line in Postfix format"; }
+    pass "relayed through [127.0.0.1]:$SP, Postfix's sent line"
+    # one transaction per message, both recipients in it, body intact
+    f=$(grep -l 'X-Seq: m-1' "$T"/sink/*) || fail "message m-1 at the sink"
+    [ "$(grep -c '^X-Rcpt-Args: ' "$f")" = 2 ] || fail "two RCPTs in one transaction"
+    grep -q '^X-Mail-Args: <a@example.org> SIZE=[0-9]*' "$f" || fail "MAIL FROM with SIZE"
+    grep -q '^X-Helo-Args: mx.example.test' "$f" || fail "EHLO with myhostname"
+    grep -q '^\.leading dot' "$f" || fail "dot-stuffing undone by the sink"
+    pass "two recipients in one transaction, SIZE, EHLO name, dot-stuffing"
+    wait_log ': removed' 3
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty"
+    pass "queue is empty"
+}
+
+case_reject() {
+    S1=$(free_port) S2=$(free_port) S3=$(free_port)
+    setup
+    echo "transport_maps = texthash:$T/etc/transport" >> "$T/etc/main.cf"
+    cat > "$T/etc/transport" <<TR
+soft.test smtp:[127.0.0.1]:$S1
+hard.test smtp:[127.0.0.1]:$S2
+data.test smtp:[127.0.0.1]:$S3
+TR
+    sink soft "127.0.0.1:$S1" -r RCPT -b '451 4.7.1 Try again later'
+    sink hard "127.0.0.1:$S2" -f RCPT -B '550 5.1.1 No such user here'
+    sink data "127.0.0.1:$S3" -f .
+    mta_start
+    send alice@local.test 1 u@soft.test >/dev/null || fail "send soft"
+    send alice@local.test 1 u@hard.test >/dev/null || fail "send hard"
+    send alice@local.test 1 u@data.test >/dev/null || fail "send data"
+    wait_log "to=<u@soft\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S1, $LOGRE, dsn=4\.7\.1, status=deferred \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 451 4\.7\.1 Try again later \(in reply to RCPT TO command\)\)$"
+    pass "4xx to RCPT: deferred, Postfix's text"
+    wait_log "to=<u@hard\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, $LOGRE, dsn=5\.1\.1, status=bounced \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 550 5\.1\.1 No such user here \(in reply to RCPT TO command\)\)$"
+    pass "5xx to RCPT: bounced"
+    wait_log "to=<u@data\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S3, $LOGRE, dsn=5\.3\.0, status=bounced \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 500 5\.3\.0 Error: command failed \(in reply to end of DATA command\)\)$"
+    pass "5xx to end of DATA: bounced"
+    # the sender gets the bounces (alice's Maildir)
+    for i in $(seq 100); do
+        [ "$(grep -l 'No such user here' "$T"/mail/alice/new/* 2>/dev/null | wc -l)" -ge 1 ] &&
+        [ "$(grep -l 'in reply to end of DATA' "$T"/mail/alice/new/* 2>/dev/null | wc -l)" -ge 1 ] && break
+        sleep 0.1
+    done
+    grep -l 'No such user here' "$T"/mail/alice/new/* >/dev/null 2>&1 || fail "bounce for u@hard.test delivered to the sender"
+    grep -l 'in reply to end of DATA' "$T"/mail/alice/new/* >/dev/null 2>&1 || fail "bounce for u@data.test delivered to the sender"
+    pass "bounce notices reach the sender"
+    [ "$(sink_count soft)" = 0 ] && [ "$(sink_count hard)" = 0 ] || fail "rejected mail not at the sinks"
+    as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
+    grep -q 'u@soft.test' "$T/q.out" && ! grep -q 'u@hard.test' "$T/q.out" \
+        || { cat "$T/q.out"; fail "only the soft reject stays queued"; }
+    pass "soft reject stays queued, hard rejects leave"
+}
+
+case_down() {
+    SP=$(free_port)
+    setup "relayhost = [127.0.0.1]:$SP"
+    mta_start
+    send a@example.org 2 x@example.net >/dev/null || fail "send"
+    wait_log "to=<x@example\.net>, relay=none, $LOGRE, dsn=4\.4\.1, status=deferred \(connect to 127\.0\.0\.1\[127\.0\.0\.1\]:$SP: Connection refused\)$" 2
+    as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
+    [ "$(grep -c 'Connection refused' "$T/q.out")" -ge 1 ] || { cat "$T/q.out"; fail "deferred with the reason"; }
+    pass "next hop down: deferred (connection refused), kept in the queue"
+    sink sink "127.0.0.1:$SP"
+    sleep 0.5
+    [ "$(sink_count sink)" = 0 ] || fail "nothing sent before the retry"
+    as_user "$BIN" queue -c "$T/etc" flush || fail "queue flush"
+    wait_sink sink 2 15
+    wait_log "to=<x@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent" 2
+    wait_log ': removed' 2
+    pass "next hop back: delivered after the forced retry"
+}
+
+case "$CASE" in
+relay | reject | down) "case_$CASE" ;;
+*) echo "unknown case $CASE" >&2; exit 2 ;;
+esac
