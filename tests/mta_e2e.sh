@@ -314,7 +314,27 @@ PY
     pass "RFC 3464 bounce to the sender"
     grep -l 'Postmaster Copy: Undelivered Mail' "$T"/mail/carol/new/* >/dev/null || fail "double bounce to postmaster"
     pass "double bounce to 2bounce_notice_recipient (postmaster -> carol)"
-    wait_log ': removed' 4
+    # NOTIFY=SUCCESS: a delivery report back to the sender
+    $PY - "$PORT" <<'PY' || fail "submit NOTIFY=SUCCESS"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.ehlo("client.example.net")
+    s.sendmail("carol@local.test", ["alice@local.test"],
+               "Subject: report please\r\n\r\nx\r\n",
+               mail_options=["RET=HDRS", "ENVID=env1"],
+               rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
+PY
+    wait_log 'sender delivery status notification: [0-9A-F]+' 1
+    for i in $(seq 50); do
+        n=$(grep -l 'Successful Mail Delivery Report' "$T"/mail/carol/new/* 2>/dev/null | head -1)
+        [ -n "$n" ] && break; sleep 0.1
+    done
+    [ -n "$n" ] || fail "success DSN delivered"
+    grep -q '^Action: delivered' "$n" && grep -q '^Status: 2.0.0' "$n" \
+        && grep -q '^Original-Envelope-Id: env1' "$n" \
+        && grep -q '^Content-Type: text/rfc822-headers' "$n" || { cat "$n"; fail "success DSN content"; }
+    pass "NOTIFY=SUCCESS: delivery report with Action: delivered"
+    wait_log ': removed' 6
     as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty after bounces"
     pass "queue empty"
 }

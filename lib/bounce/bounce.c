@@ -78,7 +78,7 @@ rfc822_date(uint64_t us, char *out, size_t len)
 /* compose - the whole notice */
 static void
 compose(struct bounce *b, const struct deliver_req *req, const char *to,
-        int postmaster, struct buf *out)
+        int postmaster, int success, struct buf *out)
 {
     char boundary[200], date[80];
     size_t hdr_end = b->content.len;
@@ -104,23 +104,39 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
                       "Content-Description: Notification\n"
                       "Content-Type: text/plain; charset=us-ascii\n\n",
                       b->myhostname,
-                      postmaster ? "Postmaster Copy: Undelivered Mail"
-                                 : "Undelivered Mail Returned to Sender",
+                      success      ? "Successful Mail Delivery Report"
+                      : postmaster ? "Postmaster Copy: Undelivered Mail"
+                                   : "Undelivered Mail Returned to Sender",
                       to, boundary, boundary);
-    (void) buf_printf(out,
-                      "This is the mail system at host %s.\n\n"
-                      "I'm sorry to have to inform you that your message "
-                      "could not\n"
-                      "be delivered to one or more recipients. It's attached "
-                      "below.\n\n"
-                      "For further assistance, please send mail to "
-                      "postmaster.\n\n"
-                      "If you do so, please include this problem report. You "
-                      "can\n"
-                      "delete your own text from the attached returned "
-                      "message.\n\n"
-                      "                   The mail system\n\n",
-                      b->myhostname);
+    if (success)
+        (void) buf_printf(out,
+                          "This is the mail system at host %s.\n\n"
+                          "Your message was successfully delivered to the "
+                          "destination(s)\n"
+                          "listed below. If the message was delivered to "
+                          "mailbox you will\n"
+                          "receive no further notifications. Otherwise you "
+                          "may still receive\n"
+                          "notifications of mail delivery errors from other "
+                          "systems.\n\n"
+                          "                   The mail system\n\n",
+                          b->myhostname);
+    else
+        (void) buf_printf(
+            out,
+            "This is the mail system at host %s.\n\n"
+            "I'm sorry to have to inform you that your message "
+            "could not\n"
+            "be delivered to one or more recipients. It's attached "
+            "below.\n\n"
+            "For further assistance, please send mail to "
+            "postmaster.\n\n"
+            "If you do so, please include this problem report. You "
+            "can\n"
+            "delete your own text from the attached returned "
+            "message.\n\n"
+            "                   The mail system\n\n",
+            b->myhostname);
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
 
@@ -152,19 +168,24 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
         else if (rc->orig[0])
             (void) buf_printf(out, "Original-Recipient: rfc822;%s\n", rc->orig);
         (void) buf_printf(out,
-                          "Action: failed\n"
+                          "Action: %s\n"
                           "Status: %s\n"
                           "Diagnostic-Code: X-Postfix; %s\n",
-                          rc->dsn[0] == '4' ? "5.0.0" : rc->dsn,
+                          success ? "delivered" : "failed",
+                          success             ? rc->dsn
+                          : rc->dsn[0] == '4' ? "5.0.0"
+                                              : rc->dsn,
                           rc->text ? rc->text : "");
     }
-    if (req->ret == QUEUE_RET_HDRS) {
+    if (req->ret == QUEUE_RET_HDRS || (success && req->ret != QUEUE_RET_FULL)) {
         (void) buf_printf(out,
                           "\n--%s\n"
-                          "Content-Description: Undelivered Message Headers\n"
+                          "Content-Description: %s\n"
                           "Content-Type: text/rfc822-headers\n"
                           "Content-Transfer-Encoding: 8bit\n\n",
-                          boundary);
+                          boundary,
+                          success ? "Message Headers"
+                                  : "Undelivered Message Headers");
         (void) buf_append(out, b->content.data, hdr_end);
     } else {
         (void) buf_printf(out,
@@ -210,6 +231,7 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct deliver_req *req = reqs[i];
         int postmaster = strcmp(req->nexthop, "2bounce") == 0;
+        int success = strcmp(req->nexthop, "success") == 0;
         const char *to = postmaster ? b->notice_rcpt : req->sender;
         char id[QUEUE_ID_SIZE] = "";
         struct buf msg;
@@ -227,12 +249,13 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
             ok = 1;
         } else if (read_content(b, req) == 0) {
             buf_init(&msg, 0);
-            compose(b, req, to, postmaster, &msg);
+            compose(b, req, to, postmaster, success, &msg);
             ok = submit(b, to, &msg, id) == 0;
             buf_fini(&msg);
             if (ok)
-                maillog_info("%s: %s non-delivery notification: %s", req->id,
-                             postmaster ? "postmaster" : "sender", id);
+                maillog_info("%s: %s %s notification: %s", req->id,
+                             postmaster ? "postmaster" : "sender",
+                             success ? "delivery status" : "non-delivery", id);
             else
                 maillog_warning("%s: cannot queue non-delivery notification",
                                 req->id);

@@ -562,6 +562,11 @@ cleanup_service(struct server *srv)
         }
     }
     commit(&cu);
+    if (cu.batches)
+        maillog_info("statistics: %lu messages committed in %lu group "
+                     "commits (%.1f per sync)",
+                     cu.messages, cu.batches,
+                     (double) cu.messages / (double) cu.batches);
     queue_writer_free(cu.w);
     queue_fs_free(cu.fs);
     return 0;

@@ -84,6 +84,7 @@ struct qmsg {
     int deleted;
     int bouncing;
     int recovered; /* found at start: maybe delivered before a crash */
+    unsigned char *notify_ok; /* delivered, NOTIFY=SUCCESS not yet sent */
 };
 
 struct qseg {
@@ -98,6 +99,7 @@ struct qseg {
 struct job {
     struct job *next;
     struct qmsg *m;
+    int bounce_kind; /* a request to the bounce service */
     struct deliver_req req;
 };
 
@@ -287,6 +289,7 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     m->loc = *loc;
     m->seg = seg;
     m->rst = mem_calloc(env->nrcpt + 1, 1);
+    m->notify_ok = mem_calloc(env->nrcpt + 1, 1);
     m->rtext = mem_calloc(env->nrcpt + 1, sizeof(*m->rtext));
     m->rdsn = mem_calloc(env->nrcpt + 1, sizeof(*m->rdsn));
     h = hash_id(m->env.id);
@@ -315,6 +318,7 @@ free_msg(struct qmsg *m)
     mem_free(m->rtext);
     mem_free(m->rdsn);
     mem_free(m->rst);
+    mem_free(m->notify_ok);
     queue_env_fini(&m->env);
     mem_free(m);
     Q.nmsgs--;
@@ -448,6 +452,11 @@ transport(const char *name)
 
 static void finish_msg(struct qmsg *m);
 
+/* job kinds, from the nexthop of requests to the bounce service */
+#define JOB_DELIVERY 0
+#define JOB_BOUNCE   1
+#define JOB_SUCCESS  2
+
 /* job_result - apply one recipient result of a job */
 static void
 apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
@@ -456,6 +465,11 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
 
     if (i >= m->env.nrcpt)
         return;
+    if (bounce_job == JOB_SUCCESS) {
+        /* a success notice is best effort: sent or not, it is done */
+        m->notify_ok[i] = 0;
+        return;
+    }
     if (bounce_job) {
         /* notification queued: the failed recipient is finished */
         if (rc->status == DELIVER_SENT) {
@@ -470,6 +484,8 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
     case DELIVER_SENT:
         m->rst[i] = R_DONE;
         state(m->seg, QUEUE_ST_RCPT, m->loc.off, i, 0, 0, NULL);
+        if (m->env.rcpt[i].notify & QUEUE_NOTIFY_SUCCESS)
+            m->notify_ok[i] = 1;
         break;
     case DELIVER_BOUNCE:
         m->rst[i] = R_BOUNCED;
@@ -499,13 +515,26 @@ job_done(struct job *j, int bounce_job)
         finish_msg(m);
 }
 
+/* is_bounce_job - JOB_BOUNCE, JOB_SUCCESS or JOB_DELIVERY */
+static int
+is_bounce_job(const struct job *j)
+{
+    if (j->req.nexthop == NULL || j->m->env.nrcpt == 0)
+        return JOB_DELIVERY;
+    if (strcmp(j->req.nexthop, "success") == 0 && j->bounce_kind)
+        return JOB_SUCCESS;
+    if ((strcmp(j->req.nexthop, "failure") == 0 ||
+         strcmp(j->req.nexthop, "2bounce") == 0) &&
+        j->bounce_kind)
+        return JOB_BOUNCE;
+    return JOB_DELIVERY;
+}
+
 /* fail_job - the transport is not there: defer with a reason */
 static void
 fail_job(struct job *j, const char *why)
 {
-    int bounce_job = strcmp(j->req.nexthop, "failure") == 0 ||
-                     strcmp(j->req.nexthop, "2bounce") == 0 ||
-                     strcmp(j->req.nexthop, "success") == 0;
+    int bounce_job = is_bounce_job(j);
 
     for (size_t k = 0; k < j->req.nrcpt; k++) {
         deliver_result(&j->req.rcpt[k], DELIVER_DEFER, "4.3.0", why);
@@ -513,14 +542,6 @@ fail_job(struct job *j, const char *why)
             deliver_log(&j->req, &j->req.rcpt[k], "none");
     }
     job_done(j, bounce_job);
-}
-
-static int
-is_bounce_job(const struct job *j)
-{
-    return j->req.nexthop && (strcmp(j->req.nexthop, "failure") == 0 ||
-                              strcmp(j->req.nexthop, "2bounce") == 0 ||
-                              strcmp(j->req.nexthop, "success") == 0);
 }
 
 static void
@@ -705,7 +726,37 @@ bounce(struct qmsg *m, const char *kind)
         m->rst[i] = R_INFLIGHT;
     }
     m->bouncing = 1;
+    j->bounce_kind = 1;
     enqueue(transport(Q.bounce_transport), j);
+}
+
+/* success_notice - NOTIFY=SUCCESS recipients delivered: tell the sender */
+static int
+success_notice(struct qmsg *m)
+{
+    struct job *j;
+
+    if (!*m->env.sender || Q.stopping)
+        return 0;
+    j = NULL;
+    for (size_t i = 0; i < m->env.nrcpt; i++) {
+        if (!m->notify_ok[i])
+            continue;
+        if (j == NULL)
+            j = new_job(m, "success");
+        deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                        m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                        m->env.rcpt[i].notify);
+        deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_SENT,
+                       m->rdsn[i][0] ? m->rdsn[i] : "2.0.0",
+                       m->rtext[i] ? m->rtext[i] : "");
+    }
+    if (j == NULL)
+        return 0;
+    j->bounce_kind = 1;
+    enqueue(transport(Q.bounce_transport), j);
+    dispatch(transport(Q.bounce_transport));
+    return 1;
 }
 
 static long
@@ -801,6 +852,8 @@ finish_msg(struct qmsg *m)
         unlink_msg(m);
         return;
     }
+    if (success_notice(m))
+        return; /* back here when the notice is queued */
     state(m->seg, QUEUE_ST_DONE, m->loc.off, 0, 0, 0, NULL);
     maillog_info("%s: removed", m->env.id);
     free_msg(m);
