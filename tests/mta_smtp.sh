@@ -147,7 +147,133 @@ case_down() {
     pass "next hop back: delivered after the forced retry"
 }
 
+# unbound NAME: a resolver on 127.0.0.1:$DNSPORT answering from the
+# local-data in $T/NAME.zone (lines "name. TYPE data"); "test." is a
+# static zone, so any other name under it is NXDOMAIN
+unbound_start() {
+    command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
+    DNSPORT=$(free_port)
+    {
+        cat <<UB
+server:
+    interface: 127.0.0.1
+    port: $DNSPORT
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$T"
+    pidfile: ""
+    use-syslog: no
+    logfile: "$T/unbound.log"
+    do-ip6: no
+    local-zone: "test." static
+UB
+        while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
+    } > "$T/unbound.conf"
+    unbound -d -c "$T/unbound.conf" &
+    PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        $PY - "$DNSPORT" <<'PY' 2>/dev/null && break
+import socket, sys
+q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
+PY
+        sleep 0.1
+    done
+    export POSTERN_DNS_RESOLVERS=127.0.0.1:$DNSPORT
+}
+
+case_mx() {
+    SP=$(free_port)
+    setup "smtp_connection_cache_on_demand = no"
+    echo "transport_maps = texthash:$T/etc/transport" >> "$T/etc/main.cf"
+    # every domain goes to its MX hosts (or A) on the sink's port
+    : > "$T/etc/transport"
+    for d in pref.test eq.test nomx.test null.test nx.test deadmx.test; do
+        echo "$d smtp:$d:$SP" >> "$T/etc/transport"
+    done
+    cat > "$T/dns.zone" <<Z
+pref.test. MX 10 down.pref.test.
+pref.test. MX 20 up.pref.test.
+down.pref.test. A 127.0.0.2
+up.pref.test. A 127.0.0.1
+eq.test. MX 10 one.eq.test.
+eq.test. MX 10 three.eq.test.
+one.eq.test. A 127.0.0.1
+three.eq.test. A 127.0.0.3
+nomx.test. A 127.0.0.1
+null.test. MX 0 .
+deadmx.test. MX 10 nowhere.deadmx.test.
+Z
+    unbound_start
+    sink sink1 "127.0.0.1:$SP"
+    sink sink3 "127.0.0.3:$SP"
+    mta_start
+    send alice@local.test 1 u@pref.test >/dev/null || fail "send pref"
+    wait_log "to=<u@pref\.test>, relay=up\.pref\.test\[127\.0\.0\.1\]:$SP, $LOGRE, dsn=2\.0\.0, status=sent"
+    pass "MX preference: the first MX is down, the second takes the mail"
+    send alice@local.test 1 u@nomx.test >/dev/null || fail "send nomx"
+    wait_log "to=<u@nomx\.test>, relay=nomx\.test\[127\.0\.0\.1\]:$SP, .*status=sent"
+    pass "no MX: the domain's A record"
+    send alice@local.test 1 u@null.test >/dev/null || fail "send null"
+    wait_log "to=<u@null\.test>, relay=none, $LOGRE, dsn=5\.1\.10, status=bounced \(Domain null\.test does not accept mail \(nullMX\)\)$"
+    pass "null MX: bounced at once (5.1.10)"
+    send alice@local.test 1 u@nx.test >/dev/null || fail "send nx"
+    wait_log "to=<u@nx\.test>, relay=none, $LOGRE, dsn=5\.4\.4, status=bounced \(Host or domain name not found\. Name service error for name=nx\.test type=A: Host not found\)$"
+    pass "no such domain: bounced (5.4.4)"
+    send alice@local.test 1 u@deadmx.test >/dev/null || fail "send deadmx"
+    wait_log "to=<u@deadmx\.test>, relay=none, .*dsn=5\.4\.4, status=bounced \(Host or domain name not found\. Name service error for name=nowhere\.deadmx\.test type=A: Host not found\)$"
+    pass "MX host without address: bounced (5.4.4)"
+    send alice@local.test 24 u@eq.test >/dev/null || fail "send eq"
+    wait_log "to=<u@eq\.test>, .*status=sent" 24 20
+    n1=$(count_log "to=<u@eq\.test>, relay=one\.eq\.test\[127\.0\.0\.1\]:$SP, .*status=sent")
+    n3=$(count_log "to=<u@eq\.test>, relay=three\.eq\.test\[127\.0\.0\.3\]:$SP, .*status=sent")
+    [ "$n1" -ge 1 ] && [ "$n3" -ge 1 ] || fail "equal preference: both MX hosts used ($n1 / $n3)"
+    pass "equal preference MX hosts shuffled ($n1 via one, $n3 via three)"
+}
+
+case_crash() {
+    SP=$(free_port)
+    setup "relayhost = [127.0.0.1]:$SP"
+    sink sink "127.0.0.1:$SP"
+    mta_start
+    local loads=() k
+    for k in 1 2 3 4; do
+        $PY "$DATA/send.py" "$PORT" a@example.org 400 --tag=s$k x@example.net \
+            > "$T/acked.$k" 2>/dev/null &
+        loads+=($!)
+    done
+    # kill -9 the whole mail system while mail is being relayed
+    for i in $(seq 100); do
+        [ "$(sink_count sink)" -ge 50 ] && break
+        sleep 0.05
+    done
+    kill -STOP -- "-$MASTER_PID" 2>/dev/null
+    kill -KILL -- "-$MASTER_PID"
+    for k in "${loads[@]}"; do wait "$k"; done
+    acc=$(cat "$T"/acked.* | grep -c .)
+    before=$(sink_count sink)
+    [ "$acc" -gt 50 ] || fail "only $acc messages acknowledged before the kill"
+    pass "$acc messages acknowledged, $before at the sink when SIGKILL hit"
+    sleep 0.3
+    mta_start
+    for i in $(seq 600); do
+        as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' && break
+        sleep 0.1
+    done
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue did not drain"
+    grep -h '^X-Seq: ' "$T"/sink/* | awk '{print $2}' | sort > "$T/at_sink"
+    cat "$T"/acked.* | sort -u > "$T/acked"
+    lost=$(comm -23 "$T/acked" <(sort -u "$T/at_sink") | wc -l)
+    dups=$(( $(wc -l < "$T/at_sink") - $(sort -u "$T/at_sink" | wc -l) ))
+    echo "crash: acknowledged=$acc at_sink=$(wc -l < "$T/at_sink") lost=$lost duplicates=$dups"
+    [ "$lost" = 0 ] || fail "$lost acknowledged messages lost"
+    pass "no acknowledged message lost after SIGKILL during relay ($dups duplicates)"
+}
+
 case "$CASE" in
-relay | reject | down) "case_$CASE" ;;
+relay | reject | down | mx | crash) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

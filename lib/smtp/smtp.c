@@ -401,7 +401,8 @@ try_host(struct agent *ag, const char *nexthop, const char *host,
         buf_truncate(why, 0);
         (void) buf_printf(why, "host %s refused to talk to me: %s", s->name,
                           buf_str(&r.text));
-        snprintf(dsn, 16, "4%s", r.dsn + 1);
+        memcpy(dsn, r.dsn, 16);
+        dsn[0] = '4';
         goto fail;
     }
     if (hello(ag, s, &r, why, dsn, status) < 0)
