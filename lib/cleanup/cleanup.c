@@ -50,6 +50,7 @@ struct client {
     char *fullname;
     struct buf content;
     int dead;
+    char reserved[QUEUE_ID_SIZE]; /* ID handed out for the next OPEN */
 };
 
 struct cleanup {
@@ -306,6 +307,9 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
     ipc_out_begin(&cu->o, 'S');
     ipc_put_u32(&cu->o, status);
     ipc_put_str(&cu->o, cleanup_reply_text(status));
+    /* the ID of the client's next message, so its OPEN needs no reply */
+    queue_id_make(c->reserved);
+    ipc_put_str(&cu->o, c->reserved);
     ipc_conn_queue(&c->c, &cu->o);
     if (ipc_conn_flush(&c->c) < 0)
         c->dead = 1;
@@ -321,10 +325,30 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
         c->flags = ipc_get_u32(in);
         c->open = 1;
         queue_id_make(c->env.id);
+        queue_id_make(c->reserved);
         ipc_out_begin(&cu->o, 'I');
         ipc_put_str(&cu->o, c->env.id);
+        ipc_put_str(&cu->o, c->reserved);
         ipc_conn_queue(&c->c, &cu->o);
         break;
+    case CLEANUP_OPEN_RESERVED: {
+        const char *id;
+
+        client_reset(c);
+        c->flags = ipc_get_u32(in);
+        id = ipc_get_str(in);
+        c->open = 1;
+        if (!ipc_in_ok(in) || c->reserved[0] == 0 ||
+            strcmp(id, c->reserved) != 0) {
+            /* not the ID we handed out: refuse this message */
+            c->failed = CLEANUP_STAT_PROTO;
+            queue_id_make(c->env.id);
+        } else {
+            memcpy(c->env.id, c->reserved, sizeof(c->env.id));
+        }
+        c->reserved[0] = 0;
+        break;
+    }
     case CLEANUP_ENV: {
         uint32_t nrcpt;
 
@@ -577,6 +601,7 @@ cleanup_service(struct server *srv)
 struct cleanup_client {
     char *path;
     int fd;
+    char spare[QUEUE_ID_SIZE]; /* ID reserved for our next message */
     int timeout_ms;
     struct ipc_out o;
     struct buf data;
@@ -617,6 +642,20 @@ cc_close(struct cleanup_client *cc)
     if (cc->fd >= 0)
         (void) close(cc->fd);
     cc->fd = -1;
+    cc->spare[0] = 0;
+}
+
+/* take_spare - remember the reserved ID that ends a reply, if any */
+static void
+take_spare(struct cleanup_client *cc, struct ipc_in *in)
+{
+    cc->spare[0] = 0;
+    if (ipc_in_more(in)) {
+        const char *r = ipc_get_str(in);
+
+        if (ipc_in_ok(in) && queue_id_ok(r))
+            snprintf(cc->spare, sizeof(cc->spare), "%s", r);
+    }
 }
 
 int
@@ -626,6 +665,19 @@ cleanup_client_open(struct cleanup_client *cc, unsigned flags,
     struct ipc_in in;
 
     buf_truncate(&cc->data, 0);
+    if (cc->fd >= 0 && cc->spare[0]) {
+        /* the ID is ours already: the OPEN travels with the message */
+        size_t len;
+        const char *f;
+
+        snprintf(id, QUEUE_ID_SIZE, "%s", cc->spare);
+        ipc_out_begin(&cc->o, CLEANUP_OPEN_RESERVED);
+        ipc_put_u32(&cc->o, flags);
+        ipc_put_str(&cc->o, id);
+        f = ipc_out_finish(&cc->o, &len);
+        cc->spare[0] = 0;
+        return buf_append(&cc->data, f, len);
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         if (cc->fd < 0 && (cc->fd = ipc_connect_service(cc->path)) < 0)
             return -1;
@@ -636,8 +688,10 @@ cleanup_client_open(struct cleanup_client *cc, unsigned flags,
             ipc_in_init(&in, cc->frame.data, cc->frame.len) == 0 &&
             in.type == 'I') {
             snprintf(id, QUEUE_ID_SIZE, "%s", ipc_get_str(&in));
-            if (ipc_in_ok(&in) && queue_id_ok(id))
+            if (ipc_in_ok(&in) && queue_id_ok(id)) {
+                take_spare(cc, &in);
                 return 0;
+            }
         }
         /* cleanup restarted (reload): one fresh connection */
         cc_close(cc);
@@ -738,7 +792,11 @@ cleanup_client_end(struct cleanup_client *cc)
         return -1;
     }
     st = ipc_get_u32(&in);
-    return ipc_in_ok(&in) ? (int) st : -1;
+    (void) ipc_get_str(&in);
+    if (!ipc_in_ok(&in))
+        return -1;
+    take_spare(cc, &in);
+    return (int) st;
 }
 
 void
@@ -747,6 +805,8 @@ cleanup_client_abort(struct cleanup_client *cc)
     size_t len;
     const char *f;
 
+    /* an OPEN still in the buffer never reached cleanup: nothing to undo
+     * (cleanup hands out a fresh ID on our next plain OPEN) */
     buf_truncate(&cc->data, 0);
     if (cc->fd < 0)
         return;

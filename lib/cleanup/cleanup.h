@@ -29,10 +29,13 @@ struct server;
 int cleanup_service(struct server *srv);
 
 /* message types of the private/cleanup protocol */
-#define CLEANUP_OPEN  'O' /* u32 flags -> 'I' str id */
+#define CLEANUP_OPEN 'O' /* u32 flags -> 'I' str id, str next id */
+#define CLEANUP_OPEN_RESERVED                                      \
+    'P'                   /* u32 flags, str id (the next id of the \
+                           * last reply): no reply */
 #define CLEANUP_ENV   'E' /* envelope fields (see cleanup_client_env) */
 #define CLEANUP_DATA  'D' /* bytes */
-#define CLEANUP_END   'Z' /* -> 'S' u32 status, str text */
+#define CLEANUP_END   'Z' /* -> 'S' u32 status, str text, str next id */
 #define CLEANUP_ABORT 'A'
 /* status codes in the 'S' reply */
 #define CLEANUP_STAT_OK    0
