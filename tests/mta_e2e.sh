@@ -56,6 +56,14 @@ case_basic() {
     fi
     as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty"
     pass "queue is empty"
+    if command -v mutt >/dev/null && command -v script >/dev/null; then
+        # mutt reads the delivered Maildir (it needs a terminal: script)
+        (cd "$T" && TERM=xterm timeout 20 script -qec "mutt -n -F /dev/null -R -f $T/mail/alice -e 'set pipe_split=yes wait_key=no' -e 'push \"<tag-pattern>~A<enter><tag-prefix><pipe-entry>grep -h Subject: >> $T/mutt.out<enter><exit>\"'" /dev/null </dev/null >/dev/null 2>&1)
+        n=$(grep -c '^Subject:' "$T/mutt.out" 2>/dev/null)
+        want=$(ls "$T/mail/alice/new" | wc -l)
+        [ "${n:-0}" = "$want" ] && [ "$want" -ge 2 ] || fail "mutt read ${n:-0} of $want messages"
+        pass "mutt opens the Maildir and reads all $want messages"
+    fi
     mta_stop
     pass "stopped"
 }
@@ -84,6 +92,17 @@ CF
     mta_start
     py smtpc.py access "$T" "$PORT" "$P2" || fail "access"
     wait_log 'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.2\]: 554 5\.7\.1 <x@example\.net>: Relay access denied; from=<a@example\.com> to=<x@example\.net> proto=ESMTP helo=<outside\.example\.net>' 1
+    if command -v fail2ban-regex >/dev/null && [ -r /etc/fail2ban/filter.d/postfix.conf ]; then
+        # fail2ban's postfix filter sees every rejected client
+        fail2ban-regex --print-all-matched "$T/maillog" /etc/fail2ban/filter.d/postfix.conf > "$T/f2b.out" 2>&1
+        # (the filter knows relay, client and unknown-user rejects; access
+        # table texts of our own choosing are not its business)
+        m=$(sed -n 's/^Lines: .* \([0-9][0-9]*\) matched.*/\1/p' "$T/f2b.out")
+        r=$(grep -cE 'NOQUEUE: reject: RCPT .*(Relay access denied|Client host rejected)' "$T/maillog")
+        [ -n "$m" ] && [ "$m" -ge "$r" ] && [ "$r" -ge 3 ] || { cat "$T/f2b.out"; fail "fail2ban matched ${m:-?} of $r reject lines"; }
+        grep -q '127.0.0.2' "$T/f2b.out" && grep -q '127.0.0.3' "$T/f2b.out" || fail "fail2ban found the client addresses"
+        pass "fail2ban-regex (postfix filter) matches the $r relay and client rejects"
+    fi
     # the relayed message has nowhere to go yet (no smtp): deferred, kept
     wait_log 'to=<x@example\.net>, relay=none, .*status=deferred \(mail transport unavailable\)' 1
     as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
