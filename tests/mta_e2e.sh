@@ -392,4 +392,38 @@ case_crash() {
     grep -q 'recovered [0-9]* messages' "$T/maillog" && pass "qmgr recovered the queue"
 }
 
+case_root() {
+    # the privilege model: master as root binds and forks, services run
+    # as mail_owner (smtpd also chrooted), local stays root and writes as
+    # default_privs for alias file deliveries
+    if [ "$(id -u)" != 0 ]; then echo "skipped: needs root"; exit 77; fi
+    mta_setup "mail_owner = nobody" "default_privs = nobody"
+    sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd/127.0.0.1:$PORT inet n - y - - smtpd/" "$T/etc/master.cf"
+    chown root "$T/etc" "$T/etc/main.cf" "$T/etc/master.cf"
+    "$BIN" start -c "$T/etc" 2> "$T/start.err" || { cat "$T/start.err"; fail "start as root"; }
+    MASTER_PID=$(tr -d ' ' < "$T/queue/pid/master.pid")
+    [ "$(ps -o user= -p "$MASTER_PID")" = root ] || fail "master runs as root"
+    $PY - "$PORT" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("r@example.com", ["alice@local.test"], "Subject: as root\r\n\r\nx\r\n")
+PY
+    wait_log 'to=<alice@local\.test>, relay=local, .*status=sent \(delivered to maildir\)' 1
+    for cmd in smtpd cleanup qmgr; do
+        pid=$(pgrep -s "$MASTER_PID" -x "$cmd" | head -1)
+        [ -n "$pid" ] || fail "no $cmd process"
+        [ "$(ps -o user= -p "$pid")" = nobody ] || fail "$cmd runs as $(ps -o user= -p "$pid")"
+    done
+    pid=$(pgrep -s "$MASTER_PID" -x smtpd | head -1)
+    [ "$(readlink "/proc/$pid/root")" = "$T/queue" ] || fail "smtpd is chrooted to the queue directory"
+    pid=$(pgrep -s "$MASTER_PID" -x local | head -1)
+    [ "$(ps -o user= -p "$pid")" = root ] || fail "local keeps root (unpriv = n)"
+    pass "master root; smtpd (chrooted), cleanup, qmgr as mail_owner; local root"
+    f=$(ls "$T"/mail/alice/new/* | head -1)
+    [ "$(stat -c %U "$f")" = nobody ] || fail "alias delivery written as default_privs"
+    pass "alias file delivery written as default_privs"
+    "$BIN" stop -c "$T/etc" 2>/dev/null || fail "stop"
+    pass "stopped"
+}
+
 "case_$CASE"

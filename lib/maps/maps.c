@@ -476,6 +476,17 @@ expand_rx(struct buf *out, const char *tmpl, const char *key,
     }
 }
 
+int
+maps_preload(struct maps *m)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < m->n; i++)
+        if (load(m, &m->t[i]) < 0 && m->t[i].kind != K_NONE)
+            rc = -1;
+    return rc;
+}
+
 enum maps_result
 maps_find(struct maps *m, const char *key, const char **value)
 {
@@ -688,6 +699,17 @@ maps_match_new(const char *title, const char *spec, int kind, int parent)
         match_add(ml, sv.v[i], 0);
     strv_fini(&sv);
     return ml;
+}
+
+int
+maps_match_preload(struct maps_match *ml)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < ml->n; i++)
+        if (ml->e[i].table && maps_preload(ml->e[i].table) < 0)
+            rc = -1;
+    return rc;
 }
 
 void

@@ -42,6 +42,9 @@ void maps_free(struct maps *m);
 /* maps_find - the value of key in the first table that has it; *value
  * is borrowed until the next call on m */
 enum maps_result maps_find(struct maps *m, const char *key, const char **value);
+/* maps_preload - read every table now (before a chroot or privilege
+ * drop makes the files unreachable); 0, or -1 with maps_error set */
+int maps_preload(struct maps *m);
 /* maps_error - text of the last MAPS_ERROR */
 const char *maps_error(const struct maps *m);
 /* maps_empty - 1 when the spec listed no tables */
@@ -55,6 +58,8 @@ struct maps_match;
 struct maps_match *maps_match_new(const char *title, const char *spec, int kind,
                                   int parent);
 void maps_match_free(struct maps_match *ml);
+/* maps_match_preload - maps_preload for the tables inside a match list */
+int maps_match_preload(struct maps_match *ml);
 /* maps_match_domain - 1 match, 0 no match, -1 table error */
 int maps_match_domain(struct maps_match *ml, const char *domain);
 /* maps_match_addr - numeric address ("192.0.2.1", "2001:db8::1") */

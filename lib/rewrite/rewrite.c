@@ -111,6 +111,12 @@ rewrite_new(struct pcf *p, const char *svc)
     }
     mem_free(v);
     strv_fini(&sv);
+    /* tables are read now, before a chroot can hide them */
+    (void) maps_match_preload(rw->mydest);
+    (void) maps_match_preload(rw->relay);
+    (void) maps_match_preload(rw->valias);
+    (void) maps_match_preload(rw->vmailbox);
+    (void) maps_preload(rw->transport_maps);
     return rw;
 }
 

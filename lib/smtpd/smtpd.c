@@ -108,6 +108,29 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
     return 0;
 }
 
+/* preload - open every table now: after a chroot the files are gone */
+static void
+preload(struct smtpd_conf *cf)
+{
+    struct strv *lists[] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
+                            &cf->r_relay,  &cf->r_rcpt, &cf->r_data};
+
+    if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
+        maillog_warning("%s", maps_error(cf->local_rcpt_maps));
+    (void) maps_match_preload(cf->mynetworks);
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        for (size_t i = 0; i + 1 < lists[l]->n; i++)
+            if (strncmp(lists[l]->v[i], "check_", 6) == 0 &&
+                strstr(lists[l]->v[i], "_access")) {
+                struct maps *m =
+                    maps_new("smtpd access table", lists[l]->v[i + 1], 0);
+
+                if (maps_preload(m) < 0)
+                    maillog_warning("%s", maps_error(m));
+                htab_set(cf->access_cache, lists[l]->v[i + 1], m);
+            }
+}
+
 static struct smtpd_conf *
 conf_load(struct server *srv)
 {
@@ -206,6 +229,7 @@ conf_load(struct server *srv)
         mem_free(key);
     }
     cf->access_cache = htab_new(16);
+    preload(cf);
     return cf;
 }
 
