@@ -344,6 +344,7 @@ struct queue_writer {
     unsigned pending; /* appended, not yet committed */
     int dir_dirty;    /* a new segment name is not yet durable */
     int old_h;        /* previous segment with uncommitted records */
+    uint64_t old_end; /* its length */
     unsigned long syncs;
     struct ipc_out o;
 };
@@ -366,6 +367,8 @@ queue_writer_free(struct queue_writer *w)
 {
     if (w == NULL)
         return;
+    if (w->h >= 0 && w->pending == 0)
+        (void) w->fs->ops->truncate(w->fs, w->h, w->end);
     if (w->h >= 0)
         w->fs->ops->close(w->fs, w->h);
     if (w->old_h >= 0)
@@ -432,7 +435,11 @@ retire(struct queue_writer *w)
         if (w->old_h >= 0)
             w->fs->ops->close(w->fs, w->old_h);
         w->old_h = w->h;
+        w->old_end = w->end;
     } else {
+        /* give back the preallocated tail: a sealed segment may live on
+         * for days with one deferred message in it */
+        (void) w->fs->ops->truncate(w->fs, w->h, w->end);
         w->fs->ops->close(w->fs, w->h);
     }
     w->h = -1;
@@ -521,6 +528,8 @@ queue_writer_commit(struct queue_writer *w)
     if (w->old_h >= 0) {
         if (w->fs->ops->sync(w->fs, w->old_h) < 0)
             rc = -1;
+        else
+            (void) w->fs->ops->truncate(w->fs, w->old_h, w->old_end);
         w->fs->ops->close(w->fs, w->old_h);
         w->old_h = -1;
         w->syncs++;

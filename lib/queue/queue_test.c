@@ -388,7 +388,17 @@ test_disk_torn_tail(void **state)
     assert_int_equal(s.n, 3);
     assert_int_equal(torn, 1);
     assert_int_equal(queue_seg_writer_gone(fs, 1), 0);
-    queue_writer_free(w);
+    {
+        /* preallocated while open, cut to its records when closed */
+        struct stat st;
+        uint64_t end = queue_writer_end(w);
+
+        assert_int_equal(stat(path, &st), 0);
+        assert_true((uint64_t) st.st_size > end);
+        queue_writer_free(w);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal((uint64_t) st.st_size, end);
+    }
     assert_int_equal(queue_seg_writer_gone(fs, 1), 1);
     queue_fs_free(fs);
     rm_rf(tmpdir);
