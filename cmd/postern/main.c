@@ -10,6 +10,7 @@
 
 #include "dnsc/dnsc.h"
 #include "lint/lint.h"
+#include "maps/maps.h"
 #include "master/master.h"
 #include "pcf/pcf.h"
 #include "pickup/pickup.h"
@@ -87,6 +88,8 @@ main(int argc, char **argv)
         return pickup_sendmail_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "queue") == 0)
         return qmgr_tool_main(argc - 1, argv + 1, "queue");
+    if (strcmp(argv[1], "map") == 0)
+        return maps_main(argc - 1, argv + 1);
     fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
     return 2;
 }

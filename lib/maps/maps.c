@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "maillog/maillog.h"
+#include "maps/maps_int.h"
 
 enum kind {
     K_TEXT,
@@ -48,7 +49,8 @@ struct table {
     char *static_value; /* K_STATIC */
     struct rx *rx;      /* K_REGEXP */
     size_t nrx;
-    struct strv cidr_net; /* K_CIDR */
+    struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
+    struct strv cidr_net;   /* K_CIDR */
     struct strv cidr_val;
 };
 
@@ -191,6 +193,7 @@ maps_free(struct maps *m)
             mem_free(t->rx[k].result);
         }
         mem_free(t->rx);
+        maps_index_close(t->idx);
         strv_fini(&t->cidr_net);
         strv_fini(&t->cidr_val);
         mem_free(t->static_value);
@@ -225,75 +228,39 @@ put(struct htab *h, char *key, const char *value, unsigned flags)
         htab_set(h, key, mem_strdup(value));
 }
 
-/* load_text - "key value" or "key: value" lines with continuations */
+/* load_text - the index built by "postern map build" when it is fresh,
+ * else the source file ("key value", or "key: value" for aliases) */
+struct load_ctx {
+    struct table *t;
+    unsigned flags;
+};
+
+static void
+load_entry(void *ctx, char *key, const char *value, int line)
+{
+    struct load_ctx *lc = ctx;
+
+    (void) line;
+    put(lc->t->h, key, value, lc->flags);
+}
+
 static int
 load_text(struct maps *m, struct table *t)
 {
-    char *text, *line, *save = NULL;
-    size_t len;
-    struct buf logical;
+    struct load_ctx lc = {t, m->flags};
     int alias = (m->flags & MAPS_F_ALIAS) != 0;
 
-    if (util_read_file(t->name, (size_t) 1 << 30, &text, &len) < 0) {
+    if (!(m->flags & MAPS_F_NOFOLD)) {
+        t->idx = maps_index_open(t->name, alias);
+        if (t->idx)
+            return 0;
+    }
+    t->h = htab_new(64);
+    if (maps_parse_source(t->name, alias, load_entry, NULL, &lc) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));
         return -1;
     }
-    t->h = htab_new(64);
-    buf_init(&logical, 0);
-    /* Join continuation lines, then split key from value. */
-    for (line = strtok_r(text, "\n", &save);;
-         line = strtok_r(NULL, "\n", &save)) {
-        int cont = line && (line[0] == ' ' || line[0] == '\t');
-        char *l;
-
-        if (line && line[0] == '#')
-            continue;
-        if (line && cont && logical.len) {
-            (void) buf_putc(&logical, ' ');
-            (void) buf_puts(&logical, str_trim(line));
-            continue;
-        }
-        if (logical.len) {
-            char *k = logical.data, *v;
-
-            l = k;
-            if (alias) {
-                v = strchr(l, ':');
-                if (v) {
-                    *v++ = 0;
-                    str_trim(k);
-                    if (k[0] == '"' && strlen(k) > 1 &&
-                        k[strlen(k) - 1] == '"') {
-                        k[strlen(k) - 1] = 0;
-                        k++;
-                    }
-                    put(t->h, k, str_trim(v), m->flags);
-                }
-            } else {
-                size_t kl;
-
-                v = l;
-                while (*v && !isspace((unsigned char) *v))
-                    v++;
-                if (*v)
-                    *v++ = 0;
-                /* an aliases(5) file used as a plain table ("name: x") */
-                kl = strlen(k);
-                if (kl > 1 && k[kl - 1] == ':')
-                    k[kl - 1] = 0;
-                put(t->h, k, str_trim(v), m->flags);
-            }
-            buf_truncate(&logical, 0);
-        }
-        if (line == NULL)
-            break;
-        l = str_trim(line);
-        if (*l && *l != '#')
-            (void) buf_puts(&logical, l);
-    }
-    buf_fini(&logical);
-    mem_free(text);
     return 0;
 }
 
@@ -509,6 +476,8 @@ maps_find(struct maps *m, const char *key, const char **value)
         }
         switch (t->kind) {
         case K_TEXT:
+            v = t->idx ? maps_index_find(t->idx, k) : htab_find(t->h, k);
+            break;
         case K_INLINE:
             v = htab_find(t->h, k);
             break;

@@ -50,6 +50,11 @@ const char *maps_error(const struct maps *m);
 /* maps_empty - 1 when the spec listed no tables */
 int maps_empty(const struct maps *m);
 
+/* maps_main - "postern map build [-a] FILE..." (postmap/postalias: check
+ * the source, write FILE.pdb) and "postern map query [-a] FILE KEY";
+ * argv[0] is "map"; exit status 0, 1 (not found / errors), 2 usage */
+int maps_main(int argc, char **argv);
+
 #define MAPS_MATCH_DOMAIN 1 /* host or domain names */
 #define MAPS_MATCH_ADDR   2 /* network addresses */
 struct maps_match;

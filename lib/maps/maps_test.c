@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* After the headers it needs (stdarg, stddef, stdint, setjmp). */
@@ -152,14 +153,57 @@ test_match_lists(void **state)
     maps_match_free(ml);
 }
 
+static void
+test_index(void **state)
+{
+    char spec[512], *src;
+    struct maps *m;
+    const char *v;
+    char *argv[5];
+    struct timespec ts = {0, 20000000};
+
+    (void) state;
+    src = mem_strdup(write_file("idx", "# aliases\nAlice: alice@x,\n  bob\n"
+                                       "carol: c\ncarol: dup\n"));
+    argv[0] = (char *) "map";
+    argv[1] = (char *) "build";
+    argv[2] = (char *) "-a";
+    argv[3] = src;
+    argv[4] = NULL;
+    assert_int_equal(maps_main(4, argv), 0);
+    /* the source is gone: the index answers */
+    snprintf(spec, sizeof(spec), "hash:%s", src);
+    {
+        char moved[600];
+
+        snprintf(moved, sizeof(moved), "%s.moved", src);
+        assert_int_equal(rename(src, moved), 0);
+        m = maps_new("alias_maps", spec, MAPS_F_ALIAS);
+        assert_int_equal(maps_find(m, "alice", &v), MAPS_FOUND);
+        assert_string_equal(v, "alice@x, bob");
+        assert_int_equal(maps_find(m, "carol", &v), MAPS_FOUND);
+        assert_string_equal(v, "c"); /* the first of duplicates */
+        assert_int_equal(maps_find(m, "nobody", &v), MAPS_NOTFOUND);
+        maps_free(m);
+        /* a newer source wins over a stale index */
+        nanosleep(&ts, NULL);
+        assert_int_equal(rename(moved, src), 0);
+        write_file("idx", "alice: changed\n");
+        m = maps_new("alias_maps", spec, MAPS_F_ALIAS);
+        assert_int_equal(maps_find(m, "alice", &v), MAPS_FOUND);
+        assert_string_equal(v, "changed");
+        maps_free(m);
+    }
+    mem_free(src);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_texthash),
-        cmocka_unit_test(test_aliases),
-        cmocka_unit_test(test_regexp_cidr),
-        cmocka_unit_test(test_match_lists),
+        cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_match_lists),
+        cmocka_unit_test(test_index),
     };
     int rc;
     char cmd[200];

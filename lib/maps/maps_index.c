@@ -1,0 +1,397 @@
+/*
+ * maps_index - source files of lookup tables and their index files;
+ * "postern map build|query" (postmap/postalias).
+ *
+ * DESCRIPTION
+ *	A table named hash:/etc/aliases (or btree:, lmdb:, cdb:, texthash:)
+ *	is read from its text source. "postern map build FILE" checks the
+ *	source like postmap (duplicate keys, lines that are not entries,
+ *	with line numbers) and writes FILE.pdb, a sorted index that the
+ *	daemons map and binary-search instead of parsing the source, as
+ *	long as it is not older than the source. Format: "PMAP1\n" + 2
+ *	bytes (alias syntax flag, 0), u32 count, count x (u32 key offset,
+ *	u32 value offset) sorted by key, then NUL-terminated strings.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maps/maps.h"
+#include "maps/maps_int.h"
+
+#define MAGIC "PMAP1\n"
+#define HDR   (8 + 4)
+
+int
+maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
+                  maps_bad_fn *bad, void *ctx)
+{
+    char *text, *p;
+    size_t len;
+    struct buf logical;
+    int lineno = 0, start = 0;
+
+    if (util_read_file(path, (size_t) 1 << 30, &text, &len) < 0)
+        return -1;
+    buf_init(&logical, 0);
+    p = text;
+    /* logical lines: a line starting with white space continues the
+     * previous one; # comments and empty lines separate nothing */
+    for (;;) {
+        char *nl = p && *p ? strchr(p, '\n') : NULL;
+        char *line = p && *p ? p : NULL;
+        int cont;
+
+        if (line) {
+            if (nl)
+                *nl = 0;
+            lineno++;
+        }
+        cont = line && (line[0] == ' ' || line[0] == '\t') &&
+               *str_trim(line) != '#' && *line != 0;
+        if (line && (line[0] == '#' || *str_trim(line) == 0)) {
+            p = nl ? nl + 1 : NULL;
+            continue;
+        }
+        if (line && cont && logical.len) {
+            (void) buf_putc(&logical, ' ');
+            (void) buf_puts(&logical, str_trim(line));
+            p = nl ? nl + 1 : NULL;
+            continue;
+        }
+        if (logical.len) {
+            char *k = logical.data, *v;
+
+            if (alias) {
+                v = strchr(k, ':');
+                if (v == NULL) {
+                    if (bad)
+                        bad(ctx, start);
+                } else {
+                    *v++ = 0;
+                    str_trim(k);
+                    if (k[0] == '"' && strlen(k) > 1 &&
+                        k[strlen(k) - 1] == '"') {
+                        k[strlen(k) - 1] = 0;
+                        k++;
+                    }
+                    fn(ctx, k, str_trim(v), start);
+                }
+            } else {
+                size_t kl;
+
+                v = k;
+                while (*v && !isspace((unsigned char) *v))
+                    v++;
+                if (*v)
+                    *v++ = 0;
+                kl = strlen(k);
+                /* an aliases(5) file used as a plain table */
+                if (kl > 1 && k[kl - 1] == ':')
+                    k[kl - 1] = 0;
+                v = str_trim(v);
+                if (*v == 0 && bad)
+                    bad(ctx, start);
+                else
+                    fn(ctx, k, v, start);
+            }
+            buf_truncate(&logical, 0);
+        }
+        if (line == NULL)
+            break;
+        start = lineno;
+        (void) buf_puts(&logical, str_trim(line));
+        p = nl ? nl + 1 : NULL;
+    }
+    buf_fini(&logical);
+    mem_free(text);
+    return 0;
+}
+
+struct maps_index {
+    const unsigned char *base;
+    size_t size;
+    uint32_t count;
+};
+
+static uint32_t
+be32(const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
+           (uint32_t) p[2] << 8 | p[3];
+}
+
+struct maps_index *
+maps_index_open(const char *path, int alias)
+{
+    char ipath[4200];
+    struct stat src, st;
+    int fd;
+    void *base;
+    struct maps_index *ix;
+    uint32_t count;
+
+    snprintf(ipath, sizeof(ipath), "%s.pdb", path);
+    fd = open(ipath, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) < 0 || st.st_size < HDR ||
+        (stat(path, &src) == 0 &&
+         (src.st_mtim.tv_sec > st.st_mtim.tv_sec ||
+          (src.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+           src.st_mtim.tv_nsec > st.st_mtim.tv_nsec)))) {
+        (void) close(fd);
+        return NULL;
+    }
+    base = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    (void) close(fd);
+    if (base == MAP_FAILED)
+        return NULL;
+    count = be32((const unsigned char *) base + 8);
+    if (memcmp(base, MAGIC, 6) != 0 ||
+        ((const unsigned char *) base)[6] != alias ||
+        (uint64_t) HDR + (uint64_t) count * 8 > (uint64_t) st.st_size) {
+        munmap(base, (size_t) st.st_size);
+        return NULL;
+    }
+    ix = mem_calloc(1, sizeof(*ix));
+    ix->base = base;
+    ix->size = (size_t) st.st_size;
+    ix->count = count;
+    return ix;
+}
+
+void
+maps_index_close(struct maps_index *ix)
+{
+    if (ix == NULL)
+        return;
+    munmap((void *) ix->base, ix->size);
+    mem_free(ix);
+}
+
+/* str_at - a NUL-terminated string inside the file, or NULL */
+static const char *
+str_at(const struct maps_index *ix, uint32_t off)
+{
+    if (off >= ix->size || memchr(ix->base + off, 0, ix->size - off) == NULL)
+        return NULL;
+    return (const char *) ix->base + off;
+}
+
+const char *
+maps_index_find(const struct maps_index *ix, const char *key)
+{
+    uint32_t lo = 0, hi = ix->count;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = ix->base + HDR + (size_t) mid * 8;
+        const char *k = str_at(ix, be32(e));
+        int c;
+
+        if (k == NULL)
+            return NULL;
+        c = strcmp(key, k);
+        if (c == 0)
+            return str_at(ix, be32(e + 4));
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* ---- postern map ---- */
+
+struct build {
+    const char *path;
+    struct htab *seen; /* key -> line (as pointer) */
+    struct strv keys, values;
+    int fold;
+    unsigned warnings;
+    int alias;
+};
+
+static void
+build_entry(void *ctx, char *key, const char *value, int line)
+{
+    struct build *b = ctx;
+
+    if (b->fold)
+        for (char *c = key; *c; c++)
+            *c = (char) tolower((unsigned char) *c);
+    if (htab_has(b->seen, key)) {
+        fprintf(stderr,
+                "postern map: warning: %s, line %d: duplicate entry: "
+                "\"%s\"\n",
+                b->path, line, key);
+        b->warnings++;
+        return;
+    }
+    htab_set(b->seen, key, NULL);
+    strv_add(&b->keys, key);
+    strv_add(&b->values, value);
+}
+
+static void
+build_bad(void *ctx, int line)
+{
+    struct build *b = ctx;
+
+    fprintf(stderr, "postern map: warning: %s, line %d: %s\n", b->path, line,
+            b->alias ? "need name:value pair"
+                     : "expected format: key whitespace value");
+    b->warnings++;
+}
+
+static const struct build *sort_b;
+
+static int
+cmp_idx(const void *a, const void *b)
+{
+    return strcmp(sort_b->keys.v[*(const uint32_t *) a],
+                  sort_b->keys.v[*(const uint32_t *) b]);
+}
+
+static void
+put_be32(struct buf *o, uint32_t v)
+{
+    char c[4] = {(char) (v >> 24), (char) (v >> 16), (char) (v >> 8), (char) v};
+
+    (void) buf_append(o, c, 4);
+}
+
+/* strip_type - "hash:/etc/aliases" -> "/etc/aliases" */
+static const char *
+strip_type(const char *arg)
+{
+    const char *c = strchr(arg, ':');
+
+    if (c && arg[0] != '/')
+        return c + 1;
+    return arg;
+}
+
+static int
+build_one(const char *arg, int alias)
+{
+    struct build b;
+    uint32_t *order, n, off;
+    struct buf out, strings;
+    char tmp[4200], final[4200];
+    int fd, rc = 0;
+
+    memset(&b, 0, sizeof(b));
+    b.path = strip_type(arg);
+    b.alias = alias;
+    b.seen = htab_new(256);
+    b.fold = 1;
+    strv_init(&b.keys);
+    strv_init(&b.values);
+    if (maps_parse_source(b.path, alias, build_entry, build_bad, &b) < 0) {
+        fprintf(stderr, "postern map: fatal: open %s: %s\n", b.path,
+                strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    n = (uint32_t) b.keys.n;
+    order = mem_calloc(n + 1, sizeof(*order));
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_b = &b;
+    if (n)
+        qsort(order, n, sizeof(*order), cmp_idx);
+    buf_init(&out, 0);
+    buf_init(&strings, 0);
+    (void) buf_append(&out, MAGIC, 6);
+    (void) buf_putc(&out, alias ? 1 : 0);
+    (void) buf_putc(&out, 0);
+    put_be32(&out, n);
+    off = HDR + n * 8;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *k = b.keys.v[order[i]], *v = b.values.v[order[i]];
+
+        put_be32(&out, off + (uint32_t) strings.len);
+        (void) buf_append(&strings, k, strlen(k) + 1);
+        put_be32(&out, off + (uint32_t) strings.len);
+        (void) buf_append(&strings, v, strlen(v) + 1);
+    }
+    (void) buf_append(&out, strings.data ? strings.data : "", strings.len);
+    mem_free(order);
+    /* atomically: temporary file, fsync, rename */
+    snprintf(final, sizeof(final), "%s.pdb", b.path);
+    snprintf(tmp, sizeof(tmp), "%s.pdb.%ld", b.path, (long) getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, out.data, out.len) != (ssize_t) out.len ||
+        fsync(fd) < 0 || close(fd) < 0 || rename(tmp, final) < 0) {
+        fprintf(stderr, "postern map: fatal: write %s: %s\n", final,
+                strerror(errno));
+        if (fd >= 0)
+            (void) unlink(tmp);
+        rc = 1;
+    }
+    buf_fini(&out);
+    buf_fini(&strings);
+out:
+    htab_free(b.seen, NULL);
+    strv_fini(&b.keys);
+    strv_fini(&b.values);
+    return rc;
+}
+
+int
+maps_main(int argc, char **argv)
+{
+    int alias = 0, i = 2, rc = 0;
+
+    if (argc < 3 ||
+        (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "query") != 0)) {
+        fprintf(stderr, "usage: postern map build [-a] FILE...\n"
+                        "       postern map query [-a] FILE KEY\n"
+                        "  -a  aliases(5) syntax, as postalias\n");
+        return 2;
+    }
+    if (strcmp(argv[i], "-a") == 0) {
+        alias = 1;
+        i++;
+    }
+    if (strcmp(argv[1], "build") == 0) {
+        if (i >= argc)
+            return 2;
+        for (; i < argc; i++)
+            rc |= build_one(argv[i], alias);
+        return rc;
+    }
+    if (argc - i != 2) {
+        fprintf(stderr, "usage: postern map query [-a] FILE KEY\n");
+        return 2;
+    }
+    {
+        char spec[4200];
+        struct maps *m;
+        const char *v;
+        enum maps_result r;
+
+        snprintf(
+            spec, sizeof(spec), "%s%s",
+            strchr(argv[i], ':') && argv[i][0] != '/' ? "" : "hash:", argv[i]);
+        m = maps_new("postern map", spec, alias ? MAPS_F_ALIAS : 0);
+        r = maps_find(m, argv[i + 1], &v);
+        if (r == MAPS_FOUND)
+            printf("%s\n", v);
+        else if (r == MAPS_ERROR)
+            fprintf(stderr, "postern map: fatal: %s\n", maps_error(m));
+        maps_free(m);
+        return r == MAPS_FOUND ? 0 : r == MAPS_NOTFOUND ? 1 : 2;
+    }
+}
