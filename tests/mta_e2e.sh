@@ -392,6 +392,54 @@ case_crash() {
     grep -q 'recovered [0-9]* messages' "$T/maillog" && pass "qmgr recovered the queue"
 }
 
+case_delivery() {
+    mta_setup "recipient_delimiter = +"
+    mta_start
+    # smtp-source, the benchmark client, to a Maildir user and, with
+    # concurrent local agents, to one mbox file (fcntl + dotlock locking)
+    if command -v smtp-source >/dev/null; then
+        smtp-source -s 5 -m 200 -l 512 -f src@example.com -t alice@local.test \
+            "127.0.0.1:$PORT" || fail "smtp-source to Maildir"
+        smtp-source -s 5 -m 100 -l 2000 -f src@example.com -t bob@local.test \
+            "127.0.0.1:$PORT" || fail "smtp-source to mbox"
+        wait_log 'status=sent' 300 30
+        n=$(ls "$T/mail/alice/new" | wc -l)
+        [ "$n" = 200 ] || fail "Maildir has $n of 200"
+        f=$(grep -c '^From src@example.com  ' "$T/mail/bob.mbox")
+        r=$(grep -c '^Return-Path: <src@example.com>$' "$T/mail/bob.mbox")
+        [ "$f" = 100 ] && [ "$r" = 100 ] || fail "mbox has $f From_ lines, $r Return-Path: lines (want 100)"
+        [ -e "$T/mail/bob.mbox.lock" ] && fail "dotlock left behind"
+        pass "smtp-source: 200 to Maildir, 100 to one mbox, intact"
+    fi
+    # recipient_delimiter: alice+tag is alice
+    $PY - "$PORT" <<'PY' || fail "submit alice+tag"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("d@example.com", ["alice+lists@local.test"], "Subject: with extension\r\n\r\nx\r\n")
+PY
+    wait_log 'to=<alice\+lists@local\.test>, relay=local, .*status=sent \(delivered to maildir\)' 1
+    m=$(grep -l 'Subject: with extension' "$T"/mail/alice/new/*)
+    grep -q '^Delivered-To: alice+lists@local.test$' "$m" || fail "Delivered-To keeps the extension"
+    pass "recipient_delimiter: alice+lists delivered to alice"
+    # a command alias and a file alias with the message on stdin
+    echo "pipe: \"|cat > $T/mail/piped.txt\"" >> "$T/etc/aliases"
+    "${AS[@]}" "$BIN" reload -c "$T/etc" 2>/dev/null
+    sleep 0.5
+    $PY - "$PORT" <<'PY' || fail "submit to pipe"
+import smtplib, sys, time
+for i in range(20):
+    try:
+        with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+            s.sendmail("d@example.com", ["pipe@local.test"], "Subject: to a command\r\n\r\nx\r\n")
+        break
+    except smtplib.SMTPRecipientsRefused:
+        time.sleep(0.2)
+PY
+    wait_log 'to=<pipe@local\.test>, relay=local, .*status=sent \(delivered to command: cat > ' 1
+    grep -q '^Subject: to a command$' "$T/mail/piped.txt" || fail "command got the message"
+    pass "|command alias gets the message on stdin"
+}
+
 case_root() {
     # the privilege model: master as root binds and forks, services run
     # as mail_owner (smtpd also chrooted), local stays root and writes as
