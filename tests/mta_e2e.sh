@@ -227,6 +227,12 @@ case_sendmail() {
     grep -q 'not part' "$m" && fail "without -i a lone dot ends the message"
     grep -q '^From: .*other@example.test>\?$' "$m" || fail "From: added"
     pass "sendmail without -i stops at a lone dot"
+    printf 'EHLO me\r\nMAIL FROM:<u@local.test>\r\nRCPT TO:<alice@local.test>\r\nDATA\r\nSubject: via -bs\r\n\r\nhi\r\n.\r\nQUIT\r\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$SM" -bs > "$T/bs.out" || fail "sendmail -bs"
+    grep -q '^250 2.0.0 Ok: queued as ' "$T/bs.out" && grep -q '^221 2.0.0 Bye' "$T/bs.out" \
+        || { cat "$T/bs.out"; fail "sendmail -bs dialogue"; }
+    wait_log 'postfix/smtpd\[[0-9]+\]: connect from localhost\[127\.0\.0\.1\]' 1
+    pass "sendmail -bs: SMTP on stdin/stdout"
     # hold, list, release, delete (online, through qmgr)
     "${AS[@]}" "$BIN" stop -c "$T/etc" 2>/dev/null
     printf 'Subject: held\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test

@@ -38,6 +38,7 @@
 #include "pickup/pickup_int.h"
 #include "qmgr/qmgr_tool.h"
 #include "server/server.h"
+#include "smtpd/smtpd.h"
 
 void
 pickup_file_encode(struct buf *out, const struct queue_env *env,
@@ -366,12 +367,22 @@ pickup_sendmail_main(int argc, char **argv)
 
         return qmgr_tool_main(2, av, "postqueue");
     }
-    if (mode == 's' || mode == 'i') {
-        fprintf(stderr,
-                "sendmail: fatal: %s is not implemented by Postern "
-                "yet\n",
-                mode == 's' ? "-bs" : "-bi (newaliases)");
+    if (mode == 'i') {
+        fprintf(stderr, "sendmail: fatal: -bi (newaliases): use \"postern map "
+                        "build -a FILE\"\n");
         return EX_UNAVAILABLE;
+    }
+    if (mode == 's') {
+        /* SMTP on stdin/stdout, mail to the running cleanup service */
+        const char *d = getenv("MAIL_CONFIG");
+
+        if (d == NULL || *d == 0)
+            d = "/etc/postfix";
+        if (access(d, R_OK) < 0) {
+            fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
+            return EX_CONFIG;
+        }
+        return smtpd_stdio_main(pcf_load(d));
     }
     {
         const char *d = getenv("MAIL_CONFIG");

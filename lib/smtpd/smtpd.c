@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -893,7 +894,12 @@ peer(struct smtpd_session *s, int fd)
 
     snprintf(s->addr, sizeof(s->addr), "unknown");
     snprintf(s->name, sizeof(s->name), "unknown");
-    if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
+    if (fd == 0 && getpeername(fd, (struct sockaddr *) &ss, &len) < 0 &&
+        errno == ENOTSOCK) {
+        /* sendmail -bs: the local user */
+        snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
+        snprintf(s->name, sizeof(s->name), "localhost");
+    } else if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
         char host[NI_MAXHOST];
 
         getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
@@ -997,6 +1003,8 @@ session(struct server *srv, int fd, void *ctx)
     peer(s, fd);
     s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
     s->io = sio_new(fd, (int) cf->timeout);
+    if (fd == 0)
+        sio_set_output(s->io, 1); /* sendmail -bs */
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     maillog_info("connect from %s", s->namaddr);
@@ -1169,5 +1177,39 @@ smtpd_service(struct server *srv)
     cf = conf_load(srv);
     server_drop_privileges(srv);
     server_single_loop(srv, session, cf);
+    return 0;
+}
+
+int
+smtpd_stdio_main(struct pcf *p)
+{
+    struct server srv;
+    struct smtpd_conf *cf;
+    char *qdir;
+    struct sigaction sa;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.conf = p;
+    srv.service = (char *) "sendmail";
+    srv.type = (char *) "unix";
+    srv.name_space = (char *) "sendmail/bs";
+    srv.command = (char *) "smtpd";
+    srv.status_fd = -1;
+    srv.nlisten = 0;
+    server_init(&srv);
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    qdir = server_param(&srv, "queue_directory");
+    if (chdir(qdir) < 0) {
+        fprintf(stderr, "sendmail: fatal: chdir %s: %s\n", qdir,
+                strerror(errno));
+        mem_free(qdir);
+        return 75; /* EX_TEMPFAIL */
+    }
+    mem_free(qdir);
+    cf = conf_load(&srv);
+    session(&srv, 0, cf);
     return 0;
 }

@@ -17,6 +17,10 @@ struct pcf;
 
 /* smtpd_service - the daemon (master.cf command "smtpd") */
 int smtpd_service(struct server *srv);
+/* smtpd_stdio_main - an SMTP session on stdin/stdout for "sendmail -bs":
+ * the client is the local user (localhost[127.0.0.1]); mail goes to the
+ * running cleanup service. Returns a sysexits.h status. */
+int smtpd_stdio_main(struct pcf *p);
 /* smtpd_check_config - fatal configuration errors of p (for "postern
  * check" and start): message in err; 0 ok, -1 bad */
 int smtpd_check_config(struct pcf *p, const char *svc, char *err,

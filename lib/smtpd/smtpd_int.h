@@ -34,6 +34,8 @@ void sio_printf(struct sio *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
 /* sio_flush - write buffered replies; 0 or -1 */
 int sio_flush(struct sio *s);
 int sio_timed_out(const struct sio *s);
+/* sio_set_output - write replies to another fd (sendmail -bs) */
+void sio_set_output(struct sio *s, int fd);
 /* sio_interruptible - while on, a stop request (SIGTERM/SIGHUP) ends a
  * wait for input with -1 and sio_stopped() true; off during DATA, so a
  * message in progress is finished */

@@ -25,6 +25,7 @@
 
 struct sio {
     int fd;
+    int out_fd; /* == fd, except for sendmail -bs (stdin/stdout) */
     SSL *ssl;
     char rbuf[RBUF];
     size_t rpos, rlen;
@@ -43,6 +44,7 @@ sio_new(int fd, int timeout_s)
     struct timeval tv;
 
     s->fd = fd;
+    s->out_fd = fd;
     buf_init(&s->wbuf, 0);
     tv.tv_sec = timeout_s > 0 ? timeout_s : 300;
     tv.tv_usec = 0;
@@ -62,6 +64,12 @@ sio_free(struct sio *s)
     }
     buf_fini(&s->wbuf);
     mem_free(s);
+}
+
+void
+sio_set_output(struct sio *s, int fd)
+{
+    s->out_fd = fd;
 }
 
 int
@@ -212,7 +220,7 @@ sio_flush(struct sio *s)
                 return -1;
             }
         } else {
-            n = (int) write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
+            n = (int) write(s->out_fd, s->wbuf.data + off, s->wbuf.len - off);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
