@@ -398,6 +398,32 @@ case_crash() {
     grep -q 'recovered [0-9]* messages' "$T/maillog" && pass "qmgr recovered the queue"
 }
 
+case_delay() {
+    # delay_warning_time: a "still trying" notice to the sender
+    mta_setup "delay_warning_time = 1s" "minimal_backoff_time = 1s" \
+        "maximal_backoff_time = 2s" "queue_run_delay = 1s" \
+        "transport_maps = inline:{slow@local.test=retry:}"
+    echo "slow: /nonexistent/never" >> "$T/etc/aliases"
+    echo "retry     unix  -       -       n      -      -       error" >> "$T/etc/master.cf"
+    mta_start
+    $PY - "$PORT" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("carol@local.test", ["slow@local.test"], "Subject: slow one\r\n\r\nx\r\n")
+PY
+    wait_log 'to=<slow@local\.test>, relay=none, .*status=deferred' 1
+    wait_log 'sender delay notification: [0-9A-F]+' 1 15
+    for i in $(seq 50); do
+        n=$(grep -l 'Delayed Mail (still being retried)' "$T"/mail/carol/new/* 2>/dev/null | head -1)
+        [ -n "$n" ] && break; sleep 0.1
+    done
+    [ -n "$n" ] || fail "delay notice delivered"
+    grep -q '^Action: delayed' "$n" && grep -q 'THIS IS A WARNING ONLY' "$n" || { cat "$n"; fail "delay notice content"; }
+    [ "$(count_log 'sender delay notification')" = 1 ] || fail "one delay notice only"
+    as_user "$BIN" queue -c "$T/etc" list | grep -q 'slow@local.test' || fail "the message is still queued"
+    pass "delay_warning_time: one 'Delayed Mail' notice, message still queued"
+}
+
 case_delivery() {
     mta_setup "recipient_delimiter = +"
     mta_start

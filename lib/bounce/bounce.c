@@ -26,7 +26,8 @@ struct bounce {
     struct cleanup_client *cc;
     struct rewrite *rw;
     char *myhostname;
-    char *notice_rcpt; /* 2bounce_notice_recipient */
+    char *notice_rcpt;  /* 2bounce_notice_recipient */
+    long lifetime_days; /* maximal_queue_lifetime */
     struct buf content;
 };
 
@@ -80,6 +81,8 @@ static void
 compose(struct bounce *b, const struct deliver_req *req, const char *to,
         int postmaster, int success, struct buf *out)
 {
+    int delay = success == 2;
+
     char boundary[200], date[80];
     size_t hdr_end = b->content.len;
     const char *p = strstr(b->content.data ? b->content.data : "", "\n\n");
@@ -104,11 +107,31 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
                       "Content-Description: Notification\n"
                       "Content-Type: text/plain; charset=us-ascii\n\n",
                       b->myhostname,
-                      success      ? "Successful Mail Delivery Report"
+                      delay        ? "Delayed Mail (still being retried)"
+                      : success    ? "Successful Mail Delivery Report"
                       : postmaster ? "Postmaster Copy: Undelivered Mail"
                                    : "Undelivered Mail Returned to Sender",
                       to, boundary, boundary);
-    if (success)
+    if (delay)
+        (void) buf_printf(
+            out,
+            "####################################################"
+            "################\n"
+            "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND "
+            "YOUR MESSAGE. #\n"
+            "####################################################"
+            "################\n\n"
+            "This is the mail system at host %s.\n\n"
+            "Your message could not be delivered for more than "
+            "%ld hour(s).\n"
+            "It will be retried until it is %ld day(s) old.\n\n"
+            "For further assistance, please send mail to "
+            "postmaster.\n\n"
+            "                   The mail system\n\n",
+            b->myhostname,
+            (long) ((queue_now_us() - req->arrival_us) / 3600000000u),
+            b->lifetime_days);
+    else if (success)
         (void) buf_printf(out,
                           "This is the mail system at host %s.\n\n"
                           "Your message was successfully delivered to the "
@@ -171,7 +194,9 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
                           "Action: %s\n"
                           "Status: %s\n"
                           "Diagnostic-Code: X-Postfix; %s\n",
-                          success ? "delivered" : "failed",
+                          delay     ? "delayed"
+                          : success ? "delivered"
+                                    : "failed",
                           success             ? rc->dsn
                           : rc->dsn[0] == '4' ? "5.0.0"
                                               : rc->dsn,
@@ -231,7 +256,9 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct deliver_req *req = reqs[i];
         int postmaster = strcmp(req->nexthop, "2bounce") == 0;
-        int success = strcmp(req->nexthop, "success") == 0;
+        int success = strcmp(req->nexthop, "success") == 0 ? 1
+                      : strcmp(req->nexthop, "delay") == 0 ? 2
+                                                           : 0;
         const char *to = postmaster ? b->notice_rcpt : req->sender;
         char id[QUEUE_ID_SIZE] = "";
         struct buf msg;
@@ -255,7 +282,10 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
             if (ok)
                 maillog_info("%s: %s %s notification: %s", req->id,
                              postmaster ? "postmaster" : "sender",
-                             success ? "delivery status" : "non-delivery", id);
+                             success == 2 ? "delay"
+                             : success    ? "delivery status"
+                                          : "non-delivery",
+                             id);
             else
                 maillog_warning("%s: cannot queue non-delivery notification",
                                 req->id);
@@ -285,6 +315,9 @@ bounce_service(struct server *srv)
     v = server_param(srv, "2bounce_notice_recipient");
     b.notice_rcpt = rewrite_canon(b.rw, v);
     mem_free(v);
+    b.lifetime_days = server_conf_time(srv->conf, srv->name_space,
+                                       "maximal_queue_lifetime", 'd', 432000) /
+                      86400;
     buf_init(&b.content, 0);
     deliver_agent_loop(srv, batch, &b);
     return 0;

@@ -83,7 +83,8 @@ struct qmsg {
     int hold;
     int deleted;
     int bouncing;
-    int recovered; /* found at start: maybe delivered before a crash */
+    int recovered;    /* found at start: maybe delivered before a crash */
+    int delay_warned; /* delay_warning_time notice sent */
     unsigned char *notify_ok; /* delivered, NOTIFY=SUCCESS not yet sent */
 };
 
@@ -144,6 +145,7 @@ static struct {
     int nctl;
     struct ipc_out o;
     long min_backoff, max_backoff, lifetime, bounce_lifetime, run_delay;
+    long delay_warning; /* delay_warning_time, 0 = off */
     int stopping;
     size_t nmsgs;
     char *bounce_transport;
@@ -466,8 +468,11 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
     if (i >= m->env.nrcpt)
         return;
     if (bounce_job == JOB_SUCCESS) {
-        /* a success notice is best effort: sent or not, it is done */
+        /* success and delay notices are best effort: sent or not, done;
+         * the recipients stay as they were */
         m->notify_ok[i] = 0;
+        if (m->rst[i] == R_INFLIGHT)
+            m->rst[i] = R_DEFERRED;
         return;
     }
     if (bounce_job) {
@@ -521,7 +526,9 @@ is_bounce_job(const struct job *j)
 {
     if (j->req.nexthop == NULL || j->m->env.nrcpt == 0)
         return JOB_DELIVERY;
-    if (strcmp(j->req.nexthop, "success") == 0 && j->bounce_kind)
+    if ((strcmp(j->req.nexthop, "success") == 0 ||
+         strcmp(j->req.nexthop, "delay") == 0) &&
+        j->bounce_kind)
         return JOB_SUCCESS;
     if ((strcmp(j->req.nexthop, "failure") == 0 ||
          strcmp(j->req.nexthop, "2bounce") == 0) &&
@@ -834,6 +841,36 @@ finish_msg(struct qmsg *m)
             return;
         }
     }
+    if (deferred && !bounced && Q.delay_warning > 0 && !m->delay_warned &&
+        *m->env.sender && !Q.stopping &&
+        (long) ((now - m->env.arrival_us) / 1000000) >= Q.delay_warning) {
+        /* a "still trying" notice for recipients that did not say
+         * NOTIFY=NEVER or leave out DELAY */
+        struct job *j = NULL;
+
+        m->delay_warned = 1;
+        for (size_t i = 0; i < m->env.nrcpt; i++) {
+            uint32_t nt = m->env.rcpt[i].notify;
+
+            if (m->rst[i] != R_DEFERRED || (nt && !(nt & QUEUE_NOTIFY_DELAY)))
+                continue;
+            if (j == NULL)
+                j = new_job(m, "delay");
+            deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                            m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                            m->env.rcpt[i].notify);
+            deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_DEFER,
+                           m->rdsn[i][0] ? m->rdsn[i] : "4.0.0",
+                           m->rtext[i] ? m->rtext[i] : "");
+            m->rst[i] = R_INFLIGHT;
+        }
+        if (j) {
+            j->bounce_kind = 1;
+            enqueue(transport(Q.bounce_transport), j);
+            dispatch(transport(Q.bounce_transport));
+            return; /* back here when the notice is queued */
+        }
+    }
     if (deferred || bounced) {
         m->attempts++;
         m->next_try = now + (uint64_t) backoff(m->attempts) * 1000000u;
@@ -1068,6 +1105,8 @@ qmgr_service(struct server *srv)
     Q.bounce_lifetime = server_conf_time(srv->conf, srv->name_space,
                                          "bounce_queue_lifetime", 'd', 432000);
     Q.run_delay = server_param_time(srv, "queue_run_delay", 300);
+    Q.delay_warning = server_conf_time(srv->conf, srv->name_space,
+                                       "delay_warning_time", 'h', 0);
     if (Q.min_backoff < 1)
         Q.min_backoff = 1;
     Q.bounce_transport = mem_strdup("bounce");
