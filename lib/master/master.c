@@ -1088,7 +1088,10 @@ master_main(int argc, char **argv, int postfix_style)
                 rc ? "the Postern mail system is not running"
                    : "aborting the Postern mail system");
     } else if (strcmp(cmd, "reload") == 0) {
-        rc = cmd_signal(qdir, "refreshing", SIGHUP);
+        /* a configuration that would not start is not loaded either */
+        rc = master_check(conf, config_dir, 0);
+        if (rc == 0)
+            rc = cmd_signal(qdir, "refreshing", SIGHUP);
     } else if (strcmp(cmd, "status") == 0) {
         long pid = running_pid(qdir);
 

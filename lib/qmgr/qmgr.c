@@ -675,33 +675,33 @@ static void
 schedule(struct qmsg *m)
 {
     size_t n = m->env.nrcpt;
+    struct rewrite_result *res;
 
     unlink_msg(m);
+    /* resolve every pending recipient once, then group them */
+    res = mem_calloc(n + 1, sizeof(*res));
     for (size_t i = 0; i < n; i++) {
-        struct rewrite_result res;
+        if (m->rst[i] != R_PENDING)
+            continue;
+        if (rewrite_resolve(Q.rw, m->env.rcpt[i].addr, &res[i]) < 0) {
+            m->rst[i] = R_DEFERRED;
+            mem_free(m->rtext[i]);
+            m->rtext[i] = mem_strdup("address resolver lookup failure");
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
         struct transport *t;
         struct job *j;
 
         if (m->rst[i] != R_PENDING)
             continue;
-        if (rewrite_resolve(Q.rw, m->env.rcpt[i].addr, &res) < 0) {
-            m->rst[i] = R_DEFERRED;
-            mem_free(m->rtext[i]);
-            m->rtext[i] = mem_strdup("address resolver lookup failure");
-            continue;
-        }
-        t = transport(res.transport);
-        j = new_job(m, res.nexthop);
+        t = transport(res[i].transport);
+        j = new_job(m, res[i].nexthop);
         /* more recipients with the same transport and nexthop */
         for (size_t k = i; k < n && (int) j->req.nrcpt < t->rcpt_limit; k++) {
-            struct rewrite_result r2;
-
-            if (m->rst[k] != R_PENDING)
-                continue;
-            if (k != i &&
-                (rewrite_resolve(Q.rw, m->env.rcpt[k].addr, &r2) < 0 ||
-                 strcmp(r2.transport, res.transport) != 0 ||
-                 strcmp(r2.nexthop, res.nexthop) != 0))
+            if (m->rst[k] != R_PENDING ||
+                strcmp(res[k].transport, res[i].transport) != 0 ||
+                strcmp(res[k].nexthop, res[i].nexthop) != 0)
                 continue;
             deliver_req_add(&j->req, (uint32_t) k, m->env.rcpt[k].addr,
                             m->env.rcpt[k].orig, m->env.rcpt[k].orcpt,
@@ -710,6 +710,7 @@ schedule(struct qmsg *m)
         }
         enqueue(t, j);
     }
+    mem_free(res);
     if (m->inflight == 0)
         finish_msg(m);
 }
