@@ -857,6 +857,8 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     const char *nexthop = req->nexthop;
     uint64_t t_start = queue_now_us(), t_setup;
     char domain[256];
+    char relay_name[sizeof(((struct session *) 0)->relay)] = "";
+    int had_session = 0;
 
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
@@ -898,6 +900,9 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     if (s) {
         int ok = transaction(ag, s, req);
 
+        /* The log lines below name the relay after the session is gone. */
+        snprintf(relay_name, sizeof(relay_name), "%s", s->relay);
+        had_session = 1;
         s->uses++;
         s->last = time(NULL);
         if (ok == 0 && ag->cache_on)
@@ -916,12 +921,12 @@ log:
             deliver_result(rc, DELIVER_DEFER, "4.3.0",
                            "unknown mail transport error");
         /* a server answered: name it */
-        if (s && (rc->status == DELIVER_SENT ||
+        if (had_session && (rc->status == DELIVER_SENT ||
                   strncmp(rc->text, "host ", 5) == 0 ||
                   strncmp(rc->text, "conversation with ", 18) == 0 ||
                   strncmp(rc->text, "lost connection with ", 21) == 0 ||
                   strncmp(rc->text, "message size ", 13) == 0))
-            relay = s->relay;
+            relay = relay_name;
         log_rcpt(req, rc, relay, t_start, t_setup);
     }
 }
