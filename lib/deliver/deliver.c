@@ -10,6 +10,7 @@
 #include "deliver/deliver.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -286,4 +287,59 @@ deliver_agent_loop(struct server *srv, deliver_batch_fn *fn, void *ctx)
     struct loop_ctx lc = {fn, ctx};
 
     server_single_loop(srv, connection, &lc);
+}
+
+void
+deliver_content_init(struct deliver_content *dc)
+{
+    dc->seg_fd = -1;
+    dc->seg_seq = 0;
+    buf_init(&dc->content, 0);
+}
+
+void
+deliver_content_fini(struct deliver_content *dc)
+{
+    if (dc->seg_fd >= 0)
+        (void) close(dc->seg_fd);
+    dc->seg_fd = -1;
+    buf_fini(&dc->content);
+}
+
+int
+deliver_content_load(struct deliver_content *dc, const struct deliver_req *req)
+{
+    char path[128];
+    size_t got = 0;
+
+    if (dc->seg_fd < 0 || dc->seg_seq != req->seq) {
+        if (dc->seg_fd >= 0)
+            (void) close(dc->seg_fd);
+        memcpy(path, "store/", 6);
+        queue_seg_name(req->seq, path + 6, sizeof(path) - 6);
+        dc->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (dc->seg_fd < 0)
+            return -1;
+        dc->seg_seq = req->seq;
+    }
+    buf_truncate(&dc->content, 0);
+    if (dc->content.cap < req->content_len + 1) {
+        dc->content.data = mem_realloc(dc->content.data, req->content_len + 1);
+        dc->content.cap = req->content_len + 1;
+    }
+    while (got < req->content_len) {
+        ssize_t r = pread(dc->seg_fd, dc->content.data + got,
+                          req->content_len - got,
+                          (off_t) (req->content_off + got));
+
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t) r;
+    }
+    dc->content.len = got;
+    dc->content.data[got] = 0;
+    return 0;
 }

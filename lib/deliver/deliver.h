@@ -93,4 +93,21 @@ typedef void deliver_batch_fn(void *ctx, struct deliver_req **reqs, size_t n);
 /* deliver_agent_loop - serve connections from qmgr until told to stop */
 void deliver_agent_loop(struct server *srv, deliver_batch_fn *fn, void *ctx);
 
+/*
+ * struct deliver_content - a delivery agent's view of message content:
+ * the queue segment it reads from stays open across requests of the
+ * same segment. deliver_content_load() reads req's content into
+ * content (NUL-terminated); 0, or -1 with errno.
+ */
+struct deliver_content {
+    int seg_fd;
+    uint64_t seg_seq;
+    struct buf content;
+};
+
+void deliver_content_init(struct deliver_content *dc);
+void deliver_content_fini(struct deliver_content *dc);
+int deliver_content_load(struct deliver_content *dc,
+                         const struct deliver_req *req) WARN_UNUSED;
+
 #endif

@@ -62,9 +62,7 @@ struct local {
     struct htab *dirs;  /* maildirs known to exist -> time checked */
     struct htab *users; /* getpwnam cache: name -> struct pwent */
     /* cached segment */
-    uint64_t seg_seq;
-    int seg_fd;
-    struct buf content;
+    struct deliver_content msg;
 };
 
 /* a getpwnam() answer, kept a few seconds (one lookup per batch) */
@@ -180,45 +178,6 @@ unbecome(struct local *lc)
         maillog_fatal("seteuid(0): %m");
 }
 
-/* content - the message content of req (cached per request) */
-static int
-load_content(struct local *lc, struct deliver_req *req)
-{
-    char path[128];
-    size_t got = 0;
-
-    if (lc->seg_fd < 0 || lc->seg_seq != req->seq) {
-        if (lc->seg_fd >= 0)
-            (void) close(lc->seg_fd);
-        queue_seg_name(req->seq, path + 6, sizeof(path) - 6);
-        memcpy(path, "store/", 6);
-        lc->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (lc->seg_fd < 0)
-            return -1;
-        lc->seg_seq = req->seq;
-    }
-    buf_truncate(&lc->content, 0);
-    if (lc->content.cap < req->content_len + 1) {
-        lc->content.data = mem_realloc(lc->content.data, req->content_len + 1);
-        lc->content.cap = req->content_len + 1;
-    }
-    while (got < req->content_len) {
-        ssize_t r =
-            pread(lc->seg_fd, lc->content.data + got, req->content_len - got,
-                  (off_t) (req->content_off + got));
-
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            return -1;
-        }
-        got += (size_t) r;
-    }
-    lc->content.len = got;
-    lc->content.data[got] = 0;
-    return 0;
-}
-
 /* prefix - Return-Path:, X-Original-To:, Delivered-To: */
 static void
 prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
@@ -235,7 +194,7 @@ prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
 static int
 loop_check(struct local *lc, const char *to)
 {
-    const char *p = lc->content.data;
+    const char *p = lc->msg.content.data;
     size_t tl = strlen(to);
 
     while (p && *p && *p != '\n') {
@@ -388,7 +347,7 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     }
     buf_init(&hdr, 0);
     prefix(lc, &hdr, req, orig, to);
-    if (write_two(fd, hdr.data, hdr.len, lc->content.data, lc->content.len) <
+    if (write_two(fd, hdr.data, hdr.len, lc->msg.content.data, lc->msg.content.len) <
         0) {
         set_res(res, DELIVER_DEFER, "4.2.0", "cannot write maildir file %s: %s",
                 p->tmp, strerror(errno));
@@ -518,12 +477,12 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         (void) buf_append(&b, h.data, h.len);
         buf_fini(&h);
     }
-    for (p = lc->content.data; p && p < lc->content.data + lc->content.len;
+    for (p = lc->msg.content.data; p && p < lc->msg.content.data + lc->msg.content.len;
          p = end) {
         const char *nl =
-            memchr(p, '\n', (size_t) (lc->content.data + lc->content.len - p));
+            memchr(p, '\n', (size_t) (lc->msg.content.data + lc->msg.content.len - p));
 
-        end = nl ? nl + 1 : lc->content.data + lc->content.len;
+        end = nl ? nl + 1 : lc->msg.content.data + lc->msg.content.len;
         if (end - p >= 5 && strncmp(p, "From ", 5) == 0)
             (void) buf_putc(&b, '>');
         (void) buf_append(&b, p, (size_t) (end - p));
@@ -587,7 +546,7 @@ command(struct local *lc, struct deliver_req *req, const char *cmd,
     prefix(lc, &h, req, orig, to);
     signal(SIGPIPE, SIG_IGN);
     (void) write_all(p[1], h.data, h.len);
-    (void) write_all(p[1], lc->content.data, lc->content.len);
+    (void) write_all(p[1], lc->msg.content.data, lc->msg.content.len);
     (void) close(p[1]);
     buf_fini(&h);
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
@@ -633,8 +592,8 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     (void) buf_printf(&h, "Delivered-To: %s\n", to);
     st = cleanup_client_env(lc->cc, &env, NULL) < 0 ||
                  cleanup_client_data(lc->cc, h.data, h.len) < 0 ||
-                 cleanup_client_data(lc->cc, lc->content.data,
-                                     lc->content.len) < 0
+                 cleanup_client_data(lc->cc, lc->msg.content.data,
+                                     lc->msg.content.len) < 0
              ? -1
              : cleanup_client_end(lc->cc);
     buf_fini(&h);
@@ -954,7 +913,7 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct deliver_req *req = reqs[i];
 
-        if (load_content(lc, req) < 0) {
+        if (deliver_content_load(&lc->msg, req) < 0) {
             for (size_t j = 0; j < req->nrcpt; j++) {
                 deliver_result(&req->rcpt[j], DELIVER_DEFER, "4.3.0",
                                "cannot read queue file");
@@ -1035,8 +994,7 @@ local_service(struct server *srv)
     server_drop_privileges(srv);
     memset(&lc, 0, sizeof(lc));
     lc.srv = srv;
-    lc.seg_fd = -1;
-    buf_init(&lc.content, 0);
+    deliver_content_init(&lc.msg);
     lc.root = geteuid() == 0;
     lc.dirs = htab_new(64);
     lc.users = htab_new(64);

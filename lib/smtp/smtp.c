@@ -74,9 +74,7 @@ struct agent {
     unsigned def_port;
     struct strv resolvers;
     struct ssl_ctx_st *tls_ctx;
-    int seg_fd;
-    uint64_t seg_seq;
-    struct buf content;
+    struct deliver_content msg;
     struct buf wire;
     struct session *cached;
 };
@@ -164,49 +162,11 @@ is_ip(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-static int
-load_content(struct agent *ag, struct deliver_req *req)
-{
-    char path[128];
-    size_t got = 0;
-
-    if (ag->seg_fd < 0 || ag->seg_seq != req->seq) {
-        if (ag->seg_fd >= 0)
-            (void) close(ag->seg_fd);
-        memcpy(path, "store/", 6);
-        queue_seg_name(req->seq, path + 6, sizeof(path) - 6);
-        ag->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (ag->seg_fd < 0)
-            return -1;
-        ag->seg_seq = req->seq;
-    }
-    buf_truncate(&ag->content, 0);
-    if (ag->content.cap < req->content_len + 1) {
-        ag->content.data = mem_realloc(ag->content.data, req->content_len + 1);
-        ag->content.cap = req->content_len + 1;
-    }
-    while (got < req->content_len) {
-        ssize_t r =
-            pread(ag->seg_fd, ag->content.data + got, req->content_len - got,
-                  (off_t) (req->content_off + got));
-
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            return -1;
-        }
-        got += (size_t) r;
-    }
-    ag->content.len = got;
-    ag->content.data[got] = 0;
-    return 0;
-}
-
 /* wire - content with CRLF line ends, dot-stuffed, ending in "." */
 static void
 wire(struct agent *ag)
 {
-    const char *p = ag->content.data, *end = p + ag->content.len;
+    const char *p = ag->msg.content.data, *end = p + ag->msg.content.len;
     struct buf *w = &ag->wire;
 
     buf_truncate(w, 0);
@@ -869,7 +829,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
         snprintf(domain, sizeof(domain), "%s", at ? at + 1 : "");
         nexthop = domain;
     }
-    if (load_content(ag, req) < 0) {
+    if (deliver_content_load(&ag->msg, req) < 0) {
         maillog_warning("%s: read message content: %m", req->id);
         set_all(req, 0, DELIVER_DEFER, "4.3.0", "error reading queue file");
         t_setup = queue_now_us();
@@ -973,8 +933,7 @@ smtp_service(struct server *srv)
     server_init(srv);
     memset(&ag, 0, sizeof(ag));
     ag.srv = srv;
-    ag.seg_fd = -1;
-    buf_init(&ag.content, 0);
+    deliver_content_init(&ag.msg);
     buf_init(&ag.wire, 0);
     strv_init(&ag.resolvers);
     ag.helo_name = server_param(srv, "smtp_helo_name");
@@ -1058,9 +1017,7 @@ smtp_service(struct server *srv)
         session_quit(&ag, ag.cached);
     if (ag.tls_ctx)
         sconn_tls_ctx_free(ag.tls_ctx);
-    if (ag.seg_fd >= 0)
-        (void) close(ag.seg_fd);
-    buf_fini(&ag.content);
+    deliver_content_fini(&ag.msg);
     buf_fini(&ag.wire);
     strv_fini(&ag.resolvers);
     mem_free(ag.helo_name);
