@@ -296,17 +296,27 @@ load_inline(struct maps *m, struct table *t)
     return 0;
 }
 
+/* read_table - a table's source file, whole; -1 with m->err set */
 static int
-load_regexp(struct maps *m, struct table *t)
+read_table(struct maps *m, struct table *t, char **text)
 {
-    char *text, *line, *save = NULL;
     size_t len;
 
-    if (util_read_file(t->name, (size_t) 1 << 26, &text, &len) < 0) {
+    if (util_read_file(t->name, (size_t) 1 << 26, text, &len) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+static int
+load_regexp(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+
+    if (read_table(m, t, &text) < 0)
+        return -1;
     for (line = strtok_r(text, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         char *l = str_trim(line), *end, *pat, *flags;
@@ -321,7 +331,6 @@ load_regexp(struct maps *m, struct table *t)
         }
         if (*l != '/')
             continue;
-        end = strrchr(l + 1, '/');
         /* the pattern ends at the last '/' before white space */
         end = l + 1;
         while (*end && !(*end == '/' &&
@@ -356,13 +365,9 @@ static int
 load_cidr(struct maps *m, struct table *t)
 {
     char *text, *line, *save = NULL;
-    size_t len;
 
-    if (util_read_file(t->name, (size_t) 1 << 26, &text, &len) < 0) {
-        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
-                 t->type, t->name, strerror(errno));
+    if (read_table(m, t, &text) < 0)
         return -1;
-    }
     for (line = strtok_r(text, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         char *l = str_trim(line), *v;
