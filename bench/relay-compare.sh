@@ -28,8 +28,10 @@
 # storage (Postfix fsyncs its queue file, Postern fdatasyncs its segment),
 # and neither records a delivery before the sink's 250.
 #
-# For every size: one warm-up run per MTA (--warmup N messages, default
-# count/10), then --rounds rounds of "Postern, then Postfix", each run
+# For every size (sizes up to 10240 bytes send --count-small messages per
+# run, larger ones --count-large): one warm-up run per MTA (--warmup N
+# messages, default count/10, at least 100), then --rounds rounds of
+# "Postern, then Postfix", each run
 # `smtp-source -s SESSIONS -m COUNT -l SIZE` (a new connection per
 # message). Per run: accepted/s = COUNT / time until smtp-source exits
 # (every message had its 250); delivered/s = COUNT / time from the same
@@ -37,7 +39,9 @@
 # cgroup's usage over that interval, also per message (µs); machine CPU =
 # busy CPU-seconds of the whole box over the interval (/proc/stat; it
 # includes smtp-source, smtp-sink and anything else running); complete =
-# the sink got exactly COUNT messages and smtp-source succeeded.
+# the sink got exactly COUNT messages and smtp-source succeeded. After an
+# incomplete run the script stops measuring (the next run would count its
+# stragglers) and goes straight to the summary.
 #
 # Output: one "result ..." line per run, then a Markdown block (per-run
 # table, medians per MTA and size, ratios Postern/Postfix) for
@@ -192,11 +196,11 @@ PN_SINK=$(free_port); USED="$USED$PN_SINK "
 PF_PORT=$(free_port); USED="$USED$PF_PORT "
 PF_SINK=$(free_port); USED="$USED$PF_SINK "
 
-# start_sink PORT OUTFILE: smtp-sink -c (counts only, 1024 backlog), as
-# nobody; prints its PID
+# start_sink PORT OUTFILE VAR: smtp-sink -c (counts only, 1024 backlog),
+# as nobody, a child of this shell; its PID goes to VAR
 start_sink() {
     smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
-    echo $!
+    printf -v "$3" '%s' "$!"
 }
 # sink_count OUTFILE: messages counted so far ("sess=.. quit=.. mesg=N\r")
 sink_count() {
@@ -266,7 +270,7 @@ retry      unix  -       -       n      -      -       error
 discard    unix  -       -       n      -      -       discard
 EOF
 touch "$PN/log/maillog"; chown "$MAIL_OWNER" "$PN/log/maillog"
-SINK_PN=$(start_sink "$PN_SINK" "$W/sink-postern.out")
+start_sink "$PN_SINK" "$W/sink-postern.out" SINK_PN
 wait_listen "$PN_SINK" || die "smtp-sink on $PN_SINK did not start"
 ( echo "$BASHPID" > "$CG_PN/cgroup.procs" && exec "$POSTERN" start -c "$PN/etc" ) \
     > "$PN/start.out" 2>&1 || { cat "$PN/start.out" >&2; die "postern start failed"; }
@@ -315,8 +319,8 @@ anvil      unix  -       -       n      -      1       anvil
 scache     unix  -       -       n      -      1       scache
 postlog    unix-dgram n  -       n      -      1       postlogd
 EOF
-    : > "$PF/log/maillog"; chown postfix "$PF/log/maillog"
-    SINK_PF=$(start_sink "$PF_SINK" "$W/sink-postfix.out")
+    : > "$PF/log/maillog"; chown postfix "$PF/log/maillog" "$PF/data"
+    start_sink "$PF_SINK" "$W/sink-postfix.out" SINK_PF
     wait_listen "$PF_SINK" || die "smtp-sink on $PF_SINK did not start"
     # "postfix start" creates the missing queue directories itself
     # (post-install create-missing); a failure without syslog is silent,
@@ -330,10 +334,11 @@ fi
 now() { date +%s.%N; }
 busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 HZ=$(getconf CLK_TCK)
-FAILED=0
+FAILED=0 STOP=0
 
 # run MTA SIZE COUNT TAG
 run() {
+    [ "$STOP" = 0 ] || return 0
     local mta=$1 size=$2 n=$3 tag=$4 port cg sinkout base t0 t1 t2 c0 c1 g0 g1 rc got deadline
     if [ "$mta" = postern ]; then port=$PN_PORT cg=$CG_PN sinkout=$W/sink-postern.out
     else port=$PF_PORT cg=$CG_PF sinkout=$W/sink-postfix.out; fi
@@ -355,7 +360,7 @@ run() {
     sleep 0.5                           # late duplicates would show here
     got=$(( $(sink_count "$sinkout") - base ))
     [ "$rc" != 0 ] && { echo "smtp-source ($mta $tag) failed:" >&2; tail -n 3 "$W/source.out" >&2; }
-    [ "$got" -eq "$n" ] && [ "$rc" = 0 ] || FAILED=1
+    [ "$got" -eq "$n" ] && [ "$rc" = 0 ] || FAILED=1 STOP=1
     awk -v mta="$mta" -v tag="$tag" -v n="$n" -v s="$SESS" -v sz="$size" -v got="$got" \
         -v t0="$t0" -v t1="$t1" -v t2="$t2" -v rc="$rc" -v hz="$HZ" -v c0="$c0" -v c1="$c1" \
         -v g0="$g0" -v g1="$g1" 'BEGIN {
@@ -413,11 +418,12 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
             v["size"], v["tag"], v["count"], v["accepted_per_s"], v["delivered_per_s"],
             v["cpu_mta_s"], v["cpu_mta_per_msg_us"], v["cpu_machine_s"], v["complete"] }'
     echo
-    echo "Medians of $ROUNDS rounds (ratio = Postern / Postfix; target: delivered ≥ 5× for 1 KB, ≥ 3× for 100 KB):"
+    echo "Medians over the complete runs of $ROUNDS round(s) (ratio = Postern / Postfix;" \
+         "target: delivered ≥ 5× for 1 KB, ≥ 3× for 100 KB):"
     echo
     echo "| size | Postern accepted/s | Postern delivered/s | Postern CPU/msg | Postfix accepted/s | Postfix delivered/s | Postfix CPU/msg | delivered ratio | CPU/msg ratio | target |"
     echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-    grep -v 'tag=warmup' "$W/results" | awk -v sizes="$SIZES" '
+    grep -v 'tag=warmup' "$W/results" | grep 'complete=yes' | awk -v sizes="$SIZES" '
         function median(key,   n, i, j, t, x) {
             n = split(vals[key], x, " ")
             if (n == 0) return -1
