@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # cleanup helpers run from the EXIT trap
 # relay-compare.sh - relay throughput, Postern against Postfix (issue 6):
 # smtp-source -> MTA on 127.0.0.1 -> smtp-sink on 127.0.0.1, end to end,
 # the two MTAs measured alternately in the same run.
@@ -36,9 +37,11 @@
 # message). Per run: accepted/s = COUNT / time until smtp-source exits
 # (every message had its 250); delivered/s = COUNT / time from the same
 # start until the sink has counted COUNT more messages; MTA CPU = the
-# cgroup's usage over that interval, also per message (µs); machine CPU =
-# busy CPU-seconds of the whole box over the interval (/proc/stat; it
-# includes smtp-source, smtp-sink and anything else running); complete =
+# cgroup's usage from the start until 0.5 s after the last message reached
+# the sink (so trailing work such as queue clean-up counts), also per
+# message (µs); machine CPU = busy CPU-seconds of the whole box over the
+# same interval (/proc/stat; it includes smtp-source, smtp-sink and
+# anything else running); complete =
 # the sink got exactly COUNT messages and smtp-source succeeded. After an
 # incomplete run the script stops measuring (the next run would count its
 # stragglers) and goes straight to the summary.
@@ -62,9 +65,9 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 POSTERN=$ROOT/build/bin/postern
-ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM= TIMEOUT=900
-NOPF= MDFILE= KEEP=
-usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
+NOPF='' MDFILE='' KEEP=''
+usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --postern) POSTERN=$2; shift 2 ;;
@@ -111,7 +114,7 @@ PFVER=$( [ -z "$NOPF" ] && postconf -dh mail_version 2>/dev/null || echo -)
 W=$(mktemp -d /tmp/relay-compare.XXXXXX) || die "mktemp failed"
 chmod 755 "$W"
 PN=$W/postern PF=$W/postfix
-CG_PN= CG_PF= SINK_PN= SINK_PF=
+CG_PN='' CG_PF='' SINK_PN='' SINK_PF=''
 
 cg_root() {
     local v2 v1
@@ -356,9 +359,12 @@ run() {
         [ "$(date +%s)" -ge "$deadline" ] && break
         sleep 0.05
     done
-    t2=$(now); c1=$(busy_ticks); g1=$(cg_usec "$cg")
-    sleep 0.5                           # late duplicates would show here
+    t2=$(now)
+    # 0.5 s later: late duplicates would show here, and the CPU figures
+    # include the MTA's trailing work (queue clean-up, logging)
+    sleep 0.5
     got=$(( $(sink_count "$sinkout") - base ))
+    c1=$(busy_ticks); g1=$(cg_usec "$cg")
     [ "$rc" != 0 ] && { echo "smtp-source ($mta $tag) failed:" >&2; tail -n 3 "$W/source.out" >&2; }
     [ "$got" -eq "$n" ] && [ "$rc" = 0 ] || FAILED=1 STOP=1
     awk -v mta="$mta" -v tag="$tag" -v n="$n" -v s="$SESS" -v sz="$size" -v got="$got" \
