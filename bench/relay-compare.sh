@@ -114,6 +114,10 @@ PFVER=$( [ -z "$NOPF" ] && postconf -dh mail_version 2>/dev/null || echo -)
 W=$(mktemp -d /tmp/relay-compare.XXXXXX) || die "mktemp failed"
 chmod 755 "$W"
 PN=$W/postern PF=$W/postfix
+# a private copy of the binary: a rebuild of build/ during the run cannot
+# mix two executables
+{ mkdir "$W/bin" && cp "$POSTERN" "$W/bin/postern"; } || die "cannot copy $POSTERN"
+POSTERN_SRC=$POSTERN POSTERN=$W/bin/postern
 CG_PN='' CG_PF='' SINK_PN='' SINK_PF=''
 
 cg_root() {
@@ -379,7 +383,7 @@ run() {
     }' | tee -a "$W/results"
 }
 
-echo "# relay-compare: postern $POSTERN (port $PN_PORT -> sink $PN_SINK, cgroup $CG_PN)"
+echo "# relay-compare: postern $POSTERN_SRC (port $PN_PORT -> sink $PN_SINK, cgroup $CG_PN)"
 [ -z "$NOPF" ] && echo "# relay-compare: postfix $PFVER (port $PF_PORT -> sink $PF_SINK, cgroup $CG_PF)"
 for size in $SIZES; do
     if [ "$size" -le 10240 ]; then n=$NSMALL; else n=$NLARGE; fi
