@@ -7,7 +7,7 @@
 #   bench/relay-compare.sh [--postern BIN] [--rounds 3] [--sizes "1024 102400"]
 #                          [--count-small 20000] [--count-large 2000]
 #                          [--sessions 20] [--warmup N] [--timeout 900]
-#                          [--no-postfix] [--md FILE] [--keep DIR]
+#                          [--no-postfix] [--no-direct] [--md FILE] [--keep DIR]
 #
 # Needs root (cgroups, the Postfix instance, daemons that drop to the
 # "postfix" user), smtp-source/smtp-sink and, for the comparison, the
@@ -39,16 +39,19 @@
 # start until the sink has counted COUNT more messages; MTA CPU = the
 # cgroup's usage from the start until 0.5 s after the last message reached
 # the sink (so trailing work such as queue clean-up counts), also per
-# message (µs); machine CPU = busy CPU-seconds of the whole box over the
-# same interval (/proc/stat; it includes smtp-source, smtp-sink and
-# anything else running); complete =
+# message (µs); machine CPU = busy CPU-seconds of the whole box from the
+# start until the last message reached the sink (/proc/stat; it includes
+# smtp-source, smtp-sink and anything else running); complete =
 # the sink got exactly COUNT messages and smtp-source succeeded. After an
 # incomplete run the script stops measuring (the next run would count its
 # stragglers) and goes straight to the summary.
 #
 # Output: one "result ..." line per run, then a Markdown block (per-run
 # table, medians per MTA and size, ratios Postern/Postfix) for
-# docs/BENCHMARKS.md. Exit status 0 when every run was complete, 1 when one
+# docs/BENCHMARKS.md. Unless --no-direct, each size also gets one run of
+# smtp-source straight into a third smtp-sink (no MTA, tag "direct"): the
+# load generator's own ceiling on this machine, which bounds any relay.
+# Exit status 0 when every run was complete, 1 when one
 # was not, 2 on a usage or set-up error.
 #
 # Everything the script starts is stopped by its EXIT trap: the MTAs by
@@ -66,7 +69,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 POSTERN=$ROOT/build/bin/postern
 ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
-NOPF='' MDFILE='' KEEP=''
+NOPF='' NODIRECT='' MDFILE='' KEEP=''
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -79,6 +82,7 @@ while [ $# -gt 0 ]; do
         --warmup) WARM=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --no-postfix) NOPF=1; shift ;;
+        --no-direct) NODIRECT=1; shift ;;
         --md) MDFILE=$2; shift 2 ;;
         --keep) KEEP=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -118,7 +122,7 @@ PN=$W/postern PF=$W/postfix
 # mix two executables
 { mkdir "$W/bin" && cp "$POSTERN" "$W/bin/postern"; } || die "cannot copy $POSTERN"
 POSTERN_SRC=$POSTERN POSTERN=$W/bin/postern
-CG_PN='' CG_PF='' SINK_PN='' SINK_PF=''
+CG_PN='' CG_PF='' SINK_PN='' SINK_PF='' SINK_DR=''
 
 cg_root() {
     local v2 v1
@@ -157,7 +161,7 @@ cleanup() {
         timeout 20 postfix -c "$PF/etc" stop >/dev/null 2>&1
         cg_drain "$CG_PF"
     fi
-    stop_sink "$SINK_PN"; stop_sink "$SINK_PF"
+    stop_sink "$SINK_PN"; stop_sink "$SINK_PF"; stop_sink "$SINK_DR"
     if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp -r "$W"/. "$KEEP"/ && echo "kept in $KEEP" >&2; fi
     rm -rf "$W"
 }
@@ -202,6 +206,7 @@ PN_PORT=$(free_port); USED="$USED$PN_PORT "
 PN_SINK=$(free_port); USED="$USED$PN_SINK "
 PF_PORT=$(free_port); USED="$USED$PF_PORT "
 PF_SINK=$(free_port); USED="$USED$PF_SINK "
+DR_SINK=$(free_port); USED="$USED$DR_SINK "
 
 # start_sink PORT OUTFILE VAR: smtp-sink -c (counts only, 1024 backlog),
 # as nobody, a child of this shell; its PID goes to VAR
@@ -347,11 +352,14 @@ FAILED=0 STOP=0
 run() {
     [ "$STOP" = 0 ] || return 0
     local mta=$1 size=$2 n=$3 tag=$4 port cg sinkout base t0 t1 t2 c0 c1 g0 g1 rc got deadline
-    if [ "$mta" = postern ]; then port=$PN_PORT cg=$CG_PN sinkout=$W/sink-postern.out
-    else port=$PF_PORT cg=$CG_PF sinkout=$W/sink-postfix.out; fi
+    case $mta in
+        postern) port=$PN_PORT cg=$CG_PN sinkout=$W/sink-postern.out ;;
+        postfix) port=$PF_PORT cg=$CG_PF sinkout=$W/sink-postfix.out ;;
+        direct)  port=$DR_SINK cg='' sinkout=$W/sink-direct.out ;;
+    esac
     sync; sleep 1                       # the previous run's writeback is not ours
     base=$(sink_count "$sinkout")
-    c0=$(busy_ticks); g0=$(cg_usec "$cg"); t0=$(now)
+    c0=$(busy_ticks); g0=0; [ -n "$cg" ] && g0=$(cg_usec "$cg"); t0=$(now)
     smtp-source -s "$SESS" -m "$n" -l "$size" -f bench@example.com -t rcpt@example.net \
         -M client.example.com "127.0.0.1:$port" > "$W/source.out" 2>&1
     rc=$?
@@ -363,12 +371,12 @@ run() {
         [ "$(date +%s)" -ge "$deadline" ] && break
         sleep 0.05
     done
-    t2=$(now)
+    t2=$(now); c1=$(busy_ticks)
     # 0.5 s later: late duplicates would show here, and the CPU figures
     # include the MTA's trailing work (queue clean-up, logging)
     sleep 0.5
     got=$(( $(sink_count "$sinkout") - base ))
-    c1=$(busy_ticks); g1=$(cg_usec "$cg")
+    g1=0; [ -n "$cg" ] && g1=$(cg_usec "$cg")
     [ "$rc" != 0 ] && { echo "smtp-source ($mta $tag) failed:" >&2; tail -n 3 "$W/source.out" >&2; }
     [ "$got" -eq "$n" ] && [ "$rc" = 0 ] || FAILED=1 STOP=1
     awk -v mta="$mta" -v tag="$tag" -v n="$n" -v s="$SESS" -v sz="$size" -v got="$got" \
@@ -385,11 +393,16 @@ run() {
 
 echo "# relay-compare: postern $POSTERN_SRC (port $PN_PORT -> sink $PN_SINK, cgroup $CG_PN)"
 [ -z "$NOPF" ] && echo "# relay-compare: postfix $PFVER (port $PF_PORT -> sink $PF_SINK, cgroup $CG_PF)"
+if [ -z "$NODIRECT" ]; then
+    start_sink "$DR_SINK" "$W/sink-direct.out" SINK_DR
+    wait_listen "$DR_SINK" || die "smtp-sink on $DR_SINK did not start"
+fi
 for size in $SIZES; do
     if [ "$size" -le 10240 ]; then n=$NSMALL; else n=$NLARGE; fi
     w=${WARM:-$(( n / 10 < 100 ? 100 : n / 10 ))}
     run postern "$size" "$w" warmup
     [ -z "$NOPF" ] && run postfix "$size" "$w" warmup
+    [ -z "$NODIRECT" ] && run direct "$size" "$n" direct
     for r in $(seq "$ROUNDS"); do
         run postern "$size" "$n" "round-$r"
         [ -z "$NOPF" ] && run postfix "$size" "$n" "round-$r"
@@ -424,15 +437,17 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     grep -v 'tag=warmup' "$W/results" | awk '{
         for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s µs | %s | %s |\n", (v["mta"] == "postern" ? "Postern" : "Postfix"),
+        d = (v["mta"] == "direct")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            (d ? "none (source → sink)" : v["mta"] == "postern" ? "Postern" : "Postfix"),
             v["size"], v["tag"], v["count"], v["accepted_per_s"], v["delivered_per_s"],
-            v["cpu_mta_s"], v["cpu_mta_per_msg_us"], v["cpu_machine_s"], v["complete"] }'
+            (d ? "-" : v["cpu_mta_s"]), (d ? "-" : v["cpu_mta_per_msg_us"] " µs"), v["cpu_machine_s"], v["complete"] }'
     echo
     echo "Medians over the complete runs of $ROUNDS round(s) (ratio = Postern / Postfix;" \
          "target: delivered ≥ 5× for 1 KB, ≥ 3× for 100 KB):"
     echo
-    echo "| size | Postern accepted/s | Postern delivered/s | Postern CPU/msg | Postfix accepted/s | Postfix delivered/s | Postfix CPU/msg | delivered ratio | CPU/msg ratio | target |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    echo "| size | Postern accepted/s | Postern delivered/s | Postern CPU/msg | Postfix accepted/s | Postfix delivered/s | Postfix CPU/msg | delivered ratio | CPU/msg ratio | target | no MTA (source → sink) /s |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
     grep -v 'tag=warmup' "$W/results" | grep 'complete=yes' | awk -v sizes="$SIZES" '
         function median(key,   n, i, j, t, x) {
             n = split(vals[key], x, " ")
@@ -461,9 +476,10 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
                 rc = (pc > 0 && fc > 0) ? pc / fc : -1
                 goal = (z == 1024) ? 5 : (z == 102400) ? 3 : 0
                 tg = (goal == 0 || rd < 0) ? "-" : (rd >= goal ? "met (≥ " goal "×)" : "NOT met (< " goal "×)")
-                printf "| %s | %s | %s | %s µs | %s | %s | %s | %s | %s | %s |\n", z,
-                    f(pa, 1), f(pd, 1), f(pc, 0), f(fa, 1), f(fd, 1), (fc < 0 ? "-" : f(fc, 0) " µs"),
-                    (rd < 0 ? "-" : f(rd, 2) "×"), (rc < 0 ? "-" : f(rc, 2) "×"), tg
+                dd = median("direct" SUBSEP z SUBSEP "del")
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", z,
+                    f(pa, 1), f(pd, 1), (pc < 0 ? "-" : f(pc, 0) " µs"), f(fa, 1), f(fd, 1), (fc < 0 ? "-" : f(fc, 0) " µs"),
+                    (rd < 0 ? "-" : f(rd, 2) "×"), (rc < 0 ? "-" : f(rc, 2) "×"), tg, f(dd, 1)
             }
         }'
     echo
