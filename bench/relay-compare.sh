@@ -122,7 +122,7 @@ PN=$W/postern PF=$W/postfix
 # mix two executables
 { mkdir "$W/bin" && cp "$POSTERN" "$W/bin/postern"; } || die "cannot copy $POSTERN"
 POSTERN_SRC=$POSTERN POSTERN=$W/bin/postern
-CG_PN='' CG_PF='' SINK_PN='' SINK_PF='' SINK_DR=''
+CG_PN='' CG_PF='' SINK_PN='' SINK_PF='' SINK_DR='' SRC_PID=''
 
 cg_root() {
     local v2 v1
@@ -153,6 +153,7 @@ stop_sink() {
 }
 cleanup() {
     trap - EXIT INT TERM
+    stop_sink "$SRC_PID"                # a running smtp-source, by PID
     if [ -d "$PN/etc" ]; then
         timeout 20 "$POSTERN" stop -c "$PN/etc" >/dev/null 2>&1
         cg_drain "$CG_PN"
@@ -360,9 +361,11 @@ run() {
     sync; sleep 1                       # the previous run's writeback is not ours
     base=$(sink_count "$sinkout")
     c0=$(busy_ticks); g0=0; [ -n "$cg" ] && g0=$(cg_usec "$cg"); t0=$(now)
+    # in the background, so that INT/TERM end the script at once
     smtp-source -s "$SESS" -m "$n" -l "$size" -f bench@example.com -t rcpt@example.net \
-        -M client.example.com "127.0.0.1:$port" > "$W/source.out" 2>&1
-    rc=$?
+        -M client.example.com "127.0.0.1:$port" > "$W/source.out" 2>&1 &
+    SRC_PID=$!
+    wait "$SRC_PID"; rc=$?; SRC_PID=
     t1=$(now)
     deadline=$(( $(date +%s) + TIMEOUT ))
     while :; do
