@@ -199,6 +199,8 @@ while True:
         USED="$USED$p "; echo "$p"; return
     done
 }
+# alive PID: running and not a zombie
+alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]; }
 wait_listen() {
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
     return 1
@@ -210,10 +212,16 @@ PF_SINK=$(free_port); USED="$USED$PF_SINK "
 DR_SINK=$(free_port); USED="$USED$DR_SINK "
 
 # start_sink PORT OUTFILE VAR: smtp-sink -c (counts only, 1024 backlog),
-# as nobody, a child of this shell; its PID goes to VAR
+# as nobody, a child of this shell; its PID goes to VAR. Fails unless the
+# sink itself is listening (not someone else who took the port meanwhile).
 start_sink() {
     smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
     printf -v "$3" '%s' "$!"
+    # a sink that failed to bind says "fatal" and exits a second later (as
+    # an unreaped zombie: kill -0 alone is not enough)
+    if ! wait_listen "$1" || ! sleep 1.2 || ! alive "${!3}" || grep -q fatal "$2.err"; then
+        die "smtp-sink on 127.0.0.1:$1 did not start: $(cat "$2.err")"
+    fi
 }
 # sink_count OUTFILE: messages counted so far ("sess=.. quit=.. mesg=N\r")
 sink_count() {
@@ -284,7 +292,6 @@ discard    unix  -       -       n      -      -       discard
 EOF
 touch "$PN/log/maillog"; chown "$MAIL_OWNER" "$PN/log/maillog"
 start_sink "$PN_SINK" "$W/sink-postern.out" SINK_PN
-wait_listen "$PN_SINK" || die "smtp-sink on $PN_SINK did not start"
 ( echo "$BASHPID" > "$CG_PN/cgroup.procs" && exec "$POSTERN" start -c "$PN/etc" ) \
     > "$PN/start.out" 2>&1 || { cat "$PN/start.out" >&2; die "postern start failed"; }
 wait_listen "$PN_PORT" || { tail "$PN/log/maillog" >&2; die "Postern does not listen on $PN_PORT"; }
@@ -334,7 +341,6 @@ postlog    unix-dgram n  -       n      -      1       postlogd
 EOF
     : > "$PF/log/maillog"; chown postfix "$PF/log/maillog" "$PF/data"
     start_sink "$PF_SINK" "$W/sink-postfix.out" SINK_PF
-    wait_listen "$PF_SINK" || die "smtp-sink on $PF_SINK did not start"
     # "postfix start" creates the missing queue directories itself
     # (post-install create-missing); a failure without syslog is silent,
     # so its output is kept
@@ -398,7 +404,6 @@ echo "# relay-compare: postern $POSTERN_SRC (port $PN_PORT -> sink $PN_SINK, cgr
 [ -z "$NOPF" ] && echo "# relay-compare: postfix $PFVER (port $PF_PORT -> sink $PF_SINK, cgroup $CG_PF)"
 if [ -z "$NODIRECT" ]; then
     start_sink "$DR_SINK" "$W/sink-direct.out" SINK_DR
-    wait_listen "$DR_SINK" || die "smtp-sink on $DR_SINK did not start"
 fi
 for size in $SIZES; do
     if [ "$size" -le 10240 ]; then n=$NSMALL; else n=$NLARGE; fi
