@@ -71,7 +71,12 @@ POSTERN=$ROOT/build/bin/postern
 ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
 NOPF='' NODIRECT='' MDFILE='' KEEP=''
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
+die() { echo "relay-compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
+    case "$1" in
+        --postern|--rounds|--sizes|--count-small|--count-large|--sessions|--warmup|--timeout|--md|--keep)
+            [ $# -ge 2 ] || die "$1 needs a value" ;;
+    esac
     case "$1" in
         --postern) POSTERN=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
@@ -89,10 +94,10 @@ while [ $# -gt 0 ]; do
         *) echo "relay-compare.sh: unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-die() { echo "relay-compare.sh: $*" >&2; exit 2; }
-isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
+# positive integers only (a count of 0 would divide by zero)
+isnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; }
 for v in "$ROUNDS" "$NSMALL" "$NLARGE" "$SESS" "$TIMEOUT" ${WARM:+"$WARM"} $SIZES; do
-    isnum "$v" || die "not a number: '$v'"
+    isnum "$v" || die "not a positive number: '$v'"
 done
 [ -n "$SIZES" ] || die "--sizes is empty"
 [ "$(id -u)" = 0 ] || die "must run as root (cgroups, Postfix instance, privilege drop)"
@@ -118,10 +123,6 @@ PFVER=$( [ -z "$NOPF" ] && postconf -dh mail_version 2>/dev/null || echo -)
 W=$(mktemp -d /tmp/relay-compare.XXXXXX) || die "mktemp failed"
 chmod 755 "$W"
 PN=$W/postern PF=$W/postfix
-# a private copy of the binary: a rebuild of build/ during the run cannot
-# mix two executables
-{ mkdir "$W/bin" && cp "$POSTERN" "$W/bin/postern"; } || die "cannot copy $POSTERN"
-POSTERN_SRC=$POSTERN POSTERN=$W/bin/postern
 CG_PN='' CG_PF='' SINK_PN='' SINK_PF='' SINK_DR='' SRC_PID=''
 
 cg_root() {
@@ -168,6 +169,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# a private copy of the binary: a rebuild of build/ during the run cannot
+# mix two executables
+{ mkdir "$W/bin" && cp "$POSTERN" "$W/bin/postern"; } || die "cannot copy $POSTERN"
+POSTERN_SRC=$POSTERN POSTERN=$W/bin/postern
 
 CGR=$(cg_root)
 [ -n "$CGR" ] || die "no writable cgroup hierarchy (v2, or v1 cpuacct) under /sys/fs/cgroup"
