@@ -16,8 +16,9 @@
  *
  * BUGS
  *	Every live envelope is kept in memory (no qmgr_message_active_limit
- *	spill). No delay warnings (delay_warning_time). Segments holding
- *	one long-deferred message are kept whole until it leaves.
+ *	spill). Segments holding one long-deferred message are kept whole
+ *	until it leaves. That a delay warning was sent is not recorded in
+ *	the queue: after a qmgr restart a message may warn once more.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "qmgr/qmgr.h"
@@ -843,7 +844,7 @@ finish_msg(struct qmsg *m)
         }
     }
     if (deferred && !bounced && Q.delay_warning > 0 && !m->delay_warned &&
-        *m->env.sender && !Q.stopping &&
+        !Q.stopping &&
         (long) ((now - m->env.arrival_us) / 1000000) >= Q.delay_warning) {
         /* a "still trying" notice for recipients that did not say
          * NOTIFY=NEVER or leave out DELAY */
