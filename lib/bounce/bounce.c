@@ -307,10 +307,12 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         int mta_len, reply_len;
 
         (void) buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
+        /* as Postfix: the client's ORCPT, else the address as received */
         if (rc->orcpt[0])
             (void) buf_printf(out, "Original-Recipient: %s\n", rc->orcpt);
-        else if (rc->orig[0])
-            (void) buf_printf(out, "Original-Recipient: rfc822;%s\n", rc->orig);
+        else
+            (void) buf_printf(out, "Original-Recipient: rfc822;%s\n",
+                              rc->orig[0] ? rc->orig : rc->addr);
         (void) buf_printf(out,
                           "Action: %s\n"
                           "Status: %s\n",

@@ -833,6 +833,7 @@ finish_msg(struct qmsg *m)
                 m->rst[i] = R_DONE;
                 state(m->seg, QUEUE_ST_RCPT, m->loc.off, (uint32_t) i, 0, 0,
                       NULL);
+                bounced--; /* finished: no retry for it */
             } else {
                 notify = 1;
             }
