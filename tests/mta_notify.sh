@@ -114,7 +114,16 @@ case_bounce() {
         --rpath alice@local.test --orig-subject "test bounce"
     grep -q '^Return-Path: <double-bounce@mx.example.test>$' "$f" || fail "postmaster copy from double-bounce"
     pass "notify_classes = bounce: headers-only postmaster copy from double-bounce"
-    wait_log ': removed' 3
+    # a message from <> that bounces: "bounce" implies 2bounce, the
+    # whole message goes to 2bounce_notice_recipient (postmaster)
+    send "" bob@example.com "test 2bounce"
+    wait_log 'postmaster non-delivery notification: [0-9A-F]+$' 2
+    f=$(notice "$T/mail/carol" "Postmaster Copy: Undelivered Mail" "test 2bounce") || exit 1
+    check "$f" "$DATA/postfix-2bounce.eml" "${SUBS[@]}" --to postmaster@local.test \
+        --rpath MAILER-DAEMON@mx.example.test --orig-subject "test 2bounce" --body "Hello body line."
+    [ "$(count_log 'sender non-delivery notification')" = 1 ] || fail "a notice to <>"
+    pass "bounce from <>: whole message to 2bounce_notice_recipient, as Postfix"
+    wait_log ': removed' 5
     as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty"
     pass "queue empty"
 }
