@@ -139,8 +139,22 @@ case_dsn() {
     send alice@local.test bob@example.com "never" "" "NOTIFY=NEVER"
     send alice@local.test bob@example.com "delay only" "" "NOTIFY=DELAY"
     send victim@example.org bob@example.com "remote sender"
-    wait_log 'status=bounced' 6
-    wait_log 'sender non-delivery notification' 3
+    # ENVID, ORCPT and two recipients in one notice
+    $PY - "$PORT" <<'PY' || fail "submit with ENVID"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="client.example.org", timeout=10) as s:
+    s.ehlo()
+    s.mail("alice@local.test", ["RET=HDRS", "ENVID=env-42"])
+    s.rcpt("bob@example.com", ["NOTIFY=FAILURE", "ORCPT=rfc822;Bob@Example.COM"])
+    s.rcpt("carl@example.com")
+    s.data("From: Alice <alice@local.test>\r\nTo: bob@example.com, carl@example.com\r\n"
+           "Subject: test envid\r\nMessage-ID: <t3@local.test>\r\n\r\nHello body line.\r\n")
+PY
+    wait_log 'status=bounced' 8
+    wait_log 'sender non-delivery notification' 4
+    f=$(notice "$T/mail/alice" "Undelivered Mail Returned to Sender" "test envid") || exit 1
+    check "$f" "$DATA/postfix-bounce-envid.eml" "${SUBS[@]}" --orig-subject "test envid"
+    pass "Original-Envelope-Id, ORCPT, two recipients in one notice, as Postfix"
     f=$(notice "$T/mail/alice" "Undelivered Mail Returned to Sender" "ret hdrs") || exit 1
     check "$f" "$DATA/postfix-bounce.eml" "${SUBS[@]}" --orig-type text/rfc822-headers \
         --orig-subject "ret hdrs"
@@ -153,7 +167,7 @@ case_dsn() {
     # the notice to victim@example.org bounced at the sink too: from <>,
     # with notify_classes lacking bounce and 2bounce it is dropped
     wait_log 'from=<>, .*' 1
-    wait_log ': removed' 7
+    wait_log ': removed' 10
     for i in $(seq 20); do
         as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' && break
         sleep 0.1
@@ -163,7 +177,7 @@ case_dsn() {
         || fail "NOTIFY=NEVER: notice sent"
     [ "$(count_notices "$T/mail/alice" "Undelivered Mail Returned to Sender" "delay only")" = 0 ] \
         || fail "NOTIFY=DELAY: failure notice sent"
-    [ "$(count_log 'sender non-delivery notification')" = 3 ] || fail "3 sender notices"
+    [ "$(count_log 'sender non-delivery notification')" = 4 ] || fail "4 sender notices"
     [ "$(count_log 'postmaster .* notification')" = 0 ] || fail "postmaster notices with default notify_classes"
     ls "$T"/mail/carol/new/* >/dev/null 2>&1 && fail "postmaster got mail"
     pass "NOTIFY=NEVER and NOTIFY=DELAY: no non-delivery notice; default notify_classes: no postmaster mail"

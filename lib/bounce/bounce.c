@@ -291,15 +291,15 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
                       "Content-Description: Delivery report\n"
                       "Content-Type: message/delivery-status\n\n",
                       boundary);
+    (void) buf_printf(out, "Reporting-MTA: dns; %s\n", b->myhostname);
     if (req->envid && *req->envid)
         (void) buf_printf(out, "Original-Envelope-Id: %s\n", req->envid);
     mail_date(req->arrival_us / 1000000u, date, sizeof(date));
     (void) buf_printf(out,
-                      "Reporting-MTA: dns; %s\n"
                       "X-Postfix-Queue-ID: %s\n"
                       "X-Postfix-Sender: rfc822; %s\n"
                       "Arrival-Date: %s\n",
-                      b->myhostname, req->id, sender, date);
+                      req->id, sender, date);
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
         const char *text = rc->text ? rc->text : "";
