@@ -239,7 +239,23 @@ case_delay() {
     pass "delay_warning_time: one notice per message, none for NOTIFY=NEVER or without DELAY"
 }
 
+case_expire() {
+    # maximal_queue_lifetime: what is still deferred is returned
+    SP=$(free_port)
+    setup "$SP" "maximal_queue_lifetime = 3s" "minimal_backoff_time = 1s" \
+        "maximal_backoff_time = 1s" "queue_run_delay = 1s"
+    sink "127.0.0.1:$SP" -r RCPT -b '450 4.2.0 mailbox busy'
+    mta_start
+    send alice@local.test bob@example.com "test expire"
+    wait_log 'from=<alice@local\.test>, status=expired, returned to sender$' 1 15
+    wait_log 'sender non-delivery notification: [0-9A-F]+$' 1
+    f=$(notice "$T/mail/alice" "Undelivered Mail Returned to Sender" "test expire") || exit 1
+    check "$f" "$DATA/postfix-expired.eml" "${SUBS[@]}" --to alice@local.test \
+        --rpath alice@local.test --orig-subject "test expire" --body "Hello body line."
+    pass "expired: Action: failed with the last status (4.2.0) and reply, as Postfix"
+}
+
 case "$CASE" in
-bounce | dsn | loop | delay) "case_$CASE" ;;
+bounce | dsn | loop | delay | expire) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

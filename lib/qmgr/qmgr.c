@@ -814,7 +814,9 @@ finish_msg(struct qmsg *m)
             for (size_t i = 0; i < m->env.nrcpt; i++)
                 if (m->rst[i] == R_DEFERRED) {
                     m->rst[i] = R_BOUNCED;
-                    snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "4.4.7");
+                    /* Postfix keeps the last status (4.x.x, failed) */
+                    if (m->rdsn[i][0] == 0)
+                        snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "4.4.7");
                 }
             bounced += deferred;
             deferred = 0;
