@@ -36,6 +36,7 @@
 #include "cleanup/cleanup.h"
 #include "deliver/deliver.h"
 #include "maillog/maillog.h"
+#include "pcf/pcf.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
 
@@ -56,6 +57,7 @@ struct bounce {
     struct cleanup_client *cc;
     struct rewrite *rw;
     char *myhostname;
+    char *mail_name;     /* in our Received: header */
     char *double_bounce; /* double_bounce_sender@myhostname */
     char *bounce_rcpt;   /* bounce_notice_recipient */
     char *bounce2_rcpt;  /* 2bounce_notice_recipient */
@@ -175,7 +177,8 @@ smtp_reply(const char *text, const char **mta, int *mta_len,
  * boiler-plate; hdrs: attach only the original headers */
 static void
 compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
-        const char *to, int postmaster, int hdrs, struct buf *out)
+        const char *to, int postmaster, int hdrs, const char *new_id,
+        struct buf *out)
 {
     char boundary[200], date[80];
     size_t hdr_end = b->content.len;
@@ -196,6 +199,13 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
     buf_init(&line, 0);
     snprintf(boundary, sizeof(boundary), "%s.%ld/%s", req->id,
              (long) time(NULL), b->myhostname);
+    /* Postfix's post_mail() starts every notice with these two */
+    mail_date((uint64_t) time(NULL), date, sizeof(date));
+    (void) buf_printf(out,
+                      "Received: by %s (%s)\n"
+                      "\tid %s; %s\n"
+                      "Date: %s\n",
+                      b->myhostname, b->mail_name, new_id, date, date);
     (void) buf_printf(
         out,
         "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
@@ -352,53 +362,43 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
     mem_free(mailer_daemon);
 }
 
-/* submit - queue a notice from sender ("" or double-bounce) to "to";
- * 0 with its queue ID, or -1 */
-static int
-submit(struct bounce *b, const char *sender, const char *to,
-       const struct buf *msg, char id[QUEUE_ID_SIZE])
-{
-    struct queue_env env;
-    int st;
-
-    if (cleanup_client_open(b->cc, QUEUE_F_LOCAL | QUEUE_F_BOUNCE, id) < 0)
-        return -1;
-    queue_env_init(&env);
-    env.flags = QUEUE_F_BOUNCE;
-    queue_env_set(&env.sender, sender);
-    queue_env_set(&env.proto, "local");
-    /* no NOTIFY: a failed notice comes back here as a message from <>
-     * (or from double-bounce, which ends the chain) */
-    queue_env_add_rcpt(&env, to, "", "", 0);
-    st = cleanup_client_env(b->cc, &env, NULL) < 0 ||
-                 cleanup_client_data(b->cc, msg->data, msg->len) < 0
-             ? -1
-             : cleanup_client_end(b->cc);
-    queue_env_fini(&env);
-    return st == CLEANUP_STAT_OK ? 0 : -1;
-}
-
-/* notice - compose and queue one notice, log it; 0 or -1 */
+/* notice - compose one notice to "to", queue it from <> (postmaster
+ * notices from double-bounce) and log it; 0 or -1 */
 static int
 notice(struct bounce *b, const struct deliver_req *req, enum kind kind,
        const char *to, int postmaster, int hdrs)
 {
     char id[QUEUE_ID_SIZE] = "";
+    struct queue_env env;
     struct buf msg;
     int st;
 
+    if (cleanup_client_open(b->cc, QUEUE_F_LOCAL | QUEUE_F_BOUNCE, id) < 0)
+        return -1;
     buf_init(&msg, 0);
-    compose(b, req, kind, to, postmaster, hdrs, &msg);
-    st = submit(b, postmaster ? b->double_bounce : "", to, &msg, id);
+    compose(b, req, kind, to, postmaster, hdrs, id, &msg);
+    queue_env_init(&env);
+    env.flags = QUEUE_F_BOUNCE;
+    queue_env_set(&env.sender, postmaster ? b->double_bounce : "");
+    queue_env_set(&env.proto, "local");
+    /* no NOTIFY: a failed notice comes back here as a message from <>
+     * (or from double-bounce, which ends the chain) */
+    queue_env_add_rcpt(&env, to, "", "", 0);
+    st = cleanup_client_env(b->cc, &env, NULL) < 0 ||
+                 cleanup_client_data(b->cc, msg.data, msg.len) < 0
+             ? -1
+             : cleanup_client_end(b->cc);
+    queue_env_fini(&env);
     buf_fini(&msg);
-    if (st == 0)
-        maillog_info("%s: %s %s notification: %s", req->id,
-                     postmaster ? "postmaster" : "sender",
-                     kind == K_DELAY     ? "delay"
-                     : kind == K_SUCCESS ? "delivery status"
-                                         : "non-delivery",
-                     id);
-    return st;
+    if (st != CLEANUP_STAT_OK)
+        return -1;
+    maillog_info("%s: %s %s notification: %s", req->id,
+                 postmaster ? "postmaster" : "sender",
+                 kind == K_DELAY     ? "delay"
+                 : kind == K_SUCCESS ? "delivery status"
+                                     : "non-delivery",
+                 id);
+    return 0;
 }
 
 /* notify - every notice one request calls for; 0 when done (the
@@ -509,6 +509,10 @@ bounce_service(struct server *srv)
     b.cc = cleanup_client_new("cleanup", 300);
     b.rw = rewrite_new(srv->conf, srv->name_space);
     b.myhostname = server_param(srv, "myhostname");
+    /* as smtpd: Postfix's default name would misname this system */
+    b.mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0
+                      ? mem_strdup("Postern")
+                      : server_param(srv, "mail_name");
     /* Postfix's mail_addr_double_bounce(): name@myhostname */
     v = server_param(srv, "double_bounce_sender");
     buf_init(&a, 0);

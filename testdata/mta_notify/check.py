@@ -70,7 +70,13 @@ def main():
     pairs = [tuple(s.split("=", 1)) for s in a.sub]
     ours, want = load(a.ours), load(a.sample)
 
-    # the notice's own headers
+    # the notice's own headers: the same ones in the same order, then
+    # the same values where they do not name times and queue IDs
+    same("notice header names", ours.keys(), want.keys())
+    if not re.match(r"^by %s \(\S+\)\s+id [0-9A-F]+; " % re.escape(
+            sub("mta.bench.test", pairs)), ours["Received"]):
+        fail("Received: %r is not post_mail's 'by HOST (NAME) id ID; DATE'"
+             % ours["Received"])
     for h in ("Subject", "From", "Auto-Submitted", "MIME-Version",
               "Content-Transfer-Encoding"):
         same("header " + h, ours.get(h), sub(want.get(h) or "", pairs) or None)
