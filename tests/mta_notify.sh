@@ -237,6 +237,15 @@ case_delay() {
     [ "$(count_notices "$T/mail/alice" "Delayed Mail (still being retried)" "failure only")" = 0 ] || fail "NOTIFY=FAILURE warned"
     as_user "$BIN" queue -c "$T/etc" list | grep -c 'bob@example.com' | grep -qx 3 || fail "the 3 messages are still queued"
     pass "delay_warning_time: one notice per message, none for NOTIFY=NEVER or without DELAY"
+    # a restart does not warn again (qmgr infers it from the last deferral)
+    mta_stop
+    for i in $(seq 50); do kill -0 "$MASTER_PID" 2>/dev/null || break; sleep 0.1; done
+    n=$(count_log 'status=deferred')
+    mta_start
+    wait_log 'recovered [0-9]+ messages' 1
+    wait_log 'status=deferred' $((n + 6)) 15
+    [ "$(count_log 'delay notification')" = 2 ] || fail "warned again after a restart"
+    pass "no second warning after a restart"
 }
 
 case_expire() {

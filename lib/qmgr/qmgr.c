@@ -18,7 +18,7 @@
  *	Every live envelope is kept in memory (no qmgr_message_active_limit
  *	spill). Segments holding one long-deferred message are kept whole
  *	until it leaves. That a delay warning was sent is not recorded in
- *	the queue: after a qmgr restart a message may warn once more.
+ *	the queue; after a restart it is inferred from the last deferral.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "qmgr/qmgr.h"
@@ -368,6 +368,25 @@ intake_all(void)
     mem_free(seqs);
 }
 
+static long backoff(uint32_t attempts);
+
+/* warned_before - did a delay warning go out before the restart? qmgr
+ * decides at each deferral, so it did when the last deferral (next_try
+ * minus its backoff) came delay_warning_time after arrival or later */
+static int
+warned_before(const struct queue_snap_msg *sm)
+{
+    uint64_t last;
+
+    if (Q.delay_warning <= 0 || sm->attempts == 0 ||
+        sm->state != QUEUE_MS_DEFERRED)
+        return 0;
+    last = sm->next_try - (uint64_t) backoff(sm->attempts) * 1000000u;
+    return last >= sm->env->arrival_us &&
+           (last - sm->env->arrival_us) / 1000000u >=
+               (uint64_t) Q.delay_warning;
+}
+
 static int
 recover_one(void *ctx, const struct queue_snap_msg *sm)
 {
@@ -381,6 +400,7 @@ recover_one(void *ctx, const struct queue_snap_msg *sm)
         m->rst[i] = sm->rcpt_done[i] ? R_DONE : R_PENDING;
     m->attempts = sm->attempts;
     m->next_try = sm->next_try;
+    m->delay_warned = warned_before(sm);
     if (sm->state == QUEUE_MS_HOLD) {
         m->hold = 1;
         move_to(m, L_HOLD);
