@@ -248,6 +248,29 @@ case_delay() {
     pass "no second warning after a restart"
 }
 
+case_success() {
+    # NOTIFY=SUCCESS: a next hop that announces DSN takes the duty over
+    # (Postfix sends nothing); one without DSN gets no NOTIFY, so we report
+    SP=$(free_port) S2=$(free_port)
+    setup "$SP" "transport_maps = inline:{nodsn.test=smtp:[127.0.0.1]:$S2}"
+    sink "127.0.0.1:$SP"
+    sink "127.0.0.1:$S2" -N
+    mta_start
+    send alice@local.test bob@example.com "dsn hop" "RET=HDRS" "NOTIFY=SUCCESS"
+    send alice@local.test bob@nodsn.test "no dsn hop" "RET=HDRS" "NOTIFY=SUCCESS"
+    wait_log "to=<bob@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent" 1
+    wait_log "to=<bob@nodsn\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, .*status=sent" 1
+    wait_log 'sender delivery status notification: [0-9A-F]+$' 1
+    f=$(notice "$T/mail/alice" "Successful Mail Delivery Report" "no dsn hop") || exit 1
+    grep -q '^Action: delivered$' "$f" || fail "Action: delivered"
+    pass "NOTIFY=SUCCESS via a next hop without DSN: we report the delivery"
+    wait_log ': removed' 3
+    sleep 1
+    grep -qx 'X-Rcpt-Args: <bob@example.com> NOTIFY=SUCCESS' "$T"/sink/* || fail "NOTIFY passed on"
+    [ "$(count_log 'delivery status notification')" = 1 ] || fail "a report although the next hop has DSN"
+    pass "NOTIFY=SUCCESS via a next hop with DSN: passed on, no report of ours (as Postfix)"
+}
+
 case_expire() {
     # maximal_queue_lifetime: what is still deferred is returned
     SP=$(free_port)
@@ -265,6 +288,6 @@ case_expire() {
 }
 
 case "$CASE" in
-bounce | dsn | loop | delay | expire) "case_$CASE" ;;
+bounce | dsn | loop | delay | expire | success) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -510,7 +510,7 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
     case DELIVER_SENT:
         m->rst[i] = R_DONE;
         state(m->seg, QUEUE_ST_RCPT, m->loc.off, i, 0, 0, NULL);
-        if (m->env.rcpt[i].notify & QUEUE_NOTIFY_SUCCESS)
+        if (rc->notify & QUEUE_NOTIFY_SUCCESS) /* as the agent left it */
             m->notify_ok[i] = 1;
         break;
     case DELIVER_BOUNCE:
