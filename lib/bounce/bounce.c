@@ -407,6 +407,7 @@ static int
 notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
 {
     int whole;
+    const char *pm;
 
     if (kind == K_SUCCESS)
         return notice(b, req, kind, req->sender, 0,
@@ -421,18 +422,19 @@ notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
             req->content_len <= (uint64_t) b->size_limit;
     if (*req->sender == 0) {
         /* a notice that failed: to the postmaster, if asked for */
-        if (kind == K_FAIL && (b->notify & (NC_BOUNCE | NC_2BOUNCE)))
+        if (kind == K_FAIL && (b->notify & (NC_BOUNCE | NC_2BOUNCE)) &&
+            *b->bounce2_rcpt)
             return notice(b, req, kind, b->bounce2_rcpt, 1,
                           req->content_len > (uint64_t) b->size_limit);
-        if (kind == K_DELAY && (b->notify & NC_DELAY))
+        if (kind == K_DELAY && (b->notify & NC_DELAY) && *b->delay_rcpt)
             return notice(b, req, kind, b->delay_rcpt, 1, 1);
         return 0;
     }
     if (notice(b, req, kind, req->sender, 0, !whole) < 0)
         return -1;
-    if ((b->notify & (kind == K_DELAY ? NC_DELAY : NC_BOUNCE)) &&
-        notice(b, req, kind, kind == K_DELAY ? b->delay_rcpt : b->bounce_rcpt,
-               1, 1) < 0)
+    pm = kind == K_DELAY ? b->delay_rcpt : b->bounce_rcpt;
+    if ((b->notify & (kind == K_DELAY ? NC_DELAY : NC_BOUNCE)) && *pm &&
+        notice(b, req, kind, pm, 1, 1) < 0)
         maillog_warning("postmaster notice failed while %s to %s",
                         kind == K_DELAY ? "warning" : "bouncing", req->sender);
     return 0;
