@@ -148,8 +148,8 @@ put_wrapped(struct buf *out, const char *s)
 /* smtp_reply - split the smtp agent's "host NAME[ADDR] said: REPLY (in
  * reply to X command)" into NAME and REPLY; 0, or -1 for other texts */
 static int
-smtp_reply(const char *text, const char **mta, int *mta_len,
-           const char **reply, int *reply_len)
+smtp_reply(const char *text, const char **mta, int *mta_len, const char **reply,
+           int *reply_len)
 {
     const char *name, *br, *said, *end, *p, *last;
 
@@ -228,8 +228,7 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
                                         : "Delayed Mail (still being retried)")
         : postmaster      ? "Postmaster Copy: Undelivered Mail"
                           : "Undelivered Mail Returned to Sender",
-        to, postmaster ? "auto-generated" : "auto-replied", boundary,
-        boundary);
+        to, postmaster ? "auto-generated" : "auto-replied", boundary, boundary);
     /* the postmaster gets the facts only */
     if (postmaster)
         (void) 0;
@@ -340,8 +339,8 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         }
         put_wrapped(out, buf_str(&line));
         if (kind == K_DELAY) {
-            mail_date(req->arrival_us / 1000000u + (uint64_t) b->lifetime,
-                      date, sizeof(date));
+            mail_date(req->arrival_us / 1000000u + (uint64_t) b->lifetime, date,
+                      sizeof(date));
             (void) buf_printf(out, "Will-Retry-Until: %s\n", date);
         }
     }
@@ -410,8 +409,7 @@ notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
     const char *pm;
 
     if (kind == K_SUCCESS)
-        return notice(b, req, kind, req->sender, 0,
-                      req->ret != QUEUE_RET_FULL);
+        return notice(b, req, kind, req->sender, 0, req->ret != QUEUE_RET_FULL);
     if (strcasecmp(req->sender, b->double_bounce) == 0) {
         /* a postmaster notice that failed: never a triple bounce */
         maillog_warning("%s: undeliverable postmaster notification discarded",
