@@ -116,13 +116,19 @@ mail_date(uint64_t secs, char *out, size_t len)
 }
 
 /* put_wrapped - one logical line, folded as Postfix's line_wrap() does
- * for bounce text: at most 79 columns, continuation lines indented by 4 */
+ * for bounce text: at most 79 columns, continuation lines indented by 4;
+ * control characters in s become spaces */
 static void
-put_wrapped(struct buf *out, const char *s)
+put_wrapped(struct buf *out, char *s)
 {
     const char *start = s, *word = s;
     int indent = 0;
     size_t len;
+
+    /* text from remote servers: no control characters into the notice */
+    for (char *c = s; *c; c++)
+        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+            *c = ' ';
 
     while (word) {
         const char *sp = word + strcspn(word, " \t");
@@ -293,7 +299,7 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
             (void) buf_printf(&line, "<%s>: %s", rc->addr,
                               rc->text ? rc->text : "");
         (void) buf_putc(out, '\n');
-        put_wrapped(out, buf_str(&line));
+        put_wrapped(out, line.data);
     }
     (void) buf_printf(out,
                       "\n--%s\n"
@@ -337,7 +343,7 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         } else {
             (void) buf_printf(&line, "Diagnostic-Code: X-Postfix; %s", text);
         }
-        put_wrapped(out, buf_str(&line));
+        put_wrapped(out, line.data);
         if (kind == K_DELAY) {
             mail_date(req->arrival_us / 1000000u + (uint64_t) b->lifetime, date,
                       sizeof(date));
