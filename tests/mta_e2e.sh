@@ -313,7 +313,8 @@ PY
 }
 
 case_bounce() {
-    mta_setup
+    # 2bounce: a failed notice goes to the postmaster (off by default)
+    mta_setup "notify_classes = resource, software, 2bounce"
     mta_start
     # alias to a user that does not exist: accepted, then bounced at delivery
     $PY - "$PORT" <<'PY' || fail "submit"

@@ -2,7 +2,25 @@
  * bounce - delivery status notifications (RFC 3464).
  *
  * DESCRIPTION
- *	See bounce.h. Texts follow Postfix's default bounce template.
+ *	See bounce.h. Texts and layout follow Postfix 3.7's built-in
+ *	bounce(5) templates; testdata/mta_notify/ holds notices that a
+ *	real Postfix produced, which tests/mta_notify.sh compares with ours.
+ *
+ *	Who gets what (Postfix's bounce_notify_service/bounce_warn_service):
+ *	a failed or delayed message from an ordinary sender gets a notice
+ *	to the sender from <>, and, with notify_classes bounce (delay), a
+ *	headers-only "Postmaster Copy" to bounce_notice_recipient
+ *	(delay_notice_recipient). A failed message from <> (a notice that
+ *	could not be delivered) goes, with notify_classes bounce or
+ *	2bounce, to 2bounce_notice_recipient, whole; without them it is
+ *	dropped. Postmaster notices come from double_bounce_sender, and a
+ *	failed message from that address is discarded with a warning, so
+ *	notices never loop.
+ *
+ *	Remote-MTA and "Diagnostic-Code: smtp; ..." come from the smtp
+ *	agent's reason text ("host NAME[ADDR] said: REPLY (in reply to
+ *	... command)"), which that agent formats as Postfix does; other
+ *	reasons are "Diagnostic-Code: X-Postfix; text".
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "bounce/bounce.h"
@@ -18,16 +36,36 @@
 #include "cleanup/cleanup.h"
 #include "deliver/deliver.h"
 #include "maillog/maillog.h"
+#include "pcf/pcf.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
+
+/* notify_classes that matter here */
+#define NC_BOUNCE  1u
+#define NC_2BOUNCE 2u
+#define NC_DELAY   4u
+
+/* what a notice reports */
+enum kind {
+    K_FAIL,
+    K_DELAY,
+    K_SUCCESS,
+};
 
 struct bounce {
     struct server *srv;
     struct cleanup_client *cc;
     struct rewrite *rw;
     char *myhostname;
-    char *notice_rcpt;  /* 2bounce_notice_recipient */
-    long lifetime_days; /* maximal_queue_lifetime */
+    char *mail_name;     /* in our Received: header */
+    char *double_bounce; /* double_bounce_sender@myhostname */
+    char *bounce_rcpt;   /* bounce_notice_recipient */
+    char *bounce2_rcpt;  /* 2bounce_notice_recipient */
+    char *delay_rcpt;    /* delay_notice_recipient */
+    unsigned notify;     /* NC_* from notify_classes */
+    long size_limit;     /* bounce_size_limit */
+    long lifetime;       /* maximal_queue_lifetime, seconds */
+    long delay_warning;  /* delay_warning_time, seconds */
     struct buf content;
 };
 
@@ -66,72 +104,162 @@ read_content(struct bounce *b, const struct deliver_req *req)
     return 0;
 }
 
+/* mail_date - Postfix's mail_date(): day of month space-padded */
 static void
-rfc822_date(uint64_t us, char *out, size_t len)
+mail_date(uint64_t secs, char *out, size_t len)
 {
-    time_t t = (time_t) (us / 1000000u);
+    time_t t = (time_t) secs;
     struct tm tm;
 
     localtime_r(&t, &tm);
-    strftime(out, len, "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
+    strftime(out, len, "%a, %e %b %Y %H:%M:%S %z (%Z)", &tm);
 }
 
-/* compose - the whole notice */
+/* put_wrapped - one logical line, folded as Postfix's line_wrap() does
+ * for bounce text: at most 79 columns, continuation lines indented by 4;
+ * control characters in s become spaces */
 static void
-compose(struct bounce *b, const struct deliver_req *req, const char *to,
-        int postmaster, int success, struct buf *out)
+put_wrapped(struct buf *out, char *s)
 {
-    int delay = success == 2;
+    const char *start = s, *word = s;
+    int indent = 0;
+    size_t len;
 
+    /* text from remote servers: no control characters into the notice */
+    for (char *c = s; *c; c++)
+        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+            *c = ' ';
+
+    while (word) {
+        const char *sp = word + strcspn(word, " \t");
+
+        if (word > start && sp - start > 79 - indent) {
+            len = (size_t) (word - start);
+            while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+                len--;
+            (void) buf_printf(out, "%*s%.*s\n", indent, "", (int) len, start);
+            while (*word == ' ' || *word == '\t')
+                word++;
+            indent = 4;
+            start = word;
+        }
+        word = *sp ? sp + 1 : NULL;
+    }
+    len = strlen(start);
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        len--;
+    (void) buf_printf(out, "%*s%.*s\n", indent, "", (int) len, start);
+}
+
+/* smtp_reply - split the smtp agent's "host NAME[ADDR] said: REPLY (in
+ * reply to X command)" into NAME and REPLY; 0, or -1 for other texts */
+static int
+smtp_reply(const char *text, const char **mta, int *mta_len, const char **reply,
+           int *reply_len)
+{
+    const char *name, *br, *said, *end, *p, *last;
+
+    if (strncmp(text, "host ", 5) != 0)
+        return -1;
+    name = text + 5;
+    br = name + strcspn(name, "[ ");
+    if (*br != '[' || br == name || (said = strstr(br, "] said: ")) == NULL)
+        return -1;
+    *mta = name;
+    *mta_len = (int) (br - name);
+    *reply = said + 8;
+    end = *reply + strlen(*reply);
+    /* the last " (in reply to ...)" is ours, not the server's */
+    last = NULL;
+    for (p = *reply; (p = strstr(p, " (in reply to ")) != NULL; p++)
+        last = p;
+    if (last && end > *reply && end[-1] == ')')
+        end = last;
+    *reply_len = (int) (end - *reply);
+    return 0;
+}
+
+/* compose - the whole notice to "to"; postmaster: a copy without the
+ * boiler-plate; hdrs: attach only the original headers */
+static void
+compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
+        const char *to, int postmaster, int hdrs, const char *new_id,
+        struct buf *out)
+{
     char boundary[200], date[80];
     size_t hdr_end = b->content.len;
     const char *p = strstr(b->content.data ? b->content.data : "", "\n\n");
+    const char *sender = req->sender;
+    struct buf line;
+    char *mailer_daemon = NULL;
 
     if (p)
         hdr_end = (size_t) (p - b->content.data) + 1;
+    if (*sender == 0) {
+        buf_init(&line, 0);
+        (void) buf_printf(&line, "MAILER-DAEMON@%s", b->myhostname);
+        mailer_daemon = mem_strdup(buf_str(&line));
+        buf_fini(&line);
+        sender = mailer_daemon;
+    }
+    buf_init(&line, 0);
     snprintf(boundary, sizeof(boundary), "%s.%ld/%s", req->id,
              (long) time(NULL), b->myhostname);
+    /* Postfix's post_mail() starts every notice with these two */
+    mail_date((uint64_t) time(NULL), date, sizeof(date));
     (void) buf_printf(out,
-                      "From: MAILER-DAEMON@%s (Mail Delivery System)\n"
-                      "Subject: %s\n"
-                      "To: %s\n"
-                      "Auto-Submitted: auto-replied\n"
-                      "MIME-Version: 1.0\n"
-                      "Content-Type: multipart/report; "
-                      "report-type=delivery-status;\n"
-                      "\tboundary=\"%s\"\n"
-                      "Content-Transfer-Encoding: 8bit\n"
-                      "\n"
-                      "This is a MIME-encapsulated message.\n\n"
-                      "--%s\n"
-                      "Content-Description: Notification\n"
-                      "Content-Type: text/plain; charset=us-ascii\n\n",
-                      b->myhostname,
-                      delay        ? "Delayed Mail (still being retried)"
-                      : success    ? "Successful Mail Delivery Report"
-                      : postmaster ? "Postmaster Copy: Undelivered Mail"
-                                   : "Undelivered Mail Returned to Sender",
-                      to, boundary, boundary);
-    if (delay)
+                      "Received: by %s (%s)\n"
+                      "\tid %s; %s\n"
+                      "Date: %s\n",
+                      b->myhostname, b->mail_name, new_id, date, date);
+    (void) buf_printf(
+        out,
+        "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
+        "Subject: %s\n"
+        "To: %s\n"
+        "Auto-Submitted: %s\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status;\n"
+        "\tboundary=\"%s\"\n"
+        "Content-Transfer-Encoding: 8bit\n"
+        "\n"
+        "This is a MIME-encapsulated message.\n\n"
+        "--%s\n"
+        "Content-Description: Notification\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n\n",
+        b->myhostname,
+        kind == K_SUCCESS ? "Successful Mail Delivery Report"
+        : kind == K_DELAY ? (postmaster ? "Postmaster Warning: Delayed Mail"
+                                        : "Delayed Mail (still being retried)")
+        : postmaster      ? "Postmaster Copy: Undelivered Mail"
+                          : "Undelivered Mail Returned to Sender",
+        to, postmaster ? "auto-generated" : "auto-replied", boundary, boundary);
+    /* the postmaster gets the facts only */
+    if (postmaster)
+        (void) 0;
+    else if (kind == K_DELAY)
         (void) buf_printf(
             out,
+            "This is the mail system at host %s.\n\n"
             "####################################################"
             "################\n"
             "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND "
             "YOUR MESSAGE. #\n"
             "####################################################"
             "################\n\n"
-            "This is the mail system at host %s.\n\n"
             "Your message could not be delivered for more than "
             "%ld hour(s).\n"
             "It will be retried until it is %ld day(s) old.\n\n"
             "For further assistance, please send mail to "
             "postmaster.\n\n"
-            "                   The mail system\n\n",
-            b->myhostname,
-            (long) ((queue_now_us() - req->arrival_us) / 3600000000u),
-            b->lifetime_days);
-    else if (success)
+            "If you do so, please include this problem report. You "
+            "can\n"
+            "delete your own text from the attached returned "
+            "message.\n\n"
+            "                   The mail system\n",
+            b->myhostname, b->delay_warning / 3600, b->lifetime / 86400);
+    else if (kind == K_SUCCESS)
         (void) buf_printf(out,
                           "This is the mail system at host %s.\n\n"
                           "Your message was successfully delivered to the "
@@ -142,7 +270,7 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
                           "may still receive\n"
                           "notifications of mail delivery errors from other "
                           "systems.\n\n"
-                          "                   The mail system\n\n",
+                          "                   The mail system\n",
                           b->myhostname);
     else
         (void) buf_printf(
@@ -158,94 +286,162 @@ compose(struct bounce *b, const struct deliver_req *req, const char *to,
             "can\n"
             "delete your own text from the attached returned "
             "message.\n\n"
-            "                   The mail system\n\n",
+            "                   The mail system\n",
             b->myhostname);
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
 
+        buf_truncate(&line, 0);
         if (rc->orig[0] && strcasecmp(rc->orig, rc->addr) != 0)
-            (void) buf_printf(out, "<%s> (expanded from <%s>): %s\n", rc->addr,
+            (void) buf_printf(&line, "<%s> (expanded from <%s>): %s", rc->addr,
                               rc->orig, rc->text ? rc->text : "");
         else
-            (void) buf_printf(out, "<%s>: %s\n", rc->addr,
+            (void) buf_printf(&line, "<%s>: %s", rc->addr,
                               rc->text ? rc->text : "");
+        (void) buf_putc(out, '\n');
+        put_wrapped(out, line.data);
     }
-    rfc822_date(req->arrival_us, date, sizeof(date));
     (void) buf_printf(out,
                       "\n--%s\n"
                       "Content-Description: Delivery report\n"
-                      "Content-Type: message/delivery-status\n\n"
-                      "Reporting-MTA: dns; %s\n"
+                      "Content-Type: message/delivery-status\n\n",
+                      boundary);
+    (void) buf_printf(out, "Reporting-MTA: dns; %s\n", b->myhostname);
+    if (req->envid && *req->envid)
+        (void) buf_printf(out, "Original-Envelope-Id: %s\n", req->envid);
+    mail_date(req->arrival_us / 1000000u, date, sizeof(date));
+    (void) buf_printf(out,
                       "X-Postfix-Queue-ID: %s\n"
                       "X-Postfix-Sender: rfc822; %s\n"
                       "Arrival-Date: %s\n",
-                      boundary, b->myhostname, req->id, req->sender, date);
-    if (req->envid && *req->envid)
-        (void) buf_printf(out, "Original-Envelope-Id: %s\n", req->envid);
+                      req->id, sender, date);
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
+        const char *text = rc->text ? rc->text : "";
+        const char *mta, *reply;
+        int mta_len, reply_len;
 
         (void) buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
+        /* as Postfix: the client's ORCPT, else the address as received */
         if (rc->orcpt[0])
             (void) buf_printf(out, "Original-Recipient: %s\n", rc->orcpt);
-        else if (rc->orig[0])
-            (void) buf_printf(out, "Original-Recipient: rfc822;%s\n", rc->orig);
+        else
+            (void) buf_printf(out, "Original-Recipient: rfc822;%s\n",
+                              rc->orig[0] ? rc->orig : rc->addr);
         (void) buf_printf(out,
                           "Action: %s\n"
-                          "Status: %s\n"
-                          "Diagnostic-Code: X-Postfix; %s\n",
-                          delay     ? "delayed"
-                          : success ? "delivered"
-                                    : "failed",
-                          success             ? rc->dsn
-                          : rc->dsn[0] == '4' ? "5.0.0"
-                                              : rc->dsn,
-                          rc->text ? rc->text : "");
+                          "Status: %s\n",
+                          kind == K_DELAY     ? "delayed"
+                          : kind == K_SUCCESS ? "delivered"
+                                              : "failed",
+                          rc->dsn);
+        buf_truncate(&line, 0);
+        if (smtp_reply(text, &mta, &mta_len, &reply, &reply_len) == 0) {
+            (void) buf_printf(out, "Remote-MTA: dns; %.*s\n", mta_len, mta);
+            (void) buf_printf(&line, "Diagnostic-Code: smtp; %.*s", reply_len,
+                              reply);
+        } else {
+            (void) buf_printf(&line, "Diagnostic-Code: X-Postfix; %s", text);
+        }
+        put_wrapped(out, line.data);
+        if (kind == K_DELAY) {
+            mail_date(req->arrival_us / 1000000u + (uint64_t) b->lifetime, date,
+                      sizeof(date));
+            (void) buf_printf(out, "Will-Retry-Until: %s\n", date);
+        }
     }
-    if (req->ret == QUEUE_RET_HDRS || (success && req->ret != QUEUE_RET_FULL)) {
-        (void) buf_printf(out,
-                          "\n--%s\n"
-                          "Content-Description: %s\n"
-                          "Content-Type: text/rfc822-headers\n"
-                          "Content-Transfer-Encoding: 8bit\n\n",
-                          boundary,
-                          success ? "Message Headers"
-                                  : "Undelivered Message Headers");
-        (void) buf_append(out, b->content.data, hdr_end);
-    } else {
-        (void) buf_printf(out,
-                          "\n--%s\n"
-                          "Content-Description: Undelivered Message\n"
-                          "Content-Type: message/rfc822\n"
-                          "Content-Transfer-Encoding: 8bit\n\n",
-                          boundary);
-        (void) buf_append(out, b->content.data, b->content.len);
-    }
+    (void) buf_printf(out,
+                      "\n--%s\n"
+                      "Content-Description: %s%s\n"
+                      "Content-Type: %s\n"
+                      "Content-Transfer-Encoding: 8bit\n\n"
+                      "Return-Path: <%s>\n",
+                      boundary, kind == K_SUCCESS ? "" : "Undelivered ",
+                      hdrs ? "Message Headers" : "Message",
+                      hdrs ? "text/rfc822-headers" : "message/rfc822", sender);
+    (void) buf_append(out, b->content.data, hdrs ? hdr_end : b->content.len);
     if (out->len && out->data[out->len - 1] != '\n')
         (void) buf_putc(out, '\n');
     (void) buf_printf(out, "\n--%s--\n", boundary);
+    buf_fini(&line);
+    mem_free(mailer_daemon);
 }
 
+/* notice - compose one notice to "to", queue it from <> (postmaster
+ * notices from double-bounce) and log it; 0 or -1 */
 static int
-submit(struct bounce *b, const char *to, const struct buf *msg,
-       char id[QUEUE_ID_SIZE])
+notice(struct bounce *b, const struct deliver_req *req, enum kind kind,
+       const char *to, int postmaster, int hdrs)
 {
+    char id[QUEUE_ID_SIZE] = "";
     struct queue_env env;
+    struct buf msg;
     int st;
 
     if (cleanup_client_open(b->cc, QUEUE_F_LOCAL | QUEUE_F_BOUNCE, id) < 0)
         return -1;
+    buf_init(&msg, 0);
+    compose(b, req, kind, to, postmaster, hdrs, id, &msg);
     queue_env_init(&env);
     env.flags = QUEUE_F_BOUNCE;
-    queue_env_set(&env.sender, "");
+    queue_env_set(&env.sender, postmaster ? b->double_bounce : "");
     queue_env_set(&env.proto, "local");
-    queue_env_add_rcpt(&env, to, "", "", QUEUE_NOTIFY_NEVER);
+    /* no NOTIFY: a failed notice comes back here as a message from <>
+     * (or from double-bounce, which ends the chain) */
+    queue_env_add_rcpt(&env, to, "", "", 0);
     st = cleanup_client_env(b->cc, &env, NULL) < 0 ||
-                 cleanup_client_data(b->cc, msg->data, msg->len) < 0
+                 cleanup_client_data(b->cc, msg.data, msg.len) < 0
              ? -1
              : cleanup_client_end(b->cc);
     queue_env_fini(&env);
-    return st == CLEANUP_STAT_OK ? 0 : -1;
+    buf_fini(&msg);
+    if (st != CLEANUP_STAT_OK)
+        return -1;
+    maillog_info("%s: %s %s notification: %s", req->id,
+                 postmaster ? "postmaster" : "sender",
+                 kind == K_DELAY     ? "delay"
+                 : kind == K_SUCCESS ? "delivery status"
+                                     : "non-delivery",
+                 id);
+    return 0;
+}
+
+/* notify - every notice one request calls for; 0 when done (the
+ * recipients are finished), -1 to try again later */
+static int
+notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
+{
+    int whole;
+    const char *pm;
+
+    if (kind == K_SUCCESS)
+        return notice(b, req, kind, req->sender, 0, req->ret != QUEUE_RET_FULL);
+    if (strcasecmp(req->sender, b->double_bounce) == 0) {
+        /* a postmaster notice that failed: never a triple bounce */
+        maillog_warning("%s: undeliverable postmaster notification discarded",
+                        req->id);
+        return 0;
+    }
+    whole = kind == K_FAIL && req->ret != QUEUE_RET_HDRS &&
+            req->content_len <= (uint64_t) b->size_limit;
+    if (*req->sender == 0) {
+        /* a notice that failed: to the postmaster, if asked for */
+        if (kind == K_FAIL && (b->notify & (NC_BOUNCE | NC_2BOUNCE)) &&
+            *b->bounce2_rcpt)
+            return notice(b, req, kind, b->bounce2_rcpt, 1,
+                          req->content_len > (uint64_t) b->size_limit);
+        if (kind == K_DELAY && (b->notify & NC_DELAY) && *b->delay_rcpt)
+            return notice(b, req, kind, b->delay_rcpt, 1, 1);
+        return 0;
+    }
+    if (notice(b, req, kind, req->sender, 0, !whole) < 0)
+        return -1;
+    pm = kind == K_DELAY ? b->delay_rcpt : b->bounce_rcpt;
+    if ((b->notify & (kind == K_DELAY ? NC_DELAY : NC_BOUNCE)) && *pm &&
+        notice(b, req, kind, pm, 1, 1) < 0)
+        maillog_warning("postmaster notice failed while %s to %s",
+                        kind == K_DELAY ? "warning" : "bouncing", req->sender);
+    return 0;
 }
 
 static void
@@ -255,43 +451,16 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         struct deliver_req *req = reqs[i];
-        int postmaster = strcmp(req->nexthop, "2bounce") == 0;
-        int success = strcmp(req->nexthop, "success") == 0 ? 1
-                      : strcmp(req->nexthop, "delay") == 0 ? 2
-                                                           : 0;
-        const char *to = postmaster ? b->notice_rcpt : req->sender;
-        char id[QUEUE_ID_SIZE] = "";
-        struct buf msg;
-        int ok = 0, discard = 0;
+        enum kind kind = strcmp(req->nexthop, "success") == 0 ? K_SUCCESS
+                         : strcmp(req->nexthop, "delay") == 0 ? K_DELAY
+                                                              : K_FAIL;
+        int ok = 0;
 
-        if (postmaster && (req->flags & QUEUE_F_BOUNCE)) {
-            /* a failed notice about a failed notice: stop here */
-            for (size_t k = 0; k < req->nrcpt; k++)
-                discard |= strcasecmp(req->rcpt[k].addr, b->notice_rcpt) == 0;
-        }
-        if (discard) {
-            maillog_info("%s: discarding undeliverable postmaster "
-                         "notification",
-                         req->id);
-            ok = 1;
-        } else if (read_content(b, req) == 0) {
-            buf_init(&msg, 0);
-            compose(b, req, to, postmaster, success, &msg);
-            ok = submit(b, to, &msg, id) == 0;
-            buf_fini(&msg);
-            if (ok)
-                maillog_info("%s: %s %s notification: %s", req->id,
-                             postmaster ? "postmaster" : "sender",
-                             success == 2 ? "delay"
-                             : success    ? "delivery status"
-                                          : "non-delivery",
-                             id);
-            else
-                maillog_warning("%s: cannot queue non-delivery notification",
-                                req->id);
-        } else {
+        if (read_content(b, req) < 0)
             maillog_warning("%s: cannot read queue file: %m", req->id);
-        }
+        else if (!(ok = notify(b, req, kind) == 0))
+            maillog_warning("%s: cannot queue %s notification", req->id,
+                            kind == K_DELAY ? "delay" : "non-delivery");
         for (size_t k = 0; k < req->nrcpt; k++)
             deliver_result(&req->rcpt[k], ok ? DELIVER_SENT : DELIVER_DEFER,
                            ok ? "2.0.0" : "4.3.0",
@@ -299,11 +468,45 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
     }
 }
 
+/* param_addr - an address parameter in canonical form; caller frees */
+static char *
+param_addr(struct bounce *b, const char *name)
+{
+    char *v = server_param(b->srv, name);
+    char *a = rewrite_canon(b->rw, v);
+
+    mem_free(v);
+    return a;
+}
+
+static unsigned
+notify_classes(struct server *srv)
+{
+    char *v = server_param(srv, "notify_classes");
+    struct strv sv;
+    unsigned mask = 0;
+
+    strv_init(&sv);
+    server_split(v, &sv);
+    for (size_t i = 0; i < sv.n; i++) {
+        if (strcasecmp(sv.v[i], "bounce") == 0)
+            mask |= NC_BOUNCE;
+        else if (strcasecmp(sv.v[i], "2bounce") == 0)
+            mask |= NC_2BOUNCE;
+        else if (strcasecmp(sv.v[i], "delay") == 0)
+            mask |= NC_DELAY;
+    }
+    strv_fini(&sv);
+    mem_free(v);
+    return mask;
+}
+
 int
 bounce_service(struct server *srv)
 {
     struct bounce b;
     char *v;
+    struct buf a;
 
     server_init(srv);
     server_drop_privileges(srv);
@@ -312,12 +515,26 @@ bounce_service(struct server *srv)
     b.cc = cleanup_client_new("cleanup", 300);
     b.rw = rewrite_new(srv->conf, srv->name_space);
     b.myhostname = server_param(srv, "myhostname");
-    v = server_param(srv, "2bounce_notice_recipient");
-    b.notice_rcpt = rewrite_canon(b.rw, v);
+    /* as smtpd: Postfix's default name would misname this system */
+    b.mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0
+                      ? mem_strdup("Postern")
+                      : server_param(srv, "mail_name");
+    /* Postfix's mail_addr_double_bounce(): name@myhostname */
+    v = server_param(srv, "double_bounce_sender");
+    buf_init(&a, 0);
+    (void) buf_printf(&a, strchr(v, '@') ? "%s" : "%s@%s", v, b.myhostname);
+    b.double_bounce = mem_strdup(buf_str(&a));
+    buf_fini(&a);
     mem_free(v);
-    b.lifetime_days = server_conf_time(srv->conf, srv->name_space,
-                                       "maximal_queue_lifetime", 'd', 432000) /
-                      86400;
+    b.bounce_rcpt = param_addr(&b, "bounce_notice_recipient");
+    b.bounce2_rcpt = param_addr(&b, "2bounce_notice_recipient");
+    b.delay_rcpt = param_addr(&b, "delay_notice_recipient");
+    b.notify = notify_classes(srv);
+    b.size_limit = server_param_int(srv, "bounce_size_limit", 50000);
+    b.lifetime = server_conf_time(srv->conf, srv->name_space,
+                                  "maximal_queue_lifetime", 'd', 432000);
+    b.delay_warning = server_conf_time(srv->conf, srv->name_space,
+                                       "delay_warning_time", 'h', 0);
     buf_init(&b.content, 0);
     deliver_agent_loop(srv, batch, &b);
     return 0;

@@ -5,7 +5,8 @@
  *	See deliver.h. Request frame 'R': id, segment, content offset and
  *	length, times, flags, ret, sender, nexthop, envid, then per
  *	recipient idx, addr, orig, orcpt, notify. Reply frame 'S': id, then
- *	per recipient idx, status, dsn, text.
+ *	per recipient idx, status, dsn, text, notify (an agent clears
+ *	NOTIFY=SUCCESS when the next hop took the DSN duty over).
  */
 #include "deliver/deliver.h"
 
@@ -153,6 +154,7 @@ deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r)
         ipc_put_u32(o, (uint32_t) r->rcpt[i].status);
         ipc_put_str(o, r->rcpt[i].dsn);
         ipc_put_str(o, r->rcpt[i].text);
+        ipc_put_u32(o, r->rcpt[i].notify);
     }
 }
 
@@ -169,10 +171,13 @@ deliver_reply_decode(struct ipc_in *in, struct deliver_req *r)
         uint32_t st = ipc_get_u32(in);
         const char *dsn = ipc_get_str(in);
         const char *text = ipc_get_str(in);
+        uint32_t notify = ipc_get_u32(in);
 
         for (size_t k = 0; k < r->nrcpt; k++)
-            if (r->rcpt[k].idx == idx && st <= DELIVER_BOUNCE)
+            if (r->rcpt[k].idx == idx && st <= DELIVER_BOUNCE) {
                 deliver_result(&r->rcpt[k], (int) st, dsn, text);
+                r->rcpt[k].notify = notify;
+            }
     }
     return ipc_in_ok(in) ? 0 : -1;
 }

@@ -37,7 +37,8 @@ struct deliver_rcpt {
     char *addr;
     char *orig;
     char *orcpt;
-    uint32_t notify;
+    uint32_t notify; /* QUEUE_NOTIFY_*; returned with the result, without
+                        SUCCESS when the next hop took that DSN duty over */
     /* result, filled in by the agent */
     int status;
     char dsn[16];

@@ -16,8 +16,9 @@
  *
  * BUGS
  *	Every live envelope is kept in memory (no qmgr_message_active_limit
- *	spill). No delay warnings (delay_warning_time). Segments holding
- *	one long-deferred message are kept whole until it leaves.
+ *	spill). Segments holding one long-deferred message are kept whole
+ *	until it leaves. That a delay warning was sent is not recorded in
+ *	the queue; after a restart it is inferred from the last deferral.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "qmgr/qmgr.h"
@@ -367,6 +368,25 @@ intake_all(void)
     mem_free(seqs);
 }
 
+static long backoff(uint32_t attempts);
+
+/* warned_before - did a delay warning go out before the restart? qmgr
+ * decides at each deferral, so it did when the last deferral (next_try
+ * minus its backoff) came delay_warning_time after arrival or later */
+static int
+warned_before(const struct queue_snap_msg *sm)
+{
+    uint64_t last;
+
+    if (Q.delay_warning <= 0 || sm->attempts == 0 ||
+        sm->state != QUEUE_MS_DEFERRED)
+        return 0;
+    last = sm->next_try - (uint64_t) backoff(sm->attempts) * 1000000u;
+    return last >= sm->env->arrival_us &&
+           (last - sm->env->arrival_us) / 1000000u >=
+               (uint64_t) Q.delay_warning;
+}
+
 static int
 recover_one(void *ctx, const struct queue_snap_msg *sm)
 {
@@ -380,6 +400,7 @@ recover_one(void *ctx, const struct queue_snap_msg *sm)
         m->rst[i] = sm->rcpt_done[i] ? R_DONE : R_PENDING;
     m->attempts = sm->attempts;
     m->next_try = sm->next_try;
+    m->delay_warned = warned_before(sm);
     if (sm->state == QUEUE_MS_HOLD) {
         m->hold = 1;
         move_to(m, L_HOLD);
@@ -489,7 +510,7 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
     case DELIVER_SENT:
         m->rst[i] = R_DONE;
         state(m->seg, QUEUE_ST_RCPT, m->loc.off, i, 0, 0, NULL);
-        if (m->env.rcpt[i].notify & QUEUE_NOTIFY_SUCCESS)
+        if (rc->notify & QUEUE_NOTIFY_SUCCESS) /* as the agent left it */
             m->notify_ok[i] = 1;
         break;
     case DELIVER_BOUNCE:
@@ -813,7 +834,9 @@ finish_msg(struct qmsg *m)
             for (size_t i = 0; i < m->env.nrcpt; i++)
                 if (m->rst[i] == R_DEFERRED) {
                     m->rst[i] = R_BOUNCED;
-                    snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "4.4.7");
+                    /* Postfix keeps the last status (4.x.x, failed) */
+                    if (m->rdsn[i][0] == 0)
+                        snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "4.4.7");
                 }
             bounced += deferred;
             deferred = 0;
@@ -832,6 +855,7 @@ finish_msg(struct qmsg *m)
                 m->rst[i] = R_DONE;
                 state(m->seg, QUEUE_ST_RCPT, m->loc.off, (uint32_t) i, 0, 0,
                       NULL);
+                bounced--; /* finished: no retry for it */
             } else {
                 notify = 1;
             }
@@ -843,7 +867,7 @@ finish_msg(struct qmsg *m)
         }
     }
     if (deferred && !bounced && Q.delay_warning > 0 && !m->delay_warned &&
-        *m->env.sender && !Q.stopping &&
+        !Q.stopping &&
         (long) ((now - m->env.arrival_us) / 1000000) >= Q.delay_warning) {
         /* a "still trying" notice for recipients that did not say
          * NOTIFY=NEVER or leave out DELAY */

@@ -747,6 +747,9 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
         if (r.code / 100 == 2) {
             deliver_result(&req->rcpt[i], DELIVER_SENT, r.dsn,
                            buf_str(&r.text));
+            /* the server took NOTIFY=SUCCESS over: no notice from us */
+            if (s->dsn)
+                req->rcpt[i].notify &= ~QUEUE_NOTIFY_SUCCESS;
         } else {
             said(&why, s, &r, "end of DATA");
             deliver_result(&req->rcpt[i], status_of(r.code), r.dsn,
