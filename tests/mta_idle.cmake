@@ -1,0 +1,7 @@
+# mta_idle - 10,000 concurrent idle inbound SMTP connections held by the
+# smtpd front under 200 MB in total, while a new client is served at
+# once (issue 6; tests/mta_idle.sh prints the figures).
+add_test(NAME mta_idle
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
+                 $<TARGET_FILE:postern> 10000)
+set_tests_properties(mta_idle PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
