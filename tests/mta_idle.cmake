@@ -3,5 +3,9 @@
 # once (issue 6; tests/mta_idle.sh prints the figures).
 add_test(NAME mta_idle
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
-                 $<TARGET_FILE:postern> 10000)
+                 $<TARGET_FILE:postern> idle 10000)
 set_tests_properties(mta_idle PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+add_test(NAME mta_idle_front
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
+                 $<TARGET_FILE:postern> front)
+set_tests_properties(mta_idle_front PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)

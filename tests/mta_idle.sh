@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mta_idle.sh - many idle inbound SMTP connections (issue 6).
 #
-#   mta_idle.sh BIN [N]
+#   mta_idle.sh BIN idle [N]
+#   mta_idle.sh BIN front
 #
 # A Python client opens N (10000) connections to Postern's smtpd on
 # loopback, reads every greeting and keeps them open. Then the memory of
@@ -11,10 +12,134 @@
 # be delivered. The idle clients are then closed; every session must
 # have exactly one "connect from" and one "disconnect from" line.
 # The figures are printed for docs/BENCHMARKS.md.
+#
+# "front" checks the front's robustness: sessions wait in the front
+# while every worker is busy and are served when one frees up; on reload
+# the clients held stay served and new ones are accepted; killed, the
+# front is restarted by master and mail flows again.
 set -u
 BIN=$1
-N=${2:-10000}
+CASE=${2:-idle}
+N=${3:-10000}
 . "$(dirname "$0")/mta_lib.sh"
+
+if [ "$CASE" = front ]; then
+    mta_setup
+    # two workers at most
+    sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd/127.0.0.1:$PORT inet n - n - 2 smtpd/" "$T/etc/master.cf"
+    mta_start
+    front_pid() { # the smtpd process that holds the listening socket
+        ss -Hltnp "sport = :$PORT" | grep -o '"smtpd",pid=[0-9]*' | head -1 | sed 's/.*pid=//'
+    }
+    $PY - "$PORT" <<'PY' || fail "busy workers"
+import smtplib, socket, sys, time
+port = int(sys.argv[1])
+def fail(m):
+    print("FAIL: " + m, file=sys.stderr); sys.exit(1)
+a = smtplib.SMTP("127.0.0.1", port, timeout=10); a.ehlo("a.example.com")
+b = smtplib.SMTP("127.0.0.1", port, timeout=10); b.ehlo("b.example.com")
+# both workers are busy: c is greeted by the front, its EHLO waits
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+g = c.recv(512)
+if not g.startswith(b"220 mx.example.test ESMTP"):
+    fail("greeting while the workers are busy: %r" % g)
+c.sendall(b"EHLO c.example.com\r\nNOOP\r\n")
+c.settimeout(1.0)
+try:
+    r = c.recv(512)
+    fail("EHLO answered while both workers were busy: %r" % r)
+except socket.timeout:
+    pass
+a.quit()
+c.settimeout(10)
+r = b""
+t = time.monotonic()
+while b"250 2.0.0 Ok" not in r:
+    d = c.recv(4096)
+    if not d:
+        fail("closed: %r" % r)
+    r += d
+if not r.startswith(b"250-mx.example.test"):
+    fail("reply %r" % r)
+print("ok: a waiting session was served %.0f ms after a worker freed up, "
+      "pipelined input kept" % ((time.monotonic() - t) * 1000))
+c.sendall(b"QUIT\r\n"); c.close(); b.quit()
+PY
+    pass "sessions wait in the front while all workers are busy"
+
+    old=$(front_pid)
+    [ -n "$old" ] || fail "no front process"
+    # idle clients held across a reload
+    $PY - "$PORT" "$T/etc" "$BIN" <<'PY' || fail "reload"
+import os, smtplib, socket, subprocess, sys, time
+port = int(sys.argv[1])
+def fail(m):
+    print("FAIL: " + m, file=sys.stderr); sys.exit(1)
+held = []
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if not s.recv(512).startswith(b"220 "):
+        fail("greeting")
+    held.append(s)
+as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.getuid() == 0 else []
+subprocess.run(as_user + [sys.argv[3], "reload", "-c", sys.argv[2]], check=True,
+               stderr=subprocess.DEVNULL)
+time.sleep(0.5)
+with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+    c.sendmail("a@example.com", ["alice@local.test"], "Subject: after reload\r\n\r\nx\r\n")
+for s in held:
+    s.sendall(b"EHLO held.example.com\r\nQUIT\r\n")
+    r = b""
+    while b"221 " not in r:
+        d = s.recv(4096)
+        if not d:
+            fail("held client closed: %r" % r)
+        r += d
+    s.close()
+print("ok: 5 clients held across the reload were served; a new one too")
+PY
+    pass "reload keeps the idle clients and accepts new ones"
+    for _ in $(seq 50); do
+        new=$(front_pid)
+        [ -n "$new" ] && [ "$new" != "$old" ] && ! kill -0 "$old" 2>/dev/null && break
+        sleep 0.1
+    done
+    [ -n "$new" ] && [ "$new" != "$old" ] || fail "a new front after reload"
+    kill -0 "$old" 2>/dev/null && fail "the old front ($old) exits once its clients are gone"
+    pass "the old front exited when its clients were gone"
+
+    # kill the front: master starts another one
+    sleep 2.1 # past the "bad command startup" window
+    kill -KILL "$new"
+    wait_log "process smtpd pid $new killed by signal 9" 1
+    $PY - "$PORT" <<'PY' || fail "after front crash"
+import smtplib, sys, time
+port = int(sys.argv[1])
+for i in range(50):
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.sendmail("a@example.com", ["alice@local.test"], "Subject: after crash\r\n\r\nx\r\n")
+        break
+    except (OSError, smtplib.SMTPException):
+        time.sleep(0.1)
+else:
+    sys.exit(1)
+PY
+    [ -n "$(front_pid)" ] && [ "$(front_pid)" != "$new" ] || fail "front restarted"
+    pass "a killed front is restarted and mail flows"
+    for _ in $(seq 100); do
+        [ "$(grep -ls 'Subject: after \(reload\|crash\)' "$T"/mail/alice/new/* 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.1
+    done
+    [ "$(grep -ls 'Subject: after \(reload\|crash\)' "$T"/mail/alice/new/* 2>/dev/null | wc -l)" -ge 2 ] \
+        || fail "both messages delivered"
+    c=$(count_log 'postfix/smtpd\[[0-9]+\]: connect from ')
+    d=$(count_log 'postfix/smtpd\[[0-9]+\]: disconnect from ')
+    [ "$c" = 10 ] && [ "$d" = 10 ] || fail "$c connect and $d disconnect lines for 10 sessions"
+    pass "one connect from and disconnect from line per session"
+    mta_stop
+    exit 0
+fi
 
 need=$((N + 200))
 hard=$(ulimit -Hn)
