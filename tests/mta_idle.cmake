@@ -9,3 +9,8 @@ add_test(NAME mta_idle_front
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
                  $<TARGET_FILE:postern> front)
 set_tests_properties(mta_idle_front PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
+add_test(NAME mta_idle_postscreen
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
+                 $<TARGET_FILE:postern> postscreen)
+set_tests_properties(mta_idle_postscreen PROPERTIES TIMEOUT 60
+                     SKIP_RETURN_CODE 77)

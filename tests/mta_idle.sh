@@ -3,6 +3,7 @@
 #
 #   mta_idle.sh BIN idle [N]
 #   mta_idle.sh BIN front
+#   mta_idle.sh BIN postscreen
 #
 # A Python client opens N (10000) connections to Postern's smtpd on
 # loopback, reads every greeting and keeps them open. Then the memory of
@@ -22,6 +23,31 @@ BIN=$1
 CASE=${2:-idle}
 N=${3:-10000}
 . "$(dirname "$0")/mta_lib.sh"
+
+if [ "$CASE" = postscreen ]; then
+    # Postfix's postscreen layout: the front listens on postscreen's
+    # address, the "smtpd pass" entry serves the sessions
+    mta_setup
+    sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd.*/127.0.0.1:$PORT inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd -o { smtpd_banner = \$myhostname ESMTP via-pass }/" "$T/etc/master.cf"
+    mta_start
+    wait_log "127.0.0.1:$PORT/inet \(postscreen\): clients are greeted by the smtpd front and served by smtpd/pass" 1
+    $PY - "$PORT" <<'PY' || fail "postscreen layout"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as c:
+    code, msg = c.docmd("NOOP")
+    c.sendmail("a@example.com", ["alice@local.test"], "Subject: via pass\r\n\r\nx\r\n")
+PY
+    $PY - "$PORT" <<'PY' || fail "banner of the pass entry"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+g = s.recv(512)
+assert g == b"220 mx.example.test ESMTP via-pass\r\n", g
+PY
+    wait_log 'status=sent \(delivered to maildir\)' 1
+    pass "postscreen + smtpd pass: the front greets with the pass entry's banner and mail is delivered"
+    mta_stop
+    exit 0
+fi
 
 if [ "$CASE" = front ]; then
     mta_setup

@@ -82,6 +82,7 @@ struct svc {
     int chan[2]; /* [0] the front's end, [1] the workers' */
     pid_t front_pid;
     time_t front_throttle;
+    int pass; /* master.cf type "pass" */
 };
 
 struct child {
@@ -296,11 +297,82 @@ svc_close(struct svc *s, int unlink_socket)
 /* build_services - read the master.cf entries of conf into a new table
  * (sockets not yet opened). Messages for entries we do not run go to
  * stderr when to_stderr. */
+/* map_postscreen - Postfix's "smtp inet ... postscreen" + "smtpd pass
+ * ... smtpd" layout: Postern has no postscreen, so the pass entry
+ * becomes an smtpd inet service with a front on postscreen's address
+ * (one copy of the entry per postscreen listener). Returns the new
+ * count of out. */
+static int
+map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
+{
+    const char *name = pcf_service_field(conf, entry, 0);
+    int line = pcf_service_line(conf, entry);
+    char ns[600], *want;
+    struct svc *pass = NULL, *s;
+
+    snprintf(ns, sizeof(ns), "%s/inet", name);
+    want = server_conf_str(conf, ns, "smtpd_service_name");
+    if (*want == 0) {
+        mem_free(want);
+        want = mem_strdup("smtpd");
+    }
+    for (int i = 0; i < n && pass == NULL; i++)
+        if (out[i]->pass && strcmp(out[i]->srv.command, "smtpd") == 0 &&
+            strcmp(out[i]->srv.service, want) == 0)
+            pass = out[i];
+    if (pass == NULL || n >= max) {
+        maillog_warning("master.cf line %d: service %s/inet runs "
+                        "\"postscreen\", which Postern does not implement, "
+                        "and there is no \"%s pass ... smtpd\" entry to "
+                        "serve its clients; not started",
+                        line, name, want);
+        if (to_stderr)
+            fprintf(stderr,
+                    "postern: warning: master.cf line %d: service %s/inet "
+                    "runs \"postscreen\", which Postern does not implement, "
+                    "and there is no \"%s pass ... smtpd\" entry to serve "
+                    "its clients; not started\n",
+                    line, name, want);
+        mem_free(want);
+        return n;
+    }
+    mem_free(want);
+    if (strcmp(pass->srv.type, "inet") == 0) {
+        /* a second postscreen listener: a copy of the entry */
+        s = mem_calloc(1, sizeof(*s));
+        *s = *pass;
+        s->srv.name_space = mem_strdup(pass->srv.name_space);
+        s->srv.command = mem_strdup(pass->srv.command);
+        s->srv.type = mem_strdup(pass->srv.type);
+        s->srv.service = mem_strdup(pass->srv.service);
+        s->key = mem_strdup(pass->key);
+        out[n++] = s;
+    } else {
+        s = pass;
+    }
+    mem_free(s->srv.type);
+    s->srv.type = mem_strdup("inet");
+    mem_free(s->srv.service);
+    s->srv.service = mem_strdup(name); /* the listen address */
+    s->srv.private_ = 0;
+    s->front = 1;
+    snprintf(ns, sizeof(ns), "%s+%s/inet", s->srv.name_space, name);
+    mem_free(s->key);
+    s->key = mem_strdup(ns);
+    maillog_info("master.cf line %d: %s/inet (postscreen): clients are "
+                 "greeted by the smtpd front and served by %s (master.cf "
+                 "line %d); postscreen's own tests are not run",
+                 line, name, s->srv.name_space, s->line);
+    return n;
+}
+
 static int
 build_services(struct svc **out, int max, int to_stderr)
 {
     int n = 0;
     size_t count = pcf_service_count(conf);
+    size_t screens[SERVER_MAX_LISTEN];
+    int nscreens = 0;
 
     for (size_t i = 0; i < count && n < max; i++) {
         const char *name = pcf_service_field(conf, i, 0);
@@ -313,6 +385,11 @@ build_services(struct svc **out, int max, int to_stderr)
         const char *wk;
         char *const *args = pcf_service_args(conf, i);
 
+        if (fn == NULL && strcmp(cmd, "postscreen") == 0 &&
+            strcmp(type, "inet") == 0 && nscreens < SERVER_MAX_LISTEN) {
+            screens[nscreens++] = i; /* after the pass entries are known */
+            continue;
+        }
         if (fn == NULL) {
             why = master_builtin(cmd);
             if (why) {
@@ -369,10 +446,13 @@ build_services(struct svc **out, int max, int to_stderr)
         s->status_pipe[0] = s->status_pipe[1] = -1;
         s->chan[0] = s->chan[1] = -1;
         s->front = strcmp(cmd, "smtpd") == 0 && strcmp(type, "inet") == 0;
+        s->pass = strcmp(type, "pass") == 0;
         if (strcmp(s->srv.type, "inet") == 0 && strcmp(type, "inet") == 0)
             s->srv.private_ = 0;
         out[n++] = s;
     }
+    for (int k = 0; k < nscreens; k++)
+        n = map_postscreen(out, n, max, screens[k], to_stderr);
     return n;
 }
 

@@ -46,6 +46,9 @@ static const struct {
     {"anvil", "connection counting is built into master and smtpd"},
     {"proxymap", "table lookups are done in-process"},
     {"tlsmgr", "no TLS session cache is used"},
+    {"postscreen", "the smtpd front on this address greets the clients and "
+                   "passes them to the \"smtpd pass\" entry; postscreen's "
+                   "tests are not run"},
 };
 
 master_service_fn *

@@ -144,8 +144,11 @@ char *
 smtpd_banner_text(struct server *srv)
 {
     char *v = server_param(srv, "smtpd_banner");
+    char *global = server_conf_str(srv->conf, NULL, "smtpd_banner");
+    int own = strcmp(v, global) != 0; /* -o smtpd_banner=... */
 
-    if (strcmp(pcf_source(srv->conf, "smtpd_banner"), "default") == 0) {
+    mem_free(global);
+    if (!own && strcmp(pcf_source(srv->conf, "smtpd_banner"), "default") == 0) {
         char *host = server_param(srv, "myhostname");
         char *name = mail_name(srv);
         size_t n = strlen(host) + strlen(name) + 16;
