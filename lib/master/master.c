@@ -813,8 +813,7 @@ reload(void)
                 /* and the front's listeners and channel: the old front
                  * serves its idle clients and exits, the new one
                  * accepts, both pass sessions to the same workers */
-                memcpy(fresh[k]->inet_fd, old->inet_fd,
-                       sizeof(old->inet_fd));
+                memcpy(fresh[k]->inet_fd, old->inet_fd, sizeof(old->inet_fd));
                 fresh[k]->ninet = old->ninet;
                 fresh[k]->chan[0] = old->chan[0];
                 fresh[k]->chan[1] = old->chan[1];

@@ -147,8 +147,8 @@ struct server_handoff {
  * without blocking; the caller still closes its fd. 0, or -1 with errno
  * (EAGAIN: the workers' queue is full, try again when chan is
  * writable) */
-int server_handoff_send(int chan, int fd, const struct server_handoff *h)
-    WARN_UNUSED;
+int server_handoff_send(int chan, int fd,
+                        const struct server_handoff *h) WARN_UNUSED;
 /* server_handoff_recv - wait for the next session on chan (blocking,
  * SO_RCVTIMEO applies); the socket (close-on-exec), or -1 with errno
  * (0 on end of file: the front and master are gone) */

@@ -9,8 +9,6 @@
  *	shared end, which balances like accept() on a shared listener.
  */
 #define _GNU_SOURCE 1 /* MSG_CMSG_CLOEXEC */
-#include "server/server.h"
-
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -19,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "server/server.h"
 
 #define MAGIC_SESSION 0x50484f31u /* "PHO1" */
 #define MAGIC_DONE    0x50484431u /* "PHD1" */

@@ -91,8 +91,8 @@ struct front {
     long timeout;
     long conn_limit;
     struct maps_match *limit_excl;
-    int greet; /* 0: hand off at accept (restrictions or wrappermode) */
-    struct flist idle;  /* greeted, waiting for the first bytes */
+    int greet;         /* 0: hand off at accept (restrictions or wrappermode) */
+    struct flist idle; /* greeted, waiting for the first bytes */
     struct flist ready; /* waiting for room in the workers' queue */
     int want_out;       /* EPOLLOUT on chan */
     long nconn, cap;
@@ -352,8 +352,7 @@ on_accept(struct front *f, int lfd, time_t now)
         c->fd = fd;
         f->nconn++;
         peer_addr(&ss, addr, sizeof(addr));
-        if (f->conn_limit > 0 &&
-            maps_match_addr(f->limit_excl, addr) != 1) {
+        if (f->conn_limit > 0 && maps_match_addr(f->limit_excl, addr) != 1) {
             c->cl = client_get(f, addr);
             c->cl->count++;
             if (c->cl->count > (unsigned long) f->conn_limit) {
@@ -431,8 +430,7 @@ expire(struct front *f, time_t now)
     while ((c = f->idle.head) != NULL && c->deadline <= now) {
         list_del(&f->idle, c);
         (void) epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
-        handoff(f, c, SERVER_HANDOFF_GREETED | SERVER_HANDOFF_TIMEOUT, NULL,
-                0);
+        handoff(f, c, SERVER_HANDOFF_GREETED | SERVER_HANDOFF_TIMEOUT, NULL, 0);
     }
 }
 
