@@ -23,11 +23,16 @@ static const struct {
     const char *command;
     master_service_fn *fn;
 } services[] = {
-    {"smtpd", smtpd_service},       {"smtp", smtp_service},
-    {"cleanup", cleanup_service},   {"qmgr", qmgr_service},
-    {"oqmgr", qmgr_service},        {"local", local_service},
-    {"error", local_error_service}, {"discard", local_discard_service},
-    {"bounce", bounce_service},     {"pickup", pickup_service},
+    {"smtpd", smtpd_service},
+    {"smtp", smtp_service},
+    {"cleanup", cleanup_service},
+    {"qmgr", qmgr_service},
+    {"oqmgr", qmgr_service},
+    {"local", local_service},
+    {"error", local_error_service},
+    {"discard", local_discard_service},
+    {"bounce", bounce_service},
+    {"pickup", pickup_service},
 };
 
 static const struct {
