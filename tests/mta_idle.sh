@@ -324,7 +324,7 @@ PY
 pass "$N idle clients: memory and a new client's transaction within bounds"
 
 # the message arrived
-for _ in $(seq 100); do
+for _ in $(seq 300); do
     ls "$T/mail/alice/new/"* >/dev/null 2>&1 && break
     sleep 0.1
 done
@@ -333,7 +333,7 @@ pass "message delivered while the idle clients were open"
 
 # every session logged once, by the smtpd that served it
 total=$((N + 1))
-wait_log 'postfix/smtpd\[[0-9]+\]: disconnect from ' "$total" 40
+wait_log 'postfix/smtpd\[[0-9]+\]: disconnect from ' "$total" 60
 c=$(count_log 'postfix/smtpd\[[0-9]+\]: connect from ')
 [ "$c" = "$total" ] || fail "$c connect from lines for $total sessions"
 l=$(count_log 'lost connection after CONNECT from unknown\[127\.0\.0\.[2-9]\]')
