@@ -14,3 +14,11 @@ add_test(NAME mta_idle_postscreen
                  $<TARGET_FILE:postern> postscreen)
 set_tests_properties(mta_idle_postscreen PROPERTIES TIMEOUT 60
                      SKIP_RETURN_CODE 77)
+if(TARGET server_handoff_test)
+    add_test(NAME mta_idle_handoff_unit COMMAND server_handoff_test)
+    set_tests_properties(mta_idle_handoff_unit PROPERTIES TIMEOUT 30)
+endif()
+add_test(NAME mta_idle_nofile
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_idle.sh
+                 $<TARGET_FILE:postern> nofile)
+set_tests_properties(mta_idle_nofile PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)

@@ -4,6 +4,7 @@
 #   mta_idle.sh BIN idle [N]
 #   mta_idle.sh BIN front
 #   mta_idle.sh BIN postscreen
+#   mta_idle.sh BIN nofile
 #
 # A Python client opens N (10000) connections to Postern's smtpd on
 # loopback, reads every greeting and keeps them open. Then the memory of
@@ -23,6 +24,28 @@ BIN=$1
 CASE=${2:-idle}
 N=${3:-10000}
 . "$(dirname "$0")/mta_lib.sh"
+
+if [ "$CASE" = nofile ]; then
+    # a descriptor limit too low for the front is named in the maillog;
+    # a low one is a warning with the number of clients it allows
+    mta_setup
+    ( ulimit -n 200 && mta_start ) || fail "start"
+    MASTER_PID=$(tr -d ' ' < "$T/queue/pid/master.pid")
+    wait_log 'postfix/smtpd\[[0-9]+\]: fatal: the open file limit \(RLIMIT_NOFILE\) is 200; service 127\.0\.0\.1:[0-9]+ needs at least 256' 1
+    mta_stop
+    : > "$T/maillog"
+    ( ulimit -n 1000 && mta_start ) || fail "start"
+    MASTER_PID=$(tr -d ' ' < "$T/queue/pid/master.pid")
+    wait_log 'warning: the open file limit \(RLIMIT_NOFILE\) is 1000: service 127\.0\.0\.1:[0-9]+ holds at most 936 clients at a time' 1
+    $PY - "$PORT" <<'PY' || fail "mail with a low limit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as c:
+    c.sendmail("a@example.com", ["alice@local.test"], "Subject: low limit\r\n\r\nx\r\n")
+PY
+    pass "the front names a too low open file limit and works with a low one"
+    mta_stop
+    exit 0
+fi
 
 if [ "$CASE" = postscreen ]; then
     # Postfix's postscreen layout: the front listens on postscreen's
