@@ -294,9 +294,6 @@ svc_close(struct svc *s, int unlink_socket)
         (void) unlink(s->sock_path);
 }
 
-/* build_services - read the master.cf entries of conf into a new table
- * (sockets not yet opened). Messages for entries we do not run go to
- * stderr when to_stderr. */
 /* map_postscreen - Postfix's "smtp inet ... postscreen" + "smtpd pass
  * ... smtpd" layout: Postern has no postscreen, so the pass entry
  * becomes an smtpd inet service with a front on postscreen's address
@@ -366,6 +363,9 @@ map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
     return n;
 }
 
+/* build_services - read the master.cf entries of conf into a new table
+ * (sockets not yet opened). Messages for entries we do not run go to
+ * stderr when to_stderr. */
 static int
 build_services(struct svc **out, int max, int to_stderr)
 {
