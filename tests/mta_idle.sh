@@ -73,6 +73,7 @@ PY
 fi
 
 if [ "$CASE" = front ]; then
+    command -v ss >/dev/null || { echo "SKIP: ss (iproute2) is needed"; exit 77; }
     mta_setup
     # two workers at most
     sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd/127.0.0.1:$PORT inet n - n - 2 smtpd/" "$T/etc/master.cf"
