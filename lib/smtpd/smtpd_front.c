@@ -99,8 +99,7 @@ struct front {
     int accepting; /* listeners in the epoll set */
     int draining;  /* SIGHUP: no more accepts */
     struct client *clients[CLIENT_HASH];
-    char buf[SERVER_HANDOFF_DATA_MAX];
-    struct server_handoff h;
+    struct server_handoff h; /* on_client reads into h.data */
 };
 
 /* epoll tags for the descriptors that are not clients */
@@ -250,7 +249,7 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
     else
         h->key[0] = 0;
     h->len = len;
-    if (len)
+    if (len && data != h->data)
         memcpy(h->data, data, len);
     if (server_handoff_send(f->chan, c->fd, h) == 0) {
         conn_free(f, c); /* the worker now owns the session and count */
@@ -399,7 +398,7 @@ on_client(struct front *f, struct fconn *c)
     ssize_t n;
 
     do
-        n = recv(c->fd, f->buf, sizeof(f->buf), MSG_DONTWAIT);
+        n = recv(c->fd, f->h.data, sizeof(f->h.data), MSG_DONTWAIT);
     while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return;
@@ -407,7 +406,7 @@ on_client(struct front *f, struct fconn *c)
     (void) epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
     /* n <= 0: the worker reads the end of file or error and logs "lost
      * connection after CONNECT" */
-    handoff(f, c, SERVER_HANDOFF_GREETED, f->buf, n > 0 ? (size_t) n : 0);
+    handoff(f, c, SERVER_HANDOFF_GREETED, f->h.data, n > 0 ? (size_t) n : 0);
 }
 
 static void
