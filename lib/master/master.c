@@ -27,6 +27,7 @@
 
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -56,6 +57,8 @@
 
 #define MAX_SVC      256
 #define MAX_CHILDREN 8192
+#define INET_BACKLOG 65535
+#define NOFILE_WANT  65536
 
 struct svc {
     struct server srv; /* template for children */
@@ -70,6 +73,16 @@ struct svc {
     int wakeup_if_running; /* "N?" */
     int retired;           /* removed by reload; waiting for children */
     unsigned char *slot_used;
+    /* smtpd inet entries: a front process owns the listeners and the
+     * idle connections; srv.listen_fd[0] is then the workers' end of
+     * the hand-off channel (server.h) */
+    int front;
+    int inet_fd[SERVER_MAX_LISTEN];
+    int ninet;
+    int chan[2]; /* [0] the front's end, [1] the workers' */
+    pid_t front_pid;
+    time_t front_throttle;
+    int pass; /* master.cf type "pass" */
 };
 
 struct child {
@@ -78,6 +91,7 @@ struct child {
     unsigned slot;
     int avail;
     time_t started;
+    int front; /* the service's front process */
 };
 
 static struct svc *svcs[MAX_SVC * 2];
@@ -213,8 +227,10 @@ listen_inet(struct svc *s, char *err, size_t errlen)
             if (ai->ai_family == AF_INET6)
                 (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
                                   sizeof(on));
+            /* Postfix uses 100; the kernel caps this at somaxconn, and
+             * the smtpd front keeps the queue short anyway */
             if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
-                listen(fd, 1024) < 0) {
+                listen(fd, INET_BACKLOG) < 0) {
                 char a[NI_MAXHOST] = "?";
 
                 getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a), NULL, 0,
@@ -268,8 +284,83 @@ svc_close(struct svc *s, int unlink_socket)
     for (int i = 0; i < s->srv.nlisten; i++)
         (void) close(s->srv.listen_fd[i]);
     s->srv.nlisten = 0;
+    for (int i = 0; i < s->ninet; i++)
+        (void) close(s->inet_fd[i]);
+    s->ninet = 0;
+    if (s->chan[0] >= 0)
+        (void) close(s->chan[0]);
+    s->chan[0] = s->chan[1] = -1; /* [1] was srv.listen_fd[0] */
     if (unlink_socket && s->sock_path)
         (void) unlink(s->sock_path);
+}
+
+/* map_postscreen - Postfix's "smtp inet ... postscreen" + "smtpd pass
+ * ... smtpd" layout: Postern has no postscreen, so the pass entry
+ * becomes an smtpd inet service with a front on postscreen's address
+ * (one copy of the entry per postscreen listener). Returns the new
+ * count of out. */
+static int
+map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
+{
+    const char *name = pcf_service_field(conf, entry, 0);
+    int line = pcf_service_line(conf, entry);
+    char ns[600], *want;
+    struct svc *pass = NULL, *s;
+
+    snprintf(ns, sizeof(ns), "%s/inet", name);
+    want = server_conf_str(conf, ns, "smtpd_service_name");
+    if (*want == 0) {
+        mem_free(want);
+        want = mem_strdup("smtpd");
+    }
+    for (int i = 0; i < n && pass == NULL; i++)
+        if (out[i]->pass && strcmp(out[i]->srv.command, "smtpd") == 0 &&
+            strcmp(out[i]->srv.service, want) == 0)
+            pass = out[i];
+    if (pass == NULL || n >= max) {
+        maillog_warning("master.cf line %d: service %s/inet runs "
+                        "\"postscreen\", which Postern does not implement, "
+                        "and there is no \"%s pass ... smtpd\" entry to "
+                        "serve its clients; not started",
+                        line, name, want);
+        if (to_stderr)
+            fprintf(stderr,
+                    "postern: warning: master.cf line %d: service %s/inet "
+                    "runs \"postscreen\", which Postern does not implement, "
+                    "and there is no \"%s pass ... smtpd\" entry to serve "
+                    "its clients; not started\n",
+                    line, name, want);
+        mem_free(want);
+        return n;
+    }
+    mem_free(want);
+    if (strcmp(pass->srv.type, "inet") == 0) {
+        /* a second postscreen listener: a copy of the entry */
+        s = mem_calloc(1, sizeof(*s));
+        *s = *pass;
+        s->srv.name_space = mem_strdup(pass->srv.name_space);
+        s->srv.command = mem_strdup(pass->srv.command);
+        s->srv.type = mem_strdup(pass->srv.type);
+        s->srv.service = mem_strdup(pass->srv.service);
+        s->key = mem_strdup(pass->key);
+        out[n++] = s;
+    } else {
+        s = pass;
+    }
+    mem_free(s->srv.type);
+    s->srv.type = mem_strdup("inet");
+    mem_free(s->srv.service);
+    s->srv.service = mem_strdup(name); /* the listen address */
+    s->srv.private_ = 0;
+    s->front = 1;
+    snprintf(ns, sizeof(ns), "%s+%s/inet", s->srv.name_space, name);
+    mem_free(s->key);
+    s->key = mem_strdup(ns);
+    maillog_info("master.cf line %d: %s/inet (postscreen): clients are "
+                 "greeted by the smtpd front and served by %s (master.cf "
+                 "line %d); postscreen's own tests are not run",
+                 line, name, s->srv.name_space, s->line);
+    return n;
 }
 
 /* build_services - read the master.cf entries of conf into a new table
@@ -280,6 +371,8 @@ build_services(struct svc **out, int max, int to_stderr)
 {
     int n = 0;
     size_t count = pcf_service_count(conf);
+    size_t screens[SERVER_MAX_LISTEN];
+    int nscreens = 0;
 
     for (size_t i = 0; i < count && n < max; i++) {
         const char *name = pcf_service_field(conf, i, 0);
@@ -292,6 +385,11 @@ build_services(struct svc **out, int max, int to_stderr)
         const char *wk;
         char *const *args = pcf_service_args(conf, i);
 
+        if (fn == NULL && strcmp(cmd, "postscreen") == 0 &&
+            strcmp(type, "inet") == 0 && nscreens < SERVER_MAX_LISTEN) {
+            screens[nscreens++] = i; /* after the pass entries are known */
+            continue;
+        }
         if (fn == NULL) {
             why = master_builtin(cmd);
             if (why) {
@@ -346,11 +444,33 @@ build_services(struct svc **out, int max, int to_stderr)
                 s->srv.verbose = 1;
         s->srv.status_fd = -1;
         s->status_pipe[0] = s->status_pipe[1] = -1;
+        s->chan[0] = s->chan[1] = -1;
+        s->front = strcmp(cmd, "smtpd") == 0 && strcmp(type, "inet") == 0;
+        s->pass = strcmp(type, "pass") == 0;
         if (strcmp(s->srv.type, "inet") == 0 && strcmp(type, "inet") == 0)
             s->srv.private_ = 0;
         out[n++] = s;
     }
+    for (int k = 0; k < nscreens; k++)
+        n = map_postscreen(out, n, max, screens[k], to_stderr);
     return n;
+}
+
+/* open_front - give the inet listeners to the front and the workers the
+ * hand-off channel instead */
+static int
+open_front(struct svc *s, char *err, size_t errlen)
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s->chan) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    memcpy(s->inet_fd, s->srv.listen_fd, sizeof(s->inet_fd));
+    s->ninet = s->srv.nlisten;
+    s->srv.listen_fd[0] = s->chan[1];
+    s->srv.nlisten = 1;
+    s->srv.handoff_role = SERVER_HANDOFF_WORKER;
+    return 0;
 }
 
 /* open_service - sockets, status pipe and shared slots */
@@ -361,6 +481,8 @@ open_service(struct svc *s, char *err, size_t errlen)
 
     if (strcmp(s->srv.type, "inet") == 0) {
         if (listen_inet(s, err, errlen) < 0)
+            return -1;
+        if (s->front && open_front(s, err, errlen) < 0)
             return -1;
     } else if (listen_unix(s, err, errlen) < 0) {
         return -1;
@@ -393,6 +515,10 @@ close_all_but(struct svc *mine)
     for (int i = 0; i < nsvc; i++) {
         struct svc *s = svcs[i];
 
+        for (int k = 0; k < s->ninet; k++)
+            (void) close(s->inet_fd[k]);
+        if (s->chan[0] >= 0)
+            (void) close(s->chan[0]);
         if (s == mine)
             continue;
         for (int k = 0; k < s->srv.nlisten; k++)
@@ -450,9 +576,77 @@ spawn(struct svc *s)
     children[nchild].slot = slot;
     children[nchild].avail = 1;
     children[nchild].started = time(NULL);
+    children[nchild].front = 0;
     nchild++;
     s->total++;
     s->avail++;
+}
+
+/* spawn_front - fork the front process of s (lib/smtpd/smtpd_front.c);
+ * it runs the service's entry point with the inet listeners and its end
+ * of the hand-off channel, and is not counted in maxproc */
+static void
+spawn_front(struct svc *s)
+{
+    pid_t pid;
+
+    if (nchild >= MAX_CHILDREN)
+        return;
+    pid = fork();
+    if (pid < 0) {
+        maillog_warning("fork: %m");
+        s->front_throttle = time(NULL) + 1;
+        return;
+    }
+    if (pid == 0) {
+        struct sigaction sa;
+        struct server srv = s->srv;
+        int rc;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        /* keep the inet listeners and chan[0] */
+        for (int i = 0; i < nsvc; i++) {
+            struct svc *o = svcs[i];
+
+            for (int k = 0; k < o->srv.nlisten; k++)
+                (void) close(o->srv.listen_fd[k]);
+            if (o->status_pipe[1] >= 0)
+                (void) close(o->status_pipe[1]);
+            if (o == s)
+                continue;
+            for (int k = 0; k < o->ninet; k++)
+                (void) close(o->inet_fd[k]);
+            if (o->chan[0] >= 0)
+                (void) close(o->chan[0]);
+        }
+        if (s->status_pipe[0] >= 0)
+            (void) close(s->status_pipe[0]);
+        (void) close(sig_pipe[0]);
+        (void) close(sig_pipe[1]);
+        memcpy(srv.listen_fd, s->inet_fd, sizeof(srv.listen_fd));
+        srv.nlisten = s->ninet;
+        srv.handoff_role = SERVER_HANDOFF_FRONT;
+        srv.handoff_fd = s->chan[0];
+        srv.status_fd = -1;
+        srv.shm = NULL;
+        srv.nslots = 0;
+        rc = s->fn(&srv);
+        exit(rc);
+    }
+    children[nchild].pid = pid;
+    children[nchild].svc = s;
+    children[nchild].slot = 0;
+    children[nchild].avail = 0;
+    children[nchild].started = time(NULL);
+    children[nchild].front = 1;
+    nchild++;
+    s->front_pid = pid;
 }
 
 /* wakeup - poke a service through its socket */
@@ -514,11 +708,15 @@ reap(void)
             if (c->pid != pid)
                 continue;
             s = c->svc;
-            s->total--;
-            if (c->avail)
-                s->avail--;
-            s->slot_used[c->slot] = 0;
-            memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
+            if (c->front) {
+                s->front_pid = 0;
+            } else {
+                s->total--;
+                if (c->avail)
+                    s->avail--;
+                s->slot_used[c->slot] = 0;
+                memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
+            }
             if (WIFSIGNALED(status) && !got_term) {
                 maillog_warning("process %s pid %ld killed by signal %d",
                                 s->srv.command, (long) pid, WTERMSIG(status));
@@ -534,7 +732,10 @@ reap(void)
                 time(NULL) - c->started < 2) {
                 maillog_warning("%s: bad command startup -- throttling",
                                 s->srv.command);
-                s->throttle_until = time(NULL) + throttle_time;
+                if (c->front)
+                    s->front_throttle = time(NULL) + throttle_time;
+                else
+                    s->throttle_until = time(NULL) + throttle_time;
             }
             /* a resident service (wakeup) comes back at once */
             if (s->srv.wakeup > 0 && !s->retired)
@@ -552,7 +753,7 @@ remove_retired(void)
     for (int i = 0; i < nsvc; i++) {
         struct svc *s = svcs[i];
 
-        if (!s->retired || s->total > 0)
+        if (!s->retired || s->total > 0 || s->front_pid > 0)
             continue;
         if (s->status_pipe[0] >= 0)
             (void) close(s->status_pipe[0]);
@@ -604,9 +805,21 @@ reload(void)
             if (fresh[k]->srv.nlisten == 0 &&
                 strcmp(fresh[k]->key, old->key) == 0) {
                 /* adopt the socket */
+                if (fresh[k]->front != old->front)
+                    continue;
                 for (int f = 0; f < old->srv.nlisten; f++)
                     fresh[k]->srv.listen_fd[f] = old->srv.listen_fd[f];
                 fresh[k]->srv.nlisten = old->srv.nlisten;
+                /* and the front's listeners and channel: the old front
+                 * serves its idle clients and exits, the new one
+                 * accepts, both pass sessions to the same workers */
+                memcpy(fresh[k]->inet_fd, old->inet_fd, sizeof(old->inet_fd));
+                fresh[k]->ninet = old->ninet;
+                fresh[k]->chan[0] = old->chan[0];
+                fresh[k]->chan[1] = old->chan[1];
+                fresh[k]->srv.handoff_role = old->srv.handoff_role;
+                old->ninet = 0;
+                old->chan[0] = old->chan[1] = -1;
                 fresh[k]->sock_path =
                     old->sock_path ? mem_strdup(old->sock_path) : NULL;
                 old->srv.nlisten = 0;
@@ -700,6 +913,14 @@ master_loop(void)
                 signal_children(SIGKILL, NULL);
                 stop_deadline = now + 3600;
             }
+        }
+        /* fronts: always running */
+        for (int i = 0; i < nsvc && !got_term; i++) {
+            struct svc *s = svcs[i];
+
+            if (s->ninet > 0 && !s->retired && s->front_pid == 0 &&
+                now >= s->front_throttle)
+                spawn_front(s);
         }
         /* wakeups due */
         for (int i = 0; i < nsvc && !got_term; i++) {
@@ -852,6 +1073,41 @@ lock_pidfile(char *err, size_t errlen)
     return fd; /* kept open: the lock lives as long as we do */
 }
 
+/* raise_nofile - the smtpd front holds one descriptor per idle client:
+ * take the hard RLIMIT_NOFILE as the soft one (as root, first raise the
+ * hard limit to NOFILE_WANT, within fs.nr_open). Children inherit it,
+ * also after they drop privileges. */
+static void
+raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (geteuid() == 0 && rl.rlim_max != RLIM_INFINITY &&
+        rl.rlim_max < NOFILE_WANT) {
+        struct rlimit want = {NOFILE_WANT, NOFILE_WANT};
+        FILE *fp = fopen("/proc/sys/fs/nr_open", "r");
+        unsigned long nr_open = 0;
+
+        if (fp) {
+            if (fscanf(fp, "%lu", &nr_open) != 1)
+                nr_open = 0;
+            (void) fclose(fp);
+        }
+        if (nr_open > 0 && nr_open < NOFILE_WANT)
+            want.rlim_cur = want.rlim_max = nr_open;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            maillog_warning("setrlimit RLIMIT_NOFILE %lu: %m",
+                            (unsigned long) rl.rlim_cur);
+    }
+}
+
 /* daemon_start - everything after the fork; reports "ok" or an error
  * line on notify, then runs the loop */
 static int
@@ -896,6 +1152,7 @@ daemon_start(const char *qdir, int notify, int foreground)
     sigaction(SIGPIPE, &sa, NULL);
     throttle_time =
         server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+    raise_nofile();
 
     nsvc = build_services(svcs, MAX_SVC, 1);
     for (int i = 0; i < nsvc; i++) {

@@ -43,9 +43,12 @@ static const struct {
                         "qmgr"},
     {"showq", "\"postern queue list\" and mailq read the queue directly"},
     {"postlogd", "every process writes maillog_file itself"},
-    {"anvil", "connection counting is built into master and smtpd"},
+    {"anvil", "connection counting is built into the smtpd front"},
     {"proxymap", "table lookups are done in-process"},
     {"tlsmgr", "no TLS session cache is used"},
+    {"postscreen", "the smtpd front on this address greets the clients and "
+                   "passes them to the \"smtpd pass\" entry; postscreen's "
+                   "tests are not run"},
 };
 
 master_service_fn *

@@ -325,6 +325,43 @@ server_accept(int lfd)
     return fd;
 }
 
+/* handoff_loop - a worker behind the smtpd front: take sessions from the
+ * channel instead of accepting them (see server.h) */
+static void
+handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
+             long max_idle)
+{
+    int chan = srv->listen_fd[0];
+    struct server_handoff *h = mem_alloc(sizeof(*h));
+    struct timeval tv = {max_idle > 0 ? max_idle : 0, 0};
+    long uses = 0;
+
+    /* the socket is shared by all workers; they all set the same value */
+    (void) fcntl(chan, F_SETFL, fcntl(chan, F_GETFL) & ~O_NONBLOCK);
+    (void) setsockopt(chan, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    server_status(srv, 1);
+    while (!stopping && (max_use <= 0 || uses < max_use)) {
+        int fd = server_handoff_recv(chan, h);
+
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
+                maillog_fatal("receive from the front: %m");
+            break; /* idle too long, or master is gone */
+        }
+        server_status(srv, 0);
+        srv->handoff = h;
+        fn(srv, fd, ctx);
+        srv->handoff = NULL;
+        (void) close(fd);
+        server_handoff_done(chan, h);
+        uses++;
+        server_status(srv, 1);
+    }
+    mem_free(h);
+}
+
 void
 server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
 {
@@ -332,6 +369,11 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
     long max_idle = server_param_time(srv, "max_idle", 100);
     struct pollfd pfd[SERVER_MAX_LISTEN + 1];
     long uses = 0;
+
+    if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
+        handoff_loop(srv, fn, ctx, max_use, max_idle);
+        return;
+    }
 
     for (int i = 0; i < srv->nlisten; i++)
         (void) fcntl(srv->listen_fd[i], F_SETFL,

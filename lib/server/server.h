@@ -27,6 +27,7 @@
 #include "util/util.h"
 
 struct pcf;
+struct server_handoff;
 
 #define SERVER_MAX_LISTEN 16
 #define SERVER_ADDR_MAX   64
@@ -55,6 +56,13 @@ struct server {
     struct server_slot *shm; /* maxproc (or 1) slots shared with siblings */
     unsigned nslots;
     int verbose; /* -v in master.cf */
+    /* inbound hand-off (smtpd front, see below); 0 for every other
+     * service */
+    int handoff_role; /* SERVER_HANDOFF_FRONT or _WORKER, else 0 */
+    int handoff_fd;   /* front: its end of the channel to the workers */
+    /* worker: the session being served, set around each server_conn_fn
+     * call (NULL when the connection was not handed off) */
+    const struct server_handoff *handoff;
 };
 
 /* server_init - logging and signals */
@@ -107,6 +115,50 @@ typedef void server_conn_fn(struct server *srv, int fd, void *ctx);
 void server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx);
 /* server_accept - accept on a listening fd (non-blocking); fd or -1 */
 int server_accept(int lfd);
+
+/*
+ * Hand-off of inbound connections (smtpd front, lib/smtpd/smtpd_front.c).
+ * For an smtpd inet service master runs one front process that owns the
+ * listening sockets and every idle connection, and passes each session
+ * with its first bytes to a worker over a SOCK_SEQPACKET socketpair (one
+ * message, the socket in SCM_RIGHTS). The workers share the other end
+ * as their listen_fd[0] and take sessions from it as they would accept
+ * connections; master forks workers when it is readable and none is
+ * available. Each worker sends the front a "done" record with the
+ * session's key when the session ends (per-client connection counts).
+ */
+#define SERVER_HANDOFF_FRONT  1 /* listen_fd[]: inet sockets; handoff_fd */
+#define SERVER_HANDOFF_WORKER 2 /* listen_fd[0] is the channel */
+
+#define SERVER_HANDOFF_GREETED  1u /* the front sent the 220 greeting */
+#define SERVER_HANDOFF_TIMEOUT  2u /* greeted, then idle for smtpd_timeout */
+#define SERVER_HANDOFF_TOO_MANY 4u /* over the per-client limit (count) */
+#define SERVER_HANDOFF_DATA_MAX 16384
+
+struct server_handoff {
+    unsigned flags;
+    unsigned count;            /* TOO_MANY: the client's connections */
+    char key[SERVER_ADDR_MAX]; /* returned in the done record; "" none */
+    size_t len;                /* bytes the front already read */
+    char data[SERVER_HANDOFF_DATA_MAX];
+};
+
+/* server_handoff_send - pass fd and h (h->len bytes of data) on chan
+ * without blocking; the caller still closes its fd. 0, or -1 with errno
+ * (EAGAIN: the workers' queue is full, try again when chan is
+ * writable) */
+int server_handoff_send(int chan, int fd,
+                        const struct server_handoff *h) WARN_UNUSED;
+/* server_handoff_recv - wait for the next session on chan (blocking,
+ * SO_RCVTIMEO applies); the socket (close-on-exec), or -1 with errno
+ * (0 on end of file: the front and master are gone) */
+int server_handoff_recv(int chan, struct server_handoff *h);
+/* server_handoff_done - tell the front the session with h->key ended
+ * (best effort, never blocks) */
+void server_handoff_done(int chan, const struct server_handoff *h);
+/* server_handoff_done_read - the front reads one done record: 1 and the
+ * key in key, 0 none waiting, -1 error or end of file */
+int server_handoff_done_read(int chan, char *key, size_t len);
 
 /* server_user - the uid/gid that delivery and queue files use: the
  * mail_owner when root, else the current user */

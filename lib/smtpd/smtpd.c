@@ -132,6 +132,36 @@ preload(struct smtpd_conf *cf)
             }
 }
 
+static char *
+mail_name(struct server *srv)
+{
+    if (strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0)
+        return mem_strdup("Postern");
+    return server_param(srv, "mail_name");
+}
+
+char *
+smtpd_banner_text(struct server *srv)
+{
+    char *v = server_param(srv, "smtpd_banner");
+    char *global = server_conf_str(srv->conf, NULL, "smtpd_banner");
+    int own = strcmp(v, global) != 0; /* -o smtpd_banner=... */
+
+    mem_free(global);
+    if (!own && strcmp(pcf_source(srv->conf, "smtpd_banner"), "default") == 0) {
+        char *host = server_param(srv, "myhostname");
+        char *name = mail_name(srv);
+        size_t n = strlen(host) + strlen(name) + 16;
+
+        mem_free(v);
+        v = mem_alloc(n);
+        snprintf(v, n, "%s ESMTP %s", host, name);
+        mem_free(host);
+        mem_free(name);
+    }
+    return v;
+}
+
 static struct smtpd_conf *
 conf_load(struct server *srv)
 {
@@ -164,20 +194,8 @@ conf_load(struct server *srv)
     if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
         maillog_fatal("%s", err);
     cf->myhostname = server_param(srv, "myhostname");
-    cf->mail_name = server_param(srv, "mail_name");
-    if (strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0) {
-        mem_free(cf->mail_name);
-        cf->mail_name = mem_strdup("Postern");
-    }
-    v = server_param(srv, "smtpd_banner");
-    if (strcmp(pcf_source(srv->conf, "smtpd_banner"), "default") == 0) {
-        mem_free(v);
-        size_t n = strlen(cf->myhostname) + strlen(cf->mail_name) + 16;
-
-        v = mem_alloc(n);
-        snprintf(v, n, "%s ESMTP %s", cf->myhostname, cf->mail_name);
-    }
-    cf->banner = v;
+    cf->mail_name = mail_name(srv);
+    cf->banner = smtpd_banner_text(srv);
     cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
     v = server_param(srv, "message_size_limit");
     cf->size_limit = strtol(v, NULL, 10);
@@ -959,6 +977,18 @@ too_many(struct smtpd_session *s)
     return 0;
 }
 
+/* front_too_many - the front counted the client's connections */
+static int
+front_too_many(struct smtpd_session *s, const struct server_handoff *h)
+{
+    if (!(h->flags & SERVER_HANDOFF_TOO_MANY))
+        return 0;
+    maillog_warning("Connection concurrency limit exceeded: %u from %s for "
+                    "service %s",
+                    h->count, s->namaddr, s->cf->srv->service);
+    return 1;
+}
+
 static void
 disconnect_log(struct smtpd_session *s)
 {
@@ -991,10 +1021,10 @@ session(struct server *srv, int fd, void *ctx)
     struct smtpd_conf *cf = ctx;
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
     static struct cleanup_client *cc;
+    const struct server_handoff *h = srv->handoff; /* from the front */
     struct buf line;
     char reply[1200];
 
-    (void) srv;
     if (cc == NULL)
         cc = cleanup_client_new("cleanup", (int) cf->timeout);
     s->cf = cf;
@@ -1005,15 +1035,27 @@ session(struct server *srv, int fd, void *ctx)
     s->io = sio_new(fd, (int) cf->timeout);
     if (fd == 0)
         sio_set_output(s->io, 1); /* sendmail -bs */
+    if (h && h->len)
+        sio_preload(s->io, h->data, h->len); /* read by the front */
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     maillog_info("connect from %s", s->namaddr);
-    if (too_many(s)) {
+    if (h ? front_too_many(s, h) : too_many(s)) {
         sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
                    cf->myhostname, s->addr);
         (void) sio_flush(s->io);
         goto done;
     }
+    if (h && (h->flags & SERVER_HANDOFF_TIMEOUT)) {
+        /* greeted by the front, then silent for smtpd_timeout */
+        sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                   cf->myhostname);
+        (void) sio_flush(s->io);
+        maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
+        goto done;
+    }
+    if (h && (h->flags & SERVER_HANDOFF_GREETED))
+        goto greeted;
     if (!cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
         log_reject(s, "CONNECT", reply, NULL);
@@ -1022,6 +1064,7 @@ session(struct server *srv, int fd, void *ctx)
         goto done;
     }
     sio_printf(s->io, "220 %s", cf->banner);
+greeted:
     while (!s->quit) {
         int lf, rc;
         char *cmd, *arg;
@@ -1172,6 +1215,8 @@ smtpd_service(struct server *srv)
 {
     struct smtpd_conf *cf;
 
+    if (srv->handoff_role == SERVER_HANDOFF_FRONT)
+        return smtpd_front_main(srv);
     server_init(srv);
     /* TLS keys are read before privileges go */
     cf = conf_load(srv);

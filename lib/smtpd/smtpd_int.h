@@ -28,6 +28,9 @@ void sio_free(struct sio *s);
 int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
+/* sio_preload - input the smtpd front already read, to be processed
+ * before anything else (at most 16 KB; call before the first read) */
+void sio_preload(struct sio *s, const char *data, size_t len);
 /* sio_discard_input - drop buffered input (after STARTTLS) */
 void sio_discard_input(struct sio *s);
 void sio_printf(struct sio *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
@@ -112,6 +115,13 @@ struct smtpd_session {
     unsigned cmds_ok, cmds_total;
     int quit;
 };
+
+/* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
+ * default); caller frees */
+char *smtpd_banner_text(struct server *srv);
+/* smtpd_front_main - the front process of an smtpd inet service
+ * (smtpd_front.c); returns the exit status */
+int smtpd_front_main(struct server *srv);
 
 /* smtpd_check_rcpt - every restriction list that applies at RCPT time;
  * 0 accept, else reply text written to reply (e.g. "554 5.7.1 ...") */

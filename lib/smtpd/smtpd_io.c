@@ -186,6 +186,16 @@ sio_pending(struct sio *s)
 }
 
 void
+sio_preload(struct sio *s, const char *data, size_t len)
+{
+    if (len > RBUF)
+        len = RBUF;
+    memcpy(s->rbuf, data, len);
+    s->rpos = 0;
+    s->rlen = len;
+}
+
+void
 sio_discard_input(struct sio *s)
 {
     s->rpos = s->rlen = 0;

@@ -1,0 +1,600 @@
+/*
+ * smtpd_front - the event-driven front of an smtpd inet service.
+ *
+ * DESCRIPTION
+ *	One process per smtpd inet entry (master forks it, outside
+ *	maxproc) owns the listening sockets and every connection that has
+ *	not yet sent a command. It accepts, counts connections per client
+ *	(smtpd_client_connection_count_limit), sends the same 220 greeting
+ *	smtpd would, and waits with epoll. When the client's first bytes
+ *	arrive it passes the socket and those bytes to an smtpd worker in
+ *	one message (server_handoff_send); the worker goes on with the
+ *	session as if it had greeted the client itself. An idle client
+ *	costs a socket and ~100 bytes here instead of a process.
+ *
+ *	Every logged event of a session comes from the worker, so the
+ *	"connect from" line and the rest share one pid as in Postfix:
+ *	clients over the limit, clients that close or reset before their
+ *	first command and clients silent for smtpd_timeout are handed off
+ *	too, with a flag, and the worker logs and answers them.
+ *	Sessions that need the client restrictions before the greeting
+ *	(smtpd_delay_reject = no) or TLS at once (smtpd_tls_wrappermode)
+ *	are handed off ungreeted at accept time.
+ *
+ *	When the workers' queue is full (all busy, master forking more)
+ *	sessions wait here, in order, never in the listen queue. At most
+ *	RLIMIT_NOFILE minus a reserve connections are held; beyond that
+ *	new clients wait in the listen queue.
+ *
+ *	SIGHUP (reload): stop accepting (the new front does), serve the
+ *	clients held, exit when none is left. SIGTERM: "421" to every idle
+ *	client and exit.
+ *
+ * DIAGNOSTICS
+ *	Problems of the front itself are logged as smtpd warnings; fatal
+ *	when the descriptor limit is too low to run at all.
+ */
+#define _GNU_SOURCE 1 /* accept4 */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maillog/maillog.h"
+#include "maps/maps.h"
+#include "server/server.h"
+#include "smtpd/smtpd_int.h"
+
+#define FD_RESERVE   64   /* descriptors kept for logging, maps, epoll */
+#define FD_MIN       256  /* below this the front does not start */
+#define ACCEPT_BURST 64   /* accepts per listener per wakeup */
+#define CLIENT_HASH  4096 /* buckets of the per-client table */
+#define EVENTS       256
+
+/* a client address with connections held here or by a worker */
+struct client {
+    struct client *next;
+    unsigned count;
+    char addr[SERVER_ADDR_MAX];
+};
+
+struct fconn {
+    struct fconn *prev, *next; /* idle list or ready queue */
+    struct client *cl;         /* counted, or NULL */
+    time_t deadline;           /* idle: smtpd_timeout */
+    int fd;
+    unsigned flags; /* ready: hand-off flags */
+    unsigned count;
+    size_t len; /* ready: bytes in data */
+    char *data;
+};
+
+struct flist {
+    struct fconn *head, *tail;
+};
+
+struct front {
+    struct server *srv;
+    int ep;
+    int chan;
+    char *greeting; /* "220 ...\r\n" */
+    size_t glen;
+    char *shutdown; /* "421 4.3.2 ...\r\n" */
+    long timeout;
+    long conn_limit;
+    struct maps_match *limit_excl;
+    int greet;         /* 0: hand off at accept (restrictions or wrappermode) */
+    struct flist idle; /* greeted, waiting for the first bytes */
+    struct flist ready; /* waiting for room in the workers' queue */
+    int want_out;       /* EPOLLOUT on chan */
+    long nconn, cap;
+    int accepting; /* listeners in the epoll set */
+    int draining;  /* SIGHUP: no more accepts */
+    struct client *clients[CLIENT_HASH];
+    struct server_handoff h; /* on_client reads into h.data */
+};
+
+/* epoll tags for the descriptors that are not clients */
+static char tag_listen[SERVER_MAX_LISTEN], tag_chan, tag_sig;
+
+static void
+list_add(struct flist *l, struct fconn *c)
+{
+    c->next = NULL;
+    c->prev = l->tail;
+    if (l->tail)
+        l->tail->next = c;
+    else
+        l->head = c;
+    l->tail = c;
+}
+
+static void
+list_del(struct flist *l, struct fconn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        l->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        l->tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static unsigned
+addr_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (unsigned char) *s++) * 16777619u;
+    return h % CLIENT_HASH;
+}
+
+/* client_get - the entry of addr, created with count 0 */
+static struct client *
+client_get(struct front *f, const char *addr)
+{
+    unsigned b = addr_hash(addr);
+    struct client *cl;
+
+    for (cl = f->clients[b]; cl; cl = cl->next)
+        if (strcmp(cl->addr, addr) == 0)
+            return cl;
+    cl = mem_calloc(1, sizeof(*cl));
+    snprintf(cl->addr, sizeof(cl->addr), "%s", addr);
+    cl->next = f->clients[b];
+    f->clients[b] = cl;
+    return cl;
+}
+
+/* client_release - one connection of addr ended */
+static void
+client_release(struct front *f, const char *addr)
+{
+    unsigned b = addr_hash(addr);
+    struct client **pp, *cl;
+
+    for (pp = &f->clients[b]; (cl = *pp) != NULL; pp = &cl->next) {
+        if (strcmp(cl->addr, addr) != 0)
+            continue;
+        if (cl->count > 0)
+            cl->count--;
+        if (cl->count == 0) {
+            *pp = cl->next;
+            mem_free(cl);
+        }
+        return;
+    }
+    /* unknown: counted by a front before a restart or reload */
+}
+
+static void
+set_accepting(struct front *f, int on)
+{
+    struct epoll_event ev;
+
+    if (on == f->accepting)
+        return;
+    for (int i = 0; i < f->srv->nlisten; i++) {
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN;
+        ev.data.ptr = &tag_listen[i];
+        (void) epoll_ctl(f->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+                         f->srv->listen_fd[i], &ev);
+    }
+    f->accepting = on;
+}
+
+static void
+set_want_out(struct front *f, int on)
+{
+    struct epoll_event ev;
+
+    if (on == f->want_out)
+        return;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
+    ev.data.ptr = &tag_chan;
+    (void) epoll_ctl(f->ep, EPOLL_CTL_MOD, f->chan, &ev);
+    f->want_out = on;
+}
+
+/* conn_free - the session left the front (handed off or closed) */
+static void
+conn_free(struct front *f, struct fconn *c)
+{
+    (void) close(c->fd);
+    mem_free(c->data);
+    mem_free(c);
+    f->nconn--;
+    if (!f->accepting && !f->draining && f->nconn < f->cap)
+        set_accepting(f, 1);
+}
+
+/* conn_drop - close a session without a worker (shutdown, channel gone) */
+static void
+conn_drop(struct front *f, struct fconn *c, int say_bye)
+{
+    if (say_bye && (c->flags & SERVER_HANDOFF_GREETED) &&
+        send(c->fd, f->shutdown, strlen(f->shutdown),
+             MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* the client is gone already */
+    }
+    if (c->cl)
+        client_release(f, c->cl->addr);
+    conn_free(f, c);
+}
+
+/* send_one - hand c off with the given data; 0 done, -1 queue full */
+static int
+send_one(struct front *f, struct fconn *c, const char *data, size_t len)
+{
+    struct server_handoff *h = &f->h;
+
+    h->flags = c->flags;
+    h->count = c->count;
+    if (c->cl)
+        snprintf(h->key, sizeof(h->key), "%s", c->cl->addr);
+    else
+        h->key[0] = 0;
+    h->len = len;
+    if (len && data != h->data)
+        memcpy(h->data, data, len);
+    if (server_handoff_send(f->chan, c->fd, h) == 0) {
+        conn_free(f, c); /* the worker now owns the session and count */
+        return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+        return -1;
+    if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
+        maillog_fatal("the smtpd workers' channel is closed");
+    /* ETOOMANYREFS and the like: this session only */
+    maillog_warning("pass connection to smtpd: %m");
+    conn_drop(f, c, 0);
+    return 0;
+}
+
+/* handoff - pass c (not in any list, not in epoll) to a worker, or queue
+ * it behind the sessions already waiting */
+static void
+handoff(struct front *f, struct fconn *c, unsigned flags, const char *data,
+        size_t len)
+{
+    c->flags = flags;
+    if (f->ready.head == NULL && send_one(f, c, data, len) == 0)
+        return;
+    if (len) {
+        c->data = mem_alloc(len);
+        memcpy(c->data, data, len);
+    }
+    c->len = len;
+    list_add(&f->ready, c);
+    set_want_out(f, 1);
+}
+
+/* flush_ready - the workers' queue has room */
+static void
+flush_ready(struct front *f)
+{
+    struct fconn *c;
+
+    while ((c = f->ready.head) != NULL) {
+        list_del(&f->ready, c);
+        if (send_one(f, c, c->data, c->len) < 0) {
+            /* still full: back to the front of the queue */
+            c->next = f->ready.head;
+            if (f->ready.head)
+                f->ready.head->prev = c;
+            else
+                f->ready.tail = c;
+            f->ready.head = c;
+            return;
+        }
+    }
+    set_want_out(f, 0);
+}
+
+static void
+peer_addr(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+    snprintf(out, len, "unknown");
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
+
+        (void) inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t) len);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
+
+        (void) inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t) len);
+        if (strncmp(out, "::ffff:", 7) == 0 && strchr(out, '.'))
+            memmove(out, out + 7, strlen(out + 7) + 1);
+    }
+}
+
+static void
+on_accept(struct front *f, int lfd, time_t now)
+{
+    for (int i = 0; i < ACCEPT_BURST && f->nconn < f->cap; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        struct epoll_event ev;
+        struct fconn *c;
+        char addr[SERVER_ADDR_MAX];
+        int fd;
+
+        /* a blocking socket: the worker uses it as accept() gives it;
+         * the front itself only uses MSG_DONTWAIT */
+        fd = accept4(lfd, (struct sockaddr *) &ss, &sl, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                maillog_warning("accept: %m: new clients wait in the listen "
+                                "queue");
+                f->cap = f->nconn; /* until one leaves */
+                set_accepting(f, 0);
+            }
+            return;
+        }
+        c = mem_calloc(1, sizeof(*c));
+        c->fd = fd;
+        f->nconn++;
+        peer_addr(&ss, addr, sizeof(addr));
+        if (f->conn_limit > 0 && maps_match_addr(f->limit_excl, addr) != 1) {
+            c->cl = client_get(f, addr);
+            c->cl->count++;
+            if (c->cl->count > (unsigned long) f->conn_limit) {
+                c->count = c->cl->count;
+                handoff(f, c, SERVER_HANDOFF_TOO_MANY, NULL, 0);
+                continue;
+            }
+        }
+        if (!f->greet) {
+            handoff(f, c, 0, NULL, 0);
+            continue;
+        }
+        if (send(fd, f->greeting, f->glen, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+            (ssize_t) f->glen) {
+            /* gone already: the worker finds out and logs it */
+            handoff(f, c, SERVER_HANDOFF_GREETED, NULL, 0);
+            continue;
+        }
+        c->flags = SERVER_HANDOFF_GREETED;
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN;
+        ev.data.ptr = c;
+        if (epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            maillog_warning("epoll_ctl: %m");
+            handoff(f, c, SERVER_HANDOFF_GREETED, NULL, 0);
+            continue;
+        }
+        c->deadline = now + f->timeout;
+        list_add(&f->idle, c);
+    }
+    if (f->nconn >= f->cap && f->accepting) {
+        maillog_warning("%ld connections for service %s, the limit of the "
+                        "open file limit: new clients wait in the listen "
+                        "queue",
+                        f->nconn, f->srv->service);
+        set_accepting(f, 0);
+    }
+}
+
+/* on_client - the first bytes (or end of file) from an idle client */
+static void
+on_client(struct front *f, struct fconn *c)
+{
+    ssize_t n;
+
+    do
+        n = recv(c->fd, f->h.data, sizeof(f->h.data), MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    list_del(&f->idle, c);
+    (void) epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    /* n <= 0: the worker reads the end of file or error and logs "lost
+     * connection after CONNECT" */
+    handoff(f, c, SERVER_HANDOFF_GREETED, f->h.data, n > 0 ? (size_t) n : 0);
+}
+
+static void
+on_done(struct front *f)
+{
+    char key[SERVER_ADDR_MAX];
+    int rc;
+
+    while ((rc = server_handoff_done_read(f->chan, key, sizeof(key))) > 0)
+        client_release(f, key);
+}
+
+/* expire - idle clients past smtpd_timeout go to a worker, which sends
+ * the 421 and logs "timeout after CONNECT" */
+static void
+expire(struct front *f, time_t now)
+{
+    struct fconn *c;
+
+    while ((c = f->idle.head) != NULL && c->deadline <= now) {
+        list_del(&f->idle, c);
+        (void) epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd, NULL);
+        handoff(f, c, SERVER_HANDOFF_GREETED | SERVER_HANDOFF_TIMEOUT, NULL, 0);
+    }
+}
+
+/* shutdown_all - SIGTERM: 421 to the idle clients, close the rest */
+static void
+shutdown_all(struct front *f)
+{
+    struct fconn *c;
+
+    while ((c = f->idle.head) != NULL) {
+        list_del(&f->idle, c);
+        conn_drop(f, c, 1);
+    }
+    while ((c = f->ready.head) != NULL) {
+        list_del(&f->ready, c);
+        conn_drop(f, c, 1);
+    }
+}
+
+static void
+front_config(struct front *f)
+{
+    struct server *srv = f->srv;
+    char *banner = smtpd_banner_text(srv);
+    char *host = server_param(srv, "myhostname");
+    char *v;
+    size_t n;
+    struct strv r_client;
+
+    n = strlen(banner) + 8;
+    f->greeting = mem_alloc(n);
+    f->glen = (size_t) snprintf(f->greeting, n, "220 %s\r\n", banner);
+    n = strlen(host) + 40;
+    f->shutdown = mem_alloc(n);
+    snprintf(f->shutdown, n, "421 4.3.2 %s Service shutting down\r\n", host);
+    mem_free(banner);
+    mem_free(host);
+    f->timeout = server_param_time(srv, "smtpd_timeout", 300);
+    if (f->timeout <= 0)
+        f->timeout = 300;
+    f->conn_limit =
+        server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    v = server_param(srv, "smtpd_client_event_limit_exceptions");
+    f->limit_excl = maps_match_new("smtpd_client_event_limit_exceptions", v,
+                                   MAPS_MATCH_ADDR, 0);
+    mem_free(v);
+    /* the client restrictions run before the greeting, in the worker */
+    strv_init(&r_client);
+    v = server_param(srv, "smtpd_client_restrictions");
+    server_split(v, &r_client);
+    mem_free(v);
+    f->greet = server_param_bool(srv, "smtpd_delay_reject") || r_client.n == 0;
+    if (server_param_bool(srv, "smtpd_tls_wrappermode"))
+        f->greet = 0;
+    strv_fini(&r_client);
+}
+
+/* fd_capacity - connections the descriptor limit allows */
+static long
+fd_capacity(struct front *f)
+{
+    struct rlimit rl;
+    long cur;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        maillog_fatal("getrlimit RLIMIT_NOFILE: %m");
+    cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30
+              ? 1L << 30
+              : (long) rl.rlim_cur;
+    if (cur < FD_MIN)
+        maillog_fatal("the open file limit (RLIMIT_NOFILE) is %ld; service "
+                      "%s needs at least %d: raise the hard limit of the "
+                      "user that runs \"postern start\"",
+                      cur, f->srv->service, FD_MIN);
+    if (cur - FD_RESERVE < 10000)
+        maillog_warning("the open file limit (RLIMIT_NOFILE) is %ld: service "
+                        "%s holds at most %ld clients at a time; raise the "
+                        "hard limit for more",
+                        cur, f->srv->service, cur - FD_RESERVE);
+    return cur - FD_RESERVE;
+}
+
+int
+smtpd_front_main(struct server *srv)
+{
+    struct front *f = mem_calloc(1, sizeof(*f));
+    struct epoll_event ev, evs[EVENTS];
+
+    server_init(srv);
+    f->srv = srv;
+    f->chan = srv->handoff_fd;
+    front_config(f);
+    server_drop_privileges(srv);
+    f->cap = fd_capacity(f);
+    f->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (f->ep < 0)
+        maillog_fatal("epoll_create1: %m");
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.ptr = &tag_chan;
+    if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->chan, &ev) < 0)
+        maillog_fatal("epoll_ctl: %m");
+    ev.data.ptr = &tag_sig;
+    if (server_signal_fd() >= 0)
+        (void) epoll_ctl(f->ep, EPOLL_CTL_ADD, server_signal_fd(), &ev);
+    set_accepting(f, 1);
+
+    for (;;) {
+        time_t now = time(NULL);
+        int timeout = -1, n;
+
+        expire(f, now);
+        if (f->draining && f->nconn == 0)
+            break;
+        if (f->idle.head) {
+            time_t wait = f->idle.head->deadline - now;
+
+            timeout = wait > 3600 ? 3600000 : (int) wait * 1000;
+        }
+        n = epoll_wait(f->ep, evs, EVENTS, timeout);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            maillog_fatal("epoll_wait: %m");
+        }
+        now = time(NULL);
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+
+            if (p == &tag_chan) {
+                if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+                    /* master and every worker are gone */
+                    shutdown_all(f);
+                    return 0;
+                }
+                if (evs[i].events & EPOLLIN)
+                    on_done(f);
+                if (evs[i].events & EPOLLOUT)
+                    flush_ready(f);
+            } else if (p == &tag_sig) {
+                char sig[16];
+                ssize_t k = read(server_signal_fd(), sig, sizeof(sig));
+
+                for (ssize_t j = 0; j < k; j++) {
+                    if (sig[j] == SIGTERM) {
+                        shutdown_all(f);
+                        return 0;
+                    }
+                    if (!f->draining) {
+                        /* reload: the new front accepts from now on */
+                        set_accepting(f, 0);
+                        for (int l = 0; l < srv->nlisten; l++)
+                            (void) close(srv->listen_fd[l]);
+                        srv->nlisten = 0;
+                        f->draining = 1;
+                    }
+                }
+            } else if ((char *) p >= tag_listen &&
+                       (char *) p < tag_listen + SERVER_MAX_LISTEN) {
+                if (f->accepting)
+                    on_accept(f, srv->listen_fd[(char *) p - tag_listen], now);
+            } else {
+                on_client(f, p);
+            }
+        }
+    }
+    return 0;
+}
