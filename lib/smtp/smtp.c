@@ -15,9 +15,8 @@
  *	while sending message body") so log readers see what they know.
  *
  * BUGS
- *	No 8BITMIME downgrade to quoted-printable (8-bit content goes as
- *	is to a server without 8BITMIME); no "relayed" DSN when the
- *	server lacks DSN; no SASL; no DANE; no TLS session cache.
+ *	No "relayed" DSN when the server lacks DSN; no SASL; no DANE;
+ *	no TLS session cache.
  */
 #define _DEFAULT_SOURCE 1
 #include "smtp/smtp.h"
@@ -76,6 +75,8 @@ struct agent {
     struct ssl_ctx_st *tls_ctx;
     struct deliver_content msg;
     struct buf wire;
+    struct buf conv;   /* the 7-bit version of msg, when needed */
+    int no_mime_oconv; /* disable_mime_output_conversion */
     struct session *cached;
 };
 
@@ -162,12 +163,11 @@ is_ip(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* wire - content with CRLF line ends, dot-stuffed, ending in "." */
+/* wire - text with CRLF line ends, dot-stuffed, ending in "." */
 static void
-wire(struct agent *ag)
+wire(struct buf *w, const char *p, size_t len)
 {
-    const char *p = ag->msg.content.data, *end = p + ag->msg.content.len;
-    struct buf *w = &ag->wire;
+    const char *end = p + len;
 
     buf_truncate(w, 0);
     while (p < end) {
@@ -183,6 +183,25 @@ wire(struct agent *ag)
         p = nl ? nl + 1 : end;
     }
     (void) buf_append(w, ".\r\n", 3);
+}
+
+/* body - the message on the wire for session s: converted to 7 bit
+ * when it is 8-bit mail and s lacks 8BITMIME (unless
+ * disable_mime_output_conversion), else as is */
+static void
+body(struct agent *ag, const struct session *s, const struct deliver_req *req)
+{
+    const char *p = ag->msg.content.data;
+    size_t n = ag->msg.content.len;
+
+    if (!s->eightbit && !ag->no_mime_oconv &&
+        ((req->flags & QUEUE_F_8BITMIME) || smtp_mime_8bit(p, n))) {
+        buf_truncate(&ag->conv, 0);
+        smtp_mime_downgrade(p, n, &ag->conv);
+        p = ag->conv.data;
+        n = ag->conv.len;
+    }
+    wire(&ag->wire, p, n);
 }
 
 static void
@@ -709,7 +728,7 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
         ok = 1;
         goto out;
     }
-    wire(ag);
+    body(ag, s, req);
     sconn_timeout(s->c, ag->data_xfer_timeout);
     sconn_write(s->c, ag->wire.data, ag->wire.len);
     if ((e = sconn_flush(s->c)) != SIO_OK) {
@@ -935,6 +954,7 @@ smtp_service(struct server *srv)
     ag.srv = srv;
     deliver_content_init(&ag.msg);
     buf_init(&ag.wire, 0);
+    buf_init(&ag.conv, 0);
     strv_init(&ag.resolvers);
     ag.helo_name = server_param(srv, "smtp_helo_name");
     if (*ag.helo_name == 0) {
@@ -972,6 +992,8 @@ smtp_service(struct server *srv)
     ag.cache_time_limit =
         server_param_time(srv, "smtp_connection_cache_time_limit", 2);
     ag.cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
+    ag.no_mime_oconv =
+        server_param_bool(srv, "disable_mime_output_conversion");
     v = server_param(srv, "inet_protocols");
     if (strstr(v, "all"))
         ag.families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
@@ -1019,6 +1041,7 @@ smtp_service(struct server *srv)
         sconn_tls_ctx_free(ag.tls_ctx);
     deliver_content_fini(&ag.msg);
     buf_fini(&ag.wire);
+    buf_fini(&ag.conv);
     strv_fini(&ag.resolvers);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);

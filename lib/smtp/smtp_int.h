@@ -68,6 +68,18 @@ void sconn_tls_ctx_free(struct ssl_ctx_st *ctx);
 /* sconn_fd - the socket */
 int sconn_fd(const struct sconn *c);
 
+/*
+ * smtp_mime_downgrade - message text in (LF or CRLF line ends) to out
+ * (LF line ends) for a server without 8BITMIME, as Postfix's
+ * mime_state does with MIME_OPT_DOWNGRADE: parts whose
+ * Content-Transfer-Encoding is 8bit or binary become quoted-printable
+ * (leaf parts) or 7bit (multipart and message parts, which are walked);
+ * everything else is copied as is.
+ */
+void smtp_mime_downgrade(const char *in, size_t len, struct buf *out);
+/* smtp_mime_8bit - 1 when p has a byte with the high bit set */
+int smtp_mime_8bit(const char *p, size_t n);
+
 void smtp_reply_init(struct smtp_reply *r);
 void smtp_reply_fini(struct smtp_reply *r);
 
