@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# mta_smtp2.sh - end-to-end tests of the SMTP client, part 2: 8BITMIME
+# downgrade, STARTTLS levels, a real Postfix as peer in both directions,
+# smtp-sink delays, and the address and connection parameters.
+#
+#   mta_smtp2.sh BIN CASE
+#
+# Peers run on loopback only: smtp-sink, a small Python sink
+# (testdata/mta_smtp/pysink.py), a local unbound for .test names, and an
+# isolated Postfix instance (own config and queue directories under the
+# scratch directory, listener on 127.0.0.1:high port, chroot n, every
+# other destination an error: transport), started from the Debian
+# binaries and stopped from the EXIT trap. It never reads or changes
+# /etc/postfix. Exit 77 (skipped) when a tool is missing, or for the
+# Postfix cases when not root.
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+DATA=$HERE/../testdata/mta_smtp
+
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
+
+# a fence: no lookup goes to the system's resolver (an ignored port on
+# loopback answers nothing); cases that need DNS start their own unbound
+export POSTERN_DNS_RESOLVERS=127.0.0.1:9
+
+PIDS=()
+PF_DIRS=()
+stop_mine() {
+    local p d
+    for d in "${PF_DIRS[@]}"; do pf_stop "$d"; done
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap 'stop_mine; cleanup_instance' EXIT
+
+# setup [main.cf lines]: a Postern instance with the smtp service
+setup() {
+    mta_setup "$@"
+    trap 'stop_mine; cleanup_instance' EXIT
+    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
+}
+
+# transport NAME [-o x=y ...]: one more smtp transport in master.cf
+transport() {
+    local name=$1
+    shift
+    echo "$name unix - - n - - smtp $*" >> "$T/etc/master.cf"
+}
+
+# route DOMAIN TRANSPORT:NEXTHOP: a transport_maps entry
+route() {
+    [ -f "$T/etc/transport" ] ||
+        echo "transport_maps = texthash:$T/etc/transport" >> "$T/etc/main.cf"
+    echo "$1 $2" >> "$T/etc/transport"
+}
+
+wait_port() { # HOST PORT
+    local i
+    for i in $(seq 50); do
+        $PY -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
+            "$1" "$2" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "nothing listens on [$1]:$2"
+}
+
+# sink NAME ADDR:PORT [smtp-sink options]: messages dumped to $T/NAME/
+sink() {
+    local name=$1 where=$2 u=()
+    shift 2
+    mkdir -p "$T/$name"
+    chmod 777 "$T/$name"
+    [ "$(id -u)" = 0 ] && u=(-u nobody)
+    "$SINK" "${u[@]}" "$@" -d "$T/$name/%M." "$where" 256 2>>"$T/$name.err" &
+    PIDS+=($!)
+    wait_port "${where%:*}" "${where##*:}"
+}
+
+# pysink NAME ADDR PORT: testdata/mta_smtp/pysink.py into $T/NAME/
+pysink() {
+    mkdir -p "$T/$1"
+    $PY "$DATA/pysink.py" "$2" "$3" "$T/$1" 2>>"$T/$1.err" &
+    PIDS+=($!)
+    wait_port "$2" "$3"
+}
+
+sink_count() { find "$T/$1" -type f -name '*[0-9].*' ! -name log | wc -l; }
+wait_sink() { # NAME COUNT [SECONDS]
+    local i
+    for i in $(seq $((${3:-10} * 10))); do
+        [ "$(sink_count "$1")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    tail -n 30 "$T/maillog" >&2
+    fail "sink $1 has $(sink_count "$1") messages, want $2"
+}
+
+send() { $PY "$DATA/send.py" "$PORT" "$@"; }
+sendfile() { $PY "$DATA/sendfile.py" "$PORT" "$@"; }
+
+LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
+
+# ---- a local unbound for .test names ($T/dns.zone: "name. TYPE data")
+unbound_start() {
+    command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
+    DNSPORT=$(free_port)
+    {
+        cat <<UB
+server:
+    interface: 127.0.0.1
+    port: $DNSPORT
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$T"
+    pidfile: ""
+    use-syslog: no
+    logfile: "$T/unbound.log"
+    do-ip6: no
+    local-zone: "test." static
+UB
+        while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
+    } > "$T/unbound.conf"
+    unbound -d -c "$T/unbound.conf" &
+    PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        $PY - "$DNSPORT" <<'PY' 2>/dev/null && break
+import socket, sys
+q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
+PY
+        sleep 0.1
+    done
+    export POSTERN_DNS_RESOLVERS=127.0.0.1:$DNSPORT
+}
+
+# ---- an isolated Postfix instance ----------------------------------------
+need_postfix() {
+    command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
+        { echo "skip: postfix (Debian package) not installed"; exit 77; }
+    [ "$(id -u)" = 0 ] || { echo "skip: a Postfix instance needs root"; exit 77; }
+    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null ||
+        { echo "skip: user postfix / group postdrop missing"; exit 77; }
+}
+
+# pf_start DIR PORT [main.cf lines]: Postfix with its own config and queue
+# under DIR, smtpd on 127.0.0.1:PORT, mail for pf.test delivered by
+# virtual(8) to DIR/vmail/<user>/ (Maildir), nothing else leaves unless
+# the extra lines say so (they come last and win)
+pf_start() {
+    local d=$1 port=$2
+    shift 2
+    mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
+    chown nobody:nogroup "$d/vmail"
+    printf 'u1@pf.test u1/\nu2@pf.test u2/\n' > "$d/etc/vmailbox"
+    cat > "$d/etc/main.cf" <<EOF
+# isolated test instance (tests/mta_smtp2.sh)
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $d/maillog
+myhostname = pf.example.test
+mydomain = example.test
+myorigin = \$myhostname
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+virtual_mailbox_domains = pf.test
+virtual_mailbox_base = $d/vmail
+virtual_mailbox_maps = texthash:$d/etc/vmailbox
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(id -g nobody)
+virtual_minimum_uid = 1
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+relayhost =
+default_transport = error:5.7.1 test instance: no off-host delivery
+relay_transport = error:5.7.1 test instance: no off-host delivery
+smtp_fallback_relay =
+notify_classes =
+bounce_queue_lifetime = 0
+EOF
+    printf '%s\n' "$@" >> "$d/etc/main.cf"
+    cat > "$d/etc/master.cf" <<EOF
+127.0.0.1:$port inet n  -       n      -      -       smtpd
+pickup     unix  n       -       n      60     1       pickup
+cleanup    unix  n       -       n      -      0       cleanup
+qmgr       unix  n       -       n      300    1       qmgr
+rewrite    unix  -       -       n      -      -       trivial-rewrite
+bounce     unix  -       -       n      -      0       bounce
+defer      unix  -       -       n      -      0       bounce
+trace      unix  -       -       n      -      0       bounce
+verify     unix  -       -       n      -      1       verify
+flush      unix  n       -       n      1000?  0       flush
+proxymap   unix  -       -       n      -      -       proxymap
+smtp       unix  -       -       n      -      -       smtp
+relay      unix  -       -       n      -      -       smtp
+showq      unix  n       -       n      -      -       showq
+error      unix  -       -       n      -      -       error
+retry      unix  -       -       n      -      -       error
+discard    unix  -       -       n      -      -       discard
+virtual    unix  -       n       n      -      -       virtual
+anvil      unix  -       -       n      -      1       anvil
+scache     unix  -       -       n      -      1       scache
+tlsmgr     unix  -       -       n      1000?  1       tlsmgr
+postlog    unix-dgram n  -       n      -      1       postlogd
+EOF
+    : > "$d/maillog"
+    chown postfix "$d/maillog"
+    PF_DIRS+=("$d")
+    postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
+    postfix -c "$d/etc" check 2>"$d/check.err" || { cat "$d/check.err" >&2; fail "postfix check"; }
+    postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || { cat "$d/start.err" >&2; fail "postfix start"; }
+    wait_port 127.0.0.1 "$port"
+}
+
+# pf_stop DIR: postfix stop, then SIGKILL whatever of this instance is left
+pf_stop() {
+    local d=$1 mp i
+    [ -f "$d/etc/main.cf" ] || return 0
+    mp=$(tr -d ' ' 2>/dev/null < "$d/spool/pid/master.pid")
+    postfix -c "$d/etc" stop >/dev/null 2>&1
+    for i in $(seq 50); do
+        [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null; then
+        for i in $(ps -o pid= --ppid "$mp"); do kill -KILL "$i" 2>/dev/null; done
+        kill -KILL "$mp" 2>/dev/null
+    fi
+}
+
+# pf_wait_log DIR PATTERN [COUNT] [SECONDS]: like wait_log, in DIR/maillog
+pf_wait_log() {
+    local d=$1 pat=$2 n=${3:-1} secs=${4:-10} i
+    for i in $(seq $((secs * 20))); do
+        [ "$(grep -cE -- "$pat" "$d/maillog")" -ge "$n" ] && return 0
+        sleep 0.05
+    done
+    echo "--- postfix maillog" >&2; tail -n 30 "$d/maillog" >&2
+    echo "--- postern maillog" >&2; tail -n 20 "$T/maillog" >&2
+    fail "timeout waiting for $n x /$pat/ in $d/maillog"
+}
+
+# ---- test certificates ------------------------------------------------------
+# certs: $T/pki/ca.pem (test CA), server.pem/server.key for mx.tls.test
+# signed by it, other-ca.pem (an unrelated CA)
+certs() {
+    command -v openssl >/dev/null || { echo "skip: openssl not installed"; exit 77; }
+    local p=$T/pki
+    mkdir -p "$p"
+    (
+        cd "$p" || exit 1
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout ca.key -out ca.pem -days 2 -subj "/CN=Postern Test CA" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout other-ca.key -out other-ca.pem -days 2 -subj "/CN=Other Test CA" &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout server.key -out server.csr -subj "/CN=mx.tls.test" &&
+        printf 'subjectAltName=DNS:mx.tls.test\n' > ext.cnf &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -days 2 -extfile ext.cnf -out server.pem
+    ) >"$T/openssl.log" 2>&1 || { cat "$T/openssl.log" >&2; fail "openssl: test certificates"; }
+    chmod 644 "$p"/*.pem
+    chmod 600 "$p"/*.key
+}
+
+# ---- cases -----------------------------------------------------------------
+
+case_8bitmime() {
+    S7=$(free_port) S8=$(free_port)
+    setup
+    transport raw -o disable_mime_output_conversion=yes
+    route seven.test "smtp:[127.0.0.1]:$S7"
+    route eight.test "smtp:[127.0.0.1]:$S8"
+    route raw.test "raw:[127.0.0.1]:$S7"
+    sink s7 "127.0.0.1:$S7" -8
+    sink s8 "127.0.0.1:$S8"
+    sink_raw_dir=s7
+    mta_start
+    cat > "$T/m8.eml" <<'EOF'
+From: <alice@local.test>
+Subject: 8bit test
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="=-b1"
+Content-Transfer-Encoding: 8bit
+
+This is a multi-part message.
+--=-b1
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Grüße aus Köln = 100 € 
+.dot line with ünïcödé
+--=-b1
+Content-Type: application/octet-stream
+Content-Transfer-Encoding: base64
+
+AAECAwQF
+--=-b1--
+EOF
+    for d in seven eight raw; do
+        sendfile alice@local.test "u@$d.test" "$T/m8.eml" BODY=8BITMIME || fail "send to $d.test"
+    done
+    wait_log "to=<u@seven\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S7, $LOGRE, dsn=2\.0\.0, status=sent"
+    wait_log "to=<u@eight\.test>, .*status=sent"
+    wait_log "to=<u@raw\.test>, .*status=sent"
+    wait_sink s7 2
+    wait_sink s8 1
+    seven=$(grep -l 'X-Rcpt-Args: <u@seven.test>' "$T"/s7/*) || fail "message at the sink without 8BITMIME"
+    raw=$(grep -l 'X-Rcpt-Args: <u@raw.test>' "$T"/s7/*) || fail "raw message at the sink"
+    eight=$(grep -l 'X-Rcpt-Args: <u@eight.test>' "$T"/s8/*) || fail "message at the 8BITMIME sink"
+    # the server without 8BITMIME: 7-bit clean, no BODY=8BITMIME, decodes to
+    # the original text; the server with it: sent as is
+    $PY - "$seven" "$T/m8.eml" <<'PY' || fail "downgraded message"
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+assert all(b < 128 for b in raw), "8-bit bytes at the sink"
+hdr, _, _ = raw.partition(b"\n\n")
+assert b"BODY=8BITMIME" not in hdr, "BODY=8BITMIME sent to a server without 8BITMIME"
+m = email.message_from_bytes(raw, policy=email.policy.default)
+o = email.message_from_bytes(open(sys.argv[2], "rb").read(), policy=email.policy.default)
+assert m["Content-Transfer-Encoding"] == "7bit", m["Content-Transfer-Encoding"]
+got, want = list(m.iter_parts()), list(o.iter_parts())
+assert got[0]["Content-Transfer-Encoding"] == "quoted-printable"
+assert got[0].get_content() == want[0].get_content(), (got[0].get_content(), want[0].get_content())
+assert got[1]["Content-Transfer-Encoding"] == "base64"
+assert got[1].get_content() == want[1].get_content()
+PY
+    pass "no 8BITMIME at the server: 8bit text converted to quoted-printable, 7-bit clean, decodes to the original"
+    grep -q '^X-Mail-Args: <alice@local.test> SIZE=[0-9]* BODY=8BITMIME' "$eight" || fail "BODY=8BITMIME to the 8BITMIME server"
+    grep -q 'Grüße aus Köln' "$eight" && grep -q '^Content-Transfer-Encoding: 8bit' "$eight" ||
+        fail "8-bit message unchanged for the 8BITMIME server"
+    pass "8BITMIME at the server: BODY=8BITMIME, content as is"
+    grep -q 'Grüße aus Köln' "$raw" && ! grep -q 'BODY=8BITMIME' "$raw" ||
+        fail "disable_mime_output_conversion = yes: 8-bit content as is"
+    pass "disable_mime_output_conversion = yes: sent as is"
+    : "$sink_raw_dir"
+}
+
+case_delay() {
+    S1=$(free_port) S2=$(free_port)
+    setup "smtp_data_done_timeout = 2s"
+    route slow.test "smtp:[127.0.0.1]:$S1"
+    route ok.test "smtp:[127.0.0.1]:$S2"
+    sink slow "127.0.0.1:$S1" -W .:5
+    # -p: smtp-sink answers pipelined commands out of order while it delays one
+    sink ok "127.0.0.1:$S2" -p -W RCPT:1 -W .:1
+    mta_start
+    send alice@local.test 1 u@slow.test >/dev/null || fail "send slow"
+    send alice@local.test 1 u@ok.test >/dev/null || fail "send ok"
+    wait_log "to=<u@ok\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, $LOGRE, dsn=2\.0\.0, status=sent" 1 15
+    pass "delays within the limits (1 s at RCPT and at end of data): sent"
+    wait_log "to=<u@slow\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S1, $LOGRE, dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed out while sending end of data -- message may be sent more than once\)$" 1 15
+    d=$(grep -E "to=<u@slow\.test>.*status=deferred" "$T/maillog" | sed -E 's/.*delays=[0-9.]+\/[0-9.]+\/[0-9.]+\/([0-9.]+),.*/\1/' | head -1)
+    $PY -c "import sys; d=float(sys.argv[1]); sys.exit(0 if 1.8 <= d < 4.5 else 1)" "$d" ||
+        fail "the end-of-data wait took $d s, want about smtp_data_done_timeout (2 s)"
+    pass "5 s delay after end of data > smtp_data_done_timeout 2s: deferred, Postfix's text (waited $d s)"
+}
+
+case "$CASE" in
+8bitmime | delay) "case_$CASE" ;;
+*) echo "unknown case $CASE" >&2; exit 2 ;;
+esac
