@@ -148,16 +148,19 @@ need_postfix() {
         { echo "skip: user postfix / group postdrop missing"; exit 77; }
 }
 
-# pf_start DIR PORT [main.cf lines]: Postfix with its own config and queue
-# under DIR, smtpd on 127.0.0.1:PORT, mail for pf.test delivered by
-# virtual(8) to DIR/vmail/<user>/ (Maildir), nothing else leaves unless
-# the extra lines say so (they come last and win)
+# pf_start DIR PORT [main.cf settings]: Postfix with its own config and
+# queue under DIR, smtpd on 127.0.0.1:PORT, mail for u@D (D in
+# $PF_DOMAINS) delivered by virtual(8) to the Maildir DIR/vmail/D/;
+# nothing else leaves unless the settings (postconf -e) say so
+PF_DOMAINS="pf.test a.pf.test b.pf.test c.pf.test d.pf.test"
 pf_start() {
     local d=$1 port=$2
     shift 2
     mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
     chown nobody:nogroup "$d/vmail"
-    printf 'u1@pf.test u1/\nu2@pf.test u2/\n' > "$d/etc/vmailbox"
+    local dom
+    : > "$d/etc/vmailbox"
+    for dom in $PF_DOMAINS; do echo "u@$dom $dom/" >> "$d/etc/vmailbox"; done
     cat > "$d/etc/main.cf" <<EOF
 # isolated test instance (tests/mta_smtp2.sh)
 compatibility_level = 3.6
@@ -166,6 +169,7 @@ data_directory = $d/data
 mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $d/maillog
+maillog_file_prefixes = $d
 myhostname = pf.example.test
 mydomain = example.test
 myorigin = \$myhostname
@@ -177,7 +181,7 @@ relay_domains =
 local_recipient_maps =
 alias_maps =
 alias_database =
-virtual_mailbox_domains = pf.test
+virtual_mailbox_domains = $PF_DOMAINS
 virtual_mailbox_base = $d/vmail
 virtual_mailbox_maps = texthash:$d/etc/vmailbox
 virtual_uid_maps = static:$(id -u nobody)
@@ -196,7 +200,8 @@ smtp_fallback_relay =
 notify_classes =
 bounce_queue_lifetime = 0
 EOF
-    printf '%s\n' "$@" >> "$d/etc/main.cf"
+    local kv
+    for kv in "$@"; do postconf -c "$d/etc" -e "$kv" || fail "postconf -e $kv"; done
     cat > "$d/etc/master.cf" <<EOF
 127.0.0.1:$port inet n  -       n      -      -       smtpd
 pickup     unix  n       -       n      60     1       pickup
@@ -225,7 +230,7 @@ EOF
     chown postfix "$d/maillog"
     PF_DIRS+=("$d")
     postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
-    postfix -c "$d/etc" check 2>"$d/check.err" || { cat "$d/check.err" >&2; fail "postfix check"; }
+    postfix -c "$d/etc" check >"$d/check.err" 2>&1 || { cat "$d/check.err" "$d/maillog" >&2; fail "postfix check"; }
     postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || { cat "$d/start.err" >&2; fail "postfix start"; }
     wait_port 127.0.0.1 "$port"
 }
@@ -374,7 +379,126 @@ case_delay() {
     pass "5 s delay after end of data > smtp_data_done_timeout 2s: deferred, Postfix's text (waited $d s)"
 }
 
+# tls_setup LEVEL [main.cf lines]: certificates, a Postfix with STARTTLS
+# on $PB (certificate for mx.tls.test from the test CA), Postern with
+# smtp_tls_security_level = LEVEL and smtp_tls_loglevel = 1
+tls_setup() {
+    need_postfix
+    local level=$1
+    shift
+    setup "smtp_tls_security_level = $level" "smtp_tls_loglevel = 1"
+    printf '%s\n' "${@//@T@/$T}" >> "$T/etc/main.cf"
+    certs
+    PB=$(free_port)
+    pf_start "$T/pf" "$PB" "smtpd_tls_security_level = may" \
+        "smtpd_tls_cert_file = $T/pki/server.pem" \
+        "smtpd_tls_key_file = $T/pki/server.key" "smtpd_tls_loglevel = 1"
+}
+
+# pf_sent DOMAIN: Postfix delivered u@DOMAIN to its Maildir
+pf_sent() {
+    pf_wait_log "$T/pf" "postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=<u@${1//./\\.}>, relay=virtual, .*status=sent \(delivered to maildir\)"
+}
+
+TLSINFO='TLSv1\.[23] with cipher [A-Z0-9_-]+ \([0-9]+/[0-9]+ bits\) key-exchange [A-Za-z0-9]+ server-signature ECDSA \(prime256v1\) server-digest SHA256'
+
+case_tls_may() {
+    tls_setup may
+    transport mayca -o smtp_tls_CAfile=$T/pki/ca.pem
+    S1=$(free_port)
+    sink plain "127.0.0.1:$S1"
+    route a.pf.test "smtp:[127.0.0.1]:$PB"
+    route b.pf.test "mayca:[127.0.0.1]:$PB"
+    route c.pf.test "smtp:[127.0.0.1]:$S1"
+    mta_start
+    for d in a b c; do send alice@local.test 1 "u@$d.pf.test" >/dev/null || fail "send $d"; done
+    wait_log "postfix/smtp\[[0-9]+\]: Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$PB: $TLSINFO$"
+    wait_log "to=<u@a\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)$"
+    pf_sent a.pf.test
+    pf_wait_log "$T/pf" "Anonymous TLS connection established from unknown\[127\.0\.0\.1\]: TLSv1\.3" 2
+    pass "may, STARTTLS offered: encrypted, Postfix's \"Untrusted TLS connection established to host[addr]:port: TLSv1.3 with cipher ...\" line, delivered"
+    wait_log "postfix/smtp\[[0-9]+\]: Trusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$PB: $TLSINFO$"
+    wait_log "to=<u@b\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, .*status=sent"
+    pf_sent b.pf.test
+    pass "may with smtp_tls_CAfile of the issuing CA: \"Trusted TLS connection\""
+    wait_log "to=<u@c\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S1, .*status=sent"
+    wait_sink plain 1
+    [ "$(count_log "TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$S1")" = 0 ] || fail "TLS with smtp-sink?"
+    pass "may, no STARTTLS offered (smtp-sink): sent in plain text"
+}
+
+case_tls_encrypt() {
+    tls_setup encrypt
+    S1=$(free_port)
+    sink plain "127.0.0.1:$S1"
+    route a.pf.test "smtp:[127.0.0.1]:$PB"
+    route c.pf.test "smtp:[127.0.0.1]:$S1"
+    mta_start
+    send alice@local.test 1 u@c.pf.test >/dev/null || fail "send c"
+    send alice@local.test 1 u@a.pf.test >/dev/null || fail "send a"
+    wait_log "to=<u@c\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S1, $LOGRE, dsn=4\.7\.4, status=deferred \(TLS is required, but was not offered by host 127\.0\.0\.1\[127\.0\.0\.1\]\)$"
+    [ "$(sink_count plain)" = 0 ] || fail "a message went to the server without STARTTLS"
+    pass "encrypt, server without STARTTLS: deferred with Postfix's text, nothing sent"
+    wait_log "Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$PB: $TLSINFO$"
+    wait_log "to=<u@a\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, .*status=sent"
+    pf_sent a.pf.test
+    pass "encrypt, STARTTLS offered: sent encrypted (no certificate check)"
+}
+
+case_tls_verify() {
+    tls_setup verify "smtp_tls_CAfile = @T@/pki/ca.pem"
+    cat > "$T/dns.zone" <<Z
+mx.tls.test. A 127.0.0.1
+wrong.tls.test. A 127.0.0.1
+Z
+    unbound_start
+    route a.pf.test "smtp:[mx.tls.test]:$PB"
+    route b.pf.test "smtp:[wrong.tls.test]:$PB"
+    route c.pf.test "smtp:[127.0.0.1]:$PB"
+    mta_start
+    for d in a b c; do send alice@local.test 1 "u@$d.pf.test" >/dev/null || fail "send $d"; done
+    wait_log "Verified TLS connection established to mx\.tls\.test\[127\.0\.0\.1\]:$PB: $TLSINFO$"
+    wait_log "to=<u@a\.pf\.test>, relay=mx\.tls\.test\[127\.0\.0\.1\]:$PB, .*status=sent"
+    pf_sent a.pf.test
+    pass "verify, the right name and CA: \"Verified TLS connection\", delivered"
+    wait_log "postfix/smtp\[[0-9]+\]: server certificate verification failed for wrong\.tls\.test\[127\.0\.0\.1\]:$PB: num=62:hostname mismatch$"
+    wait_log "Untrusted TLS connection established to wrong\.tls\.test\[127\.0\.0\.1\]:$PB: "
+    wait_log "to=<u@b\.pf\.test>, relay=wrong\.tls\.test\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=4\.7\.5, status=deferred \(Server certificate not verified\)$"
+    pass "verify, another name than the certificate's: deferred, Postfix's lines"
+    wait_log "server certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]:$PB: num=64:IP address mismatch$"
+    wait_log "to=<u@c\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=4\.7\.5, status=deferred \(Server certificate not verified\)$"
+    pass "verify, an IP nexthop: IP address mismatch, deferred"
+    sleep 0.5
+    [ -z "$(ls "$T/pf/vmail/b.pf.test/new" "$T/pf/vmail/c.pf.test/new" 2>/dev/null)" ] || fail "unverified mail reached Postfix"
+}
+
+case_tls_secure() {
+    tls_setup secure "smtp_tls_CAfile = @T@/pki/ca.pem"
+    transport otherca -o "smtp_tls_CAfile=$T/pki/other-ca.pem"
+    transport literal -o smtp_tls_secure_cert_match=mx.tls.test
+    cat > "$T/dns.zone" <<Z
+mx.tls.test. A 127.0.0.1
+Z
+    unbound_start
+    route a.pf.test "smtp:[mx.tls.test]:$PB"
+    route b.pf.test "otherca:[mx.tls.test]:$PB"
+    route c.pf.test "literal:[127.0.0.1]:$PB"
+    mta_start
+    for d in a b c; do send alice@local.test 1 "u@$d.pf.test" >/dev/null || fail "send $d"; done
+    wait_log "Verified TLS connection established to mx\.tls\.test\[127\.0\.0\.1\]:$PB: $TLSINFO$"
+    wait_log "to=<u@a\.pf\.test>, relay=mx\.tls\.test\[127\.0\.0\.1\]:$PB, .*status=sent"
+    pf_sent a.pf.test
+    pass "secure, nexthop name and CA right: verified, delivered"
+    wait_log "certificate verification failed for mx\.tls\.test\[127\.0\.0\.1\]:$PB: untrusted issuer /CN=Postern Test CA$"
+    wait_log "to=<u@b\.pf\.test>, relay=mx\.tls\.test\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=4\.7\.5, status=deferred \(Server certificate not verified\)$"
+    pass "secure, another CA: untrusted issuer, deferred"
+    wait_log "Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$PB: "
+    wait_log "to=<u@c\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, .*status=sent"
+    pf_sent c.pf.test
+    pass "secure, smtp_tls_secure_cert_match = mx.tls.test with an IP nexthop: verified, delivered"
+}
+
 case "$CASE" in
-8bitmime | delay) "case_$CASE" ;;
+8bitmime | delay | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -78,6 +78,8 @@ struct agent {
     struct buf conv;   /* the 7-bit version of msg, when needed */
     int no_mime_oconv; /* disable_mime_output_conversion */
     struct session *cached;
+    struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
+    char fail_relay[420]; /* host[addr]:port of the last failed session */
 };
 
 /* ---- small pieces ---- */
@@ -338,11 +340,109 @@ hello(struct agent *ag, struct session *s, struct smtp_reply *r,
     return 0;
 }
 
+/* cert_names - the names a certificate must match: the entries of
+ * smtp_tls_verify_cert_match (verify) or smtp_tls_secure_cert_match
+ * (secure), "hostname" being the server's name, "nexthop" the nexthop
+ * domain, "dot-nexthop" its subdomains; others literal */
+static void
+cert_names(const struct agent *ag, const char *host, const char *nh_host,
+           struct buf *out)
+{
+    const struct strv *m = ag->tls == TLS_SECURE ? &ag->secure_match
+                                                 : &ag->verify_match;
+
+    buf_truncate(out, 0);
+    for (size_t i = 0; i < m->n; i++) {
+        const char *v = m->v[i];
+
+        if (out->len)
+            (void) buf_putc(out, ' ');
+        if (strcasecmp(v, "hostname") == 0)
+            (void) buf_puts(out, host);
+        else if (strcasecmp(v, "nexthop") == 0)
+            (void) buf_puts(out, nh_host);
+        else if (strcasecmp(v, "dot-nexthop") == 0)
+            (void) buf_printf(out, ".%s", nh_host);
+        else
+            (void) buf_puts(out, v);
+    }
+}
+
+/* start_tls - STARTTLS, handshake, the certificate checks of the level,
+ * EHLO again; 0, or -1 with a reason, dsn and status (-2: "may" failed,
+ * try again in plain text) */
+static int
+start_tls(struct agent *ag, struct session *s, const char *nh_host,
+          struct smtp_reply *r, struct buf *why, char *dsn, int *status)
+{
+    struct buf terr, names;
+    struct sconn_peer peer;
+    enum sio_err e;
+    int rc, need = ag->tls >= TLS_VERIFY;
+
+    sconn_timeout(s->c, ag->starttls_timeout);
+    sconn_printf(s->c, "STARTTLS");
+    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+        io_reason(why, e, s->name, "receiving the STARTTLS reply");
+        snprintf(dsn, 16, "4.4.2");
+        return -1;
+    }
+    if (r->code != 220) {
+        if (ag->tls >= TLS_ENCRYPT) {
+            said(why, s, r, "STARTTLS");
+            snprintf(dsn, 16, "4.7.5");
+            return -1;
+        }
+        return 0; /* may: go on in plain text */
+    }
+    buf_init(&terr, 0);
+    buf_init(&names, 0);
+    if (need)
+        cert_names(ag, s->host, nh_host, &names);
+    rc = sconn_starttls(s->c, ag->tls_ctx, s->host, buf_str(&names), &peer,
+                        &terr);
+    if (rc < 0) {
+        buf_truncate(why, 0);
+        (void) buf_printf(why, "Cannot start TLS: %s with %s",
+                          buf_str(&terr), s->name);
+        snprintf(dsn, 16, "4.7.5");
+        *status = ag->tls == TLS_MAY ? -2 : DELIVER_DEFER;
+        goto out;
+    }
+    /* Postfix logs why a required check failed even at loglevel 0 */
+    if (need && !peer.trusted)
+        maillog_info("certificate verification failed for %s: %s", s->relay,
+                     peer.why);
+    else if (need && !peer.matched)
+        maillog_info("server certificate verification failed for %s: %s",
+                     s->relay, peer.why);
+    if (ag->tls_loglevel >= 1)
+        maillog_info("%s TLS connection established to %s: %s",
+                     need ? (peer.trusted && peer.matched ? "Verified"
+                                                          : "Untrusted")
+                     : peer.trusted ? "Trusted"
+                                    : "Untrusted",
+                     s->relay, sconn_tls_info(s->c));
+    if (need && !(peer.trusted && peer.matched)) {
+        buf_truncate(why, 0);
+        (void) buf_puts(why, "Server certificate not verified");
+        snprintf(dsn, 16, "4.7.5");
+        *status = DELIVER_DEFER;
+        rc = -1;
+        goto out;
+    }
+    rc = hello(ag, s, r, why, dsn, status);
+out:
+    buf_fini(&terr);
+    buf_fini(&names);
+    return rc;
+}
+
 /* try_host - a session with one address; NULL with a reason */
 static struct session *
-try_host(struct agent *ag, const char *nexthop, const char *host,
-         const char *addr, unsigned port, int plaintext, struct buf *why,
-         char *dsn, int *status, int *greeted)
+try_host(struct agent *ag, const char *nexthop, const char *nh_host,
+         const char *host, const char *addr, unsigned port, int plaintext,
+         struct buf *why, char *dsn, int *status, int *greeted)
 {
     struct session *s = mem_calloc(1, sizeof(*s));
     struct smtp_reply r;
@@ -395,57 +495,26 @@ try_host(struct agent *ag, const char *nexthop, const char *host,
         *status = DELIVER_DEFER;
         goto fail;
     }
+    if (ag->tls >= TLS_ENCRYPT && ag->tls_ctx == NULL) {
+        buf_truncate(why, 0);
+        (void) buf_puts(why, "TLS is required, but our TLS engine is "
+                             "unavailable");
+        snprintf(dsn, 16, "4.7.5");
+        *status = DELIVER_DEFER;
+        goto fail;
+    }
     if (ag->tls >= TLS_MAY && s->starttls && !plaintext && ag->tls_ctx) {
-        struct buf terr;
-        char names[600];
-        int rc;
-
-        sconn_timeout(s->c, ag->starttls_timeout);
-        sconn_printf(s->c, "STARTTLS");
-        if ((e = sconn_reply(s->c, &r)) != SIO_OK) {
-            io_reason(why, e, s->name, "receiving the STARTTLS reply");
-            snprintf(dsn, 16, "4.4.2");
+        if (start_tls(ag, s, nh_host, &r, why, dsn, status) < 0)
             goto fail;
-        }
-        if (r.code != 220) {
-            if (ag->tls >= TLS_ENCRYPT) {
-                said(why, s, &r, "STARTTLS");
-                snprintf(dsn, 16, "4.7.5");
-                goto fail;
-            }
-            /* may: go on in plain text */
-        } else {
-            buf_init(&terr, 0);
-            /* verify: the MX host name; secure: the nexthop domain too */
-            snprintf(names, sizeof(names), "%s%s%s", host,
-                     ag->tls == TLS_SECURE ? " " : "",
-                     ag->tls == TLS_SECURE ? nexthop : "");
-            rc = sconn_starttls(s->c, ag->tls_ctx, host,
-                                ag->tls >= TLS_VERIFY, names, &terr);
-            if (rc < 0) {
-                buf_truncate(why, 0);
-                (void) buf_printf(why, "Cannot start TLS: %s with %s",
-                                  buf_str(&terr), s->name);
-                buf_fini(&terr);
-                snprintf(dsn, 16, "4.7.5");
-                *status = ag->tls == TLS_MAY ? -2 : DELIVER_DEFER;
-                goto fail;
-            }
-            buf_fini(&terr);
-            if (ag->tls_loglevel >= 1)
-                maillog_info("%s TLS connection established to %s: %s",
-                             ag->tls >= TLS_VERIFY ? "Verified"
-                                                   : "Untrusted",
-                             s->relay, sconn_tls_info(s->c));
-            if (hello(ag, s, &r, why, dsn, status) < 0)
-                goto fail;
-        }
     }
     s->nexthop = mem_strdup(nexthop);
     s->started = s->last = time(NULL);
     smtp_reply_fini(&r);
     return s;
 fail:
+    /* a server answered: the log line names it (Postfix's relay=) */
+    snprintf(ag->fail_relay, sizeof(ag->fail_relay), "%s",
+             s->c ? s->relay : "");
     smtp_reply_fini(&r);
     session_free(s);
     return NULL;
@@ -552,10 +621,10 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
         int greeted = 0;
 
-        s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port, 0,
+        s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr, nh->port, 0,
                      &why, dsn, &status, &greeted);
         if (s == NULL && status == -2) /* TLS "may" failed: plain text */
-            s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port,
+            s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr, nh->port,
                          1, &why, dsn, &status, &greeted);
         if (s)
             break;
@@ -839,6 +908,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     char relay_name[sizeof(((struct session *) 0)->relay)] = "";
     int had_session = 0;
 
+    ag->fail_relay[0] = 0;
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
         deliver_result(&req->rcpt[i], DELIVER_DEFER, "4.3.0", "");
@@ -906,6 +976,8 @@ log:
                   strncmp(rc->text, "lost connection with ", 21) == 0 ||
                   strncmp(rc->text, "message size ", 13) == 0))
             relay = relay_name;
+        else if (!had_session && ag->fail_relay[0])
+            relay = ag->fail_relay;
         log_rcpt(req, rc, relay, t_start, t_setup);
     }
 }
@@ -956,6 +1028,14 @@ smtp_service(struct server *srv)
     buf_init(&ag.wire, 0);
     buf_init(&ag.conv, 0);
     strv_init(&ag.resolvers);
+    strv_init(&ag.verify_match);
+    strv_init(&ag.secure_match);
+    v = server_param(srv, "smtp_tls_verify_cert_match");
+    server_split(v, &ag.verify_match);
+    mem_free(v);
+    v = server_param(srv, "smtp_tls_secure_cert_match");
+    server_split(v, &ag.secure_match);
+    mem_free(v);
     ag.helo_name = server_param(srv, "smtp_helo_name");
     if (*ag.helo_name == 0) {
         mem_free(ag.helo_name);
@@ -1024,7 +1104,9 @@ smtp_service(struct server *srv)
         char *cafile = server_param(srv, "smtp_tls_CAfile");
         char *capath = server_param(srv, "smtp_tls_CApath");
 
-        ag.tls_ctx = sconn_tls_ctx_new(cafile, capath);
+        ag.tls_ctx = sconn_tls_ctx_new(
+            cafile, capath,
+            server_param_bool(srv, "tls_append_default_CA"));
         if (ag.tls_ctx == NULL)
             maillog_warning("cannot set up the TLS client context (CA file "
                             "\"%s\", CA path \"%s\"): TLS disabled",
@@ -1043,6 +1125,8 @@ smtp_service(struct server *srv)
     buf_fini(&ag.wire);
     buf_fini(&ag.conv);
     strv_fini(&ag.resolvers);
+    strv_fini(&ag.verify_match);
+    strv_fini(&ag.secure_match);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
     mem_free(ag.bind_addr6);

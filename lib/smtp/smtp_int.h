@@ -52,18 +52,28 @@ void sconn_write(struct sconn *c, const char *p, size_t n);
 enum sio_err sconn_flush(struct sconn *c) WARN_UNUSED;
 /* sconn_reply - flush, then read one (multi-line) reply into r */
 enum sio_err sconn_reply(struct sconn *c, struct smtp_reply *r) WARN_UNUSED;
-/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS). With
- * verify, the peer's chain must verify against the CA settings of ctx
- * and its name match one of names (space separated). 0, or -1 with a
- * reason in err. */
+/* What the TLS handshake found out about the server. */
+struct sconn_peer {
+    int trusted;   /* the chain verified against the CA settings */
+    int matched;   /* the certificate matched one of the names */
+    char why[300]; /* why not, in Postfix's words: "untrusted issuer
+                    * /CN=x", "num=62:hostname mismatch" */
+};
+/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS). The
+ * handshake succeeds whatever the certificate; peer says whether the
+ * chain verified and (when names, space separated, is not NULL or "")
+ * whether it matched a name. 0, or -1 with a reason in err. */
 struct ssl_ctx_st;
 int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-                   int verify, const char *names, struct buf *err);
-/* sconn_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
+                   const char *names, struct sconn_peer *peer,
+                   struct buf *err);
+/* sconn_tls_info - Postfix's summary ("TLSv1.3 with cipher X (256/256
+ * bits) key-exchange X25519 server-signature ...") or NULL */
 const char *sconn_tls_info(const struct sconn *c);
-/* sconn_tls_ctx_new - client context; CA file/path may be ""; NULL on
- * error (logged) */
-struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath);
+/* sconn_tls_ctx_new - client context; CA file/path may be ""; the
+ * system's CAs too when append_default; NULL on error */
+struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath,
+                                     int append_default);
 void sconn_tls_ctx_free(struct ssl_ctx_st *ctx);
 /* sconn_fd - the socket */
 int sconn_fd(const struct sconn *c);
