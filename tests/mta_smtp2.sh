@@ -498,7 +498,92 @@ Z
     pass "secure, smtp_tls_secure_cert_match = mx.tls.test with an IP nexthop: verified, delivered"
 }
 
+# messages: $T/msg/m1..m3 (dot lines and a 990-octet line; 8-bit UTF-8
+# text; a 300 KB body)
+make_messages() {
+    mkdir -p "$T/msg"
+    $PY - "$T/msg" <<'PY'
+import os, sys
+d = sys.argv[1]
+hdr = "From: <alice@local.test>\nSubject: peer test %d\nX-Test-Id: m%d\n"
+open(os.path.join(d, "m1"), "w").write(
+    (hdr % (1, 1)) + "\n.\n..two dots\n.leading\n" + "L" * 990 + "\nend\n")
+open(os.path.join(d, "m2"), "wb").write(
+    ((hdr % (2, 2)) + "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+     "Content-Transfer-Encoding: 8bit\n\nGrüße, ½ €, 日本語\n").encode())
+open(os.path.join(d, "m3"), "w").write(
+    (hdr % (3, 3)) + "\n" + "".join("line %06d %s\n" % (i, "x" * 60) for i in range(4500)))
+PY
+}
+
+# body_sum FILE: SHA-256 of the body (after the first blank line), line
+# ends normalised to LF
+body_sum() {
+    $PY - "$1" <<'PY'
+import hashlib, sys
+raw = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
+print(hashlib.sha256(raw.split(b"\n\n", 1)[1]).hexdigest())
+PY
+}
+
+# check_bodies DIR: each message in DIR (X-Test-Id header) has the body
+# of the original in $T/msg
+check_bodies() {
+    local f id n=0
+    for f in "$1"/*; do
+        id=$(grep -m1 '^X-Test-Id: ' "$f" | awk '{print $2}')
+        [ -n "$id" ] || fail "message $f without X-Test-Id"
+        [ "$(body_sum "$f")" = "$(body_sum "$T/msg/$id")" ] || fail "body of $id changed on the way ($f)"
+        n=$((n + 1))
+    done
+    [ "$n" = 3 ] || fail "$n messages in $1, want 3"
+}
+
+case_postfix_out() {
+    need_postfix
+    setup
+    PB=$(free_port)
+    pf_start "$T/pf" "$PB"
+    route pf.test "smtp:[127.0.0.1]:$PB"
+    make_messages
+    mta_start
+    sendfile alice@local.test u@pf.test "$T/msg/m1" || fail "send m1"
+    sendfile alice@local.test u@pf.test "$T/msg/m2" BODY=8BITMIME || fail "send m2"
+    sendfile alice@local.test u@pf.test "$T/msg/m3" || fail "send m3"
+    wait_log "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<u@pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)$" 3
+    pf_wait_log "$T/pf" "postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=<u@pf\.test>, relay=virtual, .*status=sent \(delivered to maildir\)$" 3
+    pass "Postern -> Postfix: 3 messages, status=sent on both sides"
+    # each queue ID Postfix's smtpd gave us was delivered by virtual(8)
+    for q in $(grep -oE 'status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)' "$T/maillog" | grep -oE '[0-9A-F]+\)$' | tr -d ')'); do
+        grep -qE "postfix/virtual\[[0-9]+\]: $q: to=<u@pf\.test>, .*status=sent" "$T/pf/maillog" || fail "Postfix queue ID $q not delivered"
+    done
+    check_bodies "$T/pf/vmail/pf.test/new"
+    pass "bodies intact at the Postfix Maildir (SHA-256 per message: dot lines, 990-octet line, 8-bit text, 300 KB)"
+}
+
+case_postfix_in() {
+    need_postfix
+    setup
+    PA=$(free_port)
+    pf_start "$T/pf" "$PA" "relayhost = [127.0.0.1]:$PORT" "default_transport = smtp" \
+        "relay_transport = smtp" "virtual_mailbox_domains ="
+    make_messages
+    mta_start
+    PORT=$PA sendfile alice@local.test alice@local.test "$T/msg/m1" || fail "send m1 to Postfix"
+    PORT=$PA sendfile alice@local.test alice@local.test "$T/msg/m2" BODY=8BITMIME || fail "send m2 to Postfix"
+    PORT=$PA sendfile alice@local.test alice@local.test "$T/msg/m3" || fail "send m3 to Postfix"
+    pf_wait_log "$T/pf" "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<alice@local\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PORT, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)$" 3
+    wait_log "postfix/local\[[0-9]+\]: [0-9A-F]+: to=<alice@local\.test>, relay=local, .*status=sent \(delivered to maildir\)$" 3
+    pass "Postfix -> Postern: 3 messages, status=sent on both sides"
+    for q in $(grep -oE 'status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)' "$T/pf/maillog" | grep -oE '[0-9A-F]+\)$' | tr -d ')'); do
+        grep -qE "postfix/local\[[0-9]+\]: $q: to=<alice@local\.test>, .*status=sent" "$T/maillog" || fail "Postern queue ID $q not delivered"
+    done
+    grep -qE "postfix/smtpd\[[0-9]+\]: [0-9A-F]+: client=.*\[127\.0\.0\.1\]" "$T/maillog" || fail "Postern smtpd client line"
+    check_bodies "$T/mail/alice/new"
+    pass "bodies intact in Postern's Maildir (SHA-256 per message)"
+}
+
 case "$CASE" in
-8bitmime | delay | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
+8bitmime | delay | postfix_out | postfix_in | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
