@@ -583,7 +583,152 @@ case_postfix_in() {
     pass "bodies intact in Postern's Maildir (SHA-256 per message)"
 }
 
+# pylog NAME: the pysink log lines
+pylog() { cat "$T/$1/log" 2>/dev/null; }
+wait_pylog() { # NAME COUNT [SECONDS]: COUNT transactions logged
+    local i
+    for i in $(seq $((${3:-10} * 10))); do
+        [ "$(pylog "$1" | wc -l)" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    tail -n 20 "$T/maillog" >&2
+    fail "pysink $1 has $(pylog "$1" | wc -l) transactions, want $2"
+}
+
+case_bind() {
+    S=$(free_port) S6=$(free_port)
+    setup "smtp_bind_address = 127.0.0.2"
+    # an address this host does not have (checked below): bind fails
+    NOADDR=198.51.100.254
+    transport unbound -o smtp_bind_address=$NOADDR
+    transport enforce -o smtp_bind_address=$NOADDR -o smtp_bind_address_enforce=yes
+    transport v6 -o inet_protocols=ipv6 -o smtp_bind_address6=::1
+    route b.test "smtp:[127.0.0.1]:$S"
+    route u.test "unbound:[127.0.0.1]:$S"
+    route e.test "enforce:[127.0.0.1]:$S"
+    route v6.test "v6:[::1]:$S6"
+    sink sink "127.0.0.1:$S"
+    pysink six ::1 "$S6"
+    mta_start
+    send alice@local.test 1 u@b.test >/dev/null || fail "send b"
+    wait_log "to=<u@b\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S, .*status=sent"
+    wait_sink sink 1
+    grep -q '^X-Client-Addr: 127\.0\.0\.2$' "$T"/sink/* || { grep X-Client "$T"/sink/*; fail "smtp_bind_address: the sink saw another source"; }
+    pass "smtp_bind_address = 127.0.0.2: the server sees 127.0.0.2"
+    send alice@local.test 1 u@v6.test >/dev/null || fail "send v6"
+    wait_log "to=<u@v6\.test>, relay=.*:$S6, .*status=sent"
+    pylog six | grep -q 'peer=::1 ' || fail "IPv6 peer"
+    pass "inet_protocols = ipv6, smtp_bind_address6 = ::1: sent to [::1] from ::1"
+    if ip -o addr 2>/dev/null | grep -q " $NOADDR/"; then
+        echo "note: this host has $NOADDR; bind-failure steps skipped"
+        return 0
+    fi
+    send alice@local.test 1 u@u.test >/dev/null || fail "send u"
+    wait_log "warning: smtp_connect_addr: bind $NOADDR: Cannot assign requested address"
+    wait_log "to=<u@u\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S, .*status=sent"
+    pass "smtp_bind_address not on this host: Postfix's warning, sent without it"
+    send alice@local.test 1 u@e.test >/dev/null || fail "send e"
+    wait_log "to=<u@e\.test>, relay=none, $LOGRE, dsn=4\.4\.0, status=deferred \(server configuration error\)$"
+    pass "... with smtp_bind_address_enforce = yes: deferred (4.4.0 server configuration error)"
+}
+
+case_lookup_native() {
+    # no resolver answers (the fence above): only native lookups work
+    S=$(free_port)
+    setup "inet_protocols = ipv4"
+    transport native -o smtp_host_lookup=native
+    transport nodns -o smtp_dns_support_level=disabled
+    route n.test "native:[localhost]:$S"
+    route d.test "nodns:[localhost]:$S"
+    route dns.test "smtp:[localhost]:$S"
+    sink sink "127.0.0.1:$S"
+    mta_start
+    for d in n d dns; do send alice@local.test 1 "u@$d.test" >/dev/null || fail "send $d"; done
+    wait_log "to=<u@n\.test>, relay=localhost\[127\.0\.0\.1\]:$S, $LOGRE, dsn=2\.0\.0, status=sent"
+    pass "smtp_host_lookup = native: localhost from the hosts file, sent"
+    wait_log "to=<u@d\.test>, relay=localhost\[127\.0\.0\.1\]:$S, $LOGRE, dsn=2\.0\.0, status=sent"
+    pass "smtp_dns_support_level = disabled: native lookup, sent"
+    wait_log "to=<u@dns\.test>, relay=none, $LOGRE, dsn=4\.4\.3, status=deferred \(Host or domain name not found\. Name service error for name=localhost type=A: Host not found, try again\)$" 1 20
+    pass "smtp_host_lookup = dns without a working resolver: deferred (4.4.3)"
+}
+
+case_lookup_dns() {
+    S=$(free_port)
+    setup
+    transport dnssec -o smtp_dns_support_level=dnssec
+    transport v4 -o inet_protocols=ipv4
+    transport v6 -o inet_protocols=ipv6
+    cat > "$T/dns.zone" <<Z
+mxd.test. MX 10 mx.mxd.test.
+mx.mxd.test. A 127.0.0.1
+dual.test. A 127.0.0.1
+dual.test. AAAA ::1
+Z
+    unbound_start
+    route mxd.test "smtp:mxd.test:$S"
+    route sec.test "dnssec:mxd.test:$S"
+    route four.test "v4:[dual.test]:$S"
+    route six.test "v6:[dual.test]:$S"
+    pysink p4 127.0.0.1 "$S"
+    pysink p6 ::1 "$S"
+    mta_start
+    for d in mxd sec four six; do send alice@local.test 1 "u@$d.test" >/dev/null || fail "send $d"; done
+    wait_log "to=<u@mxd\.test>, relay=mx\.mxd\.test\[127\.0\.0\.1\]:$S, .*status=sent"
+    wait_log "to=<u@sec\.test>, relay=mx\.mxd\.test\[127\.0\.0\.1\]:$S, .*status=sent"
+    pass "smtp_dns_support_level enabled and dnssec: MX lookup through the resolver, sent"
+    wait_log "to=<u@four\.test>, relay=dual\.test\[127\.0\.0\.1\]:$S, .*status=sent"
+    wait_log "to=<u@six\.test>, relay=dual\.test\[::1\]:$S, .*status=sent"
+    [ "$(pylog p4 | grep -c 'mail=<alice@local.test>')" = 3 ] && [ "$(pylog p6 | wc -l)" = 1 ] ||
+        { pylog p4; pylog p6; fail "inet_protocols: where the mail went"; }
+    pass "inet_protocols = ipv4 / ipv6 with an A+AAAA host: the right family"
+}
+
+case_rcptlimit() {
+    S=$(free_port)
+    setup "smtp_destination_recipient_limit = 2" "relayhost = [127.0.0.1]:$S"
+    transport big
+    route big.test "big:[127.0.0.1]:$S"
+    pysink p 127.0.0.1 "$S"
+    mta_start
+    send alice@local.test 1 x1@example.net x2@example.net x3@example.net x4@example.net x5@example.net >/dev/null || fail "send"
+    send alice@local.test 1 y1@big.test y2@big.test y3@big.test y4@big.test y5@big.test >/dev/null || fail "send big"
+    wait_log "to=<x[1-5]@example\.net>, .*status=sent" 5
+    wait_log "to=<y[1-5]@big\.test>, .*status=sent" 5
+    wait_pylog p 4
+    [ "$(pylog p | grep -c 'rcpts=5')" = 1 ] || { pylog p; fail "big: one transaction of 5 recipients"; }
+    [ "$(pylog p | grep -v 'rcpts=5' | sed 's/.*rcpts=//' | sort | tr '\n' ' ')" = "1 2 2 " ] ||
+        { pylog p; fail "smtp_destination_recipient_limit = 2: transactions of 2, 2, 1 recipients"; }
+    pass "smtp_destination_recipient_limit = 2: 5 recipients in transactions of 2, 2, 1 (another transport: one of 5)"
+}
+
+case_reuse() {
+    S=$(free_port) S2=$(free_port)
+    setup "smtp_connection_reuse_count_limit = 2"
+    # one agent process per transport (maxproc 1), so that every request
+    # reaches the agent that holds the open connection
+    echo "one unix - - n - 1 smtp" >> "$T/etc/master.cf"
+    echo "nolimit unix - - n - 1 smtp -o smtp_connection_reuse_count_limit=0" >> "$T/etc/master.cf"
+    route example.net "one:[127.0.0.1]:$S"
+    route example.com "nolimit:[127.0.0.1]:$S2"
+    pysink p 127.0.0.1 "$S"
+    pysink q 127.0.0.1 "$S2"
+    mta_start
+    send alice@local.test 12 x@example.net >/dev/null || fail "send"
+    send alice@local.test 12 x@example.com >/dev/null || fail "send"
+    wait_log "to=<x@example\.net>, .*status=sent" 12
+    wait_log "to=<x@example\.com>, .*status=sent" 12
+    wait_pylog p 12
+    wait_pylog q 12
+    per_conn() { pylog "$1" | sed 's/^conn=\([0-9]*\) .*/\1/' | sort | uniq -c | awk '{print $1}' | sort -n | tr '\n' ' '; }
+    max=$(per_conn p | awk '{print $NF}')
+    [ "$max" = 3 ] || { pylog p; fail "transactions per connection: $(per_conn p), want at most 3 (2 reuses) and some reuse"; }
+    pass "smtp_connection_reuse_count_limit = 2: 12 messages, transactions per connection: $(per_conn p)"
+    maxq=$(per_conn q | awk '{print $NF}')
+    [ "$maxq" -gt 3 ] || { pylog q; fail "no limit: transactions per connection $(per_conn q)"; }
+    pass "smtp_connection_reuse_count_limit = 0 (no limit): transactions per connection: $(per_conn q)"
+}
+
 case "$CASE" in
-8bitmime | delay | postfix_out | postfix_in | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
+8bitmime | delay | bind | lookup_native | lookup_dns | rcptlimit | reuse | postfix_out | postfix_in | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -60,6 +60,7 @@ struct agent {
     struct server *srv;
     char *helo_name;
     char *bind_addr, *bind_addr6;
+    int bind_enforce; /* smtp_bind_address_enforce */
     enum tls_level tls;
     int tls_loglevel;
     int connect_timeout, helo_timeout, mail_timeout, rcpt_timeout,
@@ -447,7 +448,7 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     struct session *s = mem_calloc(1, sizeof(*s));
     struct smtp_reply r;
     enum sio_err e;
-    int v6 = strchr(addr, ':') != NULL;
+    int v6 = strchr(addr, ':') != NULL, bind_failed = 0;
 
     *greeted = 0;
     *status = DELIVER_DEFER;
@@ -458,7 +459,14 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     snprintf(s->name, sizeof(s->name), "%s[%s]", host, addr);
     snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
     s->c = sconn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
-                         ag->connect_timeout, why);
+                         ag->bind_enforce, ag->connect_timeout, why,
+                         &bind_failed);
+    if (s->c == NULL && bind_failed) {
+        /* smtp_bind_address_enforce: Postfix's "4.4.0 server
+         * configuration error" */
+        snprintf(dsn, 16, "4.4.0");
+        goto fail;
+    }
     if (s->c == NULL) {
         char tmp[600];
 
@@ -853,7 +861,9 @@ reusable(struct agent *ag, struct session *s, const char *nexthop)
 
     if (strcmp(s->nexthop, nexthop) != 0)
         return 0;
-    if (ag->reuse_count_limit > 0 && s->uses >= ag->reuse_count_limit)
+    /* Postfix: a session may be reused this many times (so carries one
+     * transaction more) */
+    if (ag->reuse_count_limit > 0 && s->uses > ag->reuse_count_limit)
         return 0;
     if (ag->reuse_time_limit > 0 && now - s->started >= ag->reuse_time_limit)
         return 0;
@@ -1043,6 +1053,7 @@ smtp_service(struct server *srv)
     }
     ag.bind_addr = server_param(srv, "smtp_bind_address");
     ag.bind_addr6 = server_param(srv, "smtp_bind_address6");
+    ag.bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
     v = server_param(srv, "smtp_tls_security_level");
     ag.tls = tls_level(v);
     mem_free(v);

@@ -35,11 +35,13 @@ struct smtp_reply {
 struct sconn;
 
 /* sconn_connect - TCP connection to addr:port within timeout seconds,
- * from bind_addr when not empty. NULL with Postfix's wording in err
- * ("Connection refused", "Connection timed out"). */
+ * from bind_addr when not empty and of addr's family (when that bind
+ * fails: a warning, and no bind unless enforce). NULL with Postfix's
+ * wording in err ("Connection refused", "Connection timed out"), and
+ * *bind_failed set when it was the enforced bind. */
 struct sconn *sconn_connect(const char *addr, unsigned port,
-                            const char *bind_addr, int timeout,
-                            struct buf *err);
+                            const char *bind_addr, int enforce, int timeout,
+                            struct buf *err, int *bind_failed);
 /* sconn_free - close (NULL is fine) */
 void sconn_free(struct sconn *c);
 /* sconn_timeout - set the timeout (seconds) of the next stage */

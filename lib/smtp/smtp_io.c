@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "maillog/maillog.h"
 #include "smtp/smtp_int.h"
 
 #define RBUF 16384
@@ -78,7 +79,7 @@ parse_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 
 struct sconn *
 sconn_connect(const char *addr, unsigned port, const char *bind_addr,
-              int timeout, struct buf *err)
+              int enforce, int timeout, struct buf *err, int *bind_failed)
 {
     struct sockaddr_storage ss, bs;
     socklen_t len, blen;
@@ -88,6 +89,7 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
     struct sconn *c;
 
     buf_truncate(err, 0);
+    *bind_failed = 0;
     if (fam < 0) {
         (void) buf_printf(err, "bad address %s", addr);
         return NULL;
@@ -101,9 +103,15 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
         if (parse_sockaddr(bind_addr, 0, &bs, &blen) != fam) {
             /* another family: Postfix ignores the setting for it */
         } else if (bind(fd, (struct sockaddr *) &bs, blen) < 0) {
-            (void) buf_printf(err, "bind %s: %s", bind_addr, strerror(errno));
-            (void) close(fd);
-            return NULL;
+            /* as Postfix: warn, and go on unbound unless enforced */
+            maillog_warning("smtp_connect_addr: bind %s: %s", bind_addr,
+                            strerror(errno));
+            if (enforce) {
+                (void) buf_puts(err, "server configuration error");
+                (void) close(fd);
+                *bind_failed = 1;
+                return NULL;
+            }
         }
     }
     rc = connect(fd, (struct sockaddr *) &ss, len);
