@@ -349,8 +349,8 @@ static void
 cert_names(const struct agent *ag, const char *host, const char *nh_host,
            struct buf *out)
 {
-    const struct strv *m = ag->tls == TLS_SECURE ? &ag->secure_match
-                                                 : &ag->verify_match;
+    const struct strv *m =
+        ag->tls == TLS_SECURE ? &ag->secure_match : &ag->verify_match;
 
     buf_truncate(out, 0);
     for (size_t i = 0; i < m->n; i++) {
@@ -629,11 +629,11 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
         int greeted = 0;
 
-        s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr, nh->port, 0,
-                     &why, dsn, &status, &greeted);
+        s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
+                     nh->port, 0, &why, dsn, &status, &greeted);
         if (s == NULL && status == -2) /* TLS "may" failed: plain text */
-            s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr, nh->port,
-                         1, &why, dsn, &status, &greeted);
+            s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
+                         nh->port, 1, &why, dsn, &status, &greeted);
         if (s)
             break;
         if (greeted && ++sessions >= ag->mx_session_limit)

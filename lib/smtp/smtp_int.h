@@ -26,9 +26,9 @@ enum sio_err {
 };
 
 struct smtp_reply {
-    int code;       /* 250; 0 when none */
-    char dsn[16];   /* enhanced status code, or derived from code */
-    struct buf text; /* every line, joined with a space */
+    int code;          /* 250; 0 when none */
+    char dsn[16];      /* enhanced status code, or derived from code */
+    struct buf text;   /* every line, joined with a space */
     struct strv lines; /* text after "250-" / "250 " per line */
 };
 
@@ -67,8 +67,7 @@ struct sconn_peer {
  * whether it matched a name. 0, or -1 with a reason in err. */
 struct ssl_ctx_st;
 int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-                   const char *names, struct sconn_peer *peer,
-                   struct buf *err);
+                   const char *names, struct sconn_peer *peer, struct buf *err);
 /* sconn_tls_info - Postfix's summary ("TLSv1.3 with cipher X (256/256
  * bits) key-exchange X25519 server-signature ...") or NULL */
 const char *sconn_tls_info(const struct sconn *c);

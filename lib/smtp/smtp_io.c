@@ -384,9 +384,9 @@ sconn_tls_ctx_new(const char *cafile, const char *capath, int append_default)
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     if ((cafile && *cafile) || (capath && *capath)) {
-        if (SSL_CTX_load_verify_locations(ctx, cafile && *cafile ? cafile : NULL,
-                                          capath && *capath ? capath : NULL) !=
-            1) {
+        if (SSL_CTX_load_verify_locations(
+                ctx, cafile && *cafile ? cafile : NULL,
+                capath && *capath ? capath : NULL) != 1) {
             SSL_CTX_free(ctx);
             return NULL;
         }
@@ -418,8 +418,8 @@ static int first_err_idx = -1;
 static int
 verify_cb(int ok, X509_STORE_CTX *xs)
 {
-    SSL *ssl = X509_STORE_CTX_get_ex_data(
-        xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+    SSL *ssl =
+        X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
     struct first_err *fe = ssl ? SSL_get_ex_data(ssl, first_err_idx) : NULL;
 
     if (!ok && fe && fe->err == 0) {

@@ -44,10 +44,10 @@ struct mime {
     enum mstate state;
     enum ctype ctype;
     enum stype stype;
-    int eight;             /* the current part's encoding domain is 8bit */
+    int eight; /* the current part's encoding domain is 8bit */
     struct bound stack[MIME_DEPTH];
     int depth;
-    struct buf hdr;        /* the header being collected (lines joined) */
+    struct buf hdr; /* the header being collected (lines joined) */
     struct buf *out;
 };
 
@@ -151,8 +151,7 @@ tok_is(const struct tok *t, const char *word)
 }
 
 static void
-push_bound(struct mime *m, const struct tok *t, enum ctype dct,
-           enum stype dst)
+push_bound(struct mime *m, const struct tok *t, enum ctype dct, enum stype dst)
 {
     struct bound *b;
     size_t n = t->n > MIME_BOUND_MAX ? MIME_BOUND_MAX : t->n;

@@ -26,11 +26,10 @@ static const struct {
      "\n"
      "h=C3=A9llo =3D world=20\n"
      "tab\tend=09\n"},
-    {"7bit part unchanged",
-     "Content-Transfer-Encoding: 7bit\n\nplain =\n",
+    {"7bit part unchanged", "Content-Transfer-Encoding: 7bit\n\nplain =\n",
      "Content-Transfer-Encoding: 7bit\n\nplain =\n"},
-    {"no MIME headers: as is, like Postfix",
-     "Subject: s\n\n\xe9t\xe9\n", "Subject: s\n\n\xe9t\xe9\n"},
+    {"no MIME headers: as is, like Postfix", "Subject: s\n\n\xe9t\xe9\n",
+     "Subject: s\n\n\xe9t\xe9\n"},
     {"soft line breaks past 72 columns",
      "Content-Transfer-Encoding: 8bit\n\n"
      "0123456789012345678901234567890123456789012345678901234567890123456789"
@@ -90,8 +89,7 @@ static const struct {
      "Content-Transfer-Encoding: quoted-printable\n"
      "\n"
      "=FF\n"},
-    {"CRLF input, headers only",
-     "Content-Transfer-Encoding: 8bit\r\nX: y\r\n",
+    {"CRLF input, headers only", "Content-Transfer-Encoding: 8bit\r\nX: y\r\n",
      "X: y\nContent-Transfer-Encoding: quoted-printable\n"},
 };
 
