@@ -364,12 +364,17 @@ case_delay() {
     setup "smtp_data_done_timeout = 2s"
     route slow.test "smtp:[127.0.0.1]:$S1"
     route ok.test "smtp:[127.0.0.1]:$S2"
+    S3=$(free_port)
+    transport helo2 -o smtp_helo_timeout=2s
+    route ehlo.test "helo2:[127.0.0.1]:$S3"
     sink slow "127.0.0.1:$S1" -W .:5
     # -p: smtp-sink answers pipelined commands out of order while it delays one
     sink ok "127.0.0.1:$S2" -p -W RCPT:1 -W .:1
+    sink ehlo "127.0.0.1:$S3" -W EHLO:5
     mta_start
     send alice@local.test 1 u@slow.test >/dev/null || fail "send slow"
     send alice@local.test 1 u@ok.test >/dev/null || fail "send ok"
+    send alice@local.test 1 u@ehlo.test >/dev/null || fail "send ehlo"
     wait_log "to=<u@ok\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, $LOGRE, dsn=2\.0\.0, status=sent" 1 15
     pass "delays within the limits (1 s at RCPT and at end of data): sent"
     wait_log "to=<u@slow\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S1, $LOGRE, dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed out while sending end of data -- message may be sent more than once\)$" 1 15
@@ -377,6 +382,9 @@ case_delay() {
     $PY -c "import sys; d=float(sys.argv[1]); sys.exit(0 if 1.8 <= d < 4.5 else 1)" "$d" ||
         fail "the end-of-data wait took $d s, want about smtp_data_done_timeout (2 s)"
     pass "5 s delay after end of data > smtp_data_done_timeout 2s: deferred, Postfix's text (waited $d s)"
+    wait_log "to=<u@ehlo\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S3, $LOGRE, dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed out while performing the EHLO handshake\)$" 1 15
+    [ "$(sink_count ehlo)" = 0 ] || fail "mail at the slow EHLO sink"
+    pass "5 s delay at EHLO > smtp_helo_timeout 2s: deferred, Postfix's text"
 }
 
 # tls_setup LEVEL [main.cf lines]: certificates, a Postfix with STARTTLS
