@@ -441,6 +441,8 @@ case_tls_encrypt() {
     sink plain "127.0.0.1:$S1"
     route a.pf.test "smtp:[127.0.0.1]:$PB"
     route c.pf.test "smtp:[127.0.0.1]:$S1"
+    transport nocafile -o smtp_tls_CAfile=/nonexistent/ca.pem
+    route b.pf.test "nocafile:[127.0.0.1]:$PB"
     mta_start
     send alice@local.test 1 u@c.pf.test >/dev/null || fail "send c"
     send alice@local.test 1 u@a.pf.test >/dev/null || fail "send a"
@@ -451,6 +453,11 @@ case_tls_encrypt() {
     wait_log "to=<u@a\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, .*status=sent"
     pf_sent a.pf.test
     pass "encrypt, STARTTLS offered: sent encrypted (no certificate check)"
+    send alice@local.test 1 u@b.pf.test >/dev/null || fail "send b"
+    wait_log "postfix/smtp\[[0-9]+\]: cannot load Certification Authority data, CAfile=\"/nonexistent/ca\.pem\": disabling TLS support$"
+    wait_log "to=<u@b\.pf\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PB, $LOGRE, dsn=4\.7\.5, status=deferred \(TLS is required, but our TLS engine is unavailable\)$"
+    [ -z "$(ls "$T/pf/vmail/b.pf.test/new" 2>/dev/null)" ] || fail "mail went in plain text"
+    pass "encrypt with an unreadable smtp_tls_CAfile: deferred, never in plain text (Postfix's lines)"
 }
 
 case_tls_verify() {

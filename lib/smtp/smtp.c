@@ -1118,10 +1118,22 @@ smtp_service(struct server *srv)
         ag.tls_ctx = sconn_tls_ctx_new(
             cafile, capath,
             server_param_bool(srv, "tls_append_default_CA"));
-        if (ag.tls_ctx == NULL)
-            maillog_warning("cannot set up the TLS client context (CA file "
-                            "\"%s\", CA path \"%s\"): TLS disabled",
-                            cafile, capath);
+        /* Postfix's words; "encrypt" and up then defer, "may" goes on in
+         * plain text */
+        if (ag.tls_ctx == NULL) {
+            struct buf what;
+
+            buf_init(&what, 0);
+            if (*cafile)
+                (void) buf_printf(&what, "CAfile=\"%s\"", cafile);
+            if (*capath)
+                (void) buf_printf(&what, "%sCApath=\"%s\"",
+                                  *cafile ? ", " : "", capath);
+            maillog_info("cannot load Certification Authority data, %s: "
+                         "disabling TLS support",
+                         buf_str(&what));
+            buf_fini(&what);
+        }
         mem_free(cafile);
         mem_free(capath);
     }
