@@ -295,9 +295,9 @@ case_8bitmime() {
     route seven.test "smtp:[127.0.0.1]:$S7"
     route eight.test "smtp:[127.0.0.1]:$S8"
     route raw.test "raw:[127.0.0.1]:$S7"
+    route nobody.test "smtp:[127.0.0.1]:$S7"
     sink s7 "127.0.0.1:$S7" -8
     sink s8 "127.0.0.1:$S8"
-    sink_raw_dir=s7
     mta_start
     cat > "$T/m8.eml" <<'EOF'
 From: <alice@local.test>
@@ -325,8 +325,11 @@ EOF
     done
     wait_log "to=<u@seven\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S7, $LOGRE, dsn=2\.0\.0, status=sent"
     wait_log "to=<u@eight\.test>, .*status=sent"
+    # 8-bit content submitted without BODY=8BITMIME is converted too
+    sendfile alice@local.test u@nobody.test "$T/m8.eml" || fail "send to nobody.test"
     wait_log "to=<u@raw\.test>, .*status=sent"
-    wait_sink s7 2
+    wait_log "to=<u@nobody\.test>, .*status=sent"
+    wait_sink s7 3
     wait_sink s8 1
     seven=$(grep -l 'X-Rcpt-Args: <u@seven.test>' "$T"/s7/*) || fail "message at the sink without 8BITMIME"
     raw=$(grep -l 'X-Rcpt-Args: <u@raw.test>' "$T"/s7/*) || fail "raw message at the sink"
@@ -349,6 +352,11 @@ assert got[1]["Content-Transfer-Encoding"] == "base64"
 assert got[1].get_content() == want[1].get_content()
 PY
     pass "no 8BITMIME at the server: 8bit text converted to quoted-printable, 7-bit clean, decodes to the original"
+    nobody=$(grep -l 'X-Rcpt-Args: <u@nobody.test>' "$T"/s7/*) || fail "message without BODY= at the sink"
+    $PY -c 'import sys; sys.exit(any(b > 127 for b in open(sys.argv[1], "rb").read()))' "$nobody" ||
+        fail "8-bit content without BODY=8BITMIME: not converted"
+    grep -q '^Content-Transfer-Encoding: quoted-printable' "$nobody" || fail "no quoted-printable part"
+    pass "8-bit content without BODY=8BITMIME: converted as well"
     grep -q '^X-Mail-Args: <alice@local.test> SIZE=[0-9]* BODY=8BITMIME' "$eight" || fail "BODY=8BITMIME to the 8BITMIME server"
     grep -q 'Grüße aus Köln' "$eight" && grep -q '^Content-Transfer-Encoding: 8bit' "$eight" ||
         fail "8-bit message unchanged for the 8BITMIME server"
@@ -356,7 +364,6 @@ PY
     grep -q 'Grüße aus Köln' "$raw" && ! grep -q 'BODY=8BITMIME' "$raw" ||
         fail "disable_mime_output_conversion = yes: 8-bit content as is"
     pass "disable_mime_output_conversion = yes: sent as is"
-    : "$sink_raw_dir"
 }
 
 case_delay() {
