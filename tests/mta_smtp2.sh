@@ -79,10 +79,11 @@ sink() {
     wait_port "${where%:*}" "${where##*:}"
 }
 
-# pysink NAME ADDR PORT: testdata/mta_smtp/pysink.py into $T/NAME/
+# pysink NAME ADDR PORT [CERT KEY]: testdata/mta_smtp/pysink.py into
+# $T/NAME/ (with STARTTLS when given a certificate)
 pysink() {
     mkdir -p "$T/$1"
-    $PY "$DATA/pysink.py" "$2" "$3" "$T/$1" 2>>"$T/$1.err" &
+    $PY "$DATA/pysink.py" "$2" "$3" "$T/$1" "${@:4}" 2>>"$T/$1.err" &
     PIDS+=($!)
     wait_port "$2" "$3"
 }
@@ -520,6 +521,35 @@ Z
     pass "secure, smtp_tls_secure_cert_match = mx.tls.test with an IP nexthop: verified, delivered"
 }
 
+case_tls_sni() {
+    S1=$(free_port) S2=$(free_port) S3=$(free_port)
+    setup "smtp_tls_security_level = may"
+    certs
+    cat > "$T/dns.zone" <<Z
+mx.tls.test. A 127.0.0.1
+Z
+    unbound_start
+    transport literal -o smtp_tls_servername=sni.example.test
+    transport nexthop -o smtp_tls_servername=nexthop
+    route a.test "smtp:[mx.tls.test]:$S1"
+    route b.test "literal:[127.0.0.1]:$S2"
+    route c.test "nexthop:[mx.tls.test]:$S3"
+    pysink none 127.0.0.1 "$S1" "$T/pki/server.pem" "$T/pki/server.key"
+    pysink lit 127.0.0.1 "$S2" "$T/pki/server.pem" "$T/pki/server.key"
+    pysink nh 127.0.0.1 "$S3" "$T/pki/server.pem" "$T/pki/server.key"
+    mta_start
+    for d in a b c; do send alice@local.test 1 "u@$d.test" >/dev/null || fail "send $d"; done
+    wait_pylog none 1
+    wait_pylog lit 1
+    wait_pylog nh 1
+    pylog none | grep -q ' sni=none$' || { pylog none; fail "default: TLS without SNI"; }
+    pass "smtp_tls_servername empty (default): TLS, no SNI, as Postfix"
+    pylog lit | grep -q ' sni=sni\.example\.test$' || { pylog lit; fail "literal SNI"; }
+    pass "smtp_tls_servername = sni.example.test: sent as SNI"
+    pylog nh | grep -q ' sni=mx\.tls\.test$' || { pylog nh; fail "nexthop SNI"; }
+    pass "smtp_tls_servername = nexthop: the nexthop name"
+}
+
 # messages: $T/msg/m1..m3 (dot lines and a 990-octet line; 8-bit UTF-8
 # text; a 300 KB body)
 make_messages() {
@@ -718,7 +748,7 @@ case_rcptlimit() {
     wait_log "to=<y[1-5]@big\.test>, .*status=sent" 5
     wait_pylog p 4
     [ "$(pylog p | grep -c 'rcpts=5')" = 1 ] || { pylog p; fail "big: one transaction of 5 recipients"; }
-    [ "$(pylog p | grep -v 'rcpts=5' | sed 's/.*rcpts=//' | sort | tr '\n' ' ')" = "1 2 2 " ] ||
+    [ "$(pylog p | grep -v 'rcpts=5' | sed 's/.*rcpts=\([0-9]*\).*/\1/' | sort | tr '\n' ' ')" = "1 2 2 " ] ||
         { pylog p; fail "smtp_destination_recipient_limit = 2: transactions of 2, 2, 1 recipients"; }
     pass "smtp_destination_recipient_limit = 2: 5 recipients in transactions of 2, 2, 1 (another transport: one of 5)"
 }
@@ -751,6 +781,6 @@ case_reuse() {
 }
 
 case "$CASE" in
-8bitmime | delay | bind | lookup_native | lookup_dns | rcptlimit | reuse | postfix_out | postfix_in | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
+8bitmime | delay | bind | lookup_native | lookup_dns | rcptlimit | reuse | postfix_out | postfix_in | tls_sni | tls_may | tls_encrypt | tls_verify | tls_secure) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -82,6 +82,7 @@ struct agent {
     struct session *cached;
     struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
     char fail_relay[420]; /* host[addr]:port of the last failed session */
+    char *servername;     /* smtp_tls_servername */
 };
 
 /* ---- small pieces ---- */
@@ -370,6 +371,24 @@ cert_names(const struct agent *ag, const char *host, const char *nh_host,
     }
 }
 
+/* server_name - the SNI name per smtp_tls_servername: "" none (the
+ * default, as Postfix), "hostname" the server's name, "nexthop" the
+ * nexthop domain, else the literal value; NULL when none or an IP */
+static const char *
+server_name(const struct agent *ag, const struct session *s,
+            const char *nh_host)
+{
+    const char *n = ag->servername;
+
+    if (*n == 0)
+        return NULL;
+    if (strcasecmp(n, "hostname") == 0)
+        n = s->host;
+    else if (strcasecmp(n, "nexthop") == 0)
+        n = nh_host;
+    return is_ip(n) ? NULL : n;
+}
+
 /* start_tls - STARTTLS, handshake, the certificate checks of the level,
  * EHLO again; 0, or -1 with a reason, dsn and status (-2: "may" failed,
  * try again in plain text) */
@@ -401,8 +420,8 @@ start_tls(struct agent *ag, struct session *s, const char *nh_host,
     buf_init(&names, 0);
     if (need)
         cert_names(ag, s->host, nh_host, &names);
-    rc = sconn_starttls(s->c, ag->tls_ctx, s->host, buf_str(&names), &peer,
-                        &terr);
+    rc = sconn_starttls(s->c, ag->tls_ctx, server_name(ag, s, nh_host),
+                        buf_str(&names), &peer, &terr);
     if (rc < 0) {
         buf_truncate(why, 0);
         (void) buf_printf(why, "Cannot start TLS: %s with %s",
@@ -1077,6 +1096,7 @@ smtp_service(struct server *srv)
     strv_init(&ag.resolvers);
     strv_init(&ag.verify_match);
     strv_init(&ag.secure_match);
+    ag.servername = server_param(srv, "smtp_tls_servername");
     v = server_param(srv, "smtp_tls_verify_cert_match");
     server_split(v, &ag.verify_match);
     mem_free(v);
@@ -1190,5 +1210,6 @@ smtp_service(struct server *srv)
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
     mem_free(ag.bind_addr6);
+    mem_free(ag.servername);
     return 0;
 }

@@ -61,10 +61,11 @@ struct sconn_peer {
     char why[300]; /* why not, in Postfix's words: "untrusted issuer
                     * /CN=x", "num=62:hostname mismatch" */
 };
-/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS). The
- * handshake succeeds whatever the certificate; peer says whether the
- * chain verified and (when names, space separated, is not NULL or "")
- * whether it matched a name. 0, or -1 with a reason in err. */
+/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS), with
+ * the server name sni (NULL: none). It succeeds whatever the
+ * certificate; peer says whether the chain verified and (when names,
+ * space separated, is not NULL or "") whether it matched a name. 0, or
+ * -1 with a reason in err. */
 struct ssl_ctx_st;
 int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
                    const char *names, struct sconn_peer *peer, struct buf *err);

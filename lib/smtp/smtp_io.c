@@ -547,7 +547,7 @@ sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
         first_err_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     (void) SSL_set_ex_data(ssl, first_err_idx, &fe);
     SSL_set_fd(ssl, c->fd);
-    if (sni && *sni && strchr(sni, '.') && sni[0] != '[')
+    if (sni && *sni)
         (void) SSL_set_tlsext_host_name(ssl, sni);
     SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
     ERR_clear_error();
