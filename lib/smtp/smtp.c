@@ -15,9 +15,8 @@
  *	while sending message body") so log readers see what they know.
  *
  * BUGS
- *	No 8BITMIME downgrade to quoted-printable (8-bit content goes as
- *	is to a server without 8BITMIME); no "relayed" DSN when the
- *	server lacks DSN; no SASL; no DANE; no TLS session cache.
+ *	No "relayed" DSN when the server lacks DSN; no SASL; no DANE;
+ *	no TLS session cache.
  */
 #define _DEFAULT_SOURCE 1
 #include "smtp/smtp.h"
@@ -62,6 +61,7 @@ struct agent {
     struct server *srv;
     char *helo_name;
     char *bind_addr, *bind_addr6;
+    int bind_enforce; /* smtp_bind_address_enforce */
     enum tls_level tls;
     int tls_loglevel;
     int connect_timeout, helo_timeout, mail_timeout, rcpt_timeout,
@@ -77,7 +77,12 @@ struct agent {
     struct ssl_ctx_st *tls_ctx;
     struct deliver_content msg;
     struct buf wire;
+    struct buf conv;   /* the 7-bit version of msg, when needed */
+    int no_mime_oconv; /* disable_mime_output_conversion */
     struct session *cached;
+    struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
+    char fail_relay[420]; /* host[addr]:port of the last failed session */
+    char *servername;     /* smtp_tls_servername */
 };
 
 /* ---- small pieces ---- */
@@ -163,12 +168,11 @@ is_ip(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* wire - content with CRLF line ends, dot-stuffed, ending in "." */
+/* wire - text with CRLF line ends, dot-stuffed, ending in "." */
 static void
-wire(struct agent *ag)
+wire(struct buf *w, const char *p, size_t len)
 {
-    const char *p = ag->msg.content.data, *end = p + ag->msg.content.len;
-    struct buf *w = &ag->wire;
+    const char *end = p + len;
 
     buf_truncate(w, 0);
     while (p < end) {
@@ -184,6 +188,25 @@ wire(struct agent *ag)
         p = nl ? nl + 1 : end;
     }
     (void) buf_append(w, ".\r\n", 3);
+}
+
+/* body - the message on the wire for session s: converted to 7 bit
+ * when it is 8-bit mail and s lacks 8BITMIME (unless
+ * disable_mime_output_conversion), else as is */
+static void
+body(struct agent *ag, const struct session *s, const struct deliver_req *req)
+{
+    const char *p = ag->msg.content.data;
+    size_t n = ag->msg.content.len;
+
+    if (!s->eightbit && !ag->no_mime_oconv &&
+        ((req->flags & QUEUE_F_8BITMIME) || smtp_mime_8bit(p, n))) {
+        buf_truncate(&ag->conv, 0);
+        smtp_mime_downgrade(p, n, &ag->conv);
+        p = ag->conv.data;
+        n = ag->conv.len;
+    }
+    wire(&ag->wire, p, n);
 }
 
 static void
@@ -320,16 +343,132 @@ hello(struct agent *ag, struct session *s, struct smtp_reply *r,
     return 0;
 }
 
+/* cert_names - the names a certificate must match: the entries of
+ * smtp_tls_verify_cert_match (verify) or smtp_tls_secure_cert_match
+ * (secure), "hostname" being the server's name, "nexthop" the nexthop
+ * domain, "dot-nexthop" its subdomains; others literal */
+static void
+cert_names(const struct agent *ag, const char *host, const char *nh_host,
+           struct buf *out)
+{
+    const struct strv *m =
+        ag->tls == TLS_SECURE ? &ag->secure_match : &ag->verify_match;
+
+    buf_truncate(out, 0);
+    for (size_t i = 0; i < m->n; i++) {
+        const char *v = m->v[i];
+
+        if (out->len)
+            (void) buf_putc(out, ' ');
+        if (strcasecmp(v, "hostname") == 0)
+            (void) buf_puts(out, host);
+        else if (strcasecmp(v, "nexthop") == 0)
+            (void) buf_puts(out, nh_host);
+        else if (strcasecmp(v, "dot-nexthop") == 0)
+            (void) buf_printf(out, ".%s", nh_host);
+        else
+            (void) buf_puts(out, v);
+    }
+}
+
+/* server_name - the SNI name per smtp_tls_servername: "" none (the
+ * default, as Postfix), "hostname" the server's name, "nexthop" the
+ * nexthop domain, else the literal value; NULL when none or an IP */
+static const char *
+server_name(const struct agent *ag, const struct session *s,
+            const char *nh_host)
+{
+    const char *n = ag->servername;
+
+    if (*n == 0)
+        return NULL;
+    if (strcasecmp(n, "hostname") == 0)
+        n = s->host;
+    else if (strcasecmp(n, "nexthop") == 0)
+        n = nh_host;
+    return is_ip(n) ? NULL : n;
+}
+
+/* start_tls - STARTTLS, handshake, the certificate checks of the level,
+ * EHLO again; 0, or -1 with a reason, dsn and status (-2: "may" failed,
+ * try again in plain text) */
+static int
+start_tls(struct agent *ag, struct session *s, const char *nh_host,
+          struct smtp_reply *r, struct buf *why, char *dsn, int *status)
+{
+    struct buf terr, names;
+    struct sconn_peer peer;
+    enum sio_err e;
+    int rc, need = ag->tls >= TLS_VERIFY;
+
+    sconn_timeout(s->c, ag->starttls_timeout);
+    sconn_printf(s->c, "STARTTLS");
+    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+        io_reason(why, e, s->name, "receiving the STARTTLS reply");
+        snprintf(dsn, 16, "4.4.2");
+        return -1;
+    }
+    if (r->code != 220) {
+        if (ag->tls >= TLS_ENCRYPT) {
+            said(why, s, r, "STARTTLS");
+            snprintf(dsn, 16, "4.7.5");
+            return -1;
+        }
+        return 0; /* may: go on in plain text */
+    }
+    buf_init(&terr, 0);
+    buf_init(&names, 0);
+    if (need)
+        cert_names(ag, s->host, nh_host, &names);
+    rc = sconn_starttls(s->c, ag->tls_ctx, server_name(ag, s, nh_host),
+                        buf_str(&names), &peer, &terr);
+    if (rc < 0) {
+        buf_truncate(why, 0);
+        (void) buf_printf(why, "Cannot start TLS: %s with %s",
+                          buf_str(&terr), s->name);
+        snprintf(dsn, 16, "4.7.5");
+        *status = ag->tls == TLS_MAY ? -2 : DELIVER_DEFER;
+        goto out;
+    }
+    /* Postfix logs why a required check failed even at loglevel 0 */
+    if (need && !peer.trusted)
+        maillog_info("certificate verification failed for %s: %s", s->relay,
+                     peer.why);
+    else if (need && !peer.matched)
+        maillog_info("server certificate verification failed for %s: %s",
+                     s->relay, peer.why);
+    if (ag->tls_loglevel >= 1)
+        maillog_info("%s TLS connection established to %s: %s",
+                     need ? (peer.trusted && peer.matched ? "Verified"
+                                                          : "Untrusted")
+                     : peer.trusted ? "Trusted"
+                                    : "Untrusted",
+                     s->relay, sconn_tls_info(s->c));
+    if (need && !(peer.trusted && peer.matched)) {
+        buf_truncate(why, 0);
+        (void) buf_puts(why, "Server certificate not verified");
+        snprintf(dsn, 16, "4.7.5");
+        *status = DELIVER_DEFER;
+        rc = -1;
+        goto out;
+    }
+    rc = hello(ag, s, r, why, dsn, status);
+out:
+    buf_fini(&terr);
+    buf_fini(&names);
+    return rc;
+}
+
 /* try_host - a session with one address; NULL with a reason */
 static struct session *
-try_host(struct agent *ag, const char *nexthop, const char *host,
-         const char *addr, unsigned port, int plaintext, struct buf *why,
-         char *dsn, int *status, int *greeted)
+try_host(struct agent *ag, const char *nexthop, const char *nh_host,
+         const char *host, const char *addr, unsigned port, int plaintext,
+         struct buf *why, char *dsn, int *status, int *greeted)
 {
     struct session *s = mem_calloc(1, sizeof(*s));
     struct smtp_reply r;
     enum sio_err e;
-    int v6 = strchr(addr, ':') != NULL;
+    int v6 = strchr(addr, ':') != NULL, bind_failed = 0;
 
     *greeted = 0;
     *status = DELIVER_DEFER;
@@ -340,7 +479,14 @@ try_host(struct agent *ag, const char *nexthop, const char *host,
     snprintf(s->name, sizeof(s->name), "%s[%s]", host, addr);
     snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
     s->c = sconn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
-                         ag->connect_timeout, why);
+                         ag->bind_enforce, ag->connect_timeout, why,
+                         &bind_failed);
+    if (s->c == NULL && bind_failed) {
+        /* smtp_bind_address_enforce: Postfix's "4.4.0 server
+         * configuration error" */
+        snprintf(dsn, 16, "4.4.0");
+        goto fail;
+    }
     if (s->c == NULL) {
         char tmp[600];
 
@@ -377,57 +523,26 @@ try_host(struct agent *ag, const char *nexthop, const char *host,
         *status = DELIVER_DEFER;
         goto fail;
     }
+    if (ag->tls >= TLS_ENCRYPT && ag->tls_ctx == NULL) {
+        buf_truncate(why, 0);
+        (void) buf_puts(why, "TLS is required, but our TLS engine is "
+                             "unavailable");
+        snprintf(dsn, 16, "4.7.5");
+        *status = DELIVER_DEFER;
+        goto fail;
+    }
     if (ag->tls >= TLS_MAY && s->starttls && !plaintext && ag->tls_ctx) {
-        struct buf terr;
-        char names[600];
-        int rc;
-
-        sconn_timeout(s->c, ag->starttls_timeout);
-        sconn_printf(s->c, "STARTTLS");
-        if ((e = sconn_reply(s->c, &r)) != SIO_OK) {
-            io_reason(why, e, s->name, "receiving the STARTTLS reply");
-            snprintf(dsn, 16, "4.4.2");
+        if (start_tls(ag, s, nh_host, &r, why, dsn, status) < 0)
             goto fail;
-        }
-        if (r.code != 220) {
-            if (ag->tls >= TLS_ENCRYPT) {
-                said(why, s, &r, "STARTTLS");
-                snprintf(dsn, 16, "4.7.5");
-                goto fail;
-            }
-            /* may: go on in plain text */
-        } else {
-            buf_init(&terr, 0);
-            /* verify: the MX host name; secure: the nexthop domain too */
-            snprintf(names, sizeof(names), "%s%s%s", host,
-                     ag->tls == TLS_SECURE ? " " : "",
-                     ag->tls == TLS_SECURE ? nexthop : "");
-            rc = sconn_starttls(s->c, ag->tls_ctx, host,
-                                ag->tls >= TLS_VERIFY, names, &terr);
-            if (rc < 0) {
-                buf_truncate(why, 0);
-                (void) buf_printf(why, "Cannot start TLS: %s with %s",
-                                  buf_str(&terr), s->name);
-                buf_fini(&terr);
-                snprintf(dsn, 16, "4.7.5");
-                *status = ag->tls == TLS_MAY ? -2 : DELIVER_DEFER;
-                goto fail;
-            }
-            buf_fini(&terr);
-            if (ag->tls_loglevel >= 1)
-                maillog_info("%s TLS connection established to %s: %s",
-                             ag->tls >= TLS_VERIFY ? "Verified"
-                                                   : "Untrusted",
-                             s->relay, sconn_tls_info(s->c));
-            if (hello(ag, s, &r, why, dsn, status) < 0)
-                goto fail;
-        }
     }
     s->nexthop = mem_strdup(nexthop);
     s->started = s->last = time(NULL);
     smtp_reply_fini(&r);
     return s;
 fail:
+    /* a server answered: the log line names it (Postfix's relay=) */
+    snprintf(ag->fail_relay, sizeof(ag->fail_relay), "%s",
+             s->c ? s->relay : "");
     smtp_reply_fini(&r);
     session_free(s);
     return NULL;
@@ -534,11 +649,11 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
         int greeted = 0;
 
-        s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port, 0,
-                     &why, dsn, &status, &greeted);
+        s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
+                     nh->port, 0, &why, dsn, &status, &greeted);
         if (s == NULL && status == -2) /* TLS "may" failed: plain text */
-            s = try_host(ag, nexthop, tg.t[i].host, tg.t[i].addr, nh->port,
-                         1, &why, dsn, &status, &greeted);
+            s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
+                         nh->port, 1, &why, dsn, &status, &greeted);
         if (s)
             break;
         if (greeted && ++sessions >= ag->mx_session_limit)
@@ -729,7 +844,7 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
         ok = 1;
         goto out;
     }
-    wire(ag);
+    body(ag, s, req);
     sconn_timeout(s->c, ag->data_xfer_timeout);
     sconn_write(s->c, ag->wire.data, ag->wire.len);
     if ((e = sconn_flush(s->c)) != SIO_OK) {
@@ -793,7 +908,9 @@ reusable(struct agent *ag, struct session *s, const char *nexthop)
 
     if (strcmp(s->nexthop, nexthop) != 0)
         return 0;
-    if (ag->reuse_count_limit > 0 && s->uses >= ag->reuse_count_limit)
+    /* Postfix: a session may be reused this many times (so carries one
+     * transaction more) */
+    if (ag->reuse_count_limit > 0 && s->uses > ag->reuse_count_limit)
         return 0;
     if (ag->reuse_time_limit > 0 && now - s->started >= ag->reuse_time_limit)
         return 0;
@@ -852,6 +969,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     char relay_name[sizeof(((struct session *) 0)->relay)] = "";
     int had_session = 0;
 
+    ag->fail_relay[0] = 0;
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
         deliver_result(&req->rcpt[i], DELIVER_DEFER, "4.3.0", "");
@@ -927,6 +1045,8 @@ log:
                   strncmp(rc->text, "lost connection with ", 21) == 0 ||
                   strncmp(rc->text, "message size ", 13) == 0))
             relay = relay_name;
+        else if (!had_session && ag->fail_relay[0])
+            relay = ag->fail_relay;
         log_rcpt(req, rc, relay, t_start, t_setup);
     }
 }
@@ -975,7 +1095,17 @@ smtp_service(struct server *srv)
     ag.srv = srv;
     deliver_content_init(&ag.msg);
     buf_init(&ag.wire, 0);
+    buf_init(&ag.conv, 0);
     strv_init(&ag.resolvers);
+    strv_init(&ag.verify_match);
+    strv_init(&ag.secure_match);
+    ag.servername = server_param(srv, "smtp_tls_servername");
+    v = server_param(srv, "smtp_tls_verify_cert_match");
+    server_split(v, &ag.verify_match);
+    mem_free(v);
+    v = server_param(srv, "smtp_tls_secure_cert_match");
+    server_split(v, &ag.secure_match);
+    mem_free(v);
     ag.helo_name = server_param(srv, "smtp_helo_name");
     if (*ag.helo_name == 0) {
         mem_free(ag.helo_name);
@@ -983,6 +1113,7 @@ smtp_service(struct server *srv)
     }
     ag.bind_addr = server_param(srv, "smtp_bind_address");
     ag.bind_addr6 = server_param(srv, "smtp_bind_address6");
+    ag.bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
     v = server_param(srv, "smtp_tls_security_level");
     ag.tls = tls_level(v);
     mem_free(v);
@@ -1012,6 +1143,8 @@ smtp_service(struct server *srv)
     ag.cache_time_limit =
         server_param_time(srv, "smtp_connection_cache_time_limit", 2);
     ag.cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
+    ag.no_mime_oconv =
+        server_param_bool(srv, "disable_mime_output_conversion");
     v = server_param(srv, "inet_protocols");
     if (strstr(v, "all"))
         ag.families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
@@ -1042,11 +1175,25 @@ smtp_service(struct server *srv)
         char *cafile = server_param(srv, "smtp_tls_CAfile");
         char *capath = server_param(srv, "smtp_tls_CApath");
 
-        ag.tls_ctx = sconn_tls_ctx_new(cafile, capath);
-        if (ag.tls_ctx == NULL)
-            maillog_warning("cannot set up the TLS client context (CA file "
-                            "\"%s\", CA path \"%s\"): TLS disabled",
-                            cafile, capath);
+        ag.tls_ctx = sconn_tls_ctx_new(
+            cafile, capath,
+            server_param_bool(srv, "tls_append_default_CA"));
+        /* Postfix's words; "encrypt" and up then defer, "may" goes on in
+         * plain text */
+        if (ag.tls_ctx == NULL) {
+            struct buf what;
+
+            buf_init(&what, 0);
+            if (*cafile)
+                (void) buf_printf(&what, "CAfile=\"%s\"", cafile);
+            if (*capath)
+                (void) buf_printf(&what, "%sCApath=\"%s\"",
+                                  *cafile ? ", " : "", capath);
+            maillog_info("cannot load Certification Authority data, %s: "
+                         "disabling TLS support",
+                         buf_str(&what));
+            buf_fini(&what);
+        }
         mem_free(cafile);
         mem_free(capath);
     }
@@ -1059,9 +1206,13 @@ smtp_service(struct server *srv)
         sconn_tls_ctx_free(ag.tls_ctx);
     deliver_content_fini(&ag.msg);
     buf_fini(&ag.wire);
+    buf_fini(&ag.conv);
     strv_fini(&ag.resolvers);
+    strv_fini(&ag.verify_match);
+    strv_fini(&ag.secure_match);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
     mem_free(ag.bind_addr6);
+    mem_free(ag.servername);
     return 0;
 }

@@ -7,7 +7,9 @@
  *	for the nexthop ("[host]:port" as is, "host:port" or a domain
  *	through its MX records with lib/dnsc), talks ESMTP to the first
  *	one that answers (EHLO/HELO, STARTTLS per
- *	smtp_tls_security_level, PIPELINING, SIZE, 8BITMIME, DSN),
+ *	smtp_tls_security_level with Postfix's certificate checks,
+ *	PIPELINING, SIZE, 8BITMIME with the downgrade to quoted-printable
+ *	for servers without it, DSN),
  *	and answers each recipient with sent, deferred (4xx, connection
  *	trouble) or bounced (5xx), logging Postfix's "to=<...>,
  *	relay=host[ip]:port, delay=..., delays=a/b/c/d, dsn=...,

@@ -26,20 +26,22 @@ enum sio_err {
 };
 
 struct smtp_reply {
-    int code;       /* 250; 0 when none */
-    char dsn[16];   /* enhanced status code, or derived from code */
-    struct buf text; /* every line, joined with a space */
+    int code;          /* 250; 0 when none */
+    char dsn[16];      /* enhanced status code, or derived from code */
+    struct buf text;   /* every line, joined with a space */
     struct strv lines; /* text after "250-" / "250 " per line */
 };
 
 struct sconn;
 
 /* sconn_connect - TCP connection to addr:port within timeout seconds,
- * from bind_addr when not empty. NULL with Postfix's wording in err
- * ("Connection refused", "Connection timed out"). */
+ * from bind_addr when not empty and of addr's family (when that bind
+ * fails: a warning, and no bind unless enforce). NULL with Postfix's
+ * wording in err ("Connection refused", "Connection timed out"), and
+ * *bind_failed set when it was the enforced bind. */
 struct sconn *sconn_connect(const char *addr, unsigned port,
-                            const char *bind_addr, int timeout,
-                            struct buf *err);
+                            const char *bind_addr, int enforce, int timeout,
+                            struct buf *err, int *bind_failed);
 /* sconn_free - close (NULL is fine) */
 void sconn_free(struct sconn *c);
 /* sconn_timeout - set the timeout (seconds) of the next stage */
@@ -52,21 +54,43 @@ void sconn_write(struct sconn *c, const char *p, size_t n);
 enum sio_err sconn_flush(struct sconn *c) WARN_UNUSED;
 /* sconn_reply - flush, then read one (multi-line) reply into r */
 enum sio_err sconn_reply(struct sconn *c, struct smtp_reply *r) WARN_UNUSED;
-/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS). With
- * verify, the peer's chain must verify against the CA settings of ctx
- * and its name match one of names (space separated). 0, or -1 with a
- * reason in err. */
+/* What the TLS handshake found out about the server. */
+struct sconn_peer {
+    int trusted;   /* the chain verified against the CA settings */
+    int matched;   /* the certificate matched one of the names */
+    char why[300]; /* why not, in Postfix's words: "untrusted issuer
+                    * /CN=x", "num=62:hostname mismatch" */
+};
+/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS), with
+ * the server name sni (NULL: none). It succeeds whatever the
+ * certificate; peer says whether the chain verified and (when names,
+ * space separated, is not NULL or "") whether it matched a name. 0, or
+ * -1 with a reason in err. */
 struct ssl_ctx_st;
 int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-                   int verify, const char *names, struct buf *err);
-/* sconn_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
+                   const char *names, struct sconn_peer *peer, struct buf *err);
+/* sconn_tls_info - Postfix's summary ("TLSv1.3 with cipher X (256/256
+ * bits) key-exchange X25519 server-signature ...") or NULL */
 const char *sconn_tls_info(const struct sconn *c);
-/* sconn_tls_ctx_new - client context; CA file/path may be ""; NULL on
- * error (logged) */
-struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath);
+/* sconn_tls_ctx_new - client context; CA file/path may be ""; the
+ * system's CAs too when append_default; NULL on error */
+struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath,
+                                     int append_default);
 void sconn_tls_ctx_free(struct ssl_ctx_st *ctx);
 /* sconn_fd - the socket */
 int sconn_fd(const struct sconn *c);
+
+/*
+ * smtp_mime_downgrade - message text in (LF or CRLF line ends) to out
+ * (LF line ends) for a server without 8BITMIME, as Postfix's
+ * mime_state does with MIME_OPT_DOWNGRADE: parts whose
+ * Content-Transfer-Encoding is 8bit or binary become quoted-printable
+ * (leaf parts) or 7bit (multipart and message parts, which are walked);
+ * everything else is copied as is.
+ */
+void smtp_mime_downgrade(const char *in, size_t len, struct buf *out);
+/* smtp_mime_8bit - 1 when p has a byte with the high bit set */
+int smtp_mime_8bit(const char *p, size_t n);
 
 void smtp_reply_init(struct smtp_reply *r);
 void smtp_reply_fini(struct smtp_reply *r);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "maillog/maillog.h"
 #include "smtp/smtp_int.h"
 
 #define RBUF 16384
@@ -35,7 +36,7 @@ struct sconn {
     char rbuf[RBUF];
     size_t rpos, rlen;
     struct buf wbuf;
-    char info[200];
+    char info[320];
     int timeout; /* what SO_RCVTIMEO/SO_SNDTIMEO hold now, 0: unset */
 };
 
@@ -79,7 +80,7 @@ parse_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss,
 
 struct sconn *
 sconn_connect(const char *addr, unsigned port, const char *bind_addr,
-              int timeout, struct buf *err)
+              int enforce, int timeout, struct buf *err, int *bind_failed)
 {
     struct sockaddr_storage ss, bs;
     socklen_t len, blen;
@@ -89,6 +90,7 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
     struct sconn *c;
 
     buf_truncate(err, 0);
+    *bind_failed = 0;
     if (fam < 0) {
         (void) buf_printf(err, "bad address %s", addr);
         return NULL;
@@ -102,9 +104,15 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
         if (parse_sockaddr(bind_addr, 0, &bs, &blen) != fam) {
             /* another family: Postfix ignores the setting for it */
         } else if (bind(fd, (struct sockaddr *) &bs, blen) < 0) {
-            (void) buf_printf(err, "bind %s: %s", bind_addr, strerror(errno));
-            (void) close(fd);
-            return NULL;
+            /* as Postfix: warn, and go on unbound unless enforced */
+            maillog_warning("smtp_connect_addr: bind %s: %s", bind_addr,
+                            strerror(errno));
+            if (enforce) {
+                (void) buf_puts(err, "server configuration error");
+                (void) close(fd);
+                *bind_failed = 1;
+                return NULL;
+            }
         }
     }
     rc = connect(fd, (struct sockaddr *) &ss, len);
@@ -372,7 +380,7 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
 }
 
 struct ssl_ctx_st *
-sconn_tls_ctx_new(const char *cafile, const char *capath)
+sconn_tls_ctx_new(const char *cafile, const char *capath, int append_default)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
@@ -381,15 +389,16 @@ sconn_tls_ctx_new(const char *cafile, const char *capath)
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     if ((cafile && *cafile) || (capath && *capath)) {
-        if (SSL_CTX_load_verify_locations(ctx, cafile && *cafile ? cafile : NULL,
-                                          capath && *capath ? capath : NULL) !=
-            1) {
+        if (SSL_CTX_load_verify_locations(
+                ctx, cafile && *cafile ? cafile : NULL,
+                capath && *capath ? capath : NULL) != 1) {
             SSL_CTX_free(ctx);
             return NULL;
         }
-    } else {
-        (void) SSL_CTX_set_default_verify_paths(ctx);
     }
+    /* as Postfix: the system's CAs only with tls_append_default_CA */
+    if (append_default)
+        (void) SSL_CTX_set_default_verify_paths(ctx);
     return ctx;
 }
 
@@ -399,56 +408,188 @@ sconn_tls_ctx_free(struct ssl_ctx_st *ctx)
     SSL_CTX_free(ctx);
 }
 
+/* The first chain error of a handshake, kept by verify_cb. */
+struct first_err {
+    int err;
+    char issuer[200];
+};
+
+static int first_err_idx = -1;
+
+/* verify_cb - note the first error and go on: whether an unverified
+ * peer is acceptable is the caller's decision, after the handshake
+ * (Postfix logs "Untrusted TLS connection established" and then
+ * defers, rather than failing the handshake) */
+static int
+verify_cb(int ok, X509_STORE_CTX *xs)
+{
+    SSL *ssl =
+        X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct first_err *fe = ssl ? SSL_get_ex_data(ssl, first_err_idx) : NULL;
+
+    if (!ok && fe && fe->err == 0) {
+        X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+
+        fe->err = X509_STORE_CTX_get_error(xs);
+        if (cert)
+            (void) X509_NAME_oneline(X509_get_issuer_name(cert), fe->issuer,
+                                     sizeof(fe->issuer));
+    }
+    return 1;
+}
+
+/* untrusted_issuer - errors Postfix reports as "untrusted issuer" */
+static int
+untrusted_issuer(int err)
+{
+    return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+           err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+           err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+           err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+           err == X509_V_ERR_CERT_UNTRUSTED;
+}
+
+/* name_match - does cert match one of names (space separated)? An IP
+ * literal is compared as an address, ".domain" matches subdomains. */
+static int
+name_match(X509 *cert, const char *names, int *ip)
+{
+    char *copy = mem_strdup(names), *save = NULL;
+    int ok = 0;
+    unsigned char a[16];
+
+    *ip = 0;
+    for (char *n = strtok_r(copy, " ", &save); n && !ok;
+         n = strtok_r(NULL, " ", &save)) {
+        if (inet_pton(AF_INET, n, a) == 1 || inet_pton(AF_INET6, n, a) == 1) {
+            *ip = 1;
+            ok = X509_check_ip_asc(cert, n, 0) == 1;
+        } else {
+            ok = X509_check_host(cert, n, 0,
+                                 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                                 NULL) == 1;
+        }
+    }
+    mem_free(copy);
+    return ok;
+}
+
+/* describe - Postfix's summary: "TLSv1.3 with cipher X (256/256 bits)
+ * key-exchange X25519 server-signature ECDSA (prime256v1)
+ * server-digest SHA256" */
+static void
+describe(SSL *ssl, X509 *peer, char *out, size_t size)
+{
+    int alg = 0, bits = SSL_get_cipher_bits(ssl, &alg), nid = NID_undef;
+    char kex[100] = "", sig[100] = "", dgst[80] = "", grp[64];
+    EVP_PKEY *tmp = NULL;
+    size_t gl;
+
+    if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp) {
+        int t = EVP_PKEY_get_base_id(tmp);
+
+        if (t == EVP_PKEY_EC &&
+            EVP_PKEY_get_group_name(tmp, grp, sizeof(grp), &gl) == 1)
+            snprintf(kex, sizeof(kex), " key-exchange %s", grp);
+        else if (t == EVP_PKEY_DH)
+            snprintf(kex, sizeof(kex), " key-exchange DHE (%d bits)",
+                     EVP_PKEY_get_bits(tmp));
+        else if (t == EVP_PKEY_X25519)
+            snprintf(kex, sizeof(kex), " key-exchange X25519");
+        else if (t == EVP_PKEY_X448)
+            snprintf(kex, sizeof(kex), " key-exchange X448");
+        EVP_PKEY_free(tmp);
+    }
+    if (peer) {
+        EVP_PKEY *pk = X509_get0_pubkey(peer);
+        int t = pk ? EVP_PKEY_get_base_id(pk) : 0, st = NID_undef;
+
+        if (t == EVP_PKEY_RSA || t == EVP_PKEY_RSA_PSS) {
+            if (SSL_get_peer_signature_type_nid(ssl, &st) == 1 &&
+                st == EVP_PKEY_RSA_PSS)
+                t = EVP_PKEY_RSA_PSS;
+            snprintf(sig, sizeof(sig), " server-signature %s (%d bits)",
+                     t == EVP_PKEY_RSA_PSS ? "RSA-PSS" : "RSA",
+                     EVP_PKEY_get_bits(pk));
+        } else if (t == EVP_PKEY_EC &&
+                   EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &gl) == 1) {
+            snprintf(sig, sizeof(sig), " server-signature ECDSA (%s)", grp);
+        } else if (t == EVP_PKEY_ED25519) {
+            snprintf(sig, sizeof(sig), " server-signature ED25519");
+        } else if (t == EVP_PKEY_ED448) {
+            snprintf(sig, sizeof(sig), " server-signature ED448");
+        }
+        if (SSL_get_peer_signature_nid(ssl, &nid) == 1 && nid != NID_undef)
+            snprintf(dgst, sizeof(dgst), " server-digest %s", OBJ_nid2sn(nid));
+    }
+    snprintf(out, size, "%s with cipher %s (%d/%d bits)%s%s%s",
+             SSL_get_version(ssl), SSL_get_cipher_name(ssl), bits, alg, kex,
+             sig, dgst);
+}
+
 int
 sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-               int verify, const char *names, struct buf *err)
+               const char *names, struct sconn_peer *peer, struct buf *err)
 {
     SSL *ssl = SSL_new(ctx);
-    int bits = 0, alg = 0;
+    struct first_err fe = {0, ""};
+    X509 *cert;
+    long vr;
+    int ip = 0;
 
     buf_truncate(err, 0);
+    memset(peer, 0, sizeof(*peer));
     if (ssl == NULL) {
         (void) buf_puts(err, "cannot create TLS session");
         return -1;
     }
+    if (first_err_idx < 0)
+        first_err_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    (void) SSL_set_ex_data(ssl, first_err_idx, &fe);
     SSL_set_fd(ssl, c->fd);
-    if (sni && *sni && strchr(sni, '.') && sni[0] != '[')
+    if (sni && *sni)
         (void) SSL_set_tlsext_host_name(ssl, sni);
-    if (verify) {
-        char *copy = mem_strdup(names ? names : ""), *save = NULL;
-        int first = 1;
-
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-        SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        for (char *n = strtok_r(copy, " ", &save); n;
-             n = strtok_r(NULL, " ", &save)) {
-            if (first)
-                (void) SSL_set1_host(ssl, n);
-            else
-                (void) SSL_add1_host(ssl, n);
-            first = 0;
-        }
-        mem_free(copy);
-    }
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
     ERR_clear_error();
     if (SSL_connect(ssl) != 1) {
         unsigned long e = ERR_get_error();
-        long vr = SSL_get_verify_result(ssl);
 
-        if (verify && vr != X509_V_OK)
-            (void) buf_printf(err, "certificate verification failed: %s",
-                              X509_verify_cert_error_string(vr));
-        else
-            (void) buf_printf(err, "TLS handshake failed: %s",
-                              e ? ERR_reason_error_string(e) : "lost connection");
+        (void) buf_printf(err, "TLS handshake failed: %s",
+                          e ? ERR_reason_error_string(e) : "lost connection");
+        (void) SSL_set_ex_data(ssl, first_err_idx, NULL);
         SSL_free(ssl);
         return -1;
     }
+    (void) SSL_set_ex_data(ssl, first_err_idx, NULL);
     c->ssl = ssl;
     c->rpos = c->rlen = 0;
-    bits = SSL_get_cipher_bits(ssl, &alg);
-    snprintf(c->info, sizeof(c->info), "%s with cipher %s (%d/%d bits)",
-             SSL_get_version(ssl), SSL_get_cipher_name(ssl), bits, alg);
+    cert = SSL_get1_peer_certificate(ssl);
+    vr = SSL_get_verify_result(ssl);
+    peer->trusted = cert != NULL && vr == X509_V_OK && fe.err == 0;
+    if (cert && !peer->trusted) {
+        int e = fe.err ? fe.err : (int) vr;
+
+        if (untrusted_issuer(e))
+            snprintf(peer->why, sizeof(peer->why), "untrusted issuer %s",
+                     fe.issuer);
+        else
+            snprintf(peer->why, sizeof(peer->why), "num=%d:%s", e,
+                     X509_verify_cert_error_string(e));
+    } else if (cert == NULL) {
+        snprintf(peer->why, sizeof(peer->why), "no server certificate");
+    }
+    if (cert && names && *names) {
+        peer->matched = name_match(cert, names, &ip);
+        if (peer->trusted && !peer->matched) {
+            int e = ip ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                       : X509_V_ERR_HOSTNAME_MISMATCH;
+
+            snprintf(peer->why, sizeof(peer->why), "num=%d:%s", e,
+                     X509_verify_cert_error_string(e));
+        }
+    }
+    describe(ssl, cert, c->info, sizeof(c->info));
+    X509_free(cert);
     return 0;
 }
 

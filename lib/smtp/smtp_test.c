@@ -5,8 +5,93 @@
 #include <string.h>
 
 #include "smtp/smtp.h"
+#include "smtp/smtp_int.h"
 
 static int fails;
+
+/* 8BITMIME downgrade cases: input, want (LF line ends) */
+static const struct {
+    const char *name, *in, *want;
+} mime_cases[] = {
+    {"leaf 8bit to quoted-printable, label moved to the end of the block",
+     "Content-Type: text/plain; charset=utf-8\n"
+     "Content-Transfer-Encoding: 8bit\n"
+     "Subject: x\n"
+     "\n"
+     "h\xc3\xa9llo = world \n"
+     "tab\tend\t\n",
+     "Content-Type: text/plain; charset=utf-8\n"
+     "Subject: x\n"
+     "Content-Transfer-Encoding: quoted-printable\n"
+     "\n"
+     "h=C3=A9llo =3D world=20\n"
+     "tab\tend=09\n"},
+    {"7bit part unchanged", "Content-Transfer-Encoding: 7bit\n\nplain =\n",
+     "Content-Transfer-Encoding: 7bit\n\nplain =\n"},
+    {"no MIME headers: as is, like Postfix", "Subject: s\n\n\xe9t\xe9\n",
+     "Subject: s\n\n\xe9t\xe9\n"},
+    {"soft line breaks past 72 columns",
+     "Content-Transfer-Encoding: 8bit\n\n"
+     "0123456789012345678901234567890123456789012345678901234567890123456789"
+     "0123456789\n",
+     "Content-Transfer-Encoding: quoted-printable\n\n"
+     "0123456789012345678901234567890123456789012345678901234567890123456789"
+     "012=\n3456789\n"},
+    {"multipart: 8bit label becomes 7bit, 8bit parts QP, base64 as is",
+     "MIME-Version: 1.0\n"
+     "Content-Type: multipart/mixed;\n"
+     "\tboundary=\"b1\" (comment)\n"
+     "Content-Transfer-Encoding: 8bit\n"
+     "\n"
+     "preamble\n"
+     "--b1\n"
+     "Content-Type: text/plain; charset=iso-8859-1\n"
+     "Content-Transfer-Encoding: 8BIT\n"
+     "\n"
+     "caf\xe9\n"
+     "--b1\n"
+     "Content-Type: application/octet-stream\n"
+     "Content-Transfer-Encoding: base64\n"
+     "\n"
+     "AAEC\n"
+     "--b1--\n"
+     "epilogue\n",
+     "MIME-Version: 1.0\n"
+     "Content-Type: multipart/mixed;\n"
+     "\tboundary=\"b1\" (comment)\n"
+     "Content-Transfer-Encoding: 7bit\n"
+     "\n"
+     "preamble\n"
+     "--b1\n"
+     "Content-Type: text/plain; charset=iso-8859-1\n"
+     "Content-Transfer-Encoding: quoted-printable\n"
+     "\n"
+     "caf=E9\n"
+     "--b1\n"
+     "Content-Type: application/octet-stream\n"
+     "Content-Transfer-Encoding: base64\n"
+     "\n"
+     "AAEC\n"
+     "--b1--\n"
+     "epilogue\n"},
+    {"message/rfc822 walked: nested 8bit body converted",
+     "Content-Type: message/rfc822\n"
+     "Content-Transfer-Encoding: binary\n"
+     "\n"
+     "Subject: inner\n"
+     "Content-Transfer-Encoding: 8bit\n"
+     "\n"
+     "\xff\n",
+     "Content-Type: message/rfc822\n"
+     "Content-Transfer-Encoding: 7bit\n"
+     "\n"
+     "Subject: inner\n"
+     "Content-Transfer-Encoding: quoted-printable\n"
+     "\n"
+     "=FF\n"},
+    {"CRLF input, headers only", "Content-Transfer-Encoding: 8bit\r\nX: y\r\n",
+     "X: y\nContent-Transfer-Encoding: quoted-printable\n"},
+};
 
 static void
 nh(const char *in, int ok, const char *host, unsigned port, int mx)
@@ -49,6 +134,20 @@ main(void)
         fails++;
     }
     buf_fini(&b);
+    for (size_t i = 0; i < sizeof(mime_cases) / sizeof(mime_cases[0]); i++) {
+        buf_init(&b, 0);
+        smtp_mime_downgrade(mime_cases[i].in, strlen(mime_cases[i].in), &b);
+        if (strcmp(buf_str(&b), mime_cases[i].want) != 0) {
+            printf("FAIL mime \"%s\":\n%s---\nwant:\n%s---\n",
+                   mime_cases[i].name, buf_str(&b), mime_cases[i].want);
+            fails++;
+        }
+        buf_fini(&b);
+    }
+    if (!smtp_mime_8bit("a\x80", 2) || smtp_mime_8bit("abc", 3)) {
+        printf("FAIL smtp_mime_8bit\n");
+        fails++;
+    }
     printf("%s\n", fails ? "FAILED" : "ok");
     return fails != 0;
 }
