@@ -121,6 +121,10 @@ server:
     use-syslog: no
     logfile: "$T/unbound.log"
     do-ip6: no
+    # nothing but the test zone: any other name is refused here, so no
+    # query can ever leave for the root servers
+    local-zone: "." refuse
+    outgoing-interface: 127.0.0.1
     local-zone: "test." static
 UB
         while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
