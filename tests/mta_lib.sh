@@ -12,6 +12,10 @@ BINDIR=$(cd "$(dirname "$BIN")" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTDATA=$HERE/../testdata/mta
 PY=/usr/bin/python3
+# DNS fence: the smtp agent asks this resolver (a closed loopback port)
+# unless a test starts its own unbound, so a stray lookup (a bounce to
+# example.org, a typo in a test) fails here instead of leaving the machine
+export POSTERN_DNS_RESOLVERS=${POSTERN_DNS_RESOLVERS:-127.0.0.1:9}
 [ -x "$PY" ] || PY=python3
 
 if [ "$(id -u)" = 0 ]; then
