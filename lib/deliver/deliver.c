@@ -154,6 +154,7 @@ deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r)
         ipc_put_str(o, r->rcpt[i].dsn);
         ipc_put_str(o, r->rcpt[i].text);
     }
+    ipc_put_u32(o, r->hop_fail ? 1 : 0);
 }
 
 int
@@ -174,6 +175,7 @@ deliver_reply_decode(struct ipc_in *in, struct deliver_req *r)
             if (r->rcpt[k].idx == idx && st <= DELIVER_BOUNCE)
                 deliver_result(&r->rcpt[k], (int) st, dsn, text);
     }
+    r->hop_fail = ipc_get_u32(in) != 0;
     return ipc_in_ok(in) ? 0 : -1;
 }
 
