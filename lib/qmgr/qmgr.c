@@ -1055,9 +1055,11 @@ enum turn {
     TURN_STARVE, /* needs a connection that nobody has free */
 };
 
-/* dest_turn - send d's next job if its window and the transport let it */
+/* dest_turn - send d's next job if its window and the transport let
+ * it; a connection bound to no destination only when fresh_ok (free
+ * connections go to the starving destinations first, in order) */
 static enum turn
-dest_turn(struct transport *t, struct dest *d, time_t now)
+dest_turn(struct transport *t, struct dest *d, time_t now, int fresh_ok)
 {
     struct aconn *a = NULL;
     int depth;
@@ -1074,7 +1076,8 @@ dest_turn(struct transport *t, struct dest *d, time_t now)
     for (struct aconn *b = d->conns; b; b = b->dnext)
         if (b->outstanding < depth && (a == NULL || b->outstanding < a->outstanding))
             a = b;
-    if ((a == NULL || a->outstanding > 0) && d->busy < dest_window(d)) {
+    if ((a == NULL || a->outstanding > 0) && d->busy < dest_window(d) &&
+        fresh_ok) {
         struct aconn *f = idle_conn(t, now);
 
         if (f) {
@@ -1111,14 +1114,26 @@ dispatch(struct transport *t)
         struct dest *d = t->ring;
 
         if (d == NULL) {
+            /* the ring is done: free connections to the starving */
             if (t->starve_head == NULL || !conn_possible(t, now))
                 break;
             d = t->starve_head;
             dest_unlist(d);
-            ring_add(t, d);
+            switch (dest_turn(t, d, now, 1)) {
+            case TURN_SENT:
+                if (d->where == D_IDLE)
+                    dest_wake(d);
+                break;
+            case TURN_STARVE:
+                if (d->where == D_IDLE)
+                    starve_add(t, d);
+                return; /* no connection after all */
+            default:
+                break;
+            }
             continue;
         }
-        switch (dest_turn(t, d, now)) {
+        switch (dest_turn(t, d, now, t->starve_head == NULL)) {
         case TURN_SENT:
             /* failing jobs may have re-entered dispatch: check where */
             if (d->where == D_RING) {

@@ -6,10 +6,11 @@
  *	Postfix's slow start with feedback, as in its SCHEDULER_README: a
  *	destination starts at initial_destination_concurrency; each
  *	delivery that reached the destination is positive feedback, each
- *	connection-level failure negative feedback ("1/concurrency" by
- *	default: about one step per pseudo-cohort of window deliveries);
- *	failed pseudo-cohorts counted since the last success declare the
- *	destination dead (window 0). Pure functions: no clock, no I/O, so
+ *	connection-level failure negative feedback (Postfix 3.7's default
+ *	is 1, one step per delivery; "1/concurrency" is one step per
+ *	pseudo-cohort of window deliveries); failed pseudo-cohorts
+ *	(1 / window per failure) counted since the last success declare
+ *	the destination dead (window 0). Pure functions: no clock, no I/O, so
  *	that qmgr_sched_test can pin every step.
  */
 #ifndef QMGR_QMGR_SCHED_H

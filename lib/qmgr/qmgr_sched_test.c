@@ -14,8 +14,8 @@
 
 #include "qmgr/qmgr_sched.h"
 
-/* conf - Postfix's defaults: init 5, limit 20, cohort limit 1,
- * feedback 1/concurrency both ways */
+/* conf - init, limit and cohort limit as given, feedback
+ * "1/concurrency" both ways (Postfix 2.5's proposal; 3.7 defaults to 1) */
 static struct qmgr_win_conf
 conf(int init, int limit, int cohorts)
 {
@@ -166,6 +166,33 @@ test_constant_feedback(void **unused)
     assert_int_equal(w.window, 5);
 }
 
+/* Postfix 3.7's defaults (feedback 1 both ways, cohort limit 1): +1
+ * per delivery; the first failure takes two steps (the overshoot
+ * guard), and the third failure in a row kills the destination */
+static void
+test_postfix_defaults(void **unused)
+{
+    struct qmgr_win_conf c = conf(5, 20, 1);
+    struct qmgr_win w;
+
+    (void) unused;
+    assert_int_equal(qmgr_fb_parse("1", &c.pos), 0);
+    assert_int_equal(qmgr_fb_parse("1", &c.neg), 0);
+    qmgr_win_init(&w, &c);
+    for (int i = 6; i <= 20; i++) {
+        assert_int_equal(qmgr_win_success(&w, &c, w.window), 1);
+        assert_int_equal(w.window, i);
+    }
+    assert_int_equal(qmgr_win_success(&w, &c, w.window), 0);
+    qmgr_win_init(&w, &c);
+    assert_int_equal(qmgr_win_failure(&w, &c), 0);
+    assert_int_equal(w.window, 3);
+    assert_int_equal(qmgr_win_failure(&w, &c), 0);
+    assert_int_equal(w.window, 2);
+    assert_int_equal(qmgr_win_failure(&w, &c), 1); /* .2 + .33 + .5 */
+    assert_int_equal(w.window, 0);
+}
+
 static void
 test_pipe_depth(void **unused)
 {
@@ -185,6 +212,7 @@ main(void)
         cmocka_unit_test(test_slow_start),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_constant_feedback),
+        cmocka_unit_test(test_postfix_defaults),
         cmocka_unit_test(test_pipe_depth),
     };
 
