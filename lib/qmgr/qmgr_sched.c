@@ -20,8 +20,8 @@ int
 qmgr_fb_parse(const char *s, struct qmgr_fb *fb)
 {
     double num, den;
-    char slash, word[32], junk;
-    int n = sscanf(s, "%lf %1[/] %31s%c", &num, &slash, word, &junk);
+    char slash[2], word[32], junk;
+    int n = sscanf(s, "%lf %1[/] %31s%c", &num, slash, word, &junk);
 
     fb->base = -1;
     fb->per_win = 0;
