@@ -4,9 +4,22 @@
  * DESCRIPTION
  *	See qmgr.h. Data structures: a hash of messages by queue ID; a
  *	ready list (messages with recipients to schedule); a deferred list
- *	(waiting for next_try); per transport a FIFO of jobs (one delivery
- *	request each) and up to maxconn agent connections, each with up to
- *	PIPE_DEPTH requests in flight.
+ *	(waiting for next_try); per transport up to maxconn (the service's
+ *	maxproc) agent connections and a hash of destination queues
+ *	(nexthop), each a FIFO of jobs (one delivery request each).
+ *
+ *	Scheduling is Postfix's: a destination may use as many agent
+ *	connections as its concurrency window (slow start from
+ *	initial_destination_concurrency, feedback from the agents'
+ *	results, dead after *_failed_cohort_limit failed cohorts, then
+ *	its mail is deferred without a try for minimal_backoff_time);
+ *	*_destination_rate_delay makes it one delivery at a time with a
+ *	pause after each; destinations with work take turns round-robin.
+ *	A connection bound to a destination gets more of its requests
+ *	pipelined (about a second of work, at most PIPE_DEPTH) once the
+ *	destination has proven itself, and none while another destination
+ *	waits for a free connection. Every step is O(1) per job (O(window)
+ *	to pick the least loaded connection).
  *
  *	Durability: a recipient is marked done in the state log only
  *	after its agent replied, and the agent replies only after the
@@ -556,6 +569,10 @@ transport(const char *name)
     if (server_parse_time(v, 's', &t->rate_delay) < 0)
         t->rate_delay = 0;
     mem_free(v);
+    /* a rate delay means one delivery at a time: each failure is a
+     * whole cohort, as in Postfix */
+    if (t->rate_delay > 0)
+        t->wc.limit = t->wc.init = 1;
     t->rcpt_limit = (int) tparam_int(name, "_destination_recipient_limit",
                                      "default_destination_recipient_limit",
                                      50);
