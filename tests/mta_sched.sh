@@ -257,7 +257,7 @@ case_backoff() {
     echo "retry gaps: $gaps"
     set -- $gaps
     awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN {
-        exit !(a >= 0.9 && a < 2.2 && b >= 1.9 && b < 3.2 && c >= 3.9 && c < 5.2 && d >= 3.9 && d < 5.2) }' ||
+        exit !(a >= 0.9 && a < 2.5 && b >= 1.9 && b < 3.5 && c >= 3.9 && c < 5.5 && d >= 3.9 && d < 5.5) }' ||
         fail "retry gaps $gaps (want about 1 2 4 4)"
     pass "retries after 1, 2, 4, 4 s (doubling up to maximal_backoff_time)"
     smtpsink up "$SP"
