@@ -691,12 +691,11 @@ dest_unlist(struct dest *d)
     d->where = D_IDLE;
 }
 
-/* dest_wake - d may be able to send: give it a turn */
+/* dest_wake - d may be able to send: give it a turn (a starving one
+ * keeps its place in the starve list: it waits for a connection) */
 static void
 dest_wake(struct dest *d)
 {
-    if (d->where == D_STARVE)
-        dest_unlist(d);
     if (d->where == D_IDLE && d->head && d->timer != T_RATE)
         ring_add(d->t, d);
 }

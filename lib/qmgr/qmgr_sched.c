@@ -69,8 +69,7 @@ qmgr_win_success(struct qmgr_win *w, const struct qmgr_win_conf *c, int busy)
         w->success = w->failure = 0;
         return 1;
     }
-    if ((c->limit == 0 || c->limit > w->window) &&
-        w->window < busy + c->init) {
+    if ((c->limit == 0 || c->limit > w->window) && w->window < busy + c->init) {
         fb = qmgr_fb_val(&c->pos, w->window);
         w->success += fb;
         /* overshoot: feedback above the hysteresis, rounding */

@@ -37,13 +37,20 @@ test_fb_parse(void **unused)
         int ok, per_win;
         double base;
     } t[] = {
-        {"1/concurrency", 0, 1, 1},  {"1 / concurrency", 0, 1, 1},
-        {"0.5/concurrency", 0, 1, .5}, {"1/win", 0, 1, 1},
-        {"1/4", 0, 0, .25},          {"0.125", 0, 0, .125},
-        {"1", 0, 0, 1},              {"0", 0, 0, 0},
-        {"2", -1, 0, 1},             {"1/0", -1, 0, 1},
-        {"x", -1, 0, 1},             {"1/concurrency x", -1, 0, 1},
-        {"", -1, 0, 1},              {"1/bogus", -1, 0, 1},
+        {"1/concurrency", 0, 1, 1},
+        {"1 / concurrency", 0, 1, 1},
+        {"0.5/concurrency", 0, 1, .5},
+        {"1/win", 0, 1, 1},
+        {"1/4", 0, 0, .25},
+        {"0.125", 0, 0, .125},
+        {"1", 0, 0, 1},
+        {"0", 0, 0, 0},
+        {"2", -1, 0, 1},
+        {"1/0", -1, 0, 1},
+        {"x", -1, 0, 1},
+        {"1/concurrency x", -1, 0, 1},
+        {"", -1, 0, 1},
+        {"1/bogus", -1, 0, 1},
     };
     struct qmgr_fb fb;
 
@@ -51,10 +58,9 @@ test_fb_parse(void **unused)
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         int r = qmgr_fb_parse(t[i].in, &fb);
 
-        if (r != t[i].ok || fb.per_win != t[i].per_win ||
-            fb.base != t[i].base)
-            fail_msg("\"%s\": r=%d per_win=%d base=%g", t[i].in, r,
-                     fb.per_win, fb.base);
+        if (r != t[i].ok || fb.per_win != t[i].per_win || fb.base != t[i].base)
+            fail_msg("\"%s\": r=%d per_win=%d base=%g", t[i].in, r, fb.per_win,
+                     fb.base);
     }
     assert_true(qmgr_fb_parse("1/concurrency", &fb) == 0);
     assert_true(qmgr_fb_val(&fb, 4) == 0.25);
@@ -197,7 +203,7 @@ static void
 test_pipe_depth(void **unused)
 {
     (void) unused;
-    assert_int_equal(qmgr_pipe_depth(0, 1e6, 32), 1);   /* unknown */
+    assert_int_equal(qmgr_pipe_depth(0, 1e6, 32), 1);    /* unknown */
     assert_int_equal(qmgr_pipe_depth(300, 1e6, 32), 32); /* fast */
     assert_int_equal(qmgr_pipe_depth(2e5, 1e6, 32), 5);
     assert_int_equal(qmgr_pipe_depth(1e6, 1e6, 32), 1);
