@@ -1367,14 +1367,22 @@ success_notice(struct qmsg *m)
     return 1;
 }
 
+/*
+ * backoff - seconds until the next try of a deferred message: its time
+ * in the queue, between minimal_backoff_time and maximal_backoff_time
+ * (Postfix's qmgr_active.c), so the gaps double (min, min, 2 min, ...)
+ * and no attempt counter is needed
+ */
 static long
-backoff(uint32_t attempts)
+backoff(const struct qmsg *m, uint64_t now)
 {
-    long d = Q.min_backoff;
+    long d = now > m->env.arrival_us
+                 ? (long) ((now - m->env.arrival_us) / 1000000u)
+                 : 0;
 
-    for (uint32_t i = 1; i < attempts && d < Q.max_backoff; i++)
-        d *= 2;
-    return d > Q.max_backoff ? Q.max_backoff : d;
+    if (d > Q.max_backoff)
+        d = Q.max_backoff;
+    return d < Q.min_backoff ? Q.min_backoff : d;
 }
 
 /* finish_msg - every request of m answered: bounce, defer or remove */
@@ -1474,7 +1482,7 @@ finish_msg(struct qmsg *m)
     }
     if (deferred || bounced) {
         m->attempts++;
-        m->next_try = now + (uint64_t) backoff(m->attempts) * 1000000u;
+        m->next_try = now + (uint64_t) backoff(m, now) * 1000000u;
         for (size_t i = 0; i < m->env.nrcpt; i++)
             if (m->rst[i] == R_BOUNCED || m->rst[i] == R_INFLIGHT)
                 m->rst[i] = R_DEFERRED;
