@@ -4,7 +4,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
- libyaml-dev libjansson-dev libldns-dev libedit-dev libssl-dev libcmocka-dev
+ libyaml-dev libjansson-dev libldns-dev libedit-dev libssl-dev libcmocka-dev libisal-dev
  python3 python3-jsonschema unbound ldnsutils iproute2 util-linux diffutils strace git bc postfix
  tmux bash-completion zsh fish swaks pflogsumm mutt"
 missing=""

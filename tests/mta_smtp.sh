@@ -147,6 +147,34 @@ case_down() {
     pass "next hop back: delivered after the forced retry"
 }
 
+# A cached session whose server went away: the RSET that rides ahead of
+# the next MAIL FROM fails, and the message goes out on a new session
+# at once (no deferral, nothing lost, sent once).
+case_stale() {
+    SP=$(free_port)
+    setup "relayhost = [127.0.0.1]:$SP" "smtp_connection_cache_time_limit = 60s"
+    sink sink1 "127.0.0.1:$SP"
+    mta_start
+    send a@example.org 1 first@example.net >/dev/null || fail "send 1"
+    wait_sink sink1 1
+    wait_log "to=<first@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent"
+    # a new sink on the same port: the cached connection is dead
+    stop_mine; PIDS=()
+    sink sink2 "127.0.0.1:$SP"
+    send a@example.org 1 second@example.net >/dev/null || fail "send 2"
+    wait_sink sink2 1
+    wait_log "to=<second@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent"
+    [ "$(count_log 'status=deferred')" = 0 ] || fail "nothing deferred"
+    [ "$(sink_count sink1)" = 1 ] && [ "$(sink_count sink2)" = 1 ] || fail "each message once"
+    pass "stale cached session: RSET fails, the message goes out on a new one"
+    # many messages over cached sessions: each arrives once
+    send a@example.org 30 many@example.net >/dev/null || fail "send 30"
+    wait_sink sink2 31
+    sleep 0.5
+    [ "$(sink_count sink2)" = 31 ] || fail "31 at the sink, got $(sink_count sink2)"
+    pass "30 more over reused sessions, each once"
+}
+
 # unbound NAME: a resolver on 127.0.0.1:$DNSPORT answering from the
 # local-data in $T/NAME.zone (lines "name. TYPE data"); "test." is a
 # static zone, so any other name under it is NXDOMAIN
@@ -274,6 +302,6 @@ case_crash() {
 }
 
 case "$CASE" in
-relay | reject | down | mx | crash) "case_$CASE" ;;
+relay | reject | down | mx | crash | stale) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -270,9 +270,15 @@ connection(struct server *srv, int fd, void *vctx)
             deliver_req_fini(reqs[i]);
             mem_free(reqs[i]);
         }
-        (void) ipc_nonblock(c.fd, 0);
-        r = ipc_conn_flush(&c);
-        (void) ipc_nonblock(c.fd, 1);
+        /* The socket stays non-blocking: wait only when qmgr lags. */
+        while ((r = ipc_conn_flush(&c)) == 1) {
+            struct pollfd w = {.fd = c.fd, .events = POLLOUT};
+
+            if (poll(&w, 1, 10000) == 0)
+                r = -1;
+            if (r < 0 || (w.revents & (POLLERR | POLLHUP)))
+                break;
+        }
         if (r < 0)
             goto out;
         if (server_stopping())

@@ -30,6 +30,10 @@ static int log_fd = -1;
 static int use_syslog = 1;
 static int to_stderr;
 static long my_pid;
+static char prefix[400]; /* line prefix of prefix_sec, see maillog_vlog */
+static int prefix_len;
+static time_t prefix_sec = -1;
+static long prefix_pid;
 
 void
 maillog_open(const char *id, const char *file, const char *myhost)
@@ -39,6 +43,7 @@ maillog_open(const char *id, const char *file, const char *myhost)
 
     snprintf(ident, sizeof(ident), "%s", id && *id ? id : "postfix");
     my_pid = (long) getpid();
+    prefix_sec = -1;
     if (myhost && *myhost) {
         dot = strchr(myhost, '.');
         n = dot ? (size_t) (dot - myhost) : strlen(myhost);
@@ -103,16 +108,31 @@ maillog_vlog(const char *severity, const char *fmt, va_list ap)
         else
             syslog(pri, "%s", text);
     } else if (log_fd >= 0) {
+        /*
+         * "Mon dd hh:mm:ss host ident[pid]: " changes once a second: it is
+         * formatted then, not for every line (several lines per message).
+         */
+        long pid = my_pid ? my_pid : (long) getpid();
         struct timespec ts;
-        struct tm tm;
-        char stamp[32];
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        localtime_r(&ts.tv_sec, &tm);
-        strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-        n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s%s\n", stamp, host,
-                     ident, my_pid ? my_pid : (long) getpid(),
-                     severity ? severity : "", severity ? ": " : "", text);
+        if (ts.tv_sec != prefix_sec || pid != prefix_pid) {
+            struct tm tm;
+            char stamp[32];
+
+            localtime_r(&ts.tv_sec, &tm);
+            strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+            prefix_len = snprintf(prefix, sizeof(prefix), "%s %s %s[%ld]: ",
+                                  stamp, host, ident, pid);
+            if (prefix_len < 0 || prefix_len >= (int) sizeof(prefix))
+                prefix_len = (int) strlen(prefix);
+            prefix_sec = ts.tv_sec;
+            prefix_pid = pid;
+        }
+        memcpy(line, prefix, (size_t) prefix_len);
+        n = prefix_len;
+        n += snprintf(line + n, sizeof(line) - (size_t) n, "%s%s%s\n",
+                      severity ? severity : "", severity ? ": " : "", text);
         if (n > (int) sizeof(line) - 1)
             n = (int) sizeof(line) - 1;
         if (n > 0 && write(log_fd, line, (size_t) n) < 0) {

@@ -19,6 +19,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -247,6 +248,14 @@ server_init(struct server *srv)
     mem_free(syslog_name);
     mem_free(file);
     mem_free(host);
+    /*
+     * Message buffers of a few hundred KB come and go with every message:
+     * glibc would mmap and unmap each (and the kernel zero its pages
+     * every time). Keep them in the heap and let a daemon keep what it
+     * freed, up to a bound.
+     */
+    (void) mallopt(M_MMAP_THRESHOLD, 8 << 20);
+    (void) mallopt(M_TRIM_THRESHOLD, 16 << 20);
 
     if (sig_pipe[0] < 0 && pipe(sig_pipe) == 0) {
         for (int i = 0; i < 2; i++) {

@@ -55,6 +55,7 @@ struct session {
     unsigned long size_max;
     int uses;
     time_t started, last;
+    int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */
 };
 
 struct agent {
@@ -578,7 +579,8 @@ reply_at(struct session *s, int timeout, struct smtp_reply *r,
 }
 
 /* transaction - MAIL, RCPT..., DATA, content; results into req; 0 when
- * the session may be reused */
+ * the session may be reused, -1 when not, -2 when a reused session turned
+ * out stale before anything was said for this message */
 static int
 transaction(struct agent *ag, struct session *s, struct deliver_req *req)
 {
@@ -589,6 +591,7 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     size_t i, nread = 0;
     int *rcpt_ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(int));
     int pipe = s->pipelining;
+    int stale_ok = 1;
 
     smtp_reply_init(&r);
     buf_init(&cmd, 0);
@@ -601,6 +604,18 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
         set_all(req, 0, DELIVER_BOUNCE, "5.3.4", buf_str(&why));
         ok = 1;
         goto out;
+    }
+    /*
+     * A reused session proves it is still alive with RSET, pipelined ahead
+     * of MAIL FROM (see reusable()): a dead or unwilling one is "stale",
+     * nothing was said for this message, and the caller retries it on a
+     * new session.
+     */
+    if (s->rset_pending) {
+        s->rset_pending = 0;
+        sconn_printf(s->c, "RSET");
+    } else {
+        stale_ok = 0;
     }
     /* MAIL FROM */
     (void) buf_printf(&cmd, "MAIL FROM:<%s>", req->sender);
@@ -661,6 +676,11 @@ transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     }
     if (pipe) {
         sconn_printf(s->c, "DATA");
+        if (stale_ok && (reply_at(s, ag->rset_timeout, &r, "sending RSET",
+                                  &why) != SIO_OK || r.code != 250)) {
+            ok = -2;
+            goto out;
+        }
         if ((e = reply_at(s, ag->mail_timeout, &r, "sending MAIL FROM",
                           &why)) != SIO_OK)
             goto broken;
@@ -756,10 +776,15 @@ out:
     smtp_reply_fini(&r);
     buf_fini(&cmd);
     buf_fini(&why);
-    return ok ? 0 : -1;
+    return ok == -2 ? -2 : ok ? 0 : -1;
 }
 
-/* reusable - may the cached session take a request for nexthop? */
+/*
+ * reusable - may the cached session take a request for nexthop? With
+ * PIPELINING the liveness check (RSET) rides in front of the next MAIL
+ * FROM instead of costing a round trip of its own: Postfix checks a
+ * cached connection with RSET too, but waits for the answer first.
+ */
 static int
 reusable(struct agent *ag, struct session *s, const char *nexthop)
 {
@@ -775,6 +800,10 @@ reusable(struct agent *ag, struct session *s, const char *nexthop)
         return 0;
     if (ag->cache_time_limit > 0 && now - s->last > ag->cache_time_limit)
         return 0;
+    if (s->pipelining) {
+        s->rset_pending = 1;
+        return 1;
+    }
     smtp_reply_init(&r);
     sconn_timeout(s->c, ag->rset_timeout);
     sconn_printf(s->c, "RSET");
@@ -863,6 +892,14 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     t_setup = queue_now_us();
     if (s) {
         int ok = transaction(ag, s, req);
+
+        if (ok == -2) {
+            /* the reused session was stale: a new one, as if none was cached */
+            session_free(s);
+            if ((s = open_session(ag, req, nexthop, &nh)) == NULL)
+                goto log;
+            ok = transaction(ag, s, req);
+        }
 
         /* The log lines below name the relay after the session is gone. */
         snprintf(relay_name, sizeof(relay_name), "%s", s->relay);

@@ -36,6 +36,7 @@ struct sconn {
     size_t rpos, rlen;
     struct buf wbuf;
     char info[200];
+    int timeout; /* what SO_RCVTIMEO/SO_SNDTIMEO hold now, 0: unset */
 };
 
 void
@@ -166,6 +167,10 @@ sconn_timeout(struct sconn *c, int secs)
 {
     struct timeval tv = {secs > 0 ? secs : 300, 0};
 
+    /* Stages often share a timeout: two system calls saved each time. */
+    if (c->timeout == tv.tv_sec)
+        return;
+    c->timeout = (int) tv.tv_sec;
     (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
