@@ -131,6 +131,14 @@ TR
     sleep 1
     [ "$(( $(events close conn) - base ))" = "$conns" ] || fail "connections while dead"
     pass "no connection while the destination is dead"
+    # a flush (postqueue -f) gives dead destinations another chance now
+    as_user "$BIN" queue -c "$T/etc" flush || fail "queue flush"
+    for i in $(seq 20); do
+        [ "$(( $(events close conn) - base ))" -gt "$conns" ] && break
+        sleep 0.05
+    done
+    [ "$(( $(events close conn) - base ))" -gt "$conns" ] || fail "no new try after flush"
+    pass "queue flush revives the dead destination at once"
 
     # the same with connection refused: Postfix's text
     send a@example.org 10 u@down.test >/dev/null || fail "send down"

@@ -1613,6 +1613,8 @@ for_ids(const char *id, int op)
     return n;
 }
 
+static void timers(void);
+
 static void
 control_frame(struct ctl *c, struct ipc_in *in)
 {
@@ -1634,9 +1636,11 @@ control_frame(struct ctl *c, struct ipc_in *in)
             m->next_try = 0;
             n++;
         }
-        /* as Postfix's flush: dead destinations get another chance */
+        /* as Postfix's flush: dead destinations get another chance,
+         * and the deferred mail goes now, not at the next tick */
         while (Q.dead_head)
             dest_revive(Q.dead_head);
+        timers();
         break;
     case QMGR_DELETE:
     case QMGR_HOLD:
