@@ -156,6 +156,7 @@ deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r)
         ipc_put_str(o, r->rcpt[i].text);
         ipc_put_u32(o, r->rcpt[i].notify);
     }
+    ipc_put_u32(o, r->hop_fail ? 1 : 0);
 }
 
 int
@@ -179,6 +180,7 @@ deliver_reply_decode(struct ipc_in *in, struct deliver_req *r)
                 r->rcpt[k].notify = notify;
             }
     }
+    r->hop_fail = ipc_get_u32(in) != 0;
     return ipc_in_ok(in) ? 0 : -1;
 }
 

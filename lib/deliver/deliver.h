@@ -60,6 +60,11 @@ struct deliver_req {
     char *envid;
     size_t nrcpt;
     struct deliver_rcpt *rcpt;
+    /* result, filled in by the agent: 1 when the destination itself
+     * failed (no connection, no greeting, 4xx before MAIL: Postfix's
+     * "hop status"), so qmgr throttles it; 0 when the recipients'
+     * results say all (5xx or 4xx for one recipient included) */
+    int hop_fail;
 };
 
 /* deliver_req.flags bit: tried before (recovered after a crash or

@@ -4,9 +4,22 @@
  * DESCRIPTION
  *	See qmgr.h. Data structures: a hash of messages by queue ID; a
  *	ready list (messages with recipients to schedule); a deferred list
- *	(waiting for next_try); per transport a FIFO of jobs (one delivery
- *	request each) and up to maxconn agent connections, each with up to
- *	PIPE_DEPTH requests in flight.
+ *	(waiting for next_try); per transport up to maxconn (the service's
+ *	maxproc) agent connections and a hash of destination queues
+ *	(nexthop), each a FIFO of jobs (one delivery request each).
+ *
+ *	Scheduling is Postfix's: a destination may use as many agent
+ *	connections as its concurrency window (slow start from
+ *	initial_destination_concurrency, feedback from the agents'
+ *	results, dead after *_failed_cohort_limit failed cohorts, then
+ *	its mail is deferred without a try for minimal_backoff_time);
+ *	*_destination_rate_delay makes it one delivery at a time with a
+ *	pause after each; destinations with work take turns round-robin.
+ *	A connection bound to a destination gets more of its requests
+ *	pipelined (about a second of work, at most PIPE_DEPTH) once the
+ *	destination has proven itself, and none while another destination
+ *	waits for a free connection. Every step is O(1) per job (O(window)
+ *	to pick the least loaded connection).
  *
  *	Durability: a recipient is marked done in the state log only
  *	after its agent replied, and the agent replies only after the
@@ -40,12 +53,14 @@
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
+#include "qmgr/qmgr_sched.h"
 #include "queue/queue.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
 
 #define HASH_SIZE        65536
 #define PIPE_DEPTH       32
+#define PIPE_TARGET_US   1000000.0 /* queue ~1 s of work per connection */
 #define MAX_CONN         64
 #define MAX_CTL          256
 #define MAX_RCPT_PER_JOB 1000
@@ -98,9 +113,12 @@ struct qseg {
     int dirty;
 };
 
+struct dest;
+
 struct job {
     struct job *next;
     struct qmsg *m;
+    struct dest *d; /* its destination queue */
     int bounce_kind; /* a request to the bounce service */
     struct deliver_req req;
 };
@@ -110,18 +128,68 @@ struct aconn {
     struct job *head, *tail; /* in flight, in order */
     int outstanding;
     time_t last;
+    struct dest *d;              /* bound destination, while outstanding */
+    struct aconn *dprev, *dnext; /* d's connections */
+    uint64_t since_us;           /* the agent started on head about then */
+};
+
+/* where a destination waits for its turn */
+enum dwhere {
+    D_IDLE = 0, /* nothing to send, or blocked until a reply comes */
+    D_RING,     /* in its transport's round-robin ring */
+    D_STARVE,   /* could send, but every agent connection is taken */
+};
+
+enum dtimer {
+    T_NONE = 0,
+    T_RATE, /* *_destination_rate_delay after a delivery */
+    T_DEAD, /* dead-destination cache: minimal_backoff_time */
+};
+
+/*
+ * struct dest - a per-destination queue (transport + nexthop), Postfix's
+ * QMGR_QUEUE: the jobs waiting for it, its concurrency window and the
+ * agent connections bound to it (busy = its concurrency now).
+ */
+struct dest {
+    struct dest *hnext;        /* transport's hash chain */
+    struct dest *prev, *next;  /* ring or starve list (where) */
+    struct dest *tprev, *tnext; /* timer list (timer) */
+    enum dwhere where;
+    enum dtimer timer;
+    uint64_t until_us;
+    struct transport *t;
+    char *name; /* nexthop */
+    unsigned hash;
+    struct job *head, *tail; /* waiting */
+    size_t nwait;
+    struct aconn *conns; /* bound */
+    int busy;
+    struct qmgr_win win;
+    int proven;    /* the last feedback was positive: may pipeline */
+    double svc_us; /* moving average of the time per delivery */
+    char *dead_text; /* while dead: the failure that killed it */
+    char dead_dsn[16];
 };
 
 struct transport {
     struct transport *next;
     char name[64];
     char path[160];
-    int maxconn;
+    int maxconn; /* agent processes: the service's maxproc */
     int rcpt_limit;
     struct aconn *conn[MAX_CONN];
     int nconn;
-    struct job *head, *tail; /* waiting */
+    int nidle; /* connections bound to no destination */
+    struct dest **dtab;
+    size_t dsize, ndest;
+    struct dest *ring;                    /* round-robin cursor */
+    struct dest *starve_head, *starve_tail;
+    struct dest *rate_head, *rate_tail;   /* T_RATE, in expiry order */
+    struct qmgr_win_conf wc;
+    long rate_delay; /* seconds */
     time_t down_until;
+    time_t open_fail_until;
 };
 
 struct ctl {
@@ -150,6 +218,8 @@ static struct {
     int stopping;
     size_t nmsgs;
     char *bounce_transport;
+    struct dest *dead_head, *dead_tail; /* T_DEAD, in expiry order */
+    int feedback_debug; /* destination_concurrency_feedback_debug */
 } Q;
 
 /* ---- small helpers ---- */
@@ -425,11 +495,56 @@ recover_end(void *ctx, uint64_t seq, uint64_t end, size_t live)
 
 /* ---- transports ---- */
 
+/* tparam - "<transport><suffix>", or the default parameter when that is
+ * empty; caller frees */
+static char *
+tparam(const char *tname, const char *suffix, const char *defname)
+{
+    char pname[128];
+    char *v;
+
+    snprintf(pname, sizeof(pname), "%s%s", tname, suffix);
+    v = server_conf_str(Q.srv->conf, NULL, pname);
+    if (*v == 0) {
+        mem_free(v);
+        v = server_conf_str(Q.srv->conf, NULL, defname);
+    }
+    return v;
+}
+
+static long
+tparam_int(const char *tname, const char *suffix, const char *defname,
+           long def)
+{
+    char *v = tparam(tname, suffix, defname), *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 0)
+        n = def;
+    mem_free(v);
+    return n;
+}
+
+static void
+tparam_fb(const char *tname, const char *suffix, const char *defname,
+          struct qmgr_fb *fb)
+{
+    char *v = tparam(tname, suffix, defname);
+
+    if (qmgr_fb_parse(v, fb) < 0)
+        maillog_warning("%s%s: ignoring malformed or unreasonable feedback: "
+                        "%s",
+                        tname, suffix, v);
+    mem_free(v);
+}
+
 static struct transport *
 transport(const char *name)
 {
     struct transport *t;
-    char pname[128];
+    char *v;
     long maxproc = 0;
 
     for (t = Q.transports; t; t = t->next)
@@ -438,7 +553,8 @@ transport(const char *name)
     t = mem_calloc(1, sizeof(*t));
     snprintf(t->name, sizeof(t->name), "%s", name);
     snprintf(t->path, sizeof(t->path), "%s", name);
-    /* master.cf maxproc of the transport's service bounds our fan-out */
+    /* master.cf maxproc of the transport's service bounds our fan-out
+     * over all its destinations; each destination has its own window */
     for (size_t i = 0; i < pcf_service_count(Q.srv->conf); i++) {
         if (strcmp(pcf_service_field(Q.srv->conf, i, 0), name) == 0 &&
             strcmp(pcf_service_field(Q.srv->conf, i, 1), "unix") == 0) {
@@ -450,27 +566,281 @@ transport(const char *name)
                           : atol(mp);
         }
     }
-    snprintf(pname, sizeof(pname), "%s_destination_concurrency_limit", name);
-    t->maxconn = (int) server_conf_int(Q.srv->conf, NULL, pname, 0);
-    if (t->maxconn <= 0)
-        t->maxconn = (int) server_conf_int(
-            Q.srv->conf, NULL, "default_destination_concurrency_limit", 20);
-    if (t->maxconn < 2)
-        t->maxconn = 2;
-    if (maxproc > 0 && t->maxconn > maxproc)
-        t->maxconn = (int) maxproc;
-    if (t->maxconn > MAX_CONN)
-        t->maxconn = MAX_CONN;
-    snprintf(pname, sizeof(pname), "%s_destination_recipient_limit", name);
-    t->rcpt_limit = (int) server_conf_int(Q.srv->conf, NULL, pname, 0);
-    if (t->rcpt_limit <= 0)
-        t->rcpt_limit = (int) server_conf_int(
-            Q.srv->conf, NULL, "default_destination_recipient_limit", 50);
+    t->maxconn = maxproc > 0 && maxproc < MAX_CONN ? (int) maxproc : MAX_CONN;
+    t->wc.limit = (int) tparam_int(name, "_destination_concurrency_limit",
+                                   "default_destination_concurrency_limit",
+                                   20);
+    t->wc.init = (int) tparam_int(name, "_initial_destination_concurrency",
+                                  "initial_destination_concurrency", 5);
+    if (t->wc.init < 1)
+        t->wc.init = 1;
+    if (t->wc.limit > 0 && t->wc.init > t->wc.limit)
+        t->wc.init = t->wc.limit;
+    t->wc.cohort_limit = (int) tparam_int(
+        name, "_destination_concurrency_failed_cohort_limit",
+        "default_destination_concurrency_failed_cohort_limit", 1);
+    tparam_fb(name, "_destination_concurrency_positive_feedback",
+              "default_destination_concurrency_positive_feedback",
+              &t->wc.pos);
+    tparam_fb(name, "_destination_concurrency_negative_feedback",
+              "default_destination_concurrency_negative_feedback",
+              &t->wc.neg);
+    v = tparam(name, "_destination_rate_delay",
+               "default_destination_rate_delay");
+    if (server_parse_time(v, 's', &t->rate_delay) < 0)
+        t->rate_delay = 0;
+    mem_free(v);
+    /* a rate delay means one delivery at a time: each failure is a
+     * whole cohort, as in Postfix */
+    if (t->rate_delay > 0)
+        t->wc.limit = t->wc.init = 1;
+    t->rcpt_limit = (int) tparam_int(name, "_destination_recipient_limit",
+                                     "default_destination_recipient_limit",
+                                     50);
     if (t->rcpt_limit <= 0 || t->rcpt_limit > MAX_RCPT_PER_JOB)
         t->rcpt_limit = MAX_RCPT_PER_JOB;
+    t->dsize = 64;
+    t->dtab = mem_calloc(t->dsize, sizeof(*t->dtab));
     t->next = Q.transports;
     Q.transports = t;
     return t;
+}
+
+/* ---- destinations ---- */
+
+static unsigned
+hash_str(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (unsigned char) *s++) * 16777619u;
+    return h;
+}
+
+/* dest_find - t's queue for nexthop name, made when missing */
+static struct dest *
+dest_find(struct transport *t, const char *name)
+{
+    unsigned h = hash_str(name);
+    struct dest *d;
+
+    for (d = t->dtab[h & (t->dsize - 1)]; d; d = d->hnext)
+        if (d->hash == h && strcmp(d->name, name) == 0)
+            return d;
+    if (t->ndest >= t->dsize) {
+        /* grow: keep chains short, O(1) per lookup */
+        size_t nsize = t->dsize * 2;
+        struct dest **ntab = mem_calloc(nsize, sizeof(*ntab));
+
+        for (size_t i = 0; i < t->dsize; i++)
+            while ((d = t->dtab[i]) != NULL) {
+                t->dtab[i] = d->hnext;
+                d->hnext = ntab[d->hash & (nsize - 1)];
+                ntab[d->hash & (nsize - 1)] = d;
+            }
+        mem_free(t->dtab);
+        t->dtab = ntab;
+        t->dsize = nsize;
+    }
+    d = mem_calloc(1, sizeof(*d));
+    d->t = t;
+    d->name = mem_strdup(name);
+    d->hash = h;
+    qmgr_win_init(&d->win, &t->wc);
+    d->hnext = t->dtab[h & (t->dsize - 1)];
+    t->dtab[h & (t->dsize - 1)] = d;
+    t->ndest++;
+    return d;
+}
+
+static void
+ring_add(struct transport *t, struct dest *d)
+{
+    if (t->ring == NULL) {
+        d->prev = d->next = d;
+        t->ring = d;
+    } else {
+        /* just behind the cursor: last in this round */
+        d->next = t->ring;
+        d->prev = t->ring->prev;
+        d->prev->next = d;
+        t->ring->prev = d;
+    }
+    d->where = D_RING;
+}
+
+static void
+starve_add(struct transport *t, struct dest *d)
+{
+    d->next = NULL;
+    d->prev = t->starve_tail;
+    if (t->starve_tail)
+        t->starve_tail->next = d;
+    else
+        t->starve_head = d;
+    t->starve_tail = d;
+    d->where = D_STARVE;
+}
+
+/* dest_unlist - out of the ring or the starve list */
+static void
+dest_unlist(struct dest *d)
+{
+    struct transport *t = d->t;
+
+    if (d->where == D_RING) {
+        if (d->next == d) {
+            t->ring = NULL;
+        } else {
+            d->prev->next = d->next;
+            d->next->prev = d->prev;
+            if (t->ring == d)
+                t->ring = d->next;
+        }
+    } else if (d->where == D_STARVE) {
+        if (d->prev)
+            d->prev->next = d->next;
+        else
+            t->starve_head = d->next;
+        if (d->next)
+            d->next->prev = d->prev;
+        else
+            t->starve_tail = d->prev;
+    }
+    d->prev = d->next = NULL;
+    d->where = D_IDLE;
+}
+
+/* dest_wake - d may be able to send: give it a turn (a starving one
+ * keeps its place in the starve list: it waits for a connection) */
+static void
+dest_wake(struct dest *d)
+{
+    if (d->where == D_IDLE && d->head && d->timer != T_RATE)
+        ring_add(d->t, d);
+}
+
+static void
+timer_del(struct dest *d)
+{
+    struct dest **head, **tail;
+
+    if (d->timer == T_NONE)
+        return;
+    head = d->timer == T_DEAD ? &Q.dead_head : &d->t->rate_head;
+    tail = d->timer == T_DEAD ? &Q.dead_tail : &d->t->rate_tail;
+    if (d->tprev)
+        d->tprev->tnext = d->tnext;
+    else
+        *head = d->tnext;
+    if (d->tnext)
+        d->tnext->tprev = d->tprev;
+    else
+        *tail = d->tprev;
+    d->tprev = d->tnext = NULL;
+    d->timer = T_NONE;
+}
+
+/* timer_add - every timer of a list has the same delay, so appending
+ * keeps the list in expiry order */
+static void
+timer_add(struct dest *d, enum dtimer kind, uint64_t until_us)
+{
+    struct dest **head, **tail;
+
+    timer_del(d);
+    head = kind == T_DEAD ? &Q.dead_head : &d->t->rate_head;
+    tail = kind == T_DEAD ? &Q.dead_tail : &d->t->rate_tail;
+    d->timer = kind;
+    d->until_us = until_us;
+    d->tnext = NULL;
+    d->tprev = *tail;
+    if (*tail)
+        (*tail)->tnext = d;
+    else
+        *head = d;
+    *tail = d;
+    if (kind == T_RATE && d->where == D_RING)
+        dest_unlist(d);
+}
+
+static void
+feedback_log(const char *fn, const struct dest *d)
+{
+    if (Q.feedback_debug)
+        maillog_info("%s: queue %s: limit %d window %d success %g failure "
+                     "%g fail_cohorts %g",
+                     fn, d->name, d->t->wc.limit, d->win.window,
+                     d->win.success, d->win.failure, d->win.fail_cohorts);
+}
+
+/* dest_revive - the dead-destination time is over, or a delivery
+ * got through after all */
+static void
+dest_revive(struct dest *d)
+{
+    if (d->win.window == 0)
+        (void) qmgr_win_success(&d->win, &d->t->wc, d->busy);
+    if (d->timer == T_DEAD)
+        timer_del(d);
+    mem_free(d->dead_text);
+    d->dead_text = NULL;
+    feedback_log("qmgr_queue_unthrottle", d);
+    dest_wake(d);
+}
+
+/* dest_gc - free the queues of t with nothing to do */
+static void
+dest_gc(struct transport *t)
+{
+    for (size_t i = 0; i < t->dsize; i++)
+        for (struct dest **pp = &t->dtab[i]; *pp;) {
+            struct dest *d = *pp;
+
+            if (d->head || d->busy || d->timer != T_NONE ||
+                d->where != D_IDLE) {
+                pp = &d->hnext;
+                continue;
+            }
+            *pp = d->hnext;
+            mem_free(d->name);
+            mem_free(d->dead_text);
+            mem_free(d);
+            t->ndest--;
+        }
+}
+
+static void
+conn_bind(struct aconn *a, struct dest *d)
+{
+    a->d = d;
+    a->dprev = NULL;
+    a->dnext = d->conns;
+    if (d->conns)
+        d->conns->dprev = a;
+    d->conns = a;
+    d->busy++;
+    d->t->nidle--;
+}
+
+static void
+conn_unbind(struct aconn *a)
+{
+    struct dest *d = a->d;
+
+    if (d == NULL)
+        return;
+    if (a->dprev)
+        a->dprev->dnext = a->dnext;
+    else
+        d->conns = a->dnext;
+    if (a->dnext)
+        a->dnext->dprev = a->dprev;
+    a->dprev = a->dnext = NULL;
+    a->d = NULL;
+    d->busy--;
+    d->t->nidle++;
 }
 
 static void finish_msg(struct qmsg *m);
@@ -558,14 +928,17 @@ is_bounce_job(const struct job *j)
     return JOB_DELIVERY;
 }
 
-/* fail_job - the transport is not there: defer with a reason */
+/* fail_job - defer a job that no agent saw, with a reason (dsn 4.3.0
+ * unless given) */
 static void
-fail_job(struct job *j, const char *why)
+fail_job_dsn(struct job *j, const char *dsn, const char *why)
 {
     int bounce_job = is_bounce_job(j);
 
+    if (j->req.sent_us == 0)
+        j->req.sent_us = queue_now_us();
     for (size_t k = 0; k < j->req.nrcpt; k++) {
-        deliver_result(&j->req.rcpt[k], DELIVER_DEFER, "4.3.0", why);
+        deliver_result(&j->req.rcpt[k], DELIVER_DEFER, dsn, why);
         if (!bounce_job)
             deliver_log(&j->req, &j->req.rcpt[k], "none");
     }
@@ -573,10 +946,56 @@ fail_job(struct job *j, const char *why)
 }
 
 static void
+fail_job(struct job *j, const char *why)
+{
+    fail_job_dsn(j, "4.3.0", why);
+}
+
+/* dest_pop - the next waiting job of d */
+static struct job *
+dest_pop(struct dest *d)
+{
+    struct job *j = d->head;
+
+    d->head = j->next;
+    if (d->head == NULL)
+        d->tail = NULL;
+    j->next = NULL;
+    d->nwait--;
+    return j;
+}
+
+/* dest_fail_all - defer every waiting job of d with a reason; a dead
+ * destination's say "delivery temporarily suspended: ..." as Postfix */
+static void
+dest_fail_all(struct dest *d, const char *why)
+{
+    char text[1100];
+
+    if (d->dead_text)
+        snprintf(text, sizeof(text), "delivery temporarily suspended: %s",
+                 d->dead_text);
+    while (d->head) {
+        struct job *j = dest_pop(d);
+
+        if (d->dead_text)
+            fail_job_dsn(j, d->dead_dsn, text);
+        else
+            fail_job(j, why);
+    }
+}
+
+static void
 close_conn(struct transport *t, int k, const char *why)
 {
     struct aconn *a = t->conn[k];
+    struct dest *d = a->d;
 
+    /* out of the transport first: failing the jobs may dispatch */
+    conn_unbind(a);
+    t->conn[k] = t->conn[--t->nconn];
+    t->nidle--;
+    ipc_conn_fini(&a->c);
     /* requests in flight on a broken connection are retried later */
     while (a->head) {
         struct job *j = a->head;
@@ -584,76 +1003,250 @@ close_conn(struct transport *t, int k, const char *why)
         a->head = j->next;
         fail_job(j, why);
     }
-    ipc_conn_fini(&a->c);
     mem_free(a);
-    t->conn[k] = t->conn[--t->nconn];
+    if (d)
+        dest_wake(d);
 }
 
+/* idle_conn - a connection of t bound to no destination, or a new one */
+static struct aconn *
+idle_conn(struct transport *t, time_t now)
+{
+    struct aconn *a;
+    int fd;
+
+    if (t->nidle > 0)
+        for (int k = 0; k < t->nconn; k++)
+            if (t->conn[k]->d == NULL)
+                return t->conn[k];
+    if (t->nconn >= t->maxconn || now < t->open_fail_until ||
+        now < t->down_until)
+        return NULL;
+    if ((fd = ipc_connect_service(t->path)) < 0) {
+        t->open_fail_until = now + 1;
+        if (t->nconn == 0) {
+            maillog_warning("connect to transport %s: %m", t->path);
+            t->down_until = now + 10;
+        }
+        return NULL;
+    }
+    a = mem_calloc(1, sizeof(*a));
+    ipc_conn_init(&a->c, fd, 1 << 20);
+    a->last = now;
+    t->conn[t->nconn++] = a;
+    t->nidle++;
+    return a;
+}
+
+static int
+conn_possible(const struct transport *t, time_t now)
+{
+    return t->nidle > 0 || (t->nconn < t->maxconn &&
+                            now >= t->open_fail_until && now >= t->down_until);
+}
+
+/* dest_window - how many connections d may use now */
+static int
+dest_window(const struct dest *d)
+{
+    int w = d->t->rate_delay > 0 ? 1 : d->win.window;
+
+    return w > d->t->maxconn ? d->t->maxconn : w;
+}
+
+/*
+ * dest_depth - how many requests of d may wait on one agent connection:
+ * none beyond the one being delivered while d is unproven (a failing
+ * destination must not collect requests that Postfix would defer
+ * without trying), rate-limited, or while another destination waits
+ * for a free connection (fairness); else about a second of work.
+ */
+static int
+dest_depth(const struct dest *d)
+{
+    if (d->t->rate_delay > 0 || !d->proven || d->t->starve_head)
+        return 1;
+    return qmgr_pipe_depth(d->svc_us, PIPE_TARGET_US, PIPE_DEPTH);
+}
+
+static void
+send_job(struct aconn *a, struct job *j, time_t now)
+{
+    j->req.sent_us = queue_now_us();
+    deliver_req_encode(&Q.o, &j->req);
+    ipc_conn_queue(&a->c, &Q.o);
+    if (a->outstanding == 0)
+        a->since_us = j->req.sent_us;
+    if (a->tail)
+        a->tail->next = j;
+    else
+        a->head = j;
+    a->tail = j;
+    a->outstanding++;
+    a->last = now;
+}
+
+enum turn {
+    TURN_SENT,   /* one job sent */
+    TURN_DONE,   /* nothing (more) now: out of the ring */
+    TURN_STARVE, /* needs a connection that nobody has free */
+};
+
+/* dest_turn - send d's next job if its window and the transport let
+ * it; a connection bound to no destination only when fresh_ok (free
+ * connections go to the starving destinations first, in order) */
+static enum turn
+dest_turn(struct transport *t, struct dest *d, time_t now, int fresh_ok)
+{
+    struct aconn *a = NULL;
+    int depth;
+
+    if (d->head == NULL || d->timer == T_RATE)
+        return TURN_DONE;
+    if (d->timer == T_DEAD || (t->nconn == 0 && now < t->down_until)) {
+        dest_fail_all(d, "mail transport unavailable");
+        return TURN_DONE;
+    }
+    /* the least loaded of d's connections with room, or another one
+     * while d's window allows */
+    depth = dest_depth(d);
+    for (struct aconn *b = d->conns; b; b = b->dnext)
+        if (b->outstanding < depth && (a == NULL || b->outstanding < a->outstanding))
+            a = b;
+    if ((a == NULL || a->outstanding > 0) && d->busy < dest_window(d) &&
+        fresh_ok) {
+        struct aconn *f = idle_conn(t, now);
+
+        if (f) {
+            conn_bind(f, d);
+            a = f;
+        }
+    }
+    if (a == NULL) {
+        if (t->nconn == 0 && now < t->down_until) {
+            dest_fail_all(d, "mail transport unavailable");
+            return TURN_DONE;
+        }
+        return d->busy < dest_window(d) ? TURN_STARVE : TURN_DONE;
+    }
+    send_job(a, dest_pop(d), now);
+    return TURN_SENT;
+}
+
+/*
+ * dispatch - send t's waiting jobs: one job per destination in turn
+ * (round-robin over the ring), so that a destination with thousands
+ * queued does not hold back one with a single message. A destination
+ * leaves the ring when it has nothing to send or its window is full
+ * (a reply brings it back), or goes to the starve list when it needs a
+ * connection and all are taken (a connection that frees up goes to
+ * the first of them). O(1) per job.
+ */
 static void
 dispatch(struct transport *t)
 {
     time_t now = time(NULL);
 
-    while (t->head && !Q.stopping) {
-        struct aconn *best = NULL;
-        struct job *j;
+    while (!Q.stopping) {
+        struct dest *d = t->ring;
 
-        for (int k = 0; k < t->nconn; k++)
-            if (t->conn[k]->outstanding < PIPE_DEPTH &&
-                (best == NULL || t->conn[k]->outstanding < best->outstanding))
-                best = t->conn[k];
-        if ((best == NULL || best->outstanding > 0) && t->nconn < t->maxconn &&
-            now >= t->down_until) {
-            int fd = ipc_connect_service(t->path);
-
-            if (fd < 0) {
-                if (best == NULL) {
-                    maillog_warning("connect to transport %s: %m", t->path);
-                    t->down_until = now + 10;
-                    while (t->head) {
-                        j = t->head;
-                        t->head = j->next;
-                        fail_job(j, "mail transport unavailable");
-                    }
-                    t->tail = NULL;
-                    return;
-                }
-            } else {
-                struct aconn *a = mem_calloc(1, sizeof(*a));
-
-                ipc_conn_init(&a->c, fd, 1 << 20);
-                a->last = now;
-                t->conn[t->nconn++] = a;
-                best = a;
+        if (d == NULL) {
+            /* the ring is done: free connections to the starving */
+            if (t->starve_head == NULL || !conn_possible(t, now))
+                break;
+            d = t->starve_head;
+            dest_unlist(d);
+            switch (dest_turn(t, d, now, 1)) {
+            case TURN_SENT:
+                if (d->where == D_IDLE)
+                    dest_wake(d);
+                break;
+            case TURN_STARVE:
+                if (d->where == D_IDLE)
+                    starve_add(t, d);
+                return; /* no connection after all */
+            default:
+                break;
             }
+            continue;
         }
-        if (best == NULL) {
-            if (t->nconn == 0 && now < t->down_until) {
-                while (t->head) {
-                    j = t->head;
-                    t->head = j->next;
-                    fail_job(j, "mail transport unavailable");
-                }
-                t->tail = NULL;
+        switch (dest_turn(t, d, now, t->starve_head == NULL)) {
+        case TURN_SENT:
+            /* failing jobs may have re-entered dispatch: check where */
+            if (d->where == D_RING) {
+                if (d->head == NULL)
+                    dest_unlist(d);
+                else
+                    t->ring = d->next;
             }
-            return; /* every connection is full */
+            break;
+        case TURN_STARVE:
+            dest_unlist(d);
+            starve_add(t, d);
+            break;
+        default:
+            dest_unlist(d);
+            break;
         }
-        j = t->head;
-        t->head = j->next;
-        if (t->head == NULL)
-            t->tail = NULL;
-        j->next = NULL;
-        j->req.sent_us = queue_now_us();
-        deliver_req_encode(&Q.o, &j->req);
-        ipc_conn_queue(&best->c, &Q.o);
-        if (best->tail)
-            best->tail->next = j;
-        else
-            best->head = j;
-        best->tail = j;
-        best->outstanding++;
-        best->last = now;
     }
+}
+
+/* dest_feedback - a delivery agent's answer for d: Postfix's
+ * throttle (the destination failed) or unthrottle (it answered) */
+static void
+dest_feedback(struct dest *d, const struct job *j)
+{
+    struct transport *t = d->t;
+
+    if (j->req.hop_fail && j->req.nrcpt > 0) {
+        const struct deliver_rcpt *rc = &j->req.rcpt[0];
+
+        d->proven = 0;
+        if (qmgr_win_failure(&d->win, &t->wc)) {
+            /* dead: what waits is deferred without a try, and so is
+             * what comes, until minimal_backoff_time has passed */
+            mem_free(d->dead_text);
+            d->dead_text = mem_strdup(rc->text ? rc->text : "");
+            snprintf(d->dead_dsn, sizeof(d->dead_dsn), "%s",
+                     rc->dsn[0] == '4' ? rc->dsn : "4.0.0");
+            timer_add(d, T_DEAD,
+                      queue_now_us() + (uint64_t) Q.min_backoff * 1000000u);
+            dest_wake(d);
+        }
+        feedback_log("qmgr_queue_throttle", d);
+        return;
+    }
+    d->proven = 1;
+    if (d->win.window == 0) {
+        dest_revive(d);
+        return;
+    }
+    (void) qmgr_win_success(&d->win, &t->wc, d->busy);
+    feedback_log("qmgr_queue_unthrottle", d);
+}
+
+/* run_timers - rate delays and dead destinations whose time is up;
+ * the milliseconds until the next one (at most 1000) */
+static int
+run_timers(void)
+{
+    uint64_t now = queue_now_us(), next = now + 1000000u;
+
+    while (Q.dead_head && Q.dead_head->until_us <= now)
+        dest_revive(Q.dead_head);
+    if (Q.dead_head && Q.dead_head->until_us < next)
+        next = Q.dead_head->until_us;
+    for (struct transport *t = Q.transports; t; t = t->next) {
+        while (t->rate_head && t->rate_head->until_us <= now) {
+            struct dest *d = t->rate_head;
+
+            timer_del(d);
+            dest_wake(d);
+        }
+        if (t->rate_head && t->rate_head->until_us < next)
+            next = t->rate_head->until_us;
+    }
+    return (int) ((next - now + 999) / 1000);
 }
 
 /* new_job - a delivery request for some recipients of m */
@@ -681,14 +1274,21 @@ new_job(struct qmsg *m, const char *nexthop)
     return j;
 }
 
+/* enqueue - j waits in its destination's queue */
 static void
 enqueue(struct transport *t, struct job *j)
 {
-    if (t->tail)
-        t->tail->next = j;
+    struct dest *d = dest_find(t, j->req.nexthop ? j->req.nexthop : "");
+
+    j->d = d;
+    j->next = NULL;
+    if (d->tail)
+        d->tail->next = j;
     else
-        t->head = j;
-    t->tail = j;
+        d->head = j;
+    d->tail = j;
+    d->nwait++;
+    dest_wake(d);
 }
 
 /* schedule - turn a ready message's pending recipients into jobs */
@@ -788,14 +1388,22 @@ success_notice(struct qmsg *m)
     return 1;
 }
 
+/*
+ * backoff - seconds until the next try of a deferred message: its time
+ * in the queue, between minimal_backoff_time and maximal_backoff_time
+ * (Postfix's qmgr_active.c), so the gaps double (min, min, 2 min, ...)
+ * and no attempt counter is needed
+ */
 static long
-backoff(uint32_t attempts)
+backoff(const struct qmsg *m, uint64_t now)
 {
-    long d = Q.min_backoff;
+    long d = now > m->env.arrival_us
+                 ? (long) ((now - m->env.arrival_us) / 1000000u)
+                 : 0;
 
-    for (uint32_t i = 1; i < attempts && d < Q.max_backoff; i++)
-        d *= 2;
-    return d > Q.max_backoff ? Q.max_backoff : d;
+    if (d > Q.max_backoff)
+        d = Q.max_backoff;
+    return d < Q.min_backoff ? Q.min_backoff : d;
 }
 
 /* finish_msg - every request of m answered: bounce, defer or remove */
@@ -898,7 +1506,7 @@ finish_msg(struct qmsg *m)
     }
     if (deferred || bounced) {
         m->attempts++;
-        m->next_try = now + (uint64_t) backoff(m->attempts) * 1000000u;
+        m->next_try = now + (uint64_t) backoff(m, now) * 1000000u;
         for (size_t i = 0; i < m->env.nrcpt; i++)
             if (m->rst[i] == R_BOUNCED || m->rst[i] == R_INFLIGHT)
                 m->rst[i] = R_DEFERRED;
@@ -927,6 +1535,8 @@ read_replies(struct transport *t, int k)
 {
     struct aconn *a = t->conn[k];
     struct ipc_in in;
+    struct dest *d;
+    uint64_t now_us;
     int r = ipc_conn_fill(&a->c);
 
     if (r == 0 || r == -1) {
@@ -951,7 +1561,26 @@ read_replies(struct transport *t, int k)
             close_conn(t, k, "unknown mail transport error");
             return;
         }
+        d = j->d;
+        now_us = queue_now_us();
+        if (d) {
+            /* the time the agent spent on this request: since the
+             * previous answer on this connection, or since sending */
+            double sample = (double) (now_us - a->since_us);
+
+            d->svc_us =
+                d->svc_us > 0 ? 0.8 * d->svc_us + 0.2 * sample : sample;
+            dest_feedback(d, j);
+        }
+        a->since_us = now_us;
+        if (a->outstanding == 0)
+            conn_unbind(a);
+        if (d && t->rate_delay > 0 && d->timer != T_DEAD)
+            timer_add(d, T_RATE,
+                      now_us + (uint64_t) t->rate_delay * 1000000u);
         job_done(j, is_bounce_job(j));
+        if (d)
+            dest_wake(d);
     }
     if (r < 0)
         close_conn(t, k, "unknown mail transport error");
@@ -1008,6 +1637,8 @@ for_ids(const char *id, int op)
     return n;
 }
 
+static void timers(void);
+
 static void
 control_frame(struct ctl *c, struct ipc_in *in)
 {
@@ -1029,6 +1660,11 @@ control_frame(struct ctl *c, struct ipc_in *in)
             m->next_try = 0;
             n++;
         }
+        /* as Postfix's flush: dead destinations get another chance,
+         * and the deferred mail goes now, not at the next tick */
+        while (Q.dead_head)
+            dest_revive(Q.dead_head);
+        timers();
         break;
     case QMGR_DELETE:
     case QMGR_HOLD:
@@ -1134,6 +1770,8 @@ qmgr_service(struct server *srv)
                                        "delay_warning_time", 'h', 0);
     if (Q.min_backoff < 1)
         Q.min_backoff = 1;
+    Q.feedback_debug =
+        server_param_bool(srv, "destination_concurrency_feedback_debug");
     Q.bounce_transport = mem_strdup("bounce");
 
     /* recovery: every live message, with its state */
@@ -1148,7 +1786,7 @@ qmgr_service(struct server *srv)
     server_status(srv, 1);
 
     for (;;) {
-        int n = 0;
+        int n = 0, timeout;
         time_t now = time(NULL);
         int busy = 0;
 
@@ -1156,6 +1794,7 @@ qmgr_service(struct server *srv)
             Q.stopping = 1;
             stop_deadline = now + 10;
         }
+        timeout = run_timers();
         /* schedule what is ready */
         while (Q.ready.head && !Q.stopping)
             schedule(Q.ready.head);
@@ -1171,6 +1810,8 @@ qmgr_service(struct server *srv)
             timers();
             sync_states();
             gc();
+            for (struct transport *t = Q.transports; t; t = t->next)
+                dest_gc(t);
             /* idle agent connections go away */
             for (struct transport *t = Q.transports; t; t = t->next)
                 for (int k = 0; k < t->nconn; k++)
@@ -1208,7 +1849,7 @@ qmgr_service(struct server *srv)
                 ptr[n] = t;
                 pk[n++] = 3;
             }
-        if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
+        if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
             maillog_fatal("poll: %m");
         for (int i = 0; i < n; i++) {
             short ev = pfd[i].revents;

@@ -8,7 +8,9 @@
  *	the new records, so nothing polls the disk. Recipients are
  *	resolved (trivial-rewrite library), grouped into delivery requests
  *	and pipelined to the transports' agents over long-lived
- *	connections. Results are appended to the segment's state log:
+ *	connections, scheduled per destination as Postfix's qmgr does
+ *	(concurrency slow start and feedback, dead destinations,
+ *	*_destination_rate_delay, round-robin between destinations). Results are appended to the segment's state log:
  *	recipient done, message deferred (with Postfix's exponential
  *	backoff between minimal_backoff_time and maximal_backoff_time),
  *	message done. Bounced recipients go to the bounce service, which

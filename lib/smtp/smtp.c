@@ -644,6 +644,7 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     }
     if (st == DNSC_ROUTE_TEMP) {
         set_all(req, 0, DELIVER_DEFER, "4.4.3", buf_str(&why));
+        req->hop_fail = 1; /* qmgr throttles the destination */
         goto out;
     }
     for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
@@ -667,6 +668,9 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
                 dsn[0] = '4';
         }
         set_all(req, 0, status, dsn, buf_str(&why));
+        /* no server to talk to: a site failure, which qmgr's
+         * per-destination feedback counts (a 5xx bounce is not) */
+        req->hop_fail = status == DELIVER_DEFER;
     }
 out:
     dnsc_targets_fini(&tg);
