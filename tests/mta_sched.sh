@@ -121,7 +121,7 @@ TR
     wait_log "to=<u@close\.test>, .*status=deferred" 20 20
     sleep 0.5
     conns=$(( $(events close conn) - base ))
-    tried=$(count_log "postfix/smtp\[.*to=<u@close\.test>, relay=none, $LOGRE, dsn=4\.4\.2, status=deferred \(lost connection with 127\.0\.0\.1\[127\.0\.0\.1\] while receiving the initial server greeting\)$")
+    tried=$(count_log "postfix/smtp\[.*to=<u@close\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$CP, $LOGRE, dsn=4\.4\.2, status=deferred \(lost connection with 127\.0\.0\.1\[127\.0\.0\.1\] while receiving the initial server greeting\)$")
     susp=$(count_log "postfix/qmgr\[.*to=<u@close\.test>, relay=none, $LOGRE, dsn=4\.4\.2, status=deferred \(delivery temporarily suspended: lost connection with 127\.0\.0\.1\[127\.0\.0\.1\] while receiving the initial server greeting\)$")
     echo "close.test: $conns connections, $tried tried, $susp suspended"
     [ "$conns" -ge 1 ] && [ "$conns" -le 8 ] || fail "$conns connection attempts (want one failed cohort, <= 8)"

@@ -438,23 +438,31 @@ intake_all(void)
     mem_free(seqs);
 }
 
-static long backoff(uint32_t attempts);
-
-/* warned_before - did a delay warning go out before the restart? qmgr
- * decides at each deferral, so it did when the last deferral (next_try
- * minus its backoff) came delay_warning_time after arrival or later */
+/*
+ * warned_before - did a delay warning go out before the restart? qmgr
+ * decides at each deferral, so it did when the last deferral came
+ * delay_warning_time after arrival or later. That time is not stored;
+ * it follows from next_try, which backoff() set to the deferral time
+ * plus the message's age then, clamped to min..max backoff: with D =
+ * next_try - arrival, the age was D - min (D <= 2 min), D / 2 (up to
+ * 2 max) or D - max.
+ */
 static int
 warned_before(const struct queue_snap_msg *sm)
 {
-    uint64_t last;
+    double d, age;
 
     if (Q.delay_warning <= 0 || sm->attempts == 0 ||
-        sm->state != QUEUE_MS_DEFERRED)
+        sm->state != QUEUE_MS_DEFERRED || sm->next_try < sm->env->arrival_us)
         return 0;
-    last = sm->next_try - (uint64_t) backoff(sm->attempts) * 1000000u;
-    return last >= sm->env->arrival_us &&
-           (last - sm->env->arrival_us) / 1000000u >=
-               (uint64_t) Q.delay_warning;
+    d = (double) (sm->next_try - sm->env->arrival_us) / 1e6;
+    if (d <= 2.0 * (double) Q.min_backoff)
+        age = d - (double) Q.min_backoff;
+    else if (d < 2.0 * (double) Q.max_backoff)
+        age = d / 2;
+    else
+        age = d - (double) Q.max_backoff;
+    return age >= (double) Q.delay_warning;
 }
 
 static int
