@@ -287,7 +287,25 @@ case_expire() {
     pass "expired: Action: failed with the last status (4.2.0) and reply, as Postfix"
 }
 
+# mail to double_bounce_sender at a local domain is discarded by qmgr,
+# as Postfix does (nothing delivered, nothing bounced)
+case_discard() {
+    SP=$(free_port)
+    setup "$SP"
+    mta_start
+    ln -s "$BIN" "$T/sendmail"
+    printf 'Subject: to the double-bounce address\n\nx\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$T/sendmail" -f alice@local.test \
+              double-bounce@local.test alice@local.test || fail "sendmail"
+    wait_log 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: to=<double-bounce@local\.test>, relay=none, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\.0\.0, status=sent \(undeliverable postmaster notification discarded\)$'
+    wait_log 'to=<alice@local\.test>, .*status=sent'
+    wait_log ': removed'
+    [ ! -d "$T/mail/double-bounce" ] || fail "nothing delivered to double-bounce"
+    [ "$(count_log 'status=bounced|non-delivery notification')" = 0 ] || fail "no bounce"
+    pass "mail to double-bounce@<local domain> discarded by qmgr, the other recipient delivered"
+}
+
 case "$CASE" in
-bounce | dsn | loop | delay | expire | success) "case_$CASE" ;;
+bounce | dsn | loop | delay | expire | success | discard) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

@@ -218,6 +218,7 @@ static struct {
     int stopping;
     size_t nmsgs;
     char *bounce_transport;
+    char *double_bounce; /* double_bounce_sender: its mail is discarded */
     struct dest *dead_head, *dead_tail; /* T_DEAD, in expiry order */
     int feedback_debug; /* destination_concurrency_feedback_debug */
 } Q;
@@ -1299,6 +1300,43 @@ enqueue(struct transport *t, struct job *j)
     dest_wake(d);
 }
 
+/*
+ * is_double_bounce - a local recipient whose local part is
+ * double_bounce_sender: Postfix's qmgr discards such mail itself (the
+ * address exists so that notices about notices have somewhere to go,
+ * and a system may run without a local delivery agent)
+ */
+static int
+is_double_bounce(const char *addr, const struct rewrite_result *res)
+{
+    const char *at = strrchr(addr, '@');
+    size_t len = at ? (size_t) (at - addr) : strlen(addr);
+
+    return res->cls == REWRITE_LOCAL && Q.double_bounce &&
+           strlen(Q.double_bounce) == len &&
+           strncasecmp(addr, Q.double_bounce, len) == 0;
+}
+
+/* discard - recipient i is done: "sent (undeliverable postmaster
+ * notification discarded)", logged by qmgr with relay=none, as Postfix */
+static void
+discard(struct qmsg *m, size_t i)
+{
+    struct job *j = new_job(m, "");
+
+    deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                    m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                    m->env.rcpt[i].notify);
+    j->req.sent_us = queue_now_us();
+    deliver_result(&j->req.rcpt[0], DELIVER_SENT, "2.0.0",
+                   "undeliverable postmaster notification discarded");
+    deliver_log(&j->req, &j->req.rcpt[0], "none");
+    apply(m, &j->req.rcpt[0], JOB_DELIVERY);
+    deliver_req_fini(&j->req);
+    mem_free(j);
+    m->inflight--;
+}
+
 /* schedule - turn a ready message's pending recipients into jobs */
 static void
 schedule(struct qmsg *m)
@@ -1324,6 +1362,10 @@ schedule(struct qmsg *m)
 
         if (m->rst[i] != R_PENDING)
             continue;
+        if (is_double_bounce(m->env.rcpt[i].addr, &res[i])) {
+            discard(m, i);
+            continue;
+        }
         t = transport(res[i].transport);
         j = new_job(m, res[i].nexthop);
         /* more recipients with the same transport and nexthop */
@@ -1781,6 +1823,7 @@ qmgr_service(struct server *srv)
     Q.feedback_debug =
         server_param_bool(srv, "destination_concurrency_feedback_debug");
     Q.bounce_transport = mem_strdup("bounce");
+    Q.double_bounce = server_param(srv, "double_bounce_sender");
 
     /* recovery: every live message, with its state */
     if (queue_snapshot(Q.fs, recover_one, recover_end, NULL) < 0)
