@@ -589,6 +589,7 @@ struct reader {
     size_t cap;
     uint64_t base; /* file offset of buf[0] */
     size_t len;
+    uint64_t limit; /* 0, or where the caller stops: no read-ahead past it */
 };
 
 /* reader_get - make [off, off+n) available; pointer, or NULL at EOF
@@ -601,6 +602,10 @@ reader_get(struct reader *r, uint64_t off, size_t n, size_t *avail, int *err)
     if (off < r->base || off + n > r->base + r->len) {
         size_t want = n > 262144 ? n : 262144;
         ssize_t got;
+
+        /* qmgr reads a few KB per commit notice: not 256 KB each time */
+        if (r->limit > off && r->limit - off < want)
+            want = r->limit - off > n ? (size_t) (r->limit - off) : n;
 
         if (r->cap < want) {
             r->buf = mem_realloc(r->buf, want);
@@ -641,7 +646,7 @@ int
 queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
                queue_scan_fn *fn, void *ctx, int *torn)
 {
-    struct reader r = {.fs = fs, .h = -1};
+    struct reader r = {.fs = fs, .h = -1, .limit = limit};
     struct queue_env env;
     char name[64];
     int rc = 0, err;
