@@ -532,6 +532,22 @@ close_all_but(struct svc *mine)
     (void) close(sig_pipe[1]);
 }
 
+/* child_signals - a forked service starts with the default dispositions
+ * of the signals master handles itself */
+static void
+child_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 /* spawn - fork one process of s */
 static void
 spawn(struct svc *s)
@@ -552,17 +568,10 @@ spawn(struct svc *s)
         return;
     }
     if (pid == 0) {
-        struct sigaction sa;
         struct server srv = s->srv;
         int rc;
 
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGCHLD, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        child_signals();
         close_all_but(s);
         srv.status_fd = s->status_pipe[1];
         srv.slot = slot;
@@ -599,17 +608,10 @@ spawn_front(struct svc *s)
         return;
     }
     if (pid == 0) {
-        struct sigaction sa;
         struct server srv = s->srv;
         int rc;
 
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGCHLD, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        child_signals();
         /* keep the inet listeners and chan[0] */
         for (int i = 0; i < nsvc; i++) {
             struct svc *o = svcs[i];
