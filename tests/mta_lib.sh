@@ -141,3 +141,56 @@ count_log() { grep -cE -- "$1" "$T/maillog"; }
 
 # py SCRIPT ARGS: run a Python client from testdata/mta
 py() { $PY "$TESTDATA/$1" "${@:2}"; }
+
+# PIDS: helper processes a test started (sinks, resolvers); stop_pids
+# ends them (tests call it from their EXIT trap)
+PIDS=()
+stop_pids() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+
+# unbound_start: a resolver on 127.0.0.1:$DNSPORT answering from the
+# local-data in $T/dns.zone (lines "name. TYPE data"); "test." is a
+# static zone, so any other name under it is NXDOMAIN, and every name
+# outside it is refused: nothing recurses off the machine. The smtp
+# agent is pointed at it (POSTERN_DNS_RESOLVERS).
+unbound_start() {
+    command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
+    DNSPORT=$(free_port)
+    {
+        cat <<UB
+server:
+    interface: 127.0.0.1
+    port: $DNSPORT
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$T"
+    pidfile: ""
+    use-syslog: no
+    logfile: "$T/unbound.log"
+    do-ip6: no
+    # nothing but the test zone: any other name is refused here, so no
+    # query can ever leave for the root servers
+    local-zone: "." refuse
+    outgoing-interface: 127.0.0.1
+    local-zone: "test." static
+UB
+        while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
+    } > "$T/unbound.conf"
+    unbound -d -c "$T/unbound.conf" &
+    PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        $PY - "$DNSPORT" <<'PY' 2>/dev/null && break
+import socket, sys
+q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
+PY
+        sleep 0.1
+    done
+    export POSTERN_DNS_RESOLVERS=127.0.0.1:$DNSPORT
+}

@@ -20,12 +20,7 @@ SINKPY=$HERE/../testdata/mta_sched/sink.py
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 [ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
 
-PIDS=()
-stop_mine() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-}
+stop_mine() { stop_pids; }
 trap 'stop_mine; cleanup_instance' EXIT
 
 # setup [main.cf lines]: an instance with the smtp service

@@ -17,12 +17,7 @@ DATA=$HERE/../testdata/mta_smtp
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 [ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
 
-PIDS=()
-stop_mine() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-}
+stop_mine() { stop_pids; }
 trap 'stop_mine; cleanup_instance' EXIT
 
 # setup [main.cf lines]: an instance with the smtp service
@@ -175,47 +170,6 @@ case_stale() {
     pass "30 more over reused sessions, each once"
 }
 
-# unbound NAME: a resolver on 127.0.0.1:$DNSPORT answering from the
-# local-data in $T/NAME.zone (lines "name. TYPE data"); "test." is a
-# static zone, so any other name under it is NXDOMAIN
-unbound_start() {
-    command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
-    DNSPORT=$(free_port)
-    {
-        cat <<UB
-server:
-    interface: 127.0.0.1
-    port: $DNSPORT
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$T"
-    pidfile: ""
-    use-syslog: no
-    logfile: "$T/unbound.log"
-    do-ip6: no
-    # nothing but the test zone: any other name is refused here, so no
-    # query can ever leave for the root servers
-    local-zone: "." refuse
-    outgoing-interface: 127.0.0.1
-    local-zone: "test." static
-UB
-        while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
-    } > "$T/unbound.conf"
-    unbound -d -c "$T/unbound.conf" &
-    PIDS+=($!)
-    local i
-    for i in $(seq 50); do
-        $PY - "$DNSPORT" <<'PY' 2>/dev/null && break
-import socket, sys
-q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
-PY
-        sleep 0.1
-    done
-    export POSTERN_DNS_RESOLVERS=127.0.0.1:$DNSPORT
-}
 
 case_mx() {
     SP=$(free_port)

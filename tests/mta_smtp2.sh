@@ -26,13 +26,11 @@ SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 # loopback answers nothing); cases that need DNS start their own unbound
 export POSTERN_DNS_RESOLVERS=127.0.0.1:9
 
-PIDS=()
 PF_DIRS=()
 stop_mine() {
-    local p d
+    local d
     for d in "${PF_DIRS[@]}"; do pf_stop "$d"; done
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    stop_pids
 }
 trap 'stop_mine; cleanup_instance' EXIT
 
@@ -104,45 +102,6 @@ sendfile() { $PY "$DATA/sendfile.py" "$PORT" "$@"; }
 
 LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 
-# ---- a local unbound for .test names ($T/dns.zone: "name. TYPE data")
-unbound_start() {
-    command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
-    DNSPORT=$(free_port)
-    {
-        cat <<UB
-server:
-    interface: 127.0.0.1
-    port: $DNSPORT
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$T"
-    pidfile: ""
-    use-syslog: no
-    logfile: "$T/unbound.log"
-    do-ip6: no
-    # nothing but the test zone: any other name is refused here, so no
-    # query can ever leave for the root servers
-    local-zone: "." refuse
-    outgoing-interface: 127.0.0.1
-    local-zone: "test." static
-UB
-        while read -r line; do echo "    local-data: \"$line\""; done < "$T/dns.zone"
-    } > "$T/unbound.conf"
-    unbound -d -c "$T/unbound.conf" &
-    PIDS+=($!)
-    local i
-    for i in $(seq 50); do
-        $PY - "$DNSPORT" <<'PY' 2>/dev/null && break
-import socket, sys
-q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
-PY
-        sleep 0.1
-    done
-    export POSTERN_DNS_RESOLVERS=127.0.0.1:$DNSPORT
-}
 
 # ---- an isolated Postfix instance ----------------------------------------
 need_postfix() {
