@@ -168,13 +168,24 @@ is_ip(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* wire - text with CRLF line ends, dot-stuffed, ending in "." */
+/*
+ * wire - text with CRLF line ends, dot-stuffed, ending in "." The output
+ * is at most 3 bytes per input byte plus the final ".\r\n" (a line of one
+ * "." becomes "..\r\n"), so room is made once and lines are copied
+ * without a bounds check each: a 100 KB message has 1,300 lines.
+ */
 static void
 wire(struct buf *w, const char *p, size_t len)
 {
     const char *end = p + len;
+    char *o;
 
     buf_truncate(w, 0);
+    if (buf_reserve(w, 3 * len + 4) < 0) {
+        (void) buf_append(w, ".\r\n", 3); /* cannot happen: no limit */
+        return;
+    }
+    o = w->data;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t) (end - p));
         size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
@@ -182,12 +193,17 @@ wire(struct buf *w, const char *p, size_t len)
         if (n && p[n - 1] == '\r')
             n--;
         if (*p == '.')
-            (void) buf_putc(w, '.');
-        (void) buf_append(w, p, n);
-        (void) buf_append(w, "\r\n", 2);
+            *o++ = '.';
+        memcpy(o, p, n);
+        o += n;
+        *o++ = '\r';
+        *o++ = '\n';
         p = nl ? nl + 1 : end;
     }
-    (void) buf_append(w, ".\r\n", 3);
+    memcpy(o, ".\r\n", 3);
+    o += 3;
+    w->len = (size_t) (o - w->data);
+    w->data[w->len] = 0;
 }
 
 /* body - the message on the wire for session s: converted to 7 bit

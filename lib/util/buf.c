@@ -52,6 +52,12 @@ grow(struct buf *b, size_t n)
 }
 
 int
+buf_reserve(struct buf *b, size_t n)
+{
+    return grow(b, n);
+}
+
+int
 buf_append(struct buf *b, const char *s, size_t n)
 {
     if (grow(b, n) < 0)

@@ -53,6 +53,9 @@ void buf_init(struct buf *b, size_t limit);
 void buf_fini(struct buf *b);
 /* buf_append - append n bytes; 0, or -1 past the limit */
 int buf_append(struct buf *b, const char *s, size_t n);
+/* buf_reserve - room for n more bytes (and a NUL) beyond len; 0 or -1
+ * (over the limit) */
+int buf_reserve(struct buf *b, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);
 int buf_printf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
