@@ -775,7 +775,7 @@ cmd_data(struct smtpd_session *s)
         const char *p;
         size_t n;
 
-        rc = sio_read_line(s->io, &line, DATA_CHUNK, &lf);
+        rc = sio_read_view(s->io, &line, DATA_CHUNK, &lf, &p, &n);
         if (rc <= 0) {
             if (sio_timed_out(s->io))
                 maillog_info("timeout after DATA (%ld bytes) from %s", size,
@@ -789,8 +789,6 @@ cmd_data(struct smtpd_session *s)
             stat_count(s, "data", 0);
             return -1;
         }
-        p = line.data;
-        n = line.len;
         if (!mid) {
             int bare = lf && (n < 2 || p[n - 2] != '\r');
 

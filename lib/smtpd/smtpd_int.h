@@ -26,6 +26,9 @@ void sio_free(struct sio *s);
  * limit is kept for the next call. 1 ok, 0 EOF, -1 error or timeout
  * (sio_timed_out tells) */
 int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
+/* sio_read_view - the same, pointing into the read buffer when it can */
+int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
+                  const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
 /* sio_preload - input the smtpd front already read, to be processed
