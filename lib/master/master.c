@@ -532,6 +532,26 @@ close_all_but(struct svc *mine)
     (void) close(sig_pipe[1]);
 }
 
+/*
+ * svc_avail - processes of s that can take a client now: the live slots
+ * whose process is not busy (see server_status), or, for a service
+ * without shared slots, what the status records said
+ */
+static int
+svc_avail(const struct svc *s)
+{
+    int n = 0;
+
+    if (s->srv.shm == NULL)
+        return s->avail;
+    for (unsigned i = 0; i < s->srv.nslots; i++)
+        if (s->slot_used[i] &&
+            __atomic_load_n(&s->srv.shm[i].live, __ATOMIC_SEQ_CST) &&
+            !__atomic_load_n(&s->srv.shm[i].busy, __ATOMIC_SEQ_CST))
+            n++;
+    return n;
+}
+
 /* child_signals - a forked service starts with the default dispositions
  * of the signals master handles itself */
 static void
@@ -561,9 +581,13 @@ spawn(struct svc *s)
         slot++;
     if (slot >= s->srv.nslots)
         return;
+    /* live and idle before the child runs: master counts it at once */
+    memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
+    __atomic_store_n(&s->srv.shm[slot].live, 1, __ATOMIC_SEQ_CST);
     pid = fork();
     if (pid < 0) {
         maillog_warning("fork: %m");
+        memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
         s->throttle_until = time(NULL) + 1;
         return;
     }
@@ -575,7 +599,6 @@ spawn(struct svc *s)
         close_all_but(s);
         srv.status_fd = s->status_pipe[1];
         srv.slot = slot;
-        memset(&srv.shm[slot], 0, sizeof(srv.shm[slot]));
         rc = s->fn(&srv);
         exit(rc);
     }
@@ -951,7 +974,7 @@ master_loop(void)
                 owner[n] = s;
                 kind[n++] = 1;
             }
-            if (got_term || s->retired || s->avail > 0 ||
+            if (got_term || s->retired || svc_avail(s) > 0 ||
                 (s->srv.maxproc > 0 && s->total >= s->srv.maxproc))
                 continue;
             if (now < s->throttle_until)
@@ -977,7 +1000,7 @@ master_loop(void)
                     ;
             } else if (kind[i] == 1) {
                 read_status(owner[i]);
-            } else if (owner[i]->avail == 0) {
+            } else if (svc_avail(owner[i]) == 0) {
                 spawn(owner[i]);
             }
         }

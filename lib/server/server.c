@@ -300,6 +300,17 @@ server_drop_privileges(struct server *srv)
     }
 }
 
+/*
+ * server_status - tell master whether this process can take a client.
+ * With the shared slots, "available" is only a store into this process's
+ * slot, which master reads when it decides whether to fork; "busy" wakes
+ * master (a status record) only when no live sibling is idle, i.e. when
+ * master may have to fork for the next client. Postfix's master hears
+ * twice per client from every process; this keeps master asleep under
+ * load as long as some process is idle. The store and the siblings' loads
+ * are sequentially consistent, so of two processes that become busy at
+ * once at least one sees the other busy and writes.
+ */
 void
 server_status(const struct server *srv, int available)
 {
@@ -307,6 +318,17 @@ server_status(const struct server *srv, int available)
 
     if (srv->status_fd < 0)
         return;
+    if (srv->shm && srv->slot < srv->nslots) {
+        __atomic_store_n(&srv->shm[srv->slot].busy, !available,
+                         __ATOMIC_SEQ_CST);
+        if (available)
+            return;
+        for (unsigned i = 0; i < srv->nslots; i++)
+            if (i != srv->slot &&
+                __atomic_load_n(&srv->shm[i].live, __ATOMIC_SEQ_CST) &&
+                !__atomic_load_n(&srv->shm[i].busy, __ATOMIC_SEQ_CST))
+                return;
+    }
     rec[0] = (int32_t) getpid();
     rec[1] = available;
     if (write(srv->status_fd, rec, sizeof(rec)) < 0 && errno != EAGAIN) {

@@ -35,6 +35,8 @@ struct server_handoff;
 /* per-slot shared state, one array per service (master's mmap) */
 struct server_slot {
     char client_addr[SERVER_ADDR_MAX]; /* "" when idle */
+    int live; /* set by master for a running process of the service */
+    int busy; /* set by the process itself: serving a client */
 };
 
 struct server {
