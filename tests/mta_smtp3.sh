@@ -238,6 +238,10 @@ case_fallback() {
     mta_start
     send alice@local.test 1 u@down.test >/dev/null || fail "send down"
     wait_log "to=<u@down\.test>, relay=$A:$UP, $LOGRE, dsn=2\.0\.0, status=sent"
+    # Postfix logs each server that failed before the one that took it
+    grep -qE "postfix/smtp\[[0-9]+\]: connect to $A:$DOWN: Connection refused$" "$T/maillog" &&
+        grep -qE "postfix/smtp\[[0-9]+\]: connect to $A:$DOWN2: Connection refused$" "$T/maillog" \
+        || { grep 'smtp\[' "$T/maillog"; fail "the nexthop, then the first fallback relay tried"; }
     pass "nexthop down: the second fallback relay takes the mail (the first is down too)"
     send alice@local.test 1 u@greet4.test >/dev/null || fail "send greet4"
     wait_log "to=<u@greet4\.test>, relay=$A:$UP, $LOGRE, dsn=2\.0\.0, status=sent"

@@ -95,6 +95,7 @@ struct agent {
     int addr_pref;          /* smtp_address_preference: 4, 6, 0 any */
     struct strv fallback;   /* smtp_fallback_relay */
     int final;              /* try_host: a 5xx greeting ends the search */
+    struct buf nonfinal;    /* the soft failure of the last server tried */
 };
 
 /* ---- small pieces ---- */
@@ -521,6 +522,12 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     enum sio_err e;
     int v6 = strchr(addr, ':') != NULL, bind_failed = 0;
 
+    /* Postfix logs the soft failure of a server that was not the last
+     * one tried ("connect to h[a]:p: Connection refused") */
+    if (ag->nonfinal.len) {
+        maillog_info("%s", buf_str(&ag->nonfinal));
+        buf_truncate(&ag->nonfinal, 0);
+    }
     *greeted = 0;
     *status = DELIVER_DEFER;
     smtp_reply_init(&r);
@@ -617,6 +624,10 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     smtp_reply_fini(&r);
     return s;
 fail:
+    if (*status == DELIVER_DEFER) {
+        buf_truncate(&ag->nonfinal, 0);
+        (void) buf_puts(&ag->nonfinal, buf_str(why));
+    }
     /* a server answered: the log line names it (Postfix's relay=) */
     snprintf(ag->fail_relay, sizeof(ag->fail_relay), "%s",
              s->c ? s->relay : "");
@@ -1154,6 +1165,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
 
     ag->fail_relay[0] = 0;
     ag->sender = req->sender;
+    buf_truncate(&ag->nonfinal, 0);
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
         deliver_result(&req->rcpt[i], DELIVER_DEFER, "4.3.0", "");
@@ -1390,6 +1402,7 @@ smtp_service(struct server *srv)
     ag.addr_pref = strcmp(v, "ipv6") == 0 ? 6 : strcmp(v, "ipv4") == 0 ? 4 : 0;
     mem_free(v);
     strv_init(&ag.fallback);
+    buf_init(&ag.nonfinal, 0);
     v = server_param(srv, "smtp_fallback_relay");
     server_split(v, &ag.fallback);
     mem_free(v);
@@ -1424,6 +1437,7 @@ smtp_service(struct server *srv)
     strv_fini(&ag.verify_match);
     strv_fini(&ag.secure_match);
     strv_fini(&ag.fallback);
+    buf_fini(&ag.nonfinal);
     smtp_sasl_free(ag.sasl);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
