@@ -259,13 +259,17 @@ case_fallback() {
 }
 
 # MX via unbound: the first MX greets with 554, the next takes the mail
-# (smtp_skip_5xx_greeting = yes, the default); with "no" it bounces
+# (smtp_skip_5xx_greeting = yes, the default); with "no" it bounces.
+# smtp_defer_if_no_mx_address_found too.
 case_skip5xx() {
     SP=$(free_port)
     setup "smtp_connection_cache_on_demand = no"
     transport noskip -o smtp_skip_5xx_greeting=no
+    transport defermx -o smtp_defer_if_no_mx_address_found=yes
     route rej.test "smtp:rej.test:$SP"
     route bounce.test "noskip:bounce.test:$SP"
+    route deadmx.test "defermx:deadmx.test:$SP"
+    route nx.test "defermx:nx.test:$SP"
     cat > "$T/dns.zone" <<Z
 rej.test. MX 10 bad.rej.test.
 rej.test. MX 20 good.rej.test.
@@ -275,6 +279,7 @@ bounce.test. MX 10 bad.bounce.test.
 bounce.test. MX 20 good.bounce.test.
 bad.bounce.test. A 127.0.0.2
 good.bounce.test. A 127.0.0.1
+deadmx.test. MX 10 nowhere.deadmx.test.
 Z
     unbound_start
     sink good "127.0.0.1:$SP"
@@ -288,6 +293,46 @@ Z
     wait_log "to=<u@bounce\.test>, relay=bad\.bounce\.test\[127\.0\.0\.2\]:$SP, $LOGRE, dsn=5\.3\.2, status=bounced \(host bad\.bounce\.test\[127\.0\.0\.2\] refused to talk to me: 554 5\.3\.2 No service here\)$"
     [ "$(sink_count good)" = 1 ] || fail "only the first message at the good MX"
     pass "smtp_skip_5xx_greeting = no: bounced at the 5xx greeting"
+    send alice@local.test 1 u@deadmx.test >/dev/null || fail "send deadmx"
+    wait_log "to=<u@deadmx\.test>, relay=none, $LOGRE, dsn=4\.4\.4, status=deferred \(Host or domain name not found\. Name service error for name=nowhere\.deadmx\.test type=A: Host not found\)$"
+    send alice@local.test 1 u@nx.test >/dev/null || fail "send nx"
+    wait_log "to=<u@nx\.test>, relay=none, $LOGRE, dsn=5\.4\.4, status=bounced"
+    pass "smtp_defer_if_no_mx_address_found = yes: MX host without address defers, no domain still bounces"
+}
+
+# smtp_address_preference: a dual-stack host (A and AAAA on loopback),
+# a sink on each address; the preferred family takes the mail
+case_addrpref() {
+    $PY -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null \
+        || { echo "skip: no IPv6 loopback"; exit 77; }
+    SP=$(free_port)
+    setup "inet_protocols = all" "smtp_connection_cache_on_demand = no"
+    transport six -o smtp_address_preference=ipv6
+    transport four -o smtp_address_preference=ipv4
+    route six.test "six:dual.test:$SP"
+    route four.test "four:dual.test:$SP"
+    cat > "$T/dns.zone" <<Z
+dual.test. A 127.0.0.1
+dual.test. AAAA ::1
+Z
+    unbound_start
+    sink s4 "127.0.0.1:$SP"
+    mkdir -p "$T/s6" && chmod 777 "$T/s6"
+    u=(); [ "$(id -u)" = 0 ] && u=(-u nobody)
+    "$SINK" "${u[@]}" -d "$T/s6/%M." "[::1]:$SP" 256 2>>"$T/s6.err" &
+    PIDS+=($!)
+    sleep 0.3
+    mta_start
+    for i in 1 2 3; do
+        send alice@local.test 1 u$i@six.test >/dev/null || fail "send six"
+        send alice@local.test 1 u$i@four.test >/dev/null || fail "send four"
+    done
+    wait_log "status=sent" 6
+    [ "$(count_log "to=<u[0-9]@six\.test>, relay=dual\.test\[::1\]:$SP, .*status=sent")" = 3 ] \
+        || { grep 'smtp\[' "$T/maillog"; fail "ipv6 preferred: all three over ::1"; }
+    [ "$(count_log "to=<u[0-9]@four\.test>, relay=dual\.test\[127\.0\.0\.1\]:$SP, .*status=sent")" = 3 ] \
+        || { grep 'smtp\[' "$T/maillog"; fail "ipv4 preferred: all three over 127.0.0.1"; }
+    pass "smtp_address_preference ipv6 / ipv4: that family first"
 }
 
 # smtp_never_send_ehlo, smtp_always_send_ehlo = no with and without
@@ -314,6 +359,6 @@ case_ehlo() {
 }
 
 case "$CASE" in
-auth_ok | auth_fail | auth_noplain | auth_tls | fallback | skip5xx | ehlo) "case_$CASE" ;;
+auth_ok | auth_fail | auth_noplain | auth_tls | fallback | skip5xx | ehlo | addrpref) "case_$CASE" ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

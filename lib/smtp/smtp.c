@@ -826,7 +826,8 @@ out:
  * recipient's result. When the nexthop's servers cannot be found or
  * reached (not when one refused the mail with 5xx, nor for a null MX),
  * the smtp_fallback_relay destinations are tried in order, as Postfix
- * does; the last attempt gives the reason.
+ * does; the last attempt gives the reason (a fallback
+ * relay that is not found defers, never bounces).
  */
 static struct session *
 open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
@@ -856,6 +857,12 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
         }
         ag->dest = ag->fallback.v[i];
         s = try_dest(ag, req, nexthop, &fnh, &why, dsn, &status, &st);
+        /* a fallback relay that is not found is a local problem: the
+         * mail waits instead of bouncing */
+        if (s == NULL && st == DNSC_ROUTE_NOTFOUND) {
+            status = DELIVER_DEFER;
+            dsn[0] = '4';
+        }
     }
     ag->dest = NULL;
     if (s == NULL) {
