@@ -56,6 +56,8 @@ struct session {
     time_t started, last;
     int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */
     char auth[256];   /* the AUTH mechanisms of the EHLO reply */
+    int has_auth;     /* the EHLO reply had AUTH (maybe with no names) */
+    int tls_verified; /* TLS with a certificate that verified */
     int no_cache;     /* authenticated per sender: not for the next one */
 };
 
@@ -315,14 +317,18 @@ features(struct session *s, const struct smtp_reply *r)
     s->pipelining = s->dsn = s->eightbit = s->smtputf8 = s->starttls = 0;
     s->size_max = 0;
     s->auth[0] = 0;
+    s->has_auth = 0;
     for (size_t i = 1; i < r->lines.n; i++) {
         const char *l = r->lines.v[i];
         size_t k = strcspn(l, " =");
 
         /* "AUTH PLAIN LOGIN", and the old "AUTH=PLAIN LOGIN" */
-        if (k == 4 && strncasecmp(l, "AUTH", k) == 0 && l[k]) {
+        if (k == 4 && strncasecmp(l, "AUTH", k) == 0) {
             size_t have = strlen(s->auth);
 
+            s->has_auth = 1;
+            if (l[k] == 0)
+                continue;
             snprintf(s->auth + have, sizeof(s->auth) - have, "%s%s",
                      have ? " " : "", l + k + 1);
             continue;
@@ -504,6 +510,7 @@ start_tls(struct agent *ag, struct session *s, const char *nh_host,
         rc = -1;
         goto out;
     }
+    s->tls_verified = need; /* a failed check returned above */
     rc = hello(ag, s, 1, r, why, dsn, status);
 out:
     buf_fini(&terr);
@@ -605,12 +612,15 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
             goto fail;
     }
     /* SMTP AUTH after STARTTLS, when the server offers it */
-    if (ag->sasl && s->esmtp && s->auth[0]) {
+    if (ag->sasl && s->esmtp && s->has_auth) {
         int st, rc;
 
         rc = smtp_sasl_authenticate(ag->sasl, s->c, s->auth,
-                                    sconn_tls_info(s->c) != NULL, ag->sender,
-                                    s->host, ag->dest, s->name,
+                                    s->tls_verified          ? 2
+                                    : sconn_tls_info(s->c) ? 1
+                                                           : 0,
+                                    ag->sender, s->host, ag->dest, s->name,
+                                    s->relay,
                                     ag->helo_timeout, why, dsn, &st);
         if (rc < 0) {
             *status = st == 5 ? DELIVER_BOUNCE : DELIVER_DEFER;
@@ -1420,15 +1430,19 @@ smtp_service(struct server *srv)
         char *opts = server_param(srv, "smtp_sasl_security_options");
         char *topts = server_param(srv, "smtp_sasl_tls_security_options");
         char *filter = server_param(srv, "smtp_sasl_mechanism_filter");
+        char *tvopts =
+            server_param(srv, "smtp_sasl_tls_verified_security_options");
 
         /* before the privilege drop: the file is root's */
-        ag.sasl = smtp_sasl_new(maps, opts, topts, filter, ag.sender_dep,
+        ag.sasl = smtp_sasl_new(maps, opts, topts, tvopts, filter,
+                                ag.sender_dep,
                                 server_param_bool(srv,
                                                   "smtp_sasl_auth_soft_bounce"));
         mem_free(maps);
         mem_free(opts);
         mem_free(topts);
         mem_free(filter);
+        mem_free(tvopts);
     }
     server_drop_privileges(srv);
     srandom((unsigned) (time(NULL) ^ getpid()));

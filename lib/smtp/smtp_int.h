@@ -102,8 +102,9 @@ struct smtp_sasl;
 /* smtp_sasl_new - the settings; the password maps are read now (before
  * the privilege drop) */
 struct smtp_sasl *smtp_sasl_new(const char *maps, const char *opts,
-                                const char *tls_opts, const char *filter,
-                                int sender_dep, int soft_bounce);
+                                const char *tls_opts, const char *tlsv_opts,
+                                const char *filter, int sender_dep,
+                                int soft_bounce);
 void smtp_sasl_free(struct smtp_sasl *a);
 /* smtp_sasl_lookup - "user:password" for the sender (when sender
  * dependent: address, then "@domain"), the server's host name, then the
@@ -113,16 +114,17 @@ int smtp_sasl_lookup(struct smtp_sasl *a, const char *sender,
                      struct buf *err);
 /*
  * smtp_sasl_authenticate - AUTH on c with one of mechs (the server's
- * EHLO AUTH list); tls says whether c is encrypted. 1 authenticated, 0
- * nothing to do (no credentials, or the filter left no mechanism: the
- * mail goes without AUTH, as in Postfix), -1 failed with Postfix's
- * reason in why, dsn and *status (4: defer, 5: bounce).
+ * EHLO AUTH list); tls: 0 plain text, 1 TLS, 2 TLS with a verified
+ * certificate (which security options apply). name is "host[addr]",
+ * relay "host[addr]:port". 1 authenticated, 0 nothing to do (no
+ * credentials: the mail goes without AUTH, as in Postfix), -1 failed
+ * with Postfix's reason in why, dsn and *status (4: defer, 5: bounce).
  */
 int smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c,
                            const char *mechs, int tls, const char *sender,
                            const char *host, const char *nexthop,
-                           const char *name, int timeout, struct buf *why,
-                           char *dsn, int *status);
+                           const char *name, const char *relay, int timeout,
+                           struct buf *why, char *dsn, int *status);
 /* smtp_sasl_plain - base64 of "\0user\0pass" (the PLAIN response) */
 void smtp_sasl_plain(const char *user, const char *pass, struct buf *out);
 /* smtp_sasl_b64_decode - base64 text to bytes; 0 or -1 */

@@ -30,7 +30,8 @@ struct smtp_sasl {
     struct maps *passwd;
     int sender_dep;          /* smtp_sender_dependent_authentication */
     int soft_bounce;         /* smtp_sasl_auth_soft_bounce */
-    int noplain, noplain_tls; /* "noplaintext" without / with TLS */
+    int noplain, noplain_tls, noplain_tlsv; /* "noplaintext" without TLS,
+                                             * with TLS, verified TLS */
     struct strv filter;      /* smtp_sasl_mechanism_filter */
 };
 
@@ -51,7 +52,8 @@ has_word(const char *list, const char *word)
 
 struct smtp_sasl *
 smtp_sasl_new(const char *maps, const char *opts, const char *tls_opts,
-              const char *filter, int sender_dep, int soft_bounce)
+              const char *tlsv_opts, const char *filter, int sender_dep,
+              int soft_bounce)
 {
     struct smtp_sasl *a = mem_calloc(1, sizeof(*a));
 
@@ -60,6 +62,7 @@ smtp_sasl_new(const char *maps, const char *opts, const char *tls_opts,
     a->soft_bounce = soft_bounce;
     a->noplain = has_word(opts, "noplaintext");
     a->noplain_tls = has_word(tls_opts, "noplaintext");
+    a->noplain_tlsv = has_word(tlsv_opts, "noplaintext");
     strv_init(&a->filter);
     server_split(filter, &a->filter);
     /* the file is usually readable by root only: read it now */
@@ -211,7 +214,7 @@ choose(const struct smtp_sasl *a, const char *mechs)
     return plain ? "PLAIN" : login ? "LOGIN" : NULL;
 }
 
-/* filtered_empty - every mechanism of the server removed by the filter */
+/* filtered_empty - no mechanism of the server passes the filter */
 static int
 filtered_empty(const struct smtp_sasl *a, const char *mechs)
 {
@@ -249,21 +252,28 @@ failed(struct smtp_sasl *a, const char *name, const struct smtp_reply *r,
 int
 smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
                        int tls, const char *sender, const char *host,
-                       const char *nexthop, const char *name, int timeout,
-                       struct buf *why, char *dsn, int *status)
+                       const char *nexthop, const char *name,
+                       const char *relay, int timeout, struct buf *why,
+                       char *dsn, int *status)
 {
     struct buf cred, tmp, err;
     struct smtp_reply r;
     const char *mech;
     char *pass;
-    enum sio_err e;
-    int rc = 0, found;
+    enum sio_err e = SIO_OK;
+    int rc = 0, found, noplain, step = 0;
 
     *status = 4;
     buf_init(&cred, 0);
     buf_init(&tmp, 0);
     buf_init(&err, 0);
     smtp_reply_init(&r);
+    /* Postfix's smtp_sasl_helo_auth(): the filter may leave nothing */
+    if (*mechs == 0)
+        maillog_warning("%s offered null AUTH mechanism list", relay);
+    else if (filtered_empty(a, mechs))
+        maillog_warning("%s offered no supported AUTH mechanisms: '%s'",
+                        relay, mechs);
     found = smtp_sasl_lookup(a, sender, host, nexthop, &cred, &err);
     if (found < 0) {
         /* Postfix: a warning, and the mail waits (SMTP_ERR_DATA) */
@@ -275,15 +285,23 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
         rc = -1;
         goto out;
     }
-    if (found == 0) /* no credentials: go on without AUTH, as Postfix */
+    if (found == 0) /* no credentials: talk like strangers, as Postfix */
         goto out;
-    if (filtered_empty(a, mechs)) {
-        maillog_warning("%s offered no supported AUTH mechanisms: '%s'", name,
-                        mechs);
+    if (*mechs == 0 || filtered_empty(a, mechs)) {
+        buf_truncate(why, 0);
+        (void) buf_printf(why,
+                          "SASL authentication failed: server %s offered no "
+                          "compatible authentication mechanisms for this "
+                          "type of connection security",
+                          name);
+        snprintf(dsn, 16, "4.7.0");
+        rc = -1;
         goto out;
     }
+    /* smtp_sasl_security_options, _tls_ or _tls_verified_ */
+    noplain = tls == 2 ? a->noplain_tlsv : tls ? a->noplain_tls : a->noplain;
     mech = choose(a, mechs);
-    if (mech && (tls ? a->noplain_tls : a->noplain))
+    if (mech && noplain)
         mech = NULL; /* PLAIN and LOGIN are both plaintext */
     if (mech == NULL) {
         /* Cyrus SASL's words, which Postfix passes on */
@@ -310,25 +328,24 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
         sconn_printf(c, "AUTH PLAIN %s", buf_str(&tmp));
     } else {
         sconn_printf(c, "AUTH LOGIN");
-        if ((e = sconn_reply(c, &r)) != SIO_OK)
-            goto broken;
-        if (r.code != 334) {
-            rc = failed(a, name, &r, why, dsn, status);
-            goto out;
-        }
-        b64(&tmp, (const unsigned char *) cred.data, strlen(cred.data));
-        sconn_printf(c, "%s", buf_str(&tmp));
-        if ((e = sconn_reply(c, &r)) != SIO_OK)
-            goto broken;
-        if (r.code != 334) {
-            rc = failed(a, name, &r, why, dsn, status);
-            goto out;
-        }
-        b64(&tmp, (const unsigned char *) pass, strlen(pass));
-        sconn_printf(c, "%s", buf_str(&tmp));
     }
-    if ((e = sconn_reply(c, &r)) != SIO_OK)
-        goto broken;
+    /* challenges (334) until the server says how it went */
+    for (;;) {
+        if ((e = sconn_reply(c, &r)) != SIO_OK)
+            goto broken;
+        if (r.code / 100 != 3)
+            break;
+        if (strcmp(mech, "LOGIN") == 0 && step < 2) {
+            const char *v = step++ == 0 ? cred.data : pass;
+
+            b64(&tmp, (const unsigned char *) v, strlen(v));
+            sconn_printf(c, "%s", buf_str(&tmp));
+        } else {
+            /* nothing more to say: cancel (RFC 4954), and report the
+             * server's final answer */
+            sconn_printf(c, "*");
+        }
+    }
     if (r.code / 100 != 2) {
         rc = failed(a, name, &r, why, dsn, status);
         goto out;

@@ -137,7 +137,7 @@ sasl(void)
      * server's name, then the nexthop */
     a = smtp_sasl_new("inline:{ boss@example.org=b:1, @example.net=d:2, "
                       "mx.example.com=h:3, relay.example.com=n:4 }",
-                      "noplaintext", "", "", 1, 1);
+                      "noplaintext", "", "", "", 1, 1);
     static const struct {
         const char *sender, *host, *nexthop, *want;
     } lk[] = {
