@@ -771,15 +771,14 @@ no_mx_addr(const struct smtp_nexthop *nh, const char *why)
  * *status; *st tells how the lookup went.
  */
 static struct session *
-try_dest(struct agent *ag, struct deliver_req *req, const char *nexthop,
-         const struct smtp_nexthop *nh, struct buf *why, char *dsn,
-         int *status, enum dnsc_route_status *st)
+try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
+         struct buf *why, char *dsn, int *status,
+         enum dnsc_route_status *st)
 {
     struct dnsc_targets tg;
     struct session *s = NULL;
     int sessions = 0;
 
-    (void) req;
     *status = DELIVER_DEFER;
     snprintf(dsn, 16, "4.4.1");
     *st = targets(ag, nh, &tg, why);
@@ -851,7 +850,7 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
 
     buf_init(&why, 0);
     ag->dest = nexthop;
-    s = try_dest(ag, req, nexthop, nh, &why, dsn, &status, &st);
+    s = try_dest(ag, nexthop, nh, &why, dsn, &status, &st);
     for (size_t i = 0; s == NULL && i < ag->fallback.n; i++) {
         struct smtp_nexthop fnh;
 
@@ -866,7 +865,7 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
             continue;
         }
         ag->dest = ag->fallback.v[i];
-        s = try_dest(ag, req, nexthop, &fnh, &why, dsn, &status, &st);
+        s = try_dest(ag, nexthop, &fnh, &why, dsn, &status, &st);
         /* a fallback relay that is not found is a local problem: the
          * mail waits instead of bouncing */
         if (s == NULL && st == DNSC_ROUTE_NOTFOUND) {
@@ -1433,6 +1432,12 @@ smtp_service(struct server *srv)
         char *tvopts =
             server_param(srv, "smtp_sasl_tls_verified_security_options");
 
+        /* as Postfix: AUTH without a table is a configuration error
+         * (sending without the login could bounce the mail) */
+        if (*maps == 0)
+            maillog_fatal("specify a password table via the "
+                          "`smtp_sasl_password_maps' configuration "
+                          "parameter");
         /* before the privilege drop: the file is root's */
         ag.sasl = smtp_sasl_new(maps, opts, topts, tvopts, filter,
                                 ag.sender_dep,
