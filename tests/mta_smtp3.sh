@@ -236,13 +236,21 @@ case_auth_tls() {
 
 case_fallback() {
     DOWN=$(free_port) UP=$(free_port) G4=$(free_port) DOWN2=$(free_port)
-    setup "smtp_fallback_relay = [127.0.0.1]:$DOWN2, [127.0.0.1]:$UP"
+    G5=$(free_port)
+    # (skip_5xx no: a 5xx greeting is a hard error, which for a relayhost
+    # or a fallback relay is a "configuration problem" in Postfix)
+    setup "smtp_fallback_relay = [127.0.0.1]:$DOWN2, [127.0.0.1]:$UP" \
+        "relayhost = [127.0.0.1]:$G5" "smtp_skip_5xx_greeting = no"
     transport nofb -o smtp_fallback_relay=
+    transport badfb -o "smtp_fallback_relay=[127.0.0.1]:$G5"
     route down.test "smtp:[127.0.0.1]:$DOWN"
     route greet4.test "smtp:[127.0.0.1]:$G4"
     route plain.test "nofb:[127.0.0.1]:$DOWN"
+    route badfb.test "badfb:[127.0.0.1]:$DOWN"
+    route example.net "nofb"
     sink fb "127.0.0.1:$UP"
     pyauth g4 127.0.0.1 "$G4" --greet "421 4.3.2 Service shutting down"
+    pyauth g5 127.0.0.1 "$G5" --greet "554 5.3.2 No service here"
     mta_start
     send alice@local.test 1 u@down.test >/dev/null || fail "send down"
     wait_log "to=<u@down\.test>, relay=$A:$UP, $LOGRE, dsn=2\.0\.0, status=sent"
@@ -254,11 +262,21 @@ case_fallback() {
     send alice@local.test 1 u@greet4.test >/dev/null || fail "send greet4"
     wait_log "to=<u@greet4\.test>, relay=$A:$UP, $LOGRE, dsn=2\.0\.0, status=sent"
     srvlog g4 '^greet conn='
-    pass "4xx greeting: the fallback relay takes the mail"
+    grep -qE "postfix/smtp\[[0-9]+\]: [0-9A-F]+: host $A refused to talk to me: 421 4\.3\.2 Service shutting down$" "$T/maillog" \
+        || { grep 'smtp\[' "$T/maillog"; fail "the 4xx greeting logged with the queue id"; }
+    pass "4xx greeting: logged, and the fallback relay takes the mail"
     [ "$(sink_count fb)" = 2 ] || fail "two messages at the fallback relay"
     send alice@local.test 1 u@plain.test >/dev/null || fail "send plain"
     wait_log "to=<u@plain\.test>, relay=none, $LOGRE, dsn=4\.4\.1, status=deferred \(connect to $A:$DOWN: Connection refused\)$"
     pass "without smtp_fallback_relay: deferred"
+    send alice@local.test 1 u@badfb.test >/dev/null || fail "send badfb"
+    wait_log "to=<u@badfb\.test>, relay=$A:$G5, $LOGRE, dsn=4\.3\.5, status=deferred \(host $A refused to talk to me: 554 5\.3\.2 No service here\)$"
+    wait_log "warning: smtp_fallback_relay configuration problem$"
+    pass "5xx greeting from the fallback relay: a configuration problem, deferred (4.3.5)"
+    send alice@local.test 1 u@example.net >/dev/null || fail "send relayhost"
+    wait_log "to=<u@example\.net>, relay=$A:$G5, $LOGRE, dsn=4\.3\.5, status=deferred \(host $A refused to talk to me: 554 5\.3\.2 No service here\)$"
+    wait_log "warning: relayhost configuration problem$"
+    pass "5xx greeting from the relayhost: a configuration problem, deferred (4.3.5)"
     # every fallback down as well: deferred with the last reason
     stop_pids; PIDS=()
     send alice@local.test 1 v@down.test >/dev/null || fail "send down 2"

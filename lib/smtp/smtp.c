@@ -98,6 +98,8 @@ struct agent {
     struct strv fallback;   /* smtp_fallback_relay */
     int final;              /* try_host: a 5xx greeting ends the search */
     struct buf nonfinal;    /* the soft failure of the last server tried */
+    const char *qid;        /* queue id of the request being delivered */
+    char *relayhost;        /* relayhost, for its "configuration problem" */
 };
 
 /* ---- small pieces ---- */
@@ -634,8 +636,12 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     smtp_reply_fini(&r);
     return s;
 fail:
+    /* Postfix: "reason" for a connection that failed, "QUEUEID: reason"
+     * for a session that did (smtp_connect.c, smtp_trouble.c) */
     if (*status == DELIVER_DEFER) {
         buf_truncate(&ag->nonfinal, 0);
+        if (s->c)
+            (void) buf_printf(&ag->nonfinal, "%s: ", ag->qid);
         (void) buf_puts(&ag->nonfinal, buf_str(why));
     }
     /* a server answered: the log line names it (Postfix's relay=) */
@@ -835,8 +841,7 @@ out:
  * recipient's result. When the nexthop's servers cannot be found or
  * reached (not when one refused the mail with 5xx, nor for a null MX),
  * the smtp_fallback_relay destinations are tried in order, as Postfix
- * does; the last attempt gives the reason (a fallback
- * relay that is not found defers, never bounces).
+ * does; the last attempt gives the reason.
  */
 static struct session *
 open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
@@ -846,7 +851,7 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     struct session *s = NULL;
     enum dnsc_route_status st;
     char dsn[16] = "4.4.1";
-    int status = DELIVER_DEFER;
+    int status = DELIVER_DEFER, fallback = 0;
 
     buf_init(&why, 0);
     ag->dest = nexthop;
@@ -866,14 +871,21 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
         }
         ag->dest = ag->fallback.v[i];
         s = try_dest(ag, nexthop, &fnh, &why, dsn, &status, &st);
-        /* a fallback relay that is not found is a local problem: the
-         * mail waits instead of bouncing */
-        if (s == NULL && st == DNSC_ROUTE_NOTFOUND) {
-            status = DELIVER_DEFER;
-            dsn[0] = '4';
-        }
+        fallback = 1;
     }
     ag->dest = NULL;
+    /*
+     * Postfix: a hard error (not found, 5xx greeting or HELO) from a
+     * fallback relay or from the relayhost is a configuration problem,
+     * not a reason to bounce the mail: 4.3.5, with the reason kept.
+     */
+    if (s == NULL && status == DELIVER_BOUNCE && st != DNSC_ROUTE_NULLMX &&
+        (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
+        maillog_warning("%s configuration problem",
+                        fallback ? "smtp_fallback_relay" : "relayhost");
+        status = DELIVER_DEFER;
+        snprintf(dsn, sizeof(dsn), "4.3.5");
+    }
     if (s == NULL) {
         set_all(req, 0, status, dsn, buf_str(&why));
         /* no server to talk to: a site failure, which qmgr's
@@ -1181,6 +1193,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
 
     ag->fail_relay[0] = 0;
     ag->sender = req->sender;
+    ag->qid = req->id;
     buf_truncate(&ag->nonfinal, 0);
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
@@ -1419,6 +1432,7 @@ smtp_service(struct server *srv)
     mem_free(v);
     strv_init(&ag.fallback);
     buf_init(&ag.nonfinal, 0);
+    ag.relayhost = server_param(srv, "relayhost");
     v = server_param(srv, "smtp_fallback_relay");
     server_split(v, &ag.fallback);
     mem_free(v);
@@ -1464,6 +1478,7 @@ smtp_service(struct server *srv)
     strv_fini(&ag.secure_match);
     strv_fini(&ag.fallback);
     buf_fini(&ag.nonfinal);
+    mem_free(ag.relayhost);
     smtp_sasl_free(ag.sasl);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
