@@ -8,11 +8,15 @@
  *	"@domain"), the server's host name, then the nexthop as given
  *	("[host]:port", "host"). PLAIN and LOGIN are done here (they are
  *	all a smarthost needs, and need no Cyrus SASL); both are
- *	"plaintext" mechanisms for smtp_sasl_security_options and
- *	smtp_sasl_tls_security_options. Secrets go to the server only:
- *	nothing here logs them, and copies are wiped after use.
+ *	"plaintext" mechanisms for smtp_sasl_security_options,
+ *	smtp_sasl_tls_security_options and
+ *	smtp_sasl_tls_verified_security_options. Secrets go to the server
+ *	only: nothing here logs them, and copies are wiped after use.
+ *
+ * BUGS
+ *	No other mechanism (CRAM-MD5, SCRAM, GSSAPI), no
+ *	smtp_sasl_auth_cache_name, no smtp_send_dummy_mail_auth.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
