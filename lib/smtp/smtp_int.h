@@ -13,7 +13,8 @@
  * smtp_io - the client side of one SMTP connection: buffered output
  * (flushed before each wait for a reply, which is what PIPELINING
  * needs), reply parsing, per-stage timeouts (SO_RCVTIMEO/SO_SNDTIMEO,
- * so they hold for TLS too) and STARTTLS. The only user of OpenSSL.
+ * so they hold for TLS too) and STARTTLS. The only user of OpenSSL's
+ * SSL library (smtp_sasl.c uses its base64 only).
  */
 #define SMTP_LINE_MAX  4096  /* one reply line (RFC 5321: 512) */
 #define SMTP_REPLY_MAX 65536 /* a whole multi-line reply */

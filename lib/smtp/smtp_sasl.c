@@ -17,13 +17,12 @@
  *	No other mechanism (CRAM-MD5, SCRAM, GSSAPI), no
  *	smtp_sasl_auth_cache_name, no smtp_send_dummy_mail_auth.
  */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "maillog/maillog.h"
 #include "maps/maps.h"
@@ -32,11 +31,11 @@
 
 struct smtp_sasl {
     struct maps *passwd;
-    int sender_dep;          /* smtp_sender_dependent_authentication */
-    int soft_bounce;         /* smtp_sasl_auth_soft_bounce */
-    int noplain, noplain_tls, noplain_tlsv; /* "noplaintext" without TLS,
-                                             * with TLS, verified TLS */
-    struct strv filter;      /* smtp_sasl_mechanism_filter */
+    int sender_dep;  /* smtp_sender_dependent_authentication */
+    int soft_bounce; /* smtp_sasl_auth_soft_bounce */
+    /* "noplaintext" without TLS, with TLS, with verified TLS */
+    int noplain, noplain_tls, noplain_tlsv;
+    struct strv filter; /* smtp_sasl_mechanism_filter */
 };
 
 static int
@@ -157,8 +156,8 @@ b64(struct buf *out, const unsigned char *p, size_t n)
     buf_truncate(out, 0);
     if (buf_reserve(out, need) < 0)
         return;
-    out->len = (size_t) EVP_EncodeBlock((unsigned char *) out->data, p,
-                                        (int) n);
+    out->len =
+        (size_t) EVP_EncodeBlock((unsigned char *) out->data, p, (int) n);
     out->data[out->len] = 0;
 }
 
@@ -256,9 +255,8 @@ failed(struct smtp_sasl *a, const char *name, const struct smtp_reply *r,
 int
 smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
                        int tls, const char *sender, const char *host,
-                       const char *nexthop, const char *name,
-                       const char *relay, int timeout, struct buf *why,
-                       char *dsn, int *status)
+                       const char *nexthop, const char *name, const char *relay,
+                       int timeout, struct buf *why, char *dsn, int *status)
 {
     struct buf cred, tmp, err;
     struct smtp_reply r;
@@ -276,8 +274,8 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
     if (*mechs == 0)
         maillog_warning("%s offered null AUTH mechanism list", relay);
     else if (filtered_empty(a, mechs))
-        maillog_warning("%s offered no supported AUTH mechanisms: '%s'",
-                        relay, mechs);
+        maillog_warning("%s offered no supported AUTH mechanisms: '%s'", relay,
+                        mechs);
     found = smtp_sasl_lookup(a, sender, host, nexthop, &cred, &err);
     if (found < 0) {
         /* Postfix: a warning, and the mail waits (SMTP_ERR_DATA) */
@@ -359,11 +357,15 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
 broken:
     buf_truncate(why, 0);
     if (e == SIO_TIMEOUT)
-        (void) buf_printf(why, "conversation with %s timed out while "
-                               "performing SASL authentication", name);
+        (void) buf_printf(why,
+                          "conversation with %s timed out while "
+                          "performing SASL authentication",
+                          name);
     else
-        (void) buf_printf(why, "lost connection with %s while performing "
-                               "SASL authentication", name);
+        (void) buf_printf(why,
+                          "lost connection with %s while performing "
+                          "SASL authentication",
+                          name);
     snprintf(dsn, 16, "4.4.2");
     rc = -1;
 out:
