@@ -179,16 +179,19 @@ case_auth_fail() {
 # Postfix's "no mechanism available" deferral, nothing sent; no
 # credentials for a server: the mail goes without AUTH
 case_auth_noplain() {
-    P1=$(free_port) P2=$(free_port) P3=$(free_port)
+    P1=$(free_port) P2=$(free_port) P3=$(free_port) P4=$(free_port)
     setup "smtp_sasl_auth_enable = yes"
-    passwd "[127.0.0.1]:$P1 user:s3cret-pw" "[127.0.0.1]:$P3 user:s3cret-pw"
+    passwd "[127.0.0.1]:$P1 user:s3cret-pw" "[127.0.0.1]:$P3 user:s3cret-pw" \
+        "[127.0.0.1]:$P4 user:s3cret-pw"
     transport cram -o smtp_sasl_mechanism_filter=cram-md5 -o smtp_sasl_security_options=
     route np.test "smtp:[127.0.0.1]:$P1"
     route nocred.test "smtp:[127.0.0.1]:$P2"
     route filter.test "cram:[127.0.0.1]:$P3"
+    route noauth.test "smtp:[127.0.0.1]:$P4"
     pyauth s1 127.0.0.1 "$P1" --pass s3cret-pw
     pyauth s2 127.0.0.1 "$P2" --pass s3cret-pw
     pyauth s3 127.0.0.1 "$P3" --pass s3cret-pw
+    pyauth s4 127.0.0.1 "$P4" --mechs ""
     mta_start
     send alice@local.test 1 u@np.test >/dev/null || fail "send np"
     wait_log "to=<u@np\.test>, relay=$A:$P1, $LOGRE, dsn=4\.7\.0, status=deferred \(SASL authentication failed; cannot authenticate to server $A: no mechanism available\)$"
@@ -199,6 +202,10 @@ case_auth_noplain() {
     wait_log "to=<u@nocred\.test>, relay=$A:$P2, $LOGRE, dsn=2\.0\.0, status=sent"
     srvlog s2 '^msg conn=[0-9]+ helo=EHLO auth=none tls=no'
     pass "no credentials for the server: sent without AUTH"
+    send alice@local.test 1 u@noauth.test >/dev/null || fail "send noauth"
+    wait_log "to=<u@noauth\.test>, relay=$A:$P4, $LOGRE, dsn=2\.0\.0, status=sent"
+    srvlog s4 '^msg conn=[0-9]+ helo=EHLO auth=none'
+    pass "credentials, but the server offers no AUTH: sent without AUTH"
     send alice@local.test 1 u@filter.test >/dev/null || fail "send filter"
     wait_log "to=<u@filter\.test>, relay=$A:$P3, $LOGRE, dsn=4\.7\.0, status=deferred \(SASL authentication failed: server $A offered no compatible authentication mechanisms for this type of connection security\)$"
     wait_log "warning: $A:$P3 offered no supported AUTH mechanisms: 'PLAIN LOGIN'$"
