@@ -244,12 +244,16 @@ case_auth_tls() {
 case_fallback() {
     DOWN=$(free_port) UP=$(free_port) G4=$(free_port) DOWN2=$(free_port)
     G5=$(free_port)
-    # (skip_5xx no: a 5xx greeting is a hard error, which for a relayhost
-    # or a fallback relay is a "configuration problem" in Postfix)
+    # (a relayhost or fallback relay that is not found is a "configuration
+    # problem" in Postfix; a 5xx greeting from it bounces)
     setup "smtp_fallback_relay = [127.0.0.1]:$DOWN2, [127.0.0.1]:$UP" \
-        "relayhost = [127.0.0.1]:$G5" "smtp_skip_5xx_greeting = no"
+        "relayhost = [nohost.test]:$G5" "smtp_skip_5xx_greeting = no"
     transport nofb -o smtp_fallback_relay=
-    transport badfb -o "smtp_fallback_relay=[127.0.0.1]:$G5"
+    transport badfb -o "smtp_fallback_relay=[nohost.test]:$G5"
+    transport fb5 -o "smtp_fallback_relay=[127.0.0.1]:$G5"
+    route fb5.test "fb5:[127.0.0.1]:$DOWN"
+    echo "other.test. A 127.0.0.1" > "$T/dns.zone"
+    unbound_start
     route down.test "smtp:[127.0.0.1]:$DOWN"
     route greet4.test "smtp:[127.0.0.1]:$G4"
     route plain.test "nofb:[127.0.0.1]:$DOWN"
@@ -277,13 +281,16 @@ case_fallback() {
     wait_log "to=<u@plain\.test>, relay=none, $LOGRE, dsn=4\.4\.1, status=deferred \(connect to $A:$DOWN: Connection refused\)$"
     pass "without smtp_fallback_relay: deferred"
     send alice@local.test 1 u@badfb.test >/dev/null || fail "send badfb"
-    wait_log "to=<u@badfb\.test>, relay=$A:$G5, $LOGRE, dsn=4\.3\.5, status=deferred \(host $A refused to talk to me: 554 5\.3\.2 No service here\)$"
+    wait_log "to=<u@badfb\.test>, relay=none, $LOGRE, dsn=4\.3\.5, status=deferred \(Host or domain name not found\. Name service error for name=nohost\.test type=A: Host not found\)$"
     wait_log "warning: smtp_fallback_relay configuration problem$"
-    pass "5xx greeting from the fallback relay: a configuration problem, deferred (4.3.5)"
+    pass "fallback relay not found: a configuration problem, deferred (4.3.5)"
     send alice@local.test 1 u@example.net >/dev/null || fail "send relayhost"
-    wait_log "to=<u@example\.net>, relay=$A:$G5, $LOGRE, dsn=4\.3\.5, status=deferred \(host $A refused to talk to me: 554 5\.3\.2 No service here\)$"
+    wait_log "to=<u@example\.net>, relay=none, $LOGRE, dsn=4\.3\.5, status=deferred \(Host or domain name not found\. Name service error for name=nohost\.test type=A: Host not found\)$"
     wait_log "warning: relayhost configuration problem$"
-    pass "5xx greeting from the relayhost: a configuration problem, deferred (4.3.5)"
+    pass "relayhost not found: a configuration problem, deferred (4.3.5)"
+    send alice@local.test 1 u@fb5.test >/dev/null || fail "send fb5"
+    wait_log "to=<u@fb5\.test>, relay=$A:$G5, $LOGRE, dsn=5\.3\.2, status=bounced \(host $A refused to talk to me: 554 5\.3\.2 No service here\)$"
+    pass "5xx greeting from the fallback relay (skip_5xx no): bounced, as Postfix 3.7 does"
     # every fallback down as well: deferred with the last reason
     stop_pids; PIDS=()
     send alice@local.test 1 v@down.test >/dev/null || fail "send down 2"

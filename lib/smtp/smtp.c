@@ -875,11 +875,13 @@ open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
     }
     ag->dest = NULL;
     /*
-     * Postfix: a hard error (not found, 5xx greeting or HELO) from a
-     * fallback relay or from the relayhost is a configuration problem,
-     * not a reason to bounce the mail: 4.3.5, with the reason kept.
+     * Postfix: a fallback relay or relayhost that is not found is a
+     * configuration problem, not a reason to bounce the mail: 4.3.5,
+     * with the reason kept. (A 5xx greeting or HELO reply from the last
+     * server still bounces: Postfix's smtp_site_fail() settles those
+     * recipients before this check, as a run against Postfix 3.7 shows.)
      */
-    if (s == NULL && status == DELIVER_BOUNCE && st != DNSC_ROUTE_NULLMX &&
+    if (s == NULL && status == DELIVER_BOUNCE && st == DNSC_ROUTE_NOTFOUND &&
         (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
         maillog_warning("%s configuration problem",
                         fallback ? "smtp_fallback_relay" : "relayhost");
