@@ -15,8 +15,8 @@
  *	while sending message body") so log readers see what they know.
  *
  * BUGS
- *	No "relayed" DSN when the server lacks DSN; no SASL; no DANE;
- *	no TLS session cache.
+ *	No "relayed" DSN when the server lacks DSN; SASL only PLAIN and
+ *	LOGIN (smtp_sasl.c); no DANE; no TLS session cache.
  */
 #define _DEFAULT_SOURCE 1
 #include "smtp/smtp.h"
@@ -55,6 +55,10 @@ struct session {
     int uses;
     time_t started, last;
     int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */
+    char auth[256];   /* the AUTH mechanisms of the EHLO reply */
+    int has_auth;     /* the EHLO reply had AUTH (maybe with no names) */
+    int tls_verified; /* TLS with a certificate that verified */
+    int no_cache;     /* authenticated per sender: not for the next one */
 };
 
 struct agent {
@@ -83,6 +87,19 @@ struct agent {
     struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
     char fail_relay[420]; /* host[addr]:port of the last failed session */
     char *servername;     /* smtp_tls_servername */
+    struct smtp_sasl *sasl; /* smtp_sasl_auth_enable, else NULL */
+    const char *sender;     /* of the request being delivered */
+    const char *dest;       /* the nexthop or fallback relay tried */
+    int sender_dep;         /* smtp_sender_dependent_authentication */
+    int skip_5xx;           /* smtp_skip_5xx_greeting */
+    int always_ehlo, never_ehlo;
+    int defer_no_mx_addr;   /* smtp_defer_if_no_mx_address_found */
+    int addr_pref;          /* smtp_address_preference: 4, 6, 0 any */
+    struct strv fallback;   /* smtp_fallback_relay */
+    int final;              /* try_host: a 5xx greeting ends the search */
+    struct buf nonfinal;    /* the soft failure of the last server tried */
+    const char *qid;        /* queue id of the request being delivered */
+    char *relayhost;        /* relayhost, for its "configuration problem" */
 };
 
 /* ---- small pieces ---- */
@@ -301,9 +318,23 @@ features(struct session *s, const struct smtp_reply *r)
 {
     s->pipelining = s->dsn = s->eightbit = s->smtputf8 = s->starttls = 0;
     s->size_max = 0;
+    s->auth[0] = 0;
+    s->has_auth = 0;
     for (size_t i = 1; i < r->lines.n; i++) {
         const char *l = r->lines.v[i];
         size_t k = strcspn(l, " =");
+
+        /* "AUTH PLAIN LOGIN", and the old "AUTH=PLAIN LOGIN" */
+        if (k == 4 && strncasecmp(l, "AUTH", k) == 0) {
+            size_t have = strlen(s->auth);
+
+            s->has_auth = 1;
+            if (l[k] == 0)
+                continue;
+            snprintf(s->auth + have, sizeof(s->auth) - have, "%s%s",
+                     have ? " " : "", l + k + 1);
+            continue;
+        }
 
         if (k == 10 && strncasecmp(l, "PIPELINING", k) == 0)
             s->pipelining = 1;
@@ -323,12 +354,14 @@ features(struct session *s, const struct smtp_reply *r)
 /* hello - EHLO (HELO when EHLO is refused); 0, or -1 with a reason,
  * *dsn and *status set */
 static int
-hello(struct agent *ag, struct session *s, struct smtp_reply *r,
+hello(struct agent *ag, struct session *s, int ehlo, struct smtp_reply *r,
       struct buf *why, char *dsn, int *status)
 {
     enum sio_err e;
 
     sconn_timeout(s->c, ag->helo_timeout);
+    if (!ehlo)
+        goto helo;
     sconn_printf(s->c, "EHLO %s", ag->helo_name);
     if ((e = sconn_reply(s->c, r)) != SIO_OK) {
         io_reason(why, e, s->name, "performing the EHLO handshake");
@@ -341,6 +374,7 @@ hello(struct agent *ag, struct session *s, struct smtp_reply *r,
         features(s, r);
         return 0;
     }
+helo:
     sconn_printf(s->c, "HELO %s", ag->helo_name);
     if ((e = sconn_reply(s->c, r)) != SIO_OK) {
         io_reason(why, e, s->name, "performing the HELO handshake");
@@ -356,6 +390,16 @@ hello(struct agent *ag, struct session *s, struct smtp_reply *r,
     }
     s->esmtp = 0;
     features(s, r); /* none */
+    return 0;
+}
+
+/* says_esmtp - the greeting mentions ESMTP (any case) */
+static int
+says_esmtp(const char *t)
+{
+    for (; *t; t++)
+        if (strncasecmp(t, "ESMTP", 5) == 0)
+            return 1;
     return 0;
 }
 
@@ -468,7 +512,8 @@ start_tls(struct agent *ag, struct session *s, const char *nh_host,
         rc = -1;
         goto out;
     }
-    rc = hello(ag, s, r, why, dsn, status);
+    s->tls_verified = need; /* a failed check returned above */
+    rc = hello(ag, s, 1, r, why, dsn, status);
 out:
     buf_fini(&terr);
     buf_fini(&names);
@@ -486,6 +531,12 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     enum sio_err e;
     int v6 = strchr(addr, ':') != NULL, bind_failed = 0;
 
+    /* Postfix logs the soft failure of a server that was not the last
+     * one tried ("connect to h[a]:p: Connection refused") */
+    if (ag->nonfinal.len) {
+        maillog_info("%s", buf_str(&ag->nonfinal));
+        buf_truncate(&ag->nonfinal, 0);
+    }
     *greeted = 0;
     *status = DELIVER_DEFER;
     smtp_reply_init(&r);
@@ -525,10 +576,21 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
         (void) buf_printf(why, "host %s refused to talk to me: %s", s->name,
                           buf_str(&r.text));
         memcpy(dsn, r.dsn, 16);
-        dsn[0] = '4';
+        /* smtp_skip_5xx_greeting = no: a 5xx greeting bounces at once */
+        if (r.code / 100 == 5 && !ag->skip_5xx) {
+            *status = DELIVER_BOUNCE;
+            ag->final = 1;
+        } else {
+            dsn[0] = '4';
+        }
         goto fail;
     }
-    if (hello(ag, s, &r, why, dsn, status) < 0)
+    /* Postfix: EHLO unless smtp_never_send_ehlo, and with
+     * smtp_always_send_ehlo = no only when the greeting says ESMTP */
+    if (hello(ag, s,
+              !ag->never_ehlo &&
+                  (ag->always_ehlo || says_esmtp(buf_str(&r.text))),
+              &r, why, dsn, status) < 0)
         goto fail;
     if (ag->tls >= TLS_ENCRYPT && !s->starttls) {
         buf_truncate(why, 0);
@@ -551,11 +613,37 @@ try_host(struct agent *ag, const char *nexthop, const char *nh_host,
         if (start_tls(ag, s, nh_host, &r, why, dsn, status) < 0)
             goto fail;
     }
+    /* SMTP AUTH after STARTTLS, when the server offers it */
+    if (ag->sasl && s->esmtp && s->has_auth) {
+        int st, rc;
+
+        rc = smtp_sasl_authenticate(ag->sasl, s->c, s->auth,
+                                    s->tls_verified          ? 2
+                                    : sconn_tls_info(s->c) ? 1
+                                                           : 0,
+                                    ag->sender, s->host, ag->dest, s->name,
+                                    s->relay,
+                                    ag->helo_timeout, why, dsn, &st);
+        if (rc < 0) {
+            *status = st == 5 ? DELIVER_BOUNCE : DELIVER_DEFER;
+            goto fail;
+        }
+        /* a session authenticated for one sender is not for the next */
+        s->no_cache = rc > 0 && ag->sender_dep;
+    }
     s->nexthop = mem_strdup(nexthop);
     s->started = s->last = time(NULL);
     smtp_reply_fini(&r);
     return s;
 fail:
+    /* Postfix: "reason" for a connection that failed, "QUEUEID: reason"
+     * for a session that did (smtp_connect.c, smtp_trouble.c) */
+    if (*status == DELIVER_DEFER) {
+        buf_truncate(&ag->nonfinal, 0);
+        if (s->c)
+            (void) buf_printf(&ag->nonfinal, "%s: ", ag->qid);
+        (void) buf_puts(&ag->nonfinal, buf_str(why));
+    }
     /* a server answered: the log line names it (Postfix's relay=) */
     snprintf(ag->fail_relay, sizeof(ag->fail_relay), "%s",
              s->c ? s->relay : "");
@@ -635,61 +723,177 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
     }
 }
 
-/* open_session - a new session for nexthop; NULL after setting every
- * recipient's result */
+/* prefer - smtp_address_preference: within each MX preference (or
+ * among a host's addresses), the preferred family first */
+static void
+prefer(const struct agent *ag, struct dnsc_targets *tg)
+{
+    size_t i = 0;
+
+    if (ag->addr_pref == 0)
+        return;
+    while (i < tg->n) {
+        size_t j = i, k, w;
+
+        while (j < tg->n && tg->t[j].pref == tg->t[i].pref)
+            j++;
+        /* stable: a small insertion sort on the group [i, j) */
+        for (k = i + 1; k < j; k++) {
+            struct dnsc_target t = tg->t[k];
+            int good = (ag->addr_pref == 6) == (t.v6 != 0);
+
+            if (!good)
+                continue;
+            for (w = k; w > i; w--) {
+                int wgood = (ag->addr_pref == 6) == (tg->t[w - 1].v6 != 0);
+
+                if (wgood)
+                    break;
+                tg->t[w] = tg->t[w - 1];
+            }
+            tg->t[w] = t;
+        }
+        i = j;
+    }
+}
+
+/* no_mx_addr - the NOTFOUND came from MX hosts without an address
+ * (dnsc_route names the MX host, not the domain, in its text) */
+static int
+no_mx_addr(const struct smtp_nexthop *nh, const char *why)
+{
+    const char *p = strstr(why, "name=");
+    size_t n = strlen(nh->host);
+
+    if (!nh->mx || p == NULL)
+        return 0;
+    p += 5;
+    return !(strncasecmp(p, nh->host, n) == 0 && p[n] == ' ');
+}
+
+/*
+ * try_dest - a session with one destination (the nexthop or a fallback
+ * relay): its servers in order. NULL with the reason in why, dsn and
+ * *status; *st tells how the lookup went.
+ */
 static struct session *
-open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
-             const struct smtp_nexthop *nh)
+try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
+         struct buf *why, char *dsn, int *status,
+         enum dnsc_route_status *st)
 {
     struct dnsc_targets tg;
-    struct buf why;
     struct session *s = NULL;
-    enum dnsc_route_status st;
-    char dsn[16] = "4.4.1";
-    int status = DELIVER_DEFER, sessions = 0;
+    int sessions = 0;
 
-    buf_init(&why, 0);
-    st = targets(ag, nh, &tg, &why);
-    if (st == DNSC_ROUTE_NULLMX) {
-        set_all(req, 0, DELIVER_BOUNCE, "5.1.10", buf_str(&why));
+    *status = DELIVER_DEFER;
+    snprintf(dsn, 16, "4.4.1");
+    *st = targets(ag, nh, &tg, why);
+    if (*st == DNSC_ROUTE_NULLMX) {
+        *status = DELIVER_BOUNCE;
+        snprintf(dsn, 16, "5.1.10");
         goto out;
     }
-    if (st == DNSC_ROUTE_NOTFOUND) {
-        set_all(req, 0, DELIVER_BOUNCE, "5.4.4", buf_str(&why));
+    if (*st == DNSC_ROUTE_NOTFOUND) {
+        /* smtp_defer_if_no_mx_address_found */
+        if (ag->defer_no_mx_addr && no_mx_addr(nh, buf_str(why))) {
+            snprintf(dsn, 16, "4.4.4");
+            *st = DNSC_ROUTE_TEMP;
+        } else {
+            *status = DELIVER_BOUNCE;
+            snprintf(dsn, 16, "5.4.4");
+        }
         goto out;
     }
-    if (st == DNSC_ROUTE_TEMP) {
-        set_all(req, 0, DELIVER_DEFER, "4.4.3", buf_str(&why));
-        req->hop_fail = 1; /* qmgr throttles the destination */
+    if (*st == DNSC_ROUTE_TEMP) {
+        snprintf(dsn, 16, "4.4.3");
         goto out;
     }
+    prefer(ag, &tg);
+    ag->final = 0;
     for (size_t i = 0; i < tg.n && (int) i < ag->mx_address_limit; i++) {
         int greeted = 0;
 
         s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
-                     nh->port, 0, &why, dsn, &status, &greeted);
-        if (s == NULL && status == -2) /* TLS "may" failed: plain text */
+                     nh->port, 0, why, dsn, status, &greeted);
+        if (s == NULL && *status == -2) /* TLS "may" failed: plain text */
             s = try_host(ag, nexthop, nh->host, tg.t[i].host, tg.t[i].addr,
-                         nh->port, 1, &why, dsn, &status, &greeted);
-        if (s)
+                         nh->port, 1, why, dsn, status, &greeted);
+        if (s || ag->final)
             break;
         if (greeted && ++sessions >= ag->mx_session_limit)
             break;
     }
-    if (s == NULL) {
+    if (s == NULL && !ag->final) {
         /* a 5xx HELO reply from the only server bounces; the rest defers */
-        if (status != DELIVER_BOUNCE || tg.n > 1) {
-            status = DELIVER_DEFER;
+        if (*status != DELIVER_BOUNCE || tg.n > 1) {
+            *status = DELIVER_DEFER;
             if (dsn[0] != '4')
                 dsn[0] = '4';
         }
-        set_all(req, 0, status, dsn, buf_str(&why));
-        /* no server to talk to: a site failure, which qmgr's
-         * per-destination feedback counts (a 5xx bounce is not) */
-        req->hop_fail = status == DELIVER_DEFER;
     }
 out:
     dnsc_targets_fini(&tg);
+    return s;
+}
+
+/*
+ * open_session - a new session for nexthop; NULL after setting every
+ * recipient's result. When the nexthop's servers cannot be found or
+ * reached (not when one refused the mail with 5xx, nor for a null MX),
+ * the smtp_fallback_relay destinations are tried in order, as Postfix
+ * does; the last attempt gives the reason.
+ */
+static struct session *
+open_session(struct agent *ag, struct deliver_req *req, const char *nexthop,
+             const struct smtp_nexthop *nh)
+{
+    struct buf why;
+    struct session *s = NULL;
+    enum dnsc_route_status st;
+    char dsn[16] = "4.4.1";
+    int status = DELIVER_DEFER, fallback = 0;
+
+    buf_init(&why, 0);
+    ag->dest = nexthop;
+    s = try_dest(ag, nexthop, nh, &why, dsn, &status, &st);
+    for (size_t i = 0; s == NULL && i < ag->fallback.n; i++) {
+        struct smtp_nexthop fnh;
+
+        if (st == DNSC_ROUTE_NULLMX ||
+            (st == DNSC_ROUTE_OK && status != DELIVER_DEFER))
+            break;
+        if (strcmp(ag->fallback.v[i], nexthop) == 0)
+            continue; /* the nexthop is the fallback relay */
+        if (smtp_nexthop_parse(ag->fallback.v[i], ag->def_port, &fnh) < 0) {
+            maillog_warning("malformed smtp_fallback_relay destination "
+                            "\"%s\"", ag->fallback.v[i]);
+            continue;
+        }
+        ag->dest = ag->fallback.v[i];
+        s = try_dest(ag, nexthop, &fnh, &why, dsn, &status, &st);
+        fallback = 1;
+    }
+    ag->dest = NULL;
+    /*
+     * Postfix: a fallback relay or relayhost that is not found is a
+     * configuration problem, not a reason to bounce the mail: 4.3.5,
+     * with the reason kept. (A 5xx greeting or HELO reply from the last
+     * server still bounces: Postfix's smtp_site_fail() settles those
+     * recipients before this check, as a run against Postfix 3.7 shows.)
+     */
+    if (s == NULL && status == DELIVER_BOUNCE && st == DNSC_ROUTE_NOTFOUND &&
+        (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
+        maillog_warning("%s configuration problem",
+                        fallback ? "smtp_fallback_relay" : "relayhost");
+        status = DELIVER_DEFER;
+        snprintf(dsn, sizeof(dsn), "4.3.5");
+    }
+    if (s == NULL) {
+        set_all(req, 0, status, dsn, buf_str(&why));
+        /* no server to talk to: a site failure, which qmgr's
+         * per-destination feedback counts (a bounce is not) */
+        req->hop_fail = status == DELIVER_DEFER;
+    }
     buf_fini(&why);
     return s;
 }
@@ -990,6 +1194,9 @@ deliver_one(struct agent *ag, struct deliver_req *req)
     int had_session = 0;
 
     ag->fail_relay[0] = 0;
+    ag->sender = req->sender;
+    ag->qid = req->id;
+    buf_truncate(&ag->nonfinal, 0);
     /* every result starts "no answer yet" */
     for (size_t i = 0; i < req->nrcpt; i++)
         deliver_result(&req->rcpt[i], DELIVER_DEFER, "4.3.0", "");
@@ -1043,7 +1250,7 @@ deliver_one(struct agent *ag, struct deliver_req *req)
         had_session = 1;
         s->uses++;
         s->last = time(NULL);
-        if (ok == 0 && ag->cache_on)
+        if (ok == 0 && ag->cache_on && !s->no_cache)
             ag->cached = s;
         else if (ok == 0)
             session_quit(ag, s);
@@ -1217,6 +1424,47 @@ smtp_service(struct server *srv)
         mem_free(cafile);
         mem_free(capath);
     }
+    ag.skip_5xx = server_param_bool(srv, "smtp_skip_5xx_greeting");
+    ag.always_ehlo = server_param_bool(srv, "smtp_always_send_ehlo");
+    ag.never_ehlo = server_param_bool(srv, "smtp_never_send_ehlo");
+    ag.defer_no_mx_addr =
+        server_param_bool(srv, "smtp_defer_if_no_mx_address_found");
+    v = server_param(srv, "smtp_address_preference");
+    ag.addr_pref = strcmp(v, "ipv6") == 0 ? 6 : strcmp(v, "ipv4") == 0 ? 4 : 0;
+    mem_free(v);
+    strv_init(&ag.fallback);
+    buf_init(&ag.nonfinal, 0);
+    ag.relayhost = server_param(srv, "relayhost");
+    v = server_param(srv, "smtp_fallback_relay");
+    server_split(v, &ag.fallback);
+    mem_free(v);
+    ag.sender_dep =
+        server_param_bool(srv, "smtp_sender_dependent_authentication");
+    if (server_param_bool(srv, "smtp_sasl_auth_enable")) {
+        char *maps = server_param(srv, "smtp_sasl_password_maps");
+        char *opts = server_param(srv, "smtp_sasl_security_options");
+        char *topts = server_param(srv, "smtp_sasl_tls_security_options");
+        char *filter = server_param(srv, "smtp_sasl_mechanism_filter");
+        char *tvopts =
+            server_param(srv, "smtp_sasl_tls_verified_security_options");
+
+        /* as Postfix: AUTH without a table is a configuration error
+         * (sending without the login could bounce the mail) */
+        if (*maps == 0)
+            maillog_fatal("specify a password table via the "
+                          "`smtp_sasl_password_maps' configuration "
+                          "parameter");
+        /* before the privilege drop: the file is root's */
+        ag.sasl = smtp_sasl_new(maps, opts, topts, tvopts, filter,
+                                ag.sender_dep,
+                                server_param_bool(srv,
+                                                  "smtp_sasl_auth_soft_bounce"));
+        mem_free(maps);
+        mem_free(opts);
+        mem_free(topts);
+        mem_free(filter);
+        mem_free(tvopts);
+    }
     server_drop_privileges(srv);
     srandom((unsigned) (time(NULL) ^ getpid()));
     deliver_agent_loop(srv, batch, &ag);
@@ -1230,6 +1478,10 @@ smtp_service(struct server *srv)
     strv_fini(&ag.resolvers);
     strv_fini(&ag.verify_match);
     strv_fini(&ag.secure_match);
+    strv_fini(&ag.fallback);
+    buf_fini(&ag.nonfinal);
+    mem_free(ag.relayhost);
+    smtp_sasl_free(ag.sasl);
     mem_free(ag.helo_name);
     mem_free(ag.bind_addr);
     mem_free(ag.bind_addr6);

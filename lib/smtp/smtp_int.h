@@ -13,7 +13,8 @@
  * smtp_io - the client side of one SMTP connection: buffered output
  * (flushed before each wait for a reply, which is what PIPELINING
  * needs), reply parsing, per-stage timeouts (SO_RCVTIMEO/SO_SNDTIMEO,
- * so they hold for TLS too) and STARTTLS. The only user of OpenSSL.
+ * so they hold for TLS too) and STARTTLS. The only user of OpenSSL's
+ * SSL library (smtp_sasl.c uses its base64 only).
  */
 #define SMTP_LINE_MAX  4096  /* one reply line (RFC 5321: 512) */
 #define SMTP_REPLY_MAX 65536 /* a whole multi-line reply */
@@ -91,6 +92,44 @@ int sconn_fd(const struct sconn *c);
 void smtp_mime_downgrade(const char *in, size_t len, struct buf *out);
 /* smtp_mime_8bit - 1 when p has a byte with the high bit set */
 int smtp_mime_8bit(const char *p, size_t n);
+
+/*
+ * smtp_sasl - the SMTP AUTH client (PLAIN and LOGIN, no Cyrus SASL):
+ * smtp_sasl_password_maps, smtp_sasl_security_options (with TLS:
+ * smtp_sasl_tls_security_options), smtp_sasl_mechanism_filter,
+ * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce.
+ */
+struct smtp_sasl;
+/* smtp_sasl_new - the settings; the password maps are read now (before
+ * the privilege drop) */
+struct smtp_sasl *smtp_sasl_new(const char *maps, const char *opts,
+                                const char *tls_opts, const char *tlsv_opts,
+                                const char *filter, int sender_dep,
+                                int soft_bounce);
+void smtp_sasl_free(struct smtp_sasl *a);
+/* smtp_sasl_lookup - "user:password" for the sender (when sender
+ * dependent: address, then "@domain"), the server's host name, then the
+ * nexthop, into cred; 1 found, 0 none, -1 table error (text in err) */
+int smtp_sasl_lookup(struct smtp_sasl *a, const char *sender,
+                     const char *host, const char *nexthop, struct buf *cred,
+                     struct buf *err);
+/*
+ * smtp_sasl_authenticate - AUTH on c with one of mechs (the server's
+ * EHLO AUTH list); tls: 0 plain text, 1 TLS, 2 TLS with a verified
+ * certificate (which security options apply). name is "host[addr]",
+ * relay "host[addr]:port". 1 authenticated, 0 nothing to do (no
+ * credentials: the mail goes without AUTH, as in Postfix), -1 failed
+ * with Postfix's reason in why, dsn and *status (4: defer, 5: bounce).
+ */
+int smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c,
+                           const char *mechs, int tls, const char *sender,
+                           const char *host, const char *nexthop,
+                           const char *name, const char *relay, int timeout,
+                           struct buf *why, char *dsn, int *status);
+/* smtp_sasl_plain - base64 of "\0user\0pass" (the PLAIN response) */
+void smtp_sasl_plain(const char *user, const char *pass, struct buf *out);
+/* smtp_sasl_b64_decode - base64 text to bytes; 0 or -1 */
+int smtp_sasl_b64_decode(const char *in, struct buf *out);
 
 void smtp_reply_init(struct smtp_reply *r);
 void smtp_reply_fini(struct smtp_reply *r);

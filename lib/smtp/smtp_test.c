@@ -1,5 +1,7 @@
 /*
- * smtp_test - unit tests of lib/smtp's parsers (nexthop, xtext).
+ * smtp_test - unit tests of lib/smtp's parsers (nexthop, xtext), the
+ * MIME downgrade and the SASL pieces (PLAIN response, base64, the
+ * password lookup order).
  */
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +109,59 @@ nh(const char *in, int ok, const char *host, unsigned port, int mx)
     }
 }
 
+static void
+sasl(void)
+{
+    struct buf b, err;
+    struct smtp_sasl *a;
+
+    buf_init(&b, 0);
+    buf_init(&err, 0);
+    smtp_sasl_plain("user", "pw", &b);
+    if (strcmp(buf_str(&b), "AHVzZXIAcHc=") != 0) {
+        printf("FAIL PLAIN response: %s\n", buf_str(&b));
+        fails++;
+    }
+    if (smtp_sasl_b64_decode("AHVzZXIAcHc=", &b) < 0 || b.len != 8 ||
+        memcmp(b.data, "\0user\0pw", 8) != 0) {
+        printf("FAIL base64 decode\n");
+        fails++;
+    }
+    if (smtp_sasl_b64_decode("VXNlcm5hbWU6", &b) < 0 ||
+        strcmp(buf_str(&b), "Username:") != 0 ||
+        smtp_sasl_b64_decode("abc", &b) == 0) {
+        printf("FAIL base64 decode (2)\n");
+        fails++;
+    }
+    /* sender (address, then @domain) when sender dependent, then the
+     * server's name, then the nexthop */
+    a = smtp_sasl_new("inline:{ boss@example.org=b:1, @example.net=d:2, "
+                      "mx.example.com=h:3, relay.example.com=n:4 }",
+                      "noplaintext", "", "", "", 1, 1);
+    static const struct {
+        const char *sender, *host, *nexthop, *want;
+    } lk[] = {
+        {"boss@example.org", "mx.example.com", "relay.example.com", "b:1"},
+        {"x@example.net", "mx.example.com", "relay.example.com", "d:2"},
+        {"x@example.com", "mx.example.com", "relay.example.com", "h:3"},
+        {"", "other.example.com", "relay.example.com", "n:4"},
+        {"x@example.com", "other.example.com", "[other.example.com]", ""},
+    };
+    for (size_t i = 0; i < sizeof(lk) / sizeof(lk[0]); i++) {
+        int r = smtp_sasl_lookup(a, lk[i].sender, lk[i].host, lk[i].nexthop,
+                                 &b, &err);
+
+        if (r != (*lk[i].want != 0) ||
+            (r == 1 && strcmp(buf_str(&b), lk[i].want) != 0)) {
+            printf("FAIL sasl lookup %zu: r=%d %s\n", i, r, buf_str(&b));
+            fails++;
+        }
+    }
+    smtp_sasl_free(a);
+    buf_fini(&b);
+    buf_fini(&err);
+}
+
 int
 main(void)
 {
@@ -148,6 +203,7 @@ main(void)
         printf("FAIL smtp_mime_8bit\n");
         fails++;
     }
+    sasl();
     printf("%s\n", fails ? "FAILED" : "ok");
     return fails != 0;
 }
