@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh BUILD_DIR SECONDS - run every libFuzzer target briefly.
 # Seeds: corpus main.cf/master.cf files for fuzz_conf, the macro test
-# inputs for fuzz_mac, the schema YAML for fuzz_schema. A crash, a leak
+# inputs for fuzz_mac, the schema YAML for fuzz_schema, SMTP sessions
+# and server replies under testdata/fuzz for fuzz_smtpd and
+# fuzz_smtp_reply. A crash, a leak
 # or a broken invariant fails the run; the reproducer is kept in
 # BUILD_DIR/fuzz-out/.
 set -eu
@@ -22,6 +24,8 @@ for fz in "$build"/bin/fuzz_*; do
     fuzz_conf) c=$(seed "$name" testdata/corpus/*/main.cf testdata/corpus/*/master.cf) ;;
     fuzz_mac) c=$(seed "$name" testdata/mac/*) ;;
     fuzz_schema) c=$(seed "$name" schemas/*.yaml) ;;
+    fuzz_smtpd) c=$(seed "$name" testdata/fuzz/smtpd/*) ;;
+    fuzz_smtp_reply) c=$(seed "$name" testdata/fuzz/smtp/*) ;;
     *) c=$(seed "$name") ;;
     esac
     echo "-- $name (${secs}s)"

@@ -43,6 +43,9 @@ struct sconn;
 struct sconn *sconn_connect(const char *addr, unsigned port,
                             const char *bind_addr, int enforce, int timeout,
                             struct buf *err, int *bind_failed);
+/* sconn_adopt - a connection on an open descriptor (the fuzzer feeds
+ * replies from a memory file); sconn_free closes it */
+struct sconn *sconn_adopt(int fd);
 /* sconn_free - close (NULL is fine) */
 void sconn_free(struct sconn *c);
 /* sconn_timeout - set the timeout (seconds) of the next stage */

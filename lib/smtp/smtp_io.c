@@ -150,6 +150,16 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
     return c;
 }
 
+struct sconn *
+sconn_adopt(int fd)
+{
+    struct sconn *c = mem_calloc(1, sizeof(*c));
+
+    c->fd = fd;
+    buf_init(&c->wbuf, 0);
+    return c;
+}
+
 void
 sconn_free(struct sconn *c)
 {
@@ -341,6 +351,11 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
 
         if ((e = read_line(c, &line)) != SIO_OK)
             break;
+        /* no control characters past here (log lines, bounces), as
+         * Postfix's smtp_chat does with printable(..., '?') */
+        for (size_t i = 0; i < line.len; i++)
+            if ((unsigned char) line.data[i] < ' ' || line.data[i] == 127)
+                line.data[i] = '?';
         l = buf_str(&line);
         if (line.len < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' ||
             l[1] > '9' || l[2] < '0' || l[2] > '9' ||

@@ -1,10 +1,11 @@
 /*
  * smtp_test - unit tests of lib/smtp's parsers (nexthop, xtext), the
- * MIME downgrade and the SASL pieces (PLAIN response, base64, the
- * password lookup order).
+ * MIME downgrade, the SASL pieces (PLAIN response, base64, the
+ * password lookup order) and the reply parser (through a pipe).
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "smtp/smtp.h"
 #include "smtp/smtp_int.h"
@@ -148,8 +149,8 @@ sasl(void)
         {"x@example.com", "other.example.com", "[other.example.com]", ""},
     };
     for (size_t i = 0; i < sizeof(lk) / sizeof(lk[0]); i++) {
-        int r = smtp_sasl_lookup(a, lk[i].sender, lk[i].host, lk[i].nexthop,
-                                 &b, &err);
+        int r = smtp_sasl_lookup(a, lk[i].sender, lk[i].host, lk[i].nexthop, &b,
+                                 &err);
 
         if (r != (*lk[i].want != 0) ||
             (r == 1 && strcmp(buf_str(&b), lk[i].want) != 0)) {
@@ -162,11 +163,69 @@ sasl(void)
     buf_fini(&err);
 }
 
+/* replies - server bytes through a pipe to sconn_reply: codes, DSN,
+ * multi-line joins, control characters made '?', malformed lines */
+static void
+replies(void)
+{
+    static const char in[] = "250-mx.example.com\r\n"
+                             "250-PIPELINING\r\n"
+                             "250 SIZE 1000\r\n"
+                             "550 5.1.1 <u@example.com>: no\x01such\ruser\r\n"
+                             "451 try later\n"
+                             "250-a\r\n"
+                             "251 b\r\n"
+                             "ok\r\n";
+    static const struct {
+        int rc, code;
+        const char *dsn, *text;
+    } want[] = {
+        {SIO_OK, 250, "2.0.0",
+         "250-mx.example.com 250-PIPELINING 250 SIZE 1000"},
+        {SIO_OK, 550, "5.1.1", "550 5.1.1 <u@example.com>: no?such?user"},
+        {SIO_OK, 451, "4.0.0", "451 try later"},
+        {SIO_PROTOCOL, 0, "", ""}, /* the code changes mid-reply */
+        {SIO_PROTOCOL, 0, "", ""}, /* "ok" is not a reply */
+        {SIO_LOST, 0, "", ""},
+    };
+    int p[2];
+    struct sconn *c;
+    struct smtp_reply r;
+
+    if (pipe(p) < 0 || write(p[1], in, sizeof(in) - 1) != sizeof(in) - 1) {
+        printf("FAIL replies: pipe\n");
+        fails++;
+        return;
+    }
+    (void) close(p[1]);
+    c = sconn_adopt(p[0]);
+    smtp_reply_init(&r);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        enum sio_err e = sconn_reply(c, &r);
+
+        if ((int) e != want[i].rc ||
+            (e == SIO_OK &&
+             (r.code != want[i].code || strcmp(r.dsn, want[i].dsn) != 0 ||
+              strcmp(buf_str(&r.text), want[i].text) != 0))) {
+            printf("FAIL reply %zu: rc=%d code=%d dsn=%s text=%s\n", i, e,
+                   r.code, r.dsn, buf_str(&r.text));
+            fails++;
+        }
+    }
+    if (r.lines.n != 0 && r.code != 0) {
+        printf("FAIL reply: state left after errors\n");
+        fails++;
+    }
+    smtp_reply_fini(&r);
+    sconn_free(c);
+}
+
 int
 main(void)
 {
     struct buf b;
 
+    replies();
     nh("example.com", 1, "example.com", 25, 1);
     nh("example.com:2525", 1, "example.com", 2525, 1);
     nh("[mail.example.com]", 1, "mail.example.com", 25, 0);

@@ -405,6 +405,9 @@ has_8bit(const char *s)
     return 0;
 }
 
+/* smtpd_session_run: where replies go when not to the client's fd */
+static int session_out = -1;
+
 /* ---- commands ---- */
 
 static void
@@ -1031,7 +1034,9 @@ session(struct server *srv, int fd, void *ctx)
     peer(s, fd);
     s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
     s->io = sio_new(fd, (int) cf->timeout);
-    if (fd == 0)
+    if (session_out >= 0)
+        sio_set_output(s->io, session_out); /* smtpd_session_run */
+    else if (fd == 0)
         sio_set_output(s->io, 1); /* sendmail -bs */
     if (h && h->len)
         sio_preload(s->io, h->data, h->len); /* read by the front */
@@ -1206,6 +1211,18 @@ done:
     mem_free(s->helo);
     queue_env_fini(&s->env);
     mem_free(s);
+}
+
+void
+smtpd_session_run(struct server *srv, int in, int out)
+{
+    static struct smtpd_conf *cf;
+
+    if (cf == NULL)
+        cf = conf_load(srv);
+    session_out = out;
+    session(srv, in, cf);
+    session_out = -1;
 }
 
 int

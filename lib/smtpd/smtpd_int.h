@@ -122,6 +122,10 @@ struct smtpd_session {
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
  * default); caller frees */
 char *smtpd_banner_text(struct server *srv);
+/* smtpd_session_run - one whole session reading commands from in and
+ * writing replies to out, with srv's configuration (loaded at the first
+ * call, kept after): the entry of fuzz/fuzz_smtpd.c */
+void smtpd_session_run(struct server *srv, int in, int out);
 /* smtpd_front_main - the front process of an smtpd inet service
  * (smtpd_front.c); returns the exit status */
 int smtpd_front_main(struct server *srv);

@@ -236,10 +236,22 @@ void
 sio_printf(struct sio *s, const char *fmt, ...)
 {
     va_list ap;
+    size_t start = s->wbuf.len;
 
     va_start(ap, fmt);
     (void) buf_vprintf(&s->wbuf, fmt, ap);
     va_end(ap);
+    /* client text echoed in a reply (VRFY, addresses) never carries a
+     * control character to the client: '?' for each, as Postfix's
+     * printable() does; a CR LF pair (a multi-line reply) stays */
+    for (size_t i = start; i < s->wbuf.len; i++) {
+        unsigned char c = (unsigned char) s->wbuf.data[i];
+
+        if (c == '\r' && i + 1 < s->wbuf.len && s->wbuf.data[i + 1] == '\n')
+            i++;
+        else if (c < ' ' || c == 127)
+            s->wbuf.data[i] = '?';
+    }
     (void) buf_append(&s->wbuf, "\r\n", 2);
 }
 

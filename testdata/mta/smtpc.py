@@ -223,6 +223,14 @@ def case_protocol():
     c, t = r.cmd("X" * 3000)
     check(c == 500, "over-long command line: 500")
     check(r.cmd("NOOP")[0] == 250, "session still usable after the long line")
+    # client text echoed in a reply carries no control characters back
+    r.send(b"VRFY a\rb\x01c\x1b[2J\r\n")
+    line = r.buf
+    while b"\r\n" not in line:
+        line += r.s.recv(65536)
+    r.buf = b""
+    check(line == b"252 2.0.0 a?b?c?[2J\r\n",
+          "VRFY echo: control characters become '?' (%r)" % line)
     r.cmd("QUIT")
 
     # DSN parameters and SMTPUTF8
