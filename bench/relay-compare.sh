@@ -8,6 +8,7 @@
 #                          [--count-small 20000] [--count-large 2000]
 #                          [--sessions 20] [--warmup N] [--timeout 900]
 #                          [--no-postfix] [--no-direct] [--md FILE] [--keep DIR]
+#                          [--sink-nice N]
 #
 # Needs root (cgroups, the Postfix instance, daemons that drop to the
 # "postfix" user), smtp-source/smtp-sink and, for the comparison, the
@@ -54,6 +55,14 @@
 # Exit status 0 when every run was complete, 1 when one
 # was not, 2 on a usage or set-up error.
 #
+# --sink-nice N runs every smtp-sink at nice N (-20..19, e.g. -10) for
+# both MTAs and the direct run alike. The sink is one single-threaded
+# process; on a 2-CPU box the MTA's many processes and smtp-source take
+# most of its share of the CPU under the kernel's fair scheduler, so the
+# relay rate can end up bounded by the starved sink rather than by the
+# MTA. A negative nice models a receiving server with CPUs of its own.
+# Default: no change (nice 0; the primary figures).
+#
 # Everything the script starts is stopped by its EXIT trap: the MTAs by
 # their own stop command, then SIGKILL for any PID still in *its own*
 # cgroups, the sinks by PID; the scratch directory is removed (--keep DIR
@@ -69,12 +78,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 POSTERN=$ROOT/build/bin/postern
 ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
-NOPF='' NODIRECT='' MDFILE='' KEEP=''
+NOPF='' NODIRECT='' MDFILE='' KEEP='' TNICE=0
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "relay-compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        --postern|--rounds|--sizes|--count-small|--count-large|--sessions|--warmup|--timeout|--md|--keep)
+        --postern|--rounds|--sizes|--count-small|--count-large|--sessions|--warmup|--timeout|--md|--keep|--sink-nice)
             [ $# -ge 2 ] || die "$1 needs a value" ;;
     esac
     case "$1" in
@@ -90,10 +99,15 @@ while [ $# -gt 0 ]; do
         --no-direct) NODIRECT=1; shift ;;
         --md) MDFILE=$2; shift 2 ;;
         --keep) KEEP=$2; shift 2 ;;
+        --sink-nice) TNICE=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "relay-compare.sh: unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+case $TNICE in
+    -[0-9]|-1[0-9]|-20|[0-9]|1[0-9]) ;;
+    *) die "--sink-nice: not a nice value from -20 to 19: '$TNICE'" ;;
+esac
 # positive integers only (a count of 0 would divide by zero)
 isnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; }
 for v in "$ROUNDS" "$NSMALL" "$NLARGE" "$SESS" "$TIMEOUT" ${WARM:+"$WARM"} $SIZES; do
@@ -221,7 +235,7 @@ DR_SINK=$(free_port); USED="$USED$DR_SINK "
 # as nobody, a child of this shell; its PID goes to VAR. Fails unless the
 # sink itself is listening (not someone else who took the port meanwhile).
 start_sink() {
-    smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
+    nice -n "$TNICE" smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
     printf -v "$3" '%s' "$!"
     # a sink that failed to bind says "fatal" and exits a second later (as
     # an unreaped zombie: kill -0 alone is not enough)
@@ -444,7 +458,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "### Relay: Postern vs Postfix ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
     echo "\`bench/relay-compare.sh --rounds $ROUNDS --sizes \"$SIZES\" --count-small $NSMALL" \
-         "--count-large $NLARGE --sessions $SESS\`; Postern commit $commit; Postfix $PFVER;" \
+         "--count-large $NLARGE --sessions $SESS$([ "$TNICE" = 0 ] || echo " --sink-nice $TNICE")\`; Postern commit $commit; Postfix $PFVER;" \
          "$(nproc) CPUs; $(uname -r)."
     echo
     echo "| MTA | size | run | messages | accepted/s | delivered/s | MTA CPU s | MTA CPU/msg | machine CPU s | complete |"

@@ -116,7 +116,11 @@ TR
     grep -l 'No such user here' "$T"/mail/alice/new/* >/dev/null 2>&1 || fail "bounce for u@hard.test delivered to the sender"
     grep -l 'in reply to end of DATA' "$T"/mail/alice/new/* >/dev/null 2>&1 || fail "bounce for u@data.test delivered to the sender"
     pass "bounce notices reach the sender"
-    [ "$(sink_count soft)" = 0 ] && [ "$(sink_count hard)" = 0 ] || fail "rejected mail not at the sinks"
+    if [ "$(sink_count soft)" != 0 ] || [ "$(sink_count hard)" != 0 ]; then
+        for f in $(find "$T/soft" "$T/hard" -type f); do echo "== $f"; head -20 "$f"; done
+        cat "$T/soft.err" "$T/hard.err"; tail -n 40 "$T/maillog"
+        fail "rejected mail not at the sinks"
+    fi
     as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
     grep -q 'u@soft.test' "$T/q.out" && ! grep -q 'u@hard.test' "$T/q.out" \
         || { cat "$T/q.out"; fail "only the soft reject stays queued"; }
