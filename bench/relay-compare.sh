@@ -63,6 +63,11 @@
 # MTA. A negative nice models a receiving server with CPUs of its own.
 # Default: no change (nice 0; the primary figures).
 #
+# For A/B experiments, POSTERN_EXTRA_CF (environment) holds main.cf lines
+# appended to Postern's instance only, e.g.
+#   POSTERN_EXTRA_CF='smtp_connection_cache_on_demand = no' bench/relay-compare.sh --no-postfix
+# The Markdown header then names them, as such figures are not comparable.
+#
 # Everything the script starts is stopped by its EXIT trap: the MTAs by
 # their own stop command, then SIGKILL for any PID still in *its own*
 # cgroups, the sinks by PID; the scratch directory is removed (--keep DIR
@@ -292,6 +297,7 @@ mkdir -p "$PN/etc" "$PN/log"
     echo "queue_directory = $PN/spool"
     echo "maillog_file = $PN/log/maillog"
     echo "mail_owner = $MAIL_OWNER"
+    [ -z "${POSTERN_EXTRA_CF:-}" ] || printf '%s\n' "$POSTERN_EXTRA_CF"
 } > "$PN/etc/main.cf"
 # master.cf: Postfix's service list as far as Postern implements it
 cat > "$PN/etc/master.cf" <<EOF
@@ -458,7 +464,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "### Relay: Postern vs Postfix ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
     echo "\`bench/relay-compare.sh --rounds $ROUNDS --sizes \"$SIZES\" --count-small $NSMALL" \
-         "--count-large $NLARGE --sessions $SESS$([ "$TNICE" = 0 ] || echo " --sink-nice $TNICE")\`; Postern commit $commit; Postfix $PFVER;" \
+         "--count-large $NLARGE --sessions $SESS$([ "$TNICE" = 0 ] || echo " --sink-nice $TNICE")\`${POSTERN_EXTRA_CF:+ with POSTERN_EXTRA_CF='$POSTERN_EXTRA_CF'}; Postern commit $commit; Postfix $PFVER;" \
          "$(nproc) CPUs; $(uname -r)."
     echo
     echo "| MTA | size | run | messages | accepted/s | delivered/s | MTA CPU s | MTA CPU/msg | machine CPU s | complete |"
