@@ -252,13 +252,19 @@ case_success() {
     sink "127.0.0.1:$S2" -N
     mta_start
     send alice@local.test bob@example.com "dsn hop" "RET=HDRS" "NOTIFY=SUCCESS"
-    send alice@local.test bob@nodsn.test "no dsn hop" "RET=HDRS" "NOTIFY=SUCCESS"
+    send alice@local.test bob@nodsn.test "no dsn hop" "RET=HDRS ENVID=succ1" "NOTIFY=SUCCESS"
     wait_log "to=<bob@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent" 1
     wait_log "to=<bob@nodsn\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, .*status=sent" 1
     wait_log 'sender delivery status notification: [0-9A-F]+$' 1
     f=$(notice "$T/mail/alice" "Successful Mail Delivery Report" "no dsn hop") || exit 1
-    grep -q '^Action: delivered$' "$f" || fail "Action: delivered"
-    pass "NOTIFY=SUCCESS via a next hop without DSN: we report the delivery"
+    check "$f" "$DATA/postfix-success-relayed.eml" "${SUBS[@]}" --sub "]:29931=]:$S2" \
+        --to alice@local.test --rpath alice@local.test --orig-subject "no dsn hop"
+    grep -q '^Action: relayed$' "$f" || fail "Action: relayed"
+    grep -q "^<bob@nodsn.test>: delivery via 127.0.0.1\[127.0.0.1\]:$S2: 250 2.0.0 Ok$" "$f" \
+        || fail "delivery via host[addr]:port: reply"
+    grep -q "to=<bob@nodsn\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$S2, .*status=sent (250 2\.0\.0 Ok)$" "$T/maillog" \
+        || fail "the log line keeps the plain reply"
+    pass "NOTIFY=SUCCESS via a next hop without DSN: Postfix's 'relayed' report (Action, Remote-MTA, Diagnostic-Code, text)"
     wait_log ': removed' 3
     sleep 1
     grep -qx 'X-Rcpt-Args: <bob@example.com> NOTIFY=SUCCESS' "$T"/sink/* || fail "NOTIFY passed on"

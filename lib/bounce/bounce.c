@@ -179,6 +179,29 @@ smtp_reply(const char *text, const char **mta, int *mta_len, const char **reply,
     return 0;
 }
 
+/* relayed - split the smtp agent's success text "delivery via
+ * NAME[ADDR]:PORT: REPLY" into NAME and REPLY; 0, or -1 for other
+ * texts (local deliveries) */
+static int
+relayed(const char *text, const char **mta, int *mta_len, const char **reply,
+        int *reply_len)
+{
+    const char *name, *br, *end;
+
+    if (strncmp(text, "delivery via ", 13) != 0)
+        return -1;
+    name = text + 13;
+    br = name + strcspn(name, "[ ");
+    if (*br != '[' || br == name || (end = strstr(br, "]:")) == NULL ||
+        (end = strstr(end + 2, ": ")) == NULL)
+        return -1;
+    *mta = name;
+    *mta_len = (int) (br - name);
+    *reply = end + 2;
+    *reply_len = (int) strlen(*reply);
+    return 0;
+}
+
 /* compose - the whole notice to "to"; postmaster: a copy without the
  * boiler-plate; hdrs: attach only the original headers */
 static void
@@ -319,7 +342,7 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         const struct deliver_rcpt *rc = &req->rcpt[i];
         const char *text = rc->text ? rc->text : "";
         const char *mta, *reply;
-        int mta_len, reply_len;
+        int mta_len, reply_len, via;
 
         (void) buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
         /* as Postfix: the client's ORCPT, else the address as received */
@@ -328,15 +351,18 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         else
             (void) buf_printf(out, "Original-Recipient: rfc822;%s\n",
                               rc->orig[0] ? rc->orig : rc->addr);
+        via = kind == K_SUCCESS &&
+              relayed(text, &mta, &mta_len, &reply, &reply_len) == 0;
         (void) buf_printf(out,
                           "Action: %s\n"
                           "Status: %s\n",
                           kind == K_DELAY     ? "delayed"
+                          : via               ? "relayed"
                           : kind == K_SUCCESS ? "delivered"
                                               : "failed",
                           rc->dsn);
         buf_truncate(&line, 0);
-        if (smtp_reply(text, &mta, &mta_len, &reply, &reply_len) == 0) {
+        if (via || smtp_reply(text, &mta, &mta_len, &reply, &reply_len) == 0) {
             (void) buf_printf(out, "Remote-MTA: dns; %.*s\n", mta_len, mta);
             (void) buf_printf(&line, "Diagnostic-Code: smtp; %.*s", reply_len,
                               reply);

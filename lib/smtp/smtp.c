@@ -1275,6 +1275,21 @@ log:
         else if (!had_session && ag->fail_relay[0])
             relay = ag->fail_relay;
         log_rcpt(req, rc, relay, t_start, t_setup);
+        /* a success qmgr must report (the server had no DSN): Postfix's
+         * "delivery via host[addr]:port: reply", from which bounce
+         * makes Action: relayed, Remote-MTA and Diagnostic-Code; the
+         * log line above keeps the plain reply */
+        if (rc->status == DELIVER_SENT &&
+            (rc->notify & QUEUE_NOTIFY_SUCCESS) && strcmp(relay, "none") != 0) {
+            struct buf via;
+            char dsn[sizeof(rc->dsn)];
+
+            memcpy(dsn, rc->dsn, sizeof(dsn));
+            buf_init(&via, 0);
+            (void) buf_printf(&via, "delivery via %s: %s", relay, rc->text);
+            deliver_result(rc, DELIVER_SENT, dsn, buf_str(&via));
+            buf_fini(&via);
+        }
     }
 }
 
