@@ -419,9 +419,10 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
     }
 }
 
-/* notify_qmgr - tell qmgr how far the current segment is committed */
+/* notify_qmgr - tell qmgr how far segment seq is committed (end 0: to
+ * its end, a sealed segment) */
 static void
-notify_qmgr(struct cleanup *cu)
+notify_qmgr(struct cleanup *cu, uint64_t seq, uint64_t end)
 {
     if (cu->qmgr.fd < 0) {
         int fd = ipc_connect_service("qmgr");
@@ -431,8 +432,8 @@ notify_qmgr(struct cleanup *cu)
         ipc_conn_init(&cu->qmgr, fd, 1 << 16);
     }
     ipc_out_begin(&cu->o, 'N');
-    ipc_put_u64(&cu->o, queue_writer_seq(cu->w));
-    ipc_put_u64(&cu->o, queue_writer_end(cu->w));
+    ipc_put_u64(&cu->o, seq);
+    ipc_put_u64(&cu->o, end);
     ipc_conn_queue(&cu->qmgr, &cu->o);
     if (ipc_conn_flush(&cu->qmgr) < 0) {
         ipc_conn_fini(&cu->qmgr);
@@ -463,8 +464,16 @@ commit(struct cleanup *cu)
     }
     cu->batches++;
     cu->messages += n;
-    if (rc == 0)
-        notify_qmgr(cu);
+    if (rc == 0) {
+        uint64_t sealed[8];
+        unsigned ns = queue_writer_sealed(cu->w, sealed, 8);
+
+        /* the tail of a segment that rolled over first, or it would
+         * wait for qmgr's clean-up of that segment (seconds) */
+        for (unsigned i = 0; i < ns; i++)
+            notify_qmgr(cu, sealed[i], 0);
+        notify_qmgr(cu, queue_writer_seq(cu->w), queue_writer_end(cu->w));
+    }
 }
 
 int

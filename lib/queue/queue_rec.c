@@ -323,6 +323,10 @@ struct queue_writer {
     int dir_dirty;    /* a new segment name is not yet durable */
     int old_h;        /* previous segment with uncommitted records */
     uint64_t old_end; /* its length */
+    uint64_t old_seq; /* its number */
+    uint64_t sealed[8]; /* segments whose last records a commit made
+                         * durable, not yet taken by queue_writer_sealed */
+    unsigned nsealed;
     unsigned long syncs;
     struct ipc_out o;
 };
@@ -414,6 +418,7 @@ retire(struct queue_writer *w)
             w->fs->ops->close(w->fs, w->old_h);
         w->old_h = w->h;
         w->old_end = w->end;
+        w->old_seq = w->seq;
     } else {
         /* give back the preallocated tail: a sealed segment may live on
          * for days with one deferred message in it */
@@ -504,10 +509,13 @@ queue_writer_commit(struct queue_writer *w)
     int rc = 0;
 
     if (w->old_h >= 0) {
-        if (w->fs->ops->sync(w->fs, w->old_h) < 0)
+        if (w->fs->ops->sync(w->fs, w->old_h) < 0) {
             rc = -1;
-        else
+        } else {
             (void) w->fs->ops->truncate(w->fs, w->old_h, w->old_end);
+            if (w->nsealed < sizeof(w->sealed) / sizeof(w->sealed[0]))
+                w->sealed[w->nsealed++] = w->old_seq;
+        }
         w->fs->ops->close(w->fs, w->old_h);
         w->old_h = -1;
         w->syncs++;
@@ -530,6 +538,16 @@ queue_writer_commit(struct queue_writer *w)
     }
     w->pending = 0;
     return rc;
+}
+
+unsigned
+queue_writer_sealed(struct queue_writer *w, uint64_t *seqs, unsigned max)
+{
+    unsigned n = w->nsealed < max ? w->nsealed : max;
+
+    memcpy(seqs, w->sealed, n * sizeof(*seqs));
+    w->nsealed = 0;
+    return n;
 }
 
 unsigned

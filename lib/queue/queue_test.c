@@ -258,6 +258,42 @@ test_rollover(void **state)
     queue_fs_free(fs);
 }
 
+/* rollover inside a group: the tail of each segment it left is
+ * reported by queue_writer_sealed once a commit made it durable, so a
+ * reader told only "segment N is committed to offset X" misses nothing */
+static void
+test_sealed(void **state)
+{
+    struct queue_fs *fs = queue_fs_ram();
+    struct queue_writer *w = queue_writer_new(fs, 0, 4);
+    struct queue_loc loc;
+    uint64_t sealed[8];
+
+    (void) state;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(append_one(w, i, NULL, &loc), 0);
+    assert_int_equal(queue_writer_commit(w), 0);
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0);
+    /* two more: the fourth fills segment 1, the fifth opens segment 2
+     * while the fourth is not yet committed */
+    assert_int_equal(append_one(w, 3, NULL, &loc), 0);
+    assert_int_equal(loc.seq, 1);
+    assert_int_equal(append_one(w, 4, NULL, &loc), 0);
+    assert_int_equal(loc.seq, 2);
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0); /* not durable yet */
+    assert_int_equal(queue_writer_commit(w), 0);
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 1);
+    assert_int_equal(sealed[0], 1);
+    assert_int_equal(queue_writer_seq(w), 2);
+    /* taken: not reported again; a commit without rollover reports none */
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0);
+    assert_int_equal(append_one(w, 5, NULL, &loc), 0);
+    assert_int_equal(queue_writer_commit(w), 0);
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0);
+    queue_writer_free(w);
+    queue_fs_free(fs);
+}
+
 struct snapseen {
     int n;
     int deferred, hold;
@@ -541,6 +577,7 @@ main(void)
         cmocka_unit_test(test_crash_new_segment_unsynced),
         cmocka_unit_test(test_failed_append),
         cmocka_unit_test(test_rollover),
+        cmocka_unit_test(test_sealed),
         cmocka_unit_test(test_state_snapshot),
         cmocka_unit_test(test_disk_torn_tail),
         cmocka_unit_test(test_disk_sigkill),
