@@ -319,11 +319,11 @@ struct queue_writer {
     uint64_t seq;
     uint64_t end; /* bytes in the current segment */
     uint32_t nmsgs;
-    unsigned pending; /* appended, not yet committed */
-    int dir_dirty;    /* a new segment name is not yet durable */
-    int old_h;        /* previous segment with uncommitted records */
-    uint64_t old_end; /* its length */
-    uint64_t old_seq; /* its number */
+    unsigned pending;   /* appended, not yet committed */
+    int dir_dirty;      /* a new segment name is not yet durable */
+    int old_h;          /* previous segment with uncommitted records */
+    uint64_t old_end;   /* its length */
+    uint64_t old_seq;   /* its number */
     uint64_t sealed[8]; /* segments whose last records a commit made
                          * durable, not yet taken by queue_writer_sealed */
     unsigned nsealed;

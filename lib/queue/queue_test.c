@@ -280,7 +280,8 @@ test_sealed(void **state)
     assert_int_equal(loc.seq, 1);
     assert_int_equal(append_one(w, 4, NULL, &loc), 0);
     assert_int_equal(loc.seq, 2);
-    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0); /* not durable yet */
+    /* not durable yet */
+    assert_int_equal(queue_writer_sealed(w, sealed, 8), 0);
     assert_int_equal(queue_writer_commit(w), 0);
     assert_int_equal(queue_writer_sealed(w, sealed, 8), 1);
     assert_int_equal(sealed[0], 1);
