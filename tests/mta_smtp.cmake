@@ -4,7 +4,7 @@
 if(TARGET smtp_test)
     add_test(NAME mta_smtp_unit COMMAND smtp_test)
 endif()
-foreach(case relay reject down mx crash stale)
+foreach(case relay reject down mx crash stale rollover)
     add_test(NAME mta_smtp_${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_smtp.sh
                      $<TARGET_FILE:postern> ${case})

@@ -498,7 +498,9 @@ cleanup_service(struct server *srv)
     cu.fs = queue_fs_disk("store");
     if (cu.fs == NULL)
         maillog_fatal("open queue store: %m");
-    cu.w = queue_writer_new(cu.fs, 0, 0);
+    /* tests: small segments, so that a few hundred messages roll over */
+    v = getenv("POSTERN_SEGMENT_BYTES");
+    cu.w = queue_writer_new(cu.fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
     cu.rw = rewrite_new(srv->conf, srv->name_space);
     v = server_param(srv, "message_size_limit");
     cu.size_limit = (size_t) strtoull(v, NULL, 10);
