@@ -83,7 +83,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 POSTERN=$ROOT/build/bin/postern
 ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
-NOPF='' NODIRECT='' MDFILE='' KEEP='' TNICE=0
+NOPF='' NODIRECT='' MDFILE='' KEEP='' SINK_NICE=0
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "relay-compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -104,14 +104,14 @@ while [ $# -gt 0 ]; do
         --no-direct) NODIRECT=1; shift ;;
         --md) MDFILE=$2; shift 2 ;;
         --keep) KEEP=$2; shift 2 ;;
-        --sink-nice) TNICE=$2; shift 2 ;;
+        --sink-nice) SINK_NICE=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "relay-compare.sh: unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-case $TNICE in
+case $SINK_NICE in
     -[0-9]|-1[0-9]|-20|[0-9]|1[0-9]) ;;
-    *) die "--sink-nice: not a nice value from -20 to 19: '$TNICE'" ;;
+    *) die "--sink-nice: not a nice value from -20 to 19: '$SINK_NICE'" ;;
 esac
 # positive integers only (a count of 0 would divide by zero)
 isnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; }
@@ -240,7 +240,7 @@ DR_SINK=$(free_port); USED="$USED$DR_SINK "
 # as nobody, a child of this shell; its PID goes to VAR. Fails unless the
 # sink itself is listening (not someone else who took the port meanwhile).
 start_sink() {
-    nice -n "$TNICE" smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
+    nice -n "$SINK_NICE" smtp-sink -u nobody -c "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
     printf -v "$3" '%s' "$!"
     # a sink that failed to bind says "fatal" and exits a second later (as
     # an unreaped zombie: kill -0 alone is not enough)
@@ -464,7 +464,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "### Relay: Postern vs Postfix ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
     echo "\`bench/relay-compare.sh --rounds $ROUNDS --sizes \"$SIZES\" --count-small $NSMALL" \
-         "--count-large $NLARGE --sessions $SESS$([ "$TNICE" = 0 ] || echo " --sink-nice $TNICE")\`${POSTERN_EXTRA_CF:+ with POSTERN_EXTRA_CF='$POSTERN_EXTRA_CF'}; Postern commit $commit; Postfix $PFVER;" \
+         "--count-large $NLARGE --sessions $SESS$([ "$SINK_NICE" = 0 ] || echo " --sink-nice $SINK_NICE")\`${POSTERN_EXTRA_CF:+ with POSTERN_EXTRA_CF='$POSTERN_EXTRA_CF'}; Postern commit $commit; Postfix $PFVER;" \
          "$(nproc) CPUs; $(uname -r)."
     echo
     echo "| MTA | size | run | messages | accepted/s | delivered/s | MTA CPU s | MTA CPU/msg | machine CPU s | complete |"

@@ -149,14 +149,16 @@ int queue_writer_append(struct queue_writer *w, const struct queue_env *env,
  * fdatasync (and a directory sync after a new segment). 0 or -1; after
  * -1 the uncommitted records must be treated as lost */
 int queue_writer_commit(struct queue_writer *w) WARN_UNUSED;
-/* queue_writer_pending - records appended since the last commit */
 /* queue_writer_sealed - the segments (at most max, oldest first) whose
  * last records became durable with a commit since the previous call:
  * records appended to a segment just before it rolled over are
  * committed with the next segment's, and whoever follows the committed
- * end (qmgr) must read those segments to their end. Returns how many. */
+ * end (qmgr) must read those segments to their end. Returns how many;
+ * beyond 8 per call (many roll-overs in one group) the rest are left to
+ * the reader's own scan. */
 unsigned queue_writer_sealed(struct queue_writer *w, uint64_t *seqs,
                              unsigned max);
+/* queue_writer_pending - records appended since the last commit */
 unsigned queue_writer_pending(const struct queue_writer *w);
 /* queue_writer_seq, queue_writer_end - current segment and its length */
 uint64_t queue_writer_seq(const struct queue_writer *w);
