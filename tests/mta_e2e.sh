@@ -126,6 +126,7 @@ case_limits() {
     mta_start
     py smtpc.py limits "$T" "$PORT" "$P2" || fail "limits"
     wait_log 'timeout after CONNECT from unknown\[127\.0\.0\.1\]' 1
+    wait_log 'timeout after HELO from unknown\[127\.0\.0\.1\]' 1
     wait_log 'warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.2\]' 1
 }
 

@@ -690,8 +690,12 @@ cleanup_client_open(struct cleanup_client *cc, unsigned flags,
         return buf_append(&cc->data, f, len);
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (cc->fd < 0 && (cc->fd = ipc_connect_service(cc->path)) < 0)
-            return -1;
+        if (cc->fd < 0) {
+            if ((cc->fd = ipc_connect_service(cc->path)) < 0)
+                return -1;
+            /* the end-of-data reply waits in read(2), not poll(2) */
+            (void) ipc_rcvtimeo(cc->fd, cc->timeout_ms);
+        }
         ipc_out_begin(&cc->o, CLEANUP_OPEN);
         ipc_put_u32(&cc->o, flags);
         if (ipc_call(cc->fd, &cc->o, &cc->frame, 1 << 16, cc->timeout_ms) ==
@@ -797,7 +801,7 @@ cleanup_client_end(struct cleanup_client *cc)
     (void) buf_append(&cc->data, f, len);
     if (flush_data(cc) < 0)
         return -1;
-    if (ipc_recv(cc->fd, &cc->frame, 1 << 16, cc->timeout_ms) != 1 ||
+    if (ipc_recv_reply(cc->fd, &cc->frame, 1 << 16) != 1 ||
         ipc_in_init(&in, cc->frame.data, cc->frame.len) < 0 || in.type != 'S') {
         cc_close(cc);
         return -1;

@@ -15,6 +15,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -345,6 +346,63 @@ ipc_recv(int fd, struct buf *frame, size_t limit, int timeout_ms)
     if (rc < 0)
         return -1;
     frame->len = (size_t) n + 4;
+    frame->data[frame->len] = 0;
+    return 1;
+}
+
+int
+ipc_rcvtimeo(int fd, int timeout_ms)
+{
+    struct timeval tv = {0, 0};
+
+    if (timeout_ms > 0) {
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+    }
+    return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int
+ipc_recv_reply(int fd, struct buf *frame, size_t limit)
+{
+    size_t got = 0, want = 4;
+    uint32_t n = 0;
+
+    if (frame->cap < limit + 5) {
+        frame->data = mem_realloc(frame->data, limit + 5);
+        frame->cap = limit + 5;
+    }
+    while (got < want) {
+        ssize_t r = read(fd, frame->data + got, limit + 4 - got);
+
+        if (r > 0) {
+            got += (size_t) r;
+        } else if (r == 0) {
+            if (got == 0)
+                return 0;
+            errno = EPROTO;
+            return -1;
+        } else if (errno == EINTR) {
+            continue;
+        } else {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                errno = ETIMEDOUT; /* SO_RCVTIMEO */
+            return -1;
+        }
+        if (want == 4 && got >= 4) {
+            n = ipc_be32(frame->data);
+            if (n < 1 || n > limit) {
+                errno = EMSGSIZE;
+                return -1;
+            }
+            want = (size_t) n + 4;
+        }
+    }
+    if (got != want) {
+        errno = EPROTO;
+        return -1;
+    }
+    frame->len = got;
     frame->data[frame->len] = 0;
     return 1;
 }

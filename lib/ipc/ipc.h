@@ -82,6 +82,15 @@ int ipc_send(int fd, struct ipc_out *o, int timeout_ms) WARN_UNUSED;
  * longer than limit, ETIMEDOUT, EPROTO on a truncated frame) */
 int ipc_recv(int fd, struct buf *frame, size_t limit,
              int timeout_ms) WARN_UNUSED;
+/* ipc_recv_reply - ipc_recv for a request/reply channel, where the peer
+ * never sends unasked: header and body come in one read(2), and the
+ * timeout is the socket's SO_RCVTIMEO (ipc_rcvtimeo), so a reply that is
+ * not there yet costs one system call, not a poll and two reads. Bytes
+ * past the frame are a protocol error (EPROTO). Same results as
+ * ipc_recv. */
+int ipc_recv_reply(int fd, struct buf *frame, size_t limit) WARN_UNUSED;
+/* ipc_rcvtimeo - set SO_RCVTIMEO (milliseconds, <= 0: none); 0 or -1 */
+int ipc_rcvtimeo(int fd, int timeout_ms);
 /* ipc_call - send o and receive the reply into frame; 0 or -1 */
 int ipc_call(int fd, struct ipc_out *o, struct buf *frame, size_t limit,
              int timeout_ms) WARN_UNUSED;

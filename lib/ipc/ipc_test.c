@@ -8,13 +8,16 @@
  *	arbitrary pieces into the same frames, and refuse oversized ones.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* After the headers it needs (stdarg, stddef, stdint, setjmp). */
@@ -156,6 +159,84 @@ test_conn_stream(void **state)
     ipc_out_fini(&o);
 }
 
+/* ipc_recv_reply: one frame in one read, or in pieces; bytes past the
+ * frame, an oversized length, the socket timeout and EOF */
+static void
+test_recv_reply(void **state)
+{
+    int sv[2];
+    struct ipc_out o;
+    struct ipc_in in;
+    struct buf frame;
+    const char *f;
+    size_t len;
+    char two[256];
+    pid_t pid;
+    int st;
+
+    (void) state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(ipc_rcvtimeo(sv[0], 300), 0);
+    buf_init(&frame, 0);
+    ipc_out_init(&o);
+    ipc_out_begin(&o, 'S');
+    ipc_put_u32(&o, 250);
+    ipc_put_str(&o, "2.0.0 Ok: queued as ABC");
+    f = ipc_out_finish(&o, &len);
+    assert_true(len < sizeof(two) / 2);
+    /* whole */
+    assert_int_equal(write(sv[1], f, len), (ssize_t) len);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 1);
+    assert_int_equal(frame.len, len);
+    assert_int_equal(ipc_in_init(&in, frame.data, frame.len), 0);
+    assert_int_equal(in.type, 'S');
+    assert_int_equal(ipc_get_u32(&in), 250);
+    assert_string_equal(ipc_get_str(&in), "2.0.0 Ok: queued as ABC");
+    /* in pieces, the rest after the reader is waiting */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (write(sv[1], f, 3) != 3)
+            _exit(1);
+        {
+            struct timespec ts = {0, 50000000};
+
+            nanosleep(&ts, NULL);
+        }
+        _exit(write(sv[1], f + 3, len - 3) == (ssize_t) (len - 3) ? 0 : 1);
+    }
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 1);
+    assert_int_equal(frame.len, len);
+    assert_memory_equal(frame.data, f, len);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(st, 0);
+    /* nothing comes: the socket's timeout, reported as ETIMEDOUT */
+    errno = 0;
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), -1);
+    assert_int_equal(errno, ETIMEDOUT);
+    /* two frames at once on a request/reply channel: a protocol error */
+    memcpy(two, f, len);
+    memcpy(two + len, f, len);
+    assert_int_equal(write(sv[1], two, 2 * len), (ssize_t) (2 * len));
+    errno = 0;
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), -1);
+    assert_int_equal(errno, EPROTO);
+    /* end of file before a frame */
+    close(sv[1]);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 0);
+    close(sv[0]);
+    /* longer than the limit (the caller then drops the connection) */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(write(sv[1], f, len), (ssize_t) len);
+    errno = 0;
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 8), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    close(sv[0]);
+    close(sv[1]);
+    buf_fini(&frame);
+    ipc_out_fini(&o);
+}
+
 int
 main(void)
 {
@@ -163,6 +244,7 @@ main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_conn_stream),
+        cmocka_unit_test(test_recv_reply),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

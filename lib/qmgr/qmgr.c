@@ -1693,8 +1693,7 @@ static void
 control_frame(struct ctl *c, struct ipc_in *in)
 {
     uint32_t n = 0;
-    long uid = ipc_peer_uid(c->c.fd);
-    int privileged = uid == 0 || uid == (long) geteuid();
+    long uid;
 
     switch (in->type) {
     case QMGR_NOTIFY: {
@@ -1721,7 +1720,9 @@ control_frame(struct ctl *c, struct ipc_in *in)
     case QMGR_RELEASE: {
         const char *id = ipc_get_str(in);
 
-        if (!privileged) {
+        /* asked per request, not for every commit notice */
+        uid = ipc_peer_uid(c->c.fd);
+        if (uid != 0 && uid != (long) geteuid()) {
             n = 0;
             break;
         }

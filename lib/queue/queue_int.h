@@ -33,6 +33,10 @@ struct queue_fs_ops {
     int (*unlink)(struct queue_fs *fs, const char *name);
     /* locked - 1 when a creator still holds name, 0 not, -1 error */
     int (*locked)(struct queue_fs *fs, const char *name);
+    /* unlinked - 1 when the file behind h has no name any more (the read
+     * cache then reopens: the writer reuses sequence numbers once the
+     * queue is empty); NULL: the backend's reads are not cached */
+    int (*unlinked)(struct queue_fs *fs, int h);
     void (*free)(struct queue_fs *fs);
 };
 
@@ -41,7 +45,21 @@ struct queue_fs {
     char *dir;
     int dirfd;
     void *priv;
+    /* one cached read handle (queue_seg_rdopen): qmgr reads the segment
+     * being written after every commit notice */
+    int rd_ok;
+    int rd_h;
+    uint64_t rd_seq;
 };
+
+/* queue_seg_rdopen - read-only handle of segment seq, kept open for the
+ * next call; give it back with queue_seg_rdclose, never ops->close */
+int queue_seg_rdopen(struct queue_fs *fs, uint64_t seq);
+void queue_seg_rdclose(struct queue_fs *fs, int h);
+/* queue_seg_rdforget - close the cached handle (seq, or any when
+ * QUEUE_SEQ_ANY) */
+#define QUEUE_SEQ_ANY UINT64_MAX
+void queue_seg_rdforget(struct queue_fs *fs, uint64_t seq);
 
 /* record framing: magic, CRC-32C of the frame, then an ipc frame */
 #define QUEUE_REC_MAGIC 0x50515231u     /* "PQR1" */

@@ -14,9 +14,9 @@
  *	to a new segment. So "stop at the first bad record" loses nothing
  *	that was committed.
  */
-#include <isa-l/crc.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <isa-l/crc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +288,7 @@ queue_seg_remove(struct queue_fs *fs, uint64_t seq)
     char name[64];
     int rc;
 
+    queue_seg_rdforget(fs, seq);
     queue_seg_name(seq, name, sizeof(name));
     rc = fs->ops->unlink(fs, name);
     if (rc < 0 && errno != ENOENT)
@@ -666,15 +667,13 @@ queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
 {
     struct reader r = {.fs = fs, .h = -1, .limit = limit};
     struct queue_env env;
-    char name[64];
     int rc = 0, err;
     size_t avail, need;
     const unsigned char *p;
 
     if (torn)
         *torn = 0;
-    queue_seg_name(seq, name, sizeof(name));
-    r.h = fs->ops->open(fs, name, 0);
+    r.h = queue_seg_rdopen(fs, seq);
     if (r.h < 0)
         return -1;
     queue_env_init(&env);
@@ -737,7 +736,7 @@ queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
 out:
     queue_env_fini(&env);
     mem_free(r.buf);
-    fs->ops->close(fs, r.h);
+    queue_seg_rdclose(fs, r.h);
     return rc;
 }
 
@@ -745,7 +744,6 @@ int
 queue_seg_read_env(struct queue_fs *fs, const struct queue_loc *loc,
                    struct queue_env *env, struct queue_loc *out)
 {
-    char name[64];
     unsigned char *p;
     int h, rc = -1;
     size_t need;
@@ -755,8 +753,7 @@ queue_seg_read_env(struct queue_fs *fs, const struct queue_loc *loc,
         errno = EINVAL;
         return -1;
     }
-    queue_seg_name(loc->seq, name, sizeof(name));
-    h = fs->ops->open(fs, name, 0);
+    h = queue_seg_rdopen(fs, loc->seq);
     if (h < 0)
         return -1;
     p = mem_alloc((size_t) loc->len);
@@ -776,7 +773,7 @@ queue_seg_read_env(struct queue_fs *fs, const struct queue_loc *loc,
         errno = EIO;
     }
     mem_free(p);
-    fs->ops->close(fs, h);
+    queue_seg_rdclose(fs, h);
     return rc;
 }
 
@@ -784,16 +781,14 @@ ssize_t
 queue_content_read(struct queue_fs *fs, uint64_t seq, void *p, size_t n,
                    uint64_t off)
 {
-    char name[64];
     int h;
     ssize_t r;
 
-    queue_seg_name(seq, name, sizeof(name));
-    h = fs->ops->open(fs, name, 0);
+    h = queue_seg_rdopen(fs, seq);
     if (h < 0)
         return -1;
     r = fs->ops->pread(fs, h, p, n, off);
-    fs->ops->close(fs, h);
+    queue_seg_rdclose(fs, h);
     return r;
 }
 

@@ -441,6 +441,130 @@ test_disk_torn_tail(void **state)
     rm_rf(tmpdir);
 }
 
+/* open_fds - descriptors this process holds */
+static int
+open_fds(void)
+{
+    char path[64];
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        if (access(path, F_OK) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* the read-handle cache: repeated scans of the growing segment keep one
+ * descriptor, reads across segments get each segment's bytes, and a
+ * removed segment's descriptor is closed (its space is freed) */
+static void
+test_disk_read_cache(void **state)
+{
+    struct queue_fs *fs;
+    struct queue_writer *w;
+    static struct seen s;
+    struct queue_loc loc[6];
+    char path[512], buf[64];
+    uint64_t off = 0;
+    int base;
+
+    (void) state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/queue_test.%ld", (long) getpid());
+    mkdir(tmpdir, 0700);
+    snprintf(path, sizeof(path), "%s/store", tmpdir);
+    fs = queue_fs_disk(path);
+    assert_non_null(fs);
+    w = queue_writer_new(fs, 0, 0);
+    assert_int_equal(append_one(w, 0, NULL, &loc[0]), 0);
+    assert_int_equal(queue_writer_commit(w), 0);
+    s.n = 0;
+    assert_int_equal(queue_seg_scan(fs, 1, &off, 0, collect, &s, NULL), 0);
+    assert_int_equal(s.n, 1);
+    base = open_fds();
+    for (int i = 1; i < 4; i++) {
+        /* a commit notice, then a scan from where the last one ended */
+        assert_int_equal(append_one(w, i, NULL, &loc[i]), 0);
+        assert_int_equal(queue_writer_commit(w), 0);
+        assert_int_equal(queue_seg_scan(fs, 1, &off, 0, collect, &s, NULL), 0);
+        assert_int_equal(s.n, (size_t) i + 1);
+        assert_int_equal(open_fds(), base);
+    }
+    queue_writer_free(w);
+    /* a second segment: reads alternate between the two */
+    w = queue_writer_new(fs, 0, 0);
+    assert_int_equal(append_one(w, 4, NULL, &loc[4]), 0);
+    assert_int_equal(queue_writer_commit(w), 0);
+    assert_true(loc[4].seq != loc[0].seq);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 5; i++) {
+            char want[64];
+
+            snprintf(want, sizeof(want), "Subject: %d\n", i);
+            assert_int_equal(queue_content_read(fs, loc[i].seq, buf,
+                                                strlen(want),
+                                                loc[i].content_off),
+                             (ssize_t) strlen(want));
+            assert_memory_equal(buf, want, strlen(want));
+        }
+    /* segment 1 is cached now; removing it must close the descriptor */
+    assert_int_equal(queue_content_read(fs, 1, buf, 4, loc[0].content_off), 4);
+    assert_int_equal(queue_seg_remove(fs, 1), 0);
+    assert_int_equal(open_fds(), base - 1); /* writer 1's was closed too */
+    {
+        char link[64], target[600];
+
+        for (int fd = 0; fd < 1024; fd++) {
+            ssize_t n;
+
+            snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+            n = readlink(link, target, sizeof(target) - 1);
+            if (n > 0) {
+                target[n] = 0;
+                assert_null(strstr(target, "(deleted)"));
+            }
+        }
+    }
+    queue_writer_free(w);
+    /* another process empties the queue and its writer starts again at
+     * segment 1: the cached descriptor of the old segment 1 must not
+     * hide the new one */
+    {
+        struct queue_fs *other = queue_fs_disk(path);
+        struct queue_loc l2;
+
+        assert_int_equal(
+            queue_content_read(fs, loc[4].seq, buf, 4, loc[4].content_off),
+            4); /* cached: segment 2 */
+        assert_int_equal(queue_seg_remove(other, loc[4].seq), 0);
+        w = queue_writer_new(other, 0, 0);
+        assert_int_equal(append_one(w, 7, NULL, &l2), 0);
+        assert_int_equal(queue_writer_commit(w), 0);
+        assert_true(l2.seq == 1);
+        /* and the same name again, now for the cached one */
+        off = 0;
+        s.n = 0;
+        assert_int_equal(queue_seg_scan(fs, 1, &off, 0, collect, &s, NULL), 0);
+        assert_int_equal(s.n, 1);
+        queue_writer_free(w);
+        assert_int_equal(queue_seg_remove(other, 1), 0);
+        w = queue_writer_new(other, 0, 0);
+        assert_int_equal(append_one(w, 8, NULL, &l2), 0);
+        assert_int_equal(append_one(w, 9, NULL, &l2), 0);
+        assert_int_equal(queue_writer_commit(w), 0);
+        assert_true(l2.seq == 1);
+        off = 0;
+        s.n = 0;
+        assert_int_equal(queue_seg_scan(fs, 1, &off, 0, collect, &s, NULL), 0);
+        assert_int_equal(s.n, 2);
+        queue_writer_free(w);
+        queue_fs_free(other);
+    }
+    queue_fs_free(fs);
+    rm_rf(tmpdir);
+}
+
 static void
 test_disk_sigkill(void **state)
 {
@@ -581,6 +705,7 @@ main(void)
         cmocka_unit_test(test_sealed),
         cmocka_unit_test(test_state_snapshot),
         cmocka_unit_test(test_disk_torn_tail),
+        cmocka_unit_test(test_disk_read_cache),
         cmocka_unit_test(test_disk_sigkill),
     };
 

@@ -141,7 +141,9 @@ struct server_handoff {
     unsigned flags;
     unsigned count;            /* TOO_MANY: the client's connections */
     char key[SERVER_ADDR_MAX]; /* returned in the done record; "" none */
-    size_t len;                /* bytes the front already read */
+    unsigned timeout; /* seconds of SO_RCVTIMEO and SO_SNDTIMEO the socket
+                       * already has (from the listener), 0 unknown */
+    size_t len;       /* bytes the front already read */
     char data[SERVER_HANDOFF_DATA_MAX];
 };
 

@@ -28,6 +28,7 @@ struct wire {
     uint32_t flags;
     uint32_t count;
     uint32_t len;
+    uint32_t timeout;
     char key[SERVER_ADDR_MAX];
 };
 
@@ -53,6 +54,7 @@ server_handoff_send(int chan, int fd, const struct server_handoff *h)
     w.flags = h->flags;
     w.count = h->count;
     w.len = (uint32_t) h->len;
+    w.timeout = h->timeout;
     memcpy(w.key, h->key, sizeof(w.key));
     w.key[sizeof(w.key) - 1] = 0;
     iov[0].iov_base = &w;
@@ -124,6 +126,7 @@ server_handoff_recv(int chan, struct server_handoff *h)
             w.len == (size_t) n - sizeof(w) && !(msg.msg_flags & MSG_TRUNC)) {
             h->flags = w.flags;
             h->count = w.count;
+            h->timeout = w.timeout;
             memcpy(h->key, w.key, sizeof(h->key));
             h->key[sizeof(h->key) - 1] = 0;
             h->len = w.len;

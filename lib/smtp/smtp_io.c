@@ -4,8 +4,11 @@
  * DESCRIPTION
  *	See smtp_int.h. Commands are queued in a buffer and written when
  *	a reply is awaited, so a pipelined MAIL/RCPT/DATA group leaves in
- *	one write. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, set
- *	per stage by the caller.
+ *	one write. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO: the
+ *	caller names the stage's timeout, and each option is set only
+ *	before a system call that may block in its direction and holds a
+ *	different value (a relayed message passes six stages but blocks in
+ *	two reads; plain-text writes are tried without blocking first).
  */
 #define _DEFAULT_SOURCE 1
 #include <sys/socket.h>
@@ -30,6 +33,9 @@
 
 #define RBUF 16384
 
+struct sconn;
+static void arm(struct sconn *c, int rcv, int snd);
+
 struct sconn {
     int fd;
     SSL *ssl;
@@ -37,7 +43,8 @@ struct sconn {
     size_t rpos, rlen;
     struct buf wbuf;
     char info[320];
-    int timeout; /* what SO_RCVTIMEO/SO_SNDTIMEO hold now, 0: unset */
+    int want;     /* the current stage's timeout, seconds */
+    int rcv, snd; /* what SO_RCVTIMEO/SO_SNDTIMEO hold now, 0: unset */
 };
 
 void
@@ -146,6 +153,7 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c = mem_calloc(1, sizeof(*c));
     c->fd = fd;
+    c->want = 300;
     buf_init(&c->wbuf, 0);
     return c;
 }
@@ -156,6 +164,7 @@ sconn_adopt(int fd)
     struct sconn *c = mem_calloc(1, sizeof(*c));
 
     c->fd = fd;
+    c->want = 300;
     buf_init(&c->wbuf, 0);
     return c;
 }
@@ -166,6 +175,7 @@ sconn_free(struct sconn *c)
     if (c == NULL)
         return;
     if (c->ssl) {
+        arm(c, 1, 1);
         (void) SSL_shutdown(c->ssl);
         SSL_free(c->ssl);
     }
@@ -183,14 +193,23 @@ sconn_fd(const struct sconn *c)
 void
 sconn_timeout(struct sconn *c, int secs)
 {
-    struct timeval tv = {secs > 0 ? secs : 300, 0};
+    c->want = secs > 0 ? secs : 300;
+}
 
-    /* Stages often share a timeout: two system calls saved each time. */
-    if (c->timeout == tv.tv_sec)
-        return;
-    c->timeout = (int) tv.tv_sec;
-    (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+/* arm - the stage's timeout on the directions that may block next */
+static void
+arm(struct sconn *c, int rcv, int snd)
+{
+    struct timeval tv = {c->want, 0};
+
+    if (rcv && c->rcv != c->want) {
+        c->rcv = c->want;
+        (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    }
+    if (snd && c->snd != c->want) {
+        c->snd = c->want;
+        (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    }
 }
 
 void
@@ -226,8 +245,11 @@ sconn_flush(struct sconn *c)
         ssize_t w;
 
         if (c->ssl) {
-            int r = SSL_write(c->ssl, c->wbuf.data + off,
-                              n > INT32_MAX ? INT32_MAX : (int) n);
+            int r;
+
+            arm(c, 1, 1); /* a TLS write may read (renegotiation) */
+            r = SSL_write(c->ssl, c->wbuf.data + off,
+                          n > INT32_MAX ? INT32_MAX : (int) n);
 
             if (r <= 0) {
                 buf_truncate(&c->wbuf, 0);
@@ -235,9 +257,17 @@ sconn_flush(struct sconn *c)
             }
             w = r;
         } else {
-            w = send(c->fd, c->wbuf.data + off, n, MSG_NOSIGNAL);
+            /* commands and a small message fit the socket buffer:
+             * no timeout needed unless it is full */
+            w = send(c->fd, c->wbuf.data + off, n,
+                     MSG_NOSIGNAL | (c->snd != c->want ? MSG_DONTWAIT : 0));
             if (w < 0 && errno == EINTR)
                 continue;
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+                c->snd != c->want) {
+                arm(c, 0, 1);
+                continue;
+            }
             if (w <= 0) {
                 buf_truncate(&c->wbuf, 0);
                 return io_error();
@@ -259,6 +289,7 @@ fill(struct sconn *c)
     for (;;) {
         errno = 0;
         if (c->ssl) {
+            arm(c, 1, 1);
             n = SSL_read(c->ssl, c->rbuf, RBUF);
             if (n > 0)
                 break;
@@ -266,6 +297,7 @@ fill(struct sconn *c)
                        ? SIO_LOST
                        : io_error();
         }
+        arm(c, 1, 0);
         n = (int) read(c->fd, c->rbuf, RBUF);
         if (n > 0)
             break;
@@ -566,6 +598,7 @@ sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
         (void) SSL_set_tlsext_host_name(ssl, sni);
     SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
     ERR_clear_error();
+    arm(c, 1, 1);
     if (SSL_connect(ssl) != 1) {
         unsigned long e = ERR_get_error();
 

@@ -1033,7 +1033,7 @@ session(struct server *srv, int fd, void *ctx)
     queue_env_init(&s->env);
     peer(s, fd);
     s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
-    s->io = sio_new(fd, (int) cf->timeout);
+    s->io = sio_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0);
     if (session_out >= 0)
         sio_set_output(s->io, session_out); /* smtpd_session_run */
     else if (fd == 0)

@@ -38,6 +38,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,6 +90,8 @@ struct front {
     size_t glen;
     char *shutdown; /* "421 4.3.2 ...\r\n" */
     long timeout;
+    int armed; /* accepted sockets inherit timeout: 1 yes, 0 not yet
+                * known, -1 no */
     long conn_limit;
     struct maps_match *limit_excl;
     int greet;         /* 0: hand off at accept (restrictions or wrappermode) */
@@ -244,6 +247,7 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
 
     h->flags = c->flags;
     h->count = c->count;
+    h->timeout = f->armed > 0 ? (unsigned) f->timeout : 0;
     if (c->cl)
         snprintf(h->key, sizeof(h->key), "%s", c->cl->addr);
     else
@@ -322,6 +326,39 @@ peer_addr(const struct sockaddr_storage *ss, char *out, size_t len)
     }
 }
 
+/*
+ * Timeouts by inheritance. smtpd sets SO_RCVTIMEO and SO_SNDTIMEO on every
+ * session's socket (smtpd_timeout); Linux copies both from the listening
+ * socket at accept, so the front sets them once on its listeners and tells
+ * the worker, which then skips two system calls per session. Checked on
+ * the first accepted socket rather than assumed.
+ */
+static void
+arm_listeners(struct front *f)
+{
+    struct timeval tv = {f->timeout, 0};
+
+    for (int i = 0; i < f->srv->nlisten; i++)
+        if (setsockopt(f->srv->listen_fd[i], SOL_SOCKET, SO_RCVTIMEO, &tv,
+                       sizeof(tv)) < 0 ||
+            setsockopt(f->srv->listen_fd[i], SOL_SOCKET, SO_SNDTIMEO, &tv,
+                       sizeof(tv)) < 0)
+            f->armed = -1;
+}
+
+static void
+check_armed(struct front *f, int fd)
+{
+    struct timeval r, w;
+    socklen_t rl = sizeof(r), wl = sizeof(w);
+
+    f->armed = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &r, &rl) == 0 &&
+                       getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &w, &wl) == 0 &&
+                       r.tv_sec == f->timeout && w.tv_sec == f->timeout
+                   ? 1
+                   : -1;
+}
+
 static void
 on_accept(struct front *f, int lfd, time_t now)
 {
@@ -347,6 +384,8 @@ on_accept(struct front *f, int lfd, time_t now)
             }
             return;
         }
+        if (f->armed == 0)
+            check_armed(f, fd);
         c = mem_calloc(1, sizeof(*c));
         c->fd = fd;
         f->nconn++;
@@ -522,6 +561,7 @@ smtpd_front_main(struct server *srv)
     f->srv = srv;
     f->chan = srv->handoff_fd;
     front_config(f);
+    arm_listeners(f);
     server_drop_privileges(srv);
     f->cap = fd_capacity(f);
     f->ep = epoll_create1(EPOLL_CLOEXEC);

@@ -19,7 +19,9 @@ struct cleanup_client;
 
 /* ---- stream I/O with optional TLS (smtpd_io.c) ---- */
 struct sio;
-struct sio *sio_new(int fd, int timeout_s);
+/* sio_new - armed_s: the seconds of SO_RCVTIMEO/SO_SNDTIMEO the socket
+ * already holds (the front's listener passed them on), 0 unknown */
+struct sio *sio_new(int fd, int timeout_s, int armed_s);
 void sio_free(struct sio *s);
 /* sio_read_line - next line or piece of one (at most limit bytes) into
  * line (replaced); *lf set when it ended in LF. A CR right before the

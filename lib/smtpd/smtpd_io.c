@@ -38,7 +38,7 @@ struct sio {
 };
 
 struct sio *
-sio_new(int fd, int timeout_s)
+sio_new(int fd, int timeout_s, int armed_s)
 {
     struct sio *s = mem_calloc(1, sizeof(*s));
     struct timeval tv;
@@ -48,6 +48,8 @@ sio_new(int fd, int timeout_s)
     buf_init(&s->wbuf, 0);
     tv.tv_sec = timeout_s > 0 ? timeout_s : 300;
     tv.tv_usec = 0;
+    if (armed_s == tv.tv_sec)
+        return s; /* the socket has them (smtpd front, from its listener) */
     (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     return s;

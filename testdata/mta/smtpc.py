@@ -394,6 +394,16 @@ def case_limits():
     c, t = r.reply()
     check(c == 421 and "timeout exceeded" in t, "idle client: 421 4.4.2 timeout exceeded")
     check(time.time() - t0 < 6, "timeout after about smtpd_timeout")
+    # silent after a command: the worker's socket timeout (the front armed
+    # its listener, the accepted socket inherited it)
+    r = Raw(PORTS[1])
+    r.reply()
+    check(r.cmd("HELO x")[0] == 250, "HELO")
+    t0 = time.time()
+    c, t = r.reply()
+    el = time.time() - t0
+    check(c == 421 and "timeout exceeded" in t, "silent after HELO: 421 4.4.2")
+    check(1.5 < el < 6, "timeout after HELO about smtpd_timeout (%.1f s)" % el)
     # smtpd_client_connection_count_limit = 2 for clients outside mynetworks
     conns = [Raw(PORTS[1], src="127.0.0.2") for _ in range(2)]
     for c_ in conns:
