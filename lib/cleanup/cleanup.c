@@ -638,6 +638,7 @@ cleanup_client_free(struct cleanup_client *cc)
 {
     if (cc == NULL)
         return;
+    co_forget(cc->fd);
     if (cc->fd >= 0)
         (void) close(cc->fd);
     ipc_out_fini(&cc->o);
@@ -650,6 +651,7 @@ cleanup_client_free(struct cleanup_client *cc)
 static void
 cc_close(struct cleanup_client *cc)
 {
+    co_forget(cc->fd);
     if (cc->fd >= 0)
         (void) close(cc->fd);
     cc->fd = -1;
@@ -693,8 +695,12 @@ cleanup_client_open(struct cleanup_client *cc, unsigned flags,
         if (cc->fd < 0) {
             if ((cc->fd = ipc_connect_service(cc->path)) < 0)
                 return -1;
-            /* the end-of-data reply waits in read(2), not poll(2) */
-            (void) ipc_rcvtimeo(cc->fd, cc->timeout_ms);
+            /* the end-of-data reply waits in read(2), not poll(2); in
+             * a coroutine, in the loop */
+            if (co_active())
+                (void) ipc_nonblock(cc->fd, 1);
+            else
+                (void) ipc_rcvtimeo(cc->fd, cc->timeout_ms);
         }
         ipc_out_begin(&cc->o, CLEANUP_OPEN);
         ipc_put_u32(&cc->o, flags);
@@ -801,7 +807,7 @@ cleanup_client_end(struct cleanup_client *cc)
     (void) buf_append(&cc->data, f, len);
     if (flush_data(cc) < 0)
         return -1;
-    if (ipc_recv_reply(cc->fd, &cc->frame, 1 << 16) != 1 ||
+    if (ipc_recv_reply(cc->fd, &cc->frame, 1 << 16, cc->timeout_ms) != 1 ||
         ipc_in_init(&in, cc->frame.data, cc->frame.len) < 0 || in.type != 'S') {
         cc_close(cc);
         return -1;

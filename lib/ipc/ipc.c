@@ -243,6 +243,14 @@ wait_fd(int fd, short ev, long long deadline)
             }
             t = left > 1000000 ? 1000000 : (int) left;
         }
+        if (co_active()) {
+            /* one of many sessions: the others run meanwhile */
+            if (co_wait(fd, ev & POLLOUT ? CO_OUT : CO_IN, t) == 0)
+                return 0;
+            if (errno == ETIMEDOUT || errno == EINTR)
+                continue; /* the deadline check decides */
+            return -1;
+        }
         rc = poll(&p, 1, t);
         if (rc > 0)
             return 0;
@@ -363,10 +371,11 @@ ipc_rcvtimeo(int fd, int timeout_ms)
 }
 
 int
-ipc_recv_reply(int fd, struct buf *frame, size_t limit)
+ipc_recv_reply(int fd, struct buf *frame, size_t limit, int timeout_ms)
 {
     size_t got = 0, want = 4;
     uint32_t n = 0;
+    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 
     if (frame->cap < limit + 5) {
         frame->data = mem_realloc(frame->data, limit + 5);
@@ -384,6 +393,9 @@ ipc_recv_reply(int fd, struct buf *frame, size_t limit)
             return -1;
         } else if (errno == EINTR) {
             continue;
+        } else if ((errno == EAGAIN || errno == EWOULDBLOCK) && co_active()) {
+            if (wait_fd(fd, POLLIN, deadline) < 0)
+                return -1; /* a non-blocking socket in a coroutine */
         } else {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 errno = ETIMEDOUT; /* SO_RCVTIMEO */

@@ -85,10 +85,12 @@ int ipc_recv(int fd, struct buf *frame, size_t limit,
 /* ipc_recv_reply - ipc_recv for a request/reply channel, where the peer
  * never sends unasked: header and body come in one read(2), and the
  * timeout is the socket's SO_RCVTIMEO (ipc_rcvtimeo), so a reply that is
- * not there yet costs one system call, not a poll and two reads. Bytes
+ * not there yet costs one system call, not a poll and two reads. Inside
+ * a coroutine the socket is non-blocking and timeout_ms applies. Bytes
  * past the frame are a protocol error (EPROTO). Same results as
  * ipc_recv. */
-int ipc_recv_reply(int fd, struct buf *frame, size_t limit) WARN_UNUSED;
+int ipc_recv_reply(int fd, struct buf *frame, size_t limit,
+                   int timeout_ms) WARN_UNUSED;
 /* ipc_rcvtimeo - set SO_RCVTIMEO (milliseconds, <= 0: none); 0 or -1 */
 int ipc_rcvtimeo(int fd, int timeout_ms);
 /* ipc_call - send o and receive the reply into frame; 0 or -1 */

@@ -186,7 +186,7 @@ test_recv_reply(void **state)
     assert_true(len < sizeof(two) / 2);
     /* whole */
     assert_int_equal(write(sv[1], f, len), (ssize_t) len);
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 1);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024, 300), 1);
     assert_int_equal(frame.len, len);
     assert_int_equal(ipc_in_init(&in, frame.data, frame.len), 0);
     assert_int_equal(in.type, 'S');
@@ -205,31 +205,31 @@ test_recv_reply(void **state)
         }
         _exit(write(sv[1], f + 3, len - 3) == (ssize_t) (len - 3) ? 0 : 1);
     }
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 1);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024, 300), 1);
     assert_int_equal(frame.len, len);
     assert_memory_equal(frame.data, f, len);
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_int_equal(st, 0);
     /* nothing comes: the socket's timeout, reported as ETIMEDOUT */
     errno = 0;
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), -1);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024, 300), -1);
     assert_int_equal(errno, ETIMEDOUT);
     /* two frames at once on a request/reply channel: a protocol error */
     memcpy(two, f, len);
     memcpy(two + len, f, len);
     assert_int_equal(write(sv[1], two, 2 * len), (ssize_t) (2 * len));
     errno = 0;
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), -1);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024, 300), -1);
     assert_int_equal(errno, EPROTO);
     /* end of file before a frame */
     close(sv[1]);
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024), 0);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 1024, 300), 0);
     close(sv[0]);
     /* longer than the limit (the caller then drops the connection) */
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     assert_int_equal(write(sv[1], f, len), (ssize_t) len);
     errno = 0;
-    assert_int_equal(ipc_recv_reply(sv[0], &frame, 8), -1);
+    assert_int_equal(ipc_recv_reply(sv[0], &frame, 8, 300), -1);
     assert_int_equal(errno, EMSGSIZE);
     close(sv[0]);
     close(sv[1]);

@@ -14,6 +14,7 @@
 #include "server/server.h"
 
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -384,6 +385,192 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
     mem_free(h);
 }
 
+/*
+ * Sessions as coroutines. The worker takes sessions from the channel while
+ * it serves fewer than srv->sessions; each runs fn in a coroutine whose
+ * waits (lib/smtpd's I/O, ipc) go back to this loop. Under load one
+ * epoll_wait returns several ready sessions, so the process switches
+ * between them in user space instead of sleeping and being woken for
+ * every client command. The channel is watched with EPOLLEXCLUSIVE: one
+ * worker is woken per session, as recvmsg() did.
+ */
+struct co_worker {
+    struct server *srv;
+    server_conn_fn *fn;
+    void *ctx;
+    int chan;
+    int active, cap;
+    int watching;
+    int again; /* a session ended: look at the channel once more */
+    long uses, max_use;
+};
+
+struct co_session {
+    struct co_worker *w;
+    int fd;
+    struct server_handoff h;
+};
+
+/* co_room - may this worker take another session? Its own limit, and
+ * maxproc for all workers of the service together (Postfix's meaning
+ * of maxproc for smtpd: sessions at once), counted in the shared page */
+static int
+co_room(struct co_worker *w)
+{
+    struct server *srv = w->srv;
+    long total = 0;
+
+    if (stopping || w->active >= w->cap ||
+        (w->max_use > 0 && w->uses >= w->max_use))
+        return 0;
+    if (srv->shm == NULL || srv->maxproc <= 0)
+        return 1;
+    for (unsigned i = 0; i < srv->nslots; i++)
+        if (__atomic_load_n(&srv->shm[i].live, __ATOMIC_SEQ_CST))
+            total += __atomic_load_n(&srv->shm[i].sessions, __ATOMIC_SEQ_CST);
+    return total < srv->maxproc;
+}
+
+static void
+co_count_session(struct co_worker *w, int delta)
+{
+    struct server *srv = w->srv;
+
+    w->active += delta;
+    if (srv->shm && srv->slot < srv->nslots)
+        (void) __atomic_add_fetch(&srv->shm[srv->slot].sessions, delta,
+                                  __ATOMIC_SEQ_CST);
+}
+
+static void co_take(void *arg);
+
+static void
+co_session_main(void *arg)
+{
+    struct co_session *cs = arg;
+    struct co_worker *w = cs->w;
+
+    w->fn(w->srv, cs->fd, w->ctx);
+    co_forget(cs->fd);
+    (void) close(cs->fd);
+    server_handoff_done(w->chan, &cs->h);
+    mem_free(cs);
+    co_count_session(w, -1);
+    if (w->active == w->cap - 1 && !stopping)
+        server_status(w->srv, 1); /* room again */
+    w->again = 1; /* sessions may wait that no worker could take */
+}
+
+static void
+co_watch_chan(struct co_worker *w, int on)
+{
+    if (on == w->watching)
+        return;
+    if (on)
+        w->watching =
+            co_watch(w->chan, EPOLLIN | EPOLLEXCLUSIVE, co_take, w) == 0;
+    else {
+        (void) co_unwatch(w->chan);
+        w->watching = 0;
+    }
+}
+
+/* co_take - sessions waiting on the channel, up to the limits */
+static void
+co_take(void *arg)
+{
+    struct co_worker *w = arg;
+
+    while (co_room(w)) {
+        struct co_session *cs = mem_alloc(sizeof(*cs));
+
+        cs->w = w;
+        cs->fd = server_handoff_try(w->chan, &cs->h);
+        if (cs->fd < 0) {
+            mem_free(cs);
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
+                maillog_fatal("receive from the front: %m");
+            if (errno == 0)
+                stopping = 1; /* the front and master are gone */
+            break;
+        }
+        w->uses++;
+        co_count_session(w, 1);
+        if (w->active == w->cap)
+            server_status(w->srv, 0); /* full: master may fork another */
+        w->srv->handoff = &cs->h;
+        if (co_spawn(co_session_main, cs) < 0) {
+            maillog_warning("cannot start a session: %m");
+            co_forget(cs->fd);
+            (void) close(cs->fd);
+            server_handoff_done(w->chan, &cs->h);
+            mem_free(cs);
+            co_count_session(w, -1);
+        }
+        w->srv->handoff = NULL;
+    }
+}
+
+static void
+co_signal(void *arg)
+{
+    char buf[64];
+
+    (void) arg;
+    while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+        ;
+}
+
+static void
+handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
+                long max_use, long max_idle)
+{
+    struct co_worker w;
+    long long idle_since = 0;
+    int interrupted = 0;
+
+    memset(&w, 0, sizeof(w));
+    w.srv = srv;
+    w.fn = fn;
+    w.ctx = ctx;
+    w.chan = srv->listen_fd[0];
+    w.max_use = max_use;
+    w.cap = srv->maxproc > 0 && srv->maxproc < srv->sessions ? srv->maxproc
+                                                              : srv->sessions;
+    if (co_init() < 0)
+        maillog_fatal("epoll_create1: %m");
+    if (sig_pipe[0] >= 0)
+        (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
+    server_status(srv, 1);
+    for (;;) {
+        int n;
+
+        if (w.again) {
+            w.again = 0;
+            co_take(&w);
+        }
+        co_watch_chan(&w, co_room(&w));
+        if ((stopping || (max_use > 0 && w.uses >= max_use)) && w.active == 0)
+            break;
+        if (w.active == 0 && idle_since == 0)
+            idle_since = (long long) time(NULL);
+        else if (w.active > 0)
+            idle_since = 0;
+        n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
+        if (n < 0 && errno != EINTR)
+            maillog_fatal("epoll_wait: %m");
+        if (stopping && !interrupted) {
+            interrupted = 1;
+            co_interrupt_all(); /* sessions waiting for a command end */
+        }
+        if (w.active == 0 && max_idle > 0 && idle_since &&
+            (long long) time(NULL) - idle_since >= max_idle)
+            break;
+    }
+}
+
 void
 server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
 {
@@ -392,6 +579,10 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
     struct pollfd pfd[SERVER_MAX_LISTEN + 1];
     long uses = 0;
 
+    if (srv->handoff_role == SERVER_HANDOFF_WORKER && srv->sessions > 1) {
+        handoff_co_loop(srv, fn, ctx, max_use, max_idle);
+        return;
+    }
     if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
         handoff_loop(srv, fn, ctx, max_use, max_idle);
         return;

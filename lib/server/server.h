@@ -37,6 +37,7 @@ struct server_slot {
     char client_addr[SERVER_ADDR_MAX]; /* "" when idle */
     int live; /* set by master for a running process of the service */
     int busy; /* set by the process itself: serving a client */
+    int sessions; /* sessions the process serves now (coroutine workers) */
 };
 
 struct server {
@@ -65,6 +66,9 @@ struct server {
     /* worker: the session being served, set around each server_conn_fn
      * call (NULL when the connection was not handed off) */
     const struct server_handoff *handoff;
+    /* worker: sessions one process serves at once, as coroutines (util.h
+     * co_*) over one event loop; 0 or 1: one at a time */
+    int sessions;
 };
 
 /* server_init - logging and signals */
@@ -115,6 +119,8 @@ typedef void server_conn_fn(struct server *srv, int fd, void *ctx);
  * until max_use connections, max_idle seconds without one, or a stop
  * request; returns (the caller exits) */
 void server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx);
+/* A worker with srv->sessions > 1 runs up to that many sessions at once
+ * (each fn call in its own coroutine); max_use counts sessions. */
 /* server_accept - accept on a listening fd (non-blocking); fd or -1 */
 int server_accept(int lfd);
 
@@ -135,6 +141,7 @@ int server_accept(int lfd);
 #define SERVER_HANDOFF_GREETED  1u /* the front sent the 220 greeting */
 #define SERVER_HANDOFF_TIMEOUT  2u /* greeted, then idle for smtpd_timeout */
 #define SERVER_HANDOFF_TOO_MANY 4u /* over the per-client limit (count) */
+#define SERVER_HANDOFF_NONBLOCK 8u /* the socket is non-blocking */
 #define SERVER_HANDOFF_DATA_MAX 16384
 
 struct server_handoff {
@@ -157,6 +164,8 @@ int server_handoff_send(int chan, int fd,
  * SO_RCVTIMEO applies); the socket (close-on-exec), or -1 with errno
  * (0 on end of file: the front and master are gone) */
 int server_handoff_recv(int chan, struct server_handoff *h);
+/* server_handoff_try - server_handoff_recv without waiting (EAGAIN) */
+int server_handoff_try(int chan, struct server_handoff *h);
 /* server_handoff_done - tell the front the session with h->key ended
  * (best effort, never blocks) */
 void server_handoff_done(int chan, const struct server_handoff *h);

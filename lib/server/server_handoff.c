@@ -78,8 +78,22 @@ server_handoff_send(int chan, int fd, const struct server_handoff *h)
     return n < 0 ? -1 : 0;
 }
 
+static int recv_flags(int chan, struct server_handoff *h, int flags);
+
 int
 server_handoff_recv(int chan, struct server_handoff *h)
+{
+    return recv_flags(chan, h, 0);
+}
+
+int
+server_handoff_try(int chan, struct server_handoff *h)
+{
+    return recv_flags(chan, h, MSG_DONTWAIT);
+}
+
+static int
+recv_flags(int chan, struct server_handoff *h, int flags)
 {
     for (;;) {
         struct wire w;
@@ -102,7 +116,7 @@ server_handoff_recv(int chan, struct server_handoff *h)
         msg.msg_iovlen = 2;
         msg.msg_control = ctl.buf;
         msg.msg_controllen = sizeof(ctl.buf);
-        n = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC);
+        n = recvmsg(chan, &msg, MSG_CMSG_CLOEXEC | flags);
         if (n <= 0) {
             if (n == 0)
                 errno = 0;

@@ -905,6 +905,43 @@ cmd_starttls(struct smtpd_session *s)
 
 /* ---- the session ---- */
 
+/* peer_names - the client's forward-confirmed name (blocking DNS; in a
+ * thread when sessions share the process) */
+struct peer_lookup {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    const char *addr;
+    char name[NI_MAXHOST];
+    int ok;
+};
+
+static void
+peer_names(void *arg)
+{
+    struct peer_lookup *pl = arg;
+    struct addrinfo hints, *res = NULL, *ai;
+
+    pl->ok = 0;
+    if (getnameinfo((struct sockaddr *) &pl->ss, pl->len, pl->name,
+                    sizeof(pl->name), NULL, 0, NI_NAMEREQD) != 0)
+        return;
+    /* forward-confirmed only, as Postfix */
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = pl->ss.ss_family;
+    if (getaddrinfo(pl->name, NULL, &hints, &res) != 0)
+        return;
+    for (ai = res; ai && !pl->ok; ai = ai->ai_next) {
+        char a[NI_MAXHOST];
+
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a), NULL, 0,
+                        NI_NUMERICHOST) == 0)
+            pl->ok = strcmp(a, pl->addr) == 0 ||
+                     (strncmp(a, "::ffff:", 7) == 0 &&
+                      strcmp(a + 7, pl->addr) == 0);
+    }
+    freeaddrinfo(res);
+}
+
 static void
 peer(struct smtpd_session *s, int fd)
 {
@@ -919,35 +956,20 @@ peer(struct smtpd_session *s, int fd)
         snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
         snprintf(s->name, sizeof(s->name), "localhost");
     } else if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
-        char host[NI_MAXHOST];
-
         getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
                     NULL, 0, NI_NUMERICHOST);
         if (strncmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr, '.'))
             memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
-        if (s->cf->peername_lookup &&
-            getnameinfo((struct sockaddr *) &ss, len, host, sizeof(host), NULL,
-                        0, NI_NAMEREQD) == 0) {
-            /* forward-confirmed only, as Postfix */
-            struct addrinfo hints, *res = NULL, *ai;
-            int ok = 0;
+        if (s->cf->peername_lookup) {
+            struct peer_lookup *pl = mem_alloc(sizeof(*pl));
 
-            memset(&hints, 0, sizeof(hints));
-            hints.ai_family = ss.ss_family;
-            if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-                for (ai = res; ai && !ok; ai = ai->ai_next) {
-                    char a[NI_MAXHOST];
-
-                    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a),
-                                    NULL, 0, NI_NUMERICHOST) == 0)
-                        ok = strcmp(a, s->addr) == 0 ||
-                             (strncmp(a, "::ffff:", 7) == 0 &&
-                              strcmp(a + 7, s->addr) == 0);
-                }
-                freeaddrinfo(res);
-            }
-            if (ok)
-                snprintf(s->name, sizeof(s->name), "%.255s", host);
+            memcpy(&pl->ss, &ss, sizeof(ss));
+            pl->len = len;
+            pl->addr = s->addr;
+            (void) co_offload(peer_names, pl);
+            if (pl->ok)
+                snprintf(s->name, sizeof(s->name), "%.255s", pl->name);
+            mem_free(pl);
         }
     }
     snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
@@ -1016,24 +1038,44 @@ disconnect_log(struct smtpd_session *s)
     maillog_info("disconnect from %s%s", s->namaddr, line);
 }
 
+/* cleanup connections: one per session at a time, kept for the next
+ * (a process serves one session, or several as coroutines) */
+static struct cleanup_client *cc_spare[SMTPD_SESSIONS_PER_PROCESS];
+static int ncc_spare;
+
+static struct cleanup_client *
+cc_get(const struct smtpd_conf *cf)
+{
+    if (ncc_spare > 0)
+        return cc_spare[--ncc_spare];
+    return cleanup_client_new("cleanup", (int) cf->timeout);
+}
+
+static void
+cc_put(struct cleanup_client *cc)
+{
+    if (ncc_spare < SMTPD_SESSIONS_PER_PROCESS)
+        cc_spare[ncc_spare++] = cc;
+    else
+        cleanup_client_free(cc);
+}
+
 static void
 session(struct server *srv, int fd, void *ctx)
 {
     struct smtpd_conf *cf = ctx;
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
-    static struct cleanup_client *cc;
     const struct server_handoff *h = srv->handoff; /* from the front */
     struct buf line;
     char reply[1200];
 
-    if (cc == NULL)
-        cc = cleanup_client_new("cleanup", (int) cf->timeout);
     s->cf = cf;
-    s->cc = cc;
+    s->cc = cc_get(cf);
     queue_env_init(&s->env);
     peer(s, fd);
     s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
-    s->io = sio_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0);
+    s->io = sio_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0,
+                    h && (h->flags & SERVER_HANDOFF_NONBLOCK));
     if (session_out >= 0)
         sio_set_output(s->io, session_out); /* smtpd_session_run */
     else if (fd == 0)
@@ -1206,6 +1248,7 @@ done:
     if (srv->shm)
         srv->shm[srv->slot].client_addr[0] = 0;
     disconnect_log(s);
+    cc_put(s->cc);
     buf_fini(&line);
     sio_free(s->io);
     mem_free(s->helo);
@@ -1236,6 +1279,11 @@ smtpd_service(struct server *srv)
     /* TLS keys are read before privileges go */
     cf = conf_load(srv);
     server_drop_privileges(srv);
+    if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
+        const char *e = getenv("POSTERN_SMTPD_SESSIONS"); /* tests */
+
+        srv->sessions = e && atoi(e) > 0 ? atoi(e) : SMTPD_SESSIONS_PER_PROCESS;
+    }
     server_single_loop(srv, session, cf);
     return 0;
 }

@@ -245,7 +245,7 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
 {
     struct server_handoff *h = &f->h;
 
-    h->flags = c->flags;
+    h->flags = c->flags | SERVER_HANDOFF_NONBLOCK;
     h->count = c->count;
     h->timeout = f->armed > 0 ? (unsigned) f->timeout : 0;
     if (c->cl)
@@ -370,9 +370,10 @@ on_accept(struct front *f, int lfd, time_t now)
         char addr[SERVER_ADDR_MAX];
         int fd;
 
-        /* a blocking socket: the worker uses it as accept() gives it;
-         * the front itself only uses MSG_DONTWAIT */
-        fd = accept4(lfd, (struct sockaddr *) &ss, &sl, SOCK_CLOEXEC);
+        /* non-blocking, as the workers' event loops want it (a worker
+         * that serves one session at a time clears the flag) */
+        fd = accept4(lfd, (struct sockaddr *) &ss, &sl,
+                     SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;

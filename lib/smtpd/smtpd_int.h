@@ -17,11 +17,16 @@ struct maps_match;
 struct rewrite;
 struct cleanup_client;
 
+/* sessions a worker behind the front serves at once (coroutines, see
+ * ARCHITECTURE.md "smtpd workers serve several sessions") */
+#define SMTPD_SESSIONS_PER_PROCESS 16
+
 /* ---- stream I/O with optional TLS (smtpd_io.c) ---- */
 struct sio;
 /* sio_new - armed_s: the seconds of SO_RCVTIMEO/SO_SNDTIMEO the socket
- * already holds (the front's listener passed them on), 0 unknown */
-struct sio *sio_new(int fd, int timeout_s, int armed_s);
+ * already holds (the front's listener passed them on), 0 unknown;
+ * nonblock: the socket is non-blocking (from the front) */
+struct sio *sio_new(int fd, int timeout_s, int armed_s, int nonblock);
 void sio_free(struct sio *s);
 /* sio_read_line - next line or piece of one (at most limit bytes) into
  * line (replaced); *lf set when it ended in LF. A CR right before the

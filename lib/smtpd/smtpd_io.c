@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
@@ -34,11 +35,13 @@ struct sio {
     int eof;
     int interruptible; /* a stop request ends a wait for input */
     int stopped;
+    int co;         /* in a coroutine: non-blocking socket, co_wait */
+    int timeout_ms; /* co: per wait, as SO_RCVTIMEO/SO_SNDTIMEO would */
     char info[200];
 };
 
 struct sio *
-sio_new(int fd, int timeout_s, int armed_s)
+sio_new(int fd, int timeout_s, int armed_s, int nonblock)
 {
     struct sio *s = mem_calloc(1, sizeof(*s));
     struct timeval tv;
@@ -48,6 +51,16 @@ sio_new(int fd, int timeout_s, int armed_s)
     buf_init(&s->wbuf, 0);
     tv.tv_sec = timeout_s > 0 ? timeout_s : 300;
     tv.tv_usec = 0;
+    if (co_active()) {
+        /* one of many sessions in this process: wait in the loop */
+        s->co = 1;
+        s->timeout_ms = (int) tv.tv_sec * 1000;
+        if (!nonblock)
+            (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        return s;
+    }
+    if (nonblock)
+        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (armed_s == tv.tv_sec)
         return s; /* the socket has them (smtpd front, from its listener) */
     (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -61,9 +74,11 @@ sio_free(struct sio *s)
     if (s == NULL)
         return;
     if (s->ssl) {
-        SSL_shutdown(s->ssl);
+        SSL_shutdown(s->ssl); /* best effort, also when it would block */
         SSL_free(s->ssl);
     }
+    if (s->co)
+        co_forget(s->fd);
     buf_fini(&s->wbuf);
     mem_free(s);
 }
@@ -92,6 +107,47 @@ sio_stopped(const struct sio *s)
     return s->stopped;
 }
 
+/* co_io_wait - a coroutine's read or write would block: wait for it;
+ * 0 try again, -1 give up (timed_out or stopped set as the blocking
+ * code would) */
+static int
+co_io_wait(struct sio *s, int events)
+{
+    for (;;) {
+        if (co_wait(s->fd, events, s->timeout_ms) == 0)
+            return 0;
+        if (errno == ETIMEDOUT) {
+            s->timed_out = 1;
+            return -1;
+        }
+        if (errno == EINTR) {
+            if (s->interruptible && server_stopping()) {
+                s->stopped = 1;
+                return -1;
+            }
+            continue;
+        }
+        return -1;
+    }
+}
+
+/* tls_wait - after a TLS call failed with rc: 0 when the coroutine waited
+ * and the call should be repeated, -1 otherwise */
+static int
+tls_wait(struct sio *s, int rc)
+{
+    int e;
+
+    if (!s->co)
+        return -1;
+    e = SSL_get_error(s->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ)
+        return co_io_wait(s, CO_IN);
+    if (e == SSL_ERROR_WANT_WRITE)
+        return co_io_wait(s, CO_OUT);
+    return -1;
+}
+
 /* fill - read more input; 1, 0 EOF, -1 error */
 static int
 fill(struct sio *s)
@@ -108,6 +164,11 @@ fill(struct sio *s)
                 break;
             if (SSL_get_error(s->ssl, n) == SSL_ERROR_ZERO_RETURN)
                 return 0;
+            if (s->co) {
+                if (tls_wait(s, n) == 0)
+                    continue;
+                return s->timed_out || s->stopped ? -1 : n == 0 ? 0 : -1;
+            }
             if (errno == EINTR) {
                 if (s->interruptible && server_stopping()) {
                     s->stopped = 1;
@@ -133,8 +194,14 @@ fill(struct sio *s)
             }
             continue;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (s->co) {
+                if (co_io_wait(s, CO_IN) == 0)
+                    continue;
+                return -1;
+            }
             s->timed_out = 1;
+        }
         return -1;
     }
     s->rlen = (size_t) n;
@@ -268,6 +335,8 @@ sio_flush(struct sio *s)
         if (s->ssl) {
             n = SSL_write(s->ssl, s->wbuf.data + off,
                           (int) (s->wbuf.len - off));
+            if (n <= 0 && tls_wait(s, n) == 0)
+                continue;
             if (n <= 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK)
                     s->timed_out = 1;
@@ -278,6 +347,12 @@ sio_flush(struct sio *s)
             n = (int) write(s->out_fd, s->wbuf.data + off, s->wbuf.len - off);
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n < 0 && s->co && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (co_io_wait(s, CO_OUT) == 0)
+                    continue;
+                buf_truncate(&s->wbuf, 0);
+                return -1;
+            }
             if (n <= 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK)
                     s->timed_out = 1;
@@ -333,13 +408,14 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
         return -1;
     }
     SSL_set_fd(s->ssl, s->fd);
-    rc = SSL_accept(s->ssl);
+    while ((rc = SSL_accept(s->ssl)) != 1 && tls_wait(s, rc) == 0)
+        ;
     if (rc != 1) {
         unsigned long e = ERR_get_error();
 
         snprintf(err, len, "TLS handshake failed: %s",
                  e                 ? ERR_reason_error_string(e)
-                 : errno == EAGAIN ? "timeout"
+                 : errno == EAGAIN || s->timed_out ? "timeout"
                                    : "connection closed");
         SSL_free(s->ssl);
         s->ssl = NULL;

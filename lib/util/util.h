@@ -139,4 +139,43 @@ size_t str_distance(const char *a, const char *b, size_t limit);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
 
+/*
+ * Coroutines (co.c): sessions written as blocking code, run many to a
+ * process over one epoll loop. Inside a coroutine, co_wait() switches to
+ * the loop until fd is ready; outside one it is poll(2), so I/O code
+ * written with co_wait() works in both. Descriptors a coroutine waits on
+ * must be non-blocking; a coroutine owns the descriptors it waits on and
+ * calls co_forget() before closing one.
+ */
+#define CO_IN  1
+#define CO_OUT 2
+typedef void co_fn(void *arg);
+typedef void co_watch_fn(void *arg);
+/* co_init - the loop's epoll set (co_spawn and co_watch call it) */
+int co_init(void);
+/* co_spawn - new coroutine running fn(arg), started at once; 0 or -1 */
+int co_spawn(co_fn *fn, void *arg) WARN_UNUSED;
+/* co_active - 1 inside a coroutine */
+int co_active(void);
+/* co_count - coroutines alive */
+int co_count(void);
+/* co_wait - until fd is ready for events (CO_IN, CO_OUT), timeout_ms
+ * (<= 0: none) passes, or co_interrupt_all(); 0, or -1 with errno
+ * ETIMEDOUT or EINTR */
+int co_wait(int fd, int events, int timeout_ms);
+/* co_forget - fd is about to be closed */
+void co_forget(int fd);
+/* co_watch - call fn(arg) from the loop when fd has events (epoll
+ * flags, e.g. EPOLLIN | EPOLLEXCLUSIVE); at most 4; co_unwatch stops */
+int co_watch(int fd, unsigned events, co_watch_fn *fn, void *arg);
+int co_unwatch(int fd);
+/* co_run_once - wait for events (timeout_ms, -1 none) and run what they
+ * wake; events handled, or -1 with errno (EINTR: a signal) */
+int co_run_once(int timeout_ms);
+/* co_interrupt_all - every waiting coroutine's co_wait returns EINTR */
+void co_interrupt_all(void);
+/* co_offload - fn(arg) in a thread while the loop goes on (a blocking
+ * library call such as getaddrinfo); plain call outside a coroutine */
+int co_offload(co_fn *fn, void *arg);
+
 #endif
