@@ -535,6 +535,8 @@ cleanup_service(struct server *srv)
                 (short) (POLLIN |
                          (ipc_conn_pending(&cu.cl[i]->c) ? POLLOUT : 0));
         }
+        maillog_hold(1);
+        maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
             maillog_fatal("poll: %m");
         n = 0;

@@ -35,6 +35,13 @@ static int prefix_len;
 static time_t prefix_sec = -1;
 static long prefix_pid;
 
+/* lines held for one write (maillog_hold), file logging only */
+static struct {
+    int on;
+    char *buf;
+    size_t len, cap;
+} held;
+
 void
 maillog_open(const char *id, const char *file, const char *myhost)
 {
@@ -43,6 +50,7 @@ maillog_open(const char *id, const char *file, const char *myhost)
 
     snprintf(ident, sizeof(ident), "%s", id && *id ? id : "postfix");
     my_pid = (long) getpid();
+    held.len = 0; /* a parent's lines are its own to write */
     prefix_sec = -1;
     if (myhost && *myhost) {
         dot = strchr(myhost, '.');
@@ -135,11 +143,42 @@ maillog_vlog(const char *severity, const char *fmt, va_list ap)
                       severity ? severity : "", severity ? ": " : "", text);
         if (n > (int) sizeof(line) - 1)
             n = (int) sizeof(line) - 1;
-        if (n > 0 && write(log_fd, line, (size_t) n) < 0) {
+        if (n > 0 && held.on) {
+            if (held.len + (size_t) n > held.cap) {
+                held.cap = held.len + (size_t) n + 16384;
+                held.buf = mem_realloc(held.buf, held.cap);
+            }
+            memcpy(held.buf + held.len, line, (size_t) n);
+            held.len += (size_t) n;
+            /* trouble is never held back, nor much text */
+            if (severity || held.len >= 16384)
+                maillog_flush();
+        } else if (n > 0 && write(log_fd, line, (size_t) n) < 0) {
             /* Nowhere left to report it. */
         }
     }
     errno = saved;
+}
+
+void
+maillog_flush(void)
+{
+    if (held.len && log_fd >= 0 && write(log_fd, held.buf, held.len) < 0) {
+        /* Nowhere left to report it. */
+    }
+    held.len = 0;
+}
+
+void
+maillog_hold(int on)
+{
+    static int registered;
+
+    if (!on)
+        maillog_flush();
+    else if (!registered && atexit(maillog_flush) == 0)
+        registered = 1;
+    held.on = on && registered;
 }
 
 void

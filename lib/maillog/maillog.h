@@ -23,6 +23,12 @@
  * host is myhostname (its first label is printed). Copies its arguments.
  * May be called again (e.g. after fork) to change ident or pid. */
 void maillog_open(const char *ident, const char *file, const char *host);
+/* maillog_hold - on: event loops collect the lines of one round and
+ * write them at once with maillog_flush() before they wait (one write
+ * instead of one per line; warnings and worse go out at once, and exit
+ * flushes); off: flush and write each line as it comes */
+void maillog_hold(int on);
+void maillog_flush(void);
 /* maillog_set_stderr - also copy every line to stderr (CLI tools) */
 void maillog_set_stderr(int on);
 /* maillog_ident - current ident */

@@ -1901,6 +1901,8 @@ qmgr_service(struct server *srv)
                 ptr[n] = t;
                 pk[n++] = 3;
             }
+        maillog_hold(1);
+        maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
             maillog_fatal("poll: %m");
         for (int i = 0; i < n; i++) {

@@ -544,6 +544,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     if (sig_pipe[0] >= 0)
         (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
     server_status(srv, 1);
+    maillog_hold(1);
     for (;;) {
         int n;
 
@@ -558,6 +559,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
             idle_since = (long long) time(NULL);
         else if (w.active > 0)
             idle_since = 0;
+        maillog_flush(); /* the lines of this round's sessions, at once */
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
             maillog_fatal("epoll_wait: %m");
