@@ -369,16 +369,21 @@ PY
 case_crash() {
     mta_setup
     mta_start
-    N=${N:-4000} S=${S:-12} py smtpc.py load "$T" "$PORT" > "$T/accepted" 2> "$T/load.err" &
+    N=${N:-20000} S=${S:-12} py smtpc.py load "$T" "$PORT" > "$T/accepted" 2> "$T/load.err" &
     LOAD=$!
-    sleep "${KILL_AFTER:-2}"
+    # mid-load, whatever the speed: once KILL_AT messages had their 250
+    for i in $(seq 300); do
+        [ "$(grep -c . "$T/accepted" 2>/dev/null)" -ge "${KILL_AT:-1500}" ] && break
+        sleep 0.05
+    done
     # pull the plug: SIGKILL the whole process tree at once
     kill -STOP -- "-$MASTER_PID" 2>/dev/null
     kill -KILL -- "-$MASTER_PID"
     wait "$LOAD"
     acc=$(grep -c . "$T/accepted")
     [ "$acc" -gt 100 ] || { cat "$T/load.err"; fail "only $acc messages accepted before the kill"; }
-    pass "$acc messages acknowledged with 250 before SIGKILL"
+    [ "$acc" -lt "${N:-20000}" ] || fail "the load ended before the kill: raise N"
+    pass "$acc of ${N:-20000} messages acknowledged with 250 before SIGKILL"
     sleep 0.3
     mta_start
     # drain: every acknowledged ID delivered
@@ -397,7 +402,11 @@ case_crash() {
     [ "$lost" = 0 ] || fail "$lost acknowledged messages lost"
     [ "$dups" = 0 ] || fail "$dups duplicate deliveries"
     pass "every acknowledged message delivered exactly once after SIGKILL"
-    grep -q 'recovered [0-9]* messages' "$T/maillog" && pass "qmgr recovered the queue"
+    if grep -q 'recovered [0-9]* messages' "$T/maillog"; then
+        pass "qmgr recovered the queue"
+    else
+        echo "note: the queue was empty at the kill: nothing to recover"
+    fi
 }
 
 case_delay() {

@@ -500,6 +500,8 @@ def case_load():
                 if c == 250:
                     with lock:
                         ids.append(t.split()[-1])
+                        # at once: a crash test kills the server mid-load
+                        print(ids[-1], flush=True)
                 r.close()
         except Exception as e:
             with lock:
@@ -510,8 +512,6 @@ def case_load():
         t.start()
     for t in th:
         t.join()
-    for i in ids:
-        print(i)
     if errors:
         print("errors: %d (%s)" % (len(errors), errors[0]), file=sys.stderr)
 
