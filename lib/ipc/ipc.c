@@ -292,31 +292,62 @@ ipc_send(int fd, struct ipc_out *o, int timeout_ms)
     return ipc_write_all(fd, f, len, timeout_ms);
 }
 
+/* read_some - one read(2) of up to n bytes: bytes, 0 at end of file, or
+ * -1. EAGAIN means wait (a non-blocking socket, or any socket in a
+ * coroutine) until deadline, except with rcvtimeo on a blocking socket,
+ * where it is SO_RCVTIMEO expiring (ETIMEDOUT) */
+static ssize_t
+read_some(int fd, char *p, size_t n, long long deadline, int rcvtimeo)
+{
+    for (;;) {
+        ssize_t r = read(fd, p, n);
+
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        if (rcvtimeo && !co_active()) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (wait_fd(fd, POLLIN, deadline) < 0)
+            return -1;
+    }
+}
+
+/* fill_more - read into p[*got, n) once, advancing *got: 1 some bytes,
+ * 0 end of file before any (*got == 0), -1 error or end of file inside
+ * a frame (EPROTO) */
+static int
+fill_more(int fd, char *p, size_t n, size_t *got, long long deadline,
+          int rcvtimeo)
+{
+    ssize_t r = read_some(fd, p + *got, n - *got, deadline, rcvtimeo);
+
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        if (*got == 0)
+            return 0;
+        errno = EPROTO;
+        return -1;
+    }
+    *got += (size_t) r;
+    return 1;
+}
+
 /* read_n - read exactly n bytes; 1 ok, 0 EOF at start, -1 error */
 static int
 read_n(int fd, char *p, size_t n, long long deadline)
 {
     size_t got = 0;
+    int rc;
 
-    while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
-
-        if (r > 0) {
-            got += (size_t) r;
-        } else if (r == 0) {
-            if (got == 0)
-                return 0;
-            errno = EPROTO;
-            return -1;
-        } else if (errno == EINTR) {
-            continue;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (wait_fd(fd, POLLIN, deadline) < 0)
-                return -1;
-        } else {
-            return -1;
-        }
-    }
+    while (got < n)
+        if ((rc = fill_more(fd, p, n, &got, deadline, 0)) <= 0)
+            return rc;
     return 1;
 }
 
@@ -382,25 +413,10 @@ ipc_recv_reply(int fd, struct buf *frame, size_t limit, int timeout_ms)
         frame->cap = limit + 5;
     }
     while (got < want) {
-        ssize_t r = read(fd, frame->data + got, limit + 4 - got);
+        int rc = fill_more(fd, frame->data, limit + 4, &got, deadline, 1);
 
-        if (r > 0) {
-            got += (size_t) r;
-        } else if (r == 0) {
-            if (got == 0)
-                return 0;
-            errno = EPROTO;
-            return -1;
-        } else if (errno == EINTR) {
-            continue;
-        } else if ((errno == EAGAIN || errno == EWOULDBLOCK) && co_active()) {
-            if (wait_fd(fd, POLLIN, deadline) < 0)
-                return -1; /* a non-blocking socket in a coroutine */
-        } else {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                errno = ETIMEDOUT; /* SO_RCVTIMEO */
-            return -1;
-        }
+        if (rc <= 0)
+            return rc;
         if (want == 4 && got >= 4) {
             n = ipc_be32(frame->data);
             if (n < 1 || n > limit) {
