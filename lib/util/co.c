@@ -40,6 +40,7 @@
 #endif
 #endif
 #ifdef CO_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -235,12 +236,20 @@ co_spawn(co_fn *fn, void *arg)
     struct co *c;
     size_t page = (size_t) getpagesize();
 
+    if (S.cur != NULL) {
+        errno = EDEADLK; /* from the loop only, not from a coroutine */
+        return -1;
+    }
     if (co_init() < 0)
         return -1;
     c = mem_calloc(1, sizeof(*c));
     c->maplen = CO_STACK + page;
     if (S.npool > 0) {
         c->map = S.pool[--S.npool];
+#ifdef CO_ASAN
+        /* the frames the last user left on it are not ours */
+        ASAN_UNPOISON_MEMORY_REGION(c->map + page, CO_STACK);
+#endif
     } else {
         c->map = mmap(NULL, c->maplen, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -153,7 +153,8 @@ typedef void co_fn(void *arg);
 typedef void co_watch_fn(void *arg);
 /* co_init - the loop's epoll set (co_spawn and co_watch call it) */
 int co_init(void);
-/* co_spawn - new coroutine running fn(arg), started at once; 0 or -1 */
+/* co_spawn - new coroutine running fn(arg), started at once; 0 or -1
+ * (called from the loop's side: a watch callback or the main code) */
 int co_spawn(co_fn *fn, void *arg) WARN_UNUSED;
 /* co_active - 1 inside a coroutine */
 int co_active(void);
