@@ -268,6 +268,32 @@ test_offload(void **state)
 }
 
 static void
+nothing(void *arg)
+{
+    (void) arg;
+}
+
+static void
+nested_main(void *arg)
+{
+    int *err = arg;
+
+    *err = co_spawn(nothing, NULL) == 0 ? 0 : errno;
+}
+
+/* co_spawn from inside a coroutine would overwrite the loop's context */
+static void
+test_nested_spawn(void **state)
+{
+    int err = -1;
+
+    (void) state;
+    assert_int_equal(co_spawn(nested_main, &err), 0);
+    assert_int_equal(err, EDEADLK);
+    assert_int_equal(co_count(), 0);
+}
+
+static void
 test_plain(void **state)
 {
     int sv[2];
@@ -295,6 +321,7 @@ main(void)
         cmocka_unit_test(test_timeout_interrupt),
         cmocka_unit_test(test_watch_cycles),
         cmocka_unit_test(test_offload),
+        cmocka_unit_test(test_nested_spawn),
         cmocka_unit_test(test_plain),
     };
 
