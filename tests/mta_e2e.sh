@@ -57,8 +57,10 @@ case_basic() {
     as_user "$BIN" queue -c "$T/etc" list | grep -q 'Mail queue is empty' || fail "queue empty"
     pass "queue is empty"
     if command -v mutt >/dev/null && command -v script >/dev/null; then
-        # mutt reads the delivered Maildir (it needs a terminal: script)
-        (cd "$T" && TERM=xterm timeout 20 script -qec "mutt -n -F /dev/null -R -f $T/mail/alice -e 'set pipe_split=yes wait_key=no' -e 'push \"<tag-pattern>~A<enter><tag-prefix><pipe-entry>grep -h Subject: >> $T/mutt.out<enter><exit>\"'" /dev/null </dev/null >/dev/null 2>&1)
+        # mutt reads the delivered Maildir (it needs a terminal: script).
+        # folder= and HOME: on a fresh machine mutt would otherwise ask
+        # whether to create ~/Mail, and that prompt eats the keys pushed.
+        (cd "$T" && HOME="$T" TERM=xterm timeout 20 script -qec "mutt -n -F /dev/null -R -f $T/mail/alice -e 'set folder=$T/mail pipe_split=yes wait_key=no' -e 'push \"<tag-pattern>~A<enter><tag-prefix><pipe-entry>grep -h Subject: >> $T/mutt.out<enter><exit>\"'" /dev/null </dev/null >/dev/null 2>&1)
         n=$(grep -c '^Subject:' "$T/mutt.out" 2>/dev/null)
         want=$(ls "$T/mail/alice/new" | wc -l)
         [ "${n:-0}" = "$want" ] && [ "$want" -ge 2 ] || fail "mutt read ${n:-0} of $want messages"
