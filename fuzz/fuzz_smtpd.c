@@ -14,16 +14,29 @@
  *	FUZZ_SMTPD_LOG=1 in the environment shows the log lines and the
  *	replies on stderr (to read what a reproducer does).
  *
+ *	Each input runs twice. First as one stream (a memfd: every read
+ *	gets up to a whole buffer). Then as an smtpd worker runs it: the
+ *	session is a coroutine (co.c) on a non-blocking socket, and the
+ *	input arrives in small pieces, 1 to 64 bytes, cut where a hash of
+ *	the input says, so commands, CR LF pairs and DATA lines are split
+ *	across reads as TCP may split them, and every read that finds
+ *	nothing waits in the event loop.
+ *
  *	Checks beyond the sanitizers: every byte smtpd writes back is part
  *	of a well-formed reply line ("ddd " or "ddd-", a 2xx-5xx code, CR
- *	LF at the end), the first reply is the 220 greeting, and the
- *	stand-in cleanup only ever sees protocol frames it understands.
+ *	LF at the end), the first reply is the 220 greeting, the stand-in
+ *	cleanup only ever sees protocol frames it understands, and both runs
+ *	answer with the same bytes (queue IDs aside): how the client's bytes
+ *	are cut must not change what smtpd says. A session that does not end
+ *	within 20 s of its input's EOF is a hang and aborts.
  */
 #define _GNU_SOURCE 1 /* memfd_create */
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -46,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct server srv;
 static int out_fd = -1;
 static int home_fd = -1, queue_fd = -1; /* the fuzzer's cwd, the queue */
+static struct buf plain, co, a, b; /* replies: one stream, in pieces, without IDs */
 
 static const char main_cf[] = "compatibility_level = 3.6\n"
                               "myhostname = mx.example.com\n"
@@ -191,6 +205,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         maillog_set_stderr(1);
     if ((out_fd = memfd_create("smtpd-out", 0)) < 0)
         die("memfd_create");
+    buf_init(&plain, 0);
+    buf_init(&co, 0);
+    buf_init(&a, 0);
+    buf_init(&b, 0);
     /* corpus paths are relative to where the fuzzer started */
     if (fchdir(home_fd) < 0)
         die("fchdir");
@@ -199,22 +217,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* check_replies - every line "ddd" + ' ' or '-' + text + CR LF */
 static void
-check_replies(void)
+check_replies(const char *p, size_t len)
 {
-    off_t len = lseek(out_fd, 0, SEEK_CUR);
-    char *p, *end, *nl;
+    const char *end = p + len, *nl;
 
-    if (len <= 0)
-        abort(); /* not even the greeting */
-    p = malloc((size_t) len);
-    if (p == NULL || pread(out_fd, p, (size_t) len, 0) != len)
-        abort();
-    if (getenv("FUZZ_SMTPD_LOG"))
-        (void) fwrite(p, 1, (size_t) len, stderr);
     if (len < 4 || memcmp(p, "220 ", 4) != 0)
-        abort();
-    for (char *l = p; l < p + len; l = nl + 1) {
-        end = p + len;
+        abort(); /* not even the greeting */
+    for (const char *l = p; l < end; l = nl + 1) {
         nl = memchr(l, '\n', (size_t) (end - l));
         if (nl == NULL || nl - l < 5 || nl[-1] != '\r')
             abort(); /* a reply without CR LF, or too short */
@@ -224,13 +233,125 @@ check_replies(void)
         if (memchr(l, '\r', (size_t) (nl - 1 - l)) != NULL)
             abort(); /* a CR inside a reply: client text echoed raw */
     }
-    free(p);
+}
+
+/* no_ids - the replies with every queue ID (a run of 10 or more
+ * upper-case hex digits) as "ID": the two runs get different IDs */
+static void
+no_ids(struct buf *out, const char *p, size_t len)
+{
+    buf_truncate(out, 0);
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+
+        while (j < len && ((p[j] >= '0' && p[j] <= '9') ||
+                           (p[j] >= 'A' && p[j] <= 'F')))
+            j++;
+        if (j - i >= 10) {
+            (void) buf_append(out, "ID", 2);
+            i = j;
+        } else if (j > i) {
+            (void) buf_append(out, p + i, j - i);
+            i = j;
+        } else {
+            (void) buf_append(out, p + i, 1);
+            i++;
+        }
+    }
+}
+
+/* drain - what smtpd wrote so far on the client's end of the socket */
+static void
+drain(int fd, struct buf *out)
+{
+    char b[8192];
+    ssize_t n;
+
+    while ((n = read(fd, b, sizeof(b))) > 0)
+        (void) buf_append(out, b, (size_t) n);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        die("read");
+}
+
+static long long
+now_ms(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+struct co_run {
+    int fd;
+    int done;
+};
+
+static void
+co_session(void *arg)
+{
+    struct co_run *r = arg;
+
+    smtpd_session_run(&srv, r->fd, r->fd);
+    r->done = 1;
+}
+
+/* run_co - the session as a coroutine, the input in pieces */
+static void
+run_co(const uint8_t *data, size_t size, struct buf *out)
+{
+    int sv[2];
+    struct co_run r;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the input */
+    size_t pos = 0;
+    int shut = 0;
+    long long eof_at = 0;
+
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 1099511628211ULL;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+        die("socketpair");
+    r.fd = sv[1];
+    r.done = 0;
+    buf_truncate(out, 0);
+    if (co_spawn(co_session, &r) < 0)
+        die("co_spawn");
+    while (!r.done) {
+        if (pos < size) {
+            size_t n;
+            ssize_t w;
+
+            h ^= h << 13, h ^= h >> 7, h ^= h << 17; /* xorshift64 */
+            n = h % 4 == 0 ? 1 + h / 4 % 3 : 1 + h / 4 % 64;
+            if (n > size - pos)
+                n = size - pos;
+            if ((w = write(sv[0], data + pos, n)) > 0)
+                pos += (size_t) w;
+            else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                die("write");
+        } else if (!shut) {
+            (void) shutdown(sv[0], SHUT_WR);
+            shut = 1;
+            eof_at = now_ms();
+        }
+        drain(sv[0], out);
+        if (co_run_once(pos < size ? 0 : 50) < 0 && errno != EINTR)
+            die("co_run_once");
+        if (shut && now_ms() - eof_at > 20000) {
+            fprintf(stderr, "fuzz_smtpd: the session hangs after EOF\n");
+            abort();
+        }
+    }
+    (void) close(sv[1]);
+    drain(sv[0], out);
+    (void) close(sv[0]);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int in = memfd_create("smtpd-in", 0);
+    off_t len;
 
     if (in < 0)
         die("memfd_create");
@@ -243,9 +364,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fchdir(queue_fd) < 0)
         die("fchdir");
     smtpd_session_run(&srv, in, out_fd);
+    (void) close(in);
+    len = lseek(out_fd, 0, SEEK_CUR);
+    buf_truncate(&plain, 0);
+    if (len > 0) {
+        if (buf_reserve(&plain, (size_t) len) < 0 ||
+            pread(out_fd, plain.data, (size_t) len, 0) != len)
+            abort();
+        plain.len = (size_t) len;
+    }
+    if (getenv("FUZZ_SMTPD_LOG"))
+        (void) fwrite(plain.data, 1, plain.len, stderr);
+    check_replies(plain.data, plain.len);
+
+    run_co(data, size, &co);
     if (fchdir(home_fd) < 0)
         die("fchdir");
-    (void) close(in);
-    check_replies();
+    check_replies(co.data, co.len);
+    no_ids(&a, plain.data, plain.len);
+    no_ids(&b, co.data, co.len);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0) {
+        fprintf(stderr, "fuzz_smtpd: the replies differ when the input "
+                        "comes in pieces\n--- one stream:\n%.*s--- in pieces:\n%.*s",
+                (int) a.len, a.data, (int) b.len, b.data);
+        abort();
+    }
     return 0;
 }
