@@ -34,7 +34,7 @@
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, terminating;
 static int sig_pipe[2] = {-1, -1};
 
 char *
@@ -198,6 +198,8 @@ on_signal(int sig)
     char c = (char) sig;
 
     stopping = 1;
+    if (sig != SIGHUP)
+        terminating = 1;
     if (sig_pipe[1] >= 0 && write(sig_pipe[1], &c, 1) < 0) {
         /* the pipe is full: a wakeup is already pending */
     }
@@ -208,6 +210,12 @@ int
 server_stopping(void)
 {
     return stopping;
+}
+
+int
+server_terminating(void)
+{
+    return terminating;
 }
 
 int
@@ -563,7 +571,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
             maillog_fatal("epoll_wait: %m");
-        if (stopping && !interrupted) {
+        if (terminating && !interrupted) {
             interrupted = 1;
             co_interrupt_all(); /* sessions waiting for a command end */
         }

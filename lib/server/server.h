@@ -109,6 +109,10 @@ void server_status(const struct server *srv, int available);
 /* server_stopping - 1 after SIGTERM (exit as soon as idle) or SIGHUP
  * (reload: exit when idle, master starts a fresh process) */
 int server_stopping(void);
+/* server_terminating - 1 after SIGTERM only: work in progress ends now
+ * (smtpd: "421" to a session waiting for its next command); after a
+ * reload it goes on to its end, as in Postfix */
+int server_terminating(void);
 /* server_signal_fd - read end of a pipe written on SIGTERM/SIGHUP, for
  * poll loops */
 int server_signal_fd(void);

@@ -1115,7 +1115,7 @@ greeted:
         char *cmd, *arg;
         size_t n;
 
-        if (server_stopping() && !sio_pending(s->io)) {
+        if (server_terminating() && !sio_pending(s->io)) {
             sio_printf(s->io, "421 4.3.2 %s Service shutting down",
                        cf->myhostname);
             (void) sio_flush(s->io);

@@ -121,7 +121,7 @@ co_io_wait(struct sio *s, int events)
             return -1;
         }
         if (errno == EINTR) {
-            if (s->interruptible && server_stopping()) {
+            if (s->interruptible && server_terminating()) {
                 s->stopped = 1;
                 return -1;
             }
@@ -170,7 +170,7 @@ fill(struct sio *s)
                 return s->timed_out || s->stopped ? -1 : n == 0 ? 0 : -1;
             }
             if (errno == EINTR) {
-                if (s->interruptible && server_stopping()) {
+                if (s->interruptible && server_terminating()) {
                     s->stopped = 1;
                     return -1;
                 }
@@ -188,7 +188,7 @@ fill(struct sio *s)
             return 0;
         }
         if (errno == EINTR) {
-            if (s->interruptible && server_stopping()) {
+            if (s->interruptible && server_terminating()) {
                 s->stopped = 1;
                 return -1;
             }
