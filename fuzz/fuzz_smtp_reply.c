@@ -5,8 +5,13 @@
  *
  * DESCRIPTION
  *	The first input byte picks the target. 0: the rest is a server's
- *	byte stream in a memory file behind sconn_adopt; replies are read
- *	until an error or EOF, as a session would. Otherwise: the rest is a
+ *	byte stream, read by sconn_adopt twice: from a memory file (every
+ *	read gets up to a whole buffer), and from a SOCK_SEQPACKET socket
+ *	that a thread feeds in pieces of 1 to 64 bytes (cut where a hash of
+ *	the input says; each read gets exactly one piece), so reply lines and
+ *	CR LF pairs are split across reads as TCP may split them. Replies are
+ *	read until an error or EOF, as a session would, and both reads must
+ *	give the same replies and the same end. Otherwise: the rest is a
  *	message for smtp_mime_downgrade.
  *
  *	Checks beyond the sanitizers: a reply that parses has a code from
@@ -17,7 +22,10 @@
  */
 #define _GNU_SOURCE 1 /* memfd_create */
 #include <sys/mman.h>
+#include <sys/socket.h>
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,19 +36,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* parse - every reply on fd (sconn_free closes it), each checked and
+ * written to log, then how the stream ended */
 static void
-replies(const uint8_t *data, size_t size)
+parse(int fd, struct buf *log)
 {
-    int fd = memfd_create("smtp-in", 0);
-    struct sconn *c;
+    struct sconn *c = sconn_adopt(fd);
     struct smtp_reply r;
+    enum sio_err e;
 
-    if (fd < 0 || (size && write(fd, data, size) != (ssize_t) size) ||
-        lseek(fd, 0, SEEK_SET) < 0)
-        abort();
-    c = sconn_adopt(fd);
+    buf_truncate(log, 0);
     smtp_reply_init(&r);
-    while (sconn_reply(c, &r) == SIO_OK) {
+    while ((e = sconn_reply(c, &r)) == SIO_OK) {
         const char *t = buf_str(&r.text);
 
         if (r.code < 200 || r.code > 599 || r.lines.n == 0 ||
@@ -50,9 +57,85 @@ replies(const uint8_t *data, size_t size)
         for (size_t i = 0; i < r.lines.n; i++)
             if (strstr(t, r.lines.v[i]) == NULL)
                 abort(); /* a line that is not in the joined text */
+        (void) buf_printf(log, "%d %s %zu <%s>", r.code, r.dsn, r.lines.n, t);
+        for (size_t i = 0; i < r.lines.n; i++)
+            (void) buf_printf(log, " [%s]", r.lines.v[i]);
+        (void) buf_putc(log, '\n');
     }
+    (void) buf_printf(log, "end %d\n", (int) e);
     smtp_reply_fini(&r);
     sconn_free(c);
+}
+
+struct feed {
+    int fd;
+    const uint8_t *data;
+    size_t size;
+};
+
+/* feeder - the input in pieces, one record each; stops when the reader
+ * has gone */
+static void *
+feeder(void *arg)
+{
+    struct feed *f = arg;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the input */
+
+    for (size_t i = 0; i < f->size; i++)
+        h = (h ^ f->data[i]) * 1099511628211ULL;
+    for (size_t pos = 0; pos < f->size;) {
+        size_t n;
+        ssize_t w;
+
+        h ^= h << 13, h ^= h >> 7, h ^= h << 17; /* xorshift64 */
+        n = h % 4 == 0 ? 1 + h / 4 % 3 : 1 + h / 4 % 64;
+        if (n > f->size - pos)
+            n = f->size - pos;
+        w = send(f->fd, f->data + pos, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* EPIPE: the parser stopped early */
+        pos += (size_t) w;
+    }
+    (void) close(f->fd);
+    return NULL;
+}
+
+static void
+replies(const uint8_t *data, size_t size)
+{
+    static struct buf whole, pieces;
+    static int init;
+    int fd = memfd_create("smtp-in", 0), sv[2];
+    struct feed f;
+    pthread_t t;
+
+    if (!init) {
+        buf_init(&whole, 0);
+        buf_init(&pieces, 0);
+        init = 1;
+    }
+    if (fd < 0 || (size && write(fd, data, size) != (ssize_t) size) ||
+        lseek(fd, 0, SEEK_SET) < 0)
+        abort();
+    parse(fd, &whole);
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        abort();
+    f.fd = sv[0];
+    f.data = data;
+    f.size = size;
+    if (pthread_create(&t, NULL, feeder, &f) != 0)
+        abort();
+    parse(sv[1], &pieces);
+    (void) pthread_join(t, NULL);
+    if (whole.len != pieces.len || memcmp(whole.data, pieces.data, whole.len) != 0) {
+        fprintf(stderr, "fuzz_smtp_reply: the replies differ when the input "
+                        "comes in pieces\n--- one stream:\n%s--- in pieces:\n%s",
+                whole.data, pieces.data);
+        abort();
+    }
 }
 
 static void
