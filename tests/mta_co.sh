@@ -6,9 +6,10 @@
 #   mta_co.sh BIN
 #
 # Six clients step through their transactions in interleaved order (all
-# EHLO, all MAIL, all RCPT, ...), each with its own sender, recipients and
+# EHLO, three STARTTLS with their handshakes interleaved step by step,
+# all MAIL, all RCPT, ...), each with its own sender, recipients and
 # body; every reply must be the one its own command asks for, and every
-# message must arrive with its own body and envelope. Halfway (after RCPT)
+# message must arrive with its own body, envelope and protocol. Halfway (after RCPT)
 # the mail system is reloaded: the sessions already in a worker go on to
 # their end (as in Postfix; they used to get "421 Service shutting down"
 # at their next command), a new client is served by the new processes,
@@ -18,9 +19,18 @@ BIN=$1
 . "$(dirname "$0")/mta_lib.sh"
 
 mta_setup
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=mx.example.test -days 2 -keyout "$T/key.pem" -out "$T/cert.pem" \
+    >/dev/null 2>&1 || fail "openssl"
+chmod 644 "$T/key.pem" "$T/cert.pem"
+cat >> "$T/etc/main.cf" <<CF
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $T/cert.pem
+smtpd_tls_key_file = $T/key.pem
+CF
 mta_start
 $PY - "$PORT" "$T/etc" "$BIN" <<'PY' || fail "clients"
-import os, smtplib, socket, subprocess, sys, time
+import os, select, smtplib, socket, ssl, subprocess, sys, time
 port = int(sys.argv[1])
 def fail(m):
     print("FAIL: " + m, file=sys.stderr); sys.exit(1)
@@ -55,6 +65,36 @@ class Client:
 
 cs = [Client(i) for i in range(6)]
 for c in cs:
+    c.cmd("EHLO client%d.example.org" % c.i, "250", "STARTTLS")
+
+# three of them start TLS, the handshakes interleaved: every client takes
+# one step in turn, so the worker has three handshakes half done at once
+tls = cs[1::2]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for c in tls:
+    c.cmd("STARTTLS", "220")
+    if c.buf:
+        fail("client %d: bytes after the STARTTLS reply" % c.i)
+    c.s.setblocking(False)
+    c.s = ctx.wrap_socket(c.s, server_hostname="mx.example.test",
+                          do_handshake_on_connect=False)
+pending = list(tls)
+deadline = time.time() + 10
+while pending:
+    if time.time() > deadline:
+        fail("TLS handshakes not done: clients %r" % [c.i for c in pending])
+    for c in list(pending):
+        try:
+            c.s.do_handshake()
+            pending.remove(c)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+    select.select([c.s for c in pending], [], [], 0.05)
+for c in tls:
+    c.s.setblocking(True)
+    c.s.settimeout(10)
     c.cmd("EHLO client%d.example.org" % c.i, "250", "mx.example.test")
 for c in cs:
     c.cmd("MAIL FROM:<sender%d@example.org>" % c.i, "250")
@@ -110,6 +150,11 @@ for i in 0 1 2 3 4 5; do
     grep -q "^\.dot line $i\$" "$f" || fail "client $i: dot-stuffing undone"
     grep -q "^Return-Path: <sender$i@example.org>\$" "$f" || fail "client $i: its own sender"
     grep -q "client$i.example.org" "$f" || fail "client $i: its own HELO in Received:"
+    if [ $((i % 2)) = 1 ]; then
+        grep -q "with ESMTPS id" "$f" || fail "client $i: received over TLS (ESMTPS)"
+    else
+        grep -q "with ESMTP id" "$f" || fail "client $i: received in plain text (ESMTP)"
+    fi
     [ "$(grep -c '^body of client' "$f")" = 1 ] || fail "client $i: another session's body in it"
 done
 for i in 0 2 4; do
@@ -118,7 +163,7 @@ done
 for i in 1 3 5; do
     grep -q "^Subject: from client $i\$" "$T/mail/bob.mbox" && fail "client $i: bob was not its recipient"
 done
-pass "every message has its own sender, HELO, body and recipients"
+pass "every message has its own sender, HELO, body, recipients and protocol (ESMTPS for the three TLS sessions)"
 
 # the six shared a worker, which exited once they were done
 w=$(grep -oE 'postfix/smtpd\[[0-9]+\]: connect from' "$T/maillog" | head -6 | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')
