@@ -269,7 +269,9 @@ drain(int fd, struct buf *out)
 
     while ((n = read(fd, b, sizeof(b))) > 0)
         (void) buf_append(out, b, (size_t) n);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    /* ECONNRESET: smtpd's end was closed with input it never read
+     * (after QUIT); what it wrote was read before */
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNRESET)
         die("read");
 }
 
@@ -342,6 +344,7 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
             abort();
         }
     }
+    drain(sv[0], out); /* before the close, which may reset sv[0] */
     (void) close(sv[1]);
     drain(sv[0], out);
     (void) close(sv[0]);

@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=$1 secs=${2:-15}
-out=$build/fuzz-out
+out=$(cd "$build" && pwd)/fuzz-out # absolute: fuzz_smtpd runs in a scratch directory
 rm -rf "$out"; mkdir -p "$out"
 seed() { # seed NAME FILES...
     d=$out/$1-corpus; mkdir -p "$d"; shift
