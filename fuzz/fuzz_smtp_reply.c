@@ -7,8 +7,8 @@
  *	The first input byte picks the target. 0: the rest is a server's
  *	byte stream, read by sconn_adopt twice: from a memory file (every
  *	read gets up to a whole buffer), and from a SOCK_SEQPACKET socket
- *	that a thread feeds in pieces of 1 to 64 bytes (cut where a hash of
- *	the input says; each read gets exactly one piece), so reply lines and
+ *	that a thread feeds in pieces of 1 to 64 bytes (fuzz_pieces.h; each
+ *	read gets exactly one piece), so reply lines and
  *	CR LF pairs are split across reads as TCP may split them. Replies are
  *	read until an error or EOF, as a session would, and both reads must
  *	give the same replies and the same end. Otherwise: the rest is a
@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_pieces.h"
 #include "smtp/smtp_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,19 +80,12 @@ static void *
 feeder(void *arg)
 {
     struct feed *f = arg;
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the input */
+    uint64_t h = pieces_seed(f->data, f->size);
 
-    for (size_t i = 0; i < f->size; i++)
-        h = (h ^ f->data[i]) * 1099511628211ULL;
     for (size_t pos = 0; pos < f->size;) {
-        size_t n;
-        ssize_t w;
+        size_t n = pieces_next(&h, f->size - pos);
+        ssize_t w = send(f->fd, f->data + pos, n, MSG_NOSIGNAL);
 
-        h ^= h << 13, h ^= h >> 7, h ^= h << 17; /* xorshift64 */
-        n = h % 4 == 0 ? 1 + h / 4 % 3 : 1 + h / 4 % 64;
-        if (n > f->size - pos)
-            n = f->size - pos;
-        w = send(f->fd, f->data + pos, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)

@@ -17,8 +17,8 @@
  *	Each input runs twice. First as one stream (a memfd: every read
  *	gets up to a whole buffer). Then as an smtpd worker runs it: the
  *	session is a coroutine (co.c) on a non-blocking socket, and the
- *	input arrives in small pieces, 1 to 64 bytes, cut where a hash of
- *	the input says, so commands, CR LF pairs and DATA lines are split
+ *	input arrives in small pieces, 1 to 64 bytes (fuzz_pieces.h), so
+ *	commands, CR LF pairs and DATA lines are split
  *	across reads as TCP may split them, and every read that finds
  *	nothing waits in the event loop.
  *
@@ -34,7 +34,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,9 +42,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup/cleanup.h"
+#include "fuzz_pieces.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
@@ -278,10 +279,10 @@ drain(int fd, struct buf *out)
 static long long
 now_ms(void)
 {
-    struct timeval tv;
+    struct timespec ts;
 
-    gettimeofday(&tv, NULL);
-    return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct co_run {
@@ -304,13 +305,11 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
 {
     int sv[2];
     struct co_run r;
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the input */
+    uint64_t h = pieces_seed(data, size);
     size_t pos = 0;
     int shut = 0;
     long long eof_at = 0;
 
-    for (size_t i = 0; i < size; i++)
-        h = (h ^ data[i]) * 1099511628211ULL;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
         die("socketpair");
     r.fd = sv[1];
@@ -320,14 +319,9 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
         die("co_spawn");
     while (!r.done) {
         if (pos < size) {
-            size_t n;
-            ssize_t w;
+            ssize_t w = write(sv[0], data + pos, pieces_next(&h, size - pos));
 
-            h ^= h << 13, h ^= h >> 7, h ^= h << 17; /* xorshift64 */
-            n = h % 4 == 0 ? 1 + h / 4 % 3 : 1 + h / 4 % 64;
-            if (n > size - pos)
-                n = size - pos;
-            if ((w = write(sv[0], data + pos, n)) > 0)
+            if (w > 0)
                 pos += (size_t) w;
             else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
                 die("write");
@@ -375,6 +369,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pread(out_fd, plain.data, (size_t) len, 0) != len)
             abort();
         plain.len = (size_t) len;
+        plain.data[len] = 0;
     }
     if (getenv("FUZZ_SMTPD_LOG"))
         (void) fwrite(plain.data, 1, plain.len, stderr);
