@@ -237,9 +237,10 @@ conf_load(struct server *srv)
                             "smtpd_tls_cert_file is empty: TLS is off");
             cf->tls_level = cf->tls_level == 2 ? 2 : 0;
         } else {
-            cf->tls_ctx = sio_tls_ctx(cert, key, err, sizeof(err));
+            cf->tls_ctx = sio_tls_ctx(srv, cf->tls_level == 2, cert, key, err,
+                                      sizeof(err));
             if (cf->tls_ctx == NULL) {
-                maillog_warning("TLS library problem: %s: TLS is off", err);
+                maillog_warning("%s", err);
                 if (cf->tls_level == 1)
                     cf->tls_level = 0;
             }

@@ -5,7 +5,9 @@
  *	Replies are buffered and only written when smtpd is about to wait
  *	for input and no pipelined input is left, which is what PIPELINING
  *	needs. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, so they
- *	hold for TLS too. This file is the only user of OpenSSL.
+ *	hold for TLS too. This file is smtpd's only user of OpenSSL; the
+ *	TLS protocol and cipher policy is lib/server/server_tls.c (shared
+ *	with the smtp client).
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "server/server.h"
+#include "server/server_tls.h"
 #include "smtpd/smtpd_int.h"
 
 #define RBUF 16384
@@ -367,23 +370,38 @@ sio_flush(struct sio *s)
 }
 
 void *
-sio_tls_ctx(const char *cert, const char *key, char *err, size_t len)
+sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
+            const char *key, char *err, size_t len)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    char why[600];
 
     if (ctx == NULL) {
-        snprintf(err, len, "cannot create TLS context");
+        snprintf(err, len,
+                 "TLS library problem: cannot create TLS context: "
+                 "TLS is off");
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    /* smtpd_tls_[mandatory_]protocols, _ciphers, exclusions, preempt;
+     * Postfix's words, with the parameter named */
+    if (server_tls_apply(srv->conf, srv->name_space, ctx, "smtpd",
+                         SERVER_TLS_SERVER,
+                         mandatory ? SERVER_TLS_MANDATORY : SERVER_TLS_MAY, why,
+                         sizeof(why)) < 0) {
+        snprintf(err, len, "%s: disabling TLS support", why);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key && *key ? key : cert,
                                     SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
         unsigned long e = ERR_get_error();
 
-        snprintf(err, len, "cannot load certificate %s / key %s: %s", cert,
-                 key && *key ? key : cert,
+        snprintf(err, len,
+                 "TLS library problem: cannot load certificate %s / key %s: "
+                 "%s: TLS is off",
+                 cert, key && *key ? key : cert,
                  e ? ERR_reason_error_string(e) : "unknown error");
         SSL_CTX_free(ctx);
         return NULL;
