@@ -264,6 +264,9 @@ server_tls_apply(struct pcf *conf, const char *ns, struct ssl_ctx_st *ctx,
     if (apply_protocols(conf, ns, ctx, prefix, level, err, len) < 0 ||
         apply_ciphers(conf, ns, ctx, prefix, level, err, len) < 0)
         return -1;
+    /* as Postfix (tls_bug_bits): no renegotiation in an SMTP session, a
+     * CPU resource attack and no use */
+    (void) SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
     if (role == SERVER_TLS_SERVER &&
         server_conf_bool(conf, ns, "tls_preempt_cipherlist"))
         (void) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);

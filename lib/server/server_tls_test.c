@@ -124,6 +124,7 @@ test_apply(void **state)
     assert_int_equal(SSL_CTX_get_min_proto_version(ctx), TLS1_3_VERSION);
     assert_int_equal(SSL_CTX_get_max_proto_version(ctx), 0);
     assert_true(SSL_CTX_get_options(ctx) & SSL_OP_CIPHER_SERVER_PREFERENCE);
+    assert_true(SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION);
     {
         STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
         int tls12 = 0;

@@ -895,7 +895,7 @@ cmd_starttls(struct smtpd_session *s)
     }
     s->tls = 1;
     maillog_info("Anonymous TLS connection established from %s: %s", s->namaddr,
-                 sio_tls_info(s->io));
+                 sio_tls_summary(s->io, err, sizeof(err)));
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;

@@ -64,6 +64,10 @@ int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
 /* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
 const char *sio_tls_info(struct sio *s);
 const char *sio_tls_version(struct sio *s);
+/* sio_tls_summary - Postfix's log summary: the above and, for TLS 1.3,
+ * " key-exchange X25519 server-signature ECDSA (prime256v1)
+ * server-digest SHA256"; in out, or NULL without TLS */
+const char *sio_tls_summary(struct sio *s, char *out, size_t len);
 
 /* ---- the session ---- */
 struct smtpd_cmdstat {
