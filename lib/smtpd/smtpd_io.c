@@ -430,7 +430,8 @@ key_name(EVP_PKEY *pk, const char *ec, const char *rsa, char *out, size_t len)
     else if (id == EVP_PKEY_RSA && rsa)
         snprintf(out, len, "%s (%d bits)", rsa, EVP_PKEY_get_bits(pk));
     else
-        snprintf(out, len, "%s", OBJ_nid2sn(id));
+        snprintf(out, len, "%s",
+                 OBJ_nid2sn(id) ? OBJ_nid2sn(id) : "unknown");
 }
 
 /* tls13_details - what Postfix's server adds to its "TLS connection
@@ -463,7 +464,7 @@ tls13_details(SSL *ssl, char *out, size_t len)
         snprintf(sig, sizeof(sig), " server-signature %s", k);
         if (SSL_get_signature_nid(ssl, &nid) == 1 && nid != NID_undef)
             snprintf(dgst, sizeof(dgst), " server-digest %s",
-                     OBJ_nid2sn(nid));
+                     OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown");
     }
     snprintf(out, len, "%s%s%s", kex, sig, dgst);
 }
