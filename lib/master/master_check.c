@@ -19,6 +19,7 @@
 #include "master/master_int.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_tls.h"
 #include "smtpd/smtpd.h"
 
 int
@@ -56,6 +57,13 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
         snprintf(ns, sizeof(ns), "%s/%s", name, type);
         if (strcmp(cmd, "smtpd") == 0 &&
             smtpd_check_config(conf, ns, err, sizeof(err)) < 0) {
+            fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
+                    pcf_service_line(conf, i), ns, err);
+            bad = 1;
+        }
+        /* TLS protocol and cipher parameters (issue 15): a bad value
+         * would turn TLS off at run time, as in Postfix */
+        if (server_tls_check(conf, ns, cmd, err, sizeof(err)) < 0) {
             fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
                     pcf_service_line(conf, i), ns, err);
             bad = 1;

@@ -38,6 +38,7 @@
 #include "maillog/maillog.h"
 #include "queue/queue.h"
 #include "server/server.h"
+#include "server/server_tls.h"
 #include "smtp/smtp_int.h"
 
 enum tls_level { TLS_NONE, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY, TLS_SECURE };
@@ -1435,6 +1436,24 @@ smtp_service(struct server *srv)
                          "disabling TLS support",
                          buf_str(&what));
             buf_fini(&what);
+        } else {
+            /* smtp_tls_[mandatory_]protocols, _ciphers, exclusions: the
+             * mandatory ones from encrypt up, as Postfix. A bad value
+             * disables TLS here: "encrypt" and up defer ("TLS is
+             * required, but our TLS engine is unavailable"), "may" goes
+             * on in plain text ("postern check" refuses the value) */
+            char why[600];
+
+            if (server_tls_apply(srv->conf, srv->name_space, ag.tls_ctx,
+                                 "smtp", SERVER_TLS_CLIENT,
+                                 ag.tls >= TLS_VERIFY    ? SERVER_TLS_MATCH
+                                 : ag.tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
+                                                         : SERVER_TLS_MAY,
+                                 why, sizeof(why)) < 0) {
+                maillog_warning("%s: disabling TLS support", why);
+                sconn_tls_ctx_free(ag.tls_ctx);
+                ag.tls_ctx = NULL;
+            }
         }
         mem_free(cafile);
         mem_free(capath);

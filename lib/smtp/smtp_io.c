@@ -433,7 +433,7 @@ sconn_tls_ctx_new(const char *cafile, const char *capath, int append_default)
 
     if (ctx == NULL)
         return NULL;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    /* protocols and ciphers: server_tls_apply (smtp_tls_* parameters) */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     if ((cafile && *cafile) || (capath && *capath)) {
         if (SSL_CTX_load_verify_locations(

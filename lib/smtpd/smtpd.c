@@ -237,9 +237,10 @@ conf_load(struct server *srv)
                             "smtpd_tls_cert_file is empty: TLS is off");
             cf->tls_level = cf->tls_level == 2 ? 2 : 0;
         } else {
-            cf->tls_ctx = sio_tls_ctx(cert, key, err, sizeof(err));
+            cf->tls_ctx = sio_tls_ctx(srv, cf->tls_level == 2, cert, key, err,
+                                      sizeof(err));
             if (cf->tls_ctx == NULL) {
-                maillog_warning("TLS library problem: %s: TLS is off", err);
+                maillog_warning("%s", err);
                 if (cf->tls_level == 1)
                     cf->tls_level = 0;
             }
@@ -894,7 +895,7 @@ cmd_starttls(struct smtpd_session *s)
     }
     s->tls = 1;
     maillog_info("Anonymous TLS connection established from %s: %s", s->namaddr,
-                 sio_tls_info(s->io));
+                 sio_tls_summary(s->io, err, sizeof(err)));
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;

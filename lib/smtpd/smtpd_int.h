@@ -54,13 +54,20 @@ void sio_set_output(struct sio *s, int fd);
  * message in progress is finished */
 void sio_interruptible(struct sio *s, int on);
 int sio_stopped(const struct sio *s);
-/* TLS: context from cert/key files (NULL + message on failure) */
-void *sio_tls_ctx(const char *cert, const char *key, char *err, size_t len);
+/* sio_tls_ctx - server context from cert/key files with the service's
+ * TLS protocol and cipher policy (server_tls.h; mandatory: the level is
+ * encrypt). NULL and in err the whole warning to log on failure */
+void *sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
+                  const char *key, char *err, size_t len);
 /* sio_starttls - handshake as server; 0 or -1 (message in err) */
 int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
 /* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
 const char *sio_tls_info(struct sio *s);
 const char *sio_tls_version(struct sio *s);
+/* sio_tls_summary - Postfix's log summary: the above and, for TLS 1.3,
+ * " key-exchange X25519 server-signature ECDSA (prime256v1)
+ * server-digest SHA256"; in out, or NULL without TLS */
+const char *sio_tls_summary(struct sio *s, char *out, size_t len);
 
 /* ---- the session ---- */
 struct smtpd_cmdstat {

@@ -5,7 +5,9 @@
  *	Replies are buffered and only written when smtpd is about to wait
  *	for input and no pipelined input is left, which is what PIPELINING
  *	needs. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, so they
- *	hold for TLS too. This file is the only user of OpenSSL.
+ *	hold for TLS too. This file is smtpd's only user of OpenSSL; the
+ *	TLS protocol and cipher policy is lib/server/server_tls.c (shared
+ *	with the smtp client).
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "server/server.h"
+#include "server/server_tls.h"
 #include "smtpd/smtpd_int.h"
 
 #define RBUF 16384
@@ -38,6 +41,7 @@ struct sio {
     int co;         /* in a coroutine: non-blocking socket, co_wait */
     int timeout_ms; /* co: per wait, as SO_RCVTIMEO/SO_SNDTIMEO would */
     char info[200];
+    char details[300]; /* TLS 1.3: key exchange and signature */
 };
 
 struct sio *
@@ -367,29 +371,102 @@ sio_flush(struct sio *s)
 }
 
 void *
-sio_tls_ctx(const char *cert, const char *key, char *err, size_t len)
+sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
+            const char *key, char *err, size_t len)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    char why[600];
 
     if (ctx == NULL) {
-        snprintf(err, len, "cannot create TLS context");
+        snprintf(err, len,
+                 "TLS library problem: cannot create TLS context: "
+                 "TLS is off");
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    /* smtpd_tls_[mandatory_]protocols, _ciphers, exclusions, preempt;
+     * Postfix's words, with the parameter named */
+    if (server_tls_apply(srv->conf, srv->name_space, ctx, "smtpd",
+                         SERVER_TLS_SERVER,
+                         mandatory ? SERVER_TLS_MANDATORY : SERVER_TLS_MAY, why,
+                         sizeof(why)) < 0) {
+        snprintf(err, len, "%s: disabling TLS support", why);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, key && *key ? key : cert,
                                     SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
         unsigned long e = ERR_get_error();
 
-        snprintf(err, len, "cannot load certificate %s / key %s: %s", cert,
-                 key && *key ? key : cert,
+        snprintf(err, len,
+                 "TLS library problem: cannot load certificate %s / key %s: "
+                 "%s: TLS is off",
+                 cert, key && *key ? key : cert,
                  e ? ERR_reason_error_string(e) : "unknown error");
         SSL_CTX_free(ctx);
         return NULL;
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return ctx;
+}
+
+/* key_name - "X25519", "ECDHE (prime256v1)", "DHE (2048 bits)",
+ * "RSA-PSS (2048 bits)", "ECDSA (prime256v1)", as Postfix names them */
+static void
+key_name(EVP_PKEY *pk, const char *ec, const char *rsa, char *out, size_t len)
+{
+    char grp[64];
+    size_t gl;
+    int id = EVP_PKEY_get_base_id(pk);
+
+    if (id == EVP_PKEY_EC &&
+        EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &gl) == 1)
+        snprintf(out, len, "%s (%s)", ec, grp);
+    else if (id == EVP_PKEY_EC)
+        snprintf(out, len, "%s", ec);
+    else if (id == EVP_PKEY_DH)
+        snprintf(out, len, "DHE (%d bits)", EVP_PKEY_get_bits(pk));
+    else if (id == EVP_PKEY_RSA && rsa)
+        snprintf(out, len, "%s (%d bits)", rsa, EVP_PKEY_get_bits(pk));
+    else
+        snprintf(out, len, "%s",
+                 OBJ_nid2sn(id) ? OBJ_nid2sn(id) : "unknown");
+}
+
+/* tls13_details - what Postfix's server adds to its "TLS connection
+ * established" line for TLS 1.3 (tls_get_signature_params): " key-exchange
+ * X25519 server-signature ECDSA (prime256v1) server-digest SHA256"; ""
+ * before TLS 1.3 (the cipher names all of it there) */
+static void
+tls13_details(SSL *ssl, char *out, size_t len)
+{
+    char kex[100] = "", sig[100] = "", dgst[80] = "";
+    EVP_PKEY *tmp = NULL;
+    X509 *cert;
+    int nid = NID_undef;
+
+    *out = 0;
+    if (SSL_version(ssl) < TLS1_3_VERSION)
+        return;
+    if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp) {
+        char k[80];
+
+        key_name(tmp, "ECDHE", NULL, k, sizeof(k));
+        snprintf(kex, sizeof(kex), " key-exchange %s", k);
+        EVP_PKEY_free(tmp);
+    }
+    if ((cert = SSL_get_certificate(ssl)) != NULL &&
+        X509_get0_pubkey(cert) != NULL) {
+        char k[80];
+
+        key_name(X509_get0_pubkey(cert), "ECDSA", "RSA-PSS", k, sizeof(k));
+        snprintf(sig, sizeof(sig), " server-signature %s", k);
+        if (SSL_get_signature_nid(ssl, &nid) == 1 && nid != NID_undef)
+            snprintf(dgst, sizeof(dgst), " server-digest %s",
+                     OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown");
+    }
+    snprintf(out, len, "%s%s%s", kex, sig, dgst);
 }
 
 int
@@ -424,7 +501,17 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
     bits = SSL_get_cipher_bits(s->ssl, &alg);
     snprintf(s->info, sizeof(s->info), "%s with cipher %s (%d/%d bits)",
              SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl), bits, alg);
+    tls13_details(s->ssl, s->details, sizeof(s->details));
     return 0;
+}
+
+const char *
+sio_tls_summary(struct sio *s, char *out, size_t len)
+{
+    if (s->ssl == NULL)
+        return NULL;
+    snprintf(out, len, "%s%s", s->info, s->details);
+    return out;
 }
 
 const char *
