@@ -77,6 +77,8 @@ if len(refused) != N - LIMIT or refused_closed != len(refused):
     bad.append("expected %d connections refused with 421 and closed" % (N - LIMIT))
 if len(greeted) != LIMIT:
     bad.append("expected %d connections greeted" % LIMIT)
+if t_answers > 2.0:
+    bad.append("the flood's connections waited %.2f s for an answer" % t_answers)
 
 # a legitimate client from another address, while the flood holds
 t1 = time.time()
