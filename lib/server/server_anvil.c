@@ -11,6 +11,8 @@
  *	are used, so the mapping costs what the clients need.
  */
 #define _GNU_SOURCE 1 /* MAP_ANONYMOUS */
+#include "server/server_anvil.h"
+
 #include <sys/mman.h>
 
 #include <errno.h>
@@ -21,7 +23,6 @@
 #include <string.h>
 
 #include "server/server.h"
-#include "server/server_anvil.h"
 
 #define COLS    (SERVER_ANVIL_FRONTS + 1)
 #define BUCKETS SERVER_ANVIL_ENTRIES
@@ -100,8 +101,7 @@ server_anvil_create(void)
     if (a == MAP_FAILED)
         return NULL;
     if ((rc = pthread_mutexattr_init(&at)) != 0 ||
-        (rc = pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED)) !=
-            0 ||
+        (rc = pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED)) != 0 ||
         (rc = pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST)) != 0 ||
         (rc = pthread_mutex_init(&a->mu, &at)) != 0) {
         (void) munmap(a, sizeof(*a));

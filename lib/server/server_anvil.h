@@ -32,9 +32,9 @@
 
 #include <time.h>
 
-#define SERVER_ANVIL_FRONTS 4                   /* fronts at once */
+#define SERVER_ANVIL_FRONTS  4                   /* fronts at once */
 #define SERVER_ANVIL_WORKERS SERVER_ANVIL_FRONTS /* the workers' column */
-#define SERVER_ANVIL_ENTRIES 65536              /* client addresses */
+#define SERVER_ANVIL_ENTRIES 65536               /* client addresses */
 
 struct server_anvil;
 
@@ -68,9 +68,8 @@ void server_anvil_unseat(struct server_anvil *a, pid_t pid);
  * and one more event for its rate (unit: anvil_rate_time_unit). The
  * entry's reference (0 when the table is full: not counted), and the
  * client's connections and rate with this one. */
-unsigned server_anvil_connect(struct server_anvil *a, int col,
-                              const char *addr, time_t now, long unit,
-                              int *count, int *rate);
+unsigned server_anvil_connect(struct server_anvil *a, int col, const char *addr,
+                              time_t now, long unit, int *count, int *rate);
 /* server_anvil_move - the connection ref leaves column from for to */
 void server_anvil_move(struct server_anvil *a, unsigned ref, int from, int to);
 /* server_anvil_release - one connection of ref in column col ended */

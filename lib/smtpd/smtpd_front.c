@@ -64,9 +64,9 @@
 #include "server/server_anvil.h"
 #include "smtpd/smtpd_int.h"
 
-#define FD_RESERVE   64   /* descriptors kept for logging, maps, epoll */
-#define FD_MIN       256  /* below this the front does not start */
-#define ACCEPT_BURST 64   /* accepts per listener per wakeup */
+#define FD_RESERVE   64  /* descriptors kept for logging, maps, epoll */
+#define FD_MIN       256 /* below this the front does not start */
+#define ACCEPT_BURST 64  /* accepts per listener per wakeup */
 #define EVENTS       256
 
 struct fconn {
@@ -91,8 +91,8 @@ struct front {
     size_t glen;
     char *shutdown; /* "421 4.3.2 ...\r\n" */
     long timeout;
-    int armed; /* accepted sockets inherit timeout: 1 yes, 0 not yet
-                * known, -1 no */
+    int armed;       /* accepted sockets inherit timeout: 1 yes, 0 not yet
+                      * known, -1 no */
     long conn_limit; /* effective smtpd_client_connection_count_limit */
     long rate_limit; /* smtpd_client_connection_rate_limit */
     long rate_unit;  /* anvil_rate_time_unit */
@@ -108,8 +108,8 @@ struct front {
     struct flist ready; /* waiting for room in the workers' queue */
     int want_out;       /* EPOLLOUT on chan */
     long nconn, cap;
-    int accepting; /* listeners in the epoll set */
-    int draining;  /* SIGHUP: no more accepts */
+    int accepting;           /* listeners in the epoll set */
+    int draining;            /* SIGHUP: no more accepts */
     struct server_handoff h; /* on_client reads into h.data */
 };
 
@@ -488,8 +488,8 @@ log_stats(struct front *f)
                  localtime(&st.rate.when));
         maillog_info("statistics: max connection rate %d/%lds for (%s:%s) "
                      "at %s",
-                     st.rate.value, f->rate_unit, f->srv->service,
-                     st.rate.addr, when);
+                     st.rate.value, f->rate_unit, f->srv->service, st.rate.addr,
+                     when);
     }
     if (st.count.value > 0) {
         strftime(when, sizeof(when), "%b %e %H:%M:%S",
