@@ -54,6 +54,7 @@
 #include "master/master_int.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_anvil.h"
 
 #define MAX_SVC      256
 #define MAX_CHILDREN 8192
@@ -83,6 +84,9 @@ struct svc {
     pid_t front_pid;
     time_t front_throttle;
     int pass; /* master.cf type "pass" */
+    /* srv.anvil (fronts): this entry unmaps it when it goes; a reload
+     * hands the table to the entry that adopts the listeners */
+    int anvil_owner;
 };
 
 struct child {
@@ -484,6 +488,12 @@ open_service(struct svc *s, char *err, size_t errlen)
             return -1;
         if (s->front && open_front(s, err, errlen) < 0)
             return -1;
+        if (s->front && (s->srv.anvil = server_anvil_create()) == NULL) {
+            snprintf(err, errlen, "client connection table: %s",
+                     strerror(errno));
+            return -1;
+        }
+        s->anvil_owner = s->srv.anvil != NULL;
     } else if (listen_unix(s, err, errlen) < 0) {
         return -1;
     }
@@ -719,6 +729,23 @@ read_status(struct svc *s)
     }
 }
 
+/* release_sessions - the counted connections a dead worker's slot still
+ * records (a worker releases its own when each session ends) */
+static void
+release_sessions(struct svc *s, unsigned slot)
+{
+    struct server_slot *sl = &s->srv.shm[slot];
+
+    if (s->srv.anvil == NULL)
+        return;
+    for (int i = 0; i < SERVER_SLOT_SESSIONS; i++) {
+        unsigned ref = __atomic_load_n(&sl->anvil_ref[i], __ATOMIC_SEQ_CST);
+
+        if (ref)
+            server_anvil_release(s->srv.anvil, ref, SERVER_ANVIL_WORKERS);
+    }
+}
+
 static void
 reap(void)
 {
@@ -735,11 +762,15 @@ reap(void)
             s = c->svc;
             if (c->front) {
                 s->front_pid = 0;
+                /* the clients it held were closed with it */
+                if (s->srv.anvil)
+                    server_anvil_unseat(s->srv.anvil, pid);
             } else {
                 s->total--;
                 if (c->avail)
                     s->avail--;
                 s->slot_used[c->slot] = 0;
+                release_sessions(s, c->slot);
                 memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
             }
             if (WIFSIGNALED(status) && !got_term) {
@@ -786,6 +817,18 @@ remove_retired(void)
             (void) close(s->status_pipe[1]);
         if (s->srv.shm)
             munmap(s->srv.shm, s->srv.nslots * sizeof(struct server_slot));
+        if (s->anvil_owner) {
+            /* an older entry still draining shares it: hand it over */
+            struct svc *heir = NULL;
+
+            for (int k = 0; k < nsvc && heir == NULL; k++)
+                if (svcs[k] != s && svcs[k]->srv.anvil == s->srv.anvil)
+                    heir = svcs[k];
+            if (heir)
+                heir->anvil_owner = 1;
+            else
+                server_anvil_destroy(s->srv.anvil);
+        }
         mem_free(s->slot_used);
         mem_free(s->srv.service);
         mem_free(s->srv.type);
@@ -843,6 +886,11 @@ reload(void)
                 fresh[k]->chan[0] = old->chan[0];
                 fresh[k]->chan[1] = old->chan[1];
                 fresh[k]->srv.handoff_role = old->srv.handoff_role;
+                /* and the client counts: the old front's clients and the
+                 * old workers' sessions stay counted until they end */
+                fresh[k]->srv.anvil = old->srv.anvil;
+                fresh[k]->anvil_owner = old->anvil_owner;
+                old->anvil_owner = 0;
                 old->ninet = 0;
                 old->chan[0] = old->chan[1] = -1;
                 fresh[k]->sock_path =

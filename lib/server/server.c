@@ -33,6 +33,7 @@
 
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
+#include "server/server_anvil.h"
 
 static volatile sig_atomic_t stopping, terminating;
 static int sig_pipe[2] = {-1, -1};
@@ -356,6 +357,41 @@ server_accept(int lfd)
     return fd;
 }
 
+/*
+ * A session the front counted (smtpd_client_connection_count_limit) holds
+ * its count in the workers' column of the service's table until it ends.
+ * The reference is recorded in this process's slot first, so that master
+ * releases it should the process die; session_hold returns the cell.
+ */
+static int
+session_hold(struct server *srv, unsigned ref)
+{
+    struct server_slot *sl;
+
+    if (ref == 0 || srv->shm == NULL || srv->slot >= srv->nslots)
+        return -1;
+    sl = &srv->shm[srv->slot];
+    for (int i = 0; i < SERVER_SLOT_SESSIONS; i++)
+        if (__atomic_load_n(&sl->anvil_ref[i], __ATOMIC_SEQ_CST) == 0) {
+            __atomic_store_n(&sl->anvil_ref[i], ref, __ATOMIC_SEQ_CST);
+            return i;
+        }
+    return -1;
+}
+
+/* session_release - the session ended: its client has one connection less
+ * (released before the cell is cleared: a crash in between releases it
+ * twice, which the table absorbs, rather than never) */
+static void
+session_release(struct server *srv, int cell, unsigned ref)
+{
+    if (ref && srv->anvil)
+        server_anvil_release(srv->anvil, ref, SERVER_ANVIL_WORKERS);
+    if (cell >= 0)
+        __atomic_store_n(&srv->shm[srv->slot].anvil_ref[cell], 0u,
+                         __ATOMIC_SEQ_CST);
+}
+
 /* handoff_loop - a worker behind the smtpd front: take sessions from the
  * channel instead of accepting them (see server.h) */
 static void
@@ -381,12 +417,14 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
                 maillog_fatal("receive from the front: %m");
             break; /* idle too long, or master is gone */
         }
+        int cell = session_hold(srv, h->anvil_ref);
+
         server_status(srv, 0);
         srv->handoff = h;
         fn(srv, fd, ctx);
         srv->handoff = NULL;
         (void) close(fd);
-        server_handoff_done(chan, h);
+        session_release(srv, cell, h->anvil_ref);
         uses++;
         server_status(srv, 1);
     }
@@ -416,6 +454,7 @@ struct co_worker {
 struct co_session {
     struct co_worker *w;
     int fd;
+    int cell; /* session_hold */
     struct server_handoff h;
 };
 
@@ -461,10 +500,11 @@ co_session_main(void *arg)
     w->fn(w->srv, cs->fd, w->ctx);
     co_forget(cs->fd);
     (void) close(cs->fd);
-    server_handoff_done(w->chan, &cs->h);
+    session_release(w->srv, cs->cell, cs->h.anvil_ref);
     mem_free(cs);
     co_count_session(w, -1);
-    if (w->active == w->cap - 1 && !stopping)
+    if (w->active == w->cap - 1 && !stopping &&
+        (w->max_use <= 0 || w->uses < w->max_use))
         server_status(w->srv, 1); /* room again */
     w->again = 1; /* sessions may wait that no worker could take */
 }
@@ -504,16 +544,22 @@ co_take(void *arg)
                 stopping = 1; /* the front and master are gone */
             break;
         }
+        cs->cell = session_hold(w->srv, cs->h.anvil_ref);
         w->uses++;
         co_count_session(w, 1);
-        if (w->active == w->cap)
-            server_status(w->srv, 0); /* full: master may fork another */
+        /* full, or at max_use with sessions still running: either way
+         * this process takes no more, and master must not count it as
+         * available (before, a worker that reached max_use looked idle
+         * while its sessions ran, and master forked nothing for the
+         * sessions waiting behind it) */
+        if (w->active == w->cap || (w->max_use > 0 && w->uses >= w->max_use))
+            server_status(w->srv, 0);
         w->srv->handoff = &cs->h;
         if (co_spawn(co_session_main, cs) < 0) {
             maillog_warning("cannot start a session: %m");
             co_forget(cs->fd);
             (void) close(cs->fd);
-            server_handoff_done(w->chan, &cs->h);
+            session_release(w->srv, cs->cell, cs->h.anvil_ref);
             mem_free(cs);
             co_count_session(w, -1);
         }
@@ -547,6 +593,8 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     w.max_use = max_use;
     w.cap = srv->maxproc > 0 && srv->maxproc < srv->sessions ? srv->maxproc
                                                               : srv->sessions;
+    if (w.cap > SERVER_SLOT_SESSIONS)
+        w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)
         maillog_fatal("epoll_create1: %m");
     if (sig_pipe[0] >= 0)

@@ -27,10 +27,13 @@
 #include "util/util.h"
 
 struct pcf;
+struct server_anvil;
 struct server_handoff;
 
 #define SERVER_MAX_LISTEN 16
 #define SERVER_ADDR_MAX   64
+/* sessions one process serves at once, at most (coroutine workers) */
+#define SERVER_SLOT_SESSIONS 64
 
 /* per-slot shared state, one array per service (master's mmap) */
 struct server_slot {
@@ -38,6 +41,9 @@ struct server_slot {
     int live; /* set by master for a running process of the service */
     int busy; /* set by the process itself: serving a client */
     int sessions; /* sessions the process serves now (coroutine workers) */
+    /* the counted connections (server_anvil references) of those
+     * sessions, 0 = none: master releases them if the process dies */
+    unsigned anvil_ref[SERVER_SLOT_SESSIONS];
 };
 
 struct server {
@@ -69,6 +75,9 @@ struct server {
     /* worker: sessions one process serves at once, as coroutines (util.h
      * co_*) over one event loop; 0 or 1: one at a time */
     int sessions;
+    /* smtpd inet services: per-client connection counts and rates shared
+     * by the fronts, the workers and master (server_anvil.h) */
+    struct server_anvil *anvil;
 };
 
 /* server_init - logging and signals */
@@ -152,6 +161,9 @@ struct server_handoff {
     unsigned flags;
     unsigned count;            /* TOO_MANY: the client's connections */
     char key[SERVER_ADDR_MAX]; /* returned in the done record; "" none */
+    unsigned anvil_ref; /* the connection's count in srv->anvil (in the
+                         * workers' column), 0 not counted; the worker
+                         * releases it when the session ends */
     unsigned timeout; /* seconds of SO_RCVTIMEO and SO_SNDTIMEO the socket
                        * already has (from the listener), 0 unknown */
     size_t len;       /* bytes the front already read */

@@ -29,6 +29,7 @@ struct wire {
     uint32_t count;
     uint32_t len;
     uint32_t timeout;
+    uint32_t anvil_ref;
     char key[SERVER_ADDR_MAX];
 };
 
@@ -55,6 +56,7 @@ server_handoff_send(int chan, int fd, const struct server_handoff *h)
     w.count = h->count;
     w.len = (uint32_t) h->len;
     w.timeout = h->timeout;
+    w.anvil_ref = h->anvil_ref;
     memcpy(w.key, h->key, sizeof(w.key));
     w.key[sizeof(w.key) - 1] = 0;
     iov[0].iov_base = &w;
@@ -141,6 +143,7 @@ recv_flags(int chan, struct server_handoff *h, int flags)
             h->flags = w.flags;
             h->count = w.count;
             h->timeout = w.timeout;
+            h->anvil_ref = w.anvil_ref;
             memcpy(h->key, w.key, sizeof(h->key));
             h->key[sizeof(h->key) - 1] = 0;
             h->len = w.len;

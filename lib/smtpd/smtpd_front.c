@@ -4,19 +4,28 @@
  * DESCRIPTION
  *	One process per smtpd inet entry (master forks it, outside
  *	maxproc) owns the listening sockets and every connection that has
- *	not yet sent a command. It accepts, counts connections per client
- *	(smtpd_client_connection_count_limit), sends the same 220 greeting
+ *	not yet sent a command. It accepts, enforces the per-client limits
+ *	(smtpd_client_connection_count_limit,
+ *	smtpd_client_connection_rate_limit, except for
+ *	smtpd_client_event_limit_exceptions), sends the same 220 greeting
  *	smtpd would, and waits with epoll. When the client's first bytes
  *	arrive it passes the socket and those bytes to an smtpd worker in
  *	one message (server_handoff_send); the worker goes on with the
  *	session as if it had greeted the client itself. An idle client
  *	costs a socket and ~100 bytes here instead of a process.
  *
- *	Every logged event of a session comes from the worker, so the
- *	"connect from" line and the rest share one pid as in Postfix:
- *	clients over the limit, clients that close or reset before their
- *	first command and clients silent for smtpd_timeout are handed off
- *	too, with a flag, and the worker logs and answers them.
+ *	A client over a limit is answered here at once, with Postfix's
+ *	421 reply and log lines ("connect from", the warning, "disconnect
+ *	from"), and closed: it never waits for, or takes, a worker. The
+ *	counts live in the service's shared table (server_anvil.h), so
+ *	they are exact across the fronts of a reload, and each session's
+ *	count is released when it ends, wherever it ends.
+ *
+ *	Every other logged event of a session comes from the worker, so
+ *	the "connect from" line and the rest share one pid as in Postfix:
+ *	clients that close or reset before their first command and clients
+ *	silent for smtpd_timeout are handed off too, with a flag, and the
+ *	worker logs and answers them.
  *	Sessions that need the client restrictions before the greeting
  *	(smtpd_delay_reject = no) or TLS at once (smtpd_tls_wrappermode)
  *	are handed off ungreeted at accept time.
@@ -52,29 +61,21 @@
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
+#include "server/server_anvil.h"
 #include "smtpd/smtpd_int.h"
 
-#define FD_RESERVE   64   /* descriptors kept for logging, maps, epoll */
-#define FD_MIN       256  /* below this the front does not start */
-#define ACCEPT_BURST 64   /* accepts per listener per wakeup */
-#define CLIENT_HASH  4096 /* buckets of the per-client table */
+#define FD_RESERVE   64  /* descriptors kept for logging, maps, epoll */
+#define FD_MIN       256 /* below this the front does not start */
+#define ACCEPT_BURST 64  /* accepts per listener per wakeup */
 #define EVENTS       256
-
-/* a client address with connections held here or by a worker */
-struct client {
-    struct client *next;
-    unsigned count;
-    char addr[SERVER_ADDR_MAX];
-};
 
 struct fconn {
     struct fconn *prev, *next; /* idle list or ready queue */
-    struct client *cl;         /* counted, or NULL */
+    unsigned ref;              /* counted in the shared table, or 0 */
     time_t deadline;           /* idle: smtpd_timeout */
     int fd;
     unsigned flags; /* ready: hand-off flags */
-    unsigned count;
-    size_t len; /* ready: bytes in data */
+    size_t len;     /* ready: bytes in data */
     char *data;
 };
 
@@ -90,18 +91,25 @@ struct front {
     size_t glen;
     char *shutdown; /* "421 4.3.2 ...\r\n" */
     long timeout;
-    int armed; /* accepted sockets inherit timeout: 1 yes, 0 not yet
-                * known, -1 no */
-    long conn_limit;
+    int armed;       /* accepted sockets inherit timeout: 1 yes, 0 not yet
+                      * known, -1 no */
+    long conn_limit; /* effective smtpd_client_connection_count_limit */
+    long rate_limit; /* smtpd_client_connection_rate_limit */
+    long rate_unit;  /* anvil_rate_time_unit */
+    long stat_time;  /* anvil_status_update_time */
+    time_t next_stat, next_sweep;
+    int wrapper; /* smtpd_tls_wrappermode: no plaintext 421 */
+    char *host;  /* myhostname */
+    struct server_anvil *anvil;
+    int seat; /* this front's column in anvil */
     struct maps_match *limit_excl;
     int greet;         /* 0: hand off at accept (restrictions or wrappermode) */
     struct flist idle; /* greeted, waiting for the first bytes */
     struct flist ready; /* waiting for room in the workers' queue */
     int want_out;       /* EPOLLOUT on chan */
     long nconn, cap;
-    int accepting; /* listeners in the epoll set */
-    int draining;  /* SIGHUP: no more accepts */
-    struct client *clients[CLIENT_HASH];
+    int accepting;           /* listeners in the epoll set */
+    int draining;            /* SIGHUP: no more accepts */
     struct server_handoff h; /* on_client reads into h.data */
 };
 
@@ -132,54 +140,6 @@ list_del(struct flist *l, struct fconn *c)
     else
         l->tail = c->prev;
     c->prev = c->next = NULL;
-}
-
-static unsigned
-addr_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 16777619u;
-    return h % CLIENT_HASH;
-}
-
-/* client_get - the entry of addr, created with count 0 */
-static struct client *
-client_get(struct front *f, const char *addr)
-{
-    unsigned b = addr_hash(addr);
-    struct client *cl;
-
-    for (cl = f->clients[b]; cl; cl = cl->next)
-        if (strcmp(cl->addr, addr) == 0)
-            return cl;
-    cl = mem_calloc(1, sizeof(*cl));
-    snprintf(cl->addr, sizeof(cl->addr), "%s", addr);
-    cl->next = f->clients[b];
-    f->clients[b] = cl;
-    return cl;
-}
-
-/* client_release - one connection of addr ended */
-static void
-client_release(struct front *f, const char *addr)
-{
-    unsigned b = addr_hash(addr);
-    struct client **pp, *cl;
-
-    for (pp = &f->clients[b]; (cl = *pp) != NULL; pp = &cl->next) {
-        if (strcmp(cl->addr, addr) != 0)
-            continue;
-        if (cl->count > 0)
-            cl->count--;
-        if (cl->count == 0) {
-            *pp = cl->next;
-            mem_free(cl);
-        }
-        return;
-    }
-    /* unknown: counted by a front before a restart or reload */
 }
 
 static void
@@ -234,8 +194,8 @@ conn_drop(struct front *f, struct fconn *c, int say_bye)
              MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* the client is gone already */
     }
-    if (c->cl)
-        client_release(f, c->cl->addr);
+    if (c->ref)
+        server_anvil_release(f->anvil, c->ref, f->seat);
     conn_free(f, c);
 }
 
@@ -246,19 +206,23 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
     struct server_handoff *h = &f->h;
 
     h->flags = c->flags | SERVER_HANDOFF_NONBLOCK;
-    h->count = c->count;
+    h->count = 0;
     h->timeout = f->armed > 0 ? (unsigned) f->timeout : 0;
-    if (c->cl)
-        snprintf(h->key, sizeof(h->key), "%s", c->cl->addr);
-    else
-        h->key[0] = 0;
+    h->key[0] = 0; /* no done record: the worker releases h->anvil_ref */
+    h->anvil_ref = c->ref;
     h->len = len;
     if (len && data != h->data)
         memcpy(h->data, data, len);
+    /* the count moves to the workers before the worker can release it */
+    if (c->ref)
+        server_anvil_move(f->anvil, c->ref, f->seat, SERVER_ANVIL_WORKERS);
     if (server_handoff_send(f->chan, c->fd, h) == 0) {
+        c->ref = 0;
         conn_free(f, c); /* the worker now owns the session and count */
         return 0;
     }
+    if (c->ref)
+        server_anvil_move(f->anvil, c->ref, SERVER_ANVIL_WORKERS, f->seat);
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
         return -1;
     if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
@@ -359,6 +323,60 @@ check_armed(struct front *f, int fd)
                    : -1;
 }
 
+/*
+ * refuse - a client over a limit: Postfix's log lines and 421 at once,
+ * then close (smtpd_proto: "connect from", the warning, the reply,
+ * "disconnect from"). The front does not look up the client's name: a
+ * reverse lookup per connection of a flood is what it must not wait
+ * for, so the name is "unknown" (as Postfix logs a client without one).
+ */
+static void
+refuse(struct front *f, struct fconn *c, const char *addr, const char *what,
+       int n)
+{
+    char reply[600];
+    int len;
+
+    maillog_info("connect from unknown[%s]", addr);
+    maillog_warning("%s limit exceeded: %d from unknown[%s] for service %s",
+                    what, n, addr, f->srv->service);
+    len = snprintf(reply, sizeof(reply),
+                   "421 4.7.0 %s Error: too many connections from %s\r\n",
+                   f->host, addr);
+    /* a new connection's send buffer is empty: this never blocks; in
+     * wrapper mode the client expects TLS, not text */
+    if (!f->wrapper && len > 0 &&
+        send(c->fd, reply, (size_t) len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* gone already */
+    }
+    maillog_info("disconnect from unknown[%s] commands=0", addr);
+    conn_drop(f, c, 0);
+}
+
+/* over_limit - count c's client; 1 when it was refused (c is gone) */
+static int
+over_limit(struct front *f, struct fconn *c, const char *addr, time_t now)
+{
+    int count, rate;
+
+    if (f->anvil == NULL || (f->conn_limit <= 0 && f->rate_limit <= 0) ||
+        maps_match_addr(f->limit_excl, addr) == 1)
+        return 0;
+    c->ref = server_anvil_connect(f->anvil, f->seat, addr, now, f->rate_unit,
+                                  &count, &rate);
+    if (c->ref == 0)
+        return 0; /* table full (65536 clients at once): not counted */
+    if (f->conn_limit > 0 && count > f->conn_limit) {
+        refuse(f, c, addr, "Connection concurrency", count);
+        return 1;
+    }
+    if (f->rate_limit > 0 && rate > f->rate_limit) {
+        refuse(f, c, addr, "Connection rate", rate);
+        return 1;
+    }
+    return 0;
+}
+
 static void
 on_accept(struct front *f, int lfd, time_t now)
 {
@@ -391,15 +409,8 @@ on_accept(struct front *f, int lfd, time_t now)
         c->fd = fd;
         f->nconn++;
         peer_addr(&ss, addr, sizeof(addr));
-        if (f->conn_limit > 0 && maps_match_addr(f->limit_excl, addr) != 1) {
-            c->cl = client_get(f, addr);
-            c->cl->count++;
-            if (c->cl->count > (unsigned long) f->conn_limit) {
-                c->count = c->cl->count;
-                handoff(f, c, SERVER_HANDOFF_TOO_MANY, NULL, 0);
-                continue;
-            }
-        }
+        if (over_limit(f, c, addr, now))
+            continue;
         if (!f->greet) {
             handoff(f, c, 0, NULL, 0);
             continue;
@@ -449,14 +460,48 @@ on_client(struct front *f, struct fconn *c)
     handoff(f, c, SERVER_HANDOFF_GREETED, f->h.data, n > 0 ? (size_t) n : 0);
 }
 
+/* on_done - done records: workers now release their counts in the shared
+ * table themselves; drain any that come */
 static void
 on_done(struct front *f)
 {
     char key[SERVER_ADDR_MAX];
-    int rc;
 
-    while ((rc = server_handoff_done_read(f->chan, key, sizeof(key))) > 0)
-        client_release(f, key);
+    while (server_handoff_done_read(f->chan, key, sizeof(key)) > 0)
+        ;
+}
+
+/* log_stats - anvil's peak statistics, every anvil_status_update_time and
+ * when the front ends (anvil logs them from its own process; the key is
+ * anvil's "service:address") */
+static void
+log_stats(struct front *f)
+{
+    struct server_anvil_stats st;
+    char when[32];
+
+    if (f->anvil == NULL)
+        return;
+    server_anvil_stats(f->anvil, &st);
+    if (st.rate.value > 0) {
+        strftime(when, sizeof(when), "%b %e %H:%M:%S",
+                 localtime(&st.rate.when));
+        maillog_info("statistics: max connection rate %d/%lds for (%s:%s) "
+                     "at %s",
+                     st.rate.value, f->rate_unit, f->srv->service, st.rate.addr,
+                     when);
+    }
+    if (st.count.value > 0) {
+        strftime(when, sizeof(when), "%b %e %H:%M:%S",
+                 localtime(&st.count.when));
+        maillog_info("statistics: max connection count %d for (%s:%s) at %s",
+                     st.count.value, f->srv->service, st.count.addr, when);
+    }
+    if (st.cache > 0) {
+        strftime(when, sizeof(when), "%b %e %H:%M:%S",
+                 localtime(&st.cache_when));
+        maillog_info("statistics: max cache size %d at %s", st.cache, when);
+    }
 }
 
 /* expire - idle clients past smtpd_timeout go to a worker, which sends
@@ -496,6 +541,7 @@ front_config(struct front *f)
     char *banner = smtpd_banner_text(srv);
     char *host = server_param(srv, "myhostname");
     char *v;
+    long limit;
     size_t n;
     struct strv r_client;
 
@@ -506,12 +552,31 @@ front_config(struct front *f)
     f->shutdown = mem_alloc(n);
     snprintf(f->shutdown, n, "421 4.3.2 %s Service shutting down\r\n", host);
     mem_free(banner);
-    mem_free(host);
+    f->host = host;
     f->timeout = server_param_time(srv, "smtpd_timeout", 300);
     if (f->timeout <= 0)
         f->timeout = 300;
-    f->conn_limit =
-        server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    limit = server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    f->conn_limit = limit;
+    /* One client must never take every session of the service: Postfix
+     * says the limit should be below the process limit, and a client
+     * that sends one command and waits holds a session for
+     * smtpd_timeout. When it is not below, half of maxproc is used. */
+    if (limit > 0 && srv->maxproc > 0 && limit >= srv->maxproc) {
+        f->conn_limit = srv->maxproc / 2 > 0 ? srv->maxproc / 2 : 1;
+        maillog_warning("smtpd_client_connection_count_limit = %ld is not "
+                        "below the process limit %d of service %s: one "
+                        "client could hold every session; using %ld",
+                        limit, srv->maxproc, srv->service, f->conn_limit);
+    }
+    f->rate_limit =
+        server_param_int(srv, "smtpd_client_connection_rate_limit", 0);
+    f->rate_unit = server_param_time(srv, "anvil_rate_time_unit", 60);
+    if (f->rate_unit <= 0)
+        f->rate_unit = 60;
+    f->stat_time = server_param_time(srv, "anvil_status_update_time", 600);
+    if (f->stat_time <= 0)
+        f->stat_time = 600;
     v = server_param(srv, "smtpd_client_event_limit_exceptions");
     f->limit_excl = maps_match_new("smtpd_client_event_limit_exceptions", v,
                                    MAPS_MATCH_ADDR, 0);
@@ -522,8 +587,10 @@ front_config(struct front *f)
     server_split(v, &r_client);
     mem_free(v);
     f->greet = server_param_bool(srv, "smtpd_delay_reject") || r_client.n == 0;
-    if (server_param_bool(srv, "smtpd_tls_wrappermode"))
+    if (server_param_bool(srv, "smtpd_tls_wrappermode")) {
         f->greet = 0;
+        f->wrapper = 1;
+    }
     strv_fini(&r_client);
 }
 
@@ -565,6 +632,10 @@ smtpd_front_main(struct server *srv)
     arm_listeners(f);
     server_drop_privileges(srv);
     f->cap = fd_capacity(f);
+    f->anvil = srv->anvil;
+    if (f->anvil)
+        f->seat = server_anvil_seat(f->anvil, getpid());
+    f->next_stat = time(NULL) + f->stat_time;
     f->ep = epoll_create1(EPOLL_CLOEXEC);
     if (f->ep < 0)
         maillog_fatal("epoll_create1: %m");
@@ -585,11 +656,22 @@ smtpd_front_main(struct server *srv)
         expire(f, now);
         if (f->draining && f->nconn == 0)
             break;
+        if (f->anvil && now >= f->next_sweep) {
+            /* clients with no connection whose rate window ended */
+            server_anvil_sweep(f->anvil, now, f->rate_unit);
+            f->next_sweep = now + 10;
+        }
+        if (now >= f->next_stat) {
+            log_stats(f);
+            f->next_stat = now + f->stat_time;
+        }
         if (f->idle.head) {
             time_t wait = f->idle.head->deadline - now;
 
             timeout = wait > 3600 ? 3600000 : (int) wait * 1000;
         }
+        if (f->anvil && (timeout < 0 || timeout > 10000))
+            timeout = 10000;
         n = epoll_wait(f->ep, evs, EVENTS, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -604,6 +686,7 @@ smtpd_front_main(struct server *srv)
                 if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
                     /* master and every worker are gone */
                     shutdown_all(f);
+                    log_stats(f);
                     return 0;
                 }
                 if (evs[i].events & EPOLLIN)
@@ -617,6 +700,7 @@ smtpd_front_main(struct server *srv)
                 for (ssize_t j = 0; j < k; j++) {
                     if (sig[j] == SIGTERM) {
                         shutdown_all(f);
+                        log_stats(f);
                         return 0;
                     }
                     if (!f->draining) {
@@ -637,5 +721,6 @@ smtpd_front_main(struct server *srv)
             }
         }
     }
+    log_stats(f);
     return 0;
 }
