@@ -91,6 +91,7 @@ struct local {
     char *delim;
     char *myhostname;
     int lock_fcntl, lock_dotlock, lock_flock;
+    long lock_attempts, lock_delay; /* deliver_lock_attempts, _delay */
     int original_rcpt;
     int root;
     long default_uid, default_gid; /* default_privs */
@@ -399,7 +400,20 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
         b->n++;
         return;
     }
-    fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* the name is predictable: no symlink, no FIFO planted in tmp/ */
+    fd = open(p->tmp,
+              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
+                  O_NONBLOCK | O_NOCTTY,
+              0600);
+    if (fd >= 0) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            (void) close(fd);
+            fd = -1;
+            errno = EINVAL;
+        }
+    }
     if (fd < 0) {
         time_t *seen = htab_find(lc->dirs, base);
 
@@ -466,14 +480,52 @@ dotlock(const char *path, char *lock, size_t len)
     return -1;
 }
 
-/* mbox - append with locks; durable before return */
+/* lock_retry - an fcntl (use_fcntl) or flock lock without blocking:
+ * deliver_lock_attempts tries deliver_lock_delay apart, as Postfix's
+ * deliver_flock. A user holding a lock on her own mailbox delays local
+ * (and the rest of its batch) by that much, never for ever. 0, or -1
+ * with errno (EAGAIN when the lock stayed taken). */
+static int
+lock_retry(const struct local *lc, int fd, int use_fcntl)
+{
+    for (long i = 1;; i++) {
+        struct timespec ts = {lc->lock_delay, 0};
+        int rc;
+
+        if (use_fcntl) {
+            struct flock fl;
+
+            memset(&fl, 0, sizeof(fl));
+            fl.l_type = F_WRLCK;
+            fl.l_whence = SEEK_SET;
+            rc = fcntl(fd, F_SETLK, &fl);
+        } else {
+            rc = flock(fd, LOCK_EX | LOCK_NB);
+        }
+        if (rc == 0)
+            return 0;
+        if (errno != EAGAIN && errno != EACCES && errno != EWOULDBLOCK &&
+            errno != EINTR)
+            return -1;
+        if (i >= lc->lock_attempts) {
+            errno = EAGAIN;
+            return -1;
+        }
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+/* mbox - append with locks; durable before return. file: a /file
+ * destination, which may also be a character device (/dev/null) but
+ * not an executable file (Postfix's deliver_file) */
 static void
 mbox(struct local *lc, struct deliver_req *req, const char *path,
      const char *to, const char *orig, long uid, long gid,
-     struct dest_result *res, const char *what)
+     struct dest_result *res, const char *what, int file)
 {
     char lock[1200];
-    int fd, dl = 1;
+    int fd, dl = 1, dev = 0;
     struct stat st;
     struct buf b;
     time_t now = time(NULL);
@@ -481,7 +533,11 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     const char *p, *end;
 
     become(lc, uid, gid);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+    /* O_NONBLOCK: a FIFO in place of the mailbox fails at once instead
+     * of hanging local until someone reads it */
+    fd = open(path,
+              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                  O_NONBLOCK | O_NOCTTY,
               0600);
     if (fd < 0) {
         set_res(res, DELIVER_DEFER, "4.2.0",
@@ -490,7 +546,28 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         unbecome(lc);
         return;
     }
-    if (lc->lock_dotlock && (dl = dotlock(path, lock, sizeof(lock))) < 0) {
+    if (fstat(fd, &st) < 0 ||
+        !(S_ISREG(st.st_mode) || (file && S_ISCHR(st.st_mode)))) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. file is not a regular "
+                "file",
+                path, to);
+        (void) close(fd);
+        unbecome(lc);
+        return;
+    }
+    if (file && S_ISREG(st.st_mode) &&
+        (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
+        set_res(res, DELIVER_BOUNCE, "5.7.1",
+                "cannot append message to file %s: file is executable", path);
+        (void) close(fd);
+        unbecome(lc);
+        return;
+    }
+    /* a device: no locks, nothing to sync or truncate */
+    dev = S_ISCHR(st.st_mode);
+    if (!dev && lc->lock_dotlock &&
+        (dl = dotlock(path, lock, sizeof(lock))) < 0) {
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. unable to lock for "
                 "exclusive access: file busy",
@@ -499,26 +576,16 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         unbecome(lc);
         return;
     }
-    if (lc->lock_fcntl) {
-        struct flock fl;
-
-        memset(&fl, 0, sizeof(fl));
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        if (fcntl(fd, F_SETLKW, &fl) < 0) {
-            set_res(res, DELIVER_DEFER, "4.2.0",
-                    "cannot update mailbox %s for user %s. unable to lock for "
-                    "exclusive access: %s",
-                    path, to, strerror(errno));
-            goto out;
-        }
-    }
-    if (lc->lock_flock && flock(fd, LOCK_EX) < 0) {
-        set_res(res, DELIVER_DEFER, "4.2.0", "cannot lock mailbox %s: %s", path,
-                strerror(errno));
+    if (!dev && ((lc->lock_fcntl && lock_retry(lc, fd, 1) < 0) ||
+                 (lc->lock_flock && lock_retry(lc, fd, 0) < 0))) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. unable to lock for "
+                "exclusive access: %s",
+                path, to, strerror(errno));
         goto out;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+    if (!dev && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                 st.st_nlink > 1)) {
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. file is not a regular "
                 "file",
@@ -556,10 +623,11 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     if (b.len && b.data[b.len - 1] != '\n')
         (void) buf_putc(&b, '\n');
     (void) buf_putc(&b, '\n');
-    if (write_all(fd, b.data, b.len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
         int e = errno;
 
-        (void) ftruncate(fd, st.st_size);
+        if (!dev)
+            (void) ftruncate(fd, st.st_size);
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. error writing "
                 "message: %s",
@@ -1021,7 +1089,7 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
                 char what[1100];
 
                 snprintf(what, sizeof(what), "delivered to file: %s", t);
-                mbox(lc, req, t, self, orig, uid, gid, &r, what);
+                mbox(lc, req, t, self, orig, uid, gid, &r, what, 1);
             }
             if (!(t[n - 1] == '/' && r.status == DELIVER_SENT))
                 log_dest(req, rc, self, orig, &r);
@@ -1238,14 +1306,14 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             }
         } else {
             mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                 "delivered to mailbox");
+                 "delivered to mailbox", 0);
         }
     } else {
         char path[1100];
 
         snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
         mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-             "delivered to mailbox");
+             "delivered to mailbox", 0);
     }
 done:
     log_dest(req, rc, addr, orig, &r);
@@ -1498,6 +1566,12 @@ local_service(struct server *srv)
     v = server_param(srv, "mailbox_delivery_lock");
     lock_methods(&lc, v);
     mem_free(v);
+    lc.lock_attempts = server_param_int(srv, "deliver_lock_attempts", 20);
+    if (lc.lock_attempts < 1)
+        lc.lock_attempts = 1;
+    lc.lock_delay = server_param_time(srv, "deliver_lock_delay", 1);
+    if (lc.lock_delay < 0)
+        lc.lock_delay = 1;
     lc.default_uid = (long) getuid();
     lc.default_gid = (long) getgid();
     if (lc.root) {
