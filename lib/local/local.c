@@ -24,7 +24,8 @@
  *
  * BUGS
  *	No mailbox_command, mailbox_transport, luser_relay or
- *	owner-alias handling yet; no command_time_limit.
+ *	owner-alias handling yet; a command's output is not captured for
+ *	the bounce text.
  */
 #define _GNU_SOURCE 1 /* seteuid, strcasecmp, sync_file_range */
 #include "local/local.h"
@@ -39,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +93,7 @@ struct local {
     char *delim;
     char *myhostname;
     int lock_fcntl, lock_dotlock, lock_flock;
+    long cmd_time_limit; /* command_time_limit, seconds */
     long lock_attempts, lock_delay; /* deliver_lock_attempts, _delay */
     int original_rcpt;
     int root;
@@ -718,6 +721,69 @@ cmd_env(struct local *lc, struct strv *env, const struct deliver_req *req,
         env_add(lc, env, "ORIGINAL_RECIPIENT", orig);
 }
 
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* write_timed - all of p to a pipe before deadline (ms); 0, or -1 when
+ * the reader went away, an error, or time ran out */
+static int
+write_timed(int fd, const char *p, size_t n, long long deadline)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl >= 0)
+        (void) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        long long left;
+
+        if (w > 0) {
+            p += w;
+            n -= (size_t) w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EINTR)
+            return -1;
+        left = deadline - monotonic_ms();
+        if (left <= 0)
+            return -1;
+        (void) poll(&pfd, 1, left > 60000 ? 60000 : (int) left);
+    }
+    return 0;
+}
+
+/* wait_timed - waitpid until deadline (ms): 0 with *status, 1 when time
+ * ran out, -1 error */
+static int
+wait_timed(pid_t pid, int *status, long long deadline)
+{
+    long nap = 1;
+
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        struct timespec ts;
+
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (monotonic_ms() >= deadline)
+            return 1;
+        ts.tv_sec = 0;
+        ts.tv_nsec = nap * 1000000;
+        (void) nanosleep(&ts, NULL);
+        if (nap < 50)
+            nap *= 2;
+    }
+}
+
 /* command - |cmd with the message on stdin, as exactly uid:gid (no
  * supplementary groups: Postfix does not initgroups for commands) */
 static void
@@ -725,11 +791,13 @@ command(struct local *lc, struct deliver_req *req, const char *cmd,
         const char *to, const char *orig, const struct who *w,
         struct dest_result *res)
 {
-    int p[2], status;
+    int p[2], status = 0;
     pid_t pid;
     struct buf h;
     struct strv env, args;
     long uid, gid;
+    long long deadline;
+    int wr;
 
     deliver_ids(lc, w, &uid, &gid);
     strv_init(&env);
@@ -763,6 +831,8 @@ command(struct local *lc, struct deliver_req *req, const char *cmd,
         }
         (void) close(p[1]);
         (void) close_range(3, ~0u, 0);
+        /* its own process group: a time limit kills its offspring too */
+        (void) setsid();
         if (lc->root && util_set_ugid((uid_t) uid, (gid_t) gid) < 0)
             _exit(75);
         environ = env.v;
@@ -779,11 +849,25 @@ command(struct local *lc, struct deliver_req *req, const char *cmd,
     buf_init(&h, 0);
     prefix(lc, &h, req, orig, to);
     signal(SIGPIPE, SIG_IGN);
-    (void) write_all(p[1], h.data, h.len);
-    (void) write_all(p[1], lc->msg.content.data, lc->msg.content.len);
+    /* command_time_limit covers writing the message (a command that
+     * does not read must not block us on a full pipe) and the wait */
+    deadline = monotonic_ms() + lc->cmd_time_limit * 1000;
+    if (write_timed(p[1], h.data, h.len, deadline) == 0)
+        (void) write_timed(p[1], lc->msg.content.data, lc->msg.content.len,
+                           deadline);
     (void) close(p[1]);
     buf_fini(&h);
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+    wr = wait_timed(pid, &status, deadline);
+    if (wr == 1) {
+        (void) kill(-pid, SIGKILL);
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, &status, 0);
+        set_res(res, DELIVER_BOUNCE, "5.3.0",
+                "Command time limit exceeded: \"%s\"", cmd);
+    } else if (wr < 0) {
+        set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
+                strerror(errno), cmd);
+    } else if (!WIFEXITED(status))
         set_res(res, DELIVER_DEFER, "4.3.0",
                 "Command died with signal %d: \"%s\"",
                 WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
@@ -1595,6 +1679,9 @@ local_service(struct server *srv)
     lc.cmd_mask = exp_mask(srv, "allow_mail_to_commands");
     lc.file_mask = exp_mask(srv, "allow_mail_to_files");
     lc.cmd_filter = server_param(srv, "command_expansion_filter");
+    lc.cmd_time_limit = server_param_time(srv, "command_time_limit", 1000);
+    if (lc.cmd_time_limit <= 0)
+        lc.cmd_time_limit = 1000;
     strv_init(&lc.export_env);
     {
         struct strv sv;
