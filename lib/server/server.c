@@ -295,6 +295,10 @@ server_drop_privileges(struct server *srv)
 
         if (pw == NULL)
             maillog_fatal("unknown mail_owner user \"%s\"", owner);
+        /* master_check refuses this in main.cf; a -o override lands here */
+        if (pw->pw_uid == 0 || pw->pw_gid == 0)
+            maillog_fatal("parameter mail_owner: user %s has privileged %s ID",
+                          owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
                 maillog_fatal("chroot(%s): %m", qdir);
