@@ -1049,6 +1049,8 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     long uid, gid;
     int st_rc, e;
 
+    while (*path == ' ' || *path == '\t') /* ":include: /path" */
+        path++;
     if (depth >= MAX_DEPTH) {
         maillog_warning(":include: nesting limit exceeded for %s", path);
         set_res(r, DELIVER_BOUNCE, "5.4.6", ":include: nesting limit exceeded");
