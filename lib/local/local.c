@@ -8,10 +8,24 @@
  *	orig_to when an alias was expanded; qmgr gets the worst status of
  *	a recipient's destinations.
  *
+ *	Rights, as Postfix's local: .forward is read as its user and must
+ *	be a regular file owned by the user (or root) and not world
+ *	writable, else it is ignored with a warning. An alias runs with
+ *	the rights of its table's owner, default_privs for a root-owned
+ *	table. An :include: file is opened with the rights in force, and
+ *	in a root context (root-owned aliases) its deliveries take the
+ *	rights of its owner when that is not root. Commands and files never
+ *	run as root: rights still root's become default_privs. Every
+ *	identity change sets the supplementary groups to the one gid.
+ *	allow_mail_to_commands and allow_mail_to_files restrict |command
+ *	and /file destinations by where they came from (alias, forward,
+ *	include). A |command without shell metacharacters is executed
+ *	directly, others by /bin/sh -c, with a clean environment.
+ *
  * BUGS
  *	No mailbox_command, mailbox_transport, luser_relay or
- *	owner-alias handling yet; |command runs with /bin/sh -c and no
- *	time limit beyond command_time_limit's default of 1000 s.
+ *	owner-alias handling yet; a command's output is not captured for
+ *	the bounce text.
  */
 #define _GNU_SOURCE 1 /* seteuid, strcasecmp, sync_file_range */
 #include "local/local.h"
@@ -25,6 +39,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,9 +60,32 @@
 
 #define MAX_DEPTH 20
 
+/* where a |command or /file destination came from, as
+ * allow_mail_to_commands and allow_mail_to_files name it */
+#define EXP_ALIAS   1u
+#define EXP_FORWARD 2u
+#define EXP_INCLUDE 4u
+
+/* delivery rights: uid 0 means root's, which commands and files trade
+ * for default_privs; home and shell go to a command's environment */
+struct who {
+    long uid, gid;
+    char home[512];
+    char shell[128];
+};
+
+/* one table of alias_maps, with the rights of its owner */
+struct alias_table {
+    struct maps *m;
+    struct who who;
+    int owner_unknown; /* owner has no passwd entry: defer */
+    long owner;
+};
+
 struct local {
     struct server *srv;
-    struct maps *aliases;
+    struct alias_table *at;
+    size_t nat;
     struct rewrite *rw;
     struct cleanup_client *cc;
     char *home_mailbox;
@@ -54,10 +93,14 @@ struct local {
     char *delim;
     char *myhostname;
     int lock_fcntl, lock_dotlock, lock_flock;
+    long cmd_time_limit; /* command_time_limit, seconds */
+    long lock_attempts, lock_delay; /* deliver_lock_attempts, _delay */
     int original_rcpt;
     int root;
-    long default_uid, default_gid;
-    long alias_uid, alias_gid; /* privileges for alias file deliveries */
+    long default_uid, default_gid; /* default_privs */
+    unsigned cmd_mask, file_mask;  /* allow_mail_to_commands, _files */
+    char *cmd_filter;              /* command_expansion_filter */
+    struct strv export_env;        /* export_environment: "NAME=value" */
     unsigned long counter;
     struct htab *dirs;  /* maildirs known to exist -> time checked */
     struct htab *users; /* getpwnam cache: name -> struct pwent */
@@ -70,7 +113,7 @@ struct pwent {
     time_t when;
     int found;
     long uid, gid;
-    char *name, *dir;
+    char *name, *dir, *shell;
     time_t no_forward; /* .forward known absent at this time */
 };
 
@@ -91,7 +134,8 @@ pw_lookup(struct local *lc, const char *user)
     }
     mem_free(e->name);
     mem_free(e->dir);
-    e->name = e->dir = NULL;
+    mem_free(e->shell);
+    e->name = e->dir = e->shell = NULL;
     e->when = now;
     e->no_forward = 0;
     pw = getpwnam(user);
@@ -101,6 +145,7 @@ pw_lookup(struct local *lc, const char *user)
         e->gid = (long) pw->pw_gid;
         e->name = mem_strdup(pw->pw_name);
         e->dir = mem_strdup(pw->pw_dir);
+        e->shell = mem_strdup(pw->pw_shell ? pw->pw_shell : "");
     }
     return e->found ? e : NULL;
 }
@@ -159,14 +204,14 @@ merge(struct dest_result *acc, const struct dest_result *r, int *first)
     }
 }
 
-/* privileges */
+/* privileges: effective ids only, groups reduced to gid (set_eugid) */
 static void
 become(struct local *lc, long uid, long gid)
 {
     if (!lc->root)
         return;
-    if (setegid((gid_t) gid) < 0 || seteuid((uid_t) uid) < 0)
-        maillog_fatal("seteuid(%ld): %m", uid);
+    if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
+        maillog_fatal("set_eugid(%ld, %ld): %m", uid, gid);
 }
 
 static void
@@ -174,8 +219,33 @@ unbecome(struct local *lc)
 {
     if (!lc->root)
         return;
-    if (seteuid(0) < 0 || setegid(0) < 0)
-        maillog_fatal("seteuid(0): %m");
+    if (util_set_eugid(0, 0) < 0)
+        maillog_fatal("set_eugid(0, 0): %m");
+}
+
+/* who_set - rights of a passwd entry */
+static void
+who_set(struct who *w, long uid, long gid, const char *home,
+        const char *shell)
+{
+    w->uid = uid;
+    w->gid = gid;
+    snprintf(w->home, sizeof(w->home), "%s", home ? home : "");
+    snprintf(w->shell, sizeof(w->shell), "%s", shell ? shell : "");
+}
+
+/* deliver_ids - the ids a command or file delivery runs with: never
+ * root's (Postfix: "use a default uid/gid when none are given") */
+static void
+deliver_ids(const struct local *lc, const struct who *w, long *uid,
+            long *gid)
+{
+    *uid = w->uid;
+    *gid = w->gid;
+    if (lc->root && *uid == 0)
+        *uid = lc->default_uid;
+    if (lc->root && *gid == 0)
+        *gid = lc->default_gid;
 }
 
 /* prefix - Return-Path:, X-Original-To:, Delivered-To: */
@@ -333,7 +403,20 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
         b->n++;
         return;
     }
-    fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* the name is predictable: no symlink, no FIFO planted in tmp/ */
+    fd = open(p->tmp,
+              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
+                  O_NONBLOCK | O_NOCTTY,
+              0600);
+    if (fd >= 0) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            (void) close(fd);
+            fd = -1;
+            errno = EINVAL;
+        }
+    }
     if (fd < 0) {
         time_t *seen = htab_find(lc->dirs, base);
 
@@ -400,14 +483,52 @@ dotlock(const char *path, char *lock, size_t len)
     return -1;
 }
 
-/* mbox - append with locks; durable before return */
+/* lock_retry - an fcntl (use_fcntl) or flock lock without blocking:
+ * deliver_lock_attempts tries deliver_lock_delay apart, as Postfix's
+ * deliver_flock. A user holding a lock on her own mailbox delays local
+ * (and the rest of its batch) by that much, never for ever. 0, or -1
+ * with errno (EAGAIN when the lock stayed taken). */
+static int
+lock_retry(const struct local *lc, int fd, int use_fcntl)
+{
+    for (long i = 1;; i++) {
+        struct timespec ts = {lc->lock_delay, 0};
+        int rc;
+
+        if (use_fcntl) {
+            struct flock fl;
+
+            memset(&fl, 0, sizeof(fl));
+            fl.l_type = F_WRLCK;
+            fl.l_whence = SEEK_SET;
+            rc = fcntl(fd, F_SETLK, &fl);
+        } else {
+            rc = flock(fd, LOCK_EX | LOCK_NB);
+        }
+        if (rc == 0)
+            return 0;
+        if (errno != EAGAIN && errno != EACCES && errno != EWOULDBLOCK &&
+            errno != EINTR)
+            return -1;
+        if (i >= lc->lock_attempts) {
+            errno = EAGAIN;
+            return -1;
+        }
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+/* mbox - append with locks; durable before return. file: a /file
+ * destination, which may also be a character device (/dev/null) but
+ * not an executable file (Postfix's deliver_file) */
 static void
 mbox(struct local *lc, struct deliver_req *req, const char *path,
      const char *to, const char *orig, long uid, long gid,
-     struct dest_result *res, const char *what)
+     struct dest_result *res, const char *what, int file)
 {
     char lock[1200];
-    int fd, dl = 1;
+    int fd, dl = 1, dev = 0;
     struct stat st;
     struct buf b;
     time_t now = time(NULL);
@@ -415,7 +536,11 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     const char *p, *end;
 
     become(lc, uid, gid);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+    /* O_NONBLOCK: a FIFO in place of the mailbox fails at once instead
+     * of hanging local until someone reads it */
+    fd = open(path,
+              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                  O_NONBLOCK | O_NOCTTY,
               0600);
     if (fd < 0) {
         set_res(res, DELIVER_DEFER, "4.2.0",
@@ -424,7 +549,28 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         unbecome(lc);
         return;
     }
-    if (lc->lock_dotlock && (dl = dotlock(path, lock, sizeof(lock))) < 0) {
+    if (fstat(fd, &st) < 0 ||
+        !(S_ISREG(st.st_mode) || (file && S_ISCHR(st.st_mode)))) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. file is not a regular "
+                "file",
+                path, to);
+        (void) close(fd);
+        unbecome(lc);
+        return;
+    }
+    if (file && S_ISREG(st.st_mode) &&
+        (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
+        set_res(res, DELIVER_BOUNCE, "5.7.1",
+                "cannot append message to file %s: file is executable", path);
+        (void) close(fd);
+        unbecome(lc);
+        return;
+    }
+    /* a device: no locks, nothing to sync or truncate */
+    dev = S_ISCHR(st.st_mode);
+    if (!dev && lc->lock_dotlock &&
+        (dl = dotlock(path, lock, sizeof(lock))) < 0) {
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. unable to lock for "
                 "exclusive access: file busy",
@@ -433,26 +579,16 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         unbecome(lc);
         return;
     }
-    if (lc->lock_fcntl) {
-        struct flock fl;
-
-        memset(&fl, 0, sizeof(fl));
-        fl.l_type = F_WRLCK;
-        fl.l_whence = SEEK_SET;
-        if (fcntl(fd, F_SETLKW, &fl) < 0) {
-            set_res(res, DELIVER_DEFER, "4.2.0",
-                    "cannot update mailbox %s for user %s. unable to lock for "
-                    "exclusive access: %s",
-                    path, to, strerror(errno));
-            goto out;
-        }
-    }
-    if (lc->lock_flock && flock(fd, LOCK_EX) < 0) {
-        set_res(res, DELIVER_DEFER, "4.2.0", "cannot lock mailbox %s: %s", path,
-                strerror(errno));
+    if (!dev && ((lc->lock_fcntl && lock_retry(lc, fd, 1) < 0) ||
+                 (lc->lock_flock && lock_retry(lc, fd, 0) < 0))) {
+        set_res(res, DELIVER_DEFER, "4.2.0",
+                "cannot update mailbox %s for user %s. unable to lock for "
+                "exclusive access: %s",
+                path, to, strerror(errno));
         goto out;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+    if (!dev && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                 st.st_nlink > 1)) {
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. file is not a regular "
                 "file",
@@ -490,10 +626,11 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     if (b.len && b.data[b.len - 1] != '\n')
         (void) buf_putc(&b, '\n');
     (void) buf_putc(&b, '\n');
-    if (write_all(fd, b.data, b.len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
         int e = errno;
 
-        (void) ftruncate(fd, st.st_size);
+        if (!dev)
+            (void) ftruncate(fd, st.st_size);
         set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. error writing "
                 "message: %s",
@@ -509,47 +646,228 @@ out:
     unbecome(lc);
 }
 
-/* command - |cmd with the message on stdin */
+/* cmd_plain - 1 when cmd has none of the characters a shell treats
+ * specially (Postfix's exec_command set) and is not blank: it is then
+ * split on blanks and executed without a shell */
+static int
+cmd_plain(const char *cmd)
+{
+    static const char ok[] = "1234567890!@%-_=+:,./"
+                             "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ \t";
+
+    return cmd[strspn(cmd, ok)] == 0 && cmd[strspn(cmd, " \t")] != 0;
+}
+
+/* env_add - NAME=value, with characters outside command_expansion_filter
+ * replaced by "_" (Postfix censors what it exports the same way) */
+static void
+env_add(struct local *lc, struct strv *env, const char *name,
+        const char *value)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    (void) buf_printf(&b, "%s=", name);
+    for (const char *c = value; *c; c++)
+        (void) buf_putc(&b, *lc->cmd_filter && strchr(lc->cmd_filter, *c)
+                                ? *c
+                                : '_');
+    strv_adopt(env, buf_steal(&b));
+}
+
+/* cmd_env - the environment of a |command, as Postfix's local sets it:
+ * export_environment from ours, then HOME, LOGNAME, USER, SENDER,
+ * RECIPIENT, LOCAL, SHELL, DOMAIN, EXTENSION, ORIGINAL_RECIPIENT */
+static void
+cmd_env(struct local *lc, struct strv *env, const struct deliver_req *req,
+        const char *to, const char *orig, const struct who *w)
+{
+    const char *at = strrchr(to, '@');
+    size_t n = at ? (size_t) (at - to) : strlen(to);
+    char local[512], user[512];
+    const char *ext = NULL;
+
+    if (n >= sizeof(local))
+        n = sizeof(local) - 1;
+    for (size_t i = 0; i < n; i++)
+        local[i] = (char) tolower((unsigned char) to[i]);
+    local[n] = 0;
+    snprintf(user, sizeof(user), "%s", local);
+    if (lc->delim && *lc->delim) {
+        char *cut = strpbrk(user, lc->delim);
+
+        if (cut && cut != user) {
+            ext = local + (cut - user) + 1;
+            *cut = 0;
+        }
+    }
+    for (size_t i = 0; i < lc->export_env.n; i++)
+        strv_add(env, lc->export_env.v[i]);
+    if (w->home[0])
+        env_add(lc, env, "HOME", w->home);
+    env_add(lc, env, "LOGNAME", user);
+    env_add(lc, env, "USER", user);
+    env_add(lc, env, "SENDER", req->sender);
+    env_add(lc, env, "RECIPIENT", to);
+    env_add(lc, env, "LOCAL", local);
+    if (w->shell[0])
+        env_add(lc, env, "SHELL", w->shell);
+    if (at)
+        env_add(lc, env, "DOMAIN", at + 1);
+    if (ext)
+        env_add(lc, env, "EXTENSION", ext);
+    if (orig && *orig)
+        env_add(lc, env, "ORIGINAL_RECIPIENT", orig);
+}
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* write_timed - all of p to a pipe before deadline (ms); 0, or -1 when
+ * the reader went away, an error, or time ran out */
+static int
+write_timed(int fd, const char *p, size_t n, long long deadline)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl >= 0)
+        (void) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        long long left;
+
+        if (w > 0) {
+            p += w;
+            n -= (size_t) w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EINTR)
+            return -1;
+        left = deadline - monotonic_ms();
+        if (left <= 0)
+            return -1;
+        (void) poll(&pfd, 1, left > 60000 ? 60000 : (int) left);
+    }
+    return 0;
+}
+
+/* wait_timed - waitpid until deadline (ms): 0 with *status, 1 when time
+ * ran out, -1 error */
+static int
+wait_timed(pid_t pid, int *status, long long deadline)
+{
+    long nap = 1;
+
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        struct timespec ts;
+
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (monotonic_ms() >= deadline)
+            return 1;
+        ts.tv_sec = 0;
+        ts.tv_nsec = nap * 1000000;
+        (void) nanosleep(&ts, NULL);
+        if (nap < 50)
+            nap *= 2;
+    }
+}
+
+/* command - |cmd with the message on stdin, as exactly uid:gid (no
+ * supplementary groups: Postfix does not initgroups for commands) */
 static void
 command(struct local *lc, struct deliver_req *req, const char *cmd,
-        const char *to, const char *orig, long uid, long gid,
+        const char *to, const char *orig, const struct who *w,
         struct dest_result *res)
 {
-    int p[2], status;
+    int p[2], status = 0;
     pid_t pid;
     struct buf h;
+    struct strv env, args;
+    long uid, gid;
+    long long deadline;
+    int wr;
 
+    deliver_ids(lc, w, &uid, &gid);
+    strv_init(&env);
+    strv_init(&args);
+    cmd_env(lc, &env, req, to, orig, w);
+    if (cmd_plain(cmd)) {
+        char *copy = mem_strdup(cmd), *save = NULL;
+
+        for (char *a = strtok_r(copy, " \t", &save); a;
+             a = strtok_r(NULL, " \t", &save))
+            strv_add(&args, a);
+        mem_free(copy);
+    }
     if (pipe(p) < 0) {
         set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s", strerror(errno));
-        return;
+        goto out;
     }
     pid = fork();
     if (pid < 0) {
         set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s", strerror(errno));
         (void) close(p[0]);
         (void) close(p[1]);
-        return;
+        goto out;
     }
     if (pid == 0) {
-        (void) dup2(p[0], 0);
-        (void) close(p[0]);
+        extern char **environ;
+
+        if (p[0] != 0) {
+            (void) dup2(p[0], 0);
+            (void) close(p[0]);
+        }
         (void) close(p[1]);
-        if (lc->root && (setgid((gid_t) gid) < 0 || setuid((uid_t) uid) < 0))
+        (void) close_range(3, ~0u, 0);
+        /* its own process group: a time limit kills its offspring too */
+        (void) setsid();
+        if (lc->root && util_set_ugid((uid_t) uid, (gid_t) gid) < 0)
             _exit(75);
-        setenv("SENDER", req->sender, 1);
-        setenv("RECIPIENT", to, 1);
+        environ = env.v;
+        if (args.n) {
+            (void) execvp(args.v[0], args.v);
+            /* perhaps a shell builtin, as Postfix's exec_command says */
+            if (errno != ENOENT || strchr(args.v[0], '/'))
+                _exit(127);
+        }
         execl("/bin/sh", "sh", "-c", cmd, (char *) NULL);
-        _exit(75);
+        _exit(127);
     }
     (void) close(p[0]);
     buf_init(&h, 0);
     prefix(lc, &h, req, orig, to);
     signal(SIGPIPE, SIG_IGN);
-    (void) write_all(p[1], h.data, h.len);
-    (void) write_all(p[1], lc->msg.content.data, lc->msg.content.len);
+    /* command_time_limit covers writing the message (a command that
+     * does not read must not block us on a full pipe) and the wait */
+    deadline = monotonic_ms() + lc->cmd_time_limit * 1000;
+    if (write_timed(p[1], h.data, h.len, deadline) == 0)
+        (void) write_timed(p[1], lc->msg.content.data, lc->msg.content.len,
+                           deadline);
     (void) close(p[1]);
     buf_fini(&h);
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+    wr = wait_timed(pid, &status, deadline);
+    if (wr == 1) {
+        (void) kill(-pid, SIGKILL);
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, &status, 0);
+        set_res(res, DELIVER_BOUNCE, "5.3.0",
+                "Command time limit exceeded: \"%s\"", cmd);
+    } else if (wr < 0) {
+        set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
+                strerror(errno), cmd);
+    } else if (!WIFEXITED(status))
         set_res(res, DELIVER_DEFER, "4.3.0",
                 "Command died with signal %d: \"%s\"",
                 WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
@@ -564,6 +882,9 @@ command(struct local *lc, struct deliver_req *req, const char *cmd,
         set_res(res, DELIVER_BOUNCE, "5.3.0",
                 "Command died with status %d: \"%s\"", WEXITSTATUS(status),
                 cmd);
+out:
+    strv_fini(&env);
+    strv_fini(&args);
 }
 
 /* forward - resubmit to addresses that are not delivered here */
@@ -626,12 +947,195 @@ static void deliver_addr(struct local *lc, struct batch *b,
                          const char *addr, const char *orig, int depth,
                          struct dest_result *acc, int *first);
 
-/* expand - an alias or .forward value: comma separated destinations */
+/* read_checked - the text of path, which was just stat'ed as *want:
+ * opened without blocking (a FIFO put there since cannot hang us),
+ * without following a symlink unless follow, and only when the file
+ * opened is still that regular file, not world writable, same owner.
+ * 0 with *out (NUL terminated), -1 with errno, -2 file changed. */
+static int
+read_checked(const char *path, int follow, const struct stat *want,
+             char **out)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+                            (follow ? 0 : O_NOFOLLOW));
+    struct stat st;
+    struct buf b;
+    char chunk[8192];
+    ssize_t n;
+    int e;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        (void) close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_dev != want->st_dev ||
+        st.st_ino != want->st_ino || st.st_uid != want->st_uid ||
+        (st.st_mode & S_IWOTH)) {
+        (void) close(fd);
+        return -2;
+    }
+    buf_init(&b, 1 << 20);
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (buf_append(&b, chunk, (size_t) n) < 0) {
+            n = -1;
+            errno = EFBIG;
+            break;
+        }
+    }
+    e = errno;
+    (void) close(fd);
+    if (n < 0) {
+        buf_fini(&b);
+        errno = e;
+        return -1;
+    }
+    *out = buf_steal(&b);
+    return 0;
+}
+
+/* list_text - lines of a .forward or include file as one comma list;
+ * blank lines and "#" comment lines are dropped; 1 when anything is
+ * left */
+static int
+list_text(char *text)
+{
+    int any = 0;
+    char *line = text;
+
+    while (*line) {
+        char *nl = strchr(line, '\n'), *c = line;
+
+        while (*c == ' ' || *c == '\t')
+            c++;
+        if (*c == '#')
+            memset(line, ' ', (size_t) ((nl ? nl : line + strlen(line)) - line));
+        for (c = line; *c && c != nl; c++)
+            any |= *c != ' ' && *c != '\t' && *c != ',' && *c != '\r';
+        if (nl == NULL)
+            break;
+        *nl = ',';
+        line = nl + 1;
+    }
+    return any;
+}
+
+static void expand(struct local *lc, struct batch *b, struct deliver_req *req,
+                   struct deliver_rcpt *rc, const char *value,
+                   const char *self, const char *orig, const struct who *w,
+                   unsigned exp, int depth, struct dest_result *acc,
+                   int *first);
+
+/* include - ":include:path", as Postfix's deliver_include: 1 when the
+ * file was expanded (results merged), 0 with *r the failure */
+static int
+include(struct local *lc, struct batch *b, struct deliver_req *req,
+        struct deliver_rcpt *rc, const char *path, const char *self,
+        const char *orig, const struct who *w, int depth,
+        struct dest_result *acc, int *first, struct dest_result *r)
+{
+    struct stat st;
+    struct who owner;
+    const struct who *dw = w;
+    char *text;
+    long uid, gid;
+    int st_rc, e;
+
+    while (*path == ' ' || *path == '\t') /* ":include: /path" */
+        path++;
+    if (depth >= MAX_DEPTH) {
+        maillog_warning(":include: nesting limit exceeded for %s", path);
+        set_res(r, DELIVER_BOUNCE, "5.4.6", ":include: nesting limit exceeded");
+        return 0;
+    }
+    if (*path != '/') {
+        maillog_warning(":include:%s uses a relative path", path);
+        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        return 0;
+    }
+    /* type and owner with the rights in force (root's for a root-owned
+     * alias, as Postfix: metadata only) */
+    become(lc, w->uid, w->gid);
+    st_rc = stat(path, &st);
+    e = errno;
+    unbecome(lc);
+    if (st_rc < 0) {
+        errno = e;
+        maillog_warning("unable to lookup :include: file %s: %m", path);
+        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        maillog_warning(":include: file %s is not a regular file", path);
+        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        return 0;
+    }
+    if (st.st_mode & S_IWOTH) {
+        maillog_warning(":include: file %s is world writable", path);
+        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        return 0;
+    }
+    /* In a root context the file's owner (when not root) takes over:
+     * its owner must not get default_privs' rights. Elsewhere the rights
+     * stay: nobody acts as a victim by including the victim's file. */
+    if (lc->root && w->uid == 0 && st.st_uid != 0) {
+        struct passwd *pw = getpwuid(st.st_uid);
+
+        if (pw == NULL) {
+            maillog_warning("cannot find username for uid %ld",
+                            (long) st.st_uid);
+            maillog_warning("%s: cannot find :include: file owner username",
+                            path);
+            set_res(r, DELIVER_DEFER, "4.3.5",
+                    "mail system configuration error");
+            return 0;
+        }
+        who_set(&owner, (long) pw->pw_uid, (long) pw->pw_gid, pw->pw_dir,
+                pw->pw_shell);
+        dw = &owner;
+    }
+    /* The text with the delivery rights; root's are default_privs here
+     * (Postfix reads it as root): a root-only file stays unread. */
+    deliver_ids(lc, dw, &uid, &gid);
+    become(lc, uid, gid);
+    st_rc = read_checked(path, 1, &st, &text);
+    e = errno;
+    unbecome(lc);
+    if (st_rc < 0) {
+        if (st_rc == -2)
+            maillog_warning("cannot open include file %s: file changed "
+                            "while it was opened",
+                            path);
+        else {
+            errno = e;
+            maillog_warning("cannot open include file %s: %m", path);
+        }
+        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        return 0;
+    }
+    (void) list_text(text);
+    expand(lc, b, req, rc, text, self, orig, dw, EXP_INCLUDE, depth + 1, acc,
+           first);
+    mem_free(text);
+    return 1;
+}
+
+/* expand - an alias, .forward or include value: comma separated
+ * destinations, delivered with the rights w; exp says where the value
+ * came from (allow_mail_to_commands, allow_mail_to_files) */
 static void
 expand(struct local *lc, struct batch *b, struct deliver_req *req,
        struct deliver_rcpt *rc, const char *value, const char *self,
-       const char *orig, long uid, long gid, int depth, struct dest_result *acc,
-       int *first)
+       const char *orig, const struct who *w, unsigned exp, int depth,
+       struct dest_result *acc, int *first)
 {
     char *copy = mem_strdup(value), *save = NULL;
     struct strv remote;
@@ -652,37 +1156,34 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
         if (n == 0)
             continue;
         if (t[0] == '|') {
-            command(lc, req, t + 1, self, orig, uid, gid, &r);
+            if ((lc->cmd_mask & exp) == 0)
+                set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                        "mail to command is restricted");
+            else
+                command(lc, req, t + 1, self, orig, w, &r);
             log_dest(req, rc, self, orig, &r);
         } else if (t[0] == '/') {
-            if (t[n - 1] == '/')
+            long uid, gid;
+
+            deliver_ids(lc, w, &uid, &gid);
+            if ((lc->file_mask & exp) == 0)
+                set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                        "mail to file is restricted");
+            else if (t[n - 1] == '/')
                 maildir_start(lc, b, req, rc, t, self, orig, uid, gid, &r);
             else {
                 char what[1100];
 
                 snprintf(what, sizeof(what), "delivered to file: %s", t);
-                mbox(lc, req, t, self, orig, uid, gid, &r, what);
+                mbox(lc, req, t, self, orig, uid, gid, &r, what, 1);
             }
             if (!(t[n - 1] == '/' && r.status == DELIVER_SENT))
                 log_dest(req, rc, self, orig, &r);
         } else if (strncasecmp(t, ":include:", 9) == 0) {
-            char *text;
-            size_t len;
-
-            if (util_read_file(t + 9, 1 << 20, &text, &len) < 0) {
-                set_res(&r, DELIVER_DEFER, "4.3.0",
-                        "cannot open include file "
-                        "%s: %s",
-                        t + 9, strerror(errno));
-            } else {
-                for (char *c = text; *c; c++)
-                    if (*c == '\n')
-                        *c = ',';
-                expand(lc, b, req, rc, text, self, orig, uid, gid, depth + 1,
-                       acc, first);
-                mem_free(text);
+            if (include(lc, b, req, rc, t + 9, self, orig, w, depth, acc,
+                        first, &r))
                 continue;
-            }
+            log_dest(req, rc, self, orig, &r);
         } else {
             /* an address: local (no domain or a local domain) or not */
             const char *dom = strrchr(t, '@');
@@ -722,6 +1223,73 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
     mem_free(copy);
 }
 
+/* alias_find - key in the alias tables, in order; *at: the table */
+static enum maps_result
+alias_find(struct local *lc, const char *key, const char **value,
+           const struct alias_table **at)
+{
+    for (size_t i = 0; i < lc->nat; i++) {
+        enum maps_result mr = maps_find(lc->at[i].m, key, value);
+
+        *at = &lc->at[i];
+        if (mr != MAPS_NOTFOUND)
+            return mr;
+    }
+    return MAPS_NOTFOUND;
+}
+
+/* dot_forward - $HOME/.forward as Postfix's dotforward.c: looked at and
+ * read as the user; ignored with a warning when it is not a regular
+ * file, has another owner than the user or root, or is world writable;
+ * 1 when it was expanded, 0: deliver to the mailbox */
+static int
+dot_forward(struct local *lc, struct batch *b, struct deliver_req *req,
+            struct deliver_rcpt *rc, struct pwent *pw, const char *addr,
+            const char *orig, int depth, struct dest_result *acc, int *first)
+{
+    char fw[1100], *text = NULL;
+    struct stat st;
+    struct who w;
+    int got = 0;
+
+    snprintf(fw, sizeof(fw), "%s/.forward", pw->dir);
+    become(lc, pw->uid, pw->gid);
+    if (lstat(fw, &st) < 0) {
+        if (errno == ENOENT)
+            pw->no_forward = time(NULL);
+    } else if (!S_ISREG(st.st_mode)) {
+        maillog_warning("file %s is not a regular file", fw);
+    } else if (st.st_uid != 0 && (long) st.st_uid != pw->uid) {
+        maillog_warning("file %s has bad owner uid %ld", fw, (long) st.st_uid);
+    } else if (st.st_mode & S_IWOTH) {
+        maillog_warning("file %s is world writable", fw);
+    } else {
+        int st_rc = read_checked(fw, 0, &st, &text);
+
+        if (st_rc == -2)
+            maillog_warning("cannot open file %s: file changed while it "
+                            "was opened",
+                            fw);
+        else if (st_rc < 0)
+            maillog_warning("cannot open file %s: %m", fw);
+        else
+            got = 1;
+    }
+    unbecome(lc);
+    if (!got)
+        return 0;
+    /* an empty .forward is no .forward */
+    if (!list_text(text)) {
+        mem_free(text);
+        return 0;
+    }
+    who_set(&w, pw->uid, pw->gid, pw->dir, pw->shell);
+    expand(lc, b, req, rc, text, addr, orig, &w, EXP_FORWARD, depth, acc,
+           first);
+    mem_free(text);
+    return 1;
+}
+
 /* deliver_addr - one local address: alias, .forward, mailbox */
 static void
 deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
@@ -755,26 +1323,36 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
     }
     /* aliases: the full local part, then without the extension */
     if (depth <= MAX_DEPTH) {
-        mr = maps_find(lc->aliases, user, &v);
+        const struct alias_table *tab = NULL;
+
+        mr = alias_find(lc, user, &v, &tab);
         if (mr == MAPS_NOTFOUND && lc->delim && *lc->delim) {
             char *cut = strpbrk(user, lc->delim);
 
             if (cut && cut != user) {
                 snprintf(ext, sizeof(ext), "%s", cut + 1);
                 *cut = 0;
-                mr = maps_find(lc->aliases, user, &v);
+                mr = alias_find(lc, user, &v, &tab);
             }
         }
         if (mr == MAPS_ERROR) {
             set_res(&r, DELIVER_DEFER, "4.3.0",
-                    "alias database unavailable: %s", maps_error(lc->aliases));
+                    "alias database unavailable: %s", maps_error(tab->m));
             goto done;
         }
         if (mr == MAPS_FOUND) {
-            char *value = mem_strdup(v);
+            char *value;
 
-            expand(lc, b, req, rc, value, addr, orig, lc->alias_uid,
-                   lc->alias_gid, depth, acc, first);
+            if (tab->owner_unknown) {
+                maillog_warning("cannot find username for uid %ld",
+                                tab->owner);
+                set_res(&r, DELIVER_DEFER, "4.3.5",
+                        "mail system configuration error");
+                goto done;
+            }
+            value = mem_strdup(v);
+            expand(lc, b, req, rc, value, addr, orig, &tab->who, EXP_ALIAS,
+                   depth, acc, first);
             mem_free(value);
             return;
         }
@@ -798,26 +1376,9 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         goto done;
     }
     /* $HOME/.forward */
-    if (depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL) {
-        char fw[1100], *text;
-        size_t len;
-
-        snprintf(fw, sizeof(fw), "%s/.forward", pw->dir);
-        become(lc, pw->uid, pw->gid);
-        if (util_read_file(fw, 1 << 20, &text, &len) == 0) {
-            unbecome(lc);
-            for (char *c = text; *c; c++)
-                if (*c == '\n')
-                    *c = ',';
-            expand(lc, b, req, rc, text, addr, orig, pw->uid, pw->gid, depth,
-                   acc, first);
-            mem_free(text);
-            return;
-        }
-        if (errno == ENOENT)
-            pw->no_forward = time(NULL);
-        unbecome(lc);
-    }
+    if (depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL &&
+        dot_forward(lc, b, req, rc, pw, addr, orig, depth, acc, first))
+        return;
     if (*lc->home_mailbox) {
         char path[1100];
 
@@ -831,14 +1392,14 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             }
         } else {
             mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                 "delivered to mailbox");
+                 "delivered to mailbox", 0);
         }
     } else {
         char path[1100];
 
         snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
         mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-             "delivered to mailbox");
+             "delivered to mailbox", 0);
     }
 done:
     log_dest(req, rc, addr, orig, &r);
@@ -984,6 +1545,87 @@ lock_methods(struct local *lc, const char *v)
     strv_fini(&sv);
 }
 
+/* exp_mask - allow_mail_to_commands / _files: alias, forward, include */
+static unsigned
+exp_mask(struct server *srv, const char *param)
+{
+    char *v = server_param(srv, param);
+    struct strv sv;
+    unsigned mask = 0;
+
+    strv_init(&sv);
+    server_split(v, &sv);
+    for (size_t i = 0; i < sv.n; i++) {
+        if (strcasecmp(sv.v[i], "alias") == 0)
+            mask |= EXP_ALIAS;
+        else if (strcasecmp(sv.v[i], "forward") == 0)
+            mask |= EXP_FORWARD;
+        else if (strcasecmp(sv.v[i], "include") == 0)
+            mask |= EXP_INCLUDE;
+        else
+            maillog_fatal("unknown %s value \"%s\" in \"%s\"", param,
+                          sv.v[i], v);
+    }
+    strv_fini(&sv);
+    mem_free(v);
+    return mask;
+}
+
+/* alias_tables - one maps per table of alias_maps, with the rights its
+ * deliveries run with: those of the file's owner, or root's (that is,
+ * default_privs) for a root-owned file or a table without a file, as
+ * Postfix's alias.c does with the dictionary owner */
+static void
+alias_tables(struct local *lc, const char *spec)
+{
+    const char *p = spec;
+
+    while (*p) {
+        const char *start, *name;
+        int depth = 0;
+        char *item;
+        struct alias_table *t;
+        struct stat st;
+
+        while (*p == ',' || isspace((unsigned char) *p))
+            p++;
+        if (!*p)
+            break;
+        start = p;
+        while (*p &&
+               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth += *p == '{';
+            depth -= *p == '}';
+            p++;
+        }
+        item = mem_strndup(start, (size_t) (p - start));
+        lc->at = mem_realloc(lc->at, (lc->nat + 1) * sizeof(*lc->at));
+        t = &lc->at[lc->nat++];
+        memset(t, 0, sizeof(*t));
+        t->m = maps_new("alias_maps", item, MAPS_F_ALIAS);
+        who_set(&t->who, (long) getuid(), (long) getgid(), NULL, NULL);
+        name = item;
+        if (strncmp(name, "proxy:", 6) == 0)
+            name += 6;
+        name = strchr(name, ':');
+        if (lc->root) {
+            who_set(&t->who, 0, 0, NULL, NULL);
+            if (name && name[1] == '/' && stat(name + 1, &st) == 0 &&
+                st.st_uid != 0) {
+                struct passwd *pw = getpwuid(st.st_uid);
+
+                t->owner = (long) st.st_uid;
+                if (pw)
+                    who_set(&t->who, (long) pw->pw_uid, (long) pw->pw_gid,
+                            pw->pw_dir, pw->pw_shell);
+                else
+                    t->owner_unknown = 1;
+            }
+        }
+        mem_free(item);
+    }
+}
+
 int
 local_service(struct server *srv)
 {
@@ -999,7 +1641,7 @@ local_service(struct server *srv)
     lc.dirs = htab_new(64);
     lc.users = htab_new(64);
     v = server_param(srv, "alias_maps");
-    lc.aliases = maps_new("alias_maps", v, MAPS_F_ALIAS);
+    alias_tables(&lc, v);
     mem_free(v);
     lc.rw = rewrite_new(srv->conf, srv->name_space);
     lc.home_mailbox = server_param(srv, "home_mailbox");
@@ -1010,17 +1652,59 @@ local_service(struct server *srv)
     v = server_param(srv, "mailbox_delivery_lock");
     lock_methods(&lc, v);
     mem_free(v);
-    lc.alias_uid = (long) getuid();
-    lc.alias_gid = (long) getgid();
+    lc.lock_attempts = server_param_int(srv, "deliver_lock_attempts", 20);
+    if (lc.lock_attempts < 1)
+        lc.lock_attempts = 1;
+    lc.lock_delay = server_param_time(srv, "deliver_lock_delay", 1);
+    if (lc.lock_delay < 0)
+        lc.lock_delay = 1;
+    lc.default_uid = (long) getuid();
+    lc.default_gid = (long) getgid();
     if (lc.root) {
+        /* never root: master_check refuses such a main.cf, and a -o
+         * override or a changed passwd is refused here */
         char *privs = server_param(srv, "default_privs");
         struct passwd *pw = getpwnam(privs);
 
-        if (pw) {
-            lc.alias_uid = (long) pw->pw_uid;
-            lc.alias_gid = (long) pw->pw_gid;
-        }
+        if (pw == NULL)
+            maillog_fatal("parameter default_privs: unknown user name "
+                          "value: %s",
+                          privs);
+        if (pw->pw_uid == 0 || pw->pw_gid == 0)
+            maillog_fatal("parameter default_privs: user %s has privileged "
+                          "%s ID",
+                          privs, pw->pw_uid == 0 ? "user" : "group");
+        lc.default_uid = (long) pw->pw_uid;
+        lc.default_gid = (long) pw->pw_gid;
         mem_free(privs);
+    }
+    lc.cmd_mask = exp_mask(srv, "allow_mail_to_commands");
+    lc.file_mask = exp_mask(srv, "allow_mail_to_files");
+    lc.cmd_filter = server_param(srv, "command_expansion_filter");
+    lc.cmd_time_limit = server_param_time(srv, "command_time_limit", 1000);
+    if (lc.cmd_time_limit <= 0)
+        lc.cmd_time_limit = 1000;
+    strv_init(&lc.export_env);
+    {
+        struct strv sv;
+
+        strv_init(&sv);
+        v = server_param(srv, "export_environment");
+        server_split(v, &sv);
+        for (size_t i = 0; i < sv.n; i++) {
+            const char *val = strchr(sv.v[i], '=') ? NULL : getenv(sv.v[i]);
+
+            if (strchr(sv.v[i], '='))
+                strv_add(&lc.export_env, sv.v[i]);
+            else if (val) {
+                char *e = mem_alloc(strlen(sv.v[i]) + strlen(val) + 2);
+
+                sprintf(e, "%s=%s", sv.v[i], val);
+                strv_adopt(&lc.export_env, e);
+            }
+        }
+        strv_fini(&sv);
+        mem_free(v);
     }
     deliver_agent_loop(srv, batch, &lc);
     return 0;

@@ -4,9 +4,10 @@
  * DESCRIPTION
  *	Errors that would make a service fail at once are caught here,
  *	with the file and the reason, before anything starts: an unusable
- *	queue_directory, an unknown mail_owner (as root), smtpd restriction
- *	lists without a relay check. "check" also names every master.cf
- *	service that Postern does not run.
+ *	queue_directory, an unknown or privileged mail_owner or
+ *	default_privs (as root), smtpd restriction lists without a relay
+ *	check. "check" also names every master.cf service that Postern does
+ *	not run.
  */
 #include <sys/stat.h>
 
@@ -21,6 +22,37 @@
 #include "server/server.h"
 #include "server/server_tls.h"
 #include "smtpd/smtpd.h"
+
+/*
+ * check_user - the account a root-started mail system hands work to must
+ * exist and be unprivileged: mail_owner runs the daemons, default_privs
+ * runs alias commands and file deliveries. Postfix's wording
+ * (mail_params.c), fatal at start.
+ */
+static int
+check_user(struct pcf *conf, const char *config_dir, const char *param)
+{
+    char *name = server_conf_str(conf, NULL, param);
+    struct passwd *pw = getpwnam(name);
+    const char *why = NULL;
+
+    if (pw == NULL)
+        fprintf(stderr,
+                "postern: fatal: file %s/main.cf: parameter %s: unknown "
+                "user name value: %s\n",
+                config_dir, param, name);
+    else if (pw->pw_uid == 0)
+        why = "user ID";
+    else if (pw->pw_gid == 0)
+        why = "group ID";
+    if (why)
+        fprintf(stderr,
+                "postern: fatal: file %s/main.cf: parameter %s: user %s "
+                "has privileged %s\n",
+                config_dir, param, name, why);
+    mem_free(name);
+    return pw == NULL || why != NULL;
+}
 
 int
 master_check(struct pcf *conf, const char *config_dir, int verbose)
@@ -37,16 +69,8 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
         bad = 1;
     }
     if (geteuid() == 0) {
-        char *owner = server_conf_str(conf, NULL, "mail_owner");
-
-        if (getpwnam(owner) == NULL) {
-            fprintf(stderr,
-                    "postern: fatal: %s/main.cf: mail_owner: unknown "
-                    "user \"%s\"\n",
-                    config_dir, owner);
-            bad = 1;
-        }
-        mem_free(owner);
+        bad |= check_user(conf, config_dir, "mail_owner");
+        bad |= check_user(conf, config_dir, "default_privs");
     }
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
         const char *name = pcf_service_field(conf, i, 0);

@@ -296,14 +296,26 @@ server_drop_privileges(struct server *srv)
 
         if (pw == NULL)
             maillog_fatal("unknown mail_owner user \"%s\"", owner);
+        /* master_check refuses this in main.cf; a -o override lands here */
+        if (pw->pw_uid == 0 || pw->pw_gid == 0)
+            maillog_fatal("parameter mail_owner: user %s has privileged %s ID",
+                          owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
                 maillog_fatal("chroot(%s): %m", qdir);
         }
         if (srv->unpriv) {
-            if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-                setuid(pw->pw_uid) < 0)
+            /* setgid, then the group list is pw_gid alone, then setuid */
+            if (util_set_ugid(pw->pw_uid, pw->pw_gid) < 0)
                 maillog_fatal("cannot drop privileges to %s: %m", owner);
+        } else {
+            /* a root daemon (local, pipe) keeps root but none of the
+             * groups of the shell that started master (root, adm...):
+             * its children must not inherit them */
+            gid_t g = getegid();
+
+            if (setgroups(1, &g) < 0)
+                maillog_fatal("cannot drop supplementary groups: %m");
         }
         mem_free(owner);
         mem_free(qdir);

@@ -11,6 +11,8 @@
 #ifndef UTIL_UTIL_H
 #define UTIL_UTIL_H
 
+#include <sys/types.h> /* uid_t, gid_t */
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -138,6 +140,13 @@ size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+
+/* util_set_ugid - become uid/gid for good (as root), with gid as the only
+ * supplementary group, as Postfix's set_ugid; 0 or -1 with errno */
+int util_set_ugid(uid_t uid, gid_t gid) WARN_UNUSED;
+/* util_set_eugid - effective uid/gid only (back to root with 0, 0), with
+ * gid as the only supplementary group, as Postfix's set_eugid; 0 or -1 */
+int util_set_eugid(uid_t uid, gid_t gid) WARN_UNUSED;
 
 /*
  * Coroutines (co.c): sessions written as blocking code, run many to a
