@@ -11,6 +11,7 @@
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/submit_lib.inc"
+submit_need_ns
 
 sec_setup
 sec_user mallory
