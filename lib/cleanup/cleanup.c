@@ -349,8 +349,8 @@ distrust(struct client *c)
 {
     char origin[64];
 
-    c->env.flags = (c->env.flags & (QUEUE_F_8BITMIME | QUEUE_F_SMTPUTF8)) |
-                   QUEUE_F_LOCAL;
+    c->env.flags =
+        (c->env.flags & (QUEUE_F_8BITMIME | QUEUE_F_SMTPUTF8)) | QUEUE_F_LOCAL;
     c->flags = QUEUE_F_LOCAL;
     c->env.arrival_us = 0;
     snprintf(origin, sizeof(origin), "uid=%ld", c->peer_uid);

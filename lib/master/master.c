@@ -1055,8 +1055,8 @@ make_dirs(const char *qdir, char *err, size_t errlen)
         int mode;
         int own;
     } dirs[] = {
-        {"store", 0700, OWNER},         {"private", 0700, OWNER},
-        {"public", 0710, OWNER_SGID},   {"pid", 0755, MINE},
+        {"store", 0700, OWNER},          {"private", 0700, OWNER},
+        {"public", 0710, OWNER_SGID},    {"pid", 0755, MINE},
         {"maildrop", 01730, OWNER_SGID}, {"corrupt", 0700, OWNER},
     };
     long uid, gid, sgid;
@@ -1080,8 +1080,7 @@ make_dirs(const char *qdir, char *err, size_t errlen)
         }
         /* never chown or chmod through a planted symlink */
         if (lstat(dirs[i].name, &st) < 0 || !S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "%s/%s: not a directory", qdir,
-                     dirs[i].name);
+            snprintf(err, errlen, "%s/%s: not a directory", qdir, dirs[i].name);
             return -1;
         }
         if (geteuid() == 0 && dirs[i].own != MINE &&

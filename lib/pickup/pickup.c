@@ -201,8 +201,7 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     queue_env_init(&env);
     buf_init(&hdr, 0);
     if (pickup_file_decode(text, len, &env, &fullname, &coff) < 0) {
-        snprintf(why, sizeof(why), "uid=%ld: malformed file",
-                 (long) st.st_uid);
+        snprintf(why, sizeof(why), "uid=%ld: malformed file", (long) st.st_uid);
         quarantine(name, why);
         rc = 0;
         goto out;

@@ -123,8 +123,9 @@ check_config_dir(const char *prog, const char *dir)
     mem_free(multi);
     pcf_free(def);
     if (!found) {
-        fprintf(stderr, "%s: error: untrusted configuration directory name: "
-                        "%s\n",
+        fprintf(stderr,
+                "%s: error: untrusted configuration directory name: "
+                "%s\n",
                 prog, dir);
         fprintf(stderr,
                 "%s: fatal: specify \"alternate_config_directories = %s\" "
@@ -154,7 +155,7 @@ check_queue_dir(const char *prog, struct pcf *conf, const char *qdir)
     /* with privileges: only a directory root (or mail_owner) made and
      * nobody else can change */
     if (priv && ((st.st_mode & 022) != 0 ||
-                   (st.st_uid != 0 && (long) st.st_uid != owner_uid)))
+                 (st.st_uid != 0 && (long) st.st_uid != owner_uid)))
         die(prog,
             "queue_directory %s: not owned by root or mail_owner, or "
             "writable by others",
@@ -166,7 +167,7 @@ check_queue_dir(const char *prog, struct pcf *conf, const char *qdir)
     if (!S_ISDIR(st.st_mode))
         die(prog, "%s/maildrop: not a directory", qdir);
     if (priv && ((long) st.st_uid != owner_uid || st.st_gid != getegid() ||
-                   (st.st_mode & 07777) != 01730))
+                 (st.st_mode & 07777) != 01730))
         die(prog,
             "%s/maildrop: not mode 1730 owned by mail_owner and the "
             "setgid_group",

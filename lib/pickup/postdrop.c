@@ -134,8 +134,8 @@ pickup_postdrop_main(int argc, char **argv)
              (long) getuid());
     snprintf(tmp_path, sizeof(tmp_path), "maildrop/.%ld%06ld.%ld",
              (long) ts.tv_sec, (long) (ts.tv_nsec / 1000), (long) getpid());
-    fd = open(tmp_path,
-              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
     if (fd < 0) {
         fprintf(stderr, "postdrop: fatal: uid=%ld: create file %s/%s: %s\n",
                 (long) getuid(), qdir, tmp_path, strerror(errno));

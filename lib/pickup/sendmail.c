@@ -170,8 +170,7 @@ run_command(struct pcf *conf, const char *name, char **av)
 
     pickup_command_path(conf, name, path, sizeof(path));
     execv(path, av);
-    fprintf(stderr, "sendmail: fatal: execute %s: %s\n", path,
-            strerror(errno));
+    fprintf(stderr, "sendmail: fatal: execute %s: %s\n", path, strerror(errno));
     return EX_UNAVAILABLE;
 }
 
@@ -410,9 +409,8 @@ pickup_sendmail_main(int argc, char **argv)
         return EX_USAGE;
     }
     if (env.envid && pickup_addr_bad(env.envid)) {
-        fprintf(stderr,
-                "sendmail: warning: bad syntax in -V option value -- "
-                "ignored\n");
+        fprintf(stderr, "sendmail: warning: bad syntax in -V option value -- "
+                        "ignored\n");
         queue_env_set(&env.envid, "");
     }
     limit = server_conf_int(conf, NULL, "message_size_limit", 10240000);

@@ -96,11 +96,11 @@ list_one(void *ctx, const struct queue_snap_msg *m)
     }
     if (l->count == 1)
         fprintf(l->out, "%-11s %8s %-20s %s\n", "-Queue ID-", "--Size--",
-               "----Arrival Time----", "-Sender/Recipient-------");
+                "----Arrival Time----", "-Sender/Recipient-------");
     strftime(date, sizeof(date), "%a %b %e %H:%M:%S", &tm);
     fprintf(l->out, "%-11s%c %8" PRIu64 " %-20.20s %s\n", env->id, mark,
-           m->loc.content_len, date,
-           *env->sender ? env->sender : "MAILER-DAEMON");
+            m->loc.content_len, date,
+            *env->sender ? env->sender : "MAILER-DAEMON");
     if (m->reason && *m->reason)
         fprintf(l->out, "%*s(%s)\n", 42, "", m->reason);
     for (size_t i = 0; i < env->nrcpt; i++)
@@ -521,11 +521,10 @@ qmgr_tool_main(int argc, char **argv, const char *name)
     if (strcmp(name, "mailq") == 0) {
         /* as Postfix's mailq: the set-gid postqueue -p */
         char path[PATH_MAX];
-        char *av[] = {(char *) "postqueue",
-                      (char *) (argc > 1 && strcmp(argv[1], "--json") == 0
-                                    ? "-j"
-                                    : "-p"),
-                      NULL};
+        char *av[] = {
+            (char *) "postqueue",
+            (char *) (argc > 1 && strcmp(argv[1], "--json") == 0 ? "-j" : "-p"),
+            NULL};
 
         pickup_command_path(conf, "postqueue", path, sizeof(path));
         execv(path, av);
