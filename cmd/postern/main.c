@@ -54,8 +54,9 @@ main(int argc, char **argv)
         return master_main(argc - 1, argv + 1, 1);
     if (strcmp(base, "sendmail") == 0)
         return pickup_sendmail_main(argc, argv);
-    if (strcmp(base, "mailq") == 0 || strcmp(base, "postqueue") == 0
-        || strcmp(base, "postsuper") == 0)
+    if (strcmp(base, "postqueue") == 0)
+        return qmgr_postqueue_main(argc, argv);
+    if (strcmp(base, "mailq") == 0 || strcmp(base, "postsuper") == 0)
         return qmgr_tool_main(argc, argv, base);
     log_set_progname("postern");
     if (argc > 2 && strcmp(argv[1], "help") == 0)

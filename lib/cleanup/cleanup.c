@@ -51,6 +51,10 @@ struct client {
     struct buf content;
     int dead;
     char reserved[QUEUE_ID_SIZE]; /* ID handed out for the next OPEN */
+    /* SO_PEERCRED at accept: only root and mail_owner (smtpd, pickup,
+     * bounce, local) are trusted with client attributes */
+    int trusted;
+    long peer_uid;
 };
 
 struct cleanup {
@@ -207,7 +211,7 @@ static void
 finish(struct cleanup *cu, struct client *c)
 {
     struct hdrs h;
-    struct buf added;
+    struct buf added, trace;
     struct iovec iov[40];
     int n = 0;
     size_t pos = 0;
@@ -237,6 +241,25 @@ finish(struct cleanup *cu, struct client *c)
     scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
                  (c->flags & QUEUE_F_LOCAL) != 0);
     buf_init(&added, 0);
+    buf_init(&trace, 0);
+    if (!c->trusted) {
+        /* the trace pickup writes for a maildrop file: who, not a name */
+        time_t now = time(NULL);
+        struct tm tm;
+        char stamp[80];
+
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%a, %e %b %Y %H:%M:%S %z (%Z)", &tm);
+        (void) buf_printf(&trace,
+                          "Received: by %s (Postern, from userid %ld)\n"
+                          "\tid %s; %s\n",
+                          cu->myhostname, c->peer_uid, c->env.id, stamp);
+        if (c->content.len &&
+            (c->content.data[0] == ' ' || c->content.data[0] == '\t'))
+            (void) buf_putc(&trace, '\n');
+        iov[n].iov_base = trace.data;
+        iov[n++].iov_len = trace.len;
+    }
     if (local || cu->always_add) {
         time_t now = time(NULL);
         struct tm tm;
@@ -299,6 +322,7 @@ finish(struct cleanup *cu, struct client *c)
         c->pending = 1;
     }
     buf_fini(&added);
+    buf_fini(&trace);
 }
 
 static void
@@ -313,6 +337,30 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
     ipc_conn_queue(&c->c, &cu->o);
     if (ipc_conn_flush(&c->c) < 0)
         c->dead = 1;
+}
+
+/* distrust - a peer that is neither root nor mail_owner (a set-gid
+ * program, or anything that reached public/cleanup) is a local user
+ * submitting mail: what it says about the client, the protocol, the
+ * arrival time or the message's origin is replaced by what we know,
+ * its uid, as pickup does for maildrop files */
+static void
+distrust(struct client *c)
+{
+    char origin[64];
+
+    c->env.flags =
+        (c->env.flags & (QUEUE_F_8BITMIME | QUEUE_F_SMTPUTF8)) | QUEUE_F_LOCAL;
+    c->flags = QUEUE_F_LOCAL;
+    c->env.arrival_us = 0;
+    snprintf(origin, sizeof(origin), "uid=%ld", c->peer_uid);
+    queue_env_set(&c->env.origin, origin);
+    queue_env_set(&c->env.proto, "local");
+    queue_env_set(&c->env.client_name, "localhost");
+    queue_env_set(&c->env.client_addr, "127.0.0.1");
+    queue_env_set(&c->env.helo, "");
+    maillog_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
+                 c->env.sender ? c->env.sender : "");
 }
 
 /* frame - one request from a client */
@@ -379,6 +427,8 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
         }
         if (!ipc_in_ok(in))
             c->dead = 1;
+        if (!c->trusted)
+            distrust(c);
         c->have_env = 1;
         break;
     }
@@ -551,6 +601,7 @@ cleanup_service(struct server *srv)
                     if (fd < 0)
                         break;
                     c = mem_calloc(1, sizeof(*c));
+                    c->trusted = ipc_peer_trusted(fd, &c->peer_uid);
                     ipc_conn_init(&c->c, fd, FRAME_LIMIT);
                     queue_env_init(&c->env);
                     buf_init(&c->content, 0);

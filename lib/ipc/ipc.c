@@ -649,6 +649,16 @@ ipc_peer_uid(int fd)
 }
 
 int
+ipc_peer_trusted(int fd, long *uid)
+{
+    long u = ipc_peer_uid(fd);
+
+    if (uid)
+        *uid = u;
+    return u == 0 || (u >= 0 && u == (long) geteuid());
+}
+
+int
 ipc_connect_service(const char *name)
 {
     char path[300];

@@ -146,5 +146,11 @@ int ipc_connect_service(const char *name) WARN_UNUSED;
 int ipc_nonblock(int fd, int on);
 /* ipc_peer_uid - uid of the peer of a UNIX socket, or -1 */
 long ipc_peer_uid(int fd);
+/* ipc_peer_trusted - 1 when the peer of a UNIX socket (SO_PEERCRED, the
+ * credentials at connect time) is root or runs as this process's
+ * effective uid (mail_owner for a daemon started as root; the instance's
+ * user when not started as root); 0 otherwise or when it cannot be told.
+ * *uid gets the peer's uid (-1 unknown) when uid is not NULL. */
+int ipc_peer_trusted(int fd, long *uid);
 
 #endif

@@ -237,6 +237,27 @@ test_recv_reply(void **state)
     ipc_out_fini(&o);
 }
 
+/* the peer of a socketpair is this process: trusted; a pipe is no
+ * socket: not trusted, uid -1 */
+static void
+test_peer_trusted(void **state)
+{
+    int sv[2], pfd[2];
+    long uid = -2;
+
+    (void) state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(ipc_peer_trusted(sv[0], &uid), 1);
+    assert_int_equal(uid, (long) geteuid());
+    assert_int_equal(pipe(pfd), 0);
+    assert_int_equal(ipc_peer_trusted(pfd[0], &uid), 0);
+    assert_int_equal(uid, -1);
+    close(sv[0]);
+    close(sv[1]);
+    close(pfd[0]);
+    close(pfd[1]);
+}
+
 int
 main(void)
 {
@@ -245,6 +266,7 @@ main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_conn_stream),
         cmocka_unit_test(test_recv_reply),
+        cmocka_unit_test(test_peer_trusted),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,6 +254,8 @@ listen_inet(struct svc *s, char *err, size_t errlen)
     return rc;
 }
 
+static long setgid_gid(long fallback);
+
 /* listen_unix - private/NAME or public/NAME */
 static int
 listen_unix(struct svc *s, char *err, size_t errlen)
@@ -263,7 +265,10 @@ listen_unix(struct svc *s, char *err, size_t errlen)
 
     snprintf(path, sizeof(path), "%s/%s",
              s->srv.private_ ? "private" : "public", s->srv.service);
-    fd = ipc_listen_unix(path, s->srv.private_ ? 0600 : 0666, 1024);
+    /* public sockets: mail_owner:setgid_group 0660 inside public/ 0710
+     * (the directory is the gate, as in Postfix; the socket's own mode
+     * is a second one) */
+    fd = ipc_listen_unix(path, s->srv.private_ ? 0600 : 0660, 1024);
     if (fd < 0) {
         snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
         return -1;
@@ -272,6 +277,8 @@ listen_unix(struct svc *s, char *err, size_t errlen)
         long uid, gid;
 
         server_user(conf, &uid, &gid);
+        if (!s->srv.private_)
+            gid = setgid_gid(gid);
         if (chown(path, (uid_t) uid, (gid_t) gid) < 0) {
             /* the mode still lets root-run services in */
         }
@@ -1055,19 +1062,53 @@ master_loop(void)
     }
 }
 
-/* make_dirs - the queue directory layout */
+/* setgid_gid - the setgid_group's gid (root only: -1 otherwise); when
+ * the group does not exist, mail_owner's group, with a warning: then
+ * only root and mail_owner can submit mail, which is the safe side */
+static long
+setgid_gid(long fallback)
+{
+    char *name;
+    struct group *gr;
+    long gid = fallback;
+    static int warned;
+
+    if (geteuid() != 0)
+        return -1;
+    name = server_conf_str(conf, NULL, "setgid_group");
+    gr = getgrnam(name);
+    if (gr)
+        gid = (long) gr->gr_gid;
+    else if (!warned++)
+        fprintf(stderr,
+                "postern: warning: unknown setgid_group group \"%s\": public "
+                "and maildrop are for root and mail_owner only\n",
+                name);
+    mem_free(name);
+    return gid;
+}
+
+/* make_dirs - the queue directory layout, as Postfix's: public/ 0710 and
+ * maildrop/ 1730, both mail_owner:setgid_group, so that only root,
+ * mail_owner and the set-gid postdrop/postqueue reach the public sockets
+ * and the maildrop; the rest mail_owner's own. Not started as root,
+ * nothing can be chowned: the modes alone, and the instance's user is
+ * its own mail_owner. */
 static int
 make_dirs(const char *qdir, char *err, size_t errlen)
 {
+    enum { MINE, OWNER, OWNER_SGID };
     static const struct {
         const char *name;
         int mode;
-        int owned; /* by mail_owner */
+        int own;
     } dirs[] = {
-        {"store", 0700, 1}, {"private", 0700, 1},   {"public", 0755, 1},
-        {"pid", 0755, 0},   {"maildrop", 01733, 1},
+        {"store", 0700, OWNER},          {"private", 0700, OWNER},
+        {"public", 0710, OWNER_SGID},    {"pid", 0755, MINE},
+        {"maildrop", 01730, OWNER_SGID}, {"corrupt", 0700, OWNER},
     };
-    long uid, gid;
+    long uid, gid, sgid;
+    struct stat st;
 
     if (mkdir(qdir, 0755) < 0 && errno != EEXIST) {
         snprintf(err, errlen, "mkdir %s: %s", qdir, strerror(errno));
@@ -1078,16 +1119,27 @@ make_dirs(const char *qdir, char *err, size_t errlen)
         return -1;
     }
     server_user(conf, &uid, &gid);
+    sgid = setgid_gid(gid);
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         if (mkdir(dirs[i].name, (mode_t) dirs[i].mode) < 0 && errno != EEXIST) {
             snprintf(err, errlen, "mkdir %s/%s: %s", qdir, dirs[i].name,
                      strerror(errno));
             return -1;
         }
-        (void) chmod(dirs[i].name, (mode_t) dirs[i].mode);
-        if (geteuid() == 0 && dirs[i].owned &&
-            chown(dirs[i].name, (uid_t) uid, (gid_t) gid) < 0) {
+        /* never chown or chmod through a planted symlink */
+        if (lstat(dirs[i].name, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s/%s: not a directory", qdir, dirs[i].name);
+            return -1;
+        }
+        if (geteuid() == 0 && dirs[i].own != MINE &&
+            chown(dirs[i].name, (uid_t) uid,
+                  (gid_t) (dirs[i].own == OWNER_SGID ? sgid : gid)) < 0) {
             snprintf(err, errlen, "chown %s/%s: %s", qdir, dirs[i].name,
+                     strerror(errno));
+            return -1;
+        }
+        if (chmod(dirs[i].name, (mode_t) dirs[i].mode) < 0) {
+            snprintf(err, errlen, "chmod %s/%s: %s", qdir, dirs[i].name,
                      strerror(errno));
             return -1;
         }

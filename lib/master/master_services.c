@@ -16,6 +16,7 @@
 #include "master/master_int.h"
 #include "pickup/pickup.h"
 #include "qmgr/qmgr.h"
+#include "qmgr/qmgr_tool.h"
 #include "smtp/smtp.h"
 #include "smtpd/smtpd.h"
 
@@ -33,6 +34,7 @@ static const struct {
     {"discard", local_discard_service},
     {"bounce", bounce_service},
     {"pickup", pickup_service},
+    {"showq", qmgr_showq_service},
 };
 
 static const struct {
@@ -41,7 +43,6 @@ static const struct {
 } builtin[] = {
     {"trivial-rewrite", "address rewriting is built into cleanup, smtpd and "
                         "qmgr"},
-    {"showq", "\"postern queue list\" and mailq read the queue directly"},
     {"postlogd", "every process writes maillog_file itself"},
     {"anvil", "connection counting is built into the smtpd front"},
     {"proxymap", "table lookups are done in-process"},

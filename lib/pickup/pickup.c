@@ -6,6 +6,13 @@
  *	whose every connection is a trigger; each trigger, master wakeup
  *	or stop request leads to a scan of the maildrop directory, oldest
  *	name first.
+ *
+ *	maildrop is writable by the setgid_group, so its entries are not
+ *	trusted: each is opened with O_NOFOLLOW|O_NONBLOCK, must be a
+ *	regular file with one link, and the descriptor must be the file
+ *	lstat saw. Anything else (symlink, FIFO, hard link, unreadable or
+ *	malformed file) is moved to corrupt/ with a warning and the scan
+ *	goes on: no entry can stop the ones after it.
  */
 #include "pickup/pickup.h"
 
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup/cleanup.h"
@@ -33,35 +41,168 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* one_file - 0 done (submitted or discarded), -1 retry later */
-static int
-one_file(struct cleanup_client *cc, const char *name, size_t limit)
+/* quarantine - move what pickup cannot use out of the way, so that it
+ * never blocks the files after it: to corrupt/ (mail_owner's, 0700), as
+ * Postfix's postsuper does with damaged queue files; removed when that
+ * fails. The log line names it as Postfix's mail_open_ok does. */
+static void
+quarantine(const char *name, const char *why)
 {
-    char path[600];
-    char *text;
+    char from[600], to[600];
+
+    snprintf(from, sizeof(from), "maildrop/%s", name);
+    snprintf(to, sizeof(to), "corrupt/%s", name);
+    if (rename(from, to) == 0) {
+        maillog_warning("maildrop/%s: %s; moved to corrupt/%s", name, why,
+                        name);
+    } else if (unlink(from) == 0) {
+        maillog_warning("maildrop/%s: %s; removed", name, why);
+    } else {
+        maillog_warning("maildrop/%s: %s; cannot move or remove it: %m", name,
+                        why);
+    }
+}
+
+/* read_fd - the whole file into *out (NUL terminated); 0, or -1 with
+ * errno (EFBIG past limit) */
+static int
+read_fd(int fd, size_t size, size_t limit, char **out, size_t *len)
+{
+    struct buf b;
+    char chunk[65536];
+    ssize_t n;
+
+    if (size > limit) {
+        errno = EFBIG;
+        return -1;
+    }
+    buf_init(&b, 0);
+    (void) buf_reserve(&b, size + 1);
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            buf_fini(&b);
+            return -1;
+        }
+        if (b.len + (size_t) n > limit) {
+            buf_fini(&b);
+            errno = EFBIG;
+            return -1;
+        }
+        (void) buf_append(&b, chunk, (size_t) n);
+    }
+    *len = b.len;
+    (void) buf_putc(&b, 0);
+    *out = buf_steal(&b);
+    return *out ? 0 : -1;
+}
+
+/* open_file - open maildrop/NAME safely: a regular file with one link,
+ * never through a symlink, never blocking on a FIFO, and the file
+ * opened is the file examined. fd, or -1 (handled: skipped or moved) */
+static int
+open_file(const char *name, struct stat *st)
+{
+    char path[600], why[200];
+    struct stat fst;
+    int fd;
+
+    snprintf(path, sizeof(path), "maildrop/%s", name);
+    if (lstat(path, st) < 0) {
+        if (errno != ENOENT)
+            maillog_warning("maildrop/%s: %m", name);
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        snprintf(why, sizeof(why), "uid %ld: not a regular file",
+                 (long) st->st_uid);
+        quarantine(name, why);
+        return -1;
+    }
+    if (st->st_nlink != 1) {
+        snprintf(why, sizeof(why), "uid %ld: file has %ld links",
+                 (long) st->st_uid, (long) st->st_nlink);
+        quarantine(name, why);
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return -1;
+        snprintf(why, sizeof(why), "uid %ld: open: %s", (long) st->st_uid,
+                 strerror(errno));
+        quarantine(name, why);
+        return -1;
+    }
+    if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) ||
+        fst.st_dev != st->st_dev || fst.st_ino != st->st_ino ||
+        fst.st_nlink != 1) {
+        (void) close(fd);
+        snprintf(why, sizeof(why), "uid %ld: file status changed unexpectedly",
+                 (long) st->st_uid);
+        quarantine(name, why);
+        return -1;
+    }
+    *st = fst;
+    return fd;
+}
+
+/* received - Postfix's pickup prepends this to every local submission:
+ * who submitted it (the file's owner, not a login name) and when */
+static void
+received(struct buf *out, const char *host, const char *id,
+         const struct stat *st, const char *content, size_t len)
+{
+    struct tm tm;
+    char date[80];
+    time_t t = st->st_mtime;
+
+    localtime_r(&t, &tm);
+    strftime(date, sizeof(date), "%a, %e %b %Y %H:%M:%S %z (%Z)", &tm);
+    (void) buf_printf(out,
+                      "Received: by %s (Postern, from userid %ld)\n"
+                      "\tid %s; %s\n",
+                      host, (long) st->st_uid, id, date);
+    /* content that starts with white space would continue our header */
+    if (len && (content[0] == ' ' || content[0] == '\t'))
+        (void) buf_putc(out, '\n');
+}
+
+/* one_file - 0 done (submitted, discarded or moved aside), -1 retry
+ * later */
+static int
+one_file(struct cleanup_client *cc, const char *name, size_t limit,
+         const char *host)
+{
+    char path[600], why[200];
+    char *text = NULL;
     size_t len;
     struct stat st;
     struct queue_env env;
     char *fullname = NULL;
     size_t coff;
     char id[QUEUE_ID_SIZE];
-    int st_code, rc = -1;
+    int st_code, rc = -1, fd;
     char origin[64];
+    struct buf hdr;
 
     snprintf(path, sizeof(path), "maildrop/%s", name);
-    if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+    if ((fd = open_file(name, &st)) < 0)
         return 0;
-    if (util_read_file(path, limit, &text, &len) < 0) {
-        maillog_warning("maildrop/%s: %m", name);
-        if (errno == EFBIG)
-            (void) unlink(path);
-        return errno == EFBIG ? 0 : -1;
+    if (read_fd(fd, (size_t) st.st_size, limit, &text, &len) < 0) {
+        snprintf(why, sizeof(why), "uid %ld: read: %s", (long) st.st_uid,
+                 strerror(errno));
+        (void) close(fd);
+        quarantine(name, why);
+        return 0;
     }
+    (void) close(fd);
     queue_env_init(&env);
+    buf_init(&hdr, 0);
     if (pickup_file_decode(text, len, &env, &fullname, &coff) < 0) {
-        maillog_warning("maildrop/%s: uid=%ld: malformed file; removed", name,
-                        (long) st.st_uid);
-        (void) unlink(path);
+        snprintf(why, sizeof(why), "uid=%ld: malformed file", (long) st.st_uid);
+        quarantine(name, why);
         rc = 0;
         goto out;
     }
@@ -76,7 +217,9 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit)
         goto out;
     }
     maillog_info("%s: uid=%ld from=<%s>", id, (long) st.st_uid, env.sender);
+    received(&hdr, host, id, &st, text + coff, len - coff);
     st_code = cleanup_client_env(cc, &env, fullname) < 0 ||
+                      cleanup_client_data(cc, hdr.data, hdr.len) < 0 ||
                       cleanup_client_data(cc, text + coff, len - coff) < 0
                   ? -1
                   : cleanup_client_end(cc);
@@ -90,6 +233,7 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit)
         rc = 0;
     }
 out:
+    buf_fini(&hdr);
     queue_env_fini(&env);
     mem_free(fullname);
     mem_free(text);
@@ -97,7 +241,7 @@ out:
 }
 
 static void
-scan(struct cleanup_client *cc, size_t limit)
+scan(struct cleanup_client *cc, size_t limit, const char *host)
 {
     DIR *d = opendir("maildrop");
     struct dirent *de;
@@ -115,7 +259,7 @@ scan(struct cleanup_client *cc, size_t limit)
     if (names.n)
         qsort(names.v, names.n, sizeof(char *), cmp_str);
     for (size_t i = 0; i < names.n && !server_stopping(); i++)
-        if (one_file(cc, names.v[i], limit) < 0)
+        if (one_file(cc, names.v[i], limit, host) < 0)
             break; /* cleanup trouble: next wakeup */
     strv_fini(&names);
 }
@@ -125,7 +269,7 @@ pickup_service(struct server *srv)
 {
     struct cleanup_client *cc;
     size_t limit;
-    char *v;
+    char *v, *host;
 
     server_init(srv);
     server_drop_privileges(srv);
@@ -134,10 +278,11 @@ pickup_service(struct server *srv)
     limit = (size_t) strtoull(v, NULL, 10);
     limit = limit ? limit + 1024 * 1024 : (size_t) 1 << 31;
     mem_free(v);
+    host = server_param(srv, "myhostname");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
-    scan(cc, limit);
+    scan(cc, limit, host);
     while (!server_stopping()) {
         struct pollfd pfd[SERVER_MAX_LISTEN + 1];
         int n = 0, triggered = 0;
@@ -167,8 +312,9 @@ pickup_service(struct server *srv)
             }
         }
         (void) triggered;
-        scan(cc, limit);
+        scan(cc, limit, host);
     }
     cleanup_client_free(cc);
+    mem_free(host);
     return 0;
 }

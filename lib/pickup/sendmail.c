@@ -11,19 +11,28 @@
  *	(cleanup removes Bcc:). -bp lists the queue (mailq), -q flushes it.
  *	Exit status per sysexits.h.
  *
+ *	The message goes to maildrop through the set-gid postdrop program
+ *	(command_directory when main.cf sets it, else the directory of
+ *	this executable), -bp and -q run the set-gid postqueue, as
+ *	Postfix's sendmail. Control characters in the -f sender or in a
+ *	recipient are refused (a newline would inject headers).
+ *
  * BUGS
- *	-bs (SMTP on stdin) is not implemented. No setgid postdrop: the
- *	maildrop directory is mode 1733, files are mode 0644.
+ *	-bs talks to public/cleanup itself: it works for root and
+ *	mail_owner only (Postfix's smtpd -S goes through postdrop).
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, fchmod */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,65 +45,8 @@
 #include "pcf/pcf.h"
 #include "pickup/pickup.h"
 #include "pickup/pickup_int.h"
-#include "qmgr/qmgr_tool.h"
 #include "server/server.h"
 #include "smtpd/smtpd.h"
-
-void
-pickup_file_encode(struct buf *out, const struct queue_env *env,
-                   const char *fullname)
-{
-    struct ipc_out o;
-    size_t len;
-    const char *f;
-
-    ipc_out_init(&o);
-    ipc_out_begin(&o, 'P');
-    ipc_put_str(&o, env->sender);
-    ipc_put_str(&o, fullname);
-    ipc_put_str(&o, env->envid);
-    ipc_put_u32(&o, env->ret);
-    ipc_put_u32(&o, (uint32_t) env->nrcpt);
-    for (size_t i = 0; i < env->nrcpt; i++) {
-        ipc_put_str(&o, env->rcpt[i].addr);
-        ipc_put_u32(&o, env->rcpt[i].notify);
-    }
-    f = ipc_out_finish(&o, &len);
-    (void) buf_append(out, f, len);
-    ipc_out_fini(&o);
-}
-
-int
-pickup_file_decode(const char *text, size_t len, struct queue_env *env,
-                   char **fullname, size_t *content_off)
-{
-    struct ipc_in in;
-    uint32_t flen, n;
-
-    if (len < 4)
-        return -1;
-    flen = ipc_be32(text);
-    if ((size_t) flen + 4 > len ||
-        ipc_in_init(&in, text, (size_t) flen + 4) < 0 || in.type != 'P')
-        return -1;
-    queue_env_set(&env->sender, ipc_get_str(&in));
-    *fullname = mem_strdup(ipc_get_str(&in));
-    queue_env_set(&env->envid, ipc_get_str(&in));
-    env->ret = ipc_get_u32(&in);
-    n = ipc_get_u32(&in);
-    if (!ipc_in_ok(&in) || n == 0 || n > 100000)
-        return -1;
-    for (uint32_t i = 0; i < n && ipc_in_ok(&in); i++) {
-        const char *a = ipc_get_str(&in);
-        uint32_t nt = ipc_get_u32(&in);
-
-        queue_env_add_rcpt(env, a, "", "", nt);
-    }
-    if (!ipc_in_ok(&in) || ipc_in_more(&in))
-        return -1;
-    *content_off = (size_t) flen + 4;
-    return 0;
-}
 
 /* header_rcpts - addresses of To/Cc/Bcc (and Resent-*) for -t */
 static void
@@ -209,21 +161,80 @@ header_rcpts(struct queue_env *env, const char *content, size_t len)
     }
 }
 
-static void
-trigger(const char *path)
+/* run_command - Postfix's mail_run_replace: exec NAME from the command
+ * directory with argv; returns only on failure */
+static int
+run_command(struct pcf *conf, const char *name, char **av)
 {
-    int fd = ipc_connect_unix(path);
+    char path[PATH_MAX];
 
-    if (fd < 0) {
-        fprintf(stderr, "sendmail: warning: unable to look up %s: %s\n", path,
-                strerror(errno));
-        return;
+    pickup_command_path(conf, name, path, sizeof(path));
+    execv(path, av);
+    fprintf(stderr, "sendmail: fatal: execute %s: %s\n", path, strerror(errno));
+    return EX_UNAVAILABLE;
+}
+
+/* postdrop - pipe the maildrop file to the set-gid postdrop program, as
+ * Postfix's sendmail does; sysexits.h status */
+static int
+postdrop(struct pcf *conf, const char *config_dir, const char *sender,
+         const struct buf *file)
+{
+    char path[PATH_MAX];
+    int pfd[2], status;
+    pid_t pid;
+    char *av[5];
+    int n = 0;
+
+    pickup_command_path(conf, "postdrop", path, sizeof(path));
+    av[n++] = (char *) "postdrop";
+    av[n++] = (char *) "-r";
+    if (config_dir) {
+        av[n++] = (char *) "-c";
+        av[n++] = (char *) config_dir;
     }
-    /* pickup may hang up before it reads: no SIGPIPE for that */
-    if (send(fd, "W", 1, MSG_NOSIGNAL) < 0) {
-        /* pickup scans on its own wakeup anyway */
+    av[n] = NULL;
+    if (pipe(pfd) < 0 || (pid = fork()) < 0) {
+        fprintf(stderr, "sendmail: fatal: %s(%ld): unable to execute %s: %s\n",
+                sender, (long) getuid(), path, strerror(errno));
+        return EX_UNAVAILABLE;
     }
-    (void) close(fd);
+    if (pid == 0) {
+        if (dup2(pfd[0], 0) < 0)
+            _exit(EX_OSERR);
+        (void) close(pfd[0]);
+        (void) close(pfd[1]);
+        execv(path, av);
+        fprintf(stderr, "sendmail: fatal: %s(%ld): unable to execute %s: %s\n",
+                sender, (long) getuid(), path, strerror(errno));
+        _exit(EX_UNAVAILABLE);
+    }
+    (void) close(pfd[0]);
+    (void) signal(SIGPIPE, SIG_IGN);
+    if (ipc_write_all(pfd[1], file->data, file->len, -1) < 0) {
+        /* postdrop went away: its status says why */
+    }
+    (void) close(pfd[1]);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return EX_OSERR;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return EX_OK;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == EX_UNAVAILABLE)
+        return EX_UNAVAILABLE;
+    fprintf(stderr, "sendmail: fatal: %s(%ld): error writing queue file\n",
+            sender, (long) getuid());
+    return EX_TEMPFAIL;
+}
+
+/* sanitize_name - a full name goes into a From: header: no line breaks
+ * or other control characters */
+static void
+sanitize_name(char *s)
+{
+    for (unsigned char *p = (unsigned char *) s; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = ' ';
 }
 
 /* has_word - case-insensitive substring */
@@ -255,12 +266,10 @@ pickup_sendmail_main(int argc, char **argv)
     uint32_t notify = 0;
     struct queue_env env;
     struct pcf *conf;
-    char *qdir, tmp[700], final[700];
     struct buf content, file, line;
-    int fd, c, in_headers = 1, rc = EX_OK;
+    int c, in_headers = 1, rc = EX_OK;
     struct passwd *pw = getpwuid(getuid());
     long limit;
-    struct timespec ts;
 
     queue_env_init(&env);
     for (int i = 1; i < argc; i++) {
@@ -357,45 +366,53 @@ pickup_sendmail_main(int argc, char **argv)
     }
     if (dir)
         setenv("MAIL_CONFIG", dir, 1);
-    if (mode == 'p') {
-        char *av[] = {(char *) "mailq", NULL};
-
-        return qmgr_tool_main(1, av, "mailq");
-    }
-    if (mode == 'q') {
-        char *av[] = {(char *) "postqueue", (char *) "-f", NULL};
-
-        return qmgr_tool_main(2, av, "postqueue");
-    }
     if (mode == 'i') {
         fprintf(stderr, "sendmail: fatal: -bi (newaliases): use \"postern map "
                         "build -a FILE\"\n");
         return EX_UNAVAILABLE;
     }
-    if (mode == 's') {
-        /* SMTP on stdin/stdout, mail to the running cleanup service */
-        const char *d = getenv("MAIL_CONFIG");
-
-        if (d == NULL || *d == 0)
-            d = "/etc/postfix";
-        if (access(d, R_OK) < 0) {
-            fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
-            return EX_CONFIG;
-        }
-        return smtpd_stdio_main(pcf_load(d));
-    }
     {
         const char *d = getenv("MAIL_CONFIG");
 
         if (d == NULL || *d == 0)
-            d = "/etc/postfix";
+            d = PICKUP_DEF_CONFIG_DIR;
+        else
+            dir = d;
         if (access(d, R_OK) < 0) {
             fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
             return EX_CONFIG;
         }
         conf = pcf_load(d);
     }
-    qdir = server_conf_str(conf, NULL, "queue_directory");
+    /* -bp and -q: the set-gid postqueue, as Postfix's sendmail */
+    if (mode == 'p' || mode == 'q') {
+        char *av[5];
+        int n = 0;
+
+        av[n++] = (char *) "postqueue";
+        av[n++] = (char *) (mode == 'p' ? "-p" : "-f");
+        if (dir) {
+            av[n++] = (char *) "-c";
+            av[n++] = (char *) dir;
+        }
+        av[n] = NULL;
+        return run_command(conf, "postqueue", av);
+    }
+    if (mode == 's') {
+        /* SMTP on stdin/stdout, mail to the running cleanup service */
+        return smtpd_stdio_main(conf);
+    }
+    if (sender && pickup_addr_bad(sender)) {
+        fprintf(stderr,
+                "sendmail: fatal: -f option specified malformed sender: %s\n",
+                pickup_printable(sender));
+        return EX_USAGE;
+    }
+    if (env.envid && pickup_addr_bad(env.envid)) {
+        fprintf(stderr, "sendmail: warning: bad syntax in -V option value -- "
+                        "ignored\n");
+        queue_env_set(&env.envid, "");
+    }
     limit = server_conf_int(conf, NULL, "message_size_limit", 10240000);
     if (sender == NULL)
         sender = mem_strdup(pw ? pw->pw_name : "nobody");
@@ -445,44 +462,30 @@ pickup_sendmail_main(int argc, char **argv)
         if (notify && env.rcpt[i].notify == 0)
             env.rcpt[i].notify = notify;
 
-    /* into maildrop: dot file, fsync, rename */
+    for (size_t i = 0; i < env.nrcpt; i++)
+        if (pickup_addr_bad(env.rcpt[i].addr)) {
+            fprintf(stderr,
+                    "sendmail: fatal: %s(%ld): malformed recipient address: "
+                    "%s\n",
+                    sender, (long) getuid(),
+                    pickup_printable(env.rcpt[i].addr));
+            rc = EX_USAGE;
+            buf_init(&file, 0);
+            goto out;
+        }
+    if (fullname)
+        sanitize_name(fullname);
+
+    /* into maildrop, through postdrop */
     buf_init(&file, 0);
     pickup_file_encode(&file, &env, fullname);
     (void) buf_append(&file, content.data ? content.data : "", content.len);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(final, sizeof(final), "%s/maildrop/%ld%06ld.%ld.%ld", qdir,
-             (long) ts.tv_sec, (long) (ts.tv_nsec / 1000), (long) getpid(),
-             (long) getuid());
-    snprintf(tmp, sizeof(tmp), "%s/maildrop/.%ld%06ld.%ld", qdir,
-             (long) ts.tv_sec, (long) (ts.tv_nsec / 1000), (long) getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "sendmail: fatal: create file %s: %s\n", tmp,
-                strerror(errno));
-        rc = EX_CANTCREAT;
-        goto out;
-    }
-    (void) fchmod(fd, 0644);
-    if (ipc_write_all(fd, file.data, file.len, -1) < 0 || fsync(fd) < 0 ||
-        close(fd) < 0 || rename(tmp, final) < 0) {
-        fprintf(stderr, "sendmail: fatal: write %s: %s\n", tmp,
-                strerror(errno));
-        (void) unlink(tmp);
-        rc = EX_TEMPFAIL;
-        goto out;
-    }
-    {
-        char pick[700];
-
-        snprintf(pick, sizeof(pick), "%s/public/pickup", qdir);
-        trigger(pick);
-    }
+    rc = postdrop(conf, dir, sender, &file);
 out:
     buf_fini(&file);
     buf_fini(&content);
     queue_env_fini(&env);
     mem_free(sender);
     mem_free(fullname);
-    mem_free(qdir);
     return rc;
 }

@@ -195,6 +195,7 @@ struct transport {
 struct ctl {
     struct ipc_conn c;
     int trigger_checked;
+    int trusted; /* root or mail_owner (SO_PEERCRED at accept) */
 };
 
 struct list {
@@ -1699,7 +1700,9 @@ control_frame(struct ctl *c, struct ipc_in *in)
     case QMGR_NOTIFY: {
         uint64_t seq = ipc_get_u64(in), end = ipc_get_u64(in);
 
-        if (ipc_in_ok(in))
+        /* commit notices come from cleanup (mail_owner): a set-gid
+         * postqueue caller may flush, not steer intake */
+        if (ipc_in_ok(in) && c->trusted)
             intake(find_seg(seq, 1), end);
         return; /* no reply */
     }
@@ -1918,6 +1921,7 @@ qmgr_service(struct server *srv)
                     if (fd < 0)
                         break;
                     c = mem_calloc(1, sizeof(*c));
+                    c->trusted = ipc_peer_trusted(fd, NULL);
                     ipc_conn_init(&c->c, fd, 1 << 16);
                     Q.ctl[Q.nctl++] = c;
                 }

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +26,16 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "maillog/maillog.h"
 #include "out/out.h"
 #include "pcf/pcf.h"
+#include "pickup/pickup_int.h"
 #include "qmgr/qmgr.h"
 #include "queue/queue.h"
 #include "server/server.h"
 
 struct listing {
+    FILE *out;
     int json;
     struct out_val *arr;
     unsigned long count;
@@ -90,18 +95,18 @@ list_one(void *ctx, const struct queue_snap_msg *m)
         return 0;
     }
     if (l->count == 1)
-        printf("%-11s %8s %-20s %s\n", "-Queue ID-", "--Size--",
-               "----Arrival Time----", "-Sender/Recipient-------");
+        fprintf(l->out, "%-11s %8s %-20s %s\n", "-Queue ID-", "--Size--",
+                "----Arrival Time----", "-Sender/Recipient-------");
     strftime(date, sizeof(date), "%a %b %e %H:%M:%S", &tm);
-    printf("%-11s%c %8" PRIu64 " %-20.20s %s\n", env->id, mark,
-           m->loc.content_len, date,
-           *env->sender ? env->sender : "MAILER-DAEMON");
+    fprintf(l->out, "%-11s%c %8" PRIu64 " %-20.20s %s\n", env->id, mark,
+            m->loc.content_len, date,
+            *env->sender ? env->sender : "MAILER-DAEMON");
     if (m->reason && *m->reason)
-        printf("%*s(%s)\n", 42, "", m->reason);
+        fprintf(l->out, "%*s(%s)\n", 42, "", m->reason);
     for (size_t i = 0; i < env->nrcpt; i++)
         if (!m->rcpt_done[i])
-            printf("%*s%s\n", 42, "", env->rcpt[i].addr);
-    printf("\n");
+            fprintf(l->out, "%*s%s\n", 42, "", env->rcpt[i].addr);
+    fputc('\n', l->out);
     return 0;
 }
 
@@ -120,36 +125,57 @@ open_store(struct pcf *conf, char **qdir_out)
     return fs;
 }
 
+/* list_store - the mailq listing of the store at path onto out; 0, or
+ * -1 with errno (the store cannot be opened or read) */
 static int
-do_list(struct pcf *conf, int json)
+list_store(const char *path, int json, FILE *out)
 {
-    char *qdir;
-    struct queue_fs *fs = open_store(conf, &qdir);
+    struct queue_fs *fs = queue_fs_disk(path);
     struct listing l;
     int rc = 0;
 
-    if (fs == NULL) {
-        mem_free(qdir);
-        return 1;
-    }
+    if (fs == NULL)
+        return -1;
     memset(&l, 0, sizeof(l));
+    l.out = out;
     l.json = json;
     if (json)
         l.arr = out_arr_new();
     if (queue_snapshot(fs, list_one, NULL, &l) < 0) {
-        fprintf(stderr, "postern: fatal: read queue: %s\n", strerror(errno));
-        rc = 1;
+        int e = errno;
+
+        if (json)
+            out_free(l.arr);
+        queue_fs_free(fs);
+        errno = e;
+        return -1;
     }
     if (json) {
-        (void) out_print(l.arr, stdout);
+        (void) out_print(l.arr, out);
         out_free(l.arr);
     } else if (l.count == 0) {
-        printf("Mail queue is empty\n");
+        fprintf(out, "Mail queue is empty\n");
     } else {
-        printf("-- %" PRIu64 " Kbytes in %lu Request%s.\n",
-               (l.bytes + 1023) / 1024, l.count, l.count == 1 ? "" : "s");
+        fprintf(out, "-- %" PRIu64 " Kbytes in %lu Request%s.\n",
+                (l.bytes + 1023) / 1024, l.count, l.count == 1 ? "" : "s");
     }
     queue_fs_free(fs);
+    return rc;
+}
+
+static int
+do_list(struct pcf *conf, int json)
+{
+    char *qdir = server_conf_str(conf, NULL, "queue_directory");
+    char path[1100];
+    int rc = 0;
+
+    snprintf(path, sizeof(path), "%s/store", qdir);
+    if (list_store(path, json, stdout) < 0) {
+        fprintf(stderr, "postern: fatal: read queue %s: %s\n", path,
+                strerror(errno));
+        rc = 1;
+    }
     mem_free(qdir);
     return rc;
 }
@@ -351,6 +377,8 @@ load(int *argc, char **argv)
     for (int i = 1; i < *argc; i++)
         if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
             dir = argv[i + 1];
+            /* for a program exec'd from here (mailq -> postqueue) */
+            (void) setenv("MAIL_CONFIG", dir, 1);
             memmove(argv + i, argv + i + 2,
                     (size_t) (*argc - i - 1) * sizeof(*argv));
             *argc -= 2;
@@ -365,24 +393,144 @@ load(int *argc, char **argv)
     return pcf_load(dir);
 }
 
+/* ---- showq: the queue listing for users who cannot read the store ---- */
+
+static void
+showq_conn(struct server *srv, int fd, void *ctx)
+{
+    char req = 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+    struct pollfd p = {fd, POLLIN, 0};
+
+    (void) srv;
+    (void) ctx;
+    /* one request byte: 'p' (mailq) or 'j' (JSON); anything else, or
+     * nothing within 10 s, is the text listing */
+    if (poll(&p, 1, 10000) > 0 && read(fd, &req, 1) != 1)
+        req = 0;
+    out = open_memstream(&text, &len);
+    if (out == NULL)
+        return;
+    if (list_store("store", req == 'j', out) < 0)
+        maillog_warning("read queue store: %m");
+    if (fclose(out) == 0 && ipc_write_all(fd, text, len, 30000) < 0) {
+        /* the client went away */
+    }
+    free(text);
+}
+
+int
+qmgr_showq_service(struct server *srv)
+{
+    server_init(srv);
+    server_drop_privileges(srv);
+    server_single_loop(srv, showq_conn, NULL);
+    return 0;
+}
+
+/* showq_ask - the listing from public/showq onto stdout; 0, or -1 when
+ * the service cannot be reached */
+static int
+showq_ask(const char *qdir, int json)
+{
+    char path[1100], b[65536];
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/public/showq", qdir);
+    fd = ipc_connect_unix(path);
+    if (fd < 0)
+        return -1;
+    if (ipc_write_all(fd, json ? "j" : "p", 1, 10000) < 0) {
+        (void) close(fd);
+        return -1;
+    }
+    (void) ipc_rcvtimeo(fd, 60000);
+    fflush(stdout);
+    while ((n = read(fd, b, sizeof(b))) > 0)
+        if (fwrite(b, 1, (size_t) n, stdout) != (size_t) n)
+            break;
+    (void) close(fd);
+    return 0;
+}
+
+int
+qmgr_postqueue_main(int argc, char **argv)
+{
+    const char *config_dir = NULL;
+    int op = 0;
+    struct pcf *conf;
+    char *qdir;
+    int rc = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "-c") == 0 && i + 1 < argc)
+            config_dir = argv[++i];
+        else if (strcmp(a, "-p") == 0 || strcmp(a, "-j") == 0 ||
+                 strcmp(a, "-f") == 0)
+            op = a[1];
+        else if (strcmp(a, "-s") == 0 && i + 1 < argc) {
+            op = 'f'; /* no fast-flush service: flush everything */
+            i++;
+        } else if (strcmp(a, "-v") == 0)
+            continue;
+        else {
+            op = 0;
+            break;
+        }
+    }
+    if (op == 0) {
+        fprintf(stderr, "postqueue: fatal: usage: postqueue -f | postqueue "
+                        "-j | postqueue -p | postqueue -s site\n");
+        return EX_USAGE;
+    }
+    conf = pickup_setgid_init("postqueue", config_dir, &qdir);
+    (void) conf; /* checked and loaded: queue_directory is all we need */
+    if (op == 'f') {
+        if (online(qdir, QMGR_FLUSH, NULL) < 0) {
+            fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - "
+                            "mail system is down\n");
+            rc = EX_UNAVAILABLE;
+        }
+    } else if (showq_ask(qdir, op == 'j') < 0) {
+        /* the mail system is down: who may read the store reads it */
+        if (list_store("store", op == 'j', stdout) < 0) {
+            fprintf(stderr, "postqueue: fatal: Queue report unavailable - "
+                            "mail system is down\n");
+            rc = EX_UNAVAILABLE;
+        }
+    }
+    mem_free(qdir);
+    return rc;
+}
+
 int
 qmgr_tool_main(int argc, char **argv, const char *name)
 {
-    struct pcf *conf = load(&argc, argv);
+    struct pcf *conf;
 
+    if (strcmp(name, "postqueue") == 0)
+        return qmgr_postqueue_main(argc, argv);
+    conf = load(&argc, argv);
     if (conf == NULL)
         return 1;
-    if (strcmp(name, "mailq") == 0)
-        return do_list(conf, argc > 1 && strcmp(argv[1], "--json") == 0);
-    if (strcmp(name, "postqueue") == 0) {
-        if (argc > 1 && strcmp(argv[1], "-p") == 0)
-            return do_list(conf, 0);
-        if (argc > 1 && strcmp(argv[1], "-j") == 0)
-            return do_list(conf, 1);
-        if (argc > 1 && strcmp(argv[1], "-f") == 0)
-            return flush(conf);
-        fprintf(stderr, "usage: postqueue [-c config_dir] -p | -j | -f\n");
-        return EX_USAGE;
+    if (strcmp(name, "mailq") == 0) {
+        /* as Postfix's mailq: the set-gid postqueue -p */
+        char path[PATH_MAX];
+        char *av[] = {
+            (char *) "postqueue",
+            (char *) (argc > 1 && strcmp(argv[1], "--json") == 0 ? "-j" : "-p"),
+            NULL};
+
+        pickup_command_path(conf, "postqueue", path, sizeof(path));
+        execv(path, av);
+        fprintf(stderr, "mailq: fatal: execute %s: %s\n", path,
+                strerror(errno));
+        return EX_UNAVAILABLE;
     }
     if (strcmp(name, "postsuper") == 0) {
         if (argc == 3 && argv[1][0] == '-' && strchr("dhH", argv[1][1]) &&
