@@ -309,7 +309,8 @@ change(struct pcf *conf, int type, const char *id)
     int lockfd, rc = 0;
 
     snprintf(path, sizeof(path), "%s/store/qmgr.lock", qdir);
-    lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                  0600);
     if (lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
         /* qmgr holds it: ask qmgr */
         n = online(qdir, type, id);
@@ -508,6 +509,36 @@ qmgr_postqueue_main(int argc, char **argv)
     return rc;
 }
 
+/*
+ * as_mail_owner - postsuper and "postern queue" run by root work on the
+ * queue as mail_owner, as Postfix's postsuper does: the store belongs to
+ * mail_owner, and a root process opening names in a directory that a
+ * less-privileged user controls is how a planted symlink becomes a
+ * write as root. 0, or -1 after a message on stderr.
+ */
+static int
+as_mail_owner(struct pcf *conf, const char *prog)
+{
+    long uid, gid;
+
+    if (geteuid() != 0)
+        return 0;
+    server_user(conf, &uid, &gid);
+    if (uid == 0 || gid == 0) {
+        fprintf(stderr,
+                "%s: fatal: mail_owner is unknown or has a privileged user "
+                "or group ID\n",
+                prog);
+        return -1;
+    }
+    if (util_set_ugid((uid_t) uid, (gid_t) gid) < 0) {
+        fprintf(stderr, "%s: fatal: cannot become mail_owner: %s\n", prog,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 qmgr_tool_main(int argc, char **argv, const char *name)
 {
@@ -532,6 +563,9 @@ qmgr_tool_main(int argc, char **argv, const char *name)
                 strerror(errno));
         return EX_UNAVAILABLE;
     }
+    if (as_mail_owner(conf, strcmp(name, "postsuper") == 0 ? "postsuper"
+                                                            : "postern") < 0)
+        return 1;
     if (strcmp(name, "postsuper") == 0) {
         if (argc == 3 && argv[1][0] == '-' && strchr("dhH", argv[1][1]) &&
             argv[1][2] == 0) {

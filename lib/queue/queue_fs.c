@@ -8,6 +8,12 @@
  *	Durability: fdatasync() per batch, and an fsync() of the directory
  *	after creating a file.
  *
+ *	Every name is opened relative to the store's directory descriptor
+ *	with O_NOFOLLOW and O_NONBLOCK, and must be a regular file: the
+ *	directory belongs to mail_owner, and root processes (local, an
+ *	offline postsuper) open files in it, so a planted symlink or FIFO
+ *	must neither redirect a write nor hang a reader.
+ *
  *	ram: for tests. Each file remembers how much of it was synced and
  *	whether its name was; queue_fs_ram_crash() drops the rest, which
  *	is what a power cut does to a file system that keeps its promises.
@@ -30,8 +36,8 @@
 static int
 disk_create(struct queue_fs *fs, const char *name)
 {
-    int fd =
-        openat(fs->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = openat(fs->dirfd, name,
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
     if (fd < 0)
         return -1;
@@ -46,13 +52,31 @@ disk_create(struct queue_fs *fs, const char *name)
     return fd;
 }
 
+/* disk_regular - fd if it is a regular file with at most one link (none:
+ * removed meanwhile), else closed and -1 with errno EINVAL */
+static int
+disk_regular(int fd)
+{
+    struct stat st;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+        (void) close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
 static int
 disk_open(struct queue_fs *fs, const char *name, int writable)
 {
-    return openat(fs->dirfd, name,
-                  writable ? O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC
-                           : O_RDONLY | O_CLOEXEC,
-                  0600);
+    return disk_regular(openat(
+        fs->dirfd, name,
+        (writable ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY) | O_NOFOLLOW |
+            O_NONBLOCK | O_CLOEXEC,
+        0600));
 }
 
 static ssize_t
@@ -170,7 +194,8 @@ disk_unlink(struct queue_fs *fs, const char *name)
 static int
 disk_locked(struct queue_fs *fs, const char *name)
 {
-    int fd = openat(fs->dirfd, name, O_RDONLY | O_CLOEXEC);
+    int fd = disk_regular(
+        openat(fs->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     int rc;
 
     if (fd < 0)
