@@ -21,7 +21,8 @@
  *	  input are exactly as many as the 'S' replies with status 0, each
  *	  under an ID cleanup handed to this client, no two alike, each
  *	  with at least one recipient, with content no longer than the
- *	  input plus the headers cleanup adds; the store has no torn tail;
+ *	  input plus the headers cleanup adds, and no more recipients than
+ *	  one ENV frame of the input names; the store has no torn tail;
  *	- every commit notice to qmgr is an 'N' frame (u64 segment, u64
  *	  end, nothing more) whose end does not lie beyond the segment.
  *	Leaks are libFuzzer's (-detect_leaks, on by default): the daemon
@@ -193,6 +194,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 struct answer {
     struct strv ids; /* every ID handed to this client */
+    uint32_t nrcpt;  /* most recipients one ENV frame of the input names */
     size_t ok;       /* 'S' replies with status 0 */
     size_t records;  /* new records in the store */
     size_t limit;    /* longest content a record may have */
@@ -249,7 +251,8 @@ check_record(void *ctx, const struct queue_loc *loc,
     }
     mem_free(a->ids.v[i]); /* one record per ID */
     a->ids.v[i] = NULL;
-    if (env->nrcpt == 0 || env->content_len > a->limit) {
+    if (env->nrcpt == 0 || env->nrcpt > a->nrcpt ||
+        env->content_len > a->limit) {
         fprintf(stderr,
                 "fuzz_cleanup: record %s: %zu recipients, %llu bytes "
                 "of content\n",
@@ -258,6 +261,26 @@ check_record(void *ctx, const struct queue_loc *loc,
     }
     a->records++;
     return 0;
+}
+
+/* env_rcpts - the recipient count an ENV frame of the input names */
+static void
+env_rcpts(void *ctx, const unsigned char *p, size_t len)
+{
+    struct answer *a = ctx;
+    struct ipc_in in;
+    uint32_t n;
+
+    if (ipc_in_init(&in, p, len) < 0 || in.type != CLEANUP_ENV)
+        return;
+    (void) ipc_get_u32(&in);
+    (void) ipc_get_u32(&in);
+    (void) ipc_get_u64(&in);
+    for (int i = 0; i < 8; i++)
+        (void) ipc_get_str(&in);
+    n = ipc_get_u32(&in);
+    if (ipc_in_ok(&in) && n > a->nrcpt)
+        a->nrcpt = n;
 }
 
 /* scan_store - the records added since the last input; segments that
@@ -305,6 +328,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&a, 0, sizeof(a));
     strv_init(&a.ids);
     a.limit = size + 4096; /* Date, Message-Id, From, To */
+    (void) daemon_frames(data, size, 1 << 20, env_rcpts, &a);
     end = daemon_frames(replies.data, replies.len, 1 << 16, check_reply, &a);
     if (end != replies.len) {
         fprintf(stderr,
