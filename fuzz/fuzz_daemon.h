@@ -11,7 +11,8 @@
  *	moment, not only while an input runs. Paths on the command line
  *	(corpus directories, reproducers, -artifact_prefix, -dict) are
  *	made absolute first, and reproducers go where the fuzzer started
- *	unless -artifact_prefix says otherwise. The directory goes at exit.
+ *	unless -artifact_prefix says otherwise. The directory goes at exit;
+ *	one left by a crash goes when the next run of the fuzzer starts.
  *
  *	daemon_exchange() connects to a socket, writes the input in the
  *	pieces of fuzz_pieces.h while it reads what the daemon answers,
@@ -28,10 +29,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +82,31 @@ daemon_rmdir(void)
         (void) nftw(daemon_dir, daemon_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* daemon_sweep - scratch directories of fuzzers that crashed (a crash
+ * ends the process without atexit): those whose process is gone */
+static void
+daemon_sweep(const char *base, const char *name)
+{
+    char prefix[64], path[PATH_MAX];
+    DIR *d = opendir(base);
+    struct dirent *de;
+
+    if (d == NULL)
+        return;
+    snprintf(prefix, sizeof(prefix), "postern-fuzz-%s.", name);
+    while ((de = readdir(d)) != NULL) {
+        long pid;
+
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+            sscanf(de->d_name + strlen(prefix), "%ld.", &pid) != 1 ||
+            pid <= 0 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+        (void) nftw(path, daemon_rm, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
 /* daemon_abs - arg made absolute against home (a copy; never freed, as
  * argv) */
 static char *
@@ -102,6 +130,7 @@ daemon_home(int *argc, char ***argv, const char *name)
         "-artifact_prefix=", "-exact_artifact_path=", "-dict=", "-seed_inputs=",
         NULL};
     char home[PATH_MAX];
+    const char *base;
     char **nv;
     int n = 0, prefixed = 0;
 
@@ -134,8 +163,10 @@ daemon_home(int *argc, char ***argv, const char *name)
     *argc = n;
     *argv = nv;
 
-    snprintf(daemon_dir, sizeof(daemon_dir), "%s/postern-fuzz-%s.XXXXXX",
-             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name);
+    base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    daemon_sweep(base, name);
+    snprintf(daemon_dir, sizeof(daemon_dir), "%s/postern-fuzz-%s.%ld.XXXXXX",
+             base, name, (long) getpid());
     if (mkdtemp(daemon_dir) == NULL || chdir(daemon_dir) < 0 ||
         mkdir("private", 0700) < 0 || mkdir("public", 0700) < 0 ||
         mkdir("store", 0700) < 0)
