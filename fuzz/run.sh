@@ -3,7 +3,9 @@
 # Seeds: corpus main.cf/master.cf files for fuzz_conf, the macro test
 # inputs for fuzz_mac, the schema YAML for fuzz_schema, SMTP sessions
 # and server replies under testdata/fuzz for fuzz_smtpd and
-# fuzz_smtp_reply. A crash, a leak
+# fuzz_smtp_reply, cleanup sessions, qmgr requests and maildrop files
+# (written by fuzz_seeds, plus regression inputs) under testdata/fuzz
+# for fuzz_cleanup, fuzz_qmgr and fuzz_pickup. A crash, a leak
 # or a broken invariant fails the run; the reproducer is kept in
 # BUILD_DIR/fuzz-out/.
 set -eu
@@ -26,6 +28,10 @@ for fz in "$build"/bin/fuzz_*; do
     fuzz_schema) c=$(seed "$name" schemas/*.yaml) ;;
     fuzz_smtpd) c=$(seed "$name" testdata/fuzz/smtpd/*) ;;
     fuzz_smtp_reply) c=$(seed "$name" testdata/fuzz/smtp/*) ;;
+    fuzz_cleanup) c=$(seed "$name" testdata/fuzz/cleanup/*) ;;
+    fuzz_qmgr) c=$(seed "$name" testdata/fuzz/qmgr/*) ;;
+    fuzz_pickup) c=$(seed "$name" testdata/fuzz/pickup/*) ;;
+    fuzz_seeds) continue ;; # the seed generator, not a fuzzer
     *) c=$(seed "$name") ;;
     esac
     echo "-- $name (${secs}s)"

@@ -367,6 +367,16 @@ distrust(struct client *c)
 static void
 frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
 {
+    /* A client waits for the reply to its END (ours all do). A request
+     * while the message waits for the group commit would reset it (no
+     * reply for a committed message) or append it again under the same
+     * ID: such a client is let go; the message still gets its reply.
+     * One envelope per message: a second would add its recipients to
+     * the first's, without bound. */
+    if (c->pending || (in->type == CLEANUP_ENV && c->have_env)) {
+        c->dead = 1;
+        return;
+    }
     switch (in->type) {
     case CLEANUP_OPEN:
         client_reset(c);
