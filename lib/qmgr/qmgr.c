@@ -1347,10 +1347,16 @@ add_resolved(struct job *j, struct qmsg *m, size_t k,
     const struct queue_rcpt *q = &m->env.rcpt[k];
     char *ext = res->rcpt[0] ? rewrite_quote(res->rcpt) : NULL;
 
-    if (ext && strcmp(ext, q->addr) != 0)
+    if (ext && strcmp(ext, q->addr) != 0) {
+        /* the original in Postfix's external form: "a@b"@c */
+        char *in = rewrite_unquote(q->addr);
+        char *orig = rewrite_quote(in);
+
         deliver_req_add(&j->req, (uint32_t) k, ext,
-                        q->orig[0] ? q->orig : q->addr, q->orcpt, q->notify);
-    else
+                        q->orig[0] ? q->orig : orig, q->orcpt, q->notify);
+        mem_free(orig);
+        mem_free(in);
+    } else
         deliver_req_add(&j->req, (uint32_t) k, q->addr, q->orig, q->orcpt,
                         q->notify);
     mem_free(ext);

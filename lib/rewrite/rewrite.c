@@ -523,9 +523,9 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
         }
         break;
     }
-    if (!*remote && saved && strchr(buf_str(b), '@') == NULL)
+    if (!*remote && saved)
         (void) buf_puts(b, saved);
-    else if (!*remote && strchr(buf_str(b), '@') == NULL)
+    else if (!*remote)
         (void) buf_printf(b, "@%s", rw->myhostname);
     mem_free(saved);
 }
