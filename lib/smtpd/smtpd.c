@@ -626,6 +626,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         goto bad;
     }
     s->sender = rewrite_canon(s->cf->rw, addr);
+    queue_env_set(&s->env.sender, addr); /* as sent: what replies show */
     if (!s->cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_SENDER, NULL, reply, sizeof(reply)) < 0) {
         log_reject(s, "MAIL", reply, NULL);

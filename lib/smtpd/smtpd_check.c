@@ -64,7 +64,15 @@ subject(struct ctx *c, char *out, size_t len)
         snprintf(out, len, "%s", c->s->helo ? c->s->helo : "");
         break;
     case SMTPD_ST_SENDER:
-        snprintf(out, len, "%s", c->s->sender ? c->s->sender : "");
+        /* as the client sent it, internal form, as Postfix shows it */
+        if (c->s->env.sender) {
+            char *in = rewrite_unquote(c->s->env.sender);
+
+            snprintf(out, len, "%s", in);
+            mem_free(in);
+        } else {
+            snprintf(out, len, "%s", c->s->sender ? c->s->sender : "");
+        }
         break;
     case SMTPD_ST_DATA:
         snprintf(out, len, "DATA");
@@ -377,11 +385,28 @@ one(struct ctx *c, struct strv *list, size_t *i)
                 c->stage = SMTPD_ST_HELO;
                 v = s->helo ? check_addr_access(c, arg, s->helo) : V_DUNNO;
             } else if (r[6] == 's') {
+                /* the resolved address is looked up, as Postfix's
+                 * check_mail_access(): user%evil.test@ours is evil.test */
+                struct rewrite_result sr;
+
                 c->stage = SMTPD_ST_SENDER;
-                v = s->sender ? check_addr_access(c, arg, s->sender) : V_DUNNO;
+                if (s->sender == NULL)
+                    v = V_DUNNO;
+                else if (*s->sender == 0 ||
+                         rewrite_resolve(s->cf->rw, s->sender, &sr) < 0 ||
+                         sr.rcpt[0] == 0)
+                    v = check_addr_access(c, arg, s->sender);
+                else
+                    v = check_addr_access(c, arg, sr.rcpt);
             } else if (c->rcpt) {
+                const struct rewrite_result *rr = resolve(c);
+
                 c->stage = SMTPD_ST_RCPT;
-                v = check_addr_access(c, arg, c->rcpt);
+                if (rr == NULL)
+                    v = V_REJECT; /* lookup error, reply set */
+                else
+                    v = check_addr_access(c, arg,
+                                          rr->rcpt[0] ? rr->rcpt : c->rcpt);
             }
             c->stage = saved;
             return v;

@@ -7,8 +7,10 @@
 A case is one line: "SRC<TAB>CMD ;; CMD ...". SRC is the loopback
 address the client binds (127.0.0.1 is in the test's mynetworks,
 127.0.0.2 is not). Each case is a new connection: the greeting, EHLO,
-then the commands; what is recorded is the reply (or replies: a bare LF
-inside a command line makes two command lines) to the last command.
+then the commands, each followed by a NOOP whose reply marks the end of
+the command's replies (restrictions never apply to NOOP); what is
+recorded is the reply (or replies: a bare LF inside a command line makes
+two command lines) to the last command.
 Commands are written with Python escapes (\\n, \\x00, \\x7f), so the file
 shows every control character that goes on the wire.
 
@@ -22,7 +24,8 @@ the case is about).
 import socket
 import sys
 
-MARK = b"VRFY probe-end-marker"
+MARK = b"NOOP"
+MARK_REPLY = b"250 2.0.0 Ok"
 
 
 def conversation(src, port, cmds):
@@ -52,7 +55,16 @@ def conversation(src, port, cmds):
         got = []
         while True:
             r = reply()
-            if b"probe-end-marker" in r or r.endswith(b"<EOF>"):
+            if r.endswith(b"<EOF>"):
+                got.append(r)
+                break
+            if r == MARK_REPLY:
+                if got or not c.upper().startswith(b"NOOP"):
+                    break
+                # the case is a NOOP itself: this reply is its own
+                got.append(r)
+                if reply() != MARK_REPLY:
+                    got.append(b"<marker lost>")
                 break
             got.append(r)
         last = b" || ".join(got)

@@ -26,7 +26,8 @@ BIN=$1
 DATA=$HERE/../testdata/security
 
 sec_setup "local_recipient_maps =" "default_transport = discard" \
-    "relay_transport = discard"
+    "relay_transport = discard" \
+    "smtpd_recipient_restrictions = check_recipient_access inline:{{evil.test=REJECT}}, check_sender_access inline:{{evil.test=REJECT}}"
 sec_user victim "$T/home/victim"
 VICTIM=$(sec_name victim)
 mkdir -p "$T/home/victim"

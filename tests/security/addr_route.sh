@@ -15,7 +15,10 @@
 # testdata/security/addr_route.txt (by testdata/security/addr_probe.py
 # against a real Postfix configured like this instance):
 #  1. every case gets Postfix's reply, from 127.0.0.2 (outside
-#     mynetworks = 127.0.0.1/32) and from 127.0.0.1;
+#     mynetworks = 127.0.0.1/32) and from 127.0.0.1, including the
+#     access tables, which see the resolved address (a
+#     check_recipient_access entry for evil.test catches
+#     user%evil.test@local.test, as in Postfix);
 #  2. whole transactions (with DATA) from 127.0.0.2 queue nothing and
 #     bounce nothing;
 #  3. from mynetworks the same addresses are relayed as Postfix relays
@@ -26,7 +29,8 @@ BIN=$1
 DATA=$HERE/../testdata/security
 
 sec_setup "local_recipient_maps =" "default_transport = discard" \
-    "relay_transport = discard"
+    "relay_transport = discard" \
+    "smtpd_recipient_restrictions = check_recipient_access inline:{{evil.test=REJECT}}, check_sender_access inline:{{evil.test=REJECT}}"
 mta_start
 
 # 1. replies
