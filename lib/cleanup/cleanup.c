@@ -226,9 +226,8 @@ envelope_check(const struct client *c)
 
     if (c->env.client_addr && *c->env.client_addr)
         snprintf(client, sizeof(client), " from %s[%s]",
-                 c->env.client_name && *c->env.client_name
-                     ? c->env.client_name
-                     : "unknown",
+                 c->env.client_name && *c->env.client_name ? c->env.client_name
+                                                           : "unknown",
                  c->env.client_addr);
     for (size_t i = 0; i < 3 && bad == NULL; i++)
         for (const char *p = sfields[i] ? sfields[i] : ""; *p; p++)

@@ -1352,8 +1352,12 @@ add_resolved(struct job *j, struct qmsg *m, size_t k,
         char *in = rewrite_unquote(q->addr);
         char *orig = rewrite_quote(in);
 
+        /* "alice"@ours resolved to alice@ours: nothing to show */
         deliver_req_add(&j->req, (uint32_t) k, ext,
-                        q->orig[0] ? q->orig : orig, q->orcpt, q->notify);
+                        q->orig[0]               ? q->orig
+                        : strcmp(orig, ext) != 0 ? orig
+                                                 : "",
+                        q->orcpt, q->notify);
         mem_free(orig);
         mem_free(in);
     } else

@@ -28,10 +28,11 @@ enum rewrite_class {
     REWRITE_DEFAULT,   /* anything else */
 };
 
-/* rewrite_result.flags (Postfix's RESOLVE_FLAG_*) */
-#define REWRITE_FLAG_ROUTED 1u /* routing operators (@ ! %) left in the
-                                * local part: destination uncertain */
-#define REWRITE_FLAG_ERROR 2u  /* malformed: bad domain, no domain */
+/* rewrite_result.flags (Postfix's RESOLVE_FLAG_*): ROUTED, routing
+ * operators (@ ! %) left in the local part, so the destination is
+ * uncertain; ERROR, malformed (bad domain, no domain) */
+#define REWRITE_FLAG_ROUTED 1u
+#define REWRITE_FLAG_ERROR  2u
 
 struct rewrite_result {
     enum rewrite_class cls;

@@ -39,14 +39,15 @@ make(const char *extra)
     snprintf(path, sizeof(path), "%s/main.cf", dir);
     f = fopen(path, "w");
     assert_non_null(f);
-    fprintf(f, "compatibility_level = 3.6\n"
-               "myhostname = mx.example.test\n"
-               "mydomain = example.test\n"
-               "myorigin = local.test\n"
-               "mydestination = local.test, localhost\n"
-               "inet_interfaces = loopback-only\n"
-               "relay_domains = relay.test\n"
-               "%s\n",
+    fprintf(f,
+            "compatibility_level = 3.6\n"
+            "myhostname = mx.example.test\n"
+            "mydomain = example.test\n"
+            "myorigin = local.test\n"
+            "mydestination = local.test, localhost\n"
+            "inet_interfaces = loopback-only\n"
+            "relay_domains = relay.test\n"
+            "%s\n",
             extra);
     fclose(f);
     if (pcf)
@@ -125,8 +126,8 @@ check(struct rewrite *rw, const struct rcase *c)
         res.cls != c->cls)
         fail_msg("%s: got <%s> flags %u class %d, want <%s> flags %u "
                  "class %d",
-                 c->addr, res.rcpt, res.flags, (int) res.cls, c->rcpt,
-                 c->flags, (int) c->cls);
+                 c->addr, res.rcpt, res.flags, (int) res.cls, c->rcpt, c->flags,
+                 (int) c->cls);
 }
 
 #define R REWRITE_FLAG_ROUTED
@@ -143,18 +144,14 @@ test_resolve_defaults(void **state)
         {"user@remote.test", "user@remote.test", 0, REWRITE_DEFAULT},
         {"user@relay.test", "user@relay.test", 0, REWRITE_RELAY},
         /* percent hack, bang path, quoted and unquoted user@domain */
-        {"user%remote.test@local.test", "user@remote.test", 0,
-         REWRITE_DEFAULT},
-        {"remote.test!user@local.test", "user@remote.test", 0,
-         REWRITE_DEFAULT},
+        {"user%remote.test@local.test", "user@remote.test", 0, REWRITE_DEFAULT},
+        {"remote.test!user@local.test", "user@remote.test", 0, REWRITE_DEFAULT},
         {"\"user@remote.test\"@local.test", "user@remote.test", 0,
          REWRITE_DEFAULT},
-        {"user@remote.test@local.test", "user@remote.test", 0,
-         REWRITE_DEFAULT},
+        {"user@remote.test@local.test", "user@remote.test", 0, REWRITE_DEFAULT},
         {"user%remote.test%local.test@local.test", "user@remote.test", 0,
          REWRITE_DEFAULT},
-        {"user%remote.test@localhost", "user@remote.test", 0,
-         REWRITE_DEFAULT},
+        {"user%remote.test@localhost", "user@remote.test", 0, REWRITE_DEFAULT},
         {"user%remote.test@[127.0.0.1]", "user@remote.test", 0,
          REWRITE_DEFAULT},
         {"user%remote.test", "user@remote.test", 0, REWRITE_DEFAULT},
@@ -165,10 +162,8 @@ test_resolve_defaults(void **state)
         {"user@local.test@remote.test", "user@local.test@remote.test", R,
          REWRITE_DEFAULT},
         /* our own domain, any number of times */
-        {"alice%local.test@local.test", "alice@local.test", 0,
-         REWRITE_LOCAL},
-        {"local.test!alice@local.test", "alice@local.test", 0,
-         REWRITE_LOCAL},
+        {"alice%local.test@local.test", "alice@local.test", 0, REWRITE_LOCAL},
+        {"local.test!alice@local.test", "alice@local.test", 0, REWRITE_LOCAL},
         {"\"alice@local.test\"@local.test", "alice@local.test", 0,
          REWRITE_LOCAL},
         {"\"alice\"@local.test", "alice@local.test", 0, REWRITE_LOCAL},

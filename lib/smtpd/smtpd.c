@@ -433,6 +433,16 @@ allprint(const char *s)
     return 1;
 }
 
+/* has_ctrl - a control character (C0 or DEL) */
+static int
+has_ctrl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < ' ' || *s == 127)
+            return 1;
+    return 0;
+}
+
 /* addr_error - the address as given resolves to a malformed one (bad
  * domain, empty domain): Postfix's smtpd_check_addr() */
 static int
@@ -475,6 +485,12 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = mem_strdup(arg);
+    /* it goes into the Received: header: control characters and what
+     * would end the "from NAME (" comment become '?', as Postfix's
+     * printable() and neuter(NEUTER_CHARACTERS) do */
+    for (char *p = s->helo; *p; p++)
+        if ((unsigned char) *p < ' ' || *p == 127 || strchr(" <>()\\\";@", *p))
+            *p = '?';
     s->esmtp = ehlo;
     if (!s->cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_HELO, NULL, reply, sizeof(reply)) < 0) {
@@ -722,7 +738,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
             char *semi = strchr(eq, ';');
             char *x = semi ? xtext_decode(semi + 1) : NULL;
 
-            if (x == NULL || semi == eq || !allprint(x)) {
+            if (x == NULL || semi == eq || has_ctrl(x)) {
                 /* control characters would reach the DSN's
                  * Original-Recipient: header: refused (Postfix takes
                  * them and has its bounce service sanitize them) */

@@ -78,8 +78,7 @@ subject(struct ctx *c, char *out, size_t len)
         snprintf(out, len, "DATA");
         break;
     default:
-        snprintf(out, len, "%s",
-                 c->shown ? c->shown : c->rcpt ? c->rcpt : "");
+        snprintf(out, len, "%s", c->shown ? c->shown : c->rcpt ? c->rcpt : "");
         break;
     }
     return out;
@@ -557,13 +556,12 @@ smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
     /* RFC 5321 4.5.1: postmaster without a domain is always accepted */
     if (shown && strcasecmp(shown, "postmaster") == 0)
         return 0;
-    if (cf->delay_reject &&
-        (run_shown(s, SMTPD_ST_CLIENT, &cf->r_client, rcpt, shown, reply,
-                   len) < 0 ||
-         run_shown(s, SMTPD_ST_HELO, &cf->r_helo, rcpt, shown, reply, len) <
-             0 ||
-         run_shown(s, SMTPD_ST_SENDER, &cf->r_sender, rcpt, shown, reply,
-                   len) < 0))
+    if (cf->delay_reject && (run_shown(s, SMTPD_ST_CLIENT, &cf->r_client, rcpt,
+                                       shown, reply, len) < 0 ||
+                             run_shown(s, SMTPD_ST_HELO, &cf->r_helo, rcpt,
+                                       shown, reply, len) < 0 ||
+                             run_shown(s, SMTPD_ST_SENDER, &cf->r_sender, rcpt,
+                                       shown, reply, len) < 0))
         return -1;
     if (run_shown(s, SMTPD_ST_RELAY, &cf->r_relay, rcpt, shown, reply, len) <
             0 ||

@@ -95,7 +95,7 @@ struct smtpd_conf {
     int disable_vrfy;
     int helo_required;
     int allow_untrusted_routing;
-    char *double_bounce; /* double_bounce_sender */
+    char *double_bounce;       /* double_bounce_sender */
     struct htab *access_cache; /* "type:name" -> struct maps * */
     int warned_unknown;
 };

@@ -21,6 +21,9 @@
 #     CR passes): local resubmits it to cleanup, which must refuse the
 #     envelope (the check every entry point passes: pickup, bounce,
 #     forwarding), and log why.
+#  4. EHLO "evil<CR>X-Injected: yes": the name goes into the Received:
+#     header; as in Postfix, control characters (and space < > ( ) \ " ; @)
+#     become '?' before it is stored.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 DATA=$HERE/../testdata/security
@@ -84,3 +87,36 @@ fi
 grep -aq $'X-Injected: yes@remote.test>.*status=sent' "$T/maillog" &&
     fail "the forwarded address was delivered"
 pass "an address with a CR from .forward is refused by cleanup's central check"
+
+# 4. a control character in the HELO name, which goes into Received:
+$PY - "$PORT" <<'PY' || fail "SMTP with a CR in EHLO"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline()
+        if len(line) < 4 or line[3:4] != b"-":
+            return line
+def cmd(c, want):
+    s.sendall(c + b"\r\n")
+    r = reply()
+    if not r.startswith(want):
+        sys.exit("%r: %r" % (c, r))
+reply()
+cmd(b"EHLO evil\rX-Injected: yes", b"250")
+cmd(b"MAIL FROM:<sender@example.test>", b"250")
+cmd(b"RCPT TO:<alice@local.test>", b"250")
+cmd(b"DATA", b"354")
+cmd(b"Subject: helo marker\r\n\r\nx\r\n.", b"250")
+cmd(b"QUIT", b"221")
+PY
+wait_log 'to=<alice@local.test>.*status=sent' 1 20
+m=$(grep -l 'helo marker' "$T"/mail/alice/new/* | head -1)
+[ -n "$m" ] || fail "the EHLO test message was not delivered"
+if grep -q $'\r' "$m"; then
+    fail "a CR from EHLO reached the delivered message"
+fi
+grep -q '^Received: from evil?X-Injected:?yes (' "$m" ||
+    { grep '^Received' -A1 "$m" >&2; fail "EHLO name not neutered as Postfix does"; }
+pass "control characters in EHLO do not reach Received:"
