@@ -548,7 +548,7 @@ rewrite_resolve(struct rewrite *rw, const char *addr,
     if (b.len >= sizeof(res->rcpt)) {
         res->flags |= REWRITE_FLAG_ERROR;
     } else {
-        memcpy(res->rcpt, b.data, b.len + 1);
+        memcpy(res->rcpt, S(&b), b.len + 1);
     }
     buf_fini(&b);
     domain = strrchr(res->rcpt, '@');
