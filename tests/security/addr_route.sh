@@ -23,7 +23,10 @@
 #     bounce nothing;
 #  3. from mynetworks the same addresses are relayed as Postfix relays
 #     them: delivered to the resolved recipient (user%remote@ours ->
-#     user@remote), as testdata/security/addr_relay.txt recorded.
+#     user@remote), as testdata/security/addr_relay.txt recorded;
+#  4. after a reload with allow_percent_hack, swap_bangpath and
+#     resolve_dequoted_address off, replies and deliveries are Postfix's
+#     with the same settings (addr_route_off.txt, addr_relay_off.txt).
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 DATA=$HERE/../testdata/security
@@ -72,11 +75,14 @@ sleep 1
     fail "the refusals are not logged as Postfix logs them"
 pass "nothing queued, nothing bounced for clients outside mynetworks"
 
-# 3. from mynetworks: relayed to the resolved recipient, as Postfix does
-n=0
-while IFS=$'\t' read -r rcpt want; do
-    case $rcpt in '#'*|'') continue ;; esac
-    id=$($PY - "$PORT" "$rcpt" <<'PY'
+# relay_check FILE: send from mynetworks to each address of FILE and
+# compare the delivery's to=<...>, orig_to=<...> with Postfix's; prints
+# how many ran
+relay_check() {
+    local n=0 rcpt want id got
+    while IFS=$'\t' read -r rcpt want; do
+        case $rcpt in '#'*|'') continue ;; esac
+        id=$($PY - "$PORT" "$rcpt" <<'PY'
 import smtplib, sys
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]),
                  source_address=("127.0.0.1", 0), timeout=10)
@@ -90,10 +96,35 @@ print(text.decode().split()[-1])
 s.quit()
 PY
 ) || fail "relay of <$rcpt> from mynetworks"
-    n=$((n + 1))
-    wait_log " $id: to=" 1
-    got=$(grep " $id: to=" "$T/maillog" | grep -o 'to=<[^>]*>\(, orig_to=<[^>]*>\)\?' | head -1)
-    [ "$got" = "$want" ] || fail "<$rcpt>: logged \"$got\", Postfix: \"$want\""
-done < "$DATA/addr_relay.txt"
+        n=$((n + 1))
+        wait_log " $id: to=" 1 >&2
+        got=$(grep " $id: to=" "$T/maillog" | grep -o 'to=<[^>]*>\(, orig_to=<[^>]*>\)\?' | head -1)
+        [ "$got" = "$want" ] || fail "<$rcpt>: logged \"$got\", Postfix: \"$want\""
+    done < "$1"
+    echo "$n"
+}
+
+# 3. from mynetworks: relayed to the resolved recipient, as Postfix does
+n=$(relay_check "$DATA/addr_relay.txt") || exit 1
 [ "$n" -ge 10 ] || fail "only $n relay cases ran"
 pass "from mynetworks, $n routed forms are delivered to the resolved recipient as Postfix does"
+
+# 4. allow_percent_hack = no, swap_bangpath = no, resolve_dequoted_address
+# = no: the forms stay local, and are still refused for relaying (the
+# routing operators make them "routed")
+printf '%s\n' "allow_percent_hack = no" "swap_bangpath = no" \
+    "resolve_dequoted_address = no" >> "$T/etc/main.cf"
+"$BIN" reload -c "$T/etc" >/dev/null 2>&1 || fail "postern reload"
+wait_log 'reload' 1
+# sessions started before the reload keep the old settings: wait until
+# new ones see the new settings
+for _ in $(seq 20); do
+    $PY "$DATA/addr_probe.py" check "$PORT" "$DATA/addr_route_off.txt" \
+        >/dev/null 2>&1 && break
+    sleep 0.5
+done
+$PY "$DATA/addr_probe.py" check "$PORT" "$DATA/addr_route_off.txt" ||
+    fail "replies with the routing parameters off differ from Postfix's (above)"
+n=$(relay_check "$DATA/addr_relay_off.txt") || exit 1
+[ "$n" = 4 ] || fail "only $n cases ran"
+pass "allow_percent_hack, swap_bangpath and resolve_dequoted_address = no behave as in Postfix"
