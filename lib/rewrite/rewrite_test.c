@@ -1,7 +1,9 @@
 /*
  * rewrite_test - unit tests of trivial-rewrite's address forms and
  * resolver: Postfix's own quote_822_local test data
- * (testdata/peer/global/quote_822_local.{in,ref}, from Postfix 3.7.11),
+ * (testdata/peer/global/quote_822_local.{in,ref}, from Postfix 3.7.11)
+ * and the internal/external forms of the plain addresses in its tok822
+ * parser test (tok822_parse.ref),
  * and the resolver's answers for the routing forms that Postfix's
  * resolve_addr() handles (percent hack, bang paths, quoted local parts,
  * local domains stripped, bad domains), with the results Postfix 3.7.11
@@ -107,6 +109,76 @@ test_quote_822_local(void **state)
     assert_int_equal(n, 5);
     fclose(in);
     fclose(ref);
+}
+
+/* plain - one address without comments, groups, routes, brackets or
+ * white space outside quotes, with balanced quotes: the forms smtpd and
+ * cleanup store (tok822 parses more than Postern needs) */
+static int
+plain(const char *a)
+{
+    int q = 0;
+
+    for (const char *p = a; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            q = !q;
+        else if (!q && strchr(" \t<>(),;:[]", *p))
+            return 0;
+    }
+    return !q && strchr(a, '@') != NULL;
+}
+
+/* Postfix's tok822_parse test: for each plain input, "Internalized:" is
+ * rewrite_unquote(input) and "Externalized, no newlines inserted:" is
+ * rewrite_quote(internalized) */
+static void
+test_tok822_forms(void **state)
+{
+    FILE *ref = fopen(POSTERN_TESTDATA "/peer/global/tok822_parse.ref", "r");
+    char line[4096], input[4096] = "", internal[4096] = "";
+    int want = 0, n = 0;
+
+    (void) state;
+    assert_non_null(ref);
+    while (fgets(line, sizeof(line), ref)) {
+        size_t len = strlen(line);
+
+        if (len && line[len - 1] == '\n')
+            line[--len] = 0;
+        if (strncmp(line, ">>>", 3) == 0 && len > 6 &&
+            strcmp(line + len - 3, "<<<") == 0) {
+            snprintf(input, sizeof(input), "%.*s", (int) (len - 6), line + 3);
+            want = plain(input) ? 1 : 0;
+        } else if (want == 1 && strcmp(line, "Internalized:") == 0) {
+            want = 2;
+        } else if (want == 2) {
+            char *got = rewrite_unquote(input);
+
+            snprintf(internal, sizeof(internal), "%s", line);
+            if (strcmp(got, internal) != 0)
+                fail_msg("unquote %s: got %s, Postfix %s", input, got,
+                         internal);
+            free(got);
+            want = 3;
+        } else if (want == 3 &&
+                   strcmp(line, "Externalized, no newlines inserted:") == 0) {
+            want = 4;
+        } else if (want == 4) {
+            char *got = rewrite_quote(internal);
+
+            if (strcmp(got, line) != 0)
+                fail_msg("quote %s: got %s, Postfix %s", internal, got, line);
+            free(got);
+            want = 0;
+            n++;
+        }
+    }
+    fclose(ref);
+    assert_int_equal(n, 5);
 }
 
 struct rcase {
@@ -278,6 +350,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quote_822_local),
+        cmocka_unit_test(test_tok822_forms),
         cmocka_unit_test(test_resolve_defaults),
         cmocka_unit_test(test_resolve_switched_off),
         cmocka_unit_test(test_resolve_null_numeric),
