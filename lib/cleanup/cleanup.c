@@ -82,6 +82,10 @@ cleanup_reply_text(unsigned status)
         return "552 5.3.4 Error: message file too big";
     case CLEANUP_STAT_PROTO:
         return "451 4.3.0 Error: internal protocol error";
+    case CLEANUP_STAT_BAD_SENDER:
+        return "501 5.1.7 Bad sender address syntax";
+    case CLEANUP_STAT_BAD_RCPT:
+        return "501 5.1.3 Bad recipient address syntax";
     default:
         return "451 4.3.0 Error: queue file write error";
     }
@@ -206,6 +210,56 @@ scan_headers(const char *p, size_t len, struct hdrs *h, int drop_bcc)
     h->ins = h->end = len;
 }
 
+/*
+ * envelope_check - the one check every message passes, whatever the entry
+ * point (smtpd, pickup, bounce, local's forwarding): no control character
+ * (C0 or DEL) in the sender, a recipient, its original form, ORCPT, ENVID
+ * or the full name. They would end up in Return-Path:, Delivered-To:,
+ * X-Original-To:, From:, DSN headers and mbox "From " lines, where a
+ * newline starts a header or a message of the attacker's choosing.
+ * smtpd refuses them at MAIL/RCPT already; this catches the other paths.
+ * 0, or a CLEANUP_STAT_BAD_* status (logged)
+ */
+static int
+envelope_check(const struct client *c)
+{
+    static const char *const what[] = {"sender", "ENVID", "full name"};
+    const char *sfields[] = {c->env.sender, c->env.envid, c->fullname};
+    const char *bad = NULL;
+    char client[400] = "";
+
+    if (c->env.client_addr && *c->env.client_addr)
+        snprintf(client, sizeof(client), " from %s[%s]",
+                 c->env.client_name && *c->env.client_name ? c->env.client_name
+                                                           : "unknown",
+                 c->env.client_addr);
+    for (size_t i = 0; i < 3 && bad == NULL; i++)
+        for (const char *p = sfields[i] ? sfields[i] : ""; *p; p++)
+            if ((unsigned char) *p < ' ' || *p == 127) {
+                bad = what[i];
+                break;
+            }
+    if (bad) {
+        maillog_warning("%s: reject: control character in envelope %s%s",
+                        c->env.id, bad, client);
+        return CLEANUP_STAT_BAD_SENDER;
+    }
+    for (size_t i = 0; i < c->env.nrcpt; i++) {
+        const struct queue_rcpt *r = &c->env.rcpt[i];
+        const char *rf[] = {r->addr, r->orig, r->orcpt};
+
+        for (size_t k = 0; k < 3; k++)
+            for (const char *p = rf[k] ? rf[k] : ""; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 127) {
+                    maillog_warning("%s: reject: control character in "
+                                    "envelope recipient%s",
+                                    c->env.id, client);
+                    return CLEANUP_STAT_BAD_RCPT;
+                }
+    }
+    return 0;
+}
+
 /* finish - canonicalize, add headers, append; sets c->failed on error */
 static void
 finish(struct cleanup *cu, struct client *c)
@@ -223,6 +277,8 @@ finish(struct cleanup *cu, struct client *c)
         c->failed = CLEANUP_STAT_PROTO;
         return;
     }
+    if ((c->failed = envelope_check(c)) != 0)
+        return;
     /* envelope: canonical addresses, the client's form kept as orig */
     s = rewrite_canon(cu->rw, c->env.sender);
     queue_env_set(&c->env.sender, s);

@@ -42,6 +42,12 @@ int cleanup_service(struct server *srv);
 #define CLEANUP_STAT_WRITE 1 /* 451 4.3.0 queue file write error */
 #define CLEANUP_STAT_SIZE  2 /* 552 5.3.4 message file too big */
 #define CLEANUP_STAT_PROTO 3 /* 451 4.3.0 internal protocol error */
+#define CLEANUP_STAT_BAD_SENDER                                          \
+    4 /* 501 5.1.7 Bad sender address syntax: a control character in the \
+       * envelope sender (or in ENVID / the full name) */
+#define CLEANUP_STAT_BAD_RCPT                                             \
+    5 /* 501 5.1.3 Bad recipient address syntax: a control character in a \
+       * recipient (or its original form / ORCPT) */
 
 /* cleanup_reply_text - SMTP reply for a status */
 const char *cleanup_reply_text(unsigned status);

@@ -1338,6 +1338,35 @@ discard(struct qmsg *m, size_t i)
     m->inflight--;
 }
 
+/* add_resolved - recipient k into j's request under the address the
+ * resolver gave (user%remote@ourdomain is delivered to user@remote, as
+ * Postfix's qmgr does), the queued form kept as the original */
+static void
+add_resolved(struct job *j, struct qmsg *m, size_t k,
+             const struct rewrite_result *res)
+{
+    const struct queue_rcpt *q = &m->env.rcpt[k];
+    char *ext = res->rcpt[0] ? rewrite_quote(res->rcpt) : NULL;
+
+    if (ext && strcmp(ext, q->addr) != 0) {
+        /* the original in Postfix's external form: "a@b"@c */
+        char *in = rewrite_unquote(q->addr);
+        char *orig = rewrite_quote(in);
+
+        /* "alice"@ours resolved to alice@ours: nothing to show */
+        deliver_req_add(&j->req, (uint32_t) k, ext,
+                        q->orig[0]               ? q->orig
+                        : strcmp(orig, ext) != 0 ? orig
+                                                 : "",
+                        q->orcpt, q->notify);
+        mem_free(orig);
+        mem_free(in);
+    } else
+        deliver_req_add(&j->req, (uint32_t) k, q->addr, q->orig, q->orcpt,
+                        q->notify);
+    mem_free(ext);
+}
+
 /* schedule - turn a ready message's pending recipients into jobs */
 static void
 schedule(struct qmsg *m)
@@ -1375,9 +1404,7 @@ schedule(struct qmsg *m)
                 strcmp(res[k].transport, res[i].transport) != 0 ||
                 strcmp(res[k].nexthop, res[i].nexthop) != 0)
                 continue;
-            deliver_req_add(&j->req, (uint32_t) k, m->env.rcpt[k].addr,
-                            m->env.rcpt[k].orig, m->env.rcpt[k].orcpt,
-                            m->env.rcpt[k].notify);
+            add_resolved(j, m, k, &res[k]);
             m->rst[k] = R_INFLIGHT;
         }
         enqueue(t, j);

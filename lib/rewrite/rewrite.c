@@ -6,12 +6,24 @@
  *	local (mydestination, $inet_interfaces/$proxy_interfaces literals),
  *	virtual alias, virtual mailbox, relay, default.
  *
+ *	rewrite_resolve() follows trivial-rewrite's resolve loop on the
+ *	internal (unquoted) form of the address: strip a trailing dot,
+ *	strip an @domain that is local and look again, turn user%domain
+ *	and domain!user into user@domain, open a quoted local part that
+ *	holds a routing operator; the result is flagged ROUTED when the
+ *	first @, ! or % is not the one before the final domain, and ERROR
+ *	when that domain is not a valid hostname or address literal. smtpd
+ *	refuses ROUTED recipients for relaying and ERROR ones as bad
+ *	syntax; qmgr delivers to the resolved recipient.
+ *
  * BUGS
- *	No canonical_maps, masquerade_domains or swap_bangpath yet.
+ *	No canonical_maps or masquerade_domains yet.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "rewrite/rewrite.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +39,12 @@ struct rewrite {
     char *mydomain;
     int append_dot;
     int append_at;
+    int percent_hack;   /* allow_percent_hack */
+    int swap_bangpath;  /* swap_bangpath */
+    int dequoted;       /* resolve_dequoted_address */
+    int null_domain;    /* resolve_null_domain */
+    int numeric_domain; /* resolve_numeric_domain */
+    char *empty_addr;   /* empty_address_recipient */
     struct maps_match *mydest;
     struct maps_match *relay;
     struct maps_match *valias;
@@ -79,6 +97,16 @@ rewrite_new(struct pcf *p, const char *svc)
     rw->mydomain = server_conf_str(p, svc, "mydomain");
     rw->append_dot = server_conf_bool(p, svc, "append_dot_mydomain");
     rw->append_at = server_conf_bool(p, svc, "append_at_myorigin");
+    rw->percent_hack = server_conf_bool(p, svc, "allow_percent_hack");
+    rw->swap_bangpath = server_conf_bool(p, svc, "swap_bangpath");
+    rw->dequoted = server_conf_bool(p, svc, "resolve_dequoted_address");
+    rw->null_domain = server_conf_bool(p, svc, "resolve_null_domain");
+    rw->numeric_domain = server_conf_bool(p, svc, "resolve_numeric_domain");
+    rw->empty_addr = server_conf_str(p, svc, "empty_address_recipient");
+    if (*rw->empty_addr == 0) {
+        mem_free(rw->empty_addr);
+        rw->empty_addr = mem_strdup("MAILER-DAEMON");
+    }
     rw->mydest = maps_match_new("mydestination",
                                 (v = server_conf_str(p, svc, "mydestination")),
                                 MAPS_MATCH_DOMAIN, 0);
@@ -128,6 +156,7 @@ rewrite_free(struct rewrite *rw)
     mem_free(rw->myhostname);
     mem_free(rw->myorigin);
     mem_free(rw->mydomain);
+    mem_free(rw->empty_addr);
     maps_match_free(rw->mydest);
     maps_match_free(rw->relay);
     maps_match_free(rw->valias);
@@ -162,11 +191,66 @@ rewrite_domain(const char *addr)
     return at ? at + 1 : NULL;
 }
 
+/* S - a buffer's writable text (never NULL) */
+#define S(b) ((b)->data ? (b)->data : (char *) "")
+
+/* find_unquoted - the first (last) c outside quoted strings, or NULL */
+static char *
+find_unquoted(char *s, int c, int last)
+{
+    char *hit = NULL;
+    int q = 0;
+
+    for (char *p = s; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            q = !q;
+        else if (!q && *p == c) {
+            hit = p;
+            if (!last)
+                break;
+        }
+    }
+    return hit;
+}
+
+/* swap_or_percent - Postfix's rewrite_tree for an address without '@':
+ * domain!user -> user@domain (first '!'), else user%domain ->
+ * user@domain (last '%'); 1 when it changed b. quoted: look only
+ * outside quoted strings (external form) */
+static int
+swap_or_percent(struct rewrite *rw, struct buf *b, int quoted)
+{
+    char *s = S(b), *op;
+
+    if (rw->swap_bangpath &&
+        (op = quoted ? find_unquoted(s, '!', 0) : strchr(s, '!')) != NULL) {
+        struct buf n;
+
+        buf_init(&n, 0);
+        (void) buf_printf(&n, "%s@%.*s", op + 1, (int) (op - s), s);
+        buf_truncate(b, 0);
+        (void) buf_append(b, n.data, n.len);
+        buf_fini(&n);
+        return 1;
+    }
+    if (rw->percent_hack &&
+        (op = quoted ? find_unquoted(s, '%', 1) : strrchr(s, '%')) != NULL) {
+        *op = '@';
+        return 1;
+    }
+    return 0;
+}
+
 char *
 rewrite_canon(struct rewrite *rw, const char *addr)
 {
     struct buf b;
-    const char *a = addr, *at;
+    const char *a = addr;
+    char *at;
     size_t n;
 
     if (*a == 0)
@@ -180,7 +264,9 @@ rewrite_canon(struct rewrite *rw, const char *addr)
     while (n > 0 && b.data[n - 1] == '.')
         n--;
     buf_truncate(&b, n);
-    at = strrchr(buf_str(&b), '@');
+    at = find_unquoted(S(&b), '@', 1);
+    if (at == NULL && swap_or_percent(rw, &b, 1))
+        at = find_unquoted(S(&b), '@', 1);
     if (at == NULL) {
         if (rw->append_at && strcasecmp(buf_str(&b), "MAILER-DAEMON") != 0)
             (void) buf_printf(&b, "@%s", rw->myorigin);
@@ -192,6 +278,151 @@ rewrite_canon(struct rewrite *rw, const char *addr)
         (void) buf_printf(&b, ".%s", rw->mydomain);
     }
     return buf_steal(&b);
+}
+
+char *
+rewrite_unquote(const char *addr)
+{
+    struct buf b;
+
+    buf_init(&b, strlen(addr) + 1);
+    for (const char *p = addr; *p; p++) {
+        if (*p == '\\' && p[1])
+            (void) buf_putc(&b, *++p);
+        else if (*p != '"')
+            (void) buf_putc(&b, *p);
+    }
+    if (b.data == NULL)
+        (void) buf_puts(&b, "");
+    return buf_steal(&b);
+}
+
+/* needs_quote - the local part is not an RFC 822 dot-atom (Postfix's
+ * quote_822_local; 8-bit bytes pass, as with its 8bitclean flag) */
+static int
+needs_quote(const char *lp, size_t n)
+{
+    if (n == 0 || lp[0] == '.' || lp[n - 1] == '.')
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) lp[i];
+
+        if (c <= ' ' || c == 127 || strchr("()<>@,;:\\\"[]", c) ||
+            (c == '.' && lp[i + 1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+char *
+rewrite_quote(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    size_t n = at ? (size_t) (at - addr) : strlen(addr);
+    struct buf b;
+
+    if (!needs_quote(addr, n))
+        return mem_strdup(addr);
+    buf_init(&b, strlen(addr) + 8);
+    (void) buf_putc(&b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (addr[i] == '"' || addr[i] == '\\')
+            (void) buf_putc(&b, '\\');
+        (void) buf_putc(&b, addr[i]);
+    }
+    (void) buf_putc(&b, '"');
+    if (at)
+        (void) buf_puts(&b, at);
+    return buf_steal(&b);
+}
+
+int
+rewrite_valid_hostname(const char *name)
+{
+    size_t label = 0, len = strlen(name);
+    int non_numeric = 0;
+
+    if (len == 0 || len > 255)
+        return 0;
+    for (const char *p = name;; p++) {
+        unsigned char c = (unsigned char) *p;
+
+        if (c == '.' || c == 0) {
+            if (label == 0 || label > 63 || p[-1] == '-')
+                return 0;
+            if (c == 0)
+                break;
+            label = 0;
+        } else if (isalnum(c) && c < 128) {
+            if (!isdigit(c))
+                non_numeric = 1;
+            label++;
+        } else if (c == '-' || c == '_') {
+            if (label == 0 && c == '-')
+                return 0;
+            non_numeric = 1;
+            label++;
+        } else {
+            return 0;
+        }
+    }
+    return non_numeric;
+}
+
+int
+rewrite_valid_literal(const char *lit)
+{
+    size_t n = strlen(lit);
+    char a[64];
+    unsigned char bin[16];
+
+    if (n < 3 || lit[0] != '[' || lit[n - 1] != ']' || n - 2 >= sizeof(a))
+        return 0;
+    memcpy(a, lit + 1, n - 2);
+    a[n - 2] = 0;
+    if (strncasecmp(a, "IPv6:", 5) == 0)
+        return inet_pton(AF_INET6, a + 5, bin) == 1;
+    return inet_pton(AF_INET, a, bin) == 1;
+}
+
+/* canon_internal - rewrite_tree in the "local" context on an internal
+ * address (the resolver's re-canonicalization step) */
+static void
+canon_internal(struct rewrite *rw, struct buf *b)
+{
+    char *s = S(b), *at;
+    size_t n;
+
+    if (*s == '@' && strchr(s, ':')) {
+        char *rest = mem_strdup(strchr(s, ':') + 1);
+
+        buf_truncate(b, 0);
+        (void) buf_puts(b, rest);
+        mem_free(rest);
+    }
+    if (strchr(buf_str(b), '@') == NULL && !swap_or_percent(rw, b, 0) &&
+        rw->append_at && *rw->myorigin)
+        (void) buf_printf(b, "@%s", rw->myorigin);
+    s = S(b);
+    at = strrchr(s, '@');
+    if (rw->append_dot && *rw->mydomain && at && at[1] && at[1] != '[' &&
+        strchr(at + 1, '.') == NULL)
+        (void) buf_printf(b, ".%s", rw->mydomain);
+    s = S(b);
+    n = b->len;
+    if (n >= 2 && s[n - 1] == '.' && s[n - 2] != '.' && s[n - 2] != '@')
+        buf_truncate(b, n - 1);
+}
+
+/* buf_set - replace b's text */
+static void
+buf_set(struct buf *b, const char *s)
+{
+    char *copy = mem_strdup(s);
+
+    buf_truncate(b, 0);
+    (void) buf_puts(b, copy);
+    mem_free(copy);
 }
 
 enum rewrite_class
@@ -230,18 +461,131 @@ set_transport(struct rewrite_result *res, const char *value, const char *def)
         snprintf(res->nexthop, sizeof(res->nexthop), "%s", def);
 }
 
+/* resolve_loop - trivial-rewrite's resolve_addr() loop on b (internal
+ * form); on return b holds the recipient, *remote tells whether its
+ * domain is not ours */
+static void
+resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
+{
+    char *saved = NULL; /* the last local "@domain" stripped */
+    size_t max = b->len + 100;
+
+    *remote = 0;
+    for (size_t loop = 0; loop <= max; loop++) {
+        char *s = S(b), *at, *op;
+        size_t n = b->len;
+
+        /* trailing dot of the domain, but not dot-dot or @-dot */
+        if (n >= 2 && s[n - 1] == '.' && strchr(s, '@') && s[n - 2] != '.' &&
+            s[n - 2] != '@')
+            buf_truncate(b, --n);
+        /* trailing @ (resolve_null_domain) */
+        if (rw->null_domain && n > 0 && s[n - 1] == '@')
+            buf_truncate(b, --n);
+        /* strip (and save) @domain when it is local */
+        if ((at = strrchr(s, '@')) != NULL) {
+            if (at[1] && rewrite_domain_class(rw, at + 1) != REWRITE_LOCAL) {
+                *remote = 1;
+                break;
+            }
+            mem_free(saved);
+            saved = mem_strdup(at);
+            buf_truncate(b, (size_t) (at - s));
+            s = S(b);
+            n = b->len;
+        }
+        /* routing operators in what is left: rewrite and look again */
+        if (!needs_quote(s, n)) {
+            if ((rw->swap_bangpath && strchr(s, '!')) ||
+                (rw->percent_hack && strchr(s, '%'))) {
+                canon_internal(rw, b);
+                continue;
+            }
+        } else if (rw->dequoted && n > 0 &&
+                   ((op = strrchr(s, '@')) != NULL ||
+                    (rw->percent_hack && (op = strrchr(s, '%')) != NULL) ||
+                    (rw->swap_bangpath && (op = strrchr(s, '!')) != NULL))) {
+            /* a quoted local part "user@domain": opened, as Postfix does
+             * to stop user@domain@ourdomain relaying */
+            if (*op == '%')
+                *op = '@';
+            canon_internal(rw, b);
+            continue;
+        }
+        /* empty local part: the local MAILER-DAEMON */
+        if (n == 0) {
+            buf_set(b, rw->empty_addr);
+            continue;
+        }
+        if (saved == NULL) {
+            (void) buf_printf(b, "@%s", rw->myhostname);
+            continue;
+        }
+        break;
+    }
+    if (!*remote && saved)
+        (void) buf_puts(b, saved);
+    else if (!*remote)
+        (void) buf_printf(b, "@%s", rw->myhostname);
+    mem_free(saved);
+}
+
 int
 rewrite_resolve(struct rewrite *rw, const char *addr,
                 struct rewrite_result *res)
 {
-    const char *domain = rewrite_domain(addr);
-    const char *v;
+    const char *domain, *v, *first;
     enum maps_result r;
+    struct buf b;
+    char *internal = rewrite_unquote(addr);
+    int remote;
 
     memset(res, 0, sizeof(*res));
-    if (domain == NULL || *domain == 0)
-        domain = rw->myhostname;
-    res->cls = rewrite_domain_class(rw, domain);
+    buf_init(&b, strlen(internal) + 64);
+    (void) buf_puts(&b, internal);
+    mem_free(internal);
+    resolve_loop(rw, &b, &remote);
+    if (b.len >= sizeof(res->rcpt)) {
+        res->flags |= REWRITE_FLAG_ERROR;
+    } else {
+        memcpy(res->rcpt, S(&b), b.len + 1);
+    }
+    buf_fini(&b);
+    domain = strrchr(res->rcpt, '@');
+    domain = domain ? domain + 1 : "";
+    if (*domain == '[' ? !rewrite_valid_literal(domain)
+                       : !rewrite_valid_hostname(domain)) {
+        struct in_addr a4;
+
+        if (rw->numeric_domain && inet_pton(AF_INET, domain, &a4) == 1 &&
+            strlen(res->rcpt) + 2 < sizeof(res->rcpt)) {
+            /* user@1.2.3.4 -> user@[1.2.3.4] */
+            char lit[64];
+            size_t at = (size_t) (domain - res->rcpt);
+
+            snprintf(lit, sizeof(lit), "[%s]", domain);
+            snprintf(res->rcpt + at, sizeof(res->rcpt) - at, "%s", lit);
+            domain = res->rcpt + at;
+            remote = rewrite_domain_class(rw, domain) != REWRITE_LOCAL;
+        } else {
+            res->flags |= REWRITE_FLAG_ERROR;
+        }
+    }
+    if (res->flags & REWRITE_FLAG_ERROR) {
+        /* Postfix short-cuts invalid forms to the default class */
+        res->cls = REWRITE_DEFAULT;
+        snprintf(res->transport, sizeof(res->transport), "error");
+        snprintf(res->nexthop, sizeof(res->nexthop),
+                 "5.1.3 bad address syntax");
+        return 0;
+    }
+    /* routing operators left before the final domain */
+    first = res->rcpt + strcspn(res->rcpt, "@!%");
+    if (*first == 0 || strcmp(first + 1, domain) != 0)
+        res->flags |= REWRITE_FLAG_ROUTED;
+    res->cls = remote ? rewrite_domain_class(rw, domain) : REWRITE_LOCAL;
+    if (res->cls == REWRITE_LOCAL && remote)
+        res->cls = REWRITE_DEFAULT; /* cannot happen: remote is not local */
     switch (res->cls) {
     case REWRITE_LOCAL:
         set_transport(res, rw->local_transport, rw->myhostname);
@@ -263,9 +607,9 @@ rewrite_resolve(struct rewrite *rw, const char *addr,
                       *rw->relayhost ? rw->relayhost : domain);
         break;
     }
-    if (!maps_empty(rw->transport_maps)) {
+    if (!maps_empty(rw->transport_maps) && res->cls != REWRITE_ALIAS) {
         /* full address, then domain, then .parent domains */
-        r = maps_find(rw->transport_maps, addr, &v);
+        r = maps_find(rw->transport_maps, res->rcpt, &v);
         if (r == MAPS_NOTFOUND)
             r = maps_find(rw->transport_maps, domain, &v);
         for (const char *d = strchr(domain, '.'); r == MAPS_NOTFOUND && d;

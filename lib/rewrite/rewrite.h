@@ -28,10 +28,20 @@ enum rewrite_class {
     REWRITE_DEFAULT,   /* anything else */
 };
 
+/* rewrite_result.flags (Postfix's RESOLVE_FLAG_*): ROUTED, routing
+ * operators (@ ! %) left in the local part, so the destination is
+ * uncertain; ERROR, malformed (bad domain, no domain) */
+#define REWRITE_FLAG_ROUTED 1u
+#define REWRITE_FLAG_ERROR  2u
+
 struct rewrite_result {
     enum rewrite_class cls;
+    unsigned flags;     /* REWRITE_FLAG_* */
     char transport[64]; /* "local", "smtp", "error", ... */
     char nexthop[512];  /* "host.example", "[10.0.0.1]:25", error text */
+    char rcpt[1024];    /* the resolved recipient, internal (unquoted)
+                         * form: routing stripped, percent hack and bang
+                         * path applied ("" when it did not fit: ERROR) */
 };
 
 struct rewrite;
@@ -42,13 +52,31 @@ void rewrite_free(struct rewrite *rw);
 char *rewrite_canon(struct rewrite *rw, const char *addr);
 /* rewrite_domain_class - class of a domain (no @) */
 enum rewrite_class rewrite_domain_class(struct rewrite *rw, const char *domain);
-/* rewrite_resolve - class and transport of a canonical address; 0, or -1
- * on a table error (caller defers) */
+/* rewrite_resolve - Postfix's trivial-rewrite "resolve": local domains
+ * are stripped off repeatedly, user%domain (allow_percent_hack) and
+ * domain!user (swap_bangpath) become user@domain, a quoted local part is
+ * opened (resolve_dequoted_address); then class, transport and the
+ * resolved recipient (res->rcpt), with REWRITE_FLAG_ROUTED when routing
+ * operators remain and REWRITE_FLAG_ERROR for a malformed domain. addr
+ * may be in external (quoted) form. 0, or -1 on a table error (caller
+ * defers) */
 int rewrite_resolve(struct rewrite *rw, const char *addr,
                     struct rewrite_result *res) WARN_UNUSED;
 /* rewrite_myhostname, rewrite_myorigin - borrowed */
 const char *rewrite_myhostname(const struct rewrite *rw);
 const char *rewrite_myorigin(const struct rewrite *rw);
+/* rewrite_unquote - internal form of an external address: quotes and
+ * backslash escapes removed ("a b"@x -> a b@x); caller frees */
+char *rewrite_unquote(const char *addr);
+/* rewrite_quote - external form of an internal address: the local part
+ * (up to the last '@') quoted when RFC 822 needs it, as Postfix's
+ * quote_822_local (a@b@c -> "a@b"@c); caller frees */
+char *rewrite_quote(const char *addr);
+/* rewrite_valid_hostname - Postfix's valid_hostname (labels of letters,
+ * digits, '-' and '_', not all numeric); rewrite_valid_literal - a
+ * [ipv4] or [ipv6:...] address literal */
+int rewrite_valid_hostname(const char *name);
+int rewrite_valid_literal(const char *lit);
 /* rewrite_domain - pointer to the domain part of addr (after the last
  * '@'), or NULL */
 const char *rewrite_domain(const char *addr);

@@ -212,6 +212,9 @@ conf_load(struct server *srv)
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
     cf->helo_required = server_param_bool(srv, "smtpd_helo_required");
+    cf->allow_untrusted_routing =
+        server_param_bool(srv, "allow_untrusted_routing");
+    cf->double_bounce = server_param(srv, "double_bounce_sender");
     v = server_param(srv, "smtpd_forbid_bare_newline");
     cf->bare_nl = strcasecmp(v, "reject") == 0 || strcasecmp(v, "yes") == 0 ? 2
                   : strcasecmp(v, "normalize") == 0                         ? 1
@@ -345,7 +348,14 @@ xtext_decode(const char *x)
 }
 
 /* parse_path - "FROM:<addr> params" after the keyword; the address in
- * *addr (caller frees), params in *rest; -1 bad syntax */
+ * *addr (caller frees), params in *rest; PATH_SYNTAX without the keyword
+ * or an address ("501 5.5.4 Syntax: ..."), PATH_BAD_ADDR for a malformed
+ * address ("501 5.1.7 Bad sender address syntax" / "501 5.1.3 Bad
+ * recipient address syntax", as Postfix): an unterminated <, a space
+ * outside quotes, or any control character (C0 or DEL, quoted or not:
+ * they would reach Return-Path:, Delivered-To: and mbox From_ lines) */
+#define PATH_SYNTAX   (-1)
+#define PATH_BAD_ADDR (-2)
 static int
 parse_path(const char *arg, const char *kw, char **addr, const char **rest)
 {
@@ -353,14 +363,22 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
     const char *p = arg, *start, *end;
     int quoted = 0;
 
+    *addr = NULL;
     if (strncasecmp(p, kw, kl) != 0)
-        return -1;
+        return PATH_SYNTAX;
     p += kl;
     while (*p == ' ')
         p++;
+    if (*p == 0)
+        return PATH_SYNTAX;
+    for (const char *c = p; *c && *c != ' '; c++)
+        if ((unsigned char) *c < ' ' || *c == 127)
+            return PATH_BAD_ADDR;
     if (*p == '<') {
         start = ++p;
         while (*p && (quoted || *p != '>')) {
+            if ((unsigned char) *p < ' ' || *p == 127)
+                return PATH_BAD_ADDR;
             if (*p == '"')
                 quoted = !quoted;
             else if (*p == '\\' && p[1])
@@ -368,18 +386,30 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
             p++;
         }
         if (*p != '>')
-            return -1;
+            return PATH_BAD_ADDR;
         end = p++;
+        /* white space next to the brackets is allowed, not inside */
+        while (start < end && *start == ' ')
+            start++;
+        while (end > start && end[-1] == ' ' && end[-2] != '\\')
+            end--;
+        quoted = 0;
+        for (const char *c = start; c < end; c++) {
+            if (*c == '\\' && c + 1 < end)
+                c++;
+            else if (*c == '"')
+                quoted = !quoted;
+            else if (*c == ' ' && !quoted)
+                return PATH_BAD_ADDR;
+        }
     } else {
         start = p;
         while (*p && *p != ' ')
             p++;
         end = p;
-        if (end == start)
-            return -1;
     }
     if (*p && *p != ' ')
-        return -1;
+        return PATH_BAD_ADDR;
     while (*p == ' ')
         p++;
     *rest = p;
@@ -391,10 +421,41 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
             start = colon + 1;
     }
     *addr = mem_strndup(start, (size_t) (end - start));
-    for (const char *c = *addr; *c; c++)
-        if ((unsigned char) *c < ' ' || *c == 127)
-            return -1;
     return 0;
+}
+
+/* allprint - printable ASCII only (Postfix's allprint for ENVID) */
+static int
+allprint(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < ' ' || (unsigned char) *s > '~')
+            return 0;
+    return 1;
+}
+
+/* has_ctrl - a control character (C0 or DEL) */
+static int
+has_ctrl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < ' ' || *s == 127)
+            return 1;
+    return 0;
+}
+
+/* addr_error - the address as given resolves to a malformed one (bad
+ * domain, empty domain): Postfix's smtpd_check_addr() */
+static int
+addr_error(struct smtpd_session *s, const char *internal)
+{
+    struct rewrite_result res;
+
+    if (*internal == 0)
+        return 0;
+    if (smtpd_resolve(s, internal, &res) < 0)
+        return 0; /* the restrictions report the table error */
+    return (res.flags & REWRITE_FLAG_ERROR) != 0;
 }
 
 static int
@@ -425,6 +486,12 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = mem_strdup(arg);
+    /* it goes into the Received: header: control characters and what
+     * would end the "from NAME (" comment become '?', as Postfix's
+     * printable() and neuter(NEUTER_CHARACTERS) do */
+    for (char *p = s->helo; *p; p++)
+        if ((unsigned char) *p < ' ' || *p == 127 || strchr(" <>()\\\";@", *p))
+            *p = '?';
     s->esmtp = ehlo;
     if (!s->cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_HELO, NULL, reply, sizeof(reply)) < 0) {
@@ -473,9 +540,24 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
         goto bad;
     }
-    if (parse_path(arg, "FROM:", &addr, &rest) < 0) {
+    switch (parse_path(arg, "FROM:", &addr, &rest)) {
+    case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
         goto bad;
+    case PATH_BAD_ADDR:
+        sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+        goto bad;
+    default: {
+        char *internal = rewrite_unquote(addr);
+        int err = addr_error(s, internal);
+
+        mem_free(internal);
+        if (err) {
+            sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+            goto bad;
+        }
+        break;
+    }
     }
     s->env.flags = 0;
     s->env.ret = 0;
@@ -537,7 +619,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         } else if (strcasecmp(param, "ENVID") == 0 && eq) {
             char *x = xtext_decode(eq);
 
-            if (x == NULL || strlen(x) > 100) {
+            if (x == NULL || strlen(x) > 100 || !allprint(x)) {
                 mem_free(x);
                 sio_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
                 goto bad;
@@ -561,6 +643,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         goto bad;
     }
     s->sender = rewrite_canon(s->cf->rw, addr);
+    queue_env_set(&s->env.sender, addr); /* as sent: what replies show */
     if (!s->cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_SENDER, NULL, reply, sizeof(reply)) < 0) {
         log_reject(s, "MAIL", reply, NULL);
@@ -584,7 +667,8 @@ bad:
 static void
 cmd_rcpt(struct smtpd_session *s, const char *arg)
 {
-    char *addr = NULL, *canon = NULL, *orcpt = NULL, reply[1200];
+    char *addr = NULL, *canon = NULL, *orcpt = NULL, *shown = NULL;
+    char reply[1200];
     const char *rest;
     uint32_t notify = 0;
 
@@ -592,9 +676,21 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
         goto bad;
     }
-    if (parse_path(arg, "TO:", &addr, &rest) < 0 || *addr == 0) {
+    switch (parse_path(arg, "TO:", &addr, &rest)) {
+    case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
         goto bad;
+    case PATH_BAD_ADDR:
+        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        goto bad;
+    default:
+        /* the internal (unquoted) form, as Postfix resolves and shows it */
+        shown = rewrite_unquote(addr);
+        if (*shown == 0 || addr_error(s, shown)) {
+            sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+            goto bad;
+        }
+        break;
     }
     if (s->cf->rcpt_limit > 0 && s->rcpt_count >= s->cf->rcpt_limit) {
         sio_printf(s->io, "452 4.5.3 Error: too many recipients");
@@ -643,7 +739,11 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
             char *semi = strchr(eq, ';');
             char *x = semi ? xtext_decode(semi + 1) : NULL;
 
-            if (x == NULL) {
+            if (x == NULL || semi == eq || has_ctrl(x)) {
+                /* control characters would reach the DSN's
+                 * Original-Recipient: header: refused (Postfix takes
+                 * them and has its bounce service sanitize them) */
+                mem_free(x);
                 sio_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
                                   "syntax");
                 goto bad;
@@ -668,7 +768,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         goto bad;
     }
     canon = rewrite_canon(s->cf->rw, addr);
-    if (smtpd_check_rcpt(s, canon, reply, sizeof(reply)) < 0) {
+    if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
         log_reject(s, "RCPT", reply, canon);
         sio_printf(s->io, "%s", reply);
         goto bad;
@@ -689,11 +789,13 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     mem_free(addr);
     mem_free(canon);
     mem_free(orcpt);
+    mem_free(shown);
     return;
 bad:
     mem_free(addr);
     mem_free(canon);
     mem_free(orcpt);
+    mem_free(shown);
     s->errors++;
     stat_count(s, "rcpt", 0);
 }
@@ -1169,6 +1271,9 @@ greeted:
         while (n > 0 && (line.data[n - 1] == '\n' || line.data[n - 1] == '\r'))
             n--;
         line.data[n] = 0;
+        /* a NUL ends the command, as in Postfix (MAIL FROM:<a\0b> is
+         * then an unterminated address) */
+        n = strlen(line.data);
         cmd = line.data;
         while (*cmd == ' ')
             cmd++;

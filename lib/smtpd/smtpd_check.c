@@ -46,6 +46,10 @@ struct ctx {
     char *reply;
     size_t len;
     int depth;
+    const char *shown; /* the recipient as the client sent it, internal
+                        * form: what replies show and what is resolved */
+    int resolved;      /* res is set: 1 ok, -1 lookup error */
+    struct rewrite_result res;
 };
 
 /* subject - the "<thing>" of a reply for the stage */
@@ -60,13 +64,21 @@ subject(struct ctx *c, char *out, size_t len)
         snprintf(out, len, "%s", c->s->helo ? c->s->helo : "");
         break;
     case SMTPD_ST_SENDER:
-        snprintf(out, len, "%s", c->s->sender ? c->s->sender : "");
+        /* as the client sent it, internal form, as Postfix shows it */
+        if (c->s->env.sender) {
+            char *in = rewrite_unquote(c->s->env.sender);
+
+            snprintf(out, len, "%s", in);
+            mem_free(in);
+        } else {
+            snprintf(out, len, "%s", c->s->sender ? c->s->sender : "");
+        }
         break;
     case SMTPD_ST_DATA:
         snprintf(out, len, "DATA");
         break;
     default:
-        snprintf(out, len, "%s", c->rcpt ? c->rcpt : "");
+        snprintf(out, len, "%s", c->shown ? c->shown : c->rcpt ? c->rcpt : "");
         break;
     }
     return out;
@@ -254,15 +266,56 @@ check_client_access(struct ctx *c, const char *table)
     return r == MAPS_FOUND ? action(c, v) : V_DUNNO;
 }
 
-/* auth_destination - relay allowed for the recipient's domain */
+int
+smtpd_resolve(struct smtpd_session *s, const char *addr,
+              struct rewrite_result *res)
+{
+    char *q, *canon;
+    size_t n = strlen(addr);
+    int rc;
+
+    /* canonical form first ("local" context), as Postfix's
+     * smtpd_resolve_addr(); a form ending in '@' is left alone */
+    q = rewrite_quote(addr);
+    canon = n > 0 && addr[n - 1] == '@' ? mem_strdup(q)
+                                        : rewrite_canon(s->cf->rw, q);
+    rc = rewrite_resolve(s->cf->rw, canon, res);
+    mem_free(canon);
+    mem_free(q);
+    return rc;
+}
+
+/* resolve - the recipient through trivial-rewrite's resolver, once per
+ * check; NULL after a table error (reply set) */
+static const struct rewrite_result *
+resolve(struct ctx *c)
+{
+    const char *a = c->shown ? c->shown : c->rcpt;
+
+    if (c->resolved == 0)
+        c->resolved = smtpd_resolve(c->s, a ? a : "", &c->res) < 0 ? -1 : 1;
+    if (c->resolved < 0) {
+        snprintf(c->reply, c->len, "451 4.3.0 <%s>: Temporary lookup failure",
+                 a ? a : "");
+        return NULL;
+    }
+    return &c->res;
+}
+
+/* auth_destination - Postfix's permit_auth_destination: the resolved
+ * recipient is ours (final delivery) or in relay_domains, and carries no
+ * routing operators (allow_untrusted_routing = no): 1 yes, 0 no, -1
+ * lookup error (reply set) */
 static int
 auth_destination(struct ctx *c)
 {
-    const char *d = c->rcpt ? rewrite_domain(c->rcpt) : NULL;
+    const struct rewrite_result *r = resolve(c);
 
-    if (d == NULL)
-        return 1; /* unqualified: local */
-    return rewrite_domain_class(c->s->cf->rw, d) != REWRITE_DEFAULT;
+    if (r == NULL)
+        return -1;
+    if (!c->s->cf->allow_untrusted_routing && (r->flags & REWRITE_FLAG_ROUTED))
+        return 0;
+    return r->cls != REWRITE_DEFAULT;
 }
 
 static int
@@ -286,20 +339,29 @@ one(struct ctx *c, struct strv *list, size_t *i)
         return set_reply(c, 450, "4.7.1", NULL, 1);
     if (strcmp(r, "permit_mynetworks") == 0)
         return s->in_mynetworks ? V_OK : V_DUNNO;
-    if (strcmp(r, "reject_unauth_destination") == 0) {
-        if (c->stage < SMTPD_ST_RELAY || auth_destination(c))
+    if (strcmp(r, "reject_unauth_destination") == 0 ||
+        strcmp(r, "defer_unauth_destination") == 0) {
+        int auth;
+
+        if (c->stage < SMTPD_ST_RELAY || c->rcpt == NULL)
             return V_DUNNO;
-        return set_reply(c, 554, "5.7.1", "Relay access denied", 0);
-    }
-    if (strcmp(r, "defer_unauth_destination") == 0) {
-        if (c->stage < SMTPD_ST_RELAY || auth_destination(c))
+        if ((auth = auth_destination(c)) < 0)
+            return V_REJECT;
+        if (auth)
             return V_DUNNO;
-        return set_reply(c, 454, "4.7.1", "Relay access denied", 0);
+        return r[0] == 'r'
+                   ? set_reply(c, 554, "5.7.1", "Relay access denied", 0)
+                   : set_reply(c, 454, "4.7.1", "Relay access denied", 0);
     }
-    if (strcmp(r, "permit_auth_destination") == 0)
-        return c->stage >= SMTPD_ST_RELAY && c->rcpt && auth_destination(c)
-                   ? V_OK
-                   : V_DUNNO;
+    if (strcmp(r, "permit_auth_destination") == 0) {
+        int auth;
+
+        if (c->stage < SMTPD_ST_RELAY || c->rcpt == NULL)
+            return V_DUNNO;
+        if ((auth = auth_destination(c)) < 0)
+            return V_REJECT;
+        return auth ? V_OK : V_DUNNO;
+    }
     if (strcmp(r, "check_client_access") == 0 ||
         strcmp(r, "check_sender_access") == 0 ||
         strcmp(r, "check_recipient_access") == 0 ||
@@ -322,11 +384,28 @@ one(struct ctx *c, struct strv *list, size_t *i)
                 c->stage = SMTPD_ST_HELO;
                 v = s->helo ? check_addr_access(c, arg, s->helo) : V_DUNNO;
             } else if (r[6] == 's') {
+                /* the resolved address is looked up, as Postfix's
+                 * check_mail_access(): user%evil.test@ours is evil.test */
+                struct rewrite_result sr;
+
                 c->stage = SMTPD_ST_SENDER;
-                v = s->sender ? check_addr_access(c, arg, s->sender) : V_DUNNO;
+                if (s->sender == NULL)
+                    v = V_DUNNO;
+                else if (*s->sender == 0 ||
+                         rewrite_resolve(s->cf->rw, s->sender, &sr) < 0 ||
+                         sr.rcpt[0] == 0)
+                    v = check_addr_access(c, arg, s->sender);
+                else
+                    v = check_addr_access(c, arg, sr.rcpt);
             } else if (c->rcpt) {
+                const struct rewrite_result *rr = resolve(c);
+
                 c->stage = SMTPD_ST_RCPT;
-                v = check_addr_access(c, arg, c->rcpt);
+                if (rr == NULL)
+                    v = V_REJECT; /* lookup error, reply set */
+                else
+                    v = check_addr_access(c, arg,
+                                          rr->rcpt[0] ? rr->rcpt : c->rcpt);
             }
             c->stage = saved;
             return v;
@@ -364,7 +443,8 @@ one(struct ctx *c, struct strv *list, size_t *i)
         return V_DUNNO;
     }
     if (strcmp(r, "reject_unlisted_recipient") == 0) {
-        if (c->rcpt && smtpd_local_user_ok(s, c->rcpt) == 0)
+        if (c->rcpt &&
+            smtpd_local_user_ok(s, c->shown ? c->shown : c->rcpt) == 0)
             return set_reply(c, 550, "5.1.1",
                              "User unknown in local recipient table", 1);
         return V_DUNNO;
@@ -432,12 +512,26 @@ eval_list(struct ctx *c, struct strv *list)
 }
 
 static int
+run_shown(struct smtpd_session *s, int stage, struct strv *list,
+          const char *rcpt, const char *shown, char *reply, size_t len)
+{
+    struct ctx c;
+
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.stage = stage;
+    c.rcpt = rcpt;
+    c.shown = shown;
+    c.reply = reply;
+    c.len = len;
+    return eval_list(&c, list) == V_REJECT ? -1 : 0;
+}
+
+static int
 run(struct smtpd_session *s, int stage, struct strv *list, const char *rcpt,
     char *reply, size_t len)
 {
-    struct ctx c = {s, stage, rcpt, reply, len, 0};
-
-    return eval_list(&c, list) == V_REJECT ? -1 : 0;
+    return run_shown(s, stage, list, rcpt, NULL, reply, len);
 }
 
 int
@@ -454,27 +548,41 @@ smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
 }
 
 int
-smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, char *reply,
-                 size_t len)
+smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
+                 char *reply, size_t len)
 {
     struct smtpd_conf *cf = s->cf;
 
-    if (cf->delay_reject &&
-        (run(s, SMTPD_ST_CLIENT, &cf->r_client, rcpt, reply, len) < 0 ||
-         run(s, SMTPD_ST_HELO, &cf->r_helo, rcpt, reply, len) < 0 ||
-         run(s, SMTPD_ST_SENDER, &cf->r_sender, rcpt, reply, len) < 0))
+    /* RFC 5321 4.5.1: postmaster without a domain is always accepted */
+    if (shown && strcasecmp(shown, "postmaster") == 0)
+        return 0;
+    if (cf->delay_reject && (run_shown(s, SMTPD_ST_CLIENT, &cf->r_client, rcpt,
+                                       shown, reply, len) < 0 ||
+                             run_shown(s, SMTPD_ST_HELO, &cf->r_helo, rcpt,
+                                       shown, reply, len) < 0 ||
+                             run_shown(s, SMTPD_ST_SENDER, &cf->r_sender, rcpt,
+                                       shown, reply, len) < 0))
         return -1;
-    if (run(s, SMTPD_ST_RELAY, &cf->r_relay, rcpt, reply, len) < 0 ||
-        run(s, SMTPD_ST_RCPT, &cf->r_rcpt, rcpt, reply, len) < 0)
+    if (run_shown(s, SMTPD_ST_RELAY, &cf->r_relay, rcpt, shown, reply, len) <
+            0 ||
+        run_shown(s, SMTPD_ST_RCPT, &cf->r_rcpt, rcpt, shown, reply, len) < 0)
         return -1;
     /* unknown local users (smtpd_reject_unlisted_recipient) */
-    switch (smtpd_local_user_ok(s, rcpt)) {
+    switch (smtpd_local_user_ok(s, shown ? shown : rcpt)) {
     case -1:
-        snprintf(reply, len, "451 4.3.0 <%s>: Temporary lookup failure", rcpt);
+        snprintf(reply, len, "451 4.3.0 <%s>: Temporary lookup failure",
+                 shown ? shown : rcpt);
         return -1;
     case 0: {
-        struct ctx c = {s, SMTPD_ST_RCPT, rcpt, reply, len, 0};
+        struct ctx c;
 
+        memset(&c, 0, sizeof(c));
+        c.s = s;
+        c.stage = SMTPD_ST_RCPT;
+        c.rcpt = rcpt;
+        c.shown = shown;
+        c.reply = reply;
+        c.len = len;
         set_reply(&c, 550, "5.1.1", "User unknown in local recipient table", 1);
         return -1;
     }
@@ -490,9 +598,10 @@ smtpd_check_data(struct smtpd_session *s, char *reply, size_t len)
 }
 
 int
-smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt)
+smtpd_local_user_ok(struct smtpd_session *s, const char *addr)
 {
-    const char *d = rewrite_domain(rcpt);
+    struct rewrite_result res;
+    const char *rcpt, *d;
     const char *v;
     char user[512];
     size_t n;
@@ -501,9 +610,20 @@ smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt)
 
     if (s->cf->local_rcpt_maps == NULL)
         return 1;
-    if (d && rewrite_domain_class(s->cf->rw, d) != REWRITE_LOCAL)
+    /* the resolved recipient: alice%local.test@local.test is alice */
+    if (smtpd_resolve(s, addr, &res) < 0)
+        return -1;
+    if (res.cls != REWRITE_LOCAL || (res.flags & REWRITE_FLAG_ERROR))
         return 1;
+    rcpt = res.rcpt;
+    d = rewrite_domain(rcpt);
     n = d ? (size_t) (d - 1 - rcpt) : strlen(rcpt);
+    /* absorbed by qmgr or made by bounce: always known, as in Postfix */
+    if ((n == strlen(s->cf->double_bounce) &&
+         strncasecmp(rcpt, s->cf->double_bounce, n) == 0) ||
+        (n == 10 && strncasecmp(rcpt, "postmaster", n) == 0) ||
+        (n == 13 && strncasecmp(rcpt, "MAILER-DAEMON", n) == 0))
+        return 1;
     if (n >= sizeof(user))
         return 0;
     memcpy(user, rcpt, n);

@@ -101,6 +101,8 @@ struct smtpd_conf {
     void *tls_ctx;
     int disable_vrfy;
     int helo_required;
+    int allow_untrusted_routing;
+    char *double_bounce;       /* double_bounce_sender */
     struct htab *access_cache; /* "type:name" -> struct maps * */
     int warned_unknown;
 };
@@ -145,16 +147,24 @@ void smtpd_session_run(struct server *srv, int in, int out);
 int smtpd_front_main(struct server *srv);
 
 /* smtpd_check_rcpt - every restriction list that applies at RCPT time;
- * 0 accept, else reply text written to reply (e.g. "554 5.7.1 ...") */
-int smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, char *reply,
-                     size_t len);
+ * rcpt canonical, shown the address as sent (internal form: what the
+ * resolver and the replies use); 0 accept, else reply text written to
+ * reply (e.g. "554 5.7.1 ...") */
+int smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt,
+                     const char *shown, char *reply, size_t len);
 /* smtpd_check_data - smtpd_data_restrictions */
 int smtpd_check_data(struct smtpd_session *s, char *reply, size_t len);
 /* smtpd_check_client - client and helo lists (smtpd_delay_reject=no) */
 int smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
                       char *reply, size_t len);
-/* smtpd_local_user_ok - local_recipient_maps: 1 known, 0 unknown, -1
- * table error */
+/* smtpd_resolve - an address as the client sent it (internal form),
+ * canonicalized and resolved as Postfix's smtpd_resolve_addr(); 0 or -1
+ * on a table error */
+struct rewrite_result;
+int smtpd_resolve(struct smtpd_session *s, const char *addr,
+                  struct rewrite_result *res);
+/* smtpd_local_user_ok - local_recipient_maps for the resolved address:
+ * 1 known (or not local), 0 unknown, -1 table error */
 int smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt);
 /* stages */
 #define SMTPD_ST_CLIENT 0
