@@ -248,16 +248,37 @@ deliver_ids(const struct local *lc, const struct who *w, long *uid,
         *gid = lc->default_gid;
 }
 
+/*
+ * put_neutered - an envelope address into a header or the mbox From_
+ * line, control characters as '?'. cleanup refuses such envelopes at
+ * every entry point; this is the second line, so that no queue file
+ * written before that check, and no future entry point, can inject a
+ * header or forge a From_ line.
+ */
+static void
+put_neutered(struct buf *b, const char *s)
+{
+    for (; *s; s++)
+        (void) buf_putc(b, (unsigned char) *s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 /* prefix - Return-Path:, X-Original-To:, Delivered-To: */
 static void
 prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
        const char *orig, const char *to)
 {
     buf_truncate(b, 0);
-    (void) buf_printf(b, "Return-Path: <%s>\n", req->sender);
-    if (lc->original_rcpt && orig && *orig)
-        (void) buf_printf(b, "X-Original-To: %s\n", orig);
-    (void) buf_printf(b, "Delivered-To: %s\n", to);
+    (void) buf_puts(b, "Return-Path: <");
+    put_neutered(b, req->sender);
+    (void) buf_puts(b, ">\n");
+    if (lc->original_rcpt && orig && *orig) {
+        (void) buf_puts(b, "X-Original-To: ");
+        put_neutered(b, orig);
+        (void) buf_puts(b, "\n");
+    }
+    (void) buf_puts(b, "Delivered-To: ");
+    put_neutered(b, to);
+    (void) buf_puts(b, "\n");
 }
 
 /* loop_check - a Delivered-To: header naming to already */
@@ -603,8 +624,9 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         localtime_r(&now, &tm);
         strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
     }
-    (void) buf_printf(&b, "From %s  %s\n",
-                      *req->sender ? req->sender : "MAILER-DAEMON", date);
+    (void) buf_puts(&b, "From ");
+    put_neutered(&b, *req->sender ? req->sender : "MAILER-DAEMON");
+    (void) buf_printf(&b, "  %s\n", date);
     {
         struct buf h;
 
@@ -919,12 +941,24 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
              : cleanup_client_end(lc->cc);
     buf_fini(&h);
     queue_env_fini(&env);
-    if (st == CLEANUP_STAT_OK)
+    if (st == CLEANUP_STAT_OK) {
         set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
-    else
-        set_res(
-            res, DELIVER_DEFER, "4.3.0", "cannot forward: %s",
-            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+    } else {
+        /* cleanup's permanent refusals (a bad address, too big) bounce
+         * now; retrying would meet the same answer until the message
+         * expires */
+        const char *text =
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st);
+        int perm = text[0] == '5';
+        char dsn[16];
+
+        snprintf(dsn, sizeof(dsn), "%s", perm ? "5.3.0" : "4.3.0");
+        if (perm && strlen(text) > 10 && text[3] == ' ' && text[5] == '.')
+            snprintf(dsn, sizeof(dsn), "%.*s", (int) strcspn(text + 4, " "),
+                     text + 4);
+        set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
+                "cannot forward: %s", text);
+    }
 }
 
 /* log_dest - the delivery line of one final destination */

@@ -87,6 +87,10 @@ fi
 grep -aq $'X-Injected: yes@remote.test>.*status=sent' "$T/maillog" &&
     fail "the forwarded address was delivered"
 pass "an address with a CR from .forward is refused by cleanup's central check"
+# cleanup's refusal is permanent: local bounces at once instead of
+# deferring the forward until the message expires
+wait_log 'dsn=5\.1\.3, status=bounced \(cannot forward: 501 5\.1\.3 Bad recipient address syntax\)' 1 20
+pass "the refused forward bounces (5.1.3), it is not retried"
 
 # 4. a control character in the HELO name, which goes into Received:
 $PY - "$PORT" <<'PY' || fail "SMTP with a CR in EHLO"
