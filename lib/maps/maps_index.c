@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "maps/maps.h"
 #include "maps/maps_int.h"
 
@@ -288,8 +289,8 @@ build_one(const char *arg, int alias)
     struct build b;
     uint32_t *order, n, off;
     struct buf out, strings;
-    char tmp[4200], final[4200];
-    int fd, rc = 0;
+    char final[4200], *err = NULL;
+    int rc = 0;
 
     memset(&b, 0, sizeof(b));
     b.path = strip_type(arg);
@@ -328,16 +329,16 @@ build_one(const char *arg, int alias)
     }
     (void) buf_append(&out, strings.data ? strings.data : "", strings.len);
     mem_free(order);
-    /* atomically: temporary file, fsync, rename */
+    /*
+     * Atomically, and safe in a directory others can write to: FILE.pdb.tmp
+     * made with O_EXCL|O_NOFOLLOW under the editors' lock protocol (so two
+     * builds take turns), fsync, rename, fsync of the directory.
+     */
     snprintf(final, sizeof(final), "%s.pdb", b.path);
-    snprintf(tmp, sizeof(tmp), "%s.pdb.%ld", b.path, (long) getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, out.data, out.len) != (ssize_t) out.len ||
-        fsync(fd) < 0 || close(fd) < 0 || rename(tmp, final) < 0) {
-        fprintf(stderr, "postern map: fatal: write %s: %s\n", final,
-                strerror(errno));
-        if (fd >= 0)
-            (void) unlink(tmp);
+    if (conf_write_file(final, out.data ? out.data : "", out.len, 0644,
+                        &err) < 0) {
+        fprintf(stderr, "postern map: fatal: %s\n", err);
+        mem_free(err);
         rc = 1;
     }
     buf_fini(&out);
