@@ -458,7 +458,12 @@ conf_edit_commit(struct conf_edit *ed, const char *data, size_t len,
 {
     struct stat now, mine;
 
-    if (write_tmp(ed, data, len, ed->st.st_mode, err) < 0)
+    /*
+     * The original's permissions, but never set-uid, set-gid or sticky: a
+     * main.cf that is a symlink to a set-uid program must not give its
+     * owner a set-uid copy in a directory someone else controls.
+     */
+    if (write_tmp(ed, data, len, ed->st.st_mode & 0777, err) < 0)
         goto fail;
     /* Owner and group as before; touch them only when they differ. */
     if (fstat(ed->fd, &mine) < 0) {
