@@ -43,9 +43,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How often a planted or vanishing PATH.tmp is removed and creation
- * retried before we give up (Postfix retries forever). */
-#define TMP_TRIES 100
+/*
+ * How often something planted at PATH.tmp is removed before we give up,
+ * and how often we look again at all (another editor's rename while we
+ * waited for its lock counts too, so this one is high). Postfix retries
+ * forever.
+ */
+#define TMP_REMOVALS 100
+#define TMP_TRIES    100000
 
 static char *errtext(const char *fmt, const char *path, int err)
     UTIL_PRINTF(1, 0);
@@ -157,9 +162,9 @@ static int
 tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
 {
     struct stat fst, lst;
-    int fd, created;
+    int fd, created, removed = 0;
 
-    for (int tries = 0; tries < TMP_TRIES; tries++) {
+    for (int tries = 0; tries < TMP_TRIES && removed < TMP_REMOVALS; tries++) {
         created = 0;
         fd = openat(dfd, name,
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK
@@ -181,6 +186,7 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
             if (!S_ISREG(lst.st_mode) || lst.st_nlink != 1) {
                 if (remove_name(dfd, name, shown, &lst, err) < 0)
                     return -1;
+                removed++;
                 continue;
             }
             /* A regular file: open it only to wait for its lock. */
@@ -219,6 +225,7 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
             close(fd);
             if (rc < 0)
                 return -1;
+            removed++;
             continue;
         }
         if (ftruncate(fd, 0) < 0) {
@@ -394,28 +401,36 @@ write_tmp(struct conf_edit *ed, const char *data, size_t len, mode_t mode,
 static int
 keep_backup(struct conf_edit *ed, const char *suffix, char **err)
 {
-    struct buf bak, baktmp, shown;
+    struct buf bak, baktmp, shown, shown_tmp;
     struct stat st;
-    int rc = -1;
+    int rc = -1, linked = 0;
 
     buf_init(&bak, 0);
     buf_init(&baktmp, 0);
     buf_init(&shown, 0);
+    buf_init(&shown_tmp, 0);
     buf_printf(&bak, "%s%s", ed->base, suffix);
     buf_printf(&baktmp, "%s%s.tmp", ed->base, suffix);
     buf_printf(&shown, "%s%s", ed->path, suffix);
-    for (int tries = 0; tries < TMP_TRIES; tries++) {
+    buf_printf(&shown_tmp, "%s%s.tmp", ed->path, suffix);
+    for (int tries = 0; tries < TMP_REMOVALS && !linked; tries++) {
         if (fstatat(ed->dfd, buf_str(&baktmp), &st, AT_SYMLINK_NOFOLLOW) == 0
-            && remove_name(ed->dfd, buf_str(&baktmp), buf_str(&shown), &st,
-                           err)
+            && remove_name(ed->dfd, buf_str(&baktmp), buf_str(&shown_tmp),
+                           &st, err)
                    < 0)
             goto out;
         if (linkat(ed->dfd, ed->base, ed->dfd, buf_str(&baktmp), 0) == 0)
-            break;
-        if (errno != EEXIST) {
+            linked = 1;
+        else if (errno != EEXIST) {
             *err = errtext("keep backup %s", buf_str(&shown), errno);
             goto out;
         }
+    }
+    if (!linked) {
+        *err = errtext("%s keeps being replaced; no backup was kept and "
+                       "nothing was written",
+                       buf_str(&shown_tmp), 0);
+        goto out;
     }
     if (renameat(ed->dfd, buf_str(&baktmp), ed->dfd, buf_str(&bak)) < 0) {
         *err = errtext("keep backup %s", buf_str(&shown), errno);
@@ -427,6 +442,7 @@ out:
     buf_fini(&bak);
     buf_fini(&baktmp);
     buf_fini(&shown);
+    buf_fini(&shown_tmp);
     return rc;
 }
 

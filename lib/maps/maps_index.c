@@ -22,11 +22,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <grp.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,8 +349,8 @@ build_index(const char *arg, int alias, char *text, mode_t mode)
      * builds take turns), fsync, rename, fsync of the directory.
      */
     snprintf(final, sizeof(final), "%s.pdb", b.path);
-    if (conf_write_file(final, out.data ? out.data : "", out.len, mode,
-                        &err) < 0) {
+    if (conf_write_file(final, out.data ? out.data : "", out.len, mode, &err) <
+        0) {
         fprintf(stderr, "postern map: fatal: %s\n", err);
         mem_free(err);
         rc = 1;
@@ -420,13 +419,12 @@ build_one(const char *arg, int alias)
         return 1;
     }
     if (pid == 0) {
-        if (setgroups(1, &st.st_gid) < 0 || setgid(st.st_gid) < 0
-            || setuid(st.st_uid) < 0) {
+        if (setgroups(1, &st.st_gid) < 0 || setgid(st.st_gid) < 0 ||
+            setuid(st.st_uid) < 0) {
             fprintf(stderr,
                     "postern map: fatal: run as the owner of %s (uid %ld, "
                     "gid %ld): %s\n",
-                    path, (long) st.st_uid, (long) st.st_gid,
-                    strerror(errno));
+                    path, (long) st.st_uid, (long) st.st_gid, strerror(errno));
             _exit(1);
         }
         _exit(build_index(arg, alias, buf_steal(&text), mode));
