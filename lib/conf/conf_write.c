@@ -131,16 +131,8 @@ static int
 remove_name(int dfd, const char *name, const char *shown,
             const struct stat *st, char **err)
 {
-    if (S_ISLNK(st->st_mode) || !S_ISREG(st->st_mode) || st->st_nlink != 1
-        || st->st_uid != geteuid())
-        log_warn("%s was %s%s%s, not a file of this editor's: removed it",
-                 shown, kind_of(st->st_mode),
-                 S_ISREG(st->st_mode) && st->st_nlink != 1 ? " with other links"
-                                                           : "",
-                 S_ISREG(st->st_mode) && st->st_nlink == 1
-                         && st->st_uid != geteuid()
-                     ? " owned by someone else"
-                     : "");
+    int reg = S_ISREG(st->st_mode);
+
     if (unlinkat(dfd, name, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0) < 0
         && errno != ENOENT) {
         *err = errtext(S_ISDIR(st->st_mode)
@@ -150,6 +142,14 @@ remove_name(int dfd, const char *name, const char *shown,
                        shown, errno);
         return -1;
     }
+    /* Our own leftovers (a crash after chmod) go without a word. */
+    if (!reg || st->st_nlink != 1 || st->st_uid != geteuid())
+        log_warn("%s was %s%s%s, not a file of this editor's: removed it",
+                 shown, kind_of(st->st_mode),
+                 reg && st->st_nlink != 1 ? " with other links" : "",
+                 reg && st->st_nlink == 1 && st->st_uid != geteuid()
+                     ? " owned by someone else"
+                     : "");
     return 0;
 }
 
