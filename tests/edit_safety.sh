@@ -48,7 +48,7 @@ fault() { # fault NAME STRACE-INJECT EXPECT-TEXT
 if [ $have_strace = 1 ]; then
     # write #1 is the temp file (diagnostics come after the failure).
     fault enospc 'write:error=ENOSPC:when=1' 'No space left on device'
-    fault erofs-rename 'rename:error=EROFS' 'Read-only file system'
+    fault erofs-rename 'rename,renameat,renameat2:error=EROFS' 'Read-only file system'
     fault eio-fsync 'fsync:error=EIO' 'Input/output error'
     # killed while writing: original untouched, the next edit works.
     d=$root/killed; mkconf "$d"; cp "$d/main.cf" "$d/orig"

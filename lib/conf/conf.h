@@ -133,6 +133,12 @@ void conf_entry_pos(const struct conf_entry *e, size_t loff, int *line,
  * file as PATH+backup_suffix. Both return 0, or -1 with *err set to a
  * text naming the file and the reason (caller frees); after -1 nothing
  * was changed and the edit is closed. conf_edit_abort() gives up.
+ *
+ * Everything happens relative to a descriptor of PATH's directory, and
+ * PATH.tmp is only ever written when it is a regular file with one link,
+ * owned by us, that we created or locked: whatever else sits under that
+ * name (a symlink, a hard link, a FIFO, a directory, another user's
+ * file) is removed first, never opened for writing.
  */
 #include <sys/stat.h>
 
@@ -143,6 +149,9 @@ struct conf_edit {
     struct stat st;
     char *data;
     size_t len;
+    int dfd;        /* PATH's directory */
+    char *base;     /* PATH's last component */
+    char *tmp_base; /* PATH.tmp's last component */
 };
 
 int conf_edit_begin(struct conf_edit *ed, const char *path, char **err)
@@ -150,6 +159,14 @@ int conf_edit_begin(struct conf_edit *ed, const char *path, char **err)
 int conf_edit_commit(struct conf_edit *ed, const char *data, size_t len,
                      const char *backup_suffix, char **err) WARN_UNUSED;
 void conf_edit_abort(struct conf_edit *ed);
+/*
+ * conf_write_file - replace PATH with len bytes of data, mode mode (owner:
+ * the caller), the same safe way: PATH.tmp under the lock protocol above,
+ * fsync, rename, fsync of the directory. 0, or -1 with *err set (caller
+ * frees) and PATH untouched.
+ */
+int conf_write_file(const char *path, const char *data, size_t len,
+                    mode_t mode, char **err) WARN_UNUSED;
 
 /*
  * Postfix text primitives, exactly as postconf applies them.

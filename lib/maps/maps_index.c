@@ -11,36 +11,43 @@
  *	long as it is not older than the source. Format: "PMAP1\n" + 2
  *	bytes (alias syntax flag, 0), u32 count, count x (u32 key offset,
  *	u32 value offset) sorted by key, then NUL-terminated strings.
+ *
+ *	As postmap(1): the index gets the source's group/other read bits
+ *	(never more than 0644), and run as root, the build runs as the
+ *	source's owner and group. FILE.pdb is written through
+ *	conf_write_file() (FILE.pdb.tmp, O_EXCL|O_NOFOLLOW, lock protocol).
  */
+#define _DEFAULT_SOURCE /* setgroups */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "maps/maps.h"
 #include "maps/maps_int.h"
 
 #define MAGIC "PMAP1\n"
 #define HDR   (8 + 4)
 
-int
-maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
-                  maps_bad_fn *bad, void *ctx)
+/* parse_text - the entries of a source's text (NUL terminated; freed) */
+static void
+parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
+           void *ctx)
 {
-    char *text, *p;
-    size_t len;
+    char *p;
     struct buf logical;
     int lineno = 0, start = 0;
 
-    if (util_read_file(path, (size_t) 1 << 30, &text, &len) < 0)
-        return -1;
     buf_init(&logical, 0);
     p = text;
     /* logical lines: a line starting with white space continues the
@@ -113,6 +120,18 @@ maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
     }
     buf_fini(&logical);
     mem_free(text);
+}
+
+int
+maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
+                  maps_bad_fn *bad, void *ctx)
+{
+    char *text;
+    size_t len;
+
+    if (util_read_file(path, (size_t) 1 << 30, &text, &len) < 0)
+        return -1;
+    parse_text(text, alias, fn, bad, ctx);
     return 0;
 }
 
@@ -282,14 +301,15 @@ strip_type(const char *arg)
     return arg;
 }
 
+/* build_index - the index of source text (freed) as FILE.pdb, mode mode */
 static int
-build_one(const char *arg, int alias)
+build_index(const char *arg, int alias, char *text, mode_t mode)
 {
     struct build b;
     uint32_t *order, n, off;
     struct buf out, strings;
-    char tmp[4200], final[4200];
-    int fd, rc = 0;
+    char final[4200], *err = NULL;
+    int rc = 0;
 
     memset(&b, 0, sizeof(b));
     b.path = strip_type(arg);
@@ -298,12 +318,7 @@ build_one(const char *arg, int alias)
     b.fold = 1;
     strv_init(&b.keys);
     strv_init(&b.values);
-    if (maps_parse_source(b.path, alias, build_entry, build_bad, &b) < 0) {
-        fprintf(stderr, "postern map: fatal: open %s: %s\n", b.path,
-                strerror(errno));
-        rc = 1;
-        goto out;
-    }
+    parse_text(text, alias, build_entry, build_bad, &b);
     n = (uint32_t) b.keys.n;
     order = mem_calloc(n + 1, sizeof(*order));
     for (uint32_t i = 0; i < n; i++)
@@ -328,25 +343,97 @@ build_one(const char *arg, int alias)
     }
     (void) buf_append(&out, strings.data ? strings.data : "", strings.len);
     mem_free(order);
-    /* atomically: temporary file, fsync, rename */
+    /*
+     * Atomically, and safe in a directory others can write to: FILE.pdb.tmp
+     * made with O_EXCL|O_NOFOLLOW under the editors' lock protocol (so two
+     * builds take turns), fsync, rename, fsync of the directory.
+     */
     snprintf(final, sizeof(final), "%s.pdb", b.path);
-    snprintf(tmp, sizeof(tmp), "%s.pdb.%ld", b.path, (long) getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, out.data, out.len) != (ssize_t) out.len ||
-        fsync(fd) < 0 || close(fd) < 0 || rename(tmp, final) < 0) {
-        fprintf(stderr, "postern map: fatal: write %s: %s\n", final,
-                strerror(errno));
-        if (fd >= 0)
-            (void) unlink(tmp);
+    if (conf_write_file(final, out.data ? out.data : "", out.len, mode, &err) <
+        0) {
+        fprintf(stderr, "postern map: fatal: %s\n", err);
+        mem_free(err);
         rc = 1;
     }
     buf_fini(&out);
     buf_fini(&strings);
-out:
     htab_free(b.seen, NULL);
     strv_fini(&b.keys);
     strv_fini(&b.values);
     return rc;
+}
+
+/*
+ * build_one - "postern map build FILE" as postmap(1) does it: the source is
+ * opened once (a FIFO does not block us) and must be a regular file; the
+ * index is no more readable than the source (group/other read bits as the
+ * source's, as postmap's umask does); run as root, the index is built and
+ * written as the source's owner and group (postmap's set_eugid), in a child
+ * process, so that root never writes on behalf of a file's owner where that
+ * owner could not.
+ */
+static int
+build_one(const char *arg, int alias)
+{
+    const char *path = strip_type(arg);
+    struct stat st;
+    struct buf text;
+    char chunk[65536];
+    ssize_t got;
+    pid_t pid;
+    int fd, status;
+    mode_t mode;
+
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "postern map: fatal: open %s: %s\n", path,
+                strerror(errno));
+        return 1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "postern map: fatal: %s: %s\n", path,
+                S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
+        close(fd);
+        return 1;
+    }
+    buf_init(&text, (size_t) 1 << 30);
+    while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 || buf_append(&text, chunk, (size_t) got) < 0) {
+            fprintf(stderr, "postern map: fatal: read %s: %s\n", path,
+                    strerror(got < 0 ? errno : EFBIG));
+            close(fd);
+            buf_fini(&text);
+            return 1;
+        }
+    }
+    close(fd);
+    mode = 0600 | (st.st_mode & 044);
+    if (getuid() != 0 || (st.st_uid == geteuid() && st.st_gid == getegid()))
+        return build_index(arg, alias, buf_steal(&text), mode);
+    fflush(stdout);
+    fflush(stderr);
+    if ((pid = fork()) < 0) {
+        fprintf(stderr, "postern map: fatal: fork: %s\n", strerror(errno));
+        buf_fini(&text);
+        return 1;
+    }
+    if (pid == 0) {
+        if (setgroups(1, &st.st_gid) < 0 || setgid(st.st_gid) < 0 ||
+            setuid(st.st_uid) < 0) {
+            fprintf(stderr,
+                    "postern map: fatal: run as the owner of %s (uid %ld, "
+                    "gid %ld): %s\n",
+                    path, (long) st.st_uid, (long) st.st_gid, strerror(errno));
+            _exit(1);
+        }
+        _exit(build_index(arg, alias, buf_steal(&text), mode));
+    }
+    buf_fini(&text);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
 int

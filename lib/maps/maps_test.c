@@ -1,6 +1,11 @@
 /*
  * maps_test - unit tests of lookup tables and match lists.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,6 +202,36 @@ test_index(void **state)
     mem_free(src);
 }
 
+/* rm_tree_at - remove name in dfd and everything under it (no shell, no
+ * symlink followed) */
+static int
+rm_tree_at(int dfd, const char *name)
+{
+    struct stat st;
+    int fd, rc = 0;
+    DIR *d;
+    struct dirent *de;
+
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0);
+    if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+        return -1;
+    if ((d = fdopendir(fd)) == NULL) {
+        close(fd);
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
+            && rm_tree_at(dirfd(d), de->d_name) < 0)
+            rc = -1;
+    closedir(d);
+    if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+        rc = -1;
+    return rc;
+}
+
 int
 main(void)
 {
@@ -206,15 +241,12 @@ main(void)
         cmocka_unit_test(test_index),
     };
     int rc;
-    char cmd[200];
 
     snprintf(dir, sizeof(dir), "/tmp/maps_test.%ld", (long) getpid());
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
-    if (system(cmd) != 0)
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return 1;
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (rm_tree_at(AT_FDCWD, dir) < 0)
         return 1;
     return rc;
 }

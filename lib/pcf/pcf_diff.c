@@ -27,7 +27,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,34 +134,104 @@ empty_file(const char *path)
         log_fatal("create %s: %s", path, strerror(errno));
 }
 
+int
+pcf_run(char *const argv[], int out_fd, int quiet)
+{
+    pid_t pid;
+    int status;
+
+    fflush(stdout);
+    fflush(stderr);
+    if ((pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        if (out_fd >= 0 && out_fd != STDOUT_FILENO
+            && dup2(out_fd, STDOUT_FILENO) < 0)
+            _exit(127);
+        if (quiet) {
+            int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+            if (null < 0 || dup2(null, STDERR_FILENO) < 0)
+                _exit(127);
+        }
+        execvp(argv[0], argv);
+        if (!quiet)
+            fprintf(stderr, "postern: cannot run %s: %s\n", argv[0],
+                    strerror(errno));
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status)) {
+        errno = EINTR;
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
 /* git_show - REV:PATH into file "to"; 0, or -1 when the path is absent */
 static int
 git_show(const char *rev, const char *path, const char *to)
 {
-    struct buf cmd;
-    int rc;
+    struct buf obj;
+    char *argv[] = {(char *) "git", (char *) "show", (char *) "--end-of-options",
+                    NULL, NULL};
+    int fd, rc;
 
-    buf_init(&cmd, 0);
-    buf_printf(&cmd, "git show '%s:%s' >'%s' 2>/dev/null", rev, path, to);
-    rc = system(buf_str(&cmd));
-    buf_fini(&cmd);
-    return (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0) ? 0 : -1;
+    buf_init(&obj, 0);
+    buf_printf(&obj, "%s:%s", rev, path);
+    argv[3] = (char *) buf_str(&obj);
+    if ((fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                   0600)) < 0)
+        log_fatal("create %s: %s", to, strerror(errno));
+    rc = pcf_run(argv, fd, 1);
+    if (close(fd) < 0)
+        log_fatal("write %s: %s", to, strerror(errno));
+    buf_fini(&obj);
+    return rc == 0 ? 0 : -1;
 }
 
+/* is_git_rev - rev names a commit of the repository we are in */
 static int
 is_git_rev(const char *rev)
 {
-    struct buf cmd;
-    int rc;
+    struct buf obj;
+    char *argv[] = {(char *) "git",   (char *) "rev-parse",
+                    (char *) "--verify", (char *) "--quiet",
+                    (char *) "--end-of-options", NULL, NULL};
+    int null, rc;
 
-    if (strchr(rev, '\'') != NULL)
+    /* A revision never starts with '-': that would be an option. */
+    if (*rev == '-' || (null = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
         return 0;
-    buf_init(&cmd, 0);
-    buf_printf(&cmd, "git rev-parse --verify --quiet '%s^{commit}' "
-               ">/dev/null 2>&1", rev);
-    rc = system(buf_str(&cmd));
-    buf_fini(&cmd);
-    return rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
+    buf_init(&obj, 0);
+    buf_printf(&obj, "%s^{commit}", rev);
+    argv[5] = (char *) buf_str(&obj);
+    rc = pcf_run(argv, null, 1);
+    close(null);
+    buf_fini(&obj);
+    return rc == 0;
+}
+
+/* rm_tmpdir - remove a side's temporary directory and what is in it */
+static int
+rm_tmpdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int rc = 0;
+
+    if (d == NULL)
+        return errno == ENOENT ? 0 : -1;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
+            && unlinkat(dirfd(d), de->d_name, 0) < 0)
+            rc = -1;
+    closedir(d);
+    if (rmdir(dir) < 0)
+        rc = -1;
+    return rc;
 }
 
 static char *
@@ -181,7 +253,7 @@ materialize(struct side *s, const char *spec)
     const char *colon = strchr(spec, ':');
     const char *comma = strchr(spec, ',');
 
-    if (colon && colon > spec && strchr(spec, '\'') == NULL) {
+    if (colon && colon > spec) {
         char *rev = mem_strndup(spec, (size_t) (colon - spec));
 
         if (is_git_rev(rev)) {
@@ -819,15 +891,8 @@ pcf_diff_main(int argc, char **argv)
     } else if (d.changes == 0) {
         printf("(no differences)\n");
     }
-    {
-        struct buf cmd;
-
-        buf_init(&cmd, 0);
-        buf_printf(&cmd, "rm -rf '%s' '%s'", sa.tmpdir, sb.tmpdir);
-        if (system(buf_str(&cmd)) != 0)
-            log_warn("could not remove %s and %s", sa.tmpdir, sb.tmpdir);
-        buf_fini(&cmd);
-    }
+    if (rm_tmpdir(sa.tmpdir) < 0 || rm_tmpdir(sb.tmpdir) < 0)
+        log_warn("could not remove %s and %s", sa.tmpdir, sb.tmpdir);
     if (fflush(stdout) != 0)
         log_fatal("write error on standard output");
     return d.changes ? 1 : 0;

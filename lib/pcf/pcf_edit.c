@@ -113,14 +113,18 @@ check_value(struct pcf *p, const char *name, const char *value,
     buf_fini(&why);
 }
 
-/* diff_show - the change as a unified diff on stdout, via diff(1) */
+/* diff_show - the change as a unified diff on stdout, via diff(1); the
+ * program is run directly (no shell sees the file's name) */
 static void
 diff_show(const char *path, const char *old, size_t oldlen, const char *new,
           size_t newlen)
 {
     char a[] = "/tmp/postern-a.XXXXXX", b[] = "/tmp/postern-b.XXXXXX";
     int fa = mkstemp(a), fb = mkstemp(b);
-    struct buf cmd;
+    struct buf label_b;
+    char *argv[] = {(char *) "diff", (char *) "-u", (char *) "--label",
+                    (char *) path,   (char *) "--label", NULL,
+                    a,               b,                 NULL};
     int rc;
 
     if (fa < 0 || fb < 0)
@@ -130,15 +134,14 @@ diff_show(const char *path, const char *old, size_t oldlen, const char *new,
         log_fatal("write temporary file: %s", strerror(errno));
     close(fa);
     close(fb);
-    fflush(stdout);
-    buf_init(&cmd, 0);
-    buf_printf(&cmd, "diff -u --label '%s' --label '%s (new)' %s %s", path,
-               path, a, b);
-    rc = system(buf_str(&cmd));
+    buf_init(&label_b, 0);
+    buf_printf(&label_b, "%s (new)", path);
+    argv[5] = (char *) buf_str(&label_b);
+    rc = pcf_run(argv, -1, 0);
     unlink(a);
     unlink(b);
-    buf_fini(&cmd);
-    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) > 1)
+    buf_fini(&label_b);
+    if (rc < 0 || rc > 1)
         log_fatal("cannot run diff(1) to show the change");
 }
 

@@ -174,6 +174,13 @@ struct pcf_edit_opts {
     int force;
     const char *backup_suffix; /* NULL: no backup */
 };
+/*
+ * pcf_run - run argv[0] (found in PATH) with argv, no shell: standard
+ * output to out_fd (-1: ours), standard error to /dev/null when quiet.
+ * Its exit status (127 when the program could not be run), or -1 when
+ * fork or wait failed or the program was killed.
+ */
+int pcf_run(char *const argv[], int out_fd, int quiet);
 /* pcf_edit_cleanup - on a fatal error: drop the edit in progress */
 void pcf_edit_cleanup(void);
 void pcf_edit_main(struct pcf *p, char **args, int n,

@@ -1,0 +1,8 @@
+#!/bin/bash
+# edit_hardlink.sh - finding 1 of issue 15: the same names planted as hard links to a root-only file;
+# root runs every editing command (conf -e/-X/-#/-M/-F/-P, --backup, the
+# REPL's write, lint --fix, map build). The victim must stay unchanged and
+# the edit must land (or fail cleanly naming the file). See
+# edit_attack.bash.
+. "$(dirname "$0")/edit_attack.bash" "$1"
+edit_attack_run hardlink
