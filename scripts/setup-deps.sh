@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
  libyaml-dev libjansson-dev libldns-dev libedit-dev libssl-dev libcmocka-dev libisal-dev
  python3 python3-jsonschema unbound ldnsutils iproute2 util-linux diffutils strace git bc postfix
- tmux bash-completion zsh fish swaks pflogsumm mutt"
+ tmux bash-completion zsh fish swaks pflogsumm mutt openssl passwd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
