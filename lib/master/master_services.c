@@ -15,6 +15,7 @@
 #include "local/local.h"
 #include "master/master_int.h"
 #include "pickup/pickup.h"
+#include "proxymap/proxymap.h"
 #include "qmgr/qmgr.h"
 #include "smtp/smtp.h"
 #include "smtpd/smtpd.h"
@@ -33,6 +34,7 @@ static const struct {
     {"discard", local_discard_service},
     {"bounce", bounce_service},
     {"pickup", pickup_service},
+    {"proxymap", proxymap_service},
 };
 
 static const struct {
@@ -44,7 +46,6 @@ static const struct {
     {"showq", "\"postern queue list\" and mailq read the queue directly"},
     {"postlogd", "every process writes maillog_file itself"},
     {"anvil", "connection counting is built into the smtpd front"},
-    {"proxymap", "table lookups are done in-process"},
     {"tlsmgr", "no TLS session cache is used"},
     {"postscreen", "the smtpd front on this address greets the clients and "
                    "passes them to the \"smtpd pass\" entry; postscreen's "
