@@ -287,6 +287,8 @@ server_init(struct server *srv)
 void
 server_drop_privileges(struct server *srv)
 {
+    if (geteuid() == 0 && srv->chroot_)
+        server_pre_jail(srv); /* server_jail.c */
     /* Privileges: only when started as root. */
     if (geteuid() == 0) {
         char *owner = server_param(srv, "mail_owner");

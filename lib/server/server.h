@@ -77,6 +77,11 @@ void server_init(struct server *srv);
  * says, when running as root (see above); fatal on failure. Read secret
  * files (TLS keys) before. */
 void server_drop_privileges(struct server *srv);
+/* server_pre_jail - what the daemon needs from outside the chroot jail,
+ * got before it enters (server_jail.c: tables, time zone, resolver,
+ * name-service files); server_drop_privileges calls it when it is about
+ * to chroot. Fatal when a table cannot work inside the jail. */
+void server_pre_jail(struct server *srv);
 /* server_param - value of name as this service sees it (-o first);
  * caller frees; "" for an unknown name */
 char *server_param(const struct server *srv, const char *name);
