@@ -14,6 +14,8 @@
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "maps/maps.h"
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -58,6 +60,8 @@ struct table {
     struct strv cidr_net;   /* K_CIDR */
     struct strv cidr_val;
     struct htab *unix_cache; /* K_UNIX */
+    int watched;             /* st: the file as it was when read */
+    struct stat st;
 };
 
 struct maps {
@@ -402,6 +406,8 @@ load(struct maps *m, struct table *t)
     t->loaded = 1;
     if (t->proxied && jailed)
         return 0; /* proxymap opens it */
+    if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
+        t->watched = stat(t->name, &t->st) == 0;
     switch (t->kind) {
     case K_TEXT:
         rc = load_text(m, t);
@@ -546,6 +552,31 @@ maps_pre_jail(char *err, size_t errlen)
     if (rc == 0)
         jailed = 1;
     return rc;
+}
+
+const char *
+maps_changed(void)
+{
+    static char name[1100];
+
+    if (jailed)
+        return NULL; /* the files are outside */
+    for (struct maps *m = all_maps; m; m = m->next)
+        for (size_t i = 0; i < m->n; i++) {
+            struct table *t = &m->t[i];
+            struct stat st;
+
+            if (!t->watched)
+                continue;
+            if (stat(t->name, &st) < 0 || st.st_ino != t->st.st_ino ||
+                st.st_dev != t->st.st_dev || st.st_size != t->st.st_size ||
+                st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
+                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
+                snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
+                return name;
+            }
+        }
+    return NULL;
 }
 
 int

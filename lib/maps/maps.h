@@ -19,8 +19,8 @@
  *
  * BUGS
  *	Tables are read once; a daemon sees changes after it restarts
- *	(reload, or max_use); proxy: tables searched by proxymap, when
- *	proxymap restarts (max_idle, reload). Unsupported types (nis,
+ *	(reload, or max_use); proxymap restarts when a table file changed
+ *	(maps_changed). Unsupported types (nis,
  *	ldap, mysql, ...) find nothing and log one warning.
  */
 #ifndef MAPS_MAPS_H
@@ -56,6 +56,11 @@ int maps_preload(struct maps *m);
  * proxymap service cannot be reached for or refuses) is an error: 0, or
  * -1 with a message naming the parameter and the table in err */
 int maps_pre_jail(char *err, size_t errlen);
+/* maps_changed - "type:name" of a table whose file changed since it was
+ * read (Postfix's dict_changed_name), or NULL; always NULL after
+ * maps_pre_jail. A long-lived process (proxymap) exits on it and master
+ * starts a fresh one. */
+const char *maps_changed(void);
 /* maps_error - text of the last MAPS_ERROR */
 const char *maps_error(const struct maps *m);
 /* maps_empty - 1 when the spec listed no tables */

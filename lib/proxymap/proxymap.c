@@ -182,7 +182,7 @@ proxymap_service(struct server *srv)
     struct proxymap pm;
     struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 1];
     long max_idle;
-    time_t idle_since = time(NULL);
+    time_t idle_since = time(NULL), last_check = 0;
 
     server_init(srv);
     if (geteuid() == 0 && srv->chroot_)
@@ -208,6 +208,17 @@ proxymap_service(struct server *srv)
 
     while (!server_stopping()) {
         int n = 0, polled = pm.ncl;
+        const char *changed;
+
+        /* as Postfix's proxymap: a changed table file ends this process;
+         * clients reconnect, and master starts a fresh one */
+        if (time(NULL) != last_check) {
+            last_check = time(NULL);
+            if ((changed = maps_changed()) != NULL) {
+                maillog_info("table %s has changed -- restarting", changed);
+                break;
+            }
+        }
 
         if (pm.ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++) {

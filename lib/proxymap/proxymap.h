@@ -14,9 +14,11 @@
  *	their connection. Only tables that proxy_read_maps lists as
  *	proxy:type:name are served; a request for another one is refused
  *	and logged with Postfix's words. Tables are opened on first request
- *	and kept; the process exits after max_idle seconds without clients
- *	(master starts a fresh one on the next connection, which then sees
- *	changed table files). proxywrite (updates) is not provided.
+ *	and kept; the process exits when a table file changed (logged as
+ *	Postfix logs it: "table hash:/etc/aliases has changed --
+ *	restarting") or after max_idle seconds without clients, and master
+ *	starts a fresh one on the next connection; clients send the request
+ *	again on a fresh connection. proxywrite (updates) is not provided.
  */
 #ifndef PROXYMAP_PROXYMAP_H
 #define PROXYMAP_PROXYMAP_H
