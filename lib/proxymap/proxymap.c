@@ -84,17 +84,19 @@ approve(struct proxymap *pm)
 static struct maps *
 table(struct proxymap *pm, const char *name, unsigned flags)
 {
-    char key[1100];
+    struct buf key;
     struct maps *m;
 
-    snprintf(key, sizeof(key), "%u %s", flags, name);
-    m = htab_find(pm->tables, key);
+    buf_init(&key, 0);
+    (void) buf_printf(&key, "%u %s", flags, name);
+    m = htab_find(pm->tables, buf_str(&key));
     if (m == NULL) {
         m = maps_new(name, name, flags);
         if (maps_preload(m) < 0)
             maillog_warning("%s", maps_error(m));
-        htab_set(pm->tables, key, m);
+        htab_set(pm->tables, buf_str(&key), m);
     }
+    buf_fini(&key);
     return m;
 }
 

@@ -76,6 +76,57 @@ done
 grep -qE "postfix/proxymap\[[0-9]+\]: table hash:$T/etc/aliases has changed -- restarting$" "$T/maillog" ||
     fail "proxymap did not log the changed table"
 pass "a changed proxy: table file: proxymap restarts, the new alias is found without a reload"
+# A hostile client of proxymap (a jailed daemon taken over: it runs as
+# mail_owner and reaches private/proxymap): it asks for a file that
+# proxy_read_maps does not list, sends malformed and oversized requests.
+# proxymap refuses each, logs the unapproved table, and keeps serving.
+as owner $PY - "$T/queue/private/proxymap" > "$T/hostile.out" 2>&1 <<'PY' ||
+import socket, struct, sys
+path = sys.argv[1]
+
+def s_(v):
+    b = v.encode()
+    return b"S" + struct.pack(">I", len(b) + 1) + b + b"\0"
+
+def i_(v):
+    return b"I" + struct.pack(">I", v)
+
+def frame(t, body):
+    return struct.pack(">I", len(body) + 1) + bytes([t]) + body
+
+def ask(c, data):
+    c.sendall(data)
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    r = c.recv(n, socket.MSG_WAITALL)
+    assert r[0] == ord("R") and r[1] == ord("I"), r
+    return struct.unpack(">I", r[2:6])[0], r[6:]
+
+c = socket.socket(socket.AF_UNIX); c.connect(path)
+st, v = ask(c, frame(ord("L"), s_("texthash:/etc/shadow") + i_(0) + s_("root")))
+assert st == 4, ("unapproved table", st, v)
+st, v = ask(c, frame(ord("L"), s_("proxy:proxy:texthash:/etc/shadow") + i_(0) + s_("root")))
+assert st == 4, ("unapproved table behind proxy:", st, v)
+st, v = ask(c, frame(ord("Z"), s_("unix:passwd.byname")))
+assert st == 3, ("unknown request", st)
+st, v = ask(c, frame(ord("L"), s_("unix:passwd.byname") + i_(0)))
+assert st == 3, ("missing key", st)
+st, v = ask(c, frame(ord("L"), s_("unix:passwd.byname") + i_(0) + s_("root") + s_("x")))
+assert st == 3, ("extra field", st)
+st, v = ask(c, frame(ord("L"), s_("unix:passwd.byname") + i_(0) + s_("root")))
+assert st == 0 and v.startswith(b"S") and b"root:" in v, ("approved table", st, v)
+# an oversized request: proxymap hangs up on this client only
+c.sendall(struct.pack(">I", 50 << 20) + b"L")
+assert c.recv(1) == b"", "oversized request not refused"
+c2 = socket.socket(socket.AF_UNIX); c2.connect(path)
+st, v = ask(c2, frame(ord("L"), s_("unix:passwd.byname") + i_(0) + s_("root")))
+assert st == 0, ("served after a hostile client", st)
+print("hostile client refused")
+PY
+    { cat "$T/hostile.out"; fail "proxymap and a hostile client"; }
+grep -qE 'postfix/proxymap\[[0-9]+\]: warning: request for unapproved table: "texthash:/etc/shadow"$' "$T/maillog" ||
+    fail "proxymap did not log the unapproved table"
+pass "proxymap refuses unlisted tables (texthash:/etc/shadow), malformed and oversized requests, and goes on serving"
+
 grep -E 'postfix/[a-z]+\[[0-9]+\]: (fatal|panic|error):' "$T/maillog" && fail "errors in the maillog"
 mta_stop
 pass "stopped"
