@@ -19,12 +19,14 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "maillog/maillog.h"
 #include "maps/maps_int.h"
@@ -62,6 +64,7 @@ struct table {
     struct htab *unix_cache; /* K_UNIX */
     int watched;             /* st: the file as it was when read */
     struct stat st;
+    int watch_fd; /* the file, open: fstat works inside a jail */
 };
 
 struct maps {
@@ -209,6 +212,8 @@ maps_free(struct maps *m)
         mem_free(t->static_value);
         mem_free(t->type);
         mem_free(t->name);
+        if (t->watched)
+            (void) close(t->watch_fd);
     }
     mem_free(m->t);
     buf_fini(&m->result);
@@ -407,7 +412,10 @@ load(struct maps *m, struct table *t)
     if (t->proxied && jailed)
         return 0; /* proxymap opens it */
     if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
-        t->watched = stat(t->name, &t->st) == 0;
+        if ((t->watch_fd = open(t->name,
+                                O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+            !(t->watched = fstat(t->watch_fd, &t->st) == 0))
+            (void) close(t->watch_fd);
     switch (t->kind) {
     case K_TEXT:
         rc = load_text(m, t);
@@ -559,8 +567,6 @@ maps_changed(void)
 {
     static char name[1100];
 
-    if (jailed)
-        return NULL; /* the files are outside */
     for (struct maps *m = all_maps; m; m = m->next)
         for (size_t i = 0; i < m->n; i++) {
             struct table *t = &m->t[i];
@@ -568,7 +574,11 @@ maps_changed(void)
 
             if (!t->watched)
                 continue;
-            if (stat(t->name, &st) < 0 || st.st_ino != t->st.st_ino ||
+            /* outside a jail the name tells (a file replaced by rename);
+             * inside, the open file (unlinked: replaced; else its time) */
+            if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
+                        : stat(t->name, &st) < 0) ||
+                st.st_ino != t->st.st_ino ||
                 st.st_dev != t->st.st_dev || st.st_size != t->st.st_size ||
                 st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
                 st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {

@@ -18,9 +18,9 @@
  *	type:table lookups and !negations.
  *
  * BUGS
- *	Tables are read once; a daemon sees changes after it restarts
- *	(reload, or max_use); proxymap restarts when a table file changed
- *	(maps_changed). Unsupported types (nis,
+ *	Tables are read once; a daemon restarts to see a changed file
+ *	(maps_changed: lib/server and proxymap exit when idle, as
+ *	Postfix's daemons do). Unsupported types (nis,
  *	ldap, mysql, ...) find nothing and log one warning.
  */
 #ifndef MAPS_MAPS_H
@@ -57,9 +57,9 @@ int maps_preload(struct maps *m);
  * -1 with a message naming the parameter and the table in err */
 int maps_pre_jail(char *err, size_t errlen);
 /* maps_changed - "type:name" of a table whose file changed since it was
- * read (Postfix's dict_changed_name), or NULL; always NULL after
- * maps_pre_jail. A long-lived process (proxymap) exits on it and master
- * starts a fresh one. */
+ * read (Postfix's dict_changed_name), or NULL. The file is kept open,
+ * so this works inside a chroot jail too. lib/server and proxymap end
+ * the process on it (when idle) and master starts a fresh one. */
 const char *maps_changed(void);
 /* maps_error - text of the last MAPS_ERROR */
 const char *maps_error(const struct maps *m);

@@ -32,9 +32,11 @@
 #include <unistd.h>
 
 #include "maillog/maillog.h"
+#include "maps/maps.h"
 #include "pcf/pcf.h"
 
 static volatile sig_atomic_t stopping, terminating;
+static int watch_tables; /* server_single_loop runs: see check_tables */
 static int sig_pipe[2] = {-1, -1};
 
 char *
@@ -206,9 +208,13 @@ on_signal(int sig)
     errno = saved;
 }
 
+static void check_tables(void);
+
 int
 server_stopping(void)
 {
+    if (watch_tables)
+        check_tables(); /* delivery agents ask between requests */
     return stopping;
 }
 
@@ -347,6 +353,26 @@ server_status(const struct server *srv, int available)
     }
 }
 
+/* check_tables - a table file changed (maps_changed): take no more
+ * clients, so that master starts a fresh process that reads it, as
+ * Postfix's daemons do ("table X has changed -- restarting"); looked at
+ * after a session, at most once a second */
+static void
+check_tables(void)
+{
+    static time_t last;
+    time_t now = time(NULL);
+    const char *t;
+
+    if (stopping || now == last)
+        return;
+    last = now;
+    if ((t = maps_changed()) != NULL) {
+        maillog_info("table %s has changed -- restarting", t);
+        stopping = 1;
+    }
+}
+
 int
 server_accept(int lfd)
 {
@@ -390,6 +416,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
         (void) close(fd);
         server_handoff_done(chan, h);
         uses++;
+        check_tables();
         server_status(srv, 1);
     }
     mem_free(h);
@@ -466,6 +493,7 @@ co_session_main(void *arg)
     server_handoff_done(w->chan, &cs->h);
     mem_free(cs);
     co_count_session(w, -1);
+    check_tables();
     if (w->active == w->cap - 1 && !stopping)
         server_status(w->srv, 1); /* room again */
     w->again = 1; /* sessions may wait that no worker could take */
@@ -591,6 +619,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
     struct pollfd pfd[SERVER_MAX_LISTEN + 1];
     long uses = 0;
 
+    watch_tables = 1;
     if (srv->handoff_role == SERVER_HANDOFF_WORKER && srv->sessions > 1) {
         handoff_co_loop(srv, fn, ctx, max_use, max_idle);
         return;
@@ -627,6 +656,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
             fn(srv, fd, ctx);
             (void) close(fd);
             uses++;
+            check_tables();
             server_status(srv, 1);
         }
         return;
@@ -661,6 +691,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
             fn(srv, fd, ctx);
             (void) close(fd);
             uses++;
+            check_tables();
             server_status(srv, 1);
             break;
         }

@@ -112,7 +112,9 @@ void server_split(const char *value, struct strv *sv);
  * (0); a no-op when standalone */
 void server_status(const struct server *srv, int available);
 /* server_stopping - 1 after SIGTERM (exit as soon as idle) or SIGHUP
- * (reload: exit when idle, master starts a fresh process) */
+ * (reload: exit when idle, master starts a fresh process); in a process
+ * that runs server_single_loop also once a table file it read changed
+ * (maps_changed: "table X has changed -- restarting", as Postfix) */
 int server_stopping(void);
 /* server_terminating - 1 after SIGTERM only: work in progress ends now
  * (smtpd: "421" to a session waiting for its next command); after a

@@ -174,6 +174,33 @@ grep -q "^Subject: chroot debian$" "$T/spool/$RCPT" || fail "no message in $T/sp
 [ "$(stat -c %U "$T/spool/$RCPT")" = "$RCPT" ] || fail "mailbox not owned by the user"
 pass "delivered to the local user's mailbox"
 
+# a table file read before the jail changes: the jailed smtpd (and the
+# unjailed local) restart and read it again, as Postfix's daemons do
+sleep 1.1 # a new mtime even on coarse clocks
+printf 'postmaster: root\ninfo: %s\n' "$RCPT" > "$T/etc/aliases"
+wait_log "postfix/local\[[0-9]+\]: table hash:$T/etc/aliases has changed -- restarting" 1 15
+ok=
+for _ in $(seq 20); do
+    $PY - <<'PY' > "$T/alias.out" 2>&1 && { ok=1; break; }
+import smtplib
+s = smtplib.SMTP("127.0.0.1", 25, timeout=20)
+s.ehlo("client.example.test")
+s.mail("sender@example.test")
+code, text = s.rcpt("info@mx.example.test")
+print("rcpt info:", code, text.decode())
+assert code == 250
+code, text = s.data("Subject: chroot debian alias\r\n\r\nnew alias\r\n")
+assert code == 250, (code, text)
+s.quit()
+PY
+    sleep 0.5
+done
+[ -n "$ok" ] || { cat "$T/alias.out"; fail "the jailed smtpd did not see the new alias"; }
+grep -qE "postfix/smtpd\[[0-9]+\]: table hash:$T/etc/aliases has changed -- restarting" "$T/maillog" ||
+    fail "smtpd did not log the changed table"
+wait_log "to=<$RCPT@example\.test>, orig_to=<info@mx\.example\.test>, relay=local, .*status=sent \(delivered to mailbox\)" 1 20
+pass "a changed alias file: the jailed smtpd and local restart and use it"
+
 wait_log "to=<far@remote\.test>, relay=mx\.remote\.test\[127\.0\.0\.2\]:25, .*status=sent" 1 20
 pass "smtp client (chrooted) found the MX through resolv.conf's resolver"
 wait_log "to=<someone@svc\.test>, relay=mx\.remote\.test\[127\.0\.0\.2\]:25, .*status=sent" 1 20
