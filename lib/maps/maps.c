@@ -412,8 +412,8 @@ load(struct maps *m, struct table *t)
     if (t->proxied && jailed)
         return 0; /* proxymap opens it */
     if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
-        if ((t->watch_fd = open(t->name,
-                                O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+        if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
+                0 &&
             !(t->watched = fstat(t->watch_fd, &t->st) == 0))
             (void) close(t->watch_fd);
     switch (t->kind) {
@@ -475,11 +475,14 @@ expand_rx(struct buf *out, const char *tmpl, const char *key,
 static enum maps_result
 proxy_find(struct maps *m, struct table *t, const char *key)
 {
-    char table[1024];
+    struct buf table;
     int st;
 
-    snprintf(table, sizeof(table), "%s:%s", t->type, t->name);
-    st = maps_proxy_call(MAPS_PROXY_LOOKUP, table, m->flags, key, &m->result);
+    buf_init(&table, 0);
+    (void) buf_printf(&table, "%s:%s", t->type, t->name);
+    st = maps_proxy_call(MAPS_PROXY_LOOKUP, buf_str(&table), m->flags, key,
+                         &m->result);
+    buf_fini(&table);
     switch (st) {
     case MAPS_PROXY_OK:
         return MAPS_FOUND;
@@ -505,20 +508,23 @@ proxy_find(struct maps *m, struct table *t, const char *key)
 int
 maps_pre_jail(char *err, size_t errlen)
 {
-    struct buf why;
+    struct buf why, name;
     int rc = 0;
 
     buf_init(&why, 0);
+    buf_init(&name, 0);
     err[0] = 0;
     for (struct maps *m = all_maps; m && rc == 0; m = m->next) {
         for (size_t i = 0; i < m->n && rc == 0; i++) {
             struct table *t = &m->t[i];
-            char table[1024];
+            const char *table;
             int st;
 
             if (t->kind == K_NONE)
                 continue;
-            snprintf(table, sizeof(table), "%s:%s", t->type, t->name);
+            buf_truncate(&name, 0);
+            (void) buf_printf(&name, "%s:%s", t->type, t->name);
+            table = buf_str(&name);
             if (!t->proxied) {
                 if (t->kind == K_UNIX) {
                     snprintf(err, errlen,
@@ -557,6 +563,7 @@ maps_pre_jail(char *err, size_t errlen)
         }
     }
     buf_fini(&why);
+    buf_fini(&name);
     if (rc == 0)
         jailed = 1;
     return rc;
@@ -578,8 +585,8 @@ maps_changed(void)
              * inside, the open file (unlinked: replaced; else its time) */
             if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
                         : stat(t->name, &st) < 0) ||
-                st.st_ino != t->st.st_ino ||
-                st.st_dev != t->st.st_dev || st.st_size != t->st.st_size ||
+                st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
+                st.st_size != t->st.st_size ||
                 st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
                 st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
                 snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
