@@ -586,6 +586,8 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     for (;;) {
         int n;
 
+        if (w.active == 0)
+            check_tables(); /* idle: a changed table ends this worker */
         if (w.again) {
             w.again = 0;
             co_take(&w);
