@@ -535,11 +535,12 @@ bounce_service(struct server *srv)
     struct buf a;
 
     server_init(srv);
-    server_drop_privileges(srv);
     memset(&b, 0, sizeof(b));
     b.srv = srv;
-    b.cc = cleanup_client_new("cleanup", 300);
+    /* tables before the chroot jail hides their files */
     b.rw = rewrite_new(srv->conf, srv->name_space);
+    server_drop_privileges(srv);
+    b.cc = cleanup_client_new("cleanup", 300);
     b.myhostname = server_param(srv, "myhostname");
     /* as smtpd: Postfix's default name would misname this system */
     b.mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0

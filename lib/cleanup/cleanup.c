@@ -602,9 +602,11 @@ cleanup_service(struct server *srv)
     time_t stop_deadline = 0;
 
     server_init(srv);
-    server_drop_privileges(srv);
     memset(&cu, 0, sizeof(cu));
     cu.srv = srv;
+    /* tables before the chroot jail hides their files */
+    cu.rw = rewrite_new(srv->conf, srv->name_space);
+    server_drop_privileges(srv);
     cu.qmgr.fd = -1;
     ipc_out_init(&cu.o);
     /* One writer per queue: a second cleanup waits here. */
@@ -617,7 +619,6 @@ cleanup_service(struct server *srv)
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu.w = queue_writer_new(cu.fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
-    cu.rw = rewrite_new(srv->conf, srv->name_space);
     v = server_param(srv, "message_size_limit");
     cu.size_limit = (size_t) strtoull(v, NULL, 10);
     if (cu.size_limit)

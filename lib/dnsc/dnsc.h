@@ -214,4 +214,13 @@ enum dnsc_route_status dnsc_route(const struct dnsc_route_opts *o,
                                   struct dnsc_targets *out, struct buf *err);
 void dnsc_targets_fini(struct dnsc_targets *t);
 
+/*
+ * dnsc_pre_jail - read /etc/resolv.conf now, before the daemon chroots
+ * (lib/server calls it): from then on the resolvers of dnsc_route
+ * without servers come from this copy, as a Postfix daemon's res_init()
+ * before its jail. 0, or -1 when the file cannot be read (lookups then
+ * fail as they would have outside the jail).
+ */
+int dnsc_pre_jail(void);
+
 #endif

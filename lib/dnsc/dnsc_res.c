@@ -3,7 +3,8 @@
  *
  * DESCRIPTION
  *	Each --resolver becomes one ldns_resolver (so each may have its own
- *	port); without --resolver, /etc/resolv.conf is read by ldns. A
+ *	port); without --resolver, /etc/resolv.conf is read by ldns (in
+ *	a chrooted daemon, the copy dnsc_pre_jail read before the jail). A
  *	query tries the servers in order, each with the configured number
  *	of tries and timeout, and moves on after a network error or an
  *	rcode other than NOERROR and NXDOMAIN.
@@ -119,6 +120,22 @@ add_resolver(struct dres *d, ldns_resolver *r, const char *label)
     d->label[d->nres++] = mem_strdup(label);
 }
 
+/* /etc/resolv.conf as dnsc_pre_jail read it, or NULL */
+static char *resolv_conf_copy;
+
+int
+dnsc_pre_jail(void)
+{
+    char *text;
+    size_t len;
+
+    if (util_read_file(LDNS_RESOLV_CONF, 1 << 20, &text, &len) < 0)
+        return -1;
+    mem_free(resolv_conf_copy);
+    resolv_conf_copy = text;
+    return 0;
+}
+
 struct dres *
 dres_new(const char *const *servers, size_t nservers, double timeout,
          int retries, int dnssec, int threads, struct buf *err)
@@ -159,7 +176,19 @@ dres_new(const char *const *servers, size_t nservers, double timeout,
     }
     if (nservers == 0) {
         ldns_resolver *r = NULL;
-        ldns_status st = ldns_resolver_new_frm_file(&r, NULL);
+        ldns_status st;
+
+        if (resolv_conf_copy) {
+            /* chrooted: the copy read before the jail */
+            FILE *fp =
+                fmemopen(resolv_conf_copy, strlen(resolv_conf_copy), "r");
+
+            st = fp ? ldns_resolver_new_frm_fp(&r, fp) : LDNS_STATUS_MEM_ERR;
+            if (fp)
+                (void) fclose(fp);
+        } else {
+            st = ldns_resolver_new_frm_file(&r, NULL);
+        }
 
         if (st != LDNS_STATUS_OK || ldns_resolver_nameserver_count(r) == 0) {
             buf_printf(err, "cannot use %s: %s", LDNS_RESOLV_CONF,

@@ -5,20 +5,28 @@
  *	See maps.h. Text tables are loaded into a string hash on first
  *	use ("key value" per line, # comments, leading-space continuation
  *	lines; for aliases "key: value").
+ *
+ *	Every table set of the process is on one list, so that
+ *	maps_pre_jail can read them all before a chroot, whichever module
+ *	made them (Postfix's daemons open their dictionaries in
+ *	pre_jail_init for the same reason).
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "maps/maps.h"
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <pwd.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "maillog/maillog.h"
 #include "maps/maps_int.h"
@@ -29,7 +37,7 @@ enum kind {
     K_STATIC,
     K_REGEXP,
     K_CIDR,
-    K_PASSWD,
+    K_UNIX,
     K_NONE,
 };
 
@@ -43,6 +51,7 @@ struct table {
     enum kind kind;
     char *type;
     char *name;
+    int proxied; /* proxy:type:name */
     int loaded;
     int failed;
     struct htab *h;     /* K_TEXT, K_INLINE */
@@ -52,11 +61,10 @@ struct table {
     struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
     struct strv cidr_net;   /* K_CIDR */
     struct strv cidr_val;
-};
-
-struct pwcache {
-    time_t when;
-    char *line; /* NULL: no such user */
+    struct htab *unix_cache; /* K_UNIX */
+    int watched;             /* st: the file as it was when read */
+    struct stat st;
+    int watch_fd; /* the file, open: fstat works inside a jail */
 };
 
 struct maps {
@@ -66,7 +74,11 @@ struct maps {
     size_t n;
     char err[512];
     struct buf result;
+    struct maps *prev, *next; /* every table set of the process */
 };
+
+static struct maps *all_maps;
+static int jailed; /* maps_pre_jail ran: proxy: tables are remote */
 
 static void
 fold(char *s)
@@ -96,13 +108,14 @@ add_table(struct maps *m, const char *item)
         return;
     }
     type = mem_strndup(item, (size_t) (colon - item));
-    /* proxy:type:name is type:name here */
+    /* proxy:type:name: type:name, in this process or by proxymap */
     while (strcmp(type, "proxy") == 0 && strchr(colon + 1, ':')) {
         const char *c2 = strchr(colon + 1, ':');
 
         mem_free(type);
         type = mem_strndup(colon + 1, (size_t) (c2 - colon - 1));
         colon = c2;
+        t->proxied = 1;
     }
     t->type = type;
     t->name = mem_strdup(colon + 1);
@@ -120,7 +133,7 @@ add_table(struct maps *m, const char *item)
     else if (strcmp(type, "cidr") == 0)
         t->kind = K_CIDR;
     else if (strcmp(type, "unix") == 0)
-        t->kind = K_PASSWD;
+        t->kind = K_UNIX;
     else
         t->kind = K_NONE;
 }
@@ -164,16 +177,11 @@ maps_new(const char *title, const char *spec, unsigned flags)
     m->flags = flags;
     buf_init(&m->result, 0);
     split_tables(m, spec ? spec : "");
+    m->next = all_maps;
+    if (all_maps)
+        all_maps->prev = m;
+    all_maps = m;
     return m;
-}
-
-static void
-pwcache_free(void *p)
-{
-    struct pwcache *pc = p;
-
-    mem_free(pc->line);
-    mem_free(pc);
 }
 
 void
@@ -181,13 +189,18 @@ maps_free(struct maps *m)
 {
     if (m == NULL)
         return;
+    if (m->prev)
+        m->prev->next = m->next;
+    else if (all_maps == m)
+        all_maps = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
     for (size_t i = 0; i < m->n; i++) {
         struct table *t = &m->t[i];
 
-        if (t->h && t->kind == K_PASSWD)
-            htab_free(t->h, pwcache_free);
-        else if (t->h)
+        if (t->h)
             htab_free(t->h, mem_free);
+        maps_unix_cache_free(t->unix_cache);
         for (size_t k = 0; k < t->nrx; k++) {
             regfree(&t->rx[k].re);
             mem_free(t->rx[k].result);
@@ -199,6 +212,8 @@ maps_free(struct maps *m)
         mem_free(t->static_value);
         mem_free(t->type);
         mem_free(t->name);
+        if (t->watched)
+            (void) close(t->watch_fd);
     }
     mem_free(m->t);
     buf_fini(&m->result);
@@ -394,6 +409,13 @@ load(struct maps *m, struct table *t)
     if (t->loaded)
         return t->failed ? -1 : 0;
     t->loaded = 1;
+    if (t->proxied && jailed)
+        return 0; /* proxymap opens it */
+    if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
+        if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
+                0 &&
+            !(t->watched = fstat(t->watch_fd, &t->st) == 0))
+            (void) close(t->watch_fd);
     switch (t->kind) {
     case K_TEXT:
         rc = load_text(m, t);
@@ -410,8 +432,8 @@ load(struct maps *m, struct table *t)
     case K_CIDR:
         rc = load_cidr(m, t);
         break;
-    case K_PASSWD:
-        if (strcmp(t->name, "passwd.byname") != 0) {
+    case K_UNIX:
+        if (!maps_unix_known(t->name)) {
             snprintf(m->err, sizeof(m->err), "%s: unsupported table unix:%s",
                      m->title, t->name);
             rc = -1;
@@ -448,6 +470,132 @@ expand_rx(struct buf *out, const char *tmpl, const char *key,
     }
 }
 
+/* proxy_find - key in table t through the proxymap service; the value
+ * in m->result, or MAPS_ERROR with m->err */
+static enum maps_result
+proxy_find(struct maps *m, struct table *t, const char *key)
+{
+    struct buf table;
+    int st;
+
+    buf_init(&table, 0);
+    (void) buf_printf(&table, "%s:%s", t->type, t->name);
+    st = maps_proxy_call(MAPS_PROXY_LOOKUP, buf_str(&table), m->flags, key,
+                         &m->result);
+    buf_fini(&table);
+    switch (st) {
+    case MAPS_PROXY_OK:
+        return MAPS_FOUND;
+    case MAPS_PROXY_NOKEY:
+        return MAPS_NOTFOUND;
+    case MAPS_PROXY_DENY:
+        snprintf(m->err, sizeof(m->err),
+                 "%s: proxymap refuses table %s:%s: list proxy:%s:%s in "
+                 "proxy_read_maps",
+                 m->title, t->type, t->name, t->type, t->name);
+        break;
+    default:
+        snprintf(m->err, sizeof(m->err), "%s: proxy:%s:%s: %s", m->title,
+                 t->type, t->name,
+                 *buf_str(&m->result) ? buf_str(&m->result)
+                                      : "lookup error in the proxymap service");
+        break;
+    }
+    buf_truncate(&m->result, 0);
+    return MAPS_ERROR;
+}
+
+int
+maps_pre_jail(char *err, size_t errlen)
+{
+    struct buf why, name;
+    int rc = 0;
+
+    buf_init(&why, 0);
+    buf_init(&name, 0);
+    err[0] = 0;
+    for (struct maps *m = all_maps; m && rc == 0; m = m->next) {
+        for (size_t i = 0; i < m->n && rc == 0; i++) {
+            struct table *t = &m->t[i];
+            const char *table;
+            int st;
+
+            if (t->kind == K_NONE)
+                continue;
+            buf_truncate(&name, 0);
+            (void) buf_printf(&name, "%s:%s", t->type, t->name);
+            table = buf_str(&name);
+            if (!t->proxied) {
+                if (t->kind == K_UNIX) {
+                    snprintf(err, errlen,
+                             "%s: table %s cannot be searched inside the "
+                             "chroot jail (NSS reads files under /etc); use "
+                             "proxy:%s, as Postfix's default "
+                             "local_recipient_maps does, or chroot n in "
+                             "master.cf",
+                             m->title, table, table);
+                    rc = -1;
+                }
+                /* files outside the jail: read now (a table that fails
+                 * keeps failing as it did outside, with its own error) */
+                (void) load(m, t);
+                continue;
+            }
+            /* proxymap checks that it may and can open the table (and
+             * master starts it if it is not running) */
+            st = maps_proxy_call(MAPS_PROXY_OPEN, table, m->flags, NULL, &why);
+            if (st == MAPS_PROXY_DENY) {
+                snprintf(err, errlen,
+                         "%s: the proxymap service refuses table %s: list "
+                         "proxy:%s in proxy_read_maps",
+                         m->title, table, table);
+                rc = -1;
+            } else if (st < 0) {
+                snprintf(err, errlen,
+                         "%s: table proxy:%s: %s (is proxymap in master.cf?)",
+                         m->title, table, buf_str(&why));
+                rc = -1;
+            } else if (st != MAPS_PROXY_OK) {
+                snprintf(err, errlen, "%s: table proxy:%s: %s", m->title, table,
+                         buf_str(&why));
+                rc = -1;
+            }
+        }
+    }
+    buf_fini(&why);
+    buf_fini(&name);
+    if (rc == 0)
+        jailed = 1;
+    return rc;
+}
+
+const char *
+maps_changed(void)
+{
+    static char name[1100];
+
+    for (struct maps *m = all_maps; m; m = m->next)
+        for (size_t i = 0; i < m->n; i++) {
+            struct table *t = &m->t[i];
+            struct stat st;
+
+            if (!t->watched)
+                continue;
+            /* outside a jail the name tells (a file replaced by rename);
+             * inside, the open file (unlinked: replaced; else its time) */
+            if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
+                        : stat(t->name, &st) < 0) ||
+                st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
+                st.st_size != t->st.st_size ||
+                st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
+                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
+                snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
+                return name;
+            }
+        }
+    return NULL;
+}
+
 int
 maps_preload(struct maps *m)
 {
@@ -470,6 +618,15 @@ maps_find(struct maps *m, const char *key, const char **value)
         struct table *t = &m->t[i];
         const char *v = NULL;
 
+        if (t->proxied && jailed && t->kind != K_NONE) {
+            enum maps_result r = proxy_find(m, t, key);
+
+            if (r == MAPS_NOTFOUND)
+                continue;
+            *value = buf_str(&m->result);
+            mem_free(k);
+            return r;
+        }
         if (load(m, t) < 0) {
             if (t->kind == K_NONE)
                 continue;
@@ -508,36 +665,24 @@ maps_find(struct maps *m, const char *key, const char **value)
                 if (maps_addr_in_net(key, t->cidr_net.v[r]) == 1)
                     v = t->cidr_val.v[r];
             break;
-        case K_PASSWD: {
-            /* getpwnam reads /etc/passwd each time: remember answers for
-             * a few seconds (found or not) */
-            struct pwcache *pc = t->h ? htab_find(t->h, key) : NULL;
-            time_t now = time(NULL);
+        case K_UNIX: {
+            enum maps_result r;
 
-            if (t->h == NULL)
-                t->h = htab_new(64);
-            if (pc == NULL || now - pc->when >= 10) {
-                struct passwd *pw = getpwnam(key);
-
-                if (pc == NULL) {
-                    pc = mem_calloc(1, sizeof(*pc));
-                    htab_set(t->h, key, pc);
-                }
-                mem_free(pc->line);
-                pc->line = NULL;
-                pc->when = now;
-                if (pw) {
-                    struct buf l;
-
-                    buf_init(&l, 0);
-                    (void) buf_printf(&l, "%s:x:%ld:%ld:%s:%s:%s", pw->pw_name,
-                                      (long) pw->pw_uid, (long) pw->pw_gid,
-                                      pw->pw_gecos ? pw->pw_gecos : "",
-                                      pw->pw_dir, pw->pw_shell);
-                    pc->line = buf_steal(&l);
-                }
+            if (jailed) {
+                /* NSS reads /etc: maps_pre_jail refused this table */
+                snprintf(m->err, sizeof(m->err),
+                         "%s: table unix:%s cannot be searched inside a "
+                         "chroot jail; use proxy:unix:%s",
+                         m->title, t->name, t->name);
+                mem_free(k);
+                return MAPS_ERROR;
             }
-            v = pc->line;
+            r = maps_unix_find(&t->unix_cache, t->name, k, &v, m->err,
+                               sizeof(m->err));
+            if (r == MAPS_ERROR) {
+                mem_free(k);
+                return MAPS_ERROR;
+            }
             break;
         }
         case K_NONE:

@@ -6,19 +6,22 @@
  *	texthash:/file, hash:/file (and btree, lmdb, cdb, dbm: the text
  *	source file is read, so no postmap step is needed), inline:{k=v,
  *	...}, static:value, regexp:/file and pcre:/file (POSIX extended
- *	regular expressions), cidr:/file, unix:passwd.byname, and proxy:X
- *	(same as X). Keys are case-folded like postmap's. Alias tables
- *	(MAPS_F_ALIAS) read aliases(5) syntax ("name: value", continuation
- *	lines).
+ *	regular expressions), cidr:/file, unix:passwd.byname and
+ *	unix:group.byname (NSS), and proxy:X: X searched in this process,
+ *	or, after maps_pre_jail (a chrooted daemon), by the proxymap
+ *	service outside the jail. Keys are case-folded like postmap's.
+ *	Alias tables (MAPS_F_ALIAS) read aliases(5) syntax ("name: value",
+ *	continuation lines).
  *
  *	A match list (mydestination, relay_domains, mynetworks) holds
  *	domain names, network/mask entries, /file/names with more entries,
  *	type:table lookups and !negations.
  *
  * BUGS
- *	Tables are read once; a daemon sees changes after it restarts
- *	(reload, or max_use). Unsupported types (nis, ldap, mysql, ...)
- *	find nothing and log one warning.
+ *	Tables are read once; a daemon restarts to see a changed file
+ *	(maps_changed: lib/server and proxymap exit when idle, as
+ *	Postfix's daemons do). Unsupported types (nis,
+ *	ldap, mysql, ...) find nothing and log one warning.
  */
 #ifndef MAPS_MAPS_H
 #define MAPS_MAPS_H
@@ -45,10 +48,48 @@ enum maps_result maps_find(struct maps *m, const char *key, const char **value);
 /* maps_preload - read every table now (before a chroot or privilege
  * drop makes the files unreachable); 0, or -1 with maps_error set */
 int maps_preload(struct maps *m);
+/* maps_pre_jail - the daemon is about to chroot (lib/server calls this
+ * before it does): every table made so far is read now, while its files
+ * can be reached, and from now on proxy: tables are searched by the
+ * proxymap service, which runs outside the jail. A table that cannot
+ * work inside the jail (unix: without proxy:; a proxy: table that the
+ * proxymap service cannot be reached for or refuses) is an error: 0, or
+ * -1 with a message naming the parameter and the table in err */
+int maps_pre_jail(char *err, size_t errlen);
+/* maps_changed - "type:name" of a table whose file changed since it was
+ * read (Postfix's dict_changed_name), or NULL. The file is kept open,
+ * so this works inside a chroot jail too. lib/server and proxymap end
+ * the process on it (when idle) and master starts a fresh one. */
+const char *maps_changed(void);
 /* maps_error - text of the last MAPS_ERROR */
 const char *maps_error(const struct maps *m);
 /* maps_empty - 1 when the spec listed no tables */
 int maps_empty(const struct maps *m);
+
+/*
+ * The proxymap protocol: lib/proxymap serves it on private/proxymap, and
+ * proxy: tables inside a chroot jail are its clients. One lib/ipc frame
+ * per request and one per reply, on a connection the client keeps:
+ *   MAPS_PROXY_OPEN    str table ("type:name", no proxy:), u32 flags
+ *   MAPS_PROXY_LOOKUP  str table, u32 flags (MAPS_F_*), str key
+ * and the reply
+ *   MAPS_PROXY_REPLY   u32 status (enum maps_proxy_status), str value
+ *                      (the value; for RETRY and BAD the reason)
+ * A table is served only when proxy_read_maps lists it as proxy:table.
+ */
+#define MAPS_PROXY_SOCKET    "private/proxymap" /* relative to the queue */
+#define MAPS_PROXY_OPEN      'O'
+#define MAPS_PROXY_LOOKUP    'L'
+#define MAPS_PROXY_REPLY     'R'
+#define MAPS_PROXY_FRAME_MAX (1u << 20)
+
+enum maps_proxy_status {
+    MAPS_PROXY_OK = 0,    /* found (OPEN: the table can be searched) */
+    MAPS_PROXY_NOKEY = 1, /* not found */
+    MAPS_PROXY_RETRY = 2, /* the table failed: try again later */
+    MAPS_PROXY_BAD = 3,   /* malformed request */
+    MAPS_PROXY_DENY = 4,  /* not listed in proxy_read_maps */
+};
 
 /* maps_main - "postern map build [-a] FILE..." (postmap/postalias: check
  * the source, write FILE.pdb) and "postern map query [-a] FILE KEY";

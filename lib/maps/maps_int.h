@@ -27,4 +27,22 @@ void maps_index_close(struct maps_index *ix);
 /* maps_index_find - value (borrowed, lives with ix) or NULL */
 const char *maps_index_find(const struct maps_index *ix, const char *key);
 
+/* unix:passwd.byname, unix:group.byname (maps_unix.c) */
+/* maps_unix_known - 1 for a table name this type has */
+int maps_unix_known(const char *name);
+/* maps_unix_find - key in the NSS database name; answers are kept in
+ * *cache (made on first use) a few seconds; *value lives in the cache */
+enum maps_result maps_unix_find(struct htab **cache, const char *name,
+                                const char *key, const char **value, char *err,
+                                size_t errlen);
+void maps_unix_cache_free(struct htab *cache);
+
+/* proxy: inside a chroot jail (maps_proxy.c) */
+/* maps_proxy_call - one request (MAPS_PROXY_OPEN: key NULL) to the
+ * proxymap service on a connection kept for the next; the status, with
+ * the value (or the reason) in value, or -1 when the service cannot be
+ * reached (reason in value) */
+int maps_proxy_call(int type, const char *table, unsigned flags,
+                    const char *key, struct buf *value);
+
 #endif

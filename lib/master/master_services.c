@@ -15,6 +15,7 @@
 #include "local/local.h"
 #include "master/master_int.h"
 #include "pickup/pickup.h"
+#include "proxymap/proxymap.h"
 #include "qmgr/qmgr.h"
 #include "qmgr/qmgr_tool.h"
 #include "smtp/smtp.h"
@@ -35,6 +36,7 @@ static const struct {
     {"bounce", bounce_service},
     {"pickup", pickup_service},
     {"showq", qmgr_showq_service},
+    {"proxymap", proxymap_service},
 };
 
 static const struct {
@@ -45,7 +47,6 @@ static const struct {
                         "qmgr"},
     {"postlogd", "every process writes maillog_file itself"},
     {"anvil", "connection counting is built into the smtpd front"},
-    {"proxymap", "table lookups are done in-process"},
     {"tlsmgr", "no TLS session cache is used"},
     {"postscreen", "the smtpd front on this address greets the clients and "
                    "passes them to the \"smtpd pass\" entry; postscreen's "

@@ -1829,9 +1829,11 @@ qmgr_service(struct server *srv)
     time_t last_tick = 0, last_scan = time(NULL), stop_deadline = 0;
 
     server_init(srv);
-    server_drop_privileges(srv);
     memset(&Q, 0, sizeof(Q));
     Q.srv = srv;
+    /* tables before a chroot jail (chroot y) hides their files */
+    Q.rw = rewrite_new(srv->conf, srv->name_space);
+    server_drop_privileges(srv);
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
@@ -1839,7 +1841,6 @@ qmgr_service(struct server *srv)
     Q.fs = queue_fs_disk("store");
     if (Q.fs == NULL)
         maillog_fatal("open queue store: %m");
-    Q.rw = rewrite_new(srv->conf, srv->name_space);
     Q.min_backoff = server_param_time(srv, "minimal_backoff_time", 300);
     Q.max_backoff = server_param_time(srv, "maximal_backoff_time", 4000);
     Q.lifetime = server_conf_time(srv->conf, srv->name_space,

@@ -32,10 +32,12 @@
 #include <unistd.h>
 
 #include "maillog/maillog.h"
+#include "maps/maps.h"
 #include "pcf/pcf.h"
 #include "server/server_anvil.h"
 
 static volatile sig_atomic_t stopping, terminating;
+static int watch_tables; /* server_single_loop runs: see check_tables */
 static int sig_pipe[2] = {-1, -1};
 
 char *
@@ -207,9 +209,13 @@ on_signal(int sig)
     errno = saved;
 }
 
+static void check_tables(void);
+
 int
 server_stopping(void)
 {
+    if (watch_tables)
+        check_tables(); /* delivery agents ask between requests */
     return stopping;
 }
 
@@ -288,6 +294,8 @@ server_init(struct server *srv)
 void
 server_drop_privileges(struct server *srv)
 {
+    if (geteuid() == 0 && srv->chroot_)
+        server_pre_jail(srv); /* server_jail.c */
     /* Privileges: only when started as root. */
     if (geteuid() == 0) {
         char *owner = server_param(srv, "mail_owner");
@@ -355,6 +363,26 @@ server_status(const struct server *srv, int available)
     rec[1] = available;
     if (write(srv->status_fd, rec, sizeof(rec)) < 0 && errno != EAGAIN) {
         /* master is gone; we will notice on the next accept */
+    }
+}
+
+/* check_tables - a table file changed (maps_changed): take no more
+ * clients, so that master starts a fresh process that reads it, as
+ * Postfix's daemons do ("table X has changed -- restarting"); looked at
+ * after a session, at most once a second */
+static void
+check_tables(void)
+{
+    static time_t last;
+    time_t now = time(NULL);
+    const char *t;
+
+    if (stopping || now == last)
+        return;
+    last = now;
+    if ((t = maps_changed()) != NULL) {
+        maillog_info("table %s has changed -- restarting", t);
+        stopping = 1;
     }
 }
 
@@ -438,6 +466,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
         (void) close(fd);
         session_release(srv, cell, h->anvil_ref);
         uses++;
+        check_tables();
         server_status(srv, 1);
     }
     mem_free(h);
@@ -515,6 +544,7 @@ co_session_main(void *arg)
     session_release(w->srv, cs->cell, cs->h.anvil_ref);
     mem_free(cs);
     co_count_session(w, -1);
+    check_tables();
     if (w->active == w->cap - 1 && !stopping &&
         (w->max_use <= 0 || w->uses < w->max_use))
         server_status(w->srv, 1); /* room again */
@@ -616,6 +646,8 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     for (;;) {
         int n;
 
+        if (w.active == 0)
+            check_tables(); /* idle: a changed table ends this worker */
         if (w.again) {
             w.again = 0;
             co_take(&w);
@@ -649,6 +681,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
     struct pollfd pfd[SERVER_MAX_LISTEN + 1];
     long uses = 0;
 
+    watch_tables = 1;
     if (srv->handoff_role == SERVER_HANDOFF_WORKER && srv->sessions > 1) {
         handoff_co_loop(srv, fn, ctx, max_use, max_idle);
         return;
@@ -685,6 +718,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
             fn(srv, fd, ctx);
             (void) close(fd);
             uses++;
+            check_tables();
             server_status(srv, 1);
         }
         return;
@@ -719,6 +753,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
             fn(srv, fd, ctx);
             (void) close(fd);
             uses++;
+            check_tables();
             server_status(srv, 1);
             break;
         }

@@ -86,6 +86,11 @@ void server_init(struct server *srv);
  * says, when running as root (see above); fatal on failure. Read secret
  * files (TLS keys) before. */
 void server_drop_privileges(struct server *srv);
+/* server_pre_jail - what the daemon needs from outside the chroot jail,
+ * got before it enters (server_jail.c: tables, time zone, resolver,
+ * name-service files); server_drop_privileges calls it when it is about
+ * to chroot. Fatal when a table cannot work inside the jail. */
+void server_pre_jail(struct server *srv);
 /* server_param - value of name as this service sees it (-o first);
  * caller frees; "" for an unknown name */
 char *server_param(const struct server *srv, const char *name);
@@ -116,7 +121,9 @@ void server_split(const char *value, struct strv *sv);
  * (0); a no-op when standalone */
 void server_status(const struct server *srv, int available);
 /* server_stopping - 1 after SIGTERM (exit as soon as idle) or SIGHUP
- * (reload: exit when idle, master starts a fresh process) */
+ * (reload: exit when idle, master starts a fresh process); in a process
+ * that runs server_single_loop also once a table file it read changed
+ * (maps_changed: "table X has changed -- restarting", as Postfix) */
 int server_stopping(void);
 /* server_terminating - 1 after SIGTERM only: work in progress ends now
  * (smtpd: "421" to a session waiting for its next command); after a
