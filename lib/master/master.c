@@ -1109,6 +1109,7 @@ make_dirs(const char *qdir, char *err, size_t errlen)
     };
     long uid, gid, sgid;
     struct stat st;
+    int fd;
 
     if (mkdir(qdir, 0755) < 0 && errno != EEXIST) {
         snprintf(err, errlen, "mkdir %s: %s", qdir, strerror(errno));
@@ -1126,23 +1127,32 @@ make_dirs(const char *qdir, char *err, size_t errlen)
                      strerror(errno));
             return -1;
         }
-        /* never chown or chmod through a planted symlink */
-        if (lstat(dirs[i].name, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        /* never chown or chmod through a planted symlink: one
+         * descriptor, opened without following links, for the check
+         * and both changes */
+        fd = open(dirs[i].name,
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
             snprintf(err, errlen, "%s/%s: not a directory", qdir, dirs[i].name);
+            if (fd >= 0)
+                (void) close(fd);
             return -1;
         }
         if (geteuid() == 0 && dirs[i].own != MINE &&
-            chown(dirs[i].name, (uid_t) uid,
-                  (gid_t) (dirs[i].own == OWNER_SGID ? sgid : gid)) < 0) {
+            fchown(fd, (uid_t) uid,
+                   (gid_t) (dirs[i].own == OWNER_SGID ? sgid : gid)) < 0) {
             snprintf(err, errlen, "chown %s/%s: %s", qdir, dirs[i].name,
                      strerror(errno));
+            (void) close(fd);
             return -1;
         }
-        if (chmod(dirs[i].name, (mode_t) dirs[i].mode) < 0) {
+        if (fchmod(fd, (mode_t) dirs[i].mode) < 0) {
             snprintf(err, errlen, "chmod %s/%s: %s", qdir, dirs[i].name,
                      strerror(errno));
+            (void) close(fd);
             return -1;
         }
+        (void) close(fd);
     }
     return 0;
 }
