@@ -51,6 +51,16 @@ void pickup_command_path(struct pcf *conf, const char *name, char *out,
  */
 struct pcf *pickup_setgid_init(const char *prog, const char *config_dir,
                                char **qdir_out);
+/*
+ * pickup_user_acl - Postfix's check_user_acl_byuid: NULL when the user
+ * with uid may do what the match list in parameter param allows
+ * (authorized_submit_users, authorized_mailq_users,
+ * authorized_flush_users), else the user's name ("unknown" without a
+ * passwd entry) for the refusal, in a static buffer. A "static:" value
+ * allows everyone without a lookup, as in Postfix; a table that cannot
+ * be searched refuses.
+ */
+const char *pickup_user_acl(struct pcf *conf, const char *param, uid_t uid);
 /* pickup_setgid_active - 1 when running with set-gid (AT_SECURE) */
 int pickup_setgid_active(void);
 

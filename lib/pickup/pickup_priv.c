@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "maps/maps.h"
 #include "pcf/pcf.h"
 #include "pickup/pickup_int.h"
 #include "server/server.h"
@@ -231,4 +232,26 @@ pickup_setgid_init(const char *prog, const char *config_dir, char **qdir_out)
     else
         mem_free(qdir);
     return conf;
+}
+
+const char *
+pickup_user_acl(struct pcf *conf, const char *param, uid_t uid)
+{
+    static char who[256];
+    char *acl = server_conf_str(conf, NULL, param);
+    struct passwd *pw;
+    struct maps_match *ml;
+    int m;
+
+    if (strncmp(acl, "static:", 7) == 0) {
+        mem_free(acl);
+        return NULL;
+    }
+    pw = getpwuid(uid);
+    snprintf(who, sizeof(who), "%s", pw ? pw->pw_name : "unknown");
+    ml = maps_match_new(param, acl, MAPS_MATCH_DOMAIN, 0);
+    m = maps_match_domain(ml, who);
+    maps_match_free(ml);
+    mem_free(acl);
+    return m == 1 ? NULL : who;
 }

@@ -105,6 +105,18 @@ pickup_postdrop_main(int argc, char **argv)
         }
     }
     conf = pickup_setgid_init("postdrop", config_dir, &qdir);
+    {
+        const char *who =
+            pickup_user_acl(conf, "authorized_submit_users", getuid());
+
+        if (who) {
+            fprintf(stderr,
+                    "postdrop: fatal: User %s(%ld) is not allowed to submit "
+                    "mail\n",
+                    who, (long) getuid());
+            return 1;
+        }
+    }
     msl = server_conf_int(conf, NULL, "message_size_limit", 10240000);
     /* the envelope frame and LF line ends: same slack as pickup */
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;

@@ -402,6 +402,20 @@ pickup_sendmail_main(int argc, char **argv)
         /* SMTP on stdin/stdout, mail to the running cleanup service */
         return smtpd_stdio_main(conf);
     }
+    {
+        /* postdrop enforces it; this is the friendlier early answer, with
+         * the exit status Postfix's sendmail gives */
+        const char *who =
+            pickup_user_acl(conf, "authorized_submit_users", getuid());
+
+        if (who) {
+            fprintf(stderr,
+                    "sendmail: fatal: User %s(%ld) is not allowed to submit "
+                    "mail\n",
+                    who, (long) getuid());
+            return EX_NOPERM;
+        }
+    }
     if (sender && pickup_addr_bad(sender)) {
         fprintf(stderr,
                 "sendmail: fatal: -f option specified malformed sender: %s\n",

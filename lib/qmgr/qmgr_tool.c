@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,7 +491,27 @@ qmgr_postqueue_main(int argc, char **argv)
         return EX_USAGE;
     }
     conf = pickup_setgid_init("postqueue", config_dir, &qdir);
-    (void) conf; /* checked and loaded: queue_directory is all we need */
+    {
+        /* root and mail_owner are never refused, as in Postfix */
+        char *owner = server_conf_str(conf, NULL, "mail_owner");
+        struct passwd *opw = getpwnam(owner);
+        const char *who = NULL;
+
+        mem_free(owner);
+        if (getuid() != 0 && (opw == NULL || getuid() != opw->pw_uid))
+            who = pickup_user_acl(conf,
+                                  op == 'f' ? "authorized_flush_users"
+                                            : "authorized_mailq_users",
+                                  getuid());
+        if (who) {
+            fprintf(stderr,
+                    "postqueue: fatal: User %s(%ld) is not allowed to %s\n",
+                    who, (long) getuid(),
+                    op == 'f' ? "flush the mail queue" : "view the mail queue");
+            mem_free(qdir);
+            return EX_NOPERM;
+        }
+    }
     if (op == 'f') {
         if (online(qdir, QMGR_FLUSH, NULL) < 0) {
             fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - "
