@@ -220,7 +220,7 @@ check_reply(void *ctx, const unsigned char *p, size_t len)
         const char *text = ipc_get_str(&in);
 
         next = ipc_get_str(&in);
-        if (st > CLEANUP_STAT_PROTO || strcmp(text, cleanup_reply_text(st)))
+        if (st > CLEANUP_STAT_BAD_RCPT || strcmp(text, cleanup_reply_text(st)))
             abort();
         a->ok += st == CLEANUP_STAT_OK;
     } else {
