@@ -9,29 +9,7 @@
  */
 #include "qmgr/qmgr_tool.h"
 
-/*
- * In a sanitizer build: LeakSanitizer stops the process's threads with
- * ptrace when it exits, which a non-dumpable process refuses, and the
- * set-gid start-up makes this one non-dumpable (lib/pickup/pickup_priv.c)
- * and clears the environment that would carry ASAN_OPTIONS. Leaks in
- * this code are found by the unit tests and fuzzers instead.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define POSTERN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POSTERN_ASAN 1
-#endif
-#endif
-#ifdef POSTERN_ASAN
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void)
-{
-    return "detect_leaks=0";
-}
-#endif
+#include "../setgid_asan.h"
 
 int
 main(int argc, char **argv)

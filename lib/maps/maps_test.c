@@ -202,36 +202,6 @@ test_index(void **state)
     mem_free(src);
 }
 
-/* rm_tree_at - remove name in dfd and everything under it (no shell, no
- * symlink followed) */
-static int
-rm_tree_at(int dfd, const char *name)
-{
-    struct stat st;
-    int fd, rc = 0;
-    DIR *d;
-    struct dirent *de;
-
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0);
-    if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-        return -1;
-    if ((d = fdopendir(fd)) == NULL) {
-        close(fd);
-        return -1;
-    }
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
-            && rm_tree_at(dirfd(d), de->d_name) < 0)
-            rc = -1;
-    closedir(d);
-    if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
-        rc = -1;
-    return rc;
-}
-
 int
 main(void)
 {
@@ -246,7 +216,7 @@ main(void)
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return 1;
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (rm_tree_at(AT_FDCWD, dir) < 0)
+    if (util_rm_tree_at(AT_FDCWD, dir) < 0)
         return 1;
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -121,4 +122,33 @@ out:
     mem_free(prev);
     mem_free(cur);
     return d;
+}
+
+int
+util_rm_tree_at(int dfd, const char *name)
+{
+    struct stat st;
+    int fd, rc = 0;
+    DIR *d;
+    struct dirent *de;
+
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0);
+    fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if ((d = fdopendir(fd)) == NULL) {
+        (void) close(fd);
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            util_rm_tree_at(dirfd(d), de->d_name) < 0)
+            rc = -1;
+    (void) closedir(d);
+    if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+        rc = -1;
+    return rc;
 }

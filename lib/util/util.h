@@ -140,6 +140,10 @@ size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+/* util_rm_tree_at - remove name in directory dfd (AT_FDCWD: the working
+ * directory) and everything under it, following no symlink and running
+ * no program; 0 (also when name does not exist) or -1 with errno */
+int util_rm_tree_at(int dfd, const char *name) WARN_UNUSED;
 
 /* util_set_ugid - become uid/gid for good (as root), with gid as the only
  * supplementary group, as Postfix's set_ugid; 0 or -1 with errno */
