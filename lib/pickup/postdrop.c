@@ -96,7 +96,12 @@ pickup_postdrop_main(int argc, char **argv)
             config_dir = argv[++i];
         else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2])
             config_dir = argv[i] + 2;
-        else if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "-v") == 0)
+        else if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: postdrop [-c config_dir] [-v]\n"
+                   "(run by sendmail: a message in Postern's maildrop format "
+                   "on stdin; see postdrop(1))\n");
+            return 0;
+        } else if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "-v") == 0)
             continue; /* the only protocol; verbose: nothing to say */
         else {
             fprintf(stderr, "postdrop: fatal: usage: postdrop [-c "

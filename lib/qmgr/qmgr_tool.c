@@ -470,6 +470,12 @@ qmgr_postqueue_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
+        if (strcmp(a, "--help") == 0) {
+            printf("usage: postqueue [-c config_dir] -p | -j | -f | -s site\n"
+                   "  -p  list the queue (mailq)   -j  as JSON\n"
+                   "  -f  flush the queue          -s  the same as -f\n");
+            return 0;
+        }
         if (strcmp(a, "-c") == 0 && i + 1 < argc)
             config_dir = argv[++i];
         else if (strcmp(a, "-p") == 0 || strcmp(a, "-j") == 0 ||
