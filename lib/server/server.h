@@ -160,13 +160,11 @@ int server_accept(int lfd);
 
 #define SERVER_HANDOFF_GREETED  1u /* the front sent the 220 greeting */
 #define SERVER_HANDOFF_TIMEOUT  2u /* greeted, then idle for smtpd_timeout */
-#define SERVER_HANDOFF_TOO_MANY 4u /* over the per-client limit (count) */
 #define SERVER_HANDOFF_NONBLOCK 8u /* the socket is non-blocking */
 #define SERVER_HANDOFF_DATA_MAX 16384
 
 struct server_handoff {
     unsigned flags;
-    unsigned count;            /* TOO_MANY: the client's connections */
     char key[SERVER_ADDR_MAX]; /* returned in the done record; "" none */
     unsigned anvil_ref; /* the connection's count in srv->anvil (in the
                          * workers' column), 0 not counted; the worker

@@ -26,7 +26,6 @@
 struct wire {
     uint32_t magic;
     uint32_t flags;
-    uint32_t count;
     uint32_t len;
     uint32_t timeout;
     uint32_t anvil_ref;
@@ -53,7 +52,6 @@ server_handoff_send(int chan, int fd, const struct server_handoff *h)
     memset(&w, 0, sizeof(w));
     w.magic = MAGIC_SESSION;
     w.flags = h->flags;
-    w.count = h->count;
     w.len = (uint32_t) h->len;
     w.timeout = h->timeout;
     w.anvil_ref = h->anvil_ref;
@@ -141,7 +139,6 @@ recv_flags(int chan, struct server_handoff *h, int flags)
         if (fd >= 0 && (size_t) n >= sizeof(w) && w.magic == MAGIC_SESSION &&
             w.len == (size_t) n - sizeof(w) && !(msg.msg_flags & MSG_TRUNC)) {
             h->flags = w.flags;
-            h->count = w.count;
             h->timeout = w.timeout;
             h->anvil_ref = w.anvil_ref;
             memcpy(h->key, w.key, sizeof(h->key));

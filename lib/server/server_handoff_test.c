@@ -105,12 +105,12 @@ test_garbage_dropped(void **state)
     assert_int_equal(send(sv[0], junk, 3, 0), 3);
     memset(&out, 0, sizeof(out));
     out.flags = SERVER_HANDOFF_TIMEOUT | SERVER_HANDOFF_GREETED;
-    out.count = 7;
+    out.timeout = 7;
     assert_int_equal(server_handoff_send(sv[0], client[0], &out), 0);
     fd = server_handoff_recv(sv[1], &in);
     assert_true(fd >= 0);
     assert_int_equal(in.flags, SERVER_HANDOFF_TIMEOUT | SERVER_HANDOFF_GREETED);
-    assert_int_equal(in.count, 7);
+    assert_int_equal(in.timeout, 7);
     assert_int_equal(in.len, 0);
     assert_string_equal(in.key, "");
     close(fd);

@@ -1103,18 +1103,6 @@ too_many(struct smtpd_session *s)
     return 0;
 }
 
-/* front_too_many - the front counted the client's connections */
-static int
-front_too_many(struct smtpd_session *s, const struct server_handoff *h)
-{
-    if (!(h->flags & SERVER_HANDOFF_TOO_MANY))
-        return 0;
-    maillog_warning("Connection concurrency limit exceeded: %u from %s for "
-                    "service %s",
-                    h->count, s->namaddr, s->cf->srv->service);
-    return 1;
-}
-
 static void
 disconnect_log(struct smtpd_session *s)
 {
@@ -1188,7 +1176,8 @@ session(struct server *srv, int fd, void *ctx)
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     maillog_info("connect from %s", s->namaddr);
-    if (h ? front_too_many(s, h) : too_many(s)) {
+    /* handed off by a front: it already refused clients over the limits */
+    if (h == NULL && too_many(s)) {
         sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
                    cf->myhostname, s->addr);
         (void) sio_flush(s->io);

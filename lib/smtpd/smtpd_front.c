@@ -206,7 +206,6 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
     struct server_handoff *h = &f->h;
 
     h->flags = c->flags | SERVER_HANDOFF_NONBLOCK;
-    h->count = 0;
     h->timeout = f->armed > 0 ? (unsigned) f->timeout : 0;
     h->key[0] = 0; /* no done record: the worker releases h->anvil_ref */
     h->anvil_ref = c->ref;
