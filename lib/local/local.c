@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE 1 /* seteuid, strcasecmp, sync_file_range */
 #include "local/local.h"
+#include "local/local_int.h"
 
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -59,54 +60,6 @@
 #include "server/server.h"
 
 #define MAX_DEPTH 20
-
-/* where a |command or /file destination came from, as
- * allow_mail_to_commands and allow_mail_to_files name it */
-#define EXP_ALIAS   1u
-#define EXP_FORWARD 2u
-#define EXP_INCLUDE 4u
-
-/* delivery rights: uid 0 means root's, which commands and files trade
- * for default_privs; home and shell go to a command's environment */
-struct who {
-    long uid, gid;
-    char home[512];
-    char shell[128];
-};
-
-/* one table of alias_maps, with the rights of its owner */
-struct alias_table {
-    struct maps *m;
-    struct who who;
-    int owner_unknown; /* owner has no passwd entry: defer */
-    long owner;
-};
-
-struct local {
-    struct server *srv;
-    struct alias_table *at;
-    size_t nat;
-    struct rewrite *rw;
-    struct cleanup_client *cc;
-    char *home_mailbox;
-    char *spool;
-    char *delim;
-    char *myhostname;
-    int lock_fcntl, lock_dotlock, lock_flock;
-    long cmd_time_limit; /* command_time_limit, seconds */
-    long lock_attempts, lock_delay; /* deliver_lock_attempts, _delay */
-    int original_rcpt;
-    int root;
-    long default_uid, default_gid; /* default_privs */
-    unsigned cmd_mask, file_mask;  /* allow_mail_to_commands, _files */
-    char *cmd_filter;              /* command_expansion_filter */
-    struct strv export_env;        /* export_environment: "NAME=value" */
-    unsigned long counter;
-    struct htab *dirs;  /* maildirs known to exist -> time checked */
-    struct htab *users; /* getpwnam cache: name -> struct pwent */
-    /* cached segment */
-    struct deliver_content msg;
-};
 
 /* a getpwnam() answer, kept a few seconds (one lookup per batch) */
 struct pwent {
@@ -168,18 +121,9 @@ struct batch {
     size_t n;
 };
 
-/* result of one destination */
-struct dest_result {
-    int status;
-    char dsn[16];
-    char text[600];
-};
 
-static void set_res(struct dest_result *r, int status, const char *dsn,
-                    const char *fmt, ...) UTIL_PRINTF(4, 5);
-
-static void
-set_res(struct dest_result *r, int status, const char *dsn, const char *fmt,
+void
+local_set_res(struct dest_result *r, int status, const char *dsn, const char *fmt,
         ...)
 {
     va_list ap;
@@ -236,8 +180,8 @@ who_set(struct who *w, long uid, long gid, const char *home,
 
 /* deliver_ids - the ids a command or file delivery runs with: never
  * root's (Postfix: "use a default uid/gid when none are given") */
-static void
-deliver_ids(const struct local *lc, const struct who *w, long *uid,
+void
+local_deliver_ids(const struct local *lc, const struct who *w, long *uid,
             long *gid)
 {
     *uid = w->uid;
@@ -263,8 +207,8 @@ put_neutered(struct buf *b, const char *s)
 }
 
 /* prefix - Return-Path:, X-Original-To:, Delivered-To: */
-static void
-prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
+void
+local_prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
        const char *orig, const char *to)
 {
     buf_truncate(b, 0);
@@ -383,7 +327,7 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
 
                 snprintf(sub, sizeof(sub), "%s/%s", base, subs[i]);
                 if (mkdirs(sub, 0700) < 0) {
-                    set_res(res, DELIVER_DEFER, "4.2.0",
+                    local_set_res(res, DELIVER_DEFER, "4.2.0",
                             "cannot create maildir file %s: %s", sub,
                             strerror(errno));
                     unbecome(lc);
@@ -411,7 +355,7 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     snprintf(p->new, sizeof(p->new), "%.1000s/new/%s", base, name);
     if ((req->flags & DELIVER_F_RETRY) && access(p->new, F_OK) == 0) {
         unbecome(lc);
-        set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+        local_set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
         maillog_info("%s: %s already in %s (repeated delivery)", req->id, name,
                      p->dir);
         p->fd = -3; /* nothing to sync */
@@ -444,16 +388,16 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
         /* someone removed the maildir: check it again next time */
         if (errno == ENOENT && seen)
             *seen = 0;
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot create maildir file %s: %s", p->tmp, strerror(errno));
         unbecome(lc);
         return;
     }
     buf_init(&hdr, 0);
-    prefix(lc, &hdr, req, orig, to);
+    local_prefix(lc, &hdr, req, orig, to);
     if (write_two(fd, hdr.data, hdr.len, lc->msg.content.data, lc->msg.content.len) <
         0) {
-        set_res(res, DELIVER_DEFER, "4.2.0", "cannot write maildir file %s: %s",
+        local_set_res(res, DELIVER_DEFER, "4.2.0", "cannot write maildir file %s: %s",
                 p->tmp, strerror(errno));
         (void) close(fd);
         (void) unlink(p->tmp);
@@ -472,7 +416,7 @@ maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     snprintf(p->orig_to, sizeof(p->orig_to), "%s", orig ? orig : "");
     b->n++;
     /* the final status comes from the batch sync */
-    set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+    local_set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
 }
 
 /* dotlock - path.lock, stale after 500 s; 0 ok, 1 not possible here
@@ -564,7 +508,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
                   O_NONBLOCK | O_NOCTTY,
               0600);
     if (fd < 0) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. cannot open file: %s",
                 path, to, strerror(errno));
         unbecome(lc);
@@ -572,7 +516,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     if (fstat(fd, &st) < 0 ||
         !(S_ISREG(st.st_mode) || (file && S_ISCHR(st.st_mode)))) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. file is not a regular "
                 "file",
                 path, to);
@@ -582,7 +526,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     if (file && S_ISREG(st.st_mode) &&
         (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
-        set_res(res, DELIVER_BOUNCE, "5.7.1",
+        local_set_res(res, DELIVER_BOUNCE, "5.7.1",
                 "cannot append message to file %s: file is executable", path);
         (void) close(fd);
         unbecome(lc);
@@ -592,7 +536,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     dev = S_ISCHR(st.st_mode);
     if (!dev && lc->lock_dotlock &&
         (dl = dotlock(path, lock, sizeof(lock))) < 0) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. unable to lock for "
                 "exclusive access: file busy",
                 path, to);
@@ -602,7 +546,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     if (!dev && ((lc->lock_fcntl && lock_retry(lc, fd, 1) < 0) ||
                  (lc->lock_flock && lock_retry(lc, fd, 0) < 0))) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. unable to lock for "
                 "exclusive access: %s",
                 path, to, strerror(errno));
@@ -610,7 +554,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     if (!dev && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
                  st.st_nlink > 1)) {
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. file is not a regular "
                 "file",
                 path, to);
@@ -631,7 +575,7 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
         struct buf h;
 
         buf_init(&h, 0);
-        prefix(lc, &h, req, orig, to);
+        local_prefix(lc, &h, req, orig, to);
         (void) buf_append(&b, h.data, h.len);
         buf_fini(&h);
     }
@@ -653,12 +597,12 @@ mbox(struct local *lc, struct deliver_req *req, const char *path,
 
         if (!dev)
             (void) ftruncate(fd, st.st_size);
-        set_res(res, DELIVER_DEFER, "4.2.0",
+        local_set_res(res, DELIVER_DEFER, "4.2.0",
                 "cannot update mailbox %s for user %s. error writing "
                 "message: %s",
                 path, to, strerror(e));
     } else {
-        set_res(res, DELIVER_SENT, "2.0.0", "%s", what);
+        local_set_res(res, DELIVER_SENT, "2.0.0", "%s", what);
     }
     buf_fini(&b);
 out:
@@ -666,247 +610,6 @@ out:
         (void) unlink(lock);
     (void) close(fd);
     unbecome(lc);
-}
-
-/* cmd_plain - 1 when cmd has none of the characters a shell treats
- * specially (Postfix's exec_command set) and is not blank: it is then
- * split on blanks and executed without a shell */
-static int
-cmd_plain(const char *cmd)
-{
-    static const char ok[] = "1234567890!@%-_=+:,./"
-                             "abcdefghijklmnopqrstuvwxyz"
-                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ \t";
-
-    return cmd[strspn(cmd, ok)] == 0 && cmd[strspn(cmd, " \t")] != 0;
-}
-
-/* env_add - NAME=value, with characters outside command_expansion_filter
- * replaced by "_" (Postfix censors what it exports the same way) */
-static void
-env_add(struct local *lc, struct strv *env, const char *name,
-        const char *value)
-{
-    struct buf b;
-
-    buf_init(&b, 0);
-    (void) buf_printf(&b, "%s=", name);
-    for (const char *c = value; *c; c++)
-        (void) buf_putc(&b, *lc->cmd_filter && strchr(lc->cmd_filter, *c)
-                                ? *c
-                                : '_');
-    strv_adopt(env, buf_steal(&b));
-}
-
-/* cmd_env - the environment of a |command, as Postfix's local sets it:
- * export_environment from ours, then HOME, LOGNAME, USER, SENDER,
- * RECIPIENT, LOCAL, SHELL, DOMAIN, EXTENSION, ORIGINAL_RECIPIENT */
-static void
-cmd_env(struct local *lc, struct strv *env, const struct deliver_req *req,
-        const char *to, const char *orig, const struct who *w)
-{
-    const char *at = strrchr(to, '@');
-    size_t n = at ? (size_t) (at - to) : strlen(to);
-    char local[512], user[512];
-    const char *ext = NULL;
-
-    if (n >= sizeof(local))
-        n = sizeof(local) - 1;
-    for (size_t i = 0; i < n; i++)
-        local[i] = (char) tolower((unsigned char) to[i]);
-    local[n] = 0;
-    snprintf(user, sizeof(user), "%s", local);
-    if (lc->delim && *lc->delim) {
-        char *cut = strpbrk(user, lc->delim);
-
-        if (cut && cut != user) {
-            ext = local + (cut - user) + 1;
-            *cut = 0;
-        }
-    }
-    for (size_t i = 0; i < lc->export_env.n; i++)
-        strv_add(env, lc->export_env.v[i]);
-    if (w->home[0])
-        env_add(lc, env, "HOME", w->home);
-    env_add(lc, env, "LOGNAME", user);
-    env_add(lc, env, "USER", user);
-    env_add(lc, env, "SENDER", req->sender);
-    env_add(lc, env, "RECIPIENT", to);
-    env_add(lc, env, "LOCAL", local);
-    if (w->shell[0])
-        env_add(lc, env, "SHELL", w->shell);
-    if (at)
-        env_add(lc, env, "DOMAIN", at + 1);
-    if (ext)
-        env_add(lc, env, "EXTENSION", ext);
-    if (orig && *orig)
-        env_add(lc, env, "ORIGINAL_RECIPIENT", orig);
-}
-
-static long long
-monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* write_timed - all of p to a pipe before deadline (ms); 0, or -1 when
- * the reader went away, an error, or time ran out */
-static int
-write_timed(int fd, const char *p, size_t n, long long deadline)
-{
-    int fl = fcntl(fd, F_GETFL);
-
-    if (fl >= 0)
-        (void) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        struct pollfd pfd = {fd, POLLOUT, 0};
-        long long left;
-
-        if (w > 0) {
-            p += w;
-            n -= (size_t) w;
-            continue;
-        }
-        if (w < 0 && errno != EAGAIN && errno != EINTR)
-            return -1;
-        left = deadline - monotonic_ms();
-        if (left <= 0)
-            return -1;
-        (void) poll(&pfd, 1, left > 60000 ? 60000 : (int) left);
-    }
-    return 0;
-}
-
-/* wait_timed - waitpid until deadline (ms): 0 with *status, 1 when time
- * ran out, -1 error */
-static int
-wait_timed(pid_t pid, int *status, long long deadline)
-{
-    long nap = 1;
-
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-        struct timespec ts;
-
-        if (r == pid)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        if (monotonic_ms() >= deadline)
-            return 1;
-        ts.tv_sec = 0;
-        ts.tv_nsec = nap * 1000000;
-        (void) nanosleep(&ts, NULL);
-        if (nap < 50)
-            nap *= 2;
-    }
-}
-
-/* command - |cmd with the message on stdin, as exactly uid:gid (no
- * supplementary groups: Postfix does not initgroups for commands) */
-static void
-command(struct local *lc, struct deliver_req *req, const char *cmd,
-        const char *to, const char *orig, const struct who *w,
-        struct dest_result *res)
-{
-    int p[2], status = 0;
-    pid_t pid;
-    struct buf h;
-    struct strv env, args;
-    long uid, gid;
-    long long deadline;
-    int wr;
-
-    deliver_ids(lc, w, &uid, &gid);
-    strv_init(&env);
-    strv_init(&args);
-    cmd_env(lc, &env, req, to, orig, w);
-    if (cmd_plain(cmd)) {
-        char *copy = mem_strdup(cmd), *save = NULL;
-
-        for (char *a = strtok_r(copy, " \t", &save); a;
-             a = strtok_r(NULL, " \t", &save))
-            strv_add(&args, a);
-        mem_free(copy);
-    }
-    if (pipe(p) < 0) {
-        set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s", strerror(errno));
-        goto out;
-    }
-    pid = fork();
-    if (pid < 0) {
-        set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s", strerror(errno));
-        (void) close(p[0]);
-        (void) close(p[1]);
-        goto out;
-    }
-    if (pid == 0) {
-        extern char **environ;
-
-        if (p[0] != 0) {
-            (void) dup2(p[0], 0);
-            (void) close(p[0]);
-        }
-        (void) close(p[1]);
-        (void) close_range(3, ~0u, 0);
-        /* its own process group: a time limit kills its offspring too */
-        (void) setsid();
-        if (lc->root && util_set_ugid((uid_t) uid, (gid_t) gid) < 0)
-            _exit(75);
-        environ = env.v;
-        if (args.n) {
-            (void) execvp(args.v[0], args.v);
-            /* perhaps a shell builtin, as Postfix's exec_command says */
-            if (errno != ENOENT || strchr(args.v[0], '/'))
-                _exit(127);
-        }
-        execl("/bin/sh", "sh", "-c", cmd, (char *) NULL);
-        _exit(127);
-    }
-    (void) close(p[0]);
-    buf_init(&h, 0);
-    prefix(lc, &h, req, orig, to);
-    signal(SIGPIPE, SIG_IGN);
-    /* command_time_limit covers writing the message (a command that
-     * does not read must not block us on a full pipe) and the wait */
-    deadline = monotonic_ms() + lc->cmd_time_limit * 1000;
-    if (write_timed(p[1], h.data, h.len, deadline) == 0)
-        (void) write_timed(p[1], lc->msg.content.data, lc->msg.content.len,
-                           deadline);
-    (void) close(p[1]);
-    buf_fini(&h);
-    wr = wait_timed(pid, &status, deadline);
-    if (wr == 1) {
-        (void) kill(-pid, SIGKILL);
-        (void) kill(pid, SIGKILL);
-        (void) waitpid(pid, &status, 0);
-        set_res(res, DELIVER_BOUNCE, "5.3.0",
-                "Command time limit exceeded: \"%s\"", cmd);
-    } else if (wr < 0) {
-        set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
-                strerror(errno), cmd);
-    } else if (!WIFEXITED(status))
-        set_res(res, DELIVER_DEFER, "4.3.0",
-                "Command died with signal %d: \"%s\"",
-                WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
-    else if (WEXITSTATUS(status) == 0)
-        set_res(res, DELIVER_SENT, "2.0.0", "delivered to command: %s", cmd);
-    else if (WEXITSTATUS(status) == 75)
-        set_res(res, DELIVER_DEFER, "4.3.0",
-                "temporary failure. Command "
-                "output: \"%s\"",
-                cmd);
-    else
-        set_res(res, DELIVER_BOUNCE, "5.3.0",
-                "Command died with status %d: \"%s\"", WEXITSTATUS(status),
-                cmd);
-out:
-    strv_fini(&env);
-    strv_fini(&args);
 }
 
 /* forward - resubmit to addresses that are not delivered here */
@@ -922,7 +625,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     if (lc->cc == NULL)
         lc->cc = cleanup_client_new("cleanup", 300);
     if (cleanup_client_open(lc->cc, 0, id) < 0) {
-        set_res(res, DELIVER_DEFER, "4.3.0", "cannot connect to cleanup: %s",
+        local_set_res(res, DELIVER_DEFER, "4.3.0", "cannot connect to cleanup: %s",
                 strerror(errno));
         return;
     }
@@ -942,7 +645,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     buf_fini(&h);
     queue_env_fini(&env);
     if (st == CLEANUP_STAT_OK) {
-        set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
+        local_set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
     } else {
         /* cleanup's permanent refusals (a bad address, too big) bounce
          * now; retrying would meet the same answer until the message
@@ -956,7 +659,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
         if (perm && strlen(text) > 10 && text[3] == ' ' && text[5] == '.')
             snprintf(dsn, sizeof(dsn), "%.*s", (int) strcspn(text + 4, " "),
                      text + 4);
-        set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
+        local_set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
                 "cannot forward: %s", text);
     }
 }
@@ -1087,12 +790,12 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
         path++;
     if (depth >= MAX_DEPTH) {
         maillog_warning(":include: nesting limit exceeded for %s", path);
-        set_res(r, DELIVER_BOUNCE, "5.4.6", ":include: nesting limit exceeded");
+        local_set_res(r, DELIVER_BOUNCE, "5.4.6", ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
         maillog_warning(":include:%s uses a relative path", path);
-        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        local_set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
         return 0;
     }
     /* type and owner with the rights in force (root's for a root-owned
@@ -1104,17 +807,17 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     if (st_rc < 0) {
         errno = e;
         maillog_warning("unable to lookup :include: file %s: %m", path);
-        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        local_set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
         maillog_warning(":include: file %s is not a regular file", path);
-        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        local_set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
         maillog_warning(":include: file %s is world writable", path);
-        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        local_set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
         return 0;
     }
     /* In a root context the file's owner (when not root) takes over:
@@ -1128,7 +831,7 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
                             (long) st.st_uid);
             maillog_warning("%s: cannot find :include: file owner username",
                             path);
-            set_res(r, DELIVER_DEFER, "4.3.5",
+            local_set_res(r, DELIVER_DEFER, "4.3.5",
                     "mail system configuration error");
             return 0;
         }
@@ -1138,7 +841,7 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     }
     /* The text with the delivery rights; root's are default_privs here
      * (Postfix reads it as root): a root-only file stays unread. */
-    deliver_ids(lc, dw, &uid, &gid);
+    local_deliver_ids(lc, dw, &uid, &gid);
     become(lc, uid, gid);
     st_rc = read_checked(path, 1, &st, &text);
     e = errno;
@@ -1152,7 +855,7 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
             errno = e;
             maillog_warning("cannot open include file %s: %m", path);
         }
-        set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
+        local_set_res(r, DELIVER_BOUNCE, "5.3.5", "mail system configuration error");
         return 0;
     }
     (void) list_text(text);
@@ -1191,17 +894,17 @@ expand(struct local *lc, struct batch *b, struct deliver_req *req,
             continue;
         if (t[0] == '|') {
             if ((lc->cmd_mask & exp) == 0)
-                set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                local_set_res(&r, DELIVER_BOUNCE, "5.7.1",
                         "mail to command is restricted");
             else
-                command(lc, req, t + 1, self, orig, w, &r);
+                local_command(lc, req, t + 1, self, orig, w, &r);
             log_dest(req, rc, self, orig, &r);
         } else if (t[0] == '/') {
             long uid, gid;
 
-            deliver_ids(lc, w, &uid, &gid);
+            local_deliver_ids(lc, w, &uid, &gid);
             if ((lc->file_mask & exp) == 0)
-                set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                local_set_res(&r, DELIVER_BOUNCE, "5.7.1",
                         "mail to file is restricted");
             else if (t[n - 1] == '/')
                 maildir_start(lc, b, req, rc, t, self, orig, uid, gid, &r);
@@ -1340,7 +1043,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
 
     memset(&r, 0, sizeof(r));
     if (depth > MAX_DEPTH + 1) {
-        set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
+        local_set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
                 addr);
         goto done;
     }
@@ -1351,7 +1054,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
     for (char *c = user; *c; c++)
         *c = (char) tolower((unsigned char) *c);
     if (loop_check(lc, addr)) {
-        set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
+        local_set_res(&r, DELIVER_BOUNCE, "5.4.6", "mail forwarding loop for %s",
                 addr);
         goto done;
     }
@@ -1370,7 +1073,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             }
         }
         if (mr == MAPS_ERROR) {
-            set_res(&r, DELIVER_DEFER, "4.3.0",
+            local_set_res(&r, DELIVER_DEFER, "4.3.0",
                     "alias database unavailable: %s", maps_error(tab->m));
             goto done;
         }
@@ -1380,7 +1083,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             if (tab->owner_unknown) {
                 maillog_warning("cannot find username for uid %ld",
                                 tab->owner);
-                set_res(&r, DELIVER_DEFER, "4.3.5",
+                local_set_res(&r, DELIVER_DEFER, "4.3.5",
                         "mail system configuration error");
                 goto done;
             }
@@ -1406,7 +1109,7 @@ deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         }
     }
     if (pw == NULL) {
-        set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
+        local_set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
         goto done;
     }
     /* $HOME/.forward */
@@ -1612,27 +1315,15 @@ exp_mask(struct server *srv, const char *param)
 static void
 alias_tables(struct local *lc, const char *spec)
 {
-    const char *p = spec;
+    struct strv items;
 
-    while (*p) {
-        const char *start, *name;
-        int depth = 0;
-        char *item;
+    strv_init(&items);
+    maps_split(spec, &items);
+    for (size_t i = 0; i < items.n; i++) {
+        const char *name, *item = items.v[i];
         struct alias_table *t;
         struct stat st;
 
-        while (*p == ',' || isspace((unsigned char) *p))
-            p++;
-        if (!*p)
-            break;
-        start = p;
-        while (*p &&
-               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
-            depth += *p == '{';
-            depth -= *p == '}';
-            p++;
-        }
-        item = mem_strndup(start, (size_t) (p - start));
         lc->at = mem_realloc(lc->at, (lc->nat + 1) * sizeof(*lc->at));
         t = &lc->at[lc->nat++];
         memset(t, 0, sizeof(*t));
@@ -1656,8 +1347,8 @@ alias_tables(struct local *lc, const char *spec)
                     t->owner_unknown = 1;
             }
         }
-        mem_free(item);
     }
+    strv_fini(&items);
 }
 
 int

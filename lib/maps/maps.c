@@ -138,11 +138,10 @@ add_table(struct maps *m, const char *item)
         t->kind = K_NONE;
 }
 
-/* split_tables - commas/space separate tables; braces group */
-static void
-split_tables(struct maps *m, const char *spec)
+void
+maps_split(const char *spec, struct strv *out)
 {
-    const char *p = spec;
+    const char *p = spec ? spec : "";
 
     while (*p) {
         const char *start;
@@ -162,7 +161,7 @@ split_tables(struct maps *m, const char *spec)
         {
             char *item = mem_strndup(start, (size_t) (p - start));
 
-            add_table(m, item);
+            strv_add(out, item);
             mem_free(item);
         }
     }
@@ -176,7 +175,15 @@ maps_new(const char *title, const char *spec, unsigned flags)
     m->title = mem_strdup(title);
     m->flags = flags;
     buf_init(&m->result, 0);
-    split_tables(m, spec ? spec : "");
+    {
+        struct strv items;
+
+        strv_init(&items);
+        maps_split(spec, &items);
+        for (size_t i = 0; i < items.n; i++)
+            add_table(m, items.v[i]);
+        strv_fini(&items);
+    }
     m->next = all_maps;
     if (all_maps)
         all_maps->prev = m;

@@ -38,6 +38,10 @@ enum maps_result {
 #define MAPS_F_NOFOLD 2u /* keep key case */
 
 struct maps;
+
+/* maps_split - the tables of a map spec ("hash:/a, inline:{k=v, x=y}"),
+ * each appended to out: commas and white space separate, braces group */
+void maps_split(const char *spec, struct strv *out);
 /* maps_new - tables of spec ("hash:/etc/aliases, inline:{a=b}"); never
  * NULL; problems show in maps_find as MAPS_ERROR and maps_error */
 struct maps *maps_new(const char *title, const char *spec, unsigned flags);
