@@ -20,15 +20,7 @@
 # this test's processes only.
 set -u
 BIN=$1
-if [ -z "${POSTERN_CHROOT_NETNS:-}" ]; then
-    [ "$(id -u)" = 0 ] || { echo "skip: needs root (a root instance on port 25)"; exit 77; }
-    command -v ip >/dev/null || { echo "skip: ip (iproute2) not installed"; exit 77; }
-    unshare --net --mount true 2>/dev/null ||
-        { echo "skip: cannot make a network namespace (unshare --net)"; exit 77; }
-    POSTERN_CHROOT_NETNS=1 exec unshare --net --mount --propagation private \
-        bash "$0" "$@"
-fi
-ip link set lo up || { echo "FAIL: ip link set lo up" >&2; exit 1; }
+. "$(dirname "$0")/netns.inc"
 . "$(dirname "$0")/lib.sh"
 command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
 command -v openssl >/dev/null || { echo "skip: openssl not installed"; exit 77; }
