@@ -1254,7 +1254,7 @@ test_edit_planted(void **state)
     char *err = NULL;
 
     (void) state;
-    strcpy(edir, "/tmp/conf_test.XXXXXX");
+    memcpy(edir, "/tmp/conf_test.XXXXXX", sizeof("/tmp/conf_test.XXXXXX"));
     assert_non_null(mkdtemp(edir));
     log_set_quiet(1);
     for (int k = P_SYMLINK; k <= P_EMPTYDIR; k++) {

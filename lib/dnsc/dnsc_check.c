@@ -189,7 +189,7 @@ static void add(struct run *run, const char *rule, int sev, const char *file,
 static unsigned
 rule_group(const char *rule)
 {
-    int n = atoi(rule + 2);
+    int n = (int) strtol(rule + 2, NULL, 10);
 
     if (n >= 2 && n <= 10)
         return DNSC_CHECK_MX;
@@ -1107,7 +1107,7 @@ note_zones(struct run *run, const struct subj *s, const struct strv *used)
         const char *key = used->v[i];
         const char *slash = strrchr(key, '/');
         char *name = mem_strndup(key, (size_t) (slash - key));
-        const struct dq *dq = dres_get(run->d, name, atoi(slash + 1));
+        const struct dq *dq = dres_get(run->d, name, (int) strtol(slash + 1, NULL, 10));
         const char *zone = NULL;
         struct buf why;
         enum dsec_state st;
@@ -1278,7 +1278,7 @@ source_line(struct pcf *p, const char *param)
     const char *src = pcf_source(p, param);
     const char *colon = strrchr(src, ':');
 
-    return colon ? atoi(colon + 1) : 0;
+    return colon ? (int) strtol(colon + 1, NULL, 10) : 0;
 }
 
 static void

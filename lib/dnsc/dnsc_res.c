@@ -525,7 +525,7 @@ dres_fetch(struct dres *d)
         struct dq *q = mem_calloc(1, sizeof(*q));
 
         q->name = mem_strndup(key, (size_t) (slash - key));
-        q->type = atoi(slash + 1);
+        q->type = (int) strtol(slash + 1, NULL, 10);
         j.slots[i] = q;
     }
     /* Workers only wait on sockets: small stacks let many run. */

@@ -182,7 +182,7 @@ find_configs(const char *path, struct strv *out, int depth)
         if (slash)
             *slash = 0;
         else
-            strcpy(dir, ".");
+            memcpy(dir, ".", 2);
         strv_adopt(out, dir);
         return;
     }
@@ -499,7 +499,9 @@ load_findings(struct report *r, const char *path)
         char *ev = get_field(&cp);
         struct report_finding *f;
 
-        f = report_add(r, id, atoi(sev), file, atoi(line), atoi(col), "%s", msg);
+        f = report_add(r, id, (int) strtol(sev, NULL, 10), file,
+                       (int) strtol(line, NULL, 10),
+                       (int) strtol(col, NULL, 10), "%s", msg);
         if (*ev)
             report_set_evidence(f, ev);
     }
@@ -718,7 +720,15 @@ lint_main(int argc, char **argv)
             }
         } else if (strcmp(a, "--retries") == 0) {
             NEEDARG();
-            o.dns_opts.retries = atoi(argv[++i]);
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+
+            if (end == argv[i] || *end || n < 0 || n > 100) {
+                fprintf(stderr,
+                        "postern lint: --retries takes a number 0..100\n");
+                return 2;
+            }
+            o.dns_opts.retries = (int) n;
         } else if (strcmp(a, "--trust-anchor") == 0) {
             NEEDARG();
             o.dns_opts.trust_anchor = argv[++i];

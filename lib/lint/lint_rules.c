@@ -579,7 +579,7 @@ check_nexthop(struct lint_ctx *lc, const char *param, const char *value)
             for (const char *c = port; *c && !bad; c++)
                 if (!isalnum((unsigned char) *c) && *c != '-')
                     bad = 1;
-            if (!bad && isdigit((unsigned char) *port) && atol(port) > 65535)
+            if (!bad && isdigit((unsigned char) *port) && strtol(port, NULL, 10) > 65535)
                 bad = 1;
         }
         if (bad)

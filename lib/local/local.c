@@ -1422,10 +1422,12 @@ local_service(struct server *srv)
             if (strchr(sv.v[i], '='))
                 strv_add(&lc.export_env, sv.v[i]);
             else if (val) {
-                char *e = mem_alloc(strlen(sv.v[i]) + strlen(val) + 2);
+                struct buf e;
 
-                sprintf(e, "%s=%s", sv.v[i], val);
-                strv_adopt(&lc.export_env, e);
+                buf_init(&e, 0);
+                buf_printf(&e, "%s=%s", sv.v[i], val);
+                strv_add(&lc.export_env, buf_str(&e));
+                buf_fini(&e);
             }
         }
         strv_fini(&sv);

@@ -759,13 +759,13 @@ match_add(struct maps_match *ml, const char *item, int depth)
             for (line = strtok_r(text, "\n", &save); line;
                  line = strtok_r(NULL, "\n", &save)) {
                 struct strv sv;
-                char *l = str_trim(line);
+                char *l = str_trim(line), *tsave;
 
                 if (*l == '#' || !*l)
                     continue;
                 strv_init(&sv);
-                for (char *tok = strtok(l, ", \t"); tok;
-                     tok = strtok(NULL, ", \t"))
+                for (char *tok = strtok_r(l, ", \t", &tsave); tok;
+                     tok = strtok_r(NULL, ", \t", &tsave))
                     strv_add(&sv, tok);
                 for (size_t i = 0; i < sv.n; i++)
                     match_add(ml, sv.v[i], depth + 1);
@@ -959,7 +959,17 @@ maps_addr_in_net(const char *addr, const char *net)
             return -1;
         memcpy(tmp, net, l);
         tmp[l] = 0;
-        bits = atoi(slash + 1);
+        /* a mask that is not all digits or too long is no network:
+         * atoi() made "10.0.0.0/x" a /0 that matched every client */
+        char *end;
+        long b;
+
+        errno = 0;
+        b = strtol(slash + 1, &end, 10);
+        if (errno || end == slash + 1 || *end || b < 0 || b > 128 ||
+            !isdigit((unsigned char) slash[1]))
+            return -1;
+        bits = (int) b;
     } else {
         snprintf(tmp, sizeof(tmp), "%s", net);
         bits = -1;
@@ -970,7 +980,9 @@ maps_addr_in_net(const char *addr, const char *net)
     if (fa != fn)
         return 0;
     len = fa == AF_INET ? 32 : 128;
-    if (bits < 0 || bits > len)
+    if (bits > len)
+        return -1;
+    if (bits < 0)
         bits = len;
     for (int i = 0; i < bits / 8; i++)
         if (a[i] != n[i])

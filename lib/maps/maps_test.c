@@ -140,6 +140,17 @@ test_match_lists(void **state)
     assert_int_equal(maps_match_addr(ml, "127.0.0.2"), 0);
     assert_int_equal(maps_match_addr(ml, "127.0.0.3"), 1);
     maps_match_free(ml);
+    /* a malformed mask is no network at all: atoi() once read
+     * "10.0.0.0/x" as a /0 that matched every client (an open relay) */
+    assert_int_equal(maps_addr_in_net("198.51.100.7", "10.0.0.0/x"), -1);
+    assert_int_equal(maps_addr_in_net("198.51.100.7", "10.0.0.0/"), -1);
+    assert_int_equal(maps_addr_in_net("198.51.100.7", "10.0.0.0/-0"), -1);
+    assert_int_equal(maps_addr_in_net("198.51.100.7", "10.0.0.0/33"), -1);
+    assert_int_equal(maps_addr_in_net("10.1.2.3", "10.0.0.0/8"), 1);
+    assert_int_equal(maps_addr_in_net("198.51.100.7", "0.0.0.0/0"), 1);
+    ml = maps_match_new("mynetworks", "10.0.0.0/x", MAPS_MATCH_ADDR, 0);
+    assert_int_equal(maps_match_addr(ml, "198.51.100.7"), 0);
+    maps_match_free(ml);
 
     snprintf(spec, sizeof(spec), "example.com, .sub.test, %s, inline:{x.org=1}",
              write_file("domains", "from-file.net other.net\n"));

@@ -443,13 +443,13 @@ build_services(struct svc **out, int max, int to_stderr)
         s->srv.unpriv = yesno(pcf_service_field(conf, i, 3), 1);
         s->srv.chroot_ = yesno(pcf_service_field(conf, i, 4), 0);
         wk = pcf_service_field(conf, i, 5);
-        s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : atoi(wk);
+        s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : (int) strtol(wk, NULL, 10);
         s->wakeup_if_running = strchr(wk, '?') != NULL;
         mp = (char *) pcf_service_field(conf, i, 6);
         s->srv.maxproc = strcmp(mp, "-") == 0
                              ? (int) server_conf_int(
                                    conf, NULL, "default_process_limit", 100)
-                             : atoi(mp);
+                             : (int) strtol(mp, NULL, 10);
         for (int a = 0; args && args[a]; a++)
             if (strcmp(args[a], "-v") == 0)
                 s->srv.verbose = 1;

@@ -839,8 +839,8 @@ pcf_diff_main(int argc, char **argv)
     d.color = !d.json && isatty(1) && getenv("NO_COLOR") == NULL;
     memset(&sa, 0, sizeof(sa));
     memset(&sb, 0, sizeof(sb));
-    strcpy(sa.tmpdir, "/tmp/postern-diff-a.XXXXXX");
-    strcpy(sb.tmpdir, "/tmp/postern-diff-b.XXXXXX");
+    snprintf(sa.tmpdir, sizeof(sa.tmpdir), "%s", "/tmp/postern-diff-a.XXXXXX");
+    snprintf(sb.tmpdir, sizeof(sb.tmpdir), "%s", "/tmp/postern-diff-b.XXXXXX");
     if (mkdtemp(sa.tmpdir) == NULL || mkdtemp(sb.tmpdir) == NULL)
         log_fatal("create temporary directory: %s", strerror(errno));
     if (defaults) {

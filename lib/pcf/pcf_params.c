@@ -229,7 +229,7 @@ pcf_register_service(struct pcf *p)
                 n = node_new(PCF_F_SERVICE, NULL);
                 n->owned = mem_alloc(strlen(fam->defparam) + 2);
                 n->owned[0] = '$';
-                strcpy(n->owned + 1, fam->defparam);
+                memcpy(n->owned + 1, fam->defparam, strlen(fam->defparam) + 1);
                 n->defval = n->owned;
                 htab_set(p->params, buf_str(&name), n);
             }

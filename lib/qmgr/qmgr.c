@@ -573,7 +573,7 @@ transport(const char *name)
             maxproc = strcmp(mp, "-") == 0
                           ? server_conf_int(Q.srv->conf, NULL,
                                             "default_process_limit", 100)
-                          : atol(mp);
+                          : strtol(mp, NULL, 10);
         }
     }
     t->maxconn = maxproc > 0 && maxproc < MAX_CONN ? (int) maxproc : MAX_CONN;

@@ -383,7 +383,10 @@ test_families_with_debian_master(void **state)
     }
 
     /* master.cf entries: service in field 1, command in field 8. */
-    for (char *line = strtok(master, "\n"); line; line = strtok(NULL, "\n")) {
+    char *lsave;
+
+    for (char *line = strtok_r(master, "\n", &lsave); line;
+         line = strtok_r(NULL, "\n", &lsave)) {
         char *fields[8];
         int nf = 0;
         char *save;

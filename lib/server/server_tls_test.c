@@ -77,7 +77,8 @@ conf(char *dir, const char *lines)
     char path[300];
     FILE *f;
 
-    strcpy(dir, "/tmp/server_tls_test.XXXXXX");
+    memcpy(dir, "/tmp/server_tls_test.XXXXXX",
+           sizeof("/tmp/server_tls_test.XXXXXX"));
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/main.cf", dir);
     assert_non_null(f = fopen(path, "w"));
