@@ -4,13 +4,15 @@
 # in clear (issue 16). Before, dane silently became "may": mail went to a
 # server without STARTTLS in plain text.
 #
-#   mta_tls_level.sh BIN start|deliver
+#   mta_tls_level.sh BIN start|deliver|smtpd
 #
 # start: "postern start" (and "reload") refuse the setting, naming the
 # file, the line and the parameter. deliver: the configuration reaches a
 # running master without the check (SIGHUP, as an edit followed by a
 # plain kill -HUP would): the smtp client itself defers the mail with
-# the reason, and the smtp-sink on loopback receives nothing.
+# the reason, and the smtp-sink on loopback receives nothing. smtpd:
+# smtpd_tls_security_level = verify is encrypt with Postfix's warning
+# (before, smtpd offered no TLS at all and took mail in clear).
 set -u
 BIN=$1
 CASE=$2
@@ -68,8 +70,36 @@ PY
     pass "smtp client at dane: deferred (4.7.5) with the reason, nothing sent in clear"
 }
 
+case_smtpd() {
+    command -v openssl >/dev/null || { echo "skip: openssl not installed"; exit 77; }
+    mta_setup
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj /CN=mx.example.test -days 2 -keyout "$T/key.pem" -out "$T/cert.pem" \
+        >/dev/null 2>&1 || fail "openssl"
+    chmod 644 "$T/key.pem" "$T/cert.pem"
+    printf 'smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n' "$T/cert.pem" "$T/key.pem" >> "$T/etc/main.cf"
+    local p2
+    p2=$(free_port)
+    echo "127.0.0.1:$p2 inet n - n - - smtpd -o smtpd_tls_security_level=verify" >> "$T/etc/master.cf"
+    mta_start
+    grep -q 'warning: .*smtpd_tls_security_level: unsupported TLS level "verify", using "encrypt"' "$T/start.err" \
+        || { cat "$T/start.err"; fail "check warns as Postfix's smtpd does"; }
+    $PY - "$p2" <<'PY' || fail "verify is not encrypt"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5)
+s.ehlo("client.example.test")
+assert s.has_extn("starttls"), s.esmtp_features
+code, text = s.docmd("MAIL FROM:<a@example.test>")
+assert code == 530, (code, text)
+s.quit()
+PY
+    wait_log 'warning: smtpd_tls_security_level: unsupported TLS level "verify", using "encrypt"' 1
+    pass "smtpd at verify: STARTTLS offered, MAIL in clear refused (530), Postfix's warning"
+}
+
 case "$CASE" in
 start) case_start ;;
 deliver) case_deliver ;;
+smtpd) case_smtpd ;;
 *) fail "unknown case $CASE" ;;
 esac
