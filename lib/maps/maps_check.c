@@ -27,8 +27,7 @@ inner(const char *item, char *type, size_t tlen, const char **name)
     const char *colon = strchr(item, ':');
 
     for (;;) {
-        if (colon == NULL || colon == item ||
-            (size_t) (colon - item) >= tlen)
+        if (colon == NULL || colon == item || (size_t) (colon - item) >= tlen)
             return -1;
         snprintf(type, tlen, "%.*s", (int) (colon - item), item);
         if (strcmp(type, "proxy") != 0)
@@ -60,14 +59,17 @@ maps_check_table(const char *item, char *why, size_t len)
 
     if (inner(item, type, sizeof(type), &name) < 0) {
         /* Postfix's dict_open words */
-        snprintf(why, len, "open dictionary: expecting \"type:name\" form "
-                           "instead of \"%s\"", item);
+        snprintf(why, len,
+                 "open dictionary: expecting \"type:name\" form "
+                 "instead of \"%s\"",
+                 item);
         return -1;
     }
     switch (maps_kind_of(type)) {
     case K_NONE:
-        snprintf(why, len, "table %s: unsupported dictionary type: %s "
-                           "(Postern cannot open it; it would find nothing)",
+        snprintf(why, len,
+                 "table %s: unsupported dictionary type: %s "
+                 "(Postern cannot open it; it would find nothing)",
                  item, type);
         return -1;
     case K_TEXT:
@@ -166,8 +168,8 @@ maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx)
         return -1;
     switch (maps_kind_of(type)) {
     case K_TEXT:
-        return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0,
-                                 walk_entry, NULL, &wc);
+        return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,
+                                 NULL, &wc);
     case K_REGEXP:
         return walk_lines(name, 1, fn, ctx);
     case K_CIDR:

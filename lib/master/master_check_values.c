@@ -247,15 +247,15 @@ master_check_transports(struct pcf *conf, const struct server_checker *chk)
     /* no master.cf (a main.cf checked alone): nothing to judge against */
     if (pcf_service_count(conf) == 0)
         return;
-    for (size_t i = 0; i < sizeof(transport_params) / sizeof(transport_params[0]);
-         i++) {
+    for (size_t i = 0;
+         i < sizeof(transport_params) / sizeof(transport_params[0]); i++) {
         needs_list = transport_params[i].needs;
         each_setting(conf, chk, transport_params[i].name,
                      transport_params[i].only_set,
                      needs_list ? class_value : transport_value);
     }
-    for (size_t i = 0; i < sizeof(transport_tables) / sizeof(transport_tables[0]);
-         i++)
+    for (size_t i = 0;
+         i < sizeof(transport_tables) / sizeof(transport_tables[0]); i++)
         each_setting(conf, chk, transport_tables[i].name,
                      transport_tables[i].only_set, table_value);
 }
@@ -266,11 +266,16 @@ enum tables_in { IN_NONE, IN_MAPS, IN_RESTRICTIONS, IN_MATCH };
 
 /* match lists that may hold type:table entries */
 static const char *const match_lists[] = {
-    "mydestination",           "relay_domains",
-    "virtual_alias_domains",   "virtual_mailbox_domains",
-    "mynetworks",              "permit_mx_backup_networks",
-    "debug_peer_list",         "smtpd_client_event_limit_exceptions",
-    "fast_flush_domains",      NULL,
+    "mydestination",
+    "relay_domains",
+    "virtual_alias_domains",
+    "virtual_mailbox_domains",
+    "mynetworks",
+    "permit_mx_backup_networks",
+    "debug_peer_list",
+    "smtpd_client_event_limit_exceptions",
+    "fast_flush_domains",
+    NULL,
 };
 
 /* written caches and proxymap's lists: not opened as lookup tables */
@@ -278,8 +283,13 @@ static int
 not_looked_up(const char *name)
 {
     static const char *const suffixes[] = {
-        "_cache_database", "_cache_name", "_cache_map", "address_verify_map",
-        "proxy_read_maps", "proxy_write_maps", NULL,
+        "_cache_database",
+        "_cache_name",
+        "_cache_map",
+        "address_verify_map",
+        "proxy_read_maps",
+        "proxy_write_maps",
+        NULL,
     };
     size_t n = strlen(name);
 
