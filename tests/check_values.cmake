@@ -12,7 +12,7 @@ if(TARGET postern)
     endforeach()
     # an instance at smtp_tls_security_level = dane neither starts nor
     # sends in clear (tests/mta_tls_level.sh)
-    foreach(case start deliver smtpd)
+    foreach(case start deliver smtpd legacy)
         add_test(NAME mta_tls_level_${case}
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_tls_level.sh
                          $<TARGET_FILE:postern> ${case})

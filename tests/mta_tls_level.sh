@@ -4,7 +4,7 @@
 # in clear (issue 16). Before, dane silently became "may": mail went to a
 # server without STARTTLS in plain text.
 #
-#   mta_tls_level.sh BIN start|deliver|smtpd
+#   mta_tls_level.sh BIN start|deliver|smtpd|legacy
 #
 # start: "postern start" (and "reload") refuse the setting, naming the
 # file, the line and the parameter. deliver: the configuration reaches a
@@ -12,7 +12,9 @@
 # plain kill -HUP would): the smtp client itself defers the mail with
 # the reason, and the smtp-sink on loopback receives nothing. smtpd:
 # smtpd_tls_security_level = verify is encrypt with Postfix's warning
-# (before, smtpd offered no TLS at all and took mail in clear).
+# (before, smtpd offered no TLS at all and took mail in clear). legacy:
+# smtp_enforce_tls = yes with no smtp_tls_security_level is Postfix's
+# "verify" (before, it was ignored and mail went out in clear).
 set -u
 BIN=$1
 CASE=$2
@@ -39,19 +41,37 @@ case_start() {
     pass "start refused: master.cf line $n: tlsout/unix -o smtp_tls_security_level=dane-only"
 }
 
-case_deliver() {
-    local sink sp
+# plain_sink [main.cf lines]: an instance relaying to a smtp-sink without
+# STARTTLS (only a plain-text delivery can reach it; it keeps what it
+# gets in $T/sink), started
+plain_sink() {
+    local sink sp u=()
     sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
     [ -x "$sink" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
     sp=$(free_port)
-    mta_setup "relayhost = [127.0.0.1]:$sp" "smtp_tls_security_level = may"
+    mta_setup "relayhost = [127.0.0.1]:$sp" "$@"
     mkdir -p "$T/sink"; chmod 777 "$T/sink"
-    local u=(); [ "$(id -u)" = 0 ] && u=(-u nobody)
-    # a server without STARTTLS: only a plain-text delivery could reach it
+    [ "$(id -u)" = 0 ] && u=(-u nobody)
     "$sink" "${u[@]}" -d "$T/sink/%M." "127.0.0.1:$sp" 16 2>/dev/null &
     PIDS+=($!)
     trap 'stop_pids; cleanup_instance' EXIT
+    for _ in $(seq 50); do
+        $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$sp" 2>/dev/null && break
+        sleep 0.1
+    done
     mta_start
+}
+
+send_one() {
+    $PY - "$PORT" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("alice@local.test", ["x@example.net"], "Subject: secret\r\n\r\nx\r\n")
+PY
+}
+
+case_deliver() {
+    plain_sink "smtp_tls_security_level = may"
     sed -i 's/^smtp_tls_security_level = may/smtp_tls_security_level = dane/' "$T/etc/main.cf"
     "${AS[@]}" "$BIN" reload -c "$T/etc" 2> "$T/reload.err" && fail "postern reload accepted dane"
     grep -q 'smtp_tls_security_level: TLS security level "dane"' "$T/reload.err" \
@@ -59,11 +79,7 @@ case_deliver() {
     pass "reload refused smtp_tls_security_level = dane"
     kill -HUP "$MASTER_PID"
     wait_log 'reload -- version' 1
-    $PY - "$PORT" <<'PY' || fail "submit"
-import smtplib, sys
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
-    s.sendmail("alice@local.test", ["x@example.net"], "Subject: secret\r\n\r\nx\r\n")
-PY
+    send_one
     wait_log 'to=<x@example\.net>, relay=none, .*dsn=4\.7\.5, status=deferred \(TLS security level "dane" \(smtp_tls_security_level\) is not implemented by Postern: not sent rather than sent with less security\)' 1 20
     sleep 0.5
     [ -z "$(ls -A "$T/sink")" ] || fail "the sink received the message in clear"
@@ -97,8 +113,18 @@ PY
     pass "smtpd at verify: STARTTLS offered, MAIL in clear refused (530), Postfix's warning"
 }
 
+case_legacy() {
+    plain_sink "smtp_enforce_tls = yes"
+    send_one
+    wait_log 'to=<x@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+, .*status=deferred \(TLS is required, but was not offered by host 127\.0\.0\.1\[127\.0\.0\.1\]\)' 1 20
+    sleep 0.5
+    [ -z "$(ls -A "$T/sink")" ] || fail "the sink received the message in clear"
+    pass "smtp_enforce_tls = yes: deferred (TLS is required, but was not offered), nothing sent in clear"
+}
+
 case "$CASE" in
 start) case_start ;;
+legacy) case_legacy ;;
 deliver) case_deliver ;;
 smtpd) case_smtpd ;;
 *) fail "unknown case $CASE" ;;

@@ -304,6 +304,12 @@ level_of(struct pcf *conf, const char *ns, const char *command)
             level = SERVER_TLS_MANDATORY;
         else if (strcasecmp(v, "verify") == 0 || strcasecmp(v, "secure") == 0)
             level = SERVER_TLS_MATCH;
+        else if (*v == 0 && server_conf_bool(conf, ns, "smtp_enforce_tls"))
+            level = server_conf_bool(conf, ns, "smtp_tls_enforce_peername")
+                        ? SERVER_TLS_MATCH
+                        : SERVER_TLS_MANDATORY;
+        else if (*v == 0 && server_conf_bool(conf, ns, "smtp_use_tls"))
+            level = SERVER_TLS_MAY;
         mem_free(v);
     }
     return level;

@@ -1382,6 +1382,14 @@ smtp_service(struct server *srv)
     ag.bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
     v = server_param(srv, "smtp_tls_security_level");
     ag.tls = tls_level(v);
+    /* the level's predecessors, as Postfix reads them when it is empty
+     * (before, they were ignored: smtp_enforce_tls = yes sent in clear) */
+    if (*v == 0 && server_param_bool(srv, "smtp_enforce_tls"))
+        ag.tls = server_param_bool(srv, "smtp_tls_enforce_peername")
+                     ? TLS_VERIFY
+                     : TLS_ENCRYPT;
+    else if (*v == 0 && server_param_bool(srv, "smtp_use_tls"))
+        ag.tls = TLS_MAY;
     if (ag.tls == TLS_REFUSED) {
         /* before, dane became may and fingerprint encrypt: mail went out
          * with less security than asked; "postern check" refuses these */
