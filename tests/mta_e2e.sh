@@ -105,10 +105,10 @@ CF
         grep -q '127.0.0.2' "$T/f2b.out" && grep -q '127.0.0.3' "$T/f2b.out" || fail "fail2ban found the client addresses"
         pass "fail2ban-regex (postfix filter) matches the $r relay and client rejects"
     fi
-    # the relayed message has nowhere to go yet (no smtp): deferred, kept
-    wait_log 'to=<x@example\.net>, relay=none, .*status=deferred \(mail transport unavailable\)' 1
+    # the relayed message finds no MX (the DNS fence): deferred, kept
+    wait_log 'to=<x@example\.net>, relay=none, .*status=deferred \(Host or domain name not found' 1 20
     as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
-    grep -q 'x@example.net' "$T/q.out" && grep -q '(mail transport unavailable)' "$T/q.out" \
+    grep -q 'x@example.net' "$T/q.out" && grep -q '(Host or domain name not found' "$T/q.out" \
         || { cat "$T/q.out"; fail "deferred message listed with its reason"; }
     pass "deferred relay message stays queued with its reason"
 }
@@ -264,10 +264,9 @@ case_sendmail() {
 }
 
 case_queue() {
-    mta_setup
-    # no local transport: mail stays deferred in the queue
-    sed -i 's/^local .*/local     unix  -       n       n      -      -       retry/' "$T/etc/master.cf"
-    sed -i 's/^error .*/retry     unix  -       -       n      -      -       error/' "$T/etc/master.cf"
+    # local mail goes to the retry transport: it stays deferred in the queue
+    mta_setup "local_transport = retry:4.3.0 local delivery is away"
+    echo "retry     unix  -       -       n      -      -       error" >> "$T/etc/master.cf"
     mta_start
     for i in 1 2 3; do
         $PY - "$PORT" "$i" <<'PY' || fail "submit"
@@ -302,7 +301,7 @@ PY
     as_user env MAIL_CONFIG="$T/etc" "$T/mailq" | grep -q 'Mail queue is empty' || fail "empty after delete"
     pass "offline postsuper -d ALL"
     # flush: deferred mail goes out at once when the transport is back
-    sed -i 's/^local .*/local     unix  -       n       n      -      -       local/' "$T/etc/master.cf"
+    sed -i '/^local_transport/d' "$T/etc/main.cf"
     mta_start
     $PY - "$PORT" <<'PY'
 import smtplib, sys

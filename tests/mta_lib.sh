@@ -108,6 +108,7 @@ showq     unix  n       -       n      -      -       showq
 error     unix  -       -       n      -      -       error
 discard   unix  -       -       n      -      -       discard
 local     unix  -       n       n      -      -       local
+smtp      unix  -       -       n      -      -       smtp
 MC
     touch "$T/maillog"
     if [ "$(id -u)" = 0 ]; then chown -R nobody "$T"; fi

@@ -29,7 +29,6 @@ setup() {
     shift
     mta_setup "relayhost = [127.0.0.1]:$sp" "$@"
     trap 'stop_mine; cleanup_instance' EXIT
-    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
 }
 
 # sink ADDR:PORT [smtp-sink options]: messages it accepts go to $T/sink/

@@ -27,7 +27,6 @@ trap 'stop_mine; cleanup_instance' EXIT
 setup() {
     mta_setup "$@"
     trap 'stop_mine; cleanup_instance' EXIT
-    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
 }
 
 wait_port() { # PORT: until something accepts on 127.0.0.1:PORT

@@ -24,7 +24,6 @@ trap 'stop_mine; cleanup_instance' EXIT
 setup() {
     mta_setup "$@"
     trap 'stop_mine; cleanup_instance' EXIT
-    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
 }
 
 # sink NAME ADDR:PORT [smtp-sink options]: messages dumped to $T/NAME/

@@ -38,7 +38,6 @@ trap 'stop_mine; cleanup_instance' EXIT
 setup() {
     mta_setup "$@"
     trap 'stop_mine; cleanup_instance' EXIT
-    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
 }
 
 # transport NAME [-o x=y ...]: one more smtp transport in master.cf

@@ -30,7 +30,6 @@ trap 'stop_pids; cleanup_instance' EXIT
 setup() {
     mta_setup "$@"
     trap 'stop_pids; cleanup_instance' EXIT
-    echo "smtp      unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
 }
 
 # transport NAME [-o x=y ...]: one more smtp transport in master.cf

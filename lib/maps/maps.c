@@ -31,15 +31,33 @@
 #include "maillog/maillog.h"
 #include "maps/maps_int.h"
 
-enum kind {
-    K_TEXT,
-    K_INLINE,
-    K_STATIC,
-    K_REGEXP,
-    K_CIDR,
-    K_UNIX,
-    K_NONE,
+/* the table types lib/maps opens: the one list (maps_type_supported) */
+static const struct {
+    const char *type;
+    enum maps_kind kind;
+} types[] = {
+    {"texthash", K_TEXT}, {"hash", K_TEXT},     {"btree", K_TEXT},
+    {"lmdb", K_TEXT},     {"cdb", K_TEXT},      {"dbm", K_TEXT},
+    {"sdbm", K_TEXT},     {"inline", K_INLINE}, {"static", K_STATIC},
+    {"regexp", K_REGEXP}, {"pcre", K_REGEXP},   {"cidr", K_CIDR},
+    {"unix", K_UNIX},     {"nis", K_NIS},
 };
+
+enum maps_kind
+maps_kind_of(const char *type)
+{
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(types[i].type, type) == 0)
+            return types[i].kind;
+    return K_NONE;
+}
+
+int
+maps_type_supported(const char *type)
+{
+    /* proxy: is a wrapper: its inner type decides (maps_check_table) */
+    return strcmp(type, "proxy") == 0 || maps_kind_of(type) != K_NONE;
+}
 
 struct rx {
     regex_t re;
@@ -48,7 +66,7 @@ struct rx {
 };
 
 struct table {
-    enum kind kind;
+    enum maps_kind kind;
     char *type;
     char *name;
     int proxied; /* proxy:type:name */
@@ -119,23 +137,7 @@ add_table(struct maps *m, const char *item)
     }
     t->type = type;
     t->name = mem_strdup(colon + 1);
-    if (strcmp(type, "texthash") == 0 || strcmp(type, "hash") == 0 ||
-        strcmp(type, "btree") == 0 || strcmp(type, "lmdb") == 0 ||
-        strcmp(type, "cdb") == 0 || strcmp(type, "dbm") == 0 ||
-        strcmp(type, "sdbm") == 0)
-        t->kind = K_TEXT;
-    else if (strcmp(type, "inline") == 0)
-        t->kind = K_INLINE;
-    else if (strcmp(type, "static") == 0)
-        t->kind = K_STATIC;
-    else if (strcmp(type, "regexp") == 0 || strcmp(type, "pcre") == 0)
-        t->kind = K_REGEXP;
-    else if (strcmp(type, "cidr") == 0)
-        t->kind = K_CIDR;
-    else if (strcmp(type, "unix") == 0)
-        t->kind = K_UNIX;
-    else
-        t->kind = K_NONE;
+    t->kind = maps_kind_of(type);
 }
 
 void
@@ -286,19 +288,14 @@ load_text(struct maps *m, struct table *t)
     return 0;
 }
 
-static int
-load_inline(struct maps *m, struct table *t)
+int
+maps_inline_parse(const char *p, unsigned flags, struct htab *h)
 {
-    const char *p = t->name;
     char *body, *item, *save = NULL;
     size_t n = strlen(p);
 
-    if (n < 2 || p[0] != '{' || p[n - 1] != '}') {
-        snprintf(m->err, sizeof(m->err), "%s: inline:%s: need {...}", m->title,
-                 t->name);
+    if (n < 2 || p[0] != '{' || p[n - 1] != '}')
         return -1;
-    }
-    t->h = htab_new(16);
     body = mem_strndup(p + 1, n - 2);
     for (item = strtok_r(body, ",", &save); item;
          item = strtok_r(NULL, ",", &save)) {
@@ -312,9 +309,21 @@ load_inline(struct maps *m, struct table *t)
         if (eq == NULL)
             continue;
         *eq = 0;
-        put(t->h, str_trim(it), str_trim(eq + 1), m->flags);
+        put(h, str_trim(it), str_trim(eq + 1), flags);
     }
     mem_free(body);
+    return 0;
+}
+
+static int
+load_inline(struct maps *m, struct table *t)
+{
+    t->h = htab_new(16);
+    if (maps_inline_parse(t->name, m->flags, t->h) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: inline:%s: need {...}", m->title,
+                 t->name);
+        return -1;
+    }
     return 0;
 }
 
@@ -332,6 +341,42 @@ read_table(struct maps *m, struct table *t, char **text)
     return 0;
 }
 
+/* maps_rx_line - see maps_int.h: the one parser of regexp: lines */
+int
+maps_rx_line(char *l, char **pat, int *cflags, int *neg, char **result)
+{
+    char *end, *flags;
+
+    *cflags = REG_EXTENDED | REG_ICASE;
+    *neg = 0;
+    if (*l == 0 || *l == '#')
+        return 0;
+    if (*l == '!') {
+        *neg = 1;
+        l++;
+    }
+    if (*l != '/')
+        return 0;
+    /* the pattern ends at the last '/' before white space */
+    end = l + 1;
+    while (*end && !(*end == '/' && (isspace((unsigned char) end[1]) ||
+                                     isalpha((unsigned char) end[1]) ||
+                                     end[1] == 0)))
+        end++;
+    if (*end != '/')
+        return 0;
+    *end = 0;
+    *pat = l + 1;
+    flags = end + 1;
+    while (*flags && !isspace((unsigned char) *flags)) {
+        if (*flags == 'i')
+            *cflags ^= REG_ICASE;
+        flags++;
+    }
+    *result = str_trim(flags);
+    return 1;
+}
+
 static int
 load_regexp(struct maps *m, struct table *t)
 {
@@ -341,42 +386,18 @@ load_regexp(struct maps *m, struct table *t)
         return -1;
     for (line = strtok_r(text, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        char *l = str_trim(line), *end, *pat, *flags;
-        int cflags = REG_EXTENDED | REG_ICASE, neg = 0;
+        char *pat, *result;
+        int cflags, neg;
         struct rx *r;
 
-        if (*l == 0 || *l == '#')
+        if (!maps_rx_line(str_trim(line), &pat, &cflags, &neg, &result))
             continue;
-        if (*l == '!') {
-            neg = 1;
-            l++;
-        }
-        if (*l != '/')
-            continue;
-        /* the pattern ends at the last '/' before white space */
-        end = l + 1;
-        while (*end && !(*end == '/' &&
-                         (isspace((unsigned char) end[1]) ||
-                          isalpha((unsigned char) end[1]) || end[1] == 0)))
-            end++;
-        if (*end != '/')
-            continue;
-        pat = mem_strndup(l + 1, (size_t) (end - l - 1));
-        flags = end + 1;
-        while (*flags && !isspace((unsigned char) *flags)) {
-            if (*flags == 'i')
-                cflags ^= REG_ICASE;
-            flags++;
-        }
         t->rx = mem_realloc(t->rx, (t->nrx + 1) * sizeof(*t->rx));
         r = &t->rx[t->nrx];
-        if (regcomp(&r->re, pat, cflags) != 0) {
-            mem_free(pat);
+        if (regcomp(&r->re, pat, cflags) != 0)
             continue;
-        }
-        mem_free(pat);
         r->negate = neg;
-        r->result = mem_strdup(str_trim(flags));
+        r->result = mem_strdup(result);
         t->nrx++;
     }
     mem_free(text);
@@ -446,11 +467,12 @@ load(struct maps *m, struct table *t)
             rc = -1;
         }
         break;
+    case K_NIS:
+        break;
     case K_NONE:
-        if (strcmp(t->type, "nis") != 0)
-            maillog_warning("%s: table type \"%s\" is not supported by "
-                            "Postern; %s:%s finds nothing",
-                            m->title, t->type, t->type, t->name);
+        maillog_warning("%s: table type \"%s\" is not supported by "
+                        "Postern; %s:%s finds nothing",
+                        m->title, t->type, t->type, t->name);
         break;
     }
     t->failed = rc < 0;
@@ -527,7 +549,7 @@ maps_pre_jail(char *err, size_t errlen)
             const char *table;
             int st;
 
-            if (t->kind == K_NONE)
+            if (t->kind == K_NONE || t->kind == K_NIS)
                 continue;
             buf_truncate(&name, 0);
             (void) buf_printf(&name, "%s:%s", t->type, t->name);
@@ -692,6 +714,7 @@ maps_find(struct maps *m, const char *key, const char **value)
             }
             break;
         }
+        case K_NIS:
         case K_NONE:
             break;
         }
@@ -725,9 +748,9 @@ struct maps_match {
     size_t n;
 };
 
-/* is_table - "type:name" (not an address: those need [] for IPv6) */
-static int
-is_table(const char *item)
+/* maps_is_table - "type:name" (not an address: those need [] for IPv6) */
+int
+maps_is_table(const char *item)
 {
     const char *c = strchr(item, ':');
 
@@ -781,7 +804,7 @@ match_add(struct maps_match *ml, const char *item, int depth)
     ml->e[ml->n].negate = neg;
     ml->e[ml->n].table = NULL;
     ml->e[ml->n].pattern = NULL;
-    if (is_table(item))
+    if (maps_is_table(item))
         ml->e[ml->n].table = maps_new(ml->title, item, 0);
     else {
         char *p = mem_strdup(item);

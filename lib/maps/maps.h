@@ -71,6 +71,33 @@ const char *maps_error(const struct maps *m);
 int maps_empty(const struct maps *m);
 
 /*
+ * For "postern check" (maps_check.c): what can be known about a table
+ * before any daemon opens it.
+ */
+/* maps_type_supported - 1 when lib/maps opens tables of type ("hash",
+ * "pcre", "proxy", "nis" as Postfix without a NIS domain), 0 when such a
+ * table would find nothing */
+int maps_type_supported(const char *type);
+/* maps_is_table - 1 when item looks like "type:name" (a lower-case type
+ * before the colon), not an address or a word */
+int maps_is_table(const char *item);
+/* maps_check_table - whether the one table item ("type:name", proxy:
+ * allowed) can be searched: a type lib/maps opens (inner type of proxy:
+ * too), a file that exists and can be read (absolute names), a name the
+ * type has. 0, or -1 with the reason in why (Postfix's wording where it
+ * has one) */
+int maps_check_table(const char *item, char *why, size_t len);
+/* maps_walk_fn - one entry of a table: key, value and the line of the
+ * table's file (0 for inline: and static:) */
+typedef void maps_walk_fn(void *ctx, const char *key, const char *value,
+                          int line);
+/* maps_walk - every entry of the one table item (text, inline:, static:,
+ * regexp:/pcre: with the pattern as key, cidr:), for checks of the
+ * values; 0, or -1 when it cannot be listed (other types, or an
+ * unreadable file) */
+int maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx);
+
+/*
  * The proxymap protocol: lib/proxymap serves it on private/proxymap, and
  * proxy: tables inside a chroot jail are its clients. One lib/ipc frame
  * per request and one per reply, on a connection the client keeps:

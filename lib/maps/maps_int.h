@@ -8,6 +8,30 @@
 
 #include "maps/maps.h"
 
+enum maps_kind {
+    K_TEXT,   /* a postmap source file (and its .pdb index) */
+    K_INLINE, /* inline:{key=value, ...} */
+    K_STATIC,
+    K_REGEXP, /* regexp: and pcre: files */
+    K_CIDR,
+    K_UNIX,
+    K_NIS,  /* compiled in, as in Postfix, but no NIS domain: finds nothing */
+    K_NONE, /* a type Postern cannot open */
+};
+
+/* maps_kind_of - how lib/maps opens a table of type (no proxy:): the one
+ * list of supported types */
+enum maps_kind maps_kind_of(const char *type);
+/* maps_inline_parse - the {key=value, ...} of an inline: table into h
+ * (keys folded unless MAPS_F_NOFOLD); -1 without the braces */
+int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
+/* maps_rx_line - one trimmed line of a regexp: table: 1 for a rule, with
+ * the pattern (NUL-terminated in place), its regcomp flags, whether it
+ * is negated (!/pattern/) and the result; 0 for a comment, a blank or a
+ * malformed line */
+int maps_rx_line(char *line, char **pat, int *cflags, int *neg,
+                 char **result);
+
 /* maps_entry_fn - one key/value of a source file, with its line; key is
  * writable (the callback may fold it) */
 typedef void maps_entry_fn(void *ctx, char *key, const char *value, int line);

@@ -213,13 +213,64 @@ test_index(void **state)
     mem_free(src);
 }
 
+/* walk_cat - "key=value@line;" for each entry */
+static void
+walk_cat(void *ctx, const char *key, const char *value, int line)
+{
+    char *out = ctx;
+    size_t n = strlen(out);
+
+    snprintf(out + n, 512 - n, "%s=%s@%d;", key, value, line);
+}
+
+static void
+test_check_walk(void **state)
+{
+    char spec[512], why[512], out[512] = "";
+    const char *rx;
+
+    (void) state;
+    /* the types: lib/maps' own list, proxy: judged by its inner type */
+    assert_int_equal(maps_type_supported("hash"), 1);
+    assert_int_equal(maps_type_supported("pcre"), 1);
+    assert_int_equal(maps_type_supported("nis"), 1);
+    assert_int_equal(maps_type_supported("mysql"), 0);
+    assert_int_equal(maps_check_table("proxy:mysql:/x.cf", why, sizeof(why)),
+                     -1);
+    assert_non_null(strstr(why, "unsupported dictionary type: mysql"));
+    assert_int_equal(maps_check_table("ldap:/x.cf", why, sizeof(why)), -1);
+    assert_int_equal(maps_check_table("unix:nosuch", why, sizeof(why)), -1);
+    assert_int_equal(maps_check_table("proxy:unix:passwd.byname", why,
+                                      sizeof(why)), 0);
+    assert_int_equal(maps_check_table("inline:{a=b}", why, sizeof(why)), 0);
+    assert_int_equal(maps_check_table("nocolon", why, sizeof(why)), -1);
+    /* a missing file names its path and the reason */
+    snprintf(spec, sizeof(spec), "hash:%s/missing", dir);
+    assert_int_equal(maps_check_table(spec, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "/missing: No such file or directory"));
+    rx = write_file("rx", "# c\n\n/^a(b)$/ smtp:[x]\n!/y/i error:no\n");
+    snprintf(spec, sizeof(spec), "pcre:%s", rx);
+    assert_int_equal(maps_check_table(spec, why, sizeof(why)), 0);
+    assert_int_equal(maps_walk(spec, 0, walk_cat, out), 0);
+    assert_string_equal(out, "^a(b)$=smtp:[x]@3;y=error:no@4;");
+    out[0] = 0;
+    snprintf(spec, sizeof(spec), "texthash:%s",
+             write_file("t", "\n# c\nexample.com  local:\n.example.com :[h]\n"));
+    assert_int_equal(maps_walk(spec, 0, walk_cat, out), 0);
+    assert_string_equal(out, "example.com=local:@3;.example.com=:[h]@4;");
+    out[0] = 0;
+    assert_int_equal(maps_walk("inline:{a=b:c, d=e}", 0, walk_cat, out), 0);
+    assert_string_equal(out, "a=b:c@0;d=e@0;");
+    assert_int_equal(maps_walk("unix:passwd.byname", 0, walk_cat, out), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_match_lists),
-        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_index),       cmocka_unit_test(test_check_walk),
     };
     int rc;
 

@@ -20,6 +20,7 @@
 #include "master/master_int.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_check.h"
 #include "server/server_tls.h"
 #include "smtpd/smtpd.h"
 
@@ -52,6 +53,41 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
                 config_dir, param, name, why);
     mem_free(name);
     return pw == NULL || why != NULL;
+}
+
+/* print_note - interim printer of the value checks' notes (the issue 16
+ * collector replaces it): errors stop start, like the checks above */
+struct note_ctx {
+    struct pcf *conf;
+    int bad;
+};
+
+static void
+print_note(void *ctx, enum server_note_level level, const char *ns,
+           const char *param, const char *text)
+{
+    struct note_ctx *nc = ctx;
+    const char *src = ns ? NULL : pcf_source(nc->conf, param);
+    char where[700] = "main.cf (default)";
+
+    if (level == SERVER_NOTE_HONOURED)
+        return;
+    nc->bad |= level == SERVER_NOTE_ERROR;
+    if (src && strncmp(src, "main.cf:", 8) == 0)
+        snprintf(where, sizeof(where), "main.cf line %s", src + 8);
+    for (size_t i = 0; ns && i < pcf_service_count(nc->conf); i++) {
+        snprintf(where, sizeof(where), "%s/%s",
+                 pcf_service_field(nc->conf, i, 0),
+                 pcf_service_field(nc->conf, i, 1));
+        if (strcmp(where, ns) == 0) {
+            snprintf(where, sizeof(where), "master.cf line %d: %s",
+                     pcf_service_line(nc->conf, i), ns);
+            break;
+        }
+    }
+    fprintf(stderr, "postern: %s: %s: %s: %s\n",
+            level == SERVER_NOTE_ERROR ? "fatal" : "warning", where, param,
+            text);
 }
 
 int
@@ -105,6 +141,15 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                         "implement yet\n",
                         pcf_service_line(conf, i), ns, cmd);
         }
+    }
+    {
+        struct note_ctx nc = {conf, 0};
+        struct server_checker chk = {print_note, &nc};
+
+        master_check_transports(conf, &chk);
+        master_check_tables(conf, &chk);
+        master_check_tls_levels(conf, &chk);
+        bad |= nc.bad;
     }
     if (verbose && !bad) {
         struct stat st;

@@ -21,22 +21,25 @@
 #include "smtp/smtp.h"
 #include "smtpd/smtpd.h"
 
+/* agent: a delivery agent, which a transport (transport:nexthop) may
+ * name: qmgr hands it mail over the deliver protocol */
 static const struct {
     const char *command;
     master_service_fn *fn;
+    int agent;
 } services[] = {
-    {"smtpd", smtpd_service},
-    {"smtp", smtp_service},
-    {"cleanup", cleanup_service},
-    {"qmgr", qmgr_service},
-    {"oqmgr", qmgr_service},
-    {"local", local_service},
-    {"error", local_error_service},
-    {"discard", local_discard_service},
-    {"bounce", bounce_service},
-    {"pickup", pickup_service},
-    {"showq", qmgr_showq_service},
-    {"proxymap", proxymap_service},
+    {"smtpd", smtpd_service, 0},
+    {"smtp", smtp_service, 1},
+    {"cleanup", cleanup_service, 0},
+    {"qmgr", qmgr_service, 0},
+    {"oqmgr", qmgr_service, 0},
+    {"local", local_service, 1},
+    {"error", local_error_service, 1},
+    {"discard", local_discard_service, 1},
+    {"bounce", bounce_service, 0},
+    {"pickup", pickup_service, 0},
+    {"showq", qmgr_showq_service, 0},
+    {"proxymap", proxymap_service, 0},
 };
 
 static const struct {
@@ -60,6 +63,15 @@ master_lookup(const char *command)
         if (strcmp(services[i].command, command) == 0)
             return services[i].fn;
     return NULL;
+}
+
+int
+master_delivers(const char *command)
+{
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        if (strcmp(services[i].command, command) == 0)
+            return services[i].agent;
+    return 0;
 }
 
 const char *

@@ -284,8 +284,11 @@ level_of(struct pcf *conf, const char *ns, const char *command)
         v = server_conf_str(conf, ns, "smtpd_tls_security_level");
         if (strcasecmp(v, "may") == 0)
             level = SERVER_TLS_MAY;
-        else if (strcasecmp(v, "encrypt") == 0)
-            level = SERVER_TLS_MANDATORY;
+        else if (strcasecmp(v, "encrypt") == 0 ||
+                 strcasecmp(v, "verify") == 0 ||
+                 strcasecmp(v, "secure") == 0 ||
+                 strcasecmp(v, "fingerprint") == 0)
+            level = SERVER_TLS_MANDATORY; /* as smtpd: encrypt */
         mem_free(v);
         if (level < 0 && server_conf_bool(conf, ns, "smtpd_use_tls"))
             level = SERVER_TLS_MAY;
@@ -293,13 +296,20 @@ level_of(struct pcf *conf, const char *ns, const char *command)
             level = SERVER_TLS_MANDATORY;
     } else if (strcmp(command, "smtp") == 0) {
         v = server_conf_str(conf, ns, "smtp_tls_security_level");
-        if (strcmp(v, "may") == 0 || strcmp(v, "dane") == 0)
+        /* dane, dane-only, fingerprint: the smtp client refuses them
+         * (master_check_values.c) */
+        if (strcasecmp(v, "may") == 0)
             level = SERVER_TLS_MAY;
-        else if (strcmp(v, "encrypt") == 0 || strcmp(v, "fingerprint") == 0 ||
-                 strcmp(v, "dane-only") == 0)
+        else if (strcasecmp(v, "encrypt") == 0)
             level = SERVER_TLS_MANDATORY;
-        else if (strcmp(v, "verify") == 0 || strcmp(v, "secure") == 0)
+        else if (strcasecmp(v, "verify") == 0 || strcasecmp(v, "secure") == 0)
             level = SERVER_TLS_MATCH;
+        else if (*v == 0 && server_conf_bool(conf, ns, "smtp_enforce_tls"))
+            level = server_conf_bool(conf, ns, "smtp_tls_enforce_peername")
+                        ? SERVER_TLS_MATCH
+                        : SERVER_TLS_MANDATORY;
+        else if (*v == 0 && server_conf_bool(conf, ns, "smtp_use_tls"))
+            level = SERVER_TLS_MAY;
         mem_free(v);
     }
     return level;

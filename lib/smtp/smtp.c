@@ -41,7 +41,16 @@
 #include "server/server_tls.h"
 #include "smtp/smtp_int.h"
 
-enum tls_level { TLS_NONE, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY, TLS_SECURE };
+/* TLS_REFUSED: a level Postern cannot enforce (dane, dane-only,
+ * fingerprint): every delivery is deferred, never sent with less security */
+enum tls_level {
+    TLS_REFUSED = -1,
+    TLS_NONE,
+    TLS_MAY,
+    TLS_ENCRYPT,
+    TLS_VERIFY,
+    TLS_SECURE
+};
 
 struct session {
     struct sconn *c;
@@ -68,6 +77,7 @@ struct agent {
     char *bind_addr, *bind_addr6;
     int bind_enforce; /* smtp_bind_address_enforce */
     enum tls_level tls;
+    char tls_refused[300]; /* TLS_REFUSED: the deferral reason */
     int tls_loglevel;
     int connect_timeout, helo_timeout, mail_timeout, rcpt_timeout,
         data_init_timeout, data_xfer_timeout, data_done_timeout,
@@ -1207,6 +1217,11 @@ deliver_one(struct agent *ag, struct deliver_req *req)
         snprintf(domain, sizeof(domain), "%s", at ? at + 1 : "");
         nexthop = domain;
     }
+    if (ag->tls == TLS_REFUSED) {
+        set_all(req, 0, DELIVER_DEFER, "4.7.5", ag->tls_refused);
+        t_setup = queue_now_us();
+        goto log;
+    }
     if (deliver_content_load(&ag->msg, req) < 0) {
         maillog_warning("%s: read message content: %m", req->id);
         set_all(req, 0, DELIVER_DEFER, "4.3.0", "error reading queue file");
@@ -1303,19 +1318,27 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
         deliver_one(ag, reqs[i]);
 }
 
+/* tls_level - smtp_tls_security_level as Postfix's tls_level_lookup reads
+ * it (case does not matter, empty is none); an unknown word is fatal, as
+ * in Postfix's smtp(8) */
 static enum tls_level
 tls_level(const char *v)
 {
-    if (strcmp(v, "may") == 0 || strcmp(v, "dane") == 0)
-        return TLS_MAY;
-    if (strcmp(v, "encrypt") == 0 || strcmp(v, "fingerprint") == 0 ||
-        strcmp(v, "dane-only") == 0)
-        return TLS_ENCRYPT;
-    if (strcmp(v, "verify") == 0)
-        return TLS_VERIFY;
-    if (strcmp(v, "secure") == 0)
-        return TLS_SECURE;
-    return TLS_NONE;
+    static const struct {
+        const char *name;
+        enum tls_level level;
+    } levels[] = {
+        {"", TLS_NONE},          {"none", TLS_NONE},
+        {"may", TLS_MAY},        {"encrypt", TLS_ENCRYPT},
+        {"verify", TLS_VERIFY},  {"secure", TLS_SECURE},
+        {"dane", TLS_REFUSED},   {"dane-only", TLS_REFUSED},
+        {"fingerprint", TLS_REFUSED},
+    };
+
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (strcasecmp(levels[i].name, v) == 0)
+            return levels[i].level;
+    maillog_fatal("Invalid TLS level \"%s\"", v);
 }
 
 static int
@@ -1359,6 +1382,25 @@ smtp_service(struct server *srv)
     ag.bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
     v = server_param(srv, "smtp_tls_security_level");
     ag.tls = tls_level(v);
+    /* the level's predecessors, as Postfix reads them when it is empty
+     * (before, they were ignored: smtp_enforce_tls = yes sent in clear) */
+    if (*v == 0 && server_param_bool(srv, "smtp_enforce_tls"))
+        ag.tls = server_param_bool(srv, "smtp_tls_enforce_peername")
+                     ? TLS_VERIFY
+                     : TLS_ENCRYPT;
+    else if (*v == 0 && server_param_bool(srv, "smtp_use_tls"))
+        ag.tls = TLS_MAY;
+    if (ag.tls == TLS_REFUSED) {
+        /* before, dane became may and fingerprint encrypt: mail went out
+         * with less security than asked; "postern check" refuses these */
+        snprintf(
+            ag.tls_refused, sizeof(ag.tls_refused),
+            "TLS security level \"%s\" (smtp_tls_security_level) is not "
+            "implemented by Postern: not sent rather than sent with less "
+            "security",
+            v);
+        maillog_warning("%s", ag.tls_refused);
+    }
     mem_free(v);
     ag.tls_loglevel = (int) server_param_int(srv, "smtp_tls_loglevel", 0);
     ag.connect_timeout = tparam(srv, "smtp_connect_timeout", 30);

@@ -162,6 +162,27 @@ smtpd_banner_text(struct server *srv)
     return v;
 }
 
+/* smtpd_tls_level - smtpd_tls_security_level as Postfix's smtpd reads it:
+ * 0 none, 1 may, 2 encrypt; verify, secure and fingerprint are encrypt
+ * with Postfix's warning (before, they silently meant no TLS at all);
+ * anything else (dane too) is fatal, as in Postfix */
+static int
+smtpd_tls_level(const char *v)
+{
+    if (*v == 0 || strcasecmp(v, "none") == 0)
+        return 0;
+    if (strcasecmp(v, "may") == 0)
+        return 1;
+    if (strcasecmp(v, "verify") == 0 || strcasecmp(v, "secure") == 0 ||
+        strcasecmp(v, "fingerprint") == 0)
+        maillog_warning("smtpd_tls_security_level: unsupported TLS level "
+                        "\"%s\", using \"encrypt\"",
+                        v);
+    else if (strcasecmp(v, "encrypt") != 0)
+        maillog_fatal("Invalid TLS level \"%s\"", v);
+    return 2;
+}
+
 static struct smtpd_conf *
 conf_load(struct server *srv)
 {
@@ -223,9 +244,7 @@ conf_load(struct server *srv)
     cf->bare_nl_code = (int) server_param_int(
         srv, "smtpd_forbid_bare_newline_reject_code", 550);
     v = server_param(srv, "smtpd_tls_security_level");
-    cf->tls_level = strcasecmp(v, "may") == 0       ? 1
-                    : strcasecmp(v, "encrypt") == 0 ? 2
-                                                    : 0;
+    cf->tls_level = smtpd_tls_level(v);
     mem_free(v);
     if (cf->tls_level == 0 && server_param_bool(srv, "smtpd_use_tls"))
         cf->tls_level = 1;

@@ -35,7 +35,6 @@ sed -i "s|@T@|$T|g" "$T/etc/main.cf"
 S1=$(free_port)
 S2=$(free_port)
 cat >> "$T/etc/master.cf" <<MC
-smtp unix - - n - - smtp
 t13  unix - - n - - smtp -o smtp_tls_security_level=encrypt -o smtp_tls_mandatory_protocols=>=TLSv1.3
 t12  unix - - n - - smtp -o smtp_tls_security_level=encrypt -o smtp_tls_mandatory_protocols=>=TLSv1.2 -o smtp_tls_protocols=>=TLSv1.3
 m13  unix - - n - - smtp -o smtp_tls_security_level=may -o smtp_tls_protocols=>=TLSv1.3

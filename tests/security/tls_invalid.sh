@@ -29,7 +29,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 chmod 600 "$T/key.pem"
 PE=$(free_port)
 echo "127.0.0.1:$PE inet n - n - - smtpd -o smtpd_tls_security_level=encrypt" >> "$T/etc/master.cf"
-echo "smtp unix - - n - - smtp" >> "$T/etc/master.cf"
 mta_start
 
 hs() { # PORT s_client options: "PROTO" of an established session
