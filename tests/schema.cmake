@@ -21,3 +21,15 @@ if(TARGET schemagen)
             PASS_REGULAR_EXPRESSION "${want}")
     endforeach()
 endif()
+
+# schema_honoured: schemas/postern.yaml's "honoured" facts and the daemons'
+# code agree both ways (a parameter read but not marked, or marked but read
+# by no code of that daemon, fails).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+    add_test(NAME schema_honoured
+             COMMAND ${Python3_EXECUTABLE}
+                     ${CMAKE_CURRENT_LIST_DIR}/schema_honoured.py
+                     ${PROJECT_SOURCE_DIR})
+    set_tests_properties(schema_honoured PROPERTIES LABELS "unit;schema")
+endif()

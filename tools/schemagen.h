@@ -41,6 +41,11 @@ struct sg_param {
     const char *file;   /* borrowed from the schema's file list */
     unsigned long line; /* 1-based */
     unsigned long col;  /* 1-based */
+    /* from "postern" (sg_check): */
+    struct strv daemons; /* Postern daemons that honour it; empty: none */
+    const char *partly;  /* borrowed: what is not done, or NULL */
+    const char *refuse;  /* borrowed: feature named when not honouring it
+                          * is an error, or NULL (a warning) */
 };
 
 /* One service family (parameters that master.cf services create). */
@@ -51,6 +56,7 @@ struct sg_family {
     enum schema_type type;
     char unit;
     struct strv programs;
+    struct strv daemons; /* Postern daemons that honour it (sg_check) */
     const char *file;
     unsigned long line;
     unsigned long col;
@@ -65,6 +71,23 @@ struct sg_dbms {
     unsigned long col;
 };
 
+/* One "postern" entry: a parameter or family honoured, or a refuse
+ * pattern. */
+struct sg_fact {
+    char *name;          /* parameter, family suffix, or fnmatch pattern */
+    struct strv daemons; /* honoured, families */
+    char *text;          /* partly (honoured) or why (refuse), or NULL */
+    int kind;            /* SG_FACT_* */
+    size_t uses;         /* sg_check: parameters a pattern matched */
+    const char *file;
+    unsigned long line;
+    unsigned long col;
+};
+
+#define SG_FACT_PARAM  0
+#define SG_FACT_FAMILY 1
+#define SG_FACT_REFUSE 2
+
 /* The whole schema; the caller owns it (sg_schema_init/sg_schema_fini). */
 struct sg_schema {
     struct sg_param *params;
@@ -76,6 +99,9 @@ struct sg_schema {
     struct sg_dbms *dbms;
     size_t ndbms;
     size_t dbms_cap;
+    struct sg_fact *facts; /* "postern": applied by sg_check */
+    size_t nfacts;
+    size_t facts_cap;
     struct strv files; /* names of the files read, owned */
     struct strv diags; /* "file:line:col: error: text", owned */
 };
