@@ -107,6 +107,8 @@ static volatile sig_atomic_t got_term, got_hup, got_chld;
 static const char *config_dir;
 static struct pcf *conf;
 static long throttle_time = 60;
+/* start: what check found, logged once the maillog is open */
+static struct master_report *start_report;
 
 static void
 on_signal(int sig)
@@ -1261,6 +1263,8 @@ daemon_start(const char *qdir, int notify, int foreground)
     host = server_conf_str(conf, NULL, "myhostname");
     snprintf(ident, sizeof(ident), "%s/master", syslog_name);
     maillog_open(ident, file, host);
+    if (start_report)
+        master_report_log(start_report);
     mem_free(syslog_name);
     mem_free(file);
     mem_free(host);
@@ -1429,12 +1433,38 @@ cmd_signal(const char *qdir, const char *what, int sig)
     return 0;
 }
 
+/* check_flags - the options of start, reload and check: flags, or -1
+ * (message on stderr) */
+static int
+check_flags(int argc, char **argv, const char *cmd)
+{
+    unsigned flags = strcmp(cmd, "check") == 0 ? MASTER_CHECK_VERBOSE : 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--allow-unimplemented") == 0 &&
+            strcmp(cmd, "check") != 0) {
+            flags |= MASTER_CHECK_ALLOW;
+        } else if (strcmp(argv[i], "--json") == 0 &&
+                   strcmp(cmd, "check") == 0) {
+            flags |= MASTER_CHECK_JSON;
+        } else if (strcmp(argv[i], "--config-only") == 0 &&
+                   strcmp(cmd, "check") == 0) {
+            flags |= MASTER_CHECK_CONFIG_ONLY;
+        } else {
+            fprintf(stderr, "postern: fatal: %s: unknown option: \"%s\"\n",
+                    cmd, argv[i]);
+            return -1;
+        }
+    }
+    return (int) flags;
+}
+
 int
 master_main(int argc, char **argv, int postfix_style)
 {
     const char *cmd;
     char *qdir;
-    int rc;
+    int rc, flags;
 
     (void) postfix_style;
     config_dir = master_config_dir(&argc, argv);
@@ -1451,6 +1481,8 @@ master_main(int argc, char **argv, int postfix_style)
         fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
         return 2;
     }
+    if ((flags = check_flags(argc, argv, cmd)) < 0)
+        return 2;
     if (access(config_dir, R_OK) < 0) {
         fprintf(stderr, "postern: fatal: %s: %s\n", config_dir,
                 strerror(errno));
@@ -1466,7 +1498,7 @@ master_main(int argc, char **argv, int postfix_style)
         return 1;
     }
     if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0) {
-        rc = master_check(conf, config_dir, 0);
+        rc = master_check(conf, config_dir, (unsigned) flags, &start_report);
         if (rc == 0)
             rc = cmd_start(qdir, strcmp(cmd, "start-fg") == 0);
     } else if (strcmp(cmd, "stop") == 0) {
@@ -1481,7 +1513,7 @@ master_main(int argc, char **argv, int postfix_style)
                    : "aborting the Postern mail system");
     } else if (strcmp(cmd, "reload") == 0) {
         /* a configuration that would not start is not loaded either */
-        rc = master_check(conf, config_dir, 0);
+        rc = master_check(conf, config_dir, (unsigned) flags, NULL);
         if (rc == 0)
             rc = cmd_signal(qdir, "refreshing", SIGHUP);
     } else if (strcmp(cmd, "status") == 0) {
@@ -1499,7 +1531,7 @@ master_main(int argc, char **argv, int postfix_style)
             rc = 1;
         }
     } else {
-        rc = master_check(conf, config_dir, 1);
+        rc = master_check(conf, config_dir, (unsigned) flags, NULL);
     }
     mem_free(qdir);
     return rc;

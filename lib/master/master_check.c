@@ -6,8 +6,14 @@
  *	with the file and the reason, before anything starts: an unusable
  *	queue_directory, an unknown or privileged mail_owner or
  *	default_privs (as root), smtpd restriction lists without a relay
- *	check. "check" also names every master.cf service that Postern does
- *	not run.
+ *	check.
+ *
+ *	Then the checkers run, each reporting through one server_checker
+ *	into a report (master_report.c): every setting of main.cf and of
+ *	master.cf -o honoured or not (master_classify.c), the services
+ *	Postern does not run, and what other modules add to the list below.
+ *	An ERROR note stops "start" unless --allow-unimplemented; warnings
+ *	never do.
  */
 #include <sys/stat.h>
 
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 #include "master/master_int.h"
+#include "server/server_check.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
 #include "server/server_tls.h"
@@ -54,8 +61,15 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
     return pw == NULL || why != NULL;
 }
 
-int
-master_check(struct pcf *conf, const char *config_dir, int verbose)
+/* The checkers that report through server_note(), in output order. */
+static master_checker_fn *const checkers[] = {
+    master_check_params,
+    master_check_services,
+};
+
+/* check_fatal - the checks that stop any start: 0 ok, 1 errors */
+static int
+check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
 {
     int bad = 0;
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
@@ -68,17 +82,16 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                 config_dir, qdir);
         bad = 1;
     }
-    if (geteuid() == 0) {
+    if (geteuid() == 0 && !(flags & MASTER_CHECK_CONFIG_ONLY)) {
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");
     }
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
-        const char *name = pcf_service_field(conf, i, 0);
-        const char *type = pcf_service_field(conf, i, 1);
         const char *cmd = pcf_service_field(conf, i, 7);
         char ns[600];
 
-        snprintf(ns, sizeof(ns), "%s/%s", name, type);
+        snprintf(ns, sizeof(ns), "%s/%s", pcf_service_field(conf, i, 0),
+                 pcf_service_field(conf, i, 1));
         if (strcmp(cmd, "smtpd") == 0 &&
             smtpd_check_config(conf, ns, err, sizeof(err)) < 0) {
             fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
@@ -92,21 +105,9 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                     pcf_service_line(conf, i), ns, err);
             bad = 1;
         }
-        if (verbose && master_lookup(cmd) == NULL) {
-            const char *why = master_builtin(cmd);
-
-            if (why)
-                fprintf(stderr, "postern: master.cf line %d: %s (%s): %s\n",
-                        pcf_service_line(conf, i), ns, cmd, why);
-            else
-                fprintf(stderr,
-                        "postern: warning: master.cf line %d: service "
-                        "%s runs \"%s\", which Postern does not "
-                        "implement yet\n",
-                        pcf_service_line(conf, i), ns, cmd);
-        }
     }
-    if (verbose && !bad) {
+    if ((flags & MASTER_CHECK_VERBOSE) && !(flags & MASTER_CHECK_CONFIG_ONLY)
+        && !bad) {
         struct stat st;
 
         if (stat(qdir, &st) < 0 && errno != ENOENT) {
@@ -115,5 +116,40 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
         }
     }
     mem_free(qdir);
+    return bad;
+}
+
+int
+master_check(struct pcf *conf, const char *config_dir, unsigned flags,
+             struct master_report **out)
+{
+    struct master_report *rep = master_report_new(conf);
+    struct server_checker chk = {master_report_note, rep};
+    int starting = !(flags & MASTER_CHECK_VERBOSE);
+    int allow = (flags & MASTER_CHECK_ALLOW) != 0;
+    int bad = check_fatal(conf, config_dir, flags);
+
+    for (size_t i = 0; i < sizeof(checkers) / sizeof(checkers[0]); i++)
+        checkers[i](conf, &chk);
+    if (flags & MASTER_CHECK_JSON) {
+        if (master_report_json(rep, stdout) < 0)
+            bad = 1;
+    } else {
+        master_report_print(rep, stderr, starting, allow);
+    }
+    if (master_report_count(rep, SERVER_NOTE_ERROR) > 0 && !allow) {
+        if (starting)
+            fprintf(stderr,
+                    "postern: fatal: %zu setting(s) or service(s) that "
+                    "Postern does not implement; not started (postern "
+                    "check lists them; --allow-unimplemented starts "
+                    "anyway)\n",
+                    master_report_count(rep, SERVER_NOTE_ERROR));
+        bad = 1;
+    }
+    if (out)
+        *out = rep;
+    else
+        master_report_free(rep);
     return bad;
 }
