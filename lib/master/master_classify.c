@@ -76,7 +76,9 @@ daemon_list(const char *const *by, char *buf, size_t len)
     buf[0] = 0;
     for (; *by && off < len; by++)
         off += (size_t) snprintf(buf + off, len - off, "%s%s",
-                                 off ? ", " : "", *by);
+                                 off ? ", " : "",
+                                 strcmp(*by, "all") == 0 ? "every daemon"
+                                                         : *by);
 }
 
 /* family_honoured - the daemons honouring name as "<service><suffix>" of
