@@ -127,6 +127,10 @@ size_t sg_check(struct sg_schema *sc);
 /* sg_emit - write the C tables to fp; 0, or -1 on a write error. */
 int sg_emit(const struct sg_schema *sc, FILE *fp) WARN_UNUSED;
 
+/* sg_emit_compat - write docs/COMPATIBILITY.md (what Postern does with
+ * each parameter) to fp; 0, or -1 on a write error. */
+int sg_emit_compat(const struct sg_schema *sc, FILE *fp) WARN_UNUSED;
+
 /* sg_type_parse - "bool" etc. to the type; -1 when unknown */
 int sg_type_parse(const char *s);
 
