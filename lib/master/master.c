@@ -1470,7 +1470,10 @@ master_main(int argc, char **argv, int postfix_style)
     config_dir = master_config_dir(&argc, argv);
     if (argc < 1) {
         fprintf(stderr, "usage: postern start|start-fg|stop|abort|reload|"
-                        "status|check [-c DIR]\n");
+                        "status|check [-c DIR]\n"
+                        "       start, start-fg, reload: "
+                        "[--allow-unimplemented]\n"
+                        "       check: [--json] [--config-only]\n");
         return 2;
     }
     cmd = argv[0];
