@@ -26,6 +26,7 @@ struct master_note {
     char *ns;    /* "service/type", or NULL for main.cf */
     char *param; /* or NULL: the note is about a service */
     char *text;
+    char *value; /* the setting's value as written, or NULL */
     const char *file; /* main.cf or master.cf path (borrowed) */
     int line;         /* 0 when not known (a default) */
 };
@@ -61,14 +62,15 @@ master_report_free(struct master_report *rep)
         mem_free(rep->notes[i].ns);
         mem_free(rep->notes[i].param);
         mem_free(rep->notes[i].text);
+        mem_free(rep->notes[i].value);
     }
     mem_free(rep->notes);
     mem_free(rep);
 }
 
-/* service_line - master.cf line of ns, or 0 */
-static int
-service_line(struct pcf *conf, const char *ns)
+/* service_index - master.cf entry of ns, or -1 */
+static long
+service_index(struct pcf *conf, const char *ns)
 {
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
         const char *name = pcf_service_field(conf, i, 0);
@@ -77,9 +79,9 @@ service_line(struct pcf *conf, const char *ns)
 
         if (strncmp(ns, name, len) == 0 && ns[len] == '/' &&
             strcmp(ns + len + 1, type) == 0)
-            return pcf_service_line(conf, i);
+            return (long) i;
     }
-    return 0;
+    return -1;
 }
 
 /* master_report_note - server_note_fn: keep one note (ctx: the report) */
@@ -89,6 +91,8 @@ master_report_note(void *ctx, enum server_note_level level, const char *ns,
 {
     struct master_report *rep = ctx;
     struct master_note *note;
+    const char *value = NULL;
+    long svc;
 
     if (rep->n == rep->cap) {
         rep->cap = rep->cap ? 2 * rep->cap : 64;
@@ -100,12 +104,18 @@ master_report_note(void *ctx, enum server_note_level level, const char *ns,
     note->param = param ? mem_strdup(param) : NULL;
     note->text = mem_strdup(text);
     if (ns) {
+        svc = service_index(rep->conf, ns);
         note->file = pcf_master_path(rep->conf);
-        note->line = service_line(rep->conf, ns);
+        note->line = svc < 0 ? 0 : pcf_service_line(rep->conf, (size_t) svc);
+        if (svc >= 0 && param)
+            value = pcf_service_param(rep->conf, (size_t) svc, param);
     } else {
         note->file = pcf_main_path(rep->conf);
         note->line = param ? pcf_main_param_line(rep->conf, param) : 0;
+        if (note->line)
+            value = pcf_raw_value(rep->conf, param);
     }
+    note->value = value ? mem_strdup(value) : NULL;
 }
 
 size_t
@@ -187,21 +197,41 @@ note_daemons(const struct master_note *note)
     return arr;
 }
 
+/* jstr - a JSON string of s (NULL: null); bytes that are not UTF-8
+ * (a main.cf may hold any) become '?' */
+static json_t *
+jstr(const char *s)
+{
+    json_t *j;
+    char *copy;
+
+    if (s == NULL)
+        return json_null();
+    if ((j = json_string(s)) != NULL)
+        return j;
+    copy = mem_strdup(s);
+    for (char *cp = copy; *cp; cp++)
+        if ((unsigned char) *cp >= 0x80)
+            *cp = '?';
+    j = json_string(copy);
+    mem_free(copy);
+    return j;
+}
+
 static json_t *
 note_json(const struct master_note *note)
 {
     json_t *o = json_object();
 
     json_object_set_new(o, "status", json_string(level_names[note->level]));
-    json_object_set_new(o, "parameter",
-                        note->param ? json_string(note->param) : json_null());
-    json_object_set_new(o, "service",
-                        note->ns ? json_string(note->ns) : json_null());
+    json_object_set_new(o, "parameter", jstr(note->param));
+    json_object_set_new(o, "service", jstr(note->ns));
+    json_object_set_new(o, "value", jstr(note->value));
     json_object_set_new(o, "daemons", note_daemons(note));
-    json_object_set_new(o, "file", json_string(note->file));
+    json_object_set_new(o, "file", jstr(note->file));
     json_object_set_new(o, "line",
                         note->line ? json_integer(note->line) : json_null());
-    json_object_set_new(o, "message", json_string(note->text));
+    json_object_set_new(o, "message", jstr(note->text));
     return o;
 }
 
@@ -217,9 +247,8 @@ master_report_json(const struct master_report *rep, FILE *fp)
                                 rep, (enum server_note_level) l)));
     for (size_t i = 0; i < rep->n; i++)
         json_array_append_new(arr, note_json(&rep->notes[i]));
-    json_object_set_new(root, "main_cf", json_string(pcf_main_path(rep->conf)));
-    json_object_set_new(root, "master_cf",
-                        json_string(pcf_master_path(rep->conf)));
+    json_object_set_new(root, "main_cf", jstr(pcf_main_path(rep->conf)));
+    json_object_set_new(root, "master_cf", jstr(pcf_master_path(rep->conf)));
     json_object_set_new(root, "summary", sum);
     json_object_set_new(root, "notes", arr);
     rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
