@@ -1517,7 +1517,8 @@ master_main(int argc, char **argv, int postfix_style)
                    : "aborting the Postern mail system");
     } else if (strcmp(cmd, "reload") == 0) {
         /* a configuration that would not start is not loaded either */
-        rc = master_check(conf, config_dir, (unsigned) flags, NULL);
+        rc = master_check(conf, config_dir,
+                          (unsigned) flags | MASTER_CHECK_RELOAD, NULL);
         if (rc == 0)
             rc = cmd_signal(qdir, "refreshing", SIGHUP);
     } else if (strcmp(cmd, "status") == 0) {

@@ -125,7 +125,9 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
 {
     struct master_report *rep = master_report_new(conf);
     struct server_checker chk = {master_report_note, rep};
-    int starting = !(flags & MASTER_CHECK_VERBOSE);
+    const char *verb = (flags & MASTER_CHECK_VERBOSE)  ? NULL
+                       : (flags & MASTER_CHECK_RELOAD) ? "reload"
+                                                       : "start";
     int allow = (flags & MASTER_CHECK_ALLOW) != 0;
     int bad = check_fatal(conf, config_dir, flags);
 
@@ -135,16 +137,17 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
         if (master_report_json(rep, stdout) < 0)
             bad = 1;
     } else {
-        master_report_print(rep, stderr, starting, allow);
+        master_report_print(rep, stderr, verb, allow);
     }
     if (master_report_count(rep, SERVER_NOTE_ERROR) > 0 && !allow) {
-        if (starting)
+        if (verb)
             fprintf(stderr,
                     "postern: fatal: %zu setting(s) or service(s) that "
-                    "Postern does not implement; not started (postern "
-                    "check lists them; --allow-unimplemented starts "
-                    "anyway)\n",
-                    master_report_count(rep, SERVER_NOTE_ERROR));
+                    "Postern does not implement; not %s (postern check "
+                    "lists them; --allow-unimplemented %ss anyway)\n",
+                    master_report_count(rep, SERVER_NOTE_ERROR),
+                    strcmp(verb, "start") == 0 ? "started" : "reloaded",
+                    verb);
         bad = 1;
     }
     if (out)

@@ -24,6 +24,7 @@ struct master_report;
                                      * do not fail */
 #define MASTER_CHECK_CONFIG_ONLY 8u /* --config-only: nothing about this
                                      * host (users, the queue directory) */
+#define MASTER_CHECK_RELOAD      16u /* for reload (messages say so) */
 /*
  * master_check - the checks before start and for "check": fatal problems
  * and the checkers' notes, on stderr (JSON on stdout with
@@ -50,10 +51,10 @@ server_note_fn master_report_note;
 size_t master_report_count(const struct master_report *rep,
                            enum server_note_level level);
 /* master_report_print - WARNING and ERROR notes, "postern: error: FILE:
- * LINE: text"; starting: say what start does about errors; allow: errors
- * are printed as warnings */
+ * LINE: text"; verb ("start", "reload" or NULL for check): say what it
+ * does about errors; allow: errors are printed as warnings */
 void master_report_print(const struct master_report *rep, FILE *fp,
-                         int starting, int allow);
+                         const char *verb, int allow);
 /* master_report_log - the ERROR notes to the maillog as warnings (start
  * with --allow-unimplemented) */
 void master_report_log(const struct master_report *rep);

@@ -140,8 +140,8 @@ where(const struct master_note *note, char *buf, size_t len)
 }
 
 void
-master_report_print(const struct master_report *rep, FILE *fp, int starting,
-                    int allow)
+master_report_print(const struct master_report *rep, FILE *fp,
+                    const char *verb, int allow)
 {
     char at[1100];
 
@@ -152,12 +152,14 @@ master_report_print(const struct master_report *rep, FILE *fp, int starting,
         if (note->level == SERVER_NOTE_HONOURED)
             continue;
         where(note, at, sizeof(at));
-        fprintf(fp, "postern: %s: %s: %s%s\n",
-                err && !allow ? "error" : "warning", at, note->text,
-                err && starting ? (allow ? "; starting anyway "
-                                           "(--allow-unimplemented)"
-                                         : "; refusing to start")
-                                : "");
+        fprintf(fp, "postern: %s: %s: %s", err && !allow ? "error" : "warning",
+                at, note->text);
+        if (err && verb && allow)
+            fprintf(fp, "; %sing anyway (--allow-unimplemented)",
+                    strcmp(verb, "start") == 0 ? "start" : "reload");
+        else if (err && verb)
+            fprintf(fp, "; refusing to %s", verb);
+        fputc('\n', fp);
     }
 }
 
