@@ -313,7 +313,7 @@ svc_close(struct svc *s, int unlink_socket)
  * (one copy of the entry per postscreen listener). Returns the new
  * count of out. */
 static int
-map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
+map_postscreen(struct svc **out, int n, int max, size_t entry)
 {
     const char *name = pcf_service_field(conf, entry, 0);
     int line = pcf_service_line(conf, entry);
@@ -336,13 +336,6 @@ map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
                         "and there is no \"%s pass ... smtpd\" entry to "
                         "serve its clients; not started",
                         line, name, want);
-        if (to_stderr)
-            fprintf(stderr,
-                    "postern: warning: master.cf line %d: service %s/inet "
-                    "runs \"postscreen\", which Postern does not implement, "
-                    "and there is no \"%s pass ... smtpd\" entry to serve "
-                    "its clients; not started\n",
-                    line, name, want);
         mem_free(want);
         return n;
     }
@@ -377,10 +370,10 @@ map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
 }
 
 /* build_services - read the master.cf entries of conf into a new table
- * (sockets not yet opened). Messages for entries we do not run go to
- * stderr when to_stderr. */
+ * (sockets not yet opened). Entries we do not run are logged (check has
+ * told the user on stderr before start, master_check.c). */
 static int
-build_services(struct svc **out, int max, int to_stderr)
+build_services(struct svc **out, int max)
 {
     int n = 0;
     size_t count = pcf_service_count(conf);
@@ -414,12 +407,6 @@ build_services(struct svc **out, int max, int to_stderr)
                                 "which Postern does not implement yet; not "
                                 "started",
                                 pcf_service_line(conf, i), name, type, cmd);
-                if (to_stderr)
-                    fprintf(stderr,
-                            "postern: warning: master.cf line %d: service "
-                            "%s/%s runs \"%s\", which Postern does not "
-                            "implement yet; not started\n",
-                            pcf_service_line(conf, i), name, type, cmd);
             }
             continue;
         }
@@ -465,7 +452,7 @@ build_services(struct svc **out, int max, int to_stderr)
         out[n++] = s;
     }
     for (int k = 0; k < nscreens; k++)
-        n = map_postscreen(out, n, max, screens[k], to_stderr);
+        n = map_postscreen(out, n, max, screens[k]);
     return n;
 }
 
@@ -869,7 +856,7 @@ reload(void)
     conf = pcf_load(config_dir);
     throttle_time =
         server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
-    nfresh = build_services(fresh, MAX_SVC, 0);
+    nfresh = build_services(fresh, MAX_SVC);
     /* old children finish their current work and exit */
     signal_children(SIGHUP, NULL);
     for (int i = 0; i < nsvc; i++) {
@@ -1293,7 +1280,7 @@ daemon_start(const char *qdir, int notify, int foreground)
         server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
     raise_nofile();
 
-    nsvc = build_services(svcs, MAX_SVC, 1);
+    nsvc = build_services(svcs, MAX_SVC);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)
             goto fail;
