@@ -84,3 +84,21 @@ grep -qF "master.cf:$ml: 127.0.0.1:$((PORT + 1))/inet: -o smtpd_milters = inet:1
 grep -qF "master.cf:$sl: service 127.0.0.1:$((PORT + 2))/inet runs \"spawn\", which Postern does not implement: clients of this address get no service" \
     "$T/check.err" || { cat "$T/check.err"; fail "inet spawn"; }
 pass "master.cf: -o smtpd_milters and an inet spawn service are errors with their line"
+
+# postscreen on an inet port without the "smtpd pass" entry master hands
+# its clients to: nobody would serve them, an error
+echo "127.0.0.1:$((PORT + 3)) inet n - n - 1 postscreen" >> "$T/etc/master.cf"
+pl=$(grep -n postscreen "$T/etc/master.cf" | cut -d: -f1)
+"${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted postscreen"
+grep -qF "postern: error: $T/etc/master.cf:$pl: service 127.0.0.1:$((PORT + 3))/inet runs \"postscreen\", and there is no \"smtpd pass\" entry to serve its clients" \
+    "$T/check.err" || { cat "$T/check.err"; fail "postscreen without pass"; }
+echo "smtpd pass - - n - - smtpd" >> "$T/etc/master.cf"
+"${AS[@]}" "$BIN" check -c "$T/etc" --json 2> /dev/null > "$T/check.json"
+$PY - "$T/check.json" "$((PORT + 3))" <<'PY' || fail "postscreen with pass"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+n = [n for n in doc['notes'] if n['service'] == '127.0.0.1:%s/inet' % sys.argv[2]]
+assert len(n) == 1 and n[0]['status'] == 'warning', n
+assert "postscreen's tests are not run" in n[0]['message'], n
+PY
+pass "postscreen: an error without an \"smtpd pass\" entry, a warning with one"
