@@ -46,6 +46,8 @@ struct sg_param {
     const char *partly;  /* borrowed: what is not done, or NULL */
     const char *refuse;  /* borrowed: feature named when not honouring it
                           * is an error, or NULL (a warning) */
+    const char *behaves; /* borrowed: the value whose effect Postern always
+                          * has without reading it, or NULL */
 };
 
 /* One service family (parameters that master.cf services create). */
@@ -87,6 +89,7 @@ struct sg_fact {
 #define SG_FACT_PARAM  0
 #define SG_FACT_FAMILY 1
 #define SG_FACT_REFUSE 2
+#define SG_FACT_BEHAVES 3
 
 /* The whole schema; the caller owns it (sg_schema_init/sg_schema_fini). */
 struct sg_schema {

@@ -826,6 +826,7 @@ parse_fact(struct ctx *cx, const yaml_node_t *m, int kind)
         [SG_FACT_PARAM] = {"name", "daemons", "partly"},
         [SG_FACT_FAMILY] = {"suffix", "daemons", "partly"},
         [SG_FACT_REFUSE] = {"match", NULL, "why"},
+        [SG_FACT_BEHAVES] = {"name", NULL, "value"},
     };
     const yaml_node_t *slot[3] = {NULL, NULL, NULL};
     struct sg_fact f;
@@ -866,16 +867,16 @@ parse_fact(struct ctx *cx, const yaml_node_t *m, int kind)
             take(cx, key, &slot[i], val);
     }
     if (slot[0] == NULL || (keys[kind][1] && slot[1] == NULL) ||
-        (kind == SG_FACT_REFUSE && slot[2] == NULL)) {
+        (keys[kind][1] == NULL && slot[2] == NULL)) {
         node_diag(cx, m, "postern entry needs \"%s\" and \"%s\"",
-                  keys[kind][0], keys[kind][1] ? keys[kind][1] : "why");
+                  keys[kind][0], keys[kind][1] ? keys[kind][1] : keys[kind][2]);
         goto out;
     }
     f.name = scalar(cx, slot[0], keys[kind][0]);
     if (slot[1])
         fact_daemons(cx, slot[1], &f.daemons);
     if (slot[2] && (f.text = scalar(cx, slot[2], keys[kind][2])) != NULL &&
-        *f.text == '\0')
+        *f.text == '\0' && kind != SG_FACT_BEHAVES)
         node_diag(cx, slot[2], "empty \"%s\"", keys[kind][2]);
 out:
     if (cx->errors != errors || f.name == NULL) {
@@ -903,6 +904,12 @@ static void
 parse_fact_refuse(struct ctx *cx, const yaml_node_t *m)
 {
     parse_fact(cx, m, SG_FACT_REFUSE);
+}
+
+static void
+parse_fact_behaves(struct ctx *cx, const yaml_node_t *m)
+{
+    parse_fact(cx, m, SG_FACT_BEHAVES);
 }
 
 static void parse_list(struct ctx *cx, const yaml_node_t *seq,
@@ -934,6 +941,8 @@ parse_postern(struct ctx *cx, const yaml_node_t *m)
             parse_list(cx, val, parse_fact_family);
         else if (strcmp(ks, "refuse") == 0)
             parse_list(cx, val, parse_fact_refuse);
+        else if (strcmp(ks, "behaves") == 0)
+            parse_list(cx, val, parse_fact_behaves);
         else
             node_diag(cx, key, "unknown key \"%s\" in postern", ks);
     }
@@ -1085,6 +1094,23 @@ fact_param(struct sg_schema *sc, const struct sg_fact *f)
     }
 }
 
+/* fact_behaves - apply one "behaves" entry: for a parameter no daemon
+ * reads */
+static void
+fact_behaves(struct sg_schema *sc, const struct sg_fact *f)
+{
+    struct sg_param *p = (struct sg_param *) find(sc, f->name);
+
+    if (p == NULL)
+        diag(sc, f->file, f->line, f->col, "behaves: %s is not a parameter",
+             f->name);
+    else if (p->behaves != NULL)
+        diag(sc, f->file, f->line, f->col, "behaves: %s listed twice",
+             f->name);
+    else
+        p->behaves = f->text;
+}
+
 /* fact_family - apply one postern "families" entry */
 static void
 fact_family(struct sg_schema *sc, const struct sg_fact *f)
@@ -1123,6 +1149,15 @@ apply_facts(struct sg_schema *sc)
         else if (f->kind == SG_FACT_FAMILY)
             fact_family(sc, f);
     }
+    for (size_t i = 0; i < sc->nfacts; i++)
+        if (sc->facts[i].kind == SG_FACT_BEHAVES)
+            fact_behaves(sc, &sc->facts[i]);
+    for (size_t i = 0; i < sc->nparams; i++)
+        if (sc->params[i].behaves && sc->params[i].daemons.n)
+            diag(sc, sc->params[i].file, sc->params[i].line,
+                 sc->params[i].col,
+                 "%s: in both \"honoured\" and \"behaves\"",
+                 sc->params[i].name);
     for (size_t i = 0; i < sc->nparams; i++) {
         for (size_t j = 0; j < sc->nfacts; j++) {
             struct sg_fact *f = &sc->facts[j];
@@ -1339,6 +1374,8 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
         put_str(fp, p->partly);
         fputs(",\n     .refuse = ", fp);
         put_str(fp, p->refuse);
+        fputs(",\n     .behaves = ", fp);
+        put_str(fp, p->behaves);
         fprintf(fp, ",\n     .min = %ldL,\n     .max = %ldL,\n", p->min,
                 p->max);
         if (p->unit)
@@ -1415,10 +1452,16 @@ compat_row(FILE *fp, const struct sg_param *p)
         if (p->partly)
             fprintf(fp, " (not: %s)", p->partly);
         fputs(" | |\n", fp);
-    } else if (p->refuse) {
-        fprintf(fp, "no | | error: %s |\n", p->refuse);
     } else {
-        fputs("no | | warning |\n", fp);
+        if (p->behaves)
+            fprintf(fp, "no | always as `%s = %s` | ", p->name, p->behaves);
+        else
+            fputs("no | | ", fp);
+        if (p->refuse)
+            fprintf(fp, "error: %s", p->refuse);
+        else
+            fputs("warning", fp);
+        fputs(p->behaves ? " (other values) |\n" : " |\n", fp);
     }
 }
 
@@ -1451,11 +1494,13 @@ sg_emit_compat(const struct sg_schema *sc, FILE *fp)
           "who may send,\n"
           "what is accepted or where mail goes; as a warning otherwise. "
           "A setting equal\n"
-          "to Postfix's default is honoured by definition. "
-          "\"trivial-rewrite\" is the\n"
-          "address rewriting and resolving that Postern builds into "
-          "cleanup, smtpd,\n"
-          "qmgr, local and bounce.\n\n",
+          "to Postfix's default changes nothing and counts as honoured, "
+          "and so does one\n"
+          "equal to the value whose effect Postern always has "
+          "(\"always as\").\n"
+          "\"trivial-rewrite\" is the address rewriting and resolving "
+          "that Postern builds\n"
+          "into cleanup, smtpd, qmgr, local and bounce.\n\n",
           fp);
     fprintf(fp,
             "## Summary\n\n"

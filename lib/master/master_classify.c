@@ -8,10 +8,13 @@
  *	HONOURED by the daemons the schema names (schemas/postern.yaml), or
  *	not implemented: an ERROR when the schema says that ignoring it
  *	changes who may send, what is accepted or where mail goes, else a
- *	WARNING. A setting equal to the Postfix default is honoured: Postern
- *	behaves as Postfix does with it. A user-defined parameter that other
- *	settings use ($name, a restriction class) is honoured where it is
- *	used; one used nowhere is Postfix's "unused parameter".
+ *	WARNING. A setting equal to the Postfix default counts as honoured:
+ *	set or not, it changes nothing (what Postern does with parameters
+ *	left alone is docs/COMPATIBILITY.md's business). So does one equal
+ *	to the value whose effect Postern always has (schema "behaves":
+ *	biff = no). A user-defined parameter that other settings use
+ *	($name, a restriction class) is honoured where it is used; one used
+ *	nowhere is Postfix's "unused parameter".
  *
  *	master_check_services() notes master.cf services whose command
  *	Postern does not run: an ERROR on an inet port (clients that
@@ -122,9 +125,12 @@ classify(struct pcf *conf, const struct server_checker *chk, const char *ns,
                     "%s: honoured by %s%s%s", what, who,
                     sp && sp->partly ? "; partly: " : "",
                     sp && sp->partly ? sp->partly : "");
+    } else if (sp && sp->behaves && same_words(value, sp->behaves)) {
+        server_note(chk, SERVER_NOTE_HONOURED, ns, name,
+                    "%s: what Postern always does", what);
     } else if (sp && same_words(value, sp->defval)) {
         server_note(chk, SERVER_NOTE_HONOURED, ns, name,
-                    "%s: the Postfix default, which is what Postern does",
+                    "%s: the Postfix default (setting it changes nothing)",
                     what);
     } else if (sp && schema_unhonoured_is_error(sp)) {
         server_note(chk, SERVER_NOTE_ERROR, ns, name,

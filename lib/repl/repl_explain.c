@@ -153,7 +153,7 @@ print_config(FILE *fp, struct repl *r, struct pcf *p, const char *name)
  * stops start for, or NULL */
 static void
 postern_text(struct buf *b, const char *const *by, const char *partly,
-             const char *refuse)
+             const char *refuse, const char *behaves)
 {
     if (by) {
         buf_puts(b, "honoured by ");
@@ -162,6 +162,11 @@ postern_text(struct buf *b, const char *const *by, const char *partly,
                        strcmp(*d, "all") == 0 ? "every daemon" : *d);
         if (partly)
             buf_printf(b, "; partly: %s", partly);
+    } else if (behaves) {
+        buf_printf(b,
+                   "not read: Postern always behaves as with the value "
+                   "\"%s\"; another value is %s",
+                   behaves, refuse ? "an error" : "a warning");
     } else if (refuse) {
         buf_printf(b,
                    "not implemented (%s): setting it is an error, and "
@@ -236,7 +241,8 @@ repl_explain_print(FILE *fp, struct repl *r, struct pcf *p, const char *name)
         if (sp->desc)
             field(fp, "description:", sp->desc);
         buf_truncate(&b, 0);
-        postern_text(&b, sp->honoured_by, sp->partly, sp->refuse);
+        postern_text(&b, sp->honoured_by, sp->partly, sp->refuse,
+                     sp->behaves);
         field(fp, "postern:", buf_str(&b));
     } else if (fam) {
         buf_printf(&b,
@@ -251,7 +257,7 @@ repl_explain_print(FILE *fp, struct repl *r, struct pcf *p, const char *name)
         if (schema_family_desc(fam))
             field(fp, "description:", schema_family_desc(fam));
         buf_truncate(&b, 0);
-        postern_text(&b, schema_family_honoured_by(fam), NULL, NULL);
+        postern_text(&b, schema_family_honoured_by(fam), NULL, NULL, NULL);
         field(fp, "postern:", buf_str(&b));
     } else if (pcf_is_known(p, name)) {
         field(fp, "type:",

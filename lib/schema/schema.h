@@ -54,6 +54,10 @@ struct schema_param {
     const char *const *honoured_by;
     const char *partly;
     const char *refuse;
+    /* behaves: for a parameter no daemon reads, the value whose effect
+     * Postern always has (biff: "no"), or NULL; a setting to that value
+     * is honoured */
+    const char *behaves;
     long min;                /* for INT/LONG/TIME (TIME in seconds) */
     long max;                /* 0 = no maximum */
     char time_unit;          /* default unit for SCHEMA_TIME: s m h d w */

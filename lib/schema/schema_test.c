@@ -355,6 +355,7 @@ test_postern(void **state)
     p = schema_param_find("biff");
     assert_null(p->honoured_by);
     assert_false(schema_unhonoured_is_error(p));
+    assert_string_equal(p->behaves, "no");
     /* honoured wins over a refuse pattern: transport_maps is read */
     p = schema_param_find("transport_maps");
     assert_true(has_daemon(p->honoured_by, "trivial-rewrite"));
