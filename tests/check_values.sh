@@ -51,6 +51,10 @@ run_corpus() {
     local d err ok=1
     for d in "$here"/testdata/corpus/*/; do
         [ -f "$d/master.cf" ] || continue
+        # iRedMail's samples are appended to the distribution's
+        # master.cf by its installer: alone they define no smtp service,
+        # and check is right to say default_transport has none
+        grep -qE '^smtp[[:space:]]+unix' "$d/master.cf" || continue
         err=$("$bin" check -c "$d" 2>&1)
         if grep -E 'transport "(smtp|relay|local|error|retry|discard)" (is not|runs)' <<<"$err"; then
             bad "$(basename "$d"): a stock transport reported"; ok=0
@@ -61,14 +65,14 @@ run_corpus() {
     done
     for d in debian-dist debian-fresh postfix-3.7.11-conf; do
         err=$("$bin" check -c "$here/testdata/corpus/$d" 2>&1)
-        if grep -E 'fatal: (main|master)\.cf line [0-9]+: .*(transport|table|TLS)' <<<"$err"; then
+        if grep -E 'error: .*(main|master)\.cf:[0-9]+: .*(transport|table|TLS)' <<<"$err"; then
             bad "$d: a stock configuration has a value error"; ok=0
         fi
     done
     err=$("$bin" check -c "$here/testdata/corpus/mailcow" 2>&1)
-    grep -qE 'main\.cf line [0-9]+: smtp_tls_security_level: TLS security level "dane" is not implemented' <<<"$err" \
+    grep -qE 'main\.cf:[0-9]+: smtp_tls_security_level: TLS security level "dane" is not implemented' <<<"$err" \
         || { bad "mailcow: smtp_tls_security_level = dane not refused"; ok=0; }
-    grep -qE 'main\.cf line [0-9]+: virtual_transport: "lmtp:inet:dovecot:24": transport "lmtp" runs "lmtp"' <<<"$err" \
+    grep -qE 'main\.cf:[0-9]+: virtual_transport: "lmtp:inet:dovecot:24": transport "lmtp" runs "lmtp"' <<<"$err" \
         || { bad "mailcow: virtual_transport lmtp not refused"; ok=0; }
     [ $ok = 1 ] && { pass=$((pass + 1)); echo "ok: corpus"; }
 }

@@ -22,7 +22,7 @@ listener() { # port, then -o settings
 case_basic() {
     mta_setup
     mta_start
-    grep -q 'service lmtp/unix runs "lmtp", which Postern does not implement yet' \
+    grep -q 'service lmtp/unix runs "lmtp", which Postern does not implement' \
         "$T/start.err" || fail "start names the unimplemented lmtp service"
     pass "start names unimplemented services"
     py smtpc.py basic "$T" "$PORT" || fail "smtp basic"

@@ -26,7 +26,7 @@ case_start() {
         fail "postern start accepted smtp_tls_security_level = dane"
     fi
     n=$(grep -n '^smtp_tls_security_level' "$T/etc/main.cf" | cut -d: -f1)
-    grep -qE "fatal: main\.cf line $n: smtp_tls_security_level: TLS security level \"dane\" is not implemented by Postern" "$T/start.err" \
+    grep -qE "error: .*main\.cf:$n: smtp_tls_security_level: TLS security level \"dane\" is not implemented by Postern" "$T/start.err" \
         || { cat "$T/start.err"; fail "the refusal names main.cf line $n and the parameter"; }
     [ -e "$T/queue/pid/master.pid" ] && pgrep -F "$T/queue/pid/master.pid" >/dev/null \
         && fail "a master runs"
@@ -36,7 +36,7 @@ case_start() {
     printf 'tlsout    unix  -       -       n      -      -       smtp\n  -o smtp_tls_security_level=dane-only\n' >> "$T/etc/master.cf"
     n=$(grep -n '^tlsout' "$T/etc/master.cf" | cut -d: -f1)
     "${AS[@]}" "$BIN" start -c "$T/etc" 2> "$T/start.err" && fail "start accepted -o dane-only"
-    grep -qE "fatal: master\.cf line $n: tlsout/unix: smtp_tls_security_level: TLS security level \"dane-only\"" "$T/start.err" \
+    grep -qE "error: .*master\.cf:$n: tlsout/unix: smtp_tls_security_level: TLS security level \"dane-only\"" "$T/start.err" \
         || { cat "$T/start.err"; fail "the refusal names master.cf line $n"; }
     pass "start refused: master.cf line $n: tlsout/unix -o smtp_tls_security_level=dane-only"
 }

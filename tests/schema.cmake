@@ -21,3 +21,36 @@ if(TARGET schemagen)
             PASS_REGULAR_EXPRESSION "${want}")
     endforeach()
 endif()
+
+# schema_honoured: schemas/postern.yaml's "honoured" facts and the daemons'
+# code agree both ways (a parameter read but not marked, or marked but read
+# by no code of that daemon, fails).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+    add_test(NAME schema_honoured
+             COMMAND ${Python3_EXECUTABLE}
+                     ${CMAKE_CURRENT_LIST_DIR}/schema_honoured.py
+                     ${PROJECT_SOURCE_DIR})
+    set_tests_properties(schema_honoured PROPERTIES LABELS "unit;schema")
+endif()
+
+# compatibility_md: docs/COMPATIBILITY.md is what schemagen -m makes from
+# the schema; rebuild it with the compatibility_md target after a change.
+if(TARGET schemagen)
+    file(GLOB _compat_yaml CONFIGURE_DEPENDS
+         ${PROJECT_SOURCE_DIR}/schemas/*.yaml)
+    list(SORT _compat_yaml)
+    add_test(NAME compatibility_md
+             COMMAND bash -c "\"$0\" -m \"$1\" \"\${@:3}\" && diff -u \"$2\" \"$1\""
+                     $<TARGET_FILE:schemagen>
+                     ${CMAKE_CURRENT_BINARY_DIR}/COMPATIBILITY.md
+                     ${PROJECT_SOURCE_DIR}/docs/COMPATIBILITY.md
+                     ${_compat_yaml})
+    set_tests_properties(compatibility_md PROPERTIES LABELS "unit;schema")
+    add_custom_target(compatibility_md
+        COMMAND schemagen -m ${PROJECT_SOURCE_DIR}/docs/COMPATIBILITY.md
+                ${_compat_yaml}
+        DEPENDS schemagen ${_compat_yaml}
+        COMMENT "Regenerating docs/COMPATIBILITY.md from schemas/*.yaml"
+        VERBATIM)
+endif()

@@ -23,12 +23,15 @@
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: schemagen [-o output.c] file.yaml...\n");
+    fprintf(stderr,
+            "usage: schemagen [-o output.c] [-m COMPATIBILITY.md] "
+            "file.yaml...\n");
 }
 
-/* write_output - emit to path via a temporary file */
+/* write_output - emit (C tables, or with md the Markdown) to path via a
+ * temporary file */
 static int
-write_output(const struct sg_schema *sc, const char *path)
+write_output(const struct sg_schema *sc, const char *path, int md)
 {
     struct buf tmp;
     FILE *fp;
@@ -40,7 +43,7 @@ write_output(const struct sg_schema *sc, const char *path)
         log_error("open %s: %s", buf_str(&tmp), strerror(errno));
         goto out;
     }
-    if (sg_emit(sc, fp) < 0) {
+    if ((md ? sg_emit_compat(sc, fp) : sg_emit(sc, fp)) < 0) {
         log_error("write %s: %s", buf_str(&tmp), strerror(errno));
         (void) fclose(fp);
         goto out;
@@ -65,13 +68,17 @@ int
 main(int argc, char **argv)
 {
     struct sg_schema sc;
-    const char *output = NULL;
+    const char *output = NULL, *compat = NULL;
     int i = 1;
     int status = 0;
 
     log_set_progname("schemagen");
-    if (i + 1 < argc && strcmp(argv[i], "-o") == 0) {
-        output = argv[i + 1];
+    while (i + 1 < argc && (strcmp(argv[i], "-o") == 0 ||
+                            strcmp(argv[i], "-m") == 0)) {
+        if (argv[i][1] == 'o')
+            output = argv[i + 1];
+        else
+            compat = argv[i + 1];
         i += 2;
     }
     if (i >= argc || argv[i][0] == '-') {
@@ -101,7 +108,9 @@ main(int argc, char **argv)
                 sc.diags.n == 1 ? "" : "s");
         status = 1;
     }
-    if (status == 0 && output != NULL && write_output(&sc, output) < 0)
+    if (status == 0 && output != NULL && write_output(&sc, output, 0) < 0)
+        status = 2;
+    if (status == 0 && compat != NULL && write_output(&sc, compat, 1) < 0)
         status = 2;
     sg_schema_fini(&sc);
     return status;

@@ -41,6 +41,13 @@ struct sg_param {
     const char *file;   /* borrowed from the schema's file list */
     unsigned long line; /* 1-based */
     unsigned long col;  /* 1-based */
+    /* from "postern" (sg_check): */
+    struct strv daemons; /* Postern daemons that honour it; empty: none */
+    const char *partly;  /* borrowed: what is not done, or NULL */
+    const char *refuse;  /* borrowed: feature named when not honouring it
+                          * is an error, or NULL (a warning) */
+    const char *behaves; /* borrowed: the value whose effect Postern always
+                          * has without reading it, or NULL */
 };
 
 /* One service family (parameters that master.cf services create). */
@@ -51,6 +58,7 @@ struct sg_family {
     enum schema_type type;
     char unit;
     struct strv programs;
+    struct strv daemons; /* Postern daemons that honour it (sg_check) */
     const char *file;
     unsigned long line;
     unsigned long col;
@@ -65,6 +73,24 @@ struct sg_dbms {
     unsigned long col;
 };
 
+/* One "postern" entry: a parameter or family honoured, or a refuse
+ * pattern. */
+struct sg_fact {
+    char *name;          /* parameter, family suffix, or fnmatch pattern */
+    struct strv daemons; /* honoured, families */
+    char *text;          /* partly (honoured) or why (refuse), or NULL */
+    int kind;            /* SG_FACT_* */
+    size_t uses;         /* sg_check: parameters a pattern matched */
+    const char *file;
+    unsigned long line;
+    unsigned long col;
+};
+
+#define SG_FACT_PARAM  0
+#define SG_FACT_FAMILY 1
+#define SG_FACT_REFUSE 2
+#define SG_FACT_BEHAVES 3
+
 /* The whole schema; the caller owns it (sg_schema_init/sg_schema_fini). */
 struct sg_schema {
     struct sg_param *params;
@@ -76,6 +102,9 @@ struct sg_schema {
     struct sg_dbms *dbms;
     size_t ndbms;
     size_t dbms_cap;
+    struct sg_fact *facts; /* "postern": applied by sg_check */
+    size_t nfacts;
+    size_t facts_cap;
     struct strv files; /* names of the files read, owned */
     struct strv diags; /* "file:line:col: error: text", owned */
 };
@@ -100,6 +129,10 @@ size_t sg_check(struct sg_schema *sc);
 
 /* sg_emit - write the C tables to fp; 0, or -1 on a write error. */
 int sg_emit(const struct sg_schema *sc, FILE *fp) WARN_UNUSED;
+
+/* sg_emit_compat - write docs/COMPATIBILITY.md (what Postern does with
+ * each parameter) to fp; 0, or -1 on a write error. */
+int sg_emit_compat(const struct sg_schema *sc, FILE *fp) WARN_UNUSED;
 
 /* sg_type_parse - "bool" etc. to the type; -1 when unknown */
 int sg_type_parse(const char *s);

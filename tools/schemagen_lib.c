@@ -22,6 +22,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ param_fini(struct sg_param *p)
     mem_free(p->removed);
     mem_free(p->replacement);
     strv_fini(&p->values);
+    strv_fini(&p->daemons);
 }
 
 static void
@@ -97,6 +99,7 @@ family_fini(struct sg_family *f)
     mem_free(f->defparam);
     mem_free(f->desc);
     strv_fini(&f->programs);
+    strv_fini(&f->daemons);
 }
 
 /* sg_schema_fini - release everything the schema owns */
@@ -111,6 +114,12 @@ sg_schema_fini(struct sg_schema *sc)
         mem_free(sc->dbms[i].type);
         strv_fini(&sc->dbms[i].suffixes);
     }
+    for (size_t i = 0; i < sc->nfacts; i++) {
+        mem_free(sc->facts[i].name);
+        mem_free(sc->facts[i].text);
+        strv_fini(&sc->facts[i].daemons);
+    }
+    mem_free(sc->facts);
     mem_free(sc->params);
     mem_free(sc->fams);
     mem_free(sc->dbms);
@@ -768,6 +777,177 @@ parse_dbms(struct ctx *cx, const yaml_node_t *m)
     }
 }
 
+/* Daemons a "postern" entry may name: master.cf commands Postern runs,
+ * its set-gid and user commands, "trivial-rewrite" (built into the
+ * daemons that rewrite addresses) and "all". */
+static const char *const postern_daemons[] = {
+    "all",     "master",  "smtpd",    "smtp",      "cleanup",
+    "qmgr",    "local",   "bounce",   "pickup",    "proxymap",
+    "showq",   "postdrop", "postqueue", "sendmail", "trivial-rewrite",
+};
+
+/* fact_add - append a parsed "postern" entry */
+static void
+fact_add(struct ctx *cx, struct sg_fact *f)
+{
+    if (cx->sc->nfacts == cx->sc->facts_cap) {
+        cx->sc->facts_cap = cx->sc->facts_cap ? 2 * cx->sc->facts_cap : 64;
+        cx->sc->facts = mem_realloc(cx->sc->facts, cx->sc->facts_cap *
+                                                       sizeof(*cx->sc->facts));
+    }
+    cx->sc->facts[cx->sc->nfacts++] = *f;
+}
+
+/* fact_daemons - the "daemons" list: known names, at least one */
+static void
+fact_daemons(struct ctx *cx, const yaml_node_t *n, struct strv *sv)
+{
+    if (scalar_list(cx, n, "daemons", sv) < 0)
+        return;
+    if (sv->n == 0)
+        node_diag(cx, n, "\"daemons\" needs at least one daemon");
+    for (size_t i = 0; i < sv->n; i++) {
+        size_t j, nd = sizeof(postern_daemons) / sizeof(postern_daemons[0]);
+
+        for (j = 0; j < nd; j++)
+            if (strcmp(sv->v[i], postern_daemons[j]) == 0)
+                break;
+        if (j == nd)
+            node_diag(cx, n, "unknown daemon \"%s\"", sv->v[i]);
+    }
+}
+
+/* parse_fact - one mapping under postern's "honoured", "families" or
+ * "refuse" (kind) */
+static void
+parse_fact(struct ctx *cx, const yaml_node_t *m, int kind)
+{
+    static const char *const keys[][3] = {
+        [SG_FACT_PARAM] = {"name", "daemons", "partly"},
+        [SG_FACT_FAMILY] = {"suffix", "daemons", "partly"},
+        [SG_FACT_REFUSE] = {"match", NULL, "why"},
+        [SG_FACT_BEHAVES] = {"name", NULL, "value"},
+    };
+    const yaml_node_t *slot[3] = {NULL, NULL, NULL};
+    struct sg_fact f;
+    size_t errors = cx->errors;
+
+    if (m->type != YAML_MAPPING_NODE) {
+        node_diag(cx, m, "a postern entry must be a mapping, not %s",
+                  node_kind(m));
+        return;
+    }
+    memset(&f, 0, sizeof(f));
+    strv_init(&f.daemons);
+    f.kind = kind;
+    f.file = cx->file;
+    f.line = (unsigned long) m->start_mark.line + 1;
+    f.col = (unsigned long) m->start_mark.column + 1;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
+         pr < m->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *key = yaml_document_get_node(cx->doc, pr->key);
+        const yaml_node_t *val = yaml_document_get_node(cx->doc, pr->value);
+        int i;
+
+        if (key == NULL || val == NULL)
+            continue;
+        if (key->type != YAML_SCALAR_NODE) {
+            node_diag(cx, key, "keys must be scalars");
+            continue;
+        }
+        for (i = 0; i < 3; i++)
+            if (keys[kind][i] &&
+                strcmp((const char *) key->data.scalar.value,
+                       keys[kind][i]) == 0)
+                break;
+        if (i == 3)
+            node_diag(cx, key, "unknown key \"%s\" in postern entry",
+                      key->data.scalar.value);
+        else
+            take(cx, key, &slot[i], val);
+    }
+    if (slot[0] == NULL || (keys[kind][1] && slot[1] == NULL) ||
+        (keys[kind][1] == NULL && slot[2] == NULL)) {
+        node_diag(cx, m, "postern entry needs \"%s\" and \"%s\"",
+                  keys[kind][0], keys[kind][1] ? keys[kind][1] : keys[kind][2]);
+        goto out;
+    }
+    f.name = scalar(cx, slot[0], keys[kind][0]);
+    if (slot[1])
+        fact_daemons(cx, slot[1], &f.daemons);
+    if (slot[2] && (f.text = scalar(cx, slot[2], keys[kind][2])) != NULL &&
+        *f.text == '\0' && kind != SG_FACT_BEHAVES)
+        node_diag(cx, slot[2], "empty \"%s\"", keys[kind][2]);
+out:
+    if (cx->errors != errors || f.name == NULL) {
+        mem_free(f.name);
+        mem_free(f.text);
+        strv_fini(&f.daemons);
+        return;
+    }
+    fact_add(cx, &f);
+}
+
+static void
+parse_fact_param(struct ctx *cx, const yaml_node_t *m)
+{
+    parse_fact(cx, m, SG_FACT_PARAM);
+}
+
+static void
+parse_fact_family(struct ctx *cx, const yaml_node_t *m)
+{
+    parse_fact(cx, m, SG_FACT_FAMILY);
+}
+
+static void
+parse_fact_refuse(struct ctx *cx, const yaml_node_t *m)
+{
+    parse_fact(cx, m, SG_FACT_REFUSE);
+}
+
+static void
+parse_fact_behaves(struct ctx *cx, const yaml_node_t *m)
+{
+    parse_fact(cx, m, SG_FACT_BEHAVES);
+}
+
+static void parse_list(struct ctx *cx, const yaml_node_t *seq,
+                       void (*fn)(struct ctx *, const yaml_node_t *));
+
+/* parse_postern - what Postern does with the parameters: "honoured",
+ * "families", "refuse" */
+static void
+parse_postern(struct ctx *cx, const yaml_node_t *m)
+{
+    if (m->type != YAML_MAPPING_NODE) {
+        node_diag(cx, m, "\"postern\" must be a mapping, not %s",
+                  node_kind(m));
+        return;
+    }
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
+         pr < m->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *key = yaml_document_get_node(cx->doc, pr->key);
+        const yaml_node_t *val = yaml_document_get_node(cx->doc, pr->value);
+        const char *ks;
+
+        if (key == NULL || val == NULL)
+            continue;
+        ks = key->type == YAML_SCALAR_NODE ? (const char *) key->data.scalar.value
+                                           : "";
+        if (strcmp(ks, "honoured") == 0)
+            parse_list(cx, val, parse_fact_param);
+        else if (strcmp(ks, "families") == 0)
+            parse_list(cx, val, parse_fact_family);
+        else if (strcmp(ks, "refuse") == 0)
+            parse_list(cx, val, parse_fact_refuse);
+        else if (strcmp(ks, "behaves") == 0)
+            parse_list(cx, val, parse_fact_behaves);
+        else
+            node_diag(cx, key, "unknown key \"%s\" in postern", ks);
+    }
+}
+
 /* parse_list - a sequence under a top-level key */
 static void
 parse_list(struct ctx *cx, const yaml_node_t *seq,
@@ -823,7 +1003,7 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
     if (root->type != YAML_MAPPING_NODE) {
         node_diag(&cx, root,
                   "the top level must be a mapping with "
-                  "\"params\", \"families\" or \"dbms\"");
+                  "\"params\", \"families\", \"dbms\" or \"postern\"");
         goto done;
     }
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
@@ -841,6 +1021,8 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
             parse_list(&cx, val, parse_family);
         else if (strcmp((const char *) key->data.scalar.value, "dbms") == 0)
             parse_dbms(&cx, val);
+        else if (strcmp((const char *) key->data.scalar.value, "postern") == 0)
+            parse_postern(&cx, val);
         else
             node_diag(&cx, key, "unknown top-level key \"%s\"",
                       key->data.scalar.value);
@@ -893,6 +1075,107 @@ find(const struct sg_schema *sc, const char *name)
     return NULL;
 }
 
+/* fact_param - apply one "honoured" entry */
+static void
+fact_param(struct sg_schema *sc, const struct sg_fact *f)
+{
+    struct sg_param *p = (struct sg_param *) find(sc, f->name);
+
+    if (p == NULL) {
+        diag(sc, f->file, f->line, f->col, "honoured: %s is not a parameter",
+             f->name);
+    } else if (p->daemons.n > 0) {
+        diag(sc, f->file, f->line, f->col, "honoured: %s listed twice",
+             f->name);
+    } else {
+        for (size_t i = 0; i < f->daemons.n; i++)
+            strv_add(&p->daemons, f->daemons.v[i]);
+        p->partly = f->text;
+    }
+}
+
+/* fact_behaves - apply one "behaves" entry: for a parameter no daemon
+ * reads */
+static void
+fact_behaves(struct sg_schema *sc, const struct sg_fact *f)
+{
+    struct sg_param *p = (struct sg_param *) find(sc, f->name);
+
+    if (p == NULL)
+        diag(sc, f->file, f->line, f->col, "behaves: %s is not a parameter",
+             f->name);
+    else if (p->behaves != NULL)
+        diag(sc, f->file, f->line, f->col, "behaves: %s listed twice",
+             f->name);
+    else
+        p->behaves = f->text;
+}
+
+/* fact_family - apply one postern "families" entry */
+static void
+fact_family(struct sg_schema *sc, const struct sg_fact *f)
+{
+    for (size_t i = 0; i < sc->nfams; i++) {
+        struct sg_family *fam = &sc->fams[i];
+
+        if (strcmp(fam->suffix, f->name) != 0)
+            continue;
+        if (fam->daemons.n > 0) {
+            diag(sc, f->file, f->line, f->col, "families: %s listed twice",
+                 f->name);
+            return;
+        }
+        for (size_t j = 0; j < f->daemons.n; j++)
+            strv_add(&fam->daemons, f->daemons.v[j]);
+        return;
+    }
+    diag(sc, f->file, f->line, f->col, "families: %s is not a family",
+         f->name);
+}
+
+/*
+ * apply_facts - the "postern" entries onto the parameters and families.
+ * A parameter takes the first "refuse" pattern it matches; a pattern that
+ * matches no parameter is a mistake.
+ */
+static void
+apply_facts(struct sg_schema *sc)
+{
+    for (size_t i = 0; i < sc->nfacts; i++) {
+        struct sg_fact *f = &sc->facts[i];
+
+        if (f->kind == SG_FACT_PARAM)
+            fact_param(sc, f);
+        else if (f->kind == SG_FACT_FAMILY)
+            fact_family(sc, f);
+    }
+    for (size_t i = 0; i < sc->nfacts; i++)
+        if (sc->facts[i].kind == SG_FACT_BEHAVES)
+            fact_behaves(sc, &sc->facts[i]);
+    for (size_t i = 0; i < sc->nparams; i++)
+        if (sc->params[i].behaves && sc->params[i].daemons.n)
+            diag(sc, sc->params[i].file, sc->params[i].line,
+                 sc->params[i].col,
+                 "%s: in both \"honoured\" and \"behaves\"",
+                 sc->params[i].name);
+    for (size_t i = 0; i < sc->nparams; i++) {
+        for (size_t j = 0; j < sc->nfacts; j++) {
+            struct sg_fact *f = &sc->facts[j];
+
+            if (f->kind == SG_FACT_REFUSE &&
+                fnmatch(f->name, sc->params[i].name, 0) == 0) {
+                if (sc->params[i].refuse == NULL)
+                    sc->params[i].refuse = f->text;
+                f->uses++;
+            }
+        }
+    }
+    for (size_t j = 0; j < sc->nfacts; j++)
+        if (sc->facts[j].kind == SG_FACT_REFUSE && sc->facts[j].uses == 0)
+            diag(sc, sc->facts[j].file, sc->facts[j].line, sc->facts[j].col,
+                 "refuse: \"%s\" matches no parameter", sc->facts[j].name);
+}
+
 /* sg_check - whole-schema checks; sorts parameters by name */
 size_t
 sg_check(struct sg_schema *sc)
@@ -942,6 +1225,7 @@ sg_check(struct sg_schema *sc)
                  "family %s: type %s differs from %s's type %s", f->suffix,
                  type_names[f->type], p->name, type_names[p->type]);
     }
+    apply_facts(sc);
     return sc->diags.n - before;
 }
 
@@ -989,6 +1273,21 @@ put_flags(FILE *fp, unsigned flags)
         fputs("0", fp);
 }
 
+/* put_list - "static const char *const NAME_I[] = {...};" when sv has
+ * items */
+static void
+put_list(FILE *fp, const char *name, size_t i, const struct strv *sv)
+{
+    if (sv->n == 0)
+        return;
+    fprintf(fp, "static const char *const %s_%zu[] = {", name, i);
+    for (size_t j = 0; j < sv->n; j++) {
+        put_str(fp, sv->v[j]);
+        fputs(", ", fp);
+    }
+    fputs("NULL};\n", fp);
+}
+
 static const char *const type_macros[] = {
     [SCHEMA_STRING] = "SCHEMA_STRING",
     [SCHEMA_BOOL] = "SCHEMA_BOOL",
@@ -1026,6 +1325,10 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
         }
         fputs("NULL};\n", fp);
     }
+    for (size_t i = 0; i < sc->nparams; i++)
+        put_list(fp, "hd", i, &sc->params[i].daemons);
+    for (size_t i = 0; i < sc->nfams; i++)
+        put_list(fp, "fd", i, &sc->fams[i].daemons);
     for (size_t i = 0; i < sc->nfams; i++) {
         const struct sg_family *f = &sc->fams[i];
 
@@ -1063,6 +1366,16 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
             fprintf(fp, ",\n     .enum_values = ev_%zu", i);
         else
             fputs(",\n     .enum_values = NULL", fp);
+        if (p->daemons.n)
+            fprintf(fp, ",\n     .honoured_by = hd_%zu", i);
+        else
+            fputs(",\n     .honoured_by = NULL", fp);
+        fputs(",\n     .partly = ", fp);
+        put_str(fp, p->partly);
+        fputs(",\n     .refuse = ", fp);
+        put_str(fp, p->refuse);
+        fputs(",\n     .behaves = ", fp);
+        put_str(fp, p->behaves);
         fprintf(fp, ",\n     .min = %ldL,\n     .max = %ldL,\n", p->min,
                 p->max);
         if (p->unit)
@@ -1087,6 +1400,10 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
                 ", .programs = fp_%zu},\n     .type = %s,\n     .desc = ", i,
                 type_macros[f->type]);
         put_str(fp, f->desc);
+        if (f->daemons.n)
+            fprintf(fp, ",\n     .honoured_by = fd_%zu", i);
+        else
+            fputs(",\n     .honoured_by = NULL", fp);
         fputs("},\n", fp);
     }
     if (sc->nfams == 0)
@@ -1111,6 +1428,102 @@ sg_emit(const struct sg_schema *sc, FILE *fp)
     if (sc->ndbms == 0)
         fputs("    {.type = NULL},\n", fp);
     fputs("};\n", fp);
+    fflush(fp);
+    return ferror(fp) ? -1 : 0;
+}
+
+/* compat_daemons - "smtpd, cleanup" ("all": every daemon) */
+static void
+compat_daemons(FILE *fp, const struct strv *sv)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        fprintf(fp, "%s%s", i ? ", " : "",
+                strcmp(sv->v[i], "all") == 0 ? "every daemon" : sv->v[i]);
+}
+
+/* compat_row - one parameter's table row */
+static void
+compat_row(FILE *fp, const struct sg_param *p)
+{
+    fprintf(fp, "| `%s` | ", p->name);
+    if (p->daemons.n) {
+        fputs(p->partly ? "partly | " : "yes | ", fp);
+        compat_daemons(fp, &p->daemons);
+        if (p->partly)
+            fprintf(fp, " (not: %s)", p->partly);
+        fputs(" | |\n", fp);
+    } else {
+        if (p->behaves)
+            fprintf(fp, "no | always as `%s = %s` | ", p->name, p->behaves);
+        else
+            fputs("no | | ", fp);
+        if (p->refuse)
+            fprintf(fp, "error: %s", p->refuse);
+        else
+            fputs("warning", fp);
+        fputs(p->behaves ? " (other values) |\n" : " |\n", fp);
+    }
+}
+
+/* sg_emit_compat - the generated docs/COMPATIBILITY.md */
+int
+sg_emit_compat(const struct sg_schema *sc, FILE *fp)
+{
+    size_t yes = 0, partly = 0, err = 0, warn = 0;
+
+    for (size_t i = 0; i < sc->nparams; i++) {
+        const struct sg_param *p = &sc->params[i];
+
+        if (p->daemons.n)
+            p->partly ? partly++ : yes++;
+        else
+            p->refuse ? err++ : warn++;
+    }
+    fputs("# Postfix parameters in Postern\n\n"
+          "<!-- Generated by tools/schemagen -m from schemas/*.yaml "
+          "(schemas/postern.yaml).\n"
+          "     Do not edit: change the YAML and rebuild the "
+          "compatibility_md target. -->\n\n"
+          "Which of Postfix 3.7's parameters Postern honours, and in which "
+          "daemons.\n"
+          "A parameter that is set (in main.cf or with master.cf `-o`) "
+          "but not honoured\n"
+          "is reported by `postern check`: as an **error**, which stops "
+          "`postern start`\n"
+          "unless `--allow-unimplemented`, when ignoring it would change "
+          "who may send,\n"
+          "what is accepted or where mail goes; as a warning otherwise. "
+          "A setting equal\n"
+          "to Postfix's default changes nothing and counts as honoured, "
+          "and so does one\n"
+          "equal to the value whose effect Postern always has "
+          "(\"always as\").\n"
+          "\"trivial-rewrite\" is the address rewriting and resolving "
+          "that Postern builds\n"
+          "into cleanup, smtpd, qmgr, local and bounce.\n\n",
+          fp);
+    fprintf(fp,
+            "## Summary\n\n"
+            "| | parameters |\n|---|---:|\n"
+            "| honoured | %zu |\n| partly honoured | %zu |\n"
+            "| not honoured, error when set | %zu |\n"
+            "| not honoured, warning when set | %zu |\n"
+            "| total | %zu |\n\n",
+            yes, partly, err, warn, sc->nparams);
+    fputs("## Service families\n\n"
+          "| parameter | honoured | daemons |\n|---|---|---|\n", fp);
+    for (size_t i = 0; i < sc->nfams; i++) {
+        fprintf(fp, "| `<transport>%s` | %s | ", sc->fams[i].suffix,
+                sc->fams[i].daemons.n ? "yes" : "no");
+        compat_daemons(fp, &sc->fams[i].daemons);
+        fputs(" |\n", fp);
+    }
+    fputs("\n## Parameters\n\n"
+          "| parameter | honoured | daemons | when set but not honoured |\n"
+          "|---|---|---|---|\n",
+          fp);
+    for (size_t i = 0; i < sc->nparams; i++)
+        compat_row(fp, &sc->params[i]);
     fflush(fp);
     return ferror(fp) ? -1 : 0;
 }

@@ -107,6 +107,8 @@ static volatile sig_atomic_t got_term, got_hup, got_chld;
 static const char *config_dir;
 static struct pcf *conf;
 static long throttle_time = 60;
+/* start: what check found, logged once the maillog is open */
+static struct master_report *start_report;
 
 static void
 on_signal(int sig)
@@ -311,7 +313,7 @@ svc_close(struct svc *s, int unlink_socket)
  * (one copy of the entry per postscreen listener). Returns the new
  * count of out. */
 static int
-map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
+map_postscreen(struct svc **out, int n, int max, size_t entry)
 {
     const char *name = pcf_service_field(conf, entry, 0);
     int line = pcf_service_line(conf, entry);
@@ -334,13 +336,6 @@ map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
                         "and there is no \"%s pass ... smtpd\" entry to "
                         "serve its clients; not started",
                         line, name, want);
-        if (to_stderr)
-            fprintf(stderr,
-                    "postern: warning: master.cf line %d: service %s/inet "
-                    "runs \"postscreen\", which Postern does not implement, "
-                    "and there is no \"%s pass ... smtpd\" entry to serve "
-                    "its clients; not started\n",
-                    line, name, want);
         mem_free(want);
         return n;
     }
@@ -375,10 +370,10 @@ map_postscreen(struct svc **out, int n, int max, size_t entry, int to_stderr)
 }
 
 /* build_services - read the master.cf entries of conf into a new table
- * (sockets not yet opened). Messages for entries we do not run go to
- * stderr when to_stderr. */
+ * (sockets not yet opened). Entries we do not run are logged (check has
+ * told the user on stderr before start, master_check.c). */
 static int
-build_services(struct svc **out, int max, int to_stderr)
+build_services(struct svc **out, int max)
 {
     int n = 0;
     size_t count = pcf_service_count(conf);
@@ -412,12 +407,6 @@ build_services(struct svc **out, int max, int to_stderr)
                                 "which Postern does not implement yet; not "
                                 "started",
                                 pcf_service_line(conf, i), name, type, cmd);
-                if (to_stderr)
-                    fprintf(stderr,
-                            "postern: warning: master.cf line %d: service "
-                            "%s/%s runs \"%s\", which Postern does not "
-                            "implement yet; not started\n",
-                            pcf_service_line(conf, i), name, type, cmd);
             }
             continue;
         }
@@ -463,7 +452,7 @@ build_services(struct svc **out, int max, int to_stderr)
         out[n++] = s;
     }
     for (int k = 0; k < nscreens; k++)
-        n = map_postscreen(out, n, max, screens[k], to_stderr);
+        n = map_postscreen(out, n, max, screens[k]);
     return n;
 }
 
@@ -867,7 +856,7 @@ reload(void)
     conf = pcf_load(config_dir);
     throttle_time =
         server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
-    nfresh = build_services(fresh, MAX_SVC, 0);
+    nfresh = build_services(fresh, MAX_SVC);
     /* old children finish their current work and exit */
     signal_children(SIGHUP, NULL);
     for (int i = 0; i < nsvc; i++) {
@@ -1261,6 +1250,8 @@ daemon_start(const char *qdir, int notify, int foreground)
     host = server_conf_str(conf, NULL, "myhostname");
     snprintf(ident, sizeof(ident), "%s/master", syslog_name);
     maillog_open(ident, file, host);
+    if (start_report)
+        master_report_log(start_report);
     mem_free(syslog_name);
     mem_free(file);
     mem_free(host);
@@ -1289,7 +1280,7 @@ daemon_start(const char *qdir, int notify, int foreground)
         server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
     raise_nofile();
 
-    nsvc = build_services(svcs, MAX_SVC, 1);
+    nsvc = build_services(svcs, MAX_SVC);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)
             goto fail;
@@ -1429,18 +1420,47 @@ cmd_signal(const char *qdir, const char *what, int sig)
     return 0;
 }
 
+/* check_flags - the options of start, reload and check: flags, or -1
+ * (message on stderr) */
+static int
+check_flags(int argc, char **argv, const char *cmd)
+{
+    unsigned flags = strcmp(cmd, "check") == 0 ? MASTER_CHECK_VERBOSE : 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--allow-unimplemented") == 0 &&
+            strcmp(cmd, "check") != 0) {
+            flags |= MASTER_CHECK_ALLOW;
+        } else if (strcmp(argv[i], "--json") == 0 &&
+                   strcmp(cmd, "check") == 0) {
+            flags |= MASTER_CHECK_JSON;
+        } else if (strcmp(argv[i], "--config-only") == 0 &&
+                   strcmp(cmd, "check") == 0) {
+            flags |= MASTER_CHECK_CONFIG_ONLY;
+        } else {
+            fprintf(stderr, "postern: fatal: %s: unknown option: \"%s\"\n",
+                    cmd, argv[i]);
+            return -1;
+        }
+    }
+    return (int) flags;
+}
+
 int
 master_main(int argc, char **argv, int postfix_style)
 {
     const char *cmd;
     char *qdir;
-    int rc;
+    int rc, flags;
 
     (void) postfix_style;
     config_dir = master_config_dir(&argc, argv);
     if (argc < 1) {
         fprintf(stderr, "usage: postern start|start-fg|stop|abort|reload|"
-                        "status|check [-c DIR]\n");
+                        "status|check [-c DIR]\n"
+                        "       start, start-fg, reload: "
+                        "[--allow-unimplemented]\n"
+                        "       check: [--json] [--config-only]\n");
         return 2;
     }
     cmd = argv[0];
@@ -1451,6 +1471,8 @@ master_main(int argc, char **argv, int postfix_style)
         fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
         return 2;
     }
+    if ((flags = check_flags(argc, argv, cmd)) < 0)
+        return 2;
     if (access(config_dir, R_OK) < 0) {
         fprintf(stderr, "postern: fatal: %s: %s\n", config_dir,
                 strerror(errno));
@@ -1458,7 +1480,8 @@ master_main(int argc, char **argv, int postfix_style)
     }
     conf = pcf_load(config_dir);
     qdir = server_conf_str(conf, NULL, "queue_directory");
-    if (qdir[0] != '/') {
+    /* check reports this with the rest (master_check) */
+    if (qdir[0] != '/' && strcmp(cmd, "check") != 0) {
         fprintf(stderr,
                 "postern: fatal: queue_directory must be absolute: "
                 "\"%s\"\n",
@@ -1466,7 +1489,7 @@ master_main(int argc, char **argv, int postfix_style)
         return 1;
     }
     if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0) {
-        rc = master_check(conf, config_dir, 0);
+        rc = master_check(conf, config_dir, (unsigned) flags, &start_report);
         if (rc == 0)
             rc = cmd_start(qdir, strcmp(cmd, "start-fg") == 0);
     } else if (strcmp(cmd, "stop") == 0) {
@@ -1481,7 +1504,8 @@ master_main(int argc, char **argv, int postfix_style)
                    : "aborting the Postern mail system");
     } else if (strcmp(cmd, "reload") == 0) {
         /* a configuration that would not start is not loaded either */
-        rc = master_check(conf, config_dir, 0);
+        rc = master_check(conf, config_dir,
+                          (unsigned) flags | MASTER_CHECK_RELOAD, NULL);
         if (rc == 0)
             rc = cmd_signal(qdir, "refreshing", SIGHUP);
     } else if (strcmp(cmd, "status") == 0) {
@@ -1499,7 +1523,7 @@ master_main(int argc, char **argv, int postfix_style)
             rc = 1;
         }
     } else {
-        rc = master_check(conf, config_dir, 1);
+        rc = master_check(conf, config_dir, (unsigned) flags, NULL);
     }
     mem_free(qdir);
     return rc;

@@ -6,8 +6,14 @@
  *	with the file and the reason, before anything starts: an unusable
  *	queue_directory, an unknown or privileged mail_owner or
  *	default_privs (as root), smtpd restriction lists without a relay
- *	check. "check" also names every master.cf service that Postern does
- *	not run.
+ *	check.
+ *
+ *	Then the checkers run, each reporting through one server_checker
+ *	into a report (master_report.c): every setting of main.cf and of
+ *	master.cf -o honoured or not (master_classify.c), the services
+ *	Postern does not run, and what other modules add to the list below.
+ *	An ERROR note stops "start" unless --allow-unimplemented; warnings
+ *	never do.
  */
 #include <sys/stat.h>
 
@@ -18,9 +24,9 @@
 #include <unistd.h>
 
 #include "master/master_int.h"
+#include "server/server_check.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
-#include "server/server_check.h"
 #include "server/server_tls.h"
 #include "smtpd/smtpd.h"
 
@@ -55,43 +61,18 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
     return pw == NULL || why != NULL;
 }
 
-/* print_note - interim printer of the value checks' notes (the issue 16
- * collector replaces it): errors stop start, like the checks above */
-struct note_ctx {
-    struct pcf *conf;
-    int bad;
+/* The checkers that report through server_note(), in output order. */
+static master_checker_fn *const checkers[] = {
+    master_check_params,
+    master_check_services,
+    master_check_transports,
+    master_check_tables,
+    master_check_tls_levels,
 };
 
-static void
-print_note(void *ctx, enum server_note_level level, const char *ns,
-           const char *param, const char *text)
-{
-    struct note_ctx *nc = ctx;
-    const char *src = ns ? NULL : pcf_source(nc->conf, param);
-    char where[700] = "main.cf (default)";
-
-    if (level == SERVER_NOTE_HONOURED)
-        return;
-    nc->bad |= level == SERVER_NOTE_ERROR;
-    if (src && strncmp(src, "main.cf:", 8) == 0)
-        snprintf(where, sizeof(where), "main.cf line %s", src + 8);
-    for (size_t i = 0; ns && i < pcf_service_count(nc->conf); i++) {
-        snprintf(where, sizeof(where), "%s/%s",
-                 pcf_service_field(nc->conf, i, 0),
-                 pcf_service_field(nc->conf, i, 1));
-        if (strcmp(where, ns) == 0) {
-            snprintf(where, sizeof(where), "master.cf line %d: %s",
-                     pcf_service_line(nc->conf, i), ns);
-            break;
-        }
-    }
-    fprintf(stderr, "postern: %s: %s: %s: %s\n",
-            level == SERVER_NOTE_ERROR ? "fatal" : "warning", where, param,
-            text);
-}
-
-int
-master_check(struct pcf *conf, const char *config_dir, int verbose)
+/* check_fatal - the checks that stop any start: 0 ok, 1 errors */
+static int
+check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
 {
     int bad = 0;
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
@@ -104,17 +85,16 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                 config_dir, qdir);
         bad = 1;
     }
-    if (geteuid() == 0) {
+    if (geteuid() == 0 && !(flags & MASTER_CHECK_CONFIG_ONLY)) {
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");
     }
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
-        const char *name = pcf_service_field(conf, i, 0);
-        const char *type = pcf_service_field(conf, i, 1);
         const char *cmd = pcf_service_field(conf, i, 7);
         char ns[600];
 
-        snprintf(ns, sizeof(ns), "%s/%s", name, type);
+        snprintf(ns, sizeof(ns), "%s/%s", pcf_service_field(conf, i, 0),
+                 pcf_service_field(conf, i, 1));
         if (strcmp(cmd, "smtpd") == 0 &&
             smtpd_check_config(conf, ns, err, sizeof(err)) < 0) {
             fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
@@ -128,30 +108,9 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                     pcf_service_line(conf, i), ns, err);
             bad = 1;
         }
-        if (verbose && master_lookup(cmd) == NULL) {
-            const char *why = master_builtin(cmd);
-
-            if (why)
-                fprintf(stderr, "postern: master.cf line %d: %s (%s): %s\n",
-                        pcf_service_line(conf, i), ns, cmd, why);
-            else
-                fprintf(stderr,
-                        "postern: warning: master.cf line %d: service "
-                        "%s runs \"%s\", which Postern does not "
-                        "implement yet\n",
-                        pcf_service_line(conf, i), ns, cmd);
-        }
     }
-    {
-        struct note_ctx nc = {conf, 0};
-        struct server_checker chk = {print_note, &nc};
-
-        master_check_transports(conf, &chk);
-        master_check_tables(conf, &chk);
-        master_check_tls_levels(conf, &chk);
-        bad |= nc.bad;
-    }
-    if (verbose && !bad) {
+    if ((flags & MASTER_CHECK_VERBOSE) && !(flags & MASTER_CHECK_CONFIG_ONLY)
+        && !bad) {
         struct stat st;
 
         if (stat(qdir, &st) < 0 && errno != ENOENT) {
@@ -160,5 +119,43 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
         }
     }
     mem_free(qdir);
+    return bad;
+}
+
+int
+master_check(struct pcf *conf, const char *config_dir, unsigned flags,
+             struct master_report **out)
+{
+    struct master_report *rep = master_report_new(conf);
+    struct server_checker chk = {master_report_note, rep};
+    const char *verb = (flags & MASTER_CHECK_VERBOSE)  ? NULL
+                       : (flags & MASTER_CHECK_RELOAD) ? "reload"
+                                                       : "start";
+    int allow = (flags & MASTER_CHECK_ALLOW) != 0;
+    int bad = check_fatal(conf, config_dir, flags);
+
+    for (size_t i = 0; i < sizeof(checkers) / sizeof(checkers[0]); i++)
+        checkers[i](conf, &chk);
+    if (flags & MASTER_CHECK_JSON) {
+        if (master_report_json(rep, stdout) < 0)
+            bad = 1;
+    } else {
+        master_report_print(rep, stderr, verb, allow);
+    }
+    if (master_report_count(rep, SERVER_NOTE_ERROR) > 0 && !allow) {
+        if (verb)
+            fprintf(stderr,
+                    "postern: fatal: %zu setting(s) or service(s) that "
+                    "Postern does not implement; not %s (postern check "
+                    "lists them; --allow-unimplemented %ss anyway)\n",
+                    master_report_count(rep, SERVER_NOTE_ERROR),
+                    strcmp(verb, "start") == 0 ? "started" : "reloaded",
+                    verb);
+        bad = 1;
+    }
+    if (out)
+        *out = rep;
+    else
+        master_report_free(rep);
     return bad;
 }

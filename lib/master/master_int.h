@@ -4,10 +4,12 @@
 #ifndef MASTER_MASTER_INT_H
 #define MASTER_MASTER_INT_H
 
+#include <stdio.h>
+
 #include "master/master.h"
+#include "server/server_check.h"
 
 struct pcf;
-struct server_checker;
 
 #define POSTERN_MTA_VERSION "Postern 0.1 (Postfix 3.7 compatible)"
 
@@ -36,8 +38,50 @@ void master_check_tables(struct pcf *conf, const struct server_checker *chk);
 void master_check_tls_levels(struct pcf *conf,
                              const struct server_checker *chk);
 
-/* master_check - sanity checks before start and for "check"; messages
- * on stderr; verbose also lists services not run. 0 ok, 1 errors */
-int master_check(struct pcf *conf, const char *config_dir, int verbose);
+struct master_report;
+
+/* master_check flags */
+#define MASTER_CHECK_VERBOSE     1u /* "check" (not start): stat the queue */
+#define MASTER_CHECK_JSON        2u /* the whole classification on stdout */
+#define MASTER_CHECK_ALLOW       4u /* --allow-unimplemented: ERROR notes
+                                     * do not fail */
+#define MASTER_CHECK_CONFIG_ONLY 8u /* --config-only: nothing about this
+                                     * host (users, the queue directory) */
+#define MASTER_CHECK_RELOAD      16u /* for reload (messages say so) */
+/*
+ * master_check - the checks before start and for "check": fatal problems
+ * and the checkers' notes, on stderr (JSON on stdout with
+ * MASTER_CHECK_JSON). 0 ok, 1 fatal problems or ERROR notes (unless
+ * MASTER_CHECK_ALLOW). The report is stored in *out when out is not NULL
+ * (the caller frees it with master_report_free).
+ */
+int master_check(struct pcf *conf, const char *config_dir, unsigned flags,
+                 struct master_report **out);
+
+/* master_checker_fn - one checker: reports what it finds through chk */
+typedef void master_checker_fn(struct pcf *conf,
+                               const struct server_checker *chk);
+/* master_classify.c: every main.cf and -o setting; the services Postern
+ * does not run */
+master_checker_fn master_check_params;
+master_checker_fn master_check_services;
+
+/* master_report.c - the notes collector */
+struct master_report *master_report_new(struct pcf *conf);
+void master_report_free(struct master_report *rep);
+/* master_report_note - server_note_fn; ctx is the report */
+server_note_fn master_report_note;
+size_t master_report_count(const struct master_report *rep,
+                           enum server_note_level level);
+/* master_report_print - WARNING and ERROR notes, "postern: error: FILE:
+ * LINE: text"; verb ("start", "reload" or NULL for check): say what it
+ * does about errors; allow: errors are printed as warnings */
+void master_report_print(const struct master_report *rep, FILE *fp,
+                         const char *verb, int allow);
+/* master_report_log - the ERROR notes to the maillog as warnings (start
+ * with --allow-unimplemented) */
+void master_report_log(const struct master_report *rep);
+/* master_report_json - the whole report as one JSON document; 0 or -1 */
+int master_report_json(const struct master_report *rep, FILE *fp);
 
 #endif

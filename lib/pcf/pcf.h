@@ -38,6 +38,21 @@ char *pcf_service_value(struct pcf *p, const char *service_type,
                         const char *name);
 /* pcf_source - where name's value comes from: "main.cf:LINE" or "default" */
 const char *pcf_source(struct pcf *p, const char *name);
+/* pcf_main_params - the names main.cf sets, in main.cf line order (not
+ * command-line overrides); caller frees with strv_fini */
+struct strv;
+void pcf_main_params(struct pcf *p, struct strv *out);
+/* pcf_main_param_line - the main.cf line that sets name, or 0 */
+int pcf_main_param_line(struct pcf *p, const char *name);
+/* pcf_param_kind - what postconf knows name as (for "postconf -C") */
+enum pcf_kind {
+    PCF_KIND_UNUSED = 0, /* unknown, and referenced nowhere */
+    PCF_KIND_BUILTIN,    /* a Postfix parameter */
+    PCF_KIND_SERVICE,    /* a service family parameter: "relay_..." */
+    PCF_KIND_DBMS,       /* read by a legacy database table: "ldap_..." */
+    PCF_KIND_USER,       /* user-defined, referenced as $name or a class */
+};
+enum pcf_kind pcf_param_kind(struct pcf *p, const char *name);
 /* pcf_is_known - 1 when name is a parameter postconf knows in this config */
 int pcf_is_known(struct pcf *p, const char *name);
 /* master.cf entries: count, and field f (0..7 = service .. command) of

@@ -11,6 +11,7 @@
 #include "pcf/pcf.h"
 #include "pcf/pcf_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,6 +97,65 @@ pcf_source(struct pcf *p, const char *name)
         return "default";
     snprintf(p->source_buf, sizeof(p->source_buf), "main.cf:%d", line);
     return p->source_buf;
+}
+
+struct main_at {
+    int line;
+    const char *name;
+};
+
+static int
+line_cmp(const void *a, const void *b)
+{
+    return ((const struct main_at *) a)->line -
+           ((const struct main_at *) b)->line;
+}
+
+void
+pcf_main_params(struct pcf *p, struct strv *out)
+{
+    struct strv keys = pcf_dict_keys(p->main);
+    struct main_at *at = mem_calloc(keys.n + 1, sizeof(*at));
+    size_t n = 0;
+
+    strv_init(out);
+    for (size_t i = 0; i < keys.n; i++) {
+        int line = pcf_main_line(p, keys.v[i]);
+
+        if (line > 0) {
+            at[n].line = line;
+            at[n++].name = keys.v[i];
+        }
+    }
+    qsort(at, n, sizeof(*at), line_cmp);
+    for (size_t i = 0; i < n; i++)
+        strv_add(out, at[i].name);
+    mem_free(at);
+    strv_fini(&keys);
+}
+
+int
+pcf_main_param_line(struct pcf *p, const char *name)
+{
+    int line = pcf_main_line(p, name);
+
+    return line > 0 ? line : 0;
+}
+
+enum pcf_kind
+pcf_param_kind(struct pcf *p, const char *name)
+{
+    struct pcf_node *node = htab_find(p->params, name);
+
+    if (node == NULL)
+        return PCF_KIND_UNUSED;
+    if (node->flags & PCF_F_BUILTIN)
+        return PCF_KIND_BUILTIN;
+    if (node->flags & PCF_F_SERVICE)
+        return PCF_KIND_SERVICE;
+    if (node->flags & PCF_F_DBMS)
+        return PCF_KIND_DBMS;
+    return PCF_KIND_USER;
 }
 
 int

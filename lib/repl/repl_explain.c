@@ -5,7 +5,9 @@
  * DESCRIPTION
  *	From the schema: type (with range, unit or allowed values),
  *	default, the Postfix version that added it, deprecation, and the
- *	one-line description. From the configuration, when there is one:
+ *	one-line description, and whether Postern honours it (in which
+ *	daemons) or what "postern check" says when it is set but not
+ *	honoured (schemas/postern.yaml). From the configuration, when there is one:
  *	where the value is set (main.cf:LINE, or the default), the value,
  *	its expansion, and every master.cf service whose -o overrides it.
  *
@@ -146,6 +148,35 @@ print_config(FILE *fp, struct repl *r, struct pcf *p, const char *name)
     buf_fini(&b);
 }
 
+/* postern_text - what Postern does with a parameter honoured by the
+ * daemons in by (NULL: none); refuse: the feature an unhonoured setting
+ * stops start for, or NULL */
+static void
+postern_text(struct buf *b, const char *const *by, const char *partly,
+             const char *refuse, const char *behaves)
+{
+    if (by) {
+        buf_puts(b, "honoured by ");
+        for (const char *const *d = by; *d; d++)
+            buf_printf(b, "%s%s", d == by ? "" : ", ",
+                       strcmp(*d, "all") == 0 ? "every daemon" : *d);
+        if (partly)
+            buf_printf(b, "; partly: %s", partly);
+    } else if (behaves) {
+        buf_printf(b,
+                   "not read: Postern always behaves as with the value "
+                   "\"%s\"; another value is %s",
+                   behaves, refuse ? "an error" : "a warning");
+    } else if (refuse) {
+        buf_printf(b,
+                   "not implemented (%s): setting it is an error, and "
+                   "postern start refuses unless --allow-unimplemented",
+                   refuse);
+    } else {
+        buf_puts(b, "not implemented: setting it is a warning");
+    }
+}
+
 /* closest - the built-in parameter nearest to name, or NULL */
 static const char *
 closest(const char *name)
@@ -209,6 +240,10 @@ repl_explain_print(FILE *fp, struct repl *r, struct pcf *p, const char *name)
         }
         if (sp->desc)
             field(fp, "description:", sp->desc);
+        buf_truncate(&b, 0);
+        postern_text(&b, sp->honoured_by, sp->partly, sp->refuse,
+                     sp->behaves);
+        field(fp, "postern:", buf_str(&b));
     } else if (fam) {
         buf_printf(&b,
                    "%s (a per-service parameter of master.cf service "
@@ -221,6 +256,9 @@ repl_explain_print(FILE *fp, struct repl *r, struct pcf *p, const char *name)
         field(fp, "default:", buf_str(&b));
         if (schema_family_desc(fam))
             field(fp, "description:", schema_family_desc(fam));
+        buf_truncate(&b, 0);
+        postern_text(&b, schema_family_honoured_by(fam), NULL, NULL, NULL);
+        field(fp, "postern:", buf_str(&b));
     } else if (pcf_is_known(p, name)) {
         field(fp, "type:",
               "user-defined (not a Postfix parameter; known "

@@ -77,6 +77,18 @@ schema_family_desc(const struct schema_family *f)
     return entry(f)->desc;
 }
 
+const char *const *
+schema_family_honoured_by(const struct schema_family *f)
+{
+    return entry(f)->honoured_by;
+}
+
+int
+schema_unhonoured_is_error(const struct schema_param *p)
+{
+    return p->refuse != NULL;
+}
+
 int
 schema_family_applies(const struct schema_family *f, const char *program)
 {

@@ -44,6 +44,20 @@ struct schema_param {
     const char *removed;     /* version removed in, or NULL */
     const char *replacement; /* parameter replacing it, or NULL */
     const char *const *enum_values; /* NULL-terminated, for SCHEMA_ENUM */
+    /* What Postern does with it (schemas/postern.yaml): the daemons that
+     * honour it (NULL-terminated; "all" is every daemon,
+     * "trivial-rewrite" the address rewriting built into the daemons),
+     * NULL when none does; what they leave out, or NULL; and refuse: the
+     * feature to name when a setting is not honoured and that is an
+     * error (it changes who may send, what is accepted or where mail
+     * goes), NULL when it is only a warning. */
+    const char *const *honoured_by;
+    const char *partly;
+    const char *refuse;
+    /* behaves: for a parameter no daemon reads, the value whose effect
+     * Postern always has (biff: "no"), or NULL; a setting to that value
+     * is honoured */
+    const char *behaves;
     long min;                /* for INT/LONG/TIME (TIME in seconds) */
     long max;                /* 0 = no maximum */
     char time_unit;          /* default unit for SCHEMA_TIME: s m h d w */
@@ -72,6 +86,13 @@ const char *schema_type_name(enum schema_type t);
 enum schema_type schema_family_type(const struct schema_family *f);
 /* schema_family_desc - one-line description, or NULL */
 const char *schema_family_desc(const struct schema_family *f);
+/* schema_family_honoured_by - Postern daemons that honour the family's
+ * parameters (NULL-terminated), or NULL */
+const char *const *schema_family_honoured_by(const struct schema_family *f);
+/* schema_unhonoured_is_error - 1 when setting p, which Postern does not
+ * honour, is an error rather than a warning (p->refuse names the
+ * feature) */
+int schema_unhonoured_is_error(const struct schema_param *p);
 /* schema_family_applies - 1 when a master.cf service whose command
  * (8th field) is program gets the family's parameters, else 0 */
 int schema_family_applies(const struct schema_family *f, const char *program);

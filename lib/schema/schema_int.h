@@ -17,6 +17,7 @@ struct schema_family_entry {
     struct schema_family pub; /* first: schema.c converts pointers back */
     enum schema_type type;
     const char *desc;
+    const char *const *honoured_by; /* Postern daemons, or NULL */
 };
 
 /* Built-in parameters, sorted by name (strcmp). */

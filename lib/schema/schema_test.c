@@ -326,6 +326,47 @@ test_family_types(void **state)
     }
 }
 
+/* has_daemon - 1 when by lists d */
+static int
+has_daemon(const char *const *by, const char *d)
+{
+    for (; by && *by; by++)
+        if (strcmp(*by, d) == 0)
+            return 1;
+    return 0;
+}
+
+/* What Postern does with a parameter (schemas/postern.yaml). */
+static void
+test_postern(void **state)
+{
+    const struct schema_param *p;
+    const struct schema_family *f;
+
+    (void) state;
+    p = schema_param_find("smtpd_banner");
+    assert_non_null(p);
+    assert_true(has_daemon(p->honoured_by, "smtpd"));
+    assert_false(has_daemon(p->honoured_by, "smtp"));
+    p = schema_param_find("smtpd_sasl_auth_enable");
+    assert_null(p->honoured_by);
+    assert_true(schema_unhonoured_is_error(p));
+    assert_string_equal(p->refuse, "SMTP AUTH");
+    p = schema_param_find("biff");
+    assert_null(p->honoured_by);
+    assert_false(schema_unhonoured_is_error(p));
+    assert_string_equal(p->behaves, "no");
+    /* honoured wins over a refuse pattern: transport_maps is read */
+    p = schema_param_find("transport_maps");
+    assert_true(has_daemon(p->honoured_by, "trivial-rewrite"));
+    f = schema_family_match("relay_destination_rate_delay", NULL);
+    assert_non_null(f);
+    assert_true(has_daemon(schema_family_honoured_by(f), "qmgr"));
+    f = schema_family_match("relay_delivery_slot_cost", NULL);
+    assert_non_null(f);
+    assert_null(schema_family_honoured_by(f));
+}
+
 static void
 test_dbms(void **state)
 {
@@ -451,6 +492,7 @@ main(void)
         cmocka_unit_test(test_family_match),
         cmocka_unit_test(test_family_types),
         cmocka_unit_test(test_dbms),
+        cmocka_unit_test(test_postern),
         cmocka_unit_test(test_families_with_debian_master),
     };
 
