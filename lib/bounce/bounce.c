@@ -557,11 +557,11 @@ bounce_service(struct server *srv)
     b.bounce2_rcpt = param_addr(&b, "2bounce_notice_recipient");
     b.delay_rcpt = param_addr(&b, "delay_notice_recipient");
     b.notify = notify_classes(srv);
-    b.size_limit = server_param_int(srv, "bounce_size_limit", 50000);
+    b.size_limit = server_param_int(srv, "bounce_size_limit");
     b.lifetime = server_conf_time(srv->conf, srv->name_space,
-                                  "maximal_queue_lifetime", 'd', 432000);
+                                  "maximal_queue_lifetime");
     b.delay_warning = server_conf_time(srv->conf, srv->name_space,
-                                       "delay_warning_time", 'h', 0);
+                                       "delay_warning_time");
     buf_init(&b.content, 0);
     deliver_agent_loop(srv, batch, &b);
     return 0;

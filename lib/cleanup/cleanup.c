@@ -599,6 +599,7 @@ cleanup_service(struct server *srv)
     struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 2];
     int lockfd;
     char *v;
+    long limit;
     time_t stop_deadline = 0;
 
     server_init(srv);
@@ -619,11 +620,10 @@ cleanup_service(struct server *srv)
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu.w = queue_writer_new(cu.fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
-    v = server_param(srv, "message_size_limit");
-    cu.size_limit = (size_t) strtoull(v, NULL, 10);
+    limit = server_param_size(srv, "message_size_limit");
+    cu.size_limit = limit > 0 ? (size_t) limit : 0;
     if (cu.size_limit)
         cu.size_limit += 65536; /* our Received: header and slack */
-    mem_free(v);
     cu.always_add = server_param_bool(srv, "always_add_missing_headers");
     cu.myhostname = server_param(srv, "myhostname");
     for (int i = 0; i < srv->nlisten; i++)

@@ -1377,10 +1377,10 @@ local_service(struct server *srv)
     v = server_param(srv, "mailbox_delivery_lock");
     lock_methods(&lc, v);
     mem_free(v);
-    lc.lock_attempts = server_param_int(srv, "deliver_lock_attempts", 20);
+    lc.lock_attempts = server_param_int(srv, "deliver_lock_attempts");
     if (lc.lock_attempts < 1)
         lc.lock_attempts = 1;
-    lc.lock_delay = server_param_time(srv, "deliver_lock_delay", 1);
+    lc.lock_delay = server_param_time(srv, "deliver_lock_delay");
     if (lc.lock_delay < 0)
         lc.lock_delay = 1;
     lc.default_uid = (long) getuid();
@@ -1406,7 +1406,7 @@ local_service(struct server *srv)
     lc.cmd_mask = exp_mask(srv, "allow_mail_to_commands");
     lc.file_mask = exp_mask(srv, "allow_mail_to_files");
     lc.cmd_filter = server_param(srv, "command_expansion_filter");
-    lc.cmd_time_limit = server_param_time(srv, "command_time_limit", 1000);
+    lc.cmd_time_limit = server_param_time(srv, "command_time_limit");
     if (lc.cmd_time_limit <= 0)
         lc.cmd_time_limit = 1000;
     strv_init(&lc.export_env);

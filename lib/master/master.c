@@ -448,7 +448,7 @@ build_services(struct svc **out, int max, int to_stderr)
         mp = (char *) pcf_service_field(conf, i, 6);
         s->srv.maxproc = strcmp(mp, "-") == 0
                              ? (int) server_conf_int(
-                                   conf, NULL, "default_process_limit", 100)
+                                   conf, NULL, "default_process_limit")
                              : atoi(mp);
         for (int a = 0; args && args[a]; a++)
             if (strcmp(args[a], "-v") == 0)
@@ -866,7 +866,7 @@ reload(void)
 
     conf = pcf_load(config_dir);
     throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+        server_conf_time(conf, NULL, "service_throttle_time");
     nfresh = build_services(fresh, MAX_SVC, 0);
     /* old children finish their current work and exit */
     signal_children(SIGHUP, NULL);
@@ -1286,7 +1286,7 @@ daemon_start(const char *qdir, int notify, int foreground)
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+        server_conf_time(conf, NULL, "service_throttle_time");
     raise_nofile();
 
     nsvc = build_services(svcs, MAX_SVC, 1);

@@ -122,7 +122,7 @@ pickup_postdrop_main(int argc, char **argv)
             return 1;
         }
     }
-    msl = server_conf_int(conf, NULL, "message_size_limit", 10240000);
+    msl = server_conf_size(conf, NULL, "message_size_limit");
     /* the envelope frame and LF line ends: same slack as pickup */
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
 

@@ -427,7 +427,7 @@ pickup_sendmail_main(int argc, char **argv)
                         "ignored\n");
         queue_env_set(&env.envid, "");
     }
-    limit = server_conf_int(conf, NULL, "message_size_limit", 10240000);
+    limit = server_conf_size(conf, NULL, "message_size_limit");
     if (sender == NULL)
         sender = mem_strdup(pw ? pw->pw_name : "nobody");
     if (fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {

@@ -203,7 +203,7 @@ proxymap_service(struct server *srv)
     ipc_out_init(&pm.o);
     approve(&pm);
     server_drop_privileges(srv);
-    max_idle = server_param_time(srv, "max_idle", 100);
+    max_idle = server_param_time(srv, "max_idle");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);

@@ -94,24 +94,39 @@ void server_pre_jail(struct server *srv);
 /* server_param - value of name as this service sees it (-o first);
  * caller frees; "" for an unknown name */
 char *server_param(const struct server *srv, const char *name);
-/* server_param_bool, _int, _time (seconds), _size */
+/*
+ * Typed parameters: server_param_bool, _int, _size (long) and _time
+ * (seconds) read name as this service sees it, with the type, the
+ * default unit and the range the schema (schemas/ YAML) gives it, and
+ * Postfix 3.7's parser (schema.h). A malformed or out-of-range value is
+ * fatal, with Postfix's message after the file and line it came from:
+ * "/etc/postfix/main.cf, line 12: bad numerical configuration:
+ * message_size_limit = 10MB" (a master.cf -o value: master.cf and the
+ * service's line). A name the schema does not know, or of another type,
+ * is a programming error (panic). Service-family parameters
+ * ("relay_destination_concurrency_limit") have their family's type and
+ * their default parameter's value when no service defines them.
+ * Call them with the parameter's name as a literal: the honesty scanner
+ * looks for the names a daemon reads.
+ */
 int server_param_bool(const struct server *srv, const char *name);
-long server_param_int(const struct server *srv, const char *name, long def);
-long server_param_time(const struct server *srv, const char *name, long def);
+long server_param_int(const struct server *srv, const char *name);
+long server_param_size(const struct server *srv, const char *name);
+long server_param_time(const struct server *srv, const char *name);
 
 /* Variants on a configuration without a service (CLI tools). svc may
  * be NULL. */
 char *server_conf_str(struct pcf *p, const char *svc, const char *name);
 int server_conf_bool(struct pcf *p, const char *svc, const char *name);
-long server_conf_int(struct pcf *p, const char *svc, const char *name,
-                     long def);
-/* server_conf_time - a time value; unit is the default unit when the
- * value has none ('s', 'm', 'h', 'd', 'w'); seconds, def on error */
-long server_conf_time(struct pcf *p, const char *svc, const char *name,
-                      char unit, long def);
-/* server_parse_time - "30s", "5m", "1h", "2d", "1w" or a number in unit;
- * 0 or -1 */
-int server_parse_time(const char *s, char unit, long *secs) WARN_UNUSED;
+long server_conf_int(struct pcf *p, const char *svc, const char *name);
+long server_conf_size(struct pcf *p, const char *svc, const char *name);
+long server_conf_time(struct pcf *p, const char *svc, const char *name);
+/* server_conf_where - "/path/main.cf, line N" (or master.cf and the line
+ * of service svc when its -o sets name) appended to out; nothing for a
+ * default */
+struct buf;
+void server_conf_where(struct pcf *p, const char *svc, const char *name,
+                       struct buf *out);
 /* server_split - split a list value on commas and white space into sv
  * (appends copies); "{ a b }" groups are kept as one element without the
  * braces */

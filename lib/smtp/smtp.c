@@ -1321,7 +1321,7 @@ tls_level(const char *v)
 static int
 tparam(struct server *srv, const char *name, long def)
 {
-    long v = server_param_time(srv, name, def);
+    long v = server_param_time(srv, name);
 
     return v > 0 && v < 86400 ? (int) v : (int) def;
 }
@@ -1360,7 +1360,11 @@ smtp_service(struct server *srv)
     v = server_param(srv, "smtp_tls_security_level");
     ag.tls = tls_level(v);
     mem_free(v);
-    ag.tls_loglevel = (int) server_param_int(srv, "smtp_tls_loglevel", 0);
+    /* a string in Postfix 3.7 (tls_log_mask: a level or names); the
+     * level is what we use */
+    v = server_param(srv, "smtp_tls_loglevel");
+    ag.tls_loglevel = (int) strtol(v, NULL, 10);
+    mem_free(v);
     ag.connect_timeout = tparam(srv, "smtp_connect_timeout", 30);
     ag.helo_timeout = tparam(srv, "smtp_helo_timeout", 300);
     ag.mail_timeout = tparam(srv, "smtp_mail_timeout", 300);
@@ -1371,20 +1375,18 @@ smtp_service(struct server *srv)
     ag.quit_timeout = tparam(srv, "smtp_quit_timeout", 300);
     ag.starttls_timeout = tparam(srv, "smtp_starttls_timeout", 300);
     ag.rset_timeout = tparam(srv, "smtp_rset_timeout", 20);
-    ag.mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit",
-                                                 5);
+    ag.mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit");
     if (ag.mx_address_limit <= 0)
         ag.mx_address_limit = 1000;
-    ag.mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit",
-                                                 2);
+    ag.mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit");
     if (ag.mx_session_limit <= 0)
         ag.mx_session_limit = 1000;
     ag.reuse_count_limit =
-        server_param_int(srv, "smtp_connection_reuse_count_limit", 0);
+        server_param_int(srv, "smtp_connection_reuse_count_limit");
     ag.reuse_time_limit =
-        server_param_time(srv, "smtp_connection_reuse_time_limit", 300);
+        server_param_time(srv, "smtp_connection_reuse_time_limit");
     ag.cache_time_limit =
-        server_param_time(srv, "smtp_connection_cache_time_limit", 2);
+        server_param_time(srv, "smtp_connection_cache_time_limit");
     ag.cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
     ag.no_mime_oconv =
         server_param_bool(srv, "disable_mime_output_conversion");

@@ -197,17 +197,15 @@ conf_load(struct server *srv)
     cf->mail_name = mail_name(srv);
     cf->banner = smtpd_banner_text(srv);
     cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
-    v = server_param(srv, "message_size_limit");
-    cf->size_limit = strtol(v, NULL, 10);
-    mem_free(v);
-    cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit", 1000);
-    cf->timeout = server_param_time(srv, "smtpd_timeout", 300);
-    cf->line_limit = server_param_int(srv, "line_length_limit", 2048);
+    cf->size_limit = server_param_size(srv, "message_size_limit");
+    cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit");
+    cf->timeout = server_param_time(srv, "smtpd_timeout");
+    cf->line_limit = server_param_int(srv, "line_length_limit");
     if (cf->line_limit < 512)
         cf->line_limit = 512;
     cf->conn_limit =
-        server_param_int(srv, "smtpd_client_connection_count_limit", 50);
-    cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit", 20);
+        server_param_int(srv, "smtpd_client_connection_count_limit");
+    cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit");
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
@@ -221,7 +219,7 @@ conf_load(struct server *srv)
                                                                             : 0;
     mem_free(v);
     cf->bare_nl_code = (int) server_param_int(
-        srv, "smtpd_forbid_bare_newline_reject_code", 550);
+        srv, "smtpd_forbid_bare_newline_reject_code");
     v = server_param(srv, "smtpd_tls_security_level");
     cf->tls_level = strcasecmp(v, "may") == 0       ? 1
                     : strcasecmp(v, "encrypt") == 0 ? 2

@@ -552,10 +552,10 @@ front_config(struct front *f)
     snprintf(f->shutdown, n, "421 4.3.2 %s Service shutting down\r\n", host);
     mem_free(banner);
     f->host = host;
-    f->timeout = server_param_time(srv, "smtpd_timeout", 300);
+    f->timeout = server_param_time(srv, "smtpd_timeout");
     if (f->timeout <= 0)
         f->timeout = 300;
-    limit = server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    limit = server_param_int(srv, "smtpd_client_connection_count_limit");
     f->conn_limit = limit;
     /* One client must never take every session of the service: Postfix
      * says the limit should be below the process limit, and a client
@@ -569,11 +569,11 @@ front_config(struct front *f)
                         limit, srv->maxproc, srv->service, f->conn_limit);
     }
     f->rate_limit =
-        server_param_int(srv, "smtpd_client_connection_rate_limit", 0);
-    f->rate_unit = server_param_time(srv, "anvil_rate_time_unit", 60);
+        server_param_int(srv, "smtpd_client_connection_rate_limit");
+    f->rate_unit = server_param_time(srv, "anvil_rate_time_unit");
     if (f->rate_unit <= 0)
         f->rate_unit = 60;
-    f->stat_time = server_param_time(srv, "anvil_status_update_time", 600);
+    f->stat_time = server_param_time(srv, "anvil_status_update_time");
     if (f->stat_time <= 0)
         f->stat_time = 600;
     v = server_param(srv, "smtpd_client_event_limit_exceptions");
