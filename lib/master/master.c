@@ -614,6 +614,7 @@ spawn(struct svc *s)
 
         child_signals();
         close_all_but(s);
+        master_stderr_child();
         srv.status_fd = s->status_pipe[1];
         srv.slot = slot;
         rc = s->fn(&srv);
@@ -652,6 +653,7 @@ spawn_front(struct svc *s)
         int rc;
 
         child_signals();
+        master_stderr_child();
         /* keep the inet listeners and chan[0] */
         for (int i = 0; i < nsvc; i++) {
             struct svc *o = svcs[i];
@@ -751,6 +753,28 @@ release_sessions(struct svc *s, unsigned slot)
         if (ref)
             server_anvil_release(s->srv.anvil, ref, SERVER_ANVIL_WORKERS);
     }
+}
+
+/* child_ident - "postfix/smtpd" for one of our children (master's own
+ * ident for a process it did not fork: a daemon's child) */
+static const char *
+child_ident(long pid)
+{
+    static char id[300];
+
+    for (int i = 0; i < nchild; i++) {
+        if ((long) children[i].pid == pid) {
+            struct server *srv = &children[i].svc->srv;
+            char *name = server_conf_str(conf, srv->name_space,
+                                         "syslog_name");
+
+            snprintf(id, sizeof(id), "%s/%s", name, srv->command);
+            mem_free(name);
+            return id;
+        }
+    }
+    snprintf(id, sizeof(id), "%s", maillog_ident());
+    return id;
 }
 
 static void
@@ -961,15 +985,17 @@ reload(void)
 static void
 master_loop(void)
 {
-    struct pollfd pfd[MAX_SVC * 4 + 1];
-    struct svc *owner[MAX_SVC * 4 + 1];
-    int kind[MAX_SVC * 4 + 1];
+    struct pollfd pfd[MAX_SVC * 4 + 2];
+    struct svc *owner[MAX_SVC * 4 + 2];
+    int kind[MAX_SVC * 4 + 2];
     time_t stop_deadline = 0;
 
     for (;;) {
         int n = 0, timeout = 1000;
         time_t now = time(NULL);
 
+        /* what the exiting children said, before they are forgotten */
+        master_stderr_drain(child_ident);
         if (got_chld) {
             got_chld = 0;
             reap();
@@ -1020,6 +1046,11 @@ master_loop(void)
         pfd[n].fd = sig_pipe[0];
         pfd[n].events = POLLIN;
         kind[n++] = 0;
+        if (master_stderr_fd() >= 0) {
+            pfd[n].fd = master_stderr_fd();
+            pfd[n].events = POLLIN;
+            kind[n++] = 3;
+        }
         for (int i = 0; i < nsvc; i++) {
             struct svc *s = svcs[i];
 
@@ -1053,6 +1084,8 @@ master_loop(void)
 
                 while (read(sig_pipe[0], b, sizeof(b)) > 0)
                     ;
+            } else if (kind[i] == 3) {
+                master_stderr_drain(child_ident);
             } else if (kind[i] == 1) {
                 read_status(owner[i]);
             } else if (svc_avail(owner[i]) == 0) {
@@ -1289,6 +1322,8 @@ daemon_start(const char *qdir, int notify, int foreground)
         server_conf_time(conf, NULL, "service_throttle_time");
     raise_nofile();
 
+    if (master_stderr_open() < 0)
+        maillog_warning("socketpair: %m: daemons' stderr is not logged");
     nsvc = build_services(svcs, MAX_SVC, 1);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)

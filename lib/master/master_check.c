@@ -20,6 +20,7 @@
 #include "master/master_int.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_check.h"
 #include "server/server_tls.h"
 #include "smtpd/smtpd.h"
 
@@ -54,12 +55,38 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
     return pw == NULL || why != NULL;
 }
 
+/* value_note - print a malformed typed value as the daemon would die
+ * on it, with its file and line (the lead's collector replaces this) */
+struct value_ctx {
+    struct pcf *conf;
+    int bad;
+};
+
+static void
+value_note(void *ctx, enum server_note_level level, const char *ns,
+           const char *param, const char *text)
+{
+    struct value_ctx *vc = ctx;
+    struct buf where;
+
+    if (level != SERVER_NOTE_ERROR)
+        return;
+    buf_init(&where, 0);
+    server_conf_where(vc->conf, ns, param, &where);
+    fprintf(stderr, "postern: fatal: %s%s%s\n", buf_str(&where),
+            where.len ? ": " : "", text);
+    buf_fini(&where);
+    vc->bad = 1;
+}
+
 int
 master_check(struct pcf *conf, const char *config_dir, int verbose)
 {
     int bad = 0;
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
     char err[800];
+    struct value_ctx vc = {conf, 0};
+    struct server_checker chk = {value_note, &vc};
 
     if (qdir[0] != '/') {
         fprintf(stderr,
@@ -72,7 +99,10 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");
     }
-    for (size_t i = 0; i < pcf_service_count(conf); i++) {
+    /* first: the checks below read typed values, fatal when malformed */
+    server_check_values(conf, &chk);
+    bad |= vc.bad;
+    for (size_t i = 0; i < pcf_service_count(conf) && !vc.bad; i++) {
         const char *name = pcf_service_field(conf, i, 0);
         const char *type = pcf_service_field(conf, i, 1);
         const char *cmd = pcf_service_field(conf, i, 7);

@@ -50,4 +50,10 @@ void server_note(const struct server_checker *chk,
                  enum server_note_level level, const char *ns,
                  const char *param, const char *fmt, ...) UTIL_PRINTF(5, 6);
 
+/* server_check_values - an ERROR note (Postfix's fatal text) for every
+ * bool, int, size or time value set in main.cf or by a master.cf -o that
+ * the daemons' typed accessors (server.h) would refuse at start */
+struct pcf;
+void server_check_values(struct pcf *p, const struct server_checker *chk);
+
 #endif
