@@ -1812,8 +1812,19 @@ gc(void)
     }
 }
 
-int
-qmgr_service(struct server *srv)
+/* qmgr_pre_drop - before the drop: the tables a chroot jail hides */
+static void
+qmgr_pre_drop(struct server *srv, void *ctx)
+{
+    (void) ctx;
+    memset(&Q, 0, sizeof(Q));
+    Q.srv = srv;
+    /* tables before a chroot jail (chroot y) hides their files */
+    Q.rw = rewrite_new(srv->conf, srv->name_space);
+}
+
+static int
+qmgr_loop(struct server *srv, void *ctx)
 {
     struct pollfd pfd[SERVER_MAX_LISTEN + MAX_CTL + 512];
     struct transport *ptr[SERVER_MAX_LISTEN + MAX_CTL + 512];
@@ -1821,12 +1832,7 @@ qmgr_service(struct server *srv)
     int lockfd;
     time_t last_tick = 0, last_scan = time(NULL), stop_deadline = 0;
 
-    server_init(srv);
-    memset(&Q, 0, sizeof(Q));
-    Q.srv = srv;
-    /* tables before a chroot jail (chroot y) hides their files */
-    Q.rw = rewrite_new(srv->conf, srv->name_space);
-    server_drop_privileges(srv);
+    (void) ctx;
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
@@ -2006,4 +2012,13 @@ qmgr_service(struct server *srv)
     }
     sync_states();
     return 0;
+}
+
+int
+qmgr_service(struct server *srv)
+{
+    static const struct server_service svc = {qmgr_pre_drop, NULL, NULL,
+                                              qmgr_loop};
+
+    return server_main(srv, &svc, NULL);
 }

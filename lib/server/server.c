@@ -340,8 +340,10 @@ server_init(struct server *srv)
     sigaction(SIGCHLD, &sa, NULL);
 }
 
-void
-server_drop_privileges(struct server *srv)
+/* drop_privileges - chroot and become mail_owner as the entry says,
+ * when running as root (see server.h); fatal on failure */
+static void
+drop_privileges(struct server *srv)
 {
     if (geteuid() == 0 && srv->chroot_)
         server_pre_jail(srv); /* server_jail.c */
@@ -377,6 +379,24 @@ server_drop_privileges(struct server *srv)
         mem_free(owner);
         mem_free(qdir);
     }
+}
+
+int
+server_main(struct server *srv, const struct server_service *svc, void *ctx)
+{
+    server_init(srv);
+    if (svc->pre_drop)
+        svc->pre_drop(srv, ctx);
+    drop_privileges(srv);
+    if (svc->post_drop)
+        svc->post_drop(srv, ctx);
+    if (svc->loop)
+        return svc->loop(srv, ctx);
+    if (svc->conn == NULL)
+        maillog_panic("service %s: neither a loop nor a connection handler",
+                      srv->command);
+    server_single_loop(srv, svc->conn, ctx);
+    return 0;
 }
 
 /*

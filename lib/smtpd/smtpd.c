@@ -1361,24 +1361,41 @@ smtpd_session_run(struct server *srv, int in, int out)
     session_out = -1;
 }
 
-int
-smtpd_service(struct server *srv)
+/* smtpd_pre_drop - the configuration: TLS keys are read before
+ * privileges go, tables before the chroot jail hides them */
+static void
+smtpd_pre_drop(struct server *srv, void *ctx)
 {
-    struct smtpd_conf *cf;
+    *(struct smtpd_conf **) ctx = conf_load(srv);
+}
 
-    if (srv->handoff_role == SERVER_HANDOFF_FRONT)
-        return smtpd_front_main(srv);
-    server_init(srv);
-    /* TLS keys are read before privileges go */
-    cf = conf_load(srv);
-    server_drop_privileges(srv);
+static void
+smtpd_post_drop(struct server *srv, void *ctx)
+{
+    (void) ctx;
     if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
         const char *e = getenv("POSTERN_SMTPD_SESSIONS"); /* tests */
 
         srv->sessions = e && atoi(e) > 0 ? atoi(e) : SMTPD_SESSIONS_PER_PROCESS;
     }
-    server_single_loop(srv, session, cf);
-    return 0;
+}
+
+static void
+smtpd_conn(struct server *srv, int fd, void *ctx)
+{
+    session(srv, fd, *(struct smtpd_conf **) ctx);
+}
+
+int
+smtpd_service(struct server *srv)
+{
+    static const struct server_service svc = {smtpd_pre_drop, smtpd_post_drop,
+                                              smtpd_conn, NULL};
+    struct smtpd_conf *cf = NULL;
+
+    if (srv->handoff_role == SERVER_HANDOFF_FRONT)
+        return smtpd_front_main(srv);
+    return server_main(srv, &svc, &cf);
 }
 
 int

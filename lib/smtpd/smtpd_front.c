@@ -618,18 +618,25 @@ fd_capacity(struct front *f)
     return cur - FD_RESERVE;
 }
 
-int
-smtpd_front_main(struct server *srv)
+/* front_pre_drop - the configuration and the listeners, before the
+ * drop (TLS keys for wrapper mode) */
+static void
+front_pre_drop(struct server *srv, void *ctx)
 {
-    struct front *f = mem_calloc(1, sizeof(*f));
-    struct epoll_event ev, evs[EVENTS];
+    struct front *f = ctx;
 
-    server_init(srv);
     f->srv = srv;
     f->chan = srv->handoff_fd;
     front_config(f);
     arm_listeners(f);
-    server_drop_privileges(srv);
+}
+
+static int
+front_loop(struct server *srv, void *ctx)
+{
+    struct front *f = ctx;
+    struct epoll_event ev, evs[EVENTS];
+
     f->cap = fd_capacity(f);
     f->anvil = srv->anvil;
     if (f->anvil)
@@ -722,4 +729,13 @@ smtpd_front_main(struct server *srv)
     }
     log_stats(f);
     return 0;
+}
+
+int
+smtpd_front_main(struct server *srv)
+{
+    static const struct server_service svc = {front_pre_drop, NULL, NULL,
+                                              front_loop};
+
+    return server_main(srv, &svc, mem_calloc(1, sizeof(struct front)));
 }
