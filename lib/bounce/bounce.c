@@ -549,8 +549,8 @@ bounce_loop(struct server *srv, void *ctx)
     b->myhostname = server_param(srv, "myhostname");
     /* as smtpd: Postfix's default name would misname this system */
     b->mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0
-                      ? mem_strdup("Postern")
-                      : server_param(srv, "mail_name");
+                       ? mem_strdup("Postern")
+                       : server_param(srv, "mail_name");
     /* Postfix's mail_addr_double_bounce(): name@myhostname */
     v = server_param(srv, "double_bounce_sender");
     buf_init(&a, 0);
@@ -563,10 +563,10 @@ bounce_loop(struct server *srv, void *ctx)
     b->delay_rcpt = param_addr(b, "delay_notice_recipient");
     b->notify = notify_classes(srv);
     b->size_limit = server_param_int(srv, "bounce_size_limit");
-    b->lifetime = server_conf_time(srv->conf, srv->name_space,
-                                  "maximal_queue_lifetime");
-    b->delay_warning = server_conf_time(srv->conf, srv->name_space,
-                                       "delay_warning_time");
+    b->lifetime =
+        server_conf_time(srv->conf, srv->name_space, "maximal_queue_lifetime");
+    b->delay_warning =
+        server_conf_time(srv->conf, srv->name_space, "delay_warning_time");
     buf_init(&b->content, 0);
     deliver_agent_loop(srv, batch, b);
     return 0;

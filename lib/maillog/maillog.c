@@ -175,11 +175,12 @@ maillog_relay(const char *id, long pid, const char *text)
 {
     char saved_ident[sizeof(ident)];
     long saved_pid = my_pid;
-    int pri = strncmp(text, "fatal: ", 7) == 0 || strncmp(text, "panic: ", 7) == 0
-                  ? LOG_CRIT
-              : strncmp(text, "error: ", 7) == 0   ? LOG_ERR
-              : strncmp(text, "warning: ", 9) == 0 ? LOG_WARNING
-                                                   : LOG_INFO;
+    int pri =
+        strncmp(text, "fatal: ", 7) == 0 || strncmp(text, "panic: ", 7) == 0
+            ? LOG_CRIT
+        : strncmp(text, "error: ", 7) == 0   ? LOG_ERR
+        : strncmp(text, "warning: ", 9) == 0 ? LOG_WARNING
+                                             : LOG_INFO;
 
     if (use_syslog) {
         char tag[sizeof(ident) + 32];

@@ -446,10 +446,10 @@ build_services(struct svc **out, int max, int to_stderr)
         s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : atoi(wk);
         s->wakeup_if_running = strchr(wk, '?') != NULL;
         mp = (char *) pcf_service_field(conf, i, 6);
-        s->srv.maxproc = strcmp(mp, "-") == 0
-                             ? (int) server_conf_int(
-                                   conf, NULL, "default_process_limit")
-                             : atoi(mp);
+        s->srv.maxproc =
+            strcmp(mp, "-") == 0
+                ? (int) server_conf_int(conf, NULL, "default_process_limit")
+                : atoi(mp);
         for (int a = 0; args && args[a]; a++)
             if (strcmp(args[a], "-v") == 0)
                 s->srv.verbose = 1;
@@ -765,8 +765,7 @@ child_ident(long pid)
     for (int i = 0; i < nchild; i++) {
         if ((long) children[i].pid == pid) {
             struct server *srv = &children[i].svc->srv;
-            char *name = server_conf_str(conf, srv->name_space,
-                                         "syslog_name");
+            char *name = server_conf_str(conf, srv->name_space, "syslog_name");
 
             snprintf(id, sizeof(id), "%s/%s", name, srv->command);
             mem_free(name);
@@ -889,8 +888,7 @@ reload(void)
     char err[512];
 
     conf = pcf_load(config_dir);
-    throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time");
+    throttle_time = server_conf_time(conf, NULL, "service_throttle_time");
     nfresh = build_services(fresh, MAX_SVC, 0);
     /* old children finish their current work and exit */
     signal_children(SIGHUP, NULL);
@@ -1318,8 +1316,7 @@ daemon_start(const char *qdir, int notify, int foreground)
     sigaction(SIGCHLD, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
-    throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time");
+    throttle_time = server_conf_time(conf, NULL, "service_throttle_time");
     raise_nofile();
 
     if (master_stderr_open() < 0)

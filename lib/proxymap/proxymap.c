@@ -192,8 +192,8 @@ proxymap_setup(struct server *srv, void *ctx)
                       srv->service, srv->type);
     pm->srv = srv;
     pm->approve_param = strcmp(srv->service, "proxywrite") == 0
-                           ? "proxy_write_maps"
-                           : "proxy_read_maps";
+                            ? "proxy_write_maps"
+                            : "proxy_read_maps";
     pm->approved = htab_new(64);
     pm->tables = htab_new(16);
     ipc_out_init(&pm->o);

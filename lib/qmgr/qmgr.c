@@ -583,9 +583,9 @@ transport(const char *name)
         t->wc.init = 1;
     if (t->wc.limit > 0 && t->wc.init > t->wc.limit)
         t->wc.init = t->wc.limit;
-    t->wc.cohort_limit = (int) tparam_int(
-        name, "_destination_concurrency_failed_cohort_limit",
-        "default_destination_concurrency_failed_cohort_limit");
+    t->wc.cohort_limit =
+        (int) tparam_int(name, "_destination_concurrency_failed_cohort_limit",
+                         "default_destination_concurrency_failed_cohort_limit");
     tparam_fb(name, "_destination_concurrency_positive_feedback",
               "default_destination_concurrency_positive_feedback",
               &t->wc.pos);
@@ -1842,13 +1842,13 @@ qmgr_loop(struct server *srv, void *ctx)
         maillog_fatal("open queue store: %m");
     Q.min_backoff = server_param_time(srv, "minimal_backoff_time");
     Q.max_backoff = server_param_time(srv, "maximal_backoff_time");
-    Q.lifetime = server_conf_time(srv->conf, srv->name_space,
-                                  "maximal_queue_lifetime");
-    Q.bounce_lifetime = server_conf_time(srv->conf, srv->name_space,
-                                         "bounce_queue_lifetime");
+    Q.lifetime =
+        server_conf_time(srv->conf, srv->name_space, "maximal_queue_lifetime");
+    Q.bounce_lifetime =
+        server_conf_time(srv->conf, srv->name_space, "bounce_queue_lifetime");
     Q.run_delay = server_param_time(srv, "queue_run_delay");
-    Q.delay_warning = server_conf_time(srv->conf, srv->name_space,
-                                       "delay_warning_time");
+    Q.delay_warning =
+        server_conf_time(srv->conf, srv->name_space, "delay_warning_time");
     if (Q.min_backoff < 1)
         Q.min_backoff = 1;
     Q.feedback_debug =

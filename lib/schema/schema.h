@@ -121,8 +121,7 @@ int schema_value_check(const struct schema_param *p, const char *value,
 int schema_parse_bool(const char *value, int *yes);
 int schema_parse_int(const char *value, long *n);
 int schema_parse_long(const char *value, long *n);
-int schema_parse_time(const char *value, char unit,
-                      long *secs);
+int schema_parse_time(const char *value, char unit, long *secs);
 /*
  * schema_value_parse - value (already $name-expanded) as p's type wants
  * it, range included: 0 and the number in *n (bool: 1 or 0; enum and

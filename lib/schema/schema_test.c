@@ -461,8 +461,7 @@ static const struct {
     {"maximal_queue_lifetime", "1000000w",
      "parameter maximal_queue_lifetime: bad time value or unit: 1000000w", 0},
     {"maximal_queue_lifetime", "2147483647",
-     "parameter maximal_queue_lifetime: bad time value or unit: 2147483647",
-     0},
+     "parameter maximal_queue_lifetime: bad time value or unit: 2147483647", 0},
     {"maximal_queue_lifetime", "200d",
      "invalid maximal_queue_lifetime: 17280000 (max 8640000)", 0},
     {"smtpd_timeout", "0", "invalid smtpd_timeout: 0 (min 1)", 0},
@@ -478,12 +477,13 @@ static const struct {
      "bad numerical configuration: message_size_limit = ", 0},
     {"message_size_limit", "9999999999999999999999",
      "bad numerical configuration: message_size_limit = "
-     "9999999999999999999999", 0},
+     "9999999999999999999999",
+     0},
     {"message_size_limit", "99999999999", "", 99999999999L},
     {"message_size_limit", "-1", "", -1},
     {"message_size_limit", "+5", "", 5},
-    {"smtpd_use_tls", "true",
-     "bad boolean configuration: smtpd_use_tls = true", 0},
+    {"smtpd_use_tls", "true", "bad boolean configuration: smtpd_use_tls = true",
+     0},
     {"smtpd_use_tls", "1", "bad boolean configuration: smtpd_use_tls = 1", 0},
     {"smtpd_use_tls", "", "bad boolean configuration: smtpd_use_tls = ", 0},
     {"smtpd_use_tls", "Yes", "", 1},
@@ -504,8 +504,8 @@ static void
 test_value_parse_as_postfix(void **state)
 {
     (void) state;
-    for (size_t i = 0; i < sizeof(postfix_verdicts) / sizeof(postfix_verdicts[0]);
-         i++) {
+    for (size_t i = 0;
+         i < sizeof(postfix_verdicts) / sizeof(postfix_verdicts[0]); i++) {
         const struct schema_param *sp =
             schema_param_find(postfix_verdicts[i].name);
         struct buf why, lint;

@@ -10,8 +10,6 @@
  *	Values that contain "$" depend on other parameters and are not
  *	judged by schema_value_check.
  */
-#include "schema/schema.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "schema/schema.h"
 #include "util/util.h"
 
 static long
@@ -122,7 +121,7 @@ static int
 range_message(const struct schema_param *sp, enum schema_type type,
               const char *name, long v, struct buf *why)
 {
-    int low = sp->min != 0 && v < sp->min, high = sp->max > 0 && v > sp->max;
+    int low = sp->min != 0 && v<sp->min, high = sp->max> 0 && v > sp->max;
 
     if (!low && !high)
         return 0;
@@ -146,8 +145,7 @@ schema_value_parse(const struct schema_param *sp, const char *name,
     switch (type) {
     case SCHEMA_BOOL:
         if (schema_parse_bool(value, &yes) < 0) {
-            buf_printf(why, "bad boolean configuration: %s = %s", name,
-                       value);
+            buf_printf(why, "bad boolean configuration: %s = %s", name, value);
             return -1;
         }
         *n = yes;
@@ -186,10 +184,10 @@ explain_range(const struct schema_param *sp, const char *value, int time,
               struct buf *why)
 {
     long v;
-    int ok = time ? schema_parse_time(value,
-                                      sp->time_unit ? sp->time_unit : 's', &v)
-                  : sp->type == SCHEMA_INT ? schema_parse_int(value, &v)
-                                           : schema_parse_long(value, &v);
+    int ok =
+        time ? schema_parse_time(value, sp->time_unit ? sp->time_unit : 's', &v)
+        : sp->type == SCHEMA_INT ? schema_parse_int(value, &v)
+                                 : schema_parse_long(value, &v);
 
     if (ok < 0)
         return 0;

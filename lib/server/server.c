@@ -13,16 +13,16 @@
 #define _GNU_SOURCE 1 /* setgroups, chroot, accept4 */
 #include "server/server.h"
 
-#include <sys/prctl.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>

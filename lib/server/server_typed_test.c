@@ -111,15 +111,13 @@ test_values(void **state)
     /* defaults come from the schema's table as postconf knows them */
     assert_int_equal(server_conf_int(p, NULL, "smtpd_recipient_limit"), 1000);
     /* families: the service's own, else the default parameter */
-    assert_int_equal(server_conf_int(p, "relay/unix",
-                                     "relay_destination_concurrency_limit"),
-                     3);
-    assert_int_equal(server_conf_int(p, NULL,
-                                     "other_destination_concurrency_limit"),
-                     7);
-    assert_int_equal(server_conf_int(p, NULL,
-                                     "nosuch_destination_concurrency_limit"),
-                     7);
+    assert_int_equal(
+        server_conf_int(p, "relay/unix", "relay_destination_concurrency_limit"),
+        3);
+    assert_int_equal(
+        server_conf_int(p, NULL, "other_destination_concurrency_limit"), 7);
+    assert_int_equal(
+        server_conf_int(p, NULL, "nosuch_destination_concurrency_limit"), 7);
     pcf_free(p);
 }
 

@@ -12,14 +12,13 @@
  *	Enumerations are left to the checks that know which values
  *	Postern honours (server_tls_check, the classification).
  */
-#include "server/server_check.h"
-
 #include <stdio.h>
 #include <string.h>
 
 #include "pcf/pcf.h"
 #include "schema/schema.h"
 #include "server/server.h"
+#include "server/server_check.h"
 
 /* typed - the schema entry whose type a daemon reads with an accessor;
  * a family parameter ("relay_destination_concurrency_limit") has its

@@ -1394,7 +1394,7 @@ smtp_pre_drop(struct server *srv, void *ctx)
         ag->families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
     else
         ag->families = (strstr(v, "ipv4") ? DNSC_ROUTE_IPV4 : 0) |
-                      (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
+                       (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
     if (ag->families == 0)
         ag->families = DNSC_ROUTE_IPV4;
     mem_free(v);
@@ -1404,7 +1404,7 @@ smtp_pre_drop(struct server *srv, void *ctx)
     mem_free(v);
     v = server_param(srv, "smtp_dns_support_level");
     ag->dns_enabled = strcmp(v, "disabled") != 0 &&
-                     !server_param_bool(srv, "disable_dns_lookups");
+                      !server_param_bool(srv, "disable_dns_lookups");
     mem_free(v);
     if (!ag->dns_enabled) {
         ag->host_dns = 0;
@@ -1420,8 +1420,7 @@ smtp_pre_drop(struct server *srv, void *ctx)
         char *capath = server_param(srv, "smtp_tls_CApath");
 
         ag->tls_ctx = sconn_tls_ctx_new(
-            cafile, capath,
-            server_param_bool(srv, "tls_append_default_CA"));
+            cafile, capath, server_param_bool(srv, "tls_append_default_CA"));
         /* Postfix's words; "encrypt" and up then defer, "may" goes on in
          * plain text */
         if (ag->tls_ctx == NULL) {
@@ -1449,7 +1448,7 @@ smtp_pre_drop(struct server *srv, void *ctx)
                                  "smtp", SERVER_TLS_CLIENT,
                                  ag->tls >= TLS_VERIFY    ? SERVER_TLS_MATCH
                                  : ag->tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
-                                                         : SERVER_TLS_MAY,
+                                                          : SERVER_TLS_MAY,
                                  why, sizeof(why)) < 0) {
                 maillog_warning("%s: disabling TLS support", why);
                 sconn_tls_ctx_free(ag->tls_ctx);
@@ -1490,10 +1489,9 @@ smtp_pre_drop(struct server *srv, void *ctx)
                           "`smtp_sasl_password_maps' configuration "
                           "parameter");
         /* before the privilege drop: the file is root's */
-        ag->sasl = smtp_sasl_new(maps, opts, topts, tvopts, filter,
-                                ag->sender_dep,
-                                server_param_bool(srv,
-                                                  "smtp_sasl_auth_soft_bounce"));
+        ag->sasl =
+            smtp_sasl_new(maps, opts, topts, tvopts, filter, ag->sender_dep,
+                          server_param_bool(srv, "smtp_sasl_auth_soft_bounce"));
         mem_free(maps);
         mem_free(opts);
         mem_free(topts);

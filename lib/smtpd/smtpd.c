@@ -218,8 +218,8 @@ conf_load(struct server *srv)
                   : strcasecmp(v, "normalize") == 0                         ? 1
                                                                             : 0;
     mem_free(v);
-    cf->bare_nl_code = (int) server_param_int(
-        srv, "smtpd_forbid_bare_newline_reject_code");
+    cf->bare_nl_code =
+        (int) server_param_int(srv, "smtpd_forbid_bare_newline_reject_code");
     v = server_param(srv, "smtpd_tls_security_level");
     cf->tls_level = strcasecmp(v, "may") == 0       ? 1
                     : strcasecmp(v, "encrypt") == 0 ? 2

@@ -568,8 +568,7 @@ front_config(struct front *f)
                         "client could hold every session; using %ld",
                         limit, srv->maxproc, srv->service, f->conn_limit);
     }
-    f->rate_limit =
-        server_param_int(srv, "smtpd_client_connection_rate_limit");
+    f->rate_limit = server_param_int(srv, "smtpd_client_connection_rate_limit");
     f->rate_unit = server_param_time(srv, "anvil_rate_time_unit");
     if (f->rate_unit <= 0)
         f->rate_unit = 60;
