@@ -77,7 +77,20 @@ daemon)
     ;;
 stderr)
     mta_setup
+    # a command local runs (here with the alias table owner's rights)
+    # writes on its stderr: that is not to reach the maillog (it went to
+    # /dev/null before daemons' stderr was logged)
+    echo 'cmdout: "|echo stderr-of-a-command | tr a-z A-Z >&2"' >> "$T/etc/aliases"
     mta_start
+    $PY - "$PORT" <<'PY' || fail "send to cmdout"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as c:
+    c.sendmail("a@example.org", ["cmdout@local.test"], "Subject: c\r\n\r\nx\r\n")
+PY
+    wait_log "to=<cmdout@local\.test>, .*status=sent"
+    sleep 0.5
+    grep -F "STDERR-OF-A-COMMAND" "$T/maillog" &&
+        fail "a delivery command's stderr reached the maillog"
     # the smtpd service cannot open its maillog_file: what it says goes
     # to its stderr, which master logs as the daemon's lines
     sed -i "s|^\(127.0.0.1:$PORT inet n - n - - smtpd\)|\1\n  -o maillog_file=$T/nodir/maillog\n  -o smtpd_timeout=5D|" \

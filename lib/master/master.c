@@ -755,8 +755,10 @@ release_sessions(struct svc *s, unsigned slot)
     }
 }
 
-/* child_ident - "postfix/smtpd" for one of our children (master's own
- * ident for a process it did not fork: a daemon's child) */
+/* child_ident - "postfix/smtpd" for one of our children; NULL for a
+ * process master did not fork (a daemon's child, such as a .forward
+ * command run with a user's rights: its stderr went to /dev/null before
+ * and is not to write into the maillog now) */
 static const char *
 child_ident(long pid)
 {
@@ -772,8 +774,7 @@ child_ident(long pid)
             return id;
         }
     }
-    snprintf(id, sizeof(id), "%s", maillog_ident());
-    return id;
+    return NULL;
 }
 
 static void

@@ -21,7 +21,8 @@ int master_check(struct pcf *conf, const char *config_dir, int verbose);
  * the socket pair (before the first fork), _child puts the children's
  * end on fd 2 in a forked child, _fd is what master polls, _drain logs
  * every waiting line as the daemon whose pid sent it (ident_of gives
- * "postfix/smtpd" for a pid) and is called before children are reaped.
+ * "postfix/smtpd" for a pid, NULL for a process whose lines are dropped)
+ * and is called before children are reaped.
  */
 typedef const char *master_stderr_ident_fn(long pid);
 int master_stderr_open(void);

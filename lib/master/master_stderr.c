@@ -13,6 +13,9 @@
  *	daemon has exited (master reads before it reaps). One write is one
  *	datagram, so lines of concurrent daemons never mix. The children's
  *	end is non-blocking: a daemon never waits for master to read.
+ *	Lines from processes master did not fork (commands that local runs
+ *	for a .forward, with the user's rights) are dropped, as /dev/null
+ *	did: they are not to write into the maillog.
  */
 #define _GNU_SOURCE 1 /* struct ucred */
 #include <sys/socket.h>
@@ -69,7 +72,7 @@ relay(char *text, long pid, master_stderr_ident_fn *ident_of)
         next = strchr(line, '\n');
         if (next)
             *next++ = 0;
-        if (*line) {
+        if (*line && ident_of(pid) != NULL) {
             const char *id = ident_of(pid);
             size_t len = strlen(id);
 
