@@ -133,6 +133,8 @@ typed_read(struct pcf *p, const char *svc, const char *name,
     if (schema_value_parse(sp, name, v, &n, &why) < 0) {
         buf_init(&where, 0);
         server_conf_where(p, svc, name, &where);
+        if (where.len == 0 && strcmp(sp->name, name) != 0)
+            server_conf_where(p, svc, sp->name, &where); /* family default */
         maillog_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
                       buf_str(&why));
     }

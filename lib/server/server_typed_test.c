@@ -140,11 +140,18 @@ read_bool(struct pcf *p)
 }
 
 static void
+read_family(struct pcf *p)
+{
+    (void) server_conf_int(p, NULL, "relay_destination_concurrency_limit");
+}
+
+static void
 test_malformed(void **state)
 {
     struct pcf *p = load("# comment\n"
                          "message_size_limit = 10MB\n"
-                         "smtpd_use_tls = true\n",
+                         "smtpd_use_tls = true\n"
+                         "default_destination_concurrency_limit = 2x\n",
                          "# master\n"
                          "smtp inet n - n - - smtpd\n"
                          "  -o smtpd_timeout=5D\n");
@@ -167,6 +174,13 @@ test_malformed(void **state)
     snprintf(want, sizeof(want),
              "postfix/test: fatal: %s/main.cf, line 3: bad boolean "
              "configuration: smtpd_use_tls = true\n",
+             dir);
+    assert_string_equal(out, want);
+    /* a family parameter no service sets: its default parameter's line */
+    assert_int_equal(child(p, read_family, out, sizeof(out)), 1);
+    snprintf(want, sizeof(want),
+             "postfix/test: fatal: %s/main.cf, line 4: bad numerical "
+             "configuration: relay_destination_concurrency_limit = 2x\n",
              dir);
     assert_string_equal(out, want);
     pcf_free(p);
