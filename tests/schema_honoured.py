@@ -58,6 +58,9 @@ OWNERS = {
 
 # Names built at run time: file -> names it reads that way.
 DYNAMIC = {
+    # qmgr reads "<transport>_destination_rate_delay" through the typed
+    # accessors, which fall back to the family's default parameter
+    'lib/qmgr/qmgr.c': ['default_destination_rate_delay'],
     # the defaults that depend on it ("${{$compatibility_level} <level
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon

@@ -527,42 +527,58 @@ notify_classes(struct server *srv)
     return mask;
 }
 
-int
-bounce_service(struct server *srv)
+/* bounce_pre_drop - before the drop: the tables a chroot jail hides */
+static void
+bounce_pre_drop(struct server *srv, void *ctx)
 {
-    struct bounce b;
+    struct bounce *b = ctx;
+
+    b->srv = srv;
+    /* tables before the chroot jail hides their files */
+    b->rw = rewrite_new(srv->conf, srv->name_space);
+}
+
+static int
+bounce_loop(struct server *srv, void *ctx)
+{
+    struct bounce *b = ctx;
     char *v;
     struct buf a;
 
-    server_init(srv);
-    memset(&b, 0, sizeof(b));
-    b.srv = srv;
-    /* tables before the chroot jail hides their files */
-    b.rw = rewrite_new(srv->conf, srv->name_space);
-    server_drop_privileges(srv);
-    b.cc = cleanup_client_new("cleanup", 300);
-    b.myhostname = server_param(srv, "myhostname");
+    b->cc = cleanup_client_new("cleanup", 300);
+    b->myhostname = server_param(srv, "myhostname");
     /* as smtpd: Postfix's default name would misname this system */
-    b.mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0
-                      ? mem_strdup("Postern")
-                      : server_param(srv, "mail_name");
+    b->mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0
+                       ? mem_strdup("Postern")
+                       : server_param(srv, "mail_name");
     /* Postfix's mail_addr_double_bounce(): name@myhostname */
     v = server_param(srv, "double_bounce_sender");
     buf_init(&a, 0);
-    (void) buf_printf(&a, strchr(v, '@') ? "%s" : "%s@%s", v, b.myhostname);
-    b.double_bounce = mem_strdup(buf_str(&a));
+    (void) buf_printf(&a, strchr(v, '@') ? "%s" : "%s@%s", v, b->myhostname);
+    b->double_bounce = mem_strdup(buf_str(&a));
     buf_fini(&a);
     mem_free(v);
-    b.bounce_rcpt = param_addr(&b, "bounce_notice_recipient");
-    b.bounce2_rcpt = param_addr(&b, "2bounce_notice_recipient");
-    b.delay_rcpt = param_addr(&b, "delay_notice_recipient");
-    b.notify = notify_classes(srv);
-    b.size_limit = server_param_int(srv, "bounce_size_limit", 50000);
-    b.lifetime = server_conf_time(srv->conf, srv->name_space,
-                                  "maximal_queue_lifetime", 'd', 432000);
-    b.delay_warning = server_conf_time(srv->conf, srv->name_space,
-                                       "delay_warning_time", 'h', 0);
-    buf_init(&b.content, 0);
-    deliver_agent_loop(srv, batch, &b);
+    b->bounce_rcpt = param_addr(b, "bounce_notice_recipient");
+    b->bounce2_rcpt = param_addr(b, "2bounce_notice_recipient");
+    b->delay_rcpt = param_addr(b, "delay_notice_recipient");
+    b->notify = notify_classes(srv);
+    b->size_limit = server_param_int(srv, "bounce_size_limit");
+    b->lifetime =
+        server_conf_time(srv->conf, srv->name_space, "maximal_queue_lifetime");
+    b->delay_warning =
+        server_conf_time(srv->conf, srv->name_space, "delay_warning_time");
+    buf_init(&b->content, 0);
+    deliver_agent_loop(srv, batch, b);
     return 0;
+}
+
+int
+bounce_service(struct server *srv)
+{
+    static const struct server_service svc = {bounce_pre_drop, NULL, NULL,
+                                              bounce_loop};
+    struct bounce b;
+
+    memset(&b, 0, sizeof(b));
+    return server_main(srv, &svc, &b);
 }

@@ -592,40 +592,45 @@ commit(struct cleanup *cu)
     }
 }
 
-int
-cleanup_service(struct server *srv)
+/* cleanup_pre_drop - before the drop: the tables a chroot jail hides */
+static void
+cleanup_pre_drop(struct server *srv, void *ctx)
 {
-    struct cleanup cu;
+    struct cleanup *cu = ctx;
+
+    cu->srv = srv;
+    /* tables before the chroot jail hides their files */
+    cu->rw = rewrite_new(srv->conf, srv->name_space);
+}
+
+static int
+cleanup_loop(struct server *srv, void *ctx)
+{
+    struct cleanup *cu = ctx;
     struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 2];
     int lockfd;
     char *v;
+    long limit;
     time_t stop_deadline = 0;
 
-    server_init(srv);
-    memset(&cu, 0, sizeof(cu));
-    cu.srv = srv;
-    /* tables before the chroot jail hides their files */
-    cu.rw = rewrite_new(srv->conf, srv->name_space);
-    server_drop_privileges(srv);
-    cu.qmgr.fd = -1;
-    ipc_out_init(&cu.o);
+    cu->qmgr.fd = -1;
+    ipc_out_init(&cu->o);
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
         maillog_fatal("lock store/cleanup.lock: %m");
-    cu.fs = queue_fs_disk("store");
-    if (cu.fs == NULL)
+    cu->fs = queue_fs_disk("store");
+    if (cu->fs == NULL)
         maillog_fatal("open queue store: %m");
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
-    cu.w = queue_writer_new(cu.fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
-    v = server_param(srv, "message_size_limit");
-    cu.size_limit = (size_t) strtoull(v, NULL, 10);
-    if (cu.size_limit)
-        cu.size_limit += 65536; /* our Received: header and slack */
-    mem_free(v);
-    cu.always_add = server_param_bool(srv, "always_add_missing_headers");
-    cu.myhostname = server_param(srv, "myhostname");
+    cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
+    limit = server_param_size(srv, "message_size_limit");
+    cu->size_limit = limit > 0 ? (size_t) limit : 0;
+    if (cu->size_limit)
+        cu->size_limit += 65536; /* our Received: header and slack */
+    cu->always_add = server_param_bool(srv, "always_add_missing_headers");
+    cu->myhostname = server_param(srv, "myhostname");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
@@ -635,8 +640,8 @@ cleanup_service(struct server *srv)
 
         if (server_stopping() && stop_deadline == 0)
             stop_deadline = time(NULL) + 30;
-        for (int i = 0; i < cu.ncl; i++)
-            busy += cu.cl[i]->open;
+        for (int i = 0; i < cu->ncl; i++)
+            busy += cu->cl[i]->open;
         if (stop_deadline && (busy == 0 || time(NULL) >= stop_deadline))
             break;
         if (!stop_deadline)
@@ -646,11 +651,11 @@ cleanup_service(struct server *srv)
             }
         pfd[n].fd = server_signal_fd();
         pfd[n++].events = POLLIN;
-        for (int i = 0; i < cu.ncl; i++) {
-            pfd[n].fd = cu.cl[i]->c.fd;
+        for (int i = 0; i < cu->ncl; i++) {
+            pfd[n].fd = cu->cl[i]->c.fd;
             pfd[n++].events =
                 (short) (POLLIN |
-                         (ipc_conn_pending(&cu.cl[i]->c) ? POLLOUT : 0));
+                         (ipc_conn_pending(&cu->cl[i]->c) ? POLLOUT : 0));
         }
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
@@ -661,7 +666,7 @@ cleanup_service(struct server *srv)
             for (int i = 0; i < srv->nlisten; i++, n++) {
                 if (!(pfd[n].revents & POLLIN))
                     continue;
-                for (int k = 0; k < 64 && cu.ncl < MAX_CLIENTS; k++) {
+                for (int k = 0; k < 64 && cu->ncl < MAX_CLIENTS; k++) {
                     int fd = server_accept(srv->listen_fd[i]);
                     struct client *c;
 
@@ -672,7 +677,7 @@ cleanup_service(struct server *srv)
                     ipc_conn_init(&c->c, fd, FRAME_LIMIT);
                     queue_env_init(&c->env);
                     buf_init(&c->content, 0);
-                    cu.cl[cu.ncl++] = c;
+                    cu->cl[cu->ncl++] = c;
                 }
             }
         if (pfd[n++].revents & POLLIN) {
@@ -681,9 +686,9 @@ cleanup_service(struct server *srv)
             while (read(server_signal_fd(), b, sizeof(b)) > 0)
                 ;
         }
-        for (int i = 0; i < cu.ncl && n < (int) (sizeof(pfd) / sizeof(pfd[0]));
+        for (int i = 0; i < cu->ncl && n < (int) (sizeof(pfd) / sizeof(pfd[0]));
              i++, n++) {
-            struct client *c = cu.cl[i];
+            struct client *c = cu->cl[i];
             struct ipc_in in;
             int r;
 
@@ -699,32 +704,43 @@ cleanup_service(struct server *srv)
                 continue;
             }
             while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
-                frame(&cu, c, &in);
+                frame(cu, c, &in);
             if (r < 0)
                 c->dead = 1;
         }
-        commit(&cu);
-        for (int i = 0; i < cu.ncl; i++) {
-            struct client *c = cu.cl[i];
+        commit(cu);
+        for (int i = 0; i < cu->ncl; i++) {
+            struct client *c = cu->cl[i];
 
             if (ipc_conn_pending(&c->c) && ipc_conn_flush(&c->c) < 0)
                 c->dead = 1;
             /* when stopping, an idle client is let go */
             if (c->dead || (stop_deadline && !c->open && !c->pending)) {
                 client_free(c);
-                cu.cl[i--] = cu.cl[--cu.ncl];
+                cu->cl[i--] = cu->cl[--cu->ncl];
             }
         }
     }
-    commit(&cu);
-    if (cu.batches)
+    commit(cu);
+    if (cu->batches)
         maillog_info("statistics: %lu messages committed in %lu group "
                      "commits (%.1f per sync)",
-                     cu.messages, cu.batches,
-                     (double) cu.messages / (double) cu.batches);
-    queue_writer_free(cu.w);
-    queue_fs_free(cu.fs);
+                     cu->messages, cu->batches,
+                     (double) cu->messages / (double) cu->batches);
+    queue_writer_free(cu->w);
+    queue_fs_free(cu->fs);
     return 0;
+}
+
+int
+cleanup_service(struct server *srv)
+{
+    static const struct server_service svc = {cleanup_pre_drop, NULL, NULL,
+                                              cleanup_loop};
+    struct cleanup cu;
+
+    memset(&cu, 0, sizeof(cu));
+    return server_main(srv, &svc, &cu);
 }
 
 /* ---- client side ---- */

@@ -1351,41 +1351,40 @@ alias_tables(struct local *lc, const char *spec)
     strv_fini(&items);
 }
 
-int
-local_service(struct server *srv)
+/* local_setup - after the privilege drop (local keeps root when its
+ * master.cf entry says unpriv n) */
+static void
+local_setup(struct server *srv, void *ctx)
 {
-    struct local lc;
+    struct local *lc = ctx;
     char *v;
 
-    server_init(srv);
-    server_drop_privileges(srv);
-    memset(&lc, 0, sizeof(lc));
-    lc.srv = srv;
-    deliver_content_init(&lc.msg);
-    lc.root = geteuid() == 0;
-    lc.dirs = htab_new(64);
-    lc.users = htab_new(64);
+    lc->srv = srv;
+    deliver_content_init(&lc->msg);
+    lc->root = geteuid() == 0;
+    lc->dirs = htab_new(64);
+    lc->users = htab_new(64);
     v = server_param(srv, "alias_maps");
-    alias_tables(&lc, v);
+    alias_tables(lc, v);
     mem_free(v);
-    lc.rw = rewrite_new(srv->conf, srv->name_space);
-    lc.home_mailbox = server_param(srv, "home_mailbox");
-    lc.spool = server_param(srv, "mail_spool_directory");
-    lc.delim = server_param(srv, "recipient_delimiter");
-    lc.myhostname = server_param(srv, "myhostname");
-    lc.original_rcpt = server_param_bool(srv, "enable_original_recipient");
+    lc->rw = rewrite_new(srv->conf, srv->name_space);
+    lc->home_mailbox = server_param(srv, "home_mailbox");
+    lc->spool = server_param(srv, "mail_spool_directory");
+    lc->delim = server_param(srv, "recipient_delimiter");
+    lc->myhostname = server_param(srv, "myhostname");
+    lc->original_rcpt = server_param_bool(srv, "enable_original_recipient");
     v = server_param(srv, "mailbox_delivery_lock");
-    lock_methods(&lc, v);
+    lock_methods(lc, v);
     mem_free(v);
-    lc.lock_attempts = server_param_int(srv, "deliver_lock_attempts", 20);
-    if (lc.lock_attempts < 1)
-        lc.lock_attempts = 1;
-    lc.lock_delay = server_param_time(srv, "deliver_lock_delay", 1);
-    if (lc.lock_delay < 0)
-        lc.lock_delay = 1;
-    lc.default_uid = (long) getuid();
-    lc.default_gid = (long) getgid();
-    if (lc.root) {
+    lc->lock_attempts = server_param_int(srv, "deliver_lock_attempts");
+    if (lc->lock_attempts < 1)
+        lc->lock_attempts = 1;
+    lc->lock_delay = server_param_time(srv, "deliver_lock_delay");
+    if (lc->lock_delay < 0)
+        lc->lock_delay = 1;
+    lc->default_uid = (long) getuid();
+    lc->default_gid = (long) getgid();
+    if (lc->root) {
         /* never root: master_check refuses such a main.cf, and a -o
          * override or a changed passwd is refused here */
         char *privs = server_param(srv, "default_privs");
@@ -1399,17 +1398,17 @@ local_service(struct server *srv)
             maillog_fatal("parameter default_privs: user %s has privileged "
                           "%s ID",
                           privs, pw->pw_uid == 0 ? "user" : "group");
-        lc.default_uid = (long) pw->pw_uid;
-        lc.default_gid = (long) pw->pw_gid;
+        lc->default_uid = (long) pw->pw_uid;
+        lc->default_gid = (long) pw->pw_gid;
         mem_free(privs);
     }
-    lc.cmd_mask = exp_mask(srv, "allow_mail_to_commands");
-    lc.file_mask = exp_mask(srv, "allow_mail_to_files");
-    lc.cmd_filter = server_param(srv, "command_expansion_filter");
-    lc.cmd_time_limit = server_param_time(srv, "command_time_limit", 1000);
-    if (lc.cmd_time_limit <= 0)
-        lc.cmd_time_limit = 1000;
-    strv_init(&lc.export_env);
+    lc->cmd_mask = exp_mask(srv, "allow_mail_to_commands");
+    lc->file_mask = exp_mask(srv, "allow_mail_to_files");
+    lc->cmd_filter = server_param(srv, "command_expansion_filter");
+    lc->cmd_time_limit = server_param_time(srv, "command_time_limit");
+    if (lc->cmd_time_limit <= 0)
+        lc->cmd_time_limit = 1000;
+    strv_init(&lc->export_env);
     {
         struct strv sv;
 
@@ -1420,21 +1419,37 @@ local_service(struct server *srv)
             const char *val = strchr(sv.v[i], '=') ? NULL : getenv(sv.v[i]);
 
             if (strchr(sv.v[i], '='))
-                strv_add(&lc.export_env, sv.v[i]);
+                strv_add(&lc->export_env, sv.v[i]);
             else if (val) {
                 struct buf e;
 
                 buf_init(&e, 0);
                 buf_printf(&e, "%s=%s", sv.v[i], val);
-                strv_add(&lc.export_env, buf_str(&e));
+                strv_add(&lc->export_env, buf_str(&e));
                 buf_fini(&e);
             }
         }
         strv_fini(&sv);
         mem_free(v);
     }
-    deliver_agent_loop(srv, batch, &lc);
+}
+
+static int
+local_loop(struct server *srv, void *ctx)
+{
+    deliver_agent_loop(srv, batch, ctx);
     return 0;
+}
+
+int
+local_service(struct server *srv)
+{
+    static const struct server_service svc = {NULL, local_setup, NULL,
+                                              local_loop};
+    struct local lc;
+
+    memset(&lc, 0, sizeof(lc));
+    return server_main(srv, &svc, &lc);
 }
 
 /* ---- error and discard ---- */
@@ -1483,26 +1498,37 @@ simple_batch(void *ctx, struct deliver_req **reqs, size_t n)
     }
 }
 
+static void
+error_setup(struct server *srv, void *ctx)
+{
+    struct simple *sm = ctx;
+
+    /* "retry unix ... error" defers instead of bouncing */
+    sm->defer = strcmp(srv->service, "retry") == 0;
+}
+
+static int
+simple_loop(struct server *srv, void *ctx)
+{
+    deliver_agent_loop(srv, simple_batch, ctx);
+    return 0;
+}
+
 int
 local_error_service(struct server *srv)
 {
+    static const struct server_service svc = {NULL, error_setup, NULL,
+                                              simple_loop};
     struct simple sm = {0, 0};
 
-    server_init(srv);
-    server_drop_privileges(srv);
-    /* "retry unix ... error" defers instead of bouncing */
-    sm.defer = strcmp(srv->service, "retry") == 0;
-    deliver_agent_loop(srv, simple_batch, &sm);
-    return 0;
+    return server_main(srv, &svc, &sm);
 }
 
 int
 local_discard_service(struct server *srv)
 {
+    static const struct server_service svc = {NULL, NULL, NULL, simple_loop};
     struct simple sm = {1, 0};
 
-    server_init(srv);
-    server_drop_privileges(srv);
-    deliver_agent_loop(srv, simple_batch, &sm);
-    return 0;
+    return server_main(srv, &svc, &sm);
 }

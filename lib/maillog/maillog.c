@@ -156,8 +156,52 @@ maillog_vlog(const char *severity, const char *fmt, va_list ap)
         } else if (n > 0 && write(log_fd, line, (size_t) n) < 0) {
             /* Nowhere left to report it. */
         }
+    } else if (!to_stderr) {
+        /* maillog_file could not be opened: stderr, which master copies
+         * into its own maillog (a daemon's stderr, master_stderr.c) */
+        n = snprintf(line, sizeof(line), "%s%s%s\n", severity ? severity : "",
+                     severity ? ": " : "", text);
+        if (n > (int) sizeof(line) - 1)
+            n = (int) sizeof(line) - 1;
+        if (n > 0 && write(2, line, (size_t) n) < 0) {
+            /* Nowhere left to report it. */
+        }
     }
     errno = saved;
+}
+
+void
+maillog_relay(const char *id, long pid, const char *text)
+{
+    char saved_ident[sizeof(ident)];
+    long saved_pid = my_pid;
+    int pri =
+        strncmp(text, "fatal: ", 7) == 0 || strncmp(text, "panic: ", 7) == 0
+            ? LOG_CRIT
+        : strncmp(text, "error: ", 7) == 0   ? LOG_ERR
+        : strncmp(text, "warning: ", 9) == 0 ? LOG_WARNING
+                                             : LOG_INFO;
+
+    if (use_syslog) {
+        char tag[sizeof(ident) + 32];
+
+        /* syslog(3) prints its caller's pid: name the daemon's in the tag */
+        snprintf(tag, sizeof(tag), "%s[%ld]", id, pid);
+        closelog();
+        openlog(tag, LOG_NDELAY, LOG_MAIL);
+        syslog(pri, "%s", text);
+        closelog();
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+        return;
+    }
+    memcpy(saved_ident, ident, sizeof(ident));
+    snprintf(ident, sizeof(ident), "%s", id);
+    my_pid = pid;
+    prefix_sec = -1;
+    maillog_info("%s", text);
+    memcpy(ident, saved_ident, sizeof(ident));
+    my_pid = saved_pid;
+    prefix_sec = -1;
 }
 
 void

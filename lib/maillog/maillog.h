@@ -31,6 +31,10 @@ void maillog_hold(int on);
 void maillog_flush(void);
 /* maillog_set_stderr - also copy every line to stderr (CLI tools) */
 void maillog_set_stderr(int on);
+/* maillog_relay - log text (one line, its severity prefix included, if
+ * any) as if process pid with ident id had logged it: master copies its
+ * daemons' stderr into the maillog with this */
+void maillog_relay(const char *id, long pid, const char *text);
 /* maillog_ident - current ident */
 const char *maillog_ident(void);
 

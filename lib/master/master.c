@@ -435,10 +435,10 @@ build_services(struct svc **out, int max)
         s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : (int) strtol(wk, NULL, 10);
         s->wakeup_if_running = strchr(wk, '?') != NULL;
         mp = (char *) pcf_service_field(conf, i, 6);
-        s->srv.maxproc = strcmp(mp, "-") == 0
-                             ? (int) server_conf_int(
-                                   conf, NULL, "default_process_limit", 100)
-                             : (int) strtol(mp, NULL, 10);
+        s->srv.maxproc =
+            strcmp(mp, "-") == 0
+                ? (int) server_conf_int(conf, NULL, "default_process_limit")
+                : (int) strtol(mp, NULL, 10);
         for (int a = 0; args && args[a]; a++)
             if (strcmp(args[a], "-v") == 0)
                 s->srv.verbose = 1;
@@ -603,6 +603,7 @@ spawn(struct svc *s)
 
         child_signals();
         close_all_but(s);
+        master_stderr_child();
         srv.status_fd = s->status_pipe[1];
         srv.slot = slot;
         rc = s->fn(&srv);
@@ -641,6 +642,7 @@ spawn_front(struct svc *s)
         int rc;
 
         child_signals();
+        master_stderr_child();
         /* keep the inet listeners and chan[0] */
         for (int i = 0; i < nsvc; i++) {
             struct svc *o = svcs[i];
@@ -740,6 +742,28 @@ release_sessions(struct svc *s, unsigned slot)
         if (ref)
             server_anvil_release(s->srv.anvil, ref, SERVER_ANVIL_WORKERS);
     }
+}
+
+/* child_ident - "postfix/smtpd" for one of our children; NULL for a
+ * process master did not fork (a daemon's child, such as a .forward
+ * command run with a user's rights: its stderr went to /dev/null before
+ * and is not to write into the maillog now) */
+static const char *
+child_ident(long pid)
+{
+    static char id[300];
+
+    for (int i = 0; i < nchild; i++) {
+        if ((long) children[i].pid == pid) {
+            struct server *srv = &children[i].svc->srv;
+            char *name = server_conf_str(conf, srv->name_space, "syslog_name");
+
+            snprintf(id, sizeof(id), "%s/%s", name, srv->command);
+            mem_free(name);
+            return id;
+        }
+    }
+    return NULL;
 }
 
 static void
@@ -854,8 +878,7 @@ reload(void)
     char err[512];
 
     conf = pcf_load(config_dir);
-    throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+    throttle_time = server_conf_time(conf, NULL, "service_throttle_time");
     nfresh = build_services(fresh, MAX_SVC);
     /* old children finish their current work and exit */
     signal_children(SIGHUP, NULL);
@@ -950,15 +973,17 @@ reload(void)
 static void
 master_loop(void)
 {
-    struct pollfd pfd[MAX_SVC * 4 + 1];
-    struct svc *owner[MAX_SVC * 4 + 1];
-    int kind[MAX_SVC * 4 + 1];
+    struct pollfd pfd[MAX_SVC * 4 + 2];
+    struct svc *owner[MAX_SVC * 4 + 2];
+    int kind[MAX_SVC * 4 + 2];
     time_t stop_deadline = 0;
 
     for (;;) {
         int n = 0, timeout = 1000;
         time_t now = time(NULL);
 
+        /* what the exiting children said, before they are forgotten */
+        master_stderr_drain(child_ident);
         if (got_chld) {
             got_chld = 0;
             reap();
@@ -1009,6 +1034,11 @@ master_loop(void)
         pfd[n].fd = sig_pipe[0];
         pfd[n].events = POLLIN;
         kind[n++] = 0;
+        if (master_stderr_fd() >= 0) {
+            pfd[n].fd = master_stderr_fd();
+            pfd[n].events = POLLIN;
+            kind[n++] = 3;
+        }
         for (int i = 0; i < nsvc; i++) {
             struct svc *s = svcs[i];
 
@@ -1042,6 +1072,8 @@ master_loop(void)
 
                 while (read(sig_pipe[0], b, sizeof(b)) > 0)
                     ;
+            } else if (kind[i] == 3) {
+                master_stderr_drain(child_ident);
             } else if (kind[i] == 1) {
                 read_status(owner[i]);
             } else if (svc_avail(owner[i]) == 0) {
@@ -1276,10 +1308,11 @@ daemon_start(const char *qdir, int notify, int foreground)
     sigaction(SIGCHLD, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
-    throttle_time =
-        server_conf_time(conf, NULL, "service_throttle_time", 's', 60);
+    throttle_time = server_conf_time(conf, NULL, "service_throttle_time");
     raise_nofile();
 
+    if (master_stderr_open() < 0)
+        maillog_warning("socketpair: %m: daemons' stderr is not logged");
     nsvc = build_services(svcs, MAX_SVC);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)

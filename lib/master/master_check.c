@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "master/master_int.h"
-#include "server/server_check.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_check.h"
 #include "server/server_tls.h"
 #include "smtpd/smtpd.h"
 
@@ -132,10 +132,20 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
                        : (flags & MASTER_CHECK_RELOAD) ? "reload"
                                                        : "start";
     int allow = (flags & MASTER_CHECK_ALLOW) != 0;
-    int bad = check_fatal(conf, config_dir, flags);
+    int values_bad, bad;
 
+    /* first the typed values: a malformed one kills the daemon that reads
+     * it (no --allow-unimplemented for that), and the other checks read
+     * typed values themselves */
+    server_check_values(conf, &chk);
+    values_bad = master_report_count(rep, SERVER_NOTE_ERROR) > 0;
+    if (values_bad)
+        allow = 0;
+    server_conf_lenient(values_bad);
+    bad = check_fatal(conf, config_dir, flags) | values_bad;
     for (size_t i = 0; i < sizeof(checkers) / sizeof(checkers[0]); i++)
         checkers[i](conf, &chk);
+    server_conf_lenient(0);
     if (flags & MASTER_CHECK_JSON) {
         if (master_report_json(rep, stdout) < 0)
             bad = 1;

@@ -84,4 +84,18 @@ void master_report_log(const struct master_report *rep);
 /* master_report_json - the whole report as one JSON document; 0 or -1 */
 int master_report_json(const struct master_report *rep, FILE *fp);
 
+/*
+ * master_stderr.c: the daemons' stderr into the maillog. _open makes
+ * the socket pair (before the first fork), _child puts the children's
+ * end on fd 2 in a forked child, _fd is what master polls, _drain logs
+ * every waiting line as the daemon whose pid sent it (ident_of gives
+ * "postfix/smtpd" for a pid, NULL for a process whose lines are dropped)
+ * and is called before children are reaped.
+ */
+typedef const char *master_stderr_ident_fn(long pid);
+int master_stderr_open(void);
+void master_stderr_child(void);
+int master_stderr_fd(void);
+void master_stderr_drain(master_stderr_ident_fn *ident_of);
+
 #endif

@@ -145,10 +145,15 @@ where(const struct master_note *note, char *buf, size_t len)
         n = snprintf(buf, len, "%s", note->file);
     if (n < 0 || (size_t) n >= len)
         return;
+    if (note->ns && strstr(note->text, note->ns) == NULL) {
+        int m = snprintf(buf + n, len - (size_t) n, ": %s", note->ns);
+
+        if (m < 0 || (size_t) m >= len - (size_t) n)
+            return;
+        n += m;
+    }
     if (note->param && strstr(note->text, note->param) == NULL)
-        snprintf(buf + n, len - (size_t) n, "%s%s: %s",
-                 note->ns ? ": " : "", note->ns ? note->ns : "",
-                 note->param);
+        snprintf(buf + n, len - (size_t) n, ": %s", note->param);
 }
 
 void

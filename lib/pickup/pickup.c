@@ -264,20 +264,18 @@ scan(struct cleanup_client *cc, size_t limit, const char *host)
     strv_fini(&names);
 }
 
-int
-pickup_service(struct server *srv)
+static int
+pickup_loop(struct server *srv, void *ctx)
 {
     struct cleanup_client *cc;
     size_t limit;
-    char *v, *host;
+    char *host;
+    long msl;
 
-    server_init(srv);
-    server_drop_privileges(srv);
+    (void) ctx;
     cc = cleanup_client_new("cleanup", 300);
-    v = server_param(srv, "message_size_limit");
-    limit = (size_t) strtoull(v, NULL, 10);
-    limit = limit ? limit + 1024 * 1024 : (size_t) 1 << 31;
-    mem_free(v);
+    msl = server_param_size(srv, "message_size_limit");
+    limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
     host = server_param(srv, "myhostname");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
@@ -317,4 +315,12 @@ pickup_service(struct server *srv)
     cleanup_client_free(cc);
     mem_free(host);
     return 0;
+}
+
+int
+pickup_service(struct server *srv)
+{
+    static const struct server_service svc = {NULL, NULL, NULL, pickup_loop};
+
+    return server_main(srv, &svc, NULL);
 }

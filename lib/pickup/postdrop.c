@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "maillog/maillog.h"
 #include "pcf/pcf.h"
 #include "pickup/pickup.h"
 #include "pickup/pickup_int.h"
@@ -122,7 +123,12 @@ pickup_postdrop_main(int argc, char **argv)
             return 1;
         }
     }
-    msl = server_conf_int(conf, NULL, "message_size_limit", 10240000);
+    /* a malformed value is fatal (server.h): on stderr too, not only in
+     * the maillog */
+    maillog_open("postfix/postdrop", NULL, NULL);
+    maillog_set_stderr(1);
+    msl = server_conf_size(conf, NULL, "message_size_limit");
+    maillog_set_stderr(0);
     /* the envelope frame and LF line ends: same slack as pickup */
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "maillog/maillog.h"
 #include "pcf/pcf.h"
 #include "pickup/pickup.h"
 #include "pickup/pickup_int.h"
@@ -427,7 +428,12 @@ pickup_sendmail_main(int argc, char **argv)
                         "ignored\n");
         queue_env_set(&env.envid, "");
     }
-    limit = server_conf_int(conf, NULL, "message_size_limit", 10240000);
+    /* a malformed value is fatal (server.h): on stderr too, not only in
+     * the maillog */
+    maillog_open("postfix/sendmail", NULL, NULL);
+    maillog_set_stderr(1);
+    limit = server_conf_size(conf, NULL, "message_size_limit");
+    maillog_set_stderr(0);
     if (sender == NULL)
         sender = mem_strdup(pw ? pw->pw_name : "nobody");
     if (fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {

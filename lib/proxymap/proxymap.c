@@ -178,38 +178,43 @@ maps_free_value(void *v)
     maps_free(v);
 }
 
-int
-proxymap_service(struct server *srv)
+/* proxymap_setup - before the drop: the tables it may open */
+static void
+proxymap_setup(struct server *srv, void *ctx)
 {
-    struct proxymap pm;
-    struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 1];
-    long max_idle;
-    time_t idle_since = time(NULL), last_check = 0;
+    struct proxymap *pm = ctx;
 
-    server_init(srv);
     if (geteuid() == 0 && srv->chroot_)
         maillog_fatal("service %s/%s: proxymap searches tables outside the "
                       "chroot jail for the daemons inside it and cannot run "
                       "chrooted itself: set its chroot field to n in "
                       "master.cf",
                       srv->service, srv->type);
-    memset(&pm, 0, sizeof(pm));
-    pm.srv = srv;
-    pm.approve_param = strcmp(srv->service, "proxywrite") == 0
-                           ? "proxy_write_maps"
-                           : "proxy_read_maps";
-    pm.approved = htab_new(64);
-    pm.tables = htab_new(16);
-    ipc_out_init(&pm.o);
-    approve(&pm);
-    server_drop_privileges(srv);
-    max_idle = server_param_time(srv, "max_idle", 100);
+    pm->srv = srv;
+    pm->approve_param = strcmp(srv->service, "proxywrite") == 0
+                            ? "proxy_write_maps"
+                            : "proxy_read_maps";
+    pm->approved = htab_new(64);
+    pm->tables = htab_new(16);
+    ipc_out_init(&pm->o);
+    approve(pm);
+}
+
+static int
+proxymap_loop(struct server *srv, void *ctx)
+{
+    struct proxymap *pm = ctx;
+    struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 1];
+    long max_idle;
+    time_t idle_since = time(NULL), last_check = 0;
+
+    max_idle = server_param_time(srv, "max_idle");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
 
     while (!server_stopping()) {
-        int n = 0, polled = pm.ncl;
+        int n = 0, polled = pm->ncl;
         const char *changed;
 
         /* as Postfix's proxymap: a changed table file ends this process;
@@ -222,27 +227,27 @@ proxymap_service(struct server *srv)
             }
         }
 
-        if (pm.ncl < MAX_CLIENTS)
+        if (pm->ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++) {
                 pfd[n].fd = srv->listen_fd[i];
                 pfd[n++].events = POLLIN;
             }
         pfd[n].fd = server_signal_fd();
         pfd[n++].events = POLLIN;
-        for (int i = 0; i < pm.ncl; i++) {
-            pfd[n].fd = pm.cl[i]->c.fd;
+        for (int i = 0; i < pm->ncl; i++) {
+            pfd[n].fd = pm->cl[i]->c.fd;
             pfd[n++].events =
                 (short) (POLLIN |
-                         (ipc_conn_pending(&pm.cl[i]->c) ? POLLOUT : 0));
+                         (ipc_conn_pending(&pm->cl[i]->c) ? POLLOUT : 0));
         }
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
             maillog_fatal("poll: %m");
         n = 0;
-        if (pm.ncl < MAX_CLIENTS)
+        if (pm->ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++, n++) {
                 if (!(pfd[n].revents & POLLIN))
                     continue;
-                while (pm.ncl < MAX_CLIENTS) {
+                while (pm->ncl < MAX_CLIENTS) {
                     int fd = server_accept(srv->listen_fd[i]);
                     struct client *c;
 
@@ -250,13 +255,13 @@ proxymap_service(struct server *srv)
                         break;
                     c = mem_calloc(1, sizeof(*c));
                     ipc_conn_init(&c->c, fd, FRAME_LIMIT);
-                    pm.cl[pm.ncl++] = c;
+                    pm->cl[pm->ncl++] = c;
                 }
             }
         n++; /* the signal pipe: server_stopping() says what it meant */
         /* clients accepted in this round are polled in the next one */
         for (int i = 0; i < polled; i++, n++) {
-            struct client *c = pm.cl[i];
+            struct client *c = pm->cl[i];
             struct ipc_in in;
             int r;
 
@@ -270,7 +275,7 @@ proxymap_service(struct server *srv)
                 continue;
             }
             while ((r = ipc_conn_frame(&c->c, &in)) == 1)
-                request(&pm, c, &in);
+                request(pm, c, &in);
             if (r < 0) {
                 maillog_warning("request larger than %d bytes, "
                                 "disconnecting",
@@ -278,26 +283,37 @@ proxymap_service(struct server *srv)
                 c->dead = 1;
             }
         }
-        for (int i = 0; i < pm.ncl; i++) {
-            struct client *c = pm.cl[i];
+        for (int i = 0; i < pm->ncl; i++) {
+            struct client *c = pm->cl[i];
 
             if (!c->dead && ipc_conn_pending(&c->c) &&
                 ipc_conn_flush(&c->c) < 0)
                 c->dead = 1;
             if (c->dead) {
                 client_free(c);
-                pm.cl[i--] = pm.cl[--pm.ncl];
+                pm->cl[i--] = pm->cl[--pm->ncl];
             }
         }
-        if (pm.ncl > 0)
+        if (pm->ncl > 0)
             idle_since = time(NULL);
         else if (max_idle > 0 && time(NULL) - idle_since >= max_idle)
             break;
     }
-    for (int i = 0; i < pm.ncl; i++)
-        client_free(pm.cl[i]);
-    htab_free(pm.tables, maps_free_value);
-    htab_free(pm.approved, NULL);
-    ipc_out_fini(&pm.o);
+    for (int i = 0; i < pm->ncl; i++)
+        client_free(pm->cl[i]);
+    htab_free(pm->tables, maps_free_value);
+    htab_free(pm->approved, NULL);
+    ipc_out_fini(&pm->o);
     return 0;
+}
+
+int
+proxymap_service(struct server *srv)
+{
+    static const struct server_service svc = {proxymap_setup, NULL, NULL,
+                                              proxymap_loop};
+    struct proxymap pm;
+
+    memset(&pm, 0, sizeof(pm));
+    return server_main(srv, &svc, &pm);
 }

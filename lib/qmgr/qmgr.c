@@ -522,19 +522,17 @@ tparam(const char *tname, const char *suffix, const char *defname)
     return v;
 }
 
+/* tparam_int - "<transport><suffix>" as an int (schema.h: its family's
+ * type and range; the default parameter's value when the transport's
+ * own is not set); fatal when malformed, as in Postfix */
 static long
-tparam_int(const char *tname, const char *suffix, const char *defname,
-           long def)
+tparam_int(const char *tname, const char *suffix, const char *defname)
 {
-    char *v = tparam(tname, suffix, defname), *end;
-    long n;
+    char pname[128];
 
-    errno = 0;
-    n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < 0)
-        n = def;
-    mem_free(v);
-    return n;
+    (void) defname; /* the schema's family knows it; kept for the reader */
+    snprintf(pname, sizeof(pname), "%s%s", tname, suffix);
+    return server_conf_int(Q.srv->conf, NULL, pname);
 }
 
 static void
@@ -554,7 +552,7 @@ static struct transport *
 transport(const char *name)
 {
     struct transport *t;
-    char *v;
+    char pname[128];
     long maxproc = 0;
 
     for (t = Q.transports; t; t = t->next)
@@ -572,41 +570,36 @@ transport(const char *name)
 
             maxproc = strcmp(mp, "-") == 0
                           ? server_conf_int(Q.srv->conf, NULL,
-                                            "default_process_limit", 100)
+                                            "default_process_limit")
                           : strtol(mp, NULL, 10);
         }
     }
     t->maxconn = maxproc > 0 && maxproc < MAX_CONN ? (int) maxproc : MAX_CONN;
     t->wc.limit = (int) tparam_int(name, "_destination_concurrency_limit",
-                                   "default_destination_concurrency_limit",
-                                   20);
+                                   "default_destination_concurrency_limit");
     t->wc.init = (int) tparam_int(name, "_initial_destination_concurrency",
-                                  "initial_destination_concurrency", 5);
+                                  "initial_destination_concurrency");
     if (t->wc.init < 1)
         t->wc.init = 1;
     if (t->wc.limit > 0 && t->wc.init > t->wc.limit)
         t->wc.init = t->wc.limit;
-    t->wc.cohort_limit = (int) tparam_int(
-        name, "_destination_concurrency_failed_cohort_limit",
-        "default_destination_concurrency_failed_cohort_limit", 1);
+    t->wc.cohort_limit =
+        (int) tparam_int(name, "_destination_concurrency_failed_cohort_limit",
+                         "default_destination_concurrency_failed_cohort_limit");
     tparam_fb(name, "_destination_concurrency_positive_feedback",
               "default_destination_concurrency_positive_feedback",
               &t->wc.pos);
     tparam_fb(name, "_destination_concurrency_negative_feedback",
               "default_destination_concurrency_negative_feedback",
               &t->wc.neg);
-    v = tparam(name, "_destination_rate_delay",
-               "default_destination_rate_delay");
-    if (server_parse_time(v, 's', &t->rate_delay) < 0)
-        t->rate_delay = 0;
-    mem_free(v);
+    snprintf(pname, sizeof(pname), "%s%s", name, "_destination_rate_delay");
+    t->rate_delay = server_conf_time(Q.srv->conf, NULL, pname);
     /* a rate delay means one delivery at a time: each failure is a
      * whole cohort, as in Postfix */
     if (t->rate_delay > 0)
         t->wc.limit = t->wc.init = 1;
     t->rcpt_limit = (int) tparam_int(name, "_destination_recipient_limit",
-                                     "default_destination_recipient_limit",
-                                     50);
+                                     "default_destination_recipient_limit");
     if (t->rcpt_limit <= 0 || t->rcpt_limit > MAX_RCPT_PER_JOB)
         t->rcpt_limit = MAX_RCPT_PER_JOB;
     t->dsize = 64;
@@ -1819,8 +1812,19 @@ gc(void)
     }
 }
 
-int
-qmgr_service(struct server *srv)
+/* qmgr_pre_drop - before the drop: the tables a chroot jail hides */
+static void
+qmgr_pre_drop(struct server *srv, void *ctx)
+{
+    (void) ctx;
+    memset(&Q, 0, sizeof(Q));
+    Q.srv = srv;
+    /* tables before a chroot jail (chroot y) hides their files */
+    Q.rw = rewrite_new(srv->conf, srv->name_space);
+}
+
+static int
+qmgr_loop(struct server *srv, void *ctx)
 {
     struct pollfd pfd[SERVER_MAX_LISTEN + MAX_CTL + 512];
     struct transport *ptr[SERVER_MAX_LISTEN + MAX_CTL + 512];
@@ -1828,12 +1832,7 @@ qmgr_service(struct server *srv)
     int lockfd;
     time_t last_tick = 0, last_scan = time(NULL), stop_deadline = 0;
 
-    server_init(srv);
-    memset(&Q, 0, sizeof(Q));
-    Q.srv = srv;
-    /* tables before a chroot jail (chroot y) hides their files */
-    Q.rw = rewrite_new(srv->conf, srv->name_space);
-    server_drop_privileges(srv);
+    (void) ctx;
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
@@ -1841,15 +1840,15 @@ qmgr_service(struct server *srv)
     Q.fs = queue_fs_disk("store");
     if (Q.fs == NULL)
         maillog_fatal("open queue store: %m");
-    Q.min_backoff = server_param_time(srv, "minimal_backoff_time", 300);
-    Q.max_backoff = server_param_time(srv, "maximal_backoff_time", 4000);
-    Q.lifetime = server_conf_time(srv->conf, srv->name_space,
-                                  "maximal_queue_lifetime", 'd', 432000);
-    Q.bounce_lifetime = server_conf_time(srv->conf, srv->name_space,
-                                         "bounce_queue_lifetime", 'd', 432000);
-    Q.run_delay = server_param_time(srv, "queue_run_delay", 300);
-    Q.delay_warning = server_conf_time(srv->conf, srv->name_space,
-                                       "delay_warning_time", 'h', 0);
+    Q.min_backoff = server_param_time(srv, "minimal_backoff_time");
+    Q.max_backoff = server_param_time(srv, "maximal_backoff_time");
+    Q.lifetime =
+        server_conf_time(srv->conf, srv->name_space, "maximal_queue_lifetime");
+    Q.bounce_lifetime =
+        server_conf_time(srv->conf, srv->name_space, "bounce_queue_lifetime");
+    Q.run_delay = server_param_time(srv, "queue_run_delay");
+    Q.delay_warning =
+        server_conf_time(srv->conf, srv->name_space, "delay_warning_time");
     if (Q.min_backoff < 1)
         Q.min_backoff = 1;
     Q.feedback_debug =
@@ -2013,4 +2012,13 @@ qmgr_service(struct server *srv)
     }
     sync_states();
     return 0;
+}
+
+int
+qmgr_service(struct server *srv)
+{
+    static const struct server_service svc = {qmgr_pre_drop, NULL, NULL,
+                                              qmgr_loop};
+
+    return server_main(srv, &svc, NULL);
 }

@@ -426,10 +426,9 @@ showq_conn(struct server *srv, int fd, void *ctx)
 int
 qmgr_showq_service(struct server *srv)
 {
-    server_init(srv);
-    server_drop_privileges(srv);
-    server_single_loop(srv, showq_conn, NULL);
-    return 0;
+    static const struct server_service svc = {NULL, NULL, showq_conn, NULL};
+
+    return server_main(srv, &svc, NULL);
 }
 
 /* showq_ask - the listing from public/showq onto stdout; 0, or -1 when

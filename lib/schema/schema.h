@@ -122,6 +122,39 @@ struct buf;
  */
 int schema_value_check(const struct schema_param *p, const char *value,
                        struct buf *why);
+/*
+ * One parser per value type, shared by the daemons (lib/server's typed
+ * accessors), lint and the REPL (through schema_value_check), so that
+ * all three accept exactly what Postfix 3.7's daemons accept:
+ *
+ *	bool	"yes" or "no" in any case (mail_conf_bool.c)
+ *	int	a decimal number, the whole value, that fits in a C int
+ *		(mail_conf_int.c: strtol; "+5" and " 5" pass, "5k" fails)
+ *	long	a decimal number and nothing after it (mail_conf_long.c)
+ *	time	conv_time.c of 3.7: a decimal number >= 0, then one unit
+ *		letter s, m, h, d or w (lower case: "5D" is refused) or
+ *		none (the parameter's default unit); as in 3.7 only the
+ *		first character after the number is looked at ("5ss" is 5
+ *		seconds), and the result must fit in an int
+ *
+ * Each returns 0 and the value (time in seconds), or -1.
+ */
+int schema_parse_bool(const char *value, int *yes);
+int schema_parse_int(const char *value, long *n);
+int schema_parse_long(const char *value, long *n);
+int schema_parse_time(const char *value, char unit, long *secs);
+/*
+ * schema_value_parse - value (already $name-expanded) as p's type wants
+ * it, range included: 0 and the number in *n (bool: 1 or 0; enum and
+ * other types: 0), or -1 with the fatal message a Postfix 3.7 daemon
+ * prints appended to why ("bad numerical configuration: NAME = VALUE",
+ * "invalid NAME parameter value N < MIN", "bad boolean configuration:
+ * NAME = VALUE", "parameter NAME: bad time value or unit: VALUE",
+ * "invalid NAME: N (min MIN)"). name is the parameter as read (a service
+ * family's "relay_destination_concurrency_limit" has the family's type).
+ */
+int schema_value_parse(const struct schema_param *p, const char *name,
+                       const char *value, long *n, struct buf *why);
 /* schema_enum_has - 1 when value is one of p's enum_values, else 0 */
 int schema_enum_has(const struct schema_param *p, const char *value);
 

@@ -478,6 +478,105 @@ test_families_with_debian_master(void **state)
     mem_free(want);
 }
 
+/*
+ * The verdicts and fatal lines of Postfix 3.7.11's own daemons (qmgr,
+ * cleanup, smtpd run stand-alone with the value in main.cf, their
+ * syslog read back); "" where the daemon accepted the value. The shared
+ * parser must give the same, and lint's check the same verdict.
+ */
+static const struct {
+    const char *name, *value, *fatal;
+    long n; /* the value read, when accepted */
+} postfix_verdicts[] = {
+    {"maximal_queue_lifetime", "5D",
+     "parameter maximal_queue_lifetime: bad time value or unit: 5D", 0},
+    {"maximal_queue_lifetime", "5d", "", 432000},
+    {"maximal_queue_lifetime", "5", "", 432000},
+    {"maximal_queue_lifetime", "5ss", "", 5},
+    {"maximal_queue_lifetime", "5djunk", "", 432000},
+    {"maximal_queue_lifetime", "+5", "", 432000},
+    {"maximal_queue_lifetime", "1m", "", 60},
+    {"maximal_queue_lifetime", "5 d",
+     "parameter maximal_queue_lifetime: bad time value or unit: 5 d", 0},
+    {"maximal_queue_lifetime", "5x",
+     "parameter maximal_queue_lifetime: bad time value or unit: 5x", 0},
+    {"maximal_queue_lifetime", "-1",
+     "parameter maximal_queue_lifetime: bad time value or unit: -1", 0},
+    {"maximal_queue_lifetime", "1000000w",
+     "parameter maximal_queue_lifetime: bad time value or unit: 1000000w", 0},
+    {"maximal_queue_lifetime", "2147483647",
+     "parameter maximal_queue_lifetime: bad time value or unit: 2147483647", 0},
+    {"maximal_queue_lifetime", "200d",
+     "invalid maximal_queue_lifetime: 17280000 (max 8640000)", 0},
+    {"smtpd_timeout", "0", "invalid smtpd_timeout: 0 (min 1)", 0},
+    {"smtpd_timeout", "-5",
+     "parameter smtpd_timeout: bad time value or unit: -5", 0},
+    {"message_size_limit", "10MB",
+     "bad numerical configuration: message_size_limit = 10MB", 0},
+    {"message_size_limit", "1e3",
+     "bad numerical configuration: message_size_limit = 1e3", 0},
+    {"message_size_limit", "0x10",
+     "bad numerical configuration: message_size_limit = 0x10", 0},
+    {"message_size_limit", "",
+     "bad numerical configuration: message_size_limit = ", 0},
+    {"message_size_limit", "9999999999999999999999",
+     "bad numerical configuration: message_size_limit = "
+     "9999999999999999999999",
+     0},
+    {"message_size_limit", "99999999999", "", 99999999999L},
+    {"message_size_limit", "-1", "", -1},
+    {"message_size_limit", "+5", "", 5},
+    {"smtpd_use_tls", "true", "bad boolean configuration: smtpd_use_tls = true",
+     0},
+    {"smtpd_use_tls", "1", "bad boolean configuration: smtpd_use_tls = 1", 0},
+    {"smtpd_use_tls", "", "bad boolean configuration: smtpd_use_tls = ", 0},
+    {"smtpd_use_tls", "Yes", "", 1},
+    {"smtpd_recipient_limit", "0",
+     "invalid smtpd_recipient_limit parameter value 0 < 1", 0},
+    {"smtpd_recipient_limit", "-1",
+     "invalid smtpd_recipient_limit parameter value -1 < 1", 0},
+    {"smtpd_recipient_limit", "abc",
+     "bad numerical configuration: smtpd_recipient_limit = abc", 0},
+    {"smtpd_recipient_limit", "5x",
+     "bad numerical configuration: smtpd_recipient_limit = 5x", 0},
+    {"smtpd_recipient_limit", "99999999999",
+     "bad numerical configuration: smtpd_recipient_limit = 99999999999", 0},
+    {"smtpd_recipient_limit", "+3", "", 3},
+};
+
+static void
+test_value_parse_as_postfix(void **state)
+{
+    (void) state;
+    for (size_t i = 0;
+         i < sizeof(postfix_verdicts) / sizeof(postfix_verdicts[0]); i++) {
+        const struct schema_param *sp =
+            schema_param_find(postfix_verdicts[i].name);
+        struct buf why, lint;
+        long n = -12345;
+        int rc, lrc;
+
+        assert_non_null(sp);
+        buf_init(&why, 0);
+        buf_init(&lint, 0);
+        rc = schema_value_parse(sp, sp->name, postfix_verdicts[i].value, &n,
+                                &why);
+        lrc = schema_value_check(sp, postfix_verdicts[i].value, &lint);
+        if (strcmp(buf_str(&why), postfix_verdicts[i].fatal) != 0)
+            fail_msg("%s = [%s]: got \"%s\", Postfix \"%s\"",
+                     postfix_verdicts[i].name, postfix_verdicts[i].value,
+                     buf_str(&why), postfix_verdicts[i].fatal);
+        assert_int_equal(rc, *postfix_verdicts[i].fatal ? -1 : 0);
+        /* lint and the REPL judge as the daemons do */
+        assert_int_equal(lrc, rc);
+        assert_int_equal(*buf_str(&lint) != 0, rc < 0);
+        if (rc == 0)
+            assert_int_equal(n, postfix_verdicts[i].n);
+        buf_fini(&why);
+        buf_fini(&lint);
+    }
+}
+
 int
 main(void)
 {
@@ -494,6 +593,7 @@ main(void)
         cmocka_unit_test(test_dbms),
         cmocka_unit_test(test_postern),
         cmocka_unit_test(test_families_with_debian_master),
+        cmocka_unit_test(test_value_parse_as_postfix),
     };
 
     return cmocka_run_group_tests_name("schema", tests, NULL, NULL);

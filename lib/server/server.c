@@ -13,16 +13,16 @@
 #define _GNU_SOURCE 1 /* setgroups, chroot, accept4 */
 #include "server/server.h"
 
-#include <sys/prctl.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -34,7 +34,9 @@
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "pcf/pcf.h"
+#include "schema/schema.h"
 #include "server/server_anvil.h"
+#include "server/server_check.h"
 
 static volatile sig_atomic_t stopping, terminating;
 static int watch_tables; /* server_single_loop runs: see check_tables */
@@ -48,78 +50,138 @@ server_conf_str(struct pcf *p, const char *svc, const char *name)
     return v ? v : mem_strdup("");
 }
 
+/*
+ * Typed parameters. The schema says a parameter's type, default unit and
+ * range; schema_value_parse reads it as Postfix 3.7 does. A malformed
+ * value is fatal with Postfix's words after the file and line the value
+ * came from, never replaced by the default: a daemon that runs with a
+ * limit other than the one written would lie about its configuration.
+ */
+
+/* typed_param - the schema entry for name (a service family's default
+ * parameter for "relay_destination_concurrency_limit"); a name the
+ * schema does not know, or read as another type, is a bug in the
+ * caller: abort */
+static const struct schema_param *
+typed_param(const char *name, enum schema_type want)
+{
+    const struct schema_param *sp = schema_param_find(name);
+    const struct schema_family *f;
+
+    if (sp == NULL && (f = schema_family_match(name, NULL)) != NULL)
+        sp = schema_param_find(f->defparam);
+    if (sp == NULL)
+        maillog_panic("parameter %s is not in the schema (schemas/): "
+                      "a typed accessor cannot read it",
+                      name);
+    if (sp->type != want)
+        maillog_panic("parameter %s is %s in the schema, read as %s", name,
+                      schema_type_name(sp->type), schema_type_name(want));
+    return sp;
+}
+
+/* typed_value - the value of name for svc; a family parameter that no
+ * master.cf service defines has its default parameter's value */
+static char *
+typed_value(struct pcf *p, const char *svc, const char *name,
+            const struct schema_param *sp)
+{
+    char *v = svc ? pcf_service_value(p, svc, name) : pcf_value(p, name);
+
+    if (v == NULL && strcmp(sp->name, name) != 0)
+        v = svc ? pcf_service_value(p, svc, sp->name) : pcf_value(p, sp->name);
+    return v ? v : mem_strdup("");
+}
+
+void
+server_conf_where(struct pcf *p, const char *svc, const char *name,
+                  struct buf *out)
+{
+    const char *src;
+
+    if (svc) {
+        const char *slash = strchr(svc, '/');
+        size_t len = slash ? (size_t) (slash - svc) : strlen(svc);
+
+        for (size_t i = 0; i < pcf_service_count(p); i++) {
+            const char *s0 = pcf_service_field(p, i, 0);
+
+            if (slash && strncmp(s0, svc, len) == 0 && s0[len] == 0 &&
+                strcmp(pcf_service_field(p, i, 1), slash + 1) == 0 &&
+                pcf_service_param(p, i, name) != NULL) {
+                buf_printf(out, "%s, line %d", pcf_master_path(p),
+                           pcf_service_line(p, i));
+                return;
+            }
+        }
+    }
+    src = pcf_source(p, name);
+    if (strncmp(src, "main.cf:", 8) == 0)
+        buf_printf(out, "%s, line %s", pcf_main_path(p), src + 8);
+}
+
+/* set by server_conf_lenient: see server_check.h */
+static int lenient;
+
+void
+server_conf_lenient(int on)
+{
+    lenient = on;
+}
+
+/* typed_read - name as type want, fatal when malformed */
+static long
+typed_read(struct pcf *p, const char *svc, const char *name,
+           enum schema_type want)
+{
+    const struct schema_param *sp = typed_param(name, want);
+    char *v = typed_value(p, svc, name, sp);
+    struct buf why, where;
+    long n;
+    int rc;
+
+    buf_init(&why, 0);
+    rc = schema_value_parse(sp, name, v, &n, &why);
+    if (rc < 0 && lenient) {
+        /* check has reported it; go on with the default (or 0) */
+        buf_truncate(&why, 0);
+        if (schema_value_parse(sp, sp->name, sp->defval, &n, &why) < 0)
+            n = 0;
+    } else if (rc < 0) {
+        buf_init(&where, 0);
+        server_conf_where(p, svc, name, &where);
+        if (where.len == 0 && strcmp(sp->name, name) != 0)
+            server_conf_where(p, svc, sp->name, &where); /* family default */
+        maillog_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
+                      buf_str(&why));
+    }
+    buf_fini(&why);
+    mem_free(v);
+    return n;
+}
+
 int
 server_conf_bool(struct pcf *p, const char *svc, const char *name)
 {
-    char *v = server_conf_str(p, svc, name);
-    int yes = strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
-              strcmp(v, "1") == 0;
-
-    mem_free(v);
-    return yes;
+    return (int) typed_read(p, svc, name, SCHEMA_BOOL);
 }
 
 long
-server_conf_int(struct pcf *p, const char *svc, const char *name, long def)
+server_conf_int(struct pcf *p, const char *svc, const char *name)
 {
-    char *v = server_conf_str(p, svc, name), *end;
-    long n;
-
-    errno = 0;
-    n = strtol(v, &end, 10);
-    if (errno || end == v || *end)
-        n = def;
-    mem_free(v);
-    return n;
-}
-
-int
-server_parse_time(const char *s, char unit, long *secs)
-{
-    char *end;
-    long n;
-    char u;
-
-    errno = 0;
-    n = strtol(s, &end, 10);
-    if (errno || end == s || n < 0)
-        return -1;
-    u = *end ? *end : unit;
-    if (*end && end[1])
-        return -1;
-    switch (u) {
-    case 's':
-        break;
-    case 'm':
-        n *= 60;
-        break;
-    case 'h':
-        n *= 3600;
-        break;
-    case 'd':
-        n *= 86400;
-        break;
-    case 'w':
-        n *= 604800;
-        break;
-    default:
-        return -1;
-    }
-    *secs = n;
-    return 0;
+    return typed_read(p, svc, name, SCHEMA_INT);
 }
 
 long
-server_conf_time(struct pcf *p, const char *svc, const char *name, char unit,
-                 long def)
+server_conf_size(struct pcf *p, const char *svc, const char *name)
 {
-    char *v = server_conf_str(p, svc, name);
-    long n;
+    return typed_read(p, svc, name, SCHEMA_LONG);
+}
 
-    if (server_parse_time(v, unit, &n) < 0)
-        n = def;
-    mem_free(v);
-    return n;
+long
+server_conf_time(struct pcf *p, const char *svc, const char *name)
+{
+    return typed_read(p, svc, name, SCHEMA_TIME);
 }
 
 void
@@ -183,15 +245,21 @@ server_param_bool(const struct server *srv, const char *name)
 }
 
 long
-server_param_int(const struct server *srv, const char *name, long def)
+server_param_int(const struct server *srv, const char *name)
 {
-    return server_conf_int(srv->conf, srv->name_space, name, def);
+    return server_conf_int(srv->conf, srv->name_space, name);
 }
 
 long
-server_param_time(const struct server *srv, const char *name, long def)
+server_param_size(const struct server *srv, const char *name)
 {
-    return server_conf_time(srv->conf, srv->name_space, name, 's', def);
+    return server_conf_size(srv->conf, srv->name_space, name);
+}
+
+long
+server_param_time(const struct server *srv, const char *name)
+{
+    return server_conf_time(srv->conf, srv->name_space, name);
 }
 
 static void
@@ -291,8 +359,10 @@ server_init(struct server *srv)
     sigaction(SIGCHLD, &sa, NULL);
 }
 
-void
-server_drop_privileges(struct server *srv)
+/* drop_privileges - chroot and become mail_owner as the entry says,
+ * when running as root (see server.h); fatal on failure */
+static void
+drop_privileges(struct server *srv)
 {
     if (geteuid() == 0 && srv->chroot_)
         server_pre_jail(srv); /* server_jail.c */
@@ -328,6 +398,24 @@ server_drop_privileges(struct server *srv)
         mem_free(owner);
         mem_free(qdir);
     }
+}
+
+int
+server_main(struct server *srv, const struct server_service *svc, void *ctx)
+{
+    server_init(srv);
+    if (svc->pre_drop)
+        svc->pre_drop(srv, ctx);
+    drop_privileges(srv);
+    if (svc->post_drop)
+        svc->post_drop(srv, ctx);
+    if (svc->loop)
+        return svc->loop(srv, ctx);
+    if (svc->conn == NULL)
+        maillog_panic("service %s: neither a loop nor a connection handler",
+                      srv->command);
+    server_single_loop(srv, svc->conn, ctx);
+    return 0;
 }
 
 /*
@@ -676,8 +764,8 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
 void
 server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
 {
-    long max_use = server_param_int(srv, "max_use", 100);
-    long max_idle = server_param_time(srv, "max_idle", 100);
+    long max_use = server_param_int(srv, "max_use");
+    long max_idle = server_param_time(srv, "max_idle");
     struct pollfd pfd[SERVER_MAX_LISTEN + 1];
     long uses = 0;
 

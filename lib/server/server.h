@@ -4,18 +4,19 @@
  * DESCRIPTION
  *	master forks each service process and hands it a struct server:
  *	the loaded configuration, the master.cf entry, the listening
- *	sockets and a status pipe back to master. server_init() sets up
- *	logging ("<syslog_name>/<command>[pid]"), signals, and drops
- *	privileges: when started as root the process chroots to the queue
- *	directory if the entry says so and becomes mail_owner if it is
- *	unprivileged; when started as an ordinary user nothing changes
- *	(that is how the tests run). Daemons never write this sequence
- *	themselves.
+ *	sockets and a status pipe back to master. The daemon hands it to
+ *	server_main() with its callbacks (struct server_service): the
+ *	skeleton sets up logging and signals, runs the daemon's setup
+ *	before and after it drops privileges (chroot, mail_owner; nothing
+ *	when started as an ordinary user, which is how the tests run) and
+ *	then the daemon's loop. Daemons never write this sequence
+ *	themselves and never drop privileges themselves.
  *
- *	Single servers (smtpd, local, error, discard) handle one client at
- *	a time in server_single_loop(); event servers (cleanup, qmgr,
- *	pickup, bounce) run their own poll loop and report themselves
- *	available once.
+ *	Single servers (smtpd, showq) handle one client at a time in
+ *	server_single_loop(); delivery agents (local, smtp, error, discard,
+ *	bounce) do so through deliver_agent_loop(); event servers (cleanup,
+ *	qmgr, pickup, proxymap, the smtpd front) run their own poll loop
+ *	and report themselves available once.
  */
 #ifndef SERVER_SERVER_H
 #define SERVER_SERVER_H
@@ -80,38 +81,86 @@ struct server {
     struct server_anvil *anvil;
 };
 
-/* server_init - logging and signals */
+/*
+ * server_main - the one way a daemon runs (Postfix's single_server and
+ * event_server skeletons in one). The daemon says what it does in a
+ * struct server_service; the skeleton does the rest in this order:
+ * logging ("<syslog_name>/<command>[pid]", maillog_file) and signals
+ * (server_init), the daemon's pre_drop, then the privilege drop in one
+ * place (as root: what the jail hides is fetched (server_pre_jail), then
+ * chroot to queue_directory if the entry says so, then setgid, the group
+ * list and setuid to mail_owner if it is unprivileged; nothing when
+ * started as an ordinary user, which is how the tests run), the
+ * daemon's post_drop, then either conn, one connection at a time until
+ * max_use connections, max_idle seconds without one or a stop request
+ * (server_single_loop), or the daemon's own loop. Returns the exit
+ * status. Configuration errors in the daemon's parameters are fatal
+ * where it reads them (the typed accessors below), which is in its
+ * callbacks, before it serves anyone.
+ */
+struct server_service {
+    /* before the drop, as root outside the jail: read what the jail or
+     * mail_owner cannot (TLS keys, tables), bind what needs root; NULL
+     * for nothing */
+    void (*pre_drop)(struct server *srv, void *ctx);
+    /* after the drop, before the loop; NULL for nothing */
+    void (*post_drop)(struct server *srv, void *ctx);
+    /* a single server: handles one connection (fd closed by the caller)
+     * with ctx; used when loop is NULL */
+    void (*conn)(struct server *srv, int fd, void *ctx);
+    /* an event server (cleanup, qmgr, pickup, proxymap, the smtpd
+     * front) or a delivery agent: its own loop, the exit status */
+    int (*loop)(struct server *srv, void *ctx);
+};
+
+int server_main(struct server *srv, const struct server_service *svc,
+                void *ctx);
+
+/* server_init - logging and signals; server_main does it for daemons,
+ * a process that serves one client on its stdin (smtpd -bs) calls it
+ * itself */
 void server_init(struct server *srv);
-/* server_drop_privileges - chroot and become mail_owner as the entry
- * says, when running as root (see above); fatal on failure. Read secret
- * files (TLS keys) before. */
-void server_drop_privileges(struct server *srv);
 /* server_pre_jail - what the daemon needs from outside the chroot jail,
  * got before it enters (server_jail.c: tables, time zone, resolver,
- * name-service files); server_drop_privileges calls it when it is about
- * to chroot. Fatal when a table cannot work inside the jail. */
+ * name-service files); server_main calls it when it is about to chroot.
+ * Fatal when a table cannot work inside the jail. */
 void server_pre_jail(struct server *srv);
 /* server_param - value of name as this service sees it (-o first);
  * caller frees; "" for an unknown name */
 char *server_param(const struct server *srv, const char *name);
-/* server_param_bool, _int, _time (seconds), _size */
+/*
+ * Typed parameters: server_param_bool, _int, _size (long) and _time
+ * (seconds) read name as this service sees it, with the type, the
+ * default unit and the range the schema (schemas/ YAML) gives it, and
+ * Postfix 3.7's parser (schema.h). A malformed or out-of-range value is
+ * fatal, with Postfix's message after the file and line it came from:
+ * "/etc/postfix/main.cf, line 12: bad numerical configuration:
+ * message_size_limit = 10MB" (a master.cf -o value: master.cf and the
+ * service's line). A name the schema does not know, or of another type,
+ * is a programming error (panic). Service-family parameters
+ * ("relay_destination_concurrency_limit") have their family's type and
+ * their default parameter's value when no service defines them.
+ * Call them with the parameter's name as a literal: the honesty scanner
+ * looks for the names a daemon reads.
+ */
 int server_param_bool(const struct server *srv, const char *name);
-long server_param_int(const struct server *srv, const char *name, long def);
-long server_param_time(const struct server *srv, const char *name, long def);
+long server_param_int(const struct server *srv, const char *name);
+long server_param_size(const struct server *srv, const char *name);
+long server_param_time(const struct server *srv, const char *name);
 
 /* Variants on a configuration without a service (CLI tools). svc may
  * be NULL. */
 char *server_conf_str(struct pcf *p, const char *svc, const char *name);
 int server_conf_bool(struct pcf *p, const char *svc, const char *name);
-long server_conf_int(struct pcf *p, const char *svc, const char *name,
-                     long def);
-/* server_conf_time - a time value; unit is the default unit when the
- * value has none ('s', 'm', 'h', 'd', 'w'); seconds, def on error */
-long server_conf_time(struct pcf *p, const char *svc, const char *name,
-                      char unit, long def);
-/* server_parse_time - "30s", "5m", "1h", "2d", "1w" or a number in unit;
- * 0 or -1 */
-int server_parse_time(const char *s, char unit, long *secs) WARN_UNUSED;
+long server_conf_int(struct pcf *p, const char *svc, const char *name);
+long server_conf_size(struct pcf *p, const char *svc, const char *name);
+long server_conf_time(struct pcf *p, const char *svc, const char *name);
+/* server_conf_where - "/path/main.cf, line N" (or master.cf and the line
+ * of service svc when its -o sets name) appended to out; nothing for a
+ * default */
+struct buf;
+void server_conf_where(struct pcf *p, const char *svc, const char *name,
+                       struct buf *out);
 /* server_split - split a list value on commas and white space into sv
  * (appends copies); "{ a b }" groups are kept as one element without the
  * braces */

@@ -50,4 +50,15 @@ void server_note(const struct server_checker *chk,
                  enum server_note_level level, const char *ns,
                  const char *param, const char *fmt, ...) UTIL_PRINTF(5, 6);
 
+/* server_check_values - an ERROR note (Postfix's fatal text) for every
+ * bool, int, size or time value set in main.cf or by a master.cf -o that
+ * the daemons' typed accessors (server.h) would refuse at start */
+struct pcf;
+void server_check_values(struct pcf *p, const struct server_checker *chk);
+/* server_conf_lenient - on: a malformed value read through the typed
+ * accessors gives the parameter's default (or 0) instead of a fatal
+ * error. Only for "postern check" after server_check_values reported the
+ * value: the other checks then still classify the rest of the file. */
+void server_conf_lenient(int on);
+
 #endif

@@ -3,7 +3,7 @@
  *	before it enters (Postfix's pre_jail_init).
  *
  * DESCRIPTION
- *	server_drop_privileges() calls server_pre_jail() when it is about
+ *	server_main() calls server_pre_jail() when it is about
  *	to chroot (started as root, chroot y in master.cf). By then the
  *	daemon has made its tables and read its keys; this does the rest:
  *

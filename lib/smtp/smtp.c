@@ -1344,128 +1344,128 @@ tls_level(const char *v)
 static int
 tparam(struct server *srv, const char *name, long def)
 {
-    long v = server_param_time(srv, name, def);
+    long v = server_param_time(srv, name);
 
     return v > 0 && v < 86400 ? (int) v : (int) def;
 }
 
-int
-smtp_service(struct server *srv)
+/* smtp_pre_drop - before the drop: TLS keys, SASL passwords and tables */
+static void
+smtp_pre_drop(struct server *srv, void *ctx)
 {
-    struct agent ag;
+    struct agent *ag = ctx;
     char *v;
     const char *env;
 
-    server_init(srv);
-    memset(&ag, 0, sizeof(ag));
-    ag.srv = srv;
-    deliver_content_init(&ag.msg);
-    buf_init(&ag.wire, 0);
-    buf_init(&ag.conv, 0);
-    strv_init(&ag.resolvers);
-    strv_init(&ag.verify_match);
-    strv_init(&ag.secure_match);
-    ag.servername = server_param(srv, "smtp_tls_servername");
+    ag->srv = srv;
+    deliver_content_init(&ag->msg);
+    buf_init(&ag->wire, 0);
+    buf_init(&ag->conv, 0);
+    strv_init(&ag->resolvers);
+    strv_init(&ag->verify_match);
+    strv_init(&ag->secure_match);
+    ag->servername = server_param(srv, "smtp_tls_servername");
     v = server_param(srv, "smtp_tls_verify_cert_match");
-    server_split(v, &ag.verify_match);
+    server_split(v, &ag->verify_match);
     mem_free(v);
     v = server_param(srv, "smtp_tls_secure_cert_match");
-    server_split(v, &ag.secure_match);
+    server_split(v, &ag->secure_match);
     mem_free(v);
-    ag.helo_name = server_param(srv, "smtp_helo_name");
-    if (*ag.helo_name == 0) {
-        mem_free(ag.helo_name);
-        ag.helo_name = server_param(srv, "myhostname");
+    ag->helo_name = server_param(srv, "smtp_helo_name");
+    if (*ag->helo_name == 0) {
+        mem_free(ag->helo_name);
+        ag->helo_name = server_param(srv, "myhostname");
     }
-    ag.bind_addr = server_param(srv, "smtp_bind_address");
-    ag.bind_addr6 = server_param(srv, "smtp_bind_address6");
-    ag.bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
+    ag->bind_addr = server_param(srv, "smtp_bind_address");
+    ag->bind_addr6 = server_param(srv, "smtp_bind_address6");
+    ag->bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
     v = server_param(srv, "smtp_tls_security_level");
-    ag.tls = tls_level(v);
+    ag->tls = tls_level(v);
     /* the level's predecessors, as Postfix reads them when it is empty
      * (before, they were ignored: smtp_enforce_tls = yes sent in clear) */
     if (*v == 0 && server_param_bool(srv, "smtp_enforce_tls"))
-        ag.tls = server_param_bool(srv, "smtp_tls_enforce_peername")
+        ag->tls = server_param_bool(srv, "smtp_tls_enforce_peername")
                      ? TLS_VERIFY
                      : TLS_ENCRYPT;
     else if (*v == 0 && server_param_bool(srv, "smtp_use_tls"))
-        ag.tls = TLS_MAY;
-    if (ag.tls == TLS_REFUSED) {
+        ag->tls = TLS_MAY;
+    if (ag->tls == TLS_REFUSED) {
         /* before, dane became may and fingerprint encrypt: mail went out
          * with less security than asked; "postern check" refuses these */
         snprintf(
-            ag.tls_refused, sizeof(ag.tls_refused),
+            ag->tls_refused, sizeof(ag->tls_refused),
             "TLS security level \"%s\" (smtp_tls_security_level) is not "
             "implemented by Postern: not sent rather than sent with less "
             "security",
             v);
-        maillog_warning("%s", ag.tls_refused);
+        maillog_warning("%s", ag->tls_refused);
     }
     mem_free(v);
-    ag.tls_loglevel = (int) server_param_int(srv, "smtp_tls_loglevel", 0);
-    ag.connect_timeout = tparam(srv, "smtp_connect_timeout", 30);
-    ag.helo_timeout = tparam(srv, "smtp_helo_timeout", 300);
-    ag.mail_timeout = tparam(srv, "smtp_mail_timeout", 300);
-    ag.rcpt_timeout = tparam(srv, "smtp_rcpt_timeout", 300);
-    ag.data_init_timeout = tparam(srv, "smtp_data_init_timeout", 120);
-    ag.data_xfer_timeout = tparam(srv, "smtp_data_xfer_timeout", 180);
-    ag.data_done_timeout = tparam(srv, "smtp_data_done_timeout", 600);
-    ag.quit_timeout = tparam(srv, "smtp_quit_timeout", 300);
-    ag.starttls_timeout = tparam(srv, "smtp_starttls_timeout", 300);
-    ag.rset_timeout = tparam(srv, "smtp_rset_timeout", 20);
-    ag.mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit",
-                                                 5);
-    if (ag.mx_address_limit <= 0)
-        ag.mx_address_limit = 1000;
-    ag.mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit",
-                                                 2);
-    if (ag.mx_session_limit <= 0)
-        ag.mx_session_limit = 1000;
-    ag.reuse_count_limit =
-        server_param_int(srv, "smtp_connection_reuse_count_limit", 0);
-    ag.reuse_time_limit =
-        server_param_time(srv, "smtp_connection_reuse_time_limit", 300);
-    ag.cache_time_limit =
-        server_param_time(srv, "smtp_connection_cache_time_limit", 2);
-    ag.cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
-    ag.no_mime_oconv =
+    /* a string in Postfix 3.7 (tls_log_mask: a level or names); the
+     * level is what we use */
+    v = server_param(srv, "smtp_tls_loglevel");
+    ag->tls_loglevel = (int) strtol(v, NULL, 10);
+    mem_free(v);
+    ag->connect_timeout = tparam(srv, "smtp_connect_timeout", 30);
+    ag->helo_timeout = tparam(srv, "smtp_helo_timeout", 300);
+    ag->mail_timeout = tparam(srv, "smtp_mail_timeout", 300);
+    ag->rcpt_timeout = tparam(srv, "smtp_rcpt_timeout", 300);
+    ag->data_init_timeout = tparam(srv, "smtp_data_init_timeout", 120);
+    ag->data_xfer_timeout = tparam(srv, "smtp_data_xfer_timeout", 180);
+    ag->data_done_timeout = tparam(srv, "smtp_data_done_timeout", 600);
+    ag->quit_timeout = tparam(srv, "smtp_quit_timeout", 300);
+    ag->starttls_timeout = tparam(srv, "smtp_starttls_timeout", 300);
+    ag->rset_timeout = tparam(srv, "smtp_rset_timeout", 20);
+    ag->mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit");
+    if (ag->mx_address_limit <= 0)
+        ag->mx_address_limit = 1000;
+    ag->mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit");
+    if (ag->mx_session_limit <= 0)
+        ag->mx_session_limit = 1000;
+    ag->reuse_count_limit =
+        server_param_int(srv, "smtp_connection_reuse_count_limit");
+    ag->reuse_time_limit =
+        server_param_time(srv, "smtp_connection_reuse_time_limit");
+    ag->cache_time_limit =
+        server_param_time(srv, "smtp_connection_cache_time_limit");
+    ag->cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
+    ag->no_mime_oconv =
         server_param_bool(srv, "disable_mime_output_conversion");
     v = server_param(srv, "inet_protocols");
     if (strstr(v, "all"))
-        ag.families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
+        ag->families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
     else
-        ag.families = (strstr(v, "ipv4") ? DNSC_ROUTE_IPV4 : 0) |
-                      (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
-    if (ag.families == 0)
-        ag.families = DNSC_ROUTE_IPV4;
+        ag->families = (strstr(v, "ipv4") ? DNSC_ROUTE_IPV4 : 0) |
+                       (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
+    if (ag->families == 0)
+        ag->families = DNSC_ROUTE_IPV4;
     mem_free(v);
     v = server_param(srv, "smtp_host_lookup");
-    ag.host_dns = strstr(v, "dns") != NULL || *v == 0;
-    ag.host_native = strstr(v, "native") != NULL;
+    ag->host_dns = strstr(v, "dns") != NULL || *v == 0;
+    ag->host_native = strstr(v, "native") != NULL;
     mem_free(v);
     v = server_param(srv, "smtp_dns_support_level");
-    ag.dns_enabled = strcmp(v, "disabled") != 0 &&
-                     !server_param_bool(srv, "disable_dns_lookups");
+    ag->dns_enabled = strcmp(v, "disabled") != 0 &&
+                      !server_param_bool(srv, "disable_dns_lookups");
     mem_free(v);
-    if (!ag.dns_enabled) {
-        ag.host_dns = 0;
-        ag.host_native = 1;
+    if (!ag->dns_enabled) {
+        ag->host_dns = 0;
+        ag->host_native = 1;
     }
-    ag.def_port = 25;
+    ag->def_port = 25;
     /* the resolvers: resolv.conf, or (tests) $POSTERN_DNS_RESOLVERS */
     env = getenv("POSTERN_DNS_RESOLVERS");
     if (env && *env)
-        server_split(env, &ag.resolvers);
-    if (ag.tls >= TLS_MAY) {
+        server_split(env, &ag->resolvers);
+    if (ag->tls >= TLS_MAY) {
         char *cafile = server_param(srv, "smtp_tls_CAfile");
         char *capath = server_param(srv, "smtp_tls_CApath");
 
-        ag.tls_ctx = sconn_tls_ctx_new(
-            cafile, capath,
-            server_param_bool(srv, "tls_append_default_CA"));
+        ag->tls_ctx = sconn_tls_ctx_new(
+            cafile, capath, server_param_bool(srv, "tls_append_default_CA"));
         /* Postfix's words; "encrypt" and up then defer, "may" goes on in
          * plain text */
-        if (ag.tls_ctx == NULL) {
+        if (ag->tls_ctx == NULL) {
             struct buf what;
 
             buf_init(&what, 0);
@@ -1486,35 +1486,35 @@ smtp_service(struct server *srv)
              * on in plain text ("postern check" refuses the value) */
             char why[600];
 
-            if (server_tls_apply(srv->conf, srv->name_space, ag.tls_ctx,
+            if (server_tls_apply(srv->conf, srv->name_space, ag->tls_ctx,
                                  "smtp", SERVER_TLS_CLIENT,
-                                 ag.tls >= TLS_VERIFY    ? SERVER_TLS_MATCH
-                                 : ag.tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
-                                                         : SERVER_TLS_MAY,
+                                 ag->tls >= TLS_VERIFY    ? SERVER_TLS_MATCH
+                                 : ag->tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
+                                                          : SERVER_TLS_MAY,
                                  why, sizeof(why)) < 0) {
                 maillog_warning("%s: disabling TLS support", why);
-                sconn_tls_ctx_free(ag.tls_ctx);
-                ag.tls_ctx = NULL;
+                sconn_tls_ctx_free(ag->tls_ctx);
+                ag->tls_ctx = NULL;
             }
         }
         mem_free(cafile);
         mem_free(capath);
     }
-    ag.skip_5xx = server_param_bool(srv, "smtp_skip_5xx_greeting");
-    ag.always_ehlo = server_param_bool(srv, "smtp_always_send_ehlo");
-    ag.never_ehlo = server_param_bool(srv, "smtp_never_send_ehlo");
-    ag.defer_no_mx_addr =
+    ag->skip_5xx = server_param_bool(srv, "smtp_skip_5xx_greeting");
+    ag->always_ehlo = server_param_bool(srv, "smtp_always_send_ehlo");
+    ag->never_ehlo = server_param_bool(srv, "smtp_never_send_ehlo");
+    ag->defer_no_mx_addr =
         server_param_bool(srv, "smtp_defer_if_no_mx_address_found");
     v = server_param(srv, "smtp_address_preference");
-    ag.addr_pref = strcmp(v, "ipv6") == 0 ? 6 : strcmp(v, "ipv4") == 0 ? 4 : 0;
+    ag->addr_pref = strcmp(v, "ipv6") == 0 ? 6 : strcmp(v, "ipv4") == 0 ? 4 : 0;
     mem_free(v);
-    strv_init(&ag.fallback);
-    buf_init(&ag.nonfinal, 0);
-    ag.relayhost = server_param(srv, "relayhost");
+    strv_init(&ag->fallback);
+    buf_init(&ag->nonfinal, 0);
+    ag->relayhost = server_param(srv, "relayhost");
     v = server_param(srv, "smtp_fallback_relay");
-    server_split(v, &ag.fallback);
+    server_split(v, &ag->fallback);
     mem_free(v);
-    ag.sender_dep =
+    ag->sender_dep =
         server_param_bool(srv, "smtp_sender_dependent_authentication");
     if (server_param_bool(srv, "smtp_sasl_auth_enable")) {
         char *maps = server_param(srv, "smtp_sasl_password_maps");
@@ -1531,36 +1531,52 @@ smtp_service(struct server *srv)
                           "`smtp_sasl_password_maps' configuration "
                           "parameter");
         /* before the privilege drop: the file is root's */
-        ag.sasl = smtp_sasl_new(maps, opts, topts, tvopts, filter,
-                                ag.sender_dep,
-                                server_param_bool(srv,
-                                                  "smtp_sasl_auth_soft_bounce"));
+        ag->sasl =
+            smtp_sasl_new(maps, opts, topts, tvopts, filter, ag->sender_dep,
+                          server_param_bool(srv, "smtp_sasl_auth_soft_bounce"));
         mem_free(maps);
         mem_free(opts);
         mem_free(topts);
         mem_free(filter);
         mem_free(tvopts);
     }
-    server_drop_privileges(srv);
+}
+
+static int
+smtp_loop(struct server *srv, void *ctx)
+{
+    struct agent *ag = ctx;
+
     srandom((unsigned) (time(NULL) ^ getpid()));
-    deliver_agent_loop(srv, batch, &ag);
-    if (ag.cached)
-        session_quit(&ag, ag.cached);
-    if (ag.tls_ctx)
-        sconn_tls_ctx_free(ag.tls_ctx);
-    deliver_content_fini(&ag.msg);
-    buf_fini(&ag.wire);
-    buf_fini(&ag.conv);
-    strv_fini(&ag.resolvers);
-    strv_fini(&ag.verify_match);
-    strv_fini(&ag.secure_match);
-    strv_fini(&ag.fallback);
-    buf_fini(&ag.nonfinal);
-    mem_free(ag.relayhost);
-    smtp_sasl_free(ag.sasl);
-    mem_free(ag.helo_name);
-    mem_free(ag.bind_addr);
-    mem_free(ag.bind_addr6);
-    mem_free(ag.servername);
+    deliver_agent_loop(srv, batch, ag);
+    if (ag->cached)
+        session_quit(ag, ag->cached);
+    if (ag->tls_ctx)
+        sconn_tls_ctx_free(ag->tls_ctx);
+    deliver_content_fini(&ag->msg);
+    buf_fini(&ag->wire);
+    buf_fini(&ag->conv);
+    strv_fini(&ag->resolvers);
+    strv_fini(&ag->verify_match);
+    strv_fini(&ag->secure_match);
+    strv_fini(&ag->fallback);
+    buf_fini(&ag->nonfinal);
+    mem_free(ag->relayhost);
+    smtp_sasl_free(ag->sasl);
+    mem_free(ag->helo_name);
+    mem_free(ag->bind_addr);
+    mem_free(ag->bind_addr6);
+    mem_free(ag->servername);
     return 0;
+}
+
+int
+smtp_service(struct server *srv)
+{
+    static const struct server_service svc = {smtp_pre_drop, NULL, NULL,
+                                              smtp_loop};
+    struct agent ag;
+
+    memset(&ag, 0, sizeof(ag));
+    return server_main(srv, &svc, &ag);
 }

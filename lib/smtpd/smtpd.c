@@ -218,17 +218,15 @@ conf_load(struct server *srv)
     cf->mail_name = mail_name(srv);
     cf->banner = smtpd_banner_text(srv);
     cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
-    v = server_param(srv, "message_size_limit");
-    cf->size_limit = strtol(v, NULL, 10);
-    mem_free(v);
-    cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit", 1000);
-    cf->timeout = server_param_time(srv, "smtpd_timeout", 300);
-    cf->line_limit = server_param_int(srv, "line_length_limit", 2048);
+    cf->size_limit = server_param_size(srv, "message_size_limit");
+    cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit");
+    cf->timeout = server_param_time(srv, "smtpd_timeout");
+    cf->line_limit = server_param_int(srv, "line_length_limit");
     if (cf->line_limit < 512)
         cf->line_limit = 512;
     cf->conn_limit =
-        server_param_int(srv, "smtpd_client_connection_count_limit", 50);
-    cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit", 20);
+        server_param_int(srv, "smtpd_client_connection_count_limit");
+    cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit");
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
@@ -241,8 +239,8 @@ conf_load(struct server *srv)
                   : strcasecmp(v, "normalize") == 0                         ? 1
                                                                             : 0;
     mem_free(v);
-    cf->bare_nl_code = (int) server_param_int(
-        srv, "smtpd_forbid_bare_newline_reject_code", 550);
+    cf->bare_nl_code =
+        (int) server_param_int(srv, "smtpd_forbid_bare_newline_reject_code");
     v = server_param(srv, "smtpd_tls_security_level");
     cf->tls_level = smtpd_tls_level(v);
     mem_free(v);
@@ -1382,24 +1380,41 @@ smtpd_session_run(struct server *srv, int in, int out)
     session_out = -1;
 }
 
-int
-smtpd_service(struct server *srv)
+/* smtpd_pre_drop - the configuration: TLS keys are read before
+ * privileges go, tables before the chroot jail hides them */
+static void
+smtpd_pre_drop(struct server *srv, void *ctx)
 {
-    struct smtpd_conf *cf;
+    *(struct smtpd_conf **) ctx = conf_load(srv);
+}
 
-    if (srv->handoff_role == SERVER_HANDOFF_FRONT)
-        return smtpd_front_main(srv);
-    server_init(srv);
-    /* TLS keys are read before privileges go */
-    cf = conf_load(srv);
-    server_drop_privileges(srv);
+static void
+smtpd_post_drop(struct server *srv, void *ctx)
+{
+    (void) ctx;
     if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
         const char *e = getenv("POSTERN_SMTPD_SESSIONS"); /* tests */
 
         srv->sessions = e && atoi(e) > 0 ? atoi(e) : SMTPD_SESSIONS_PER_PROCESS;
     }
-    server_single_loop(srv, session, cf);
-    return 0;
+}
+
+static void
+smtpd_conn(struct server *srv, int fd, void *ctx)
+{
+    session(srv, fd, *(struct smtpd_conf **) ctx);
+}
+
+int
+smtpd_service(struct server *srv)
+{
+    static const struct server_service svc = {smtpd_pre_drop, smtpd_post_drop,
+                                              smtpd_conn, NULL};
+    struct smtpd_conf *cf = NULL;
+
+    if (srv->handoff_role == SERVER_HANDOFF_FRONT)
+        return smtpd_front_main(srv);
+    return server_main(srv, &svc, &cf);
 }
 
 int

@@ -552,10 +552,10 @@ front_config(struct front *f)
     snprintf(f->shutdown, n, "421 4.3.2 %s Service shutting down\r\n", host);
     mem_free(banner);
     f->host = host;
-    f->timeout = server_param_time(srv, "smtpd_timeout", 300);
+    f->timeout = server_param_time(srv, "smtpd_timeout");
     if (f->timeout <= 0)
         f->timeout = 300;
-    limit = server_param_int(srv, "smtpd_client_connection_count_limit", 50);
+    limit = server_param_int(srv, "smtpd_client_connection_count_limit");
     f->conn_limit = limit;
     /* One client must never take every session of the service: Postfix
      * says the limit should be below the process limit, and a client
@@ -568,12 +568,11 @@ front_config(struct front *f)
                         "client could hold every session; using %ld",
                         limit, srv->maxproc, srv->service, f->conn_limit);
     }
-    f->rate_limit =
-        server_param_int(srv, "smtpd_client_connection_rate_limit", 0);
-    f->rate_unit = server_param_time(srv, "anvil_rate_time_unit", 60);
+    f->rate_limit = server_param_int(srv, "smtpd_client_connection_rate_limit");
+    f->rate_unit = server_param_time(srv, "anvil_rate_time_unit");
     if (f->rate_unit <= 0)
         f->rate_unit = 60;
-    f->stat_time = server_param_time(srv, "anvil_status_update_time", 600);
+    f->stat_time = server_param_time(srv, "anvil_status_update_time");
     if (f->stat_time <= 0)
         f->stat_time = 600;
     v = server_param(srv, "smtpd_client_event_limit_exceptions");
@@ -618,18 +617,25 @@ fd_capacity(struct front *f)
     return cur - FD_RESERVE;
 }
 
-int
-smtpd_front_main(struct server *srv)
+/* front_pre_drop - the configuration and the listeners, before the
+ * drop (TLS keys for wrapper mode) */
+static void
+front_pre_drop(struct server *srv, void *ctx)
 {
-    struct front *f = mem_calloc(1, sizeof(*f));
-    struct epoll_event ev, evs[EVENTS];
+    struct front *f = ctx;
 
-    server_init(srv);
     f->srv = srv;
     f->chan = srv->handoff_fd;
     front_config(f);
     arm_listeners(f);
-    server_drop_privileges(srv);
+}
+
+static int
+front_loop(struct server *srv, void *ctx)
+{
+    struct front *f = ctx;
+    struct epoll_event ev, evs[EVENTS];
+
     f->cap = fd_capacity(f);
     f->anvil = srv->anvil;
     if (f->anvil)
@@ -722,4 +728,13 @@ smtpd_front_main(struct server *srv)
     }
     log_stats(f);
     return 0;
+}
+
+int
+smtpd_front_main(struct server *srv)
+{
+    static const struct server_service svc = {front_pre_drop, NULL, NULL,
+                                              front_loop};
+
+    return server_main(srv, &svc, mem_calloc(1, sizeof(struct front)));
 }

@@ -22,7 +22,8 @@ ROOT = "--root ../root"
 
 # ID: (bad main.cf lines, good main.cf lines, bad master lines, good master lines, args, replace_base)
 CASES = {
- "PL001": ("message_size_limit = 10MB\n", "message_size_limit = 10485760\n", "", "", "", False),
+ "PL001": ("message_size_limit = 10MB\nmaximal_queue_lifetime = 5D\n",
+           "message_size_limit = 10485760\nmaximal_queue_lifetime = 5d\n", "", "", "", False),
  "PL002": ("alias_maps = texthsh:/etc/postfix/aliases\n", "alias_maps = texthash:/etc/postfix/aliases\n", "", "", ROOT, False),
  "PL003": ("alias_maps = texthash:/etc/postfix/no-such-file\n", "alias_maps = texthash:/etc/postfix/aliases\n", "", "", ROOT, False),
  "PL004": ("transport_maps = hash:/etc/postfix/transport-noindex\n", "transport_maps = hash:/etc/postfix/transport\n", "", "", ROOT, False),
