@@ -263,6 +263,80 @@ case_sendmail() {
     pass "mailq (maildrop is not the queue yet)"
 }
 
+case_mailname() {
+    # Parameters given as /file/name (Debian's myorigin = /etc/mailname):
+    # myorigin is the first line of its file, trimmed; mydestination and
+    # mynetworks read their files' items (comments, continued lines).
+    mta_setup
+    printf '  mailname.example  \nignored.example\n' > "$T/etc/mailname"
+    printf '# local domains\nlocal.test,\n  localhost\nfiled.example\n' > "$T/etc/destinations"
+    printf '# trusted\n127.0.0.1/32\n' > "$T/etc/networks"
+    sed -i -e "s|^myorigin = .*|myorigin = $T/etc/mailname|" \
+        -e "s|^mydestination = .*|mydestination = $T/etc/destinations|" \
+        -e "s|^mynetworks = .*|mynetworks = $T/etc/networks|" "$T/etc/main.cf"
+    P2=$(free_port)
+    # a listener where only mynetworks decides about relaying
+    listener "$P2" -o smtpd_relay_restrictions=permit_mynetworks,reject
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$T"; fi
+    mta_start
+    SM="$T/sendmail"
+    ln -s "$BIN" "$SM"
+    printf 'Subject: from mailname\n\nbody\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test || fail "sendmail"
+    wait_log 'status=sent' 1
+    m=$(grep -l 'from mailname' "$T"/mail/alice/new/* | head -1)
+    [ -n "$m" ] || fail "sendmail message delivered"
+    grep -q "^Return-Path: <$RUN_USER@mailname.example>$" "$m" ||
+        { grep -i '^return-path\|^from' "$m" >&2; fail "Return-Path @ the mailname file's domain"; }
+    grep -q "^From: .*$RUN_USER@mailname.example>\?$" "$m" || fail "From: @ the mailname file's domain"
+    grep -q "@$T/etc/mailname" "$m" && fail "the path used as a domain"
+    pass "myorigin = /file: Return-Path and From: $RUN_USER@mailname.example"
+    $PY - "$PORT" "$P2" <<'PY' || fail "smtp to domains from the mydestination file"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+for rcpt in ("alice@filed.example", "bob@localhost"):
+    code, text = s.rcpt(rcpt)
+    assert code == 250, (rcpt, code, text)
+s.data(b"Subject: to filed domains\r\n\r\nhi\r\n")
+s.quit()
+# 127.0.0.1 is in the mynetworks file: relaying is allowed there
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+code, text = s.rcpt("x@elsewhere.invalid")
+assert code == 250, ("mynetworks file", code, text)
+s.rset()
+s.quit()
+PY
+    wait_log 'to=<alice@filed\.example>, relay=local, .*status=sent \(delivered to maildir\)' 1
+    wait_log 'to=<bob@localhost>, relay=local, .*status=sent' 1
+    pass "mydestination = /file: its domains are local (comments, continued line)"
+    pass "mynetworks = /file: 127.0.0.1 may relay"
+    mta_stop
+    # An unreadable file is fatal for the daemons, in Postfix's words.
+    rm "$T/etc/mailname"
+    mta_start
+    printf 'Subject: x\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
+    want="fatal: $T/etc/mailname: cannot open file: No such file or directory"
+    wait_log "$want" 1
+    if [ -x /usr/sbin/postmap ]; then
+        # what Postfix 3.7 (Debian: MYORIGIN_FROM_FILE) says about it
+        MAIL_CONFIG="$T/etc" /usr/sbin/postmap -q x 'inline:{x=y}' 2> "$T/postmap.err"
+        grep -qxF "postmap: $want" "$T/postmap.err" ||
+            { cat "$T/postmap.err" >&2; fail "Postfix words it differently"; }
+        : > "$T/etc/mailname"
+        MAIL_CONFIG="$T/etc" /usr/sbin/postmap -q x 'inline:{x=y}' 2> "$T/postmap.err"
+        grep -qxF "postmap: fatal: myorigin file $T/etc/mailname is empty" "$T/postmap.err" ||
+            { cat "$T/postmap.err" >&2; fail "Postfix: empty file"; }
+        pass "missing myorigin file: fatal, the same words as Postfix's"
+    else
+        pass "missing myorigin file: fatal"
+    fi
+    mta_stop
+}
+
 case_queue() {
     mta_setup
     # no local transport: mail stays deferred in the queue
