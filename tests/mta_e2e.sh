@@ -315,7 +315,25 @@ PY
     pass "mydestination = /file: its domains are local (comments, continued line)"
     pass "mynetworks = /file: 127.0.0.1 may relay"
     mta_stop
-    # An unreadable file is fatal for the daemons, in Postfix's words.
+    # An unreadable mydestination file is a temporary lookup failure where
+    # the list is consulted (Postfix's "non-existent" surrogate table),
+    # not a list without its domains.
+    mv "$T/etc/destinations" "$T/etc/destinations.off"
+    mta_start
+    $PY - "$PORT" <<'PY' || fail "unreadable mydestination file: 451"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+code, text = s.rcpt("alice@filed.example")
+assert (code, text) == (451, b"4.3.0 <alice@filed.example>: Temporary lookup failure"), (code, text)
+s.quit()
+PY
+    wait_log "warning: mydestination: non-existent:$T/etc/destinations is unavailable\. open file $T/etc/destinations: No such file or directory" 1
+    pass "unreadable mydestination file: 451 4.3.0 Temporary lookup failure"
+    mta_stop
+    mv "$T/etc/destinations.off" "$T/etc/destinations"
+    # An unreadable myorigin file is fatal for the daemons, in Postfix's words.
     rm "$T/etc/mailname"
     mta_start
     printf 'Subject: x\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test

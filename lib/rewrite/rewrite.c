@@ -56,6 +56,8 @@ struct rewrite {
     char *default_transport;
     char *relayhost;
     struct strv literals; /* "[127.0.0.1]" etc. */
+    int table_error;      /* a domain list failed since rewrite_resolve
+                           * began (an unreadable /file/name) */
 };
 
 static int
@@ -425,19 +427,30 @@ buf_set(struct buf *b, const char *s)
     mem_free(copy);
 }
 
+/* in_list - domain in a domain list; a lookup error is remembered */
+static int
+in_list(struct rewrite *rw, struct maps_match *ml, const char *domain)
+{
+    int r = maps_match_domain(ml, domain);
+
+    if (r < 0)
+        rw->table_error = 1;
+    return r == 1;
+}
+
 enum rewrite_class
 rewrite_domain_class(struct rewrite *rw, const char *domain)
 {
-    if (maps_match_domain(rw->mydest, domain) == 1)
+    if (in_list(rw, rw->mydest, domain))
         return REWRITE_LOCAL;
     for (size_t i = 0; i < rw->literals.n; i++)
         if (strcasecmp(rw->literals.v[i], domain) == 0)
             return REWRITE_LOCAL;
-    if (maps_match_domain(rw->valias, domain) == 1)
+    if (in_list(rw, rw->valias, domain))
         return REWRITE_ALIAS;
-    if (maps_match_domain(rw->vmailbox, domain) == 1)
+    if (in_list(rw, rw->vmailbox, domain))
         return REWRITE_VIRTUAL;
-    if (maps_match_domain(rw->relay, domain) == 1)
+    if (in_list(rw, rw->relay, domain))
         return REWRITE_RELAY;
     return REWRITE_DEFAULT;
 }
@@ -530,9 +543,27 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
     mem_free(saved);
 }
 
+static int resolve(struct rewrite *rw, const char *addr,
+                   struct rewrite_result *res);
+
+/*
+ * rewrite_resolve - resolve(), or -1 when a domain list could not be
+ * consulted (Postfix's RESOLVE_FLAG_FAIL: smtpd answers 451, qmgr
+ * defers), rather than a class guessed without it.
+ */
 int
 rewrite_resolve(struct rewrite *rw, const char *addr,
                 struct rewrite_result *res)
+{
+    int rc;
+
+    rw->table_error = 0;
+    rc = resolve(rw, addr, res);
+    return rw->table_error ? -1 : rc;
+}
+
+static int
+resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
 {
     const char *domain, *v, *first;
     enum maps_result r;
