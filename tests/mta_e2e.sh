@@ -329,7 +329,11 @@ code, text = s.rcpt("alice@filed.example")
 assert (code, text) == (451, b"4.3.0 <alice@filed.example>: Temporary lookup failure"), (code, text)
 s.quit()
 PY
-    wait_log "warning: mydestination: non-existent:$T/etc/destinations is unavailable\. open file $T/etc/destinations: No such file or directory" 1
+    # the log lines of Postfix 3.7.11 in the same case (checked by hand
+    # with a real instance: error at start, two warnings per lookup)
+    wait_log "error: open file $T/etc/destinations: No such file or directory" 1
+    wait_log "warning: non-existent:$T/etc/destinations is unavailable\\. open file $T/etc/destinations: No such file or directory" 1
+    wait_log "warning: mydestination: non-existent:$T/etc/destinations: table lookup problem" 1
     pass "unreadable mydestination file: 451 4.3.0 Temporary lookup failure"
     mta_stop
     mv "$T/etc/destinations.off" "$T/etc/destinations"

@@ -763,7 +763,8 @@ add_entry(struct maps_match *ml, int neg)
  * parameter value, each negated when "!" preceded /file/name. A file
  * that cannot be read is not skipped (that would drop networks or
  * domains without a word): it becomes an entry whose every lookup fails
- * (Postfix's "non-existent" surrogate table), a temporary error.
+ * (Postfix's "non-existent" surrogate table), a temporary error, logged
+ * in Postfix's words when the list is built and at each such lookup.
  */
 static void
 add_file(struct maps_match *ml, const char *path, int neg, int depth)
@@ -779,6 +780,7 @@ add_file(struct maps_match *ml, const char *path, int neg, int depth)
         buf_init(&why, 0);
         buf_printf(&why, "open file %s: %s", path,
                    depth > 5 ? "too many nested files" : strerror(errno));
+        maillog_error("%s", buf_str(&why));
         e = add_entry(ml, neg);
         e->unavail = buf_steal(&why);
         e->pattern = mem_strdup(path);
@@ -881,8 +883,10 @@ maps_match_new(const char *title, const char *spec, int kind, int parent)
 static int
 unavailable(const struct maps_match *ml, const struct mentry *e)
 {
-    maillog_warning("%s: non-existent:%s is unavailable. %s", ml->title,
-                    e->pattern, e->unavail);
+    maillog_warning("non-existent:%s is unavailable. %s", e->pattern,
+                    e->unavail);
+    maillog_warning("%s: non-existent:%s: table lookup problem", ml->title,
+                    e->pattern);
     return -1;
 }
 

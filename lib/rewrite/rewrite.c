@@ -427,19 +427,21 @@ buf_set(struct buf *b, const char *s)
     mem_free(copy);
 }
 
-/* in_list - domain in a domain list; a lookup error is remembered */
+/* in_list - domain in a domain list; a lookup error is remembered, and
+ * fails the rest of the resolve without more lookups (and warnings) */
 static int
 in_list(struct rewrite *rw, struct maps_match *ml, const char *domain)
 {
-    int r = maps_match_domain(ml, domain);
+    int r = rw->table_error ? -1 : maps_match_domain(ml, domain);
 
     if (r < 0)
         rw->table_error = 1;
     return r == 1;
 }
 
-enum rewrite_class
-rewrite_domain_class(struct rewrite *rw, const char *domain)
+/* classify - rewrite_domain_class() inside a resolve */
+static enum rewrite_class
+classify(struct rewrite *rw, const char *domain)
 {
     if (in_list(rw, rw->mydest, domain))
         return REWRITE_LOCAL;
@@ -453,6 +455,13 @@ rewrite_domain_class(struct rewrite *rw, const char *domain)
     if (in_list(rw, rw->relay, domain))
         return REWRITE_RELAY;
     return REWRITE_DEFAULT;
+}
+
+enum rewrite_class
+rewrite_domain_class(struct rewrite *rw, const char *domain)
+{
+    rw->table_error = 0;
+    return classify(rw, domain);
 }
 
 /* set_transport - "transport:nexthop" into res; empty nexthop gets def */
@@ -497,7 +506,7 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
             buf_truncate(b, --n);
         /* strip (and save) @domain when it is local */
         if ((at = strrchr(s, '@')) != NULL) {
-            if (at[1] && rewrite_domain_class(rw, at + 1) != REWRITE_LOCAL) {
+            if (at[1] && classify(rw, at + 1) != REWRITE_LOCAL) {
                 *remote = 1;
                 break;
             }
@@ -597,7 +606,7 @@ resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
             snprintf(lit, sizeof(lit), "[%s]", domain);
             snprintf(res->rcpt + at, sizeof(res->rcpt) - at, "%s", lit);
             domain = res->rcpt + at;
-            remote = rewrite_domain_class(rw, domain) != REWRITE_LOCAL;
+            remote = classify(rw, domain) != REWRITE_LOCAL;
         } else {
             res->flags |= REWRITE_FLAG_ERROR;
         }
@@ -614,7 +623,7 @@ resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
     first = res->rcpt + strcspn(res->rcpt, "@!%");
     if (*first == 0 || strcmp(first + 1, domain) != 0)
         res->flags |= REWRITE_FLAG_ROUTED;
-    res->cls = remote ? rewrite_domain_class(rw, domain) : REWRITE_LOCAL;
+    res->cls = remote ? classify(rw, domain) : REWRITE_LOCAL;
     if (res->cls == REWRITE_LOCAL && remote)
         res->cls = REWRITE_DEFAULT; /* cannot happen: remote is not local */
     switch (res->cls) {
