@@ -15,8 +15,6 @@
  *	value is returned as "": the caller words that error, as Postfix
  *	does ("myorigin file PATH is empty").
  */
-#include "conf/conf.h"
-
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -25,6 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "conf/conf.h"
 
 char *
 conf_param_file(const char *path, struct buf *why)

@@ -401,6 +401,18 @@ format_net(struct buf *out, const struct pcf_ifaddr *e, int style)
     }
 }
 
+/* has_entry - is "net " (with its space) an entry of list? */
+static int
+has_entry(const char *list, const char *net)
+{
+    const char *hit;
+
+    for (hit = strstr(list, net); hit; hit = strstr(hit + 1, net))
+        if (hit == list || hit[-1] == ' ')
+            return 1;
+    return 0;
+}
+
 /*
  * my_networks - postconf's pcf_mynetworks(): inet_interfaces,
  * mynetworks_style and inet_protocols as main.cf has them (defaults
@@ -423,15 +435,15 @@ my_networks(struct pcf *p)
     v6 = strstr(protos, "all") || strstr(protos, "ipv6");
     buf_init(&err, 0);
     /* With every protocol disabled there is nothing to look up. */
-    if (!v4 && !v6) {
-        own.n = 0;
-    } else if ((st = parse_style(style, &err)) < 0
-               || own_addrs(&own, ifaces, v4, v6, &err) < 0) {
-        /* Tools that read a config copied from another host get an
-         * empty list; postconf itself stops here. */
-        if (!p->library)
-            log_fatal("%s", buf_str(&err));
-        own.n = 0;
+    if (v4 || v6) {
+        if ((st = parse_style(style, &err)) < 0
+            || own_addrs(&own, ifaces, v4, v6, &err) < 0) {
+            /* Tools that read a config copied from another host get an
+             * empty list; postconf itself stops here. */
+            if (!p->library)
+                log_fatal("%s", buf_str(&err));
+            own.n = 0;
+        }
     }
     buf_fini(&err);
     buf_init(&out, 0);
@@ -439,15 +451,10 @@ my_networks(struct pcf *p)
      * network is listed once (two addresses of one subnet). */
     for (size_t i = 0; i < own.n; i++) {
         struct buf one;
-        char *hit;
 
         buf_init(&one, 0);
         format_net(&one, own.v + i, st);
-        for (hit = out.len ? strstr(buf_str(&out), buf_str(&one)) : NULL;
-             hit && hit != buf_str(&out) && hit[-1] != ' ';
-             hit = strstr(hit + 1, buf_str(&one)))
-            continue;
-        if (hit == NULL)
+        if (!has_entry(buf_str(&out), buf_str(&one)))
             buf_puts(&out, buf_str(&one));
         buf_fini(&one);
     }

@@ -17,12 +17,11 @@
  *	Fatal, in Postfix's words: "PATH: cannot open file: ERROR",
  *	"myorigin file PATH is empty".
  */
-#include "server/server.h"
-
 #include <string.h>
 
 #include "conf/conf.h"
 #include "maillog/maillog.h"
+#include "server/server.h"
 
 char *
 server_file_param(const char *name, char *value)
