@@ -164,6 +164,11 @@ norms=(sanitize lineno orphan macparse)
 # classify OURS REF ARGS - compare one step; XF names a declared difference
 classify() {
     local o=$1 r=$2 args=$3 notes="" what="" n
+    # OUT=no: stdout not compared (it holds process_id); ours kept aside
+    if [ "${OUT:-yes}" = no ]; then
+        mv "$o.out" "$o.out.ours"
+        cp "$r.out" "$o.out"
+    fi
     if cmp -s "$o.out" "$r.out" && cmp -s "$o.err" "$r.err" && cmp -s "$o.rc" "$r.rc"; then
         if [ -n "${XF:-}" ]; then say "XPASS $case_name.$stepno: ${XF} no longer differs"; fi
         good
@@ -211,6 +216,7 @@ classify() {
 # step ARGS... - run our postconf with ARGS, check it, compare it.
 #   XF=tag      a declared known difference
 #   GOLD=no     no golden file (large or host-dependent output)
+#   OUT=no      stdout not compared (stderr and exit status are)
 step() {
     local o r why args f
     stepno=$((stepno + 1))
@@ -845,11 +851,13 @@ case_hot_main() {
     cp "$d/main.cf" "$w/main.cf.orig"
     for base in $((m - 1)) $m $((m + 1)) $((m + 2)); do
         for args in "-n" "-h myhostname" "-M" "-nx" "-o myhostname=o.example.com -n" \
-            "-d -h myhostname" "-e relayhost=[e.example.com]"; do
+            "-d -h myhostname" "" "-e relayhost=[e.example.com]"; do
             cp "$w/main.cf.orig" "$d/main.cf"
             touch -d "@$m" "$d/main.cf"
             # shellcheck disable=SC2086 # args are words
-            SHIM_TIME=$base PRELOAD=$w/clock.so GOLD=no step -c "$d" $args
+            out=yes
+            [ -z "$args" ] && out=no # every parameter: process_id differs
+            SHIM_TIME=$base PRELOAD=$w/clock.so GOLD=no OUT=$out step -c "$d" $args
         done
     done
     # Four reads when the clock starts a second before the file's time.
