@@ -337,6 +337,25 @@ PY
     pass "unreadable mydestination file: 451 4.3.0 Temporary lookup failure"
     mta_stop
     mv "$T/etc/destinations.off" "$T/etc/destinations"
+    # The same for mynetworks: permit_mynetworks defers (Postfix 3.7.11
+    # answers 451 to every RCPT whose restrictions reach it).
+    mv "$T/etc/networks" "$T/etc/networks.off"
+    mta_start
+    $PY - "$PORT" "$P2" <<'PY' || fail "unreadable mynetworks file: 451"
+import smtplib, sys
+for port, rcpt in ((sys.argv[1], "alice@filed.example"), (sys.argv[2], "x@elsewhere.invalid")):
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=10)
+    s.ehlo("client.example")
+    s.mail("a@example.com")
+    code, text = s.rcpt(rcpt)
+    want = (451, ("4.3.0 <%s>: Temporary lookup failure" % rcpt).encode())
+    assert (code, text) == want, (port, code, text)
+    s.quit()
+PY
+    wait_log "warning: mynetworks: non-existent:$T/etc/networks: table lookup problem" 1
+    pass "unreadable mynetworks file: permit_mynetworks answers 451 4.3.0"
+    mta_stop
+    mv "$T/etc/networks.off" "$T/etc/networks"
     # An unreadable myorigin file is fatal for the daemons, in Postfix's words.
     rm "$T/etc/mailname"
     mta_start
