@@ -357,10 +357,19 @@ PY
     mta_stop
     mv "$T/etc/networks.off" "$T/etc/networks"
     # An unreadable myorigin file is fatal for the daemons, in Postfix's words.
-    rm "$T/etc/mailname"
-    mta_start
-    printf 'Subject: x\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
+    mv "$T/etc/mailname" "$T/etc/mailname.off"
     want="fatal: $T/etc/mailname: cannot open file: No such file or directory"
+    as_user "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check passes a missing myorigin file"
+    grep -qxF "postern: fatal: $T/etc/main.cf: parameter myorigin: ${want#fatal: }" "$T/check.err" ||
+        { cat "$T/check.err" >&2; fail "check names the missing myorigin file"; }
+    as_user "$BIN" start -c "$T/etc" 2> /dev/null && fail "start with a missing myorigin file"
+    pass "check and start refuse a missing myorigin file"
+    # a daemon that starts after the file went away stops, in the log
+    mv "$T/etc/mailname.off" "$T/etc/mailname"
+    mta_start
+    rm "$T/etc/mailname"
+    for pid in $(pgrep -s "$MASTER_PID" -x cleanup); do kill "$pid"; done
+    printf 'Subject: x\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
     wait_log "$want" 1
     if [ -x /usr/sbin/postmap ]; then
         # what Postfix 3.7 (Debian: MYORIGIN_FROM_FILE) says about it

@@ -68,6 +68,7 @@ master_check(struct pcf *conf, const char *config_dir, int verbose)
                 config_dir, qdir);
         bad = 1;
     }
+    bad |= server_file_check(conf, config_dir); /* myorigin = /file */
     if (geteuid() == 0) {
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");
