@@ -48,7 +48,7 @@ all_cases=(
     garbage_main_utf8 garbage_master_random garbage_master_struct
     garbage_master_nul garbage_master_utf8
     lineno long_line macro_deep macro_self master_huge comments_huge
-    big_many big_value inet_ifaces hot_main
+    big_many big_value inet_ifaces hot_main host_names
 )
 if [ "${1:-}" = --list ]; then
     printf '%s\n' "${all_cases[@]}"
@@ -826,6 +826,32 @@ inet_interfaces = \$mydomain" ] || bad "-n output"
         GOLD=no step -c "$d" -nx
         GOLD=no step -c "$d" -d -h mynetworks
         expect_rc 0
+    done
+}
+
+case_host_names() {
+    # The myhostname and mydomain defaults take main.cf's mydomain and
+    # myhostname as postconf does (expanded against main.cf alone; a
+    # mydomain is whatever follows the first dot). "myhostname =
+    # $mydomain" used to recurse until the stack overflowed. Depends on
+    # the host name: compared live only.
+    local d i=0 v
+    for v in 'myhostname = foo.example' 'myhostname = foo.' \
+        'myhostname = $mydomain' 'mydomain = $myhostname' \
+        'myhostname = x.$mydomain' 'mydomain = a.b|myhostname = $mydomain' \
+        'mydomain = ${default_database_type?x.example}' \
+        'myhostname = foo.${default_database_type?y.example}'; do
+        d=$w/c$((i += 1))
+        mkdir "$d"
+        dist_master "$d"
+        printf '%s\n' "${v%%|*}" >"$d/main.cf"
+        case $v in *'|'*) printf '%s\n' "${v#*|}" >>"$d/main.cf" ;; esac
+        old "$d/main.cf"
+        GOLD=no step -c "$d" -h myhostname mydomain
+        expect_rc 0
+        GOLD=no step -c "$d" -x -h myorigin mydestination
+        GOLD=no step -c "$d" -dh myhostname mydomain
+        GOLD=no step -c "$d" -n
     done
 }
 

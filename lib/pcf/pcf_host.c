@@ -5,8 +5,10 @@
  * DESCRIPTION
  *	As in postconf: myhostname is gethostname(), with ".$mydomain"
  *	(or ".localdomain") appended when it has no dot; mydomain is what
- *	follows the first dot of myhostname when that leaves at least one
- *	more dot, else "localdomain"; mynetworks lists the networks of the
+ *	follows the first dot of myhostname, or "localdomain" when it has
+ *	none. main.cf's mydomain and myhostname enter these defaults as
+ *	postconf takes them (mail_conf_lookup_eval: expanded against main.cf
+ *	alone, so "myhostname = $mydomain" is no loop); mynetworks lists the networks of the
  *	addresses that inet_interfaces selects, per mynetworks_style (host,
  *	subnet or class) and inet_protocols. Values are computed once per
  *	run, and only when a query needs them (a default that is printed,
@@ -42,15 +44,37 @@
 #include <string.h>
 #include <unistd.h>
 
-/* main_eval - main.cf value of name with $name expanded, or NULL */
-static char *
-main_eval(struct pcf *p, const char *name)
+/* conf_cb - mail_conf_lookup(): main.cf and -o overrides only */
+static const char *
+conf_cb(const char *name, int mode, void *ctx)
 {
-    const char *raw = pcf_dict_get(p->main, name);
+    struct pcf *p = ctx;
 
+    (void) mode;
+    return pcf_dict_get(p->main, name);
+}
+
+/*
+ * conf_lookup_eval - postconf's mail_conf_lookup_eval(): main.cf's value
+ * (and -o's; none with -d) expanded against main.cf alone, so that
+ * "$mydomain" is empty when main.cf does not set mydomain; NULL when
+ * main.cf does not set name.
+ */
+static char *
+conf_lookup_eval(struct pcf *p, const char *name)
+{
+    const char *raw = NULL;
+    struct buf b;
+
+    if ((p->mode & PCF_SHOW_DEFS) == 0)
+        raw = pcf_dict_get(p->main, name);
     if (raw == NULL)
         return NULL;
-    return pcf_expand(p, PCF_SHOW_NONDEF, raw, NULL);
+    buf_init(&b, 0);
+    if (mac_expand(&b, raw, MAC_EXP_FLAG_RECURSE, NULL, conf_cb, p)
+        & MAC_PARSE_ERROR)
+        log_fatal("dictionary mail_dict: macro processing error");
+    return buf_steal(&b);
 }
 
 static const char *
@@ -68,7 +92,7 @@ my_hostname(struct pcf *p)
     buf_init(&b, 0);
     buf_puts(&b, host);
     if (strchr(host, '.') == NULL) {
-        dom = main_eval(p, "mydomain");
+        dom = conf_lookup_eval(p, "mydomain");
         buf_printf(&b, ".%s", dom ? dom : "localdomain");
         mem_free(dom);
     }
@@ -82,9 +106,9 @@ my_domain(struct pcf *p)
 
     if (p->cache[PCF_DYN_MYDOMAIN])
         return p->cache[PCF_DYN_MYDOMAIN];
-    if ((name = main_eval(p, "myhostname")) == NULL)
+    if ((name = conf_lookup_eval(p, "myhostname")) == NULL)
         name = mem_strdup(my_hostname(p));
-    if ((dot = strchr(name, '.')) == NULL || strchr(dot + 1, '.') == NULL)
+    if ((dot = strchr(name, '.')) == NULL)
         p->cache[PCF_DYN_MYDOMAIN] = mem_strdup("localdomain");
     else
         p->cache[PCF_DYN_MYDOMAIN] = mem_strdup(dot + 1);
@@ -104,42 +128,22 @@ prefix_len(const unsigned char *mask, size_t n)
     return bits;
 }
 
-/* conf_cb - mail_conf_lookup(): main.cf and -o overrides only */
-static const char *
-conf_cb(const char *name, int mode, void *ctx)
-{
-    struct pcf *p = ctx;
-
-    (void) mode;
-    return pcf_dict_get(p->main, name);
-}
-
 /*
- * conf_param - as postconf's pcf_mynetworks() gets a value: main.cf's
- * (not with -d) expanded against main.cf alone (mail_conf_lookup_eval),
- * so that "$mydomain" is empty when main.cf does not set mydomain; else
- * the default, expanded as postconf expands values (the default of
- * mynetworks_style depends on compatibility_level).
+ * conf_param - as postconf's pcf_mynetworks() gets a value:
+ * conf_lookup_eval(), else the default, expanded as postconf expands
+ * values (the default of mynetworks_style depends on compatibility_level).
  */
 static char *
 conf_param(struct pcf *p, const char *name)
 {
-    const char *raw = NULL;
-    struct buf b;
+    char *value = conf_lookup_eval(p, name);
     struct pcf_node *node;
 
-    if ((p->mode & PCF_SHOW_DEFS) == 0)
-        raw = pcf_dict_get(p->main, name);
-    if (raw == NULL) {
-        node = htab_find(p->params, name);
-        return pcf_expand(p, p->mode & PCF_SHOW_DEFS,
-                          node && node->defval ? node->defval : "", NULL);
-    }
-    buf_init(&b, 0);
-    if (mac_expand(&b, raw, MAC_EXP_FLAG_RECURSE, NULL, conf_cb, p)
-        & MAC_PARSE_ERROR)
-        log_fatal("dictionary mail_dict: macro processing error");
-    return buf_steal(&b);
+    if (value)
+        return value;
+    node = htab_find(p->params, name);
+    return pcf_expand(p, p->mode & PCF_SHOW_DEFS,
+                      node && node->defval ? node->defval : "", NULL);
 }
 
 /* One interface address with the netmask of its interface. */
