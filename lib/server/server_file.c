@@ -65,16 +65,18 @@ check_one(const char *where, const char *value)
 {
     struct buf why;
     char *text;
+    int bad;
 
     if (value == NULL || *value != '/')
         return 0;
     buf_init(&why, 0);
-    if ((text = file_value("myorigin", value, &why)) == NULL)
+    text = file_value("myorigin", value, &why);
+    if ((bad = text == NULL) != 0)
         fprintf(stderr, "postern: fatal: %s: parameter myorigin: %s\n", where,
                 buf_str(&why));
     mem_free(text);
     buf_fini(&why);
-    return text == NULL;
+    return bad;
 }
 
 int
