@@ -2,7 +2,7 @@
 # starts Postern in a scratch directory on loopback high ports, runs real
 # clients, and stops everything it started.
 foreach(case basic protocol access smuggle limits tls lifecycle sendmail
-        queue bounce crash root delivery delay)
+        queue bounce crash root delivery delay mailname)
     add_test(NAME mta_e2e_${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_e2e.sh
                      $<TARGET_FILE:postern> ${case})

@@ -263,6 +263,130 @@ case_sendmail() {
     pass "mailq (maildrop is not the queue yet)"
 }
 
+case_mailname() {
+    # Parameters given as /file/name (Debian's myorigin = /etc/mailname):
+    # myorigin is the first line of its file, trimmed; mydestination and
+    # mynetworks read their files' items (comments, continued lines).
+    mta_setup
+    printf '  mailname.example  \nignored.example\n' > "$T/etc/mailname"
+    printf '# local domains\nlocal.test,\n  localhost\nfiled.example\n' > "$T/etc/destinations"
+    printf '# trusted\n127.0.0.1/32\n' > "$T/etc/networks"
+    sed -i -e "s|^myorigin = .*|myorigin = $T/etc/mailname|" \
+        -e "s|^mydestination = .*|mydestination = $T/etc/destinations|" \
+        -e "s|^mynetworks = .*|mynetworks = $T/etc/networks|" "$T/etc/main.cf"
+    P2=$(free_port)
+    # a listener where only mynetworks decides about relaying
+    listener "$P2" -o smtpd_relay_restrictions=permit_mynetworks,reject
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$T"; fi
+    mta_start
+    SM="$T/sendmail"
+    ln -s "$BIN" "$SM"
+    printf 'Subject: from mailname\n\nbody\n' \
+        | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test || fail "sendmail"
+    wait_log 'status=sent' 1
+    m=$(grep -l 'from mailname' "$T"/mail/alice/new/* | head -1)
+    [ -n "$m" ] || fail "sendmail message delivered"
+    grep -q "^Return-Path: <$RUN_USER@mailname.example>$" "$m" ||
+        { grep -i '^return-path\|^from' "$m" >&2; fail "Return-Path @ the mailname file's domain"; }
+    grep -q "^From: .*$RUN_USER@mailname.example>\?$" "$m" || fail "From: @ the mailname file's domain"
+    grep -q "@$T/etc/mailname" "$m" && fail "the path used as a domain"
+    pass "myorigin = /file: Return-Path and From: $RUN_USER@mailname.example"
+    $PY - "$PORT" "$P2" <<'PY' || fail "smtp to domains from the mydestination file"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+for rcpt in ("alice@filed.example", "bob@localhost"):
+    code, text = s.rcpt(rcpt)
+    assert code == 250, (rcpt, code, text)
+s.data(b"Subject: to filed domains\r\n\r\nhi\r\n")
+s.quit()
+# 127.0.0.1 is in the mynetworks file: relaying is allowed there
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+code, text = s.rcpt("x@elsewhere.invalid")
+assert code == 250, ("mynetworks file", code, text)
+s.rset()
+s.quit()
+PY
+    wait_log 'to=<alice@filed\.example>, relay=local, .*status=sent \(delivered to maildir\)' 1
+    wait_log 'to=<bob@localhost>, relay=local, .*status=sent' 1
+    pass "mydestination = /file: its domains are local (comments, continued line)"
+    pass "mynetworks = /file: 127.0.0.1 may relay"
+    mta_stop
+    # An unreadable mydestination file is a temporary lookup failure where
+    # the list is consulted (Postfix's "non-existent" surrogate table),
+    # not a list without its domains.
+    mv "$T/etc/destinations" "$T/etc/destinations.off"
+    mta_start
+    $PY - "$PORT" <<'PY' || fail "unreadable mydestination file: 451"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example")
+s.mail("a@example.com")
+code, text = s.rcpt("alice@filed.example")
+assert (code, text) == (451, b"4.3.0 <alice@filed.example>: Temporary lookup failure"), (code, text)
+s.quit()
+PY
+    # the log lines of Postfix 3.7.11 in the same case (checked by hand
+    # with a real instance: error at start, two warnings per lookup)
+    wait_log "error: open file $T/etc/destinations: No such file or directory" 1
+    wait_log "warning: non-existent:$T/etc/destinations is unavailable\\. open file $T/etc/destinations: No such file or directory" 1
+    wait_log "warning: mydestination: non-existent:$T/etc/destinations: table lookup problem" 1
+    pass "unreadable mydestination file: 451 4.3.0 Temporary lookup failure"
+    mta_stop
+    mv "$T/etc/destinations.off" "$T/etc/destinations"
+    # The same for mynetworks: permit_mynetworks defers (Postfix 3.7.11
+    # answers 451 to every RCPT whose restrictions reach it).
+    mv "$T/etc/networks" "$T/etc/networks.off"
+    mta_start
+    $PY - "$PORT" "$P2" <<'PY' || fail "unreadable mynetworks file: 451"
+import smtplib, sys
+for port, rcpt in ((sys.argv[1], "alice@filed.example"), (sys.argv[2], "x@elsewhere.invalid")):
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=10)
+    s.ehlo("client.example")
+    s.mail("a@example.com")
+    code, text = s.rcpt(rcpt)
+    want = (451, ("4.3.0 <%s>: Temporary lookup failure" % rcpt).encode())
+    assert (code, text) == want, (port, code, text)
+    s.quit()
+PY
+    wait_log "warning: mynetworks: non-existent:$T/etc/networks: table lookup problem" 1
+    pass "unreadable mynetworks file: permit_mynetworks answers 451 4.3.0"
+    mta_stop
+    mv "$T/etc/networks.off" "$T/etc/networks"
+    # An unreadable myorigin file is fatal for the daemons, in Postfix's words.
+    mv "$T/etc/mailname" "$T/etc/mailname.off"
+    want="fatal: $T/etc/mailname: cannot open file: No such file or directory"
+    as_user "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check passes a missing myorigin file"
+    grep -qxF "postern: fatal: $T/etc/main.cf: parameter myorigin: ${want#fatal: }" "$T/check.err" ||
+        { cat "$T/check.err" >&2; fail "check names the missing myorigin file"; }
+    as_user "$BIN" start -c "$T/etc" 2> /dev/null && fail "start with a missing myorigin file"
+    pass "check and start refuse a missing myorigin file"
+    # a daemon that starts after the file went away stops, in the log
+    mv "$T/etc/mailname.off" "$T/etc/mailname"
+    mta_start
+    rm "$T/etc/mailname"
+    for pid in $(pgrep -s "$MASTER_PID" -x cleanup); do kill "$pid"; done
+    printf 'Subject: x\n\nx\n' | as_user env MAIL_CONFIG="$T/etc" "$SM" alice@local.test
+    wait_log "$want" 1
+    if [ -x /usr/sbin/postmap ]; then
+        # what Postfix 3.7 (Debian: MYORIGIN_FROM_FILE) says about it
+        MAIL_CONFIG="$T/etc" /usr/sbin/postmap -q x 'inline:{x=y}' 2> "$T/postmap.err"
+        grep -qxF "postmap: $want" "$T/postmap.err" ||
+            { cat "$T/postmap.err" >&2; fail "Postfix words it differently"; }
+        : > "$T/etc/mailname"
+        MAIL_CONFIG="$T/etc" /usr/sbin/postmap -q x 'inline:{x=y}' 2> "$T/postmap.err"
+        grep -qxF "postmap: fatal: myorigin file $T/etc/mailname is empty" "$T/postmap.err" ||
+            { cat "$T/postmap.err" >&2; fail "Postfix: empty file"; }
+        pass "missing myorigin file: fatal, the same words as Postfix's"
+    else
+        pass "missing myorigin file: fatal"
+    fi
+    mta_stop
+}
+
 case_queue() {
     # local mail goes to the retry transport: it stays deferred in the queue
     mta_setup "local_transport = retry:4.3.0 local delivery is away"

@@ -189,4 +189,12 @@ char *conf_extpar(char **bp, int strip);
 #define CONF_BLANKS " \t\r\n"
 #define CONF_SEP_COMMA_SP ", \t\r\n"
 
+/*
+ * conf_param_file - a value kept in a file, as Postfix's
+ * read_param_from_file() reads "myorigin = /etc/mailname": the first
+ * line, trimmed (maybe ""). NULL with Postfix's reason in why (caller's
+ * initialized buf) when the file cannot be read. Caller frees.
+ */
+char *conf_param_file(const char *path, struct buf *why);
+
 #endif

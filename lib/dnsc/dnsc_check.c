@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "dnsc/dnsc_int.h"
 #include "pcf/pcf.h"
 #include "report/report.h"
@@ -1570,21 +1571,22 @@ collect(struct run *run)
                     ROLE_RECV | ROLE_AUTH);
     origin = pcf_value(run->p, "myorigin");
     if (origin && origin[0] == '/') {
-        /* Debian's /etc/mailname style: the first line of the file. */
+        /* Debian's /etc/mailname style, read as the daemons read it. */
+        struct buf why;
         char *text;
-        size_t len;
 
-        if (util_read_file(origin, 4096, &text, &len) == 0) {
-            text[strcspn(text, " \t\r\n")] = 0;
+        buf_init(&why, 0);
+        if ((text = conf_param_file(origin, &why)) != NULL && *text) {
             add_subject(run, text, run->maincf, source_line(run->p, "myorigin"),
                         "myorigin", ROLE_ORIGIN);
-            mem_free(text);
         } else {
             report_add(&run->setup, "PD060", -1, run->maincf,
                        source_line(run->p, "myorigin"), 0,
                        "cannot read %s (myorigin): %s", origin,
-                       strerror(errno));
+                       text ? "the file is empty" : buf_str(&why));
         }
+        mem_free(text);
+        buf_fini(&why);
     } else if (origin) {
         add_subject(run, origin, run->maincf, source_line(run->p, "myorigin"),
                     "myorigin", ROLE_ORIGIN);

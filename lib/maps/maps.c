@@ -736,8 +736,9 @@ maps_find(struct maps *m, const char *key, const char **value)
 
 struct mentry {
     int negate;
-    char *pattern;      /* domain or net */
+    char *pattern;      /* domain or net; the path of an unavailable file */
     struct maps *table; /* type:table entry */
+    char *unavail;      /* why /file/name could not be read, or NULL */
 };
 
 struct maps_match {
@@ -762,74 +763,109 @@ maps_is_table(const char *item)
     return 1;
 }
 
-static void
-match_add(struct maps_match *ml, const char *item, int depth)
+static void add_items(struct maps_match *ml, const char *text, int neg,
+                      int depth);
+
+/* add_entry - one more entry; the caller fills it in */
+static struct mentry *
+add_entry(struct maps_match *ml, int neg)
 {
-    int neg = 0;
+    struct mentry *e;
+
+    ml->e = mem_realloc(ml->e, (ml->n + 1) * sizeof(*ml->e));
+    e = &ml->e[ml->n++];
+    memset(e, 0, sizeof(*e));
+    e->negate = neg;
+    return e;
+}
+
+/*
+ * add_file - /file/name in a match list, as Postfix's match_list_parse():
+ * the file's logical lines (comment and blank lines skipped, a line that
+ * starts with white space continues the one before) are items as in the
+ * parameter value, each negated when "!" preceded /file/name. A file
+ * that cannot be read is not skipped (that would drop networks or
+ * domains without a word): it becomes an entry whose every lookup fails
+ * (Postfix's "non-existent" surrogate table), a temporary error, logged
+ * in Postfix's words when the list is built and at each such lookup.
+ */
+static void
+add_file(struct maps_match *ml, const char *path, int neg, int depth)
+{
+    char *text, *line, *save = NULL;
+    size_t len;
+    struct buf logical;
+    struct mentry *e;
+
+    if (depth > 5 || util_read_file(path, (size_t) 1 << 24, &text, &len) < 0) {
+        struct buf why;
+
+        buf_init(&why, 0);
+        buf_printf(&why, "open file %s: %s", path,
+                   depth > 5 ? "too many nested files" : strerror(errno));
+        maillog_error("%s", buf_str(&why));
+        e = add_entry(ml, neg);
+        e->unavail = buf_steal(&why);
+        e->pattern = mem_strdup(path);
+        return;
+    }
+    buf_init(&logical, 0);
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t\r");
+
+        if (*p == '#' || *p == 0)
+            continue;
+        if (p == line && logical.len) {
+            add_items(ml, buf_str(&logical), neg, depth + 1);
+            buf_truncate(&logical, 0);
+        }
+        (void) buf_printf(&logical, "%s ", line);
+    }
+    if (logical.len)
+        add_items(ml, buf_str(&logical), neg, depth + 1);
+    buf_fini(&logical);
+    mem_free(text);
+}
+
+static void
+match_add(struct maps_match *ml, const char *item, int neg, int depth)
+{
+    struct mentry *e;
 
     while (*item == '!') {
         neg = !neg;
         item++;
     }
-    if (*item == '/' && depth < 5) {
-        /* /file/name: more entries, one or more per line */
-        char *text;
-        size_t len;
-
-        if (util_read_file(item, (size_t) 1 << 24, &text, &len) == 0) {
-            char *line, *save = NULL;
-
-            for (line = strtok_r(text, "\n", &save); line;
-                 line = strtok_r(NULL, "\n", &save)) {
-                struct strv sv;
-                char *l = str_trim(line), *tsave;
-
-                if (*l == '#' || !*l)
-                    continue;
-                strv_init(&sv);
-                for (char *tok = strtok_r(l, ", \t", &tsave); tok;
-                     tok = strtok_r(NULL, ", \t", &tsave))
-                    strv_add(&sv, tok);
-                for (size_t i = 0; i < sv.n; i++)
-                    match_add(ml, sv.v[i], depth + 1);
-                strv_fini(&sv);
-            }
-            mem_free(text);
-        } else {
-            maillog_warning("%s: open %s: %m", ml->title, item);
-        }
+    if (*item == '/') {
+        add_file(ml, item, neg, depth);
         return;
     }
-    ml->e = mem_realloc(ml->e, (ml->n + 1) * sizeof(*ml->e));
-    ml->e[ml->n].negate = neg;
-    ml->e[ml->n].table = NULL;
-    ml->e[ml->n].pattern = NULL;
+    e = add_entry(ml, neg);
     if (maps_is_table(item))
-        ml->e[ml->n].table = maps_new(ml->title, item, 0);
+        e->table = maps_new(ml->title, item, 0);
     else {
         char *p = mem_strdup(item);
 
         fold(p);
-        ml->e[ml->n].pattern = p;
+        e->pattern = p;
     }
-    ml->n++;
 }
 
-struct maps_match *
-maps_match_new(const char *title, const char *spec, int kind, int parent)
+/*
+ * add_items - the items of a list value (or of one logical line of a
+ * /file/name): split on commas and white space, keeping {...} together;
+ * an item that starts with "#" ends the text, with Postfix's warning.
+ */
+static void
+add_items(struct maps_match *ml, const char *text, int neg, int depth)
 {
-    struct maps_match *ml = mem_calloc(1, sizeof(*ml));
-    struct strv sv;
-    const char *p = spec ? spec : "";
+    const char *p = text;
 
-    ml->title = mem_strdup(title);
-    ml->kind = kind;
-    ml->parent = parent;
-    strv_init(&sv);
-    /* split on commas and space, keeping {...} together */
     while (*p) {
         const char *start;
-        int depth = 0;
+        char *item;
+        int depth_b = 0;
 
         while (*p == ',' || isspace((unsigned char) *p))
             p++;
@@ -837,17 +873,44 @@ maps_match_new(const char *title, const char *spec, int kind, int parent)
             break;
         start = p;
         while (*p &&
-               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
-            depth += *p == '{';
-            depth -= *p == '}';
+               (depth_b > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth_b += *p == '{';
+            depth_b -= depth_b > 0 && *p == '}';
             p++;
         }
-        strv_adopt(&sv, mem_strndup(start, (size_t) (p - start)));
+        item = mem_strndup(start, (size_t) (p - start));
+        if (*item == '#') {
+            maillog_warning("%s: #comment after other text is not supported: "
+                            "%s %.20s...", ml->title, item, p);
+            mem_free(item);
+            break;
+        }
+        match_add(ml, item, neg, depth);
+        mem_free(item);
     }
-    for (size_t i = 0; i < sv.n; i++)
-        match_add(ml, sv.v[i], 0);
-    strv_fini(&sv);
+}
+
+struct maps_match *
+maps_match_new(const char *title, const char *spec, int kind, int parent)
+{
+    struct maps_match *ml = mem_calloc(1, sizeof(*ml));
+
+    ml->title = mem_strdup(title);
+    ml->kind = kind;
+    ml->parent = parent;
+    add_items(ml, spec ? spec : "", 0, 0);
     return ml;
+}
+
+/* unavailable - the lookup of an unreadable /file/name entry: fail */
+static int
+unavailable(const struct maps_match *ml, const struct mentry *e)
+{
+    maillog_warning("non-existent:%s is unavailable. %s", e->pattern,
+                    e->unavail);
+    maillog_warning("%s: non-existent:%s: table lookup problem", ml->title,
+                    e->pattern);
+    return -1;
 }
 
 int
@@ -868,6 +931,7 @@ maps_match_free(struct maps_match *ml)
         return;
     for (size_t i = 0; i < ml->n; i++) {
         mem_free(ml->e[i].pattern);
+        mem_free(ml->e[i].unavail);
         maps_free(ml->e[i].table);
     }
     mem_free(ml->e);
@@ -895,7 +959,9 @@ maps_match_domain(struct maps_match *ml, const char *domain)
         struct mentry *e = &ml->e[i];
         int hit = 0;
 
-        if (e->table) {
+        if (e->unavail) {
+            return unavailable(ml, e);
+        } else if (e->table) {
             const char *v;
             const char *d = domain;
 
@@ -1026,7 +1092,9 @@ maps_match_addr(struct maps_match *ml, const char *addr)
         struct mentry *e = &ml->e[i];
         int hit = 0;
 
-        if (e->table) {
+        if (e->unavail) {
+            return unavailable(ml, e);
+        } else if (e->table) {
             const char *v;
             enum maps_result r = maps_find(e->table, addr, &v);
 

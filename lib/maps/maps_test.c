@@ -169,6 +169,49 @@ test_match_lists(void **state)
     maps_match_free(ml);
 }
 
+/* /file/name as Postfix's match_list_parse() reads it */
+static void
+test_match_file(void **state)
+{
+    struct maps_match *ml;
+    char spec[512];
+
+    (void) state;
+    /* comments (also indented), blank lines, a continued logical line,
+     * commas, and "!" before /file/name negating each of its items */
+    snprintf(spec, sizeof(spec), "!%s, 192.0.2.0/24",
+             write_file("nets", "# trusted\n192.0.2.7\n   # indented\n\n"
+                                "192.0.2.8,\n  192.0.2.9\n"));
+    ml = maps_match_new("mynetworks", spec, MAPS_MATCH_ADDR, 0);
+    assert_int_equal(maps_match_addr(ml, "192.0.2.7"), 0);
+    assert_int_equal(maps_match_addr(ml, "192.0.2.9"), 0);
+    assert_int_equal(maps_match_addr(ml, "192.0.2.10"), 1);
+    maps_match_free(ml);
+    /* a file named in a file */
+    {
+        char inner[256], outer[300];
+
+        snprintf(inner, sizeof(inner), "%s", write_file("inner", "in.test\n"));
+        snprintf(outer, sizeof(outer), "out.test\n%s\n", inner);
+        ml = maps_match_new("relay_domains", write_file("outer", outer),
+                            MAPS_MATCH_DOMAIN, 0);
+        assert_int_equal(maps_match_domain(ml, "in.test"), 1);
+        assert_int_equal(maps_match_domain(ml, "out.test"), 1);
+        maps_match_free(ml);
+    }
+    /* an unreadable file is a lookup error where it is reached, never
+     * silently no entries */
+    ml = maps_match_new("mydestination",
+                        "a.test /nonexistent/mailname-domains b.test",
+                        MAPS_MATCH_DOMAIN, 0);
+    assert_int_equal(maps_match_domain(ml, "a.test"), 1);
+    assert_int_equal(maps_match_domain(ml, "b.test"), -1);
+    maps_match_free(ml);
+    ml = maps_match_new("mynetworks", "/nonexistent/nets", MAPS_MATCH_ADDR, 0);
+    assert_int_equal(maps_match_addr(ml, "127.0.0.1"), -1);
+    maps_match_free(ml);
+}
+
 static void
 test_index(void **state)
 {
@@ -270,6 +313,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_match_lists),
+        cmocka_unit_test(test_match_file),
         cmocka_unit_test(test_index),       cmocka_unit_test(test_check_walk),
     };
     int rc;

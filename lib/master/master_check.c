@@ -85,6 +85,7 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
                 config_dir, qdir);
         bad = 1;
     }
+    bad |= server_file_check(conf, config_dir); /* myorigin = /file */
     if (geteuid() == 0 && !(flags & MASTER_CHECK_CONFIG_ONLY)) {
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");

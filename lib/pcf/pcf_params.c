@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Names that Postfix keeps only for backwards-compatible defaults. */
 static const char *const legacy_names[] = {
@@ -107,14 +108,37 @@ read_entry(const struct conf_entry *e, void *ctx)
     return 0;
 }
 
-/* pcf_read_main - load main.cf into the main dictionary, one entry at a time */
+/*
+ * pcf_read_main - load main.cf into the main dictionary, one entry at a
+ * time. Under the postconf name, a file that is "hot" (changed in the
+ * second before the read began, up to the second it ended) is read
+ * again after 0.3 s until it has cooled down, as Postfix's
+ * dict_load_file_xt() does, so that a half-written file is not taken:
+ * each read repeats its warnings, and a parameter set twice warns on a
+ * re-read against the value the previous read ended with. The calls to
+ * time() are postconf's, so a test can pin the clock for both.
+ */
 void
 pcf_read_main(struct pcf *p)
 {
+    struct stat st;
+    time_t before, after;
+    struct timespec doze = {0, 300 * 1000 * 1000};
+
     pcf_dict_put(p->main, "config_directory", p->config_dir);
-    if (conf_file_scan(p->main_path, CONF_MAIN, read_entry, p) == -1)
-        log_fatal("%s %s: %s", errno == EISDIR ? "read" : "open", p->main_path,
-                  strerror(errno));
+    for (before = time(NULL);; before = after) {
+        if (conf_file_scan(p->main_path, CONF_MAIN, read_entry, p) == -1)
+            log_fatal("%s %s: %s", errno == EISDIR ? "read" : "open",
+                      p->main_path, strerror(errno));
+        if (p->postern || p->library)
+            break;
+        if (stat(p->main_path, &st) < 0)
+            log_fatal("fstat %s: %s", p->main_path, strerror(errno));
+        after = time(NULL);
+        if (st.st_mtime < before - 1 || st.st_mtime > after)
+            break;
+        nanosleep(&doze, NULL);
+    }
 }
 
 /*

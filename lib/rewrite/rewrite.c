@@ -56,6 +56,8 @@ struct rewrite {
     char *default_transport;
     char *relayhost;
     struct strv literals; /* "[127.0.0.1]" etc. */
+    int table_error;      /* a domain list failed since rewrite_resolve
+                           * began (an unreadable /file/name) */
 };
 
 static int
@@ -425,21 +427,41 @@ buf_set(struct buf *b, const char *s)
     mem_free(copy);
 }
 
-enum rewrite_class
-rewrite_domain_class(struct rewrite *rw, const char *domain)
+/* in_list - domain in a domain list; a lookup error is remembered, and
+ * fails the rest of the resolve without more lookups (and warnings) */
+static int
+in_list(struct rewrite *rw, struct maps_match *ml, const char *domain)
 {
-    if (maps_match_domain(rw->mydest, domain) == 1)
+    int r = rw->table_error ? -1 : maps_match_domain(ml, domain);
+
+    if (r < 0)
+        rw->table_error = 1;
+    return r == 1;
+}
+
+/* classify - rewrite_domain_class() inside a resolve */
+static enum rewrite_class
+classify(struct rewrite *rw, const char *domain)
+{
+    if (in_list(rw, rw->mydest, domain))
         return REWRITE_LOCAL;
     for (size_t i = 0; i < rw->literals.n; i++)
         if (strcasecmp(rw->literals.v[i], domain) == 0)
             return REWRITE_LOCAL;
-    if (maps_match_domain(rw->valias, domain) == 1)
+    if (in_list(rw, rw->valias, domain))
         return REWRITE_ALIAS;
-    if (maps_match_domain(rw->vmailbox, domain) == 1)
+    if (in_list(rw, rw->vmailbox, domain))
         return REWRITE_VIRTUAL;
-    if (maps_match_domain(rw->relay, domain) == 1)
+    if (in_list(rw, rw->relay, domain))
         return REWRITE_RELAY;
     return REWRITE_DEFAULT;
+}
+
+enum rewrite_class
+rewrite_domain_class(struct rewrite *rw, const char *domain)
+{
+    rw->table_error = 0;
+    return classify(rw, domain);
 }
 
 /* set_transport - "transport:nexthop" into res; empty nexthop gets def */
@@ -484,7 +506,7 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
             buf_truncate(b, --n);
         /* strip (and save) @domain when it is local */
         if ((at = strrchr(s, '@')) != NULL) {
-            if (at[1] && rewrite_domain_class(rw, at + 1) != REWRITE_LOCAL) {
+            if (at[1] && classify(rw, at + 1) != REWRITE_LOCAL) {
                 *remote = 1;
                 break;
             }
@@ -530,9 +552,27 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
     mem_free(saved);
 }
 
+static int resolve(struct rewrite *rw, const char *addr,
+                   struct rewrite_result *res);
+
+/*
+ * rewrite_resolve - resolve(), or -1 when a domain list could not be
+ * consulted (Postfix's RESOLVE_FLAG_FAIL: smtpd answers 451, qmgr
+ * defers), rather than a class guessed without it.
+ */
 int
 rewrite_resolve(struct rewrite *rw, const char *addr,
                 struct rewrite_result *res)
+{
+    int rc;
+
+    rw->table_error = 0;
+    rc = resolve(rw, addr, res);
+    return rw->table_error ? -1 : rc;
+}
+
+static int
+resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
 {
     const char *domain, *v, *first;
     enum maps_result r;
@@ -566,7 +606,7 @@ rewrite_resolve(struct rewrite *rw, const char *addr,
             snprintf(lit, sizeof(lit), "[%s]", domain);
             snprintf(res->rcpt + at, sizeof(res->rcpt) - at, "%s", lit);
             domain = res->rcpt + at;
-            remote = rewrite_domain_class(rw, domain) != REWRITE_LOCAL;
+            remote = classify(rw, domain) != REWRITE_LOCAL;
         } else {
             res->flags |= REWRITE_FLAG_ERROR;
         }
@@ -583,7 +623,7 @@ rewrite_resolve(struct rewrite *rw, const char *addr,
     first = res->rcpt + strcspn(res->rcpt, "@!%");
     if (*first == 0 || strcmp(first + 1, domain) != 0)
         res->flags |= REWRITE_FLAG_ROUTED;
-    res->cls = remote ? rewrite_domain_class(rw, domain) : REWRITE_LOCAL;
+    res->cls = remote ? classify(rw, domain) : REWRITE_LOCAL;
     if (res->cls == REWRITE_LOCAL && remote)
         res->cls = REWRITE_DEFAULT; /* cannot happen: remote is not local */
     switch (res->cls) {

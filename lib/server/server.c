@@ -47,7 +47,7 @@ server_conf_str(struct pcf *p, const char *svc, const char *name)
 {
     char *v = svc ? pcf_service_value(p, svc, name) : pcf_value(p, name);
 
-    return v ? v : mem_strdup("");
+    return server_file_param(name, v ? v : mem_strdup(""));
 }
 
 /*

@@ -1181,7 +1181,7 @@ session(struct server *srv, int fd, void *ctx)
     s->cc = cc_get(cf);
     queue_env_init(&s->env);
     peer(s, fd);
-    s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr) == 1;
+    s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr);
     s->io = sio_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0,
                     h && (h->flags & SERVER_HANDOFF_NONBLOCK));
     if (session_out >= 0)

@@ -324,6 +324,21 @@ fqdn(const char *name)
     return name && strchr(name, '.') && name[strlen(name) - 1] != '.';
 }
 
+/* permit_mynetworks - as Postfix: a mynetworks that could not be
+ * consulted (an unreadable /file/name) defers instead of not matching */
+static enum verdict
+permit_mynetworks(struct ctx *c)
+{
+    char what[1100];
+
+    if (c->s->in_mynetworks < 0) {
+        snprintf(c->reply, c->len, "451 4.3.0 <%s>: Temporary lookup failure",
+                 subject(c, what, sizeof(what)));
+        return V_REJECT;
+    }
+    return c->s->in_mynetworks ? V_OK : V_DUNNO;
+}
+
 static enum verdict
 one(struct ctx *c, struct strv *list, size_t *i)
 {
@@ -338,7 +353,7 @@ one(struct ctx *c, struct strv *list, size_t *i)
     if (strcmp(r, "defer") == 0)
         return set_reply(c, 450, "4.7.1", NULL, 1);
     if (strcmp(r, "permit_mynetworks") == 0)
-        return s->in_mynetworks ? V_OK : V_DUNNO;
+        return permit_mynetworks(c);
     if (strcmp(r, "reject_unauth_destination") == 0 ||
         strcmp(r, "defer_unauth_destination") == 0) {
         int auth;

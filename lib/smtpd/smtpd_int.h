@@ -117,7 +117,7 @@ struct smtpd_session {
     char *helo;
     int esmtp;
     int tls;
-    int in_mynetworks;
+    int in_mynetworks;      /* 1, 0, -1: mynetworks could not be read */
     /* transaction */
     int have_mail;
     char *sender;
