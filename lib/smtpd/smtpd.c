@@ -52,13 +52,19 @@
 /* ---- configuration ---- */
 
 static void
-list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
+list_param_raw(struct server *srv, const char *name, struct strv *sv)
 {
-    char *v = server_param(cf->srv, name);
+    char *v = server_param(srv, name);
 
     strv_init(sv);
     server_split(v, sv);
     mem_free(v);
+}
+
+static void
+list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
+{
+    list_param_raw(cf->srv, name, sv);
 }
 
 static int
@@ -119,6 +125,8 @@ preload(struct smtpd_conf *cf)
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
         maillog_warning("%s", maps_error(cf->local_rcpt_maps));
     (void) maps_match_preload(cf->mynetworks);
+    (void) maps_match_preload(cf->forbidden);
+    (void) maps_match_preload(cf->flush_domains);
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
         for (size_t i = 0; i + 1 < lists[l]->n; i++)
             if (strncmp(lists[l]->v[i], "check_", 6) == 0 &&
@@ -162,6 +170,20 @@ smtpd_banner_text(struct server *srv)
     return v;
 }
 
+/* parent_matches - name is in parent_domain_matches_subdomains */
+static int
+parent_matches(struct server *srv, const char *name)
+{
+    struct strv sv;
+    int hit = 0;
+
+    list_param_raw(srv, "parent_domain_matches_subdomains", &sv);
+    for (size_t i = 0; i < sv.n; i++)
+        hit |= strcmp(sv.v[i], name) == 0;
+    strv_fini(&sv);
+    return hit;
+}
+
 static struct smtpd_conf *
 conf_load(struct server *srv)
 {
@@ -181,6 +203,15 @@ conf_load(struct server *srv)
     v = server_param(srv, "smtpd_client_event_limit_exceptions");
     cf->event_excl = maps_match_new("smtpd_client_event_limit_exceptions", v,
                                     MAPS_MATCH_ADDR, 0);
+    mem_free(v);
+    v = server_param(srv, "smtpd_forbidden_commands");
+    cf->forbidden =
+        maps_match_new("smtpd_forbidden_commands", v, MAPS_MATCH_DOMAIN, 0);
+    mem_free(v);
+    v = server_param(srv, "fast_flush_domains");
+    cf->flush_domains =
+        maps_match_new("fast_flush_domains", v, MAPS_MATCH_DOMAIN,
+                       parent_matches(srv, "fast_flush_domains"));
     mem_free(v);
     v = server_param(srv, "local_recipient_maps");
     cf->local_rcpt_maps = *v ? maps_new("local_recipient_maps", v, 0) : NULL;
@@ -211,6 +242,8 @@ conf_load(struct server *srv)
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
+    cf->strict_utf8 = server_param_bool(srv, "strict_smtputf8");
+    cf->utf8_enable = server_param_bool(srv, "smtputf8_enable");
     cf->helo_required = server_param_bool(srv, "smtpd_helo_required");
     cf->allow_untrusted_routing =
         server_param_bool(srv, "allow_untrusted_routing");
@@ -263,6 +296,9 @@ stat_count(struct smtpd_session *s, const char *name, int ok)
 {
     int i;
 
+    /* every failed command is an error (smtpd_hard_error_limit), as
+     * Postfix counts each command action that fails */
+    s->errors += ok == 0;
     for (i = 0; i < s->nstats; i++)
         if (strcmp(s->stats[i].name, name) == 0)
             break;
@@ -472,6 +508,29 @@ static int session_out = -1;
 
 /* ---- commands ---- */
 
+/* size_param - MAIL's SIZE=value: digits only (501), and a value that
+ * overflows is over "the file system imposed limit" (552), as in
+ * Postfix; 0 ok, -1 replied */
+static int
+size_param(struct smtpd_session *s, const char *v)
+{
+    char *end;
+
+    if (*v == 0 || strspn(v, "0123456789") != strlen(v)) {
+        sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+        return -1;
+    }
+    errno = 0;
+    s->size_param = strtol(v, &end, 10);
+    if (errno == ERANGE) {
+        s->size_param = 0;
+        sio_printf(s->io, "552 5.3.4 Message size exceeds file system "
+                          "imposed limit");
+        return -1;
+    }
+    return 0;
+}
+
 static void
 cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 {
@@ -479,7 +538,6 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 
     if (*arg == 0) {
         sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
-        s->errors++;
         stat_count(s, ehlo ? "ehlo" : "helo", 0);
         return;
     }
@@ -518,8 +576,12 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
         sio_printf(s->io, "250-STARTTLS");
     sio_printf(s->io, "250-ENHANCEDSTATUSCODES");
     sio_printf(s->io, "250-8BITMIME");
-    sio_printf(s->io, "250-DSN");
-    sio_printf(s->io, "250 SMTPUTF8");
+    if (s->cf->utf8_enable) {
+        sio_printf(s->io, "250-DSN");
+        sio_printf(s->io, "250 SMTPUTF8");
+    } else {
+        sio_printf(s->io, "250 DSN");
+    }
 }
 
 static void
@@ -527,6 +589,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
 {
     char *addr = NULL, reply[1200];
     const char *rest;
+    int seen_envid = 0;
 
     if (s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: nested MAIL command");
@@ -561,9 +624,11 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     }
     s->env.flags = 0;
     s->env.ret = 0;
-    /* parameters */
+    s->size_param = 0;
+    queue_env_set(&s->env.envid, NULL);
+    /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024];
+        char param[1024], tok[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -573,51 +638,35 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
+        memcpy(tok, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
         eq = strchr(param, '=');
         if (eq)
             *eq++ = 0;
-        if (!s->esmtp) {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
-            goto bad;
-        }
         if (strcasecmp(param, "SIZE") == 0 && eq) {
-            char *e;
-
-            s->size_param = strtol(eq, &e, 10);
-            if (*e || s->size_param < 0) {
-                sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+            if (size_param(s, eq) < 0)
                 goto bad;
-            }
-            if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
-                sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
-                maillog_reject(NULL, "reject", "MAIL", s->namaddr,
-                               "552 5.3.4 Message size exceeds fixed limit",
-                               NULL, NULL, proto(s), s->helo);
-                goto bad;
-            }
-        } else if (strcasecmp(param, "BODY") == 0 && eq) {
-            if (strcasecmp(eq, "8BITMIME") == 0)
-                s->env.flags |= QUEUE_F_8BITMIME;
-            else if (strcasecmp(eq, "7BIT") != 0) {
-                sio_printf(s->io, "501 5.5.4 Unsupported BODY parameter");
-                goto bad;
-            }
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "8BITMIME") == 0) {
+            s->env.flags |= QUEUE_F_8BITMIME;
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "7BIT") == 0) {
+            s->env.flags &= ~QUEUE_F_8BITMIME;
         } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq) {
             s->env.flags |= QUEUE_F_SMTPUTF8;
         } else if (strcasecmp(param, "RET") == 0 && eq) {
-            if (strcasecmp(eq, "FULL") == 0)
+            if (s->env.ret == 0 && strcasecmp(eq, "FULL") == 0)
                 s->env.ret = QUEUE_RET_FULL;
-            else if (strcasecmp(eq, "HDRS") == 0)
+            else if (s->env.ret == 0 && strcasecmp(eq, "HDRS") == 0)
                 s->env.ret = QUEUE_RET_HDRS;
             else {
                 sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
                 goto bad;
             }
         } else if (strcasecmp(param, "ENVID") == 0 && eq) {
-            char *x = xtext_decode(eq);
+            char *x = seen_envid++ ? NULL : xtext_decode(eq);
 
             if (x == NULL || strlen(x) > 100 || !allprint(x)) {
                 mem_free(x);
@@ -629,17 +678,24 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         } else if (strcasecmp(param, "AUTH") == 0 && eq) {
             /* no SASL here: ignored, as Postfix does for unauthenticated */
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            /* the whole "NAME=value" as sent, as Postfix shows it */
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", tok);
             goto bad;
         }
     }
-    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
-        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
-                          "address");
+    if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
+        sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
+        maillog_reject(NULL, "reject", "MAIL", s->namaddr,
+                       "552 5.3.4 Message size exceeds fixed limit", NULL, NULL,
+                       proto(s), s->helo);
         goto bad;
     }
-    if (strlen(addr) > 998) {
-        sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+    /* strict_smtputf8 = no (Postfix's default) takes UTF-8 addresses
+     * from clients that do not say SMTPUTF8 */
+    if (s->cf->strict_utf8 && has_8bit(addr) &&
+        !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                          "address");
         goto bad;
     }
     s->sender = rewrite_canon(s->cf->rw, addr);
@@ -660,7 +716,6 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     return;
 bad:
     mem_free(addr);
-    s->errors++;
     stat_count(s, "mail", 0);
 }
 
@@ -696,8 +751,9 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "452 4.5.3 Error: too many recipients");
         goto bad;
     }
+    /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024];
+        char param[1024], tok[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -707,15 +763,18 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
+        memcpy(tok, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
         eq = strchr(param, '=');
         if (eq)
             *eq++ = 0;
-        if (s->esmtp && strcasecmp(param, "NOTIFY") == 0 && eq) {
+        if (strcasecmp(param, "NOTIFY") == 0 && eq) {
             char *save = NULL;
 
+            if (notify != 0)
+                notify = 0xff; /* given twice */
             for (char *w = strtok_r(eq, ",", &save); w;
                  w = strtok_r(NULL, ",", &save)) {
                 if (strcasecmp(w, "NEVER") == 0)
@@ -728,6 +787,8 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
                     notify |= QUEUE_NOTIFY_DELAY;
                 else
                     notify = 0xff;
+                if (notify == 0xff)
+                    break;
             }
             if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
                                    notify != QUEUE_NOTIFY_NEVER)) {
@@ -735,9 +796,9 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
                                   "syntax");
                 goto bad;
             }
-        } else if (s->esmtp && strcasecmp(param, "ORCPT") == 0 && eq) {
+        } else if (strcasecmp(param, "ORCPT") == 0 && eq) {
             char *semi = strchr(eq, ';');
-            char *x = semi ? xtext_decode(semi + 1) : NULL;
+            char *x = semi && orcpt == NULL ? xtext_decode(semi + 1) : NULL;
 
             if (x == NULL || semi == eq || has_ctrl(x)) {
                 /* control characters would reach the DSN's
@@ -758,11 +819,12 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
             }
             mem_free(x);
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", tok);
             goto bad;
         }
     }
-    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+    if (s->cf->strict_utf8 && has_8bit(addr) &&
+        !(s->env.flags & QUEUE_F_SMTPUTF8)) {
         sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
                           "address");
         goto bad;
@@ -796,7 +858,6 @@ bad:
     mem_free(canon);
     mem_free(orcpt);
     mem_free(shown);
-    s->errors++;
     stat_count(s, "rcpt", 0);
 }
 
@@ -840,20 +901,17 @@ cmd_data(struct smtpd_session *s)
 
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
     if (s->env.nrcpt == 0) {
         sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
     if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
         log_reject(s, "DATA", reply, NULL);
         sio_printf(s->io, "%s", reply);
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
@@ -975,6 +1033,108 @@ cmd_data(struct smtpd_session *s)
     }
     reset_transaction(s);
     return 0;
+}
+
+/* cmd_vrfy - as Postfix: the recipient restrictions and the local
+ * recipient check decide, "252" otherwise (never a promise) */
+static void
+cmd_vrfy(struct smtpd_session *s, char *arg)
+{
+    char reply[1200];
+    char *addr, *shown, *canon, *sp;
+    size_t n;
+
+    if (s->cf->disable_vrfy) {
+        sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
+        stat_count(s, "vrfy", 0);
+        return;
+    }
+    if (*arg == 0) {
+        sio_printf(s->io, "501 5.5.4 Syntax: VRFY address%s",
+                   s->cf->utf8_enable ? " [SMTPUTF8]" : "");
+        stat_count(s, "vrfy", 0);
+        return;
+    }
+    /* "VRFY address SMTPUTF8": the option is not part of the address */
+    if ((sp = strrchr(arg, ' ')) != NULL && strcasecmp(sp + 1, "SMTPUTF8") == 0)
+        for (*sp = 0; sp > arg && sp[-1] == ' ';)
+            *--sp = 0;
+    n = strlen(arg);
+    if (arg[0] == '<' && n > 1 && arg[n - 1] == '>')
+        addr = mem_strndup(arg + 1, n - 2);
+    else
+        addr = mem_strdup(arg);
+    shown = rewrite_unquote(addr);
+    if (*shown == 0 || strchr(addr, ' ') != NULL) {
+        /* Postfix's extract_addr(): an empty address, or more than one */
+        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        stat_count(s, "vrfy", 0);
+    } else {
+        canon = rewrite_canon(s->cf->rw, addr);
+        if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
+            log_reject(s, "VRFY", reply, canon);
+            sio_printf(s->io, "%s", reply);
+            stat_count(s, "vrfy", 0);
+        } else {
+            sio_printf(s->io, "252 2.0.0 %s", arg);
+            stat_count(s, "vrfy", 1);
+        }
+        mem_free(canon);
+    }
+    mem_free(shown);
+    mem_free(addr);
+}
+
+/* cmd_etrn - Postfix's checks and replies (RFC 1985 codes, no enhanced
+ * status codes); a domain of fast_flush_domains gets "458": Postern
+ * has no fast flush service */
+static void
+cmd_etrn(struct smtpd_session *s, const char *arg)
+{
+    const char *d = arg;
+
+    /* every outcome is a failed command: Postern answers no ETRN with 250 */
+    stat_count(s, "etrn", 0);
+    if (s->cf->helo_required && s->helo == NULL) {
+        sio_printf(s->io, "503 Error: send HELO/EHLO first");
+        return;
+    }
+    if (s->have_mail) {
+        sio_printf(s->io, "503 Error: MAIL transaction in progress");
+        return;
+    }
+    if (*arg == 0 || strchr(arg, ' ') != NULL) {
+        sio_printf(s->io, "500 Syntax: ETRN domain");
+        return;
+    }
+    if (!isalnum((unsigned char) *d))
+        d++; /* "@domain", "#queue" */
+    if (!rewrite_valid_hostname(d)) {
+        sio_printf(s->io, "501 Error: invalid parameter syntax");
+        return;
+    }
+    if (maps_match_domain(s->cf->flush_domains, d) != 1) {
+        maillog_warning("reject: ETRN %.100s... from %s", d, s->namaddr);
+        sio_printf(s->io, "459 <%s>: service unavailable", d);
+        return;
+    }
+    maillog_warning("unable to talk to fast flush service");
+    sio_printf(s->io, "458 Unable to queue messages");
+}
+
+/* is_header - "Name:" opens the command: a mail header sent as one
+ * (Postfix's is_header()) */
+static int
+is_header(const char *cmd)
+{
+    size_t n = strcspn(cmd, ":");
+
+    if (n == 0 || cmd[n] != ':')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) cmd[i] <= ' ' || (unsigned char) cmd[i] >= 127)
+            return 0;
+    return 1;
 }
 
 static int
@@ -1157,8 +1317,8 @@ session(struct server *srv, int fd, void *ctx)
     struct smtpd_conf *cf = ctx;
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
     const struct server_handoff *h = srv->handoff; /* from the front */
-    struct buf line;
-    char reply[1200];
+    struct buf line, spill;
+    char reply[1200], raw[101];
 
     s->cf = cf;
     s->cc = cc_get(cf);
@@ -1175,6 +1335,7 @@ session(struct server *srv, int fd, void *ctx)
         sio_preload(s->io, h->data, h->len); /* read by the front */
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
+    buf_init(&spill, 0);
     maillog_info("connect from %s", s->namaddr);
     /* handed off by a front: it already refused clients over the limits */
     if (h == NULL && too_many(s)) {
@@ -1235,20 +1396,17 @@ greeted:
             break;
         }
         if (!lf) {
-            /* too long: drop the rest of the line */
-            int dummy;
+            /* too long: the rest of the line is dropped and the first
+             * line_length_limit bytes are the command, as in Postfix */
+            int eol = 0;
 
             do
-                rc = sio_read_line(s->io, &line, (size_t) cf->line_limit,
-                                   &dummy);
-            while (rc > 0 && !dummy);
-            sio_printf(s->io, "500 5.5.2 Error: line too long");
-            s->errors++;
-            stat_count(s, "unknown", 0);
-            continue;
+                rc =
+                    sio_read_line(s->io, &spill, (size_t) cf->line_limit, &eol);
+            while (rc > 0 && !eol);
         }
         n = line.len;
-        if (cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
+        if (lf && cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
             maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
             sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
                        cf->bare_nl_code, cf->myhostname);
@@ -1261,8 +1419,13 @@ greeted:
             n--;
         line.data[n] = 0;
         /* a NUL ends the command, as in Postfix (MAIL FROM:<a\0b> is
-         * then an unterminated address) */
+         * then an unterminated address); a TAB separates words as a
+         * space does (Postfix's smtpd_token) */
         n = strlen(line.data);
+        for (char *t = line.data; *t; t++)
+            if (*t == '\t')
+                *t = ' ';
+        snprintf(raw, sizeof(raw), "%s", line.data);
         cmd = line.data;
         while (*cmd == ' ')
             cmd++;
@@ -1271,7 +1434,11 @@ greeted:
             *arg++ = 0;
         while (*arg == ' ')
             arg++;
-        if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
+        if (*cmd == 0) {
+            sio_printf(s->io, "500 5.5.2 Error: bad syntax");
+            s->errors++;
+        } else if (strcasecmp(cmd, "EHLO") == 0 ||
+                   strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
             cmd_helo(s, arg, s->last_cmd[0] == 'E');
         } else if (strcasecmp(cmd, "MAIL") == 0) {
@@ -1289,9 +1456,14 @@ greeted:
                 break;
         } else if (strcasecmp(cmd, "RSET") == 0) {
             s->last_cmd = "RSET";
-            reset_transaction(s);
-            sio_printf(s->io, "250 2.0.0 Ok");
-            stat_count(s, "rset", 1);
+            if (*arg) {
+                sio_printf(s->io, "501 5.5.4 Syntax: RSET");
+                stat_count(s, "rset", 0);
+            } else {
+                reset_transaction(s);
+                sio_printf(s->io, "250 2.0.0 Ok");
+                stat_count(s, "rset", 1);
+            }
         } else if (strcasecmp(cmd, "NOOP") == 0) {
             s->last_cmd = "NOOP";
             sio_printf(s->io, "250 2.0.0 Ok");
@@ -1303,20 +1475,16 @@ greeted:
             s->quit = 1;
         } else if (strcasecmp(cmd, "VRFY") == 0) {
             s->last_cmd = "VRFY";
-            if (cf->disable_vrfy) {
-                sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
-                stat_count(s, "vrfy", 0);
-            } else {
-                sio_printf(s->io, "252 2.0.0 %s", arg);
-                stat_count(s, "vrfy", 1);
-            }
+            cmd_vrfy(s, arg);
         } else if (strcasecmp(cmd, "ETRN") == 0) {
             s->last_cmd = "ETRN";
-            sio_printf(s->io, "458 4.5.0 Unable to queue messages");
-            stat_count(s, "etrn", 0);
+            cmd_etrn(s, arg);
         } else if (strcasecmp(cmd, "STARTTLS") == 0) {
             s->last_cmd = "STARTTLS";
-            if (cmd_starttls(s) < 0)
+            if (*arg) {
+                sio_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
+                stat_count(s, "starttls", 0);
+            } else if (cmd_starttls(s) < 0)
                 break;
         } else if (strcasecmp(cmd, "AUTH") == 0) {
             s->last_cmd = "AUTH";
@@ -1324,9 +1492,16 @@ greeted:
             stat_count(s, "auth", 0);
         } else {
             s->last_cmd = "UNKNOWN";
-            sio_printf(s->io, "502 5.5.2 Error: command not recognized");
-            s->errors++;
             stat_count(s, "unknown", 0);
+            if (is_header(cmd) || maps_match_domain(cf->forbidden, cmd) == 1) {
+                /* HTTP requests and mail headers: not an SMTP client */
+                maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
+                                raw);
+                sio_printf(s->io,
+                           "221 2.7.0 Error: I can break rules, too. Goodbye.");
+                break;
+            }
+            sio_printf(s->io, "500 5.5.2 Error: command not recognized");
         }
         if (s->errors >= cf->hard_error_limit) {
             sio_printf(s->io, "421 4.7.0 %s Error: too many errors",
@@ -1345,6 +1520,7 @@ done:
     disconnect_log(s);
     cc_put(s->cc);
     buf_fini(&line);
+    buf_fini(&spill);
     sio_free(s->io);
     mem_free(s->helo);
     queue_env_fini(&s->env);

@@ -81,7 +81,9 @@ struct smtpd_conf {
     struct maps_match *mynetworks;
     struct maps_match *bare_nl_excl;
     struct maps_match *event_excl;
-    struct maps *local_rcpt_maps; /* NULL when the check is off */
+    struct maps *local_rcpt_maps;     /* NULL when the check is off */
+    struct maps_match *forbidden;     /* smtpd_forbidden_commands */
+    struct maps_match *flush_domains; /* fast_flush_domains (ETRN) */
     struct strv r_client, r_helo, r_sender, r_relay, r_rcpt, r_data;
     char *myhostname;
     char *banner;
@@ -100,6 +102,8 @@ struct smtpd_conf {
     int tls_level; /* 0 none, 1 may, 2 encrypt */
     void *tls_ctx;
     int disable_vrfy;
+    int strict_utf8; /* strict_smtputf8 */
+    int utf8_enable; /* smtputf8_enable */
     int helo_required;
     int allow_untrusted_routing;
     char *double_bounce;       /* double_bounce_sender */

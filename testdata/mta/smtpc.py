@@ -219,17 +219,18 @@ def case_protocol():
     r.cmd("RSET")
     check(r.cmd("RCPT TO:<alice@local.test>")[0] == 503, "RCPT without MAIL: 503")
     check(r.cmd("MAIL FROM:<bad")[0] == 501, "bad MAIL syntax: 501")
-    check(r.cmd("FOO")[0] == 502, "unknown command: 502")
+    check(r.cmd("FOO")[0] == 500, "unknown command: 500 (as Postfix)")
     c, t = r.cmd("X" * 3000)
     check(c == 500, "over-long command line: 500")
     check(r.cmd("NOOP")[0] == 250, "session still usable after the long line")
     # client text echoed in a reply carries no control characters back
-    r.send(b"VRFY a\rb\x01c\x1b[2J\r\n")
+    # (a remote address: VRFY of an unknown local one is a 550, as Postfix)
+    r.send(b"VRFY a\rb\x01c\x1b[2J@example.com\r\n")
     line = r.buf
     while b"\r\n" not in line:
         line += r.s.recv(65536)
     r.buf = b""
-    check(line == b"252 2.0.0 a?b?c?[2J\r\n",
+    check(line == b"252 2.0.0 a?b?c?[2J@example.com\r\n",
           "VRFY echo: control characters become '?' (%r)" % line)
     r.cmd("QUIT")
 
@@ -248,7 +249,9 @@ def case_protocol():
     r.cmd("RSET")
     c, t = r.cmd("MAIL FROM:<\u00fc@example.com>".encode() + b"\r\n" if False else
                  "MAIL FROM:<ü@example.com>")
-    check(c == 553 and "5.6.7" in t, "8-bit address without SMTPUTF8: 553 5.6.7")
+    # strict_smtputf8 = no (Postfix's default) takes it; the 553 with
+    # strict_smtputf8 = yes is in tests/dialogues/mail.dlg
+    check(c == 250, "8-bit address without SMTPUTF8: 250 (as Postfix)")
     r.cmd("RSET")
     c, t = r.cmd("MAIL FROM:<ü@example.com> SMTPUTF8")
     check(c == 250, "8-bit address with SMTPUTF8: 250")
