@@ -167,5 +167,27 @@ fi
 
 $PY "$D/run.py" "${TARGETS[@]}" ${RECORD:+--record} "${FILES[@]}"
 rc=$?
-[ $rc = 0 ] || [ -n "${RECORD:-}" ] || { echo "--- Postern maillog"; tail -n 30 "$T/maillog"; }
+[ -n "${RECORD:-}" ] && exit $rc
+[ $rc = 0 ] || { echo "--- Postern maillog"; tail -n 30 "$T/maillog"; }
+
+# settled LOG: until the file stops growing (the last sessions' lines)
+settled() {
+    local a b
+    for _ in $(seq 20); do
+        a=$(wc -c < "$1"); sleep 0.3; b=$(wc -c < "$1")
+        [ "$a" = "$b" ] && return 0
+    done
+}
+# the log lines, for the whole set of dialogues only
+if [ $# = 0 ]; then
+    settled "$T/maillog"
+    $PY "$D/logcheck.py" --allow "$D/log-allow" "$D/maillog.expected" \
+        "$T/maillog" || rc=1
+    if [ -n "$PF" ]; then
+        settled "$PF/log/maillog"
+        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/log/maillog" || rc=1
+        [ -n "${RECORD_LOG:-}" ] &&
+            $PY "$D/logcheck.py" --record - "$PF/log/maillog" > "$D/maillog.expected"
+    fi
+fi
 exit $rc

@@ -232,6 +232,8 @@ conf_load(struct server *srv)
     cf->size_limit = strtol(v, NULL, 10);
     mem_free(v);
     cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit", 1000);
+    cf->rcpt_overlim =
+        server_param_int(srv, "smtpd_recipient_overshoot_limit", 1000);
     cf->timeout = server_param_time(srv, "smtpd_timeout", 300);
     cf->line_limit = server_param_int(srv, "line_length_limit", 2048);
     if (cf->line_limit < 512)
@@ -330,6 +332,7 @@ reset_transaction(struct smtpd_session *s)
     s->size_param = 0;
     s->body_flags = 0;
     s->rcpt_count = 0;
+    s->rcpt_overshoot = 0;
 }
 
 static const char *
@@ -344,12 +347,18 @@ proto(const struct smtpd_session *s)
     return utf8 ? "UTF8SMTP" : "ESMTP";
 }
 
+/* log_reject - Postfix's "reject:" line; from= and to= show the
+ * addresses as the client sent them (external form), as Postfix logs
+ * them, not canonicalized; to: the internal form or NULL */
 static void
 log_reject(struct smtpd_session *s, const char *stage, const char *reply,
            const char *to)
 {
+    char *ext = to ? rewrite_quote(to) : NULL;
+
     maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
-                   s->sender, to, proto(s), s->helo);
+                   s->sender ? s->env.sender : NULL, ext, proto(s), s->helo);
+    mem_free(ext);
 }
 
 /* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
@@ -392,14 +401,23 @@ xtext_decode(const char *x)
  * they would reach Return-Path:, Delivered-To: and mbox From_ lines) */
 #define PATH_SYNTAX   (-1)
 #define PATH_BAD_ADDR (-2)
+#define PATH_ILLEGAL  (-3) /* the same reply, and Postfix's warning */
+struct path_tok {
+    const char *p; /* the address as sent, <> included */
+    int n;
+};
+
 static int
-parse_path(const char *arg, const char *kw, char **addr, const char **rest)
+parse_path(const char *arg, const char *kw, char **addr, const char **rest,
+           struct path_tok *tok)
 {
     size_t kl = strlen(kw);
     const char *p = arg, *start, *end;
     int quoted = 0;
 
     *addr = NULL;
+    tok->p = "";
+    tok->n = 0;
     if (strncasecmp(p, kw, kl) != 0)
         return PATH_SYNTAX;
     p += kl;
@@ -407,6 +425,7 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
         p++;
     if (*p == 0)
         return PATH_SYNTAX;
+    tok->p = p;
     for (const char *c = p; *c && *c != ' '; c++)
         if ((unsigned char) *c < ' ' || *c == 127)
             return PATH_BAD_ADDR;
@@ -424,6 +443,7 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
         if (*p != '>')
             return PATH_BAD_ADDR;
         end = p++;
+        tok->n = (int) (p - tok->p);
         /* white space next to the brackets is allowed, not inside */
         while (start < end && *start == ' ')
             start++;
@@ -436,13 +456,14 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
             else if (*c == '"')
                 quoted = !quoted;
             else if (*c == ' ' && !quoted)
-                return PATH_BAD_ADDR;
+                return PATH_ILLEGAL;
         }
     } else {
         start = p;
         while (*p && *p != ' ')
             p++;
         end = p;
+        tok->n = (int) (p - tok->p);
     }
     if (*p && *p != ' ')
         return PATH_BAD_ADDR;
@@ -458,6 +479,16 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
     }
     *addr = mem_strndup(start, (size_t) (end - start));
     return 0;
+}
+
+/* illegal_addr - Postfix's warning for an address that parses but is
+ * not one (a space inside, an empty or malformed domain) */
+static void
+illegal_addr(struct smtpd_session *s, const char *cmd,
+             const struct path_tok *tok)
+{
+    maillog_warning("Illegal address syntax from %s in %s command: %.*s",
+                    s->namaddr, cmd, tok->n, tok->p);
 }
 
 /* allprint - printable ASCII only (Postfix's allprint for ENVID) */
@@ -590,6 +621,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     char *addr = NULL, reply[1200];
     const char *rest;
     int seen_envid = 0;
+    struct path_tok tok;
 
     if (s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: nested MAIL command");
@@ -603,10 +635,13 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
         goto bad;
     }
-    switch (parse_path(arg, "FROM:", &addr, &rest)) {
+    switch (parse_path(arg, "FROM:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
         goto bad;
+    case PATH_ILLEGAL:
+        illegal_addr(s, "MAIL", &tok);
+        /* FALLTHROUGH */
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
         goto bad;
@@ -616,6 +651,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
 
         mem_free(internal);
         if (err) {
+            illegal_addr(s, "MAIL", &tok);
             sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
             goto bad;
         }
@@ -628,7 +664,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     queue_env_set(&s->env.envid, NULL);
     /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024], tok[1024];
+        char param[1024], sent[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -638,7 +674,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
-        memcpy(tok, param, n + 1); /* as sent, for the reply */
+        memcpy(sent, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
@@ -679,14 +715,14 @@ cmd_mail(struct smtpd_session *s, const char *arg)
             /* no SASL here: ignored, as Postfix does for unauthenticated */
         } else {
             /* the whole "NAME=value" as sent, as Postfix shows it */
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", tok);
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             goto bad;
         }
     }
     if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
         sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
         maillog_reject(NULL, "reject", "MAIL", s->namaddr,
-                       "552 5.3.4 Message size exceeds fixed limit", NULL, NULL,
+                       "552 5.3.4 Message size exceeds fixed limit", addr, NULL,
                        proto(s), s->helo);
         goto bad;
     }
@@ -725,16 +761,20 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     char *addr = NULL, *canon = NULL, *orcpt = NULL, *shown = NULL;
     char reply[1200];
     const char *rest;
+    struct path_tok tok;
     uint32_t notify = 0;
 
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
         goto bad;
     }
-    switch (parse_path(arg, "TO:", &addr, &rest)) {
+    switch (parse_path(arg, "TO:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
         goto bad;
+    case PATH_ILLEGAL:
+        illegal_addr(s, "RCPT", &tok);
+        /* FALLTHROUGH */
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         goto bad;
@@ -742,6 +782,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         /* the internal (unquoted) form, as Postfix resolves and shows it */
         shown = rewrite_unquote(addr);
         if (*shown == 0 || addr_error(s, shown)) {
+            illegal_addr(s, "RCPT", &tok);
             sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
             goto bad;
         }
@@ -749,11 +790,19 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     if (s->cf->rcpt_limit > 0 && s->rcpt_count >= s->cf->rcpt_limit) {
         sio_printf(s->io, "452 4.5.3 Error: too many recipients");
+        /* as Postfix: not an error until smtpd_recipient_overshoot_limit
+         * (clients send the rest again in the next transaction) */
+        if (s->rcpt_overshoot++ < s->cf->rcpt_overlim) {
+            mem_free(addr);
+            mem_free(shown);
+            stat_count(s, "rcpt", 1);
+            return;
+        }
         goto bad;
     }
     /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024], tok[1024];
+        char param[1024], sent[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -763,7 +812,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
-        memcpy(tok, param, n + 1); /* as sent, for the reply */
+        memcpy(sent, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
@@ -785,8 +834,12 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
                     notify |= QUEUE_NOTIFY_FAILURE;
                 else if (strcasecmp(w, "DELAY") == 0)
                     notify |= QUEUE_NOTIFY_DELAY;
-                else
+                else {
+                    maillog_warning("unknown DSN NOTIFY command value \"%s\" "
+                                    "in \"%s\"",
+                                    w, sent + 7);
                     notify = 0xff;
+                }
                 if (notify == 0xff)
                     break;
             }
@@ -819,7 +872,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
             }
             mem_free(x);
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", tok);
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             goto bad;
         }
     }
@@ -831,7 +884,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     canon = rewrite_canon(s->cf->rw, addr);
     if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
-        log_reject(s, "RCPT", reply, canon);
+        log_reject(s, "RCPT", reply, shown);
         sio_printf(s->io, "%s", reply);
         goto bad;
     }
@@ -1006,8 +1059,7 @@ cmd_data(struct smtpd_session *s)
     }
     if (too_big) {
         sio_printf(s->io, "552 5.3.4 Error: message file too big");
-        maillog_info("%s: reject: size limit exceeded: %ld bytes from %s",
-                     s->id, size, s->namaddr);
+        maillog_warning("%s: queue file size limit exceeded", s->id);
         buf_fini(&chunk);
         reset_transaction(s);
         stat_count(s, "data", 0);
@@ -1067,12 +1119,15 @@ cmd_vrfy(struct smtpd_session *s, char *arg)
     shown = rewrite_unquote(addr);
     if (*shown == 0 || strchr(addr, ' ') != NULL) {
         /* Postfix's extract_addr(): an empty address, or more than one */
+        struct path_tok tok = {arg, (int) strlen(arg)};
+
+        illegal_addr(s, "VRFY", &tok);
         sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         stat_count(s, "vrfy", 0);
     } else {
         canon = rewrite_canon(s->cf->rw, addr);
         if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
-            log_reject(s, "VRFY", reply, canon);
+            log_reject(s, "VRFY", reply, shown);
             sio_printf(s->io, "%s", reply);
             stat_count(s, "vrfy", 0);
         } else {
@@ -1120,6 +1175,52 @@ cmd_etrn(struct smtpd_session *s, const char *arg)
     }
     maillog_warning("unable to talk to fast flush service");
     sio_printf(s->io, "458 Unable to queue messages");
+}
+
+/* check_pipelining - Postfix's "improper command pipelining" line,
+ * once per session: input already waits after a command that must end
+ * a group (RFC 2920: EHLO, HELO, DATA, NOOP, VRFY, QUIT...), or after
+ * any command of a session without ESMTP */
+static void
+check_pipelining(struct smtpd_session *s, const char *cmd)
+{
+    static const char *const known[] = {
+        "HELO", "EHLO", "MAIL", "RCPT", "DATA",     "RSET", "NOOP",
+        "VRFY", "ETRN", "QUIT", "AUTH", "STARTTLS", NULL};
+    static const char *const last[] = {"HELO", "EHLO", "DATA", "NOOP",
+                                       "VRFY", "QUIT", NULL};
+    const char *data;
+    size_t n = sio_peek(s->io, &data);
+    int k, l;
+    struct buf esc;
+
+    for (k = 0; known[k] && strcasecmp(cmd, known[k]) != 0; k++)
+        ;
+    for (l = 0; last[l] && strcasecmp(cmd, last[l]) != 0; l++)
+        ;
+    if (n == 0 || known[k] == NULL || (s->esmtp && last[l] == NULL))
+        return;
+    s->ill_pipelining = 1;
+    buf_init(&esc, 0);
+    for (size_t i = 0; i < n && i < 100; i++) {
+        unsigned char c = (unsigned char) data[i];
+
+        if (c == '\r')
+            (void) buf_puts(&esc, "\\r");
+        else if (c == '\n')
+            (void) buf_puts(&esc, "\\n");
+        else if (c == '\t')
+            (void) buf_puts(&esc, "\\t");
+        else if (c == '\\')
+            (void) buf_puts(&esc, "\\\\");
+        else if (c < ' ' || c >= 127)
+            (void) buf_printf(&esc, "\\%03o", c);
+        else
+            (void) buf_putc(&esc, c);
+    }
+    maillog_info("improper command pipelining after %s from %s: %s", known[k],
+                 s->namaddr, esc.data ? esc.data : "");
+    buf_fini(&esc);
 }
 
 /* is_header - "Name:" opens the command: a mail header sent as one
@@ -1263,6 +1364,36 @@ too_many(struct smtpd_session *s)
     return 0;
 }
 
+/* stats_sort - the order of Postfix's command table, as its
+ * "disconnect from" line lists them */
+static int
+stat_rank(const char *name)
+{
+    static const char *const order[] = {
+        "helo", "ehlo", "xclient", "xforward", "starttls", "auth",
+        "mail", "rcpt", "data",    "bdat",     "rset",     "noop",
+        "vrfy", "etrn", "quit",    "unknown",  NULL};
+    int i;
+
+    for (i = 0; order[i] && strcmp(order[i], name) != 0; i++)
+        ;
+    return i;
+}
+
+static void
+stats_sort(struct smtpd_session *s)
+{
+    for (int i = 1; i < s->nstats; i++)
+        for (int j = i; j > 0 && stat_rank(s->stats[j - 1].name) >
+                                     stat_rank(s->stats[j].name);
+             j--) {
+            struct smtpd_cmdstat t = s->stats[j];
+
+            s->stats[j] = s->stats[j - 1];
+            s->stats[j - 1] = t;
+        }
+}
+
 static void
 disconnect_log(struct smtpd_session *s)
 {
@@ -1270,6 +1401,7 @@ disconnect_log(struct smtpd_session *s)
     size_t n = 0;
 
     line[0] = 0;
+    stats_sort(s);
     for (int i = 0; i < s->nstats && n < sizeof(line); i++) {
         if (s->stats[i].ok == s->stats[i].total)
             n += (size_t) snprintf(line + n, sizeof(line) - n, " %s=%u",
@@ -1280,7 +1412,7 @@ disconnect_log(struct smtpd_session *s)
                                    s->stats[i].total);
     }
     if (n < sizeof(line)) {
-        if (s->cmds_ok == s->cmds_total)
+        if (s->cmds_ok == s->cmds_total && s->cmds_total > 0)
             snprintf(line + n, sizeof(line) - n, " commands=%u", s->cmds_ok);
         else
             snprintf(line + n, sizeof(line) - n, " commands=%u/%u", s->cmds_ok,
@@ -1389,7 +1521,9 @@ greeted:
                 (void) sio_flush(s->io);
                 maillog_info("timeout after %s from %s", s->last_cmd,
                              s->namaddr);
-            } else {
+            } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
+                /* a client that hangs up after the end of data is not
+                 * worth a line (Postfix skips it too) */
                 maillog_info("lost connection after %s from %s", s->last_cmd,
                              s->namaddr);
             }
@@ -1400,6 +1534,8 @@ greeted:
              * line_length_limit bytes are the command, as in Postfix */
             int eol = 0;
 
+            maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
+                            cf->line_limit, line.data);
             do
                 rc =
                     sio_read_line(s->io, &spill, (size_t) cf->line_limit, &eol);
@@ -1434,6 +1570,8 @@ greeted:
             *arg++ = 0;
         while (*arg == ' ')
             arg++;
+        if (*cmd && !s->ill_pipelining)
+            check_pipelining(s, cmd);
         if (*cmd == 0) {
             sio_printf(s->io, "500 5.5.2 Error: bad syntax");
             s->errors++;

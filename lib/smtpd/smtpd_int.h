@@ -38,6 +38,9 @@ int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
                   const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
+/* sio_peek - the buffered input not yet read (plaintext; TLS: what was
+ * decrypted), its length */
+size_t sio_peek(const struct sio *s, const char **data);
 /* sio_preload - input the smtpd front already read, to be processed
  * before anything else (at most 16 KB; call before the first read) */
 void sio_preload(struct sio *s, const char *data, size_t len);
@@ -91,6 +94,7 @@ struct smtpd_conf {
     char *recipient_delimiter;
     long size_limit;
     long rcpt_limit;
+    long rcpt_overlim; /* smtpd_recipient_overshoot_limit */
     long timeout;
     long line_limit;
     long conn_limit;
@@ -131,12 +135,14 @@ struct smtpd_session {
     long size_param;
     uint32_t body_flags;
     unsigned rcpt_count;
+    unsigned rcpt_overshoot; /* RCPTs over smtpd_recipient_limit */
     int errors;
     const char *last_cmd;
     struct smtpd_cmdstat stats[16];
     int nstats;
     unsigned cmds_ok, cmds_total;
     int quit;
+    int ill_pipelining; /* "improper command pipelining" logged */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's

@@ -289,6 +289,13 @@ sio_pending(struct sio *s)
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
 }
 
+size_t
+sio_peek(const struct sio *s, const char **data)
+{
+    *data = s->rbuf + s->rpos;
+    return s->rlen - s->rpos;
+}
+
 void
 sio_preload(struct sio *s, const char *data, size_t len)
 {
