@@ -79,6 +79,7 @@ mta_setup "smtpd_peername_lookup = no"
 NBASE=$(base_port "$NSVC")
 sed -i '/ inet /d' "$T/etc/master.cf"
 listeners "$NBASE" >> "$T/etc/master.cf"
+cp "$D/access" "$T/etc/access"
 [ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf"
 mta_start
 wait_port $((NBASE + NSVC - 1))
@@ -136,6 +137,7 @@ notify_classes =
 CF
     # texthash keys end at white space: the aliases without their colons
     sed 's/^\([^:]*\):/\1/' "$T/etc/aliases" > "$PF/etc/aliases"
+    cp "$D/access" "$PF/etc/access"
     {
         listeners "$PBASE"
         cat <<MC

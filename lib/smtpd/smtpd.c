@@ -333,6 +333,8 @@ reset_transaction(struct smtpd_session *s)
     s->body_flags = 0;
     s->rcpt_count = 0;
     s->rcpt_overshoot = 0;
+    mem_free(s->last_rcpt);
+    s->last_rcpt = NULL;
 }
 
 static const char *
@@ -781,6 +783,8 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     default:
         /* the internal (unquoted) form, as Postfix resolves and shows it */
         shown = rewrite_unquote(addr);
+        mem_free(s->last_rcpt); /* DATA's reject line shows it, as Postfix */
+        s->last_rcpt = mem_strdup(shown);
         if (*shown == 0 || addr_error(s, shown)) {
             illegal_addr(s, "RCPT", &tok);
             sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
@@ -963,7 +967,7 @@ cmd_data(struct smtpd_session *s)
         return 0;
     }
     if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
-        log_reject(s, "DATA", reply, NULL);
+        log_reject(s, "DATA", reply, s->last_rcpt);
         sio_printf(s->io, "%s", reply);
         stat_count(s, "data", 0);
         return 0;

@@ -136,6 +136,7 @@ struct smtpd_session {
     uint32_t body_flags;
     unsigned rcpt_count;
     unsigned rcpt_overshoot; /* RCPTs over smtpd_recipient_limit */
+    char *last_rcpt;         /* the last RCPT's address (internal form) */
     int errors;
     const char *last_cmd;
     struct smtpd_cmdstat stats[16];
