@@ -241,6 +241,10 @@ conf_load(struct server *srv)
     cf->conn_limit =
         server_param_int(srv, "smtpd_client_connection_count_limit", 50);
     cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit", 20);
+    cf->soft_error_limit = server_param_int(srv, "smtpd_soft_error_limit", 10);
+    cf->error_sleep_ms =
+        server_param_time(srv, "smtpd_error_sleep_time", 1) * 1000;
+    cf->junk_cmd_limit = server_param_int(srv, "smtpd_junk_command_limit", 100);
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
@@ -1079,6 +1083,9 @@ cmd_data(struct smtpd_session *s)
     if (st == CLEANUP_STAT_OK) {
         sio_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
         stat_count(s, "data", 1);
+        /* a client that delivers mail is forgiven its errors (Postfix) */
+        s->errors = 0;
+        s->junk_cmds = 0;
     } else {
         sio_printf(
             s->io, "%s",
@@ -1225,6 +1232,20 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
     maillog_info("improper command pipelining after %s from %s: %s", known[k],
                  s->namaddr, esc.data ? esc.data : "");
     buf_fini(&esc);
+}
+
+/* is_junk - a command a client may repeat without limit otherwise
+ * (smtpd_junk_command_limit) */
+static int
+is_junk(const char *cmd)
+{
+    static const char *const junk[] = {"HELO", "EHLO", "RSET", "NOOP",
+                                       "VRFY", "ETRN", NULL};
+
+    for (int i = 0; junk[i]; i++)
+        if (strcasecmp(cmd, junk[i]) == 0)
+            return 1;
+    return 0;
 }
 
 /* is_header - "Name:" opens the command: a mail header sent as one
@@ -1576,6 +1597,12 @@ greeted:
             arg++;
         if (*cmd && !s->ill_pipelining)
             check_pipelining(s, cmd);
+        /* the tarpit: after smtpd_soft_error_limit errors each reply
+         * waits smtpd_error_sleep_time, as Postfix's */
+        if (s->errors >= cf->soft_error_limit && cf->error_sleep_ms > 0)
+            sio_sleep(s->io, (int) cf->error_sleep_ms);
+        if (is_junk(cmd) && s->junk_cmds++ > cf->junk_cmd_limit)
+            s->errors++;
         if (*cmd == 0) {
             sio_printf(s->io, "500 5.5.2 Error: bad syntax");
             s->errors++;

@@ -38,6 +38,9 @@ int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
                   const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
+/* sio_sleep - flush the replies, then wait ms milliseconds (less when
+ * the client hangs up), without holding up the process's other sessions */
+void sio_sleep(struct sio *s, int ms);
 /* sio_peek - the buffered input not yet read (plaintext; TLS: what was
  * decrypted), its length */
 size_t sio_peek(const struct sio *s, const char **data);
@@ -99,6 +102,9 @@ struct smtpd_conf {
     long line_limit;
     long conn_limit;
     long hard_error_limit;
+    long soft_error_limit;
+    long error_sleep_ms; /* smtpd_error_sleep_time */
+    long junk_cmd_limit; /* smtpd_junk_command_limit */
     int delay_reject;
     int peername_lookup;
     int bare_nl; /* 0 no, 1 normalize, 2 reject */
@@ -144,6 +150,7 @@ struct smtpd_session {
     unsigned cmds_ok, cmds_total;
     int quit;
     int ill_pipelining; /* "improper command pipelining" logged */
+    long junk_cmds;     /* HELO/EHLO/RSET/NOOP/VRFY/ETRN so far */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's

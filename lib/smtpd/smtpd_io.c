@@ -289,6 +289,15 @@ sio_pending(struct sio *s)
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
 }
 
+void
+sio_sleep(struct sio *s, int ms)
+{
+    /* no events asked: only the timeout, or the client hanging up,
+     * ends the wait (poll(2) outside a coroutine does the same) */
+    (void) sio_flush(s);
+    (void) co_wait(s->fd, 0, ms);
+}
+
 size_t
 sio_peek(const struct sio *s, const char **data)
 {

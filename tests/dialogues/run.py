@@ -31,6 +31,7 @@ import time
 
 TIMEOUT = 5.0          # seconds to wait for a reply that is expected
 RECORD_IDLE = 0.4      # --record: the reply group is over after this quiet
+SLOW = 0.8             # "= slow": the next reply comes this late or later
 REPLY_END = re.compile(rb"^\d{3}(?: |$)")
 REPLY_MORE = re.compile(rb"^\d{3}-")
 
@@ -90,10 +91,13 @@ def parse(path, services):
                 continue
             if d is None:
                 raise FileError("%s:%d: text before the first '@'" % (path, ln))
+            if line.strip() == "= slow":
+                d.steps.append(["slow", ln])
+                continue
             m = re.match(r"^(>|\+|<[a-z]*|<~)( (.*))?$", line)
             if not m:
-                raise FileError("%s:%d: expected '@', '>', '+', '<' or '<~': %s"
-                                % (path, ln, line))
+                raise FileError("%s:%d: expected '@', '>', '+', '<', '<~' or "
+                                "'= slow': %s" % (path, ln, line))
             op, arg = m.group(1), m.group(3) or ""
             if op == ">":
                 d.steps.append(["send", expand(arg, path, ln) + b"\r\n"])
@@ -179,6 +183,9 @@ def script(d, target):
         if st[0] == "send":
             out.append(("send", st[1], 0))
             continue
+        if st[0] == "slow":
+            out.append(("slow", None, st[1]))
+            continue
         _, only, text, ln = st
         if only is not None and only != target:
             continue
@@ -201,12 +208,23 @@ def play(d, target, host, port):
         b = c.reply()
         if not banner_ok(b):
             return ["%s [%s]: banner: %r" % (d.where(), target, b)]
+        slow = False
+        sent = time.monotonic()
         for kind, what, ln in script(d, target):
             if kind == "send":
                 c.send(what)
+                sent = time.monotonic()
+                continue
+            if kind == "slow":
+                slow = True
                 continue
             got = c.reply()
             head = "%s:%d [%s] %s:" % (d.path, ln, target, d.name)
+            if slow and time.monotonic() - sent < SLOW:
+                return ["%s want the reply after %gs or more (the tarpit), "
+                        "got it after %.2fs" % (head, SLOW,
+                                                time.monotonic() - sent)]
+            slow = False
             if what == ["CLOSED"]:
                 if got is not None:
                     return ["%s want the connection closed, got %r" % (head, got)]
