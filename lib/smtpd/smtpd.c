@@ -49,6 +49,11 @@
 
 #define DATA_CHUNK 65536
 
+/* struct smtpd_session.bdat */
+#define BDAT_NONE  0 /* no chunk yet */
+#define BDAT_OPEN  1 /* chunks on their way to cleanup */
+#define BDAT_ERROR 2 /* a chunk was refused: the rest until LAST too */
+
 /* ---- configuration ---- */
 
 static void
@@ -339,6 +344,9 @@ reset_transaction(struct smtpd_session *s)
     s->rcpt_overshoot = 0;
     mem_free(s->last_rcpt);
     s->last_rcpt = NULL;
+    s->bdat = BDAT_NONE;
+    s->bdat_raw = s->bdat_size = 0;
+    s->bdat_cr = s->bdat_nl = 0;
 }
 
 static const char *
@@ -613,12 +621,10 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
         sio_printf(s->io, "250-STARTTLS");
     sio_printf(s->io, "250-ENHANCEDSTATUSCODES");
     sio_printf(s->io, "250-8BITMIME");
-    if (s->cf->utf8_enable) {
-        sio_printf(s->io, "250-DSN");
-        sio_printf(s->io, "250 SMTPUTF8");
-    } else {
-        sio_printf(s->io, "250 DSN");
-    }
+    sio_printf(s->io, "250-DSN");
+    if (s->cf->utf8_enable)
+        sio_printf(s->io, "250-SMTPUTF8");
+    sio_printf(s->io, "250 CHUNKING");
 }
 
 static void
@@ -772,6 +778,10 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
 
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
+        goto bad;
+    }
+    if (s->bdat != BDAT_NONE) {
+        sio_printf(s->io, "503 5.5.1 Error: RCPT after BDAT");
         goto bad;
     }
     switch (parse_path(arg, "TO:", &addr, &rest, &tok)) {
@@ -950,6 +960,18 @@ received(struct smtpd_session *s, struct buf *b)
         (void) buf_printf(b, ";\n\t%s\n", date);
 }
 
+/* env_client - the client's part of the envelope, at DATA or the
+ * first BDAT */
+static void
+env_client(struct smtpd_session *s)
+{
+    queue_env_set(&s->env.client_name, s->name);
+    queue_env_set(&s->env.client_addr, s->addr);
+    queue_env_set(&s->env.helo, s->helo);
+    queue_env_set(&s->env.proto, proto(s));
+    s->env.arrival_us = queue_now_us();
+}
+
 /* cmd_data - returns -1 when the connection must end */
 static int
 cmd_data(struct smtpd_session *s)
@@ -960,6 +982,11 @@ cmd_data(struct smtpd_session *s)
     long size = 0;
     int exclude_bare;
 
+    if (s->bdat != BDAT_NONE) {
+        sio_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
+        stat_count(s, "data", 0);
+        return 0;
+    }
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
         stat_count(s, "data", 0);
@@ -977,11 +1004,7 @@ cmd_data(struct smtpd_session *s)
         return 0;
     }
     /* envelope and our Received: header go first */
-    queue_env_set(&s->env.client_name, s->name);
-    queue_env_set(&s->env.client_addr, s->addr);
-    queue_env_set(&s->env.helo, s->helo);
-    queue_env_set(&s->env.proto, proto(s));
-    s->env.arrival_us = queue_now_us();
+    env_client(s);
     buf_init(&chunk, 0);
     buf_init(&line, 0);
     received(s, &chunk);
@@ -1196,8 +1219,8 @@ static void
 check_pipelining(struct smtpd_session *s, const char *cmd)
 {
     static const char *const known[] = {
-        "HELO", "EHLO", "MAIL", "RCPT", "DATA",     "RSET", "NOOP",
-        "VRFY", "ETRN", "QUIT", "AUTH", "STARTTLS", NULL};
+        "HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT",     "RSET",
+        "NOOP", "VRFY", "ETRN", "QUIT", "AUTH", "STARTTLS", NULL};
     static const char *const last[] = {"HELO", "EHLO", "DATA", "NOOP",
                                        "VRFY", "QUIT", NULL};
     const char *data;
@@ -1261,6 +1284,213 @@ is_header(const char *cmd)
         if ((unsigned char) cmd[i] <= ' ' || (unsigned char) cmd[i] >= 127)
             return 0;
     return 1;
+}
+
+/* bdat_skip - read and drop n bytes (a refused chunk); 0 or -1 */
+static int
+bdat_skip(struct smtpd_session *s, long n)
+{
+    while (n > 0) {
+        const char *p;
+        size_t got;
+
+        if (sio_read_raw(s->io, (size_t) n, &p, &got) <= 0)
+            return -1;
+        n -= (long) got;
+    }
+    return 0;
+}
+
+/* bdat_pass - chunk bytes for cleanup with LF line ends: a CR right
+ * before an LF goes, across chunks too; bdat_size counts CRLF line ends,
+ * as the replies do */
+static void
+bdat_pass(struct smtpd_session *s, struct buf *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s->bdat_cr) {
+            s->bdat_cr = 0;
+            if (p[i] != '\n') {
+                (void) buf_putc(out, '\r');
+                s->bdat_size++;
+                s->bdat_nl = 0;
+            }
+        }
+        if (p[i] == '\r') {
+            s->bdat_cr = 1;
+            continue;
+        }
+        (void) buf_putc(out, p[i]);
+        s->bdat_nl = p[i] == '\n';
+        s->bdat_size += s->bdat_nl ? 2 : 1;
+    }
+}
+
+/* bdat_refuse - why this chunk cannot be taken, or NULL (reply in
+ * reply); the first chunk runs smtpd_data_restrictions, as Postfix */
+static const char *
+bdat_refuse(struct smtpd_session *s, long count, int last, char *reply,
+            size_t len)
+{
+    if (s->env.nrcpt == 0)
+        return "554 5.5.1 Error: no valid recipients";
+    if (count == 0 && !last) {
+        maillog_warning("%s: null BDAT request from %s", s->id, s->namaddr);
+        return "551 5.7.1 Null BDAT request";
+    }
+    if (s->cf->size_limit > 0 && s->bdat_raw + count > s->cf->size_limit) {
+        maillog_warning("%s: BDAT request from %s exceeds message size limit",
+                        s->id, s->namaddr);
+        return "552 5.3.4 Chunk exceeds message size limit";
+    }
+    if (s->bdat == BDAT_NONE && smtpd_check_data(s, reply, len) < 0) {
+        log_reject(s, "BDAT", reply, s->last_rcpt);
+        return reply;
+    }
+    return NULL;
+}
+
+static void
+bdat_flush(struct smtpd_session *s, struct buf *out)
+{
+    if (out->len && s->cleanup_open &&
+        cleanup_client_data(s->cc, out->data, out->len) < 0)
+        s->cleanup_open = 0;
+    buf_truncate(out, 0);
+}
+
+/* bdat_read - the chunk's bytes to cleanup; 0, or -1 when the client
+ * is gone */
+static int
+bdat_read(struct smtpd_session *s, long count)
+{
+    struct buf out;
+    int rc = 0;
+
+    buf_init(&out, 0);
+    if (s->bdat == BDAT_NONE) {
+        env_client(s);
+        received(s, &out);
+        if (cleanup_client_env(s->cc, &s->env, NULL) < 0)
+            s->cleanup_open = 0;
+        s->bdat = BDAT_OPEN;
+    }
+    while (count > 0) {
+        const char *p;
+        size_t got;
+
+        if (sio_read_raw(s->io, (size_t) count, &p, &got) <= 0) {
+            rc = -1;
+            break;
+        }
+        count -= (long) got;
+        bdat_pass(s, &out, p, got);
+        if (out.len >= DATA_CHUNK)
+            bdat_flush(s, &out);
+    }
+    bdat_flush(s, &out);
+    buf_fini(&out);
+    return rc;
+}
+
+/* bdat_end - the LAST chunk is in: the end of the message */
+static void
+bdat_end(struct smtpd_session *s)
+{
+    int st = -1;
+    char tail[3];
+    size_t n = 0;
+
+    if (s->bdat_cr) {
+        tail[n++] = '\r';
+        s->bdat_size++;
+        s->bdat_nl = 0;
+    }
+    if (s->bdat_size > 0 && !s->bdat_nl) {
+        tail[n++] = '\n'; /* the last line is ended, as Postfix does */
+        s->bdat_size += 2;
+    }
+    s->last_cmd = "END-OF-MESSAGE";
+    if (s->cleanup_open && (n == 0 || cleanup_client_data(s->cc, tail, n) == 0))
+        st = cleanup_client_end(s->cc);
+    s->cleanup_open = 0;
+    if (st == CLEANUP_STAT_OK) {
+        sio_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s", s->bdat_size,
+                   s->id);
+        stat_count(s, "bdat", 1);
+        s->errors = 0;
+        s->junk_cmds = 0;
+    } else {
+        sio_printf(
+            s->io, "%s",
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+        if (st < 0)
+            maillog_warning("%s: lost connection with cleanup", s->id);
+        stat_count(s, "bdat", 0);
+    }
+    reset_transaction(s);
+}
+
+/* cmd_bdat - RFC 3030 chunks, as Postfix 3.7 answers them: a refused
+ * chunk is read and dropped, and so is every chunk after it until
+ * LAST; bad syntax ends the session (the chunk's size is unknown).
+ * -1 when the connection must end */
+static int
+cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
+{
+    char *w[2] = {NULL, NULL}, *save = NULL, reply[1200];
+    const char *why;
+    int n = 0, last;
+    long count = 0;
+
+    for (char *t = strtok_r(arg, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (n++ < 2)
+            w[n - 1] = t;
+    errno = 0;
+    if (n < 1 || n > 2 || strspn(w[0], "0123456789") != strlen(w[0]) ||
+        (count = strtol(w[0], NULL, 10), errno == ERANGE) ||
+        (n == 2 && strcasecmp(w[1], "LAST") != 0)) {
+        maillog_warning("%s: malformed BDAT command syntax from %s: %.100s",
+                        s->id[0] ? s->id : "NOQUEUE", s->namaddr, raw);
+        sio_printf(s->io, "521 5.5.4 Syntax: BDAT count [LAST]");
+        stat_count(s, "bdat", 0);
+        return -1;
+    }
+    last = n == 2;
+    if (!s->have_mail) {
+        stat_count(s, "bdat", 0);
+        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        return bdat_skip(s, count);
+    }
+    if (s->bdat == BDAT_ERROR) {
+        snprintf(reply, sizeof(reply),
+                 "551 5.0.0 Discarded %ld bytes after earlier error", count);
+        why = reply;
+    } else {
+        why = bdat_refuse(s, count, last, reply, sizeof(reply));
+    }
+    if (why) {
+        stat_count(s, "bdat", 0);
+        sio_printf(s->io, "%s", why);
+        s->bdat = BDAT_ERROR;
+        if (bdat_skip(s, count) < 0)
+            return -1;
+        if (last)
+            reset_transaction(s);
+        return 0;
+    }
+    if (bdat_read(s, count) < 0) {
+        maillog_info("lost connection after BDAT from %s", s->namaddr);
+        return -1;
+    }
+    s->bdat_raw += count;
+    if (last) {
+        bdat_end(s);
+        return 0;
+    }
+    sio_printf(s->io, "250 2.0.0 Ok: %ld bytes", count);
+    stat_count(s, "bdat", 1);
+    return 0;
 }
 
 static int
@@ -1622,6 +1852,10 @@ greeted:
                 sio_printf(s->io, "501 5.5.4 Syntax: DATA");
                 stat_count(s, "data", 0);
             } else if (cmd_data(s) < 0)
+                break;
+        } else if (strcasecmp(cmd, "BDAT") == 0) {
+            s->last_cmd = "BDAT";
+            if (cmd_bdat(s, arg, raw) < 0)
                 break;
         } else if (strcasecmp(cmd, "RSET") == 0) {
             s->last_cmd = "RSET";

@@ -36,6 +36,10 @@ int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
 /* sio_read_view - the same, pointing into the read buffer when it can */
 int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
                   const char **ptr, size_t *len);
+/* sio_read_raw - at most max bytes of input as they come (a BDAT
+ * chunk); *ptr into the read buffer, valid until the next read; 1, 0
+ * EOF, -1 error or timeout */
+int sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
 /* sio_sleep - flush the replies, then wait ms milliseconds (less when
@@ -143,6 +147,11 @@ struct smtpd_session {
     unsigned rcpt_count;
     unsigned rcpt_overshoot; /* RCPTs over smtpd_recipient_limit */
     char *last_rcpt;         /* the last RCPT's address (internal form) */
+    int bdat;                /* BDAT_NONE, BDAT_OPEN, BDAT_ERROR */
+    long bdat_raw;           /* chunk bytes so far */
+    long bdat_size;          /* the same with CRLF line ends (replies) */
+    int bdat_cr;             /* the last chunk ended in CR */
+    int bdat_nl;             /* the last byte passed on was LF */
     int errors;
     const char *last_cmd;
     struct smtpd_cmdstat stats[16];

@@ -284,6 +284,27 @@ sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
 }
 
 int
+sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len)
+{
+    size_t avail;
+
+    if (s->rpos >= s->rlen) {
+        int rc;
+
+        /* replies must be out before we wait */
+        if (sio_flush(s) < 0)
+            return -1;
+        if ((rc = fill(s)) <= 0)
+            return rc;
+    }
+    avail = s->rlen - s->rpos;
+    *ptr = s->rbuf + s->rpos;
+    *len = avail < max ? avail : max;
+    s->rpos += *len;
+    return 1;
+}
+
+int
 sio_pending(struct sio *s)
 {
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);

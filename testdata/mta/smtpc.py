@@ -288,6 +288,24 @@ def case_protocol():
     check(c == 452 and "4.5.3" in t, "third recipient over smtpd_recipient_limit=2: 452 4.5.3")
     r.cmd("QUIT")
 
+    # BDAT: chunks that split a CRLF, a dot line that is content, a bare
+    # LF, a last line without its line end
+    r = Raw(PORTS[0])
+    r.reply()
+    check("CHUNKING" in r.cmd("EHLO client.example.net")[1], "EHLO offers CHUNKING")
+    r.cmd("MAIL FROM:<chunks@example.com>")
+    r.cmd("RCPT TO:<alice@local.test>")
+    parts = [b"Subject: chunked\r", b"\n\r\nline one\r\n.\r\n", b"bare\nlast"]
+    for i, p in enumerate(parts):
+        last = i == len(parts) - 1
+        c, t = r.cmd(b"BDAT %d%s\r\n" % (len(p), b" LAST" if last else b"") + p)
+        check(c == 250, "BDAT chunk %d: %s" % (i, t))
+    check(t.startswith("250 2.0.0 Ok: 45 bytes queued as "), "BDAT LAST: %s" % t)
+    r.cmd("QUIT")
+    m = find_by_subject("alice", "chunked")
+    check(m.endswith(b"\n\nline one\n.\nbare\nlast\n"),
+          "BDAT content with LF line ends, the dot line kept: %r" % m[-40:])
+
 
 def case_access():
     port = PORTS[0]

@@ -99,12 +99,15 @@ def parse(path, services):
                 raise FileError("%s:%d: expected '@', '>', '+', '<', '<~' or "
                                 "'= slow': %s" % (path, ln, line))
             op, arg = m.group(1), m.group(3) or ""
+            eol = b"\r\n"
+            if op in (">", "+") and arg.endswith("\\c"):
+                arg, eol = arg[:-2], b""  # no CRLF (a BDAT chunk's end)
             if op == ">":
-                d.steps.append(["send", expand(arg, path, ln) + b"\r\n"])
+                d.steps.append(["send", expand(arg, path, ln) + eol])
             elif op == "+":
                 if not d.steps or d.steps[-1][0] != "send":
                     raise FileError("%s:%d: '+' must follow '>' or '+'" % (path, ln))
-                d.steps[-1][1] += expand(arg, path, ln) + b"\r\n"
+                d.steps[-1][1] += expand(arg, path, ln) + eol
             elif op == "<~":
                 d.steps.append(["expect", None, "~" + arg, ln])
             else:
