@@ -75,12 +75,12 @@ wait_port() {
 }
 
 # --- Postern, configured as mta_lib.sh does, one listener per service
-mta_setup "smtpd_peername_lookup = no"
+mta_setup
 NBASE=$(base_port "$NSVC")
 sed -i '/ inet /d' "$T/etc/master.cf"
 listeners "$NBASE" >> "$T/etc/master.cf"
 cp "$D/access" "$T/etc/access"
-[ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf"
+[ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf" "$T/etc/access"
 mta_start
 wait_port $((NBASE + NSVC - 1))
 TARGETS=(--target "postern=127.0.0.1:$NBASE")
