@@ -80,7 +80,12 @@ NBASE=$(base_port "$NSVC")
 sed -i '/ inet /d' "$T/etc/master.cf"
 listeners "$NBASE" >> "$T/etc/master.cf"
 cp "$D/access" "$T/etc/access"
-[ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf" "$T/etc/access"
+# the tls* services' certificate, for both servers (made now: no key in git)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj /CN=mx.example.test -days 2 -keyout "$T/etc/key.pem" \
+    -out "$T/etc/cert.pem" >/dev/null 2>&1 || fail "openssl req"
+[ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf" "$T/etc/access" \
+    "$T/etc/key.pem" "$T/etc/cert.pem"
 mta_start
 wait_port $((NBASE + NSVC - 1))
 TARGETS=(--target "postern=127.0.0.1:$NBASE")
@@ -138,6 +143,8 @@ CF
     # texthash keys end at white space: the aliases without their colons
     sed 's/^\([^:]*\):/\1/' "$T/etc/aliases" > "$PF/etc/aliases"
     cp "$D/access" "$PF/etc/access"
+    cp "$T/etc/key.pem" "$T/etc/cert.pem" "$PF/etc/"
+    chown root "$PF/etc/key.pem" "$PF/etc/cert.pem"
     {
         listeners "$PBASE"
         cat <<MC
@@ -156,6 +163,7 @@ discard    unix  -       -       n      -      -       discard
 anvil      unix  -       -       n      -      1       anvil
 scache     unix  -       -       n      -      1       scache
 postlog    unix-dgram n  -       n      -      1       postlogd
+tlsmgr     unix  -       -       n      1000?  1       tlsmgr
 MC
     } > "$PF/etc/master.cf"
     : > "$PF/log/maillog"

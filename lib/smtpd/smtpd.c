@@ -253,6 +253,7 @@ conf_load(struct server *srv)
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
+    cf->tls_loglevel = server_param_int(srv, "smtpd_tls_loglevel", 0);
     cf->strict_utf8 = server_param_bool(srv, "strict_smtputf8");
     cf->utf8_enable = server_param_bool(srv, "smtputf8_enable");
     cf->helo_required = server_param_bool(srv, "smtpd_helo_required");
@@ -641,10 +642,6 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     }
     if (s->cf->helo_required && s->helo == NULL) {
         sio_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
-        goto bad;
-    }
-    if (s->cf->tls_level == 2 && !s->tls) {
-        sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
         goto bad;
     }
     switch (parse_path(arg, "FROM:", &addr, &rest, &tok)) {
@@ -1257,6 +1254,28 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
     buf_fini(&esc);
 }
 
+/* tls_required - cmd needs TLS first (smtpd_tls_security_level =
+ * encrypt, before STARTTLS): every command Postern knows except HELO,
+ * EHLO, STARTTLS, NOOP and QUIT; the refusal is counted */
+static int
+tls_required(struct smtpd_session *s, const char *cmd)
+{
+    static const char *const gated[][2] = {
+        {"MAIL", "mail"}, {"RCPT", "rcpt"}, {"DATA", "data"},
+        {"BDAT", "bdat"}, {"RSET", "rset"}, {"VRFY", "vrfy"},
+        {"ETRN", "etrn"}, {"AUTH", "auth"}, {NULL, NULL}};
+
+    if (s->cf->tls_level != 2 || s->tls)
+        return 0;
+    for (int i = 0; gated[i][0]; i++)
+        if (strcasecmp(cmd, gated[i][0]) == 0) {
+            s->last_cmd = gated[i][0];
+            stat_count(s, gated[i][1], 0);
+            return 1;
+        }
+    return 0;
+}
+
 /* is_junk - a command a client may repeat without limit otherwise
  * (smtpd_junk_command_limit) */
 static int
@@ -1498,7 +1517,12 @@ cmd_starttls(struct smtpd_session *s)
 {
     char err[300];
 
-    if (s->cf->tls_ctx == NULL || s->tls) {
+    if (s->tls) {
+        sio_printf(s->io, "554 5.5.1 Error: TLS already active");
+        stat_count(s, "starttls", 0);
+        return 0;
+    }
+    if (s->cf->tls_ctx == NULL) {
         sio_printf(s->io, "502 5.5.1 Error: command not implemented");
         stat_count(s, "starttls", 0);
         return 0;
@@ -1506,14 +1530,24 @@ cmd_starttls(struct smtpd_session *s)
     sio_printf(s->io, "220 2.0.0 Ready to start TLS");
     /* plaintext sent after STARTTLS must not count (CVE-2011-0411) */
     sio_discard_input(s->io);
-    if (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err)) < 0) {
+    switch (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
+    case SIO_TLS_LOST:
+        /* the client left during the handshake: Postfix's wording */
+        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        stat_count(s, "starttls", 0);
+        return -1;
+    case SIO_TLS_ERROR:
         maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
         stat_count(s, "starttls", 0);
         return -1;
+    default:
+        break;
     }
     s->tls = 1;
-    maillog_info("Anonymous TLS connection established from %s: %s", s->namaddr,
-                 sio_tls_summary(s->io, err, sizeof(err)));
+    /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
+    if (s->cf->tls_loglevel >= 1)
+        maillog_info("Anonymous TLS connection established from %s: %s",
+                     s->namaddr, sio_tls_summary(s->io, err, sizeof(err)));
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;
@@ -1836,6 +1870,10 @@ greeted:
         if (*cmd == 0) {
             sio_printf(s->io, "500 5.5.2 Error: bad syntax");
             s->errors++;
+        } else if (tls_required(s, cmd)) {
+            /* smtpd_tls_security_level = encrypt: only what may come
+             * before STARTTLS, as Postfix */
+            sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
         } else if (strcasecmp(cmd, "EHLO") == 0 ||
                    strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";

@@ -69,7 +69,10 @@ int sio_stopped(const struct sio *s);
  * encrypt). NULL and in err the whole warning to log on failure */
 void *sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
                   const char *key, char *err, size_t len);
-/* sio_starttls - handshake as server; 0 or -1 (message in err) */
+/* sio_starttls - handshake as server; 0, SIO_TLS_LOST (the client
+ * went away during it) or SIO_TLS_ERROR (message in err) */
+#define SIO_TLS_ERROR (-1)
+#define SIO_TLS_LOST  (-2)
 int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
 /* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
 const char *sio_tls_info(struct sio *s);
@@ -114,6 +117,7 @@ struct smtpd_conf {
     int bare_nl; /* 0 no, 1 normalize, 2 reject */
     int bare_nl_code;
     int tls_level; /* 0 none, 1 may, 2 encrypt */
+    long tls_loglevel;
     void *tls_ctx;
     int disable_vrfy;
     int strict_utf8; /* strict_smtputf8 */

@@ -79,6 +79,7 @@ sio_free(struct sio *s)
         return;
     if (s->ssl) {
         SSL_shutdown(s->ssl); /* best effort, also when it would block */
+        ERR_clear_error();    /* nothing left for the next session */
         SSL_free(s->ssl);
     }
     if (s->co)
@@ -163,6 +164,10 @@ fill(struct sio *s)
     s->rpos = s->rlen = 0;
     for (;;) {
         if (s->ssl) {
+            /* the error queue is the thread's, shared by the sessions
+             * (coroutines) of this process: another session's failure
+             * left in it would make SSL_get_error() fail this one */
+            ERR_clear_error();
             n = SSL_read(s->ssl, s->rbuf, RBUF);
             if (n > 0)
                 break;
@@ -374,6 +379,7 @@ sio_flush(struct sio *s)
         int n;
 
         if (s->ssl) {
+            ERR_clear_error(); /* see fill() */
             n = SSL_write(s->ssl, s->wbuf.data + off,
                           (int) (s->wbuf.len - off));
             if (n <= 0 && tls_wait(s, n) == 0)
@@ -522,18 +528,25 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
         return -1;
     }
     SSL_set_fd(s->ssl, s->fd);
-    while ((rc = SSL_accept(s->ssl)) != 1 && tls_wait(s, rc) == 0)
-        ;
+    for (;;) {
+        ERR_clear_error(); /* see fill() */
+        if ((rc = SSL_accept(s->ssl)) == 1 || tls_wait(s, rc) != 0)
+            break;
+    }
     if (rc != 1) {
-        unsigned long e = ERR_get_error();
+        unsigned long e = ERR_peek_error();
+        int lost =
+            SSL_get_error(s->ssl, rc) == SSL_ERROR_SYSCALL ||
+            (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
 
+        e = ERR_get_error();
         snprintf(err, len, "TLS handshake failed: %s",
                  e                 ? ERR_reason_error_string(e)
                  : errno == EAGAIN || s->timed_out ? "timeout"
                                    : "connection closed");
         SSL_free(s->ssl);
         s->ssl = NULL;
-        return -1;
+        return lost && !s->timed_out ? SIO_TLS_LOST : SIO_TLS_ERROR;
     }
     bits = SSL_get_cipher_bits(s->ssl, &alg);
     snprintf(s->info, sizeof(s->info), "%s with cipher %s (%d/%d bits)",

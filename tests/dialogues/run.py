@@ -26,6 +26,7 @@ import argparse
 import concurrent.futures
 import re
 import socket
+import ssl
 import sys
 import time
 
@@ -91,8 +92,8 @@ def parse(path, services):
                 continue
             if d is None:
                 raise FileError("%s:%d: text before the first '@'" % (path, ln))
-            if line.strip() == "= slow":
-                d.steps.append(["slow", ln])
+            if line.strip() in ("= slow", "= tls"):
+                d.steps.append([line.strip()[2:], ln])
                 continue
             m = re.match(r"^(>|\+|<[a-z]*|<~)( (.*))?$", line)
             if not m:
@@ -163,6 +164,20 @@ class Conn:
             if not REPLY_MORE.match(line):
                 return lines
 
+    def starttls(self):
+        """the TLS handshake (after "220 Ready to start TLS"); None or
+        the error"""
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        try:
+            self.sock = ctx.wrap_socket(self.sock,
+                                        server_hostname="mx.example.test")
+        except (OSError, ssl.SSLError) as e:
+            return str(e)
+        self.buf = b""
+        return None
+
     def send(self, data):
         try:
             self.sock.sendall(data)
@@ -186,8 +201,8 @@ def script(d, target):
         if st[0] == "send":
             out.append(("send", st[1], 0))
             continue
-        if st[0] == "slow":
-            out.append(("slow", None, st[1]))
+        if st[0] in ("slow", "tls"):
+            out.append((st[0], None, st[1]))
             continue
         _, only, text, ln = st
         if only is not None and only != target:
@@ -220,6 +235,12 @@ def play(d, target, host, port):
                 continue
             if kind == "slow":
                 slow = True
+                continue
+            if kind == "tls":
+                err = c.starttls()
+                if err:
+                    return ["%s:%d [%s] %s: TLS handshake: %s"
+                            % (d.path, ln, target, d.name, err)]
                 continue
             got = c.reply()
             head = "%s:%d [%s] %s:" % (d.path, ln, target, d.name)
@@ -259,6 +280,9 @@ def record(d, host, port):
     out = []
     for k, line in enumerate(lines):
         out.append(line)
+        if line.strip() == "= tls":
+            c.starttls()
+            continue
         if not line.startswith((">", "+")):
             continue
         if k + 1 < len(lines) and lines[k + 1].startswith("+"):
