@@ -699,7 +699,8 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         } else if (strcasecmp(param, "BODY") == 0 && eq &&
                    strcasecmp(eq, "7BIT") == 0) {
             s->env.flags &= ~QUEUE_F_8BITMIME;
-        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq) {
+        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq &&
+                   s->cf->utf8_enable) {
             s->env.flags |= QUEUE_F_SMTPUTF8;
         } else if (strcasecmp(param, "RET") == 0 && eq) {
             if (s->env.ret == 0 && strcasecmp(eq, "FULL") == 0)
