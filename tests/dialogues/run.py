@@ -24,6 +24,7 @@ Exit status: 0 all dialogues pass, 1 a difference (each one printed),
 """
 import argparse
 import concurrent.futures
+import os
 import re
 import socket
 import ssl
@@ -33,7 +34,6 @@ import time
 TIMEOUT = 5.0          # seconds to wait for a reply that is expected
 RECORD_IDLE = 0.4      # --record: the reply group is over after this quiet
 SLOW = 0.8             # "= slow": the next reply comes this late or later
-REPLY_END = re.compile(rb"^\d{3}(?: |$)")
 REPLY_MORE = re.compile(rb"^\d{3}-")
 
 
@@ -49,7 +49,8 @@ class Dialogue:
         self.line = line
         self.name = name
         self.service = service
-        self.steps = []        # ("send", bytes) | ("expect", tgt, text, ln)
+        # ["send", bytes] | ["expect", target, text, ln] | ["slow"|"tls", ln]
+        self.steps = []
         self.text = []         # the source lines, for --record
 
     def where(self):
@@ -310,7 +311,6 @@ def main():
     ap.add_argument("--record", action="store_true")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
-    import os
     sfile = a.services or os.path.join(os.path.dirname(__file__), "services")
     services = []
     with open(sfile) as f:
