@@ -142,6 +142,7 @@ case_tls() {
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $T/cert.pem
 smtpd_tls_key_file = $T/key.pem
+smtpd_tls_loglevel = 1
 CF
     P2=$(free_port)
     listener "$P2" -o smtpd_tls_security_level=encrypt

@@ -26,7 +26,7 @@ for i in range(7):
     s.recv(512)                      # greeting (from the front)
     s.sendall(b"EHLO held%d.example.org\r\n" % i)
     buf = b""
-    while not buf.endswith(b"250 SMTPUTF8\r\n"):
+    while not buf.endswith(b"250 CHUNKING\r\n"):
         chunk = s.recv(4096)         # answered by a worker, which now waits
         if not chunk:
             sys.exit("held session %d closed" % i)

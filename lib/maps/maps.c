@@ -327,12 +327,59 @@ load_inline(struct maps *m, struct table *t)
     return 0;
 }
 
+/* inline_rules - "{{rule}, {rule} ...}" as the lines of a table source
+ * (Postfix 3.7's in-line regexp/pcre/cidr tables, as the default of
+ * smtpd_forbidden_commands uses); -1 with m->err set */
+static int
+inline_rules(struct maps *m, struct table *t, char **text)
+{
+    size_t n = strlen(t->name);
+    char *body;
+    struct strv items;
+    struct buf b;
+    int rc = 0;
+
+    if (n < 2 || t->name[n - 1] != '}') {
+        snprintf(m->err, sizeof(m->err), "%s: %s:%s: need {...}", m->title,
+                 t->type, t->name);
+        return -1;
+    }
+    body = mem_strndup(t->name + 1, n - 2);
+    strv_init(&items);
+    maps_split(body, &items);
+    buf_init(&b, 0);
+    for (size_t i = 0; i < items.n && rc == 0; i++) {
+        size_t il = strlen(items.v[i]);
+
+        if (il < 2 || items.v[i][0] != '{' || items.v[i][il - 1] != '}') {
+            snprintf(m->err, sizeof(m->err),
+                     "%s: %s:%s: need {rule} for each rule, not %s", m->title,
+                     t->type, t->name, items.v[i]);
+            rc = -1;
+        } else {
+            (void) buf_printf(&b, "%.*s\n", (int) (il - 2), items.v[i] + 1);
+        }
+    }
+    strv_fini(&items);
+    mem_free(body);
+    if (b.data == NULL)
+        (void) buf_puts(&b, "");
+    *text = buf_steal(&b);
+    if (rc < 0) {
+        mem_free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
 /* read_table - a table's source file, whole; -1 with m->err set */
 static int
 read_table(struct maps *m, struct table *t, char **text)
 {
     size_t len;
 
+    if (t->name[0] == '{')
+        return inline_rules(m, t, text);
     if (util_read_file(t->name, (size_t) 1 << 26, text, &len) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));

@@ -118,6 +118,17 @@ test_regexp_cidr(void **state)
     assert_string_equal(v, "OK");
     assert_int_equal(maps_find(m, "198.51.100.1", &v), MAPS_NOTFOUND);
     maps_free(m);
+    /* in-line rules, as smtpd_forbidden_commands' default has them */
+    m = maps_new("in-line", "regexp:{{/^[^A-Z]/ Bogus}, {/^x-/ X}}", 0);
+    assert_int_equal(maps_find(m, "123", &v), MAPS_FOUND);
+    assert_string_equal(v, "Bogus");
+    assert_int_equal(maps_find(m, "X-Foo", &v), MAPS_FOUND);
+    assert_string_equal(v, "X");
+    assert_int_equal(maps_find(m, "get", &v), MAPS_NOTFOUND);
+    maps_free(m);
+    m = maps_new("in-line", "regexp:{/^[^A-Z]/ Bogus}", 0);
+    assert_int_equal(maps_find(m, "123", &v), MAPS_ERROR);
+    maps_free(m);
 }
 
 static void

@@ -49,16 +49,27 @@
 
 #define DATA_CHUNK 65536
 
+/* struct smtpd_session.bdat */
+#define BDAT_NONE  0 /* no chunk yet */
+#define BDAT_OPEN  1 /* chunks on their way to cleanup */
+#define BDAT_ERROR 2 /* a chunk was refused: the rest until LAST too */
+
 /* ---- configuration ---- */
 
 static void
-list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
+list_param_raw(struct server *srv, const char *name, struct strv *sv)
 {
-    char *v = server_param(cf->srv, name);
+    char *v = server_param(srv, name);
 
     strv_init(sv);
     server_split(v, sv);
     mem_free(v);
+}
+
+static void
+list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
+{
+    list_param_raw(cf->srv, name, sv);
 }
 
 static int
@@ -119,6 +130,8 @@ preload(struct smtpd_conf *cf)
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
         maillog_warning("%s", maps_error(cf->local_rcpt_maps));
     (void) maps_match_preload(cf->mynetworks);
+    (void) maps_match_preload(cf->forbidden);
+    (void) maps_match_preload(cf->flush_domains);
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
         for (size_t i = 0; i + 1 < lists[l]->n; i++)
             if (strncmp(lists[l]->v[i], "check_", 6) == 0 &&
@@ -183,6 +196,20 @@ smtpd_tls_level(const char *v)
     return 2;
 }
 
+/* parent_matches - name is in parent_domain_matches_subdomains */
+static int
+parent_matches(struct server *srv, const char *name)
+{
+    struct strv sv;
+    int hit = 0;
+
+    list_param_raw(srv, "parent_domain_matches_subdomains", &sv);
+    for (size_t i = 0; i < sv.n; i++)
+        hit |= strcmp(sv.v[i], name) == 0;
+    strv_fini(&sv);
+    return hit;
+}
+
 static struct smtpd_conf *
 conf_load(struct server *srv)
 {
@@ -203,6 +230,15 @@ conf_load(struct server *srv)
     cf->event_excl = maps_match_new("smtpd_client_event_limit_exceptions", v,
                                     MAPS_MATCH_ADDR, 0);
     mem_free(v);
+    v = server_param(srv, "smtpd_forbidden_commands");
+    cf->forbidden =
+        maps_match_new("smtpd_forbidden_commands", v, MAPS_MATCH_DOMAIN, 0);
+    mem_free(v);
+    v = server_param(srv, "fast_flush_domains");
+    cf->flush_domains =
+        maps_match_new("fast_flush_domains", v, MAPS_MATCH_DOMAIN,
+                       parent_matches(srv, "fast_flush_domains"));
+    mem_free(v);
     v = server_param(srv, "local_recipient_maps");
     cf->local_rcpt_maps = *v ? maps_new("local_recipient_maps", v, 0) : NULL;
     mem_free(v);
@@ -220,6 +256,8 @@ conf_load(struct server *srv)
     cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
     cf->size_limit = server_param_size(srv, "message_size_limit");
     cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit");
+    cf->rcpt_overlim =
+        server_param_int(srv, "smtpd_recipient_overshoot_limit");
     cf->timeout = server_param_time(srv, "smtpd_timeout");
     cf->line_limit = server_param_int(srv, "line_length_limit");
     if (cf->line_limit < 512)
@@ -227,9 +265,19 @@ conf_load(struct server *srv)
     cf->conn_limit =
         server_param_int(srv, "smtpd_client_connection_count_limit");
     cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit");
+    cf->soft_error_limit = server_param_int(srv, "smtpd_soft_error_limit");
+    cf->error_sleep_ms = server_param_time(srv, "smtpd_error_sleep_time") * 1000;
+    cf->junk_cmd_limit = server_param_int(srv, "smtpd_junk_command_limit");
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
+    /* a string in Postfix 3.7 (tls_log_mask: a level or names); the
+     * level is what we use */
+    v = server_param(srv, "smtpd_tls_loglevel");
+    cf->tls_loglevel = (int) strtol(v, NULL, 10);
+    mem_free(v);
+    cf->strict_utf8 = server_param_bool(srv, "strict_smtputf8");
+    cf->utf8_enable = server_param_bool(srv, "smtputf8_enable");
     cf->helo_required = server_param_bool(srv, "smtpd_helo_required");
     cf->allow_untrusted_routing =
         server_param_bool(srv, "allow_untrusted_routing");
@@ -280,6 +328,9 @@ stat_count(struct smtpd_session *s, const char *name, int ok)
 {
     int i;
 
+    /* every failed command is an error (smtpd_hard_error_limit), as
+     * Postfix counts each command action that fails */
+    s->errors += ok == 0;
     for (i = 0; i < s->nstats; i++)
         if (strcmp(s->stats[i].name, name) == 0)
             break;
@@ -311,6 +362,12 @@ reset_transaction(struct smtpd_session *s)
     s->size_param = 0;
     s->body_flags = 0;
     s->rcpt_count = 0;
+    s->rcpt_overshoot = 0;
+    mem_free(s->last_rcpt);
+    s->last_rcpt = NULL;
+    s->bdat = BDAT_NONE;
+    s->bdat_raw = s->bdat_size = 0;
+    s->bdat_cr = s->bdat_nl = 0;
 }
 
 static const char *
@@ -325,12 +382,18 @@ proto(const struct smtpd_session *s)
     return utf8 ? "UTF8SMTP" : "ESMTP";
 }
 
+/* log_reject - Postfix's "reject:" line; from= and to= show the
+ * addresses as the client sent them (external form), as Postfix logs
+ * them, not canonicalized; to: the internal form or NULL */
 static void
 log_reject(struct smtpd_session *s, const char *stage, const char *reply,
            const char *to)
 {
+    char *ext = to ? rewrite_quote(to) : NULL;
+
     maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
-                   s->sender, to, proto(s), s->helo);
+                   s->sender ? s->env.sender : NULL, ext, proto(s), s->helo);
+    mem_free(ext);
 }
 
 /* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
@@ -373,14 +436,23 @@ xtext_decode(const char *x)
  * they would reach Return-Path:, Delivered-To: and mbox From_ lines) */
 #define PATH_SYNTAX   (-1)
 #define PATH_BAD_ADDR (-2)
+#define PATH_ILLEGAL  (-3) /* the same reply, and Postfix's warning */
+struct path_tok {
+    const char *p; /* the address as sent, <> included */
+    int n;
+};
+
 static int
-parse_path(const char *arg, const char *kw, char **addr, const char **rest)
+parse_path(const char *arg, const char *kw, char **addr, const char **rest,
+           struct path_tok *tok)
 {
     size_t kl = strlen(kw);
     const char *p = arg, *start, *end;
     int quoted = 0;
 
     *addr = NULL;
+    tok->p = "";
+    tok->n = 0;
     if (strncasecmp(p, kw, kl) != 0)
         return PATH_SYNTAX;
     p += kl;
@@ -388,6 +460,7 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
         p++;
     if (*p == 0)
         return PATH_SYNTAX;
+    tok->p = p;
     for (const char *c = p; *c && *c != ' '; c++)
         if ((unsigned char) *c < ' ' || *c == 127)
             return PATH_BAD_ADDR;
@@ -405,6 +478,7 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
         if (*p != '>')
             return PATH_BAD_ADDR;
         end = p++;
+        tok->n = (int) (p - tok->p);
         /* white space next to the brackets is allowed, not inside */
         while (start < end && *start == ' ')
             start++;
@@ -417,13 +491,14 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
             else if (*c == '"')
                 quoted = !quoted;
             else if (*c == ' ' && !quoted)
-                return PATH_BAD_ADDR;
+                return PATH_ILLEGAL;
         }
     } else {
         start = p;
         while (*p && *p != ' ')
             p++;
         end = p;
+        tok->n = (int) (p - tok->p);
     }
     if (*p && *p != ' ')
         return PATH_BAD_ADDR;
@@ -439,6 +514,16 @@ parse_path(const char *arg, const char *kw, char **addr, const char **rest)
     }
     *addr = mem_strndup(start, (size_t) (end - start));
     return 0;
+}
+
+/* illegal_addr - Postfix's warning for an address that parses but is
+ * not one (a space inside, an empty or malformed domain) */
+static void
+illegal_addr(struct smtpd_session *s, const char *cmd,
+             const struct path_tok *tok)
+{
+    maillog_warning("Illegal address syntax from %s in %s command: %.*s",
+                    s->namaddr, cmd, tok->n, tok->p);
 }
 
 /* allprint - printable ASCII only (Postfix's allprint for ENVID) */
@@ -489,6 +574,29 @@ static int session_out = -1;
 
 /* ---- commands ---- */
 
+/* size_param - MAIL's SIZE=value: digits only (501), and a value that
+ * overflows is over "the file system imposed limit" (552), as in
+ * Postfix; 0 ok, -1 replied */
+static int
+size_param(struct smtpd_session *s, const char *v)
+{
+    char *end;
+
+    if (*v == 0 || strspn(v, "0123456789") != strlen(v)) {
+        sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+        return -1;
+    }
+    errno = 0;
+    s->size_param = strtol(v, &end, 10);
+    if (errno == ERANGE) {
+        s->size_param = 0;
+        sio_printf(s->io, "552 5.3.4 Message size exceeds file system "
+                          "imposed limit");
+        return -1;
+    }
+    return 0;
+}
+
 static void
 cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 {
@@ -496,7 +604,6 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 
     if (*arg == 0) {
         sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
-        s->errors++;
         stat_count(s, ehlo ? "ehlo" : "helo", 0);
         return;
     }
@@ -536,7 +643,9 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     sio_printf(s->io, "250-ENHANCEDSTATUSCODES");
     sio_printf(s->io, "250-8BITMIME");
     sio_printf(s->io, "250-DSN");
-    sio_printf(s->io, "250 SMTPUTF8");
+    if (s->cf->utf8_enable)
+        sio_printf(s->io, "250-SMTPUTF8");
+    sio_printf(s->io, "250 CHUNKING");
 }
 
 static void
@@ -544,6 +653,8 @@ cmd_mail(struct smtpd_session *s, const char *arg)
 {
     char *addr = NULL, reply[1200];
     const char *rest;
+    int seen_envid = 0;
+    struct path_tok tok;
 
     if (s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: nested MAIL command");
@@ -553,14 +664,13 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
         goto bad;
     }
-    if (s->cf->tls_level == 2 && !s->tls) {
-        sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
-        goto bad;
-    }
-    switch (parse_path(arg, "FROM:", &addr, &rest)) {
+    switch (parse_path(arg, "FROM:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
         goto bad;
+    case PATH_ILLEGAL:
+        illegal_addr(s, "MAIL", &tok);
+        /* FALLTHROUGH */
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
         goto bad;
@@ -570,6 +680,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
 
         mem_free(internal);
         if (err) {
+            illegal_addr(s, "MAIL", &tok);
             sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
             goto bad;
         }
@@ -578,9 +689,11 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     }
     s->env.flags = 0;
     s->env.ret = 0;
-    /* parameters */
+    s->size_param = 0;
+    queue_env_set(&s->env.envid, NULL);
+    /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024];
+        char param[1024], sent[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -590,51 +703,36 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
+        memcpy(sent, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
         eq = strchr(param, '=');
         if (eq)
             *eq++ = 0;
-        if (!s->esmtp) {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
-            goto bad;
-        }
         if (strcasecmp(param, "SIZE") == 0 && eq) {
-            char *e;
-
-            s->size_param = strtol(eq, &e, 10);
-            if (*e || s->size_param < 0) {
-                sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+            if (size_param(s, eq) < 0)
                 goto bad;
-            }
-            if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
-                sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
-                maillog_reject(NULL, "reject", "MAIL", s->namaddr,
-                               "552 5.3.4 Message size exceeds fixed limit",
-                               NULL, NULL, proto(s), s->helo);
-                goto bad;
-            }
-        } else if (strcasecmp(param, "BODY") == 0 && eq) {
-            if (strcasecmp(eq, "8BITMIME") == 0)
-                s->env.flags |= QUEUE_F_8BITMIME;
-            else if (strcasecmp(eq, "7BIT") != 0) {
-                sio_printf(s->io, "501 5.5.4 Unsupported BODY parameter");
-                goto bad;
-            }
-        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq) {
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "8BITMIME") == 0) {
+            s->env.flags |= QUEUE_F_8BITMIME;
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "7BIT") == 0) {
+            s->env.flags &= ~QUEUE_F_8BITMIME;
+        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq &&
+                   s->cf->utf8_enable) {
             s->env.flags |= QUEUE_F_SMTPUTF8;
         } else if (strcasecmp(param, "RET") == 0 && eq) {
-            if (strcasecmp(eq, "FULL") == 0)
+            if (s->env.ret == 0 && strcasecmp(eq, "FULL") == 0)
                 s->env.ret = QUEUE_RET_FULL;
-            else if (strcasecmp(eq, "HDRS") == 0)
+            else if (s->env.ret == 0 && strcasecmp(eq, "HDRS") == 0)
                 s->env.ret = QUEUE_RET_HDRS;
             else {
                 sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
                 goto bad;
             }
         } else if (strcasecmp(param, "ENVID") == 0 && eq) {
-            char *x = xtext_decode(eq);
+            char *x = seen_envid++ ? NULL : xtext_decode(eq);
 
             if (x == NULL || strlen(x) > 100 || !allprint(x)) {
                 mem_free(x);
@@ -646,17 +744,24 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         } else if (strcasecmp(param, "AUTH") == 0 && eq) {
             /* no SASL here: ignored, as Postfix does for unauthenticated */
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            /* the whole "NAME=value" as sent, as Postfix shows it */
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             goto bad;
         }
     }
-    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
-        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
-                          "address");
+    if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
+        sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
+        maillog_reject(NULL, "reject", "MAIL", s->namaddr,
+                       "552 5.3.4 Message size exceeds fixed limit", addr, NULL,
+                       proto(s), s->helo);
         goto bad;
     }
-    if (strlen(addr) > 998) {
-        sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+    /* strict_smtputf8 = no (Postfix's default) takes UTF-8 addresses
+     * from clients that do not say SMTPUTF8 */
+    if (s->cf->strict_utf8 && has_8bit(addr) &&
+        !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                          "address");
         goto bad;
     }
     s->sender = rewrite_canon(s->cf->rw, addr);
@@ -677,7 +782,6 @@ cmd_mail(struct smtpd_session *s, const char *arg)
     return;
 bad:
     mem_free(addr);
-    s->errors++;
     stat_count(s, "mail", 0);
 }
 
@@ -687,23 +791,34 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     char *addr = NULL, *canon = NULL, *orcpt = NULL, *shown = NULL;
     char reply[1200];
     const char *rest;
+    struct path_tok tok;
     uint32_t notify = 0;
 
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
         goto bad;
     }
-    switch (parse_path(arg, "TO:", &addr, &rest)) {
+    if (s->bdat != BDAT_NONE) {
+        sio_printf(s->io, "503 5.5.1 Error: RCPT after BDAT");
+        goto bad;
+    }
+    switch (parse_path(arg, "TO:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
         sio_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
         goto bad;
+    case PATH_ILLEGAL:
+        illegal_addr(s, "RCPT", &tok);
+        /* FALLTHROUGH */
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         goto bad;
     default:
         /* the internal (unquoted) form, as Postfix resolves and shows it */
         shown = rewrite_unquote(addr);
+        mem_free(s->last_rcpt); /* DATA's reject line shows it, as Postfix */
+        s->last_rcpt = mem_strdup(shown);
         if (*shown == 0 || addr_error(s, shown)) {
+            illegal_addr(s, "RCPT", &tok);
             sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
             goto bad;
         }
@@ -711,10 +826,19 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     if (s->cf->rcpt_limit > 0 && s->rcpt_count >= s->cf->rcpt_limit) {
         sio_printf(s->io, "452 4.5.3 Error: too many recipients");
+        /* as Postfix: not an error until smtpd_recipient_overshoot_limit
+         * (clients send the rest again in the next transaction) */
+        if (s->rcpt_overshoot++ < s->cf->rcpt_overlim) {
+            mem_free(addr);
+            mem_free(shown);
+            stat_count(s, "rcpt", 1);
+            return;
+        }
         goto bad;
     }
+    /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024];
+        char param[1024], sent[1024];
         size_t n = strcspn(rest, " ");
         char *eq;
 
@@ -724,15 +848,18 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
         }
         memcpy(param, rest, n);
         param[n] = 0;
+        memcpy(sent, param, n + 1); /* as sent, for the reply */
         rest += n;
         while (*rest == ' ')
             rest++;
         eq = strchr(param, '=');
         if (eq)
             *eq++ = 0;
-        if (s->esmtp && strcasecmp(param, "NOTIFY") == 0 && eq) {
+        if (strcasecmp(param, "NOTIFY") == 0 && eq) {
             char *save = NULL;
 
+            if (notify != 0)
+                notify = 0xff; /* given twice */
             for (char *w = strtok_r(eq, ",", &save); w;
                  w = strtok_r(NULL, ",", &save)) {
                 if (strcasecmp(w, "NEVER") == 0)
@@ -743,8 +870,14 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
                     notify |= QUEUE_NOTIFY_FAILURE;
                 else if (strcasecmp(w, "DELAY") == 0)
                     notify |= QUEUE_NOTIFY_DELAY;
-                else
+                else {
+                    maillog_warning("unknown DSN NOTIFY command value \"%s\" "
+                                    "in \"%s\"",
+                                    w, sent + 7);
                     notify = 0xff;
+                }
+                if (notify == 0xff)
+                    break;
             }
             if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
                                    notify != QUEUE_NOTIFY_NEVER)) {
@@ -752,9 +885,9 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
                                   "syntax");
                 goto bad;
             }
-        } else if (s->esmtp && strcasecmp(param, "ORCPT") == 0 && eq) {
+        } else if (strcasecmp(param, "ORCPT") == 0 && eq) {
             char *semi = strchr(eq, ';');
-            char *x = semi ? xtext_decode(semi + 1) : NULL;
+            char *x = semi && orcpt == NULL ? xtext_decode(semi + 1) : NULL;
 
             if (x == NULL || semi == eq || has_ctrl(x)) {
                 /* control characters would reach the DSN's
@@ -775,18 +908,19 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
             }
             mem_free(x);
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", param);
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             goto bad;
         }
     }
-    if (has_8bit(addr) && !(s->env.flags & QUEUE_F_SMTPUTF8)) {
+    if (s->cf->strict_utf8 && has_8bit(addr) &&
+        !(s->env.flags & QUEUE_F_SMTPUTF8)) {
         sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
                           "address");
         goto bad;
     }
     canon = rewrite_canon(s->cf->rw, addr);
     if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
-        log_reject(s, "RCPT", reply, canon);
+        log_reject(s, "RCPT", reply, shown);
         sio_printf(s->io, "%s", reply);
         goto bad;
     }
@@ -813,7 +947,6 @@ bad:
     mem_free(canon);
     mem_free(orcpt);
     mem_free(shown);
-    s->errors++;
     stat_count(s, "rcpt", 0);
 }
 
@@ -845,6 +978,18 @@ received(struct smtpd_session *s, struct buf *b)
         (void) buf_printf(b, ";\n\t%s\n", date);
 }
 
+/* env_client - the client's part of the envelope, at DATA or the
+ * first BDAT */
+static void
+env_client(struct smtpd_session *s)
+{
+    queue_env_set(&s->env.client_name, s->name);
+    queue_env_set(&s->env.client_addr, s->addr);
+    queue_env_set(&s->env.helo, s->helo);
+    queue_env_set(&s->env.proto, proto(s));
+    s->env.arrival_us = queue_now_us();
+}
+
 /* cmd_data - returns -1 when the connection must end */
 static int
 cmd_data(struct smtpd_session *s)
@@ -855,31 +1000,29 @@ cmd_data(struct smtpd_session *s)
     long size = 0;
     int exclude_bare;
 
+    if (s->bdat != BDAT_NONE) {
+        sio_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
+        stat_count(s, "data", 0);
+        return 0;
+    }
     if (!s->have_mail) {
         sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
     if (s->env.nrcpt == 0) {
         sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
     if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
-        log_reject(s, "DATA", reply, NULL);
+        log_reject(s, "DATA", reply, s->last_rcpt);
         sio_printf(s->io, "%s", reply);
-        s->errors++;
         stat_count(s, "data", 0);
         return 0;
     }
     /* envelope and our Received: header go first */
-    queue_env_set(&s->env.client_name, s->name);
-    queue_env_set(&s->env.client_addr, s->addr);
-    queue_env_set(&s->env.helo, s->helo);
-    queue_env_set(&s->env.proto, proto(s));
-    s->env.arrival_us = queue_now_us();
+    env_client(s);
     buf_init(&chunk, 0);
     buf_init(&line, 0);
     received(s, &chunk);
@@ -965,8 +1108,7 @@ cmd_data(struct smtpd_session *s)
     }
     if (too_big) {
         sio_printf(s->io, "552 5.3.4 Error: message file too big");
-        maillog_info("%s: reject: size limit exceeded: %ld bytes from %s",
-                     s->id, size, s->namaddr);
+        maillog_warning("%s: queue file size limit exceeded", s->id);
         buf_fini(&chunk);
         reset_transaction(s);
         stat_count(s, "data", 0);
@@ -982,6 +1124,9 @@ cmd_data(struct smtpd_session *s)
     if (st == CLEANUP_STAT_OK) {
         sio_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
         stat_count(s, "data", 1);
+        /* a client that delivers mail is forgiven its errors (Postfix) */
+        s->errors = 0;
+        s->junk_cmds = 0;
     } else {
         sio_printf(
             s->io, "%s",
@@ -994,12 +1139,411 @@ cmd_data(struct smtpd_session *s)
     return 0;
 }
 
+/* cmd_vrfy - as Postfix: the recipient restrictions and the local
+ * recipient check decide, "252" otherwise (never a promise) */
+static void
+cmd_vrfy(struct smtpd_session *s, char *arg)
+{
+    char reply[1200];
+    char *addr, *shown, *canon, *sp;
+    size_t n;
+
+    if (s->cf->disable_vrfy) {
+        sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
+        stat_count(s, "vrfy", 0);
+        return;
+    }
+    if (*arg == 0) {
+        sio_printf(s->io, "501 5.5.4 Syntax: VRFY address%s",
+                   s->cf->utf8_enable ? " [SMTPUTF8]" : "");
+        stat_count(s, "vrfy", 0);
+        return;
+    }
+    /* "VRFY address SMTPUTF8": the option is not part of the address */
+    if ((sp = strrchr(arg, ' ')) != NULL && strcasecmp(sp + 1, "SMTPUTF8") == 0)
+        for (*sp = 0; sp > arg && sp[-1] == ' ';)
+            *--sp = 0;
+    n = strlen(arg);
+    if (arg[0] == '<' && n > 1 && arg[n - 1] == '>')
+        addr = mem_strndup(arg + 1, n - 2);
+    else
+        addr = mem_strdup(arg);
+    shown = rewrite_unquote(addr);
+    if (*shown == 0 || strchr(addr, ' ') != NULL) {
+        /* Postfix's extract_addr(): an empty address, or more than one */
+        struct path_tok tok = {arg, (int) strlen(arg)};
+
+        illegal_addr(s, "VRFY", &tok);
+        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        stat_count(s, "vrfy", 0);
+    } else {
+        canon = rewrite_canon(s->cf->rw, addr);
+        if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
+            log_reject(s, "VRFY", reply, shown);
+            sio_printf(s->io, "%s", reply);
+            stat_count(s, "vrfy", 0);
+        } else {
+            sio_printf(s->io, "252 2.0.0 %s", arg);
+            stat_count(s, "vrfy", 1);
+        }
+        mem_free(canon);
+    }
+    mem_free(shown);
+    mem_free(addr);
+}
+
+/* cmd_etrn - Postfix's checks and replies (RFC 1985 codes, no enhanced
+ * status codes); a domain of fast_flush_domains gets "458": Postern
+ * has no fast flush service */
+static void
+cmd_etrn(struct smtpd_session *s, const char *arg)
+{
+    const char *d = arg;
+
+    /* every outcome is a failed command: Postern answers no ETRN with 250 */
+    stat_count(s, "etrn", 0);
+    if (s->cf->helo_required && s->helo == NULL) {
+        sio_printf(s->io, "503 Error: send HELO/EHLO first");
+        return;
+    }
+    if (s->have_mail) {
+        sio_printf(s->io, "503 Error: MAIL transaction in progress");
+        return;
+    }
+    if (*arg == 0 || strchr(arg, ' ') != NULL) {
+        sio_printf(s->io, "500 Syntax: ETRN domain");
+        return;
+    }
+    if (!isalnum((unsigned char) *d))
+        d++; /* "@domain", "#queue" */
+    if (!rewrite_valid_hostname(d)) {
+        sio_printf(s->io, "501 Error: invalid parameter syntax");
+        return;
+    }
+    if (maps_match_domain(s->cf->flush_domains, d) != 1) {
+        maillog_warning("reject: ETRN %.100s... from %s", d, s->namaddr);
+        sio_printf(s->io, "459 <%s>: service unavailable", d);
+        return;
+    }
+    maillog_warning("unable to talk to fast flush service");
+    sio_printf(s->io, "458 Unable to queue messages");
+}
+
+/* check_pipelining - Postfix's "improper command pipelining" line,
+ * once per session: input already waits after a command that must end
+ * a group (RFC 2920: EHLO, HELO, DATA, NOOP, VRFY, QUIT...), or after
+ * any command of a session without ESMTP */
+static void
+check_pipelining(struct smtpd_session *s, const char *cmd)
+{
+    static const char *const known[] = {
+        "HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT",     "RSET",
+        "NOOP", "VRFY", "ETRN", "QUIT", "AUTH", "STARTTLS", NULL};
+    static const char *const last[] = {"HELO", "EHLO", "DATA", "NOOP",
+                                       "VRFY", "QUIT", NULL};
+    const char *data;
+    size_t n = sio_peek(s->io, &data);
+    int k, l;
+    struct buf esc;
+
+    for (k = 0; known[k] && strcasecmp(cmd, known[k]) != 0; k++)
+        ;
+    for (l = 0; last[l] && strcasecmp(cmd, last[l]) != 0; l++)
+        ;
+    if (n == 0 || known[k] == NULL || (s->esmtp && last[l] == NULL))
+        return;
+    s->ill_pipelining = 1;
+    buf_init(&esc, 0);
+    for (size_t i = 0; i < n && i < 100; i++) {
+        unsigned char c = (unsigned char) data[i];
+
+        if (c == '\r')
+            (void) buf_puts(&esc, "\\r");
+        else if (c == '\n')
+            (void) buf_puts(&esc, "\\n");
+        else if (c == '\t')
+            (void) buf_puts(&esc, "\\t");
+        else if (c == '\\')
+            (void) buf_puts(&esc, "\\\\");
+        else if (c < ' ' || c >= 127)
+            (void) buf_printf(&esc, "\\%03o", c);
+        else
+            (void) buf_putc(&esc, c);
+    }
+    maillog_info("improper command pipelining after %s from %s: %s", known[k],
+                 s->namaddr, esc.data ? esc.data : "");
+    buf_fini(&esc);
+}
+
+/* tls_required - cmd needs TLS first (smtpd_tls_security_level =
+ * encrypt, before STARTTLS): every command Postern knows except HELO,
+ * EHLO, STARTTLS, NOOP and QUIT; the refusal is counted */
+static int
+tls_required(struct smtpd_session *s, const char *cmd)
+{
+    static const char *const gated[][2] = {
+        {"MAIL", "mail"}, {"RCPT", "rcpt"}, {"DATA", "data"},
+        {"BDAT", "bdat"}, {"RSET", "rset"}, {"VRFY", "vrfy"},
+        {"ETRN", "etrn"}, {"AUTH", "auth"}, {NULL, NULL}};
+
+    if (s->cf->tls_level != 2 || s->tls)
+        return 0;
+    for (int i = 0; gated[i][0]; i++)
+        if (strcasecmp(cmd, gated[i][0]) == 0) {
+            s->last_cmd = gated[i][0];
+            stat_count(s, gated[i][1], 0);
+            return 1;
+        }
+    return 0;
+}
+
+/* is_junk - a command a client may repeat without limit otherwise
+ * (smtpd_junk_command_limit) */
+static int
+is_junk(const char *cmd)
+{
+    static const char *const junk[] = {"HELO", "EHLO", "RSET", "NOOP",
+                                       "VRFY", "ETRN", NULL};
+
+    for (int i = 0; junk[i]; i++)
+        if (strcasecmp(cmd, junk[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* is_header - "Name:" opens the command: a mail header sent as one
+ * (Postfix's is_header()) */
+static int
+is_header(const char *cmd)
+{
+    size_t n = strcspn(cmd, ":");
+
+    if (n == 0 || cmd[n] != ':')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) cmd[i] <= ' ' || (unsigned char) cmd[i] >= 127)
+            return 0;
+    return 1;
+}
+
+/* bdat_skip - read and drop n bytes (a refused chunk); 0 or -1 */
+static int
+bdat_skip(struct smtpd_session *s, long n)
+{
+    while (n > 0) {
+        const char *p;
+        size_t got;
+
+        if (sio_read_raw(s->io, (size_t) n, &p, &got) <= 0)
+            return -1;
+        n -= (long) got;
+    }
+    return 0;
+}
+
+/* bdat_pass - chunk bytes for cleanup with LF line ends: a CR right
+ * before an LF goes, across chunks too; bdat_size counts CRLF line ends,
+ * as the replies do */
+static void
+bdat_pass(struct smtpd_session *s, struct buf *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s->bdat_cr) {
+            s->bdat_cr = 0;
+            if (p[i] != '\n') {
+                (void) buf_putc(out, '\r');
+                s->bdat_size++;
+                s->bdat_nl = 0;
+            }
+        }
+        if (p[i] == '\r') {
+            s->bdat_cr = 1;
+            continue;
+        }
+        (void) buf_putc(out, p[i]);
+        s->bdat_nl = p[i] == '\n';
+        s->bdat_size += s->bdat_nl ? 2 : 1;
+    }
+}
+
+/* bdat_refuse - why this chunk cannot be taken, or NULL (reply in
+ * reply); the first chunk runs smtpd_data_restrictions, as Postfix */
+static const char *
+bdat_refuse(struct smtpd_session *s, long count, int last, char *reply,
+            size_t len)
+{
+    if (s->env.nrcpt == 0)
+        return "554 5.5.1 Error: no valid recipients";
+    if (count == 0 && !last) {
+        maillog_warning("%s: null BDAT request from %s", s->id, s->namaddr);
+        return "551 5.7.1 Null BDAT request";
+    }
+    if (s->cf->size_limit > 0 && s->bdat_raw + count > s->cf->size_limit) {
+        maillog_warning("%s: BDAT request from %s exceeds message size limit",
+                        s->id, s->namaddr);
+        return "552 5.3.4 Chunk exceeds message size limit";
+    }
+    if (s->bdat == BDAT_NONE && smtpd_check_data(s, reply, len) < 0) {
+        log_reject(s, "BDAT", reply, s->last_rcpt);
+        return reply;
+    }
+    return NULL;
+}
+
+static void
+bdat_flush(struct smtpd_session *s, struct buf *out)
+{
+    if (out->len && s->cleanup_open &&
+        cleanup_client_data(s->cc, out->data, out->len) < 0)
+        s->cleanup_open = 0;
+    buf_truncate(out, 0);
+}
+
+/* bdat_read - the chunk's bytes to cleanup; 0, or -1 when the client
+ * is gone */
+static int
+bdat_read(struct smtpd_session *s, long count)
+{
+    struct buf out;
+    int rc = 0;
+
+    buf_init(&out, 0);
+    if (s->bdat == BDAT_NONE) {
+        env_client(s);
+        received(s, &out);
+        if (cleanup_client_env(s->cc, &s->env, NULL) < 0)
+            s->cleanup_open = 0;
+        s->bdat = BDAT_OPEN;
+    }
+    while (count > 0) {
+        const char *p;
+        size_t got;
+
+        if (sio_read_raw(s->io, (size_t) count, &p, &got) <= 0) {
+            rc = -1;
+            break;
+        }
+        count -= (long) got;
+        bdat_pass(s, &out, p, got);
+        if (out.len >= DATA_CHUNK)
+            bdat_flush(s, &out);
+    }
+    bdat_flush(s, &out);
+    buf_fini(&out);
+    return rc;
+}
+
+/* bdat_end - the LAST chunk is in: the end of the message */
+static void
+bdat_end(struct smtpd_session *s)
+{
+    int st = -1;
+    char tail[3];
+    size_t n = 0;
+
+    if (s->bdat_cr) {
+        tail[n++] = '\r';
+        s->bdat_size++;
+        s->bdat_nl = 0;
+    }
+    if (s->bdat_size > 0 && !s->bdat_nl) {
+        tail[n++] = '\n'; /* the last line is ended, as Postfix does */
+        s->bdat_size += 2;
+    }
+    s->last_cmd = "END-OF-MESSAGE";
+    if (s->cleanup_open && (n == 0 || cleanup_client_data(s->cc, tail, n) == 0))
+        st = cleanup_client_end(s->cc);
+    s->cleanup_open = 0;
+    if (st == CLEANUP_STAT_OK) {
+        sio_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s", s->bdat_size,
+                   s->id);
+        stat_count(s, "bdat", 1);
+        s->errors = 0;
+        s->junk_cmds = 0;
+    } else {
+        sio_printf(
+            s->io, "%s",
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+        if (st < 0)
+            maillog_warning("%s: lost connection with cleanup", s->id);
+        stat_count(s, "bdat", 0);
+    }
+    reset_transaction(s);
+}
+
+/* cmd_bdat - RFC 3030 chunks, as Postfix 3.7 answers them: a refused
+ * chunk is read and dropped, and so is every chunk after it until
+ * LAST; bad syntax ends the session (the chunk's size is unknown).
+ * -1 when the connection must end */
+static int
+cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
+{
+    char *w[2] = {NULL, NULL}, *save = NULL, reply[1200];
+    const char *why;
+    int n = 0, last;
+    long count = 0;
+
+    for (char *t = strtok_r(arg, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (n++ < 2)
+            w[n - 1] = t;
+    errno = 0;
+    if (n < 1 || n > 2 || strspn(w[0], "0123456789") != strlen(w[0]) ||
+        (count = strtol(w[0], NULL, 10), errno == ERANGE) ||
+        (n == 2 && strcasecmp(w[1], "LAST") != 0)) {
+        maillog_warning("%s: malformed BDAT command syntax from %s: %.100s",
+                        s->id[0] ? s->id : "NOQUEUE", s->namaddr, raw);
+        sio_printf(s->io, "521 5.5.4 Syntax: BDAT count [LAST]");
+        stat_count(s, "bdat", 0);
+        return -1;
+    }
+    last = n == 2;
+    if (!s->have_mail) {
+        stat_count(s, "bdat", 0);
+        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        return bdat_skip(s, count);
+    }
+    if (s->bdat == BDAT_ERROR) {
+        snprintf(reply, sizeof(reply),
+                 "551 5.0.0 Discarded %ld bytes after earlier error", count);
+        why = reply;
+    } else {
+        why = bdat_refuse(s, count, last, reply, sizeof(reply));
+    }
+    if (why) {
+        stat_count(s, "bdat", 0);
+        sio_printf(s->io, "%s", why);
+        s->bdat = BDAT_ERROR;
+        if (bdat_skip(s, count) < 0)
+            return -1;
+        if (last)
+            reset_transaction(s);
+        return 0;
+    }
+    if (bdat_read(s, count) < 0) {
+        maillog_info("lost connection after BDAT from %s", s->namaddr);
+        return -1;
+    }
+    s->bdat_raw += count;
+    if (last) {
+        bdat_end(s);
+        return 0;
+    }
+    sio_printf(s->io, "250 2.0.0 Ok: %ld bytes", count);
+    stat_count(s, "bdat", 1);
+    return 0;
+}
+
 static int
 cmd_starttls(struct smtpd_session *s)
 {
     char err[300];
 
-    if (s->cf->tls_ctx == NULL || s->tls) {
+    if (s->tls) {
+        sio_printf(s->io, "554 5.5.1 Error: TLS already active");
+        stat_count(s, "starttls", 0);
+        return 0;
+    }
+    if (s->cf->tls_ctx == NULL) {
         sio_printf(s->io, "502 5.5.1 Error: command not implemented");
         stat_count(s, "starttls", 0);
         return 0;
@@ -1007,14 +1551,24 @@ cmd_starttls(struct smtpd_session *s)
     sio_printf(s->io, "220 2.0.0 Ready to start TLS");
     /* plaintext sent after STARTTLS must not count (CVE-2011-0411) */
     sio_discard_input(s->io);
-    if (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err)) < 0) {
+    switch (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
+    case SIO_TLS_LOST:
+        /* the client left during the handshake: Postfix's wording */
+        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        stat_count(s, "starttls", 0);
+        return -1;
+    case SIO_TLS_ERROR:
         maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
         stat_count(s, "starttls", 0);
         return -1;
+    default:
+        break;
     }
     s->tls = 1;
-    maillog_info("Anonymous TLS connection established from %s: %s", s->namaddr,
-                 sio_tls_summary(s->io, err, sizeof(err)));
+    /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
+    if (s->cf->tls_loglevel >= 1)
+        maillog_info("Anonymous TLS connection established from %s: %s",
+                     s->namaddr, sio_tls_summary(s->io, err, sizeof(err)));
     reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;
@@ -1120,6 +1674,36 @@ too_many(struct smtpd_session *s)
     return 0;
 }
 
+/* stats_sort - the order of Postfix's command table, as its
+ * "disconnect from" line lists them */
+static int
+stat_rank(const char *name)
+{
+    static const char *const order[] = {
+        "helo", "ehlo", "xclient", "xforward", "starttls", "auth",
+        "mail", "rcpt", "data",    "bdat",     "rset",     "noop",
+        "vrfy", "etrn", "quit",    "unknown",  NULL};
+    int i;
+
+    for (i = 0; order[i] && strcmp(order[i], name) != 0; i++)
+        ;
+    return i;
+}
+
+static void
+stats_sort(struct smtpd_session *s)
+{
+    for (int i = 1; i < s->nstats; i++)
+        for (int j = i; j > 0 && stat_rank(s->stats[j - 1].name) >
+                                     stat_rank(s->stats[j].name);
+             j--) {
+            struct smtpd_cmdstat t = s->stats[j];
+
+            s->stats[j] = s->stats[j - 1];
+            s->stats[j - 1] = t;
+        }
+}
+
 static void
 disconnect_log(struct smtpd_session *s)
 {
@@ -1127,6 +1711,7 @@ disconnect_log(struct smtpd_session *s)
     size_t n = 0;
 
     line[0] = 0;
+    stats_sort(s);
     for (int i = 0; i < s->nstats && n < sizeof(line); i++) {
         if (s->stats[i].ok == s->stats[i].total)
             n += (size_t) snprintf(line + n, sizeof(line) - n, " %s=%u",
@@ -1137,7 +1722,7 @@ disconnect_log(struct smtpd_session *s)
                                    s->stats[i].total);
     }
     if (n < sizeof(line)) {
-        if (s->cmds_ok == s->cmds_total)
+        if (s->cmds_ok == s->cmds_total && s->cmds_total > 0)
             snprintf(line + n, sizeof(line) - n, " commands=%u", s->cmds_ok);
         else
             snprintf(line + n, sizeof(line) - n, " commands=%u/%u", s->cmds_ok,
@@ -1174,8 +1759,8 @@ session(struct server *srv, int fd, void *ctx)
     struct smtpd_conf *cf = ctx;
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
     const struct server_handoff *h = srv->handoff; /* from the front */
-    struct buf line;
-    char reply[1200];
+    struct buf line, spill;
+    char reply[1200], raw[101];
 
     s->cf = cf;
     s->cc = cc_get(cf);
@@ -1192,6 +1777,7 @@ session(struct server *srv, int fd, void *ctx)
         sio_preload(s->io, h->data, h->len); /* read by the front */
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
+    buf_init(&spill, 0);
     maillog_info("connect from %s", s->namaddr);
     /* handed off by a front: it already refused clients over the limits */
     if (h == NULL && too_many(s)) {
@@ -1245,27 +1831,28 @@ greeted:
                 (void) sio_flush(s->io);
                 maillog_info("timeout after %s from %s", s->last_cmd,
                              s->namaddr);
-            } else {
+            } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
+                /* a client that hangs up after the end of data is not
+                 * worth a line (Postfix skips it too) */
                 maillog_info("lost connection after %s from %s", s->last_cmd,
                              s->namaddr);
             }
             break;
         }
         if (!lf) {
-            /* too long: drop the rest of the line */
-            int dummy;
+            /* too long: the rest of the line is dropped and the first
+             * line_length_limit bytes are the command, as in Postfix */
+            int eol = 0;
 
+            maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
+                            cf->line_limit, line.data);
             do
-                rc = sio_read_line(s->io, &line, (size_t) cf->line_limit,
-                                   &dummy);
-            while (rc > 0 && !dummy);
-            sio_printf(s->io, "500 5.5.2 Error: line too long");
-            s->errors++;
-            stat_count(s, "unknown", 0);
-            continue;
+                rc =
+                    sio_read_line(s->io, &spill, (size_t) cf->line_limit, &eol);
+            while (rc > 0 && !eol);
         }
         n = line.len;
-        if (cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
+        if (lf && cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
             maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
             sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
                        cf->bare_nl_code, cf->myhostname);
@@ -1278,8 +1865,13 @@ greeted:
             n--;
         line.data[n] = 0;
         /* a NUL ends the command, as in Postfix (MAIL FROM:<a\0b> is
-         * then an unterminated address) */
+         * then an unterminated address); a TAB separates words as a
+         * space does (Postfix's smtpd_token) */
         n = strlen(line.data);
+        for (char *t = line.data; *t; t++)
+            if (*t == '\t')
+                *t = ' ';
+        snprintf(raw, sizeof(raw), "%s", line.data);
         cmd = line.data;
         while (*cmd == ' ')
             cmd++;
@@ -1288,7 +1880,23 @@ greeted:
             *arg++ = 0;
         while (*arg == ' ')
             arg++;
-        if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
+        if (*cmd && !s->ill_pipelining)
+            check_pipelining(s, cmd);
+        /* the tarpit: after smtpd_soft_error_limit errors each reply
+         * waits smtpd_error_sleep_time, as Postfix's */
+        if (s->errors >= cf->soft_error_limit && cf->error_sleep_ms > 0)
+            sio_sleep(s->io, (int) cf->error_sleep_ms);
+        if (is_junk(cmd) && s->junk_cmds++ > cf->junk_cmd_limit)
+            s->errors++;
+        if (*cmd == 0) {
+            sio_printf(s->io, "500 5.5.2 Error: bad syntax");
+            s->errors++;
+        } else if (tls_required(s, cmd)) {
+            /* smtpd_tls_security_level = encrypt: only what may come
+             * before STARTTLS, as Postfix */
+            sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
+        } else if (strcasecmp(cmd, "EHLO") == 0 ||
+                   strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
             cmd_helo(s, arg, s->last_cmd[0] == 'E');
         } else if (strcasecmp(cmd, "MAIL") == 0) {
@@ -1304,11 +1912,20 @@ greeted:
                 stat_count(s, "data", 0);
             } else if (cmd_data(s) < 0)
                 break;
+        } else if (strcasecmp(cmd, "BDAT") == 0) {
+            s->last_cmd = "BDAT";
+            if (cmd_bdat(s, arg, raw) < 0)
+                break;
         } else if (strcasecmp(cmd, "RSET") == 0) {
             s->last_cmd = "RSET";
-            reset_transaction(s);
-            sio_printf(s->io, "250 2.0.0 Ok");
-            stat_count(s, "rset", 1);
+            if (*arg) {
+                sio_printf(s->io, "501 5.5.4 Syntax: RSET");
+                stat_count(s, "rset", 0);
+            } else {
+                reset_transaction(s);
+                sio_printf(s->io, "250 2.0.0 Ok");
+                stat_count(s, "rset", 1);
+            }
         } else if (strcasecmp(cmd, "NOOP") == 0) {
             s->last_cmd = "NOOP";
             sio_printf(s->io, "250 2.0.0 Ok");
@@ -1320,20 +1937,16 @@ greeted:
             s->quit = 1;
         } else if (strcasecmp(cmd, "VRFY") == 0) {
             s->last_cmd = "VRFY";
-            if (cf->disable_vrfy) {
-                sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
-                stat_count(s, "vrfy", 0);
-            } else {
-                sio_printf(s->io, "252 2.0.0 %s", arg);
-                stat_count(s, "vrfy", 1);
-            }
+            cmd_vrfy(s, arg);
         } else if (strcasecmp(cmd, "ETRN") == 0) {
             s->last_cmd = "ETRN";
-            sio_printf(s->io, "458 4.5.0 Unable to queue messages");
-            stat_count(s, "etrn", 0);
+            cmd_etrn(s, arg);
         } else if (strcasecmp(cmd, "STARTTLS") == 0) {
             s->last_cmd = "STARTTLS";
-            if (cmd_starttls(s) < 0)
+            if (*arg) {
+                sio_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
+                stat_count(s, "starttls", 0);
+            } else if (cmd_starttls(s) < 0)
                 break;
         } else if (strcasecmp(cmd, "AUTH") == 0) {
             s->last_cmd = "AUTH";
@@ -1341,9 +1954,16 @@ greeted:
             stat_count(s, "auth", 0);
         } else {
             s->last_cmd = "UNKNOWN";
-            sio_printf(s->io, "502 5.5.2 Error: command not recognized");
-            s->errors++;
             stat_count(s, "unknown", 0);
+            if (is_header(cmd) || maps_match_domain(cf->forbidden, cmd) == 1) {
+                /* HTTP requests and mail headers: not an SMTP client */
+                maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
+                                raw);
+                sio_printf(s->io,
+                           "221 2.7.0 Error: I can break rules, too. Goodbye.");
+                break;
+            }
+            sio_printf(s->io, "500 5.5.2 Error: command not recognized");
         }
         if (s->errors >= cf->hard_error_limit) {
             sio_printf(s->io, "421 4.7.0 %s Error: too many errors",
@@ -1362,6 +1982,7 @@ done:
     disconnect_log(s);
     cc_put(s->cc);
     buf_fini(&line);
+    buf_fini(&spill);
     sio_free(s->io);
     mem_free(s->helo);
     queue_env_fini(&s->env);
@@ -1394,8 +2015,11 @@ smtpd_post_drop(struct server *srv, void *ctx)
     (void) ctx;
     if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
         const char *e = getenv("POSTERN_SMTPD_SESSIONS"); /* tests */
+        long n = e ? strtol(e, NULL, 10) : 0;
 
-        srv->sessions = e && atoi(e) > 0 ? atoi(e) : SMTPD_SESSIONS_PER_PROCESS;
+        srv->sessions = n > 0 && n <= SERVER_SLOT_SESSIONS
+                            ? (int) n
+                            : SMTPD_SESSIONS_PER_PROCESS;
     }
 }
 

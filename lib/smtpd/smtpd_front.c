@@ -348,7 +348,7 @@ refuse(struct front *f, struct fconn *c, const char *addr, const char *what,
         send(c->fd, reply, (size_t) len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* gone already */
     }
-    maillog_info("disconnect from unknown[%s] commands=0", addr);
+    maillog_info("disconnect from unknown[%s] commands=0/0", addr);
     conn_drop(f, c, 0);
 }
 

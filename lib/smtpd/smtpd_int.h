@@ -36,8 +36,18 @@ int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
 /* sio_read_view - the same, pointing into the read buffer when it can */
 int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
                   const char **ptr, size_t *len);
+/* sio_read_raw - at most max bytes of input as they come (a BDAT
+ * chunk); *ptr into the read buffer, valid until the next read; 1, 0
+ * EOF, -1 error or timeout */
+int sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
+/* sio_sleep - flush the replies, then wait ms milliseconds (less when
+ * the client hangs up), without holding up the process's other sessions */
+void sio_sleep(struct sio *s, int ms);
+/* sio_peek - the buffered input not yet read (plaintext; TLS: what was
+ * decrypted), its length */
+size_t sio_peek(const struct sio *s, const char **data);
 /* sio_preload - input the smtpd front already read, to be processed
  * before anything else (at most 16 KB; call before the first read) */
 void sio_preload(struct sio *s, const char *data, size_t len);
@@ -59,7 +69,10 @@ int sio_stopped(const struct sio *s);
  * encrypt). NULL and in err the whole warning to log on failure */
 void *sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
                   const char *key, char *err, size_t len);
-/* sio_starttls - handshake as server; 0 or -1 (message in err) */
+/* sio_starttls - handshake as server; 0, SIO_TLS_LOST (the client
+ * went away during it) or SIO_TLS_ERROR (message in err) */
+#define SIO_TLS_ERROR (-1)
+#define SIO_TLS_LOST  (-2)
 int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
 /* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
 const char *sio_tls_info(struct sio *s);
@@ -81,7 +94,9 @@ struct smtpd_conf {
     struct maps_match *mynetworks;
     struct maps_match *bare_nl_excl;
     struct maps_match *event_excl;
-    struct maps *local_rcpt_maps; /* NULL when the check is off */
+    struct maps *local_rcpt_maps;     /* NULL when the check is off */
+    struct maps_match *forbidden;     /* smtpd_forbidden_commands */
+    struct maps_match *flush_domains; /* fast_flush_domains (ETRN) */
     struct strv r_client, r_helo, r_sender, r_relay, r_rcpt, r_data;
     char *myhostname;
     char *banner;
@@ -89,17 +104,24 @@ struct smtpd_conf {
     char *recipient_delimiter;
     long size_limit;
     long rcpt_limit;
+    long rcpt_overlim; /* smtpd_recipient_overshoot_limit */
     long timeout;
     long line_limit;
     long conn_limit;
     long hard_error_limit;
+    long soft_error_limit;
+    long error_sleep_ms; /* smtpd_error_sleep_time */
+    long junk_cmd_limit; /* smtpd_junk_command_limit */
     int delay_reject;
     int peername_lookup;
     int bare_nl; /* 0 no, 1 normalize, 2 reject */
     int bare_nl_code;
     int tls_level; /* 0 none, 1 may, 2 encrypt */
+    long tls_loglevel;
     void *tls_ctx;
     int disable_vrfy;
+    int strict_utf8; /* strict_smtputf8 */
+    int utf8_enable; /* smtputf8_enable */
     int helo_required;
     int allow_untrusted_routing;
     char *double_bounce;       /* double_bounce_sender */
@@ -127,12 +149,21 @@ struct smtpd_session {
     long size_param;
     uint32_t body_flags;
     unsigned rcpt_count;
+    unsigned rcpt_overshoot; /* RCPTs over smtpd_recipient_limit */
+    char *last_rcpt;         /* the last RCPT's address (internal form) */
+    int bdat;                /* BDAT_NONE, BDAT_OPEN, BDAT_ERROR */
+    long bdat_raw;           /* chunk bytes so far */
+    long bdat_size;          /* the same with CRLF line ends (replies) */
+    int bdat_cr;             /* the last chunk ended in CR */
+    int bdat_nl;             /* the last byte passed on was LF */
     int errors;
     const char *last_cmd;
     struct smtpd_cmdstat stats[16];
     int nstats;
     unsigned cmds_ok, cmds_total;
     int quit;
+    int ill_pipelining; /* "improper command pipelining" logged */
+    long junk_cmds;     /* HELO/EHLO/RSET/NOOP/VRFY/ETRN so far */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's

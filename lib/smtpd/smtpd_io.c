@@ -79,6 +79,7 @@ sio_free(struct sio *s)
         return;
     if (s->ssl) {
         SSL_shutdown(s->ssl); /* best effort, also when it would block */
+        ERR_clear_error();    /* nothing left for the next session */
         SSL_free(s->ssl);
     }
     if (s->co)
@@ -163,6 +164,10 @@ fill(struct sio *s)
     s->rpos = s->rlen = 0;
     for (;;) {
         if (s->ssl) {
+            /* the error queue is the thread's, shared by the sessions
+             * (coroutines) of this process: another session's failure
+             * left in it would make SSL_get_error() fail this one */
+            ERR_clear_error();
             n = SSL_read(s->ssl, s->rbuf, RBUF);
             if (n > 0)
                 break;
@@ -284,9 +289,46 @@ sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
 }
 
 int
+sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len)
+{
+    size_t avail;
+
+    if (s->rpos >= s->rlen) {
+        int rc;
+
+        /* replies must be out before we wait */
+        if (sio_flush(s) < 0)
+            return -1;
+        if ((rc = fill(s)) <= 0)
+            return rc;
+    }
+    avail = s->rlen - s->rpos;
+    *ptr = s->rbuf + s->rpos;
+    *len = avail < max ? avail : max;
+    s->rpos += *len;
+    return 1;
+}
+
+int
 sio_pending(struct sio *s)
 {
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
+}
+
+void
+sio_sleep(struct sio *s, int ms)
+{
+    /* no events asked: only the timeout, or the client hanging up,
+     * ends the wait (poll(2) outside a coroutine does the same) */
+    (void) sio_flush(s);
+    (void) co_wait(s->fd, 0, ms);
+}
+
+size_t
+sio_peek(const struct sio *s, const char **data)
+{
+    *data = s->rbuf + s->rpos;
+    return s->rlen - s->rpos;
 }
 
 void
@@ -337,6 +379,7 @@ sio_flush(struct sio *s)
         int n;
 
         if (s->ssl) {
+            ERR_clear_error(); /* see fill() */
             n = SSL_write(s->ssl, s->wbuf.data + off,
                           (int) (s->wbuf.len - off));
             if (n <= 0 && tls_wait(s, n) == 0)
@@ -485,18 +528,25 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
         return -1;
     }
     SSL_set_fd(s->ssl, s->fd);
-    while ((rc = SSL_accept(s->ssl)) != 1 && tls_wait(s, rc) == 0)
-        ;
+    for (;;) {
+        ERR_clear_error(); /* see fill() */
+        if ((rc = SSL_accept(s->ssl)) == 1 || tls_wait(s, rc) != 0)
+            break;
+    }
     if (rc != 1) {
-        unsigned long e = ERR_get_error();
+        unsigned long e = ERR_peek_error();
+        int lost =
+            SSL_get_error(s->ssl, rc) == SSL_ERROR_SYSCALL ||
+            (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
 
+        e = ERR_get_error();
         snprintf(err, len, "TLS handshake failed: %s",
                  e                 ? ERR_reason_error_string(e)
                  : errno == EAGAIN || s->timed_out ? "timeout"
                                    : "connection closed");
         SSL_free(s->ssl);
         s->ssl = NULL;
-        return -1;
+        return lost && !s->timed_out ? SIO_TLS_LOST : SIO_TLS_ERROR;
     }
     bits = SSL_get_cipher_bits(s->ssl, &alg);
     snprintf(s->info, sizeof(s->info), "%s with cipher %s (%d/%d bits)",

@@ -219,17 +219,18 @@ def case_protocol():
     r.cmd("RSET")
     check(r.cmd("RCPT TO:<alice@local.test>")[0] == 503, "RCPT without MAIL: 503")
     check(r.cmd("MAIL FROM:<bad")[0] == 501, "bad MAIL syntax: 501")
-    check(r.cmd("FOO")[0] == 502, "unknown command: 502")
+    check(r.cmd("FOO")[0] == 500, "unknown command: 500 (as Postfix)")
     c, t = r.cmd("X" * 3000)
     check(c == 500, "over-long command line: 500")
     check(r.cmd("NOOP")[0] == 250, "session still usable after the long line")
     # client text echoed in a reply carries no control characters back
-    r.send(b"VRFY a\rb\x01c\x1b[2J\r\n")
+    # (a remote address: VRFY of an unknown local one is a 550, as Postfix)
+    r.send(b"VRFY a\rb\x01c\x1b[2J@example.com\r\n")
     line = r.buf
     while b"\r\n" not in line:
         line += r.s.recv(65536)
     r.buf = b""
-    check(line == b"252 2.0.0 a?b?c?[2J\r\n",
+    check(line == b"252 2.0.0 a?b?c?[2J@example.com\r\n",
           "VRFY echo: control characters become '?' (%r)" % line)
     r.cmd("QUIT")
 
@@ -248,7 +249,9 @@ def case_protocol():
     r.cmd("RSET")
     c, t = r.cmd("MAIL FROM:<\u00fc@example.com>".encode() + b"\r\n" if False else
                  "MAIL FROM:<ü@example.com>")
-    check(c == 553 and "5.6.7" in t, "8-bit address without SMTPUTF8: 553 5.6.7")
+    # strict_smtputf8 = no (Postfix's default) takes it; the 553 with
+    # strict_smtputf8 = yes is in tests/dialogues/mail.dlg
+    check(c == 250, "8-bit address without SMTPUTF8: 250 (as Postfix)")
     r.cmd("RSET")
     c, t = r.cmd("MAIL FROM:<ü@example.com> SMTPUTF8")
     check(c == 250, "8-bit address with SMTPUTF8: 250")
@@ -284,6 +287,24 @@ def case_protocol():
     c, t = r.cmd("RCPT TO:<bob@local.test>")
     check(c == 452 and "4.5.3" in t, "third recipient over smtpd_recipient_limit=2: 452 4.5.3")
     r.cmd("QUIT")
+
+    # BDAT: chunks that split a CRLF, a dot line that is content, a bare
+    # LF, a last line without its line end
+    r = Raw(PORTS[0])
+    r.reply()
+    check("CHUNKING" in r.cmd("EHLO client.example.net")[1], "EHLO offers CHUNKING")
+    r.cmd("MAIL FROM:<chunks@example.com>")
+    r.cmd("RCPT TO:<alice@local.test>")
+    parts = [b"Subject: chunked\r", b"\n\r\nline one\r\n.\r\n", b"bare\nlast"]
+    for i, p in enumerate(parts):
+        last = i == len(parts) - 1
+        c, t = r.cmd(b"BDAT %d%s\r\n" % (len(p), b" LAST" if last else b"") + p)
+        check(c == 250, "BDAT chunk %d: %s" % (i, t))
+    check(t.startswith("250 2.0.0 Ok: 45 bytes queued as "), "BDAT LAST: %s" % t)
+    r.cmd("QUIT")
+    m = find_by_subject("alice", "chunked")
+    check(m.endswith(b"\n\nline one\n.\nbare\nlast\n"),
+          "BDAT content with LF line ends, the dot line kept: %r" % m[-40:])
 
 
 def case_access():

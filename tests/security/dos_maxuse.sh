@@ -34,7 +34,7 @@ for i in range(7):
             d += s.recv(512)           # greeting (from the front)
         s.sendall(b"EHLO x\r\n")       # one line, then silence
         d = b""
-        while not d.endswith(b"250 SMTPUTF8\r\n"):
+        while not d.endswith(b"250 CHUNKING\r\n"):
             c = s.recv(4096)           # answered by a worker
             if not c:
                 sys.exit("held client %d: closed (%r)" % (i, d))

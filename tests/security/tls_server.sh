@@ -31,7 +31,7 @@ AES128=ECDHE-ECDSA-AES128-GCM-SHA256
 AES256=ECDHE-ECDSA-AES256-GCM-SHA384
 CHACHA=ECDHE-ECDSA-CHACHA20-POLY1305
 
-sec_setup "smtpd_tls_security_level = may" \
+sec_setup "smtpd_tls_security_level = may" "smtpd_tls_loglevel = 1" \
     "smtpd_tls_cert_file = @T@/cert.pem" "smtpd_tls_key_file = @T@/key.pem" \
     "smtpd_tls_protocols = >=TLSv1.3" "smtpd_tls_mandatory_protocols = <=TLSv1.2"
 sed -i "s|@T@|$T|g" "$T/etc/main.cf"

@@ -1,0 +1,203 @@
+#!/bin/bash
+# dialogues.sh BIN golden|diff [FILE.dlg...] - the SMTP dialogue tests
+# (tests/dialogues/README).
+#
+# golden: one unprivileged Postern instance (tests/mta_lib.sh) serving
+#   every service of tests/dialogues/services; each dialogue's replies
+#   must be the file's.
+# diff: the same, plus an isolated real Postfix instance configured
+#   alike (root only, exit 77 otherwise): each dialogue runs against
+#   both and each server's replies must be the file's, so the files
+#   stay true to Postfix 3.7 and Postern must match them.
+# KEEP=1 keeps the scratch directories (logs) for a look.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$1 MODE=$2
+shift 2
+D=$HERE/dialogues
+FILES=("$@")
+[ ${#FILES[@]} -gt 0 ] || FILES=("$D"/*.dlg)
+. "$HERE/mta_lib.sh"
+
+if [ "$MODE" = diff ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "skip: the Postfix side runs a real Postfix instance, which needs root"
+        exit 77
+    fi
+    [ -x /usr/lib/postfix/sbin/master ] && command -v postfix >/dev/null || {
+        echo "skip: Postfix is not installed"; exit 77; }
+fi
+
+# services: "NAME [-o a=b ...]" lines
+mapfile -t SVC < <(grep -v '^#' "$D/services" | grep -v '^[[:space:]]*$')
+NSVC=${#SVC[@]}
+
+# base_port N: a port P with P..P+N-1 all free (below the ephemeral range)
+base_port() {
+    $PY - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+while True:
+    p = random.randint(20000, 32000 - n)
+    socks = []
+    try:
+        for i in range(n):
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", p + i))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+PY
+}
+
+# listeners BASE: the master.cf lines of every service
+listeners() {
+    local i=0 line name opts
+    for line in "${SVC[@]}"; do
+        read -r name opts <<<"$line"
+        echo "127.0.0.1:$(($1 + i)) inet n - n - - smtpd ${opts}"
+        i=$((i + 1))
+    done
+}
+
+# wait_port PORT: until something accepts there (5 s)
+wait_port() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "nothing listens on 127.0.0.1:$1"
+}
+
+# --- Postern, configured as mta_lib.sh does, one listener per service
+mta_setup
+NBASE=$(base_port "$NSVC")
+sed -i '/ inet /d' "$T/etc/master.cf"
+listeners "$NBASE" >> "$T/etc/master.cf"
+cp "$D/access" "$T/etc/access"
+# the tls* services' certificate, for both servers (made now: no key in git)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj /CN=mx.example.test -days 2 -keyout "$T/etc/key.pem" \
+    -out "$T/etc/cert.pem" >/dev/null 2>&1 || fail "openssl req"
+[ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf" "$T/etc/access" \
+    "$T/etc/key.pem" "$T/etc/cert.pem"
+mta_start
+wait_port $((NBASE + NSVC - 1))
+TARGETS=(--target "postern=127.0.0.1:$NBASE")
+
+# --- Postfix: the same main.cf settings; mail it accepts is discarded
+PF=
+stop_postfix() {
+    [ -n "$PF" ] || return 0
+    postfix -c "$PF/etc" stop >/dev/null 2>&1
+    local pid
+    for _ in $(seq 50); do
+        pid=$(tr -d ' ' 2>/dev/null < "$PF/spool/pid/master.pid")
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
+    if [ -n "${KEEP:-}" ]; then echo "kept $PF"; else rm -rf "$PF"; fi
+}
+trap 'stop_postfix; cleanup_instance' EXIT
+
+if [ "$MODE" = diff ]; then
+    PF=$(mktemp -d /tmp/dialogues-postfix.XXXXXX)
+    chmod 755 "$PF"
+    mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/log"
+    PBASE=$(base_port "$NSVC")
+    # the settings of tests/mta_lib.sh's main.cf, Postfix's own paths
+    cat > "$PF/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $PF/spool
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $PF/log/maillog
+maillog_file_prefixes = $PF/log
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = local.test
+mydestination = local.test, localhost
+mynetworks = 127.0.0.1/32
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps = texthash:$PF/etc/aliases
+alias_database =
+local_recipient_maps = \$alias_maps
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+biff = no
+# nothing leaves: accepted mail is discarded
+local_transport = discard
+default_transport = discard
+relay_transport = discard
+notify_classes =
+CF
+    # texthash keys end at white space: the aliases without their colons
+    sed 's/^\([^:]*\):/\1/' "$T/etc/aliases" > "$PF/etc/aliases"
+    cp "$D/access" "$PF/etc/access"
+    cp "$T/etc/key.pem" "$T/etc/cert.pem" "$PF/etc/"
+    chown root "$PF/etc/key.pem" "$PF/etc/cert.pem"
+    {
+        listeners "$PBASE"
+        cat <<MC
+pickup     unix  n       -       n      60     1       pickup
+cleanup    unix  n       -       n      -      0       cleanup
+qmgr       unix  n       -       n      300    1       qmgr
+rewrite    unix  -       -       n      -      -       trivial-rewrite
+bounce     unix  -       -       n      -      0       bounce
+defer      unix  -       -       n      -      0       bounce
+trace      unix  -       -       n      -      0       bounce
+verify     unix  -       -       n      -      1       verify
+proxymap   unix  -       -       n      -      -       proxymap
+showq      unix  n       -       n      -      -       showq
+error      unix  -       -       n      -      -       error
+discard    unix  -       -       n      -      -       discard
+anvil      unix  -       -       n      -      1       anvil
+scache     unix  -       -       n      -      1       scache
+postlog    unix-dgram n  -       n      -      1       postlogd
+tlsmgr     unix  -       -       n      1000?  1       tlsmgr
+MC
+    } > "$PF/etc/master.cf"
+    : > "$PF/log/maillog"
+    chown postfix "$PF/log/maillog"
+    postfix -c "$PF/etc" set-permissions create-missing >/dev/null 2>&1
+    postfix -c "$PF/etc" start 2> "$PF/start.err" || {
+        cat "$PF/start.err" >&2; fail "postfix start"; }
+    wait_port $((PBASE + NSVC - 1))
+    TARGETS=(--target "postfix=127.0.0.1:$PBASE" "${TARGETS[@]}")
+fi
+
+$PY "$D/run.py" "${TARGETS[@]}" ${RECORD:+--record} "${FILES[@]}"
+rc=$?
+[ -n "${RECORD:-}" ] && exit $rc
+[ $rc = 0 ] || { echo "--- Postern maillog"; tail -n 30 "$T/maillog"; }
+
+# settled LOG: until the file stops growing (the last sessions' lines)
+settled() {
+    local a b
+    for _ in $(seq 20); do
+        a=$(wc -c < "$1"); sleep 0.3; b=$(wc -c < "$1")
+        [ "$a" = "$b" ] && return 0
+    done
+}
+# the log lines, for the whole set of dialogues only
+if [ $# = 0 ]; then
+    settled "$T/maillog"
+    $PY "$D/logcheck.py" --allow "$D/log-allow" "$D/maillog.expected" \
+        "$T/maillog" || rc=1
+    if [ -n "$PF" ]; then
+        settled "$PF/log/maillog"
+        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/log/maillog" || rc=1
+        [ -n "${RECORD_LOG:-}" ] &&
+            $PY "$D/logcheck.py" --record - "$PF/log/maillog" > "$D/maillog.expected"
+    fi
+fi
+exit $rc
