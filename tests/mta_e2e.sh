@@ -361,7 +361,8 @@ PY
     mv "$T/etc/mailname" "$T/etc/mailname.off"
     want="fatal: $T/etc/mailname: cannot open file: No such file or directory"
     as_user "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check passes a missing myorigin file"
-    grep -qxF "postern: fatal: $T/etc/main.cf: parameter myorigin: ${want#fatal: }" "$T/check.err" ||
+    line=$(grep -n '^myorigin' "$T/etc/main.cf" | cut -d: -f1)
+    grep -qxF "postern: error: $T/etc/main.cf:$line: myorigin: ${want#fatal: }" "$T/check.err" ||
         { cat "$T/check.err" >&2; fail "check names the missing myorigin file"; }
     as_user "$BIN" start -c "$T/etc" 2> /dev/null && fail "start with a missing myorigin file"
     pass "check and start refuse a missing myorigin file"

@@ -85,7 +85,6 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
                 config_dir, qdir);
         bad = 1;
     }
-    bad |= server_file_check(conf, config_dir); /* myorigin = /file */
     if (geteuid() == 0 && !(flags & MASTER_CHECK_CONFIG_ONLY)) {
         bad |= check_user(conf, config_dir, "mail_owner");
         bad |= check_user(conf, config_dir, "default_privs");
@@ -139,6 +138,7 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
      * it (no --allow-unimplemented for that), and the other checks read
      * typed values themselves */
     server_check_values(conf, &chk);
+    server_check_files(conf, &chk);
     values_bad = master_report_count(rep, SERVER_NOTE_ERROR) > 0;
     if (values_bad)
         allow = 0;

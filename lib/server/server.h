@@ -129,9 +129,6 @@ void server_pre_jail(struct server *srv);
  * /etc/mailname, see server_file.c); takes and returns an allocated
  * string; fatal when the file cannot be read. */
 char *server_file_param(const char *name, char *value);
-/* server_file_check - the same reads for check/start (main.cf and every
- * service's -o); 1 after reporting a bad file on stderr, else 0 */
-int server_file_check(struct pcf *conf, const char *config_dir);
 /* server_param - value of name as this service sees it (-o first);
  * caller frees; "" for an unknown name */
 char *server_param(const struct server *srv, const char *name);

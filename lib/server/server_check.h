@@ -60,5 +60,9 @@ void server_check_values(struct pcf *p, const struct server_checker *chk);
  * error. Only for "postern check" after server_check_values reported the
  * value: the other checks then still classify the rest of the file. */
 void server_conf_lenient(int on);
+/* server_check_files - an ERROR note for every parameter whose
+ * /file/name the daemons would read and cannot (myorigin = /etc/mailname
+ * missing or empty; server_file.c), main.cf and every service's -o */
+void server_check_files(struct pcf *p, const struct server_checker *chk);
 
 #endif

@@ -13,7 +13,7 @@
  *	(mydestination, relay_domains, mynetworks, ...): those files are
  *	read where the list is built, in maps_match_new() (lib/maps).
  *
- *	server_file_check() makes the same reads for "postern check" and
+ *	server_check_files() makes the same reads for "postern check" and
  *	"start", for main.cf and each master.cf service, so that a missing
  *	file stops start instead of every daemon dying at its first use.
  *
@@ -28,6 +28,7 @@
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "server/server_check.h"
 
 /* file_value - the value a /file/name stands for, or NULL with why */
 static char *
@@ -59,35 +60,31 @@ server_file_param(const char *name, char *value)
     return text;
 }
 
-/* check_one - 1 (reported on stderr) when value names a bad file */
-static int
-check_one(const char *where, const char *value)
+/* check_one - an ERROR note when value names a file that cannot give
+ * the value (the daemon would die on it) */
+static void
+check_one(const struct server_checker *chk, const char *ns,
+          const char *value)
 {
     struct buf why;
     char *text;
-    int bad;
 
     if (value == NULL || *value != '/')
-        return 0;
+        return;
     buf_init(&why, 0);
-    text = file_value("myorigin", value, &why);
-    if ((bad = text == NULL) != 0)
-        fprintf(stderr, "postern: fatal: %s: parameter myorigin: %s\n", where,
-                buf_str(&why));
+    if ((text = file_value("myorigin", value, &why)) == NULL)
+        server_note(chk, SERVER_NOTE_ERROR, ns, "myorigin", "%s",
+                    buf_str(&why));
     mem_free(text);
     buf_fini(&why);
-    return bad;
 }
 
-int
-server_file_check(struct pcf *conf, const char *config_dir)
+void
+server_check_files(struct pcf *conf, const struct server_checker *chk)
 {
     char *main_value = pcf_value(conf, "myorigin");
-    char where[1200];
-    int bad;
 
-    snprintf(where, sizeof(where), "%s/main.cf", config_dir);
-    bad = check_one(where, main_value);
+    check_one(chk, NULL, main_value);
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
         char ns[600], *v;
 
@@ -95,13 +92,9 @@ server_file_check(struct pcf *conf, const char *config_dir)
                  pcf_service_field(conf, i, 1));
         v = pcf_service_value(conf, ns, "myorigin");
         /* only a service's own -o value is news */
-        if (v && (main_value == NULL || strcmp(v, main_value) != 0)) {
-            snprintf(where, sizeof(where), "master.cf line %d: %s",
-                     pcf_service_line(conf, i), ns);
-            bad |= check_one(where, v);
-        }
+        if (v && (main_value == NULL || strcmp(v, main_value) != 0))
+            check_one(chk, ns, v);
         mem_free(v);
     }
     mem_free(main_value);
-    return bad;
 }
