@@ -61,8 +61,10 @@ list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
     mem_free(v);
 }
 
+/* has_relay_check - Postfix's has_required(): through restriction
+ * classes, not counting what follows warn_if_reject */
 static int
-has_relay_check(struct strv *sv)
+has_relay_check(struct pcf *p, const char *svc, struct strv *sv, int depth)
 {
     static const char *const ok[] = {"reject_unauth_destination",
                                      "defer_unauth_destination",
@@ -71,12 +73,34 @@ has_relay_check(struct strv *sv)
                                      "defer_if_permit",
                                      "check_relay_domains",
                                      NULL};
+    char *classes = server_conf_str(p, svc, "smtpd_restriction_classes");
+    struct strv cl;
+    int found = 0;
 
-    for (size_t i = 0; i < sv->n; i++)
-        for (int k = 0; ok[k]; k++)
-            if (strcmp(sv->v[i], ok[k]) == 0)
-                return 1;
-    return 0;
+    strv_init(&cl);
+    server_split(classes, &cl);
+    mem_free(classes);
+    for (size_t i = 0; i < sv->n && !found; i++) {
+        if (strcasecmp(sv->v[i], "warn_if_reject") == 0 && i + 1 < sv->n) {
+            i++;
+            continue;
+        }
+        for (int k = 0; ok[k] && !found; k++)
+            found = strcasecmp(sv->v[i], ok[k]) == 0;
+        for (size_t k = 0; k < cl.n && !found && depth < 10; k++)
+            if (strcmp(cl.v[k], sv->v[i]) == 0) {
+                char *def = server_conf_str(p, svc, cl.v[k]);
+                struct strv d;
+
+                strv_init(&d);
+                server_split(def, &d);
+                found = has_relay_check(p, svc, &d, depth + 1);
+                strv_fini(&d);
+                mem_free(def);
+            }
+    }
+    strv_fini(&cl);
+    return found;
 }
 
 int
@@ -92,7 +116,7 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
     strv_init(&b);
     server_split(relay, &a);
     server_split(rcpt, &b);
-    ok = has_relay_check(&a) || has_relay_check(&b);
+    ok = has_relay_check(p, svc, &a, 0) || has_relay_check(p, svc, &b, 0);
     strv_fini(&a);
     strv_fini(&b);
     mem_free(relay);
@@ -113,22 +137,28 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
 static void
 preload(struct smtpd_conf *cf)
 {
-    struct strv *lists[] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
-                            &cf->r_relay,  &cf->r_rcpt, &cf->r_data};
+    struct strv *lists[32] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
+                              &cf->r_relay,  &cf->r_rcpt, &cf->r_data,
+                              &cf->r_eod};
+    size_t nlists = 7;
 
+    /* and the restriction classes */
+    for (size_t k = 0; nlists < 32 && k < htab_count(cf->classes); k++)
+        lists[nlists++] = htab_value(cf->classes, k);
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
         maillog_warning("%s", maps_error(cf->local_rcpt_maps));
     (void) maps_match_preload(cf->mynetworks);
-    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
-        for (size_t i = 0; i + 1 < lists[l]->n; i++)
-            if (strncmp(lists[l]->v[i], "check_", 6) == 0 &&
-                strstr(lists[l]->v[i], "_access")) {
+    for (size_t l = 0; l < nlists; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            if (strchr(lists[l]->v[i], ':') &&
+                htab_find(cf->access_cache, lists[l]->v[i]) == NULL) {
+                /* a table after check_*_access, or an implicit one */
                 struct maps *m =
-                    maps_new("smtpd access table", lists[l]->v[i + 1], 0);
+                    maps_new("smtpd access table", lists[l]->v[i], 0);
 
                 if (maps_preload(m) < 0)
                     maillog_warning("%s", maps_error(m));
-                htab_set(cf->access_cache, lists[l]->v[i + 1], m);
+                htab_set(cf->access_cache, lists[l]->v[i], m);
             }
 }
 
@@ -162,8 +192,8 @@ smtpd_banner_text(struct server *srv)
     return v;
 }
 
-static struct smtpd_conf *
-conf_load(struct server *srv)
+struct smtpd_conf *
+smtpd_conf_load(struct server *srv)
 {
     struct smtpd_conf *cf = mem_calloc(1, sizeof(*cf));
     char *v;
@@ -191,6 +221,8 @@ conf_load(struct server *srv)
     list_param(cf, "smtpd_relay_restrictions", &cf->r_relay);
     list_param(cf, "smtpd_recipient_restrictions", &cf->r_rcpt);
     list_param(cf, "smtpd_data_restrictions", &cf->r_data);
+    list_param(cf, "smtpd_end_of_data_restrictions", &cf->r_eod);
+    smtpd_check_load(cf);
     if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
         maillog_fatal("%s", err);
     cf->myhostname = server_param(srv, "myhostname");
@@ -296,8 +328,8 @@ reset_transaction(struct smtpd_session *s)
     s->rcpt_count = 0;
 }
 
-static const char *
-proto(const struct smtpd_session *s)
+const char *
+smtpd_proto(const struct smtpd_session *s)
 {
     int utf8 = (s->env.flags & QUEUE_F_SMTPUTF8) != 0;
 
@@ -313,7 +345,7 @@ log_reject(struct smtpd_session *s, const char *stage, const char *reply,
            const char *to)
 {
     maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
-                   s->sender, to, proto(s), s->helo);
+                   s->sender, to, smtpd_proto(s), s->helo);
 }
 
 /* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
@@ -595,7 +627,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
                 sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
                 maillog_reject(NULL, "reject", "MAIL", s->namaddr,
                                "552 5.3.4 Message size exceeds fixed limit",
-                               NULL, NULL, proto(s), s->helo);
+                               NULL, NULL, smtpd_proto(s), s->helo);
                 goto bad;
             }
         } else if (strcasecmp(param, "BODY") == 0 && eq) {
@@ -821,7 +853,7 @@ received(struct smtpd_session *s, struct buf *b)
                           "requested)\n",
                           info);
     (void) buf_printf(b, "\tby %s (%s) with %s id %s", s->cf->myhostname,
-                      s->cf->mail_name, proto(s), s->id);
+                      s->cf->mail_name, smtpd_proto(s), s->id);
     if (s->env.nrcpt == 1)
         (void) buf_printf(b, "\n\tfor <%s>; %s\n", s->env.rcpt[0].addr, date);
     else
@@ -861,7 +893,7 @@ cmd_data(struct smtpd_session *s)
     queue_env_set(&s->env.client_name, s->name);
     queue_env_set(&s->env.client_addr, s->addr);
     queue_env_set(&s->env.helo, s->helo);
-    queue_env_set(&s->env.proto, proto(s));
+    queue_env_set(&s->env.proto, smtpd_proto(s));
     s->env.arrival_us = queue_now_us();
     buf_init(&chunk, 0);
     buf_init(&line, 0);
@@ -955,6 +987,14 @@ cmd_data(struct smtpd_session *s)
         stat_count(s, "data", 0);
         return 0;
     }
+    if (s->cf->r_eod.n && smtpd_check_eod(s, reply, sizeof(reply)) < 0) {
+        log_reject(s, "END-OF-MESSAGE", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        buf_fini(&chunk);
+        reset_transaction(s);
+        stat_count(s, "data", 0);
+        return 0;
+    }
     st = -1;
     if (s->cleanup_open &&
         (chunk.len == 0 ||
@@ -1016,7 +1056,17 @@ struct peer_lookup {
     const char *addr;
     char name[NI_MAXHOST];
     int ok;
+    int rev_status, name_status; /* SMTPD_PEER_*, for the restrictions */
 };
+
+/* peer_err - a resolver error as Postfix's TEMP_AI_ERROR() sorts it */
+static int
+peer_err(int aierr)
+{
+    return aierr == EAI_AGAIN || aierr == EAI_MEMORY || aierr == EAI_SYSTEM
+               ? SMTPD_PEER_TEMP
+               : SMTPD_PEER_PERM;
+}
 
 static void
 peer_names(void *arg)
@@ -1024,15 +1074,23 @@ peer_names(void *arg)
     struct peer_lookup *pl = arg;
     struct addrinfo hints, *res = NULL, *ai;
 
+    int rc;
+
     pl->ok = 0;
-    if (getnameinfo((struct sockaddr *) &pl->ss, pl->len, pl->name,
-                    sizeof(pl->name), NULL, 0, NI_NAMEREQD) != 0)
+    rc = getnameinfo((struct sockaddr *) &pl->ss, pl->len, pl->name,
+                     sizeof(pl->name), NULL, 0, NI_NAMEREQD);
+    if (rc != 0) {
+        pl->rev_status = pl->name_status = peer_err(rc);
         return;
+    }
+    pl->rev_status = SMTPD_PEER_OK;
     /* forward-confirmed only, as Postfix */
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = pl->ss.ss_family;
-    if (getaddrinfo(pl->name, NULL, &hints, &res) != 0)
+    if ((rc = getaddrinfo(pl->name, NULL, &hints, &res)) != 0) {
+        pl->name_status = rc == EAI_AGAIN ? SMTPD_PEER_TEMP : SMTPD_PEER_FORGED;
         return;
+    }
     for (ai = res; ai && !pl->ok; ai = ai->ai_next) {
         char a[NI_MAXHOST];
 
@@ -1043,6 +1101,7 @@ peer_names(void *arg)
                       strcmp(a + 7, pl->addr) == 0);
     }
     freeaddrinfo(res);
+    pl->name_status = pl->ok ? SMTPD_PEER_OK : SMTPD_PEER_FORGED;
 }
 
 static void
@@ -1053,11 +1112,15 @@ peer(struct smtpd_session *s, int fd)
 
     snprintf(s->addr, sizeof(s->addr), "unknown");
     snprintf(s->name, sizeof(s->name), "unknown");
+    snprintf(s->reverse_name, sizeof(s->reverse_name), "unknown");
+    s->name_status = s->reverse_status = SMTPD_PEER_PERM;
     if (fd == 0 && getpeername(fd, (struct sockaddr *) &ss, &len) < 0 &&
         errno == ENOTSOCK) {
         /* sendmail -bs: the local user */
         snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
         snprintf(s->name, sizeof(s->name), "localhost");
+        snprintf(s->reverse_name, sizeof(s->reverse_name), "localhost");
+        s->name_status = s->reverse_status = SMTPD_PEER_OK;
     } else if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
         getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
                     NULL, 0, NI_NUMERICHOST);
@@ -1072,6 +1135,11 @@ peer(struct smtpd_session *s, int fd)
             (void) co_offload(peer_names, pl);
             if (pl->ok)
                 snprintf(s->name, sizeof(s->name), "%.255s", pl->name);
+            if (pl->rev_status == SMTPD_PEER_OK)
+                snprintf(s->reverse_name, sizeof(s->reverse_name), "%.255s",
+                         pl->name);
+            s->name_status = pl->name_status;
+            s->reverse_status = pl->rev_status;
             mem_free(pl);
         }
     }
@@ -1271,6 +1339,18 @@ greeted:
             *arg++ = 0;
         while (*arg == ' ')
             arg++;
+        /* reject_unauth_pipelining: input after a command whose reply
+         * the client must wait for, or any pipelining without EHLO
+         * (Postfix's SMTPD_CMD_FLAG_LAST commands) */
+        if (!s->ill_pipelining && sio_pending(s->io) &&
+            (!s->esmtp || strcasecmp(cmd, "EHLO") == 0 ||
+             strcasecmp(cmd, "HELO") == 0 || strcasecmp(cmd, "DATA") == 0 ||
+             strcasecmp(cmd, "STARTTLS") == 0 ||
+             strcasecmp(cmd, "NOOP") == 0 || strcasecmp(cmd, "VRFY") == 0)) {
+            maillog_info("improper command pipelining after %.10s from %s",
+                         cmd, s->namaddr);
+            s->ill_pipelining = 1;
+        }
         if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
             cmd_helo(s, arg, s->last_cmd[0] == 'E');
@@ -1357,7 +1437,7 @@ smtpd_session_run(struct server *srv, int in, int out)
     static struct smtpd_conf *cf;
 
     if (cf == NULL)
-        cf = conf_load(srv);
+        cf = smtpd_conf_load(srv);
     session_out = out;
     session(srv, in, cf);
     session_out = -1;
@@ -1372,7 +1452,7 @@ smtpd_service(struct server *srv)
         return smtpd_front_main(srv);
     server_init(srv);
     /* TLS keys are read before privileges go */
-    cf = conf_load(srv);
+    cf = smtpd_conf_load(srv);
     server_drop_privileges(srv);
     if (srv->handoff_role == SERVER_HANDOFF_WORKER) {
         const char *e = getenv("POSTERN_SMTPD_SESSIONS"); /* tests */
@@ -1412,7 +1492,7 @@ smtpd_stdio_main(struct pcf *p)
         return 75; /* EX_TEMPFAIL */
     }
     mem_free(qdir);
-    cf = conf_load(&srv);
+    cf = smtpd_conf_load(&srv);
     session(&srv, 0, cf);
     return 0;
 }

@@ -1,0 +1,211 @@
+/*
+ * smtpd_check_dns - what the restriction engine needs from outside:
+ *	its settings, DNS lookups and this machine's addresses.
+ *
+ * DESCRIPTION
+ *	smtpd_check_load() reads the restriction classes, the reply codes
+ *	and tempfail actions. smtpd_dns_lookup() asks lib/dnsc (ldns) in a
+ *	thread (co_offload), so a slow DNS server stalls only the session
+ *	that asked; the resolvers are those of /etc/resolv.conf read
+ *	before the chroot (dnsc_pre_jail), or $POSTERN_DNS_RESOLVERS
+ *	(tests), as for the SMTP client.
+ */
+#define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dnsc/dnsc.h"
+#include "maillog/maillog.h"
+#include "maps/maps.h"
+#include "server/server.h"
+#include "smtpd/smtpd_int.h"
+
+struct dns_job {
+    struct smtpd_conf *cf;
+    const char *name;
+    int type;
+    struct strv *out;
+    int st;
+};
+
+static void
+dns_job(void *arg)
+{
+    struct dns_job *j = arg;
+    struct dnsc_route_opts o;
+    int prefs[DNSC_LOOKUP_MAX];
+    struct strv raw;
+
+    memset(&o, 0, sizeof(o));
+    o.servers = (const char *const *) j->cf->resolvers.v;
+    o.nservers = j->cf->resolvers.n;
+    o.timeout = 5;
+    strv_init(&raw);
+    j->st = dnsc_lookup(&o, j->name, (enum dnsc_rtype) j->type, &raw,
+                        j->type == DNSC_MX ? prefs : NULL);
+    for (size_t i = 0; i < raw.n; i++) {
+        if (j->type == DNSC_MX) {
+            char buf[300];
+
+            /* "PREF HOST", the root (null MX) as "" */
+            snprintf(buf, sizeof(buf), "%d %s", prefs[i],
+                     strcmp(raw.v[i], ".") == 0 ? "" : raw.v[i]);
+            strv_add(j->out, buf);
+        } else {
+            strv_add(j->out, raw.v[i]);
+        }
+    }
+    strv_fini(&raw);
+}
+
+int
+smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
+                 struct strv *out)
+{
+    struct dns_job j = {cf, name, type, out, DNSC_TEMP};
+
+    (void) co_offload(dns_job, &j);
+    return j.st;
+}
+
+int
+smtpd_own_addr(const char *addr)
+{
+    struct ifaddrs *ifa, *i;
+    int yes = 0;
+
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (i = ifa; i && !yes; i = i->ifa_next) {
+        char a[INET6_ADDRSTRLEN];
+        const void *p;
+
+        if (i->ifa_addr == NULL)
+            continue;
+        if (i->ifa_addr->sa_family == AF_INET)
+            p = &((struct sockaddr_in *) (void *) i->ifa_addr)->sin_addr;
+        else if (i->ifa_addr->sa_family == AF_INET6)
+            p = &((struct sockaddr_in6 *) (void *) i->ifa_addr)->sin6_addr;
+        else
+            continue;
+        if (inet_ntop(i->ifa_addr->sa_family, p, a, sizeof(a)) &&
+            strcasecmp(a, addr) == 0)
+            yes = 1;
+    }
+    freeifaddrs(ifa);
+    return yes;
+}
+
+/* tf_action - a *_tempfail_action: 1 defer_if_permit, 0 defer */
+static int
+tf_action(struct server *srv, const char *param)
+{
+    char *v = server_param(srv, param);
+    int dip = strcasecmp(v, "defer_if_permit") == 0;
+
+    if (!dip && strcasecmp(v, "defer") != 0)
+        maillog_fatal("bad configuration: %s = %s", param, v);
+    mem_free(v);
+    return dip;
+}
+
+/* in_list - word is an element of the list parameter */
+static int
+in_list(struct server *srv, const char *param, const char *word)
+{
+    char *v = server_param(srv, param);
+    struct strv sv;
+    int yes = 0;
+
+    strv_init(&sv);
+    server_split(v, &sv);
+    for (size_t i = 0; i < sv.n && !yes; i++)
+        yes = strcasecmp(sv.v[i], word) == 0;
+    strv_fini(&sv);
+    mem_free(v);
+    return yes;
+}
+
+static void
+load_classes(struct smtpd_conf *cf)
+{
+    struct server *srv = cf->srv;
+    char *v = server_param(srv, "smtpd_restriction_classes");
+    struct strv names;
+
+    cf->classes = htab_new(8);
+    strv_init(&names);
+    server_split(v, &names);
+    for (size_t i = 0; i < names.n; i++) {
+        char *def = server_param(srv, names.v[i]);
+        struct strv *list;
+
+        if (*def == 0)
+            maillog_fatal("restriction class `%s' needs a definition",
+                          names.v[i]);
+        list = mem_calloc(1, sizeof(*list));
+        strv_init(list);
+        server_split(def, list);
+        htab_set(cf->classes, names.v[i], list);
+        mem_free(def);
+    }
+    strv_fini(&names);
+    mem_free(v);
+}
+
+void
+smtpd_check_load(struct smtpd_conf *cf)
+{
+    struct server *srv = cf->srv;
+    struct smtpd_codes *k = &cf->code;
+    char *v, *env;
+
+    load_classes(cf);
+    k->unk_client = (int) server_param_int(srv, "unknown_client_reject_code",
+                                           450);
+    k->bad_name = (int) server_param_int(srv, "invalid_hostname_reject_code",
+                                         501);
+    k->unk_name = (int) server_param_int(srv, "unknown_hostname_reject_code",
+                                         450);
+    k->unk_addr = (int) server_param_int(srv, "unknown_address_reject_code",
+                                         450);
+    k->relay = (int) server_param_int(srv, "relay_domains_reject_code", 554);
+    k->access = (int) server_param_int(srv, "access_map_reject_code", 554);
+    k->access_defer = (int) server_param_int(srv, "access_map_defer_code",
+                                             450);
+    k->reject = (int) server_param_int(srv, "reject_code", 554);
+    k->defer = (int) server_param_int(srv, "defer_code", 450);
+    k->non_fqdn = (int) server_param_int(srv, "non_fqdn_reject_code", 504);
+    k->local_rcpt = (int) server_param_int(
+        srv, "unknown_local_recipient_reject_code", 550);
+    k->mul_rcpt = (int) server_param_int(
+        srv, "multi_recipient_bounce_reject_code", 550);
+    k->plaintext = (int) server_param_int(srv, "plaintext_reject_code", 450);
+    k->unk_addr_tf = tf_action(srv, "unknown_address_tempfail_action");
+    k->unk_name_tf = tf_action(srv, "unknown_helo_hostname_tempfail_action");
+    k->soft_bounce = server_param_bool(srv, "soft_bounce");
+    k->show_table = server_param_bool(srv, "show_user_unknown_table_name");
+    k->parent_style = in_list(srv, "parent_domain_matches_subdomains",
+                              "smtpd_access_maps");
+    k->sasl = server_param_bool(srv, "smtpd_sasl_auth_enable");
+    k->rej_unl_rcpt = server_param_bool(srv, "smtpd_reject_unlisted_recipient");
+    k->rej_unl_from = server_param_bool(srv, "smtpd_reject_unlisted_sender");
+    cf->null_key = server_param(srv, "smtpd_null_access_lookup_key");
+    v = server_param(srv, "permit_mx_backup_networks");
+    cf->perm_mx_networks =
+        *v ? maps_match_new("permit_mx_backup_networks", v, MAPS_MATCH_ADDR,
+                            in_list(srv, "parent_domain_matches_subdomains",
+                                    "permit_mx_backup_networks"))
+           : NULL;
+    mem_free(v);
+    strv_init(&cf->resolvers);
+    env = getenv("POSTERN_DNS_RESOLVERS");
+    if (env && *env)
+        server_split(env, &cf->resolvers);
+    cf->dns = smtpd_dns_lookup;
+}

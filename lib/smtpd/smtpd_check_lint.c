@@ -1,0 +1,260 @@
+/*
+ * smtpd_check_lint - what "postern check" says about the restriction
+ *	lists of main.cf and of each smtpd's -o settings.
+ *
+ * DESCRIPTION
+ *	smtpd_check_lint() walks every list after $name expansion the way
+ *	the engine (smtpd_check.c) will, with the same name table
+ *	(smtpd_restr.c), and reports through server_note(): an unknown
+ *	name or a malformed argument is an ERROR (the engine, like
+ *	Postfix, answers "451 4.3.5 Server configuration error" to every
+ *	client); a restriction Postern does not implement is an ERROR (it
+ *	would be skipped); a bare type:table (an implicit access lookup)
+ *	and a restriction class are noted as honoured; odd but harmless
+ *	things (words after "permit", a dangling warn_if_reject) are
+ *	warnings. For a service only the lists its -o settings change are
+ *	walked, so a main.cf problem is reported once, at main.cf.
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pcf/pcf.h"
+#include "server/server.h"
+#include "server/server_check.h"
+#include "smtpd/smtpd_int.h"
+
+/* the lists and the implicit access lookup of a bare table in each */
+static const struct {
+    const char *param;
+    const char *def_acl;
+} lists[] = {
+    {"smtpd_client_restrictions", "check_client_access"},
+    {"smtpd_helo_restrictions", "check_helo_access"},
+    {"smtpd_sender_restrictions", "check_sender_access"},
+    {"smtpd_relay_restrictions", "check_recipient_access"},
+    {"smtpd_recipient_restrictions", "check_recipient_access"},
+    {"smtpd_data_restrictions", NULL},
+    {"smtpd_end_of_data_restrictions", NULL},
+    {"smtpd_etrn_restrictions", "check_etrn_access"},
+};
+
+struct lint {
+    struct pcf *p;
+    const char *ns;
+    const struct server_checker *chk;
+    struct strv classes; /* smtpd_restriction_classes */
+    int sasl;
+    int ask_ccert;
+};
+
+/* value - a parameter as the scope sees it; NULL when a service's value
+ * is main.cf's (reported there) */
+static char *
+value(struct lint *l, const char *param)
+{
+    char *v = server_conf_str(l->p, l->ns, param);
+
+    if (l->ns) {
+        char *m = server_conf_str(l->p, NULL, param);
+        int same = strcmp(v, m) == 0;
+
+        mem_free(m);
+        if (same) {
+            mem_free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+static int
+is_class(struct lint *l, const char *name)
+{
+    for (size_t i = 0; i < l->classes.n; i++)
+        if (strcmp(l->classes.v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* one_name - a known restriction at sv->v[*i] */
+static void
+one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
+         struct strv *sv, size_t *i)
+{
+    const char *arg = *i + 1 < sv->n ? sv->v[*i + 1] : NULL;
+
+    if (r->flags & SMTPD_RF_NOIMPL) {
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "restriction %s is not implemented by Postern (%s): the "
+                    "mail it would refuse is accepted",
+                    sv->v[*i], r->why);
+        if ((r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg)
+            (*i)++;
+        return;
+    }
+    if ((r->flags & SMTPD_RF_TABLE) && (arg == NULL || !strchr(arg, ':'))) {
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "restriction %s: bad argument \"%s\": need "
+                    "maptype:mapname (every client gets 451 4.3.5 Server "
+                    "configuration error)",
+                    sv->v[*i], arg ? arg : "");
+        return;
+    }
+    if ((r->flags & SMTPD_RF_NUM) &&
+        (arg == NULL || arg[strspn(arg, "0123456789")] != 0 || !*arg)) {
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "restriction %s must be followed by number (every "
+                    "client gets 451 4.3.5 Server configuration error)",
+                    sv->v[*i]);
+        return;
+    }
+    if (r->flags & (SMTPD_RF_TABLE | SMTPD_RF_NUM))
+        (*i)++;
+    if ((r->id == R_SASL_AUTH || r->id == R_AUTH_LOGIN_MISMATCH ||
+         r->id == R_LOGIN_MISMATCH) &&
+        l->sasl)
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "restriction %s needs SASL authentication, which "
+                    "Postern does not implement",
+                    r->name);
+    else if (r->id == R_TLS_CLIENTCERTS && l->ask_ccert)
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "restriction %s: Postern does not verify client "
+                    "certificates, so it never permits",
+                    r->name);
+    else if (r->id == R_ETRN_ACCESS)
+        server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                    "restriction %s: Postern answers every ETRN with 458",
+                    r->name);
+    if ((r->flags & SMTPD_RF_LAST) && *i + 1 < sv->n)
+        server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                    "restriction `%s' after `%s' is ignored", sv->v[*i + 1],
+                    r->name);
+}
+
+/* walk - every word of one list */
+static void
+walk(struct lint *l, const char *param, const char *list, const char *def_acl)
+{
+    struct strv sv;
+
+    strv_init(&sv);
+    server_split(list, &sv);
+    for (size_t i = 0; i < sv.n; i++) {
+        const char *w = sv.v[i];
+        const struct smtpd_restr *r;
+
+        if (strcasecmp(w, "warn_if_reject") == 0) {
+            if (i + 1 == sv.n)
+                server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                            "warn_if_reject at the end of the list has no "
+                            "effect");
+        } else if (strchr(w, ':')) {
+            if (def_acl && strcmp(def_acl, "-") != 0)
+                server_note(l->chk, SERVER_NOTE_HONOURED, l->ns, param,
+                            "bare table %s: an implicit %s", w, def_acl);
+            else if (def_acl == NULL)
+                server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                            "bare table %s: a table needs check_*_access "
+                            "before it in this list (every client gets 451 "
+                            "4.3.5 Server configuration error)",
+                            w);
+            /* "-": a class; its use decides, as in Postfix */
+        } else if ((r = smtpd_restr_find(w)) != NULL) {
+            one_name(l, param, r, &sv, &i);
+        } else if (is_class(l, w)) {
+            server_note(l->chk, SERVER_NOTE_HONOURED, l->ns, param,
+                        "restriction class %s", w);
+        } else {
+            server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                        "unknown smtpd restriction \"%s\" (every client gets "
+                        "451 4.3.5 Server configuration error)",
+                        w);
+        }
+    }
+    strv_fini(&sv);
+}
+
+/* codes - reply codes outside 400..599 become 450 4.7.1 at run time */
+static void
+codes(struct lint *l)
+{
+    static const char *const names[] = {
+        "unknown_client_reject_code", "invalid_hostname_reject_code",
+        "unknown_hostname_reject_code", "unknown_address_reject_code",
+        "relay_domains_reject_code", "access_map_reject_code",
+        "access_map_defer_code", "reject_code", "defer_code",
+        "non_fqdn_reject_code", "unknown_local_recipient_reject_code",
+        "multi_recipient_bounce_reject_code", "plaintext_reject_code"};
+    static const char *const tf[] = {"unknown_address_tempfail_action",
+                                     "unknown_helo_hostname_tempfail_action"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *v = value(l, names[i]);
+        long n;
+
+        if (v == NULL)
+            continue;
+        n = strtol(v, NULL, 10);
+        if (n < 400 || n > 599)
+            server_note(l->chk, SERVER_NOTE_WARNING, l->ns, names[i],
+                        "SMTP reply code configuration error: %s (the reply "
+                        "becomes 450 4.7.1 Service unavailable)",
+                        v);
+        mem_free(v);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        char *v = value(l, tf[i]);
+
+        if (v && strcasecmp(v, "defer") != 0 &&
+            strcasecmp(v, "defer_if_permit") != 0)
+            server_note(l->chk, SERVER_NOTE_ERROR, l->ns, tf[i],
+                        "bad configuration: %s = %s", tf[i], v);
+        mem_free(v);
+    }
+}
+
+void
+smtpd_check_lint(struct pcf *conf, const char *ns,
+                 const struct server_checker *chk)
+{
+    struct lint l;
+    char *v;
+
+    memset(&l, 0, sizeof(l));
+    l.p = conf;
+    l.ns = ns;
+    l.chk = chk;
+    l.sasl = server_conf_bool(conf, ns, "smtpd_sasl_auth_enable");
+    l.ask_ccert = server_conf_bool(conf, ns, "smtpd_tls_ask_ccert");
+    strv_init(&l.classes);
+    v = server_conf_str(conf, ns, "smtpd_restriction_classes");
+    server_split(v, &l.classes);
+    mem_free(v);
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        if ((v = value(&l, lists[i].param)) == NULL)
+            continue;
+        walk(&l, lists[i].param, v, lists[i].def_acl);
+        mem_free(v);
+    }
+    for (size_t i = 0; i < l.classes.n; i++) {
+        const char *name = l.classes.v[i];
+        char *def = server_conf_str(conf, ns, name);
+
+        v = NULL;
+        if (*def == 0)
+            server_note(chk, SERVER_NOTE_ERROR, ns, "smtpd_restriction_classes",
+                        "restriction class `%s' needs a definition (smtpd "
+                        "does not start)",
+                        name);
+        else if ((v = value(&l, name)) != NULL)
+            walk(&l, name, v, "-");
+        mem_free(v);
+        mem_free(def);
+    }
+    codes(&l);
+    strv_fini(&l.classes);
+}
