@@ -101,6 +101,8 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
                     "maptype:mapname (every client gets 451 4.3.5 Server "
                     "configuration error)",
                     sv->v[*i], arg ? arg : "");
+        if (arg)
+            (*i)++;
         return;
     }
     if ((r->flags & SMTPD_RF_NUM) &&
@@ -109,6 +111,8 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
                     "restriction %s must be followed by number (every "
                     "client gets 451 4.3.5 Server configuration error)",
                     sv->v[*i]);
+        if (arg)
+            (*i)++;
         return;
     }
     if (r->flags & (SMTPD_RF_TABLE | SMTPD_RF_NUM))
