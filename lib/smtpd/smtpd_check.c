@@ -1271,7 +1271,7 @@ one_host(struct ctx *c, const struct smtpd_restr *r)
                           s->reverse_status == SMTPD_PEER_PERM
                               ? s->cf->code.unk_client
                               : 450,
-                          "4.7.25",
+                          "4.7.1", /* sic: 4.7.25 only for the other */
                           "Client host rejected: cannot find your reverse "
                           "hostname, [%s]",
                           s->addr);

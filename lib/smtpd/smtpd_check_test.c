@@ -144,7 +144,7 @@ static const struct tcase cases[] = {
      "reject_unknown_reverse_client_hostname",
      "unknown", "192.0.2.5", C_BAD, "client.test", "a@example.com",
      "b@local.test",
-     "550 5.7.25 Client host rejected: cannot find your reverse hostname, "
+     "550 5.7.1 Client host rejected: cannot find your reverse hostname, "
      "[192.0.2.5]",
      NULL},
     /* helo */

@@ -1,0 +1,297 @@
+#!/bin/bash
+# mta_restrict.sh BIN CASE - the smtpd restrictions end to end, with a real
+# unbound serving the test zone on 127.0.25.53:53 and the client name
+# lookups, MX, A and PTR queries of the servers going to it through a
+# private /etc/resolv.conf (unshare -m, bind mount; the rest of the
+# machine keeps its resolver).
+#
+#   postern  Postern alone: each dialogue's replies against Postfix 3.7's
+#            texts written below, and the reject/reject_warning log lines
+#   postfix  the same dialogues against a real Postfix 3.7 smtpd with the
+#            same restrictions: every reply must be identical
+#
+# Needs root (mount namespace, port 53); exit 77 (skipped) without it or
+# without unbound (and, for "postfix", without Postfix).
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "skip: needs root (mount namespace, port 53)"; exit 77; }
+command -v unbound >/dev/null || { echo "skip: unbound not installed"; exit 77; }
+command -v unshare >/dev/null || { echo "skip: unshare missing"; exit 77; }
+DNSADDR=127.0.25.53
+
+# the restrictions under test; the same lines go to both servers
+restrictions() {
+    local d=$1
+    printf 'blocked@good.test REJECT no thanks\n' > "$d/sender_access"
+    printf 'badhelo.test 554 5.7.0 bad helo\n' > "$d/helo_access"
+    printf '203.0.113 REJECT\n' > "$d/mx_access"
+    printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n' > "$d/client_access"
+    cat <<EOF
+smtpd_peername_lookup = yes
+smtpd_restriction_classes = unknown_client, unknown_reverse
+unknown_client = reject_unknown_client_hostname
+unknown_reverse = Reject_Unknown_Reverse_Client_Hostname
+smtpd_client_restrictions = check_client_access texthash:$d/client_access
+smtpd_helo_restrictions = reject_invalid_helo_hostname,
+    check_helo_access texthash:$d/helo_access
+smtpd_sender_restrictions = REJECT_NON_FQDN_SENDER,
+    reject_unknown_sender_domain,
+    check_sender_mx_access texthash:$d/mx_access,
+    texthash:$d/sender_access
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = reject_non_fqdn_recipient,
+    reject_unknown_recipient_domain,
+    warn_if_reject reject_unknown_helo_hostname,
+    reject_unauth_pipelining, permit
+EOF
+}
+
+# dialogues: NAME SRC commands (see testdata/mta/dialogue.py)
+dialogues() {
+    cat <<'EOF'
+ok 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+ok_aonly 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@aonly.test> ; RCPT TO:<alice@local.test> ; RSET
+sender_nx 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@nx.test> ; RCPT TO:<alice@local.test>
+sender_nullmx 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@nullmx.test> ; RCPT TO:<alice@local.test>
+sender_nofqdn 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@nodot> ; RCPT TO:<alice@local.test>
+sender_mx 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@badmx.test> ; RCPT TO:<alice@local.test>
+sender_access 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked@good.test> ; RCPT TO:<alice@local.test>
+helo_invalid 127.0.0.1 EHLO bad_helo! ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+helo_access 127.0.0.1 EHLO badhelo.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+helo_warn 127.0.0.1 EHLO nxhelo.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+rcpt_nx 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@nx.test>
+rcpt_nofqdn 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@nodot>
+client_forged 127.0.0.3 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+client_noptr 127.0.0.2 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+client_access 127.0.0.4 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+relay 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@good.test>
+pipelining 127.0.0.1 HELO helo.good.test ; MAIL FROM:<a@good.test> ; +RCPT TO:<alice@local.test>
+EOF
+}
+
+# Postfix 3.7's replies (checked against a real Postfix with CASE postfix)
+expected() {
+    cat <<'EOF'
+ok | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+ok_aonly | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+sender_nx | 250 | 250 2.1.0 Ok | 450 4.1.8 <a@nx.test>: Sender address rejected: Domain not found
+sender_nullmx | 250 | 250 2.1.0 Ok | 550 5.7.27 <a@nullmx.test>: Sender address rejected: Domain nullmx.test does not accept mail (nullMX)
+sender_nofqdn | 250 | 250 2.1.0 Ok | 504 5.5.2 <a@nodot>: Sender address rejected: need fully-qualified address
+sender_mx | 250 | 250 2.1.0 Ok | 554 5.7.1 <a@badmx.test>: Sender address rejected: Access denied
+sender_access | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked@good.test>: Sender address rejected: no thanks
+helo_invalid | 250 | 250 2.1.0 Ok | 501 5.5.2 <bad_helo!>: Helo command rejected: Invalid name
+helo_access | 250 | 250 2.1.0 Ok | 554 5.7.0 <badhelo.test>: Helo command rejected: bad helo
+helo_warn | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+rcpt_nx | 250 | 250 2.1.0 Ok | 450 4.1.2 <x@nx.test>: Recipient address rejected: Domain not found
+rcpt_nofqdn | 250 | 250 2.1.0 Ok | 504 5.5.2 <x@nodot>: Recipient address rejected: need fully-qualified address
+client_forged | 250 | 250 2.1.0 Ok | 450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.3]
+client_noptr | 250 | 250 2.1.0 Ok | 450 4.7.1 Client host rejected: cannot find your reverse hostname, [127.0.0.2]
+client_access | 250 | 250 2.1.0 Ok | 554 5.7.1 <unknown[127.0.0.4]>: Client host rejected: Access denied
+relay | 250 | 250 2.1.0 Ok | 554 5.7.1 <x@good.test>: Relay access denied
+pipelining | 250 | 250 2.1.0 Ok | 503 5.5.0 <alice@local.test>: Recipient address rejected: Improper use of SMTP command pipelining
+EOF
+}
+
+# ---- unbound on 127.0.25.53:53 ------------------------------------------
+UB_PID=
+start_dns() {
+    local d=$1
+    cat > "$d/unbound.conf" <<EOF
+server:
+    interface: $DNSADDR
+    port: 53
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$d"
+    pidfile: ""
+    use-syslog: no
+    logfile: "$d/unbound.log"
+    do-ip6: no
+    # nothing but the test zones: any other name is refused here
+    local-zone: "." refuse
+    outgoing-interface: $DNSADDR
+    local-zone: "test." static
+    local-data: "good.test. MX 10 mx.good.test."
+    local-data: "mx.good.test. A 127.0.0.1"
+    local-data: "helo.good.test. A 127.0.0.1"
+    local-data: "aonly.test. A 192.0.2.1"
+    local-data: "nullmx.test. MX 0 ."
+    local-data: "badmx.test. MX 10 mx.spam.test."
+    local-data: "mx.spam.test. A 203.0.113.9"
+    local-zone: "127.in-addr.arpa." static
+    local-data-ptr: "127.0.0.1 localhost"
+    local-data-ptr: "127.0.0.3 ghost.test"
+    local-data-ptr: "127.0.0.5 outside.test"
+    local-data: "outside.test. A 127.0.0.5"
+remote-control:
+    control-enable: no
+EOF
+    unbound-checkconf "$d/unbound.conf" >/dev/null || fail "unbound.conf"
+    unbound -d -c "$d/unbound.conf" &
+    UB_PID=$!
+    PIDS+=("$UB_PID")
+    local i
+    for i in $(seq 50); do
+        $PY - "$DNSADDR" <<'PY' 2>/dev/null && break
+import socket, sys
+q = bytes.fromhex("1234010000010000000000000474657374000006") + b"\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+s.sendto(q, (sys.argv[1], 53)); s.recv(512)
+PY
+        sleep 0.1
+    done
+    printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$DNSADDR" > "$d/resolv.conf"
+}
+
+# in_ns CMD...: CMD with the test resolv.conf over /etc/resolv.conf in
+# a mount namespace of its own (daemons it starts keep it)
+in_ns() {
+    unshare -m --propagation private sh -c \
+        'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$T/resolv.conf" "$@"
+}
+
+# ---- Postern --------------------------------------------------------------
+start_postern() {
+    mta_setup "myhostname = mx.local.test" "mynetworks = 127.0.0.1/32" \
+        "local_recipient_maps ="
+    trap "$EXIT_TRAP" EXIT # mta_setup set its own
+    mkdir -p "$T/r"
+    restrictions "$T/r" >> "$T/etc/main.cf"
+    chmod -R a+rX "$T/r"
+    start_dns "$T"
+    # the resolvers of /etc/resolv.conf (the namespace's), not the fence
+    in_ns env POSTERN_DNS_RESOLVERS= "${AS[@]}" "$BIN" start -c "$T/etc" \
+        2> "$T/start.err" || { cat "$T/start.err" >&2; fail "postern start"; }
+    MASTER_PID=$(tr -d ' ' < "$T/queue/pid/master.pid")
+}
+
+case_postern() {
+    EXIT_TRAP='stop_pids; cleanup_instance'
+    start_postern
+    sleep 0.5
+    py dialogue.py "$PORT" <(dialogues) > "$T/got" || fail "dialogue.py"
+    if ! diff -u <(expected) "$T/got"; then
+        tail -n 30 "$T/maillog" >&2
+        fail "replies differ from Postfix 3.7's"
+    fi
+    pass "17 dialogues answered as Postfix 3.7 answers them"
+    # the log lines fail2ban and log analysers read
+    wait_log 'NOQUEUE: reject: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.1\.8 <a@nx\.test>: Sender address rejected: Domain not found; from=<a@nx\.test> to=<alice@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
+    wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <nxhelo\.test>: Helo command rejected: Host not found; from=<a@good\.test> to=<alice@local\.test> proto=ESMTP helo=<nxhelo\.test>$'
+    wait_log 'improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]'
+    pass "reject and reject_warning log lines"
+}
+
+# ---- Postfix --------------------------------------------------------------
+PF=
+pf_cleanup() {
+    if [ -n "$PF" ] && [ -f "$PF/etc/main.cf" ]; then
+        postfix -c "$PF/etc" stop >/dev/null 2>&1
+        local mp
+        mp=$(tr -d ' ' 2>/dev/null < "$PF/spool/pid/master.pid")
+        for _ in $(seq 50); do
+            [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$mp" ] && kill -KILL "$mp" 2>/dev/null
+    fi
+}
+
+start_postfix() {
+    local port=$1
+    PF=$T/pf
+    mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/r"
+    cat > "$PF/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF/spool
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $PF/maillog
+maillog_file_prefixes = $PF
+myhostname = mx.local.test
+mydomain = local.test
+myorigin = local.test
+mydestination = local.test, localhost
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.1/32
+local_recipient_maps =
+alias_maps =
+alias_database =
+relayhost =
+default_transport = error:5.7.1 test instance
+notify_classes =
+EOF
+    restrictions "$PF/r" >> "$PF/etc/main.cf"
+    chmod -R a+rX "$PF/r"
+    cat > "$PF/etc/master.cf" <<EOF
+127.0.0.1:$port inet n  -       n      -      -       smtpd
+pickup     unix  n       -       n      60     1       pickup
+cleanup    unix  n       -       n      -      0       cleanup
+qmgr       unix  n       -       n      300    1       qmgr
+rewrite    unix  -       -       n      -      -       trivial-rewrite
+bounce     unix  -       -       n      -      0       bounce
+defer      unix  -       -       n      -      0       bounce
+trace      unix  -       -       n      -      0       bounce
+verify     unix  -       -       n      -      1       verify
+proxymap   unix  -       -       n      -      -       proxymap
+showq      unix  n       -       n      -      -       showq
+error      unix  -       -       n      -      -       error
+retry      unix  -       -       n      -      -       error
+discard    unix  -       -       n      -      -       discard
+anvil      unix  -       -       n      -      1       anvil
+scache     unix  -       -       n      -      1       scache
+postlog    unix-dgram n  -       n      -      1       postlogd
+EOF
+    : > "$PF/maillog"
+    chown postfix "$PF/maillog"
+    postfix -c "$PF/etc" set-permissions create-missing >/dev/null 2>&1 || true
+    postfix -c "$PF/etc" check > "$PF/check.err" 2>&1 || {
+        cat "$PF/check.err" >&2; fail "postfix check"; }
+    in_ns postfix -c "$PF/etc" start >/dev/null 2> "$PF/start.err" || {
+        cat "$PF/start.err" >&2; fail "postfix start"; }
+    local i
+    for i in $(seq 100); do
+        $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1)" \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "Postfix did not listen on $port"
+}
+
+case_postfix() {
+    command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
+        { echo "skip: postfix not installed"; exit 77; }
+    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null ||
+        { echo "skip: user postfix / group postdrop missing"; exit 77; }
+    EXIT_TRAP='pf_cleanup; stop_pids; cleanup_instance'
+    start_postern
+    local pport
+    pport=$(free_port)
+    start_postfix "$pport"
+    sleep 0.5
+    py dialogue.py "$pport" <(dialogues) > "$T/postfix.out" || fail "dialogue.py (Postfix)"
+    py dialogue.py "$PORT" <(dialogues) > "$T/postern.out" || fail "dialogue.py (Postern)"
+    if ! diff -u "$T/postfix.out" "$T/postern.out"; then
+        echo "--- postfix maillog" >&2; tail -n 20 "$PF/maillog" >&2
+        fail "Postern's replies differ from Postfix's (- Postfix, + Postern)"
+    fi
+    diff -u <(expected) "$T/postfix.out" ||
+        fail "Postfix's replies differ from the texts in this test"
+    pass "17 dialogues: Postern's replies are Postfix's"
+    # the same reject_warning line in both logs (but the process name)
+    local re='NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <nxhelo\.test>: Helo command rejected: Host not found; from=<a@good\.test> to=<alice@local\.test> proto=ESMTP helo=<nxhelo\.test>$'
+    grep -qE "$re" "$PF/maillog" || { tail "$PF/maillog" >&2; fail "Postfix's reject_warning line"; }
+    wait_log "$re"
+    pass "reject_warning logged alike"
+}
+
+case "$CASE" in
+postern | postfix) "case_$CASE" ;;
+*) echo "unknown case $CASE" >&2; exit 2 ;;
+esac
