@@ -29,9 +29,26 @@ restrictions() {
     printf 'badhelo.test 554 5.7.0 bad helo\n' > "$d/helo_access"
     printf '203.0.113 REJECT\n' > "$d/mx_access"
     printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n' > "$d/client_access"
+    printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
+    printf '<> DUNNO\n' >> "$d/sender_access"
+    cat > "$d/rcpt_access" <<EOF
+dunno@local.test DUNNO
+ok@local.test OK
+num@local.test 1234567
+tmp@local.test 450 4.2.0 mailbox busy
+code@local.test 550 no such person here
+dip@local.test DEFER_IF_PERMIT maybe later
+dir@local.test defer_if_reject, reject
+warn@local.test WARN looked at
+cls@local.test strict_helo
+rej@local.test REJECT
+rejdsn@local.test REJECT 5.1.1 gone
+defer@local.test DEFER
+EOF
     cat <<EOF
 smtpd_peername_lookup = yes
-smtpd_restriction_classes = unknown_client, unknown_reverse
+smtpd_restriction_classes = unknown_client, unknown_reverse, strict_helo
+strict_helo = reject_non_fqdn_helo_hostname
 unknown_client = reject_unknown_client_hostname
 unknown_reverse = Reject_Unknown_Reverse_Client_Hostname
 smtpd_client_restrictions = check_client_access texthash:$d/client_access
@@ -41,11 +58,15 @@ smtpd_sender_restrictions = REJECT_NON_FQDN_SENDER,
     reject_unknown_sender_domain,
     check_sender_mx_access texthash:$d/mx_access,
     texthash:$d/sender_access
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_relay_restrictions = permit_mynetworks, permit_mx_backup,
+    reject_unauth_destination
 smtpd_recipient_restrictions = reject_non_fqdn_recipient,
     reject_unknown_recipient_domain,
+    check_recipient_access texthash:$d/rcpt_access,
     warn_if_reject reject_unknown_helo_hostname,
+    reject_multi_recipient_bounce,
     reject_unauth_pipelining, permit
+smtpd_data_restrictions = reject_unauth_pipelining
 EOF
 }
 
@@ -69,6 +90,19 @@ client_noptr 127.0.0.2 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<
 client_access 127.0.0.4 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
 relay 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@good.test>
 pipelining 127.0.0.1 HELO helo.good.test ; MAIL FROM:<a@good.test> ; +RCPT TO:<alice@local.test>
+pipelining_data 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; +RCPT TO:<alice@local.test> ; DATA ; +RSET
+sender_tempfail 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@x.tempfail.test> ; RCPT TO:<alice@local.test>
+sender_tempfail_relay 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@x.tempfail.test> ; RCPT TO:<x@good.test>
+helo_tempfail 127.0.0.1 EHLO h.tempfail.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+helo_dsn 127.0.0.1 EHLO dsnhelo.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+access_dunno 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<dunno@local.test> ; RSET
+access_ok 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<ok@local.test> ; RCPT TO:<num@local.test> ; RSET
+access_codes 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<tmp@local.test> ; RCPT TO:<code@local.test> ; RCPT TO:<rej@local.test> ; RCPT TO:<rejdsn@local.test> ; RCPT TO:<defer@local.test>
+access_defer_if 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<dip@local.test> ; RCPT TO:<dir@local.test>
+access_warn 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<warn@local.test> ; RSET
+access_class 127.0.0.1 EHLO nodothelo ; MAIL FROM:<a@good.test> ; RCPT TO:<cls@local.test> ; RCPT TO:<alice@local.test> ; RSET
+mx_backup 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@backup.test> ; RCPT TO:<x@far.test> ; RSET
+multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
 
@@ -92,6 +126,19 @@ client_noptr | 250 | 250 2.1.0 Ok | 450 4.7.1 Client host rejected: cannot find 
 client_access | 250 | 250 2.1.0 Ok | 554 5.7.1 <unknown[127.0.0.4]>: Client host rejected: Access denied
 relay | 250 | 250 2.1.0 Ok | 554 5.7.1 <x@good.test>: Relay access denied
 pipelining | 250 | 250 2.1.0 Ok | 503 5.5.0 <alice@local.test>: Recipient address rejected: Improper use of SMTP command pipelining
+pipelining_data | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining | 250 2.0.0 Ok
+sender_tempfail | 250 | 250 2.1.0 Ok | 450 4.1.8 <a@x.tempfail.test>: Sender address rejected: Domain not found
+sender_tempfail_relay | 250 | 250 2.1.0 Ok | 554 5.7.1 <x@good.test>: Relay access denied
+helo_tempfail | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+helo_dsn | 250 | 250 2.1.0 Ok | 554 5.0.0 <dsnhelo.test>: Helo command rejected: odd
+access_dunno | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+access_ok | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+access_codes | 250 | 250 2.1.0 Ok | 450 4.2.0 <tmp@local.test>: Recipient address rejected: mailbox busy | 550 5.7.1 <code@local.test>: Recipient address rejected: no such person here | 554 5.7.1 <rej@local.test>: Recipient address rejected: Access denied | 554 5.1.1 <rejdsn@local.test>: Recipient address rejected: gone | 450 4.7.1 <defer@local.test>: Recipient address rejected: Access denied
+access_defer_if | 250 | 250 2.1.0 Ok | 450 4.7.1 <dip@local.test>: Recipient address rejected: maybe later | 450 4.7.0 <dir@local.test>: Recipient address rejected: defer_if_reject requested
+access_warn | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+access_class | 250 | 250 2.1.0 Ok | 504 5.5.2 <nodothelo>: Helo command rejected: need fully-qualified hostname | 250 2.1.5 Ok | 250 2.0.0 Ok
+mx_backup | 250 | 250 2.1.0 Ok | 550 5.7.1 <x@backup.test>: Recipient address rejected: test instance | 554 5.7.1 <x@far.test>: Relay access denied | 250 2.0.0 Ok
+multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
 
@@ -99,6 +146,9 @@ EOF
 UB_PID=
 start_dns() {
     local d=$1
+    SFPORT=$(free_port)
+    $PY "$TESTDATA/servfail.py" "$SFPORT" &
+    PIDS+=($!)
     cat > "$d/unbound.conf" <<EOF
 server:
     interface: $DNSADDR
@@ -122,11 +172,21 @@ server:
     local-data: "nullmx.test. MX 0 ."
     local-data: "badmx.test. MX 10 mx.spam.test."
     local-data: "mx.spam.test. A 203.0.113.9"
+    local-data: "backup.test. MX 10 mx.far.test."
+    local-data: "backup.test. MX 20 mx.good.test."
+    local-data: "far.test. MX 10 mx.far.test."
+    local-data: "mx.far.test. A 192.0.2.7"
+    # names under tempfail.test fail: their server answers SERVFAIL
+    do-not-query-localhost: no
+    local-zone: "tempfail.test." transparent
     local-zone: "127.in-addr.arpa." static
     local-data-ptr: "127.0.0.1 localhost"
     local-data-ptr: "127.0.0.3 ghost.test"
     local-data-ptr: "127.0.0.5 outside.test"
     local-data: "outside.test. A 127.0.0.5"
+forward-zone:
+    name: "tempfail.test."
+    forward-addr: 127.0.0.1@$SFPORT
 remote-control:
     control-enable: no
 EOF
@@ -157,7 +217,8 @@ in_ns() {
 # ---- Postern --------------------------------------------------------------
 start_postern() {
     mta_setup "myhostname = mx.local.test" "mynetworks = 127.0.0.1/32" \
-        "local_recipient_maps ="
+        "local_recipient_maps =" \
+        "default_transport = error:5.7.1 test instance"
     trap "$EXIT_TRAP" EXIT # mta_setup set its own
     mkdir -p "$T/r"
     restrictions "$T/r" >> "$T/etc/main.cf"
@@ -178,11 +239,13 @@ case_postern() {
         tail -n 30 "$T/maillog" >&2
         fail "replies differ from Postfix 3.7's"
     fi
-    pass "17 dialogues answered as Postfix 3.7 answers them"
+    pass "$(dialogues | wc -l) dialogues answered as Postfix 3.7 answers them"
     # the log lines fail2ban and log analysers read
     wait_log 'NOQUEUE: reject: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.1\.8 <a@nx\.test>: Sender address rejected: Domain not found; from=<a@nx\.test> to=<alice@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
     wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <nxhelo\.test>: Helo command rejected: Host not found; from=<a@good\.test> to=<alice@local\.test> proto=ESMTP helo=<nxhelo\.test>$'
     wait_log 'improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]'
+    wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <h\.tempfail\.test>: Helo command rejected: Host not found;'
+    wait_log 'NOQUEUE: warn: RCPT from localhost\[127\.0\.0\.1\]: looked at; from=<a@good\.test> to=<warn@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
     pass "reject and reject_warning log lines"
 }
 
@@ -283,12 +346,16 @@ case_postfix() {
     fi
     diff -u <(expected) "$T/postfix.out" ||
         fail "Postfix's replies differ from the texts in this test"
-    pass "17 dialogues: Postern's replies are Postfix's"
-    # the same reject_warning line in both logs (but the process name)
-    local re='NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <nxhelo\.test>: Helo command rejected: Host not found; from=<a@good\.test> to=<alice@local\.test> proto=ESMTP helo=<nxhelo\.test>$'
-    grep -qE "$re" "$PF/maillog" || { tail "$PF/maillog" >&2; fail "Postfix's reject_warning line"; }
-    wait_log "$re"
-    pass "reject_warning logged alike"
+    pass "$(dialogues | wc -l) dialogues: Postern's replies are Postfix's"
+    # the reject, reject_warning and warn lines of both logs, alike
+    sleep 0.5
+    local re='^.*\]: (NOQUEUE: (reject|reject_warning|warn): .*)$'
+    sed -nE "s/$re/\\1/p" "$PF/maillog" > "$T/postfix.log"
+    sed -nE "s/$re/\\1/p" "$T/maillog" > "$T/postern.log"
+    [ "$(wc -l < "$T/postfix.log")" -ge 30 ] || fail "too few Postfix log lines"
+    diff -u "$T/postfix.log" "$T/postern.log" ||
+        fail "Postern's reject/warn log lines differ from Postfix's"
+    pass "$(wc -l < "$T/postfix.log") reject, reject_warning and warn log lines alike"
 }
 
 case "$CASE" in

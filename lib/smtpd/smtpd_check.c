@@ -905,12 +905,43 @@ unauth_destination(struct ctx *c, int code, const char *dsn)
     return reject(c, 0, code, dsn, "<%s>: Relay access denied", c->shown);
 }
 
-/* rcpt_maps - the recipient tables for an address (reject_unlisted_*) */
+/* rewritten - the address matches a canonical or virtual alias table
+ * (it is known there, as Postfix's check_rcpt_maps() assumes) */
+static int
+rewritten(struct ctx *c, const char *rcpt)
+{
+    struct maps *m = c->s->cf->rcpt_alias_maps;
+    const char *v, *at = strrchr(rcpt, '@');
+
+    if (m == NULL)
+        return 0;
+    return maps_find(m, rcpt, &v) == MAPS_FOUND ||
+           (at && maps_find(m, at, &v) == MAPS_FOUND);
+}
+
+/* rcpt_maps - the recipient tables for an address (reject_unlisted_*):
+ * what resolves to the error transport is unknown, then the local users */
 static int
 rcpt_maps(struct ctx *c, const char *addr, const char *cls)
 {
     int snd = strcmp(cls, N_SENDER) == 0;
+    struct rewrite_result res;
+    const struct rewrite_result *r = resolve_addr(c, addr, &res);
 
+    if (r == NULL)
+        return REJECT;
+    if (rewritten(c, r->rcpt))
+        return DUNNO;
+    /* a virtual alias domain resolves to error until the alias tables
+     * are searched (lib/rewrite): not judged here */
+    if (strcmp(r->transport, "error") == 0 && r->cls != REWRITE_ALIAS) {
+        const char *text = r->nexthop, *dsn;
+        char b1[16], b2[16];
+
+        dsn = dsn_split(snd ? "5.1.0" : "5.1.1", &text, b1, sizeof(b1));
+        return reject(c, 0, 550, dsn_fix(dsn, cls, b2, sizeof(b2)),
+                      "<%s>: %s rejected: %s", addr, cls, text);
+    }
     switch (smtpd_local_user_ok(c->s, addr)) {
     case -1:
         return dict_retry(c, addr);
@@ -979,6 +1010,22 @@ mx_primary(struct ctx *c, struct strv *mx)
     return 1;
 }
 
+/* i_am_mx - one of the MX hosts from .. to is this machine: by name
+ * (a local domain), then by address */
+static int
+i_am_mx(struct ctx *c, struct strv *mx, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (*mx_host(mx->v[i]) &&
+            rewrite_domain_class(c->s->cf->rw, mx_host(mx->v[i])) ==
+                REWRITE_LOCAL)
+            return 1;
+    for (size_t i = from; i < to; i++)
+        if (*mx_host(mx->v[i]) && has_my_addr(c, mx_host(mx->v[i])) == 1)
+            return 1;
+    return 0;
+}
+
 /* mx_backup - Postfix's permit_mx_backup() */
 static int
 mx_backup(struct ctx *c)
@@ -987,6 +1034,7 @@ mx_backup(struct ctx *c)
     struct strv mx;
     const char *dom;
     int st, mine = 0;
+    size_t nprim;
 
     if (r == NULL)
         return REJECT;
@@ -1005,6 +1053,10 @@ mx_backup(struct ctx *c)
         strv_fini(&mx);
         return has_my_addr(c, dom) == 1 ? OK : DUNNO;
     }
+    /* the primary MX hosts (best preference) first: when one of them is
+     * this machine, it is no backup (Postfix 2.3 and later) */
+    for (nprim = 0; nprim < mx.n && atoi(mx.v[nprim]) == atoi(mx.v[0]);)
+        nprim++;
     if (st != DNSC_OK) {
         defer_if(&c->s->dif_reject, 450, "4.4.4", c,
                  "<%s>: %s rejected: Unable to look up mail exchanger "
@@ -1013,12 +1065,12 @@ mx_backup(struct ctx *c)
         strv_fini(&mx);
         return DUNNO;
     }
-    for (size_t i = 0; i < mx.n && !mine; i++)
-        mine = *mx_host(mx.v[i]) &&
-               rewrite_domain_class(c->s->cf->rw, mx_host(mx.v[i])) ==
-                   REWRITE_LOCAL;
-    for (size_t i = 0; i < mx.n && !mine; i++)
-        mine = *mx_host(mx.v[i]) && has_my_addr(c, mx_host(mx.v[i])) == 1;
+    if (st == DNSC_OK &&
+        (i_am_mx(c, &mx, 0, nprim) || !i_am_mx(c, &mx, nprim, mx.n))) {
+        strv_fini(&mx);
+        return DUNNO;
+    }
+    mine = st == DNSC_OK;
     if (mine && c->s->cf->perm_mx_networks)
         mine = mx_primary(c, &mx);
     strv_fini(&mx);

@@ -203,6 +203,27 @@ smtpd_check_load(struct smtpd_conf *cf)
                                     "permit_mx_backup_networks"))
            : NULL;
     mem_free(v);
+    {
+        /* addresses these tables know are not "unknown" recipients */
+        static const char *const names[] = {"recipient_canonical_maps",
+                                            "canonical_maps",
+                                            "virtual_alias_maps"};
+        struct buf spec;
+
+        buf_init(&spec, 0);
+        for (size_t i = 0; i < 3; i++) {
+            v = server_param(srv, names[i]);
+            if (*v)
+                (void) buf_printf(&spec, "%s%s", spec.len ? ", " : "", v);
+            mem_free(v);
+        }
+        cf->rcpt_alias_maps =
+            spec.len ? maps_new("smtpd recipient tables", buf_str(&spec), 0)
+                     : NULL;
+        if (cf->rcpt_alias_maps && maps_preload(cf->rcpt_alias_maps) < 0)
+            maillog_warning("%s", maps_error(cf->rcpt_alias_maps));
+        buf_fini(&spec);
+    }
     strv_init(&cf->resolvers);
     env = getenv("POSTERN_DNS_RESOLVERS");
     if (env && *env)

@@ -121,6 +121,8 @@ struct smtpd_conf {
     struct smtpd_codes code;
     char *null_key;         /* smtpd_null_access_lookup_key */
     struct maps_match *perm_mx_networks; /* NULL when empty */
+    struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
+                                   * NULL */
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
     smtpd_dns_fn *dns;
     char *myhostname;
