@@ -16,6 +16,7 @@
  *	walked, so a main.cf problem is reported once, at main.cf.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,125 @@ is_class(struct lint *l, const char *name)
     return 0;
 }
 
+/* the parameters the engine reads besides the lists (smtpd_check_dns.c) */
+static const char *const engine_params[] = {
+    "smtpd_restriction_classes",
+    "unknown_client_reject_code",
+    "invalid_hostname_reject_code",
+    "unknown_hostname_reject_code",
+    "unknown_address_reject_code",
+    "relay_domains_reject_code",
+    "access_map_reject_code",
+    "access_map_defer_code",
+    "reject_code",
+    "defer_code",
+    "non_fqdn_reject_code",
+    "unknown_local_recipient_reject_code",
+    "multi_recipient_bounce_reject_code",
+    "plaintext_reject_code",
+    "reject_tempfail_action",
+    "unknown_address_tempfail_action",
+    "unknown_helo_hostname_tempfail_action",
+    "show_user_unknown_table_name",
+    "smtpd_null_access_lookup_key",
+    "permit_mx_backup_networks",
+    "smtpd_reject_unlisted_recipient",
+    "smtpd_reject_unlisted_sender",
+    "smtpd_delay_reject",
+    "allow_untrusted_routing",
+};
+
+/* table_source - the text file a table reads, or NULL (Postern reads
+ * the source of hash:, btree:, lmdb:, cdb: and dbm: tables too) */
+static const char *
+table_source(const char *spec, int *pattern)
+{
+    static const char *const types[] = {"texthash:", "hash:",  "btree:",
+                                        "lmdb:",     "cdb:",   "dbm:",
+                                        "regexp:",   "pcre:",  NULL};
+
+    if (strncasecmp(spec, "proxy:", 6) == 0)
+        spec += 6;
+    for (int i = 0; types[i]; i++) {
+        size_t n = strlen(types[i]);
+
+        if (strncasecmp(spec, types[i], n) == 0 && spec[n] == '/') {
+            *pattern = i >= 6;
+            return spec + n;
+        }
+    }
+    return NULL;
+}
+
+/* entry_value - the value of a table source line, or NULL */
+static const char *
+entry_value(const char *line, int pattern)
+{
+    const char *p = line;
+
+    while (isspace((unsigned char) *p))
+        p++;
+    if (*p == 0 || *p == '#')
+        return NULL;
+    if (pattern) {
+        char delim = *p;
+
+        if (strncasecmp(p, "if", 2) == 0 || strncasecmp(p, "endif", 5) == 0)
+            return NULL;
+        if (delim == '!')
+            delim = *++p;
+        for (p++; *p && *p != delim; p++)
+            if (*p == '\\' && p[1])
+                p++;
+        if (*p)
+            p++;
+        while (isalpha((unsigned char) *p))
+            p++; /* flags */
+    } else {
+        p += strcspn(p, " \t:");
+        if (*p == ':')
+            p++;
+    }
+    while (isspace((unsigned char) *p))
+        p++;
+    return *p ? p : NULL;
+}
+
+/* scan_table - access table results Postern refuses, found in the
+ * table's text file: the engine answers them with 451 4.3.5 */
+static void
+scan_table(struct lint *l, const char *param, const char *spec)
+{
+    static const char *const refused[] = {"HOLD",   "DISCARD", "FILTER",
+                                          "REDIRECT", "PREPEND", "BCC",
+                                          "INFO",   NULL};
+    int pattern = 0;
+    const char *path = table_source(spec, &pattern);
+    FILE *f;
+    char line[2048];
+    int lineno = 0;
+
+    if (path == NULL || (f = fopen(path, "r")) == NULL)
+        return; /* missing files are the table check's business */
+    while (fgets(line, sizeof(line), f)) {
+        const char *v = entry_value(line, pattern);
+        size_t n;
+
+        lineno++;
+        if (v == NULL || isspace((unsigned char) line[0]))
+            continue;
+        n = strcspn(v, " \t\r\n");
+        for (int k = 0; refused[k]; k++)
+            if (n == strlen(refused[k]) && strncasecmp(v, refused[k], n) == 0)
+                server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                            "access table %s line %d: action %s is not "
+                            "implemented by Postern (the client gets 451 "
+                            "4.3.5 Server configuration error)",
+                            spec, lineno, refused[k]);
+    }
+    fclose(f);
+}
+
 /* one_name - a known restriction at sv->v[*i] */
 static void
 one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
@@ -115,6 +235,8 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
             (*i)++;
         return;
     }
+    if (r->flags & SMTPD_RF_TABLE)
+        scan_table(l, param, arg);
     if (r->flags & (SMTPD_RF_TABLE | SMTPD_RF_NUM))
         (*i)++;
     if ((r->id == R_SASL_AUTH || r->id == R_AUTH_LOGIN_MISMATCH ||
@@ -157,6 +279,7 @@ walk(struct lint *l, const char *param, const char *list, const char *def_acl)
                             "warn_if_reject at the end of the list has no "
                             "effect");
         } else if (strchr(w, ':')) {
+            scan_table(l, param, w);
             if (def_acl && strcmp(def_acl, "-") != 0)
                 server_note(l->chk, SERVER_NOTE_HONOURED, l->ns, param,
                             "bare table %s: an implicit %s", w, def_acl);
@@ -260,5 +383,21 @@ smtpd_check_lint(struct pcf *conf, const char *ns,
         mem_free(def);
     }
     codes(&l);
+    for (size_t i = 0; i < sizeof(engine_params) / sizeof(engine_params[0]);
+         i++) {
+        int set = ns ? (v = value(&l, engine_params[i])) != NULL
+                     : strcmp(pcf_source(conf, engine_params[i]), "default");
+
+        if (set)
+            server_note(chk, SERVER_NOTE_HONOURED, ns, engine_params[i],
+                        "read by the smtpd restriction engine");
+        if (ns)
+            mem_free(v);
+    }
+    if ((v = value(&l, "smtpd_etrn_restrictions")) != NULL && *v)
+        server_note(chk, SERVER_NOTE_WARNING, ns, "smtpd_etrn_restrictions",
+                    "Postern answers every ETRN with 458 4.5.0: these "
+                    "restrictions are never evaluated");
+    mem_free(v);
     strv_fini(&l.classes);
 }

@@ -479,6 +479,28 @@ test_lint(void **state)
     if (n.errors != 3)
         fail_msg("%s", n.text);
     assert_non_null(strstr(n.text, "needs a definition"));
+    {
+        /* actions Postern refuses, found in the table's file */
+        char tbl[300], conf[700];
+        FILE *f;
+
+        snprintf(tbl, sizeof(tbl), "%s/access", dir);
+        f = fopen(tbl, "w");
+        assert_non_null(f);
+        fprintf(f, "# comment\nok.test OK\nspam.test HOLD quarantine\n"
+                   "x.test\tREDIRECT a@b.test\n");
+        fclose(f);
+        snprintf(conf, sizeof(conf),
+                 "smtpd_recipient_restrictions = reject_unauth_destination,"
+                 " check_sender_access texthash:%s",
+                 tbl);
+        lint(conf, &n);
+        if (n.errors != 2)
+            fail_msg("%s", n.text);
+        assert_non_null(strstr(n.text, "line 3: action HOLD is not "
+                                       "implemented by Postern"));
+        assert_non_null(strstr(n.text, "line 4: action REDIRECT"));
+    }
     lint("smtpd_recipient_restrictions = reject_unauth_destination, permit, "
          "reject\nunknown_address_tempfail_action = bounce",
          &n);
