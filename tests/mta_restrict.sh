@@ -28,7 +28,7 @@ restrictions() {
     printf 'blocked@good.test REJECT no thanks\n' > "$d/sender_access"
     printf 'badhelo.test 554 5.7.0 bad helo\n' > "$d/helo_access"
     printf '203.0.113 REJECT\n' > "$d/mx_access"
-    printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n' > "$d/client_access"
+    printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\n' > "$d/client_access"
     printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
     printf '<> DUNNO\n' >> "$d/sender_access"
     cat > "$d/rcpt_access" <<EOF
@@ -47,7 +47,10 @@ defer@local.test DEFER
 EOF
     cat <<EOF
 smtpd_peername_lookup = yes
-smtpd_restriction_classes = unknown_client, unknown_reverse, strict_helo
+smtpd_restriction_classes = unknown_client, unknown_reverse, strict_helo,
+    rbl_check, rbl_filtered
+rbl_check = reject_rbl_client bl.test
+rbl_filtered = reject_rbl_client bl.test=127.0.0.[3..9]
 strict_helo = reject_non_fqdn_helo_hostname
 unknown_client = reject_unknown_client_hostname
 unknown_reverse = Reject_Unknown_Reverse_Client_Hostname
@@ -57,7 +60,8 @@ smtpd_helo_restrictions = reject_invalid_helo_hostname,
 smtpd_sender_restrictions = REJECT_NON_FQDN_SENDER,
     reject_unknown_sender_domain,
     check_sender_mx_access texthash:$d/mx_access,
-    texthash:$d/sender_access
+    texthash:$d/sender_access,
+    reject_rhsbl_sender dbl.test
 smtpd_relay_restrictions = permit_mynetworks, permit_mx_backup,
     reject_unauth_destination
 smtpd_recipient_restrictions = reject_non_fqdn_recipient,
@@ -102,6 +106,10 @@ access_defer_if 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT T
 access_warn 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<warn@local.test> ; RSET
 access_class 127.0.0.1 EHLO nodothelo ; MAIL FROM:<a@good.test> ; RCPT TO:<cls@local.test> ; RCPT TO:<alice@local.test> ; RSET
 mx_backup 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<x@backup.test> ; RCPT TO:<x@far.test> ; RSET
+rbl_client 127.0.0.6 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+rbl_client_strings 127.0.0.8 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+rbl_filtered 127.0.0.7 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+rhsbl_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@spam.test> ; RCPT TO:<alice@local.test>
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -138,6 +146,10 @@ access_defer_if | 250 | 250 2.1.0 Ok | 450 4.7.1 <dip@local.test>: Recipient add
 access_warn | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
 access_class | 250 | 250 2.1.0 Ok | 504 5.5.2 <nodothelo>: Helo command rejected: need fully-qualified hostname | 250 2.1.5 Ok | 250 2.0.0 Ok
 mx_backup | 250 | 250 2.1.0 Ok | 550 5.7.1 <x@backup.test>: Recipient address rejected: test instance | 554 5.7.1 <x@far.test>: Relay access denied | 250 2.0.0 Ok
+rbl_client | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Client host [127.0.0.6] blocked using bl.test; Listed: see https://bl.test/q?127.0.0.6
+rbl_client_strings | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Client host [127.0.0.8] blocked using bl.test; one
+rbl_filtered | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+rhsbl_sender | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Sender address [a@spam.test] blocked using dbl.test
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
@@ -172,6 +184,13 @@ server:
     local-data: "nullmx.test. MX 0 ."
     local-data: "badmx.test. MX 10 mx.spam.test."
     local-data: "mx.spam.test. A 203.0.113.9"
+    local-data: "spam.test. A 192.0.2.66"
+    local-data: "6.0.0.127.bl.test. A 127.0.0.2"
+    local-data: '6.0.0.127.bl.test. TXT "Listed: see https://bl.test/q?127.0.0.6"'
+    local-data: "8.0.0.127.bl.test. A 127.0.0.2"
+    local-data: '8.0.0.127.bl.test. TXT "one" "two"'
+    local-data: "7.0.0.127.bl.test. A 127.0.0.2"
+    local-data: "spam.test.dbl.test. A 127.0.1.2"
     local-data: "backup.test. MX 10 mx.far.test."
     local-data: "backup.test. MX 20 mx.good.test."
     local-data: "far.test. MX 10 mx.far.test."

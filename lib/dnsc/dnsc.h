@@ -217,7 +217,7 @@ void dnsc_targets_fini(struct dnsc_targets *t);
 /*
  * One lookup for the SMTP server's restrictions (dnsc_lookup.c).
  */
-enum dnsc_rtype { DNSC_A, DNSC_AAAA, DNSC_MX, DNSC_NS, DNSC_PTR };
+enum dnsc_rtype { DNSC_A, DNSC_AAAA, DNSC_MX, DNSC_NS, DNSC_PTR, DNSC_TXT };
 
 enum dnsc_status {
     DNSC_OK,       /* out has at least one record */
@@ -233,7 +233,8 @@ enum dnsc_status {
  * dnsc_lookup - the records of type for name through the resolvers of o
  * (its families are ignored): addresses as text for A and AAAA, host
  * names (lower case, no final dot; "" for the root, a null MX) for MX,
- * NS and PTR, MX by preference with prefs[i] set when prefs is not NULL
+ * NS and PTR, the first character-string of each TXT record (what
+ * Postfix shows of a block list reason), MX by preference with prefs[i] set when prefs is not NULL
  * (DNSC_LOOKUP_MAX entries). Appends to out.
  */
 enum dnsc_status dnsc_lookup(const struct dnsc_route_opts *o, const char *name,

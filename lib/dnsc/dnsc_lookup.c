@@ -35,6 +35,22 @@ rr_text(const ldns_rr *rr, int type)
     case LDNS_RR_TYPE_MX:
         rd = ldns_rr_rdf(rr, 1);
         return rd ? rdf_name(rd) : NULL;
+    case LDNS_RR_TYPE_TXT:
+        /* the first character-string only, as Postfix's DNS client
+         * gives a block list's reason */
+        rd = ldns_rr_rdf(rr, 0);
+        if (rd == NULL || ldns_rdf_size(rd) == 0)
+            return NULL;
+        {
+            const uint8_t *p = ldns_rdf_data(rd);
+            size_t n = p[0] < ldns_rdf_size(rd) ? p[0] : ldns_rdf_size(rd) - 1;
+            char *s = mem_alloc(n + 1);
+
+            for (size_t k = 0; k < n; k++)
+                s[k] = p[k + 1] ? (char) p[k + 1] : '?';
+            s[n] = 0;
+            return s;
+        }
     default: /* NS, PTR, CNAME: one name */
         rd = ldns_rr_rdf(rr, 0);
         return rd ? rdf_name(rd) : NULL;
@@ -53,6 +69,8 @@ ldns_type(enum dnsc_rtype t)
         return LDNS_RR_TYPE_MX;
     case DNSC_NS:
         return LDNS_RR_TYPE_NS;
+    case DNSC_TXT:
+        return LDNS_RR_TYPE_TXT;
     default:
         return LDNS_RR_TYPE_PTR;
     }

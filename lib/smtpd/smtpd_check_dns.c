@@ -186,6 +186,15 @@ smtpd_check_load(struct smtpd_conf *cf)
     k->mul_rcpt = (int) server_param_int(
         srv, "multi_recipient_bounce_reject_code", 550);
     k->plaintext = (int) server_param_int(srv, "plaintext_reject_code", 450);
+    k->maps_rbl = (int) server_param_int(srv, "maps_rbl_reject_code", 554);
+    v = server_param(srv, "rbl_reply_maps");
+    cf->rbl_reply_maps = *v ? maps_new("rbl_reply_maps", v, 0) : NULL;
+    if (cf->rbl_reply_maps && maps_preload(cf->rbl_reply_maps) < 0)
+        maillog_warning("%s", maps_error(cf->rbl_reply_maps));
+    mem_free(v);
+    /* a template (raw in the schema): $rbl_code and friends are
+     * expanded per reply */
+    cf->default_rbl_reply = server_param(srv, "default_rbl_reply");
     k->unk_addr_tf = tf_action(srv, "unknown_address_tempfail_action");
     k->unk_name_tf = tf_action(srv, "unknown_helo_hostname_tempfail_action");
     k->soft_bounce = server_param_bool(srv, "soft_bounce");

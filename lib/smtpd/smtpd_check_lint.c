@@ -104,6 +104,10 @@ static const char *const engine_params[] = {
     "permit_mx_backup_networks",
     "smtpd_reject_unlisted_recipient",
     "smtpd_reject_unlisted_sender",
+    "maps_rbl_reject_code",
+    "default_rbl_reply",
+    "rbl_reply_maps",
+    "smtpd_expansion_filter",
     "smtpd_delay_reject",
     "allow_untrusted_routing",
 };
@@ -208,9 +212,14 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
 
     if (r->flags & SMTPD_RF_NOIMPL) {
         server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
-                    "restriction %s is not implemented by Postern (%s): the "
-                    "mail it would refuse is accepted",
-                    sv->v[*i], r->why);
+                    "restriction %s%s%s is not implemented by Postern (%s): "
+                    "the mail it would refuse is accepted",
+                    sv->v[*i],
+                    (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? " "
+                                                                        : "",
+                    (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? arg
+                                                                        : "",
+                    r->why);
         if ((r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg)
             (*i)++;
         return;
@@ -235,6 +244,13 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
             (*i)++;
         return;
     }
+    if ((r->flags & SMTPD_RF_ARG) && arg == NULL)
+        server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                    "restriction %s requires domain name argument (it is "
+                    "skipped)",
+                    sv->v[*i]);
+    else if (r->flags & SMTPD_RF_ARG)
+        (*i)++;
     if (r->flags & SMTPD_RF_TABLE)
         scan_table(l, param, arg);
     if (r->flags & (SMTPD_RF_TABLE | SMTPD_RF_NUM))

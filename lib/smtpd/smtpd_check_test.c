@@ -49,6 +49,13 @@ static const struct rr zone[] = {
     {"example.org", DNSC_NS, DNSC_OK, "ns1.spam.test"},
     {"ns1.spam.test", DNSC_A, DNSC_OK, "203.0.113.53"},
     {"backup.example.net", DNSC_MX, DNSC_OK, "10 mx.far.test,20 localhost"},
+    {"5.2.0.192.zen.example.test", DNSC_A, DNSC_OK, "127.0.0.2"},
+    {"5.2.0.192.zen.example.test", DNSC_TXT, DNSC_OK, "listed for testing"},
+    {"6.2.0.192.zen.example.test", DNSC_A, DNSC_OK, "127.0.0.10"},
+    {"6.2.0.192.zen.example.test", DNSC_TXT, DNSC_NODATA, NULL},
+    {"7.2.0.192.zen.example.test", DNSC_A, DNSC_TEMP, NULL},
+    {"spam.example.net.dbl.example.test", DNSC_A, DNSC_OK, "127.0.1.2"},
+    {"5.2.0.192.wl.example.test", DNSC_A, DNSC_OK, "127.0.0.2"},
     {"mx.far.test", DNSC_A, DNSC_OK, "198.51.100.1"},
 };
 
@@ -296,6 +303,43 @@ static const struct tcase cases[] = {
      "reject_unauth_destination",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
      "b@example.com", "554 5.7.1 <b@example.com>: Relay access denied", NULL},
+    /* DNS block lists: default_rbl_reply, the TXT reason, filters */
+    {"smtpd_client_restrictions = reject_rbl_client zen.example.test",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
+     "b@local.test",
+     "554 5.7.1 Service unavailable; Client host [192.0.2.5] blocked using "
+     "zen.example.test; listed for testing",
+     NULL},
+    {"smtpd_client_restrictions = reject_rbl_client zen.example.test",
+     "client.test", "192.0.2.6", C_OK, "client.test", "a@example.com",
+     "b@local.test",
+     "554 5.7.1 Service unavailable; Client host [192.0.2.6] blocked using "
+     "zen.example.test",
+     NULL},
+    {"smtpd_client_restrictions = reject_rbl_client "
+     "zen.example.test=127.0.0.[2..9]",
+     "client.test", "192.0.2.6", C_OK, "client.test", "a@example.com",
+     "b@local.test", NULL, NULL},
+    {"smtpd_client_restrictions = reject_rbl_client "
+     "zen.example.test=127.0.0.[1;10]",
+     "client.test", "192.0.2.6", C_OK, "client.test", "a@example.com",
+     "b@local.test",
+     "554 5.7.1 Service unavailable; Client host [192.0.2.6] blocked using "
+     "zen.example.test",
+     NULL},
+    {"smtpd_client_restrictions = reject_rbl_client zen.example.test",
+     "client.test", "192.0.2.7", C_OK, "client.test", "a@example.com",
+     "b@local.test", NULL, NULL},
+    {"maps_rbl_reject_code = 550\ndefault_rbl_reply = $rbl_code 5.7.9 "
+     "$rbl_what is on ${rbl_domain}${rbl_reason?: $rbl_reason}\n"
+     "smtpd_sender_restrictions = reject_rhsbl_sender dbl.example.test",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@spam.example.net",
+     "b@local.test", "550 5.7.9 a@spam.example.net is on dbl.example.test",
+     NULL},
+    {"smtpd_client_restrictions = permit_dnswl_client wl.example.test, "
+     "reject",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
+     "b@local.test", NULL, NULL},
     /* reject_multi_recipient_bounce needs a second recipient: none here */
     {"smtpd_recipient_restrictions = reject_multi_recipient_bounce, "
      "reject_unauth_destination",
@@ -445,16 +489,20 @@ test_lint(void **state)
 
     (void) state;
     lint("smtpd_recipient_restrictions = permit_mynetworks, "
-         "reject_unauth_destination, REJECT_UNKNOWN_RECIPIENT_DOMAIN",
+         "reject_unauth_destination, REJECT_UNKNOWN_RECIPIENT_DOMAIN, "
+         "reject_rbl_client zen.example.test=127.0.0.[2..11], "
+         "reject_rhsbl_sender dbl.example.test",
          &n);
-    assert_int_equal(n.errors, 0);
-    lint("smtpd_client_restrictions = reject_rbl_client zen.example.test, "
+    if (n.errors != 0)
+        fail_msg("%s", n.text);
+    lint("smtpd_client_restrictions = reject_unverified_sender, "
          "bogus_name\nsmtpd_recipient_restrictions = reject_unauth_"
          "destination",
          &n);
     assert_int_equal(n.errors, 2);
     assert_non_null(strstr(n.text, "smtpd_client_restrictions: restriction "
-                                   "reject_rbl_client is not implemented"));
+                                   "reject_unverified_sender is not "
+                                   "implemented"));
     assert_non_null(strstr(n.text, "unknown smtpd restriction \"bogus_name\""));
     /* $name expansion, classes, bare tables */
     lint("smtpd_restriction_classes = mine\nmine = check_policy_service "
@@ -465,7 +513,7 @@ test_lint(void **state)
          &n);
     assert_int_equal(n.errors, 2);
     assert_non_null(strstr(n.text, "mine: restriction check_policy_service "
-                                   "is not implemented"));
+                                   "inet:127.0.0.1:1 is not implemented"));
     assert_non_null(strstr(n.text, "0 - smtpd_sender_restrictions: bare "
                                    "table hash:/etc/x: an implicit "
                                    "check_sender_access"));

@@ -98,6 +98,7 @@ struct smtpd_codes {
     int local_rcpt;   /* unknown_local_recipient_reject_code */
     int mul_rcpt;     /* multi_recipient_bounce_reject_code */
     int plaintext;    /* plaintext_reject_code */
+    int maps_rbl;     /* maps_rbl_reject_code */
     int unk_addr_tf;  /* unknown_address_tempfail_action: 1 defer_if_permit,
                        * 0 defer */
     int unk_name_tf;  /* unknown_helo_hostname_tempfail_action */
@@ -121,6 +122,8 @@ struct smtpd_conf {
     struct smtpd_codes code;
     char *null_key;         /* smtpd_null_access_lookup_key */
     struct maps_match *perm_mx_networks; /* NULL when empty */
+    struct maps *rbl_reply_maps;  /* or NULL */
+    char *default_rbl_reply;      /* not expanded */
     struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
                                    * NULL */
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
@@ -225,6 +228,25 @@ void smtpd_check_load(struct smtpd_conf *cf);
 /* smtpd_dns_lookup - the real smtpd_dns_fn (lib/dnsc through a thread) */
 int smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
                      struct strv *out);
+/* DNS block lists (smtpd_check_rbl.c) */
+struct smtpd_rbl_vars {
+    struct smtpd_session *s;
+    const char *domain; /* the list, without "=filter" */
+    const char *txt;    /* its TXT reason, or "" */
+    const char *cls;    /* "Client host", "Sender address", ... */
+    const char *what;   /* what was looked up, as shown */
+    const char *sender, *recipient;
+};
+/* smtpd_rbl_query - qname under list ("domain[=filter]"): 1 listed (its
+ * TXT in txt), 0 not, -1 the lookup failed */
+int smtpd_rbl_query(struct smtpd_conf *cf, const char *list, const char *qname,
+                    char *txt, size_t len);
+/* smtpd_rbl_reverse - the query name of an address; 0 or -1 */
+int smtpd_rbl_reverse(const char *addr, char *out, size_t len);
+/* smtpd_rbl_reply - "CODE [X.Y.Z] text" from the list's template */
+struct buf;
+void smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
+                     const struct smtpd_rbl_vars *v, struct buf *out);
 /* smtpd_own_addr - addr is one of this machine's interface addresses */
 int smtpd_own_addr(const char *addr);
 /* smtpd_conf_load - the whole configuration of srv (smtpd.c) */
@@ -258,7 +280,9 @@ enum smtpd_rid {
     R_RCPT_ACCESS, R_RCPT_MX, R_RCPT_NS, R_RCPT_A, R_UNK_RCPT,
     R_NON_FQDN_RCPT, R_UNLISTED_RCPT, R_MX_BACKUP, R_AUTH_DEST,
     R_UNAUTH_DEST, R_DEFER_UNAUTH_DEST, R_MULTI_BOUNCE, R_ETRN_ACCESS,
-    R_SASL_AUTH, R_TLS_CLIENTCERTS, R_NOT_IMPLEMENTED,
+    R_SASL_AUTH, R_TLS_CLIENTCERTS, R_RBL_CLIENT, R_RHSBL_CLIENT,
+    R_RHSBL_REV_CLIENT, R_RHSBL_HELO, R_RHSBL_SENDER, R_RHSBL_RCPT,
+    R_DNSWL_CLIENT, R_RHSWL_CLIENT, R_NOT_IMPLEMENTED,
 };
 
 #define SMTPD_RF_TABLE  0x01u /* the next word is type:table */

@@ -19,7 +19,8 @@
 #define A  SMTPD_RF_ARG
 #define NI SMTPD_RF_NOIMPL
 
-static const char rbl[] = "DNS block and allow lists are not implemented";
+static const char rbl[] = "maps_rbl_domains is obsolete: use "
+                          "reject_rbl_client";
 static const char sasl[] = "SASL is not implemented";
 static const char verify[] = "the address verification service is not "
                              "implemented";
@@ -50,13 +51,13 @@ static const struct smtpd_restr table[] = {
     {"check_reverse_client_hostname_mx_access", R_REV_CLIENT_MX, T, NULL},
     {"check_reverse_client_hostname_ns_access", R_REV_CLIENT_NS, T, NULL},
     {"check_reverse_client_hostname_a_access", R_REV_CLIENT_A, T, NULL},
-    {"reject_rbl_client", R_NOT_IMPLEMENTED, A | NI, rbl},
-    {"reject_rbl", R_NOT_IMPLEMENTED, A | NI, rbl},
+    {"reject_rbl_client", R_RBL_CLIENT, A, NULL},
+    {"reject_rbl", R_RBL_CLIENT, A, NULL},
     {"reject_maps_rbl", R_NOT_IMPLEMENTED, NI, rbl},
-    {"reject_rhsbl_client", R_NOT_IMPLEMENTED, A | NI, rbl},
-    {"reject_rhsbl_reverse_client", R_NOT_IMPLEMENTED, A | NI, rbl},
-    {"permit_dnswl_client", R_NOT_IMPLEMENTED, A | NI, rbl},
-    {"permit_rhswl_client", R_NOT_IMPLEMENTED, A | NI, rbl},
+    {"reject_rhsbl_client", R_RHSBL_CLIENT, A, NULL},
+    {"reject_rhsbl_reverse_client", R_RHSBL_REV_CLIENT, A, NULL},
+    {"permit_dnswl_client", R_DNSWL_CLIENT, A, NULL},
+    {"permit_rhswl_client", R_RHSWL_CLIENT, A, NULL},
     {"check_ccert_access", R_NOT_IMPLEMENTED, T | NI, ccert},
     {"check_sasl_access", R_NOT_IMPLEMENTED, T | NI, sasl},
     {"check_policy_service", R_NOT_IMPLEMENTED, A | NI, policy},
@@ -75,7 +76,7 @@ static const struct smtpd_restr table[] = {
     {"reject_non_fqdn_helo_hostname", R_NON_FQDN_HELO, 0, NULL},
     {"reject_non_fqdn_hostname", R_NON_FQDN_HELO, 0, NULL},
     {"permit_naked_ip_address", R_NAKED_IP, 0, NULL},
-    {"reject_rhsbl_helo", R_NOT_IMPLEMENTED, A | NI, rbl},
+    {"reject_rhsbl_helo", R_RHSBL_HELO, A, NULL},
     /* sender */
     {"check_sender_access", R_SENDER_ACCESS, T, NULL},
     {"check_sender_mx_access", R_SENDER_MX, T, NULL},
@@ -92,7 +93,7 @@ static const struct smtpd_restr table[] = {
     {"reject_unauthenticated_sender_login_mismatch", R_LOGIN_MISMATCH, 0,
      NULL},
     {"reject_unverified_sender", R_NOT_IMPLEMENTED, NI, verify},
-    {"reject_rhsbl_sender", R_NOT_IMPLEMENTED, A | NI, rbl},
+    {"reject_rhsbl_sender", R_RHSBL_SENDER, A, NULL},
     /* recipient */
     {"check_recipient_access", R_RCPT_ACCESS, T, NULL},
     {"check_recipient_mx_access", R_RCPT_MX, T, NULL},
@@ -108,7 +109,7 @@ static const struct smtpd_restr table[] = {
     {"defer_unauth_destination", R_DEFER_UNAUTH_DEST, 0, NULL},
     {"reject_multi_recipient_bounce", R_MULTI_BOUNCE, 0, NULL},
     {"reject_unverified_recipient", R_NOT_IMPLEMENTED, NI, verify},
-    {"reject_rhsbl_recipient", R_NOT_IMPLEMENTED, A | NI, rbl},
+    {"reject_rhsbl_recipient", R_RHSBL_RCPT, A, NULL},
     {"check_relay_domains", R_NOT_IMPLEMENTED, NI,
      "check_relay_domains (obsolete) is not implemented"},
     /* etrn */
