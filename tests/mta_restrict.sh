@@ -39,6 +39,7 @@ tmp@local.test 450 4.2.0 mailbox busy
 code@local.test 550 no such person here
 dip@local.test DEFER_IF_PERMIT maybe later
 dir@local.test defer_if_reject, reject
+policydown@local.test policy_down
 warn@local.test WARN looked at
 cls@local.test strict_helo
 rej@local.test REJECT
@@ -48,8 +49,10 @@ EOF
     cat <<EOF
 smtpd_peername_lookup = yes
 smtpd_restriction_classes = unknown_client, unknown_reverse, strict_helo,
-    rbl_check, rbl_filtered
+    rbl_check, rbl_filtered, policy_down
+smtpd_policy_service_try_limit = 1
 rbl_check = reject_rbl_client bl.test
+policy_down = check_policy_service inet:127.0.0.1:$DOWNPORT
 rbl_filtered = reject_rbl_client bl.test=127.0.0.[3..9]
 strict_helo = reject_non_fqdn_helo_hostname
 unknown_client = reject_unknown_client_hostname
@@ -68,6 +71,7 @@ smtpd_recipient_restrictions = reject_non_fqdn_recipient,
     reject_unknown_recipient_domain,
     check_recipient_access texthash:$d/rcpt_access,
     warn_if_reject reject_unknown_helo_hostname,
+    check_policy_service inet:127.0.0.1:$POLPORT,
     reject_multi_recipient_bounce,
     reject_unauth_pipelining, permit
 smtpd_data_restrictions = reject_unauth_pipelining
@@ -110,6 +114,8 @@ rbl_client 127.0.0.6 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<al
 rbl_client_strings 127.0.0.8 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
 rbl_filtered 127.0.0.7 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
 rhsbl_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@spam.test> ; RCPT TO:<alice@local.test>
+policy 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> SIZE=100 ; RCPT TO:<policy-reject@local.test> ; RCPT TO:<policy-code@local.test> ; RCPT TO:<policy-defer@local.test> ; RCPT TO:<policy-dunno@local.test> ; RSET
+policy_down 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<policydown@local.test>
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -150,12 +156,24 @@ rbl_client | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Client host [12
 rbl_client_strings | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Client host [127.0.0.8] blocked using bl.test; one
 rbl_filtered | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
 rhsbl_sender | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Sender address [a@spam.test] blocked using dbl.test
+policy | 250 | 250 2.1.0 Ok | 554 5.7.1 <policy-reject@local.test>: Recipient address rejected: policy says no | 451 4.7.1 <policy-code@local.test>: Recipient address rejected: policy is busy | 450 4.7.1 <policy-defer@local.test>: Recipient address rejected: policy says later | 250 2.1.5 Ok | 250 2.0.0 Ok
+policy_down | 250 | 250 2.1.0 Ok | 451 4.3.5 <policydown@local.test>: Recipient address rejected: Server configuration problem
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
 
 # ---- unbound on 127.0.25.53:53 ------------------------------------------
 UB_PID=
+# start_policy: the policy server, and a port where none listens
+start_policy() {
+    POLPORT=$(free_port)
+    DOWNPORT=$(free_port)
+    : > "$T/policy.log"
+    chmod 666 "$T/policy.log"
+    $PY "$TESTDATA/policy.py" "$POLPORT" "$T/policy.log" &
+    PIDS+=($!)
+}
+
 start_dns() {
     local d=$1
     SFPORT=$(free_port)
@@ -240,6 +258,7 @@ start_postern() {
         "default_transport = error:5.7.1 test instance"
     trap "$EXIT_TRAP" EXIT # mta_setup set its own
     mkdir -p "$T/r"
+    start_policy
     restrictions "$T/r" >> "$T/etc/main.cf"
     chmod -R a+rX "$T/r"
     start_dns "$T"
@@ -265,6 +284,7 @@ case_postern() {
     wait_log 'improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]'
     wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <h\.tempfail\.test>: Helo command rejected: Host not found;'
     wait_log 'NOQUEUE: warn: RCPT from localhost\[127\.0\.0\.1\]: looked at; from=<a@good\.test> to=<warn@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
+    wait_log 'warning: problem talking to server inet:127\.0\.0\.1:[0-9]+: Connection refused'
     pass "reject and reject_warning log lines"
 }
 
@@ -375,6 +395,20 @@ case_postfix() {
     diff -u "$T/postfix.log" "$T/postern.log" ||
         fail "Postern's reject/warn log lines differ from Postfix's"
     pass "$(wc -l < "$T/postfix.log") reject, reject_warning and warn log lines alike"
+    # the policy requests: Postfix's first, then Postern's, alike but for
+    # the ports and the instance
+    $PY - "$T/policy.log" <<'PY' || fail "policy requests differ"
+import re, sys
+lines = [re.sub(r"(client_port|server_port|instance|queue_id)=[^|]*", r"\1=*", l)
+         for l in open(sys.argv[1]).read().splitlines()]
+half = len(lines) // 2
+if half < 5 or lines[:half] != lines[half:]:
+    for a, b in zip(lines[:half], lines[half:]):
+        if a != b:
+            print("- " + a + "\n+ " + b)
+    sys.exit(1)
+print("ok: %d policy requests alike" % half)
+PY
 }
 
 case "$CASE" in

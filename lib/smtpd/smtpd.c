@@ -1122,10 +1122,22 @@ peer(struct smtpd_session *s, int fd)
         snprintf(s->reverse_name, sizeof(s->reverse_name), "localhost");
         s->name_status = s->reverse_status = SMTPD_PEER_OK;
     } else if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
+        struct sockaddr_storage me;
+        socklen_t melen = sizeof(me);
+
         getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
-                    NULL, 0, NI_NUMERICHOST);
+                    s->port, sizeof(s->port), NI_NUMERICHOST | NI_NUMERICSERV);
         if (strncmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr, '.'))
             memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
+        /* the server end, for policy services */
+        if (getsockname(fd, (struct sockaddr *) &me, &melen) == 0)
+            getnameinfo((struct sockaddr *) &me, melen, s->server_addr,
+                        sizeof(s->server_addr), s->server_port,
+                        sizeof(s->server_port), NI_NUMERICHOST | NI_NUMERICSERV);
+        if (strncmp(s->server_addr, "::ffff:", 7) == 0 &&
+            strchr(s->server_addr, '.'))
+            memmove(s->server_addr, s->server_addr + 7,
+                    strlen(s->server_addr + 7) + 1);
         if (s->cf->peername_lookup) {
             struct peer_lookup *pl = mem_alloc(sizeof(*pl));
 

@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ struct ctx {
 
 static int generic(struct ctx *c, struct strv *list, const char *name,
                    const char *cls, const char *def_acl);
+static void sleep_fn(void *arg);
 
 /* ---- replies ---- */
 
@@ -1202,6 +1204,100 @@ one_rbl(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
     }
 }
 
+/* ---- policy services ---- */
+
+/* policy_request - the attributes Postfix 3.7 sends */
+static void
+policy_request(struct ctx *c, struct buf *b)
+{
+    struct smtpd_session *s = c->s;
+    const char *state = strcmp(c->where, "EHLO") == 0 ? "EHLO" : c->where;
+    const char *tls = sio_tls_version(s->io);
+
+    /* the names and their order are Postfix 3.7's */
+    (void) buf_printf(b, "request=smtpd_access_policy\nprotocol_state=%s\n"
+                         "protocol_name=%s\nclient_address=%s\n"
+                         "client_name=%s\nclient_port=%s\n"
+                         "reverse_client_name=%s\nserver_address=%s\n"
+                         "server_port=%s\nhelo_name=%s\nsender=%s\n"
+                         "recipient=%s\nrecipient_count=%u\nqueue_id=%s\n"
+                         "instance=%lx.%lx.%u\nsize=%ld\n",
+                      state, smtpd_proto(s), s->addr, s->name, s->port,
+                      s->reverse_name, s->server_addr, s->server_port,
+                      s->helo ? s->helo : "", c->sender ? c->sender : "",
+                      c->shown ? c->shown : "",
+                      /* Postfix counts only at DATA and end of data */
+                      strcmp(c->where, "DATA") == 0 ||
+                              strcmp(c->where, "END-OF-MESSAGE") == 0
+                          ? s->rcpt_count
+                          : 0u,
+                      s->id,
+                      (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
+                      s->rcpt_count == 0 ? 0u : 1u, s->size_param);
+    (void) buf_printf(b, "etrn_domain=\nstress=\nsasl_method=\n"
+                         "sasl_username=\nsasl_sender=\nccert_subject=\n"
+                         "ccert_issuer=\nccert_fingerprint=\n"
+                         "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
+                         "encryption_cipher=\nencryption_keysize=0\n"
+                         "policy_context=%s\n\n",
+                      s->tls && tls ? tls : "", s->cf->policy_context);
+}
+
+/* policy - check_policy_service: the action as an access table result;
+ * arg is "server" or, from "{ server, name=value ... }", the server and
+ * its own timeout, default_action, try_limit and policy_context */
+static int
+policy(struct ctx *c, const char *arg, const char *name, const char *cls,
+       const char *def_acl)
+{
+    struct smtpd_conf *cf = c->s->cf;
+    struct buf req, action;
+    char err[300];
+    int st, rc = -1;
+    struct strv opt;
+    const char *server, *def = cf->policy_default;
+    int timeout = cf->policy_timeout, tries = cf->policy_tries;
+
+    strv_init(&opt);
+    server_split(arg, &opt);
+    server = opt.n ? opt.v[0] : arg;
+    for (size_t k = 1; k < opt.n; k++) {
+        const char *eq = strchr(opt.v[k], '=');
+        long sec;
+
+        if (eq == NULL)
+            continue;
+        if (strncmp(opt.v[k], "timeout=", 8) == 0 &&
+            server_parse_time(eq + 1, 's', &sec) == 0)
+            timeout = (int) sec;
+        else if (strncmp(opt.v[k], "default_action=", 15) == 0)
+            def = eq + 1;
+        else if (strncmp(opt.v[k], "try_limit=", 10) == 0)
+            tries = atoi(eq + 1);
+    }
+    buf_init(&req, 0);
+    buf_init(&action, 0);
+    policy_request(c, &req);
+    for (int try = 0; rc < 0 && try < (tries > 0 ? tries : 1); try++) {
+        if (try > 0 && cf->policy_delay > 0) {
+            unsigned secs = (unsigned) cf->policy_delay;
+
+            (void) co_offload(sleep_fn, &secs);
+        }
+        buf_truncate(&action, 0);
+        rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
+                                &action, err, sizeof(err));
+        if (rc < 0)
+            maillog_warning("problem talking to server %s: %s", server, err);
+    }
+    st = table_result(c, server, rc == 0 ? buf_str(&action) : def, name, cls,
+                      def_acl);
+    strv_fini(&opt);
+    buf_fini(&req);
+    buf_fini(&action);
+    return st;
+}
+
 /* ---- the list ---- */
 
 /* map_arg - the table after a check_*_access; NULL after a config error */
@@ -1587,6 +1683,15 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
         return st;
     if ((st = one_rbl(c, r, list, i)) >= 0)
         return st;
+    if (r->id == R_POLICY) {
+        if (*i + 1 >= list->n || strchr(list->v[*i + 1], ':') == NULL) {
+            maillog_warning("restriction %s must be followed by "
+                            "transport:server",
+                            r->name);
+            return config_error(c);
+        }
+        return policy(c, list->v[++*i], name, cls, def_acl);
+    }
     if ((st = one_host(c, r)) >= 0)
         return st;
     if ((st = one_addr(c, r, name, cls)) >= 0)

@@ -187,6 +187,18 @@ smtpd_check_load(struct smtpd_conf *cf)
         srv, "multi_recipient_bounce_reject_code", 550);
     k->plaintext = (int) server_param_int(srv, "plaintext_reject_code", 450);
     k->maps_rbl = (int) server_param_int(srv, "maps_rbl_reject_code", 554);
+    cf->policy_default =
+        server_param(srv, "smtpd_policy_service_default_action");
+    cf->policy_context =
+        server_param(srv, "smtpd_policy_service_policy_context");
+    cf->policy_timeout =
+        (int) server_param_time(srv, "smtpd_policy_service_timeout", 100);
+    cf->policy_tries =
+        (int) server_param_int(srv, "smtpd_policy_service_try_limit", 2);
+    cf->policy_delay =
+        (int) server_param_time(srv, "smtpd_policy_service_retry_delay", 1);
+    cf->queue_dir = server_param(srv, "queue_directory");
+    cf->compat_level = server_param(srv, "compatibility_level");
     v = server_param(srv, "rbl_reply_maps");
     cf->rbl_reply_maps = *v ? maps_new("rbl_reply_maps", v, 0) : NULL;
     if (cf->rbl_reply_maps && maps_preload(cf->rbl_reply_maps) < 0)

@@ -244,6 +244,17 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
             (*i)++;
         return;
     }
+    if (r->id == R_POLICY) {
+        if (arg == NULL || strchr(arg, ':') == NULL)
+            server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                        "restriction %s must be followed by transport:server "
+                        "(every client gets 451 4.3.5 Server configuration "
+                        "error)",
+                        sv->v[*i]);
+        else
+            (*i)++;
+        return;
+    }
     if ((r->flags & SMTPD_RF_ARG) && arg == NULL)
         server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
                     "restriction %s requires domain name argument (it is "

@@ -505,15 +505,15 @@ test_lint(void **state)
                                    "implemented"));
     assert_non_null(strstr(n.text, "unknown smtpd restriction \"bogus_name\""));
     /* $name expansion, classes, bare tables */
-    lint("smtpd_restriction_classes = mine\nmine = check_policy_service "
-         "inet:127.0.0.1:1\nmy_list = mine, hash:/etc/x\n"
+    lint("smtpd_restriction_classes = mine\nmine = reject_unverified_"
+         "recipient\nmy_list = mine, hash:/etc/x\n"
          "smtpd_sender_restrictions = $my_list\n"
          "smtpd_data_restrictions = hash:/etc/y\n"
          "smtpd_recipient_restrictions = reject_unauth_destination",
          &n);
     assert_int_equal(n.errors, 2);
-    assert_non_null(strstr(n.text, "mine: restriction check_policy_service "
-                                   "inet:127.0.0.1:1 is not implemented"));
+    assert_non_null(strstr(n.text, "mine: restriction reject_unverified_"
+                                   "recipient is not implemented"));
     assert_non_null(strstr(n.text, "0 - smtpd_sender_restrictions: bare "
                                    "table hash:/etc/x: an implicit "
                                    "check_sender_access"));

@@ -124,6 +124,14 @@ struct smtpd_conf {
     struct maps_match *perm_mx_networks; /* NULL when empty */
     struct maps *rbl_reply_maps;  /* or NULL */
     char *default_rbl_reply;      /* not expanded */
+    char *policy_default;         /* smtpd_policy_service_default_action */
+    char *policy_context;         /* smtpd_policy_service_policy_context */
+    int policy_timeout;           /* smtpd_policy_service_timeout, s */
+    int policy_tries;             /* smtpd_policy_service_try_limit */
+    int policy_delay;             /* smtpd_policy_service_retry_delay, s */
+    char *queue_dir;
+    char *compat_level;
+    unsigned long policy_seq;     /* for the instance attribute */
     struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
                                    * NULL */
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
@@ -177,6 +185,8 @@ struct smtpd_session {
     int esmtp;
     int tls;
     int in_mynetworks;
+    char port[8];           /* client port */
+    char server_addr[64], server_port[8];
     char reverse_name[256]; /* PTR name, not forward-confirmed, or unknown */
     int name_status;        /* SMTPD_PEER_* of name */
     int reverse_status;     /* SMTPD_PEER_* of reverse_name */
@@ -247,6 +257,11 @@ int smtpd_rbl_reverse(const char *addr, char *out, size_t len);
 struct buf;
 void smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
                      const struct smtpd_rbl_vars *v, struct buf *out);
+/* smtpd_policy_query - one policy request to server ("inet:host:port",
+ * "unix:path"); the action in action; 0, or -1 with the reason in err */
+int smtpd_policy_query(const char *server, const char *qdir, int timeout,
+                       const char *request, struct buf *action, char *err,
+                       size_t errlen);
 /* smtpd_own_addr - addr is one of this machine's interface addresses */
 int smtpd_own_addr(const char *addr);
 /* smtpd_conf_load - the whole configuration of srv (smtpd.c) */
@@ -282,7 +297,7 @@ enum smtpd_rid {
     R_UNAUTH_DEST, R_DEFER_UNAUTH_DEST, R_MULTI_BOUNCE, R_ETRN_ACCESS,
     R_SASL_AUTH, R_TLS_CLIENTCERTS, R_RBL_CLIENT, R_RHSBL_CLIENT,
     R_RHSBL_REV_CLIENT, R_RHSBL_HELO, R_RHSBL_SENDER, R_RHSBL_RCPT,
-    R_DNSWL_CLIENT, R_RHSWL_CLIENT, R_NOT_IMPLEMENTED,
+    R_DNSWL_CLIENT, R_RHSWL_CLIENT, R_POLICY, R_NOT_IMPLEMENTED,
 };
 
 #define SMTPD_RF_TABLE  0x01u /* the next word is type:table */

@@ -24,7 +24,6 @@ static const char rbl[] = "maps_rbl_domains is obsolete: use "
 static const char sasl[] = "SASL is not implemented";
 static const char verify[] = "the address verification service is not "
                              "implemented";
-static const char policy[] = "policy services are not implemented";
 static const char ccert[] = "client certificates are not requested";
 
 static const struct smtpd_restr table[] = {
@@ -60,7 +59,7 @@ static const struct smtpd_restr table[] = {
     {"permit_rhswl_client", R_RHSWL_CLIENT, A, NULL},
     {"check_ccert_access", R_NOT_IMPLEMENTED, T | NI, ccert},
     {"check_sasl_access", R_NOT_IMPLEMENTED, T | NI, sasl},
-    {"check_policy_service", R_NOT_IMPLEMENTED, A | NI, policy},
+    {"check_policy_service", R_POLICY, 0, NULL},
     {"permit_sasl_authenticated", R_SASL_AUTH, 0, NULL},
     {"permit_tls_clientcerts", R_TLS_CLIENTCERTS, 0, NULL},
     {"permit_tls_all_clientcerts", R_TLS_CLIENTCERTS, 0, NULL},
