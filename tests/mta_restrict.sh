@@ -281,7 +281,7 @@ case_postern() {
     # the log lines fail2ban and log analysers read
     wait_log 'NOQUEUE: reject: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.1\.8 <a@nx\.test>: Sender address rejected: Domain not found; from=<a@nx\.test> to=<alice@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
     wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <nxhelo\.test>: Helo command rejected: Host not found; from=<a@good\.test> to=<alice@local\.test> proto=ESMTP helo=<nxhelo\.test>$'
-    wait_log 'improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]'
+    wait_log 'improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]: RCPT TO:<alice@local\.test>\\r\\n$'
     wait_log 'NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.7\.1 <h\.tempfail\.test>: Helo command rejected: Host not found;'
     wait_log 'NOQUEUE: warn: RCPT from localhost\[127\.0\.0\.1\]: looked at; from=<a@good\.test> to=<warn@local\.test> proto=ESMTP helo=<helo\.good\.test>$'
     wait_log 'warning: problem talking to server inet:127\.0\.0\.1:[0-9]+: Connection refused'
@@ -388,13 +388,13 @@ case_postfix() {
     pass "$(dialogues | wc -l) dialogues: Postern's replies are Postfix's"
     # the reject, reject_warning and warn lines of both logs, alike
     sleep 0.5
-    local re='^.*\]: (NOQUEUE: (reject|reject_warning|warn): .*)$'
+    local re='^.*\]: (NOQUEUE: (reject|reject_warning|warn): .*|improper command pipelining .*)$'
     sed -nE "s/$re/\\1/p" "$PF/maillog" > "$T/postfix.log"
     sed -nE "s/$re/\\1/p" "$T/maillog" > "$T/postern.log"
     [ "$(wc -l < "$T/postfix.log")" -ge 30 ] || fail "too few Postfix log lines"
     diff -u "$T/postfix.log" "$T/postern.log" ||
         fail "Postern's reject/warn log lines differ from Postfix's"
-    pass "$(wc -l < "$T/postfix.log") reject, reject_warning and warn log lines alike"
+    pass "$(wc -l < "$T/postfix.log") reject, reject_warning, warn and pipelining log lines alike"
     # the policy requests: Postfix's first, then Postern's, alike but for
     # the ports and the instance
     $PY - "$T/policy.log" <<'PY' || fail "policy requests differ"

@@ -499,6 +499,41 @@ has_8bit(const char *s)
     return 0;
 }
 
+/* ill_pipelining - input already waiting after cmd: log it as Postfix
+ * does (the waiting text C-escaped) and remember it for
+ * reject_unauth_pipelining */
+static void
+ill_pipelining(struct smtpd_session *s, const char *cmd)
+{
+    const char *data;
+    int more;
+    size_t n = sio_peek(s->io, &data, &more);
+    char esc[420], name[16];
+    size_t k = 0;
+
+    if (n == 0 && !more)
+        return;
+    for (size_t i = 0; i < n && i < 100 && k + 5 < sizeof(esc); i++) {
+        unsigned char ch = (unsigned char) data[i];
+
+        if (ch == '\r' || ch == '\n' || ch == '\t' || ch == '\\') {
+            esc[k++] = '\\';
+            esc[k++] = ch == '\r' ? 'r' : ch == '\n' ? 'n' : ch == '\t' ? 't' : '\\';
+        } else if (ch < ' ' || ch >= 127) {
+            k += (size_t) snprintf(esc + k, sizeof(esc) - k, "\\%03o", ch);
+        } else {
+            esc[k++] = (char) ch;
+        }
+    }
+    esc[k] = 0;
+    snprintf(name, sizeof(name), "%s", cmd);
+    for (char *p = name; *p; p++)
+        *p = (char) toupper((unsigned char) *p);
+    maillog_info("improper command pipelining after %s from %s: %s", name,
+                 s->namaddr, esc);
+    s->ill_pipelining = 1;
+}
+
 /* smtpd_session_run: where replies go when not to the client's fd */
 static int session_out = -1;
 
@@ -1354,15 +1389,12 @@ greeted:
         /* reject_unauth_pipelining: input after a command whose reply
          * the client must wait for, or any pipelining without EHLO
          * (Postfix's SMTPD_CMD_FLAG_LAST commands) */
-        if (!s->ill_pipelining && sio_pending(s->io) &&
+        if (!s->ill_pipelining &&
             (!s->esmtp || strcasecmp(cmd, "EHLO") == 0 ||
              strcasecmp(cmd, "HELO") == 0 || strcasecmp(cmd, "DATA") == 0 ||
              strcasecmp(cmd, "STARTTLS") == 0 ||
-             strcasecmp(cmd, "NOOP") == 0 || strcasecmp(cmd, "VRFY") == 0)) {
-            maillog_info("improper command pipelining after %.10s from %s",
-                         cmd, s->namaddr);
-            s->ill_pipelining = 1;
-        }
+             strcasecmp(cmd, "NOOP") == 0 || strcasecmp(cmd, "VRFY") == 0))
+            ill_pipelining(s, cmd);
         if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
             cmd_helo(s, arg, s->last_cmd[0] == 'E');

@@ -39,6 +39,10 @@ int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
                   const char **ptr, size_t *len);
 /* sio_pending - unread input is buffered (a pipelined command) */
 int sio_pending(struct sio *s);
+/* sio_peek - input waiting after the current line: the number of
+ * buffered bytes (*data points at them); *more set when the socket or
+ * the TLS layer holds unread input (reject_unauth_pipelining) */
+size_t sio_peek(struct sio *s, const char **data, int *more);
 /* sio_preload - input the smtpd front already read, to be processed
  * before anything else (at most 16 KB; call before the first read) */
 void sio_preload(struct sio *s, const char *data, size_t len);

@@ -9,6 +9,7 @@
  *	TLS protocol and cipher policy is lib/server/server_tls.c (shared
  *	with the smtp client).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -287,6 +288,18 @@ int
 sio_pending(struct sio *s)
 {
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
+}
+
+size_t
+sio_peek(struct sio *s, const char **data, int *more)
+{
+    int n = 0;
+
+    *data = s->rbuf + s->rpos;
+    /* not read yet: still in the socket (Postfix's peekfd()) */
+    *more = (s->ssl && SSL_pending(s->ssl) > 0) ||
+            (ioctl(s->fd, FIONREAD, &n) == 0 && n > 0);
+    return s->rpos < s->rlen ? s->rlen - s->rpos : 0;
 }
 
 void
