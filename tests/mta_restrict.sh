@@ -9,6 +9,8 @@
 #            texts written below, and the reject/reject_warning log lines
 #   postfix  the same dialogues against a real Postfix 3.7 smtpd with the
 #            same restrictions: every reply must be identical
+#   nodelay  smtpd_delay_reject = no: client, helo and sender restrictions
+#            at their own commands, against a real Postfix
 #
 # Needs root (mount namespace, port 53); exit 77 (skipped) without it or
 # without unbound (and, for "postfix", without Postfix).
@@ -75,6 +77,32 @@ smtpd_recipient_restrictions = reject_non_fqdn_recipient,
     reject_multi_recipient_bounce,
     reject_unauth_pipelining, permit
 smtpd_data_restrictions = reject_unauth_pipelining
+EOF
+}
+
+# the smtpd_delay_reject = no variant
+restrictions_nodelay() {
+    local d=$1
+    printf '127.0.0.4 REJECT\n127.0.0.6 DEFER_IF_PERMIT not now\n' > "$d/client_access"
+    cat <<EOF
+smtpd_peername_lookup = yes
+smtpd_delay_reject = no
+smtpd_client_restrictions = check_client_access texthash:$d/client_access
+smtpd_helo_restrictions = reject_invalid_helo_hostname
+smtpd_sender_restrictions = reject_non_fqdn_sender, reject_unknown_sender_domain
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = permit
+EOF
+}
+
+dialogues_nodelay() {
+    cat <<'EOF'
+nd_ok 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+nd_client 127.0.0.4 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; NOOP ; RSET
+nd_client_dip 127.0.0.6 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+nd_helo 127.0.0.1 EHLO bad_helo! ; MAIL FROM:<a@good.test> ; EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+nd_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@nodot> ; RCPT TO:<alice@local.test> ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET
+nd_tempfail 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@x.tempfail.test> ; RCPT TO:<alice@local.test> ; RSET
 EOF
 }
 
@@ -259,7 +287,7 @@ start_postern() {
     trap "$EXIT_TRAP" EXIT # mta_setup set its own
     mkdir -p "$T/r"
     start_policy
-    restrictions "$T/r" >> "$T/etc/main.cf"
+    "$RESTRICTIONS" "$T/r" >> "$T/etc/main.cf"
     chmod -R a+rX "$T/r"
     start_dns "$T"
     # the resolvers of /etc/resolv.conf (the namespace's), not the fence
@@ -329,7 +357,7 @@ relayhost =
 default_transport = error:5.7.1 test instance
 notify_classes =
 EOF
-    restrictions "$PF/r" >> "$PF/etc/main.cf"
+    "$RESTRICTIONS" "$PF/r" >> "$PF/etc/main.cf"
     chmod -R a+rX "$PF/r"
     cat > "$PF/etc/master.cf" <<EOF
 127.0.0.1:$port inet n  -       n      -      -       smtpd
@@ -377,26 +405,29 @@ case_postfix() {
     pport=$(free_port)
     start_postfix "$pport"
     sleep 0.5
-    py dialogue.py "$pport" <(dialogues) > "$T/postfix.out" || fail "dialogue.py (Postfix)"
-    py dialogue.py "$PORT" <(dialogues) > "$T/postern.out" || fail "dialogue.py (Postern)"
+    py dialogue.py "$pport" <("$DIALOGUES") > "$T/postfix.out" || fail "dialogue.py (Postfix)"
+    py dialogue.py "$PORT" <("$DIALOGUES") > "$T/postern.out" || fail "dialogue.py (Postern)"
     if ! diff -u "$T/postfix.out" "$T/postern.out"; then
         echo "--- postfix maillog" >&2; tail -n 20 "$PF/maillog" >&2
         fail "Postern's replies differ from Postfix's (- Postfix, + Postern)"
     fi
-    diff -u <(expected) "$T/postfix.out" ||
-        fail "Postfix's replies differ from the texts in this test"
-    pass "$(dialogues | wc -l) dialogues: Postern's replies are Postfix's"
+    if [ "$DIALOGUES" = dialogues ]; then
+        diff -u <(expected) "$T/postfix.out" ||
+            fail "Postfix's replies differ from the texts in this test"
+    fi
+    pass "$("$DIALOGUES" | wc -l) dialogues: Postern's replies are Postfix's"
     # the reject, reject_warning and warn lines of both logs, alike
     sleep 0.5
     local re='^.*\]: (NOQUEUE: (reject|reject_warning|warn): .*|improper command pipelining .*)$'
     sed -nE "s/$re/\\1/p" "$PF/maillog" > "$T/postfix.log"
     sed -nE "s/$re/\\1/p" "$T/maillog" > "$T/postern.log"
-    [ "$(wc -l < "$T/postfix.log")" -ge 30 ] || fail "too few Postfix log lines"
+    [ "$(wc -l < "$T/postfix.log")" -ge 5 ] || fail "too few Postfix log lines"
     diff -u "$T/postfix.log" "$T/postern.log" ||
         fail "Postern's reject/warn log lines differ from Postfix's"
     pass "$(wc -l < "$T/postfix.log") reject, reject_warning, warn and pipelining log lines alike"
     # the policy requests: Postfix's first, then Postern's, alike but for
     # the ports and the instance
+    [ "$DIALOGUES" = dialogues ] || return 0
     $PY - "$T/policy.log" <<'PY' || fail "policy requests differ"
 import re, sys
 lines = [re.sub(r"(client_port|server_port|instance|queue_id)=[^|]*", r"\1=*", l)
@@ -411,7 +442,13 @@ print("ok: %d policy requests alike" % half)
 PY
 }
 
+RESTRICTIONS=restrictions
+DIALOGUES=dialogues
 case "$CASE" in
 postern | postfix) "case_$CASE" ;;
+nodelay)
+    RESTRICTIONS=restrictions_nodelay
+    DIALOGUES=dialogues_nodelay
+    case_postfix ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac

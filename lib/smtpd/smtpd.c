@@ -499,6 +499,20 @@ has_8bit(const char *s)
     return 0;
 }
 
+/* stat_name - the disconnect line's name of a command (static) */
+static const char *
+stat_name(const char *cmd)
+{
+    static const char *const names[] = {"helo", "ehlo",     "mail", "rcpt",
+                                        "data", "rset",     "noop", "vrfy",
+                                        "etrn", "starttls", "auth", NULL};
+
+    for (int i = 0; names[i]; i++)
+        if (strcasecmp(cmd, names[i]) == 0)
+            return names[i];
+    return "unknown";
+}
+
 /* ill_pipelining - input already waiting after cmd: log it as Postfix
  * does (the waiting text C-escaped) and remember it for
  * reject_unauth_pipelining */
@@ -542,7 +556,7 @@ static int session_out = -1;
 static void
 cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 {
-    char reply[1200];
+    char reply[1200], *helo;
 
     if (*arg == 0) {
         sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
@@ -550,23 +564,36 @@ cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
         stat_count(s, ehlo ? "ehlo" : "helo", 0);
         return;
     }
-    reset_transaction(s);
-    mem_free(s->helo);
-    s->helo = mem_strdup(arg);
+    helo = mem_strdup(arg);
     /* it goes into the Received: header: control characters and what
      * would end the "from NAME (" comment become '?', as Postfix's
      * printable() and neuter(NEUTER_CHARACTERS) do */
-    for (char *p = s->helo; *p; p++)
+    for (char *p = helo; *p; p++)
         if ((unsigned char) *p < ' ' || *p == 127 || strchr(" <>()\\\";@", *p))
             *p = '?';
-    s->esmtp = ehlo;
-    if (!s->cf->delay_reject &&
-        smtpd_check_stage(s, SMTPD_ST_HELO, NULL, reply, sizeof(reply)) < 0) {
-        log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
-        sio_printf(s->io, "%s", reply);
-        stat_count(s, ehlo ? "ehlo" : "helo", 0);
-        return;
+    if (!s->cf->delay_reject) {
+        /* checked as the new name; a rejected HELO changes nothing, not
+         * even the protocol, as in Postfix */
+        char *old = s->helo;
+        int rc;
+
+        s->helo = helo;
+        rc = smtpd_check_stage(s, SMTPD_ST_HELO, ehlo ? "EHLO" : "HELO",
+                               reply, sizeof(reply));
+        if (rc < 0)
+            log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
+        s->helo = old;
+        if (rc < 0) {
+            mem_free(helo);
+            sio_printf(s->io, "%s", reply);
+            stat_count(s, ehlo ? "ehlo" : "helo", 0);
+            return;
+        }
     }
+    reset_transaction(s);
+    mem_free(s->helo);
+    s->helo = helo;
+    s->esmtp = ehlo;
     stat_count(s, ehlo ? "ehlo" : "helo", 1);
     if (!ehlo) {
         sio_printf(s->io, "250 %s", s->cf->myhostname);
@@ -1310,12 +1337,15 @@ session(struct server *srv, int fd, void *ctx)
         goto greeted;
     if (!cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
+        /* the reply instead of the greeting; then every command but
+         * QUIT gets 503, as in Postfix */
         log_reject(s, "CONNECT", reply, NULL);
         sio_printf(s->io, "%s", reply);
-        (void) sio_flush(s->io);
-        goto done;
+        s->access_denied = 1;
+        s->errors++;
+    } else {
+        sio_printf(s->io, "220 %s", cf->banner);
     }
-    sio_printf(s->io, "220 %s", cf->banner);
 greeted:
     while (!s->quit) {
         int lf, rc;
@@ -1395,7 +1425,12 @@ greeted:
              strcasecmp(cmd, "STARTTLS") == 0 ||
              strcasecmp(cmd, "NOOP") == 0 || strcasecmp(cmd, "VRFY") == 0))
             ill_pipelining(s, cmd);
-        if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
+        if (s->access_denied && strcasecmp(cmd, "QUIT") != 0) {
+            sio_printf(s->io, "503 5.7.0 Error: access denied for %s",
+                       s->namaddr);
+            s->errors++;
+            stat_count(s, stat_name(cmd), 0);
+        } else if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
             s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
             cmd_helo(s, arg, s->last_cmd[0] == 'E');
         } else if (strcasecmp(cmd, "MAIL") == 0) {

@@ -1828,11 +1828,10 @@ smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
     struct ctx c;
     int rc;
 
-    (void) arg;
     if (stage == SMTPD_ST_DATA)
         return smtpd_check_data(s, reply, len);
-    ctx_init(&c, s, stage == SMTPD_ST_HELO && s->esmtp ? "EHLO" : where[stage],
-             NULL, NULL, reply, len);
+    ctx_init(&c, s, stage == SMTPD_ST_HELO && arg ? arg : where[stage], NULL,
+             NULL, reply, len);
     /* Postfix applies defer_if_permit at once only at RCPT, ETRN and
      * DATA; an earlier stage only raises the flag */
     rc = stage == SMTPD_ST_CLIENT ? check_client(&c)

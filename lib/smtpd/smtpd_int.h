@@ -195,6 +195,7 @@ struct smtpd_session {
     int name_status;        /* SMTPD_PEER_* of name */
     int reverse_status;     /* SMTPD_PEER_* of reverse_name */
     int ill_pipelining;     /* a command came before our reply was due */
+    int access_denied;      /* client rejected at connect (delay_reject=no) */
     struct smtpd_defer dif_permit, dif_reject;
     int dip_client, dip_helo, dip_sender; /* defer_if_permit per stage */
     /* transaction */
@@ -272,7 +273,8 @@ int smtpd_own_addr(const char *addr);
 struct smtpd_conf *smtpd_conf_load(struct server *srv);
 /* smtpd_proto - "SMTP", "ESMTP", "ESMTPS", ... for log lines */
 const char *smtpd_proto(const struct smtpd_session *s);
-/* smtpd_check_client - client and helo lists (smtpd_delay_reject=no) */
+/* smtpd_check_stage - the client, helo or sender list at its own command
+ * (smtpd_delay_reject=no); arg: "EHLO" or "HELO" for the helo list */
 int smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
                       char *reply, size_t len);
 /* smtpd_resolve - an address as the client sent it (internal form),

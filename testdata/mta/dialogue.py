@@ -32,7 +32,7 @@ def run(port, src, cmds):
     out = []
     greet = read_reply(f)
     if not greet.startswith("220"):
-        return [greet]
+        out.append(greet)  # a rejected client (smtpd_delay_reject = no)
     groups = []
     for c in cmds:
         if c.startswith("+") and groups:
@@ -63,7 +63,7 @@ def main():
         name, src, rest = line.split(None, 2)
         cmds = [c.strip() for c in rest.split(";") if c.strip()]
         replies = run(port, src, cmds)
-        # the greeting and QUIT are the same everywhere: not shown
+        # a 220 greeting and QUIT are the same everywhere: not shown
         print(name + " | " + " | ".join(replies[:-1]))
         sys.stdout.flush()
 
