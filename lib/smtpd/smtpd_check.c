@@ -977,7 +977,7 @@ has_my_addr(struct ctx *c, const char *host)
         return -1;
     }
     for (size_t i = 0; i < a.n && !yes; i++)
-        yes = smtpd_own_addr(a.v[i]);
+        yes = smtpd_own_addr(c->s->cf, a.v[i]);
     strv_fini(&a);
     return yes;
 }
@@ -1552,7 +1552,7 @@ one_host(struct ctx *c, const struct smtpd_restr *r)
     case R_MYNETWORKS:
         return s->in_mynetworks ? OK : DUNNO;
     case R_INET_INTERFACES:
-        return smtpd_own_addr(s->addr) ? OK : DUNNO;
+        return smtpd_own_addr(s->cf, s->addr) ? OK : DUNNO;
     case R_INVALID_HELO:
         if (h == NULL)
             return DUNNO;

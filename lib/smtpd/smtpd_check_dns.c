@@ -13,6 +13,8 @@
 #define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +75,54 @@ smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
     return j.st;
 }
 
+static int if_addr(const char *addr);
+
+/* listed_addr - addr is one of the addresses a list names (numeric, or
+ * host names resolved) */
+static int
+listed_addr(const struct strv *list, const char *addr)
+{
+    int yes = 0;
+
+    for (size_t i = 0; i < list->n && !yes; i++) {
+        struct addrinfo hints, *res = NULL, *ai;
+
+        if (strcasecmp(list->v[i], "loopback-only") == 0) {
+            yes = strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0;
+            continue;
+        }
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(list->v[i], NULL, &hints, &res) != 0)
+            continue;
+        for (ai = res; ai && !yes; ai = ai->ai_next) {
+            char a[INET6_ADDRSTRLEN];
+
+            if (getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a), NULL, 0,
+                            NI_NUMERICHOST) == 0)
+                yes = strcasecmp(a, addr) == 0;
+        }
+        freeaddrinfo(res);
+    }
+    return yes;
+}
+
+/* smtpd_own_addr - Postfix's own_inet_addr() and proxy_inet_addr(): the
+ * addresses of inet_interfaces (every interface's for "all") and
+ * proxy_interfaces */
 int
-smtpd_own_addr(const char *addr)
+smtpd_own_addr(struct smtpd_conf *cf, const char *addr)
+{
+    if (cf->own_all == 0 && listed_addr(&cf->own_addrs, addr))
+        return 1;
+    if (listed_addr(&cf->proxy_addrs, addr))
+        return 1;
+    return cf->own_all && if_addr(addr);
+}
+
+/* if_addr - addr is an address of one of this machine's interfaces */
+static int
+if_addr(const char *addr)
 {
     struct ifaddrs *ifa, *i;
     int yes = 0;
@@ -245,6 +293,15 @@ smtpd_check_load(struct smtpd_conf *cf)
             maillog_warning("%s", maps_error(cf->rcpt_alias_maps));
         buf_fini(&spec);
     }
+    v = server_param(srv, "inet_interfaces");
+    strv_init(&cf->own_addrs);
+    server_split(v, &cf->own_addrs);
+    cf->own_all = cf->own_addrs.n == 1 && strcasecmp(cf->own_addrs.v[0], "all") == 0;
+    mem_free(v);
+    v = server_param(srv, "proxy_interfaces");
+    strv_init(&cf->proxy_addrs);
+    server_split(v, &cf->proxy_addrs);
+    mem_free(v);
     strv_init(&cf->resolvers);
     env = getenv("POSTERN_DNS_RESOLVERS");
     if (env && *env)

@@ -340,6 +340,16 @@ static const struct tcase cases[] = {
      "reject",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
      "b@local.test", NULL, NULL},
+    /* permit_inet_interfaces: inet_interfaces = loopback-only */
+    {"smtpd_client_restrictions = permit_inet_interfaces, reject",
+     "localhost", "127.0.0.1", C_OK, "client.test", "a@example.com",
+     "b@local.test", NULL, NULL},
+    {"smtpd_client_restrictions = permit_inet_interfaces, reject",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
+     "b@local.test",
+     "554 5.7.1 <client.test[192.0.2.5]>: Client host rejected: Access "
+     "denied",
+     NULL},
     /* reject_multi_recipient_bounce needs a second recipient: none here */
     {"smtpd_recipient_restrictions = reject_multi_recipient_bounce, "
      "reject_unauth_destination",
@@ -548,6 +558,33 @@ test_lint(void **state)
         assert_non_null(strstr(n.text, "line 3: action HOLD is not "
                                        "implemented by Postern"));
         assert_non_null(strstr(n.text, "line 4: action REDIRECT"));
+    }
+    {
+        /* a service: only what its -o settings change */
+        char path[300];
+        FILE *f;
+        struct pcf *p;
+        struct server_checker chk = {collect, &n};
+
+        write_conf("smtpd_client_restrictions = bogus_main\n"
+                   "smtpd_recipient_restrictions = reject_unauth_destination");
+        snprintf(path, sizeof(path), "%s/master.cf", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "smtp inet n - n - - smtpd\n"
+                   "submission inet n - n - - smtpd\n"
+                   "  -o smtpd_helo_restrictions=bogus_o,permit\n");
+        fclose(f);
+        p = pcf_load(dir);
+        assert_non_null(p);
+        memset(&n, 0, sizeof(n));
+        smtpd_check_lint(p, "submission/inet", &chk);
+        if (n.errors != 1 || !strstr(n.text, "2 submission/inet "
+                                             "smtpd_helo_restrictions: "
+                                             "unknown smtpd restriction "
+                                             "\"bogus_o\""))
+            fail_msg("%s", n.text);
+        unlink(path);
     }
     lint("smtpd_recipient_restrictions = reject_unauth_destination, permit, "
          "reject\nunknown_address_tempfail_action = bounce",

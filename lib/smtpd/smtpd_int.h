@@ -139,6 +139,8 @@ struct smtpd_conf {
     struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
                                    * NULL */
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
+    struct strv own_addrs, proxy_addrs; /* inet_interfaces, proxy_... */
+    int own_all;            /* inet_interfaces = all */
     smtpd_dns_fn *dns;
     char *myhostname;
     char *banner;
@@ -267,8 +269,9 @@ void smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
 int smtpd_policy_query(const char *server, const char *qdir, int timeout,
                        const char *request, struct buf *action, char *err,
                        size_t errlen);
-/* smtpd_own_addr - addr is one of this machine's interface addresses */
-int smtpd_own_addr(const char *addr);
+/* smtpd_own_addr - addr is an address of inet_interfaces (any interface's
+ * for "all") or proxy_interfaces */
+int smtpd_own_addr(struct smtpd_conf *cf, const char *addr);
 /* smtpd_conf_load - the whole configuration of srv (smtpd.c) */
 struct smtpd_conf *smtpd_conf_load(struct server *srv);
 /* smtpd_proto - "SMTP", "ESMTP", "ESMTPS", ... for log lines */
