@@ -144,6 +144,8 @@ rbl_filtered 127.0.0.7 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<
 rhsbl_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@spam.test> ; RCPT TO:<alice@local.test>
 policy 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> SIZE=100 ; RCPT TO:<policy-reject@local.test> ; RCPT TO:<policy-code@local.test> ; RCPT TO:<policy-defer@local.test> ; RCPT TO:<policy-dunno@local.test> ; RSET
 policy_down 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<policydown@local.test>
+vrfy 127.0.0.1 EHLO helo.good.test ; VRFY alice@local.test ; VRFY <x@nx.test> ; VRFY rej@local.test ; VRFY x@nodot
+vrfy_relay 127.0.0.5 EHLO helo.good.test ; VRFY x@good.test ; MAIL FROM:<a@nx.test> ; VRFY alice@local.test ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -186,6 +188,8 @@ rbl_filtered | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
 rhsbl_sender | 250 | 250 2.1.0 Ok | 554 5.7.1 Service unavailable; Sender address [a@spam.test] blocked using dbl.test
 policy | 250 | 250 2.1.0 Ok | 554 5.7.1 <policy-reject@local.test>: Recipient address rejected: policy says no | 451 4.7.1 <policy-code@local.test>: Recipient address rejected: policy is busy | 450 4.7.1 <policy-defer@local.test>: Recipient address rejected: policy says later | 250 2.1.5 Ok | 250 2.0.0 Ok
 policy_down | 250 | 250 2.1.0 Ok | 451 4.3.5 <policydown@local.test>: Recipient address rejected: Server configuration problem
+vrfy | 250 | 252 2.0.0 alice@local.test | 450 4.1.2 <x@nx.test>: Recipient address rejected: Domain not found | 554 5.7.1 <rej@local.test>: Recipient address rejected: Access denied | 504 5.5.2 <x@nodot>: Recipient address rejected: need fully-qualified address
+vrfy_relay | 250 | 554 5.7.1 <x@good.test>: Relay access denied | 250 2.1.0 Ok | 450 4.1.8 <a@nx.test>: Sender address rejected: Domain not found | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }

@@ -894,6 +894,47 @@ bad:
     stat_count(s, "rcpt", 0);
 }
 
+/* cmd_vrfy - the recipient restrictions apply, as in Postfix; then 252 */
+static void
+cmd_vrfy(struct smtpd_session *s, const char *arg)
+{
+    char reply[1200], *addr, *canon, *shown;
+    size_t n = strlen(arg);
+
+    if (n == 0) {
+        sio_printf(s->io, "501 5.5.4 Syntax: VRFY address");
+        goto bad;
+    }
+    addr = arg[0] == '<' && n > 1 && arg[n - 1] == '>'
+               ? mem_strndup(arg + 1, n - 2)
+               : mem_strdup(arg);
+    shown = rewrite_unquote(addr);
+    if (*shown == 0 || addr_error(s, shown)) {
+        mem_free(addr);
+        mem_free(shown);
+        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        goto bad;
+    }
+    canon = rewrite_canon(s->cf->rw, addr);
+    if (smtpd_check_vrfy(s, canon, shown, reply, sizeof(reply)) < 0) {
+        log_reject(s, "VRFY", reply, canon);
+        sio_printf(s->io, "%s", reply);
+        mem_free(addr);
+        mem_free(shown);
+        mem_free(canon);
+        goto bad;
+    }
+    mem_free(addr);
+    mem_free(shown);
+    mem_free(canon);
+    sio_printf(s->io, "252 2.0.0 %s", arg);
+    stat_count(s, "vrfy", 1);
+    return;
+bad:
+    s->errors++;
+    stat_count(s, "vrfy", 0);
+}
+
 /* received - our Received: header, LF line ends */
 static void
 received(struct smtpd_session *s, struct buf *b)
@@ -1466,8 +1507,7 @@ greeted:
                 sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
                 stat_count(s, "vrfy", 0);
             } else {
-                sio_printf(s->io, "252 2.0.0 %s", arg);
-                stat_count(s, "vrfy", 1);
+                cmd_vrfy(s, arg);
             }
         } else if (strcasecmp(cmd, "ETRN") == 0) {
             s->last_cmd = "ETRN";

@@ -1841,9 +1841,9 @@ smtpd_check_stage(struct smtpd_session *s, int stage, const char *arg,
     return rc == REJECT ? -1 : 0;
 }
 
-int
-smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
-                 char *reply, size_t len)
+static int
+check_rcpt(struct smtpd_session *s, const char *where, const char *rcpt,
+           const char *shown, char *reply, size_t len)
 {
     struct smtpd_conf *cf = s->cf;
     struct ctx c;
@@ -1852,7 +1852,7 @@ smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
     /* RFC 5321 4.5.1: postmaster without a domain is always accepted */
     if (shown && strcasecmp(shown, "postmaster") == 0)
         return 0;
-    ctx_init(&c, s, "RCPT", rcpt, shown, reply, len);
+    ctx_init(&c, s, where, rcpt, shown, reply, len);
     if (cf->delay_reject &&
         (check_client(&c) == REJECT || check_helo(&c) == REJECT ||
          check_mail(&c) == REJECT)) {
@@ -1872,6 +1872,20 @@ smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
         st = rcpt_maps(&c, c.shown, N_RCPT);
     ctx_fini(&c);
     return st == REJECT ? -1 : 0;
+}
+
+int
+smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown,
+                 char *reply, size_t len)
+{
+    return check_rcpt(s, "RCPT", rcpt, shown, reply, len);
+}
+
+int
+smtpd_check_vrfy(struct smtpd_session *s, const char *rcpt, const char *shown,
+                 char *reply, size_t len)
+{
+    return check_rcpt(s, "VRFY", rcpt, shown, reply, len);
 }
 
 /* data_stage - smtpd_data_restrictions and smtpd_end_of_data_restrictions:

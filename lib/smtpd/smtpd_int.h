@@ -234,6 +234,9 @@ int smtpd_front_main(struct server *srv);
  * reply (e.g. "554 5.7.1 ...") */
 int smtpd_check_rcpt(struct smtpd_session *s, const char *rcpt,
                      const char *shown, char *reply, size_t len);
+/* smtpd_check_vrfy - the same for a VRFY argument */
+int smtpd_check_vrfy(struct smtpd_session *s, const char *rcpt,
+                     const char *shown, char *reply, size_t len);
 /* smtpd_check_data - smtpd_data_restrictions */
 int smtpd_check_data(struct smtpd_session *s, char *reply, size_t len);
 /* smtpd_check_eod - smtpd_end_of_data_restrictions */
