@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "dnsc/dnsc.h"
 #include "maillog/maillog.h"
@@ -245,7 +246,11 @@ smtpd_check_load(struct smtpd_conf *cf)
         (int) server_param_int(srv, "smtpd_policy_service_try_limit", 2);
     cf->policy_delay =
         (int) server_param_time(srv, "smtpd_policy_service_retry_delay", 1);
-    cf->queue_dir = server_param(srv, "queue_directory");
+    /* unix:private/... is relative to the queue directory, which is "/"
+     * inside the chroot jail */
+    cf->queue_dir = srv->chroot_ && geteuid() == 0
+                        ? mem_strdup("")
+                        : server_param(srv, "queue_directory");
     cf->compat_level = server_param(srv, "compatibility_level");
     v = server_param(srv, "rbl_reply_maps");
     cf->rbl_reply_maps = *v ? maps_new("rbl_reply_maps", v, 0) : NULL;
