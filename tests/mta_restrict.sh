@@ -33,6 +33,9 @@ restrictions() {
     printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\n' > "$d/client_access"
     printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
     printf '<> DUNNO\n' >> "$d/sender_access"
+    printf 'known@relay.test x\n' > "$d/relay_rcpt"
+    printf 'known@virt.test virt.test/known/\n' > "$d/vmailbox"
+    printf 'known@alias.test alice@local.test\n' > "$d/valias"
     cat > "$d/rcpt_access" <<EOF
 dunno@local.test DUNNO
 ok@local.test OK
@@ -50,6 +53,13 @@ defer@local.test DEFER
 EOF
     cat <<EOF
 smtpd_peername_lookup = yes
+recipient_delimiter = +
+relay_domains = relay.test
+relay_recipient_maps = texthash:$d/relay_rcpt
+virtual_mailbox_domains = virt.test
+virtual_mailbox_maps = texthash:$d/vmailbox
+virtual_alias_domains = alias.test
+virtual_alias_maps = texthash:$d/valias
 smtpd_restriction_classes = unknown_client, unknown_reverse, strict_helo,
     rbl_check, rbl_filtered, policy_down
 smtpd_policy_service_try_limit = 1
@@ -146,6 +156,7 @@ policy 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> SIZE=100 ; RCPT T
 policy_down 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<policydown@local.test>
 vrfy 127.0.0.1 EHLO helo.good.test ; VRFY alice@local.test ; VRFY <x@nx.test> ; VRFY rej@local.test ; VRFY x@nodot
 vrfy_relay 127.0.0.5 EHLO helo.good.test ; VRFY x@good.test ; MAIL FROM:<a@nx.test> ; VRFY alice@local.test ; RSET
+rcpt_tables 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<known@relay.test> ; RCPT TO:<nobody@relay.test> ; RCPT TO:<known+x@virt.test> ; RCPT TO:<nobody@virt.test> ; RCPT TO:<known@alias.test> ; RCPT TO:<nobody@alias.test> ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -190,6 +201,7 @@ policy | 250 | 250 2.1.0 Ok | 554 5.7.1 <policy-reject@local.test>: Recipient ad
 policy_down | 250 | 250 2.1.0 Ok | 451 4.3.5 <policydown@local.test>: Recipient address rejected: Server configuration problem
 vrfy | 250 | 252 2.0.0 alice@local.test | 450 4.1.2 <x@nx.test>: Recipient address rejected: Domain not found | 554 5.7.1 <rej@local.test>: Recipient address rejected: Access denied | 504 5.5.2 <x@nodot>: Recipient address rejected: need fully-qualified address
 vrfy_relay | 250 | 554 5.7.1 <x@good.test>: Relay access denied | 250 2.1.0 Ok | 450 4.1.8 <a@nx.test>: Sender address rejected: Domain not found | 250 2.0.0 Ok
+rcpt_tables | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.1.1 <nobody@relay.test>: Recipient address rejected: User unknown in relay recipient table | 250 2.1.5 Ok | 550 5.1.1 <nobody@virt.test>: Recipient address rejected: User unknown in virtual mailbox table | 250 2.1.5 Ok | 550 5.1.1 <nobody@alias.test>: Recipient address rejected: User unknown in virtual alias table | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
@@ -235,6 +247,7 @@ server:
     local-data: "badmx.test. MX 10 mx.spam.test."
     local-data: "mx.spam.test. A 203.0.113.9"
     local-data: "spam.test. A 192.0.2.66"
+    local-data: "relay.test. A 192.0.2.77"
     local-data: "6.0.0.127.bl.test. A 127.0.0.2"
     local-data: '6.0.0.127.bl.test. TXT "Listed: see https://bl.test/q?127.0.0.6"'
     local-data: "8.0.0.127.bl.test. A 127.0.0.2"

@@ -907,43 +907,84 @@ unauth_destination(struct ctx *c, int code, const char *dsn)
     return reject(c, 0, code, dsn, "<%s>: Relay access denied", c->shown);
 }
 
-/* rewritten - the address matches a canonical or virtual alias table
- * (it is known there, as Postfix's check_rcpt_maps() assumes) */
+/* addr_find - Postfix's mail_addr_find() on a recipient table: the
+ * address, the address without its extension, then @domain; 1 found, 0
+ * not, -1 table error */
 static int
-rewritten(struct ctx *c, const char *rcpt)
+addr_find(struct ctx *c, struct maps *m, const char *rcpt)
 {
-    struct maps *m = c->s->cf->rcpt_alias_maps;
     const char *v, *at = strrchr(rcpt, '@');
+    const char *delim = c->s->cf->recipient_delimiter;
+    enum maps_result r = maps_find(m, rcpt, &v);
+    char bare[1024];
 
-    if (m == NULL)
-        return 0;
-    return maps_find(m, rcpt, &v) == MAPS_FOUND ||
-           (at && maps_find(m, at, &v) == MAPS_FOUND);
+    if (r == MAPS_NOTFOUND && at && delim && *delim) {
+        size_t cut = strcspn(rcpt, delim);
+
+        if (cut > 0 && cut < (size_t) (at - rcpt)) {
+            snprintf(bare, sizeof(bare), "%.*s%s", (int) cut, rcpt, at);
+            r = maps_find(m, bare, &v);
+        }
+    }
+    if (r == MAPS_NOTFOUND && at)
+        r = maps_find(m, at, &v);
+    if (r == MAPS_ERROR) {
+        maillog_warning("recipient table lookup error: %s", maps_error(m));
+        return -1;
+    }
+    return r == MAPS_FOUND;
 }
 
-/* rcpt_maps - the recipient tables for an address (reject_unlisted_*):
- * what resolves to the error transport is unknown, then the local users */
+/* unknown_in - "User unknown in X table" for a table that lacks it */
+static int
+unknown_in(struct ctx *c, struct maps *m, int code, const char *table,
+           const char *rcpt, const char *addr, const char *cls)
+{
+    int found;
+
+    if (m == NULL || (found = addr_find(c, m, rcpt)) == 1)
+        return DUNNO;
+    if (found < 0)
+        return dict_retry(c, addr);
+    return reject(c, 0, code, strcmp(cls, N_SENDER) == 0 ? "5.1.0" : "5.1.1",
+                  "<%s>: %s rejected: User unknown%s%s%s", addr, cls,
+                  c->s->cf->code.show_table ? " in " : "",
+                  c->s->cf->code.show_table ? table : "",
+                  c->s->cf->code.show_table ? " table" : "");
+}
+
+/* rcpt_maps - Postfix's check_rcpt_maps() (reject_unlisted_*): known
+ * to a canonical or virtual alias table is known; what resolves to the
+ * error transport is unknown; then the table of the address class */
 static int
 rcpt_maps(struct ctx *c, const char *addr, const char *cls)
 {
-    int snd = strcmp(cls, N_SENDER) == 0;
+    struct smtpd_conf *cf = c->s->cf;
+    int snd = strcmp(cls, N_SENDER) == 0, found;
     struct rewrite_result res;
     const struct rewrite_result *r = resolve_addr(c, addr, &res);
 
     if (r == NULL)
         return REJECT;
-    if (rewritten(c, r->rcpt))
-        return DUNNO;
-    /* a virtual alias domain resolves to error until the alias tables
-     * are searched (lib/rewrite): not judged here */
-    if (strcmp(r->transport, "error") == 0 && r->cls != REWRITE_ALIAS) {
+    if (cf->rcpt_alias_maps &&
+        (found = addr_find(c, cf->rcpt_alias_maps, r->rcpt)) != 0)
+        return found < 0 ? dict_retry(c, addr) : DUNNO;
+    if (strcmp(r->transport, "error") == 0) {
         const char *text = r->nexthop, *dsn;
         char b1[16], b2[16];
 
         dsn = dsn_split(snd ? "5.1.0" : "5.1.1", &text, b1, sizeof(b1));
-        return reject(c, 0, 550, dsn_fix(dsn, cls, b2, sizeof(b2)),
+        return reject(c, 0,
+                      r->cls == REWRITE_ALIAS ? cf->code.virt_alias : 550,
+                      dsn_fix(dsn, cls, b2, sizeof(b2)),
                       "<%s>: %s rejected: %s", addr, cls, text);
     }
+    if (r->cls == REWRITE_VIRTUAL)
+        return unknown_in(c, cf->virt_mailbox_maps, cf->code.virt_mailbox,
+                          "virtual mailbox", r->rcpt, addr, cls);
+    if (r->cls == REWRITE_RELAY)
+        return unknown_in(c, cf->relay_rcpt_maps, cf->code.relay_rcpt,
+                          "relay recipient", r->rcpt, addr, cls);
     switch (smtpd_local_user_ok(c->s, addr)) {
     case -1:
         return dict_retry(c, addr);

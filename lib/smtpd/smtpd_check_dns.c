@@ -150,6 +150,20 @@ if_addr(const char *addr)
     return yes;
 }
 
+/* table - the tables of a parameter, read now (before a chroot), or NULL
+ * when it is empty */
+static struct maps *
+table(struct server *srv, const char *param)
+{
+    char *v = server_param(srv, param);
+    struct maps *m = *v ? maps_new(param, v, 0) : NULL;
+
+    if (m && maps_preload(m) < 0)
+        maillog_warning("%s", maps_error(m));
+    mem_free(v);
+    return m;
+}
+
 /* tf_action - a *_tempfail_action: 1 defer_if_permit, 0 defer */
 static int
 tf_action(struct server *srv, const char *param)
@@ -236,6 +250,14 @@ smtpd_check_load(struct smtpd_conf *cf)
         srv, "multi_recipient_bounce_reject_code", 550);
     k->plaintext = (int) server_param_int(srv, "plaintext_reject_code", 450);
     k->maps_rbl = (int) server_param_int(srv, "maps_rbl_reject_code", 554);
+    k->relay_rcpt = (int) server_param_int(
+        srv, "unknown_relay_recipient_reject_code", 550);
+    k->virt_mailbox = (int) server_param_int(
+        srv, "unknown_virtual_mailbox_reject_code", 550);
+    k->virt_alias = (int) server_param_int(
+        srv, "unknown_virtual_alias_reject_code", 550);
+    cf->relay_rcpt_maps = table(srv, "relay_recipient_maps");
+    cf->virt_mailbox_maps = table(srv, "virtual_mailbox_maps");
     cf->policy_default =
         server_param(srv, "smtpd_policy_service_default_action");
     cf->policy_context =

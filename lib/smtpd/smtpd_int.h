@@ -103,6 +103,9 @@ struct smtpd_codes {
     int mul_rcpt;     /* multi_recipient_bounce_reject_code */
     int plaintext;    /* plaintext_reject_code */
     int maps_rbl;     /* maps_rbl_reject_code */
+    int relay_rcpt;   /* unknown_relay_recipient_reject_code */
+    int virt_mailbox; /* unknown_virtual_mailbox_reject_code */
+    int virt_alias;   /* unknown_virtual_alias_reject_code */
     int unk_addr_tf;  /* unknown_address_tempfail_action: 1 defer_if_permit,
                        * 0 defer */
     int unk_name_tf;  /* unknown_helo_hostname_tempfail_action */
@@ -136,6 +139,8 @@ struct smtpd_conf {
     char *queue_dir;
     char *compat_level;
     unsigned long policy_seq;     /* for the instance attribute */
+    struct maps *relay_rcpt_maps;  /* relay_recipient_maps, or NULL */
+    struct maps *virt_mailbox_maps; /* virtual_mailbox_maps, or NULL */
     struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
                                    * NULL */
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
