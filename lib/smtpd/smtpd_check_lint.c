@@ -172,6 +172,47 @@ entry_value(const char *line, int pattern)
     return *p ? p : NULL;
 }
 
+static void walk(struct lint *l, const char *param, const char *list,
+                 const char *def_acl);
+
+/* is_action - the first word of a table result is an action (not a
+ * restriction list) */
+static int
+is_action(const char *v, size_t n)
+{
+    static const char *const words[] = {
+        "OK",      "RELAY",  "REJECT",   "DEFER",  "DUNNO",
+        "WARN",    "HOLD",   "DISCARD",  "FILTER", "REDIRECT",
+        "PREPEND", "BCC",    "INFO",     "DEFER_IF_PERMIT",
+        "DEFER_IF_REJECT",   NULL};
+
+    if (n > 0 && strspn(v, "0123456789") >= (n == 3 ? 3 : n))
+        return 1; /* all digits, or a 4NN/5NN code */
+    for (int k = 0; words[k]; k++)
+        if (n == strlen(words[k]) && strncasecmp(v, words[k], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* table_restrictions - a table result that names restrictions: checked
+ * as a list; a table inside is an error (Postfix answers 451 4.3.5) */
+static void
+table_restrictions(struct lint *l, const char *param, const char *spec,
+                   int lineno, const char *v)
+{
+    char *copy = mem_strndup(v, strcspn(v, "\r\n"));
+
+    if (strchr(copy, ':'))
+        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
+                    "access table %s line %d has a lookup table in its "
+                    "result \"%s\": define a restriction class and name it "
+                    "instead (the client gets 451 4.3.5)",
+                    spec, lineno, copy);
+    else
+        walk(l, param, copy, "-");
+    mem_free(copy);
+}
+
 /* scan_table - access table results Postern refuses, found in the
  * table's text file: the engine answers them with 451 4.3.5 */
 static void
@@ -203,6 +244,8 @@ scan_table(struct lint *l, const char *param, const char *spec)
                             "implemented by Postern (the client gets 451 "
                             "4.3.5 Server configuration error)",
                             spec, lineno, refused[k]);
+        if (!is_action(v, n))
+            table_restrictions(l, param, spec, lineno, v);
     }
     fclose(f);
 }

@@ -546,15 +546,20 @@ test_lint(void **state)
         f = fopen(tbl, "w");
         assert_non_null(f);
         fprintf(f, "# comment\nok.test OK\nspam.test HOLD quarantine\n"
-                   "x.test\tREDIRECT a@b.test\n");
+                   "x.test\tREDIRECT a@b.test\ny.test 550 go away\n"
+                   "z.test reject_non_fqdn_sender, no_such_thing\n"
+                   "w.test hash:/etc/postfix/more\n");
         fclose(f);
         snprintf(conf, sizeof(conf),
                  "smtpd_recipient_restrictions = reject_unauth_destination,"
                  " check_sender_access texthash:%s",
                  tbl);
         lint(conf, &n);
-        if (n.errors != 2)
+        if (n.errors != 4)
             fail_msg("%s", n.text);
+        assert_non_null(strstr(n.text, "unknown smtpd restriction "
+                                       "\"no_such_thing\""));
+        assert_non_null(strstr(n.text, "line 7 has a lookup table"));
         assert_non_null(strstr(n.text, "line 3: action HOLD is not "
                                        "implemented by Postern"));
         assert_non_null(strstr(n.text, "line 4: action REDIRECT"));
