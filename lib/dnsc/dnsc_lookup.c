@@ -96,8 +96,8 @@ dnsc_lookup(const struct dnsc_route_opts *o, const char *name,
     int t = ldns_type(type);
 
     buf_init(&err, 0);
-    d = dres_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5, 1,
-                 0, 1, &err);
+    d = dres_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5, 1, 0,
+                 1, &err);
     buf_fini(&err);
     if (d == NULL)
         return DNSC_TEMP;

@@ -107,8 +107,8 @@ dsn_valid(const char *t)
 /* reject - Postfix's smtpd_check_reject(): format, validate, soft_bounce,
  * defer_if_reject, warn_if_reject; cfg: a configuration error, never a
  * warning */
-static int UTIL_PRINTF(5, 6)
-reject(struct ctx *c, int cfg, int code, const char *dsn, const char *fmt, ...)
+static int UTIL_PRINTF(5, 6) reject(struct ctx *c, int cfg, int code,
+                                    const char *dsn, const char *fmt, ...)
 {
     va_list ap;
     int warn = c->warn_if_reject && !cfg;
@@ -149,13 +149,12 @@ reject(struct ctx *c, int cfg, int code, const char *dsn, const char *fmt, ...)
     return REJECT;
 }
 
-static void UTIL_PRINTF(5, 6)
-defer_if(struct smtpd_defer *d, int code, const char *dsn, struct ctx *c,
-         const char *fmt, ...)
+/* defer_if - raise a defer_if_permit or defer_if_reject */
+static void UTIL_PRINTF(4, 5) defer_if(struct smtpd_defer *d, int code,
+                                       const char *dsn, const char *fmt, ...)
 {
     va_list ap;
 
-    (void) c;
     if (d->active)
         return; /* the first reason stays, as in Postfix */
     d->active = 1;
@@ -172,7 +171,7 @@ static int
 tempfail(struct ctx *c, int dip, const char *dsn, const char *text)
 {
     if (dip && c->warn_if_reject == 0) {
-        defer_if(&c->s->dif_permit, 450, dsn, c, "%s", text);
+        defer_if(&c->s->dif_permit, 450, dsn, "%s", text);
         return DUNNO;
     }
     return reject(c, 0, 450, dsn, "%s", text);
@@ -212,12 +211,12 @@ dsn_split(const char *def, const char **text, char *buf, size_t len)
 static const char *
 dsn_fix(const char *dsn, const char *cls, char *buf, size_t len)
 {
-    static const char *const snd[] = {"4.1.0", "4.1.0", "4.1.8", "4.1.7",
-                                      "4.1.0", "4.1.0", "4.1.0", "4.1.7",
-                                      "4.1.8"};
-    static const char *const rcp[] = {"4.1.0", "4.1.1", "4.1.2", "4.1.3",
-                                      "4.1.4", "4.1.5", "4.1.6", "4.1.3",
-                                      "4.1.2"};
+    static const char *const snd[] = {"4.1.0", "4.1.0", "4.1.8",
+                                      "4.1.7", "4.1.0", "4.1.0",
+                                      "4.1.0", "4.1.7", "4.1.8"};
+    static const char *const rcp[] = {"4.1.0", "4.1.1", "4.1.2",
+                                      "4.1.3", "4.1.4", "4.1.5",
+                                      "4.1.6", "4.1.3", "4.1.2"};
     int k;
 
     if (strncmp(dsn + 1, ".1.", 3) != 0)
@@ -281,10 +280,10 @@ table_result(struct ctx *c, const char *table, const char *value,
         int rej = word[0] == 'r' || word[0] == 'R';
 
         dsn = dsn_split(rej ? "5.7.1" : "4.7.1", &text, b1, sizeof(b1));
-        return reject(c, 0,
-                      rej ? c->s->cf->code.access : c->s->cf->code.access_defer,
-                      dsn_fix(dsn, cls, b2, sizeof(b2)), "<%s>: %s rejected: %s",
-                      name, cls, *text ? text : "Access denied");
+        return reject(
+            c, 0, rej ? c->s->cf->code.access : c->s->cf->code.access_defer,
+            dsn_fix(dsn, cls, b2, sizeof(b2)), "<%s>: %s rejected: %s", name,
+            cls, *text ? text : "Access denied");
     }
     if (strcasecmp(word, "WARN") == 0) {
         log_whatsup(c, "warn", text);
@@ -300,7 +299,7 @@ table_result(struct ctx *c, const char *table, const char *value,
         snprintf(reason, sizeof(reason), "<%s>: %s rejected: %s", name, cls,
                  *text ? text : "Service unavailable");
         if (!permit) {
-            defer_if(&c->s->dif_reject, 450, dsn, c, "%s", reason);
+            defer_if(&c->s->dif_reject, 450, dsn, "%s", reason);
             return DUNNO;
         }
         return tempfail(c, 1, dsn, reason);
@@ -317,7 +316,8 @@ table_result(struct ctx *c, const char *table, const char *value,
     if (alldig(value))
         return OK;
     if (n == 3 && *text && (value[0] == '4' || value[0] == '5') &&
-        isdigit((unsigned char) value[1]) && isdigit((unsigned char) value[2])) {
+        isdigit((unsigned char) value[1]) &&
+        isdigit((unsigned char) value[2])) {
         char def[8];
 
         snprintf(def, sizeof(def), "%c.7.1", value[0]);
@@ -403,14 +403,15 @@ valid_hostaddr(const char *a)
     unsigned char buf[16];
 
     return inet_pton(AF_INET, a, buf) == 1 ||
-           (strncasecmp(a, "IPv6:", 5) == 0 && inet_pton(AF_INET6, a + 5, buf) == 1) ||
+           (strncasecmp(a, "IPv6:", 5) == 0 &&
+            inet_pton(AF_INET6, a + 5, buf) == 1) ||
            inet_pton(AF_INET6, a, buf) == 1;
 }
 
 /* domain_access - the name and its parent domains */
 static int
-domain_access(struct ctx *c, const char *table, const char *domain,
-              int partial, int *found, const char *name, const char *cls,
+domain_access(struct ctx *c, const char *table, const char *domain, int partial,
+              int *found, const char *name, const char *cls,
               const char *def_acl)
 {
     const char *d = domain;
@@ -433,9 +434,8 @@ domain_access(struct ctx *c, const char *table, const char *domain,
 
 /* addr_access - the address and its parent networks */
 static int
-addr_access(struct ctx *c, const char *table, const char *address,
-            int partial, int *found, const char *name, const char *cls,
-            const char *def_acl)
+addr_access(struct ctx *c, const char *table, const char *address, int partial,
+            int *found, const char *name, const char *cls, const char *def_acl)
 {
     char key[64];
     int delim = strchr(address, ':') ? ':' : '.';
@@ -523,11 +523,9 @@ mail_access(struct ctx *c, const char *table, const char *addr,
         size_t cut = strcspn(r->rcpt, delim);
 
         if (cut > 0 && cut < lp)
-            snprintf(bare, sizeof(bare), "%.*s%s", (int) cut, r->rcpt,
-                     dom - 1);
+            snprintf(bare, sizeof(bare), "%.*s%s", (int) cut, r->rcpt, dom - 1);
     }
-#define MAIL_RETURN(x)                                                       \
-    return ((x) == OK && suspicious ? DUNNO : (x))
+#define MAIL_RETURN(x) return ((x) == OK && suspicious ? DUNNO : (x))
     st = lookup(c, table, r->rcpt, 0, &found, name, cls, def_acl);
     if (st != DUNNO || found)
         MAIL_RETURN(st);
@@ -544,8 +542,8 @@ mail_access(struct ctx *c, const char *table, const char *addr,
     if (st != DUNNO || found)
         MAIL_RETURN(st);
     if (*bare) {
-        snprintf(key, sizeof(key), "%.*s", (int) (strrchr(bare, '@') + 1 - bare),
-                 bare);
+        snprintf(key, sizeof(key), "%.*s",
+                 (int) (strrchr(bare, '@') + 1 - bare), bare);
         st = lookup(c, table, key, 1, &found, name, cls, def_acl);
         if (st != DUNNO || found)
             MAIL_RETURN(st);
@@ -646,8 +644,8 @@ non_fqdn_hostname(struct ctx *c, const char *host, const char *name,
 
     if (!valid_hostname(t) || !strchr(t, '.'))
         return reject(c, 0, c->s->cf->code.non_fqdn, "5.5.2",
-                      "<%s>: %s rejected: need fully-qualified hostname",
-                      name, cls);
+                      "<%s>: %s rejected: need fully-qualified hostname", name,
+                      cls);
     return DUNNO;
 }
 
@@ -682,7 +680,6 @@ mx_host(const char *rr)
 
     return sp ? sp + 1 : rr;
 }
-
 
 enum { DNS_FOUND, DNS_NOTFOUND, DNS_RETRY, DNS_NULLMX };
 
@@ -825,9 +822,9 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
         }
     }
     if (st != DNSC_OK) {
-        maillog_warning("Unable to look up %s host for %s: %s", tname[type],
-                        dom, st == DNSC_TEMP ? "Host not found, try again"
-                                             : "Host not found");
+        maillog_warning(
+            "Unable to look up %s host for %s: %s", tname[type], dom,
+            st == DNSC_TEMP ? "Host not found, try again" : "Host not found");
         strv_fini(&servers);
         return DUNNO;
     }
@@ -974,8 +971,7 @@ rcpt_maps(struct ctx *c, const char *addr, const char *cls)
         char b1[16], b2[16];
 
         dsn = dsn_split(snd ? "5.1.0" : "5.1.1", &text, b1, sizeof(b1));
-        return reject(c, 0,
-                      r->cls == REWRITE_ALIAS ? cf->code.virt_alias : 550,
+        return reject(c, 0, r->cls == REWRITE_ALIAS ? cf->code.virt_alias : 550,
                       dsn_fix(dsn, cls, b2, sizeof(b2)),
                       "<%s>: %s rejected: %s", addr, cls, text);
     }
@@ -1010,10 +1006,11 @@ has_my_addr(struct ctx *c, const char *host)
     st4 = dns(c, host, DNSC_A, &a);
     st6 = dns(c, host, DNSC_AAAA, &a);
     if (a.n == 0 && (st4 == DNSC_TEMP || st6 == DNSC_TEMP)) {
-        defer_if(&c->s->dif_reject, 450, "4.4.4", c,
+        defer_if(&c->s->dif_reject, 450, "4.4.4",
                  "<%s>: %s rejected: Unable to look up mail exchanger host "
                  "%s: %s",
-                 c->shown, N_RCPT, host, "Temporary failure in name resolution");
+                 c->shown, N_RCPT, host,
+                 "Temporary failure in name resolution");
         strv_fini(&a);
         return -1;
     }
@@ -1036,9 +1033,8 @@ mx_primary(struct ctx *c, struct strv *mx)
 
         strv_init(&a);
         if (dns(c, mx_host(mx->v[i]), DNSC_A, &a) == DNSC_TEMP ||
-            dns(c, mx_host(mx->v[i]), DNSC_AAAA, &a) == DNSC_TEMP ||
-            a.n == 0) {
-            defer_if(&c->s->dif_reject, 450, "4.4.4", c,
+            dns(c, mx_host(mx->v[i]), DNSC_AAAA, &a) == DNSC_TEMP || a.n == 0) {
+            defer_if(&c->s->dif_reject, 450, "4.4.4",
                      "<%s>: %s rejected: Unable to look up host %s as mail "
                      "exchanger: %s",
                      c->shown, N_RCPT, mx_host(mx->v[i]), "Host not found");
@@ -1101,7 +1097,7 @@ mx_backup(struct ctx *c)
     for (nprim = 0; nprim < mx.n && atoi(mx.v[nprim]) == atoi(mx.v[0]);)
         nprim++;
     if (st != DNSC_OK) {
-        defer_if(&c->s->dif_reject, 450, "4.4.4", c,
+        defer_if(&c->s->dif_reject, 450, "4.4.4",
                  "<%s>: %s rejected: Unable to look up mail exchanger "
                  "information: %s",
                  c->shown, N_RCPT, "Host not found, try again");
@@ -1147,8 +1143,7 @@ rbl_reject(struct ctx *c, const char *list, const char *what, const char *cls,
     text = buf_str(&out);
     code = atoi(text);
     text = strlen(text) > 4 ? text + 4 : "";
-    dsn = dsn_split(code / 100 == 4 ? "4.7.1" : "5.7.1", &text, b1,
-                    sizeof(b1));
+    dsn = dsn_split(code / 100 == 4 ? "4.7.1" : "5.7.1", &text, b1, sizeof(b1));
     st = reject(c, 0, code, dsn_fix(dsn, cls, b2, sizeof(b2)), "%s",
                 *text ? text : "Service unavailable");
     buf_fini(&out);
@@ -1170,8 +1165,7 @@ rbl_addr(struct ctx *c, const char *list, const char *addr, const char *cls)
 
 /* rbl_domain - reject_rhsbl_*: the domain of what in the list */
 static int
-rbl_domain(struct ctx *c, const char *list, const char *what,
-           const char *cls)
+rbl_domain(struct ctx *c, const char *list, const char *what, const char *cls)
 {
     const char *dom = strrchr(what, '@');
     char txt[512];
@@ -1192,9 +1186,8 @@ dnswl(struct ctx *c, const char *list, const char *qname)
     int st = smtpd_rbl_query(c->s->cf, list, qname, NULL, 0);
 
     if (st < 0)
-        defer_if(&c->s->dif_reject, 450, "4.7.1", c,
-                 "<%s>: %s rejected: %s", c->s->namaddr, N_CLIENT,
-                 "Service unavailable");
+        defer_if(&c->s->dif_reject, 450, "4.7.1", "<%s>: %s rejected: %s",
+                 c->s->namaddr, N_CLIENT, "Service unavailable");
     return st == 1 ? OK : DUNNO;
 }
 
@@ -1228,15 +1221,13 @@ one_rbl(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
     case R_RHSBL_HELO:
         return s->helo ? rbl_domain(c, arg, s->helo, N_HELO) : DUNNO;
     case R_RHSBL_SENDER:
-        return c->sender && *c->sender
-                   ? rbl_domain(c, arg, c->sender, N_SENDER)
-                   : DUNNO;
+        return c->sender && *c->sender ? rbl_domain(c, arg, c->sender, N_SENDER)
+                                       : DUNNO;
     case R_RHSBL_RCPT:
         return c->shown ? rbl_domain(c, arg, c->shown, N_RCPT) : DUNNO;
     case R_DNSWL_CLIENT:
-        return smtpd_rbl_reverse(s->addr, q, sizeof(q)) == 0
-                   ? dnswl(c, arg, q)
-                   : DUNNO;
+        return smtpd_rbl_reverse(s->addr, q, sizeof(q)) == 0 ? dnswl(c, arg, q)
+                                                             : DUNNO;
     case R_RHSWL_CLIENT:
         return strcasecmp(s->name, "unknown") != 0 ? dnswl(c, arg, s->name)
                                                    : DUNNO;
@@ -1256,31 +1247,31 @@ policy_request(struct ctx *c, struct buf *b)
     const char *tls = sio_tls_version(s->io);
 
     /* the names and their order are Postfix 3.7's */
-    (void) buf_printf(b, "request=smtpd_access_policy\nprotocol_state=%s\n"
-                         "protocol_name=%s\nclient_address=%s\n"
-                         "client_name=%s\nclient_port=%s\n"
-                         "reverse_client_name=%s\nserver_address=%s\n"
-                         "server_port=%s\nhelo_name=%s\nsender=%s\n"
-                         "recipient=%s\nrecipient_count=%u\nqueue_id=%s\n"
-                         "instance=%lx.%lx.%u\nsize=%ld\n",
-                      state, smtpd_proto(s), s->addr, s->name, s->port,
-                      s->reverse_name, s->server_addr, s->server_port,
-                      s->helo ? s->helo : "", c->sender ? c->sender : "",
-                      c->shown ? c->shown : "",
-                      /* Postfix counts only at DATA and end of data */
-                      strcmp(c->where, "DATA") == 0 ||
-                              strcmp(c->where, "END-OF-MESSAGE") == 0
-                          ? s->rcpt_count
-                          : 0u,
-                      s->id,
-                      (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
-                      s->rcpt_count == 0 ? 0u : 1u, s->size_param);
-    (void) buf_printf(b, "etrn_domain=\nstress=\nsasl_method=\n"
-                         "sasl_username=\nsasl_sender=\nccert_subject=\n"
-                         "ccert_issuer=\nccert_fingerprint=\n"
-                         "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
-                         "encryption_cipher=\nencryption_keysize=0\n"
-                         "policy_context=%s\n\n",
+    (void) buf_printf(
+        b,
+        "request=smtpd_access_policy\nprotocol_state=%s\n"
+        "protocol_name=%s\nclient_address=%s\n"
+        "client_name=%s\nclient_port=%s\n"
+        "reverse_client_name=%s\nserver_address=%s\n"
+        "server_port=%s\nhelo_name=%s\nsender=%s\n"
+        "recipient=%s\nrecipient_count=%u\nqueue_id=%s\n"
+        "instance=%lx.%lx.%u\nsize=%ld\n",
+        state, smtpd_proto(s), s->addr, s->name, s->port, s->reverse_name,
+        s->server_addr, s->server_port, s->helo ? s->helo : "",
+        c->sender ? c->sender : "", c->shown ? c->shown : "",
+        /* Postfix counts only at DATA and end of data */
+        strcmp(c->where, "DATA") == 0 || strcmp(c->where, "END-OF-MESSAGE") == 0
+            ? s->rcpt_count
+            : 0u,
+        s->id, (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
+        s->rcpt_count == 0 ? 0u : 1u, s->size_param);
+    (void) buf_printf(b,
+                      "etrn_domain=\nstress=\nsasl_method=\n"
+                      "sasl_username=\nsasl_sender=\nccert_subject=\n"
+                      "ccert_issuer=\nccert_fingerprint=\n"
+                      "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
+                      "encryption_cipher=\nencryption_keysize=0\n"
+                      "policy_context=%s\n\n",
                       s->tls && tls ? tls : "", s->cf->policy_context);
 }
 
@@ -1384,13 +1375,12 @@ one_client(struct ctx *c, const struct smtpd_restr *r, const char *t,
     default:
         if (strcasecmp(host, "unknown") == 0)
             return DUNNO;
-        st = server_access(c, t, host,
-                           r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX
-                               ? DNSC_MX
-                           : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS
-                               ? DNSC_NS
-                               : DNSC_A,
-                           s->namaddr, cls, def_acl);
+        st = server_access(
+            c, t, host,
+            r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX   ? DNSC_MX
+            : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS ? DNSC_NS
+                                                               : DNSC_A,
+            s->namaddr, cls, def_acl);
         return forbid_allowlist(c, r->name, st, host);
     }
 }
@@ -1432,9 +1422,8 @@ one_table(struct ctx *c, const struct smtpd_restr *r, const char *t,
         if (s->helo == NULL)
             return DUNNO;
         return forbid_allowlist(c, r->name,
-                                server_access(c, t, s->helo,
-                                              server_kind(r->id), s->helo,
-                                              N_HELO, def_acl),
+                                server_access(c, t, s->helo, server_kind(r->id),
+                                              s->helo, N_HELO, def_acl),
                                 s->helo);
     case R_SENDER_ACCESS:
         if (snd == NULL)
@@ -1453,8 +1442,7 @@ one_table(struct ctx *c, const struct smtpd_restr *r, const char *t,
                                               snd, N_SENDER, def_acl),
                                 snd);
     case R_RCPT_ACCESS:
-        return c->shown ? mail_access(c, t, c->shown, c->shown, N_RCPT,
-                                      def_acl)
+        return c->shown ? mail_access(c, t, c->shown, c->shown, N_RCPT, def_acl)
                         : DUNNO;
     case R_RCPT_MX:
     case R_RCPT_NS:
@@ -1528,7 +1516,7 @@ one_generic(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
                  "<%s>: %s rejected: defer_if_permit requested", name, cls);
         return tempfail(c, 1, "4.7.0", text);
     case R_DEFER_IF_REJECT:
-        defer_if(&c->s->dif_reject, 450, "4.7.0", c,
+        defer_if(&c->s->dif_reject, 450, "4.7.0",
                  "<%s>: %s rejected: defer_if_reject requested", name, cls);
         return DUNNO;
     case R_SLEEP:
@@ -1906,8 +1894,8 @@ check_rcpt(struct smtpd_session *s, const char *where, const char *rcpt,
         st = generic(&c, &cf->r_relay, c.shown, N_RCPT,
                      "check_recipient_access");
     if (st != REJECT && cf->r_rcpt.n)
-        st = generic(&c, &cf->r_rcpt, c.shown, N_RCPT,
-                     "check_recipient_access");
+        st =
+            generic(&c, &cf->r_rcpt, c.shown, N_RCPT, "check_recipient_access");
     st = force_defer(&c, st);
     if (cf->code.rej_unl_rcpt && st != REJECT && !c.rcptmap_checked)
         st = rcpt_maps(&c, c.shown, N_RCPT);

@@ -11,10 +11,11 @@
  *	(tests), as for the SMTP client.
  */
 #define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netdb.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,33 +230,32 @@ smtpd_check_load(struct smtpd_conf *cf)
     char *v, *env;
 
     load_classes(cf);
-    k->unk_client = (int) server_param_int(srv, "unknown_client_reject_code",
-                                           450);
-    k->bad_name = (int) server_param_int(srv, "invalid_hostname_reject_code",
-                                         501);
-    k->unk_name = (int) server_param_int(srv, "unknown_hostname_reject_code",
-                                         450);
-    k->unk_addr = (int) server_param_int(srv, "unknown_address_reject_code",
-                                         450);
+    k->unk_client =
+        (int) server_param_int(srv, "unknown_client_reject_code", 450);
+    k->bad_name =
+        (int) server_param_int(srv, "invalid_hostname_reject_code", 501);
+    k->unk_name =
+        (int) server_param_int(srv, "unknown_hostname_reject_code", 450);
+    k->unk_addr =
+        (int) server_param_int(srv, "unknown_address_reject_code", 450);
     k->relay = (int) server_param_int(srv, "relay_domains_reject_code", 554);
     k->access = (int) server_param_int(srv, "access_map_reject_code", 554);
-    k->access_defer = (int) server_param_int(srv, "access_map_defer_code",
-                                             450);
+    k->access_defer = (int) server_param_int(srv, "access_map_defer_code", 450);
     k->reject = (int) server_param_int(srv, "reject_code", 554);
     k->defer = (int) server_param_int(srv, "defer_code", 450);
     k->non_fqdn = (int) server_param_int(srv, "non_fqdn_reject_code", 504);
-    k->local_rcpt = (int) server_param_int(
-        srv, "unknown_local_recipient_reject_code", 550);
-    k->mul_rcpt = (int) server_param_int(
-        srv, "multi_recipient_bounce_reject_code", 550);
+    k->local_rcpt =
+        (int) server_param_int(srv, "unknown_local_recipient_reject_code", 550);
+    k->mul_rcpt =
+        (int) server_param_int(srv, "multi_recipient_bounce_reject_code", 550);
     k->plaintext = (int) server_param_int(srv, "plaintext_reject_code", 450);
     k->maps_rbl = (int) server_param_int(srv, "maps_rbl_reject_code", 554);
-    k->relay_rcpt = (int) server_param_int(
-        srv, "unknown_relay_recipient_reject_code", 550);
-    k->virt_mailbox = (int) server_param_int(
-        srv, "unknown_virtual_mailbox_reject_code", 550);
-    k->virt_alias = (int) server_param_int(
-        srv, "unknown_virtual_alias_reject_code", 550);
+    k->relay_rcpt =
+        (int) server_param_int(srv, "unknown_relay_recipient_reject_code", 550);
+    k->virt_mailbox =
+        (int) server_param_int(srv, "unknown_virtual_mailbox_reject_code", 550);
+    k->virt_alias =
+        (int) server_param_int(srv, "unknown_virtual_alias_reject_code", 550);
     cf->relay_rcpt_maps = table(srv, "relay_recipient_maps");
     cf->virt_mailbox_maps = table(srv, "virtual_mailbox_maps");
     cf->policy_default =
@@ -286,8 +286,8 @@ smtpd_check_load(struct smtpd_conf *cf)
     k->unk_name_tf = tf_action(srv, "unknown_helo_hostname_tempfail_action");
     k->soft_bounce = server_param_bool(srv, "soft_bounce");
     k->show_table = server_param_bool(srv, "show_user_unknown_table_name");
-    k->parent_style = in_list(srv, "parent_domain_matches_subdomains",
-                              "smtpd_access_maps");
+    k->parent_style =
+        in_list(srv, "parent_domain_matches_subdomains", "smtpd_access_maps");
     k->sasl = server_param_bool(srv, "smtpd_sasl_auth_enable");
     k->rej_unl_rcpt = server_param_bool(srv, "smtpd_reject_unlisted_recipient");
     k->rej_unl_from = server_param_bool(srv, "smtpd_reject_unlisted_sender");
@@ -301,9 +301,8 @@ smtpd_check_load(struct smtpd_conf *cf)
     mem_free(v);
     {
         /* addresses these tables know are not "unknown" recipients */
-        static const char *const names[] = {"recipient_canonical_maps",
-                                            "canonical_maps",
-                                            "virtual_alias_maps"};
+        static const char *const names[] = {
+            "recipient_canonical_maps", "canonical_maps", "virtual_alias_maps"};
         struct buf spec;
 
         buf_init(&spec, 0);
@@ -323,7 +322,8 @@ smtpd_check_load(struct smtpd_conf *cf)
     v = server_param(srv, "inet_interfaces");
     strv_init(&cf->own_addrs);
     server_split(v, &cf->own_addrs);
-    cf->own_all = cf->own_addrs.n == 1 && strcasecmp(cf->own_addrs.v[0], "all") == 0;
+    cf->own_all =
+        cf->own_addrs.n == 1 && strcasecmp(cf->own_addrs.v[0], "all") == 0;
     mem_free(v);
     v = server_param(srv, "proxy_interfaces");
     strv_init(&cf->proxy_addrs);

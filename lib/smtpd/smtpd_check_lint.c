@@ -121,9 +121,9 @@ static const char *const engine_params[] = {
 static const char *
 table_source(const char *spec, int *pattern)
 {
-    static const char *const types[] = {"texthash:", "hash:",  "btree:",
-                                        "lmdb:",     "cdb:",   "dbm:",
-                                        "regexp:",   "pcre:",  NULL};
+    static const char *const types[] = {
+        "texthash:", "hash:",   "btree:", "lmdb:", "cdb:",
+        "dbm:",      "regexp:", "pcre:",  NULL};
 
     if (strncasecmp(spec, "proxy:", 6) == 0)
         spec += 6;
@@ -181,10 +181,10 @@ static int
 is_action(const char *v, size_t n)
 {
     static const char *const words[] = {
-        "OK",      "RELAY",  "REJECT",   "DEFER",  "DUNNO",
-        "WARN",    "HOLD",   "DISCARD",  "FILTER", "REDIRECT",
-        "PREPEND", "BCC",    "INFO",     "DEFER_IF_PERMIT",
-        "DEFER_IF_REJECT",   NULL};
+        "OK",      "RELAY", "REJECT",  "DEFER",           "DUNNO",
+        "WARN",    "HOLD",  "DISCARD", "FILTER",          "REDIRECT",
+        "PREPEND", "BCC",   "INFO",    "DEFER_IF_PERMIT", "DEFER_IF_REJECT",
+        NULL};
 
     if (n > 0 && strspn(v, "0123456789") >= (n == 3 ? 3 : n))
         return 1; /* all digits, or a 4NN/5NN code */
@@ -218,9 +218,9 @@ table_restrictions(struct lint *l, const char *param, const char *spec,
 static void
 scan_table(struct lint *l, const char *param, const char *spec)
 {
-    static const char *const refused[] = {"HOLD",   "DISCARD", "FILTER",
+    static const char *const refused[] = {"HOLD",     "DISCARD", "FILTER",
                                           "REDIRECT", "PREPEND", "BCC",
-                                          "INFO",   NULL};
+                                          "INFO",     NULL};
     int pattern = 0;
     const char *path = table_source(spec, &pattern);
     FILE *f;
@@ -258,15 +258,14 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
     const char *arg = *i + 1 < sv->n ? sv->v[*i + 1] : NULL;
 
     if (r->flags & SMTPD_RF_NOIMPL) {
-        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
-                    "restriction %s%s%s is not implemented by Postern (%s): "
-                    "the mail it would refuse is accepted",
-                    sv->v[*i],
-                    (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? " "
-                                                                        : "",
-                    (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? arg
-                                                                        : "",
-                    r->why);
+        server_note(
+            l->chk, SERVER_NOTE_ERROR, l->ns, param,
+            "restriction %s%s%s is not implemented by Postern (%s): "
+            "the mail it would refuse is accepted",
+            sv->v[*i],
+            (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? " " : "",
+            (r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg ? arg : "",
+            r->why);
         if ((r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && arg)
             (*i)++;
         return;
@@ -383,13 +382,19 @@ walk(struct lint *l, const char *param, const char *list, const char *def_acl)
 static void
 codes(struct lint *l)
 {
-    static const char *const names[] = {
-        "unknown_client_reject_code", "invalid_hostname_reject_code",
-        "unknown_hostname_reject_code", "unknown_address_reject_code",
-        "relay_domains_reject_code", "access_map_reject_code",
-        "access_map_defer_code", "reject_code", "defer_code",
-        "non_fqdn_reject_code", "unknown_local_recipient_reject_code",
-        "multi_recipient_bounce_reject_code", "plaintext_reject_code"};
+    static const char *const names[] = {"unknown_client_reject_code",
+                                        "invalid_hostname_reject_code",
+                                        "unknown_hostname_reject_code",
+                                        "unknown_address_reject_code",
+                                        "relay_domains_reject_code",
+                                        "access_map_reject_code",
+                                        "access_map_defer_code",
+                                        "reject_code",
+                                        "defer_code",
+                                        "non_fqdn_reject_code",
+                                        "unknown_local_recipient_reject_code",
+                                        "multi_recipient_bounce_reject_code",
+                                        "plaintext_reject_code"};
     static const char *const tf[] = {"unknown_address_tempfail_action",
                                      "unknown_helo_hostname_tempfail_action"};
 

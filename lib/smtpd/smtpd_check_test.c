@@ -112,8 +112,8 @@ static const struct tcase cases[] = {
     /* warn_if_reject: logged, then the next restriction decides */
     {"smtpd_recipient_restrictions = warn_if_reject reject_non_fqdn_sender, "
      "reject_unauth_destination",
-     "client.test", "192.0.2.5", C_OK, "client.test", "a@nodot",
-     "b@local.test", NULL,
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@nodot", "b@local.test",
+     NULL,
      "NOQUEUE: reject_warning: RCPT from client.test[192.0.2.5]: 504 5.5.2 "
      "<a@nodot>: Sender address rejected: need fully-qualified address; "
      "from=<a@nodot> to=<b@local.test> proto=ESMTP helo=<client.test>"},
@@ -121,8 +121,7 @@ static const struct tcase cases[] = {
     {"smtpd_restriction_classes = strict\nstrict = reject_non_fqdn_helo_"
      "hostname\nsmtpd_recipient_restrictions = strict, "
      "reject_unauth_destination",
-     "client.test", "192.0.2.5", C_OK, "nodot", "a@example.com",
-     "b@local.test",
+     "client.test", "192.0.2.5", C_OK, "nodot", "a@example.com", "b@local.test",
      "504 5.5.2 <nodot>: Helo command rejected: need fully-qualified hostname",
      NULL},
     /* sleep 0 goes on */
@@ -141,9 +140,8 @@ static const struct tcase cases[] = {
      "requested",
      NULL},
     /* unknown client */
-    {"smtpd_client_restrictions = reject_unknown_client_hostname",
-     "unknown", "192.0.2.5", C_BAD, "client.test", "a@example.com",
-     "b@local.test",
+    {"smtpd_client_restrictions = reject_unknown_client_hostname", "unknown",
+     "192.0.2.5", C_BAD, "client.test", "a@example.com", "b@local.test",
      "450 4.7.25 Client host rejected: cannot find your hostname, "
      "[192.0.2.5]",
      NULL},
@@ -192,16 +190,14 @@ static const struct tcase cases[] = {
      NULL},
     /* a temporary failure defers only what would be permitted */
     {"smtpd_sender_restrictions = reject_unknown_sender_domain", "client.test",
-     "192.0.2.5", C_OK, "client.test", "a@tempfail.example.net",
-     "b@local.test",
+     "192.0.2.5", C_OK, "client.test", "a@tempfail.example.net", "b@local.test",
      "450 4.1.8 <a@tempfail.example.net>: Sender address rejected: Domain "
      "not found",
      NULL},
     {"smtpd_sender_restrictions = reject_unknown_sender_domain\n"
      "smtpd_relay_restrictions = reject_unauth_destination",
-     "client.test", "192.0.2.5", C_OK, "client.test",
-     "a@tempfail.example.net", "b@far.test",
-     "554 5.7.1 <b@far.test>: Relay access denied", NULL},
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@tempfail.example.net",
+     "b@far.test", "554 5.7.1 <b@far.test>: Relay access denied", NULL},
     /* recipient domain, ours is never looked up */
     {"smtpd_recipient_restrictions = reject_unknown_recipient_domain",
      "localhost", "127.0.0.1", C_OK, "client.test", "a@example.com",
@@ -243,14 +239,12 @@ static const struct tcase cases[] = {
     /* an implicit access lookup: a bare table in the sender list */
     {"smtpd_sender_restrictions = inline:{example.com=REJECT}", "client.test",
      "192.0.2.5", C_OK, "client.test", "a@example.com", "b@local.test",
-     "554 5.7.1 <a@example.com>: Sender address rejected: Access denied",
-     NULL},
+     "554 5.7.1 <a@example.com>: Sender address rejected: Access denied", NULL},
     /* a table answer naming restrictions and a class */
     {"smtpd_restriction_classes = nofqdn\nnofqdn = reject_non_fqdn_sender\n"
      "smtpd_recipient_restrictions = check_recipient_access inline:{"
      "local.test=nofqdn}",
-     "client.test", "192.0.2.5", C_OK, "client.test", "a@nodot",
-     "b@local.test",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@nodot", "b@local.test",
      "504 5.5.2 <a@nodot>: Sender address rejected: need fully-qualified "
      "address",
      NULL},
@@ -277,16 +271,15 @@ static const struct tcase cases[] = {
      "ns1.spam.test=554 bad dns}}",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@badns.example.org",
      "b@local.test",
-     "554 5.7.1 <a@badns.example.org>: Sender address rejected: bad dns",
-     NULL},
+     "554 5.7.1 <a@badns.example.org>: Sender address rejected: bad dns", NULL},
     {"smtpd_sender_restrictions = check_sender_mx_access inline:{"
      "mx.spam.test=OK}",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@badmx.example.org",
      "b@local.test", "451 4.3.5 Server configuration error",
      "restriction check_sender_mx_access returns OK for a@badmx.example.org"},
     /* an unknown restriction is a configuration error, as in Postfix */
-    {"smtpd_recipient_restrictions = reject_bogus", "client.test",
-     "192.0.2.5", C_OK, "client.test", "a@example.com", "b@local.test",
+    {"smtpd_recipient_restrictions = reject_bogus", "client.test", "192.0.2.5",
+     C_OK, "client.test", "a@example.com", "b@local.test",
      "451 4.3.5 Server configuration error",
      "unknown smtpd restriction: \"reject_bogus\""},
     /* soft_bounce */
@@ -341,9 +334,9 @@ static const struct tcase cases[] = {
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
      "b@local.test", NULL, NULL},
     /* permit_inet_interfaces: inet_interfaces = loopback-only */
-    {"smtpd_client_restrictions = permit_inet_interfaces, reject",
-     "localhost", "127.0.0.1", C_OK, "client.test", "a@example.com",
-     "b@local.test", NULL, NULL},
+    {"smtpd_client_restrictions = permit_inet_interfaces, reject", "localhost",
+     "127.0.0.1", C_OK, "client.test", "a@example.com", "b@local.test", NULL,
+     NULL},
     {"smtpd_client_restrictions = permit_inet_interfaces, reject",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
      "b@local.test",
@@ -353,8 +346,8 @@ static const struct tcase cases[] = {
     /* reject_multi_recipient_bounce needs a second recipient: none here */
     {"smtpd_recipient_restrictions = reject_multi_recipient_bounce, "
      "reject_unauth_destination",
-     "client.test", "192.0.2.5", C_OK, "client.test", "", "b@local.test",
-     NULL, NULL},
+     "client.test", "192.0.2.5", C_OK, "client.test", "", "b@local.test", NULL,
+     NULL},
 };
 
 static char dir[128];
@@ -369,15 +362,16 @@ write_conf(const char *extra)
     snprintf(path, sizeof(path), "%s/main.cf", dir);
     f = fopen(path, "w");
     assert_non_null(f);
-    fprintf(f, "compatibility_level = 3.6\n"
-               "myhostname = mx.local.test\n"
-               "mydomain = local.test\n"
-               "myorigin = local.test\n"
-               "mydestination = local.test, localhost\n"
-               "inet_interfaces = loopback-only\n"
-               "mynetworks = 127.0.0.0/8\n"
-               "local_recipient_maps =\n"
-               "%s\n",
+    fprintf(f,
+            "compatibility_level = 3.6\n"
+            "myhostname = mx.local.test\n"
+            "mydomain = local.test\n"
+            "myorigin = local.test\n"
+            "mydestination = local.test, localhost\n"
+            "inet_interfaces = loopback-only\n"
+            "mynetworks = 127.0.0.0/8\n"
+            "local_recipient_maps =\n"
+            "%s\n",
             extra);
     fclose(f);
 }
@@ -452,11 +446,11 @@ test_table(void **state)
         if (t->reply == NULL && rc != 0)
             fail_msg("case %zu (%s): rejected: %s", i, t->conf, reply);
         if (t->reply && (rc == 0 || strcmp(reply, t->reply) != 0))
-            fail_msg("case %zu (%s):\n  got  \"%s\"\n  want \"%s\"", i,
-                     t->conf, rc ? reply : "(accepted)", t->reply);
+            fail_msg("case %zu (%s):\n  got  \"%s\"\n  want \"%s\"", i, t->conf,
+                     rc ? reply : "(accepted)", t->reply);
         if (t->log && strstr(slurp(logpath), t->log) == NULL)
-            fail_msg("case %zu (%s): log lacks \"%s\":\n%s", i, t->conf,
-                     t->log, slurp(logpath));
+            fail_msg("case %zu (%s): log lacks \"%s\":\n%s", i, t->conf, t->log,
+                     slurp(logpath));
     }
 }
 
