@@ -49,7 +49,28 @@ struct lint {
     struct strv classes; /* smtpd_restriction_classes */
     int sasl;
     int ask_ccert;
+    int stage; /* what the list being walked can see, below; -1 any */
 };
+
+/* what a restriction looks at, and what a list can see when
+ * smtpd_delay_reject = no (at CONNECT, HELO, MAIL) */
+#define SEES_CLIENT 0
+#define SEES_HELO   1
+#define SEES_SENDER 2
+#define SEES_RCPT   3
+
+static int
+needs(enum smtpd_rid id)
+{
+    if ((id >= R_HELO_ACCESS && id <= R_NAKED_IP) || id == R_RHSBL_HELO)
+        return SEES_HELO;
+    if ((id >= R_SENDER_ACCESS && id <= R_LOGIN_MISMATCH) ||
+        id == R_RHSBL_SENDER)
+        return SEES_SENDER;
+    if ((id >= R_RCPT_ACCESS && id <= R_MULTI_BOUNCE) || id == R_RHSBL_RCPT)
+        return SEES_RCPT;
+    return SEES_CLIENT;
+}
 
 /* value - a parameter as the scope sees it; NULL when a service's value
  * is main.cf's (reported there) */
@@ -257,6 +278,15 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
 {
     const char *arg = *i + 1 < sv->n ? sv->v[*i + 1] : NULL;
 
+    if (l->stage >= 0 && needs(r->id) > l->stage)
+        server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                    "restriction %s has nothing to check in this list with "
+                    "smtpd_delay_reject = no (no %s yet): it never decides",
+                    sv->v[*i],
+                    needs(r->id) == SEES_HELO     ? "HELO name"
+                    : needs(r->id) == SEES_SENDER ? "sender"
+                                                  : "recipient");
+
     if (r->flags & SMTPD_RF_NOIMPL) {
         server_note(
             l->chk, SERVER_NOTE_ERROR, l->ns, param,
@@ -431,6 +461,7 @@ smtpd_check_lint(struct pcf *conf, const char *ns,
     char *v;
 
     memset(&l, 0, sizeof(l));
+    l.stage = -1;
     l.p = conf;
     l.ns = ns;
     l.chk = chk;
@@ -443,7 +474,12 @@ smtpd_check_lint(struct pcf *conf, const char *ns,
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
         if ((v = value(&l, lists[i].param)) == NULL)
             continue;
+        /* the client, helo and sender lists run at their own commands */
+        l.stage = i < 3 && !server_conf_bool(conf, ns, "smtpd_delay_reject")
+                      ? (int) i
+                      : -1;
         walk(&l, lists[i].param, v, lists[i].def_acl);
+        l.stage = -1;
         mem_free(v);
     }
     for (size_t i = 0; i < l.classes.n; i++) {

@@ -585,6 +585,20 @@ test_lint(void **state)
             fail_msg("%s", n.text);
         unlink(path);
     }
+    lint("smtpd_delay_reject = no\nsmtpd_client_restrictions = "
+         "permit_mynetworks, reject_unauth_destination\n"
+         "smtpd_sender_restrictions = reject_non_fqdn_helo_hostname, "
+         "reject_non_fqdn_sender\n"
+         "smtpd_recipient_restrictions = reject_unauth_destination",
+         &n);
+    if (n.errors != 0 || !strstr(n.text, "1 - smtpd_client_restrictions: "
+                                         "restriction reject_unauth_"
+                                         "destination has nothing to check "
+                                         "in this list with "
+                                         "smtpd_delay_reject = no (no "
+                                         "recipient yet)") ||
+        strstr(n.text, "smtpd_sender_restrictions"))
+        fail_msg("%s", n.text);
     lint("smtpd_recipient_restrictions = reject_unauth_destination, permit, "
          "reject\nunknown_address_tempfail_action = bounce",
          &n);
