@@ -30,7 +30,7 @@ restrictions() {
     printf 'blocked@good.test REJECT no thanks\n' > "$d/sender_access"
     printf 'badhelo.test 554 5.7.0 bad helo\n' > "$d/helo_access"
     printf '203.0.113 REJECT\n' > "$d/mx_access"
-    printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\n' > "$d/client_access"
+    printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\nclient.test REJECT by name\n' > "$d/client_access"
     printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
     printf '<> DUNNO\n' >> "$d/sender_access"
     printf 'known@relay.test x\n' > "$d/relay_rcpt"
@@ -157,6 +157,10 @@ policy_down 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<p
 vrfy 127.0.0.1 EHLO helo.good.test ; VRFY alice@local.test ; VRFY <x@nx.test> ; VRFY rej@local.test ; VRFY x@nodot
 vrfy_relay 127.0.0.5 EHLO helo.good.test ; VRFY x@good.test ; MAIL FROM:<a@nx.test> ; VRFY alice@local.test ; RSET
 rcpt_tables 127.0.0.5 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<known@relay.test> ; RCPT TO:<nobody@relay.test> ; RCPT TO:<known+x@virt.test> ; RCPT TO:<nobody@virt.test> ; RCPT TO:<known@alias.test> ; RCPT TO:<nobody@alias.test> ; RSET
+access_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<rej+foo@local.test> ; RCPT TO:<REJ@LOCAL.TEST> ; RCPT TO:<"rej"@local.test> ; RSET
+client_name 127.0.0.9 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+helo_forms 127.0.0.1 EHLO helo.good.test. ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [127.0.0.1] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [1.2.3] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
+sender_percent 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked%good.test@local.test> ; RCPT TO:<alice@local.test>
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -202,6 +206,10 @@ policy_down | 250 | 250 2.1.0 Ok | 451 4.3.5 <policydown@local.test>: Recipient 
 vrfy | 250 | 252 2.0.0 alice@local.test | 450 4.1.2 <x@nx.test>: Recipient address rejected: Domain not found | 554 5.7.1 <rej@local.test>: Recipient address rejected: Access denied | 504 5.5.2 <x@nodot>: Recipient address rejected: need fully-qualified address
 vrfy_relay | 250 | 554 5.7.1 <x@good.test>: Relay access denied | 250 2.1.0 Ok | 450 4.1.8 <a@nx.test>: Sender address rejected: Domain not found | 250 2.0.0 Ok
 rcpt_tables | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.1.1 <nobody@relay.test>: Recipient address rejected: User unknown in relay recipient table | 250 2.1.5 Ok | 550 5.1.1 <nobody@virt.test>: Recipient address rejected: User unknown in virtual mailbox table | 250 2.1.5 Ok | 550 5.1.1 <nobody@alias.test>: Recipient address rejected: User unknown in virtual alias table | 250 2.0.0 Ok
+access_forms | 250 | 250 2.1.0 Ok | 554 5.7.1 <rej+foo@local.test>: Recipient address rejected: Access denied | 554 5.7.1 <REJ@LOCAL.TEST>: Recipient address rejected: Access denied | 554 5.7.1 <rej@local.test>: Recipient address rejected: Access denied | 250 2.0.0 Ok
+client_name | 250 | 250 2.1.0 Ok | 554 5.7.1 <named.client.test[127.0.0.9]>: Client host rejected: by name
+helo_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 501 5.5.2 <[1.2.3]>: Helo command rejected: invalid ip address
+sender_percent | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked%good.test@local.test>: Sender address rejected: no thanks
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
@@ -265,6 +273,8 @@ server:
     local-data-ptr: "127.0.0.1 localhost"
     local-data-ptr: "127.0.0.3 ghost.test"
     local-data-ptr: "127.0.0.5 outside.test"
+    local-data-ptr: "127.0.0.9 named.client.test"
+    local-data: "named.client.test. A 127.0.0.9"
     local-data: "outside.test. A 127.0.0.5"
 forward-zone:
     name: "tempfail.test."
