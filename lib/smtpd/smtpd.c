@@ -863,7 +863,7 @@ cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     canon = rewrite_canon(s->cf->rw, addr);
     if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
-        log_reject(s, "RCPT", reply, canon);
+        log_reject(s, "RCPT", reply, shown); /* internal form, as Postfix */
         sio_printf(s->io, "%s", reply);
         goto bad;
     }
@@ -917,7 +917,7 @@ cmd_vrfy(struct smtpd_session *s, const char *arg)
     }
     canon = rewrite_canon(s->cf->rw, addr);
     if (smtpd_check_vrfy(s, canon, shown, reply, sizeof(reply)) < 0) {
-        log_reject(s, "VRFY", reply, canon);
+        log_reject(s, "VRFY", reply, shown);
         sio_printf(s->io, "%s", reply);
         mem_free(addr);
         mem_free(shown);

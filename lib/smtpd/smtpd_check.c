@@ -683,9 +683,13 @@ mx_host(const char *rr)
 
 enum { DNS_FOUND, DNS_NOTFOUND, DNS_RETRY, DNS_NULLMX };
 
+/* dns - one lookup; a malformed name (a final dot included) is not
+ * asked for but not found, as Postfix's dns_lookup() does */
 static int
 dns(struct ctx *c, const char *name, int type, struct strv *out)
 {
+    if (!valid_hostname(name))
+        return DNSC_NXDOMAIN;
     return c->s->cf->dns(c->s->cf, name, type, out);
 }
 
