@@ -161,6 +161,7 @@ access_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<
 client_name 127.0.0.9 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
 helo_forms 127.0.0.1 EHLO helo.good.test. ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [127.0.0.1] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [1.2.3] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
 sender_percent 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked%good.test@local.test> ; RCPT TO:<alice@local.test>
+sender_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@v6only.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@[192.0.2.1]> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@cname.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@1.2.3.4> ; RCPT TO:<alice@local.test> ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -210,6 +211,7 @@ access_forms | 250 | 250 2.1.0 Ok | 554 5.7.1 <rej+foo@local.test>: Recipient ad
 client_name | 250 | 250 2.1.0 Ok | 554 5.7.1 <named.client.test[127.0.0.9]>: Client host rejected: by name
 helo_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 501 5.5.2 <[1.2.3]>: Helo command rejected: invalid ip address
 sender_percent | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked%good.test@local.test>: Sender address rejected: no thanks
+sender_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 501 5.1.7 Bad sender address syntax | 503 5.5.1 Error: need MAIL command | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
@@ -255,6 +257,8 @@ server:
     local-data: "badmx.test. MX 10 mx.spam.test."
     local-data: "mx.spam.test. A 203.0.113.9"
     local-data: "spam.test. A 192.0.2.66"
+    local-data: "v6only.test. AAAA 2001:db8::25"
+    local-data: "cname.test. CNAME good.test."
     local-data: "relay.test. A 192.0.2.77"
     local-data: "6.0.0.127.bl.test. A 127.0.0.2"
     local-data: '6.0.0.127.bl.test. TXT "Listed: see https://bl.test/q?127.0.0.6"'

@@ -102,6 +102,22 @@ dnsc_lookup(const struct dnsc_route_opts *o, const char *name,
     if (d == NULL)
         return DNSC_TEMP;
     q = dres_get(d, name, t);
+    /* a CNAME the server did not follow is followed here, as Postfix's
+     * dns_lookup() does (at most 10 times) */
+    for (int hops = 0; hops < 10 && q->st == DQ_OK && dq_is_empty(q, t);
+         hops++) {
+        ldns_rr_list *cn = dq_rrs(q, LDNS_RR_TYPE_CNAME);
+        char *target = NULL;
+
+        if (ldns_rr_list_rr_count(cn) > 0 &&
+            ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0))
+            target = rdf_name(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0));
+        ldns_rr_list_free(cn);
+        if (target == NULL)
+            break;
+        q = dres_get(d, target, t);
+        mem_free(target);
+    }
     if (q->st == DQ_FAIL) {
         st = DNSC_TEMP;
     } else if (q->st == DQ_NXDOMAIN) {
