@@ -29,7 +29,7 @@ restrictions() {
     local d=$1
     printf 'blocked@good.test REJECT no thanks\n' > "$d/sender_access"
     printf 'badhelo.test 554 5.7.0 bad helo\n' > "$d/helo_access"
-    printf '203.0.113 REJECT\n' > "$d/mx_access"
+    printf '203.0.113 REJECT\nmx.okmx.test OK\n' > "$d/mx_access"
     printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\nclient.test REJECT by name\n' > "$d/client_access"
     printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
     printf '<> DUNNO\n' >> "$d/sender_access"
@@ -82,6 +82,7 @@ smtpd_relay_restrictions = permit_mynetworks, permit_mx_backup,
 smtpd_recipient_restrictions = reject_non_fqdn_recipient,
     reject_unknown_recipient_domain,
     check_recipient_access texthash:$d/rcpt_access,
+    check_recipient_ns_access texthash:$d/mx_access,
     warn_if_reject reject_unknown_helo_hostname,
     check_policy_service inet:127.0.0.1:$POLPORT,
     reject_multi_recipient_bounce,
@@ -162,6 +163,7 @@ client_name 127.0.0.9 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<a
 helo_forms 127.0.0.1 EHLO helo.good.test. ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [127.0.0.1] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test> ; RSET ; EHLO [1.2.3] ; MAIL FROM:<a@good.test> ; RCPT TO:<alice@local.test>
 sender_percent 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked%good.test@local.test> ; RCPT TO:<alice@local.test>
 sender_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@v6only.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@[192.0.2.1]> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@cname.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@1.2.3.4> ; RCPT TO:<alice@local.test> ; RSET
+server_access 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@okmx.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@good.test> ; RCPT TO:<x@nsbad.test> ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -212,6 +214,7 @@ client_name | 250 | 250 2.1.0 Ok | 554 5.7.1 <named.client.test[127.0.0.9]>: Cli
 helo_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 Ok | 501 5.5.2 <[1.2.3]>: Helo command rejected: invalid ip address
 sender_percent | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked%good.test@local.test>: Sender address rejected: no thanks
 sender_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 501 5.1.7 Bad sender address syntax | 503 5.5.1 Error: need MAIL command | 250 2.0.0 Ok
+server_access | 250 | 250 2.1.0 Ok | 451 4.3.5 Server configuration error | 250 2.0.0 Ok | 250 2.1.0 Ok | 554 5.7.1 <x@nsbad.test>: Recipient address rejected: Access denied | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
@@ -257,6 +260,11 @@ server:
     local-data: "badmx.test. MX 10 mx.spam.test."
     local-data: "mx.spam.test. A 203.0.113.9"
     local-data: "spam.test. A 192.0.2.66"
+    local-data: "okmx.test. MX 10 mx.okmx.test."
+    local-data: "mx.okmx.test. A 192.0.2.88"
+    local-data: "nsbad.test. A 192.0.2.89"
+    local-data: "nsbad.test. NS ns.spam.test."
+    local-data: "ns.spam.test. A 203.0.113.53"
     local-data: "v6only.test. AAAA 2001:db8::25"
     local-data: "cname.test. CNAME good.test."
     local-data: "relay.test. A 192.0.2.77"
