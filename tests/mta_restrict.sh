@@ -33,6 +33,7 @@ restrictions() {
     printf '127.0.0.3 unknown_client\n127.0.0.2 unknown_reverse\n127.0.0.4 REJECT\n127.0.0.6 rbl_check\n127.0.0.7 rbl_filtered\n127.0.0.8 rbl_check\nclient.test REJECT by name\n' > "$d/client_access"
     printf 'dsnhelo.test REJECT 5.1.2 odd\n' >> "$d/helo_access"
     printf '<> DUNNO\n' >> "$d/sender_access"
+    printf '%s reject_unlisted_sender\n' virt.test alias.test relay.test >> "$d/sender_access"
     printf 'known@relay.test x\n' > "$d/relay_rcpt"
     printf 'known@virt.test virt.test/known/\n' > "$d/vmailbox"
     printf 'known@alias.test alice@local.test\n' > "$d/valias"
@@ -164,6 +165,7 @@ helo_forms 127.0.0.1 EHLO helo.good.test. ; MAIL FROM:<a@good.test> ; RCPT TO:<a
 sender_percent 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked%good.test@local.test> ; RCPT TO:<alice@local.test>
 sender_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@v6only.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@[192.0.2.1]> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@cname.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@1.2.3.4> ; RCPT TO:<alice@local.test> ; RSET
 server_access 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@okmx.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@good.test> ; RCPT TO:<x@nsbad.test> ; RSET
+unlisted_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<nobody@virt.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<nobody@alias.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<known@relay.test> ; RCPT TO:<alice@local.test> ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -215,6 +217,7 @@ helo_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 | 250 2.1.0 
 sender_percent | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked%good.test@local.test>: Sender address rejected: no thanks
 sender_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 501 5.1.7 Bad sender address syntax | 503 5.5.1 Error: need MAIL command | 250 2.0.0 Ok
 server_access | 250 | 250 2.1.0 Ok | 451 4.3.5 Server configuration error | 250 2.0.0 Ok | 250 2.1.0 Ok | 554 5.7.1 <x@nsbad.test>: Recipient address rejected: Access denied | 250 2.0.0 Ok
+unlisted_sender | 250 | 250 2.1.0 Ok | 550 5.1.0 <nobody@virt.test>: Sender address rejected: User unknown in virtual mailbox table | 250 2.0.0 Ok | 250 2.1.0 Ok | 550 5.1.7 <nobody@alias.test>: Sender address rejected: User unknown in virtual alias table | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }

@@ -211,9 +211,11 @@ dsn_split(const char *def, const char **text, char *buf, size_t len)
 static const char *
 dsn_fix(const char *dsn, const char *cls, char *buf, size_t len)
 {
-    static const char *const snd[] = {"4.1.0", "4.1.0", "4.1.8",
-                                      "4.1.7", "4.1.0", "4.1.0",
-                                      "4.1.0", "4.1.7", "4.1.8"};
+    /* X.1.1, X.1.4 and X.1.6 are about a destination mailbox: for a
+     * sender Postfix says X.1.7 (checked against it) */
+    static const char *const snd[] = {"4.1.0", "4.1.7", "4.1.8",
+                                      "4.1.7", "4.1.7", "4.1.0",
+                                      "4.1.7", "4.1.7", "4.1.8"};
     static const char *const rcp[] = {"4.1.0", "4.1.1", "4.1.2",
                                       "4.1.3", "4.1.4", "4.1.5",
                                       "4.1.6", "4.1.3", "4.1.2"};

@@ -248,6 +248,12 @@ static const struct tcase cases[] = {
      "504 5.5.2 <a@nodot>: Sender address rejected: need fully-qualified "
      "address",
      NULL},
+    /* an address status fits the class: X.1.1 of a sender is X.1.7 */
+    {"smtpd_sender_restrictions = check_sender_access inline:{{"
+     "example.com=REJECT 5.1.1 no}}",
+     "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
+     "b@local.test",
+     "554 5.1.7 <a@example.com>: Sender address rejected: no", NULL},
     /* WARN logs and goes on; HOLD is refused, never ignored */
     {"smtpd_recipient_restrictions = check_recipient_access inline:{{"
      "local.test=WARN watch this}}",
