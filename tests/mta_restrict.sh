@@ -51,6 +51,8 @@ cls@local.test strict_helo
 rej@local.test REJECT
 rejdsn@local.test REJECT 5.1.1 gone
 defer@local.test DEFER
+wir@local.test warn_if_reject, reject
+wdip@local.test warn_if_reject, defer_if_permit
 EOF
     cat <<EOF
 smtpd_peername_lookup = yes
@@ -166,6 +168,7 @@ sender_percent 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<blocked%good.test@loca
 sender_forms 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@v6only.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@[192.0.2.1]> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@cname.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@1.2.3.4> ; RCPT TO:<alice@local.test> ; RSET
 server_access 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@okmx.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<a@good.test> ; RCPT TO:<x@nsbad.test> ; RSET
 unlisted_sender 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<nobody@virt.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<nobody@alias.test> ; RCPT TO:<alice@local.test> ; RSET ; MAIL FROM:<known@relay.test> ; RCPT TO:<alice@local.test> ; RSET
+warn_in_table 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<a@good.test> ; RCPT TO:<wir@local.test> ; RCPT TO:<wdip@local.test> ; RSET
 multi_bounce 127.0.0.1 EHLO helo.good.test ; MAIL FROM:<> ; RCPT TO:<alice@local.test> ; RCPT TO:<bob@local.test> ; RSET
 EOF
 }
@@ -218,6 +221,7 @@ sender_percent | 250 | 250 2.1.0 Ok | 554 5.7.1 <blocked%good.test@local.test>: 
 sender_forms | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok | 501 5.1.7 Bad sender address syntax | 503 5.5.1 Error: need MAIL command | 250 2.0.0 Ok
 server_access | 250 | 250 2.1.0 Ok | 451 4.3.5 Server configuration error | 250 2.0.0 Ok | 250 2.1.0 Ok | 554 5.7.1 <x@nsbad.test>: Recipient address rejected: Access denied | 250 2.0.0 Ok
 unlisted_sender | 250 | 250 2.1.0 Ok | 550 5.1.0 <nobody@virt.test>: Sender address rejected: User unknown in virtual mailbox table | 250 2.0.0 Ok | 250 2.1.0 Ok | 550 5.1.7 <nobody@alias.test>: Sender address rejected: User unknown in virtual alias table | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
+warn_in_table | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 250 2.1.5 Ok | 250 2.0.0 Ok
 multi_bounce | 250 | 250 2.1.0 Ok | 250 2.1.5 Ok | 550 5.5.3 <bob@local.test>: Recipient address rejected: Multi-recipient bounce | 250 2.0.0 Ok
 EOF
 }
