@@ -133,33 +133,45 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
     return 0;
 }
 
+/* preload_list - the tables of one restriction list: after
+ * check_*_access or bare (an implicit one); not a policy server or a
+ * block list's domain */
+static void
+preload_list(struct smtpd_conf *cf, const struct strv *sv)
+{
+    for (size_t i = 0; i < sv->n; i++) {
+        const struct smtpd_restr *r = smtpd_restr_find(sv->v[i]);
+
+        if (r && (r->id == R_POLICY || (r->flags & SMTPD_RF_ARG))) {
+            i++;
+            continue;
+        }
+        if (strchr(sv->v[i], ':') &&
+            htab_find(cf->access_cache, sv->v[i]) == NULL) {
+            struct maps *m = maps_new("smtpd access table", sv->v[i], 0);
+
+            if (maps_preload(m) < 0)
+                maillog_warning("%s", maps_error(m));
+            htab_set(cf->access_cache, sv->v[i], m);
+        }
+    }
+}
+
 /* preload - open every table now: after a chroot the files are gone */
 static void
 preload(struct smtpd_conf *cf)
 {
-    struct strv *lists[32] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
-                              &cf->r_relay,  &cf->r_rcpt, &cf->r_data,
-                              &cf->r_eod};
-    size_t nlists = 7;
+    const struct strv *lists[] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
+                                  &cf->r_relay,  &cf->r_rcpt, &cf->r_data,
+                                  &cf->r_eod};
 
-    /* and the restriction classes */
-    for (size_t k = 0; nlists < 32 && k < htab_count(cf->classes); k++)
-        lists[nlists++] = htab_value(cf->classes, k);
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
         maillog_warning("%s", maps_error(cf->local_rcpt_maps));
     (void) maps_match_preload(cf->mynetworks);
-    for (size_t l = 0; l < nlists; l++)
-        for (size_t i = 0; i < lists[l]->n; i++)
-            if (strchr(lists[l]->v[i], ':') &&
-                htab_find(cf->access_cache, lists[l]->v[i]) == NULL) {
-                /* a table after check_*_access, or an implicit one */
-                struct maps *m =
-                    maps_new("smtpd access table", lists[l]->v[i], 0);
-
-                if (maps_preload(m) < 0)
-                    maillog_warning("%s", maps_error(m));
-                htab_set(cf->access_cache, lists[l]->v[i], m);
-            }
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        preload_list(cf, lists[l]);
+    for (size_t k = 0; k < htab_count(cf->classes); k++)
+        preload_list(cf, htab_value(cf->classes, k));
 }
 
 static char *

@@ -786,6 +786,26 @@ unknown_address(struct ctx *c, const char *addr, const char *name,
                     text);
 }
 
+/* host_addrs - the addresses of host in the families of inet_protocols,
+ * as getaddrinfo() would give them: DNSC_OK, or why there are none */
+static int
+host_addrs(struct ctx *c, const char *host, struct strv *out)
+{
+    int st4 = DNSC_NXDOMAIN, st6 = DNSC_NXDOMAIN;
+
+    if (c->s->cf->families & 1)
+        st4 = dns(c, host, DNSC_A, out);
+    if (c->s->cf->families & 2)
+        st6 = dns(c, host, DNSC_AAAA, out);
+    if (out->n > 0)
+        return DNSC_OK;
+    if (st4 == DNSC_TEMP || st6 == DNSC_TEMP)
+        return DNSC_TEMP;
+    if (st4 == DNSC_NODATA || st6 == DNSC_NODATA)
+        return DNSC_NODATA;
+    return DNSC_NXDOMAIN;
+}
+
 /* server_access - check_*_{mx,ns,a}_access: the servers of the domain of
  * what (an address or host name), their names and addresses */
 static int
@@ -817,20 +837,27 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
         st = DNSC_OK;
     } else {
         st = dns(c, dom, type, &servers);
-        if (st == DNSC_NODATA && type == DNSC_MX) {
+        if ((st == DNSC_NODATA || st == DNSC_NXDOMAIN) && type == DNSC_MX) {
             strv_add(&servers, dom); /* its own MX */
             st = DNSC_OK;
         }
-        for (const char *d = dom; st == DNSC_NODATA && type == DNSC_NS &&
-                                  (d = strchr(d, '.')) != NULL && d[1];) {
-            d++;
-            st = dns(c, d, type, &servers);
+        /* no NS records (or no such name): the parent domain's */
+        while (type == DNSC_NS && (st == DNSC_NODATA || st == DNSC_NXDOMAIN)) {
+            if ((dom = strchr(dom, '.')) == NULL || dom[1] == 0) {
+                dom = NULL;
+                break;
+            }
+            st = dns(c, ++dom, type, &servers);
         }
     }
     if (st != DNSC_OK) {
-        maillog_warning(
-            "Unable to look up %s host for %s: %s", tname[type], dom,
-            st == DNSC_TEMP ? "Host not found, try again" : "Host not found");
+        /* Postfix's words: the last domain asked, or what was checked */
+        maillog_warning("Unable to look up %s host for %s: %s", tname[type],
+                        dom ? dom : what,
+                        st == DNSC_TEMP     ? "Host not found, try again"
+                        : st == DNSC_NODATA ? "Host found but no data record "
+                                              "of requested type"
+                                            : "Host not found");
         strv_fini(&servers);
         return DUNNO;
     }
@@ -849,14 +876,14 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
                 break;
         }
         strv_init(&addrs);
-        if (dns(c, servers.v[i], DNSC_A, &addrs) == DNSC_TEMP ||
-            dns(c, servers.v[i], DNSC_AAAA, &addrs) == DNSC_TEMP ||
-            addrs.n == 0)
-            if (addrs.n == 0)
-                maillog_warning("Unable to look up %s host %s for %s %s: %s",
-                                tname[type], servers.v[i], cls, name,
-                                "hostname nor servname provided, or not "
-                                "known");
+        if ((st = host_addrs(c, servers.v[i], &addrs)) != DNSC_OK)
+            maillog_warning("Unable to look up %s host %s for %s %s: %s",
+                            tname[type], servers.v[i], cls, name,
+                            st == DNSC_TEMP     ? "Temporary failure in name "
+                                                  "resolution"
+                            : st == DNSC_NODATA ? "No address associated "
+                                                  "with hostname"
+                                                : "Name or service not known");
         for (size_t k = 0; k < addrs.n && rc == DUNNO && !found; k++)
             rc = addr_access(c, table, addrs.v[k], 0, &found, name, cls,
                              def_acl);
@@ -1006,12 +1033,10 @@ static int
 has_my_addr(struct ctx *c, const char *host)
 {
     struct strv a;
-    int st4, st6, yes = 0;
+    int yes = 0;
 
     strv_init(&a);
-    st4 = dns(c, host, DNSC_A, &a);
-    st6 = dns(c, host, DNSC_AAAA, &a);
-    if (a.n == 0 && (st4 == DNSC_TEMP || st6 == DNSC_TEMP)) {
+    if (host_addrs(c, host, &a) == DNSC_TEMP) {
         defer_if(&c->s->dif_reject, 450, "4.4.4",
                  "<%s>: %s rejected: Unable to look up mail exchanger host "
                  "%s: %s",
@@ -1325,8 +1350,10 @@ policy(struct ctx *c, const char *arg, const char *name, const char *cls,
         buf_truncate(&action, 0);
         rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
                                 &action, err, sizeof(err));
-        if (rc < 0)
-            maillog_warning("problem talking to server %s: %s", server, err);
+        if (rc < 0) /* Postfix names the server without its transport */
+            maillog_warning(
+                "problem talking to server %s: %s",
+                strchr(server, ':') ? strchr(server, ':') + 1 : server, err);
     }
     st = table_result(c, server, rc == 0 ? buf_str(&action) : def, name, cls,
                       def_acl);

@@ -325,6 +325,12 @@ smtpd_check_load(struct smtpd_conf *cf)
     cf->own_all =
         cf->own_addrs.n == 1 && strcasecmp(cf->own_addrs.v[0], "all") == 0;
     mem_free(v);
+    v = server_param(srv, "inet_protocols");
+    cf->families = (strstr(v, "ipv4") || strcasecmp(v, "all") == 0 ? 1 : 0) |
+                   (strstr(v, "ipv6") || strcasecmp(v, "all") == 0 ? 2 : 0);
+    if (cf->families == 0)
+        cf->families = 3;
+    mem_free(v);
     v = server_param(srv, "proxy_interfaces");
     strv_init(&cf->proxy_addrs);
     server_split(v, &cf->proxy_addrs);

@@ -146,6 +146,7 @@ struct smtpd_conf {
     struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
     struct strv own_addrs, proxy_addrs; /* inet_interfaces, proxy_... */
     int own_all;            /* inet_interfaces = all */
+    int families;           /* inet_protocols: 1 IPv4, 2 IPv6, 3 both */
     smtpd_dns_fn *dns;
     char *myhostname;
     char *banner;
