@@ -8,7 +8,8 @@
 #   postern  Postern alone: each dialogue's replies against Postfix 3.7's
 #            texts written below, and the reject/reject_warning log lines
 #   postfix  the same dialogues against a real Postfix 3.7 smtpd with the
-#            same restrictions: every reply must be identical
+#            same restrictions: every reply, every reject/warn/warning log
+#            line and every request a policy server gets must be identical
 #   nodelay  smtpd_delay_reject = no: client, helo and sender restrictions
 #            at their own commands, against a real Postfix
 #
@@ -471,7 +472,7 @@ case_postfix() {
     [ "$(wc -l < "$T/postfix.log")" -ge 5 ] || fail "too few Postfix log lines"
     diff -u "$T/postfix.log" "$T/postern.log" ||
         fail "Postern's reject/warn log lines differ from Postfix's"
-    pass "$(wc -l < "$T/postfix.log") reject, reject_warning, warn and pipelining log lines alike"
+    pass "$(wc -l < "$T/postfix.log") reject, reject_warning, warn, pipelining and warning log lines alike"
     # the policy requests: Postfix's first, then Postern's, alike but for
     # the ports and the instance
     [ "$DIALOGUES" = dialogues ] || return 0
