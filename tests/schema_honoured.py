@@ -45,6 +45,7 @@ OWNERS = {
     'lib/master/master_check_values.c': None,
     'lib/master/master_classify.c': None,
     'lib/master/master_report.c': None,
+    'lib/smtpd/smtpd_check_lint.c': None,
     'lib/rewrite': ['trivial-rewrite'],
     'lib/server': ['all'],
     'lib/server/server_tls.c': ['smtpd', 'smtp'],
@@ -84,8 +85,12 @@ def owners(path):
     return OWNERS.get(os.path.dirname(rel))
 
 
+consulted = {}
+
+
 def load_schema(src):
     params, families, honoured, fam_honoured = set(), set(), {}, {}
+    global consulted
     for f in sorted(glob.glob(os.path.join(src, 'schemas', '*.yaml'))):
         with open(f) as fp:
             d = yaml.safe_load(fp) or {}
@@ -98,6 +103,8 @@ def load_schema(src):
             honoured[h['name']] = h['daemons']
         for h in pst.get('families') or []:
             fam_honoured[h['suffix']] = h['daemons']
+        for h in pst.get('consulted') or []:
+            consulted[h['name']] = h['daemons']
     return params, families, honoured, fam_honoured
 
 
@@ -135,8 +142,19 @@ def main(argv):
     bad = 0
     claimed = dict(honoured)
     claimed.update(fam_honoured)
+    for n, ds in consulted.items():
+        if n not in params:
+            print('schemas/postern.yaml: consulted %s is no parameter' % n)
+            bad = 1
+        if n in honoured:
+            print('schemas/postern.yaml: %s is both honoured and consulted'
+                  % n)
+            bad = 1
+    # reads that honour nothing count as reads, not as claims
+    reads_claimed = dict(claimed)
+    reads_claimed.update(consulted)
     for n, files in sorted(reads.items()):
-        ds = claimed.get(n)
+        ds = reads_claimed.get(n)
         for f in sorted(files):
             own = owners(f)
             if ds is None:

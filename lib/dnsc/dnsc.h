@@ -215,6 +215,33 @@ enum dnsc_route_status dnsc_route(const struct dnsc_route_opts *o,
 void dnsc_targets_fini(struct dnsc_targets *t);
 
 /*
+ * One lookup for the SMTP server's restrictions (dnsc_lookup.c).
+ */
+enum dnsc_rtype { DNSC_A, DNSC_AAAA, DNSC_MX, DNSC_NS, DNSC_PTR, DNSC_TXT };
+
+enum dnsc_status {
+    DNSC_OK,       /* out has at least one record */
+    DNSC_NODATA,   /* the name exists, without records of the type */
+    DNSC_NXDOMAIN, /* the name does not exist */
+    DNSC_TEMP,     /* timeout, SERVFAIL, no resolver: try again later */
+};
+
+/* records kept per lookup at most */
+#define DNSC_LOOKUP_MAX 64
+
+/*
+ * dnsc_lookup - the records of type for name through the resolvers of o
+ * (its families are ignored): addresses as text for A and AAAA, host
+ * names (lower case, no final dot; "" for the root, a null MX) for MX,
+ * NS and PTR, the first character-string of each TXT record (what
+ * Postfix shows of a block list reason), MX by preference with prefs[i] set when prefs is not NULL
+ * (DNSC_LOOKUP_MAX entries). Appends to out.
+ */
+enum dnsc_status dnsc_lookup(const struct dnsc_route_opts *o, const char *name,
+                             enum dnsc_rtype type, struct strv *out,
+                             int *prefs);
+
+/*
  * dnsc_pre_jail - read /etc/resolv.conf now, before the daemon chroots
  * (lib/server calls it): from then on the resolvers of dnsc_route
  * without servers come from this copy, as a Postfix daemon's res_init()

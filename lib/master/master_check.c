@@ -61,10 +61,29 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
     return pw == NULL || why != NULL;
 }
 
+/* check_restrictions - smtpd's restriction lists, as each smtpd service
+ * sees them (main.cf's once, then each service's -o), judged by smtpd
+ * itself */
+static void
+check_restrictions(struct pcf *conf, const struct server_checker *chk)
+{
+    smtpd_check_lint(conf, NULL, chk); /* main.cf's lists */
+    for (size_t i = 0; i < pcf_service_count(conf); i++) {
+        char ns[600];
+
+        if (strcmp(pcf_service_field(conf, i, 7), "smtpd") != 0)
+            continue;
+        snprintf(ns, sizeof(ns), "%s/%s", pcf_service_field(conf, i, 0),
+                 pcf_service_field(conf, i, 1));
+        smtpd_check_lint(conf, ns, chk);
+    }
+}
+
 /* The checkers that report through server_note(), in output order. */
 static master_checker_fn *const checkers[] = {
     master_check_params,
     master_check_services,
+    check_restrictions,
     master_check_transports,
     master_check_tables,
     master_check_tls_levels,

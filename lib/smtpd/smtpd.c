@@ -72,8 +72,10 @@ list_param(struct smtpd_conf *cf, const char *name, struct strv *sv)
     list_param_raw(cf->srv, name, sv);
 }
 
+/* has_relay_check - Postfix's has_required(): through restriction
+ * classes, not counting what follows warn_if_reject */
 static int
-has_relay_check(struct strv *sv)
+has_relay_check(struct pcf *p, const char *svc, struct strv *sv, int depth)
 {
     static const char *const ok[] = {"reject_unauth_destination",
                                      "defer_unauth_destination",
@@ -82,12 +84,34 @@ has_relay_check(struct strv *sv)
                                      "defer_if_permit",
                                      "check_relay_domains",
                                      NULL};
+    char *classes = server_conf_str(p, svc, "smtpd_restriction_classes");
+    struct strv cl;
+    int found = 0;
 
-    for (size_t i = 0; i < sv->n; i++)
-        for (int k = 0; ok[k]; k++)
-            if (strcmp(sv->v[i], ok[k]) == 0)
-                return 1;
-    return 0;
+    strv_init(&cl);
+    server_split(classes, &cl);
+    mem_free(classes);
+    for (size_t i = 0; i < sv->n && !found; i++) {
+        if (strcasecmp(sv->v[i], "warn_if_reject") == 0 && i + 1 < sv->n) {
+            i++;
+            continue;
+        }
+        for (int k = 0; ok[k] && !found; k++)
+            found = strcasecmp(sv->v[i], ok[k]) == 0;
+        for (size_t k = 0; k < cl.n && !found && depth < 10; k++)
+            if (strcmp(cl.v[k], sv->v[i]) == 0) {
+                char *def = server_conf_str(p, svc, cl.v[k]);
+                struct strv d;
+
+                strv_init(&d);
+                server_split(def, &d);
+                found = has_relay_check(p, svc, &d, depth + 1);
+                strv_fini(&d);
+                mem_free(def);
+            }
+    }
+    strv_fini(&cl);
+    return found;
 }
 
 int
@@ -103,7 +127,7 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
     strv_init(&b);
     server_split(relay, &a);
     server_split(rcpt, &b);
-    ok = has_relay_check(&a) || has_relay_check(&b);
+    ok = has_relay_check(p, svc, &a, 0) || has_relay_check(p, svc, &b, 0);
     strv_fini(&a);
     strv_fini(&b);
     mem_free(relay);
@@ -120,12 +144,37 @@ smtpd_check_config(struct pcf *p, const char *svc, char *err,
     return 0;
 }
 
+/* preload_list - the tables of one restriction list: after
+ * check_*_access or bare (an implicit one); not a policy server or a
+ * block list's domain */
+static void
+preload_list(struct smtpd_conf *cf, const struct strv *sv)
+{
+    for (size_t i = 0; i < sv->n; i++) {
+        const struct smtpd_restr *r = smtpd_restr_find(sv->v[i]);
+
+        if (r && (r->id == R_POLICY || (r->flags & SMTPD_RF_ARG))) {
+            i++;
+            continue;
+        }
+        if (strchr(sv->v[i], ':') &&
+            htab_find(cf->access_cache, sv->v[i]) == NULL) {
+            struct maps *m = maps_new("smtpd access table", sv->v[i], 0);
+
+            if (maps_preload(m) < 0)
+                maillog_warning("%s", maps_error(m));
+            htab_set(cf->access_cache, sv->v[i], m);
+        }
+    }
+}
+
 /* preload - open every table now: after a chroot the files are gone */
 static void
 preload(struct smtpd_conf *cf)
 {
-    struct strv *lists[] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
-                            &cf->r_relay,  &cf->r_rcpt, &cf->r_data};
+    const struct strv *lists[] = {&cf->r_client, &cf->r_helo, &cf->r_sender,
+                                  &cf->r_relay,  &cf->r_rcpt, &cf->r_data,
+                                  &cf->r_eod};
 
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
         maillog_warning("%s", maps_error(cf->local_rcpt_maps));
@@ -133,16 +182,9 @@ preload(struct smtpd_conf *cf)
     (void) maps_match_preload(cf->forbidden);
     (void) maps_match_preload(cf->flush_domains);
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
-        for (size_t i = 0; i + 1 < lists[l]->n; i++)
-            if (strncmp(lists[l]->v[i], "check_", 6) == 0 &&
-                strstr(lists[l]->v[i], "_access")) {
-                struct maps *m =
-                    maps_new("smtpd access table", lists[l]->v[i + 1], 0);
-
-                if (maps_preload(m) < 0)
-                    maillog_warning("%s", maps_error(m));
-                htab_set(cf->access_cache, lists[l]->v[i + 1], m);
-            }
+        preload_list(cf, lists[l]);
+    for (size_t k = 0; k < htab_count(cf->classes); k++)
+        preload_list(cf, htab_value(cf->classes, k));
 }
 
 static char *
@@ -210,8 +252,8 @@ parent_matches(struct server *srv, const char *name)
     return hit;
 }
 
-static struct smtpd_conf *
-conf_load(struct server *srv)
+struct smtpd_conf *
+smtpd_conf_load(struct server *srv)
 {
     struct smtpd_conf *cf = mem_calloc(1, sizeof(*cf));
     char *v;
@@ -248,6 +290,8 @@ conf_load(struct server *srv)
     list_param(cf, "smtpd_relay_restrictions", &cf->r_relay);
     list_param(cf, "smtpd_recipient_restrictions", &cf->r_rcpt);
     list_param(cf, "smtpd_data_restrictions", &cf->r_data);
+    list_param(cf, "smtpd_end_of_data_restrictions", &cf->r_eod);
+    smtpd_check_load(cf);
     if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
         maillog_fatal("%s", err);
     cf->myhostname = server_param(srv, "myhostname");
@@ -370,8 +414,8 @@ reset_transaction(struct smtpd_session *s)
     s->bdat_cr = s->bdat_nl = 0;
 }
 
-static const char *
-proto(const struct smtpd_session *s)
+const char *
+smtpd_proto(const struct smtpd_session *s)
 {
     int utf8 = (s->env.flags & QUEUE_F_SMTPUTF8) != 0;
 
@@ -392,7 +436,7 @@ log_reject(struct smtpd_session *s, const char *stage, const char *reply,
     char *ext = to ? rewrite_quote(to) : NULL;
 
     maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
-                   s->sender ? s->env.sender : NULL, ext, proto(s), s->helo);
+                   s->sender ? s->env.sender : NULL, ext, smtpd_proto(s), s->helo);
     mem_free(ext);
 }
 
@@ -569,6 +613,20 @@ has_8bit(const char *s)
     return 0;
 }
 
+/* stat_name - the disconnect line's name of a command (static) */
+static const char *
+stat_name(const char *cmd)
+{
+    static const char *const names[] = {"helo", "ehlo",     "mail", "rcpt",
+                                        "data", "rset",     "noop", "vrfy",
+                                        "etrn", "starttls", "auth", NULL};
+
+    for (int i = 0; names[i]; i++)
+        if (strcasecmp(cmd, names[i]) == 0)
+            return names[i];
+    return "unknown";
+}
+
 /* smtpd_session_run: where replies go when not to the client's fd */
 static int session_out = -1;
 
@@ -600,30 +658,43 @@ size_param(struct smtpd_session *s, const char *v)
 static void
 cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
 {
-    char reply[1200];
+    char reply[1200], *helo;
 
     if (*arg == 0) {
         sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
         stat_count(s, ehlo ? "ehlo" : "helo", 0);
         return;
     }
-    reset_transaction(s);
-    mem_free(s->helo);
-    s->helo = mem_strdup(arg);
+    helo = mem_strdup(arg);
     /* it goes into the Received: header: control characters and what
      * would end the "from NAME (" comment become '?', as Postfix's
      * printable() and neuter(NEUTER_CHARACTERS) do */
-    for (char *p = s->helo; *p; p++)
+    for (char *p = helo; *p; p++)
         if ((unsigned char) *p < ' ' || *p == 127 || strchr(" <>()\\\";@", *p))
             *p = '?';
-    s->esmtp = ehlo;
-    if (!s->cf->delay_reject &&
-        smtpd_check_stage(s, SMTPD_ST_HELO, NULL, reply, sizeof(reply)) < 0) {
-        log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
-        sio_printf(s->io, "%s", reply);
-        stat_count(s, ehlo ? "ehlo" : "helo", 0);
-        return;
+    if (!s->cf->delay_reject) {
+        /* checked as the new name; a rejected HELO changes nothing, not
+         * even the protocol, as in Postfix */
+        char *old = s->helo;
+        int rc;
+
+        s->helo = helo;
+        rc = smtpd_check_stage(s, SMTPD_ST_HELO, ehlo ? "EHLO" : "HELO",
+                               reply, sizeof(reply));
+        if (rc < 0)
+            log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
+        s->helo = old;
+        if (rc < 0) {
+            mem_free(helo);
+            sio_printf(s->io, "%s", reply);
+            stat_count(s, ehlo ? "ehlo" : "helo", 0);
+            return;
+        }
     }
+    reset_transaction(s);
+    mem_free(s->helo);
+    s->helo = helo;
+    s->esmtp = ehlo;
     stat_count(s, ehlo ? "ehlo" : "helo", 1);
     if (!ehlo) {
         sio_printf(s->io, "250 %s", s->cf->myhostname);
@@ -753,7 +824,7 @@ cmd_mail(struct smtpd_session *s, const char *arg)
         sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
         maillog_reject(NULL, "reject", "MAIL", s->namaddr,
                        "552 5.3.4 Message size exceeds fixed limit", addr, NULL,
-                       proto(s), s->helo);
+                       smtpd_proto(s), s->helo);
         goto bad;
     }
     /* strict_smtputf8 = no (Postfix's default) takes UTF-8 addresses
@@ -971,7 +1042,7 @@ received(struct smtpd_session *s, struct buf *b)
                           "requested)\n",
                           info);
     (void) buf_printf(b, "\tby %s (%s) with %s id %s", s->cf->myhostname,
-                      s->cf->mail_name, proto(s), s->id);
+                      s->cf->mail_name, smtpd_proto(s), s->id);
     if (s->env.nrcpt == 1)
         (void) buf_printf(b, "\n\tfor <%s>; %s\n", s->env.rcpt[0].addr, date);
     else
@@ -986,7 +1057,7 @@ env_client(struct smtpd_session *s)
     queue_env_set(&s->env.client_name, s->name);
     queue_env_set(&s->env.client_addr, s->addr);
     queue_env_set(&s->env.helo, s->helo);
-    queue_env_set(&s->env.proto, proto(s));
+    queue_env_set(&s->env.proto, smtpd_proto(s));
     s->env.arrival_us = queue_now_us();
 }
 
@@ -1114,6 +1185,14 @@ cmd_data(struct smtpd_session *s)
         stat_count(s, "data", 0);
         return 0;
     }
+    if (s->cf->r_eod.n && smtpd_check_eod(s, reply, sizeof(reply)) < 0) {
+        log_reject(s, "END-OF-MESSAGE", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        buf_fini(&chunk);
+        reset_transaction(s);
+        stat_count(s, "data", 0);
+        return 0;
+    }
     st = -1;
     if (s->cleanup_open &&
         (chunk.len == 0 ||
@@ -1178,7 +1257,7 @@ cmd_vrfy(struct smtpd_session *s, char *arg)
         stat_count(s, "vrfy", 0);
     } else {
         canon = rewrite_canon(s->cf->rw, addr);
-        if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
+        if (smtpd_check_vrfy(s, canon, shown, reply, sizeof(reply)) < 0) {
             log_reject(s, "VRFY", reply, shown);
             sio_printf(s->io, "%s", reply);
             stat_count(s, "vrfy", 0);
@@ -1242,7 +1321,8 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
     static const char *const last[] = {"HELO", "EHLO", "DATA", "NOOP",
                                        "VRFY", "QUIT", NULL};
     const char *data;
-    size_t n = sio_peek(s->io, &data);
+    int more;
+    size_t n = sio_peek(s->io, &data, &more);
     int k, l;
     struct buf esc;
 
@@ -1250,7 +1330,10 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
         ;
     for (l = 0; last[l] && strcasecmp(cmd, last[l]) != 0; l++)
         ;
-    if (n == 0 || known[k] == NULL || (s->esmtp && last[l] == NULL))
+    /* input waiting, buffered or still in the socket or the TLS layer
+     * (Postfix's peekfd()) */
+    if ((n == 0 && !more) || known[k] == NULL ||
+        (s->esmtp && last[l] == NULL))
         return;
     s->ill_pipelining = 1;
     buf_init(&esc, 0);
@@ -1587,7 +1670,17 @@ struct peer_lookup {
     const char *addr;
     char name[NI_MAXHOST];
     int ok;
+    int rev_status, name_status; /* SMTPD_PEER_*, for the restrictions */
 };
+
+/* peer_err - a resolver error as Postfix's TEMP_AI_ERROR() sorts it */
+static int
+peer_err(int aierr)
+{
+    return aierr == EAI_AGAIN || aierr == EAI_MEMORY || aierr == EAI_SYSTEM
+               ? SMTPD_PEER_TEMP
+               : SMTPD_PEER_PERM;
+}
 
 static void
 peer_names(void *arg)
@@ -1595,15 +1688,23 @@ peer_names(void *arg)
     struct peer_lookup *pl = arg;
     struct addrinfo hints, *res = NULL, *ai;
 
+    int rc;
+
     pl->ok = 0;
-    if (getnameinfo((struct sockaddr *) &pl->ss, pl->len, pl->name,
-                    sizeof(pl->name), NULL, 0, NI_NAMEREQD) != 0)
+    rc = getnameinfo((struct sockaddr *) &pl->ss, pl->len, pl->name,
+                     sizeof(pl->name), NULL, 0, NI_NAMEREQD);
+    if (rc != 0) {
+        pl->rev_status = pl->name_status = peer_err(rc);
         return;
+    }
+    pl->rev_status = SMTPD_PEER_OK;
     /* forward-confirmed only, as Postfix */
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = pl->ss.ss_family;
-    if (getaddrinfo(pl->name, NULL, &hints, &res) != 0)
+    if ((rc = getaddrinfo(pl->name, NULL, &hints, &res)) != 0) {
+        pl->name_status = rc == EAI_AGAIN ? SMTPD_PEER_TEMP : SMTPD_PEER_FORGED;
         return;
+    }
     for (ai = res; ai && !pl->ok; ai = ai->ai_next) {
         char a[NI_MAXHOST];
 
@@ -1614,6 +1715,7 @@ peer_names(void *arg)
                       strcmp(a + 7, pl->addr) == 0);
     }
     freeaddrinfo(res);
+    pl->name_status = pl->ok ? SMTPD_PEER_OK : SMTPD_PEER_FORGED;
 }
 
 static void
@@ -1624,16 +1726,32 @@ peer(struct smtpd_session *s, int fd)
 
     snprintf(s->addr, sizeof(s->addr), "unknown");
     snprintf(s->name, sizeof(s->name), "unknown");
+    snprintf(s->reverse_name, sizeof(s->reverse_name), "unknown");
+    s->name_status = s->reverse_status = SMTPD_PEER_PERM;
     if (fd == 0 && getpeername(fd, (struct sockaddr *) &ss, &len) < 0 &&
         errno == ENOTSOCK) {
         /* sendmail -bs: the local user */
         snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
         snprintf(s->name, sizeof(s->name), "localhost");
+        snprintf(s->reverse_name, sizeof(s->reverse_name), "localhost");
+        s->name_status = s->reverse_status = SMTPD_PEER_OK;
     } else if (getpeername(fd, (struct sockaddr *) &ss, &len) == 0) {
+        struct sockaddr_storage me;
+        socklen_t melen = sizeof(me);
+
         getnameinfo((struct sockaddr *) &ss, len, s->addr, sizeof(s->addr),
-                    NULL, 0, NI_NUMERICHOST);
+                    s->port, sizeof(s->port), NI_NUMERICHOST | NI_NUMERICSERV);
         if (strncmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr, '.'))
             memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
+        /* the server end, for policy services */
+        if (getsockname(fd, (struct sockaddr *) &me, &melen) == 0)
+            getnameinfo((struct sockaddr *) &me, melen, s->server_addr,
+                        sizeof(s->server_addr), s->server_port,
+                        sizeof(s->server_port), NI_NUMERICHOST | NI_NUMERICSERV);
+        if (strncmp(s->server_addr, "::ffff:", 7) == 0 &&
+            strchr(s->server_addr, '.'))
+            memmove(s->server_addr, s->server_addr + 7,
+                    strlen(s->server_addr + 7) + 1);
         if (s->cf->peername_lookup) {
             struct peer_lookup *pl = mem_alloc(sizeof(*pl));
 
@@ -1643,6 +1761,11 @@ peer(struct smtpd_session *s, int fd)
             (void) co_offload(peer_names, pl);
             if (pl->ok)
                 snprintf(s->name, sizeof(s->name), "%.255s", pl->name);
+            if (pl->rev_status == SMTPD_PEER_OK)
+                snprintf(s->reverse_name, sizeof(s->reverse_name), "%.255s",
+                         pl->name);
+            s->name_status = pl->name_status;
+            s->reverse_status = pl->rev_status;
             mem_free(pl);
         }
     }
@@ -1798,12 +1921,15 @@ session(struct server *srv, int fd, void *ctx)
         goto greeted;
     if (!cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
+        /* the reply instead of the greeting; then every command but
+         * QUIT gets 503, as in Postfix */
         log_reject(s, "CONNECT", reply, NULL);
         sio_printf(s->io, "%s", reply);
-        (void) sio_flush(s->io);
-        goto done;
+        s->access_denied = 1;
+        s->errors++;
+    } else {
+        sio_printf(s->io, "220 %s", cf->banner);
     }
-    sio_printf(s->io, "220 %s", cf->banner);
 greeted:
     while (!s->quit) {
         int lf, rc;
@@ -1891,6 +2017,13 @@ greeted:
         if (*cmd == 0) {
             sio_printf(s->io, "500 5.5.2 Error: bad syntax");
             s->errors++;
+        } else if (s->access_denied && strcasecmp(cmd, "QUIT") != 0) {
+            /* smtpd_delay_reject = no and the client was refused at
+             * connect: every command but QUIT, as Postfix */
+            sio_printf(s->io, "503 5.7.0 Error: access denied for %s",
+                       s->namaddr);
+            s->errors++;
+            stat_count(s, stat_name(cmd), 0);
         } else if (tls_required(s, cmd)) {
             /* smtpd_tls_security_level = encrypt: only what may come
              * before STARTTLS, as Postfix */
@@ -1995,7 +2128,7 @@ smtpd_session_run(struct server *srv, int in, int out)
     static struct smtpd_conf *cf;
 
     if (cf == NULL)
-        cf = conf_load(srv);
+        cf = smtpd_conf_load(srv);
     session_out = out;
     session(srv, in, cf);
     session_out = -1;
@@ -2006,7 +2139,7 @@ smtpd_session_run(struct server *srv, int in, int out)
 static void
 smtpd_pre_drop(struct server *srv, void *ctx)
 {
-    *(struct smtpd_conf **) ctx = conf_load(srv);
+    *(struct smtpd_conf **) ctx = smtpd_conf_load(srv);
 }
 
 static void
@@ -2070,7 +2203,7 @@ smtpd_stdio_main(struct pcf *p)
         return 75; /* EX_TEMPFAIL */
     }
     mem_free(qdir);
-    cf = conf_load(&srv);
+    cf = smtpd_conf_load(&srv);
     session(&srv, 0, cf);
     return 0;
 }

@@ -14,6 +14,7 @@
 
 struct server;
 struct pcf;
+struct server_checker;
 
 /* smtpd_service - the daemon (master.cf command "smtpd") */
 int smtpd_service(struct server *srv);
@@ -25,5 +26,13 @@ int smtpd_stdio_main(struct pcf *p);
  * check" and start): message in err; 0 ok, -1 bad */
 int smtpd_check_config(struct pcf *p, const char *svc, char *err,
                        unsigned long errlen);
+
+/* smtpd_check_lint - the restriction lists and classes of main.cf (ns
+ * NULL) or those a service "name/type" changes with -o, after $name
+ * expansion, as the engine will evaluate them: unknown and
+ * unimplemented restrictions, malformed arguments, bare tables and
+ * classes, each reported through server_note with its parameter */
+void smtpd_check_lint(struct pcf *conf, const char *ns,
+                      const struct server_checker *chk);
 
 #endif

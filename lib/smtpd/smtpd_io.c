@@ -9,6 +9,7 @@
  *	TLS protocol and cipher policy is lib/server/server_tls.c (shared
  *	with the smtp client).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -315,6 +316,18 @@ sio_pending(struct sio *s)
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
 }
 
+size_t
+sio_peek(struct sio *s, const char **data, int *more)
+{
+    int n = 0;
+
+    *data = s->rbuf + s->rpos;
+    /* not read yet: still in the socket (Postfix's peekfd()) */
+    *more = (s->ssl && SSL_pending(s->ssl) > 0) ||
+            (ioctl(s->fd, FIONREAD, &n) == 0 && n > 0);
+    return s->rpos < s->rlen ? s->rlen - s->rpos : 0;
+}
+
 void
 sio_sleep(struct sio *s, int ms)
 {
@@ -322,13 +335,6 @@ sio_sleep(struct sio *s, int ms)
      * ends the wait (poll(2) outside a coroutine does the same) */
     (void) sio_flush(s);
     (void) co_wait(s->fd, 0, ms);
-}
-
-size_t
-sio_peek(const struct sio *s, const char **data)
-{
-    *data = s->rbuf + s->rpos;
-    return s->rlen - s->rpos;
 }
 
 void

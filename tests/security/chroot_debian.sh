@@ -82,6 +82,8 @@ mail_owner = $OWNER
 setgid_group = $SGID_GROUP
 default_privs = nobody
 service_throttle_time = 1s
+# DNS restrictions from inside the jail (issue 16)
+smtpd_sender_restrictions = reject_unknown_sender_domain
 CF
 
 # DNS: an unbound on this namespace's 127.0.0.1:53, named by resolv.conf
@@ -225,6 +227,24 @@ grep -q "^$want:[0-9:]* mx postfix/smtpd\[[0-9]*\]: connect from" "$T/maillog" |
     fail "smtpd's log time is not in $ZONE ($want; UTC is $utc)"; }
 grep -q "^$want:[0-9:]* mx postfix/cleanup\[" "$T/maillog" || fail "cleanup's log time is not in $ZONE"
 pass "chrooted daemons log local time of TZ=$ZONE"
+
+# the restrictions' DNS lookups from inside the jail, through the
+# resolver resolv.conf named before it (issue 16)
+$PY - "$RCPT" <<'PY' > "$T/dnsrestr.out" 2>&1 || { cat "$T/dnsrestr.out"; fail "reject_unknown_sender_domain in the jail"; }
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", 25, timeout=20)
+s.ehlo("client.example.test")
+s.mail("someone@nowhere.test")
+code, text = s.rcpt(sys.argv[1] + "@mx.example.test")
+assert (code, text.decode()) == (450, "4.1.8 <someone@nowhere.test>: Sender "
+                                 "address rejected: Domain not found"), (code, text)
+s.rset()
+s.mail("someone@remote.test")
+code, text = s.rcpt(sys.argv[1] + "@mx.example.test")
+assert code == 250, (code, text)
+s.quit()
+PY
+pass "reject_unknown_sender_domain from inside the jail: NXDOMAIN refused, an MX domain accepted"
 
 grep -E 'postfix/[a-z]+\[[0-9]+\]: (fatal|panic|error):' "$T/maillog" && fail "errors in the maillog"
 grep -E 'postfix/[a-z]+\[[0-9]+\]: warning: .*(No such file|chroot|jail)' "$T/maillog" &&

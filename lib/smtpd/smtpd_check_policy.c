@@ -1,0 +1,187 @@
+/*
+ * smtpd_check_policy - check_policy_service: Postfix's policy
+ *	delegation protocol (SMTPD_POLICY_README).
+ *
+ * DESCRIPTION
+ *	smtpd_policy_query() sends one request ("name=value" lines and an
+ *	empty line) to "inet:host:port" or "unix:path" (relative to the
+ *	queue directory, as Postfix's daemons see private/...) and reads
+ *	the reply's action=. It runs in a thread (co_offload) with the
+ *	service's timeout; the engine turns the action into a decision as
+ *	for an access table, or uses the default action when the server
+ *	cannot be talked to.
+ *
+ * BUGS
+ *	One connection per request: Postfix keeps them open for
+ *	smtpd_policy_service_max_idle; the server cannot tell.
+ */
+#define _DEFAULT_SOURCE 1
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "smtpd/smtpd_int.h"
+
+struct job {
+    const char *server, *qdir, *request;
+    int timeout;
+    struct buf *action;
+    char err[300];
+    int rc;
+};
+
+static int
+connect_inet(const char *hostport, char *err, size_t len)
+{
+    char host[256];
+    const char *colon = strrchr(hostport, ':');
+    struct addrinfo hints, *res = NULL, *ai;
+    int fd = -1, rc;
+
+    if (colon == NULL || (size_t) (colon - hostport) >= sizeof(host)) {
+        snprintf(err, len, "bad address");
+        return -1;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int) (colon - hostport), hostport);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    if ((rc = getaddrinfo(host, colon + 1, &hints, &res)) != 0) {
+        snprintf(err, len, "%s", gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            snprintf(err, len, "%s", strerror(errno));
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int
+connect_unix(const char *path, const char *qdir, char *err, size_t len)
+{
+    struct sockaddr_un sun;
+    int fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (path[0] == '/')
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    else
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", qdir, path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+        snprintf(err, len, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* talk - send the request, read until the empty line */
+static int
+talk(int fd, struct job *j)
+{
+    struct buf in;
+    size_t off = 0, n = strlen(j->request);
+    int rc = -1;
+
+    while (off < n) {
+        ssize_t w = write(fd, j->request + off, n - off);
+
+        if (w <= 0) {
+            snprintf(j->err, sizeof(j->err), "%s", strerror(errno));
+            return -1;
+        }
+        off += (size_t) w;
+    }
+    buf_init(&in, 0);
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        char b[1024];
+        ssize_t r;
+        const char *end;
+
+        if (poll(&p, 1, j->timeout * 1000) <= 0) {
+            snprintf(j->err, sizeof(j->err), "timeout");
+            break;
+        }
+        if ((r = read(fd, b, sizeof(b))) <= 0) {
+            snprintf(j->err, sizeof(j->err), "%s",
+                     r == 0 ? "lost connection" : strerror(errno));
+            break;
+        }
+        (void) buf_append(&in, b, (size_t) r);
+        if ((end = strstr(buf_str(&in), "\n\n")) != NULL ||
+            strcmp(buf_str(&in), "\n") == 0) {
+            const char *a = strncmp(buf_str(&in), "action=", 7) == 0
+                                ? buf_str(&in)
+                                : strstr(buf_str(&in), "\naction=");
+
+            if (a == NULL) {
+                snprintf(j->err, sizeof(j->err), "no action in reply");
+                break;
+            }
+            a += a[0] == '\n' ? 8 : 7;
+            (void) buf_append(j->action, a, strcspn(a, "\n"));
+            rc = 0;
+            break;
+        }
+    }
+    buf_fini(&in);
+    return rc;
+}
+
+static void
+job(void *arg)
+{
+    struct job *j = arg;
+    int fd;
+
+    if (strncmp(j->server, "inet:", 5) == 0)
+        fd = connect_inet(j->server + 5, j->err, sizeof(j->err));
+    else if (strncmp(j->server, "unix:", 5) == 0)
+        fd = connect_unix(j->server + 5, j->qdir, j->err, sizeof(j->err));
+    else {
+        snprintf(j->err, sizeof(j->err), "unsupported transport");
+        fd = -1;
+    }
+    if (fd < 0) {
+        j->rc = -1;
+        return;
+    }
+    j->rc = talk(fd, j);
+    close(fd);
+}
+
+int
+smtpd_policy_query(const char *server, const char *qdir, int timeout,
+                   const char *request, struct buf *action, char *err,
+                   size_t errlen)
+{
+    struct job j;
+
+    memset(&j, 0, sizeof(j));
+    j.server = server;
+    j.qdir = qdir;
+    j.request = request;
+    j.timeout = timeout > 0 ? timeout : 100;
+    j.action = action;
+    j.rc = -1;
+    (void) co_offload(job, &j);
+    snprintf(err, errlen, "%s", j.err);
+    return j.rc;
+}

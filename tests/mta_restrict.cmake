@@ -1,0 +1,11 @@
+# mta_restrict - the smtpd restrictions end to end (issue 16): a real
+# unbound answers the DNS questions of the restrictions; "postern" checks
+# the replies and log lines against Postfix 3.7's texts, "postfix" runs
+# the same dialogues against a real Postfix smtpd. Root only (exit 77).
+foreach(case postern postfix nodelay)
+    add_test(NAME mta_restrict_${case}
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_restrict.sh
+                     $<TARGET_FILE:postern> ${case})
+    set_tests_properties(mta_restrict_${case} PROPERTIES TIMEOUT 120
+                         SKIP_RETURN_CODE 77)
+endforeach()
