@@ -3,7 +3,7 @@
 # testdata/check_values), one ctest per case and one for the corpus.
 if(TARGET postern)
     foreach(case bad_transports good_transports bad_tables good_tables
-                 bad_tls good_tls corpus)
+                 bad_tls good_tls bad_enum good_enum corpus)
         add_test(NAME check_values_${case}
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_values.sh
                          $<TARGET_FILE:postern> ${case})

@@ -9,6 +9,7 @@
 #include "schema/schema.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "schema/schema_int.h"
 
@@ -136,7 +137,7 @@ schema_enum_has(const struct schema_param *p, const char *value)
     if (p->enum_values == NULL)
         return 0;
     for (const char *const *v = p->enum_values; *v; v++)
-        if (strcmp(*v, value) == 0)
+        if (strcasecmp(*v, value) == 0)
             return 1;
     return 0;
 }

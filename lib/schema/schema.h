@@ -155,7 +155,8 @@ int schema_parse_time(const char *value, char unit, long *secs);
  */
 int schema_value_parse(const struct schema_param *p, const char *name,
                        const char *value, long *n, struct buf *why);
-/* schema_enum_has - 1 when value is one of p's enum_values, else 0 */
+/* schema_enum_has - 1 when value is one of p's enum_values, in any case
+ * (as Postfix's name_code() tables), else 0 */
 int schema_enum_has(const struct schema_param *p, const char *value);
 
 #endif

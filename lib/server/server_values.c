@@ -38,6 +38,7 @@ typed(const char *name)
     case SCHEMA_INT:
     case SCHEMA_LONG:
     case SCHEMA_TIME:
+    case SCHEMA_ENUM:
         return sp;
     default:
         return NULL;
