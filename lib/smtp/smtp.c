@@ -271,6 +271,7 @@ smtp_pre_drop(struct server *srv, void *ctx)
     mem_free(v);
     strv_init(&ag->fallback);
     buf_init(&ag->nonfinal, 0);
+    buf_init(&ag->said_reply, 0);
     ag->relayhost = server_param(srv, "relayhost");
     v = server_param(srv, "smtp_fallback_relay");
     server_split(v, &ag->fallback);
@@ -297,6 +298,7 @@ smtp_loop(struct server *srv, void *ctx)
     strv_fini(&ag->secure_match);
     strv_fini(&ag->fallback);
     buf_fini(&ag->nonfinal);
+    buf_fini(&ag->said_reply);
     mem_free(ag->relayhost);
     smtp_sasl_free(ag->sasl);
     mem_free(ag->helo_name);

@@ -48,6 +48,52 @@ log_rcpt(const struct deliver_req *req, const struct deliver_rcpt *rc,
     maillog_delivery(&d);
 }
 
+/* report - every recipient's log line (relay_name: the session's
+ * "host[addr]:port", NULL when there was none; relay_host its host),
+ * and the text of a success the sender must hear of */
+static void
+report(struct agent *ag, struct deliver_req *req, const char *relay_name,
+       const char *relay_host, uint64_t t_start, uint64_t t_setup)
+{
+    for (size_t i = 0; i < req->nrcpt; i++) {
+        struct deliver_rcpt *rc = &req->rcpt[i];
+        const char *relay = "none";
+
+        if (rc->text == NULL || *rc->text == 0)
+            deliver_result(rc, DELIVER_DEFER, "4.3.0",
+                           "unknown mail transport error");
+        /* a server answered: name it */
+        if (relay_name &&
+            (rc->status == DELIVER_SENT || strncmp(rc->text, "host ", 5) == 0 ||
+             strncmp(rc->text, "conversation with ", 18) == 0 ||
+             strncmp(rc->text, "lost connection with ", 21) == 0 ||
+             strncmp(rc->text, "message size ", 13) == 0))
+            relay = relay_name;
+        else if (!relay_name && ag->fail_relay[0])
+            relay = ag->fail_relay;
+        log_rcpt(req, rc, relay, t_start, t_setup);
+        /* a success qmgr must report (the server had no DSN): Postfix's
+         * "delivery via host[addr]:port: reply", with the server and its
+         * reply as typed fields, from which bounce makes Action: relayed,
+         * Remote-MTA and Diagnostic-Code; the log line above keeps the
+         * plain reply */
+        if (rc->status == DELIVER_SENT && (rc->notify & QUEUE_NOTIFY_SUCCESS) &&
+            strcmp(relay, "none") != 0) {
+            struct buf via;
+            char dsn[sizeof(rc->dsn)];
+            char *reply = mem_strdup(rc->text);
+
+            memcpy(dsn, rc->dsn, sizeof(dsn));
+            buf_init(&via, 0);
+            (void) buf_printf(&via, "delivery via %s: %s", relay, rc->text);
+            deliver_result(rc, DELIVER_SENT, dsn, buf_str(&via));
+            deliver_result_remote(rc, relay_host, reply);
+            buf_fini(&via);
+            mem_free(reply);
+        }
+    }
+}
+
 void
 smtp_deliver_one(struct agent *ag, struct deliver_req *req)
 {
@@ -57,6 +103,7 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
     uint64_t t_start = queue_now_us(), t_setup;
     char domain[256];
     char relay_name[sizeof(((struct session *) 0)->relay)] = "";
+    char relay_host[sizeof(((struct session *) 0)->host)] = "";
     int had_session = 0;
 
     ag->fail_relay[0] = 0;
@@ -119,6 +166,7 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
 
         /* The log lines below name the relay after the session is gone. */
         snprintf(relay_name, sizeof(relay_name), "%s", s->relay);
+        snprintf(relay_host, sizeof(relay_host), "%s", s->host);
         had_session = 1;
         s->uses++;
         s->last = time(NULL);
@@ -130,37 +178,6 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
             smtp_session_free(s);
     }
 log:
-    for (size_t i = 0; i < req->nrcpt; i++) {
-        struct deliver_rcpt *rc = &req->rcpt[i];
-        const char *relay = "none";
-
-        if (rc->text == NULL || *rc->text == 0)
-            deliver_result(rc, DELIVER_DEFER, "4.3.0",
-                           "unknown mail transport error");
-        /* a server answered: name it */
-        if (had_session &&
-            (rc->status == DELIVER_SENT || strncmp(rc->text, "host ", 5) == 0 ||
-             strncmp(rc->text, "conversation with ", 18) == 0 ||
-             strncmp(rc->text, "lost connection with ", 21) == 0 ||
-             strncmp(rc->text, "message size ", 13) == 0))
-            relay = relay_name;
-        else if (!had_session && ag->fail_relay[0])
-            relay = ag->fail_relay;
-        log_rcpt(req, rc, relay, t_start, t_setup);
-        /* a success qmgr must report (the server had no DSN): Postfix's
-         * "delivery via host[addr]:port: reply", from which bounce
-         * makes Action: relayed, Remote-MTA and Diagnostic-Code; the
-         * log line above keeps the plain reply */
-        if (rc->status == DELIVER_SENT && (rc->notify & QUEUE_NOTIFY_SUCCESS) &&
-            strcmp(relay, "none") != 0) {
-            struct buf via;
-            char dsn[sizeof(rc->dsn)];
-
-            memcpy(dsn, rc->dsn, sizeof(dsn));
-            buf_init(&via, 0);
-            (void) buf_printf(&via, "delivery via %s: %s", relay, rc->text);
-            deliver_result(rc, DELIVER_SENT, dsn, buf_str(&via));
-            buf_fini(&via);
-        }
-    }
+    report(ag, req, had_session ? relay_name : NULL, relay_host, t_start,
+           t_setup);
 }

@@ -138,20 +138,6 @@ prefer(const struct agent *ag, struct dnsc_targets *tg)
     }
 }
 
-/* no_mx_addr - the NOTFOUND came from MX hosts without an address
- * (dnsc_route names the MX host, not the domain, in its text) */
-static int
-no_mx_addr(const struct smtp_nexthop *nh, const char *why)
-{
-    const char *p = strstr(why, "name=");
-    size_t n = strlen(nh->host);
-
-    if (!nh->mx || p == NULL)
-        return 0;
-    p += 5;
-    return !(strncasecmp(p, nh->host, n) == 0 && p[n] == ' ');
-}
-
 /*
  * try_dest - a session with one destination (the nexthop or a fallback
  * relay): its servers in order. NULL with the reason in why, dsn and
@@ -167,6 +153,7 @@ try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
 
     *status = DELIVER_DEFER;
     snprintf(dsn, 16, "4.4.1");
+    ag->said_mta[0] = 0;
     *st = targets(ag, nh, &tg, why);
     if (*st == DNSC_ROUTE_NULLMX) {
         *status = DELIVER_BOUNCE;
@@ -175,7 +162,7 @@ try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
     }
     if (*st == DNSC_ROUTE_NOTFOUND) {
         /* smtp_defer_if_no_mx_address_found */
-        if (ag->defer_no_mx_addr && no_mx_addr(nh, buf_str(why))) {
+        if (ag->defer_no_mx_addr && nh->mx && tg.mx_no_addr) {
             snprintf(dsn, 16, "4.4.4");
             *st = DNSC_ROUTE_TEMP;
         } else {
@@ -271,6 +258,10 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
     }
     if (s == NULL) {
         smtp_set_all(req, 0, status, dsn, buf_str(&why));
+        /* a server's reply is the reason: bounce names the server */
+        for (size_t i = 0; ag->said_mta[0] && i < req->nrcpt; i++)
+            deliver_result_remote(&req->rcpt[i], ag->said_mta,
+                                  buf_str(&ag->said_reply));
         /* no server to talk to: a site failure, which qmgr's
          * per-destination feedback counts (a bounce is not) */
         req->hop_fail = status == DELIVER_DEFER;

@@ -219,6 +219,10 @@ struct agent {
     struct buf nonfinal;  /* the soft failure of the last server tried */
     const char *qid;      /* queue id of the request being delivered */
     char *relayhost;      /* relayhost, for its "configuration problem" */
+    /* the server and reply behind the reason of the last failed session
+     * when a server's reply was the reason (smtp_said_keep) */
+    char said_mta[256];
+    struct buf said_reply;
 };
 
 /* smtp_deliver.c: one request, every recipient's result set and logged */
@@ -244,6 +248,10 @@ void smtp_io_reason(struct buf *b, enum sio_err e, const char *name,
 /* smtp_said - "host h[a] said: REPLY (in reply to X command)" */
 void smtp_said(struct buf *b, const struct session *s,
                const struct smtp_reply *r, const char *cmd);
+/* smtp_said_keep - the server and reply behind smtp_said's text of a
+ * failed session, kept in ag for the recipients' typed result */
+void smtp_said_keep(struct agent *ag, const struct session *s,
+                    const struct smtp_reply *r);
 /* smtp_status_of - DELIVER_* for a reply code */
 int smtp_status_of(int code);
 void smtp_session_free(struct session *s);

@@ -44,6 +44,18 @@ smtp_said(struct buf *b, const struct session *s, const struct smtp_reply *r,
                       buf_str(&r->text), cmd);
 }
 
+/* smtp_said_keep - the server and reply behind a failed session's
+ * reason (smtp_said's text), for the typed result smtp_open_session()
+ * sets */
+void
+smtp_said_keep(struct agent *ag, const struct session *s,
+               const struct smtp_reply *r)
+{
+    snprintf(ag->said_mta, sizeof(ag->said_mta), "%s", s->host);
+    buf_truncate(&ag->said_reply, 0);
+    (void) buf_puts(&ag->said_reply, buf_str(&r->text));
+}
+
 int
 smtp_status_of(int code)
 {
@@ -149,6 +161,7 @@ helo:
     }
     if (r->code != 250) {
         smtp_said(why, s, r, "HELO");
+        smtp_said_keep(ag, s, r);
         snprintf(dsn, 16, "%s", r->dsn);
         *status = smtp_status_of(r->code);
         return -1;
@@ -235,6 +248,7 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     }
     *greeted = 0;
     *status = DELIVER_DEFER;
+    ag->said_mta[0] = 0;
     smtp_reply_init(&r);
     snprintf(s->host, sizeof(s->host), "%s", host);
     snprintf(s->addr, sizeof(s->addr), "%s", addr);

@@ -116,6 +116,7 @@ smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
     if (r->code != 220) {
         if (ag->tls >= TLS_ENCRYPT) {
             smtp_said(why, s, r, "STARTTLS");
+            smtp_said_keep(ag, s, r);
             snprintf(dsn, 16, "4.7.5");
             return -1;
         }

@@ -87,6 +87,26 @@ smtp_set_all(struct deliver_req *req, int only_pending, int status,
     }
 }
 
+/* said_result - rc's result from the server's reply r: Postfix's text
+ * in why, and the server and its reply as typed fields (the bounce
+ * service's Remote-MTA and Diagnostic-Code) */
+static void
+said_result(struct deliver_rcpt *rc, const struct session *s,
+            const struct smtp_reply *r, const char *why)
+{
+    deliver_result(rc, smtp_status_of(r->code), r->dsn, why);
+    deliver_result_remote(rc, s->host, buf_str(&r->text));
+}
+
+/* said_all - every recipient's result from the reply r (to MAIL FROM) */
+static void
+said_all(struct deliver_req *req, const struct session *s,
+         const struct smtp_reply *r, const char *why)
+{
+    for (size_t i = 0; i < req->nrcpt; i++)
+        said_result(&req->rcpt[i], s, r, why);
+}
+
 /* reply_at - read a reply for a stage; SIO_OK or an error with the
  * reason in why */
 static enum sio_err
@@ -188,8 +208,7 @@ content(struct agent *ag, struct session *s, struct deliver_req *req,
                 req->rcpt[i].notify &= ~QUEUE_NOTIFY_SUCCESS;
         } else {
             smtp_said(why, s, r, "end of DATA");
-            deliver_result(&req->rcpt[i], smtp_status_of(r->code), r->dsn,
-                           buf_str(why));
+            said_result(&req->rcpt[i], s, r, buf_str(why));
         }
     }
     return SIO_OK;
@@ -215,7 +234,7 @@ rcpt_replies(struct agent *ag, struct session *s, struct deliver_req *req,
             (*accepted)++;
         } else if (rc->text == NULL || *rc->text == 0) {
             smtp_said(why, s, r, "RCPT TO");
-            deliver_result(rc, smtp_status_of(r->code), r->dsn, buf_str(why));
+            said_result(rc, s, r, buf_str(why));
         }
     }
     return SIO_OK;
@@ -283,7 +302,7 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
             goto broken;
         if (r.code / 100 != 2) {
             smtp_said(&why, s, &r, "MAIL FROM");
-            smtp_set_all(req, 0, smtp_status_of(r.code), r.dsn, buf_str(&why));
+            said_all(req, s, &r, buf_str(&why));
             ok = 1;
             goto out;
         }
@@ -307,7 +326,7 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
             goto broken;
         if (r.code / 100 != 2) {
             smtp_said(&why, s, &r, "MAIL FROM");
-            smtp_set_all(req, 0, smtp_status_of(r.code), r.dsn, buf_str(&why));
+            said_all(req, s, &r, buf_str(&why));
         }
     }
     if ((e = rcpt_replies(ag, s, req, rcpt_ok, &accepted, &r, &why)) != SIO_OK)
@@ -326,8 +345,7 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
             smtp_said(&why, s, &r, "DATA");
             for (i = 0; i < req->nrcpt; i++)
                 if (rcpt_ok[i])
-                    deliver_result(&req->rcpt[i], smtp_status_of(r.code), r.dsn,
-                                   buf_str(&why));
+                    said_result(&req->rcpt[i], s, &r, buf_str(&why));
         }
         ok = 1;
         goto out;
