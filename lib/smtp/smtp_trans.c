@@ -214,6 +214,27 @@ content(struct agent *ag, struct session *s, struct deliver_req *req,
     return SIO_OK;
 }
 
+/* mail_reply - the reply to MAIL FROM; SIO_OK or an error with the
+ * reason in why; *refused when the server refused it (every
+ * recipient's result is set then) */
+static enum sio_err
+mail_reply(struct agent *ag, struct session *s, struct deliver_req *req,
+           struct smtp_reply *r, struct buf *why, int *refused)
+{
+    enum sio_err e;
+
+    *refused = 0;
+    if ((e = reply_at(s, ag->mail_timeout, r, "sending MAIL FROM", why)) !=
+        SIO_OK)
+        return e;
+    if (r->code / 100 != 2) {
+        smtp_said(why, s, r, "MAIL FROM");
+        said_all(req, s, r, buf_str(why));
+        *refused = 1;
+    }
+    return SIO_OK;
+}
+
 /* rcpt_replies - a reply per RCPT TO: rcpt_ok[i] and *accepted for
  * those accepted, the result of the others (unless MAIL FROM's failure
  * set it already); SIO_OK or an error with the reason in why */
@@ -268,7 +289,7 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     size_t i;
     int *rcpt_ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(int));
     int pipe = s->pipelining;
-    int stale_ok = 1;
+    int stale_ok = 1, refused;
 
     smtp_reply_init(&r);
     buf_init(&cmd, 0);
@@ -297,12 +318,9 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     mail_from(s, req, &cmd);
     sconn_printf(s->c, "%s", buf_str(&cmd));
     if (!pipe) {
-        if ((e = reply_at(s, ag->mail_timeout, &r, "sending MAIL FROM",
-                          &why)) != SIO_OK)
+        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SIO_OK)
             goto broken;
-        if (r.code / 100 != 2) {
-            smtp_said(&why, s, &r, "MAIL FROM");
-            said_all(req, s, &r, buf_str(&why));
+        if (refused) {
             ok = 1;
             goto out;
         }
@@ -321,13 +339,8 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
             ok = -2;
             goto out;
         }
-        if ((e = reply_at(s, ag->mail_timeout, &r, "sending MAIL FROM",
-                          &why)) != SIO_OK)
+        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SIO_OK)
             goto broken;
-        if (r.code / 100 != 2) {
-            smtp_said(&why, s, &r, "MAIL FROM");
-            said_all(req, s, &r, buf_str(&why));
-        }
     }
     if ((e = rcpt_replies(ag, s, req, rcpt_ok, &accepted, &r, &why)) != SIO_OK)
         goto broken;
