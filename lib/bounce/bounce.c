@@ -17,10 +17,11 @@
  *	failed message from that address is discarded with a warning, so
  *	notices never loop.
  *
- *	Remote-MTA and "Diagnostic-Code: smtp; ..." come from the smtp
- *	agent's reason text ("host NAME[ADDR] said: REPLY (in reply to
- *	... command)"), which that agent formats as Postfix does; other
- *	reasons are "Diagnostic-Code: X-Postfix; text".
+ *	Remote-MTA and "Diagnostic-Code: smtp; ..." come from the typed
+ *	fields of a result the smtp agent got from a server (its name and
+ *	reply, lib/deliver's deliver_result_remote); such a success is
+ *	"Action: relayed". Other reasons are "Diagnostic-Code: X-Postfix;
+ *	text".
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "bounce/bounce.h"
@@ -149,57 +150,6 @@ put_wrapped(struct buf *out, char *s)
     while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
         len--;
     (void) buf_printf(out, "%*s%.*s\n", indent, "", (int) len, start);
-}
-
-/* smtp_reply - split the smtp agent's "host NAME[ADDR] said: REPLY (in
- * reply to X command)" into NAME and REPLY; 0, or -1 for other texts */
-static int
-smtp_reply(const char *text, const char **mta, int *mta_len, const char **reply,
-           int *reply_len)
-{
-    const char *name, *br, *said, *end, *p, *last;
-
-    if (strncmp(text, "host ", 5) != 0)
-        return -1;
-    name = text + 5;
-    br = name + strcspn(name, "[ ");
-    if (*br != '[' || br == name || (said = strstr(br, "] said: ")) == NULL)
-        return -1;
-    *mta = name;
-    *mta_len = (int) (br - name);
-    *reply = said + 8;
-    end = *reply + strlen(*reply);
-    /* the last " (in reply to ...)" is ours, not the server's */
-    last = NULL;
-    for (p = *reply; (p = strstr(p, " (in reply to ")) != NULL; p++)
-        last = p;
-    if (last && end > *reply && end[-1] == ')')
-        end = last;
-    *reply_len = (int) (end - *reply);
-    return 0;
-}
-
-/* relayed - split the smtp agent's success text "delivery via
- * NAME[ADDR]:PORT: REPLY" into NAME and REPLY; 0, or -1 for other
- * texts (local deliveries) */
-static int
-relayed(const char *text, const char **mta, int *mta_len, const char **reply,
-        int *reply_len)
-{
-    const char *name, *br, *end;
-
-    if (strncmp(text, "delivery via ", 13) != 0)
-        return -1;
-    name = text + 13;
-    br = name + strcspn(name, "[ ");
-    if (*br != '[' || br == name || (end = strstr(br, "]:")) == NULL ||
-        (end = strstr(end + 2, ": ")) == NULL)
-        return -1;
-    *mta = name;
-    *mta_len = (int) (br - name);
-    *reply = end + 2;
-    *reply_len = (int) strlen(*reply);
-    return 0;
 }
 
 /* compose - the whole notice to "to"; postmaster: a copy without the
@@ -341,8 +291,10 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
         const char *text = rc->text ? rc->text : "";
-        const char *mta, *reply;
-        int mta_len, reply_len, via;
+        /* a server's reply (the smtp agent's typed result): relayed, a
+         * success the next hop did not take the DSN duty for */
+        int remote = rc->mta != NULL;
+        int via = kind == K_SUCCESS && remote;
 
         (void) buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", rc->addr);
         /* as Postfix: the client's ORCPT, else the address as received */
@@ -351,8 +303,6 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         else
             (void) buf_printf(out, "Original-Recipient: rfc822;%s\n",
                               rc->orig[0] ? rc->orig : rc->addr);
-        via = kind == K_SUCCESS &&
-              relayed(text, &mta, &mta_len, &reply, &reply_len) == 0;
         (void) buf_printf(out,
                           "Action: %s\n"
                           "Status: %s\n",
@@ -362,10 +312,10 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
                                               : "failed",
                           rc->dsn);
         buf_truncate(&line, 0);
-        if (via || smtp_reply(text, &mta, &mta_len, &reply, &reply_len) == 0) {
-            (void) buf_printf(out, "Remote-MTA: dns; %.*s\n", mta_len, mta);
-            (void) buf_printf(&line, "Diagnostic-Code: smtp; %.*s", reply_len,
-                              reply);
+        if (remote) {
+            (void) buf_printf(out, "Remote-MTA: dns; %s\n", rc->mta);
+            (void) buf_printf(&line, "Diagnostic-Code: smtp; %s",
+                              rc->reply ? rc->reply : "");
         } else {
             (void) buf_printf(&line, "Diagnostic-Code: X-Postfix; %s", text);
         }

@@ -4,8 +4,10 @@
  * DESCRIPTION
  *	See deliver.h. Request frame 'R': id, segment, content offset and
  *	length, times, flags, ret, sender, nexthop, envid, then per
- *	recipient idx, addr, orig, orcpt, notify. Reply frame 'S': id, then
- *	per recipient idx, status, dsn, text, notify (an agent clears
+ *	recipient idx, addr, orig, orcpt, notify, and the earlier result
+ *	(status, dsn, text, remote MTA, reply; for the bounce service).
+ *	Reply frame 'S': id, then per recipient idx, status, dsn, text,
+ *	remote MTA, reply ("" for none), notify (an agent clears
  *	NOTIFY=SUCCESS when the next hop took the DSN duty over).
  */
 #include "deliver/deliver.h"
@@ -40,6 +42,8 @@ deliver_req_fini(struct deliver_req *r)
         mem_free(r->rcpt[i].orig);
         mem_free(r->rcpt[i].orcpt);
         mem_free(r->rcpt[i].text);
+        mem_free(r->rcpt[i].mta);
+        mem_free(r->rcpt[i].reply);
     }
     mem_free(r->rcpt);
     memset(r, 0, sizeof(*r));
@@ -90,6 +94,8 @@ deliver_req_encode(struct ipc_out *o, const struct deliver_req *r)
         ipc_put_u32(o, (uint32_t) r->rcpt[i].status);
         ipc_put_str(o, r->rcpt[i].dsn);
         ipc_put_str(o, r->rcpt[i].text);
+        ipc_put_str(o, r->rcpt[i].mta ? r->rcpt[i].mta : "");
+        ipc_put_str(o, r->rcpt[i].reply ? r->rcpt[i].reply : "");
     }
 }
 
@@ -125,10 +131,14 @@ deliver_req_decode(struct ipc_in *in, struct deliver_req *r)
         uint32_t st = ipc_get_u32(in);
         const char *dsn = ipc_get_str(in);
         const char *text = ipc_get_str(in);
+        const char *mta = ipc_get_str(in);
+        const char *reply = ipc_get_str(in);
 
         deliver_req_add(r, idx, a, o, oc, nt);
-        if (st <= DELIVER_BOUNCE)
+        if (st <= DELIVER_BOUNCE) {
             deliver_result(&r->rcpt[r->nrcpt - 1], (int) st, dsn, text);
+            deliver_result_remote(&r->rcpt[r->nrcpt - 1], mta, reply);
+        }
     }
     return ipc_in_ok(in) && queue_id_ok(r->id) ? 0 : -1;
 }
@@ -141,6 +151,22 @@ deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
     snprintf(rc->dsn, sizeof(rc->dsn), "%s", dsn);
     mem_free(rc->text);
     rc->text = mem_strdup(text ? text : "");
+    mem_free(rc->mta);
+    mem_free(rc->reply);
+    rc->mta = rc->reply = NULL;
+}
+
+void
+deliver_result_remote(struct deliver_rcpt *rc, const char *mta,
+                      const char *reply)
+{
+    mem_free(rc->mta);
+    mem_free(rc->reply);
+    rc->mta = rc->reply = NULL;
+    if (mta == NULL || *mta == 0)
+        return;
+    rc->mta = mem_strdup(mta);
+    rc->reply = mem_strdup(reply ? reply : "");
 }
 
 void
@@ -154,6 +180,8 @@ deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r)
         ipc_put_u32(o, (uint32_t) r->rcpt[i].status);
         ipc_put_str(o, r->rcpt[i].dsn);
         ipc_put_str(o, r->rcpt[i].text);
+        ipc_put_str(o, r->rcpt[i].mta ? r->rcpt[i].mta : "");
+        ipc_put_str(o, r->rcpt[i].reply ? r->rcpt[i].reply : "");
         ipc_put_u32(o, r->rcpt[i].notify);
     }
     ipc_put_u32(o, r->hop_fail ? 1 : 0);
@@ -172,11 +200,14 @@ deliver_reply_decode(struct ipc_in *in, struct deliver_req *r)
         uint32_t st = ipc_get_u32(in);
         const char *dsn = ipc_get_str(in);
         const char *text = ipc_get_str(in);
+        const char *mta = ipc_get_str(in);
+        const char *reply = ipc_get_str(in);
         uint32_t notify = ipc_get_u32(in);
 
         for (size_t k = 0; k < r->nrcpt; k++)
             if (r->rcpt[k].idx == idx && st <= DELIVER_BOUNCE) {
                 deliver_result(&r->rcpt[k], (int) st, dsn, text);
+                deliver_result_remote(&r->rcpt[k], mta, reply);
                 r->rcpt[k].notify = notify;
             }
     }

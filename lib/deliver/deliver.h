@@ -43,6 +43,12 @@ struct deliver_rcpt {
     int status;
     char dsn[16];
     char *text;
+    /* a server's reply (the smtp agent): the server's name and its reply
+     * text, which bounce reports as Remote-MTA and "Diagnostic-Code:
+     * smtp; ..."; NULL when the result is not a server's reply.
+     * deliver_result() clears them, deliver_result_remote() sets them. */
+    char *mta;
+    char *reply;
 };
 
 struct deliver_req {
@@ -84,6 +90,10 @@ int deliver_req_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;
 /* deliver_result - set a recipient's result (text copied) */
 void deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
                     const char *text);
+/* deliver_result_remote - the server that gave rc's result (its name,
+ * not "name[addr]") and its reply text; call after deliver_result() */
+void deliver_result_remote(struct deliver_rcpt *rc, const char *mta,
+                           const char *reply);
 void deliver_reply_encode(struct ipc_out *o, const struct deliver_req *r);
 /* deliver_reply_decode - results into r (matched by idx); 0 or -1 */
 int deliver_reply_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;

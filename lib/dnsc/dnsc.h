@@ -193,6 +193,9 @@ struct dnsc_target {
 struct dnsc_targets {
     struct dnsc_target *t;
     size_t n;
+    /* with DNSC_ROUTE_NOTFOUND: the domain has MX hosts, but none has an
+     * address (smtp_defer_if_no_mx_address_found defers that case) */
+    int mx_no_addr;
 };
 
 enum dnsc_route_status {

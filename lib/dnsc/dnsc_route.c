@@ -182,6 +182,7 @@ dnsc_route(const struct dnsc_route_opts *o, const char *domain, int use_mx,
                     buf_truncate(err, 0);
                     (void) buf_puts(err, buf_str(&e2));
                     st = temp ? DNSC_ROUTE_TEMP : DNSC_ROUTE_NOTFOUND;
+                    out->mx_no_addr = st == DNSC_ROUTE_NOTFOUND;
                 }
             }
             for (size_t i = 0; i < nmx; i++)

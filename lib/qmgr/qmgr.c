@@ -92,6 +92,7 @@ struct qmsg {
     unsigned char *rst;
     char **rtext; /* per recipient: last text (deferred/bounced) */
     char (*rdsn)[16];
+    char **rmta, **rreply; /* per recipient: the server that gave rtext */
     int inflight;
     uint64_t next_try;
     uint32_t attempts;
@@ -367,6 +368,8 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     m->notify_ok = mem_calloc(env->nrcpt + 1, 1);
     m->rtext = mem_calloc(env->nrcpt + 1, sizeof(*m->rtext));
     m->rdsn = mem_calloc(env->nrcpt + 1, sizeof(*m->rdsn));
+    m->rmta = mem_calloc(env->nrcpt + 1, sizeof(*m->rmta));
+    m->rreply = mem_calloc(env->nrcpt + 1, sizeof(*m->rreply));
     h = hash_id(m->env.id);
     m->hnext = Q.hash[h];
     Q.hash[h] = m;
@@ -388,9 +391,14 @@ free_msg(struct qmsg *m)
             break;
         }
     m->seg->live--;
-    for (size_t i = 0; i < m->env.nrcpt; i++)
+    for (size_t i = 0; i < m->env.nrcpt; i++) {
         mem_free(m->rtext[i]);
+        mem_free(m->rmta[i]);
+        mem_free(m->rreply[i]);
+    }
     mem_free(m->rtext);
+    mem_free(m->rmta);
+    mem_free(m->rreply);
     mem_free(m->rdsn);
     mem_free(m->rst);
     mem_free(m->notify_ok);
@@ -896,6 +904,10 @@ apply(struct qmsg *m, struct deliver_rcpt *rc, int bounce_job)
     mem_free(m->rtext[i]);
     m->rtext[i] = mem_strdup(rc->text ? rc->text : "");
     snprintf(m->rdsn[i], sizeof(m->rdsn[i]), "%s", rc->dsn);
+    mem_free(m->rmta[i]);
+    mem_free(m->rreply[i]);
+    m->rmta[i] = rc->mta ? mem_strdup(rc->mta) : NULL;
+    m->rreply[i] = rc->reply ? mem_strdup(rc->reply) : NULL;
 }
 
 static void
@@ -1377,6 +1389,8 @@ schedule(struct qmsg *m)
             m->rst[i] = R_DEFERRED;
             mem_free(m->rtext[i]);
             m->rtext[i] = mem_strdup("address resolver lookup failure");
+            mem_free(m->rmta[i]);
+            m->rmta[i] = NULL;
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -1423,6 +1437,8 @@ bounce(struct qmsg *m, const char *kind)
         deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_BOUNCE,
                        m->rdsn[i][0] ? m->rdsn[i] : "5.0.0",
                        m->rtext[i] ? m->rtext[i] : "");
+        deliver_result_remote(&j->req.rcpt[j->req.nrcpt - 1], m->rmta[i],
+                              m->rreply[i]);
         m->rst[i] = R_INFLIGHT;
     }
     m->bouncing = 1;
@@ -1450,6 +1466,8 @@ success_notice(struct qmsg *m)
         deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_SENT,
                        m->rdsn[i][0] ? m->rdsn[i] : "2.0.0",
                        m->rtext[i] ? m->rtext[i] : "");
+        deliver_result_remote(&j->req.rcpt[j->req.nrcpt - 1], m->rmta[i],
+                              m->rreply[i]);
     }
     if (j == NULL)
         return 0;
@@ -1566,6 +1584,8 @@ finish_msg(struct qmsg *m)
             deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_DEFER,
                            m->rdsn[i][0] ? m->rdsn[i] : "4.0.0",
                            m->rtext[i] ? m->rtext[i] : "");
+            deliver_result_remote(&j->req.rcpt[j->req.nrcpt - 1], m->rmta[i],
+                                  m->rreply[i]);
             m->rst[i] = R_INFLIGHT;
         }
         if (j) {

@@ -5,7 +5,9 @@
 #define SMTP_SMTP_INT_H
 
 #include <stddef.h>
+#include <time.h>
 
+#include "deliver/deliver.h"
 #include "smtp/smtp.h"
 #include "util/util.h"
 
@@ -136,5 +138,155 @@ int smtp_sasl_b64_decode(const char *in, struct buf *out);
 
 void smtp_reply_init(struct smtp_reply *r);
 void smtp_reply_fini(struct smtp_reply *r);
+
+/*
+ * The agent: its settings (read before the privilege drop, smtp.c) and
+ * the state of the request being delivered; and one session with a
+ * server. Shared by the files of the agent (smtp.c, smtp_deliver.c,
+ * smtp_dest.c, smtp_session.c, smtp_tls.c, smtp_trans.c).
+ */
+struct dnsc_targets;
+struct server;
+struct smtp_nexthop;
+
+/* TLS_REFUSED: a level Postern cannot enforce (dane, dane-only,
+ * fingerprint): every delivery is deferred, never sent with less security */
+enum tls_level {
+    TLS_REFUSED = -1,
+    TLS_NONE,
+    TLS_MAY,
+    TLS_ENCRYPT,
+    TLS_VERIFY,
+    TLS_SECURE
+};
+
+struct session {
+    struct sconn *c;
+    char *nexthop;
+    char host[256];
+    char addr[64];
+    unsigned port;
+    char name[400];  /* "host[addr]" */
+    char relay[420]; /* "host[addr]:port" */
+    int esmtp, pipelining, dsn, eightbit, smtputf8, starttls;
+    unsigned long size_max;
+    int uses;
+    time_t started, last;
+    int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */
+    char auth[256];   /* the AUTH mechanisms of the EHLO reply */
+    int has_auth;     /* the EHLO reply had AUTH (maybe with no names) */
+    int tls_verified; /* TLS with a certificate that verified */
+    int no_cache;     /* authenticated per sender: not for the next one */
+};
+
+struct agent {
+    struct server *srv;
+    char *helo_name;
+    char *bind_addr, *bind_addr6;
+    int bind_enforce; /* smtp_bind_address_enforce */
+    enum tls_level tls;
+    char tls_refused[300]; /* TLS_REFUSED: the deferral reason */
+    int tls_loglevel;
+    int connect_timeout, helo_timeout, mail_timeout, rcpt_timeout,
+        data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout,
+        starttls_timeout, rset_timeout;
+    int mx_address_limit, mx_session_limit;
+    long reuse_count_limit, reuse_time_limit, cache_time_limit;
+    int cache_on;
+    unsigned families;
+    int host_dns, host_native, dns_enabled;
+    unsigned def_port;
+    struct strv resolvers;
+    struct ssl_ctx_st *tls_ctx;
+    struct deliver_content msg;
+    struct buf wire;
+    struct buf conv;   /* the 7-bit version of msg, when needed */
+    int no_mime_oconv; /* disable_mime_output_conversion */
+    struct session *cached;
+    struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
+    char fail_relay[420];   /* host[addr]:port of the last failed session */
+    char *servername;       /* smtp_tls_servername */
+    struct smtp_sasl *sasl; /* smtp_sasl_auth_enable, else NULL */
+    const char *sender;     /* of the request being delivered */
+    const char *dest;       /* the nexthop or fallback relay tried */
+    int sender_dep;         /* smtp_sender_dependent_authentication */
+    int skip_5xx;           /* smtp_skip_5xx_greeting */
+    int always_ehlo, never_ehlo;
+    int defer_no_mx_addr; /* smtp_defer_if_no_mx_address_found */
+    int addr_pref;        /* smtp_address_preference: 4, 6, 0 any */
+    struct strv fallback; /* smtp_fallback_relay */
+    int final;            /* try_host: a 5xx greeting ends the search */
+    struct buf nonfinal;  /* the soft failure of the last server tried */
+    const char *qid;      /* queue id of the request being delivered */
+    char *relayhost;      /* relayhost, for its "configuration problem" */
+    /* the server and reply behind the reason of the last failed session
+     * when a server's reply was the reason (smtp_said_keep) */
+    char said_mta[256];
+    struct buf said_reply;
+};
+
+/* smtp_deliver.c: one request, every recipient's result set and logged */
+void smtp_deliver_one(struct agent *ag, struct deliver_req *req);
+/* smtp_set_all - the same result for every recipient (only_pending:
+ * those without an answer yet) */
+void smtp_set_all(struct deliver_req *req, int only_pending, int status,
+                  const char *dsn, const char *text);
+
+/* smtp_dest.c */
+/* smtp_is_ip - s is an IPv4 or IPv6 address */
+int smtp_is_ip(const char *s);
+/* smtp_open_session - a new session for nexthop; NULL after setting
+ * every recipient's result */
+struct session *smtp_open_session(struct agent *ag, struct deliver_req *req,
+                                  const char *nexthop,
+                                  const struct smtp_nexthop *nh);
+
+/* smtp_session.c */
+/* smtp_io_reason - Postfix's text for a broken conversation */
+void smtp_io_reason(struct buf *b, enum sio_err e, const char *name,
+                    const char *stage);
+/* smtp_said - "host h[a] said: REPLY (in reply to X command)" */
+void smtp_said(struct buf *b, const struct session *s,
+               const struct smtp_reply *r, const char *cmd);
+/* smtp_said_keep - the server and reply behind smtp_said's text of a
+ * failed session, kept in ag for the recipients' typed result */
+void smtp_said_keep(struct agent *ag, const struct session *s,
+                    const struct smtp_reply *r);
+/* smtp_status_of - DELIVER_* for a reply code */
+int smtp_status_of(int code);
+void smtp_session_free(struct session *s);
+/* smtp_session_quit - QUIT (a short wait for its reply), then free */
+void smtp_session_quit(struct agent *ag, struct session *s);
+/* smtp_hello - EHLO (HELO when refused or ehlo is 0); 0, or -1 with a
+ * reason, *dsn and *status set */
+int smtp_hello(struct agent *ag, struct session *s, int ehlo,
+               struct smtp_reply *r, struct buf *why, char *dsn, int *status);
+/* smtp_try_host - a session with one address; NULL with a reason */
+struct session *smtp_try_host(struct agent *ag, const char *nexthop,
+                              const char *nh_host, const char *host,
+                              const char *addr, unsigned port, int plaintext,
+                              struct buf *why, char *dsn, int *status,
+                              int *greeted);
+/* smtp_reusable - may the cached session take a request for nexthop? */
+int smtp_reusable(struct agent *ag, struct session *s, const char *nexthop);
+
+/* smtp_tls.c */
+/* smtp_tls_level - smtp_tls_security_level's value; fatal when unknown */
+enum tls_level smtp_tls_level(const char *v);
+/* smtp_tls_setup - the TLS settings and client context (before the
+ * privilege drop) */
+void smtp_tls_setup(struct agent *ag, struct server *srv);
+/* smtp_start_tls - STARTTLS and the level's checks, then EHLO again; 0,
+ * or -1 with a reason, dsn and status (-2: "may" failed, try again in
+ * plain text) */
+int smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
+                   struct smtp_reply *r, struct buf *why, char *dsn,
+                   int *status);
+
+/* smtp_trans.c */
+/* smtp_transaction - MAIL, RCPT..., DATA, content; 0 when the session
+ * may be reused, -1 when not, -2 when a reused session was stale */
+int smtp_transaction(struct agent *ag, struct session *s,
+                     struct deliver_req *req);
 
 #endif
