@@ -441,7 +441,30 @@ qmgr_job_new(struct qmsg *m, const char *nexthop)
     return j;
 }
 
-/* bounce - failed (or, for DSN, delivered) recipients to the bounce
+/* notice_add - recipient i of m into the notice request j, with its
+ * last status: dsn (dflt when none) and text */
+static void
+notice_add(struct job *j, const struct qmsg *m, size_t i, int status,
+           const char *dflt)
+{
+    deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                    m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                    m->env.rcpt[i].notify);
+    deliver_result(&j->req.rcpt[j->req.nrcpt - 1], status,
+                   m->rdsn[i][0] ? m->rdsn[i] : dflt,
+                   m->rtext[i] ? m->rtext[i] : "");
+}
+
+/* notice_send - the notice request j to the bounce service, now */
+static void
+notice_send(struct job *j)
+{
+    j->bounce_kind = 1;
+    qmgr_enqueue(qmgr_transport(Q.bounce_transport), j);
+    qmgr_dispatch(qmgr_transport(Q.bounce_transport));
+}
+
+/* bounce - the failed recipients that want a notice to the bounce
  * service */
 static void
 bounce(struct qmsg *m, const char *kind)
@@ -451,17 +474,11 @@ bounce(struct qmsg *m, const char *kind)
     for (size_t i = 0; i < m->env.nrcpt; i++) {
         if (m->rst[i] != R_BOUNCED)
             continue;
-        deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
-                        m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
-                        m->env.rcpt[i].notify);
-        deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_BOUNCE,
-                       m->rdsn[i][0] ? m->rdsn[i] : "5.0.0",
-                       m->rtext[i] ? m->rtext[i] : "");
+        notice_add(j, m, i, DELIVER_BOUNCE, "5.0.0");
         m->rst[i] = R_INFLIGHT;
     }
     m->bouncing = 1;
-    j->bounce_kind = 1;
-    qmgr_enqueue(qmgr_transport(Q.bounce_transport), j);
+    notice_send(j);
 }
 
 /* success_notice - NOTIFY=SUCCESS recipients delivered: tell the sender */
@@ -478,18 +495,11 @@ success_notice(struct qmsg *m)
             continue;
         if (j == NULL)
             j = qmgr_job_new(m, "success");
-        deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
-                        m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
-                        m->env.rcpt[i].notify);
-        deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_SENT,
-                       m->rdsn[i][0] ? m->rdsn[i] : "2.0.0",
-                       m->rtext[i] ? m->rtext[i] : "");
+        notice_add(j, m, i, DELIVER_SENT, "2.0.0");
     }
     if (j == NULL)
         return 0;
-    j->bounce_kind = 1;
-    qmgr_enqueue(qmgr_transport(Q.bounce_transport), j);
-    qmgr_dispatch(qmgr_transport(Q.bounce_transport));
+    notice_send(j);
     return 1;
 }
 
@@ -560,7 +570,6 @@ notify_failed(struct qmsg *m, int *bounced)
     if (!notify)
         return 0;
     bounce(m, *m->env.sender ? "failure" : "2bounce");
-    qmgr_dispatch(qmgr_transport(Q.bounce_transport));
     return 1;
 }
 
@@ -583,19 +592,12 @@ delay_notice(struct qmsg *m, uint64_t now)
             continue;
         if (j == NULL)
             j = qmgr_job_new(m, "delay");
-        deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
-                        m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
-                        m->env.rcpt[i].notify);
-        deliver_result(&j->req.rcpt[j->req.nrcpt - 1], DELIVER_DEFER,
-                       m->rdsn[i][0] ? m->rdsn[i] : "4.0.0",
-                       m->rtext[i] ? m->rtext[i] : "");
+        notice_add(j, m, i, DELIVER_DEFER, "4.0.0");
         m->rst[i] = R_INFLIGHT;
     }
     if (j == NULL)
         return 0;
-    j->bounce_kind = 1;
-    qmgr_enqueue(qmgr_transport(Q.bounce_transport), j);
-    qmgr_dispatch(qmgr_transport(Q.bounce_transport));
+    notice_send(j);
     return 1;
 }
 
