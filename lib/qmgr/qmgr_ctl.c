@@ -18,8 +18,6 @@
 #include "server/server.h"
 #include "util/util.h"
 
-/* ---- control ---- */
-
 static uint32_t
 for_ids(const char *id, int op)
 {
