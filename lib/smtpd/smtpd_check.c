@@ -420,7 +420,9 @@ domain_access(struct ctx *c, const char *table, const char *domain, int partial,
     const char *d = domain;
     int st;
 
-    for (;;) {
+    /* as Postfix's check_domain_access: stop at the end of the name
+     * ("example." leaves "" under parent_domain_matches_subdomains) */
+    while (*d) {
         st = lookup(c, table, d, partial, found, name, cls, def_acl);
         if (st != DUNNO || *found)
             return st;

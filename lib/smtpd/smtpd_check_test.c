@@ -237,6 +237,12 @@ static const struct tcase cases[] = {
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
      "b@local.test",
      "550 5.7.1 <client.test>: Helo command rejected: no thanks", NULL},
+    /* a HELO name ending in a dot: the parent domains run out at "",
+     * not past the end of the name (ASan found the overread) */
+    {"smtpd_helo_restrictions = check_helo_access "
+     "inline:{{other.test=REJECT}}",
+     "client.test", "192.0.2.5", C_OK, "helo.good.test.", "a@example.com",
+     "b@local.test", NULL, NULL},
     /* an implicit access lookup: a bare table in the sender list */
     {"smtpd_sender_restrictions = inline:{example.com=REJECT}", "client.test",
      "192.0.2.5", C_OK, "client.test", "a@example.com", "b@local.test",
