@@ -152,32 +152,15 @@ put_wrapped(struct buf *out, char *s)
     (void) buf_printf(out, "%*s%.*s\n", indent, "", (int) len, start);
 }
 
-/* compose - the whole notice to "to"; postmaster: a copy without the
- * boiler-plate; hdrs: attach only the original headers */
+/* compose_headers - the notice's header and the start of its text
+ * part; boundary: the MIME boundary, new_id: the notice's queue ID */
 static void
-compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
-        const char *to, int postmaster, int hdrs, const char *new_id,
-        struct buf *out)
+compose_headers(struct bounce *b, enum kind kind, const char *to,
+                int postmaster, const char *new_id, const char *boundary,
+                struct buf *out)
 {
-    char boundary[200], date[80];
-    size_t hdr_end = b->content.len;
-    const char *p = strstr(b->content.data ? b->content.data : "", "\n\n");
-    const char *sender = req->sender;
-    struct buf line;
-    char *mailer_daemon = NULL;
+    char date[80];
 
-    if (p)
-        hdr_end = (size_t) (p - b->content.data) + 1;
-    if (*sender == 0) {
-        buf_init(&line, 0);
-        (void) buf_printf(&line, "MAILER-DAEMON@%s", b->myhostname);
-        mailer_daemon = mem_strdup(buf_str(&line));
-        buf_fini(&line);
-        sender = mailer_daemon;
-    }
-    buf_init(&line, 0);
-    snprintf(boundary, sizeof(boundary), "%s.%ld/%s", req->id,
-             (long) time(NULL), b->myhostname);
     /* Postfix's post_mail() starts every notice with these two */
     mail_date((uint64_t) time(NULL), date, sizeof(date));
     (void) buf_printf(out,
@@ -208,10 +191,14 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         : postmaster      ? "Postmaster Copy: Undelivered Mail"
                           : "Undelivered Mail Returned to Sender",
         to, postmaster ? "auto-generated" : "auto-replied", boundary, boundary);
-    /* the postmaster gets the facts only */
-    if (postmaster)
-        (void) 0;
-    else if (kind == K_DELAY)
+}
+
+/* compose_intro - the boiler-plate text that tells the sender what
+ * happened (Postfix's templates) */
+static void
+compose_intro(struct bounce *b, enum kind kind, struct buf *out)
+{
+    if (kind == K_DELAY)
         (void) buf_printf(
             out,
             "This is the mail system at host %s.\n\n"
@@ -261,6 +248,15 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
             "message.\n\n"
             "                   The mail system\n",
             b->myhostname);
+}
+
+/* compose_rcpts - one paragraph per recipient with its reason */
+static void
+compose_rcpts(const struct deliver_req *req, struct buf *out)
+{
+    struct buf line;
+
+    buf_init(&line, 0);
     for (size_t i = 0; i < req->nrcpt; i++) {
         const struct deliver_rcpt *rc = &req->rcpt[i];
 
@@ -274,6 +270,19 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
         (void) buf_putc(out, '\n');
         put_wrapped(out, line.data);
     }
+    buf_fini(&line);
+}
+
+/* compose_status - the message/delivery-status part: the per-message
+ * fields, then per recipient its action, status and diagnostic */
+static void
+compose_status(struct bounce *b, const struct deliver_req *req, enum kind kind,
+               const char *sender, const char *boundary, struct buf *out)
+{
+    char date[80];
+    struct buf line;
+
+    buf_init(&line, 0);
     (void) buf_printf(out,
                       "\n--%s\n"
                       "Content-Description: Delivery report\n"
@@ -326,6 +335,40 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
             (void) buf_printf(out, "Will-Retry-Until: %s\n", date);
         }
     }
+    buf_fini(&line);
+}
+
+/* compose - the whole notice to "to"; postmaster: a copy without the
+ * boiler-plate; hdrs: attach only the original headers */
+static void
+compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
+        const char *to, int postmaster, int hdrs, const char *new_id,
+        struct buf *out)
+{
+    char boundary[200];
+    size_t hdr_end = b->content.len;
+    const char *p = strstr(b->content.data ? b->content.data : "", "\n\n");
+    const char *sender = req->sender;
+    struct buf line;
+    char *mailer_daemon = NULL;
+
+    if (p)
+        hdr_end = (size_t) (p - b->content.data) + 1;
+    if (*sender == 0) {
+        buf_init(&line, 0);
+        (void) buf_printf(&line, "MAILER-DAEMON@%s", b->myhostname);
+        mailer_daemon = mem_strdup(buf_str(&line));
+        buf_fini(&line);
+        sender = mailer_daemon;
+    }
+    snprintf(boundary, sizeof(boundary), "%s.%ld/%s", req->id,
+             (long) time(NULL), b->myhostname);
+    compose_headers(b, kind, to, postmaster, new_id, boundary, out);
+    /* the postmaster gets the facts only */
+    if (!postmaster)
+        compose_intro(b, kind, out);
+    compose_rcpts(req, out);
+    compose_status(b, req, kind, sender, boundary, out);
     (void) buf_printf(out,
                       "\n--%s\n"
                       "Content-Description: %s%s\n"
@@ -339,7 +382,6 @@ compose(struct bounce *b, const struct deliver_req *req, enum kind kind,
     if (out->len && out->data[out->len - 1] != '\n')
         (void) buf_putc(out, '\n');
     (void) buf_printf(out, "\n--%s--\n", boundary);
-    buf_fini(&line);
     mem_free(mailer_daemon);
 }
 

@@ -603,18 +603,15 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     cu->rw = rewrite_new(srv->conf, srv->name_space);
 }
 
-static int
-cleanup_loop(struct server *srv, void *ctx)
+/* loop_open - the queue store (one writer per queue: a second cleanup
+ * waits for the lock) and the settings the loop reads */
+static void
+loop_open(struct cleanup *cu, struct server *srv)
 {
-    struct cleanup *cu = ctx;
-    struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 2];
     int lockfd;
     char *v;
     long limit;
-    time_t stop_deadline = 0;
 
-    cu->qmgr.fd = -1;
-    ipc_out_init(&cu->o);
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
@@ -634,6 +631,85 @@ cleanup_loop(struct server *srv, void *ctx)
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
+}
+
+/* accept_clients - up to 64 new connections on one listener */
+static void
+accept_clients(struct cleanup *cu, int listen_fd)
+{
+    for (int k = 0; k < 64 && cu->ncl < MAX_CLIENTS; k++) {
+        int fd = server_accept(listen_fd);
+        struct client *c;
+
+        if (fd < 0)
+            break;
+        c = mem_calloc(1, sizeof(*c));
+        c->trusted = ipc_peer_trusted(fd, &c->peer_uid);
+        ipc_conn_init(&c->c, fd, FRAME_LIMIT);
+        queue_env_init(&c->env);
+        buf_init(&c->content, 0);
+        cu->cl[cu->ncl++] = c;
+    }
+}
+
+/* serve_clients - flush and read the clients polled at pfd[0..npfd),
+ * one frame at a time */
+static void
+serve_clients(struct cleanup *cu, const struct pollfd *pfd, int npfd)
+{
+    int n = 0;
+
+    for (int i = 0; i < cu->ncl && n < npfd; i++, n++) {
+        struct client *c = cu->cl[i];
+        struct ipc_in in;
+        int r;
+
+        if (pfd[n].fd != c->c.fd)
+            break; /* accepted this round: next round */
+        if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
+            c->dead = 1;
+        if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        r = ipc_conn_fill(&c->c);
+        if (r == 0 || r == -1) {
+            c->dead = 1;
+            continue;
+        }
+        while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
+            frame(cu, c, &in);
+        if (r < 0)
+            c->dead = 1;
+    }
+}
+
+/* sweep_clients - flush replies; free the dead clients, and the idle
+ * ones when stopping */
+static void
+sweep_clients(struct cleanup *cu, int stopping)
+{
+    for (int i = 0; i < cu->ncl; i++) {
+        struct client *c = cu->cl[i];
+
+        if (ipc_conn_pending(&c->c) && ipc_conn_flush(&c->c) < 0)
+            c->dead = 1;
+        /* when stopping, an idle client is let go */
+        if (c->dead || (stopping && !c->open && !c->pending)) {
+            client_free(c);
+            cu->cl[i--] = cu->cl[--cu->ncl];
+        }
+    }
+}
+
+static int
+cleanup_loop(struct server *srv, void *ctx)
+{
+    struct cleanup *cu = ctx;
+    struct pollfd pfd[MAX_CLIENTS + SERVER_MAX_LISTEN + 2];
+    time_t stop_deadline = 0;
+
+    cu->qmgr.fd = -1;
+    ipc_out_init(&cu->o);
+    loop_open(cu, srv);
 
     for (;;) {
         int n = 0, busy = 0;
@@ -666,19 +742,7 @@ cleanup_loop(struct server *srv, void *ctx)
             for (int i = 0; i < srv->nlisten; i++, n++) {
                 if (!(pfd[n].revents & POLLIN))
                     continue;
-                for (int k = 0; k < 64 && cu->ncl < MAX_CLIENTS; k++) {
-                    int fd = server_accept(srv->listen_fd[i]);
-                    struct client *c;
-
-                    if (fd < 0)
-                        break;
-                    c = mem_calloc(1, sizeof(*c));
-                    c->trusted = ipc_peer_trusted(fd, &c->peer_uid);
-                    ipc_conn_init(&c->c, fd, FRAME_LIMIT);
-                    queue_env_init(&c->env);
-                    buf_init(&c->content, 0);
-                    cu->cl[cu->ncl++] = c;
-                }
+                accept_clients(cu, srv->listen_fd[i]);
             }
         if (pfd[n++].revents & POLLIN) {
             char b[16];
@@ -686,40 +750,9 @@ cleanup_loop(struct server *srv, void *ctx)
             while (read(server_signal_fd(), b, sizeof(b)) > 0)
                 ;
         }
-        for (int i = 0; i < cu->ncl && n < (int) (sizeof(pfd) / sizeof(pfd[0]));
-             i++, n++) {
-            struct client *c = cu->cl[i];
-            struct ipc_in in;
-            int r;
-
-            if (pfd[n].fd != c->c.fd)
-                break; /* accepted this round: next round */
-            if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
-                c->dead = 1;
-            if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            r = ipc_conn_fill(&c->c);
-            if (r == 0 || r == -1) {
-                c->dead = 1;
-                continue;
-            }
-            while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
-                frame(cu, c, &in);
-            if (r < 0)
-                c->dead = 1;
-        }
+        serve_clients(cu, pfd + n, (int) (sizeof(pfd) / sizeof(pfd[0])) - n);
         commit(cu);
-        for (int i = 0; i < cu->ncl; i++) {
-            struct client *c = cu->cl[i];
-
-            if (ipc_conn_pending(&c->c) && ipc_conn_flush(&c->c) < 0)
-                c->dead = 1;
-            /* when stopping, an idle client is let go */
-            if (c->dead || (stop_deadline && !c->open && !c->pending)) {
-                client_free(c);
-                cu->cl[i--] = cu->cl[--cu->ncl];
-            }
-        }
+        sweep_clients(cu, stop_deadline != 0);
     }
     commit(cu);
     if (cu->batches)
@@ -741,234 +774,4 @@ cleanup_service(struct server *srv)
 
     memset(&cu, 0, sizeof(cu));
     return server_main(srv, &svc, &cu);
-}
-
-/* ---- client side ---- */
-
-struct cleanup_client {
-    char *path;
-    int fd;
-    char spare[QUEUE_ID_SIZE]; /* ID reserved for our next message */
-    int timeout_ms;
-    struct ipc_out o;
-    struct buf data;
-    struct buf frame;
-};
-
-struct cleanup_client *
-cleanup_client_new(const char *path, int timeout_s)
-{
-    struct cleanup_client *cc = mem_calloc(1, sizeof(*cc));
-
-    cc->path = mem_strdup(path);
-    cc->fd = -1;
-    cc->timeout_ms = timeout_s * 1000;
-    ipc_out_init(&cc->o);
-    buf_init(&cc->data, 0);
-    buf_init(&cc->frame, 0);
-    return cc;
-}
-
-void
-cleanup_client_free(struct cleanup_client *cc)
-{
-    if (cc == NULL)
-        return;
-    co_forget(cc->fd);
-    if (cc->fd >= 0)
-        (void) close(cc->fd);
-    ipc_out_fini(&cc->o);
-    buf_fini(&cc->data);
-    buf_fini(&cc->frame);
-    mem_free(cc->path);
-    mem_free(cc);
-}
-
-static void
-cc_close(struct cleanup_client *cc)
-{
-    co_forget(cc->fd);
-    if (cc->fd >= 0)
-        (void) close(cc->fd);
-    cc->fd = -1;
-    cc->spare[0] = 0;
-}
-
-/* take_spare - remember the reserved ID that ends a reply, if any */
-static void
-take_spare(struct cleanup_client *cc, struct ipc_in *in)
-{
-    cc->spare[0] = 0;
-    if (ipc_in_more(in)) {
-        const char *r = ipc_get_str(in);
-
-        if (ipc_in_ok(in) && queue_id_ok(r))
-            snprintf(cc->spare, sizeof(cc->spare), "%s", r);
-    }
-}
-
-int
-cleanup_client_open(struct cleanup_client *cc, unsigned flags,
-                    char id[QUEUE_ID_SIZE])
-{
-    struct ipc_in in;
-
-    buf_truncate(&cc->data, 0);
-    if (cc->fd >= 0 && cc->spare[0]) {
-        /* the ID is ours already: the OPEN travels with the message */
-        size_t len;
-        const char *f;
-
-        snprintf(id, QUEUE_ID_SIZE, "%s", cc->spare);
-        ipc_out_begin(&cc->o, CLEANUP_OPEN_RESERVED);
-        ipc_put_u32(&cc->o, flags);
-        ipc_put_str(&cc->o, id);
-        f = ipc_out_finish(&cc->o, &len);
-        cc->spare[0] = 0;
-        return buf_append(&cc->data, f, len);
-    }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (cc->fd < 0) {
-            if ((cc->fd = ipc_connect_service(cc->path)) < 0)
-                return -1;
-            /* the end-of-data reply waits in read(2), not poll(2); in
-             * a coroutine, in the loop */
-            if (co_active())
-                (void) ipc_nonblock(cc->fd, 1);
-            else
-                (void) ipc_rcvtimeo(cc->fd, cc->timeout_ms);
-        }
-        ipc_out_begin(&cc->o, CLEANUP_OPEN);
-        ipc_put_u32(&cc->o, flags);
-        if (ipc_call(cc->fd, &cc->o, &cc->frame, 1 << 16, cc->timeout_ms) ==
-                0 &&
-            ipc_in_init(&in, cc->frame.data, cc->frame.len) == 0 &&
-            in.type == 'I') {
-            snprintf(id, QUEUE_ID_SIZE, "%s", ipc_get_str(&in));
-            if (ipc_in_ok(&in) && queue_id_ok(id)) {
-                take_spare(cc, &in);
-                return 0;
-            }
-        }
-        /* cleanup restarted (reload): one fresh connection */
-        cc_close(cc);
-    }
-    return -1;
-}
-
-int
-cleanup_client_env(struct cleanup_client *cc, const struct queue_env *env,
-                   const char *fullname)
-{
-    size_t len;
-    const char *f;
-
-    if (cc->fd < 0)
-        return -1;
-    ipc_out_begin(&cc->o, CLEANUP_ENV);
-    ipc_put_u32(&cc->o, env->flags);
-    ipc_put_u32(&cc->o, env->ret);
-    ipc_put_u64(&cc->o, env->arrival_us);
-    ipc_put_str(&cc->o, env->sender);
-    ipc_put_str(&cc->o, env->client_name);
-    ipc_put_str(&cc->o, env->client_addr);
-    ipc_put_str(&cc->o, env->helo);
-    ipc_put_str(&cc->o, env->proto);
-    ipc_put_str(&cc->o, env->envid);
-    ipc_put_str(&cc->o, env->origin);
-    ipc_put_str(&cc->o, fullname);
-    ipc_put_u32(&cc->o, (uint32_t) env->nrcpt);
-    for (size_t i = 0; i < env->nrcpt; i++) {
-        ipc_put_str(&cc->o, env->rcpt[i].addr);
-        ipc_put_str(&cc->o, env->rcpt[i].orig);
-        ipc_put_str(&cc->o, env->rcpt[i].orcpt);
-        ipc_put_u32(&cc->o, env->rcpt[i].notify);
-    }
-    /* buffered with the data that follows: one write per message */
-    f = ipc_out_finish(&cc->o, &len);
-    return buf_append(&cc->data, f, len);
-}
-
-/* flush_data - send buffered frames */
-static int
-flush_data(struct cleanup_client *cc)
-{
-    int rc = 0;
-
-    if (cc->data.len)
-        rc = ipc_write_all(cc->fd, cc->data.data, cc->data.len, cc->timeout_ms);
-    buf_truncate(&cc->data, 0);
-    if (rc < 0)
-        cc_close(cc);
-    return rc;
-}
-
-int
-cleanup_client_data(struct cleanup_client *cc, const void *p, size_t n)
-{
-    const char *c = p;
-
-    if (cc->fd < 0)
-        return -1;
-    while (n > 0) {
-        size_t chunk = n > 65536 ? 65536 : n;
-        size_t len;
-        const char *f;
-
-        ipc_out_begin(&cc->o, CLEANUP_DATA);
-        ipc_put_bytes(&cc->o, c, chunk);
-        f = ipc_out_finish(&cc->o, &len);
-        if (buf_append(&cc->data, f, len) < 0)
-            return -1;
-        c += chunk;
-        n -= chunk;
-        if (cc->data.len >= 65536 && flush_data(cc) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int
-cleanup_client_end(struct cleanup_client *cc)
-{
-    size_t len;
-    const char *f;
-    struct ipc_in in;
-    uint32_t st;
-
-    if (cc->fd < 0)
-        return -1;
-    ipc_out_begin(&cc->o, CLEANUP_END);
-    f = ipc_out_finish(&cc->o, &len);
-    (void) buf_append(&cc->data, f, len);
-    if (flush_data(cc) < 0)
-        return -1;
-    if (ipc_recv_reply(cc->fd, &cc->frame, 1 << 16, cc->timeout_ms) != 1 ||
-        ipc_in_init(&in, cc->frame.data, cc->frame.len) < 0 || in.type != 'S') {
-        cc_close(cc);
-        return -1;
-    }
-    st = ipc_get_u32(&in);
-    (void) ipc_get_str(&in);
-    if (!ipc_in_ok(&in))
-        return -1;
-    take_spare(cc, &in);
-    return (int) st;
-}
-
-void
-cleanup_client_abort(struct cleanup_client *cc)
-{
-    size_t len;
-    const char *f;
-
-    /* an OPEN still in the buffer never reached cleanup: nothing to undo
-     * (cleanup hands out a fresh ID on our next plain OPEN) */
-    buf_truncate(&cc->data, 0);
-    if (cc->fd < 0)
-        return;
-    ipc_out_begin(&cc->o, CLEANUP_ABORT);
-    f = ipc_out_finish(&cc->o, &len);
-    if (ipc_write_all(cc->fd, f, len, cc->timeout_ms) < 0)
-        cc_close(cc);
 }

@@ -12,8 +12,9 @@
  *	the same event-loop round share one fdatasync; each client then
  *	gets its status, and qmgr a notice of the new committed end.
  *
- *	The client side of that protocol is here too (cleanup_client_*),
- *	blocking, for smtpd, pickup and bounce.
+ *	The client side of that protocol is in this module too
+ *	(cleanup_client.c: cleanup_client_*), for smtpd, pickup, local
+ *	and bounce.
  */
 #ifndef CLEANUP_CLEANUP_H
 #define CLEANUP_CLEANUP_H

@@ -1,14 +1,23 @@
 /*
  * local_int.h - what the files of the local delivery agent share
- * (local.c: requests, aliases, .forward, :include:, mailboxes;
- * local_command.c: |command deliveries). Not for other modules.
+ * (local.c: setup, per-recipient dispatch, shared helpers;
+ * local_expand.c: aliases, .forward, :include:, resubmission;
+ * local_mailbox.c: Maildir, mbox and /file deliveries, locking;
+ * local_command.c: |command deliveries; local_error.c: the error and
+ * discard agents). Not for other modules.
  */
 #ifndef LOCAL_LOCAL_INT_H
 #define LOCAL_LOCAL_INT_H
 
+#include <time.h>
+
 #include "deliver/deliver.h"
+#include "maps/maps.h"
 #include "server/server.h"
 #include "util/util.h"
+
+/* nesting of aliases, .forward and :include: before a loop is declared */
+#define MAX_DEPTH 20
 
 /* where a |command or /file destination came from, as
  * allow_mail_to_commands and allow_mail_to_files name it */
@@ -58,6 +67,36 @@ struct local {
     struct deliver_content msg;
 };
 
+/* a getpwnam() answer, kept a few seconds (one lookup per batch) */
+struct pwent {
+    time_t when;
+    int found;
+    long uid, gid;
+    char *name, *dir, *shell;
+    time_t no_forward; /* .forward known absent at this time */
+};
+
+#define PW_TTL 10
+
+/* maildir files waiting for the batch sync */
+struct pending {
+    int fd;
+    char tmp[1400];
+    char new[1400];
+    char dir[1100];
+    struct deliver_req *req;
+    struct deliver_rcpt *rc;
+    char to[600];
+    char orig_to[600];
+    long uid, gid;
+};
+
+/* the maildir files of one batch of requests */
+struct batch {
+    struct pending *p;
+    size_t n;
+};
+
 /* result of one destination */
 struct dest_result {
     int status;
@@ -80,5 +119,60 @@ void local_deliver_ids(const struct local *lc, const struct who *w, long *uid,
 void local_command(struct local *lc, struct deliver_req *req, const char *cmd,
                    const char *to, const char *orig, const struct who *w,
                    struct dest_result *res);
+
+/* local.c */
+/* local_merge - fold r into acc: defer beats bounce beats sent */
+void local_merge(struct dest_result *acc, const struct dest_result *r,
+                 int *first);
+/* local_become, local_unbecome - effective ids (root only) and back */
+void local_become(struct local *lc, long uid, long gid);
+void local_unbecome(struct local *lc);
+/* local_who_set - rights of a passwd entry */
+void local_who_set(struct who *w, long uid, long gid, const char *home,
+                   const char *shell);
+/* local_put_neutered - an envelope address, control characters as '?' */
+void local_put_neutered(struct buf *b, const char *s);
+/* local_log_dest - the delivery line of one final destination */
+void local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc,
+                    const char *to, const char *orig,
+                    const struct dest_result *r);
+/* local_deliver_addr - one local address: alias, .forward, mailbox */
+void local_deliver_addr(struct local *lc, struct batch *b,
+                        struct deliver_req *req, struct deliver_rcpt *rc,
+                        const char *addr, const char *orig, int depth,
+                        struct dest_result *acc, int *first);
+
+/* local_expand.c */
+/* local_expand - an alias, .forward or include value (exp: EXP_*) */
+void local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
+                  struct deliver_rcpt *rc, const char *value, const char *self,
+                  const char *orig, const struct who *w, unsigned exp,
+                  int depth, struct dest_result *acc, int *first);
+/* local_alias_find - key in the alias tables, in order; *at: the table */
+enum maps_result local_alias_find(struct local *lc, const char *key,
+                                  const char **value,
+                                  const struct alias_table **at);
+/* local_dot_forward - $HOME/.forward: 1 when expanded, 0: mailbox */
+int local_dot_forward(struct local *lc, struct batch *b,
+                      struct deliver_req *req, struct deliver_rcpt *rc,
+                      struct pwent *pw, const char *addr, const char *orig,
+                      int depth, struct dest_result *acc, int *first);
+
+/* local_mailbox.c */
+/* local_maildir_start - write into tmp/; local_batch_sync finishes */
+void local_maildir_start(struct local *lc, struct batch *b,
+                         struct deliver_req *req, struct deliver_rcpt *rc,
+                         const char *dir, const char *to, const char *orig,
+                         long uid, long gid, struct dest_result *res);
+/* local_mbox - append with locks, durable before return; file: a /file
+ * destination (a character device allowed, an executable refused) */
+void local_mbox(struct local *lc, struct deliver_req *req, const char *path,
+                const char *to, const char *orig, long uid, long gid,
+                struct dest_result *res, const char *what, int file);
+/* local_batch_sync - fsync the batch's maildir files, rename into new/,
+ * sync the directories */
+void local_batch_sync(struct local *lc, struct batch *b,
+                      struct dest_result *results, size_t nres,
+                      struct deliver_req **reqs);
 
 #endif
