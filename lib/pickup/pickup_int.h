@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "conf/conf.h"
 #include "queue/queue.h"
 #include "util/util.h"
 
@@ -15,7 +16,7 @@ struct pcf;
 
 /* PICKUP_DEF_CONFIG_DIR - the default configuration directory, the only
  * one a set-gid program trusts without alternate_config_directories */
-#define PICKUP_DEF_CONFIG_DIR "/etc/postfix"
+#define PICKUP_DEF_CONFIG_DIR CONF_DEF_CONFIG_DIR
 
 /* pickup_file_encode - the header frame of a maildrop file into out */
 void pickup_file_encode(struct buf *out, const struct queue_env *env,

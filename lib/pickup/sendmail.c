@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
@@ -373,12 +374,10 @@ pickup_sendmail_main(int argc, char **argv)
         return EX_UNAVAILABLE;
     }
     {
-        const char *d = getenv("MAIL_CONFIG");
+        const char *d = conf_config_dir(NULL);
 
-        if (d == NULL || *d == 0)
-            d = PICKUP_DEF_CONFIG_DIR;
-        else
-            dir = d;
+        /* postdrop and postqueue get -c for any other directory */
+        dir = strcmp(d, CONF_DEF_CONFIG_DIR) != 0 ? d : NULL;
         if (access(d, R_OK) < 0) {
             fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
             return EX_CONFIG;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "out/out.h"
@@ -374,20 +375,12 @@ flush(struct pcf *conf)
 static struct pcf *
 load(int *argc, char **argv)
 {
-    const char *dir = getenv("MAIL_CONFIG");
+    const char *dir = conf_config_dir_arg(argc, argv, 1);
 
-    for (int i = 1; i < *argc; i++)
-        if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
-            dir = argv[i + 1];
-            /* for a program exec'd from here (mailq -> postqueue) */
-            (void) setenv("MAIL_CONFIG", dir, 1);
-            memmove(argv + i, argv + i + 2,
-                    (size_t) (*argc - i - 1) * sizeof(*argv));
-            *argc -= 2;
-            i--;
-        }
-    if (dir == NULL || *dir == 0)
-        dir = "/etc/postfix";
+    /* for a program exec'd from here (mailq -> postqueue) */
+    if (dir)
+        (void) setenv("MAIL_CONFIG", dir, 1);
+    dir = conf_config_dir(dir);
     if (access(dir, R_OK) < 0) {
         fprintf(stderr, "postern: fatal: %s: %s\n", dir, strerror(errno));
         return NULL;
