@@ -5,7 +5,7 @@
  *	"postern conf ..." is postconf; invoked through a link named
  *	"postconf" the program is postconf, byte for byte. This file is
  *	only the tables of commands and links; their mains are the CLI
- *	layer (lib/cli) or a module's own command (lint, dns, repl, map).
+ *	layer (lib/cli) or a module's own command (lint, dns, repl).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +13,6 @@
 #include "cli/cli.h"
 #include "dnsc/dnsc.h"
 #include "lint/lint.h"
-#include "maps/maps.h"
-#include "pickup/pickup.h"
 #include "qmgr/qmgr_tool.h"
 #include "repl/repl.h"
 #include "util/util.h"
@@ -53,11 +51,11 @@ static const struct command commands[] = {
     {"reload", cli_master_main, NULL},
     {"status", cli_master_main, NULL},
     {"check", cli_master_main, NULL},
-    {"sendmail", pickup_sendmail_main,
+    {"sendmail", cli_sendmail_cmd,
      "  sendmail  submit a message (also as \"sendmail\" through a link)\n"},
     {"queue", cli_queue_main,
      "  queue     list, show, flush, hold or delete queued mail\n"},
-    {"map", maps_main,
+    {"map", cli_map_main,
      "  map       build or query a lookup table (postmap/postalias)\n"},
     {"help", help_main,
      "  help      this text; \"help TOPIC\" shows a manual page\n"},
@@ -72,7 +70,7 @@ static const struct command commands[] = {
 static const struct command links[] = {
     {"postconf", cli_postconf_main, NULL},
     {"postfix", cli_postfix_main, NULL},
-    {"sendmail", pickup_sendmail_main, NULL},
+    {"sendmail", cli_sendmail_main, NULL},
     {"postqueue", qmgr_postqueue_main, NULL},
     {"mailq", cli_mailq_main, NULL},
     {"postsuper", cli_mailq_main, NULL},

@@ -26,5 +26,13 @@ int cli_postconf_main(int argc, char **argv);
 int cli_queue_main(int argc, char **argv);
 /* cli_mailq_main - invoked as "mailq" or "postsuper" (by argv[0]) */
 int cli_mailq_main(int argc, char **argv);
+/* cli_sendmail_main - the sendmail command (also "postern sendmail");
+ * sysexits.h status */
+int cli_sendmail_main(int argc, char **argv);
+/* cli_sendmail_cmd - "postern sendmail": as above, and --help */
+int cli_sendmail_cmd(int argc, char **argv);
+/* cli_map_main - "postern map build|query": 0, 1 not found or errors,
+ * 2 usage */
+int cli_map_main(int argc, char **argv);
 
 #endif

@@ -86,6 +86,16 @@ check_flags(int argc, char **argv, const char *cmd)
     return (int) flags;
 }
 
+static void
+usage(FILE *fp)
+{
+    fprintf(fp, "usage: postern start|start-fg|stop|abort|reload|"
+                "status|check [-c DIR]\n"
+                "       start, start-fg, reload: "
+                "[--allow-unimplemented]\n"
+                "       check: [--json] [--config-only]\n");
+}
+
 int
 cli_master_main(int argc, char **argv)
 {
@@ -96,11 +106,7 @@ cli_master_main(int argc, char **argv)
 
     config_dir = conf_config_dir(conf_config_dir_arg(&argc, argv, 0));
     if (argc < 1) {
-        fprintf(stderr, "usage: postern start|start-fg|stop|abort|reload|"
-                        "status|check [-c DIR]\n"
-                        "       start, start-fg, reload: "
-                        "[--allow-unimplemented]\n"
-                        "       check: [--json] [--config-only]\n");
+        usage(stderr);
         return 2;
     }
     cmd = argv[0];
@@ -110,6 +116,11 @@ cli_master_main(int argc, char **argv)
         strcmp(cmd, "check") != 0) {
         fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
         return 2;
+    }
+    if (argc == 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
     }
     if ((flags = check_flags(argc, argv, cmd)) < 0)
         return 2;

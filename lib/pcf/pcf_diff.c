@@ -547,6 +547,112 @@ say_service(struct diff *d, int *said, const char *ns, const char *what)
     *said = 1;
 }
 
+/* service_changed - the fields, arguments and -o parameters in which
+ * service ns differs between a (ma) and b (mb) */
+static void
+service_changed(struct diff *d, int *header, const char *ns,
+                struct pcf_master *ma, struct pcf_master *mb)
+{
+    struct out_val *o = NULL, *fields = NULL, *params = NULL;
+    int said = 0;
+
+    if (d->json) {
+        o = out_obj_new();
+        fields = out_obj_new();
+        params = out_arr_new();
+    }
+    for (int f = PCF_FLD_PRIVATE; f <= PCF_FLD_CMD; f++) {
+        if (strcmp(ma->argv.v[f], mb->argv.v[f]) == 0)
+            continue;
+        if (!*header && !d->json) {
+            printf("\nmaster.cf:\n");
+            *header = 1;
+        }
+        say_service(d, &said, ns, "changed");
+        if (d->json) {
+            struct out_val *fv = out_obj_new();
+
+            out_obj_str(fv, "a", ma->argv.v[f]);
+            out_obj_str(fv, "b", mb->argv.v[f]);
+            out_obj_add(fields, pcf_field_names[f], fv);
+        } else {
+            printf("    %s: %s -> %s\n", pcf_field_names[f], ma->argv.v[f],
+                   mb->argv.v[f]);
+        }
+    }
+    {
+        char *pa = plain_args(ma), *pb = plain_args(mb);
+
+        if (strcmp(pa, pb) != 0) {
+            if (!*header && !d->json) {
+                printf("\nmaster.cf:\n");
+                *header = 1;
+            }
+            say_service(d, &said, ns, "changed");
+            if (d->json) {
+                struct out_val *fv = out_obj_new();
+
+                out_obj_str(fv, "a", pa);
+                out_obj_str(fv, "b", pb);
+                out_obj_add(fields, "arguments", fv);
+            } else {
+                printf("    arguments: %s -> %s\n", *pa ? pa : "(none)",
+                       *pb ? pb : "(none)");
+            }
+        }
+        mem_free(pa);
+        mem_free(pb);
+    }
+    {
+        struct strv keys = pcf_dict_keys(ma->all_params);
+        struct strv kb = pcf_dict_keys(mb->all_params);
+
+        for (size_t k = 0; k < kb.n; k++)
+            if (!pcf_dict_get(ma->all_params, kb.v[k]))
+                strv_add(&keys, kb.v[k]);
+        strv_sort(&keys);
+        for (size_t k = 0; k < keys.n; k++) {
+            const char *va = pcf_dict_get(ma->all_params, keys.v[k]);
+            const char *vb = pcf_dict_get(mb->all_params, keys.v[k]);
+
+            if (va && vb && strcmp(va, vb) == 0)
+                continue;
+            if (!*header && !d->json) {
+                printf("\nmaster.cf:\n");
+                *header = 1;
+            }
+            say_service(d, &said, ns, "changed");
+            if (d->json) {
+                struct out_val *pv = out_obj_new();
+
+                out_obj_str(pv, "name", keys.v[k]);
+                out_obj_str(pv, "a", va);
+                out_obj_str(pv, "b", vb);
+                out_arr_add(params, pv);
+            } else {
+                printf("    -o %s: %s -> %s\n", keys.v[k], show(va), show(vb));
+            }
+        }
+        strv_fini(&keys);
+        strv_fini(&kb);
+    }
+    if (said)
+        d->changes++;
+    if (d->json) {
+        if (said) {
+            out_obj_str(o, "service", ns);
+            out_obj_str(o, "change", "changed");
+            out_obj_add(o, "fields", fields);
+            out_obj_add(o, "params", params);
+            out_arr_add(d->jmaster, o);
+        } else {
+            out_free(fields);
+            out_free(params);
+            out_free(o);
+        }
+    }
+}
+
 static void
 master_diff(struct diff *d, struct pcf *a, struct pcf *b)
 {
@@ -562,8 +668,6 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
     for (size_t i = 0; i < ns.n; i++) {
         struct pcf_master *ma = find_service(a, ns.v[i]);
         struct pcf_master *mb = find_service(b, ns.v[i]);
-        struct out_val *o = NULL, *fields = NULL, *params = NULL;
-        int said = 0;
 
         if (i > 0 && strcmp(ns.v[i], ns.v[i - 1]) == 0)
             continue;
@@ -576,7 +680,8 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
 
             d->changes++;
             if (d->json) {
-                o = out_obj_new();
+                struct out_val *o = out_obj_new();
+
                 out_obj_str(o, "service", ns.v[i]);
                 out_obj_str(o, "change", ma ? "removed" : "added");
                 out_obj_str(o, "entry", t);
@@ -588,101 +693,7 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
             mem_free(t);
             continue;
         }
-        if (d->json) {
-            o = out_obj_new();
-            fields = out_obj_new();
-            params = out_arr_new();
-        }
-        for (int f = PCF_FLD_PRIVATE; f <= PCF_FLD_CMD; f++) {
-            if (strcmp(ma->argv.v[f], mb->argv.v[f]) == 0)
-                continue;
-            if (!header && !d->json) {
-                printf("\nmaster.cf:\n");
-                header = 1;
-            }
-            say_service(d, &said, ns.v[i], "changed");
-            if (d->json) {
-                struct out_val *fv = out_obj_new();
-
-                out_obj_str(fv, "a", ma->argv.v[f]);
-                out_obj_str(fv, "b", mb->argv.v[f]);
-                out_obj_add(fields, pcf_field_names[f], fv);
-            } else {
-                printf("    %s: %s -> %s\n", pcf_field_names[f], ma->argv.v[f],
-                       mb->argv.v[f]);
-            }
-        }
-        {
-            char *pa = plain_args(ma), *pb = plain_args(mb);
-
-            if (strcmp(pa, pb) != 0) {
-                if (!header && !d->json) {
-                    printf("\nmaster.cf:\n");
-                    header = 1;
-                }
-                say_service(d, &said, ns.v[i], "changed");
-                if (d->json) {
-                    struct out_val *fv = out_obj_new();
-
-                    out_obj_str(fv, "a", pa);
-                    out_obj_str(fv, "b", pb);
-                    out_obj_add(fields, "arguments", fv);
-                } else {
-                    printf("    arguments: %s -> %s\n", *pa ? pa : "(none)",
-                           *pb ? pb : "(none)");
-                }
-            }
-            mem_free(pa);
-            mem_free(pb);
-        }
-        {
-            struct strv keys = pcf_dict_keys(ma->all_params);
-            struct strv kb = pcf_dict_keys(mb->all_params);
-
-            for (size_t k = 0; k < kb.n; k++)
-                if (!pcf_dict_get(ma->all_params, kb.v[k]))
-                    strv_add(&keys, kb.v[k]);
-            strv_sort(&keys);
-            for (size_t k = 0; k < keys.n; k++) {
-                const char *va = pcf_dict_get(ma->all_params, keys.v[k]);
-                const char *vb = pcf_dict_get(mb->all_params, keys.v[k]);
-
-                if (va && vb && strcmp(va, vb) == 0)
-                    continue;
-                if (!header && !d->json) {
-                    printf("\nmaster.cf:\n");
-                    header = 1;
-                }
-                say_service(d, &said, ns.v[i], "changed");
-                if (d->json) {
-                    struct out_val *pv = out_obj_new();
-
-                    out_obj_str(pv, "name", keys.v[k]);
-                    out_obj_str(pv, "a", va);
-                    out_obj_str(pv, "b", vb);
-                    out_arr_add(params, pv);
-                } else {
-                    printf("    -o %s: %s -> %s\n", keys.v[k], show(va), show(vb));
-                }
-            }
-            strv_fini(&keys);
-            strv_fini(&kb);
-        }
-        if (said)
-            d->changes++;
-        if (d->json) {
-            if (said) {
-                out_obj_str(o, "service", ns.v[i]);
-                out_obj_str(o, "change", "changed");
-                out_obj_add(o, "fields", fields);
-                out_obj_add(o, "params", params);
-                out_arr_add(d->jmaster, o);
-            } else {
-                out_free(fields);
-                out_free(params);
-                out_free(o);
-            }
-        }
+        service_changed(d, &header, ns.v[i], ma, mb);
     }
     strv_fini(&ns);
 }
