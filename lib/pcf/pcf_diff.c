@@ -547,6 +547,17 @@ say_service(struct diff *d, int *said, const char *ns, const char *what)
     *said = 1;
 }
 
+/* say_changed - the "master.cf:" heading once, then service ns once */
+static void
+say_changed(struct diff *d, int *header, int *said, const char *ns)
+{
+    if (!*header && !d->json) {
+        printf("\nmaster.cf:\n");
+        *header = 1;
+    }
+    say_service(d, said, ns, "changed");
+}
+
 /* service_changed - the fields, arguments and -o parameters in which
  * service ns differs between a (ma) and b (mb) */
 static void
@@ -564,11 +575,7 @@ service_changed(struct diff *d, int *header, const char *ns,
     for (int f = PCF_FLD_PRIVATE; f <= PCF_FLD_CMD; f++) {
         if (strcmp(ma->argv.v[f], mb->argv.v[f]) == 0)
             continue;
-        if (!*header && !d->json) {
-            printf("\nmaster.cf:\n");
-            *header = 1;
-        }
-        say_service(d, &said, ns, "changed");
+        say_changed(d, header, &said, ns);
         if (d->json) {
             struct out_val *fv = out_obj_new();
 
@@ -584,11 +591,7 @@ service_changed(struct diff *d, int *header, const char *ns,
         char *pa = plain_args(ma), *pb = plain_args(mb);
 
         if (strcmp(pa, pb) != 0) {
-            if (!*header && !d->json) {
-                printf("\nmaster.cf:\n");
-                *header = 1;
-            }
-            say_service(d, &said, ns, "changed");
+            say_changed(d, header, &said, ns);
             if (d->json) {
                 struct out_val *fv = out_obj_new();
 
@@ -617,11 +620,7 @@ service_changed(struct diff *d, int *header, const char *ns,
 
             if (va && vb && strcmp(va, vb) == 0)
                 continue;
-            if (!*header && !d->json) {
-                printf("\nmaster.cf:\n");
-                *header = 1;
-            }
-            say_service(d, &said, ns, "changed");
+            say_changed(d, header, &said, ns);
             if (d->json) {
                 struct out_val *pv = out_obj_new();
 
