@@ -33,12 +33,15 @@ OWNERS = {
     'lib/local': ['local'],
     'lib/bounce': ['bounce'],
     'lib/pickup': ['pickup'],
-    'lib/pickup/sendmail.c': ['sendmail'],
+    'lib/cli/cli_sendmail.c': ['sendmail'],
     'lib/pickup/postdrop.c': ['postdrop'],
     'lib/pickup/postqueue.c': ['postqueue'],
     'lib/pickup/pickup_priv.c': ['postdrop', 'postqueue'],
     'lib/proxymap': ['proxymap'],
     'lib/master': ['master'],
+    # the command-line layer: the commands that run mail-system code
+    'lib/cli/cli_master.c': ['master'],
+    'lib/cli/cli_queue.c': ['showq', 'postqueue'],
     # the checks of "postern check" read settings to judge them, not to
     # do what they ask: no daemon runs them
     'lib/master/master_check.c': None,

@@ -3,99 +3,140 @@
  *
  * DESCRIPTION
  *	"postern conf ..." is postconf; invoked through a link named
- *	"postconf" the program is postconf, byte for byte.
+ *	"postconf" the program is postconf, byte for byte. This file is
+ *	only the tables of commands and links; their mains are the CLI
+ *	layer (lib/cli) or a module's own command (lint, dns, repl).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "dnsc/dnsc.h"
 #include "lint/lint.h"
-#include "maps/maps.h"
-#include "master/master.h"
-#include "pcf/pcf.h"
-#include "pickup/pickup.h"
 #include "qmgr/qmgr_tool.h"
 #include "repl/repl.h"
 #include "util/util.h"
 
-static const char usage_text[] =
-    "usage: postern COMMAND [ARGS]\n"
-    "\n"
-    "Commands:\n"
-    "  conf      print or edit Postfix configuration, as postconf(1) does\n"
-    "  diff      semantic difference between two configurations\n"
-    "  dns       check that DNS agrees with the configuration (MX, SPF, DANE...)\n"
-    "  lint      check main.cf and master.cf for mistakes and risks\n"
-    "  repl      explore and edit parameters interactively\n"
-    "  explain   describe parameters (--search WORD finds them)\n"
-    "  start, stop, reload, status, check [-c DIR]\n"
-    "            run the bundled mail system from main.cf and master.cf\n"
-    "  sendmail  submit a message (also as \"sendmail\" through a link)\n"
-    "  queue     list, show, flush, hold or delete queued mail\n"
-    "  map       build or query a lookup table (postmap/postalias)\n"
-    "  help      this text; \"help TOPIC\" shows a manual page\n"
-    "  version   print the version\n"
-    "\n"
-    "\"postern COMMAND --help\" describes a command. Invoked as \"postconf\",\n"
-    "postern is a drop-in for Postfix 3.7's postconf.\n";
+/* A command: its main gets argv[0] = the command name. help is its line
+ * in "postern --help", NULL for a command listed with another. */
+struct command {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *help;
+};
+
+static int help_main(int argc, char **argv);
+static int version_main(int argc, char **argv);
+
+static const struct command commands[] = {
+    {"conf", cli_conf_main,
+     "  conf      print or edit Postfix configuration, as postconf(1) does\n"},
+    {"diff", cli_diff_main,
+     "  diff      semantic difference between two configurations\n"},
+    {"dns", dns_main,
+     "  dns       check that DNS agrees with the configuration (MX, SPF, "
+     "DANE...)\n"},
+    {"lint", lint_main,
+     "  lint      check main.cf and master.cf for mistakes and risks\n"},
+    {"repl", repl_main,
+     "  repl      explore and edit parameters interactively\n"},
+    {"explain", repl_explain_main,
+     "  explain   describe parameters (--search WORD finds them)\n"},
+    {"start", cli_master_main,
+     "  start, stop, reload, status, check [-c DIR]\n"
+     "            run the bundled mail system from main.cf and master.cf\n"},
+    {"start-fg", cli_master_main, NULL},
+    {"stop", cli_master_main, NULL},
+    {"abort", cli_master_main, NULL},
+    {"reload", cli_master_main, NULL},
+    {"status", cli_master_main, NULL},
+    {"check", cli_master_main, NULL},
+    {"sendmail", cli_sendmail_cmd,
+     "  sendmail  submit a message (also as \"sendmail\" through a link)\n"},
+    {"queue", cli_queue_main,
+     "  queue     list, show, flush, hold or delete queued mail\n"},
+    {"map", cli_map_main,
+     "  map       build or query a lookup table (postmap/postalias)\n"},
+    {"help", help_main,
+     "  help      this text; \"help TOPIC\" shows a manual page\n"},
+    {"--help", help_main, NULL},
+    {"-h", help_main, NULL},
+    {"version", version_main, "  version   print the version\n"},
+    {"--version", version_main, NULL},
+};
+
+/* Links: invoked by one of these names postern is that program, and its
+ * main gets the whole argv (argv[0] = the program). */
+static const struct command links[] = {
+    {"postconf", cli_postconf_main, NULL},
+    {"postfix", cli_postfix_main, NULL},
+    {"sendmail", cli_sendmail_main, NULL},
+    {"postqueue", qmgr_postqueue_main, NULL},
+    {"mailq", cli_mailq_main, NULL},
+    {"postsuper", cli_mailq_main, NULL},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+usage(FILE *fp)
+{
+    fputs("usage: postern COMMAND [ARGS]\n\nCommands:\n", fp);
+    for (size_t i = 0; i < COUNT(commands); i++)
+        if (commands[i].help)
+            fputs(commands[i].help, fp);
+    fputs("\n"
+          "\"postern COMMAND --help\" describes a command. Invoked as "
+          "\"postconf\",\n"
+          "postern is a drop-in for Postfix 3.7's postconf.\n", fp);
+}
+
+/* help_main - "help" alone is the list; "help TOPIC" a manual page */
+static int
+help_main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[0], "help") == 0)
+        return repl_help_main(argc, argv);
+    usage(stdout);
+    return 0;
+}
+
+static int
+version_main(int argc, char **argv)
+{
+    (void) argc;
+    (void) argv;
+    printf("postern %s (postconf-compatible with Postfix 3.7.11)\n",
+           POSTERN_VERSION);
+    return 0;
+}
+
+static const struct command *
+lookup(const struct command *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
 
 int
 main(int argc, char **argv)
 {
     const char *base = strrchr(argv[0], '/');
+    const struct command *c;
 
     base = base ? base + 1 : argv[0];
-    if (strcmp(base, "postconf") == 0) {
-        log_set_progname(argv[0]);
-        return pcf_main(argc, argv, 0);
-    }
-    /* MTA links: postfix, sendmail, mailq, postqueue, postsuper */
-    if (strcmp(base, "postfix") == 0)
-        return master_main(argc - 1, argv + 1, 1);
-    if (strcmp(base, "sendmail") == 0)
-        return pickup_sendmail_main(argc, argv);
-    if (strcmp(base, "postqueue") == 0)
-        return qmgr_postqueue_main(argc, argv);
-    if (strcmp(base, "mailq") == 0 || strcmp(base, "postsuper") == 0)
-        return qmgr_tool_main(argc, argv, base);
+    if ((c = lookup(links, COUNT(links), base)) != NULL)
+        return c->main(argc, argv);
     log_set_progname("postern");
-    if (argc > 2 && strcmp(argv[1], "help") == 0)
-        return repl_help_main(argc - 1, argv + 1);
-    if (argc < 2 || strcmp(argv[1], "help") == 0
-        || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_text, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("postern %s (postconf-compatible with Postfix 3.7.11)\n",
-               POSTERN_VERSION);
-        return 0;
-    }
-    if (strcmp(argv[1], "conf") == 0) {
-        argv[1] = (char *) "postern conf";
-        return pcf_main(argc - 1, argv + 1, 1);
-    }
-    if (strcmp(argv[1], "lint") == 0)
-        return lint_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "dns") == 0)
-        return dns_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "diff") == 0)
-        return pcf_diff_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "repl") == 0)
-        return repl_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "explain") == 0)
-        return repl_explain_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "start-fg") == 0
-        || strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "abort") == 0
-        || strcmp(argv[1], "reload") == 0 || strcmp(argv[1], "status") == 0
-        || strcmp(argv[1], "check") == 0)
-        return master_main(argc - 1, argv + 1, 0);
-    if (strcmp(argv[1], "sendmail") == 0)
-        return pickup_sendmail_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "queue") == 0)
-        return qmgr_tool_main(argc - 1, argv + 1, "queue");
-    if (strcmp(argv[1], "map") == 0)
-        return maps_main(argc - 1, argv + 1);
-    fprintf(stderr, "postern: unknown command \"%s\"\n%s", argv[1], usage_text);
+    if ((c = lookup(commands, COUNT(commands), argv[1])) != NULL)
+        return c->main(argc - 1, argv + 1);
+    fprintf(stderr, "postern: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
     return 2;
 }

@@ -197,4 +197,15 @@ char *conf_extpar(char **bp, int strip);
  */
 char *conf_param_file(const char *path, struct buf *why);
 
+/* CONF_DEF_CONFIG_DIR - the configuration directory by default */
+#define CONF_DEF_CONFIG_DIR "/etc/postfix"
+
+/* conf_config_dir - given when not NULL or empty, else $MAIL_CONFIG when
+ * not empty, else CONF_DEF_CONFIG_DIR; borrowed (conf_dir.c) */
+const char *conf_config_dir(const char *given);
+
+/* conf_config_dir_arg - the value of the last "-c DIR" among argv[from..]
+ * or NULL; every "-c DIR" pair is removed from argv and *argc */
+const char *conf_config_dir_arg(int *argc, char **argv, int from);
+
 #endif

@@ -1304,6 +1304,39 @@ test_edit_planted(void **state)
     assert_int_equal(rmdir(edir), 0);
 }
 
+/* conf_config_dir: -c, else a non-empty $MAIL_CONFIG, else the default;
+ * conf_config_dir_arg takes every "-c DIR" out of argv, the last wins */
+static void
+test_config_dir(void **state)
+{
+    char *argv[] = {(char *) "queue", (char *) "-c", (char *) "/a",
+                    (char *) "list", (char *) "-c", (char *) "/b",
+                    (char *) "-c", NULL};
+    int argc = 7;
+
+    (void) state;
+    assert_int_equal(unsetenv("MAIL_CONFIG"), 0);
+    assert_string_equal(conf_config_dir(NULL), CONF_DEF_CONFIG_DIR);
+    assert_string_equal(conf_config_dir(""), CONF_DEF_CONFIG_DIR);
+    assert_int_equal(setenv("MAIL_CONFIG", "", 1), 0);
+    assert_string_equal(conf_config_dir(NULL), CONF_DEF_CONFIG_DIR);
+    assert_int_equal(setenv("MAIL_CONFIG", "/env", 1), 0);
+    assert_string_equal(conf_config_dir(NULL), "/env");
+    assert_string_equal(conf_config_dir(""), "/env");
+    assert_string_equal(conf_config_dir("/given"), "/given");
+    assert_int_equal(unsetenv("MAIL_CONFIG"), 0);
+
+    /* from 1: argv[0] is never an option; a trailing "-c" is left */
+    assert_string_equal(conf_config_dir_arg(&argc, argv, 1), "/b");
+    assert_int_equal(argc, 3);
+    assert_string_equal(argv[0], "queue");
+    assert_string_equal(argv[1], "list");
+    assert_string_equal(argv[2], "-c");
+    assert_null(argv[3]);
+    assert_null(conf_config_dir_arg(&argc, argv, 1));
+    assert_int_equal(argc, 3);
+}
+
 int
 main(void)
 {
@@ -1323,6 +1356,7 @@ main(void)
         cmocka_unit_test(test_balpar),
         cmocka_unit_test(test_extpar),
         cmocka_unit_test(test_edit_planted),
+        cmocka_unit_test(test_config_dir),
     };
 
     log_set_progname("conf_test");

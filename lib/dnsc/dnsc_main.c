@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "dnsc/dnsc.h"
 #include "pcf/pcf.h"
 #include "report/report.h"
@@ -130,7 +131,7 @@ int
 dns_main(int argc, char **argv)
 {
     struct dnsc_opts o;
-    const char *dir = getenv("MAIL_CONFIG");
+    const char *dir = conf_config_dir(NULL);
     const char *format = "text", *color = "auto";
     const char **resolvers = NULL, **domains = NULL, **ips = NULL;
     size_t nres = 0, ndom = 0, nips = 0;
@@ -141,8 +142,6 @@ dns_main(int argc, char **argv)
     char *maincf = NULL, *path = NULL;
 
     dnsc_opts_init(&o);
-    if (dir == NULL || dir[0] == 0)
-        dir = "/etc/postfix";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         char name[32];

@@ -20,6 +20,7 @@
  *	target version; --baseline FILE drops findings recorded earlier
  *	with --write-baseline FILE.
  */
+#include "conf/conf.h"
 #include "dnsc/dnsc.h"
 #include "lint/lint.h"
 #include "lint/lint_int.h"
@@ -752,9 +753,7 @@ lint_main(int argc, char **argv)
     else
         load_settings(&o, ".postern.yaml", 0);
     if (paths.n == 0) {
-        const char *env = getenv("MAIL_CONFIG");
-
-        strv_add(&paths, env && *env ? env : "/etc/postfix");
+        strv_add(&paths, conf_config_dir(NULL));
     }
     strv_init(&dirs);
     for (size_t i = 0; i < paths.n; i++) {

@@ -122,10 +122,10 @@ enum maps_proxy_status {
     MAPS_PROXY_DENY = 4,  /* not listed in proxy_read_maps */
 };
 
-/* maps_main - "postern map build [-a] FILE..." (postmap/postalias: check
- * the source, write FILE.pdb) and "postern map query [-a] FILE KEY";
- * argv[0] is "map"; exit status 0, 1 (not found / errors), 2 usage */
-int maps_main(int argc, char **argv);
+/* maps_build - as postmap (postalias with alias): check the source
+ * file arg, write arg.pdb, as the source's owner when run by root;
+ * messages on stderr, 0 or 1 */
+int maps_build(const char *arg, int alias);
 
 #define MAPS_MATCH_DOMAIN 1 /* host or domain names */
 #define MAPS_MATCH_ADDR   2 /* network addresses */

@@ -1,6 +1,6 @@
 /*
- * maps_index - source files of lookup tables and their index files;
- * "postern map build|query" (postmap/postalias).
+ * maps_index - source files of lookup tables and their index files:
+ * what "postern map build" (postmap/postalias, lib/cli/cli_map.c) does.
  *
  * DESCRIPTION
  *	A table named hash:/etc/aliases (or btree:, lmdb:, cdb:, texthash:)
@@ -364,7 +364,7 @@ build_index(const char *arg, int alias, char *text, mode_t mode)
 }
 
 /*
- * build_one - "postern map build FILE" as postmap(1) does it: the source is
+ * maps_build - "postern map build FILE" as postmap(1) does it: the source is
  * opened once (a FIFO does not block us) and must be a regular file; the
  * index is no more readable than the source (group/other read bits as the
  * source's, as postmap's umask does); run as root, the index is built and
@@ -372,8 +372,8 @@ build_index(const char *arg, int alias, char *text, mode_t mode)
  * process, so that root never writes on behalf of a file's owner where that
  * owner could not.
  */
-static int
-build_one(const char *arg, int alias)
+int
+maps_build(const char *arg, int alias)
 {
     const char *path = strip_type(arg);
     struct stat st;
@@ -434,51 +434,4 @@ build_one(const char *arg, int alias)
         if (errno != EINTR)
             return 1;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
-}
-
-int
-maps_main(int argc, char **argv)
-{
-    int alias = 0, i = 2, rc = 0;
-
-    if (argc < 3 ||
-        (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "query") != 0)) {
-        fprintf(stderr, "usage: postern map build [-a] FILE...\n"
-                        "       postern map query [-a] FILE KEY\n"
-                        "  -a  aliases(5) syntax, as postalias\n");
-        return 2;
-    }
-    if (strcmp(argv[i], "-a") == 0) {
-        alias = 1;
-        i++;
-    }
-    if (strcmp(argv[1], "build") == 0) {
-        if (i >= argc)
-            return 2;
-        for (; i < argc; i++)
-            rc |= build_one(argv[i], alias);
-        return rc;
-    }
-    if (argc - i != 2) {
-        fprintf(stderr, "usage: postern map query [-a] FILE KEY\n");
-        return 2;
-    }
-    {
-        char spec[4200];
-        struct maps *m;
-        const char *v;
-        enum maps_result r;
-
-        snprintf(
-            spec, sizeof(spec), "%s%s",
-            strchr(argv[i], ':') && argv[i][0] != '/' ? "" : "hash:", argv[i]);
-        m = maps_new("postern map", spec, alias ? MAPS_F_ALIAS : 0);
-        r = maps_find(m, argv[i + 1], &v);
-        if (r == MAPS_FOUND)
-            printf("%s\n", v);
-        else if (r == MAPS_ERROR)
-            fprintf(stderr, "postern map: fatal: %s\n", maps_error(m));
-        maps_free(m);
-        return r == MAPS_FOUND ? 0 : r == MAPS_NOTFOUND ? 1 : 2;
-    }
 }

@@ -229,18 +229,12 @@ test_index(void **state)
     char spec[512], *src;
     struct maps *m;
     const char *v;
-    char *argv[5];
     struct timespec ts = {0, 20000000};
 
     (void) state;
     src = mem_strdup(write_file("idx", "# aliases\nAlice: alice@x,\n  bob\n"
                                        "carol: c\ncarol: dup\n"));
-    argv[0] = (char *) "map";
-    argv[1] = (char *) "build";
-    argv[2] = (char *) "-a";
-    argv[3] = src;
-    argv[4] = NULL;
-    assert_int_equal(maps_main(4, argv), 0);
+    assert_int_equal(maps_build(src, 1), 0);
     /* the source is gone: the index answers */
     snprintf(spec, sizeof(spec), "hash:%s", src);
     {

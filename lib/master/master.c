@@ -128,23 +128,6 @@ on_signal(int sig)
     errno = saved;
 }
 
-const char *
-master_config_dir(int *argc, char **argv)
-{
-    const char *dir = getenv("MAIL_CONFIG");
-
-    for (int i = 0; i < *argc; i++) {
-        if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
-            dir = argv[i + 1];
-            memmove(argv + i, argv + i + 2,
-                    (size_t) (*argc - i - 1) * sizeof(*argv));
-            *argc -= 2;
-            i--;
-        }
-    }
-    return dir && *dir ? dir : "/etc/postfix";
-}
-
 /* yesno - master.cf y/n/- field */
 static int
 yesno(const char *v, int def)
@@ -1179,8 +1162,8 @@ make_dirs(const char *qdir, char *err, size_t errlen)
 }
 
 /* pid file helpers */
-static long
-running_pid(const char *qdir)
+long
+master_running_pid(const char *qdir)
 {
     char path[1024], buf[64];
     int fd;
@@ -1369,7 +1352,7 @@ cmd_start(const char *qdir, int foreground)
     ssize_t n;
     size_t got = 0;
 
-    if (running_pid(qdir) != 0) {
+    if (master_running_pid(qdir) != 0) {
         fprintf(stderr,
                 "postern: fatal: the Postern mail system is already running\n");
         return 1;
@@ -1415,149 +1398,14 @@ cmd_start(const char *qdir, int foreground)
     return 1;
 }
 
-static int
-wait_gone(long pid, int seconds)
-{
-    for (int i = 0; i < seconds * 20; i++) {
-        struct timespec ts = {0, 50000000};
-
-        if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
-            return 0;
-        nanosleep(&ts, NULL);
-    }
-    return -1;
-}
-
-static int
-cmd_signal(const char *qdir, const char *what, int sig)
-{
-    long pid = running_pid(qdir);
-
-    if (pid <= 0) {
-        fprintf(stderr, "postern: fatal: the Postern mail system is not "
-                        "running\n");
-        return 1;
-    }
-    if (kill((pid_t) pid, sig) < 0) {
-        fprintf(stderr, "postern: fatal: kill %ld: %s\n", pid, strerror(errno));
-        return 1;
-    }
-    fprintf(stderr, "postern: %s the Postern mail system\n", what);
-    if (sig == SIGTERM || sig == SIGKILL) {
-        if (wait_gone(pid, 90) < 0) {
-            fprintf(stderr, "postern: warning: master pid %ld still running\n",
-                    pid);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* check_flags - the options of start, reload and check: flags, or -1
- * (message on stderr) */
-static int
-check_flags(int argc, char **argv, const char *cmd)
-{
-    unsigned flags = strcmp(cmd, "check") == 0 ? MASTER_CHECK_VERBOSE : 0;
-
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--allow-unimplemented") == 0 &&
-            strcmp(cmd, "check") != 0) {
-            flags |= MASTER_CHECK_ALLOW;
-        } else if (strcmp(argv[i], "--json") == 0 &&
-                   strcmp(cmd, "check") == 0) {
-            flags |= MASTER_CHECK_JSON;
-        } else if (strcmp(argv[i], "--config-only") == 0 &&
-                   strcmp(cmd, "check") == 0) {
-            flags |= MASTER_CHECK_CONFIG_ONLY;
-        } else {
-            fprintf(stderr, "postern: fatal: %s: unknown option: \"%s\"\n",
-                    cmd, argv[i]);
-            return -1;
-        }
-    }
-    return (int) flags;
-}
-
 int
-master_main(int argc, char **argv, int postfix_style)
+master_start(struct pcf *c, const char *dir, unsigned flags,
+             const char *qdir, int foreground)
 {
-    const char *cmd;
-    char *qdir;
-    int rc, flags;
+    int rc;
 
-    (void) postfix_style;
-    config_dir = master_config_dir(&argc, argv);
-    if (argc < 1) {
-        fprintf(stderr, "usage: postern start|start-fg|stop|abort|reload|"
-                        "status|check [-c DIR]\n"
-                        "       start, start-fg, reload: "
-                        "[--allow-unimplemented]\n"
-                        "       check: [--json] [--config-only]\n");
-        return 2;
-    }
-    cmd = argv[0];
-    if (strcmp(cmd, "start") != 0 && strcmp(cmd, "start-fg") != 0 &&
-        strcmp(cmd, "stop") != 0 && strcmp(cmd, "abort") != 0 &&
-        strcmp(cmd, "reload") != 0 && strcmp(cmd, "status") != 0 &&
-        strcmp(cmd, "check") != 0) {
-        fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
-        return 2;
-    }
-    if ((flags = check_flags(argc, argv, cmd)) < 0)
-        return 2;
-    if (access(config_dir, R_OK) < 0) {
-        fprintf(stderr, "postern: fatal: %s: %s\n", config_dir,
-                strerror(errno));
-        return 1;
-    }
-    conf = pcf_load(config_dir);
-    qdir = server_conf_str(conf, NULL, "queue_directory");
-    /* check reports this with the rest (master_check) */
-    if (qdir[0] != '/' && strcmp(cmd, "check") != 0) {
-        fprintf(stderr,
-                "postern: fatal: queue_directory must be absolute: "
-                "\"%s\"\n",
-                qdir);
-        return 1;
-    }
-    if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0) {
-        rc = master_check(conf, config_dir, (unsigned) flags, &start_report);
-        if (rc == 0)
-            rc = cmd_start(qdir, strcmp(cmd, "start-fg") == 0);
-    } else if (strcmp(cmd, "stop") == 0) {
-        rc = cmd_signal(qdir, "stopping", SIGTERM);
-    } else if (strcmp(cmd, "abort") == 0) {
-        long pid = running_pid(qdir);
-
-        /* the whole process group: master and every service */
-        rc = pid > 0 && kill((pid_t) -pid, SIGKILL) == 0 ? 0 : 1;
-        fprintf(stderr, "postern: %s\n",
-                rc ? "the Postern mail system is not running"
-                   : "aborting the Postern mail system");
-    } else if (strcmp(cmd, "reload") == 0) {
-        /* a configuration that would not start is not loaded either */
-        rc = master_check(conf, config_dir,
-                          (unsigned) flags | MASTER_CHECK_RELOAD, NULL);
-        if (rc == 0)
-            rc = cmd_signal(qdir, "refreshing", SIGHUP);
-    } else if (strcmp(cmd, "status") == 0) {
-        long pid = running_pid(qdir);
-
-        if (pid > 0) {
-            fprintf(stderr,
-                    "postern: the Postern mail system is running: "
-                    "PID: %ld\n",
-                    pid);
-            rc = 0;
-        } else {
-            fprintf(stderr, "postern: the Postern mail system is not "
-                            "running\n");
-            rc = 1;
-        }
-    } else {
-        rc = master_check(conf, config_dir, (unsigned) flags, NULL);
-    }
-    mem_free(qdir);
-    return rc;
+    conf = c;
+    config_dir = dir;
+    rc = master_check(conf, config_dir, flags, &start_report);
+    return rc == 0 ? cmd_start(qdir, foreground) : rc;
 }

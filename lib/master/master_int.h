@@ -38,25 +38,7 @@ void master_check_tables(struct pcf *conf, const struct server_checker *chk);
 void master_check_tls_levels(struct pcf *conf,
                              const struct server_checker *chk);
 
-struct master_report;
-
-/* master_check flags */
-#define MASTER_CHECK_VERBOSE     1u /* "check" (not start): stat the queue */
-#define MASTER_CHECK_JSON        2u /* the whole classification on stdout */
-#define MASTER_CHECK_ALLOW       4u /* --allow-unimplemented: ERROR notes
-                                     * do not fail */
-#define MASTER_CHECK_CONFIG_ONLY 8u /* --config-only: nothing about this
-                                     * host (users, the queue directory) */
-#define MASTER_CHECK_RELOAD      16u /* for reload (messages say so) */
-/*
- * master_check - the checks before start and for "check": fatal problems
- * and the checkers' notes, on stderr (JSON on stdout with
- * MASTER_CHECK_JSON). 0 ok, 1 fatal problems or ERROR notes (unless
- * MASTER_CHECK_ALLOW). The report is stored in *out when out is not NULL
- * (the caller frees it with master_report_free).
- */
-int master_check(struct pcf *conf, const char *config_dir, unsigned flags,
-                 struct master_report **out);
+/* master_check and its flags are in master.h ("postern check" calls it) */
 
 /* master_checker_fn - one checker: reports what it finds through chk */
 typedef void master_checker_fn(struct pcf *conf,

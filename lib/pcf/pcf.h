@@ -75,7 +75,16 @@ void pcf_service_params(struct pcf *p, size_t i, struct strv *out);
 const char *pcf_main_path(struct pcf *p);
 const char *pcf_master_path(struct pcf *p);
 
-/* pcf_diff_main - "postern diff"; returns 0 same, 1 different, 2 trouble */
-int pcf_diff_main(int argc, char **argv);
+/* pcf_diff_opts - what "postern diff" compares and how */
+struct pcf_diff_opts {
+    int expand;            /* -x: every effective, expanded value too */
+    int json;              /* --json */
+    int defaults;          /* --defaults: specs[0] against the defaults */
+    const char *specs[2];  /* DIR, MAIN,MASTER, FILE or REV:PATH */
+};
+
+/* pcf_diff_run - print the differences on stdout; returns 0 same,
+ * 1 different (fatal errors exit 2) */
+int pcf_diff_run(const struct pcf_diff_opts *o);
 
 #endif

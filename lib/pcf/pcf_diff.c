@@ -18,7 +18,8 @@
  *	sees that differ. "--defaults DIR" compares DIR with Postfix's
  *	built-in defaults.
  *
- *	Exit status as diff(1): 0 same, 1 different, 2 trouble.
+ *	Exit status as diff(1): 0 same, 1 different, 2 trouble. The
+ *	command line is lib/cli/cli_diff.c.
  */
 #include "out/out.h"
 #include "pcf/pcf.h"
@@ -546,6 +547,111 @@ say_service(struct diff *d, int *said, const char *ns, const char *what)
     *said = 1;
 }
 
+/* say_changed - the "master.cf:" heading once, then service ns once */
+static void
+say_changed(struct diff *d, int *header, int *said, const char *ns)
+{
+    if (!*header && !d->json) {
+        printf("\nmaster.cf:\n");
+        *header = 1;
+    }
+    say_service(d, said, ns, "changed");
+}
+
+/* service_changed - the fields, arguments and -o parameters in which
+ * service ns differs between a (ma) and b (mb) */
+static void
+service_changed(struct diff *d, int *header, const char *ns,
+                struct pcf_master *ma, struct pcf_master *mb)
+{
+    struct out_val *o = NULL, *fields = NULL, *params = NULL;
+    int said = 0;
+
+    if (d->json) {
+        o = out_obj_new();
+        fields = out_obj_new();
+        params = out_arr_new();
+    }
+    for (int f = PCF_FLD_PRIVATE; f <= PCF_FLD_CMD; f++) {
+        if (strcmp(ma->argv.v[f], mb->argv.v[f]) == 0)
+            continue;
+        say_changed(d, header, &said, ns);
+        if (d->json) {
+            struct out_val *fv = out_obj_new();
+
+            out_obj_str(fv, "a", ma->argv.v[f]);
+            out_obj_str(fv, "b", mb->argv.v[f]);
+            out_obj_add(fields, pcf_field_names[f], fv);
+        } else {
+            printf("    %s: %s -> %s\n", pcf_field_names[f], ma->argv.v[f],
+                   mb->argv.v[f]);
+        }
+    }
+    {
+        char *pa = plain_args(ma), *pb = plain_args(mb);
+
+        if (strcmp(pa, pb) != 0) {
+            say_changed(d, header, &said, ns);
+            if (d->json) {
+                struct out_val *fv = out_obj_new();
+
+                out_obj_str(fv, "a", pa);
+                out_obj_str(fv, "b", pb);
+                out_obj_add(fields, "arguments", fv);
+            } else {
+                printf("    arguments: %s -> %s\n", *pa ? pa : "(none)",
+                       *pb ? pb : "(none)");
+            }
+        }
+        mem_free(pa);
+        mem_free(pb);
+    }
+    {
+        struct strv keys = pcf_dict_keys(ma->all_params);
+        struct strv kb = pcf_dict_keys(mb->all_params);
+
+        for (size_t k = 0; k < kb.n; k++)
+            if (!pcf_dict_get(ma->all_params, kb.v[k]))
+                strv_add(&keys, kb.v[k]);
+        strv_sort(&keys);
+        for (size_t k = 0; k < keys.n; k++) {
+            const char *va = pcf_dict_get(ma->all_params, keys.v[k]);
+            const char *vb = pcf_dict_get(mb->all_params, keys.v[k]);
+
+            if (va && vb && strcmp(va, vb) == 0)
+                continue;
+            say_changed(d, header, &said, ns);
+            if (d->json) {
+                struct out_val *pv = out_obj_new();
+
+                out_obj_str(pv, "name", keys.v[k]);
+                out_obj_str(pv, "a", va);
+                out_obj_str(pv, "b", vb);
+                out_arr_add(params, pv);
+            } else {
+                printf("    -o %s: %s -> %s\n", keys.v[k], show(va), show(vb));
+            }
+        }
+        strv_fini(&keys);
+        strv_fini(&kb);
+    }
+    if (said)
+        d->changes++;
+    if (d->json) {
+        if (said) {
+            out_obj_str(o, "service", ns);
+            out_obj_str(o, "change", "changed");
+            out_obj_add(o, "fields", fields);
+            out_obj_add(o, "params", params);
+            out_arr_add(d->jmaster, o);
+        } else {
+            out_free(fields);
+            out_free(params);
+            out_free(o);
+        }
+    }
+}
+
 static void
 master_diff(struct diff *d, struct pcf *a, struct pcf *b)
 {
@@ -561,8 +667,6 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
     for (size_t i = 0; i < ns.n; i++) {
         struct pcf_master *ma = find_service(a, ns.v[i]);
         struct pcf_master *mb = find_service(b, ns.v[i]);
-        struct out_val *o = NULL, *fields = NULL, *params = NULL;
-        int said = 0;
 
         if (i > 0 && strcmp(ns.v[i], ns.v[i - 1]) == 0)
             continue;
@@ -575,7 +679,8 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
 
             d->changes++;
             if (d->json) {
-                o = out_obj_new();
+                struct out_val *o = out_obj_new();
+
                 out_obj_str(o, "service", ns.v[i]);
                 out_obj_str(o, "change", ma ? "removed" : "added");
                 out_obj_str(o, "entry", t);
@@ -587,101 +692,7 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
             mem_free(t);
             continue;
         }
-        if (d->json) {
-            o = out_obj_new();
-            fields = out_obj_new();
-            params = out_arr_new();
-        }
-        for (int f = PCF_FLD_PRIVATE; f <= PCF_FLD_CMD; f++) {
-            if (strcmp(ma->argv.v[f], mb->argv.v[f]) == 0)
-                continue;
-            if (!header && !d->json) {
-                printf("\nmaster.cf:\n");
-                header = 1;
-            }
-            say_service(d, &said, ns.v[i], "changed");
-            if (d->json) {
-                struct out_val *fv = out_obj_new();
-
-                out_obj_str(fv, "a", ma->argv.v[f]);
-                out_obj_str(fv, "b", mb->argv.v[f]);
-                out_obj_add(fields, pcf_field_names[f], fv);
-            } else {
-                printf("    %s: %s -> %s\n", pcf_field_names[f], ma->argv.v[f],
-                       mb->argv.v[f]);
-            }
-        }
-        {
-            char *pa = plain_args(ma), *pb = plain_args(mb);
-
-            if (strcmp(pa, pb) != 0) {
-                if (!header && !d->json) {
-                    printf("\nmaster.cf:\n");
-                    header = 1;
-                }
-                say_service(d, &said, ns.v[i], "changed");
-                if (d->json) {
-                    struct out_val *fv = out_obj_new();
-
-                    out_obj_str(fv, "a", pa);
-                    out_obj_str(fv, "b", pb);
-                    out_obj_add(fields, "arguments", fv);
-                } else {
-                    printf("    arguments: %s -> %s\n", *pa ? pa : "(none)",
-                           *pb ? pb : "(none)");
-                }
-            }
-            mem_free(pa);
-            mem_free(pb);
-        }
-        {
-            struct strv keys = pcf_dict_keys(ma->all_params);
-            struct strv kb = pcf_dict_keys(mb->all_params);
-
-            for (size_t k = 0; k < kb.n; k++)
-                if (!pcf_dict_get(ma->all_params, kb.v[k]))
-                    strv_add(&keys, kb.v[k]);
-            strv_sort(&keys);
-            for (size_t k = 0; k < keys.n; k++) {
-                const char *va = pcf_dict_get(ma->all_params, keys.v[k]);
-                const char *vb = pcf_dict_get(mb->all_params, keys.v[k]);
-
-                if (va && vb && strcmp(va, vb) == 0)
-                    continue;
-                if (!header && !d->json) {
-                    printf("\nmaster.cf:\n");
-                    header = 1;
-                }
-                say_service(d, &said, ns.v[i], "changed");
-                if (d->json) {
-                    struct out_val *pv = out_obj_new();
-
-                    out_obj_str(pv, "name", keys.v[k]);
-                    out_obj_str(pv, "a", va);
-                    out_obj_str(pv, "b", vb);
-                    out_arr_add(params, pv);
-                } else {
-                    printf("    -o %s: %s -> %s\n", keys.v[k], show(va), show(vb));
-                }
-            }
-            strv_fini(&keys);
-            strv_fini(&kb);
-        }
-        if (said)
-            d->changes++;
-        if (d->json) {
-            if (said) {
-                out_obj_str(o, "service", ns.v[i]);
-                out_obj_str(o, "change", "changed");
-                out_obj_add(o, "fields", fields);
-                out_obj_add(o, "params", params);
-                out_arr_add(d->jmaster, o);
-            } else {
-                out_free(fields);
-                out_free(params);
-                out_free(o);
-            }
-        }
+        service_changed(d, &header, ns.v[i], ma, mb);
     }
     strv_fini(&ns);
 }
@@ -768,74 +779,17 @@ service_effective(struct diff *d, struct pcf *a, struct pcf *b)
     }
 }
 
-static void
-diff_usage(FILE *fp)
-{
-    fputs(
-"usage: postern diff [-C DIR] [-x] [--json] A B\n"
-"       postern diff [-C DIR] [-x] [--json] --defaults B\n"
-"\n"
-"Semantic difference between two Postfix configurations: parameters\n"
-"added, removed and changed; master.cf services added, removed and\n"
-"changed; and per service, the values its daemon sees that changed.\n"
-"Layout, comments and order do not count.\n"
-"\n"
-"A and B may each be:\n"
-"  DIR                  a directory with main.cf and/or master.cf\n"
-"  MAIN.cf,MASTER.cf    a pair of files\n"
-"  FILE                 one main.cf (or a file named master*: one master.cf)\n"
-"  REV:PATH             PATH (a directory or a main.cf) in git revision REV\n"
-"\n"
-"  -C DIR        run in DIR first (e.g. a git repository of configs)\n"
-"  -x            also compare every parameter's effective, expanded value\n"
-"  --defaults B  compare B with Postfix's built-in defaults (shows\n"
-"                settings that merely restate a default)\n"
-"  --json        machine-readable output\n"
-"  --help        this text\n"
-"\n"
-"Colour is used on a terminal unless NO_COLOR is set.\n"
-"Exit status: 0 no difference, 1 differences, 2 trouble.\n"
-"Example: postern diff HEAD~1:postfix postfix/\n", fp);
-}
-
 int
-pcf_diff_main(int argc, char **argv)
+pcf_diff_run(const struct pcf_diff_opts *o)
 {
     struct diff d;
     struct side sa, sb;
-    const char *specs[2] = {NULL, NULL};
-    int nspec = 0, defaults = 0;
+    const char *const *specs = o->specs;
+    int defaults = o->defaults;
 
     memset(&d, 0, sizeof(d));
-    log_set_fatal_status(2);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            diff_usage(stdout);
-            return 0;
-        } else if (strcmp(argv[i], "-x") == 0) {
-            d.expand = 1;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            d.json = 1;
-        } else if (strcmp(argv[i], "--defaults") == 0) {
-            defaults = 1;
-        } else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
-            if (chdir(argv[++i]) < 0)
-                log_fatal("chdir %s: %s", argv[i], strerror(errno));
-        } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-            fprintf(stderr, "postern diff: unknown option \"%s\"\n", argv[i]);
-            diff_usage(stderr);
-            return 2;
-        } else if (nspec < 2) {
-            specs[nspec++] = argv[i];
-        } else {
-            diff_usage(stderr);
-            return 2;
-        }
-    }
-    if (nspec != (defaults ? 1 : 2)) {
-        diff_usage(stderr);
-        return 2;
-    }
+    d.expand = o->expand;
+    d.json = o->json;
     d.color = !d.json && isatty(1) && getenv("NO_COLOR") == NULL;
     memset(&sa, 0, sizeof(sa));
     memset(&sb, 0, sizeof(sb));

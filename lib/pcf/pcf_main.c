@@ -11,6 +11,7 @@
  *	Editing modes (-e, -X, -#, and -M/-F/-P with name=value) are not
  *	implemented yet: they fail with a clear message and change nothing.
  */
+#include "conf/conf.h"
 #include "pcf/pcf.h"
 #include "pcf/pcf_int.h"
 
@@ -213,7 +214,6 @@ pcf_main(int argc, char **argv, int postern_mode)
 {
     struct pcf pcf, *p = &pcf;
     struct strv overrides;
-    const char *env;
     int ch, json = 0;
     const char *tls_arg = "";
     struct pcf_edit_opts eo = {0, 0, NULL};
@@ -381,9 +381,7 @@ pcf_main(int argc, char **argv, int postern_mode)
     if ((p->mode & PCF_EDIT_CONF) && nargs == 0)
         log_fatal("-e requires name=value argument");
 
-    if ((env = getenv("MAIL_CONFIG")) == NULL || *env == 0)
-        env = "/etc/postfix";
-    pcf_init_tables(p, env);
+    pcf_init_tables(p, conf_config_dir(NULL));
 
     pcf_other_json(json);
     if (p->mode & (PCF_EXP_DSN_TEMPL | PCF_DUMP_DSN_TEMPL)) {

@@ -183,7 +183,7 @@ pickup_setgid_init(const char *prog, const char *config_dir, char **qdir_out)
     struct stat st;
     struct rlimit rl = {0, 0};
     char dir[PATH_MAX];
-    const char *env, *tz;
+    const char *tz;
     char tzbuf[256];
     struct pcf *conf;
     char *qdir;
@@ -199,11 +199,7 @@ pickup_setgid_init(const char *prog, const char *config_dir, char **qdir_out)
     (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     umask(077);
 
-    env = getenv("MAIL_CONFIG");
-    snprintf(dir, sizeof(dir), "%s",
-             config_dir && *config_dir ? config_dir
-             : env && *env             ? env
-                                       : PICKUP_DEF_CONFIG_DIR);
+    snprintf(dir, sizeof(dir), "%s", conf_config_dir(config_dir));
     tz = getenv("TZ");
     tzbuf[0] = 0;
     if (tz && strlen(tz) < sizeof(tzbuf))

@@ -1,5 +1,6 @@
 /*
- * qmgr_tool - queue tools: mailq, postqueue, postsuper, "postern queue".
+ * qmgr_tool - queue tools: mailq, postqueue, postsuper, "postern queue"
+ *	(their command lines, but postqueue's, are lib/cli/cli_queue.c).
  *
  * DESCRIPTION
  *	See qmgr_tool.h. mailq output uses Postfix's showq layout: ID with
@@ -26,11 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "out/out.h"
 #include "pcf/pcf.h"
-#include "pickup/pickup_int.h"
+#include "pickup/pickup.h"
 #include "qmgr/qmgr.h"
 #include "queue/queue.h"
 #include "server/server.h"
@@ -164,8 +166,8 @@ list_store(const char *path, int json, FILE *out)
     return rc;
 }
 
-static int
-do_list(struct pcf *conf, int json)
+int
+qmgr_tool_list(struct pcf *conf, int json)
 {
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
     char path[1100];
@@ -181,8 +183,8 @@ do_list(struct pcf *conf, int json)
     return rc;
 }
 
-static int
-do_show(struct pcf *conf, const char *id)
+int
+qmgr_tool_show(struct pcf *conf, const char *id)
 {
     char *qdir;
     struct queue_fs *fs = open_store(conf, &qdir);
@@ -301,8 +303,8 @@ offline_one(void *ctx, const struct queue_snap_msg *m)
 }
 
 /* change - delete/hold/release through qmgr, or offline */
-static int
-change(struct pcf *conf, int type, const char *id)
+int
+qmgr_tool_change(struct pcf *conf, int type, const char *id)
 {
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
     char path[1100];
@@ -356,8 +358,8 @@ change(struct pcf *conf, int type, const char *id)
     return rc;
 }
 
-static int
-flush(struct pcf *conf)
+int
+qmgr_tool_flush(struct pcf *conf)
 {
     char *qdir = server_conf_str(conf, NULL, "queue_directory");
     long n = online(qdir, QMGR_FLUSH, NULL);
@@ -369,30 +371,6 @@ flush(struct pcf *conf)
         return EX_UNAVAILABLE;
     }
     return 0;
-}
-
-static struct pcf *
-load(int *argc, char **argv)
-{
-    const char *dir = getenv("MAIL_CONFIG");
-
-    for (int i = 1; i < *argc; i++)
-        if (strcmp(argv[i], "-c") == 0 && i + 1 < *argc) {
-            dir = argv[i + 1];
-            /* for a program exec'd from here (mailq -> postqueue) */
-            (void) setenv("MAIL_CONFIG", dir, 1);
-            memmove(argv + i, argv + i + 2,
-                    (size_t) (*argc - i - 1) * sizeof(*argv));
-            *argc -= 2;
-            i--;
-        }
-    if (dir == NULL || *dir == 0)
-        dir = "/etc/postfix";
-    if (access(dir, R_OK) < 0) {
-        fprintf(stderr, "postern: fatal: %s: %s\n", dir, strerror(errno));
-        return NULL;
-    }
-    return pcf_load(dir);
 }
 
 /* ---- showq: the queue listing for users who cannot read the store ---- */
@@ -536,14 +514,14 @@ qmgr_postqueue_main(int argc, char **argv)
 }
 
 /*
- * as_mail_owner - postsuper and "postern queue" run by root work on the
+ * qmgr_tool_as_mail_owner - postsuper and "postern queue" run by root work on the
  * queue as mail_owner, as Postfix's postsuper does: the store belongs to
  * mail_owner, and a root process opening names in a directory that a
  * less-privileged user controls is how a planted symlink becomes a
  * write as root. 0, or -1 after a message on stderr.
  */
-static int
-as_mail_owner(struct pcf *conf, const char *prog)
+int
+qmgr_tool_as_mail_owner(struct pcf *conf, const char *prog)
 {
     long uid, gid;
 
@@ -565,62 +543,16 @@ as_mail_owner(struct pcf *conf, const char *prog)
     return 0;
 }
 
+/* qmgr_tool_mailq - as Postfix's mailq: the set-gid postqueue -p */
 int
-qmgr_tool_main(int argc, char **argv, const char *name)
+qmgr_tool_mailq(struct pcf *conf, int json)
 {
-    struct pcf *conf;
+    char path[PATH_MAX];
+    char *av[] = {(char *) "postqueue", (char *) (json ? "-j" : "-p"), NULL};
 
-    if (strcmp(name, "postqueue") == 0)
-        return qmgr_postqueue_main(argc, argv);
-    conf = load(&argc, argv);
-    if (conf == NULL)
-        return 1;
-    if (strcmp(name, "mailq") == 0) {
-        /* as Postfix's mailq: the set-gid postqueue -p */
-        char path[PATH_MAX];
-        char *av[] = {
-            (char *) "postqueue",
-            (char *) (argc > 1 && strcmp(argv[1], "--json") == 0 ? "-j" : "-p"),
-            NULL};
-
-        pickup_command_path(conf, "postqueue", path, sizeof(path));
-        execv(path, av);
-        fprintf(stderr, "mailq: fatal: execute %s: %s\n", path,
-                strerror(errno));
-        return EX_UNAVAILABLE;
-    }
-    if (as_mail_owner(conf, strcmp(name, "postsuper") == 0 ? "postsuper"
-                                                            : "postern") < 0)
-        return 1;
-    if (strcmp(name, "postsuper") == 0) {
-        if (argc == 3 && argv[1][0] == '-' && strchr("dhH", argv[1][1]) &&
-            argv[1][2] == 0) {
-            const char *id = strcmp(argv[2], "-") == 0 ? "ALL" : argv[2];
-
-            return change(conf,
-                          argv[1][1] == 'd'   ? QMGR_DELETE
-                          : argv[1][1] == 'h' ? QMGR_HOLD
-                                              : QMGR_RELEASE,
-                          id);
-        }
-        fprintf(stderr, "usage: postsuper [-c config_dir] -d|-h|-H "
-                        "queue_id|ALL\n");
-        return 2;
-    }
-    /* postern queue ... */
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return do_list(conf, argc > 2 && strcmp(argv[2], "--json") == 0);
-    if (argc == 3 && strcmp(argv[1], "show") == 0)
-        return do_show(conf, argv[2]);
-    if (argc == 2 && strcmp(argv[1], "flush") == 0)
-        return flush(conf) ? 1 : 0;
-    if (argc == 3 && strcmp(argv[1], "delete") == 0)
-        return change(conf, QMGR_DELETE, argv[2]);
-    if (argc == 3 && strcmp(argv[1], "hold") == 0)
-        return change(conf, QMGR_HOLD, argv[2]);
-    if (argc == 3 && strcmp(argv[1], "release") == 0)
-        return change(conf, QMGR_RELEASE, argv[2]);
-    fprintf(stderr, "usage: postern queue [-c DIR] list [--json] | show ID | "
-                    "flush | delete ID|ALL | hold ID|ALL | release ID|ALL\n");
-    return 2;
+    pickup_command_path(conf, "postqueue", path, sizeof(path));
+    execv(path, av);
+    fprintf(stderr, "mailq: fatal: execute %s: %s\n", path,
+            strerror(errno));
+    return EX_UNAVAILABLE;
 }

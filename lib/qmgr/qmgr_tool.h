@@ -13,11 +13,31 @@
 #ifndef QMGR_QMGR_TOOL_H
 #define QMGR_QMGR_TOOL_H
 
-/* qmgr_tool_main - name is "mailq", "postqueue", "postsuper" or "queue"
- * (for "postern queue list|show|flush|delete|hold|release"); argv[0] is
- * the program or subcommand name. Returns the exit status: 0 ok, 1
- * error, 2 usage (EX_USAGE for the sendmail-family names). */
-int qmgr_tool_main(int argc, char **argv, const char *name);
+struct pcf;
+
+/*
+ * The work of "postern queue", mailq and postsuper (lib/cli/cli_queue.c
+ * parses their command lines). Messages on stderr name the program as
+ * Postfix's do; each returns the exit status.
+ */
+/* qmgr_tool_list - the queue as mailq lists it (as JSON lines with json),
+ * read from the store */
+int qmgr_tool_list(struct pcf *conf, int json);
+/* qmgr_tool_show - the envelope and content of queue ID id */
+int qmgr_tool_show(struct pcf *conf, const char *id);
+/* qmgr_tool_change - QMGR_DELETE, QMGR_HOLD or QMGR_RELEASE (qmgr.h) of
+ * id or "ALL": through a running qmgr, else in the store under its lock */
+int qmgr_tool_change(struct pcf *conf, int type, const char *id);
+/* qmgr_tool_flush - ask the running qmgr to flush; EX_UNAVAILABLE when
+ * the mail system is down */
+int qmgr_tool_flush(struct pcf *conf);
+/* qmgr_tool_as_mail_owner - when root, become mail_owner as Postfix's
+ * postsuper does (a planted symlink in the store must not become a
+ * write as root); 0, or -1 after a message naming prog */
+int qmgr_tool_as_mail_owner(struct pcf *conf, const char *prog);
+/* qmgr_tool_mailq - exec the set-gid postqueue -p (-j with json), as
+ * Postfix's mailq; returns only on failure */
+int qmgr_tool_mailq(struct pcf *conf, int json);
 
 /* qmgr_postqueue_main - postqueue -p | -j | -f | -s site [-c dir]: the
  * set-gid program (cmd/postqueue; also postern invoked as "postqueue").

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "repl/repl.h"
 #include "repl/repl_int.h"
 
@@ -379,13 +380,13 @@ repl_explain_main(int argc, char **argv)
     }
     /* Without -c the configuration is optional: the schema suffices. */
     if (dir == NULL) {
-        const char *env = getenv("MAIL_CONFIG");
+        const char *def = conf_config_dir(NULL);
         struct buf b;
 
         buf_init(&b, 0);
-        buf_printf(&b, "%s/main.cf", env && *env ? env : "/etc/postfix");
+        buf_printf(&b, "%s/main.cf", def);
         if (access(buf_str(&b), R_OK) == 0)
-            dir = env && *env ? env : "/etc/postfix";
+            dir = def;
         buf_fini(&b);
     } else {
         struct buf b;

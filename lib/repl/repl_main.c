@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "repl/repl.h"
 #include "repl/repl_int.h"
 
@@ -86,8 +87,8 @@ repl_main(int argc, char **argv)
             return 2;
         }
     }
-    if (dir == NULL && ((dir = getenv("MAIL_CONFIG")) == NULL || *dir == 0))
-        dir = "/etc/postfix";
+    if (dir == NULL)
+        dir = conf_config_dir(NULL);
     log_set_fatal_status(2);
     if ((r = repl_new(dir, isatty(STDIN_FILENO))) == NULL)
         return 2;

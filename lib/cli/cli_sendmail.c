@@ -1,5 +1,5 @@
 /*
- * sendmail - the sendmail command (Postfix's sendmail + postdrop).
+ * cli_sendmail - the sendmail command (Postfix's sendmail + postdrop).
  *
  * DESCRIPTION
  *	sendmail [-t] [-i|-oi] [-f sender|-r sender] [-F name] [-N notify]
@@ -41,11 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
+#include "conf/conf.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
 #include "pickup/pickup.h"
-#include "pickup/pickup_int.h"
+#include "queue/queue.h"
 #include "server/server.h"
 #include "smtpd/smtpd.h"
 
@@ -251,50 +253,52 @@ has_word(const char *s, const char *w)
 }
 
 static int
-usage(void)
+usage(FILE *fp)
 {
-    fprintf(stderr, "usage: sendmail [-t] [-i] [-f sender] [-F name] "
-                    "[-C config_dir] [-bp|-q] [recipient ...]\n");
+    fprintf(fp, "usage: sendmail [-t] [-i] [-f sender] [-F name] "
+                "[-C config_dir] [-bp|-q] [recipient ...]\n");
     return EX_USAGE;
 }
 
-int
-pickup_sendmail_main(int argc, char **argv)
-{
-    const char *dir = NULL;
-    char *sender = NULL, *fullname = NULL;
-    int extract = 0, dot = 1, mode = 'm';
-    uint32_t notify = 0;
+/* sendmail_args - what the command line asks */
+struct sendmail_args {
+    const char *dir;  /* -C */
+    char *sender;     /* -f, -r */
+    char *fullname;   /* -F */
+    int extract;      /* -t */
+    int dot;          /* a lone "." ends the message (no -i) */
+    int mode;         /* 'm' mail, 'p' -bp, 'q' -q, 's' -bs, 'i' -bi */
+    uint32_t notify;  /* -N */
     struct queue_env env;
-    struct pcf *conf;
-    struct buf content, file, line;
-    int c, in_headers = 1, rc = EX_OK;
-    struct passwd *pw = getpwuid(getuid());
-    long limit;
+};
 
-    queue_env_init(&env);
+/* parse_args - Postfix sendmail's options into o; EX_OK or the exit
+ * status after a message */
+static int
+parse_args(struct sendmail_args *o, int argc, char **argv)
+{
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
 
         if (a[0] != '-' || a[1] == 0) {
-            queue_env_add_rcpt(&env, a, "", "", notify);
+            queue_env_add_rcpt(&o->env, a, "", "", o->notify);
             continue;
         }
         if (strcmp(a, "--") == 0) {
             for (i++; i < argc; i++)
-                queue_env_add_rcpt(&env, argv[i], "", "", notify);
+                queue_env_add_rcpt(&o->env, argv[i], "", "", o->notify);
             break;
         }
         switch (a[1]) {
         case 't':
-            extract = 1;
+            o->extract = 1;
             break;
         case 'i':
-            dot = 0;
+            o->dot = 0;
             break;
         case 'o':
             if (a[2] == 'i' && a[3] == 0)
-                dot = 0;
+                o->dot = 0;
             else if (a[2] == 0 && i + 1 < argc)
                 i++; /* -o option value */
             break;
@@ -310,50 +314,50 @@ pickup_sendmail_main(int argc, char **argv)
             const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
 
             if (v == NULL)
-                return usage();
+                return usage(stderr);
             if (a[1] == 'f' || a[1] == 'r')
-                sender = mem_strdup(v);
+                o->sender = mem_strdup(v);
             else if (a[1] == 'F')
-                fullname = mem_strdup(v);
+                o->fullname = mem_strdup(v);
             else if (a[1] == 'C')
-                dir = v;
+                o->dir = v;
             else if (a[1] == 'V')
-                queue_env_set(&env.envid, v);
+                queue_env_set(&o->env.envid, v);
             else if (a[1] == 'R')
-                env.ret = strcasecmp(v, "hdrs") == 0 ? QUEUE_RET_HDRS
+                o->env.ret = strcasecmp(v, "hdrs") == 0 ? QUEUE_RET_HDRS
                                                      : QUEUE_RET_FULL;
             else if (a[1] == 'N') {
-                notify = 0;
+                o->notify = 0;
                 if (has_word(v, "never"))
-                    notify |= QUEUE_NOTIFY_NEVER;
+                    o->notify |= QUEUE_NOTIFY_NEVER;
                 if (has_word(v, "success"))
-                    notify |= QUEUE_NOTIFY_SUCCESS;
+                    o->notify |= QUEUE_NOTIFY_SUCCESS;
                 if (has_word(v, "failure"))
-                    notify |= QUEUE_NOTIFY_FAILURE;
+                    o->notify |= QUEUE_NOTIFY_FAILURE;
                 if (has_word(v, "delay"))
-                    notify |= QUEUE_NOTIFY_DELAY;
+                    o->notify |= QUEUE_NOTIFY_DELAY;
             }
             break;
         }
         case 'b':
             if (a[2] == 'p')
-                mode = 'p';
+                o->mode = 'p';
             else if (a[2] == 's')
-                mode = 's';
+                o->mode = 's';
             else if (a[2] == 'm' || a[2] == 0)
-                mode = 'm';
+                o->mode = 'm';
             else if (a[2] == 'i')
-                mode = 'i';
+                o->mode = 'i';
             else {
                 fprintf(stderr, "sendmail: fatal: unsupported: -%s\n", a + 1);
                 return EX_USAGE;
             }
             break;
         case 'q':
-            mode = 'q';
+            o->mode = 'q';
             break;
         case 'I':
-            mode = 'i';
+            o->mode = 'i';
             break;
         case 'v':
         case 'm':
@@ -365,85 +369,84 @@ pickup_sendmail_main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    if (dir)
-        setenv("MAIL_CONFIG", dir, 1);
-    if (mode == 'i') {
-        fprintf(stderr, "sendmail: fatal: -bi (newaliases): use \"postern map "
-                        "build -a FILE\"\n");
-        return EX_UNAVAILABLE;
-    }
-    {
-        const char *d = getenv("MAIL_CONFIG");
+    return EX_OK;
+}
 
-        if (d == NULL || *d == 0)
-            d = PICKUP_DEF_CONFIG_DIR;
-        else
-            dir = d;
-        if (access(d, R_OK) < 0) {
-            fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
-            return EX_CONFIG;
-        }
-        conf = pcf_load(d);
-    }
-    /* -bp and -q: the set-gid postqueue, as Postfix's sendmail */
-    if (mode == 'p' || mode == 'q') {
-        char *av[5];
-        int n = 0;
+/* load_conf - the configuration sendmail runs with (-C, else
+ * $MAIL_CONFIG, else the default); NULL after a message. o->dir becomes
+ * the directory postdrop and postqueue get with -c, if not the default. */
+static struct pcf *
+load_conf(struct sendmail_args *o)
+{
+    const char *d;
 
-        av[n++] = (char *) "postqueue";
-        av[n++] = (char *) (mode == 'p' ? "-p" : "-f");
-        if (dir) {
-            av[n++] = (char *) "-c";
-            av[n++] = (char *) dir;
-        }
-        av[n] = NULL;
-        return run_command(conf, "postqueue", av);
+    if (o->dir)
+        setenv("MAIL_CONFIG", o->dir, 1);
+    d = conf_config_dir(NULL);
+    o->dir = strcmp(d, CONF_DEF_CONFIG_DIR) != 0 ? d : NULL;
+    if (access(d, R_OK) < 0) {
+        fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
+        return NULL;
     }
-    if (mode == 's') {
-        /* SMTP on stdin/stdout, mail to the running cleanup service */
-        return smtpd_stdio_main(conf);
-    }
-    {
-        /* postdrop enforces it; this is the friendlier early answer, with
-         * the exit status Postfix's sendmail gives */
-        const char *who =
-            pickup_user_acl(conf, "authorized_submit_users", getuid());
+    return pcf_load(d);
+}
 
-        if (who) {
-            fprintf(stderr,
-                    "sendmail: fatal: User %s(%ld) is not allowed to submit "
-                    "mail\n",
-                    who, (long) getuid());
-            return EX_NOPERM;
-        }
+/* run_postqueue - -bp and -q: the set-gid postqueue, as Postfix's
+ * sendmail; returns only on failure */
+static int
+run_postqueue(struct pcf *conf, const struct sendmail_args *o)
+{
+    char *av[5];
+    int n = 0;
+
+    av[n++] = (char *) "postqueue";
+    av[n++] = (char *) (o->mode == 'p' ? "-p" : "-f");
+    if (o->dir) {
+        av[n++] = (char *) "-c";
+        av[n++] = (char *) o->dir;
     }
-    if (sender && pickup_addr_bad(sender)) {
+    av[n] = NULL;
+    return run_command(conf, "postqueue", av);
+}
+
+/* check_submit - may this user submit, with this sender and envid?
+ * EX_OK or the exit status after a message */
+static int
+check_submit(struct pcf *conf, struct sendmail_args *o)
+{
+    /* postdrop enforces it; this is the friendlier early answer, with
+     * the exit status Postfix's sendmail gives */
+    const char *who = pickup_user_acl(conf, "authorized_submit_users", getuid());
+
+    if (who) {
+        fprintf(stderr,
+                "sendmail: fatal: User %s(%ld) is not allowed to submit "
+                "mail\n",
+                who, (long) getuid());
+        return EX_NOPERM;
+    }
+    if (o->sender && pickup_addr_bad(o->sender)) {
         fprintf(stderr,
                 "sendmail: fatal: -f option specified malformed sender: %s\n",
-                pickup_printable(sender));
+                pickup_printable(o->sender));
         return EX_USAGE;
     }
-    if (env.envid && pickup_addr_bad(env.envid)) {
+    if (o->env.envid && pickup_addr_bad(o->env.envid)) {
         fprintf(stderr, "sendmail: warning: bad syntax in -V option value -- "
                         "ignored\n");
-        queue_env_set(&env.envid, "");
+        queue_env_set(&o->env.envid, "");
     }
-    /* a malformed value is fatal (server.h): on stderr too, not only in
-     * the maillog */
-    maillog_open("postfix/sendmail", NULL, NULL);
-    maillog_set_stderr(1);
-    limit = server_conf_size(conf, NULL, "message_size_limit");
-    maillog_set_stderr(0);
-    if (sender == NULL)
-        sender = mem_strdup(pw ? pw->pw_name : "nobody");
-    if (fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {
-        fullname = mem_strdup(pw->pw_gecos);
-        fullname[strcspn(fullname, ",")] = 0;
-    }
-    queue_env_set(&env.sender, sender);
+    return EX_OK;
+}
 
-    /* the message: CRLF -> LF, lone "." ends it unless -i */
-    buf_init(&content, 0);
+/* read_message - the message from stdin into content: CRLF -> LF, lone
+ * "." ends it unless -i; EX_OK or EX_DATAERR past limit */
+static int
+read_message(struct buf *content, int dot, long limit)
+{
+    struct buf line;
+    int c, in_headers = 1;
+
     buf_init(&line, 0);
     for (;;) {
         c = getchar();
@@ -460,10 +463,10 @@ pickup_sendmail_main(int argc, char **argv)
                 break;
             if (in_headers && n == 0)
                 in_headers = 0;
-            (void) buf_append(&content, line.data, n);
-            (void) buf_putc(&content, '\n');
+            (void) buf_append(content, line.data, n);
+            (void) buf_putc(content, '\n');
             buf_truncate(&line, 0);
-            if (limit > 0 && content.len > (size_t) limit) {
+            if (limit > 0 && content->len > (size_t) limit) {
                 fprintf(stderr, "sendmail: fatal: message file too big\n");
                 return EX_DATAERR;
             }
@@ -472,40 +475,114 @@ pickup_sendmail_main(int argc, char **argv)
             break;
     }
     buf_fini(&line);
-    if (extract)
-        header_rcpts(&env, content.data ? content.data : "", content.len);
-    if (env.nrcpt == 0) {
+    return EX_OK;
+}
+
+/* check_rcpts - recipients there (-t: from the headers), -N applied,
+ * none malformed; EX_OK or EX_USAGE after a message */
+static int
+check_rcpts(struct sendmail_args *o, const struct buf *content)
+{
+    struct queue_env *env = &o->env;
+
+    if (o->extract)
+        header_rcpts(env, content->data ? content->data : "", content->len);
+    if (env->nrcpt == 0) {
         fprintf(stderr, "sendmail: fatal: no recipients specified\n");
         return EX_USAGE;
     }
-    for (size_t i = 0; i < env.nrcpt; i++)
-        if (notify && env.rcpt[i].notify == 0)
-            env.rcpt[i].notify = notify;
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (o->notify && env->rcpt[i].notify == 0)
+            env->rcpt[i].notify = o->notify;
 
-    for (size_t i = 0; i < env.nrcpt; i++)
-        if (pickup_addr_bad(env.rcpt[i].addr)) {
+    for (size_t i = 0; i < env->nrcpt; i++)
+        if (pickup_addr_bad(env->rcpt[i].addr)) {
             fprintf(stderr,
                     "sendmail: fatal: %s(%ld): malformed recipient address: "
                     "%s\n",
-                    sender, (long) getuid(),
-                    pickup_printable(env.rcpt[i].addr));
-            rc = EX_USAGE;
-            buf_init(&file, 0);
-            goto out;
+                    o->sender, (long) getuid(),
+                    pickup_printable(env->rcpt[i].addr));
+            return EX_USAGE;
         }
-    if (fullname)
-        sanitize_name(fullname);
+    return EX_OK;
+}
+
+int
+cli_sendmail_main(int argc, char **argv)
+{
+    struct sendmail_args o;
+    struct pcf *conf;
+    struct buf content, file;
+    int rc;
+    struct passwd *pw = getpwuid(getuid());
+    long limit;
+
+    memset(&o, 0, sizeof(o));
+    o.dot = 1;
+    o.mode = 'm';
+    queue_env_init(&o.env);
+    if ((rc = parse_args(&o, argc, argv)) != EX_OK)
+        return rc;
+    if (o.mode == 'i') {
+        fprintf(stderr, "sendmail: fatal: -bi (newaliases): use \"postern map "
+                        "build -a FILE\"\n");
+        return EX_UNAVAILABLE;
+    }
+    if ((conf = load_conf(&o)) == NULL)
+        return EX_CONFIG;
+    if (o.mode == 'p' || o.mode == 'q')
+        return run_postqueue(conf, &o);
+    if (o.mode == 's') {
+        /* SMTP on stdin/stdout, mail to the running cleanup service */
+        return smtpd_stdio_main(conf);
+    }
+    if ((rc = check_submit(conf, &o)) != EX_OK)
+        return rc;
+    /* a malformed value is fatal (server.h): on stderr too, not only in
+     * the maillog */
+    maillog_open("postfix/sendmail", NULL, NULL);
+    maillog_set_stderr(1);
+    limit = server_conf_size(conf, NULL, "message_size_limit");
+    maillog_set_stderr(0);
+    if (o.sender == NULL)
+        o.sender = mem_strdup(pw ? pw->pw_name : "nobody");
+    if (o.fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {
+        o.fullname = mem_strdup(pw->pw_gecos);
+        o.fullname[strcspn(o.fullname, ",")] = 0;
+    }
+    queue_env_set(&o.env.sender, o.sender);
+
+    buf_init(&content, 0);
+    if ((rc = read_message(&content, o.dot, limit)) != EX_OK)
+        return rc;
+    buf_init(&file, 0);
+    if ((rc = check_rcpts(&o, &content)) != EX_OK)
+        goto out;
+    if (o.fullname)
+        sanitize_name(o.fullname);
 
     /* into maildrop, through postdrop */
-    buf_init(&file, 0);
-    pickup_file_encode(&file, &env, fullname);
+    pickup_file_encode(&file, &o.env, o.fullname);
     (void) buf_append(&file, content.data ? content.data : "", content.len);
-    rc = postdrop(conf, dir, sender, &file);
+    rc = postdrop(conf, o.dir, o.sender, &file);
 out:
     buf_fini(&file);
     buf_fini(&content);
-    queue_env_fini(&env);
-    mem_free(sender);
-    mem_free(fullname);
+    queue_env_fini(&o.env);
+    mem_free(o.sender);
+    mem_free(o.fullname);
     return rc;
+}
+
+/* cli_sendmail_cmd - "postern sendmail": sendmail, and --help (the
+ * sendmail link, as Postfix's, has no --help) */
+int
+cli_sendmail_cmd(int argc, char **argv)
+{
+    if (argc == 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        (void) usage(stdout);
+        return 0;
+    }
+    return cli_sendmail_main(argc, argv);
 }
