@@ -456,6 +456,201 @@ cc_put(struct cleanup_client *cc)
         cleanup_client_free(cc);
 }
 
+/* session_greet - the greeting, or the reply that ends the session
+ * before it (too many connections, the front's timeout); a client
+ * refused at connect (smtpd_delay_reject = no) gets its reply instead
+ * and 503 after. 0 go on, -1 the session is over */
+static int
+session_greet(struct smtpd_session *s, const struct server_handoff *h)
+{
+    struct smtpd_conf *cf = s->cf;
+    char reply[1200];
+
+    /* handed off by a front: it already refused clients over the limits */
+    if (h == NULL && too_many(s)) {
+        sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
+                   cf->myhostname, s->addr);
+        (void) sio_flush(s->io);
+        return -1;
+    }
+    if (h && (h->flags & SERVER_HANDOFF_TIMEOUT)) {
+        /* greeted by the front, then silent for smtpd_timeout */
+        sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                   cf->myhostname);
+        (void) sio_flush(s->io);
+        maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
+        return -1;
+    }
+    if (h && (h->flags & SERVER_HANDOFF_GREETED))
+        return 0;
+    if (!cf->delay_reject &&
+        smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
+        /* the reply instead of the greeting; then every command but
+         * QUIT gets 503, as in Postfix */
+        smtpd_log_reject(s, "CONNECT", reply, NULL);
+        sio_printf(s->io, "%s", reply);
+        s->access_denied = 1;
+        s->errors++;
+    } else {
+        sio_printf(s->io, "220 %s", cf->banner);
+    }
+    return 0;
+}
+
+/* session_read - the next command line into line (spill: the rest of
+ * a line over line_length_limit); *np its length. 0, or -1 when the
+ * session ends (EOF, timeout, stop request, a refused bare LF): the
+ * reason is logged and answered */
+static int
+session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
+             size_t *np)
+{
+    struct smtpd_conf *cf = s->cf;
+    int lf, rc;
+    size_t n;
+
+    sio_interruptible(s->io, 1);
+    rc = sio_read_line(s->io, line, (size_t) cf->line_limit, &lf);
+    sio_interruptible(s->io, 0);
+    if (rc <= 0) {
+        if (sio_stopped(s->io)) {
+            sio_printf(s->io, "421 4.3.2 %s Service shutting down",
+                       cf->myhostname);
+            (void) sio_flush(s->io);
+            maillog_info("stop after %s from %s", s->last_cmd, s->namaddr);
+        } else if (sio_timed_out(s->io)) {
+            sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                       cf->myhostname);
+            (void) sio_flush(s->io);
+            maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
+        } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
+            /* a client that hangs up after the end of data is not
+             * worth a line (Postfix skips it too) */
+            maillog_info("lost connection after %s from %s", s->last_cmd,
+                         s->namaddr);
+        }
+        return -1;
+    }
+    if (!lf) {
+        /* too long: the rest of the line is dropped and the first
+         * line_length_limit bytes are the command, as in Postfix */
+        int eol = 0;
+
+        maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
+                        cf->line_limit, line->data);
+        do
+            rc = sio_read_line(s->io, spill, (size_t) cf->line_limit, &eol);
+        while (rc > 0 && !eol);
+    }
+    n = line->len;
+    if (lf && cf->bare_nl == 2 && (n < 2 || line->data[n - 2] != '\r') &&
+        maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
+        sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
+                   cf->bare_nl_code, cf->myhostname);
+        (void) sio_flush(s->io);
+        maillog_info("disallowed bare <LF> received from %s after %s",
+                     s->namaddr, s->last_cmd);
+        return -1;
+    }
+    *np = n;
+    return 0;
+}
+
+/* session_command - one command, by its verb; -1 when the session
+ * ends (a DATA, BDAT or STARTTLS that lost the client, a non-SMTP
+ * command), else 0 */
+static int
+session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
+{
+    struct smtpd_conf *cf = s->cf;
+
+    if (*cmd == 0) {
+        sio_printf(s->io, "500 5.5.2 Error: bad syntax");
+        s->errors++;
+    } else if (s->access_denied && strcasecmp(cmd, "QUIT") != 0) {
+        /* smtpd_delay_reject = no and the client was refused at
+         * connect: every command but QUIT, as Postfix */
+        sio_printf(s->io, "503 5.7.0 Error: access denied for %s", s->namaddr);
+        s->errors++;
+        smtpd_stat_count(s, stat_name(cmd), 0);
+    } else if (tls_required(s, cmd)) {
+        /* smtpd_tls_security_level = encrypt: only what may come
+         * before STARTTLS, as Postfix */
+        sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
+    } else if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
+        s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
+        smtpd_cmd_helo(s, arg, s->last_cmd[0] == 'E');
+    } else if (strcasecmp(cmd, "MAIL") == 0) {
+        s->last_cmd = "MAIL";
+        smtpd_cmd_mail(s, arg);
+    } else if (strcasecmp(cmd, "RCPT") == 0) {
+        s->last_cmd = "RCPT";
+        smtpd_cmd_rcpt(s, arg);
+    } else if (strcasecmp(cmd, "DATA") == 0) {
+        s->last_cmd = "DATA";
+        if (*arg) {
+            sio_printf(s->io, "501 5.5.4 Syntax: DATA");
+            smtpd_stat_count(s, "data", 0);
+        } else if (smtpd_cmd_data(s) < 0)
+            return -1;
+    } else if (strcasecmp(cmd, "BDAT") == 0) {
+        s->last_cmd = "BDAT";
+        if (smtpd_cmd_bdat(s, arg, raw) < 0)
+            return -1;
+    } else if (strcasecmp(cmd, "RSET") == 0) {
+        s->last_cmd = "RSET";
+        if (*arg) {
+            sio_printf(s->io, "501 5.5.4 Syntax: RSET");
+            smtpd_stat_count(s, "rset", 0);
+        } else {
+            smtpd_reset_transaction(s);
+            sio_printf(s->io, "250 2.0.0 Ok");
+            smtpd_stat_count(s, "rset", 1);
+        }
+    } else if (strcasecmp(cmd, "NOOP") == 0) {
+        s->last_cmd = "NOOP";
+        sio_printf(s->io, "250 2.0.0 Ok");
+        smtpd_stat_count(s, "noop", 1);
+    } else if (strcasecmp(cmd, "QUIT") == 0) {
+        s->last_cmd = "QUIT";
+        sio_printf(s->io, "221 2.0.0 Bye");
+        smtpd_stat_count(s, "quit", 1);
+        s->quit = 1;
+    } else if (strcasecmp(cmd, "VRFY") == 0) {
+        s->last_cmd = "VRFY";
+        smtpd_cmd_vrfy(s, arg);
+    } else if (strcasecmp(cmd, "ETRN") == 0) {
+        s->last_cmd = "ETRN";
+        smtpd_cmd_etrn(s, arg);
+    } else if (strcasecmp(cmd, "STARTTLS") == 0) {
+        s->last_cmd = "STARTTLS";
+        if (*arg) {
+            sio_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
+            smtpd_stat_count(s, "starttls", 0);
+        } else if (smtpd_cmd_starttls(s) < 0)
+            return -1;
+    } else if (strcasecmp(cmd, "AUTH") == 0) {
+        s->last_cmd = "AUTH";
+        sio_printf(s->io, "503 5.5.1 Error: authentication not enabled");
+        smtpd_stat_count(s, "auth", 0);
+    } else {
+        s->last_cmd = "UNKNOWN";
+        smtpd_stat_count(s, "unknown", 0);
+        if (is_header(cmd) || maps_match_domain(cf->forbidden, cmd) == 1) {
+            /* HTTP requests and mail headers: not an SMTP client */
+            maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
+                            raw);
+            sio_printf(s->io,
+                       "221 2.7.0 Error: I can break rules, too. Goodbye.");
+            return -1;
+        }
+        sio_printf(s->io, "500 5.5.2 Error: command not recognized");
+    }
+    return 0;
+}
+
+/* session - one client from connect to disconnect: the greeting, then
+ * read, split and answer commands until QUIT or an end */
 static void
 session(struct server *srv, int fd, void *ctx)
 {
@@ -463,7 +658,7 @@ session(struct server *srv, int fd, void *ctx)
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
     const struct server_handoff *h = srv->handoff; /* from the front */
     struct buf line, spill;
-    char reply[1200], raw[101];
+    char raw[101];
 
     s->cf = cf;
     s->cc = cc_get(cf);
@@ -482,37 +677,9 @@ session(struct server *srv, int fd, void *ctx)
     buf_init(&line, 0);
     buf_init(&spill, 0);
     maillog_info("connect from %s", s->namaddr);
-    /* handed off by a front: it already refused clients over the limits */
-    if (h == NULL && too_many(s)) {
-        sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
-                   cf->myhostname, s->addr);
-        (void) sio_flush(s->io);
+    if (session_greet(s, h) < 0)
         goto done;
-    }
-    if (h && (h->flags & SERVER_HANDOFF_TIMEOUT)) {
-        /* greeted by the front, then silent for smtpd_timeout */
-        sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
-                   cf->myhostname);
-        (void) sio_flush(s->io);
-        maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
-        goto done;
-    }
-    if (h && (h->flags & SERVER_HANDOFF_GREETED))
-        goto greeted;
-    if (!cf->delay_reject &&
-        smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
-        /* the reply instead of the greeting; then every command but
-         * QUIT gets 503, as in Postfix */
-        smtpd_log_reject(s, "CONNECT", reply, NULL);
-        sio_printf(s->io, "%s", reply);
-        s->access_denied = 1;
-        s->errors++;
-    } else {
-        sio_printf(s->io, "220 %s", cf->banner);
-    }
-greeted:
     while (!s->quit) {
-        int lf, rc;
         char *cmd, *arg;
         size_t n;
 
@@ -522,51 +689,8 @@ greeted:
             (void) sio_flush(s->io);
             break;
         }
-        sio_interruptible(s->io, 1);
-        rc = sio_read_line(s->io, &line, (size_t) cf->line_limit, &lf);
-        sio_interruptible(s->io, 0);
-        if (rc <= 0) {
-            if (sio_stopped(s->io)) {
-                sio_printf(s->io, "421 4.3.2 %s Service shutting down",
-                           cf->myhostname);
-                (void) sio_flush(s->io);
-                maillog_info("stop after %s from %s", s->last_cmd, s->namaddr);
-            } else if (sio_timed_out(s->io)) {
-                sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
-                           cf->myhostname);
-                (void) sio_flush(s->io);
-                maillog_info("timeout after %s from %s", s->last_cmd,
-                             s->namaddr);
-            } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
-                /* a client that hangs up after the end of data is not
-                 * worth a line (Postfix skips it too) */
-                maillog_info("lost connection after %s from %s", s->last_cmd,
-                             s->namaddr);
-            }
+        if (session_read(s, &line, &spill, &n) < 0)
             break;
-        }
-        if (!lf) {
-            /* too long: the rest of the line is dropped and the first
-             * line_length_limit bytes are the command, as in Postfix */
-            int eol = 0;
-
-            maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
-                            cf->line_limit, line.data);
-            do
-                rc =
-                    sio_read_line(s->io, &spill, (size_t) cf->line_limit, &eol);
-            while (rc > 0 && !eol);
-        }
-        n = line.len;
-        if (lf && cf->bare_nl == 2 && (n < 2 || line.data[n - 2] != '\r') &&
-            maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
-            sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
-                       cf->bare_nl_code, cf->myhostname);
-            (void) sio_flush(s->io);
-            maillog_info("disallowed bare <LF> received from %s after %s",
-                         s->namaddr, s->last_cmd);
-            break;
-        }
         while (n > 0 && (line.data[n - 1] == '\n' || line.data[n - 1] == '\r'))
             n--;
         line.data[n] = 0;
@@ -594,90 +718,8 @@ greeted:
             sio_sleep(s->io, (int) cf->error_sleep_ms);
         if (is_junk(cmd) && s->junk_cmds++ > cf->junk_cmd_limit)
             s->errors++;
-        if (*cmd == 0) {
-            sio_printf(s->io, "500 5.5.2 Error: bad syntax");
-            s->errors++;
-        } else if (s->access_denied && strcasecmp(cmd, "QUIT") != 0) {
-            /* smtpd_delay_reject = no and the client was refused at
-             * connect: every command but QUIT, as Postfix */
-            sio_printf(s->io, "503 5.7.0 Error: access denied for %s",
-                       s->namaddr);
-            s->errors++;
-            smtpd_stat_count(s, stat_name(cmd), 0);
-        } else if (tls_required(s, cmd)) {
-            /* smtpd_tls_security_level = encrypt: only what may come
-             * before STARTTLS, as Postfix */
-            sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
-        } else if (strcasecmp(cmd, "EHLO") == 0 ||
-                   strcasecmp(cmd, "HELO") == 0) {
-            s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
-            smtpd_cmd_helo(s, arg, s->last_cmd[0] == 'E');
-        } else if (strcasecmp(cmd, "MAIL") == 0) {
-            s->last_cmd = "MAIL";
-            smtpd_cmd_mail(s, arg);
-        } else if (strcasecmp(cmd, "RCPT") == 0) {
-            s->last_cmd = "RCPT";
-            smtpd_cmd_rcpt(s, arg);
-        } else if (strcasecmp(cmd, "DATA") == 0) {
-            s->last_cmd = "DATA";
-            if (*arg) {
-                sio_printf(s->io, "501 5.5.4 Syntax: DATA");
-                smtpd_stat_count(s, "data", 0);
-            } else if (smtpd_cmd_data(s) < 0)
-                break;
-        } else if (strcasecmp(cmd, "BDAT") == 0) {
-            s->last_cmd = "BDAT";
-            if (smtpd_cmd_bdat(s, arg, raw) < 0)
-                break;
-        } else if (strcasecmp(cmd, "RSET") == 0) {
-            s->last_cmd = "RSET";
-            if (*arg) {
-                sio_printf(s->io, "501 5.5.4 Syntax: RSET");
-                smtpd_stat_count(s, "rset", 0);
-            } else {
-                smtpd_reset_transaction(s);
-                sio_printf(s->io, "250 2.0.0 Ok");
-                smtpd_stat_count(s, "rset", 1);
-            }
-        } else if (strcasecmp(cmd, "NOOP") == 0) {
-            s->last_cmd = "NOOP";
-            sio_printf(s->io, "250 2.0.0 Ok");
-            smtpd_stat_count(s, "noop", 1);
-        } else if (strcasecmp(cmd, "QUIT") == 0) {
-            s->last_cmd = "QUIT";
-            sio_printf(s->io, "221 2.0.0 Bye");
-            smtpd_stat_count(s, "quit", 1);
-            s->quit = 1;
-        } else if (strcasecmp(cmd, "VRFY") == 0) {
-            s->last_cmd = "VRFY";
-            smtpd_cmd_vrfy(s, arg);
-        } else if (strcasecmp(cmd, "ETRN") == 0) {
-            s->last_cmd = "ETRN";
-            smtpd_cmd_etrn(s, arg);
-        } else if (strcasecmp(cmd, "STARTTLS") == 0) {
-            s->last_cmd = "STARTTLS";
-            if (*arg) {
-                sio_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
-                smtpd_stat_count(s, "starttls", 0);
-            } else if (smtpd_cmd_starttls(s) < 0)
-                break;
-        } else if (strcasecmp(cmd, "AUTH") == 0) {
-            s->last_cmd = "AUTH";
-            sio_printf(s->io, "503 5.5.1 Error: authentication not enabled");
-            smtpd_stat_count(s, "auth", 0);
-        } else {
-            s->last_cmd = "UNKNOWN";
-            smtpd_stat_count(s, "unknown", 0);
-            if (is_header(cmd) || maps_match_domain(cf->forbidden, cmd) == 1) {
-                /* HTTP requests and mail headers: not an SMTP client */
-                maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
-                                raw);
-                sio_printf(s->io,
-                           "221 2.7.0 Error: I can break rules, too. Goodbye.");
-                break;
-            }
-            sio_printf(s->io, "500 5.5.2 Error: command not recognized");
-        }
+        if (session_command(s, cmd, arg, raw) < 0)
+            break;
         if (s->errors >= cf->hard_error_limit) {
             sio_printf(s->io, "421 4.7.0 %s Error: too many errors",
                        cf->myhostname);
