@@ -79,6 +79,30 @@ env_client(struct smtpd_session *s)
     s->env.arrival_us = queue_now_us();
 }
 
+/* eod_verdict - the end of a message (DATA, or BDAT's LAST chunk:
+ * stat name cmd) after cleanup's verdict st (-1: cleanup was lost): the
+ * error reply (the caller wrote its own 250), the counts, and a new
+ * transaction */
+static void
+eod_verdict(struct smtpd_session *s, int st, const char *cmd)
+{
+    s->cleanup_open = 0;
+    if (st == CLEANUP_STAT_OK) {
+        smtpd_stat_count(s, cmd, 1);
+        /* a client that delivers mail is forgiven its errors (Postfix) */
+        s->errors = 0;
+        s->junk_cmds = 0;
+    } else {
+        sio_printf(
+            s->io, "%s",
+            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+        if (st < 0)
+            maillog_warning("%s: lost connection with cleanup", s->id);
+        smtpd_stat_count(s, cmd, 0);
+    }
+    smtpd_reset_transaction(s);
+}
+
 /* smtpd_cmd_data - returns -1 when the connection must end */
 int
 smtpd_cmd_data(struct smtpd_session *s)
@@ -217,22 +241,9 @@ smtpd_cmd_data(struct smtpd_session *s)
          cleanup_client_data(s->cc, chunk.data, chunk.len) == 0))
         st = cleanup_client_end(s->cc);
     buf_fini(&chunk);
-    s->cleanup_open = 0;
-    if (st == CLEANUP_STAT_OK) {
+    if (st == CLEANUP_STAT_OK)
         sio_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
-        smtpd_stat_count(s, "data", 1);
-        /* a client that delivers mail is forgiven its errors (Postfix) */
-        s->errors = 0;
-        s->junk_cmds = 0;
-    } else {
-        sio_printf(
-            s->io, "%s",
-            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
-        if (st < 0)
-            maillog_warning("%s: lost connection with cleanup", s->id);
-        smtpd_stat_count(s, "data", 0);
-    }
-    smtpd_reset_transaction(s);
+    eod_verdict(s, st, "data");
     return 0;
 }
 
@@ -363,22 +374,10 @@ bdat_end(struct smtpd_session *s)
     s->last_cmd = "END-OF-MESSAGE";
     if (s->cleanup_open && (n == 0 || cleanup_client_data(s->cc, tail, n) == 0))
         st = cleanup_client_end(s->cc);
-    s->cleanup_open = 0;
-    if (st == CLEANUP_STAT_OK) {
+    if (st == CLEANUP_STAT_OK)
         sio_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s", s->bdat_size,
                    s->id);
-        smtpd_stat_count(s, "bdat", 1);
-        s->errors = 0;
-        s->junk_cmds = 0;
-    } else {
-        sio_printf(
-            s->io, "%s",
-            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
-        if (st < 0)
-            maillog_warning("%s: lost connection with cleanup", s->id);
-        smtpd_stat_count(s, "bdat", 0);
-    }
-    smtpd_reset_transaction(s);
+    eod_verdict(s, st, "bdat");
 }
 
 /* smtpd_cmd_bdat - RFC 3030 chunks, as Postfix 3.7 answers them: a refused

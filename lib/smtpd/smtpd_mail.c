@@ -201,6 +201,33 @@ has_8bit(const char *s)
     return 0;
 }
 
+/* next_param - the next "NAME[=value]" of MAIL or RCPT (cmd): the
+ * name in param, the value in *eq (NULL without "="), the parameter as
+ * sent in sent (for the reply); *rest moves past it and its spaces. 0,
+ * or -1 after Postfix's 501 for one longer than PARAM_MAX */
+#define PARAM_MAX 1024
+static int
+next_param(struct smtpd_session *s, const char *cmd, const char **rest,
+           char *param, char *sent, char **eq)
+{
+    size_t n = strcspn(*rest, " ");
+
+    if (n >= PARAM_MAX) {
+        sio_printf(s->io, "501 5.5.4 Bad %s parameter syntax", cmd);
+        return -1;
+    }
+    memcpy(param, *rest, n);
+    param[n] = 0;
+    memcpy(sent, param, n + 1); /* as sent, for the reply */
+    *rest += n;
+    while (**rest == ' ')
+        (*rest)++;
+    *eq = strchr(param, '=');
+    if (*eq)
+        *(*eq)++ = 0;
+    return 0;
+}
+
 /* size_param - MAIL's SIZE=value: digits only (501), and a value that
  * overflows is over "the file system imposed limit" (552), as in
  * Postfix; 0 ok, -1 replied */
@@ -269,23 +296,11 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     queue_env_set(&s->env.envid, NULL);
     /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024], sent[1024];
-        size_t n = strcspn(rest, " ");
+        char param[PARAM_MAX], sent[PARAM_MAX];
         char *eq;
 
-        if (n >= sizeof(param)) {
-            sio_printf(s->io, "501 5.5.4 Bad MAIL parameter syntax");
+        if (next_param(s, "MAIL", &rest, param, sent, &eq) < 0)
             goto bad;
-        }
-        memcpy(param, rest, n);
-        param[n] = 0;
-        memcpy(sent, param, n + 1); /* as sent, for the reply */
-        rest += n;
-        while (*rest == ' ')
-            rest++;
-        eq = strchr(param, '=');
-        if (eq)
-            *eq++ = 0;
         if (strcasecmp(param, "SIZE") == 0 && eq) {
             if (size_param(s, eq) < 0)
                 goto bad;
@@ -414,23 +429,11 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     /* parameters, after HELO as well as after EHLO (as Postfix) */
     while (*rest) {
-        char param[1024], sent[1024];
-        size_t n = strcspn(rest, " ");
+        char param[PARAM_MAX], sent[PARAM_MAX];
         char *eq;
 
-        if (n >= sizeof(param)) {
-            sio_printf(s->io, "501 5.5.4 Bad RCPT parameter syntax");
+        if (next_param(s, "RCPT", &rest, param, sent, &eq) < 0)
             goto bad;
-        }
-        memcpy(param, rest, n);
-        param[n] = 0;
-        memcpy(sent, param, n + 1); /* as sent, for the reply */
-        rest += n;
-        while (*rest == ' ')
-            rest++;
-        eq = strchr(param, '=');
-        if (eq)
-            *eq++ = 0;
         if (strcasecmp(param, "NOTIFY") == 0 && eq) {
             char *save = NULL;
 
