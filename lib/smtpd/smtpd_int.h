@@ -361,6 +361,42 @@ struct smtpd_restr {
 /* smtpd_restr_find - a restriction by name (case-insensitive), or NULL */
 const struct smtpd_restr *smtpd_restr_find(const char *name);
 
+/* ---- the session's commands (smtpd.c and the files of its jobs) ---- */
+
+/* struct smtpd_session.bdat */
+#define SMTPD_BDAT_NONE  0 /* no chunk yet */
+#define SMTPD_BDAT_OPEN  1 /* chunks on their way to cleanup */
+#define SMTPD_BDAT_ERROR 2 /* a chunk was refused: the rest until LAST too */
+
+/* an address as the client sent it, for Postfix's "Illegal address
+ * syntax" warning */
+struct smtpd_path_tok {
+    const char *p; /* the address as sent, <> included */
+    int n;
+};
+
+/* smtpd.c: per-command counts, the transaction, the reject line */
+void smtpd_stat_count(struct smtpd_session *s, const char *name, int ok);
+void smtpd_reset_transaction(struct smtpd_session *s);
+void smtpd_log_reject(struct smtpd_session *s, const char *stage,
+                      const char *reply, const char *to);
+/* smtpd_conf.c: mail_name for banners and Received: (caller frees) */
+char *smtpd_mail_name(struct server *srv);
+/* smtpd_mail.c: MAIL FROM, RCPT TO, the illegal-address warning */
+void smtpd_cmd_mail(struct smtpd_session *s, const char *arg);
+void smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg);
+void smtpd_illegal_addr(struct smtpd_session *s, const char *cmd,
+                        const struct smtpd_path_tok *tok);
+/* smtpd_data.c: DATA and BDAT; -1 when the connection must end */
+int smtpd_cmd_data(struct smtpd_session *s);
+int smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw);
+/* smtpd_misc.c: HELO/EHLO, VRFY, ETRN; STARTTLS -1 when the connection
+ * must end */
+void smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo);
+void smtpd_cmd_vrfy(struct smtpd_session *s, char *arg);
+void smtpd_cmd_etrn(struct smtpd_session *s, const char *arg);
+int smtpd_cmd_starttls(struct smtpd_session *s);
+
 /* stages */
 #define SMTPD_ST_CLIENT 0
 #define SMTPD_ST_HELO   1
