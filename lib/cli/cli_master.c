@@ -87,13 +87,29 @@ check_flags(int argc, char **argv, const char *cmd)
 }
 
 static void
-usage(FILE *fp)
+usage(FILE *fp, int full)
 {
     fprintf(fp, "usage: postern start|start-fg|stop|abort|reload|"
                 "status|check [-c DIR]\n"
                 "       start, start-fg, reload: "
                 "[--allow-unimplemented]\n"
                 "       check: [--json] [--config-only]\n");
+    if (!full)
+        return;
+    fprintf(fp,
+            "\n"
+            "check classifies every main.cf setting and master.cf -o:\n"
+            "honoured, a warning (not implemented, harmless to ignore) or\n"
+            "an error (not implemented where it changes who may send,\n"
+            "what is accepted or where mail goes; or a value that cannot\n"
+            "work), each with its file and line.\n"
+            "  --json                 the whole classification on stdout\n"
+            "  --config-only          leave out the host (users, queue)\n"
+            "  --allow-unimplemented  start or reload despite errors about\n"
+            "                         unimplemented settings, logging each\n"
+            "                         (never past a malformed value)\n"
+            "Exit status: 0 no errors (warnings alone keep 0), 1 errors or\n"
+            "the action failed, 2 usage.\n");
 }
 
 int
@@ -106,7 +122,7 @@ cli_master_main(int argc, char **argv)
 
     config_dir = conf_config_dir(conf_config_dir_arg(&argc, argv, 0));
     if (argc < 1) {
-        usage(stderr);
+        usage(stderr, 0);
         return 2;
     }
     cmd = argv[0];
@@ -119,7 +135,7 @@ cli_master_main(int argc, char **argv)
     }
     if (argc == 2 &&
         (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
+        usage(stdout, 1);
         return 0;
     }
     if ((flags = check_flags(argc, argv, cmd)) < 0)
