@@ -6,7 +6,7 @@
  * Split out of smtpd.c (issue 17): the configuration is read once per
  * process, apart from the per-session code.
  */
-#define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "smtpd/smtpd.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
  *
  * Split out of smtpd.c (issue 17).
  */
-#define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "smtpd/smtpd.h"
 
 #include <ctype.h>
