@@ -26,23 +26,18 @@
 
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
-#include "pcf/pcf.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
 #include "smtpd/smtpd_int.h"

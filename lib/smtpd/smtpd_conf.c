@@ -6,25 +6,14 @@
  * Split out of smtpd.c (issue 17): the configuration is read once per
  * process, apart from the per-session code.
  */
-#define _DEFAULT_SOURCE 1 /* strcasecmp, NI_MAXHOST */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include "smtpd/smtpd.h"
 
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "pcf/pcf.h"

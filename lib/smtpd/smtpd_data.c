@@ -11,30 +11,19 @@
  *
  * Split out of smtpd.c (issue 17).
  */
-#define _DEFAULT_SOURCE 1 /* strcasecmp, NI_MAXHOST */
+#define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
 #include "smtpd/smtpd.h"
 
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
-#include "pcf/pcf.h"
-#include "rewrite/rewrite.h"
-#include "server/server.h"
 #include "smtpd/smtpd_int.h"
 
 #define DATA_CHUNK 65536
@@ -103,6 +92,38 @@ eod_verdict(struct smtpd_session *s, int st, const char *cmd)
     smtpd_reset_transaction(s);
 }
 
+/* data_refused - DATA's checks before the 354 (a BDAT transaction, no
+ * MAIL, no valid recipient, smtpd_data_restrictions): 1 when refused
+ * (replied and counted), else 0 */
+static int
+data_refused(struct smtpd_session *s)
+{
+    char reply[1200];
+
+    if (s->bdat != SMTPD_BDAT_NONE) {
+        sio_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
+        smtpd_stat_count(s, "data", 0);
+        return 1;
+    }
+    if (!s->have_mail) {
+        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        smtpd_stat_count(s, "data", 0);
+        return 1;
+    }
+    if (s->env.nrcpt == 0) {
+        sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
+        smtpd_stat_count(s, "data", 0);
+        return 1;
+    }
+    if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
+        smtpd_log_reject(s, "DATA", reply, s->last_rcpt);
+        sio_printf(s->io, "%s", reply);
+        smtpd_stat_count(s, "data", 0);
+        return 1;
+    }
+    return 0;
+}
+
 /* smtpd_cmd_data - returns -1 when the connection must end */
 int
 smtpd_cmd_data(struct smtpd_session *s)
@@ -113,27 +134,8 @@ smtpd_cmd_data(struct smtpd_session *s)
     long size = 0;
     int exclude_bare;
 
-    if (s->bdat != SMTPD_BDAT_NONE) {
-        sio_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
-        smtpd_stat_count(s, "data", 0);
+    if (data_refused(s))
         return 0;
-    }
-    if (!s->have_mail) {
-        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
-        smtpd_stat_count(s, "data", 0);
-        return 0;
-    }
-    if (s->env.nrcpt == 0) {
-        sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
-        smtpd_stat_count(s, "data", 0);
-        return 0;
-    }
-    if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
-        smtpd_log_reject(s, "DATA", reply, s->last_rcpt);
-        sio_printf(s->io, "%s", reply);
-        smtpd_stat_count(s, "data", 0);
-        return 0;
-    }
     /* envelope and our Received: header go first */
     env_client(s);
     buf_init(&chunk, 0);

@@ -6,30 +6,19 @@
  * Split out of smtpd.c (issue 17): the envelope commands and their
  * parsing are one job.
  */
-#define _DEFAULT_SOURCE 1 /* strcasecmp, NI_MAXHOST */
+#define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
 #include "smtpd/smtpd.h"
 
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
-#include "maps/maps.h"
-#include "pcf/pcf.h"
 #include "rewrite/rewrite.h"
-#include "server/server.h"
 #include "smtpd/smtpd_int.h"
 
 /* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
@@ -251,12 +240,147 @@ size_param(struct smtpd_session *s, const char *v)
     return 0;
 }
 
+/* mail_params - MAIL's parameters, after HELO as well as after EHLO
+ * (as Postfix), into s->env and s->size_param; 0, or -1 replied */
+static int
+mail_params(struct smtpd_session *s, const char *rest)
+{
+    int seen_envid = 0;
+
+    while (*rest) {
+        char param[PARAM_MAX], sent[PARAM_MAX];
+        char *eq;
+
+        if (next_param(s, "MAIL", &rest, param, sent, &eq) < 0)
+            return -1;
+        if (strcasecmp(param, "SIZE") == 0 && eq) {
+            if (size_param(s, eq) < 0)
+                return -1;
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "8BITMIME") == 0) {
+            s->env.flags |= QUEUE_F_8BITMIME;
+        } else if (strcasecmp(param, "BODY") == 0 && eq &&
+                   strcasecmp(eq, "7BIT") == 0) {
+            s->env.flags &= ~QUEUE_F_8BITMIME;
+        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq &&
+                   s->cf->utf8_enable) {
+            s->env.flags |= QUEUE_F_SMTPUTF8;
+        } else if (strcasecmp(param, "RET") == 0 && eq) {
+            if (s->env.ret == 0 && strcasecmp(eq, "FULL") == 0)
+                s->env.ret = QUEUE_RET_FULL;
+            else if (s->env.ret == 0 && strcasecmp(eq, "HDRS") == 0)
+                s->env.ret = QUEUE_RET_HDRS;
+            else {
+                sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
+                return -1;
+            }
+        } else if (strcasecmp(param, "ENVID") == 0 && eq) {
+            char *x = seen_envid++ ? NULL : xtext_decode(eq);
+
+            if (x == NULL || strlen(x) > 100 || !allprint(x)) {
+                mem_free(x);
+                sio_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
+                return -1;
+            }
+            queue_env_set(&s->env.envid, x);
+            mem_free(x);
+        } else if (strcasecmp(param, "AUTH") == 0 && eq) {
+            /* no SASL here: ignored, as Postfix does for unauthenticated */
+        } else {
+            /* the whole "NAME=value" as sent, as Postfix shows it */
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* rcpt_params - RCPT's parameters, after HELO as well as after EHLO
+ * (as Postfix): DSN's NOTIFY and ORCPT into *notifyp and *orcptp (the
+ * caller frees it, on failure too); 0, or -1 replied */
+static int
+rcpt_params(struct smtpd_session *s, const char *rest, uint32_t *notifyp,
+            char **orcptp)
+{
+    uint32_t notify = 0;
+    char *orcpt = NULL;
+
+    while (*rest) {
+        char param[PARAM_MAX], sent[PARAM_MAX];
+        char *eq;
+
+        if (next_param(s, "RCPT", &rest, param, sent, &eq) < 0)
+            goto bad;
+        if (strcasecmp(param, "NOTIFY") == 0 && eq) {
+            char *save = NULL;
+
+            if (notify != 0)
+                notify = 0xff; /* given twice */
+            for (char *w = strtok_r(eq, ",", &save); w;
+                 w = strtok_r(NULL, ",", &save)) {
+                if (strcasecmp(w, "NEVER") == 0)
+                    notify |= QUEUE_NOTIFY_NEVER;
+                else if (strcasecmp(w, "SUCCESS") == 0)
+                    notify |= QUEUE_NOTIFY_SUCCESS;
+                else if (strcasecmp(w, "FAILURE") == 0)
+                    notify |= QUEUE_NOTIFY_FAILURE;
+                else if (strcasecmp(w, "DELAY") == 0)
+                    notify |= QUEUE_NOTIFY_DELAY;
+                else {
+                    maillog_warning("unknown DSN NOTIFY command value \"%s\" "
+                                    "in \"%s\"",
+                                    w, sent + 7);
+                    notify = 0xff;
+                }
+                if (notify == 0xff)
+                    break;
+            }
+            if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
+                                   notify != QUEUE_NOTIFY_NEVER)) {
+                sio_printf(s->io, "501 5.5.4 Error: Bad NOTIFY parameter "
+                                  "syntax");
+                goto bad;
+            }
+        } else if (strcasecmp(param, "ORCPT") == 0 && eq) {
+            char *semi = strchr(eq, ';');
+            char *x = semi && orcpt == NULL ? xtext_decode(semi + 1) : NULL;
+
+            if (x == NULL || semi == eq || has_ctrl(x)) {
+                /* control characters would reach the DSN's
+                 * Original-Recipient: header: refused (Postfix takes
+                 * them and has its bounce service sanitize them) */
+                mem_free(x);
+                sio_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
+                                  "syntax");
+                goto bad;
+            }
+            *semi = 0;
+            mem_free(orcpt);
+            {
+                size_t olen = strlen(eq) + strlen(x) + 2;
+
+                orcpt = mem_alloc(olen);
+                snprintf(orcpt, olen, "%s;%s", eq, x);
+            }
+            mem_free(x);
+        } else {
+            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
+            goto bad;
+        }
+    }
+    *notifyp = notify;
+    *orcptp = orcpt;
+    return 0;
+bad:
+    *orcptp = orcpt;
+    return -1;
+}
+
 void
 smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
 {
     char *addr = NULL, reply[1200];
     const char *rest;
-    int seen_envid = 0;
     struct smtpd_path_tok tok;
 
     if (s->have_mail) {
@@ -294,52 +418,8 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     s->env.ret = 0;
     s->size_param = 0;
     queue_env_set(&s->env.envid, NULL);
-    /* parameters, after HELO as well as after EHLO (as Postfix) */
-    while (*rest) {
-        char param[PARAM_MAX], sent[PARAM_MAX];
-        char *eq;
-
-        if (next_param(s, "MAIL", &rest, param, sent, &eq) < 0)
-            goto bad;
-        if (strcasecmp(param, "SIZE") == 0 && eq) {
-            if (size_param(s, eq) < 0)
-                goto bad;
-        } else if (strcasecmp(param, "BODY") == 0 && eq &&
-                   strcasecmp(eq, "8BITMIME") == 0) {
-            s->env.flags |= QUEUE_F_8BITMIME;
-        } else if (strcasecmp(param, "BODY") == 0 && eq &&
-                   strcasecmp(eq, "7BIT") == 0) {
-            s->env.flags &= ~QUEUE_F_8BITMIME;
-        } else if (strcasecmp(param, "SMTPUTF8") == 0 && !eq &&
-                   s->cf->utf8_enable) {
-            s->env.flags |= QUEUE_F_SMTPUTF8;
-        } else if (strcasecmp(param, "RET") == 0 && eq) {
-            if (s->env.ret == 0 && strcasecmp(eq, "FULL") == 0)
-                s->env.ret = QUEUE_RET_FULL;
-            else if (s->env.ret == 0 && strcasecmp(eq, "HDRS") == 0)
-                s->env.ret = QUEUE_RET_HDRS;
-            else {
-                sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
-                goto bad;
-            }
-        } else if (strcasecmp(param, "ENVID") == 0 && eq) {
-            char *x = seen_envid++ ? NULL : xtext_decode(eq);
-
-            if (x == NULL || strlen(x) > 100 || !allprint(x)) {
-                mem_free(x);
-                sio_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
-                goto bad;
-            }
-            queue_env_set(&s->env.envid, x);
-            mem_free(x);
-        } else if (strcasecmp(param, "AUTH") == 0 && eq) {
-            /* no SASL here: ignored, as Postfix does for unauthenticated */
-        } else {
-            /* the whole "NAME=value" as sent, as Postfix shows it */
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
-            goto bad;
-        }
-    }
+    if (mail_params(s, rest) < 0)
+        goto bad;
     if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
         sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
         maillog_reject(NULL, "reject", "MAIL", s->namaddr,
@@ -427,70 +507,8 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
         }
         goto bad;
     }
-    /* parameters, after HELO as well as after EHLO (as Postfix) */
-    while (*rest) {
-        char param[PARAM_MAX], sent[PARAM_MAX];
-        char *eq;
-
-        if (next_param(s, "RCPT", &rest, param, sent, &eq) < 0)
-            goto bad;
-        if (strcasecmp(param, "NOTIFY") == 0 && eq) {
-            char *save = NULL;
-
-            if (notify != 0)
-                notify = 0xff; /* given twice */
-            for (char *w = strtok_r(eq, ",", &save); w;
-                 w = strtok_r(NULL, ",", &save)) {
-                if (strcasecmp(w, "NEVER") == 0)
-                    notify |= QUEUE_NOTIFY_NEVER;
-                else if (strcasecmp(w, "SUCCESS") == 0)
-                    notify |= QUEUE_NOTIFY_SUCCESS;
-                else if (strcasecmp(w, "FAILURE") == 0)
-                    notify |= QUEUE_NOTIFY_FAILURE;
-                else if (strcasecmp(w, "DELAY") == 0)
-                    notify |= QUEUE_NOTIFY_DELAY;
-                else {
-                    maillog_warning("unknown DSN NOTIFY command value \"%s\" "
-                                    "in \"%s\"",
-                                    w, sent + 7);
-                    notify = 0xff;
-                }
-                if (notify == 0xff)
-                    break;
-            }
-            if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
-                                   notify != QUEUE_NOTIFY_NEVER)) {
-                sio_printf(s->io, "501 5.5.4 Error: Bad NOTIFY parameter "
-                                  "syntax");
-                goto bad;
-            }
-        } else if (strcasecmp(param, "ORCPT") == 0 && eq) {
-            char *semi = strchr(eq, ';');
-            char *x = semi && orcpt == NULL ? xtext_decode(semi + 1) : NULL;
-
-            if (x == NULL || semi == eq || has_ctrl(x)) {
-                /* control characters would reach the DSN's
-                 * Original-Recipient: header: refused (Postfix takes
-                 * them and has its bounce service sanitize them) */
-                mem_free(x);
-                sio_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
-                                  "syntax");
-                goto bad;
-            }
-            *semi = 0;
-            mem_free(orcpt);
-            {
-                size_t olen = strlen(eq) + strlen(x) + 2;
-
-                orcpt = mem_alloc(olen);
-                snprintf(orcpt, olen, "%s;%s", eq, x);
-            }
-            mem_free(x);
-        } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
-            goto bad;
-        }
-    }
+    if (rcpt_params(s, rest, &notify, &orcpt) < 0)
+        goto bad;
     if (s->cf->strict_utf8 && has_8bit(addr) &&
         !(s->env.flags & QUEUE_F_SMTPUTF8)) {
         sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
