@@ -87,8 +87,6 @@ log_whatsup(struct ctx *c, const char *what, const char *text)
 static int
 dsn_valid(const char *t)
 {
-    size_t n = 0;
-
     if ((t[0] != '2' && t[0] != '4' && t[0] != '5') || t[1] != '.')
         return 0;
     t += 2;
@@ -97,7 +95,6 @@ dsn_valid(const char *t)
 
         if (k < 1 || k > 3)
             return 0;
-        n += k;
         t += k;
         if (part == 0 && *t++ != '.')
             return 0;

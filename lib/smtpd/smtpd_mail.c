@@ -397,7 +397,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
         goto bad;
     case PATH_ILLEGAL:
         smtpd_illegal_addr(s, "MAIL", &tok);
-        /* FALLTHROUGH */
+        UTIL_FALLTHROUGH;
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
         goto bad;
@@ -479,7 +479,7 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
         goto bad;
     case PATH_ILLEGAL:
         smtpd_illegal_addr(s, "RCPT", &tok);
-        /* FALLTHROUGH */
+        UTIL_FALLTHROUGH;
     case PATH_BAD_ADDR:
         sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         goto bad;

@@ -20,10 +20,14 @@
 #define UTIL_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define UTIL_NORETURN __attribute__((noreturn))
 #define WARN_UNUSED __attribute__((warn_unused_result))
+/* a deliberate fall-through between case labels (clang does not take
+ * a comment for it) */
+#define UTIL_FALLTHROUGH __attribute__((fallthrough))
 #else
 #define UTIL_PRINTF(f, a)
 #define UTIL_NORETURN
 #define WARN_UNUSED
+#define UTIL_FALLTHROUGH
 #endif
 
 /* mem_alloc - malloc that never fails (fatal on out of memory) */
