@@ -5,7 +5,7 @@
  *
  * DESCRIPTION
  *	The first input byte picks the target. 0: the rest is a server's
- *	byte stream, read by sconn_adopt twice: from a memory file (every
+ *	byte stream, read by smtp_conn_adopt twice: from a memory file (every
  *	read gets up to a whole buffer), and from a SOCK_SEQPACKET socket
  *	that a thread feeds in pieces of 1 to 64 bytes (fuzz_pieces.h; each
  *	read gets exactly one piece), so reply lines and
@@ -37,18 +37,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* parse - every reply on fd (sconn_free closes it), each checked and
+/* parse - every reply on fd (smtp_conn_free closes it), each checked and
  * written to log, then how the stream ended */
 static void
 parse(int fd, struct buf *log)
 {
-    struct sconn *c = sconn_adopt(fd);
+    struct smtp_conn *c = smtp_conn_adopt(fd);
     struct smtp_reply r;
-    enum sio_err e;
+    enum smtp_conn_err e;
 
     buf_truncate(log, 0);
     smtp_reply_init(&r);
-    while ((e = sconn_reply(c, &r)) == SIO_OK) {
+    while ((e = smtp_conn_reply(c, &r)) == SMTP_CONN_OK) {
         const char *t = buf_str(&r.text);
 
         if (r.code < 200 || r.code > 599 || r.lines.n == 0 ||
@@ -65,7 +65,7 @@ parse(int fd, struct buf *log)
     }
     (void) buf_printf(log, "end %d\n", (int) e);
     smtp_reply_fini(&r);
-    sconn_free(c);
+    smtp_conn_free(c);
 }
 
 struct feed {
@@ -124,9 +124,11 @@ replies(const uint8_t *data, size_t size)
         abort();
     parse(sv[1], &pieces);
     (void) pthread_join(t, NULL);
-    if (whole.len != pieces.len || memcmp(whole.data, pieces.data, whole.len) != 0) {
-        fprintf(stderr, "fuzz_smtp_reply: the replies differ when the input "
-                        "comes in pieces\n--- one stream:\n%s--- in pieces:\n%s",
+    if (whole.len != pieces.len ||
+        memcmp(whole.data, pieces.data, whole.len) != 0) {
+        fprintf(stderr,
+                "fuzz_smtp_reply: the replies differ when the input "
+                "comes in pieces\n--- one stream:\n%s--- in pieces:\n%s",
                 whole.data, pieces.data);
         abort();
     }

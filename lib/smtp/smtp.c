@@ -289,7 +289,7 @@ smtp_loop(struct server *srv, void *ctx)
     if (ag->cached)
         smtp_session_quit(ag, ag->cached);
     if (ag->tls_ctx)
-        sconn_tls_ctx_free(ag->tls_ctx);
+        smtp_conn_tls_ctx_free(ag->tls_ctx);
     deliver_content_fini(&ag->msg);
     buf_fini(&ag->wire);
     buf_fini(&ag->conv);

@@ -21,11 +21,11 @@
 #define SMTP_LINE_MAX  4096  /* one reply line (RFC 5321: 512) */
 #define SMTP_REPLY_MAX 65536 /* a whole multi-line reply */
 
-enum sio_err {
-    SIO_OK = 0,
-    SIO_TIMEOUT,  /* no reply in time */
-    SIO_LOST,     /* EOF or reset */
-    SIO_PROTOCOL, /* malformed reply */
+enum smtp_conn_err {
+    SMTP_CONN_OK = 0,
+    SMTP_CONN_TIMEOUT,  /* no reply in time */
+    SMTP_CONN_LOST,     /* EOF or reset */
+    SMTP_CONN_PROTOCOL, /* malformed reply */
 };
 
 struct smtp_reply {
@@ -35,56 +35,60 @@ struct smtp_reply {
     struct strv lines; /* text after "250-" / "250 " per line */
 };
 
-struct sconn;
+struct smtp_conn;
 
-/* sconn_connect - TCP connection to addr:port within timeout seconds,
+/* smtp_conn_connect - TCP connection to addr:port within timeout seconds,
  * from bind_addr when not empty and of addr's family (when that bind
  * fails: a warning, and no bind unless enforce). NULL with Postfix's
  * wording in err ("Connection refused", "Connection timed out"), and
  * *bind_failed set when it was the enforced bind. */
-struct sconn *sconn_connect(const char *addr, unsigned port,
-                            const char *bind_addr, int enforce, int timeout,
-                            struct buf *err, int *bind_failed);
-/* sconn_adopt - a connection on an open descriptor (the fuzzer feeds
- * replies from a memory file); sconn_free closes it */
-struct sconn *sconn_adopt(int fd);
-/* sconn_free - close (NULL is fine) */
-void sconn_free(struct sconn *c);
-/* sconn_timeout - set the timeout (seconds) of the next stage */
-void sconn_timeout(struct sconn *c, int secs);
-/* sconn_printf - queue a command line (CRLF added) */
-void sconn_printf(struct sconn *c, const char *fmt, ...) UTIL_PRINTF(2, 3);
-/* sconn_write - queue raw bytes */
-void sconn_write(struct sconn *c, const char *p, size_t n);
-/* sconn_flush - write what is queued; SIO_OK or an error */
-enum sio_err sconn_flush(struct sconn *c) WARN_UNUSED;
-/* sconn_reply - flush, then read one (multi-line) reply into r */
-enum sio_err sconn_reply(struct sconn *c, struct smtp_reply *r) WARN_UNUSED;
+struct smtp_conn *smtp_conn_connect(const char *addr, unsigned port,
+                                    const char *bind_addr, int enforce,
+                                    int timeout, struct buf *err,
+                                    int *bind_failed);
+/* smtp_conn_adopt - a connection on an open descriptor (the fuzzer feeds
+ * replies from a memory file); smtp_conn_free closes it */
+struct smtp_conn *smtp_conn_adopt(int fd);
+/* smtp_conn_free - close (NULL is fine) */
+void smtp_conn_free(struct smtp_conn *c);
+/* smtp_conn_timeout - set the timeout (seconds) of the next stage */
+void smtp_conn_timeout(struct smtp_conn *c, int secs);
+/* smtp_conn_printf - queue a command line (CRLF added) */
+void smtp_conn_printf(struct smtp_conn *c, const char *fmt, ...)
+    UTIL_PRINTF(2, 3);
+/* smtp_conn_write - queue raw bytes */
+void smtp_conn_write(struct smtp_conn *c, const char *p, size_t n);
+/* smtp_conn_flush - write what is queued; SMTP_CONN_OK or an error */
+enum smtp_conn_err smtp_conn_flush(struct smtp_conn *c) WARN_UNUSED;
+/* smtp_conn_reply - flush, then read one (multi-line) reply into r */
+enum smtp_conn_err smtp_conn_reply(struct smtp_conn *c,
+                                   struct smtp_reply *r) WARN_UNUSED;
 /* What the TLS handshake found out about the server. */
-struct sconn_peer {
+struct smtp_conn_peer {
     int trusted;   /* the chain verified against the CA settings */
     int matched;   /* the certificate matched one of the names */
     char why[300]; /* why not, in Postfix's words: "untrusted issuer
                     * /CN=x", "num=62:hostname mismatch" */
 };
-/* sconn_starttls - TLS handshake on c (after "220" to STARTTLS), with
+/* smtp_conn_starttls - TLS handshake on c (after "220" to STARTTLS), with
  * the server name sni (NULL: none). It succeeds whatever the
  * certificate; peer says whether the chain verified and (when names,
  * space separated, is not NULL or "") whether it matched a name. 0, or
  * -1 with a reason in err. */
 struct ssl_ctx_st;
-int sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-                   const char *names, struct sconn_peer *peer, struct buf *err);
-/* sconn_tls_info - Postfix's summary ("TLSv1.3 with cipher X (256/256
+int smtp_conn_starttls(struct smtp_conn *c, struct ssl_ctx_st *ctx,
+                       const char *sni, const char *names,
+                       struct smtp_conn_peer *peer, struct buf *err);
+/* smtp_conn_tls_info - Postfix's summary ("TLSv1.3 with cipher X (256/256
  * bits) key-exchange X25519 server-signature ...") or NULL */
-const char *sconn_tls_info(const struct sconn *c);
-/* sconn_tls_ctx_new - client context; CA file/path may be ""; the
+const char *smtp_conn_tls_info(const struct smtp_conn *c);
+/* smtp_conn_tls_ctx_new - client context; CA file/path may be ""; the
  * system's CAs too when append_default; NULL on error */
-struct ssl_ctx_st *sconn_tls_ctx_new(const char *cafile, const char *capath,
-                                     int append_default);
-void sconn_tls_ctx_free(struct ssl_ctx_st *ctx);
-/* sconn_fd - the socket */
-int sconn_fd(const struct sconn *c);
+struct ssl_ctx_st *smtp_conn_tls_ctx_new(const char *cafile, const char *capath,
+                                         int append_default);
+void smtp_conn_tls_ctx_free(struct ssl_ctx_st *ctx);
+/* smtp_conn_fd - the socket */
+int smtp_conn_fd(const struct smtp_conn *c);
 
 /*
  * smtp_mime_downgrade - message text in (LF or CRLF line ends) to out
@@ -115,9 +119,8 @@ void smtp_sasl_free(struct smtp_sasl *a);
 /* smtp_sasl_lookup - "user:password" for the sender (when sender
  * dependent: address, then "@domain"), the server's host name, then the
  * nexthop, into cred; 1 found, 0 none, -1 table error (text in err) */
-int smtp_sasl_lookup(struct smtp_sasl *a, const char *sender,
-                     const char *host, const char *nexthop, struct buf *cred,
-                     struct buf *err);
+int smtp_sasl_lookup(struct smtp_sasl *a, const char *sender, const char *host,
+                     const char *nexthop, struct buf *cred, struct buf *err);
 /*
  * smtp_sasl_authenticate - AUTH on c with one of mechs (the server's
  * EHLO AUTH list); tls: 0 plain text, 1 TLS, 2 TLS with a verified
@@ -126,7 +129,7 @@ int smtp_sasl_lookup(struct smtp_sasl *a, const char *sender,
  * credentials: the mail goes without AUTH, as in Postfix), -1 failed
  * with Postfix's reason in why, dsn and *status (4: defer, 5: bounce).
  */
-int smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c,
+int smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
                            const char *mechs, int tls, const char *sender,
                            const char *host, const char *nexthop,
                            const char *name, const char *relay, int timeout,
@@ -161,7 +164,7 @@ enum tls_level {
 };
 
 struct session {
-    struct sconn *c;
+    struct smtp_conn *c;
     char *nexthop;
     char host[256];
     char addr[64];
@@ -243,7 +246,7 @@ struct session *smtp_open_session(struct agent *ag, struct deliver_req *req,
 
 /* smtp_session.c */
 /* smtp_io_reason - Postfix's text for a broken conversation */
-void smtp_io_reason(struct buf *b, enum sio_err e, const char *name,
+void smtp_io_reason(struct buf *b, enum smtp_conn_err e, const char *name,
                     const char *stage);
 /* smtp_said - "host h[a] said: REPLY (in reply to X command)" */
 void smtp_said(struct buf *b, const struct session *s,

@@ -33,10 +33,10 @@
 
 #define RBUF 16384
 
-struct sconn;
-static void arm(struct sconn *c, int rcv, int snd);
+struct smtp_conn;
+static void arm(struct smtp_conn *c, int rcv, int snd);
 
-struct sconn {
+struct smtp_conn {
     int fd;
     SSL *ssl;
     char rbuf[RBUF];
@@ -85,16 +85,16 @@ parse_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss,
     return -1;
 }
 
-struct sconn *
-sconn_connect(const char *addr, unsigned port, const char *bind_addr,
-              int enforce, int timeout, struct buf *err, int *bind_failed)
+struct smtp_conn *
+smtp_conn_connect(const char *addr, unsigned port, const char *bind_addr,
+                  int enforce, int timeout, struct buf *err, int *bind_failed)
 {
     struct sockaddr_storage ss, bs;
     socklen_t len, blen;
     int fam = parse_sockaddr(addr, port, &ss, &len);
     int fd, rc, one = 1;
     struct pollfd p;
-    struct sconn *c;
+    struct smtp_conn *c;
 
     buf_truncate(err, 0);
     *bind_failed = 0;
@@ -158,10 +158,10 @@ sconn_connect(const char *addr, unsigned port, const char *bind_addr,
     return c;
 }
 
-struct sconn *
-sconn_adopt(int fd)
+struct smtp_conn *
+smtp_conn_adopt(int fd)
 {
-    struct sconn *c = mem_calloc(1, sizeof(*c));
+    struct smtp_conn *c = mem_calloc(1, sizeof(*c));
 
     c->fd = fd;
     c->want = 300;
@@ -170,7 +170,7 @@ sconn_adopt(int fd)
 }
 
 void
-sconn_free(struct sconn *c)
+smtp_conn_free(struct smtp_conn *c)
 {
     if (c == NULL)
         return;
@@ -185,20 +185,20 @@ sconn_free(struct sconn *c)
 }
 
 int
-sconn_fd(const struct sconn *c)
+smtp_conn_fd(const struct smtp_conn *c)
 {
     return c->fd;
 }
 
 void
-sconn_timeout(struct sconn *c, int secs)
+smtp_conn_timeout(struct smtp_conn *c, int secs)
 {
     c->want = secs > 0 ? secs : 300;
 }
 
 /* arm - the stage's timeout on the directions that may block next */
 static void
-arm(struct sconn *c, int rcv, int snd)
+arm(struct smtp_conn *c, int rcv, int snd)
 {
     struct timeval tv = {c->want, 0};
 
@@ -213,7 +213,7 @@ arm(struct sconn *c, int rcv, int snd)
 }
 
 void
-sconn_printf(struct sconn *c, const char *fmt, ...)
+smtp_conn_printf(struct smtp_conn *c, const char *fmt, ...)
 {
     va_list ap;
 
@@ -224,19 +224,20 @@ sconn_printf(struct sconn *c, const char *fmt, ...)
 }
 
 void
-sconn_write(struct sconn *c, const char *p, size_t n)
+smtp_conn_write(struct smtp_conn *c, const char *p, size_t n)
 {
     (void) buf_append(&c->wbuf, p, n);
 }
 
-static enum sio_err
+static enum smtp_conn_err
 io_error(void)
 {
-    return errno == EAGAIN || errno == EWOULDBLOCK ? SIO_TIMEOUT : SIO_LOST;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? SMTP_CONN_TIMEOUT
+                                                   : SMTP_CONN_LOST;
 }
 
-enum sio_err
-sconn_flush(struct sconn *c)
+enum smtp_conn_err
+smtp_conn_flush(struct smtp_conn *c)
 {
     size_t off = 0;
 
@@ -276,12 +277,12 @@ sconn_flush(struct sconn *c)
         off += (size_t) w;
     }
     buf_truncate(&c->wbuf, 0);
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
-/* fill - more input: SIO_OK or an error */
-static enum sio_err
-fill(struct sconn *c)
+/* fill - more input: SMTP_CONN_OK or an error */
+static enum smtp_conn_err
+fill(struct smtp_conn *c)
 {
     int n;
 
@@ -294,7 +295,7 @@ fill(struct sconn *c)
             if (n > 0)
                 break;
             return n == 0 || SSL_get_error(c->ssl, n) == SSL_ERROR_ZERO_RETURN
-                       ? SIO_LOST
+                       ? SMTP_CONN_LOST
                        : io_error();
         }
         arm(c, 1, 0);
@@ -302,27 +303,27 @@ fill(struct sconn *c)
         if (n > 0)
             break;
         if (n == 0)
-            return SIO_LOST;
+            return SMTP_CONN_LOST;
         if (errno == EINTR)
             continue;
         return io_error();
     }
     c->rlen = (size_t) n;
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
 /* read_line - one line without CR LF into line (truncated at
  * SMTP_LINE_MAX) */
-static enum sio_err
-read_line(struct sconn *c, struct buf *line)
+static enum smtp_conn_err
+read_line(struct smtp_conn *c, struct buf *line)
 {
     buf_truncate(line, 0);
     for (;;) {
         char *p, *nl;
         size_t avail, take;
-        enum sio_err e;
+        enum smtp_conn_err e;
 
-        if (c->rpos >= c->rlen && (e = fill(c)) != SIO_OK)
+        if (c->rpos >= c->rlen && (e = fill(c)) != SMTP_CONN_OK)
             return e;
         p = c->rbuf + c->rpos;
         avail = c->rlen - c->rpos;
@@ -335,7 +336,7 @@ read_line(struct sconn *c, struct buf *line)
         if (nl) {
             if (line->len && line->data[line->len - 1] == '\r')
                 buf_truncate(line, line->len - 1);
-            return SIO_OK;
+            return SMTP_CONN_OK;
         }
     }
 }
@@ -362,11 +363,11 @@ dsn_ok(const char *s, int cls, size_t *len)
     return 1;
 }
 
-enum sio_err
-sconn_reply(struct sconn *c, struct smtp_reply *r)
+enum smtp_conn_err
+smtp_conn_reply(struct smtp_conn *c, struct smtp_reply *r)
 {
     struct buf line;
-    enum sio_err e;
+    enum smtp_conn_err e;
     size_t dl;
 
     r->code = 0;
@@ -374,14 +375,14 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
     buf_truncate(&r->text, 0);
     strv_fini(&r->lines);
     strv_init(&r->lines);
-    if ((e = sconn_flush(c)) != SIO_OK)
+    if ((e = smtp_conn_flush(c)) != SMTP_CONN_OK)
         return e;
     buf_init(&line, 0);
     for (;;) {
         const char *l;
         int code;
 
-        if ((e = read_line(c, &line)) != SIO_OK)
+        if ((e = read_line(c, &line)) != SMTP_CONN_OK)
             break;
         /* no control characters past here (log lines, bounces), as
          * Postfix's smtp_chat does with printable(..., '?') */
@@ -392,12 +393,12 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
         if (line.len < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' ||
             l[1] > '9' || l[2] < '0' || l[2] > '9' ||
             (line.len > 3 && l[3] != ' ' && l[3] != '-')) {
-            e = SIO_PROTOCOL;
+            e = SMTP_CONN_PROTOCOL;
             break;
         }
         code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
         if (r->code && code != r->code) {
-            e = SIO_PROTOCOL;
+            e = SMTP_CONN_PROTOCOL;
             break;
         }
         r->code = code;
@@ -408,12 +409,12 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
         if (line.len == 3 || l[3] == ' ')
             break;
         if (r->lines.n > 1000) {
-            e = SIO_PROTOCOL;
+            e = SMTP_CONN_PROTOCOL;
             break;
         }
     }
     buf_fini(&line);
-    if (e != SIO_OK)
+    if (e != SMTP_CONN_OK)
         return e;
     /* "250 2.1.0 Ok": the enhanced code of the first line */
     if (r->lines.n && dsn_ok(r->lines.v[0], r->code / 100, &dl) &&
@@ -423,11 +424,12 @@ sconn_reply(struct sconn *c, struct smtp_reply *r)
     } else {
         snprintf(r->dsn, sizeof(r->dsn), "%d.0.0", r->code / 100);
     }
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
 struct ssl_ctx_st *
-sconn_tls_ctx_new(const char *cafile, const char *capath, int append_default)
+smtp_conn_tls_ctx_new(const char *cafile, const char *capath,
+                      int append_default)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
@@ -450,7 +452,7 @@ sconn_tls_ctx_new(const char *cafile, const char *capath, int append_default)
 }
 
 void
-sconn_tls_ctx_free(struct ssl_ctx_st *ctx)
+smtp_conn_tls_ctx_free(struct ssl_ctx_st *ctx)
 {
     SSL_CTX_free(ctx);
 }
@@ -575,8 +577,9 @@ describe(SSL *ssl, X509 *peer, char *out, size_t size)
 }
 
 int
-sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
-               const char *names, struct sconn_peer *peer, struct buf *err)
+smtp_conn_starttls(struct smtp_conn *c, struct ssl_ctx_st *ctx, const char *sni,
+                   const char *names, struct smtp_conn_peer *peer,
+                   struct buf *err)
 {
     SSL *ssl = SSL_new(ctx);
     struct first_err fe = {0, ""};
@@ -642,7 +645,7 @@ sconn_starttls(struct sconn *c, struct ssl_ctx_st *ctx, const char *sni,
 }
 
 const char *
-sconn_tls_info(const struct sconn *c)
+smtp_conn_tls_info(const struct smtp_conn *c)
 {
     return c->ssl ? c->info : NULL;
 }

@@ -253,16 +253,17 @@ failed(struct smtp_sasl *a, const char *name, const struct smtp_reply *r,
 }
 
 int
-smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
-                       int tls, const char *sender, const char *host,
-                       const char *nexthop, const char *name, const char *relay,
-                       int timeout, struct buf *why, char *dsn, int *status)
+smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
+                       const char *mechs, int tls, const char *sender,
+                       const char *host, const char *nexthop, const char *name,
+                       const char *relay, int timeout, struct buf *why,
+                       char *dsn, int *status)
 {
     struct buf cred, tmp, err;
     struct smtp_reply r;
     const char *mech;
     char *pass;
-    enum sio_err e = SIO_OK;
+    enum smtp_conn_err e = SMTP_CONN_OK;
     int rc = 0, found, noplain, step = 0;
 
     *status = 4;
@@ -324,16 +325,16 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
         *pass++ = 0;
     else
         pass = cred.data + cred.len; /* "" */
-    sconn_timeout(c, timeout);
+    smtp_conn_timeout(c, timeout);
     if (strcmp(mech, "PLAIN") == 0) {
         smtp_sasl_plain(cred.data, pass, &tmp);
-        sconn_printf(c, "AUTH PLAIN %s", buf_str(&tmp));
+        smtp_conn_printf(c, "AUTH PLAIN %s", buf_str(&tmp));
     } else {
-        sconn_printf(c, "AUTH LOGIN");
+        smtp_conn_printf(c, "AUTH LOGIN");
     }
     /* challenges (334) until the server says how it went */
     for (;;) {
-        if ((e = sconn_reply(c, &r)) != SIO_OK)
+        if ((e = smtp_conn_reply(c, &r)) != SMTP_CONN_OK)
             goto broken;
         if (r.code / 100 != 3)
             break;
@@ -341,11 +342,11 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
             const char *v = step++ == 0 ? cred.data : pass;
 
             b64(&tmp, (const unsigned char *) v, strlen(v));
-            sconn_printf(c, "%s", buf_str(&tmp));
+            smtp_conn_printf(c, "%s", buf_str(&tmp));
         } else {
             /* nothing more to say: cancel (RFC 4954), and report the
              * server's final answer */
-            sconn_printf(c, "*");
+            smtp_conn_printf(c, "*");
         }
     }
     if (r.code / 100 != 2) {
@@ -356,7 +357,7 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct sconn *c, const char *mechs,
     goto out;
 broken:
     buf_truncate(why, 0);
-    if (e == SIO_TIMEOUT)
+    if (e == SMTP_CONN_TIMEOUT)
         (void) buf_printf(why,
                           "conversation with %s timed out while "
                           "performing SASL authentication",

@@ -21,14 +21,14 @@
 
 /* smtp_io_reason - Postfix's text for a broken conversation */
 void
-smtp_io_reason(struct buf *b, enum sio_err e, const char *name,
+smtp_io_reason(struct buf *b, enum smtp_conn_err e, const char *name,
                const char *stage)
 {
     buf_truncate(b, 0);
-    if (e == SIO_TIMEOUT)
+    if (e == SMTP_CONN_TIMEOUT)
         (void) buf_printf(b, "conversation with %s timed out while %s", name,
                           stage);
-    else if (e == SIO_PROTOCOL)
+    else if (e == SMTP_CONN_PROTOCOL)
         (void) buf_printf(b, "malformed reply from %s while %s", name, stage);
     else
         (void) buf_printf(b, "lost connection with %s while %s", name, stage);
@@ -69,7 +69,7 @@ smtp_session_free(struct session *s)
 {
     if (s == NULL)
         return;
-    sconn_free(s->c);
+    smtp_conn_free(s->c);
     mem_free(s->nexthop);
     mem_free(s);
 }
@@ -82,9 +82,9 @@ smtp_session_quit(struct agent *ag, struct session *s)
     if (s == NULL)
         return;
     smtp_reply_init(&r);
-    sconn_timeout(s->c, ag->quit_timeout > 5 ? 5 : ag->quit_timeout);
-    sconn_printf(s->c, "QUIT");
-    if (sconn_reply(s->c, &r) != SIO_OK)
+    smtp_conn_timeout(s->c, ag->quit_timeout > 5 ? 5 : ag->quit_timeout);
+    smtp_conn_printf(s->c, "QUIT");
+    if (smtp_conn_reply(s->c, &r) != SMTP_CONN_OK)
         r.code = 0; /* the connection closes anyway */
     smtp_reply_fini(&r);
     smtp_session_free(s);
@@ -134,13 +134,13 @@ int
 smtp_hello(struct agent *ag, struct session *s, int ehlo, struct smtp_reply *r,
            struct buf *why, char *dsn, int *status)
 {
-    enum sio_err e;
+    enum smtp_conn_err e;
 
-    sconn_timeout(s->c, ag->helo_timeout);
+    smtp_conn_timeout(s->c, ag->helo_timeout);
     if (!ehlo)
         goto helo;
-    sconn_printf(s->c, "EHLO %s", ag->helo_name);
-    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+    smtp_conn_printf(s->c, "EHLO %s", ag->helo_name);
+    if ((e = smtp_conn_reply(s->c, r)) != SMTP_CONN_OK) {
         smtp_io_reason(why, e, s->name, "performing the EHLO handshake");
         snprintf(dsn, 16, "4.4.2");
         *status = DELIVER_DEFER;
@@ -152,8 +152,8 @@ smtp_hello(struct agent *ag, struct session *s, int ehlo, struct smtp_reply *r,
         return 0;
     }
 helo:
-    sconn_printf(s->c, "HELO %s", ag->helo_name);
-    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+    smtp_conn_printf(s->c, "HELO %s", ag->helo_name);
+    if ((e = smtp_conn_reply(s->c, r)) != SMTP_CONN_OK) {
         smtp_io_reason(why, e, s->name, "performing the HELO handshake");
         snprintf(dsn, 16, "4.4.2");
         *status = DELIVER_DEFER;
@@ -214,9 +214,9 @@ tls_and_auth(struct agent *ag, struct session *s, const char *nh_host,
         int st, rc;
 
         rc = smtp_sasl_authenticate(ag->sasl, s->c, s->auth,
-                                    s->tls_verified        ? 2
-                                    : sconn_tls_info(s->c) ? 1
-                                                           : 0,
+                                    s->tls_verified            ? 2
+                                    : smtp_conn_tls_info(s->c) ? 1
+                                                               : 0,
                                     ag->sender, s->host, ag->dest, s->name,
                                     s->relay, ag->helo_timeout, why, dsn, &st);
         if (rc < 0) {
@@ -237,7 +237,7 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
 {
     struct session *s = mem_calloc(1, sizeof(*s));
     struct smtp_reply r;
-    enum sio_err e;
+    enum smtp_conn_err e;
     int v6 = strchr(addr, ':') != NULL, bind_failed = 0;
 
     /* Postfix logs the soft failure of a server that was not the last
@@ -255,9 +255,9 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     s->port = port;
     snprintf(s->name, sizeof(s->name), "%s[%s]", host, addr);
     snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
-    s->c =
-        sconn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
-                      ag->bind_enforce, ag->connect_timeout, why, &bind_failed);
+    s->c = smtp_conn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
+                             ag->bind_enforce, ag->connect_timeout, why,
+                             &bind_failed);
     if (s->c == NULL && bind_failed) {
         /* smtp_bind_address_enforce: Postfix's "4.4.0 server
          * configuration error" */
@@ -274,8 +274,8 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
         snprintf(dsn, 16, "4.4.1");
         goto fail;
     }
-    sconn_timeout(s->c, ag->helo_timeout);
-    if ((e = sconn_reply(s->c, &r)) != SIO_OK) {
+    smtp_conn_timeout(s->c, ag->helo_timeout);
+    if ((e = smtp_conn_reply(s->c, &r)) != SMTP_CONN_OK) {
         smtp_io_reason(why, e, s->name,
                        "receiving the initial server greeting");
         snprintf(dsn, 16, "4.4.2");
@@ -354,9 +354,9 @@ smtp_reusable(struct agent *ag, struct session *s, const char *nexthop)
         return 1;
     }
     smtp_reply_init(&r);
-    sconn_timeout(s->c, ag->rset_timeout);
-    sconn_printf(s->c, "RSET");
-    ok = sconn_reply(s->c, &r) == SIO_OK && r.code == 250;
+    smtp_conn_timeout(s->c, ag->rset_timeout);
+    smtp_conn_printf(s->c, "RSET");
+    ok = smtp_conn_reply(s->c, &r) == SMTP_CONN_OK && r.code == 250;
     smtp_reply_fini(&r);
     return ok;
 }

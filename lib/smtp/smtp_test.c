@@ -163,7 +163,7 @@ sasl(void)
     buf_fini(&err);
 }
 
-/* replies - server bytes through a pipe to sconn_reply: codes, DSN,
+/* replies - server bytes through a pipe to smtp_conn_reply: codes, DSN,
  * multi-line joins, control characters made '?', malformed lines */
 static void
 replies(void)
@@ -180,16 +180,16 @@ replies(void)
         int rc, code;
         const char *dsn, *text;
     } want[] = {
-        {SIO_OK, 250, "2.0.0",
+        {SMTP_CONN_OK, 250, "2.0.0",
          "250-mx.example.com 250-PIPELINING 250 SIZE 1000"},
-        {SIO_OK, 550, "5.1.1", "550 5.1.1 <u@example.com>: no?such?user"},
-        {SIO_OK, 451, "4.0.0", "451 try later"},
-        {SIO_PROTOCOL, 0, "", ""}, /* the code changes mid-reply */
-        {SIO_PROTOCOL, 0, "", ""}, /* "ok" is not a reply */
-        {SIO_LOST, 0, "", ""},
+        {SMTP_CONN_OK, 550, "5.1.1", "550 5.1.1 <u@example.com>: no?such?user"},
+        {SMTP_CONN_OK, 451, "4.0.0", "451 try later"},
+        {SMTP_CONN_PROTOCOL, 0, "", ""}, /* the code changes mid-reply */
+        {SMTP_CONN_PROTOCOL, 0, "", ""}, /* "ok" is not a reply */
+        {SMTP_CONN_LOST, 0, "", ""},
     };
     int p[2];
-    struct sconn *c;
+    struct smtp_conn *c;
     struct smtp_reply r;
 
     if (pipe(p) < 0 || write(p[1], in, sizeof(in) - 1) != sizeof(in) - 1) {
@@ -198,13 +198,13 @@ replies(void)
         return;
     }
     (void) close(p[1]);
-    c = sconn_adopt(p[0]);
+    c = smtp_conn_adopt(p[0]);
     smtp_reply_init(&r);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        enum sio_err e = sconn_reply(c, &r);
+        enum smtp_conn_err e = smtp_conn_reply(c, &r);
 
         if ((int) e != want[i].rc ||
-            (e == SIO_OK &&
+            (e == SMTP_CONN_OK &&
              (r.code != want[i].code || strcmp(r.dsn, want[i].dsn) != 0 ||
               strcmp(buf_str(&r.text), want[i].text) != 0))) {
             printf("FAIL reply %zu: rc=%d code=%d dsn=%s text=%s\n", i, e,
@@ -213,7 +213,7 @@ replies(void)
         }
     }
     smtp_reply_fini(&r);
-    sconn_free(c);
+    smtp_conn_free(c);
 }
 
 int

@@ -102,13 +102,13 @@ smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
                struct smtp_reply *r, struct buf *why, char *dsn, int *status)
 {
     struct buf terr, names;
-    struct sconn_peer peer;
-    enum sio_err e;
+    struct smtp_conn_peer peer;
+    enum smtp_conn_err e;
     int rc, need = ag->tls >= TLS_VERIFY;
 
-    sconn_timeout(s->c, ag->starttls_timeout);
-    sconn_printf(s->c, "STARTTLS");
-    if ((e = sconn_reply(s->c, r)) != SIO_OK) {
+    smtp_conn_timeout(s->c, ag->starttls_timeout);
+    smtp_conn_printf(s->c, "STARTTLS");
+    if ((e = smtp_conn_reply(s->c, r)) != SMTP_CONN_OK) {
         smtp_io_reason(why, e, s->name, "receiving the STARTTLS reply");
         snprintf(dsn, 16, "4.4.2");
         return -1;
@@ -126,8 +126,8 @@ smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
     buf_init(&names, 0);
     if (need)
         cert_names(ag, s->host, nh_host, &names);
-    rc = sconn_starttls(s->c, ag->tls_ctx, server_name(ag, s, nh_host),
-                        buf_str(&names), &peer, &terr);
+    rc = smtp_conn_starttls(s->c, ag->tls_ctx, server_name(ag, s, nh_host),
+                            buf_str(&names), &peer, &terr);
     if (rc < 0) {
         buf_truncate(why, 0);
         (void) buf_printf(why, "Cannot start TLS: %s with %s", buf_str(&terr),
@@ -149,7 +149,7 @@ smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
             need ? (peer.trusted && peer.matched ? "Verified" : "Untrusted")
             : peer.trusted ? "Trusted"
                            : "Untrusted",
-            s->relay, sconn_tls_info(s->c));
+            s->relay, smtp_conn_tls_info(s->c));
     if (need && !(peer.trusted && peer.matched)) {
         buf_truncate(why, 0);
         (void) buf_puts(why, "Server certificate not verified");
@@ -175,7 +175,7 @@ tls_context(struct agent *ag, struct server *srv)
         char *cafile = server_param(srv, "smtp_tls_CAfile");
         char *capath = server_param(srv, "smtp_tls_CApath");
 
-        ag->tls_ctx = sconn_tls_ctx_new(
+        ag->tls_ctx = smtp_conn_tls_ctx_new(
             cafile, capath, server_param_bool(srv, "tls_append_default_CA"));
         /* Postfix's words; "encrypt" and up then defer, "may" goes on in
          * plain text */
@@ -207,7 +207,7 @@ tls_context(struct agent *ag, struct server *srv)
                                                           : SERVER_TLS_MAY,
                                  why, sizeof(why)) < 0) {
                 maillog_warning("%s: disabling TLS support", why);
-                sconn_tls_ctx_free(ag->tls_ctx);
+                smtp_conn_tls_ctx_free(ag->tls_ctx);
                 ag->tls_ctx = NULL;
             }
         }

@@ -107,17 +107,17 @@ said_all(struct deliver_req *req, const struct session *s,
         said_result(&req->rcpt[i], s, r, why);
 }
 
-/* reply_at - read a reply for a stage; SIO_OK or an error with the
+/* reply_at - read a reply for a stage; SMTP_CONN_OK or an error with the
  * reason in why */
-static enum sio_err
+static enum smtp_conn_err
 reply_at(struct session *s, int timeout, struct smtp_reply *r,
          const char *stage, struct buf *why)
 {
-    enum sio_err e;
+    enum smtp_conn_err e;
 
-    sconn_timeout(s->c, timeout);
-    e = sconn_reply(s->c, r);
-    if (e != SIO_OK)
+    smtp_conn_timeout(s->c, timeout);
+    e = smtp_conn_reply(s->c, r);
+    if (e != SMTP_CONN_OK)
         smtp_io_reason(why, e, s->name, stage);
     return e;
 }
@@ -177,25 +177,25 @@ rcpt_to(const struct session *s, const struct deliver_rcpt *rc, struct buf *cmd)
 }
 
 /* content - the message, then the end-of-data reply for the accepted
- * recipients (rcpt_ok); SIO_OK or an error with the reason in why */
-static enum sio_err
+ * recipients (rcpt_ok); SMTP_CONN_OK or an error with the reason in why */
+static enum smtp_conn_err
 content(struct agent *ag, struct session *s, struct deliver_req *req,
         const int *rcpt_ok, struct smtp_reply *r, struct buf *why)
 {
-    enum sio_err e;
+    enum smtp_conn_err e;
     size_t i;
 
     body(ag, s, req);
-    sconn_timeout(s->c, ag->data_xfer_timeout);
-    sconn_write(s->c, ag->wire.data, ag->wire.len);
-    if ((e = sconn_flush(s->c)) != SIO_OK) {
+    smtp_conn_timeout(s->c, ag->data_xfer_timeout);
+    smtp_conn_write(s->c, ag->wire.data, ag->wire.len);
+    if ((e = smtp_conn_flush(s->c)) != SMTP_CONN_OK) {
         smtp_io_reason(why, e, s->name, "sending message body");
         return e;
     }
     if ((e = reply_at(s, ag->data_done_timeout, r,
                       "sending end of data -- message may be sent more than "
                       "once",
-                      why)) != SIO_OK)
+                      why)) != SMTP_CONN_OK)
         return e;
     for (i = 0; i < req->nrcpt; i++) {
         if (!rcpt_ok[i])
@@ -211,44 +211,44 @@ content(struct agent *ag, struct session *s, struct deliver_req *req,
             said_result(&req->rcpt[i], s, r, buf_str(why));
         }
     }
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
-/* mail_reply - the reply to MAIL FROM; SIO_OK or an error with the
+/* mail_reply - the reply to MAIL FROM; SMTP_CONN_OK or an error with the
  * reason in why; *refused when the server refused it (every
  * recipient's result is set then) */
-static enum sio_err
+static enum smtp_conn_err
 mail_reply(struct agent *ag, struct session *s, struct deliver_req *req,
            struct smtp_reply *r, struct buf *why, int *refused)
 {
-    enum sio_err e;
+    enum smtp_conn_err e;
 
     *refused = 0;
     if ((e = reply_at(s, ag->mail_timeout, r, "sending MAIL FROM", why)) !=
-        SIO_OK)
+        SMTP_CONN_OK)
         return e;
     if (r->code / 100 != 2) {
         smtp_said(why, s, r, "MAIL FROM");
         said_all(req, s, r, buf_str(why));
         *refused = 1;
     }
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
 /* rcpt_replies - a reply per RCPT TO: rcpt_ok[i] and *accepted for
  * those accepted, the result of the others (unless MAIL FROM's failure
- * set it already); SIO_OK or an error with the reason in why */
-static enum sio_err
+ * set it already); SMTP_CONN_OK or an error with the reason in why */
+static enum smtp_conn_err
 rcpt_replies(struct agent *ag, struct session *s, struct deliver_req *req,
              int *rcpt_ok, int *accepted, struct smtp_reply *r, struct buf *why)
 {
-    enum sio_err e;
+    enum smtp_conn_err e;
 
     for (size_t i = 0; i < req->nrcpt; i++) {
         struct deliver_rcpt *rc = &req->rcpt[i];
 
         if ((e = reply_at(s, ag->rcpt_timeout, r, "sending RCPT TO", why)) !=
-            SIO_OK)
+            SMTP_CONN_OK)
             return e;
         if (r->code / 100 == 2) {
             rcpt_ok[i] = 1;
@@ -258,7 +258,7 @@ rcpt_replies(struct agent *ag, struct session *s, struct deliver_req *req,
             said_result(rc, s, r, buf_str(why));
         }
     }
-    return SIO_OK;
+    return SMTP_CONN_OK;
 }
 
 /* defer_unanswered - a broken conversation: recipients without an
@@ -284,7 +284,7 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
 {
     struct smtp_reply r;
     struct buf cmd, why;
-    enum sio_err e = SIO_OK;
+    enum smtp_conn_err e = SMTP_CONN_OK;
     int accepted = 0, ok = 0;
     size_t i;
     int *rcpt_ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(int));
@@ -311,14 +311,14 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
      */
     if (s->rset_pending) {
         s->rset_pending = 0;
-        sconn_printf(s->c, "RSET");
+        smtp_conn_printf(s->c, "RSET");
     } else {
         stale_ok = 0;
     }
     mail_from(s, req, &cmd);
-    sconn_printf(s->c, "%s", buf_str(&cmd));
+    smtp_conn_printf(s->c, "%s", buf_str(&cmd));
     if (!pipe) {
-        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SIO_OK)
+        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SMTP_CONN_OK)
             goto broken;
         if (refused) {
             ok = 1;
@@ -329,29 +329,30 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
         struct deliver_rcpt *rc = &req->rcpt[i];
 
         rcpt_to(s, rc, &cmd);
-        sconn_printf(s->c, "%s", buf_str(&cmd));
+        smtp_conn_printf(s->c, "%s", buf_str(&cmd));
     }
     if (pipe) {
-        sconn_printf(s->c, "DATA");
+        smtp_conn_printf(s->c, "DATA");
         if (stale_ok && (reply_at(s, ag->rset_timeout, &r, "sending RSET",
-                                  &why) != SIO_OK ||
+                                  &why) != SMTP_CONN_OK ||
                          r.code != 250)) {
             ok = -2;
             goto out;
         }
-        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SIO_OK)
+        if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SMTP_CONN_OK)
             goto broken;
     }
-    if ((e = rcpt_replies(ag, s, req, rcpt_ok, &accepted, &r, &why)) != SIO_OK)
+    if ((e = rcpt_replies(ag, s, req, rcpt_ok, &accepted, &r, &why)) !=
+        SMTP_CONN_OK)
         goto broken;
     if (!pipe && accepted == 0) {
         ok = 1;
         goto out;
     }
     if (!pipe)
-        sconn_printf(s->c, "DATA");
+        smtp_conn_printf(s->c, "DATA");
     if ((e = reply_at(s, ag->data_init_timeout, &r, "sending DATA", &why)) !=
-        SIO_OK)
+        SMTP_CONN_OK)
         goto broken;
     if (r.code != 354) {
         if (accepted) {
@@ -365,14 +366,14 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     }
     if (accepted == 0) {
         /* pipelined DATA accepted without recipients: end it empty */
-        sconn_printf(s->c, ".");
+        smtp_conn_printf(s->c, ".");
         if ((e = reply_at(s, ag->data_done_timeout, &r, "sending end of data",
-                          &why)) != SIO_OK)
+                          &why)) != SMTP_CONN_OK)
             goto broken;
         ok = 1;
         goto out;
     }
-    if ((e = content(ag, s, req, rcpt_ok, &r, &why)) != SIO_OK)
+    if ((e = content(ag, s, req, rcpt_ok, &r, &why)) != SMTP_CONN_OK)
         goto broken;
     ok = 1;
     goto out;

@@ -107,13 +107,14 @@ smtpd_proto(const struct smtpd_session *s)
  * addresses as the client sent them (external form), as Postfix logs
  * them, not canonicalized; to: the internal form or NULL */
 void
-smtpd_log_reject(struct smtpd_session *s, const char *stage,
-                 const char *reply, const char *to)
+smtpd_log_reject(struct smtpd_session *s, const char *stage, const char *reply,
+                 const char *to)
 {
     char *ext = to ? rewrite_quote(to) : NULL;
 
     maillog_reject(s->id[0] ? s->id : NULL, "reject", stage, s->namaddr, reply,
-                   s->sender ? s->env.sender : NULL, ext, smtpd_proto(s), s->helo);
+                   s->sender ? s->env.sender : NULL, ext, smtpd_proto(s),
+                   s->helo);
     mem_free(ext);
 }
 
@@ -148,7 +149,7 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
                                        "VRFY", "QUIT", NULL};
     const char *data;
     int more;
-    size_t n = sio_peek(s->io, &data, &more);
+    size_t n = smtpd_io_peek(s->io, &data, &more);
     int k, l;
     struct buf esc;
 
@@ -158,8 +159,7 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
         ;
     /* input waiting, buffered or still in the socket or the TLS layer
      * (Postfix's peekfd()) */
-    if ((n == 0 && !more) || known[k] == NULL ||
-        (s->esmtp && last[l] == NULL))
+    if ((n == 0 && !more) || known[k] == NULL || (s->esmtp && last[l] == NULL))
         return;
     s->ill_pipelining = 1;
     buf_init(&esc, 0);
@@ -285,9 +285,9 @@ peer_names(void *arg)
 
         if (getnameinfo(ai->ai_addr, ai->ai_addrlen, a, sizeof(a), NULL, 0,
                         NI_NUMERICHOST) == 0)
-            pl->ok = strcmp(a, pl->addr) == 0 ||
-                     (strncmp(a, "::ffff:", 7) == 0 &&
-                      strcmp(a + 7, pl->addr) == 0);
+            pl->ok =
+                strcmp(a, pl->addr) == 0 ||
+                (strncmp(a, "::ffff:", 7) == 0 && strcmp(a + 7, pl->addr) == 0);
     }
     freeaddrinfo(res);
     pl->name_status = pl->ok ? SMTPD_PEER_OK : SMTPD_PEER_FORGED;
@@ -322,7 +322,8 @@ peer(struct smtpd_session *s, int fd)
         if (getsockname(fd, (struct sockaddr *) &me, &melen) == 0)
             getnameinfo((struct sockaddr *) &me, melen, s->server_addr,
                         sizeof(s->server_addr), s->server_port,
-                        sizeof(s->server_port), NI_NUMERICHOST | NI_NUMERICSERV);
+                        sizeof(s->server_port),
+                        NI_NUMERICHOST | NI_NUMERICSERV);
         if (strncmp(s->server_addr, "::ffff:", 7) == 0 &&
             strchr(s->server_addr, '.'))
             memmove(s->server_addr, s->server_addr + 7,
@@ -463,16 +464,17 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
 
     /* handed off by a front: it already refused clients over the limits */
     if (h == NULL && too_many(s)) {
-        sio_printf(s->io, "421 4.7.0 %s Error: too many connections from %s",
-                   cf->myhostname, s->addr);
-        (void) sio_flush(s->io);
+        smtpd_io_printf(s->io,
+                        "421 4.7.0 %s Error: too many connections from %s",
+                        cf->myhostname, s->addr);
+        (void) smtpd_io_flush(s->io);
         return -1;
     }
     if (h && (h->flags & SERVER_HANDOFF_TIMEOUT)) {
         /* greeted by the front, then silent for smtpd_timeout */
-        sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
-                   cf->myhostname);
-        (void) sio_flush(s->io);
+        smtpd_io_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                        cf->myhostname);
+        (void) smtpd_io_flush(s->io);
         maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
         return -1;
     }
@@ -483,11 +485,11 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
         /* the reply instead of the greeting; then every command but
          * QUIT gets 503, as in Postfix */
         smtpd_log_reject(s, "CONNECT", reply, NULL);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         s->access_denied = 1;
         s->errors++;
     } else {
-        sio_printf(s->io, "220 %s", cf->banner);
+        smtpd_io_printf(s->io, "220 %s", cf->banner);
     }
     return 0;
 }
@@ -504,19 +506,19 @@ session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
     int lf, rc;
     size_t n;
 
-    sio_interruptible(s->io, 1);
-    rc = sio_read_line(s->io, line, (size_t) cf->line_limit, &lf);
-    sio_interruptible(s->io, 0);
+    smtpd_io_interruptible(s->io, 1);
+    rc = smtpd_io_read_line(s->io, line, (size_t) cf->line_limit, &lf);
+    smtpd_io_interruptible(s->io, 0);
     if (rc <= 0) {
-        if (sio_stopped(s->io)) {
-            sio_printf(s->io, "421 4.3.2 %s Service shutting down",
-                       cf->myhostname);
-            (void) sio_flush(s->io);
+        if (smtpd_io_stopped(s->io)) {
+            smtpd_io_printf(s->io, "421 4.3.2 %s Service shutting down",
+                            cf->myhostname);
+            (void) smtpd_io_flush(s->io);
             maillog_info("stop after %s from %s", s->last_cmd, s->namaddr);
-        } else if (sio_timed_out(s->io)) {
-            sio_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
-                       cf->myhostname);
-            (void) sio_flush(s->io);
+        } else if (smtpd_io_timed_out(s->io)) {
+            smtpd_io_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
+                            cf->myhostname);
+            (void) smtpd_io_flush(s->io);
             maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
         } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
             /* a client that hangs up after the end of data is not
@@ -534,15 +536,16 @@ session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
         maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
                         cf->line_limit, line->data);
         do
-            rc = sio_read_line(s->io, spill, (size_t) cf->line_limit, &eol);
+            rc =
+                smtpd_io_read_line(s->io, spill, (size_t) cf->line_limit, &eol);
         while (rc > 0 && !eol);
     }
     n = line->len;
     if (lf && cf->bare_nl == 2 && (n < 2 || line->data[n - 2] != '\r') &&
         maps_match_addr(cf->bare_nl_excl, s->addr) != 1) {
-        sio_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
-                   cf->bare_nl_code, cf->myhostname);
-        (void) sio_flush(s->io);
+        smtpd_io_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
+                        cf->bare_nl_code, cf->myhostname);
+        (void) smtpd_io_flush(s->io);
         maillog_info("disallowed bare <LF> received from %s after %s",
                      s->namaddr, s->last_cmd);
         return -1;
@@ -560,18 +563,19 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
     struct smtpd_conf *cf = s->cf;
 
     if (*cmd == 0) {
-        sio_printf(s->io, "500 5.5.2 Error: bad syntax");
+        smtpd_io_printf(s->io, "500 5.5.2 Error: bad syntax");
         s->errors++;
     } else if (s->access_denied && strcasecmp(cmd, "QUIT") != 0) {
         /* smtpd_delay_reject = no and the client was refused at
          * connect: every command but QUIT, as Postfix */
-        sio_printf(s->io, "503 5.7.0 Error: access denied for %s", s->namaddr);
+        smtpd_io_printf(s->io, "503 5.7.0 Error: access denied for %s",
+                        s->namaddr);
         s->errors++;
         smtpd_stat_count(s, stat_name(cmd), 0);
     } else if (tls_required(s, cmd)) {
         /* smtpd_tls_security_level = encrypt: only what may come
          * before STARTTLS, as Postfix */
-        sio_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
+        smtpd_io_printf(s->io, "530 5.7.0 Must issue a STARTTLS command first");
     } else if (strcasecmp(cmd, "EHLO") == 0 || strcasecmp(cmd, "HELO") == 0) {
         s->last_cmd = cmd[0] == 'E' || cmd[0] == 'e' ? "EHLO" : "HELO";
         smtpd_cmd_helo(s, arg, s->last_cmd[0] == 'E');
@@ -584,7 +588,7 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
     } else if (strcasecmp(cmd, "DATA") == 0) {
         s->last_cmd = "DATA";
         if (*arg) {
-            sio_printf(s->io, "501 5.5.4 Syntax: DATA");
+            smtpd_io_printf(s->io, "501 5.5.4 Syntax: DATA");
             smtpd_stat_count(s, "data", 0);
         } else if (smtpd_cmd_data(s) < 0)
             return -1;
@@ -595,20 +599,20 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
     } else if (strcasecmp(cmd, "RSET") == 0) {
         s->last_cmd = "RSET";
         if (*arg) {
-            sio_printf(s->io, "501 5.5.4 Syntax: RSET");
+            smtpd_io_printf(s->io, "501 5.5.4 Syntax: RSET");
             smtpd_stat_count(s, "rset", 0);
         } else {
             smtpd_reset_transaction(s);
-            sio_printf(s->io, "250 2.0.0 Ok");
+            smtpd_io_printf(s->io, "250 2.0.0 Ok");
             smtpd_stat_count(s, "rset", 1);
         }
     } else if (strcasecmp(cmd, "NOOP") == 0) {
         s->last_cmd = "NOOP";
-        sio_printf(s->io, "250 2.0.0 Ok");
+        smtpd_io_printf(s->io, "250 2.0.0 Ok");
         smtpd_stat_count(s, "noop", 1);
     } else if (strcasecmp(cmd, "QUIT") == 0) {
         s->last_cmd = "QUIT";
-        sio_printf(s->io, "221 2.0.0 Bye");
+        smtpd_io_printf(s->io, "221 2.0.0 Bye");
         smtpd_stat_count(s, "quit", 1);
         s->quit = 1;
     } else if (strcasecmp(cmd, "VRFY") == 0) {
@@ -620,13 +624,13 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
     } else if (strcasecmp(cmd, "STARTTLS") == 0) {
         s->last_cmd = "STARTTLS";
         if (*arg) {
-            sio_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
+            smtpd_io_printf(s->io, "501 5.5.4 Syntax: STARTTLS");
             smtpd_stat_count(s, "starttls", 0);
         } else if (smtpd_cmd_starttls(s) < 0)
             return -1;
     } else if (strcasecmp(cmd, "AUTH") == 0) {
         s->last_cmd = "AUTH";
-        sio_printf(s->io, "503 5.5.1 Error: authentication not enabled");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: authentication not enabled");
         smtpd_stat_count(s, "auth", 0);
     } else {
         s->last_cmd = "UNKNOWN";
@@ -635,11 +639,11 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
             /* HTTP requests and mail headers: not an SMTP client */
             maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
                             raw);
-            sio_printf(s->io,
-                       "221 2.7.0 Error: I can break rules, too. Goodbye.");
+            smtpd_io_printf(
+                s->io, "221 2.7.0 Error: I can break rules, too. Goodbye.");
             return -1;
         }
-        sio_printf(s->io, "500 5.5.2 Error: command not recognized");
+        smtpd_io_printf(s->io, "500 5.5.2 Error: command not recognized");
     }
     return 0;
 }
@@ -660,14 +664,14 @@ session(struct server *srv, int fd, void *ctx)
     queue_env_init(&s->env);
     peer(s, fd);
     s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr);
-    s->io = sio_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0,
-                    h && (h->flags & SERVER_HANDOFF_NONBLOCK));
+    s->io = smtpd_io_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0,
+                         h && (h->flags & SERVER_HANDOFF_NONBLOCK));
     if (session_out >= 0)
-        sio_set_output(s->io, session_out); /* smtpd_session_run */
+        smtpd_io_set_output(s->io, session_out); /* smtpd_session_run */
     else if (fd == 0)
-        sio_set_output(s->io, 1); /* sendmail -bs */
+        smtpd_io_set_output(s->io, 1); /* sendmail -bs */
     if (h && h->len)
-        sio_preload(s->io, h->data, h->len); /* read by the front */
+        smtpd_io_preload(s->io, h->data, h->len); /* read by the front */
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     buf_init(&spill, 0);
@@ -678,10 +682,10 @@ session(struct server *srv, int fd, void *ctx)
         char *cmd, *arg;
         size_t n;
 
-        if (server_terminating() && !sio_pending(s->io)) {
-            sio_printf(s->io, "421 4.3.2 %s Service shutting down",
-                       cf->myhostname);
-            (void) sio_flush(s->io);
+        if (server_terminating() && !smtpd_io_pending(s->io)) {
+            smtpd_io_printf(s->io, "421 4.3.2 %s Service shutting down",
+                            cf->myhostname);
+            (void) smtpd_io_flush(s->io);
             break;
         }
         if (session_read(s, &line, &spill, &n) < 0)
@@ -710,21 +714,21 @@ session(struct server *srv, int fd, void *ctx)
         /* the tarpit: after smtpd_soft_error_limit errors each reply
          * waits smtpd_error_sleep_time, as Postfix's */
         if (s->errors >= cf->soft_error_limit && cf->error_sleep_ms > 0)
-            sio_sleep(s->io, (int) cf->error_sleep_ms);
+            smtpd_io_sleep(s->io, (int) cf->error_sleep_ms);
         if (is_junk(cmd) && s->junk_cmds++ > cf->junk_cmd_limit)
             s->errors++;
         if (session_command(s, cmd, arg, raw) < 0)
             break;
         if (s->errors >= cf->hard_error_limit) {
-            sio_printf(s->io, "421 4.7.0 %s Error: too many errors",
-                       cf->myhostname);
-            (void) sio_flush(s->io);
+            smtpd_io_printf(s->io, "421 4.7.0 %s Error: too many errors",
+                            cf->myhostname);
+            (void) smtpd_io_flush(s->io);
             maillog_info("too many errors after %s from %s", s->last_cmd,
                          s->namaddr);
             break;
         }
     }
-    (void) sio_flush(s->io);
+    (void) smtpd_io_flush(s->io);
 done:
     smtpd_reset_transaction(s);
     if (srv->shm)
@@ -733,7 +737,7 @@ done:
     cc_put(s->cc);
     buf_fini(&line);
     buf_fini(&spill);
-    sio_free(s->io);
+    smtpd_io_free(s->io);
     mem_free(s->helo);
     queue_env_fini(&s->env);
     mem_free(s);

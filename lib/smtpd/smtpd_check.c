@@ -322,7 +322,8 @@ table_result(struct ctx *c, const char *table, const char *value,
 
         snprintf(def, sizeof(def), "%c.7.1", value[0]);
         dsn = dsn_split(def, &text, b1, sizeof(b1));
-        return reject(c, 0, (int) strtol(value, NULL, 10), dsn_fix(dsn, cls, b2, sizeof(b2)),
+        return reject(c, 0, (int) strtol(value, NULL, 10),
+                      dsn_fix(dsn, cls, b2, sizeof(b2)),
                       "<%s>: %s rejected: %s", name, cls,
                       *text ? text : "Access denied");
     }
@@ -1058,7 +1059,8 @@ mx_primary(struct ctx *c, struct strv *mx)
 {
     int best = (int) strtol(mx->v[0], NULL, 10); /* sorted by preference */
 
-    for (size_t i = 0; i < mx->n && (int) strtol(mx->v[i], NULL, 10) == best; i++) {
+    for (size_t i = 0; i < mx->n && (int) strtol(mx->v[i], NULL, 10) == best;
+         i++) {
         struct strv a;
         int ok = 1;
 
@@ -1125,7 +1127,8 @@ mx_backup(struct ctx *c)
     }
     /* the primary MX hosts (best preference) first: when one of them is
      * this machine, it is no backup (Postfix 2.3 and later) */
-    for (nprim = 0; nprim < mx.n && (int) strtol(mx.v[nprim], NULL, 10) == (int) strtol(mx.v[0], NULL, 10);)
+    for (nprim = 0; nprim < mx.n && (int) strtol(mx.v[nprim], NULL, 10) ==
+                                        (int) strtol(mx.v[0], NULL, 10);)
         nprim++;
     if (st != DNSC_OK) {
         defer_if(&c->s->dif_reject, 450, "4.4.4",
@@ -1275,7 +1278,7 @@ policy_request(struct ctx *c, struct buf *b)
 {
     struct smtpd_session *s = c->s;
     const char *state = strcmp(c->where, "EHLO") == 0 ? "EHLO" : c->where;
-    const char *tls = sio_tls_version(s->io);
+    const char *tls = smtpd_io_tls_version(s->io);
 
     /* the names and their order are Postfix 3.7's */
     (void) buf_printf(

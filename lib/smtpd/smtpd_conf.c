@@ -7,8 +7,6 @@
  * process, apart from the per-session code.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
-#include "smtpd/smtpd.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "pcf/pcf.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
+#include "smtpd/smtpd.h"
 #include "smtpd/smtpd_int.h"
 
 static void
@@ -265,8 +264,7 @@ smtpd_conf_load(struct server *srv)
     cf->recipient_delimiter = server_param(srv, "recipient_delimiter");
     cf->size_limit = server_param_size(srv, "message_size_limit");
     cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit");
-    cf->rcpt_overlim =
-        server_param_int(srv, "smtpd_recipient_overshoot_limit");
+    cf->rcpt_overlim = server_param_int(srv, "smtpd_recipient_overshoot_limit");
     cf->timeout = server_param_time(srv, "smtpd_timeout");
     cf->line_limit = server_param_int(srv, "line_length_limit");
     if (cf->line_limit < 512)
@@ -275,7 +273,8 @@ smtpd_conf_load(struct server *srv)
         server_param_int(srv, "smtpd_client_connection_count_limit");
     cf->hard_error_limit = server_param_int(srv, "smtpd_hard_error_limit");
     cf->soft_error_limit = server_param_int(srv, "smtpd_soft_error_limit");
-    cf->error_sleep_ms = server_param_time(srv, "smtpd_error_sleep_time") * 1000;
+    cf->error_sleep_ms =
+        server_param_time(srv, "smtpd_error_sleep_time") * 1000;
     cf->junk_cmd_limit = server_param_int(srv, "smtpd_junk_command_limit");
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
@@ -314,8 +313,8 @@ smtpd_conf_load(struct server *srv)
                             "smtpd_tls_cert_file is empty: TLS is off");
             cf->tls_level = cf->tls_level == 2 ? 2 : 0;
         } else {
-            cf->tls_ctx = sio_tls_ctx(srv, cf->tls_level == 2, cert, key, err,
-                                      sizeof(err));
+            cf->tls_ctx = smtpd_io_tls_ctx(srv, cf->tls_level == 2, cert, key,
+                                           err, sizeof(err));
             if (cf->tls_ctx == NULL) {
                 maillog_warning("%s", err);
                 if (cf->tls_level == 1)

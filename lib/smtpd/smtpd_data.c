@@ -12,8 +12,6 @@
  * Split out of smtpd.c (issue 17).
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
-#include "smtpd/smtpd.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +22,7 @@
 #include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
+#include "smtpd/smtpd.h"
 #include "smtpd/smtpd_int.h"
 
 #define DATA_CHUNK 65536
@@ -35,7 +34,7 @@ received(struct smtpd_session *s, struct buf *b)
     char date[80];
     time_t now = time(NULL);
     struct tm tm;
-    const char *info = sio_tls_info(s->io);
+    const char *info = smtpd_io_tls_info(s->io);
     int v6 = strchr(s->addr, ':') != NULL;
 
     localtime_r(&now, &tm);
@@ -82,7 +81,7 @@ eod_verdict(struct smtpd_session *s, int st, const char *cmd)
         s->errors = 0;
         s->junk_cmds = 0;
     } else {
-        sio_printf(
+        smtpd_io_printf(
             s->io, "%s",
             cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
         if (st < 0)
@@ -101,23 +100,23 @@ data_refused(struct smtpd_session *s)
     char reply[1200];
 
     if (s->bdat != SMTPD_BDAT_NONE) {
-        sio_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: DATA after BDAT");
         smtpd_stat_count(s, "data", 0);
         return 1;
     }
     if (!s->have_mail) {
-        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: need RCPT command");
         smtpd_stat_count(s, "data", 0);
         return 1;
     }
     if (s->env.nrcpt == 0) {
-        sio_printf(s->io, "554 5.5.1 Error: no valid recipients");
+        smtpd_io_printf(s->io, "554 5.5.1 Error: no valid recipients");
         smtpd_stat_count(s, "data", 0);
         return 1;
     }
     if (smtpd_check_data(s, reply, sizeof(reply)) < 0) {
         smtpd_log_reject(s, "DATA", reply, s->last_rcpt);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         smtpd_stat_count(s, "data", 0);
         return 1;
     }
@@ -142,23 +141,23 @@ smtpd_cmd_data(struct smtpd_session *s)
     buf_init(&line, 0);
     received(s, &chunk);
     if (cleanup_client_env(s->cc, &s->env, NULL) < 0) {
-        sio_printf(s->io, "451 4.3.0 Error: queue file write error");
+        smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
         s->cleanup_open = 0;
         buf_fini(&chunk);
         buf_fini(&line);
         smtpd_stat_count(s, "data", 0);
         return 0;
     }
-    sio_printf(s->io, "354 End data with <CR><LF>.<CR><LF>");
+    smtpd_io_printf(s->io, "354 End data with <CR><LF>.<CR><LF>");
     s->last_cmd = "DATA";
     exclude_bare = maps_match_addr(s->cf->bare_nl_excl, s->addr) == 1;
     for (;;) {
         const char *p;
         size_t n;
 
-        rc = sio_read_view(s->io, &line, DATA_CHUNK, &lf, &p, &n);
+        rc = smtpd_io_read_view(s->io, &line, DATA_CHUNK, &lf, &p, &n);
         if (rc <= 0) {
-            if (sio_timed_out(s->io))
+            if (smtpd_io_timed_out(s->io))
                 maillog_info("timeout after DATA (%ld bytes) from %s", size,
                              s->namaddr);
             else
@@ -215,14 +214,14 @@ smtpd_cmd_data(struct smtpd_session *s)
                  s->cf->bare_nl_code, s->cf->myhostname);
         maillog_info("disallowed bare <LF> received from %s after DATA",
                      s->namaddr);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         buf_fini(&chunk);
         smtpd_reset_transaction(s);
         smtpd_stat_count(s, "data", 0);
         return -1; /* Postfix disconnects too */
     }
     if (too_big) {
-        sio_printf(s->io, "552 5.3.4 Error: message file too big");
+        smtpd_io_printf(s->io, "552 5.3.4 Error: message file too big");
         maillog_warning("%s: queue file size limit exceeded", s->id);
         buf_fini(&chunk);
         smtpd_reset_transaction(s);
@@ -231,7 +230,7 @@ smtpd_cmd_data(struct smtpd_session *s)
     }
     if (s->cf->r_eod.n && smtpd_check_eod(s, reply, sizeof(reply)) < 0) {
         smtpd_log_reject(s, "END-OF-MESSAGE", reply, NULL);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         buf_fini(&chunk);
         smtpd_reset_transaction(s);
         smtpd_stat_count(s, "data", 0);
@@ -244,7 +243,7 @@ smtpd_cmd_data(struct smtpd_session *s)
         st = cleanup_client_end(s->cc);
     buf_fini(&chunk);
     if (st == CLEANUP_STAT_OK)
-        sio_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
+        smtpd_io_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
     eod_verdict(s, st, "data");
     return 0;
 }
@@ -257,7 +256,7 @@ bdat_skip(struct smtpd_session *s, long n)
         const char *p;
         size_t got;
 
-        if (sio_read_raw(s->io, (size_t) n, &p, &got) <= 0)
+        if (smtpd_io_read_raw(s->io, (size_t) n, &p, &got) <= 0)
             return -1;
         n -= (long) got;
     }
@@ -342,7 +341,7 @@ bdat_read(struct smtpd_session *s, long count)
         const char *p;
         size_t got;
 
-        if (sio_read_raw(s->io, (size_t) count, &p, &got) <= 0) {
+        if (smtpd_io_read_raw(s->io, (size_t) count, &p, &got) <= 0) {
             rc = -1;
             break;
         }
@@ -377,8 +376,8 @@ bdat_end(struct smtpd_session *s)
     if (s->cleanup_open && (n == 0 || cleanup_client_data(s->cc, tail, n) == 0))
         st = cleanup_client_end(s->cc);
     if (st == CLEANUP_STAT_OK)
-        sio_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s", s->bdat_size,
-                   s->id);
+        smtpd_io_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s",
+                        s->bdat_size, s->id);
     eod_verdict(s, st, "bdat");
 }
 
@@ -403,14 +402,14 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
         (n == 2 && strcasecmp(w[1], "LAST") != 0)) {
         maillog_warning("%s: malformed BDAT command syntax from %s: %.100s",
                         s->id[0] ? s->id : "NOQUEUE", s->namaddr, raw);
-        sio_printf(s->io, "521 5.5.4 Syntax: BDAT count [LAST]");
+        smtpd_io_printf(s->io, "521 5.5.4 Syntax: BDAT count [LAST]");
         smtpd_stat_count(s, "bdat", 0);
         return -1;
     }
     last = n == 2;
     if (!s->have_mail) {
         smtpd_stat_count(s, "bdat", 0);
-        sio_printf(s->io, "503 5.5.1 Error: need RCPT command");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: need RCPT command");
         return bdat_skip(s, count);
     }
     if (s->bdat == SMTPD_BDAT_ERROR) {
@@ -422,7 +421,7 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
     }
     if (why) {
         smtpd_stat_count(s, "bdat", 0);
-        sio_printf(s->io, "%s", why);
+        smtpd_io_printf(s->io, "%s", why);
         s->bdat = SMTPD_BDAT_ERROR;
         if (bdat_skip(s, count) < 0)
             return -1;
@@ -439,7 +438,7 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
         bdat_end(s);
         return 0;
     }
-    sio_printf(s->io, "250 2.0.0 Ok: %ld bytes", count);
+    smtpd_io_printf(s->io, "250 2.0.0 Ok: %ld bytes", count);
     smtpd_stat_count(s, "bdat", 1);
     return 0;
 }

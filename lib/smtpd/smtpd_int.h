@@ -23,66 +23,70 @@ struct cleanup_client;
 #define SMTPD_SESSIONS_PER_PROCESS 16
 
 /* ---- stream I/O with optional TLS (smtpd_io.c) ---- */
-struct sio;
-/* sio_new - armed_s: the seconds of SO_RCVTIMEO/SO_SNDTIMEO the socket
+struct smtpd_io;
+/* smtpd_io_new - armed_s: the seconds of SO_RCVTIMEO/SO_SNDTIMEO the socket
  * already holds (the front's listener passed them on), 0 unknown;
  * nonblock: the socket is non-blocking (from the front) */
-struct sio *sio_new(int fd, int timeout_s, int armed_s, int nonblock);
-void sio_free(struct sio *s);
-/* sio_read_line - next line or piece of one (at most limit bytes) into
+struct smtpd_io *smtpd_io_new(int fd, int timeout_s, int armed_s, int nonblock);
+void smtpd_io_free(struct smtpd_io *s);
+/* smtpd_io_read_line - next line or piece of one (at most limit bytes) into
  * line (replaced); *lf set when it ended in LF. A CR right before the
  * limit is kept for the next call. 1 ok, 0 EOF, -1 error or timeout
- * (sio_timed_out tells) */
-int sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf);
-/* sio_read_view - the same, pointing into the read buffer when it can */
-int sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
-                  const char **ptr, size_t *len);
-/* sio_read_raw - at most max bytes of input as they come (a BDAT
+ * (smtpd_io_timed_out tells) */
+int smtpd_io_read_line(struct smtpd_io *s, struct buf *line, size_t limit,
+                       int *lf);
+/* smtpd_io_read_view - the same, pointing into the read buffer when it can */
+int smtpd_io_read_view(struct smtpd_io *s, struct buf *spill, size_t limit,
+                       int *lf, const char **ptr, size_t *len);
+/* smtpd_io_read_raw - at most max bytes of input as they come (a BDAT
  * chunk); *ptr into the read buffer, valid until the next read; 1, 0
  * EOF, -1 error or timeout */
-int sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len);
-/* sio_pending - unread input is buffered (a pipelined command) */
-int sio_pending(struct sio *s);
-/* sio_sleep - flush the replies, then wait ms milliseconds (less when
+int smtpd_io_read_raw(struct smtpd_io *s, size_t max, const char **ptr,
+                      size_t *len);
+/* smtpd_io_pending - unread input is buffered (a pipelined command) */
+int smtpd_io_pending(struct smtpd_io *s);
+/* smtpd_io_sleep - flush the replies, then wait ms milliseconds (less when
  * the client hangs up), without holding up the process's other sessions */
-void sio_sleep(struct sio *s, int ms);
-/* sio_peek - input waiting after the current line: the number of
+void smtpd_io_sleep(struct smtpd_io *s, int ms);
+/* smtpd_io_peek - input waiting after the current line: the number of
  * buffered bytes (*data points at them); *more set when the socket or
  * the TLS layer holds unread input (reject_unauth_pipelining) */
-size_t sio_peek(struct sio *s, const char **data, int *more);
-/* sio_preload - input the smtpd front already read, to be processed
+size_t smtpd_io_peek(struct smtpd_io *s, const char **data, int *more);
+/* smtpd_io_preload - input the smtpd front already read, to be processed
  * before anything else (at most 16 KB; call before the first read) */
-void sio_preload(struct sio *s, const char *data, size_t len);
-/* sio_discard_input - drop buffered input (after STARTTLS) */
-void sio_discard_input(struct sio *s);
-void sio_printf(struct sio *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
-/* sio_flush - write buffered replies; 0 or -1 */
-int sio_flush(struct sio *s);
-int sio_timed_out(const struct sio *s);
-/* sio_set_output - write replies to another fd (sendmail -bs) */
-void sio_set_output(struct sio *s, int fd);
-/* sio_interruptible - while on, a stop request (SIGTERM/SIGHUP) ends a
- * wait for input with -1 and sio_stopped() true; off during DATA, so a
+void smtpd_io_preload(struct smtpd_io *s, const char *data, size_t len);
+/* smtpd_io_discard_input - drop buffered input (after STARTTLS) */
+void smtpd_io_discard_input(struct smtpd_io *s);
+void smtpd_io_printf(struct smtpd_io *s, const char *fmt, ...)
+    UTIL_PRINTF(2, 3);
+/* smtpd_io_flush - write buffered replies; 0 or -1 */
+int smtpd_io_flush(struct smtpd_io *s);
+int smtpd_io_timed_out(const struct smtpd_io *s);
+/* smtpd_io_set_output - write replies to another fd (sendmail -bs) */
+void smtpd_io_set_output(struct smtpd_io *s, int fd);
+/* smtpd_io_interruptible - while on, a stop request (SIGTERM/SIGHUP) ends a
+ * wait for input with -1 and smtpd_io_stopped() true; off during DATA, so a
  * message in progress is finished */
-void sio_interruptible(struct sio *s, int on);
-int sio_stopped(const struct sio *s);
-/* sio_tls_ctx - server context from cert/key files with the service's
+void smtpd_io_interruptible(struct smtpd_io *s, int on);
+int smtpd_io_stopped(const struct smtpd_io *s);
+/* smtpd_io_tls_ctx - server context from cert/key files with the service's
  * TLS protocol and cipher policy (server_tls.h; mandatory: the level is
  * encrypt). NULL and in err the whole warning to log on failure */
-void *sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
-                  const char *key, char *err, size_t len);
-/* sio_starttls - handshake as server; 0, SIO_TLS_LOST (the client
+void *smtpd_io_tls_ctx(const struct server *srv, int mandatory,
+                       const char *cert, const char *key, char *err,
+                       size_t len);
+/* smtpd_io_starttls - handshake as server; 0, SIO_TLS_LOST (the client
  * went away during it) or SIO_TLS_ERROR (message in err) */
 #define SIO_TLS_ERROR (-1)
 #define SIO_TLS_LOST  (-2)
-int sio_starttls(struct sio *s, void *ctx, char *err, size_t len);
-/* sio_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
-const char *sio_tls_info(struct sio *s);
-const char *sio_tls_version(struct sio *s);
-/* sio_tls_summary - Postfix's log summary: the above and, for TLS 1.3,
+int smtpd_io_starttls(struct smtpd_io *s, void *ctx, char *err, size_t len);
+/* smtpd_io_tls_info - "TLSv1.3 with cipher X (256/256 bits)" or NULL */
+const char *smtpd_io_tls_info(struct smtpd_io *s);
+const char *smtpd_io_tls_version(struct smtpd_io *s);
+/* smtpd_io_tls_summary - Postfix's log summary: the above and, for TLS 1.3,
  * " key-exchange X25519 server-signature ECDSA (prime256v1)
  * server-digest SHA256"; in out, or NULL without TLS */
-const char *sio_tls_summary(struct sio *s, char *out, size_t len);
+const char *smtpd_io_tls_summary(struct smtpd_io *s, char *out, size_t len);
 
 /* ---- the session ---- */
 struct smtpd_cmdstat {
@@ -121,7 +125,8 @@ struct smtpd_codes {
     int unk_name_tf;  /* unknown_helo_hostname_tempfail_action */
     int soft_bounce;
     int show_table;   /* show_user_unknown_table_name */
-    int parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains */
+    int parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains
+                       */
     int sasl;         /* smtpd_sasl_auth_enable */
     int rej_unl_rcpt; /* smtpd_reject_unlisted_recipient */
     int rej_unl_from; /* smtpd_reject_unlisted_sender */
@@ -133,32 +138,32 @@ struct smtpd_conf {
     struct maps_match *mynetworks;
     struct maps_match *bare_nl_excl;
     struct maps_match *event_excl;
-    struct maps *local_rcpt_maps; /* NULL when the check is off */
+    struct maps *local_rcpt_maps;     /* NULL when the check is off */
     struct maps_match *forbidden;     /* smtpd_forbidden_commands */
     struct maps_match *flush_domains; /* fast_flush_domains (ETRN) */
     struct strv r_client, r_helo, r_sender, r_relay, r_rcpt, r_data, r_eod;
-    struct htab *classes;   /* smtpd_restriction_classes: name -> strv */
+    struct htab *classes; /* smtpd_restriction_classes: name -> strv */
     struct smtpd_codes code;
-    char *null_key;         /* smtpd_null_access_lookup_key */
+    char *null_key;                      /* smtpd_null_access_lookup_key */
     struct maps_match *perm_mx_networks; /* NULL when empty */
-    struct maps *rbl_reply_maps;  /* or NULL */
-    char *default_rbl_reply;      /* not expanded */
-    char *policy_default;         /* smtpd_policy_service_default_action */
-    char *policy_context;         /* smtpd_policy_service_policy_context */
-    int policy_timeout;           /* smtpd_policy_service_timeout, s */
-    int policy_tries;             /* smtpd_policy_service_try_limit */
-    int policy_delay;             /* smtpd_policy_service_retry_delay, s */
+    struct maps *rbl_reply_maps;         /* or NULL */
+    char *default_rbl_reply;             /* not expanded */
+    char *policy_default; /* smtpd_policy_service_default_action */
+    char *policy_context; /* smtpd_policy_service_policy_context */
+    int policy_timeout;   /* smtpd_policy_service_timeout, s */
+    int policy_tries;     /* smtpd_policy_service_try_limit */
+    int policy_delay;     /* smtpd_policy_service_retry_delay, s */
     char *queue_dir;
     char *compat_level;
-    unsigned long policy_seq;     /* for the instance attribute */
-    struct maps *relay_rcpt_maps;  /* relay_recipient_maps, or NULL */
+    unsigned long policy_seq;       /* for the instance attribute */
+    struct maps *relay_rcpt_maps;   /* relay_recipient_maps, or NULL */
     struct maps *virt_mailbox_maps; /* virtual_mailbox_maps, or NULL */
-    struct maps *rcpt_alias_maps; /* canonical and virtual alias tables, or
-                                   * NULL */
-    struct strv resolvers;  /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
+    struct maps *rcpt_alias_maps;   /* canonical and virtual alias tables, or
+                                     * NULL */
+    struct strv resolvers; /* $POSTERN_DNS_RESOLVERS; none: resolv.conf */
     struct strv own_addrs, proxy_addrs; /* inet_interfaces, proxy_... */
-    int own_all;            /* inet_interfaces = all */
-    int families;           /* inet_protocols: 1 IPv4, 2 IPv6, 3 both */
+    int own_all;                        /* inet_interfaces = all */
+    int families; /* inet_protocols: 1 IPv4, 2 IPv6, 3 both */
     smtpd_dns_fn *dns;
     char *myhostname;
     char *banner;
@@ -207,7 +212,7 @@ struct smtpd_defer {
 
 struct smtpd_session {
     struct smtpd_conf *cf;
-    struct sio *io;
+    struct smtpd_io *io;
     struct cleanup_client *cc;
     char addr[64];
     char name[256];
@@ -215,8 +220,8 @@ struct smtpd_session {
     char *helo;
     int esmtp;
     int tls;
-    int in_mynetworks;      /* 1, 0, -1: mynetworks could not be read */
-    char port[8];           /* client port */
+    int in_mynetworks; /* 1, 0, -1: mynetworks could not be read */
+    char port[8];      /* client port */
     char server_addr[64], server_port[8];
     char reverse_name[256]; /* PTR name, not forward-confirmed, or unknown */
     int name_status;        /* SMTPD_PEER_* of name */
@@ -247,7 +252,7 @@ struct smtpd_session {
     int nstats;
     unsigned cmds_ok, cmds_total;
     int quit;
-    long junk_cmds;     /* HELO/EHLO/RSET/NOOP/VRFY/ETRN so far */
+    long junk_cmds; /* HELO/EHLO/RSET/NOOP/VRFY/ETRN so far */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
@@ -327,22 +332,69 @@ int smtpd_resolve(struct smtpd_session *s, const char *addr,
 int smtpd_local_user_ok(struct smtpd_session *s, const char *rcpt);
 /* ---- the restriction names (smtpd_restr.c) ---- */
 enum smtpd_rid {
-    R_PERMIT = 1, R_REJECT, R_DEFER, R_WARN_IF_REJECT, R_DEFER_IF_PERMIT,
-    R_DEFER_IF_REJECT, R_SLEEP, R_UNAUTH_PIPELINING, R_PLAINTEXT,
-    R_UNK_CLIENT, R_UNK_REV_CLIENT, R_INET_INTERFACES, R_MYNETWORKS,
-    R_CLIENT_ACCESS, R_REV_CLIENT_ACCESS, R_CLIENT_MX, R_CLIENT_NS,
-    R_CLIENT_A, R_REV_CLIENT_MX, R_REV_CLIENT_NS, R_REV_CLIENT_A,
-    R_HELO_ACCESS, R_HELO_MX, R_HELO_NS, R_HELO_A, R_INVALID_HELO,
-    R_UNK_HELO, R_NON_FQDN_HELO, R_NAKED_IP,
-    R_SENDER_ACCESS, R_SENDER_MX, R_SENDER_NS, R_SENDER_A, R_UNK_SENDER,
-    R_NON_FQDN_SENDER, R_UNLISTED_SENDER, R_AUTH_LOGIN_MISMATCH,
+    R_PERMIT = 1,
+    R_REJECT,
+    R_DEFER,
+    R_WARN_IF_REJECT,
+    R_DEFER_IF_PERMIT,
+    R_DEFER_IF_REJECT,
+    R_SLEEP,
+    R_UNAUTH_PIPELINING,
+    R_PLAINTEXT,
+    R_UNK_CLIENT,
+    R_UNK_REV_CLIENT,
+    R_INET_INTERFACES,
+    R_MYNETWORKS,
+    R_CLIENT_ACCESS,
+    R_REV_CLIENT_ACCESS,
+    R_CLIENT_MX,
+    R_CLIENT_NS,
+    R_CLIENT_A,
+    R_REV_CLIENT_MX,
+    R_REV_CLIENT_NS,
+    R_REV_CLIENT_A,
+    R_HELO_ACCESS,
+    R_HELO_MX,
+    R_HELO_NS,
+    R_HELO_A,
+    R_INVALID_HELO,
+    R_UNK_HELO,
+    R_NON_FQDN_HELO,
+    R_NAKED_IP,
+    R_SENDER_ACCESS,
+    R_SENDER_MX,
+    R_SENDER_NS,
+    R_SENDER_A,
+    R_UNK_SENDER,
+    R_NON_FQDN_SENDER,
+    R_UNLISTED_SENDER,
+    R_AUTH_LOGIN_MISMATCH,
     R_LOGIN_MISMATCH,
-    R_RCPT_ACCESS, R_RCPT_MX, R_RCPT_NS, R_RCPT_A, R_UNK_RCPT,
-    R_NON_FQDN_RCPT, R_UNLISTED_RCPT, R_MX_BACKUP, R_AUTH_DEST,
-    R_UNAUTH_DEST, R_DEFER_UNAUTH_DEST, R_MULTI_BOUNCE, R_ETRN_ACCESS,
-    R_SASL_AUTH, R_TLS_CLIENTCERTS, R_RBL_CLIENT, R_RHSBL_CLIENT,
-    R_RHSBL_REV_CLIENT, R_RHSBL_HELO, R_RHSBL_SENDER, R_RHSBL_RCPT,
-    R_DNSWL_CLIENT, R_RHSWL_CLIENT, R_POLICY, R_NOT_IMPLEMENTED,
+    R_RCPT_ACCESS,
+    R_RCPT_MX,
+    R_RCPT_NS,
+    R_RCPT_A,
+    R_UNK_RCPT,
+    R_NON_FQDN_RCPT,
+    R_UNLISTED_RCPT,
+    R_MX_BACKUP,
+    R_AUTH_DEST,
+    R_UNAUTH_DEST,
+    R_DEFER_UNAUTH_DEST,
+    R_MULTI_BOUNCE,
+    R_ETRN_ACCESS,
+    R_SASL_AUTH,
+    R_TLS_CLIENTCERTS,
+    R_RBL_CLIENT,
+    R_RHSBL_CLIENT,
+    R_RHSBL_REV_CLIENT,
+    R_RHSBL_HELO,
+    R_RHSBL_SENDER,
+    R_RHSBL_RCPT,
+    R_DNSWL_CLIENT,
+    R_RHSWL_CLIENT,
+    R_POLICY,
+    R_NOT_IMPLEMENTED,
 };
 
 #define SMTPD_RF_TABLE  0x01u /* the next word is type:table */

@@ -28,7 +28,7 @@
 
 #define RBUF 16384
 
-struct sio {
+struct smtpd_io {
     int fd;
     int out_fd; /* == fd, except for sendmail -bs (stdin/stdout) */
     SSL *ssl;
@@ -45,10 +45,10 @@ struct sio {
     char details[300]; /* TLS 1.3: key exchange and signature */
 };
 
-struct sio *
-sio_new(int fd, int timeout_s, int armed_s, int nonblock)
+struct smtpd_io *
+smtpd_io_new(int fd, int timeout_s, int armed_s, int nonblock)
 {
-    struct sio *s = mem_calloc(1, sizeof(*s));
+    struct smtpd_io *s = mem_calloc(1, sizeof(*s));
     struct timeval tv;
 
     s->fd = fd;
@@ -74,7 +74,7 @@ sio_new(int fd, int timeout_s, int armed_s, int nonblock)
 }
 
 void
-sio_free(struct sio *s)
+smtpd_io_free(struct smtpd_io *s)
 {
     if (s == NULL)
         return;
@@ -90,25 +90,25 @@ sio_free(struct sio *s)
 }
 
 void
-sio_set_output(struct sio *s, int fd)
+smtpd_io_set_output(struct smtpd_io *s, int fd)
 {
     s->out_fd = fd;
 }
 
 int
-sio_timed_out(const struct sio *s)
+smtpd_io_timed_out(const struct smtpd_io *s)
 {
     return s->timed_out;
 }
 
 void
-sio_interruptible(struct sio *s, int on)
+smtpd_io_interruptible(struct smtpd_io *s, int on)
 {
     s->interruptible = on;
 }
 
 int
-sio_stopped(const struct sio *s)
+smtpd_io_stopped(const struct smtpd_io *s)
 {
     return s->stopped;
 }
@@ -117,7 +117,7 @@ sio_stopped(const struct sio *s)
  * 0 try again, -1 give up (timed_out or stopped set as the blocking
  * code would) */
 static int
-co_io_wait(struct sio *s, int events)
+co_io_wait(struct smtpd_io *s, int events)
 {
     for (;;) {
         if (co_wait(s->fd, events, s->timeout_ms) == 0)
@@ -140,7 +140,7 @@ co_io_wait(struct sio *s, int events)
 /* tls_wait - after a TLS call failed with rc: 0 when the coroutine waited
  * and the call should be repeated, -1 otherwise */
 static int
-tls_wait(struct sio *s, int rc)
+tls_wait(struct smtpd_io *s, int rc)
 {
     int e;
 
@@ -156,7 +156,7 @@ tls_wait(struct sio *s, int rc)
 
 /* fill - read more input; 1, 0 EOF, -1 error */
 static int
-fill(struct sio *s)
+fill(struct smtpd_io *s)
 {
     int n;
 
@@ -219,12 +219,12 @@ fill(struct sio *s)
 }
 
 int
-sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf)
+smtpd_io_read_line(struct smtpd_io *s, struct buf *line, size_t limit, int *lf)
 {
     buf_truncate(line, 0);
     *lf = 0;
     /* Replies must be out before we wait. */
-    if (s->rpos >= s->rlen && sio_flush(s) < 0)
+    if (s->rpos >= s->rlen && smtpd_io_flush(s) < 0)
         return -1;
     for (;;) {
         int rc;
@@ -259,14 +259,14 @@ sio_read_line(struct sio *s, struct buf *line, size_t limit, int *lf)
 }
 
 /*
- * sio_read_view - sio_read_line for the DATA loop: when the whole line is
- * already in the read buffer (the usual case), *ptr points into it, valid
- * until the next read; else the line is collected in spill as
- * sio_read_line does. Same results and limits, one copy less per line.
+ * smtpd_io_read_view - smtpd_io_read_line for the DATA loop: when the whole
+ * line is already in the read buffer (the usual case), *ptr points into it,
+ * valid until the next read; else the line is collected in spill as
+ * smtpd_io_read_line does. Same results and limits, one copy less per line.
  */
 int
-sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
-              const char **ptr, size_t *len)
+smtpd_io_read_view(struct smtpd_io *s, struct buf *spill, size_t limit, int *lf,
+                   const char **ptr, size_t *len)
 {
     int rc;
 
@@ -283,14 +283,14 @@ sio_read_view(struct sio *s, struct buf *spill, size_t limit, int *lf,
             return 1;
         }
     }
-    rc = sio_read_line(s, spill, limit, lf);
+    rc = smtpd_io_read_line(s, spill, limit, lf);
     *ptr = spill->data;
     *len = spill->len;
     return rc;
 }
 
 int
-sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len)
+smtpd_io_read_raw(struct smtpd_io *s, size_t max, const char **ptr, size_t *len)
 {
     size_t avail;
 
@@ -298,7 +298,7 @@ sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len)
         int rc;
 
         /* replies must be out before we wait */
-        if (sio_flush(s) < 0)
+        if (smtpd_io_flush(s) < 0)
             return -1;
         if ((rc = fill(s)) <= 0)
             return rc;
@@ -311,13 +311,13 @@ sio_read_raw(struct sio *s, size_t max, const char **ptr, size_t *len)
 }
 
 int
-sio_pending(struct sio *s)
+smtpd_io_pending(struct smtpd_io *s)
 {
     return s->rpos < s->rlen || (s->ssl && SSL_pending(s->ssl) > 0);
 }
 
 size_t
-sio_peek(struct sio *s, const char **data, int *more)
+smtpd_io_peek(struct smtpd_io *s, const char **data, int *more)
 {
     int n = 0;
 
@@ -329,16 +329,16 @@ sio_peek(struct sio *s, const char **data, int *more)
 }
 
 void
-sio_sleep(struct sio *s, int ms)
+smtpd_io_sleep(struct smtpd_io *s, int ms)
 {
     /* no events asked: only the timeout, or the client hanging up,
      * ends the wait (poll(2) outside a coroutine does the same) */
-    (void) sio_flush(s);
+    (void) smtpd_io_flush(s);
     (void) co_wait(s->fd, 0, ms);
 }
 
 void
-sio_preload(struct sio *s, const char *data, size_t len)
+smtpd_io_preload(struct smtpd_io *s, const char *data, size_t len)
 {
     if (len > RBUF)
         len = RBUF;
@@ -348,13 +348,13 @@ sio_preload(struct sio *s, const char *data, size_t len)
 }
 
 void
-sio_discard_input(struct sio *s)
+smtpd_io_discard_input(struct smtpd_io *s)
 {
     s->rpos = s->rlen = 0;
 }
 
 void
-sio_printf(struct sio *s, const char *fmt, ...)
+smtpd_io_printf(struct smtpd_io *s, const char *fmt, ...)
 {
     va_list ap;
     size_t start = s->wbuf.len;
@@ -377,7 +377,7 @@ sio_printf(struct sio *s, const char *fmt, ...)
 }
 
 int
-sio_flush(struct sio *s)
+smtpd_io_flush(struct smtpd_io *s)
 {
     size_t off = 0;
 
@@ -420,8 +420,8 @@ sio_flush(struct sio *s)
 }
 
 void *
-sio_tls_ctx(const struct server *srv, int mandatory, const char *cert,
-            const char *key, char *err, size_t len)
+smtpd_io_tls_ctx(const struct server *srv, int mandatory, const char *cert,
+                 const char *key, char *err, size_t len)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     char why[600];
@@ -479,8 +479,7 @@ key_name(EVP_PKEY *pk, const char *ec, const char *rsa, char *out, size_t len)
     else if (id == EVP_PKEY_RSA && rsa)
         snprintf(out, len, "%s (%d bits)", rsa, EVP_PKEY_get_bits(pk));
     else
-        snprintf(out, len, "%s",
-                 OBJ_nid2sn(id) ? OBJ_nid2sn(id) : "unknown");
+        snprintf(out, len, "%s", OBJ_nid2sn(id) ? OBJ_nid2sn(id) : "unknown");
 }
 
 /* tls13_details - what Postfix's server adds to its "TLS connection
@@ -519,12 +518,12 @@ tls13_details(SSL *ssl, char *out, size_t len)
 }
 
 int
-sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
+smtpd_io_starttls(struct smtpd_io *s, void *ctx, char *err, size_t len)
 {
     int rc;
     int bits = 0, alg = 0;
 
-    if (sio_flush(s) < 0) {
+    if (smtpd_io_flush(s) < 0) {
         snprintf(err, len, "write error before TLS handshake");
         return -1;
     }
@@ -547,9 +546,9 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
 
         e = ERR_get_error();
         snprintf(err, len, "TLS handshake failed: %s",
-                 e                 ? ERR_reason_error_string(e)
+                 e                                 ? ERR_reason_error_string(e)
                  : errno == EAGAIN || s->timed_out ? "timeout"
-                                   : "connection closed");
+                                                   : "connection closed");
         SSL_free(s->ssl);
         s->ssl = NULL;
         return lost && !s->timed_out ? SIO_TLS_LOST : SIO_TLS_ERROR;
@@ -562,7 +561,7 @@ sio_starttls(struct sio *s, void *ctx, char *err, size_t len)
 }
 
 const char *
-sio_tls_summary(struct sio *s, char *out, size_t len)
+smtpd_io_tls_summary(struct smtpd_io *s, char *out, size_t len)
 {
     if (s->ssl == NULL)
         return NULL;
@@ -571,13 +570,13 @@ sio_tls_summary(struct sio *s, char *out, size_t len)
 }
 
 const char *
-sio_tls_info(struct sio *s)
+smtpd_io_tls_info(struct smtpd_io *s)
 {
     return s->ssl ? s->info : NULL;
 }
 
 const char *
-sio_tls_version(struct sio *s)
+smtpd_io_tls_version(struct smtpd_io *s)
 {
     return s->ssl ? SSL_get_version(s->ssl) : NULL;
 }

@@ -7,8 +7,6 @@
  * parsing are one job.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
-#include "smtpd/smtpd.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "rewrite/rewrite.h"
+#include "smtpd/smtpd.h"
 #include "smtpd/smtpd_int.h"
 
 /* xtext_decode - RFC 3461 xtext; NULL on bad syntax */
@@ -202,7 +201,7 @@ next_param(struct smtpd_session *s, const char *cmd, const char **rest,
     size_t n = strcspn(*rest, " ");
 
     if (n >= PARAM_MAX) {
-        sio_printf(s->io, "501 5.5.4 Bad %s parameter syntax", cmd);
+        smtpd_io_printf(s->io, "501 5.5.4 Bad %s parameter syntax", cmd);
         return -1;
     }
     memcpy(param, *rest, n);
@@ -226,15 +225,15 @@ size_param(struct smtpd_session *s, const char *v)
     char *end;
 
     if (*v == 0 || strspn(v, "0123456789") != strlen(v)) {
-        sio_printf(s->io, "501 5.5.4 Bad message size syntax");
+        smtpd_io_printf(s->io, "501 5.5.4 Bad message size syntax");
         return -1;
     }
     errno = 0;
     s->size_param = strtol(v, &end, 10);
     if (errno == ERANGE) {
         s->size_param = 0;
-        sio_printf(s->io, "552 5.3.4 Message size exceeds file system "
-                          "imposed limit");
+        smtpd_io_printf(s->io, "552 5.3.4 Message size exceeds file system "
+                               "imposed limit");
         return -1;
     }
     return 0;
@@ -271,7 +270,7 @@ mail_params(struct smtpd_session *s, const char *rest)
             else if (s->env.ret == 0 && strcasecmp(eq, "HDRS") == 0)
                 s->env.ret = QUEUE_RET_HDRS;
             else {
-                sio_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
+                smtpd_io_printf(s->io, "501 5.5.4 Bad RET parameter syntax");
                 return -1;
             }
         } else if (strcasecmp(param, "ENVID") == 0 && eq) {
@@ -279,7 +278,7 @@ mail_params(struct smtpd_session *s, const char *rest)
 
             if (x == NULL || strlen(x) > 100 || !allprint(x)) {
                 mem_free(x);
-                sio_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
+                smtpd_io_printf(s->io, "501 5.5.4 Bad ENVID parameter syntax");
                 return -1;
             }
             queue_env_set(&s->env.envid, x);
@@ -288,7 +287,7 @@ mail_params(struct smtpd_session *s, const char *rest)
             /* no SASL here: ignored, as Postfix does for unauthenticated */
         } else {
             /* the whole "NAME=value" as sent, as Postfix shows it */
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
+            smtpd_io_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             return -1;
         }
     }
@@ -337,8 +336,8 @@ rcpt_params(struct smtpd_session *s, const char *rest, uint32_t *notifyp,
             }
             if (notify == 0xff || ((notify & QUEUE_NOTIFY_NEVER) &&
                                    notify != QUEUE_NOTIFY_NEVER)) {
-                sio_printf(s->io, "501 5.5.4 Error: Bad NOTIFY parameter "
-                                  "syntax");
+                smtpd_io_printf(s->io, "501 5.5.4 Error: Bad NOTIFY parameter "
+                                       "syntax");
                 goto bad;
             }
         } else if (strcasecmp(param, "ORCPT") == 0 && eq) {
@@ -350,8 +349,8 @@ rcpt_params(struct smtpd_session *s, const char *rest, uint32_t *notifyp,
                  * Original-Recipient: header: refused (Postfix takes
                  * them and has its bounce service sanitize them) */
                 mem_free(x);
-                sio_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
-                                  "syntax");
+                smtpd_io_printf(s->io, "501 5.5.4 Error: Bad ORCPT parameter "
+                                       "syntax");
                 goto bad;
             }
             *semi = 0;
@@ -364,7 +363,7 @@ rcpt_params(struct smtpd_session *s, const char *rest, uint32_t *notifyp,
             }
             mem_free(x);
         } else {
-            sio_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
+            smtpd_io_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
             goto bad;
         }
     }
@@ -384,22 +383,22 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     struct smtpd_path_tok tok;
 
     if (s->have_mail) {
-        sio_printf(s->io, "503 5.5.1 Error: nested MAIL command");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: nested MAIL command");
         goto bad;
     }
     if (s->cf->helo_required && s->helo == NULL) {
-        sio_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
         goto bad;
     }
     switch (parse_path(arg, "FROM:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
-        sio_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
+        smtpd_io_printf(s->io, "501 5.5.4 Syntax: MAIL FROM:<address>");
         goto bad;
     case PATH_ILLEGAL:
         smtpd_illegal_addr(s, "MAIL", &tok);
         UTIL_FALLTHROUGH;
     case PATH_BAD_ADDR:
-        sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+        smtpd_io_printf(s->io, "501 5.1.7 Bad sender address syntax");
         goto bad;
     default: {
         char *internal = rewrite_unquote(addr);
@@ -408,7 +407,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
         mem_free(internal);
         if (err) {
             smtpd_illegal_addr(s, "MAIL", &tok);
-            sio_printf(s->io, "501 5.1.7 Bad sender address syntax");
+            smtpd_io_printf(s->io, "501 5.1.7 Bad sender address syntax");
             goto bad;
         }
         break;
@@ -421,7 +420,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     if (mail_params(s, rest) < 0)
         goto bad;
     if (s->cf->size_limit > 0 && s->size_param > s->cf->size_limit) {
-        sio_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
+        smtpd_io_printf(s->io, "552 5.3.4 Message size exceeds fixed limit");
         maillog_reject(NULL, "reject", "MAIL", s->namaddr,
                        "552 5.3.4 Message size exceeds fixed limit", addr, NULL,
                        smtpd_proto(s), s->helo);
@@ -431,8 +430,9 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
      * from clients that do not say SMTPUTF8 */
     if (s->cf->strict_utf8 && has_8bit(addr) &&
         !(s->env.flags & QUEUE_F_SMTPUTF8)) {
-        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
-                          "address");
+        smtpd_io_printf(s->io,
+                        "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                        "address");
         goto bad;
     }
     s->sender = rewrite_canon(s->cf->rw, addr);
@@ -440,7 +440,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     if (!s->cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_SENDER, NULL, reply, sizeof(reply)) < 0) {
         smtpd_log_reject(s, "MAIL", reply, NULL);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         mem_free(s->sender);
         s->sender = NULL;
         goto bad;
@@ -448,7 +448,7 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
     queue_env_set(&s->env.sender, addr);
     s->have_mail = 1;
     mem_free(addr);
-    sio_printf(s->io, "250 2.1.0 Ok");
+    smtpd_io_printf(s->io, "250 2.1.0 Ok");
     smtpd_stat_count(s, "mail", 1);
     return;
 bad:
@@ -466,22 +466,22 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
     uint32_t notify = 0;
 
     if (!s->have_mail) {
-        sio_printf(s->io, "503 5.5.1 Error: need MAIL command");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: need MAIL command");
         goto bad;
     }
     if (s->bdat != SMTPD_BDAT_NONE) {
-        sio_printf(s->io, "503 5.5.1 Error: RCPT after BDAT");
+        smtpd_io_printf(s->io, "503 5.5.1 Error: RCPT after BDAT");
         goto bad;
     }
     switch (parse_path(arg, "TO:", &addr, &rest, &tok)) {
     case PATH_SYNTAX:
-        sio_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
+        smtpd_io_printf(s->io, "501 5.5.4 Syntax: RCPT TO:<address>");
         goto bad;
     case PATH_ILLEGAL:
         smtpd_illegal_addr(s, "RCPT", &tok);
         UTIL_FALLTHROUGH;
     case PATH_BAD_ADDR:
-        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        smtpd_io_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         goto bad;
     default:
         /* the internal (unquoted) form, as Postfix resolves and shows it */
@@ -490,13 +490,13 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
         s->last_rcpt = mem_strdup(shown);
         if (*shown == 0 || addr_error(s, shown)) {
             smtpd_illegal_addr(s, "RCPT", &tok);
-            sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+            smtpd_io_printf(s->io, "501 5.1.3 Bad recipient address syntax");
             goto bad;
         }
         break;
     }
     if (s->cf->rcpt_limit > 0 && s->rcpt_count >= s->cf->rcpt_limit) {
-        sio_printf(s->io, "452 4.5.3 Error: too many recipients");
+        smtpd_io_printf(s->io, "452 4.5.3 Error: too many recipients");
         /* as Postfix: not an error until smtpd_recipient_overshoot_limit
          * (clients send the rest again in the next transaction) */
         if (s->rcpt_overshoot++ < s->cf->rcpt_overlim) {
@@ -511,20 +511,21 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
         goto bad;
     if (s->cf->strict_utf8 && has_8bit(addr) &&
         !(s->env.flags & QUEUE_F_SMTPUTF8)) {
-        sio_printf(s->io, "553 5.6.7 Must declare SMTPUTF8 to send unicode "
-                          "address");
+        smtpd_io_printf(s->io,
+                        "553 5.6.7 Must declare SMTPUTF8 to send unicode "
+                        "address");
         goto bad;
     }
     canon = rewrite_canon(s->cf->rw, addr);
     if (smtpd_check_rcpt(s, canon, shown, reply, sizeof(reply)) < 0) {
         smtpd_log_reject(s, "RCPT", reply, shown);
-        sio_printf(s->io, "%s", reply);
+        smtpd_io_printf(s->io, "%s", reply);
         goto bad;
     }
     if (!s->cleanup_open) {
         if (cleanup_client_open(s->cc, 0, s->id) < 0) {
             maillog_warning("connect to cleanup service: %m");
-            sio_printf(s->io, "451 4.3.0 Error: queue file write error");
+            smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
             goto bad;
         }
         s->cleanup_open = 1;
@@ -532,7 +533,7 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     queue_env_add_rcpt(&s->env, addr, "", orcpt, notify);
     s->rcpt_count++;
-    sio_printf(s->io, "250 2.1.5 Ok");
+    smtpd_io_printf(s->io, "250 2.1.5 Ok");
     smtpd_stat_count(s, "rcpt", 1);
     mem_free(addr);
     mem_free(canon);

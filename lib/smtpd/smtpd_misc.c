@@ -5,8 +5,6 @@
  * Split out of smtpd.c (issue 17).
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
-#include "smtpd/smtpd.h"
-
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +12,7 @@
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
+#include "smtpd/smtpd.h"
 #include "smtpd/smtpd_int.h"
 
 void
@@ -22,7 +21,8 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     char reply[1200], *helo;
 
     if (*arg == 0) {
-        sio_printf(s->io, "501 Syntax: %s hostname", ehlo ? "EHLO" : "HELO");
+        smtpd_io_printf(s->io, "501 Syntax: %s hostname",
+                        ehlo ? "EHLO" : "HELO");
         smtpd_stat_count(s, ehlo ? "ehlo" : "helo", 0);
         return;
     }
@@ -40,14 +40,14 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
         int rc;
 
         s->helo = helo;
-        rc = smtpd_check_stage(s, SMTPD_ST_HELO, ehlo ? "EHLO" : "HELO",
-                               reply, sizeof(reply));
+        rc = smtpd_check_stage(s, SMTPD_ST_HELO, ehlo ? "EHLO" : "HELO", reply,
+                               sizeof(reply));
         if (rc < 0)
             smtpd_log_reject(s, ehlo ? "EHLO" : "HELO", reply, NULL);
         s->helo = old;
         if (rc < 0) {
             mem_free(helo);
-            sio_printf(s->io, "%s", reply);
+            smtpd_io_printf(s->io, "%s", reply);
             smtpd_stat_count(s, ehlo ? "ehlo" : "helo", 0);
             return;
         }
@@ -58,26 +58,26 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     s->esmtp = ehlo;
     smtpd_stat_count(s, ehlo ? "ehlo" : "helo", 1);
     if (!ehlo) {
-        sio_printf(s->io, "250 %s", s->cf->myhostname);
+        smtpd_io_printf(s->io, "250 %s", s->cf->myhostname);
         return;
     }
-    sio_printf(s->io, "250-%s", s->cf->myhostname);
-    sio_printf(s->io, "250-PIPELINING");
+    smtpd_io_printf(s->io, "250-%s", s->cf->myhostname);
+    smtpd_io_printf(s->io, "250-PIPELINING");
     if (s->cf->size_limit > 0)
-        sio_printf(s->io, "250-SIZE %ld", s->cf->size_limit);
+        smtpd_io_printf(s->io, "250-SIZE %ld", s->cf->size_limit);
     else
-        sio_printf(s->io, "250-SIZE");
+        smtpd_io_printf(s->io, "250-SIZE");
     if (!s->cf->disable_vrfy)
-        sio_printf(s->io, "250-VRFY");
-    sio_printf(s->io, "250-ETRN");
+        smtpd_io_printf(s->io, "250-VRFY");
+    smtpd_io_printf(s->io, "250-ETRN");
     if (s->cf->tls_ctx && !s->tls)
-        sio_printf(s->io, "250-STARTTLS");
-    sio_printf(s->io, "250-ENHANCEDSTATUSCODES");
-    sio_printf(s->io, "250-8BITMIME");
-    sio_printf(s->io, "250-DSN");
+        smtpd_io_printf(s->io, "250-STARTTLS");
+    smtpd_io_printf(s->io, "250-ENHANCEDSTATUSCODES");
+    smtpd_io_printf(s->io, "250-8BITMIME");
+    smtpd_io_printf(s->io, "250-DSN");
     if (s->cf->utf8_enable)
-        sio_printf(s->io, "250-SMTPUTF8");
-    sio_printf(s->io, "250 CHUNKING");
+        smtpd_io_printf(s->io, "250-SMTPUTF8");
+    smtpd_io_printf(s->io, "250 CHUNKING");
 }
 
 /* smtpd_cmd_vrfy - as Postfix: the recipient restrictions and the local
@@ -90,13 +90,13 @@ smtpd_cmd_vrfy(struct smtpd_session *s, char *arg)
     size_t n;
 
     if (s->cf->disable_vrfy) {
-        sio_printf(s->io, "502 5.5.1 VRFY command is disabled");
+        smtpd_io_printf(s->io, "502 5.5.1 VRFY command is disabled");
         smtpd_stat_count(s, "vrfy", 0);
         return;
     }
     if (*arg == 0) {
-        sio_printf(s->io, "501 5.5.4 Syntax: VRFY address%s",
-                   s->cf->utf8_enable ? " [SMTPUTF8]" : "");
+        smtpd_io_printf(s->io, "501 5.5.4 Syntax: VRFY address%s",
+                        s->cf->utf8_enable ? " [SMTPUTF8]" : "");
         smtpd_stat_count(s, "vrfy", 0);
         return;
     }
@@ -115,16 +115,16 @@ smtpd_cmd_vrfy(struct smtpd_session *s, char *arg)
         struct smtpd_path_tok tok = {arg, (int) strlen(arg)};
 
         smtpd_illegal_addr(s, "VRFY", &tok);
-        sio_printf(s->io, "501 5.1.3 Bad recipient address syntax");
+        smtpd_io_printf(s->io, "501 5.1.3 Bad recipient address syntax");
         smtpd_stat_count(s, "vrfy", 0);
     } else {
         canon = rewrite_canon(s->cf->rw, addr);
         if (smtpd_check_vrfy(s, canon, shown, reply, sizeof(reply)) < 0) {
             smtpd_log_reject(s, "VRFY", reply, shown);
-            sio_printf(s->io, "%s", reply);
+            smtpd_io_printf(s->io, "%s", reply);
             smtpd_stat_count(s, "vrfy", 0);
         } else {
-            sio_printf(s->io, "252 2.0.0 %s", arg);
+            smtpd_io_printf(s->io, "252 2.0.0 %s", arg);
             smtpd_stat_count(s, "vrfy", 1);
         }
         mem_free(canon);
@@ -144,30 +144,30 @@ smtpd_cmd_etrn(struct smtpd_session *s, const char *arg)
     /* every outcome is a failed command: Postern answers no ETRN with 250 */
     smtpd_stat_count(s, "etrn", 0);
     if (s->cf->helo_required && s->helo == NULL) {
-        sio_printf(s->io, "503 Error: send HELO/EHLO first");
+        smtpd_io_printf(s->io, "503 Error: send HELO/EHLO first");
         return;
     }
     if (s->have_mail) {
-        sio_printf(s->io, "503 Error: MAIL transaction in progress");
+        smtpd_io_printf(s->io, "503 Error: MAIL transaction in progress");
         return;
     }
     if (*arg == 0 || strchr(arg, ' ') != NULL) {
-        sio_printf(s->io, "500 Syntax: ETRN domain");
+        smtpd_io_printf(s->io, "500 Syntax: ETRN domain");
         return;
     }
     if (!isalnum((unsigned char) *d))
         d++; /* "@domain", "#queue" */
     if (!rewrite_valid_hostname(d)) {
-        sio_printf(s->io, "501 Error: invalid parameter syntax");
+        smtpd_io_printf(s->io, "501 Error: invalid parameter syntax");
         return;
     }
     if (maps_match_domain(s->cf->flush_domains, d) != 1) {
         maillog_warning("reject: ETRN %.100s... from %s", d, s->namaddr);
-        sio_printf(s->io, "459 <%s>: service unavailable", d);
+        smtpd_io_printf(s->io, "459 <%s>: service unavailable", d);
         return;
     }
     maillog_warning("unable to talk to fast flush service");
-    sio_printf(s->io, "458 Unable to queue messages");
+    smtpd_io_printf(s->io, "458 Unable to queue messages");
 }
 
 int
@@ -176,19 +176,19 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     char err[300];
 
     if (s->tls) {
-        sio_printf(s->io, "554 5.5.1 Error: TLS already active");
+        smtpd_io_printf(s->io, "554 5.5.1 Error: TLS already active");
         smtpd_stat_count(s, "starttls", 0);
         return 0;
     }
     if (s->cf->tls_ctx == NULL) {
-        sio_printf(s->io, "502 5.5.1 Error: command not implemented");
+        smtpd_io_printf(s->io, "502 5.5.1 Error: command not implemented");
         smtpd_stat_count(s, "starttls", 0);
         return 0;
     }
-    sio_printf(s->io, "220 2.0.0 Ready to start TLS");
+    smtpd_io_printf(s->io, "220 2.0.0 Ready to start TLS");
     /* plaintext sent after STARTTLS must not count (CVE-2011-0411) */
-    sio_discard_input(s->io);
-    switch (sio_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
+    smtpd_io_discard_input(s->io);
+    switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
     case SIO_TLS_LOST:
         /* the client left during the handshake: Postfix's wording */
         maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
@@ -205,7 +205,7 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
     if (s->cf->tls_loglevel >= 1)
         maillog_info("Anonymous TLS connection established from %s: %s",
-                     s->namaddr, sio_tls_summary(s->io, err, sizeof(err)));
+                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
     smtpd_reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;
