@@ -5,3 +5,11 @@ add_test(NAME style_banned
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/style/banned.sh
                  ${CMAKE_SOURCE_DIR})
 set_tests_properties(style_banned PROPERTIES LABELS unit TIMEOUT 60)
+
+# every exported symbol of a static library carries its module's prefix,
+# or one tests/style/exports.allow grants with a reason (nm over the
+# build's libraries, so it runs after them)
+add_test(NAME style_exports
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/style/exports.sh
+                 ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_LIST_DIR}/style/exports.allow)
+set_tests_properties(style_exports PROPERTIES LABELS unit TIMEOUT 60)
