@@ -3,7 +3,8 @@
 # exports carries the library's prefix ("smtpd_..." in libsmtpd.a), or one
 # that tests/style/exports.allow grants it with a reason (issue 17: one
 # module, one prefix). Names a newcomer meets in a stack trace then say
-# where they live.
+# where they live. Names starting with "__" are the compiler's (ASan's
+# __odr_asan.*), not ours.
 #
 # Usage: exports.sh BUILD_DIR ALLOW_FILE; 0 clean, 1 with each offender.
 build=$1
@@ -16,7 +17,7 @@ for a in $libs; do
     m=${m#lib}
     prefixes="${m}_ $(awk -v m="$m" '!/^#/ && $1 == m {print $2}' "$allow")"
     bad=$(nm -g --defined-only "$a" 2>/dev/null |
-        awk '$2 ~ /^[TDBRC]$/ {print $3}' |
+        awk '$2 ~ /^[TDBRC]$/ && $3 !~ /^__/ {print $3}' |
         while read -r sym; do
             ok=0
             for p in $prefixes; do
