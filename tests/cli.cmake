@@ -13,7 +13,7 @@ if(TARGET postern)
         endif()
     endforeach()
 endif()
-# cli_layer: no module but cmd/postern uses lib/cli (the top layer)
+# cli_layer: no module but cmd/postern uses lib/tools/cli (the top layer)
 add_test(NAME cli_layer
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_layer.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(cli_layer PROPERTIES LABELS cli TIMEOUT 30)

@@ -1,4 +1,4 @@
-# completion - the shell completions generated from the schema (lib/repl,
+# completion - the shell completions generated from the schema (lib/tools/repl,
 # tools/compgen): bash COMPREPLY and a real Tab, zsh and fish in the shells
 # themselves (skipped when a shell is not installed), "cmake --install", and
 # the manual pages through groff's own warnings.

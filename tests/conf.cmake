@@ -1,8 +1,8 @@
-# conf - unit tests of the lossless main.cf/master.cf model (lib/conf):
+# conf - unit tests of the lossless main.cf/master.cf model (lib/config/conf):
 # round trip of every testdata/corpus file, readllines() grouping checked
 # against a transcription of Postfix's, name/value and master.cf fields
 # with positions, and the Postfix text primitives.
-add_executable(conf_test ${PROJECT_SOURCE_DIR}/lib/conf/conf_test.c)
+add_executable(conf_test ${PROJECT_SOURCE_DIR}/lib/config/conf/conf_test.c)
 target_link_libraries(conf_test PRIVATE conf util PkgConfig::CMOCKA)
 target_compile_options(conf_test PRIVATE ${POSTERN_WARNINGS})
 target_compile_definitions(conf_test PRIVATE

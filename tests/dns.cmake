@@ -2,7 +2,7 @@
 # unbound serving testdata/dns on 127.0.0.1 (skipped, exit 77, when unbound
 # or ldnsutils are missing).
 if(TARGET dnsc)
-    add_executable(dnsc_policy_test ${PROJECT_SOURCE_DIR}/lib/dnsc/dnsc_policy_test.c)
+    add_executable(dnsc_policy_test ${PROJECT_SOURCE_DIR}/lib/services/dnsc/dnsc_policy_test.c)
     target_link_libraries(dnsc_policy_test PRIVATE dnsc util PkgConfig::CMOCKA)
     target_compile_options(dnsc_policy_test PRIVATE ${POSTERN_WARNINGS})
     add_test(NAME dns_policy_unit COMMAND dnsc_policy_test)

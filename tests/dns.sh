@@ -48,7 +48,7 @@ PY=/usr/bin/python3
 
 # Docs need no resolver: every rule of the table has docs/rules/ID.md.
 if [ "$mode" = docs ]; then
-    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/dnsc/dnsc_check.c" | tr -d '{"')
+    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/services/dnsc/dnsc_check.c" | tr -d '{"')
     pass=0 fail=0
     for id in $ids; do
         if grep -q "^# $id " "$here/docs/rules/$id.md" 2>/dev/null; then
@@ -82,7 +82,7 @@ fi
 
 tmp=$(mktemp -d /tmp/postern-dns.XXXXXX)
 pids=()
-# Sanitizer builds: lib/pcf keeps its tables until exit on purpose; any
+# Sanitizer builds: lib/config/pcf keeps its tables until exit on purpose; any
 # other leak (ours) still fails the run.
 printf 'leak:pcf_load\n' >"$tmp/lsan.supp"
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$tmp/lsan.supp:print_suppressions=0}

@@ -25,7 +25,7 @@ foreach(case IN ITEMS mac_expand:-e compat_level_expand:-x compat_level_convert:
                      ${CMAKE_CURRENT_BINARY_DIR}/mac_golden_${name}.out)
 endforeach()
 
-add_executable(mac_test ${PROJECT_SOURCE_DIR}/lib/mac/mac_test.c)
+add_executable(mac_test ${PROJECT_SOURCE_DIR}/lib/config/mac/mac_test.c)
 target_link_libraries(mac_test PRIVATE mac util PkgConfig::CMOCKA)
 target_compile_options(mac_test PRIVATE ${POSTERN_WARNINGS})
 add_test(NAME mac_test COMMAND mac_test)

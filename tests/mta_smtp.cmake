@@ -1,4 +1,4 @@
-# mta_smtp - the SMTP client (issue 6): unit tests of lib/smtp, and
+# mta_smtp - the SMTP client (issue 6): unit tests of lib/daemons/smtp, and
 # end-to-end relay tests (tests/mta_smtp.sh) against smtp-sink and a local
 # unbound on loopback, each bounded in time and stopping what it started.
 if(TARGET smtp_test)

@@ -1,4 +1,4 @@
-# mta_unit - unit tests of the MTA modules (lib/queue, lib/ipc, ...).
+# mta_unit - unit tests of the MTA modules (lib/services/queue, lib/base/ipc, ...).
 if(TARGET queue_test)
     add_test(NAME mta_queue_unit COMMAND queue_test)
     set_tests_properties(mta_queue_unit PROPERTIES TIMEOUT 30)

@@ -25,53 +25,53 @@ import yaml
 # "all": code every daemon runs (the skeleton, tables, the defaults that
 # the configuration engine computes for every daemon).
 OWNERS = {
-    'lib/smtpd': ['smtpd'],
-    'lib/smtp': ['smtp'],
-    'lib/cleanup': ['cleanup'],
-    'lib/qmgr': ['qmgr'],
-    'lib/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
-    'lib/local': ['local'],
-    'lib/bounce': ['bounce'],
-    'lib/pickup': ['pickup'],
-    'lib/cli/cli_sendmail.c': ['sendmail'],
-    'lib/pickup/postdrop.c': ['postdrop'],
-    'lib/pickup/postqueue.c': ['postqueue'],
-    'lib/pickup/pickup_priv.c': ['postdrop', 'postqueue'],
-    'lib/proxymap': ['proxymap'],
-    'lib/master': ['master'],
+    'lib/daemons/smtpd': ['smtpd'],
+    'lib/daemons/smtp': ['smtp'],
+    'lib/daemons/cleanup': ['cleanup'],
+    'lib/daemons/qmgr': ['qmgr'],
+    'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
+    'lib/daemons/local': ['local'],
+    'lib/daemons/bounce': ['bounce'],
+    'lib/daemons/pickup': ['pickup'],
+    'lib/tools/cli/cli_sendmail.c': ['sendmail'],
+    'lib/daemons/pickup/postdrop.c': ['postdrop'],
+    'lib/daemons/pickup/postqueue.c': ['postqueue'],
+    'lib/daemons/pickup/pickup_priv.c': ['postdrop', 'postqueue'],
+    'lib/daemons/proxymap': ['proxymap'],
+    'lib/daemons/master': ['master'],
     # the command-line layer: the commands that run mail-system code
-    'lib/cli/cli_master.c': ['master'],
-    'lib/cli/cli_queue.c': ['showq', 'postqueue'],
+    'lib/tools/cli/cli_master.c': ['master'],
+    'lib/tools/cli/cli_queue.c': ['showq', 'postqueue'],
     # the checks of "postern check" read settings to judge them, not to
     # do what they ask: no daemon runs them
-    'lib/master/master_check.c': None,
-    'lib/master/master_check_values.c': None,
-    'lib/master/master_classify.c': None,
-    'lib/master/master_report.c': None,
-    'lib/smtpd/smtpd_check_lint.c': None,
-    'lib/rewrite': ['trivial-rewrite'],
-    'lib/server': ['all'],
-    'lib/server/server_tls.c': ['smtpd', 'smtp'],
-    'lib/maps': ['all'],
-    'lib/queue': ['all'],
-    'lib/deliver': ['all'],
-    'lib/maillog': ['all'],
-    'lib/pcf/pcf_host.c': ['all'],
-    'lib/mac/mac.c': ['all'],
+    'lib/daemons/master/master_check.c': None,
+    'lib/daemons/master/master_check_values.c': None,
+    'lib/daemons/master/master_classify.c': None,
+    'lib/daemons/master/master_report.c': None,
+    'lib/daemons/smtpd/smtpd_check_lint.c': None,
+    'lib/services/rewrite': ['trivial-rewrite'],
+    'lib/services/server': ['all'],
+    'lib/services/server/server_tls.c': ['smtpd', 'smtp'],
+    'lib/services/maps': ['all'],
+    'lib/services/queue': ['all'],
+    'lib/services/deliver': ['all'],
+    'lib/base/maillog': ['all'],
+    'lib/config/pcf/pcf_host.c': ['all'],
+    'lib/config/mac/mac.c': ['all'],
 }
 
 # Names built at run time: file -> names it reads that way.
 DYNAMIC = {
     # qmgr reads "<transport>_destination_rate_delay" through the typed
     # accessors, which fall back to the family's default parameter
-    'lib/qmgr/qmgr.c': ['default_destination_rate_delay'],
+    'lib/daemons/qmgr/qmgr.c': ['default_destination_rate_delay'],
     # the defaults that depend on it ("${{$compatibility_level} <level
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon
-    'lib/mac/mac.c': ['compatibility_level'],
+    'lib/config/mac/mac.c': ['compatibility_level'],
     # server_tls.c param(): "<prefix>_tls_<name>" for prefix smtpd/smtp,
     # and "tls_<grade>_cipherlist"
-    'lib/server/server_tls.c': [
+    'lib/services/server/server_tls.c': [
         p + '_tls_' + n for p in ('smtpd', 'smtp')
         for n in ('protocols', 'mandatory_protocols', 'ciphers',
                   'mandatory_ciphers', 'exclude_ciphers',
@@ -115,7 +115,7 @@ def scan(src, params, families):
     """(name -> {file}) of what the daemons' code reads"""
     lit = re.compile(r'"([A-Za-z0-9_]+)"')
     reads = collections.defaultdict(set)
-    for path in sorted(glob.glob(os.path.join(src, 'lib', '*', '*.c'))):
+    for path in sorted(glob.glob(os.path.join(src, 'lib', '*', '*', '*.c'))):
         rel = os.path.relpath(path, src)
         if rel.endswith('_test.c') or owners(rel) is None:
             continue

@@ -13,3 +13,10 @@ add_test(NAME style_exports
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/style/exports.sh
                  ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_LIST_DIR}/style/exports.allow)
 set_tests_properties(style_exports PROPERTIES LABELS unit TIMEOUT 60)
+
+# lib/ in layers: no module uses one of a layer above, or another
+# module's internal header, by #include or by CMake link line
+add_test(NAME style_layers
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/style/layers.py
+                 ${CMAKE_SOURCE_DIR})
+set_tests_properties(style_layers PROPERTIES LABELS unit TIMEOUT 60)

@@ -1,5 +1,5 @@
 /*
- * schemagen - generate lib/schema's C tables from the YAML in schemas/.
+ * schemagen - generate lib/config/schema's C tables from the YAML in schemas/.
  *
  * DESCRIPTION
  *	schemagen [-o output.c] file.yaml...

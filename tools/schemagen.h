@@ -1,6 +1,6 @@
 /*
  * schemagen - read the parameter schema (the YAML in schemas/), check it, and
- * write the C tables behind lib/schema/schema.h.
+ * write the C tables behind lib/config/schema/schema.h.
  *
  * DESCRIPTION
  *	A build-time tool. sg_parse() reads one YAML text into a struct

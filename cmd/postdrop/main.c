@@ -1,5 +1,5 @@
 /*
- * postdrop - the set-gid mail posting program (see lib/pickup/postdrop.c).
+ * postdrop - the set-gid mail posting program (see lib/daemons/pickup/postdrop.c).
  *
  * DESCRIPTION
  *	A thin main: installed set-gid setgid_group (mode 2755), it links

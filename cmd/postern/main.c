@@ -5,7 +5,7 @@
  *	"postern conf ..." is postconf; invoked through a link named
  *	"postconf" the program is postconf, byte for byte. This file is
  *	only the tables of commands and links; their mains are the CLI
- *	layer (lib/cli) or a module's own command (lint, dns, repl).
+ *	layer (lib/tools/cli) or a module's own command (lint, dns, repl).
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * postqueue - the set-gid queue control program (lib/qmgr/qmgr_tool.c).
+ * postqueue - the set-gid queue control program (lib/daemons/qmgr/qmgr_tool.c).
  *
  * DESCRIPTION
  *	A thin main: installed set-gid setgid_group (mode 2755), it links

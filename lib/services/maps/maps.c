@@ -1,0 +1,1158 @@
+/*
+ * maps - lookup tables and match lists.
+ *
+ * DESCRIPTION
+ *	See maps.h. Text tables are loaded into a string hash on first
+ *	use ("key value" per line, # comments, leading-space continuation
+ *	lines; for aliases "key: value").
+ *
+ *	Every table set of the process is on one list, so that
+ *	maps_pre_jail can read them all before a chroot, whichever module
+ *	made them (Postfix's daemons open their dictionaries in
+ *	pre_jail_init for the same reason).
+ */
+#define _DEFAULT_SOURCE 1 /* strcasecmp */
+#include "maps/maps.h"
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maillog/maillog.h"
+#include "maps/maps_int.h"
+
+/* the table types lib/services/maps opens: the one list (maps_type_supported) */
+static const struct {
+    const char *type;
+    enum maps_kind kind;
+} types[] = {
+    {"texthash", K_TEXT}, {"hash", K_TEXT},     {"btree", K_TEXT},
+    {"lmdb", K_TEXT},     {"cdb", K_TEXT},      {"dbm", K_TEXT},
+    {"sdbm", K_TEXT},     {"inline", K_INLINE}, {"static", K_STATIC},
+    {"regexp", K_REGEXP}, {"pcre", K_REGEXP},   {"cidr", K_CIDR},
+    {"unix", K_UNIX},     {"nis", K_NIS},
+};
+
+enum maps_kind
+maps_kind_of(const char *type)
+{
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(types[i].type, type) == 0)
+            return types[i].kind;
+    return K_NONE;
+}
+
+int
+maps_type_supported(const char *type)
+{
+    /* proxy: is a wrapper: its inner type decides (maps_check_table) */
+    return strcmp(type, "proxy") == 0 || maps_kind_of(type) != K_NONE;
+}
+
+struct rx {
+    regex_t re;
+    int negate;
+    char *result;
+};
+
+struct table {
+    enum maps_kind kind;
+    char *type;
+    char *name;
+    int proxied; /* proxy:type:name */
+    int loaded;
+    int failed;
+    struct htab *h;     /* K_TEXT, K_INLINE */
+    char *static_value; /* K_STATIC */
+    struct rx *rx;      /* K_REGEXP */
+    size_t nrx;
+    struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
+    struct strv cidr_net;   /* K_CIDR */
+    struct strv cidr_val;
+    struct htab *unix_cache; /* K_UNIX */
+    int watched;             /* st: the file as it was when read */
+    struct stat st;
+    int watch_fd; /* the file, open: fstat works inside a jail */
+};
+
+struct maps {
+    char *title;
+    unsigned flags;
+    struct table *t;
+    size_t n;
+    char err[512];
+    struct buf result;
+    struct maps *prev, *next; /* every table set of the process */
+};
+
+static struct maps *all_maps;
+static int jailed; /* maps_pre_jail ran: proxy: tables are remote */
+
+static void
+fold(char *s)
+{
+    for (; *s; s++)
+        *s = (char) tolower((unsigned char) *s);
+}
+
+/* parse_spec - split "type:name, type:{...}" into tables */
+static void
+add_table(struct maps *m, const char *item)
+{
+    const char *colon = strchr(item, ':');
+    struct table *t;
+    char *type;
+
+    m->t = mem_realloc(m->t, (m->n + 1) * sizeof(*m->t));
+    t = &m->t[m->n++];
+    memset(t, 0, sizeof(*t));
+    strv_init(&t->cidr_net);
+    strv_init(&t->cidr_val);
+    if (colon == NULL) {
+        t->kind = K_NONE;
+        t->type = mem_strdup(item);
+        t->name = mem_strdup("");
+        t->failed = 1;
+        return;
+    }
+    type = mem_strndup(item, (size_t) (colon - item));
+    /* proxy:type:name: type:name, in this process or by proxymap */
+    while (strcmp(type, "proxy") == 0 && strchr(colon + 1, ':')) {
+        const char *c2 = strchr(colon + 1, ':');
+
+        mem_free(type);
+        type = mem_strndup(colon + 1, (size_t) (c2 - colon - 1));
+        colon = c2;
+        t->proxied = 1;
+    }
+    t->type = type;
+    t->name = mem_strdup(colon + 1);
+    t->kind = maps_kind_of(type);
+}
+
+void
+maps_split(const char *spec, struct strv *out)
+{
+    const char *p = spec ? spec : "";
+
+    while (*p) {
+        const char *start;
+        int depth = 0;
+
+        while (*p == ',' || isspace((unsigned char) *p))
+            p++;
+        if (!*p)
+            break;
+        start = p;
+        while (*p &&
+               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth += *p == '{';
+            depth -= *p == '}';
+            p++;
+        }
+        {
+            char *item = mem_strndup(start, (size_t) (p - start));
+
+            strv_add(out, item);
+            mem_free(item);
+        }
+    }
+}
+
+struct maps *
+maps_new(const char *title, const char *spec, unsigned flags)
+{
+    struct maps *m = mem_calloc(1, sizeof(*m));
+
+    m->title = mem_strdup(title);
+    m->flags = flags;
+    buf_init(&m->result, 0);
+    {
+        struct strv items;
+
+        strv_init(&items);
+        maps_split(spec, &items);
+        for (size_t i = 0; i < items.n; i++)
+            add_table(m, items.v[i]);
+        strv_fini(&items);
+    }
+    m->next = all_maps;
+    if (all_maps)
+        all_maps->prev = m;
+    all_maps = m;
+    return m;
+}
+
+void
+maps_free(struct maps *m)
+{
+    if (m == NULL)
+        return;
+    if (m->prev)
+        m->prev->next = m->next;
+    else if (all_maps == m)
+        all_maps = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    for (size_t i = 0; i < m->n; i++) {
+        struct table *t = &m->t[i];
+
+        if (t->h)
+            htab_free(t->h, mem_free);
+        maps_unix_cache_free(t->unix_cache);
+        for (size_t k = 0; k < t->nrx; k++) {
+            regfree(&t->rx[k].re);
+            mem_free(t->rx[k].result);
+        }
+        mem_free(t->rx);
+        maps_index_close(t->idx);
+        strv_fini(&t->cidr_net);
+        strv_fini(&t->cidr_val);
+        mem_free(t->static_value);
+        mem_free(t->type);
+        mem_free(t->name);
+        if (t->watched)
+            (void) close(t->watch_fd);
+    }
+    mem_free(m->t);
+    buf_fini(&m->result);
+    mem_free(m->title);
+    mem_free(m);
+}
+
+int
+maps_empty(const struct maps *m)
+{
+    return m->n == 0;
+}
+
+const char *
+maps_error(const struct maps *m)
+{
+    return m->err;
+}
+
+/* put - key/value into a table hash (first one wins, as postmap warns) */
+static void
+put(struct htab *h, char *key, const char *value, unsigned flags)
+{
+    if (!(flags & MAPS_F_NOFOLD))
+        fold(key);
+    if (!htab_has(h, key))
+        htab_set(h, key, mem_strdup(value));
+}
+
+/* load_text - the index built by "postern map build" when it is fresh,
+ * else the source file ("key value", or "key: value" for aliases) */
+struct load_ctx {
+    struct table *t;
+    unsigned flags;
+};
+
+static void
+load_entry(void *ctx, char *key, const char *value, int line)
+{
+    struct load_ctx *lc = ctx;
+
+    (void) line;
+    put(lc->t->h, key, value, lc->flags);
+}
+
+static int
+load_text(struct maps *m, struct table *t)
+{
+    struct load_ctx lc = {t, m->flags};
+    int alias = (m->flags & MAPS_F_ALIAS) != 0;
+
+    if (!(m->flags & MAPS_F_NOFOLD)) {
+        t->idx = maps_index_open(t->name, alias);
+        if (t->idx)
+            return 0;
+    }
+    t->h = htab_new(64);
+    if (maps_parse_source(t->name, alias, load_entry, NULL, &lc) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
+                 t->type, t->name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int
+maps_inline_parse(const char *p, unsigned flags, struct htab *h)
+{
+    char *body, *item, *save = NULL;
+    size_t n = strlen(p);
+
+    if (n < 2 || p[0] != '{' || p[n - 1] != '}')
+        return -1;
+    body = mem_strndup(p + 1, n - 2);
+    for (item = strtok_r(body, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        char *it = str_trim(item), *eq;
+
+        if (*it == '{' && it[strlen(it) - 1] == '}') {
+            it[strlen(it) - 1] = 0;
+            it = str_trim(it + 1);
+        }
+        eq = strchr(it, '=');
+        if (eq == NULL)
+            continue;
+        *eq = 0;
+        put(h, str_trim(it), str_trim(eq + 1), flags);
+    }
+    mem_free(body);
+    return 0;
+}
+
+static int
+load_inline(struct maps *m, struct table *t)
+{
+    t->h = htab_new(16);
+    if (maps_inline_parse(t->name, m->flags, t->h) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: inline:%s: need {...}", m->title,
+                 t->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* inline_rules - "{{rule}, {rule} ...}" as the lines of a table source
+ * (Postfix 3.7's in-line regexp/pcre/cidr tables, as the default of
+ * smtpd_forbidden_commands uses); -1 with m->err set */
+static int
+inline_rules(struct maps *m, struct table *t, char **text)
+{
+    size_t n = strlen(t->name);
+    char *body;
+    struct strv items;
+    struct buf b;
+    int rc = 0;
+
+    if (n < 2 || t->name[n - 1] != '}') {
+        snprintf(m->err, sizeof(m->err), "%s: %s:%s: need {...}", m->title,
+                 t->type, t->name);
+        return -1;
+    }
+    body = mem_strndup(t->name + 1, n - 2);
+    strv_init(&items);
+    maps_split(body, &items);
+    buf_init(&b, 0);
+    for (size_t i = 0; i < items.n && rc == 0; i++) {
+        size_t il = strlen(items.v[i]);
+
+        if (il < 2 || items.v[i][0] != '{' || items.v[i][il - 1] != '}') {
+            snprintf(m->err, sizeof(m->err),
+                     "%s: %s:%s: need {rule} for each rule, not %s", m->title,
+                     t->type, t->name, items.v[i]);
+            rc = -1;
+        } else {
+            (void) buf_printf(&b, "%.*s\n", (int) (il - 2), items.v[i] + 1);
+        }
+    }
+    strv_fini(&items);
+    mem_free(body);
+    if (b.data == NULL)
+        (void) buf_puts(&b, "");
+    *text = buf_steal(&b);
+    if (rc < 0) {
+        mem_free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
+/* read_table - a table's source file, whole; -1 with m->err set */
+static int
+read_table(struct maps *m, struct table *t, char **text)
+{
+    size_t len;
+
+    if (t->name[0] == '{')
+        return inline_rules(m, t, text);
+    if (util_read_file(t->name, (size_t) 1 << 26, text, &len) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
+                 t->type, t->name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* maps_rx_line - see maps_int.h: the one parser of regexp: lines */
+int
+maps_rx_line(char *l, char **pat, int *cflags, int *neg, char **result)
+{
+    char *end, *flags;
+
+    *cflags = REG_EXTENDED | REG_ICASE;
+    *neg = 0;
+    if (*l == 0 || *l == '#')
+        return 0;
+    if (*l == '!') {
+        *neg = 1;
+        l++;
+    }
+    if (*l != '/')
+        return 0;
+    /* the pattern ends at the last '/' before white space */
+    end = l + 1;
+    while (*end && !(*end == '/' && (isspace((unsigned char) end[1]) ||
+                                     isalpha((unsigned char) end[1]) ||
+                                     end[1] == 0)))
+        end++;
+    if (*end != '/')
+        return 0;
+    *end = 0;
+    *pat = l + 1;
+    flags = end + 1;
+    while (*flags && !isspace((unsigned char) *flags)) {
+        if (*flags == 'i')
+            *cflags ^= REG_ICASE;
+        flags++;
+    }
+    *result = str_trim(flags);
+    return 1;
+}
+
+static int
+load_regexp(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+
+    if (read_table(m, t, &text) < 0)
+        return -1;
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *pat, *result;
+        int cflags, neg;
+        struct rx *r;
+
+        if (!maps_rx_line(str_trim(line), &pat, &cflags, &neg, &result))
+            continue;
+        t->rx = mem_realloc(t->rx, (t->nrx + 1) * sizeof(*t->rx));
+        r = &t->rx[t->nrx];
+        if (regcomp(&r->re, pat, cflags) != 0)
+            continue;
+        r->negate = neg;
+        r->result = mem_strdup(result);
+        t->nrx++;
+    }
+    mem_free(text);
+    return 0;
+}
+
+static int
+load_cidr(struct maps *m, struct table *t)
+{
+    char *text, *line, *save = NULL;
+
+    if (read_table(m, t, &text) < 0)
+        return -1;
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *l = str_trim(line), *v;
+
+        if (*l == 0 || *l == '#')
+            continue;
+        v = l;
+        while (*v && !isspace((unsigned char) *v))
+            v++;
+        if (*v)
+            *v++ = 0;
+        strv_add(&t->cidr_net, l);
+        strv_add(&t->cidr_val, str_trim(v));
+    }
+    mem_free(text);
+    return 0;
+}
+
+static int
+load(struct maps *m, struct table *t)
+{
+    int rc = 0;
+
+    if (t->loaded)
+        return t->failed ? -1 : 0;
+    t->loaded = 1;
+    if (t->proxied && jailed)
+        return 0; /* proxymap opens it */
+    if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
+        if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
+                0 &&
+            !(t->watched = fstat(t->watch_fd, &t->st) == 0))
+            (void) close(t->watch_fd);
+    switch (t->kind) {
+    case K_TEXT:
+        rc = load_text(m, t);
+        break;
+    case K_INLINE:
+        rc = load_inline(m, t);
+        break;
+    case K_STATIC:
+        t->static_value = mem_strdup(t->name);
+        break;
+    case K_REGEXP:
+        rc = load_regexp(m, t);
+        break;
+    case K_CIDR:
+        rc = load_cidr(m, t);
+        break;
+    case K_UNIX:
+        if (!maps_unix_known(t->name)) {
+            snprintf(m->err, sizeof(m->err), "%s: unsupported table unix:%s",
+                     m->title, t->name);
+            rc = -1;
+        }
+        break;
+    case K_NIS:
+        break;
+    case K_NONE:
+        maillog_warning("%s: table type \"%s\" is not supported by "
+                        "Postern; %s:%s finds nothing",
+                        m->title, t->type, t->type, t->name);
+        break;
+    }
+    t->failed = rc < 0;
+    return rc;
+}
+
+/* expand_rx - result text with $1..$9 from the match */
+static void
+expand_rx(struct buf *out, const char *tmpl, const char *key,
+          const regmatch_t *pm)
+{
+    buf_truncate(out, 0);
+    for (const char *p = tmpl; *p; p++) {
+        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            const regmatch_t *g = &pm[p[1] - '0'];
+
+            if (g->rm_so >= 0)
+                (void) buf_append(out, key + g->rm_so,
+                                  (size_t) (g->rm_eo - g->rm_so));
+            p++;
+        } else {
+            (void) buf_putc(out, *p);
+        }
+    }
+}
+
+/* proxy_find - key in table t through the proxymap service; the value
+ * in m->result, or MAPS_ERROR with m->err */
+static enum maps_result
+proxy_find(struct maps *m, struct table *t, const char *key)
+{
+    struct buf table;
+    int st;
+
+    buf_init(&table, 0);
+    (void) buf_printf(&table, "%s:%s", t->type, t->name);
+    st = maps_proxy_call(MAPS_PROXY_LOOKUP, buf_str(&table), m->flags, key,
+                         &m->result);
+    buf_fini(&table);
+    switch (st) {
+    case MAPS_PROXY_OK:
+        return MAPS_FOUND;
+    case MAPS_PROXY_NOKEY:
+        return MAPS_NOTFOUND;
+    case MAPS_PROXY_DENY:
+        snprintf(m->err, sizeof(m->err),
+                 "%s: proxymap refuses table %s:%s: list proxy:%s:%s in "
+                 "proxy_read_maps",
+                 m->title, t->type, t->name, t->type, t->name);
+        break;
+    default:
+        snprintf(m->err, sizeof(m->err), "%s: proxy:%s:%s: %s", m->title,
+                 t->type, t->name,
+                 *buf_str(&m->result) ? buf_str(&m->result)
+                                      : "lookup error in the proxymap service");
+        break;
+    }
+    buf_truncate(&m->result, 0);
+    return MAPS_ERROR;
+}
+
+int
+maps_pre_jail(char *err, size_t errlen)
+{
+    struct buf why, name;
+    int rc = 0;
+
+    buf_init(&why, 0);
+    buf_init(&name, 0);
+    err[0] = 0;
+    for (struct maps *m = all_maps; m && rc == 0; m = m->next) {
+        for (size_t i = 0; i < m->n && rc == 0; i++) {
+            struct table *t = &m->t[i];
+            const char *table;
+            int st;
+
+            if (t->kind == K_NONE || t->kind == K_NIS)
+                continue;
+            buf_truncate(&name, 0);
+            (void) buf_printf(&name, "%s:%s", t->type, t->name);
+            table = buf_str(&name);
+            if (!t->proxied) {
+                if (t->kind == K_UNIX) {
+                    snprintf(err, errlen,
+                             "%s: table %s cannot be searched inside the "
+                             "chroot jail (NSS reads files under /etc); use "
+                             "proxy:%s, as Postfix's default "
+                             "local_recipient_maps does, or chroot n in "
+                             "master.cf",
+                             m->title, table, table);
+                    rc = -1;
+                }
+                /* files outside the jail: read now (a table that fails
+                 * keeps failing as it did outside, with its own error) */
+                (void) load(m, t);
+                continue;
+            }
+            /* proxymap checks that it may and can open the table (and
+             * master starts it if it is not running) */
+            st = maps_proxy_call(MAPS_PROXY_OPEN, table, m->flags, NULL, &why);
+            if (st == MAPS_PROXY_DENY) {
+                snprintf(err, errlen,
+                         "%s: the proxymap service refuses table %s: list "
+                         "proxy:%s in proxy_read_maps",
+                         m->title, table, table);
+                rc = -1;
+            } else if (st < 0) {
+                snprintf(err, errlen,
+                         "%s: table proxy:%s: %s (is proxymap in master.cf?)",
+                         m->title, table, buf_str(&why));
+                rc = -1;
+            } else if (st != MAPS_PROXY_OK) {
+                snprintf(err, errlen, "%s: table proxy:%s: %s", m->title, table,
+                         buf_str(&why));
+                rc = -1;
+            }
+        }
+    }
+    buf_fini(&why);
+    buf_fini(&name);
+    if (rc == 0)
+        jailed = 1;
+    return rc;
+}
+
+const char *
+maps_changed(void)
+{
+    static char name[1100];
+
+    for (struct maps *m = all_maps; m; m = m->next)
+        for (size_t i = 0; i < m->n; i++) {
+            struct table *t = &m->t[i];
+            struct stat st;
+
+            if (!t->watched)
+                continue;
+            /* outside a jail the name tells (a file replaced by rename);
+             * inside, the open file (unlinked: replaced; else its time) */
+            if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
+                        : stat(t->name, &st) < 0) ||
+                st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
+                st.st_size != t->st.st_size ||
+                st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
+                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
+                snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
+                return name;
+            }
+        }
+    return NULL;
+}
+
+int
+maps_preload(struct maps *m)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < m->n; i++)
+        if (load(m, &m->t[i]) < 0 && m->t[i].kind != K_NONE)
+            rc = -1;
+    return rc;
+}
+
+enum maps_result
+maps_find(struct maps *m, const char *key, const char **value)
+{
+    char *k = mem_strdup(key);
+
+    if (!(m->flags & MAPS_F_NOFOLD))
+        fold(k);
+    for (size_t i = 0; i < m->n; i++) {
+        struct table *t = &m->t[i];
+        const char *v = NULL;
+
+        if (t->proxied && jailed && t->kind != K_NONE) {
+            enum maps_result r = proxy_find(m, t, key);
+
+            if (r == MAPS_NOTFOUND)
+                continue;
+            *value = buf_str(&m->result);
+            mem_free(k);
+            return r;
+        }
+        if (load(m, t) < 0) {
+            if (t->kind == K_NONE)
+                continue;
+            mem_free(k);
+            if (!m->err[0])
+                snprintf(m->err, sizeof(m->err), "%s: bad table %s:%s",
+                         m->title, t->type, t->name);
+            return MAPS_ERROR;
+        }
+        switch (t->kind) {
+        case K_TEXT:
+            v = t->idx ? maps_index_find(t->idx, k) : htab_find(t->h, k);
+            break;
+        case K_INLINE:
+            v = htab_find(t->h, k);
+            break;
+        case K_STATIC:
+            v = t->static_value;
+            break;
+        case K_REGEXP:
+            for (size_t r = 0; r < t->nrx && !v; r++) {
+                regmatch_t pm[10];
+                int hit = regexec(&t->rx[r].re, key, 10, pm, 0) == 0;
+
+                if (hit != t->rx[r].negate) {
+                    if (t->rx[r].negate)
+                        for (int g = 0; g < 10; g++)
+                            pm[g].rm_so = pm[g].rm_eo = -1;
+                    expand_rx(&m->result, t->rx[r].result, key, pm);
+                    v = buf_str(&m->result);
+                }
+            }
+            break;
+        case K_CIDR:
+            for (size_t r = 0; r < t->cidr_net.n && !v; r++)
+                if (maps_addr_in_net(key, t->cidr_net.v[r]) == 1)
+                    v = t->cidr_val.v[r];
+            break;
+        case K_UNIX: {
+            enum maps_result r;
+
+            if (jailed) {
+                /* NSS reads /etc: maps_pre_jail refused this table */
+                snprintf(m->err, sizeof(m->err),
+                         "%s: table unix:%s cannot be searched inside a "
+                         "chroot jail; use proxy:unix:%s",
+                         m->title, t->name, t->name);
+                mem_free(k);
+                return MAPS_ERROR;
+            }
+            r = maps_unix_find(&t->unix_cache, t->name, k, &v, m->err,
+                               sizeof(m->err));
+            if (r == MAPS_ERROR) {
+                mem_free(k);
+                return MAPS_ERROR;
+            }
+            break;
+        }
+        case K_NIS:
+        case K_NONE:
+            break;
+        }
+        if (v) {
+            if (v != buf_str(&m->result)) {
+                buf_truncate(&m->result, 0);
+                (void) buf_puts(&m->result, v);
+            }
+            *value = buf_str(&m->result);
+            mem_free(k);
+            return MAPS_FOUND;
+        }
+    }
+    mem_free(k);
+    return MAPS_NOTFOUND;
+}
+
+/* ---- match lists ---- */
+
+struct mentry {
+    int negate;
+    char *pattern;      /* domain or net; the path of an unavailable file */
+    struct maps *table; /* type:table entry */
+    char *unavail;      /* why /file/name could not be read, or NULL */
+};
+
+struct maps_match {
+    char *title;
+    int kind;
+    int parent;
+    struct mentry *e;
+    size_t n;
+};
+
+/* maps_is_table - "type:name" (not an address: those need [] for IPv6) */
+int
+maps_is_table(const char *item)
+{
+    const char *c = strchr(item, ':');
+
+    if (c == NULL || c == item || item[0] == '[')
+        return 0;
+    for (const char *p = item; p < c; p++)
+        if (!islower((unsigned char) *p))
+            return 0;
+    return 1;
+}
+
+static void add_items(struct maps_match *ml, const char *text, int neg,
+                      int depth);
+
+/* add_entry - one more entry; the caller fills it in */
+static struct mentry *
+add_entry(struct maps_match *ml, int neg)
+{
+    struct mentry *e;
+
+    ml->e = mem_realloc(ml->e, (ml->n + 1) * sizeof(*ml->e));
+    e = &ml->e[ml->n++];
+    memset(e, 0, sizeof(*e));
+    e->negate = neg;
+    return e;
+}
+
+/*
+ * add_file - /file/name in a match list, as Postfix's match_list_parse():
+ * the file's logical lines (comment and blank lines skipped, a line that
+ * starts with white space continues the one before) are items as in the
+ * parameter value, each negated when "!" preceded /file/name. A file
+ * that cannot be read is not skipped (that would drop networks or
+ * domains without a word): it becomes an entry whose every lookup fails
+ * (Postfix's "non-existent" surrogate table), a temporary error, logged
+ * in Postfix's words when the list is built and at each such lookup.
+ */
+static void
+add_file(struct maps_match *ml, const char *path, int neg, int depth)
+{
+    char *text, *line, *save = NULL;
+    size_t len;
+    struct buf logical;
+    struct mentry *e;
+
+    if (depth > 5 || util_read_file(path, (size_t) 1 << 24, &text, &len) < 0) {
+        struct buf why;
+
+        buf_init(&why, 0);
+        buf_printf(&why, "open file %s: %s", path,
+                   depth > 5 ? "too many nested files" : strerror(errno));
+        maillog_error("%s", buf_str(&why));
+        e = add_entry(ml, neg);
+        e->unavail = buf_steal(&why);
+        e->pattern = mem_strdup(path);
+        return;
+    }
+    buf_init(&logical, 0);
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        const char *p = line + strspn(line, " \t\r");
+
+        if (*p == '#' || *p == 0)
+            continue;
+        if (p == line && logical.len) {
+            add_items(ml, buf_str(&logical), neg, depth + 1);
+            buf_truncate(&logical, 0);
+        }
+        (void) buf_printf(&logical, "%s ", line);
+    }
+    if (logical.len)
+        add_items(ml, buf_str(&logical), neg, depth + 1);
+    buf_fini(&logical);
+    mem_free(text);
+}
+
+static void
+match_add(struct maps_match *ml, const char *item, int neg, int depth)
+{
+    struct mentry *e;
+
+    while (*item == '!') {
+        neg = !neg;
+        item++;
+    }
+    if (*item == '/') {
+        add_file(ml, item, neg, depth);
+        return;
+    }
+    e = add_entry(ml, neg);
+    if (maps_is_table(item))
+        e->table = maps_new(ml->title, item, 0);
+    else {
+        char *p = mem_strdup(item);
+
+        fold(p);
+        e->pattern = p;
+    }
+}
+
+/*
+ * add_items - the items of a list value (or of one logical line of a
+ * /file/name): split on commas and white space, keeping {...} together;
+ * an item that starts with "#" ends the text, with Postfix's warning.
+ */
+static void
+add_items(struct maps_match *ml, const char *text, int neg, int depth)
+{
+    const char *p = text;
+
+    while (*p) {
+        const char *start;
+        char *item;
+        int depth_b = 0;
+
+        while (*p == ',' || isspace((unsigned char) *p))
+            p++;
+        if (!*p)
+            break;
+        start = p;
+        while (*p &&
+               (depth_b > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
+            depth_b += *p == '{';
+            depth_b -= depth_b > 0 && *p == '}';
+            p++;
+        }
+        item = mem_strndup(start, (size_t) (p - start));
+        if (*item == '#') {
+            maillog_warning("%s: #comment after other text is not supported: "
+                            "%s %.20s...", ml->title, item, p);
+            mem_free(item);
+            break;
+        }
+        match_add(ml, item, neg, depth);
+        mem_free(item);
+    }
+}
+
+struct maps_match *
+maps_match_new(const char *title, const char *spec, int kind, int parent)
+{
+    struct maps_match *ml = mem_calloc(1, sizeof(*ml));
+
+    ml->title = mem_strdup(title);
+    ml->kind = kind;
+    ml->parent = parent;
+    add_items(ml, spec ? spec : "", 0, 0);
+    return ml;
+}
+
+/* unavailable - the lookup of an unreadable /file/name entry: fail */
+static int
+unavailable(const struct maps_match *ml, const struct mentry *e)
+{
+    maillog_warning("non-existent:%s is unavailable. %s", e->pattern,
+                    e->unavail);
+    maillog_warning("%s: non-existent:%s: table lookup problem", ml->title,
+                    e->pattern);
+    return -1;
+}
+
+int
+maps_match_preload(struct maps_match *ml)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < ml->n; i++)
+        if (ml->e[i].table && maps_preload(ml->e[i].table) < 0)
+            rc = -1;
+    return rc;
+}
+
+void
+maps_match_free(struct maps_match *ml)
+{
+    if (ml == NULL)
+        return;
+    for (size_t i = 0; i < ml->n; i++) {
+        mem_free(ml->e[i].pattern);
+        mem_free(ml->e[i].unavail);
+        maps_free(ml->e[i].table);
+    }
+    mem_free(ml->e);
+    mem_free(ml->title);
+    mem_free(ml);
+}
+
+static int
+domain_hit(const char *pat, const char *dom, int parent)
+{
+    size_t pl = strlen(pat), dl = strlen(dom);
+
+    if (pat[0] == '.')
+        return dl > pl && strcasecmp(dom + dl - pl, pat) == 0;
+    if (strcasecmp(pat, dom) == 0)
+        return 1;
+    return parent && dl > pl && dom[dl - pl - 1] == '.' &&
+           strcasecmp(dom + dl - pl, pat) == 0;
+}
+
+int
+maps_match_domain(struct maps_match *ml, const char *domain)
+{
+    for (size_t i = 0; i < ml->n; i++) {
+        struct mentry *e = &ml->e[i];
+        int hit = 0;
+
+        if (e->unavail) {
+            return unavailable(ml, e);
+        } else if (e->table) {
+            const char *v;
+            const char *d = domain;
+
+            /* the name, then (parent matching) each parent domain */
+            for (;;) {
+                enum maps_result r = maps_find(e->table, d, &v);
+
+                if (r == MAPS_ERROR)
+                    return -1;
+                if (r == MAPS_FOUND) {
+                    hit = 1;
+                    break;
+                }
+                if (!ml->parent || (d = strchr(d + 1, '.')) == NULL)
+                    break;
+                {
+                    char dot[512];
+
+                    snprintf(dot, sizeof(dot), "%s", d);
+                    if (maps_find(e->table, dot, &v) == MAPS_FOUND) {
+                        hit = 1;
+                        break;
+                    }
+                    d++;
+                }
+            }
+        } else {
+            hit = domain_hit(e->pattern, domain, ml->parent);
+        }
+        if (hit)
+            return !e->negate;
+    }
+    return 0;
+}
+
+/* parse_addr - numeric address into 16 bytes; family or -1 */
+static int
+parse_addr(const char *s, unsigned char out[16])
+{
+    char tmp[128];
+    size_t n = strlen(s);
+
+    if (n >= sizeof(tmp))
+        return -1;
+    if (s[0] == '[' && n > 2 && s[n - 1] == ']') {
+        memcpy(tmp, s + 1, n - 2);
+        tmp[n - 2] = 0;
+    } else {
+        memcpy(tmp, s, n + 1);
+    }
+    if (inet_pton(AF_INET, tmp, out) == 1)
+        return AF_INET;
+    if (inet_pton(AF_INET6, tmp, out) == 1) {
+        /* v4-mapped: compare as v4 */
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+                                                 0, 0, 0, 0, 0xff, 0xff};
+
+        if (memcmp(out, mapped, 12) == 0) {
+            memmove(out, out + 12, 4);
+            return AF_INET;
+        }
+        return AF_INET6;
+    }
+    return -1;
+}
+
+int
+maps_addr_in_net(const char *addr, const char *net)
+{
+    unsigned char a[16], n[16];
+    char tmp[128];
+    const char *slash;
+    int fa, fn, bits, len;
+
+    fa = parse_addr(addr, a);
+    if (fa < 0)
+        return -1;
+    /* "[2001:db8::]/32" or "2001:db8::/32" or "192.0.2.0/24" */
+    slash = strrchr(net, '/');
+    if (slash) {
+        size_t l = (size_t) (slash - net);
+
+        if (l >= sizeof(tmp))
+            return -1;
+        memcpy(tmp, net, l);
+        tmp[l] = 0;
+        /* a mask that is not all digits or too long is no network:
+         * atoi() made "10.0.0.0/x" a /0 that matched every client */
+        char *end;
+        long b;
+
+        errno = 0;
+        b = strtol(slash + 1, &end, 10);
+        if (errno || end == slash + 1 || *end || b < 0 || b > 128 ||
+            !isdigit((unsigned char) slash[1]))
+            return -1;
+        bits = (int) b;
+    } else {
+        snprintf(tmp, sizeof(tmp), "%s", net);
+        bits = -1;
+    }
+    fn = parse_addr(tmp, n);
+    if (fn < 0)
+        return -1;
+    if (fa != fn)
+        return 0;
+    len = fa == AF_INET ? 32 : 128;
+    if (bits > len)
+        return -1;
+    if (bits < 0)
+        bits = len;
+    for (int i = 0; i < bits / 8; i++)
+        if (a[i] != n[i])
+            return 0;
+    if (bits % 8) {
+        unsigned char mask = (unsigned char) (0xff << (8 - bits % 8));
+
+        if ((a[bits / 8] & mask) != (n[bits / 8] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+int
+maps_match_addr(struct maps_match *ml, const char *addr)
+{
+    for (size_t i = 0; i < ml->n; i++) {
+        struct mentry *e = &ml->e[i];
+        int hit = 0;
+
+        if (e->unavail) {
+            return unavailable(ml, e);
+        } else if (e->table) {
+            const char *v;
+            enum maps_result r = maps_find(e->table, addr, &v);
+
+            if (r == MAPS_ERROR)
+                return -1;
+            hit = r == MAPS_FOUND;
+        } else {
+            hit = maps_addr_in_net(addr, e->pattern) == 1;
+        }
+        if (hit)
+            return !e->negate;
+    }
+    return 0;
+}

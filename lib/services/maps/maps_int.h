@@ -1,0 +1,72 @@
+/*
+ * maps_int - private declarations of lib/services/maps.
+ */
+#ifndef MAPS_MAPS_INT_H
+#define MAPS_MAPS_INT_H
+
+#include <stddef.h>
+
+#include "maps/maps.h"
+
+enum maps_kind {
+    K_TEXT,   /* a postmap source file (and its .pdb index) */
+    K_INLINE, /* inline:{key=value, ...} */
+    K_STATIC,
+    K_REGEXP, /* regexp: and pcre: files */
+    K_CIDR,
+    K_UNIX,
+    K_NIS,  /* compiled in, as in Postfix, but no NIS domain: finds nothing */
+    K_NONE, /* a type Postern cannot open */
+};
+
+/* maps_kind_of - how lib/services/maps opens a table of type (no proxy:): the one
+ * list of supported types */
+enum maps_kind maps_kind_of(const char *type);
+/* maps_inline_parse - the {key=value, ...} of an inline: table into h
+ * (keys folded unless MAPS_F_NOFOLD); -1 without the braces */
+int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
+/* maps_rx_line - one trimmed line of a regexp: table: 1 for a rule, with
+ * the pattern (NUL-terminated in place), its regcomp flags, whether it
+ * is negated (!/pattern/) and the result; 0 for a comment, a blank or a
+ * malformed line */
+int maps_rx_line(char *line, char **pat, int *cflags, int *neg,
+                 char **result);
+
+/* maps_entry_fn - one key/value of a source file, with its line; key is
+ * writable (the callback may fold it) */
+typedef void maps_entry_fn(void *ctx, char *key, const char *value, int line);
+/* maps_bad_fn - a line that is not an entry */
+typedef void maps_bad_fn(void *ctx, int line);
+/* maps_parse_source - read a postmap (or, alias, postalias) source file;
+ * 0, or -1 with errno */
+int maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
+                      maps_bad_fn *bad, void *ctx);
+
+/* an index file (path.pdb) mapped read-only */
+struct maps_index;
+/* maps_index_open - the index of path when it exists, is not older than
+ * path and was built in the same syntax (alias or not); else NULL */
+struct maps_index *maps_index_open(const char *path, int alias);
+void maps_index_close(struct maps_index *ix);
+/* maps_index_find - value (borrowed, lives with ix) or NULL */
+const char *maps_index_find(const struct maps_index *ix, const char *key);
+
+/* unix:passwd.byname, unix:group.byname (maps_unix.c) */
+/* maps_unix_known - 1 for a table name this type has */
+int maps_unix_known(const char *name);
+/* maps_unix_find - key in the NSS database name; answers are kept in
+ * *cache (made on first use) a few seconds; *value lives in the cache */
+enum maps_result maps_unix_find(struct htab **cache, const char *name,
+                                const char *key, const char **value, char *err,
+                                size_t errlen);
+void maps_unix_cache_free(struct htab *cache);
+
+/* proxy: inside a chroot jail (maps_proxy.c) */
+/* maps_proxy_call - one request (MAPS_PROXY_OPEN: key NULL) to the
+ * proxymap service on a connection kept for the next; the status, with
+ * the value (or the reason) in value, or -1 when the service cannot be
+ * reached (reason in value) */
+int maps_proxy_call(int type, const char *table, unsigned flags,
+                    const char *key, struct buf *value);
+
+#endif
