@@ -140,29 +140,6 @@ local_prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
     mailbox_prefix(&lc->mb, b, req, orig, to);
 }
 
-/* loop_check - a Delivered-To: header naming to already */
-static int
-loop_check(struct local *lc, const char *to)
-{
-    const char *p = lc->msg.content.data;
-    size_t tl = strlen(to);
-
-    while (p && *p && *p != '\n') {
-        if (strncasecmp(p, "Delivered-To:", 13) == 0) {
-            const char *v = p + 13;
-
-            while (*v == ' ' || *v == '\t')
-                v++;
-            if (strncasecmp(v, to, tl) == 0 && (v[tl] == '\n' || v[tl] == ' '))
-                return 1;
-        }
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    return 0;
-}
-
 /* local_log_dest - the delivery line of one final destination */
 void
 local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
@@ -204,7 +181,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
     user[n] = 0;
     for (char *c = user; *c; c++)
         *c = (char) tolower((unsigned char) *c);
-    if (loop_check(lc, addr)) {
+    if (mailbox_loop_check(&lc->msg.content, addr)) {
         mailbox_set_res(&r, DELIVER_BOUNCE, "5.4.6",
                       "mail forwarding loop for %s", addr);
         goto done;

@@ -226,7 +226,8 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     if (st_code == CLEANUP_STAT_OK) {
         (void) unlink(path);
         rc = 0;
-    } else if (st_code > 0 && st_code != CLEANUP_STAT_WRITE) {
+    } else if (st_code > 0 && st_code != CLEANUP_STAT_WRITE &&
+               st_code != CLEANUP_STAT_DEFER) {
         maillog_warning("%s: %s; maildrop file %s removed", id,
                         cleanup_reply_text((unsigned) st_code), name);
         (void) unlink(path);

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +133,28 @@ mailbox_prefix(const struct mailbox *mb, struct buf *b,
     (void) buf_puts(b, "Delivered-To: ");
     mailbox_put_neutered(b, to);
     (void) buf_puts(b, "\n");
+}
+
+int
+mailbox_loop_check(const struct buf *content, const char *to)
+{
+    const char *p = content->data;
+    size_t tl = strlen(to);
+
+    while (p && *p && *p != '\n') {
+        if (strncasecmp(p, "Delivered-To:", 13) == 0) {
+            const char *v = p + 13;
+
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (strncasecmp(v, to, tl) == 0 && (v[tl] == '\n' || v[tl] == ' '))
+                return 1;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return 0;
 }
 
 static int

@@ -71,6 +71,10 @@ void mailbox_prefix(const struct mailbox *mb, struct buf *b,
                     const struct deliver_req *req, const char *orig,
                     const char *to);
 
+/* mailbox_loop_check - 1 when content's header has a Delivered-To:
+ * naming to (case-insensitive): a mail forwarding loop */
+int mailbox_loop_check(const struct buf *content, const char *to);
+
 /* a maildir file waiting for the batch sync */
 struct mailbox_pending {
     int fd; /* -1 synced, -2 failed, -3 found from an earlier attempt */

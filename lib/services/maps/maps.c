@@ -683,8 +683,10 @@ maps_preload(struct maps *m)
     return rc;
 }
 
-enum maps_result
-maps_find(struct maps *m, const char *key, const char **value)
+/* find - maps_find; partial: skip the pattern tables (regexp, pcre,
+ * cidr), as Postfix's DICT_FLAG_FIXED lookups do */
+static enum maps_result
+find(struct maps *m, const char *key, const char **value, int partial)
 {
     char *k = mem_strdup(key);
 
@@ -694,6 +696,8 @@ maps_find(struct maps *m, const char *key, const char **value)
         struct table *t = &m->t[i];
         const char *v = NULL;
 
+        if (partial && (t->kind == K_REGEXP || t->kind == K_CIDR))
+            continue;
         if (t->proxied && jailed && t->kind != K_NONE) {
             enum maps_result r = proxy_find(m, t, key);
 
@@ -777,6 +781,18 @@ maps_find(struct maps *m, const char *key, const char **value)
     }
     mem_free(k);
     return MAPS_NOTFOUND;
+}
+
+enum maps_result
+maps_find(struct maps *m, const char *key, const char **value)
+{
+    return find(m, key, value, 0);
+}
+
+enum maps_result
+maps_find_partial(struct maps *m, const char *key, const char **value)
+{
+    return find(m, key, value, 1);
 }
 
 /* ---- match lists ---- */
