@@ -782,7 +782,7 @@ parse_dbms(struct ctx *cx, const yaml_node_t *m)
  * daemons that rewrite addresses) and "all". */
 static const char *const postern_daemons[] = {
     "all",     "master",  "smtpd",    "smtp",      "cleanup",
-    "qmgr",    "local",   "bounce",   "pickup",    "proxymap",
+    "qmgr",    "local",   "virtual",  "bounce",   "pickup",    "proxymap",
     "showq",   "postdrop", "postqueue", "sendmail", "trivial-rewrite",
 };
 
