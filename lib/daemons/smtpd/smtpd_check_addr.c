@@ -126,27 +126,19 @@ unauth_destination(struct ctx *c, int code, const char *dsn)
                             c->shown);
 }
 
-/* addr_find - Postfix's mail_addr_find() on a recipient table: the
- * address, the address without its extension, then @domain; 1 found, 0
- * not, -1 table error */
+/* addr_find - Postfix's mail_addr_find() on a recipient table
+ * (rewrite_addr_find: the address, without its extension, the bare user
+ * for $myorigin and local domains, @domain) with rcpt in internal form;
+ * 1 found, 0 not, -1 table error */
 static int
 addr_find(struct ctx *c, struct maps *m, const char *rcpt)
 {
-    const char *v, *at = strrchr(rcpt, '@');
-    const char *delim = c->s->cf->recipient_delimiter;
-    enum maps_result r = maps_find(m, rcpt, &v);
-    char bare[1024];
+    const char *v;
+    char *ext = rewrite_quote(rcpt);
+    enum maps_result r = rewrite_addr_find(
+        c->s->cf->rw, m, ext, c->s->cf->recipient_delimiter, &v, NULL);
 
-    if (r == MAPS_NOTFOUND && at && delim && *delim) {
-        size_t cut = strcspn(rcpt, delim);
-
-        if (cut > 0 && cut < (size_t) (at - rcpt)) {
-            snprintf(bare, sizeof(bare), "%.*s%s", (int) cut, rcpt, at);
-            r = maps_find(m, bare, &v);
-        }
-    }
-    if (r == MAPS_NOTFOUND && at)
-        r = maps_find(m, at, &v);
+    mem_free(ext);
     if (r == MAPS_ERROR) {
         maillog_warning("recipient table lookup error: %s", maps_error(m));
         return -1;
