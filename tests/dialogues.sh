@@ -74,17 +74,28 @@ wait_port() {
     fail "nothing listens on 127.0.0.1:$1"
 }
 
+# the domain classes of the vhost service's dialogues: main.cf, not -o,
+# because Postfix's trivial-rewrite (a process of its own) decides them
+VDOMAINS=("virtual_alias_domains = alias.test, catch.test"
+    "virtual_mailbox_domains = vhost.test" "relay_domains = relay.test")
+
 # --- Postern, configured as mta_lib.sh does, one listener per service
-mta_setup
+mta_setup "${VDOMAINS[@]}"
 NBASE=$(base_port "$NSVC")
 sed -i '/ inet /d' "$T/etc/master.cf"
 listeners "$NBASE" >> "$T/etc/master.cf"
-cp "$D/access" "$T/etc/access"
+cp "$D/access" "$D/valias" "$D/vmailbox" "$D/relayrcpt" "$T/etc/"
+# the vhost service's virtual and relay domains need their agents
+cat >> "$T/etc/master.cf" <<MC
+virtual   unix  -       n       n      -      -       virtual
+relay     unix  -       -       n      -      -       smtp
+MC
 # the tls* services' certificate, for both servers (made now: no key in git)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -subj /CN=mx.example.test -days 2 -keyout "$T/etc/key.pem" \
     -out "$T/etc/cert.pem" >/dev/null 2>&1 || fail "openssl req"
 [ "$(id -u)" = 0 ] && chown nobody "$T/etc/master.cf" "$T/etc/access" \
+    "$T/etc/valias" "$T/etc/vmailbox" "$T/etc/relayrcpt" \
     "$T/etc/key.pem" "$T/etc/cert.pem"
 mta_start
 wait_port $((NBASE + NSVC - 1))
@@ -138,11 +149,13 @@ biff = no
 local_transport = discard
 default_transport = discard
 relay_transport = discard
+virtual_transport = discard
 notify_classes =
 CF
+    printf '%s\n' "${VDOMAINS[@]}" >> "$PF/etc/main.cf"
     # texthash keys end at white space: the aliases without their colons
     sed 's/^\([^:]*\):/\1/' "$T/etc/aliases" > "$PF/etc/aliases"
-    cp "$D/access" "$PF/etc/access"
+    cp "$D/access" "$D/valias" "$D/vmailbox" "$D/relayrcpt" "$PF/etc/"
     cp "$T/etc/key.pem" "$T/etc/cert.pem" "$PF/etc/"
     chown root "$PF/etc/key.pem" "$PF/etc/cert.pem"
     {
