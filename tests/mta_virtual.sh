@@ -140,9 +140,11 @@ AL
     as_user "$BIN" reload -c "$T/etc" >/dev/null 2>&1
     sleep 1
     send a@example.com low@vhost.test > "$T/replies3"
-    wait_log "to=<low@vhost\.test>, relay=virtual, .*dsn=4\.3\.0, status=deferred \(recipient low@vhost\.test: bad uid $V_UID in virtual_uid_maps\)"
+    wait_log "to=<low@vhost\.test>, relay=virtual, .*dsn=4\.3\.5, status=deferred \(mail system configuration error\)"
+    grep -qE "postfix/virtual\[[0-9]+\]: warning: recipient low@vhost\.test: bad uid $V_UID in virtual_uid_maps$" "$T/maillog" ||
+        fail "the reason as Postfix's warning"
     [ ! -d "$T/vmail/vhost.test/low" ] || fail "nothing written for a refused uid"
-    pass "uid below virtual_minimum_uid: deferred"
+    pass "uid below virtual_minimum_uid: deferred (4.3.5), the reason as a warning"
 }
 
 case_root() {
@@ -207,6 +209,155 @@ case_crash() {
     [ "$lost" = 0 ] || fail "$lost acknowledged messages lost"
     [ "$dups" = 0 ] || fail "$dups duplicate deliveries"
     pass "every acknowledged message in the virtual Maildir exactly once after SIGKILL"
+}
+
+# pf_virtual DIR PORT: a real Postfix 3.7 configured as vsetup (the same
+# tables, domains and limits), its virtual(8) writing under DIR/vmail;
+# mail for anything else is thrown away by the error transport
+pf_virtual() {
+    local d=$1 port=$2
+    mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
+    chown nobody:nogroup "$d/vmail"
+    cp "$T/etc/valias" "$T/etc/vmailbox" "$T/etc/vuid" "$d/etc/"
+    cat > "$d/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $d/maillog
+maillog_file_prefixes = $d
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = local.test
+mydestination = local.test, localhost
+mynetworks = 127.0.0.1/32
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_reject_unlisted_recipient = no
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+notify_classes =
+biff = no
+default_transport = error:5.7.1 test instance: no off-host delivery
+local_transport = error:5.7.1 test instance: no local delivery
+recipient_delimiter = +
+virtual_alias_domains = alias.test, catch.test
+virtual_alias_maps = texthash:$d/etc/valias
+virtual_mailbox_domains = vhost.test
+virtual_mailbox_maps = texthash:$d/etc/vmailbox
+virtual_mailbox_base = $d/vmail
+virtual_uid_maps = texthash:$d/etc/vuid
+virtual_gid_maps = static:$V_GID
+CF
+    cat > "$d/etc/master.cf" <<MC
+127.0.0.1:$port inet n  -       n      -      -       smtpd
+pickup     unix  n       -       n      60     1       pickup
+cleanup    unix  n       -       n      -      0       cleanup
+qmgr       unix  n       -       n      300    1       qmgr
+rewrite    unix  -       -       n      -      -       trivial-rewrite
+bounce     unix  -       -       n      -      0       bounce
+defer      unix  -       -       n      -      0       bounce
+trace      unix  -       -       n      -      0       bounce
+proxymap   unix  -       -       n      -      -       proxymap
+showq      unix  n       -       n      -      -       showq
+error      unix  -       -       n      -      -       error
+discard    unix  -       -       n      -      -       discard
+virtual    unix  -       n       n      -      -       virtual
+anvil      unix  -       -       n      -      1       anvil
+postlog    unix-dgram n  -       n      -      1       postlogd
+MC
+    : > "$d/maillog"
+    chown postfix "$d/maillog"
+    postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
+    postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || {
+        cat "$d/start.err" >&2; fail "postfix start"; }
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "Postfix does not listen on $port"
+}
+
+pf_virtual_stop() {
+    local d=$1 mp
+    [ -f "$d/etc/main.cf" ] || return 0
+    mp=$(tr -d ' ' 2>/dev/null < "$d/spool/pid/master.pid")
+    postfix -c "$d/etc" stop >/dev/null 2>&1
+    for _ in $(seq 50); do
+        [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$mp" ] && kill -KILL "$mp" 2>/dev/null
+    if [ -n "${KEEP:-}" ]; then echo "kept $d"; else rm -rf "$d"; fi
+}
+
+# vlines LOG: the virtual agent's delivery lines, without time, pid,
+# queue ID and delays, sorted
+vlines() {
+    grep -E 'postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=' "$1" |
+        sed -E 's/^.*postfix\/virtual\[[0-9]+\]: [0-9A-F]+: //; s/, delay=[0-9.]+, delays=[0-9./]+//' |
+        sort
+}
+
+case_postfix() {
+    # the same mail through a real Postfix 3.7 and through Postern: the
+    # virtual agent's log lines and what lands in the mailboxes must agree
+    if [ "$(id -u)" != 0 ]; then echo "skipped: needs root (a Postfix instance)"; exit 77; fi
+    [ -x /usr/lib/postfix/sbin/virtual ] && command -v postfix >/dev/null &&
+        id postfix >/dev/null 2>&1 || { echo "skip: Postfix is not installed"; exit 77; }
+    vsetup "smtpd_reject_unlisted_recipient = no"
+    printf 'loop1@alias.test loop2@alias.test\nloop2@alias.test loop1@alias.test\n' >> "$T/etc/valias"
+    printf '@vhost.test %s\nlow@vhost.test 5\n' "$V_UID" > "$T/etc/vuid"
+    sed -i "s#^virtual_uid_maps = .*#virtual_uid_maps = texthash:$T/etc/vuid#" "$T/etc/main.cf"
+    [ "$(id -u)" = 0 ] && chown nobody "$T/etc/vuid"
+    mta_start
+    PFD=$(mktemp -d /tmp/mta-virtual-postfix.XXXXXX)
+    chmod 755 "$PFD"
+    trap 'pf_virtual_stop "$PFD"; cleanup_instance' EXIT
+    PFPORT=$(free_port)
+    pf_virtual "$PFD" "$PFPORT"
+    for p in "$PORT" "$PFPORT"; do
+        PORT=$p send a@example.com info@alias.test x@catch.test \
+            ann+tag@vhost.test nosuch@vhost.test low@vhost.test > "$T/replies.$p"
+        grep -q '^DATA 250 ' "$T/replies.$p" || { cat "$T/replies.$p"; fail "accepted on $p"; }
+    done
+    wait_log 'postfix/virtual.*status=(sent|deferred|bounced)' 5
+    for _ in $(seq 100); do
+        [ "$(grep -cE 'postfix/virtual.*status=' "$PFD/maillog")" -ge 5 ] && break
+        sleep 0.1
+    done
+    vlines "$T/maillog" > "$T/postern.lines"
+    vlines "$PFD/maillog" > "$T/postfix.lines"
+    diff "$T/postfix.lines" "$T/postern.lines" ||
+        fail "virtual agent lines differ from Postfix's (< Postfix, > Postern)"
+    [ "$(wc -l < "$T/postern.lines")" = 5 ] || fail "5 virtual lines"
+    pass "virtual(8) log lines as Postfix's: $(cut -d'(' -f2 "$T/postern.lines" | tr '\n' ' ')"
+    for who in postern postfix; do
+        base=$T/vmail; [ $who = postfix ] && base=$PFD/vmail
+        for f in "$base"/vhost.test/ann/new/*; do
+            sed -n '1,3p' "$f" | tr '\n' '|'; echo
+        done | sort > "$T/heads.$who"
+        grep -E '^(From |Return-Path:|X-Original-To:|Delivered-To:)' "$base/vhost.test/ben.mbox" |
+            sed -E 's/^(From [^ ]+ ).*/\1DATE/' >> "$T/heads.$who"
+    done
+    diff "$T/heads.postfix" "$T/heads.postern" ||
+        fail "Maildir and mbox headers differ from Postfix's (< Postfix, > Postern)"
+    pass "Maildir and mbox files begin as Postfix's (Return-Path, X-Original-To, Delivered-To, From_)"
+    # an alias loop: the same reply to DATA and the same warning
+    for p in "$PORT" "$PFPORT"; do
+        PORT=$p send a@example.com loop1@alias.test | grep '^DATA' > "$T/loop.$p"
+    done
+    diff "$T/loop.$PFPORT" "$T/loop.$PORT" || fail "alias loop: DATA reply differs (< Postfix, > Postern)"
+    for _ in $(seq 50); do grep -q 'map nesting' "$PFD/maillog" && break; sleep 0.1; done
+    w() { grep -hoE 'postfix/cleanup\[[0-9]+\]: warning: [0-9A-F]+: .*' "$1" | sed -E 's/^[^ ]+ warning: [0-9A-F]+: //'; }
+    [ -n "$(w "$PFD/maillog")" ] && [ "$(w "$PFD/maillog")" = "$(w "$T/maillog")" ] ||
+        fail "cleanup's warning differs: Postfix '$(w "$PFD/maillog")', Postern '$(w "$T/maillog")'"
+    pass "alias loop: $(cat "$T/loop.$PORT"), cleanup's warning as Postfix's"
 }
 
 "case_$CASE"

@@ -6,8 +6,9 @@
  *	address in lower case is looked up (rewrite_addr_find: the whole
  *	address, without its extension, @domain) in virtual_mailbox_maps
  *	(not found: bounce 5.1.1 "unknown user"), virtual_uid_maps and
- *	virtual_gid_maps (not found or bad: defer, so that a broken table
- *	never bounces mail); a Delivered-To: header naming the recipient
+ *	virtual_gid_maps (not found or bad: a warning with the reason and
+ *	a deferral with Postfix's "4.3.5 mail system configuration error",
+ *	so that a broken table never bounces mail); a Delivered-To: header naming the recipient
  *	already is a mail forwarding loop (5.4.6). The file is written as
  *	that uid and gid, the gid the only group (util_set_eugid), never
  *	following a symlink (lib/services/mailbox).
@@ -26,6 +27,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,22 @@ struct virt {
     long min_uid;              /* virtual_minimum_uid */
     struct deliver_content msg;
 };
+
+/* config_error - Postfix's answer to a table the administrator must
+ * fix: the reason as a warning, the mail deferred with 4.3.5 */
+static void UTIL_PRINTF(2, 3)
+    config_error(struct mailbox_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    char why[600];
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    maillog_warning("%s", why);
+    mailbox_set_res(res, DELIVER_DEFER, "4.3.5",
+                    "mail system configuration error");
+}
 
 /* find - one of the agent's tables for the user (external form) */
 static enum maps_result
@@ -89,40 +107,34 @@ owner(struct virt *v, const char *user, long *uid, long *gid,
 
     r = find(v, v->uid_maps, user, &val);
     if (r == MAPS_ERROR) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "virtual_uid_maps: lookup %s: %s", user,
-                        maps_error(v->uid_maps));
+        config_error(res, "table virtual_uid_maps: lookup %s: %s", user,
+                     maps_error(v->uid_maps));
         return -1;
     }
     if (r == MAPS_NOTFOUND) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "recipient %s: uid not found in virtual_uid_maps",
-                        user);
+        config_error(res, "recipient %s: uid not found in virtual_uid_maps",
+                     user);
         return -1;
     }
     if (id_value(val, uid) < 0 || *uid < v->min_uid) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "recipient %s: bad uid %s in virtual_uid_maps", user,
-                        val);
+        config_error(res, "recipient %s: bad uid %s in virtual_uid_maps", user,
+                     val);
         return -1;
     }
     r = find(v, v->gid_maps, user, &val);
     if (r == MAPS_ERROR) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "virtual_gid_maps: lookup %s: %s", user,
-                        maps_error(v->gid_maps));
+        config_error(res, "table virtual_gid_maps: lookup %s: %s", user,
+                     maps_error(v->gid_maps));
         return -1;
     }
     if (r == MAPS_NOTFOUND) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "recipient %s: gid not found in virtual_gid_maps",
-                        user);
+        config_error(res, "recipient %s: gid not found in virtual_gid_maps",
+                     user);
         return -1;
     }
     if (id_value(val, gid) < 0 || *gid <= 0) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "recipient %s: bad gid %s in virtual_gid_maps", user,
-                        val);
+        config_error(res, "recipient %s: bad gid %s in virtual_gid_maps", user,
+                     val);
         return -1;
     }
     return 0;
@@ -151,9 +163,8 @@ deliver_one(struct virt *v, struct mailbox_batch *b, struct deliver_req *req,
     }
     r = find(v, v->mailbox_maps, user, &val);
     if (r == MAPS_ERROR) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                        "virtual_mailbox_maps: lookup %s: %s", user,
-                        maps_error(v->mailbox_maps));
+        config_error(res, "table virtual_mailbox_maps: lookup %s: %s", user,
+                     maps_error(v->mailbox_maps));
         goto out;
     }
     if (r == MAPS_NOTFOUND) {
