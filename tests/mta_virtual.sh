@@ -48,7 +48,7 @@ V_GID=$(id -g nobody 2>/dev/null || id -g)
 # replies to each RCPT on stdout ("RCPT addr code text")
 send() {
     $PY - "$PORT" "$@" <<'PY'
-import smtplib, sys
+import os, smtplib, sys
 port, sender, rcpts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 s = smtplib.SMTP("127.0.0.1", port, timeout=10)
 s.ehlo("client.example.net")
@@ -60,8 +60,10 @@ for r in rcpts:
     if code == 250:
         ok.append(r)
 if ok:
-    code, text = s.data("From: %s\r\nSubject: virtual %s\r\n\r\nbody for %s\r\n"
-                        % (sender, " ".join(ok), " ".join(ok)))
+    pad = "".join("padding line %04d %s\r\n" % (i, "x" * 50)
+                  for i in range(int(os.environ.get("PAD_LINES", "0"))))
+    code, text = s.data("From: %s\r\nSubject: virtual %s\r\n\r\nbody for %s\r\n%s"
+                        % (sender, " ".join(ok), " ".join(ok), pad))
     print("DATA %d %s" % (code, text.decode()))
 s.quit()
 PY
@@ -216,6 +218,7 @@ case_crash() {
 # mail for anything else is thrown away by the error transport
 pf_virtual() {
     local d=$1 port=$2
+    shift 2
     mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
     chown nobody:nogroup "$d/vmail"
     cp "$T/etc/valias" "$T/etc/vmailbox" "$T/etc/vuid" "$d/etc/"
@@ -254,6 +257,7 @@ virtual_mailbox_base = $d/vmail
 virtual_uid_maps = texthash:$d/etc/vuid
 virtual_gid_maps = static:$V_GID
 CF
+    printf '%s\n' "$@" >> "$d/etc/main.cf"
     cat > "$d/etc/master.cf" <<MC
 127.0.0.1:$port inet n  -       n      -      -       smtpd
 pickup     unix  n       -       n      60     1       pickup
@@ -304,13 +308,13 @@ vlines() {
         sort
 }
 
-case_postfix() {
-    # the same mail through a real Postfix 3.7 and through Postern: the
-    # virtual agent's log lines and what lands in the mailboxes must agree
+# both_start [main.cf lines]: Postern (vsetup) and Postfix (pf_virtual)
+# configured alike, plus the settings given; $PORT and $PFPORT
+both_start() {
     if [ "$(id -u)" != 0 ]; then echo "skipped: needs root (a Postfix instance)"; exit 77; fi
     [ -x /usr/lib/postfix/sbin/virtual ] && command -v postfix >/dev/null &&
         id postfix >/dev/null 2>&1 || { echo "skip: Postfix is not installed"; exit 77; }
-    vsetup "smtpd_reject_unlisted_recipient = no"
+    vsetup "smtpd_reject_unlisted_recipient = no" "$@"
     printf 'loop1@alias.test loop2@alias.test\nloop2@alias.test loop1@alias.test\n' >> "$T/etc/valias"
     printf '@vhost.test %s\nlow@vhost.test 5\n' "$V_UID" > "$T/etc/vuid"
     sed -i "s#^virtual_uid_maps = .*#virtual_uid_maps = texthash:$T/etc/vuid#" "$T/etc/main.cf"
@@ -320,7 +324,13 @@ case_postfix() {
     chmod 755 "$PFD"
     trap 'pf_virtual_stop "$PFD"; cleanup_instance' EXIT
     PFPORT=$(free_port)
-    pf_virtual "$PFD" "$PFPORT"
+    pf_virtual "$PFD" "$PFPORT" "$@"
+}
+
+case_postfix() {
+    # the same mail through a real Postfix 3.7 and through Postern: the
+    # virtual agent's log lines and what lands in the mailboxes must agree
+    both_start
     for p in "$PORT" "$PFPORT"; do
         PORT=$p send a@example.com info@alias.test x@catch.test \
             ann+tag@vhost.test nosuch@vhost.test low@vhost.test > "$T/replies.$p"
@@ -358,6 +368,28 @@ case_postfix() {
     [ -n "$(w "$PFD/maillog")" ] && [ "$(w "$PFD/maillog")" = "$(w "$T/maillog")" ] ||
         fail "cleanup's warning differs: Postfix '$(w "$PFD/maillog")', Postern '$(w "$T/maillog")'"
     pass "alias loop: $(cat "$T/loop.$PORT"), cleanup's warning as Postfix's"
+}
+
+case_postfix_limit() {
+    # virtual_mailbox_limit: the mbox and a Maildir file may not grow past it
+    both_start "virtual_mailbox_limit = 3000" "message_size_limit = 2500"
+    for p in "$PORT" "$PFPORT"; do
+        for i in 1 2 3; do
+            # ann first: her Maildir makes vhost.test/ for ben's mbox
+            PORT=$p PAD_LINES=15 send a@example.com ann@vhost.test ben@vhost.test > /dev/null
+        done
+    done
+    wait_log 'postfix/virtual.*status=' 6
+    for _ in $(seq 100); do
+        [ "$(grep -cE 'postfix/virtual.*status=' "$PFD/maillog")" -ge 6 ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    vlines "$T/maillog" | sed -E "s#$T/vmail#BASE#" > "$T/postern.lines"
+    vlines "$PFD/maillog" | sed -E "s#$PFD/vmail#BASE#" > "$T/postfix.lines"
+    diff "$T/postfix.lines" "$T/postern.lines" ||
+        fail "virtual_mailbox_limit: lines differ from Postfix's (< Postfix, > Postern)"
+    pass "virtual_mailbox_limit as Postfix: $(sort -u "$T/postern.lines" | cut -d'(' -f2 | tr '\n' ' ')"
 }
 
 "case_$CASE"
