@@ -1,7 +1,7 @@
 # mta_virtual - virtual hosting end to end (tests/mta_virtual.sh): alias
 # expansion, unknown users at RCPT, the virtual agent (as root: the
 # mailbox owner's uid), exactly once after SIGKILL.
-foreach(case expand limits root crash postfix postfix_limit)
+foreach(case expand limits relay root crash postfix postfix_limit)
     add_test(NAME mta_virtual_${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_virtual.sh
                      $<TARGET_FILE:postern> ${case})

@@ -392,4 +392,38 @@ case_postfix_limit() {
     pass "virtual_mailbox_limit as Postfix: $(sort -u "$T/postern.lines" | cut -d'(' -f2 | tr '\n' ' ')"
 }
 
+case_relay() {
+    # relay_domains with relay_recipient_maps: known recipients go out
+    # through the relay transport (smtp) to the domain's server, here an
+    # smtp-sink; unknown ones are refused at RCPT; an alias may point
+    # into the relay domain
+    local sinkbin
+    sinkbin=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+    [ -x "$sinkbin" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
+    SINKPORT=$(free_port)
+    vsetup "relay_domains = relay.test" \
+        "relay_recipient_maps = texthash:\$config_directory/relayrcpt" \
+        "relay_transport = relay:[127.0.0.1]:$SINKPORT"
+    echo "known@relay.test x" > "$T/etc/relayrcpt"
+    echo "out@alias.test known@relay.test" >> "$T/etc/valias"
+    echo "relay     unix  -       -       n      -      -       smtp" >> "$T/etc/master.cf"
+    [ "$(id -u)" = 0 ] && chown nobody "$T/etc/relayrcpt"
+    mkdir -p "$T/sink" && chmod 777 "$T/sink"
+    local u=()
+    [ "$(id -u)" = 0 ] && u=(-u nobody)
+    "$sinkbin" "${u[@]}" -d "$T/sink/%M." "127.0.0.1:$SINKPORT" 16 2>>"$T/sink.err" &
+    PIDS+=($!)
+    trap 'stop_pids; cleanup_instance' EXIT
+    mta_start
+    send a@example.com known@relay.test nosuch@relay.test out@alias.test > "$T/replies"
+    grep -q '^RCPT nosuch@relay.test 550 5.1.1 <nosuch@relay.test>: Recipient address rejected: User unknown in relay recipient table$' "$T/replies" ||
+        { cat "$T/replies"; fail "unknown relay recipient: 550 at RCPT"; }
+    grep -q '^DATA 250 ' "$T/replies" || { cat "$T/replies"; fail "accepted"; }
+    wait_log "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<known@relay\.test>, orig_to=<out@alias\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINKPORT, .*status=sent" 1 20
+    wait_log "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<known@relay\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINKPORT, .*status=sent" 1 20
+    grep -l '^Subject: virtual known@relay.test out@alias.test' "$T"/sink/* >/dev/null 2>&1 ||
+        fail "the message reached the relay domain's server"
+    pass "relay_domains through the relay transport; relay_recipient_maps at RCPT; an alias into the relay domain"
+}
+
 "case_$CASE"
