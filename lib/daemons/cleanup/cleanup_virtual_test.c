@@ -40,6 +40,11 @@ static const char table[] =
     "quoted@virt.test     \"a b\"@mbox.test\n"
     "angle@virt.test      <x@mbox.test>,<y@mbox.test>\n";
 
+/* a pattern table: only whole addresses are matched against it */
+static const char rxtable[] = "/^(.*)@rx\\.test$/ ${1}@mbox.test\n"
+                              "/^@rx2\\.test$/ caught@mbox.test\n"
+                              "/^user2$/ caught@mbox.test\n";
+
 struct tcase {
     const char *name;
     const char *extra; /* main.cf lines */
@@ -99,6 +104,12 @@ static const struct tcase cases[] = {
      CLEANUP_STAT_DEFER, "team@virt.test"},
     {"address length limit", "virtual_alias_address_length_limit = 10",
      "alice@virt.test", CLEANUP_STAT_DEFER, "alice@virt.test"},
+    {"regexp: whole address", "virtual_alias_maps = regexp:$rx", "joe@rx.test",
+     CLEANUP_STAT_OK, "joe@mbox.test"},
+    {"regexp: no @domain partial key", "virtual_alias_maps = regexp:$rx",
+     "joe@rx2.test", CLEANUP_STAT_OK, "joe@rx2.test"},
+    {"regexp: no bare user partial key", "virtual_alias_maps = regexp:$rx",
+     "user2@local.test", CLEANUP_STAT_OK, "user2@local.test"},
     {"table failure", "virtual_alias_maps = texthash:/nonexistent/file",
      "alice@virt.test", CLEANUP_STAT_WRITE, "alice@virt.test"},
 };
@@ -122,9 +133,15 @@ run_case(const struct tcase *t)
     assert_non_null(f);
     fputs(table, f);
     fclose(f);
+    snprintf(path, sizeof(path), "%s/rx", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(rxtable, f);
+    fclose(f);
     snprintf(path, sizeof(path), "%s/main.cf", dir);
     f = fopen(path, "w");
     assert_non_null(f);
+    fprintf(f, "rx = %s/rx\n", dir);
     fprintf(f,
             "compatibility_level = 3.6\n"
             "myhostname = mx.example.test\n"
@@ -180,6 +197,8 @@ teardown(void **state)
     snprintf(path, sizeof(path), "%s/virtual", dir);
     (void) unlink(path);
     snprintf(path, sizeof(path), "%s/main.cf", dir);
+    (void) unlink(path);
+    snprintf(path, sizeof(path), "%s/rx", dir);
     (void) unlink(path);
     return rmdir(dir);
 }

@@ -533,13 +533,21 @@ expand_rx(struct buf *out, const char *tmpl, const char *key,
 {
     buf_truncate(out, 0);
     for (const char *p = tmpl; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-            const regmatch_t *g = &pm[p[1] - '0'];
+        /* $n, ${n} and $(n) as Postfix's dict_regexp; $$ is a '$' */
+        char close = p[1] == '{' ? '}' : p[1] == '(' ? ')' : 0;
+        const char *d = close ? p + 2 : p + 1;
+
+        if (*p == '$' && p[1] == '$') {
+            (void) buf_putc(out, '$');
+            p++;
+        } else if (*p == '$' && *d >= '1' && *d <= '9' &&
+                   (!close || d[1] == close)) {
+            const regmatch_t *g = &pm[*d - '0'];
 
             if (g->rm_so >= 0)
                 (void) buf_append(out, key + g->rm_so,
                                   (size_t) (g->rm_eo - g->rm_so));
-            p++;
+            p = close ? d + 1 : d;
         } else {
             (void) buf_putc(out, *p);
         }
