@@ -305,8 +305,8 @@ recipients_out(struct cleanup *cu, struct client *c)
 
         strv_init(&exp);
         if (cleanup_valias_active(cu->valias))
-            status = cleanup_valias_expand(cu->valias, c->env.id, r->addr,
-                                           &exp);
+            status =
+                cleanup_valias_expand(cu->valias, c->env.id, r->addr, &exp);
         else
             strv_add(&exp, r->addr);
         for (size_t k = 0; k < exp.n && status == 0; k++) {

@@ -50,7 +50,7 @@ int cleanup_service(struct server *srv);
     5 /* 501 5.1.3 Bad recipient address syntax: a control character in a \
        * recipient (or its original form / ORCPT) */
 
-#define CLEANUP_STAT_DEFER                                                 \
+#define CLEANUP_STAT_DEFER                                                \
     6 /* 451 4.6.0 Alias expansion error: a virtual alias expansion limit \
        * was reached (try again later) */
 

@@ -85,7 +85,8 @@ pw_lookup(struct local *lc, const char *user)
  * bounce so the recipient is retried; a bounce only when nothing can
  * be retried. */
 void
-local_merge(struct mailbox_result *acc, const struct mailbox_result *r, int *first)
+local_merge(struct mailbox_result *acc, const struct mailbox_result *r,
+            int *first)
 {
     if (*first || (r->status == DELIVER_DEFER) ||
         (r->status == DELIVER_BOUNCE && acc->status == DELIVER_SENT)) {
@@ -157,9 +158,10 @@ local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
 
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
 void
-local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
-                   struct deliver_rcpt *rc, const char *addr, const char *orig,
-                   int depth, struct mailbox_result *acc, int *first)
+local_deliver_addr(struct local *lc, struct mailbox_batch *b,
+                   struct deliver_req *req, struct deliver_rcpt *rc,
+                   const char *addr, const char *orig, int depth,
+                   struct mailbox_result *acc, int *first)
 {
     char user[512], ext[512] = "";
     const char *at = strrchr(addr, '@');
@@ -172,7 +174,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
     memset(&r, 0, sizeof(r));
     if (depth > MAX_DEPTH + 1) {
         mailbox_set_res(&r, DELIVER_BOUNCE, "5.4.6",
-                      "mail forwarding loop for %s", addr);
+                        "mail forwarding loop for %s", addr);
         goto done;
     }
     if (n >= sizeof(user))
@@ -183,7 +185,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
         *c = (char) tolower((unsigned char) *c);
     if (mailbox_loop_check(&lc->msg.content, addr)) {
         mailbox_set_res(&r, DELIVER_BOUNCE, "5.4.6",
-                      "mail forwarding loop for %s", addr);
+                        "mail forwarding loop for %s", addr);
         goto done;
     }
     /* aliases: the full local part, then without the extension */
@@ -202,7 +204,8 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
         }
         if (mr == MAPS_ERROR) {
             mailbox_set_res(&r, DELIVER_DEFER, "4.3.0",
-                          "alias database unavailable: %s", maps_error(tab->m));
+                            "alias database unavailable: %s",
+                            maps_error(tab->m));
             goto done;
         }
         if (mr == MAPS_FOUND) {
@@ -211,7 +214,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
             if (tab->owner_unknown) {
                 maillog_warning("cannot find username for uid %ld", tab->owner);
                 mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
-                              "mail system configuration error");
+                                "mail system configuration error");
                 goto done;
             }
             value = mem_strdup(v);
@@ -237,7 +240,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b, struct deliver_req
     }
     if (pw == NULL) {
         mailbox_set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"",
-                      user);
+                        user);
         goto done;
     }
     /* $HOME/.forward */

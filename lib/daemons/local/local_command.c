@@ -194,12 +194,14 @@ local_command(struct local *lc, struct deliver_req *req, const char *cmd,
         mem_free(copy);
     }
     if (pipe(p) < 0) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s", strerror(errno));
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s",
+                        strerror(errno));
         goto out;
     }
     pid = fork();
     if (pid < 0) {
-        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s", strerror(errno));
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s",
+                        strerror(errno));
         (void) close(p[0]);
         (void) close(p[1]);
         goto out;
@@ -245,26 +247,26 @@ local_command(struct local *lc, struct deliver_req *req, const char *cmd,
         (void) kill(pid, SIGKILL);
         (void) waitpid(pid, &status, 0);
         mailbox_set_res(res, DELIVER_BOUNCE, "5.3.0",
-                      "Command time limit exceeded: \"%s\"", cmd);
+                        "Command time limit exceeded: \"%s\"", cmd);
     } else if (wr < 0) {
         mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
-                      strerror(errno), cmd);
+                        strerror(errno), cmd);
     } else if (!WIFEXITED(status))
         mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "Command died with signal %d: \"%s\"",
-                      WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
+                        "Command died with signal %d: \"%s\"",
+                        WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
     else if (WEXITSTATUS(status) == 0)
         mailbox_set_res(res, DELIVER_SENT, "2.0.0", "delivered to command: %s",
-                      cmd);
+                        cmd);
     else if (WEXITSTATUS(status) == 75)
         mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "temporary failure. Command "
-                      "output: \"%s\"",
-                      cmd);
+                        "temporary failure. Command "
+                        "output: \"%s\"",
+                        cmd);
     else
         mailbox_set_res(res, DELIVER_BOUNCE, "5.3.0",
-                      "Command died with status %d: \"%s\"",
-                      WEXITSTATUS(status), cmd);
+                        "Command died with status %d: \"%s\"",
+                        WEXITSTATUS(status), cmd);
 out:
     strv_fini(&env);
     strv_fini(&args);

@@ -39,7 +39,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
         lc->cc = cleanup_client_new("cleanup", 300);
     if (cleanup_client_open(lc->cc, 0, id) < 0) {
         mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "cannot connect to cleanup: %s", strerror(errno));
+                        "cannot connect to cleanup: %s", strerror(errno));
         return;
     }
     queue_env_init(&env);
@@ -73,7 +73,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
             snprintf(dsn, sizeof(dsn), "%.*s", (int) strcspn(text + 4, " "),
                      text + 4);
         mailbox_set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
-                      "cannot forward: %s", text);
+                        "cannot forward: %s", text);
     }
 }
 
@@ -178,13 +178,13 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     if (depth >= MAX_DEPTH) {
         maillog_warning(":include: nesting limit exceeded for %s", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.4.6",
-                      ":include: nesting limit exceeded");
+                        ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
         maillog_warning(":include:%s uses a relative path", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     /* type and owner with the rights in force (root's for a root-owned
@@ -197,19 +197,19 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
         errno = e;
         maillog_warning("unable to lookup :include: file %s: %m", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
         maillog_warning(":include: file %s is not a regular file", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
         maillog_warning(":include: file %s is world writable", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     /* In a root context the file's owner (when not root) takes over:
@@ -224,7 +224,7 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
             maillog_warning("%s: cannot find :include: file owner username",
                             path);
             mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
-                          "mail system configuration error");
+                            "mail system configuration error");
             return 0;
         }
         local_who_set(&owner, (long) pw->pw_uid, (long) pw->pw_gid, pw->pw_dir,
@@ -248,7 +248,7 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
             maillog_warning("cannot open include file %s: %m", path);
         }
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     (void) list_text(text);
@@ -288,7 +288,7 @@ local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
         if (t[0] == '|') {
             if ((lc->cmd_mask & exp) == 0)
                 mailbox_set_res(&r, DELIVER_BOUNCE, "5.7.1",
-                              "mail to command is restricted");
+                                "mail to command is restricted");
             else
                 local_command(lc, req, t + 1, self, orig, w, &r);
             local_log_dest(req, rc, self, orig, &r);
@@ -298,7 +298,7 @@ local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
             local_deliver_ids(lc, w, &uid, &gid);
             if ((lc->file_mask & exp) == 0)
                 mailbox_set_res(&r, DELIVER_BOUNCE, "5.7.1",
-                              "mail to file is restricted");
+                                "mail to file is restricted");
             else if (t[n - 1] == '/')
                 local_maildir_start(lc, b, req, rc, t, self, orig, uid, gid,
                                     &r);
@@ -374,10 +374,10 @@ local_alias_find(struct local *lc, const char *key, const char **value,
  * file, has another owner than the user or root, or is world writable;
  * 1 when it was expanded, 0: deliver to the mailbox */
 int
-local_dot_forward(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
-                  struct deliver_rcpt *rc, struct pwent *pw, const char *addr,
-                  const char *orig, int depth, struct mailbox_result *acc,
-                  int *first)
+local_dot_forward(struct local *lc, struct mailbox_batch *b,
+                  struct deliver_req *req, struct deliver_rcpt *rc,
+                  struct pwent *pw, const char *addr, const char *orig,
+                  int depth, struct mailbox_result *acc, int *first)
 {
     char fw[1100], *text = NULL;
     struct stat st;

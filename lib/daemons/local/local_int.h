@@ -110,10 +110,11 @@ void local_deliver_addr(struct local *lc, struct mailbox_batch *b,
 
 /* local_expand.c */
 /* local_expand - an alias, .forward or include value (exp: EXP_*) */
-void local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
-                  struct deliver_rcpt *rc, const char *value, const char *self,
-                  const char *orig, const struct who *w, unsigned exp,
-                  int depth, struct mailbox_result *acc, int *first);
+void local_expand(struct local *lc, struct mailbox_batch *b,
+                  struct deliver_req *req, struct deliver_rcpt *rc,
+                  const char *value, const char *self, const char *orig,
+                  const struct who *w, unsigned exp, int depth,
+                  struct mailbox_result *acc, int *first);
 /* local_alias_find - key in the alias tables, in order; *at: the table */
 enum maps_result local_alias_find(struct local *lc, const char *key,
                                   const char **value,

@@ -8,10 +8,11 @@
  *	(not found: bounce 5.1.1 "unknown user"), virtual_uid_maps and
  *	virtual_gid_maps (not found or bad: a warning with the reason and
  *	a deferral with Postfix's "4.3.5 mail system configuration error",
- *	so that a broken table never bounces mail); a Delivered-To: header naming the recipient
- *	already is a mail forwarding loop (5.4.6). The file is written as
- *	that uid and gid, the gid the only group (util_set_eugid), never
- *	following a symlink (lib/services/mailbox).
+ *	so that a broken table never bounces mail); a Delivered-To:
+ *	header naming the recipient already is a mail forwarding loop
+ *	(5.4.6). The file is written as that uid and gid, the gid the only
+ *	group (util_set_eugid), never following a symlink
+ *	(lib/services/mailbox).
  *
  *	Runs as root (master.cf "virtual unix - n n - - virtual") to take
  *	the mailbox owners' rights; as an ordinary user (tests) it writes

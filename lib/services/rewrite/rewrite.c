@@ -111,7 +111,7 @@ rewrite_new(struct pcf *p, const char *svc)
     rw->double_bounce = server_conf_str(p, svc, "double_bounce_sender");
     if (*rw->empty_addr == 0) {
         mem_free(rw->empty_addr);
-    mem_free(rw->double_bounce);
+        mem_free(rw->double_bounce);
         rw->empty_addr = mem_strdup("MAILER-DAEMON");
     }
     rw->mydest = maps_match_new("mydestination",
