@@ -607,23 +607,25 @@ fix_dir(const char *dir, struct report *r)
             struct pcf *p = pcf_load(dir);
             const char *v = pcf_raw_value(p, old);
             struct buf a1, a2;
-            char *argv1[6], *argv2[6];
+            char *arg1, *arg2;
+            /* postern conf -c dir -e new=value, then -X old */
+            struct pcf_cmd set = {.mode = PCF_MAIN_PARAM | PCF_EDIT_CONF,
+                                  .param_class = PCF_F_CLASS,
+                                  .config_dir = dir, .args = &arg1, .nargs = 1,
+                                  .tls_arg = "", .postern = 1};
+            struct pcf_cmd del = set;
 
             buf_init(&a1, 0);
             buf_init(&a2, 0);
             buf_printf(&a1, "%s=%s", new, v ? v : "");
             buf_printf(&a2, "%s", old);
-            argv1[0] = argv2[0] = (char *) "postern conf";
-            argv1[1] = argv2[1] = (char *) "-c";
-            argv1[2] = argv2[2] = (char *) dir;
-            argv1[3] = (char *) "-e";
-            argv2[3] = (char *) "-X";
-            argv1[4] = (char *) buf_str(&a1);
-            argv2[4] = (char *) buf_str(&a2);
-            argv1[5] = argv2[5] = NULL;
+            arg1 = (char *) buf_str(&a1);
+            arg2 = (char *) buf_str(&a2);
+            del.mode = PCF_MAIN_PARAM | PCF_EDIT_EXCL;
+            del.args = &arg2;
             if (strcmp(pcf_source(p, new), "default") == 0)
-                (void) pcf_main(5, argv1, 1);
-            (void) pcf_main(5, argv2, 1);
+                (void) pcf_cmd_run(&set);
+            (void) pcf_cmd_run(&del);
             printf("%s: renamed %s to %s\n", main_file, old, new);
             fixed++;
             buf_fini(&a1);
