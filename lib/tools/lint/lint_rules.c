@@ -8,6 +8,11 @@
  *	positions) and the effective configuration through the postconf
  *	engine (lib/config/pcf), so "known", "used" and "effective value" mean
  *	exactly what they mean to Postfix.
+ *
+ *	This file holds the rule table, the helpers the rule files share
+ *	and lint_check; the rules are in lint_values.c (PL0xx),
+ *	lint_params.c (PL1xx), lint_master.c (PL2xx) and lint_security.c
+ *	(PL3xx).
  */
 #include "lint/lint_int.h"
 
