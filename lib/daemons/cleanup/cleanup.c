@@ -296,6 +296,9 @@ recipients_out(struct cleanup *cu, struct client *c)
     int status = 0;
     size_t ndups = 0;
 
+    /* the common case costs nothing: one recipient, no aliases */
+    if (c->env.nrcpt <= 1 && !cleanup_valias_active(cu->valias))
+        return 0;
     queue_env_init(&out);
     dups = htab_new(16);
     for (size_t i = 0; i < c->env.nrcpt && status == 0; i++) {

@@ -25,7 +25,9 @@
  * BUGS
  *	A NOTIFY=SUCCESS recipient that expands to several is not reported
  *	as "expanded" (Postfix sends a success notice then); each result
- *	keeps the NOTIFY.
+ *	keeps the NOTIFY. receive_override_options=no_address_mappings
+ *	(content-filter re-injection) is not honoured: every message is
+ *	expanded.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include <ctype.h>
