@@ -129,6 +129,7 @@ pickup_postdrop_main(int argc, char **argv)
     maillog_set_stderr(1);
     msl = server_conf_size(conf, NULL, "message_size_limit");
     maillog_set_stderr(0);
+    maillog_close();
     /* the envelope frame and LF line ends: same slack as pickup */
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
 

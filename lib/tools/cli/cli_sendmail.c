@@ -544,6 +544,7 @@ cli_sendmail_main(int argc, char **argv)
     maillog_set_stderr(1);
     limit = server_conf_size(conf, NULL, "message_size_limit");
     maillog_set_stderr(0);
+    maillog_close();
     if (o.sender == NULL)
         o.sender = mem_strdup(pw ? pw->pw_name : "nobody");
     if (o.fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {
