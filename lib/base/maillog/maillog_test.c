@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
