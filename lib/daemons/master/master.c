@@ -1084,10 +1084,9 @@ setgid_gid(long fallback)
     if (gr)
         gid = (long) gr->gr_gid;
     else if (!warned++)
-        fprintf(stderr,
-                "postern: warning: unknown setgid_group group \"%s\": public "
-                "and maildrop are for root and mail_owner only\n",
-                name);
+        log_warn("unknown setgid_group group \"%s\": public "
+                 "and maildrop are for root and mail_owner only",
+                 name);
     mem_free(name);
     return gid;
 }
@@ -1338,7 +1337,7 @@ fail:
         }
         (void) close(notify);
     } else {
-        fprintf(stderr, "postern: fatal: %s\n", err);
+        log_output_stderr(LOG_LEVEL_FATAL, log_progname(), err);
     }
     return 1;
 }
@@ -1353,23 +1352,22 @@ cmd_start(const char *qdir, int foreground)
     size_t got = 0;
 
     if (master_running_pid(qdir) != 0) {
-        fprintf(stderr,
-                "postern: fatal: the Postern mail system is already running\n");
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "the Postern mail system is already running");
         return 1;
     }
     if (foreground) {
-        fprintf(stderr, "postern: starting the Postern mail system\n");
+        log_info("starting the Postern mail system");
         return daemon_start(qdir, -1, 1);
     }
     if (pipe(p) < 0) {
-        perror("postern: pipe");
+        log_info("pipe: %s", strerror(errno));
         return 1;
     }
-    fprintf(stderr, "postern: starting the Postern mail system\n");
-    fflush(stderr);
+    log_info("starting the Postern mail system");
     pid = fork();
     if (pid < 0) {
-        perror("postern: fork");
+        log_info("fork: %s", strerror(errno));
         return 1;
     }
     if (pid == 0) {
@@ -1393,7 +1391,7 @@ cmd_start(const char *qdir, int foreground)
     if (strcmp(buf, "ok\n") == 0)
         return 0;
     buf[strcspn(buf, "\n")] = 0;
-    fprintf(stderr, "postern: fatal: %s\n",
+    log_msg(NULL, LOG_LEVEL_FATAL, "%s",
             got ? buf : "mail system startup failed");
     return 1;
 }

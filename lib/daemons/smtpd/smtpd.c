@@ -818,7 +818,8 @@ smtpd_stdio_main(struct pcf *p)
     sigaction(SIGPIPE, &sa, NULL);
     qdir = server_param(&srv, "queue_directory");
     if (chdir(qdir) < 0) {
-        fprintf(stderr, "sendmail: fatal: chdir %s: %s\n", qdir,
+        log_output_add(log_output_stderr); /* the maillog's, and stderr */
+        log_msg("sendmail", LOG_LEVEL_FATAL, "chdir %s: %s", qdir,
                 strerror(errno));
         mem_free(qdir);
         return 75; /* EX_TEMPFAIL */
