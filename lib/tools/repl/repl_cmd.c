@@ -38,17 +38,19 @@ void
 repl_error(struct repl *r, const char *fmt, ...)
 {
     va_list ap;
+    struct buf b;
 
-    fflush(stdout);
-    if (r->interactive)
-        fputs("error: ", stderr);
-    else
-        fprintf(stderr, "%s: error: line %d: ", log_progname(), r->lineno);
+    buf_init(&b, 0);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    (void) buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fflush(stdout);
+    if (r->interactive) /* the prompt's answer, not a diagnostic */
+        fprintf(stderr, "error: %s\n", buf_str(&b));
+    else
+        log_error("line %d: %s", r->lineno, buf_str(&b));
     fflush(stderr);
+    buf_fini(&b);
 }
 
 /* next_word - the next blank-separated word of *cp, NUL-terminated in

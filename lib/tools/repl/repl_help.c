@@ -37,7 +37,8 @@ repl_help_main(int argc, char **argv)
     for (; *lines; lines++)
         printf("%s\n", *lines);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "postern help: write error on standard output\n");
+        log_msg("postern help", LOG_LEVEL_INFO,
+                "write error on standard output");
         return 2;
     }
     return 0;
