@@ -170,7 +170,7 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
         if (master_report_json(rep, stdout) < 0)
             bad = 1;
     } else {
-        master_report_print(rep, stderr, verb, allow);
+        master_report_print(rep, verb, allow);
     }
     if (master_report_count(rep, SERVER_NOTE_ERROR) > 0 && !allow) {
         if (verb)

@@ -12,6 +12,7 @@
  *	"postern conf -e" would stop the program.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -386,7 +387,7 @@ run_diff(void *ctx)
 
     execlp("diff", "diff", "-u", "--label", d->label_a, "--label", d->label_b,
            d->a, d->b, (char *) NULL);
-    perror("diff");
+    log_msg("diff", LOG_LEVEL_INFO, "%s", strerror(errno));
     return 2;
 }
 
@@ -453,7 +454,7 @@ run_lint(void *ctx)
     struct lint_args *la = ctx;
 
     if (chdir(la->dir) < 0) {
-        perror("chdir");
+        log_msg("chdir", LOG_LEVEL_INFO, "%s", strerror(errno));
         return 2;
     }
     return lint_main((int) la->argv.n, la->argv.v);
