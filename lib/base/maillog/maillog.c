@@ -324,15 +324,15 @@ maillog_delivery(const struct maillog_delivery *d)
 
     if (d->orig_to && *d->orig_to && strcmp(d->orig_to, d->to) != 0)
         snprintf(orig, sizeof(orig), "orig_to=<%s>, ", d->orig_to);
-    maillog_info("%s: to=<%s>, %srelay=%s, delay=%s, delays=%s/%s/%s/%s, "
-                 "dsn=%s, status=%s (%s)",
-                 d->id, d->to, orig, d->relay,
-                 maillog_delay_fmt(d->delay, t, sizeof(t)),
-                 maillog_delay_fmt(d->delays[0], a, sizeof(a)),
-                 maillog_delay_fmt(d->delays[1], b, sizeof(b)),
-                 maillog_delay_fmt(d->delays[2], c, sizeof(c)),
-                 maillog_delay_fmt(d->delays[3], e, sizeof(e)), d->dsn,
-                 d->status, d->text);
+    log_info("%s: to=<%s>, %srelay=%s, delay=%s, delays=%s/%s/%s/%s, "
+             "dsn=%s, status=%s (%s)",
+             d->id, d->to, orig, d->relay,
+             maillog_delay_fmt(d->delay, t, sizeof(t)),
+             maillog_delay_fmt(d->delays[0], a, sizeof(a)),
+             maillog_delay_fmt(d->delays[1], b, sizeof(b)),
+             maillog_delay_fmt(d->delays[2], c, sizeof(c)),
+             maillog_delay_fmt(d->delays[3], e, sizeof(e)), d->dsn, d->status,
+             d->text);
 }
 
 void
@@ -351,6 +351,6 @@ maillog_reject(const char *id, const char *action, const char *stage,
         n += (size_t) snprintf(tail + n, sizeof(tail) - n, " proto=%s", proto);
     if (helo && *helo && n < sizeof(tail))
         snprintf(tail + n, sizeof(tail) - n, " helo=<%s>", helo);
-    maillog_info("%s: %s: %s from %s: %s;%s", id ? id : "NOQUEUE", action,
-                 stage, client, reply, tail);
+    log_info("%s: %s: %s from %s: %s;%s", id ? id : "NOQUEUE", action, stage,
+             client, reply, tail);
 }

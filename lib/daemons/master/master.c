@@ -314,11 +314,11 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
             strcmp(out[i]->srv.service, want) == 0)
             pass = out[i];
     if (pass == NULL || n >= max) {
-        maillog_warning("master.cf line %d: service %s/inet runs "
-                        "\"postscreen\", which Postern does not implement, "
-                        "and there is no \"%s pass ... smtpd\" entry to "
-                        "serve its clients; not started",
-                        line, name, want);
+        log_warn("master.cf line %d: service %s/inet runs "
+                 "\"postscreen\", which Postern does not implement, "
+                 "and there is no \"%s pass ... smtpd\" entry to "
+                 "serve its clients; not started",
+                 line, name, want);
         mem_free(want);
         return n;
     }
@@ -345,10 +345,10 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
     snprintf(ns, sizeof(ns), "%s+%s/inet", s->srv.name_space, name);
     mem_free(s->key);
     s->key = mem_strdup(ns);
-    maillog_info("master.cf line %d: %s/inet (postscreen): clients are "
-                 "greeted by the smtpd front and served by %s (master.cf "
-                 "line %d); postscreen's own tests are not run",
-                 line, name, s->srv.name_space, s->line);
+    log_info("master.cf line %d: %s/inet (postscreen): clients are "
+             "greeted by the smtpd front and served by %s (master.cf "
+             "line %d); postscreen's own tests are not run",
+             line, name, s->srv.name_space, s->line);
     return n;
 }
 
@@ -382,22 +382,22 @@ build_services(struct svc **out, int max)
         if (fn == NULL) {
             why = master_builtin(cmd);
             if (why) {
-                maillog_info("master.cf line %d: %s/%s (%s): %s; no process "
-                             "is started",
-                             pcf_service_line(conf, i), name, type, cmd, why);
+                log_info("master.cf line %d: %s/%s (%s): %s; no process "
+                         "is started",
+                         pcf_service_line(conf, i), name, type, cmd, why);
             } else {
-                maillog_warning("master.cf line %d: service %s/%s runs \"%s\", "
-                                "which Postern does not implement yet; not "
-                                "started",
-                                pcf_service_line(conf, i), name, type, cmd);
+                log_warn("master.cf line %d: service %s/%s runs \"%s\", "
+                         "which Postern does not implement yet; not "
+                         "started",
+                         pcf_service_line(conf, i), name, type, cmd);
             }
             continue;
         }
         if (strcmp(type, "inet") != 0 && strcmp(type, "unix") != 0 &&
             strcmp(type, "fifo") != 0 && strcmp(type, "pass") != 0) {
-            maillog_warning("master.cf line %d: service type %s of %s is not "
-                            "supported; not started",
-                            pcf_service_line(conf, i), type, name);
+            log_warn("master.cf line %d: service type %s of %s is not "
+                     "supported; not started",
+                     pcf_service_line(conf, i), type, name);
             continue;
         }
         s = mem_calloc(1, sizeof(*s));
@@ -575,7 +575,7 @@ spawn(struct svc *s)
     __atomic_store_n(&s->srv.shm[slot].live, 1, __ATOMIC_SEQ_CST);
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        log_warn("fork: %m");
         memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
         s->throttle_until = time(NULL) + 1;
         return;
@@ -616,7 +616,7 @@ spawn_front(struct svc *s)
         return;
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        log_warn("fork: %m");
         s->front_throttle = time(NULL) + 1;
         return;
     }
@@ -777,20 +777,19 @@ reap(void)
                 memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
             }
             if (WIFSIGNALED(status) && !got_term) {
-                maillog_warning("process %s pid %ld killed by signal %d",
-                                s->srv.command, (long) pid, WTERMSIG(status));
+                log_warn("process %s pid %ld killed by signal %d",
+                         s->srv.command, (long) pid, WTERMSIG(status));
             } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
                        !got_term) {
-                maillog_warning("process %s pid %ld exit status %d",
-                                s->srv.command, (long) pid,
-                                WEXITSTATUS(status));
+                log_warn("process %s pid %ld exit status %d", s->srv.command,
+                         (long) pid, WEXITSTATUS(status));
             }
             if (!got_term &&
                 ((WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
                  WIFSIGNALED(status)) &&
                 time(NULL) - c->started < 2) {
-                maillog_warning("%s: bad command startup -- throttling",
-                                s->srv.command);
+                log_warn("%s: bad command startup -- throttling",
+                         s->srv.command);
                 if (c->front)
                     s->front_throttle = time(NULL) + throttle_time;
                 else
@@ -913,7 +912,7 @@ reload(void)
 
         if (s->srv.nlisten == 0) {
             if (open_service(s, err, sizeof(err)) < 0) {
-                maillog_error("%s: %s", s->srv.name_space, err);
+                log_error("%s: %s", s->srv.name_space, err);
                 svc_close(s, 1);
                 mem_free(s);
                 continue;
@@ -928,7 +927,7 @@ reload(void)
             s->srv.nlisten = 0;
             s->sock_path = NULL;
             if (pipe(s->status_pipe) < 0) {
-                maillog_error("pipe: %m");
+                log_error("pipe: %m");
                 continue;
             }
             (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
@@ -948,8 +947,8 @@ reload(void)
         if (nsvc < (int) (sizeof(svcs) / sizeof(svcs[0])))
             svcs[nsvc++] = s;
     }
-    maillog_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
-                 config_dir);
+    log_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
+             config_dir);
 }
 
 /* master_loop - the daemon proper; returns when stopped */
@@ -977,7 +976,7 @@ master_loop(void)
             reload();
         }
         if (got_term && stop_deadline == 0) {
-            maillog_info("terminating on signal 15");
+            log_info("terminating on signal 15");
             for (int i = 0; i < nsvc; i++)
                 svc_close(svcs[i], 1);
             signal_children(SIGTERM, NULL);
@@ -1046,7 +1045,7 @@ master_loop(void)
         if (timeout < 0)
             timeout = 0;
         if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         for (int i = 0; i < n; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -1241,8 +1240,8 @@ raise_nofile(void)
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            maillog_warning("setrlimit RLIMIT_NOFILE %lu: %m",
-                            (unsigned long) rl.rlim_cur);
+            log_warn("setrlimit RLIMIT_NOFILE %lu: %m",
+                     (unsigned long) rl.rlim_cur);
     }
 }
 
@@ -1294,7 +1293,7 @@ daemon_start(const char *qdir, int notify, int foreground)
     raise_nofile();
 
     if (master_stderr_open() < 0)
-        maillog_warning("socketpair: %m: daemons' stderr is not logged");
+        log_warn("socketpair: %m: daemons' stderr is not logged");
     nsvc = build_services(svcs, MAX_SVC);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)
@@ -1302,8 +1301,8 @@ daemon_start(const char *qdir, int notify, int foreground)
         if (svcs[i]->srv.wakeup > 0)
             svcs[i]->next_wakeup = time(NULL);
     }
-    maillog_info("daemon started -- version %s, configuration %s",
-                 POSTERN_MTA_VERSION, config_dir);
+    log_info("daemon started -- version %s, configuration %s",
+             POSTERN_MTA_VERSION, config_dir);
     if (notify >= 0) {
         if (write(notify, "ok\n", 3) < 0) {
             /* the starter went away; run anyway */
@@ -1322,12 +1321,12 @@ daemon_start(const char *qdir, int notify, int foreground)
         }
     }
     master_loop();
-    maillog_info("daemon stopped");
+    log_info("daemon stopped");
     (void) unlink("pid/master.pid");
     (void) close(pidfd);
     return rc;
 fail:
-    maillog_error("%s", err);
+    log_error("%s", err);
     if (notify >= 0) {
         char line[1100];
         int n = snprintf(line, sizeof(line), "%s\n", err);

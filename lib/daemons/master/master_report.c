@@ -193,8 +193,8 @@ master_report_log(const struct master_report *rep)
         if (note->level != SERVER_NOTE_ERROR)
             continue;
         where(note, at, sizeof(at));
-        maillog_warning("%s: %s; started anyway (--allow-unimplemented)", at,
-                        note->text);
+        log_warn("%s: %s; started anyway (--allow-unimplemented)", at,
+                 note->text);
     }
 }
 

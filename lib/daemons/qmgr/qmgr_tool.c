@@ -395,7 +395,7 @@ showq_conn(struct server *srv, int fd, void *ctx)
     if (out == NULL)
         return;
     if (list_store("store", req == 'j', out) < 0)
-        maillog_warning("read queue store: %m");
+        log_warn("read queue store: %m");
     if (fclose(out) == 0 && ipc_write_all(fd, text, len, 30000) < 0) {
         /* the client went away */
     }
