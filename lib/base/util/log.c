@@ -27,7 +27,7 @@ static int fatal_status = 1;
 static int quiet;
 static int no_stdout_flush;
 static log_output_fn *outputs[LOG_OUTPUTS] = {log_output_stderr};
-static int busy; /* an output that logs is not to recurse */
+static _Thread_local int busy; /* an output that logs does not recurse */
 
 void
 log_output_add(log_output_fn *fn)
