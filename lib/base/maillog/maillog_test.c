@@ -11,6 +11,7 @@
  */
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +85,9 @@ say_a(void)
     log_warn("a \001%s", "\303\274");
     log_msg("sendmail", LOG_LEVEL_FATAL, "no exit");
     log_info("i");
+    errno = ENOENT;
+    log_warn("%m");
+    log_info("%05000d", 7); /* longer than the core's line buffer */
 }
 
 static void
@@ -96,16 +100,21 @@ say_b(void)
 static void
 test_outputs(void **state)
 {
-    char err[512];
+    const char *want = "maillog_test: warning: a ???\n"
+                       "sendmail: fatal: no exit\n"
+                       "maillog_test: i\n"
+                       "maillog_test: warning: No such file or directory\n"
+                       "maillog_test: 0000";
+    char err[8192];
 
     (void) state;
     snprintf(path, sizeof(path), "/tmp/maillog_test.%ld", (long) getpid());
     unlink(path);
     log_set_progname("maillog_test");
     stderr_of(say_a, err, sizeof(err));
-    assert_string_equal(err, "maillog_test: warning: a ???\n"
-                             "sendmail: fatal: no exit\n"
-                             "maillog_test: i\n");
+    assert_int_equal(strlen(err), strlen(want) - 4 + 5000 + 1);
+    assert_memory_equal(err, want, strlen(want));
+    assert_string_equal(err + strlen(err) - 3, "07\n");
     maillog_open("postfix/test", path, "mx.example.test");
     stderr_of(say_b, err, sizeof(err));
     assert_string_equal(err, "");

@@ -135,7 +135,11 @@ void
 log_vmsg(const char *prog, enum log_level level, const char *fmt, va_list ap)
 {
     int saved = errno;
+    char line[4096];
+    const char *text = line;
     struct buf b;
+    va_list ap2;
+    int n;
 
     if (level == LOG_LEVEL_WARN || level == LOG_LEVEL_ERROR)
         warn_count++;
@@ -144,11 +148,21 @@ log_vmsg(const char *prog, enum log_level level, const char *fmt, va_list ap)
     if (busy)
         return;
     busy = 1;
+    /* one vsnprintf (no allocation between two: %m is errno's text) */
     buf_init(&b, 0);
-    (void) buf_vprintf(&b, fmt, ap);
+    va_copy(ap2, ap);
+    n = vsnprintf(line, sizeof(line), fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        line[0] = 0;
+    else if ((size_t) n >= sizeof(line)) {
+        errno = saved;
+        (void) buf_vprintf(&b, fmt, ap);
+        text = buf_str(&b);
+    }
     for (int i = 0; i < LOG_OUTPUTS; i++)
         if (outputs[i])
-            outputs[i](level, prog ? prog : progname, buf_str(&b));
+            outputs[i](level, prog ? prog : progname, text);
     buf_fini(&b);
     busy = 0;
     errno = saved;
