@@ -28,3 +28,11 @@ add_test(NAME style_sizes
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/style/sizes.py
                  ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_LIST_DIR}/style/sizes.allow)
 set_tests_properties(style_sizes PROPERTIES LABELS unit TIMEOUT 60)
+
+# diagnostics go through the log API (lib/base/util/log.c): no
+# fprintf(stderr, "postern: ...") or "NAME: fatal: ..." by hand in lib/ or
+# cmd/, where it would bypass the installed outputs (the maillog)
+add_test(NAME style_log_api
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/style/log_api.py
+                 ${CMAKE_SOURCE_DIR})
+set_tests_properties(style_log_api PROPERTIES LABELS unit TIMEOUT 60)

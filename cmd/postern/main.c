@@ -136,7 +136,7 @@ main(int argc, char **argv)
     }
     if ((c = lookup(commands, COUNT(commands), argv[1])) != NULL)
         return c->main(argc - 1, argv + 1);
-    fprintf(stderr, "postern: unknown command \"%s\"\n", argv[1]);
+    log_info("unknown command \"%s\"", argv[1]);
     usage(stderr);
     return 2;
 }

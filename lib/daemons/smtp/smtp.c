@@ -200,9 +200,9 @@ read_sasl(struct agent *ag, struct server *srv)
         /* as Postfix: AUTH without a table is a configuration error
          * (sending without the login could bounce the mail) */
         if (*maps == 0)
-            maillog_fatal("specify a password table via the "
-                          "`smtp_sasl_password_maps' configuration "
-                          "parameter");
+            log_fatal("specify a password table via the "
+                      "`smtp_sasl_password_maps' configuration "
+                      "parameter");
         /* before the privilege drop: the file is root's */
         ag->sasl =
             smtp_sasl_new(maps, opts, topts, tvopts, filter, ag->sender_dep,

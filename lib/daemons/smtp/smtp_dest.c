@@ -232,9 +232,9 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
         if (strcmp(ag->fallback.v[i], nexthop) == 0)
             continue; /* the nexthop is the fallback relay */
         if (smtp_nexthop_parse(ag->fallback.v[i], ag->def_port, &fnh) < 0) {
-            maillog_warning("malformed smtp_fallback_relay destination "
-                            "\"%s\"",
-                            ag->fallback.v[i]);
+            log_warn("malformed smtp_fallback_relay destination "
+                     "\"%s\"",
+                     ag->fallback.v[i]);
             continue;
         }
         ag->dest = ag->fallback.v[i];
@@ -251,8 +251,8 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
      */
     if (s == NULL && status == DELIVER_BOUNCE && st == DNSC_ROUTE_NOTFOUND &&
         (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
-        maillog_warning("%s configuration problem",
-                        fallback ? "smtp_fallback_relay" : "relayhost");
+        log_warn("%s configuration problem",
+                 fallback ? "smtp_fallback_relay" : "relayhost");
         status = DELIVER_DEFER;
         snprintf(dsn, sizeof(dsn), "4.3.5");
     }

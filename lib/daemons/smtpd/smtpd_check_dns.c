@@ -160,7 +160,7 @@ table(struct server *srv, const char *param)
     struct maps *m = *v ? maps_new(param, v, 0) : NULL;
 
     if (m && maps_preload(m) < 0)
-        maillog_warning("%s", maps_error(m));
+        log_warn("%s", maps_error(m));
     mem_free(v);
     return m;
 }
@@ -173,7 +173,7 @@ tf_action(struct server *srv, const char *param)
     int dip = strcasecmp(v, "defer_if_permit") == 0;
 
     if (!dip && strcasecmp(v, "defer") != 0)
-        maillog_fatal("bad configuration: %s = %s", param, v);
+        log_fatal("bad configuration: %s = %s", param, v);
     mem_free(v);
     return dip;
 }
@@ -210,8 +210,7 @@ load_classes(struct smtpd_conf *cf)
         struct strv *list;
 
         if (*def == 0)
-            maillog_fatal("restriction class `%s' needs a definition",
-                          names.v[i]);
+            log_fatal("restriction class `%s' needs a definition", names.v[i]);
         list = mem_calloc(1, sizeof(*list));
         strv_init(list);
         server_split(def, list);
@@ -277,7 +276,7 @@ smtpd_check_load(struct smtpd_conf *cf)
     v = server_param(srv, "rbl_reply_maps");
     cf->rbl_reply_maps = *v ? maps_new("rbl_reply_maps", v, 0) : NULL;
     if (cf->rbl_reply_maps && maps_preload(cf->rbl_reply_maps) < 0)
-        maillog_warning("%s", maps_error(cf->rbl_reply_maps));
+        log_warn("%s", maps_error(cf->rbl_reply_maps));
     mem_free(v);
     /* a template (raw in the schema): $rbl_code and friends are
      * expanded per reply */
@@ -316,7 +315,7 @@ smtpd_check_load(struct smtpd_conf *cf)
             spec.len ? maps_new("smtpd recipient tables", buf_str(&spec), 0)
                      : NULL;
         if (cf->rcpt_alias_maps && maps_preload(cf->rcpt_alias_maps) < 0)
-            maillog_warning("%s", maps_error(cf->rcpt_alias_maps));
+            log_warn("%s", maps_error(cf->rcpt_alias_maps));
         buf_fini(&spec);
     }
     v = server_param(srv, "inet_interfaces");

@@ -177,7 +177,7 @@ rbl_lookup(const char *name, int mode, void *ctx)
         return v->sender;
     if (strcmp(name, "recipient") == 0)
         return v->recipient;
-    maillog_warning("unknown macro name \"%s\" in expansion request", name);
+    log_warn("unknown macro name \"%s\" in expansion request", name);
     return NULL;
 }
 
@@ -244,9 +244,8 @@ smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
             mem_free(copy);
             break;
         }
-        maillog_warning("%s: bad rbl reply template for domain %s: %s",
-                        tmpl ? "rbl_reply_maps" : "default_rbl_reply", list,
-                        copy);
+        log_warn("%s: bad rbl reply template for domain %s: %s",
+                 tmpl ? "rbl_reply_maps" : "default_rbl_reply", list, copy);
         mem_free(copy);
         if (tmpl == NULL) {
             buf_truncate(out, 0);

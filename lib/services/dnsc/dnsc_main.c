@@ -60,11 +60,10 @@ usage_error(const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", log_progname());
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_INFO, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n%s", usage_text);
+    fputs(usage_text, stderr);
     return 2;
 }
 
