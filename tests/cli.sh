@@ -1,7 +1,7 @@
 #!/bin/bash
 # cli.sh - golden tests of the postern command line (testdata/cli).
 #
-# Usage: tests/cli.sh POSTERN_BINARY [CASE...]
+# Usage: tests/cli.sh [--update] POSTERN_BINARY [CASE...]
 # Each case is a directory testdata/cli/CASE with:
 #   args      the arguments (one shell line, word-split; "postern" is prepended)
 #   *.cf      input files, copied into a scratch directory that is the cwd
@@ -9,8 +9,16 @@
 #   keep      optional: files that must be byte-identical after the run
 # Runs pin the host as the oracle does (hostname mail.example.com, only
 # loopback, PID 1) so host-dependent defaults are stable.
-# UPDATE_GOLDEN=1 rewrites want.* from the actual output (review the diff!).
+# --update rewrites want.* from the actual output (review the diff!).
 set -u
+# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
+# with. --update (the build target cli_update) rewrites; it is not a test.
+if [ -n "${UPDATE_GOLDEN+x}" ]; then
+    echo "cli.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target cli_update" >&2
+    exit 1
+fi
+update=0
+if [ "${1:-}" = --update ]; then update=1; shift; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
@@ -29,7 +37,7 @@ for c in "${cases[@]}"; do
     read -r -a argv <"$src/args"
     (cd "$tmp" && unshare "${ns[@]}" bash -c 'hostname mail.example.com && ip link set lo up && exec "$@"' \
         x "$bin" "${argv[@]}" >"$tmp/.out" 2>"$tmp/.err"; echo $? >"$tmp/.rc")
-    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    if [ $update = 1 ]; then
         cp "$tmp/.out" "$src/want.out"; cp "$tmp/.err" "$src/want.err"; cp "$tmp/.rc" "$src/want.rc"
     fi
     bad=""
@@ -52,4 +60,5 @@ for c in "${cases[@]}"; do
     rm -rf "$tmp"
 done
 echo "cli: $pass passed, $fail failed"
+[ $update = 0 ] || echo "cli: goldens rewritten (--update: not a test run)"
 [ $fail = 0 ]

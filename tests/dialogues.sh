@@ -1,6 +1,6 @@
 #!/bin/bash
-# dialogues.sh BIN golden|diff [FILE.dlg...] - the SMTP dialogue tests
-# (tests/dialogues/README).
+# dialogues.sh BIN golden|diff|record|record-log [FILE.dlg...] - the SMTP
+# dialogue tests (tests/dialogues/README).
 #
 # golden: one unprivileged Postern instance (tests/mta_lib.sh) serving
 #   every service of tests/dialogues/services; each dialogue's replies
@@ -9,12 +9,29 @@
 #   alike (root only, exit 77 otherwise): each dialogue runs against
 #   both and each server's replies must be the file's, so the files
 #   stay true to Postfix 3.7 and Postern must match them.
+# record: as diff, but prints the dialogues with Postfix's replies in
+#   place of the '<' lines (for writing new files); not a test.
+# record-log: as diff over all files, but first rewrites maillog.expected
+#   from Postfix's log (build target mta_dialogues_log_update); not a test.
+#   The environment variables RECORD and RECORD_LOG are refused: a test
+#   run never rewrites or replaces what it checks.
 # KEEP=1 keeps the scratch directories (logs) for a look.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$1 MODE=$2
 shift 2
 D=$HERE/dialogues
+if [ -n "${RECORD+x}${RECORD_LOG+x}" ]; then
+    echo "dialogues.sh: RECORD and RECORD_LOG are not honoured: use the modes record and record-log" >&2
+    exit 1
+fi
+RECORD= RECORD_LOG=
+case $MODE in
+golden | diff) ;;
+record) RECORD=1 MODE=diff ;;
+record-log) RECORD_LOG=1 MODE=diff ;;
+*) echo "dialogues.sh: unknown mode $MODE" >&2; exit 2 ;;
+esac
 FILES=("$@")
 [ ${#FILES[@]} -gt 0 ] || FILES=("$D"/*.dlg)
 . "$HERE/mta_lib.sh"
@@ -177,7 +194,7 @@ fi
 
 $PY "$D/run.py" "${TARGETS[@]}" ${RECORD:+--record} "${FILES[@]}"
 rc=$?
-[ -n "${RECORD:-}" ] && exit $rc
+[ -n "$RECORD" ] && exit $rc
 [ $rc = 0 ] || { echo "--- Postern maillog"; tail -n 30 "$T/maillog"; }
 
 # settled LOG: until the file stops growing (the last sessions' lines)
@@ -190,14 +207,20 @@ settled() {
 }
 # the log lines, for the whole set of dialogues only
 if [ $# = 0 ]; then
+    if [ -n "$PF" ]; then
+        settled "$PF/log/maillog"
+        if [ -n "$RECORD_LOG" ]; then
+            $PY "$D/logcheck.py" --record - "$PF/log/maillog" \
+                > "$D/maillog.expected" || exit 1
+            echo "rewrote $D/maillog.expected (read its git diff)"
+        fi
+        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/log/maillog" || rc=1
+    fi
     settled "$T/maillog"
     $PY "$D/logcheck.py" --allow "$D/log-allow" "$D/maillog.expected" \
         "$T/maillog" || rc=1
-    if [ -n "$PF" ]; then
-        settled "$PF/log/maillog"
-        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/log/maillog" || rc=1
-        [ -n "${RECORD_LOG:-}" ] &&
-            $PY "$D/logcheck.py" --record - "$PF/log/maillog" > "$D/maillog.expected"
-    fi
+elif [ -n "$RECORD_LOG" ]; then
+    echo "dialogues.sh: record-log needs all the files (no FILE arguments)" >&2
+    exit 2
 fi
 exit $rc

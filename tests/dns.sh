@@ -35,9 +35,17 @@
 #   want.err  expected stderr (without it, stderr must be empty)
 #   resolver  optional: "validating" to ask the validating unbound
 # Outputs are normalised (scratch directory -> @DIR@, tree -> @SRC@).
-# UPDATE_GOLDEN=1 rewrites the want.* files (review the diff!).
+# --update (first argument) rewrites the want.* files (review the diff!).
 # Exit 77 (skipped) when unbound or ldnsutils are missing.
 set -u
+# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
+# with. --update (the build target dns_update) rewrites; it is not a test.
+if [ -n "${UPDATE_GOLDEN+x}" ]; then
+    echo "dns.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target dns_update" >&2
+    exit 1
+fi
+update=0
+if [ "${1:-}" = --update ]; then update=1; shift; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1")
 mode=$2
@@ -75,7 +83,7 @@ if [ -z "${DNS_SH_NETNS:-}" ]; then
     if unshare "${ns[@]}" true 2>/dev/null; then
         exec unshare "${ns[@]}" env DNS_SH_NETNS=1 bash -c \
             'ip link set lo up 2>/dev/null || true; exec bash "$0" "$@"' \
-            "$0" "$bin" "$mode" "$@"
+            "$0" $([ $update = 0 ] || echo --update) "$bin" "$mode" "$@"
     fi
     echo "dns.sh: no private network namespace; relying on loopback-only config" >&2
 fi
@@ -233,7 +241,7 @@ run_case() {
             --format ${fmt/txt/text} $args) >"$d/.out" 2>"$d/.err"
         rc=$?
         sed -i -e "s|$d|@DIR@|g" -e "s|$here|@SRC@|g" "$d/.out" "$d/.err"
-        if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+        if [ $update = 1 ]; then
             cp "$d/.out" "$src/want.$fmt"
             echo $rc >"$src/want.rc"
             if [ -s "$d/.err" ]; then cp "$d/.err" "$src/want.err"; else rm -f "$src/want.err"; fi

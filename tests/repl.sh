@@ -2,7 +2,7 @@
 # repl.sh - golden tests of "postern repl" scripts, "postern explain" and
 # "postern help TOPIC" (testdata/repl/batch).
 #
-# Usage: tests/repl.sh POSTERN_BINARY [CASE...]
+# Usage: tests/repl.sh [--update] POSTERN_BINARY [CASE...]
 # Each case is a directory testdata/repl/batch/CASE with:
 #   script      standard input (commands of a script); default empty
 #   cmd         optional: the arguments (default "repl -c @DIR@")
@@ -11,8 +11,16 @@
 # @DIR@ is a scratch copy of testdata/repl/conf; in the output it is
 # written back as @DIR@. MAIL_CONFIG points to an empty directory so that
 # the host's /etc/postfix is never read. Runs pin the host name as
-# tests/cli.sh does. UPDATE_GOLDEN=1 rewrites want.* (review the diff!).
+# tests/cli.sh does. --update rewrites want.* (review the diff!).
 set -u
+# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
+# with. --update (the build target repl_update) rewrites; it is not a test.
+if [ -n "${UPDATE_GOLDEN+x}" ]; then
+    echo "repl.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target repl_update" >&2
+    exit 1
+fi
+update=0
+if [ "${1:-}" = --update ]; then update=1; shift; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
@@ -40,7 +48,7 @@ for c in "${cases[@]}"; do
         unshare "${ns[@]}" bash -c 'hostname mail.example.com && ip link set lo up && exec "$@"' \
         x "$bin" "${argv[@]}" <"$input" >"$tmp/.out" 2>"$tmp/.err"; echo $? >"$tmp/.rc")
     sed -i "s|$dir|@DIR@|g" "$tmp/.out" "$tmp/.err"
-    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    if [ $update = 1 ]; then
         cp "$tmp/.out" "$src/want.out"; cp "$tmp/.err" "$src/want.err"; cp "$tmp/.rc" "$src/want.rc"
         for f in main.cf master.cf; do
             [ -f "$src/want.$f" ] && cp "$dir/$f" "$src/want.$f"
