@@ -107,18 +107,13 @@ mta_start
 wait_port $((NBASE + NSVC - 1))
 TARGETS=(--target "postern=127.0.0.1:$NBASE")
 
-# --- Postfix: the same main.cf settings; mail it accepts is discarded
+# --- Postfix (tests/postfix_peer.sh): the same main.cf settings; mail
+# it accepts is discarded
+. "$HERE/postfix_peer.sh"
 PF=
 stop_postfix() {
     [ -n "$PF" ] || return 0
-    postfix -c "$PF/etc" stop >/dev/null 2>&1
-    local pid
-    for _ in $(seq 50); do
-        pid=$(tr -d ' ' 2>/dev/null < "$PF/spool/pid/master.pid")
-        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
+    pf_stop "$PF"
     if [ -n "${KEEP:-}" ]; then echo "kept $PF"; else rm -rf "$PF"; fi
 }
 trap 'stop_postfix; cleanup_instance' EXIT
@@ -126,24 +121,17 @@ trap 'stop_postfix; cleanup_instance' EXIT
 if [ "$MODE" = diff ]; then
     PF=$(mktemp -d /tmp/dialogues-postfix.XXXXXX)
     chmod 755 "$PF"
-    mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/log"
+    mkdir -p "$PF/etc"
     PBASE=$(base_port "$NSVC")
     # the settings of tests/mta_lib.sh's main.cf, Postfix's own paths
-    cat > "$PF/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $PF/log/maillog
-maillog_file_prefixes = $PF/log
+    {
+        pf_main_cf "$PF"
+        cat <<CF
 myhostname = mx.example.test
 mydomain = example.test
 myorigin = local.test
 mydestination = local.test, localhost
 mynetworks = 127.0.0.1/32
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 alias_maps = texthash:$PF/etc/aliases
 alias_database =
 local_recipient_maps = \$alias_maps
@@ -155,40 +143,16 @@ biff = no
 local_transport = discard
 default_transport = discard
 relay_transport = discard
-notify_classes =
 CF
+    } > "$PF/etc/main.cf"
     # texthash keys end at white space: the aliases without their colons
     sed 's/^\([^:]*\):/\1/' "$T/etc/aliases" > "$PF/etc/aliases"
     cp "$D/access" "$PF/etc/access"
     cp "$T/etc/key.pem" "$T/etc/cert.pem" "$PF/etc/"
     chown root "$PF/etc/key.pem" "$PF/etc/cert.pem"
-    {
-        listeners "$PBASE"
-        cat <<MC
-pickup     unix  n       -       n      60     1       pickup
-cleanup    unix  n       -       n      -      0       cleanup
-qmgr       unix  n       -       n      300    1       qmgr
-rewrite    unix  -       -       n      -      -       trivial-rewrite
-bounce     unix  -       -       n      -      0       bounce
-defer      unix  -       -       n      -      0       bounce
-trace      unix  -       -       n      -      0       bounce
-verify     unix  -       -       n      -      1       verify
-proxymap   unix  -       -       n      -      -       proxymap
-showq      unix  n       -       n      -      -       showq
-error      unix  -       -       n      -      -       error
-discard    unix  -       -       n      -      -       discard
-anvil      unix  -       -       n      -      1       anvil
-scache     unix  -       -       n      -      1       scache
-postlog    unix-dgram n  -       n      -      1       postlogd
-tlsmgr     unix  -       -       n      1000?  1       tlsmgr
-MC
-    } > "$PF/etc/master.cf"
-    : > "$PF/log/maillog"
-    chown postfix "$PF/log/maillog"
-    postfix -c "$PF/etc" set-permissions create-missing >/dev/null 2>&1
-    postfix -c "$PF/etc" start 2> "$PF/start.err" || {
-        cat "$PF/start.err" >&2; fail "postfix start"; }
-    wait_port $((PBASE + NSVC - 1))
+    mapfile -t PLISTEN < <(listeners "$PBASE")
+    pf_master_cf "${PLISTEN[@]}" > "$PF/etc/master.cf"
+    pf_start "$PF" $((PBASE + NSVC - 1)) || fail "Postfix peer"
     TARGETS=(--target "postfix=127.0.0.1:$PBASE" "${TARGETS[@]}")
 fi
 
@@ -208,13 +172,13 @@ settled() {
 # the log lines, for the whole set of dialogues only
 if [ $# = 0 ]; then
     if [ -n "$PF" ]; then
-        settled "$PF/log/maillog"
+        settled "$PF/maillog"
         if [ -n "$RECORD_LOG" ]; then
-            $PY "$D/logcheck.py" --record - "$PF/log/maillog" \
+            $PY "$D/logcheck.py" --record - "$PF/maillog" \
                 > "$D/maillog.expected" || exit 1
             echo "rewrote $D/maillog.expected (read its git diff)"
         fi
-        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/log/maillog" || rc=1
+        $PY "$D/logcheck.py" "$D/maillog.expected" "$PF/maillog" || rc=1
     fi
     settled "$T/maillog"
     $PY "$D/logcheck.py" --allow "$D/log-allow" "$D/maillog.expected" \

@@ -102,42 +102,34 @@ sendfile() { $PY "$DATA/sendfile.py" "$PORT" "$@"; }
 LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 
 
-# ---- an isolated Postfix instance ----------------------------------------
+# ---- an isolated Postfix instance (tests/postfix_peer.sh) ---------------
+. "$(dirname "$0")/postfix_peer.sh"
 need_postfix() {
-    command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
-        { echo "skip: postfix (Debian package) not installed"; exit 77; }
-    [ "$(id -u)" = 0 ] || { echo "skip: a Postfix instance needs root"; exit 77; }
-    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null ||
-        { echo "skip: user postfix / group postdrop missing"; exit 77; }
+    local why
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
 }
 
-# pf_start DIR PORT [main.cf settings]: Postfix with its own config and
+# peer_start DIR PORT [main.cf settings]: Postfix with its own config and
 # queue under DIR, smtpd on 127.0.0.1:PORT, mail for u@D (D in
 # $PF_DOMAINS) delivered by virtual(8) to the Maildir DIR/vmail/D/;
 # nothing else leaves unless the settings (postconf -e) say so
 PF_DOMAINS="pf.test a.pf.test b.pf.test c.pf.test d.pf.test"
-pf_start() {
+peer_start() {
     local d=$1 port=$2
     shift 2
-    mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
+    mkdir -p "$d/etc" "$d/vmail"
     chown nobody:nogroup "$d/vmail"
     local dom
     : > "$d/etc/vmailbox"
     for dom in $PF_DOMAINS; do echo "u@$dom $dom/" >> "$d/etc/vmailbox"; done
-    cat > "$d/etc/main.cf" <<EOF
-# isolated test instance (tests/mta_smtp2.sh)
-compatibility_level = 3.6
-queue_directory = $d/spool
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
+    {
+        echo "# isolated test instance (tests/mta_smtp2.sh)"
+        pf_main_cf "$d"
+        cat <<EOF
 myhostname = pf.example.test
 mydomain = example.test
 myorigin = \$myhostname
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 mydestination =
 relay_domains =
@@ -160,58 +152,15 @@ relayhost =
 default_transport = error:5.7.1 test instance: no off-host delivery
 relay_transport = error:5.7.1 test instance: no off-host delivery
 smtp_fallback_relay =
-notify_classes =
 bounce_queue_lifetime = 0
 EOF
+    } > "$d/etc/main.cf"
     local kv
     for kv in "$@"; do postconf -c "$d/etc" -e "$kv" || fail "postconf -e $kv"; done
-    cat > "$d/etc/master.cf" <<EOF
-127.0.0.1:$port inet n  -       n      -      -       smtpd
-pickup     unix  n       -       n      60     1       pickup
-cleanup    unix  n       -       n      -      0       cleanup
-qmgr       unix  n       -       n      300    1       qmgr
-rewrite    unix  -       -       n      -      -       trivial-rewrite
-bounce     unix  -       -       n      -      0       bounce
-defer      unix  -       -       n      -      0       bounce
-trace      unix  -       -       n      -      0       bounce
-verify     unix  -       -       n      -      1       verify
-flush      unix  n       -       n      1000?  0       flush
-proxymap   unix  -       -       n      -      -       proxymap
-smtp       unix  -       -       n      -      -       smtp
-relay      unix  -       -       n      -      -       smtp
-showq      unix  n       -       n      -      -       showq
-error      unix  -       -       n      -      -       error
-retry      unix  -       -       n      -      -       error
-discard    unix  -       -       n      -      -       discard
-virtual    unix  -       n       n      -      -       virtual
-anvil      unix  -       -       n      -      1       anvil
-scache     unix  -       -       n      -      1       scache
-tlsmgr     unix  -       -       n      1000?  1       tlsmgr
-postlog    unix-dgram n  -       n      -      1       postlogd
-EOF
-    : > "$d/maillog"
-    chown postfix "$d/maillog"
+    pf_master_cf "127.0.0.1:$port inet n  -       n      -      -       smtpd" \
+        > "$d/etc/master.cf"
     PF_DIRS+=("$d")
-    postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
-    postfix -c "$d/etc" check >"$d/check.err" 2>&1 || { cat "$d/check.err" "$d/maillog" >&2; fail "postfix check"; }
-    postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || { cat "$d/start.err" >&2; fail "postfix start"; }
-    wait_port 127.0.0.1 "$port"
-}
-
-# pf_stop DIR: postfix stop, then SIGKILL whatever of this instance is left
-pf_stop() {
-    local d=$1 mp i
-    [ -f "$d/etc/main.cf" ] || return 0
-    mp=$(tr -d ' ' 2>/dev/null < "$d/spool/pid/master.pid")
-    postfix -c "$d/etc" stop >/dev/null 2>&1
-    for i in $(seq 50); do
-        [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null; then
-        for i in $(ps -o pid= --ppid "$mp"); do kill -KILL "$i" 2>/dev/null; done
-        kill -KILL "$mp" 2>/dev/null
-    fi
+    pf_start "$d" "$port" || fail "Postfix peer"
 }
 
 # pf_wait_log DIR PATTERN [COUNT] [SECONDS]: like wait_log, in DIR/maillog
@@ -368,7 +317,7 @@ tls_setup() {
     printf '%s\n' "${@//@T@/$T}" >> "$T/etc/main.cf"
     certs
     PB=$(free_port)
-    pf_start "$T/pf" "$PB" "smtpd_tls_security_level = may" \
+    peer_start "$T/pf" "$PB" "smtpd_tls_security_level = may" \
         "smtpd_tls_cert_file = $T/pki/server.pem" \
         "smtpd_tls_key_file = $T/pki/server.key" "smtpd_tls_loglevel = 1"
 }
@@ -557,7 +506,7 @@ case_postfix_out() {
     need_postfix
     setup
     PB=$(free_port)
-    pf_start "$T/pf" "$PB"
+    peer_start "$T/pf" "$PB"
     route pf.test "smtp:[127.0.0.1]:$PB"
     make_messages
     mta_start
@@ -579,7 +528,7 @@ case_postfix_in() {
     need_postfix
     setup
     PA=$(free_port)
-    pf_start "$T/pf" "$PA" "relayhost = [127.0.0.1]:$PORT" "default_transport = smtp" \
+    peer_start "$T/pf" "$PA" "relayhost = [127.0.0.1]:$PORT" "default_transport = smtp" \
         "relay_transport = smtp" "virtual_mailbox_domains ="
     make_messages
     mta_start
