@@ -11,20 +11,12 @@
 # loopback, PID 1) so host-dependent defaults are stable.
 # --update rewrites want.* from the actual output (review the diff!).
 set -u
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target cli_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "cli.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target cli_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode cli.sh cli_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "cli.sh: unshare unavailable" >&2; exit 77; }
+pin_host cli.sh
 cases=("$@")
 if [ ${#cases[@]} = 0 ]; then
     for d in "$here"/testdata/cli/*/; do cases+=("$(basename "$d")"); done

@@ -9,20 +9,12 @@
 # only) because some defaults depend on the host.
 # --update rewrites the goldens (review the diff!).
 set -u
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target diff_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "diff.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target diff_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode diff.sh diff_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export LC_ALL=C NO_COLOR=1
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "diff.sh: unshare unavailable" >&2; exit 77; }
+pin_host diff.sh
 command -v git >/dev/null || { echo "diff.sh: git missing" >&2; exit 77; }
 data=$here/testdata/diff
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

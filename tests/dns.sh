@@ -38,14 +38,8 @@
 # --update (first argument) rewrites the want.* files (review the diff!).
 # Exit 77 (skipped) when unbound or ldnsutils are missing.
 set -u
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target dns_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "dns.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target dns_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode dns.sh dns_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1")
 mode=$2

@@ -9,20 +9,12 @@
 # Runs are pinned like the oracle (hostname, loopback only).
 # --update rewrites want.* (review the diff).
 set -u
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target lint_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "lint.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target lint_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode lint.sh lint_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export LC_ALL=C NO_COLOR=1
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "lint.sh: unshare unavailable" >&2; exit 77; }
+pin_host lint.sh
 data=$here/testdata/lint
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cp -r "$data/cases" "$data/root" "$tmp/"

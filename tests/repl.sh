@@ -13,21 +13,13 @@
 # the host's /etc/postfix is never read. Runs pin the host name as
 # tests/cli.sh does. --update rewrites want.* (review the diff!).
 set -u
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target repl_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "repl.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target repl_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode repl.sh repl_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
 unset POSTERN_HISTORY
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "repl.sh: unshare unavailable" >&2; exit 77; }
+pin_host repl.sh
 cases=("$@")
 if [ ${#cases[@]} = 0 ]; then
     for d in "$here"/testdata/repl/batch/*/; do cases+=("$(basename "$d")"); done

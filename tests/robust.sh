@@ -51,14 +51,8 @@ all_cases=(
     lineno long_line macro_deep macro_self master_huge comments_huge
     big_many big_value inet_ifaces hot_main host_names
 )
-# UPDATE_GOLDEN is refused: a test run never rewrites what it compares
-# with. --update (the build target robust_update) rewrites; it is not a test.
-if [ -n "${UPDATE_GOLDEN+x}" ]; then
-    echo "robust.sh: UPDATE_GOLDEN is not honoured: cmake --build build --target robust_update" >&2
-    exit 1
-fi
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode robust.sh robust_update "${1:-}" && shift
 if [ "${1:-}" = --list ]; then
     printf '%s\n' "${all_cases[@]}"
     exit 0
