@@ -9,6 +9,7 @@ postern_test(NAME mta_co_unit LABELS unit COMMAND co_test)
 postern_test(NAME mta_ipc_unit LABELS unit TIMEOUT 30 COMMAND ipc_test)
 postern_test(NAME mta_server_tls_unit LABELS unit COMMAND server_tls_test)
 postern_test(NAME mta_rewrite_unit LABELS unit TIMEOUT 30 COMMAND rewrite_test)
+postern_test(NAME mta_bounce_unit LABELS unit TIMEOUT 30 COMMAND bounce_test)
 postern_test(NAME mta_smtpd_check_unit LABELS unit COMMAND smtpd_check_test)
 # the typed accessors: schema types, units, ranges, file:line fatals
 postern_test(NAME server_typed_unit LABELS unit TIMEOUT 30
