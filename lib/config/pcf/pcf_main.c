@@ -8,8 +8,8 @@
  *	postconf's errors keep working. Options end at the first
  *	non-option argument, as with Postfix's GETOPT on Linux.
  *
- *	Editing modes (-e, -X, -#, and -M/-F/-P with name=value) are not
- *	implemented yet: they fail with a clear message and change nothing.
+ *	The editing modes (-e, -X, -#, and -M/-F/-P with name=value) are
+ *	pcf_edit.c's.
  */
 #include "conf/conf.h"
 #include "pcf/pcf.h"
