@@ -83,6 +83,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # the isolated Postfix instance: the tests' peer helper
 . "$ROOT/tests/postfix_peer.sh"
+. "$HERE/cgroup_lib.sh"
 POSTERN=$ROOT/build/bin/postern
 ROUNDS=3 SIZES="1024 102400" NSMALL=20000 NLARGE=2000 SESS=20 WARM='' TIMEOUT=900
 NOPF='' NODIRECT='' MDFILE='' KEEP='' SINK_NICE=0
@@ -146,29 +147,6 @@ chmod 755 "$W"
 PN=$W/postern PF=$W/postfix
 CG_PN='' CG_PF='' SINK_PN='' SINK_PF='' SINK_DR='' SRC_PID=''
 
-cg_root() {
-    local v2 v1
-    v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-    if [ -n "$v2" ] && [ -w "$v2" ]; then echo "$v2"; return; fi
-    v1=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ { print $2; exit }' /proc/mounts)
-    if [ -n "$v1" ] && [ -w "$v1" ]; then echo "$v1"; fi
-}
-cg_usec() {
-    if [ -r "$1/cpu.stat" ]; then awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
-    elif [ -r "$1/cpuacct.usage" ]; then echo $(( $(cat "$1/cpuacct.usage") / 1000 ))
-    else echo 0; fi
-}
-cg_pids() { [ -n "$1" ] && [ -r "$1/cgroup.procs" ] && cat "$1/cgroup.procs"; }
-# cg_drain DIR: wait up to 5 s for the cgroup to empty, SIGKILL what is
-# left (only PIDs listed in this cgroup), remove it
-cg_drain() {
-    local cg=$1 p
-    [ -n "$cg" ] && [ -d "$cg" ] || return 0
-    for _ in $(seq 50); do [ -z "$(cg_pids "$cg")" ] && break; sleep 0.1; done
-    for p in $(cg_pids "$cg"); do kill -KILL "$p" 2>/dev/null; done
-    for _ in $(seq 30); do rmdir "$cg" 2>/dev/null && return 0; sleep 0.1; done
-    echo "relay-compare.sh: could not remove cgroup $cg" >&2
-}
 stop_sink() {
     [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
     return 0
