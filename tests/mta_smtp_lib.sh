@@ -1,7 +1,6 @@
 # mta_smtp_lib.sh - helpers of the SMTP client suites (tests/mta_smtp.sh,
 # mta_smtp2.sh, mta_smtp3.sh, mta_sched.sh, mta_notify.sh), sourced after
-# tests/mta_lib.sh. Exits 77
-# (skipped) when smtp-sink is not installed.
+# tests/mta_lib.sh. Exits 77 (skipped) when smtp-sink is not installed.
 #
 # setup [main.cf lines]      a Postern instance with the smtp service
 # transport NAME [-o x=y...] one more smtp transport in master.cf
