@@ -2,8 +2,14 @@
  * smtpd - the SMTP server.
  *
  * DESCRIPTION
- *	One process per connection at a time (Postfix's single-server
- *	model); master runs up to maxproc of them. A transaction gets its
+ *	An inet service has a front (smtpd_front.c) that holds each
+ *	connection until its first command and hands it to a worker; a
+ *	worker runs up to SMTPD_SESSIONS_PER_PROCESS sessions at once,
+ *	each a coroutine running this blocking code (lib/base/util's co,
+ *	the event loop of lib/services/server), and master runs up to
+ *	maxproc workers. Other smtpd services (unix, pass) and "sendmail
+ *	-bs" serve one session per process, Postfix's single-server
+ *	model. A transaction gets its
  *	queue ID from cleanup at the first accepted RCPT (Postfix's
  *	smtpd_delay_open_until_valid_rcpt), streams the content there
  *	during DATA (dot-unstuffed, LF line ends, our Received: header

@@ -3,7 +3,7 @@
  * its parameter and list helpers, the banner, "postern check"'s relay
  * restriction test, and the preloading of every table before a chroot.
  *
- * Split out of smtpd.c (issue 17): the configuration is read once per
+ * Split out of smtpd.c: the configuration is read once per
  * process, apart from the per-session code.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */

@@ -9,7 +9,7 @@
  * (or yes) refuses bare LF altogether, except for clients in
  * smtpd_forbid_bare_newline_exclusions.
  *
- * Split out of smtpd.c (issue 17).
+ * Split out of smtpd.c.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
 #include <errno.h>

@@ -3,7 +3,7 @@
  * other parameter checks (SIZE, BODY, ENVID, NOTIFY, ORCPT, SMTPUTF8),
  * Postfix's replies and warnings for them.
  *
- * Split out of smtpd.c (issue 17): the envelope commands and their
+ * Split out of smtpd.c: the envelope commands and their
  * parsing are one job.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */

@@ -2,7 +2,7 @@
  * smtpd_misc - the commands around a transaction: HELO/EHLO (and the
  * EHLO keyword list), VRFY, ETRN and STARTTLS.
  *
- * Split out of smtpd.c (issue 17).
+ * Split out of smtpd.c.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include <ctype.h>
