@@ -1,11 +1,11 @@
 # postern dns (issue 7): parser unit tests, and tests/dns.sh against
 # unbound serving testdata/dns on 127.0.0.1 (skipped, exit 77, when unbound
 # or ldnsutils are missing).
-if(TARGET dnsc)
-    add_executable(dnsc_policy_test ${PROJECT_SOURCE_DIR}/lib/services/dnsc/dnsc_policy_test.c)
-    target_link_libraries(dnsc_policy_test PRIVATE dnsc util PkgConfig::CMOCKA)
-    target_compile_options(dnsc_policy_test PRIVATE ${POSTERN_WARNINGS})
-    add_test(NAME dns_policy_unit COMMAND dnsc_policy_test)
+if(TARGET dnscheck)
+    add_executable(dnscheck_policy_test ${PROJECT_SOURCE_DIR}/lib/tools/dnscheck/dnscheck_policy_test.c)
+    target_link_libraries(dnscheck_policy_test PRIVATE dnscheck util PkgConfig::CMOCKA)
+    target_compile_options(dnscheck_policy_test PRIVATE ${POSTERN_WARNINGS})
+    add_test(NAME dns_policy_unit COMMAND dnscheck_policy_test)
     set_tests_properties(dns_policy_unit PROPERTIES LABELS dns)
 endif()
 if(TARGET postern)

@@ -31,7 +31,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
@@ -692,7 +692,7 @@ static int
 dns(struct ctx *c, const char *name, int type, struct strv *out)
 {
     if (!valid_hostname(name))
-        return DNSC_NXDOMAIN;
+        return DNS_NXDOMAIN;
     return c->s->cf->dns(c->s->cf, name, type, out);
 }
 
@@ -711,17 +711,17 @@ dns_any(struct ctx *c, const char *name, const int *types, int ntypes,
 
         strv_init(&out);
         st = dns(c, name, types[i], &out);
-        if (st == DNSC_OK && types[i] == DNSC_MX && out.n == 1 &&
+        if (st == DNS_OK && types[i] == DNS_MX && out.n == 1 &&
             *mx_host(out.v[0]) == 0) {
             strv_fini(&out);
             return nullmx ? DNS_NULLMX : DNS_FOUND;
         }
         strv_fini(&out);
-        if (st == DNSC_OK)
+        if (st == DNS_OK)
             return DNS_FOUND;
-        if (st == DNSC_NXDOMAIN)
+        if (st == DNS_NXDOMAIN)
             return DNS_NOTFOUND;
-        if (st == DNSC_TEMP)
+        if (st == DNS_TEMP)
             soft = 1;
     }
     return soft ? DNS_RETRY : DNS_NOTFOUND;
@@ -732,7 +732,7 @@ static int
 unknown_hostname(struct ctx *c, const char *host, const char *name,
                  const char *cls)
 {
-    static const int types[] = {DNSC_A, DNSC_AAAA, DNSC_MX};
+    static const int types[] = {DNS_A, DNS_AAAA, DNS_MX};
     char text[600];
     int st = dns_any(c, host, types, 3, 0);
 
@@ -752,7 +752,7 @@ static int
 unknown_address(struct ctx *c, const char *addr, const char *name,
                 const char *cls)
 {
-    static const int types[] = {DNSC_MX, DNSC_A, DNSC_AAAA};
+    static const int types[] = {DNS_MX, DNS_A, DNS_AAAA};
     struct rewrite_result res;
     const struct rewrite_result *r = resolve_addr(c, addr, &res);
     int snd = strcmp(cls, N_SENDER) == 0;
@@ -788,23 +788,23 @@ unknown_address(struct ctx *c, const char *addr, const char *name,
 }
 
 /* host_addrs - the addresses of host in the families of inet_protocols,
- * as getaddrinfo() would give them: DNSC_OK, or why there are none */
+ * as getaddrinfo() would give them: DNS_OK, or why there are none */
 static int
 host_addrs(struct ctx *c, const char *host, struct strv *out)
 {
-    int st4 = DNSC_NXDOMAIN, st6 = DNSC_NXDOMAIN;
+    int st4 = DNS_NXDOMAIN, st6 = DNS_NXDOMAIN;
 
     if (c->s->cf->families & 1)
-        st4 = dns(c, host, DNSC_A, out);
+        st4 = dns(c, host, DNS_A, out);
     if (c->s->cf->families & 2)
-        st6 = dns(c, host, DNSC_AAAA, out);
+        st6 = dns(c, host, DNS_AAAA, out);
     if (out->n > 0)
-        return DNSC_OK;
-    if (st4 == DNSC_TEMP || st6 == DNSC_TEMP)
-        return DNSC_TEMP;
-    if (st4 == DNSC_NODATA || st6 == DNSC_NODATA)
-        return DNSC_NODATA;
-    return DNSC_NXDOMAIN;
+        return DNS_OK;
+    if (st4 == DNS_TEMP || st6 == DNS_TEMP)
+        return DNS_TEMP;
+    if (st4 == DNS_NODATA || st6 == DNS_NODATA)
+        return DNS_NODATA;
+    return DNS_NXDOMAIN;
 }
 
 /* server_access - check_*_{mx,ns,a}_access: the servers of the domain of
@@ -815,7 +815,7 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
 {
     const char *dom = strrchr(what, '@');
     struct strv servers;
-    int st = DNSC_NODATA, found = 0, rc = DUNNO;
+    int st = DNS_NODATA, found = 0, rc = DUNNO;
     static const char *const tname[] = {"A", "AAAA", "MX", "NS", "PTR"};
 
     dom = dom ? dom + 1 : what;
@@ -823,7 +823,7 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
         char a[300];
         size_t n = strlen(dom);
 
-        if (type != DNSC_MX || dom[n - 1] != ']')
+        if (type != DNS_MX || dom[n - 1] != ']')
             return DUNNO;
         snprintf(a, sizeof(a), "%.*s", (int) (n - 2), dom + 1);
         if (strncasecmp(a, "IPv6:", 5) == 0)
@@ -833,17 +833,17 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
         return addr_access(c, table, a, 0, &found, name, cls, def_acl);
     }
     strv_init(&servers);
-    if (type == DNSC_A) {
+    if (type == DNS_A) {
         strv_add(&servers, dom); /* its own addresses, no name check */
-        st = DNSC_OK;
+        st = DNS_OK;
     } else {
         st = dns(c, dom, type, &servers);
-        if ((st == DNSC_NODATA || st == DNSC_NXDOMAIN) && type == DNSC_MX) {
+        if ((st == DNS_NODATA || st == DNS_NXDOMAIN) && type == DNS_MX) {
             strv_add(&servers, dom); /* its own MX */
-            st = DNSC_OK;
+            st = DNS_OK;
         }
         /* no NS records (or no such name): the parent domain's */
-        while (type == DNSC_NS && (st == DNSC_NODATA || st == DNSC_NXDOMAIN)) {
+        while (type == DNS_NS && (st == DNS_NODATA || st == DNS_NXDOMAIN)) {
             if ((dom = strchr(dom, '.')) == NULL || dom[1] == 0) {
                 dom = NULL;
                 break;
@@ -851,12 +851,12 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
             st = dns(c, ++dom, type, &servers);
         }
     }
-    if (st != DNSC_OK) {
+    if (st != DNS_OK) {
         /* Postfix's words: the last domain asked, or what was checked */
         maillog_warning("Unable to look up %s host for %s: %s", tname[type],
                         dom ? dom : what,
-                        st == DNSC_TEMP     ? "Host not found, try again"
-                        : st == DNSC_NODATA ? "Host found but no data record "
+                        st == DNS_TEMP     ? "Host not found, try again"
+                        : st == DNS_NODATA ? "Host found but no data record "
                                               "of requested type"
                                             : "Host not found");
         strv_fini(&servers);
@@ -865,24 +865,24 @@ server_access(struct ctx *c, const char *table, const char *what, int type,
     for (size_t i = 0; i < servers.n && rc == DUNNO && !found; i++) {
         struct strv addrs;
 
-        if (type == DNSC_MX) /* "PREF HOST" */
+        if (type == DNS_MX) /* "PREF HOST" */
             memmove(servers.v[i], mx_host(servers.v[i]),
                     strlen(mx_host(servers.v[i])) + 1);
         if (servers.v[i][0] == 0)
             continue; /* null MX */
-        if (type != DNSC_A) {
+        if (type != DNS_A) {
             rc = domain_access(c, table, servers.v[i], 0, &found, name, cls,
                                def_acl);
             if (rc != DUNNO || found)
                 break;
         }
         strv_init(&addrs);
-        if ((st = host_addrs(c, servers.v[i], &addrs)) != DNSC_OK)
+        if ((st = host_addrs(c, servers.v[i], &addrs)) != DNS_OK)
             maillog_warning("Unable to look up %s host %s for %s %s: %s",
                             tname[type], servers.v[i], cls, name,
-                            st == DNSC_TEMP     ? "Temporary failure in name "
+                            st == DNS_TEMP     ? "Temporary failure in name "
                                                   "resolution"
-                            : st == DNSC_NODATA ? "No address associated "
+                            : st == DNS_NODATA ? "No address associated "
                                                   "with hostname"
                                                 : "Name or service not known");
         for (size_t k = 0; k < addrs.n && rc == DUNNO && !found; k++)
@@ -1037,7 +1037,7 @@ has_my_addr(struct ctx *c, const char *host)
     int yes = 0;
 
     strv_init(&a);
-    if (host_addrs(c, host, &a) == DNSC_TEMP) {
+    if (host_addrs(c, host, &a) == DNS_TEMP) {
         defer_if(&c->s->dif_reject, 450, "4.4.4",
                  "<%s>: %s rejected: Unable to look up mail exchanger host "
                  "%s: %s",
@@ -1065,8 +1065,8 @@ mx_primary(struct ctx *c, struct strv *mx)
         int ok = 1;
 
         strv_init(&a);
-        if (dns(c, mx_host(mx->v[i]), DNSC_A, &a) == DNSC_TEMP ||
-            dns(c, mx_host(mx->v[i]), DNSC_AAAA, &a) == DNSC_TEMP || a.n == 0) {
+        if (dns(c, mx_host(mx->v[i]), DNS_A, &a) == DNS_TEMP ||
+            dns(c, mx_host(mx->v[i]), DNS_AAAA, &a) == DNS_TEMP || a.n == 0) {
             defer_if(&c->s->dif_reject, 450, "4.4.4",
                      "<%s>: %s rejected: Unable to look up host %s as mail "
                      "exchanger: %s",
@@ -1120,8 +1120,8 @@ mx_backup(struct ctx *c)
     if (dom[0] == '[' && dom[strlen(dom) - 1] == ']')
         return DUNNO;
     strv_init(&mx);
-    st = dns(c, dom, DNSC_MX, &mx);
-    if (st == DNSC_NXDOMAIN || st == DNSC_NODATA) {
+    st = dns(c, dom, DNS_MX, &mx);
+    if (st == DNS_NXDOMAIN || st == DNS_NODATA) {
         strv_fini(&mx);
         return has_my_addr(c, dom) == 1 ? OK : DUNNO;
     }
@@ -1130,7 +1130,7 @@ mx_backup(struct ctx *c)
     for (nprim = 0; nprim < mx.n && (int) strtol(mx.v[nprim], NULL, 10) ==
                                         (int) strtol(mx.v[0], NULL, 10);)
         nprim++;
-    if (st != DNSC_OK) {
+    if (st != DNS_OK) {
         defer_if(&c->s->dif_reject, 450, "4.4.4",
                  "<%s>: %s rejected: Unable to look up mail exchanger "
                  "information: %s",
@@ -1138,12 +1138,12 @@ mx_backup(struct ctx *c)
         strv_fini(&mx);
         return DUNNO;
     }
-    if (st == DNSC_OK &&
+    if (st == DNS_OK &&
         (i_am_mx(c, &mx, 0, nprim) || !i_am_mx(c, &mx, nprim, mx.n))) {
         strv_fini(&mx);
         return DUNNO;
     }
-    mine = st == DNSC_OK;
+    mine = st == DNS_OK;
     if (mine && c->s->cf->perm_mx_networks)
         mine = mx_primary(c, &mx);
     strv_fini(&mx);
@@ -1413,9 +1413,9 @@ one_client(struct ctx *c, const struct smtpd_restr *r, const char *t,
             return DUNNO;
         st = server_access(
             c, t, host,
-            r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX   ? DNSC_MX
-            : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS ? DNSC_NS
-                                                               : DNSC_A,
+            r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX   ? DNS_MX
+            : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS ? DNS_NS
+                                                               : DNS_A,
             s->namaddr, cls, def_acl);
         return forbid_allowlist(c, r->name, st, host);
     }
@@ -1428,13 +1428,13 @@ server_kind(enum smtpd_rid id)
     case R_HELO_MX:
     case R_SENDER_MX:
     case R_RCPT_MX:
-        return DNSC_MX;
+        return DNS_MX;
     case R_HELO_NS:
     case R_SENDER_NS:
     case R_RCPT_NS:
-        return DNSC_NS;
+        return DNS_NS;
     default:
-        return DNSC_A;
+        return DNS_A;
     }
 }
 

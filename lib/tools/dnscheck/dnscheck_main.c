@@ -1,5 +1,5 @@
 /*
- * dnsc_main - "postern dns": the command line around dnsc_check_config().
+ * dnscheck_main - "postern dns": the command line around dnscheck_config().
  *
  * DESCRIPTION
  *	Options are parsed by hand (GNU-style "--opt VALUE" and
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 #include "pcf/pcf.h"
 #include "report/report.h"
 
@@ -72,10 +72,10 @@ static const struct {
     const char *name;
     unsigned bit;
 } check_names[] = {
-    {"mx", DNSC_CHECK_MX},         {"send", DNSC_CHECK_SEND},
-    {"spf", DNSC_CHECK_SPF},       {"dmarc", DNSC_CHECK_DMARC},
-    {"sts", DNSC_CHECK_STS},       {"dane", DNSC_CHECK_DANE},
-    {"dnssec", DNSC_CHECK_DNSSEC}, {"all", DNSC_CHECK_ALL},
+    {"mx", DNSCHECK_MX},         {"send", DNSCHECK_SEND},
+    {"spf", DNSCHECK_SPF},       {"dmarc", DNSCHECK_DMARC},
+    {"sts", DNSCHECK_STS},       {"dane", DNSCHECK_DANE},
+    {"dnssec", DNSCHECK_DNSSEC}, {"all", DNSCHECK_ALL},
 };
 
 static int
@@ -128,9 +128,9 @@ add_arg(const char ***v, size_t *n, const char *s)
 }
 
 int
-dns_main(int argc, char **argv)
+dnscheck_main(int argc, char **argv)
 {
-    struct dnsc_opts o;
+    struct dnscheck_opts o;
     const char *dir = conf_config_dir(NULL);
     const char *format = "text", *color = "auto";
     const char **resolvers = NULL, **domains = NULL, **ips = NULL;
@@ -141,7 +141,7 @@ dns_main(int argc, char **argv)
     struct pcf *p;
     char *maincf = NULL, *path = NULL;
 
-    dnsc_opts_init(&o);
+    dnscheck_opts_init(&o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         char name[32];
@@ -262,7 +262,7 @@ dns_main(int argc, char **argv)
             goto out;
         }
     }
-    if (checks_given && (o.checks & DNSC_CHECK_DNSSEC) && !o.trust_anchor)
+    if (checks_given && (o.checks & DNSCHECK_DNSSEC) && !o.trust_anchor)
         log_warn("--checks dnssec needs --trust-anchor FILE; DNSSEC is not "
                  "checked");
     o.resolvers = resolvers;
@@ -290,7 +290,7 @@ dns_main(int argc, char **argv)
     log_set_fatal_status(2);
     p = pcf_load(dir);
     report_init(&r, "postern dns");
-    if (dnsc_check_config(p, &o, &r) < 0) {
+    if (dnscheck_config(p, &o, &r) < 0) {
         report_fini(&r);
         pcf_free(p);
         rc = 2;
