@@ -10,10 +10,10 @@
  *	types, a name without records of the type (NODATA) does not, and
  *	a server failure is a temporary error (450, defer_if_permit).
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <ldns/ldns.h>
 
 #include "dns/dns.h"
@@ -90,7 +90,7 @@ mx_pref(const ldns_rr *rr)
 
 enum dns_status
 dns_lookup(const struct dns_route_opts *o, const char *name,
-            enum dns_rtype type, struct strv *out, int *prefs)
+           enum dns_rtype type, struct strv *out, int *prefs)
 {
     struct buf err;
     struct dns_res *d;

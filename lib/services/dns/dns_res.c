@@ -14,12 +14,12 @@
  *	rather than one per query. That state is shared by the threads
  *	that ask through their own dns_handles.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <ldns/ldns.h>
 
 #include "dns/dns.h"
@@ -496,4 +496,3 @@ dns_rdf_name(const struct ldns_struct_rdf *rdf)
     free(s);
     return out;
 }
-

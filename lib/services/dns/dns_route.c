@@ -11,10 +11,10 @@
  *	dns_strerror() wording so that log readers see familiar text.
  */
 #define _DEFAULT_SOURCE 1 /* random */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <ldns/ldns.h>
 
 #include "dns/dns.h"
@@ -83,10 +83,9 @@ host_addrs(struct dns_res *d, const char *host, int pref, unsigned families,
             const ldns_rdf *rd = ldns_rr_rdf(ldns_rr_list_rr(l, i), 0);
             char text[INET6_ADDRSTRLEN];
 
-            if (rd == NULL ||
-                ldns_rdf_size(rd) != (size_t) (k == 0 ? 4 : 16) ||
-                inet_ntop(k == 0 ? AF_INET : AF_INET6, ldns_rdf_data(rd),
-                          text, sizeof(text)) == NULL)
+            if (rd == NULL || ldns_rdf_size(rd) != (size_t) (k == 0 ? 4 : 16) ||
+                inet_ntop(k == 0 ? AF_INET : AF_INET6, ldns_rdf_data(rd), text,
+                          sizeof(text)) == NULL)
                 continue;
             add_target(out, host, pref, text, k == 1);
         }
@@ -112,7 +111,7 @@ host_addrs(struct dns_res *d, const char *host, int pref, unsigned families,
 
 enum dns_route_status
 dns_route(const struct dns_route_opts *o, const char *domain, int use_mx,
-           struct dns_targets *out, struct buf *err)
+          struct dns_targets *out, struct buf *err)
 {
     struct buf e2;
     struct dns_res *d;
@@ -121,8 +120,8 @@ dns_route(const struct dns_route_opts *o, const char *domain, int use_mx,
 
     memset(out, 0, sizeof(*out));
     buf_init(&e2, 0);
-    d = dns_res_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5,
-                    1, 0, &e2);
+    d = dns_res_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5, 1,
+                    0, &e2);
     if (d == NULL) {
         buf_truncate(err, 0);
         (void) buf_printf(err, "DNS resolver setup failed: %s", buf_str(&e2));
@@ -163,12 +162,11 @@ dns_route(const struct dns_route_opts *o, const char *domain, int use_mx,
                 nmx++;
             }
             ldns_rr_list_free(l);
-            if (nmx == 1 && (strcmp(mx[0].name, ".") == 0 ||
-                             mx[0].name[0] == 0)) {
+            if (nmx == 1 &&
+                (strcmp(mx[0].name, ".") == 0 || mx[0].name[0] == 0)) {
                 buf_truncate(err, 0);
-                (void) buf_printf(err,
-                                  "Domain %s does not accept mail (nullMX)",
-                                  domain);
+                (void) buf_printf(
+                    err, "Domain %s does not accept mail (nullMX)", domain);
                 st = DNS_ROUTE_NULLMX;
             } else if (nmx > 0) {
                 qsort(mx, nmx, sizeof(*mx), mx_cmp);

@@ -2,13 +2,12 @@
  * dnscheck - "postern dns": configuration-aware DNS consistency checks.
  *
  * DESCRIPTION
- *	dnscheck reads a Postfix configuration (through lib/config/pcf), works out
- *	which domains the server receives mail for, which name it says
- *	HELO with and which address it sends from, and checks that DNS
- *	agrees: MX, PTR/FCrDNS, null MX, SPF, DMARC, MTA-STS, TLS-RPT,
- *	DANE (TLSA against the local certificate) and DNSSEC (validated
- *	from a trust anchor file). Findings go into a struct report with
- *	rule IDs PD001...; see docs/rules/PD*.md.
+ *	dnscheck reads a Postfix configuration (through lib/config/pcf), works
+ *out which domains the server receives mail for, which name it says HELO with
+ *and which address it sends from, and checks that DNS agrees: MX, PTR/FCrDNS,
+ *null MX, SPF, DMARC, MTA-STS, TLS-RPT, DANE (TLSA against the local
+ *certificate) and DNSSEC (validated from a trust anchor file). Findings go into
+ *a struct report with rule IDs PD001...; see docs/rules/PD*.md.
  *
  *	The module also exports its own record parsers (SPF, SPF macros,
  *	DMARC, MTA-STS and TLS-RPT TXT records), which never touch the
@@ -56,7 +55,8 @@ struct dnscheck_opts {
     int threads;              /* concurrent queries; 0 = default (256) */
 };
 
-/* dnscheck_opts_init - defaults: resolv.conf, 3 s timeout, 1 retry, all checks */
+/* dnscheck_opts_init - defaults: resolv.conf, 3 s timeout, 1 retry, all checks
+ */
 void dnscheck_opts_init(struct dnscheck_opts *o);
 
 /* dnscheck_rule_table - the PDxxx rule table (static storage); *n its size */
@@ -70,7 +70,7 @@ const struct report_rule *dnscheck_rule_table(size_t *n);
  * no usable resolver configuration).
  */
 int dnscheck_config(struct pcf *p, const struct dnscheck_opts *o,
-                      struct report *r) WARN_UNUSED;
+                    struct report *r) WARN_UNUSED;
 
 /*
  * dnscheck_main - "postern dns [options]" with argv[0] "dns". Returns 0
@@ -119,7 +119,7 @@ int dnscheck_spf_is_record(const char *txt);
  * err (err may be NULL).
  */
 int dnscheck_spf_parse(const char *txt, struct dnscheck_spf *spf,
-                   struct buf *err) WARN_UNUSED;
+                       struct buf *err) WARN_UNUSED;
 void dnscheck_spf_fini(struct dnscheck_spf *spf);
 
 /* SPF macro context: what check_host() knows about the message. */
@@ -140,7 +140,8 @@ struct dnscheck_spf_ctx {
  * out's limit.
  */
 int dnscheck_spf_expand(const char *spec, const struct dnscheck_spf_ctx *ctx,
-                    int exp_mode, struct buf *out, struct buf *err) WARN_UNUSED;
+                        int exp_mode, struct buf *out,
+                        struct buf *err) WARN_UNUSED;
 
 /*
  * DMARC (RFC 7489) record parser.
@@ -157,9 +158,10 @@ struct dnscheck_dmarc {
 
 /* dnscheck_dmarc_is_record - 1 when txt starts with the tag "v=DMARC1" */
 int dnscheck_dmarc_is_record(const char *txt);
-/* dnscheck_dmarc_parse - 0, or -1 with the first problem in err (may be NULL) */
+/* dnscheck_dmarc_parse - 0, or -1 with the first problem in err (may be NULL)
+ */
 int dnscheck_dmarc_parse(const char *txt, struct dnscheck_dmarc *d,
-                     struct buf *err) WARN_UNUSED;
+                         struct buf *err) WARN_UNUSED;
 
 /*
  * MTA-STS (RFC 8461 section 3.1) and TLS-RPT (RFC 8460 section 3) TXT

@@ -55,8 +55,8 @@ dnscheck_ip_equal(const struct dnscheck_ip *a, const struct dnscheck_ip *b)
 }
 
 int
-dnscheck_ip_in_net(const struct dnscheck_ip *ip, const unsigned char *net, int v6,
-          int prefix)
+dnscheck_ip_in_net(const struct dnscheck_ip *ip, const unsigned char *net,
+                   int v6, int prefix)
 {
     int full = prefix / 8, rest = prefix % 8;
 
@@ -101,7 +101,8 @@ dnscheck_ip_is_public(const struct dnscheck_ip *ip)
 {
     if (!ip->v6) {
         for (size_t i = 0; i < sizeof(v4_special) / sizeof(v4_special[0]); i++)
-            if (dnscheck_ip_in_net(ip, v4_special[i].net, 0, v4_special[i].prefix))
+            if (dnscheck_ip_in_net(ip, v4_special[i].net, 0,
+                                   v4_special[i].prefix))
                 return 0;
         return 1;
     }

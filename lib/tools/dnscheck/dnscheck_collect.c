@@ -28,8 +28,8 @@ source_line(struct pcf *p, const char *param)
 }
 
 static void
-add_subject(struct dnscheck_run *run, const char *name, const char *file, int line,
-            const char *from, unsigned roles)
+add_subject(struct dnscheck_run *run, const char *name, const char *file,
+            int line, const char *from, unsigned roles)
 {
     char *n = mem_strdup(name);
     size_t len;
@@ -123,8 +123,8 @@ read_list_file(struct dnscheck_run *run, const char *path, const char *from,
 
 /* read_table - keys of a type:name table whose source we can read */
 static void
-read_table(struct dnscheck_run *run, const char *spec, const char *from, unsigned roles,
-           const char *pfile, int pline)
+read_table(struct dnscheck_run *run, const char *spec, const char *from,
+           unsigned roles, const char *pfile, int pline)
 {
     static const char *const indexed[] = {"hash", "btree", "lmdb",     "cdb",
                                           "dbm",  "sdbm",  "texthash", NULL};
@@ -271,7 +271,8 @@ collect_addresses(struct dnscheck_run *run)
             tokens(val, &tk);
         mem_free(val);
         for (size_t i = 0; i < tk.n; i++) {
-            if (dnscheck_ip_parse(tk.v[i], &ip) != 0 || !dnscheck_ip_is_public(&ip))
+            if (dnscheck_ip_parse(tk.v[i], &ip) != 0 ||
+                !dnscheck_ip_is_public(&ip))
                 continue;
             add_ip(&run->recv, &run->nrecv, &ip);
             if (l == 1)
@@ -288,7 +289,8 @@ collect_addresses(struct dnscheck_run *run)
     }
     for (int b = 0; b < 2; b++) {
         val = pcf_value(run->p, binds[b]);
-        if (val && dnscheck_ip_parse(val, &ip) == 0 && dnscheck_ip_is_public(&ip)) {
+        if (val && dnscheck_ip_parse(val, &ip) == 0 &&
+            dnscheck_ip_is_public(&ip)) {
             add_ip(&run->out, &run->nout, &ip);
             add_ip(&run->recv, &run->nrecv, &ip);
         } else if (b == 0 && n4 == 1) {
@@ -413,8 +415,8 @@ dnscheck_load_certs(struct dnscheck_run *run)
     }
     mem_free(v);
     if (files.n) {
-        run->certs =
-            dnscheck_dane_certs_load((const char *const *) files.v, files.n, &err);
+        run->certs = dnscheck_dane_certs_load((const char *const *) files.v,
+                                              files.n, &err);
         if (run->certs == NULL)
             run->cert_err = buf_steal(&err);
     }
@@ -422,4 +424,3 @@ dnscheck_load_certs(struct dnscheck_run *run)
     strv_fini(&tk);
     buf_fini(&err);
 }
-

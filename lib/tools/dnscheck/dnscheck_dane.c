@@ -127,8 +127,9 @@ tlsa_data(X509 *x, int selector, int mtype, unsigned char *out, size_t cap)
 }
 
 int
-dnscheck_dane_match(const struct dnscheck_dane_certs *dc, size_t i, int usage, int selector,
-           int mtype, const unsigned char *data, size_t len)
+dnscheck_dane_match(const struct dnscheck_dane_certs *dc, size_t i, int usage,
+                    int selector, int mtype, const unsigned char *data,
+                    size_t len)
 {
     const struct chain *ch = &dc->c[i];
     unsigned char buf[16384];
@@ -162,7 +163,8 @@ put_hex(struct buf *b, const unsigned char *p, int n)
 }
 
 void
-dnscheck_dane_expect(const struct dnscheck_dane_certs *dc, size_t i, struct buf *b)
+dnscheck_dane_expect(const struct dnscheck_dane_certs *dc, size_t i,
+                     struct buf *b)
 {
     const struct chain *ch = &dc->c[i];
     unsigned char md[EVP_MAX_MD_SIZE];

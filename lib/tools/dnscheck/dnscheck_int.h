@@ -68,8 +68,8 @@ int dnscheck_ip_equal(const struct dnscheck_ip *a, const struct dnscheck_ip *b);
  * other special-purpose space; documentation prefixes count as public */
 int dnscheck_ip_is_public(const struct dnscheck_ip *ip);
 /* dnscheck_ip_in_net - 1 when ip is in net/prefix of the same family */
-int dnscheck_ip_in_net(const struct dnscheck_ip *ip, const unsigned char *net, int v6,
-              int prefix);
+int dnscheck_ip_in_net(const struct dnscheck_ip *ip, const unsigned char *net,
+                       int v6, int prefix);
 /* dnscheck_ip_from_rr - A or AAAA RR to address; 0 or -1 */
 int dnscheck_ip_from_rr(const ldns_rr *rr, struct dnscheck_ip *ip);
 /* dnscheck_ip_reverse_name - "4.3.2.1.in-addr.arpa" or the ip6.arpa name */
@@ -91,9 +91,11 @@ struct dnscheck_spf_result {
     int pending;              /* discovery: a lookup is still pending */
 };
 
-/* dnscheck_spf_check - evaluate domain's SPF for ip (may be NULL: count only) */
-void dnscheck_spf_check(struct dnscheck_res *d, const char *domain, const struct dnscheck_ip *ip,
-               const char *helo, struct dnscheck_spf_result *res);
+/* dnscheck_spf_check - evaluate domain's SPF for ip (may be NULL: count only)
+ */
+void dnscheck_spf_check(struct dnscheck_res *d, const char *domain,
+                        const struct dnscheck_ip *ip, const char *helo,
+                        struct dnscheck_spf_result *res);
 void dnscheck_spf_result_fini(struct dnscheck_spf_result *res);
 
 /*
@@ -103,17 +105,20 @@ struct dnscheck_dane_certs;
 
 /* dnscheck_dane_certs_load - the certificate chains of files (each file: EE
  * certificate first, then its chain); NULL with a message in err */
-struct dnscheck_dane_certs *dnscheck_dane_certs_load(const char *const *files, size_t n,
-                                   struct buf *err);
+struct dnscheck_dane_certs *dnscheck_dane_certs_load(const char *const *files,
+                                                     size_t n, struct buf *err);
 void dnscheck_dane_certs_free(struct dnscheck_dane_certs *c);
 size_t dnscheck_dane_certs_count(const struct dnscheck_dane_certs *c);
-const char *dnscheck_dane_certs_file(const struct dnscheck_dane_certs *c, size_t i);
+const char *dnscheck_dane_certs_file(const struct dnscheck_dane_certs *c,
+                                     size_t i);
 /* dnscheck_dane_match - 1 when TLSA (usage 2 or 3) matches chain i, 0 if not,
  * -1 for an unsupported selector or matching type */
-int dnscheck_dane_match(const struct dnscheck_dane_certs *c, size_t i, int usage, int selector,
-               int mtype, const unsigned char *data, size_t len);
+int dnscheck_dane_match(const struct dnscheck_dane_certs *c, size_t i,
+                        int usage, int selector, int mtype,
+                        const unsigned char *data, size_t len);
 /* dnscheck_dane_expect - append "usage selector mtype hex" lines for chain i */
-void dnscheck_dane_expect(const struct dnscheck_dane_certs *c, size_t i, struct buf *b);
+void dnscheck_dane_expect(const struct dnscheck_dane_certs *c, size_t i,
+                          struct buf *b);
 
 /*
  * dnscheck_sec - DNSSEC validation from trust anchors.
@@ -129,7 +134,8 @@ enum dnscheck_sec_state {
 };
 
 /* dnscheck_sec_new - anchors from file (DS and DNSKEY records); NULL + err */
-struct dnscheck_sec *dnscheck_sec_new(struct dnscheck_res *d, const char *file, struct buf *err);
+struct dnscheck_sec *dnscheck_sec_new(struct dnscheck_res *d, const char *file,
+                                      struct buf *err);
 void dnscheck_sec_free(struct dnscheck_sec *s);
 /* dnscheck_sec_reset - forget zone states (start of a pass) */
 void dnscheck_sec_reset(struct dnscheck_sec *s);
@@ -139,11 +145,14 @@ void dnscheck_sec_reset(struct dnscheck_sec *s);
  * BOGUS when the zone is secure but an RRset fails, with the reason in
  * why. Returns INDETERMINATE for negative or pending answers.
  */
-enum dnscheck_sec_state dnscheck_sec_check_answer(struct dnscheck_sec *s, const struct dns_q *q,
-                                  const char **zone, struct buf *why);
+enum dnscheck_sec_state dnscheck_sec_check_answer(struct dnscheck_sec *s,
+                                                  const struct dns_q *q,
+                                                  const char **zone,
+                                                  struct buf *why);
 /* dnscheck_sec_zone_state - state of zone (absolute or not); reason in why */
-enum dnscheck_sec_state dnscheck_sec_zone_state(struct dnscheck_sec *s, const char *zone,
-                                struct buf *why);
+enum dnscheck_sec_state dnscheck_sec_zone_state(struct dnscheck_sec *s,
+                                                const char *zone,
+                                                struct buf *why);
 
 /*
  * dnscheck_run - one run of the checks (dnscheck_run.c) and the checks
@@ -293,7 +302,8 @@ ci_equal(const char *a, size_t alen, const char *b)
     return strlen(b) == alen && ci_prefix(a, b) == alen;
 }
 
-static inline void set_err(struct buf *err, const char *fmt, ...) UTIL_PRINTF(2, 3);
+static inline void set_err(struct buf *err, const char *fmt, ...)
+    UTIL_PRINTF(2, 3);
 
 static inline void
 set_err(struct buf *err, const char *fmt, ...)

@@ -127,43 +127,133 @@ add_arg(const char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = s;
 }
 
-int
-dnscheck_main(int argc, char **argv)
-{
+/* The command line as parsed. */
+struct cli {
     struct dnscheck_opts o;
-    const char *dir = conf_config_dir(NULL);
-    const char *format = "text", *color = "auto";
-    const char **resolvers = NULL, **domains = NULL, **ips = NULL;
-    size_t nres = 0, ndom = 0, nips = 0;
-    enum report_sev fail_on = REPORT_WARNING;
-    int fail_never = 0, checks_given = 0, rc = 2;
-    struct report r;
-    struct pcf *p;
-    char *maincf = NULL, *path = NULL;
+    const char *dir;
+    const char *format, *color;
+    const char **resolvers, **domains, **ips;
+    size_t nres, ndom, nips;
+    enum report_sev fail_on;
+    int fail_never, checks_given;
+};
 
-    dnscheck_opts_init(&o);
+/* public_ip_ok - an IPv4 or IPv6 address, IPv6 possibly in [] */
+static int
+public_ip_ok(const char *val)
+{
+    char *copy = mem_strdup(val);
+    size_t n = strlen(copy);
+    unsigned char tmp[16];
+    int ok;
+
+    /* Validate here; dnscheck parses again. */
+    if (n >= 2 && copy[0] == '[' && copy[n - 1] == ']') {
+        copy[n - 1] = 0;
+        memmove(copy, copy + 1, n - 1);
+    }
+    ok = inet_pton(AF_INET, copy, tmp) == 1 ||
+         inet_pton(AF_INET6, copy, tmp) == 1;
+    mem_free(copy);
+    return ok;
+}
+
+/* number_option - --timeout and --retries into c->o; 0 or exit status */
+static int
+number_option(struct cli *c, const char *name, const char *val)
+{
+    char *end;
+
+    errno = 0;
+    if (strcmp(name, "--timeout") == 0) {
+        c->o.timeout = strtod(val, &end);
+        if (end == val || *end || errno || !(c->o.timeout > 0) ||
+            c->o.timeout > 300)
+            return usage_error("bad --timeout \"%s\" (seconds, > 0)", val);
+    } else {
+        long v = strtol(val, &end, 10);
+
+        if (end == val || *end || errno || v < 0 || v > 10)
+            return usage_error("bad --retries \"%s\" (0 to 10)", val);
+        c->o.retries = (int) v;
+    }
+    return 0;
+}
+
+/* output_option - --format, --fail-on, --color; 0 or exit status */
+static int
+output_option(struct cli *c, const char *name, const char *val)
+{
+    if (strcmp(name, "--format") == 0) {
+        if (!report_format_valid(val))
+            return usage_error("unknown format \"%s\" (" REPORT_FORMATS ")",
+                               val);
+        c->format = val;
+    } else if (strcmp(name, "--fail-on") == 0) {
+        if (strcmp(val, "none") == 0 || strcmp(val, "never") == 0)
+            c->fail_never = 1;
+        else if (report_sev_parse(val, &c->fail_on) < 0)
+            return usage_error("bad --fail-on \"%s\"", val);
+    } else {
+        if (strcmp(val, "auto") && strcmp(val, "always") &&
+            strcmp(val, "never"))
+            return usage_error("bad --color \"%s\"", val);
+        c->color = val;
+    }
+    return 0;
+}
+
+/* option - one "--name VALUE"; 0 or exit status */
+static int
+option(struct cli *c, const char *name, const char *val)
+{
+    if (strcmp(name, "--resolver") == 0) {
+        add_arg(&c->resolvers, &c->nres, val);
+    } else if (strcmp(name, "--domain") == 0) {
+        add_arg(&c->domains, &c->ndom, val);
+    } else if (strcmp(name, "--public-ip") == 0) {
+        if (!public_ip_ok(val))
+            return usage_error("bad --public-ip address \"%s\"", val);
+        add_arg(&c->ips, &c->nips, val);
+    } else if (strcmp(name, "--timeout") == 0 ||
+               strcmp(name, "--retries") == 0) {
+        return number_option(c, name, val);
+    } else if (strcmp(name, "--trust-anchor") == 0) {
+        c->o.trust_anchor = val;
+    } else if (strcmp(name, "--checks") == 0) {
+        c->checks_given = 1;
+        if (parse_checks(val, &c->o.checks) < 0)
+            return usage_error("bad --checks \"%s\"", val);
+    } else if (strcmp(name, "--format") == 0 ||
+               strcmp(name, "--fail-on") == 0 || strcmp(name, "--color") == 0) {
+        return output_option(c, name, val);
+    } else {
+        return usage_error("unknown option \"%s\"", name);
+    }
+    return 0;
+}
+
+/* parse_args - argv into c; -1 to go on, else the exit status */
+static int
+parse_args(struct cli *c, int argc, char **argv)
+{
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
+        const char *a = argv[i], *val = NULL, *eq;
         char name[32];
-        const char *eq;
+        int rc;
 
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_text, stdout);
-            rc = 0;
-            goto out;
+            return 0;
         }
         if (strcmp(a, "-c") == 0) {
-            if (++i >= argc) {
-                rc = usage_error("-c needs a directory");
-                goto out;
-            }
-            dir = argv[i];
+            if (++i >= argc)
+                return usage_error("-c needs a directory");
+            c->dir = argv[i];
             continue;
         }
-        if (strncmp(a, "--", 2) != 0) {
-            rc = usage_error("unexpected argument \"%s\"", a);
-            goto out;
-        }
+        if (strncmp(a, "--", 2) != 0)
+            return usage_error("unexpected argument \"%s\"", a);
         eq = strchr(a, '=');
         if (eq && (size_t) (eq - a) < sizeof(name)) {
             memcpy(name, a, (size_t) (eq - a));
@@ -174,111 +264,81 @@ dnscheck_main(int argc, char **argv)
             if (i + 1 < argc)
                 val = argv[++i];
         } else {
-            rc = usage_error("unknown option \"%s\"", a);
-            goto out;
+            return usage_error("unknown option \"%s\"", a);
         }
-        if (val == NULL) {
-            rc = usage_error("option %s needs a value", name);
-            goto out;
-        }
-        if (strcmp(name, "--resolver") == 0) {
-            add_arg(&resolvers, &nres, val);
-        } else if (strcmp(name, "--domain") == 0) {
-            add_arg(&domains, &ndom, val);
-        } else if (strcmp(name, "--public-ip") == 0) {
-            char *copy = mem_strdup(val);
-            size_t n = strlen(copy);
-            int ok;
-
-            /* Validate here; dnsc parses again. */
-            if (n >= 2 && copy[0] == '[' && copy[n - 1] == ']') {
-                copy[n - 1] = 0;
-                memmove(copy, copy + 1, n - 1);
-            }
-            {
-                unsigned char tmp[16];
-
-                ok = inet_pton(AF_INET, copy, tmp) == 1 ||
-                     inet_pton(AF_INET6, copy, tmp) == 1;
-            }
-            mem_free(copy);
-            if (!ok) {
-                rc = usage_error("bad --public-ip address \"%s\"", val);
-                goto out;
-            }
-            add_arg(&ips, &nips, val);
-        } else if (strcmp(name, "--timeout") == 0) {
-            char *end;
-
-            errno = 0;
-            o.timeout = strtod(val, &end);
-            if (end == val || *end || errno || !(o.timeout > 0) ||
-                o.timeout > 300) {
-                rc = usage_error("bad --timeout \"%s\" (seconds, > 0)", val);
-                goto out;
-            }
-        } else if (strcmp(name, "--retries") == 0) {
-            char *end;
-            long v;
-
-            errno = 0;
-            v = strtol(val, &end, 10);
-            if (end == val || *end || errno || v < 0 || v > 10) {
-                rc = usage_error("bad --retries \"%s\" (0 to 10)", val);
-                goto out;
-            }
-            o.retries = (int) v;
-        } else if (strcmp(name, "--trust-anchor") == 0) {
-            o.trust_anchor = val;
-        } else if (strcmp(name, "--checks") == 0) {
-            checks_given = 1;
-            if (parse_checks(val, &o.checks) < 0) {
-                rc = usage_error("bad --checks \"%s\"", val);
-                goto out;
-            }
-        } else if (strcmp(name, "--format") == 0) {
-            if (!report_format_valid(val)) {
-                rc = usage_error("unknown format \"%s\" (" REPORT_FORMATS ")",
-                                 val);
-                goto out;
-            }
-            format = val;
-        } else if (strcmp(name, "--fail-on") == 0) {
-            if (strcmp(val, "none") == 0 || strcmp(val, "never") == 0) {
-                fail_never = 1;
-            } else if (report_sev_parse(val, &fail_on) < 0) {
-                rc = usage_error("bad --fail-on \"%s\"", val);
-                goto out;
-            }
-        } else if (strcmp(name, "--color") == 0) {
-            if (strcmp(val, "auto") && strcmp(val, "always") &&
-                strcmp(val, "never")) {
-                rc = usage_error("bad --color \"%s\"", val);
-                goto out;
-            }
-            color = val;
-        } else {
-            rc = usage_error("unknown option \"%s\"", name);
-            goto out;
-        }
+        if (val == NULL)
+            return usage_error("option %s needs a value", name);
+        if ((rc = option(c, name, val)) != 0)
+            return rc;
     }
-    if (checks_given && (o.checks & DNSCHECK_DNSSEC) && !o.trust_anchor)
+    return -1;
+}
+
+/* check_and_write - load the configuration, run the checks, write the
+ * findings; the exit status */
+static int
+check_and_write(struct cli *c)
+{
+    struct report r;
+    struct pcf *p;
+    int rc;
+
+    log_set_fatal_status(2);
+    p = pcf_load(c->dir);
+    report_init(&r, "postern dns");
+    if (dnscheck_config(p, &c->o, &r) < 0) {
+        report_fini(&r);
+        pcf_free(p);
+        return 2;
+    }
+    report_sort(&r);
+    if (report_write(&r, c->format, stdout,
+                     strcmp(c->color, "always") == 0 ||
+                         (strcmp(c->color, "auto") == 0 &&
+                          isatty(STDOUT_FILENO) &&
+                          getenv("NO_COLOR") == NULL)) < 0) {
+        log_error("write error: %s", strerror(errno));
+        rc = 2;
+    } else {
+        rc = (!c->fail_never && report_count(&r, c->fail_on) > 0) ? 1 : 0;
+    }
+    report_fini(&r);
+    pcf_free(p);
+    return rc;
+}
+
+int
+dnscheck_main(int argc, char **argv)
+{
+    struct cli c;
+    char *maincf = NULL, *path = NULL;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    dnscheck_opts_init(&c.o);
+    c.dir = conf_config_dir(NULL);
+    c.format = "text";
+    c.color = "auto";
+    c.fail_on = REPORT_WARNING;
+    if ((rc = parse_args(&c, argc, argv)) >= 0)
+        goto out;
+    if (c.checks_given && (c.o.checks & DNSCHECK_DNSSEC) && !c.o.trust_anchor)
         log_warn("--checks dnssec needs --trust-anchor FILE; DNSSEC is not "
                  "checked");
-    o.resolvers = resolvers;
-    o.nresolvers = nres;
-    o.domains = domains;
-    o.ndomains = ndom;
-    o.public_ips = ips;
-    o.npublic_ips = nips;
+    c.o.resolvers = c.resolvers;
+    c.o.nresolvers = c.nres;
+    c.o.domains = c.domains;
+    c.o.ndomains = c.ndom;
+    c.o.public_ips = c.ips;
+    c.o.npublic_ips = c.nips;
 
     /* pcf_load() is fatal on an unreadable main.cf: check first. */
-    maincf = main_cf_name(dir);
+    maincf = main_cf_name(c.dir);
     {
         struct buf b;
 
         buf_init(&b, 0);
-        buf_printf(&b, "%s/main.cf", dir);
+        buf_printf(&b, "%s/main.cf", c.dir);
         path = buf_steal(&b);
     }
     if (access(path, R_OK) != 0) {
@@ -286,32 +346,12 @@ dnscheck_main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    o.main_cf = maincf;
-    log_set_fatal_status(2);
-    p = pcf_load(dir);
-    report_init(&r, "postern dns");
-    if (dnscheck_config(p, &o, &r) < 0) {
-        report_fini(&r);
-        pcf_free(p);
-        rc = 2;
-        goto out;
-    }
-    report_sort(&r);
-    if (report_write(&r, format, stdout,
-                     strcmp(color, "always") == 0 ||
-                         (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) &&
-                          getenv("NO_COLOR") == NULL)) < 0) {
-        log_error("write error: %s", strerror(errno));
-        rc = 2;
-    } else {
-        rc = (!fail_never && report_count(&r, fail_on) > 0) ? 1 : 0;
-    }
-    report_fini(&r);
-    pcf_free(p);
+    c.o.main_cf = maincf;
+    rc = check_and_write(&c);
 out:
-    mem_free(resolvers);
-    mem_free(domains);
-    mem_free(ips);
+    mem_free(c.resolvers);
+    mem_free(c.domains);
+    mem_free(c.ips);
     mem_free(maincf);
     mem_free(path);
     return rc;

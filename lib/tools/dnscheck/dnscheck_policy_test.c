@@ -1,5 +1,6 @@
 /*
- * dnscheck_policy_test - unit tests for the record parsers of lib/tools/dnscheck.
+ * dnscheck_policy_test - unit tests for the record parsers of
+ *lib/tools/dnscheck.
  *
  * DESCRIPTION
  *	Table-driven cases for SPF records (terms, CIDR lengths, modifiers,
@@ -95,9 +96,9 @@ test_spf_terms(void **state)
     (void) state;
     buf_init(&err, 0);
     assert_int_equal(dnscheck_spf_parse("v=spf1 ~a:mail.example.com/24//64 "
-                                    "ip4:192.0.2.0/24 -ip6:2001:db8::/32 "
-                                    "redirect=example.net",
-                                    &spf, &err),
+                                        "ip4:192.0.2.0/24 -ip6:2001:db8::/32 "
+                                        "redirect=example.net",
+                                        &spf, &err),
                      0);
     assert_int_equal(spf.n, 3);
     assert_int_equal(spf.t[0].qual, '~');
@@ -157,11 +158,11 @@ test_spf_macros(void **state)
     static const unsigned char ip6[16] = {
         0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01};
     struct dnscheck_spf_ctx ctx = {"strong-bad@email.example.com",
-                               "email.example.com",
-                               "mx.example.org",
-                               ip4,
-                               0,
-                               NULL};
+                                   "email.example.com",
+                                   "mx.example.org",
+                                   ip4,
+                                   0,
+                                   NULL};
     struct buf out, err;
 
     (void) state;
@@ -288,8 +289,8 @@ test_dmarc(void **state)
     run_kv(dmarc_cases, sizeof(dmarc_cases) / sizeof(dmarc_cases[0]),
            dmarc_parse, "dmarc");
     assert_int_equal(dnscheck_dmarc_parse("v=DMARC1; p=Quarantine; sp=none; "
-                                      "pct=20; rua=mailto:a@example.com",
-                                      &d, NULL),
+                                          "pct=20; rua=mailto:a@example.com",
+                                          &d, NULL),
                      0);
     assert_string_equal(d.p, "quarantine");
     assert_string_equal(d.sp, "none");
@@ -306,8 +307,8 @@ static void
 test_sts_tlsrpt(void **state)
 {
     (void) state;
-    run_kv(sts_cases, sizeof(sts_cases) / sizeof(sts_cases[0]), dnscheck_sts_parse,
-           "mta-sts");
+    run_kv(sts_cases, sizeof(sts_cases) / sizeof(sts_cases[0]),
+           dnscheck_sts_parse, "mta-sts");
     run_kv(tlsrpt_cases, sizeof(tlsrpt_cases) / sizeof(tlsrpt_cases[0]),
            dnscheck_tlsrpt_parse, "tls-rpt");
     assert_true(dnscheck_sts_is_record("v=STSv1; id=1"));

@@ -100,7 +100,8 @@ static const struct report_rule dnscheck_rules[] = {
     {"PD061", REPORT_INFO, "server-address-unknown",
      "This server's public address is unknown (use --public-ip)"},
 };
-static const size_t dnscheck_nrules = sizeof(dnscheck_rules) / sizeof(dnscheck_rules[0]);
+static const size_t dnscheck_nrules =
+    sizeof(dnscheck_rules) / sizeof(dnscheck_rules[0]);
 
 const struct report_rule *
 dnscheck_rule_table(size_t *n)
@@ -138,7 +139,6 @@ dnscheck_q(struct dnscheck_run *run, const char *name, int type)
     return dnscheck_res_get(run->d, name, type);
 }
 
-
 /* rule_group - the check group a rule belongs to (PD001: always on) */
 static unsigned
 rule_group(const char *rule)
@@ -163,8 +163,9 @@ rule_group(const char *rule)
 }
 
 void
-dnscheck_add(struct dnscheck_run *run, const char *rule, int sev, const char *file, int line,
-    const struct buf *ev, const char *fmt, ...)
+dnscheck_add(struct dnscheck_run *run, const char *rule, int sev,
+             const char *file, int line, const struct buf *ev, const char *fmt,
+             ...)
 {
     struct report_finding *f;
     struct buf msg;
@@ -237,21 +238,24 @@ dnscheck_evid(struct buf *b, const struct dns_q *dq)
 }
 
 void
-dnscheck_query_failed(struct dnscheck_run *run, const struct dnscheck_subj *s, const struct dns_q *dq)
+dnscheck_query_failed(struct dnscheck_run *run, const struct dnscheck_subj *s,
+                      const struct dns_q *dq)
 {
     char *t = ldns_rr_type2str((ldns_rr_type) dq->type);
     struct buf ev;
 
     buf_init(&ev, 0);
     dnscheck_evid(&ev, dq);
-    dnscheck_add(run, "PD001", -1, s->file, s->line, &ev, "%s query for %s failed: %s",
-        t ? t : "?", dq->name, dq->error ? dq->error : "failed");
+    dnscheck_add(run, "PD001", -1, s->file, s->line, &ev,
+                 "%s query for %s failed: %s", t ? t : "?", dq->name,
+                 dq->error ? dq->error : "failed");
     free(t);
     buf_fini(&ev);
 }
 
 int
-dnscheck_has_ip(const struct dnscheck_ip *v, size_t n, const struct dnscheck_ip *ip)
+dnscheck_has_ip(const struct dnscheck_ip *v, size_t n,
+                const struct dnscheck_ip *ip)
 {
     for (size_t i = 0; i < n; i++)
         if (dnscheck_ip_equal(&v[i], ip))
@@ -273,8 +277,9 @@ dnscheck_ip_list(struct buf *b, const struct dnscheck_ip *v, size_t n)
 /* addrs_of - A and AAAA of name (through CNAMEs) appended to *v;
  * returns 1 when a lookup is pending, -1 on failure (dq in *fail) */
 int
-dnscheck_addrs_of(struct dnscheck_run *run, const char *name, struct dnscheck_ip **v, size_t *n,
-         struct buf *ev, const struct dns_q **fail)
+dnscheck_addrs_of(struct dnscheck_run *run, const char *name,
+                  struct dnscheck_ip **v, size_t *n, struct buf *ev,
+                  const struct dns_q **fail)
 {
     static const int types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
     int rc = 0;
@@ -313,13 +318,15 @@ dnscheck_addrs_of(struct dnscheck_run *run, const char *name, struct dnscheck_ip
  * DNSSEC: per zone, for the answers a subject used.
  */
 static void
-note_zones(struct dnscheck_run *run, const struct dnscheck_subj *s, const struct strv *used)
+note_zones(struct dnscheck_run *run, const struct dnscheck_subj *s,
+           const struct strv *used)
 {
     for (size_t i = 0; i < used->n; i++) {
         const char *key = used->v[i];
         const char *slash = strrchr(key, '/');
         char *name = mem_strndup(key, (size_t) (slash - key));
-        const struct dns_q *dq = dnscheck_res_get(run->d, name, (int) strtol(slash + 1, NULL, 10));
+        const struct dns_q *dq =
+            dnscheck_res_get(run->d, name, (int) strtol(slash + 1, NULL, 10));
         const char *zone = NULL;
         struct buf why;
         enum dnscheck_sec_state st;
@@ -388,15 +395,16 @@ report_zones(struct dnscheck_run *run)
             buf_printf(&ev, "%s\n", zi->why.v[k]);
         if (zi->st == DNSCHECK_SEC_BOGUS)
             dnscheck_add(run, "PD050", -1, zi->file, zi->line, &ev,
-                "DNSSEC validation fails for zone %s (bogus)", z);
+                         "DNSSEC validation fails for zone %s (bogus)", z);
         else if (zi->st == DNSCHECK_SEC_INSECURE)
-            dnscheck_add(run, "PD051", -1, zi->file, zi->line, &ev,
+            dnscheck_add(
+                run, "PD051", -1, zi->file, zi->line, &ev,
                 "Zone %s is not signed (insecure delegation below the trust "
                 "anchor)",
                 z);
         else if (zi->st == DNSCHECK_SEC_ERROR)
             dnscheck_add(run, "PD001", -1, zi->file, zi->line, &ev,
-                "DNSSEC chain of zone %s could not be checked", z);
+                         "DNSSEC chain of zone %s could not be checked", z);
         buf_fini(&ev);
         mem_free(z);
     }
@@ -445,10 +453,10 @@ run_pass(struct dnscheck_run *run)
         }
         if ((s->roles & ROLE_RECV) && wanted(run, DNSCHECK_STS)) {
             run->cur_group = DNSCHECK_STS;
-            dnscheck_check_kv(run, s, "_mta-sts", dnscheck_sts_is_record, dnscheck_sts_parse,
-                     "PD035", "MTA-STS");
+            dnscheck_check_kv(run, s, "_mta-sts", dnscheck_sts_is_record,
+                              dnscheck_sts_parse, "PD035", "MTA-STS");
             dnscheck_check_kv(run, s, "_smtp._tls", dnscheck_tlsrpt_is_record,
-                     dnscheck_tlsrpt_parse, "PD036", "TLS-RPT");
+                              dnscheck_tlsrpt_parse, "PD036", "TLS-RPT");
         }
         run->used = NULL;
         run->cur_group = DNSCHECK_DNSSEC;
@@ -528,10 +536,10 @@ dnscheck_config(struct pcf *p, const struct dnscheck_opts *o, struct report *r)
     report_add_rules(&run.setup, dnscheck_rules, dnscheck_nrules);
     buf_init(&err, 0);
 
-    run.d =
-        dnscheck_res_new(o->resolvers, o->nresolvers, o->timeout > 0 ? o->timeout : 3.0,
-                 o->retries >= 0 ? o->retries : 0, o->trust_anchor != NULL,
-                 o->threads, &err);
+    run.d = dnscheck_res_new(o->resolvers, o->nresolvers,
+                             o->timeout > 0 ? o->timeout : 3.0,
+                             o->retries >= 0 ? o->retries : 0,
+                             o->trust_anchor != NULL, o->threads, &err);
     if (run.d == NULL) {
         log_error("%s", buf_str(&err));
         goto out;

@@ -434,11 +434,13 @@ zone_state(struct dnscheck_sec *s, const char *zone, int depth)
     if (ldns_rr_list_rr_count(here)) {
         if (kq->st == DNS_Q_PENDING) {
             ldns_rr_list_free(here);
-            return set_state(s, zone, DNSCHECK_SEC_INDETERMINATE, NULL, "pending");
+            return set_state(s, zone, DNSCHECK_SEC_INDETERMINATE, NULL,
+                             "pending");
         }
         if (kq->st != DNS_Q_OK) {
             ldns_rr_list_free(here);
-            return set_state(s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s", zone,
+            return set_state(s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s",
+                             zone,
                              kq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN" : kq->error);
         }
         z = verify_keys(s, zone, kq, here, "the trust anchor");
@@ -487,14 +489,16 @@ zone_state(struct dnscheck_sec *s, const char *zone, int depth)
                                   "proof of its absence: %s",
                                   zone, parent,
                                   dq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN"
-                                                        : buf_str(&why));
+                                                           : buf_str(&why));
             } else if ((st = ldns_verify(ds, dsig, pkeys, NULL)) !=
                        LDNS_STATUS_OK) {
-                z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL, "DS %s in %s: %s",
-                              zone, parent, ldns_get_errorstr_by_id(st));
+                z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL,
+                              "DS %s in %s: %s", zone, parent,
+                              ldns_get_errorstr_by_id(st));
             } else if (kq->st != DNS_Q_OK) {
-                z = set_state(s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s", zone,
-                              kq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN" : kq->error);
+                z = set_state(
+                    s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s", zone,
+                    kq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN" : kq->error);
             } else {
                 z = verify_keys(s, zone, kq, ds,
                                 "the DS records in the "
@@ -510,7 +514,8 @@ zone_state(struct dnscheck_sec *s, const char *zone, int depth)
 }
 
 enum dnscheck_sec_state
-dnscheck_sec_zone_state(struct dnscheck_sec *s, const char *zone, struct buf *why)
+dnscheck_sec_zone_state(struct dnscheck_sec *s, const char *zone,
+                        struct buf *why)
 {
     char *z = mem_alloc(strlen(zone) + 2);
     struct zst *st;
@@ -559,8 +564,8 @@ intern(struct dnscheck_sec *s, const char *zone)
 }
 
 enum dnscheck_sec_state
-dnscheck_sec_check_answer(struct dnscheck_sec *s, const struct dns_q *q, const char **zone,
-                  struct buf *why)
+dnscheck_sec_check_answer(struct dnscheck_sec *s, const struct dns_q *q,
+                          const char **zone, struct buf *why)
 {
     ldns_rr_list *ans;
     struct strv seen;

@@ -31,8 +31,8 @@ dnscheck_check_send(struct dnscheck_run *run, const struct dnscheck_subj *hs)
     }
     if (nha == 0) {
         dnscheck_add(run, "PD011", -1, hs->file, hs->line, &ev,
-            "HELO name %s (%s) does not resolve to an address", run->helo,
-            run->helo_param);
+                     "HELO name %s (%s) does not resolve to an address",
+                     run->helo, run->helo_param);
         goto out;
     }
     outs = run->nout ? run->out : ha;
@@ -47,7 +47,8 @@ dnscheck_check_send(struct dnscheck_run *run, const struct dnscheck_subj *hs)
 
         dnscheck_ip_format(o, ip, sizeof(ip));
         if (run->nout && !dnscheck_has_ip(ha, nha, o))
-            dnscheck_add(run, "PD012", -1, hs->file, hs->line, &ev,
+            dnscheck_add(
+                run, "PD012", -1, hs->file, hs->line, &ev,
                 "HELO name %s (%s) does not resolve to the outbound address "
                 "%s",
                 run->helo, run->helo_param, ip);
@@ -67,7 +68,7 @@ dnscheck_check_send(struct dnscheck_run *run, const struct dnscheck_subj *hs)
         ptr = dns_q_rrs(pq, LDNS_RR_TYPE_PTR);
         if (ldns_rr_list_rr_count(ptr) == 0) {
             dnscheck_add(run, "PD013", -1, hs->file, hs->line, &pev,
-                "Outbound address %s has no PTR record", ip);
+                         "Outbound address %s has no PTR record", ip);
             ldns_rr_list_free(ptr);
             goto next;
         }
@@ -88,13 +89,13 @@ dnscheck_check_send(struct dnscheck_run *run, const struct dnscheck_subj *hs)
         ldns_rr_list_free(ptr);
         if (!confirmed)
             dnscheck_add(run, "PD014", -1, hs->file, hs->line, &pev,
-                "The PTR name of %s does not resolve back to %s "
-                "(forward-confirmed reverse DNS fails)",
-                ip, ip);
+                         "The PTR name of %s does not resolve back to %s "
+                         "(forward-confirmed reverse DNS fails)",
+                         ip, ip);
         else if (!helo_match)
             dnscheck_add(run, "PD015", -1, hs->file, hs->line, &pev,
-                "The PTR name of %s is not the HELO name %s (%s)", ip,
-                run->helo, run->helo_param);
+                         "The PTR name of %s is not the HELO name %s (%s)", ip,
+                         run->helo, run->helo_param);
     next:
         buf_fini(&rev);
         buf_fini(&pev);
@@ -103,4 +104,3 @@ out:
     mem_free(ha);
     buf_fini(&ev);
 }
-

@@ -163,6 +163,39 @@ on_path(const struct walk *w, const char *domain)
     return 0;
 }
 
+static void count(struct walk *w, const char *domain, int depth);
+
+/* count_target - the SPF record at tgt, which term of domain's record
+ * (include or redirect) refers to: missing (PD026), else counted too.
+ * voids: count and note a void lookup of the TXT query (redirect) */
+static void
+count_target(struct walk *w, const char *domain, const char *term,
+             const char *tgt, int depth, struct strv *voids)
+{
+    struct dnscheck_spf sub;
+    struct buf sw;
+    int src, is_void = 0;
+
+    buf_init(&sw, 0);
+    src = get_record(w, tgt, &sub, &sw, voids ? &is_void : NULL);
+    dnscheck_spf_fini(&sub);
+    buf_fini(&sw);
+    if (is_void) {
+        w->res->voids++;
+        note(voids, domain, term);
+    }
+    if (src == 0 && !w->res->pending) {
+        struct buf m;
+
+        buf_init(&m, 0);
+        buf_printf(&m, "%s: %s: no SPF record at %s", domain, term, tgt);
+        strv_adopt(&w->res->problems, buf_steal(&m));
+        w->res->missing_include = 1;
+    } else if (src > 0) {
+        count(w, tgt, depth + 1);
+    }
+}
+
 /* count - the whole-tree walk for the lookup and void limits */
 static void
 count(struct walk *w, const char *domain, int depth)
@@ -222,63 +255,20 @@ count(struct walk *w, const char *domain, int depth)
             w->res->voids++;
             note(&w->res->void_terms, domain, t->text);
         }
-        if (t->mech == DNSCHECK_SPF_INCLUDE) {
-            struct dnscheck_spf sub;
-            struct buf sw;
-            int src;
-
-            buf_init(&sw, 0);
-            src = get_record(w, buf_str(&tgt), &sub, &sw, NULL);
-            dnscheck_spf_fini(&sub);
-            buf_fini(&sw);
-            if (src == 0 && !w->res->pending) {
-                struct buf m;
-
-                buf_init(&m, 0);
-                buf_printf(&m, "%s: %s: no SPF record at %s", domain, t->text,
-                           buf_str(&tgt));
-                strv_adopt(&w->res->problems, buf_steal(&m));
-                w->res->missing_include = 1;
-            } else if (src > 0) {
-                count(w, buf_str(&tgt), depth + 1);
-            }
-        }
+        if (t->mech == DNSCHECK_SPF_INCLUDE)
+            count_target(w, domain, t->text, buf_str(&tgt), depth, NULL);
     }
     if (spf.redirect && !has_all) {
+        struct buf term;
+
         w->res->lookups++;
-        {
-            struct buf term;
-
-            buf_init(&term, 0);
-            buf_printf(&term, "redirect=%s", spf.redirect);
-            note(&w->res->lookup_terms, domain, buf_str(&term));
-            if (target(w, spf.redirect, domain, &tgt) == 0) {
-                struct dnscheck_spf sub;
-                struct buf sw;
-                int src, is_void = 0;
-
-                buf_init(&sw, 0);
-                src = get_record(w, buf_str(&tgt), &sub, &sw, &is_void);
-                dnscheck_spf_fini(&sub);
-                buf_fini(&sw);
-                if (is_void) {
-                    w->res->voids++;
-                    note(&w->res->void_terms, domain, buf_str(&term));
-                }
-                if (src == 0 && !w->res->pending) {
-                    struct buf m;
-
-                    buf_init(&m, 0);
-                    buf_printf(&m, "%s: %s: no SPF record at %s", domain,
-                               buf_str(&term), buf_str(&tgt));
-                    strv_adopt(&w->res->problems, buf_steal(&m));
-                    w->res->missing_include = 1;
-                } else if (src > 0) {
-                    count(w, buf_str(&tgt), depth + 1);
-                }
-            }
-            buf_fini(&term);
-        }
+        buf_init(&term, 0);
+        buf_printf(&term, "redirect=%s", spf.redirect);
+        note(&w->res->lookup_terms, domain, buf_str(&term));
+        if (target(w, spf.redirect, domain, &tgt) == 0)
+            count_target(w, domain, buf_str(&term), buf_str(&tgt), depth,
+                         &w->res->void_terms);
+        buf_fini(&term);
     }
     mem_free(w->path.v[--w->path.n]);
     w->path.v[w->path.n] = NULL;
@@ -346,9 +336,9 @@ match(struct walk *w, const char *domain, const struct dnscheck_spf_term *t,
         return 1;
     if (t->mech == DNSCHECK_SPF_IP4 || t->mech == DNSCHECK_SPF_IP6)
         return dnscheck_ip_in_net(w->ip, t->addr, t->mech == DNSCHECK_SPF_IP6,
-                         t->mech == DNSCHECK_SPF_IP6
-                             ? (t->cidr6 >= 0 ? t->cidr6 : 128)
-                             : (t->cidr4 >= 0 ? t->cidr4 : 32));
+                                  t->mech == DNSCHECK_SPF_IP6
+                                      ? (t->cidr6 >= 0 ? t->cidr6 : 128)
+                                      : (t->cidr4 >= 0 ? t->cidr4 : 32));
     buf_init(&tgt, 0);
     if (target(w, t->domain, domain, &tgt) < 0) {
         buf_fini(&tgt);
@@ -394,7 +384,8 @@ match(struct walk *w, const char *domain, const struct dnscheck_spf_term *t,
             return -2 - R_PERMERROR;
         }
         for (size_t i = 0; i < ldns_rr_list_rr_count(l) && hit == 0; i++) {
-            char *host = dns_rdf_name(ldns_rr_mx_exchange(ldns_rr_list_rr(l, i)));
+            char *host =
+                dns_rdf_name(ldns_rr_mx_exchange(ldns_rr_list_rr(l, i)));
 
             hit = addr_match(w, host, t);
             mem_free(host);
@@ -501,8 +492,9 @@ eval(struct walk *w, const char *domain, int depth, struct buf *why)
 }
 
 void
-dnscheck_spf_check(struct dnscheck_res *d, const char *domain, const struct dnscheck_ip *ip,
-          const char *helo, struct dnscheck_spf_result *res)
+dnscheck_spf_check(struct dnscheck_res *d, const char *domain,
+                   const struct dnscheck_ip *ip, const char *helo,
+                   struct dnscheck_spf_result *res)
 {
     struct walk w;
 

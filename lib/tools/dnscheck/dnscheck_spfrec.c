@@ -145,8 +145,8 @@ transform(const char *val, const char *delims, long keep, int reverse,
 }
 
 int
-dnscheck_spf_expand(const char *spec, const struct dnscheck_spf_ctx *ctx, int exp_mode,
-                struct buf *out, struct buf *err)
+dnscheck_spf_expand(const char *spec, const struct dnscheck_spf_ctx *ctx,
+                    int exp_mode, struct buf *out, struct buf *err)
 {
     const char *cp = spec;
 
@@ -407,108 +407,88 @@ static const struct {
     const char *name;
     enum dnscheck_spf_mech mech;
 } mechs[] = {
-    {"all", DNSCHECK_SPF_ALL}, {"include", DNSCHECK_SPF_INCLUDE}, {"a", DNSCHECK_SPF_A},
-    {"mx", DNSCHECK_SPF_MX},   {"ptr", DNSCHECK_SPF_PTR},         {"ip4", DNSCHECK_SPF_IP4},
+    {"all", DNSCHECK_SPF_ALL}, {"include", DNSCHECK_SPF_INCLUDE},
+    {"a", DNSCHECK_SPF_A},     {"mx", DNSCHECK_SPF_MX},
+    {"ptr", DNSCHECK_SPF_PTR}, {"ip4", DNSCHECK_SPF_IP4},
     {"ip6", DNSCHECK_SPF_IP6}, {"exists", DNSCHECK_SPF_EXISTS},
 };
 
-/* parse_term - one directive or modifier */
+/* parse_modifier - name "=" macro-string: redirect= and exp= kept in
+ * spf, unknown modifiers checked for syntax only */
 static int
-parse_term(struct dnscheck_spf *spf, const char *s, size_t n, size_t idx,
-           struct buf *err)
+parse_modifier(struct dnscheck_spf *spf, const char *s, size_t n,
+               size_t name_len, size_t idx, struct buf *err)
 {
-    struct dnscheck_spf_term t;
-    const char *term = s;
-    size_t term_len = n;
-    size_t name_len = strcspn(s, ":/=");
-    const char *arg;
-    size_t arg_len, i;
+    const char *arg = s + name_len + 1;
+    size_t arg_len = n - name_len - 1;
+    char **slot = NULL;
     struct buf sub;
     int rc = -1;
 
-    if (name_len > n)
-        name_len = n;
     buf_init(&sub, 1024);
-    memset(&t, 0, sizeof(t));
-    t.cidr4 = t.cidr6 = -1;
+    if (name_len == 0 || !is_alpha((unsigned char) s[0])) {
+        set_err(err, "term %zu \"%.*s\": bad modifier name", idx, (int) n, s);
+        goto out;
+    }
+    for (size_t i = 1; i < name_len; i++) {
+        unsigned char c = (unsigned char) s[i];
 
-    /* A modifier: name "=" macro-string. */
-    if (name_len < n && s[name_len] == '=') {
-        char **slot = NULL;
-
-        if (name_len == 0 || !is_alpha((unsigned char) s[0])) {
+        if (!is_alnum(c) && c != '-' && c != '_' && c != '.') {
             set_err(err, "term %zu \"%.*s\": bad modifier name", idx, (int) n,
                     s);
             goto out;
         }
-        for (i = 1; i < name_len; i++) {
-            unsigned char c = (unsigned char) s[i];
-
-            if (!is_alnum(c) && c != '-' && c != '_' && c != '.') {
-                set_err(err, "term %zu \"%.*s\": bad modifier name", idx,
-                        (int) n, s);
-                goto out;
-            }
+    }
+    if (ci_equal(s, name_len, "redirect"))
+        slot = &spf->redirect;
+    else if (ci_equal(s, name_len, "exp"))
+        slot = &spf->exp;
+    if (slot) {
+        if (*slot) {
+            set_err(err, "term %zu \"%.*s\": %.*s= given twice", idx, (int) n,
+                    s, (int) name_len, s);
+            goto out;
         }
-        arg = s + name_len + 1;
-        arg_len = n - name_len - 1;
-        if (ci_equal(s, name_len, "redirect"))
-            slot = &spf->redirect;
-        else if (ci_equal(s, name_len, "exp"))
-            slot = &spf->exp;
-        if (slot) {
-            if (*slot) {
-                set_err(err, "term %zu \"%.*s\": %.*s= given twice", idx,
-                        (int) n, s, (int) name_len, s);
-                goto out;
-            }
-            if (check_domain_spec(arg, arg_len, &sub) < 0) {
-                set_err(err, "term %zu \"%.*s\": %s", idx, (int) n, s,
-                        buf_str(&sub));
-                goto out;
-            }
-            *slot = mem_strndup(arg, arg_len);
-        } else {
-            char *v = mem_strndup(arg, arg_len);
-            static const struct dnscheck_spf_ctx ctx = {
-                "a@b.example", "b.example", "h.example", NULL, 0, NULL};
-            struct buf out;
-
-            buf_init(&out, 8192);
-            rc = dnscheck_spf_expand(v, &ctx, 0, &out, &sub);
-            buf_fini(&out);
-            mem_free(v);
-            if (rc < 0) {
-                set_err(err, "term %zu \"%.*s\": %s", idx, (int) n, s,
-                        buf_str(&sub));
-                goto out;
-            }
+        if (check_domain_spec(arg, arg_len, &sub) < 0) {
+            set_err(err, "term %zu \"%.*s\": %s", idx, (int) n, s,
+                    buf_str(&sub));
+            goto out;
         }
-        rc = 0;
-        goto out;
-    }
+        *slot = mem_strndup(arg, arg_len);
+    } else {
+        char *v = mem_strndup(arg, arg_len);
+        static const struct dnscheck_spf_ctx ctx = {
+            "a@b.example", "b.example", "h.example", NULL, 0, NULL};
+        struct buf out;
+        int erc;
 
-    /* A directive: [qualifier] mechanism. */
-    t.qual = '+';
-    if (n && strchr("+-~?", s[0])) {
-        t.qual = s[0];
-        s++;
-        n--;
-        name_len = strcspn(s, ":/=");
-        if (name_len > n)
-            name_len = n;
+        buf_init(&out, 8192);
+        erc = dnscheck_spf_expand(v, &ctx, 0, &out, &sub);
+        buf_fini(&out);
+        mem_free(v);
+        if (erc < 0) {
+            set_err(err, "term %zu \"%.*s\": %s", idx, (int) n, s,
+                    buf_str(&sub));
+            goto out;
+        }
     }
-    for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
-        if (ci_equal(s, name_len, mechs[i].name))
-            break;
-    if (i == sizeof(mechs) / sizeof(mechs[0])) {
-        set_err(err, "term %zu \"%.*s\": unknown mechanism", idx, (int) n, s);
-        goto out;
-    }
-    t.mech = mechs[i].mech;
-    arg = s + name_len;
-    arg_len = n - name_len;
-    switch (t.mech) {
+    rc = 0;
+out:
+    buf_fini(&sub);
+    return rc;
+}
+
+/* parse_mech_arg - the argument of mechanism t->mech (arg, arg_len:
+ * what follows its name) into t; s, n: the term for messages */
+static int
+parse_mech_arg(struct dnscheck_spf_term *t, const char *arg, size_t arg_len,
+               const char *s, size_t n, size_t idx, struct buf *err)
+{
+    struct buf sub;
+    int rc = -1;
+
+    buf_init(&sub, 1024);
+    switch (t->mech) {
     case DNSCHECK_SPF_ALL:
         if (arg_len) {
             set_err(err, "term %zu \"%.*s\": \"all\" takes no argument", idx,
@@ -528,7 +508,7 @@ parse_term(struct dnscheck_spf *spf, const char *s, size_t n, size_t idx,
                     buf_str(&sub));
             goto out;
         }
-        t.domain = mem_strndup(arg + 1, arg_len - 1);
+        t->domain = mem_strndup(arg + 1, arg_len - 1);
         break;
     case DNSCHECK_SPF_A:
     case DNSCHECK_SPF_MX:
@@ -546,11 +526,11 @@ parse_term(struct dnscheck_spf *spf, const char *s, size_t n, size_t idx,
                         buf_str(&sub));
                 goto out;
             }
-            t.domain = mem_strndup(arg + 1, cut - 1);
+            t->domain = mem_strndup(arg + 1, cut - 1);
         }
-        if (cut < arg_len && (t.mech == DNSCHECK_SPF_PTR ||
+        if (cut < arg_len && (t->mech == DNSCHECK_SPF_PTR ||
                               parse_dual_cidr(arg + cut, arg_len - cut,
-                                              &t.cidr4, &t.cidr6) < 0)) {
+                                              &t->cidr4, &t->cidr6) < 0)) {
             set_err(err, "term %zu \"%.*s\": bad CIDR length", idx, (int) n, s);
             goto out;
         }
@@ -558,31 +538,73 @@ parse_term(struct dnscheck_spf *spf, const char *s, size_t n, size_t idx,
     }
     case DNSCHECK_SPF_IP4:
     case DNSCHECK_SPF_IP6: {
-        int v6 = t.mech == DNSCHECK_SPF_IP6;
+        int v6 = t->mech == DNSCHECK_SPF_IP6;
         int cidr;
 
         if (arg_len < 2 || arg[0] != ':' ||
-            parse_ip_net(arg + 1, arg_len - 1, v6, t.addr, &cidr) < 0) {
+            parse_ip_net(arg + 1, arg_len - 1, v6, t->addr, &cidr) < 0) {
             set_err(err, "term %zu \"%.*s\": bad %s network", idx, (int) n, s,
                     v6 ? "IPv6" : "IPv4");
             goto out;
         }
         if (v6)
-            t.cidr6 = cidr;
+            t->cidr6 = cidr;
         else
-            t.cidr4 = cidr;
+            t->cidr4 = cidr;
         break;
     }
+    }
+    rc = 0;
+out:
+    buf_fini(&sub);
+    return rc;
+}
+
+/* parse_term - one directive or modifier */
+static int
+parse_term(struct dnscheck_spf *spf, const char *s, size_t n, size_t idx,
+           struct buf *err)
+{
+    struct dnscheck_spf_term t;
+    const char *term = s;
+    size_t term_len = n;
+    size_t name_len = strcspn(s, ":/=");
+    size_t i;
+
+    if (name_len > n)
+        name_len = n;
+    /* A modifier: name "=" macro-string. */
+    if (name_len < n && s[name_len] == '=')
+        return parse_modifier(spf, s, n, name_len, idx, err);
+
+    /* A directive: [qualifier] mechanism. */
+    memset(&t, 0, sizeof(t));
+    t.cidr4 = t.cidr6 = -1;
+    t.qual = '+';
+    if (n && strchr("+-~?", s[0])) {
+        t.qual = s[0];
+        s++;
+        n--;
+        name_len = strcspn(s, ":/=");
+        if (name_len > n)
+            name_len = n;
+    }
+    for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+        if (ci_equal(s, name_len, mechs[i].name))
+            break;
+    if (i == sizeof(mechs) / sizeof(mechs[0])) {
+        set_err(err, "term %zu \"%.*s\": unknown mechanism", idx, (int) n, s);
+        return -1;
+    }
+    t.mech = mechs[i].mech;
+    if (parse_mech_arg(&t, s + name_len, n - name_len, s, n, idx, err) < 0) {
+        mem_free(t.domain);
+        return -1;
     }
     t.text = mem_strndup(term, term_len);
     spf->t = mem_realloc(spf->t, (spf->n + 1) * sizeof(*spf->t));
     spf->t[spf->n++] = t;
-    memset(&t, 0, sizeof(t));
-    rc = 0;
-out:
-    mem_free(t.domain);
-    buf_fini(&sub);
-    return rc;
+    return 0;
 }
 
 int
@@ -637,4 +659,3 @@ dnscheck_spf_fini(struct dnscheck_spf *spf)
     mem_free(spf->exp);
     memset(spf, 0, sizeof(*spf));
 }
-

@@ -16,8 +16,9 @@
 /* txt_records - the TXT strings at name that pred accepts; -1 failed,
  * 1 pending, 0 done */
 static int
-txt_records(struct dnscheck_run *run, const struct dnscheck_subj *s, const char *name,
-            int (*pred)(const char *), struct strv *out, struct buf *ev)
+txt_records(struct dnscheck_run *run, const struct dnscheck_subj *s,
+            const char *name, int (*pred)(const char *), struct strv *out,
+            struct buf *ev)
 {
     const struct dns_q *dq = dnscheck_q(run, name, LDNS_RR_TYPE_TXT);
     ldns_rr_list *l;
@@ -43,130 +44,145 @@ txt_records(struct dnscheck_run *run, const struct dnscheck_subj *s, const char 
     return 0;
 }
 
-void
-dnscheck_check_spf(struct dnscheck_run *run, const struct dnscheck_subj *s)
+/* spf_record - PD020 to PD022 for the SPF records recs found at the
+ * domain; 0 when there is exactly one and it parses */
+static int
+spf_record(struct dnscheck_run *run, const struct dnscheck_subj *s,
+           const struct strv *recs, const struct buf *ev)
 {
-    struct strv recs;
-    struct buf ev, err;
     struct dnscheck_spf spf;
-    struct dnscheck_spf_result res;
-    int rc;
+    struct buf err;
+    int rc = -1;
 
-    strv_init(&recs);
-    buf_init(&ev, 0);
+    memset(&spf, 0, sizeof(spf));
     buf_init(&err, 0);
-    rc = txt_records(run, s, s->name, dnscheck_spf_is_record, &recs, &ev);
-    if (rc != 0)
-        goto out;
-    if (recs.n == 0) {
-        dnscheck_add(run, "PD020", -1, s->file, s->line, &ev,
-            "%s (%s) has no SPF record%s", s->name, s->from,
-            (s->roles & (ROLE_AUTH | ROLE_ORIGIN))
-                ? ""
-                : "; a domain that sends no mail should publish "
-                  "\"v=spf1 -all\"");
-        goto out;
-    }
-    if (recs.n > 1) {
-        dnscheck_add(run, "PD021", -1, s->file, s->line, &ev,
-            "%s (%s) has %zu SPF records; receivers treat this as "
-            "permerror",
-            s->name, s->from, recs.n);
-        goto out;
-    }
-    if (dnscheck_spf_parse(recs.v[0], &spf, &err) < 0) {
-        dnscheck_spf_fini(&spf);
-        dnscheck_add(run, "PD022", -1, s->file, s->line, &ev,
-            "SPF record of %s is not valid: %s", s->name, buf_str(&err));
-        goto out;
+    if (recs->n == 0) {
+        dnscheck_add(run, "PD020", -1, s->file, s->line, ev,
+                     "%s (%s) has no SPF record%s", s->name, s->from,
+                     (s->roles & (ROLE_AUTH | ROLE_ORIGIN))
+                         ? ""
+                         : "; a domain that sends no mail should publish "
+                           "\"v=spf1 -all\"");
+    } else if (recs->n > 1) {
+        dnscheck_add(run, "PD021", -1, s->file, s->line, ev,
+                     "%s (%s) has %zu SPF records; receivers treat this as "
+                     "permerror",
+                     s->name, s->from, recs->n);
+    } else if (dnscheck_spf_parse(recs->v[0], &spf, &err) < 0) {
+        dnscheck_add(run, "PD022", -1, s->file, s->line, ev,
+                     "SPF record of %s is not valid: %s", s->name,
+                     buf_str(&err));
+    } else {
+        rc = 0;
     }
     dnscheck_spf_fini(&spf);
+    buf_fini(&err);
+    return rc;
+}
+
+/* lines - evidence: one line per string of v */
+static void
+lines(struct buf *b, const struct strv *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        buf_printf(b, "%s\n", v->v[i]);
+}
+
+/* spf_limits - PD023, PD024 and PD026 for the whole SPF tree of the
+ * domain; -1 while a lookup is pending */
+static int
+spf_limits(struct dnscheck_run *run, const struct dnscheck_subj *s)
+{
+    struct dnscheck_spf_result res;
+    struct buf e;
 
     dnscheck_spf_check(run->d, s->name, NULL, run->helo, &res);
     if (res.pending) {
         dnscheck_spf_result_fini(&res);
-        goto out;
+        return -1;
     }
+    buf_init(&e, 0);
     if (res.lookups > 10) {
-        struct buf e;
-
-        buf_init(&e, 0);
-        for (size_t i = 0; i < res.lookup_terms.n; i++)
-            buf_printf(&e, "%s\n", res.lookup_terms.v[i]);
+        lines(&e, &res.lookup_terms);
         dnscheck_add(run, "PD023", -1, s->file, s->line, &e,
-            "SPF record of %s needs %d DNS lookups (the limit is 10)", s->name,
-            res.lookups);
-        buf_fini(&e);
+                     "SPF record of %s needs %d DNS lookups (the limit is 10)",
+                     s->name, res.lookups);
     }
     if (res.voids > 2) {
-        struct buf e;
-
-        buf_init(&e, 0);
-        for (size_t i = 0; i < res.void_terms.n; i++)
-            buf_printf(&e, "%s\n", res.void_terms.v[i]);
+        buf_truncate(&e, 0);
+        lines(&e, &res.void_terms);
         dnscheck_add(run, "PD024", -1, s->file, s->line, &e,
-            "SPF record of %s causes %d void lookups (the limit is 2)", s->name,
-            res.voids);
-        buf_fini(&e);
+                     "SPF record of %s causes %d void lookups (the limit is 2)",
+                     s->name, res.voids);
     }
     if (res.missing_include) {
-        struct buf e;
-
-        buf_init(&e, 0);
-        for (size_t i = 0; i < res.problems.n; i++)
-            buf_printf(&e, "%s\n", res.problems.v[i]);
+        buf_truncate(&e, 0);
+        lines(&e, &res.problems);
         dnscheck_add(run, "PD026", -1, s->file, s->line, &e,
-            "SPF record of %s includes a domain without SPF record "
-            "(permerror)",
-            s->name);
-        buf_fini(&e);
+                     "SPF record of %s includes a domain without SPF record "
+                     "(permerror)",
+                     s->name);
     }
+    buf_fini(&e);
     dnscheck_spf_result_fini(&res);
+    return 0;
+}
 
-    if (!(s->roles & (ROLE_AUTH | ROLE_ORIGIN)))
-        goto out;
+/* spf_authorised - PD022 (permerror past the limits checked above) or
+ * PD025 for each outbound address the domain's SPF does not pass */
+static void
+spf_authorised(struct dnscheck_run *run, const struct dnscheck_subj *s,
+               const struct buf *ev)
+{
     for (size_t i = 0; i < run->nout; i++) {
+        struct dnscheck_spf_result res;
         char ip[INET6_ADDRSTRLEN];
+        struct buf e;
 
         dnscheck_spf_check(run->d, s->name, &run->out[i], run->helo, &res);
         dnscheck_ip_format(&run->out[i], ip, sizeof(ip));
+        buf_init(&e, 0);
         if (res.pending || res.result == NULL) {
             /* Nothing yet. */
         } else if (strcmp(res.result, "permerror") == 0) {
             if (res.lookups <= 10 && res.voids <= 2 && !res.missing_include) {
-                struct buf e;
-
-                buf_init(&e, 0);
-                for (size_t k = 0; k < res.problems.n; k++)
-                    buf_printf(&e, "%s\n", res.problems.v[k]);
+                lines(&e, &res.problems);
                 dnscheck_add(run, "PD022", -1, s->file, s->line, &e,
-                    "SPF evaluation of %s for %s ends in permerror", s->name,
-                    ip);
-                buf_fini(&e);
+                             "SPF evaluation of %s for %s ends in permerror",
+                             s->name, ip);
             }
         } else if (strcmp(res.result, "pass") != 0 &&
                    strcmp(res.result, "temperror") != 0) {
-            struct buf e;
-
-            buf_init(&e, 0);
-            buf_puts(&e, buf_str(&ev));
+            buf_puts(&e, buf_str(ev));
             buf_printf(&e, "result for %s: %s", ip, res.result);
             if (res.matched)
                 buf_printf(&e, " (matched %s)", res.matched);
             else
                 buf_puts(&e, " (no term matched)");
             dnscheck_add(run, "PD025", -1, s->file, s->line, &e,
-                "SPF record of %s does not authorise this server's outbound "
-                "address %s (%s)",
-                s->name, ip, res.result);
-            buf_fini(&e);
+                         "SPF record of %s does not authorise this server's "
+                         "outbound address %s (%s)",
+                         s->name, ip, res.result);
         }
+        buf_fini(&e);
         dnscheck_spf_result_fini(&res);
     }
-out:
+}
+
+void
+dnscheck_check_spf(struct dnscheck_run *run, const struct dnscheck_subj *s)
+{
+    struct strv recs;
+    struct buf ev;
+
+    strv_init(&recs);
+    buf_init(&ev, 0);
+    if (txt_records(run, s, s->name, dnscheck_spf_is_record, &recs, &ev) == 0 &&
+        spf_record(run, s, &recs, &ev) == 0 && spf_limits(run, s) == 0 &&
+        (s->roles & (ROLE_AUTH | ROLE_ORIGIN)))
+        spf_authorised(run, s, &ev);
     strv_fini(&recs);
     buf_fini(&ev);
-    buf_fini(&err);
 }
 
 static int
@@ -199,8 +215,8 @@ dnscheck_check_dmarc(struct dnscheck_run *run, const struct dnscheck_subj *s)
     for (;;) {
         buf_truncate(&name, 0);
         buf_printf(&name, "_dmarc.%s", dom);
-        rc = txt_records(run, s, buf_str(&name), dnscheck_dmarc_is_record, &recs,
-                         &ev);
+        rc = txt_records(run, s, buf_str(&name), dnscheck_dmarc_is_record,
+                         &recs, &ev);
         if (rc != 0)
             goto out;
         if (recs.n || label_count(dom) <= 2 || strchr(dom, '.') == NULL)
@@ -209,24 +225,26 @@ dnscheck_check_dmarc(struct dnscheck_run *run, const struct dnscheck_subj *s)
     }
     if (recs.n == 0) {
         dnscheck_add(run, "PD030", -1, s->file, s->line, &ev,
-            "%s (%s) has no DMARC record (_dmarc.%s)", s->name, s->from,
-            s->name);
+                     "%s (%s) has no DMARC record (_dmarc.%s)", s->name,
+                     s->from, s->name);
         goto out;
     }
     if (recs.n > 1) {
         dnscheck_add(run, "PD031", -1, s->file, s->line, &ev,
-            "%s has %zu DMARC records; receivers ignore them all",
-            buf_str(&name), recs.n);
+                     "%s has %zu DMARC records; receivers ignore them all",
+                     buf_str(&name), recs.n);
         goto out;
     }
     if (dnscheck_dmarc_parse(recs.v[0], &dm, &err) < 0) {
         dnscheck_add(run, "PD031", -1, s->file, s->line, &ev,
-            "DMARC record %s is not valid: %s", buf_str(&name), buf_str(&err));
+                     "DMARC record %s is not valid: %s", buf_str(&name),
+                     buf_str(&err));
         goto out;
     }
     if (strcmp(dom == s->name || !dm.sp[0] ? dm.p : dm.sp, "none") == 0)
         dnscheck_add(run, "PD032", -1, s->file, s->line, &ev,
-            "DMARC policy for %s is \"none\" (monitoring only)", s->name);
+                     "DMARC policy for %s is \"none\" (monitoring only)",
+                     s->name);
 out:
     strv_fini(&recs);
     buf_fini(&name);
@@ -235,9 +253,10 @@ out:
 }
 
 void
-dnscheck_check_kv(struct dnscheck_run *run, const struct dnscheck_subj *s, const char *prefix,
-         int (*is_rec)(const char *), int (*parse)(const char *, struct buf *),
-         const char *rule, const char *what)
+dnscheck_check_kv(struct dnscheck_run *run, const struct dnscheck_subj *s,
+                  const char *prefix, int (*is_rec)(const char *),
+                  int (*parse)(const char *, struct buf *), const char *rule,
+                  const char *what)
 {
     struct strv recs;
     struct buf name, ev, err;
@@ -252,16 +271,15 @@ dnscheck_check_kv(struct dnscheck_run *run, const struct dnscheck_subj *s, const
         goto out;
     if (recs.n > 1)
         dnscheck_add(run, rule, -1, s->file, s->line, &ev,
-            "%s has %zu %s records; there must be one", buf_str(&name), recs.n,
-            what);
+                     "%s has %zu %s records; there must be one", buf_str(&name),
+                     recs.n, what);
     else if (parse(recs.v[0], &err) < 0)
         dnscheck_add(run, rule, -1, s->file, s->line, &ev,
-            "%s record %s is not valid: %s", what, buf_str(&name),
-            buf_str(&err));
+                     "%s record %s is not valid: %s", what, buf_str(&name),
+                     buf_str(&err));
 out:
     strv_fini(&recs);
     buf_fini(&name);
     buf_fini(&ev);
     buf_fini(&err);
 }
-
