@@ -76,7 +76,7 @@ int dnscheck_ip_from_rr(const ldns_rr *rr, struct dnscheck_ip *ip);
 void dnscheck_ip_reverse_name(const struct dnscheck_ip *ip, struct buf *b);
 
 /*
- * dnscheck_spf - SPF evaluation on top of the parser in dnscheck_policy.c.
+ * dnscheck_spf - SPF evaluation on top of the parser in dnscheck_spfrec.c.
  */
 struct dnscheck_spf_result {
     const char *result;       /* "pass", "fail", "softfail", "neutral",
