@@ -62,32 +62,6 @@ add_subject(struct dnscheck_run *run, const char *name, const char *file,
     run->nsubj++;
 }
 
-/* tokens - Postfix list syntax: separators ", \t\r\n", {} groups */
-static void
-tokens(const char *s, struct strv *out)
-{
-    const char *cp = s;
-
-    while (*cp) {
-        const char *start;
-        int depth = 0;
-
-        while (*cp && strchr(", \t\r\n", *cp))
-            cp++;
-        if (*cp == 0)
-            break;
-        start = cp;
-        while (*cp && (depth > 0 || !strchr(", \t\r\n", *cp))) {
-            if (*cp == '{')
-                depth++;
-            else if (*cp == '}' && depth > 0)
-                depth--;
-            cp++;
-        }
-        strv_adopt(out, mem_strndup(start, (size_t) (cp - start)));
-    }
-}
-
 /* read_list_file - names in a /file/name list (one or more per line) */
 static void
 read_list_file(struct dnscheck_run *run, const char *path, const char *from,
@@ -113,7 +87,7 @@ read_list_file(struct dnscheck_run *run, const char *path, const char *from,
         if (strchr(cp, '#'))
             *strchr(cp, '#') = 0;
         strv_init(&tk);
-        tokens(cp, &tk);
+        conf_list_split(cp, &tk, 0);
         for (size_t i = 0; i < tk.n; i++)
             add_subject(run, tk.v[i], path, line, from, roles);
         strv_fini(&tk);
@@ -146,7 +120,7 @@ read_table(struct dnscheck_run *run, const char *spec, const char *from,
         if (n >= 2 && inner[0] == '{' && inner[n - 1] == '}') {
             inner[n - 1] = 0;
             strv_init(&tk);
-            tokens(inner + 1, &tk);
+            conf_list_split(inner + 1, &tk, 0);
             for (size_t i = 0; i < tk.n; i++) {
                 char *eq = strchr(tk.v[i], '=');
 
@@ -213,7 +187,7 @@ collect_list(struct dnscheck_run *run, const char *param, unsigned roles)
     if (val == NULL)
         return;
     strv_init(&tk);
-    tokens(val, &tk);
+    conf_list_split(val, &tk, 0);
     for (size_t i = 0; i < tk.n; i++) {
         const char *t = tk.v[i];
 
@@ -268,7 +242,7 @@ collect_addresses(struct dnscheck_run *run)
 
         strv_init(&tk);
         if ((val = pcf_value(run->p, lists[l])) != NULL)
-            tokens(val, &tk);
+            conf_list_split(val, &tk, 0);
         mem_free(val);
         for (size_t i = 0; i < tk.n; i++) {
             if (dnscheck_ip_parse(tk.v[i], &ip) != 0 ||
@@ -395,7 +369,7 @@ dnscheck_load_certs(struct dnscheck_run *run)
     v = pcf_value(run->p, "smtpd_tls_chain_files");
     if (v && v[0]) {
         run->cert_line = source_line(run->p, "smtpd_tls_chain_files");
-        tokens(v, &tk);
+        conf_list_split(v, &tk, 0);
         for (size_t i = 0; i < tk.n; i++)
             strv_add(&files, tk.v[i]);
     } else {
