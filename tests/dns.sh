@@ -50,7 +50,7 @@ PY=/usr/bin/python3
 
 # Docs need no resolver: every rule of the table has docs/rules/ID.md.
 if [ "$mode" = docs ]; then
-    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/services/dnsc/dnsc_check.c" | tr -d '{"')
+    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/tools/dnscheck/dnscheck_run.c" | tr -d '{"')
     pass=0 fail=0
     for id in $ids; do
         if grep -q "^# $id " "$here/docs/rules/$id.md" 2>/dev/null; then

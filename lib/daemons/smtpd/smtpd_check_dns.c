@@ -4,10 +4,10 @@
  *
  * DESCRIPTION
  *	smtpd_check_load() reads the restriction classes, the reply codes
- *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dnsc (ldns) in a
+ *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dns (ldns) in a
  *	thread (co_offload), so a slow DNS server stalls only the session
  *	that asked; the resolvers are those of /etc/resolv.conf read
- *	before the chroot (dnsc_pre_jail), or $POSTERN_DNS_RESOLVERS
+ *	before the chroot (dns_pre_jail), or $POSTERN_DNS_RESOLVERS
  *	(tests), as for the SMTP client.
  */
 #define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
@@ -41,8 +41,8 @@ static void
 dns_job(void *arg)
 {
     struct dns_job *j = arg;
-    struct dnsc_route_opts o;
-    int prefs[DNSC_LOOKUP_MAX];
+    struct dns_route_opts o;
+    int prefs[DNS_LOOKUP_MAX];
     struct strv raw;
 
     memset(&o, 0, sizeof(o));
@@ -50,10 +50,10 @@ dns_job(void *arg)
     o.nservers = j->cf->resolvers.n;
     o.timeout = 5;
     strv_init(&raw);
-    j->st = dnsc_lookup(&o, j->name, (enum dnsc_rtype) j->type, &raw,
-                        j->type == DNSC_MX ? prefs : NULL);
+    j->st = dns_lookup(&o, j->name, (enum dns_rtype) j->type, &raw,
+                        j->type == DNS_MX ? prefs : NULL);
     for (size_t i = 0; i < raw.n; i++) {
-        if (j->type == DNSC_MX) {
+        if (j->type == DNS_MX) {
             char buf[300];
 
             /* "PREF HOST", the root (null MX) as "" */
@@ -71,7 +71,7 @@ int
 smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
                  struct strv *out)
 {
-    struct dns_job j = {cf, name, type, out, DNSC_TEMP};
+    struct dns_job j = {cf, name, type, out, DNS_TEMP};
 
     (void) co_offload(dns_job, &j);
     return j.st;

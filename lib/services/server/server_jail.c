@@ -16,7 +16,7 @@
  *	- time zone: tzset() loads TZ (or /etc/localtime) now; glibc's
  *	  localtime_r() keeps what it loaded, so log time stamps stay in
  *	  local time inside the jail.
- *	- DNS: dnsc_pre_jail() keeps /etc/resolv.conf for the SMTP client's
+ *	- DNS: dns_pre_jail() keeps /etc/resolv.conf for the SMTP client's
  *	  resolver (ldns).
  *	- the name-service files that glibc reads on every call (hosts,
  *	  services, nsswitch.conf, host.conf, resolv.conf, localtime) are
@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
@@ -145,7 +145,7 @@ server_pre_jail(struct server *srv)
     char *qdir;
 
     tzset();
-    (void) dnsc_pre_jail();
+    (void) dns_pre_jail();
     if (maps_pre_jail(err, sizeof(err)) < 0)
         log_fatal("service %s/%s runs chrooted (master.cf): %s", srv->service,
                   srv->type, err);

@@ -21,7 +21,7 @@
  *	with --write-baseline FILE.
  */
 #include "conf/conf.h"
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 #include "lint/lint.h"
 #include "lint/lint_int.h"
 
@@ -72,7 +72,7 @@ usage(FILE *fp)
 
 struct opts {
     struct lint_opts lo;
-    struct dnsc_opts dns_opts;
+    struct dnscheck_opts dns_opts;
     struct strv resolvers, public_ips;
     const char *format;
     enum report_sev fail_on;
@@ -393,10 +393,10 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     lc.p = pcf_load(load_dir);
     lint_check(&lc);
     if (o->dns) {
-        struct dnsc_opts dop = o->dns_opts;
+        struct dnscheck_opts dop = o->dns_opts;
 
         dop.main_cf = lc.main_file;
-        if (dnsc_check_config(lc.p, &dop, r) < 0)
+        if (dnscheck_config(lc.p, &dop, r) < 0)
             log_fatal("%s: the DNS checks could not run", dir);
     }
     if (load_dir != dir) {
@@ -649,7 +649,7 @@ opts_init(struct opts *o)
     o->lo.severity = htab_new(16);
     strv_init(&o->resolvers);
     strv_init(&o->public_ips);
-    dnsc_opts_init(&o->dns_opts);
+    dnscheck_opts_init(&o->dns_opts);
 }
 
 /*
@@ -688,7 +688,7 @@ run(const struct opts *o, const struct strv *dirs, struct report *r)
     report_add_rules(r, lint_rules, lint_nrules);
     if (o->dns) {
         size_t nd;
-        const struct report_rule *dr = dnsc_rule_table(&nd);
+        const struct report_rule *dr = dnscheck_rule_table(&nd);
 
         report_add_rules(r, dr, nd);
     }
