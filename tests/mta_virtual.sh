@@ -11,6 +11,7 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/postfix_peer.sh"
 
 # vsetup [extra main.cf lines]: mta_setup plus the virtual domains
 vsetup() {
@@ -215,30 +216,24 @@ case_crash() {
     pass "every acknowledged message in the virtual Maildir exactly once after SIGKILL"
 }
 
-# pf_virtual DIR PORT: a real Postfix 3.7 configured as vsetup (the same
-# tables, domains and limits), its virtual(8) writing under DIR/vmail;
-# mail for anything else is thrown away by the error transport
+# pf_virtual DIR PORT [main.cf lines]: a real Postfix 3.7
+# (tests/postfix_peer.sh) configured as vsetup (the same tables, domains
+# and limits), its virtual(8) writing under DIR/vmail; mail for anything
+# else is thrown away by the error transport
 pf_virtual() {
     local d=$1 port=$2
     shift 2
-    mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
+    mkdir -p "$d/etc" "$d/vmail"
     chown nobody:nogroup "$d/vmail"
     cp "$T/etc/valias" "$T/etc/vmailbox" "$T/etc/vuid" "$d/etc/"
-    cat > "$d/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $d/spool
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
+    {
+        pf_main_cf "$d"
+        cat <<CF
 myhostname = mx.example.test
 mydomain = example.test
 myorigin = local.test
 mydestination = local.test, localhost
 mynetworks = 127.0.0.1/32
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 alias_maps =
 alias_database =
 local_recipient_maps =
@@ -246,7 +241,6 @@ smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_reject_unlisted_recipient = no
 smtpd_peername_lookup = no
 smtpd_tls_security_level = none
-notify_classes =
 biff = no
 default_transport = error:5.7.1 test instance: no off-host delivery
 local_transport = error:5.7.1 test instance: no local delivery
@@ -259,47 +253,16 @@ virtual_mailbox_base = $d/vmail
 virtual_uid_maps = texthash:$d/etc/vuid
 virtual_gid_maps = static:$V_GID
 CF
-    printf '%s\n' "$@" >> "$d/etc/main.cf"
-    cat > "$d/etc/master.cf" <<MC
-127.0.0.1:$port inet n  -       n      -      -       smtpd
-pickup     unix  n       -       n      60     1       pickup
-cleanup    unix  n       -       n      -      0       cleanup
-qmgr       unix  n       -       n      300    1       qmgr
-rewrite    unix  -       -       n      -      -       trivial-rewrite
-bounce     unix  -       -       n      -      0       bounce
-defer      unix  -       -       n      -      0       bounce
-trace      unix  -       -       n      -      0       bounce
-proxymap   unix  -       -       n      -      -       proxymap
-showq      unix  n       -       n      -      -       showq
-error      unix  -       -       n      -      -       error
-discard    unix  -       -       n      -      -       discard
-virtual    unix  -       n       n      -      -       virtual
-anvil      unix  -       -       n      -      1       anvil
-postlog    unix-dgram n  -       n      -      1       postlogd
-MC
-    : > "$d/maillog"
-    chown postfix "$d/maillog"
-    postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
-    postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || {
-        cat "$d/start.err" >&2; fail "postfix start"; }
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    fail "Postfix does not listen on $port"
+        printf '%s\n' "$@"
+    } > "$d/etc/main.cf"
+    pf_master_cf "127.0.0.1:$port inet n  -       n      -      -       smtpd" \
+        > "$d/etc/master.cf"
+    pf_start "$d" "$port" || fail "Postfix peer"
 }
 
 pf_virtual_stop() {
-    local d=$1 mp
-    [ -f "$d/etc/main.cf" ] || return 0
-    mp=$(tr -d ' ' 2>/dev/null < "$d/spool/pid/master.pid")
-    postfix -c "$d/etc" stop >/dev/null 2>&1
-    for _ in $(seq 50); do
-        [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$mp" ] && kill -KILL "$mp" 2>/dev/null
-    if [ -n "${KEEP:-}" ]; then echo "kept $d"; else rm -rf "$d"; fi
+    pf_stop "$1"
+    if [ -n "${KEEP:-}" ]; then echo "kept $1"; else rm -rf "$1"; fi
 }
 
 # vlines LOG: the virtual agent's delivery lines, without time, pid,
@@ -313,9 +276,9 @@ vlines() {
 # both_start [main.cf lines]: Postern (vsetup) and Postfix (pf_virtual)
 # configured alike, plus the settings given; $PORT and $PFPORT
 both_start() {
-    if [ "$(id -u)" != 0 ]; then echo "skipped: needs root (a Postfix instance)"; exit 77; fi
-    [ -x /usr/lib/postfix/sbin/virtual ] && command -v postfix >/dev/null &&
-        id postfix >/dev/null 2>&1 || { echo "skip: Postfix is not installed"; exit 77; }
+    local why
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
     vsetup "smtpd_reject_unlisted_recipient = no" "$@"
     printf 'loop1@alias.test loop2@alias.test\nloop2@alias.test loop1@alias.test\n' >> "$T/etc/valias"
     printf '@vhost.test %s\nlow@vhost.test 5\n' "$V_UID" > "$T/etc/vuid"

@@ -190,9 +190,9 @@ addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
         mem_free(copy);
     }
     if (out->n == 0) {
-        maillog_warning("virtual_alias_maps lookup of %s returns non-address "
-                        "result \"%s\"",
-                        key, value);
+        log_warn("virtual_alias_maps lookup of %s returns non-address "
+                 "result \"%s\"",
+                 key, value);
         r = MAPS_ERROR;
     }
     mem_free(ext);
@@ -250,9 +250,9 @@ expand_one(struct cleanup_valias *va, const char *id, const char *addr,
     r = addr_map(va, key, &res);
     mem_free(key);
     if (r == MAPS_ERROR) {
-        maillog_warning("%s: virtual_alias_maps map lookup problem for %s -- "
-                        "message not accepted, try again later",
-                        id, addr);
+        log_warn("%s: virtual_alias_maps map lookup problem for %s -- "
+                 "message not accepted, try again later",
+                 id, addr);
         strv_fini(&res);
         return -CLEANUP_STAT_WRITE;
     }
@@ -265,10 +265,10 @@ expand_one(struct cleanup_valias *va, const char *id, const char *addr,
         char *in;
 
         if ((long) strlen(res.v[i]) > va->addrlen_limit) {
-            maillog_warning("%s: unreasonable virtual_alias_maps result "
-                            "%.300s... -- message not accepted, try again "
-                            "later",
-                            id, res.v[i]);
+            log_warn("%s: unreasonable virtual_alias_maps result "
+                     "%.300s... -- message not accepted, try again "
+                     "later",
+                     id, res.v[i]);
             mem_free(lhs);
             strv_fini(&res);
             return -CLEANUP_STAT_DEFER;
@@ -300,10 +300,10 @@ cleanup_valias_expand(struct cleanup_valias *va, const char *id,
     strv_add(out, internal);
     for (size_t arg = 0; arg < out->n && status == CLEANUP_STAT_OK; arg++) {
         if ((long) out->n > va->expan_limit) {
-            maillog_warning("%s: unreasonable virtual_alias_maps map expansion "
-                            "size for %s -- message not accepted, try again "
-                            "later",
-                            id, internal);
+            log_warn("%s: unreasonable virtual_alias_maps map expansion "
+                     "size for %s -- message not accepted, try again "
+                     "later",
+                     id, internal);
             status = unexpand(out, internal, CLEANUP_STAT_DEFER);
             break;
         }
@@ -313,10 +313,10 @@ cleanup_valias_expand(struct cleanup_valias *va, const char *id,
             if (been_here_check(bh, out->v[arg]))
                 break;
             if (count >= va->recur_limit) {
-                maillog_warning("%s: unreasonable virtual_alias_maps map "
-                                "nesting for %s -- message not accepted, try "
-                                "again later",
-                                id, internal);
+                log_warn("%s: unreasonable virtual_alias_maps map "
+                         "nesting for %s -- message not accepted, try "
+                         "again later",
+                         id, internal);
                 status = unexpand(out, internal, CLEANUP_STAT_DEFER);
                 break;
             }

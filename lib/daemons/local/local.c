@@ -212,9 +212,9 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b,
             char *value;
 
             if (tab->owner_unknown) {
-                maillog_warning("cannot find username for uid %ld", tab->owner);
+                log_warn("cannot find username for uid %ld", tab->owner);
                 mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
-                                "mail system configuration error");
+                              "mail system configuration error");
                 goto done;
             }
             value = mem_strdup(v);
@@ -332,8 +332,7 @@ exp_mask(struct server *srv, const char *param)
         else if (strcasecmp(sv.v[i], "include") == 0)
             mask |= EXP_INCLUDE;
         else
-            maillog_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i],
-                          v);
+            log_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i], v);
     }
     strv_fini(&sv);
     mem_free(v);
@@ -411,7 +410,7 @@ local_setup(struct server *srv, void *ctx)
         const char *bad = NULL;
 
         if (mailbox_lock_methods(&lc->mb, v, &bad) < 0)
-            maillog_warning("mailbox_delivery_lock: ignoring unknown method "
+            log_warn("mailbox_delivery_lock: ignoring unknown method "
                             "\"%.*s\"",
                             (int) strcspn(bad, ", \t"), bad);
     }
@@ -431,13 +430,13 @@ local_setup(struct server *srv, void *ctx)
         struct passwd *pw = getpwnam(privs);
 
         if (pw == NULL)
-            maillog_fatal("parameter default_privs: unknown user name "
-                          "value: %s",
-                          privs);
+            log_fatal("parameter default_privs: unknown user name "
+                      "value: %s",
+                      privs);
         if (pw->pw_uid == 0 || pw->pw_gid == 0)
-            maillog_fatal("parameter default_privs: user %s has privileged "
-                          "%s ID",
-                          privs, pw->pw_uid == 0 ? "user" : "group");
+            log_fatal("parameter default_privs: user %s has privileged "
+                      "%s ID",
+                      privs, pw->pw_uid == 0 ? "user" : "group");
         lc->default_uid = (long) pw->pw_uid;
         lc->default_gid = (long) pw->pw_gid;
         mem_free(privs);

@@ -176,15 +176,15 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     while (*path == ' ' || *path == '\t') /* ":include: /path" */
         path++;
     if (depth >= MAX_DEPTH) {
-        maillog_warning(":include: nesting limit exceeded for %s", path);
+        log_warn(":include: nesting limit exceeded for %s", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.4.6",
-                        ":include: nesting limit exceeded");
+                      ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
-        maillog_warning(":include:%s uses a relative path", path);
+        log_warn(":include:%s uses a relative path", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                        "mail system configuration error");
+                      "mail system configuration error");
         return 0;
     }
     /* type and owner with the rights in force (root's for a root-owned
@@ -195,21 +195,21 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         errno = e;
-        maillog_warning("unable to lookup :include: file %s: %m", path);
+        log_warn("unable to lookup :include: file %s: %m", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                        "mail system configuration error");
+                      "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
-        maillog_warning(":include: file %s is not a regular file", path);
+        log_warn(":include: file %s is not a regular file", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                        "mail system configuration error");
+                      "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
-        maillog_warning(":include: file %s is world writable", path);
+        log_warn(":include: file %s is world writable", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                        "mail system configuration error");
+                      "mail system configuration error");
         return 0;
     }
     /* In a root context the file's owner (when not root) takes over:
@@ -219,12 +219,10 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
         struct passwd *pw = getpwuid(st.st_uid);
 
         if (pw == NULL) {
-            maillog_warning("cannot find username for uid %ld",
-                            (long) st.st_uid);
-            maillog_warning("%s: cannot find :include: file owner username",
-                            path);
+            log_warn("cannot find username for uid %ld", (long) st.st_uid);
+            log_warn("%s: cannot find :include: file owner username", path);
             mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
-                            "mail system configuration error");
+                          "mail system configuration error");
             return 0;
         }
         local_who_set(&owner, (long) pw->pw_uid, (long) pw->pw_gid, pw->pw_dir,
@@ -240,12 +238,12 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         if (st_rc == -2)
-            maillog_warning("cannot open include file %s: file changed "
-                            "while it was opened",
-                            path);
+            log_warn("cannot open include file %s: file changed "
+                     "while it was opened",
+                     path);
         else {
             errno = e;
-            maillog_warning("cannot open include file %s: %m", path);
+            log_warn("cannot open include file %s: %m", path);
         }
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                         "mail system configuration error");
@@ -390,20 +388,20 @@ local_dot_forward(struct local *lc, struct mailbox_batch *b,
         if (errno == ENOENT)
             pw->no_forward = time(NULL);
     } else if (!S_ISREG(st.st_mode)) {
-        maillog_warning("file %s is not a regular file", fw);
+        log_warn("file %s is not a regular file", fw);
     } else if (st.st_uid != 0 && (long) st.st_uid != pw->uid) {
-        maillog_warning("file %s has bad owner uid %ld", fw, (long) st.st_uid);
+        log_warn("file %s has bad owner uid %ld", fw, (long) st.st_uid);
     } else if (st.st_mode & S_IWOTH) {
-        maillog_warning("file %s is world writable", fw);
+        log_warn("file %s is world writable", fw);
     } else {
         int st_rc = read_checked(fw, 0, &st, &text);
 
         if (st_rc == -2)
-            maillog_warning("cannot open file %s: file changed while it "
-                            "was opened",
-                            fw);
+            log_warn("cannot open file %s: file changed while it "
+                     "was opened",
+                     fw);
         else if (st_rc < 0)
-            maillog_warning("cannot open file %s: %m", fw);
+            log_warn("cannot open file %s: %m", fw);
         else
             got = 1;
     }

@@ -64,7 +64,7 @@ static void UTIL_PRINTF(2, 3)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    maillog_warning("%s", why);
+    log_warn("%s", why);
     mailbox_set_res(res, DELIVER_DEFER, "4.3.5",
                     "mail system configuration error");
 }
@@ -262,23 +262,23 @@ virtual_setup(struct server *srv, void *ctx)
     mem_free(s);
     v->base = server_param(srv, "virtual_mailbox_base");
     if (v->base[0] != '/')
-        maillog_fatal("do not specify relative pathname: "
-                      "virtual_mailbox_base = %s",
-                      v->base);
+        log_fatal("do not specify relative pathname: "
+                  "virtual_mailbox_base = %s",
+                  v->base);
     v->delim = server_param(srv, "recipient_delimiter");
     v->min_uid = server_param_int(srv, "virtual_minimum_uid");
     limit = server_param_size(srv, "virtual_mailbox_limit");
     msg_limit = server_param_size(srv, "message_size_limit");
     if (limit > 0 && msg_limit > 0 && limit < msg_limit)
-        maillog_fatal("main.cf configuration error: virtual_mailbox_limit "
-                      "is smaller than message_size_limit");
+        log_fatal("main.cf configuration error: virtual_mailbox_limit "
+                  "is smaller than message_size_limit");
     v->mb.size_limit = limit;
     v->mb.original_rcpt = server_param_bool(srv, "enable_original_recipient");
     s = server_param(srv, "virtual_mailbox_lock");
     if (mailbox_lock_methods(&v->mb, s, &bad) < 0)
-        maillog_fatal("invalid virtual_mailbox_lock lock specification: "
-                      "\"%s\"",
-                      s);
+        log_fatal("invalid virtual_mailbox_lock lock specification: "
+                  "\"%s\"",
+                  s);
     mem_free(s);
     v->mb.lock_attempts = server_param_int(srv, "deliver_lock_attempts");
     if (v->mb.lock_attempts < 1)

@@ -91,7 +91,7 @@ mailbox_become(const struct mailbox *mb, long uid, long gid)
     if (!mb->root)
         return;
     if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
-        maillog_fatal("set_eugid(%ld, %ld): %m", uid, gid);
+        log_fatal("set_eugid(%ld, %ld): %m", uid, gid);
 }
 
 void
@@ -100,7 +100,7 @@ mailbox_unbecome(const struct mailbox *mb)
     if (!mb->root)
         return;
     if (util_set_eugid(0, 0) < 0)
-        maillog_fatal("set_eugid(0, 0): %m");
+        log_fatal("set_eugid(0, 0): %m");
 }
 
 /*
@@ -312,8 +312,8 @@ mailbox_maildir_start(struct mailbox *mb, struct mailbox_batch *b,
     if ((req->flags & DELIVER_F_RETRY) && access(p->new, F_OK) == 0) {
         mailbox_unbecome(mb);
         mailbox_set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
-        maillog_info("%s: %s already in %s (repeated delivery)", req->id, name,
-                     p->dir);
+        log_info("%s: %s already in %s (repeated delivery)", req->id, name,
+                 p->dir);
         p->fd = -3; /* nothing to sync */
         pending_keep(b, req, rc, to, orig, uid, gid);
         return;
