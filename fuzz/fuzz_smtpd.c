@@ -58,6 +58,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct server srv;
+/* its names: struct server's are writable */
+static char srv_service[] = "smtp", srv_type[] = "inet",
+            srv_name_space[] = "smtp/inet", srv_command[] = "smtpd";
 static int out_fd = -1;
 static int home_fd = -1, queue_fd = -1; /* the fuzzer's cwd, the queue */
 static struct buf plain, co, a, b; /* replies: one stream, in pieces, without IDs */
@@ -196,10 +199,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         die("pthread_create");
     if ((srv.conf = pcf_load(dir)) == NULL)
         die("pcf_load");
-    srv.service = (char *) "smtp";
-    srv.type = (char *) "inet";
-    srv.name_space = (char *) "smtp/inet";
-    srv.command = (char *) "smtpd";
+    srv.service = srv_service;
+    srv.type = srv_type;
+    srv.name_space = srv_name_space;
+    srv.command = srv_command;
     srv.status_fd = -1;
     maillog_open("postfix/smtpd", "/dev/null", "mx.example.com");
     if (getenv("FUZZ_SMTPD_LOG"))

@@ -104,7 +104,7 @@ ipc_put_bytes(struct ipc_out *o, const void *p, size_t n)
     (void) buf_append(&o->b, p, n);
 }
 
-const char *
+char *
 ipc_out_finish(struct ipc_out *o, size_t *len)
 {
     uint32_t n = (uint32_t) (o->b.len - 4);

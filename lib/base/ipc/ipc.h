@@ -38,7 +38,7 @@ void ipc_put_str(struct ipc_out *o, const char *s);
 void ipc_put_bytes(struct ipc_out *o, const void *p, size_t n);
 /* ipc_out_finish - patch the length; returns the frame (borrowed, valid
  * until the next begin) and its size in *len */
-const char *ipc_out_finish(struct ipc_out *o, size_t *len);
+char *ipc_out_finish(struct ipc_out *o, size_t *len);
 
 /*
  * struct ipc_in - a cursor over one received frame. Getters never fail

@@ -265,12 +265,14 @@ co_spawn(co_fn *fn, void *arg)
          * registers, the return address, then the 16-byte aligned top
          * (trampoline starts as if called: rsp = 8 mod 16) */
         uintptr_t top = ((uintptr_t) (c->map + c->maplen)) & ~(uintptr_t) 15;
-        void **sp = (void **) top;
+        uintptr_t *sp = (uintptr_t *) top;
 
-        *--sp = NULL; /* trampoline's own return address: none */
-        *--sp = (void *) trampoline;
+        /* words, not void *: ISO C has no function-to-object pointer
+         * conversion, but any pointer converts to an integer */
+        *--sp = 0; /* trampoline's own return address: none */
+        *--sp = (uintptr_t) trampoline;
         for (int i = 0; i < 6; i++)
-            *--sp = NULL;
+            *--sp = 0;
         c->sp = sp;
     }
 #else

@@ -70,6 +70,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) UTIL_PRINTF(2, 0);
 void buf_truncate(struct buf *b, size_t len);
 /* buf_str - the text, always NUL terminated ("" when empty) */
 const char *buf_str(const struct buf *b);
+/* buf_data - the writable text, always NUL terminated (an empty buffer
+ * gets storage for its NUL); valid until the next append */
+char *buf_data(struct buf *b);
 /* buf_steal - hand the text to the caller (who frees it); b is reset */
 char *buf_steal(struct buf *b);
 

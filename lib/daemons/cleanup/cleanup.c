@@ -372,7 +372,8 @@ finish(struct cleanup *cu, struct client *c)
         iov[n++].iov_len = c->content.len - pos;
     }
     if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
-        maillog_warning("%s: queue file write error: %m", c->env.id);
+        maillog_warning("%s: queue file write error: %s", c->env.id,
+                        strerror(errno));
         c->failed = CLEANUP_STAT_WRITE;
     } else {
         c->pending = 1;
@@ -568,7 +569,7 @@ commit(struct cleanup *cu)
         return;
     rc = queue_writer_commit(cu->w);
     if (rc < 0)
-        maillog_warning("queue file commit: %m");
+        maillog_warning("queue file commit: %s", strerror(errno));
     for (int i = 0; i < cu->ncl; i++) {
         struct client *c = cu->cl[i];
 
@@ -615,10 +616,10 @@ loop_open(struct cleanup *cu, struct server *srv)
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        maillog_fatal("lock store/cleanup.lock: %m");
+        maillog_fatal("lock store/cleanup.lock: %s", strerror(errno));
     cu->fs = queue_fs_disk("store");
     if (cu->fs == NULL)
-        maillog_fatal("open queue store: %m");
+        maillog_fatal("open queue store: %s", strerror(errno));
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
@@ -736,7 +737,7 @@ cleanup_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            maillog_fatal("poll: %s", strerror(errno));
         n = 0;
         if (!stop_deadline)
             for (int i = 0; i < srv->nlisten; i++, n++) {

@@ -34,6 +34,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,7 +115,7 @@ local_become(struct local *lc, long uid, long gid)
     if (!lc->root)
         return;
     if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
-        maillog_fatal("set_eugid(%ld, %ld): %m", uid, gid);
+        maillog_fatal("set_eugid(%ld, %ld): %s", uid, gid, strerror(errno));
 }
 
 void
@@ -123,7 +124,7 @@ local_unbecome(struct local *lc)
     if (!lc->root)
         return;
     if (util_set_eugid(0, 0) < 0)
-        maillog_fatal("set_eugid(0, 0): %m");
+        maillog_fatal("set_eugid(0, 0): %s", strerror(errno));
 }
 
 /* local_who_set - rights of a passwd entry */
@@ -209,17 +210,11 @@ loop_check(struct local *lc, const char *to)
 
 /* local_log_dest - the delivery line of one final destination */
 void
-local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
-               const char *orig, const struct dest_result *r)
+local_log_dest(struct deliver_req *req, const char *to, const char *orig,
+               const struct dest_result *r)
 {
-    struct deliver_rcpt tmp = *rc;
-
-    tmp.addr = (char *) to;
-    tmp.orig = (char *) (orig && strcasecmp(orig, to) != 0 ? orig : "");
-    tmp.status = r->status;
-    snprintf(tmp.dsn, sizeof(tmp.dsn), "%s", r->dsn);
-    tmp.text = (char *) r->text;
-    deliver_log(req, &tmp, "local");
+    deliver_log_dest(req, to, orig && strcasecmp(orig, to) != 0 ? orig : NULL,
+                     r->status, r->dsn, r->text, "local");
 }
 
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
@@ -334,7 +329,7 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
                    "delivered to mailbox", 0);
     }
 done:
-    local_log_dest(req, rc, addr, orig, &r);
+    local_log_dest(req, addr, orig, &r);
     local_merge(acc, &r, first);
 }
 
@@ -379,8 +374,6 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
         for (size_t m = 0; m < b.n; m++) {
             struct pending *p = &b.p[m];
             struct deliver_rcpt *rc = p->rc;
-            char *save_addr = rc->addr, *save_orig = rc->orig;
-            struct deliver_rcpt tmp = *rc;
 
             if (p->fd == -2) {
                 deliver_result(rc, DELIVER_DEFER, "4.2.0",
@@ -388,15 +381,10 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
                 continue;
             }
             /* log the maildir delivery with its own to/orig_to */
-            tmp.addr = p->to;
-            tmp.orig =
-                strcmp(p->orig_to, p->to) != 0 ? p->orig_to : (char *) "";
-            tmp.status = DELIVER_SENT;
-            snprintf(tmp.dsn, sizeof(tmp.dsn), "2.0.0");
-            tmp.text = (char *) "delivered to maildir";
-            deliver_log(p->req, &tmp, "local");
-            (void) save_addr;
-            (void) save_orig;
+            deliver_log_dest(p->req, p->to,
+                             strcmp(p->orig_to, p->to) != 0 ? p->orig_to : NULL,
+                             DELIVER_SENT, "2.0.0", "delivered to maildir",
+                             "local");
         }
     }
     mem_free(b.p);

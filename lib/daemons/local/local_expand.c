@@ -195,7 +195,8 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         errno = e;
-        maillog_warning("unable to lookup :include: file %s: %m", path);
+        maillog_warning("unable to lookup :include: file %s: %s", path,
+                        strerror(errno));
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
@@ -245,7 +246,8 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
                             path);
         else {
             errno = e;
-            maillog_warning("cannot open include file %s: %m", path);
+            maillog_warning("cannot open include file %s: %s", path,
+                            strerror(errno));
         }
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
@@ -291,7 +293,7 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
                               "mail to command is restricted");
             else
                 local_command(lc, req, t + 1, self, orig, w, &r);
-            local_log_dest(req, rc, self, orig, &r);
+            local_log_dest(req, self, orig, &r);
         } else if (t[0] == '/') {
             long uid, gid;
 
@@ -309,12 +311,12 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
                 local_mbox(lc, req, t, self, orig, uid, gid, &r, what, 1);
             }
             if (!(t[n - 1] == '/' && r.status == DELIVER_SENT))
-                local_log_dest(req, rc, self, orig, &r);
+                local_log_dest(req, self, orig, &r);
         } else if (strncasecmp(t, ":include:", 9) == 0) {
             if (include(lc, b, req, rc, t + 9, self, orig, w, depth, acc, first,
                         &r))
                 continue;
-            local_log_dest(req, rc, self, orig, &r);
+            local_log_dest(req, self, orig, &r);
         } else {
             /* an address: local (no domain or a local domain) or not */
             const char *dom = strrchr(t, '@');
@@ -347,7 +349,7 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
 
         forward(lc, req, &remote, self, &r);
         for (size_t i = 0; i < remote.n; i++)
-            local_log_dest(req, rc, remote.v[i], self, &r);
+            local_log_dest(req, remote.v[i], self, &r);
         local_merge(acc, &r, first);
     }
     strv_fini(&remote);
@@ -403,7 +405,7 @@ local_dot_forward(struct local *lc, struct batch *b, struct deliver_req *req,
                             "was opened",
                             fw);
         else if (st_rc < 0)
-            maillog_warning("cannot open file %s: %m", fw);
+            maillog_warning("cannot open file %s: %s", fw, strerror(errno));
         else
             got = 1;
     }

@@ -38,11 +38,12 @@ write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* write_two - two buffers with one writev when possible */
+/* write_two - two buffers with one writev when possible (writev's iovec
+ * takes writable pointers) */
 static int
-write_two(int fd, const char *a, size_t an, const char *b, size_t bn)
+write_two(int fd, char *a, size_t an, char *b, size_t bn)
 {
-    struct iovec v[2] = {{(void *) a, an}, {(void *) b, bn}};
+    struct iovec v[2] = {{a, an}, {b, bn}};
     ssize_t w;
 
     do

@@ -370,7 +370,8 @@ build_services(struct svc **out, int max)
         const char *why;
         master_service_fn *fn = master_lookup(cmd);
         struct svc *s;
-        char ns[600], *mp;
+        char ns[600];
+        const char *mp;
         const char *wk;
         char *const *args = pcf_service_args(conf, i);
 
@@ -417,7 +418,7 @@ build_services(struct svc **out, int max)
         wk = pcf_service_field(conf, i, 5);
         s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : (int) strtol(wk, NULL, 10);
         s->wakeup_if_running = strchr(wk, '?') != NULL;
-        mp = (char *) pcf_service_field(conf, i, 6);
+        mp = pcf_service_field(conf, i, 6);
         s->srv.maxproc =
             strcmp(mp, "-") == 0
                 ? (int) server_conf_int(conf, NULL, "default_process_limit")
@@ -575,7 +576,7 @@ spawn(struct svc *s)
     __atomic_store_n(&s->srv.shm[slot].live, 1, __ATOMIC_SEQ_CST);
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        maillog_warning("fork: %s", strerror(errno));
         memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
         s->throttle_until = time(NULL) + 1;
         return;
@@ -616,7 +617,7 @@ spawn_front(struct svc *s)
         return;
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        maillog_warning("fork: %s", strerror(errno));
         s->front_throttle = time(NULL) + 1;
         return;
     }
@@ -928,7 +929,7 @@ reload(void)
             s->srv.nlisten = 0;
             s->sock_path = NULL;
             if (pipe(s->status_pipe) < 0) {
-                maillog_error("pipe: %m");
+                maillog_error("pipe: %s", strerror(errno));
                 continue;
             }
             (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
@@ -1046,7 +1047,7 @@ master_loop(void)
         if (timeout < 0)
             timeout = 0;
         if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            maillog_fatal("poll: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -1242,8 +1243,8 @@ raise_nofile(void)
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            maillog_warning("setrlimit RLIMIT_NOFILE %lu: %m",
-                            (unsigned long) rl.rlim_cur);
+            maillog_warning("setrlimit RLIMIT_NOFILE %lu: %s",
+                            (unsigned long) rl.rlim_cur, strerror(errno));
     }
 }
 
@@ -1295,7 +1296,8 @@ daemon_start(const char *qdir, int notify, int foreground)
     raise_nofile();
 
     if (master_stderr_open() < 0)
-        maillog_warning("socketpair: %m: daemons' stderr is not logged");
+        maillog_warning("socketpair: %s: daemons' stderr is not logged",
+                        strerror(errno));
     nsvc = build_services(svcs, MAX_SVC);
     for (int i = 0; i < nsvc; i++) {
         if (open_service(svcs[i], err, sizeof(err)) < 0)

@@ -241,7 +241,7 @@ proxymap_loop(struct server *srv, void *ctx)
                          (ipc_conn_pending(&pm->cl[i]->c) ? POLLOUT : 0));
         }
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            maillog_fatal("poll: %s", strerror(errno));
         n = 0;
         if (pm->ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++, n++) {

@@ -118,7 +118,8 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     struct queue_state_rec r;
 
     if (s->sl == NULL && (s->sl = queue_state_open(Q.fs, s->seq)) == NULL) {
-        maillog_warning("open state log of segment %" PRIX64 ": %m", s->seq);
+        maillog_warning("open state log of segment %" PRIX64 ": %s", s->seq,
+                        strerror(errno));
         return;
     }
     r.type = type;
@@ -128,7 +129,8 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     r.attempts = attempts;
     r.reason = reason;
     if (queue_state_append(s->sl, &r) < 0)
-        maillog_warning("write state log of segment %" PRIX64 ": %m", s->seq);
+        maillog_warning("write state log of segment %" PRIX64 ": %s", s->seq,
+                        strerror(errno));
     s->dirty = 1;
 }
 
@@ -230,7 +232,8 @@ qmgr_intake(struct qseg *s, uint64_t limit)
         return;
     if (queue_seg_scan(Q.fs, s->seq, &s->end, limit, intake_one, s, NULL) < 0 &&
         errno != ENOENT)
-        maillog_warning("read segment %" PRIX64 ": %m", s->seq);
+        maillog_warning("read segment %" PRIX64 ": %s", s->seq,
+                        strerror(errno));
 }
 
 /* intake_new_segments - segments nobody told us about */
@@ -314,7 +317,7 @@ void
 qmgr_recover(void)
 {
     if (queue_snapshot(Q.fs, recover_one, recover_end, NULL) < 0)
-        maillog_fatal("queue recovery failed: %m");
+        maillog_fatal("queue recovery failed: %s", strerror(errno));
     if (Q.nmsgs)
         maillog_info("recovered %zu messages (%zu ready, %zu deferred, %zu "
                      "on hold)",
@@ -701,7 +704,8 @@ qmgr_seg_sync(void)
     for (struct qseg *s = Q.segs; s; s = s->next)
         if (s->dirty && s->sl) {
             if (queue_state_sync(s->sl) < 0)
-                maillog_warning("sync state log %" PRIX64 ": %m", s->seq);
+                maillog_warning("sync state log %" PRIX64 ": %s", s->seq,
+                                strerror(errno));
             s->dirty = 0;
         }
 }
@@ -721,7 +725,8 @@ qmgr_seg_gc(void)
                     s->sl = NULL;
                 }
                 if (queue_seg_remove(Q.fs, s->seq) < 0)
-                    maillog_warning("remove segment %" PRIX64 ": %m", s->seq);
+                    maillog_warning("remove segment %" PRIX64 ": %s", s->seq,
+                                    strerror(errno));
                 *pp = s->next;
                 mem_free(s);
                 continue;

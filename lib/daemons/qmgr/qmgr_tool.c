@@ -394,7 +394,7 @@ showq_conn(struct server *srv, int fd, void *ctx)
     if (out == NULL)
         return;
     if (list_store("store", req == 'j', out) < 0)
-        maillog_warning("read queue store: %m");
+        maillog_warning("read queue store: %s", strerror(errno));
     if (fclose(out) == 0 && ipc_write_all(fd, text, len, 30000) < 0) {
         /* the client went away */
     }
@@ -548,10 +548,9 @@ int
 qmgr_tool_mailq(struct pcf *conf, int json)
 {
     char path[PATH_MAX];
-    char *av[] = {(char *) "postqueue", (char *) (json ? "-j" : "-p"), NULL};
 
     pickup_command_path(conf, "postqueue", path, sizeof(path));
-    execv(path, av);
+    execl(path, "postqueue", json ? "-j" : "-p", (char *) NULL);
     fprintf(stderr, "mailq: fatal: execute %s: %s\n", path,
             strerror(errno));
     return EX_UNAVAILABLE;

@@ -59,7 +59,7 @@ struct ctx {
     const char *where;  /* "RCPT", "MAIL", ... (log lines) */
     const char *rcpt;   /* canonical recipient, or NULL */
     const char *shown;  /* the recipient as sent, internal form */
-    const char *sender; /* the sender as sent, internal form, or NULL */
+    char *sender;       /* the sender as sent, internal form, or NULL */
     char *reply;
     size_t len;
     int recursion;
@@ -1816,7 +1816,7 @@ ctx_init(struct ctx *c, struct smtpd_session *s, const char *where,
 static void
 ctx_fini(struct ctx *c)
 {
-    mem_free((char *) c->sender);
+    mem_free(c->sender);
 }
 
 /* reset - Postfix's SMTPD_CHECK_RESET() */

@@ -380,12 +380,13 @@ drop_privileges(struct server *srv)
                           owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
-                maillog_fatal("chroot(%s): %m", qdir);
+                maillog_fatal("chroot(%s): %s", qdir, strerror(errno));
         }
         if (srv->unpriv) {
             /* setgid, then the group list is pw_gid alone, then setuid */
             if (util_set_ugid(pw->pw_uid, pw->pw_gid) < 0)
-                maillog_fatal("cannot drop privileges to %s: %m", owner);
+                maillog_fatal("cannot drop privileges to %s: %s", owner,
+                              strerror(errno));
         } else {
             /* a root daemon (local, pipe) keeps root but none of the
              * groups of the shell that started master (root, adm...):
@@ -393,7 +394,8 @@ drop_privileges(struct server *srv)
             gid_t g = getegid();
 
             if (setgroups(1, &g) < 0)
-                maillog_fatal("cannot drop supplementary groups: %m");
+                maillog_fatal("cannot drop supplementary groups: %s",
+                              strerror(errno));
         }
         mem_free(owner);
         mem_free(qdir);
@@ -542,7 +544,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %m");
+                maillog_fatal("receive from the front: %s", strerror(errno));
             break; /* idle too long, or master is gone */
         }
         int cell = session_hold(srv, h->anvil_ref);
@@ -669,7 +671,7 @@ co_take(void *arg)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %m");
+                maillog_fatal("receive from the front: %s", strerror(errno));
             if (errno == 0)
                 stopping = 1; /* the front and master are gone */
             break;
@@ -686,7 +688,7 @@ co_take(void *arg)
             server_status(w->srv, 0);
         w->srv->handoff = &cs->h;
         if (co_spawn(co_session_main, cs) < 0) {
-            maillog_warning("cannot start a session: %m");
+            maillog_warning("cannot start a session: %s", strerror(errno));
             co_forget(cs->fd);
             (void) close(cs->fd);
             session_release(w->srv, cs->cell, cs->h.anvil_ref);
@@ -726,7 +728,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     if (w.cap > SERVER_SLOT_SESSIONS)
         w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)
-        maillog_fatal("epoll_create1: %m");
+        maillog_fatal("epoll_create1: %s", strerror(errno));
     if (sig_pipe[0] >= 0)
         (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
     server_status(srv, 1);
@@ -750,7 +752,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
         maillog_flush(); /* the lines of this round's sessions, at once */
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
-            maillog_fatal("epoll_wait: %m");
+            maillog_fatal("epoll_wait: %s", strerror(errno));
         if (terminating && !interrupted) {
             interrupted = 1;
             co_interrupt_all(); /* sessions waiting for a command end */
@@ -800,7 +802,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
                     break; /* idle too long */
                 if (errno == EINTR || errno == ECONNABORTED)
                     continue;
-                maillog_fatal("accept: %m");
+                maillog_fatal("accept: %s", strerror(errno));
             }
             server_status(srv, 0);
             fn(srv, fd, ctx);
@@ -826,7 +828,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            maillog_fatal("poll: %m");
+            maillog_fatal("poll: %s", strerror(errno));
         }
         for (int i = 0; i < srv->nlisten && !stopping; i++) {
             int fd;

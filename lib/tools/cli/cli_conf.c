@@ -9,7 +9,9 @@
 int
 cli_conf_main(int argc, char **argv)
 {
-    argv[0] = (char *) "postern conf";
+    static char progname[] = "postern conf";
+
+    argv[0] = progname;
     return pcf_main(argc, argv, 1);
 }
 

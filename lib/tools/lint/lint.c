@@ -606,28 +606,31 @@ fix_dir(const char *dir, struct report *r)
                           old, new) == 2)) {
             struct pcf *p = pcf_load(dir);
             const char *v = pcf_raw_value(p, old);
-            struct buf a1, a2;
-            char *argv1[6], *argv2[6];
+            struct buf a1;
+            struct strv argv1, argv2;
 
             buf_init(&a1, 0);
-            buf_init(&a2, 0);
             buf_printf(&a1, "%s=%s", new, v ? v : "");
-            buf_printf(&a2, "%s", old);
-            argv1[0] = argv2[0] = (char *) "postern conf";
-            argv1[1] = argv2[1] = (char *) "-c";
-            argv1[2] = argv2[2] = (char *) dir;
-            argv1[3] = (char *) "-e";
-            argv2[3] = (char *) "-X";
-            argv1[4] = (char *) buf_str(&a1);
-            argv2[4] = (char *) buf_str(&a2);
-            argv1[5] = argv2[5] = NULL;
+            strv_init(&argv1);
+            strv_init(&argv2);
+            strv_add(&argv1, "postern conf");
+            strv_add(&argv1, "-c");
+            strv_add(&argv1, dir);
+            strv_add(&argv1, "-e");
+            strv_add(&argv1, buf_str(&a1));
+            strv_add(&argv2, "postern conf");
+            strv_add(&argv2, "-c");
+            strv_add(&argv2, dir);
+            strv_add(&argv2, "-X");
+            strv_add(&argv2, old);
             if (strcmp(pcf_source(p, new), "default") == 0)
-                (void) pcf_main(5, argv1, 1);
-            (void) pcf_main(5, argv2, 1);
+                (void) pcf_main(5, argv1.v, 1);
+            (void) pcf_main(5, argv2.v, 1);
             printf("%s: renamed %s to %s\n", main_file, old, new);
             fixed++;
+            strv_fini(&argv1);
+            strv_fini(&argv2);
             buf_fini(&a1);
-            buf_fini(&a2);
         }
         mem_free(main_file);
     }
