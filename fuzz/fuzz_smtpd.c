@@ -268,11 +268,11 @@ no_ids(struct buf *out, const char *p, size_t len)
 static void
 drain(int fd, struct buf *out)
 {
-    char b[8192];
+    char chunk[8192];
     ssize_t n;
 
-    while ((n = read(fd, b, sizeof(b))) > 0)
-        (void) buf_append(out, b, (size_t) n);
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+        (void) buf_append(out, chunk, (size_t) n);
     /* ECONNRESET: smtpd's end was closed with input it never read
      * (after QUIT); what it wrote was read before */
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNRESET)
