@@ -147,6 +147,11 @@ size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+/* util_read_fd - the same for what remains to be read from fd (which
+ * stays open) */
+int util_read_fd(int fd, size_t limit, char **out, size_t *len) WARN_UNUSED;
+/* util_monotonic_ms - CLOCK_MONOTONIC in milliseconds, for deadlines */
+long long util_monotonic_ms(void);
 /* util_rm_tree_at - remove name in directory dfd (AT_FDCWD: the working
  * directory) and everything under it, following no symlink and running
  * no program; 0 (also when name does not exist) or -1 with errno */

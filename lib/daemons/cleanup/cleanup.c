@@ -653,6 +653,21 @@ accept_clients(struct cleanup *cu, int listen_fd)
     }
 }
 
+/* client_frame - ipc_conn_serve's callback: stop when the client died */
+struct turn {
+    struct cleanup *cu;
+    struct client *c;
+};
+
+static int
+client_frame(void *ctx, struct ipc_in *in)
+{
+    struct turn *t = ctx;
+
+    frame(t->cu, t->c, in);
+    return t->c->dead;
+}
+
 /* serve_clients - flush and read the clients polled at pfd[0..npfd),
  * one frame at a time */
 static void
@@ -661,25 +676,12 @@ serve_clients(struct cleanup *cu, const struct pollfd *pfd, int npfd)
     int n = 0;
 
     for (int i = 0; i < cu->ncl && n < npfd; i++, n++) {
-        struct client *c = cu->cl[i];
-        struct ipc_in in;
-        int r;
+        struct turn t = {cu, cu->cl[i]};
 
-        if (pfd[n].fd != c->c.fd)
+        if (pfd[n].fd != t.c->c.fd)
             break; /* accepted this round: next round */
-        if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
-            c->dead = 1;
-        if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
-            continue;
-        r = ipc_conn_fill(&c->c);
-        if (r == 0 || r == -1) {
-            c->dead = 1;
-            continue;
-        }
-        while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
-            frame(cu, c, &in);
-        if (r < 0)
-            c->dead = 1;
+        if (ipc_conn_serve(&t.c->c, pfd[n].revents, client_frame, &t) < 0)
+            t.c->dead = 1;
     }
 }
 
@@ -730,9 +732,7 @@ cleanup_loop(struct server *srv, void *ctx)
         pfd[n++].events = POLLIN;
         for (int i = 0; i < cu->ncl; i++) {
             pfd[n].fd = cu->cl[i]->c.fd;
-            pfd[n++].events =
-                (short) (POLLIN |
-                         (ipc_conn_pending(&cu->cl[i]->c) ? POLLOUT : 0));
+            pfd[n++].events = ipc_conn_events(&cu->cl[i]->c);
         }
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */

@@ -19,24 +19,9 @@
 #include <unistd.h>
 
 #include "deliver/deliver.h"
+#include "ipc/ipc.h"
 #include "local/local_int.h"
 #include "maillog/maillog.h"
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
 
 /* write_two - two buffers with one writev when possible (writev's iovec
  * takes writable pointers) */
@@ -52,10 +37,11 @@ write_two(int fd, char *a, size_t an, char *b, size_t bn)
     if (w < 0)
         return -1;
     if ((size_t) w >= an)
-        return write_all(fd, b + ((size_t) w - an), bn - ((size_t) w - an));
-    if (write_all(fd, a + w, an - (size_t) w) < 0)
+        return ipc_write_all(fd, b + ((size_t) w - an), bn - ((size_t) w - an),
+                             -1);
+    if (ipc_write_all(fd, a + w, an - (size_t) w, -1) < 0)
         return -1;
-    return write_all(fd, b, bn);
+    return ipc_write_all(fd, b, bn, -1);
 }
 
 static int
@@ -413,7 +399,7 @@ local_mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     buf_init(&b, 0);
     mbox_compose(lc, req, to, orig, &b);
-    if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
+    if (ipc_write_all(fd, b.data, b.len, -1) < 0 || (!dev && fsync(fd) < 0)) {
         int e = errno;
 
         if (!dev)

@@ -185,16 +185,11 @@ poll_build(struct qmgr_poll *p, const struct server *srv)
         poll_add(p, srv->listen_fd[i], POLLIN, QMGR_FD_LISTEN, NULL);
     poll_add(p, server_signal_fd(), POLLIN, QMGR_FD_SIGNAL, NULL);
     for (int i = 0; i < Q.nctl; i++)
-        poll_add(p, Q.ctl[i]->c.fd,
-                 (short) (POLLIN |
-                          (ipc_conn_pending(&Q.ctl[i]->c) ? POLLOUT : 0)),
-                 QMGR_FD_CTL, NULL);
+        poll_add(p, Q.ctl[i]->c.fd, ipc_conn_events(&Q.ctl[i]->c), QMGR_FD_CTL,
+                 NULL);
     for (struct transport *t = Q.transports; t; t = t->next)
         for (int k = 0; k < t->nconn && p->n < QMGR_MAX_POLL; k++)
-            poll_add(p, t->conn[k]->c.fd,
-                     (short) (POLLIN |
-                              (ipc_conn_pending(&t->conn[k]->c) ? POLLOUT
-                                                                : 0)),
+            poll_add(p, t->conn[k]->c.fd, ipc_conn_events(&t->conn[k]->c),
                      QMGR_FD_AGENT, t);
 }
 
