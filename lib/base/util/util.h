@@ -95,7 +95,8 @@ void strv_sort(struct strv *sv);
 /*
  * struct htab - string-keyed hash table. Entries remember insertion
  * order, so walks are deterministic (Postfix's are only with
- * NORANDOMIZE). Keys are copied; values are borrowed.
+ * NORANDOMIZE); a deletion moves the last entry into the deleted one's
+ * place. Keys are copied; values are borrowed.
  */
 struct htab;
 struct htab *htab_new(size_t size_hint);
@@ -106,6 +107,10 @@ void *htab_find(const struct htab *h, const char *key);
 int htab_has(const struct htab *h, const char *key);
 /* htab_set - insert or replace; returns the old value or NULL */
 void *htab_set(struct htab *h, const char *key, void *value);
+/* htab_delete - remove key; its value (the caller's to free), or NULL
+ * when absent. Entry i, when deleted during a walk, holds the former
+ * last entry: visit i again */
+void *htab_delete(struct htab *h, const char *key);
 size_t htab_count(const struct htab *h);
 /* htab_key, htab_value - i-th entry in insertion order, i < count */
 const char *htab_key(const struct htab *h, size_t i);
