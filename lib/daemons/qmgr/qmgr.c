@@ -86,6 +86,7 @@ qmgr_pre_drop(struct server *srv, void *ctx)
     (void) ctx;
     memset(&Q, 0, sizeof(Q));
     Q.srv = srv;
+    Q.msgs = htab_new(1024);
     /* tables before a chroot jail (chroot y) hides their files */
     Q.rw = rewrite_new(srv->conf, srv->name_space);
 }

@@ -26,23 +26,10 @@
 
 /* ---- small helpers ---- */
 
-static unsigned
-hash_id(const char *id)
-{
-    unsigned h = 5381;
-
-    while (*id)
-        h = h * 33 + (unsigned char) *id++;
-    return h % HASH_SIZE;
-}
-
 static struct qmsg *
 find_msg(const char *id)
 {
-    for (struct qmsg *m = Q.hash[hash_id(id)]; m; m = m->hnext)
-        if (strcmp(m->env.id, id) == 0)
-            return m;
-    return NULL;
+    return htab_find(Q.msgs, id);
 }
 
 static struct list *
@@ -148,7 +135,6 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
         struct qseg *seg)
 {
     struct qmsg *m = mem_calloc(1, sizeof(*m));
-    unsigned h;
 
     queue_env_init(&m->env);
     memcpy(m->env.id, env->id, sizeof(m->env.id));
@@ -171,9 +157,7 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     m->rdsn = mem_calloc(env->nrcpt + 1, sizeof(*m->rdsn));
     m->rmta = mem_calloc(env->nrcpt + 1, sizeof(*m->rmta));
     m->rreply = mem_calloc(env->nrcpt + 1, sizeof(*m->rreply));
-    h = hash_id(m->env.id);
-    m->hnext = Q.hash[h];
-    Q.hash[h] = m;
+    (void) htab_set(Q.msgs, m->env.id, m);
     seg->live++;
     Q.nmsgs++;
     return m;
@@ -182,15 +166,8 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
 void
 qmgr_msg_free(struct qmsg *m)
 {
-    unsigned h = hash_id(m->env.id);
-    struct qmsg **pp;
-
     qmgr_msg_unlink(m);
-    for (pp = &Q.hash[h]; *pp; pp = &(*pp)->hnext)
-        if (*pp == m) {
-            *pp = m->hnext;
-            break;
-        }
+    (void) htab_delete(Q.msgs, m->env.id);
     m->seg->live--;
     for (size_t i = 0; i < m->env.nrcpt; i++) {
         mem_free(m->rtext[i]);
