@@ -91,6 +91,8 @@ void strv_add(struct strv *sv, const char *s);
 void strv_adopt(struct strv *sv, char *s);
 /* strv_sort - sort with strcmp */
 void strv_sort(struct strv *sv);
+/* strv_uniq - sort, then drop (and free) repeated strings */
+void strv_uniq(struct strv *sv);
 
 /*
  * struct htab - string-keyed hash table. Entries remember insertion

@@ -1,5 +1,6 @@
 /*
- * util_test - unit tests of lib/base/util's hash table (htab.c).
+ * util_test - unit tests of lib/base/util: the hash table (htab.c) and
+ *	string vectors (strv.c).
  *
  * DESCRIPTION
  *	Table-driven cases of insert, delete and walk with the order each
@@ -206,6 +207,41 @@ test_delete_while_walking(void **state)
     htab_free(h, NULL);
 }
 
+/* strv_uniq - sorted, each string once, the repeats freed (ASan) */
+static void
+test_strv_uniq(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } tab[] = {
+        {"", ""},
+        {"a", "a"},
+        {"b a b c a", "a b c"},
+        {"x x x", "x"},
+    };
+
+    (void) state;
+    for (size_t t = 0; t < sizeof(tab) / sizeof(tab[0]); t++) {
+        struct strv sv;
+        char in[64], got[64], *save = NULL;
+        size_t n = 0;
+
+        strv_init(&sv);
+        snprintf(in, sizeof(in), "%s", tab[t].in);
+        for (char *w = strtok_r(in, " ", &save); w;
+             w = strtok_r(NULL, " ", &save))
+            strv_add(&sv, w);
+        strv_uniq(&sv);
+        got[0] = 0;
+        for (size_t i = 0; i < sv.n; i++)
+            n += (size_t) snprintf(got + n, sizeof(got) - n, "%s%s",
+                                   i ? " " : "", sv.v[i]);
+        assert_string_equal(got, tab[t].want);
+        assert_true(sv.n == 0 || sv.v[sv.n] == NULL);
+        strv_fini(&sv);
+    }
+}
+
 int
 main(void)
 {
@@ -213,6 +249,7 @@ main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_delete_while_walking),
+        cmocka_unit_test(test_strv_uniq),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
