@@ -53,6 +53,7 @@
 #include "queue/queue.h"
 #include "server/server.h"
 #include "smtpd/smtpd_int.h"
+#include "util/util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -279,15 +280,6 @@ drain(int fd, struct buf *out)
         die("read");
 }
 
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct co_run {
     int fd;
     int done;
@@ -331,12 +323,12 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
         } else if (!shut) {
             (void) shutdown(sv[0], SHUT_WR);
             shut = 1;
-            eof_at = now_ms();
+            eof_at = util_monotonic_ms();
         }
         drain(sv[0], out);
         if (co_run_once(pos < size ? 0 : 50) < 0 && errno != EINTR)
             die("co_run_once");
-        if (shut && now_ms() - eof_at > 20000) {
+        if (shut && util_monotonic_ms() - eof_at > 20000) {
             fprintf(stderr, "fuzz_smtpd: the session hangs after EOF\n");
             abort();
         }
