@@ -240,8 +240,8 @@ envelope_check(const struct client *c)
                 break;
             }
     if (bad) {
-        maillog_warning("%s: reject: control character in envelope %s%s",
-                        c->env.id, bad, client);
+        log_warn("%s: reject: control character in envelope %s%s", c->env.id,
+                 bad, client);
         return CLEANUP_STAT_BAD_SENDER;
     }
     for (size_t i = 0; i < c->env.nrcpt; i++) {
@@ -251,9 +251,9 @@ envelope_check(const struct client *c)
         for (size_t k = 0; k < 3; k++)
             for (const char *p = rf[k] ? rf[k] : ""; *p; p++)
                 if ((unsigned char) *p < ' ' || *p == 127) {
-                    maillog_warning("%s: reject: control character in "
-                                    "envelope recipient%s",
-                                    c->env.id, client);
+                    log_warn("%s: reject: control character in "
+                             "envelope recipient%s",
+                             c->env.id, client);
                     return CLEANUP_STAT_BAD_RCPT;
                 }
     }
@@ -348,7 +348,7 @@ finish(struct cleanup *cu, struct client *c)
             (void) buf_puts(&added, "To: undisclosed-recipients:;\n");
     }
     if (h.msgid)
-        maillog_info("%s: message-id=%s", c->env.id, h.msgid_val);
+        log_info("%s: message-id=%s", c->env.id, h.msgid_val);
 
     /* content = headers (minus dropped), added headers, rest */
     for (int d = 0; d < h.ndrop && n < 36; d++) {
@@ -372,8 +372,7 @@ finish(struct cleanup *cu, struct client *c)
         iov[n++].iov_len = c->content.len - pos;
     }
     if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
-        maillog_warning("%s: queue file write error: %s", c->env.id,
-                        strerror(errno));
+        log_warn("%s: queue file write error: %s", c->env.id, strerror(errno));
         c->failed = CLEANUP_STAT_WRITE;
     } else {
         c->pending = 1;
@@ -416,8 +415,8 @@ distrust(struct client *c)
     queue_env_set(&c->env.client_name, "localhost");
     queue_env_set(&c->env.client_addr, "127.0.0.1");
     queue_env_set(&c->env.helo, "");
-    maillog_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
-                 c->env.sender ? c->env.sender : "");
+    log_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
+             c->env.sender ? c->env.sender : "");
 }
 
 /* frame - one request from a client */
@@ -569,7 +568,7 @@ commit(struct cleanup *cu)
         return;
     rc = queue_writer_commit(cu->w);
     if (rc < 0)
-        maillog_warning("queue file commit: %s", strerror(errno));
+        log_warn("queue file commit: %s", strerror(errno));
     for (int i = 0; i < cu->ncl; i++) {
         struct client *c = cu->cl[i];
 
@@ -616,10 +615,10 @@ loop_open(struct cleanup *cu, struct server *srv)
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        maillog_fatal("lock store/cleanup.lock: %s", strerror(errno));
+        log_fatal("lock store/cleanup.lock: %s", strerror(errno));
     cu->fs = queue_fs_disk("store");
     if (cu->fs == NULL)
-        maillog_fatal("open queue store: %s", strerror(errno));
+        log_fatal("open queue store: %s", strerror(errno));
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
@@ -737,7 +736,7 @@ cleanup_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %s", strerror(errno));
+            log_fatal("poll: %s", strerror(errno));
         n = 0;
         if (!stop_deadline)
             for (int i = 0; i < srv->nlisten; i++, n++) {
@@ -757,10 +756,10 @@ cleanup_loop(struct server *srv, void *ctx)
     }
     commit(cu);
     if (cu->batches)
-        maillog_info("statistics: %lu messages committed in %lu group "
-                     "commits (%.1f per sync)",
-                     cu->messages, cu->batches,
-                     (double) cu->messages / (double) cu->batches);
+        log_info("statistics: %lu messages committed in %lu group "
+                 "commits (%.1f per sync)",
+                 cu->messages, cu->batches,
+                 (double) cu->messages / (double) cu->batches);
     queue_writer_free(cu->w);
     queue_fs_free(cu->fs);
     return 0;

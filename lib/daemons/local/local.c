@@ -115,7 +115,7 @@ local_become(struct local *lc, long uid, long gid)
     if (!lc->root)
         return;
     if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
-        maillog_fatal("set_eugid(%ld, %ld): %s", uid, gid, strerror(errno));
+        log_fatal("set_eugid(%ld, %ld): %s", uid, gid, strerror(errno));
 }
 
 void
@@ -124,7 +124,7 @@ local_unbecome(struct local *lc)
     if (!lc->root)
         return;
     if (util_set_eugid(0, 0) < 0)
-        maillog_fatal("set_eugid(0, 0): %s", strerror(errno));
+        log_fatal("set_eugid(0, 0): %s", strerror(errno));
 }
 
 /* local_who_set - rights of a passwd entry */
@@ -271,7 +271,7 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             char *value;
 
             if (tab->owner_unknown) {
-                maillog_warning("cannot find username for uid %ld", tab->owner);
+                log_warn("cannot find username for uid %ld", tab->owner);
                 local_set_res(&r, DELIVER_DEFER, "4.3.5",
                               "mail system configuration error");
                 goto done;
@@ -427,8 +427,7 @@ exp_mask(struct server *srv, const char *param)
         else if (strcasecmp(sv.v[i], "include") == 0)
             mask |= EXP_INCLUDE;
         else
-            maillog_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i],
-                          v);
+            log_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i], v);
     }
     strv_fini(&sv);
     mem_free(v);
@@ -518,13 +517,13 @@ local_setup(struct server *srv, void *ctx)
         struct passwd *pw = getpwnam(privs);
 
         if (pw == NULL)
-            maillog_fatal("parameter default_privs: unknown user name "
-                          "value: %s",
-                          privs);
+            log_fatal("parameter default_privs: unknown user name "
+                      "value: %s",
+                      privs);
         if (pw->pw_uid == 0 || pw->pw_gid == 0)
-            maillog_fatal("parameter default_privs: user %s has privileged "
-                          "%s ID",
-                          privs, pw->pw_uid == 0 ? "user" : "group");
+            log_fatal("parameter default_privs: user %s has privileged "
+                      "%s ID",
+                      privs, pw->pw_uid == 0 ? "user" : "group");
         lc->default_uid = (long) pw->pw_uid;
         lc->default_gid = (long) pw->pw_gid;
         mem_free(privs);

@@ -176,13 +176,13 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     while (*path == ' ' || *path == '\t') /* ":include: /path" */
         path++;
     if (depth >= MAX_DEPTH) {
-        maillog_warning(":include: nesting limit exceeded for %s", path);
+        log_warn(":include: nesting limit exceeded for %s", path);
         local_set_res(r, DELIVER_BOUNCE, "5.4.6",
                       ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
-        maillog_warning(":include:%s uses a relative path", path);
+        log_warn(":include:%s uses a relative path", path);
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
@@ -195,20 +195,20 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         errno = e;
-        maillog_warning("unable to lookup :include: file %s: %s", path,
-                        strerror(errno));
+        log_warn("unable to lookup :include: file %s: %s", path,
+                 strerror(errno));
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
-        maillog_warning(":include: file %s is not a regular file", path);
+        log_warn(":include: file %s is not a regular file", path);
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
-        maillog_warning(":include: file %s is world writable", path);
+        log_warn(":include: file %s is world writable", path);
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
@@ -220,10 +220,8 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
         struct passwd *pw = getpwuid(st.st_uid);
 
         if (pw == NULL) {
-            maillog_warning("cannot find username for uid %ld",
-                            (long) st.st_uid);
-            maillog_warning("%s: cannot find :include: file owner username",
-                            path);
+            log_warn("cannot find username for uid %ld", (long) st.st_uid);
+            log_warn("%s: cannot find :include: file owner username", path);
             local_set_res(r, DELIVER_DEFER, "4.3.5",
                           "mail system configuration error");
             return 0;
@@ -241,13 +239,12 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         if (st_rc == -2)
-            maillog_warning("cannot open include file %s: file changed "
-                            "while it was opened",
-                            path);
+            log_warn("cannot open include file %s: file changed "
+                     "while it was opened",
+                     path);
         else {
             errno = e;
-            maillog_warning("cannot open include file %s: %s", path,
-                            strerror(errno));
+            log_warn("cannot open include file %s: %s", path, strerror(errno));
         }
         local_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
@@ -392,20 +389,20 @@ local_dot_forward(struct local *lc, struct batch *b, struct deliver_req *req,
         if (errno == ENOENT)
             pw->no_forward = time(NULL);
     } else if (!S_ISREG(st.st_mode)) {
-        maillog_warning("file %s is not a regular file", fw);
+        log_warn("file %s is not a regular file", fw);
     } else if (st.st_uid != 0 && (long) st.st_uid != pw->uid) {
-        maillog_warning("file %s has bad owner uid %ld", fw, (long) st.st_uid);
+        log_warn("file %s has bad owner uid %ld", fw, (long) st.st_uid);
     } else if (st.st_mode & S_IWOTH) {
-        maillog_warning("file %s is world writable", fw);
+        log_warn("file %s is world writable", fw);
     } else {
         int st_rc = read_checked(fw, 0, &st, &text);
 
         if (st_rc == -2)
-            maillog_warning("cannot open file %s: file changed while it "
-                            "was opened",
-                            fw);
+            log_warn("cannot open file %s: file changed while it "
+                     "was opened",
+                     fw);
         else if (st_rc < 0)
-            maillog_warning("cannot open file %s: %s", fw, strerror(errno));
+            log_warn("cannot open file %s: %s", fw, strerror(errno));
         else
             got = 1;
     }

@@ -144,8 +144,8 @@ local_maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     if ((req->flags & DELIVER_F_RETRY) && access(p->new, F_OK) == 0) {
         local_unbecome(lc);
         local_set_res(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
-        maillog_info("%s: %s already in %s (repeated delivery)", req->id, name,
-                     p->dir);
+        log_info("%s: %s already in %s (repeated delivery)", req->id, name,
+                 p->dir);
         p->fd = -3; /* nothing to sync */
         pending_keep(b, req, rc, to, orig, uid, gid);
         return;

@@ -123,10 +123,10 @@ start(struct server *srv)
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        maillog_fatal("lock store/qmgr.lock: %s", strerror(errno));
+        log_fatal("lock store/qmgr.lock: %s", strerror(errno));
     Q.fs = queue_fs_disk("store");
     if (Q.fs == NULL)
-        maillog_fatal("open queue store: %s", strerror(errno));
+        log_fatal("open queue store: %s", strerror(errno));
     read_params(srv);
 
     /* recovery: every live message, with its state */
@@ -256,7 +256,7 @@ qmgr_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(p.pfd, (nfds_t) p.n, timeout) < 0 && errno != EINTR)
-            maillog_fatal("poll: %s", strerror(errno));
+            log_fatal("poll: %s", strerror(errno));
         poll_events(&p);
         qmgr_ctl_serve();
         qmgr_agent_flush();

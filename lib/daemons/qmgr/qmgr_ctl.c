@@ -29,14 +29,14 @@ apply(struct qmsg *m, int op)
             break;
         }
         qmgr_seg_state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0, 0, NULL);
-        maillog_info("%s: removed", m->env.id);
+        log_info("%s: removed", m->env.id);
         qmgr_msg_free(m);
         return 1;
     case QMGR_HOLD:
         if (!m->hold) {
             m->hold = 1;
             qmgr_seg_state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0, NULL);
-            maillog_info("%s: placed on hold", m->env.id);
+            log_info("%s: placed on hold", m->env.id);
             if (!m->inflight)
                 qmgr_msg_move(m, L_HOLD);
         }
@@ -45,7 +45,7 @@ apply(struct qmsg *m, int op)
         if (m->hold) {
             m->hold = 0;
             qmgr_seg_state(m->seg, QUEUE_ST_RELEASE, m->loc.off, 0, 0, 0, NULL);
-            maillog_info("%s: released from hold", m->env.id);
+            log_info("%s: released from hold", m->env.id);
             if (!m->inflight) {
                 qmgr_msg_log_active(m);
                 qmgr_msg_move(m, L_READY);

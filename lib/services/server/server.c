@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "pcf/pcf.h"
@@ -71,12 +72,12 @@ typed_param(const char *name, enum schema_type want)
     if (sp == NULL && (f = schema_family_match(name, NULL)) != NULL)
         sp = schema_param_find(f->defparam);
     if (sp == NULL)
-        maillog_panic("parameter %s is not in the schema (schemas/): "
-                      "a typed accessor cannot read it",
-                      name);
+        log_panic("parameter %s is not in the schema (schemas/): "
+                  "a typed accessor cannot read it",
+                  name);
     if (sp->type != want)
-        maillog_panic("parameter %s is %s in the schema, read as %s", name,
-                      schema_type_name(sp->type), schema_type_name(want));
+        log_panic("parameter %s is %s in the schema, read as %s", name,
+                  schema_type_name(sp->type), schema_type_name(want));
     return sp;
 }
 
@@ -152,8 +153,8 @@ typed_read(struct pcf *p, const char *svc, const char *name,
         server_conf_where(p, svc, name, &where);
         if (where.len == 0 && strcmp(sp->name, name) != 0)
             server_conf_where(p, svc, sp->name, &where); /* family default */
-        maillog_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
-                      buf_str(&why));
+        log_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
+                  buf_str(&why));
     }
     buf_fini(&why);
     mem_free(v);
@@ -187,49 +188,7 @@ server_conf_time(struct pcf *p, const char *svc, const char *name)
 void
 server_split(const char *value, struct strv *sv)
 {
-    const char *p = value;
-
-    while (*p) {
-        const char *start;
-
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (!*p)
-            break;
-        if (*p == '{') {
-            int depth = 0;
-            const char *end;
-
-            start = ++p;
-            while (*p && (*p != '}' || depth > 0)) {
-                depth += *p == '{';
-                depth -= *p == '}';
-                p++;
-            }
-            end = p;
-            while (start < end && (*start == ' ' || *start == '\t'))
-                start++;
-            while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-                end--;
-            strv_adopt(sv, mem_strndup(start, (size_t) (end - start)));
-            if (*p)
-                p++;
-            continue;
-        }
-        start = p;
-        {
-            int depth = 0;
-
-            /* "inline:{ a = b c }" stays one element */
-            while (*p && (depth > 0 || (*p != ',' && *p != ' ' && *p != '\t' &&
-                                        *p != '\n' && *p != '\r'))) {
-                depth += *p == '{';
-                depth -= *p == '}' && depth > 0;
-                p++;
-            }
-        }
-        strv_adopt(sv, mem_strndup(start, (size_t) (p - start)));
-    }
+    conf_list_split(value, sv, CONF_LIST_UNBRACE);
 }
 
 char *
@@ -373,20 +332,20 @@ drop_privileges(struct server *srv)
         struct passwd *pw = getpwnam(owner);
 
         if (pw == NULL)
-            maillog_fatal("unknown mail_owner user \"%s\"", owner);
+            log_fatal("unknown mail_owner user \"%s\"", owner);
         /* master_check refuses this in main.cf; a -o override lands here */
         if (pw->pw_uid == 0 || pw->pw_gid == 0)
-            maillog_fatal("parameter mail_owner: user %s has privileged %s ID",
-                          owner, pw->pw_uid == 0 ? "user" : "group");
+            log_fatal("parameter mail_owner: user %s has privileged %s ID",
+                      owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
-                maillog_fatal("chroot(%s): %s", qdir, strerror(errno));
+                log_fatal("chroot(%s): %s", qdir, strerror(errno));
         }
         if (srv->unpriv) {
             /* setgid, then the group list is pw_gid alone, then setuid */
             if (util_set_ugid(pw->pw_uid, pw->pw_gid) < 0)
-                maillog_fatal("cannot drop privileges to %s: %s", owner,
-                              strerror(errno));
+                log_fatal("cannot drop privileges to %s: %s", owner,
+                          strerror(errno));
         } else {
             /* a root daemon (local, pipe) keeps root but none of the
              * groups of the shell that started master (root, adm...):
@@ -394,8 +353,8 @@ drop_privileges(struct server *srv)
             gid_t g = getegid();
 
             if (setgroups(1, &g) < 0)
-                maillog_fatal("cannot drop supplementary groups: %s",
-                              strerror(errno));
+                log_fatal("cannot drop supplementary groups: %s",
+                          strerror(errno));
         }
         mem_free(owner);
         mem_free(qdir);
@@ -414,8 +373,8 @@ server_main(struct server *srv, const struct server_service *svc, void *ctx)
     if (svc->loop)
         return svc->loop(srv, ctx);
     if (svc->conn == NULL)
-        maillog_panic("service %s: neither a loop nor a connection handler",
-                      srv->command);
+        log_panic("service %s: neither a loop nor a connection handler",
+                  srv->command);
     server_single_loop(srv, svc->conn, ctx);
     return 0;
 }
@@ -471,7 +430,7 @@ check_tables(void)
         return;
     last = now;
     if ((t = maps_changed()) != NULL) {
-        maillog_info("table %s has changed -- restarting", t);
+        log_info("table %s has changed -- restarting", t);
         stopping = 1;
     }
 }
@@ -544,7 +503,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %s", strerror(errno));
+                log_fatal("receive from the front: %s", strerror(errno));
             break; /* idle too long, or master is gone */
         }
         int cell = session_hold(srv, h->anvil_ref);
@@ -671,7 +630,7 @@ co_take(void *arg)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %s", strerror(errno));
+                log_fatal("receive from the front: %s", strerror(errno));
             if (errno == 0)
                 stopping = 1; /* the front and master are gone */
             break;
@@ -688,7 +647,7 @@ co_take(void *arg)
             server_status(w->srv, 0);
         w->srv->handoff = &cs->h;
         if (co_spawn(co_session_main, cs) < 0) {
-            maillog_warning("cannot start a session: %s", strerror(errno));
+            log_warn("cannot start a session: %s", strerror(errno));
             co_forget(cs->fd);
             (void) close(cs->fd);
             session_release(w->srv, cs->cell, cs->h.anvil_ref);
@@ -728,7 +687,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     if (w.cap > SERVER_SLOT_SESSIONS)
         w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)
-        maillog_fatal("epoll_create1: %s", strerror(errno));
+        log_fatal("epoll_create1: %s", strerror(errno));
     if (sig_pipe[0] >= 0)
         (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
     server_status(srv, 1);
@@ -752,7 +711,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
         maillog_flush(); /* the lines of this round's sessions, at once */
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
-            maillog_fatal("epoll_wait: %s", strerror(errno));
+            log_fatal("epoll_wait: %s", strerror(errno));
         if (terminating && !interrupted) {
             interrupted = 1;
             co_interrupt_all(); /* sessions waiting for a command end */
@@ -802,7 +761,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
                     break; /* idle too long */
                 if (errno == EINTR || errno == ECONNABORTED)
                     continue;
-                maillog_fatal("accept: %s", strerror(errno));
+                log_fatal("accept: %s", strerror(errno));
             }
             server_status(srv, 0);
             fn(srv, fd, ctx);
@@ -828,7 +787,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            maillog_fatal("poll: %s", strerror(errno));
+            log_fatal("poll: %s", strerror(errno));
         }
         for (int i = 0; i < srv->nlisten && !stopping; i++) {
             int fd;
