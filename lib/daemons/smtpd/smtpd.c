@@ -807,13 +807,15 @@ smtpd_stdio_main(struct pcf *p)
     struct smtpd_conf *cf;
     char *qdir;
     struct sigaction sa;
+    char service[] = "sendmail", type[] = "unix", name_space[] = "sendmail/bs",
+         command[] = "smtpd";
 
     memset(&srv, 0, sizeof(srv));
     srv.conf = p;
-    srv.service = (char *) "sendmail";
-    srv.type = (char *) "unix";
-    srv.name_space = (char *) "sendmail/bs";
-    srv.command = (char *) "smtpd";
+    srv.service = service;
+    srv.type = type;
+    srv.name_space = name_space;
+    srv.command = command;
     srv.status_fd = -1;
     srv.nlisten = 0;
     server_init(&srv);

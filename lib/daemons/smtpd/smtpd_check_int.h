@@ -33,7 +33,7 @@ struct ctx {
     const char *where;  /* "RCPT", "MAIL", ... (log lines) */
     const char *rcpt;   /* canonical recipient, or NULL */
     const char *shown;  /* the recipient as sent, internal form */
-    const char *sender; /* the sender as sent, internal form, or NULL */
+    char *sender; /* the sender as sent, internal form, or NULL */
     char *reply;
     size_t len;
     int recursion;

@@ -46,7 +46,7 @@ ctx_init(struct ctx *c, struct smtpd_session *s, const char *where,
 static void
 ctx_fini(struct ctx *c)
 {
-    mem_free((char *) c->sender);
+    mem_free(c->sender);
 }
 
 /* reset - Postfix's SMTPD_CHECK_RESET() */
