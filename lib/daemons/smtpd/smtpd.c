@@ -75,6 +75,8 @@ smtpd_reset_transaction(struct smtpd_session *s)
         cleanup_client_abort(s->cc);
     s->cleanup_open = 0;
     s->have_mail = 0;
+    mem_free(s->sasl_sender); /* MAIL's AUTH= */
+    s->sasl_sender = NULL;
     mem_free(s->sender);
     s->sender = NULL;
     queue_env_fini(&s->env);
@@ -630,8 +632,8 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
             return -1;
     } else if (strcasecmp(cmd, "AUTH") == 0) {
         s->last_cmd = "AUTH";
-        smtpd_io_printf(s->io, "503 5.5.1 Error: authentication not enabled");
-        smtpd_stat_count(s, "auth", 0);
+        if (smtpd_cmd_auth(s, arg) < 0)
+            return -1;
     } else {
         s->last_cmd = "UNKNOWN";
         smtpd_stat_count(s, "unknown", 0);
@@ -731,6 +733,7 @@ session(struct server *srv, int fd, void *ctx)
     (void) smtpd_io_flush(s->io);
 done:
     smtpd_reset_transaction(s);
+    smtpd_sasl_session_end(s);
     if (srv->shm)
         srv->shm[srv->slot].client_addr[0] = 0;
     disconnect_log(s);

@@ -325,6 +325,7 @@ smtpd_conf_load(struct server *srv)
         mem_free(key);
     }
     cf->access_cache = htab_new(16);
+    smtpd_sasl_conf_load(cf);
     preload(cf);
     return cf;
 }

@@ -72,6 +72,7 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     smtpd_io_printf(s->io, "250-ETRN");
     if (s->cf->tls_ctx && !s->tls)
         smtpd_io_printf(s->io, "250-STARTTLS");
+    smtpd_sasl_ehlo(s);
     smtpd_io_printf(s->io, "250-ENHANCEDSTATUSCODES");
     smtpd_io_printf(s->io, "250-8BITMIME");
     smtpd_io_printf(s->io, "250-DSN");
@@ -202,6 +203,7 @@ smtpd_cmd_starttls(struct smtpd_session *s)
         break;
     }
     s->tls = 1;
+    smtpd_sasl_tls_started(s);
     /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
     if (s->cf->tls_loglevel >= 1)
         maillog_info("Anonymous TLS connection established from %s: %s",
