@@ -98,10 +98,10 @@ smtpd_proto(const struct smtpd_session *s)
 {
     int utf8 = (s->env.flags & QUEUE_F_SMTPUTF8) != 0;
 
+    /* Postfix's state->protocol: TLS and AUTH show only in Received:
+     * (RFC 3848 ESMTPS, ESMTPA, ESMTPSA), not in log lines */
     if (!s->esmtp)
         return "SMTP";
-    if (s->tls)
-        return utf8 ? "UTF8SMTPS" : "ESMTPS";
     return utf8 ? "UTF8SMTP" : "ESMTP";
 }
 
@@ -482,6 +482,8 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
     }
     if (h && (h->flags & SERVER_HANDOFF_GREETED))
         return 0;
+    if (cf->wrapper && smtpd_tls_wrapper(s) < 0)
+        return -1;
     if (!cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
         /* the reply instead of the greeting; then every command but

@@ -187,6 +187,7 @@ struct smtpd_conf {
     int bare_nl; /* 0 no, 1 normalize, 2 reject */
     int bare_nl_code;
     int tls_level; /* 0 none, 1 may, 2 encrypt */
+    int wrapper;   /* smtpd_tls_wrappermode: TLS from the first byte */
     long tls_loglevel;
     void *tls_ctx;
     int disable_vrfy;
@@ -459,6 +460,9 @@ void smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo);
 void smtpd_cmd_vrfy(struct smtpd_session *s, char *arg);
 void smtpd_cmd_etrn(struct smtpd_session *s, const char *arg);
 int smtpd_cmd_starttls(struct smtpd_session *s);
+/* smtpd_tls_wrapper - smtpd_tls_wrappermode: the TLS handshake before
+ * the greeting; -1 when the session must end (logged) */
+int smtpd_tls_wrapper(struct smtpd_session *s);
 
 /* ---- SMTP AUTH (smtpd_sasl.c, smtpd_sasl_dovecot.c) ---- */
 

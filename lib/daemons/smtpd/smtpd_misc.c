@@ -172,6 +172,34 @@ smtpd_cmd_etrn(struct smtpd_session *s, const char *arg)
 }
 
 int
+smtpd_tls_wrapper(struct smtpd_session *s)
+{
+    char err[300];
+
+    if (s->cf->tls_ctx == NULL) {
+        maillog_warning("%s: smtpd_tls_wrappermode = yes without a usable "
+                        "smtpd_tls_cert_file: dropping the connection",
+                        s->namaddr);
+        return -1;
+    }
+    switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
+    case SIO_TLS_LOST:
+        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        return -1;
+    case SIO_TLS_ERROR:
+        maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
+        return -1;
+    default:
+        break;
+    }
+    s->tls = 1;
+    if (s->cf->tls_loglevel >= 1)
+        maillog_info("Anonymous TLS connection established from %s: %s",
+                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
+    return 0;
+}
+
+int
 smtpd_cmd_starttls(struct smtpd_session *s)
 {
     char err[300];

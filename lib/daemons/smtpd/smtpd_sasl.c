@@ -273,15 +273,25 @@ exception(struct smtpd_session *s)
     return ml && maps_match_addr(ml, s->addr) == 1;
 }
 
+/* active - Postfix's smtpd_sasl_is_active(): SASL on, and with
+ * smtpd_tls_auth_only not before TLS (Postfix 3.7 answers AUTH in clear
+ * with "not enabled" then, not with RFC 4954's 504 or 538) */
+static struct smtpd_sasl *
+active(struct smtpd_session *s)
+{
+    if (!smtpd_sasl_enabled(s->cf) || (s->cf->sasl->tls_auth_only && !s->tls))
+        return NULL;
+    return backend(s);
+}
+
 void
 smtpd_sasl_ehlo(struct smtpd_session *s)
 {
     struct smtpd_sasl *b;
 
-    if (!smtpd_sasl_enabled(s->cf) || exception(s) ||
-        (s->cf->sasl->tls_auth_only && !s->tls))
+    if (!smtpd_sasl_enabled(s->cf) || exception(s))
         return;
-    if ((b = backend(s)) == NULL)
+    if ((b = active(s)) == NULL)
         return;
     smtpd_io_printf(s->io, "250-AUTH %s", buf_str(&b->offer));
     if (s->cf->sasl->broken_clients)
@@ -434,10 +444,11 @@ authenticate(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
         }
     }
     if (st != SMTPD_SASL_DONE) {
+        if (reply.len == 0) /* Dovecot gives no reason for a bad password */
+            (void) buf_puts(&reply, "(reason unavailable)");
         maillog_warning("%s: SASL %.100s authentication failed: %s, "
                         "sasl_username=%.100s",
-                        s->namaddr, mech,
-                        reply.len ? buf_str(&reply) : "(reason unavailable)",
+                        s->namaddr, mech, buf_str(&reply),
                         user ? user : "(unavailable)");
         if (st == SMTPD_SASL_TEMP)
             smtpd_io_printf(s->io,
@@ -471,13 +482,10 @@ smtpd_cmd_auth(struct smtpd_session *s, const char *arg)
     server_split(arg, &av);
     if (s->cf->helo_required && s->helo == NULL)
         smtpd_io_printf(s->io, "503 5.5.1 Error: send HELO/EHLO first");
-    else if ((b = backend(s)) == NULL)
+    else if ((b = active(s)) == NULL)
         smtpd_io_printf(s->io, "503 5.5.1 Error: authentication not enabled");
     else if (s->have_mail)
         smtpd_io_printf(s->io, "503 5.5.1 Error: MAIL transaction in progress");
-    else if (s->cf->sasl->tls_auth_only && !s->tls)
-        smtpd_io_printf(s->io, "504 5.5.4 Encryption required for requested "
-                               "authentication mechanism");
     else if (s->sasl_username)
         smtpd_io_printf(s->io, "503 5.5.1 Error: already authenticated");
     else if (av.n < 1 || av.n > 2)
@@ -493,7 +501,7 @@ smtpd_cmd_auth(struct smtpd_session *s, const char *arg)
 const char *
 smtpd_sasl_mail_opt(struct smtpd_session *s, const char *value)
 {
-    if (s->sasl == NULL || s->sasl->dc == NULL)
+    if (active(s) == NULL)
         return "503 5.5.4 Error: authentication disabled";
     if (s->sasl_sender)
         return "503 5.5.4 Error: multiple AUTH= options";
