@@ -378,7 +378,34 @@ EOF
     pass "Postfix's log lines are the ones the postern case expects"
 }
 
+# check: the SASL settings of the test are honoured; Cyrus is refused
+case_check() {
+    mta_setup
+    DOVECOT_AUTH_PORT=9 SUB=$(free_port) SUBS=$(free_port)
+    echo "alice@example.test alice@example.test" > "$T/senders"
+    main_cf >> "$T/etc/main.cf"
+    master_cf >> "$T/etc/master.cf"
+    "${AS[@]}" "$BIN" check -c "$T/etc" --json > "$T/check.json" 2> "$T/check.err"
+    $PY - "$T/check.json" <<'PY' || { cat "$T/check.err"; fail "check --json"; }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for n in doc['notes']:
+    p = n.get('parameter') or ''
+    if 'sasl' in p or p in ('smtpd_sender_login_maps', 'smtpd_tls_auth_only',
+                            'smtpd_tls_wrappermode'):
+        assert n['status'] == 'honoured', n
+PY
+    grep -E 'sasl|login_maps|auth_only' "$T/check.err" && fail "check reports a SASL setting"
+    pass "check: the SASL settings of Debian's submission services are honoured"
+    echo "smtpd_sasl_type = cyrus" >> "$T/etc/main.cf"
+    line=$(grep -n '^smtpd_sasl_type = cyrus' "$T/etc/main.cf" | cut -d: -f1)
+    "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted smtpd_sasl_type = cyrus"
+    grep -qE "^postern: error: $T/etc/main.cf:$line: smtpd_sasl_type = cyrus: Postern implements SMTP AUTH through Dovecot's auth service only" \
+        "$T/check.err" || { cat "$T/check.err"; fail "the cyrus refusal names main.cf:$line"; }
+    pass "check refuses smtpd_sasl_type = cyrus at main.cf:$line"
+}
+
 case "$CASE" in
-postern | postfix) "case_$CASE" ;;
+postern | postfix | check) "case_$CASE" ;;
 *) fail "unknown case $CASE" ;;
 esac
