@@ -67,8 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (int i = 0; i < m.n; i++)
             if (m.name[i] == NULL || *m.name[i] == 0 ||
-                strpbrk(m.name[i], "\t\n") ||
-                (m.props[i] & SMTPD_SASL_PRIVATE))
+                strpbrk(m.name[i], "\t\n") || (m.props[i] & SMTPD_SASL_PRIVATE))
                 abort();
     } else {
         if (st != 0 && st != SMTPD_SASL_MORE && st != SMTPD_SASL_DONE &&

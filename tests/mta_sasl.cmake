@@ -9,3 +9,6 @@ foreach(case postern postfix check)
     set_tests_properties(mta_sasl_${case} PROPERTIES TIMEOUT 120
                          SKIP_RETURN_CODE 77 LABELS mta)
 endforeach()
+if(TARGET smtpd_sasl_test)
+    add_test(NAME mta_smtpd_sasl_unit COMMAND smtpd_sasl_test)
+endif()

@@ -42,8 +42,7 @@ owner_find(struct ctx *c, struct maps *m, const struct rewrite_result *r,
         size_t cut = strcspn(rcpt, delim);
 
         if (cut > 0 && cut < lp) {
-            snprintf(key, sizeof(key), "%.*s%s", (int) cut, rcpt,
-                     at ? at : "");
+            snprintf(key, sizeof(key), "%.*s%s", (int) cut, rcpt, at ? at : "");
             st = maps_find(m, key, &v);
         }
     }

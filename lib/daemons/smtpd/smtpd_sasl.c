@@ -46,18 +46,18 @@
 #define SASL_DOVECOT 1
 
 struct smtpd_sasl_conf {
-    int enable;          /* smtpd_sasl_auth_enable */
-    int type;            /* SASL_DOVECOT */
-    char *path;          /* smtpd_sasl_path */
-    char *service;       /* smtpd_sasl_service */
-    unsigned opts;       /* smtpd_sasl_security_options */
-    unsigned tls_opts;   /* smtpd_sasl_tls_security_options */
+    int enable;                    /* smtpd_sasl_auth_enable */
+    int type;                      /* SASL_DOVECOT */
+    char *path;                    /* smtpd_sasl_path */
+    char *service;                 /* smtpd_sasl_service */
+    unsigned opts;                 /* smtpd_sasl_security_options */
+    unsigned tls_opts;             /* smtpd_sasl_tls_security_options */
     struct maps_match *exceptions; /* or NULL */
-    int auth_header;     /* smtpd_sasl_authenticated_header */
-    int broken_clients;  /* broken_sasl_auth_clients */
-    int tls_auth_only;   /* smtpd_tls_auth_only */
-    long resp_limit;     /* smtpd_sasl_response_limit */
-    struct maps *login_maps; /* smtpd_sender_login_maps, or NULL */
+    int auth_header;               /* smtpd_sasl_authenticated_header */
+    int broken_clients;            /* broken_sasl_auth_clients */
+    int tls_auth_only;             /* smtpd_tls_auth_only */
+    long resp_limit;               /* smtpd_sasl_response_limit */
+    struct maps *login_maps;       /* smtpd_sender_login_maps, or NULL */
 };
 
 struct smtpd_sasl {
@@ -304,8 +304,7 @@ static int
 valid_base64(const char *p)
 {
     for (; *p; p++)
-        if (!isalnum((unsigned char) *p) && *p != '+' && *p != '/' &&
-            *p != '=')
+        if (!isalnum((unsigned char) *p) && *p != '+' && *p != '/' && *p != '=')
             return 0;
     return 1;
 }

@@ -442,8 +442,8 @@ smtpd_dovecot_auth(struct smtpd_dovecot *d, unsigned id,
 }
 
 int
-smtpd_dovecot_cont(struct smtpd_dovecot *d, const char *resp,
-                   struct buf *reply, char **user)
+smtpd_dovecot_cont(struct smtpd_dovecot *d, const char *resp, struct buf *reply,
+                   char **user)
 {
     struct buf req;
     int rc;
