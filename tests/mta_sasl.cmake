@@ -2,7 +2,7 @@
 # "postern" checks Postern's replies and log lines against Postfix 3.7's
 # texts, smtplib, swaks and fail2ban's filter; "postfix" proves the texts
 # on a real Postfix with the same Dovecot (root only; exit 77 otherwise).
-foreach(case postern postfix check)
+foreach(case postern postfix check cyrus)
     add_test(NAME mta_sasl_${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sasl.sh
                      $<TARGET_FILE:postern> ${case})

@@ -53,7 +53,7 @@ master_cf() {
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
-  -o smtpd_sasl_path=private/auth
+  -o smtpd_sasl_path=${SUB_SASL_PATH:-private/auth}
   -o smtpd_tls_auth_only=yes
   -o smtpd_reject_unlisted_recipient=no
   -o smtpd_client_restrictions=\$mua_client_restrictions
@@ -288,16 +288,18 @@ pf_cleanup() {
     fi
 }
 
-case_postfix() {
+# pf_runnable: a Postfix peer can run here, else exit 77
+pf_runnable() {
     command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
         { echo "skip: postfix not installed"; exit 77; }
     [ "$(id -u)" = 0 ] && id postfix >/dev/null 2>&1 &&
         getent group postdrop >/dev/null ||
         { echo "skip: a Postfix peer needs root, user postfix, group postdrop"; exit 77; }
-    T=$(mktemp -d /tmp/mta-test.XXXXXX)
-    chmod 755 "$T"
-    setup_common
-    trap 'pf_cleanup; dovecot_stop; stop_pids; rm -rf "$T"' EXIT
+}
+
+# pf_start: a real Postfix with the settings of main_cf and master_cf
+# (PF_CYRUS set: smtpd_sasl_type = cyrus) on $PORT, $SUB, $SUBS
+pf_start() {
     PORT=$(free_port)
     PF=$T/pf
     mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
@@ -324,7 +326,13 @@ relayhost = [127.0.0.1]:9
 notify_classes =
 smtpd_banner = \$myhostname ESMTP Postfix
 EOF
-    main_cf >> "$PF/etc/main.cf"
+    if [ -n "${PF_CYRUS:-}" ]; then
+        main_cf | sed -e 's/^smtpd_sasl_type = .*/smtpd_sasl_type = cyrus/' \
+            -e 's/^smtpd_sasl_path = .*/smtpd_sasl_path = smtpd/'
+        echo "cyrus_sasl_config_path = $T/sasl"
+    else
+        main_cf
+    fi >> "$PF/etc/main.cf"
     {
         echo "127.0.0.1:$PORT inet n - n - - smtpd"
         master_cf
@@ -362,6 +370,15 @@ EOF
             2>/dev/null && break
         sleep 0.1
     done
+}
+
+case_postfix() {
+    pf_runnable
+    T=$(mktemp -d /tmp/mta-test.XXXXXX)
+    chmod 755 "$T"
+    setup_common
+    trap 'pf_cleanup; dovecot_stop; stop_pids; rm -rf "$T"' EXIT
+    pf_start
     py sasl_dialogue.py <(dialogues) "smtp=$PORT" "sub=$SUB" "subs=$SUBS" \
         > "$T/postfix.out" || fail "sasl_dialogue.py (Postfix)"
     if ! diff -u <(expected) "$T/postfix.out"; then
@@ -376,6 +393,70 @@ EOF
         { grep client= "$PF/maillog"; fail "Postfix's client= line differs"; }
     check_disconnects "$PF/maillog"
     pass "Postfix's log lines are the ones the postern case expects"
+}
+
+# ---- Cyrus SASL -------------------------------------------------------------
+# the same services with smtpd_sasl_type = cyrus: libsasl2 with sasldb
+# users (auxprop), its configuration in $T/sasl/smtpd.conf
+cyrus_dialogues() {
+    cat <<'EOF'
+cy_plain sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0secret} ; MAIL FROM:<alice@example.test> ; RCPT TO:<carol@remote.test>
+cy_bad sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0wrong}
+cy_login sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH LOGIN ; b64{bob@example.test} ; b64{hunter2} ; MAIL FROM:<alice@example.test> ; RCPT TO:<carol@remote.test>
+cy_badmech sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH CRAM-MD5 ; AUTH LOGIN ; *
+cy_subs ssl:subs EHLO c.test ; AUTH PLAIN b64{\0bob@example.test\0hunter2}
+EOF
+}
+
+cyrus_setup() {
+    command -v saslpasswd2 >/dev/null || { echo "skip: saslpasswd2 (sasl2-bin) not installed"; exit 77; }
+    mkdir -p "$T/sasl"
+    cat > "$T/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: $T/sasl/sasldb2
+mech_list: PLAIN LOGIN
+EOF
+    echo secret | saslpasswd2 -f "$T/sasl/sasldb2" -p -c -u example.test alice
+    echo hunter2 | saslpasswd2 -f "$T/sasl/sasldb2" -p -c -u example.test bob
+    chmod -R a+rX "$T/sasl"
+    SUB_SASL_PATH=smtpd
+}
+
+case_cyrus() {
+    mta_setup "smtpd_banner = \$myhostname ESMTP Postfix"
+    sed -i 's/^mynetworks = .*/mynetworks = 192.0.2.0\/24/' "$T/etc/main.cf"
+    setup_common
+    cyrus_setup
+    main_cf | sed -e 's/^smtpd_sasl_type = .*/smtpd_sasl_type = cyrus/' \
+        -e 's/^smtpd_sasl_path = .*/smtpd_sasl_path = smtpd/' >> "$T/etc/main.cf"
+    echo "cyrus_sasl_config_path = $T/sasl" >> "$T/etc/main.cf"
+    echo "relayhost = [127.0.0.1]:9" >> "$T/etc/main.cf"
+    master_cf >> "$T/etc/master.cf"
+    chown -R "$RUN_USER" "$T/sasl" 2>/dev/null
+    mta_start
+    py sasl_dialogue.py <(cyrus_dialogues) "sub=$SUB" "subs=$SUBS" \
+        > "$T/postern.out" || fail "sasl_dialogue.py"
+    diff -u <(cyrus_expected) "$T/postern.out" || fail "replies differ from Postfix 3.7's (Cyrus)"
+    pass "$(cyrus_dialogues | wc -l) dialogues with Cyrus SASL (sasldb) answered as Postfix 3.7 answers them"
+    wait_log 'postfix/submission/smtpd\[[0-9]+\]: warning: unknown\[127\.0\.0\.1\]: SASL PLAIN authentication failed: authentication failure, sasl_username=alice@example\.test$'
+    wait_log 'client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, sasl_username=alice@example\.test$'
+    pass "Cyrus: the failure and client= log lines"
+    mta_stop
+    # Not compared with a live Postfix: Debian's smtpd, started the
+    # same way, reads /etc/sasldb2 and offers every mechanism, so it does
+    # not see cyrus_sasl_config_path here; the texts are Postfix's
+    # (smtpd_sasl_glue.c) with libsasl2's sasl_errstring() reasons
+}
+
+cyrus_expected() {
+    cat <<'EOF'
+cy_plain | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.1.5 Ok | 221 2.0.0 Bye
+cy_bad | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 535 5.7.8 Error: authentication failed: authentication failure | 221 2.0.0 Bye
+cy_login | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 334 VXNlcm5hbWU6 | 334 UGFzc3dvcmQ6 | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 553 5.7.1 <alice@example.test>: Sender address rejected: not owned by user bob@example.test | 221 2.0.0 Bye
+cy_badmech | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 535 5.7.8 Error: authentication failed: no mechanism available | 334 VXNlcm5hbWU6 | 501 5.7.0 Authentication aborted | 221 2.0.0 Bye
+cy_subs | 220 mx.example.test ESMTP Postfix | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 221 2.0.0 Bye
+EOF
 }
 
 # check: the SASL settings of the test are honoured; Cyrus is refused
@@ -406,6 +487,6 @@ PY
 }
 
 case "$CASE" in
-postern | postfix | check) "case_$CASE" ;;
+postern | postfix | check | cyrus) "case_$CASE" ;;
 *) fail "unknown case $CASE" ;;
 esac

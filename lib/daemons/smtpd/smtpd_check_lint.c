@@ -453,8 +453,9 @@ codes(struct lint *l)
     }
 }
 
-/* sasl_type - Postern speaks Dovecot's auth protocol only: a Cyrus (or
- * any other) smtpd_sasl_type with SMTP AUTH on would stop smtpd */
+/* sasl_type - an smtpd_sasl_type other than dovecot and cyrus, with SMTP
+ * AUTH on, stops smtpd (Postfix: "unsupported SASL server
+ * implementation") */
 static void
 sasl_type(struct lint *l)
 {
@@ -463,12 +464,11 @@ sasl_type(struct lint *l)
     if (!l->sasl)
         return;
     v = server_conf_str(l->p, l->ns, "smtpd_sasl_type");
-    if (strcasecmp(v, "dovecot") != 0)
+    if (strcasecmp(v, "dovecot") != 0 && strcasecmp(v, "cyrus") != 0)
         server_note(l->chk, SERVER_NOTE_ERROR, l->ns, "smtpd_sasl_type",
-                    "smtpd_sasl_type = %s: Postern implements SMTP AUTH "
-                    "through Dovecot's auth service only (smtpd_sasl_type = "
-                    "dovecot); Cyrus SASL is not supported, and smtpd would "
-                    "not start",
+                    "smtpd_sasl_type = %s: unsupported SASL server "
+                    "implementation (Postern has dovecot and cyrus): smtpd "
+                    "would not start",
                     v);
     mem_free(v);
 }

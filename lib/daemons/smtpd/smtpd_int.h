@@ -556,6 +556,28 @@ int smtpd_dovecot_handshake_line(struct smtpd_sasl_mechs *m, char *line);
 int smtpd_dovecot_reply_line(unsigned id, char *line, struct buf *reply,
                              char **user);
 
+/* Cyrus SASL (smtpd_sasl_cyrus.c) */
+struct smtpd_cyrus;
+struct smtpd_cyrus_args {
+    const char *service, *realm;
+    const char *lip, *lport, *rip, *rport;
+    unsigned opts; /* SMTPD_SASL_NO* ... */
+};
+/* smtpd_cyrus_init - once per process: libsasl2 with application name app
+ * and its configuration under confpath (NULL: libsasl2's default); 0 or
+ * -1 (logged) */
+int smtpd_cyrus_init(const char *app, const char *confpath);
+/* smtpd_cyrus_new - a server connection; its mechanisms into mechs;
+ * NULL after a logged warning */
+struct smtpd_cyrus *smtpd_cyrus_new(const struct smtpd_cyrus_args *a,
+                                    struct buf *mechs);
+void smtpd_cyrus_free(struct smtpd_cyrus *c);
+/* smtpd_cyrus_step - sasl_server_start (mech) or _step (mech NULL) with
+ * the base64 response resp (NULL: none); SMTPD_SASL_*, the challenge or
+ * the reason in reply, *user (caller frees) */
+int smtpd_cyrus_step(struct smtpd_cyrus *c, const char *mech, const char *resp,
+                     struct buf *reply, char **user);
+
 /* stages */
 #define SMTPD_ST_CLIENT 0
 #define SMTPD_ST_HELO   1

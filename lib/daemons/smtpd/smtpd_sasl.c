@@ -44,10 +44,12 @@
 #include "smtpd/smtpd_int.h"
 
 #define SASL_DOVECOT 1
+#define SASL_CYRUS   2
 
 struct smtpd_sasl_conf {
     int enable;                    /* smtpd_sasl_auth_enable */
-    int type;                      /* SASL_DOVECOT */
+    int type;                      /* SASL_DOVECOT, SASL_CYRUS */
+    char *realm;                   /* smtpd_sasl_local_domain (Cyrus) */
     char *path;                    /* smtpd_sasl_path */
     char *service;                 /* smtpd_sasl_service */
     unsigned opts;                 /* smtpd_sasl_security_options */
@@ -62,6 +64,7 @@ struct smtpd_sasl_conf {
 
 struct smtpd_sasl {
     struct smtpd_dovecot *dc;
+    struct smtpd_cyrus *cy;
     struct smtpd_sasl_mechs mechs;
     int tried;        /* connected once (a failure is not retried) */
     struct buf offer; /* the filtered mechanism list */
@@ -163,11 +166,22 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     if (!sc->enable)
         return;
     v = server_param(srv, "smtpd_sasl_type");
-    if (strcasecmp(v, "dovecot") != 0)
+    if (strcasecmp(v, "dovecot") == 0)
+        sc->type = SASL_DOVECOT;
+    else if (strcasecmp(v, "cyrus") == 0)
+        sc->type = SASL_CYRUS;
+    else
         maillog_fatal("unsupported SASL server implementation: %s", v);
-    sc->type = SASL_DOVECOT;
     mem_free(v);
     sc->path = server_param(srv, "smtpd_sasl_path");
+    sc->realm = server_param(srv, "smtpd_sasl_local_domain");
+    if (sc->type == SASL_CYRUS) {
+        /* before privileges go and the chroot hides the plugins */
+        v = server_param(srv, "cyrus_sasl_config_path");
+        if (smtpd_cyrus_init(sc->path, v) < 0)
+            maillog_fatal("SASL per-process initialization failed");
+        mem_free(v);
+    }
     sc->service = server_param(srv, "smtpd_sasl_service");
     sc->opts = sec_opts(srv, "smtpd_sasl_security_options");
     sc->tls_opts = sec_opts(srv, "smtpd_sasl_tls_security_options");
@@ -181,9 +195,6 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     sc->auth_header = server_param_bool(srv, "smtpd_sasl_authenticated_header");
     sc->broken_clients = server_param_bool(srv, "broken_sasl_auth_clients");
     sc->resp_limit = server_param_int(srv, "smtpd_sasl_response_limit");
-    /* read, not used: Dovecot knows its realms; Postfix passes it to
-     * Cyrus only */
-    mem_free(server_param(srv, "smtpd_sasl_local_domain"));
 }
 
 int
@@ -221,6 +232,23 @@ backend(struct smtpd_session *s)
         buf_init(&s->sasl->offer, 0);
     }
     b = s->sasl;
+    if (sc->type == SASL_CYRUS) {
+        if (b->cy == NULL && !b->tried) {
+            struct smtpd_cyrus_args a;
+
+            b->tried = 1;
+            memset(&a, 0, sizeof(a));
+            a.service = sc->service;
+            a.realm = sc->realm;
+            a.lip = s->server_addr;
+            a.lport = s->server_port;
+            a.rip = s->addr;
+            a.rport = s->port;
+            a.opts = s->tls ? sc->tls_opts : sc->opts;
+            b->cy = smtpd_cyrus_new(&a, &b->offer);
+        }
+        return b->cy ? b : NULL;
+    }
     if (b->dc == NULL && !b->tried) {
         b->tried = 1;
         b->dc = smtpd_dovecot_connect(sc->path, s->cf->queue_dir, &b->mechs);
@@ -241,8 +269,13 @@ backend(struct smtpd_session *s)
 void
 smtpd_sasl_tls_started(struct smtpd_session *s)
 {
-    if (s->sasl)
+    if (s->sasl) {
+        /* a new Cyrus connection with the TLS security options */
         buf_truncate(&s->sasl->offer, 0);
+        smtpd_cyrus_free(s->sasl->cy);
+        s->sasl->cy = NULL;
+        s->sasl->tried = s->sasl->dc != NULL;
+    }
     mem_free(s->sasl_method);
     mem_free(s->sasl_username);
     s->sasl_method = s->sasl_username = NULL;
@@ -253,6 +286,7 @@ smtpd_sasl_session_end(struct smtpd_session *s)
 {
     if (s->sasl) {
         smtpd_dovecot_free(s->sasl->dc);
+        smtpd_cyrus_free(s->sasl->cy);
         smtpd_sasl_mechs_fini(&s->sasl->mechs);
         buf_fini(&s->sasl->offer);
         mem_free(s->sasl);
@@ -333,6 +367,8 @@ first(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
     struct smtpd_dovecot_req rq;
     int st;
 
+    if (b->cy)
+        return smtpd_cyrus_step(b->cy, mech, resp, reply, user);
     if (!offered(b, mech)) {
         (void) buf_puts(reply, "Invalid authentication mechanism");
         return SMTPD_SASL_FAIL;
@@ -434,7 +470,9 @@ authenticate(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
             goto out;
         }
         buf_truncate(&reply, 0);
-        if (!valid_base64(buf_str(&line))) {
+        if (b->cy) {
+            st = smtpd_cyrus_step(b->cy, NULL, buf_str(&line), &reply, &user);
+        } else if (!valid_base64(buf_str(&line))) {
             (void) buf_puts(&reply, "Invalid base64 data in continued "
                                     "response");
             st = SMTPD_SASL_FAIL;
