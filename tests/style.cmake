@@ -20,3 +20,11 @@ add_test(NAME style_layers
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/style/layers.py
                  ${CMAKE_SOURCE_DIR})
 set_tests_properties(style_layers PROPERTIES LABELS unit TIMEOUT 60)
+
+# no .c file over 900 lines, no function over 120, in lib/ cmd/ tools/,
+# unless "/* long: REASON */" above the function or an entry with a reason
+# in tests/style/sizes.allow excuses it
+add_test(NAME style_sizes
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/style/sizes.py
+                 ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_LIST_DIR}/style/sizes.allow)
+set_tests_properties(style_sizes PROPERTIES LABELS unit TIMEOUT 60)
