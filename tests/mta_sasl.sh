@@ -70,6 +70,7 @@ master_cf() {
   -o syslog_name=postfix/submissions
   -o smtpd_tls_wrappermode=yes
   -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_mechanism_filter=!plain,static:all
   -o smtpd_reject_unlisted_recipient=no
   -o smtpd_client_restrictions=\$mua_client_restrictions
   -o smtpd_helo_restrictions=
@@ -99,6 +100,7 @@ sub_mismatch sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH PLAIN b64{\0alice@e
 sub_noauth sub EHLO c.test ; STARTTLS ; EHLO c.test ; MAIL FROM:<x@remote.test> ; RCPT TO:<carol@remote.test>
 sub_mailopt sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0secret} ; MAIL FROM:<alice@example.test> AUTH=<> ; RSET ; MAIL FROM:<alice@example.test> AUTH=alice@example.test ; RCPT TO:<carol@remote.test> ; DATA
 sub_in_mail sub EHLO c.test ; STARTTLS ; EHLO c.test ; MAIL FROM:<x@remote.test> ; AUTH PLAIN b64{\0alice@example.test\0secret}
+# submissions announces LOGIN only (smtpd_sasl_mechanism_filter), PLAIN still works
 subs_login ssl:subs EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0secret} ; MAIL FROM:<alice@example.test> ; RCPT TO:<carol@remote.test>
 EOF
 }
@@ -119,7 +121,7 @@ sub_mismatch | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready
 sub_noauth | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 250 2.1.0 Ok | 554 5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied | 221 2.0.0 Bye
 sub_mailopt | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 354 End data with <CR><LF>.<CR><LF> | 250 2.0.0 Ok: queued as QID | 221 2.0.0 Bye
 sub_in_mail | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 250 2.1.0 Ok | 503 5.5.1 Error: MAIL transaction in progress | 221 2.0.0 Bye
-subs_login | 220 mx.example.test ESMTP Postfix | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.1.5 Ok | 221 2.0.0 Bye
+subs_login | 220 mx.example.test ESMTP Postfix | 250 AUTH LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.1.5 Ok | 221 2.0.0 Bye
 EOF
 }
 
@@ -460,7 +462,7 @@ cy_plain | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to 
 cy_bad | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 535 5.7.8 Error: authentication failed: authentication failure | 221 2.0.0 Bye
 cy_login | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 334 VXNlcm5hbWU6 | 334 UGFzc3dvcmQ6 | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 553 5.7.1 <alice@example.test>: Sender address rejected: not owned by user bob@example.test | 221 2.0.0 Bye
 cy_badmech | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 535 5.7.8 Error: authentication failed: no mechanism available | 334 VXNlcm5hbWU6 | 501 5.7.0 Authentication aborted | 221 2.0.0 Bye
-cy_subs | 220 mx.example.test ESMTP Postfix | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 221 2.0.0 Bye
+cy_subs | 220 mx.example.test ESMTP Postfix | 250 AUTH LOGIN | 235 2.7.0 Authentication successful | 221 2.0.0 Bye
 EOF
 }
 

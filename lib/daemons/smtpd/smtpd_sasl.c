@@ -47,19 +47,20 @@
 #define SASL_CYRUS   2
 
 struct smtpd_sasl_conf {
-    int enable;                    /* smtpd_sasl_auth_enable */
-    int type;                      /* SASL_DOVECOT, SASL_CYRUS */
-    char *realm;                   /* smtpd_sasl_local_domain (Cyrus) */
-    char *path;                    /* smtpd_sasl_path */
-    char *service;                 /* smtpd_sasl_service */
-    unsigned opts;                 /* smtpd_sasl_security_options */
-    unsigned tls_opts;             /* smtpd_sasl_tls_security_options */
-    struct maps_match *exceptions; /* or NULL */
-    int auth_header;               /* smtpd_sasl_authenticated_header */
-    int broken_clients;            /* broken_sasl_auth_clients */
-    int tls_auth_only;             /* smtpd_tls_auth_only */
-    long resp_limit;               /* smtpd_sasl_response_limit */
-    struct maps *login_maps;       /* smtpd_sender_login_maps, or NULL */
+    int enable;                     /* smtpd_sasl_auth_enable */
+    int type;                       /* SASL_DOVECOT, SASL_CYRUS */
+    char *realm;                    /* smtpd_sasl_local_domain (Cyrus) */
+    char *path;                     /* smtpd_sasl_path */
+    char *service;                  /* smtpd_sasl_service */
+    unsigned opts;                  /* smtpd_sasl_security_options */
+    unsigned tls_opts;              /* smtpd_sasl_tls_security_options */
+    struct maps_match *exceptions;  /* or NULL */
+    struct maps_match *mech_filter; /* smtpd_sasl_mechanism_filter, or NULL */
+    int auth_header;                /* smtpd_sasl_authenticated_header */
+    int broken_clients;             /* broken_sasl_auth_clients */
+    int tls_auth_only;              /* smtpd_tls_auth_only */
+    long resp_limit;                /* smtpd_sasl_response_limit */
+    struct maps *login_maps;        /* smtpd_sender_login_maps, or NULL */
 };
 
 struct smtpd_sasl {
@@ -192,6 +193,13 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     mem_free(v);
     if (sc->exceptions)
         (void) maps_match_preload(sc->exceptions);
+    v = server_param(srv, "smtpd_sasl_mechanism_filter");
+    sc->mech_filter = *v ? maps_match_new("smtpd_sasl_mechanism_filter", v,
+                                          MAPS_MATCH_DOMAIN, 0)
+                         : NULL;
+    mem_free(v);
+    if (sc->mech_filter)
+        (void) maps_match_preload(sc->mech_filter);
     sc->auth_header = server_param_bool(srv, "smtpd_sasl_authenticated_header");
     sc->broken_clients = server_param_bool(srv, "broken_sasl_auth_clients");
     sc->resp_limit = server_param_int(srv, "smtpd_sasl_response_limit");
@@ -216,6 +224,24 @@ smtpd_sasl_auth_header(const struct smtpd_conf *cf)
 }
 
 /* ---- the backend ---- */
+
+/* mech_filter - smtpd_sasl_mechanism_filter on the announced list, as
+ * Postfix's string_list_match() per name (a table error drops the name) */
+static void
+mech_filter(struct smtpd_sasl_conf *sc, struct buf *offer)
+{
+    struct strv sv;
+
+    if (sc->mech_filter == NULL || offer->len == 0)
+        return;
+    strv_init(&sv);
+    server_split(buf_str(offer), &sv);
+    buf_truncate(offer, 0);
+    for (size_t i = 0; i < sv.n; i++)
+        if (maps_match_domain(sc->mech_filter, sv.v[i]) == 1)
+            (void) buf_printf(offer, "%s%s", offer->len ? " " : "", sv.v[i]);
+    strv_fini(&sv);
+}
 
 /* backend - the session's backend connection and filtered mechanism
  * list, made at the first need; NULL when SASL is off or unreachable */
@@ -322,14 +348,21 @@ void
 smtpd_sasl_ehlo(struct smtpd_session *s)
 {
     struct smtpd_sasl *b;
+    struct buf shown;
 
     if (!smtpd_sasl_enabled(s->cf) || exception(s))
         return;
     if ((b = active(s)) == NULL)
         return;
-    smtpd_io_printf(s->io, "250-AUTH %s", buf_str(&b->offer));
+    /* the filter changes what is announced, not what may be used (as
+     * Postfix's) */
+    buf_init(&shown, 0);
+    (void) buf_puts(&shown, buf_str(&b->offer));
+    mech_filter(s->cf->sasl, &shown);
+    smtpd_io_printf(s->io, "250-AUTH %s", buf_str(&shown));
     if (s->cf->sasl->broken_clients)
-        smtpd_io_printf(s->io, "250-AUTH=%s", buf_str(&b->offer));
+        smtpd_io_printf(s->io, "250-AUTH=%s", buf_str(&shown));
+    buf_fini(&shown);
 }
 
 /* ---- the AUTH command ---- */
