@@ -56,6 +56,7 @@ master_cf() {
     cat <<EOF
 127.0.0.1:$SUB inet n - n - - smtpd
   -o syslog_name=postfix/submission
+  -o smtpd_sasl_authenticated_header=yes
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_sasl_path=${SUB_SASL_PATH:-private/auth}
@@ -66,6 +67,14 @@ master_cf() {
   -o smtpd_sender_restrictions=\$mua_sender_restrictions
   -o smtpd_relay_restrictions=
   -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$EXC inet n - n - - smtpd
+  -o syslog_name=postfix/exc
+  -o smtpd_tls_auth_only=no
+  -o smtpd_sasl_exceptions_networks=127.0.0.0/8
+127.0.0.1:$BRK inet n - n - - smtpd
+  -o syslog_name=postfix/brk
+  -o smtpd_tls_auth_only=no
+  -o broken_sasl_auth_clients=yes
 127.0.0.1:$SUBS inet n - n - - smtpd
   -o syslog_name=postfix/submissions
   -o smtpd_tls_wrappermode=yes
@@ -102,6 +111,12 @@ sub_mailopt sub EHLO c.test ; STARTTLS ; EHLO c.test ; AUTH PLAIN b64{\0alice@ex
 sub_in_mail sub EHLO c.test ; STARTTLS ; EHLO c.test ; MAIL FROM:<x@remote.test> ; AUTH PLAIN b64{\0alice@example.test\0secret}
 # submissions announces LOGIN only (smtpd_sasl_mechanism_filter), PLAIN still works
 subs_login ssl:subs EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0secret} ; MAIL FROM:<alice@example.test> ; RCPT TO:<carol@remote.test>
+# an exception network gets no AUTH in EHLO, yet may use it; a response
+# over smtpd_sasl_response_limit (12288, the least Postfix takes) and one
+# at it; broken_sasl_auth_clients
+exc_hidden exc EHLO c.test ; AUTH PLAIN b64{\0alice@example.test\0secret}
+exc_limit exc EHLO c.test ; AUTH LOGIN ; long{12288} ; NOOP ; AUTH LOGIN ; long{12287}
+brk_ehlo brk EHLO c.test ; AUTH LOGIN b64{bob@example.test} ; b64{hunter2}
 EOF
 }
 
@@ -122,6 +137,9 @@ sub_noauth | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready t
 sub_mailopt | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.0.0 Ok | 250 2.1.0 Ok | 250 2.1.5 Ok | 354 End data with <CR><LF>.<CR><LF> | 250 2.0.0 Ok: queued as QID | 221 2.0.0 Bye
 sub_in_mail | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 220 2.0.0 Ready to start TLS | 250 AUTH PLAIN LOGIN | 250 2.1.0 Ok | 503 5.5.1 Error: MAIL transaction in progress | 221 2.0.0 Bye
 subs_login | 220 mx.example.test ESMTP Postfix | 250 AUTH LOGIN | 235 2.7.0 Authentication successful | 250 2.1.0 Ok | 250 2.1.5 Ok | 221 2.0.0 Bye
+exc_hidden | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 235 2.7.0 Authentication successful | 221 2.0.0 Bye
+exc_limit | 220 mx.example.test ESMTP Postfix | 250 no-AUTH | 334 VXNlcm5hbWU6 | 500 5.5.6 SASL response limit exceeded | 250 2.0.0 Ok | 334 VXNlcm5hbWU6 | 535 5.7.8 Error: authentication failed: Invalid base64 data in continued response | 221 2.0.0 Bye
+brk_ehlo | 220 mx.example.test ESMTP Postfix | 250 AUTH PLAIN LOGIN ; AUTH=PLAIN LOGIN | 334 UGFzc3dvcmQ6 | 235 2.7.0 Authentication successful | 221 2.0.0 Bye
 EOF
 }
 
@@ -144,6 +162,9 @@ ehlo=2 starttls=1 mail=1 rcpt=0/1 quit=1 commands=5/6
 ehlo=2 starttls=1 auth=1 mail=2 rcpt=1 data=1 rset=1 quit=1 commands=10
 ehlo=2 starttls=1 auth=0/1 mail=1 quit=1 commands=5/6
 ehlo=1 auth=1 mail=1 rcpt=1 quit=1 commands=5
+ehlo=1 auth=1 quit=1 commands=3
+ehlo=1 auth=0/2 noop=1 quit=1 commands=3/5
+ehlo=1 auth=1 quit=1 commands=3
 EOF
 }
 
@@ -173,6 +194,8 @@ setup_common() {
     printf 'alice@example.test alice@example.test\nbob@example.test bob@example.test\n' > "$T/senders"
     SUB=$(free_port)
     SUBS=$(free_port)
+    EXC=$(free_port)
+    BRK=$(free_port)
 }
 
 # ---- Postern --------------------------------------------------------------
@@ -202,7 +225,7 @@ case_postern() {
     command -v smtp-sink >/dev/null || { echo "skip: smtp-sink not installed"; exit 77; }
     start_postern
     sinkdir=$T
-    py sasl_dialogue.py <(dialogues) "smtp=$PORT" "sub=$SUB" "subs=$SUBS" \
+    py sasl_dialogue.py <(dialogues) "smtp=$PORT" "sub=$SUB" "subs=$SUBS" "exc=$EXC" "brk=$BRK" \
         > "$T/postern.out" || fail "sasl_dialogue.py"
     diff -u <(expected) "$T/postern.out" || fail "replies differ from Postfix 3.7's"
     pass "$(dialogues | grep -vc '^#') AUTH dialogues answered as Postfix 3.7 answers them"
@@ -278,6 +301,13 @@ PY
     n=$(grep -l 'with ESMTPSA id' "$sinkdir"/sink/* 2>/dev/null | wc -l)
     [ "$n" -ge 5 ] || { ls -l "$sinkdir/sink"; tail -n 30 "$T/maillog"; fail "only $n messages relayed with ESMTPSA"; }
     pass "$n authenticated messages relayed, Received: ... with ESMTPSA"
+    grep -l '^	(Authenticated sender: alice@example\.test)$' "$sinkdir"/sink/* >/dev/null ||
+        fail "no (Authenticated sender: ...) line (smtpd_sasl_authenticated_header on submission)"
+    # submission (header on): sub_mailopt, smtplib twice, swaks; port 25
+    # (off): relay_after_auth
+    n=$(grep -l 'Authenticated sender' "$sinkdir"/sink/* | wc -l)
+    [ "$n" = 4 ] || fail "$n messages with (Authenticated sender: ...), want the 4 from submission"
+    pass "smtpd_sasl_authenticated_header: (Authenticated sender: ...) in Received: of the 4 submission messages only"
 }
 
 # ---- Postfix --------------------------------------------------------------
@@ -386,8 +416,8 @@ case_postfix() {
     setup_common
     trap 'pf_cleanup; dovecot_stop; stop_pids; rm -rf "$T"' EXIT
     pf_start
-    py sasl_dialogue.py <(dialogues) "smtp=$PORT" "sub=$SUB" "subs=$SUBS" \
-        > "$T/postfix.out" || fail "sasl_dialogue.py (Postfix)"
+    py sasl_dialogue.py <(dialogues) "smtp=$PORT" "sub=$SUB" "subs=$SUBS" "exc=$EXC" "brk=$BRK" \
+        > "$T/postfix.out" || { cat "$T/postfix.out"; fail "sasl_dialogue.py (Postfix)"; }
     if ! diff -u <(expected) "$T/postfix.out"; then
         echo "--- postfix maillog" >&2; tail -n 30 "$PF/maillog" >&2
         grep SASL "$PF/maillog" >&2

@@ -8,7 +8,7 @@ A line is "NAME SERVICE CMD ; CMD ; ...". SERVICE names a port given on
 the command line (submission=12345); "ssl:" before it connects with TLS
 at once (smtpd_tls_wrappermode). "STARTTLS" wraps the connection after a
 220 reply. In a CMD, b64{text} is replaced by the base64 of text with
-"\\0" standing for a NUL byte. An EHLO reply shows as "250 AUTH ..."
+"\\0" standing for a NUL byte, and long{N} by N letters A. An EHLO reply shows as "250 AUTH ..."
 (its AUTH keyword lines, or "250 no-AUTH"). "DATA" sends a small
 message after a 354. QUIT is added at the end. Lines starting with #
 are comments."""
@@ -36,6 +36,7 @@ def expand(cmd):
     def b64(m):
         raw = m.group(1).replace("\\0", "\0").encode()
         return base64.b64encode(raw).decode()
+    cmd = re.sub(r"long\{(\d+)\}", lambda m: "A" * int(m.group(1)), cmd)
     return re.sub(r"b64\{([^}]*)\}", b64, cmd)
 
 

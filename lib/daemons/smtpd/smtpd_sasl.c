@@ -442,7 +442,7 @@ first(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
 static int
 response(struct smtpd_session *s, struct buf *line)
 {
-    size_t limit = (size_t) s->cf->sasl->resp_limit + 2;
+    size_t limit = (size_t) s->cf->sasl->resp_limit + 1; /* CRLF */
     int lf = 0, rc;
 
     (void) smtpd_io_flush(s->io);
