@@ -453,26 +453,6 @@ codes(struct lint *l)
     }
 }
 
-/* sasl_type - an smtpd_sasl_type other than dovecot and cyrus, with SMTP
- * AUTH on, stops smtpd (Postfix: "unsupported SASL server
- * implementation") */
-static void
-sasl_type(struct lint *l)
-{
-    char *v;
-
-    if (!l->sasl)
-        return;
-    v = server_conf_str(l->p, l->ns, "smtpd_sasl_type");
-    if (strcasecmp(v, "dovecot") != 0 && strcasecmp(v, "cyrus") != 0)
-        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, "smtpd_sasl_type",
-                    "smtpd_sasl_type = %s: unsupported SASL server "
-                    "implementation (Postern has dovecot and cyrus): smtpd "
-                    "would not start",
-                    v);
-    mem_free(v);
-}
-
 void
 smtpd_check_lint(struct pcf *conf, const char *ns,
                  const struct server_checker *chk)
@@ -489,7 +469,6 @@ smtpd_check_lint(struct pcf *conf, const char *ns,
     v = server_conf_str(conf, ns, "smtpd_sender_login_maps");
     l.login_maps = *v != 0;
     mem_free(v);
-    sasl_type(&l);
     l.ask_ccert = server_conf_bool(conf, ns, "smtpd_tls_ask_ccert");
     strv_init(&l.classes);
     v = server_conf_str(conf, ns, "smtpd_restriction_classes");
