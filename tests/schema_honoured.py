@@ -31,6 +31,7 @@ OWNERS = {
     'lib/daemons/qmgr': ['qmgr'],
     'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
     'lib/daemons/local': ['local'],
+    'lib/daemons/virtual': ['virtual'],
     'lib/daemons/bounce': ['bounce'],
     'lib/daemons/pickup': ['pickup'],
     'lib/tools/cli/cli_sendmail.c': ['sendmail'],

@@ -70,7 +70,7 @@ smtp_sasl_new(const char *maps, const char *opts, const char *tls_opts,
     server_split(filter, &a->filter);
     /* the file is usually readable by root only: read it now */
     if (maps_preload(a->passwd) < 0)
-        maillog_warning("%s", maps_error(a->passwd));
+        log_warn("%s", maps_error(a->passwd));
     return a;
 }
 
@@ -309,15 +309,13 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
     smtp_reply_init(&r);
     /* Postfix's smtp_sasl_helo_auth(): the filter may leave nothing */
     if (*mechs == 0)
-        maillog_warning("%s offered null AUTH mechanism list", relay);
+        log_warn("%s offered null AUTH mechanism list", relay);
     else if (filtered_empty(a, mechs))
-        maillog_warning("%s offered no supported AUTH mechanisms: '%s'", relay,
-                        mechs);
+        log_warn("%s offered no supported AUTH mechanisms: '%s'", relay, mechs);
     found = smtp_sasl_lookup(a, sender, host, nexthop, &cred, &err);
     if (found < 0) {
         /* Postfix: a warning, and the mail waits (SMTP_ERR_DATA) */
-        maillog_warning("smtp_sasl_password_maps lookup error: %s",
-                        buf_str(&err));
+        log_warn("smtp_sasl_password_maps lookup error: %s", buf_str(&err));
         buf_truncate(why, 0);
         (void) buf_printf(why, "local data error while talking to %s", name);
         snprintf(dsn, 16, "4.3.0");
@@ -344,7 +342,7 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
         mech = NULL; /* PLAIN and LOGIN are both plaintext */
     if (mech == NULL) {
         /* Cyrus SASL's words, which Postfix passes on */
-        maillog_warning("SASL authentication failure: No worthy mechs found");
+        log_warn("SASL authentication failure: No worthy mechs found");
         buf_truncate(why, 0);
         (void) buf_printf(why,
                           "SASL authentication failed; cannot authenticate "

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
 #include "smtpd/smtpd_check_int.h"
@@ -53,8 +52,7 @@ owner_find(struct ctx *c, struct maps *m, const struct rewrite_result *r,
     if (st == MAPS_NOTFOUND && at)
         st = maps_find(m, at, &v);
     if (st == MAPS_ERROR) {
-        maillog_warning("smtpd_sender_login_maps lookup error: %s",
-                        maps_error(m));
+        log_warn("smtpd_sender_login_maps lookup error: %s", maps_error(m));
         return -1;
     }
     if (st != MAPS_FOUND)
@@ -152,7 +150,7 @@ smtpd_chk_one_sasl(struct ctx *c, const struct smtpd_restr *r)
         return -1;
     }
     if (!smtpd_sasl_enabled(s->cf)) {
-        maillog_warning("restriction `%s' ignored: no SASL support", r->name);
+        log_warn("restriction `%s' ignored: no SASL support", r->name);
         return DUNNO;
     }
     if (snd == NULL || *snd == 0)
@@ -177,8 +175,8 @@ smtpd_chk_sasl_access(struct ctx *c, const char *table, const char *def_acl)
     struct smtpd_session *s = c->s;
 
     if (!smtpd_sasl_enabled(s->cf)) {
-        maillog_warning("restriction `%s' ignored: no SASL support",
-                        "check_sasl_access");
+        log_warn("restriction `%s' ignored: no SASL support",
+                 "check_sasl_access");
         return DUNNO;
     }
     if (s->sasl_username == NULL || *s->sasl_username == 0)

@@ -2,7 +2,7 @@
  * smtpd_misc - the commands around a transaction: HELO/EHLO (and the
  * EHLO keyword list), VRFY, ETRN and STARTTLS.
  *
- * Split out of smtpd.c (issue 17).
+ * Split out of smtpd.c.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include <ctype.h>
@@ -163,11 +163,11 @@ smtpd_cmd_etrn(struct smtpd_session *s, const char *arg)
         return;
     }
     if (maps_match_domain(s->cf->flush_domains, d) != 1) {
-        maillog_warning("reject: ETRN %.100s... from %s", d, s->namaddr);
+        log_warn("reject: ETRN %.100s... from %s", d, s->namaddr);
         smtpd_io_printf(s->io, "459 <%s>: service unavailable", d);
         return;
     }
-    maillog_warning("unable to talk to fast flush service");
+    log_warn("unable to talk to fast flush service");
     smtpd_io_printf(s->io, "458 Unable to queue messages");
 }
 
@@ -177,24 +177,24 @@ smtpd_tls_wrapper(struct smtpd_session *s)
     char err[300];
 
     if (s->cf->tls_ctx == NULL) {
-        maillog_warning("%s: smtpd_tls_wrappermode = yes without a usable "
+        log_warn("%s: smtpd_tls_wrappermode = yes without a usable "
                         "smtpd_tls_cert_file: dropping the connection",
                         s->namaddr);
         return -1;
     }
     switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
     case SIO_TLS_LOST:
-        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        log_info("SSL_accept error from %s: lost connection", s->namaddr);
         return -1;
     case SIO_TLS_ERROR:
-        maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
+        log_warn("TLS library problem: %s from %s", err, s->namaddr);
         return -1;
     default:
         break;
     }
     s->tls = 1;
     if (s->cf->tls_loglevel >= 1)
-        maillog_info("Anonymous TLS connection established from %s: %s",
+        log_info("Anonymous TLS connection established from %s: %s",
                      s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
     return 0;
 }
@@ -220,11 +220,11 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
     case SIO_TLS_LOST:
         /* the client left during the handshake: Postfix's wording */
-        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        log_info("SSL_accept error from %s: lost connection", s->namaddr);
         smtpd_stat_count(s, "starttls", 0);
         return -1;
     case SIO_TLS_ERROR:
-        maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
+        log_warn("TLS library problem: %s from %s", err, s->namaddr);
         smtpd_stat_count(s, "starttls", 0);
         return -1;
     default:
@@ -234,8 +234,8 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     smtpd_sasl_tls_started(s);
     /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
     if (s->cf->tls_loglevel >= 1)
-        maillog_info("Anonymous TLS connection established from %s: %s",
-                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
+        log_info("Anonymous TLS connection established from %s: %s", s->namaddr,
+                 smtpd_io_tls_summary(s->io, err, sizeof(err)));
     smtpd_reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;

@@ -38,7 +38,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
 #include "smtpd/smtpd_int.h"
@@ -142,9 +141,9 @@ sec_opts(struct server *srv, const char *param)
     unsigned mask;
 
     if (smtpd_sasl_sec_opts(v, &mask, bad, sizeof(bad)) < 0)
-        maillog_fatal("unknown xsasl_dovecot_server_create value \"%s\" in "
-                      "\"%s\"",
-                      bad, v);
+        log_fatal("unknown xsasl_dovecot_server_create value \"%s\" in "
+                  "\"%s\"",
+                  bad, v);
     mem_free(v);
     return mask;
 }
@@ -162,7 +161,7 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     sc->login_maps = *v ? maps_new("smtpd_sender_login_maps", v, 0) : NULL;
     mem_free(v);
     if (sc->login_maps && maps_preload(sc->login_maps) < 0)
-        maillog_warning("%s", maps_error(sc->login_maps));
+        log_warn("%s", maps_error(sc->login_maps));
     sc->enable = server_param_bool(srv, "smtpd_sasl_auth_enable");
     if (!sc->enable)
         return;
@@ -172,7 +171,7 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     else if (strcasecmp(v, "cyrus") == 0)
         sc->type = SASL_CYRUS;
     else
-        maillog_fatal("unsupported SASL server implementation: %s", v);
+        log_fatal("unsupported SASL server implementation: %s", v);
     mem_free(v);
     sc->path = server_param(srv, "smtpd_sasl_path");
     sc->realm = server_param(srv, "smtpd_sasl_local_domain");
@@ -180,7 +179,7 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
         /* before privileges go and the chroot hides the plugins */
         v = server_param(srv, "cyrus_sasl_config_path");
         if (smtpd_cyrus_init(sc->path, v) < 0)
-            maillog_fatal("SASL per-process initialization failed");
+            log_fatal("SASL per-process initialization failed");
         mem_free(v);
     }
     sc->service = server_param(srv, "smtpd_sasl_service");
@@ -286,7 +285,7 @@ backend(struct smtpd_session *s)
         smtpd_sasl_mech_filter(&b->mechs, s->tls ? sc->tls_opts : sc->opts,
                                &b->offer);
     if (b->offer.len == 0) {
-        maillog_warning("%s: no applicable SASL mechanisms", s->namaddr);
+        log_warn("%s: no applicable SASL mechanisms", s->namaddr);
         return NULL;
     }
     return b;
@@ -463,9 +462,9 @@ response(struct smtpd_session *s, struct buf *line)
             smtpd_io_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
                             s->cf->myhostname);
             (void) smtpd_io_flush(s->io);
-            maillog_info("timeout after AUTH from %s", s->namaddr);
+            log_info("timeout after AUTH from %s", s->namaddr);
         } else {
-            maillog_info("lost connection after AUTH from %s", s->namaddr);
+            log_info("lost connection after AUTH from %s", s->namaddr);
         }
         return -1;
     }
@@ -497,8 +496,7 @@ authenticate(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
         }
         rc = 1;
         if (strcmp(buf_str(&line), "*") == 0) {
-            maillog_warning("%s: SASL %s authentication aborted", s->namaddr,
-                            mech);
+            log_warn("%s: SASL %s authentication aborted", s->namaddr, mech);
             smtpd_io_printf(s->io, "501 5.7.0 Authentication aborted");
             goto out;
         }
@@ -516,10 +514,10 @@ authenticate(struct smtpd_session *s, struct smtpd_sasl *b, const char *mech,
     if (st != SMTPD_SASL_DONE) {
         if (reply.len == 0) /* Dovecot gives no reason for a bad password */
             (void) buf_puts(&reply, "(reason unavailable)");
-        maillog_warning("%s: SASL %.100s authentication failed: %s, "
-                        "sasl_username=%.100s",
-                        s->namaddr, mech, buf_str(&reply),
-                        user ? user : "(unavailable)");
+        log_warn("%s: SASL %.100s authentication failed: %s, "
+                 "sasl_username=%.100s",
+                 s->namaddr, mech, buf_str(&reply),
+                 user ? user : "(unavailable)");
         if (st == SMTPD_SASL_TEMP)
             smtpd_io_printf(s->io,
                             "454 4.7.0 Temporary authentication failure: %s",

@@ -22,14 +22,12 @@
  *	authentication problem: ...").
  */
 #define _DEFAULT_SOURCE 1
+#include <sasl/sasl.h>
+#include <sasl/saslutil.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sasl/sasl.h>
-#include <sasl/saslutil.h>
-
-#include "maillog/maillog.h"
 #include "smtpd/smtpd_int.h"
 
 struct smtpd_cyrus {
@@ -44,13 +42,13 @@ cb_log(void *ctx, int level, const char *msg)
     switch (level) {
     case SASL_LOG_ERR:
     case SASL_LOG_FAIL:
-        maillog_warning("SASL authentication problem: %s", msg);
+        log_warn("SASL authentication problem: %s", msg);
         break;
     case SASL_LOG_WARN:
-        maillog_warning("SASL authentication failure: %s", msg);
+        log_warn("SASL authentication failure: %s", msg);
         break;
     case SASL_LOG_NOTE:
-        maillog_info("SASL authentication info: %s", msg);
+        log_info("SASL authentication info: %s", msg);
         break;
     default:
         break;
@@ -59,7 +57,7 @@ cb_log(void *ctx, int level, const char *msg)
 }
 
 static sasl_callback_t callbacks[] = {
-    {SASL_CB_LOG, (int (*)(void)) (void (*)(void)) cb_log, NULL},
+    {SASL_CB_LOG, (int (*)(void))(void (*)(void)) cb_log, NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -73,14 +71,14 @@ smtpd_cyrus_init(const char *app, const char *confpath)
         return done > 0 ? 0 : -1;
     if (confpath && *confpath &&
         sasl_set_path(SASL_PATH_TYPE_CONFIG, (char *) confpath) != SASL_OK) {
-        maillog_warning("failed to set Cyrus SASL configuration path: \"%s\"",
-                        confpath);
+        log_warn("failed to set Cyrus SASL configuration path: \"%s\"",
+                 confpath);
         done = -1;
         return -1;
     }
     if ((st = sasl_server_init(callbacks, app)) != SASL_OK) {
-        maillog_warning("SASL per-process initialization failed: %s",
-                        sasl_errstring(st, NULL, NULL));
+        log_warn("SASL per-process initialization failed: %s",
+                 sasl_errstring(st, NULL, NULL));
         done = -1;
         return -1;
     }
@@ -109,14 +107,13 @@ smtpd_cyrus_new(const struct smtpd_cyrus_args *a, struct buf *mechs)
     int count, st;
 
     c = mem_calloc(1, sizeof(*c));
-    st = sasl_server_new(a->service, NULL,
-                         a->realm && *a->realm ? a->realm : NULL,
-                         hostport(a->lip, a->lport, lbuf, sizeof(lbuf)),
-                         hostport(a->rip, a->rport, rbuf, sizeof(rbuf)),
-                         NULL, 0, &c->conn);
+    st = sasl_server_new(
+        a->service, NULL, a->realm && *a->realm ? a->realm : NULL,
+        hostport(a->lip, a->lport, lbuf, sizeof(lbuf)),
+        hostport(a->rip, a->rport, rbuf, sizeof(rbuf)), NULL, 0, &c->conn);
     if (st != SASL_OK) {
-        maillog_warning("SASL per-connection server initialization: %s",
-                        sasl_errstring(st, NULL, NULL));
+        log_warn("SASL per-connection server initialization: %s",
+                 sasl_errstring(st, NULL, NULL));
         mem_free(c);
         return NULL;
     }
@@ -137,16 +134,16 @@ smtpd_cyrus_new(const struct smtpd_cyrus_args *a, struct buf *mechs)
     if (a->opts & SMTPD_SASL_MUTUAL_AUTH)
         sec.security_flags |= SASL_SEC_MUTUAL_AUTH;
     if ((st = sasl_setprop(c->conn, SASL_SEC_PROPS, &sec)) != SASL_OK) {
-        maillog_warning("SASL per-connection security setup; %s",
-                        sasl_errstring(st, NULL, NULL));
+        log_warn("SASL per-connection security setup; %s",
+                 sasl_errstring(st, NULL, NULL));
         smtpd_cyrus_free(c);
         return NULL;
     }
     if (sasl_listmech(c->conn, NULL, "", " ", "", &list, &len, &count) !=
             SASL_OK ||
         count == 0) {
-        maillog_warning("%s: no applicable SASL mechanisms",
-                        a->rip ? a->rip : "unknown");
+        log_warn("%s: no applicable SASL mechanisms",
+                 a->rip ? a->rip : "unknown");
         smtpd_cyrus_free(c);
         return NULL;
     }
@@ -180,11 +177,11 @@ step_fn(void *arg)
     struct step *j = arg;
 
     if (j->mech)
-        j->st = sasl_server_start(j->c->conn, j->mech, j->in, j->inlen,
-                                  &j->out, &j->outlen);
+        j->st = sasl_server_start(j->c->conn, j->mech, j->in, j->inlen, &j->out,
+                                  &j->outlen);
     else
-        j->st = sasl_server_step(j->c->conn, j->in, j->inlen, &j->out,
-                                 &j->outlen);
+        j->st =
+            sasl_server_step(j->c->conn, j->in, j->inlen, &j->out, &j->outlen);
 }
 
 int

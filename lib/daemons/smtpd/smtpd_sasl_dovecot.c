@@ -44,7 +44,6 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
-#include "maillog/maillog.h"
 #include "smtpd/smtpd_int.h"
 
 #define AUTH_TIMEOUT_MS 10000
@@ -105,12 +104,12 @@ smtpd_dovecot_handshake_line(struct smtpd_sasl_mechs *m, char *line)
         if (rest == NULL || (minor = split(rest, '\t')) == NULL ||
             (major = strtoul(rest, &end, 10), end == rest || *end) ||
             (strtoul(minor, &end, 10), end == minor)) {
-            maillog_warning("SASL: Protocol version error");
+            log_warn("SASL: Protocol version error");
             return -1;
         }
         if (major != 1) {
-            maillog_warning("SASL: Protocol version mismatch (%d vs. %d)",
-                            major > 1000000 ? -1 : (int) major, 1);
+            log_warn("SASL: Protocol version mismatch (%d vs. %d)",
+                     major > 1000000 ? -1 : (int) major, 1);
             return -1;
         }
         return 0;
@@ -134,8 +133,8 @@ smtpd_dovecot_handshake_line(struct smtpd_sasl_mechs *m, char *line)
         return 0;
     }
     if (strcmp(cmd, "SPID") == 0 && !m->have_mech) {
-        maillog_warning("SASL: Connected to wrong auth socket (auth-master "
-                        "instead of auth-client)");
+        log_warn("SASL: Connected to wrong auth socket (auth-master "
+                 "instead of auth-client)");
         return -1;
     }
     if (strcmp(cmd, "DONE") == 0)
@@ -182,7 +181,7 @@ smtpd_dovecot_reply_line(unsigned id, char *line, struct buf *reply,
     else
         return 0; /* not a reply: ignored */
     if (rest == NULL) {
-        maillog_warning("SASL: Protocol error");
+        log_warn("SASL: Protocol error");
         return 0;
     }
     idstr = rest;
@@ -191,7 +190,7 @@ smtpd_dovecot_reply_line(unsigned id, char *line, struct buf *reply,
         return 0; /* a reply to another request */
     if (kind == SMTPD_SASL_MORE) {
         if (rest == NULL) {
-            maillog_warning("missing Dovecot server %s reply field", cmd);
+            log_warn("missing Dovecot server %s reply field", cmd);
             buf_truncate(reply, 0);
             (void) buf_puts(reply, "Authentication backend error");
             return SMTPD_SASL_FAIL;
@@ -203,7 +202,7 @@ smtpd_dovecot_reply_line(unsigned id, char *line, struct buf *reply,
     }
     reply_args(rest, reply, user, kind == SMTPD_SASL_DONE);
     if (kind == SMTPD_SASL_DONE && *user == NULL) {
-        maillog_warning("missing Dovecot server %s username field", cmd);
+        log_warn("missing Dovecot server %s username field", cmd);
         buf_truncate(reply, 0);
         (void) buf_puts(reply, "Authentication backend error");
         return SMTPD_SASL_FAIL;
@@ -352,8 +351,7 @@ smtpd_dovecot_connect(const char *path, const char *qdir,
         fd = connect_unix(strncmp(path, "unix:", 5) == 0 ? path + 5 : path,
                           qdir);
     if (fd < 0) {
-        maillog_warning("SASL: Connect to Dovecot auth socket '%s' failed: %m",
-                        path);
+        log_warn("SASL: Connect to Dovecot auth socket '%s' failed: %m", path);
         return NULL;
     }
     (void) ipc_nonblock(fd, 1);
@@ -364,7 +362,7 @@ smtpd_dovecot_connect(const char *path, const char *qdir,
     snprintf(hello, sizeof(hello), "VERSION\t1\t1\nCPID\t%u\n",
              (unsigned) getpid());
     if (send_all(d, hello, strlen(hello)) < 0) {
-        maillog_warning("SASL: Couldn't send handshake: %m");
+        log_warn("SASL: Couldn't send handshake: %m");
         smtpd_dovecot_free(d);
         return NULL;
     }

@@ -534,13 +534,21 @@ expand_rx(struct buf *out, const char *tmpl, const char *key,
 {
     buf_truncate(out, 0);
     for (const char *p = tmpl; *p; p++) {
-        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
-            const regmatch_t *g = &pm[p[1] - '0'];
+        /* $n, ${n} and $(n) as Postfix's dict_regexp; $$ is a '$' */
+        char close = p[1] == '{' ? '}' : p[1] == '(' ? ')' : 0;
+        const char *d = close ? p + 2 : p + 1;
+
+        if (*p == '$' && p[1] == '$') {
+            (void) buf_putc(out, '$');
+            p++;
+        } else if (*p == '$' && *d >= '1' && *d <= '9' &&
+                   (!close || d[1] == close)) {
+            const regmatch_t *g = &pm[*d - '0'];
 
             if (g->rm_so >= 0)
                 (void) buf_append(out, key + g->rm_so,
                                   (size_t) (g->rm_eo - g->rm_so));
-            p++;
+            p = close ? d + 1 : d;
         } else {
             (void) buf_putc(out, *p);
         }
@@ -684,8 +692,10 @@ maps_preload(struct maps *m)
     return rc;
 }
 
-enum maps_result
-maps_find(struct maps *m, const char *key, const char **value)
+/* find - maps_find; partial: skip the pattern tables (regexp, pcre,
+ * cidr), as Postfix's DICT_FLAG_FIXED lookups do */
+static enum maps_result
+find(struct maps *m, const char *key, const char **value, int partial)
 {
     char *k = mem_strdup(key);
 
@@ -695,6 +705,8 @@ maps_find(struct maps *m, const char *key, const char **value)
         struct table *t = &m->t[i];
         const char *v = NULL;
 
+        if (partial && (t->kind == K_REGEXP || t->kind == K_CIDR))
+            continue;
         if (t->proxied && jailed && t->kind != K_NONE) {
             enum maps_result r = proxy_find(m, t, key);
 
@@ -778,4 +790,16 @@ maps_find(struct maps *m, const char *key, const char **value)
     }
     mem_free(k);
     return MAPS_NOTFOUND;
+}
+
+enum maps_result
+maps_find(struct maps *m, const char *key, const char **value)
+{
+    return find(m, key, value, 0);
+}
+
+enum maps_result
+maps_find_partial(struct maps *m, const char *key, const char **value)
+{
+    return find(m, key, value, 1);
 }

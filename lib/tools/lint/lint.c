@@ -21,7 +21,7 @@
  *	with --write-baseline FILE.
  */
 #include "conf/conf.h"
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 #include "lint/lint.h"
 #include "lint/lint_int.h"
 
@@ -72,7 +72,7 @@ usage(FILE *fp)
 
 struct opts {
     struct lint_opts lo;
-    struct dnsc_opts dns_opts;
+    struct dnscheck_opts dns_opts;
     struct strv resolvers, public_ips;
     const char *format;
     enum report_sev fail_on;
@@ -393,10 +393,10 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     lc.p = pcf_load(load_dir);
     lint_check(&lc);
     if (o->dns) {
-        struct dnsc_opts dop = o->dns_opts;
+        struct dnscheck_opts dop = o->dns_opts;
 
         dop.main_cf = lc.main_file;
-        if (dnsc_check_config(lc.p, &dop, r) < 0)
+        if (dnscheck_config(lc.p, &dop, r) < 0)
             log_fatal("%s: the DNS checks could not run", dir);
     }
     if (load_dir != dir) {
@@ -649,7 +649,7 @@ opts_init(struct opts *o)
     o->lo.severity = htab_new(16);
     strv_init(&o->resolvers);
     strv_init(&o->public_ips);
-    dnsc_opts_init(&o->dns_opts);
+    dnscheck_opts_init(&o->dns_opts);
 }
 
 /*
@@ -688,7 +688,7 @@ run(const struct opts *o, const struct strv *dirs, struct report *r)
     report_add_rules(r, lint_rules, lint_nrules);
     if (o->dns) {
         size_t nd;
-        const struct report_rule *dr = dnsc_rule_table(&nd);
+        const struct report_rule *dr = dnscheck_rule_table(&nd);
 
         report_add_rules(r, dr, nd);
     }
@@ -786,29 +786,33 @@ lint_main(int argc, char **argv)
             NEEDARG();
             o.format = argv[++i];
             if (!report_format_valid(o.format)) {
-                fprintf(stderr, "postern lint: unknown format \"%s\" (use %s)\n",
-                        o.format, REPORT_FORMATS);
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "unknown format \"%s\" (use %s)", o.format,
+                        REPORT_FORMATS);
                 return 2;
             }
         } else if (strncmp(a, "--format=", 9) == 0) {
             o.format = a + 9;
             if (!report_format_valid(o.format)) {
-                fprintf(stderr, "postern lint: unknown format \"%s\" (use %s)\n",
-                        o.format, REPORT_FORMATS);
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "unknown format \"%s\" (use %s)", o.format,
+                        REPORT_FORMATS);
                 return 2;
             }
         } else if (strcmp(a, "--fail-on") == 0) {
             NEEDARG();
             if (report_sev_parse(argv[++i], &o.fail_on) < 0) {
-                fprintf(stderr, "postern lint: --fail-on takes error, warning, "
-                        "info or style\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--fail-on takes error, warning, "
+                        "info or style");
                 return 2;
             }
         } else if (strcmp(a, "--postfix-version") == 0) {
             NEEDARG();
             o.lo.target_text = argv[++i];
             if ((o.lo.target = lint_version_parse(o.lo.target_text)) < 0) {
-                fprintf(stderr, "postern lint: bad version \"%s\"\n", o.lo.target_text);
+                log_msg("postern lint", LOG_LEVEL_INFO, "bad version \"%s\"",
+                        o.lo.target_text);
                 return 2;
             }
         } else if (strcmp(a, "--root") == 0) {
@@ -837,7 +841,8 @@ lint_main(int argc, char **argv)
             NEEDARG();
             o.dns_opts.timeout = atof(argv[++i]);
             if (o.dns_opts.timeout <= 0) {
-                fprintf(stderr, "postern lint: --timeout takes seconds > 0\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--timeout takes seconds > 0");
                 return 2;
             }
         } else if (strcmp(a, "--retries") == 0) {
@@ -846,8 +851,8 @@ lint_main(int argc, char **argv)
             long n = strtol(argv[++i], &end, 10);
 
             if (end == argv[i] || *end || n < 0 || n > 100) {
-                fprintf(stderr,
-                        "postern lint: --retries takes a number 0..100\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--retries takes a number 0..100");
                 return 2;
             }
             o.dns_opts.retries = (int) n;
@@ -858,7 +863,7 @@ lint_main(int argc, char **argv)
             NEEDARG();
             strv_add(&paths, argv[++i]);
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "postern lint: unknown option \"%s\"\n", a);
+            log_msg("postern lint", LOG_LEVEL_INFO, "unknown option \"%s\"", a);
             usage(stderr);
             return 2;
         } else {

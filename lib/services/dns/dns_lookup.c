@@ -1,19 +1,22 @@
 /*
- * dnsc_lookup - one record type of one name, for the SMTP server's
+ * dns_lookup - one record type of one name, for the SMTP server's
  *	restrictions (reject_unknown_*_domain, check_*_{mx,ns,a}_access,
  *	permit_mx_backup).
  *
  * DESCRIPTION
- *	See dnsc_lookup() in dnsc.h. The status tells apart what Postfix's
+ *	See dns_lookup() in dns.h. The status tells apart what Postfix's
  *	dns_lookup() tells apart, because the restrictions act on it: a
  *	name that does not exist (NXDOMAIN) ends a search of several
  *	types, a name without records of the type (NODATA) does not, and
  *	a server failure is a temporary error (450, defer_if_permit).
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include <ldns/ldns.h>
+
+#include "dns/dns.h"
 
 /* rr_text - the data of one answer record as text, or NULL */
 static char *
@@ -34,7 +37,7 @@ rr_text(const ldns_rr *rr, int type)
         return mem_strdup(a);
     case LDNS_RR_TYPE_MX:
         rd = ldns_rr_rdf(rr, 1);
-        return rd ? rdf_name(rd) : NULL;
+        return rd ? dns_rdf_name(rd) : NULL;
     case LDNS_RR_TYPE_TXT:
         /* the first character-string only, as Postfix's DNS client
          * gives a block list's reason */
@@ -53,23 +56,23 @@ rr_text(const ldns_rr *rr, int type)
         }
     default: /* NS, PTR, CNAME: one name */
         rd = ldns_rr_rdf(rr, 0);
-        return rd ? rdf_name(rd) : NULL;
+        return rd ? dns_rdf_name(rd) : NULL;
     }
 }
 
 static int
-ldns_type(enum dnsc_rtype t)
+ldns_type(enum dns_rtype t)
 {
     switch (t) {
-    case DNSC_A:
+    case DNS_A:
         return LDNS_RR_TYPE_A;
-    case DNSC_AAAA:
+    case DNS_AAAA:
         return LDNS_RR_TYPE_AAAA;
-    case DNSC_MX:
+    case DNS_MX:
         return LDNS_RR_TYPE_MX;
-    case DNSC_NS:
+    case DNS_NS:
         return LDNS_RR_TYPE_NS;
-    case DNSC_TXT:
+    case DNS_TXT:
         return LDNS_RR_TYPE_TXT;
     default:
         return LDNS_RR_TYPE_PTR;
@@ -85,51 +88,52 @@ mx_pref(const ldns_rr *rr)
     return p ? ldns_rdf2native_int16(p) : 65536;
 }
 
-enum dnsc_status
-dnsc_lookup(const struct dnsc_route_opts *o, const char *name,
-            enum dnsc_rtype type, struct strv *out, int *prefs)
+enum dns_status
+dns_lookup(const struct dns_route_opts *o, const char *name,
+           enum dns_rtype type, struct strv *out, int *prefs)
 {
     struct buf err;
-    struct dres *d;
-    const struct dq *q;
-    enum dnsc_status st;
+    struct dns_res *d;
+    struct dns_q *q;
+    enum dns_status st;
     int t = ldns_type(type);
 
     buf_init(&err, 0);
-    d = dres_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5, 1, 0,
-                 1, &err);
+    d = dns_res_new(o->servers, o->nservers, o->timeout > 0 ? o->timeout : 5, 1,
+                    0, &err);
     buf_fini(&err);
     if (d == NULL)
-        return DNSC_TEMP;
-    q = dres_get(d, name, t);
+        return DNS_TEMP;
+    q = dns_query(d, name, t);
     /* a CNAME the server did not follow is followed here, as Postfix's
      * dns_lookup() does (at most 10 times) */
-    for (int hops = 0; hops < 10 && q->st == DQ_OK && dq_is_empty(q, t);
+    for (int hops = 0; hops < 10 && q->st == DNS_Q_OK && dns_q_is_empty(q, t);
          hops++) {
-        ldns_rr_list *cn = dq_rrs(q, LDNS_RR_TYPE_CNAME);
+        ldns_rr_list *cn = dns_q_rrs(q, LDNS_RR_TYPE_CNAME);
         char *target = NULL;
 
         if (ldns_rr_list_rr_count(cn) > 0 &&
             ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0))
-            target = rdf_name(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0));
+            target = dns_rdf_name(ldns_rr_rdf(ldns_rr_list_rr(cn, 0), 0));
         ldns_rr_list_free(cn);
         if (target == NULL)
             break;
-        q = dres_get(d, target, t);
+        dns_q_free(q);
+        q = dns_query(d, target, t);
         mem_free(target);
     }
-    if (q->st == DQ_FAIL) {
-        st = DNSC_TEMP;
-    } else if (q->st == DQ_NXDOMAIN) {
-        st = DNSC_NXDOMAIN;
-    } else if (q->st != DQ_OK) {
-        st = DNSC_TEMP;
+    if (q->st == DNS_Q_FAIL) {
+        st = DNS_TEMP;
+    } else if (q->st == DNS_Q_NXDOMAIN) {
+        st = DNS_NXDOMAIN;
+    } else if (q->st != DNS_Q_OK) {
+        st = DNS_TEMP;
     } else {
-        ldns_rr_list *l = dq_rrs(q, t);
+        ldns_rr_list *l = dns_q_rrs(q, t);
         size_t n = ldns_rr_list_rr_count(l);
 
         /* MX by preference, as the restrictions walk them */
-        for (size_t i = 1; type == DNSC_MX && i < n; i++)
+        for (size_t i = 1; type == DNS_MX && i < n; i++)
             for (size_t j = i; j > 0 && mx_pref(ldns_rr_list_rr(l, j)) <
                                             mx_pref(ldns_rr_list_rr(l, j - 1));
                  j--) {
@@ -143,16 +147,17 @@ dnsc_lookup(const struct dnsc_route_opts *o, const char *name,
 
             if (v == NULL)
                 continue;
-            if (prefs && out->n < DNSC_LOOKUP_MAX)
+            if (prefs && out->n < DNS_LOOKUP_MAX)
                 prefs[out->n] = mx_pref(ldns_rr_list_rr(l, i));
-            if (out->n < DNSC_LOOKUP_MAX)
+            if (out->n < DNS_LOOKUP_MAX)
                 strv_adopt(out, v);
             else
                 mem_free(v);
         }
         ldns_rr_list_free(l);
-        st = out->n > 0 ? DNSC_OK : DNSC_NODATA;
+        st = out->n > 0 ? DNS_OK : DNS_NODATA;
     }
-    dres_free(d);
+    dns_q_free(q);
+    dns_res_free(d);
     return st;
 }

@@ -1,5 +1,5 @@
 /*
- * dnsc_sec - DNSSEC validation of answers from configured trust anchors.
+ * dnscheck_sec - DNSSEC validation of answers from configured trust anchors.
  *
  * DESCRIPTION
  *	A zone's state is worked out top-down from the trust anchors (DS or
@@ -25,26 +25,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include "dnscheck/dnscheck_int.h"
 
-#define DSEC_MAX_DEPTH 16
+#define DNSCHECK_SEC_MAX_DEPTH 16
 
 struct zst {
-    enum dsec_state st;
+    enum dnscheck_sec_state st;
     char *why;
     ldns_rr_list *keys; /* shallow: the validated DNSKEY RRset */
 };
 
-struct dsec {
-    struct dres *d;
+struct dnscheck_sec {
+    struct dnscheck_res *d;
     ldns_rr_list *anchors;
     struct htab *zones; /* "zone." -> struct zst */
 };
 
-struct dsec *
-dsec_new(struct dres *d, const char *file, struct buf *err)
+struct dnscheck_sec *
+dnscheck_sec_new(struct dnscheck_res *d, const char *file, struct buf *err)
 {
-    struct dsec *s;
+    struct dnscheck_sec *s;
     FILE *fp = fopen(file, "r");
     uint32_t ttl = 3600;
     ldns_rdf *origin = NULL, *prev = NULL;
@@ -92,7 +92,7 @@ dsec_new(struct dres *d, const char *file, struct buf *err)
         ldns_rdf_deep_free(prev);
     if (ldns_rr_list_rr_count(s->anchors) == 0) {
         buf_printf(err, "%s: no DS or DNSKEY record", file);
-        dsec_free(s);
+        dnscheck_sec_free(s);
         return NULL;
     }
     return s;
@@ -102,7 +102,7 @@ bad:
         ldns_rdf_deep_free(origin);
     if (prev)
         ldns_rdf_deep_free(prev);
-    dsec_free(s);
+    dnscheck_sec_free(s);
     return NULL;
 }
 
@@ -120,7 +120,7 @@ zst_free(void *v)
 }
 
 void
-dsec_free(struct dsec *s)
+dnscheck_sec_free(struct dnscheck_sec *s)
 {
     if (s == NULL)
         return;
@@ -130,7 +130,7 @@ dsec_free(struct dsec *s)
 }
 
 void
-dsec_reset(struct dsec *s)
+dnscheck_sec_reset(struct dnscheck_sec *s)
 {
     htab_free(s->zones, zst_free);
     s->zones = htab_new(32);
@@ -189,8 +189,8 @@ rrset(const ldns_rr_list *l, const char *owner, int type, int sigs)
     return out;
 }
 
-static struct zst *set_state(struct dsec *s, const char *zone,
-                             enum dsec_state st, ldns_rr_list *keys,
+static struct zst *set_state(struct dnscheck_sec *s, const char *zone,
+                             enum dnscheck_sec_state st, ldns_rr_list *keys,
                              const char *fmt, ...) UTIL_PRINTF(5, 6);
 
 /* undot - zone names in messages go without the final dot */
@@ -211,7 +211,7 @@ undot(struct buf *b)
 }
 
 static struct zst *
-set_state(struct dsec *s, const char *zone, enum dsec_state st,
+set_state(struct dnscheck_sec *s, const char *zone, enum dnscheck_sec_state st,
           ldns_rr_list *keys, const char *fmt, ...)
 {
     struct zst *z = htab_find(s->zones, zone);
@@ -257,7 +257,7 @@ trusted_keys(const ldns_rr_list *keys, const ldns_rr_list *refs)
 
 /* verify_keys - DNSKEY RRset signed by one of the trusted keys */
 static struct zst *
-verify_keys(struct dsec *s, const char *zone, const struct dq *q,
+verify_keys(struct dnscheck_sec *s, const char *zone, const struct dns_q *q,
             const ldns_rr_list *refs, const char *what)
 {
     ldns_rr_list *keys =
@@ -269,20 +269,20 @@ verify_keys(struct dsec *s, const char *zone, const struct dq *q,
     struct zst *z;
 
     if (ldns_rr_list_rr_count(keys) == 0) {
-        z = set_state(s, zone, DSEC_BOGUS, NULL,
+        z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL,
                       "%s has no DNSKEY records "
                       "but %s",
                       zone, what);
     } else if (ldns_rr_list_rr_count(tk) == 0) {
-        z = set_state(s, zone, DSEC_BOGUS, NULL,
+        z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL,
                       "no DNSKEY of %s matches "
                       "%s",
                       zone, what);
     } else if ((st = ldns_verify(keys, sigs, tk, NULL)) != LDNS_STATUS_OK) {
-        z = set_state(s, zone, DSEC_BOGUS, NULL, "DNSKEY %s: %s", zone,
+        z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL, "DNSKEY %s: %s", zone,
                       ldns_get_errorstr_by_id(st));
     } else {
-        z = set_state(s, zone, DSEC_SECURE, keys, "%s", "");
+        z = set_state(s, zone, DNSCHECK_SEC_SECURE, keys, "%s", "");
         keys = NULL;
     }
     if (keys)
@@ -294,7 +294,7 @@ verify_keys(struct dsec *s, const char *zone, const struct dq *q,
 
 /* parent_of - the zone that answered a DS query for zone, or NULL */
 static char *
-parent_of(const struct dq *q, const char *zone)
+parent_of(const struct dns_q *q, const char *zone)
 {
     ldns_rr_list *l[2];
 
@@ -323,7 +323,7 @@ parent_of(const struct dq *q, const char *zone)
 /* verify_denial - the NSEC/NSEC3 RRsets of the authority section verify
  * with keys and prove that zone has no DS; 0 or -1 (reason in why) */
 static int
-verify_denial(const struct dq *q, const char *zone, const ldns_rr_list *keys,
+verify_denial(const struct dns_q *q, const char *zone, const ldns_rr_list *keys,
               struct buf *why)
 {
     ldns_rr_list *auth = ldns_pkt_authority(q->pkt);
@@ -391,7 +391,7 @@ out:
 
 /* anchors_at - anchors at zone (shallow list); *above: one is higher up */
 static ldns_rr_list *
-anchors_at(struct dsec *s, const char *zone, int *above)
+anchors_at(struct dnscheck_sec *s, const char *zone, int *above)
 {
     ldns_rr_list *out = ldns_rr_list_new();
 
@@ -410,52 +410,54 @@ anchors_at(struct dsec *s, const char *zone, int *above)
 }
 
 static struct zst *
-zone_state(struct dsec *s, const char *zone, int depth)
+zone_state(struct dnscheck_sec *s, const char *zone, int depth)
 {
     struct zst *z = htab_find(s->zones, zone);
-    const struct dq *kq, *dq;
+    const struct dns_q *kq, *dq;
     ldns_rr_list *here;
     int above;
     char *parent;
 
     if (z)
         return z;
-    if (depth > DSEC_MAX_DEPTH)
-        return set_state(s, zone, DSEC_BOGUS, NULL, "chain too long");
+    if (depth > DNSCHECK_SEC_MAX_DEPTH)
+        return set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL, "chain too long");
     /* A placeholder stops loops through odd parent answers. */
-    set_state(s, zone, DSEC_BOGUS, NULL, "%s: validation loop", zone);
+    set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL, "%s: validation loop", zone);
     here = anchors_at(s, zone, &above);
     if (ldns_rr_list_rr_count(here) == 0 && !above) {
         ldns_rr_list_free(here);
-        return set_state(s, zone, DSEC_INDETERMINATE, NULL,
+        return set_state(s, zone, DNSCHECK_SEC_INDETERMINATE, NULL,
                          "no trust anchor for %s", zone);
     }
-    kq = dres_get(s->d, zone, LDNS_RR_TYPE_DNSKEY);
+    kq = dnscheck_res_get(s->d, zone, LDNS_RR_TYPE_DNSKEY);
     if (ldns_rr_list_rr_count(here)) {
-        if (kq->st == DQ_PENDING) {
+        if (kq->st == DNS_Q_PENDING) {
             ldns_rr_list_free(here);
-            return set_state(s, zone, DSEC_INDETERMINATE, NULL, "pending");
+            return set_state(s, zone, DNSCHECK_SEC_INDETERMINATE, NULL,
+                             "pending");
         }
-        if (kq->st != DQ_OK) {
+        if (kq->st != DNS_Q_OK) {
             ldns_rr_list_free(here);
-            return set_state(s, zone, DSEC_ERROR, NULL, "DNSKEY %s: %s", zone,
-                             kq->st == DQ_NXDOMAIN ? "NXDOMAIN" : kq->error);
+            return set_state(s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s",
+                             zone,
+                             kq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN" : kq->error);
         }
         z = verify_keys(s, zone, kq, here, "the trust anchor");
         ldns_rr_list_free(here);
         return z;
     }
     ldns_rr_list_free(here);
-    dq = dres_get(s->d, zone, LDNS_RR_TYPE_DS);
-    if (dq->st == DQ_PENDING || kq->st == DQ_PENDING)
-        return set_state(s, zone, DSEC_INDETERMINATE, NULL, "pending");
-    if (dq->st == DQ_FAIL)
-        return set_state(s, zone, DSEC_ERROR, NULL, "DS %s: %s", zone,
+    dq = dnscheck_res_get(s->d, zone, LDNS_RR_TYPE_DS);
+    if (dq->st == DNS_Q_PENDING || kq->st == DNS_Q_PENDING)
+        return set_state(s, zone, DNSCHECK_SEC_INDETERMINATE, NULL, "pending");
+    if (dq->st == DNS_Q_FAIL)
+        return set_state(s, zone, DNSCHECK_SEC_ERROR, NULL, "DS %s: %s", zone,
                          dq->error);
     parent = parent_of(dq, zone);
     if (parent == NULL || !is_sub(zone, parent) || strcmp(parent, zone) == 0) {
         mem_free(parent);
-        return set_state(s, zone, DSEC_ERROR, NULL,
+        return set_state(s, zone, DNSCHECK_SEC_ERROR, NULL,
                          "cannot find the parent zone of %s", zone);
     }
     {
@@ -463,7 +465,7 @@ zone_state(struct dsec *s, const char *zone, int depth)
         struct zst *pz = zone_state(s, parent, depth + 1);
         const ldns_rr_list *pkeys = pz->keys;
 
-        if (pz->st != DSEC_SECURE) {
+        if (pz->st != DNSCHECK_SEC_SECURE) {
             z = set_state(s, zone, pz->st, NULL, "%s", pz->why);
         } else {
             ldns_rr_list *ds =
@@ -475,26 +477,28 @@ zone_state(struct dsec *s, const char *zone, int depth)
 
             buf_init(&why, 0);
             if (ldns_rr_list_rr_count(ds) == 0) {
-                if (dq->st == DQ_OK &&
+                if (dq->st == DNS_Q_OK &&
                     verify_denial(dq, zone, pkeys, &why) == 0)
-                    z = set_state(s, zone, DSEC_INSECURE, NULL,
+                    z = set_state(s, zone, DNSCHECK_SEC_INSECURE, NULL,
                                   "no DS record for %s in %s (insecure "
                                   "delegation)",
                                   zone, parent);
                 else
-                    z = set_state(s, zone, DSEC_BOGUS, NULL,
+                    z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL,
                                   "no DS record for %s in %s and no valid "
                                   "proof of its absence: %s",
                                   zone, parent,
-                                  dq->st == DQ_NXDOMAIN ? "NXDOMAIN"
-                                                        : buf_str(&why));
+                                  dq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN"
+                                                           : buf_str(&why));
             } else if ((st = ldns_verify(ds, dsig, pkeys, NULL)) !=
                        LDNS_STATUS_OK) {
-                z = set_state(s, zone, DSEC_BOGUS, NULL, "DS %s in %s: %s",
-                              zone, parent, ldns_get_errorstr_by_id(st));
-            } else if (kq->st != DQ_OK) {
-                z = set_state(s, zone, DSEC_ERROR, NULL, "DNSKEY %s: %s", zone,
-                              kq->st == DQ_NXDOMAIN ? "NXDOMAIN" : kq->error);
+                z = set_state(s, zone, DNSCHECK_SEC_BOGUS, NULL,
+                              "DS %s in %s: %s", zone, parent,
+                              ldns_get_errorstr_by_id(st));
+            } else if (kq->st != DNS_Q_OK) {
+                z = set_state(
+                    s, zone, DNSCHECK_SEC_ERROR, NULL, "DNSKEY %s: %s", zone,
+                    kq->st == DNS_Q_NXDOMAIN ? "NXDOMAIN" : kq->error);
             } else {
                 z = verify_keys(s, zone, kq, ds,
                                 "the DS records in the "
@@ -509,8 +513,9 @@ zone_state(struct dsec *s, const char *zone, int depth)
     return z;
 }
 
-enum dsec_state
-dsec_zone_state(struct dsec *s, const char *zone, struct buf *why)
+enum dnscheck_sec_state
+dnscheck_sec_zone_state(struct dnscheck_sec *s, const char *zone,
+                        struct buf *why)
 {
     char *z = mem_alloc(strlen(zone) + 2);
     struct zst *st;
@@ -530,9 +535,9 @@ dsec_zone_state(struct dsec *s, const char *zone, struct buf *why)
 
 /* zone_by_soa - the zone holding owner, from a SOA query; or NULL */
 static char *
-zone_by_soa(struct dsec *s, const char *owner)
+zone_by_soa(struct dnscheck_sec *s, const char *owner)
 {
-    const struct dq *q = dres_get(s->d, owner, LDNS_RR_TYPE_SOA);
+    const struct dns_q *q = dnscheck_res_get(s->d, owner, LDNS_RR_TYPE_SOA);
     ldns_rr_list *l[2];
 
     if (q->pkt == NULL)
@@ -547,9 +552,9 @@ zone_by_soa(struct dsec *s, const char *owner)
     return NULL;
 }
 
-/* intern - a zone name that lives until dsec_reset */
+/* intern - a zone name that lives until dnscheck_sec_reset */
 static const char *
-intern(struct dsec *s, const char *zone)
+intern(struct dnscheck_sec *s, const char *zone)
 {
     (void) zone_state(s, zone, 0);
     for (size_t i = 0; i < htab_count(s->zones); i++)
@@ -558,18 +563,18 @@ intern(struct dsec *s, const char *zone)
     return NULL;
 }
 
-enum dsec_state
-dsec_check_answer(struct dsec *s, const struct dq *q, const char **zone,
-                  struct buf *why)
+enum dnscheck_sec_state
+dnscheck_sec_check_answer(struct dnscheck_sec *s, const struct dns_q *q,
+                          const char **zone, struct buf *why)
 {
     ldns_rr_list *ans;
     struct strv seen;
-    enum dsec_state result = DSEC_INDETERMINATE;
+    enum dnscheck_sec_state result = DNSCHECK_SEC_INDETERMINATE;
     int first = 1;
 
     *zone = NULL;
-    if (q->st != DQ_OK || q->pkt == NULL)
-        return DSEC_INDETERMINATE;
+    if (q->st != DNS_Q_OK || q->pkt == NULL)
+        return DNSCHECK_SEC_INDETERMINATE;
     ans = ldns_pkt_answer(q->pkt);
     strv_init(&seen);
     for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
@@ -607,10 +612,10 @@ dsec_check_answer(struct dsec *s, const struct dq *q, const char **zone,
             if (first) {
                 *zone = intern(s, zname);
                 result = zs->st;
-                if (why && zs->st != DSEC_SECURE)
+                if (why && zs->st != DNSCHECK_SEC_SECURE)
                     buf_puts(why, zs->why);
             }
-            if (zs->st == DSEC_SECURE && result != DSEC_BOGUS) {
+            if (zs->st == DNSCHECK_SEC_SECURE && result != DNSCHECK_SEC_BOGUS) {
                 char *t = ldns_rr_type2str((ldns_rr_type) type);
                 ldns_status st = LDNS_STATUS_OK;
 
@@ -622,7 +627,7 @@ dsec_check_answer(struct dsec *s, const struct dq *q, const char **zone,
                     st = ldns_verify(set, sigs, zs->keys, NULL);
                 if (st != LDNS_STATUS_OK) {
                     *zone = intern(s, zname);
-                    result = DSEC_BOGUS;
+                    result = DNSCHECK_SEC_BOGUS;
                     if (why) {
                         buf_truncate(why, 0);
                         buf_printf(why, "%s %s: %s", owner, t ? t : "?",

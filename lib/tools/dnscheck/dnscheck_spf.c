@@ -1,8 +1,8 @@
 /*
- * dnsc_spf - SPF evaluation (RFC 7208 check_host) and lookup counting.
+ * dnscheck_spf - SPF evaluation (RFC 7208 check_host) and lookup counting.
  *
  * DESCRIPTION
- *	spf_check() does two walks over a domain's SPF tree. The first
+ *	dnscheck_spf_check() does two walks over a domain's SPF tree. The first
  *	counts every DNS-querying term (include, a, mx, ptr, exists,
  *	redirect) and every void lookup in the whole tree: that is what a
  *	receiver spends on mail that matches nothing, so the limits of
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include "dnscheck/dnscheck_int.h"
 
 #define SPF_MAX_DEPTH 10
 #define SPF_MAX_MX    10
@@ -36,41 +36,41 @@ static const char *const res_names[] = {
     "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror"};
 
 struct walk {
-    struct dres *d;
-    const char *origin; /* the domain spf_check was asked about */
-    const struct dnsc_ip *ip;
+    struct dnscheck_res *d;
+    const char *origin; /* the domain dnscheck_spf_check was asked about */
+    const struct dnscheck_ip *ip;
     const char *helo;
-    struct spf_result *res;
+    struct dnscheck_spf_result *res;
     struct strv path; /* domains being walked (loop detection) */
 };
 
 /* get_record - domain's SPF record: 1 found, 0 none, -1 permerror,
  * -2 temperror; the parsed record in spf, the reason in why */
 static int
-get_record(struct walk *w, const char *domain, struct dnsc_spf *spf,
+get_record(struct walk *w, const char *domain, struct dnscheck_spf *spf,
            struct buf *why, int *is_void)
 {
-    const struct dq *q = dres_get(w->d, domain, LDNS_RR_TYPE_TXT);
+    const struct dns_q *q = dnscheck_res_get(w->d, domain, LDNS_RR_TYPE_TXT);
     ldns_rr_list *txt;
     char *found = NULL;
     int count = 0, rc;
 
     memset(spf, 0, sizeof(*spf));
     if (is_void)
-        *is_void = dq_is_empty(q, LDNS_RR_TYPE_TXT);
-    if (q->st == DQ_PENDING) {
+        *is_void = dns_q_is_empty(q, LDNS_RR_TYPE_TXT);
+    if (q->st == DNS_Q_PENDING) {
         w->res->pending = 1;
         return 0;
     }
-    if (q->st == DQ_FAIL) {
+    if (q->st == DNS_Q_FAIL) {
         buf_printf(why, "TXT %s: %s", domain, q->error ? q->error : "failed");
         return -2;
     }
-    txt = dq_rrs(q, LDNS_RR_TYPE_TXT);
+    txt = dns_q_rrs(q, LDNS_RR_TYPE_TXT);
     for (size_t i = 0; i < ldns_rr_list_rr_count(txt); i++) {
-        char *s = rr_txt(ldns_rr_list_rr(txt, i));
+        char *s = dnscheck_rr_txt(ldns_rr_list_rr(txt, i));
 
-        if (dnsc_spf_is_record(s)) {
+        if (dnscheck_spf_is_record(s)) {
             count++;
             mem_free(found);
             found = s;
@@ -90,7 +90,7 @@ get_record(struct walk *w, const char *domain, struct dnsc_spf *spf,
         struct buf err;
 
         buf_init(&err, 0);
-        rc = dnsc_spf_parse(found, spf, &err) < 0 ? -1 : 1;
+        rc = dnscheck_spf_parse(found, spf, &err) < 0 ? -1 : 1;
         if (rc < 0)
             buf_printf(why, "%s: %s", domain, buf_str(&err));
         buf_fini(&err);
@@ -103,7 +103,7 @@ get_record(struct walk *w, const char *domain, struct dnsc_spf *spf,
 static int
 target(struct walk *w, const char *spec, const char *cur, struct buf *out)
 {
-    struct dnsc_spf_ctx ctx;
+    struct dnscheck_spf_ctx ctx;
     struct buf sender;
     int rc;
 
@@ -118,7 +118,7 @@ target(struct walk *w, const char *spec, const char *cur, struct buf *out)
     ctx.helo = w->helo;
     ctx.ip = w->ip ? w->ip->a : NULL;
     ctx.ipv6 = w->ip ? w->ip->v6 : 0;
-    rc = dnsc_spf_expand(spec, &ctx, 0, out, NULL);
+    rc = dnscheck_spf_expand(spec, &ctx, 0, out, NULL);
     buf_fini(&sender);
     if (rc < 0)
         return -1;
@@ -163,11 +163,44 @@ on_path(const struct walk *w, const char *domain)
     return 0;
 }
 
+static void count(struct walk *w, const char *domain, int depth);
+
+/* count_target - the SPF record at tgt, which term of domain's record
+ * (include or redirect) refers to: missing (PD026), else counted too.
+ * voids: count and note a void lookup of the TXT query (redirect) */
+static void
+count_target(struct walk *w, const char *domain, const char *term,
+             const char *tgt, int depth, struct strv *voids)
+{
+    struct dnscheck_spf sub;
+    struct buf sw;
+    int src, is_void = 0;
+
+    buf_init(&sw, 0);
+    src = get_record(w, tgt, &sub, &sw, voids ? &is_void : NULL);
+    dnscheck_spf_fini(&sub);
+    buf_fini(&sw);
+    if (is_void) {
+        w->res->voids++;
+        note(voids, domain, term);
+    }
+    if (src == 0 && !w->res->pending) {
+        struct buf m;
+
+        buf_init(&m, 0);
+        buf_printf(&m, "%s: %s: no SPF record at %s", domain, term, tgt);
+        strv_adopt(&w->res->problems, buf_steal(&m));
+        w->res->missing_include = 1;
+    } else if (src > 0) {
+        count(w, tgt, depth + 1);
+    }
+}
+
 /* count - the whole-tree walk for the lookup and void limits */
 static void
 count(struct walk *w, const char *domain, int depth)
 {
-    struct dnsc_spf spf;
+    struct dnscheck_spf spf;
     struct buf why, tgt;
     int has_all = 0, rc;
 
@@ -180,110 +213,67 @@ count(struct walk *w, const char *domain, int depth)
         goto out;
     strv_add(&w->path, domain);
     for (size_t i = 0; i < spf.n; i++) {
-        const struct dnsc_spf_term *t = &spf.t[i];
-        const struct dq *q;
+        const struct dnscheck_spf_term *t = &spf.t[i];
+        const struct dns_q *q;
         int type = 0;
 
-        if (t->mech == DNSC_SPF_ALL)
+        if (t->mech == DNSCHECK_SPF_ALL)
             has_all = 1;
-        if (t->mech == DNSC_SPF_IP4 || t->mech == DNSC_SPF_IP6 ||
-            t->mech == DNSC_SPF_ALL)
+        if (t->mech == DNSCHECK_SPF_IP4 || t->mech == DNSCHECK_SPF_IP6 ||
+            t->mech == DNSCHECK_SPF_ALL)
             continue;
         w->res->lookups++;
         note(&w->res->lookup_terms, domain, t->text);
         if (target(w, t->domain, domain, &tgt) < 0)
             continue;
         switch (t->mech) {
-        case DNSC_SPF_INCLUDE:
+        case DNSCHECK_SPF_INCLUDE:
             type = LDNS_RR_TYPE_TXT;
             break;
-        case DNSC_SPF_MX:
+        case DNSCHECK_SPF_MX:
             type = LDNS_RR_TYPE_MX;
             break;
-        case DNSC_SPF_PTR:
+        case DNSCHECK_SPF_PTR:
             /* Needs the client address; without one there is no query. */
             if (w->ip == NULL)
                 continue;
             buf_truncate(&tgt, 0);
-            ip_reverse_name(w->ip, &tgt);
+            dnscheck_ip_reverse_name(w->ip, &tgt);
             type = LDNS_RR_TYPE_PTR;
             break;
-        case DNSC_SPF_EXISTS:
+        case DNSCHECK_SPF_EXISTS:
             type = LDNS_RR_TYPE_A;
             break;
         default:
             type = addr_type(w);
             break;
         }
-        q = dres_get(w->d, buf_str(&tgt), type);
-        if (q->st == DQ_PENDING)
+        q = dnscheck_res_get(w->d, buf_str(&tgt), type);
+        if (q->st == DNS_Q_PENDING)
             w->res->pending = 1;
-        if (dq_is_empty(q, type)) {
+        if (dns_q_is_empty(q, type)) {
             w->res->voids++;
             note(&w->res->void_terms, domain, t->text);
         }
-        if (t->mech == DNSC_SPF_INCLUDE) {
-            struct dnsc_spf sub;
-            struct buf sw;
-            int src;
-
-            buf_init(&sw, 0);
-            src = get_record(w, buf_str(&tgt), &sub, &sw, NULL);
-            dnsc_spf_fini(&sub);
-            buf_fini(&sw);
-            if (src == 0 && !w->res->pending) {
-                struct buf m;
-
-                buf_init(&m, 0);
-                buf_printf(&m, "%s: %s: no SPF record at %s", domain, t->text,
-                           buf_str(&tgt));
-                strv_adopt(&w->res->problems, buf_steal(&m));
-                w->res->missing_include = 1;
-            } else if (src > 0) {
-                count(w, buf_str(&tgt), depth + 1);
-            }
-        }
+        if (t->mech == DNSCHECK_SPF_INCLUDE)
+            count_target(w, domain, t->text, buf_str(&tgt), depth, NULL);
     }
     if (spf.redirect && !has_all) {
+        struct buf term;
+
         w->res->lookups++;
-        {
-            struct buf term;
-
-            buf_init(&term, 0);
-            buf_printf(&term, "redirect=%s", spf.redirect);
-            note(&w->res->lookup_terms, domain, buf_str(&term));
-            if (target(w, spf.redirect, domain, &tgt) == 0) {
-                struct dnsc_spf sub;
-                struct buf sw;
-                int src, is_void = 0;
-
-                buf_init(&sw, 0);
-                src = get_record(w, buf_str(&tgt), &sub, &sw, &is_void);
-                dnsc_spf_fini(&sub);
-                buf_fini(&sw);
-                if (is_void) {
-                    w->res->voids++;
-                    note(&w->res->void_terms, domain, buf_str(&term));
-                }
-                if (src == 0 && !w->res->pending) {
-                    struct buf m;
-
-                    buf_init(&m, 0);
-                    buf_printf(&m, "%s: %s: no SPF record at %s", domain,
-                               buf_str(&term), buf_str(&tgt));
-                    strv_adopt(&w->res->problems, buf_steal(&m));
-                    w->res->missing_include = 1;
-                } else if (src > 0) {
-                    count(w, buf_str(&tgt), depth + 1);
-                }
-            }
-            buf_fini(&term);
-        }
+        buf_init(&term, 0);
+        buf_printf(&term, "redirect=%s", spf.redirect);
+        note(&w->res->lookup_terms, domain, buf_str(&term));
+        if (target(w, spf.redirect, domain, &tgt) == 0)
+            count_target(w, domain, buf_str(&term), buf_str(&tgt), depth,
+                         &w->res->void_terms);
+        buf_fini(&term);
     }
     mem_free(w->path.v[--w->path.n]);
     w->path.v[w->path.n] = NULL;
 out:
-    dnsc_spf_fini(&spf);
+    dnscheck_spf_fini(&spf);
     buf_fini(&why);
     buf_fini(&tgt);
 }
@@ -291,27 +281,27 @@ out:
 /* addr_match - name has an address of ip's family inside the cidr net;
  * 1, 0, or -1 on a DNS failure */
 static int
-addr_match(struct walk *w, const char *name, const struct dnsc_spf_term *t)
+addr_match(struct walk *w, const char *name, const struct dnscheck_spf_term *t)
 {
     int type = addr_type(w);
-    const struct dq *q = dres_get(w->d, name, type);
+    const struct dns_q *q = dnscheck_res_get(w->d, name, type);
     ldns_rr_list *l;
     int prefix = w->ip->v6 ? (t->cidr6 >= 0 ? t->cidr6 : 128)
                            : (t->cidr4 >= 0 ? t->cidr4 : 32);
     int hit = 0;
 
-    if (q->st == DQ_PENDING) {
+    if (q->st == DNS_Q_PENDING) {
         w->res->pending = 1;
         return 0;
     }
-    if (q->st == DQ_FAIL)
+    if (q->st == DNS_Q_FAIL)
         return -1;
-    l = dq_rrs(q, type);
+    l = dns_q_rrs(q, type);
     for (size_t i = 0; i < ldns_rr_list_rr_count(l) && !hit; i++) {
-        struct dnsc_ip a;
+        struct dnscheck_ip a;
 
-        if (ip_from_rr(ldns_rr_list_rr(l, i), &a) == 0 &&
-            ip_in_net(w->ip, a.a, a.v6, prefix))
+        if (dnscheck_ip_from_rr(ldns_rr_list_rr(l, i), &a) == 0 &&
+            dnscheck_ip_in_net(w->ip, a.a, a.v6, prefix))
             hit = 1;
     }
     ldns_rr_list_free(l);
@@ -334,28 +324,28 @@ static enum res eval(struct walk *w, const char *domain, int depth,
 /* match - 1 when term t matches, 0 when not; or a result (as -2 - res)
  * for errors that end the evaluation */
 static int
-match(struct walk *w, const char *domain, const struct dnsc_spf_term *t,
+match(struct walk *w, const char *domain, const struct dnscheck_spf_term *t,
       int depth, struct buf *why)
 {
     struct buf tgt;
-    const struct dq *q;
+    const struct dns_q *q;
     ldns_rr_list *l;
     int hit = 0, rc;
 
-    if (t->mech == DNSC_SPF_ALL)
+    if (t->mech == DNSCHECK_SPF_ALL)
         return 1;
-    if (t->mech == DNSC_SPF_IP4 || t->mech == DNSC_SPF_IP6)
-        return ip_in_net(w->ip, t->addr, t->mech == DNSC_SPF_IP6,
-                         t->mech == DNSC_SPF_IP6
-                             ? (t->cidr6 >= 0 ? t->cidr6 : 128)
-                             : (t->cidr4 >= 0 ? t->cidr4 : 32));
+    if (t->mech == DNSCHECK_SPF_IP4 || t->mech == DNSCHECK_SPF_IP6)
+        return dnscheck_ip_in_net(w->ip, t->addr, t->mech == DNSCHECK_SPF_IP6,
+                                  t->mech == DNSCHECK_SPF_IP6
+                                      ? (t->cidr6 >= 0 ? t->cidr6 : 128)
+                                      : (t->cidr4 >= 0 ? t->cidr4 : 32));
     buf_init(&tgt, 0);
     if (target(w, t->domain, domain, &tgt) < 0) {
         buf_fini(&tgt);
         return 0;
     }
     switch (t->mech) {
-    case DNSC_SPF_INCLUDE: {
+    case DNSCHECK_SPF_INCLUDE: {
         enum res r = eval(w, buf_str(&tgt), depth + 1, why);
 
         buf_fini(&tgt);
@@ -367,26 +357,26 @@ match(struct walk *w, const char *domain, const struct dnsc_spf_term *t,
             return -2 - R_PERMERROR;
         return 0;
     }
-    case DNSC_SPF_A:
+    case DNSCHECK_SPF_A:
         rc = addr_match(w, buf_str(&tgt), t);
         buf_fini(&tgt);
         return rc < 0 ? -2 - R_TEMPERROR : rc;
-    case DNSC_SPF_EXISTS:
-        q = dres_get(w->d, buf_str(&tgt), LDNS_RR_TYPE_A);
+    case DNSCHECK_SPF_EXISTS:
+        q = dnscheck_res_get(w->d, buf_str(&tgt), LDNS_RR_TYPE_A);
         buf_fini(&tgt);
-        if (q->st == DQ_PENDING)
+        if (q->st == DNS_Q_PENDING)
             w->res->pending = 1;
-        if (q->st == DQ_FAIL)
+        if (q->st == DNS_Q_FAIL)
             return -2 - R_TEMPERROR;
-        return q->st == DQ_OK && !dq_is_empty(q, LDNS_RR_TYPE_A);
-    case DNSC_SPF_MX:
-        q = dres_get(w->d, buf_str(&tgt), LDNS_RR_TYPE_MX);
+        return q->st == DNS_Q_OK && !dns_q_is_empty(q, LDNS_RR_TYPE_A);
+    case DNSCHECK_SPF_MX:
+        q = dnscheck_res_get(w->d, buf_str(&tgt), LDNS_RR_TYPE_MX);
         buf_fini(&tgt);
-        if (q->st == DQ_PENDING)
+        if (q->st == DNS_Q_PENDING)
             w->res->pending = 1;
-        if (q->st == DQ_FAIL)
+        if (q->st == DNS_Q_FAIL)
             return -2 - R_TEMPERROR;
-        l = dq_rrs(q, LDNS_RR_TYPE_MX);
+        l = dns_q_rrs(q, LDNS_RR_TYPE_MX);
         if (ldns_rr_list_rr_count(l) > SPF_MAX_MX) {
             buf_printf(why, "%s: %s: more than %d MX records", domain, t->text,
                        SPF_MAX_MX);
@@ -394,27 +384,28 @@ match(struct walk *w, const char *domain, const struct dnsc_spf_term *t,
             return -2 - R_PERMERROR;
         }
         for (size_t i = 0; i < ldns_rr_list_rr_count(l) && hit == 0; i++) {
-            char *host = rdf_name(ldns_rr_mx_exchange(ldns_rr_list_rr(l, i)));
+            char *host =
+                dns_rdf_name(ldns_rr_mx_exchange(ldns_rr_list_rr(l, i)));
 
             hit = addr_match(w, host, t);
             mem_free(host);
         }
         ldns_rr_list_free(l);
         return hit < 0 ? -2 - R_TEMPERROR : hit;
-    case DNSC_SPF_PTR: {
+    case DNSCHECK_SPF_PTR: {
         struct buf rev;
 
         buf_init(&rev, 0);
-        ip_reverse_name(w->ip, &rev);
-        q = dres_get(w->d, buf_str(&rev), LDNS_RR_TYPE_PTR);
+        dnscheck_ip_reverse_name(w->ip, &rev);
+        q = dnscheck_res_get(w->d, buf_str(&rev), LDNS_RR_TYPE_PTR);
         buf_fini(&rev);
-        if (q->st == DQ_PENDING)
+        if (q->st == DNS_Q_PENDING)
             w->res->pending = 1;
-        l = dq_rrs(q, LDNS_RR_TYPE_PTR);
+        l = dns_q_rrs(q, LDNS_RR_TYPE_PTR);
         for (size_t i = 0;
              i < ldns_rr_list_rr_count(l) && i < SPF_MAX_PTR && hit <= 0; i++) {
-            char *name = rdf_name(ldns_rr_rdf(ldns_rr_list_rr(l, i), 0));
-            struct dnsc_spf_term exact = *t;
+            char *name = dns_rdf_name(ldns_rr_rdf(ldns_rr_list_rr(l, i), 0));
+            struct dnscheck_spf_term exact = *t;
 
             exact.cidr4 = exact.cidr6 = -1;
             if (is_sub_or_equal(name, buf_str(&tgt)))
@@ -450,7 +441,7 @@ qual_result(char q)
 static enum res
 eval(struct walk *w, const char *domain, int depth, struct buf *why)
 {
-    struct dnsc_spf spf;
+    struct dnscheck_spf spf;
     enum res r = R_NEUTRAL;
     int rc;
 
@@ -460,14 +451,14 @@ eval(struct walk *w, const char *domain, int depth, struct buf *why)
     }
     rc = get_record(w, domain, &spf, why, NULL);
     if (rc <= 0) {
-        dnsc_spf_fini(&spf);
+        dnscheck_spf_fini(&spf);
         return rc == 0 ? R_NONE : rc == -1 ? R_PERMERROR : R_TEMPERROR;
     }
     for (size_t i = 0; i < spf.n; i++) {
         int m = match(w, domain, &spf.t[i], depth, why);
 
         if (m <= -2) {
-            dnsc_spf_fini(&spf);
+            dnscheck_spf_fini(&spf);
             return (enum res)(-2 - m);
         }
         if (m == 1) {
@@ -479,7 +470,7 @@ eval(struct walk *w, const char *domain, int depth, struct buf *why)
                 buf_printf(&b, "%s: %s", domain, spf.t[i].text);
                 w->res->matched = buf_steal(&b);
             }
-            dnsc_spf_fini(&spf);
+            dnscheck_spf_fini(&spf);
             return r;
         }
     }
@@ -496,13 +487,14 @@ eval(struct walk *w, const char *domain, int depth, struct buf *why)
         }
         buf_fini(&tgt);
     }
-    dnsc_spf_fini(&spf);
+    dnscheck_spf_fini(&spf);
     return r;
 }
 
 void
-spf_check(struct dres *d, const char *domain, const struct dnsc_ip *ip,
-          const char *helo, struct spf_result *res)
+dnscheck_spf_check(struct dnscheck_res *d, const char *domain,
+                   const struct dnscheck_ip *ip, const char *helo,
+                   struct dnscheck_spf_result *res)
 {
     struct walk w;
 
@@ -533,7 +525,7 @@ spf_check(struct dres *d, const char *domain, const struct dnsc_ip *ip,
 }
 
 void
-spf_result_fini(struct spf_result *res)
+dnscheck_spf_result_fini(struct dnscheck_spf_result *res)
 {
     mem_free(res->matched);
     strv_fini(&res->problems);

@@ -1,51 +1,43 @@
 /*
- * dnsc_res - query cache and concurrent resolver (ldns, pthreads).
+ * dns_res - the query layer: servers, one query, reply checks (ldns).
  *
  * DESCRIPTION
- *	Each --resolver becomes one ldns_resolver (so each may have its own
- *	port); without --resolver, /etc/resolv.conf is read by ldns (in
- *	a chrooted daemon, the copy dnsc_pre_jail read before the jail). A
+ *	Each server given becomes one ldns_resolver (so each may have its
+ *	own port); without servers, /etc/resolv.conf is read by ldns (in a
+ *	chrooted daemon, the copy dns_pre_jail read before the jail). A
  *	query tries the servers in order, each with the configured number
  *	of tries and timeout, and moves on after a network error or an
  *	rcode other than NOERROR and NXDOMAIN.
  *
- *	Misses recorded in discovery mode are resolved by dres_fetch() on
- *	up to `threads` threads, each with private clones of the
- *	resolvers (an ldns_resolver is not shared between threads).
- *	Results enter the cache in the order they were first asked for, so
- *	runs are deterministic.
- *
  *	A server that has timed out and never answered is not asked again
- *	during the run: with a dead resolver the whole run costs one
- *	timeout rather than one per dependency level.
+ *	by the same dns_res: with a dead resolver a run costs one timeout
+ *	rather than one per query. That state is shared by the threads
+ *	that ask through their own dns_handles.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include <ldns/ldns.h>
 
-#define DRES_MAX_THREADS 256
-#define DRES_STACK       (256 * 1024)
+#include "dns/dns.h"
 
-struct dres {
+struct dns_res {
     ldns_resolver **res;
     char **label; /* "127.0.0.1:5353", for diagnostics */
     size_t nres;
     int *dead; /* timed out, never answered */
     int *answered;
     pthread_mutex_t lock;
-    struct htab *cache; /* "name/type" -> struct dq */
-    struct htab *pending_set;
-    struct strv pending;
-    int discovery;
-    int threads;
     int dnssec;
-    double timeout;
 };
 
-static const struct dq pending_dq = {NULL, 0, DQ_PENDING, NULL, NULL};
+struct dns_handles {
+    ldns_resolver **rs;
+    size_t n;
+};
 
 /* parse_server - "IP", "IP:PORT", "[IP]:PORT"; 0 or -1 */
 static int
@@ -112,7 +104,7 @@ setup(ldns_resolver *r, double timeout, int retries, int dnssec)
 }
 
 static void
-add_resolver(struct dres *d, ldns_resolver *r, const char *label)
+add_resolver(struct dns_res *d, ldns_resolver *r, const char *label)
 {
     d->res = mem_realloc(d->res, (d->nres + 1) * sizeof(*d->res));
     d->label = mem_realloc(d->label, (d->nres + 1) * sizeof(*d->label));
@@ -120,11 +112,11 @@ add_resolver(struct dres *d, ldns_resolver *r, const char *label)
     d->label[d->nres++] = mem_strdup(label);
 }
 
-/* /etc/resolv.conf as dnsc_pre_jail read it, or NULL */
+/* /etc/resolv.conf as dns_pre_jail read it, or NULL */
 static char *resolv_conf_copy;
 
 int
-dnsc_pre_jail(void)
+dns_pre_jail(void)
 {
     char *text;
     size_t len;
@@ -136,21 +128,14 @@ dnsc_pre_jail(void)
     return 0;
 }
 
-struct dres *
-dres_new(const char *const *servers, size_t nservers, double timeout,
-         int retries, int dnssec, int threads, struct buf *err)
+struct dns_res *
+dns_res_new(const char *const *servers, size_t nservers, double timeout,
+            int retries, int dnssec, struct buf *err)
 {
-    struct dres *d = mem_calloc(1, sizeof(*d));
+    struct dns_res *d = mem_calloc(1, sizeof(*d));
 
     pthread_mutex_init(&d->lock, NULL);
-    d->cache = htab_new(256);
-    d->pending_set = htab_new(64);
-    strv_init(&d->pending);
-    d->threads = threads > 0 ? threads : DRES_MAX_THREADS;
-    if (d->threads > DRES_MAX_THREADS)
-        d->threads = DRES_MAX_THREADS;
     d->dnssec = dnssec;
-    d->timeout = timeout;
     for (size_t i = 0; i < nservers; i++) {
         char host[INET6_ADDRSTRLEN + 1];
         unsigned port;
@@ -164,7 +149,7 @@ dres_new(const char *const *servers, size_t nservers, double timeout,
                        "bad resolver address \"%s\" (want IP, IP:PORT "
                        "or [IPv6]:PORT)",
                        servers[i]);
-            dres_free(d);
+            dns_res_free(d);
             return NULL;
         }
         r = ldns_resolver_new();
@@ -196,7 +181,7 @@ dres_new(const char *const *servers, size_t nservers, double timeout,
                                             : "no nameserver");
             if (r)
                 ldns_resolver_deep_free(r);
-            dres_free(d);
+            dns_res_free(d);
             return NULL;
         }
         setup(r, timeout, retries, dnssec);
@@ -207,22 +192,8 @@ dres_new(const char *const *servers, size_t nservers, double timeout,
     return d;
 }
 
-static void
-dq_free(void *v)
-{
-    struct dq *q = v;
-
-    if (q == NULL)
-        return;
-    if (q->pkt)
-        ldns_pkt_free(q->pkt);
-    mem_free(q->name);
-    mem_free(q->error);
-    mem_free(q);
-}
-
 void
-dres_free(struct dres *d)
+dns_res_free(struct dns_res *d)
 {
     if (d == NULL)
         return;
@@ -234,9 +205,6 @@ dres_free(struct dres *d)
     mem_free(d->label);
     mem_free(d->dead);
     mem_free(d->answered);
-    htab_free(d->cache, dq_free);
-    htab_free(d->pending_set, NULL);
-    strv_fini(&d->pending);
     pthread_mutex_destroy(&d->lock);
     mem_free(d);
 }
@@ -256,14 +224,27 @@ canon(const char *name)
     return s;
 }
 
-static char *
-make_key(const char *cname, int type)
+struct dns_q *
+dns_q_new(const char *name, int type)
 {
-    struct buf b;
+    struct dns_q *q = mem_calloc(1, sizeof(*q));
 
-    buf_init(&b, 0);
-    buf_printf(&b, "%s/%d", cname, type);
-    return buf_steal(&b);
+    q->name = canon(name);
+    q->type = type;
+    q->st = DNS_Q_PENDING;
+    return q;
+}
+
+void
+dns_q_free(struct dns_q *q)
+{
+    if (q == NULL)
+        return;
+    if (q->pkt)
+        ldns_pkt_free(q->pkt);
+    mem_free(q->name);
+    mem_free(q->error);
+    mem_free(q);
 }
 
 /* complete - the RR has at least the fields its type needs */
@@ -355,15 +336,15 @@ ask(ldns_resolver *r, const ldns_rdf *dn, int type, uint16_t flags,
     return st;
 }
 
-/* resolve_one - ask the servers in order (rs: this thread's clones) */
-static void
-resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
+void
+dns_res_ask(struct dns_res *d, struct dns_handles *h, struct dns_q *q)
 {
     ldns_rdf *dn = ldns_dname_new_frm_str(q->name);
     uint16_t flags = LDNS_RD | (d->dnssec ? LDNS_CD : LDNS_AD);
+    ldns_resolver **rs = h ? h->rs : d->res;
     int tried = 0;
 
-    q->st = DQ_FAIL;
+    q->st = DNS_Q_FAIL;
     if (dn == NULL) {
         q->error = mem_strdup("invalid name");
         return;
@@ -404,7 +385,7 @@ resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
         sanitise(pkt);
         rcode = ldns_pkt_get_rcode(pkt);
         if (rcode == LDNS_RCODE_NOERROR || rcode == LDNS_RCODE_NXDOMAIN) {
-            q->st = rcode == LDNS_RCODE_NOERROR ? DQ_OK : DQ_NXDOMAIN;
+            q->st = rcode == LDNS_RCODE_NOERROR ? DNS_Q_OK : DNS_Q_NXDOMAIN;
             if (q->pkt)
                 ldns_pkt_free(q->pkt);
             q->pkt = pkt;
@@ -431,135 +412,45 @@ resolve_one(struct dres *d, ldns_resolver **rs, struct dq *q)
     ldns_rdf_deep_free(dn);
 }
 
-const struct dq *
-dres_get(struct dres *d, const char *name, int type)
+struct dns_handles *
+dns_res_handles(const struct dns_res *d)
 {
-    char *cname = canon(name);
-    char *key = make_key(cname, type);
-    struct dq *q = htab_find(d->cache, key);
-    ldns_resolver **rs;
+    struct dns_handles *h = mem_calloc(1, sizeof(*h));
 
-    if (q) {
-        mem_free(cname);
-        mem_free(key);
-        return q;
-    }
-    if (d->discovery) {
-        if (!htab_has(d->pending_set, key)) {
-            htab_set(d->pending_set, key, NULL);
-            strv_add(&d->pending, key);
-        }
-        mem_free(cname);
-        mem_free(key);
-        return &pending_dq;
-    }
-    q = mem_calloc(1, sizeof(*q));
-    q->name = cname;
-    q->type = type;
-    rs = mem_calloc(d->nres, sizeof(*rs));
+    h->n = d->nres;
+    h->rs = mem_calloc(d->nres ? d->nres : 1, sizeof(*h->rs));
     for (size_t i = 0; i < d->nres; i++)
-        rs[i] = d->res[i];
-    resolve_one(d, rs, q);
-    mem_free(rs);
-    htab_set(d->cache, key, q);
-    mem_free(key);
-    return q;
+        h->rs[i] = ldns_resolver_clone(d->res[i]);
+    return h;
 }
 
 void
-dres_set_discovery(struct dres *d, int on)
+dns_handles_free(struct dns_handles *h)
 {
-    d->discovery = on;
+    if (h == NULL)
+        return;
+    for (size_t i = 0; i < h->n; i++)
+        ldns_resolver_deep_free(h->rs[i]);
+    mem_free(h->rs);
+    mem_free(h);
 }
 
-struct job {
-    struct dres *d;
-    struct dq **slots;
-    size_t n;
-    size_t next;
-    pthread_mutex_t lock;
-};
-
-static void *
-worker(void *arg)
+struct dns_q *
+dns_query(struct dns_res *d, const char *name, int type)
 {
-    struct job *j = arg;
-    ldns_resolver **rs = mem_calloc(j->d->nres, sizeof(*rs));
+    struct dns_q *q = dns_q_new(name, type);
 
-    for (size_t i = 0; i < j->d->nres; i++)
-        rs[i] = ldns_resolver_clone(j->d->res[i]);
-    for (;;) {
-        size_t i;
-
-        pthread_mutex_lock(&j->lock);
-        i = j->next++;
-        pthread_mutex_unlock(&j->lock);
-        if (i >= j->n)
-            break;
-        resolve_one(j->d, rs, j->slots[i]);
-    }
-    for (size_t i = 0; i < j->d->nres; i++)
-        ldns_resolver_deep_free(rs[i]);
-    mem_free(rs);
-    return NULL;
+    dns_res_ask(d, NULL, q);
+    return q;
 }
 
-size_t
-dres_fetch(struct dres *d)
-{
-    struct job j;
-    pthread_t tid[DRES_MAX_THREADS];
-    pthread_attr_t attr;
-    size_t nthreads, started = 0, n = d->pending.n;
-
-    if (n == 0)
-        return 0;
-    memset(&j, 0, sizeof(j));
-    j.d = d;
-    j.n = n;
-    j.slots = mem_calloc(n, sizeof(*j.slots));
-    pthread_mutex_init(&j.lock, NULL);
-    for (size_t i = 0; i < n; i++) {
-        const char *key = d->pending.v[i];
-        const char *slash = strrchr(key, '/');
-        struct dq *q = mem_calloc(1, sizeof(*q));
-
-        q->name = mem_strndup(key, (size_t) (slash - key));
-        q->type = (int) strtol(slash + 1, NULL, 10);
-        j.slots[i] = q;
-    }
-    /* Workers only wait on sockets: small stacks let many run. */
-    nthreads = n < (size_t) d->threads ? n : (size_t) d->threads;
-    pthread_attr_init(&attr);
-    (void) pthread_attr_setstacksize(&attr, DRES_STACK);
-    for (size_t t = 0; t < nthreads; t++) {
-        if (pthread_create(&tid[t], &attr, worker, &j) != 0)
-            break;
-        started++;
-    }
-    pthread_attr_destroy(&attr);
-    if (started == 0)
-        worker(&j);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-    pthread_mutex_destroy(&j.lock);
-    for (size_t i = 0; i < n; i++)
-        htab_set(d->cache, d->pending.v[i], j.slots[i]);
-    mem_free(j.slots);
-    strv_fini(&d->pending);
-    strv_init(&d->pending);
-    htab_free(d->pending_set, NULL);
-    d->pending_set = htab_new(64);
-    return n;
-}
-
-ldns_rr_list *
-dq_rrs(const struct dq *q, int type)
+struct ldns_struct_rr_list *
+dns_q_rrs(const struct dns_q *q, int type)
 {
     ldns_rr_list *out = ldns_rr_list_new();
     ldns_rr_list *ans;
 
-    if (q->pkt == NULL || q->st != DQ_OK)
+    if (q->pkt == NULL || q->st != DNS_Q_OK)
         return out;
     ans = ldns_pkt_answer(q->pkt);
     for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
@@ -572,45 +463,23 @@ dq_rrs(const struct dq *q, int type)
 }
 
 int
-dq_is_empty(const struct dq *q, int type)
+dns_q_is_empty(const struct dns_q *q, int type)
 {
     ldns_rr_list *l;
     int empty;
 
-    if (q->st == DQ_NXDOMAIN)
+    if (q->st == DNS_Q_NXDOMAIN)
         return 1;
-    if (q->st != DQ_OK)
+    if (q->st != DNS_Q_OK)
         return 0;
-    l = dq_rrs(q, type);
+    l = dns_q_rrs(q, type);
     empty = ldns_rr_list_rr_count(l) == 0;
     ldns_rr_list_free(l);
     return empty;
 }
 
-void
-dq_describe(struct buf *b, const struct dq *q)
-{
-    char *t = ldns_rr_type2str((ldns_rr_type) q->type);
-
-    switch (q->st) {
-    case DQ_PENDING:
-        buf_puts(b, "pending");
-        break;
-    case DQ_NXDOMAIN:
-        buf_puts(b, "NXDOMAIN");
-        break;
-    case DQ_FAIL:
-        buf_puts(b, q->error ? q->error : "failed");
-        break;
-    case DQ_OK:
-        buf_printf(b, "no %s records", t ? t : "such");
-        break;
-    }
-    free(t);
-}
-
 char *
-rdf_name(const ldns_rdf *rdf)
+dns_rdf_name(const struct ldns_struct_rdf *rdf)
 {
     char *s = ldns_rdf2str(rdf), *out;
     size_t n;
@@ -626,41 +495,4 @@ rdf_name(const ldns_rdf *rdf)
     out = mem_strdup(s);
     free(s);
     return out;
-}
-
-void
-rr_format(struct buf *b, const ldns_rr *rr)
-{
-    char *s = ldns_rdf2str(ldns_rr_owner(rr));
-    char *t = ldns_rr_type2str(ldns_rr_get_type(rr));
-
-    buf_printf(b, "%s %s", s ? s : "?", t ? t : "?");
-    free(s);
-    free(t);
-    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-        char *v = ldns_rdf2str(ldns_rr_rdf(rr, i));
-
-        buf_printf(b, " %s", v ? v : "?");
-        free(v);
-    }
-}
-
-char *
-rr_txt(const ldns_rr *rr)
-{
-    struct buf b;
-
-    buf_init(&b, 0);
-    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-        const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
-        const uint8_t *p = ldns_rdf_data(rdf);
-        size_t n = ldns_rdf_size(rdf);
-
-        if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_STR || n == 0)
-            continue;
-        /* Length byte, then data; a NUL would end our C string early. */
-        for (size_t k = 1; k < n && k <= p[0]; k++)
-            buf_putc(&b, p[k] ? p[k] : 0x01);
-    }
-    return buf_steal(&b);
 }

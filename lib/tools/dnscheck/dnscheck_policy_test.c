@@ -1,5 +1,6 @@
 /*
- * dnsc_policy_test - unit tests for the record parsers of lib/services/dnsc.
+ * dnscheck_policy_test - unit tests for the record parsers of
+ *lib/tools/dnscheck.
  *
  * DESCRIPTION
  *	Table-driven cases for SPF records (terms, CIDR lengths, modifiers,
@@ -17,7 +18,7 @@
 /* After the headers it needs (stdarg, stddef, stdint, setjmp). */
 #include <cmocka.h>
 
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 
 struct parse_case {
     const char *in;
@@ -71,17 +72,17 @@ test_spf_parse(void **state)
     (void) state;
     for (size_t i = 0; i < sizeof(spf_cases) / sizeof(spf_cases[0]); i++) {
         const struct parse_case *c = &spf_cases[i];
-        struct dnsc_spf spf;
+        struct dnscheck_spf spf;
         struct buf err;
         int rc;
 
         buf_init(&err, 0);
-        rc = dnsc_spf_parse(c->in, &spf, &err);
+        rc = dnscheck_spf_parse(c->in, &spf, &err);
         if ((rc == 0) != c->ok ||
             (c->err && strstr(buf_str(&err), c->err) == NULL))
             fail_msg("spf case %zu \"%s\": rc %d, err \"%s\"", i, c->in, rc,
                      buf_str(&err));
-        dnsc_spf_fini(&spf);
+        dnscheck_spf_fini(&spf);
         buf_fini(&err);
     }
 }
@@ -89,32 +90,32 @@ test_spf_parse(void **state)
 static void
 test_spf_terms(void **state)
 {
-    struct dnsc_spf spf;
+    struct dnscheck_spf spf;
     struct buf err;
 
     (void) state;
     buf_init(&err, 0);
-    assert_int_equal(dnsc_spf_parse("v=spf1 ~a:mail.example.com/24//64 "
-                                    "ip4:192.0.2.0/24 -ip6:2001:db8::/32 "
-                                    "redirect=example.net",
-                                    &spf, &err),
+    assert_int_equal(dnscheck_spf_parse("v=spf1 ~a:mail.example.com/24//64 "
+                                        "ip4:192.0.2.0/24 -ip6:2001:db8::/32 "
+                                        "redirect=example.net",
+                                        &spf, &err),
                      0);
     assert_int_equal(spf.n, 3);
     assert_int_equal(spf.t[0].qual, '~');
-    assert_int_equal(spf.t[0].mech, DNSC_SPF_A);
+    assert_int_equal(spf.t[0].mech, DNSCHECK_SPF_A);
     assert_string_equal(spf.t[0].domain, "mail.example.com");
     assert_int_equal(spf.t[0].cidr4, 24);
     assert_int_equal(spf.t[0].cidr6, 64);
     assert_string_equal(spf.t[0].text, "~a:mail.example.com/24//64");
     assert_int_equal(spf.t[1].qual, '+');
-    assert_int_equal(spf.t[1].mech, DNSC_SPF_IP4);
+    assert_int_equal(spf.t[1].mech, DNSCHECK_SPF_IP4);
     assert_int_equal(spf.t[1].addr[0], 192);
     assert_int_equal(spf.t[1].cidr4, 24);
     assert_int_equal(spf.t[2].qual, '-');
     assert_int_equal(spf.t[2].cidr6, 32);
     assert_string_equal(spf.redirect, "example.net");
     assert_null(spf.exp);
-    dnsc_spf_fini(&spf);
+    dnscheck_spf_fini(&spf);
     buf_fini(&err);
 }
 
@@ -156,12 +157,12 @@ test_spf_macros(void **state)
     static const unsigned char ip4[4] = {192, 0, 2, 3};
     static const unsigned char ip6[16] = {
         0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01};
-    struct dnsc_spf_ctx ctx = {"strong-bad@email.example.com",
-                               "email.example.com",
-                               "mx.example.org",
-                               ip4,
-                               0,
-                               NULL};
+    struct dnscheck_spf_ctx ctx = {"strong-bad@email.example.com",
+                                   "email.example.com",
+                                   "mx.example.org",
+                                   ip4,
+                                   0,
+                                   NULL};
     struct buf out, err;
 
     (void) state;
@@ -169,7 +170,7 @@ test_spf_macros(void **state)
     buf_init(&err, 0);
     for (size_t i = 0; i < sizeof(macro_v4) / sizeof(macro_v4[0]); i++) {
         buf_truncate(&out, 0);
-        if (dnsc_spf_expand(macro_v4[i].spec, &ctx, 0, &out, &err) != 0 ||
+        if (dnscheck_spf_expand(macro_v4[i].spec, &ctx, 0, &out, &err) != 0 ||
             strcmp(buf_str(&out), macro_v4[i].want) != 0)
             fail_msg("macro \"%s\": got \"%s\" (%s), want \"%s\"",
                      macro_v4[i].spec, buf_str(&out), buf_str(&err),
@@ -179,19 +180,19 @@ test_spf_macros(void **state)
     ctx.ipv6 = 1;
     buf_truncate(&out, 0);
     assert_int_equal(
-        dnsc_spf_expand("%{ir}.%{v}._spf.%{d2}", &ctx, 0, &out, &err), 0);
+        dnscheck_spf_expand("%{ir}.%{v}._spf.%{d2}", &ctx, 0, &out, &err), 0);
     assert_string_equal(buf_str(&out),
                         "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b."
                         "d.0.1.0.0.2.ip6._spf.example.com");
     /* c, r, t only in explanations. */
     buf_truncate(&out, 0);
-    assert_int_equal(dnsc_spf_expand("%{c}", &ctx, 1, &out, &err), 0);
+    assert_int_equal(dnscheck_spf_expand("%{c}", &ctx, 1, &out, &err), 0);
     assert_string_equal(buf_str(&out), "2001:db8::cb01");
-    assert_int_equal(dnsc_spf_expand("%{c}", &ctx, 0, &out, &err), -1);
+    assert_int_equal(dnscheck_spf_expand("%{c}", &ctx, 0, &out, &err), -1);
     /* The output limit holds. */
     buf_fini(&out);
     buf_init(&out, 16);
-    assert_int_equal(dnsc_spf_expand("%{s}%{s}", &ctx, 0, &out, &err), -1);
+    assert_int_equal(dnscheck_spf_expand("%{s}%{s}", &ctx, 0, &out, &err), -1);
     assert_non_null(strstr(buf_str(&err), "too long"));
     buf_fini(&out);
     buf_fini(&err);
@@ -274,47 +275,47 @@ run_kv(const struct parse_case *cases, size_t n,
 static int
 dmarc_parse(const char *txt, struct buf *err)
 {
-    struct dnsc_dmarc d;
+    struct dnscheck_dmarc d;
 
-    return dnsc_dmarc_parse(txt, &d, err);
+    return dnscheck_dmarc_parse(txt, &d, err);
 }
 
 static void
 test_dmarc(void **state)
 {
-    struct dnsc_dmarc d;
+    struct dnscheck_dmarc d;
 
     (void) state;
     run_kv(dmarc_cases, sizeof(dmarc_cases) / sizeof(dmarc_cases[0]),
            dmarc_parse, "dmarc");
-    assert_int_equal(dnsc_dmarc_parse("v=DMARC1; p=Quarantine; sp=none; "
-                                      "pct=20; rua=mailto:a@example.com",
-                                      &d, NULL),
+    assert_int_equal(dnscheck_dmarc_parse("v=DMARC1; p=Quarantine; sp=none; "
+                                          "pct=20; rua=mailto:a@example.com",
+                                          &d, NULL),
                      0);
     assert_string_equal(d.p, "quarantine");
     assert_string_equal(d.sp, "none");
     assert_int_equal(d.pct, 20);
     assert_int_equal(d.nrua, 1);
     assert_int_equal(d.adkim, 'r');
-    assert_true(dnsc_dmarc_is_record("v=DMARC1; p=none"));
-    assert_true(dnsc_dmarc_is_record("v = DMARC1"));
-    assert_false(dnsc_dmarc_is_record("v=DMARC10; p=none"));
-    assert_false(dnsc_dmarc_is_record("v=spf1 -all"));
+    assert_true(dnscheck_dmarc_is_record("v=DMARC1; p=none"));
+    assert_true(dnscheck_dmarc_is_record("v = DMARC1"));
+    assert_false(dnscheck_dmarc_is_record("v=DMARC10; p=none"));
+    assert_false(dnscheck_dmarc_is_record("v=spf1 -all"));
 }
 
 static void
 test_sts_tlsrpt(void **state)
 {
     (void) state;
-    run_kv(sts_cases, sizeof(sts_cases) / sizeof(sts_cases[0]), dnsc_sts_parse,
-           "mta-sts");
+    run_kv(sts_cases, sizeof(sts_cases) / sizeof(sts_cases[0]),
+           dnscheck_sts_parse, "mta-sts");
     run_kv(tlsrpt_cases, sizeof(tlsrpt_cases) / sizeof(tlsrpt_cases[0]),
-           dnsc_tlsrpt_parse, "tls-rpt");
-    assert_true(dnsc_sts_is_record("v=STSv1; id=1"));
-    assert_true(dnsc_sts_is_record("v=STSv1 id=1"));
-    assert_false(dnsc_sts_is_record("v=STSv10; id=1"));
-    assert_true(dnsc_tlsrpt_is_record("v=TLSRPTv1;"));
-    assert_false(dnsc_tlsrpt_is_record("v=spf1"));
+           dnscheck_tlsrpt_parse, "tls-rpt");
+    assert_true(dnscheck_sts_is_record("v=STSv1; id=1"));
+    assert_true(dnscheck_sts_is_record("v=STSv1 id=1"));
+    assert_false(dnscheck_sts_is_record("v=STSv10; id=1"));
+    assert_true(dnscheck_tlsrpt_is_record("v=TLSRPTv1;"));
+    assert_false(dnscheck_tlsrpt_is_record("v=spf1"));
 }
 
 int

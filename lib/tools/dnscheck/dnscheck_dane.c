@@ -1,5 +1,5 @@
 /*
- * dnsc_dane - TLSA records against the server's own certificates.
+ * dnscheck_dane - TLSA records against the server's own certificates.
  *
  * DESCRIPTION
  *	The certificates are read from PEM files (smtpd_tls_cert_file,
@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include "dnscheck/dnscheck_int.h"
 
 #define DANE_MAX_CERTS 16
 
@@ -29,15 +29,15 @@ struct chain {
     size_t n;
 };
 
-struct dane_certs {
+struct dnscheck_dane_certs {
     struct chain *c;
     size_t n;
 };
 
-struct dane_certs *
-dane_certs_load(const char *const *files, size_t n, struct buf *err)
+struct dnscheck_dane_certs *
+dnscheck_dane_certs_load(const char *const *files, size_t n, struct buf *err)
 {
-    struct dane_certs *dc = mem_calloc(1, sizeof(*dc));
+    struct dnscheck_dane_certs *dc = mem_calloc(1, sizeof(*dc));
 
     dc->c = mem_calloc(n ? n : 1, sizeof(*dc->c));
     for (size_t i = 0; i < n; i++) {
@@ -48,7 +48,7 @@ dane_certs_load(const char *const *files, size_t n, struct buf *err)
         ch->file = mem_strdup(files[i]);
         if (fp == NULL) {
             buf_printf(err, "%s: %s", files[i], strerror(errno));
-            dane_certs_free(dc);
+            dnscheck_dane_certs_free(dc);
             return NULL;
         }
         while (ch->n < DANE_MAX_CERTS &&
@@ -57,7 +57,7 @@ dane_certs_load(const char *const *files, size_t n, struct buf *err)
         fclose(fp);
         if (ch->n == 0) {
             buf_printf(err, "%s: no PEM certificate", files[i]);
-            dane_certs_free(dc);
+            dnscheck_dane_certs_free(dc);
             return NULL;
         }
     }
@@ -65,7 +65,7 @@ dane_certs_load(const char *const *files, size_t n, struct buf *err)
 }
 
 void
-dane_certs_free(struct dane_certs *dc)
+dnscheck_dane_certs_free(struct dnscheck_dane_certs *dc)
 {
     if (dc == NULL)
         return;
@@ -79,13 +79,13 @@ dane_certs_free(struct dane_certs *dc)
 }
 
 size_t
-dane_certs_count(const struct dane_certs *dc)
+dnscheck_dane_certs_count(const struct dnscheck_dane_certs *dc)
 {
     return dc ? dc->n : 0;
 }
 
 const char *
-dane_certs_file(const struct dane_certs *dc, size_t i)
+dnscheck_dane_certs_file(const struct dnscheck_dane_certs *dc, size_t i)
 {
     return dc->c[i].file;
 }
@@ -127,8 +127,9 @@ tlsa_data(X509 *x, int selector, int mtype, unsigned char *out, size_t cap)
 }
 
 int
-dane_match(const struct dane_certs *dc, size_t i, int usage, int selector,
-           int mtype, const unsigned char *data, size_t len)
+dnscheck_dane_match(const struct dnscheck_dane_certs *dc, size_t i, int usage,
+                    int selector, int mtype, const unsigned char *data,
+                    size_t len)
 {
     const struct chain *ch = &dc->c[i];
     unsigned char buf[16384];
@@ -162,7 +163,8 @@ put_hex(struct buf *b, const unsigned char *p, int n)
 }
 
 void
-dane_expect(const struct dane_certs *dc, size_t i, struct buf *b)
+dnscheck_dane_expect(const struct dnscheck_dane_certs *dc, size_t i,
+                     struct buf *b)
 {
     const struct chain *ch = &dc->c[i];
     unsigned char md[EVP_MAX_MD_SIZE];

@@ -1,8 +1,8 @@
 /*
- * dnsc_addr - IP address parsing and classification.
+ * dnscheck_addr - IP address parsing and classification.
  *
  * DESCRIPTION
- *	ip_is_public() follows the IANA special-purpose registries (RFC
+ *	dnscheck_ip_is_public() follows the IANA special-purpose registries (RFC
  *	6890 and successors): private (RFC 1918, fc00::/7), shared
  *	(100.64/10), loopback, link-local, multicast, benchmarking,
  *	reserved and unspecified space is not public. The documentation
@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsc/dnsc_int.h"
+#include "dnscheck/dnscheck_int.h"
 
 int
-ip_parse(const char *s, struct dnsc_ip *ip)
+dnscheck_ip_parse(const char *s, struct dnscheck_ip *ip)
 {
     char tmp[INET6_ADDRSTRLEN + 2];
     size_t n = strlen(s);
@@ -41,7 +41,7 @@ ip_parse(const char *s, struct dnsc_ip *ip)
 }
 
 void
-ip_format(const struct dnsc_ip *ip, char *out, size_t len)
+dnscheck_ip_format(const struct dnscheck_ip *ip, char *out, size_t len)
 {
     if (inet_ntop(ip->v6 ? AF_INET6 : AF_INET, ip->a, out, (socklen_t) len) ==
         NULL)
@@ -49,14 +49,14 @@ ip_format(const struct dnsc_ip *ip, char *out, size_t len)
 }
 
 int
-ip_equal(const struct dnsc_ip *a, const struct dnsc_ip *b)
+dnscheck_ip_equal(const struct dnscheck_ip *a, const struct dnscheck_ip *b)
 {
     return a->v6 == b->v6 && memcmp(a->a, b->a, a->v6 ? 16 : 4) == 0;
 }
 
 int
-ip_in_net(const struct dnsc_ip *ip, const unsigned char *net, int v6,
-          int prefix)
+dnscheck_ip_in_net(const struct dnscheck_ip *ip, const unsigned char *net,
+                   int v6, int prefix)
 {
     int full = prefix / 8, rest = prefix % 8;
 
@@ -97,22 +97,23 @@ static const struct {
 };
 
 int
-ip_is_public(const struct dnsc_ip *ip)
+dnscheck_ip_is_public(const struct dnscheck_ip *ip)
 {
     if (!ip->v6) {
         for (size_t i = 0; i < sizeof(v4_special) / sizeof(v4_special[0]); i++)
-            if (ip_in_net(ip, v4_special[i].net, 0, v4_special[i].prefix))
+            if (dnscheck_ip_in_net(ip, v4_special[i].net, 0,
+                                   v4_special[i].prefix))
                 return 0;
         return 1;
     }
     for (size_t i = 0; i < sizeof(v6_special) / sizeof(v6_special[0]); i++)
-        if (ip_in_net(ip, v6_special[i].net, 1, v6_special[i].prefix))
+        if (dnscheck_ip_in_net(ip, v6_special[i].net, 1, v6_special[i].prefix))
             return 0;
     return 1;
 }
 
 int
-ip_from_rr(const ldns_rr *rr, struct dnsc_ip *ip)
+dnscheck_ip_from_rr(const ldns_rr *rr, struct dnscheck_ip *ip)
 {
     const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
 
@@ -132,7 +133,7 @@ ip_from_rr(const ldns_rr *rr, struct dnsc_ip *ip)
 }
 
 void
-ip_reverse_name(const struct dnsc_ip *ip, struct buf *b)
+dnscheck_ip_reverse_name(const struct dnscheck_ip *ip, struct buf *b)
 {
     static const char hex[] = "0123456789abcdef";
 
