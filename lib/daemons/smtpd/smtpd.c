@@ -836,6 +836,7 @@ smtpd_stdio_main(struct pcf *p)
     }
     mem_free(qdir);
     cf = smtpd_conf_load(&srv);
+    smtpd_sasl_disable(cf); /* stand-alone mode, as Postfix */
     session(&srv, 0, cf);
     return 0;
 }

@@ -482,6 +482,9 @@ const char *smtpd_sasl_mail_opt(struct smtpd_session *s, const char *value);
 void smtpd_sasl_tls_started(struct smtpd_session *s);
 /* smtpd_sasl_session_end - the backend connection and the login go */
 void smtpd_sasl_session_end(struct smtpd_session *s);
+/* smtpd_sasl_disable - no SMTP AUTH whatever main.cf says (sendmail
+ * -bs: Postfix's stand-alone mode) */
+void smtpd_sasl_disable(struct smtpd_conf *cf);
 /* smtpd_sasl_enabled - smtpd_sasl_auth_enable */
 int smtpd_sasl_enabled(const struct smtpd_conf *cf);
 /* smtpd_sasl_login_maps - smtpd_sender_login_maps, or NULL */

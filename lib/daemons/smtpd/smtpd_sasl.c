@@ -204,6 +204,13 @@ smtpd_sasl_conf_load(struct smtpd_conf *cf)
     sc->resp_limit = server_param_int(srv, "smtpd_sasl_response_limit");
 }
 
+void
+smtpd_sasl_disable(struct smtpd_conf *cf)
+{
+    if (cf->sasl)
+        cf->sasl->enable = 0;
+}
+
 int
 smtpd_sasl_enabled(const struct smtpd_conf *cf)
 {
