@@ -375,6 +375,8 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
         return smtpd_chk_dict_retry(c, name);
     if ((st = smtpd_chk_one_host(c, r)) >= 0)
         return st;
+    if ((st = smtpd_chk_one_sasl(c, r)) >= 0)
+        return st;
     if ((st = smtpd_chk_one_addr(c, r, name, cls)) >= 0)
         return st;
     maillog_panic("smtpd restriction %s has no implementation", r->name);

@@ -420,7 +420,18 @@ smtpd_chk_one_table(struct ctx *c, const struct smtpd_restr *r, const char *t,
             c->shown);
     case R_ETRN_ACCESS:
         return DUNNO; /* ETRN is answered 458 before any restriction */
+    case R_SASL_ACCESS:
+        return smtpd_chk_sasl_access(c, t, def_acl);
     default:
         return one_client(c, r, t, def_acl);
     }
+}
+
+int
+smtpd_chk_lookup_name(struct ctx *c, const char *table, const char *key,
+                      const char *name, const char *cls, const char *def_acl)
+{
+    int found;
+
+    return lookup(c, table, key, 0, &found, name, cls, def_acl);
 }

@@ -221,12 +221,15 @@ policy_request(struct ctx *c, struct buf *b)
         s->id, (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
         s->rcpt_count == 0 ? 0u : 1u, s->size_param);
     (void) buf_printf(b,
-                      "etrn_domain=\nstress=\nsasl_method=\n"
-                      "sasl_username=\nsasl_sender=\nccert_subject=\n"
+                      "etrn_domain=\nstress=\nsasl_method=%s\n"
+                      "sasl_username=%s\nsasl_sender=%s\nccert_subject=\n"
                       "ccert_issuer=\nccert_fingerprint=\n"
                       "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
                       "encryption_cipher=\nencryption_keysize=0\n"
                       "policy_context=%s\n\n",
+                      s->sasl_method ? s->sasl_method : "",
+                      s->sasl_username ? s->sasl_username : "",
+                      s->sasl_sender ? s->sasl_sender : "",
                       s->tls && tls ? tls : "", s->cf->policy_context);
 }
 
