@@ -140,7 +140,7 @@ addr_find(struct ctx *c, struct maps *m, const char *rcpt)
 
     mem_free(ext);
     if (r == MAPS_ERROR) {
-        maillog_warning("recipient table lookup error: %s", maps_error(m));
+        log_warn("recipient table lookup error: %s", maps_error(m));
         return -1;
     }
     return r == MAPS_FOUND;

@@ -278,7 +278,7 @@ smtpd_chk_policy(struct ctx *c, const char *arg, const char *name,
         rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
                                 &action, err, sizeof(err));
         if (rc < 0) /* Postfix names the server without its transport */
-            maillog_warning(
+            log_warn(
                 "problem talking to server %s: %s",
                 strchr(server, ':') ? strchr(server, ':') + 1 : server, err);
     }

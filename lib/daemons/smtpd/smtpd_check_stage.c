@@ -284,7 +284,7 @@ smtpd_local_user_ok(struct smtpd_session *s, const char *addr)
         }
     }
     if (r == MAPS_ERROR) {
-        maillog_warning("local_recipient_maps lookup error: %s",
+        log_warn("local_recipient_maps lookup error: %s",
                         maps_error(s->cf->local_rcpt_maps));
         return -1;
     }

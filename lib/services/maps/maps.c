@@ -496,7 +496,7 @@ load(struct maps *m, struct table *t)
     case K_NIS:
         break;
     case K_NONE:
-        maillog_warning("%s: table type \"%s\" is not supported by "
+        log_warn("%s: table type \"%s\" is not supported by "
                         "Postern; %s:%s finds nothing",
                         m->title, t->type, t->type, t->name);
         break;
