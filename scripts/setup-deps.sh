@@ -3,7 +3,7 @@
 # Idempotent; run as root. Used by the README quick start and by .ci/run.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
+PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
  libyaml-dev libjansson-dev libldns-dev libedit-dev libssl-dev libcmocka-dev libisal-dev
  python3 python3-jsonschema unbound ldnsutils iproute2 util-linux diffutils strace git bc postfix
  tmux bash-completion zsh fish swaks pflogsumm mutt openssl passwd

@@ -36,3 +36,9 @@ postern_test(NAME style_log_api LABELS unit style
              COMMAND ${Python3_EXECUTABLE}
                      ${CMAKE_CURRENT_LIST_DIR}/style/log_api.py
                      ${CMAKE_SOURCE_DIR})
+
+# every C file as .clang-format lays it out (with clang-format 14,
+# Debian 12's; skipped with another)
+postern_test(NAME style_format LABELS unit style SKIPPABLE
+             COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/style/format.sh
+                     ${CMAKE_SOURCE_DIR})
