@@ -26,7 +26,8 @@ import yaml
 # the configuration engine computes for every daemon).
 OWNERS = {
     'lib/daemons/smtpd': ['smtpd'],
-    'lib/daemons/smtp': ['smtp'],
+    # the smtp client is also the lmtp agent (LMTP mode, as Postfix)
+    'lib/daemons/smtp': ['smtp', 'lmtp'],
     'lib/daemons/cleanup': ['cleanup'],
     'lib/daemons/qmgr': ['qmgr'],
     'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
@@ -51,7 +52,7 @@ OWNERS = {
     'lib/daemons/smtpd/smtpd_check_lint.c': None,
     'lib/services/rewrite': ['trivial-rewrite'],
     'lib/services/server': ['all'],
-    'lib/services/server/server_tls.c': ['smtpd', 'smtp'],
+    'lib/services/server/server_tls.c': ['smtpd', 'smtp', 'lmtp'],
     'lib/services/maps': ['all'],
     'lib/services/queue': ['all'],
     'lib/services/deliver': ['all'],
@@ -69,10 +70,10 @@ DYNAMIC = {
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon
     'lib/config/mac/mac.c': ['compatibility_level'],
-    # server_tls.c param(): "<prefix>_tls_<name>" for prefix smtpd/smtp,
-    # and "tls_<grade>_cipherlist"
+    # server_tls.c param(): "<prefix>_tls_<name>" for prefix
+    # smtpd/smtp/lmtp, and "tls_<grade>_cipherlist"
     'lib/services/server/server_tls.c': [
-        p + '_tls_' + n for p in ('smtpd', 'smtp')
+        p + '_tls_' + n for p in ('smtpd', 'smtp', 'lmtp')
         for n in ('protocols', 'mandatory_protocols', 'ciphers',
                   'mandatory_ciphers', 'exclude_ciphers',
                   'mandatory_exclude_ciphers')

@@ -30,6 +30,7 @@ static const struct {
 } services[] = {
     {"smtpd", smtpd_service, 0},
     {"smtp", smtp_service, 1},
+    {"lmtp", smtp_lmtp_service, 1},
     {"cleanup", cleanup_service, 0},
     {"qmgr", qmgr_service, 0},
     {"oqmgr", qmgr_service, 0},
