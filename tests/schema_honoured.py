@@ -32,6 +32,7 @@ OWNERS = {
     'lib/daemons/qmgr': ['qmgr'],
     'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
     'lib/daemons/local': ['local'],
+    'lib/daemons/pipe': ['pipe'],
     'lib/daemons/bounce': ['bounce'],
     'lib/daemons/pickup': ['pickup'],
     'lib/tools/cli/cli_sendmail.c': ['sendmail'],
@@ -66,6 +67,9 @@ DYNAMIC = {
     # qmgr reads "<transport>_destination_rate_delay" through the typed
     # accessors, which fall back to the family's default parameter
     'lib/daemons/qmgr/qmgr.c': ['default_destination_rate_delay'],
+    # pipe reads "<service>_time_limit", whose default is
+    # command_time_limit
+    'lib/daemons/pipe/pipe.c': ['command_time_limit'],
     # the defaults that depend on it ("${{$compatibility_level} <level
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon

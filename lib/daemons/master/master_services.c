@@ -15,6 +15,7 @@
 #include "local/local.h"
 #include "master/master_int.h"
 #include "pickup/pickup.h"
+#include "pipe/pipe.h"
 #include "proxymap/proxymap.h"
 #include "qmgr/qmgr.h"
 #include "qmgr/qmgr_tool.h"
@@ -31,6 +32,7 @@ static const struct {
     {"smtpd", smtpd_service, 0},
     {"smtp", smtp_service, 1},
     {"lmtp", smtp_lmtp_service, 1},
+    {"pipe", pipe_service, 1},
     {"cleanup", cleanup_service, 0},
     {"qmgr", qmgr_service, 0},
     {"oqmgr", qmgr_service, 0},
