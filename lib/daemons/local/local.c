@@ -22,10 +22,16 @@
  *	include). A |command without shell metacharacters is executed
  *	directly, others by /bin/sh -c, with a clean environment.
  *
+ *	The mailbox stage is Postfix's: mailbox_transport (handed over,
+ *	local_handoff.c), then for an unknown user fallback_transport,
+ *	luser_relay or a bounce, then mailbox_command (as the user), then
+ *	home_mailbox or the spool file; mailbox_size_limit bounds every
+ *	file local writes (5.2.2 "File too large").
+ *
  * BUGS
- *	No mailbox_command, mailbox_transport, luser_relay or
- *	owner-alias handling yet; a command's output is not captured for
- *	the bounce text.
+ *	No *_transport_maps or mailbox_command_maps, no owner-alias
+ *	handling yet; a command's output is not captured for the bounce
+ *	text.
  */
 #define _GNU_SOURCE 1 /* strcasecmp */
 #include "local/local.h"
@@ -302,15 +308,43 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             pw = pw_lookup(lc, user);
         }
     }
+    /* $HOME/.forward */
+    if (pw && depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL &&
+        local_dot_forward(lc, b, req, rc, pw, addr, orig, depth, acc, first))
+        return;
+    /* Postfix's mailbox stage: mailbox_transport first, for users
+     * with or without a passwd entry (the other agent logs) */
+    if (*lc->mbox_transport) {
+        if (local_pass(lc, req, rc, addr, orig, lc->mbox_transport, &r) < 0)
+            goto done;
+        local_merge(acc, &r, first);
+        return;
+    }
     if (pw == NULL) {
+        /* unknown users: fallback_transport, luser_relay, or bounce */
+        if (*lc->fallback_transport) {
+            if (local_pass(lc, req, rc, addr, orig, lc->fallback_transport,
+                           &r) < 0)
+                goto done;
+            local_merge(acc, &r, first);
+            return;
+        }
+        if (*lc->luser_relay) {
+            local_luser_relay(lc, b, req, rc, addr, orig, depth, acc, first);
+            return;
+        }
         local_set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"",
                       user);
         goto done;
     }
-    /* $HOME/.forward */
-    if (depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL &&
-        local_dot_forward(lc, b, req, rc, pw, addr, orig, depth, acc, first))
-        return;
+    if (*lc->mbox_command) {
+        struct who w;
+
+        /* with the recipient's rights, its HOME and SHELL */
+        local_who_set(&w, pw->uid, pw->gid, pw->dir, pw->shell);
+        local_command(lc, req, lc->mbox_command, addr, orig, &w, &r);
+        goto done;
+    }
     if (*lc->home_mailbox) {
         char path[1100];
 
@@ -544,6 +578,11 @@ local_setup(struct server *srv, void *ctx)
     lc->cmd_mask = exp_mask(srv, "allow_mail_to_commands");
     lc->file_mask = exp_mask(srv, "allow_mail_to_files");
     lc->cmd_filter = server_param(srv, "command_expansion_filter");
+    lc->mbox_transport = server_param(srv, "mailbox_transport");
+    lc->mbox_command = server_param(srv, "mailbox_command");
+    lc->fallback_transport = server_param(srv, "fallback_transport");
+    lc->luser_relay = server_param(srv, "luser_relay");
+    lc->mbox_limit = server_param_size(srv, "mailbox_size_limit");
     lc->cmd_time_limit = server_param_time(srv, "command_time_limit");
     if (lc->cmd_time_limit <= 0)
         lc->cmd_time_limit = 1000;

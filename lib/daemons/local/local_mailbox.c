@@ -191,6 +191,19 @@ local_maildir_start(struct local *lc, struct batch *b, struct deliver_req *req,
     }
     buf_init(&hdr, 0);
     local_prefix(lc, &hdr, req, orig, to);
+    if (lc->mbox_limit > 0 &&
+        (unsigned long long) hdr.len + lc->msg.content.len >
+            (unsigned long long) lc->mbox_limit) {
+        /* mailbox_size_limit bounds each file, as Postfix's file limit */
+        local_set_res(res, DELIVER_BOUNCE, "5.2.2",
+                      "cannot write maildir file %s: %s", p->tmp,
+                      strerror(EFBIG));
+        (void) close(fd);
+        (void) unlink(p->tmp);
+        buf_fini(&hdr);
+        local_unbecome(lc);
+        return;
+    }
     if (write_two(fd, hdr.data, hdr.len, lc->msg.content.data,
                   lc->msg.content.len) < 0) {
         local_set_res(res, DELIVER_DEFER, "4.2.0",
@@ -412,7 +425,16 @@ local_mbox(struct local *lc, struct deliver_req *req, const char *path,
     }
     buf_init(&b, 0);
     mbox_compose(lc, req, to, orig, &b);
-    if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
+    /* mailbox_size_limit: Postfix's file size limit (RLIMIT_FSIZE) makes
+     * the write fail with EFBIG, which bounces (5.2.2) */
+    if (!dev && lc->mbox_limit > 0 &&
+        (unsigned long long) st.st_size + b.len >
+            (unsigned long long) lc->mbox_limit) {
+        local_set_res(res, DELIVER_BOUNCE, "5.2.2",
+                      "cannot update mailbox %s for user %s. error writing "
+                      "message: %s",
+                      path, to, strerror(EFBIG));
+    } else if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
         int e = errno;
 
         if (!dev)
