@@ -190,6 +190,18 @@ char *conf_extpar(char **bp, int strip);
 #define CONF_SEP_COMMA_SP ", \t\r\n"
 
 /*
+ * conf_list_split - the one list tokenizer: append the elements of a
+ * Postfix list value (separated by commas and white space, a {} group
+ * one element, as conf_tok_next) to out. CONF_LIST_UNBRACE: an element
+ * that is a {} group loses its braces and surrounding blanks (extpar),
+ * as restriction lists and match lists take "{ ... }"; without it
+ * elements are kept as written ("inline:{a=b}" is one element either
+ * way). value may be NULL.
+ */
+#define CONF_LIST_UNBRACE (1u << 0)
+void conf_list_split(const char *value, struct strv *out, unsigned flags);
+
+/*
  * conf_param_file - a value kept in a file, as Postfix's
  * read_param_from_file() reads "myorigin = /etc/mailname": the first
  * line, trimmed (maybe ""). NULL with Postfix's reason in why (caller's

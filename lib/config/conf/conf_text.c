@@ -119,3 +119,16 @@ conf_extpar(char **bp, int strip)
     *bp = cp;
     return err;
 }
+
+void
+conf_list_split(const char *value, struct strv *out, unsigned flags)
+{
+    char *copy = mem_strdup(value ? value : ""), *cp = copy, *tok;
+
+    while ((tok = conf_tok_next(&cp, CONF_SEP_COMMA_SP)) != NULL) {
+        if ((flags & CONF_LIST_UNBRACE) && *tok == '{')
+            mem_free(conf_extpar(&tok, 1)); /* unbalanced: the rest */
+        strv_add(out, tok);
+    }
+    mem_free(copy);
+}

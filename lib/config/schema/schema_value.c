@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf/conf.h"
 #include "schema/schema.h"
 #include "util/util.h"
 
@@ -103,12 +104,17 @@ schema_parse_time(const char *value, char unit, long *secs)
 static int
 enum_ok(const struct schema_param *sp, const char *value)
 {
-    char *copy = mem_strdup(value), *cp = copy, *tok;
+    char *copy = mem_strdup(value);
     int ok = 1;
 
     if (sp->flags & SCHEMA_F_MULTI) {
-        while ((tok = strtok_r(cp, ", \t\r\n", &cp)) != NULL && ok)
-            ok = schema_enum_has(sp, tok);
+        struct strv words;
+
+        strv_init(&words);
+        conf_list_split(value, &words, 0);
+        for (size_t i = 0; i < words.n && ok; i++)
+            ok = schema_enum_has(sp, words.v[i]);
+        strv_fini(&words);
     } else if (*value) {
         ok = schema_enum_has(sp, str_trim(copy));
     }

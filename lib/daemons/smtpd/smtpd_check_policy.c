@@ -22,12 +22,17 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "maillog/maillog.h"
+#include "schema/schema.h"
+#include "server/server.h"
+#include "smtpd/smtpd_check_int.h"
 #include "smtpd/smtpd_int.h"
 
 struct job {
@@ -184,4 +189,100 @@ smtpd_policy_query(const char *server, const char *qdir, int timeout,
     (void) co_offload(job, &j);
     snprintf(err, errlen, "%s", j.err);
     return j.rc;
+}
+
+/* ---- policy services ---- */
+
+/* policy_request - the attributes Postfix 3.7 sends */
+static void
+policy_request(struct ctx *c, struct buf *b)
+{
+    struct smtpd_session *s = c->s;
+    const char *state = strcmp(c->where, "EHLO") == 0 ? "EHLO" : c->where;
+    const char *tls = smtpd_io_tls_version(s->io);
+
+    /* the names and their order are Postfix 3.7's */
+    (void) buf_printf(
+        b,
+        "request=smtpd_access_policy\nprotocol_state=%s\n"
+        "protocol_name=%s\nclient_address=%s\n"
+        "client_name=%s\nclient_port=%s\n"
+        "reverse_client_name=%s\nserver_address=%s\n"
+        "server_port=%s\nhelo_name=%s\nsender=%s\n"
+        "recipient=%s\nrecipient_count=%u\nqueue_id=%s\n"
+        "instance=%lx.%lx.%u\nsize=%ld\n",
+        state, smtpd_proto(s), s->addr, s->name, s->port, s->reverse_name,
+        s->server_addr, s->server_port, s->helo ? s->helo : "",
+        c->sender ? c->sender : "", c->shown ? c->shown : "",
+        /* Postfix counts only at DATA and end of data */
+        strcmp(c->where, "DATA") == 0 || strcmp(c->where, "END-OF-MESSAGE") == 0
+            ? s->rcpt_count
+            : 0u,
+        s->id, (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
+        s->rcpt_count == 0 ? 0u : 1u, s->size_param);
+    (void) buf_printf(b,
+                      "etrn_domain=\nstress=\nsasl_method=\n"
+                      "sasl_username=\nsasl_sender=\nccert_subject=\n"
+                      "ccert_issuer=\nccert_fingerprint=\n"
+                      "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
+                      "encryption_cipher=\nencryption_keysize=0\n"
+                      "policy_context=%s\n\n",
+                      s->tls && tls ? tls : "", s->cf->policy_context);
+}
+
+/* policy - check_policy_service: the action as an access table result;
+ * arg is "server" or, from "{ server, name=value ... }", the server and
+ * its own timeout, default_action, try_limit and policy_context */
+int
+smtpd_chk_policy(struct ctx *c, const char *arg, const char *name,
+                 const char *cls, const char *def_acl)
+{
+    struct smtpd_conf *cf = c->s->cf;
+    struct buf req, action;
+    char err[300];
+    int st, rc = -1;
+    struct strv opt;
+    const char *server, *def = cf->policy_default;
+    int timeout = cf->policy_timeout, tries = cf->policy_tries;
+
+    strv_init(&opt);
+    server_split(arg, &opt);
+    server = opt.n ? opt.v[0] : arg;
+    for (size_t k = 1; k < opt.n; k++) {
+        const char *eq = strchr(opt.v[k], '=');
+        long sec;
+
+        if (eq == NULL)
+            continue;
+        if (strncmp(opt.v[k], "timeout=", 8) == 0 &&
+            schema_parse_time(eq + 1, 's', &sec) == 0)
+            timeout = (int) sec;
+        else if (strncmp(opt.v[k], "default_action=", 15) == 0)
+            def = eq + 1;
+        else if (strncmp(opt.v[k], "try_limit=", 10) == 0)
+            tries = (int) strtol(eq + 1, NULL, 10);
+    }
+    buf_init(&req, 0);
+    buf_init(&action, 0);
+    policy_request(c, &req);
+    for (int try = 0; rc < 0 && try < (tries > 0 ? tries : 1); try++) {
+        if (try > 0 && cf->policy_delay > 0) {
+            unsigned secs = (unsigned) cf->policy_delay;
+
+            (void) co_offload(smtpd_chk_sleep_fn, &secs);
+        }
+        buf_truncate(&action, 0);
+        rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
+                                &action, err, sizeof(err));
+        if (rc < 0) /* Postfix names the server without its transport */
+            maillog_warning(
+                "problem talking to server %s: %s",
+                strchr(server, ':') ? strchr(server, ':') + 1 : server, err);
+    }
+    st = smtpd_chk_table_result(c, server, rc == 0 ? buf_str(&action) : def,
+                                name, cls, def_acl);
+    strv_fini(&opt);
+    buf_fini(&req);
+    buf_fini(&action);
+    return st;
 }

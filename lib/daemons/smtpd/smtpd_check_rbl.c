@@ -27,6 +27,7 @@
 #include "maps/maps.h"
 #include "pcf/pcf.h"
 #include "server/server.h"
+#include "smtpd/smtpd_check_int.h"
 #include "smtpd/smtpd_int.h"
 
 /* octet_match - one octet pattern: "N", "[a..b]" or "[a;b;c]" */
@@ -255,4 +256,127 @@ smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
         tmpl = NULL; /* then the default, as Postfix */
     }
     buf_fini(&filter);
+}
+
+/* ---- DNS block and allow lists ---- */
+
+/* rbl_reject - the reply of a list that has what */
+static int
+rbl_reject(struct ctx *c, const char *list, const char *what, const char *cls,
+           const char *txt)
+{
+    struct smtpd_rbl_vars v;
+    struct buf out;
+    char dom[300], b1[16], b2[16];
+    const char *text, *dsn;
+    int code, st;
+
+    snprintf(dom, sizeof(dom), "%.*s", (int) strcspn(list, "="), list);
+    memset(&v, 0, sizeof(v));
+    v.s = c->s;
+    v.domain = dom;
+    v.txt = txt;
+    v.cls = cls;
+    v.what = what;
+    v.sender = c->sender;
+    v.recipient = c->shown;
+    buf_init(&out, 0);
+    smtpd_rbl_reply(c->s->cf, list, &v, &out);
+    text = buf_str(&out);
+    code = (int) strtol(text, NULL, 10);
+    text = strlen(text) > 4 ? text + 4 : "";
+    dsn = smtpd_chk_dsn_split(code / 100 == 4 ? "4.7.1" : "5.7.1", &text, b1,
+                              sizeof(b1));
+    st = smtpd_chk_reject(c, 0, code,
+                          smtpd_chk_dsn_fix(dsn, cls, b2, sizeof(b2)), "%s",
+                          *text ? text : "Service unavailable");
+    buf_fini(&out);
+    return st;
+}
+
+/* rbl_addr - reject_rbl_client: the client address in the list */
+static int
+rbl_addr(struct ctx *c, const char *list, const char *addr, const char *cls)
+{
+    char q[80], txt[512];
+
+    if (smtpd_rbl_reverse(addr, q, sizeof(q)) < 0)
+        return DUNNO;
+    if (smtpd_rbl_query(c->s->cf, list, q, txt, sizeof(txt)) != 1)
+        return DUNNO;
+    return rbl_reject(c, list, addr, cls, txt);
+}
+
+/* rbl_domain - reject_rhsbl_*: the domain of what in the list */
+static int
+rbl_domain(struct ctx *c, const char *list, const char *what, const char *cls)
+{
+    const char *dom = strrchr(what, '@');
+    char txt[512];
+
+    dom = dom ? dom + 1 : what;
+    if (*dom == 0 || *dom == '[')
+        return DUNNO;
+    if (smtpd_rbl_query(c->s->cf, list, dom, txt, sizeof(txt)) != 1)
+        return DUNNO;
+    return rbl_reject(c, list, what, cls, txt);
+}
+
+/* dnswl - permit_dnswl_client, permit_rhswl_client: listed is OK; a
+ * failed lookup may not let a later reject through */
+static int
+dnswl(struct ctx *c, const char *list, const char *qname)
+{
+    int st = smtpd_rbl_query(c->s->cf, list, qname, NULL, 0);
+
+    if (st < 0)
+        smtpd_chk_defer_if(&c->s->dif_reject, 450, "4.7.1",
+                           "<%s>: %s rejected: %s", c->s->namaddr, N_CLIENT,
+                           "Service unavailable");
+    return st == 1 ? OK : DUNNO;
+}
+
+int
+smtpd_chk_one_rbl(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
+                  size_t *i)
+{
+    struct smtpd_session *s = c->s;
+    const char *arg;
+    char q[80];
+
+    if (r->id < R_RBL_CLIENT || r->id > R_RHSWL_CLIENT)
+        return -1;
+    if (*i + 1 >= list->n) {
+        maillog_warning("restriction %s requires domain name argument",
+                        list->v[*i]);
+        return DUNNO;
+    }
+    arg = list->v[++*i];
+    switch (r->id) {
+    case R_RBL_CLIENT:
+        return rbl_addr(c, arg, s->addr, N_CLIENT);
+    case R_RHSBL_CLIENT:
+        return strcasecmp(s->name, "unknown") != 0
+                   ? rbl_domain(c, arg, s->name, N_CLIENT)
+                   : DUNNO;
+    case R_RHSBL_REV_CLIENT:
+        return strcasecmp(s->reverse_name, "unknown") != 0
+                   ? rbl_domain(c, arg, s->reverse_name, N_REV)
+                   : DUNNO;
+    case R_RHSBL_HELO:
+        return s->helo ? rbl_domain(c, arg, s->helo, N_HELO) : DUNNO;
+    case R_RHSBL_SENDER:
+        return c->sender && *c->sender ? rbl_domain(c, arg, c->sender, N_SENDER)
+                                       : DUNNO;
+    case R_RHSBL_RCPT:
+        return c->shown ? rbl_domain(c, arg, c->shown, N_RCPT) : DUNNO;
+    case R_DNSWL_CLIENT:
+        return smtpd_rbl_reverse(s->addr, q, sizeof(q)) == 0 ? dnswl(c, arg, q)
+                                                             : DUNNO;
+    case R_RHSWL_CLIENT:
+        return strcasecmp(s->name, "unknown") != 0 ? dnswl(c, arg, s->name)
+                                                   : DUNNO;
+    default:
+        return -1;
+    }
 }

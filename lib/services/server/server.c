@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "pcf/pcf.h"
@@ -187,49 +188,7 @@ server_conf_time(struct pcf *p, const char *svc, const char *name)
 void
 server_split(const char *value, struct strv *sv)
 {
-    const char *p = value;
-
-    while (*p) {
-        const char *start;
-
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (!*p)
-            break;
-        if (*p == '{') {
-            int depth = 0;
-            const char *end;
-
-            start = ++p;
-            while (*p && (*p != '}' || depth > 0)) {
-                depth += *p == '{';
-                depth -= *p == '}';
-                p++;
-            }
-            end = p;
-            while (start < end && (*start == ' ' || *start == '\t'))
-                start++;
-            while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-                end--;
-            strv_adopt(sv, mem_strndup(start, (size_t) (end - start)));
-            if (*p)
-                p++;
-            continue;
-        }
-        start = p;
-        {
-            int depth = 0;
-
-            /* "inline:{ a = b c }" stays one element */
-            while (*p && (depth > 0 || (*p != ',' && *p != ' ' && *p != '\t' &&
-                                        *p != '\n' && *p != '\r'))) {
-                depth += *p == '{';
-                depth -= *p == '}' && depth > 0;
-                p++;
-            }
-        }
-        strv_adopt(sv, mem_strndup(start, (size_t) (p - start)));
-    }
+    conf_list_split(value, sv, CONF_LIST_UNBRACE);
 }
 
 char *

@@ -1,0 +1,151 @@
+# dovecot_lib.sh - an unprivileged Dovecot for the mail-hosting tests
+# (sourced after tests/mta_lib.sh, whose $T, $RUN_USER, free_port, fail
+# and PIDS it uses).
+#
+# dovecot_start USER:PASSWORD...  runs Debian's dovecot from
+# $T/dovecot/dovecot.conf as $RUN_USER (every Dovecot process as that one
+# user: the rootless layout of Dovecot's docs), with:
+#   passwd-file users ($T/dovecot/users; home $T/dovecot/home/DOMAIN/USER,
+#     mail in ~/Maildir), plaintext PLAIN and LOGIN
+#   auth for an MTA:   unix $DOVECOT_AUTH_SOCKET, inet 127.0.0.1:$DOVECOT_AUTH_PORT
+#   LMTP:              unix $DOVECOT_LMTP_SOCKET, inet 127.0.0.1:$DOVECOT_LMTP_PORT
+#   IMAP:              127.0.0.1:$DOVECOT_IMAP_PORT (no TLS)
+# Users are full addresses (alice@example.test:secret). dovecot_start
+# sets the EXIT trap to dovecot_stop, stop_pids, cleanup_instance (set
+# your own after it if the test needs more). $dovecot_lda is dovecot-lda
+# with this configuration's -c argument, for pipe tests.
+set -u
+
+DOVECOT_BIN=${DOVECOT_BIN:-/usr/sbin/dovecot}
+DOVECOT_PID=
+
+dovecot_stop() {
+    [ -n "${DOVECOT_DIR:-}" ] || return 0
+    [ -f "$DOVECOT_DIR/dovecot.conf" ] &&
+        "${AS[@]}" "$DOVECOT_BIN" -c "$DOVECOT_DIR/dovecot.conf" stop \
+            >/dev/null 2>&1
+    if [ -n "$DOVECOT_PID" ]; then
+        local i
+        for i in $(seq 50); do
+            kill -0 "$DOVECOT_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$DOVECOT_PID" 2>/dev/null
+    fi
+    DOVECOT_PID=
+}
+
+dovecot_start() {
+    [ -x "$DOVECOT_BIN" ] && [ -x /usr/lib/dovecot/lmtp ] &&
+        [ -x /usr/lib/dovecot/imap ] || {
+        echo "skip: dovecot-core, dovecot-lmtpd and dovecot-imapd are needed"
+        exit 77
+    }
+    DOVECOT_DIR=$T/dovecot
+    mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/home"
+    DOVECOT_AUTH_SOCKET=$DOVECOT_DIR/auth
+    DOVECOT_LMTP_SOCKET=$DOVECOT_DIR/lmtp
+    DOVECOT_AUTH_PORT=$(free_port)
+    DOVECOT_LMTP_PORT=$(free_port)
+    DOVECOT_IMAP_PORT=$(free_port)
+    local uid gid group u
+    uid=$(id -u "$RUN_USER")
+    gid=$(id -g "$RUN_USER")
+    group=$(id -gn "$RUN_USER")
+    : > "$DOVECOT_DIR/users"
+    for u in "$@"; do
+        local user=${u%%:*} pass=${u#*:}
+        local dom=${user#*@} local_part=${user%@*}
+        echo "$user:{PLAIN}$pass:$uid:$gid::$DOVECOT_DIR/home/$dom/$local_part::" \
+            >> "$DOVECOT_DIR/users"
+    done
+    cat > "$DOVECOT_DIR/dovecot.conf" <<DC
+# an unprivileged test instance (tests/dovecot_lib.sh)
+base_dir = $DOVECOT_DIR/run
+state_dir = $DOVECOT_DIR/state
+instance_name = postern-test-$$
+log_path = $DOVECOT_DIR/dovecot.log
+info_log_path = $DOVECOT_DIR/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = $RUN_USER
+default_internal_group = $group
+default_login_user = $RUN_USER
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:~/Maildir
+postmaster_address = postmaster@example.test
+hostname = imap.example.test
+passdb {
+  driver = passwd-file
+  args = username_format=%u $DOVECOT_DIR/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $DOVECOT_DIR/users
+}
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $DOVECOT_IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  chroot =
+}
+service submission-login {
+  chroot =
+}
+service auth {
+  unix_listener $DOVECOT_AUTH_SOCKET {
+    mode = 0666
+  }
+  inet_listener {
+    address = 127.0.0.1
+    port = $DOVECOT_AUTH_PORT
+  }
+}
+service lmtp {
+  unix_listener $DOVECOT_LMTP_SOCKET {
+    mode = 0666
+  }
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $DOVECOT_LMTP_PORT
+  }
+}
+protocol lmtp {
+  # deliver to user@domain as the passwd-file names it
+  auth_username_format = %Lu
+}
+DC
+    if [ "$(id -u)" = 0 ]; then chown -R "$RUN_USER" "$DOVECOT_DIR"; fi
+    trap 'dovecot_stop; stop_pids; cleanup_instance' EXIT
+    "${AS[@]}" "$DOVECOT_BIN" -F -c "$DOVECOT_DIR/dovecot.conf" \
+        >> "$DOVECOT_DIR/dovecot.stderr" 2>&1 &
+    DOVECOT_PID=$!
+    PIDS+=("$DOVECOT_PID")
+    local i
+    for i in $(seq 100); do
+        [ -S "$DOVECOT_LMTP_SOCKET" ] && [ -S "$DOVECOT_AUTH_SOCKET" ] &&
+            $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" \
+                "$DOVECOT_IMAP_PORT" 2>/dev/null && break
+        kill -0 "$DOVECOT_PID" 2>/dev/null || {
+            cat "$DOVECOT_DIR/dovecot.stderr" "$DOVECOT_DIR/dovecot.log" >&2 2>/dev/null
+            fail "dovecot did not start"
+        }
+        sleep 0.1
+    done
+    [ -S "$DOVECOT_LMTP_SOCKET" ] || fail "dovecot: no LMTP socket"
+    dovecot_lda="/usr/lib/dovecot/dovecot-lda -c $DOVECOT_DIR/dovecot.conf"
+}
