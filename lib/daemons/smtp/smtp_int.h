@@ -178,6 +178,9 @@ struct session {
     char relay[420]; /* "host[addr]:port" */
     int esmtp, pipelining, dsn, eightbit, smtputf8, starttls;
     unsigned long size_max;
+    int has_size; /* the EHLO/LHLO reply had SIZE (with or without a
+                   * limit): only then MAIL FROM carries SIZE=, as in
+                   * Postfix (Dovecot's LMTP refuses it otherwise) */
     int uses;
     time_t started, last;
     int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */

@@ -95,6 +95,7 @@ features(struct session *s, const struct smtp_reply *r)
 {
     s->pipelining = s->dsn = s->eightbit = s->smtputf8 = s->starttls = 0;
     s->size_max = 0;
+    s->has_size = 0;
     s->auth[0] = 0;
     s->has_auth = 0;
     for (size_t i = 1; i < r->lines.n; i++) {
@@ -123,8 +124,10 @@ features(struct session *s, const struct smtp_reply *r)
             s->smtputf8 = 1;
         else if (k == 8 && strncasecmp(l, "STARTTLS", k) == 0)
             s->starttls = 1;
-        else if (k == 4 && strncasecmp(l, "SIZE", k) == 0)
+        else if (k == 4 && strncasecmp(l, "SIZE", k) == 0) {
+            s->has_size = 1;
             s->size_max = l[k] ? strtoul(l + k + 1, NULL, 10) : 0;
+        }
     }
 }
 

@@ -130,8 +130,9 @@ mail_from(const struct session *s, const struct deliver_req *req,
 {
     (void) buf_printf(cmd, "MAIL FROM:<%s>", req->sender);
     if (s->esmtp) {
-        (void) buf_printf(cmd, " SIZE=%llu",
-                          (unsigned long long) req->content_len);
+        if (s->has_size)
+            (void) buf_printf(cmd, " SIZE=%llu",
+                              (unsigned long long) req->content_len);
         if ((req->flags & QUEUE_F_8BITMIME) && s->eightbit)
             (void) buf_puts(cmd, " BODY=8BITMIME");
         if ((req->flags & QUEUE_F_SMTPUTF8) && s->smtputf8)

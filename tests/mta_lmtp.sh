@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# mta_lmtp.sh - delivery to a real Dovecot (issue 18): the lmtp agent over
+# a unix socket and over TCP, the pipe agent to dovecot-lda and to a
+# test command, read back over IMAP.
+#
+#   mta_lmtp.sh BIN CASE
+#
+# Postern runs in a scratch directory (tests/mta_lib.sh), Dovecot as the
+# same unprivileged user (tests/dovecot_lib.sh) with passwd-file users
+# alice@example.test and bob@example.test; example.test is a virtual
+# mailbox domain whose virtual_transport the case chooses. Mail is sent
+# with smtplib and read back with imaplib. Exit 77 (skipped) when
+# Dovecot is not installed.
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/dovecot_lib.sh"
+DATA=$HERE/../testdata/mta_lmtp
+LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
+USERS=(alice@example.test:secret bob@example.test:hunter2)
+
+send() { $PY "$HERE/../testdata/mta_smtp/send.py" "$PORT" "$@"; }
+imap() { $PY "$DATA/imap_fetch.py" "$DOVECOT_IMAP_PORT" "$@"; }
+
+# setup [main.cf lines]: an instance with example.test hosted
+setup() {
+    mta_setup "virtual_mailbox_domains = example.test" "$@"
+}
+
+# private_link: private/dovecot-lmtp in the queue directory names
+# Dovecot's socket, as a Debian mail host's master.cf has it
+private_link() {
+    as_user ln -sf "$DOVECOT_LMTP_SOCKET" "$T/queue/private/dovecot-lmtp" ||
+        fail "link private/dovecot-lmtp"
+}
+
+# wait_imap USER PASS COUNT: until the mailbox has COUNT messages; the
+# text is left in $T/imap.out
+wait_imap() {
+    local i
+    for i in $(seq 100); do
+        imap "$1" "$2" > "$T/imap.out" 2>/dev/null &&
+            [ "$(grep -c '^=== ' "$T/imap.out")" -ge "$3" ] && return 0
+        sleep 0.1
+    done
+    cat "$T/imap.out" >&2; tail -n 30 "$T/maillog" >&2
+    fail "$1 has $(grep -c '^=== ' "$T/imap.out") messages over IMAP, want $3"
+}
+
+# check_message FILE TAG: the message sent by send.py as tag TAG, with
+# its headers, its body (the leading dot unstuffed) and Dovecot's own
+# Delivered-To (RCPT "-": not checked) and Return-Path
+check_message() {
+    local f=$1 tag=$2 rcpt=$3 sender=$4
+    grep -q "^X-Seq: $tag\$" "$f" || fail "X-Seq: $tag over IMAP"
+    grep -q "^Subject: relay test ${tag##*-}\$" "$f" || fail "Subject of $tag"
+    grep -q "^hello ${tag##*-}\$" "$f" || fail "body of $tag"
+    grep -q '^\.leading dot$' "$f" || fail "dot-stuffed line of $tag"
+    grep -q "^Return-Path: <$sender>\$" "$f" || fail "Return-Path of $tag"
+    # (Dovecot writes Delivered-To only for a single-recipient transaction)
+    [ "$rcpt" = - ] || grep -qi "^Delivered-To: <\?$rcpt>\?\$" "$f" ||
+        fail "Delivered-To of $tag"
+}
+
+# Two hosted users and one Dovecot does not know, through
+# lmtp:unix:private/dovecot-lmtp: one result per recipient.
+case_unix() {
+    setup "virtual_transport = lmtp:unix:private/dovecot-lmtp"
+    dovecot_start "${USERS[@]}"
+    mta_start
+    private_link
+    send postmaster@local.test 1 alice@example.test bob@example.test \
+        ghost@example.test >/dev/null || fail "send"
+    local relay='mx\.example\.test\[private/dovecot-lmtp\]'
+    wait_log "to=<alice@example\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 <alice@example\.test> [^ ]+ Saved\)$"
+    wait_log "to=<bob@example\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 <bob@example\.test> [^ ]+ Saved\)$"
+    pass "LMTP over private/dovecot-lmtp: sent, Dovecot's reply per recipient"
+    wait_log "to=<ghost@example\.test>, relay=$relay, $LOGRE, dsn=5\.1\.1, status=bounced \(host $relay said: 550 5\.1\.1 <ghost@example\.test> .*\(in reply to RCPT TO command\)\)$"
+    pass "the recipient Dovecot does not know: bounced, the others sent"
+    wait_imap alice@example.test secret 1
+    check_message "$T/imap.out" m-0 - postmaster@local.test
+    wait_imap bob@example.test hunter2 1
+    check_message "$T/imap.out" m-0 - postmaster@local.test
+    pass "read back over IMAP: headers and body as sent"
+    local i
+    for i in $(seq 100); do
+        grep -qs 'ghost@example.test' "$T"/mail/carol/new/* && break
+        sleep 0.1
+    done
+    grep -qs '550 5.1.1 <ghost@example.test>' "$T"/mail/carol/new/* ||
+        fail "the bounce notice names Dovecot's reply"
+    pass "the sender is told, with Dovecot's words"
+}
+
+# lmtp:inet:host:port (FORM inet) or lmtp:host:port (FORM bare); one
+# agent process: its connection to Dovecot is reused
+case_inet() {
+    local form=$1
+    setup "virtual_transport = lmtp:PLACEHOLDER"
+    dovecot_start "${USERS[@]}"
+    local dest="127.0.0.1:$DOVECOT_LMTP_PORT"
+    [ "$form" = inet ] && dest="inet:$dest"
+    sed -i "s|lmtp:PLACEHOLDER|lmtp:$dest|" "$T/etc/main.cf"
+    sed -i 's|^lmtp .*|lmtp      unix  -       -       n      -      1       lmtp|' "$T/etc/master.cf"
+    mta_start
+    local n
+    for n in 0 1 2 3; do
+        send --tag=t$n a@example.org 1 alice@example.test >/dev/null || fail "send $n"
+        wait_log "to=<alice@example\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$DOVECOT_LMTP_PORT, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 <alice@example\.test> [^ ]+ Saved\)$" $((n + 1))
+    done
+    pass "LMTP over TCP ($form form): sent"
+    wait_imap alice@example.test secret 4
+    for n in 0 1 2 3; do grep -q "^X-Seq: t$n-0\$" "$T/imap.out" || fail "t$n over IMAP"; done
+    check_message "$T/imap.out" t3-0 alice@example.test a@example.org
+    pass "four messages read back over IMAP"
+    local conns
+    conns=$(grep -c 'lmtp([0-9]*): Connect from 127.0.0.1' "$DOVECOT_DIR/dovecot.log")
+    [ "$conns" -ge 1 ] && [ "$conns" -lt 4 ] ||
+        fail "$conns LMTP connections for 4 messages: the session was not reused"
+    pass "connection reused ($conns connections for 4 messages)"
+}
+
+# Dovecot down: deferred with the reason, nothing lost; back: delivered
+case_down() {
+    setup "virtual_transport = lmtp:unix:private/dovecot-lmtp"
+    dovecot_start "${USERS[@]}"
+    dovecot_stop
+    mta_start
+    private_link
+    send a@example.org 2 alice@example.test >/dev/null || fail "send"
+    wait_log "to=<alice@example\.test>, relay=none, $LOGRE, dsn=4\.4\.1, status=deferred \(connect to mx\.example\.test\[private/dovecot-lmtp\]: (Connection refused|No such file or directory)\)$" 2
+    as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
+    [ "$(grep -c 'alice@example.test' "$T/q.out")" -ge 2 ] || { cat "$T/q.out"; fail "both kept in the queue"; }
+    pass "Dovecot down: deferred, kept in the queue"
+    dovecot_start "${USERS[@]}"
+    private_link
+    as_user "$BIN" queue -c "$T/etc" flush || fail "queue flush"
+    wait_log "to=<alice@example\.test>, relay=mx\.example\.test\[private/dovecot-lmtp\], $LOGRE, dsn=2\.0\.0, status=sent" 2 20
+    wait_log ': removed' 2
+    wait_imap alice@example.test secret 2
+    grep -q '^X-Seq: m-0$' "$T/imap.out" && grep -q '^X-Seq: m-1$' "$T/imap.out" ||
+        fail "both messages in Dovecot"
+    [ "$(grep -c '^=== ' "$T/imap.out")" = 2 ] || fail "delivered once each"
+    pass "Dovecot back: both delivered once, nothing lost"
+}
+
+# the pipe agent to dovecot-lda, as Dovecot's documentation writes it
+case_lda() {
+    setup "virtual_transport = dovecot" "dovecot_destination_recipient_limit = 1"
+    dovecot_start "${USERS[@]}"
+    echo "dovecot   unix  -       n       n      -      -       pipe flags=DRhu user=$RUN_USER argv=$dovecot_lda -f \${sender} -a \${original_recipient} -d \${user}@\${nexthop}" >> "$T/etc/master.cf"
+    mta_start
+    send postmaster@local.test 1 alice@example.test ghost@example.test >/dev/null || fail "send"
+    wait_log "to=<alice@example\.test>, relay=dovecot, $LOGRE, dsn=2\.0\.0, status=sent \(delivered via dovecot service\)$"
+    pass "pipe to dovecot-lda: delivered via dovecot service"
+    wait_log "to=<ghost@example\.test>, relay=dovecot, $LOGRE, dsn=5\.1\.1, status=bounced \(user unknown(\. Command output: .*)?\)$"
+    pass "unknown user: dovecot-lda's EX_NOUSER bounces"
+    wait_imap alice@example.test secret 1
+    check_message "$T/imap.out" m-0 alice@example.test postmaster@local.test
+    pass "read back over IMAP"
+}
+
+# the pipe agent's macros, flags and exit codes with a test command
+case_pipe() {
+    setup "virtual_transport = argtest:next.example" "recipient_delimiter = +" \
+        "export_environment = TZ ARGTEST_DIR=$T/out"
+    mkdir -p "$T/out"
+    chmod 777 "$T/out"
+    echo "argtest   unix  -       n       n      -      -       pipe flags=R user=$RUN_USER argv=$DATA/argtest.py \${sender} \${nexthop} \${recipient} \${user} \${extension} \${domain} \${mailbox} \${size} \${queue_id}" >> "$T/etc/master.cf"
+    mta_start
+    send a@example.org 1 u1+ext@example.test U2@Example.TEST >/dev/null || fail "send 1"
+    wait_log "to=<u1\+ext@example\.test>, relay=argtest, $LOGRE, dsn=2\.0\.0, status=sent \(delivered via argtest service\)$"
+    pass "pipe: sent, Postfix's text"
+    $PY - "$T/out" <<'PY' || fail "the command's arguments"
+import glob, json, sys
+runs = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/*.json")]
+assert len(runs) == 1, runs
+r = runs[0]
+a = r["argv"]
+# one argument per recipient for each recipient macro, in order
+want = ["a@example.org", "next.example",
+        "u1+ext@example.test", "U2@Example.TEST", "u1", "U2", "ext", "",
+        "example.test", "Example.TEST", "u1+ext", "U2"]
+assert a[:len(want)] == want, a
+assert int(a[len(want)]) > 100 and len(a) == len(want) + 2, a
+assert r["head"][0] == "Return-Path: <a@example.org>", r["head"]
+assert "ARGTEST_DIR" in r["env"] and "SENDER" not in r["env"], r["env"]
+assert len(r["groups"]) <= 1, r["groups"]
+PY
+    pass "macros expanded per recipient, R flag, clean environment"
+    send a@example.org 1 nouser@example.test >/dev/null || fail "send 2"
+    wait_log "to=<nouser@example\.test>, relay=argtest, $LOGRE, dsn=5\.1\.1, status=bounced \(user unknown\. Command output: no such user \)$"
+    pass "EX_NOUSER: bounced with the command's output"
+    send a@example.org 1 tempfail@example.test >/dev/null || fail "send 3"
+    wait_log "to=<tempfail@example\.test>, relay=argtest, $LOGRE, dsn=4\.3\.0, status=deferred \(temporary failure\. Command output: try later \)$"
+    as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
+    grep -q 'tempfail@example.test' "$T/q.out" || { cat "$T/q.out"; fail "EX_TEMPFAIL stays queued"; }
+    pass "EX_TEMPFAIL: deferred, kept in the queue"
+}
+
+case "$CASE" in
+unix) case_unix ;;
+inet) case_inet inet ;;
+hostport) case_inet bare ;;
+down) case_down ;;
+lda) case_lda ;;
+pipe) case_pipe ;;
+*) fail "unknown case $CASE" ;;
+esac
