@@ -167,7 +167,7 @@ case_pipe() {
     echo "export_environment = TZ ARGTEST_DIR=$T/out" >> "$T/etc/main.cf"
     mkdir -p "$T/out"
     chmod 777 "$T/out"
-    echo "argtest   unix  -       n       n      -      -       pipe flags=R user=$RUN_USER argv=$DATA/argtest.py \${sender} \${nexthop} \${recipient} \${user} \${extension} \${domain} \${mailbox} \${size} \${queue_id}" >> "$T/etc/master.cf"
+    echo "argtest   unix  -       n       n      -      -       pipe flags=R user=$RUN_USER argv=$DATA/argtest.py \${sender} \${nexthop} \${recipient} \${user} \${extension} \${domain} \${mailbox} \${size} \${queue_id} \${client_address} \${client_helo} \${client_protocol}" >> "$T/etc/master.cf"
     mta_start
     send a@example.org 1 u1+ext@example.test U2@Example.TEST >/dev/null || fail "send 1"
     wait_log "to=<u1\+ext@example\.test>, relay=argtest, $LOGRE, dsn=2\.0\.0, status=sent \(delivered via argtest service\)$"
@@ -183,7 +183,8 @@ want = ["a@example.org", "next.example",
         "u1+ext@example.test", "U2@Example.TEST", "u1", "U2", "ext", "",
         "example.test", "Example.TEST", "u1+ext", "U2"]
 assert a[:len(want)] == want, a
-assert int(a[len(want)]) > 100 and len(a) == len(want) + 2, a
+assert int(a[len(want)]) > 100 and len(a) == len(want) + 5, a
+assert a[-3:] == ["127.0.0.1", "client.example.org", "ESMTP"], a
 assert r["head"][0] == "Return-Path: <a@example.org>", r["head"]
 assert "ARGTEST_DIR" in r["env"] and "SENDER" not in r["env"], r["env"]
 assert len(r["groups"]) <= 1, r["groups"]

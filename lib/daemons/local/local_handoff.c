@@ -74,6 +74,10 @@ local_pass(struct local *lc, struct deliver_req *req,
     pass.nexthop = mem_strdup(
         colon && colon[1] ? colon + 1 : (req->nexthop ? req->nexthop : ""));
     pass.envid = mem_strdup(req->envid ? req->envid : "");
+    pass.client_name = mem_strdup(req->client_name ? req->client_name : "");
+    pass.client_addr = mem_strdup(req->client_addr ? req->client_addr : "");
+    pass.client_helo = mem_strdup(req->client_helo ? req->client_helo : "");
+    pass.client_proto = mem_strdup(req->client_proto ? req->client_proto : "");
     deliver_req_add(&pass, rc->idx, addr,
                     strcmp(orig, addr) != 0 ? orig : rc->orig, rc->orcpt,
                     rc->notify);

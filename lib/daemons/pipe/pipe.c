@@ -407,6 +407,10 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
     v.sender = buf_str(&qsender);
     v.nexthop = buf_str(&nexthop);
     v.queue_id = req->id;
+    v.client_address = req->client_addr;
+    v.client_hostname = req->client_name;
+    v.client_helo = req->client_helo;
+    v.client_protocol = req->client_proto;
     v.delim = pa->delim;
     snprintf(v.size, sizeof(v.size), "%llu",
              (unsigned long long) req->content_len);

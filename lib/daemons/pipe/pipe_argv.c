@@ -13,8 +13,8 @@
  *	pipe_command.c of Postfix 3.7).
  *
  * BUGS
- *	chroot= is refused (not implemented); ${sasl_*} expand to "" and
- *	${client_*} to what the delivery request carries.
+ *	chroot= is refused (not implemented). ${sasl_*} and ${client_port}
+ *	expand to "": the queue does not keep them yet.
  */
 #define _DEFAULT_SOURCE 1
 #include <sys/wait.h>
