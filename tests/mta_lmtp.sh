@@ -200,6 +200,32 @@ PY
     pass "EX_TEMPFAIL: deferred, kept in the queue"
 }
 
+# spawn: a policy server started by master per connection
+case_spawn() {
+    mta_setup "smtpd_recipient_restrictions = check_policy_service unix:private/policy, permit_mynetworks, reject_unauth_destination"
+    echo "export_environment = TZ POLICY_LOG=$T/policy.log" >> "$T/etc/main.cf"
+    echo "policy    unix  -       n       n      -      0       spawn user=$RUN_USER argv=$DATA/policy.py" >> "$T/etc/master.cf"
+    : > "$T/policy.log"
+    chmod 666 "$T/policy.log"
+    mta_start
+    $PY - "$PORT" <<'PY' > "$T/smtp.out" || { cat "$T/smtp.out"; fail "SMTP dialogue"; }
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), local_hostname="client.example.org", timeout=20)
+s.ehlo()
+s.mail("a@example.org")
+print(s.rcpt("blocked@local.test"))
+print(s.rcpt("alice@local.test"))
+s.quit()
+PY
+    grep -q "^(554, b'5.7.1 <blocked@local.test>: Recipient address rejected: Spawned policy says no')\$" "$T/smtp.out" ||
+        { cat "$T/smtp.out"; tail -n 20 "$T/maillog"; fail "the policy's REJECT"; }
+    sed -n 2p "$T/smtp.out" | grep -q "^(250, " || fail "the policy's DUNNO"
+    grep -q '^blocked@local.test uid=' "$T/policy.log" && grep -q '^alice@local.test uid=' "$T/policy.log" ||
+        { cat "$T/policy.log"; fail "the spawned command saw both requests"; }
+    grep -q "^blocked@local.test uid=$(id -u "$RUN_USER")\$" "$T/policy.log" || fail "ran as user="
+    pass "spawn: the policy server runs per connection as user=, its answers count"
+}
+
 case "$CASE" in
 unix) case_unix ;;
 inet) case_inet inet ;;
@@ -207,5 +233,6 @@ hostport) case_inet bare ;;
 down) case_down ;;
 lda) case_lda ;;
 pipe) case_pipe ;;
+spawn) case_spawn ;;
 *) fail "unknown case $CASE" ;;
 esac

@@ -33,6 +33,7 @@ OWNERS = {
     'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
     'lib/daemons/local': ['local'],
     'lib/daemons/pipe': ['pipe'],
+    'lib/daemons/pipe/pipe_spawn.c': ['spawn'],
     'lib/daemons/bounce': ['bounce'],
     'lib/daemons/pickup': ['pickup'],
     'lib/tools/cli/cli_sendmail.c': ['sendmail'],
@@ -70,6 +71,7 @@ DYNAMIC = {
     # pipe reads "<service>_time_limit", whose default is
     # command_time_limit
     'lib/daemons/pipe/pipe.c': ['command_time_limit'],
+    'lib/daemons/pipe/pipe_spawn.c': ['command_time_limit'],
     # the defaults that depend on it ("${{$compatibility_level} <level
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon

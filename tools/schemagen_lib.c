@@ -784,7 +784,7 @@ static const char *const postern_daemons[] = {
     "all",     "master",  "smtpd",    "smtp",      "cleanup",
     "qmgr",    "local",   "bounce",   "pickup",    "proxymap",
     "showq",   "postdrop", "postqueue", "sendmail", "trivial-rewrite",
-    "lmtp",    "pipe",
+    "lmtp",    "pipe",     "spawn",
 };
 
 /* fact_add - append a parsed "postern" entry */

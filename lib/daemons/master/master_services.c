@@ -33,6 +33,7 @@ static const struct {
     {"smtp", smtp_service, 1},
     {"lmtp", smtp_lmtp_service, 1},
     {"pipe", pipe_service, 1},
+    {"spawn", pipe_spawn_service, 0},
     {"cleanup", cleanup_service, 0},
     {"qmgr", qmgr_service, 0},
     {"oqmgr", qmgr_service, 0},

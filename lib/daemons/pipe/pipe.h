@@ -23,4 +23,10 @@ struct server;
 /* pipe_service - master.cf entry point; returns the exit status */
 int pipe_service(struct server *srv);
 
+/* pipe_spawn_service - master.cf command "spawn" (Postfix's spawn(8)):
+ * user= and argv= as for pipe; per connection, the command runs with
+ * the connection as its standard input and output (policy servers);
+ * returns the exit status */
+int pipe_spawn_service(struct server *srv);
+
 #endif
