@@ -7,7 +7,7 @@ if(TARGET pipe_test)
     add_test(NAME mta_pipe_unit COMMAND pipe_test)
     set_tests_properties(mta_pipe_unit PROPERTIES LABELS mta)
 endif()
-foreach(case unix inet hostport down lda pipe spawn)
+foreach(case unix inet hostport down lda pipe spawn handoff)
     add_test(NAME mta_lmtp_${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_lmtp.sh
                      $<TARGET_FILE:postern> ${case})

@@ -200,6 +200,50 @@ PY
     pass "EX_TEMPFAIL: deferred, kept in the queue"
 }
 
+# local's hand-offs: fallback_transport for a user without a passwd
+# entry, luser_relay, mailbox_transport; mailbox_size_limit
+case_handoff() {
+    setup "virtual_transport = lmtp:unix:private/dovecot-lmtp" \
+        "local_recipient_maps =" "recipient_delimiter = +" \
+        "fallback_transport = lmtp:unix:private/dovecot-lmtp" \
+        "message_size_limit = 2000" "mailbox_size_limit = 2000"
+    dovecot_start "${USERS[@]}" dave@local.test:pw
+    mta_start
+    private_link
+    local relay='mx\.example\.test\[private/dovecot-lmtp\]'
+    send a@example.org 1 dave@local.test alice@local.test >/dev/null || fail "send"
+    wait_log "postfix/lmtp\[[0-9]+\]: [0-9A-F]+: to=<dave@local\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 <dave@local\.test> [^ ]+ Saved\)$"
+    wait_log "to=<alice@local\.test>, relay=local, $LOGRE, dsn=2\.0\.0, status=sent \(delivered to maildir\)$"
+    wait_imap dave@local.test pw 1
+    check_message "$T/imap.out" m-0 dave@local.test a@example.org
+    pass "fallback_transport: a user unknown to local goes to Dovecot, the others stay local"
+    # mbox with mailbox_size_limit: the third message does not fit
+    send a@example.org 3 bob@local.test >/dev/null || fail "send bob"
+    wait_log "to=<bob@local\.test>, relay=local, .*status=sent" 2
+    wait_log "to=<bob@local\.test>, relay=local, $LOGRE, dsn=5\.2\.2, status=bounced \(cannot update mailbox $T/mail/bob\.mbox for user bob@local\.test\. error writing message: File too large\)$"
+    [ "$(stat -c %s "$T/mail/bob.mbox")" -le 2000 ] || fail "bob.mbox over the limit"
+    pass "mailbox_size_limit: bounced with 5.2.2 when the mailbox would grow past it"
+    mta_stop
+    # luser_relay and mailbox_transport: restart with them
+    sed -i '/^fallback_transport/d' "$T/etc/main.cf"
+    echo "luser_relay = alice+\$user@example.test" >> "$T/etc/main.cf"
+    mta_start
+    send a@example.org 1 --tag=lu zed@local.test >/dev/null || fail "send zed"
+    wait_log "to=<alice\+zed@example\.test>, orig_to=<zed@local\.test>, relay=local, $LOGRE, dsn=2\.0\.0, status=sent \(forwarded as [0-9A-F]+\)$"
+    wait_log "to=<alice\+zed@example\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent"
+    wait_imap alice@example.test secret 1
+    grep -q '^X-Seq: lu-0$' "$T/imap.out" || fail "luser_relay mail in alice's mailbox"
+    pass "luser_relay: an unknown user's mail to alice+\$user@example.test"
+    mta_stop
+    echo "mailbox_transport = lmtp:unix:private/dovecot-lmtp" >> "$T/etc/main.cf"
+    mta_start
+    send a@example.org 1 --tag=mt dave@local.test >/dev/null || fail "send dave"
+    wait_log "to=<dave@local\.test>, relay=$relay, .*status=sent" 2
+    wait_imap dave@local.test pw 2
+    grep -q '^X-Seq: mt-0$' "$T/imap.out" || fail "mailbox_transport mail in dave's mailbox"
+    pass "mailbox_transport: local hands the mailbox delivery to Dovecot"
+}
+
 # spawn: a policy server started by master per connection
 case_spawn() {
     mta_setup "smtpd_recipient_restrictions = check_policy_service unix:private/policy, permit_mynetworks, reject_unauth_destination"
@@ -234,5 +278,6 @@ down) case_down ;;
 lda) case_lda ;;
 pipe) case_pipe ;;
 spawn) case_spawn ;;
+handoff) case_handoff ;;
 *) fail "unknown case $CASE" ;;
 esac

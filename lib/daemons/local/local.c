@@ -583,6 +583,15 @@ local_setup(struct server *srv, void *ctx)
     lc->fallback_transport = server_param(srv, "fallback_transport");
     lc->luser_relay = server_param(srv, "luser_relay");
     lc->mbox_limit = server_param_size(srv, "mailbox_size_limit");
+    {
+        long msg_limit = server_param_size(srv, "message_size_limit");
+
+        /* Postfix's local refuses to start so: mail it accepted could
+         * never fit */
+        if (lc->mbox_limit > 0 && msg_limit > 0 && lc->mbox_limit < msg_limit)
+            maillog_fatal("configuration error: mailbox_size_limit is smaller "
+                          "than message_size_limit");
+    }
     lc->cmd_time_limit = server_param_time(srv, "command_time_limit");
     if (lc->cmd_time_limit <= 0)
         lc->cmd_time_limit = 1000;
