@@ -228,6 +228,53 @@ local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
     deliver_log(req, &tmp, "local");
 }
 
+/* unknown_user - a user without a passwd entry: fallback_transport,
+ * luser_relay, or the bounce; 1 when handled (logged and merged), 0
+ * with the result in r for the caller to log */
+static int
+unknown_user(struct local *lc, struct batch *b, struct deliver_req *req,
+             struct deliver_rcpt *rc, const char *user, const char *addr,
+             const char *orig, int depth, struct dest_result *acc, int *first,
+             struct dest_result *r)
+{
+    if (*lc->fallback_transport) {
+        if (local_pass(lc, req, rc, addr, orig, lc->fallback_transport, r) < 0)
+            return 0;
+        local_merge(acc, r, first);
+        return 1;
+    }
+    if (*lc->luser_relay) {
+        local_luser_relay(lc, b, req, rc, addr, orig, depth, acc, first);
+        return 1;
+    }
+    local_set_res(r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
+    return 0;
+}
+
+/* mailbox_file - home_mailbox (Maildir or mbox) or the spool file; 1
+ * when a Maildir file waits for the batch sync, 0 with the result in r */
+static int
+mailbox_file(struct local *lc, struct batch *b, struct deliver_req *req,
+             struct deliver_rcpt *rc, const struct pwent *pw, const char *user,
+             const char *addr, const char *orig, struct dest_result *r)
+{
+    char path[1100];
+
+    if (*lc->home_mailbox) {
+        snprintf(path, sizeof(path), "%s/%s", pw->dir, lc->home_mailbox);
+        if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
+            local_maildir_start(lc, b, req, rc, path, addr, orig, pw->uid,
+                                pw->gid, r);
+            return r->status == DELIVER_SENT;
+        }
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
+    }
+    local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, r,
+               "delivered to mailbox", 0);
+    return 0;
+}
+
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
 void
 local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
@@ -321,20 +368,9 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         return;
     }
     if (pw == NULL) {
-        /* unknown users: fallback_transport, luser_relay, or bounce */
-        if (*lc->fallback_transport) {
-            if (local_pass(lc, req, rc, addr, orig, lc->fallback_transport,
-                           &r) < 0)
-                goto done;
-            local_merge(acc, &r, first);
+        if (unknown_user(lc, b, req, rc, user, addr, orig, depth, acc, first,
+                         &r))
             return;
-        }
-        if (*lc->luser_relay) {
-            local_luser_relay(lc, b, req, rc, addr, orig, depth, acc, first);
-            return;
-        }
-        local_set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"",
-                      user);
         goto done;
     }
     if (*lc->mbox_command) {
@@ -345,27 +381,9 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
         local_command(lc, req, lc->mbox_command, addr, orig, &w, &r);
         goto done;
     }
-    if (*lc->home_mailbox) {
-        char path[1100];
-
-        snprintf(path, sizeof(path), "%s/%s", pw->dir, lc->home_mailbox);
-        if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
-            local_maildir_start(lc, b, req, rc, path, addr, orig, pw->uid,
-                                pw->gid, &r);
-            if (r.status == DELIVER_SENT) {
-                local_merge(acc, &r, first);
-                return; /* logged after the batch sync */
-            }
-        } else {
-            local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                       "delivered to mailbox", 0);
-        }
-    } else {
-        char path[1100];
-
-        snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
-        local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                   "delivered to mailbox", 0);
+    if (mailbox_file(lc, b, req, rc, pw, user, addr, orig, &r)) {
+        local_merge(acc, &r, first);
+        return; /* logged after the batch sync */
     }
 done:
     local_log_dest(req, rc, addr, orig, &r);
