@@ -163,7 +163,8 @@ case_lda() {
 
 # the pipe agent's macros, flags and exit codes with a test command
 case_pipe() {
-    setup "virtual_transport = argtest:next.example" "recipient_delimiter = +"
+    setup "virtual_transport = argtest:next.example" "recipient_delimiter = +" \
+        "argtest_time_limit = 2s"
     echo "export_environment = TZ ARGTEST_DIR=$T/out" >> "$T/etc/main.cf"
     mkdir -p "$T/out"
     chmod 777 "$T/out"
@@ -198,6 +199,9 @@ PY
     as_user "$BIN" queue -c "$T/etc" list > "$T/q.out"
     grep -q 'tempfail@example.test' "$T/q.out" || { cat "$T/q.out"; fail "EX_TEMPFAIL stays queued"; }
     pass "EX_TEMPFAIL: deferred, kept in the queue"
+    send a@example.org 1 sleepy@example.test >/dev/null || fail "send 4"
+    wait_log "to=<sleepy@example\.test>, relay=argtest, $LOGRE, dsn=5\.3\.0, status=bounced \(Command time limit exceeded: \"$DATA/argtest\.py\"\. Command output: sleeping \)$" 1 15
+    pass "argtest_time_limit: killed at the limit and bounced, Postfix's text"
 }
 
 # local's hand-offs: fallback_transport for a user without a passwd
