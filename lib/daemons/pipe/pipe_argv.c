@@ -300,7 +300,8 @@ struct expand {
     const struct pipe_vars *v;
     const struct deliver_rcpt *rc; /* NULL while scanning */
     int per_rcpt;                  /* scan: a recipient macro was seen */
-    const char *unknown;           /* scan: the first unknown name */
+    char unknown[128];             /* scan: the first unknown name (a copy:
+                                    * mac_expand frees its own) */
     struct buf tmp[6];             /* the recipient values of rc */
 };
 
@@ -393,8 +394,8 @@ lookup(const char *name, int mode, void *ctx)
     for (size_t i = 0; i < sizeof(msg_macros) / sizeof(msg_macros[0]); i++)
         if (strcmp(name, msg_macros[i]) == 0)
             return msg_value(x->v, i);
-    if (x->unknown == NULL)
-        x->unknown = name;
+    if (x->unknown[0] == 0)
+        snprintf(x->unknown, sizeof(x->unknown), "%s", name);
     return NULL;
 }
 
@@ -415,17 +416,15 @@ pipe_expand_argv(const struct pipe_attr *a, const struct pipe_vars *v,
         buf_init(&x.tmp[k], 0);
     for (char *const *p = a->argv; *p; p++) {
         const char *arg = p == a->argv ? a->argv0 : *p;
-        char unknown[128] = "";
 
         /* which macros does the argument name? */
         x.rc = NULL;
         x.per_rcpt = 0;
-        x.unknown = NULL;
+        x.unknown[0] = 0;
         buf_truncate(&b, 0);
         (void) mac_expand(&b, arg, MAC_EXP_FLAG_SCAN, NULL, lookup, &x);
-        if (x.unknown) {
-            snprintf(unknown, sizeof(unknown), "%s", x.unknown);
-            snprintf(err, errlen, "unknown macro name: \"%s\"", unknown);
+        if (x.unknown[0]) {
+            snprintf(err, errlen, "unknown macro name: \"%s\"", x.unknown);
             rc = -1;
             break;
         }
@@ -449,14 +448,15 @@ pipe_expand_argv(const struct pipe_attr *a, const struct pipe_vars *v,
     return rc;
 }
 
-/* dsn_at - the length of an enhanced status code at the start of s
- * ("4.2.1" then a blank or the end), 0 when none */
+/* dsn_at - the length of an enhanced status code of a failure at the
+ * start of s ("4.2.1" or "5.1.1", then a blank or the end), 0 when none
+ * (a command that failed cannot claim success with "2.0.0") */
 static size_t
 dsn_at(const char *s)
 {
     size_t i = 0;
 
-    if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+    if (s[0] != '4' && s[0] != '5')
         return 0;
     if (s[1] != '.')
         return 0;

@@ -124,6 +124,33 @@ test_expand(void)
     }
 }
 
+/* an unknown macro is a configuration error naming it (the fuzzer
+ * found its name read after mac_expand freed it) */
+static void
+test_unknown_macro(void)
+{
+    struct pipe_attr a;
+    struct pipe_vars v;
+    struct deliver_req req;
+    struct strv out;
+    char err[200] = "";
+    char *const args[] = {(char *) "user=nobody", (char *) "argv=cmd",
+                          (char *) "x${bogus_name}y", NULL};
+
+    CHECK(pipe_attr_parse(&a, args, -1, -1, "postfix", err, sizeof(err)) == 0,
+          "parse: %s", err);
+    memset(&v, 0, sizeof(v));
+    deliver_req_init(&req);
+    deliver_req_add(&req, 0, "u@example.test", "", "", 0);
+    strv_init(&out);
+    CHECK(pipe_expand_argv(&a, &v, &req, &out, err, sizeof(err)) < 0 &&
+              strcmp(err, "unknown macro name: \"bogus_name\"") == 0,
+          "unknown macro: \"%s\"", err);
+    strv_fini(&out);
+    deliver_req_fini(&req);
+    pipe_attr_fini(&a);
+}
+
 static void
 test_attrs(void)
 {
@@ -211,6 +238,7 @@ int
 main(void)
 {
     test_expand();
+    test_unknown_macro();
     test_attrs();
     test_exit();
     if (fails)
