@@ -29,6 +29,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 SHARED=${SHARED_BENCH:-$ROOT/../shared/bench}
+. "$HERE/cgroup_lib.sh"
 POSTERN=$ROOT/build/bin/postern
 COUNT=10000 SESS=20 SIZE=1024 RUNS=3 WARM=2000 NOPF= KEEP=
 PPORT=42731 FPORT=42611 FSINK=42612 LUSER=mtabench
@@ -58,25 +59,10 @@ W=$(mktemp -d /tmp/postern-mta-bench.XXXXXX)
 chmod 755 "$W"
 PFDIR=$W/postfix PNDIR=$W/postern
 CGP=
-cg_root() {
-    local v2 v1
-    v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-    if [ -n "$v2" ] && [ -w "$v2" ]; then echo "$v2"; return; fi
-    v1=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ { print $2; exit }' /proc/mounts)
-    if [ -n "$v1" ] && [ -w "$v1" ]; then echo "$v1"; fi
-}
-cg_usec() {
-    if [ -r "$1/cpu.stat" ]; then awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
-    elif [ -r "$1/cpuacct.usage" ]; then echo $(( $(cat "$1/cpuacct.usage") / 1000 ))
-    else echo 0; fi
-}
 cleanup() {
     if [ -d "$PNDIR/etc" ]; then
         "$POSTERN" stop -c "$PNDIR/etc" >/dev/null 2>&1
-        if [ -n "$CGP" ] && [ -r "$CGP/cgroup.procs" ]; then
-            for p in $(cat "$CGP/cgroup.procs"); do kill -KILL "$p" 2>/dev/null; done
-            sleep 0.2; rmdir "$CGP" 2>/dev/null
-        fi
+        cg_drain "$CGP"
     fi
     [ -z "$NOPF" ] && "$SHARED/postfix-instance.sh" stop --dir "$PFDIR" >/dev/null 2>&1
     if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; cp -r "$W"/. "$KEEP"/ 2>/dev/null; fi
@@ -130,6 +116,8 @@ rewrite    unix  -       -       n      -      -       trivial-rewrite
 bounce     unix  -       -       n      -      0       bounce
 defer      unix  -       -       n      -      0       bounce
 trace      unix  -       -       n      -      0       bounce
+smtp       unix  -       -       n      -      -       smtp
+relay      unix  -       -       n      -      -       smtp
 showq      unix  n       -       n      -      -       showq
 error      unix  -       -       n      -      -       error
 retry      unix  -       -       n      -      -       error

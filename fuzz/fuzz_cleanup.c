@@ -151,6 +151,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
                                    "qmgr unix n - n 300 1 qmgr\n");
     (void) setenv("POSTERN_SEGMENT_BYTES", "262144", 1);
     /* a fatal error of the daemon exits the fuzzer: say why */
+    maillog_open("postfix/cleanup", "/dev/null", "mx.example.com");
     maillog_set_stderr(getenv("FUZZ_CLEANUP_LOG") ? 1 : 0);
     if ((srv.conf = pcf_load(daemon_dir)) == NULL)
         daemon_die("pcf_load");

@@ -1,5 +1,5 @@
 /*
- * fuzz_dns_policy - libFuzzer target for the TXT record parsers of dnsc.
+ * fuzz_dns_policy - libFuzzer target for the TXT record parsers of dnscheck.
  *
  * DESCRIPTION
  *	The first input byte picks the parser: SPF (then every domain-spec
@@ -7,7 +7,7 @@
  *	client), SPF macro expansion of the raw text (plain and explanation
  *	mode), DMARC, MTA-STS or TLS-RPT; the rest is the record, as it
  *	would come out of a TXT RR (NUL bytes included). Expansion buffers
- *	have a limit, as dnsc's own have.
+ *	have a limit, as dnscheck's own have.
  *
  *	Checks beyond the sanitizers: a parsed SPF record has a text for
  *	every term and sane CIDR lengths; the *_is_record predicates agree
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 
 #define FUZZ_EXPAND_LIMIT 4096
 
@@ -32,7 +32,7 @@ static const unsigned char ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 static void
 expand(const char *spec, int exp_mode)
 {
-    struct dnsc_spf_ctx ctx = {"strong-bad@email.example.com",
+    struct dnscheck_spf_ctx ctx = {"strong-bad@email.example.com",
                                "email.example.com", "mx.example.org", ip4,
                                0, NULL};
     struct buf out;
@@ -41,7 +41,7 @@ expand(const char *spec, int exp_mode)
         ctx.ip = v6 ? ip6 : ip4;
         ctx.ipv6 = v6;
         buf_init(&out, FUZZ_EXPAND_LIMIT);
-        (void) dnsc_spf_expand(spec, &ctx, exp_mode, &out, NULL);
+        (void) dnscheck_spf_expand(spec, &ctx, exp_mode, &out, NULL);
         if (out.len > FUZZ_EXPAND_LIMIT || strlen(buf_str(&out)) > out.len)
             abort();
         buf_fini(&out);
@@ -51,17 +51,17 @@ expand(const char *spec, int exp_mode)
 static void
 fuzz_spf(const char *text)
 {
-    struct dnsc_spf spf;
+    struct dnscheck_spf spf;
     struct buf err;
     int rc;
 
     buf_init(&err, 0);
-    rc = dnsc_spf_parse(text, &spf, &err);
+    rc = dnscheck_spf_parse(text, &spf, &err);
     if (rc == 0) {
-        if (!dnsc_spf_is_record(text))
+        if (!dnscheck_spf_is_record(text))
             abort();
         for (size_t i = 0; i < spf.n; i++) {
-            const struct dnsc_spf_term *t = &spf.t[i];
+            const struct dnscheck_spf_term *t = &spf.t[i];
 
             if (t->text == NULL || t->cidr4 > 32 || t->cidr6 > 128
                 || !strchr("+-~?", t->qual))
@@ -76,20 +76,20 @@ fuzz_spf(const char *text)
     } else if (err.len == 0) {
         abort();
     }
-    dnsc_spf_fini(&spf);
+    dnscheck_spf_fini(&spf);
     buf_fini(&err);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct dnsc_dmarc d;
+    struct dnscheck_dmarc d;
     struct buf err;
     char *text;
 
     if (size < 1)
         return 0;
-    /* TXT data may hold NUL bytes; dnsc hands the parsers 0x01 instead. */
+    /* TXT data may hold NUL bytes; dnscheck hands the parsers 0x01 instead. */
     text = mem_alloc(size);
     memcpy(text, data + 1, size - 1);
     for (size_t i = 0; i + 1 < size; i++)
@@ -105,18 +105,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         expand(text, data[0] & 0x80);
         break;
     case 2:
-        if (dnsc_dmarc_parse(text, &d, &err) == 0
-            && (!dnsc_dmarc_is_record(text) || d.pct < 0 || d.pct > 100
+        if (dnscheck_dmarc_parse(text, &d, &err) == 0
+            && (!dnscheck_dmarc_is_record(text) || d.pct < 0 || d.pct > 100
                 || d.p[0] == 0))
             abort();
         break;
     case 3:
-        if (dnsc_sts_parse(text, &err) == 0 && !dnsc_sts_is_record(text))
+        if (dnscheck_sts_parse(text, &err) == 0 && !dnscheck_sts_is_record(text))
             abort();
         break;
     default:
-        if (dnsc_tlsrpt_parse(text, &err) == 0
-            && !dnsc_tlsrpt_is_record(text))
+        if (dnscheck_tlsrpt_parse(text, &err) == 0
+            && !dnscheck_tlsrpt_is_record(text))
             abort();
         break;
     }

@@ -196,6 +196,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     daemon_write_file("master.cf", "qmgr unix n - n 300 1 qmgr\n"
                                    "agent unix - - n - 2 smtp\n"
                                    "bounce unix - - n - 0 bounce\n");
+    maillog_open("postfix/qmgr", "/dev/null", "mx.example.com");
     maillog_set_stderr(getenv("FUZZ_QMGR_LOG") ? 1 : 0);
     if ((srv.conf = pcf_load(daemon_dir)) == NULL)
         daemon_die("pcf_load");

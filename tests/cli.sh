@@ -1,7 +1,7 @@
 #!/bin/bash
 # cli.sh - golden tests of the postern command line (testdata/cli).
 #
-# Usage: tests/cli.sh POSTERN_BINARY [CASE...]
+# Usage: tests/cli.sh [--update] POSTERN_BINARY [CASE...]
 # Each case is a directory testdata/cli/CASE with:
 #   args      the arguments (one shell line, word-split; "postern" is prepended)
 #   *.cf      input files, copied into a scratch directory that is the cwd
@@ -9,14 +9,14 @@
 #   keep      optional: files that must be byte-identical after the run
 # Runs pin the host as the oracle does (hostname mail.example.com, only
 # loopback, PID 1) so host-dependent defaults are stable.
-# UPDATE_GOLDEN=1 rewrites want.* from the actual output (review the diff!).
+# --update rewrites want.* from the actual output (review the diff!).
 set -u
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode cli.sh cli_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "cli.sh: unshare unavailable" >&2; exit 77; }
+pin_host cli.sh
 cases=("$@")
 if [ ${#cases[@]} = 0 ]; then
     for d in "$here"/testdata/cli/*/; do cases+=("$(basename "$d")"); done
@@ -29,7 +29,7 @@ for c in "${cases[@]}"; do
     read -r -a argv <"$src/args"
     (cd "$tmp" && unshare "${ns[@]}" bash -c 'hostname mail.example.com && ip link set lo up && exec "$@"' \
         x "$bin" "${argv[@]}" >"$tmp/.out" 2>"$tmp/.err"; echo $? >"$tmp/.rc")
-    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    if [ $update = 1 ]; then
         cp "$tmp/.out" "$src/want.out"; cp "$tmp/.err" "$src/want.err"; cp "$tmp/.rc" "$src/want.rc"
     fi
     bad=""
@@ -52,4 +52,5 @@ for c in "${cases[@]}"; do
     rm -rf "$tmp"
 done
 echo "cli: $pass passed, $fail failed"
+[ $update = 0 ] || echo "cli: goldens rewritten (--update: not a test run)"
 [ $fail = 0 ]

@@ -1,20 +1,20 @@
 #!/bin/bash
 # diff.sh - golden tests of "postern diff" (testdata/diff).
-# Usage: tests/diff.sh POSTERN_BINARY [CASE...]
+# Usage: tests/diff.sh [--update] POSTERN_BINARY [CASE...]
 # Builds a scratch directory with the fixtures a/, b/, a-layout/ and a
 # git repository "repo" with two commits (cfg/ = a, then cfg/ = b, plus
 # an uncommitted working-tree change), then runs each CASES line and
 # compares stdout and exit status with testdata/diff/want/CASE.{out,rc}.
 # Runs are pinned like the oracle (hostname mail.example.com, loopback
 # only) because some defaults depend on the host.
-# UPDATE_GOLDEN=1 rewrites the goldens.
+# --update rewrites the goldens (review the diff!).
 set -u
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode diff.sh diff_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export LC_ALL=C NO_COLOR=1
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "diff.sh: unshare unavailable" >&2; exit 77; }
+pin_host diff.sh
 command -v git >/dev/null || { echo "diff.sh: git missing" >&2; exit 77; }
 data=$here/testdata/diff
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -34,7 +34,7 @@ while IFS='|' read -r name args; do
     read -r -a argv <<<"$args"
     (cd "$tmp" && unshare "${ns[@]}" bash -c 'hostname mail.example.com && ip link set lo up && exec "$@"' \
         x "$bin" "${argv[@]}" >"$tmp/.out" 2>"$tmp/.err"; echo $? >"$tmp/.rc")
-    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    if [ $update = 1 ]; then
         cp "$tmp/.out" "$data/want/$name.out"; cp "$tmp/.rc" "$data/want/$name.rc"
     fi
     if cmp -s "$tmp/.out" "$data/want/$name.out" && cmp -s "$tmp/.rc" "$data/want/$name.rc"; then
@@ -47,4 +47,5 @@ while IFS='|' read -r name args; do
     fi
 done <"$data/CASES"
 echo "diff: $pass passed, $fail failed"
+[ $update = 0 ] || echo "diff: goldens rewritten (--update: not a test run)"
 [ $fail = 0 ]

@@ -1,18 +1,16 @@
-# postern dns (issue 7): parser unit tests, and tests/dns.sh against
-# unbound serving testdata/dns on 127.0.0.1 (skipped, exit 77, when unbound
-# or ldnsutils are missing).
-if(TARGET dnsc)
-    add_executable(dnsc_policy_test ${PROJECT_SOURCE_DIR}/lib/services/dnsc/dnsc_policy_test.c)
-    target_link_libraries(dnsc_policy_test PRIVATE dnsc util PkgConfig::CMOCKA)
-    target_compile_options(dnsc_policy_test PRIVATE ${POSTERN_WARNINGS})
-    add_test(NAME dns_policy_unit COMMAND dnsc_policy_test)
-    set_tests_properties(dns_policy_unit PROPERTIES LABELS dns)
-endif()
-if(TARGET postern)
-    foreach(mode golden timeout concurrency malformed docs)
-        add_test(NAME dns_${mode} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dns.sh
-                                          $<TARGET_FILE:postern> ${mode})
-        set_tests_properties(dns_${mode} PROPERTIES LABELS dns
-                             SKIP_RETURN_CODE 77 TIMEOUT 120)
-    endforeach()
-endif()
+# postern dns (issue 7): parser unit tests (dnscheck_policy_test, built in
+# lib/tools/dnscheck), and tests/dns.sh against unbound serving
+# testdata/dns on 127.0.0.1 (skipped, exit 77, when unbound or ldnsutils
+# are missing). The goldens are rewritten by the build target dns_update.
+postern_test(NAME dns_policy_unit LABELS unit dns COMMAND dnscheck_policy_test)
+foreach(mode golden timeout concurrency malformed docs)
+    postern_test(NAME dns_${mode} LABELS cli dns SKIPPABLE TIMEOUT 120
+                 COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dns.sh
+                         $<TARGET_FILE:postern> ${mode})
+endforeach()
+add_custom_target(dns_update
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dns.sh --update
+            $<TARGET_FILE:postern> golden
+    DEPENDS postern
+    COMMENT "Rewriting testdata/dns/cases/*/want.* (review the diff)"
+    VERBATIM)

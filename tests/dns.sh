@@ -35,9 +35,11 @@
 #   want.err  expected stderr (without it, stderr must be empty)
 #   resolver  optional: "validating" to ask the validating unbound
 # Outputs are normalised (scratch directory -> @DIR@, tree -> @SRC@).
-# UPDATE_GOLDEN=1 rewrites the want.* files (review the diff!).
+# --update (first argument) rewrites the want.* files (review the diff!).
 # Exit 77 (skipped) when unbound or ldnsutils are missing.
 set -u
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode dns.sh dns_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1")
 mode=$2
@@ -48,7 +50,7 @@ PY=/usr/bin/python3
 
 # Docs need no resolver: every rule of the table has docs/rules/ID.md.
 if [ "$mode" = docs ]; then
-    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/services/dnsc/dnsc_check.c" | tr -d '{"')
+    ids=$(grep -o '{"PD[0-9]*"' "$here/lib/tools/dnscheck/dnscheck_run.c" | tr -d '{"')
     pass=0 fail=0
     for id in $ids; do
         if grep -q "^# $id " "$here/docs/rules/$id.md" 2>/dev/null; then
@@ -75,7 +77,7 @@ if [ -z "${DNS_SH_NETNS:-}" ]; then
     if unshare "${ns[@]}" true 2>/dev/null; then
         exec unshare "${ns[@]}" env DNS_SH_NETNS=1 bash -c \
             'ip link set lo up 2>/dev/null || true; exec bash "$0" "$@"' \
-            "$0" "$bin" "$mode" "$@"
+            "$0" $([ $update = 0 ] || echo --update) "$bin" "$mode" "$@"
     fi
     echo "dns.sh: no private network namespace; relying on loopback-only config" >&2
 fi
@@ -233,7 +235,7 @@ run_case() {
             --format ${fmt/txt/text} $args) >"$d/.out" 2>"$d/.err"
         rc=$?
         sed -i -e "s|$d|@DIR@|g" -e "s|$here|@SRC@|g" "$d/.out" "$d/.err"
-        if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+        if [ $update = 1 ]; then
             cp "$d/.out" "$src/want.$fmt"
             echo $rc >"$src/want.rc"
             if [ -s "$d/.err" ]; then cp "$d/.err" "$src/want.err"; else rm -f "$src/want.err"; fi

@@ -149,3 +149,91 @@ DC
     [ -S "$DOVECOT_LMTP_SOCKET" ] || fail "dovecot: no LMTP socket"
     dovecot_lda="/usr/lib/dovecot/dovecot-lda -c $DOVECOT_DIR/dovecot.conf"
 }
+
+# dovecot_start_conf CONF: run Dovecot from an admin's dovecot.conf (paths
+# already moved under $T) as the same unprivileged instance: the rootless
+# settings are appended (a later setting wins in dovecot.conf), listener
+# owners are dropped (nobody can chown) and the IMAP listener moves to
+# 127.0.0.1:$DOVECOT_IMAP_PORT. Waits for every unix_listener path the
+# file names.
+dovecot_start_conf() {
+    local conf=$1 group
+    [ -x "$DOVECOT_BIN" ] && [ -x /usr/lib/dovecot/lmtp ] &&
+        [ -x /usr/lib/dovecot/imap ] || {
+        echo "skip: dovecot-core, dovecot-lmtpd and dovecot-imapd are needed"
+        exit 77
+    }
+    DOVECOT_DIR=$T/dovecot
+    mkdir -p "$DOVECOT_DIR/run"
+    DOVECOT_IMAP_PORT=$(free_port)
+    group=$(id -gn "$RUN_USER")
+    sed -i -e '/^[[:space:]]*user = /d' -e '/^[[:space:]]*group = /d' \
+        -e 's/^listen = .*/listen = 127.0.0.1/' "$conf"
+    cat >> "$conf" <<DC
+
+# --- appended by tests/dovecot_lib.sh: an unprivileged test instance ---
+base_dir = $DOVECOT_DIR/run
+state_dir = $DOVECOT_DIR/state
+instance_name = postern-test-$$
+log_path = $DOVECOT_DIR/dovecot.log
+info_log_path = $DOVECOT_DIR/dovecot.log
+default_internal_user = $RUN_USER
+default_internal_group = $group
+default_login_user = $RUN_USER
+first_valid_uid = 1
+first_valid_gid = 1
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $DOVECOT_IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  chroot =
+}
+service submission-login {
+  chroot =
+}
+DC
+    if [ "$(id -u)" = 0 ]; then chown -R "$RUN_USER" "$DOVECOT_DIR" "$conf"; fi
+    DOVECOT_CONF=$conf
+    trap 'dovecot_stop_conf; stop_pids; cleanup_instance' EXIT
+    "${AS[@]}" "$DOVECOT_BIN" -F -c "$conf" >> "$DOVECOT_DIR/dovecot.stderr" 2>&1 &
+    DOVECOT_PID=$!
+    PIDS+=("$DOVECOT_PID")
+    local i s ok
+    for i in $(seq 100); do
+        ok=1
+        for s in $(sed -n 's/^[[:space:]]*unix_listener \(\/[^ ]*\) {/\1/p' "$conf"); do
+            [ -S "$s" ] || ok=
+        done
+        [ -n "$ok" ] && break
+        kill -0 "$DOVECOT_PID" 2>/dev/null || {
+            cat "$DOVECOT_DIR/dovecot.stderr" "$DOVECOT_DIR/dovecot.log" >&2 2>/dev/null
+            fail "dovecot did not start"
+        }
+        sleep 0.1
+    done
+    [ -n "$ok" ] || fail "dovecot: unix listeners missing"
+}
+
+dovecot_stop_conf() {
+    [ -n "${DOVECOT_CONF:-}" ] &&
+        "${AS[@]}" "$DOVECOT_BIN" -c "$DOVECOT_CONF" stop >/dev/null 2>&1
+    [ -n "$DOVECOT_PID" ] && {
+        local i
+        for i in $(seq 50); do
+            kill -0 "$DOVECOT_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$DOVECOT_PID" 2>/dev/null
+    }
+    DOVECOT_PID=
+}

@@ -17,7 +17,7 @@ foreach(case IN ITEMS mac_expand:-e compat_level_expand:-x compat_level_convert:
     string(REPLACE ":" ";" parts ${case})
     list(GET parts 0 name)
     list(GET parts 1 mode)
-    add_test(NAME mac_golden_${name}
+    postern_test(NAME mac_golden_${name} LABELS unit mac
              COMMAND sh -c "${MAC_GOLDEN_SH}" sh
                      $<TARGET_FILE:mac_expand_driver> ${mode}
                      ${PROJECT_SOURCE_DIR}/testdata/mac/${name}.in
@@ -25,7 +25,5 @@ foreach(case IN ITEMS mac_expand:-e compat_level_expand:-x compat_level_convert:
                      ${CMAKE_CURRENT_BINARY_DIR}/mac_golden_${name}.out)
 endforeach()
 
-add_executable(mac_test ${PROJECT_SOURCE_DIR}/lib/config/mac/mac_test.c)
-target_link_libraries(mac_test PRIVATE mac util PkgConfig::CMOCKA)
-target_compile_options(mac_test PRIVATE ${POSTERN_WARNINGS})
-add_test(NAME mac_test COMMAND mac_test)
+# mac_test is built in lib/config/mac
+postern_test(NAME mac_test LABELS unit mac COMMAND mac_test)

@@ -3,9 +3,7 @@
 # soft reject modes on loopback, and the notices, delivered to local
 # Maildirs, are compared with samples from Postfix 3.7.
 foreach(case bounce dsn loop delay expire success discard)
-    add_test(NAME mta_notify_${case}
-             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_notify.sh
-                     $<TARGET_FILE:postern> ${case})
-    set_tests_properties(mta_notify_${case} PROPERTIES TIMEOUT 60
-                         SKIP_RETURN_CODE 77)
+    postern_test(NAME mta_notify_${case} LABELS mta SKIPPABLE
+                 COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_notify.sh
+                         $<TARGET_FILE:postern> ${case})
 endforeach()

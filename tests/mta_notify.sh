@@ -15,13 +15,10 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
+# sinks and the smtp-sink check (skip: 77) from the SMTP client suites;
+# setup and send are this suite's own
+. "$(dirname "$0")/mta_smtp_lib.sh"
 DATA=$HERE/../testdata/mta_notify
-
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
-
-stop_mine() { stop_pids; }
-trap 'stop_mine; cleanup_instance' EXIT
 
 # setup SINKPORT [main.cf lines]: everything non-local goes to the sink
 setup() {
@@ -29,24 +26,6 @@ setup() {
     shift
     mta_setup "relayhost = [127.0.0.1]:$sp" "$@"
     trap 'stop_mine; cleanup_instance' EXIT
-}
-
-# sink ADDR:PORT [smtp-sink options]: messages it accepts go to $T/sink/
-sink() {
-    local where=$1 u=()
-    shift
-    mkdir -p "$T/sink"
-    chmod 777 "$T/sink"
-    [ "$(id -u)" = 0 ] && u=(-u nobody)
-    "$SINK" "${u[@]}" "$@" -d "$T/sink/%M." "$where" 64 2>>"$T/sink.err" &
-    PIDS+=($!)
-    local i
-    for i in $(seq 50); do
-        $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-            "${where##*:}" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "smtp-sink on $where did not start"
 }
 
 # send FROM RCPT SUBJECT [mail_options [rcpt_options [body size]]]
@@ -90,7 +69,7 @@ SUBS=(--sub mta.bench.test=mx.example.test --sub mtabench@local.test=alice@local
 case_bounce() {
     SP=$(free_port)
     setup "$SP" "notify_classes = resource, software, bounce"
-    sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
+    sink sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
     mta_start
     send alice@local.test bob@example.com "test bounce"
     wait_log "to=<bob@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*dsn=5\.1\.1, status=bounced \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 550 5\.1\.1 no such user \(in reply to RCPT TO command\)\)"
@@ -126,7 +105,7 @@ case_dsn() {
     # default notify_classes: no postmaster copies, failed notices dropped
     SP=$(free_port)
     setup "$SP" "bounce_size_limit = 2000"
-    sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
+    sink sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
     mta_start
     send alice@local.test bob@example.com "ret hdrs" "RET=HDRS"
     send alice@local.test bob@example.com "too big" "" "" 5000
@@ -184,7 +163,7 @@ case_loop() {
     SP=$(free_port)
     setup "$SP" "notify_classes = resource, software, 2bounce" \
         "2bounce_notice_recipient = pm@example.net"
-    sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
+    sink sink "127.0.0.1:$SP" -f RCPT -B '550 5.1.1 no such user'
     mta_start
     send victim@example.org bob@example.com "loop"
     wait_log 'sender non-delivery notification: [0-9A-F]+$' 1
@@ -206,7 +185,7 @@ case_delay() {
     setup "$SP" "delay_warning_time = 2s" "minimal_backoff_time = 1s" \
         "maximal_backoff_time = 1s" "queue_run_delay = 1s" \
         "notify_classes = resource, software, delay"
-    sink "127.0.0.1:$SP" -r RCPT -b '450 4.2.0 mailbox busy'
+    sink sink "127.0.0.1:$SP" -r RCPT -b '450 4.2.0 mailbox busy'
     mta_start
     send alice@local.test bob@example.com "test delay"
     send alice@local.test bob@example.com "never" "" "NOTIFY=NEVER"
@@ -247,8 +226,8 @@ case_success() {
     # (Postfix sends nothing); one without DSN gets no NOTIFY, so we report
     SP=$(free_port) S2=$(free_port)
     setup "$SP" "transport_maps = inline:{nodsn.test=smtp:[127.0.0.1]:$S2}"
-    sink "127.0.0.1:$SP"
-    sink "127.0.0.1:$S2" -N
+    sink sink "127.0.0.1:$SP"
+    sink sink "127.0.0.1:$S2" -N
     mta_start
     send alice@local.test bob@example.com "dsn hop" "RET=HDRS" "NOTIFY=SUCCESS"
     send alice@local.test bob@nodsn.test "no dsn hop" "RET=HDRS ENVID=succ1" "NOTIFY=SUCCESS"
@@ -276,7 +255,7 @@ case_expire() {
     SP=$(free_port)
     setup "$SP" "maximal_queue_lifetime = 3s" "minimal_backoff_time = 1s" \
         "maximal_backoff_time = 1s" "queue_run_delay = 1s"
-    sink "127.0.0.1:$SP" -r RCPT -b '450 4.2.0 mailbox busy'
+    sink sink "127.0.0.1:$SP" -r RCPT -b '450 4.2.0 mailbox busy'
     mta_start
     send alice@local.test bob@example.com "test expire"
     wait_log 'from=<alice@local\.test>, status=expired, returned to sender$' 1 15

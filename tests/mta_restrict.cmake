@@ -3,9 +3,8 @@
 # the replies and log lines against Postfix 3.7's texts, "postfix" runs
 # the same dialogues against a real Postfix smtpd. Root only (exit 77).
 foreach(case postern postfix nodelay)
-    add_test(NAME mta_restrict_${case}
-             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_restrict.sh
-                     $<TARGET_FILE:postern> ${case})
-    set_tests_properties(mta_restrict_${case} PROPERTIES TIMEOUT 120
-                         SKIP_RETURN_CODE 77)
+    postern_test(NAME mta_restrict_${case} LABELS mta root SKIPPABLE
+                 TIMEOUT 120
+                 COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_restrict.sh
+                         $<TARGET_FILE:postern> ${case})
 endforeach()

@@ -369,89 +369,41 @@ case_postern() {
     pass "reject and reject_warning log lines"
 }
 
-# ---- Postfix --------------------------------------------------------------
+# ---- Postfix (tests/postfix_peer.sh) --------------------------------------
+. "$(dirname "$0")/postfix_peer.sh"
 PF=
-pf_cleanup() {
-    if [ -n "$PF" ] && [ -f "$PF/etc/main.cf" ]; then
-        postfix -c "$PF/etc" stop >/dev/null 2>&1
-        local mp
-        mp=$(tr -d ' ' 2>/dev/null < "$PF/spool/pid/master.pid")
-        for _ in $(seq 50); do
-            [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$mp" ] && kill -KILL "$mp" 2>/dev/null
-    fi
-}
+pf_cleanup() { [ -z "$PF" ] || pf_stop "$PF"; }
 
 start_postfix() {
     local port=$1
     PF=$T/pf
-    mkdir -p "$PF/etc" "$PF/spool" "$PF/data" "$PF/r"
-    cat > "$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
+    mkdir -p "$PF/etc" "$PF/r"
+    {
+        pf_main_cf "$PF"
+        cat <<EOF
 myhostname = mx.local.test
 mydomain = local.test
 myorigin = local.test
 mydestination = local.test, localhost
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 mynetworks = 127.0.0.1/32
 local_recipient_maps =
 alias_maps =
 alias_database =
 relayhost =
 default_transport = error:5.7.1 test instance
-notify_classes =
 EOF
-    "$RESTRICTIONS" "$PF/r" >> "$PF/etc/main.cf"
+        "$RESTRICTIONS" "$PF/r"
+    } > "$PF/etc/main.cf"
     chmod -R a+rX "$PF/r"
-    cat > "$PF/etc/master.cf" <<EOF
-127.0.0.1:$port inet n  -       n      -      -       smtpd
-pickup     unix  n       -       n      60     1       pickup
-cleanup    unix  n       -       n      -      0       cleanup
-qmgr       unix  n       -       n      300    1       qmgr
-rewrite    unix  -       -       n      -      -       trivial-rewrite
-bounce     unix  -       -       n      -      0       bounce
-defer      unix  -       -       n      -      0       bounce
-trace      unix  -       -       n      -      0       bounce
-verify     unix  -       -       n      -      1       verify
-proxymap   unix  -       -       n      -      -       proxymap
-showq      unix  n       -       n      -      -       showq
-error      unix  -       -       n      -      -       error
-retry      unix  -       -       n      -      -       error
-discard    unix  -       -       n      -      -       discard
-anvil      unix  -       -       n      -      1       anvil
-scache     unix  -       -       n      -      1       scache
-postlog    unix-dgram n  -       n      -      1       postlogd
-EOF
-    : > "$PF/maillog"
-    chown postfix "$PF/maillog"
-    postfix -c "$PF/etc" set-permissions create-missing >/dev/null 2>&1 || true
-    postfix -c "$PF/etc" check > "$PF/check.err" 2>&1 || {
-        cat "$PF/check.err" >&2; fail "postfix check"; }
-    in_ns postfix -c "$PF/etc" start >/dev/null 2> "$PF/start.err" || {
-        cat "$PF/start.err" >&2; fail "postfix start"; }
-    local i
-    for i in $(seq 100); do
-        $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1)" \
-            2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "Postfix did not listen on $port"
+    pf_master_cf "127.0.0.1:$port inet n  -       n      -      -       smtpd" \
+        > "$PF/etc/master.cf"
+    pf_start "$PF" "$port" in_ns || fail "Postfix peer"
 }
 
 case_postfix() {
-    command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
-        { echo "skip: postfix not installed"; exit 77; }
-    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null ||
-        { echo "skip: user postfix / group postdrop missing"; exit 77; }
+    local why
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
     EXIT_TRAP='pf_cleanup; stop_pids; cleanup_instance'
     start_postern
     local pport

@@ -14,59 +14,32 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
-SEND=$HERE/../testdata/mta_smtp/send.py
+. "$(dirname "$0")/mta_smtp_lib.sh"
 SINKPY=$HERE/../testdata/mta_sched/sink.py
 
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
-
-stop_mine() { stop_pids; }
-trap 'stop_mine; cleanup_instance' EXIT
-
-# setup [main.cf lines]: an instance with the smtp service
-setup() {
-    mta_setup "$@"
-    trap 'stop_mine; cleanup_instance' EXIT
-}
-
-wait_port() { # PORT: until something accepts on 127.0.0.1:PORT
-    local i
-    for i in $(seq 50); do
-        $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-            "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "nothing listens on 127.0.0.1:$1"
-}
-
-# pysink NAME PORT [sink.py options]: events in $T/NAME.log
+# pysink NAME PORT [sink.py options]: events in $T/NAME.log (the
+# scheduling suite's own listener, not mta_smtp_lib's)
 pysink() {
     local name=$1 port=$2
     shift 2
     $PY "$SINKPY" "$port" "$T/$name.log" "$@" 2>>"$T/$name.err" &
     PIDS+=($!)
-    wait_port "$port"
+    wait_port 127.0.0.1 "$port"
 }
 
-# smtpsink NAME PORT [smtp-sink options]: messages dumped to $T/NAME/
+# smtpsink NAME PORT [smtp-sink options]: smtp-sink on 127.0.0.1:PORT,
+# messages dumped to $T/NAME/
 smtpsink() {
-    local name=$1 port=$2 u=()
+    local name=$1 port=$2
     shift 2
-    mkdir -p "$T/$name"
-    chmod 777 "$T/$name"
-    [ "$(id -u)" = 0 ] && u=(-u nobody)
-    "$SINK" "${u[@]}" "$@" -d "$T/$name/%M." "127.0.0.1:$port" 256 2>>"$T/$name.err" &
-    PIDS+=($!)
-    wait_port "$port"
+    sink "$name" "127.0.0.1:$port" "$@"
 }
-sink_count() { find "$T/$1" -type f | wc -l; }
 
 # events NAME EVENT: how many EVENT lines the sink logged
 events() { grep -c " $2 " "$T/$1.log"; }
 # maxconc NAME: most transactions in progress at once
 maxconc() { awk '$2 == "mail" && $3 > m { m = $3 } END { print m + 0 }' "$T/$1.log"; }
 
-send() { $PY "$SEND" "$PORT" "$@"; }
 
 LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 

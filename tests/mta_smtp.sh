@@ -12,53 +12,7 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
-DATA=$HERE/../testdata/mta_smtp
-
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
-
-stop_mine() { stop_pids; }
-trap 'stop_mine; cleanup_instance' EXIT
-
-# setup [main.cf lines]: an instance with the smtp service
-setup() {
-    mta_setup "$@"
-    trap 'stop_mine; cleanup_instance' EXIT
-}
-
-# sink NAME ADDR:PORT [smtp-sink options]: messages dumped to $T/NAME/
-sink() {
-    local name=$1 where=$2 u=()
-    shift 2
-    mkdir -p "$T/$name"
-    chmod 777 "$T/$name"
-    [ "$(id -u)" = 0 ] && u=(-u nobody)
-    "$SINK" "${u[@]}" "$@" -d "$T/$name/%M." "$where" 256 2>>"$T/$name.err" &
-    PIDS+=($!)
-    local host=${where%:*} port=${where##*:} i
-    for i in $(seq 50); do
-        $PY -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
-            "$host" "$port" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "smtp-sink on $where did not start"
-}
-
-# sink_count NAME: messages the sink received
-sink_count() { find "$T/$1" -type f | wc -l; }
-wait_sink() { # NAME COUNT [SECONDS]
-    local i
-    for i in $(seq $((${3:-10} * 10))); do
-        [ "$(sink_count "$1")" -ge "$2" ] && return 0
-        sleep 0.1
-    done
-    tail -n 30 "$T/maillog" >&2
-    fail "sink $1 has $(sink_count "$1") messages, want $2"
-}
-
-send() { $PY "$DATA/send.py" "$PORT" "$@"; }
-
-LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
+. "$(dirname "$0")/mta_smtp_lib.sh"
 
 case_relay() {
     SP=$(free_port)

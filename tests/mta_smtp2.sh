@@ -17,14 +17,7 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
-DATA=$HERE/../testdata/mta_smtp
-
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
-
-# a fence: no lookup goes to the system's resolver (an ignored port on
-# loopback answers nothing); cases that need DNS start their own unbound
-export POSTERN_DNS_RESOLVERS=127.0.0.1:9
+. "$(dirname "$0")/mta_smtp_lib.sh"
 
 PF_DIRS=()
 stop_mine() {
@@ -32,112 +25,35 @@ stop_mine() {
     for d in "${PF_DIRS[@]}"; do pf_stop "$d"; done
     stop_pids
 }
-trap 'stop_mine; cleanup_instance' EXIT
 
-# setup [main.cf lines]: a Postern instance with the smtp service
-setup() {
-    mta_setup "$@"
-    trap 'stop_mine; cleanup_instance' EXIT
-}
-
-# transport NAME [-o x=y ...]: one more smtp transport in master.cf
-transport() {
-    local name=$1
-    shift
-    echo "$name unix - - n - - smtp $*" >> "$T/etc/master.cf"
-}
-
-# route DOMAIN TRANSPORT:NEXTHOP: a transport_maps entry
-route() {
-    [ -f "$T/etc/transport" ] ||
-        echo "transport_maps = texthash:$T/etc/transport" >> "$T/etc/main.cf"
-    echo "$1 $2" >> "$T/etc/transport"
-}
-
-wait_port() { # HOST PORT
-    local i
-    for i in $(seq 50); do
-        $PY -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
-            "$1" "$2" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "nothing listens on [$1]:$2"
-}
-
-# sink NAME ADDR:PORT [smtp-sink options]: messages dumped to $T/NAME/
-sink() {
-    local name=$1 where=$2 u=()
-    shift 2
-    mkdir -p "$T/$name"
-    chmod 777 "$T/$name"
-    [ "$(id -u)" = 0 ] && u=(-u nobody)
-    "$SINK" "${u[@]}" "$@" -d "$T/$name/%M." "$where" 256 2>>"$T/$name.err" &
-    PIDS+=($!)
-    wait_port "${where%:*}" "${where##*:}"
-}
-
-# pysink NAME ADDR PORT [CERT KEY]: testdata/mta_smtp/pysink.py into
-# $T/NAME/ (with STARTTLS when given a certificate)
-pysink() {
-    mkdir -p "$T/$1"
-    $PY "$DATA/pysink.py" "$2" "$3" "$T/$1" "${@:4}" 2>>"$T/$1.err" &
-    PIDS+=($!)
-    wait_port "$2" "$3"
-}
-
-sink_count() { find "$T/$1" -type f -name '*[0-9].*' ! -name log | wc -l; }
-wait_sink() { # NAME COUNT [SECONDS]
-    local i
-    for i in $(seq $((${3:-10} * 10))); do
-        [ "$(sink_count "$1")" -ge "$2" ] && return 0
-        sleep 0.1
-    done
-    tail -n 30 "$T/maillog" >&2
-    fail "sink $1 has $(sink_count "$1") messages, want $2"
-}
-
-send() { $PY "$DATA/send.py" "$PORT" "$@"; }
-sendfile() { $PY "$DATA/sendfile.py" "$PORT" "$@"; }
-
-LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
-
-
-# ---- an isolated Postfix instance ----------------------------------------
+# ---- an isolated Postfix instance (tests/postfix_peer.sh) ---------------
+. "$(dirname "$0")/postfix_peer.sh"
 need_postfix() {
-    command -v postfix >/dev/null && [ -x /usr/lib/postfix/sbin/master ] ||
-        { echo "skip: postfix (Debian package) not installed"; exit 77; }
-    [ "$(id -u)" = 0 ] || { echo "skip: a Postfix instance needs root"; exit 77; }
-    id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null ||
-        { echo "skip: user postfix / group postdrop missing"; exit 77; }
+    local why
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
 }
 
-# pf_start DIR PORT [main.cf settings]: Postfix with its own config and
+# peer_start DIR PORT [main.cf settings]: Postfix with its own config and
 # queue under DIR, smtpd on 127.0.0.1:PORT, mail for u@D (D in
 # $PF_DOMAINS) delivered by virtual(8) to the Maildir DIR/vmail/D/;
 # nothing else leaves unless the settings (postconf -e) say so
 PF_DOMAINS="pf.test a.pf.test b.pf.test c.pf.test d.pf.test"
-pf_start() {
+peer_start() {
     local d=$1 port=$2
     shift 2
-    mkdir -p "$d/etc" "$d/spool" "$d/data" "$d/vmail"
+    mkdir -p "$d/etc" "$d/vmail"
     chown nobody:nogroup "$d/vmail"
     local dom
     : > "$d/etc/vmailbox"
     for dom in $PF_DOMAINS; do echo "u@$dom $dom/" >> "$d/etc/vmailbox"; done
-    cat > "$d/etc/main.cf" <<EOF
-# isolated test instance (tests/mta_smtp2.sh)
-compatibility_level = 3.6
-queue_directory = $d/spool
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
+    {
+        echo "# isolated test instance (tests/mta_smtp2.sh)"
+        pf_main_cf "$d"
+        cat <<EOF
 myhostname = pf.example.test
 mydomain = example.test
 myorigin = \$myhostname
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 mydestination =
 relay_domains =
@@ -160,58 +76,15 @@ relayhost =
 default_transport = error:5.7.1 test instance: no off-host delivery
 relay_transport = error:5.7.1 test instance: no off-host delivery
 smtp_fallback_relay =
-notify_classes =
 bounce_queue_lifetime = 0
 EOF
+    } > "$d/etc/main.cf"
     local kv
     for kv in "$@"; do postconf -c "$d/etc" -e "$kv" || fail "postconf -e $kv"; done
-    cat > "$d/etc/master.cf" <<EOF
-127.0.0.1:$port inet n  -       n      -      -       smtpd
-pickup     unix  n       -       n      60     1       pickup
-cleanup    unix  n       -       n      -      0       cleanup
-qmgr       unix  n       -       n      300    1       qmgr
-rewrite    unix  -       -       n      -      -       trivial-rewrite
-bounce     unix  -       -       n      -      0       bounce
-defer      unix  -       -       n      -      0       bounce
-trace      unix  -       -       n      -      0       bounce
-verify     unix  -       -       n      -      1       verify
-flush      unix  n       -       n      1000?  0       flush
-proxymap   unix  -       -       n      -      -       proxymap
-smtp       unix  -       -       n      -      -       smtp
-relay      unix  -       -       n      -      -       smtp
-showq      unix  n       -       n      -      -       showq
-error      unix  -       -       n      -      -       error
-retry      unix  -       -       n      -      -       error
-discard    unix  -       -       n      -      -       discard
-virtual    unix  -       n       n      -      -       virtual
-anvil      unix  -       -       n      -      1       anvil
-scache     unix  -       -       n      -      1       scache
-tlsmgr     unix  -       -       n      1000?  1       tlsmgr
-postlog    unix-dgram n  -       n      -      1       postlogd
-EOF
-    : > "$d/maillog"
-    chown postfix "$d/maillog"
+    pf_master_cf "127.0.0.1:$port inet n  -       n      -      -       smtpd" \
+        > "$d/etc/master.cf"
     PF_DIRS+=("$d")
-    postfix -c "$d/etc" set-permissions create-missing >/dev/null 2>&1 || true
-    postfix -c "$d/etc" check >"$d/check.err" 2>&1 || { cat "$d/check.err" "$d/maillog" >&2; fail "postfix check"; }
-    postfix -c "$d/etc" start >/dev/null 2>"$d/start.err" || { cat "$d/start.err" >&2; fail "postfix start"; }
-    wait_port 127.0.0.1 "$port"
-}
-
-# pf_stop DIR: postfix stop, then SIGKILL whatever of this instance is left
-pf_stop() {
-    local d=$1 mp i
-    [ -f "$d/etc/main.cf" ] || return 0
-    mp=$(tr -d ' ' 2>/dev/null < "$d/spool/pid/master.pid")
-    postfix -c "$d/etc" stop >/dev/null 2>&1
-    for i in $(seq 50); do
-        [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null; then
-        for i in $(ps -o pid= --ppid "$mp"); do kill -KILL "$i" 2>/dev/null; done
-        kill -KILL "$mp" 2>/dev/null
-    fi
+    pf_start "$d" "$port" || fail "Postfix peer"
 }
 
 # pf_wait_log DIR PATTERN [COUNT] [SECONDS]: like wait_log, in DIR/maillog
@@ -369,7 +242,7 @@ tls_setup() {
     printf '%s\n' "${@//@T@/$T}" >> "$T/etc/main.cf"
     certs
     PB=$(free_port)
-    pf_start "$T/pf" "$PB" "smtpd_tls_security_level = may" \
+    peer_start "$T/pf" "$PB" "smtpd_tls_security_level = may" \
         "smtpd_tls_cert_file = $T/pki/server.pem" \
         "smtpd_tls_key_file = $T/pki/server.key" "smtpd_tls_loglevel = 1"
 }
@@ -558,7 +431,7 @@ case_postfix_out() {
     need_postfix
     setup
     PB=$(free_port)
-    pf_start "$T/pf" "$PB"
+    peer_start "$T/pf" "$PB"
     route pf.test "smtp:[127.0.0.1]:$PB"
     make_messages
     mta_start
@@ -580,7 +453,7 @@ case_postfix_in() {
     need_postfix
     setup
     PA=$(free_port)
-    pf_start "$T/pf" "$PA" "relayhost = [127.0.0.1]:$PORT" "default_transport = smtp" \
+    peer_start "$T/pf" "$PA" "relayhost = [127.0.0.1]:$PORT" "default_transport = smtp" \
         "relay_transport = smtp" "virtual_mailbox_domains ="
     make_messages
     mta_start
@@ -635,8 +508,8 @@ case_bind() {
     pylog six | grep -q 'peer=::1 ' || fail "IPv6 peer"
     pass "inet_protocols = ipv6, smtp_bind_address6 = ::1: sent to [::1] from ::1"
     if ip -o addr 2>/dev/null | grep -q " $NOADDR/"; then
-        echo "note: this host has $NOADDR; bind-failure steps skipped"
-        return 0
+        echo "skip: this host has $NOADDR: the bind-failure steps cannot run"
+        exit 77
     fi
     send alice@local.test 1 u@u.test >/dev/null || fail "send u"
     wait_log "warning: smtp_connect_addr: bind $NOADDR: Cannot assign requested address"

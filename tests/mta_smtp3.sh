@@ -15,36 +15,7 @@ set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
-DATA=$HERE/../testdata/mta_smtp
-
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-[ -x "$SINK" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
-
-# a fence: no lookup goes to the system's resolver; the MX case starts
-# its own unbound
-export POSTERN_DNS_RESOLVERS=127.0.0.1:9
-
-trap 'stop_pids; cleanup_instance' EXIT
-
-# setup [main.cf lines]: a Postern instance with the smtp service
-setup() {
-    mta_setup "$@"
-    trap 'stop_pids; cleanup_instance' EXIT
-}
-
-# transport NAME [-o x=y ...]: one more smtp transport in master.cf
-transport() {
-    local name=$1
-    shift
-    echo "$name unix - - n - - smtp $*" >> "$T/etc/master.cf"
-}
-
-# route DOMAIN TRANSPORT:NEXTHOP: a transport_maps entry
-route() {
-    [ -f "$T/etc/transport" ] ||
-        echo "transport_maps = texthash:$T/etc/transport" >> "$T/etc/main.cf"
-    echo "$1 $2" >> "$T/etc/transport"
-}
+. "$(dirname "$0")/mta_smtp_lib.sh"
 
 # passwd LINE...: the smtp_sasl_password_maps file, mode 600 (owned by
 # the user the test instance runs as: root's in a real installation)
@@ -54,16 +25,6 @@ passwd() {
     chmod 600 "$T/etc/sasl_passwd"
     [ "$(id -u)" = 0 ] && chown "$RUN_USER" "$T/etc/sasl_passwd"
     return 0
-}
-
-wait_port() { # HOST PORT
-    local i
-    for i in $(seq 50); do
-        $PY -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
-            "$1" "$2" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    fail "nothing listens on [$1]:$2"
 }
 
 # pyauth NAME ADDR PORT [pyauth.py options]: log in $T/NAME/log
@@ -77,18 +38,6 @@ pyauth() {
     : > "$T/$1/log"
 }
 
-# sink NAME ADDR:PORT: smtp-sink, messages dumped to $T/NAME/
-sink() {
-    local name=$1 where=$2 u=()
-    mkdir -p "$T/$name"
-    chmod 777 "$T/$name"
-    [ "$(id -u)" = 0 ] && u=(-u nobody)
-    "$SINK" "${u[@]}" -d "$T/$name/%M." "$where" 256 2>>"$T/$name.err" &
-    PIDS+=($!)
-    wait_port "${where%:*}" "${where##*:}"
-}
-sink_count() { find "$T/$1" -type f | wc -l; }
-
 # srvlog NAME PATTERN [COUNT]: wait for COUNT lines in the server's log
 srvlog() {
     local i
@@ -100,9 +49,6 @@ srvlog() {
     fail "no /$2/ in the log of $1"
 }
 
-send() { $PY "$DATA/send.py" "$PORT" "$@"; }
-
-LOGRE='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 A='127\.0\.0\.1\[127\.0\.0\.1\]'
 
 # no_secret: the password (and its base64 forms) never reach the maillog

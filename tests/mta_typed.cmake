@@ -2,9 +2,7 @@
 # refuse malformed values, daemons are fatal on them with file:line, and
 # a daemon's stderr reaches the maillog (tests/mta_typed.sh).
 foreach(_case check daemon stderr)
-    add_test(NAME mta_typed_${_case}
-             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_typed.sh
-                     $<TARGET_FILE:postern> ${_case})
-    set_tests_properties(mta_typed_${_case} PROPERTIES TIMEOUT 60
-                         SKIP_RETURN_CODE 77)
+    postern_test(NAME mta_typed_${_case} LABELS mta SKIPPABLE
+                 COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_typed.sh
+                         $<TARGET_FILE:postern> ${_case})
 endforeach()

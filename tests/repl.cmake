@@ -1,27 +1,26 @@
 # repl - "postern repl", "postern explain", "postern help TOPIC": unit tests
-# (completion, pending changes), batch-mode goldens (testdata/repl/batch, one
-# ctest per case) and a session driven on a real terminal through tmux.
-if(TARGET repl_test)
-    add_test(NAME repl_unit COMMAND repl_test)
-    set_tests_properties(repl_unit PROPERTIES LABELS repl TIMEOUT 60)
-endif()
+# (completion, pending changes; repl_test, built in lib/tools/repl),
+# batch-mode goldens (testdata/repl/batch, one ctest per case, rewritten by
+# the build target repl_update) and a session driven on a real terminal
+# through tmux.
+postern_test(NAME repl_unit LABELS unit repl COMMAND repl_test)
 
-if(TARGET postern AND TARGET repl)
-    file(GLOB _repl_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS
-         ${CMAKE_CURRENT_LIST_DIR}/../testdata/repl/batch/*)
-    foreach(_repl IN LISTS _repl_cases)
-        if(IS_DIRECTORY ${_repl})
-            get_filename_component(_repl_name ${_repl} NAME)
-            add_test(NAME repl_${_repl_name}
+file(GLOB _repl_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_LIST_DIR}/../testdata/repl/batch/*)
+foreach(_repl IN LISTS _repl_cases)
+    if(IS_DIRECTORY ${_repl})
+        get_filename_component(_repl_name ${_repl} NAME)
+        postern_test(NAME repl_${_repl_name} LABELS cli repl SKIPPABLE
                      COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/repl.sh
                              $<TARGET_FILE:postern> ${_repl_name})
-            set_tests_properties(repl_${_repl_name} PROPERTIES
-                LABELS repl SKIP_RETURN_CODE 77 TIMEOUT 60)
-        endif()
-    endforeach()
-    add_test(NAME repl_tmux
+    endif()
+endforeach()
+add_custom_target(repl_update
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/repl.sh --update
+            $<TARGET_FILE:postern>
+    DEPENDS postern
+    COMMENT "Rewriting testdata/repl/batch/*/want.* (review the diff)"
+    VERBATIM)
+postern_test(NAME repl_tmux LABELS cli repl SKIPPABLE
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/repl_tmux.sh
                      $<TARGET_FILE:postern>)
-    set_tests_properties(repl_tmux PROPERTIES
-        LABELS repl SKIP_RETURN_CODE 77 TIMEOUT 60)
-endif()

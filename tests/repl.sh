@@ -2,7 +2,7 @@
 # repl.sh - golden tests of "postern repl" scripts, "postern explain" and
 # "postern help TOPIC" (testdata/repl/batch).
 #
-# Usage: tests/repl.sh POSTERN_BINARY [CASE...]
+# Usage: tests/repl.sh [--update] POSTERN_BINARY [CASE...]
 # Each case is a directory testdata/repl/batch/CASE with:
 #   script      standard input (commands of a script); default empty
 #   cmd         optional: the arguments (default "repl -c @DIR@")
@@ -11,15 +11,15 @@
 # @DIR@ is a scratch copy of testdata/repl/conf; in the output it is
 # written back as @DIR@. MAIL_CONFIG points to an empty directory so that
 # the host's /etc/postfix is never read. Runs pin the host name as
-# tests/cli.sh does. UPDATE_GOLDEN=1 rewrites want.* (review the diff!).
+# tests/cli.sh does. --update rewrites want.* (review the diff!).
 set -u
+. "$(dirname "$0")/golden_lib.sh"
+golden_mode repl.sh repl_update "${1:-}" && shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(readlink -f "$1"); shift
 export NORANDOMIZE=1 LC_ALL=C
 unset POSTERN_HISTORY
-ns=(--uts --net --pid --fork)
-[ "$(id -u)" = 0 ] || ns=(--user --map-root-user "${ns[@]}")
-unshare "${ns[@]}" true 2>/dev/null || { echo "repl.sh: unshare unavailable" >&2; exit 77; }
+pin_host repl.sh
 cases=("$@")
 if [ ${#cases[@]} = 0 ]; then
     for d in "$here"/testdata/repl/batch/*/; do cases+=("$(basename "$d")"); done
@@ -40,7 +40,7 @@ for c in "${cases[@]}"; do
         unshare "${ns[@]}" bash -c 'hostname mail.example.com && ip link set lo up && exec "$@"' \
         x "$bin" "${argv[@]}" <"$input" >"$tmp/.out" 2>"$tmp/.err"; echo $? >"$tmp/.rc")
     sed -i "s|$dir|@DIR@|g" "$tmp/.out" "$tmp/.err"
-    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    if [ $update = 1 ]; then
         cp "$tmp/.out" "$src/want.out"; cp "$tmp/.err" "$src/want.err"; cp "$tmp/.rc" "$src/want.rc"
         for f in main.cf master.cf; do
             [ -f "$src/want.$f" ] && cp "$dir/$f" "$src/want.$f"

@@ -34,6 +34,7 @@ OWNERS = {
     'lib/daemons/local': ['local'],
     'lib/daemons/pipe': ['pipe'],
     'lib/daemons/pipe/pipe_spawn.c': ['spawn'],
+    'lib/daemons/virtual': ['virtual'],
     'lib/daemons/bounce': ['bounce'],
     'lib/daemons/pickup': ['pickup'],
     'lib/tools/cli/cli_sendmail.c': ['sendmail'],

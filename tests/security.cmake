@@ -9,8 +9,7 @@ foreach(script ${POSTERN_SECURITY_TESTS})
     if(name STREQUAL "lib")
         continue()
     endif()
-    add_test(NAME security_${name}
-             COMMAND bash ${script} $<TARGET_FILE:postern>)
-    set_tests_properties(security_${name} PROPERTIES TIMEOUT 180
-                         SKIP_RETURN_CODE 77 LABELS security)
+    postern_test(NAME security_${name} LABELS mta root security SKIPPABLE
+                 TIMEOUT 180
+                 COMMAND bash ${script} $<TARGET_FILE:postern>)
 endforeach()

@@ -163,7 +163,7 @@ static const struct sub subs[] = {
 };
 
 static const char *const help_topics =
-    "postern conf diff lint dns repl explain";
+    "postern conf diff lint dns repl explain start queue map sendmail";
 static const char *const classes = "builtin service user all";
 static const char *const tls_modes =
     "compile-version run-version public-key-algorithms";

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 #include "lint/lint.h"
 #include "qmgr/qmgr_tool.h"
 #include "repl/repl.h"
@@ -33,7 +33,7 @@ static const struct command commands[] = {
      "  conf      print or edit Postfix configuration, as postconf(1) does\n"},
     {"diff", cli_diff_main,
      "  diff      semantic difference between two configurations\n"},
-    {"dns", dns_main,
+    {"dns", dnscheck_main,
      "  dns       check that DNS agrees with the configuration (MX, SPF, "
      "DANE...)\n"},
     {"lint", lint_main,
@@ -136,7 +136,7 @@ main(int argc, char **argv)
     }
     if ((c = lookup(commands, COUNT(commands), argv[1])) != NULL)
         return c->main(argc - 1, argv + 1);
-    fprintf(stderr, "postern: unknown command \"%s\"\n", argv[1]);
+    log_info("unknown command \"%s\"", argv[1]);
     usage(stderr);
     return 2;
 }

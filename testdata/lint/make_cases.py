@@ -3,8 +3,8 @@
 # below: one failing and one passing configuration per rule. Each case has
 # main.cf and master.cf (the base files plus the case's lines) and, when the
 # rule needs them, "args" (extra postern lint arguments). The expected
-# output (want.out, want.rc) is made by tests/lint.sh with UPDATE_GOLDEN=1
-# and reviewed by hand; tests/lint.sh also checks that every bad case
+# output (want.out, want.rc) is made by the build target lint_update
+# (tests/lint.sh --update) and reviewed by hand; tests/lint.sh also checks that every bad case
 # reports its rule and every good case does not.
 import os, shutil
 

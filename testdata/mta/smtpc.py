@@ -510,6 +510,7 @@ def case_load():
     """N messages over S parallel sessions; prints accepted IDs"""
     import threading
     n, sessions = int(os.environ.get("N", "200")), int(os.environ.get("S", "8"))
+    rcpt = os.environ.get("LOAD_RCPT", "alice@local.test").encode()
     ids, errors = [], []
     lock = threading.Lock()
 
@@ -518,7 +519,7 @@ def case_load():
             for i in range(k, n, sessions):
                 r = Raw(PORTS[0])
                 r.reply()
-                r.send(b"EHLO load\r\nMAIL FROM:<l@example.com>\r\nRCPT TO:<alice@local.test>\r\nDATA\r\n")
+                r.send(b"EHLO load\r\nMAIL FROM:<l@example.com>\r\nRCPT TO:<%s>\r\nDATA\r\n" % rcpt)
                 for _ in range(4):
                     r.reply()
                 r.send(b"Subject: load %d\r\nMessage-ID: <load%d@example.com>\r\n\r\nx\r\n.\r\nQUIT\r\n" % (i, i))

@@ -87,3 +87,20 @@ sec_setup() {
     chown -R root:root "$T"
     chown nobody "$T/mail"
 }
+
+# sec_local_setup [main.cf lines]: sec_setup for local delivery to the
+# system's users: Maildir in their homes, passwd as the recipient table
+sec_local_setup() {
+    sec_setup "home_mailbox = Maildir/" \
+        "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps" "$@"
+}
+
+# sec_home_user ROLE: sec_user ROLE with the home $T/home/ROLE, made and
+# owned by that user
+sec_home_user() {
+    local name
+    name=$(sec_name "$1")
+    sec_user "$1" "$T/home/$1"
+    mkdir -p "$T/home/$1"
+    chown "$name:$name" "$T/home/$1"
+}

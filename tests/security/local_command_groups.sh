@@ -11,13 +11,11 @@
 # setgroups to the one gid) before every identity change.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps"
-sec_user mallory "$T/home/mallory"
+sec_local_setup
+sec_home_user mallory
 M=$(sec_name mallory)
 H=$T/home/mallory
-mkdir -p "$H" "$T/grp0"
-chown "$M:$M" "$H"
+mkdir -p "$T/grp0"
 chown root:root "$T/grp0"
 chmod 0770 "$T/grp0"
 cat > "$H/idscript" <<SH

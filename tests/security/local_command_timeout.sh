@@ -10,14 +10,11 @@
 # group, and bounces with "Command time limit exceeded".
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps" \
+sec_local_setup \
     "command_time_limit = 3s"
-sec_user mallory "$T/home/mallory"
+sec_home_user mallory
 M=$(sec_name mallory)
 H=$T/home/mallory
-mkdir -p "$H"
-chown "$M:$M" "$H"
 printf '|/bin/sleep 100000\n' > "$H/.forward"
 chown "$M:$M" "$H/.forward"
 mta_start

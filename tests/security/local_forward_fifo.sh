@@ -9,12 +9,9 @@
 # with O_NONBLOCK|O_NOFOLLOW and checks with fstat.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps"
-sec_user mallory "$T/home/mallory"
+sec_local_setup
+sec_home_user mallory
 M=$(sec_name mallory)
-mkdir -p "$T/home/mallory"
-chown "$M:$M" "$T/home/mallory"
 as mallory mkfifo "$T/home/mallory/.forward"
 mta_start
 

@@ -9,16 +9,13 @@
 # owner uid N" and delivers as if there were none.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps"
+sec_local_setup
 sec_user mallory
-sec_user victim "$T/home/victim"
-sec_user victim2 "$T/home/victim2"
+sec_home_user victim
+sec_home_user victim2
 V=$(sec_name victim) V2=$(sec_name victim2)
-mkdir -p "$T/home/victim" "$T/home/victim2" "$T/pwn"
+mkdir -p "$T/pwn"
 chmod 1777 "$T/pwn"
-chown "$V:$V" "$T/home/victim"
-chown "$V2:$V2" "$T/home/victim2"
 printf '|/bin/touch %s\n' "$T/pwn/1" > "$T/home/victim/.forward"
 chown "$V:$V" "$T/home/victim/.forward"
 chmod 666 "$T/home/victim/.forward"

@@ -10,12 +10,9 @@
 # deliveries run with its owner's rights.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps"
-sec_user mallory "$T/home/mallory"
+sec_local_setup
+sec_home_user mallory
 M=$(sec_name mallory)
-mkdir -p "$T/home/mallory"
-chown "$M:$M" "$T/home/mallory"
 SECRET=pstsecret$$alias
 printf '%s\n' "$SECRET" > "$T/secret"
 chmod 600 "$T/secret"

@@ -8,13 +8,10 @@
 # limit exceeded".
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps"
-sec_user mallory "$T/home/mallory"
+sec_local_setup
+sec_home_user mallory
 M=$(sec_name mallory)
 H=$T/home/mallory
-mkdir -p "$H"
-chown "$M:$M" "$H"
 printf ':include:%s\n' "$H/loop" > "$H/loop"
 printf ':include:%s\n' "$H/loop" > "$H/.forward"
 chown "$M:$M" "$H/loop" "$H/.forward"

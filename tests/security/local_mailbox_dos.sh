@@ -10,16 +10,12 @@
 # destination, and an executable file is never appended to.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps" \
+sec_local_setup \
     "deliver_lock_attempts = 3" "deliver_lock_delay = 1s"
-sec_user mallory "$T/home/mallory"
-sec_user mallory2 "$T/home/mallory2"
+sec_home_user mallory
+sec_home_user mallory2
 M=$(sec_name mallory) M2=$(sec_name mallory2)
 H=$T/home/mallory H2=$T/home/mallory2
-mkdir -p "$H" "$H2"
-chown "$M:$M" "$H"
-chown "$M2:$M2" "$H2"
 as mallory mkfifo "$H/fifo"
 printf '%s\n' "$H/fifo" > "$H/.forward"
 printf '%s\n' "$H2/held" > "$H2/.forward"

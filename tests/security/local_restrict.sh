@@ -10,14 +10,12 @@
 # file is refused unless allow_mail_to_commands lists "include".
 BIN=$1
 . "$(dirname "$0")/lib.sh"
-sec_setup "home_mailbox = Maildir/" \
-    "local_recipient_maps = proxy:unix:passwd.byname \$alias_maps" \
+sec_local_setup \
     "allow_mail_to_commands = alias" "allow_mail_to_files = alias"
-sec_user mallory "$T/home/mallory"
+sec_home_user mallory
 M=$(sec_name mallory)
-mkdir -p "$T/home/mallory" "$T/pwn"
+mkdir -p "$T/pwn"
 chmod 1777 "$T/pwn"
-chown "$M:$M" "$T/home/mallory"
 printf '|/bin/touch %s\n%s\n' "$T/pwn/cmd" "$T/pwn/file" > "$T/home/mallory/.forward"
 chown "$M:$M" "$T/home/mallory/.forward"
 printf '|/bin/touch %s\n' "$T/pwn/incl" > "$T/list"

@@ -30,7 +30,7 @@ static int log_fd = -1;
 static int use_syslog = 1;
 static int to_stderr;
 static long my_pid;
-static char prefix[400]; /* line prefix of prefix_sec, see maillog_vlog */
+static char prefix[400]; /* line prefix of prefix_sec, see maillog_output */
 static int prefix_len;
 static time_t prefix_sec = -1;
 static long prefix_pid;
@@ -41,6 +41,9 @@ static struct {
     char *buf;
     size_t len, cap;
 } held;
+
+static void maillog_output(enum log_level level, const char *prog,
+                           const char *text);
 
 void
 maillog_open(const char *id, const char *file, const char *myhost)
@@ -67,13 +70,24 @@ maillog_open(const char *id, const char *file, const char *myhost)
         use_syslog = 0;
         log_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (log_fd < 0)
-            fprintf(stderr, "%s: warning: open %s: %s\n", ident, file,
+            log_msg(ident, LOG_LEVEL_WARN, "open %s: %s", file,
                     strerror(errno));
     } else {
         use_syslog = 1;
         closelog();
         openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
     }
+    /* the maillog takes stderr's place (maillog_set_stderr copies) */
+    log_output_add(maillog_output);
+    log_output_remove(log_output_stderr);
+}
+
+void
+maillog_close(void)
+{
+    maillog_flush();
+    log_output_remove(maillog_output);
+    log_output_add(log_output_stderr);
 }
 
 void
@@ -88,17 +102,19 @@ maillog_ident(void)
     return ident;
 }
 
-void
-maillog_vlog(const char *severity, const char *fmt, va_list ap)
+/* maillog_output - the log API's output (lib/base/util/log.c) while the
+ * maillog is open; prog is not shown, the ident is */
+static void
+maillog_output(enum log_level level, const char *prog, const char *text_in)
 {
+    const char *severity = log_level_name(level);
     char text[MAILLOG_MAX];
     char line[MAILLOG_MAX + 300];
     int saved = errno;
     int n;
 
-    n = vsnprintf(text, sizeof(text), fmt, ap);
-    if (n < 0)
-        return;
+    (void) prog;
+    snprintf(text, sizeof(text), "%s", text_in);
     for (char *p = text; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
@@ -198,7 +214,7 @@ maillog_relay(const char *id, long pid, const char *text)
     snprintf(ident, sizeof(ident), "%s", id);
     my_pid = pid;
     prefix_sec = -1;
-    maillog_info("%s", text);
+    maillog_output(LOG_LEVEL_INFO, NULL, text);
     memcpy(ident, saved_ident, sizeof(ident));
     my_pid = saved_pid;
     prefix_sec = -1;
@@ -231,7 +247,7 @@ maillog_info(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    maillog_vlog(NULL, fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_INFO, fmt, ap);
     va_end(ap);
 }
 
@@ -241,7 +257,7 @@ maillog_warning(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    maillog_vlog("warning", fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_WARN, fmt, ap);
     va_end(ap);
 }
 
@@ -251,7 +267,7 @@ maillog_error(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    maillog_vlog("error", fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_ERROR, fmt, ap);
     va_end(ap);
 }
 
@@ -261,7 +277,7 @@ maillog_fatal(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    maillog_vlog("fatal", fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_FATAL, fmt, ap);
     va_end(ap);
     exit(1);
 }
@@ -272,7 +288,7 @@ maillog_panic(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    maillog_vlog("panic", fmt, ap);
+    log_vmsg(NULL, LOG_LEVEL_PANIC, fmt, ap);
     va_end(ap);
     abort();
 }
@@ -308,15 +324,15 @@ maillog_delivery(const struct maillog_delivery *d)
 
     if (d->orig_to && *d->orig_to && strcmp(d->orig_to, d->to) != 0)
         snprintf(orig, sizeof(orig), "orig_to=<%s>, ", d->orig_to);
-    maillog_info("%s: to=<%s>, %srelay=%s, delay=%s, delays=%s/%s/%s/%s, "
-                 "dsn=%s, status=%s (%s)",
-                 d->id, d->to, orig, d->relay,
-                 maillog_delay_fmt(d->delay, t, sizeof(t)),
-                 maillog_delay_fmt(d->delays[0], a, sizeof(a)),
-                 maillog_delay_fmt(d->delays[1], b, sizeof(b)),
-                 maillog_delay_fmt(d->delays[2], c, sizeof(c)),
-                 maillog_delay_fmt(d->delays[3], e, sizeof(e)), d->dsn,
-                 d->status, d->text);
+    log_info("%s: to=<%s>, %srelay=%s, delay=%s, delays=%s/%s/%s/%s, "
+             "dsn=%s, status=%s (%s)",
+             d->id, d->to, orig, d->relay,
+             maillog_delay_fmt(d->delay, t, sizeof(t)),
+             maillog_delay_fmt(d->delays[0], a, sizeof(a)),
+             maillog_delay_fmt(d->delays[1], b, sizeof(b)),
+             maillog_delay_fmt(d->delays[2], c, sizeof(c)),
+             maillog_delay_fmt(d->delays[3], e, sizeof(e)), d->dsn, d->status,
+             d->text);
 }
 
 void
@@ -335,6 +351,6 @@ maillog_reject(const char *id, const char *action, const char *stage,
         n += (size_t) snprintf(tail + n, sizeof(tail) - n, " proto=%s", proto);
     if (helo && *helo && n < sizeof(tail))
         snprintf(tail + n, sizeof(tail) - n, " helo=<%s>", helo);
-    maillog_info("%s: %s: %s from %s: %s;%s", id ? id : "NOQUEUE", action,
-                 stage, client, reply, tail);
+    log_info("%s: %s: %s from %s: %s;%s", id ? id : "NOQUEUE", action, stage,
+             client, reply, tail);
 }

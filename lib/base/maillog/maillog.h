@@ -11,6 +11,13 @@
  *	events start with the queue ID. This is the only module that formats
  *	these lines, so pflogsumm and fail2ban keep matching them
  *	(testdata/mta/maillog/ holds golden lines).
+ *
+ *	maillog is an output of the log API (lib/base/util/log.c):
+ *	maillog_open() installs it in place of stderr, so log_warn() and
+ *	its siblings, from any module, become maillog lines. New code logs
+ *	with log_info/log_warn/log_error/log_fatal/log_panic;
+ *	maillog_info() and its siblings are the same calls under their old
+ *	names, for call sites not yet converted.
  */
 #ifndef MAILLOG_MAILLOG_H
 #define MAILLOG_MAILLOG_H
@@ -23,13 +30,17 @@
  * host is myhostname (its first label is printed). Copies its arguments.
  * May be called again (e.g. after fork) to change ident or pid. */
 void maillog_open(const char *ident, const char *file, const char *host);
+/* maillog_close - uninstall the maillog output, stderr is the output
+ * again (a CLI tool that opened the maillog for a while) */
+void maillog_close(void);
 /* maillog_hold - on: event loops collect the lines of one round and
  * write them at once with maillog_flush() before they wait (one write
  * instead of one per line; warnings and worse go out at once, and exit
  * flushes); off: flush and write each line as it comes */
 void maillog_hold(int on);
 void maillog_flush(void);
-/* maillog_set_stderr - also copy every line to stderr (CLI tools) */
+/* maillog_set_stderr - also copy every line to stderr as "ident:
+ * severity: text" (CLI tools, tests) */
 void maillog_set_stderr(int on);
 /* maillog_relay - log text (one line, its severity prefix included, if
  * any) as if process pid with ident id had logged it: master copies its
@@ -45,8 +56,6 @@ void maillog_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
 void maillog_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 /* maillog_panic - log "panic: text" and abort() */
 void maillog_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
-void maillog_vlog(const char *severity, const char *fmt, va_list ap)
-    UTIL_PRINTF(2, 0);
 
 /* One delivery attempt, as delivery agents log it. */
 struct maillog_delivery {

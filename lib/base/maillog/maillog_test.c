@@ -5,10 +5,14 @@
  *	Held lines reach the file only at maillog_flush(), all of them, in
  *	order and in Postfix's line format; a warning writes at once (with
  *	what was held before it); maillog_open() in a child drops the
- *	parent's held lines; exit() flushes.
+ *	parent's held lines; exit() flushes. The log API's outputs: stderr
+ *	until maillog_open(), the maillog file (and not stderr) after it,
+ *	stderr again after maillog_close().
  */
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,6 +57,74 @@ has(const char *text)
         found = strstr(buf, text) != NULL;
     fclose(fp);
     return found;
+}
+
+/* stderr_of - what fn wrote on stderr */
+static void
+stderr_of(void (*fn)(void), char *out, size_t len)
+{
+    int fds[2], saved = dup(2);
+    ssize_t n, got = 0;
+
+    assert_int_equal(pipe(fds), 0);
+    (void) fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    assert_int_equal(dup2(fds[1], 2), 2);
+    fn();
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    close(fds[1]);
+    while ((n = read(fds[0], out + got, len - 1 - (size_t) got)) > 0)
+        got += n;
+    out[got] = 0;
+    close(fds[0]);
+}
+
+static void
+say_a(void)
+{
+    log_warn("a \001%s", "\303\274");
+    log_msg("sendmail", LOG_LEVEL_FATAL, "no exit");
+    log_info("i");
+    errno = ENOENT;
+    log_warn("%m");
+    log_info("%05000d", 7); /* longer than the core's line buffer */
+}
+
+static void
+say_b(void)
+{
+    log_warn("b");
+    maillog_info("b2");
+}
+
+static void
+test_outputs(void **state)
+{
+    const char *want = "maillog_test: warning: a ???\n"
+                       "sendmail: fatal: no exit\n"
+                       "maillog_test: i\n"
+                       "maillog_test: warning: No such file or directory\n"
+                       "maillog_test: 0000";
+    char err[8192];
+
+    (void) state;
+    snprintf(path, sizeof(path), "/tmp/maillog_test.%ld", (long) getpid());
+    unlink(path);
+    log_set_progname("maillog_test");
+    stderr_of(say_a, err, sizeof(err));
+    assert_int_equal(strlen(err), strlen(want) - 4 + 5000 + 1);
+    assert_memory_equal(err, want, strlen(want));
+    assert_string_equal(err + strlen(err) - 3, "07\n");
+    maillog_open("postfix/test", path, "mx.example.test");
+    stderr_of(say_b, err, sizeof(err));
+    assert_string_equal(err, "");
+    assert_true(has("]: warning: b"));
+    assert_true(has("]: b2"));
+    maillog_close();
+    stderr_of(say_b, err, sizeof(err));
+    assert_string_equal(err, "maillog_test: warning: b\nmaillog_test: b2\n");
+    assert_int_equal(lines(), 2);
+    unlink(path);
 }
 
 static void
@@ -105,6 +177,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_hold),
     };
 

@@ -108,18 +108,53 @@ size_t htab_count(const struct htab *h);
 const char *htab_key(const struct htab *h, size_t i);
 void *htab_value(const struct htab *h, size_t i);
 
+/*
+ * log - one API for every diagnostic, as Postfix's msg(3)/msg_output(3):
+ * a message is formatted once and handed to each installed output. The
+ * default output is stderr, "progname: warning: text"; a daemon's
+ * maillog_open() (lib/base/maillog) replaces it with the maillog.
+ */
+enum log_level {
+    LOG_LEVEL_INFO,  /* "progname: text" */
+    LOG_LEVEL_WARN,  /* "progname: warning: text" */
+    LOG_LEVEL_ERROR, /* "progname: error: text" */
+    LOG_LEVEL_FATAL, /* "progname: fatal: text" */
+    LOG_LEVEL_PANIC  /* "progname: panic: text" */
+};
+/* log_output_fn - an output: level, the name the message speaks as (the
+ * progname unless log_msg named another), the formatted text (one line,
+ * without newline; each output sanitizes it its own way) */
+typedef void log_output_fn(enum log_level level, const char *prog,
+                           const char *text);
+/* log_output_add - install fn (once; at most 4 outputs) */
+void log_output_add(log_output_fn *fn);
+/* log_output_remove - uninstall fn; no output at all means no message */
+void log_output_remove(log_output_fn *fn);
+/* log_output_stderr - the default output: "prog: level: text" on stderr,
+ * bytes outside printable ASCII shown as '?', stdout flushed first */
+void log_output_stderr(enum log_level level, const char *prog,
+                       const char *text);
+/* log_level_name - NULL (info), "warning", "error", "fatal", "panic" */
+const char *log_level_name(enum log_level level);
+/* log_msg - a message at level spoken as prog (NULL: the progname), with
+ * no action: at LOG_LEVEL_FATAL it does not exit, the caller returns its
+ * own exit status ("sendmail: fatal: ...", then EX_USAGE) */
+void log_msg(const char *prog, enum log_level level, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+void log_vmsg(const char *prog, enum log_level level, const char *fmt,
+              va_list ap) UTIL_PRINTF(3, 0);
 /* log_set_progname - name used as prefix of diagnostics */
 void log_set_progname(const char *name);
 const char *log_progname(void);
-/* log_warn - "progname: warning: text" on stderr */
+/* log_warn - "progname: warning: text" */
 void log_warn(const char *fmt, ...) UTIL_PRINTF(1, 2);
-/* log_error - "progname: error: text" on stderr */
+/* log_error - "progname: error: text" */
 void log_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
-/* log_info - "progname: text" on stderr */
+/* log_info - "progname: text" */
 void log_info(const char *fmt, ...) UTIL_PRINTF(1, 2);
-/* log_fatal - "progname: fatal: text" on stderr, then exit(1) */
+/* log_fatal - "progname: fatal: text", then exit(1) */
 void log_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
-/* log_panic - "progname: panic: text" on stderr, then abort() */
+/* log_panic - "progname: panic: text", then abort() */
 void log_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 /* log_set_fatal_hook - call fn before exit on fatal (e.g. flush stdout) */
 void log_set_fatal_hook(void (*fn)(void));
@@ -128,7 +163,7 @@ void log_set_fatal_status(int status);
 /* log_set_stdout_flush - whether each message flushes stdout first
  * (default on; postconf does not, and its stderr interleaves accordingly) */
 void log_set_stdout_flush(int on);
-/* log_set_quiet - when on, log_warn and log_info print nothing */
+/* log_set_quiet - when on, info and warning messages go to no output */
 void log_set_quiet(int on);
 /* log_warn_count - number of warnings and errors logged so far */
 unsigned log_warn_count(void);

@@ -2,19 +2,80 @@
  * pcf - postconf: Postfix 3.7's configuration query tool, reimplemented.
  *
  * DESCRIPTION
- *	pcf_main() is the whole of "postconf" (and of "postern conf"):
- *	it parses postconf's options, reads main.cf and master.cf through
- *	lib/config/conf and prints what postconf prints, byte for byte, with the
- *	same warnings on stderr and the same exit status. Postern's own
- *	extensions (--json, file:line in warnings) are selected by flags.
+ *	pcf_cmd_run() is the engine of "postconf" (and of "postern conf"):
+ *	given the run its options asked for (struct pcf_cmd), it reads
+ *	main.cf and master.cf through lib/config/conf and prints what
+ *	postconf prints, byte for byte, with the same warnings on stderr and
+ *	the same exit status, or edits the files as postconf -e/-X/-#/-M/-F/-P
+ *	do. Postern's own extensions (--json, file:line in warnings) are
+ *	selected by flags. The command line (option letters, their
+ *	compatibility rules, usage) is lib/tools/cli's (cli_postconf.c).
  */
 #ifndef PCF_PCF_H
 #define PCF_PCF_H
 
 #include <stddef.h>
 
-/* pcf_main - run postconf with argv; returns the exit status */
-int pcf_main(int argc, char **argv, int postern_mode);
+/* What we are asked to do (Postfix's PCF_* mode bits, same meaning). */
+#define PCF_SHOW_NONDEF    (1 << 0)
+#define PCF_SHOW_DEFS      (1 << 1)
+#define PCF_HIDE_NAME      (1 << 2)
+#define PCF_SHOW_MAPS      (1 << 3)
+#define PCF_EDIT_CONF      (1 << 4)
+#define PCF_SHOW_LOCKS     (1 << 5)
+#define PCF_SHOW_EVAL      (1 << 6)
+#define PCF_SHOW_SASL_SERV (1 << 7)
+#define PCF_SHOW_SASL_CLNT (1 << 8)
+#define PCF_COMMENT_OUT    (1 << 9)
+#define PCF_MASTER_ENTRY   (1 << 10)
+#define PCF_FOLD_LINE      (1 << 11)
+#define PCF_EDIT_EXCL      (1 << 12)
+#define PCF_MASTER_FLD     (1 << 13)
+#define PCF_MAIN_PARAM     (1 << 14)
+#define PCF_EXP_DSN_TEMPL  (1 << 15)
+#define PCF_PARAM_CLASS    (1 << 16)
+#define PCF_MAIN_OVER      (1 << 17)
+#define PCF_DUMP_DSN_TEMPL (1 << 18)
+#define PCF_MASTER_PARAM   (1 << 19)
+#define PCF_HIDE_VALUE     (1 << 20)
+#define PCF_SHOW_TLS       (1 << 21)
+
+/* Parameter node flags (Postfix's PCF_PARAM_FLAG_*); -C takes the classes. */
+#define PCF_F_RAW      (1u << 0)
+#define PCF_F_BUILTIN  (1u << 1)
+#define PCF_F_SERVICE  (1u << 2)
+#define PCF_F_USER     (1u << 3)
+#define PCF_F_LEGACY   (1u << 4)
+#define PCF_F_READONLY (1u << 5)
+#define PCF_F_DBMS     (1u << 6)
+#define PCF_F_CLASS    (PCF_F_BUILTIN | PCF_F_SERVICE | PCF_F_USER)
+
+/* how an edit writes the file (--dry-run, --force, --backup) */
+struct pcf_edit_opts {
+    int dry_run;
+    int force;
+    const char *backup_suffix; /* NULL: no backup */
+};
+
+/* struct pcf_cmd - one postconf run, as its command line asked */
+struct pcf_cmd {
+    int mode;                 /* PCF_* mode bits, already checked */
+    unsigned param_class;     /* -C: PCF_F_* class bits */
+    const char *config_dir;   /* -c, or NULL: conf_config_dir(NULL) */
+    char **overrides;         /* -o name=value */
+    int noverrides;
+    char **args;              /* the names (or name=value) after the options */
+    int nargs;
+    int json;                 /* --json */
+    const char *tls_arg;      /* -T mode */
+    struct pcf_edit_opts edit;
+    int postern;              /* "postern conf": Postern's extras */
+};
+
+/* pcf_cmd_run - run postconf's engine for c: print or edit as postconf
+ * does; returns the exit status. Fatal errors exit, as postconf's do
+ * (log_fatal), after dropping an edit in progress. */
+int pcf_cmd_run(const struct pcf_cmd *c);
 
 /*
  * Library API: a configuration loaded as postconf sees it, for the

@@ -157,8 +157,7 @@ pcf_run(char *const argv[], int out_fd, int quiet)
         }
         execvp(argv[0], argv);
         if (!quiet)
-            fprintf(stderr, "postern: cannot run %s: %s\n", argv[0],
-                    strerror(errno));
+            log_info("cannot run %s: %s", argv[0], strerror(errno));
         _exit(127);
     }
     while (waitpid(pid, &status, 0) < 0)

@@ -342,20 +342,16 @@ gobble(struct lines *ls, struct buf *out, const char *first)
     return buf_steal(&full);
 }
 
-void
-pcf_edit_master(struct pcf *p, char **args, int n,
-                const struct pcf_edit_opts *eo)
+/* the options that edit master.cf, for messages */
+static const char edit_opts[] = "-Me, -Fe, -Pe, -X, or -#";
+
+/* parse_reqs - the requests of a master.cf edit, checked as postconf
+ * checks them */
+static struct mreq *
+parse_reqs(struct pcf *p, char **args, int n, const struct pcf_edit_opts *eo)
 {
-    static const char edit_opts[] = "-Me, -Fe, -Pe, -X, or -#";
     int mask = p->mode & (PCF_MASTER_ENTRY | PCF_MASTER_FLD | PCF_MASTER_PARAM);
     struct mreq *reqs = mem_calloc((size_t) n + 1, sizeof(*reqs));
-    struct conf_edit ed;
-    struct lines ls;
-    struct buf out;
-    const char *cp, *line;
-    int matched = 0, lineno;
-    struct pcf_master *new_entry = NULL;
-    char *err;
 
     for (int i = 0; i < n; i++) {
         struct mreq *r = &reqs[i];
@@ -411,6 +407,120 @@ pcf_edit_master(struct pcf *p, char **args, int n,
             log_panic("pcf_edit_master: unknown edit mode %d", p->mode);
         }
     }
+    return reqs;
+}
+
+/*
+ * match_req - request r against the master.cf entry svc_name/svc_type
+ * that starts at line: the entry to write instead in *new_entry; 1 when
+ * r matches it
+ */
+static int
+match_req(struct pcf *p, struct mreq *r, int mask, const char *svc_name,
+          const char *svc_type, struct lines *ls, struct buf *out,
+          const char *line, int lineno, struct pcf_master **new_entry)
+{
+    int matched = 0;
+    struct pcf_master *tentative = NULL;
+    int use_tentative = 0;
+
+    if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
+        const char *e;
+
+        tentative = mem_calloc(1, sizeof(*tentative));
+        if ((e = pcf_master_parse(tentative, r->value)) != NULL)
+            log_fatal("%s: \"%s\"", e, r->raw);
+    }
+    if (pcf_match(r->pat.v[0], svc_name)
+        && pcf_match(r->pat.v[1], svc_type)) {
+        matched = 1;
+        r->matches += 1;
+        if ((p->mode & PCF_EDIT_CONF)
+            || ((p->mode & PCF_MASTER_PARAM)
+                && (p->mode & PCF_EDIT_EXCL))) {
+            if (mask == PCF_MASTER_ENTRY) {
+                if (r->matches == 1)
+                    use_tentative = 1;
+            } else {
+                if (*new_entry == NULL) {
+                    char *full = gobble(ls, out, line);
+                    const char *e;
+
+                    *new_entry = mem_calloc(1, sizeof(**new_entry));
+                    if ((e = pcf_master_parse(*new_entry, full)) != NULL)
+                        log_fatal("file %s: line %d: %s",
+                                  p->master_path, lineno, e);
+                    mem_free(full);
+                }
+                if (mask == PCF_MASTER_FLD)
+                    pcf_master_edit_field(*new_entry, r->field,
+                                          r->value);
+                else
+                    pcf_master_edit_param(
+                        *new_entry, (p->mode & PCF_EDIT_EXCL) != 0,
+                        r->param, r->value);
+            }
+        }
+    } else if (tentative
+               && pcf_match(tentative->argv.v[0], svc_name)
+               && pcf_match(tentative->argv.v[1], svc_type)) {
+        matched = 1;
+        r->matches += 1;
+        if (r->matches == 1)
+            use_tentative = 1;
+    }
+    if (tentative) {
+        if (use_tentative) {
+            if (*new_entry) {
+                pcf_master_free(*new_entry);
+                mem_free(*new_entry);
+            }
+            *new_entry = tentative;
+        } else {
+            pcf_master_free(tentative);
+            mem_free(tentative);
+        }
+    }
+    return matched;
+}
+
+/* add_unmatched - -Me entries that matched nothing are added at the
+ * end; other unmatched requests are warned about */
+static void
+add_unmatched(struct pcf *p, struct mreq *reqs, int n, struct buf *out)
+{
+for (int i = 0; i < n; i++) {
+    struct mreq *r = &reqs[i];
+
+    if (r->matches != 0)
+        continue;
+    if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
+        struct pcf_master ms;
+        const char *e;
+
+        if ((e = pcf_master_parse(&ms, r->value)) != NULL)
+            log_fatal("%s: \"%s\"", e, r->raw);
+        print_entry_buf(p, out, &ms);
+        pcf_master_free(&ms);
+    } else if ((p->mode & PCF_MASTER_ENTRY) == 0) {
+        log_warn("unmatched service_name/type: \"%s\"", r->raw);
+    }
+}
+}
+
+void
+pcf_edit_master(struct pcf *p, char **args, int n,
+                const struct pcf_edit_opts *eo)
+{
+    int mask = p->mode & (PCF_MASTER_ENTRY | PCF_MASTER_FLD | PCF_MASTER_PARAM);
+    struct mreq *reqs = parse_reqs(p, args, n, eo);
+    struct conf_edit ed;
+    struct lines ls;
+    struct buf out;
+    const char *cp, *line;
+    int matched = 0, lineno;
+    struct pcf_master *new_entry = NULL;
+    char *err;
 
     if (conf_edit_begin(&ed, p->master_path, &err) < 0)
         log_fatal("%s", err);
@@ -443,69 +553,9 @@ pcf_edit_master(struct pcf *p, char **args, int n,
             log_fatal("file %s: line %d: service type syntax \"%s\" is "
                       "unsupported with %s", p->master_path, lineno, svc_type,
                       edit_opts);
-        for (int i = 0; i < n; i++) {
-            struct mreq *r = &reqs[i];
-            struct pcf_master *tentative = NULL;
-            int use_tentative = 0;
-
-            if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
-                const char *e;
-
-                tentative = mem_calloc(1, sizeof(*tentative));
-                if ((e = pcf_master_parse(tentative, r->value)) != NULL)
-                    log_fatal("%s: \"%s\"", e, r->raw);
-            }
-            if (pcf_match(r->pat.v[0], svc_name)
-                && pcf_match(r->pat.v[1], svc_type)) {
-                matched = 1;
-                r->matches += 1;
-                if ((p->mode & PCF_EDIT_CONF)
-                    || ((p->mode & PCF_MASTER_PARAM)
-                        && (p->mode & PCF_EDIT_EXCL))) {
-                    if (mask == PCF_MASTER_ENTRY) {
-                        if (r->matches == 1)
-                            use_tentative = 1;
-                    } else {
-                        if (new_entry == NULL) {
-                            char *full = gobble(&ls, &out, line);
-                            const char *e;
-
-                            new_entry = mem_calloc(1, sizeof(*new_entry));
-                            if ((e = pcf_master_parse(new_entry, full)) != NULL)
-                                log_fatal("file %s: line %d: %s",
-                                          p->master_path, lineno, e);
-                            mem_free(full);
-                        }
-                        if (mask == PCF_MASTER_FLD)
-                            pcf_master_edit_field(new_entry, r->field,
-                                                  r->value);
-                        else
-                            pcf_master_edit_param(
-                                new_entry, (p->mode & PCF_EDIT_EXCL) != 0,
-                                r->param, r->value);
-                    }
-                }
-            } else if (tentative
-                       && pcf_match(tentative->argv.v[0], svc_name)
-                       && pcf_match(tentative->argv.v[1], svc_type)) {
-                matched = 1;
-                r->matches += 1;
-                if (r->matches == 1)
-                    use_tentative = 1;
-            }
-            if (tentative) {
-                if (use_tentative) {
-                    if (new_entry) {
-                        pcf_master_free(new_entry);
-                        mem_free(new_entry);
-                    }
-                    new_entry = tentative;
-                } else {
-                    pcf_master_free(tentative);
-                    mem_free(tentative);
-                }
-            }
-        }
+        for (int i = 0; i < n; i++)
+            matched |= match_req(p, &reqs[i], mask, svc_name, svc_type, &ls,
+                                 &out, line, lineno, &new_entry);
         if (new_entry) {
             print_entry_buf(p, &out, new_entry);
             pcf_master_free(new_entry);
@@ -518,23 +568,7 @@ pcf_edit_master(struct pcf *p, char **args, int n,
         }
         mem_free(copy);
     }
-    for (int i = 0; i < n; i++) {
-        struct mreq *r = &reqs[i];
-
-        if (r->matches != 0)
-            continue;
-        if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
-            struct pcf_master ms;
-            const char *e;
-
-            if ((e = pcf_master_parse(&ms, r->value)) != NULL)
-                log_fatal("%s: \"%s\"", e, r->raw);
-            print_entry_buf(p, &out, &ms);
-            pcf_master_free(&ms);
-        } else if ((p->mode & PCF_MASTER_ENTRY) == 0) {
-            log_warn("unmatched service_name/type: \"%s\"", r->raw);
-        }
-    }
+    add_unmatched(p, reqs, n, &out);
     commit(&ed, &out, eo);
     buf_fini(&out);
     strv_fini(&ls.v);

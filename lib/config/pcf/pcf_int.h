@@ -7,43 +7,10 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "pcf/pcf.h"
 #include "mac/mac.h"
 #include "schema/schema.h"
 #include "util/util.h"
-
-/* What we are asked to do (Postfix's PCF_* mode bits, same meaning). */
-#define PCF_SHOW_NONDEF    (1 << 0)
-#define PCF_SHOW_DEFS      (1 << 1)
-#define PCF_HIDE_NAME      (1 << 2)
-#define PCF_SHOW_MAPS      (1 << 3)
-#define PCF_EDIT_CONF      (1 << 4)
-#define PCF_SHOW_LOCKS     (1 << 5)
-#define PCF_SHOW_EVAL      (1 << 6)
-#define PCF_SHOW_SASL_SERV (1 << 7)
-#define PCF_SHOW_SASL_CLNT (1 << 8)
-#define PCF_COMMENT_OUT    (1 << 9)
-#define PCF_MASTER_ENTRY   (1 << 10)
-#define PCF_FOLD_LINE      (1 << 11)
-#define PCF_EDIT_EXCL      (1 << 12)
-#define PCF_MASTER_FLD     (1 << 13)
-#define PCF_MAIN_PARAM     (1 << 14)
-#define PCF_EXP_DSN_TEMPL  (1 << 15)
-#define PCF_PARAM_CLASS    (1 << 16)
-#define PCF_MAIN_OVER      (1 << 17)
-#define PCF_DUMP_DSN_TEMPL (1 << 18)
-#define PCF_MASTER_PARAM   (1 << 19)
-#define PCF_HIDE_VALUE     (1 << 20)
-#define PCF_SHOW_TLS       (1 << 21)
-
-/* Parameter node flags (Postfix's PCF_PARAM_FLAG_*). */
-#define PCF_F_RAW      (1u << 0)
-#define PCF_F_BUILTIN  (1u << 1)
-#define PCF_F_SERVICE  (1u << 2)
-#define PCF_F_USER     (1u << 3)
-#define PCF_F_LEGACY   (1u << 4)
-#define PCF_F_READONLY (1u << 5)
-#define PCF_F_DBMS     (1u << 6)
-#define PCF_F_CLASS    (PCF_F_BUILTIN | PCF_F_SERVICE | PCF_F_USER)
 
 enum pcf_dyn {
     PCF_DYN_NONE = 0,
@@ -169,11 +136,6 @@ void pcf_master_edit_param(struct pcf_master *ms, int exclude,
                            const char *name, const char *value);
 
 /* pcf_edit.c */
-struct pcf_edit_opts {
-    int dry_run;
-    int force;
-    const char *backup_suffix; /* NULL: no backup */
-};
 /*
  * pcf_run - run argv[0] (found in PATH) with argv, no shell: standard
  * output to out_fd (-1: ours), standard error to /dev/null when quiet.

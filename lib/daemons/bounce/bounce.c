@@ -415,12 +415,12 @@ notice(struct bounce *b, const struct deliver_req *req, enum kind kind,
     buf_fini(&msg);
     if (st != CLEANUP_STAT_OK)
         return -1;
-    maillog_info("%s: %s %s notification: %s", req->id,
-                 postmaster ? "postmaster" : "sender",
-                 kind == K_DELAY     ? "delay"
-                 : kind == K_SUCCESS ? "delivery status"
-                                     : "non-delivery",
-                 id);
+    log_info("%s: %s %s notification: %s", req->id,
+             postmaster ? "postmaster" : "sender",
+             kind == K_DELAY     ? "delay"
+             : kind == K_SUCCESS ? "delivery status"
+                                 : "non-delivery",
+             id);
     return 0;
 }
 
@@ -436,8 +436,8 @@ notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
         return notice(b, req, kind, req->sender, 0, req->ret != QUEUE_RET_FULL);
     if (strcasecmp(req->sender, b->double_bounce) == 0) {
         /* a postmaster notice that failed: never a triple bounce */
-        maillog_warning("%s: undeliverable postmaster notification discarded",
-                        req->id);
+        log_warn("%s: undeliverable postmaster notification discarded",
+                 req->id);
         return 0;
     }
     whole = kind == K_FAIL && req->ret != QUEUE_RET_HDRS &&
@@ -457,8 +457,8 @@ notify(struct bounce *b, const struct deliver_req *req, enum kind kind)
     pm = kind == K_DELAY ? b->delay_rcpt : b->bounce_rcpt;
     if ((b->notify & (kind == K_DELAY ? NC_DELAY : NC_BOUNCE)) && *pm &&
         notice(b, req, kind, pm, 1, 1) < 0)
-        maillog_warning("postmaster notice failed while %s to %s",
-                        kind == K_DELAY ? "warning" : "bouncing", req->sender);
+        log_warn("postmaster notice failed while %s to %s",
+                 kind == K_DELAY ? "warning" : "bouncing", req->sender);
     return 0;
 }
 
@@ -475,10 +475,10 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
         int ok = 0;
 
         if (read_content(b, req) < 0)
-            maillog_warning("%s: cannot read queue file: %m", req->id);
+            log_warn("%s: cannot read queue file: %m", req->id);
         else if (!(ok = notify(b, req, kind) == 0))
-            maillog_warning("%s: cannot queue %s notification", req->id,
-                            kind == K_DELAY ? "delay" : "non-delivery");
+            log_warn("%s: cannot queue %s notification", req->id,
+                     kind == K_DELAY ? "delay" : "non-delivery");
         for (size_t k = 0; k < req->nrcpt; k++)
             deliver_result(&req->rcpt[k], ok ? DELIVER_SENT : DELIVER_DEFER,
                            ok ? "2.0.0" : "4.3.0",

@@ -62,10 +62,12 @@ struct cleanup {
     struct queue_fs *fs;
     struct queue_writer *w;
     struct rewrite *rw;
+    struct cleanup_valias *valias; /* virtual_alias_maps */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
     int always_add;    /* always_add_missing_headers */
+    long dup_limit;    /* duplicate_filter_limit */
     char *myhostname;
     struct ipc_conn qmgr; /* notices to qmgr; fd -1 when not connected */
     struct ipc_out o;
@@ -86,6 +88,8 @@ cleanup_reply_text(unsigned status)
         return "501 5.1.7 Bad sender address syntax";
     case CLEANUP_STAT_BAD_RCPT:
         return "501 5.1.3 Bad recipient address syntax";
+    case CLEANUP_STAT_DEFER:
+        return "451 4.6.0 Alias expansion error";
     default:
         return "451 4.3.0 Error: queue file write error";
     }
@@ -240,8 +244,8 @@ envelope_check(const struct client *c)
                 break;
             }
     if (bad) {
-        maillog_warning("%s: reject: control character in envelope %s%s",
-                        c->env.id, bad, client);
+        log_warn("%s: reject: control character in envelope %s%s", c->env.id,
+                 bad, client);
         return CLEANUP_STAT_BAD_SENDER;
     }
     for (size_t i = 0; i < c->env.nrcpt; i++) {
@@ -251,13 +255,95 @@ envelope_check(const struct client *c)
         for (size_t k = 0; k < 3; k++)
             for (const char *p = rf[k] ? rf[k] : ""; *p; p++)
                 if ((unsigned char) *p < ' ' || *p == 127) {
-                    maillog_warning("%s: reject: control character in "
-                                    "envelope recipient%s",
-                                    c->env.id, client);
+                    log_warn("%s: reject: control character in "
+                             "envelope recipient%s",
+                             c->env.id, client);
                     return CLEANUP_STAT_BAD_RCPT;
                 }
     }
     return 0;
+}
+
+/* dup_key - Postfix's duplicate filter key: ORCPT, NOTIFY, the original
+ * and the final recipient (case-folded) */
+static char *
+dup_key(const struct queue_rcpt *r, const char *orig)
+{
+    struct buf b;
+    char *k;
+
+    buf_init(&b, 0);
+    (void) buf_printf(&b, "%s\n%u\n%s\n%s", r->orcpt ? r->orcpt : "",
+                      (unsigned) r->notify, orig, r->addr);
+    k = buf_steal(&b);
+    for (char *p = k; *p; p++)
+        *p = (char) tolower((unsigned char) *p);
+    return k;
+}
+
+/*
+ * recipients_out - Postfix's cleanup_out_recipient(): virtual alias
+ * expansion of every recipient (orig keeps the address the client
+ * gave), then the duplicate filter (duplicate_filter_limit entries) on
+ * what results. 0, or a CLEANUP_STAT_* status (the message is refused
+ * with it: a deferral).
+ */
+static int
+recipients_out(struct cleanup *cu, struct client *c)
+{
+    struct queue_env out;
+    struct htab *dups;
+    int status = 0;
+    size_t ndups = 0;
+
+    /* the common case costs nothing: one recipient, no aliases */
+    if (c->env.nrcpt <= 1 && !cleanup_valias_active(cu->valias))
+        return 0;
+    queue_env_init(&out);
+    dups = htab_new(16);
+    for (size_t i = 0; i < c->env.nrcpt && status == 0; i++) {
+        const struct queue_rcpt *r = &c->env.rcpt[i];
+        const char *orig = r->orig && r->orig[0] ? r->orig : r->addr;
+        struct strv exp;
+
+        strv_init(&exp);
+        if (cleanup_valias_active(cu->valias))
+            status =
+                cleanup_valias_expand(cu->valias, c->env.id, r->addr, &exp);
+        else
+            strv_add(&exp, r->addr);
+        for (size_t k = 0; k < exp.n && status == 0; k++) {
+            struct queue_rcpt tmp = *r;
+            char *key;
+
+            tmp.addr = exp.v[k];
+            key = dup_key(&tmp, orig);
+            if (htab_find(dups, key) == NULL) {
+                if (cu->dup_limit == 0 || ndups < (size_t) cu->dup_limit) {
+                    htab_set(dups, key, mem_strdup(""));
+                    ndups++;
+                }
+                queue_env_add_rcpt(&out, exp.v[k],
+                                   strcasecmp(orig, exp.v[k]) != 0 ? orig : "",
+                                   r->orcpt, r->notify);
+            }
+            mem_free(key);
+        }
+        strv_fini(&exp);
+    }
+    htab_free(dups, mem_free);
+    if (status == 0) {
+        /* the expanded list replaces the client's */
+        struct queue_rcpt *rv = c->env.rcpt;
+        size_t n = c->env.nrcpt;
+
+        c->env.rcpt = out.rcpt;
+        c->env.nrcpt = out.nrcpt;
+        out.rcpt = rv;
+        out.nrcpt = n;
+    }
+    queue_env_fini(&out);
+    return status;
 }
 
 /* finish - canonicalize, add headers, append; sets c->failed on error */
@@ -292,6 +378,8 @@ finish(struct cleanup *cu, struct client *c)
         mem_free(r->addr);
         r->addr = s;
     }
+    if ((c->failed = recipients_out(cu, c)) != 0)
+        return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
 
     scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
@@ -348,7 +436,7 @@ finish(struct cleanup *cu, struct client *c)
             (void) buf_puts(&added, "To: undisclosed-recipients:;\n");
     }
     if (h.msgid)
-        maillog_info("%s: message-id=%s", c->env.id, h.msgid_val);
+        log_info("%s: message-id=%s", c->env.id, h.msgid_val);
 
     /* content = headers (minus dropped), added headers, rest */
     for (int d = 0; d < h.ndrop && n < 36; d++) {
@@ -372,7 +460,7 @@ finish(struct cleanup *cu, struct client *c)
         iov[n++].iov_len = c->content.len - pos;
     }
     if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
-        maillog_warning("%s: queue file write error: %m", c->env.id);
+        log_warn("%s: queue file write error: %m", c->env.id);
         c->failed = CLEANUP_STAT_WRITE;
     } else {
         c->pending = 1;
@@ -415,8 +503,8 @@ distrust(struct client *c)
     queue_env_set(&c->env.client_name, "localhost");
     queue_env_set(&c->env.client_addr, "127.0.0.1");
     queue_env_set(&c->env.helo, "");
-    maillog_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
-                 c->env.sender ? c->env.sender : "");
+    log_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
+             c->env.sender ? c->env.sender : "");
 }
 
 /* frame - one request from a client */
@@ -568,7 +656,7 @@ commit(struct cleanup *cu)
         return;
     rc = queue_writer_commit(cu->w);
     if (rc < 0)
-        maillog_warning("queue file commit: %m");
+        log_warn("queue file commit: %m");
     for (int i = 0; i < cu->ncl; i++) {
         struct client *c = cu->cl[i];
 
@@ -601,6 +689,7 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     cu->srv = srv;
     /* tables before the chroot jail hides their files */
     cu->rw = rewrite_new(srv->conf, srv->name_space);
+    cu->valias = cleanup_valias_new(srv->conf, srv->name_space, cu->rw);
 }
 
 /* loop_open - the queue store (one writer per queue: a second cleanup
@@ -615,10 +704,10 @@ loop_open(struct cleanup *cu, struct server *srv)
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        maillog_fatal("lock store/cleanup.lock: %m");
+        log_fatal("lock store/cleanup.lock: %m");
     cu->fs = queue_fs_disk("store");
     if (cu->fs == NULL)
-        maillog_fatal("open queue store: %m");
+        log_fatal("open queue store: %m");
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
@@ -628,6 +717,7 @@ loop_open(struct cleanup *cu, struct server *srv)
         cu->size_limit += 65536; /* our Received: header and slack */
     cu->always_add = server_param_bool(srv, "always_add_missing_headers");
     cu->myhostname = server_param(srv, "myhostname");
+    cu->dup_limit = server_param_int(srv, "duplicate_filter_limit");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
@@ -736,7 +826,7 @@ cleanup_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         n = 0;
         if (!stop_deadline)
             for (int i = 0; i < srv->nlisten; i++, n++) {
@@ -756,10 +846,10 @@ cleanup_loop(struct server *srv, void *ctx)
     }
     commit(cu);
     if (cu->batches)
-        maillog_info("statistics: %lu messages committed in %lu group "
-                     "commits (%.1f per sync)",
-                     cu->messages, cu->batches,
-                     (double) cu->messages / (double) cu->batches);
+        log_info("statistics: %lu messages committed in %lu group "
+                 "commits (%.1f per sync)",
+                 cu->messages, cu->batches,
+                 (double) cu->messages / (double) cu->batches);
     queue_writer_free(cu->w);
     queue_fs_free(cu->fs);
     return 0;

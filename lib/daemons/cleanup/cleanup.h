@@ -50,6 +50,10 @@ int cleanup_service(struct server *srv);
     5 /* 501 5.1.3 Bad recipient address syntax: a control character in a \
        * recipient (or its original form / ORCPT) */
 
+#define CLEANUP_STAT_DEFER                                                \
+    6 /* 451 4.6.0 Alias expansion error: a virtual alias expansion limit \
+       * was reached (try again later) */
+
 /* cleanup_reply_text - SMTP reply for a status */
 const char *cleanup_reply_text(unsigned status);
 
@@ -73,5 +77,27 @@ int cleanup_client_data(struct cleanup_client *cc, const void *p,
 int cleanup_client_end(struct cleanup_client *cc) WARN_UNUSED;
 /* cleanup_client_abort - forget the open message */
 void cleanup_client_abort(struct cleanup_client *cc);
+
+/*
+ * Virtual alias expansion (cleanup_virtual.c), Postfix's cleanup_map1n.
+ */
+struct pcf;
+struct rewrite;
+struct strv;
+struct cleanup_valias;
+/* cleanup_valias_new - virtual_alias_maps and its limits as service svc
+ * (may be NULL) sees them; rw is borrowed for the valias's life */
+struct cleanup_valias *cleanup_valias_new(struct pcf *p, const char *svc,
+                                          struct rewrite *rw);
+void cleanup_valias_free(struct cleanup_valias *va);
+/* cleanup_valias_active - 1 when virtual_alias_maps names a table */
+int cleanup_valias_active(const struct cleanup_valias *va);
+/* cleanup_valias_expand - the recipients addr (external form) expands
+ * to, appended to out (external form; addr itself when nothing matched).
+ * CLEANUP_STAT_OK, or CLEANUP_STAT_DEFER (a limit; logged) or
+ * CLEANUP_STAT_WRITE (a table failed; logged) with out holding addr; id
+ * is the queue ID for the log */
+int cleanup_valias_expand(struct cleanup_valias *va, const char *id,
+                          const char *addr, struct strv *out) WARN_UNUSED;
 
 #endif

@@ -26,7 +26,7 @@
  *	local_handoff.c), then for an unknown user fallback_transport,
  *	luser_relay or a bounce, then mailbox_command (as the user), then
  *	home_mailbox or the spool file; mailbox_size_limit bounds every
- *	file local writes (5.2.2 "File too large").
+ *	file local writes (5.2.2 "File too large", lib/services/mailbox).
  *
  * BUGS
  *	No *_transport_maps or mailbox_command_maps, no owner-alias
@@ -87,24 +87,12 @@ pw_lookup(struct local *lc, const char *user)
     return e->found ? e : NULL;
 }
 
-void
-local_set_res(struct dest_result *r, int status, const char *dsn,
-              const char *fmt, ...)
-{
-    va_list ap;
-
-    r->status = status;
-    snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
-    va_start(ap, fmt);
-    vsnprintf(r->text, sizeof(r->text), fmt, ap);
-    va_end(ap);
-}
-
 /* worse - merge: bounce beats defer beats sent? No: defer wins over
  * bounce so the recipient is retried; a bounce only when nothing can
  * be retried. */
 void
-local_merge(struct dest_result *acc, const struct dest_result *r, int *first)
+local_merge(struct mailbox_result *acc, const struct mailbox_result *r,
+            int *first)
 {
     if (*first || (r->status == DELIVER_DEFER) ||
         (r->status == DELIVER_BOUNCE && acc->status == DELIVER_SENT)) {
@@ -113,23 +101,17 @@ local_merge(struct dest_result *acc, const struct dest_result *r, int *first)
     }
 }
 
-/* privileges: effective ids only, groups reduced to gid (set_eugid) */
+/* local_become, local_unbecome - the rights of one delivery step */
 void
 local_become(struct local *lc, long uid, long gid)
 {
-    if (!lc->root)
-        return;
-    if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
-        maillog_fatal("set_eugid(%ld, %ld): %m", uid, gid);
+    mailbox_become(&lc->mb, uid, gid);
 }
 
 void
 local_unbecome(struct local *lc)
 {
-    if (!lc->root)
-        return;
-    if (util_set_eugid(0, 0) < 0)
-        maillog_fatal("set_eugid(0, 0): %m");
+    mailbox_unbecome(&lc->mb);
 }
 
 /* local_who_set - rights of a passwd entry */
@@ -157,66 +139,18 @@ local_deliver_ids(const struct local *lc, const struct who *w, long *uid,
         *gid = lc->default_gid;
 }
 
-/*
- * put_neutered - an envelope address into a header or the mbox From_
- * line, control characters as '?'. cleanup refuses such envelopes at
- * every entry point; this is the second line, so that no queue file
- * written before that check, and no future entry point, can inject a
- * header or forge a From_ line.
- */
-void
-local_put_neutered(struct buf *b, const char *s)
-{
-    for (; *s; s++)
-        (void) buf_putc(b, (unsigned char) *s < 0x20 || *s == 0x7f ? '?' : *s);
-}
-
 /* prefix - Return-Path:, X-Original-To:, Delivered-To: */
 void
 local_prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
              const char *orig, const char *to)
 {
-    buf_truncate(b, 0);
-    (void) buf_puts(b, "Return-Path: <");
-    local_put_neutered(b, req->sender);
-    (void) buf_puts(b, ">\n");
-    if (lc->original_rcpt && orig && *orig) {
-        (void) buf_puts(b, "X-Original-To: ");
-        local_put_neutered(b, orig);
-        (void) buf_puts(b, "\n");
-    }
-    (void) buf_puts(b, "Delivered-To: ");
-    local_put_neutered(b, to);
-    (void) buf_puts(b, "\n");
-}
-
-/* loop_check - a Delivered-To: header naming to already */
-static int
-loop_check(struct local *lc, const char *to)
-{
-    const char *p = lc->msg.content.data;
-    size_t tl = strlen(to);
-
-    while (p && *p && *p != '\n') {
-        if (strncasecmp(p, "Delivered-To:", 13) == 0) {
-            const char *v = p + 13;
-
-            while (*v == ' ' || *v == '\t')
-                v++;
-            if (strncasecmp(v, to, tl) == 0 && (v[tl] == '\n' || v[tl] == ' '))
-                return 1;
-        }
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    return 0;
+    mailbox_prefix(&lc->mb, b, req, orig, to);
 }
 
 /* local_log_dest - the delivery line of one final destination */
 void
 local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
-               const char *orig, const struct dest_result *r)
+               const char *orig, const struct mailbox_result *r)
 {
     struct deliver_rcpt tmp = *rc;
 
@@ -232,10 +166,10 @@ local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
  * luser_relay, or the bounce; 1 when handled (logged and merged), 0
  * with the result in r for the caller to log */
 static int
-unknown_user(struct local *lc, struct batch *b, struct deliver_req *req,
+unknown_user(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
              struct deliver_rcpt *rc, const char *user, const char *addr,
-             const char *orig, int depth, struct dest_result *acc, int *first,
-             struct dest_result *r)
+             const char *orig, int depth, struct mailbox_result *acc,
+             int *first, struct mailbox_result *r)
 {
     if (*lc->fallback_transport) {
         if (local_pass(lc, req, rc, addr, orig, lc->fallback_transport, r) < 0)
@@ -247,16 +181,16 @@ unknown_user(struct local *lc, struct batch *b, struct deliver_req *req,
         local_luser_relay(lc, b, req, rc, addr, orig, depth, acc, first);
         return 1;
     }
-    local_set_res(r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
+    mailbox_set_res(r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
     return 0;
 }
 
 /* mailbox_file - home_mailbox (Maildir or mbox) or the spool file; 1
  * when a Maildir file waits for the batch sync, 0 with the result in r */
 static int
-mailbox_file(struct local *lc, struct batch *b, struct deliver_req *req,
+mailbox_file(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
              struct deliver_rcpt *rc, const struct pwent *pw, const char *user,
-             const char *addr, const char *orig, struct dest_result *r)
+             const char *addr, const char *orig, struct mailbox_result *r)
 {
     char path[1100];
 
@@ -277,22 +211,23 @@ mailbox_file(struct local *lc, struct batch *b, struct deliver_req *req,
 
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
 void
-local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
-                   struct deliver_rcpt *rc, const char *addr, const char *orig,
-                   int depth, struct dest_result *acc, int *first)
+local_deliver_addr(struct local *lc, struct mailbox_batch *b,
+                   struct deliver_req *req, struct deliver_rcpt *rc,
+                   const char *addr, const char *orig, int depth,
+                   struct mailbox_result *acc, int *first)
 {
     char user[512], ext[512] = "";
     const char *at = strrchr(addr, '@');
     size_t n = at ? (size_t) (at - addr) : strlen(addr);
     const char *v;
     struct pwent *pw;
-    struct dest_result r;
+    struct mailbox_result r;
     enum maps_result mr;
 
     memset(&r, 0, sizeof(r));
     if (depth > MAX_DEPTH + 1) {
-        local_set_res(&r, DELIVER_BOUNCE, "5.4.6",
-                      "mail forwarding loop for %s", addr);
+        mailbox_set_res(&r, DELIVER_BOUNCE, "5.4.6",
+                        "mail forwarding loop for %s", addr);
         goto done;
     }
     if (n >= sizeof(user))
@@ -301,9 +236,9 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
     user[n] = 0;
     for (char *c = user; *c; c++)
         *c = (char) tolower((unsigned char) *c);
-    if (loop_check(lc, addr)) {
-        local_set_res(&r, DELIVER_BOUNCE, "5.4.6",
-                      "mail forwarding loop for %s", addr);
+    if (mailbox_loop_check(&lc->msg.content, addr)) {
+        mailbox_set_res(&r, DELIVER_BOUNCE, "5.4.6",
+                        "mail forwarding loop for %s", addr);
         goto done;
     }
     /* aliases: the full local part, then without the extension */
@@ -321,17 +256,18 @@ local_deliver_addr(struct local *lc, struct batch *b, struct deliver_req *req,
             }
         }
         if (mr == MAPS_ERROR) {
-            local_set_res(&r, DELIVER_DEFER, "4.3.0",
-                          "alias database unavailable: %s", maps_error(tab->m));
+            mailbox_set_res(&r, DELIVER_DEFER, "4.3.0",
+                            "alias database unavailable: %s",
+                            maps_error(tab->m));
             goto done;
         }
         if (mr == MAPS_FOUND) {
             char *value;
 
             if (tab->owner_unknown) {
-                maillog_warning("cannot find username for uid %ld", tab->owner);
-                local_set_res(&r, DELIVER_DEFER, "4.3.5",
-                              "mail system configuration error");
+                log_warn("cannot find username for uid %ld", tab->owner);
+                mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
+                                "mail system configuration error");
                 goto done;
             }
             value = mem_strdup(v);
@@ -394,8 +330,8 @@ static void
 batch(void *ctx, struct deliver_req **reqs, size_t n)
 {
     struct local *lc = ctx;
-    struct batch b = {NULL, 0};
-    struct dest_result *acc = mem_calloc(n * 64 + 1, sizeof(*acc));
+    struct mailbox_batch b = {NULL, 0};
+    struct mailbox_result *acc = mem_calloc(n * 64 + 1, sizeof(*acc));
     size_t k = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -426,51 +362,8 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
             k++;
         }
     }
-    if (b.n) {
-        local_batch_sync(lc, &b, acc, k, reqs);
-        for (size_t m = 0; m < b.n; m++) {
-            struct pending *p = &b.p[m];
-            struct deliver_rcpt *rc = p->rc;
-            char *save_addr = rc->addr, *save_orig = rc->orig;
-            struct deliver_rcpt tmp = *rc;
-
-            if (p->fd == -2) {
-                deliver_result(rc, DELIVER_DEFER, "4.2.0",
-                               "cannot deliver to maildir: sync failed");
-                continue;
-            }
-            /* log the maildir delivery with its own to/orig_to */
-            tmp.addr = p->to;
-            tmp.orig =
-                strcmp(p->orig_to, p->to) != 0 ? p->orig_to : (char *) "";
-            tmp.status = DELIVER_SENT;
-            snprintf(tmp.dsn, sizeof(tmp.dsn), "2.0.0");
-            tmp.text = (char *) "delivered to maildir";
-            deliver_log(p->req, &tmp, "local");
-            (void) save_addr;
-            (void) save_orig;
-        }
-    }
-    mem_free(b.p);
+    mailbox_batch_finish(&lc->mb, &b, "local");
     mem_free(acc);
-}
-
-static void
-lock_methods(struct local *lc, const char *v)
-{
-    struct strv sv;
-
-    strv_init(&sv);
-    server_split(v, &sv);
-    for (size_t i = 0; i < sv.n; i++) {
-        if (strcmp(sv.v[i], "fcntl") == 0)
-            lc->lock_fcntl = 1;
-        else if (strcmp(sv.v[i], "dotlock") == 0)
-            lc->lock_dotlock = 1;
-        else if (strcmp(sv.v[i], "flock") == 0)
-            lc->lock_flock = 1;
-    }
-    strv_fini(&sv);
 }
 
 /* exp_mask - allow_mail_to_commands / _files: alias, forward, include */
@@ -491,8 +384,7 @@ exp_mask(struct server *srv, const char *param)
         else if (strcasecmp(sv.v[i], "include") == 0)
             mask |= EXP_INCLUDE;
         else
-            maillog_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i],
-                          v);
+            log_fatal("unknown %s value \"%s\" in \"%s\"", param, sv.v[i], v);
     }
     strv_fini(&sv);
     mem_free(v);
@@ -552,8 +444,10 @@ local_setup(struct server *srv, void *ctx)
 
     lc->srv = srv;
     deliver_content_init(&lc->msg);
-    lc->root = geteuid() == 0;
-    lc->dirs = htab_new(64);
+    v = server_param(srv, "myhostname");
+    mailbox_init(&lc->mb, v);
+    mem_free(v);
+    lc->root = lc->mb.root;
     lc->users = htab_new(64);
     v = server_param(srv, "alias_maps");
     alias_tables(lc, v);
@@ -562,17 +456,23 @@ local_setup(struct server *srv, void *ctx)
     lc->home_mailbox = server_param(srv, "home_mailbox");
     lc->spool = server_param(srv, "mail_spool_directory");
     lc->delim = server_param(srv, "recipient_delimiter");
-    lc->myhostname = server_param(srv, "myhostname");
-    lc->original_rcpt = server_param_bool(srv, "enable_original_recipient");
+    lc->mb.original_rcpt = server_param_bool(srv, "enable_original_recipient");
     v = server_param(srv, "mailbox_delivery_lock");
-    lock_methods(lc, v);
+    {
+        const char *bad = NULL;
+
+        if (mailbox_lock_methods(&lc->mb, v, &bad) < 0)
+            log_warn("mailbox_delivery_lock: ignoring unknown method "
+                     "\"%.*s\"",
+                     (int) strcspn(bad, ", \t"), bad);
+    }
     mem_free(v);
-    lc->lock_attempts = server_param_int(srv, "deliver_lock_attempts");
-    if (lc->lock_attempts < 1)
-        lc->lock_attempts = 1;
-    lc->lock_delay = server_param_time(srv, "deliver_lock_delay");
-    if (lc->lock_delay < 0)
-        lc->lock_delay = 1;
+    lc->mb.lock_attempts = server_param_int(srv, "deliver_lock_attempts");
+    if (lc->mb.lock_attempts < 1)
+        lc->mb.lock_attempts = 1;
+    lc->mb.lock_delay = server_param_time(srv, "deliver_lock_delay");
+    if (lc->mb.lock_delay < 0)
+        lc->mb.lock_delay = 1;
     lc->default_uid = (long) getuid();
     lc->default_gid = (long) getgid();
     if (lc->root) {
@@ -582,13 +482,13 @@ local_setup(struct server *srv, void *ctx)
         struct passwd *pw = getpwnam(privs);
 
         if (pw == NULL)
-            maillog_fatal("parameter default_privs: unknown user name "
-                          "value: %s",
-                          privs);
+            log_fatal("parameter default_privs: unknown user name "
+                      "value: %s",
+                      privs);
         if (pw->pw_uid == 0 || pw->pw_gid == 0)
-            maillog_fatal("parameter default_privs: user %s has privileged "
-                          "%s ID",
-                          privs, pw->pw_uid == 0 ? "user" : "group");
+            log_fatal("parameter default_privs: user %s has privileged "
+                      "%s ID",
+                      privs, pw->pw_uid == 0 ? "user" : "group");
         lc->default_uid = (long) pw->pw_uid;
         lc->default_gid = (long) pw->pw_gid;
         mem_free(privs);
@@ -600,15 +500,16 @@ local_setup(struct server *srv, void *ctx)
     lc->mbox_command = server_param(srv, "mailbox_command");
     lc->fallback_transport = server_param(srv, "fallback_transport");
     lc->luser_relay = server_param(srv, "luser_relay");
-    lc->mbox_limit = server_param_size(srv, "mailbox_size_limit");
+    lc->mb.size_limit = server_param_size(srv, "mailbox_size_limit");
     {
         long msg_limit = server_param_size(srv, "message_size_limit");
 
         /* Postfix's local refuses to start so: mail it accepted could
          * never fit */
-        if (lc->mbox_limit > 0 && msg_limit > 0 && lc->mbox_limit < msg_limit)
-            maillog_fatal("configuration error: mailbox_size_limit is smaller "
-                          "than message_size_limit");
+        if (lc->mb.size_limit > 0 && msg_limit > 0 &&
+            lc->mb.size_limit < msg_limit)
+            log_fatal("configuration error: mailbox_size_limit is smaller "
+                      "than message_size_limit");
     }
     lc->cmd_time_limit = server_param_time(srv, "command_time_limit");
     if (lc->cmd_time_limit <= 0)

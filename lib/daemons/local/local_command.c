@@ -171,7 +171,7 @@ wait_timed(pid_t pid, int *status, long long deadline)
 void
 local_command(struct local *lc, struct deliver_req *req, const char *cmd,
               const char *to, const char *orig, const struct who *w,
-              struct dest_result *res)
+              struct mailbox_result *res)
 {
     int p[2], status = 0;
     pid_t pid;
@@ -194,12 +194,14 @@ local_command(struct local *lc, struct deliver_req *req, const char *cmd,
         mem_free(copy);
     }
     if (pipe(p) < 0) {
-        local_set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s", strerror(errno));
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "pipe: %s",
+                        strerror(errno));
         goto out;
     }
     pid = fork();
     if (pid < 0) {
-        local_set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s", strerror(errno));
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "fork: %s",
+                        strerror(errno));
         (void) close(p[0]);
         (void) close(p[1]);
         goto out;
@@ -244,27 +246,27 @@ local_command(struct local *lc, struct deliver_req *req, const char *cmd,
         (void) kill(-pid, SIGKILL);
         (void) kill(pid, SIGKILL);
         (void) waitpid(pid, &status, 0);
-        local_set_res(res, DELIVER_BOUNCE, "5.3.0",
-                      "Command time limit exceeded: \"%s\"", cmd);
+        mailbox_set_res(res, DELIVER_BOUNCE, "5.3.0",
+                        "Command time limit exceeded: \"%s\"", cmd);
     } else if (wr < 0) {
-        local_set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
-                      strerror(errno), cmd);
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0", "wait: %s: \"%s\"",
+                        strerror(errno), cmd);
     } else if (!WIFEXITED(status))
-        local_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "Command died with signal %d: \"%s\"",
-                      WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
+                        "Command died with signal %d: \"%s\"",
+                        WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd);
     else if (WEXITSTATUS(status) == 0)
-        local_set_res(res, DELIVER_SENT, "2.0.0", "delivered to command: %s",
-                      cmd);
+        mailbox_set_res(res, DELIVER_SENT, "2.0.0", "delivered to command: %s",
+                        cmd);
     else if (WEXITSTATUS(status) == 75)
-        local_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "temporary failure. Command "
-                      "output: \"%s\"",
-                      cmd);
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
+                        "temporary failure. Command "
+                        "output: \"%s\"",
+                        cmd);
     else
-        local_set_res(res, DELIVER_BOUNCE, "5.3.0",
-                      "Command died with status %d: \"%s\"",
-                      WEXITSTATUS(status), cmd);
+        mailbox_set_res(res, DELIVER_BOUNCE, "5.3.0",
+                        "Command died with status %d: \"%s\"",
+                        WEXITSTATUS(status), cmd);
 out:
     strv_fini(&env);
     strv_fini(&args);

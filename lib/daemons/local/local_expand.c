@@ -28,7 +28,7 @@
 /* forward - resubmit to addresses that are not delivered here */
 static void
 forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
-        const char *to, struct dest_result *res)
+        const char *to, struct mailbox_result *res)
 {
     char id[QUEUE_ID_SIZE];
     struct queue_env env;
@@ -38,8 +38,8 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     if (lc->cc == NULL)
         lc->cc = cleanup_client_new("cleanup", 300);
     if (cleanup_client_open(lc->cc, 0, id) < 0) {
-        local_set_res(res, DELIVER_DEFER, "4.3.0",
-                      "cannot connect to cleanup: %s", strerror(errno));
+        mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
+                        "cannot connect to cleanup: %s", strerror(errno));
         return;
     }
     queue_env_init(&env);
@@ -58,7 +58,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     buf_fini(&h);
     queue_env_fini(&env);
     if (st == CLEANUP_STAT_OK) {
-        local_set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
+        mailbox_set_res(res, DELIVER_SENT, "2.0.0", "forwarded as %s", id);
     } else {
         /* cleanup's permanent refusals (a bad address, too big) bounce
          * now; retrying would meet the same answer until the message
@@ -72,8 +72,8 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
         if (perm && strlen(text) > 10 && text[3] == ' ' && text[5] == '.')
             snprintf(dsn, sizeof(dsn), "%.*s", (int) strcspn(text + 4, " "),
                      text + 4);
-        local_set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
-                      "cannot forward: %s", text);
+        mailbox_set_res(res, perm ? DELIVER_BOUNCE : DELIVER_DEFER, dsn,
+                        "cannot forward: %s", text);
     }
 }
 
@@ -161,10 +161,10 @@ list_text(char *text)
 /* include - ":include:path", as Postfix's deliver_include: 1 when the
  * file was expanded (results merged), 0 with *r the failure */
 static int
-include(struct local *lc, struct batch *b, struct deliver_req *req,
+include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
         struct deliver_rcpt *rc, const char *path, const char *self,
         const char *orig, const struct who *w, int depth,
-        struct dest_result *acc, int *first, struct dest_result *r)
+        struct mailbox_result *acc, int *first, struct mailbox_result *r)
 {
     struct stat st;
     struct who owner;
@@ -176,14 +176,14 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     while (*path == ' ' || *path == '\t') /* ":include: /path" */
         path++;
     if (depth >= MAX_DEPTH) {
-        maillog_warning(":include: nesting limit exceeded for %s", path);
-        local_set_res(r, DELIVER_BOUNCE, "5.4.6",
+        log_warn(":include: nesting limit exceeded for %s", path);
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.4.6",
                       ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
-        maillog_warning(":include:%s uses a relative path", path);
-        local_set_res(r, DELIVER_BOUNCE, "5.3.5",
+        log_warn(":include:%s uses a relative path", path);
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
@@ -195,20 +195,20 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         errno = e;
-        maillog_warning("unable to lookup :include: file %s: %m", path);
-        local_set_res(r, DELIVER_BOUNCE, "5.3.5",
+        log_warn("unable to lookup :include: file %s: %m", path);
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
-        maillog_warning(":include: file %s is not a regular file", path);
-        local_set_res(r, DELIVER_BOUNCE, "5.3.5",
+        log_warn(":include: file %s is not a regular file", path);
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
-        maillog_warning(":include: file %s is world writable", path);
-        local_set_res(r, DELIVER_BOUNCE, "5.3.5",
+        log_warn(":include: file %s is world writable", path);
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
     }
@@ -219,11 +219,9 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
         struct passwd *pw = getpwuid(st.st_uid);
 
         if (pw == NULL) {
-            maillog_warning("cannot find username for uid %ld",
-                            (long) st.st_uid);
-            maillog_warning("%s: cannot find :include: file owner username",
-                            path);
-            local_set_res(r, DELIVER_DEFER, "4.3.5",
+            log_warn("cannot find username for uid %ld", (long) st.st_uid);
+            log_warn("%s: cannot find :include: file owner username", path);
+            mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
                           "mail system configuration error");
             return 0;
         }
@@ -240,15 +238,15 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         if (st_rc == -2)
-            maillog_warning("cannot open include file %s: file changed "
-                            "while it was opened",
-                            path);
+            log_warn("cannot open include file %s: file changed "
+                     "while it was opened",
+                     path);
         else {
             errno = e;
-            maillog_warning("cannot open include file %s: %m", path);
+            log_warn("cannot open include file %s: %m", path);
         }
-        local_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+        mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
+                        "mail system configuration error");
         return 0;
     }
     (void) list_text(text);
@@ -262,10 +260,10 @@ include(struct local *lc, struct batch *b, struct deliver_req *req,
  * destinations, delivered with the rights w; exp says where the value
  * came from (allow_mail_to_commands, allow_mail_to_files) */
 void
-local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
+local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
              struct deliver_rcpt *rc, const char *value, const char *self,
              const char *orig, const struct who *w, unsigned exp, int depth,
-             struct dest_result *acc, int *first)
+             struct mailbox_result *acc, int *first)
 {
     char *copy = mem_strdup(value), *save = NULL;
     struct strv remote;
@@ -273,7 +271,7 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
     strv_init(&remote);
     for (char *d = strtok_r(copy, ",", &save); d;
          d = strtok_r(NULL, ",", &save)) {
-        struct dest_result r;
+        struct mailbox_result r;
         char *t = str_trim(d);
         size_t n = strlen(t);
 
@@ -287,8 +285,8 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
             continue;
         if (t[0] == '|') {
             if ((lc->cmd_mask & exp) == 0)
-                local_set_res(&r, DELIVER_BOUNCE, "5.7.1",
-                              "mail to command is restricted");
+                mailbox_set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                                "mail to command is restricted");
             else
                 local_command(lc, req, t + 1, self, orig, w, &r);
             local_log_dest(req, rc, self, orig, &r);
@@ -297,8 +295,8 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
 
             local_deliver_ids(lc, w, &uid, &gid);
             if ((lc->file_mask & exp) == 0)
-                local_set_res(&r, DELIVER_BOUNCE, "5.7.1",
-                              "mail to file is restricted");
+                mailbox_set_res(&r, DELIVER_BOUNCE, "5.7.1",
+                                "mail to file is restricted");
             else if (t[n - 1] == '/')
                 local_maildir_start(lc, b, req, rc, t, self, orig, uid, gid,
                                     &r);
@@ -343,7 +341,7 @@ local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
         local_merge(acc, &r, first);
     }
     if (remote.n) {
-        struct dest_result r;
+        struct mailbox_result r;
 
         forward(lc, req, &remote, self, &r);
         for (size_t i = 0; i < remote.n; i++)
@@ -374,10 +372,10 @@ local_alias_find(struct local *lc, const char *key, const char **value,
  * file, has another owner than the user or root, or is world writable;
  * 1 when it was expanded, 0: deliver to the mailbox */
 int
-local_dot_forward(struct local *lc, struct batch *b, struct deliver_req *req,
-                  struct deliver_rcpt *rc, struct pwent *pw, const char *addr,
-                  const char *orig, int depth, struct dest_result *acc,
-                  int *first)
+local_dot_forward(struct local *lc, struct mailbox_batch *b,
+                  struct deliver_req *req, struct deliver_rcpt *rc,
+                  struct pwent *pw, const char *addr, const char *orig,
+                  int depth, struct mailbox_result *acc, int *first)
 {
     char fw[1100], *text = NULL;
     struct stat st;
@@ -390,20 +388,20 @@ local_dot_forward(struct local *lc, struct batch *b, struct deliver_req *req,
         if (errno == ENOENT)
             pw->no_forward = time(NULL);
     } else if (!S_ISREG(st.st_mode)) {
-        maillog_warning("file %s is not a regular file", fw);
+        log_warn("file %s is not a regular file", fw);
     } else if (st.st_uid != 0 && (long) st.st_uid != pw->uid) {
-        maillog_warning("file %s has bad owner uid %ld", fw, (long) st.st_uid);
+        log_warn("file %s has bad owner uid %ld", fw, (long) st.st_uid);
     } else if (st.st_mode & S_IWOTH) {
-        maillog_warning("file %s is world writable", fw);
+        log_warn("file %s is world writable", fw);
     } else {
         int st_rc = read_checked(fw, 0, &st, &text);
 
         if (st_rc == -2)
-            maillog_warning("cannot open file %s: file changed while it "
-                            "was opened",
-                            fw);
+            log_warn("cannot open file %s: file changed while it "
+                     "was opened",
+                     fw);
         else if (st_rc < 0)
-            maillog_warning("cannot open file %s: %m", fw);
+            log_warn("cannot open file %s: %m", fw);
         else
             got = 1;
     }

@@ -33,14 +33,13 @@
 #include "ipc/ipc.h"
 #include "local/local_int.h"
 #include "mac/mac.h"
-#include "maillog/maillog.h"
 
 #define PASS_TIMEOUT_MS (3600 * 1000)
 
 int
 local_pass(struct local *lc, struct deliver_req *req,
            const struct deliver_rcpt *rc, const char *addr, const char *orig,
-           const char *service, struct dest_result *r)
+           const char *service, struct mailbox_result *r)
 {
     char transport[256];
     const char *colon = strchr(service, ':');
@@ -53,8 +52,8 @@ local_pass(struct local *lc, struct deliver_req *req,
 
     (void) lc;
     if (tl == 0 || tl >= sizeof(transport)) {
-        maillog_warning("malformed transport name: \"%s\"", service);
-        local_set_res(r, DELIVER_DEFER, "4.3.5",
+        log_warn("malformed transport name: \"%s\"", service);
+        mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
                       "mail system configuration error");
         return -1;
     }
@@ -84,7 +83,7 @@ local_pass(struct local *lc, struct deliver_req *req,
     ipc_out_init(&o);
     buf_init(&frame, 0);
     if ((fd = ipc_connect_service(transport)) < 0) {
-        maillog_warning("connect to transport private/%s: %s", transport,
+        log_warn("connect to transport private/%s: %s", transport,
                         strerror(errno));
         goto out;
     }
@@ -92,7 +91,7 @@ local_pass(struct local *lc, struct deliver_req *req,
     if (ipc_call(fd, &o, &frame, 1 << 20, PASS_TIMEOUT_MS) < 0 ||
         ipc_in_init(&in, frame.data, frame.len) < 0 ||
         deliver_reply_decode(&in, &pass) < 0 || pass.rcpt[0].text == NULL) {
-        maillog_warning("%s: transport %s: no answer: %s", req->id, transport,
+        log_warn("%s: transport %s: no answer: %s", req->id, transport,
                         strerror(errno));
         (void) close(fd);
         goto out;
@@ -104,7 +103,7 @@ local_pass(struct local *lc, struct deliver_req *req,
     rc_ok = 0;
 out:
     if (rc_ok < 0)
-        local_set_res(r, DELIVER_DEFER, "4.3.0", "mail transport unavailable");
+        mailbox_set_res(r, DELIVER_DEFER, "4.3.0", "mail transport unavailable");
     buf_fini(&frame);
     ipc_out_fini(&o);
     deliver_req_fini(&pass);
@@ -130,9 +129,9 @@ luser_lookup(const char *name, int mode, void *ctx)
 }
 
 void
-local_luser_relay(struct local *lc, struct batch *b, struct deliver_req *req,
+local_luser_relay(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
                   struct deliver_rcpt *rc, const char *addr, const char *orig,
-                  int depth, struct dest_result *acc, int *first)
+                  int depth, struct mailbox_result *acc, int *first)
 {
     struct luser_vars v;
     struct buf out;
@@ -167,10 +166,10 @@ local_luser_relay(struct local *lc, struct batch *b, struct deliver_req *req,
     if (mac_expand(&out, lc->luser_relay, MAC_EXP_FLAG_NONE, NULL, luser_lookup,
                    &v) &
         MAC_PARSE_ERROR) {
-        struct dest_result r;
+        struct mailbox_result r;
 
-        maillog_warning("bad luser_relay value: %s", lc->luser_relay);
-        local_set_res(&r, DELIVER_DEFER, "4.3.5",
+        log_warn("bad luser_relay value: %s", lc->luser_relay);
+        mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
                       "mail system configuration error");
         local_log_dest(req, rc, addr, orig, &r);
         local_merge(acc, &r, first);

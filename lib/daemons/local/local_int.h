@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "deliver/deliver.h"
+#include "mailbox/mailbox.h"
 #include "maps/maps.h"
 #include "server/server.h"
 #include "util/util.h"
@@ -47,14 +48,11 @@ struct local {
     size_t nat;
     struct rewrite *rw;
     struct cleanup_client *cc;
+    struct mailbox mb; /* Maildir and mbox writing, locks, rights */
     char *home_mailbox;
     char *spool;
     char *delim;
-    char *myhostname;
-    int lock_fcntl, lock_dotlock, lock_flock;
-    long cmd_time_limit;            /* command_time_limit, seconds */
-    long lock_attempts, lock_delay; /* deliver_lock_attempts, _delay */
-    int original_rcpt;
+    long cmd_time_limit; /* command_time_limit, seconds */
     int root;
     long default_uid, default_gid; /* default_privs */
     unsigned cmd_mask, file_mask;  /* allow_mail_to_commands, _files */
@@ -65,9 +63,7 @@ struct local {
     char *mbox_command;       /* mailbox_command */
     char *fallback_transport; /* fallback_transport */
     char *luser_relay;        /* luser_relay */
-    long mbox_limit;          /* mailbox_size_limit, 0: none */
     unsigned long counter;
-    struct htab *dirs;  /* maildirs known to exist -> time checked */
     struct htab *users; /* getpwnam cache: name -> struct pwent */
     /* cached segment */
     struct deliver_content msg;
@@ -84,35 +80,6 @@ struct pwent {
 
 #define PW_TTL 10
 
-/* maildir files waiting for the batch sync */
-struct pending {
-    int fd;
-    char tmp[1400];
-    char new[1400];
-    char dir[1100];
-    struct deliver_req *req;
-    struct deliver_rcpt *rc;
-    char to[600];
-    char orig_to[600];
-    long uid, gid;
-};
-
-/* the maildir files of one batch of requests */
-struct batch {
-    struct pending *p;
-    size_t n;
-};
-
-/* result of one destination */
-struct dest_result {
-    int status;
-    char dsn[16];
-    char text[600];
-};
-
-/* local_set_res - fill in a destination's result */
-void local_set_res(struct dest_result *r, int status, const char *dsn,
-                   const char *fmt, ...) UTIL_PRINTF(4, 5);
 /* local_prefix - Return-Path:, X-Original-To:, Delivered-To: into b */
 void local_prefix(struct local *lc, struct buf *b,
                   const struct deliver_req *req, const char *orig,
@@ -124,7 +91,7 @@ void local_deliver_ids(const struct local *lc, const struct who *w, long *uid,
 /* local_command - deliver to |cmd (local_command.c) */
 void local_command(struct local *lc, struct deliver_req *req, const char *cmd,
                    const char *to, const char *orig, const struct who *w,
-                   struct dest_result *res);
+                   struct mailbox_result *res);
 
 /* local_handoff.c */
 /* local_pass - addr (one recipient of req) to the transport of
@@ -133,16 +100,16 @@ void local_command(struct local *lc, struct deliver_req *req, const char *cmd,
  * caller logs that) */
 int local_pass(struct local *lc, struct deliver_req *req,
                const struct deliver_rcpt *rc, const char *addr,
-               const char *orig, const char *service, struct dest_result *r);
+               const char *orig, const char *service, struct mailbox_result *r);
 /* local_luser_relay - an unknown user's mail to luser_relay, expanded */
-void local_luser_relay(struct local *lc, struct batch *b,
+void local_luser_relay(struct local *lc, struct mailbox_batch *b,
                        struct deliver_req *req, struct deliver_rcpt *rc,
                        const char *addr, const char *orig, int depth,
-                       struct dest_result *acc, int *first);
+                       struct mailbox_result *acc, int *first);
 
 /* local.c */
 /* local_merge - fold r into acc: defer beats bounce beats sent */
-void local_merge(struct dest_result *acc, const struct dest_result *r,
+void local_merge(struct mailbox_result *acc, const struct mailbox_result *r,
                  int *first);
 /* local_become, local_unbecome - effective ids (root only) and back */
 void local_become(struct local *lc, long uid, long gid);
@@ -150,49 +117,43 @@ void local_unbecome(struct local *lc);
 /* local_who_set - rights of a passwd entry */
 void local_who_set(struct who *w, long uid, long gid, const char *home,
                    const char *shell);
-/* local_put_neutered - an envelope address, control characters as '?' */
-void local_put_neutered(struct buf *b, const char *s);
 /* local_log_dest - the delivery line of one final destination */
 void local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc,
                     const char *to, const char *orig,
-                    const struct dest_result *r);
+                    const struct mailbox_result *r);
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
-void local_deliver_addr(struct local *lc, struct batch *b,
+void local_deliver_addr(struct local *lc, struct mailbox_batch *b,
                         struct deliver_req *req, struct deliver_rcpt *rc,
                         const char *addr, const char *orig, int depth,
-                        struct dest_result *acc, int *first);
+                        struct mailbox_result *acc, int *first);
 
 /* local_expand.c */
 /* local_expand - an alias, .forward or include value (exp: EXP_*) */
-void local_expand(struct local *lc, struct batch *b, struct deliver_req *req,
-                  struct deliver_rcpt *rc, const char *value, const char *self,
-                  const char *orig, const struct who *w, unsigned exp,
-                  int depth, struct dest_result *acc, int *first);
+void local_expand(struct local *lc, struct mailbox_batch *b,
+                  struct deliver_req *req, struct deliver_rcpt *rc,
+                  const char *value, const char *self, const char *orig,
+                  const struct who *w, unsigned exp, int depth,
+                  struct mailbox_result *acc, int *first);
 /* local_alias_find - key in the alias tables, in order; *at: the table */
 enum maps_result local_alias_find(struct local *lc, const char *key,
                                   const char **value,
                                   const struct alias_table **at);
 /* local_dot_forward - $HOME/.forward: 1 when expanded, 0: mailbox */
-int local_dot_forward(struct local *lc, struct batch *b,
+int local_dot_forward(struct local *lc, struct mailbox_batch *b,
                       struct deliver_req *req, struct deliver_rcpt *rc,
                       struct pwent *pw, const char *addr, const char *orig,
-                      int depth, struct dest_result *acc, int *first);
+                      int depth, struct mailbox_result *acc, int *first);
 
 /* local_mailbox.c */
-/* local_maildir_start - write into tmp/; local_batch_sync finishes */
-void local_maildir_start(struct local *lc, struct batch *b,
+/* local_maildir_start - write into tmp/; mailbox_batch_finish finishes */
+void local_maildir_start(struct local *lc, struct mailbox_batch *b,
                          struct deliver_req *req, struct deliver_rcpt *rc,
                          const char *dir, const char *to, const char *orig,
-                         long uid, long gid, struct dest_result *res);
+                         long uid, long gid, struct mailbox_result *res);
 /* local_mbox - append with locks, durable before return; file: a /file
  * destination (a character device allowed, an executable refused) */
 void local_mbox(struct local *lc, struct deliver_req *req, const char *path,
                 const char *to, const char *orig, long uid, long gid,
-                struct dest_result *res, const char *what, int file);
-/* local_batch_sync - fsync the batch's maildir files, rename into new/,
- * sync the directories */
-void local_batch_sync(struct local *lc, struct batch *b,
-                      struct dest_result *results, size_t nres,
-                      struct deliver_req **reqs);
+                struct mailbox_result *res, const char *what, int file);
 
 #endif

@@ -110,7 +110,7 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
             strcmp(out[i]->srv.service, want) == 0)
             pass = out[i];
     if (pass == NULL || n >= max) {
-        maillog_warning("master.cf line %d: service %s/inet runs "
+        log_warn("master.cf line %d: service %s/inet runs "
                         "\"postscreen\", which Postern does not implement, "
                         "and there is no \"%s pass ... smtpd\" entry to "
                         "serve its clients; not started",
@@ -141,7 +141,7 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
     snprintf(ns, sizeof(ns), "%s+%s/inet", s->srv.name_space, name);
     mem_free(s->key);
     s->key = mem_strdup(ns);
-    maillog_info("master.cf line %d: %s/inet (postscreen): clients are "
+    log_info("master.cf line %d: %s/inet (postscreen): clients are "
                  "greeted by the smtpd front and served by %s (master.cf "
                  "line %d); postscreen's own tests are not run",
                  line, name, s->srv.name_space, s->line);
@@ -178,12 +178,12 @@ build_services(struct svc **out, int max)
         if (fn == NULL) {
             why = master_builtin(cmd);
             if (why) {
-                maillog_info("master.cf line %d: %s/%s (%s): %s; no process "
+                log_info("master.cf line %d: %s/%s (%s): %s; no process "
                              "is started",
                              pcf_service_line(master_proc.conf, i), name, type,
                              cmd, why);
             } else {
-                maillog_warning("master.cf line %d: service %s/%s runs \"%s\", "
+                log_warn("master.cf line %d: service %s/%s runs \"%s\", "
                                 "which Postern does not implement yet; not "
                                 "started",
                                 pcf_service_line(master_proc.conf, i), name,
@@ -193,7 +193,7 @@ build_services(struct svc **out, int max)
         }
         if (strcmp(type, "inet") != 0 && strcmp(type, "unix") != 0 &&
             strcmp(type, "fifo") != 0 && strcmp(type, "pass") != 0) {
-            maillog_warning("master.cf line %d: service type %s of %s is not "
+            log_warn("master.cf line %d: service type %s of %s is not "
                             "supported; not started",
                             pcf_service_line(master_proc.conf, i), type, name);
             continue;
@@ -299,7 +299,7 @@ reload(void)
 
         if (s->srv.nlisten == 0) {
             if (master_open_service(s, err, sizeof(err)) < 0) {
-                maillog_error("%s: %s", s->srv.name_space, err);
+                log_error("%s: %s", s->srv.name_space, err);
                 master_svc_close(s, 1);
                 mem_free(s);
                 continue;
@@ -314,7 +314,7 @@ reload(void)
             s->srv.nlisten = 0;
             s->sock_path = NULL;
             if (pipe(s->status_pipe) < 0) {
-                maillog_error("pipe: %m");
+                log_error("pipe: %m");
                 continue;
             }
             (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
@@ -335,7 +335,7 @@ reload(void)
             (int) (sizeof(master_proc.svcs) / sizeof(master_proc.svcs[0])))
             master_proc.svcs[master_proc.nsvc++] = s;
     }
-    maillog_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
+    log_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
                  master_proc.config_dir);
 }
 
@@ -364,7 +364,7 @@ master_loop(void)
             reload();
         }
         if (master_proc.got_term && stop_deadline == 0) {
-            maillog_info("terminating on signal 15");
+            log_info("terminating on signal 15");
             for (int i = 0; i < master_proc.nsvc; i++)
                 master_svc_close(master_proc.svcs[i], 1);
             master_signal_children(SIGTERM, NULL);
@@ -433,7 +433,7 @@ master_loop(void)
         if (timeout < 0)
             timeout = 0;
         if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         for (int i = 0; i < n; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -502,7 +502,7 @@ master_daemon(const char *qdir, int notify, int foreground)
     master_raise_nofile();
 
     if (master_stderr_open() < 0)
-        maillog_warning("socketpair: %m: daemons' stderr is not logged");
+        log_warn("socketpair: %m: daemons' stderr is not logged");
     master_proc.nsvc = build_services(master_proc.svcs, MAX_SVC);
     for (int i = 0; i < master_proc.nsvc; i++) {
         if (master_open_service(master_proc.svcs[i], err, sizeof(err)) < 0)
@@ -510,7 +510,7 @@ master_daemon(const char *qdir, int notify, int foreground)
         if (master_proc.svcs[i]->srv.wakeup > 0)
             master_proc.svcs[i]->next_wakeup = time(NULL);
     }
-    maillog_info("daemon started -- version %s, configuration %s",
+    log_info("daemon started -- version %s, configuration %s",
                  POSTERN_MTA_VERSION, master_proc.config_dir);
     if (notify >= 0) {
         if (write(notify, "ok\n", 3) < 0) {
@@ -530,12 +530,12 @@ master_daemon(const char *qdir, int notify, int foreground)
         }
     }
     master_loop();
-    maillog_info("daemon stopped");
+    log_info("daemon stopped");
     (void) unlink("pid/master.pid");
     (void) close(pidfd);
     return rc;
 fail:
-    maillog_error("%s", err);
+    log_error("%s", err);
     if (notify >= 0) {
         char line[1100];
         int n = snprintf(line, sizeof(line), "%s\n", err);
@@ -545,7 +545,7 @@ fail:
         }
         (void) close(notify);
     } else {
-        fprintf(stderr, "postern: fatal: %s\n", err);
+        log_output_stderr(LOG_LEVEL_FATAL, log_progname(), err);
     }
     return 1;
 }

@@ -184,7 +184,7 @@ master_raise_nofile(void)
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            maillog_warning("setrlimit RLIMIT_NOFILE %lu: %m",
+            log_warn("setrlimit RLIMIT_NOFILE %lu: %m",
                             (unsigned long) rl.rlim_cur);
     }
 }
@@ -199,23 +199,22 @@ cmd_start(const char *qdir, int foreground)
     size_t got = 0;
 
     if (master_running_pid(qdir) != 0) {
-        fprintf(stderr,
-                "postern: fatal: the Postern mail system is already running\n");
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "the Postern mail system is already running");
         return 1;
     }
     if (foreground) {
-        fprintf(stderr, "postern: starting the Postern mail system\n");
+        log_info("starting the Postern mail system");
         return master_daemon(qdir, -1, 1);
     }
     if (pipe(p) < 0) {
-        perror("postern: pipe");
+        log_error("pipe: %s", strerror(errno));
         return 1;
     }
-    fprintf(stderr, "postern: starting the Postern mail system\n");
-    fflush(stderr);
+    log_info("starting the Postern mail system");
     pid = fork();
     if (pid < 0) {
-        perror("postern: fork");
+        log_error("fork: %s", strerror(errno));
         return 1;
     }
     if (pid == 0) {
@@ -239,7 +238,7 @@ cmd_start(const char *qdir, int foreground)
     if (strcmp(buf, "ok\n") == 0)
         return 0;
     buf[strcspn(buf, "\n")] = 0;
-    fprintf(stderr, "postern: fatal: %s\n",
+    log_msg(NULL, LOG_LEVEL_FATAL, "%s",
             got ? buf : "mail system startup failed");
     return 1;
 }

@@ -44,18 +44,18 @@ check_user(struct pcf *conf, const char *config_dir, const char *param)
     const char *why = NULL;
 
     if (pw == NULL)
-        fprintf(stderr,
-                "postern: fatal: file %s/main.cf: parameter %s: unknown "
-                "user name value: %s\n",
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "file %s/main.cf: parameter %s: unknown "
+                "user name value: %s",
                 config_dir, param, name);
     else if (pw->pw_uid == 0)
         why = "user ID";
     else if (pw->pw_gid == 0)
         why = "group ID";
     if (why)
-        fprintf(stderr,
-                "postern: fatal: file %s/main.cf: parameter %s: user %s "
-                "has privileged %s\n",
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "file %s/main.cf: parameter %s: user %s "
+                "has privileged %s",
                 config_dir, param, name, why);
     mem_free(name);
     return pw == NULL || why != NULL;
@@ -98,9 +98,9 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
     char err[800];
 
     if (qdir[0] != '/') {
-        fprintf(stderr,
-                "postern: fatal: %s/main.cf: queue_directory must be "
-                "an absolute path: \"%s\"\n",
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "%s/main.cf: queue_directory must be "
+                "an absolute path: \"%s\"",
                 config_dir, qdir);
         bad = 1;
     }
@@ -116,14 +116,14 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
                  pcf_service_field(conf, i, 1));
         if (strcmp(cmd, "smtpd") == 0 &&
             smtpd_check_config(conf, ns, err, sizeof(err)) < 0) {
-            fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
+            log_msg(NULL, LOG_LEVEL_FATAL, "master.cf line %d: %s: %s",
                     pcf_service_line(conf, i), ns, err);
             bad = 1;
         }
         /* TLS protocol and cipher parameters (issue 15): a bad value
          * would turn TLS off at run time, as in Postfix */
         if (server_tls_check(conf, ns, cmd, err, sizeof(err)) < 0) {
-            fprintf(stderr, "postern: fatal: master.cf line %d: %s: %s\n",
+            log_msg(NULL, LOG_LEVEL_FATAL, "master.cf line %d: %s: %s",
                     pcf_service_line(conf, i), ns, err);
             bad = 1;
         }
@@ -133,7 +133,7 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
         struct stat st;
 
         if (stat(qdir, &st) < 0 && errno != ENOENT) {
-            fprintf(stderr, "postern: fatal: %s: %s\n", qdir, strerror(errno));
+            log_msg(NULL, LOG_LEVEL_FATAL, "%s: %s", qdir, strerror(errno));
             bad = 1;
         }
     }
@@ -170,17 +170,16 @@ master_check(struct pcf *conf, const char *config_dir, unsigned flags,
         if (master_report_json(rep, stdout) < 0)
             bad = 1;
     } else {
-        master_report_print(rep, stderr, verb, allow);
+        master_report_print(rep, verb, allow);
     }
     if (master_report_count(rep, SERVER_NOTE_ERROR) > 0 && !allow) {
         if (verb)
-            fprintf(stderr,
-                    "postern: fatal: %zu setting(s) or service(s) that "
+            log_msg(NULL, LOG_LEVEL_FATAL,
+                    "%zu setting(s) or service(s) that "
                     "Postern does not implement; not %s (postern check "
-                    "lists them; --allow-unimplemented %ss anyway)\n",
+                    "lists them; --allow-unimplemented %ss anyway)",
                     master_report_count(rep, SERVER_NOTE_ERROR),
-                    strcmp(verb, "start") == 0 ? "started" : "reloaded",
-                    verb);
+                    strcmp(verb, "start") == 0 ? "started" : "reloaded", verb);
         bad = 1;
     }
     if (out)

@@ -112,7 +112,7 @@ master_spawn(struct svc *s)
     __atomic_store_n(&s->srv.shm[slot].live, 1, __ATOMIC_SEQ_CST);
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        log_warn("fork: %m");
         memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
         s->throttle_until = time(NULL) + 1;
         return;
@@ -153,7 +153,7 @@ master_spawn_front(struct svc *s)
         return;
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %m");
+        log_warn("fork: %m");
         s->front_throttle = time(NULL) + 1;
         return;
     }
@@ -316,11 +316,11 @@ master_reap(void)
                 memset(&s->srv.shm[c->slot], 0, sizeof(s->srv.shm[c->slot]));
             }
             if (WIFSIGNALED(status) && !master_proc.got_term) {
-                maillog_warning("process %s pid %ld killed by signal %d",
+                log_warn("process %s pid %ld killed by signal %d",
                                 s->srv.command, (long) pid, WTERMSIG(status));
             } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
                        !master_proc.got_term) {
-                maillog_warning("process %s pid %ld exit status %d",
+                log_warn("process %s pid %ld exit status %d",
                                 s->srv.command, (long) pid,
                                 WEXITSTATUS(status));
             }
@@ -328,7 +328,7 @@ master_reap(void)
                 ((WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
                  WIFSIGNALED(status)) &&
                 time(NULL) - c->started < 2) {
-                maillog_warning("%s: bad command startup -- throttling",
+                log_warn("%s: bad command startup -- throttling",
                                 s->srv.command);
                 if (c->front)
                     s->front_throttle = time(NULL) + master_proc.throttle_time;

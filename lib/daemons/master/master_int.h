@@ -56,10 +56,11 @@ server_note_fn master_report_note;
 size_t master_report_count(const struct master_report *rep,
                            enum server_note_level level);
 /* master_report_print - WARNING and ERROR notes, "postern: error: FILE:
- * LINE: text"; verb ("start", "reload" or NULL for check): say what it
- * does about errors; allow: errors are printed as warnings */
-void master_report_print(const struct master_report *rep, FILE *fp,
-                         const char *verb, int allow);
+ * LINE: text" through the log API (stderr); verb ("start", "reload" or NULL for
+ * check): say what it does about errors; allow: errors are printed as warnings
+ */
+void master_report_print(const struct master_report *rep, const char *verb,
+                         int allow);
 /* master_report_log - the ERROR notes to the maillog as warnings (start
  * with --allow-unimplemented) */
 void master_report_log(const struct master_report *rep);

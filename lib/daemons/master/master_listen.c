@@ -264,10 +264,9 @@ master_setgid_gid(long fallback)
     if (gr)
         gid = (long) gr->gr_gid;
     else if (!warned++)
-        fprintf(stderr,
-                "postern: warning: unknown setgid_group group \"%s\": public "
-                "and maildrop are for root and mail_owner only\n",
-                name);
+        log_warn("unknown setgid_group group \"%s\": public "
+                 "and maildrop are for root and mail_owner only",
+                 name);
     mem_free(name);
     return gid;
 }

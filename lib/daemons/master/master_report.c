@@ -157,10 +157,11 @@ where(const struct master_note *note, char *buf, size_t len)
 }
 
 void
-master_report_print(const struct master_report *rep, FILE *fp,
-                    const char *verb, int allow)
+master_report_print(const struct master_report *rep, const char *verb,
+                    int allow)
 {
     char at[1100];
+    char tail[100];
 
     for (size_t i = 0; i < rep->n; i++) {
         const struct master_note *note = &rep->notes[i];
@@ -169,14 +170,15 @@ master_report_print(const struct master_report *rep, FILE *fp,
         if (note->level == SERVER_NOTE_HONOURED)
             continue;
         where(note, at, sizeof(at));
-        fprintf(fp, "postern: %s: %s: %s", err && !allow ? "error" : "warning",
-                at, note->text);
+        tail[0] = 0;
         if (err && verb && allow)
-            fprintf(fp, "; %sing anyway (--allow-unimplemented)",
-                    strcmp(verb, "start") == 0 ? "start" : "reload");
+            snprintf(tail, sizeof(tail),
+                     "; %sing anyway (--allow-unimplemented)",
+                     strcmp(verb, "start") == 0 ? "start" : "reload");
         else if (err && verb)
-            fprintf(fp, "; refusing to %s", verb);
-        fputc('\n', fp);
+            snprintf(tail, sizeof(tail), "; refusing to %s", verb);
+        log_msg(NULL, err && !allow ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN,
+                "%s: %s%s", at, note->text, tail);
     }
 }
 
@@ -191,8 +193,8 @@ master_report_log(const struct master_report *rep)
         if (note->level != SERVER_NOTE_ERROR)
             continue;
         where(note, at, sizeof(at));
-        maillog_warning("%s: %s; started anyway (--allow-unimplemented)", at,
-                        note->text);
+        log_warn("%s: %s; started anyway (--allow-unimplemented)", at,
+                 note->text);
     }
 }
 

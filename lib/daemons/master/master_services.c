@@ -21,6 +21,7 @@
 #include "qmgr/qmgr_tool.h"
 #include "smtp/smtp.h"
 #include "smtpd/smtpd.h"
+#include "virtual/virtual.h"
 
 /* agent: a delivery agent, which a transport (transport:nexthop) may
  * name: qmgr hands it mail over the deliver protocol */
@@ -38,6 +39,7 @@ static const struct {
     {"qmgr", qmgr_service, 0},
     {"oqmgr", qmgr_service, 0},
     {"local", local_service, 1},
+    {"virtual", virtual_service, 1},
     {"error", local_error_service, 1},
     {"discard", local_discard_service, 1},
     {"bounce", bounce_service, 0},

@@ -53,13 +53,11 @@ quarantine(const char *name, const char *why)
     snprintf(from, sizeof(from), "maildrop/%s", name);
     snprintf(to, sizeof(to), "corrupt/%s", name);
     if (rename(from, to) == 0) {
-        maillog_warning("maildrop/%s: %s; moved to corrupt/%s", name, why,
-                        name);
+        log_warn("maildrop/%s: %s; moved to corrupt/%s", name, why, name);
     } else if (unlink(from) == 0) {
-        maillog_warning("maildrop/%s: %s; removed", name, why);
+        log_warn("maildrop/%s: %s; removed", name, why);
     } else {
-        maillog_warning("maildrop/%s: %s; cannot move or remove it: %m", name,
-                        why);
+        log_warn("maildrop/%s: %s; cannot move or remove it: %m", name, why);
     }
 }
 
@@ -111,7 +109,7 @@ open_file(const char *name, struct stat *st)
     snprintf(path, sizeof(path), "maildrop/%s", name);
     if (lstat(path, st) < 0) {
         if (errno != ENOENT)
-            maillog_warning("maildrop/%s: %m", name);
+            log_warn("maildrop/%s: %m", name);
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
@@ -213,10 +211,10 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     queue_env_set(&env.client_addr, "127.0.0.1");
     env.flags |= QUEUE_F_LOCAL;
     if (cleanup_client_open(cc, QUEUE_F_LOCAL, id) < 0) {
-        maillog_warning("connect to cleanup service: %m");
+        log_warn("connect to cleanup service: %m");
         goto out;
     }
-    maillog_info("%s: uid=%ld from=<%s>", id, (long) st.st_uid, env.sender);
+    log_info("%s: uid=%ld from=<%s>", id, (long) st.st_uid, env.sender);
     received(&hdr, host, id, &st, text + coff, len - coff);
     st_code = cleanup_client_env(cc, &env, fullname) < 0 ||
                       cleanup_client_data(cc, hdr.data, hdr.len) < 0 ||
@@ -226,9 +224,10 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     if (st_code == CLEANUP_STAT_OK) {
         (void) unlink(path);
         rc = 0;
-    } else if (st_code > 0 && st_code != CLEANUP_STAT_WRITE) {
-        maillog_warning("%s: %s; maildrop file %s removed", id,
-                        cleanup_reply_text((unsigned) st_code), name);
+    } else if (st_code > 0 && st_code != CLEANUP_STAT_WRITE &&
+               st_code != CLEANUP_STAT_DEFER) {
+        log_warn("%s: %s; maildrop file %s removed", id,
+                 cleanup_reply_text((unsigned) st_code), name);
         (void) unlink(path);
         rc = 0;
     }
@@ -248,7 +247,7 @@ scan(struct cleanup_client *cc, size_t limit, const char *host)
     struct strv names;
 
     if (d == NULL) {
-        maillog_warning("open maildrop: %m");
+        log_warn("open maildrop: %m");
         return;
     }
     strv_init(&names);
@@ -292,7 +291,7 @@ pickup_loop(struct server *srv, void *ctx)
         pfd[n].fd = server_signal_fd();
         pfd[n++].events = POLLIN;
         if (poll(pfd, (nfds_t) n, 60000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         for (int i = 0; i < srv->nlisten; i++) {
             int fd;
 

@@ -81,11 +81,9 @@ die(const char *prog, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: fatal: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    log_vmsg(prog, LOG_LEVEL_FATAL, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(1);
 }
 
@@ -124,14 +122,14 @@ check_config_dir(const char *prog, const char *dir)
     mem_free(multi);
     pcf_free(def);
     if (!found) {
-        fprintf(stderr,
-                "%s: error: untrusted configuration directory name: "
-                "%s\n",
-                prog, dir);
-        fprintf(stderr,
-                "%s: fatal: specify \"alternate_config_directories = %s\" "
-                "in %s\n",
-                prog, dir, path);
+        log_msg(prog, LOG_LEVEL_ERROR,
+                "untrusted configuration directory name: "
+                "%s",
+                dir);
+        log_msg(prog, LOG_LEVEL_FATAL,
+                "specify \"alternate_config_directories = %s\" "
+                "in %s",
+                dir, path);
         exit(1);
     }
 }

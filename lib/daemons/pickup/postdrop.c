@@ -51,7 +51,7 @@ fatal_uid(const char *what)
 {
     if (tmp_live)
         (void) unlink(tmp_path);
-    fprintf(stderr, "postdrop: fatal: uid=%ld: %s\n", (long) getuid(), what);
+    log_msg("postdrop", LOG_LEVEL_FATAL, "uid=%ld: %s", (long) getuid(), what);
     exit(1);
 }
 
@@ -105,8 +105,9 @@ pickup_postdrop_main(int argc, char **argv)
         } else if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "-v") == 0)
             continue; /* the only protocol; verbose: nothing to say */
         else {
-            fprintf(stderr, "postdrop: fatal: usage: postdrop [-c "
-                            "config_dir] [-v]\n");
+            log_msg("postdrop", LOG_LEVEL_FATAL,
+                    "usage: postdrop [-c "
+                    "config_dir] [-v]");
             return 1;
         }
     }
@@ -116,9 +117,9 @@ pickup_postdrop_main(int argc, char **argv)
             pickup_user_acl(conf, "authorized_submit_users", getuid());
 
         if (who) {
-            fprintf(stderr,
-                    "postdrop: fatal: User %s(%ld) is not allowed to submit "
-                    "mail\n",
+            log_msg("postdrop", LOG_LEVEL_FATAL,
+                    "User %s(%ld) is not allowed to submit "
+                    "mail",
                     who, (long) getuid());
             return 1;
         }
@@ -129,6 +130,7 @@ pickup_postdrop_main(int argc, char **argv)
     maillog_set_stderr(1);
     msl = server_conf_size(conf, NULL, "message_size_limit");
     maillog_set_stderr(0);
+    maillog_close();
     /* the envelope frame and LF line ends: same slack as pickup */
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
 
@@ -160,7 +162,7 @@ pickup_postdrop_main(int argc, char **argv)
     fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
               0600);
     if (fd < 0) {
-        fprintf(stderr, "postdrop: fatal: uid=%ld: create file %s/%s: %s\n",
+        log_msg("postdrop", LOG_LEVEL_FATAL, "uid=%ld: create file %s/%s: %s",
                 (long) getuid(), qdir, tmp_path, strerror(errno));
         return 1;
     }

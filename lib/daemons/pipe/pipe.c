@@ -43,7 +43,6 @@
 #include <unistd.h>
 
 #include "deliver/deliver.h"
-#include "maillog/maillog.h"
 #include "pipe/pipe_int.h"
 #include "server/server.h"
 
@@ -361,10 +360,9 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
     const char *sender = *req->sender ? req->sender : a->null_sender;
 
     if ((a->flags & (PIPE_F_DELIVERED | PIPE_F_ORIG_RCPT)) && req->nrcpt > 1) {
-        maillog_warning(
-            "pipe flag `%c' requires %s_destination_recipient_limit "
-            "= 1",
-            (a->flags & PIPE_F_DELIVERED) ? 'D' : 'O', pa->srv->service);
+        log_warn("pipe flag `%c' requires %s_destination_recipient_limit "
+                 "= 1",
+                 (a->flags & PIPE_F_DELIVERED) ? 'D' : 'O', pa->srv->service);
         set_all(req, DELIVER_DEFER, "4.3.5", "mail system configuration error");
         return;
     }
@@ -373,7 +371,7 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
         return;
     }
     if (deliver_content_load(&pa->msg, req) < 0) {
-        maillog_warning("%s: read message content: %m", req->id);
+        log_warn("%s: read message content: %m", req->id);
         set_all(req, DELIVER_DEFER, "4.3.0", "error reading queue file");
         return;
     }
@@ -386,9 +384,9 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
         return;
     }
     if (!pa->root && a->uid != geteuid()) {
-        maillog_warning("%s: cannot run commands as user=%s: not started as "
-                        "root",
-                        pa->srv->service, a->user);
+        log_warn("%s: cannot run commands as user=%s: not started as "
+                 "root",
+                 pa->srv->service, a->user);
         set_all(req, DELIVER_DEFER, "4.3.5", "mail system configuration error");
         return;
     }
@@ -416,7 +414,7 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
              (unsigned long long) req->content_len);
     strv_init(&args);
     if (pipe_expand_argv(a, &v, req, &args, err, sizeof(err)) < 0) {
-        maillog_warning("service %s: %s", pa->srv->service, err);
+        log_warn("service %s: %s", pa->srv->service, err);
         set_all(req, DELIVER_DEFER, "4.3.5", "mail system configuration error");
     } else {
         run(pa, req, sender, &args);
@@ -481,7 +479,7 @@ pipe_pre_drop(struct server *srv, void *ctx)
     if (pipe_attr_parse(&pa->attr, srv->args, pw ? (long) pw->pw_uid : -1,
                         pw ? (long) pw->pw_gid : -1, owner, err,
                         sizeof(err)) < 0)
-        maillog_fatal("%s", err);
+        log_fatal("%s", err);
     mem_free(owner);
     /* <service>_time_limit, whose default is command_time_limit */
     snprintf(pname, sizeof(pname), "%s%s", srv->service, "_time_limit");

@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "maillog/maillog.h"
 #include "pipe/pipe.h"
 #include "pipe/pipe_int.h"
 #include "server/server.h"
@@ -56,13 +55,13 @@ spawn_pre_drop(struct server *srv, void *ctx)
     if (pipe_attr_parse(&sp->attr, srv->args, pw ? (long) pw->pw_uid : -1,
                         pw ? (long) pw->pw_gid : -1, owner, err,
                         sizeof(err)) < 0)
-        maillog_fatal("%s", err);
+        log_fatal("%s", err);
     mem_free(owner);
     if (sp->attr.flags || sp->attr.size_limit || sp->attr.directory)
-        maillog_fatal("spawn takes only the user= and argv= attributes");
+        log_fatal("spawn takes only the user= and argv= attributes");
     if (!sp->root && sp->attr.uid != geteuid())
-        maillog_fatal("cannot run commands as user=%s: not started as root",
-                      sp->attr.user);
+        log_fatal("cannot run commands as user=%s: not started as root",
+                  sp->attr.user);
     strv_init(&sp->argv);
     strv_add(&sp->argv, sp->attr.argv0);
     for (char *const *p = sp->attr.argv + 1; *p; p++)
@@ -123,7 +122,7 @@ spawn_conn(struct server *srv, int fd, void *ctx)
     (void) srv;
     pid = fork();
     if (pid < 0) {
-        maillog_warning("fork: %s", strerror(errno));
+        log_warn("fork: %s", strerror(errno));
         return;
     }
     if (pid == 0) {
@@ -142,18 +141,16 @@ spawn_conn(struct server *srv, int fd, void *ctx)
         _exit(127);
     }
     if (wait_limit(pid, &ws, sp->time_limit)) {
-        maillog_warning("%s: process id %lu: command time limit exceeded",
-                        sp->argv.v[0], (unsigned long) pid);
+        log_warn("%s: process id %lu: command time limit exceeded",
+                 sp->argv.v[0], (unsigned long) pid);
         (void) kill(-pid, SIGKILL);
         (void) kill(pid, SIGKILL);
         (void) waitpid(pid, &ws, 0);
     }
     if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
-        maillog_warning("command %s exit status %d", sp->argv.v[0],
-                        WEXITSTATUS(ws));
+        log_warn("command %s exit status %d", sp->argv.v[0], WEXITSTATUS(ws));
     if (WIFSIGNALED(ws))
-        maillog_warning("command %s killed by signal %d", sp->argv.v[0],
-                        WTERMSIG(ws));
+        log_warn("command %s killed by signal %d", sp->argv.v[0], WTERMSIG(ws));
 }
 
 int

@@ -93,7 +93,7 @@ table(struct proxymap *pm, const char *name, unsigned flags)
     if (m == NULL) {
         m = maps_new(name, name, flags);
         if (maps_preload(m) < 0)
-            maillog_warning("%s", maps_error(m));
+            log_warn("%s", maps_error(m));
         htab_set(pm->tables, buf_str(&key), m);
     }
     buf_fini(&key);
@@ -119,7 +119,7 @@ request(struct proxymap *pm, struct client *c, struct ipc_in *in)
     struct maps *m;
 
     if (in->type != MAPS_PROXY_OPEN && in->type != MAPS_PROXY_LOOKUP) {
-        maillog_warning("unrecognized request: \"%d\", ignored", in->type);
+        log_warn("unrecognized request: \"%d\", ignored", in->type);
         reply(pm, c, MAPS_PROXY_BAD, "unrecognized request");
         return;
     }
@@ -133,13 +133,13 @@ request(struct proxymap *pm, struct client *c, struct ipc_in *in)
         return;
     }
     if (!htab_has(pm->approved, name)) {
-        maillog_warning("request for unapproved table: \"%s\"", name);
-        maillog_warning("to approve this table for %s access, list proxy:%s "
-                        "in main.cf:%s",
-                        strcmp(pm->approve_param, "proxy_read_maps") == 0
-                            ? "read-only"
-                            : "read-write",
-                        name, pm->approve_param);
+        log_warn("request for unapproved table: \"%s\"", name);
+        log_warn("to approve this table for %s access, list proxy:%s "
+                 "in main.cf:%s",
+                 strcmp(pm->approve_param, "proxy_read_maps") == 0
+                     ? "read-only"
+                     : "read-write",
+                 name, pm->approve_param);
         reply(pm, c, MAPS_PROXY_DENY, "");
         return;
     }
@@ -159,7 +159,7 @@ request(struct proxymap *pm, struct client *c, struct ipc_in *in)
         reply(pm, c, MAPS_PROXY_NOKEY, "");
         break;
     default:
-        maillog_warning("%s", maps_error(m));
+        log_warn("%s", maps_error(m));
         reply(pm, c, MAPS_PROXY_RETRY, maps_error(m));
         break;
     }
@@ -185,11 +185,11 @@ proxymap_setup(struct server *srv, void *ctx)
     struct proxymap *pm = ctx;
 
     if (geteuid() == 0 && srv->chroot_)
-        maillog_fatal("service %s/%s: proxymap searches tables outside the "
-                      "chroot jail for the daemons inside it and cannot run "
-                      "chrooted itself: set its chroot field to n in "
-                      "master.cf",
-                      srv->service, srv->type);
+        log_fatal("service %s/%s: proxymap searches tables outside the "
+                  "chroot jail for the daemons inside it and cannot run "
+                  "chrooted itself: set its chroot field to n in "
+                  "master.cf",
+                  srv->service, srv->type);
     pm->srv = srv;
     pm->approve_param = strcmp(srv->service, "proxywrite") == 0
                             ? "proxy_write_maps"
@@ -222,7 +222,7 @@ proxymap_loop(struct server *srv, void *ctx)
         if (time(NULL) != last_check) {
             last_check = time(NULL);
             if ((changed = maps_changed()) != NULL) {
-                maillog_info("table %s has changed -- restarting", changed);
+                log_info("table %s has changed -- restarting", changed);
                 break;
             }
         }
@@ -241,7 +241,7 @@ proxymap_loop(struct server *srv, void *ctx)
                          (ipc_conn_pending(&pm->cl[i]->c) ? POLLOUT : 0));
         }
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         n = 0;
         if (pm->ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++, n++) {
@@ -277,9 +277,9 @@ proxymap_loop(struct server *srv, void *ctx)
             while ((r = ipc_conn_frame(&c->c, &in)) == 1)
                 request(pm, c, &in);
             if (r < 0) {
-                maillog_warning("request larger than %d bytes, "
-                                "disconnecting",
-                                FRAME_LIMIT);
+                log_warn("request larger than %d bytes, "
+                         "disconnecting",
+                         FRAME_LIMIT);
                 c->dead = 1;
             }
         }

@@ -122,10 +122,10 @@ start(struct server *srv)
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        maillog_fatal("lock store/qmgr.lock: %m");
+        log_fatal("lock store/qmgr.lock: %m");
     Q.fs = queue_fs_disk("store");
     if (Q.fs == NULL)
-        maillog_fatal("open queue store: %m");
+        log_fatal("open queue store: %m");
     read_params(srv);
 
     /* recovery: every live message, with its state */
@@ -260,7 +260,7 @@ qmgr_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(p.pfd, (nfds_t) p.n, timeout) < 0 && errno != EINTR)
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         poll_events(&p);
         qmgr_ctl_serve();
         qmgr_agent_flush();

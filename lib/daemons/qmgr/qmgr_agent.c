@@ -91,7 +91,7 @@ qmgr_conn_idle(struct transport *t, time_t now)
     if ((fd = ipc_connect_service(t->path)) < 0) {
         t->open_fail_until = now + 1;
         if (t->nconn == 0) {
-            maillog_warning("connect to transport %s: %m", t->path);
+            log_warn("connect to transport %s: %m", t->path);
             t->down_until = now + 10;
         }
         return NULL;
@@ -155,7 +155,7 @@ read_replies(struct transport *t, int k)
         a->outstanding--;
         a->last = time(NULL);
         if (deliver_reply_decode(&in, &j->req) < 0) {
-            maillog_warning("%s: bad reply from %s", j->req.id, t->path);
+            log_warn("%s: bad reply from %s", j->req.id, t->path);
             qmgr_job_fail(j, "unknown mail transport error");
             close_conn(t, k, "unknown mail transport error");
             return;

@@ -38,7 +38,7 @@ for_ids(const char *id, int op)
                 } else {
                     qmgr_seg_state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0,
                                    0, NULL);
-                    maillog_info("%s: removed", m->env.id);
+                    log_info("%s: removed", m->env.id);
                     qmgr_msg_free(m);
                 }
                 break;
@@ -47,7 +47,7 @@ for_ids(const char *id, int op)
                     m->hold = 1;
                     qmgr_seg_state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0,
                                    NULL);
-                    maillog_info("%s: placed on hold", m->env.id);
+                    log_info("%s: placed on hold", m->env.id);
                     if (!m->inflight)
                         qmgr_msg_move(m, L_HOLD);
                 }
@@ -57,7 +57,7 @@ for_ids(const char *id, int op)
                     m->hold = 0;
                     qmgr_seg_state(m->seg, QUEUE_ST_RELEASE, m->loc.off, 0, 0,
                                    0, NULL);
-                    maillog_info("%s: released from hold", m->env.id);
+                    log_info("%s: released from hold", m->env.id);
                     if (!m->inflight) {
                         qmgr_msg_log_active(m);
                         qmgr_msg_move(m, L_READY);

@@ -67,9 +67,9 @@ tparam_fb(const char *tname, const char *suffix, const char *defname,
     char *v = tparam(tname, suffix, defname);
 
     if (qmgr_fb_parse(v, fb) < 0)
-        maillog_warning("%s%s: ignoring malformed or unreasonable feedback: "
-                        "%s",
-                        tname, suffix, v);
+        log_warn("%s%s: ignoring malformed or unreasonable feedback: "
+                 "%s",
+                 tname, suffix, v);
     mem_free(v);
 }
 
@@ -297,10 +297,10 @@ static void
 feedback_log(const char *fn, const struct dest *d)
 {
     if (Q.feedback_debug)
-        maillog_info("%s: queue %s: limit %d window %d success %g failure "
-                     "%g fail_cohorts %g",
-                     fn, d->name, d->t->wc.limit, d->win.window,
-                     d->win.success, d->win.failure, d->win.fail_cohorts);
+        log_info("%s: queue %s: limit %d window %d success %g failure "
+                 "%g fail_cohorts %g",
+                 fn, d->name, d->t->wc.limit, d->win.window, d->win.success,
+                 d->win.failure, d->win.fail_cohorts);
 }
 
 /* qmgr_dest_revive - the dead-destination time is over, or a delivery

@@ -118,7 +118,7 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     struct queue_state_rec r;
 
     if (s->sl == NULL && (s->sl = queue_state_open(Q.fs, s->seq)) == NULL) {
-        maillog_warning("open state log of segment %" PRIX64 ": %m", s->seq);
+        log_warn("open state log of segment %" PRIX64 ": %m", s->seq);
         return;
     }
     r.type = type;
@@ -128,15 +128,15 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     r.attempts = attempts;
     r.reason = reason;
     if (queue_state_append(s->sl, &r) < 0)
-        maillog_warning("write state log of segment %" PRIX64 ": %m", s->seq);
+        log_warn("write state log of segment %" PRIX64 ": %m", s->seq);
     s->dirty = 1;
 }
 
 void
 qmgr_msg_log_active(struct qmsg *m)
 {
-    maillog_info("%s: from=<%s>, size=%" PRIu64 ", nrcpt=%zu (queue active)",
-                 m->env.id, m->env.sender, m->env.content_len, m->env.nrcpt);
+    log_info("%s: from=<%s>, size=%" PRIu64 ", nrcpt=%zu (queue active)",
+             m->env.id, m->env.sender, m->env.content_len, m->env.nrcpt);
     m->active_us = queue_now_us();
 }
 
@@ -232,7 +232,7 @@ qmgr_intake(struct qseg *s, uint64_t limit)
         return;
     if (queue_seg_scan(Q.fs, s->seq, &s->end, limit, intake_one, s, NULL) < 0 &&
         errno != ENOENT)
-        maillog_warning("read segment %" PRIX64 ": %m", s->seq);
+        log_warn("read segment %" PRIX64 ": %m", s->seq);
 }
 
 /* intake_new_segments - segments nobody told us about */
@@ -316,11 +316,11 @@ void
 qmgr_recover(void)
 {
     if (queue_snapshot(Q.fs, recover_one, recover_end, NULL) < 0)
-        maillog_fatal("queue recovery failed: %m");
+        log_fatal("queue recovery failed: %m");
     if (Q.nmsgs)
-        maillog_info("recovered %zu messages (%zu ready, %zu deferred, %zu "
-                     "on hold)",
-                     Q.nmsgs, Q.ready.n, Q.deferred.n, Q.hold.n);
+        log_info("recovered %zu messages (%zu ready, %zu deferred, %zu "
+                 "on hold)",
+                 Q.nmsgs, Q.ready.n, Q.deferred.n, Q.hold.n);
 }
 
 /* qmgr_job_apply - one recipient result of a job */
@@ -551,8 +551,8 @@ expired(struct qmsg *m, uint64_t now)
         (long) ((now - m->env.arrival_us) / 1000000) < life)
         return 0;
     /* too old: return what is left */
-    maillog_info("%s: from=<%s>, status=expired, returned to sender",
-                 m->env.id, m->env.sender);
+    log_info("%s: from=<%s>, status=expired, returned to sender", m->env.id,
+             m->env.sender);
     for (size_t i = 0; i < m->env.nrcpt; i++)
         if (m->rst[i] == R_DEFERRED) {
             m->rst[i] = R_BOUNCED;
@@ -647,7 +647,7 @@ qmgr_msg_finish(struct qmsg *m)
 
     if (m->deleted) {
         qmgr_seg_state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0, 0, NULL);
-        maillog_info("%s: removed", m->env.id);
+        log_info("%s: removed", m->env.id);
         qmgr_msg_free(m);
         return;
     }
@@ -681,7 +681,7 @@ qmgr_msg_finish(struct qmsg *m)
     if (success_notice(m))
         return; /* back here when the notice is queued */
     qmgr_seg_state(m->seg, QUEUE_ST_DONE, m->loc.off, 0, 0, 0, NULL);
-    maillog_info("%s: removed", m->env.id);
+    log_info("%s: removed", m->env.id);
     qmgr_msg_free(m);
 }
 
@@ -707,7 +707,7 @@ qmgr_seg_sync(void)
     for (struct qseg *s = Q.segs; s; s = s->next)
         if (s->dirty && s->sl) {
             if (queue_state_sync(s->sl) < 0)
-                maillog_warning("sync state log %" PRIX64 ": %m", s->seq);
+                log_warn("sync state log %" PRIX64 ": %m", s->seq);
             s->dirty = 0;
         }
 }
@@ -727,7 +727,7 @@ qmgr_seg_gc(void)
                     s->sl = NULL;
                 }
                 if (queue_seg_remove(Q.fs, s->seq) < 0)
-                    maillog_warning("remove segment %" PRIX64 ": %m", s->seq);
+                    log_warn("remove segment %" PRIX64 ": %m", s->seq);
                 *pp = s->next;
                 mem_free(s);
                 continue;

@@ -123,7 +123,7 @@ open_store(struct pcf *conf, char **qdir_out)
     snprintf(path, sizeof(path), "%s/store", qdir);
     fs = queue_fs_disk(path);
     if (fs == NULL)
-        fprintf(stderr, "postern: fatal: open %s: %s\n", path, strerror(errno));
+        log_msg(NULL, LOG_LEVEL_FATAL, "open %s: %s", path, strerror(errno));
     *qdir_out = qdir;
     return fs;
 }
@@ -175,7 +175,7 @@ qmgr_tool_list(struct pcf *conf, int json)
 
     snprintf(path, sizeof(path), "%s/store", qdir);
     if (list_store(path, json, stdout) < 0) {
-        fprintf(stderr, "postern: fatal: read queue %s: %s\n", path,
+        log_msg(NULL, LOG_LEVEL_FATAL, "read queue %s: %s", path,
                 strerror(errno));
         rc = 1;
     }
@@ -227,7 +227,7 @@ qmgr_tool_show(struct pcf *conf, const char *id)
         printf("*** END OF MESSAGE ***\n");
         rc = 0;
     } else {
-        fprintf(stderr, "postern: fatal: %s: no such queue ID\n", id);
+        log_msg(NULL, LOG_LEVEL_FATAL, "%s: no such queue ID", id);
     }
     queue_fs_free(fs);
     mem_free(qdir);
@@ -293,7 +293,7 @@ offline_one(void *ctx, const struct queue_snap_msg *m)
     r.off = m->loc.off;
     if (queue_state_append(sl, &r) == 0 && queue_state_sync(sl) == 0) {
         off->count++;
-        fprintf(stderr, "postsuper: %s: %s\n", m->env->id,
+        log_msg("postsuper", LOG_LEVEL_INFO, "%s: %s", m->env->id,
                 off->type == QMGR_DELETE ? "removed"
                 : off->type == QMGR_HOLD ? "placed on hold"
                                          : "released from hold");
@@ -318,14 +318,14 @@ qmgr_tool_change(struct pcf *conf, int type, const char *id)
         /* qmgr holds it: ask qmgr */
         n = online(qdir, type, id);
         if (n < 0) {
-            fprintf(stderr, "postsuper: fatal: cannot talk to qmgr: %s\n",
+            log_msg("postsuper", LOG_LEVEL_FATAL, "cannot talk to qmgr: %s",
                     strerror(errno));
             rc = 1;
         } else if (type == QMGR_DELETE) {
-            fprintf(stderr, "postsuper: Deleted: %ld message%s\n", n,
+            log_msg("postsuper", LOG_LEVEL_INFO, "Deleted: %ld message%s", n,
                     n == 1 ? "" : "s");
         } else {
-            fprintf(stderr, "postsuper: %s: %ld message%s\n",
+            log_msg("postsuper", LOG_LEVEL_INFO, "%s: %ld message%s",
                     type == QMGR_HOLD ? "Placed on hold" : "Released from hold",
                     n, n == 1 ? "" : "s");
         }
@@ -339,14 +339,14 @@ qmgr_tool_change(struct pcf *conf, int type, const char *id)
         off.type = type;
         if (off.fs == NULL ||
             queue_snapshot(off.fs, offline_one, NULL, &off) < 0) {
-            fprintf(stderr, "postsuper: fatal: %s: %s\n", path,
+            log_msg("postsuper", LOG_LEVEL_FATAL, "%s: %s", path,
                     strerror(errno));
             rc = 1;
         } else if (type == QMGR_DELETE) {
-            fprintf(stderr, "postsuper: Deleted: %ld message%s\n", off.count,
-                    off.count == 1 ? "" : "s");
+            log_msg("postsuper", LOG_LEVEL_INFO, "Deleted: %ld message%s",
+                    off.count, off.count == 1 ? "" : "s");
         } else {
-            fprintf(stderr, "postsuper: %s: %ld message%s\n",
+            log_msg("postsuper", LOG_LEVEL_INFO, "%s: %ld message%s",
                     type == QMGR_HOLD ? "Placed on hold" : "Released from hold",
                     off.count, off.count == 1 ? "" : "s");
         }
@@ -366,8 +366,9 @@ qmgr_tool_flush(struct pcf *conf)
 
     mem_free(qdir);
     if (n < 0) {
-        fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - mail "
-                        "system is down\n");
+        log_msg("postqueue", LOG_LEVEL_FATAL,
+                "Cannot flush mail queue - mail "
+                "system is down");
         return EX_UNAVAILABLE;
     }
     return 0;
@@ -394,7 +395,7 @@ showq_conn(struct server *srv, int fd, void *ctx)
     if (out == NULL)
         return;
     if (list_store("store", req == 'j', out) < 0)
-        maillog_warning("read queue store: %m");
+        log_warn("read queue store: %m");
     if (fclose(out) == 0 && ipc_write_all(fd, text, len, 30000) < 0) {
         /* the client went away */
     }
@@ -469,8 +470,9 @@ qmgr_postqueue_main(int argc, char **argv)
         }
     }
     if (op == 0) {
-        fprintf(stderr, "postqueue: fatal: usage: postqueue -f | postqueue "
-                        "-j | postqueue -p | postqueue -s site\n");
+        log_msg("postqueue", LOG_LEVEL_FATAL,
+                "usage: postqueue -f | postqueue "
+                "-j | postqueue -p | postqueue -s site");
         return EX_USAGE;
     }
     conf = pickup_setgid_init("postqueue", config_dir, &qdir);
@@ -487,9 +489,8 @@ qmgr_postqueue_main(int argc, char **argv)
                                             : "authorized_mailq_users",
                                   getuid());
         if (who) {
-            fprintf(stderr,
-                    "postqueue: fatal: User %s(%ld) is not allowed to %s\n",
-                    who, (long) getuid(),
+            log_msg("postqueue", LOG_LEVEL_FATAL,
+                    "User %s(%ld) is not allowed to %s", who, (long) getuid(),
                     op == 'f' ? "flush the mail queue" : "view the mail queue");
             mem_free(qdir);
             return EX_NOPERM;
@@ -497,15 +498,17 @@ qmgr_postqueue_main(int argc, char **argv)
     }
     if (op == 'f') {
         if (online(qdir, QMGR_FLUSH, NULL) < 0) {
-            fprintf(stderr, "postqueue: fatal: Cannot flush mail queue - "
-                            "mail system is down\n");
+            log_msg("postqueue", LOG_LEVEL_FATAL,
+                    "Cannot flush mail queue - "
+                    "mail system is down");
             rc = EX_UNAVAILABLE;
         }
     } else if (showq_ask(qdir, op == 'j') < 0) {
         /* the mail system is down: who may read the store reads it */
         if (list_store("store", op == 'j', stdout) < 0) {
-            fprintf(stderr, "postqueue: fatal: Queue report unavailable - "
-                            "mail system is down\n");
+            log_msg("postqueue", LOG_LEVEL_FATAL,
+                    "Queue report unavailable - "
+                    "mail system is down");
             rc = EX_UNAVAILABLE;
         }
     }
@@ -529,14 +532,13 @@ qmgr_tool_as_mail_owner(struct pcf *conf, const char *prog)
         return 0;
     server_user(conf, &uid, &gid);
     if (uid == 0 || gid == 0) {
-        fprintf(stderr,
-                "%s: fatal: mail_owner is unknown or has a privileged user "
-                "or group ID\n",
-                prog);
+        log_msg(prog, LOG_LEVEL_FATAL,
+                "mail_owner is unknown or has a privileged user "
+                "or group ID");
         return -1;
     }
     if (util_set_ugid((uid_t) uid, (gid_t) gid) < 0) {
-        fprintf(stderr, "%s: fatal: cannot become mail_owner: %s\n", prog,
+        log_msg(prog, LOG_LEVEL_FATAL, "cannot become mail_owner: %s",
                 strerror(errno));
         return -1;
     }
@@ -552,7 +554,6 @@ qmgr_tool_mailq(struct pcf *conf, int json)
 
     pickup_command_path(conf, "postqueue", path, sizeof(path));
     execv(path, av);
-    fprintf(stderr, "mailq: fatal: execute %s: %s\n", path,
-            strerror(errno));
+    log_msg("mailq", LOG_LEVEL_FATAL, "execute %s: %s", path, strerror(errno));
     return EX_UNAVAILABLE;
 }

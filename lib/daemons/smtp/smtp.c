@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "deliver/deliver.h"
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "queue/queue.h"
 #include "server/server.h"
@@ -177,12 +177,12 @@ read_lookup(struct agent *ag, struct server *srv)
 
     v = server_param(srv, "inet_protocols");
     if (strstr(v, "all"))
-        ag->families = DNSC_ROUTE_IPV4 | DNSC_ROUTE_IPV6;
+        ag->families = DNS_ROUTE_IPV4 | DNS_ROUTE_IPV6;
     else
-        ag->families = (strstr(v, "ipv4") ? DNSC_ROUTE_IPV4 : 0) |
-                       (strstr(v, "ipv6") ? DNSC_ROUTE_IPV6 : 0);
+        ag->families = (strstr(v, "ipv4") ? DNS_ROUTE_IPV4 : 0) |
+                       (strstr(v, "ipv6") ? DNS_ROUTE_IPV6 : 0);
     if (ag->families == 0)
-        ag->families = DNSC_ROUTE_IPV4;
+        ag->families = DNS_ROUTE_IPV4;
     mem_free(v);
     v = server_param(srv,
                      SMTP_PARAM(ag, "lmtp_host_lookup", "smtp_host_lookup"));
@@ -227,9 +227,9 @@ read_sasl(struct agent *ag, struct server *srv)
         /* as Postfix: AUTH without a table is a configuration error
          * (sending without the login could bounce the mail) */
         if (*maps == 0)
-            maillog_fatal("specify a password table via the "
-                          "`smtp_sasl_password_maps' configuration "
-                          "parameter");
+            log_fatal("specify a password table via the "
+                      "`smtp_sasl_password_maps' configuration "
+                      "parameter");
         /* before the privilege drop: the file is root's */
         ag->sasl = smtp_sasl_new(
             maps, opts, topts, tvopts, filter, ag->sender_dep,
@@ -260,7 +260,7 @@ lmtp_port(struct server *srv)
         if (se)
             port = ntohs((uint16_t) se->s_port);
         else
-            maillog_fatal("unknown service: %s/tcp", v);
+            log_fatal("unknown service: %s/tcp", v);
     }
     mem_free(v);
     return port;

@@ -5,7 +5,7 @@
  *	qmgr hands the agent delivery requests (lib/services/deliver) naming a
  *	message, a nexthop and recipients. The agent finds the servers
  *	for the nexthop ("[host]:port" as is, "host:port" or a domain
- *	through its MX records with lib/services/dnsc), talks ESMTP to the first
+ *	through its MX records with lib/services/dns), talks ESMTP to the first
  *	one that answers (EHLO/HELO, STARTTLS per
  *	smtp_tls_security_level with Postfix's certificate checks,
  *	PIPELINING, SIZE, 8BITMIME with the downgrade to quoted-printable

@@ -126,7 +126,7 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         goto log;
     }
     if (deliver_content_load(&ag->msg, req) < 0) {
-        maillog_warning("%s: read message content: %m", req->id);
+        log_warn("%s: read message content: %m", req->id);
         smtp_set_all(req, 0, DELIVER_DEFER, "4.3.0",
                      "error reading queue file");
         t_setup = queue_now_us();

@@ -4,7 +4,7 @@
  *
  * DESCRIPTION
  *	The nexthop's addresses (an IP address as is, else MX and address
- *	records through dnsc_route, or getaddrinfo for smtp_host_lookup =
+ *	records through dns_route, or getaddrinfo for smtp_host_lookup =
  *	native), ordered by smtp_address_preference, tried within
  *	smtp_mx_address_limit and smtp_mx_session_limit; then the
  *	smtp_fallback_relay destinations. Split from smtp.c so that the
@@ -20,7 +20,7 @@
 #include <strings.h>
 
 #include "deliver/deliver.h"
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "smtp/smtp_int.h"
 
@@ -33,12 +33,12 @@ smtp_is_ip(const char *s)
 }
 
 /* targets - the addresses for nh; a route status and reason */
-static enum dnsc_route_status
+static enum dns_route_status
 targets(struct agent *ag, const struct smtp_nexthop *nh,
-        struct dnsc_targets *out, struct buf *why)
+        struct dns_targets *out, struct buf *why)
 {
-    struct dnsc_route_opts o;
-    enum dnsc_route_status st;
+    struct dns_route_opts o;
+    enum dns_route_status st;
 
     memset(out, 0, sizeof(*out));
     if (smtp_is_ip(nh->host)) {
@@ -48,7 +48,7 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
         out->t[0].pref = -1;
         snprintf(out->t[0].addr, sizeof(out->t[0].addr), "%.45s", nh->host);
         out->t[0].v6 = strchr(nh->host, ':') != NULL;
-        return DNSC_ROUTE_OK;
+        return DNS_ROUTE_OK;
     }
     if (ag->host_dns) {
         memset(&o, 0, sizeof(o));
@@ -56,10 +56,10 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
         o.nservers = ag->resolvers.n;
         o.timeout = 5;
         o.families = ag->families;
-        st = dnsc_route(&o, nh->host, nh->mx && ag->dns_enabled, out, why);
-        if (st != DNSC_ROUTE_NOTFOUND || !ag->host_native)
+        st = dns_route(&o, nh->host, nh->mx && ag->dns_enabled, out, why);
+        if (st != DNS_ROUTE_NOTFOUND || !ag->host_native)
             return st;
-        dnsc_targets_fini(out);
+        dns_targets_fini(out);
     }
     {
         /* native lookup (smtp_host_lookup = native): no MX */
@@ -68,8 +68,8 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
 
         memset(&hints, 0, sizeof(hints));
         hints.ai_socktype = SOCK_STREAM;
-        hints.ai_family = ag->families == DNSC_ROUTE_IPV4   ? AF_INET
-                          : ag->families == DNSC_ROUTE_IPV6 ? AF_INET6
+        hints.ai_family = ag->families == DNS_ROUTE_IPV4   ? AF_INET
+                          : ag->families == DNS_ROUTE_IPV6 ? AF_INET6
                                                             : AF_UNSPEC;
         rc = getaddrinfo(nh->host, NULL, &hints, &res);
         buf_truncate(why, 0);
@@ -78,7 +78,7 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
                               "Host or domain name not found. Name service "
                               "error for name=%s type=A: Host not found%s",
                               nh->host, rc == EAI_AGAIN ? ", try again" : "");
-            return rc == EAI_AGAIN ? DNSC_ROUTE_TEMP : DNSC_ROUTE_NOTFOUND;
+            return rc == EAI_AGAIN ? DNS_ROUTE_TEMP : DNS_ROUTE_NOTFOUND;
         }
         for (struct addrinfo *a = res; a; a = a->ai_next) {
             char text[INET6_ADDRSTRLEN];
@@ -100,14 +100,14 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
             out->n++;
         }
         freeaddrinfo(res);
-        return out->n ? DNSC_ROUTE_OK : DNSC_ROUTE_NOTFOUND;
+        return out->n ? DNS_ROUTE_OK : DNS_ROUTE_NOTFOUND;
     }
 }
 
 /* prefer - smtp_address_preference: within each MX preference (or
  * among a host's addresses), the preferred family first */
 static void
-prefer(const struct agent *ag, struct dnsc_targets *tg)
+prefer(const struct agent *ag, struct dns_targets *tg)
 {
     size_t i = 0;
 
@@ -120,7 +120,7 @@ prefer(const struct agent *ag, struct dnsc_targets *tg)
             j++;
         /* stable: a small insertion sort on the group [i, j) */
         for (k = i + 1; k < j; k++) {
-            struct dnsc_target t = tg->t[k];
+            struct dns_target t = tg->t[k];
             int good = (ag->addr_pref == 6) == (t.v6 != 0);
 
             if (!good)
@@ -145,9 +145,9 @@ prefer(const struct agent *ag, struct dnsc_targets *tg)
  */
 static struct session *
 try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
-         struct buf *why, char *dsn, int *status, enum dnsc_route_status *st)
+         struct buf *why, char *dsn, int *status, enum dns_route_status *st)
 {
-    struct dnsc_targets tg;
+    struct dns_targets tg;
     struct session *s = NULL;
     int sessions = 0;
 
@@ -155,23 +155,23 @@ try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
     snprintf(dsn, 16, "4.4.1");
     ag->said_mta[0] = 0;
     *st = targets(ag, nh, &tg, why);
-    if (*st == DNSC_ROUTE_NULLMX) {
+    if (*st == DNS_ROUTE_NULLMX) {
         *status = DELIVER_BOUNCE;
         snprintf(dsn, 16, "5.1.10");
         goto out;
     }
-    if (*st == DNSC_ROUTE_NOTFOUND) {
+    if (*st == DNS_ROUTE_NOTFOUND) {
         /* smtp_defer_if_no_mx_address_found */
         if (ag->defer_no_mx_addr && nh->mx && tg.mx_no_addr) {
             snprintf(dsn, 16, "4.4.4");
-            *st = DNSC_ROUTE_TEMP;
+            *st = DNS_ROUTE_TEMP;
         } else {
             *status = DELIVER_BOUNCE;
             snprintf(dsn, 16, "5.4.4");
         }
         goto out;
     }
-    if (*st == DNSC_ROUTE_TEMP) {
+    if (*st == DNS_ROUTE_TEMP) {
         snprintf(dsn, 16, "4.4.3");
         goto out;
     }
@@ -199,7 +199,7 @@ try_dest(struct agent *ag, const char *nexthop, const struct smtp_nexthop *nh,
         }
     }
 out:
-    dnsc_targets_fini(&tg);
+    dns_targets_fini(&tg);
     return s;
 }
 
@@ -216,7 +216,7 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
 {
     struct buf why;
     struct session *s = NULL;
-    enum dnsc_route_status st;
+    enum dns_route_status st;
     char dsn[16] = "4.4.1";
     int status = DELIVER_DEFER, fallback = 0;
 
@@ -226,15 +226,15 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
     for (size_t i = 0; s == NULL && i < ag->fallback.n; i++) {
         struct smtp_nexthop fnh;
 
-        if (st == DNSC_ROUTE_NULLMX ||
-            (st == DNSC_ROUTE_OK && status != DELIVER_DEFER))
+        if (st == DNS_ROUTE_NULLMX ||
+            (st == DNS_ROUTE_OK && status != DELIVER_DEFER))
             break;
         if (strcmp(ag->fallback.v[i], nexthop) == 0)
             continue; /* the nexthop is the fallback relay */
         if (smtp_nexthop_parse(ag->fallback.v[i], ag->def_port, &fnh) < 0) {
-            maillog_warning("malformed smtp_fallback_relay destination "
-                            "\"%s\"",
-                            ag->fallback.v[i]);
+            log_warn("malformed smtp_fallback_relay destination "
+                     "\"%s\"",
+                     ag->fallback.v[i]);
             continue;
         }
         ag->dest = ag->fallback.v[i];
@@ -249,12 +249,12 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
      * server still bounces: Postfix's smtp_site_fail() settles those
      * recipients before this check, as a run against Postfix 3.7 shows.)
      */
-    if (s == NULL && status == DELIVER_BOUNCE && st == DNSC_ROUTE_NOTFOUND &&
+    if (s == NULL && status == DELIVER_BOUNCE && st == DNS_ROUTE_NOTFOUND &&
         (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
-        maillog_warning("%s configuration problem",
-                        fallback ? SMTP_PARAM(ag, "lmtp_fallback_relay",
-                                              "smtp_fallback_relay")
-                                 : "relayhost");
+        log_warn("%s configuration problem",
+                 fallback ? SMTP_PARAM(ag, "lmtp_fallback_relay",
+                                       "smtp_fallback_relay")
+                          : "relayhost");
         status = DELIVER_DEFER;
         snprintf(dsn, sizeof(dsn), "4.3.5");
     }
@@ -287,9 +287,9 @@ smtp_open_unix(struct agent *ag, struct deliver_req *req, const char *nexthop,
     int status = DELIVER_DEFER, greeted = 0;
 
     if (ag->fallback.n)
-        maillog_warning("ignoring \"lmtp_fallback_relay = %s\" setting for "
-                        "non-TCP connections",
-                        ag->fallback.v[0]);
+        log_warn("ignoring \"lmtp_fallback_relay = %s\" setting for "
+                 "non-TCP connections",
+                 ag->fallback.v[0]);
     buf_init(&why, 0);
     ag->dest = nexthop;
     ag->final = 1;

@@ -153,7 +153,7 @@ void smtp_reply_fini(struct smtp_reply *r);
  * server. Shared by the files of the agent (smtp.c, smtp_deliver.c,
  * smtp_dest.c, smtp_session.c, smtp_tls.c, smtp_trans.c).
  */
-struct dnsc_targets;
+struct dns_targets;
 struct server;
 struct smtp_nexthop;
 

@@ -113,8 +113,8 @@ smtp_conn_connect(const char *addr, unsigned port, const char *bind_addr,
             /* another family: Postfix ignores the setting for it */
         } else if (bind(fd, (struct sockaddr *) &bs, blen) < 0) {
             /* as Postfix: warn, and go on unbound unless enforced */
-            maillog_warning("smtp_connect_addr: bind %s: %s", bind_addr,
-                            strerror(errno));
+            log_warn("smtp_connect_addr: bind %s: %s", bind_addr,
+                     strerror(errno));
             if (enforce) {
                 (void) buf_puts(err, "server configuration error");
                 (void) close(fd);

@@ -70,7 +70,7 @@ smtp_sasl_new(const char *maps, const char *opts, const char *tls_opts,
     server_split(filter, &a->filter);
     /* the file is usually readable by root only: read it now */
     if (maps_preload(a->passwd) < 0)
-        maillog_warning("%s", maps_error(a->passwd));
+        log_warn("%s", maps_error(a->passwd));
     return a;
 }
 
@@ -252,6 +252,42 @@ failed(struct smtp_sasl *a, const char *name, const struct smtp_reply *r,
     return -1;
 }
 
+/*
+ * converse - AUTH with mech as user/pass, then the challenges (334) until
+ * the server says how it went; its last reply in *r. tmp is scratch (the
+ * caller cleanses it).
+ */
+static enum smtp_conn_err
+converse(struct smtp_conn *c, const char *mech, const char *user,
+         const char *pass, struct buf *tmp, struct smtp_reply *r)
+{
+    enum smtp_conn_err e;
+    int step = 0;
+
+    if (strcmp(mech, "PLAIN") == 0) {
+        smtp_sasl_plain(user, pass, tmp);
+        smtp_conn_printf(c, "AUTH PLAIN %s", buf_str(tmp));
+    } else {
+        smtp_conn_printf(c, "AUTH LOGIN");
+    }
+    for (;;) {
+        if ((e = smtp_conn_reply(c, r)) != SMTP_CONN_OK)
+            return e;
+        if (r->code / 100 != 3)
+            return SMTP_CONN_OK;
+        if (strcmp(mech, "LOGIN") == 0 && step < 2) {
+            const char *v = step++ == 0 ? user : pass;
+
+            b64(tmp, (const unsigned char *) v, strlen(v));
+            smtp_conn_printf(c, "%s", buf_str(tmp));
+        } else {
+            /* nothing more to say: cancel (RFC 4954), and report the
+             * server's final answer */
+            smtp_conn_printf(c, "*");
+        }
+    }
+}
+
 int
 smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
                        const char *mechs, int tls, const char *sender,
@@ -264,7 +300,7 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
     const char *mech;
     char *pass;
     enum smtp_conn_err e = SMTP_CONN_OK;
-    int rc = 0, found, noplain, step = 0;
+    int rc = 0, found, noplain;
 
     *status = 4;
     buf_init(&cred, 0);
@@ -273,15 +309,13 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
     smtp_reply_init(&r);
     /* Postfix's smtp_sasl_helo_auth(): the filter may leave nothing */
     if (*mechs == 0)
-        maillog_warning("%s offered null AUTH mechanism list", relay);
+        log_warn("%s offered null AUTH mechanism list", relay);
     else if (filtered_empty(a, mechs))
-        maillog_warning("%s offered no supported AUTH mechanisms: '%s'", relay,
-                        mechs);
+        log_warn("%s offered no supported AUTH mechanisms: '%s'", relay, mechs);
     found = smtp_sasl_lookup(a, sender, host, nexthop, &cred, &err);
     if (found < 0) {
         /* Postfix: a warning, and the mail waits (SMTP_ERR_DATA) */
-        maillog_warning("smtp_sasl_password_maps lookup error: %s",
-                        buf_str(&err));
+        log_warn("smtp_sasl_password_maps lookup error: %s", buf_str(&err));
         buf_truncate(why, 0);
         (void) buf_printf(why, "local data error while talking to %s", name);
         snprintf(dsn, 16, "4.3.0");
@@ -308,7 +342,7 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
         mech = NULL; /* PLAIN and LOGIN are both plaintext */
     if (mech == NULL) {
         /* Cyrus SASL's words, which Postfix passes on */
-        maillog_warning("SASL authentication failure: No worthy mechs found");
+        log_warn("SASL authentication failure: No worthy mechs found");
         buf_truncate(why, 0);
         (void) buf_printf(why,
                           "SASL authentication failed; cannot authenticate "
@@ -326,29 +360,8 @@ smtp_sasl_authenticate(struct smtp_sasl *a, struct smtp_conn *c,
     else
         pass = cred.data + cred.len; /* "" */
     smtp_conn_timeout(c, timeout);
-    if (strcmp(mech, "PLAIN") == 0) {
-        smtp_sasl_plain(cred.data, pass, &tmp);
-        smtp_conn_printf(c, "AUTH PLAIN %s", buf_str(&tmp));
-    } else {
-        smtp_conn_printf(c, "AUTH LOGIN");
-    }
-    /* challenges (334) until the server says how it went */
-    for (;;) {
-        if ((e = smtp_conn_reply(c, &r)) != SMTP_CONN_OK)
-            goto broken;
-        if (r.code / 100 != 3)
-            break;
-        if (strcmp(mech, "LOGIN") == 0 && step < 2) {
-            const char *v = step++ == 0 ? cred.data : pass;
-
-            b64(&tmp, (const unsigned char *) v, strlen(v));
-            smtp_conn_printf(c, "%s", buf_str(&tmp));
-        } else {
-            /* nothing more to say: cancel (RFC 4954), and report the
-             * server's final answer */
-            smtp_conn_printf(c, "*");
-        }
-    }
+    if ((e = converse(c, mech, cred.data, pass, &tmp, &r)) != SMTP_CONN_OK)
+        goto broken;
     if (r.code / 100 != 2) {
         rc = failed(a, name, &r, why, dsn, status);
         goto out;

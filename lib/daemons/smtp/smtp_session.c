@@ -259,7 +259,7 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     /* Postfix logs the soft failure of a server that was not the last
      * one tried ("connect to h[a]:p: Connection refused") */
     if (ag->nonfinal.len) {
-        maillog_info("%s", buf_str(&ag->nonfinal));
+        log_info("%s", buf_str(&ag->nonfinal));
         buf_truncate(&ag->nonfinal, 0);
     }
     *greeted = 0;

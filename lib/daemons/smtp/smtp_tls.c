@@ -45,7 +45,7 @@ smtp_tls_level(const char *v)
     for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
         if (strcasecmp(levels[i].name, v) == 0)
             return levels[i].level;
-    maillog_fatal("Invalid TLS level \"%s\"", v);
+    log_fatal("Invalid TLS level \"%s\"", v);
 }
 
 /* cert_names - the names a certificate must match: the entries of
@@ -138,18 +138,18 @@ smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
     }
     /* Postfix logs why a required check failed even at loglevel 0 */
     if (need && !peer.trusted)
-        maillog_info("certificate verification failed for %s: %s", s->relay,
-                     peer.why);
+        log_info("certificate verification failed for %s: %s", s->relay,
+                 peer.why);
     else if (need && !peer.matched)
-        maillog_info("server certificate verification failed for %s: %s",
-                     s->relay, peer.why);
+        log_info("server certificate verification failed for %s: %s", s->relay,
+                 peer.why);
     if (ag->tls_loglevel >= 1)
-        maillog_info(
-            "%s TLS connection established to %s: %s",
-            need ? (peer.trusted && peer.matched ? "Verified" : "Untrusted")
-            : peer.trusted ? "Trusted"
-                           : "Untrusted",
-            s->relay, smtp_conn_tls_info(s->c));
+        log_info("%s TLS connection established to %s: %s",
+                 need
+                     ? (peer.trusted && peer.matched ? "Verified" : "Untrusted")
+                 : peer.trusted ? "Trusted"
+                                : "Untrusted",
+                 s->relay, smtp_conn_tls_info(s->c));
     if (need && !(peer.trusted && peer.matched)) {
         buf_truncate(why, 0);
         (void) buf_puts(why, "Server certificate not verified");
@@ -190,9 +190,9 @@ tls_context(struct agent *ag, struct server *srv)
             if (*capath)
                 (void) buf_printf(&what, "%sCApath=\"%s\"", *cafile ? ", " : "",
                                   capath);
-            maillog_info("cannot load Certification Authority data, %s: "
-                         "disabling TLS support",
-                         buf_str(&what));
+            log_info("cannot load Certification Authority data, %s: "
+                     "disabling TLS support",
+                     buf_str(&what));
             buf_fini(&what);
         } else {
             /* smtp_tls_[mandatory_]protocols, _ciphers, exclusions: the
@@ -208,7 +208,7 @@ tls_context(struct agent *ag, struct server *srv)
                                  : ag->tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
                                                           : SERVER_TLS_MAY,
                                  why, sizeof(why)) < 0) {
-                maillog_warning("%s: disabling TLS support", why);
+                log_warn("%s: disabling TLS support", why);
                 smtp_conn_tls_ctx_free(ag->tls_ctx);
                 ag->tls_ctx = NULL;
             }
@@ -259,7 +259,7 @@ smtp_tls_setup(struct agent *ag, struct server *srv)
                  "implemented by Postern: not sent rather than sent with less "
                  "security",
                  v);
-        maillog_warning("%s", ag->tls_refused);
+        log_warn("%s", ag->tls_refused);
     }
     mem_free(v);
     /* a string in Postfix 3.7 (tls_log_mask: a level or names); the

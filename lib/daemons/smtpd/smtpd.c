@@ -2,8 +2,14 @@
  * smtpd - the SMTP server.
  *
  * DESCRIPTION
- *	One process per connection at a time (Postfix's single-server
- *	model); master runs up to maxproc of them. A transaction gets its
+ *	An inet service has a front (smtpd_front.c) that holds each
+ *	connection until its first command and hands it to a worker; a
+ *	worker runs up to SMTPD_SESSIONS_PER_PROCESS sessions at once,
+ *	each a coroutine running this blocking code (lib/base/util's co,
+ *	the event loop of lib/services/server), and master runs up to
+ *	maxproc workers. Other smtpd services (unix, pass) and "sendmail
+ *	-bs" serve one session per process, Postfix's single-server
+ *	model. A transaction gets its
  *	queue ID from cleanup at the first accepted RCPT (Postfix's
  *	smtpd_delay_open_until_valid_rcpt), streams the content there
  *	during DATA (dot-unstuffed, LF line ends, our Received: header
@@ -179,8 +185,8 @@ check_pipelining(struct smtpd_session *s, const char *cmd)
         else
             (void) buf_putc(&esc, c);
     }
-    maillog_info("improper command pipelining after %s from %s: %s", known[k],
-                 s->namaddr, esc.data ? esc.data : "");
+    log_info("improper command pipelining after %s from %s: %s", known[k],
+             s->namaddr, esc.data ? esc.data : "");
     buf_fini(&esc);
 }
 
@@ -365,9 +371,9 @@ too_many(struct smtpd_session *s)
     for (unsigned i = 0; i < srv->nslots; i++)
         count += strcmp(srv->shm[i].client_addr, s->addr) == 0;
     if (count > s->cf->conn_limit) {
-        maillog_warning("Connection concurrency limit exceeded: %ld from %s "
-                        "for service %s",
-                        count, s->namaddr, srv->service);
+        log_warn("Connection concurrency limit exceeded: %ld from %s "
+                 "for service %s",
+                 count, s->namaddr, srv->service);
         return 1;
     }
     return 0;
@@ -427,7 +433,7 @@ disconnect_log(struct smtpd_session *s)
             snprintf(line + n, sizeof(line) - n, " commands=%u/%u", s->cmds_ok,
                      s->cmds_total);
     }
-    maillog_info("disconnect from %s%s", s->namaddr, line);
+    log_info("disconnect from %s%s", s->namaddr, line);
 }
 
 /* cleanup connections: one per session at a time, kept for the next
@@ -475,7 +481,7 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
         smtpd_io_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
                         cf->myhostname);
         (void) smtpd_io_flush(s->io);
-        maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
+        log_info("timeout after %s from %s", s->last_cmd, s->namaddr);
         return -1;
     }
     if (h && (h->flags & SERVER_HANDOFF_GREETED))
@@ -514,17 +520,17 @@ session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
             smtpd_io_printf(s->io, "421 4.3.2 %s Service shutting down",
                             cf->myhostname);
             (void) smtpd_io_flush(s->io);
-            maillog_info("stop after %s from %s", s->last_cmd, s->namaddr);
+            log_info("stop after %s from %s", s->last_cmd, s->namaddr);
         } else if (smtpd_io_timed_out(s->io)) {
             smtpd_io_printf(s->io, "421 4.4.2 %s Error: timeout exceeded",
                             cf->myhostname);
             (void) smtpd_io_flush(s->io);
-            maillog_info("timeout after %s from %s", s->last_cmd, s->namaddr);
+            log_info("timeout after %s from %s", s->last_cmd, s->namaddr);
         } else if (strcmp(s->last_cmd, "END-OF-MESSAGE") != 0) {
             /* a client that hangs up after the end of data is not
              * worth a line (Postfix skips it too) */
-            maillog_info("lost connection after %s from %s", s->last_cmd,
-                         s->namaddr);
+            log_info("lost connection after %s from %s", s->last_cmd,
+                     s->namaddr);
         }
         return -1;
     }
@@ -533,8 +539,8 @@ session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
          * line_length_limit bytes are the command, as in Postfix */
         int eol = 0;
 
-        maillog_warning("%s: request longer than %ld: %.30s...", s->namaddr,
-                        cf->line_limit, line->data);
+        log_warn("%s: request longer than %ld: %.30s...", s->namaddr,
+                 cf->line_limit, line->data);
         do
             rc =
                 smtpd_io_read_line(s->io, spill, (size_t) cf->line_limit, &eol);
@@ -546,8 +552,8 @@ session_read(struct smtpd_session *s, struct buf *line, struct buf *spill,
         smtpd_io_printf(s->io, "%d 5.5.2 %s Error: bare <LF> received",
                         cf->bare_nl_code, cf->myhostname);
         (void) smtpd_io_flush(s->io);
-        maillog_info("disallowed bare <LF> received from %s after %s",
-                     s->namaddr, s->last_cmd);
+        log_info("disallowed bare <LF> received from %s after %s", s->namaddr,
+                 s->last_cmd);
         return -1;
     }
     *np = n;
@@ -637,8 +643,7 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
         smtpd_stat_count(s, "unknown", 0);
         if (is_header(cmd) || maps_match_domain(cf->forbidden, cmd) == 1) {
             /* HTTP requests and mail headers: not an SMTP client */
-            maillog_warning("non-SMTP command from %s: %.100s", s->namaddr,
-                            raw);
+            log_warn("non-SMTP command from %s: %.100s", s->namaddr, raw);
             smtpd_io_printf(
                 s->io, "221 2.7.0 Error: I can break rules, too. Goodbye.");
             return -1;
@@ -675,7 +680,7 @@ session(struct server *srv, int fd, void *ctx)
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     buf_init(&spill, 0);
-    maillog_info("connect from %s", s->namaddr);
+    log_info("connect from %s", s->namaddr);
     if (session_greet(s, h) < 0)
         goto done;
     while (!s->quit) {
@@ -723,8 +728,8 @@ session(struct server *srv, int fd, void *ctx)
             smtpd_io_printf(s->io, "421 4.7.0 %s Error: too many errors",
                             cf->myhostname);
             (void) smtpd_io_flush(s->io);
-            maillog_info("too many errors after %s from %s", s->last_cmd,
-                         s->namaddr);
+            log_info("too many errors after %s from %s", s->last_cmd,
+                     s->namaddr);
             break;
         }
     }
@@ -818,7 +823,8 @@ smtpd_stdio_main(struct pcf *p)
     sigaction(SIGPIPE, &sa, NULL);
     qdir = server_param(&srv, "queue_directory");
     if (chdir(qdir) < 0) {
-        fprintf(stderr, "sendmail: fatal: chdir %s: %s\n", qdir,
+        log_output_add(log_output_stderr); /* the maillog's, and stderr */
+        log_msg("sendmail", LOG_LEVEL_FATAL, "chdir %s: %s", qdir,
                 strerror(errno));
         mem_free(qdir);
         return 75; /* EX_TEMPFAIL */

@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
@@ -339,9 +339,9 @@ one_client(struct ctx *c, const struct smtpd_restr *r, const char *t,
             return DUNNO;
         st = smtpd_chk_server_access(
             c, t, host,
-            r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX   ? DNSC_MX
-            : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS ? DNSC_NS
-                                                               : DNSC_A,
+            r->id == R_CLIENT_MX || r->id == R_REV_CLIENT_MX   ? DNS_MX
+            : r->id == R_CLIENT_NS || r->id == R_REV_CLIENT_NS ? DNS_NS
+                                                               : DNS_A,
             s->namaddr, cls, def_acl);
         return smtpd_chk_forbid_allowlist(c, r->name, st, host);
     }
@@ -354,13 +354,13 @@ server_kind(enum smtpd_rid id)
     case R_HELO_MX:
     case R_SENDER_MX:
     case R_RCPT_MX:
-        return DNSC_MX;
+        return DNS_MX;
     case R_HELO_NS:
     case R_SENDER_NS:
     case R_RCPT_NS:
-        return DNSC_NS;
+        return DNS_NS;
     default:
-        return DNSC_A;
+        return DNS_A;
     }
 }
 

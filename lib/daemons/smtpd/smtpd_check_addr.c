@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
@@ -58,7 +58,7 @@ static int
 unknown_address(struct ctx *c, const char *addr, const char *name,
                 const char *cls)
 {
-    static const int types[] = {DNSC_MX, DNSC_A, DNSC_AAAA};
+    static const int types[] = {DNS_MX, DNS_A, DNS_AAAA};
     struct rewrite_result res;
     const struct rewrite_result *r = smtpd_chk_resolve_addr(c, addr, &res);
     int snd = strcmp(cls, N_SENDER) == 0;
@@ -126,27 +126,19 @@ unauth_destination(struct ctx *c, int code, const char *dsn)
                             c->shown);
 }
 
-/* addr_find - Postfix's mail_addr_find() on a recipient table: the
- * address, the address without its extension, then @domain; 1 found, 0
- * not, -1 table error */
+/* addr_find - Postfix's mail_addr_find() on a recipient table
+ * (rewrite_addr_find: the address, without its extension, the bare user
+ * for $myorigin and local domains, @domain) with rcpt in internal form;
+ * 1 found, 0 not, -1 table error */
 static int
 addr_find(struct ctx *c, struct maps *m, const char *rcpt)
 {
-    const char *v, *at = strrchr(rcpt, '@');
-    const char *delim = c->s->cf->recipient_delimiter;
-    enum maps_result r = maps_find(m, rcpt, &v);
-    char bare[1024];
+    const char *v;
+    char *ext = rewrite_quote(rcpt);
+    enum maps_result r = rewrite_addr_find(
+        c->s->cf->rw, m, ext, c->s->cf->recipient_delimiter, &v, NULL);
 
-    if (r == MAPS_NOTFOUND && at && delim && *delim) {
-        size_t cut = strcspn(rcpt, delim);
-
-        if (cut > 0 && cut < (size_t) (at - rcpt)) {
-            snprintf(bare, sizeof(bare), "%.*s%s", (int) cut, rcpt, at);
-            r = maps_find(m, bare, &v);
-        }
-    }
-    if (r == MAPS_NOTFOUND && at)
-        r = maps_find(m, at, &v);
+    mem_free(ext);
     if (r == MAPS_ERROR) {
         maillog_warning("recipient table lookup error: %s", maps_error(m));
         return -1;
@@ -228,7 +220,7 @@ has_my_addr(struct ctx *c, const char *host)
     int yes = 0;
 
     strv_init(&a);
-    if (smtpd_chk_host_addrs(c, host, &a) == DNSC_TEMP) {
+    if (smtpd_chk_host_addrs(c, host, &a) == DNS_TEMP) {
         smtpd_chk_defer_if(
             &c->s->dif_reject, 450, "4.4.4",
             "<%s>: %s rejected: Unable to look up mail exchanger host "
@@ -256,10 +248,10 @@ mx_primary(struct ctx *c, struct strv *mx)
         int ok = 1;
 
         strv_init(&a);
-        if (smtpd_chk_dns(c, smtpd_chk_mx_host(mx->v[i]), DNSC_A, &a) ==
-                DNSC_TEMP ||
-            smtpd_chk_dns(c, smtpd_chk_mx_host(mx->v[i]), DNSC_AAAA, &a) ==
-                DNSC_TEMP ||
+        if (smtpd_chk_dns(c, smtpd_chk_mx_host(mx->v[i]), DNS_A, &a) ==
+                DNS_TEMP ||
+            smtpd_chk_dns(c, smtpd_chk_mx_host(mx->v[i]), DNS_AAAA, &a) ==
+                DNS_TEMP ||
             a.n == 0) {
             smtpd_chk_defer_if(
                 &c->s->dif_reject, 450, "4.4.4",
@@ -317,8 +309,8 @@ mx_backup(struct ctx *c)
     if (dom[0] == '[' && dom[strlen(dom) - 1] == ']')
         return DUNNO;
     strv_init(&mx);
-    st = smtpd_chk_dns(c, dom, DNSC_MX, &mx);
-    if (st == DNSC_NXDOMAIN || st == DNSC_NODATA) {
+    st = smtpd_chk_dns(c, dom, DNS_MX, &mx);
+    if (st == DNS_NXDOMAIN || st == DNS_NODATA) {
         strv_fini(&mx);
         return has_my_addr(c, dom) == 1 ? OK : DUNNO;
     }
@@ -327,7 +319,7 @@ mx_backup(struct ctx *c)
     for (nprim = 0; nprim < mx.n && (int) strtol(mx.v[nprim], NULL, 10) ==
                                         (int) strtol(mx.v[0], NULL, 10);)
         nprim++;
-    if (st != DNSC_OK) {
+    if (st != DNS_OK) {
         smtpd_chk_defer_if(
             &c->s->dif_reject, 450, "4.4.4",
             "<%s>: %s rejected: Unable to look up mail exchanger "
@@ -336,12 +328,12 @@ mx_backup(struct ctx *c)
         strv_fini(&mx);
         return DUNNO;
     }
-    if (st == DNSC_OK &&
+    if (st == DNS_OK &&
         (i_am_mx(c, &mx, 0, nprim) || !i_am_mx(c, &mx, nprim, mx.n))) {
         strv_fini(&mx);
         return DUNNO;
     }
-    mine = st == DNSC_OK;
+    mine = st == DNS_OK;
     if (mine && c->s->cf->perm_mx_networks)
         mine = mx_primary(c, &mx);
     strv_fini(&mx);

@@ -4,10 +4,10 @@
  *
  * DESCRIPTION
  *	smtpd_check_load() reads the restriction classes, the reply codes
- *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dnsc (ldns) in a
+ *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dns (ldns) in a
  *	thread (co_offload), so a slow DNS server stalls only the session
  *	that asked; the resolvers are those of /etc/resolv.conf read
- *	before the chroot (dnsc_pre_jail), or $POSTERN_DNS_RESOLVERS
+ *	before the chroot (dns_pre_jail), or $POSTERN_DNS_RESOLVERS
  *	(tests), as for the SMTP client.
  */
 #define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
@@ -41,8 +41,8 @@ static void
 dns_job(void *arg)
 {
     struct dns_job *j = arg;
-    struct dnsc_route_opts o;
-    int prefs[DNSC_LOOKUP_MAX];
+    struct dns_route_opts o;
+    int prefs[DNS_LOOKUP_MAX];
     struct strv raw;
 
     memset(&o, 0, sizeof(o));
@@ -50,10 +50,10 @@ dns_job(void *arg)
     o.nservers = j->cf->resolvers.n;
     o.timeout = 5;
     strv_init(&raw);
-    j->st = dnsc_lookup(&o, j->name, (enum dnsc_rtype) j->type, &raw,
-                        j->type == DNSC_MX ? prefs : NULL);
+    j->st = dns_lookup(&o, j->name, (enum dns_rtype) j->type, &raw,
+                        j->type == DNS_MX ? prefs : NULL);
     for (size_t i = 0; i < raw.n; i++) {
-        if (j->type == DNSC_MX) {
+        if (j->type == DNS_MX) {
             char buf[300];
 
             /* "PREF HOST", the root (null MX) as "" */
@@ -71,7 +71,7 @@ int
 smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
                  struct strv *out)
 {
-    struct dns_job j = {cf, name, type, out, DNSC_TEMP};
+    struct dns_job j = {cf, name, type, out, DNS_TEMP};
 
     (void) co_offload(dns_job, &j);
     return j.st;
@@ -160,7 +160,7 @@ table(struct server *srv, const char *param)
     struct maps *m = *v ? maps_new(param, v, 0) : NULL;
 
     if (m && maps_preload(m) < 0)
-        maillog_warning("%s", maps_error(m));
+        log_warn("%s", maps_error(m));
     mem_free(v);
     return m;
 }
@@ -173,7 +173,7 @@ tf_action(struct server *srv, const char *param)
     int dip = strcasecmp(v, "defer_if_permit") == 0;
 
     if (!dip && strcasecmp(v, "defer") != 0)
-        maillog_fatal("bad configuration: %s = %s", param, v);
+        log_fatal("bad configuration: %s = %s", param, v);
     mem_free(v);
     return dip;
 }
@@ -210,8 +210,7 @@ load_classes(struct smtpd_conf *cf)
         struct strv *list;
 
         if (*def == 0)
-            maillog_fatal("restriction class `%s' needs a definition",
-                          names.v[i]);
+            log_fatal("restriction class `%s' needs a definition", names.v[i]);
         list = mem_calloc(1, sizeof(*list));
         strv_init(list);
         server_split(def, list);
@@ -277,7 +276,7 @@ smtpd_check_load(struct smtpd_conf *cf)
     v = server_param(srv, "rbl_reply_maps");
     cf->rbl_reply_maps = *v ? maps_new("rbl_reply_maps", v, 0) : NULL;
     if (cf->rbl_reply_maps && maps_preload(cf->rbl_reply_maps) < 0)
-        maillog_warning("%s", maps_error(cf->rbl_reply_maps));
+        log_warn("%s", maps_error(cf->rbl_reply_maps));
     mem_free(v);
     /* a template (raw in the schema): $rbl_code and friends are
      * expanded per reply */
@@ -316,7 +315,7 @@ smtpd_check_load(struct smtpd_conf *cf)
             spec.len ? maps_new("smtpd recipient tables", buf_str(&spec), 0)
                      : NULL;
         if (cf->rcpt_alias_maps && maps_preload(cf->rcpt_alias_maps) < 0)
-            maillog_warning("%s", maps_error(cf->rcpt_alias_maps));
+            log_warn("%s", maps_error(cf->rcpt_alias_maps));
         buf_fini(&spec);
     }
     v = server_param(srv, "inet_interfaces");

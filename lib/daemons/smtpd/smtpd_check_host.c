@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
@@ -170,7 +170,7 @@ int
 smtpd_chk_dns(struct ctx *c, const char *name, int type, struct strv *out)
 {
     if (!valid_hostname(name))
-        return DNSC_NXDOMAIN;
+        return DNS_NXDOMAIN;
     return c->s->cf->dns(c->s->cf, name, type, out);
 }
 
@@ -189,17 +189,17 @@ smtpd_chk_dns_any(struct ctx *c, const char *name, const int *types, int ntypes,
 
         strv_init(&out);
         st = smtpd_chk_dns(c, name, types[i], &out);
-        if (st == DNSC_OK && types[i] == DNSC_MX && out.n == 1 &&
+        if (st == DNS_OK && types[i] == DNS_MX && out.n == 1 &&
             *smtpd_chk_mx_host(out.v[0]) == 0) {
             strv_fini(&out);
             return nullmx ? DNS_NULLMX : DNS_FOUND;
         }
         strv_fini(&out);
-        if (st == DNSC_OK)
+        if (st == DNS_OK)
             return DNS_FOUND;
-        if (st == DNSC_NXDOMAIN)
+        if (st == DNS_NXDOMAIN)
             return DNS_NOTFOUND;
-        if (st == DNSC_TEMP)
+        if (st == DNS_TEMP)
             soft = 1;
     }
     return soft ? DNS_RETRY : DNS_NOTFOUND;
@@ -210,7 +210,7 @@ static int
 unknown_hostname(struct ctx *c, const char *host, const char *name,
                  const char *cls)
 {
-    static const int types[] = {DNSC_A, DNSC_AAAA, DNSC_MX};
+    static const int types[] = {DNS_A, DNS_AAAA, DNS_MX};
     char text[600];
     int st = smtpd_chk_dns_any(c, host, types, 3, 0);
 
@@ -225,23 +225,23 @@ unknown_hostname(struct ctx *c, const char *host, const char *name,
 }
 
 /* host_addrs - the addresses of host in the families of inet_protocols,
- * as getaddrinfo() would give them: DNSC_OK, or why there are none */
+ * as getaddrinfo() would give them: DNS_OK, or why there are none */
 int
 smtpd_chk_host_addrs(struct ctx *c, const char *host, struct strv *out)
 {
-    int st4 = DNSC_NXDOMAIN, st6 = DNSC_NXDOMAIN;
+    int st4 = DNS_NXDOMAIN, st6 = DNS_NXDOMAIN;
 
     if (c->s->cf->families & 1)
-        st4 = smtpd_chk_dns(c, host, DNSC_A, out);
+        st4 = smtpd_chk_dns(c, host, DNS_A, out);
     if (c->s->cf->families & 2)
-        st6 = smtpd_chk_dns(c, host, DNSC_AAAA, out);
+        st6 = smtpd_chk_dns(c, host, DNS_AAAA, out);
     if (out->n > 0)
-        return DNSC_OK;
-    if (st4 == DNSC_TEMP || st6 == DNSC_TEMP)
-        return DNSC_TEMP;
-    if (st4 == DNSC_NODATA || st6 == DNSC_NODATA)
-        return DNSC_NODATA;
-    return DNSC_NXDOMAIN;
+        return DNS_OK;
+    if (st4 == DNS_TEMP || st6 == DNS_TEMP)
+        return DNS_TEMP;
+    if (st4 == DNS_NODATA || st6 == DNS_NODATA)
+        return DNS_NODATA;
+    return DNS_NXDOMAIN;
 }
 
 /* server_access - check_*_{mx,ns,a}_access: the servers of the domain of
@@ -253,7 +253,7 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
 {
     const char *dom = strrchr(what, '@');
     struct strv servers;
-    int st = DNSC_NODATA, found = 0, rc = DUNNO;
+    int st = DNS_NODATA, found = 0, rc = DUNNO;
     static const char *const tname[] = {"A", "AAAA", "MX", "NS", "PTR"};
 
     dom = dom ? dom + 1 : what;
@@ -261,7 +261,7 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
         char a[300];
         size_t n = strlen(dom);
 
-        if (type != DNSC_MX || dom[n - 1] != ']')
+        if (type != DNS_MX || dom[n - 1] != ']')
             return DUNNO;
         snprintf(a, sizeof(a), "%.*s", (int) (n - 2), dom + 1);
         if (strncasecmp(a, "IPv6:", 5) == 0)
@@ -272,17 +272,17 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
                                      def_acl);
     }
     strv_init(&servers);
-    if (type == DNSC_A) {
+    if (type == DNS_A) {
         strv_add(&servers, dom); /* its own addresses, no name check */
-        st = DNSC_OK;
+        st = DNS_OK;
     } else {
         st = smtpd_chk_dns(c, dom, type, &servers);
-        if ((st == DNSC_NODATA || st == DNSC_NXDOMAIN) && type == DNSC_MX) {
+        if ((st == DNS_NODATA || st == DNS_NXDOMAIN) && type == DNS_MX) {
             strv_add(&servers, dom); /* its own MX */
-            st = DNSC_OK;
+            st = DNS_OK;
         }
         /* no NS records (or no such name): the parent domain's */
-        while (type == DNSC_NS && (st == DNSC_NODATA || st == DNSC_NXDOMAIN)) {
+        while (type == DNS_NS && (st == DNS_NODATA || st == DNS_NXDOMAIN)) {
             if ((dom = strchr(dom, '.')) == NULL || dom[1] == 0) {
                 dom = NULL;
                 break;
@@ -290,12 +290,12 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
             st = smtpd_chk_dns(c, ++dom, type, &servers);
         }
     }
-    if (st != DNSC_OK) {
+    if (st != DNS_OK) {
         /* Postfix's words: the last domain asked, or what was checked */
         maillog_warning("Unable to look up %s host for %s: %s", tname[type],
                         dom ? dom : what,
-                        st == DNSC_TEMP     ? "Host not found, try again"
-                        : st == DNSC_NODATA ? "Host found but no data record "
+                        st == DNS_TEMP     ? "Host not found, try again"
+                        : st == DNS_NODATA ? "Host found but no data record "
                                               "of requested type"
                                             : "Host not found");
         strv_fini(&servers);
@@ -304,24 +304,24 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
     for (size_t i = 0; i < servers.n && rc == DUNNO && !found; i++) {
         struct strv addrs;
 
-        if (type == DNSC_MX) /* "PREF HOST" */
+        if (type == DNS_MX) /* "PREF HOST" */
             memmove(servers.v[i], smtpd_chk_mx_host(servers.v[i]),
                     strlen(smtpd_chk_mx_host(servers.v[i])) + 1);
         if (servers.v[i][0] == 0)
             continue; /* null MX */
-        if (type != DNSC_A) {
+        if (type != DNS_A) {
             rc = smtpd_chk_domain_access(c, table, servers.v[i], 0, &found,
                                          name, cls, def_acl);
             if (rc != DUNNO || found)
                 break;
         }
         strv_init(&addrs);
-        if ((st = smtpd_chk_host_addrs(c, servers.v[i], &addrs)) != DNSC_OK)
+        if ((st = smtpd_chk_host_addrs(c, servers.v[i], &addrs)) != DNS_OK)
             maillog_warning("Unable to look up %s host %s for %s %s: %s",
                             tname[type], servers.v[i], cls, name,
-                            st == DNSC_TEMP     ? "Temporary failure in name "
+                            st == DNS_TEMP     ? "Temporary failure in name "
                                                   "resolution"
-                            : st == DNSC_NODATA ? "No address associated "
+                            : st == DNS_NODATA ? "No address associated "
                                                   "with hostname"
                                                 : "Name or service not known");
         for (size_t k = 0; k < addrs.n && rc == DUNNO && !found; k++)

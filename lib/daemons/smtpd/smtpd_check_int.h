@@ -109,7 +109,7 @@ int smtpd_chk_non_fqdn_address(struct ctx *c, const char *addr,
                                const char *name, const char *cls);
 /* smtpd_chk_mx_host - the host of an MX answer ("PREF HOST") */
 const char *smtpd_chk_mx_host(const char *rr);
-/* smtpd_chk_dns - one lookup (a dnsc_status) */
+/* smtpd_chk_dns - one lookup (a dns_status) */
 int smtpd_chk_dns(struct ctx *c, const char *name, int type, struct strv *out);
 /* smtpd_chk_dns_any - the first of types that has records: DNS_* */
 int smtpd_chk_dns_any(struct ctx *c, const char *name, const int *types,

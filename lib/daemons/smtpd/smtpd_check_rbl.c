@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "mac/mac.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
@@ -98,7 +98,7 @@ smtpd_rbl_query(struct smtpd_conf *cf, const char *list, const char *qname,
              (int) (filter ? (size_t) (filter - list) : strlen(list)), list);
     snprintf(name, sizeof(name), "%s.%s", qname, dom);
     strv_init(&a);
-    st = cf->dns(cf, name, DNSC_A, &a);
+    st = cf->dns(cf, name, DNS_A, &a);
     for (size_t i = 0; i < a.n && !listed; i++)
         listed = filter == NULL || filter_match(filter + 1, a.v[i]);
     strv_fini(&a);
@@ -108,13 +108,13 @@ smtpd_rbl_query(struct smtpd_conf *cf, const char *list, const char *qname,
         struct strv t;
 
         strv_init(&t);
-        if (cf->dns(cf, name, DNSC_TXT, &t) == DNSC_OK && t.n > 0)
+        if (cf->dns(cf, name, DNS_TXT, &t) == DNS_OK && t.n > 0)
             snprintf(txt, len, "%s", t.v[0]);
         strv_fini(&t);
     }
     if (listed)
         return 1;
-    return st == DNSC_TEMP ? -1 : 0;
+    return st == DNS_TEMP ? -1 : 0;
 }
 
 /* smtpd_rbl_reverse - the query name of an address: its octets (IPv4)
@@ -177,7 +177,7 @@ rbl_lookup(const char *name, int mode, void *ctx)
         return v->sender;
     if (strcmp(name, "recipient") == 0)
         return v->recipient;
-    maillog_warning("unknown macro name \"%s\" in expansion request", name);
+    log_warn("unknown macro name \"%s\" in expansion request", name);
     return NULL;
 }
 
@@ -244,9 +244,8 @@ smtpd_rbl_reply(struct smtpd_conf *cf, const char *list,
             mem_free(copy);
             break;
         }
-        maillog_warning("%s: bad rbl reply template for domain %s: %s",
-                        tmpl ? "rbl_reply_maps" : "default_rbl_reply", list,
-                        copy);
+        log_warn("%s: bad rbl reply template for domain %s: %s",
+                 tmpl ? "rbl_reply_maps" : "default_rbl_reply", list, copy);
         mem_free(copy);
         if (tmpl == NULL) {
             buf_truncate(out, 0);

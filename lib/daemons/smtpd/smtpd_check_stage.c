@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "pcf/pcf.h"
@@ -29,35 +29,35 @@
 struct rr {
     const char *name;
     int type;
-    int st;           /* enum dnsc_status */
+    int st;           /* enum dns_status */
     const char *data; /* records separated by ',' (MX: "PREF HOST") */
 };
 
 static const struct rr zone[] = {
-    {"example.com", DNSC_MX, DNSC_OK, "10 mx1.example.com"},
-    {"mx1.example.com", DNSC_A, DNSC_OK, "192.0.2.10"},
-    {"mx1.example.com", DNSC_AAAA, DNSC_NODATA, NULL},
-    {"helo.example.com", DNSC_A, DNSC_OK, "192.0.2.20"},
-    {"aonly.example.net", DNSC_MX, DNSC_NODATA, NULL},
-    {"aonly.example.net", DNSC_A, DNSC_OK, "192.0.2.30"},
-    {"nullmx.example.net", DNSC_MX, DNSC_OK, "0 "},
-    {"tempfail.example.net", DNSC_MX, DNSC_TEMP, NULL},
-    {"tempfail.example.net", DNSC_A, DNSC_TEMP, NULL},
-    {"tempfail.example.net", DNSC_AAAA, DNSC_TEMP, NULL},
-    {"badmx.example.org", DNSC_MX, DNSC_OK, "10 mx.spam.test"},
-    {"mx.spam.test", DNSC_A, DNSC_OK, "203.0.113.9"},
-    {"badns.example.org", DNSC_NS, DNSC_NODATA, NULL},
-    {"example.org", DNSC_NS, DNSC_OK, "ns1.spam.test"},
-    {"ns1.spam.test", DNSC_A, DNSC_OK, "203.0.113.53"},
-    {"backup.example.net", DNSC_MX, DNSC_OK, "10 mx.far.test,20 localhost"},
-    {"5.2.0.192.zen.example.test", DNSC_A, DNSC_OK, "127.0.0.2"},
-    {"5.2.0.192.zen.example.test", DNSC_TXT, DNSC_OK, "listed for testing"},
-    {"6.2.0.192.zen.example.test", DNSC_A, DNSC_OK, "127.0.0.10"},
-    {"6.2.0.192.zen.example.test", DNSC_TXT, DNSC_NODATA, NULL},
-    {"7.2.0.192.zen.example.test", DNSC_A, DNSC_TEMP, NULL},
-    {"spam.example.net.dbl.example.test", DNSC_A, DNSC_OK, "127.0.1.2"},
-    {"5.2.0.192.wl.example.test", DNSC_A, DNSC_OK, "127.0.0.2"},
-    {"mx.far.test", DNSC_A, DNSC_OK, "198.51.100.1"},
+    {"example.com", DNS_MX, DNS_OK, "10 mx1.example.com"},
+    {"mx1.example.com", DNS_A, DNS_OK, "192.0.2.10"},
+    {"mx1.example.com", DNS_AAAA, DNS_NODATA, NULL},
+    {"helo.example.com", DNS_A, DNS_OK, "192.0.2.20"},
+    {"aonly.example.net", DNS_MX, DNS_NODATA, NULL},
+    {"aonly.example.net", DNS_A, DNS_OK, "192.0.2.30"},
+    {"nullmx.example.net", DNS_MX, DNS_OK, "0 "},
+    {"tempfail.example.net", DNS_MX, DNS_TEMP, NULL},
+    {"tempfail.example.net", DNS_A, DNS_TEMP, NULL},
+    {"tempfail.example.net", DNS_AAAA, DNS_TEMP, NULL},
+    {"badmx.example.org", DNS_MX, DNS_OK, "10 mx.spam.test"},
+    {"mx.spam.test", DNS_A, DNS_OK, "203.0.113.9"},
+    {"badns.example.org", DNS_NS, DNS_NODATA, NULL},
+    {"example.org", DNS_NS, DNS_OK, "ns1.spam.test"},
+    {"ns1.spam.test", DNS_A, DNS_OK, "203.0.113.53"},
+    {"backup.example.net", DNS_MX, DNS_OK, "10 mx.far.test,20 localhost"},
+    {"5.2.0.192.zen.example.test", DNS_A, DNS_OK, "127.0.0.2"},
+    {"5.2.0.192.zen.example.test", DNS_TXT, DNS_OK, "listed for testing"},
+    {"6.2.0.192.zen.example.test", DNS_A, DNS_OK, "127.0.0.10"},
+    {"6.2.0.192.zen.example.test", DNS_TXT, DNS_NODATA, NULL},
+    {"7.2.0.192.zen.example.test", DNS_A, DNS_TEMP, NULL},
+    {"spam.example.net.dbl.example.test", DNS_A, DNS_OK, "127.0.1.2"},
+    {"5.2.0.192.wl.example.test", DNS_A, DNS_OK, "127.0.0.2"},
+    {"mx.far.test", DNS_A, DNS_OK, "198.51.100.1"},
 };
 
 static int
@@ -76,7 +76,7 @@ fake_dns(struct smtpd_conf *cf, const char *name, int type, struct strv *out)
             }
             return zone[i].st;
         }
-    return DNSC_NXDOMAIN;
+    return DNS_NXDOMAIN;
 }
 
 /* ---- cases ---- */

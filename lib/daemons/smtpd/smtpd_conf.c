@@ -3,7 +3,7 @@
  * its parameter and list helpers, the banner, "postern check"'s relay
  * restriction test, and the preloading of every table before a chroot.
  *
- * Split out of smtpd.c (issue 17): the configuration is read once per
+ * Split out of smtpd.c: the configuration is read once per
  * process, apart from the per-session code.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
@@ -126,7 +126,7 @@ preload_list(struct smtpd_conf *cf, const struct strv *sv)
             struct maps *m = maps_new("smtpd access table", sv->v[i], 0);
 
             if (maps_preload(m) < 0)
-                maillog_warning("%s", maps_error(m));
+                log_warn("%s", maps_error(m));
             htab_set(cf->access_cache, sv->v[i], m);
         }
     }
@@ -141,7 +141,7 @@ preload(struct smtpd_conf *cf)
                                   &cf->r_eod};
 
     if (cf->local_rcpt_maps && maps_preload(cf->local_rcpt_maps) < 0)
-        maillog_warning("%s", maps_error(cf->local_rcpt_maps));
+        log_warn("%s", maps_error(cf->local_rcpt_maps));
     (void) maps_match_preload(cf->mynetworks);
     (void) maps_match_preload(cf->forbidden);
     (void) maps_match_preload(cf->flush_domains);
@@ -194,11 +194,11 @@ smtpd_tls_level(const char *v)
         return 1;
     if (strcasecmp(v, "verify") == 0 || strcasecmp(v, "secure") == 0 ||
         strcasecmp(v, "fingerprint") == 0)
-        maillog_warning("smtpd_tls_security_level: unsupported TLS level "
-                        "\"%s\", using \"encrypt\"",
-                        v);
+        log_warn("smtpd_tls_security_level: unsupported TLS level "
+                 "\"%s\", using \"encrypt\"",
+                 v);
     else if (strcasecmp(v, "encrypt") != 0)
-        maillog_fatal("Invalid TLS level \"%s\"", v);
+        log_fatal("Invalid TLS level \"%s\"", v);
     return 2;
 }
 
@@ -257,7 +257,7 @@ smtpd_conf_load(struct server *srv)
     list_param(cf, "smtpd_end_of_data_restrictions", &cf->r_eod);
     smtpd_check_load(cf);
     if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
-        maillog_fatal("%s", err);
+        log_fatal("%s", err);
     cf->myhostname = server_param(srv, "myhostname");
     cf->mail_name = smtpd_mail_name(srv);
     cf->banner = smtpd_banner_text(srv);
@@ -309,14 +309,14 @@ smtpd_conf_load(struct server *srv)
         char *key = server_param(srv, "smtpd_tls_key_file");
 
         if (*cert == 0) {
-            maillog_warning("smtpd_tls_security_level is set but "
-                            "smtpd_tls_cert_file is empty: TLS is off");
+            log_warn("smtpd_tls_security_level is set but "
+                     "smtpd_tls_cert_file is empty: TLS is off");
             cf->tls_level = cf->tls_level == 2 ? 2 : 0;
         } else {
             cf->tls_ctx = smtpd_io_tls_ctx(srv, cf->tls_level == 2, cert, key,
                                            err, sizeof(err));
             if (cf->tls_ctx == NULL) {
-                maillog_warning("%s", err);
+                log_warn("%s", err);
                 if (cf->tls_level == 1)
                     cf->tls_level = 0;
             }

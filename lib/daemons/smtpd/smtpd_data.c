@@ -9,7 +9,7 @@
  * (or yes) refuses bare LF altogether, except for clients in
  * smtpd_forbid_bare_newline_exclusions.
  *
- * Split out of smtpd.c (issue 17).
+ * Split out of smtpd.c.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
 #include <errno.h>
@@ -85,7 +85,7 @@ eod_verdict(struct smtpd_session *s, int st, const char *cmd)
             s->io, "%s",
             cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
         if (st < 0)
-            maillog_warning("%s: lost connection with cleanup", s->id);
+            log_warn("%s: lost connection with cleanup", s->id);
         smtpd_stat_count(s, cmd, 0);
     }
     smtpd_reset_transaction(s);
@@ -158,11 +158,11 @@ smtpd_cmd_data(struct smtpd_session *s)
         rc = smtpd_io_read_view(s->io, &line, DATA_CHUNK, &lf, &p, &n);
         if (rc <= 0) {
             if (smtpd_io_timed_out(s->io))
-                maillog_info("timeout after DATA (%ld bytes) from %s", size,
-                             s->namaddr);
+                log_info("timeout after DATA (%ld bytes) from %s", size,
+                         s->namaddr);
             else
-                maillog_info("lost connection after DATA (%ld bytes) from %s",
-                             size, s->namaddr);
+                log_info("lost connection after DATA (%ld bytes) from %s", size,
+                         s->namaddr);
             buf_fini(&line);
             buf_fini(&chunk);
             smtpd_reset_transaction(s);
@@ -212,8 +212,8 @@ smtpd_cmd_data(struct smtpd_session *s)
     if (bare_reject) {
         snprintf(reply, sizeof(reply), "%d 5.5.2 %s Error: bare <LF> received",
                  s->cf->bare_nl_code, s->cf->myhostname);
-        maillog_info("disallowed bare <LF> received from %s after DATA",
-                     s->namaddr);
+        log_info("disallowed bare <LF> received from %s after DATA",
+                 s->namaddr);
         smtpd_io_printf(s->io, "%s", reply);
         buf_fini(&chunk);
         smtpd_reset_transaction(s);
@@ -222,7 +222,7 @@ smtpd_cmd_data(struct smtpd_session *s)
     }
     if (too_big) {
         smtpd_io_printf(s->io, "552 5.3.4 Error: message file too big");
-        maillog_warning("%s: queue file size limit exceeded", s->id);
+        log_warn("%s: queue file size limit exceeded", s->id);
         buf_fini(&chunk);
         smtpd_reset_transaction(s);
         smtpd_stat_count(s, "data", 0);
@@ -297,12 +297,12 @@ bdat_refuse(struct smtpd_session *s, long count, int last, char *reply,
     if (s->env.nrcpt == 0)
         return "554 5.5.1 Error: no valid recipients";
     if (count == 0 && !last) {
-        maillog_warning("%s: null BDAT request from %s", s->id, s->namaddr);
+        log_warn("%s: null BDAT request from %s", s->id, s->namaddr);
         return "551 5.7.1 Null BDAT request";
     }
     if (s->cf->size_limit > 0 && s->bdat_raw + count > s->cf->size_limit) {
-        maillog_warning("%s: BDAT request from %s exceeds message size limit",
-                        s->id, s->namaddr);
+        log_warn("%s: BDAT request from %s exceeds message size limit", s->id,
+                 s->namaddr);
         return "552 5.3.4 Chunk exceeds message size limit";
     }
     if (s->bdat == SMTPD_BDAT_NONE && smtpd_check_data(s, reply, len) < 0) {
@@ -400,8 +400,8 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
     if (n < 1 || n > 2 || strspn(w[0], "0123456789") != strlen(w[0]) ||
         (count = strtol(w[0], NULL, 10), errno == ERANGE) ||
         (n == 2 && strcasecmp(w[1], "LAST") != 0)) {
-        maillog_warning("%s: malformed BDAT command syntax from %s: %.100s",
-                        s->id[0] ? s->id : "NOQUEUE", s->namaddr, raw);
+        log_warn("%s: malformed BDAT command syntax from %s: %.100s",
+                 s->id[0] ? s->id : "NOQUEUE", s->namaddr, raw);
         smtpd_io_printf(s->io, "521 5.5.4 Syntax: BDAT count [LAST]");
         smtpd_stat_count(s, "bdat", 0);
         return -1;
@@ -430,7 +430,7 @@ smtpd_cmd_bdat(struct smtpd_session *s, char *arg, const char *raw)
         return 0;
     }
     if (bdat_read(s, count) < 0) {
-        maillog_info("lost connection after BDAT from %s", s->namaddr);
+        log_info("lost connection after BDAT from %s", s->namaddr);
         return -1;
     }
     s->bdat_raw += count;

@@ -225,9 +225,9 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
         return -1;
     if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
-        maillog_fatal("the smtpd workers' channel is closed");
+        log_fatal("the smtpd workers' channel is closed");
     /* ETOOMANYREFS and the like: this session only */
-    maillog_warning("pass connection to smtpd: %m");
+    log_warn("pass connection to smtpd: %m");
     conn_drop(f, c, 0);
     return 0;
 }
@@ -336,9 +336,9 @@ refuse(struct front *f, struct fconn *c, const char *addr, const char *what,
     char reply[600];
     int len;
 
-    maillog_info("connect from unknown[%s]", addr);
-    maillog_warning("%s limit exceeded: %d from unknown[%s] for service %s",
-                    what, n, addr, f->srv->service);
+    log_info("connect from unknown[%s]", addr);
+    log_warn("%s limit exceeded: %d from unknown[%s] for service %s", what, n,
+             addr, f->srv->service);
     len = snprintf(reply, sizeof(reply),
                    "421 4.7.0 %s Error: too many connections from %s\r\n",
                    f->host, addr);
@@ -348,7 +348,7 @@ refuse(struct front *f, struct fconn *c, const char *addr, const char *what,
         send(c->fd, reply, (size_t) len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* gone already */
     }
-    maillog_info("disconnect from unknown[%s] commands=0/0", addr);
+    log_info("disconnect from unknown[%s] commands=0/0", addr);
     conn_drop(f, c, 0);
 }
 
@@ -395,8 +395,8 @@ on_accept(struct front *f, int lfd, time_t now)
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
             if (errno == EMFILE || errno == ENFILE) {
-                maillog_warning("accept: %m: new clients wait in the listen "
-                                "queue");
+                log_warn("accept: %m: new clients wait in the listen "
+                         "queue");
                 f->cap = f->nconn; /* until one leaves */
                 set_accepting(f, 0);
             }
@@ -425,7 +425,7 @@ on_accept(struct front *f, int lfd, time_t now)
         ev.events = EPOLLIN;
         ev.data.ptr = c;
         if (epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            maillog_warning("epoll_ctl: %m");
+            log_warn("epoll_ctl: %m");
             handoff(f, c, SERVER_HANDOFF_GREETED, NULL, 0);
             continue;
         }
@@ -433,10 +433,10 @@ on_accept(struct front *f, int lfd, time_t now)
         list_add(&f->idle, c);
     }
     if (f->nconn >= f->cap && f->accepting) {
-        maillog_warning("%ld connections for service %s, the limit of the "
-                        "open file limit: new clients wait in the listen "
-                        "queue",
-                        f->nconn, f->srv->service);
+        log_warn("%ld connections for service %s, the limit of the "
+                 "open file limit: new clients wait in the listen "
+                 "queue",
+                 f->nconn, f->srv->service);
         set_accepting(f, 0);
     }
 }
@@ -485,21 +485,21 @@ log_stats(struct front *f)
     if (st.rate.value > 0) {
         strftime(when, sizeof(when), "%b %e %H:%M:%S",
                  localtime(&st.rate.when));
-        maillog_info("statistics: max connection rate %d/%lds for (%s:%s) "
-                     "at %s",
-                     st.rate.value, f->rate_unit, f->srv->service, st.rate.addr,
-                     when);
+        log_info("statistics: max connection rate %d/%lds for (%s:%s) "
+                 "at %s",
+                 st.rate.value, f->rate_unit, f->srv->service, st.rate.addr,
+                 when);
     }
     if (st.count.value > 0) {
         strftime(when, sizeof(when), "%b %e %H:%M:%S",
                  localtime(&st.count.when));
-        maillog_info("statistics: max connection count %d for (%s:%s) at %s",
-                     st.count.value, f->srv->service, st.count.addr, when);
+        log_info("statistics: max connection count %d for (%s:%s) at %s",
+                 st.count.value, f->srv->service, st.count.addr, when);
     }
     if (st.cache > 0) {
         strftime(when, sizeof(when), "%b %e %H:%M:%S",
                  localtime(&st.cache_when));
-        maillog_info("statistics: max cache size %d at %s", st.cache, when);
+        log_info("statistics: max cache size %d at %s", st.cache, when);
     }
 }
 
@@ -563,10 +563,10 @@ front_config(struct front *f)
      * smtpd_timeout. When it is not below, half of maxproc is used. */
     if (limit > 0 && srv->maxproc > 0 && limit >= srv->maxproc) {
         f->conn_limit = srv->maxproc / 2 > 0 ? srv->maxproc / 2 : 1;
-        maillog_warning("smtpd_client_connection_count_limit = %ld is not "
-                        "below the process limit %d of service %s: one "
-                        "client could hold every session; using %ld",
-                        limit, srv->maxproc, srv->service, f->conn_limit);
+        log_warn("smtpd_client_connection_count_limit = %ld is not "
+                 "below the process limit %d of service %s: one "
+                 "client could hold every session; using %ld",
+                 limit, srv->maxproc, srv->service, f->conn_limit);
     }
     f->rate_limit = server_param_int(srv, "smtpd_client_connection_rate_limit");
     f->rate_unit = server_param_time(srv, "anvil_rate_time_unit");
@@ -600,20 +600,20 @@ fd_capacity(struct front *f)
     long cur;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        maillog_fatal("getrlimit RLIMIT_NOFILE: %m");
+        log_fatal("getrlimit RLIMIT_NOFILE: %m");
     cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30
               ? 1L << 30
               : (long) rl.rlim_cur;
     if (cur < FD_MIN)
-        maillog_fatal("the open file limit (RLIMIT_NOFILE) is %ld; service "
-                      "%s needs at least %d: raise the hard limit of the "
-                      "user that runs \"postern start\"",
-                      cur, f->srv->service, FD_MIN);
+        log_fatal("the open file limit (RLIMIT_NOFILE) is %ld; service "
+                  "%s needs at least %d: raise the hard limit of the "
+                  "user that runs \"postern start\"",
+                  cur, f->srv->service, FD_MIN);
     if (cur - FD_RESERVE < 10000)
-        maillog_warning("the open file limit (RLIMIT_NOFILE) is %ld: service "
-                        "%s holds at most %ld clients at a time; raise the "
-                        "hard limit for more",
-                        cur, f->srv->service, cur - FD_RESERVE);
+        log_warn("the open file limit (RLIMIT_NOFILE) is %ld: service "
+                 "%s holds at most %ld clients at a time; raise the "
+                 "hard limit for more",
+                 cur, f->srv->service, cur - FD_RESERVE);
     return cur - FD_RESERVE;
 }
 
@@ -643,12 +643,12 @@ front_loop(struct server *srv, void *ctx)
     f->next_stat = time(NULL) + f->stat_time;
     f->ep = epoll_create1(EPOLL_CLOEXEC);
     if (f->ep < 0)
-        maillog_fatal("epoll_create1: %m");
+        log_fatal("epoll_create1: %m");
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
     ev.data.ptr = &tag_chan;
     if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->chan, &ev) < 0)
-        maillog_fatal("epoll_ctl: %m");
+        log_fatal("epoll_ctl: %m");
     ev.data.ptr = &tag_sig;
     if (server_signal_fd() >= 0)
         (void) epoll_ctl(f->ep, EPOLL_CTL_ADD, server_signal_fd(), &ev);
@@ -681,7 +681,7 @@ front_loop(struct server *srv, void *ctx)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            maillog_fatal("epoll_wait: %m");
+            log_fatal("epoll_wait: %m");
         }
         now = time(NULL);
         for (int i = 0; i < n; i++) {

@@ -94,7 +94,7 @@ struct smtpd_cmdstat {
     unsigned ok, total;
 };
 
-/* smtpd_dns_fn - one DNS lookup for the restrictions (a dnsc_status;
+/* smtpd_dns_fn - one DNS lookup for the restrictions (a dns_status;
  * records appended to out); smtpd_check_dns.c has the real one, the
  * unit test a table */
 struct smtpd_conf;
@@ -283,7 +283,7 @@ int smtpd_check_eod(struct smtpd_session *s, char *reply, size_t len);
  * (classes, reply codes, DNS); fatal as Postfix for a class without a
  * definition or a bad tempfail action */
 void smtpd_check_load(struct smtpd_conf *cf);
-/* smtpd_dns_lookup - the real smtpd_dns_fn (lib/services/dnsc through a thread) */
+/* smtpd_dns_lookup - the real smtpd_dns_fn (lib/services/dns through a thread) */
 int smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
                      struct strv *out);
 /* DNS block lists (smtpd_check_rbl.c) */

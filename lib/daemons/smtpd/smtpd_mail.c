@@ -3,7 +3,7 @@
  * other parameter checks (SIZE, BODY, ENVID, NOTIFY, ORCPT, SMTPUTF8),
  * Postfix's replies and warnings for them.
  *
- * Split out of smtpd.c (issue 17): the envelope commands and their
+ * Split out of smtpd.c: the envelope commands and their
  * parsing are one job.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp, strtok_r */
@@ -142,8 +142,8 @@ void
 smtpd_illegal_addr(struct smtpd_session *s, const char *cmd,
                    const struct smtpd_path_tok *tok)
 {
-    maillog_warning("Illegal address syntax from %s in %s command: %.*s",
-                    s->namaddr, cmd, tok->n, tok->p);
+    log_warn("Illegal address syntax from %s in %s command: %.*s", s->namaddr,
+             cmd, tok->n, tok->p);
 }
 
 /* allprint - printable ASCII only (Postfix's allprint for ENVID) */
@@ -326,9 +326,9 @@ rcpt_params(struct smtpd_session *s, const char *rest, uint32_t *notifyp,
                 else if (strcasecmp(w, "DELAY") == 0)
                     notify |= QUEUE_NOTIFY_DELAY;
                 else {
-                    maillog_warning("unknown DSN NOTIFY command value \"%s\" "
-                                    "in \"%s\"",
-                                    w, sent + 7);
+                    log_warn("unknown DSN NOTIFY command value \"%s\" "
+                             "in \"%s\"",
+                             w, sent + 7);
                     notify = 0xff;
                 }
                 if (notify == 0xff)
@@ -524,12 +524,12 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     if (!s->cleanup_open) {
         if (cleanup_client_open(s->cc, 0, s->id) < 0) {
-            maillog_warning("connect to cleanup service: %m");
+            log_warn("connect to cleanup service: %m");
             smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
             goto bad;
         }
         s->cleanup_open = 1;
-        maillog_info("%s: client=%s", s->id, s->namaddr);
+        log_info("%s: client=%s", s->id, s->namaddr);
     }
     queue_env_add_rcpt(&s->env, addr, "", orcpt, notify);
     s->rcpt_count++;

@@ -2,7 +2,7 @@
  * smtpd_misc - the commands around a transaction: HELO/EHLO (and the
  * EHLO keyword list), VRFY, ETRN and STARTTLS.
  *
- * Split out of smtpd.c (issue 17).
+ * Split out of smtpd.c.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include <ctype.h>
@@ -162,11 +162,11 @@ smtpd_cmd_etrn(struct smtpd_session *s, const char *arg)
         return;
     }
     if (maps_match_domain(s->cf->flush_domains, d) != 1) {
-        maillog_warning("reject: ETRN %.100s... from %s", d, s->namaddr);
+        log_warn("reject: ETRN %.100s... from %s", d, s->namaddr);
         smtpd_io_printf(s->io, "459 <%s>: service unavailable", d);
         return;
     }
-    maillog_warning("unable to talk to fast flush service");
+    log_warn("unable to talk to fast flush service");
     smtpd_io_printf(s->io, "458 Unable to queue messages");
 }
 
@@ -191,11 +191,11 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
     case SIO_TLS_LOST:
         /* the client left during the handshake: Postfix's wording */
-        maillog_info("SSL_accept error from %s: lost connection", s->namaddr);
+        log_info("SSL_accept error from %s: lost connection", s->namaddr);
         smtpd_stat_count(s, "starttls", 0);
         return -1;
     case SIO_TLS_ERROR:
-        maillog_warning("TLS library problem: %s from %s", err, s->namaddr);
+        log_warn("TLS library problem: %s from %s", err, s->namaddr);
         smtpd_stat_count(s, "starttls", 0);
         return -1;
     default:
@@ -204,8 +204,8 @@ smtpd_cmd_starttls(struct smtpd_session *s)
     s->tls = 1;
     /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
     if (s->cf->tls_loglevel >= 1)
-        maillog_info("Anonymous TLS connection established from %s: %s",
-                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
+        log_info("Anonymous TLS connection established from %s: %s", s->namaddr,
+                 smtpd_io_tls_summary(s->io, err, sizeof(err)));
     smtpd_reset_transaction(s);
     mem_free(s->helo);
     s->helo = NULL;

@@ -296,7 +296,7 @@ connection(struct server *srv, int fd, void *vctx)
         do {
             reqs[n] = mem_alloc(sizeof(*reqs[n]));
             if (deliver_req_decode(&in, reqs[n]) < 0) {
-                maillog_warning("bad delivery request from qmgr");
+                log_warn("bad delivery request from qmgr");
                 deliver_req_fini(reqs[n]);
                 mem_free(reqs[n]);
                 goto out_batch;

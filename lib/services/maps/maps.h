@@ -49,6 +49,11 @@ void maps_free(struct maps *m);
 /* maps_find - the value of key in the first table that has it; *value
  * is borrowed until the next call on m */
 enum maps_result maps_find(struct maps *m, const char *key, const char **value);
+/* maps_find_partial - maps_find for a key derived from an address (user
+ * without its extension or domain, @domain): regexp, pcre and cidr
+ * tables are skipped, as Postfix does for such partial keys */
+enum maps_result maps_find_partial(struct maps *m, const char *key,
+                                   const char **value);
 /* maps_preload - read every table now (before a chroot or privilege
  * drop makes the files unreachable); 0, or -1 with maps_error set */
 int maps_preload(struct maps *m);

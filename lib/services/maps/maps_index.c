@@ -250,9 +250,9 @@ build_entry(void *ctx, char *key, const char *value, int line)
         for (char *c = key; *c; c++)
             *c = (char) tolower((unsigned char) *c);
     if (htab_has(b->seen, key)) {
-        fprintf(stderr,
-                "postern map: warning: %s, line %d: duplicate entry: "
-                "\"%s\"\n",
+        log_msg("postern map", LOG_LEVEL_WARN,
+                "%s, line %d: duplicate entry: "
+                "\"%s\"",
                 b->path, line, key);
         b->warnings++;
         return;
@@ -267,7 +267,7 @@ build_bad(void *ctx, int line)
 {
     struct build *b = ctx;
 
-    fprintf(stderr, "postern map: warning: %s, line %d: %s\n", b->path, line,
+    log_msg("postern map", LOG_LEVEL_WARN, "%s, line %d: %s", b->path, line,
             b->alias ? "need name:value pair"
                      : "expected format: key whitespace value");
     b->warnings++;
@@ -351,7 +351,7 @@ build_index(const char *arg, int alias, char *text, mode_t mode)
     snprintf(final, sizeof(final), "%s.pdb", b.path);
     if (conf_write_file(final, out.data ? out.data : "", out.len, mode, &err) <
         0) {
-        fprintf(stderr, "postern map: fatal: %s\n", err);
+        log_msg("postern map", LOG_LEVEL_FATAL, "%s", err);
         mem_free(err);
         rc = 1;
     }
@@ -385,12 +385,12 @@ maps_build(const char *arg, int alias)
     mode_t mode;
 
     if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
-        fprintf(stderr, "postern map: fatal: open %s: %s\n", path,
+        log_msg("postern map", LOG_LEVEL_FATAL, "open %s: %s", path,
                 strerror(errno));
         return 1;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "postern map: fatal: %s: %s\n", path,
+        log_msg("postern map", LOG_LEVEL_FATAL, "%s: %s", path,
                 S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
         close(fd);
         return 1;
@@ -400,7 +400,7 @@ maps_build(const char *arg, int alias)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0 || buf_append(&text, chunk, (size_t) got) < 0) {
-            fprintf(stderr, "postern map: fatal: read %s: %s\n", path,
+            log_msg("postern map", LOG_LEVEL_FATAL, "read %s: %s", path,
                     strerror(got < 0 ? errno : EFBIG));
             close(fd);
             buf_fini(&text);
@@ -414,16 +414,16 @@ maps_build(const char *arg, int alias)
     fflush(stdout);
     fflush(stderr);
     if ((pid = fork()) < 0) {
-        fprintf(stderr, "postern map: fatal: fork: %s\n", strerror(errno));
+        log_msg("postern map", LOG_LEVEL_FATAL, "fork: %s", strerror(errno));
         buf_fini(&text);
         return 1;
     }
     if (pid == 0) {
         if (setgroups(1, &st.st_gid) < 0 || setgid(st.st_gid) < 0 ||
             setuid(st.st_uid) < 0) {
-            fprintf(stderr,
-                    "postern map: fatal: run as the owner of %s (uid %ld, "
-                    "gid %ld): %s\n",
+            log_msg("postern map", LOG_LEVEL_FATAL,
+                    "run as the owner of %s (uid %ld, "
+                    "gid %ld): %s",
                     path, (long) st.st_uid, (long) st.st_gid, strerror(errno));
             _exit(1);
         }

@@ -69,4 +69,7 @@ void maps_unix_cache_free(struct htab *cache);
 int maps_proxy_call(int type, const char *table, unsigned flags,
                     const char *key, struct buf *value);
 
+/* maps_fold - lowercase s in place (keys of case-folded tables) */
+void maps_fold(char *s);
+
 #endif

@@ -74,4 +74,34 @@ void queue_seg_rdforget(struct queue_fs *fs, uint64_t seq);
 long long queue_rec_check(const unsigned char *p, size_t avail, uint32_t magic,
                           size_t limit, size_t *need);
 
+/* records longer than this are not records (a torn or foreign file) */
+#define QUEUE_REC_LIMIT ((size_t) 1 << 31)
+
+struct ipc_out;
+/* queue_env_encode - the message frame of env up to and including the
+ * content field header (clen bytes of content follow) */
+void queue_env_encode(struct ipc_out *o, const struct queue_env *env,
+                      uint64_t clen);
+/* queue_env_decode - parse a message frame; content position relative to
+ * the frame start in *coff, *clen. 0 or -1 */
+int queue_env_decode(const void *frame, size_t len, struct queue_env *env,
+                     uint64_t *coff, uint64_t *clen);
+
+/* struct queue_reader - buffered sequential reads of one file */
+struct queue_reader {
+    struct queue_fs *fs;
+    int h;
+    unsigned char *buf;
+    size_t cap;
+    uint64_t base; /* file offset of buf[0] */
+    size_t len;
+    uint64_t limit; /* 0, or where the caller stops: no read-ahead past it */
+};
+
+/* queue_reader_get - make [off, off+n) of r's file available; pointer,
+ * or NULL at EOF (short) with *avail set, or on error (errno set,
+ * *avail = 0 and *err = 1) */
+const unsigned char *queue_reader_get(struct queue_reader *r, uint64_t off,
+                                      size_t n, size_t *avail, int *err);
+
 #endif

@@ -56,6 +56,8 @@ struct rewrite {
     char *default_transport;
     char *relayhost;
     struct strv literals; /* "[127.0.0.1]" etc. */
+    int ownreq_special;   /* owner_request_special */
+    char *double_bounce;  /* double_bounce_sender */
     int table_error;      /* a domain list failed since rewrite_resolve
                            * began (an unreadable /file/name) */
 };
@@ -105,8 +107,11 @@ rewrite_new(struct pcf *p, const char *svc)
     rw->null_domain = server_conf_bool(p, svc, "resolve_null_domain");
     rw->numeric_domain = server_conf_bool(p, svc, "resolve_numeric_domain");
     rw->empty_addr = server_conf_str(p, svc, "empty_address_recipient");
+    rw->ownreq_special = server_conf_bool(p, svc, "owner_request_special");
+    rw->double_bounce = server_conf_str(p, svc, "double_bounce_sender");
     if (*rw->empty_addr == 0) {
         mem_free(rw->empty_addr);
+        mem_free(rw->double_bounce);
         rw->empty_addr = mem_strdup("MAILER-DAEMON");
     }
     rw->mydest = maps_match_new("mydestination",
@@ -661,4 +666,105 @@ resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
             set_transport(res, v, NULL);
     }
     return 0;
+}
+
+/* rewrite_split_ext - Postfix's split_addr() */
+char *
+rewrite_split_ext(const struct rewrite *rw, char *localpart, const char *delim)
+{
+    size_t len;
+
+    if (delim == NULL || *delim == 0)
+        return NULL;
+    /* reserved addresses are not split, whatever the delimiter */
+    if (strcasecmp(localpart, "postmaster") == 0 ||
+        strcasecmp(localpart, "mailer-daemon") == 0 ||
+        strcasecmp(localpart, rw->double_bounce) == 0)
+        return NULL;
+    /* backwards compatibility: owner-foo and foo-request stay whole */
+    if (strchr(delim, '-') && rw->ownreq_special) {
+        len = strlen(localpart);
+        if (strncasecmp(localpart, "owner-", 6) == 0)
+            return NULL;
+        if (len > 8 && strcasecmp(localpart + len - 8, "-request") == 0)
+            return NULL;
+    }
+    /* not when the result would have an empty local part */
+    len = strcspn(localpart, delim);
+    if (len == 0 || localpart[len] == 0)
+        return NULL;
+    localpart[len] = 0;
+    return localpart + len + 1;
+}
+
+/*
+ * rewrite_addr_find - Postfix 3.7's mail_addr_find() with its default
+ * strategy: user+ext@domain, user@domain, then (when domain is $myorigin
+ * or local) user+ext and user, then @domain. Keys other than the whole
+ * address skip the pattern tables (maps_find_partial).
+ */
+enum maps_result
+rewrite_addr_find(struct rewrite *rw, struct maps *m, const char *addr,
+                  const char *delim, const char **value, char **ext)
+{
+    char *full = mem_strdup(addr), *bare = NULL, *saved = NULL;
+    char *at = strrchr(full, '@');
+    enum maps_result r;
+
+    if (ext)
+        *ext = NULL;
+    /* the bare key: the address without its extension */
+    if (delim && *delim) {
+        char *lp = mem_strndup(full, at ? (size_t) (at - full) : strlen(full));
+        char *e = rewrite_split_ext(rw, lp, delim);
+
+        if (e) {
+            struct buf b;
+
+            /* the extension keeps its delimiter, as Postfix's */
+            saved = mem_alloc(strlen(e) + 2);
+            saved[0] = full[strlen(lp)];
+            memcpy(saved + 1, e, strlen(e) + 1);
+            buf_init(&b, 0);
+            (void) buf_puts(&b, lp);
+            if (at)
+                (void) buf_puts(&b, at);
+            bare = mem_strdup(buf_str(&b));
+            buf_fini(&b);
+        }
+        mem_free(lp);
+    }
+    r = maps_find(m, full, value);
+    if (r == MAPS_NOTFOUND && bare) {
+        r = maps_find_partial(m, bare, value);
+        if (r == MAPS_FOUND && ext) {
+            *ext = saved;
+            saved = NULL;
+        }
+    }
+    if (r == MAPS_NOTFOUND && at) {
+        rw->table_error = 0;
+        if (strcasecmp(at + 1, rw->myorigin) == 0 ||
+            classify(rw, at + 1) == REWRITE_LOCAL) {
+            *at = 0;
+            r = maps_find_partial(m, full, value);
+            if (r == MAPS_NOTFOUND && bare) {
+                *strrchr(bare, '@') = 0;
+                r = maps_find_partial(m, bare, value);
+                if (r == MAPS_FOUND && ext) {
+                    *ext = saved;
+                    saved = NULL;
+                }
+            }
+            *at = '@';
+        } else if (rw->table_error) {
+            r = MAPS_ERROR;
+        }
+    }
+    if (r == MAPS_NOTFOUND && at)
+        r = maps_find_partial(m, at, value);
+    mem_free(full);
+    mem_free(bare);
+    mem_free(saved);
+    return r;
 }

@@ -81,4 +81,22 @@ int rewrite_valid_literal(const char *lit);
  * '@'), or NULL */
 const char *rewrite_domain(const char *addr);
 
+struct maps;
+/* rewrite_split_ext - Postfix's split_addr(): cut localpart (modified)
+ * at the first character of delim and return the extension after it,
+ * or NULL when not split (no delimiter, an empty part, postmaster,
+ * mailer-daemon, double_bounce_sender, owner-* and *-request with '-'
+ * and owner_request_special) */
+char *rewrite_split_ext(const struct rewrite *rw, char *localpart,
+                        const char *delim);
+/* rewrite_addr_find - Postfix's mail_addr_find(): addr (external form)
+ * in m as user+ext@domain, user@domain, user+ext and user when domain is
+ * $myorigin or local, then @domain. *value is borrowed as maps_find's.
+ * ext (may be NULL): when the match needed the extension cut off, the
+ * extension with its delimiter ("+foo"), which the caller frees; else
+ * NULL. A domain list or table failure is MAPS_ERROR. */
+enum maps_result rewrite_addr_find(struct rewrite *rw, struct maps *m,
+                                   const char *addr, const char *delim,
+                                   const char **value, char **ext) WARN_UNUSED;
+
 #endif

@@ -72,12 +72,12 @@ typed_param(const char *name, enum schema_type want)
     if (sp == NULL && (f = schema_family_match(name, NULL)) != NULL)
         sp = schema_param_find(f->defparam);
     if (sp == NULL)
-        maillog_panic("parameter %s is not in the schema (schemas/): "
-                      "a typed accessor cannot read it",
-                      name);
+        log_panic("parameter %s is not in the schema (schemas/): "
+                  "a typed accessor cannot read it",
+                  name);
     if (sp->type != want)
-        maillog_panic("parameter %s is %s in the schema, read as %s", name,
-                      schema_type_name(sp->type), schema_type_name(want));
+        log_panic("parameter %s is %s in the schema, read as %s", name,
+                  schema_type_name(sp->type), schema_type_name(want));
     return sp;
 }
 
@@ -153,8 +153,8 @@ typed_read(struct pcf *p, const char *svc, const char *name,
         server_conf_where(p, svc, name, &where);
         if (where.len == 0 && strcmp(sp->name, name) != 0)
             server_conf_where(p, svc, sp->name, &where); /* family default */
-        maillog_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
-                      buf_str(&why));
+        log_fatal("%s%s%s", buf_str(&where), where.len ? ": " : "",
+                  buf_str(&why));
     }
     buf_fini(&why);
     mem_free(v);
@@ -332,19 +332,19 @@ drop_privileges(struct server *srv)
         struct passwd *pw = getpwnam(owner);
 
         if (pw == NULL)
-            maillog_fatal("unknown mail_owner user \"%s\"", owner);
+            log_fatal("unknown mail_owner user \"%s\"", owner);
         /* master_check refuses this in main.cf; a -o override lands here */
         if (pw->pw_uid == 0 || pw->pw_gid == 0)
-            maillog_fatal("parameter mail_owner: user %s has privileged %s ID",
-                          owner, pw->pw_uid == 0 ? "user" : "group");
+            log_fatal("parameter mail_owner: user %s has privileged %s ID",
+                      owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
-                maillog_fatal("chroot(%s): %m", qdir);
+                log_fatal("chroot(%s): %m", qdir);
         }
         if (srv->unpriv) {
             /* setgid, then the group list is pw_gid alone, then setuid */
             if (util_set_ugid(pw->pw_uid, pw->pw_gid) < 0)
-                maillog_fatal("cannot drop privileges to %s: %m", owner);
+                log_fatal("cannot drop privileges to %s: %m", owner);
         } else {
             /* a root daemon (local, pipe) keeps root but none of the
              * groups of the shell that started master (root, adm...):
@@ -352,7 +352,7 @@ drop_privileges(struct server *srv)
             gid_t g = getegid();
 
             if (setgroups(1, &g) < 0)
-                maillog_fatal("cannot drop supplementary groups: %m");
+                log_fatal("cannot drop supplementary groups: %m");
         }
         mem_free(owner);
         mem_free(qdir);
@@ -371,8 +371,8 @@ server_main(struct server *srv, const struct server_service *svc, void *ctx)
     if (svc->loop)
         return svc->loop(srv, ctx);
     if (svc->conn == NULL)
-        maillog_panic("service %s: neither a loop nor a connection handler",
-                      srv->command);
+        log_panic("service %s: neither a loop nor a connection handler",
+                  srv->command);
     server_single_loop(srv, svc->conn, ctx);
     return 0;
 }
@@ -428,7 +428,7 @@ check_tables(void)
         return;
     last = now;
     if ((t = maps_changed()) != NULL) {
-        maillog_info("table %s has changed -- restarting", t);
+        log_info("table %s has changed -- restarting", t);
         stopping = 1;
     }
 }
@@ -501,7 +501,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %m");
+                log_fatal("receive from the front: %m");
             break; /* idle too long, or master is gone */
         }
         int cell = session_hold(srv, h->anvil_ref);
@@ -628,7 +628,7 @@ co_take(void *arg)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                maillog_fatal("receive from the front: %m");
+                log_fatal("receive from the front: %m");
             if (errno == 0)
                 stopping = 1; /* the front and master are gone */
             break;
@@ -645,7 +645,7 @@ co_take(void *arg)
             server_status(w->srv, 0);
         w->srv->handoff = &cs->h;
         if (co_spawn(co_session_main, cs) < 0) {
-            maillog_warning("cannot start a session: %m");
+            log_warn("cannot start a session: %m");
             co_forget(cs->fd);
             (void) close(cs->fd);
             session_release(w->srv, cs->cell, cs->h.anvil_ref);
@@ -685,7 +685,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     if (w.cap > SERVER_SLOT_SESSIONS)
         w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)
-        maillog_fatal("epoll_create1: %m");
+        log_fatal("epoll_create1: %m");
     if (sig_pipe[0] >= 0)
         (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
     server_status(srv, 1);
@@ -709,7 +709,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
         maillog_flush(); /* the lines of this round's sessions, at once */
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
-            maillog_fatal("epoll_wait: %m");
+            log_fatal("epoll_wait: %m");
         if (terminating && !interrupted) {
             interrupted = 1;
             co_interrupt_all(); /* sessions waiting for a command end */
@@ -759,7 +759,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
                     break; /* idle too long */
                 if (errno == EINTR || errno == ECONNABORTED)
                     continue;
-                maillog_fatal("accept: %m");
+                log_fatal("accept: %m");
             }
             server_status(srv, 0);
             fn(srv, fd, ctx);
@@ -785,7 +785,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            maillog_fatal("poll: %m");
+            log_fatal("poll: %m");
         }
         for (int i = 0; i < srv->nlisten && !stopping; i++) {
             int fd;

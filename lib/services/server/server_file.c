@@ -54,7 +54,7 @@ server_file_param(const char *name, char *value)
         return value;
     buf_init(&why, 0);
     if ((text = file_value(name, value, &why)) == NULL)
-        maillog_fatal("%s", buf_str(&why));
+        log_fatal("%s", buf_str(&why));
     buf_fini(&why);
     mem_free(value);
     return text;

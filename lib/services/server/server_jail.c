@@ -16,7 +16,7 @@
  *	- time zone: tzset() loads TZ (or /etc/localtime) now; glibc's
  *	  localtime_r() keeps what it loaded, so log time stamps stay in
  *	  local time inside the jail.
- *	- DNS: dnsc_pre_jail() keeps /etc/resolv.conf for the SMTP client's
+ *	- DNS: dns_pre_jail() keeps /etc/resolv.conf for the SMTP client's
  *	  resolver (ldns).
  *	- the name-service files that glibc reads on every call (hosts,
  *	  services, nsswitch.conf, host.conf, resolv.conf, localtime) are
@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dnsc/dnsc.h"
+#include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
@@ -101,7 +101,7 @@ copy_in(int dirfd, const char *name)
     if (ok && renameat(dirfd, tmp, dirfd, name) < 0)
         ok = 0;
     if (!ok) {
-        maillog_warning("cannot copy %s into the chroot jail: %m", src);
+        log_warn("cannot copy %s into the chroot jail: %m", src);
         if (fd >= 0)
             (void) unlinkat(dirfd, tmp, 0);
     }
@@ -118,17 +118,17 @@ jail_etc(const char *qdir)
     if (qfd < 0)
         return; /* the chroot that follows reports it */
     if (mkdirat(qfd, "etc", 0755) < 0 && errno != EEXIST)
-        maillog_warning("mkdir %s/etc: %m", qdir);
+        log_warn("mkdir %s/etc: %m", qdir);
     efd = openat(qfd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     (void) close(qfd);
     if (efd < 0)
         return;
     /* only a directory no one but root can change */
     if (fstat(efd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
-        maillog_warning("%s/etc is not a directory of root's that only root "
-                        "can write; name-service files are not copied into "
-                        "the chroot jail",
-                        qdir);
+        log_warn("%s/etc is not a directory of root's that only root "
+                 "can write; name-service files are not copied into "
+                 "the chroot jail",
+                 qdir);
         (void) close(efd);
         return;
     }
@@ -145,10 +145,10 @@ server_pre_jail(struct server *srv)
     char *qdir;
 
     tzset();
-    (void) dnsc_pre_jail();
+    (void) dns_pre_jail();
     if (maps_pre_jail(err, sizeof(err)) < 0)
-        maillog_fatal("service %s/%s runs chrooted (master.cf): %s",
-                      srv->service, srv->type, err);
+        log_fatal("service %s/%s runs chrooted (master.cf): %s", srv->service,
+                  srv->type, err);
     qdir = server_param(srv, "queue_directory");
     jail_etc(qdir);
     mem_free(qdir);

@@ -63,7 +63,8 @@ cli_diff_main(int argc, char **argv)
             if (chdir(argv[++i]) < 0)
                 log_fatal("chdir %s: %s", argv[i], strerror(errno));
         } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-            fprintf(stderr, "postern diff: unknown option \"%s\"\n", argv[i]);
+            log_msg("postern diff", LOG_LEVEL_INFO, "unknown option \"%s\"",
+                    argv[i]);
             diff_usage(stderr);
             return 2;
         } else if (nspec < 2) {

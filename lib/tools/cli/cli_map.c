@@ -57,7 +57,7 @@ cli_map_main(int argc, char **argv)
         if (r == MAPS_FOUND)
             printf("%s\n", v);
         else if (r == MAPS_ERROR)
-            fprintf(stderr, "postern map: fatal: %s\n", maps_error(m));
+            log_msg("postern map", LOG_LEVEL_FATAL, "%s", maps_error(m));
         maps_free(m);
         return r == MAPS_FOUND ? 0 : r == MAPS_NOTFOUND ? 1 : 2;
     }

@@ -41,19 +41,19 @@ cmd_signal(const char *qdir, const char *what, int sig)
     long pid = master_running_pid(qdir);
 
     if (pid <= 0) {
-        fprintf(stderr, "postern: fatal: the Postern mail system is not "
-                        "running\n");
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "the Postern mail system is not "
+                "running");
         return 1;
     }
     if (kill((pid_t) pid, sig) < 0) {
-        fprintf(stderr, "postern: fatal: kill %ld: %s\n", pid, strerror(errno));
+        log_msg(NULL, LOG_LEVEL_FATAL, "kill %ld: %s", pid, strerror(errno));
         return 1;
     }
-    fprintf(stderr, "postern: %s the Postern mail system\n", what);
+    log_info("%s the Postern mail system", what);
     if (sig == SIGTERM || sig == SIGKILL) {
         if (wait_gone(pid, 90) < 0) {
-            fprintf(stderr, "postern: warning: master pid %ld still running\n",
-                    pid);
+            log_warn("master pid %ld still running", pid);
             return 1;
         }
     }
@@ -78,8 +78,8 @@ check_flags(int argc, char **argv, const char *cmd)
                    strcmp(cmd, "check") == 0) {
             flags |= MASTER_CHECK_CONFIG_ONLY;
         } else {
-            fprintf(stderr, "postern: fatal: %s: unknown option: \"%s\"\n",
-                    cmd, argv[i]);
+            log_msg(NULL, LOG_LEVEL_FATAL, "%s: unknown option: \"%s\"", cmd,
+                    argv[i]);
             return -1;
         }
     }
@@ -130,7 +130,7 @@ cli_master_main(int argc, char **argv)
         strcmp(cmd, "stop") != 0 && strcmp(cmd, "abort") != 0 &&
         strcmp(cmd, "reload") != 0 && strcmp(cmd, "status") != 0 &&
         strcmp(cmd, "check") != 0) {
-        fprintf(stderr, "postern: fatal: unknown command: \"%s\"\n", cmd);
+        log_msg(NULL, LOG_LEVEL_FATAL, "unknown command: \"%s\"", cmd);
         return 2;
     }
     if (argc == 2 &&
@@ -141,17 +141,16 @@ cli_master_main(int argc, char **argv)
     if ((flags = check_flags(argc, argv, cmd)) < 0)
         return 2;
     if (access(config_dir, R_OK) < 0) {
-        fprintf(stderr, "postern: fatal: %s: %s\n", config_dir,
-                strerror(errno));
+        log_msg(NULL, LOG_LEVEL_FATAL, "%s: %s", config_dir, strerror(errno));
         return 1;
     }
     conf = pcf_load(config_dir);
     qdir = server_conf_str(conf, NULL, "queue_directory");
     /* check reports this with the rest (master_check) */
     if (qdir[0] != '/' && strcmp(cmd, "check") != 0) {
-        fprintf(stderr,
-                "postern: fatal: queue_directory must be absolute: "
-                "\"%s\"\n",
+        log_msg(NULL, LOG_LEVEL_FATAL,
+                "queue_directory must be absolute: "
+                "\"%s\"",
                 qdir);
         return 1;
     }
@@ -165,9 +164,8 @@ cli_master_main(int argc, char **argv)
 
         /* the whole process group: master and every service */
         rc = pid > 0 && kill((pid_t) -pid, SIGKILL) == 0 ? 0 : 1;
-        fprintf(stderr, "postern: %s\n",
-                rc ? "the Postern mail system is not running"
-                   : "aborting the Postern mail system");
+        log_info("%s", rc ? "the Postern mail system is not running"
+                          : "aborting the Postern mail system");
     } else if (strcmp(cmd, "reload") == 0) {
         /* a configuration that would not start is not loaded either */
         rc = master_check(conf, config_dir,
@@ -178,14 +176,13 @@ cli_master_main(int argc, char **argv)
         long pid = master_running_pid(qdir);
 
         if (pid > 0) {
-            fprintf(stderr,
-                    "postern: the Postern mail system is running: "
-                    "PID: %ld\n",
-                    pid);
+            log_info("the Postern mail system is running: "
+                     "PID: %ld",
+                     pid);
             rc = 0;
         } else {
-            fprintf(stderr, "postern: the Postern mail system is not "
-                            "running\n");
+            log_info("the Postern mail system is not "
+                     "running");
             rc = 1;
         }
     } else {

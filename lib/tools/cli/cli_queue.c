@@ -32,7 +32,7 @@ load(int *argc, char **argv)
         (void) setenv("MAIL_CONFIG", dir, 1);
     dir = conf_config_dir(dir);
     if (access(dir, R_OK) < 0) {
-        fprintf(stderr, "postern: fatal: %s: %s\n", dir, strerror(errno));
+        log_msg(NULL, LOG_LEVEL_FATAL, "%s: %s", dir, strerror(errno));
         return NULL;
     }
     return pcf_load(dir);

@@ -173,7 +173,8 @@ run_command(struct pcf *conf, const char *name, char **av)
 
     pickup_command_path(conf, name, path, sizeof(path));
     execv(path, av);
-    fprintf(stderr, "sendmail: fatal: execute %s: %s\n", path, strerror(errno));
+    log_msg("sendmail", LOG_LEVEL_FATAL, "execute %s: %s", path,
+            strerror(errno));
     return EX_UNAVAILABLE;
 }
 
@@ -198,8 +199,9 @@ postdrop(struct pcf *conf, const char *config_dir, const char *sender,
     }
     av[n] = NULL;
     if (pipe(pfd) < 0 || (pid = fork()) < 0) {
-        fprintf(stderr, "sendmail: fatal: %s(%ld): unable to execute %s: %s\n",
-                sender, (long) getuid(), path, strerror(errno));
+        log_msg("sendmail", LOG_LEVEL_FATAL,
+                "%s(%ld): unable to execute %s: %s", sender, (long) getuid(),
+                path, strerror(errno));
         return EX_UNAVAILABLE;
     }
     if (pid == 0) {
@@ -208,8 +210,9 @@ postdrop(struct pcf *conf, const char *config_dir, const char *sender,
         (void) close(pfd[0]);
         (void) close(pfd[1]);
         execv(path, av);
-        fprintf(stderr, "sendmail: fatal: %s(%ld): unable to execute %s: %s\n",
-                sender, (long) getuid(), path, strerror(errno));
+        log_msg("sendmail", LOG_LEVEL_FATAL,
+                "%s(%ld): unable to execute %s: %s", sender, (long) getuid(),
+                path, strerror(errno));
         _exit(EX_UNAVAILABLE);
     }
     (void) close(pfd[0]);
@@ -225,7 +228,7 @@ postdrop(struct pcf *conf, const char *config_dir, const char *sender,
         return EX_OK;
     if (WIFEXITED(status) && WEXITSTATUS(status) == EX_UNAVAILABLE)
         return EX_UNAVAILABLE;
-    fprintf(stderr, "sendmail: fatal: %s(%ld): error writing queue file\n",
+    log_msg("sendmail", LOG_LEVEL_FATAL, "%s(%ld): error writing queue file",
             sender, (long) getuid());
     return EX_TEMPFAIL;
 }
@@ -349,7 +352,7 @@ parse_args(struct sendmail_args *o, int argc, char **argv)
             else if (a[2] == 'i')
                 o->mode = 'i';
             else {
-                fprintf(stderr, "sendmail: fatal: unsupported: -%s\n", a + 1);
+                log_msg("sendmail", LOG_LEVEL_FATAL, "unsupported: -%s", a + 1);
                 return EX_USAGE;
             }
             break;
@@ -365,7 +368,7 @@ parse_args(struct sendmail_args *o, int argc, char **argv)
         case 'U':
             break;
         default:
-            fprintf(stderr, "sendmail: fatal: unsupported option: %s\n", a);
+            log_msg("sendmail", LOG_LEVEL_FATAL, "unsupported option: %s", a);
             return EX_USAGE;
         }
     }
@@ -385,7 +388,7 @@ load_conf(struct sendmail_args *o)
     d = conf_config_dir(NULL);
     o->dir = strcmp(d, CONF_DEF_CONFIG_DIR) != 0 ? d : NULL;
     if (access(d, R_OK) < 0) {
-        fprintf(stderr, "sendmail: fatal: %s: %s\n", d, strerror(errno));
+        log_msg("sendmail", LOG_LEVEL_FATAL, "%s: %s", d, strerror(errno));
         return NULL;
     }
     return pcf_load(d);
@@ -419,21 +422,22 @@ check_submit(struct pcf *conf, struct sendmail_args *o)
     const char *who = pickup_user_acl(conf, "authorized_submit_users", getuid());
 
     if (who) {
-        fprintf(stderr,
-                "sendmail: fatal: User %s(%ld) is not allowed to submit "
-                "mail\n",
+        log_msg("sendmail", LOG_LEVEL_FATAL,
+                "User %s(%ld) is not allowed to submit "
+                "mail",
                 who, (long) getuid());
         return EX_NOPERM;
     }
     if (o->sender && pickup_addr_bad(o->sender)) {
-        fprintf(stderr,
-                "sendmail: fatal: -f option specified malformed sender: %s\n",
+        log_msg("sendmail", LOG_LEVEL_FATAL,
+                "-f option specified malformed sender: %s",
                 pickup_printable(o->sender));
         return EX_USAGE;
     }
     if (o->env.envid && pickup_addr_bad(o->env.envid)) {
-        fprintf(stderr, "sendmail: warning: bad syntax in -V option value -- "
-                        "ignored\n");
+        log_msg("sendmail", LOG_LEVEL_WARN,
+                "bad syntax in -V option value -- "
+                "ignored");
         queue_env_set(&o->env.envid, "");
     }
     return EX_OK;
@@ -467,7 +471,7 @@ read_message(struct buf *content, int dot, long limit)
             (void) buf_putc(content, '\n');
             buf_truncate(&line, 0);
             if (limit > 0 && content->len > (size_t) limit) {
-                fprintf(stderr, "sendmail: fatal: message file too big\n");
+                log_msg("sendmail", LOG_LEVEL_FATAL, "message file too big");
                 return EX_DATAERR;
             }
         }
@@ -488,7 +492,7 @@ check_rcpts(struct sendmail_args *o, const struct buf *content)
     if (o->extract)
         header_rcpts(env, content->data ? content->data : "", content->len);
     if (env->nrcpt == 0) {
-        fprintf(stderr, "sendmail: fatal: no recipients specified\n");
+        log_msg("sendmail", LOG_LEVEL_FATAL, "no recipients specified");
         return EX_USAGE;
     }
     for (size_t i = 0; i < env->nrcpt; i++)
@@ -497,9 +501,9 @@ check_rcpts(struct sendmail_args *o, const struct buf *content)
 
     for (size_t i = 0; i < env->nrcpt; i++)
         if (pickup_addr_bad(env->rcpt[i].addr)) {
-            fprintf(stderr,
-                    "sendmail: fatal: %s(%ld): malformed recipient address: "
-                    "%s\n",
+            log_msg("sendmail", LOG_LEVEL_FATAL,
+                    "%s(%ld): malformed recipient address: "
+                    "%s",
                     o->sender, (long) getuid(),
                     pickup_printable(env->rcpt[i].addr));
             return EX_USAGE;
@@ -524,8 +528,9 @@ cli_sendmail_main(int argc, char **argv)
     if ((rc = parse_args(&o, argc, argv)) != EX_OK)
         return rc;
     if (o.mode == 'i') {
-        fprintf(stderr, "sendmail: fatal: -bi (newaliases): use \"postern map "
-                        "build -a FILE\"\n");
+        log_msg("sendmail", LOG_LEVEL_FATAL,
+                "-bi (newaliases): use \"postern map "
+                "build -a FILE\"");
         return EX_UNAVAILABLE;
     }
     if ((conf = load_conf(&o)) == NULL)
@@ -544,6 +549,7 @@ cli_sendmail_main(int argc, char **argv)
     maillog_set_stderr(1);
     limit = server_conf_size(conf, NULL, "message_size_limit");
     maillog_set_stderr(0);
+    maillog_close();
     if (o.sender == NULL)
         o.sender = mem_strdup(pw ? pw->pw_name : "nobody");
     if (o.fullname == NULL && pw && pw->pw_gecos && *pw->pw_gecos) {

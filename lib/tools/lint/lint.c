@@ -21,7 +21,7 @@
  *	with --write-baseline FILE.
  */
 #include "conf/conf.h"
-#include "dnsc/dnsc.h"
+#include "dnscheck/dnscheck.h"
 #include "lint/lint.h"
 #include "lint/lint_int.h"
 
@@ -72,7 +72,7 @@ usage(FILE *fp)
 
 struct opts {
     struct lint_opts lo;
-    struct dnsc_opts dns_opts;
+    struct dnscheck_opts dns_opts;
     struct strv resolvers, public_ips;
     const char *format;
     enum report_sev fail_on;
@@ -393,10 +393,10 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     lc.p = pcf_load(load_dir);
     lint_check(&lc);
     if (o->dns) {
-        struct dnsc_opts dop = o->dns_opts;
+        struct dnscheck_opts dop = o->dns_opts;
 
         dop.main_cf = lc.main_file;
-        if (dnsc_check_config(lc.p, &dop, r) < 0)
+        if (dnscheck_config(lc.p, &dop, r) < 0)
             log_fatal("%s: the DNS checks could not run", dir);
     }
     if (load_dir != dir) {
@@ -607,23 +607,25 @@ fix_dir(const char *dir, struct report *r)
             struct pcf *p = pcf_load(dir);
             const char *v = pcf_raw_value(p, old);
             struct buf a1, a2;
-            char *argv1[6], *argv2[6];
+            char *arg1, *arg2;
+            /* postern conf -c dir -e new=value, then -X old */
+            struct pcf_cmd set = {.mode = PCF_MAIN_PARAM | PCF_EDIT_CONF,
+                                  .param_class = PCF_F_CLASS,
+                                  .config_dir = dir, .args = &arg1, .nargs = 1,
+                                  .tls_arg = "", .postern = 1};
+            struct pcf_cmd del = set;
 
             buf_init(&a1, 0);
             buf_init(&a2, 0);
             buf_printf(&a1, "%s=%s", new, v ? v : "");
             buf_printf(&a2, "%s", old);
-            argv1[0] = argv2[0] = (char *) "postern conf";
-            argv1[1] = argv2[1] = (char *) "-c";
-            argv1[2] = argv2[2] = (char *) dir;
-            argv1[3] = (char *) "-e";
-            argv2[3] = (char *) "-X";
-            argv1[4] = (char *) buf_str(&a1);
-            argv2[4] = (char *) buf_str(&a2);
-            argv1[5] = argv2[5] = NULL;
+            arg1 = (char *) buf_str(&a1);
+            arg2 = (char *) buf_str(&a2);
+            del.mode = PCF_MAIN_PARAM | PCF_EDIT_EXCL;
+            del.args = &arg2;
             if (strcmp(pcf_source(p, new), "default") == 0)
-                (void) pcf_main(5, argv1, 1);
-            (void) pcf_main(5, argv2, 1);
+                (void) pcf_cmd_run(&set);
+            (void) pcf_cmd_run(&del);
             printf("%s: renamed %s to %s\n", main_file, old, new);
             fixed++;
             buf_fini(&a1);
@@ -634,6 +636,134 @@ fix_dir(const char *dir, struct report *r)
     return fixed;
 }
 
+/* opts_init - the defaults of every option */
+static void
+opts_init(struct opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->format = "text";
+    o->fail_on = REPORT_WARNING;
+    o->lo.target = lint_version_parse("3.7");
+    o->lo.target_text = "3.7";
+    o->lo.disabled = htab_new(16);
+    o->lo.severity = htab_new(16);
+    strv_init(&o->resolvers);
+    strv_init(&o->public_ips);
+    dnscheck_opts_init(&o->dns_opts);
+}
+
+/*
+ * find_dirs - settings file, then the configuration directories under
+ * paths (the default config directory when none is given)
+ */
+static void
+find_dirs(struct opts *o, struct strv *paths, struct strv *dirs)
+{
+    o->dns_opts.resolvers = (const char *const *) o->resolvers.v;
+    o->dns_opts.nresolvers = o->resolvers.n;
+    o->dns_opts.public_ips = (const char *const *) o->public_ips.v;
+    o->dns_opts.npublic_ips = o->public_ips.n;
+    if (o->config)
+        load_settings(o, o->config, 1);
+    else
+        load_settings(o, ".postern.yaml", 0);
+    if (paths->n == 0) {
+        strv_add(paths, conf_config_dir(NULL));
+    }
+    strv_init(dirs);
+    for (size_t i = 0; i < paths->n; i++) {
+        size_t before = dirs->n;
+
+        find_configs(paths->v[i], dirs, 0);
+        if (dirs->n == before)
+            log_fatal("%s: no main.cf or master.cf found", paths->v[i]);
+    }
+}
+
+/* run - lint every directory into r; with --fix, fix and lint again */
+static void
+run(const struct opts *o, const struct strv *dirs, struct report *r)
+{
+    report_init(r, "postern lint");
+    report_add_rules(r, lint_rules, lint_nrules);
+    if (o->dns) {
+        size_t nd;
+        const struct report_rule *dr = dnscheck_rule_table(&nd);
+
+        report_add_rules(r, dr, nd);
+    }
+    lint_all(o, dirs, r);
+    if (o->lo.fix) {
+        int fixed = 0;
+
+        for (size_t i = 0; i < dirs->n; i++)
+            fixed += fix_dir(dirs->v[i], r);
+        if (fixed) {
+            report_fini(r);
+            report_init(r, "postern lint");
+            report_add_rules(r, lint_rules, lint_nrules);
+            lint_all(o, dirs, r);
+        }
+    }
+    report_sort(r);
+}
+
+/* drop_baselined - remove from r the findings recorded in file baseline */
+static void
+drop_baselined(struct report *r, const char *baseline)
+{
+    char *data;
+    size_t len;
+    struct htab *known = htab_new(64);
+
+    if (util_read_file(baseline, 0, &data, &len) < 0)
+        log_fatal("read %s: %s", baseline, strerror(errno));
+    for (char *line = data, *nl; *line; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl++ = 0;
+        else
+            nl = line + strlen(line);
+        htab_set(known, line, NULL);
+    }
+    for (size_t i = 0; i < r->n;) {
+        char *k = baseline_key(&r->f[i]);
+        int drop = htab_has(known, k);
+
+        mem_free(k);
+        if (drop) {
+            mem_free(r->f[i].file);
+            mem_free(r->f[i].message);
+            mem_free(r->f[i].evidence);
+            memmove(&r->f[i], &r->f[i + 1], (r->n - i - 1) * sizeof(r->f[0]));
+            r->n--;
+        } else {
+            i++;
+        }
+    }
+    mem_free(data);
+    htab_free(known, NULL);
+}
+
+/* write_baseline - record r's findings in file path */
+static void
+write_baseline(const struct report *r, const char *path)
+{
+    FILE *fp = fopen(path, "w");
+
+    if (fp == NULL)
+        log_fatal("create %s: %s", path, strerror(errno));
+    for (size_t i = 0; i < r->n; i++) {
+        char *k = baseline_key(&r->f[i]);
+
+        fprintf(fp, "%s\n", k);
+        mem_free(k);
+    }
+    if (fclose(fp) != 0)
+        log_fatal("write %s: %s", path, strerror(errno));
+    printf("%s: recorded %zu finding%s\n", path, r->n, r->n == 1 ? "" : "s");
+}
+
 int
 lint_main(int argc, char **argv)
 {
@@ -642,18 +772,9 @@ lint_main(int argc, char **argv)
     struct report r;
     int status;
 
-    memset(&o, 0, sizeof(o));
-    o.format = "text";
-    o.fail_on = REPORT_WARNING;
-    o.lo.target = lint_version_parse("3.7");
-    o.lo.target_text = "3.7";
-    o.lo.disabled = htab_new(16);
-    o.lo.severity = htab_new(16);
+    opts_init(&o);
     log_set_fatal_status(2);
     strv_init(&paths);
-    strv_init(&o.resolvers);
-    strv_init(&o.public_ips);
-    dnsc_opts_init(&o.dns_opts);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -665,29 +786,33 @@ lint_main(int argc, char **argv)
             NEEDARG();
             o.format = argv[++i];
             if (!report_format_valid(o.format)) {
-                fprintf(stderr, "postern lint: unknown format \"%s\" (use %s)\n",
-                        o.format, REPORT_FORMATS);
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "unknown format \"%s\" (use %s)", o.format,
+                        REPORT_FORMATS);
                 return 2;
             }
         } else if (strncmp(a, "--format=", 9) == 0) {
             o.format = a + 9;
             if (!report_format_valid(o.format)) {
-                fprintf(stderr, "postern lint: unknown format \"%s\" (use %s)\n",
-                        o.format, REPORT_FORMATS);
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "unknown format \"%s\" (use %s)", o.format,
+                        REPORT_FORMATS);
                 return 2;
             }
         } else if (strcmp(a, "--fail-on") == 0) {
             NEEDARG();
             if (report_sev_parse(argv[++i], &o.fail_on) < 0) {
-                fprintf(stderr, "postern lint: --fail-on takes error, warning, "
-                        "info or style\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--fail-on takes error, warning, "
+                        "info or style");
                 return 2;
             }
         } else if (strcmp(a, "--postfix-version") == 0) {
             NEEDARG();
             o.lo.target_text = argv[++i];
             if ((o.lo.target = lint_version_parse(o.lo.target_text)) < 0) {
-                fprintf(stderr, "postern lint: bad version \"%s\"\n", o.lo.target_text);
+                log_msg("postern lint", LOG_LEVEL_INFO, "bad version \"%s\"",
+                        o.lo.target_text);
                 return 2;
             }
         } else if (strcmp(a, "--root") == 0) {
@@ -716,7 +841,8 @@ lint_main(int argc, char **argv)
             NEEDARG();
             o.dns_opts.timeout = atof(argv[++i]);
             if (o.dns_opts.timeout <= 0) {
-                fprintf(stderr, "postern lint: --timeout takes seconds > 0\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--timeout takes seconds > 0");
                 return 2;
             }
         } else if (strcmp(a, "--retries") == 0) {
@@ -725,8 +851,8 @@ lint_main(int argc, char **argv)
             long n = strtol(argv[++i], &end, 10);
 
             if (end == argv[i] || *end || n < 0 || n > 100) {
-                fprintf(stderr,
-                        "postern lint: --retries takes a number 0..100\n");
+                log_msg("postern lint", LOG_LEVEL_INFO,
+                        "--retries takes a number 0..100");
                 return 2;
             }
             o.dns_opts.retries = (int) n;
@@ -737,102 +863,19 @@ lint_main(int argc, char **argv)
             NEEDARG();
             strv_add(&paths, argv[++i]);
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "postern lint: unknown option \"%s\"\n", a);
+            log_msg("postern lint", LOG_LEVEL_INFO, "unknown option \"%s\"", a);
             usage(stderr);
             return 2;
         } else {
             strv_add(&paths, a);
         }
     }
-    o.dns_opts.resolvers = (const char *const *) o.resolvers.v;
-    o.dns_opts.nresolvers = o.resolvers.n;
-    o.dns_opts.public_ips = (const char *const *) o.public_ips.v;
-    o.dns_opts.npublic_ips = o.public_ips.n;
-    if (o.config)
-        load_settings(&o, o.config, 1);
-    else
-        load_settings(&o, ".postern.yaml", 0);
-    if (paths.n == 0) {
-        strv_add(&paths, conf_config_dir(NULL));
-    }
-    strv_init(&dirs);
-    for (size_t i = 0; i < paths.n; i++) {
-        size_t before = dirs.n;
-
-        find_configs(paths.v[i], &dirs, 0);
-        if (dirs.n == before)
-            log_fatal("%s: no main.cf or master.cf found", paths.v[i]);
-    }
-    report_init(&r, "postern lint");
-    report_add_rules(&r, lint_rules, lint_nrules);
-    if (o.dns) {
-        size_t nd;
-        const struct report_rule *dr = dnsc_rule_table(&nd);
-
-        report_add_rules(&r, dr, nd);
-    }
-    lint_all(&o, &dirs, &r);
-    if (o.lo.fix) {
-        int fixed = 0;
-
-        for (size_t i = 0; i < dirs.n; i++)
-            fixed += fix_dir(dirs.v[i], &r);
-        if (fixed) {
-            report_fini(&r);
-            report_init(&r, "postern lint");
-            report_add_rules(&r, lint_rules, lint_nrules);
-            lint_all(&o, &dirs, &r);
-        }
-    }
-    report_sort(&r);
-    if (o.baseline) {
-        char *data;
-        size_t len;
-        struct htab *known = htab_new(64);
-
-        if (util_read_file(o.baseline, 0, &data, &len) < 0)
-            log_fatal("read %s: %s", o.baseline, strerror(errno));
-        for (char *line = data, *nl; *line; line = nl) {
-            nl = strchr(line, '\n');
-            if (nl)
-                *nl++ = 0;
-            else
-                nl = line + strlen(line);
-            htab_set(known, line, NULL);
-        }
-        for (size_t i = 0; i < r.n;) {
-            char *k = baseline_key(&r.f[i]);
-            int drop = htab_has(known, k);
-
-            mem_free(k);
-            if (drop) {
-                mem_free(r.f[i].file);
-                mem_free(r.f[i].message);
-                mem_free(r.f[i].evidence);
-                memmove(&r.f[i], &r.f[i + 1], (r.n - i - 1) * sizeof(r.f[0]));
-                r.n--;
-            } else {
-                i++;
-            }
-        }
-        mem_free(data);
-        htab_free(known, NULL);
-    }
+    find_dirs(&o, &paths, &dirs);
+    run(&o, &dirs, &r);
+    if (o.baseline)
+        drop_baselined(&r, o.baseline);
     if (o.write_baseline) {
-        FILE *fp = fopen(o.write_baseline, "w");
-
-        if (fp == NULL)
-            log_fatal("create %s: %s", o.write_baseline, strerror(errno));
-        for (size_t i = 0; i < r.n; i++) {
-            char *k = baseline_key(&r.f[i]);
-
-            fprintf(fp, "%s\n", k);
-            mem_free(k);
-        }
-        if (fclose(fp) != 0)
-            log_fatal("write %s: %s", o.write_baseline, strerror(errno));
-        printf("%s: recorded %zu finding%s\n", o.write_baseline, r.n,
-               r.n == 1 ? "" : "s");
+        write_baseline(&r, o.write_baseline);
         return 0;
     }
     if (report_write(&r, o.format, stdout,

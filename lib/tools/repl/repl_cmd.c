@@ -12,6 +12,7 @@
  *	"postern conf -e" would stop the program.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -38,17 +39,19 @@ void
 repl_error(struct repl *r, const char *fmt, ...)
 {
     va_list ap;
+    struct buf b;
 
-    fflush(stdout);
-    if (r->interactive)
-        fputs("error: ", stderr);
-    else
-        fprintf(stderr, "%s: error: line %d: ", log_progname(), r->lineno);
+    buf_init(&b, 0);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    (void) buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fflush(stdout);
+    if (r->interactive) /* the prompt's answer, not a diagnostic */
+        fprintf(stderr, "error: %s\n", buf_str(&b));
+    else
+        log_error("line %d: %s", r->lineno, buf_str(&b));
     fflush(stderr);
+    buf_fini(&b);
 }
 
 /* next_word - the next blank-separated word of *cp, NUL-terminated in
@@ -384,7 +387,7 @@ run_diff(void *ctx)
 
     execlp("diff", "diff", "-u", "--label", d->label_a, "--label", d->label_b,
            d->a, d->b, (char *) NULL);
-    perror("diff");
+    log_msg("diff", LOG_LEVEL_INFO, "%s", strerror(errno));
     return 2;
 }
 
@@ -451,7 +454,7 @@ run_lint(void *ctx)
     struct lint_args *la = ctx;
 
     if (chdir(la->dir) < 0) {
-        perror("chdir");
+        log_msg("chdir", LOG_LEVEL_INFO, "%s", strerror(errno));
         return 2;
     }
     return lint_main((int) la->argv.n, la->argv.v);

@@ -317,7 +317,8 @@ search(const char *word)
         }
     }
     if (found == 0)
-        fprintf(stderr, "postern explain: no parameter matches \"%s\"\n", word);
+        log_msg("postern explain", LOG_LEVEL_INFO,
+                "no parameter matches \"%s\"", word);
     return found ? 0 : 1;
 }
 
@@ -364,7 +365,7 @@ repl_explain_main(int argc, char **argv)
             i++;
             break;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "postern explain: unknown option \"%s\"\n",
+            log_msg("postern explain", LOG_LEVEL_INFO, "unknown option \"%s\"",
                     argv[i]);
             explain_usage(stderr);
             return 2;
@@ -397,7 +398,8 @@ repl_explain_main(int argc, char **argv)
         ok = access(buf_str(&b), R_OK) == 0;
         buf_fini(&b);
         if (!ok) {
-            fprintf(stderr, "postern explain: cannot read %s/main.cf\n", dir);
+            log_msg("postern explain", LOG_LEVEL_INFO, "cannot read %s/main.cf",
+                    dir);
             return 2;
         }
     }
@@ -420,16 +422,17 @@ repl_explain_main(int argc, char **argv)
             const char *s = repl_suggest(&names, argv[i]);
 
             fflush(stdout);
-            fprintf(stderr, "postern explain: unknown parameter \"%s\"%s%s%s\n",
-                    argv[i], s ? "; did you mean \"" : "", s ? s : "",
-                    s ? "\"?" : "");
+            log_msg("postern explain", LOG_LEVEL_INFO,
+                    "unknown parameter \"%s\"%s%s%s", argv[i],
+                    s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
             rc = 1;
         }
     }
     strv_fini(&names);
     pcf_free(p);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "postern explain: write error on standard output\n");
+        log_msg("postern explain", LOG_LEVEL_INFO,
+                "write error on standard output");
         return 2;
     }
     return rc;

@@ -27,17 +27,22 @@ repl_help_main(int argc, char **argv)
     const char *const *lines;
 
     if (argc < 2 || (lines = repl_help_topic(argv[1])) == NULL) {
-        fprintf(stderr, "postern help: no manual page \"%s\"; topics:",
-                argc < 2 ? "" : argv[1]);
+        struct buf topics;
+
+        buf_init(&topics, 0);
         for (const struct repl_help_page *hp = repl_help_pages; hp->topic; hp++)
-            fprintf(stderr, " %s", hp->topic);
-        fputc('\n', stderr);
+            buf_printf(&topics, " %s", hp->topic);
+        log_msg("postern help", LOG_LEVEL_INFO,
+                "no manual page \"%s\"; topics:%s", argc < 2 ? "" : argv[1],
+                buf_str(&topics));
+        buf_fini(&topics);
         return 2;
     }
     for (; *lines; lines++)
         printf("%s\n", *lines);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "postern help: write error on standard output\n");
+        log_msg("postern help", LOG_LEVEL_INFO,
+                "write error on standard output");
         return 2;
     }
     return 0;

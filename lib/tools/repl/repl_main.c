@@ -81,8 +81,8 @@ repl_main(int argc, char **argv)
         } else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2]) {
             dir = argv[i] + 2;
         } else {
-            fprintf(stderr, "postern repl: unexpected argument \"%s\"\n",
-                    argv[i]);
+            log_msg("postern repl", LOG_LEVEL_INFO,
+                    "unexpected argument \"%s\"", argv[i]);
             repl_usage(stderr);
             return 2;
         }

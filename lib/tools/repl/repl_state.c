@@ -6,7 +6,7 @@
  *	so that "undo" can drop the last one. What "write" does with them
  *	is their net effect: per key, the last value set, or removal. The
  *	net changes become at most four runs of the postconf edit engine
- *	(pcf_main with -e, -X, -Pe, -PX), the same runs as
+ *	(pcf_cmd_run as -e, -X, -Pe, -PX), the same runs as
  *	"postern conf -e" does, on the configuration directory itself.
  *
  *	After every change the same runs are made on a scratch copy of the
@@ -286,9 +286,7 @@ repl_pending_value(struct repl *r, const char *key, const char **value)
 static int
 run_pcf(void *ctx)
 {
-    struct strv *argv = ctx;
-
-    return pcf_main((int) argv->n, argv->v, 1);
+    return pcf_cmd_run(ctx);
 }
 
 /*
@@ -299,15 +297,16 @@ run_pcf(void *ctx)
 static int
 apply(struct repl *r, const char *dir, int out_fd)
 {
+    /* postern conf --force -c dir: -e, -X, -P -e, -P -X */
     static const struct {
         int master;
         int set;
-        const char *opts[3];
+        int mode;
     } runs[] = {
-        {0, 1, {"-e", NULL, NULL}},
-        {0, 0, {"-X", NULL, NULL}},
-        {1, 1, {"-P", "-e", NULL}},
-        {1, 0, {"-P", "-X", NULL}},
+        {0, 1, PCF_MAIN_PARAM | PCF_EDIT_CONF},
+        {0, 0, PCF_MAIN_PARAM | PCF_EDIT_EXCL},
+        {1, 1, PCF_MASTER_PARAM | PCF_EDIT_CONF},
+        {1, 0, PCF_MASTER_PARAM | PCF_EDIT_EXCL},
     };
     size_t n;
     struct net *net = net_changes(r, &n);
@@ -316,14 +315,11 @@ apply(struct repl *r, const char *dir, int out_fd)
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]) && rc == 0; i++) {
         struct strv argv;
         size_t nargs = 0;
+        struct pcf_cmd c = {.mode = runs[i].mode, .param_class = PCF_F_CLASS,
+                            .config_dir = dir, .tls_arg = "", .postern = 1,
+                            .edit = {.force = 1}};
 
         strv_init(&argv);
-        strv_add(&argv, "postern conf");
-        strv_add(&argv, "--force");
-        strv_add(&argv, "-c");
-        strv_add(&argv, dir);
-        for (const char *const *o = runs[i].opts; *o; o++)
-            strv_add(&argv, *o);
         for (size_t j = 0; j < n; j++) {
             int master = strchr(net[j].key, '/') != NULL;
 
@@ -341,7 +337,9 @@ apply(struct repl *r, const char *dir, int out_fd)
             }
             nargs++;
         }
-        if (nargs > 0 && repl_run_child(run_pcf, &argv, out_fd) != 0)
+        c.args = argv.v;
+        c.nargs = (int) argv.n;
+        if (nargs > 0 && repl_run_child(run_pcf, &c, out_fd) != 0)
             rc = -1;
         strv_fini(&argv);
     }
