@@ -5,7 +5,7 @@
 # server (tests/mta_lmtp.sh); and the pipe agent's unit test (pipe_test,
 # built by lib/daemons/pipe).
 postern_test(NAME mta_pipe_unit LABELS unit COMMAND pipe_test)
-foreach(case unix inet hostport down lda pipe spawn handoff)
+foreach(case unix inet hostport down quota lda pipe spawn handoff)
     postern_test(NAME mta_lmtp_${case} LABELS mta SKIPPABLE TIMEOUT 90
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_lmtp.sh
                          $<TARGET_FILE:postern> ${case})

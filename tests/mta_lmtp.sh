@@ -93,6 +93,38 @@ case_unix() {
     pass "the sender is told, with Dovecot's words"
 }
 
+# A recipient that fails after DATA (Dovecot's quota, checked when it
+# stores the mail): its own reply among the end-of-DATA replies,
+# bounced; the other recipient's copy delivered
+case_quota() {
+    setup "virtual_transport = lmtp:unix:private/dovecot-lmtp"
+    dovecot_start "${USERS[@]}"
+    # every mailbox may hold 1 KB: one test message fits, two do not
+    cat >> "$DOVECOT_DIR/dovecot.conf" <<DC
+mail_plugins = \$mail_plugins quota
+plugin {
+  quota = maildir:User quota
+  quota_rule = *:storage=1K
+}
+DC
+    "${AS[@]}" "$DOVECOT_BIN" -c "$DOVECOT_DIR/dovecot.conf" reload || fail "dovecot reload"
+    sleep 0.5
+    mta_start
+    private_link
+    local relay='mx\.example\.test\[private/dovecot-lmtp\]'
+    send postmaster@local.test 1 --tag=first bob@example.test >/dev/null || fail "send 1"
+    wait_log "to=<bob@example\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent"
+    send postmaster@local.test 1 --tag=second alice@example.test bob@example.test >/dev/null || fail "send 2"
+    wait_log "to=<alice@example\.test>, relay=$relay, $LOGRE, dsn=2\.0\.0, status=sent \(250 2\.0\.0 <alice@example\.test> [^ ]+ Saved\)$"
+    wait_log "to=<bob@example\.test>, relay=$relay, $LOGRE, dsn=5\.2\.2, status=bounced \(host $relay said: 552 5\.2\.2 <bob@example\.test> .*\(in reply to end of DATA command\)\)$"
+    pass "after DATA: the full mailbox's reply bounces bob only, alice's copy is delivered"
+    wait_imap alice@example.test secret 1
+    grep -q '^X-Seq: second-0$' "$T/imap.out" || fail "alice's copy over IMAP"
+    wait_imap bob@example.test hunter2 1
+    grep -q '^X-Seq: second-0$' "$T/imap.out" && fail "bob got the second message"
+    pass "over IMAP: alice has it, bob only his first"
+}
+
 # lmtp:inet:host:port (FORM inet) or lmtp:host:port (FORM bare); one
 # agent process: its connection to Dovecot is reused
 case_inet() {
@@ -283,5 +315,6 @@ lda) case_lda ;;
 pipe) case_pipe ;;
 spawn) case_spawn ;;
 handoff) case_handoff ;;
+quota) case_quota ;;
 *) fail "unknown case $CASE" ;;
 esac
