@@ -53,6 +53,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct server srv;
+/* its names: struct server's are writable */
+static char srv_service[] = "cleanup", srv_type[] = "unix",
+            srv_name_space[] = "cleanup/unix", srv_command[] = "cleanup";
 static struct queue_fs *fs;         /* the fuzzer's own view of the store */
 static uint64_t scan_seq, scan_off; /* store read up to here */
 static struct buf replies;
@@ -155,10 +158,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     maillog_set_stderr(getenv("FUZZ_CLEANUP_LOG") ? 1 : 0);
     if ((srv.conf = pcf_load(daemon_dir)) == NULL)
         daemon_die("pcf_load");
-    srv.service = (char *) "cleanup";
-    srv.type = (char *) "unix";
-    srv.name_space = (char *) "cleanup/unix";
-    srv.command = (char *) "cleanup";
+    srv.service = srv_service;
+    srv.type = srv_type;
+    srv.name_space = srv_name_space;
+    srv.command = srv_command;
     srv.status_fd = -1;
     snprintf(sock, sizeof(sock), "%s/private/cleanup", daemon_dir);
     if ((srv.listen_fd[0] = ipc_listen_unix(sock, 0600, 64)) < 0)

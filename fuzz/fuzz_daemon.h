@@ -174,15 +174,6 @@ daemon_home(int *argc, char ***argv, const char *name)
     (void) atexit(daemon_rmdir);
 }
 
-static long long
-daemon_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* daemon_drain - what the daemon sent so far into out; 0 at its end of
  * file (ECONNRESET too: it closed with input it never read), else 1 */
 static int
@@ -209,7 +200,7 @@ daemon_exchange(const char *path, const uint8_t *data, size_t size,
     uint64_t h = pieces_seed(data, size);
     size_t pos = 0;
     int fd = ipc_connect_unix(path), open = 1;
-    long long last = daemon_now_ms();
+    long long last = util_monotonic_ms();
 
     buf_truncate(out, 0);
     if (fd < 0 || ipc_nonblock(fd, 1) < 0)
@@ -229,7 +220,7 @@ daemon_exchange(const char *path, const uint8_t *data, size_t size,
 
             if (w > 0) {
                 pos += (size_t) w;
-                last = daemon_now_ms();
+                last = util_monotonic_ms();
             } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
                        errno != EINTR) {
                 pos = size; /* the daemon stopped reading: it may close */
@@ -242,9 +233,9 @@ daemon_exchange(const char *path, const uint8_t *data, size_t size,
 
             open = daemon_drain(fd, out);
             if (out->len > had)
-                last = daemon_now_ms();
+                last = util_monotonic_ms();
         }
-        if (open && daemon_now_ms() - last > 20000) {
+        if (open && util_monotonic_ms() - last > 20000) {
             fprintf(stderr,
                     "fuzz: the daemon on %s neither reads nor "
                     "closes (20 s)\n",

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *copy, *fields[MAX_FIELDS];
     size_t nf = 0, at = 0;
     char flags[32] = "flags=", eol[80], argv0[300];
-    char *args[16];
+    const char *args[16];
     size_t na = 0, k;
     struct pipe_attr a;
     struct pipe_vars v;
@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             flags[k++] = letters[i % (sizeof(letters) - 1)];
     flags[k] = 0;
     args[na++] = flags;
-    args[na++] = (char *) "user=nobody";
+    args[na++] = "user=nobody";
     snprintf(eol, sizeof(eol), "eol=%.60s", fields[at++]);
     args[na++] = eol;
     if (at >= nf)

@@ -53,6 +53,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct server srv;
+/* its names: struct server's are writable */
+static char srv_service[] = "qmgr", srv_type[] = "unix",
+            srv_name_space[] = "qmgr/unix", srv_command[] = "qmgr";
 static struct queue_fs *fs;
 static struct queue_writer *writer; /* the fuzzer plays cleanup */
 static struct buf replies;
@@ -135,12 +138,13 @@ qmgr_thread(void *arg)
 static void
 add_message(void)
 {
-    static const char content[] = "Received: from localhost\n"
-                                  "From: alice@example.net\n"
-                                  "Subject: fuzz\n\nbody\n";
+    /* writable: iovec's base is */
+    static char content[] = "Received: from localhost\n"
+                            "From: alice@example.net\n"
+                            "Subject: fuzz\n\nbody\n";
     struct queue_env env;
     struct queue_loc loc;
-    struct iovec iov = {(void *) content, sizeof(content) - 1};
+    struct iovec iov = {content, sizeof(content) - 1};
 
     queue_env_init(&env);
     queue_id_make(env.id);
@@ -200,10 +204,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     maillog_set_stderr(getenv("FUZZ_QMGR_LOG") ? 1 : 0);
     if ((srv.conf = pcf_load(daemon_dir)) == NULL)
         daemon_die("pcf_load");
-    srv.service = (char *) "qmgr";
-    srv.type = (char *) "unix";
-    srv.name_space = (char *) "qmgr/unix";
-    srv.command = (char *) "qmgr";
+    srv.service = srv_service;
+    srv.type = srv_type;
+    srv.name_space = srv_name_space;
+    srv.command = srv_command;
     srv.status_fd = -1;
     srv.listen_fd[0] = listen_at("public/qmgr");
     srv.nlisten = 1;

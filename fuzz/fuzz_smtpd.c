@@ -53,11 +53,15 @@
 #include "queue/queue.h"
 #include "server/server.h"
 #include "smtpd/smtpd_int.h"
+#include "util/util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct server srv;
+/* its names: struct server's are writable */
+static char srv_service[] = "smtp", srv_type[] = "inet",
+            srv_name_space[] = "smtp/inet", srv_command[] = "smtpd";
 static int out_fd = -1;
 static int home_fd = -1, queue_fd = -1; /* the fuzzer's cwd, the queue */
 static struct buf plain, co, a, b; /* replies: one stream, in pieces, without IDs */
@@ -196,10 +200,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         die("pthread_create");
     if ((srv.conf = pcf_load(dir)) == NULL)
         die("pcf_load");
-    srv.service = (char *) "smtp";
-    srv.type = (char *) "inet";
-    srv.name_space = (char *) "smtp/inet";
-    srv.command = (char *) "smtpd";
+    srv.service = srv_service;
+    srv.type = srv_type;
+    srv.name_space = srv_name_space;
+    srv.command = srv_command;
     srv.status_fd = -1;
     maillog_open("postfix/smtpd", "/dev/null", "mx.example.com");
     if (getenv("FUZZ_SMTPD_LOG"))
@@ -265,24 +269,15 @@ no_ids(struct buf *out, const char *p, size_t len)
 static void
 drain(int fd, struct buf *out)
 {
-    char b[8192];
+    char chunk[8192];
     ssize_t n;
 
-    while ((n = read(fd, b, sizeof(b))) > 0)
-        (void) buf_append(out, b, (size_t) n);
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+        (void) buf_append(out, chunk, (size_t) n);
     /* ECONNRESET: smtpd's end was closed with input it never read
      * (after QUIT); what it wrote was read before */
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNRESET)
         die("read");
-}
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct co_run {
@@ -328,12 +323,12 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
         } else if (!shut) {
             (void) shutdown(sv[0], SHUT_WR);
             shut = 1;
-            eof_at = now_ms();
+            eof_at = util_monotonic_ms();
         }
         drain(sv[0], out);
         if (co_run_once(pos < size ? 0 : 50) < 0 && errno != EINTR)
             die("co_run_once");
-        if (shut && now_ms() - eof_at > 20000) {
+        if (shut && util_monotonic_ms() - eof_at > 20000) {
             fprintf(stderr, "fuzz_smtpd: the session hangs after EOF\n");
             abort();
         }

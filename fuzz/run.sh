@@ -3,7 +3,8 @@
 # Seeds: corpus main.cf/master.cf files for fuzz_conf, the macro test
 # inputs for fuzz_mac, the schema YAML for fuzz_schema, SMTP sessions
 # and server replies under testdata/fuzz for fuzz_smtpd and
-# fuzz_smtp_reply, cleanup sessions, qmgr requests and maildrop files
+# fuzz_smtp_reply, Dovecot auth handshakes and replies for
+# fuzz_dovecot_auth, cleanup sessions, qmgr requests and maildrop files
 # (written by fuzz_seeds, plus regression inputs) under testdata/fuzz
 # for fuzz_cleanup, fuzz_qmgr and fuzz_pickup. A crash, a leak
 # or a broken invariant fails the run; the reproducer is kept in
@@ -28,6 +29,7 @@ for fz in "$build"/bin/fuzz_*; do
     fuzz_schema) c=$(seed "$name" schemas/*.yaml) ;;
     fuzz_smtpd) c=$(seed "$name" testdata/fuzz/smtpd/*) ;;
     fuzz_smtp_reply) c=$(seed "$name" testdata/fuzz/smtp/*) ;;
+    fuzz_dovecot_auth) c=$(seed "$name" testdata/fuzz/dovecot/*) ;;
     fuzz_cleanup) c=$(seed "$name" testdata/fuzz/cleanup/*) ;;
     fuzz_qmgr) c=$(seed "$name" testdata/fuzz/qmgr/*) ;;
     fuzz_pickup) c=$(seed "$name" testdata/fuzz/pickup/*) ;;

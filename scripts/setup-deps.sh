@@ -8,7 +8,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
  python3 python3-jsonschema unbound ldnsutils iproute2 util-linux diffutils strace git bc postfix
  tmux bash-completion zsh fish swaks pflogsumm mutt openssl passwd
  dovecot-core dovecot-imapd dovecot-lmtpd sasl2-bin libsasl2-dev libsasl2-modules
- fail2ban"
+ fail2ban libnet-ssleay-perl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -424,6 +424,31 @@ PY
     wait_log "$id1: removed" 1
     as_user "$BIN" queue -c "$T/etc" show "$(sed -n 's/.*"queue_id": "\(.*\)".*/\1/p' "$T/q.json" | sed -n 2p)" | grep -q '^Subject: q' || fail "queue show"
     pass "postsuper -H, -d, queue show"
+    # online ALL: qmgr walks its message table while it deletes from it
+    for i in 4 5 6; do
+        $PY - "$PORT" "$i" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("q@example.com", ["alice@local.test"], "Subject: q%s\r\n\r\nx\r\n" % sys.argv[2])
+PY
+    done
+    wait_log 'status=deferred' 6
+    sleep 0.3
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -h ALL 2>&1 | grep -q 'Placed on hold: 5 messages' || fail "postsuper -h ALL"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -H ALL 2>&1 | grep -q 'Released from hold: 5 messages' || fail "postsuper -H ALL"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -d ALL 2>&1 | grep -q 'Deleted: 5 messages' || fail "online postsuper -d ALL"
+    wait_log ': removed' 6
+    as_user env MAIL_CONFIG="$T/etc" "$T/mailq" | grep -q 'Mail queue is empty' || fail "empty after online delete"
+    pass "online postsuper -h, -H, -d ALL (5 messages)"
+    for i in 7 8; do
+        $PY - "$PORT" "$i" <<'PY' || fail "submit"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5) as s:
+    s.sendmail("q@example.com", ["alice@local.test"], "Subject: q%s\r\n\r\nx\r\n" % sys.argv[2])
+PY
+    done
+    wait_log 'status=deferred' 8
+    sleep 0.3
     # offline: stop, delete ALL, start: nothing left
     mta_stop
     as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -d ALL 2>&1 | grep -q 'Deleted: 2 messages' || fail "offline postsuper -d ALL"

@@ -6,6 +6,7 @@ postern_test(NAME mta_maps_jail_unit LABELS unit TIMEOUT 30
              COMMAND maps_jail_test)
 postern_test(NAME mta_maillog_unit LABELS unit COMMAND maillog_test)
 postern_test(NAME mta_co_unit LABELS unit COMMAND co_test)
+postern_test(NAME util_unit LABELS unit TIMEOUT 30 COMMAND util_test)
 postern_test(NAME mta_ipc_unit LABELS unit TIMEOUT 30 COMMAND ipc_test)
 postern_test(NAME mta_server_tls_unit LABELS unit COMMAND server_tls_test)
 postern_test(NAME mta_rewrite_unit LABELS unit TIMEOUT 30 COMMAND rewrite_test)

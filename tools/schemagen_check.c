@@ -30,9 +30,10 @@ param_cmp(const void *a, const void *b)
     return c;
 }
 
-/* find - the parameter called name in the sorted table, or NULL */
-static const struct sg_param *
-find(const struct sg_schema *sc, const char *name)
+/* find_at - the index of the parameter called name in the sorted table,
+ * or sc->nparams */
+static size_t
+find_at(const struct sg_schema *sc, const char *name)
 {
     size_t lo = 0;
     size_t hi = sc->nparams;
@@ -42,20 +43,38 @@ find(const struct sg_schema *sc, const char *name)
         int c = strcmp(name, sc->params[mid].name);
 
         if (c == 0)
-            return &sc->params[mid];
+            return mid;
         if (c < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return NULL;
+    return sc->nparams;
+}
+
+/* find - the parameter called name, or NULL */
+static const struct sg_param *
+find(const struct sg_schema *sc, const char *name)
+{
+    size_t i = find_at(sc, name);
+
+    return i < sc->nparams ? &sc->params[i] : NULL;
+}
+
+/* find_mut - find, for changing the parameter */
+static struct sg_param *
+find_mut(struct sg_schema *sc, const char *name)
+{
+    size_t i = find_at(sc, name);
+
+    return i < sc->nparams ? &sc->params[i] : NULL;
 }
 
 /* fact_param - apply one "honoured" entry */
 static void
 fact_param(struct sg_schema *sc, const struct sg_fact *f)
 {
-    struct sg_param *p = (struct sg_param *) find(sc, f->name);
+    struct sg_param *p = find_mut(sc, f->name);
 
     if (p == NULL) {
         sg_diag(sc, f->file, f->line, f->col, "honoured: %s is not a parameter",
@@ -75,7 +94,7 @@ fact_param(struct sg_schema *sc, const struct sg_fact *f)
 static void
 fact_behaves(struct sg_schema *sc, const struct sg_fact *f)
 {
-    struct sg_param *p = (struct sg_param *) find(sc, f->name);
+    struct sg_param *p = find_mut(sc, f->name);
 
     if (p == NULL)
         sg_diag(sc, f->file, f->line, f->col, "behaves: %s is not a parameter",

@@ -5,6 +5,11 @@ and never another module's internal header (*_int.h). Checked on both
 paths a dependency can take: #include lines and CMake link lines.
 cmd/postdrop and cmd/postqueue (set-gid) may not use the tools layer.
 
+Link lines are honest: each library of lib/ names on its
+target_link_libraries every module its files include (a header of its own
+module counts with what it includes), and PUBLIC every module its public
+header includes; what only its .c files use is PRIVATE.
+
 Usage: tests/style/layers.py SOURCE_DIR    (exit 1 on any violation)
 """
 import os
@@ -86,12 +91,72 @@ def main(src):
                     for word in m.group(2).split():
                         if word in target:
                             judge(f'{rel}/{f}', mod, r, target[word])
+    bad += undeclared(src, module, target)
     for b in bad:
         print('layers:', b)
     if bad:
         return 1
     print(f'layers: ok ({len(module)} modules in {len(order)} layers)')
     return 0
+
+
+def undeclared(src, module, target):
+    """library targets that include a module they do not link, or link
+    PRIVATE a module their public header includes"""
+    inc = re.compile(r'^\s*#\s*include\s+"(\w+)/([\w.]+)"', re.M)
+    lib = re.compile(r'add_library\((\w+)\s+STATIC([^)]*)\)')
+    link = re.compile(r'target_link_libraries\(\s*(\w+)([^)]*)\)', re.S)
+    bad = []
+
+    def included(mdir, mod, files):
+        seen, out, todo = set(), set(), list(files)
+        while todo:
+            f = todo.pop()
+            p = os.path.join(mdir, f)
+            if f in seen or not os.path.exists(p):
+                continue
+            seen.add(f)
+            text = re.sub(r'/\*.*?\*/', '', open(p).read(), flags=re.S)
+            for m in inc.finditer(text):
+                if m.group(1) == mod:
+                    todo.append(m.group(2))
+                elif m.group(1) in module:
+                    out.add(m.group(1))
+        return out
+
+    for mod, layer in module.items():
+        rel = os.path.join('lib', layer, mod)
+        mdir = os.path.join(src, rel)
+        cm = os.path.join(mdir, 'CMakeLists.txt')
+        if not os.path.exists(cm):
+            continue
+        text = re.sub(r'#.*', '', open(cm).read())
+        links = {}              # target -> {used module: PUBLIC/PRIVATE}
+        for m in link.finditer(text):
+            kind = 'PUBLIC'
+            for word in m.group(2).split():
+                if word in ('PUBLIC', 'PRIVATE', 'INTERFACE'):
+                    kind = word
+                elif word in target:
+                    links.setdefault(m.group(1), {})[target[word]] = kind
+        for t, body in lib.findall(text):
+            files = [w for w in body.split() if w.endswith('.c')]
+            pub = os.path.join(mdir, t + '.h')
+            if not os.path.exists(pub):
+                pub = os.path.join(mdir, mod + '.h')
+            have = links.get(t, {})
+            for used in sorted(included(mdir, mod, files) - {mod}):
+                if used not in have:
+                    bad.append(f'{rel}/CMakeLists.txt: {t} includes {used} '
+                               f'but does not link it')
+            if os.path.exists(pub):
+                for used in sorted(included(mdir, mod,
+                                            [os.path.basename(pub)]) - {mod}):
+                    if have.get(used) == 'PRIVATE':
+                        bad.append(f'{rel}/CMakeLists.txt: {t} links '
+                                   f'{used} PRIVATE, but its public header '
+                                   f'includes it')
+    return bad
 
 
 if __name__ == '__main__':

@@ -104,7 +104,7 @@ ipc_put_bytes(struct ipc_out *o, const void *p, size_t n)
     (void) buf_append(&o->b, p, n);
 }
 
-const char *
+char *
 ipc_out_finish(struct ipc_out *o, size_t *len)
 {
     uint32_t n = (uint32_t) (o->b.len - 4);
@@ -215,16 +215,6 @@ ipc_in_ok(const struct ipc_in *in)
     return !in->bad;
 }
 
-/* deadline helpers: remaining milliseconds, -1 for none */
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 wait_fd(int fd, short ev, long long deadline)
 {
@@ -235,7 +225,7 @@ wait_fd(int fd, short ev, long long deadline)
         int t = -1;
 
         if (deadline >= 0) {
-            long long left = deadline - now_ms();
+            long long left = deadline - util_monotonic_ms();
 
             if (left <= 0) {
                 errno = ETIMEDOUT;
@@ -263,10 +253,18 @@ int
 ipc_write_all(int fd, const void *p, size_t n, int timeout_ms)
 {
     const char *c = p;
-    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : util_monotonic_ms() + timeout_ms;
+    int sock = 1;
 
     while (n > 0) {
-        ssize_t w = write(fd, c, n);
+        /* send(2) on a socket: a peer that went away is EPIPE, not a
+         * SIGPIPE that ends the process; write(2) on anything else */
+        ssize_t w = sock ? send(fd, c, n, MSG_NOSIGNAL) : write(fd, c, n);
+
+        if (w < 0 && sock && errno == ENOTSOCK) {
+            sock = 0;
+            continue;
+        }
 
         if (w > 0) {
             c += w;
@@ -354,7 +352,7 @@ read_n(int fd, char *p, size_t n, long long deadline)
 int
 ipc_recv(int fd, struct buf *frame, size_t limit, int timeout_ms)
 {
-    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : util_monotonic_ms() + timeout_ms;
     char hdr[4];
     uint32_t n;
     int rc;
@@ -406,7 +404,7 @@ ipc_recv_reply(int fd, struct buf *frame, size_t limit, int timeout_ms)
 {
     size_t got = 0, want = 4;
     uint32_t n = 0;
-    long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+    long long deadline = timeout_ms > 0 ? util_monotonic_ms() + timeout_ms : -1;
 
     if (frame->cap < limit + 5) {
         frame->data = mem_realloc(frame->data, limit + 5);
@@ -561,6 +559,31 @@ ipc_conn_flush(struct ipc_conn *c)
     buf_truncate(&c->out, 0);
     c->out_off = 0;
     return 0;
+}
+
+short
+ipc_conn_events(const struct ipc_conn *c)
+{
+    return (short) (POLLIN | (ipc_conn_pending(c) ? POLLOUT : 0));
+}
+
+int
+ipc_conn_serve(struct ipc_conn *c, short revents, ipc_frame_fn *fn, void *ctx)
+{
+    struct ipc_in in;
+    int r;
+
+    if (revents & POLLOUT && ipc_conn_flush(c) < 0)
+        return -1;
+    if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+        return 0;
+    r = ipc_conn_fill(c);
+    if (r == 0 || r == -1)
+        return -1;
+    while ((r = ipc_conn_frame(c, &in)) == 1)
+        if (fn(ctx, &in) != 0)
+            return 0;
+    return r < 0 ? -2 : 0;
 }
 
 size_t

@@ -38,7 +38,7 @@ void ipc_put_str(struct ipc_out *o, const char *s);
 void ipc_put_bytes(struct ipc_out *o, const void *p, size_t n);
 /* ipc_out_finish - patch the length; returns the frame (borrowed, valid
  * until the next begin) and its size in *len */
-const char *ipc_out_finish(struct ipc_out *o, size_t *len);
+char *ipc_out_finish(struct ipc_out *o, size_t *len);
 
 /*
  * struct ipc_in - a cursor over one received frame. Getters never fail
@@ -73,7 +73,11 @@ uint32_t ipc_be32(const void *p);
  * Blocking I/O on a stream socket, with a timeout in milliseconds
  * (negative: none).
  */
-/* ipc_write_all - write n bytes; 0, or -1 with errno (ETIMEDOUT) */
+/* ipc_write_all - write n bytes to any descriptor (socket, pipe, file);
+ * 0, or -1 with errno (ETIMEDOUT; EPIPE when a socket's peer is gone:
+ * never SIGPIPE). A blocking descriptor waits in write(2) (bounded by
+ * SO_SNDTIMEO, if set); timeout_ms bounds waits for a non-blocking one,
+ * 0 for none at all */
 int ipc_write_all(int fd, const void *p, size_t n, int timeout_ms) WARN_UNUSED;
 /* ipc_send - ipc_out_finish and write the frame; 0 or -1 */
 int ipc_send(int fd, struct ipc_out *o, int timeout_ms) WARN_UNUSED;
@@ -129,6 +133,17 @@ void ipc_conn_queue_raw(struct ipc_conn *c, const void *p, size_t n);
 int ipc_conn_flush(struct ipc_conn *c);
 /* ipc_conn_pending - bytes waiting to be written */
 size_t ipc_conn_pending(const struct ipc_conn *c);
+/* ipc_conn_events - what to poll c for: POLLIN, and POLLOUT while output
+ * is queued */
+short ipc_conn_events(const struct ipc_conn *c);
+/* ipc_frame_fn - one received frame; nonzero stops the reading */
+typedef int ipc_frame_fn(void *ctx, struct ipc_in *in);
+/* ipc_conn_serve - a server's turn on c after poll reported revents:
+ * flush queued output, read what arrived and hand fn each complete
+ * frame until it returns nonzero. 0 while c lives, -1 when it is done
+ * (end of file, error), -2 on a frame larger than c's limit */
+int ipc_conn_serve(struct ipc_conn *c, short revents, ipc_frame_fn *fn,
+                   void *ctx);
 
 /*
  * UNIX-domain sockets.

@@ -86,7 +86,7 @@ say_a(void)
     log_msg("sendmail", LOG_LEVEL_FATAL, "no exit");
     log_info("i");
     errno = ENOENT;
-    log_warn("%m");
+    log_warn("%s", strerror(errno));
     log_info("%05000d", 7); /* longer than the core's line buffer */
 }
 

@@ -9,6 +9,7 @@
 
 /* struct out_val is jansson's json_t; the cast keeps jansson private. */
 #define J(v) ((json_t *) (v))
+#define JC(v) ((const json_t *) (v))
 
 struct out_val *
 out_obj_new(void)
@@ -69,7 +70,7 @@ out_arr_str(struct out_val *arr, const char *value)
 int
 out_print(const struct out_val *v, FILE *fp)
 {
-    if (json_dumpf(J(v), fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+    if (json_dumpf(JC(v), fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
         return -1;
     return fputc('\n', fp) == EOF ? -1 : 0;
 }

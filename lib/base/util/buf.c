@@ -127,6 +127,17 @@ buf_str(const struct buf *b)
 }
 
 char *
+buf_data(struct buf *b)
+{
+    if (b->data == NULL) {
+        b->data = mem_alloc(1);
+        b->data[0] = 0;
+        b->cap = 1;
+    }
+    return b->data;
+}
+
+char *
 buf_steal(struct buf *b)
 {
     char *p = b->data ? b->data : mem_strdup("");

@@ -129,15 +129,6 @@ static struct {
     unsigned gen;
 } S = {.ep = -1};
 
-static long long
-mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 co_init(void)
 {
@@ -265,12 +256,14 @@ co_spawn(co_fn *fn, void *arg)
          * registers, the return address, then the 16-byte aligned top
          * (trampoline starts as if called: rsp = 8 mod 16) */
         uintptr_t top = ((uintptr_t) (c->map + c->maplen)) & ~(uintptr_t) 15;
-        void **sp = (void **) top;
+        uintptr_t *sp = (uintptr_t *) top;
 
-        *--sp = NULL; /* trampoline's own return address: none */
-        *--sp = (void *) trampoline;
+        /* words, not void *: ISO C has no function-to-object pointer
+         * conversion, but any pointer converts to an integer */
+        *--sp = 0; /* trampoline's own return address: none */
+        *--sp = (uintptr_t) trampoline;
         for (int i = 0; i < 6; i++)
-            *--sp = NULL;
+            *--sp = 0;
         c->sp = sp;
     }
 #else
@@ -347,7 +340,7 @@ co_wait(int fd, int events, int timeout_ms)
     c->wfd = fd;
     c->wev = (events & CO_IN ? EPOLLIN | EPOLLRDHUP : 0) |
              (events & CO_OUT ? EPOLLOUT : 0) | EPOLLERR | EPOLLHUP;
-    c->deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : -1;
+    c->deadline = timeout_ms > 0 ? util_monotonic_ms() + timeout_ms : -1;
     c->result = 0;
     yield(c);
     c->wfd = -1;
@@ -421,7 +414,7 @@ int
 co_run_once(int timeout_ms)
 {
     struct epoll_event evs[64];
-    long long now = mono_ms(), first = -1;
+    long long now = util_monotonic_ms(), first = -1;
     int n, t = timeout_ms;
 
     for (struct co *c = S.all; c; c = c->next)
@@ -451,7 +444,7 @@ co_run_once(int timeout_ms)
             (c->wev & evs[i].events))
             wake(c, 0);
     }
-    now = mono_ms();
+    now = util_monotonic_ms();
     for (struct co *c = S.all, *next; c; c = next) {
         next = c->next;
         if (c->wev && c->deadline >= 0 && c->deadline <= now) {

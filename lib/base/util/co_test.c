@@ -30,15 +30,6 @@
 
 #include "util/util.h"
 
-static long long
-ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct echo {
     int fd;
     int rounds;
@@ -120,7 +111,7 @@ static void
 wait_main(void *arg)
 {
     struct waiter *w = arg;
-    long long t0 = ms();
+    long long t0 = util_monotonic_ms();
 
     w->rc = co_wait(w->fd, CO_IN, w->timeout);
     w->err = errno;
@@ -130,7 +121,7 @@ wait_main(void *arg)
         (void) co_wait(w->fd, CO_IN, 200);
         w->wakes++;
     }
-    w->took = ms() - t0;
+    w->took = util_monotonic_ms() - t0;
     co_forget(w->fd);
 }
 
@@ -303,10 +294,10 @@ test_plain(void **state)
     assert_false(co_active());
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
                      0);
-    t0 = ms();
+    t0 = util_monotonic_ms();
     assert_int_equal(co_wait(sv[0], CO_IN, 30), -1);
     assert_int_equal(errno, ETIMEDOUT);
-    assert_true(ms() - t0 >= 25);
+    assert_true(util_monotonic_ms() - t0 >= 25);
     assert_int_equal(write(sv[1], "y", 1), 1);
     assert_int_equal(co_wait(sv[0], CO_IN, 1000), 0);
     close(sv[0]);

@@ -4,7 +4,9 @@
  * DESCRIPTION
  *	Open addressing over an index array; entries live in a dense
  *	array in insertion order, so listing is deterministic and cheap.
- *	FNV-1a hashing; no deletion (nothing in Postern needs it yet).
+ *	FNV-1a hashing, linear probing. Deletion empties the slot and moves
+ *	the rest of the probe cluster back (no tombstones), and the last
+ *	entry into the deleted one's place, so the array stays dense.
  */
 #include "util/util.h"
 
@@ -135,6 +137,50 @@ htab_set(struct htab *h, const char *key, void *value)
     if (h->count * 2 > h->nslots)
         rehash(h);
     return NULL;
+}
+
+void *
+htab_delete(struct htab *h, const char *key)
+{
+    size_t mask = h->nslots - 1;
+    size_t i = lookup_slot(h, key, fnv1a(key)), j = i, idx, last;
+    void *value;
+
+    if (h->slots[i] == 0)
+        return NULL;
+    idx = h->slots[i] - 1;
+    value = h->ents[idx].value;
+    mem_free(h->ents[idx].key);
+
+    /*
+     * Empty the slot, then walk the rest of its cluster: an entry whose
+     * home slot is not cyclically in (i, j] would no longer be found
+     * past the hole, so it moves into the hole, which moves to j.
+     */
+    h->slots[i] = 0;
+    for (;;) {
+        size_t home;
+
+        j = (j + 1) & mask;
+        if (h->slots[j] == 0)
+            break;
+        home = h->ents[h->slots[j] - 1].hash & mask;
+        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        h->slots[i] = h->slots[j];
+        h->slots[j] = 0;
+        i = j;
+    }
+
+    /* the last entry fills the gap; its slot follows it */
+    last = h->count - 1;
+    if (idx != last) {
+        h->ents[idx] = h->ents[last];
+        h->slots[lookup_slot(h, h->ents[idx].key, h->ents[idx].hash)] =
+            (uint32_t) (idx + 1);
+    }
+    h->count--;
+    return value;
 }
 
 size_t

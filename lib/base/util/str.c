@@ -1,8 +1,6 @@
 /*
- * str - small string and file helpers.
+ * str - small string, file and clock helpers.
  */
-#include "util/util.h"
-
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -10,7 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "util/util.h"
 
 char *
 str_trim(char *s)
@@ -42,13 +43,25 @@ str_has_suffix(const char *s, const char *suffix)
 int
 util_read_file(const char *path, size_t limit, char **out, size_t *lenp)
 {
-    struct buf b;
-    char chunk[65536];
-    ssize_t n;
-    int fd, saved;
+    int fd, rc, saved;
 
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return -1;
+    rc = util_read_fd(fd, limit, out, lenp);
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int
+util_read_fd(int fd, size_t limit, char **out, size_t *lenp)
+{
+    struct buf b;
+    char chunk[65536];
+    ssize_t n;
+    int saved;
+
     buf_init(&b, limit);
     for (;;) {
         n = read(fd, chunk, sizeof(chunk));
@@ -64,17 +77,24 @@ util_read_file(const char *path, size_t limit, char **out, size_t *lenp)
             goto fail;
         }
     }
-    close(fd);
     if (lenp)
         *lenp = b.len;
     *out = buf_steal(&b);
     return 0;
 fail:
     saved = errno;
-    close(fd);
     buf_fini(&b);
     errno = saved;
     return -1;
+}
+
+long long
+util_monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 size_t

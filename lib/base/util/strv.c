@@ -51,3 +51,21 @@ strv_sort(struct strv *sv)
     if (sv->n > 1)
         qsort(sv->v, sv->n, sizeof(*sv->v), cmp);
 }
+
+void
+strv_uniq(struct strv *sv)
+{
+    size_t k = 0;
+
+    strv_sort(sv);
+    for (size_t i = 0; i < sv->n; i++) {
+        if (k > 0 && strcmp(sv->v[k - 1], sv->v[i]) == 0) {
+            mem_free(sv->v[i]);
+            continue;
+        }
+        sv->v[k++] = sv->v[i];
+    }
+    sv->n = k;
+    if (sv->v)
+        sv->v[k] = NULL;
+}

@@ -70,6 +70,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) UTIL_PRINTF(2, 0);
 void buf_truncate(struct buf *b, size_t len);
 /* buf_str - the text, always NUL terminated ("" when empty) */
 const char *buf_str(const struct buf *b);
+/* buf_data - the writable text, always NUL terminated (an empty buffer
+ * gets storage for its NUL); valid until the next append */
+char *buf_data(struct buf *b);
 /* buf_steal - hand the text to the caller (who frees it); b is reset */
 char *buf_steal(struct buf *b);
 
@@ -88,11 +91,14 @@ void strv_add(struct strv *sv, const char *s);
 void strv_adopt(struct strv *sv, char *s);
 /* strv_sort - sort with strcmp */
 void strv_sort(struct strv *sv);
+/* strv_uniq - sort, then drop (and free) repeated strings */
+void strv_uniq(struct strv *sv);
 
 /*
  * struct htab - string-keyed hash table. Entries remember insertion
  * order, so walks are deterministic (Postfix's are only with
- * NORANDOMIZE). Keys are copied; values are borrowed.
+ * NORANDOMIZE); a deletion moves the last entry into the deleted one's
+ * place. Keys are copied; values are borrowed.
  */
 struct htab;
 struct htab *htab_new(size_t size_hint);
@@ -103,6 +109,10 @@ void *htab_find(const struct htab *h, const char *key);
 int htab_has(const struct htab *h, const char *key);
 /* htab_set - insert or replace; returns the old value or NULL */
 void *htab_set(struct htab *h, const char *key, void *value);
+/* htab_delete - remove key; its value (the caller's to free), or NULL
+ * when absent. Entry i, when deleted during a walk, holds the former
+ * last entry: visit i again */
+void *htab_delete(struct htab *h, const char *key);
 size_t htab_count(const struct htab *h);
 /* htab_key, htab_value - i-th entry in insertion order, i < count */
 const char *htab_key(const struct htab *h, size_t i);
@@ -179,6 +189,11 @@ size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
 int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+/* util_read_fd - the same for what remains to be read from fd (which
+ * stays open) */
+int util_read_fd(int fd, size_t limit, char **out, size_t *len) WARN_UNUSED;
+/* util_monotonic_ms - CLOCK_MONOTONIC in milliseconds, for deadlines */
+long long util_monotonic_ms(void);
 /* util_rm_tree_at - remove name in directory dfd (AT_FDCWD: the working
  * directory) and everything under it, following no symlink and running
  * no program; 0 (also when name does not exist) or -1 with errno */

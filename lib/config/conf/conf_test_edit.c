@@ -132,9 +132,9 @@ test_edit_planted(void **state)
 void
 test_config_dir(void **state)
 {
-    char *argv[] = {(char *) "queue", (char *) "-c", (char *) "/a",
-                    (char *) "list", (char *) "-c", (char *) "/b",
-                    (char *) "-c", NULL};
+    char a0[] = "queue", a1[] = "-c", a2[] = "/a", a3[] = "list", a4[] = "-c",
+         a5[] = "/b", a6[] = "-c";
+    char *argv[] = {a0, a1, a2, a3, a4, a5, a6, NULL};
     int argc = 7;
 
     (void) state;

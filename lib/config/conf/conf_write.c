@@ -32,8 +32,6 @@
  *	Errors come back as text naming the file and the reason.
  */
 #define _DEFAULT_SOURCE /* flock, fchown */
-#include "conf/conf.h"
-
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -42,6 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "conf/conf.h"
+#include "ipc/ipc.h"
 
 /*
  * How often something planted at PATH.tmp is removed before we give up,
@@ -243,41 +244,6 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
     return -1;
 }
 
-/* read_fd - the whole regular file behind fd (NUL terminated) */
-static int
-read_fd(int fd, char **out, size_t *lenp)
-{
-    struct buf b;
-    char chunk[65536];
-    ssize_t n;
-
-    buf_init(&b, CONF_MAX_FILE);
-    for (;;) {
-        if ((n = read(fd, chunk, sizeof(chunk))) < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        if (n == 0)
-            break;
-        if (buf_append(&b, chunk, (size_t) n) < 0) {
-            errno = EFBIG;
-            goto fail;
-        }
-    }
-    *lenp = b.len;
-    *out = buf_steal(&b);
-    return 0;
-fail:
-    {
-        int saved = errno;
-
-        buf_fini(&b);
-        errno = saved;
-    }
-    return -1;
-}
-
 /* edit_open - the directory, the names and the locked PATH.tmp */
 static int
 edit_open(struct conf_edit *ed, const char *path, char **err)
@@ -325,7 +291,7 @@ conf_edit_begin(struct conf_edit *ed, const char *path, char **err)
         close(in);
         goto fail;
     }
-    if (read_fd(in, &ed->data, &ed->len) < 0) {
+    if (util_read_fd(in, CONF_MAX_FILE, &ed->data, &ed->len) < 0) {
         *err = errtext("read %s", path, errno);
         close(in);
         goto fail;
@@ -358,29 +324,12 @@ conf_edit_abort(struct conf_edit *ed)
     ed->dfd = -1;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
-
 /* write_tmp - data into the locked PATH.tmp, on disk, with mode */
 static int
 write_tmp(struct conf_edit *ed, const char *data, size_t len, mode_t mode,
           char **err)
 {
-    if (write_all(ed->fd, data, len) < 0) {
+    if (ipc_write_all(ed->fd, data, len, -1) < 0) {
         *err = errtext("write %s", ed->tmp_path, errno);
         return -1;
     }

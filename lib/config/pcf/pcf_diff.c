@@ -175,19 +175,23 @@ static int
 git_show(const char *rev, const char *path, const char *to)
 {
     struct buf obj;
-    char *argv[] = {(char *) "git", (char *) "show", (char *) "--end-of-options",
-                    NULL, NULL};
+    struct strv argv;
     int fd, rc;
 
     buf_init(&obj, 0);
     buf_printf(&obj, "%s:%s", rev, path);
-    argv[3] = (char *) buf_str(&obj);
+    strv_init(&argv);
+    strv_add(&argv, "git");
+    strv_add(&argv, "show");
+    strv_add(&argv, "--end-of-options");
+    strv_add(&argv, buf_str(&obj));
     if ((fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                    0600)) < 0)
         log_fatal("create %s: %s", to, strerror(errno));
-    rc = pcf_run(argv, fd, 1);
+    rc = pcf_run(argv.v, fd, 1);
     if (close(fd) < 0)
         log_fatal("write %s: %s", to, strerror(errno));
+    strv_fini(&argv);
     buf_fini(&obj);
     return rc == 0 ? 0 : -1;
 }
@@ -197,9 +201,7 @@ static int
 is_git_rev(const char *rev)
 {
     struct buf obj;
-    char *argv[] = {(char *) "git",   (char *) "rev-parse",
-                    (char *) "--verify", (char *) "--quiet",
-                    (char *) "--end-of-options", NULL, NULL};
+    struct strv argv;
     int null, rc;
 
     /* A revision never starts with '-': that would be an option. */
@@ -207,9 +209,16 @@ is_git_rev(const char *rev)
         return 0;
     buf_init(&obj, 0);
     buf_printf(&obj, "%s^{commit}", rev);
-    argv[5] = (char *) buf_str(&obj);
-    rc = pcf_run(argv, null, 1);
+    strv_init(&argv);
+    strv_add(&argv, "git");
+    strv_add(&argv, "rev-parse");
+    strv_add(&argv, "--verify");
+    strv_add(&argv, "--quiet");
+    strv_add(&argv, "--end-of-options");
+    strv_add(&argv, buf_str(&obj));
+    rc = pcf_run(argv.v, null, 1);
     close(null);
+    strv_fini(&argv);
     buf_fini(&obj);
     return rc == 0;
 }

@@ -122,9 +122,7 @@ diff_show(const char *path, const char *old, size_t oldlen, const char *new,
     char a[] = "/tmp/postern-a.XXXXXX", b[] = "/tmp/postern-b.XXXXXX";
     int fa = mkstemp(a), fb = mkstemp(b);
     struct buf label_b;
-    char *argv[] = {(char *) "diff", (char *) "-u", (char *) "--label",
-                    (char *) path,   (char *) "--label", NULL,
-                    a,               b,                 NULL};
+    struct strv argv;
     int rc;
 
     if (fa < 0 || fb < 0)
@@ -136,10 +134,19 @@ diff_show(const char *path, const char *old, size_t oldlen, const char *new,
     close(fb);
     buf_init(&label_b, 0);
     buf_printf(&label_b, "%s (new)", path);
-    argv[5] = (char *) buf_str(&label_b);
-    rc = pcf_run(argv, -1, 0);
+    strv_init(&argv);
+    strv_add(&argv, "diff");
+    strv_add(&argv, "-u");
+    strv_add(&argv, "--label");
+    strv_add(&argv, path);
+    strv_add(&argv, "--label");
+    strv_add(&argv, buf_str(&label_b));
+    strv_add(&argv, a);
+    strv_add(&argv, b);
+    rc = pcf_run(argv.v, -1, 0);
     unlink(a);
     unlink(b);
+    strv_fini(&argv);
     buf_fini(&label_b);
     if (rc < 0 || rc > 1)
         log_fatal("cannot run diff(1) to show the change");

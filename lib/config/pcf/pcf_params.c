@@ -453,7 +453,7 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
         buf_init(&b, 0);
         (void) mac_expand(&b, classes, MAC_EXP_FLAG_RECURSE, NULL,
                           dict_eval_cb, dict);
-        cp = b.data ? b.data : (char *) "";
+        cp = buf_data(&b);
         while ((name = conf_tok_next(&cp, CONF_SEP_COMMA_SP)) != NULL) {
             if (scope == NULL && !htab_has(p->rest_classes, name))
                 htab_set(p->rest_classes, name, NULL);

@@ -349,9 +349,11 @@ test_postern(void **state)
     assert_true(has_daemon(p->honoured_by, "smtpd"));
     assert_false(has_daemon(p->honoured_by, "smtp"));
     p = schema_param_find("smtpd_sasl_auth_enable");
+    assert_true(has_daemon(p->honoured_by, "smtpd"));
+    p = schema_param_find("always_bcc");
     assert_null(p->honoured_by);
     assert_true(schema_unhonoured_is_error(p));
-    assert_string_equal(p->refuse, "SMTP AUTH");
+    assert_string_equal(p->refuse, "blind copies");
     p = schema_param_find("biff");
     assert_null(p->honoured_by);
     assert_false(schema_unhonoured_is_error(p));

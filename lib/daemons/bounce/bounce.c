@@ -475,7 +475,8 @@ batch(void *ctx, struct deliver_req **reqs, size_t n)
         int ok = 0;
 
         if (read_content(b, req) < 0)
-            log_warn("%s: cannot read queue file: %m", req->id);
+            log_warn("%s: cannot read queue file: %s", req->id,
+                     strerror(errno));
         else if (!(ok = notify(b, req, kind) == 0))
             log_warn("%s: cannot queue %s notification", req->id,
                      kind == K_DELAY ? "delay" : "non-delivery");

@@ -241,6 +241,13 @@ show_difference(const char *file, const char *want, const char *got)
 static char hostname[] = "mta.bench.test", mail_name[] = "Postfix",
             empty[] = "", loopback[] = "127.0.0.1";
 
+/* copy - a copy of s, or NULL */
+static char *
+copy(const char *s)
+{
+    return s ? mem_strdup(s) : NULL;
+}
+
 static void
 check_case(const struct tcase *c)
 {
@@ -284,17 +291,18 @@ check_case(const struct tcase *c)
     memset(rc, 0, sizeof(rc));
     snprintf(req.id, sizeof(req.id), "%s", qid);
     req.arrival_us = c->arrival * 1000000u;
-    req.sender = (char *) c->sender;
-    req.envid = (char *) c->envid;
+    /* a request owns its strings: copies of the case's */
+    req.sender = copy(c->sender);
+    req.envid = copy(c->envid);
     req.rcpt = rc;
     for (size_t i = 0; i < 2 && c->rcpt[i].addr; i++) {
-        rc[i].addr = (char *) c->rcpt[i].addr;
+        rc[i].addr = copy(c->rcpt[i].addr);
         rc[i].orig = empty;
-        rc[i].orcpt = (char *) c->rcpt[i].orcpt;
+        rc[i].orcpt = copy(c->rcpt[i].orcpt);
         snprintf(rc[i].dsn, sizeof(rc[i].dsn), "%s", c->rcpt[i].dsn);
-        rc[i].text = (char *) c->rcpt[i].text;
+        rc[i].text = copy(c->rcpt[i].text);
         rc[i].mta = loopback;
-        rc[i].reply = (char *) c->rcpt[i].reply;
+        rc[i].reply = copy(c->rcpt[i].reply);
         req.nrcpt++;
     }
 
@@ -305,6 +313,14 @@ check_case(const struct tcase *c)
         show_difference(c->file, want, got);
 
     free(got);
+    for (size_t i = 0; i < req.nrcpt; i++) {
+        mem_free(rc[i].addr);
+        mem_free(rc[i].orcpt);
+        mem_free(rc[i].text);
+        mem_free(rc[i].reply);
+    }
+    mem_free(req.sender);
+    mem_free(req.envid);
     buf_fini(&out);
     buf_fini(&content);
     mem_free(to);

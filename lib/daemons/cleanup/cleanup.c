@@ -460,7 +460,7 @@ finish(struct cleanup *cu, struct client *c)
         iov[n++].iov_len = c->content.len - pos;
     }
     if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
-        log_warn("%s: queue file write error: %m", c->env.id);
+        log_warn("%s: queue file write error: %s", c->env.id, strerror(errno));
         c->failed = CLEANUP_STAT_WRITE;
     } else {
         c->pending = 1;
@@ -656,7 +656,7 @@ commit(struct cleanup *cu)
         return;
     rc = queue_writer_commit(cu->w);
     if (rc < 0)
-        log_warn("queue file commit: %m");
+        log_warn("queue file commit: %s", strerror(errno));
     for (int i = 0; i < cu->ncl; i++) {
         struct client *c = cu->cl[i];
 
@@ -704,10 +704,10 @@ loop_open(struct cleanup *cu, struct server *srv)
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        log_fatal("lock store/cleanup.lock: %m");
+        log_fatal("lock store/cleanup.lock: %s", strerror(errno));
     cu->fs = queue_fs_disk("store");
     if (cu->fs == NULL)
-        log_fatal("open queue store: %m");
+        log_fatal("open queue store: %s", strerror(errno));
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
@@ -742,6 +742,21 @@ accept_clients(struct cleanup *cu, int listen_fd)
     }
 }
 
+/* client_frame - ipc_conn_serve's callback: stop when the client died */
+struct turn {
+    struct cleanup *cu;
+    struct client *c;
+};
+
+static int
+client_frame(void *ctx, struct ipc_in *in)
+{
+    struct turn *t = ctx;
+
+    frame(t->cu, t->c, in);
+    return t->c->dead;
+}
+
 /* serve_clients - flush and read the clients polled at pfd[0..npfd),
  * one frame at a time */
 static void
@@ -750,25 +765,12 @@ serve_clients(struct cleanup *cu, const struct pollfd *pfd, int npfd)
     int n = 0;
 
     for (int i = 0; i < cu->ncl && n < npfd; i++, n++) {
-        struct client *c = cu->cl[i];
-        struct ipc_in in;
-        int r;
+        struct turn t = {cu, cu->cl[i]};
 
-        if (pfd[n].fd != c->c.fd)
+        if (pfd[n].fd != t.c->c.fd)
             break; /* accepted this round: next round */
-        if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
-            c->dead = 1;
-        if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
-            continue;
-        r = ipc_conn_fill(&c->c);
-        if (r == 0 || r == -1) {
-            c->dead = 1;
-            continue;
-        }
-        while ((r = ipc_conn_frame(&c->c, &in)) == 1 && !c->dead)
-            frame(cu, c, &in);
-        if (r < 0)
-            c->dead = 1;
+        if (ipc_conn_serve(&t.c->c, pfd[n].revents, client_frame, &t) < 0)
+            t.c->dead = 1;
     }
 }
 
@@ -819,14 +821,12 @@ cleanup_loop(struct server *srv, void *ctx)
         pfd[n++].events = POLLIN;
         for (int i = 0; i < cu->ncl; i++) {
             pfd[n].fd = cu->cl[i]->c.fd;
-            pfd[n++].events =
-                (short) (POLLIN |
-                         (ipc_conn_pending(&cu->cl[i]->c) ? POLLOUT : 0));
+            pfd[n++].events = ipc_conn_events(&cu->cl[i]->c);
         }
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         n = 0;
         if (!stop_deadline)
             for (int i = 0; i < srv->nlisten; i++, n++) {

@@ -40,6 +40,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,17 +150,11 @@ local_prefix(struct local *lc, struct buf *b, const struct deliver_req *req,
 
 /* local_log_dest - the delivery line of one final destination */
 void
-local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc, const char *to,
-               const char *orig, const struct mailbox_result *r)
+local_log_dest(struct deliver_req *req, const char *to, const char *orig,
+               const struct mailbox_result *r)
 {
-    struct deliver_rcpt tmp = *rc;
-
-    tmp.addr = (char *) to;
-    tmp.orig = (char *) (orig && strcasecmp(orig, to) != 0 ? orig : "");
-    tmp.status = r->status;
-    snprintf(tmp.dsn, sizeof(tmp.dsn), "%s", r->dsn);
-    tmp.text = (char *) r->text;
-    deliver_log(req, &tmp, "local");
+    deliver_log_dest(req, to, orig && strcasecmp(orig, to) != 0 ? orig : NULL,
+                     r->status, r->dsn, r->text, "local");
 }
 
 /* unknown_user - a user without a passwd entry: fallback_transport,
@@ -322,7 +317,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b,
         return; /* logged after the batch sync */
     }
 done:
-    local_log_dest(req, rc, addr, orig, &r);
+    local_log_dest(req, addr, orig, &r);
     local_merge(acc, &r, first);
 }
 

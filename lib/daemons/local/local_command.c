@@ -19,8 +19,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc/ipc.h"
 #include "local/local_int.h"
 
 /* cmd_plain - 1 when cmd has none of the characters a shell treats
@@ -103,42 +103,17 @@ cmd_env(struct local *lc, struct strv *env, const struct deliver_req *req,
         env_add(lc, env, "ORIGINAL_RECIPIENT", orig);
 }
 
-static long long
-monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* write_timed - all of p to a pipe before deadline (ms); 0, or -1 when
  * the reader went away, an error, or time ran out */
 static int
 write_timed(int fd, const char *p, size_t n, long long deadline)
 {
-    int fl = fcntl(fd, F_GETFL);
+    long long left = deadline - util_monotonic_ms();
 
-    if (fl >= 0)
-        (void) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        struct pollfd pfd = {fd, POLLOUT, 0};
-        long long left;
-
-        if (w > 0) {
-            p += w;
-            n -= (size_t) w;
-            continue;
-        }
-        if (w < 0 && errno != EAGAIN && errno != EINTR)
-            return -1;
-        left = deadline - monotonic_ms();
-        if (left <= 0)
-            return -1;
-        (void) poll(&pfd, 1, left > 60000 ? 60000 : (int) left);
-    }
-    return 0;
+    if (left <= 0)
+        return -1;
+    (void) ipc_nonblock(fd, 1);
+    return ipc_write_all(fd, p, n, left > INT_MAX ? INT_MAX : (int) left);
 }
 
 /* wait_timed - waitpid until deadline (ms): 0 with *status, 1 when time
@@ -156,7 +131,7 @@ wait_timed(pid_t pid, int *status, long long deadline)
             return 0;
         if (r < 0 && errno != EINTR)
             return -1;
-        if (monotonic_ms() >= deadline)
+        if (util_monotonic_ms() >= deadline)
             return 1;
         ts.tv_sec = 0;
         ts.tv_nsec = nap * 1000000;
@@ -235,7 +210,7 @@ local_command(struct local *lc, struct deliver_req *req, const char *cmd,
     signal(SIGPIPE, SIG_IGN);
     /* command_time_limit covers writing the message (a command that
      * does not read must not block us on a full pipe) and the wait */
-    deadline = monotonic_ms() + lc->cmd_time_limit * 1000;
+    deadline = util_monotonic_ms() + lc->cmd_time_limit * 1000;
     if (write_timed(p[1], h.data, h.len, deadline) == 0)
         (void) write_timed(p[1], lc->msg.content.data, lc->msg.content.len,
                            deadline);

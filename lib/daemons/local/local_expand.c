@@ -195,7 +195,8 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     local_unbecome(lc);
     if (st_rc < 0) {
         errno = e;
-        log_warn("unable to lookup :include: file %s: %m", path);
+        log_warn("unable to lookup :include: file %s: %s", path,
+                 strerror(errno));
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                       "mail system configuration error");
         return 0;
@@ -243,7 +244,7 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
                      path);
         else {
             errno = e;
-            log_warn("cannot open include file %s: %m", path);
+            log_warn("cannot open include file %s: %s", path, strerror(errno));
         }
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
                         "mail system configuration error");
@@ -289,7 +290,7 @@ local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
                                 "mail to command is restricted");
             else
                 local_command(lc, req, t + 1, self, orig, w, &r);
-            local_log_dest(req, rc, self, orig, &r);
+            local_log_dest(req, self, orig, &r);
         } else if (t[0] == '/') {
             long uid, gid;
 
@@ -307,12 +308,12 @@ local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
                 local_mbox(lc, req, t, self, orig, uid, gid, &r, what, 1);
             }
             if (!(t[n - 1] == '/' && r.status == DELIVER_SENT))
-                local_log_dest(req, rc, self, orig, &r);
+                local_log_dest(req, self, orig, &r);
         } else if (strncasecmp(t, ":include:", 9) == 0) {
             if (include(lc, b, req, rc, t + 9, self, orig, w, depth, acc, first,
                         &r))
                 continue;
-            local_log_dest(req, rc, self, orig, &r);
+            local_log_dest(req, self, orig, &r);
         } else {
             /* an address: local (no domain or a local domain) or not */
             const char *dom = strrchr(t, '@');
@@ -345,7 +346,7 @@ local_expand(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
 
         forward(lc, req, &remote, self, &r);
         for (size_t i = 0; i < remote.n; i++)
-            local_log_dest(req, rc, remote.v[i], self, &r);
+            local_log_dest(req, remote.v[i], self, &r);
         local_merge(acc, &r, first);
     }
     strv_fini(&remote);
@@ -401,7 +402,7 @@ local_dot_forward(struct local *lc, struct mailbox_batch *b,
                      "was opened",
                      fw);
         else if (st_rc < 0)
-            log_warn("cannot open file %s: %m", fw);
+            log_warn("cannot open file %s: %s", fw, strerror(errno));
         else
             got = 1;
     }

@@ -171,7 +171,7 @@ local_luser_relay(struct local *lc, struct mailbox_batch *b, struct deliver_req 
         log_warn("bad luser_relay value: %s", lc->luser_relay);
         mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
                       "mail system configuration error");
-        local_log_dest(req, rc, addr, orig, &r);
+        local_log_dest(req, addr, orig, &r);
         local_merge(acc, &r, first);
         buf_fini(&out);
         return;

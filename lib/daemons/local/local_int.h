@@ -118,8 +118,7 @@ void local_unbecome(struct local *lc);
 void local_who_set(struct who *w, long uid, long gid, const char *home,
                    const char *shell);
 /* local_log_dest - the delivery line of one final destination */
-void local_log_dest(struct deliver_req *req, struct deliver_rcpt *rc,
-                    const char *to, const char *orig,
+void local_log_dest(struct deliver_req *req, const char *to, const char *orig,
                     const struct mailbox_result *r);
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
 void local_deliver_addr(struct local *lc, struct mailbox_batch *b,

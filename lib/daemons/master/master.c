@@ -166,7 +166,8 @@ build_services(struct svc **out, int max)
         const char *why;
         master_service_fn *fn = master_lookup(cmd);
         struct svc *s;
-        char ns[600], *mp;
+        char ns[600];
+        const char *mp;
         const char *wk;
         char *const *args = pcf_service_args(master_proc.conf, i);
 
@@ -215,7 +216,7 @@ build_services(struct svc **out, int max)
         wk = pcf_service_field(master_proc.conf, i, 5);
         s->srv.wakeup = strcmp(wk, "-") == 0 ? 0 : (int) strtol(wk, NULL, 10);
         s->wakeup_if_running = strchr(wk, '?') != NULL;
-        mp = (char *) pcf_service_field(master_proc.conf, i, 6);
+        mp = pcf_service_field(master_proc.conf, i, 6);
         s->srv.maxproc = strcmp(mp, "-") == 0
                              ? (int) server_conf_int(master_proc.conf, NULL,
                                                      "default_process_limit")
@@ -314,7 +315,7 @@ reload(void)
             s->srv.nlisten = 0;
             s->sock_path = NULL;
             if (pipe(s->status_pipe) < 0) {
-                log_error("pipe: %m");
+                log_error("pipe: %s", strerror(errno));
                 continue;
             }
             (void) fcntl(s->status_pipe[0], F_SETFD, FD_CLOEXEC);
@@ -433,7 +434,7 @@ master_loop(void)
         if (timeout < 0)
             timeout = 0;
         if (poll(pfd, (nfds_t) n, timeout) < 0 && errno != EINTR)
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -502,7 +503,8 @@ master_daemon(const char *qdir, int notify, int foreground)
     master_raise_nofile();
 
     if (master_stderr_open() < 0)
-        log_warn("socketpair: %m: daemons' stderr is not logged");
+        log_warn("socketpair: %s: daemons' stderr is not logged",
+                 strerror(errno));
     master_proc.nsvc = build_services(master_proc.svcs, MAX_SVC);
     for (int i = 0; i < master_proc.nsvc; i++) {
         if (master_open_service(master_proc.svcs[i], err, sizeof(err)) < 0)

@@ -184,8 +184,8 @@ master_raise_nofile(void)
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            log_warn("setrlimit RLIMIT_NOFILE %lu: %m",
-                            (unsigned long) rl.rlim_cur);
+            log_warn("setrlimit RLIMIT_NOFILE %lu: %s",
+                     (unsigned long) rl.rlim_cur, strerror(errno));
     }
 }
 

@@ -112,7 +112,7 @@ master_spawn(struct svc *s)
     __atomic_store_n(&s->srv.shm[slot].live, 1, __ATOMIC_SEQ_CST);
     pid = fork();
     if (pid < 0) {
-        log_warn("fork: %m");
+        log_warn("fork: %s", strerror(errno));
         memset(&s->srv.shm[slot], 0, sizeof(s->srv.shm[slot]));
         s->throttle_until = time(NULL) + 1;
         return;
@@ -153,7 +153,7 @@ master_spawn_front(struct svc *s)
         return;
     pid = fork();
     if (pid < 0) {
-        log_warn("fork: %m");
+        log_warn("fork: %s", strerror(errno));
         s->front_throttle = time(NULL) + 1;
         return;
     }

@@ -57,7 +57,8 @@ quarantine(const char *name, const char *why)
     } else if (unlink(from) == 0) {
         log_warn("maildrop/%s: %s; removed", name, why);
     } else {
-        log_warn("maildrop/%s: %s; cannot move or remove it: %m", name, why);
+        log_warn("maildrop/%s: %s; cannot move or remove it: %s", name, why,
+                 strerror(errno));
     }
 }
 
@@ -109,7 +110,7 @@ open_file(const char *name, struct stat *st)
     snprintf(path, sizeof(path), "maildrop/%s", name);
     if (lstat(path, st) < 0) {
         if (errno != ENOENT)
-            log_warn("maildrop/%s: %m", name);
+            log_warn("maildrop/%s: %s", name, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
@@ -211,7 +212,7 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     queue_env_set(&env.client_addr, "127.0.0.1");
     env.flags |= QUEUE_F_LOCAL;
     if (cleanup_client_open(cc, QUEUE_F_LOCAL, id) < 0) {
-        log_warn("connect to cleanup service: %m");
+        log_warn("connect to cleanup service: %s", strerror(errno));
         goto out;
     }
     log_info("%s: uid=%ld from=<%s>", id, (long) st.st_uid, env.sender);
@@ -247,7 +248,7 @@ scan(struct cleanup_client *cc, size_t limit, const char *host)
     struct strv names;
 
     if (d == NULL) {
-        log_warn("open maildrop: %m");
+        log_warn("open maildrop: %s", strerror(errno));
         return;
     }
     strv_init(&names);
@@ -291,7 +292,7 @@ pickup_loop(struct server *srv, void *ctx)
         pfd[n].fd = server_signal_fd();
         pfd[n++].events = POLLIN;
         if (poll(pfd, (nfds_t) n, 60000) < 0 && errno != EINTR)
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         for (int i = 0; i < srv->nlisten; i++) {
             int fd;
 

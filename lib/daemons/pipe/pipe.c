@@ -371,7 +371,7 @@ deliver_one(struct pipe_agent *pa, struct deliver_req *req)
         return;
     }
     if (deliver_content_load(&pa->msg, req) < 0) {
-        log_warn("%s: read message content: %m", req->id);
+        log_warn("%s: read message content: %s", req->id, strerror(errno));
         set_all(req, DELIVER_DEFER, "4.3.0", "error reading queue file");
         return;
     }
@@ -476,7 +476,8 @@ pipe_pre_drop(struct server *srv, void *ctx)
 
     pa->srv = srv;
     pa->root = geteuid() == 0;
-    if (pipe_attr_parse(&pa->attr, srv->args, pw ? (long) pw->pw_uid : -1,
+    if (pipe_attr_parse(&pa->attr, (const char *const *) srv->args,
+                        pw ? (long) pw->pw_uid : -1,
                         pw ? (long) pw->pw_gid : -1, owner, err,
                         sizeof(err)) < 0)
         log_fatal("%s", err);

@@ -188,7 +188,7 @@ attr_one(struct pipe_attr *a, const char *arg, char *err, size_t errlen)
 }
 
 int
-pipe_attr_parse(struct pipe_attr *a, char *const *args, long owner_uid,
+pipe_attr_parse(struct pipe_attr *a, const char *const *args, long owner_uid,
                 long owner_gid, const char *owner, char *err, size_t errlen)
 {
     int have_user = 0;
@@ -414,7 +414,7 @@ pipe_expand_argv(const struct pipe_attr *a, const struct pipe_vars *v,
     buf_init(&b, 0);
     for (int k = 0; k < 6; k++)
         buf_init(&x.tmp[k], 0);
-    for (char *const *p = a->argv; *p; p++) {
+    for (const char *const *p = a->argv; *p; p++) {
         const char *arg = p == a->argv ? a->argv0 : *p;
 
         /* which macros does the argument name? */

@@ -32,13 +32,13 @@ struct pipe_attr {
     char *user; /* user=name[:group], as written */
     uid_t uid;
     gid_t gid;
-    char eol[16];      /* eol= unescaped; "\n" by default */
-    char *null_sender; /* null_sender=, "MAILER-DAEMON" by default */
-    long size_limit;   /* size=, 0: none */
-    char *directory;   /* directory=, NULL: the queue directory */
-    char *const *argv; /* argv=: the command and its arguments (borrowed;
-                        * argv[0] without the "argv=") */
-    char *argv0;       /* argv[0] itself */
+    char eol[16];            /* eol= unescaped; "\n" by default */
+    char *null_sender;       /* null_sender=, "MAILER-DAEMON" by default */
+    long size_limit;         /* size=, 0: none */
+    char *directory;         /* directory=, NULL: the queue directory */
+    const char *const *argv; /* argv=: the command and its arguments
+                              * (borrowed; argv[0] with its "argv=") */
+    char *argv0;             /* argv[0] itself */
 };
 
 /*
@@ -49,9 +49,9 @@ struct pipe_attr {
  * root privileges"); owner_uid/owner_gid are mail_owner's, which user=
  * may not be either.
  */
-int pipe_attr_parse(struct pipe_attr *a, char *const *args, long owner_uid,
-                    long owner_gid, const char *owner, char *err,
-                    size_t errlen);
+int pipe_attr_parse(struct pipe_attr *a, const char *const *args,
+                    long owner_uid, long owner_gid, const char *owner,
+                    char *err, size_t errlen);
 void pipe_attr_fini(struct pipe_attr *a);
 
 /* what the macros of one request expand to, besides the recipients */

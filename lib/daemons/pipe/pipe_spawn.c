@@ -52,7 +52,8 @@ spawn_pre_drop(struct server *srv, void *ctx)
     struct strv sv;
 
     sp->root = geteuid() == 0;
-    if (pipe_attr_parse(&sp->attr, srv->args, pw ? (long) pw->pw_uid : -1,
+    if (pipe_attr_parse(&sp->attr, (const char *const *) srv->args,
+                        pw ? (long) pw->pw_uid : -1,
                         pw ? (long) pw->pw_gid : -1, owner, err,
                         sizeof(err)) < 0)
         log_fatal("%s", err);
@@ -64,7 +65,7 @@ spawn_pre_drop(struct server *srv, void *ctx)
                   sp->attr.user);
     strv_init(&sp->argv);
     strv_add(&sp->argv, sp->attr.argv0);
-    for (char *const *p = sp->attr.argv + 1; *p; p++)
+    for (const char *const *p = sp->attr.argv + 1; *p; p++)
         strv_add(&sp->argv, *p);
     snprintf(pname, sizeof(pname), "%s%s", srv->service, "_time_limit");
     sp->time_limit = server_param_time(srv, pname);

@@ -83,15 +83,15 @@ test_expand(void)
         struct deliver_req req;
         struct strv out;
         char err[200], flags[32];
-        char *args[8];
+        const char *args[8];
         int n = 0;
 
         snprintf(flags, sizeof(flags), "flags=%s", cases[i].flags);
         if (*cases[i].flags)
             args[n++] = flags;
-        args[n++] = (char *) "user=nobody";
+        args[n++] = "user=nobody";
         for (int k = 0; cases[i].args[k]; k++)
-            args[n++] = (char *) cases[i].args[k];
+            args[n++] = cases[i].args[k];
         args[n] = NULL;
         CHECK(pipe_attr_parse(&a, args, -1, -1, "postfix", err, sizeof(err)) ==
                   0,
@@ -134,8 +134,8 @@ test_unknown_macro(void)
     struct deliver_req req;
     struct strv out;
     char err[200] = "";
-    char *const args[] = {(char *) "user=nobody", (char *) "argv=cmd",
-                          (char *) "x${bogus_name}y", NULL};
+    const char *const args[] = {"user=nobody", "argv=cmd", "x${bogus_name}y",
+                                NULL};
 
     CHECK(pipe_attr_parse(&a, args, -1, -1, "postfix", err, sizeof(err)) == 0,
           "parse: %s", err);
@@ -176,8 +176,8 @@ test_attrs(void)
         struct pipe_attr a;
         char err[200] = "";
 
-        CHECK(pipe_attr_parse(&a, (char *const *) cases[i].args, -1, -1,
-                              "postfix", err, sizeof(err)) < 0 &&
+        CHECK(pipe_attr_parse(&a, cases[i].args, -1, -1, "postfix", err,
+                              sizeof(err)) < 0 &&
                   strcmp(err, cases[i].err) == 0,
               "attr case %zu: got \"%s\" want \"%s\"", i, err, cases[i].err);
         pipe_attr_fini(&a);
@@ -185,8 +185,8 @@ test_attrs(void)
     {
         struct pipe_attr a;
         char err[200] = "";
-        char *const args[] = {(char *) "eol=\\r\\n", (char *) "user=nobody",
-                              (char *) "null_sender=", (char *) "argv=x", NULL};
+        const char *const args[] = {"eol=\\r\\n", "user=nobody",
+                                    "null_sender=", "argv=x", NULL};
 
         CHECK(pipe_attr_parse(&a, args, -1, -1, "postfix", err, sizeof(err)) ==
                       0 &&

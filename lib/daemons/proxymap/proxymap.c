@@ -165,6 +165,21 @@ request(struct proxymap *pm, struct client *c, struct ipc_in *in)
     }
 }
 
+/* client_request - ipc_conn_serve's callback */
+struct turn {
+    struct proxymap *pm;
+    struct client *c;
+};
+
+static int
+client_request(void *ctx, struct ipc_in *in)
+{
+    struct turn *t = ctx;
+
+    request(t->pm, t->c, in);
+    return 0;
+}
+
 static void
 client_free(struct client *c)
 {
@@ -236,12 +251,10 @@ proxymap_loop(struct server *srv, void *ctx)
         pfd[n++].events = POLLIN;
         for (int i = 0; i < pm->ncl; i++) {
             pfd[n].fd = pm->cl[i]->c.fd;
-            pfd[n++].events =
-                (short) (POLLIN |
-                         (ipc_conn_pending(&pm->cl[i]->c) ? POLLOUT : 0));
+            pfd[n++].events = ipc_conn_events(&pm->cl[i]->c);
         }
         if (poll(pfd, (nfds_t) n, 1000) < 0 && errno != EINTR)
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         n = 0;
         if (pm->ncl < MAX_CLIENTS)
             for (int i = 0; i < srv->nlisten; i++, n++) {
@@ -261,27 +274,15 @@ proxymap_loop(struct server *srv, void *ctx)
         n++; /* the signal pipe: server_stopping() says what it meant */
         /* clients accepted in this round are polled in the next one */
         for (int i = 0; i < polled; i++, n++) {
-            struct client *c = pm->cl[i];
-            struct ipc_in in;
-            int r;
+            struct turn t = {pm, pm->cl[i]};
+            int r = ipc_conn_serve(&t.c->c, pfd[n].revents, client_request, &t);
 
-            if (pfd[n].revents & POLLOUT && ipc_conn_flush(&c->c) < 0)
-                c->dead = 1;
-            if (!(pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            r = ipc_conn_fill(&c->c);
-            if (r == 0 || r == -1) {
-                c->dead = 1;
-                continue;
-            }
-            while ((r = ipc_conn_frame(&c->c, &in)) == 1)
-                request(pm, c, &in);
-            if (r < 0) {
+            if (r == -2)
                 log_warn("request larger than %d bytes, "
                          "disconnecting",
                          FRAME_LIMIT);
-                c->dead = 1;
-            }
+            if (r < 0)
+                t.c->dead = 1;
         }
         for (int i = 0; i < pm->ncl; i++) {
             struct client *c = pm->cl[i];

@@ -86,6 +86,7 @@ qmgr_pre_drop(struct server *srv, void *ctx)
     (void) ctx;
     memset(&Q, 0, sizeof(Q));
     Q.srv = srv;
+    Q.msgs = htab_new(1024);
     /* tables before a chroot jail (chroot y) hides their files */
     Q.rw = rewrite_new(srv->conf, srv->name_space);
 }
@@ -122,10 +123,10 @@ start(struct server *srv)
     ipc_out_init(&Q.o);
     lockfd = open("store/qmgr.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
-        log_fatal("lock store/qmgr.lock: %m");
+        log_fatal("lock store/qmgr.lock: %s", strerror(errno));
     Q.fs = queue_fs_disk("store");
     if (Q.fs == NULL)
-        log_fatal("open queue store: %m");
+        log_fatal("open queue store: %s", strerror(errno));
     read_params(srv);
 
     /* recovery: every live message, with its state */
@@ -185,16 +186,11 @@ poll_build(struct qmgr_poll *p, const struct server *srv)
         poll_add(p, srv->listen_fd[i], POLLIN, QMGR_FD_LISTEN, NULL);
     poll_add(p, server_signal_fd(), POLLIN, QMGR_FD_SIGNAL, NULL);
     for (int i = 0; i < Q.nctl; i++)
-        poll_add(p, Q.ctl[i]->c.fd,
-                 (short) (POLLIN |
-                          (ipc_conn_pending(&Q.ctl[i]->c) ? POLLOUT : 0)),
-                 QMGR_FD_CTL, NULL);
+        poll_add(p, Q.ctl[i]->c.fd, ipc_conn_events(&Q.ctl[i]->c), QMGR_FD_CTL,
+                 NULL);
     for (struct transport *t = Q.transports; t; t = t->next)
         for (int k = 0; k < t->nconn && p->n < QMGR_MAX_POLL; k++)
-            poll_add(p, t->conn[k]->c.fd,
-                     (short) (POLLIN |
-                              (ipc_conn_pending(&t->conn[k]->c) ? POLLOUT
-                                                                : 0)),
+            poll_add(p, t->conn[k]->c.fd, ipc_conn_events(&t->conn[k]->c),
                      QMGR_FD_AGENT, t);
 }
 
@@ -260,7 +256,7 @@ qmgr_loop(struct server *srv, void *ctx)
         maillog_hold(1);
         maillog_flush(); /* this round's lines, in one write */
         if (poll(p.pfd, (nfds_t) p.n, timeout) < 0 && errno != EINTR)
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         poll_events(&p);
         qmgr_ctl_serve();
         qmgr_agent_flush();

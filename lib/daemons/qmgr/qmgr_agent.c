@@ -13,8 +13,10 @@
  */
 #include "qmgr/qmgr_int.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "maillog/maillog.h"
 #include "util/util.h"
@@ -91,7 +93,7 @@ qmgr_conn_idle(struct transport *t, time_t now)
     if ((fd = ipc_connect_service(t->path)) < 0) {
         t->open_fail_until = now + 1;
         if (t->nconn == 0) {
-            log_warn("connect to transport %s: %m", t->path);
+            log_warn("connect to transport %s: %s", t->path, strerror(errno));
             t->down_until = now + 10;
         }
         return NULL;

@@ -18,54 +18,62 @@
 #include "server/server.h"
 #include "util/util.h"
 
+/* apply - one control operation on m; 1 when it freed m */
+static int
+apply(struct qmsg *m, int op)
+{
+    switch (op) {
+    case QMGR_DELETE:
+        if (m->inflight) {
+            m->deleted = 1;
+            break;
+        }
+        qmgr_seg_state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0, 0, NULL);
+        log_info("%s: removed", m->env.id);
+        qmgr_msg_free(m);
+        return 1;
+    case QMGR_HOLD:
+        if (!m->hold) {
+            m->hold = 1;
+            qmgr_seg_state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0, NULL);
+            log_info("%s: placed on hold", m->env.id);
+            if (!m->inflight)
+                qmgr_msg_move(m, L_HOLD);
+        }
+        break;
+    case QMGR_RELEASE:
+        if (m->hold) {
+            m->hold = 0;
+            qmgr_seg_state(m->seg, QUEUE_ST_RELEASE, m->loc.off, 0, 0, 0, NULL);
+            log_info("%s: released from hold", m->env.id);
+            if (!m->inflight) {
+                qmgr_msg_log_active(m);
+                qmgr_msg_move(m, L_READY);
+            }
+        }
+        break;
+    }
+    return 0;
+}
+
+/* for_ids - op on the message id, or on every message ("ALL"); how many */
 static uint32_t
 for_ids(const char *id, int op)
 {
+    struct qmsg *m;
     uint32_t n = 0;
 
-    for (unsigned h = 0; h < HASH_SIZE; h++) {
-        struct qmsg *m = Q.hash[h], *next;
-
-        for (; m; m = next) {
-            next = m->hnext;
-            if (strcmp(id, "ALL") != 0 && strcmp(id, m->env.id) != 0)
-                continue;
-            n++;
-            switch (op) {
-            case QMGR_DELETE:
-                if (m->inflight) {
-                    m->deleted = 1;
-                } else {
-                    qmgr_seg_state(m->seg, QUEUE_ST_DELETED, m->loc.off, 0, 0,
-                                   0, NULL);
-                    log_info("%s: removed", m->env.id);
-                    qmgr_msg_free(m);
-                }
-                break;
-            case QMGR_HOLD:
-                if (!m->hold) {
-                    m->hold = 1;
-                    qmgr_seg_state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0,
-                                   NULL);
-                    log_info("%s: placed on hold", m->env.id);
-                    if (!m->inflight)
-                        qmgr_msg_move(m, L_HOLD);
-                }
-                break;
-            case QMGR_RELEASE:
-                if (m->hold) {
-                    m->hold = 0;
-                    qmgr_seg_state(m->seg, QUEUE_ST_RELEASE, m->loc.off, 0, 0,
-                                   0, NULL);
-                    log_info("%s: released from hold", m->env.id);
-                    if (!m->inflight) {
-                        qmgr_msg_log_active(m);
-                        qmgr_msg_move(m, L_READY);
-                    }
-                }
-                break;
-            }
-        }
+    if (strcmp(id, "ALL") != 0) {
+        if ((m = htab_find(Q.msgs, id)) == NULL)
+            return 0;
+        (void) apply(m, op);
+        return 1;
+    }
+    /* a freed message's place is taken by the last one: look again */
+    for (size_t i = 0; i < htab_count(Q.msgs);) {
+        n++;
+        if (!apply(htab_value(Q.msgs, i), op))
+            i++;
     }
     return n;
 }

@@ -127,8 +127,7 @@ qmgr_transport(const char *name)
                                      "default_destination_recipient_limit");
     if (t->rcpt_limit <= 0 || t->rcpt_limit > MAX_RCPT_PER_JOB)
         t->rcpt_limit = MAX_RCPT_PER_JOB;
-    t->dsize = 64;
-    t->dtab = mem_calloc(t->dsize, sizeof(*t->dtab));
+    t->dests = htab_new(64);
     t->next = Q.transports;
     Q.transports = t;
     return t;
@@ -136,49 +135,19 @@ qmgr_transport(const char *name)
 
 /* ---- destinations ---- */
 
-static unsigned
-hash_str(const char *s)
-{
-    unsigned h = 2166136261u;
-
-    while (*s)
-        h = (h ^ (unsigned char) *s++) * 16777619u;
-    return h;
-}
-
 /* dest_find - t's queue for nexthop name, made when missing */
 static struct dest *
 dest_find(struct transport *t, const char *name)
 {
-    unsigned h = hash_str(name);
-    struct dest *d;
+    struct dest *d = htab_find(t->dests, name);
 
-    for (d = t->dtab[h & (t->dsize - 1)]; d; d = d->hnext)
-        if (d->hash == h && strcmp(d->name, name) == 0)
-            return d;
-    if (t->ndest >= t->dsize) {
-        /* grow: keep chains short, O(1) per lookup */
-        size_t nsize = t->dsize * 2;
-        struct dest **ntab = mem_calloc(nsize, sizeof(*ntab));
-
-        for (size_t i = 0; i < t->dsize; i++)
-            while ((d = t->dtab[i]) != NULL) {
-                t->dtab[i] = d->hnext;
-                d->hnext = ntab[d->hash & (nsize - 1)];
-                ntab[d->hash & (nsize - 1)] = d;
-            }
-        mem_free(t->dtab);
-        t->dtab = ntab;
-        t->dsize = nsize;
-    }
+    if (d != NULL)
+        return d;
     d = mem_calloc(1, sizeof(*d));
     d->t = t;
     d->name = mem_strdup(name);
-    d->hash = h;
     qmgr_win_init(&d->win, &t->wc);
-    d->hnext = t->dtab[h & (t->dsize - 1)];
-    t->dtab[h & (t->dsize - 1)] = d;
-    t->ndest++;
+    (void) htab_set(t->dests, name, d);
     return d;
 }
 
@@ -322,21 +291,19 @@ qmgr_dest_revive(struct dest *d)
 void
 qmgr_dest_gc(struct transport *t)
 {
-    for (size_t i = 0; i < t->dsize; i++)
-        for (struct dest **pp = &t->dtab[i]; *pp;) {
-            struct dest *d = *pp;
+    /* a freed queue's place is taken by the last one: look again */
+    for (size_t i = 0; i < htab_count(t->dests);) {
+        struct dest *d = htab_value(t->dests, i);
 
-            if (d->head || d->busy || d->timer != T_NONE ||
-                d->where != D_IDLE) {
-                pp = &d->hnext;
-                continue;
-            }
-            *pp = d->hnext;
-            mem_free(d->name);
-            mem_free(d->dead_text);
-            mem_free(d);
-            t->ndest--;
+        if (d->head || d->busy || d->timer != T_NONE || d->where != D_IDLE) {
+            i++;
+            continue;
         }
+        (void) htab_delete(t->dests, d->name);
+        mem_free(d->name);
+        mem_free(d->dead_text);
+        mem_free(d);
+    }
 }
 
 /* dest_pop - the next waiting job of d */

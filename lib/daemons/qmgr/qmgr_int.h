@@ -39,7 +39,6 @@
 struct server;
 struct rewrite;
 
-#define HASH_SIZE        65536
 #define PIPE_DEPTH       32
 #define PIPE_TARGET_US   1000000.0 /* queue ~1 s of work per connection */
 #define MAX_CONN         64
@@ -64,7 +63,6 @@ enum mlist {
 struct qseg;
 
 struct qmsg {
-    struct qmsg *hnext;
     struct qmsg *prev, *next;
     enum mlist list;
     struct queue_env env;
@@ -134,15 +132,13 @@ enum dtimer {
  * agent connections bound to it (busy = its concurrency now).
  */
 struct dest {
-    struct dest *hnext;        /* transport's hash chain */
     struct dest *prev, *next;  /* ring or starve list (where) */
     struct dest *tprev, *tnext; /* timer list (timer) */
     enum dwhere where;
     enum dtimer timer;
     uint64_t until_us;
     struct transport *t;
-    char *name; /* nexthop */
-    unsigned hash;
+    char *name;              /* nexthop */
     struct job *head, *tail; /* waiting */
     size_t nwait;
     struct aconn *conns; /* bound */
@@ -163,8 +159,7 @@ struct transport {
     struct aconn *conn[MAX_CONN];
     int nconn;
     int nidle; /* connections bound to no destination */
-    struct dest **dtab;
-    size_t dsize, ndest;
+    struct htab *dests;                   /* nexthop -> struct dest */
     struct dest *ring;                    /* round-robin cursor */
     struct dest *starve_head, *starve_tail;
     struct dest *rate_head, *rate_tail;   /* T_RATE, in expiry order */
@@ -195,7 +190,7 @@ struct qmgr_state {
     struct server *srv;
     struct queue_fs *fs;
     struct rewrite *rw;
-    struct qmsg *hash[HASH_SIZE];
+    struct htab *msgs; /* queue ID -> struct qmsg */
     struct list ready, deferred, hold;
     struct qseg *segs;
     struct transport *transports;

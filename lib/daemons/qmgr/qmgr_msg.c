@@ -26,23 +26,10 @@
 
 /* ---- small helpers ---- */
 
-static unsigned
-hash_id(const char *id)
-{
-    unsigned h = 5381;
-
-    while (*id)
-        h = h * 33 + (unsigned char) *id++;
-    return h % HASH_SIZE;
-}
-
 static struct qmsg *
 find_msg(const char *id)
 {
-    for (struct qmsg *m = Q.hash[hash_id(id)]; m; m = m->hnext)
-        if (strcmp(m->env.id, id) == 0)
-            return m;
-    return NULL;
+    return htab_find(Q.msgs, id);
 }
 
 static struct list *
@@ -118,7 +105,8 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     struct queue_state_rec r;
 
     if (s->sl == NULL && (s->sl = queue_state_open(Q.fs, s->seq)) == NULL) {
-        log_warn("open state log of segment %" PRIX64 ": %m", s->seq);
+        log_warn("open state log of segment %" PRIX64 ": %s", s->seq,
+                 strerror(errno));
         return;
     }
     r.type = type;
@@ -128,7 +116,8 @@ qmgr_seg_state(struct qseg *s, int type, uint64_t off, uint32_t idx,
     r.attempts = attempts;
     r.reason = reason;
     if (queue_state_append(s->sl, &r) < 0)
-        log_warn("write state log of segment %" PRIX64 ": %m", s->seq);
+        log_warn("write state log of segment %" PRIX64 ": %s", s->seq,
+                 strerror(errno));
     s->dirty = 1;
 }
 
@@ -146,7 +135,6 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
         struct qseg *seg)
 {
     struct qmsg *m = mem_calloc(1, sizeof(*m));
-    unsigned h;
 
     queue_env_init(&m->env);
     memcpy(m->env.id, env->id, sizeof(m->env.id));
@@ -171,9 +159,7 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     m->rdsn = mem_calloc(env->nrcpt + 1, sizeof(*m->rdsn));
     m->rmta = mem_calloc(env->nrcpt + 1, sizeof(*m->rmta));
     m->rreply = mem_calloc(env->nrcpt + 1, sizeof(*m->rreply));
-    h = hash_id(m->env.id);
-    m->hnext = Q.hash[h];
-    Q.hash[h] = m;
+    (void) htab_set(Q.msgs, m->env.id, m);
     seg->live++;
     Q.nmsgs++;
     return m;
@@ -182,15 +168,8 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
 void
 qmgr_msg_free(struct qmsg *m)
 {
-    unsigned h = hash_id(m->env.id);
-    struct qmsg **pp;
-
     qmgr_msg_unlink(m);
-    for (pp = &Q.hash[h]; *pp; pp = &(*pp)->hnext)
-        if (*pp == m) {
-            *pp = m->hnext;
-            break;
-        }
+    (void) htab_delete(Q.msgs, m->env.id);
     m->seg->live--;
     for (size_t i = 0; i < m->env.nrcpt; i++) {
         mem_free(m->rtext[i]);
@@ -232,7 +211,7 @@ qmgr_intake(struct qseg *s, uint64_t limit)
         return;
     if (queue_seg_scan(Q.fs, s->seq, &s->end, limit, intake_one, s, NULL) < 0 &&
         errno != ENOENT)
-        log_warn("read segment %" PRIX64 ": %m", s->seq);
+        log_warn("read segment %" PRIX64 ": %s", s->seq, strerror(errno));
 }
 
 /* intake_new_segments - segments nobody told us about */
@@ -316,7 +295,7 @@ void
 qmgr_recover(void)
 {
     if (queue_snapshot(Q.fs, recover_one, recover_end, NULL) < 0)
-        log_fatal("queue recovery failed: %m");
+        log_fatal("queue recovery failed: %s", strerror(errno));
     if (Q.nmsgs)
         log_info("recovered %zu messages (%zu ready, %zu deferred, %zu "
                  "on hold)",
@@ -707,7 +686,8 @@ qmgr_seg_sync(void)
     for (struct qseg *s = Q.segs; s; s = s->next)
         if (s->dirty && s->sl) {
             if (queue_state_sync(s->sl) < 0)
-                log_warn("sync state log %" PRIX64 ": %m", s->seq);
+                log_warn("sync state log %" PRIX64 ": %s", s->seq,
+                         strerror(errno));
             s->dirty = 0;
         }
 }
@@ -727,7 +707,8 @@ qmgr_seg_gc(void)
                     s->sl = NULL;
                 }
                 if (queue_seg_remove(Q.fs, s->seq) < 0)
-                    log_warn("remove segment %" PRIX64 ": %m", s->seq);
+                    log_warn("remove segment %" PRIX64 ": %s", s->seq,
+                             strerror(errno));
                 *pp = s->next;
                 mem_free(s);
                 continue;

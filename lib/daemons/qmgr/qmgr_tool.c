@@ -395,7 +395,7 @@ showq_conn(struct server *srv, int fd, void *ctx)
     if (out == NULL)
         return;
     if (list_store("store", req == 'j', out) < 0)
-        log_warn("read queue store: %m");
+        log_warn("read queue store: %s", strerror(errno));
     if (fclose(out) == 0 && ipc_write_all(fd, text, len, 30000) < 0) {
         /* the client went away */
     }
@@ -550,10 +550,9 @@ int
 qmgr_tool_mailq(struct pcf *conf, int json)
 {
     char path[PATH_MAX];
-    char *av[] = {(char *) "postqueue", (char *) (json ? "-j" : "-p"), NULL};
 
     pickup_command_path(conf, "postqueue", path, sizeof(path));
-    execv(path, av);
+    execl(path, "postqueue", json ? "-j" : "-p", (char *) NULL);
     log_msg("mailq", LOG_LEVEL_FATAL, "execute %s: %s", path, strerror(errno));
     return EX_UNAVAILABLE;
 }

@@ -9,6 +9,7 @@
  *	relay= names the server that gave the result.
  */
 #define _DEFAULT_SOURCE 1
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -126,7 +127,7 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         goto log;
     }
     if (deliver_content_load(&ag->msg, req) < 0) {
-        log_warn("%s: read message content: %m", req->id);
+        log_warn("%s: read message content: %s", req->id, strerror(errno));
         smtp_set_all(req, 0, DELIVER_DEFER, "4.3.0",
                      "error reading queue file");
         t_setup = queue_now_us();

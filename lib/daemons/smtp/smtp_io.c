@@ -638,8 +638,13 @@ smtp_conn_starttls(struct smtp_conn *c, struct ssl_ctx_st *ctx, const char *sni,
         first_err_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     (void) SSL_set_ex_data(ssl, first_err_idx, &fe);
     SSL_set_fd(ssl, c->fd);
-    if (sni && *sni)
-        (void) SSL_set_tlsext_host_name(ssl, sni);
+    if (sni && *sni) {
+        /* OpenSSL's macro takes a writable name; it only copies it */
+        char host[256];
+
+        snprintf(host, sizeof(host), "%s", sni);
+        (void) SSL_set_tlsext_host_name(ssl, host);
+    }
     SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
     ERR_clear_error();
     arm(c, 1, 1);

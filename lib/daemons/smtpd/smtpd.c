@@ -81,6 +81,8 @@ smtpd_reset_transaction(struct smtpd_session *s)
         cleanup_client_abort(s->cc);
     s->cleanup_open = 0;
     s->have_mail = 0;
+    mem_free(s->sasl_sender); /* MAIL's AUTH= */
+    s->sasl_sender = NULL;
     mem_free(s->sender);
     s->sender = NULL;
     queue_env_fini(&s->env);
@@ -102,10 +104,10 @@ smtpd_proto(const struct smtpd_session *s)
 {
     int utf8 = (s->env.flags & QUEUE_F_SMTPUTF8) != 0;
 
+    /* Postfix's state->protocol: TLS and AUTH show only in Received:
+     * (RFC 3848 ESMTPS, ESMTPA, ESMTPSA), not in log lines */
     if (!s->esmtp)
         return "SMTP";
-    if (s->tls)
-        return utf8 ? "UTF8SMTPS" : "ESMTPS";
     return utf8 ? "UTF8SMTP" : "ESMTP";
 }
 
@@ -486,6 +488,8 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
     }
     if (h && (h->flags & SERVER_HANDOFF_GREETED))
         return 0;
+    if (cf->wrapper && smtpd_tls_wrapper(s) < 0)
+        return -1;
     if (!cf->delay_reject &&
         smtpd_check_stage(s, SMTPD_ST_CLIENT, NULL, reply, sizeof(reply)) < 0) {
         /* the reply instead of the greeting; then every command but
@@ -636,8 +640,8 @@ session_command(struct smtpd_session *s, char *cmd, char *arg, const char *raw)
             return -1;
     } else if (strcasecmp(cmd, "AUTH") == 0) {
         s->last_cmd = "AUTH";
-        smtpd_io_printf(s->io, "503 5.5.1 Error: authentication not enabled");
-        smtpd_stat_count(s, "auth", 0);
+        if (smtpd_cmd_auth(s, arg) < 0)
+            return -1;
     } else {
         s->last_cmd = "UNKNOWN";
         smtpd_stat_count(s, "unknown", 0);
@@ -736,6 +740,7 @@ session(struct server *srv, int fd, void *ctx)
     (void) smtpd_io_flush(s->io);
 done:
     smtpd_reset_transaction(s);
+    smtpd_sasl_session_end(s);
     if (srv->shm)
         srv->shm[srv->slot].client_addr[0] = 0;
     disconnect_log(s);
@@ -807,13 +812,15 @@ smtpd_stdio_main(struct pcf *p)
     struct smtpd_conf *cf;
     char *qdir;
     struct sigaction sa;
+    char service[] = "sendmail", type[] = "unix", name_space[] = "sendmail/bs",
+         command[] = "smtpd";
 
     memset(&srv, 0, sizeof(srv));
     srv.conf = p;
-    srv.service = (char *) "sendmail";
-    srv.type = (char *) "unix";
-    srv.name_space = (char *) "sendmail/bs";
-    srv.command = (char *) "smtpd";
+    srv.service = service;
+    srv.type = type;
+    srv.name_space = name_space;
+    srv.command = command;
     srv.status_fd = -1;
     srv.nlisten = 0;
     server_init(&srv);
@@ -831,6 +838,7 @@ smtpd_stdio_main(struct pcf *p)
     }
     mem_free(qdir);
     cf = smtpd_conf_load(&srv);
+    smtpd_sasl_disable(cf); /* stand-alone mode, as Postfix */
     session(&srv, 0, cf);
     return 0;
 }

@@ -89,11 +89,11 @@ int UTIL_PRINTF(5, 6) smtpd_chk_reject(struct ctx *c, int cfg, int code,
     vsnprintf(c->reply + n, c->len - n, fmt, ap);
     va_end(ap);
     if (code < 400 || code > 599) {
-        maillog_warning("SMTP reply code configuration error: %s", c->reply);
+        log_warn("SMTP reply code configuration error: %s", c->reply);
         snprintf(c->reply, c->len, "450 4.7.1 Service unavailable");
     }
     if (!dsn_valid(c->reply + 4)) {
-        maillog_warning("DSN detail code configuration error: %s", c->reply);
+        log_warn("DSN detail code configuration error: %s", c->reply);
         snprintf(c->reply, c->len, "450 4.7.1 Service unavailable");
     }
     if (c->len > 511)
@@ -218,7 +218,7 @@ map_arg(struct ctx *c, struct strv *list, size_t *i, const char *rname)
     const char *arg = *i + 1 < list->n ? list->v[*i + 1] : NULL;
 
     if (arg == NULL || strchr(arg, ':') == NULL) {
-        maillog_warning("restriction %s: bad argument \"%s\": need "
+        log_warn("restriction %s: bad argument \"%s\": need "
                         "maptype:mapname",
                         rname, arg ? arg : "");
         smtpd_chk_config_error(c);
@@ -233,7 +233,7 @@ not_implemented(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
                 size_t *i)
 {
     if (!c->s->cf->warned_unknown) {
-        maillog_warning("restriction %s is not implemented by Postern (%s); "
+        log_warn("restriction %s is not implemented by Postern (%s); "
                         "skipped",
                         r->name, r->why);
         c->s->cf->warned_unknown = 1;
@@ -277,7 +277,7 @@ one_generic(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
                                   "<%s>: %s rejected: Try again later", name,
                                   cls);
         if (*i + 1 < list->n && c->warn_if_reject == 0)
-            maillog_warning("restriction `%s' after `%s' is ignored",
+            log_warn("restriction `%s' after `%s' is ignored",
                             list->v[*i + 1], r->name);
         return st;
     case R_DEFER_IF_PERMIT:
@@ -291,7 +291,7 @@ one_generic(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
         return DUNNO;
     case R_SLEEP:
         if (*i + 1 >= list->n || !smtpd_chk_alldig(list->v[*i + 1])) {
-            maillog_warning("restriction %s must be followed by number",
+            log_warn("restriction %s must be followed by number",
                             r->name);
             return smtpd_chk_config_error(c);
         }
@@ -332,7 +332,7 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
     if (strchr(rname, ':')) {
         /* an implicit access lookup: the list's own check_*_access */
         if (def_acl == NULL) {
-            maillog_warning("specify one of (check_client_access, "
+            log_warn("specify one of (check_client_access, "
                             "check_reverse_client_hostname_access, "
                             "check_helo_access, check_sender_access, "
                             "check_recipient_access, check_etrn_access) "
@@ -346,7 +346,7 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
     if ((r = smtpd_restr_find(rname)) == NULL) {
         if ((cl = htab_find(c->s->cf->classes, rname)) != NULL)
             return smtpd_chk_generic(c, cl, name, cls, def_acl);
-        maillog_warning("unknown smtpd restriction: \"%s\"", rname);
+        log_warn("unknown smtpd restriction: \"%s\"", rname);
         return smtpd_chk_config_error(c);
     }
     if (r->flags & SMTPD_RF_NOIMPL)
@@ -362,7 +362,7 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
         return st;
     if (r->id == R_POLICY) {
         if (*i + 1 >= list->n || strchr(list->v[*i + 1], ':') == NULL) {
-            maillog_warning("restriction %s must be followed by "
+            log_warn("restriction %s must be followed by "
                             "transport:server",
                             r->name);
             return smtpd_chk_config_error(c);
@@ -375,9 +375,11 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
         return smtpd_chk_dict_retry(c, name);
     if ((st = smtpd_chk_one_host(c, r)) >= 0)
         return st;
+    if ((st = smtpd_chk_one_sasl(c, r)) >= 0)
+        return st;
     if ((st = smtpd_chk_one_addr(c, r, name, cls)) >= 0)
         return st;
-    maillog_panic("smtpd restriction %s has no implementation", r->name);
+    log_panic("smtpd restriction %s has no implementation", r->name);
 }
 
 /* generic - Postfix's generic_checks() */

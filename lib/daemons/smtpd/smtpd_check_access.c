@@ -101,7 +101,7 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
         strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0 ||
         strcasecmp(word, "PREPEND") == 0 || strcasecmp(word, "BCC") == 0 ||
         strcasecmp(word, "INFO") == 0) {
-        maillog_warning("access table %s: action %s is not implemented by "
+        log_warn("access table %s: action %s is not implemented by "
                         "Postern",
                         table, word);
         return smtpd_chk_config_error(c);
@@ -123,16 +123,16 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
     if (strcasecmp(word, "OK") == 0 || strcasecmp(word, "RELAY") == 0)
         return OK;
     if (strchr(value, ':')) {
-        maillog_warning("access table %s has entry with lookup table: %s",
+        log_warn("access table %s has entry with lookup table: %s",
                         table, value);
-        maillog_warning("do not specify lookup tables inside SMTPD access "
+        log_warn("do not specify lookup tables inside SMTPD access "
                         "maps");
-        maillog_warning("define a restriction class and specify its name "
+        log_warn("define a restriction class and specify its name "
                         "instead.");
         return smtpd_chk_config_error(c);
     }
     if (c->recursion > 100) {
-        maillog_warning("access table %s entry %s causes unreasonable "
+        log_warn("access table %s entry %s causes unreasonable "
                         "recursion",
                         table, value);
         return smtpd_chk_config_error(c);
@@ -144,7 +144,7 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
         strv_init(&sv);
         server_split(value, &sv);
         if (sv.n == 0) {
-            maillog_warning("access table %s entry %s has empty value", table,
+            log_warn("access table %s entry %s has empty value", table,
                             value);
             st = OK;
         } else {
@@ -175,7 +175,7 @@ lookup(struct ctx *c, const char *table, const char *key, int partial,
     m = access_table(c->s, table);
     r = maps_find(m, low, &v);
     if (r == MAPS_ERROR) {
-        maillog_warning("%s: table lookup problem: %s", table, maps_error(m));
+        log_warn("%s: table lookup problem: %s", table, maps_error(m));
         *found = 1;
         return smtpd_chk_dict_retry(c, name);
     }
@@ -269,7 +269,7 @@ mail_access(struct ctx *c, const char *table, const char *addr,
     if (r == NULL)
         return REJECT;
     if ((dom = strrchr(r->rcpt, '@')) == NULL) {
-        maillog_warning("check_mail_access: no @domain in address: %s",
+        log_warn("check_mail_access: no @domain in address: %s",
                         r->rcpt);
         return DUNNO;
     }
@@ -420,7 +420,18 @@ smtpd_chk_one_table(struct ctx *c, const struct smtpd_restr *r, const char *t,
             c->shown);
     case R_ETRN_ACCESS:
         return DUNNO; /* ETRN is answered 458 before any restriction */
+    case R_SASL_ACCESS:
+        return smtpd_chk_sasl_access(c, t, def_acl);
     default:
         return one_client(c, r, t, def_acl);
     }
+}
+
+int
+smtpd_chk_lookup_name(struct ctx *c, const char *table, const char *key,
+                      const char *name, const char *cls, const char *def_acl)
+{
+    int found;
+
+    return lookup(c, table, key, 0, &found, name, cls, def_acl);
 }

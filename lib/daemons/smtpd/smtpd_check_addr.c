@@ -140,7 +140,7 @@ addr_find(struct ctx *c, struct maps *m, const char *rcpt)
 
     mem_free(ext);
     if (r == MAPS_ERROR) {
-        maillog_warning("recipient table lookup error: %s", maps_error(m));
+        log_warn("recipient table lookup error: %s", maps_error(m));
         return -1;
     }
     return r == MAPS_FOUND;
@@ -357,16 +357,6 @@ smtpd_chk_one_addr(struct ctx *c, const struct smtpd_restr *r, const char *name,
                            : DUNNO;
     case R_UNLISTED_SENDER:
         return snd && *snd ? smtpd_chk_rcpt_maps(c, snd, N_SENDER) : DUNNO;
-    case R_AUTH_LOGIN_MISMATCH:
-    case R_LOGIN_MISMATCH:
-    case R_SASL_AUTH:
-        if (!s->cf->code.sasl && r->id != R_SASL_AUTH)
-            maillog_warning("restriction `%s' ignored: no SASL support",
-                            r->name);
-        /* no client is ever authenticated: nothing to permit, and a
-         * login that owns no sender cannot mismatch one; check refuses
-         * these when smtpd_sasl_auth_enable = yes */
-        return DUNNO;
     case R_TLS_CLIENTCERTS:
         return DUNNO; /* no client certificate is ever verified */
     case R_UNK_RCPT:

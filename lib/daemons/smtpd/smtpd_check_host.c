@@ -292,7 +292,7 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
     }
     if (st != DNS_OK) {
         /* Postfix's words: the last domain asked, or what was checked */
-        maillog_warning("Unable to look up %s host for %s: %s", tname[type],
+        log_warn("Unable to look up %s host for %s: %s", tname[type],
                         dom ? dom : what,
                         st == DNS_TEMP     ? "Host not found, try again"
                         : st == DNS_NODATA ? "Host found but no data record "
@@ -317,7 +317,7 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
         }
         strv_init(&addrs);
         if ((st = smtpd_chk_host_addrs(c, servers.v[i], &addrs)) != DNS_OK)
-            maillog_warning("Unable to look up %s host %s for %s %s: %s",
+            log_warn("Unable to look up %s host %s for %s %s: %s",
                             tname[type], servers.v[i], cls, name,
                             st == DNS_TEMP     ? "Temporary failure in name "
                                                   "resolution"
@@ -339,9 +339,9 @@ smtpd_chk_forbid_allowlist(struct ctx *c, const char *rname, int st,
                            const char *what)
 {
     if (st == OK) {
-        maillog_warning("restriction %s returns OK for %s", rname, what);
-        maillog_warning("this is not allowed for security reasons");
-        maillog_warning("use DUNNO instead of OK if you want to make an "
+        log_warn("restriction %s returns OK for %s", rname, what);
+        log_warn("this is not allowed for security reasons");
+        log_warn("use DUNNO instead of OK if you want to make an "
                         "exception");
         return smtpd_chk_config_error(c);
     }
@@ -400,7 +400,7 @@ smtpd_chk_one_host(struct ctx *c, const struct smtpd_restr *r)
     case R_NAKED_IP: {
         int st;
 
-        maillog_warning("restriction permit_naked_ip_address is deprecated. "
+        log_warn("restriction permit_naked_ip_address is deprecated. "
                         "Use permit_mynetworks or permit_sasl_authenticated "
                         "instead");
         if (h == NULL || h[strspn(h, "0123456789.:")] != 0)

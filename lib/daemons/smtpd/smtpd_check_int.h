@@ -33,7 +33,7 @@ struct ctx {
     const char *where;  /* "RCPT", "MAIL", ... (log lines) */
     const char *rcpt;   /* canonical recipient, or NULL */
     const char *shown;  /* the recipient as sent, internal form */
-    const char *sender; /* the sender as sent, internal form, or NULL */
+    char *sender; /* the sender as sent, internal form, or NULL */
     char *reply;
     size_t len;
     int recursion;
@@ -95,6 +95,11 @@ int smtpd_chk_addr_access(struct ctx *c, const char *table, const char *address,
                           const char *cls, const char *def_acl);
 /* smtpd_chk_sender_shown - the sender as the restrictions see it */
 const char *smtpd_chk_sender_shown(struct ctx *c);
+/* smtpd_chk_lookup_name - one access table lookup of key (no parent
+ * domains or networks); the reply says "<name>: cls rejected: ..." */
+int smtpd_chk_lookup_name(struct ctx *c, const char *table, const char *key,
+                          const char *name, const char *cls,
+                          const char *def_acl);
 /* smtpd_chk_one_table - the check_*_access family; t the table */
 int smtpd_chk_one_table(struct ctx *c, const struct smtpd_restr *r,
                         const char *t, const char *def_acl);
@@ -140,6 +145,15 @@ int smtpd_chk_rcpt_maps(struct ctx *c, const char *addr, const char *cls);
  * table; -1 when r is none of them */
 int smtpd_chk_one_addr(struct ctx *c, const struct smtpd_restr *r,
                        const char *name, const char *cls);
+
+/* ---- the SMTP AUTH login (smtpd_check_sasl.c) ---- */
+
+/* smtpd_chk_one_sasl - permit_sasl_authenticated and the
+ * *_sender_login_mismatch family; -1 when r is none of them */
+int smtpd_chk_one_sasl(struct ctx *c, const struct smtpd_restr *r);
+/* smtpd_chk_sasl_access - check_sasl_access with table */
+int smtpd_chk_sasl_access(struct ctx *c, const char *table,
+                          const char *def_acl);
 
 /* ---- DNS lists and policy servers ---- */
 

@@ -48,6 +48,7 @@ struct lint {
     const struct server_checker *chk;
     struct strv classes; /* smtpd_restriction_classes */
     int sasl;
+    int login_maps; /* smtpd_sender_login_maps is set */
     int ask_ccert;
     int stage; /* what the list being walked can see, below; -1 any */
 };
@@ -64,7 +65,7 @@ needs(enum smtpd_rid id)
 {
     if ((id >= R_HELO_ACCESS && id <= R_NAKED_IP) || id == R_RHSBL_HELO)
         return SEES_HELO;
-    if ((id >= R_SENDER_ACCESS && id <= R_LOGIN_MISMATCH) ||
+    if ((id >= R_SENDER_ACCESS && id <= R_UNAUTH_LOGIN_MISMATCH) ||
         id == R_RHSBL_SENDER)
         return SEES_SENDER;
     if ((id >= R_RCPT_ACCESS && id <= R_MULTI_BOUNCE) || id == R_RHSBL_RCPT)
@@ -342,12 +343,11 @@ one_name(struct lint *l, const char *param, const struct smtpd_restr *r,
         scan_table(l, param, arg);
     if (r->flags & (SMTPD_RF_TABLE | SMTPD_RF_NUM))
         (*i)++;
-    if ((r->id == R_SASL_AUTH || r->id == R_AUTH_LOGIN_MISMATCH ||
-         r->id == R_LOGIN_MISMATCH) &&
-        l->sasl)
-        server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
-                    "restriction %s needs SASL authentication, which "
-                    "Postern does not implement",
+    if (r->id >= R_AUTH_LOGIN_MISMATCH && r->id <= R_UNAUTH_LOGIN_MISMATCH &&
+        !l->login_maps)
+        server_note(l->chk, SERVER_NOTE_WARNING, l->ns, param,
+                    "restriction %s without smtpd_sender_login_maps: no "
+                    "sender has an owner, so it never rejects",
                     r->name);
     else if (r->id == R_TLS_CLIENTCERTS && l->ask_ccert)
         server_note(l->chk, SERVER_NOTE_ERROR, l->ns, param,
@@ -466,6 +466,9 @@ smtpd_check_lint(struct pcf *conf, const char *ns,
     l.ns = ns;
     l.chk = chk;
     l.sasl = server_conf_bool(conf, ns, "smtpd_sasl_auth_enable");
+    v = server_conf_str(conf, ns, "smtpd_sender_login_maps");
+    l.login_maps = *v != 0;
+    mem_free(v);
     l.ask_ccert = server_conf_bool(conf, ns, "smtpd_tls_ask_ccert");
     strv_init(&l.classes);
     v = server_conf_str(conf, ns, "smtpd_restriction_classes");

@@ -221,12 +221,15 @@ policy_request(struct ctx *c, struct buf *b)
         s->id, (unsigned long) getpid(), (unsigned long) (uintptr_t) s,
         s->rcpt_count == 0 ? 0u : 1u, s->size_param);
     (void) buf_printf(b,
-                      "etrn_domain=\nstress=\nsasl_method=\n"
-                      "sasl_username=\nsasl_sender=\nccert_subject=\n"
+                      "etrn_domain=\nstress=\nsasl_method=%s\n"
+                      "sasl_username=%s\nsasl_sender=%s\nccert_subject=\n"
                       "ccert_issuer=\nccert_fingerprint=\n"
                       "ccert_pubkey_fingerprint=\nencryption_protocol=%s\n"
                       "encryption_cipher=\nencryption_keysize=0\n"
                       "policy_context=%s\n\n",
+                      s->sasl_method ? s->sasl_method : "",
+                      s->sasl_username ? s->sasl_username : "",
+                      s->sasl_sender ? s->sasl_sender : "",
                       s->tls && tls ? tls : "", s->cf->policy_context);
 }
 
@@ -275,7 +278,7 @@ smtpd_chk_policy(struct ctx *c, const char *arg, const char *name,
         rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
                                 &action, err, sizeof(err));
         if (rc < 0) /* Postfix names the server without its transport */
-            maillog_warning(
+            log_warn(
                 "problem talking to server %s: %s",
                 strchr(server, ':') ? strchr(server, ':') + 1 : server, err);
     }

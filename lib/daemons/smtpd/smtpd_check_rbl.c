@@ -346,7 +346,7 @@ smtpd_chk_one_rbl(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
     if (r->id < R_RBL_CLIENT || r->id > R_RHSWL_CLIENT)
         return -1;
     if (*i + 1 >= list->n) {
-        maillog_warning("restriction %s requires domain name argument",
+        log_warn("restriction %s requires domain name argument",
                         list->v[*i]);
         return DUNNO;
     }

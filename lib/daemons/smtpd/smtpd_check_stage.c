@@ -46,7 +46,7 @@ ctx_init(struct ctx *c, struct smtpd_session *s, const char *where,
 static void
 ctx_fini(struct ctx *c)
 {
-    mem_free((char *) c->sender);
+    mem_free(c->sender);
 }
 
 /* reset - Postfix's SMTPD_CHECK_RESET() */
@@ -284,7 +284,7 @@ smtpd_local_user_ok(struct smtpd_session *s, const char *addr)
         }
     }
     if (r == MAPS_ERROR) {
-        maillog_warning("local_recipient_maps lookup error: %s",
+        log_warn("local_recipient_maps lookup error: %s",
                         maps_error(s->cf->local_rcpt_maps));
         return -1;
     }

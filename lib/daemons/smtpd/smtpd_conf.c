@@ -297,6 +297,7 @@ smtpd_conf_load(struct server *srv)
     mem_free(v);
     cf->bare_nl_code =
         (int) server_param_int(srv, "smtpd_forbid_bare_newline_reject_code");
+    cf->wrapper = server_param_bool(srv, "smtpd_tls_wrappermode");
     v = server_param(srv, "smtpd_tls_security_level");
     cf->tls_level = smtpd_tls_level(v);
     mem_free(v);
@@ -325,6 +326,7 @@ smtpd_conf_load(struct server *srv)
         mem_free(key);
     }
     cf->access_cache = htab_new(16);
+    smtpd_sasl_conf_load(cf);
     preload(cf);
     return cf;
 }

@@ -47,8 +47,13 @@ received(struct smtpd_session *s, struct buf *b)
                           "\t(using %s)\n\t(No client certificate "
                           "requested)\n",
                           info);
-    (void) buf_printf(b, "\tby %s (%s) with %s id %s", s->cf->myhostname,
-                      s->cf->mail_name, smtpd_proto(s), s->id);
+    if (s->sasl_username && smtpd_sasl_auth_header(s->cf))
+        (void) buf_printf(b, "\t(Authenticated sender: %s)\n",
+                          s->sasl_username);
+    /* RFC 3848: ESMTPS over TLS, ESMTPA/ESMTPSA after a login */
+    (void) buf_printf(b, "\tby %s (%s) with %s%s%s id %s", s->cf->myhostname,
+                      s->cf->mail_name, smtpd_proto(s), s->tls ? "S" : "",
+                      s->sasl_username ? "A" : "", s->id);
     if (s->env.nrcpt == 1)
         (void) buf_printf(b, "\n\tfor <%s>; %s\n", s->env.rcpt[0].addr, date);
     else

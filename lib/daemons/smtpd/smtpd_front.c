@@ -227,7 +227,7 @@ send_one(struct front *f, struct fconn *c, const char *data, size_t len)
     if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
         log_fatal("the smtpd workers' channel is closed");
     /* ETOOMANYREFS and the like: this session only */
-    log_warn("pass connection to smtpd: %m");
+    log_warn("pass connection to smtpd: %s", strerror(errno));
     conn_drop(f, c, 0);
     return 0;
 }
@@ -395,8 +395,9 @@ on_accept(struct front *f, int lfd, time_t now)
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
             if (errno == EMFILE || errno == ENFILE) {
-                log_warn("accept: %m: new clients wait in the listen "
-                         "queue");
+                log_warn("accept: %s: new clients wait in the listen "
+                         "queue",
+                         strerror(errno));
                 f->cap = f->nconn; /* until one leaves */
                 set_accepting(f, 0);
             }
@@ -425,7 +426,7 @@ on_accept(struct front *f, int lfd, time_t now)
         ev.events = EPOLLIN;
         ev.data.ptr = c;
         if (epoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            log_warn("epoll_ctl: %m");
+            log_warn("epoll_ctl: %s", strerror(errno));
             handoff(f, c, SERVER_HANDOFF_GREETED, NULL, 0);
             continue;
         }
@@ -600,7 +601,7 @@ fd_capacity(struct front *f)
     long cur;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        log_fatal("getrlimit RLIMIT_NOFILE: %m");
+        log_fatal("getrlimit RLIMIT_NOFILE: %s", strerror(errno));
     cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30
               ? 1L << 30
               : (long) rl.rlim_cur;
@@ -643,12 +644,12 @@ front_loop(struct server *srv, void *ctx)
     f->next_stat = time(NULL) + f->stat_time;
     f->ep = epoll_create1(EPOLL_CLOEXEC);
     if (f->ep < 0)
-        log_fatal("epoll_create1: %m");
+        log_fatal("epoll_create1: %s", strerror(errno));
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
     ev.data.ptr = &tag_chan;
     if (epoll_ctl(f->ep, EPOLL_CTL_ADD, f->chan, &ev) < 0)
-        log_fatal("epoll_ctl: %m");
+        log_fatal("epoll_ctl: %s", strerror(errno));
     ev.data.ptr = &tag_sig;
     if (server_signal_fd() >= 0)
         (void) epoll_ctl(f->ep, EPOLL_CTL_ADD, server_signal_fd(), &ev);
@@ -681,7 +682,7 @@ front_loop(struct server *srv, void *ctx)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            log_fatal("epoll_wait: %m");
+            log_fatal("epoll_wait: %s", strerror(errno));
         }
         now = time(NULL);
         for (int i = 0; i < n; i++) {

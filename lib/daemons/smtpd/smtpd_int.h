@@ -17,6 +17,9 @@ struct maps;
 struct maps_match;
 struct rewrite;
 struct cleanup_client;
+struct smtpd_sasl_conf;
+struct smtpd_sasl;
+struct buf;
 
 /* sessions a worker behind the front serves at once (coroutines, see
  * ARCHITECTURE.md "smtpd workers serve several sessions") */
@@ -184,6 +187,7 @@ struct smtpd_conf {
     int bare_nl; /* 0 no, 1 normalize, 2 reject */
     int bare_nl_code;
     int tls_level; /* 0 none, 1 may, 2 encrypt */
+    int wrapper;   /* smtpd_tls_wrappermode: TLS from the first byte */
     long tls_loglevel;
     void *tls_ctx;
     int disable_vrfy;
@@ -194,6 +198,7 @@ struct smtpd_conf {
     char *double_bounce;       /* double_bounce_sender */
     struct htab *access_cache; /* "type:name" -> struct maps * */
     int warned_unknown;
+    struct smtpd_sasl_conf *sasl; /* SMTP AUTH (smtpd_sasl.c) */
 };
 
 /* a pending defer_if_permit or defer_if_reject (Postfix's SMTPD_DEFER) */
@@ -253,6 +258,10 @@ struct smtpd_session {
     unsigned cmds_ok, cmds_total;
     int quit;
     long junk_cmds; /* HELO/EHLO/RSET/NOOP/VRFY/ETRN so far */
+    /* SMTP AUTH: NULL until a login succeeds (sasl_sender: MAIL's
+     * AUTH=, NULL without one); the backend in sasl (smtpd_sasl.c) */
+    char *sasl_method, *sasl_username, *sasl_sender;
+    struct smtpd_sasl *sasl;
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
@@ -370,6 +379,8 @@ enum smtpd_rid {
     R_UNLISTED_SENDER,
     R_AUTH_LOGIN_MISMATCH,
     R_LOGIN_MISMATCH,
+    R_KNOWN_LOGIN_MISMATCH,
+    R_UNAUTH_LOGIN_MISMATCH,
     R_RCPT_ACCESS,
     R_RCPT_MX,
     R_RCPT_NS,
@@ -384,6 +395,7 @@ enum smtpd_rid {
     R_MULTI_BOUNCE,
     R_ETRN_ACCESS,
     R_SASL_AUTH,
+    R_SASL_ACCESS,
     R_TLS_CLIENTCERTS,
     R_RBL_CLIENT,
     R_RHSBL_CLIENT,
@@ -448,6 +460,126 @@ void smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo);
 void smtpd_cmd_vrfy(struct smtpd_session *s, char *arg);
 void smtpd_cmd_etrn(struct smtpd_session *s, const char *arg);
 int smtpd_cmd_starttls(struct smtpd_session *s);
+/* smtpd_tls_wrapper - smtpd_tls_wrappermode: the TLS handshake before
+ * the greeting; -1 when the session must end (logged) */
+int smtpd_tls_wrapper(struct smtpd_session *s);
+
+/* ---- SMTP AUTH (smtpd_sasl.c, smtpd_sasl_dovecot.c) ---- */
+
+/* smtpd_sasl_conf_load - the smtpd_sasl_* settings into cf->sasl;
+ * fatal for a bad security option or an unknown smtpd_sasl_type */
+void smtpd_sasl_conf_load(struct smtpd_conf *cf);
+/* smtpd_sasl_ehlo - the AUTH (and AUTH=) lines of an EHLO reply, when
+ * the rules allow: auth enabled, not an exception network, TLS when
+ * smtpd_tls_auth_only, a backend that offers mechanisms */
+void smtpd_sasl_ehlo(struct smtpd_session *s);
+/* smtpd_cmd_auth - the AUTH command; -1 when the connection is lost */
+int smtpd_cmd_auth(struct smtpd_session *s, const char *arg);
+/* smtpd_sasl_mail_opt - MAIL's AUTH=value (xtext); NULL or a reply */
+const char *smtpd_sasl_mail_opt(struct smtpd_session *s, const char *value);
+/* smtpd_sasl_tls_started - STARTTLS done: mechanisms filtered again with
+ * smtpd_sasl_tls_security_options, a login forgotten */
+void smtpd_sasl_tls_started(struct smtpd_session *s);
+/* smtpd_sasl_session_end - the backend connection and the login go */
+void smtpd_sasl_session_end(struct smtpd_session *s);
+/* smtpd_sasl_disable - no SMTP AUTH whatever main.cf says (sendmail
+ * -bs: Postfix's stand-alone mode) */
+void smtpd_sasl_disable(struct smtpd_conf *cf);
+/* smtpd_sasl_enabled - smtpd_sasl_auth_enable */
+int smtpd_sasl_enabled(const struct smtpd_conf *cf);
+/* smtpd_sasl_login_maps - smtpd_sender_login_maps, or NULL */
+struct maps *smtpd_sasl_login_maps(const struct smtpd_conf *cf);
+/* smtpd_sasl_auth_header - smtpd_sasl_authenticated_header */
+int smtpd_sasl_auth_header(const struct smtpd_conf *cf);
+/* smtpd_printable - Postfix's printable(s, '?') in place; returns s */
+char *smtpd_printable(char *s);
+
+/* what a backend returns (Postfix's XSASL_AUTH_*) */
+#define SMTPD_SASL_MORE 1 /* a challenge in reply */
+#define SMTPD_SASL_DONE 2 /* logged in */
+#define SMTPD_SASL_FAIL 3 /* refused: the reason in reply */
+#define SMTPD_SASL_TEMP 4 /* the backend failed: the reason in reply */
+
+/* mechanism properties (Postfix's SEC_PROPS_*): the "no" ones exclude a
+ * mechanism that has the property, the others require it */
+#define SMTPD_SASL_NOPLAINTEXT  0x01u
+#define SMTPD_SASL_NOACTIVE     0x02u
+#define SMTPD_SASL_NODICTIONARY 0x04u
+#define SMTPD_SASL_NOANONYMOUS  0x08u
+#define SMTPD_SASL_FWD_SECRECY  0x10u
+#define SMTPD_SASL_MUTUAL_AUTH  0x20u
+#define SMTPD_SASL_PRIVATE      0x40u
+#define SMTPD_SASL_NEG_MASK     0x0fu
+#define SMTPD_SASL_POS_MASK     0x30u
+#define SMTPD_SASL_MAX_MECHS    32
+
+/* the mechanisms a backend offers, with their properties */
+struct smtpd_sasl_mechs {
+    char *name[SMTPD_SASL_MAX_MECHS];
+    unsigned props[SMTPD_SASL_MAX_MECHS];
+    int n;
+    int have_mech; /* a MECH line came (Dovecot's handshake) */
+};
+void smtpd_sasl_mechs_fini(struct smtpd_sasl_mechs *m);
+/* smtpd_sasl_sec_opts - Postfix's security option words into a mask; 0,
+ * or -1 with the unknown word in bad */
+int smtpd_sasl_sec_opts(const char *opts, unsigned *mask, char *bad,
+                        size_t len);
+/* smtpd_sasl_mech_filter - the names of m that opts allow, space
+ * separated, into out (replaced) */
+void smtpd_sasl_mech_filter(const struct smtpd_sasl_mechs *m, unsigned opts,
+                            struct buf *out);
+
+/* Dovecot's auth protocol (smtpd_sasl_dovecot.c) */
+struct smtpd_dovecot;
+struct smtpd_dovecot_req {
+    const char *mech, *service, *lip, *rip;
+    int tls;
+    const char *resp; /* initial response (base64), or NULL */
+};
+/* smtpd_dovecot_connect - connect and shake hands (path: "unix:",
+ * "inet:" or relative to qdir); the mechanisms into m; NULL after a
+ * logged warning */
+struct smtpd_dovecot *smtpd_dovecot_connect(const char *path,
+                                            const char *qdir,
+                                            struct smtpd_sasl_mechs *m);
+void smtpd_dovecot_free(struct smtpd_dovecot *d);
+/* smtpd_dovecot_auth, _cont - one request or continuation: SMTPD_SASL_*;
+ * reply: the challenge or the reason; *user (caller frees): who */
+int smtpd_dovecot_auth(struct smtpd_dovecot *d, unsigned id,
+                       const struct smtpd_dovecot_req *rq, struct buf *reply,
+                       char **user);
+int smtpd_dovecot_cont(struct smtpd_dovecot *d, const char *resp,
+                       struct buf *reply, char **user);
+/* smtpd_dovecot_handshake_line - one handshake line (no newline,
+ * changed in place): 0 read on, 1 DONE, -1 failed (logged) */
+int smtpd_dovecot_handshake_line(struct smtpd_sasl_mechs *m, char *line);
+/* smtpd_dovecot_reply_line - one line after AUTH or CONT: 0 not the
+ * reply to request id, else SMTPD_SASL_MORE/DONE/FAIL */
+int smtpd_dovecot_reply_line(unsigned id, char *line, struct buf *reply,
+                             char **user);
+
+/* Cyrus SASL (smtpd_sasl_cyrus.c) */
+struct smtpd_cyrus;
+struct smtpd_cyrus_args {
+    const char *service, *realm;
+    const char *lip, *lport, *rip, *rport;
+    unsigned opts; /* SMTPD_SASL_NO* ... */
+};
+/* smtpd_cyrus_init - once per process: libsasl2 with application name app
+ * and its configuration under confpath (NULL: libsasl2's default); 0 or
+ * -1 (logged) */
+int smtpd_cyrus_init(const char *app, const char *confpath);
+/* smtpd_cyrus_new - a server connection; its mechanisms into mechs;
+ * NULL after a logged warning */
+struct smtpd_cyrus *smtpd_cyrus_new(const struct smtpd_cyrus_args *a,
+                                    struct buf *mechs);
+void smtpd_cyrus_free(struct smtpd_cyrus *c);
+/* smtpd_cyrus_step - sasl_server_start (mech) or _step (mech NULL) with
+ * the base64 response resp (NULL: none); SMTPD_SASL_*, the challenge or
+ * the reason in reply, *user (caller frees) */
+int smtpd_cyrus_step(struct smtpd_cyrus *c, const char *mech, const char *resp,
+                     struct buf *reply, char **user);
 
 /* stages */
 #define SMTPD_ST_CLIENT 0

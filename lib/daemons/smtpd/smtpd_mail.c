@@ -283,8 +283,16 @@ mail_params(struct smtpd_session *s, const char *rest)
             }
             queue_env_set(&s->env.envid, x);
             mem_free(x);
+        } else if (strcasecmp(param, "AUTH") == 0 && eq &&
+                   smtpd_sasl_enabled(s->cf)) {
+            const char *err = smtpd_sasl_mail_opt(s, eq);
+
+            if (err) {
+                smtpd_io_printf(s->io, "%s", err);
+                return -1;
+            }
         } else if (strcasecmp(param, "AUTH") == 0 && eq) {
-            /* no SASL here: ignored, as Postfix does for unauthenticated */
+            /* SASL off: ignored, as the Postfix dialogues show */
         } else {
             /* the whole "NAME=value" as sent, as Postfix shows it */
             smtpd_io_printf(s->io, "555 5.5.4 Unsupported option: %s", sent);
@@ -524,12 +532,18 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
     }
     if (!s->cleanup_open) {
         if (cleanup_client_open(s->cc, 0, s->id) < 0) {
-            log_warn("connect to cleanup service: %m");
+            log_warn("connect to cleanup service: %s", strerror(errno));
             smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
             goto bad;
         }
         s->cleanup_open = 1;
-        log_info("%s: client=%s", s->id, s->namaddr);
+        log_info("%s: client=%s%s%s%s%s%s%s", s->id, s->namaddr,
+                 s->sasl_method ? ", sasl_method=" : "",
+                 s->sasl_method ? s->sasl_method : "",
+                 s->sasl_username ? ", sasl_username=" : "",
+                 s->sasl_username ? s->sasl_username : "",
+                 s->sasl_sender ? ", sasl_sender=" : "",
+                 s->sasl_sender ? s->sasl_sender : "");
     }
     queue_env_add_rcpt(&s->env, addr, "", orcpt, notify);
     s->rcpt_count++;

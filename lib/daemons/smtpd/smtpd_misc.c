@@ -72,6 +72,7 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     smtpd_io_printf(s->io, "250-ETRN");
     if (s->cf->tls_ctx && !s->tls)
         smtpd_io_printf(s->io, "250-STARTTLS");
+    smtpd_sasl_ehlo(s);
     smtpd_io_printf(s->io, "250-ENHANCEDSTATUSCODES");
     smtpd_io_printf(s->io, "250-8BITMIME");
     smtpd_io_printf(s->io, "250-DSN");
@@ -171,6 +172,34 @@ smtpd_cmd_etrn(struct smtpd_session *s, const char *arg)
 }
 
 int
+smtpd_tls_wrapper(struct smtpd_session *s)
+{
+    char err[300];
+
+    if (s->cf->tls_ctx == NULL) {
+        log_warn("%s: smtpd_tls_wrappermode = yes without a usable "
+                        "smtpd_tls_cert_file: dropping the connection",
+                        s->namaddr);
+        return -1;
+    }
+    switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
+    case SIO_TLS_LOST:
+        log_info("SSL_accept error from %s: lost connection", s->namaddr);
+        return -1;
+    case SIO_TLS_ERROR:
+        log_warn("TLS library problem: %s from %s", err, s->namaddr);
+        return -1;
+    default:
+        break;
+    }
+    s->tls = 1;
+    if (s->cf->tls_loglevel >= 1)
+        log_info("Anonymous TLS connection established from %s: %s",
+                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
+    return 0;
+}
+
+int
 smtpd_cmd_starttls(struct smtpd_session *s)
 {
     char err[300];
@@ -202,6 +231,7 @@ smtpd_cmd_starttls(struct smtpd_session *s)
         break;
     }
     s->tls = 1;
+    smtpd_sasl_tls_started(s);
     /* smtpd_tls_loglevel = 0 (the default) logs no summary, as Postfix */
     if (s->cf->tls_loglevel >= 1)
         log_info("Anonymous TLS connection established from %s: %s", s->namaddr,

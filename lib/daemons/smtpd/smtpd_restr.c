@@ -21,7 +21,6 @@
 
 static const char rbl[] = "maps_rbl_domains is obsolete: use "
                           "reject_rbl_client";
-static const char sasl[] = "SASL is not implemented";
 static const char verify[] = "the address verification service is not "
                              "implemented";
 static const char ccert[] = "client certificates are not requested";
@@ -58,7 +57,7 @@ static const struct smtpd_restr table[] = {
     {"permit_dnswl_client", R_DNSWL_CLIENT, A, NULL},
     {"permit_rhswl_client", R_RHSWL_CLIENT, A, NULL},
     {"check_ccert_access", R_NOT_IMPLEMENTED, T | NI, ccert},
-    {"check_sasl_access", R_NOT_IMPLEMENTED, T | NI, sasl},
+    {"check_sasl_access", R_SASL_ACCESS, T, NULL},
     {"check_policy_service", R_POLICY, 0, NULL},
     {"permit_sasl_authenticated", R_SASL_AUTH, 0, NULL},
     {"permit_tls_clientcerts", R_TLS_CLIENTCERTS, 0, NULL},
@@ -87,9 +86,10 @@ static const struct smtpd_restr table[] = {
     {"reject_unlisted_sender", R_UNLISTED_SENDER, 0, NULL},
     {"reject_authenticated_sender_login_mismatch", R_AUTH_LOGIN_MISMATCH, 0,
      NULL},
-    {"reject_known_sender_login_mismatch", R_LOGIN_MISMATCH, 0, NULL},
+    {"reject_known_sender_login_mismatch", R_KNOWN_LOGIN_MISMATCH, 0, NULL},
     {"reject_sender_login_mismatch", R_LOGIN_MISMATCH, 0, NULL},
-    {"reject_unauthenticated_sender_login_mismatch", R_LOGIN_MISMATCH, 0, NULL},
+    {"reject_unauthenticated_sender_login_mismatch", R_UNAUTH_LOGIN_MISMATCH,
+     0, NULL},
     {"reject_unverified_sender", R_NOT_IMPLEMENTED, NI, verify},
     {"reject_rhsbl_sender", R_RHSBL_SENDER, A, NULL},
     /* recipient */

@@ -232,13 +232,22 @@ void
 deliver_log(const struct deliver_req *r, const struct deliver_rcpt *rc,
             const char *relay)
 {
+    deliver_log_dest(r, rc->addr, rc->orig, rc->status, rc->dsn, rc->text,
+                     relay);
+}
+
+void
+deliver_log_dest(const struct deliver_req *r, const char *to, const char *orig,
+                 int status, const char *dsn, const char *text,
+                 const char *relay)
+{
     struct maillog_delivery d;
     uint64_t now = queue_now_us();
 
     memset(&d, 0, sizeof(d));
     d.id = r->id;
-    d.to = rc->addr;
-    d.orig_to = rc->orig[0] ? rc->orig : NULL;
+    d.to = to;
+    d.orig_to = orig && orig[0] ? orig : NULL;
     d.relay = relay;
     d.delay = (double) (now - r->arrival_us) / 1e6;
     d.delays[0] = r->active_us > r->arrival_us
@@ -249,11 +258,11 @@ deliver_log(const struct deliver_req *r, const struct deliver_rcpt *rc,
                       : 0;
     d.delays[2] = 0;
     d.delays[3] = now > r->sent_us ? (double) (now - r->sent_us) / 1e6 : 0;
-    d.dsn = rc->dsn;
-    d.status = rc->status == DELIVER_SENT     ? "sent"
-               : rc->status == DELIVER_BOUNCE ? "bounced"
-                                              : "deferred";
-    d.text = rc->text ? rc->text : "";
+    d.dsn = dsn;
+    d.status = status == DELIVER_SENT     ? "sent"
+               : status == DELIVER_BOUNCE ? "bounced"
+                                          : "deferred";
+    d.text = text ? text : "";
     maillog_delivery(&d);
 }
 

@@ -105,6 +105,12 @@ int deliver_reply_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;
  * status=.. (text)" for one recipient after its result is set */
 void deliver_log(const struct deliver_req *r, const struct deliver_rcpt *rc,
                  const char *relay);
+/* deliver_log_dest - the same line for a destination that is not a
+ * recipient of r (local's alias and .forward expansions): orig "" or
+ * NULL for none, status DELIVER_*, text NULL for none */
+void deliver_log_dest(const struct deliver_req *r, const char *to,
+                      const char *orig, int status, const char *dsn,
+                      const char *text, const char *relay);
 
 /* deliver_batch_fn - deliver n requests, setting every recipient's
  * result; called with what arrived together (n >= 1) */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc/ipc.h"
 #include "maillog/maillog.h"
 
 void
@@ -91,7 +92,7 @@ mailbox_become(const struct mailbox *mb, long uid, long gid)
     if (!mb->root)
         return;
     if (util_set_eugid((uid_t) uid, (gid_t) gid) < 0)
-        log_fatal("set_eugid(%ld, %ld): %m", uid, gid);
+        log_fatal("set_eugid(%ld, %ld): %s", uid, gid, strerror(errno));
 }
 
 void
@@ -100,7 +101,7 @@ mailbox_unbecome(const struct mailbox *mb)
     if (!mb->root)
         return;
     if (util_set_eugid(0, 0) < 0)
-        log_fatal("set_eugid(0, 0): %m");
+        log_fatal("set_eugid(0, 0): %s", strerror(errno));
 }
 
 /*
@@ -157,27 +158,12 @@ mailbox_loop_check(const struct buf *content, const char *to)
     return 0;
 }
 
+/* write_two - two buffers with one writev when possible (writev's iovec
+ * takes writable pointers) */
 static int
-write_all(int fd, const char *p, size_t n)
+write_two(int fd, char *a, size_t an, char *b, size_t bn)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
-
-/* write_two - two buffers with one writev when possible */
-static int
-write_two(int fd, const char *a, size_t an, const char *b, size_t bn)
-{
-    struct iovec v[2] = {{(void *) a, an}, {(void *) b, bn}};
+    struct iovec v[2] = {{a, an}, {b, bn}};
     ssize_t w;
 
     do
@@ -186,10 +172,11 @@ write_two(int fd, const char *a, size_t an, const char *b, size_t bn)
     if (w < 0)
         return -1;
     if ((size_t) w >= an)
-        return write_all(fd, b + ((size_t) w - an), bn - ((size_t) w - an));
-    if (write_all(fd, a + w, an - (size_t) w) < 0)
+        return ipc_write_all(fd, b + ((size_t) w - an), bn - ((size_t) w - an),
+                             -1);
+    if (ipc_write_all(fd, a + w, an - (size_t) w, -1) < 0)
         return -1;
-    return write_all(fd, b, bn);
+    return ipc_write_all(fd, b, bn, -1);
 }
 
 static int
@@ -420,7 +407,6 @@ mailbox_batch_finish(struct mailbox *mb, struct mailbox_batch *b,
         batch_sync(mb, b);
     for (size_t m = 0; m < b->n; m++) {
         struct mailbox_pending *p = &b->p[m];
-        struct deliver_rcpt tmp = *p->rc;
 
         if (p->fd == -2) {
             deliver_result(p->rc, DELIVER_DEFER, "4.2.0",
@@ -428,12 +414,9 @@ mailbox_batch_finish(struct mailbox *mb, struct mailbox_batch *b,
             continue;
         }
         /* log the maildir delivery with its own to/orig_to */
-        tmp.addr = p->to;
-        tmp.orig = strcmp(p->orig_to, p->to) != 0 ? p->orig_to : (char *) "";
-        tmp.status = DELIVER_SENT;
-        snprintf(tmp.dsn, sizeof(tmp.dsn), "2.0.0");
-        tmp.text = (char *) "delivered to maildir";
-        deliver_log(p->req, &tmp, relay);
+        deliver_log_dest(p->req, p->to,
+                         strcmp(p->orig_to, p->to) != 0 ? p->orig_to : NULL,
+                         DELIVER_SENT, "2.0.0", "delivered to maildir", relay);
     }
     mem_free(b->p);
     b->p = NULL;
@@ -601,7 +584,7 @@ mbox_append(struct mailbox *mb, struct deliver_req *req,
         (long long) st->st_size + (long long) b.len > mb->size_limit) {
         mailbox_set_res(res, DELIVER_BOUNCE, "5.2.2",
                         "%serror writing message: %s", prefix, strerror(EFBIG));
-    } else if (write_all(fd, b.data, b.len) < 0 || (!dev && fsync(fd) < 0)) {
+    } else if (ipc_write_all(fd, b.data, b.len, -1) < 0 || (!dev && fsync(fd) < 0)) {
         int e = errno;
 
         if (!dev)

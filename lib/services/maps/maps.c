@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "maillog/maillog.h"
 #include "maps/maps_int.h"
 
@@ -144,30 +145,7 @@ add_table(struct maps *m, const char *item)
 void
 maps_split(const char *spec, struct strv *out)
 {
-    const char *p = spec ? spec : "";
-
-    while (*p) {
-        const char *start;
-        int depth = 0;
-
-        while (*p == ',' || isspace((unsigned char) *p))
-            p++;
-        if (!*p)
-            break;
-        start = p;
-        while (*p &&
-               (depth > 0 || (*p != ',' && !isspace((unsigned char) *p)))) {
-            depth += *p == '{';
-            depth -= *p == '}';
-            p++;
-        }
-        {
-            char *item = mem_strndup(start, (size_t) (p - start));
-
-            strv_add(out, item);
-            mem_free(item);
-        }
-    }
+    conf_list_split(spec, out, 0);
 }
 
 struct maps *
@@ -518,7 +496,7 @@ load(struct maps *m, struct table *t)
     case K_NIS:
         break;
     case K_NONE:
-        maillog_warning("%s: table type \"%s\" is not supported by "
+        log_warn("%s: table type \"%s\" is not supported by "
                         "Postern; %s:%s finds nothing",
                         m->title, t->type, t->type, t->name);
         break;

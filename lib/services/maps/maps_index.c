@@ -136,6 +136,7 @@ maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
 }
 
 struct maps_index {
+    void *map; /* as mmap returned it, for munmap */
     const unsigned char *base;
     size_t size;
     uint32_t count;
@@ -182,6 +183,7 @@ maps_index_open(const char *path, int alias)
         return NULL;
     }
     ix = mem_calloc(1, sizeof(*ix));
+    ix->map = base;
     ix->base = base;
     ix->size = (size_t) st.st_size;
     ix->count = count;
@@ -193,7 +195,7 @@ maps_index_close(struct maps_index *ix)
 {
     if (ix == NULL)
         return;
-    munmap((void *) ix->base, ix->size);
+    munmap(ix->map, ix->size);
     mem_free(ix);
 }
 

@@ -90,7 +90,7 @@ add_file(struct maps_match *ml, const char *path, int neg, int depth)
         buf_init(&why, 0);
         buf_printf(&why, "open file %s: %s", path,
                    depth > 5 ? "too many nested files" : strerror(errno));
-        maillog_error("%s", buf_str(&why));
+        log_error("%s", buf_str(&why));
         e = add_entry(ml, neg);
         e->unavail = buf_steal(&why);
         e->pattern = mem_strdup(path);
@@ -167,7 +167,7 @@ add_items(struct maps_match *ml, const char *text, int neg, int depth)
         }
         item = mem_strndup(start, (size_t) (p - start));
         if (*item == '#') {
-            maillog_warning("%s: #comment after other text is not supported: "
+            log_warn("%s: #comment after other text is not supported: "
                             "%s %.20s...", ml->title, item, p);
             mem_free(item);
             break;
@@ -193,9 +193,9 @@ maps_match_new(const char *title, const char *spec, int kind, int parent)
 static int
 unavailable(const struct maps_match *ml, const struct mentry *e)
 {
-    maillog_warning("non-existent:%s is unavailable. %s", e->pattern,
+    log_warn("non-existent:%s is unavailable. %s", e->pattern,
                     e->unavail);
-    maillog_warning("%s: non-existent:%s: table lookup problem", ml->title,
+    log_warn("%s: non-existent:%s: table lookup problem", ml->title,
                     e->pattern);
     return -1;
 }

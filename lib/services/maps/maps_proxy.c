@@ -60,25 +60,6 @@ proxy_connect(void)
     return 0;
 }
 
-/* put_all - write n bytes on the blocking socket; 0 or -1 */
-static int
-put_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            errno = ETIMEDOUT;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t) w;
-    }
-    return 0;
-}
-
 /* get_all - read exactly n bytes; 0, or -1 (EPIPE at end of file) */
 static int
 get_all(int fd, char *p, size_t n)
@@ -107,7 +88,8 @@ exchange(const char *f, size_t len, struct buf *reply)
     char hdr[4];
     uint32_t n;
 
-    if (put_all(proxy_fd, f, len) < 0 || get_all(proxy_fd, hdr, 4) < 0)
+    /* timeout 0: the blocking socket's SO_SNDTIMEO is the only wait */
+    if (ipc_write_all(proxy_fd, f, len, 0) < 0 || get_all(proxy_fd, hdr, 4) < 0)
         return -1;
     n = ipc_be32(hdr);
     if (n < 1 || n > MAPS_PROXY_FRAME_MAX) {

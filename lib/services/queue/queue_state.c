@@ -66,7 +66,7 @@ queue_state_append(struct queue_state_log *sl, const struct queue_state_rec *r)
 {
     unsigned char hdr[QUEUE_REC_HDR];
     struct iovec v[2];
-    const char *f;
+    char *f;
     size_t flen;
     uint32_t crc;
     ssize_t wr;
@@ -85,7 +85,7 @@ queue_state_append(struct queue_state_log *sl, const struct queue_state_rec *r)
     }
     v[0].iov_base = hdr;
     v[0].iov_len = sizeof(hdr);
-    v[1].iov_base = (void *) f;
+    v[1].iov_base = f;
     v[1].iov_len = flen;
     wr = sl->fs->ops->append(sl->fs, sl->h, v, 2);
     if (wr != (ssize_t) (sizeof(hdr) + flen)) {

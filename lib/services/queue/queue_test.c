@@ -76,7 +76,7 @@ static int
 append_one(struct queue_writer *w, int i, char *id, struct queue_loc *loc)
 {
     struct queue_env env;
-    char body[256];
+    char body[256], tail[] = "tail\n";
     struct iovec iov[2];
     int rc;
 
@@ -84,7 +84,7 @@ append_one(struct queue_writer *w, int i, char *id, struct queue_loc *loc)
     snprintf(body, sizeof(body), "Subject: %d\n\nbody %d\n", i, i);
     iov[0].iov_base = body;
     iov[0].iov_len = strlen(body);
-    iov[1].iov_base = (void *) "tail\n";
+    iov[1].iov_base = tail;
     iov[1].iov_len = 5;
     rc = queue_writer_append(w, &env, iov, 2, loc);
     if (id)

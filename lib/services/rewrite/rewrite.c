@@ -199,7 +199,7 @@ rewrite_domain(const char *addr)
 }
 
 /* S - a buffer's writable text (never NULL) */
-#define S(b) ((b)->data ? (b)->data : (char *) "")
+#define S(b) buf_data(b)
 
 /* find_unquoted - the first (last) c outside quoted strings, or NULL */
 static char *

@@ -16,6 +16,7 @@
 #ifndef REWRITE_REWRITE_H
 #define REWRITE_REWRITE_H
 
+#include "maps/maps.h"
 #include "util/util.h"
 
 struct pcf;

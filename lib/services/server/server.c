@@ -339,12 +339,13 @@ drop_privileges(struct server *srv)
                       owner, pw->pw_uid == 0 ? "user" : "group");
         if (srv->chroot_) {
             if (chroot(qdir) < 0 || chdir("/") < 0)
-                log_fatal("chroot(%s): %m", qdir);
+                log_fatal("chroot(%s): %s", qdir, strerror(errno));
         }
         if (srv->unpriv) {
             /* setgid, then the group list is pw_gid alone, then setuid */
             if (util_set_ugid(pw->pw_uid, pw->pw_gid) < 0)
-                log_fatal("cannot drop privileges to %s: %m", owner);
+                log_fatal("cannot drop privileges to %s: %s", owner,
+                          strerror(errno));
         } else {
             /* a root daemon (local, pipe) keeps root but none of the
              * groups of the shell that started master (root, adm...):
@@ -352,7 +353,8 @@ drop_privileges(struct server *srv)
             gid_t g = getegid();
 
             if (setgroups(1, &g) < 0)
-                log_fatal("cannot drop supplementary groups: %m");
+                log_fatal("cannot drop supplementary groups: %s",
+                          strerror(errno));
         }
         mem_free(owner);
         mem_free(qdir);
@@ -501,7 +503,7 @@ handoff_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                log_fatal("receive from the front: %m");
+                log_fatal("receive from the front: %s", strerror(errno));
             break; /* idle too long, or master is gone */
         }
         int cell = session_hold(srv, h->anvil_ref);
@@ -628,7 +630,7 @@ co_take(void *arg)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != 0)
-                log_fatal("receive from the front: %m");
+                log_fatal("receive from the front: %s", strerror(errno));
             if (errno == 0)
                 stopping = 1; /* the front and master are gone */
             break;
@@ -645,7 +647,7 @@ co_take(void *arg)
             server_status(w->srv, 0);
         w->srv->handoff = &cs->h;
         if (co_spawn(co_session_main, cs) < 0) {
-            log_warn("cannot start a session: %m");
+            log_warn("cannot start a session: %s", strerror(errno));
             co_forget(cs->fd);
             (void) close(cs->fd);
             session_release(w->srv, cs->cell, cs->h.anvil_ref);
@@ -685,7 +687,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     if (w.cap > SERVER_SLOT_SESSIONS)
         w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)
-        log_fatal("epoll_create1: %m");
+        log_fatal("epoll_create1: %s", strerror(errno));
     if (sig_pipe[0] >= 0)
         (void) co_watch(sig_pipe[0], EPOLLIN, co_signal, NULL);
     server_status(srv, 1);
@@ -709,7 +711,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
         maillog_flush(); /* the lines of this round's sessions, at once */
         n = co_run_once(w.active == 0 && max_idle > 0 ? 1000 : -1);
         if (n < 0 && errno != EINTR)
-            log_fatal("epoll_wait: %m");
+            log_fatal("epoll_wait: %s", strerror(errno));
         if (terminating && !interrupted) {
             interrupted = 1;
             co_interrupt_all(); /* sessions waiting for a command end */
@@ -759,7 +761,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
                     break; /* idle too long */
                 if (errno == EINTR || errno == ECONNABORTED)
                     continue;
-                log_fatal("accept: %m");
+                log_fatal("accept: %s", strerror(errno));
             }
             server_status(srv, 0);
             fn(srv, fd, ctx);
@@ -785,7 +787,7 @@ server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx)
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
-            log_fatal("poll: %m");
+            log_fatal("poll: %s", strerror(errno));
         }
         for (int i = 0; i < srv->nlisten && !stopping; i++) {
             int fd;

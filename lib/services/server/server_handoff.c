@@ -36,6 +36,7 @@ int
 server_handoff_send(int chan, int fd, const struct server_handoff *h)
 {
     struct wire w;
+    char data[SERVER_HANDOFF_DATA_MAX]; /* iovec's base is not const */
     struct iovec iov[2];
     struct msghdr msg;
     union {
@@ -59,7 +60,8 @@ server_handoff_send(int chan, int fd, const struct server_handoff *h)
     w.key[sizeof(w.key) - 1] = 0;
     iov[0].iov_base = &w;
     iov[0].iov_len = sizeof(w);
-    iov[1].iov_base = (void *) h->data;
+    memcpy(data, h->data, h->len);
+    iov[1].iov_base = data;
     iov[1].iov_len = h->len;
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = iov;

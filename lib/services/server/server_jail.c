@@ -101,7 +101,8 @@ copy_in(int dirfd, const char *name)
     if (ok && renameat(dirfd, tmp, dirfd, name) < 0)
         ok = 0;
     if (!ok) {
-        log_warn("cannot copy %s into the chroot jail: %m", src);
+        log_warn("cannot copy %s into the chroot jail: %s", src,
+                 strerror(errno));
         if (fd >= 0)
             (void) unlinkat(dirfd, tmp, 0);
     }
@@ -118,7 +119,7 @@ jail_etc(const char *qdir)
     if (qfd < 0)
         return; /* the chroot that follows reports it */
     if (mkdirat(qfd, "etc", 0755) < 0 && errno != EEXIST)
-        log_warn("mkdir %s/etc: %m", qdir);
+        log_warn("mkdir %s/etc: %s", qdir, strerror(errno));
     efd = openat(qfd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     (void) close(qfd);
     if (efd < 0)

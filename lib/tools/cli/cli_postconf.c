@@ -407,7 +407,9 @@ postconf(int argc, char **argv, int postern_mode)
 int
 cli_conf_main(int argc, char **argv)
 {
-    argv[0] = (char *) "postern conf";
+    static char progname[] = "postern conf";
+
+    argv[0] = progname;
     return postconf(argc, argv, 1);
 }
 

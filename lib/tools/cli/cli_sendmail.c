@@ -187,21 +187,21 @@ postdrop(struct pcf *conf, const char *config_dir, const char *sender,
     char path[PATH_MAX];
     int pfd[2], status;
     pid_t pid;
-    char *av[5];
-    int n = 0;
+    struct strv av;
 
     pickup_command_path(conf, "postdrop", path, sizeof(path));
-    av[n++] = (char *) "postdrop";
-    av[n++] = (char *) "-r";
+    strv_init(&av);
+    strv_add(&av, "postdrop");
+    strv_add(&av, "-r");
     if (config_dir) {
-        av[n++] = (char *) "-c";
-        av[n++] = (char *) config_dir;
+        strv_add(&av, "-c");
+        strv_add(&av, config_dir);
     }
-    av[n] = NULL;
     if (pipe(pfd) < 0 || (pid = fork()) < 0) {
         log_msg("sendmail", LOG_LEVEL_FATAL,
                 "%s(%ld): unable to execute %s: %s", sender, (long) getuid(),
                 path, strerror(errno));
+        strv_fini(&av);
         return EX_UNAVAILABLE;
     }
     if (pid == 0) {
@@ -209,12 +209,13 @@ postdrop(struct pcf *conf, const char *config_dir, const char *sender,
             _exit(EX_OSERR);
         (void) close(pfd[0]);
         (void) close(pfd[1]);
-        execv(path, av);
+        execv(path, av.v);
         log_msg("sendmail", LOG_LEVEL_FATAL,
                 "%s(%ld): unable to execute %s: %s", sender, (long) getuid(),
                 path, strerror(errno));
         _exit(EX_UNAVAILABLE);
     }
+    strv_fini(&av);
     (void) close(pfd[0]);
     (void) signal(SIGPIPE, SIG_IGN);
     if (ipc_write_all(pfd[1], file->data, file->len, -1) < 0) {
@@ -399,17 +400,19 @@ load_conf(struct sendmail_args *o)
 static int
 run_postqueue(struct pcf *conf, const struct sendmail_args *o)
 {
-    char *av[5];
-    int n = 0;
+    struct strv av;
+    int rc;
 
-    av[n++] = (char *) "postqueue";
-    av[n++] = (char *) (o->mode == 'p' ? "-p" : "-f");
+    strv_init(&av);
+    strv_add(&av, "postqueue");
+    strv_add(&av, o->mode == 'p' ? "-p" : "-f");
     if (o->dir) {
-        av[n++] = (char *) "-c";
-        av[n++] = (char *) o->dir;
+        strv_add(&av, "-c");
+        strv_add(&av, o->dir);
     }
-    av[n] = NULL;
-    return run_command(conf, "postqueue", av);
+    rc = run_command(conf, "postqueue", av.v);
+    strv_fini(&av);
+    return rc;
 }
 
 /* check_submit - may this user submit, with this sender and envid?

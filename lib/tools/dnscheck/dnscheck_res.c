@@ -28,7 +28,7 @@ struct dnscheck_res {
     int threads;
 };
 
-static const struct dns_q pending_q = {NULL, 0, DNS_Q_PENDING, NULL, NULL};
+static struct dns_q pending_q = {NULL, 0, DNS_Q_PENDING, NULL, NULL};
 
 struct dnscheck_res *
 dnscheck_res_new(const char *const *servers, size_t nservers, double timeout,
@@ -100,7 +100,7 @@ dnscheck_res_get(struct dnscheck_res *d, const char *name, int type)
         } else {
             dns_q_free(q);
         }
-        hit = (struct dns_q *) &pending_q;
+        hit = &pending_q;
     } else {
         dns_res_ask(d->res, NULL, q);
         htab_set(d->cache, buf_str(&key), q);

@@ -619,8 +619,8 @@ fix_dir(const char *dir, struct report *r)
             buf_init(&a2, 0);
             buf_printf(&a1, "%s=%s", new, v ? v : "");
             buf_printf(&a2, "%s", old);
-            arg1 = (char *) buf_str(&a1);
-            arg2 = (char *) buf_str(&a2);
+            arg1 = buf_data(&a1);
+            arg2 = buf_data(&a2);
             del.mode = PCF_MAIN_PARAM | PCF_EDIT_EXCL;
             del.args = &arg2;
             if (strcmp(pcf_source(p, new), "default") == 0)

@@ -19,9 +19,6 @@
 #include <string.h>
 
 #include "conf/conf.h"
-
-static void uniq_sorted(struct strv *sv);
-
 #include "repl/repl_int.h"
 
 /* add - candidate pre + s + post, when it starts with word */
@@ -129,7 +126,7 @@ set_names(struct repl *r, struct strv *out)
         if (cf->ents[i].kind == CONF_ENT_LOGICAL && !cf->ents[i].error)
             strv_add(out, cf->ents[i].name.text);
     conf_file_free(cf);
-    uniq_sorted(out);
+    strv_uniq(out);
 }
 
 /* service_names - "-o" names of service "svc/type" (len bytes) */
@@ -206,25 +203,6 @@ complete_dollar(struct repl *r, const char *word, struct strv *out)
     mem_free(pre);
 }
 
-/* uniq_sorted - sort and drop duplicates */
-static void
-uniq_sorted(struct strv *sv)
-{
-    size_t k = 0;
-
-    strv_sort(sv);
-    for (size_t i = 0; i < sv->n; i++) {
-        if (k > 0 && strcmp(sv->v[k - 1], sv->v[i]) == 0) {
-            mem_free(sv->v[i]);
-            continue;
-        }
-        sv->v[k++] = sv->v[i];
-    }
-    sv->n = k;
-    if (sv->v)
-        sv->v[k] = NULL;
-}
-
 void
 repl_complete(struct repl *r, const char *line, size_t cursor, struct strv *out,
               size_t *start)
@@ -277,7 +255,7 @@ repl_complete(struct repl *r, const char *line, size_t cursor, struct strv *out,
     } else if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "exit") == 0) {
         add(out, word, "", "-f", "");
     }
-    uniq_sorted(out);
+    strv_uniq(out);
     mem_free(word);
     mem_free(cmd);
 }

@@ -90,24 +90,6 @@ add_known(struct pcf *p, struct strv *names, const char *name)
         strv_add(names, name);
 }
 
-/* uniq - drop adjacent duplicates of a sorted vector */
-static void
-uniq(struct strv *sv)
-{
-    size_t k = 0;
-
-    for (size_t i = 0; i < sv->n; i++) {
-        if (k > 0 && strcmp(sv->v[k - 1], sv->v[i]) == 0) {
-            mem_free(sv->v[i]);
-            continue;
-        }
-        sv->v[k++] = sv->v[i];
-    }
-    sv->n = k;
-    if (sv->v)
-        sv->v[k] = NULL;
-}
-
 void
 repl_names_load(struct pcf *p, struct strv *names, struct strv *services)
 {
@@ -145,8 +127,7 @@ repl_names_load(struct pcf *p, struct strv *names, struct strv *services)
             add_known(p, names, opts.v[a]);
         strv_fini(&opts);
     }
-    strv_sort(names);
-    uniq(names);
+    strv_uniq(names);
 }
 
 const char *
