@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pipe_expand_argv(&a, &v, &req, &out, err, sizeof(err)) == 0) {
         size_t nargs = 0;
 
-        for (char *const *p = a.argv; *p; p++)
+        for (const char *const *p = a.argv; *p; p++)
             nargs++;
         if (out.n < nargs || out.n > nargs * req.nrcpt)
             abort();
