@@ -10,6 +10,8 @@ BIN=$1
 . "$(dirname "$0")/mta_lib.sh"
 
 mta_setup
+# a service Postern does not run (Postfix's fast flush)
+echo "flush     unix  n       -       n      1000?  0       flush" >> "$T/etc/master.cf"
 # a warning alone: check exits 0, start starts
 printf 'header_size_limit = 204800\nbiff = no\n' >> "$T/etc/main.cf"
 "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" ||
@@ -42,7 +44,7 @@ assert notes[(None, 'mynetworks')]['status'] == 'honoured'
 assert notes[(None, 'mynetworks')]['daemons'] == ['smtpd']
 assert notes[(None, 'header_size_limit')]['status'] == 'warning'
 assert notes[(None, 'biff')]['status'] == 'honoured'
-assert notes[('lmtp/unix', None)]['status'] == 'warning'
+assert notes[('flush/unix', None)]['status'] == 'warning'
 assert doc['summary']['error'] == 1, doc['summary']
 PY
 pass "check --json: status, daemons, file and line per setting"
@@ -75,17 +77,17 @@ mta_stop
 # master.cf: an -o setting, and an inet service Postern does not run
 cat >> "$T/etc/master.cf" <<MC
 127.0.0.1:$((PORT + 1)) inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:9
-127.0.0.1:$((PORT + 2)) inet n - n - - spawn user=nobody argv=/bin/true
+127.0.0.1:$((PORT + 2)) inet n - n - - qmqpd
 MC
 sed -i '/always_bcc/d' "$T/etc/main.cf"
 ml=$(grep -n smtpd_milters "$T/etc/master.cf" | cut -d: -f1)
-sl=$(grep -n spawn "$T/etc/master.cf" | cut -d: -f1)
+sl=$(grep -n qmqpd "$T/etc/master.cf" | cut -d: -f1)
 "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted master.cf"
 grep -qF "master.cf:$ml: 127.0.0.1:$((PORT + 1))/inet: -o smtpd_milters = inet:127.0.0.1:9: not implemented by Postern (milters)" \
     "$T/check.err" || { cat "$T/check.err"; fail "-o milters"; }
-grep -qF "master.cf:$sl: service 127.0.0.1:$((PORT + 2))/inet runs \"spawn\", which Postern does not implement: clients of this address get no service" \
-    "$T/check.err" || { cat "$T/check.err"; fail "inet spawn"; }
-pass "master.cf: -o smtpd_milters and an inet spawn service are errors with their line"
+grep -qF "master.cf:$sl: service 127.0.0.1:$((PORT + 2))/inet runs \"qmqpd\", which Postern does not implement: clients of this address get no service" \
+    "$T/check.err" || { cat "$T/check.err"; fail "inet qmqpd"; }
+pass "master.cf: -o smtpd_milters and an inet qmqpd service are errors with their line"
 
 # postscreen on an inet port without the "smtpd pass" entry master hands
 # its clients to: nobody would serve them, an error

@@ -29,7 +29,9 @@ case_relay() {
     # one transaction per message, both recipients in it, body intact
     f=$(grep -l 'X-Seq: m-1' "$T"/sink/*) || fail "message m-1 at the sink"
     [ "$(grep -c '^X-Rcpt-Args: ' "$f")" = 2 ] || fail "two RCPTs in one transaction"
-    grep -q '^X-Mail-Args: <a@example.org> SIZE=[0-9]*' "$f" || fail "MAIL FROM with SIZE"
+    # smtp-sink announces no SIZE: none in MAIL FROM, as Postfix
+    grep -q '^X-Mail-Args: <a@example.org>' "$f" && ! grep -q '^X-Mail-Args: .*SIZE=' "$f" ||
+        fail "MAIL FROM without SIZE"
     grep -q '^X-Helo-Args: mx.example.test' "$f" || fail "EHLO with myhostname"
     grep -q '^\.leading dot' "$f" || fail "dot-stuffing undone by the sink"
     pass "two recipients in one transaction, SIZE, EHLO name, dot-stuffing"

@@ -193,7 +193,8 @@ PY
         fail "8-bit content without BODY=8BITMIME: not converted"
     grep -q '^Content-Transfer-Encoding: quoted-printable' "$nobody" || fail "no quoted-printable part"
     pass "8-bit content without BODY=8BITMIME: converted as well"
-    grep -q '^X-Mail-Args: <alice@local.test> SIZE=[0-9]* BODY=8BITMIME' "$eight" || fail "BODY=8BITMIME to the 8BITMIME server"
+    # (no SIZE=: smtp-sink announces none, and Postfix sends it only then)
+    grep -q '^X-Mail-Args: <alice@local.test> BODY=8BITMIME' "$eight" || fail "BODY=8BITMIME to the 8BITMIME server"
     grep -q 'Grüße aus Köln' "$eight" && grep -q '^Content-Transfer-Encoding: 8bit' "$eight" ||
         fail "8-bit message unchanged for the 8BITMIME server"
     pass "8BITMIME at the server: BODY=8BITMIME, content as is"

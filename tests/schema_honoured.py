@@ -26,11 +26,14 @@ import yaml
 # the configuration engine computes for every daemon).
 OWNERS = {
     'lib/daemons/smtpd': ['smtpd'],
-    'lib/daemons/smtp': ['smtp'],
+    # the smtp client is also the lmtp agent (LMTP mode, as Postfix)
+    'lib/daemons/smtp': ['smtp', 'lmtp'],
     'lib/daemons/cleanup': ['cleanup'],
     'lib/daemons/qmgr': ['qmgr'],
     'lib/daemons/qmgr/qmgr_tool.c': ['showq', 'postqueue'],
     'lib/daemons/local': ['local'],
+    'lib/daemons/pipe': ['pipe'],
+    'lib/daemons/pipe/pipe_spawn.c': ['spawn'],
     'lib/daemons/virtual': ['virtual'],
     'lib/daemons/bounce': ['bounce'],
     'lib/daemons/pickup': ['pickup'],
@@ -52,7 +55,7 @@ OWNERS = {
     'lib/daemons/smtpd/smtpd_check_lint.c': None,
     'lib/services/rewrite': ['trivial-rewrite'],
     'lib/services/server': ['all'],
-    'lib/services/server/server_tls.c': ['smtpd', 'smtp'],
+    'lib/services/server/server_tls.c': ['smtpd', 'smtp', 'lmtp'],
     'lib/services/maps': ['all'],
     'lib/services/queue': ['all'],
     'lib/services/deliver': ['all'],
@@ -66,14 +69,18 @@ DYNAMIC = {
     # qmgr reads "<transport>_destination_rate_delay" through the typed
     # accessors, which fall back to the family's default parameter
     'lib/daemons/qmgr/qmgr.c': ['default_destination_rate_delay'],
+    # pipe reads "<service>_time_limit", whose default is
+    # command_time_limit
+    'lib/daemons/pipe/pipe.c': ['command_time_limit'],
+    'lib/daemons/pipe/pipe_spawn.c': ['command_time_limit'],
     # the defaults that depend on it ("${{$compatibility_level} <level
     # {2} ? ...}") are evaluated by mac.c's <level operators for every
     # daemon
     'lib/config/mac/mac.c': ['compatibility_level'],
-    # server_tls.c param(): "<prefix>_tls_<name>" for prefix smtpd/smtp,
-    # and "tls_<grade>_cipherlist"
+    # server_tls.c param(): "<prefix>_tls_<name>" for prefix
+    # smtpd/smtp/lmtp, and "tls_<grade>_cipherlist"
     'lib/services/server/server_tls.c': [
-        p + '_tls_' + n for p in ('smtpd', 'smtp')
+        p + '_tls_' + n for p in ('smtpd', 'smtp', 'lmtp')
         for n in ('protocols', 'mandatory_protocols', 'ciphers',
                   'mandatory_ciphers', 'exclude_ciphers',
                   'mandatory_exclude_ciphers')

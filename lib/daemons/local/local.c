@@ -22,10 +22,16 @@
  *	include). A |command without shell metacharacters is executed
  *	directly, others by /bin/sh -c, with a clean environment.
  *
+ *	The mailbox stage is Postfix's: mailbox_transport (handed over,
+ *	local_handoff.c), then for an unknown user fallback_transport,
+ *	luser_relay or a bounce, then mailbox_command (as the user), then
+ *	home_mailbox or the spool file; mailbox_size_limit bounds every
+ *	file local writes (5.2.2 "File too large", lib/services/mailbox).
+ *
  * BUGS
- *	No mailbox_command, mailbox_transport, luser_relay or
- *	owner-alias handling yet; a command's output is not captured for
- *	the bounce text.
+ *	No *_transport_maps or mailbox_command_maps, no owner-alias
+ *	handling yet; a command's output is not captured for the bounce
+ *	text.
  */
 #define _GNU_SOURCE 1 /* strcasecmp */
 #include "local/local.h"
@@ -151,6 +157,53 @@ local_log_dest(struct deliver_req *req, const char *to, const char *orig,
                      r->status, r->dsn, r->text, "local");
 }
 
+/* unknown_user - a user without a passwd entry: fallback_transport,
+ * luser_relay, or the bounce; 1 when handled (logged and merged), 0
+ * with the result in r for the caller to log */
+static int
+unknown_user(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
+             struct deliver_rcpt *rc, const char *user, const char *addr,
+             const char *orig, int depth, struct mailbox_result *acc,
+             int *first, struct mailbox_result *r)
+{
+    if (*lc->fallback_transport) {
+        if (local_pass(lc, req, rc, addr, orig, lc->fallback_transport, r) < 0)
+            return 0;
+        local_merge(acc, r, first);
+        return 1;
+    }
+    if (*lc->luser_relay) {
+        local_luser_relay(lc, b, req, rc, addr, orig, depth, acc, first);
+        return 1;
+    }
+    mailbox_set_res(r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"", user);
+    return 0;
+}
+
+/* mailbox_file - home_mailbox (Maildir or mbox) or the spool file; 1
+ * when a Maildir file waits for the batch sync, 0 with the result in r */
+static int
+mailbox_file(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
+             struct deliver_rcpt *rc, const struct pwent *pw, const char *user,
+             const char *addr, const char *orig, struct mailbox_result *r)
+{
+    char path[1100];
+
+    if (*lc->home_mailbox) {
+        snprintf(path, sizeof(path), "%s/%s", pw->dir, lc->home_mailbox);
+        if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
+            local_maildir_start(lc, b, req, rc, path, addr, orig, pw->uid,
+                                pw->gid, r);
+            return r->status == DELIVER_SENT;
+        }
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
+    }
+    local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, r,
+               "delivered to mailbox", 0);
+    return 0;
+}
+
 /* local_deliver_addr - one local address: alias, .forward, mailbox */
 void
 local_deliver_addr(struct local *lc, struct mailbox_batch *b,
@@ -209,7 +262,7 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b,
             if (tab->owner_unknown) {
                 log_warn("cannot find username for uid %ld", tab->owner);
                 mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
-                              "mail system configuration error");
+                                "mail system configuration error");
                 goto done;
             }
             value = mem_strdup(v);
@@ -233,36 +286,35 @@ local_deliver_addr(struct local *lc, struct mailbox_batch *b,
             pw = pw_lookup(lc, user);
         }
     }
-    if (pw == NULL) {
-        mailbox_set_res(&r, DELIVER_BOUNCE, "5.1.1", "unknown user: \"%s\"",
-                        user);
-        goto done;
-    }
     /* $HOME/.forward */
-    if (depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL &&
+    if (pw && depth <= MAX_DEPTH && time(NULL) - pw->no_forward >= PW_TTL &&
         local_dot_forward(lc, b, req, rc, pw, addr, orig, depth, acc, first))
         return;
-    if (*lc->home_mailbox) {
-        char path[1100];
+    /* Postfix's mailbox stage: mailbox_transport first, for users
+     * with or without a passwd entry (the other agent logs) */
+    if (*lc->mbox_transport) {
+        if (local_pass(lc, req, rc, addr, orig, lc->mbox_transport, &r) < 0)
+            goto done;
+        local_merge(acc, &r, first);
+        return;
+    }
+    if (pw == NULL) {
+        if (unknown_user(lc, b, req, rc, user, addr, orig, depth, acc, first,
+                         &r))
+            return;
+        goto done;
+    }
+    if (*lc->mbox_command) {
+        struct who w;
 
-        snprintf(path, sizeof(path), "%s/%s", pw->dir, lc->home_mailbox);
-        if (lc->home_mailbox[strlen(lc->home_mailbox) - 1] == '/') {
-            local_maildir_start(lc, b, req, rc, path, addr, orig, pw->uid,
-                                pw->gid, &r);
-            if (r.status == DELIVER_SENT) {
-                local_merge(acc, &r, first);
-                return; /* logged after the batch sync */
-            }
-        } else {
-            local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                       "delivered to mailbox", 0);
-        }
-    } else {
-        char path[1100];
-
-        snprintf(path, sizeof(path), "%s/%s", lc->spool, user);
-        local_mbox(lc, req, path, addr, orig, pw->uid, pw->gid, &r,
-                   "delivered to mailbox", 0);
+        /* with the recipient's rights, its HOME and SHELL */
+        local_who_set(&w, pw->uid, pw->gid, pw->dir, pw->shell);
+        local_command(lc, req, lc->mbox_command, addr, orig, &w, &r);
+        goto done;
+    }
+    if (mailbox_file(lc, b, req, rc, pw, user, addr, orig, &r)) {
+        local_merge(acc, &r, first);
+        return; /* logged after the batch sync */
     }
 done:
     local_log_dest(req, addr, orig, &r);
@@ -406,8 +458,8 @@ local_setup(struct server *srv, void *ctx)
 
         if (mailbox_lock_methods(&lc->mb, v, &bad) < 0)
             log_warn("mailbox_delivery_lock: ignoring unknown method "
-                            "\"%.*s\"",
-                            (int) strcspn(bad, ", \t"), bad);
+                     "\"%.*s\"",
+                     (int) strcspn(bad, ", \t"), bad);
     }
     mem_free(v);
     lc->mb.lock_attempts = server_param_int(srv, "deliver_lock_attempts");
@@ -439,6 +491,21 @@ local_setup(struct server *srv, void *ctx)
     lc->cmd_mask = exp_mask(srv, "allow_mail_to_commands");
     lc->file_mask = exp_mask(srv, "allow_mail_to_files");
     lc->cmd_filter = server_param(srv, "command_expansion_filter");
+    lc->mbox_transport = server_param(srv, "mailbox_transport");
+    lc->mbox_command = server_param(srv, "mailbox_command");
+    lc->fallback_transport = server_param(srv, "fallback_transport");
+    lc->luser_relay = server_param(srv, "luser_relay");
+    lc->mb.size_limit = server_param_size(srv, "mailbox_size_limit");
+    {
+        long msg_limit = server_param_size(srv, "message_size_limit");
+
+        /* Postfix's local refuses to start so: mail it accepted could
+         * never fit */
+        if (lc->mb.size_limit > 0 && msg_limit > 0 &&
+            lc->mb.size_limit < msg_limit)
+            log_fatal("configuration error: mailbox_size_limit is smaller "
+                      "than message_size_limit");
+    }
     lc->cmd_time_limit = server_param_time(srv, "command_time_limit");
     if (lc->cmd_time_limit <= 0)
         lc->cmd_time_limit = 1000;

@@ -58,6 +58,11 @@ struct local {
     unsigned cmd_mask, file_mask;  /* allow_mail_to_commands, _files */
     char *cmd_filter;              /* command_expansion_filter */
     struct strv export_env;        /* export_environment: "NAME=value" */
+    /* the hand-offs (local_handoff.c): "" when unset */
+    char *mbox_transport;     /* mailbox_transport */
+    char *mbox_command;       /* mailbox_command */
+    char *fallback_transport; /* fallback_transport */
+    char *luser_relay;        /* luser_relay */
     unsigned long counter;
     struct htab *users; /* getpwnam cache: name -> struct pwent */
     /* cached segment */
@@ -87,6 +92,20 @@ void local_deliver_ids(const struct local *lc, const struct who *w, long *uid,
 void local_command(struct local *lc, struct deliver_req *req, const char *cmd,
                    const char *to, const char *orig, const struct who *w,
                    struct mailbox_result *res);
+
+/* local_handoff.c */
+/* local_pass - addr (one recipient of req) to the transport of
+ * "transport[:nexthop]", which delivers and logs it; 0 with its result
+ * in r, or -1 with a deferral in r when it could not be reached (the
+ * caller logs that) */
+int local_pass(struct local *lc, struct deliver_req *req,
+               const struct deliver_rcpt *rc, const char *addr,
+               const char *orig, const char *service, struct mailbox_result *r);
+/* local_luser_relay - an unknown user's mail to luser_relay, expanded */
+void local_luser_relay(struct local *lc, struct mailbox_batch *b,
+                       struct deliver_req *req, struct deliver_rcpt *rc,
+                       const char *addr, const char *orig, int depth,
+                       struct mailbox_result *acc, int *first);
 
 /* local.c */
 /* local_merge - fold r into acc: defer beats bounce beats sent */

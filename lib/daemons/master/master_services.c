@@ -15,6 +15,7 @@
 #include "local/local.h"
 #include "master/master_int.h"
 #include "pickup/pickup.h"
+#include "pipe/pipe.h"
 #include "proxymap/proxymap.h"
 #include "qmgr/qmgr.h"
 #include "qmgr/qmgr_tool.h"
@@ -31,6 +32,9 @@ static const struct {
 } services[] = {
     {"smtpd", smtpd_service, 0},
     {"smtp", smtp_service, 1},
+    {"lmtp", smtp_lmtp_service, 1},
+    {"pipe", pipe_service, 1},
+    {"spawn", pipe_spawn_service, 0},
     {"cleanup", cleanup_service, 0},
     {"qmgr", qmgr_service, 0},
     {"oqmgr", qmgr_service, 0},

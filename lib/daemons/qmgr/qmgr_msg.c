@@ -145,6 +145,8 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     queue_env_set(&m->env.envid, env->envid);
     queue_env_set(&m->env.client_name, env->client_name);
     queue_env_set(&m->env.client_addr, env->client_addr);
+    queue_env_set(&m->env.helo, env->helo);
+    queue_env_set(&m->env.proto, env->proto);
     for (size_t i = 0; i < env->nrcpt; i++)
         queue_env_add_rcpt(&m->env, env->rcpt[i].addr, env->rcpt[i].orig,
                            env->rcpt[i].orcpt, env->rcpt[i].notify);
@@ -427,6 +429,10 @@ qmgr_job_new(struct qmsg *m, const char *nexthop)
     j->req.sender = mem_strdup(m->env.sender);
     j->req.nexthop = mem_strdup(nexthop);
     j->req.envid = mem_strdup(m->env.envid);
+    j->req.client_name = mem_strdup(m->env.client_name);
+    j->req.client_addr = mem_strdup(m->env.client_addr);
+    j->req.client_helo = mem_strdup(m->env.helo);
+    j->req.client_proto = mem_strdup(m->env.proto);
     m->inflight++;
     return j;
 }

@@ -141,16 +141,31 @@ tparam(struct server *srv, const char *name, long def)
 static void
 read_timeouts(struct agent *ag, struct server *srv)
 {
-    ag->connect_timeout = tparam(srv, "smtp_connect_timeout", 30);
-    ag->helo_timeout = tparam(srv, "smtp_helo_timeout", 300);
-    ag->mail_timeout = tparam(srv, "smtp_mail_timeout", 300);
-    ag->rcpt_timeout = tparam(srv, "smtp_rcpt_timeout", 300);
-    ag->data_init_timeout = tparam(srv, "smtp_data_init_timeout", 120);
-    ag->data_xfer_timeout = tparam(srv, "smtp_data_xfer_timeout", 180);
-    ag->data_done_timeout = tparam(srv, "smtp_data_done_timeout", 600);
-    ag->quit_timeout = tparam(srv, "smtp_quit_timeout", 300);
-    ag->starttls_timeout = tparam(srv, "smtp_starttls_timeout", 300);
-    ag->rset_timeout = tparam(srv, "smtp_rset_timeout", 20);
+    ag->connect_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_connect_timeout", "smtp_connect_timeout"),
+        30);
+    ag->helo_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_lhlo_timeout", "smtp_helo_timeout"), 300);
+    ag->mail_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_mail_timeout", "smtp_mail_timeout"), 300);
+    ag->rcpt_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_rcpt_timeout", "smtp_rcpt_timeout"), 300);
+    ag->data_init_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_data_init_timeout", "smtp_data_init_timeout"),
+        120);
+    ag->data_xfer_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_data_xfer_timeout", "smtp_data_xfer_timeout"),
+        180);
+    ag->data_done_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_data_done_timeout", "smtp_data_done_timeout"),
+        600);
+    ag->quit_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_quit_timeout", "smtp_quit_timeout"), 300);
+    ag->starttls_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_starttls_timeout", "smtp_starttls_timeout"),
+        300);
+    ag->rset_timeout = tparam(
+        srv, SMTP_PARAM(ag, "lmtp_rset_timeout", "smtp_rset_timeout"), 20);
 }
 
 /* read_lookup - how servers are found: inet_protocols,
@@ -169,11 +184,13 @@ read_lookup(struct agent *ag, struct server *srv)
     if (ag->families == 0)
         ag->families = DNS_ROUTE_IPV4;
     mem_free(v);
-    v = server_param(srv, "smtp_host_lookup");
+    v = server_param(srv,
+                     SMTP_PARAM(ag, "lmtp_host_lookup", "smtp_host_lookup"));
     ag->host_dns = strstr(v, "dns") != NULL || *v == 0;
     ag->host_native = strstr(v, "native") != NULL;
     mem_free(v);
-    v = server_param(srv, "smtp_dns_support_level");
+    v = server_param(srv, SMTP_PARAM(ag, "lmtp_dns_support_level",
+                                     "smtp_dns_support_level"));
     ag->dns_enabled = strcmp(v, "disabled") != 0 &&
                       !server_param_bool(srv, "disable_dns_lookups");
     mem_free(v);
@@ -187,15 +204,25 @@ read_lookup(struct agent *ag, struct server *srv)
 static void
 read_sasl(struct agent *ag, struct server *srv)
 {
-    ag->sender_dep =
-        server_param_bool(srv, "smtp_sender_dependent_authentication");
-    if (server_param_bool(srv, "smtp_sasl_auth_enable")) {
-        char *maps = server_param(srv, "smtp_sasl_password_maps");
-        char *opts = server_param(srv, "smtp_sasl_security_options");
-        char *topts = server_param(srv, "smtp_sasl_tls_security_options");
-        char *filter = server_param(srv, "smtp_sasl_mechanism_filter");
-        char *tvopts =
-            server_param(srv, "smtp_sasl_tls_verified_security_options");
+    ag->sender_dep = server_param_bool(
+        srv, SMTP_PARAM(ag, "lmtp_sender_dependent_authentication",
+                        "smtp_sender_dependent_authentication"));
+    if (server_param_bool(srv, SMTP_PARAM(ag, "lmtp_sasl_auth_enable",
+                                          "smtp_sasl_auth_enable"))) {
+        char *maps = server_param(srv, SMTP_PARAM(ag, "lmtp_sasl_password_maps",
+                                                  "smtp_sasl_password_maps"));
+        char *opts =
+            server_param(srv, SMTP_PARAM(ag, "lmtp_sasl_security_options",
+                                         "smtp_sasl_security_options"));
+        char *topts =
+            server_param(srv, SMTP_PARAM(ag, "lmtp_sasl_tls_security_options",
+                                         "smtp_sasl_tls_security_options"));
+        char *filter =
+            server_param(srv, SMTP_PARAM(ag, "lmtp_sasl_mechanism_filter",
+                                         "smtp_sasl_mechanism_filter"));
+        char *tvopts = server_param(
+            srv, SMTP_PARAM(ag, "lmtp_sasl_tls_verified_security_options",
+                            "smtp_sasl_tls_verified_security_options"));
 
         /* as Postfix: AUTH without a table is a configuration error
          * (sending without the login could bounce the mail) */
@@ -204,15 +231,39 @@ read_sasl(struct agent *ag, struct server *srv)
                       "`smtp_sasl_password_maps' configuration "
                       "parameter");
         /* before the privilege drop: the file is root's */
-        ag->sasl =
-            smtp_sasl_new(maps, opts, topts, tvopts, filter, ag->sender_dep,
-                          server_param_bool(srv, "smtp_sasl_auth_soft_bounce"));
+        ag->sasl = smtp_sasl_new(
+            maps, opts, topts, tvopts, filter, ag->sender_dep,
+            server_param_bool(srv, SMTP_PARAM(ag, "lmtp_sasl_auth_soft_bounce",
+                                              "smtp_sasl_auth_soft_bounce")));
         mem_free(maps);
         mem_free(opts);
         mem_free(topts);
         mem_free(filter);
         mem_free(tvopts);
     }
+}
+
+/* lmtp_port - lmtp_tcp_port: a number or a service name (Postfix
+ * resolves it with getservbyname; "lmtp" is 24) */
+static unsigned
+lmtp_port(struct server *srv)
+{
+    char *v = server_param(srv, "lmtp_tcp_port"), *e;
+    long n = strtol(v, &e, 10);
+    unsigned port = 24;
+
+    if (*v && *e == 0 && n > 0 && n < 65536) {
+        port = (unsigned) n;
+    } else {
+        struct servent *se = getservbyname(v, "tcp");
+
+        if (se)
+            port = ntohs((uint16_t) se->s_port);
+        else
+            log_fatal("unknown service: %s/tcp", v);
+    }
+    mem_free(v);
+    return port;
 }
 
 /* smtp_pre_drop - before the drop: TLS keys, SASL passwords and tables */
@@ -230,50 +281,76 @@ smtp_pre_drop(struct server *srv, void *ctx)
     strv_init(&ag->resolvers);
     strv_init(&ag->verify_match);
     strv_init(&ag->secure_match);
-    ag->helo_name = server_param(srv, "smtp_helo_name");
+    ag->myhostname = server_param(srv, "myhostname");
+    ag->helo_name =
+        server_param(srv, SMTP_PARAM(ag, "lmtp_lhlo_name", "smtp_helo_name"));
     if (*ag->helo_name == 0) {
         mem_free(ag->helo_name);
-        ag->helo_name = server_param(srv, "myhostname");
+        mem_free(ag->myhostname);
+        ag->helo_name = mem_strdup(ag->myhostname);
     }
-    ag->bind_addr = server_param(srv, "smtp_bind_address");
-    ag->bind_addr6 = server_param(srv, "smtp_bind_address6");
-    ag->bind_enforce = server_param_bool(srv, "smtp_bind_address_enforce");
+    ag->bind_addr = server_param(
+        srv, SMTP_PARAM(ag, "lmtp_bind_address", "smtp_bind_address"));
+    ag->bind_addr6 = server_param(
+        srv, SMTP_PARAM(ag, "lmtp_bind_address6", "smtp_bind_address6"));
+    ag->bind_enforce =
+        server_param_bool(srv, SMTP_PARAM(ag, "lmtp_bind_address_enforce",
+                                          "smtp_bind_address_enforce"));
     smtp_tls_setup(ag, srv);
     read_timeouts(ag, srv);
-    ag->mx_address_limit = (int) server_param_int(srv, "smtp_mx_address_limit");
+    ag->mx_address_limit = (int) server_param_int(
+        srv, SMTP_PARAM(ag, "lmtp_mx_address_limit", "smtp_mx_address_limit"));
     if (ag->mx_address_limit <= 0)
         ag->mx_address_limit = 1000;
-    ag->mx_session_limit = (int) server_param_int(srv, "smtp_mx_session_limit");
+    ag->mx_session_limit = (int) server_param_int(
+        srv, SMTP_PARAM(ag, "lmtp_mx_session_limit", "smtp_mx_session_limit"));
     if (ag->mx_session_limit <= 0)
         ag->mx_session_limit = 1000;
-    ag->reuse_count_limit =
-        server_param_int(srv, "smtp_connection_reuse_count_limit");
-    ag->reuse_time_limit =
-        server_param_time(srv, "smtp_connection_reuse_time_limit");
-    ag->cache_time_limit =
-        server_param_time(srv, "smtp_connection_cache_time_limit");
-    ag->cache_on = server_param_bool(srv, "smtp_connection_cache_on_demand");
+    ag->reuse_count_limit = server_param_int(
+        srv, SMTP_PARAM(ag, "lmtp_connection_reuse_count_limit",
+                        "smtp_connection_reuse_count_limit"));
+    ag->reuse_time_limit = server_param_time(
+        srv, SMTP_PARAM(ag, "lmtp_connection_reuse_time_limit",
+                        "smtp_connection_reuse_time_limit"));
+    ag->cache_time_limit = server_param_time(
+        srv, SMTP_PARAM(ag, "lmtp_connection_cache_time_limit",
+                        "smtp_connection_cache_time_limit"));
+    ag->cache_on =
+        server_param_bool(srv, SMTP_PARAM(ag, "lmtp_connection_cache_on_demand",
+                                          "smtp_connection_cache_on_demand"));
     ag->no_mime_oconv =
         server_param_bool(srv, "disable_mime_output_conversion");
     read_lookup(ag, srv);
     ag->def_port = 25;
+    if (ag->lmtp)
+        ag->def_port = lmtp_port(srv);
     /* the resolvers: resolv.conf, or (tests) $POSTERN_DNS_RESOLVERS */
     env = getenv("POSTERN_DNS_RESOLVERS");
     if (env && *env)
         server_split(env, &ag->resolvers);
-    ag->skip_5xx = server_param_bool(srv, "smtp_skip_5xx_greeting");
-    ag->always_ehlo = server_param_bool(srv, "smtp_always_send_ehlo");
-    ag->never_ehlo = server_param_bool(srv, "smtp_never_send_ehlo");
-    ag->defer_no_mx_addr =
-        server_param_bool(srv, "smtp_defer_if_no_mx_address_found");
-    v = server_param(srv, "smtp_address_preference");
+    ag->skip_5xx =
+        server_param_bool(srv, SMTP_PARAM(ag, "lmtp_skip_5xx_greeting",
+                                          "smtp_skip_5xx_greeting"));
+    /* LMTP: always LHLO (Postfix has no lmtp_*_send_ehlo) */
+    ag->always_ehlo =
+        ag->lmtp || server_param_bool(srv, "smtp_always_send_ehlo");
+    ag->never_ehlo =
+        !ag->lmtp && server_param_bool(srv, "smtp_never_send_ehlo");
+    ag->defer_no_mx_addr = server_param_bool(
+        srv, SMTP_PARAM(ag, "lmtp_defer_if_no_mx_address_found",
+                        "smtp_defer_if_no_mx_address_found"));
+    v = server_param(srv, SMTP_PARAM(ag, "lmtp_address_preference",
+                                     "smtp_address_preference"));
     ag->addr_pref = strcmp(v, "ipv6") == 0 ? 6 : strcmp(v, "ipv4") == 0 ? 4 : 0;
     mem_free(v);
     strv_init(&ag->fallback);
     buf_init(&ag->nonfinal, 0);
     buf_init(&ag->said_reply, 0);
-    ag->relayhost = server_param(srv, "relayhost");
-    v = server_param(srv, "smtp_fallback_relay");
+    /* relayhost is the smtp client's: LMTP nexthops come from the
+     * transport only */
+    ag->relayhost = ag->lmtp ? mem_strdup("") : server_param(srv, "relayhost");
+    v = server_param(
+        srv, SMTP_PARAM(ag, "lmtp_fallback_relay", "smtp_fallback_relay"));
     server_split(v, &ag->fallback);
     mem_free(v);
     read_sasl(ag, srv);
@@ -302,6 +379,7 @@ smtp_loop(struct server *srv, void *ctx)
     mem_free(ag->relayhost);
     smtp_sasl_free(ag->sasl);
     mem_free(ag->helo_name);
+    mem_free(ag->myhostname);
     mem_free(ag->bind_addr);
     mem_free(ag->bind_addr6);
     mem_free(ag->servername);
@@ -316,5 +394,17 @@ smtp_service(struct server *srv)
     struct agent ag;
 
     memset(&ag, 0, sizeof(ag));
+    return server_main(srv, &svc, &ag);
+}
+
+int
+smtp_lmtp_service(struct server *srv)
+{
+    static const struct server_service svc = {smtp_pre_drop, NULL, NULL,
+                                              smtp_loop};
+    struct agent ag;
+
+    memset(&ag, 0, sizeof(ag));
+    ag.lmtp = 1;
     return server_main(srv, &svc, &ag);
 }

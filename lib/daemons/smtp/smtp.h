@@ -28,6 +28,9 @@ struct server;
 
 /* smtp_service - master.cf entry point; returns the exit status */
 int smtp_service(struct server *srv);
+/* smtp_lmtp_service - the same agent as master.cf command "lmtp" (LMTP
+ * mode, as Postfix's smtp binary run under that name); the exit status */
+int smtp_lmtp_service(struct server *srv);
 
 /* A parsed nexthop. */
 struct smtp_nexthop {

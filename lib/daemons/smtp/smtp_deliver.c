@@ -101,6 +101,7 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
     struct smtp_nexthop nh;
     struct session *s = NULL;
     const char *nexthop = req->nexthop;
+    const char *unix_path = NULL;
     uint64_t t_start = queue_now_us(), t_setup;
     char domain[256];
     char relay_name[sizeof(((struct session *) 0)->relay)] = "";
@@ -132,7 +133,15 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         t_setup = queue_now_us();
         goto log;
     }
-    if (smtp_nexthop_parse(nexthop, ag->def_port, &nh) < 0) {
+    /* LMTP: "unix:path" is a UNIX-domain socket (relative to the queue
+     * directory, master's and so every daemon's working directory);
+     * "inet:" may prefix a host; no MX lookups */
+    if (ag->lmtp && strncmp(nexthop, "unix:", 5) == 0 && nexthop[5]) {
+        unix_path = nexthop + 5;
+    } else if (smtp_nexthop_parse(ag->lmtp && strncmp(nexthop, "inet:", 5) == 0
+                                      ? nexthop + 5
+                                      : nexthop,
+                                  ag->def_port, &nh) < 0) {
         char t[600];
 
         snprintf(t, sizeof(t), "malformed next-hop destination \"%s\"",
@@ -151,8 +160,11 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         }
         ag->cached = NULL;
     }
+    if (ag->lmtp)
+        nh.mx = 0;
     if (s == NULL)
-        s = smtp_open_session(ag, req, nexthop, &nh);
+        s = unix_path ? smtp_open_unix(ag, req, nexthop, unix_path)
+                      : smtp_open_session(ag, req, nexthop, &nh);
     t_setup = queue_now_us();
     if (s) {
         int ok = smtp_transaction(ag, s, req);
@@ -160,7 +172,9 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         if (ok == -2) {
             /* the reused session was stale: a new one, as if none was cached */
             smtp_session_free(s);
-            if ((s = smtp_open_session(ag, req, nexthop, &nh)) == NULL)
+            s = unix_path ? smtp_open_unix(ag, req, nexthop, unix_path)
+                          : smtp_open_session(ag, req, nexthop, &nh);
+            if (s == NULL)
                 goto log;
             ok = smtp_transaction(ag, s, req);
         }

@@ -252,7 +252,9 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
     if (s == NULL && status == DELIVER_BOUNCE && st == DNS_ROUTE_NOTFOUND &&
         (fallback || strcmp(nexthop, ag->relayhost) == 0)) {
         log_warn("%s configuration problem",
-                 fallback ? "smtp_fallback_relay" : "relayhost");
+                 fallback ? SMTP_PARAM(ag, "lmtp_fallback_relay",
+                                       "smtp_fallback_relay")
+                          : "relayhost");
         status = DELIVER_DEFER;
         snprintf(dsn, sizeof(dsn), "4.3.5");
     }
@@ -264,6 +266,43 @@ smtp_open_session(struct agent *ag, struct deliver_req *req,
                                   buf_str(&ag->said_reply));
         /* no server to talk to: a site failure, which qmgr's
          * per-destination feedback counts (a bounce is not) */
+        req->hop_fail = status == DELIVER_DEFER;
+    }
+    buf_fini(&why);
+    return s;
+}
+
+/*
+ * smtp_open_unix - LMTP over a UNIX-domain socket: one server, named as
+ * Postfix names it (myhostname[path]); every failure is final (defer
+ * or bounce, no fallback relay: Postfix warns that it ignores one)
+ */
+struct session *
+smtp_open_unix(struct agent *ag, struct deliver_req *req, const char *nexthop,
+               const char *path)
+{
+    struct buf why;
+    struct session *s;
+    char dsn[16] = "4.4.1";
+    int status = DELIVER_DEFER, greeted = 0;
+
+    if (ag->fallback.n)
+        log_warn("ignoring \"lmtp_fallback_relay = %s\" setting for "
+                 "non-TCP connections",
+                 ag->fallback.v[0]);
+    buf_init(&why, 0);
+    ag->dest = nexthop;
+    ag->final = 1;
+    s = smtp_try_host(ag, nexthop, ag->myhostname, ag->myhostname, path, 0, 0,
+                      &why, dsn, &status, &greeted);
+    ag->dest = NULL;
+    /* the soft failure is the reason itself, not a line of its own */
+    buf_truncate(&ag->nonfinal, 0);
+    if (s == NULL) {
+        smtp_set_all(req, 0, status, dsn, buf_str(&why));
+        for (size_t i = 0; ag->said_mta[0] && i < req->nrcpt; i++)
+            deliver_result_remote(&req->rcpt[i], ag->said_mta,
+                                  buf_str(&ag->said_reply));
         req->hop_fail = status == DELIVER_DEFER;
     }
     buf_fini(&why);

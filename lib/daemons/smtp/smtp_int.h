@@ -46,6 +46,11 @@ struct smtp_conn *smtp_conn_connect(const char *addr, unsigned port,
                                     const char *bind_addr, int enforce,
                                     int timeout, struct buf *err,
                                     int *bind_failed);
+/* smtp_conn_connect_unix - a connection to a UNIX-domain socket (LMTP's
+ * "unix:path"), the connect bounded by timeout seconds; NULL with the
+ * reason in err ("No such file or directory", "Connection refused") */
+struct smtp_conn *smtp_conn_connect_unix(const char *path, int timeout,
+                                         struct buf *err);
 /* smtp_conn_adopt - a connection on an open descriptor (the fuzzer feeds
  * replies from a memory file); smtp_conn_free closes it */
 struct smtp_conn *smtp_conn_adopt(int fd);
@@ -173,6 +178,9 @@ struct session {
     char relay[420]; /* "host[addr]:port" */
     int esmtp, pipelining, dsn, eightbit, smtputf8, starttls;
     unsigned long size_max;
+    int has_size; /* the EHLO/LHLO reply had SIZE (with or without a
+                   * limit): only then MAIL FROM carries SIZE=, as in
+                   * Postfix (Dovecot's LMTP refuses it otherwise) */
     int uses;
     time_t started, last;
     int rset_pending; /* reused: RSET goes ahead of the next MAIL FROM */
@@ -184,6 +192,11 @@ struct session {
 
 struct agent {
     struct server *srv;
+    /* LMTP mode (master.cf command "lmtp", as Postfix's smtp binary
+     * under that name): lmtp_* parameters, LHLO, a reply per recipient
+     * after DATA, "unix:path" and "inet:host:port" nexthops, no MX */
+    int lmtp;
+    char *myhostname; /* the host name of a "unix:" server (Postfix's) */
     char *helo_name;
     char *bind_addr, *bind_addr6;
     int bind_enforce; /* smtp_bind_address_enforce */
@@ -228,6 +241,12 @@ struct agent {
     struct buf said_reply;
 };
 
+/* SMTP_PARAM - the name of a parameter in the agent's personality, as
+ * Postfix's VAR_LMTP_SMTP(): both names are written out, so that the
+ * reads are literal at the call site (tests/schema_honoured.py) */
+#define SMTP_PARAM(ag, lmtp_name, smtp_name) \
+    ((ag)->lmtp ? (lmtp_name) : (smtp_name))
+
 /* smtp_deliver.c: one request, every recipient's result set and logged */
 void smtp_deliver_one(struct agent *ag, struct deliver_req *req);
 /* smtp_set_all - the same result for every recipient (only_pending:
@@ -243,6 +262,11 @@ int smtp_is_ip(const char *s);
 struct session *smtp_open_session(struct agent *ag, struct deliver_req *req,
                                   const char *nexthop,
                                   const struct smtp_nexthop *nh);
+
+/* smtp_open_unix - LMTP: a new session with the UNIX-domain socket path
+ * (nexthop "unix:path"); NULL after setting every recipient's result */
+struct session *smtp_open_unix(struct agent *ag, struct deliver_req *req,
+                               const char *nexthop, const char *path);
 
 /* smtp_session.c */
 /* smtp_io_reason - Postfix's text for a broken conversation */
@@ -264,7 +288,8 @@ void smtp_session_quit(struct agent *ag, struct session *s);
  * reason, *dsn and *status set */
 int smtp_hello(struct agent *ag, struct session *s, int ehlo,
                struct smtp_reply *r, struct buf *why, char *dsn, int *status);
-/* smtp_try_host - a session with one address; NULL with a reason */
+/* smtp_try_host - a session with one address (port 0: addr is the path
+ * of a UNIX-domain socket, LMTP); NULL with a reason */
 struct session *smtp_try_host(struct agent *ag, const char *nexthop,
                               const char *nh_host, const char *host,
                               const char *addr, unsigned port, int plaintext,

@@ -13,6 +13,7 @@
 #define _DEFAULT_SOURCE 1
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -156,6 +157,46 @@ smtp_conn_connect(const char *addr, unsigned port, const char *bind_addr,
     c->want = 300;
     buf_init(&c->wbuf, 0);
     return c;
+}
+
+/* smtp_conn_connect_unix - a connection to the UNIX-domain socket path
+ * (LMTP's "unix:" nexthop); NULL with the reason in err (strerror's
+ * words, as Postfix's %m) */
+struct smtp_conn *
+smtp_conn_connect_unix(const char *path, int timeout, struct buf *err)
+{
+    struct sockaddr_un sun;
+    size_t n = strlen(path);
+    int fd;
+
+    buf_truncate(err, 0);
+    memset(&sun, 0, sizeof(sun));
+    if (n >= sizeof(sun.sun_path)) {
+        (void) buf_puts(err, strerror(ENAMETOOLONG));
+        return NULL;
+    }
+    sun.sun_family = AF_UNIX;
+    memcpy(sun.sun_path, path, n + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        (void) buf_printf(err, "socket: %s", strerror(errno));
+        return NULL;
+    }
+    /* a local connect does not wait on the network: a full backlog
+     * blocks at most until the send timeout */
+    {
+        struct timeval tv = {timeout > 0 ? timeout : 30, 0};
+
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    }
+    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+        (void) buf_puts(err, errno == EAGAIN || errno == EINPROGRESS
+                                 ? "Connection timed out"
+                                 : strerror(errno));
+        (void) close(fd);
+        return NULL;
+    }
+    return smtp_conn_adopt(fd);
 }
 
 struct smtp_conn *

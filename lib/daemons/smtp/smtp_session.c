@@ -95,6 +95,7 @@ features(struct session *s, const struct smtp_reply *r)
 {
     s->pipelining = s->dsn = s->eightbit = s->smtputf8 = s->starttls = 0;
     s->size_max = 0;
+    s->has_size = 0;
     s->auth[0] = 0;
     s->has_auth = 0;
     for (size_t i = 1; i < r->lines.n; i++) {
@@ -123,8 +124,10 @@ features(struct session *s, const struct smtp_reply *r)
             s->smtputf8 = 1;
         else if (k == 8 && strncasecmp(l, "STARTTLS", k) == 0)
             s->starttls = 1;
-        else if (k == 4 && strncasecmp(l, "SIZE", k) == 0)
+        else if (k == 4 && strncasecmp(l, "SIZE", k) == 0) {
+            s->has_size = 1;
             s->size_max = l[k] ? strtoul(l + k + 1, NULL, 10) : 0;
+        }
     }
 }
 
@@ -139,9 +142,11 @@ smtp_hello(struct agent *ag, struct session *s, int ehlo, struct smtp_reply *r,
     smtp_conn_timeout(s->c, ag->helo_timeout);
     if (!ehlo)
         goto helo;
-    smtp_conn_printf(s->c, "EHLO %s", ag->helo_name);
+    smtp_conn_printf(s->c, "%s %s", ag->lmtp ? "LHLO" : "EHLO", ag->helo_name);
     if ((e = smtp_conn_reply(s->c, r)) != SMTP_CONN_OK) {
-        smtp_io_reason(why, e, s->name, "performing the EHLO handshake");
+        smtp_io_reason(why, e, s->name,
+                       ag->lmtp ? "performing the LHLO handshake"
+                                : "performing the EHLO handshake");
         snprintf(dsn, 16, "4.4.2");
         *status = DELIVER_DEFER;
         return -1;
@@ -150,6 +155,14 @@ smtp_hello(struct agent *ag, struct session *s, int ehlo, struct smtp_reply *r,
         s->esmtp = 1;
         features(s, r);
         return 0;
+    }
+    if (ag->lmtp) {
+        /* LMTP has no HELO to fall back to */
+        smtp_said(why, s, r, "LHLO");
+        smtp_said_keep(ag, s, r);
+        snprintf(dsn, 16, "%s", r->dsn);
+        *status = smtp_status_of(r->code);
+        return -1;
     }
 helo:
     smtp_conn_printf(s->c, "HELO %s", ag->helo_name);
@@ -205,7 +218,10 @@ tls_and_auth(struct agent *ag, struct session *s, const char *nh_host,
         *status = DELIVER_DEFER;
         return -1;
     }
-    if (ag->tls >= TLS_MAY && s->starttls && !plaintext && ag->tls_ctx) {
+    /* Postfix: opportunistic TLS over a UNIX-domain socket is waste
+     * (the channel is private): "may" is "none" there */
+    if (ag->tls >= TLS_MAY && s->starttls && !plaintext && ag->tls_ctx &&
+        !(s->port == 0 && ag->tls == TLS_MAY)) {
         if (smtp_start_tls(ag, s, nh_host, r, why, dsn, status) < 0)
             return -1;
     }
@@ -254,10 +270,18 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     snprintf(s->addr, sizeof(s->addr), "%s", addr);
     s->port = port;
     snprintf(s->name, sizeof(s->name), "%s[%s]", host, addr);
-    snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
-    s->c = smtp_conn_connect(addr, port, v6 ? ag->bind_addr6 : ag->bind_addr,
-                             ag->bind_enforce, ag->connect_timeout, why,
-                             &bind_failed);
+    /* a UNIX-domain server (port 0) is named without a port, as Postfix
+     * does: "myhostname[private/dovecot-lmtp]" */
+    if (port)
+        snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", host, addr, port);
+    else
+        snprintf(s->relay, sizeof(s->relay), "%s", s->name);
+    if (port)
+        s->c = smtp_conn_connect(
+            addr, port, v6 ? ag->bind_addr6 : ag->bind_addr, ag->bind_enforce,
+            ag->connect_timeout, why, &bind_failed);
+    else
+        s->c = smtp_conn_connect_unix(addr, ag->connect_timeout, why);
     if (s->c == NULL && bind_failed) {
         /* smtp_bind_address_enforce: Postfix's "4.4.0 server
          * configuration error" */
@@ -267,8 +291,12 @@ smtp_try_host(struct agent *ag, const char *nexthop, const char *nh_host,
     if (s->c == NULL) {
         char tmp[600];
 
-        snprintf(tmp, sizeof(tmp), "connect to %s:%u: %s", s->name, port,
-                 buf_str(why));
+        if (port)
+            snprintf(tmp, sizeof(tmp), "connect to %s:%u: %s", s->name, port,
+                     buf_str(why));
+        else
+            snprintf(tmp, sizeof(tmp), "connect to %s: %s", s->name,
+                     buf_str(why));
         buf_truncate(why, 0);
         (void) buf_puts(why, tmp);
         snprintf(dsn, 16, "4.4.1");

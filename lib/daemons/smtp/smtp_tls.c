@@ -172,8 +172,10 @@ static void
 tls_context(struct agent *ag, struct server *srv)
 {
     if (ag->tls >= TLS_MAY) {
-        char *cafile = server_param(srv, "smtp_tls_CAfile");
-        char *capath = server_param(srv, "smtp_tls_CApath");
+        char *cafile = server_param(
+            srv, SMTP_PARAM(ag, "lmtp_tls_CAfile", "smtp_tls_CAfile"));
+        char *capath = server_param(
+            srv, SMTP_PARAM(ag, "lmtp_tls_CApath", "smtp_tls_CApath"));
 
         ag->tls_ctx = smtp_conn_tls_ctx_new(
             cafile, capath, server_param_bool(srv, "tls_append_default_CA"));
@@ -201,7 +203,7 @@ tls_context(struct agent *ag, struct server *srv)
             char why[600];
 
             if (server_tls_apply(srv->conf, srv->name_space, ag->tls_ctx,
-                                 "smtp", SERVER_TLS_CLIENT,
+                                 ag->lmtp ? "lmtp" : "smtp", SERVER_TLS_CLIENT,
                                  ag->tls >= TLS_VERIFY    ? SERVER_TLS_MATCH
                                  : ag->tls >= TLS_ENCRYPT ? SERVER_TLS_MANDATORY
                                                           : SERVER_TLS_MAY,
@@ -224,22 +226,30 @@ smtp_tls_setup(struct agent *ag, struct server *srv)
 {
     char *v;
 
-    ag->servername = server_param(srv, "smtp_tls_servername");
-    v = server_param(srv, "smtp_tls_verify_cert_match");
+    ag->servername = server_param(
+        srv, SMTP_PARAM(ag, "lmtp_tls_servername", "smtp_tls_servername"));
+    v = server_param(srv, SMTP_PARAM(ag, "lmtp_tls_verify_cert_match",
+                                     "smtp_tls_verify_cert_match"));
     server_split(v, &ag->verify_match);
     mem_free(v);
-    v = server_param(srv, "smtp_tls_secure_cert_match");
+    v = server_param(srv, SMTP_PARAM(ag, "lmtp_tls_secure_cert_match",
+                                     "smtp_tls_secure_cert_match"));
     server_split(v, &ag->secure_match);
     mem_free(v);
-    v = server_param(srv, "smtp_tls_security_level");
+    v = server_param(srv, SMTP_PARAM(ag, "lmtp_tls_security_level",
+                                     "smtp_tls_security_level"));
     ag->tls = smtp_tls_level(v);
     /* the level's predecessors, as Postfix reads them when it is empty
      * (before, they were ignored: smtp_enforce_tls = yes sent in clear) */
-    if (*v == 0 && server_param_bool(srv, "smtp_enforce_tls"))
-        ag->tls = server_param_bool(srv, "smtp_tls_enforce_peername")
-                      ? TLS_VERIFY
-                      : TLS_ENCRYPT;
-    else if (*v == 0 && server_param_bool(srv, "smtp_use_tls"))
+    if (*v == 0 && server_param_bool(srv, SMTP_PARAM(ag, "lmtp_enforce_tls",
+                                                     "smtp_enforce_tls")))
+        ag->tls =
+            server_param_bool(srv, SMTP_PARAM(ag, "lmtp_tls_enforce_peername",
+                                              "smtp_tls_enforce_peername"))
+                ? TLS_VERIFY
+                : TLS_ENCRYPT;
+    else if (*v == 0 && server_param_bool(srv, SMTP_PARAM(ag, "lmtp_use_tls",
+                                                          "smtp_use_tls")))
         ag->tls = TLS_MAY;
     if (ag->tls == TLS_REFUSED) {
         /* before, dane became may and fingerprint encrypt: mail went out
@@ -254,7 +264,8 @@ smtp_tls_setup(struct agent *ag, struct server *srv)
     mem_free(v);
     /* a string in Postfix 3.7 (tls_log_mask: a level or names); the
      * level is what we use */
-    v = server_param(srv, "smtp_tls_loglevel");
+    v = server_param(srv,
+                     SMTP_PARAM(ag, "lmtp_tls_loglevel", "smtp_tls_loglevel"));
     ag->tls_loglevel = (int) strtol(v, NULL, 10);
     mem_free(v);
     tls_context(ag, srv);

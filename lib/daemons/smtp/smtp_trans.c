@@ -130,8 +130,9 @@ mail_from(const struct session *s, const struct deliver_req *req,
 {
     (void) buf_printf(cmd, "MAIL FROM:<%s>", req->sender);
     if (s->esmtp) {
-        (void) buf_printf(cmd, " SIZE=%llu",
-                          (unsigned long long) req->content_len);
+        if (s->has_size)
+            (void) buf_printf(cmd, " SIZE=%llu",
+                              (unsigned long long) req->content_len);
         if ((req->flags & QUEUE_F_8BITMIME) && s->eightbit)
             (void) buf_puts(cmd, " BODY=8BITMIME");
         if ((req->flags & QUEUE_F_SMTPUTF8) && s->smtputf8)
@@ -192,7 +193,9 @@ content(struct agent *ag, struct session *s, struct deliver_req *req,
         smtp_io_reason(why, e, s->name, "sending message body");
         return e;
     }
-    if ((e = reply_at(s, ag->data_done_timeout, r,
+    /* LMTP: one reply per accepted recipient, in RCPT order (RFC 2033) */
+    if (!ag->lmtp &&
+        (e = reply_at(s, ag->data_done_timeout, r,
                       "sending end of data -- message may be sent more than "
                       "once",
                       why)) != SMTP_CONN_OK)
@@ -200,6 +203,12 @@ content(struct agent *ag, struct session *s, struct deliver_req *req,
     for (i = 0; i < req->nrcpt; i++) {
         if (!rcpt_ok[i])
             continue;
+        if (ag->lmtp &&
+            (e = reply_at(s, ag->data_done_timeout, r,
+                          "sending end of data -- message may be sent more "
+                          "than once",
+                          why)) != SMTP_CONN_OK)
+            return e;
         if (r->code / 100 == 2) {
             deliver_result(&req->rcpt[i], DELIVER_SENT, r->dsn,
                            buf_str(&r->text));
@@ -271,7 +280,8 @@ defer_unanswered(struct deliver_req *req, const int *rcpt_ok, const char *why)
 
         if (rc->status == DELIVER_DEFER && (rc->text == NULL || !*rc->text))
             deliver_result(rc, DELIVER_DEFER, "4.4.2", why);
-        else if (rcpt_ok[i])
+        else if (rcpt_ok[i] && rc->status == DELIVER_DEFER)
+            /* not an LMTP recipient whose final reply came already */
             deliver_result(rc, DELIVER_DEFER, "4.4.2", why);
     }
 }

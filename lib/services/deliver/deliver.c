@@ -3,7 +3,8 @@
  *
  * DESCRIPTION
  *	See deliver.h. Request frame 'R': id, segment, content offset and
- *	length, times, flags, ret, sender, nexthop, envid, then per
+ *	length, times, flags, ret, sender, nexthop, envid, the client's
+ *	name, address, HELO and protocol, then per
  *	recipient idx, addr, orig, orcpt, notify, and the earlier result
  *	(status, dsn, text, remote MTA, reply; for the bounce service).
  *	Reply frame 'S': id, then per recipient idx, status, dsn, text,
@@ -37,6 +38,10 @@ deliver_req_fini(struct deliver_req *r)
     mem_free(r->sender);
     mem_free(r->nexthop);
     mem_free(r->envid);
+    mem_free(r->client_name);
+    mem_free(r->client_addr);
+    mem_free(r->client_helo);
+    mem_free(r->client_proto);
     for (size_t i = 0; i < r->nrcpt; i++) {
         mem_free(r->rcpt[i].addr);
         mem_free(r->rcpt[i].orig);
@@ -83,6 +88,10 @@ deliver_req_encode(struct ipc_out *o, const struct deliver_req *r)
     ipc_put_str(o, r->sender);
     ipc_put_str(o, r->nexthop);
     ipc_put_str(o, r->envid);
+    ipc_put_str(o, r->client_name ? r->client_name : "");
+    ipc_put_str(o, r->client_addr ? r->client_addr : "");
+    ipc_put_str(o, r->client_helo ? r->client_helo : "");
+    ipc_put_str(o, r->client_proto ? r->client_proto : "");
     ipc_put_u32(o, (uint32_t) r->nrcpt);
     for (size_t i = 0; i < r->nrcpt; i++) {
         ipc_put_u32(o, r->rcpt[i].idx);
@@ -119,6 +128,10 @@ deliver_req_decode(struct ipc_in *in, struct deliver_req *r)
     r->sender = mem_strdup(ipc_get_str(in));
     r->nexthop = mem_strdup(ipc_get_str(in));
     r->envid = mem_strdup(ipc_get_str(in));
+    r->client_name = mem_strdup(ipc_get_str(in));
+    r->client_addr = mem_strdup(ipc_get_str(in));
+    r->client_helo = mem_strdup(ipc_get_str(in));
+    r->client_proto = mem_strdup(ipc_get_str(in));
     n = ipc_get_u32(in);
     if (n > 100000)
         return -1;

@@ -64,6 +64,9 @@ struct deliver_req {
     char *sender;
     char *nexthop;
     char *envid;
+    /* where the message came from (the pipe agent's ${client_*}
+     * macros); "" when not known or not local submission's */
+    char *client_name, *client_addr, *client_helo, *client_proto;
     size_t nrcpt;
     struct deliver_rcpt *rcpt;
     /* result, filled in by the agent: 1 when the destination itself
