@@ -111,9 +111,10 @@ r=$(client submit "$P587" starttls alice@example.com wrong-pw \
 case $r in "535 5.7.8 Error: authentication failed"*) pass "wrong password: $r" ;; *) fail "wrong password: $r" ;; esac
 wait_log 'warning: [^ ]*\[127\.0\.0\.1\]: SASL PLAIN authentication failed'
 
-# smtpd_tls_auth_only: no AUTH before STARTTLS
+# no AUTH before STARTTLS: not offered (smtpd_tls_auth_only), and with
+# smtpd_tls_security_level = encrypt Postfix's 530 before any mail command
 r=$(client authfirst "$P587" | tr '\n' ' ')
-case $r in "not-offered 503 5.5.1"*) pass "AUTH before STARTTLS refused: $r" ;; *) fail "AUTH before STARTTLS: $r" ;; esac
+case $r in "not-offered 530 5.7.0 Must issue a STARTTLS command first"*) pass "AUTH before STARTTLS refused: $r" ;; *) fail "AUTH before STARTTLS: $r" ;; esac
 
 # a sender address the login does not own
 r=$(client submit "$P587" starttls alice@example.com alice-pw \
