@@ -241,58 +241,6 @@ maillog_hold(int on)
     held.on = on && registered;
 }
 
-void
-maillog_info(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    log_vmsg(NULL, LOG_LEVEL_INFO, fmt, ap);
-    va_end(ap);
-}
-
-void
-maillog_warning(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    log_vmsg(NULL, LOG_LEVEL_WARN, fmt, ap);
-    va_end(ap);
-}
-
-void
-maillog_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    log_vmsg(NULL, LOG_LEVEL_ERROR, fmt, ap);
-    va_end(ap);
-}
-
-void
-maillog_fatal(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    log_vmsg(NULL, LOG_LEVEL_FATAL, fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-void
-maillog_panic(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    log_vmsg(NULL, LOG_LEVEL_PANIC, fmt, ap);
-    va_end(ap);
-    abort();
-}
-
 const char *
 maillog_delay_fmt(double d, char *out, unsigned size)
 {

@@ -14,10 +14,8 @@
  *
  *	maillog is an output of the log API (lib/base/util/log.c):
  *	maillog_open() installs it in place of stderr, so log_warn() and
- *	its siblings, from any module, become maillog lines. New code logs
- *	with log_info/log_warn/log_error/log_fatal/log_panic;
- *	maillog_info() and its siblings are the same calls under their old
- *	names, for call sites not yet converted.
+ *	its siblings, from any module, become maillog lines: code logs
+ *	with log_info/log_warn/log_error/log_fatal/log_panic.
  */
 #ifndef MAILLOG_MAILLOG_H
 #define MAILLOG_MAILLOG_H
@@ -48,14 +46,6 @@ void maillog_set_stderr(int on);
 void maillog_relay(const char *id, long pid, const char *text);
 /* maillog_ident - current ident */
 const char *maillog_ident(void);
-
-void maillog_info(const char *fmt, ...) UTIL_PRINTF(1, 2);
-void maillog_warning(const char *fmt, ...) UTIL_PRINTF(1, 2);
-void maillog_error(const char *fmt, ...) UTIL_PRINTF(1, 2);
-/* maillog_fatal - log "fatal: text" and exit(1) */
-void maillog_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
-/* maillog_panic - log "panic: text" and abort() */
-void maillog_panic(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 
 /* One delivery attempt, as delivery agents log it. */
 struct maillog_delivery {

@@ -94,7 +94,7 @@ static void
 say_b(void)
 {
     log_warn("b");
-    maillog_info("b2");
+    log_info("b2");
 }
 
 static void
@@ -137,30 +137,30 @@ test_hold(void **state)
     snprintf(path, sizeof(path), "/tmp/maillog_test.%ld", (long) getpid());
     unlink(path);
     maillog_open("postfix/test", path, "mx.example.test");
-    maillog_info("one");
+    log_info("one");
     assert_int_equal(lines(), 1); /* not held: written at once */
     maillog_hold(1);
-    maillog_info("two");
-    maillog_info("three");
+    log_info("two");
+    log_info("three");
     assert_int_equal(lines(), 1);
     maillog_flush();
     assert_int_equal(lines(), 3);
     assert_true(has(" mx postfix/test["));
     assert_true(has("]: three"));
     /* a warning goes out at once, after what was held */
-    maillog_info("four");
-    maillog_warning("five");
+    log_info("four");
+    log_warn("five");
     assert_int_equal(lines(), 5);
     assert_true(has("]: warning: five"));
     /* a child that reopens the log does not repeat the parent's lines;
      * exit() writes what it held itself */
-    maillog_info("six (parent)");
+    log_info("six (parent)");
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         maillog_open("postfix/child", path, "mx.example.test");
         maillog_hold(1);
-        maillog_info("seven (child)");
+        log_info("seven (child)");
         exit(0);
     }
     assert_int_equal(waitpid(pid, &st, 0), pid);
