@@ -7,9 +7,10 @@
  *
  * In a sanitizer build: LeakSanitizer stops the process's threads with
  * ptrace when it exits, which a non-dumpable process refuses, and the
- * set-gid start-up makes this one non-dumpable (lib/daemons/pickup/pickup_priv.c)
- * and clears the environment that would carry ASAN_OPTIONS. Leaks in
- * this code are found by the unit tests and fuzzers instead.
+ * set-gid start-up makes this one non-dumpable
+ * (lib/daemons/pickup/pickup_priv.c) and clears the environment that would
+ * carry ASAN_OPTIONS. Leaks in this code are found by the unit tests and
+ * fuzzers instead.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define POSTERN_ASAN 1

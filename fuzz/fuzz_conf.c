@@ -18,14 +18,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check(enum conf_kind kind, const uint8_t *data, size_t size)
 {
-    struct conf_file *cf = conf_file_parse("fuzz.cf", kind,
-                                           (const char *) data, size);
+    struct conf_file *cf =
+        conf_file_parse("fuzz.cf", kind, (const char *) data, size);
     struct buf out;
     size_t off = 0;
 
     buf_init(&out, 0);
-    if (conf_file_serialize(cf, &out) < 0 || out.len != size
-        || (size && memcmp(out.data, data, size) != 0))
+    if (conf_file_serialize(cf, &out) < 0 || out.len != size ||
+        (size && memcmp(out.data, data, size) != 0))
         abort();
     for (size_t i = 0; i < cf->n; i++) {
         const struct conf_entry *e = &cf->ents[i];
@@ -34,8 +34,8 @@ check(enum conf_kind kind, const uint8_t *data, size_t size)
             abort();
         off += e->len;
         for (size_t j = 0; j < e->nfields; j++)
-            if (e->fields[j].line < e->first_line
-                || e->fields[j].line > e->last_line)
+            if (e->fields[j].line < e->first_line ||
+                e->fields[j].line > e->last_line)
                 abort();
     }
     if (off != size)

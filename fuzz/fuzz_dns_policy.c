@@ -26,15 +26,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const unsigned char ip4[4] = {192, 0, 2, 3};
-static const unsigned char ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+static const unsigned char ip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,    0,
                                       0,    0,    0,    0,    0, 0, 0xcb, 1};
 
 static void
 expand(const char *spec, int exp_mode)
 {
     struct dnscheck_spf_ctx ctx = {"strong-bad@email.example.com",
-                               "email.example.com", "mx.example.org", ip4,
-                               0, NULL};
+                                   "email.example.com",
+                                   "mx.example.org",
+                                   ip4,
+                                   0,
+                                   NULL};
     struct buf out;
 
     for (int v6 = 0; v6 < 2; v6++) {
@@ -63,8 +66,8 @@ fuzz_spf(const char *text)
         for (size_t i = 0; i < spf.n; i++) {
             const struct dnscheck_spf_term *t = &spf.t[i];
 
-            if (t->text == NULL || t->cidr4 > 32 || t->cidr6 > 128
-                || !strchr("+-~?", t->qual))
+            if (t->text == NULL || t->cidr4 > 32 || t->cidr6 > 128 ||
+                !strchr("+-~?", t->qual))
                 abort();
             if (t->domain)
                 expand(t->domain, 0);
@@ -105,18 +108,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         expand(text, data[0] & 0x80);
         break;
     case 2:
-        if (dnscheck_dmarc_parse(text, &d, &err) == 0
-            && (!dnscheck_dmarc_is_record(text) || d.pct < 0 || d.pct > 100
-                || d.p[0] == 0))
+        if (dnscheck_dmarc_parse(text, &d, &err) == 0 &&
+            (!dnscheck_dmarc_is_record(text) || d.pct < 0 || d.pct > 100 ||
+             d.p[0] == 0))
             abort();
         break;
     case 3:
-        if (dnscheck_sts_parse(text, &err) == 0 && !dnscheck_sts_is_record(text))
+        if (dnscheck_sts_parse(text, &err) == 0 &&
+            !dnscheck_sts_is_record(text))
             abort();
         break;
     default:
-        if (dnscheck_tlsrpt_parse(text, &err) == 0
-            && !dnscheck_tlsrpt_is_record(text))
+        if (dnscheck_tlsrpt_parse(text, &err) == 0 &&
+            !dnscheck_tlsrpt_is_record(text))
             abort();
         break;
     }

@@ -64,7 +64,8 @@ static char srv_service[] = "smtp", srv_type[] = "inet",
             srv_name_space[] = "smtp/inet", srv_command[] = "smtpd";
 static int out_fd = -1;
 static int home_fd = -1, queue_fd = -1; /* the fuzzer's cwd, the queue */
-static struct buf plain, co, a, b; /* replies: one stream, in pieces, without IDs */
+static struct buf plain, co, a,
+    b; /* replies: one stream, in pieces, without IDs */
 
 static const char main_cf[] = "compatibility_level = 3.6\n"
                               "myhostname = mx.example.com\n"
@@ -249,8 +250,8 @@ no_ids(struct buf *out, const char *p, size_t len)
     for (size_t i = 0; i < len;) {
         size_t j = i;
 
-        while (j < len && ((p[j] >= '0' && p[j] <= '9') ||
-                           (p[j] >= 'A' && p[j] <= 'F')))
+        while (j < len &&
+               ((p[j] >= '0' && p[j] <= '9') || (p[j] >= 'A' && p[j] <= 'F')))
             j++;
         if (j - i >= 10) {
             (void) buf_append(out, "ID", 2);
@@ -305,7 +306,8 @@ run_co(const uint8_t *data, size_t size, struct buf *out)
     int shut = 0;
     long long eof_at = 0;
 
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) <
+        0)
         die("socketpair");
     r.fd = sv[1];
     r.done = 0;
@@ -377,8 +379,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     no_ids(&a, plain.data, plain.len);
     no_ids(&b, co.data, co.len);
     if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0) {
-        fprintf(stderr, "fuzz_smtpd: the replies differ when the input "
-                        "comes in pieces\n--- one stream:\n%.*s--- in pieces:\n%.*s",
+        fprintf(stderr,
+                "fuzz_smtpd: the replies differ when the input "
+                "comes in pieces\n--- one stream:\n%.*s--- in pieces:\n%.*s",
                 (int) a.len, a.data, (int) b.len, b.data);
         abort();
     }

@@ -23,9 +23,8 @@
 static void
 usage(void)
 {
-    fprintf(stderr,
-            "usage: schemagen [-o output.c] [-m COMPATIBILITY.md] "
-            "file.yaml...\n");
+    fprintf(stderr, "usage: schemagen [-o output.c] [-m COMPATIBILITY.md] "
+                    "file.yaml...\n");
 }
 
 /* write_output - emit (C tables, or with md the Markdown) to path via a
@@ -73,8 +72,8 @@ main(int argc, char **argv)
     int status = 0;
 
     log_set_progname("schemagen");
-    while (i + 1 < argc && (strcmp(argv[i], "-o") == 0 ||
-                            strcmp(argv[i], "-m") == 0)) {
+    while (i + 1 < argc &&
+           (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "-m") == 0)) {
         if (argv[i][1] == 'o')
             output = argv[i + 1];
         else

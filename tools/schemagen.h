@@ -86,9 +86,9 @@ struct sg_fact {
     unsigned long col;
 };
 
-#define SG_FACT_PARAM  0
-#define SG_FACT_FAMILY 1
-#define SG_FACT_REFUSE 2
+#define SG_FACT_PARAM   0
+#define SG_FACT_FAMILY  1
+#define SG_FACT_REFUSE  2
 #define SG_FACT_BEHAVES 3
 
 /* The whole schema; the caller owns it (sg_schema_init/sg_schema_fini). */

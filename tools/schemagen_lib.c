@@ -126,7 +126,7 @@ sg_schema_fini(struct sg_schema *sc)
 /* sg_diag - record one "file:line:col: error: text" diagnostic */
 void UTIL_PRINTF(5, 6)
     sg_diag(struct sg_schema *sc, const char *file, unsigned long line,
-         unsigned long col, const char *fmt, ...)
+            unsigned long col, const char *fmt, ...)
 {
     struct buf b;
     va_list ap;
@@ -151,7 +151,7 @@ void UTIL_PRINTF(3, 4)
     (void) buf_vprintf(&b, fmt, ap);
     va_end(ap);
     sg_diag(cx->sc, cx->file, (unsigned long) n->start_mark.line + 1,
-         (unsigned long) n->start_mark.column + 1, "%s", buf_str(&b));
+            (unsigned long) n->start_mark.column + 1, "%s", buf_str(&b));
     buf_fini(&b);
     cx->errors++;
 }
@@ -179,7 +179,8 @@ sg_scalar(struct sg_ctx *cx, const yaml_node_t *n, const char *what)
     size_t len;
 
     if (n->type != YAML_SCALAR_NODE) {
-        sg_node_diag(cx, n, "%s must be a scalar, not %s", what, sg_node_kind(n));
+        sg_node_diag(cx, n, "%s must be a scalar, not %s", what,
+                     sg_node_kind(n));
         return NULL;
     }
     s = (const char *) n->data.scalar.value;
@@ -198,7 +199,7 @@ sg_scalar(struct sg_ctx *cx, const yaml_node_t *n, const char *what)
 /* sg_scalar_list - a sequence of scalars (or one scalar) into sv */
 int
 sg_scalar_list(struct sg_ctx *cx, const yaml_node_t *n, const char *what,
-            struct strv *sv)
+               struct strv *sv)
 {
     char *s;
 
@@ -209,7 +210,8 @@ sg_scalar_list(struct sg_ctx *cx, const yaml_node_t *n, const char *what,
         return 0;
     }
     if (n->type != YAML_SEQUENCE_NODE) {
-        sg_node_diag(cx, n, "%s must be a sequence, not %s", what, sg_node_kind(n));
+        sg_node_diag(cx, n, "%s must be a sequence, not %s", what,
+                     sg_node_kind(n));
         return -1;
     }
     for (yaml_node_item_t *it = n->data.sequence.items.start;
@@ -252,7 +254,7 @@ sg_valid_name(const char *s)
 /* sg_take - keep the node for key, diagnosing repeats */
 void
 sg_take(struct sg_ctx *cx, const yaml_node_t *key, const yaml_node_t **slot,
-     const yaml_node_t *val)
+        const yaml_node_t *val)
 {
     if (*slot != NULL) {
         sg_node_diag(cx, key, "key \"%s\" repeated", key->data.scalar.value);
@@ -272,7 +274,8 @@ parse_family(struct sg_ctx *cx, const yaml_node_t *m)
     int t;
 
     if (m->type != YAML_MAPPING_NODE) {
-        sg_node_diag(cx, m, "a family must be a mapping, not %s", sg_node_kind(m));
+        sg_node_diag(cx, m, "a family must be a mapping, not %s",
+                     sg_node_kind(m));
         return;
     }
     memset(&k, 0, sizeof(k));
@@ -311,21 +314,21 @@ parse_family(struct sg_ctx *cx, const yaml_node_t *m)
     if (k.suffix == NULL || k.defval == NULL || k.type == NULL ||
         k.programs == NULL) {
         sg_node_diag(cx, m,
-                  "family needs \"suffix\", \"default\", \"type\" "
-                  "and \"programs\"");
+                     "family needs \"suffix\", \"default\", \"type\" "
+                     "and \"programs\"");
         goto out;
     }
     if ((f.suffix = sg_scalar(cx, k.suffix, "suffix")) != NULL &&
         (f.suffix[0] != '_' || !sg_valid_name(f.suffix)))
-        sg_node_diag(cx, k.suffix, "suffix must be \"_\" and a name, not \"%s\"",
-                  f.suffix);
+        sg_node_diag(cx, k.suffix,
+                     "suffix must be \"_\" and a name, not \"%s\"", f.suffix);
     /* The default is "$param": give the parameter name without "$". */
     if ((f.defparam = sg_scalar(cx, k.defval, "default")) != NULL &&
         !sg_valid_name(f.defparam))
         sg_node_diag(cx, k.defval,
-                  "default must name a parameter (without "
-                  "\"$\"), not \"%s\"",
-                  f.defparam);
+                     "default must name a parameter (without "
+                     "\"$\"), not \"%s\"",
+                     f.defparam);
     if ((s = sg_scalar(cx, k.type, "type")) != NULL) {
         if ((t = sg_type_parse(s)) < 0)
             sg_node_diag(cx, k.type, "unknown type \"%s\"", s);
@@ -348,7 +351,7 @@ out:
     for (size_t i = 0; i < cx->sc->nfams; i++) {
         if (strcmp(cx->sc->fams[i].suffix, f.suffix) == 0) {
             sg_node_diag(cx, m, "family %s already defined at %s:%lu", f.suffix,
-                      cx->sc->fams[i].file, cx->sc->fams[i].line);
+                         cx->sc->fams[i].file, cx->sc->fams[i].line);
             family_fini(&f);
             return;
         }
@@ -366,7 +369,8 @@ static void
 parse_dbms(struct sg_ctx *cx, const yaml_node_t *m)
 {
     if (m->type != YAML_MAPPING_NODE) {
-        sg_node_diag(cx, m, "\"dbms\" must be a mapping, not %s", sg_node_kind(m));
+        sg_node_diag(cx, m, "\"dbms\" must be a mapping, not %s",
+                     sg_node_kind(m));
         return;
     }
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
@@ -394,9 +398,10 @@ parse_dbms(struct sg_ctx *cx, const yaml_node_t *m)
         for (size_t i = 0; d.type && i < cx->sc->ndbms; i++) {
             if (strcmp(cx->sc->dbms[i].type, d.type) == 0) {
                 sg_node_diag(cx, key,
-                          "database type %s already defined at "
-                          "%s:%lu",
-                          d.type, cx->sc->dbms[i].file, cx->sc->dbms[i].line);
+                             "database type %s already defined at "
+                             "%s:%lu",
+                             d.type, cx->sc->dbms[i].file,
+                             cx->sc->dbms[i].line);
                 break;
             }
         }
@@ -415,7 +420,7 @@ parse_dbms(struct sg_ctx *cx, const yaml_node_t *m)
 }
 void
 sg_parse_list(struct sg_ctx *cx, const yaml_node_t *seq,
-           void (*fn)(struct sg_ctx *, const yaml_node_t *))
+              void (*fn)(struct sg_ctx *, const yaml_node_t *))
 {
     if (seq->type == YAML_SCALAR_NODE && seq->data.scalar.length == 0)
         return; /* "params:" with nothing under it */
@@ -453,10 +458,11 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
     yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
     if (!yaml_parser_load(&parser, &doc)) {
         sg_diag(sc, cx.file, (unsigned long) parser.problem_mark.line + 1,
-             (unsigned long) parser.problem_mark.column + 1, "%s%s%s%s",
-             parser.problem ? parser.problem : "YAML syntax error",
-             parser.context ? " (" : "", parser.context ? parser.context : "",
-             parser.context ? ")" : "");
+                (unsigned long) parser.problem_mark.column + 1, "%s%s%s%s",
+                parser.problem ? parser.problem : "YAML syntax error",
+                parser.context ? " (" : "",
+                parser.context ? parser.context : "",
+                parser.context ? ")" : "");
         yaml_parser_delete(&parser);
         return sc->diags.n - before;
     }
@@ -466,8 +472,8 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
     }
     if (root->type != YAML_MAPPING_NODE) {
         sg_node_diag(&cx, root,
-                  "the top level must be a mapping with "
-                  "\"params\", \"families\", \"dbms\" or \"postern\"");
+                     "the top level must be a mapping with "
+                     "\"params\", \"families\", \"dbms\" or \"postern\"");
         goto done;
     }
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
@@ -489,7 +495,7 @@ sg_parse(struct sg_schema *sc, const char *file, const char *text, size_t len)
             sg_parse_postern(&cx, val);
         else
             sg_node_diag(&cx, key, "unknown top-level key \"%s\"",
-                      key->data.scalar.value);
+                         key->data.scalar.value);
     }
 
 done:

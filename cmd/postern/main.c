@@ -88,7 +88,8 @@ usage(FILE *fp)
     fputs("\n"
           "\"postern COMMAND --help\" describes a command. Invoked as "
           "\"postconf\",\n"
-          "postern is a drop-in for Postfix 3.7's postconf.\n", fp);
+          "postern is a drop-in for Postfix 3.7's postconf.\n",
+          fp);
 }
 
 /* help_main - "help" alone is the list; "help TOPIC" a manual page */

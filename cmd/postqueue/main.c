@@ -7,9 +7,8 @@
  *	postqueue -p | -j lists the queue through public/showq, -f and
  *	-s site flush it through public/qmgr.
  */
-#include "qmgr/qmgr_tool.h"
-
 #include "../setgid_asan.h"
+#include "qmgr/qmgr_tool.h"
 
 int
 main(int argc, char **argv)

@@ -262,10 +262,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_conn_stream),
-        cmocka_unit_test(test_recv_reply),
+        cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_conn_stream),  cmocka_unit_test(test_recv_reply),
         cmocka_unit_test(test_peer_trusted),
     };
 

@@ -146,8 +146,8 @@ maillog_output(enum log_level level, const char *prog, const char *text_in)
 
             localtime_r(&ts.tv_sec, &tm);
             strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-            prefix_len = snprintf(prefix, sizeof(prefix), "%s %s %s[%ld]: ",
-                                  stamp, host, ident, pid);
+            prefix_len = snprintf(prefix, sizeof(prefix),
+                                  "%s %s %s[%ld]: ", stamp, host, ident, pid);
             if (prefix_len < 0 || prefix_len >= (int) sizeof(prefix))
                 prefix_len = (int) strlen(prefix);
             prefix_sec = ts.tv_sec;

@@ -8,7 +8,7 @@
 #include "util/util.h"
 
 /* struct out_val is jansson's json_t; the cast keeps jansson private. */
-#define J(v) ((json_t *) (v))
+#define J(v)  ((json_t *) (v))
 #define JC(v) ((const json_t *) (v))
 
 struct out_val *

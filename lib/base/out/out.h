@@ -12,7 +12,8 @@
 
 struct out_val;
 
-/* out_obj_new, out_arr_new - empty object or array; free the root with out_free */
+/* out_obj_new, out_arr_new - empty object or array; free the root with out_free
+ */
 struct out_val *out_obj_new(void);
 struct out_val *out_arr_new(void);
 /* out_obj_str - obj[key] = string (NULL gives null) */

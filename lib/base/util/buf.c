@@ -6,11 +6,11 @@
  *	limit given at init, and an append that would pass it fails
  *	without changing the buffer.
  */
-#include "util/util.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/util.h"
 
 static char empty[1];
 

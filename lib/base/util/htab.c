@@ -8,10 +8,10 @@
  *	the rest of the probe cluster back (no tombstones), and the last
  *	entry into the deleted one's place, so the array stays dense.
  */
-#include "util/util.h"
-
 #include <stdint.h>
 #include <string.h>
+
+#include "util/util.h"
 
 struct entry {
     char *key;

@@ -11,12 +11,12 @@
  *	its place, so a library's warning in a daemon becomes a maillog
  *	line "postfix/smtpd[pid]: warning: text".
  */
-#include "util/util.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/util.h"
 
 #define LOG_OUTPUTS 4
 

@@ -5,11 +5,11 @@
  *	Out of memory is fatal, as with Postfix mymalloc() and OpenSMTPD
  *	xmalloc(): no caller needs an error path for it.
  */
-#include "util/util.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/util.h"
 
 void *
 mem_alloc(size_t n)

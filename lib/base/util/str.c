@@ -120,8 +120,8 @@ str_distance(const char *a, const char *b, size_t limit)
                 d = cur[j - 1] + 1;
             if (prev[j - 1] + cost < d)
                 d = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
-                && prev2[j - 2] + 1 < d)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < d)
                 d = prev2[j - 2] + 1;
             cur[j] = d;
             if (d < best)

@@ -1,10 +1,10 @@
 /*
  * strv - growable, NULL-terminated vector of owned strings.
  */
-#include "util/util.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/util.h"
 
 void
 strv_init(struct strv *sv)

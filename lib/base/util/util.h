@@ -18,8 +18,8 @@
 
 #if defined(__GNUC__)
 #define UTIL_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define UTIL_NORETURN __attribute__((noreturn))
-#define WARN_UNUSED __attribute__((warn_unused_result))
+#define UTIL_NORETURN     __attribute__((noreturn))
+#define WARN_UNUSED       __attribute__((warn_unused_result))
 /* a deliberate fall-through between case labels (clang does not take
  * a comment for it) */
 #define UTIL_FALLTHROUGH __attribute__((fallthrough))
@@ -188,7 +188,8 @@ int str_has_suffix(const char *s, const char *suffix);
 size_t str_distance(const char *a, const char *b, size_t limit);
 /* util_read_file - whole file into *out (NUL terminated, caller frees);
  * 0 or -1 with errno; files larger than limit fail with EFBIG */
-int util_read_file(const char *path, size_t limit, char **out, size_t *len) WARN_UNUSED;
+int util_read_file(const char *path, size_t limit, char **out,
+                   size_t *len) WARN_UNUSED;
 /* util_read_fd - the same for what remains to be read from fd (which
  * stays open) */
 int util_read_fd(int fd, size_t limit, char **out, size_t *len) WARN_UNUSED;

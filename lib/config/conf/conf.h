@@ -58,15 +58,15 @@ struct conf_field {
 
 struct conf_entry {
     enum conf_entry_kind kind;
-    size_t off;      /* first byte of the entry in the file */
-    size_t len;      /* all bytes, including newlines */
-    int first_line;  /* 1-based */
-    int last_line;   /* last physical line of the entry */
-    int value_line;  /* last line that contributed text */
-    char *replaced;  /* when not NULL, written instead of the original bytes */
+    size_t off;     /* first byte of the entry in the file */
+    size_t len;     /* all bytes, including newlines */
+    int first_line; /* 1-based */
+    int last_line;  /* last physical line of the entry */
+    int value_line; /* last line that contributed text */
+    char *replaced; /* when not NULL, written instead of the original bytes */
     /* LOGICAL and ORPHAN entries */
-    char *text;              /* logical line: contributing lines joined,
-                              * cut at the first NUL byte as Postfix does */
+    char *text; /* logical line: contributing lines joined,
+                 * cut at the first NUL byte as Postfix does */
     struct conf_seg *segs;
     size_t nsegs;
     /* main.cf LOGICAL entries */
@@ -118,7 +118,8 @@ int conf_file_scan(const char *path, enum conf_kind kind, conf_entry_fn *fn,
 struct conf_file *conf_file_read(const char *path, enum conf_kind kind);
 void conf_file_free(struct conf_file *cf);
 /* conf_file_serialize - the file's bytes as they stand; 0 or -1 (limit) */
-int conf_file_serialize(const struct conf_file *cf, struct buf *out) WARN_UNUSED;
+int conf_file_serialize(const struct conf_file *cf,
+                        struct buf *out) WARN_UNUSED;
 /* conf_entry_text_len - bytes of the logical line before NUL cutting */
 size_t conf_entry_text_len(const struct conf_entry *e);
 /* conf_entry_pos - line and column of logical-line offset loff */
@@ -154,8 +155,8 @@ struct conf_edit {
     char *tmp_base; /* PATH.tmp's last component */
 };
 
-int conf_edit_begin(struct conf_edit *ed, const char *path, char **err)
-    WARN_UNUSED;
+int conf_edit_begin(struct conf_edit *ed, const char *path,
+                    char **err) WARN_UNUSED;
 int conf_edit_commit(struct conf_edit *ed, const char *data, size_t len,
                      const char *backup_suffix, char **err) WARN_UNUSED;
 void conf_edit_abort(struct conf_edit *ed);
@@ -165,8 +166,8 @@ void conf_edit_abort(struct conf_edit *ed);
  * fsync, rename, fsync of the directory. 0, or -1 with *err set (caller
  * frees) and PATH untouched.
  */
-int conf_write_file(const char *path, const char *data, size_t len,
-                    mode_t mode, char **err) WARN_UNUSED;
+int conf_write_file(const char *path, const char *data, size_t len, mode_t mode,
+                    char **err) WARN_UNUSED;
 
 /*
  * Postfix text primitives, exactly as postconf applies them.
@@ -186,7 +187,7 @@ size_t conf_balpar(const char *s);
  */
 char *conf_extpar(char **bp, int strip);
 
-#define CONF_BLANKS " \t\r\n"
+#define CONF_BLANKS       " \t\r\n"
 #define CONF_SEP_COMMA_SP ", \t\r\n"
 
 /*

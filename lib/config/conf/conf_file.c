@@ -16,12 +16,12 @@
  *	No line length limit applies beyond CONF_MAX_FILE for the whole
  *	file.
  */
-#include "conf/conf.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "conf/conf.h"
 
 /* struct pline - one physical line */
 struct pline {
@@ -126,7 +126,6 @@ parse_master(struct conf_entry *e)
     mem_free(copy);
 }
 
-
 /* struct scan - state of one streaming pass */
 struct scan {
     enum conf_kind kind;
@@ -135,10 +134,10 @@ struct scan {
     void *ctx;
     int stop;
     int have_cur, orphan;
-    struct pline first, last;     /* of the open logical entry */
-    struct conf_seg *segs;        /* its text lines */
+    struct pline first, last; /* of the open logical entry */
+    struct conf_seg *segs;    /* its text lines */
     size_t nsegs, segcap;
-    struct pline *pend;           /* skipped lines after its last text line */
+    struct pline *pend; /* skipped lines after its last text line */
     size_t npend, pendcap;
 };
 
@@ -279,7 +278,8 @@ conf_file_scan_data(enum conf_kind kind, const char *data, size_t len,
             } else {
                 if (sc.npend == sc.pendcap) {
                     sc.pendcap = sc.pendcap ? sc.pendcap * 2 : 8;
-                    sc.pend = mem_realloc(sc.pend, sc.pendcap * sizeof(*sc.pend));
+                    sc.pend =
+                        mem_realloc(sc.pend, sc.pendcap * sizeof(*sc.pend));
                 }
                 sc.pend[sc.npend++] = l;
             }

@@ -7,10 +7,10 @@
  *	(unbalanced braces, text after '}', blanks around '=') follow
  *	Postfix 3.7 exactly; the error texts are Postfix's.
  */
-#include "conf/conf.h"
-
 #include <ctype.h>
 #include <string.h>
+
+#include "conf/conf.h"
 
 const char *
 conf_split_nameval(char *buf, char **name, char **value)

@@ -74,10 +74,9 @@ errtext(const char *fmt, const char *path, int err)
 static int
 same_file(const struct stat *a, const struct stat *b)
 {
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino
-           && a->st_size == b->st_size
-           && a->st_mtim.tv_sec == b->st_mtim.tv_sec
-           && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
 /* split_path - directory (opened) and last component of path */
@@ -129,13 +128,13 @@ kind_of(mode_t m)
  * A directory is removed only when empty. 0, or -1 with *err set.
  */
 static int
-remove_name(int dfd, const char *name, const char *shown,
-            const struct stat *st, char **err)
+remove_name(int dfd, const char *name, const char *shown, const struct stat *st,
+            char **err)
 {
     int reg = S_ISREG(st->st_mode);
 
-    if (unlinkat(dfd, name, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0) < 0
-        && errno != ENOENT) {
+    if (unlinkat(dfd, name, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+        errno != ENOENT) {
         *err = errtext(S_ISDIR(st->st_mode)
                            ? "%s is a directory where a temporary file must "
                              "go; remove it"
@@ -168,8 +167,8 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
     for (int tries = 0; tries < TMP_TRIES && removed < TMP_REMOVALS; tries++) {
         created = 0;
         fd = openat(dfd, name,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK
-                        | O_NOCTTY | O_CLOEXEC,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+                        O_NOCTTY | O_CLOEXEC,
                     0600);
         if (fd >= 0) {
             created = 1;
@@ -192,11 +191,11 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
             }
             /* A regular file: open it only to wait for its lock. */
             fd = openat(dfd, name,
-                        (lst.st_uid == geteuid() ? O_WRONLY : O_RDONLY)
-                            | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                        (lst.st_uid == geteuid() ? O_WRONLY : O_RDONLY) |
+                            O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
             if (fd < 0) {
-                if (errno == ENOENT || errno == ELOOP || errno == ENXIO
-                    || errno == EISDIR || errno == ETXTBSY)
+                if (errno == ENOENT || errno == ELOOP || errno == ENXIO ||
+                    errno == EISDIR || errno == ETXTBSY)
                     continue; /* replaced meanwhile: look again */
                 *err = errtext("open %s", shown, errno);
                 return -1;
@@ -210,16 +209,15 @@ tmp_lock(int dfd, const char *name, const char *shown, int *fdp, char **err)
             }
         }
         /* Another editor may have renamed or removed it while we waited. */
-        if (fstat(fd, &fst) < 0
-            || fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0
-            || fst.st_dev != lst.st_dev || fst.st_ino != lst.st_ino) {
+        if (fstat(fd, &fst) < 0 ||
+            fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0 ||
+            fst.st_dev != lst.st_dev || fst.st_ino != lst.st_ino) {
             close(fd);
             continue;
         }
-        if (!created
-            && (!S_ISREG(fst.st_mode) || fst.st_nlink != 1
-                || fst.st_uid != geteuid()
-                || (fst.st_mode & 07777) != 0600)) {
+        if (!created &&
+            (!S_ISREG(fst.st_mode) || fst.st_nlink != 1 ||
+             fst.st_uid != geteuid() || (fst.st_mode & 07777) != 0600)) {
             /* We hold its lock: nobody is using it under the protocol. */
             int rc = remove_name(dfd, name, shown, &fst, err);
 
@@ -363,10 +361,9 @@ keep_backup(struct conf_edit *ed, const char *suffix, char **err)
     buf_printf(&shown, "%s%s", ed->path, suffix);
     buf_printf(&shown_tmp, "%s%s.tmp", ed->path, suffix);
     for (int tries = 0; tries < TMP_REMOVALS && !linked; tries++) {
-        if (fstatat(ed->dfd, buf_str(&baktmp), &st, AT_SYMLINK_NOFOLLOW) == 0
-            && remove_name(ed->dfd, buf_str(&baktmp), buf_str(&shown_tmp),
-                           &st, err)
-                   < 0)
+        if (fstatat(ed->dfd, buf_str(&baktmp), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            remove_name(ed->dfd, buf_str(&baktmp), buf_str(&shown_tmp), &st,
+                        err) < 0)
             goto out;
         if (linkat(ed->dfd, ed->base, ed->dfd, buf_str(&baktmp), 0) == 0)
             linked = 1;
@@ -435,15 +432,16 @@ conf_edit_commit(struct conf_edit *ed, const char *data, size_t len,
         *err = errtext("fstat %s", ed->tmp_path, errno);
         goto fail;
     }
-    if ((mine.st_uid != ed->st.st_uid || mine.st_gid != ed->st.st_gid)
-        && fchown(ed->fd, ed->st.st_uid, ed->st.st_gid) < 0
-        && (errno != EPERM || ed->st.st_uid != geteuid())) {
+    if ((mine.st_uid != ed->st.st_uid || mine.st_gid != ed->st.st_gid) &&
+        fchown(ed->fd, ed->st.st_uid, ed->st.st_gid) < 0 &&
+        (errno != EPERM || ed->st.st_uid != geteuid())) {
         *err = errtext("keep owner and group of %s", ed->path, errno);
         goto fail;
     }
     if (fstatat(ed->dfd, ed->base, &now, 0) < 0 || !same_file(&now, &ed->st)) {
         *err = errtext("%s changed on disk while it was being edited; "
-                       "nothing was written", ed->path, 0);
+                       "nothing was written",
+                       ed->path, 0);
         goto fail;
     }
     if (backup_suffix && keep_backup(ed, backup_suffix, err) < 0)
@@ -460,7 +458,8 @@ conf_write_file(const char *path, const char *data, size_t len, mode_t mode,
 {
     struct conf_edit ed;
 
-    if (edit_open(&ed, path, err) < 0 || write_tmp(&ed, data, len, mode, err) < 0) {
+    if (edit_open(&ed, path, err) < 0 ||
+        write_tmp(&ed, data, len, mode, err) < 0) {
         conf_edit_abort(&ed);
         return -1;
     }

@@ -20,16 +20,24 @@
 #define MAC_PARSE_ERROR (1 << 0) /* syntax error, or nesting too deep */
 #define MAC_PARSE_UNDEF (1 << 1) /* a referenced name was undefined */
 
-/* Flags (Postfix MAC_EXP_FLAG_*). */
+/*
+ * Flags (Postfix MAC_EXP_FLAG_*): RECURSE expands macros in lookup
+ * results, APPEND appends to the result instead of resetting it, SCAN
+ * calls the lookup for each name and expands nothing, PRINTABLE replaces
+ * unprintable characters of lookup results.
+ */
 #define MAC_EXP_FLAG_NONE      0
-#define MAC_EXP_FLAG_RECURSE   (1 << 0) /* expand macros in lookup results */
-#define MAC_EXP_FLAG_APPEND    (1 << 1) /* append to result, do not reset */
-#define MAC_EXP_FLAG_SCAN      (1 << 2) /* call lookup for each name, expand nothing */
-#define MAC_EXP_FLAG_PRINTABLE (1 << 3) /* replace unprintable lookup result chars */
+#define MAC_EXP_FLAG_RECURSE   (1 << 0)
+#define MAC_EXP_FLAG_APPEND    (1 << 1)
+#define MAC_EXP_FLAG_SCAN      (1 << 2)
+#define MAC_EXP_FLAG_PRINTABLE (1 << 3)
 
-/* Lookup modes passed to the callback. */
-#define MAC_EXP_MODE_TEST 0 /* only asks whether name is defined: ${name?..} */
-#define MAC_EXP_MODE_USE  1 /* the value will be used */
+/*
+ * Lookup modes passed to the callback: TEST only asks whether the name
+ * is defined (${name?...}), USE means the value will be used.
+ */
+#define MAC_EXP_MODE_TEST 0
+#define MAC_EXP_MODE_USE  1
 
 /*
  * mac_lookup_fn - value of name, or NULL when undefined. The returned

@@ -59,17 +59,17 @@ struct pcf_edit_opts {
 
 /* struct pcf_cmd - one postconf run, as its command line asked */
 struct pcf_cmd {
-    int mode;                 /* PCF_* mode bits, already checked */
-    unsigned param_class;     /* -C: PCF_F_* class bits */
-    const char *config_dir;   /* -c, or NULL: conf_config_dir(NULL) */
-    char **overrides;         /* -o name=value */
+    int mode;               /* PCF_* mode bits, already checked */
+    unsigned param_class;   /* -C: PCF_F_* class bits */
+    const char *config_dir; /* -c, or NULL: conf_config_dir(NULL) */
+    char **overrides;       /* -o name=value */
     int noverrides;
-    char **args;              /* the names (or name=value) after the options */
+    char **args; /* the names (or name=value) after the options */
     int nargs;
-    int json;                 /* --json */
-    const char *tls_arg;      /* -T mode */
+    int json;            /* --json */
+    const char *tls_arg; /* -T mode */
     struct pcf_edit_opts edit;
-    int postern;              /* "postern conf": Postern's extras */
+    int postern; /* "postern conf": Postern's extras */
 };
 
 /* pcf_cmd_run - run postconf's engine for c: print or edit as postconf
@@ -138,10 +138,10 @@ const char *pcf_master_path(struct pcf *p);
 
 /* pcf_diff_opts - what "postern diff" compares and how */
 struct pcf_diff_opts {
-    int expand;            /* -x: every effective, expanded value too */
-    int json;              /* --json */
-    int defaults;          /* --defaults: specs[0] against the defaults */
-    const char *specs[2];  /* DIR, MAIN,MASTER, FILE or REV:PATH */
+    int expand;           /* -x: every effective, expanded value too */
+    int json;             /* --json */
+    int defaults;         /* --defaults: specs[0] against the defaults */
+    const char *specs[2]; /* DIR, MAIN,MASTER, FILE or REV:PATH */
 };
 
 /* pcf_diff_run - print the differences on stdout; returns 0 same,

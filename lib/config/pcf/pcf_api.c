@@ -8,12 +8,12 @@
  *	answer with postconf's precedence (master.cf -o, main.cf,
  *	built-in default) and $name expansion.
  */
-#include "pcf/pcf.h"
-#include "pcf/pcf_int.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pcf/pcf.h"
+#include "pcf/pcf_int.h"
 
 struct pcf *
 pcf_load(const char *dir)
@@ -209,9 +209,9 @@ pcf_service_param(struct pcf *p, size_t i, const char *name)
 int
 pcf_service_param_known(struct pcf *p, size_t i, const char *name)
 {
-    return htab_has(p->params, name)
-           || (p->master[i].valid_names
-               && htab_has(p->master[i].valid_names, name));
+    return htab_has(p->params, name) ||
+           (p->master[i].valid_names &&
+            htab_has(p->master[i].valid_names, name));
 }
 
 void

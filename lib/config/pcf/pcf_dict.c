@@ -11,10 +11,10 @@
  *	This table reproduces that order so that our stderr matches
  *	postconf's line for line. Lookups use the same chains.
  */
-#include "pcf/pcf_int.h"
-
 #include <stdint.h>
 #include <string.h>
+
+#include "pcf/pcf_int.h"
 
 struct dnode {
     char *key;

@@ -21,10 +21,6 @@
  *	Exit status as diff(1): 0 same, 1 different, 2 trouble. The
  *	command line is lib/tools/cli/cli_diff.c.
  */
-#include "out/out.h"
-#include "pcf/pcf.h"
-#include "pcf/pcf_int.h"
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -35,6 +31,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out/out.h"
+#include "pcf/pcf.h"
+#include "pcf/pcf_int.h"
+
 struct side {
     const char *label;
     char tmpdir[64];
@@ -42,7 +42,7 @@ struct side {
 };
 
 struct diff {
-    int expand;       /* -x */
+    int expand; /* -x */
     int json;
     int color;
     int changes;
@@ -88,9 +88,9 @@ same_value(const char *name, const char *a, const char *b)
     if (strcmp(a, b) == 0)
         return 1;
     sp = schema_param_find(name);
-    if (sp == NULL || (sp->type != SCHEMA_LIST && sp->type != SCHEMA_MAPS
-                       && sp->type != SCHEMA_RESTRICTIONS
-                       && !(sp->flags & SCHEMA_F_MULTI)))
+    if (sp == NULL ||
+        (sp->type != SCHEMA_LIST && sp->type != SCHEMA_MAPS &&
+         sp->type != SCHEMA_RESTRICTIONS && !(sp->flags & SCHEMA_F_MULTI)))
         return 0;
     pa = ca = mem_strdup(a);
     pb = cb = mem_strdup(b);
@@ -120,8 +120,8 @@ copy_file(const char *from, const char *to)
 
     if (util_read_file(from, CONF_MAX_FILE, &data, &len) < 0)
         log_fatal("read %s: %s", from, strerror(errno));
-    if ((fp = fopen(to, "w")) == NULL || fwrite(data, 1, len, fp) != len
-        || fclose(fp) != 0)
+    if ((fp = fopen(to, "w")) == NULL || fwrite(data, 1, len, fp) != len ||
+        fclose(fp) != 0)
         log_fatal("write %s: %s", to, strerror(errno));
     mem_free(data);
 }
@@ -146,8 +146,8 @@ pcf_run(char *const argv[], int out_fd, int quiet)
     if ((pid = fork()) < 0)
         return -1;
     if (pid == 0) {
-        if (out_fd >= 0 && out_fd != STDOUT_FILENO
-            && dup2(out_fd, STDOUT_FILENO) < 0)
+        if (out_fd >= 0 && out_fd != STDOUT_FILENO &&
+            dup2(out_fd, STDOUT_FILENO) < 0)
             _exit(127);
         if (quiet) {
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -234,8 +234,8 @@ rm_tmpdir(const char *dir)
     if (d == NULL)
         return errno == ENOENT ? 0 : -1;
     while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0
-            && unlinkat(dirfd(d), de->d_name, 0) < 0)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            unlinkat(dirfd(d), de->d_name, 0) < 0)
             rc = -1;
     closedir(d);
     if (rmdir(dir) < 0)
@@ -270,7 +270,8 @@ materialize(struct side *s, const char *spec)
             char *pm, *px;
             int found = 0;
 
-            if (str_has_suffix(path, "main.cf") || str_has_suffix(path, "master.cf")) {
+            if (str_has_suffix(path, "main.cf") ||
+                str_has_suffix(path, "master.cf")) {
                 char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
 
                 if (slash)
@@ -283,8 +284,10 @@ materialize(struct side *s, const char *spec)
             } else {
                 const char *d = *path ? path : ".";
 
-                pm = strcmp(d, ".") ? join(d, "main.cf") : mem_strdup("main.cf");
-                px = strcmp(d, ".") ? join(d, "master.cf") : mem_strdup("master.cf");
+                pm =
+                    strcmp(d, ".") ? join(d, "main.cf") : mem_strdup("main.cf");
+                px = strcmp(d, ".") ? join(d, "master.cf")
+                                    : mem_strdup("master.cf");
             }
             if (git_show(rev, pm, m) == 0)
                 found++;
@@ -298,8 +301,7 @@ materialize(struct side *s, const char *spec)
             mem_free(px);
             mem_free(rev);
             if (!found)
-                log_fatal("%s: no main.cf or master.cf in that revision",
-                          spec);
+                log_fatal("%s: no main.cf or master.cf in that revision", spec);
             goto done;
         }
         mem_free(rev);
@@ -343,7 +345,6 @@ done:
     mem_free(m);
     mem_free(x);
 }
-
 
 /* show - a value for reading: empty shows as "(empty)", absent "(unset)" */
 static const char *
@@ -405,8 +406,10 @@ main_diff(struct diff *d, struct pcf *a, struct pcf *b)
     strv_sort(&names);
     for (size_t i = 0; i < names.n; i++) {
         const char *name = names.v[i];
-        const char *ra = htab_has(a->main_line, name) ? pcf_dict_get(a->main, name) : NULL;
-        const char *rb = htab_has(b->main_line, name) ? pcf_dict_get(b->main, name) : NULL;
+        const char *ra =
+            htab_has(a->main_line, name) ? pcf_dict_get(a->main, name) : NULL;
+        const char *rb =
+            htab_has(b->main_line, name) ? pcf_dict_get(b->main, name) : NULL;
         char *va = ra ? norm(ra) : NULL, *vb = rb ? norm(rb) : NULL;
         char *def = default_of(rb ? b : a, name);
         const char *what;
@@ -468,15 +471,17 @@ expanded_diff(struct diff *d, struct pcf *a, struct pcf *b)
         if (((struct pcf_node *) htab_value(a->params, i))->flags & PCF_F_CLASS)
             strv_add(&names, htab_key(a->params, i));
     for (size_t i = 0; i < htab_count(b->params); i++)
-        if ((((struct pcf_node *) htab_value(b->params, i))->flags & PCF_F_CLASS)
-            && !htab_has(a->params, htab_key(b->params, i)))
+        if ((((struct pcf_node *) htab_value(b->params, i))->flags &
+             PCF_F_CLASS) &&
+            !htab_has(a->params, htab_key(b->params, i)))
             strv_add(&names, htab_key(b->params, i));
     strv_sort(&names);
     for (size_t i = 0; i < names.n; i++) {
         const char *name = names.v[i];
         char *ea, *eb;
 
-        if (strcmp(name, "config_directory") == 0 || strcmp(name, "process_id") == 0)
+        if (strcmp(name, "config_directory") == 0 ||
+            strcmp(name, "process_id") == 0)
             continue;
         ea = effective(a, name, NULL);
         eb = effective(b, name, NULL);
@@ -694,8 +699,8 @@ master_diff(struct diff *d, struct pcf *a, struct pcf *b)
                 out_obj_str(o, "entry", t);
                 out_arr_add(d->jmaster, o);
             } else {
-                printf("%s%c %s%s\n", col(d, ma ? C_DEL : C_ADD), ma ? '-' : '+',
-                       t, col(d, C_OFF));
+                printf("%s%c %s%s\n", col(d, ma ? C_DEL : C_ADD),
+                       ma ? '-' : '+', t, col(d, C_OFF));
             }
             mem_free(t);
             continue;
@@ -716,15 +721,16 @@ relevant(const struct pcf_master *ms, const char *name)
     const struct schema_family *fam;
 
     if (strcmp(cmd, "trivial-rewrite") == 0)
-        return str_has_prefix(name, "resolve_") || str_has_prefix(name, "transport_")
-               || str_has_prefix(name, "relay");
+        return str_has_prefix(name, "resolve_") ||
+               str_has_prefix(name, "transport_") ||
+               str_has_prefix(name, "relay");
     if (strncmp(name, cmd, n) == 0 && name[n] == '_')
         return 1;
     /* Per-service parameters such as relay_destination_concurrency_limit. */
     fam = schema_family_match(name, &svc_len);
-    return fam && schema_family_applies(fam, cmd)
-           && strlen(ms->argv.v[0]) == svc_len
-           && strncmp(name, ms->argv.v[0], svc_len) == 0;
+    return fam && schema_family_applies(fam, cmd) &&
+           strlen(ms->argv.v[0]) == svc_len &&
+           strncmp(name, ms->argv.v[0], svc_len) == 0;
 }
 
 /* service_effective - per service, the values its daemon sees change */
@@ -775,9 +781,9 @@ service_effective(struct diff *d, struct pcf *a, struct pcf *b)
                 } else {
                     if (!header++)
                         printf("\nwhat each service's daemon sees:\n");
-                    printf("  %s (%s): %s = %s\n      was: %s\n", mb->name_space,
-                           mb->argv.v[PCF_FLD_CMD], names.v[i], show(eb),
-                           show(ea));
+                    printf("  %s (%s): %s = %s\n      was: %s\n",
+                           mb->name_space, mb->argv.v[PCF_FLD_CMD], names.v[i],
+                           show(eb), show(ea));
                 }
             }
             mem_free(ea);

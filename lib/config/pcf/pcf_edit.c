@@ -16,13 +16,13 @@
  *	value that the schema says is invalid; without it such a value is
  *	refused with an explanation).
  */
-#include "pcf/pcf_int.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pcf/pcf_int.h"
 
 /* The edit in progress, so that a fatal error removes its temp file. */
 static struct conf_edit *active_edit;
@@ -108,7 +108,8 @@ check_value(struct pcf *p, const char *name, const char *value,
                      buf_str(&why));
         else
             log_fatal("%s=%s: %s; nothing was written (use --force to "
-                      "write it anyway)", name, value, buf_str(&why));
+                      "write it anyway)",
+                      name, value, buf_str(&why));
     }
     buf_fini(&why);
 }
@@ -127,8 +128,8 @@ diff_show(const char *path, const char *old, size_t oldlen, const char *new,
 
     if (fa < 0 || fb < 0)
         log_fatal("create temporary file: %s", strerror(errno));
-    if (write(fa, old, oldlen) != (ssize_t) oldlen
-        || write(fb, new, newlen) != (ssize_t) newlen)
+    if (write(fa, old, oldlen) != (ssize_t) oldlen ||
+        write(fb, new, newlen) != (ssize_t) newlen)
         log_fatal("write temporary file: %s", strerror(errno));
     close(fa);
     close(fb);
@@ -167,8 +168,8 @@ commit(struct conf_edit *ed, struct buf *out, const struct pcf_edit_opts *eo)
         conf_edit_abort(ed);
         return;
     }
-    if (conf_edit_commit(ed, buf_str(out), out->len, eo->backup_suffix,
-                         &err) < 0)
+    if (conf_edit_commit(ed, buf_str(out), out->len, eo->backup_suffix, &err) <
+        0)
         log_fatal("%s", err);
 }
 
@@ -393,8 +394,8 @@ parse_reqs(struct pcf *p, char **args, int n, const struct pcf_edit_opts *eo)
             r->field = pcf_field_index(r->pat.v[2]);
             if (r->field == PCF_FLD_WILDC)
                 log_fatal("-Fe does not accept wild-card field name");
-            if ((p->mode & PCF_EDIT_CONF) && r->field < PCF_FLD_CMD
-                && r->value[strcspn(r->value, CONF_BLANKS)])
+            if ((p->mode & PCF_EDIT_CONF) && r->field < PCF_FLD_CMD &&
+                r->value[strcspn(r->value, CONF_BLANKS)])
                 log_fatal("-Fe does not accept whitespace in non-command "
                           "field");
             break;
@@ -404,8 +405,8 @@ parse_reqs(struct pcf *p, char **args, int n, const struct pcf_edit_opts *eo)
             r->param = r->pat.v[2];
             if (strcmp(r->param, "*") == 0)
                 log_fatal("-Pe does not accept wild-card parameter name");
-            if ((p->mode & PCF_EDIT_CONF)
-                && r->value[strcspn(r->value, CONF_BLANKS)])
+            if ((p->mode & PCF_EDIT_CONF) &&
+                r->value[strcspn(r->value, CONF_BLANKS)])
                 log_fatal("-Pe does not accept whitespace in parameter value");
             if (p->mode & PCF_EDIT_CONF)
                 check_value(p, r->param, r->value, eo);
@@ -438,13 +439,11 @@ match_req(struct pcf *p, struct mreq *r, int mask, const char *svc_name,
         if ((e = pcf_master_parse(tentative, r->value)) != NULL)
             log_fatal("%s: \"%s\"", e, r->raw);
     }
-    if (pcf_match(r->pat.v[0], svc_name)
-        && pcf_match(r->pat.v[1], svc_type)) {
+    if (pcf_match(r->pat.v[0], svc_name) && pcf_match(r->pat.v[1], svc_type)) {
         matched = 1;
         r->matches += 1;
-        if ((p->mode & PCF_EDIT_CONF)
-            || ((p->mode & PCF_MASTER_PARAM)
-                && (p->mode & PCF_EDIT_EXCL))) {
+        if ((p->mode & PCF_EDIT_CONF) ||
+            ((p->mode & PCF_MASTER_PARAM) && (p->mode & PCF_EDIT_EXCL))) {
             if (mask == PCF_MASTER_ENTRY) {
                 if (r->matches == 1)
                     use_tentative = 1;
@@ -455,22 +454,20 @@ match_req(struct pcf *p, struct mreq *r, int mask, const char *svc_name,
 
                     *new_entry = mem_calloc(1, sizeof(**new_entry));
                     if ((e = pcf_master_parse(*new_entry, full)) != NULL)
-                        log_fatal("file %s: line %d: %s",
-                                  p->master_path, lineno, e);
+                        log_fatal("file %s: line %d: %s", p->master_path,
+                                  lineno, e);
                     mem_free(full);
                 }
                 if (mask == PCF_MASTER_FLD)
-                    pcf_master_edit_field(*new_entry, r->field,
-                                          r->value);
+                    pcf_master_edit_field(*new_entry, r->field, r->value);
                 else
-                    pcf_master_edit_param(
-                        *new_entry, (p->mode & PCF_EDIT_EXCL) != 0,
-                        r->param, r->value);
+                    pcf_master_edit_param(*new_entry,
+                                          (p->mode & PCF_EDIT_EXCL) != 0,
+                                          r->param, r->value);
             }
         }
-    } else if (tentative
-               && pcf_match(tentative->argv.v[0], svc_name)
-               && pcf_match(tentative->argv.v[1], svc_type)) {
+    } else if (tentative && pcf_match(tentative->argv.v[0], svc_name) &&
+               pcf_match(tentative->argv.v[1], svc_type)) {
         matched = 1;
         r->matches += 1;
         if (r->matches == 1)
@@ -496,23 +493,23 @@ match_req(struct pcf *p, struct mreq *r, int mask, const char *svc_name,
 static void
 add_unmatched(struct pcf *p, struct mreq *reqs, int n, struct buf *out)
 {
-for (int i = 0; i < n; i++) {
-    struct mreq *r = &reqs[i];
+    for (int i = 0; i < n; i++) {
+        struct mreq *r = &reqs[i];
 
-    if (r->matches != 0)
-        continue;
-    if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
-        struct pcf_master ms;
-        const char *e;
+        if (r->matches != 0)
+            continue;
+        if ((p->mode & PCF_MASTER_ENTRY) && (p->mode & PCF_EDIT_CONF)) {
+            struct pcf_master ms;
+            const char *e;
 
-        if ((e = pcf_master_parse(&ms, r->value)) != NULL)
-            log_fatal("%s: \"%s\"", e, r->raw);
-        print_entry_buf(p, out, &ms);
-        pcf_master_free(&ms);
-    } else if ((p->mode & PCF_MASTER_ENTRY) == 0) {
-        log_warn("unmatched service_name/type: \"%s\"", r->raw);
+            if ((e = pcf_master_parse(&ms, r->value)) != NULL)
+                log_fatal("%s: \"%s\"", e, r->raw);
+            print_entry_buf(p, out, &ms);
+            pcf_master_free(&ms);
+        } else if ((p->mode & PCF_MASTER_ENTRY) == 0) {
+            log_warn("unmatched service_name/type: \"%s\"", r->raw);
+        }
     }
-}
 }
 
 void
@@ -548,18 +545,19 @@ pcf_edit_master(struct pcf *p, char **args, int n,
         }
         matched = 0;
         tp = copy = mem_strdup(cp);
-        if ((svc_name = conf_tok_next(&tp, CONF_BLANKS)) == NULL
-            || (svc_type = conf_tok_next(&tp, CONF_BLANKS)) == NULL)
+        if ((svc_name = conf_tok_next(&tp, CONF_BLANKS)) == NULL ||
+            (svc_type = conf_tok_next(&tp, CONF_BLANKS)) == NULL)
             log_fatal("file %s: line %d: specify service name and type on "
-                      "the same line", p->master_path, lineno);
+                      "the same line",
+                      p->master_path, lineno);
         if (strchr(svc_name, '='))
             log_fatal("file %s: line %d: service name syntax \"%s\" is "
-                      "unsupported with %s", p->master_path, lineno, svc_name,
-                      edit_opts);
+                      "unsupported with %s",
+                      p->master_path, lineno, svc_name, edit_opts);
         if (svc_type[strcspn(svc_type, "=/")] != 0)
             log_fatal("file %s: line %d: service type syntax \"%s\" is "
-                      "unsupported with %s", p->master_path, lineno, svc_type,
-                      edit_opts);
+                      "unsupported with %s",
+                      p->master_path, lineno, svc_type, edit_opts);
         for (int i = 0; i < n; i++)
             matched |= match_req(p, &reqs[i], mask, svc_name, svc_type, &ls,
                                  &out, line, lineno, &new_entry);

@@ -8,11 +8,11 @@
  *	follows the first dot of myhostname, or "localdomain" when it has
  *	none. main.cf's mydomain and myhostname enter these defaults as
  *	postconf takes them (mail_conf_lookup_eval: expanded against main.cf
- *	alone, so "myhostname = $mydomain" is no loop); mynetworks lists the networks of the
- *	addresses that inet_interfaces selects, per mynetworks_style (host,
- *	subnet or class) and inet_protocols. Values are computed once per
- *	run, and only when a query needs them (a default that is printed,
- *	expanded or scanned for unused names).
+ *	alone, so "myhostname = $mydomain" is no loop); mynetworks lists the
+ *networks of the addresses that inet_interfaces selects, per mynetworks_style
+ *(host, subnet or class) and inet_protocols. Values are computed once per run,
+ *and only when a query needs them (a default that is printed, expanded or
+ *scanned for unused names).
  *
  *	As postconf's pcf_mynetworks(), inet_interfaces, mynetworks_style
  *	and inet_protocols are taken from main.cf (and -o) expanded against
@@ -28,8 +28,6 @@
  *	Loaded as a library (pcf_load()), these give an empty mynetworks.
  */
 #define _DEFAULT_SOURCE /* getifaddrs, NI_MAXHOST */
-#include "pcf/pcf_int.h"
-
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -43,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pcf/pcf_int.h"
 
 /* conf_cb - mail_conf_lookup(): main.cf and -o overrides only */
 static const char *
@@ -71,8 +71,8 @@ conf_lookup_eval(struct pcf *p, const char *name)
     if (raw == NULL)
         return NULL;
     buf_init(&b, 0);
-    if (mac_expand(&b, raw, MAC_EXP_FLAG_RECURSE, NULL, conf_cb, p)
-        & MAC_PARSE_ERROR)
+    if (mac_expand(&b, raw, MAC_EXP_FLAG_RECURSE, NULL, conf_cb, p) &
+        MAC_PARSE_ERROR)
         log_fatal("dictionary mail_dict: macro processing error");
     return buf_steal(&b);
 }
@@ -212,8 +212,8 @@ static int
 is_loopback(const struct sockaddr_storage *a)
 {
     if (a->ss_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *) a)->sin_addr.s_addr)
-                >> 24) == 127;
+        return (ntohl(((const struct sockaddr_in *) a)->sin_addr.s_addr) >>
+                24) == 127;
     return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *) a)->sin6_addr);
 }
 
@@ -255,8 +255,8 @@ host_addrs(struct pcf_iflist *l, const char *host, int v4, int v6)
     hints.ai_socktype = SOCK_STREAM;
     if (getaddrinfo(name, NULL, &hints, &res0) == 0) {
         for (res = res0; res; res = res->ai_next)
-            if ((res->ai_family == AF_INET && v4)
-                || (res->ai_family == AF_INET6 && v6))
+            if ((res->ai_family == AF_INET && v4) ||
+                (res->ai_family == AF_INET6 && v6))
                 iflist_add(l, res->ai_addr, NULL);
         freeaddrinfo(res0);
     }
@@ -298,8 +298,10 @@ own_addrs(struct pcf_iflist *own, const char *ifaces, int v4, int v6,
     copy = cp = mem_strdup(ifaces);
     while (rc == 0 && (tok = conf_tok_next(&cp, CONF_SEP_COMMA_SP)) != NULL)
         if (!host_addrs(&named, tok, v4, v6)) {
-            buf_printf(err, "config variable inet_interfaces: host not "
-                       "found: %s", tok);
+            buf_printf(err,
+                       "config variable inet_interfaces: host not "
+                       "found: %s",
+                       tok);
             rc = -1;
         }
     mem_free(copy);
@@ -313,17 +315,19 @@ own_addrs(struct pcf_iflist *own, const char *ifaces, int v4, int v6,
     for (i = 0; rc == 0 && i < named.n; i++) {
         if (i > 0 && same_addr(&named.v[i - 1].addr, &named.v[i].addr))
             continue;
-        for (j = 0; j < local.n && !same_addr(&named.v[i].addr, &local.v[j].addr);
-             j++)
-            /* find the interface */ ;
+        for (j = 0;
+             j < local.n && !same_addr(&named.v[i].addr, &local.v[j].addr); j++)
+            /* find the interface */;
         if (j == local.n) {
             getnameinfo((struct sockaddr *) &named.v[i].addr,
                         named.v[i].addr.ss_family == AF_INET
                             ? sizeof(struct sockaddr_in)
                             : sizeof(struct sockaddr_in6),
                         host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-            buf_printf(err, "parameter inet_interfaces: no local interface "
-                       "found for %s", host);
+            buf_printf(err,
+                       "parameter inet_interfaces: no local interface "
+                       "found for %s",
+                       host);
             rc = -1;
             break;
         }
@@ -349,8 +353,10 @@ parse_style(const char *value, struct buf *err)
         for (i = 0; i < 3 && strcmp(tok, names[i]) != 0; i++)
             continue;
         if (i == 3) {
-            buf_printf(err, "unknown mynetworks mask style value \"%s\" in "
-                       "\"%s\"", tok, value);
+            buf_printf(err,
+                       "unknown mynetworks mask style value \"%s\" in "
+                       "\"%s\"",
+                       tok, value);
             mem_free(copy);
             return -1;
         }
@@ -358,8 +364,10 @@ parse_style(const char *value, struct buf *err)
     }
     mem_free(copy);
     if (mask != STYLE_CLASS && mask != STYLE_SUBNET && mask != STYLE_HOST) {
-        buf_printf(err, "bad mynetworks_style value: %s; specify exactly "
-                   "one value", value);
+        buf_printf(err,
+                   "bad mynetworks_style value: %s; specify exactly "
+                   "one value",
+                   value);
         return -1;
     }
     return mask;
@@ -440,8 +448,8 @@ my_networks(struct pcf *p)
     buf_init(&err, 0);
     /* With every protocol disabled there is nothing to look up. */
     if (v4 || v6) {
-        if ((st = parse_style(style, &err)) < 0
-            || own_addrs(&own, ifaces, v4, v6, &err) < 0) {
+        if ((st = parse_style(style, &err)) < 0 ||
+            own_addrs(&own, ifaces, v4, v6, &err) < 0) {
             /* Tools that read a config copied from another host get an
              * empty list; postconf itself stops here. */
             if (!p->library)

@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
-#include "pcf/pcf.h"
 #include "mac/mac.h"
+#include "pcf/pcf.h"
 #include "schema/schema.h"
 #include "util/util.h"
 
@@ -44,24 +44,24 @@ struct strv pcf_dict_keys(const struct pcf_dict *d);
 
 /* One master.cf entry. */
 struct pcf_master {
-    char *name_space;         /* service/type */
-    struct strv argv;         /* normalized fields */
-    int line;                 /* first line in master.cf */
+    char *name_space;            /* service/type */
+    struct strv argv;            /* normalized fields */
+    int line;                    /* first line in master.cf */
     struct pcf_dict *all_params; /* -o name=value (shared by duplicates) */
     struct pcf_dict *ro_params;  /* process_name, service_name */
     struct htab *valid_names;    /* user-defined names valid here */
 };
 
 #define PCF_MASTER_MIN_FIELDS 8
-#define PCF_FLD_SERVICE 0
-#define PCF_FLD_TYPE    1
-#define PCF_FLD_PRIVATE 2
-#define PCF_FLD_UNPRIV  3
-#define PCF_FLD_CHROOT  4
-#define PCF_FLD_WAKEUP  5
-#define PCF_FLD_MAXPROC 6
-#define PCF_FLD_CMD     7
-#define PCF_FLD_WILDC   (-1)
+#define PCF_FLD_SERVICE       0
+#define PCF_FLD_TYPE          1
+#define PCF_FLD_PRIVATE       2
+#define PCF_FLD_UNPRIV        3
+#define PCF_FLD_CHROOT        4
+#define PCF_FLD_WAKEUP        5
+#define PCF_FLD_MAXPROC       6
+#define PCF_FLD_CMD           7
+#define PCF_FLD_WILDC         (-1)
 
 #define PCF_LINE_LIMIT  80
 #define PCF_INDENT_LEN  4
@@ -71,28 +71,28 @@ struct pcf_master {
 struct pcf {
     int mode;
     unsigned param_class;
-    int postern;             /* invoked as "postern conf": extensions on */
-    int json;                /* --json */
-    int library;             /* loaded by pcf_load(): no fatal host lookups */
+    int postern; /* invoked as "postern conf": extensions on */
+    int json;    /* --json */
+    int library; /* loaded by pcf_load(): no fatal host lookups */
     char *config_dir;
-    char *main_path;         /* config_dir/main.cf */
-    char *master_path;       /* config_dir/master.cf */
-    struct pcf_dict *main;   /* main.cf name=value (+ -o overrides) */
-    struct htab *main_line;  /* name -> line in main.cf, or PCF_LINE_CMDLINE
-                              * (intptr_t); kept for postern and the API */
-    char source_buf[64];     /* pcf_source() result */
-    const char *scan_name;   /* parameter whose value is being scanned */
-    struct htab *params;     /* name -> struct pcf_node */
+    char *main_path;        /* config_dir/main.cf */
+    char *master_path;      /* config_dir/master.cf */
+    struct pcf_dict *main;  /* main.cf name=value (+ -o overrides) */
+    struct htab *main_line; /* name -> line in main.cf, or PCF_LINE_CMDLINE
+                             * (intptr_t); kept for postern and the API */
+    char source_buf[64];    /* pcf_source() result */
+    const char *scan_name;  /* parameter whose value is being scanned */
+    struct htab *params;    /* name -> struct pcf_node */
     struct pcf_master *master;
     size_t nmaster;
     int master_read;
-    struct htab *namespaces; /* name_space -> struct pcf_dict */
+    struct htab *namespaces;   /* name_space -> struct pcf_dict */
     struct htab *param_owners; /* -o name -> strv of master indices */
     struct htab *rest_classes;
     struct htab *dbms_files; /* "type:path" seen */
     const char *process_name;
     long pid;
-    char *cache[8];          /* dynamic default values, by enum pcf_dyn */
+    char *cache[8]; /* dynamic default values, by enum pcf_dyn */
     FILE *out;
 };
 
@@ -132,8 +132,8 @@ int pcf_field_index(const char *name);
 const char *pcf_master_parse(struct pcf_master *ms, const char *text);
 void pcf_master_free(struct pcf_master *ms);
 void pcf_master_edit_field(struct pcf_master *ms, int field, const char *value);
-void pcf_master_edit_param(struct pcf_master *ms, int exclude,
-                           const char *name, const char *value);
+void pcf_master_edit_param(struct pcf_master *ms, int exclude, const char *name,
+                           const char *value);
 
 /* pcf_edit.c */
 /*

@@ -8,12 +8,11 @@
  *	"main.cf:LINE" or "command line -o"). Names that postconf would
  *	reject as unknown are listed under "unknown".
  */
+#include <string.h>
+
 #include "out/out.h"
 #include "pcf/pcf.h"
 #include "pcf/pcf_int.h"
-
-#include <string.h>
-
 
 static const char *
 class_name(unsigned flags)
@@ -67,14 +66,13 @@ add_param(struct pcf *p, struct out_val *arr, const char *name,
     mem_free(exp);
     if ((p->mode & PCF_SHOW_DEFS) == 0)
         src = pcf_main_line(p, name) ? pcf_source(p, name) : NULL;
-    if (src == NULL && (p->mode & PCF_SHOW_DEFS) == 0
-        && strcmp(name, "config_directory") == 0
-        && pcf_dict_get(p->main, name))
+    if (src == NULL && (p->mode & PCF_SHOW_DEFS) == 0 &&
+        strcmp(name, "config_directory") == 0 && pcf_dict_get(p->main, name))
         src = "command line -c";
     out_obj_str(o, "source", src ? src : "default");
     out_obj_str(o, "class", class_name(node->flags));
-    out_obj_str(o, "type", node->sp ? schema_type_name(node->sp->type)
-                                    : "string");
+    out_obj_str(o, "type",
+                node->sp ? schema_type_name(node->sp->type) : "string");
     if (node->flags & PCF_F_RAW)
         out_obj_bool(o, "raw", 1);
     out_arr_add(arr, o);
@@ -88,9 +86,10 @@ pcf_json_show(struct pcf *p, char **names, int n)
     struct out_val *unknown = out_arr_new();
 
     out_obj_str(root, "config_directory", p->config_dir);
-    out_obj_str(root, "mode", (p->mode & PCF_SHOW_DEFS)     ? "defaults"
-                              : (p->mode & PCF_SHOW_NONDEF) ? "non-default"
-                                                            : "effective");
+    out_obj_str(root, "mode",
+                (p->mode & PCF_SHOW_DEFS)     ? "defaults"
+                : (p->mode & PCF_SHOW_NONDEF) ? "non-default"
+                                              : "effective");
     if (n == 0) {
         struct strv all;
 
@@ -129,9 +128,10 @@ svc_match(const struct pcf_master *ms, char **filters, int n)
 
         svc = conf_tok_next(&cp, "/");
         type = conf_tok_next(&cp, "/");
-        ok = svc && (strcmp(svc, "*") == 0 || strcmp(svc, ms->argv.v[0]) == 0)
-             && (type == NULL || strcmp(type, "*") == 0
-                 || strcmp(type, ms->argv.v[1]) == 0);
+        ok = svc &&
+             (strcmp(svc, "*") == 0 || strcmp(svc, ms->argv.v[0]) == 0) &&
+             (type == NULL || strcmp(type, "*") == 0 ||
+              strcmp(type, ms->argv.v[1]) == 0);
         mem_free(copy);
         if (ok)
             return 1;
@@ -180,9 +180,9 @@ pcf_json_master(struct pcf *p, char **filters, int n)
                 out_obj_str(pv, "expanded", exp);
                 out_obj_str(pv, "source", buf_str(&src));
                 buf_fini(&src);
-                out_obj_bool(pv, "known", htab_has(p->params, keys.v[i])
-                                              || htab_has(ms->valid_names,
-                                                          keys.v[i]));
+                out_obj_bool(pv, "known",
+                             htab_has(p->params, keys.v[i]) ||
+                                 htab_has(ms->valid_names, keys.v[i]));
                 out_obj_add(params, keys.v[i], pv);
                 mem_free(exp);
             }

@@ -13,15 +13,15 @@
  *	Field errors are fatal, with postconf's exact texts; unlike
  *	postconf, "postern conf" also names the file and line.
  */
-#include "pcf/pcf_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcf/pcf_int.h"
+
 const char *const pcf_field_names[] = {
-    "service", "type", "private", "unprivileged",
-    "chroot", "wakeup", "process_limit", "command", NULL,
+    "service", "type",          "private", "unprivileged", "chroot",
+    "wakeup",  "process_limit", "command", NULL,
 };
 
 static const char *const valid_types[] = {
@@ -266,11 +266,12 @@ pcf_master_edit_param(struct pcf_master *ms, int exclude, const char *name,
 
         if (arg[0] != '-' || strcmp(arg, "--") == 0)
             break;
-        if (arg[1] == 0 || strchr(OPTS_WITH_VALUE, arg[1]) == NULL
-            || f + 1 >= ms->argv.n)
+        if (arg[1] == 0 || strchr(OPTS_WITH_VALUE, arg[1]) == NULL ||
+            f + 1 >= ms->argv.n)
             continue;
-        if (strcmp(arg, "-o") == 0 && strncmp(ms->argv.v[f + 1], name, nlen) == 0
-            && ms->argv.v[f + 1][nlen] == '=') {
+        if (strcmp(arg, "-o") == 0 &&
+            strncmp(ms->argv.v[f + 1], name, nlen) == 0 &&
+            ms->argv.v[f + 1][nlen] == '=') {
             matched = 1;
             if (!exclude) {
                 struct buf b;
@@ -326,7 +327,8 @@ pcf_read_master(struct pcf *p, int fail_on_open)
 
         if (e->kind == CONF_ENT_ORPHAN) {
             log_warn("%s: logical line must not start with whitespace: "
-                     "\"%.30s%s\"", p->master_path, e->text,
+                     "\"%.30s%s\"",
+                     p->master_path, e->text,
                      conf_entry_text_len(e) > 30 ? "..." : "");
             continue;
         }
@@ -411,9 +413,10 @@ pcf_field_index(const char *name)
     log_fatal("invalid service attribute name: \"%s\"", name);
 }
 
-#define ADD_TEXT(t) do { \
-        const char *_t = (t); \
-        fputs(_t, fp); \
+#define ADD_TEXT(t)             \
+    do {                        \
+        const char *_t = (t);   \
+        fputs(_t, fp);          \
         line_len += strlen(_t); \
     } while (0)
 
@@ -445,8 +448,8 @@ print_args(struct pcf *p, FILE *fp, int mode, struct pcf_master *ms, size_t f,
         if (in_opts) {
             if (arg[0] != '-' || strcmp(arg, "--") == 0) {
                 in_opts = 0;
-            } else if (arg[1] && strchr(OPTS_WITH_VALUE, arg[1]) != NULL
-                       && f + 1 < ms->argv.n) {
+            } else if (arg[1] && strchr(OPTS_WITH_VALUE, arg[1]) != NULL &&
+                       f + 1 < ms->argv.n) {
                 aval = argv[f + 1];
                 line_len = PCF_LINE_LIMIT;
                 if (strcmp(arg, "-o") == 0 && (mode & PCF_SHOW_EVAL))
@@ -459,8 +462,8 @@ print_args(struct pcf *p, FILE *fp, int mode, struct pcf_master *ms, size_t f,
             parens = arg[strcspn(arg, CONF_BLANKS)] != 0;
         }
         if (line_len > PCF_INDENT_LEN) {
-            if ((mode & PCF_FOLD_LINE) == 0
-                || line_len + 1 + arg_len < PCF_LINE_LIMIT) {
+            if ((mode & PCF_FOLD_LINE) == 0 ||
+                line_len + 1 + arg_len < PCF_LINE_LIMIT) {
                 ADD_TEXT(" ");
             } else {
                 fputs("\n" PCF_INDENT_TEXT, fp);
@@ -491,8 +494,7 @@ print_args(struct pcf *p, FILE *fp, int mode, struct pcf_master *ms, size_t f,
  * fp, folded when mode has PCF_FOLD_LINE, expanded with PCF_SHOW_EVAL.
  */
 void
-pcf_print_master_entry(struct pcf *p, FILE *fp, int mode,
-                       struct pcf_master *ms)
+pcf_print_master_entry(struct pcf *p, FILE *fp, int mode, struct pcf_master *ms)
 {
     static const size_t column_goal[] = {0, 11, 17, 25, 33, 41, 49, 57};
     char **argv = ms->argv.v;
@@ -527,8 +529,8 @@ pcf_show_master_entries(struct pcf *p, char **filters, int n)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (pcf_match(pats[i].v[0], ms->argv.v[0])
-                && pcf_match(pats[i].v[1], ms->argv.v[1])) {
+            if (pcf_match(pats[i].v[0], ms->argv.v[0]) &&
+                pcf_match(pats[i].v[1], ms->argv.v[1])) {
                 hits[i]++;
                 pcf_print_master_entry(p, p->out, p->mode, ms);
             }
@@ -594,8 +596,8 @@ pcf_show_master_fields(struct pcf *p, char **filters, int n)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (!pcf_match(pats[i].v[0], ms->argv.v[0])
-                || !pcf_match(pats[i].v[1], ms->argv.v[1]))
+            if (!pcf_match(pats[i].v[0], ms->argv.v[0]) ||
+                !pcf_match(pats[i].v[1], ms->argv.v[1]))
                 continue;
             hits[i]++;
             if (fields[i] == PCF_FLD_WILDC) {
@@ -666,8 +668,8 @@ pcf_show_master_params(struct pcf *p, char **filters, int n)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (!pcf_match(pats[i].v[0], ms->argv.v[0])
-                || !pcf_match(pats[i].v[1], ms->argv.v[1]))
+            if (!pcf_match(pats[i].v[0], ms->argv.v[0]) ||
+                !pcf_match(pats[i].v[1], ms->argv.v[1]))
                 continue;
             if (strcmp(pats[i].v[2], "*") == 0) {
                 print_any_param(p, ms);

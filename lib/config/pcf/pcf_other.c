@@ -41,9 +41,10 @@ void
 pcf_show_maps(void)
 {
     static const char *const maps[] = {
-        "btree", "cidr", "environ", "fail", "hash", "inline", "internal",
-        "memcache", "nis", "pipemap", "proxy", "randmap", "regexp",
-        "socketmap", "static", "tcp", "texthash", "unionmap", "unix", NULL,
+        "btree",  "cidr",     "environ",  "fail",      "hash",
+        "inline", "internal", "memcache", "nis",       "pipemap",
+        "proxy",  "randmap",  "regexp",   "socketmap", "static",
+        "tcp",    "texthash", "unionmap", "unix",      NULL,
     };
 
     json_key = "map_types";
@@ -65,6 +66,7 @@ pcf_show_sasl(int mode)
     static const char *const server[] = {"cyrus", "dovecot", NULL};
     static const char *const client[] = {"cyrus", NULL};
 
-    json_key = mode == PCF_SHOW_SASL_SERV ? "sasl_server_types" : "sasl_client_types";
+    json_key =
+        mode == PCF_SHOW_SASL_SERV ? "sasl_server_types" : "sasl_client_types";
     print_all(mode == PCF_SHOW_SASL_SERV ? server : client);
 }

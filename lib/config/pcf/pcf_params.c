@@ -12,8 +12,6 @@
  *	Precedence of values: master.cf "-o name=value" of the service at
  *	hand, then main.cf (and -o overrides), then built-in defaults.
  */
-#include "pcf/pcf_int.h"
-
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -24,14 +22,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "pcf/pcf_int.h"
+
 /* Names that Postfix keeps only for backwards-compatible defaults. */
 static const char *const legacy_names[] = {
-    "authorized_verp_clients", "fallback_relay", "lmtp_per_record_deadline",
-    "postscreen_blacklist_action", "postscreen_dnsbl_ttl",
-    "postscreen_dnsbl_whitelist_threshold", "postscreen_whitelist_interfaces",
-    "smtp_per_record_deadline", "smtpd_client_connection_limit_exceptions",
-    "smtpd_per_record_deadline", "tlsproxy_client_level",
-    "tlsproxy_client_policy", "virtual_maps", NULL,
+    "authorized_verp_clients",
+    "fallback_relay",
+    "lmtp_per_record_deadline",
+    "postscreen_blacklist_action",
+    "postscreen_dnsbl_ttl",
+    "postscreen_dnsbl_whitelist_threshold",
+    "postscreen_whitelist_interfaces",
+    "smtp_per_record_deadline",
+    "smtpd_client_connection_limit_exceptions",
+    "smtpd_per_record_deadline",
+    "tlsproxy_client_level",
+    "tlsproxy_client_policy",
+    "virtual_maps",
+    NULL,
 };
 
 static struct pcf_node *
@@ -87,7 +95,8 @@ read_entry(const struct conf_entry *e, void *ctx)
 
     if (e->kind == CONF_ENT_ORPHAN) {
         log_warn("%s: logical line must not start with whitespace: "
-                 "\"%.30s%s\"", p->main_path, e->text,
+                 "\"%.30s%s\"",
+                 p->main_path, e->text,
                  conf_entry_text_len(e) > 30 ? "..." : "");
         return 0;
     }
@@ -279,11 +288,11 @@ pcf_lookup(struct pcf *p, int mode, const char *name, struct pcf_master *scope,
     const char *value = NULL;
 
     if ((mode & PCF_SHOW_DEFS) == 0) {
-        if (scope && scope->ro_params
-            && (value = pcf_dict_get(scope->ro_params, name)) != NULL)
+        if (scope && scope->ro_params &&
+            (value = pcf_dict_get(scope->ro_params, name)) != NULL)
             return value;
-        if (scope && scope->all_params
-            && (value = pcf_dict_get(scope->all_params, name)) != NULL)
+        if (scope && scope->all_params &&
+            (value = pcf_dict_get(scope->all_params, name)) != NULL)
             return value;
         if ((value = pcf_dict_get(p->main, name)) != NULL)
             return value;
@@ -344,8 +353,8 @@ pcf_print_line(struct pcf *p, const char *fmt, ...)
         if (*(next = start + word_len) != 0)
             *next++ = 0;
         if (word_len > 0 && line_len > 0) {
-            if ((p->mode & PCF_FOLD_LINE) == 0
-                || line_len + word_len < PCF_LINE_LIMIT) {
+            if ((p->mode & PCF_FOLD_LINE) == 0 ||
+                line_len + word_len < PCF_LINE_LIMIT) {
                 fputc(' ', p->out);
                 line_len += 1;
             } else {
@@ -451,8 +460,8 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
         char *cp, *name;
 
         buf_init(&b, 0);
-        (void) mac_expand(&b, classes, MAC_EXP_FLAG_RECURSE, NULL,
-                          dict_eval_cb, dict);
+        (void) mac_expand(&b, classes, MAC_EXP_FLAG_RECURSE, NULL, dict_eval_cb,
+                          dict);
         cp = buf_data(&b);
         while ((name = conf_tok_next(&cp, CONF_SEP_COMMA_SP)) != NULL) {
             if (scope == NULL && !htab_has(p->rest_classes, name))
@@ -471,8 +480,8 @@ scan_namespace(struct pcf *p, struct pcf_dict *dict, struct pcf_master *scope)
 
         if (value == NULL)
             continue;
-        if (scope && !htab_has(scope->valid_names, name)
-            && htab_has(p->rest_classes, name))
+        if (scope && !htab_has(scope->valid_names, name) &&
+            htab_has(p->rest_classes, name))
             htab_set(scope->valid_names, name, NULL);
         if ((node = htab_find(p->params, name)) != NULL) {
             if (node->flags & PCF_F_READONLY) {
@@ -521,8 +530,8 @@ pcf_register_user(struct pcf *p)
                 char *name, *value;
 
                 if (conf_split_nameval(copy, &name, &value) == NULL) {
-                    struct pcf_dict *d = htab_find(p->namespaces,
-                                                   ms->name_space);
+                    struct pcf_dict *d =
+                        htab_find(p->namespaces, ms->name_space);
 
                     if (d == NULL) {
                         d = pcf_dict_new();
@@ -594,8 +603,8 @@ struct dbms_type {
 };
 
 static const struct dbms_type dbms_types[] = {
-    {"ldap", 1}, {"mysql", 1}, {"pgsql", 1}, {"sqlite", 1},
-    {"memcache", 1}, {"regexp", 0}, {"pcre", 0}, {NULL, 0},
+    {"ldap", 1},     {"mysql", 1},  {"pgsql", 1}, {"sqlite", 1},
+    {"memcache", 1}, {"regexp", 0}, {"pcre", 0},  {NULL, 0},
 };
 
 static const struct dbms_type *
@@ -625,8 +634,8 @@ check_dbms_client(struct pcf *p, const char *type, const char *path)
     }
     htab_set(p->dbms_files, buf_str(&spec), NULL);
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        log_warn("open \"%s\" configuration \"%s\": not a regular file",
-                 type, path);
+        log_warn("open \"%s\" configuration \"%s\": not a regular file", type,
+                 path);
         buf_fini(&spec);
         return;
     }
@@ -805,8 +814,8 @@ flag_unused(struct pcf *p, struct pcf_dict *d, struct pcf_master *scope)
     for (size_t i = 0; i < keys.n; i++) {
         const char *name = keys.v[i];
 
-        if (!htab_has(p->params, name)
-            && (scope == NULL || !htab_has(scope->valid_names, name))) {
+        if (!htab_has(p->params, name) &&
+            (scope == NULL || !htab_has(scope->valid_names, name))) {
             char *where = pcf_where(p, scope, name);
             const char *hint = p->postern ? pcf_suggest(p, name) : NULL;
 

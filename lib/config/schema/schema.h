@@ -16,21 +16,23 @@
 #include <stddef.h>
 
 enum schema_type {
-    SCHEMA_STRING = 0, /* free text */
-    SCHEMA_BOOL,       /* yes/no */
-    SCHEMA_INT,        /* int, with min/max */
-    SCHEMA_LONG,       /* long (sizes such as message_size_limit) */
-    SCHEMA_TIME,       /* time with a default unit (s, m, h, d, w) */
-    SCHEMA_LIST,       /* comma/space separated list */
-    SCHEMA_MAPS,       /* list of type:table lookup tables */
+    SCHEMA_STRING = 0,   /* free text */
+    SCHEMA_BOOL,         /* yes/no */
+    SCHEMA_INT,          /* int, with min/max */
+    SCHEMA_LONG,         /* long (sizes such as message_size_limit) */
+    SCHEMA_TIME,         /* time with a default unit (s, m, h, d, w) */
+    SCHEMA_LIST,         /* comma/space separated list */
+    SCHEMA_MAPS,         /* list of type:table lookup tables */
     SCHEMA_RESTRICTIONS, /* smtpd-style restriction list */
-    SCHEMA_ENUM,       /* one of enum_values (or a list of them, see flags) */
+    SCHEMA_ENUM,         /* one of enum_values (or a list of them, see flags) */
 };
 
-#define SCHEMA_F_RAW      (1u << 0) /* value is not macro-expanded (postconf "raw") */
+#define SCHEMA_F_RAW \
+    (1u << 0) /* value is not macro-expanded (postconf "raw") */
 #define SCHEMA_F_READONLY (1u << 1) /* read-only: mail_version etc. */
-#define SCHEMA_F_DYNAMIC  (1u << 2) /* default computed at run time (myhostname ...) */
-#define SCHEMA_F_MULTI    (1u << 3) /* enum: value is a list of enum_values */
+#define SCHEMA_F_DYNAMIC \
+    (1u << 2) /* default computed at run time (myhostname ...) */
+#define SCHEMA_F_MULTI (1u << 3) /* enum: value is a list of enum_values */
 
 struct schema_param {
     const char *name;
@@ -58,15 +60,15 @@ struct schema_param {
      * Postern always has (biff: "no"), or NULL; a setting to that value
      * is honoured */
     const char *behaves;
-    long min;                /* for INT/LONG/TIME (TIME in seconds) */
-    long max;                /* 0 = no maximum */
-    char time_unit;          /* default unit for SCHEMA_TIME: s m h d w */
+    long min;       /* for INT/LONG/TIME (TIME in seconds) */
+    long max;       /* 0 = no maximum */
+    char time_unit; /* default unit for SCHEMA_TIME: s m h d w */
 };
 
 /* A parameter that master.cf services create: service name + suffix. */
 struct schema_family {
-    const char *suffix;     /* "_destination_concurrency_limit" */
-    const char *defparam;   /* default is "$defparam" */
+    const char *suffix;          /* "_destination_concurrency_limit" */
+    const char *defparam;        /* default is "$defparam" */
     const char *const *programs; /* master.cf commands that create it */
 };
 

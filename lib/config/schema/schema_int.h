@@ -2,8 +2,8 @@
  * schema_int - what the generated schema_table.c defines for schema.c.
  *
  * DESCRIPTION
- *	Private to lib/config/schema: tools/schemagen writes these tables from the
- *	YAML in schemas/; nothing outside this directory includes this file.
+ *	Private to lib/config/schema: tools/schemagen writes these tables from
+ *the YAML in schemas/; nothing outside this directory includes this file.
  */
 #ifndef SCHEMA_SCHEMA_INT_H
 #define SCHEMA_SCHEMA_INT_H

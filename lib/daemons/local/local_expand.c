@@ -178,13 +178,13 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
     if (depth >= MAX_DEPTH) {
         log_warn(":include: nesting limit exceeded for %s", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.4.6",
-                      ":include: nesting limit exceeded");
+                        ":include: nesting limit exceeded");
         return 0;
     }
     if (*path != '/') {
         log_warn(":include:%s uses a relative path", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     /* type and owner with the rights in force (root's for a root-owned
@@ -198,19 +198,19 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
         log_warn("unable to lookup :include: file %s: %s", path,
                  strerror(errno));
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
         log_warn(":include: file %s is not a regular file", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     if (st.st_mode & S_IWOTH) {
         log_warn(":include: file %s is world writable", path);
         mailbox_set_res(r, DELIVER_BOUNCE, "5.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return 0;
     }
     /* In a root context the file's owner (when not root) takes over:
@@ -223,7 +223,7 @@ include(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
             log_warn("cannot find username for uid %ld", (long) st.st_uid);
             log_warn("%s: cannot find :include: file owner username", path);
             mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
-                          "mail system configuration error");
+                            "mail system configuration error");
             return 0;
         }
         local_who_set(&owner, (long) pw->pw_uid, (long) pw->pw_gid, pw->pw_dir,

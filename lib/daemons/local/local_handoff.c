@@ -54,7 +54,7 @@ local_pass(struct local *lc, struct deliver_req *req,
     if (tl == 0 || tl >= sizeof(transport)) {
         log_warn("malformed transport name: \"%s\"", service);
         mailbox_set_res(r, DELIVER_DEFER, "4.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         return -1;
     }
     memcpy(transport, service, tl);
@@ -84,7 +84,7 @@ local_pass(struct local *lc, struct deliver_req *req,
     buf_init(&frame, 0);
     if ((fd = ipc_connect_service(transport)) < 0) {
         log_warn("connect to transport private/%s: %s", transport,
-                        strerror(errno));
+                 strerror(errno));
         goto out;
     }
     deliver_req_encode(&o, &pass);
@@ -92,7 +92,7 @@ local_pass(struct local *lc, struct deliver_req *req,
         ipc_in_init(&in, frame.data, frame.len) < 0 ||
         deliver_reply_decode(&in, &pass) < 0 || pass.rcpt[0].text == NULL) {
         log_warn("%s: transport %s: no answer: %s", req->id, transport,
-                        strerror(errno));
+                 strerror(errno));
         (void) close(fd);
         goto out;
     }
@@ -103,7 +103,8 @@ local_pass(struct local *lc, struct deliver_req *req,
     rc_ok = 0;
 out:
     if (rc_ok < 0)
-        mailbox_set_res(r, DELIVER_DEFER, "4.3.0", "mail transport unavailable");
+        mailbox_set_res(r, DELIVER_DEFER, "4.3.0",
+                        "mail transport unavailable");
     buf_fini(&frame);
     ipc_out_fini(&o);
     deliver_req_fini(&pass);
@@ -129,9 +130,10 @@ luser_lookup(const char *name, int mode, void *ctx)
 }
 
 void
-local_luser_relay(struct local *lc, struct mailbox_batch *b, struct deliver_req *req,
-                  struct deliver_rcpt *rc, const char *addr, const char *orig,
-                  int depth, struct mailbox_result *acc, int *first)
+local_luser_relay(struct local *lc, struct mailbox_batch *b,
+                  struct deliver_req *req, struct deliver_rcpt *rc,
+                  const char *addr, const char *orig, int depth,
+                  struct mailbox_result *acc, int *first)
 {
     struct luser_vars v;
     struct buf out;
@@ -170,7 +172,7 @@ local_luser_relay(struct local *lc, struct mailbox_batch *b, struct deliver_req 
 
         log_warn("bad luser_relay value: %s", lc->luser_relay);
         mailbox_set_res(&r, DELIVER_DEFER, "4.3.5",
-                      "mail system configuration error");
+                        "mail system configuration error");
         local_log_dest(req, addr, orig, &r);
         local_merge(acc, &r, first);
         buf_fini(&out);

@@ -111,10 +111,10 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
             pass = out[i];
     if (pass == NULL || n >= max) {
         log_warn("master.cf line %d: service %s/inet runs "
-                        "\"postscreen\", which Postern does not implement, "
-                        "and there is no \"%s pass ... smtpd\" entry to "
-                        "serve its clients; not started",
-                        line, name, want);
+                 "\"postscreen\", which Postern does not implement, "
+                 "and there is no \"%s pass ... smtpd\" entry to "
+                 "serve its clients; not started",
+                 line, name, want);
         mem_free(want);
         return n;
     }
@@ -142,9 +142,9 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
     mem_free(s->key);
     s->key = mem_strdup(ns);
     log_info("master.cf line %d: %s/inet (postscreen): clients are "
-                 "greeted by the smtpd front and served by %s (master.cf "
-                 "line %d); postscreen's own tests are not run",
-                 line, name, s->srv.name_space, s->line);
+             "greeted by the smtpd front and served by %s (master.cf "
+             "line %d); postscreen's own tests are not run",
+             line, name, s->srv.name_space, s->line);
     return n;
 }
 
@@ -180,23 +180,23 @@ build_services(struct svc **out, int max)
             why = master_builtin(cmd);
             if (why) {
                 log_info("master.cf line %d: %s/%s (%s): %s; no process "
-                             "is started",
-                             pcf_service_line(master_proc.conf, i), name, type,
-                             cmd, why);
+                         "is started",
+                         pcf_service_line(master_proc.conf, i), name, type, cmd,
+                         why);
             } else {
                 log_warn("master.cf line %d: service %s/%s runs \"%s\", "
-                                "which Postern does not implement yet; not "
-                                "started",
-                                pcf_service_line(master_proc.conf, i), name,
-                                type, cmd);
+                         "which Postern does not implement yet; not "
+                         "started",
+                         pcf_service_line(master_proc.conf, i), name, type,
+                         cmd);
             }
             continue;
         }
         if (strcmp(type, "inet") != 0 && strcmp(type, "unix") != 0 &&
             strcmp(type, "fifo") != 0 && strcmp(type, "pass") != 0) {
             log_warn("master.cf line %d: service type %s of %s is not "
-                            "supported; not started",
-                            pcf_service_line(master_proc.conf, i), type, name);
+                     "supported; not started",
+                     pcf_service_line(master_proc.conf, i), type, name);
             continue;
         }
         s = mem_calloc(1, sizeof(*s));
@@ -337,7 +337,7 @@ reload(void)
             master_proc.svcs[master_proc.nsvc++] = s;
     }
     log_info("reload -- version %s, configuration %s", POSTERN_MTA_VERSION,
-                 master_proc.config_dir);
+             master_proc.config_dir);
 }
 
 /* master_loop - the daemon proper; returns when stopped */
@@ -513,7 +513,7 @@ master_daemon(const char *qdir, int notify, int foreground)
             master_proc.svcs[i]->next_wakeup = time(NULL);
     }
     log_info("daemon started -- version %s, configuration %s",
-                 POSTERN_MTA_VERSION, master_proc.config_dir);
+             POSTERN_MTA_VERSION, master_proc.config_dir);
     if (notify >= 0) {
         if (write(notify, "ok\n", 3) < 0) {
             /* the starter went away; run anyway */

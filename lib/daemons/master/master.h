@@ -8,8 +8,8 @@
  *	reads main.cf and master.cf, creates the queue directory layout,
  *	binds the inet listeners, and forks the services master.cf names
  *	(one binary, no exec): each child gets its master.cf entry and
- *	calls the service's entry point through lib/services/server. The master's
- *	pid is in $queue_directory/pid/master.pid, locked while it runs.
+ *	calls the service's entry point through lib/services/server. The
+ *master's pid is in $queue_directory/pid/master.pid, locked while it runs.
  */
 #ifndef MASTER_MASTER_H
 #define MASTER_MASTER_H
@@ -28,13 +28,15 @@ struct pcf;
 struct master_report;
 
 /* master_check flags */
-#define MASTER_CHECK_VERBOSE     1u /* "check" (not start): stat the queue */
-#define MASTER_CHECK_JSON        2u /* the whole classification on stdout */
-#define MASTER_CHECK_ALLOW       4u /* --allow-unimplemented: ERROR notes
-                                     * do not fail */
-#define MASTER_CHECK_CONFIG_ONLY 8u /* --config-only: nothing about this
-                                     * host (users, the queue directory) */
-#define MASTER_CHECK_RELOAD      16u /* for reload (messages say so) */
+#define MASTER_CHECK_VERBOSE 1u /* "check" (not start): stat the queue */
+#define MASTER_CHECK_JSON    2u /* the whole classification on stdout */
+#define MASTER_CHECK_ALLOW                   \
+    4u /* --allow-unimplemented: ERROR notes \
+        * do not fail */
+#define MASTER_CHECK_CONFIG_ONLY                                     \
+    8u                          /* --config-only: nothing about this \
+                                 * host (users, the queue directory) */
+#define MASTER_CHECK_RELOAD 16u /* for reload (messages say so) */
 /*
  * master_check - the checks before start and for "check": fatal problems
  * and the checkers' notes, on stderr (JSON on stdout with

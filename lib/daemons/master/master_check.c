@@ -81,12 +81,8 @@ check_restrictions(struct pcf *conf, const struct server_checker *chk)
 
 /* The checkers that report through server_note(), in output order. */
 static master_checker_fn *const checkers[] = {
-    master_check_params,
-    master_check_services,
-    check_restrictions,
-    master_check_transports,
-    master_check_tables,
-    master_check_tls_levels,
+    master_check_params,     master_check_services, check_restrictions,
+    master_check_transports, master_check_tables,   master_check_tls_levels,
 };
 
 /* check_fatal - the checks that stop any start: 0 ok, 1 errors */
@@ -128,8 +124,8 @@ check_fatal(struct pcf *conf, const char *config_dir, unsigned flags)
             bad = 1;
         }
     }
-    if ((flags & MASTER_CHECK_VERBOSE) && !(flags & MASTER_CHECK_CONFIG_ONLY)
-        && !bad) {
+    if ((flags & MASTER_CHECK_VERBOSE) && !(flags & MASTER_CHECK_CONFIG_ONLY) &&
+        !bad) {
         struct stat st;
 
         if (stat(qdir, &st) < 0 && errno != ENOENT) {

@@ -3,8 +3,8 @@
  *
  * DESCRIPTION
  *	Settings whose value cannot work are found before mail is accepted
- *	for them, and reported through lib/services/server/server_check.h, one note
- *	per setting, as ERROR unless said otherwise:
+ *	for them, and reported through lib/services/server/server_check.h, one
+ *note per setting, as ERROR unless said otherwise:
  *
  *	Transports. Every transport that a *_transport parameter,
  *	content_filter or a transport table entry names ("transport:

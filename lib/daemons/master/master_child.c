@@ -317,19 +317,18 @@ master_reap(void)
             }
             if (WIFSIGNALED(status) && !master_proc.got_term) {
                 log_warn("process %s pid %ld killed by signal %d",
-                                s->srv.command, (long) pid, WTERMSIG(status));
+                         s->srv.command, (long) pid, WTERMSIG(status));
             } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
                        !master_proc.got_term) {
-                log_warn("process %s pid %ld exit status %d",
-                                s->srv.command, (long) pid,
-                                WEXITSTATUS(status));
+                log_warn("process %s pid %ld exit status %d", s->srv.command,
+                         (long) pid, WEXITSTATUS(status));
             }
             if (!master_proc.got_term &&
                 ((WIFEXITED(status) && WEXITSTATUS(status) != 0) ||
                  WIFSIGNALED(status)) &&
                 time(NULL) - c->started < 2) {
                 log_warn("%s: bad command startup -- throttling",
-                                s->srv.command);
+                         s->srv.command);
                 if (c->front)
                     s->front_throttle = time(NULL) + master_proc.throttle_time;
                 else

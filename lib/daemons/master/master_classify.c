@@ -78,10 +78,9 @@ daemon_list(const char *const *by, char *buf, size_t len)
 
     buf[0] = 0;
     for (; *by && off < len; by++)
-        off += (size_t) snprintf(buf + off, len - off, "%s%s",
-                                 off ? ", " : "",
-                                 strcmp(*by, "all") == 0 ? "every daemon"
-                                                         : *by);
+        off +=
+            (size_t) snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+                              strcmp(*by, "all") == 0 ? "every daemon" : *by);
 }
 
 /* family_honoured - the daemons honouring name as "<service><suffix>" of
@@ -115,8 +114,8 @@ classify(struct pcf *conf, const struct server_checker *chk, const char *ns,
 
     /* "name = value", or "service/type: -o name = value" */
     show(value, v, sizeof(v));
-    snprintf(what, sizeof(what), "%s%s%s = %s", ns ? ns : "",
-             ns ? ": -o " : "", name, v);
+    snprintf(what, sizeof(what), "%s%s%s = %s", ns ? ns : "", ns ? ": -o " : "",
+             name, v);
     if (by == NULL)
         by = family_honoured(conf, name);
     if (by) {
@@ -134,18 +133,16 @@ classify(struct pcf *conf, const struct server_checker *chk, const char *ns,
                     what);
     } else if (sp && schema_unhonoured_is_error(sp)) {
         server_note(chk, SERVER_NOTE_ERROR, ns, name,
-                    "%s: not implemented by Postern (%s)", what,
-                    sp->refuse);
+                    "%s: not implemented by Postern (%s)", what, sp->refuse);
     } else if (sp || kind == PCF_KIND_SERVICE || kind == PCF_KIND_DBMS) {
         server_note(chk, SERVER_NOTE_WARNING, ns, name,
                     "%s: not implemented by Postern", what);
-    } else if (kind == PCF_KIND_USER ||
-               (ns && pcf_is_known(conf, name))) {
+    } else if (kind == PCF_KIND_USER || (ns && pcf_is_known(conf, name))) {
         server_note(chk, SERVER_NOTE_HONOURED, ns, name,
                     "%s: user-defined, honoured where it is used", what);
     } else {
-        server_note(chk, SERVER_NOTE_WARNING, ns, name,
-                    "%s: unused parameter", what);
+        server_note(chk, SERVER_NOTE_WARNING, ns, name, "%s: unused parameter",
+                    what);
     }
 }
 
@@ -165,8 +162,7 @@ master_check_params(struct pcf *conf, const struct server_checker *chk)
 
     pcf_main_params(conf, &names);
     for (size_t i = 0; i < names.n; i++)
-        classify(conf, chk, NULL, names.v[i],
-                 pcf_raw_value(conf, names.v[i]));
+        classify(conf, chk, NULL, names.v[i], pcf_raw_value(conf, names.v[i]));
     strv_fini(&names);
     for (size_t i = 0; i < pcf_service_count(conf); i++) {
         char ns[600];
@@ -192,10 +188,10 @@ postscreen_pass(struct pcf *conf, const char *ns)
     int found = 0;
 
     for (size_t i = 0; i < pcf_service_count(conf) && !found; i++)
-        found = strcmp(pcf_service_field(conf, i, 1), "pass") == 0 &&
-                strcmp(pcf_service_field(conf, i, 7), "smtpd") == 0 &&
-                strcmp(pcf_service_field(conf, i, 0),
-                       *want ? want : "smtpd") == 0;
+        found =
+            strcmp(pcf_service_field(conf, i, 1), "pass") == 0 &&
+            strcmp(pcf_service_field(conf, i, 7), "smtpd") == 0 &&
+            strcmp(pcf_service_field(conf, i, 0), *want ? want : "smtpd") == 0;
     mem_free(want);
     return found;
 }
@@ -248,7 +244,7 @@ master_check_services(struct pcf *conf, const struct server_checker *chk)
         } else {
             server_note(chk,
                         strcmp(cmd, "postscreen") == 0 ? SERVER_NOTE_WARNING
-                                                      : SERVER_NOTE_HONOURED,
+                                                       : SERVER_NOTE_HONOURED,
                         ns, NULL, "service %s (%s): %s", ns, cmd, why);
         }
     }

@@ -26,7 +26,7 @@ struct master_note {
     char *ns;    /* "service/type", or NULL for main.cf */
     char *param; /* or NULL: the note is about a service */
     char *text;
-    char *value; /* the setting's value as written, or NULL */
+    char *value;      /* the setting's value as written, or NULL */
     const char *file; /* main.cf or master.cf path (borrowed) */
     int line;         /* 0 when not known (a default) */
 };

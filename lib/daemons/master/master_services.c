@@ -30,22 +30,14 @@ static const struct {
     master_service_fn *fn;
     int agent;
 } services[] = {
-    {"smtpd", smtpd_service, 0},
-    {"smtp", smtp_service, 1},
-    {"lmtp", smtp_lmtp_service, 1},
-    {"pipe", pipe_service, 1},
-    {"spawn", pipe_spawn_service, 0},
-    {"cleanup", cleanup_service, 0},
-    {"qmgr", qmgr_service, 0},
-    {"oqmgr", qmgr_service, 0},
-    {"local", local_service, 1},
-    {"virtual", virtual_service, 1},
-    {"error", local_error_service, 1},
-    {"discard", local_discard_service, 1},
-    {"bounce", bounce_service, 0},
-    {"pickup", pickup_service, 0},
-    {"showq", qmgr_showq_service, 0},
-    {"proxymap", proxymap_service, 0},
+    {"smtpd", smtpd_service, 0},       {"smtp", smtp_service, 1},
+    {"lmtp", smtp_lmtp_service, 1},    {"pipe", pipe_service, 1},
+    {"spawn", pipe_spawn_service, 0},  {"cleanup", cleanup_service, 0},
+    {"qmgr", qmgr_service, 0},         {"oqmgr", qmgr_service, 0},
+    {"local", local_service, 1},       {"virtual", virtual_service, 1},
+    {"error", local_error_service, 1}, {"discard", local_discard_service, 1},
+    {"bounce", bounce_service, 0},     {"pickup", pickup_service, 0},
+    {"showq", qmgr_showq_service, 0},  {"proxymap", proxymap_service, 0},
 };
 
 static const struct {

@@ -5,10 +5,10 @@
  * DESCRIPTION
  *	sendmail hands each message to the set-gid postdrop program, which
  *	writes it as one file into the maildrop directory (written under a
- *	dot name, fsynced, then renamed) and pokes public/pickup. The pickup daemon reads maildrop files, hands
- *	them to cleanup as local submissions ("ID: uid=N from=<sender>")
- *	and removes each file once cleanup has committed the message. Files
- *	left behind while the mail system is down are picked up by the
+ *	dot name, fsynced, then renamed) and pokes public/pickup. The pickup
+ *daemon reads maildrop files, hands them to cleanup as local submissions ("ID:
+ *uid=N from=<sender>") and removes each file once cleanup has committed the
+ *message. Files left behind while the mail system is down are picked up by the
  *	next scan (at start, on every wakeup and every trigger).
  *
  *	Maildrop file: an ipc frame ('P': sender, full name, envid, ret,
@@ -17,8 +17,9 @@
 #ifndef PICKUP_PICKUP_H
 #define PICKUP_PICKUP_H
 
-#include <stddef.h>
 #include <sys/types.h>
+
+#include <stddef.h>
 
 struct buf;
 struct pcf;

@@ -20,14 +20,14 @@ struct pcf;
 #define PICKUP_DEF_CONFIG_DIR CONF_DEF_CONFIG_DIR
 
 /* the submission API (pickup_file_encode, pickup_addr_bad, ...) is in
- * pickup.h: sendmail and the queue tools (lib/tools/cli, lib/daemons/qmgr) use it */
+ * pickup.h: sendmail and the queue tools (lib/tools/cli, lib/daemons/qmgr) use
+ * it */
 
 /* pickup_file_decode - parse a maildrop file: envelope into env, full
  * name (caller frees), content offset; 0 or -1. Addresses with control
  * characters (pickup_addr_bad) make the file malformed. */
 int pickup_file_decode(const char *text, size_t len, struct queue_env *env,
                        char **fullname, size_t *content_off) WARN_UNUSED;
-
 
 /* pickup_setgid_active - 1 when running with set-gid (AT_SECURE) */
 int pickup_setgid_active(void);

@@ -10,11 +10,11 @@
  *	and pipelined to the transports' agents over long-lived
  *	connections, scheduled per destination as Postfix's qmgr does
  *	(concurrency slow start and feedback, dead destinations,
- *	*_destination_rate_delay, round-robin between destinations). Results are appended to the segment's state log:
- *	recipient done, message deferred (with Postfix's exponential
- *	backoff between minimal_backoff_time and maximal_backoff_time),
- *	message done. Bounced recipients go to the bounce service, which
- *	returns a DSN to the sender; messages older than
+ *	*_destination_rate_delay, round-robin between destinations). Results are
+ *appended to the segment's state log: recipient done, message deferred (with
+ *Postfix's exponential backoff between minimal_backoff_time and
+ *maximal_backoff_time), message done. Bounced recipients go to the bounce
+ *service, which returns a DSN to the sender; messages older than
  *	maximal_queue_lifetime (bounce_queue_lifetime for bounces) are
  *	returned. Segments with no live message left are removed.
  *

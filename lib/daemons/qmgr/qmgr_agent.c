@@ -11,14 +11,13 @@
  *	A connection that breaks defers what it had in flight; one idle
  *	for five seconds is closed.
  */
-#include "qmgr/qmgr_int.h"
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "maillog/maillog.h"
+#include "qmgr/qmgr_int.h"
 #include "util/util.h"
 
 void
@@ -169,8 +168,7 @@ read_replies(struct transport *t, int k)
              * previous answer on this connection, or since sending */
             double sample = (double) (now_us - a->since_us);
 
-            d->svc_us =
-                d->svc_us > 0 ? 0.8 * d->svc_us + 0.2 * sample : sample;
+            d->svc_us = d->svc_us > 0 ? 0.8 * d->svc_us + 0.2 * sample : sample;
             qmgr_dest_feedback(d, j);
         }
         a->since_us = now_us;

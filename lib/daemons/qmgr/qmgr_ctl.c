@@ -8,13 +8,12 @@
  *	mail_owner only, asked per request. Master's wakeup is a single
  *	"W" without a frame: it makes qmgr look for anything missed.
  */
-#include "qmgr/qmgr_int.h"
-
 #include <string.h>
 #include <unistd.h>
 
 #include "maillog/maillog.h"
 #include "qmgr/qmgr.h"
+#include "qmgr/qmgr_int.h"
 #include "server/server.h"
 #include "util/util.h"
 

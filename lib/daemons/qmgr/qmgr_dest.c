@@ -15,8 +15,6 @@
  *	time. Why it is shaped so is in qmgr.c's header.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
-#include "qmgr/qmgr_int.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
+#include "qmgr/qmgr_int.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
 #include "util/util.h"
@@ -112,11 +111,9 @@ qmgr_transport(const char *name)
         (int) tparam_int(name, "_destination_concurrency_failed_cohort_limit",
                          "default_destination_concurrency_failed_cohort_limit");
     tparam_fb(name, "_destination_concurrency_positive_feedback",
-              "default_destination_concurrency_positive_feedback",
-              &t->wc.pos);
+              "default_destination_concurrency_positive_feedback", &t->wc.pos);
     tparam_fb(name, "_destination_concurrency_negative_feedback",
-              "default_destination_concurrency_negative_feedback",
-              &t->wc.neg);
+              "default_destination_concurrency_negative_feedback", &t->wc.neg);
     snprintf(pname, sizeof(pname), "%s%s", name, "_destination_rate_delay");
     t->rate_delay = server_conf_time(Q.srv->conf, NULL, pname);
     /* a rate delay means one delivery at a time: each failure is a
@@ -389,7 +386,8 @@ dest_turn(struct transport *t, struct dest *d, time_t now, int fresh_ok)
      * while d's window allows */
     depth = dest_depth(d);
     for (struct aconn *b = d->conns; b; b = b->dnext)
-        if (b->outstanding < depth && (a == NULL || b->outstanding < a->outstanding))
+        if (b->outstanding < depth &&
+            (a == NULL || b->outstanding < a->outstanding))
             a = b;
     if ((a == NULL || a->outstanding > 0) && d->busy < dest_window(d) &&
         fresh_ok) {

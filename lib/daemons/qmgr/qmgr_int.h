@@ -98,7 +98,7 @@ struct dest;
 struct job {
     struct job *next;
     struct qmsg *m;
-    struct dest *d; /* its destination queue */
+    struct dest *d;  /* its destination queue */
     int bounce_kind; /* a request to the bounce service */
     struct deliver_req req;
 };
@@ -132,7 +132,7 @@ enum dtimer {
  * agent connections bound to it (busy = its concurrency now).
  */
 struct dest {
-    struct dest *prev, *next;  /* ring or starve list (where) */
+    struct dest *prev, *next;   /* ring or starve list (where) */
     struct dest *tprev, *tnext; /* timer list (timer) */
     enum dwhere where;
     enum dtimer timer;
@@ -144,8 +144,8 @@ struct dest {
     struct aconn *conns; /* bound */
     int busy;
     struct qmgr_win win;
-    int proven;    /* the last feedback was positive: may pipeline */
-    double svc_us; /* moving average of the time per delivery */
+    int proven;      /* the last feedback was positive: may pipeline */
+    double svc_us;   /* moving average of the time per delivery */
     char *dead_text; /* while dead: the failure that killed it */
     char dead_dsn[16];
 };
@@ -158,11 +158,11 @@ struct transport {
     int rcpt_limit;
     struct aconn *conn[MAX_CONN];
     int nconn;
-    int nidle; /* connections bound to no destination */
-    struct htab *dests;                   /* nexthop -> struct dest */
-    struct dest *ring;                    /* round-robin cursor */
+    int nidle;          /* connections bound to no destination */
+    struct htab *dests; /* nexthop -> struct dest */
+    struct dest *ring;  /* round-robin cursor */
     struct dest *starve_head, *starve_tail;
-    struct dest *rate_head, *rate_tail;   /* T_RATE, in expiry order */
+    struct dest *rate_head, *rate_tail; /* T_RATE, in expiry order */
     struct qmgr_win_conf wc;
     long rate_delay; /* seconds */
     time_t down_until;
@@ -183,8 +183,8 @@ struct list {
 /*
  * struct qmgr_state - the one queue manager of a process: its messages,
  * segments, transports and control connections, and the parameters read
- * at start. One instance, qmgr_q (qmgr.c); every file of lib/daemons/qmgr reaches
- * it as Q, so the code that moved out of qmgr.c reads as it did.
+ * at start. One instance, qmgr_q (qmgr.c); every file of lib/daemons/qmgr
+ * reaches it as Q, so the code that moved out of qmgr.c reads as it did.
  */
 struct qmgr_state {
     struct server *srv;

@@ -14,14 +14,13 @@
  *
  *	What the code relies on for durability is in qmgr.c's header.
  */
-#include "qmgr/qmgr_int.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "maillog/maillog.h"
+#include "qmgr/qmgr_int.h"
 #include "util/util.h"
 
 /* ---- small helpers ---- */

@@ -517,8 +517,8 @@ qmgr_postqueue_main(int argc, char **argv)
 }
 
 /*
- * qmgr_tool_as_mail_owner - postsuper and "postern queue" run by root work on the
- * queue as mail_owner, as Postfix's postsuper does: the store belongs to
+ * qmgr_tool_as_mail_owner - postsuper and "postern queue" run by root work on
+ * the queue as mail_owner, as Postfix's postsuper does: the store belongs to
  * mail_owner, and a root process opening names in a directory that a
  * less-privileged user controls is how a planted symlink becomes a
  * write as root. 0, or -1 after a message on stderr.

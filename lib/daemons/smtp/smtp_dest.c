@@ -70,7 +70,7 @@ targets(struct agent *ag, const struct smtp_nexthop *nh,
         hints.ai_socktype = SOCK_STREAM;
         hints.ai_family = ag->families == DNS_ROUTE_IPV4   ? AF_INET
                           : ag->families == DNS_ROUTE_IPV6 ? AF_INET6
-                                                            : AF_UNSPEC;
+                                                           : AF_UNSPEC;
         rc = getaddrinfo(nh->host, NULL, &hints, &res);
         buf_truncate(why, 0);
         if (rc != 0) {

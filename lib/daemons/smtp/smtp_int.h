@@ -1,5 +1,6 @@
 /*
- * smtp_int - private declarations of lib/daemons/smtp (nothing outside includes it).
+ * smtp_int - private declarations of lib/daemons/smtp (nothing outside includes
+ * it).
  */
 #ifndef SMTP_SMTP_INT_H
 #define SMTP_SMTP_INT_H

@@ -219,8 +219,8 @@ map_arg(struct ctx *c, struct strv *list, size_t *i, const char *rname)
 
     if (arg == NULL || strchr(arg, ':') == NULL) {
         log_warn("restriction %s: bad argument \"%s\": need "
-                        "maptype:mapname",
-                        rname, arg ? arg : "");
+                 "maptype:mapname",
+                 rname, arg ? arg : "");
         smtpd_chk_config_error(c);
         return NULL;
     }
@@ -234,8 +234,8 @@ not_implemented(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
 {
     if (!c->s->cf->warned_unknown) {
         log_warn("restriction %s is not implemented by Postern (%s); "
-                        "skipped",
-                        r->name, r->why);
+                 "skipped",
+                 r->name, r->why);
         c->s->cf->warned_unknown = 1;
     }
     if ((r->flags & (SMTPD_RF_ARG | SMTPD_RF_TABLE)) && *i + 1 < list->n)
@@ -277,8 +277,8 @@ one_generic(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
                                   "<%s>: %s rejected: Try again later", name,
                                   cls);
         if (*i + 1 < list->n && c->warn_if_reject == 0)
-            log_warn("restriction `%s' after `%s' is ignored",
-                            list->v[*i + 1], r->name);
+            log_warn("restriction `%s' after `%s' is ignored", list->v[*i + 1],
+                     r->name);
         return st;
     case R_DEFER_IF_PERMIT:
         snprintf(text, sizeof(text),
@@ -291,8 +291,7 @@ one_generic(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
         return DUNNO;
     case R_SLEEP:
         if (*i + 1 >= list->n || !smtpd_chk_alldig(list->v[*i + 1])) {
-            log_warn("restriction %s must be followed by number",
-                            r->name);
+            log_warn("restriction %s must be followed by number", r->name);
             return smtpd_chk_config_error(c);
         }
         {
@@ -333,11 +332,11 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
         /* an implicit access lookup: the list's own check_*_access */
         if (def_acl == NULL) {
             log_warn("specify one of (check_client_access, "
-                            "check_reverse_client_hostname_access, "
-                            "check_helo_access, check_sender_access, "
-                            "check_recipient_access, check_etrn_access) "
-                            "before %s restriction \"%s\"",
-                            cls, rname);
+                     "check_reverse_client_hostname_access, "
+                     "check_helo_access, check_sender_access, "
+                     "check_recipient_access, check_etrn_access) "
+                     "before %s restriction \"%s\"",
+                     cls, rname);
             return smtpd_chk_config_error(c);
         }
         r = smtpd_restr_find(def_acl);
@@ -363,8 +362,8 @@ one(struct ctx *c, struct strv *list, size_t *i, const char *name,
     if (r->id == R_POLICY) {
         if (*i + 1 >= list->n || strchr(list->v[*i + 1], ':') == NULL) {
             log_warn("restriction %s must be followed by "
-                            "transport:server",
-                            r->name);
+                     "transport:server",
+                     r->name);
             return smtpd_chk_config_error(c);
         }
         return smtpd_chk_policy(c, list->v[++*i], name, cls, def_acl);

@@ -102,8 +102,8 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
         strcasecmp(word, "PREPEND") == 0 || strcasecmp(word, "BCC") == 0 ||
         strcasecmp(word, "INFO") == 0) {
         log_warn("access table %s: action %s is not implemented by "
-                        "Postern",
-                        table, word);
+                 "Postern",
+                 table, word);
         return smtpd_chk_config_error(c);
     }
     if (smtpd_chk_alldig(value))
@@ -123,18 +123,18 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
     if (strcasecmp(word, "OK") == 0 || strcasecmp(word, "RELAY") == 0)
         return OK;
     if (strchr(value, ':')) {
-        log_warn("access table %s has entry with lookup table: %s",
-                        table, value);
+        log_warn("access table %s has entry with lookup table: %s", table,
+                 value);
         log_warn("do not specify lookup tables inside SMTPD access "
-                        "maps");
+                 "maps");
         log_warn("define a restriction class and specify its name "
-                        "instead.");
+                 "instead.");
         return smtpd_chk_config_error(c);
     }
     if (c->recursion > 100) {
         log_warn("access table %s entry %s causes unreasonable "
-                        "recursion",
-                        table, value);
+                 "recursion",
+                 table, value);
         return smtpd_chk_config_error(c);
     }
     {
@@ -144,8 +144,7 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
         strv_init(&sv);
         server_split(value, &sv);
         if (sv.n == 0) {
-            log_warn("access table %s entry %s has empty value", table,
-                            value);
+            log_warn("access table %s entry %s has empty value", table, value);
             st = OK;
         } else {
             st = smtpd_chk_generic(c, &sv, name, cls, def_acl);
@@ -269,8 +268,7 @@ mail_access(struct ctx *c, const char *table, const char *addr,
     if (r == NULL)
         return REJECT;
     if ((dom = strrchr(r->rcpt, '@')) == NULL) {
-        log_warn("check_mail_access: no @domain in address: %s",
-                        r->rcpt);
+        log_warn("check_mail_access: no @domain in address: %s", r->rcpt);
         return DUNNO;
     }
     dom++;

@@ -4,11 +4,10 @@
  *
  * DESCRIPTION
  *	smtpd_check_load() reads the restriction classes, the reply codes
- *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dns (ldns) in a
- *	thread (co_offload), so a slow DNS server stalls only the session
- *	that asked; the resolvers are those of /etc/resolv.conf read
- *	before the chroot (dns_pre_jail), or $POSTERN_DNS_RESOLVERS
- *	(tests), as for the SMTP client.
+ *	and tempfail actions. smtpd_dns_lookup() asks lib/services/dns (ldns) in
+ *a thread (co_offload), so a slow DNS server stalls only the session that
+ *asked; the resolvers are those of /etc/resolv.conf read before the chroot
+ *(dns_pre_jail), or $POSTERN_DNS_RESOLVERS (tests), as for the SMTP client.
  */
 #define _DEFAULT_SOURCE 1 /* getifaddrs, strcasecmp */
 #include <sys/socket.h>
@@ -51,7 +50,7 @@ dns_job(void *arg)
     o.timeout = 5;
     strv_init(&raw);
     j->st = dns_lookup(&o, j->name, (enum dns_rtype) j->type, &raw,
-                        j->type == DNS_MX ? prefs : NULL);
+                       j->type == DNS_MX ? prefs : NULL);
     for (size_t i = 0; i < raw.n; i++) {
         if (j->type == DNS_MX) {
             char buf[300];
@@ -229,14 +228,10 @@ smtpd_check_load(struct smtpd_conf *cf)
     char *v, *env;
 
     load_classes(cf);
-    k->unk_client =
-        (int) server_param_int(srv, "unknown_client_reject_code");
-    k->bad_name =
-        (int) server_param_int(srv, "invalid_hostname_reject_code");
-    k->unk_name =
-        (int) server_param_int(srv, "unknown_hostname_reject_code");
-    k->unk_addr =
-        (int) server_param_int(srv, "unknown_address_reject_code");
+    k->unk_client = (int) server_param_int(srv, "unknown_client_reject_code");
+    k->bad_name = (int) server_param_int(srv, "invalid_hostname_reject_code");
+    k->unk_name = (int) server_param_int(srv, "unknown_hostname_reject_code");
+    k->unk_addr = (int) server_param_int(srv, "unknown_address_reject_code");
     k->relay = (int) server_param_int(srv, "relay_domains_reject_code");
     k->access = (int) server_param_int(srv, "access_map_reject_code");
     k->access_defer = (int) server_param_int(srv, "access_map_defer_code");

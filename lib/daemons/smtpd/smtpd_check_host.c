@@ -293,11 +293,11 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
     if (st != DNS_OK) {
         /* Postfix's words: the last domain asked, or what was checked */
         log_warn("Unable to look up %s host for %s: %s", tname[type],
-                        dom ? dom : what,
-                        st == DNS_TEMP     ? "Host not found, try again"
-                        : st == DNS_NODATA ? "Host found but no data record "
-                                              "of requested type"
-                                            : "Host not found");
+                 dom ? dom : what,
+                 st == DNS_TEMP     ? "Host not found, try again"
+                 : st == DNS_NODATA ? "Host found but no data record "
+                                      "of requested type"
+                                    : "Host not found");
         strv_fini(&servers);
         return DUNNO;
     }
@@ -317,13 +317,13 @@ smtpd_chk_server_access(struct ctx *c, const char *table, const char *what,
         }
         strv_init(&addrs);
         if ((st = smtpd_chk_host_addrs(c, servers.v[i], &addrs)) != DNS_OK)
-            log_warn("Unable to look up %s host %s for %s %s: %s",
-                            tname[type], servers.v[i], cls, name,
-                            st == DNS_TEMP     ? "Temporary failure in name "
-                                                  "resolution"
-                            : st == DNS_NODATA ? "No address associated "
-                                                  "with hostname"
-                                                : "Name or service not known");
+            log_warn("Unable to look up %s host %s for %s %s: %s", tname[type],
+                     servers.v[i], cls, name,
+                     st == DNS_TEMP     ? "Temporary failure in name "
+                                          "resolution"
+                     : st == DNS_NODATA ? "No address associated "
+                                          "with hostname"
+                                        : "Name or service not known");
         for (size_t k = 0; k < addrs.n && rc == DUNNO && !found; k++)
             rc = smtpd_chk_addr_access(c, table, addrs.v[k], 0, &found, name,
                                        cls, def_acl);
@@ -342,7 +342,7 @@ smtpd_chk_forbid_allowlist(struct ctx *c, const char *rname, int st,
         log_warn("restriction %s returns OK for %s", rname, what);
         log_warn("this is not allowed for security reasons");
         log_warn("use DUNNO instead of OK if you want to make an "
-                        "exception");
+                 "exception");
         return smtpd_chk_config_error(c);
     }
     return st;
@@ -401,8 +401,8 @@ smtpd_chk_one_host(struct ctx *c, const struct smtpd_restr *r)
         int st;
 
         log_warn("restriction permit_naked_ip_address is deprecated. "
-                        "Use permit_mynetworks or permit_sasl_authenticated "
-                        "instead");
+                 "Use permit_mynetworks or permit_sasl_authenticated "
+                 "instead");
         if (h == NULL || h[strspn(h, "0123456789.:")] != 0)
             return DUNNO;
         st = invalid_hostaddr(c, h, h, N_HELO);

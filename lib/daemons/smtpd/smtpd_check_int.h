@@ -30,10 +30,10 @@
 /* one evaluation (one SMTP command's lists) */
 struct ctx {
     struct smtpd_session *s;
-    const char *where;  /* "RCPT", "MAIL", ... (log lines) */
-    const char *rcpt;   /* canonical recipient, or NULL */
-    const char *shown;  /* the recipient as sent, internal form */
-    char *sender; /* the sender as sent, internal form, or NULL */
+    const char *where; /* "RCPT", "MAIL", ... (log lines) */
+    const char *rcpt;  /* canonical recipient, or NULL */
+    const char *shown; /* the recipient as sent, internal form */
+    char *sender;      /* the sender as sent, internal form, or NULL */
     char *reply;
     size_t len;
     int recursion;

@@ -278,9 +278,9 @@ smtpd_chk_policy(struct ctx *c, const char *arg, const char *name,
         rc = smtpd_policy_query(server, cf->queue_dir, timeout, buf_str(&req),
                                 &action, err, sizeof(err));
         if (rc < 0) /* Postfix names the server without its transport */
-            log_warn(
-                "problem talking to server %s: %s",
-                strchr(server, ':') ? strchr(server, ':') + 1 : server, err);
+            log_warn("problem talking to server %s: %s",
+                     strchr(server, ':') ? strchr(server, ':') + 1 : server,
+                     err);
     }
     st = smtpd_chk_table_result(c, server, rc == 0 ? buf_str(&action) : def,
                                 name, cls, def_acl);

@@ -42,14 +42,17 @@ octet_match(const char *pat, size_t n, int v)
     memcpy(buf, pat, n);
     buf[n] = 0;
     if (buf[0] != '[')
-        return (int) strtol(buf, NULL, 10) == v && buf[strspn(buf, "0123456789")] == 0;
+        return (int) strtol(buf, NULL, 10) == v &&
+               buf[strspn(buf, "0123456789")] == 0;
     if (buf[n - 1] != ']')
         return 0;
     buf[n - 1] = 0;
     for (p = strtok_r(buf + 1, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
         char *dots = strstr(p, "..");
 
-        if (dots ? v >= (int) strtol(p, NULL, 10) && v <= (int) strtol(dots + 2, NULL, 10) : (int) strtol(p, NULL, 10) == v)
+        if (dots ? v >= (int) strtol(p, NULL, 10) &&
+                       v <= (int) strtol(dots + 2, NULL, 10)
+                 : (int) strtol(p, NULL, 10) == v)
             return 1;
     }
     return 0;
@@ -346,8 +349,7 @@ smtpd_chk_one_rbl(struct ctx *c, const struct smtpd_restr *r, struct strv *list,
     if (r->id < R_RBL_CLIENT || r->id > R_RHSWL_CLIENT)
         return -1;
     if (*i + 1 >= list->n) {
-        log_warn("restriction %s requires domain name argument",
-                        list->v[*i]);
+        log_warn("restriction %s requires domain name argument", list->v[*i]);
         return DUNNO;
     }
     arg = list->v[++*i];

@@ -285,7 +285,7 @@ smtpd_local_user_ok(struct smtpd_session *s, const char *addr)
     }
     if (r == MAPS_ERROR) {
         log_warn("local_recipient_maps lookup error: %s",
-                        maps_error(s->cf->local_rcpt_maps));
+                 maps_error(s->cf->local_rcpt_maps));
         return -1;
     }
     return r == MAPS_FOUND;

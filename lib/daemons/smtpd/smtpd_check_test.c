@@ -4,11 +4,11 @@
  *	code, text) and log line out, against Postfix 3.7's wording.
  *	DNS answers come from a table (cf->dns), so no network is used.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,8 +259,8 @@ static const struct tcase cases[] = {
     {"smtpd_sender_restrictions = check_sender_access inline:{{"
      "example.com=REJECT 5.1.1 no}}",
      "client.test", "192.0.2.5", C_OK, "client.test", "a@example.com",
-     "b@local.test",
-     "554 5.1.7 <a@example.com>: Sender address rejected: no", NULL},
+     "b@local.test", "554 5.1.7 <a@example.com>: Sender address rejected: no",
+     NULL},
     /* WARN logs and goes on; HOLD is refused, never ignored */
     {"smtpd_recipient_restrictions = check_recipient_access inline:{{"
      "local.test=WARN watch this}}",
@@ -606,12 +606,13 @@ test_lint(void **state)
          "reject_non_fqdn_sender\n"
          "smtpd_recipient_restrictions = reject_unauth_destination",
          &n);
-    if (n.errors != 0 || !strstr(n.text, "1 - smtpd_client_restrictions: "
-                                         "restriction reject_unauth_"
-                                         "destination has nothing to check "
-                                         "in this list with "
-                                         "smtpd_delay_reject = no (no "
-                                         "recipient yet)") ||
+    if (n.errors != 0 ||
+        !strstr(n.text, "1 - smtpd_client_restrictions: "
+                        "restriction reject_unauth_"
+                        "destination has nothing to check "
+                        "in this list with "
+                        "smtpd_delay_reject = no (no "
+                        "recipient yet)") ||
         strstr(n.text, "smtpd_sender_restrictions"))
         fail_msg("%s", n.text);
     lint("smtpd_recipient_restrictions = reject_unauth_destination, permit, "

@@ -292,7 +292,8 @@ int smtpd_check_eod(struct smtpd_session *s, char *reply, size_t len);
  * (classes, reply codes, DNS); fatal as Postfix for a class without a
  * definition or a bad tempfail action */
 void smtpd_check_load(struct smtpd_conf *cf);
-/* smtpd_dns_lookup - the real smtpd_dns_fn (lib/services/dns through a thread) */
+/* smtpd_dns_lookup - the real smtpd_dns_fn (lib/services/dns through a thread)
+ */
 int smtpd_dns_lookup(struct smtpd_conf *cf, const char *name, int type,
                      struct strv *out);
 /* DNS block lists (smtpd_check_rbl.c) */
@@ -540,8 +541,7 @@ struct smtpd_dovecot_req {
 /* smtpd_dovecot_connect - connect and shake hands (path: "unix:",
  * "inet:" or relative to qdir); the mechanisms into m; NULL after a
  * logged warning */
-struct smtpd_dovecot *smtpd_dovecot_connect(const char *path,
-                                            const char *qdir,
+struct smtpd_dovecot *smtpd_dovecot_connect(const char *path, const char *qdir,
                                             struct smtpd_sasl_mechs *m);
 void smtpd_dovecot_free(struct smtpd_dovecot *d);
 /* smtpd_dovecot_auth, _cont - one request or continuation: SMTPD_SASL_*;

@@ -6,8 +6,8 @@
  *	for input and no pipelined input is left, which is what PIPELINING
  *	needs. Timeouts are the socket's SO_RCVTIMEO/SO_SNDTIMEO, so they
  *	hold for TLS too. This file is smtpd's only user of OpenSSL; the
- *	TLS protocol and cipher policy is lib/services/server/server_tls.c (shared
- *	with the smtp client).
+ *	TLS protocol and cipher policy is lib/services/server/server_tls.c
+ *(shared with the smtp client).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>

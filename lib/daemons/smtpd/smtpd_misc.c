@@ -178,8 +178,8 @@ smtpd_tls_wrapper(struct smtpd_session *s)
 
     if (s->cf->tls_ctx == NULL) {
         log_warn("%s: smtpd_tls_wrappermode = yes without a usable "
-                        "smtpd_tls_cert_file: dropping the connection",
-                        s->namaddr);
+                 "smtpd_tls_cert_file: dropping the connection",
+                 s->namaddr);
         return -1;
     }
     switch (smtpd_io_starttls(s->io, s->cf->tls_ctx, err, sizeof(err))) {
@@ -194,8 +194,8 @@ smtpd_tls_wrapper(struct smtpd_session *s)
     }
     s->tls = 1;
     if (s->cf->tls_loglevel >= 1)
-        log_info("Anonymous TLS connection established from %s: %s",
-                     s->namaddr, smtpd_io_tls_summary(s->io, err, sizeof(err)));
+        log_info("Anonymous TLS connection established from %s: %s", s->namaddr,
+                 smtpd_io_tls_summary(s->io, err, sizeof(err)));
     return 0;
 }
 

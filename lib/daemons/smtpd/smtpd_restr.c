@@ -88,8 +88,8 @@ static const struct smtpd_restr table[] = {
      NULL},
     {"reject_known_sender_login_mismatch", R_KNOWN_LOGIN_MISMATCH, 0, NULL},
     {"reject_sender_login_mismatch", R_LOGIN_MISMATCH, 0, NULL},
-    {"reject_unauthenticated_sender_login_mismatch", R_UNAUTH_LOGIN_MISMATCH,
-     0, NULL},
+    {"reject_unauthenticated_sender_login_mismatch", R_UNAUTH_LOGIN_MISMATCH, 0,
+     NULL},
     {"reject_unverified_sender", R_NOT_IMPLEMENTED, NI, verify},
     {"reject_rhsbl_sender", R_RHSBL_SENDER, A, NULL},
     /* recipient */

@@ -394,9 +394,9 @@ deliver_content_load(struct deliver_content *dc, const struct deliver_req *req)
         dc->content.cap = req->content_len + 1;
     }
     while (got < req->content_len) {
-        ssize_t r = pread(dc->seg_fd, dc->content.data + got,
-                          req->content_len - got,
-                          (off_t) (req->content_off + got));
+        ssize_t r =
+            pread(dc->seg_fd, dc->content.data + got, req->content_len - got,
+                  (off_t) (req->content_off + got));
 
         if (r <= 0) {
             if (r < 0 && errno == EINTR)

@@ -584,7 +584,8 @@ mbox_append(struct mailbox *mb, struct deliver_req *req,
         (long long) st->st_size + (long long) b.len > mb->size_limit) {
         mailbox_set_res(res, DELIVER_BOUNCE, "5.2.2",
                         "%serror writing message: %s", prefix, strerror(EFBIG));
-    } else if (ipc_write_all(fd, b.data, b.len, -1) < 0 || (!dev && fsync(fd) < 0)) {
+    } else if (ipc_write_all(fd, b.data, b.len, -1) < 0 ||
+               (!dev && fsync(fd) < 0)) {
         int e = errno;
 
         if (!dev)

@@ -32,7 +32,8 @@
 #include "maillog/maillog.h"
 #include "maps/maps_int.h"
 
-/* the table types lib/services/maps opens: the one list (maps_type_supported) */
+/* the table types lib/services/maps opens: the one list (maps_type_supported)
+ */
 static const struct {
     const char *type;
     enum maps_kind kind;
@@ -385,9 +386,9 @@ maps_rx_line(char *l, char **pat, int *cflags, int *neg, char **result)
         return 0;
     /* the pattern ends at the last '/' before white space */
     end = l + 1;
-    while (*end && !(*end == '/' && (isspace((unsigned char) end[1]) ||
-                                     isalpha((unsigned char) end[1]) ||
-                                     end[1] == 0)))
+    while (*end &&
+           !(*end == '/' && (isspace((unsigned char) end[1]) ||
+                             isalpha((unsigned char) end[1]) || end[1] == 0)))
         end++;
     if (*end != '/')
         return 0;
@@ -497,8 +498,8 @@ load(struct maps *m, struct table *t)
         break;
     case K_NONE:
         log_warn("%s: table type \"%s\" is not supported by "
-                        "Postern; %s:%s finds nothing",
-                        m->title, t->type, t->type, t->name);
+                 "Postern; %s:%s finds nothing",
+                 m->title, t->type, t->type, t->name);
         break;
     }
     t->failed = rc < 0;

@@ -87,8 +87,8 @@ int maps_type_supported(const char *type);
  * before the colon), not an address or a word */
 int maps_is_table(const char *item);
 /* maps_check_table - whether the one table item ("type:name", proxy:
- * allowed) can be searched: a type lib/services/maps opens (inner type of proxy:
- * too), a file that exists and can be read (absolute names), a name the
+ * allowed) can be searched: a type lib/services/maps opens (inner type of
+ * proxy: too), a file that exists and can be read (absolute names), a name the
  * type has. 0, or -1 with the reason in why (Postfix's wording where it
  * has one) */
 int maps_check_table(const char *item, char *why, size_t len);
@@ -103,9 +103,9 @@ typedef void maps_walk_fn(void *ctx, const char *key, const char *value,
 int maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx);
 
 /*
- * The proxymap protocol: lib/daemons/proxymap serves it on private/proxymap, and
- * proxy: tables inside a chroot jail are its clients. One lib/base/ipc frame
- * per request and one per reply, on a connection the client keeps:
+ * The proxymap protocol: lib/daemons/proxymap serves it on private/proxymap,
+ * and proxy: tables inside a chroot jail are its clients. One lib/base/ipc
+ * frame per request and one per reply, on a connection the client keeps:
  *   MAPS_PROXY_OPEN    str table ("type:name", no proxy:), u32 flags
  *   MAPS_PROXY_LOOKUP  str table, u32 flags (MAPS_F_*), str key
  * and the reply

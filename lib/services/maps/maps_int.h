@@ -19,8 +19,8 @@ enum maps_kind {
     K_NONE, /* a type Postern cannot open */
 };
 
-/* maps_kind_of - how lib/services/maps opens a table of type (no proxy:): the one
- * list of supported types */
+/* maps_kind_of - how lib/services/maps opens a table of type (no proxy:): the
+ * one list of supported types */
 enum maps_kind maps_kind_of(const char *type);
 /* maps_inline_parse - the {key=value, ...} of an inline: table into h
  * (keys folded unless MAPS_F_NOFOLD); -1 without the braces */
@@ -29,8 +29,7 @@ int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
  * the pattern (NUL-terminated in place), its regcomp flags, whether it
  * is negated (!/pattern/) and the result; 0 for a comment, a blank or a
  * malformed line */
-int maps_rx_line(char *line, char **pat, int *cflags, int *neg,
-                 char **result);
+int maps_rx_line(char *line, char **pat, int *cflags, int *neg, char **result);
 
 /* maps_entry_fn - one key/value of a source file, with its line; key is
  * writable (the callback may fold it) */

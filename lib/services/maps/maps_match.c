@@ -8,8 +8,6 @@
  *	The first entry that matches decides, as in Postfix's match_list.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
-#include "maps/maps.h"
-
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +17,7 @@
 #include <strings.h>
 
 #include "maillog/maillog.h"
+#include "maps/maps.h"
 #include "maps/maps_int.h"
 
 struct mentry {
@@ -168,7 +167,8 @@ add_items(struct maps_match *ml, const char *text, int neg, int depth)
         item = mem_strndup(start, (size_t) (p - start));
         if (*item == '#') {
             log_warn("%s: #comment after other text is not supported: "
-                            "%s %.20s...", ml->title, item, p);
+                     "%s %.20s...",
+                     ml->title, item, p);
             mem_free(item);
             break;
         }
@@ -193,10 +193,9 @@ maps_match_new(const char *title, const char *spec, int kind, int parent)
 static int
 unavailable(const struct maps_match *ml, const struct mentry *e)
 {
-    log_warn("non-existent:%s is unavailable. %s", e->pattern,
-                    e->unavail);
+    log_warn("non-existent:%s is unavailable. %s", e->pattern, e->unavail);
     log_warn("%s: non-existent:%s: table lookup problem", ml->title,
-                    e->pattern);
+             e->pattern);
     return -1;
 }
 

@@ -278,7 +278,8 @@ test_check_walk(void **state)
     const char *rx;
 
     (void) state;
-    /* the types: lib/services/maps' own list, proxy: judged by its inner type */
+    /* the types: lib/services/maps' own list, proxy: judged by its inner type
+     */
     assert_int_equal(maps_type_supported("hash"), 1);
     assert_int_equal(maps_type_supported("pcre"), 1);
     assert_int_equal(maps_type_supported("nis"), 1);
@@ -288,8 +289,8 @@ test_check_walk(void **state)
     assert_non_null(strstr(why, "unsupported dictionary type: mysql"));
     assert_int_equal(maps_check_table("ldap:/x.cf", why, sizeof(why)), -1);
     assert_int_equal(maps_check_table("unix:nosuch", why, sizeof(why)), -1);
-    assert_int_equal(maps_check_table("proxy:unix:passwd.byname", why,
-                                      sizeof(why)), 0);
+    assert_int_equal(
+        maps_check_table("proxy:unix:passwd.byname", why, sizeof(why)), 0);
     assert_int_equal(maps_check_table("inline:{a=b}", why, sizeof(why)), 0);
     assert_int_equal(maps_check_table("nocolon", why, sizeof(why)), -1);
     /* a missing file names its path and the reason */
@@ -302,8 +303,9 @@ test_check_walk(void **state)
     assert_int_equal(maps_walk(spec, 0, walk_cat, out), 0);
     assert_string_equal(out, "^a(b)$=smtp:[x]@3;y=error:no@4;");
     out[0] = 0;
-    snprintf(spec, sizeof(spec), "texthash:%s",
-             write_file("t", "\n# c\nexample.com  local:\n.example.com :[h]\n"));
+    snprintf(
+        spec, sizeof(spec), "texthash:%s",
+        write_file("t", "\n# c\nexample.com  local:\n.example.com :[h]\n"));
     assert_int_equal(maps_walk(spec, 0, walk_cat, out), 0);
     assert_string_equal(out, "example.com=local:@3;.example.com=:[h]@4;");
     out[0] = 0;
@@ -318,8 +320,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_match_lists),
-        cmocka_unit_test(test_match_file),
-        cmocka_unit_test(test_index),       cmocka_unit_test(test_check_walk),
+        cmocka_unit_test(test_match_file),  cmocka_unit_test(test_index),
+        cmocka_unit_test(test_check_walk),
     };
     int rc;
 

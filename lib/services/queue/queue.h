@@ -19,8 +19,8 @@
  *
  *	File access goes through a small vtable (struct queue_fs): "disk"
  *	for the daemons and "ram" for tests; the ram backend can simulate a
- *	crash that loses every byte not yet synced. lib/services/queue/README.md has
- *	the formats.
+ *	crash that loses every byte not yet synced. lib/services/queue/README.md
+ *has the formats.
  */
 #ifndef QUEUE_QUEUE_H
 #define QUEUE_QUEUE_H

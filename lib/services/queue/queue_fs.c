@@ -72,11 +72,11 @@ disk_regular(int fd)
 static int
 disk_open(struct queue_fs *fs, const char *name, int writable)
 {
-    return disk_regular(openat(
-        fs->dirfd, name,
-        (writable ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY) | O_NOFOLLOW |
-            O_NONBLOCK | O_CLOEXEC,
-        0600));
+    return disk_regular(
+        openat(fs->dirfd, name,
+               (writable ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY) |
+                   O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+               0600));
 }
 
 static ssize_t
@@ -194,8 +194,8 @@ disk_unlink(struct queue_fs *fs, const char *name)
 static int
 disk_locked(struct queue_fs *fs, const char *name)
 {
-    int fd = disk_regular(
-        openat(fs->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    int fd = disk_regular(openat(
+        fs->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     int rc;
 
     if (fd < 0)

@@ -173,8 +173,8 @@ queue_env_encode(struct ipc_out *o, const struct queue_env *env, uint64_t clen)
 /* queue_env_decode - parse a message frame; content position relative to the
  * frame start in *coff, *clen. 0 or -1 */
 int
-queue_env_decode(const void *frame, size_t len, struct queue_env *env, uint64_t *coff,
-           uint64_t *clen)
+queue_env_decode(const void *frame, size_t len, struct queue_env *env,
+                 uint64_t *coff, uint64_t *clen)
 {
     struct ipc_in in;
     const char *content;
@@ -313,7 +313,8 @@ queue_seg_writer_gone(struct queue_fs *fs, uint64_t seq)
  * (short) with *avail set, or on error (errno set, *avail = 0 and
  * *err = 1) */
 const unsigned char *
-queue_reader_get(struct queue_reader *r, uint64_t off, size_t n, size_t *avail, int *err)
+queue_reader_get(struct queue_reader *r, uint64_t off, size_t n, size_t *avail,
+                 int *err)
 {
     *err = 0;
     if (off < r->base || off + n > r->base + r->len) {

@@ -95,22 +95,24 @@ queue_seg_scan(struct queue_fs *fs, uint64_t seq, uint64_t *off, uint64_t limit,
             rc = -1;
             break;
         }
-        len = queue_rec_check(p, avail, QUEUE_REC_MAGIC, QUEUE_REC_LIMIT, &need);
+        len =
+            queue_rec_check(p, avail, QUEUE_REC_MAGIC, QUEUE_REC_LIMIT, &need);
         if (len == 0 && avail >= QUEUE_REC_HDR + 4) {
             p = queue_reader_get(&r, *off, need, &avail, &err);
             if (err) {
                 rc = -1;
                 break;
             }
-            len = queue_rec_check(p, avail, QUEUE_REC_MAGIC, QUEUE_REC_LIMIT, &need);
+            len = queue_rec_check(p, avail, QUEUE_REC_MAGIC, QUEUE_REC_LIMIT,
+                                  &need);
         }
         if (len <= 0) {
             if (torn)
                 *torn = avail > 0 && !zeros(p, avail);
             break;
         }
-        if (queue_env_decode(p + QUEUE_REC_HDR, (size_t) len - QUEUE_REC_HDR, &env,
-                       &coff, &clen) < 0) {
+        if (queue_env_decode(p + QUEUE_REC_HDR, (size_t) len - QUEUE_REC_HDR,
+                             &env, &coff, &clen) < 0) {
             if (torn)
                 *torn = 1;
             break;
@@ -154,8 +156,8 @@ queue_seg_read_env(struct queue_fs *fs, const struct queue_loc *loc,
             (ssize_t) loc->len &&
         queue_rec_check(p, (size_t) loc->len, QUEUE_REC_MAGIC, QUEUE_REC_LIMIT,
                         &need) == (long long) loc->len &&
-        queue_env_decode(p + QUEUE_REC_HDR, (size_t) loc->len - QUEUE_REC_HDR, env,
-                   &coff, &clen) == 0) {
+        queue_env_decode(p + QUEUE_REC_HDR, (size_t) loc->len - QUEUE_REC_HDR,
+                         env, &coff, &clen) == 0) {
         if (out) {
             *out = *loc;
             out->content_off = loc->off + QUEUE_REC_HDR + coff;

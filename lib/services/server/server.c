@@ -669,8 +669,8 @@ co_signal(void *arg)
 }
 
 static void
-handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
-                long max_use, long max_idle)
+handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx, long max_use,
+                long max_idle)
 {
     struct co_worker w;
     long long idle_since = 0;
@@ -683,7 +683,7 @@ handoff_co_loop(struct server *srv, server_conn_fn *fn, void *ctx,
     w.chan = srv->listen_fd[0];
     w.max_use = max_use;
     w.cap = srv->maxproc > 0 && srv->maxproc < srv->sessions ? srv->maxproc
-                                                              : srv->sessions;
+                                                             : srv->sessions;
     if (w.cap > SERVER_SLOT_SESSIONS)
         w.cap = SERVER_SLOT_SESSIONS; /* one cell per session in the slot */
     if (co_init() < 0)

@@ -39,8 +39,8 @@ struct server_handoff;
 /* per-slot shared state, one array per service (master's mmap) */
 struct server_slot {
     char client_addr[SERVER_ADDR_MAX]; /* "" when idle */
-    int live; /* set by master for a running process of the service */
-    int busy; /* set by the process itself: serving a client */
+    int live;     /* set by master for a running process of the service */
+    int busy;     /* set by the process itself: serving a client */
     int sessions; /* sessions the process serves now (coroutine workers) */
     /* the counted connections (server_anvil references) of those
      * sessions, 0 = none: master releases them if the process dies */
@@ -198,13 +198,13 @@ void server_single_loop(struct server *srv, server_conn_fn *fn, void *ctx);
 int server_accept(int lfd);
 
 /*
- * Hand-off of inbound connections (smtpd front, lib/daemons/smtpd/smtpd_front.c).
- * For an smtpd inet service master runs one front process that owns the
- * listening sockets and every idle connection, and passes each session
- * with its first bytes to a worker over a SOCK_SEQPACKET socketpair (one
- * message, the socket in SCM_RIGHTS). The workers share the other end
- * as their listen_fd[0] and take sessions from it as they would accept
- * connections; master forks workers when it is readable and none is
+ * Hand-off of inbound connections (smtpd front,
+ * lib/daemons/smtpd/smtpd_front.c). For an smtpd inet service master runs one
+ * front process that owns the listening sockets and every idle connection, and
+ * passes each session with its first bytes to a worker over a SOCK_SEQPACKET
+ * socketpair (one message, the socket in SCM_RIGHTS). The workers share the
+ * other end as their listen_fd[0] and take sessions from it as they would
+ * accept connections; master forks workers when it is readable and none is
  * available. Each worker sends the front a "done" record with the
  * session's key when the session ends (per-client connection counts).
  */
@@ -219,9 +219,9 @@ int server_accept(int lfd);
 struct server_handoff {
     unsigned flags;
     char key[SERVER_ADDR_MAX]; /* returned in the done record; "" none */
-    unsigned anvil_ref; /* the connection's count in srv->anvil (in the
-                         * workers' column), 0 not counted; the worker
-                         * releases it when the session ends */
+    unsigned anvil_ref;        /* the connection's count in srv->anvil (in the
+                                * workers' column), 0 not counted; the worker
+                                * releases it when the session ends */
     unsigned timeout; /* seconds of SO_RCVTIMEO and SO_SNDTIMEO the socket
                        * already has (from the listener), 0 unknown */
     size_t len;       /* bytes the front already read */

@@ -46,9 +46,9 @@ struct server_checker {
 
 /* server_note - format text and pass it to chk->fn (a no-op when chk or
  * chk->fn is NULL) */
-void server_note(const struct server_checker *chk,
-                 enum server_note_level level, const char *ns,
-                 const char *param, const char *fmt, ...) UTIL_PRINTF(5, 6);
+void server_note(const struct server_checker *chk, enum server_note_level level,
+                 const char *ns, const char *param, const char *fmt, ...)
+    UTIL_PRINTF(5, 6);
 
 /* server_check_values - an ERROR note (Postfix's fatal text) for every
  * bool, int, size or time value set in main.cf or by a master.cf -o that

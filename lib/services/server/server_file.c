@@ -63,8 +63,7 @@ server_file_param(const char *name, char *value)
 /* check_one - an ERROR note when value names a file that cannot give
  * the value (the daemon would die on it) */
 static void
-check_one(const struct server_checker *chk, const char *ns,
-          const char *value)
+check_one(const struct server_checker *chk, const char *ns, const char *value)
 {
     struct buf why;
     char *text;

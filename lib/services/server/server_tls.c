@@ -285,8 +285,7 @@ level_of(struct pcf *conf, const char *ns, const char *command)
         if (strcasecmp(v, "may") == 0)
             level = SERVER_TLS_MAY;
         else if (strcasecmp(v, "encrypt") == 0 ||
-                 strcasecmp(v, "verify") == 0 ||
-                 strcasecmp(v, "secure") == 0 ||
+                 strcasecmp(v, "verify") == 0 || strcasecmp(v, "secure") == 0 ||
                  strcasecmp(v, "fingerprint") == 0)
             level = SERVER_TLS_MANDATORY; /* as smtpd: encrypt */
         mem_free(v);

@@ -16,8 +16,8 @@
 #include "pcf/pcf.h"
 #include "server/server_tls.h"
 
-#define ALL_OLD                                                                \
-    (SERVER_TLS_SSLv2 | SERVER_TLS_SSLv3 | SERVER_TLS_TLSv1 |                  \
+#define ALL_OLD                                               \
+    (SERVER_TLS_SSLv2 | SERVER_TLS_SSLv3 | SERVER_TLS_TLSv1 | \
      SERVER_TLS_TLSv1_1)
 
 static void

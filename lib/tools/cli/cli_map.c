@@ -8,10 +8,9 @@
 #include "cli/cli.h"
 #include "maps/maps.h"
 
-static const char usage_text[] =
-    "usage: postern map build [-a] FILE...\n"
-    "       postern map query [-a] FILE KEY\n"
-    "  -a  aliases(5) syntax, as postalias\n";
+static const char usage_text[] = "usage: postern map build [-a] FILE...\n"
+                                 "       postern map query [-a] FILE KEY\n"
+                                 "  -a  aliases(5) syntax, as postalias\n";
 
 int
 cli_map_main(int argc, char **argv)

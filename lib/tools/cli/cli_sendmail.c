@@ -266,13 +266,13 @@ usage(FILE *fp)
 
 /* sendmail_args - what the command line asks */
 struct sendmail_args {
-    const char *dir;  /* -C */
-    char *sender;     /* -f, -r */
-    char *fullname;   /* -F */
-    int extract;      /* -t */
-    int dot;          /* a lone "." ends the message (no -i) */
-    int mode;         /* 'm' mail, 'p' -bp, 'q' -q, 's' -bs, 'i' -bi */
-    uint32_t notify;  /* -N */
+    const char *dir; /* -C */
+    char *sender;    /* -f, -r */
+    char *fullname;  /* -F */
+    int extract;     /* -t */
+    int dot;         /* a lone "." ends the message (no -i) */
+    int mode;        /* 'm' mail, 'p' -bp, 'q' -q, 's' -bs, 'i' -bi */
+    uint32_t notify; /* -N */
     struct queue_env env;
 };
 
@@ -329,7 +329,7 @@ parse_args(struct sendmail_args *o, int argc, char **argv)
                 queue_env_set(&o->env.envid, v);
             else if (a[1] == 'R')
                 o->env.ret = strcasecmp(v, "hdrs") == 0 ? QUEUE_RET_HDRS
-                                                     : QUEUE_RET_FULL;
+                                                        : QUEUE_RET_FULL;
             else if (a[1] == 'N') {
                 o->notify = 0;
                 if (has_word(v, "never"))
@@ -422,7 +422,8 @@ check_submit(struct pcf *conf, struct sendmail_args *o)
 {
     /* postdrop enforces it; this is the friendlier early answer, with
      * the exit status Postfix's sendmail gives */
-    const char *who = pickup_user_acl(conf, "authorized_submit_users", getuid());
+    const char *who =
+        pickup_user_acl(conf, "authorized_submit_users", getuid());
 
     if (who) {
         log_msg("sendmail", LOG_LEVEL_FATAL,

@@ -20,15 +20,10 @@
  *	target version; --baseline FILE drops findings recorded earlier
  *	with --write-baseline FILE.
  */
-#include "conf/conf.h"
-#include "dnscheck/dnscheck.h"
 #include "lint/lint.h"
-#include "lint/lint_int.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
-
-#include <yaml.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,37 +31,56 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <yaml.h>
+
+#include "conf/conf.h"
+#include "dnscheck/dnscheck.h"
+#include "lint/lint_int.h"
+
 static void
 usage(FILE *fp)
 {
     fputs(
-"usage: postern lint [options] [PATH ...]\n"
-"\n"
-"Check main.cf and master.cf for invalid values, unknown or misspelled\n"
-"names, deprecated parameters, master.cf mistakes and insecure settings\n"
-"(open relay, SMTP smuggling, weak TLS). PATH is a configuration directory\n"
-"(default: $MAIL_CONFIG or /etc/postfix), a main.cf or master.cf, or a tree\n"
-"searched for directories that hold them.\n"
-"\n"
-"  -c DIR                 same as giving DIR as PATH\n"
-"  --format FMT           text (default), json, sarif, checkstyle, junit,\n"
-"                         github, gitlab\n"
-"  --fail-on SEV          exit 1 on findings at or above SEV: error,\n"
-"                         warning (default), info, style\n"
-"  --postfix-version V    target Postfix version (default 3.7)\n"
-"  --root DIR             find table files (hash:/etc/...) under DIR\n"
-"  --fix                  rename deprecated parameters in place (atomic edit)\n"
-"  --config FILE          rule settings (default ./.postern.yaml if present)\n"
-"  --baseline FILE        ignore findings recorded in FILE\n"
-"  --write-baseline FILE  record the current findings in FILE and exit 0\n"
-"  --dns                  also run the DNS checks of \"postern dns\"; with\n"
-"    --resolver IP[:PORT] (repeatable), --timeout SECONDS, --retries N,\n"
-"    --public-ip IP (repeatable), --trust-anchor FILE as for postern dns\n"
-"  --help                 this text\n"
-"\n"
-"Suppress one finding with \"# postern: disable=PL101\" on its line or the\n"
-"line before. Rules are described in docs/rules/<ID>.md.\n"
-"Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or I/O error.\n",
+        "usage: postern lint [options] [PATH ...]\n"
+        "\n"
+        "Check main.cf and master.cf for invalid values, unknown or "
+        "misspelled\n"
+        "names, deprecated parameters, master.cf mistakes and insecure "
+        "settings\n"
+        "(open relay, SMTP smuggling, weak TLS). PATH is a configuration "
+        "directory\n"
+        "(default: $MAIL_CONFIG or /etc/postfix), a main.cf or master.cf, or a "
+        "tree\n"
+        "searched for directories that hold them.\n"
+        "\n"
+        "  -c DIR                 same as giving DIR as PATH\n"
+        "  --format FMT           text (default), json, sarif, checkstyle, "
+        "junit,\n"
+        "                         github, gitlab\n"
+        "  --fail-on SEV          exit 1 on findings at or above SEV: error,\n"
+        "                         warning (default), info, style\n"
+        "  --postfix-version V    target Postfix version (default 3.7)\n"
+        "  --root DIR             find table files (hash:/etc/...) under DIR\n"
+        "  --fix                  rename deprecated parameters in place "
+        "(atomic edit)\n"
+        "  --config FILE          rule settings (default ./.postern.yaml if "
+        "present)\n"
+        "  --baseline FILE        ignore findings recorded in FILE\n"
+        "  --write-baseline FILE  record the current findings in FILE and exit "
+        "0\n"
+        "  --dns                  also run the DNS checks of \"postern dns\"; "
+        "with\n"
+        "    --resolver IP[:PORT] (repeatable), --timeout SECONDS, --retries "
+        "N,\n"
+        "    --public-ip IP (repeatable), --trust-anchor FILE as for postern "
+        "dns\n"
+        "  --help                 this text\n"
+        "\n"
+        "Suppress one finding with \"# postern: disable=PL101\" on its line or "
+        "the\n"
+        "line before. Rules are described in docs/rules/<ID>.md.\n"
+        "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or "
+        "I/O error.\n",
         fp);
 }
 
@@ -113,16 +127,21 @@ load_settings(struct opts *o, const char *path, int must_exist)
 
             if (k->type != YAML_SCALAR_NODE)
                 continue;
-            if (strcmp(key, "postfix-version") == 0 && v->type == YAML_SCALAR_NODE) {
-                o->lo.target_text = mem_strdup((const char *) v->data.scalar.value);
+            if (strcmp(key, "postfix-version") == 0 &&
+                v->type == YAML_SCALAR_NODE) {
+                o->lo.target_text =
+                    mem_strdup((const char *) v->data.scalar.value);
                 if ((o->lo.target = lint_version_parse(o->lo.target_text)) < 0)
                     log_fatal("%s:%zu: bad postfix-version \"%s\"", path,
                               k->start_mark.line + 1, o->lo.target_text);
-            } else if (strcmp(key, "fail-on") == 0 && v->type == YAML_SCALAR_NODE) {
-                if (report_sev_parse((const char *) v->data.scalar.value, &o->fail_on) < 0)
+            } else if (strcmp(key, "fail-on") == 0 &&
+                       v->type == YAML_SCALAR_NODE) {
+                if (report_sev_parse((const char *) v->data.scalar.value,
+                                     &o->fail_on) < 0)
                     log_fatal("%s:%zu: bad fail-on \"%s\"", path,
                               k->start_mark.line + 1, v->data.scalar.value);
-            } else if (strcmp(key, "rules") == 0 && v->type == YAML_MAPPING_NODE) {
+            } else if (strcmp(key, "rules") == 0 &&
+                       v->type == YAML_MAPPING_NODE) {
                 for (yaml_node_pair_t *rp = v->data.mapping.pairs.start;
                      rp < v->data.mapping.pairs.top; rp++) {
                     yaml_node_t *rk = yaml_document_get_node(&doc, rp->key);
@@ -131,19 +150,24 @@ load_settings(struct opts *o, const char *path, int must_exist)
                     const char *val = (const char *) rv->data.scalar.value;
                     enum report_sev sev;
 
-                    if (rk->type != YAML_SCALAR_NODE || rv->type != YAML_SCALAR_NODE)
+                    if (rk->type != YAML_SCALAR_NODE ||
+                        rv->type != YAML_SCALAR_NODE)
                         continue;
                     if (strcmp(val, "off") == 0 || strcmp(val, "false") == 0)
                         htab_set(o->lo.disabled, id, NULL);
                     else if (report_sev_parse(val, &sev) == 0)
-                        htab_set(o->lo.severity, id, (void *) (intptr_t) (sev + 1));
+                        htab_set(o->lo.severity, id,
+                                 (void *) (intptr_t) (sev + 1));
                     else if (strcmp(val, "on") != 0 && strcmp(val, "true") != 0)
-                        log_fatal("%s:%zu: rule %s: use off, on, error, warning, "
-                                  "info or style", path, rk->start_mark.line + 1, id);
+                        log_fatal(
+                            "%s:%zu: rule %s: use off, on, error, warning, "
+                            "info or style",
+                            path, rk->start_mark.line + 1, id);
                 }
             } else {
                 log_fatal("%s:%zu: unknown setting \"%s\" (postfix-version, "
-                          "fail-on, rules)", path, k->start_mark.line + 1, key);
+                          "fail-on, rules)",
+                          path, k->start_mark.line + 1, key);
             }
         }
     }
@@ -214,23 +238,24 @@ find_configs(const char *path, struct strv *out, int depth)
     strv_fini(&subs);
 }
 
-static const char *const field_names[] = {"service", "type", "private",
-                                          "unprivileged", "chroot", "wakeup",
+static const char *const field_names[] = {"service",       "type",   "private",
+                                          "unprivileged",  "chroot", "wakeup",
                                           "process_limit", "command"};
 
 /* master_syntax - postconf's field checks, as findings; 0 when fine */
 static int
 master_syntax(struct lint_ctx *lc, const struct conf_entry *e)
 {
-    static const char *const types[] = {"unix", "fifo", "inet", "pass",
-                                        "unix-dgram", NULL};
+    static const char *const types[] = {"unix", "fifo",       "inet",
+                                        "pass", "unix-dgram", NULL};
     int bad = 0;
 
     if (e->nfields < 8) {
         report_add(lc->r, "PL201", -1, lc->master_file, e->first_line, 1,
                    "entry has %zu fields; master.cf needs service, type, "
                    "private, unprivileged, chroot, wakeup, process_limit and "
-                   "command", e->nfields);
+                   "command",
+                   e->nfields);
         return 1;
     }
     for (int f = 1; f <= 6; f++) {
@@ -250,17 +275,19 @@ master_syntax(struct lint_ctx *lc, const struct conf_entry *e)
 
             if (len > 0 && cp[len - 1] == '?')
                 len--;
-            ok = (cp[0] == '-' && len == 1) || (len > 0 && strspn(cp, "0123456789") == len);
+            ok = (cp[0] == '-' && len == 1) ||
+                 (len > 0 && strspn(cp, "0123456789") == len);
         } else {
             ok = strcmp(cp, "-") == 0 || cp[strspn(cp, "0123456789")] == 0;
         }
         if (!ok) {
-            report_add(lc->r, "PL201", -1, lc->master_file, fl->line, fl->col,
-                       "invalid %s field \"%s\"%s", field_names[f], cp,
-                       f == 1 ? " (use unix, fifo, inet, pass or unix-dgram)"
-                       : f <= 4 ? " (use y, n or -)"
-                       : f == 5 ? " (use a number of seconds, optionally with ?, or -)"
-                                : " (use a number or -)");
+            report_add(
+                lc->r, "PL201", -1, lc->master_file, fl->line, fl->col,
+                "invalid %s field \"%s\"%s", field_names[f], cp,
+                f == 1   ? " (use unix, fifo, inet, pass or unix-dgram)"
+                : f <= 4 ? " (use y, n or -)"
+                : f == 5 ? " (use a number of seconds, optionally with ?, or -)"
+                         : " (use a number or -)");
             bad = 1;
         }
     }
@@ -315,10 +342,11 @@ suppressed(const struct conf_file *cf, int line, const char *id)
                 size_t idl = strlen(id);
 
                 while (ids < end && *ids != ' ' && *ids != '\t') {
-                    if ((strncmp(ids, id, idl) == 0
-                         && (ids[idl] == ',' || ids + idl >= end || ids[idl] == ' '
-                             || ids[idl] == '\t' || ids[idl] == '\r'))
-                        || strncmp(ids, "all", 3) == 0)
+                    if ((strncmp(ids, id, idl) == 0 &&
+                         (ids[idl] == ',' || ids + idl >= end ||
+                          ids[idl] == ' ' || ids[idl] == '\t' ||
+                          ids[idl] == '\r')) ||
+                        strncmp(ids, "all", 3) == 0)
                         return 1;
                     while (ids < end && *ids != ',' && *ids != ' ')
                         ids++;
@@ -349,11 +377,11 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     lc.main_file = join(dir, "main.cf");
     lc.master_file = join(dir, "master.cf");
     lc.last = htab_new(256);
-    if (access(lc.main_file, F_OK) == 0
-        && (lc.main_cf = conf_file_read(lc.main_file, CONF_MAIN)) == NULL)
+    if (access(lc.main_file, F_OK) == 0 &&
+        (lc.main_cf = conf_file_read(lc.main_file, CONF_MAIN)) == NULL)
         log_fatal("read %s: %s", lc.main_file, strerror(errno));
-    if (access(lc.master_file, F_OK) == 0
-        && (lc.master_cf = conf_file_read(lc.master_file, CONF_MASTER)) == NULL)
+    if (access(lc.master_file, F_OK) == 0 &&
+        (lc.master_cf = conf_file_read(lc.master_file, CONF_MASTER)) == NULL)
         log_fatal("read %s: %s", lc.master_file, strerror(errno));
     if (lc.main_cf) {
         skip_main = mem_calloc(lc.main_cf->n + 1, 1);
@@ -411,12 +439,14 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
     /* Suppressions and rule settings. */
     for (size_t i = first; i < r->n;) {
         struct report_finding *f = &r->f[i];
-        const struct conf_file *cf = strcmp(f->file, lc.main_file) == 0 ? lc.main_cf
-                                     : strcmp(f->file, lc.master_file) == 0 ? lc.master_cf
-                                                                            : NULL;
+        const struct conf_file *cf =
+            strcmp(f->file, lc.main_file) == 0     ? lc.main_cf
+            : strcmp(f->file, lc.master_file) == 0 ? lc.master_cf
+                                                   : NULL;
         intptr_t sev;
 
-        if (htab_has(o->lo.disabled, f->rule_id) || suppressed(cf, f->line, f->rule_id)) {
+        if (htab_has(o->lo.disabled, f->rule_id) ||
+            suppressed(cf, f->line, f->rule_id)) {
             mem_free(f->file);
             mem_free(f->message);
             mem_free(f->evidence);
@@ -425,7 +455,7 @@ lint_dir(const struct opts *o, const char *dir, struct report *r)
             continue;
         }
         if ((sev = (intptr_t) htab_find(o->lo.severity, f->rule_id)) != 0)
-            f->sev = (enum report_sev) (sev - 1);
+            f->sev = (enum report_sev)(sev - 1);
         i++;
     }
     mem_free(skip_main);
@@ -495,8 +525,10 @@ load_findings(struct report *r, const char *path)
         log_fatal("read %s: %s", path, strerror(errno));
     cp = data;
     while (*cp) {
-        char *id = get_field(&cp), *sev = get_field(&cp), *file = get_field(&cp);
-        char *line = get_field(&cp), *col = get_field(&cp), *msg = get_field(&cp);
+        char *id = get_field(&cp), *sev = get_field(&cp),
+             *file = get_field(&cp);
+        char *line = get_field(&cp), *col = get_field(&cp),
+             *msg = get_field(&cp);
         char *ev = get_field(&cp);
         struct report_finding *f;
 
@@ -562,10 +594,12 @@ lint_all(const struct opts *o, const struct strv *dirs, struct report *r)
             running--;
             done++;
             for (size_t i = 0; i < dirs->n; i++)
-                if (pids[i] == pid && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+                if (pids[i] == pid &&
+                    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
                     log_fatal("linting %s failed", dirs->v[i]);
             if (tty)
-                fprintf(stderr, "\rpostern lint: %zu/%zu configurations", done, dirs->n);
+                fprintf(stderr, "\rpostern lint: %zu/%zu configurations", done,
+                        dirs->n);
         }
     }
     if (tty)
@@ -600,10 +634,12 @@ fix_dir(const char *dir, struct report *r)
         char old[256], new[256];
         char *main_file = join(dir, "main.cf");
 
-        if (strcmp(f->rule_id, "PL102") == 0 && strcmp(f->file, main_file) == 0
-            && (sscanf(f->message, "%255s was renamed to %255s", old, new) == 2
-                || sscanf(f->message, "%255s is deprecated since Postfix %*s use %255s",
-                          old, new) == 2)) {
+        if (strcmp(f->rule_id, "PL102") == 0 &&
+            strcmp(f->file, main_file) == 0 &&
+            (sscanf(f->message, "%255s was renamed to %255s", old, new) == 2 ||
+             sscanf(f->message,
+                    "%255s is deprecated since Postfix %*s use %255s", old,
+                    new) == 2)) {
             struct pcf *p = pcf_load(dir);
             const char *v = pcf_raw_value(p, old);
             struct buf a1, a2;
@@ -611,8 +647,11 @@ fix_dir(const char *dir, struct report *r)
             /* postern conf -c dir -e new=value, then -X old */
             struct pcf_cmd set = {.mode = PCF_MAIN_PARAM | PCF_EDIT_CONF,
                                   .param_class = PCF_F_CLASS,
-                                  .config_dir = dir, .args = &arg1, .nargs = 1,
-                                  .tls_arg = "", .postern = 1};
+                                  .config_dir = dir,
+                                  .args = &arg1,
+                                  .nargs = 1,
+                                  .tls_arg = "",
+                                  .postern = 1};
             struct pcf_cmd del = set;
 
             buf_init(&a1, 0);
@@ -778,7 +817,13 @@ lint_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
-#define NEEDARG() do { if (i + 1 >= argc) { usage(stderr); return 2; } } while (0)
+#define NEEDARG()            \
+    do {                     \
+        if (i + 1 >= argc) { \
+            usage(stderr);   \
+            return 2;        \
+        }                    \
+    } while (0)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -879,8 +924,8 @@ lint_main(int argc, char **argv)
         return 0;
     }
     if (report_write(&r, o.format, stdout,
-                     strcmp(o.format, "text") == 0 && isatty(1)
-                         && getenv("NO_COLOR") == NULL) < 0)
+                     strcmp(o.format, "text") == 0 && isatty(1) &&
+                         getenv("NO_COLOR") == NULL) < 0)
         log_fatal("write error on standard output");
     status = report_count(&r, o.fail_on) > 0 ? 1 : 0;
     report_fini(&r);

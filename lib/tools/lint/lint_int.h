@@ -11,12 +11,12 @@
 #include "util/util.h"
 
 struct lint_opts {
-    const char *root;          /* --root: prefix for table files */
-    long target;               /* --postfix-version as major*10000+minor*100 */
+    const char *root; /* --root: prefix for table files */
+    long target;      /* --postfix-version as major*10000+minor*100 */
     const char *target_text;
-    int fix;                   /* --fix */
-    struct htab *disabled;     /* rule IDs turned off (.postern.yaml) */
-    struct htab *severity;     /* rule ID -> severity override + 1 */
+    int fix;               /* --fix */
+    struct htab *disabled; /* rule IDs turned off (.postern.yaml) */
+    struct htab *severity; /* rule ID -> severity override + 1 */
 };
 
 /* One configuration being linted. */
@@ -25,11 +25,11 @@ struct lint_ctx {
     struct report *r;
     struct pcf *p;
     const char *dir;
-    char *main_file;     /* as shown in findings */
+    char *main_file; /* as shown in findings */
     char *master_file;
-    struct conf_file *main_cf;   /* NULL when absent */
+    struct conf_file *main_cf; /* NULL when absent */
     struct conf_file *master_cf;
-    struct htab *last;   /* main.cf name -> last conf_entry (intptr index+1) */
+    struct htab *last; /* main.cf name -> last conf_entry (intptr index+1) */
 };
 
 extern const struct report_rule lint_rules[];
@@ -79,8 +79,7 @@ void lint_check_maps(struct lint_ctx *lc, const char *param);
 void lint_check_restrictions(struct lint_ctx *lc, const char *param,
                              const char *value, struct htab *classes);
 /* lint_parse_net - an address or CIDR; 0 ok, -1 bad; *v4 set for IPv4 */
-int lint_parse_net(const char *tok, unsigned char addr[16], int *len,
-                   int *v4);
+int lint_parse_net(const char *tok, unsigned char addr[16], int *len, int *v4);
 /* lint_check_networks - mynetworks-style list: syntax and breadth */
 void lint_check_networks(struct lint_ctx *lc, const char *param,
                          const char *value, int *covers_all);

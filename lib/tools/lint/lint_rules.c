@@ -4,18 +4,16 @@
  * DESCRIPTION
  *	Each rule has a stable ID (PL0xx values, PL1xx names, PL2xx
  *	master.cf, PL3xx security), a default severity, and a page in
- *	docs/rules/ID.md. Checks read the files through lib/config/conf (for exact
- *	positions) and the effective configuration through the postconf
- *	engine (lib/config/pcf), so "known", "used" and "effective value" mean
- *	exactly what they mean to Postfix.
+ *	docs/rules/ID.md. Checks read the files through lib/config/conf (for
+ *exact positions) and the effective configuration through the postconf engine
+ *(lib/config/pcf), so "known", "used" and "effective value" mean exactly what
+ *they mean to Postfix.
  *
  *	This file holds the rule table, the helpers the rule files share
  *	and lint_check; the rules are in lint_values.c (PL0xx),
  *	lint_params.c (PL1xx), lint_master.c (PL2xx) and lint_security.c
  *	(PL3xx).
  */
-#include "lint/lint_int.h"
-
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -25,47 +23,82 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lint/lint_int.h"
 #include "mac/mac.h"
 
 const struct report_rule lint_rules[] = {
-    {"PL001", REPORT_ERROR, "invalid-value", "value is not valid for the parameter's type or range"},
-    {"PL002", REPORT_ERROR, "unknown-table-type", "lookup table of a type Postfix does not know"},
-    {"PL003", REPORT_WARNING, "table-source-missing", "file of a lookup table does not exist"},
-    {"PL004", REPORT_WARNING, "table-index-stale", "indexed table file is missing or older than its source"},
-    {"PL005", REPORT_ERROR, "unknown-restriction", "restriction name Postfix does not know"},
-    {"PL006", REPORT_ERROR, "restriction-argument-missing", "restriction needs an argument that is missing"},
-    {"PL007", REPORT_ERROR, "undefined-restriction-class", "restriction class listed but not defined"},
-    {"PL008", REPORT_ERROR, "bad-network", "malformed address or network in a network list"},
+    {"PL001", REPORT_ERROR, "invalid-value",
+     "value is not valid for the parameter's type or range"},
+    {"PL002", REPORT_ERROR, "unknown-table-type",
+     "lookup table of a type Postfix does not know"},
+    {"PL003", REPORT_WARNING, "table-source-missing",
+     "file of a lookup table does not exist"},
+    {"PL004", REPORT_WARNING, "table-index-stale",
+     "indexed table file is missing or older than its source"},
+    {"PL005", REPORT_ERROR, "unknown-restriction",
+     "restriction name Postfix does not know"},
+    {"PL006", REPORT_ERROR, "restriction-argument-missing",
+     "restriction needs an argument that is missing"},
+    {"PL007", REPORT_ERROR, "undefined-restriction-class",
+     "restriction class listed but not defined"},
+    {"PL008", REPORT_ERROR, "bad-network",
+     "malformed address or network in a network list"},
     {"PL009", REPORT_ERROR, "bad-next-hop", "malformed next-hop destination"},
-    {"PL010", REPORT_ERROR, "bad-interface", "malformed entry in inet_interfaces"},
-    {"PL101", REPORT_WARNING, "unknown-parameter", "parameter name Postfix does not know (probably misspelled)"},
-    {"PL102", REPORT_WARNING, "deprecated-parameter", "parameter is deprecated or renamed"},
-    {"PL103", REPORT_WARNING, "newer-than-target", "parameter does not exist in the target Postfix version"},
-    {"PL104", REPORT_WARNING, "undefined-macro", "$name refers to a parameter that is not defined"},
-    {"PL105", REPORT_WARNING, "unused-parameter", "user-defined parameter that nothing uses"},
-    {"PL106", REPORT_WARNING, "duplicate-assignment", "parameter assigned more than once"},
-    {"PL107", REPORT_WARNING, "comment-after-value", "'#' after a value is part of the value, not a comment"},
-    {"PL108", REPORT_ERROR, "template-leftover", "unexpanded template placeholder"},
-    {"PL109", REPORT_WARNING, "read-only-parameter", "assignment to a read-only parameter is ignored"},
+    {"PL010", REPORT_ERROR, "bad-interface",
+     "malformed entry in inet_interfaces"},
+    {"PL101", REPORT_WARNING, "unknown-parameter",
+     "parameter name Postfix does not know (probably misspelled)"},
+    {"PL102", REPORT_WARNING, "deprecated-parameter",
+     "parameter is deprecated or renamed"},
+    {"PL103", REPORT_WARNING, "newer-than-target",
+     "parameter does not exist in the target Postfix version"},
+    {"PL104", REPORT_WARNING, "undefined-macro",
+     "$name refers to a parameter that is not defined"},
+    {"PL105", REPORT_WARNING, "unused-parameter",
+     "user-defined parameter that nothing uses"},
+    {"PL106", REPORT_WARNING, "duplicate-assignment",
+     "parameter assigned more than once"},
+    {"PL107", REPORT_WARNING, "comment-after-value",
+     "'#' after a value is part of the value, not a comment"},
+    {"PL108", REPORT_ERROR, "template-leftover",
+     "unexpanded template placeholder"},
+    {"PL109", REPORT_WARNING, "read-only-parameter",
+     "assignment to a read-only parameter is ignored"},
     {"PL110", REPORT_ERROR, "syntax-error", "line is not name = value"},
-    {"PL111", REPORT_WARNING, "orphan-continuation", "indented text that continues nothing is ignored"},
+    {"PL111", REPORT_WARNING, "orphan-continuation",
+     "indented text that continues nothing is ignored"},
     {"PL201", REPORT_ERROR, "master-syntax", "malformed master.cf entry"},
-    {"PL202", REPORT_WARNING, "unknown-command", "master.cf command is not a Postfix program"},
-    {"PL203", REPORT_ERROR, "duplicate-service", "the same service/type is defined twice"},
-    {"PL204", REPORT_WARNING, "option-for-other-daemon", "-o parameter that this service's program does not read"},
-    {"PL205", REPORT_WARNING, "option-undefined-macro", "-o value refers to an undefined $name"},
-    {"PL206", REPORT_INFO, "chroot-service", "service runs chrooted: files it needs must exist in the jail"},
-    {"PL207", REPORT_WARNING, "public-unix-service", "local socket open to every user on the host"},
-    {"PL208", REPORT_WARNING, "unknown-option", "-o parameter Postfix does not know and nothing uses"},
+    {"PL202", REPORT_WARNING, "unknown-command",
+     "master.cf command is not a Postfix program"},
+    {"PL203", REPORT_ERROR, "duplicate-service",
+     "the same service/type is defined twice"},
+    {"PL204", REPORT_WARNING, "option-for-other-daemon",
+     "-o parameter that this service's program does not read"},
+    {"PL205", REPORT_WARNING, "option-undefined-macro",
+     "-o value refers to an undefined $name"},
+    {"PL206", REPORT_INFO, "chroot-service",
+     "service runs chrooted: files it needs must exist in the jail"},
+    {"PL207", REPORT_WARNING, "public-unix-service",
+     "local socket open to every user on the host"},
+    {"PL208", REPORT_WARNING, "unknown-option",
+     "-o parameter Postfix does not know and nothing uses"},
     {"PL301", REPORT_ERROR, "open-relay", "restrictions let anyone relay"},
-    {"PL302", REPORT_WARNING, "broad-mynetworks", "mynetworks trusts private or container networks"},
-    {"PL303", REPORT_WARNING, "subnet-mynetworks", "mynetworks_style = subnet trusts whole interface networks"},
-    {"PL304", REPORT_ERROR, "no-relay-protection", "no restriction stops unauthenticated relaying"},
-    {"PL305", REPORT_WARNING, "smtp-smuggling", "bare newlines are accepted (SMTP smuggling)"},
-    {"PL306", REPORT_WARNING, "weak-tls-protocols", "obsolete TLS/SSL protocol versions are allowed"},
-    {"PL307", REPORT_WARNING, "weak-tls-ciphers", "export, low or NULL ciphers are allowed"},
-    {"PL308", REPORT_WARNING, "auth-without-tls", "SMTP AUTH offered on port 25 without TLS"},
-    {"PL309", REPORT_WARNING, "submission-plaintext-auth", "submission service allows AUTH before TLS"},
+    {"PL302", REPORT_WARNING, "broad-mynetworks",
+     "mynetworks trusts private or container networks"},
+    {"PL303", REPORT_WARNING, "subnet-mynetworks",
+     "mynetworks_style = subnet trusts whole interface networks"},
+    {"PL304", REPORT_ERROR, "no-relay-protection",
+     "no restriction stops unauthenticated relaying"},
+    {"PL305", REPORT_WARNING, "smtp-smuggling",
+     "bare newlines are accepted (SMTP smuggling)"},
+    {"PL306", REPORT_WARNING, "weak-tls-protocols",
+     "obsolete TLS/SSL protocol versions are allowed"},
+    {"PL307", REPORT_WARNING, "weak-tls-ciphers",
+     "export, low or NULL ciphers are allowed"},
+    {"PL308", REPORT_WARNING, "auth-without-tls",
+     "SMTP AUTH offered on port 25 without TLS"},
+    {"PL309", REPORT_WARNING, "submission-plaintext-auth",
+     "submission service allows AUTH before TLS"},
 };
 const size_t lint_nrules = sizeof(lint_rules) / sizeof(lint_rules[0]);
 
@@ -145,15 +178,16 @@ lint_main_entry(struct lint_ctx *lc, const char *name)
 /* lint_at_value - report a finding at the value of main.cf's name (or file) */
 struct report_finding *
 lint_at_value(struct lint_ctx *lc, const char *id, const char *name,
-         size_t offset_in_value, const char *fmt, const char *a,
-         const char *b, const char *c)
+              size_t offset_in_value, const char *fmt, const char *a,
+              const char *b, const char *c)
 {
     const struct conf_entry *e = name ? lint_main_entry(lc, name) : NULL;
     int line = 0, col = 0;
 
     if (e) {
         const char *v = e->value.text;
-        size_t vloff = (size_t) (strstr(e->text, v) ? strstr(e->text, v) - e->text : 0);
+        size_t vloff =
+            (size_t) (strstr(e->text, v) ? strstr(e->text, v) - e->text : 0);
 
         if (offset_in_value > strlen(v))
             offset_in_value = 0;
@@ -167,8 +201,8 @@ lint_at_value(struct lint_ctx *lc, const char *id, const char *name,
 }
 
 struct report_finding *
-lint_at_service(struct lint_ctx *lc, const char *id, size_t svc, const char *fmt,
-           const char *a, const char *b, const char *c)
+lint_at_service(struct lint_ctx *lc, const char *id, size_t svc,
+                const char *fmt, const char *a, const char *b, const char *c)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"

@@ -7,9 +7,9 @@
  *	default, the Postfix version that added it, deprecation, and the
  *	one-line description, and whether Postern honours it (in which
  *	daemons) or what "postern check" says when it is set but not
- *	honoured (schemas/postern.yaml). From the configuration, when there is one:
- *	where the value is set (main.cf:LINE, or the default), the value,
- *	its expansion, and every master.cf service whose -o overrides it.
+ *	honoured (schemas/postern.yaml). From the configuration, when there is
+ *one: where the value is set (main.cf:LINE, or the default), the value, its
+ *expansion, and every master.cf service whose -o overrides it.
  *
  *	"postern explain --search WORD" lists the parameters whose name,
  *	then those whose description, contains WORD (any case).
@@ -242,8 +242,7 @@ repl_explain_print(FILE *fp, struct repl *r, struct pcf *p, const char *name)
         if (sp->desc)
             field(fp, "description:", sp->desc);
         buf_truncate(&b, 0);
-        postern_text(&b, sp->honoured_by, sp->partly, sp->refuse,
-                     sp->behaves);
+        postern_text(&b, sp->honoured_by, sp->partly, sp->refuse, sp->behaves);
         field(fp, "postern:", buf_str(&b));
     } else if (fam) {
         buf_printf(&b,

@@ -315,8 +315,11 @@ apply(struct repl *r, const char *dir, int out_fd)
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]) && rc == 0; i++) {
         struct strv argv;
         size_t nargs = 0;
-        struct pcf_cmd c = {.mode = runs[i].mode, .param_class = PCF_F_CLASS,
-                            .config_dir = dir, .tls_arg = "", .postern = 1,
+        struct pcf_cmd c = {.mode = runs[i].mode,
+                            .param_class = PCF_F_CLASS,
+                            .config_dir = dir,
+                            .tls_arg = "",
+                            .postern = 1,
                             .edit = {.force = 1}};
 
         strv_init(&argv);

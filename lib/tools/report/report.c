@@ -12,7 +12,6 @@
 #include "report/report.h"
 
 #include <openssl/evp.h>
-
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +73,8 @@ report_add(struct report *r, const char *rule_id, int sev, const char *file,
     memset(f, 0, sizeof(*f));
     f->rule_id = rule ? rule->id : rule_id;
     f->sev = sev >= 0 ? (enum report_sev) sev
-                      : rule ? rule->sev : REPORT_WARNING;
+             : rule   ? rule->sev
+                      : REPORT_WARNING;
     f->file = mem_strdup(file ? file : "");
     f->line = line;
     f->col = col;
@@ -151,8 +151,9 @@ report_sev_parse(const char *s, enum report_sev *out)
 int
 report_format_valid(const char *format)
 {
-    static const char *const formats[] = {"text", "json", "sarif", "checkstyle",
-                                          "junit", "github", "gitlab", NULL};
+    static const char *const formats[] = {"text",       "json",  "sarif",
+                                          "checkstyle", "junit", "github",
+                                          "gitlab",     NULL};
 
     for (const char *const *fp = formats; *fp; fp++)
         if (strcmp(*fp, format) == 0)
@@ -241,7 +242,8 @@ write_text(const struct report *r, FILE *fp, int color)
         }
     }
     if (r->n) {
-        fprintf(fp, "%zu finding%s: %zu error, %zu warning, %zu info, %zu style\n",
+        fprintf(fp,
+                "%zu finding%s: %zu error, %zu warning, %zu info, %zu style\n",
                 r->n, r->n == 1 ? "" : "s", report_count(r, REPORT_ERROR),
                 report_count(r, REPORT_WARNING) - report_count(r, REPORT_ERROR),
                 report_count(r, REPORT_INFO) - report_count(r, REPORT_WARNING),
@@ -289,7 +291,9 @@ write_json(const struct report *r, FILE *fp)
 static const char *
 sarif_level(enum report_sev s)
 {
-    return s == REPORT_ERROR ? "error" : s == REPORT_WARNING ? "warning" : "note";
+    return s == REPORT_ERROR     ? "error"
+           : s == REPORT_WARNING ? "warning"
+                                 : "note";
 }
 
 static int
@@ -301,10 +305,12 @@ write_sarif(const struct report *r, FILE *fp)
                    *results = out_arr_new();
     int rc;
 
-    out_obj_str(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    out_obj_str(root, "$schema",
+                "https://json.schemastore.org/sarif-2.1.0.json");
     out_obj_str(root, "version", "2.1.0");
     out_obj_str(driver, "name", "postern");
-    out_obj_str(driver, "informationUri", "https://postern.invalid/docs/rules/");
+    out_obj_str(driver, "informationUri",
+                "https://postern.invalid/docs/rules/");
     for (size_t t = 0; t < r->ntables; t++) {
         for (size_t i = 0; i < r->nrules[t]; i++) {
             const struct report_rule *ru = &r->rules[t][i];
@@ -319,7 +325,8 @@ write_sarif(const struct report *r, FILE *fp)
             out_obj_str(dc, "level", sarif_level(ru->sev));
             out_obj_add(o, "defaultConfiguration", dc);
             buf_init(&uri, 0);
-            buf_printf(&uri, "https://postern.invalid/docs/rules/%s.md", ru->id);
+            buf_printf(&uri, "https://postern.invalid/docs/rules/%s.md",
+                       ru->id);
             out_obj_str(o, "helpUri", buf_str(&uri));
             buf_fini(&uri);
             out_arr_add(rules, o);
@@ -367,7 +374,8 @@ write_checkstyle(const struct report *r, FILE *fp)
     const char *cur = NULL;
 
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<checkstyle version=\"4.3\">\n", fp);
+          "<checkstyle version=\"4.3\">\n",
+          fp);
     for (size_t i = 0; i < r->n; i++) {
         const struct report_finding *f = &r->f[i];
 
@@ -379,10 +387,13 @@ write_checkstyle(const struct report *r, FILE *fp)
             fputs("\">\n", fp);
             cur = f->file;
         }
-        fprintf(fp, "    <error line=\"%d\" column=\"%d\" severity=\"%s\" "
-                "message=\"", f->line, f->col,
-                f->sev == REPORT_ERROR ? "error"
-                : f->sev == REPORT_WARNING ? "warning" : "info");
+        fprintf(fp,
+                "    <error line=\"%d\" column=\"%d\" severity=\"%s\" "
+                "message=\"",
+                f->line, f->col,
+                f->sev == REPORT_ERROR     ? "error"
+                : f->sev == REPORT_WARNING ? "warning"
+                                           : "info");
         xml(fp, f->message);
         fprintf(fp, "\" source=\"postern.%s\"/>\n", f->rule_id);
     }
@@ -400,7 +411,8 @@ write_junit(const struct report *r, FILE *fp)
     fprintf(fp, "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\">\n",
             r->tool, r->n ? r->n : 1, failures);
     if (r->n == 0)
-        fputs("    <testcase name=\"no findings\" classname=\"postern\"/>\n", fp);
+        fputs("    <testcase name=\"no findings\" classname=\"postern\"/>\n",
+              fp);
     for (size_t i = 0; i < r->n; i++) {
         const struct report_finding *f = &r->f[i];
 
@@ -482,10 +494,11 @@ write_gitlab(const struct report *r, FILE *fp)
         out_obj_str(o, "description", f->message);
         out_obj_str(o, "check_name", f->rule_id);
         out_obj_str(o, "fingerprint", fp_hex);
-        out_obj_str(o, "severity", f->sev == REPORT_ERROR     ? "critical"
-                                   : f->sev == REPORT_WARNING ? "major"
-                                   : f->sev == REPORT_INFO    ? "info"
-                                                              : "minor");
+        out_obj_str(o, "severity",
+                    f->sev == REPORT_ERROR     ? "critical"
+                    : f->sev == REPORT_WARNING ? "major"
+                    : f->sev == REPORT_INFO    ? "info"
+                                               : "minor");
         out_obj_str(loc, "path", f->file);
         out_obj_int(lines, "begin", f->line > 0 ? f->line : 1);
         out_obj_add(loc, "lines", lines);

@@ -26,18 +26,18 @@ enum report_sev {
 };
 
 struct report_rule {
-    const char *id;         /* stable: never reused for another meaning */
-    enum report_sev sev;    /* default severity */
-    const char *name;       /* short kebab-case name, e.g. "unknown-parameter" */
-    const char *summary;    /* one line */
+    const char *id;      /* stable: never reused for another meaning */
+    enum report_sev sev; /* default severity */
+    const char *name;    /* short kebab-case name, e.g. "unknown-parameter" */
+    const char *summary; /* one line */
 };
 
 struct report_finding {
     const char *rule_id;
     enum report_sev sev;
-    char *file;     /* as given by the caller (relative paths stay relative) */
-    int line;       /* 1-based, 0 = whole file */
-    int col;        /* 1-based, 0 = unknown */
+    char *file; /* as given by the caller (relative paths stay relative) */
+    int line;   /* 1-based, 0 = whole file */
+    int col;    /* 1-based, 0 = unknown */
     char *message;
     char *evidence; /* NULL or extra text (multi-line allowed) */
 };
@@ -49,7 +49,7 @@ struct report {
     const struct report_rule *rules[8]; /* rule tables, for sarif etc. */
     size_t nrules[8];
     size_t ntables;
-    const char *tool;                   /* "postern lint" */
+    const char *tool; /* "postern lint" */
 };
 
 void report_init(struct report *r, const char *tool);
