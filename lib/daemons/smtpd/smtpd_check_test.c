@@ -600,6 +600,16 @@ test_lint(void **state)
             fail_msg("%s", n.text);
         unlink(path);
     }
+}
+
+/* test_lint_order - what a list cannot check at its stage, and what
+ * follows a final action */
+static void
+test_lint_order(void **state)
+{
+    struct notes n;
+
+    (void) state;
     lint("smtpd_delay_reject = no\nsmtpd_client_restrictions = "
          "permit_mynetworks, reject_unauth_destination\n"
          "smtpd_sender_restrictions = reject_non_fqdn_helo_hostname, "
@@ -632,6 +642,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_lint_order),
     };
     int rc;
 

@@ -4,7 +4,10 @@
 #ifndef LINT_LINT_INT_H
 #define LINT_LINT_INT_H
 
+#include <stdio.h>
+
 #include "conf/conf.h"
+#include "dnscheck/dnscheck.h"
 #include "pcf/pcf.h"
 #include "report/report.h"
 #include "schema/schema.h"
@@ -96,5 +99,23 @@ const char *lint_program(struct lint_ctx *lc, size_t i);
 void lint_check_master(struct lint_ctx *lc);
 /* lint_check_security - relay, mynetworks, AUTH and TLS rules */
 void lint_check_security(struct lint_ctx *lc);
+
+/* lint.c and lint_args.c: the settings of one "postern lint" run */
+struct lint_cli {
+    struct lint_opts lo;
+    struct dnscheck_opts dns_opts;
+    struct strv resolvers, public_ips;
+    const char *format;
+    enum report_sev fail_on;
+    const char *config;
+    const char *baseline;
+    const char *write_baseline;
+    int dns;
+};
+/* lint_usage - the --help text */
+void lint_usage(FILE *fp);
+/* lint_args - options into o, paths appended to paths; -1 to go on, or
+ * the exit status (0 after --help, 2 on a usage error) */
+int lint_args(int argc, char **argv, struct lint_cli *o, struct strv *paths);
 
 #endif
