@@ -69,7 +69,7 @@ u=()
 PIDS+=($!)
 mta_start
 dovecot_start_conf "$T/dovecot/dovecot.conf"
-trap 'dovecot_stop_conf; stop_pids; cleanup_instance' EXIT
+trap 'dovecot_stop; stop_pids; cleanup_instance' EXIT
 
 client() { $PY "$CLIENT" "$@"; }
 expect() {  # expect WHAT WANT GOT
