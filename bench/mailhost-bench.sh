@@ -39,23 +39,25 @@ if [ -z "$NOPF" ]; then
     [ -z "$why" ] || die "$why (or --no-postfix)"
 fi
 
+finish() {
+    trap - EXIT
+    [ -n "${PN:-}" ] && [ -d "$PN/etc" ] && timeout 20 "$POSTERN" stop -c "$PN/etc" >/dev/null 2>&1
+    cg_drain "$CG_PN"
+    [ -n "${PF:-}" ] && [ -d "$PF/etc" ] && pf_stop "$PF"
+    cg_drain "$CG_PF"
+    dovecot_stop
+    stop_pids
+    rm -rf "$T"
+}
 T=$(mktemp -d /tmp/mailhost-bench.XXXXXX)
+CG_PN= CG_PF=
+trap finish EXIT
 chmod 755 "$T"
 PN=$T/postern PF=$T/postfix
 CGR=$(cg_root)
 [ -n "$CGR" ] || die "no writable cgroup hierarchy"
 CG_PN=$CGR/mailhost-bench-$$-postern CG_PF=$CGR/mailhost-bench-$$-postfix
 mkdir "$CG_PN" "$CG_PF" || die "cannot create cgroups"
-finish() {
-    trap - EXIT
-    [ -d "$PN/etc" ] && timeout 20 "$POSTERN" stop -c "$PN/etc" >/dev/null 2>&1
-    cg_drain "$CG_PN"
-    [ -d "$PF/etc" ] && pf_stop "$PF"
-    cg_drain "$CG_PF"
-    dovecot_stop
-    stop_pids
-    rm -rf "$T"
-}
 users=()
 for i in $(seq 0 9); do users+=("u$i@example.test:pw"); done
 dovecot_start "${users[@]}"
