@@ -297,7 +297,10 @@ recipients_out(struct cleanup *cu, struct client *c)
     size_t ndups = 0;
 
     /* the common case costs nothing: one recipient, no aliases */
-    if (c->env.nrcpt <= 1 && !cleanup_valias_active(cu->valias))
+    int valias = cleanup_valias_active(cu->valias) &&
+                 !(c->flags & CLEANUP_FLAG_NO_ADDR_MAPS); /* issue 19 */
+
+    if (c->env.nrcpt <= 1 && !valias)
         return 0;
     queue_env_init(&out);
     dups = htab_new(16);
@@ -307,7 +310,7 @@ recipients_out(struct cleanup *cu, struct client *c)
         struct strv exp;
 
         strv_init(&exp);
-        if (cleanup_valias_active(cu->valias))
+        if (valias)
             status =
                 cleanup_valias_expand(cu->valias, c->env.id, r->addr, &exp);
         else
@@ -503,6 +506,7 @@ distrust(struct client *c)
     queue_env_set(&c->env.client_name, "localhost");
     queue_env_set(&c->env.client_addr, "127.0.0.1");
     queue_env_set(&c->env.helo, "");
+    queue_env_set(&c->env.filter, ""); /* issue 19: not a user's choice */
     log_info("%s: uid=%ld from=<%s>", c->env.id, c->peer_uid,
              c->env.sender ? c->env.sender : "");
 }
@@ -579,6 +583,9 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
 
             queue_env_add_rcpt(&c->env, a, o, r, nt);
         }
+        /* issue 19: the content filter smtpd/pickup recorded */
+        if (c->env.flags & QUEUE_F_FILTER)
+            queue_env_set(&c->env.filter, ipc_get_str(in));
         if (!ipc_in_ok(in))
             c->dead = 1;
         if (!c->trusted)

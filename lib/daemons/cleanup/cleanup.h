@@ -54,6 +54,27 @@ int cleanup_service(struct server *srv);
     6 /* 451 4.6.0 Alias expansion error: a virtual alias expansion limit \
        * was reached (try again later) */
 
+/*
+ * Content filters and receive_override_options (cleanup_filter.c,
+ * issue 19). The overrides travel as OPEN flags (above the QUEUE_F_*
+ * bits), from smtpd and pickup, which read receive_override_options as
+ * Postfix's do; cleanup honours them for trusted clients only.
+ */
+#define CLEANUP_FLAG_NO_UNKNOWN_RCPT (1u << 8)  /* smtpd's own */
+#define CLEANUP_FLAG_NO_ADDR_MAPS    (1u << 9)  /* no_address_mappings */
+#define CLEANUP_FLAG_NO_HDR_BODY     (1u << 10) /* no_header_body_checks */
+#define CLEANUP_FLAG_NO_MILTERS      (1u << 11) /* no_milters */
+/* cleanup_override_flags - receive_override_options (value) as
+ * CLEANUP_FLAG_* bits; an unknown word is logged and ignored, as Postfix */
+unsigned cleanup_override_flags(const char *value);
+/* cleanup_filter_action - the core of the FILTER action (access maps,
+ * header/body checks): records "transport:destination" text in env (the
+ * last one wins, as Postfix's REC_TYPE_FILT) and returns 0; text without
+ * a transport is logged as Postfix's cleanup does (map_class: "header",
+ * "body", ...) and ignored (-1) */
+int cleanup_filter_action(struct queue_env *env, const char *map_class,
+                          const char *text);
+
 /* cleanup_reply_text - SMTP reply for a status */
 const char *cleanup_reply_text(unsigned status);
 

@@ -131,7 +131,7 @@ cleanup_client_env(struct cleanup_client *cc, const struct queue_env *env,
     if (cc->fd < 0)
         return -1;
     ipc_out_begin(&cc->o, CLEANUP_ENV);
-    ipc_put_u32(&cc->o, env->flags);
+    ipc_put_u32(&cc->o, queue_env_flags(env));
     ipc_put_u32(&cc->o, env->ret);
     ipc_put_u64(&cc->o, env->arrival_us);
     ipc_put_str(&cc->o, env->sender);
@@ -149,6 +149,8 @@ cleanup_client_env(struct cleanup_client *cc, const struct queue_env *env,
         ipc_put_str(&cc->o, env->rcpt[i].orcpt);
         ipc_put_u32(&cc->o, env->rcpt[i].notify);
     }
+    if (queue_env_flags(env) & QUEUE_F_FILTER)
+        ipc_put_str(&cc->o, env->filter); /* content filter (issue 19) */
     /* buffered with the data that follows: one write per message */
     f = ipc_out_finish(&cc->o, &len);
     return buf_append(&cc->data, f, len);

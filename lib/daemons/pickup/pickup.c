@@ -170,6 +170,11 @@ received(struct buf *out, const char *host, const char *id,
 
 /* one_file - 0 done (submitted, discarded or moved aside), -1 retry
  * later */
+/* issue 19: content_filter and receive_override_options, as pickup
+ * sees them (read once, in pickup_loop) */
+static char *pickup_filter;
+static unsigned pickup_flags;
+
 static int
 one_file(struct cleanup_client *cc, const char *name, size_t limit,
          const char *host)
@@ -211,7 +216,8 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     queue_env_set(&env.client_name, "localhost");
     queue_env_set(&env.client_addr, "127.0.0.1");
     env.flags |= QUEUE_F_LOCAL;
-    if (cleanup_client_open(cc, QUEUE_F_LOCAL, id) < 0) {
+    queue_env_set(&env.filter, pickup_filter); /* issue 19 */
+    if (cleanup_client_open(cc, QUEUE_F_LOCAL | pickup_flags, id) < 0) {
         log_warn("connect to cleanup service: %s", strerror(errno));
         goto out;
     }
@@ -277,6 +283,13 @@ pickup_loop(struct server *srv, void *ctx)
     msl = server_param_size(srv, "message_size_limit");
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
     host = server_param(srv, "myhostname");
+    pickup_filter = server_param(srv, "content_filter");
+    {
+        char *v = server_param(srv, "receive_override_options");
+
+        pickup_flags = cleanup_override_flags(v);
+        mem_free(v);
+    }
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
@@ -314,6 +327,7 @@ pickup_loop(struct server *srv, void *ctx)
     }
     cleanup_client_free(cc);
     mem_free(host);
+    mem_free(pickup_filter);
     return 0;
 }
 

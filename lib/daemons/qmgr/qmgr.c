@@ -111,6 +111,7 @@ read_params(struct server *srv)
         server_param_bool(srv, "destination_concurrency_feedback_debug");
     Q.bounce_transport = mem_strdup("bounce");
     Q.double_bounce = server_param(srv, "double_bounce_sender");
+    Q.def_filter_nexthop = server_param(srv, "default_filter_nexthop");
 }
 
 /* start - one qmgr per store (the lock is held until exit), its

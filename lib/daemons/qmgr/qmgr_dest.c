@@ -622,6 +622,8 @@ qmgr_schedule(struct qmsg *m)
     for (size_t i = 0; i < n; i++) {
         if (m->rst[i] != R_PENDING)
             continue;
+        if (qmgr_filter_route(m, i, &res[i])) /* issue 19 */
+            continue;
         if (rewrite_resolve(Q.rw, m->env.rcpt[i].addr, &res[i]) < 0) {
             m->rst[i] = R_DEFERRED;
             mem_free(m->rtext[i]);

@@ -205,6 +205,7 @@ struct qmgr_state {
     char *double_bounce; /* double_bounce_sender: its mail is discarded */
     struct dest *dead_head, *dead_tail; /* T_DEAD, in expiry order */
     int feedback_debug; /* destination_concurrency_feedback_debug */
+    char *def_filter_nexthop; /* default_filter_nexthop (issue 19) */
 };
 
 extern struct qmgr_state qmgr_q;
@@ -277,6 +278,13 @@ void qmgr_job_done(struct job *j, enum qmgr_job_kind bounce_job);
  * a reason (dsn 4.3.0 unless given) */
 void qmgr_job_fail(struct job *j, const char *why);
 void qmgr_job_fail_dsn(struct job *j, const char *dsn, const char *why);
+
+/* ---- qmgr_filter.c: the content filter route (issue 19) ---- */
+struct rewrite_result;
+/* qmgr_filter_route - recipient i of m goes to m's content filter: res
+ * filled, 1; no filter recorded: 0 */
+int qmgr_filter_route(const struct qmsg *m, size_t i,
+                      struct rewrite_result *res);
 
 /* ---- qmgr_dest.c: transports, destinations, scheduling ---- */
 

@@ -5,7 +5,7 @@
  *
  * BUGS
  *	Access table actions that need the cleanup service (HOLD,
- *	DISCARD, FILTER, REDIRECT, PREPEND, BCC) answer 451 4.3.5 with a
+ *	DISCARD, REDIRECT, PREPEND, BCC) answer 451 4.3.5 with a
  *	warning instead of being ignored.
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
@@ -97,10 +97,11 @@ smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
         }
         return smtpd_chk_tempfail(c, 1, dsn, reason);
     }
+    if (strcasecmp(word, "FILTER") == 0) /* issue 19 */
+        return smtpd_chk_filter(c, table, value, text, name, cls);
     if (strcasecmp(word, "HOLD") == 0 || strcasecmp(word, "DISCARD") == 0 ||
-        strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0 ||
-        strcasecmp(word, "PREPEND") == 0 || strcasecmp(word, "BCC") == 0 ||
-        strcasecmp(word, "INFO") == 0) {
+        strcasecmp(word, "REDIRECT") == 0 || strcasecmp(word, "PREPEND") == 0 ||
+        strcasecmp(word, "BCC") == 0 || strcasecmp(word, "INFO") == 0) {
         log_warn("access table %s: action %s is not implemented by "
                  "Postern",
                  table, word);

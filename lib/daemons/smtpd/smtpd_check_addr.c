@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cleanup/cleanup.h"
 #include "dns/dns.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
@@ -174,9 +175,12 @@ smtpd_chk_rcpt_maps(struct ctx *c, const char *addr, const char *cls)
     struct smtpd_conf *cf = c->s->cf;
     int snd = strcmp(cls, N_SENDER) == 0, found;
     struct rewrite_result res;
-    const struct rewrite_result *r = smtpd_chk_resolve_addr(c, addr, &res);
+    const struct rewrite_result *r;
 
-    if (r == NULL)
+    /* issue 19: receive_override_options=no_unknown_recipient_checks */
+    if (!snd && (smtpd_filter_flags(cf) & CLEANUP_FLAG_NO_UNKNOWN_RCPT))
+        return DUNNO;
+    if ((r = smtpd_chk_resolve_addr(c, addr, &res)) == NULL)
         return REJECT;
     if (cf->rcpt_alias_maps &&
         (found = addr_find(c, cf->rcpt_alias_maps, r->rcpt)) != 0)

@@ -80,6 +80,10 @@ void smtpd_chk_sleep_fn(void *arg);
 
 /* ---- access tables (smtpd_check_access.c) ---- */
 
+/* smtpd_chk_filter - the FILTER action of an access table (smtpd_filter.c,
+ * issue 19): logged, recorded for the transaction; always DUNNO */
+int smtpd_chk_filter(struct ctx *c, const char *table, const char *value,
+                     const char *text, const char *name, const char *cls);
 /* smtpd_chk_table_result - Postfix's check_table_result() */
 int smtpd_chk_table_result(struct ctx *c, const char *table, const char *value,
                            const char *name, const char *cls,

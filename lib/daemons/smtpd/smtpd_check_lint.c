@@ -240,9 +240,9 @@ table_restrictions(struct lint *l, const char *param, const char *spec,
 static void
 scan_table(struct lint *l, const char *param, const char *spec)
 {
-    static const char *const refused[] = {"HOLD",     "DISCARD", "FILTER",
-                                          "REDIRECT", "PREPEND", "BCC",
-                                          "INFO",     NULL};
+    /* FILTER is honoured (issue 19) */
+    static const char *const refused[] = {
+        "HOLD", "DISCARD", "REDIRECT", "PREPEND", "BCC", "INFO", NULL};
     int pattern = 0;
     const char *path = table_source(spec, &pattern);
     FILE *f;

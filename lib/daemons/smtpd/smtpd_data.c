@@ -70,6 +70,7 @@ env_client(struct smtpd_session *s)
     queue_env_set(&s->env.helo, s->helo);
     queue_env_set(&s->env.proto, smtpd_proto(s));
     s->env.arrival_us = queue_now_us();
+    smtpd_filter_env(s); /* issue 19: content_filter */
 }
 
 /* eod_verdict - the end of a message (DATA, or BDAT's LAST chunk:

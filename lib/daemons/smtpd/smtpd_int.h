@@ -323,6 +323,11 @@ int smtpd_policy_query(const char *server, const char *qdir, int timeout,
 /* smtpd_own_addr - addr is an address of inet_interfaces (any interface's
  * for "all") or proxy_interfaces */
 int smtpd_own_addr(struct smtpd_conf *cf, const char *addr);
+/* smtpd_filter_env - content_filter into s->env unless a FILTER action
+ * set one (smtpd_filter.c, issue 19) */
+void smtpd_filter_env(struct smtpd_session *s);
+/* smtpd_filter_flags - receive_override_options as CLEANUP_FLAG_* bits */
+unsigned smtpd_filter_flags(const struct smtpd_conf *cf);
 /* smtpd_conf_load - the whole configuration of srv (smtpd.c) */
 struct smtpd_conf *smtpd_conf_load(struct server *srv);
 /* smtpd_proto - "SMTP", "ESMTP", "ESMTPS", ... for log lines */

@@ -531,7 +531,7 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
         goto bad;
     }
     if (!s->cleanup_open) {
-        if (cleanup_client_open(s->cc, 0, s->id) < 0) {
+        if (cleanup_client_open(s->cc, smtpd_filter_flags(s->cf), s->id) < 0) {
             log_warn("connect to cleanup service: %s", strerror(errno));
             smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
             goto bad;

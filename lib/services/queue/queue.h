@@ -58,6 +58,9 @@ int queue_id_ok(const char *s);
 #define QUEUE_F_SMTPUTF8 2u /* SMTPUTF8 */
 #define QUEUE_F_LOCAL    4u /* submitted locally (sendmail/pickup) */
 #define QUEUE_F_BOUNCE   8u /* a notification we generated */
+/* a content filter is recorded: its "transport:nexthop" follows the
+ * origin in the record (set and read by the encoders themselves) */
+#define QUEUE_F_FILTER 16u
 
 struct queue_rcpt {
     char *addr;  /* recipient after rewriting */
@@ -79,6 +82,8 @@ struct queue_env {
     char *proto;  /* "ESMTP", "SMTP", "ESMTPS", "local" */
     char *envid;  /* DSN ENVID, "" */
     char *origin; /* "uid=1000" for local submissions, "" */
+    char *filter; /* content_filter or FILTER: "transport:nexthop", NULL or
+                   * "" when none (Postfix's REC_TYPE_FILT) */
     size_t nrcpt;
     struct queue_rcpt *rcpt;
     uint64_t content_len;
@@ -88,6 +93,9 @@ void queue_env_init(struct queue_env *env);
 void queue_env_fini(struct queue_env *env);
 /* queue_env_set - replace *field by a copy of value (NULL = "") */
 void queue_env_set(char **field, const char *value);
+/* queue_env_flags - env->flags with QUEUE_F_FILTER set exactly when a
+ * filter is recorded (what an encoder writes) */
+uint32_t queue_env_flags(const struct queue_env *env);
 /* queue_env_add_rcpt - append a recipient (copies) */
 void queue_env_add_rcpt(struct queue_env *env, const char *addr,
                         const char *orig, const char *orcpt, uint32_t notify);

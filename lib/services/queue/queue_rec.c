@@ -107,6 +107,7 @@ queue_env_fini(struct queue_env *env)
     mem_free(env->proto);
     mem_free(env->envid);
     mem_free(env->origin);
+    mem_free(env->filter);
     for (size_t i = 0; i < env->nrcpt; i++) {
         mem_free(env->rcpt[i].addr);
         mem_free(env->rcpt[i].orig);
@@ -137,6 +138,14 @@ queue_env_add_rcpt(struct queue_env *env, const char *addr, const char *orig,
     r->notify = notify;
 }
 
+uint32_t
+queue_env_flags(const struct queue_env *env)
+{
+    uint32_t f = env->flags & ~QUEUE_F_FILTER;
+
+    return env->filter && *env->filter ? f | QUEUE_F_FILTER : f;
+}
+
 /* queue_env_encode - the frame up to and including the content field header */
 void
 queue_env_encode(struct ipc_out *o, const struct queue_env *env, uint64_t clen)
@@ -146,7 +155,7 @@ queue_env_encode(struct ipc_out *o, const struct queue_env *env, uint64_t clen)
     ipc_out_begin(o, 'M');
     ipc_put_str(o, env->id);
     ipc_put_u64(o, env->arrival_us);
-    ipc_put_u32(o, env->flags);
+    ipc_put_u32(o, queue_env_flags(env));
     ipc_put_u32(o, env->ret);
     ipc_put_str(o, env->sender);
     ipc_put_str(o, env->client_name);
@@ -155,6 +164,8 @@ queue_env_encode(struct ipc_out *o, const struct queue_env *env, uint64_t clen)
     ipc_put_str(o, env->proto);
     ipc_put_str(o, env->envid);
     ipc_put_str(o, env->origin);
+    if (queue_env_flags(env) & QUEUE_F_FILTER)
+        ipc_put_str(o, env->filter);
     ipc_put_u32(o, (uint32_t) env->nrcpt);
     for (size_t i = 0; i < env->nrcpt; i++) {
         ipc_put_str(o, env->rcpt[i].addr);
@@ -195,6 +206,8 @@ queue_env_decode(const void *frame, size_t len, struct queue_env *env,
     env->proto = mem_strdup(ipc_get_str(&in));
     env->envid = mem_strdup(ipc_get_str(&in));
     env->origin = mem_strdup(ipc_get_str(&in));
+    if (env->flags & QUEUE_F_FILTER)
+        env->filter = mem_strdup(ipc_get_str(&in));
     nrcpt = ipc_get_u32(&in);
     if (!ipc_in_ok(&in) || nrcpt > len / 8)
         return -1;
