@@ -26,8 +26,8 @@
  *	A NOTIFY=SUCCESS recipient that expands to several is not reported
  *	as "expanded" (Postfix sends a success notice then); each result
  *	keeps the NOTIFY. receive_override_options=no_address_mappings
- *	(content-filter re-injection) is not honoured: every message is
- *	expanded.
+ *	(content-filter re-injection) turns the expansion off (cleanup.c,
+ *	issue 19).
  */
 #define _DEFAULT_SOURCE 1 /* strcasecmp */
 #include <ctype.h>

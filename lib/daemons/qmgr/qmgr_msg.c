@@ -146,6 +146,7 @@ add_msg(const struct queue_loc *loc, const struct queue_env *env,
     queue_env_set(&m->env.client_addr, env->client_addr);
     queue_env_set(&m->env.helo, env->helo);
     queue_env_set(&m->env.proto, env->proto);
+    queue_env_set(&m->env.filter, env->filter); /* issue 19 */
     for (size_t i = 0; i < env->nrcpt; i++)
         queue_env_add_rcpt(&m->env, env->rcpt[i].addr, env->rcpt[i].orig,
                            env->rcpt[i].orcpt, env->rcpt[i].notify);
