@@ -51,6 +51,10 @@ smtp-amavis unix - - n - 2 smtp
     -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings
 MC
     if [ "$(id -u)" = 0 ]; then chown -R nobody "$T"; fi
+}
+
+# fcheck: postern check accepts the setup (nothing refused)
+fcheck() {
     as_user "$BIN" check -c "$T/etc" > "$T/check.out" 2>&1 ||
         { cat "$T/check.out" >&2; fail "postern check refuses the filter setup"; }
 }
@@ -75,6 +79,7 @@ case_content() {
     fsetup "content_filter = smtp-amavis:[127.0.0.1]:$FP"
     sink sink "127.0.0.1:$SP"
     filter_start
+    fcheck
     mta_start
     send a@example.org 1 x@example.net y@example.net >/dev/null || fail "send"
     check_sink 1
@@ -93,15 +98,16 @@ case_content() {
 }
 
 case_access() {
-    fsetup "smtpd_recipient_restrictions = check_recipient_access texthash:$T/etc/filt, permit_mynetworks, reject_unauth_destination"
+    fsetup 'smtpd_recipient_restrictions = check_recipient_access texthash:$config_directory/filt, permit_mynetworks, reject_unauth_destination'
     echo "scan@example.net FILTER smtp-amavis:[127.0.0.1]:$FP" > "$T/etc/filt"
     sink sink "127.0.0.1:$SP"
     filter_start
+    fcheck
     mta_start
     send a@example.org 1 scan@example.net >/dev/null || fail "send (filtered)"
     send a@example.org 1 plain@example.net >/dev/null || fail "send (plain)"
     wait_sink sink 2 15
-    wait_log "postfix/smtpd\[[0-9]+\]: [0-9A-F]+: filter: RCPT from unknown\[127\.0\.0\.1\]: <scan@example\.net>: Recipient address triggers FILTER smtp-amavis:\[127\.0\.0\.1\]:$FP; from=<a@example\.org> to=<scan@example\.net> proto=ESMTP helo=<client\.example\.org>$"
+    wait_log "postfix/smtpd\[[0-9]+\]: NOQUEUE: filter: RCPT from unknown\[127\.0\.0\.1\]: <scan@example\.net>: Recipient address triggers FILTER smtp-amavis:\[127\.0\.0\.1\]:$FP; from=<a@example\.org> to=<scan@example\.net> proto=ESMTP helo=<client\.example\.org>$"
     [ "$(grep -l '^X-Test-Filter: passed' "$T"/sink/*[0-9].* | wc -l)" = 1 ] || fail "only the FILTER recipient's message filtered"
     [ "$(wc -l < "$T/filter.log")" = 1 ] && grep -q 'to=<scan@example.net>' "$T/filter.log" ||
         { cat "$T/filter.log"; fail "the filter saw the FILTER message only"; }
@@ -113,6 +119,7 @@ case_access() {
 case_down() {
     fsetup "content_filter = smtp-amavis:[127.0.0.1]:$FP"
     sink sink "127.0.0.1:$SP"
+    fcheck
     mta_start
     send a@example.org 1 x@example.net >/dev/null || fail "send"
     wait_log "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<x@example\.net>, relay=none, $LOGRE, dsn=4\.4\.1, status=deferred \(connect to 127\.0\.0\.1\[127\.0\.0\.1\]:$FP: Connection refused\)$" 1 15
