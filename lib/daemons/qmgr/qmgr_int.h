@@ -204,7 +204,7 @@ struct qmgr_state {
     char *bounce_transport;
     char *double_bounce; /* double_bounce_sender: its mail is discarded */
     struct dest *dead_head, *dead_tail; /* T_DEAD, in expiry order */
-    int feedback_debug; /* destination_concurrency_feedback_debug */
+    int feedback_debug;       /* destination_concurrency_feedback_debug */
     char *def_filter_nexthop; /* default_filter_nexthop (issue 19) */
 };
 
