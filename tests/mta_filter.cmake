@@ -5,3 +5,6 @@ foreach(case content access down)
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_filter.sh
                          $<TARGET_FILE:postern> ${case})
 endforeach()
+postern_test(NAME mta_filter_postfix LABELS mta root SKIPPABLE TIMEOUT 120
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_filter.sh
+                     $<TARGET_FILE:postern> postfix)

@@ -11,12 +11,17 @@
 # "filter:" line of smtpd); a filter that is down defers the mail, which
 # is delivered once it is back. Exit 77 without smtp-sink.
 #
-# usage: mta_filter.sh POSTERN CASE (content | access | down)
+# Case postfix (root): the same FILTER mail through a real Postfix 3.7
+# set up alike (its own filter and sink); the smtpd "filter:" line and
+# the delivery lines must agree (IDs, pids, ports and delays aside).
+#
+# usage: mta_filter.sh POSTERN CASE (content | access | down | postfix)
 set -u
 BIN=$1
 CASE=$2
 . "$(dirname "$0")/mta_lib.sh"
 . "$(dirname "$0")/mta_smtp_lib.sh"
+. "$(dirname "$0")/postfix_peer.sh"
 
 FILTER_PY=$HERE/../testdata/mta_filter/filter.py
 
@@ -134,7 +139,62 @@ case_down() {
     pass "filter back: filtered and delivered after the forced retry"
 }
 
+# flines LOG: the lines compared with Postfix's, normalized
+flines() {
+    grep -E 'filter: RCPT|status=' "$1" |
+        sed -E -e 's/^.* (postfix\/[a-z]+)\[[0-9]+\]: /\1: /' \
+            -e 's/\b[0-9A-F]{10,}\b/ID/g' -e 's/:[0-9]{4,5}\b/:PORT/g' \
+            -e 's/delay=[0-9.]+, delays=[0-9.]+\/[0-9.]+\/[0-9.]+\/[0-9.]+/DELAYS/' \
+            -e 's/ \(250 2\.0\.0 Ok: queued as ID\)$//' -e 's/ \(250 2\.0\.0 Ok\)$//' \
+            -e 's/ \(250 2\.0\.0 Ok: queued as [^)]*\)$//'
+}
+
+PFD=
+case_postfix() {
+    local why PFPORT PFSP PFFP PFRP
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
+    case_access
+    PFD=$(mktemp -d /tmp/mta-filter-postfix.XXXXXX)
+    chmod 755 "$PFD"
+    trap 'stop_mine; pf_stop "$PFD"; [ -n "${KEEP:-}" ] || rm -rf "$PFD"; cleanup_instance' EXIT
+    PFPORT=$(free_port); PFSP=$(free_port); PFFP=$(free_port); PFRP=$(free_port)
+    mkdir -p "$PFD/etc" "$PFD/sink"
+    chmod 777 "$PFD/sink"
+    { pf_main_cf "$PFD"; cat <<CF
+myhostname = mx.example.test
+mydestination = local.test
+mynetworks = 127.0.0.1/32
+relayhost = [127.0.0.1]:$PFSP
+smtpd_peername_lookup = no
+smtpd_recipient_restrictions = check_recipient_access texthash:$PFD/etc/filt, permit_mynetworks, reject_unauth_destination
+CF
+    } > "$PFD/etc/main.cf"
+    echo "scan@example.net FILTER smtp-amavis:[127.0.0.1]:$PFFP" > "$PFD/etc/filt"
+    pf_master_cf "127.0.0.1:$PFPORT inet n - n - - smtpd" > "$PFD/etc/master.cf"
+    sed -n '/^smtp-amavis/,$p' "$T/etc/master.cf" | sed "s/^127\.0\.0\.1:$RP /127.0.0.1:$PFRP /" >> "$PFD/etc/master.cf"
+    "$SINK" -u nobody -d "$PFD/sink/%M." "127.0.0.1:$PFSP" 256 2>/dev/null &
+    PIDS+=($!)
+    $PY "$FILTER_PY" "$PFFP" "$PFRP" "$PFD/filter.log" 2>>"$PFD/filter.err" &
+    PIDS+=($!)
+    wait_port 127.0.0.1 "$PFFP"
+    pf_start "$PFD" "$PFPORT" || fail "Postfix peer"
+    PORT=$PFPORT send a@example.org 1 scan@example.net >/dev/null || fail "send to Postfix"
+    PORT=$PFPORT send a@example.org 1 plain@example.net >/dev/null || fail "send to Postfix"
+    for _ in $(seq 150); do
+        [ "$(grep -c 'status=sent' "$PFD/maillog")" -ge 3 ] && break
+        sleep 0.1
+    done
+    flines "$T/maillog" > "$T/postern.lines"
+    flines "$PFD/maillog" > "$T/postfix.lines"
+    diff "$T/postfix.lines" "$T/postern.lines" ||
+        fail "filter log lines differ from Postfix's (< Postfix, > Postern)"
+    [ "$(wc -l < "$T/postern.lines")" = 4 ] || { cat "$T/postern.lines"; fail "4 lines compared"; }
+    pass "the FILTER line and the delivery lines as Postfix's"
+}
+
 case "$CASE" in
+postfix) case_postfix ;;
 content) case_content ;;
 access) case_access ;;
 down) case_down ;;
