@@ -100,6 +100,14 @@ case_content() {
     [ "$(count_log 'relay=127\.0\.0\.1\[127\.0\.0\.1\]:'"$FP")" = 2 ] ||
         fail "two recipients through the filter, once each"
     pass "content_filter: filtered once, modified, delivered; Postfix's log lines"
+    # a local submission: pickup reads content_filter too (as Postfix's)
+    printf 'Subject: via sendmail\n\nlocal body\n' |
+        as_user "$BIN" sendmail -C "$T/etc" -f local@local.test z@example.net ||
+        fail "sendmail"
+    check_sink 2
+    wait_log "to=<z@example\.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$FP, .*status=sent" 1 15
+    [ "$(wc -l < "$T/filter.log")" = 2 ] || { cat "$T/filter.log"; fail "the local submission passed the filter once"; }
+    pass "content_filter for sendmail/pickup submissions"
 }
 
 case_access() {
