@@ -21,3 +21,6 @@ postern_test(NAME security_dos_anvil_unit LABELS unit security TIMEOUT 30
 # virtual alias expansion (lib/daemons/cleanup/cleanup_virtual.c)
 postern_test(NAME mta_cleanup_virtual_unit LABELS unit TIMEOUT 30
              COMMAND cleanup_virtual_test)
+# receive_override_options and the FILTER action (cleanup_filter.c)
+postern_test(NAME mta_cleanup_filter_unit LABELS unit TIMEOUT 30
+             COMMAND cleanup_filter_test)

@@ -70,6 +70,8 @@ make_env(struct queue_env *env, int i)
     queue_env_add_rcpt(env, a, "", "", QUEUE_NOTIFY_FAILURE);
     queue_env_add_rcpt(env, "carol@example.net", "Carol@Example.net",
                        "rfc822;carol@example.net", 0);
+    if (i % 2) /* a content filter on odd messages (issue 19) */
+        queue_env_set(&env->filter, "smtp-amavis:[127.0.0.1]:10024");
 }
 
 static int
@@ -157,6 +159,13 @@ test_roundtrip(void **state)
     assert_string_equal(env.rcpt[1].orig, "Carol@Example.net");
     assert_string_equal(env.rcpt[1].orcpt, "rfc822;carol@example.net");
     assert_int_equal(env.rcpt[0].notify, QUEUE_NOTIFY_FAILURE);
+    assert_string_equal(env.filter, "smtp-amavis:[127.0.0.1]:10024");
+    assert_true(env.flags & QUEUE_F_FILTER);
+    /* no filter: the record as before, no filter read back */
+    assert_int_equal(queue_seg_read_env(fs, &s.loc[4], &env, NULL), 0);
+    assert_true(env.filter == NULL || *env.filter == 0);
+    assert_false(env.flags & QUEUE_F_FILTER);
+    assert_string_equal(env.rcpt[1].orcpt, "rfc822;carol@example.net");
     queue_env_fini(&env);
     queue_writer_free(w);
     queue_fs_free(fs);
