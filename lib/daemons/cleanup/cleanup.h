@@ -65,7 +65,8 @@ int cleanup_service(struct server *srv);
 #define CLEANUP_FLAG_NO_HDR_BODY     (1u << 10) /* no_header_body_checks */
 #define CLEANUP_FLAG_NO_MILTERS      (1u << 11) /* no_milters */
 /* cleanup_override_flags - receive_override_options (value) as
- * CLEANUP_FLAG_* bits; an unknown word is logged and ignored, as Postfix */
+ * CLEANUP_FLAG_* bits; an unknown word (fatal in Postfix; the schema's
+ * value check refuses it before start) is logged and ignored */
 unsigned cleanup_override_flags(const char *value);
 /* cleanup_filter_action - the core of the FILTER action (access maps,
  * header/body checks): records "transport:destination" text in env (the
