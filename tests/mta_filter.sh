@@ -15,7 +15,10 @@
 # set up alike (its own filter and sink); the smtpd "filter:" line and
 # the delivery lines must agree (IDs, pids, ports and delays aside).
 #
-# usage: mta_filter.sh POSTERN CASE (content | access | down | postfix)
+# Case override: receive_override_options on a second listener.
+#
+# usage: mta_filter.sh POSTERN CASE (content | access | down | override |
+#        postfix)
 set -u
 BIN=$1
 CASE=$2
@@ -147,6 +150,41 @@ case_down() {
     pass "filter back: filtered and delivered after the forced retry"
 }
 
+# rcpt PORT RCPT: the reply to RCPT TO (one message, no DATA)
+rcpt() {
+    $PY - "$1" "$2" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.example.org")
+s.mail("a@example.org")
+code, text = s.rcpt(sys.argv[2])
+print(code, text.decode())
+s.quit()
+PY
+}
+
+# receive_override_options on the reinjection listener: no virtual
+# alias expansion there (no_address_mappings), no unknown-recipient
+# check (no_unknown_recipient_checks); the main listener does both
+case_override() {
+    fsetup "virtual_alias_domains = alias.test" 'virtual_alias_maps = texthash:$config_directory/valias'
+    echo "info@alias.test x@example.net" > "$T/etc/valias"
+    sink sink "127.0.0.1:$SP"
+    fcheck
+    mta_start
+    case "$(rcpt "$PORT" nosuch@alias.test)" in
+    550*) ;; *) fail "unknown recipient refused by the main listener" ;; esac
+    case "$(rcpt "$RP" nosuch@alias.test)" in
+    250*) ;; *) fail "no_unknown_recipient_checks: accepted by the reinjection listener" ;; esac
+    pass "no_unknown_recipient_checks"
+    send a@example.org 1 info@alias.test >/dev/null || fail "send (main)"
+    wait_log "to=<x@example\.net>, orig_to=<info@alias\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SP, .*status=sent" 1 15
+    PORT=$RP send a@example.org 1 info@alias.test >/dev/null || fail "send (reinjection)"
+    wait_log "to=<info@alias\.test>, relay=none, .*status=bounced \(User unknown in virtual alias table\)" 1 15
+    [ "$(count_log 'to=<x@example\.net>')" = 1 ] || fail "the reinjected copy is not expanded"
+    pass "no_address_mappings: no virtual alias expansion on the reinjection listener"
+}
+
 # flines LOG: the lines compared with Postfix's, normalized
 flines() {
     grep -E 'filter: RCPT|status=' "$1" |
@@ -203,6 +241,7 @@ CF
 
 case "$CASE" in
 postfix) case_postfix ;;
+override) case_override ;;
 content) case_content ;;
 access) case_access ;;
 down) case_down ;;
