@@ -100,4 +100,32 @@ int cleanup_valias_active(const struct cleanup_valias *va);
 int cleanup_valias_expand(struct cleanup_valias *va, const char *id,
                           const char *addr, struct strv *out) WARN_UNUSED;
 
+/* cleanup_addr_map - Postfix's mail_addr_map(): key (external form) in m
+ * (rewrite_addr_find), the result split into addresses, each
+ * canonicalized and, with propagate, given the unmatched extension;
+ * appended to out (external form). MAPS_FOUND, MAPS_NOTFOUND or
+ * MAPS_ERROR (a table failed, or a result without an address: logged
+ * with title), as int */
+struct maps;
+int cleanup_addr_map(struct rewrite *rw, struct maps *m, const char *title,
+                     const char *delim, int propagate, const char *key,
+                     struct strv *out);
+
+/*
+ * Address rewriting (cleanup_rewrite.c, issue 19): Postfix's
+ * canonical_maps, masquerade_domains and the automatic BCCs.
+ */
+struct queue_env;
+struct cleanup_rw;
+/* cleanup_rw_new - the settings as service svc sees them; rw borrowed */
+struct cleanup_rw *cleanup_rw_new(struct pcf *p, const char *svc,
+                                  struct rewrite *rw);
+void cleanup_rw_free(struct cleanup_rw *crw);
+/* cleanup_rw_envelope - canonical maps and masquerading of the envelope
+ * sender and recipients (internal form, already canonicalized), then
+ * the sender_bcc_maps, recipient_bcc_maps and always_bcc recipients
+ * (NOTIFY=NEVER, as Postfix). CLEANUP_STAT_OK or CLEANUP_STAT_WRITE (a
+ * table failed; logged) */
+int cleanup_rw_envelope(struct cleanup_rw *crw, struct queue_env *env);
+
 #endif

@@ -99,8 +99,7 @@ cleanup_valias_active(const struct cleanup_valias *va)
  * canonicalized and given ext before its '@', appended to out
  * (external form) */
 static void
-crunch(struct cleanup_valias *va, const char *s, const char *ext,
-       struct strv *out)
+crunch(struct rewrite *rw, const char *s, const char *ext, struct strv *out)
 {
     while (*s) {
         const char *start;
@@ -136,7 +135,7 @@ crunch(struct cleanup_valias *va, const char *s, const char *ext,
         if (n == 0)
             continue;
         one = mem_strndup(start, n);
-        canon = rewrite_canon(va->rw, one);
+        canon = rewrite_canon(rw, one);
         mem_free(one);
         if (ext && *ext) {
             char *at = strrchr(canon, '@');
@@ -155,16 +154,17 @@ crunch(struct cleanup_valias *va, const char *s, const char *ext,
     }
 }
 
-/* addr_map - Postfix's mail_addr_map(): the expansion of key (external
- * form) into out; MAPS_FOUND, MAPS_NOTFOUND or MAPS_ERROR */
-static enum maps_result
-addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
+/* cleanup_addr_map - see cleanup.h */
+int
+cleanup_addr_map(struct rewrite *rw, struct maps *m, const char *title,
+                 const char *delim, int propagate, const char *key,
+                 struct strv *out)
 {
     const char *value;
     char *ext = NULL;
     enum maps_result r;
 
-    r = rewrite_addr_find(va->rw, va->maps, key, va->delim, &value, &ext);
+    r = rewrite_addr_find(rw, m, key, delim, &value, &ext);
     if (r != MAPS_FOUND) {
         mem_free(ext);
         return r;
@@ -181,22 +181,29 @@ addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
         buf_init(&b, 0);
         (void) buf_append(&b, key, n);
         (void) buf_puts(&b, value);
-        crunch(va, buf_str(&b), va->propagate ? ext : NULL, out);
+        crunch(rw, buf_str(&b), propagate ? ext : NULL, out);
         buf_fini(&b);
     } else {
         char *copy = mem_strdup(value);
 
-        crunch(va, copy, va->propagate ? ext : NULL, out);
+        crunch(rw, copy, propagate ? ext : NULL, out);
         mem_free(copy);
     }
     if (out->n == 0) {
-        log_warn("virtual_alias_maps lookup of %s returns non-address "
-                 "result \"%s\"",
+        log_warn("%s lookup of %s returns non-address result \"%s\"", title,
                  key, value);
         r = MAPS_ERROR;
     }
     mem_free(ext);
     return r;
+}
+
+static enum maps_result
+addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
+{
+    return (enum maps_result) cleanup_addr_map(va->rw, va->maps,
+                                               "virtual_alias_maps", va->delim,
+                                               va->propagate, key, out);
 }
 
 /* been_here - the set of addresses that expanded into themselves
