@@ -1,0 +1,236 @@
+#!/bin/bash
+# mta_rewrite - address rewriting in cleanup end to end (issue 19):
+# canonical_maps, sender_/recipient_canonical_maps with their classes,
+# masquerade_domains (with a "!" exception) and masquerade_exceptions,
+# sender_bcc_maps, recipient_bcc_maps and always_bcc, for mail sent over
+# SMTP (python smtplib) and with sendmail; the delivered envelope
+# (Return-Path, X-Original-To, Delivered-To) and the virtual agent's log
+# lines checked, and (case postfix, as root) compared with a real
+# Postfix 3.7 given the same maps.
+#
+# usage: mta_rewrite.sh POSTERN CASE
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/postfix_peer.sh"
+
+V_UID=$(id -u nobody 2>/dev/null || id -u)
+V_GID=$(id -g nobody 2>/dev/null || id -g)
+[ "$(id -u)" = 0 ] || { V_UID=$(id -u); V_GID=$(id -g); }
+
+# the rewriting settings both MTAs get (DIR holds the tables); header
+# addresses are left alone (classes without header_*) until Postern
+# rewrites headers
+rw_cf() {
+    cat <<CF
+recipient_delimiter = +
+virtual_mailbox_domains = vhost.test
+virtual_mailbox_maps = texthash:$1/etc/vmailbox
+virtual_mailbox_base = $1/vmail
+virtual_uid_maps = static:$V_UID
+virtual_gid_maps = static:$V_GID
+canonical_maps = texthash:$1/etc/canonical
+sender_canonical_maps = texthash:$1/etc/scanon
+recipient_canonical_maps = texthash:$1/etc/rcanon
+canonical_classes = envelope_sender, envelope_recipient
+sender_canonical_classes = envelope_sender
+recipient_canonical_classes = envelope_recipient
+masquerade_domains = !keep.corp.test, corp.test
+masquerade_exceptions = root
+masquerade_classes = envelope_sender, envelope_recipient
+sender_bcc_maps = texthash:$1/etc/sbcc
+recipient_bcc_maps = texthash:$1/etc/rbcc
+always_bcc = archive@vhost.test
+CF
+}
+
+rw_tables() {
+    local d=$1
+    mkdir -p "$d/etc" "$d/vmail"
+    cat > "$d/etc/vmailbox" <<VM
+ann@vhost.test      vhost.test/ann/
+ben@vhost.test      vhost.test/ben/
+archive@vhost.test  vhost.test/archive/
+sbcc@vhost.test     vhost.test/sbcc/
+rbcc@vhost.test     vhost.test/rbcc/
+VM
+    # canonical: one-to-one, a chain (old -> mid -> ann), @domain
+    cat > "$d/etc/canonical" <<T
+old@vhost.test      mid@vhost.test
+mid@vhost.test      ann@vhost.test
+@legacy.test        @vhost.test
+T
+    echo "a@example.com    Sender.Name@mail.corp.test" > "$d/etc/scanon"
+    echo "anne@vhost.test  ann@vhost.test" > "$d/etc/rcanon"
+    echo "sender.name@corp.test  sbcc@vhost.test" > "$d/etc/sbcc"
+    echo "ben@vhost.test   rbcc@vhost.test" > "$d/etc/rbcc"
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$d/etc" "$d/vmail"; fi
+}
+
+rsetup() {
+    mta_setup "$@"
+    rw_cf "$T" >> "$T/etc/main.cf"
+    rw_tables "$T"
+    echo "virtual   unix  -       n       n      -      -       virtual" >> "$T/etc/master.cf"
+}
+
+send() {
+    $PY - "$PORT" "$@" <<'PY'
+import smtplib, sys
+port, sender, rcpts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+s.ehlo("client.example.net")
+s.mail(sender)
+ok = [r for r in rcpts if s.rcpt(r)[0] == 250]
+code, text = s.data("From: %s\r\nTo: %s\r\nSubject: rewrite %s %s\r\n\r\nbody\r\n"
+                    % (sender, ", ".join(ok), sender, " ".join(ok)))
+print("DATA %d %s" % (code, text.decode()))
+s.quit()
+PY
+}
+
+# vlines LOG: the virtual agent's delivery lines without time, pid, queue
+# ID and delays, sorted
+vlines() {
+    grep -E 'postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=' "$1" |
+        sed -E 's/^.*postfix\/virtual\[[0-9]+\]: [0-9A-F]+: //; s/, delay=[0-9.]+, delays=[0-9./]+//' |
+        sort
+}
+
+# heads BASE: the first three lines of every delivered file, one line
+# each, with the mailbox name, sorted
+heads() {
+    for f in "$1"/vhost.test/*/new/*; do
+        [ -f "$f" ] || continue
+        printf '%s: ' "$(basename "$(dirname "$(dirname "$f")")")"
+        sed -n '1,3p' "$f" | tr '\n' '|'; echo
+    done | sort
+}
+
+MSGS=(
+    "a@example.com old@vhost.test ben@vhost.test"
+    "x@host.corp.test anne@vhost.test ben@legacy.test"
+    "root@host.corp.test ann@vhost.test"
+    "y@keep.corp.test ann+tag@vhost.test"
+)
+NLINES=13  # virtual deliveries the messages above make
+
+send_all() {
+    local m
+    for m in "${MSGS[@]}"; do
+        # shellcheck disable=SC2086
+        send $m | grep -q '^DATA 250 ' || fail "message '$m' accepted on $PORT"
+    done
+}
+
+case_envelope() {
+    rsetup
+    mta_start
+    send_all
+    wait_log 'postfix/virtual.*status=sent' $NLINES
+    vlines "$T/maillog" > "$T/lines"
+    want() { grep -qxF -- "$1" "$T/lines" || { cat "$T/lines"; fail "$2: $1"; }; }
+    want 'to=<ann@vhost.test>, orig_to=<old@vhost.test>, relay=virtual, dsn=2.0.0, status=sent (delivered to maildir)' \
+        "canonical_maps chain old -> mid -> ann"
+    want 'to=<ann@vhost.test>, orig_to=<anne@vhost.test>, relay=virtual, dsn=2.0.0, status=sent (delivered to maildir)' \
+        "recipient_canonical_maps"
+    want 'to=<rbcc@vhost.test>, relay=virtual, dsn=2.0.0, status=sent (delivered to maildir)' \
+        "recipient_bcc_maps"
+    want 'to=<sbcc@vhost.test>, relay=virtual, dsn=2.0.0, status=sent (delivered to maildir)' \
+        "sender_bcc_maps after sender canonical and masquerading"
+    [ "$(grep -c '^to=<archive@vhost.test>' "$T/lines")" = 4 ] || fail "always_bcc on each message"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<Sender.Name@corp.test>, size=' "$T/maillog" ||
+        fail "sender_canonical_maps then masquerade_domains on the sender"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<x@corp.test>,' "$T/maillog" ||
+        fail "masquerading host.corp.test -> corp.test"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<root@host.corp.test>,' "$T/maillog" ||
+        fail "masquerade_exceptions keeps root"
+    grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<y@keep.corp.test>,' "$T/maillog" ||
+        fail "!keep.corp.test is not masqueraded"
+    want 'to=<ben@vhost.test>, orig_to=<ben@legacy.test>, relay=virtual, dsn=2.0.0, status=sent (delivered to maildir)' \
+        "an @domain canonical mapping keeps the user"
+    [ "$(grep -c '^to=<rbcc@vhost.test>' "$T/lines")" = 2 ] ||
+        fail "recipient_bcc_maps looks up the rewritten recipient"
+    pass "canonical maps, masquerading and BCCs on the SMTP envelope"
+    f=$(grep -l '^Subject: rewrite a@example.com' "$T"/vmail/vhost.test/ann/new/*) ||
+        fail "message 1 in ann's Maildir"
+    head -3 "$f" | tr '\n' '|' | grep -qx 'Return-Path: <Sender.Name@corp.test>|X-Original-To: old@vhost.test|Delivered-To: ann@vhost.test|' ||
+        { head -3 "$f"; fail "Return-Path, X-Original-To, Delivered-To"; }
+    pass "the delivered envelope: $(head -1 "$f")"
+
+    printf 'Subject: via sendmail\n\nlocal body\n' |
+        as_user "$BIN" sendmail -C "$T/etc" -f a@example.com old@vhost.test ||
+        fail "sendmail"
+    wait_log 'to=<archive@vhost.test>' 5
+    f=$(grep -l '^Subject: via sendmail$' "$T"/vmail/vhost.test/ann/new/*) ||
+        fail "sendmail message rewritten to ann"
+    head -1 "$f" | grep -qx 'Return-Path: <Sender.Name@corp.test>' || fail "sendmail sender rewritten"
+    grep -l '^Subject: via sendmail$' "$T"/vmail/vhost.test/sbcc/new/* >/dev/null ||
+        fail "sendmail: sender_bcc_maps"
+    pass "local submission (sendmail, pickup) rewritten the same way"
+}
+
+case_postfix() {
+    local why
+    why=$(pf_need)
+    [ -z "$why" ] || { echo "skip: $why"; exit 77; }
+    rsetup "smtpd_reject_unlisted_recipient = no"
+    mta_start
+    PFD=$(mktemp -d /tmp/mta-rewrite-postfix.XXXXXX)
+    chmod 755 "$PFD"
+    trap 'pf_stop "$PFD"; [ -n "${KEEP:-}" ] || rm -rf "$PFD"; cleanup_instance' EXIT
+    PFPORT=$(free_port)
+    rw_tables "$PFD"
+    chown nobody:nogroup "$PFD/vmail"
+    {
+        pf_main_cf "$PFD"
+        cat <<CF
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = local.test
+mydestination = local.test, localhost
+mynetworks = 127.0.0.1/32
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_reject_unlisted_recipient = no
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+biff = no
+default_transport = error:5.7.1 test instance: no off-host delivery
+local_transport = error:5.7.1 test instance: no local delivery
+CF
+        rw_cf "$PFD"
+    } > "$PFD/etc/main.cf"
+    pf_master_cf "127.0.0.1:$PFPORT inet n  -       n      -      -       smtpd" \
+        > "$PFD/etc/master.cf"
+    pf_start "$PFD" "$PFPORT" || fail "Postfix peer"
+    for p in "$PORT" "$PFPORT"; do PORT=$p send_all; done
+    wait_log 'postfix/virtual.*status=' $NLINES
+    for _ in $(seq 100); do
+        [ "$(grep -cE 'postfix/virtual.*status=' "$PFD/maillog")" -ge $NLINES ] && break
+        sleep 0.1
+    done
+    sleep 0.5
+    vlines "$PFD/maillog" > "$T/postfix.lines"
+    vlines "$T/maillog" > "$T/postern.lines"
+    diff "$T/postfix.lines" "$T/postern.lines" ||
+        fail "virtual delivery lines differ (< Postfix, > Postern)"
+    [ "$(wc -l < "$T/postern.lines")" = $NLINES ] || fail "$NLINES delivery lines"
+    pass "the same deliveries as Postfix ($NLINES virtual lines, to= and orig_to= alike)"
+    qfrom() { grep -oE 'postfix/qmgr\[[0-9]+\]: [0-9A-F]+: from=<[^>]*>, size=[0-9]+, nrcpt=[0-9]+' "$1" |
+        sed -E 's/^[^ ]+ [0-9A-F]+: //; s/, size=[0-9]+//' | sort; }
+    qfrom "$PFD/maillog" > "$T/postfix.from"
+    qfrom "$T/maillog" > "$T/postern.from"
+    diff "$T/postfix.from" "$T/postern.from" || fail "qmgr from=/nrcpt= differ (< Postfix, > Postern)"
+    pass "envelope senders and recipient counts as Postfix's: $(tr '\n' ' ' < "$T/postern.from")"
+    heads "$PFD/vmail" > "$T/postfix.heads"
+    heads "$T/vmail" > "$T/postern.heads"
+    diff "$T/postfix.heads" "$T/postern.heads" ||
+        fail "delivered Return-Path/X-Original-To/Delivered-To differ (< Postfix, > Postern)"
+    pass "delivered files begin as Postfix's"
+}
+
+"case_$CASE"
