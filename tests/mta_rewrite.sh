@@ -19,9 +19,7 @@ V_UID=$(id -u nobody 2>/dev/null || id -u)
 V_GID=$(id -g nobody 2>/dev/null || id -g)
 [ "$(id -u)" = 0 ] || { V_UID=$(id -u); V_GID=$(id -g); }
 
-# the rewriting settings both MTAs get (DIR holds the tables); header
-# addresses are left alone (classes without header_*) until Postern
-# rewrites headers
+# the rewriting settings both MTAs get (DIR holds the tables)
 rw_cf() {
     cat <<CF
 recipient_delimiter = +
@@ -33,12 +31,10 @@ virtual_gid_maps = static:$V_GID
 canonical_maps = texthash:$1/etc/canonical
 sender_canonical_maps = texthash:$1/etc/scanon
 recipient_canonical_maps = texthash:$1/etc/rcanon
-canonical_classes = envelope_sender, envelope_recipient
-sender_canonical_classes = envelope_sender
-recipient_canonical_classes = envelope_recipient
+recipient_canonical_classes = envelope_recipient, header_recipient
 masquerade_domains = !keep.corp.test, corp.test
 masquerade_exceptions = root
-masquerade_classes = envelope_sender, envelope_recipient
+masquerade_classes = envelope_sender, envelope_recipient, header_sender, header_recipient
 sender_bcc_maps = texthash:$1/etc/sbcc
 recipient_bcc_maps = texthash:$1/etc/rbcc
 always_bcc = archive@vhost.test
@@ -83,8 +79,16 @@ s = smtplib.SMTP("127.0.0.1", port, timeout=10)
 s.ehlo("client.example.net")
 s.mail(sender)
 ok = [r for r in rcpts if s.rcpt(r)[0] == 250]
-code, text = s.data("From: %s\r\nTo: %s\r\nSubject: rewrite %s %s\r\n\r\nbody\r\n"
-                    % (sender, ", ".join(ok), sender, " ".join(ok)))
+hdrs = ("From: \"Sender Name\" <%s>\r\n"
+        "To: %s\r\n"
+        "Cc: bob, \"a b\"@legacy.test (comment), Friends: old@vhost.test,\r\n"
+        " anne@vhost.test;, undisclosed-recipients:;\r\n"
+        "Reply-To: reply@host.corp.test, <root@host.corp.test>\r\n"
+        "Sender: user@host\r\n"
+        "X-Not-Rewritten: old@vhost.test\r\n"
+        % (sender, ", ".join(ok)))
+code, text = s.data(hdrs + "Subject: rewrite %s %s\r\n\r\nbody\r\n"
+                    % (sender, " ".join(ok)))
 print("DATA %d %s" % (code, text.decode()))
 s.quit()
 PY
@@ -98,13 +102,16 @@ vlines() {
         sort
 }
 
-# heads BASE: the first three lines of every delivered file, one line
-# each, with the mailbox name, sorted
+# heads BASE: the first three lines and the address headers (folded
+# lines kept) of every delivered file, one line each, with the mailbox
+# name, sorted
 heads() {
     for f in "$1"/vhost.test/*/new/*; do
         [ -f "$f" ] || continue
         printf '%s: ' "$(basename "$(dirname "$(dirname "$f")")")"
-        sed -n '1,3p' "$f" | tr '\n' '|'; echo
+        { sed -n '1,3p' "$f"
+          sed '/^$/q' "$f" | awk '/^[^ \t]/{p = ($0 ~ /^(From|To|Cc|Reply-To|Sender|X-Not-Rewritten|Subject):/)} p'
+        } | tr '\n' '|'; echo
     done | sort
 }
 
@@ -158,6 +165,20 @@ case_envelope() {
     head -3 "$f" | tr '\n' '|' | grep -qx 'Return-Path: <Sender.Name@corp.test>|X-Original-To: old@vhost.test|Delivered-To: ann@vhost.test|' ||
         { head -3 "$f"; fail "Return-Path, X-Original-To, Delivered-To"; }
     pass "the delivered envelope: $(head -1 "$f")"
+    # header addresses (a local client: the local rewriting context)
+    hv() { sed '/^$/q' "$f" | awk -v h="$1" '/^[^ \t]/{p = (index($0, h ":") == 1)} p'; }
+    [ "$(hv From)" = 'From: "Sender Name" <Sender.Name@corp.test>' ] ||
+        { hv From; fail "From: sender_canonical_maps then masquerading"; }
+    [ "$(hv To)" = 'To: ann@vhost.test, ben@vhost.test' ] ||
+        { hv To; fail "To: canonical_maps (old -> mid -> ann)"; }
+    [ "$(hv Sender)" = 'Sender: user@host' ] ||
+        { hv Sender; fail "Sender: append_dot_mydomain is off at compatibility level 3.6"; }
+    [ "$(hv Reply-To)" = 'Reply-To: reply@corp.test, <root@host.corp.test>' ] ||
+        { hv Reply-To; fail "Reply-To: masquerading, root excepted"; }
+    [ "$(hv X-Not-Rewritten)" = 'X-Not-Rewritten: old@vhost.test' ] || fail "other headers untouched"
+    hv Cc | tr '\n' '|' | grep -qxF 'Cc: bob@local.test, "a b"@vhost.test (comment),|	Friends: ann@vhost.test, ann@vhost.test;, undisclosed-recipients: ;|' ||
+        { hv Cc; fail "Cc: a group, a quoted local part, a comment; folded as Postfix 3.7 does"; }
+    pass "header addresses rewritten: $(hv From)"
 
     printf 'Subject: via sendmail\n\nlocal body\n' |
         as_user "$BIN" sendmail -C "$T/etc" -f a@example.com old@vhost.test ||

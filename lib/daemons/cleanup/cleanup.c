@@ -386,6 +386,9 @@ finish(struct cleanup *cu, struct client *c)
         return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
 
+    /* issue 19 (cleanup_rewrite.c): header addresses */
+    (void) cleanup_rw_headers(cu->crw, &c->env, (c->flags & QUEUE_F_LOCAL) != 0,
+                              &c->content);
     scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
                  (c->flags & QUEUE_F_LOCAL) != 0);
     buf_init(&added, 0);

@@ -127,5 +127,15 @@ void cleanup_rw_free(struct cleanup_rw *crw);
  * (NOTIFY=NEVER, as Postfix). CLEANUP_STAT_OK or CLEANUP_STAT_WRITE (a
  * table failed; logged) */
 int cleanup_rw_envelope(struct cleanup_rw *crw, struct queue_env *env);
+/* cleanup_rw_headers - the addresses in the primary headers (From:,
+ * Sender:, To:, Cc:, ... as Postfix's header classes) rewritten in
+ * content: the rewriting context (local: local_submission or a client
+ * that local_header_rewrite_clients names; remote: only when
+ * remote_header_rewrite_domain is set), then the canonical maps and
+ * masquerading of the header_sender/header_recipient classes; a changed
+ * header is written back as Postfix folds it. 1 when content changed */
+struct buf;
+int cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
+                       int local_submission, struct buf *content);
 
 #endif
