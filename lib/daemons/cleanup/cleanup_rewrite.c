@@ -409,159 +409,42 @@ cleanup_rw_envelope(struct cleanup_rw *crw, struct queue_env *env)
 }
 
 /*
- * Header addresses: Postfix's cleanup_rewrite_sender/_recip and
- * cleanup_fold_header.
+ * Header addresses: Postfix's cleanup_rewrite_sender/_recip; the header
+ * walk, parse and folding are tok822_rewrite_headers().
  */
-#define HDR_SENDER 1
-#define HDR_RECIP  2
-
-static const struct {
-    const char *name;
-    int cls;
-} addr_headers[] = {
-    {"Apparently-To", HDR_RECIP},
-    {"Bcc", HDR_RECIP},
-    {"Cc", HDR_RECIP},
-    {"Disposition-Notification-To", HDR_SENDER},
-    {"Errors-To", HDR_SENDER},
-    {"From", HDR_SENDER},
-    {"Mail-Followup-To", HDR_SENDER},
-    {"Reply-To", HDR_SENDER},
-    {"Resent-Bcc", HDR_RECIP},
-    {"Resent-Cc", HDR_RECIP},
-    {"Resent-From", HDR_SENDER},
-    {"Resent-Reply-To", HDR_RECIP},
-    {"Resent-Sender", HDR_SENDER},
-    {"Resent-To", HDR_RECIP},
-    {"Return-Path", HDR_SENDER},
-    {"Return-Receipt-To", HDR_SENDER},
-    {"Sender", HDR_SENDER},
-    {"To", HDR_RECIP},
+struct hdr_ctx {
+    struct cleanup_rw *crw;
+    const char *id;
+    const char *origin, *domain; /* the rewriting context */
 };
 
-/* header_class - HDR_SENDER, HDR_RECIP or 0 for the header at h (its
- * name ends at colon); *namelen the length of the canonical name */
+/* rewrite_addr - one header address (external form): the rewriting
+ * context, then the canonical maps and masquerading of its class */
 static int
-header_class(const char *h, const char *colon, size_t *namelen)
+rewrite_addr(void *context, int cls, char **addr)
 {
-    size_t n = (size_t) (colon - h);
+    struct hdr_ctx *hc = context;
+    struct cleanup_rw *crw = hc->crw;
+    const struct canon *dir =
+        cls == TOK822_HDR_SENDER ? &crw->send : &crw->rcpt;
+    unsigned bit = cls == TOK822_HDR_SENDER ? CLASS_HDR_FROM : CLASS_HDR_RCPT;
+    char *canon = rewrite_canon_ctx(crw->rw, *addr, hc->origin, hc->domain);
+    int changed = strcmp(canon, *addr) != 0;
 
-    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-        n--;
-    for (size_t i = 0; i < sizeof(addr_headers) / sizeof(addr_headers[0]);
-         i++) {
-        if (strlen(addr_headers[i].name) == n &&
-            strncasecmp(addr_headers[i].name, h, n) == 0) {
-            *namelen = n;
-            return addr_headers[i].cls;
-        }
-    }
-    return 0;
-}
-
-/* rewrite_node - one address node of a header: the rewriting context,
- * then the canonical maps and masquerading of cls; 1 when it changed */
-static int
-rewrite_node(struct cleanup_rw *crw, const char *id, struct tok822 *node,
-             int cls, const char *origin)
-{
-    struct buf b;
-    char *addr, *canon;
-    int changed;
-    const struct canon *dir = cls == HDR_SENDER ? &crw->send : &crw->rcpt;
-    unsigned bit = cls == HDR_SENDER ? CLASS_HDR_FROM : CLASS_HDR_RCPT;
-
-    if (node->head == NULL)
-        return 0;
-    buf_init(&b, 0);
-    tok822_externalize(&b, node->head, 0);
-    addr = buf_steal(&b);
-    canon = rewrite_canon_ctx(crw->rw, addr, origin,
-                              origin == crw->myorigin ? crw->mydomain : origin);
-    changed = strcmp(canon, addr) != 0;
-    mem_free(addr);
-    addr = canon;
-    if (*addr) {
-        char *before = mem_strdup(addr);
+    mem_free(*addr);
+    *addr = canon;
+    if (**addr) {
+        char *before = mem_strdup(*addr);
 
         if (dir->maps && (dir->classes & bit))
-            (void) map11(crw, id, dir, &addr);
+            (void) map11(crw, hc->id, dir, addr);
         if (crw->comm.maps && (crw->comm.classes & bit))
-            (void) map11(crw, id, &crw->comm, &addr);
+            (void) map11(crw, hc->id, &crw->comm, addr);
         if (crw->masq.n && (crw->masq_classes & bit))
-            (void) masquerade(crw, id, &addr);
-        changed |= strcmp(before, addr) != 0;
+            (void) masquerade(crw, hc->id, addr);
+        changed |= strcmp(before, *addr) != 0;
         mem_free(before);
     }
-    if (changed) {
-        tok822_free_tree(node->head);
-        node->head = tok822_scan(addr, &node->tail, 0);
-        for (struct tok822 *t = node->head; t; t = t->next)
-            t->owner = node;
-    }
-    mem_free(addr);
-    return changed;
-}
-
-/* fold - Postfix's cleanup_fold_header and cleanup_out_header: the
- * one-address-per-line text joined while a line stays under 70 bytes,
- * continuation lines indented with a TAB; appended to out */
-static void
-fold(struct buf *out, char *text)
-{
-    char *start = text, *line, *end, *next;
-
-    for (line = text; line; line = next) {
-        end = line + strcspn(line, "\n");
-        if (line > start) {
-            if (end - start < 70)
-                line[-1] = ' ';
-            else
-                start = line;
-        }
-        next = *end ? end + 1 : NULL;
-    }
-    for (line = text; line; line = next) {
-        end = line + strcspn(line, "\n");
-        next = *end ? end + 1 : NULL;
-        if (line != text && *line != ' ' && *line != '\t')
-            (void) buf_putc(out, '\t');
-        (void) buf_append(out, line, (size_t) (end - line));
-        (void) buf_putc(out, '\n');
-    }
-}
-
-/* rewrite_header - the header h (len bytes, without its last newline)
- * rewritten into out; 1 when it changed, 0 (out untouched) when not */
-static int
-rewrite_header(struct cleanup_rw *crw, const char *id, const char *h,
-               size_t len, const char *origin, struct buf *out)
-{
-    const char *colon = memchr(h, ':', len);
-    size_t namelen = 0;
-    int cls, changed = 0;
-    char *value;
-    struct tok822 *tree;
-    struct buf b;
-
-    if (colon == NULL || (cls = header_class(h, colon, &namelen)) == 0)
-        return 0;
-    /* as Postfix: the value starts after strlen(name) + 1 bytes */
-    value = mem_strndup(h + namelen + 1, len - namelen - 1);
-    tree = tok822_parse(value, (int) crw->token_limit);
-    mem_free(value);
-    for (struct tok822 *tp = tree; tp; tp = tp->next)
-        if (tp->type == TOK822_ADDR)
-            changed |= rewrite_node(crw, id, tp, cls, origin);
-    if (changed) {
-        buf_init(&b, 0);
-        (void) buf_append(&b, h, namelen);
-        (void) buf_puts(&b, ": ");
-        tok822_externalize(&b, tree, TOK822_STR_LINE | TOK822_STR_TRNC);
-        fold(out, buf_data(&b));
-        buf_fini(&b);
-    }
-    tok822_free_tree(tree);
     return changed;
 }
 
@@ -584,52 +467,27 @@ int
 cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
                    int local_submission, struct buf *content)
 {
-    const char *origin, *p, *end;
+    struct hdr_ctx hc = {crw, env->id, NULL, NULL};
     struct buf out;
-    int changed = 0;
 
-    if (local_client(crw, env, local_submission))
-        origin = crw->myorigin;
-    else if (*crw->remote_domain)
-        origin = crw->remote_domain;
-    else
+    if (local_client(crw, env, local_submission)) {
+        hc.origin = crw->myorigin;
+        hc.domain = crw->mydomain;
+    } else if (*crw->remote_domain) {
+        hc.origin = hc.domain = crw->remote_domain;
+    } else {
         return 0; /* remote client, no remote_header_rewrite_domain */
+    }
     if (content->len == 0)
         return 0;
-    p = content->data;
-    end = p + content->len;
     buf_init(&out, 0);
-    while (p < end && *p != '\n') {
-        const char *h = p, *q = p;
-        size_t n;
-
-        /* a header name, then its continuation lines */
-        while (q < end && *q != ':' && *q != '\n' && *q != ' ' && *q != '\t')
-            q++;
-        if (q == h || q >= end || (*q != ':' && *q != ' ' && *q != '\t'))
-            break;
-        for (;;) {
-            const char *nl = memchr(q, '\n', (size_t) (end - q));
-
-            q = nl ? nl + 1 : end;
-            if (q >= end || (*q != ' ' && *q != '\t'))
-                break;
-        }
-        n = (size_t) (q - h);
-        if (n && h[n - 1] == '\n')
-            n--;
-        if (rewrite_header(crw, env->id, h, n, origin, &out))
-            changed = 1;
-        else
-            (void) buf_append(&out, h, (size_t) (q - h));
-        p = q;
-    }
-    if (changed) {
-        (void) buf_append(&out, p, (size_t) (end - p));
-        buf_fini(content);
-        *content = out;
-    } else {
+    if (!tok822_rewrite_headers(content->data, content->len,
+                                (int) crw->token_limit, rewrite_addr, &hc,
+                                &out)) {
         buf_fini(&out);
+        return 0;
     }
-    return changed;
+    buf_fini(content);
+    *content = out;
+    return 1;
 }

@@ -70,4 +70,27 @@ void tok822_quote_local(struct buf *out, const char *mbox, unsigned flags);
  * before the last unquoted '@' removed, appended to out */
 void tok822_unquote_local(struct buf *out, const char *mbox);
 
+/*
+ * Header address rewriting (tok822_hdr.c), shared by cleanup (canonical
+ * maps, masquerading) and smtp (smtp_generic_maps).
+ */
+#define TOK822_HDR_SENDER 1 /* From, Sender, Reply-To, Resent-From, ... */
+#define TOK822_HDR_RECIP  2 /* To, Cc, Bcc, Resent-To, Apparently-To, ... */
+/* tok822_header_class - the class of header h (len bytes, with its
+ * name and colon) as Postfix's header_opts, or 0; *namelen the length
+ * of its name */
+int tok822_header_class(const char *h, size_t len, size_t *namelen);
+/* tok822_addr_fn - rewrite *addr (external form, owned: replace it);
+ * 1 when it changed */
+typedef int tok822_addr_fn(void *ctx, int cls, char **addr);
+/* tok822_rewrite_headers - content (LF line ends) with the addresses of
+ * its primary address headers passed through fn, appended to out;
+ * changed headers are written back as Postfix folds them. limit: the
+ * token limit (header_address_token_limit). 1 when anything changed */
+int tok822_rewrite_headers(const char *content, size_t len, int limit,
+                           tok822_addr_fn *fn, void *ctx, struct buf *out);
+/* tok822_fold - Postfix's header folding of text (one address per line,
+ * modified) appended to out with a newline after each line */
+void tok822_fold(struct buf *out, char *text);
+
 #endif
