@@ -254,4 +254,43 @@ CF
     pass "delivered files begin as Postfix's"
 }
 
+case_generic() {
+    # smtp_generic_maps: what leaves through the smtp client (envelope
+    # and headers) is rewritten; the queue file and local copies are not
+    local sinkbin f
+    sinkbin=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+    [ -x "$sinkbin" ] || { echo "skip: smtp-sink (Debian package postfix) not installed"; exit 77; }
+    SINKPORT=$(free_port)
+    rsetup "relay_domains = out.test" "relay_transport = smtp:[127.0.0.1]:$SINKPORT" \
+        "smtpd_reject_unlisted_recipient = no" \
+        "smtp_generic_maps = texthash:\$config_directory/generic"
+    cat > "$T/etc/generic" <<G
+sender.name@corp.test   public@out.test
+dest@out.test           real+box@out.test
+@vhost.test             @public.test
+G
+    [ "$(id -u)" = 0 ] && chown nobody "$T/etc/generic"
+    mkdir -p "$T/sink" && chmod 777 "$T/sink"
+    local u=()
+    [ "$(id -u)" = 0 ] && u=(-u nobody)
+    "$sinkbin" "${u[@]}" -d "$T/sink/%M." "127.0.0.1:$SINKPORT" 16 2>>"$T/sink.err" &
+    PIDS+=($!)
+    trap 'stop_pids; cleanup_instance' EXIT
+    mta_start
+    send a@example.com dest@out.test | grep -q '^DATA 250 ' || fail "accepted"
+    wait_log "postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<dest@out\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINKPORT, .*status=sent" 1 20
+    for _ in $(seq 50); do f=$(ls "$T"/sink/* 2>/dev/null | head -1); [ -n "$f" ] && break; sleep 0.1; done
+    [ -n "$f" ] || fail "the sink got the message"
+    grep -q '^X-Mail-Args: <public@out.test>' "$f" || { head -20 "$f"; fail "MAIL FROM rewritten by smtp_generic_maps"; }
+    grep -q '^X-Rcpt-Args: <real+box@out.test>' "$f" || { head -20 "$f"; fail "RCPT TO rewritten"; }
+    grep -q '^From: "Sender Name" <public@out.test>$' "$f" || { sed '/^$/q' "$f"; fail "From: rewritten"; }
+    grep -q '^To: real+box@out.test$' "$f" || { sed '/^$/q' "$f"; fail "To: rewritten"; }
+    grep -q '^X-Not-Rewritten: old@vhost.test$' "$f" || fail "other headers untouched"
+    sed '/^$/q' "$f" | grep -q '^Cc: .*"a b"@public.test (comment)' || { sed '/^$/q' "$f"; fail "Cc: @domain generic mapping"; }
+    pass "smtp_generic_maps: $(grep '^X-Mail-Args' "$f"), $(grep '^From:' "$f")"
+    f=$(grep -l '^Subject: rewrite a@example.com' "$T"/vmail/vhost.test/archive/new/*) || fail "archive copy"
+    grep -q '^From: "Sender Name" <Sender.Name@corp.test>$' "$f" || fail "local copies keep the canonical From:"
+    pass "the local always_bcc copy is not generic-mapped"
+}
+
 "case_$CASE"
