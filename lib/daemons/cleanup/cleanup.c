@@ -348,6 +348,7 @@ recipients_out(struct cleanup *cu, struct client *c)
 }
 
 /* finish - canonicalize, add headers, append; sets c->failed on error */
+/* long: one pass over the message; each step is a hook or a few lines */
 static void
 finish(struct cleanup *cu, struct client *c)
 {
@@ -379,16 +380,14 @@ finish(struct cleanup *cu, struct client *c)
         mem_free(r->addr);
         r->addr = s;
     }
-    /* issue 19 (cleanup_rewrite.c): canonical maps, masquerading, BCC */
-    if ((c->failed = cleanup_rw_envelope(cu->crw, &c->env)) != 0)
+    /* issue 19 (cleanup_rewrite.c): canonical, masquerade, BCC, headers */
+    if ((c->failed =
+             cleanup_rw_message(cu->crw, &c->env, c->flags, &c->content)) != 0)
         return;
     if ((c->failed = recipients_out(cu, c)) != 0)
         return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
 
-    /* issue 19 (cleanup_rewrite.c): header addresses */
-    (void) cleanup_rw_headers(cu->crw, &c->env, (c->flags & QUEUE_F_LOCAL) != 0,
-                              &c->content);
     scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
                  (c->flags & QUEUE_F_LOCAL) != 0);
     buf_init(&added, 0);

@@ -137,5 +137,9 @@ int cleanup_rw_envelope(struct cleanup_rw *crw, struct queue_env *env);
 struct buf;
 int cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
                        int local_submission, struct buf *content);
+/* cleanup_rw_message - cleanup_rw_envelope, then cleanup_rw_headers
+ * (flags: the client's QUEUE_F_*; QUEUE_F_LOCAL is a local submission) */
+int cleanup_rw_message(struct cleanup_rw *crw, struct queue_env *env,
+                       unsigned flags, struct buf *content);
 
 #endif

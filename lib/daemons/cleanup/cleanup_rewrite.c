@@ -491,3 +491,15 @@ cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
     *content = out;
     return 1;
 }
+
+int
+cleanup_rw_message(struct cleanup_rw *crw, struct queue_env *env,
+                   unsigned flags, struct buf *content)
+{
+    int rc = cleanup_rw_envelope(crw, env);
+
+    if (rc == CLEANUP_STAT_OK)
+        (void) cleanup_rw_headers(crw, env, (flags & QUEUE_F_LOCAL) != 0,
+                                  content);
+    return rc;
+}
