@@ -23,3 +23,22 @@ foreach(case IN ITEMS tok822_parse:-p tok822_limit:-p quote_822_local:-q)
                      ${PROJECT_SOURCE_DIR}/testdata/peer/global/${name}.ref
                      ${CMAKE_CURRENT_BINARY_DIR}/peer_${name}.out)
 endforeach()
+
+# strip_addr: address extensions (rewrite_split_ext, Postfix's
+# split_addr), Postfix's fixed cases and output
+add_executable(strip_addr_driver ${CMAKE_CURRENT_LIST_DIR}/strip_addr_driver.c)
+target_link_libraries(strip_addr_driver PRIVATE rewrite pcf util)
+target_compile_options(strip_addr_driver PRIVATE ${POSTERN_WARNINGS})
+set(STRIP_ADDR_SH [=[
+drv=$1 ref=$2 out=$3
+mkdir -p "$out.d" || exit 1
+"$drv" "$out.d" >"$out" 2>&1
+rc=$?
+diff -u "$ref" "$out" || exit 1
+exit $rc
+]=])
+postern_test(NAME peer_strip_addr LABELS unit peer
+             COMMAND sh -c "${STRIP_ADDR_SH}" sh
+                     $<TARGET_FILE:strip_addr_driver>
+                     ${PROJECT_SOURCE_DIR}/testdata/peer/global/strip_addr.ref
+                     ${CMAKE_CURRENT_BINARY_DIR}/peer_strip_addr.out)
