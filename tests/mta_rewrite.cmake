@@ -10,3 +10,6 @@ postern_test(NAME mta_rewrite_postfix LABELS mta root SKIPPABLE TIMEOUT 120
 postern_test(NAME mta_rewrite_generic LABELS mta SKIPPABLE TIMEOUT 120
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_rewrite.sh
                      $<TARGET_FILE:postern> generic)
+postern_test(NAME mta_rewrite_remote LABELS mta SKIPPABLE TIMEOUT 120
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_rewrite.sh
+                     $<TARGET_FILE:postern> remote)

@@ -293,4 +293,38 @@ G
     pass "the local always_bcc copy is not generic-mapped"
 }
 
+case_remote() {
+    # a client that local_header_rewrite_clients does not name: with
+    # remote_header_rewrite_domain its incomplete header addresses get
+    # that domain; without it Postfix rewrites no header at all (not
+    # even canonical_maps), while the envelope is rewritten either way
+    local f dom
+    for dom in remote.example ""; do
+        rsetup "local_header_rewrite_clients = permit_mynetworks" \
+            "mynetworks = 192.0.2.0/24" \
+            "smtpd_relay_restrictions = permit_auth_destination, reject" \
+            "remote_header_rewrite_domain = $dom"
+        mta_start
+        send a@example.com old@vhost.test | grep -q '^DATA 250 ' || fail "accepted ($dom)"
+        wait_log 'to=<archive@vhost.test>' 1
+        wait_log 'to=<ann@vhost.test>, orig_to=<old@vhost.test>' 1
+        f=$(grep -l '^Subject: rewrite a@example.com' "$T"/vmail/vhost.test/ann/new/*) ||
+            fail "delivered ($dom)"
+        if [ -n "$dom" ]; then
+            sed '/^$/q' "$f" | grep -q '^Cc: bob@remote.example, ' ||
+                { sed '/^$/q' "$f"; fail "remote context: bob -> bob@remote.example"; }
+            grep -q '^To: ann@vhost.test$' "$f" || fail "remote context: canonical_maps on To:"
+        else
+            sed '/^$/q' "$f" | grep -q '^Cc: bob, "a b"@legacy.test (comment), Friends: old@vhost.test,$' ||
+                { sed '/^$/q' "$f"; fail "no remote_header_rewrite_domain: headers untouched"; }
+            grep -q '^To: old@vhost.test$' "$f" || fail "no remote_header_rewrite_domain: To: untouched"
+            grep -q '^Return-Path: <Sender.Name@corp.test>$' "$f" || fail "the envelope is still rewritten"
+        fi
+        mta_stop
+        cleanup_instance
+        trap - EXIT
+    done
+    pass "remote clients: remote_header_rewrite_domain, and no header rewriting without it"
+}
+
 "case_$CASE"
