@@ -41,6 +41,7 @@
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
+#include "tok822/tok822.h"
 
 struct cleanup_valias {
     struct rewrite *rw; /* borrowed */
@@ -95,52 +96,25 @@ cleanup_valias_active(const struct cleanup_valias *va)
 }
 
 /* crunch - Postfix's mail_addr_crunch(): the addresses of a table result
- * (separated by commas or white space, outside quotes and <>), each
- * canonicalized and given ext before its '@', appended to out
- * (external form) */
+ * (tok822_parse: "a, b c", "Name <a>", comments), each canonicalized and
+ * given ext before its '@', appended to out (external form) */
 static void
 crunch(struct rewrite *rw, const char *s, const char *ext, struct strv *out)
 {
-    while (*s) {
-        const char *start;
-        int quoted = 0, angle = 0;
-        char *one, *canon;
-        size_t n;
+    struct tok822 *tree = tok822_parse(s, 0);
 
-        while (*s == ',' || isspace((unsigned char) *s))
-            s++;
-        if (*s == 0)
-            break;
-        start = s;
-        for (; *s; s++) {
-            if (*s == '\\' && s[1]) {
-                s++;
-                continue;
-            }
-            if (*s == '"')
-                quoted = !quoted;
-            else if (!quoted && *s == '<')
-                angle = 1;
-            else if (!quoted && *s == '>')
-                angle = 0;
-            else if (!quoted && !angle &&
-                     (*s == ',' || isspace((unsigned char) *s)))
-                break;
-        }
-        n = (size_t) (s - start);
-        if (n >= 2 && start[0] == '<' && start[n - 1] == '>') {
-            start++;
-            n -= 2;
-        }
-        if (n == 0)
+    for (struct tok822 *tp = tree; tp; tp = tp->next) {
+        struct buf b;
+        char *canon, *at;
+
+        if (tp->type != TOK822_ADDR)
             continue;
-        one = mem_strndup(start, n);
-        canon = rewrite_canon(rw, one);
-        mem_free(one);
+        buf_init(&b, 0);
+        tok822_externalize(&b, tp->head, 0);
+        canon = rewrite_canon(rw, buf_str(&b));
+        buf_fini(&b);
         if (ext && *ext) {
-            char *at = strrchr(canon, '@');
-            struct buf b;
-
+            at = strrchr(canon, '@');
             buf_init(&b, 0);
             (void) buf_append(&b, canon,
                               at ? (size_t) (at - canon) : strlen(canon));
@@ -152,6 +126,7 @@ crunch(struct rewrite *rw, const char *s, const char *ext, struct strv *out)
         }
         strv_adopt(out, canon);
     }
+    tok822_free_tree(tree);
 }
 
 /* cleanup_addr_map - see cleanup.h */
