@@ -1,6 +1,7 @@
 # mta_rewrite - address rewriting in cleanup end to end
 # (tests/mta_rewrite.sh): canonical maps, masquerading, automatic BCCs
-# over SMTP and sendmail; as root, the comparison with a real Postfix.
+# and header addresses over SMTP and sendmail; as root, the comparison
+# with a real Postfix; the remote header context; smtp_generic_maps.
 postern_test(NAME mta_rewrite_envelope LABELS mta SKIPPABLE TIMEOUT 120
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_rewrite.sh
                      $<TARGET_FILE:postern> envelope)

@@ -5,10 +5,13 @@
 # sender_bcc_maps, recipient_bcc_maps and always_bcc, for mail sent over
 # SMTP (python smtplib) and with sendmail; the delivered envelope
 # (Return-Path, X-Original-To, Delivered-To) and the virtual agent's log
-# lines checked, and (case postfix, as root) compared with a real
-# Postfix 3.7 given the same maps.
+# lines checked, header addresses (From, To, Cc with a group, Reply-To,
+# Sender) checked; (case postfix, as root) everything compared with a
+# real Postfix 3.7 given the same maps; case remote: the remote header
+# rewriting context; case generic: smtp_generic_maps seen by an
+# smtp-sink.
 #
-# usage: mta_rewrite.sh POSTERN CASE
+# usage: mta_rewrite.sh POSTERN CASE (envelope, postfix, remote, generic)
 set -u
 BIN=$1
 CASE=$2
