@@ -350,10 +350,10 @@ test_postern(void **state)
     assert_false(has_daemon(p->honoured_by, "smtp"));
     p = schema_param_find("smtpd_sasl_auth_enable");
     assert_true(has_daemon(p->honoured_by, "smtpd"));
-    p = schema_param_find("always_bcc");
+    p = schema_param_find("relocated_maps");
     assert_null(p->honoured_by);
     assert_true(schema_unhonoured_is_error(p));
-    assert_string_equal(p->refuse, "blind copies");
+    assert_string_equal(p->refuse, "relocated users");
     p = schema_param_find("biff");
     assert_null(p->honoured_by);
     assert_false(schema_unhonoured_is_error(p));

@@ -63,6 +63,7 @@ struct cleanup {
     struct queue_writer *w;
     struct rewrite *rw;
     struct cleanup_valias *valias; /* virtual_alias_maps */
+    struct cleanup_rw *crw;        /* issue 19: canonical, masq, bcc */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
@@ -350,6 +351,7 @@ recipients_out(struct cleanup *cu, struct client *c)
 }
 
 /* finish - canonicalize, add headers, append; sets c->failed on error */
+/* long: one pass over the message; each step is a hook or a few lines */
 static void
 finish(struct cleanup *cu, struct client *c)
 {
@@ -381,6 +383,10 @@ finish(struct cleanup *cu, struct client *c)
         mem_free(r->addr);
         r->addr = s;
     }
+    /* issue 19 (cleanup_rewrite.c): canonical, masquerade, BCC, headers */
+    if ((c->failed =
+             cleanup_rw_message(cu->crw, &c->env, c->flags, &c->content)) != 0)
+        return;
     if ((c->failed = recipients_out(cu, c)) != 0)
         return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
@@ -697,6 +703,7 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     /* tables before the chroot jail hides their files */
     cu->rw = rewrite_new(srv->conf, srv->name_space);
     cu->valias = cleanup_valias_new(srv->conf, srv->name_space, cu->rw);
+    cu->crw = cleanup_rw_new(srv->conf, srv->name_space, cu->rw);
 }
 
 /* loop_open - the queue store (one writer per queue: a second cleanup

@@ -122,4 +122,46 @@ int cleanup_valias_active(const struct cleanup_valias *va);
 int cleanup_valias_expand(struct cleanup_valias *va, const char *id,
                           const char *addr, struct strv *out) WARN_UNUSED;
 
+/* cleanup_addr_map - Postfix's mail_addr_map(): key (external form) in m
+ * (rewrite_addr_find), the result split into addresses, each
+ * canonicalized and, with propagate, given the unmatched extension;
+ * appended to out (external form). MAPS_FOUND, MAPS_NOTFOUND or
+ * MAPS_ERROR (a table failed, or a result without an address: logged
+ * with title), as int */
+struct maps;
+int cleanup_addr_map(struct rewrite *rw, struct maps *m, const char *title,
+                     const char *delim, int propagate, const char *key,
+                     struct strv *out);
+
+/*
+ * Address rewriting (cleanup_rewrite.c, issue 19): Postfix's
+ * canonical_maps, masquerade_domains and the automatic BCCs.
+ */
+struct queue_env;
+struct cleanup_rw;
+/* cleanup_rw_new - the settings as service svc sees them; rw borrowed */
+struct cleanup_rw *cleanup_rw_new(struct pcf *p, const char *svc,
+                                  struct rewrite *rw);
+void cleanup_rw_free(struct cleanup_rw *crw);
+/* cleanup_rw_envelope - canonical maps and masquerading of the envelope
+ * sender and recipients (internal form, already canonicalized), then
+ * the sender_bcc_maps, recipient_bcc_maps and always_bcc recipients
+ * (NOTIFY=NEVER, as Postfix). CLEANUP_STAT_OK or CLEANUP_STAT_WRITE (a
+ * table failed; logged) */
+int cleanup_rw_envelope(struct cleanup_rw *crw, struct queue_env *env);
+/* cleanup_rw_headers - the addresses in the primary headers (From:,
+ * Sender:, To:, Cc:, ... as Postfix's header classes) rewritten in
+ * content: the rewriting context (local: local_submission or a client
+ * that local_header_rewrite_clients names; remote: only when
+ * remote_header_rewrite_domain is set), then the canonical maps and
+ * masquerading of the header_sender/header_recipient classes; a changed
+ * header is written back as Postfix folds it. 1 when content changed */
+struct buf;
+int cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
+                       int local_submission, struct buf *content);
+/* cleanup_rw_message - cleanup_rw_envelope, then cleanup_rw_headers
+ * (flags: the client's QUEUE_F_*; QUEUE_F_LOCAL is a local submission) */
+int cleanup_rw_message(struct cleanup_rw *crw, struct queue_env *env,
+                       unsigned flags, struct buf *content);
+
 #endif

@@ -41,6 +41,7 @@
 #include "maps/maps.h"
 #include "rewrite/rewrite.h"
 #include "server/server.h"
+#include "tok822/tok822.h"
 
 struct cleanup_valias {
     struct rewrite *rw; /* borrowed */
@@ -95,53 +96,25 @@ cleanup_valias_active(const struct cleanup_valias *va)
 }
 
 /* crunch - Postfix's mail_addr_crunch(): the addresses of a table result
- * (separated by commas or white space, outside quotes and <>), each
- * canonicalized and given ext before its '@', appended to out
- * (external form) */
+ * (tok822_parse: "a, b c", "Name <a>", comments), each canonicalized and
+ * given ext before its '@', appended to out (external form) */
 static void
-crunch(struct cleanup_valias *va, const char *s, const char *ext,
-       struct strv *out)
+crunch(struct rewrite *rw, const char *s, const char *ext, struct strv *out)
 {
-    while (*s) {
-        const char *start;
-        int quoted = 0, angle = 0;
-        char *one, *canon;
-        size_t n;
+    struct tok822 *tree = tok822_parse(s, 0);
 
-        while (*s == ',' || isspace((unsigned char) *s))
-            s++;
-        if (*s == 0)
-            break;
-        start = s;
-        for (; *s; s++) {
-            if (*s == '\\' && s[1]) {
-                s++;
-                continue;
-            }
-            if (*s == '"')
-                quoted = !quoted;
-            else if (!quoted && *s == '<')
-                angle = 1;
-            else if (!quoted && *s == '>')
-                angle = 0;
-            else if (!quoted && !angle &&
-                     (*s == ',' || isspace((unsigned char) *s)))
-                break;
-        }
-        n = (size_t) (s - start);
-        if (n >= 2 && start[0] == '<' && start[n - 1] == '>') {
-            start++;
-            n -= 2;
-        }
-        if (n == 0)
+    for (struct tok822 *tp = tree; tp; tp = tp->next) {
+        struct buf b;
+        char *canon, *at;
+
+        if (tp->type != TOK822_ADDR)
             continue;
-        one = mem_strndup(start, n);
-        canon = rewrite_canon(va->rw, one);
-        mem_free(one);
+        buf_init(&b, 0);
+        tok822_externalize(&b, tp->head, 0);
+        canon = rewrite_canon(rw, buf_str(&b));
+        buf_fini(&b);
         if (ext && *ext) {
-            char *at = strrchr(canon, '@');
-            struct buf b;
-
+            at = strrchr(canon, '@');
             buf_init(&b, 0);
             (void) buf_append(&b, canon,
                               at ? (size_t) (at - canon) : strlen(canon));
@@ -153,18 +126,20 @@ crunch(struct cleanup_valias *va, const char *s, const char *ext,
         }
         strv_adopt(out, canon);
     }
+    tok822_free_tree(tree);
 }
 
-/* addr_map - Postfix's mail_addr_map(): the expansion of key (external
- * form) into out; MAPS_FOUND, MAPS_NOTFOUND or MAPS_ERROR */
-static enum maps_result
-addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
+/* cleanup_addr_map - see cleanup.h */
+int
+cleanup_addr_map(struct rewrite *rw, struct maps *m, const char *title,
+                 const char *delim, int propagate, const char *key,
+                 struct strv *out)
 {
     const char *value;
     char *ext = NULL;
     enum maps_result r;
 
-    r = rewrite_addr_find(va->rw, va->maps, key, va->delim, &value, &ext);
+    r = rewrite_addr_find(rw, m, key, delim, &value, &ext);
     if (r != MAPS_FOUND) {
         mem_free(ext);
         return r;
@@ -181,22 +156,29 @@ addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
         buf_init(&b, 0);
         (void) buf_append(&b, key, n);
         (void) buf_puts(&b, value);
-        crunch(va, buf_str(&b), va->propagate ? ext : NULL, out);
+        crunch(rw, buf_str(&b), propagate ? ext : NULL, out);
         buf_fini(&b);
     } else {
         char *copy = mem_strdup(value);
 
-        crunch(va, copy, va->propagate ? ext : NULL, out);
+        crunch(rw, copy, propagate ? ext : NULL, out);
         mem_free(copy);
     }
     if (out->n == 0) {
-        log_warn("virtual_alias_maps lookup of %s returns non-address "
-                 "result \"%s\"",
+        log_warn("%s lookup of %s returns non-address result \"%s\"", title,
                  key, value);
         r = MAPS_ERROR;
     }
     mem_free(ext);
     return r;
+}
+
+static enum maps_result
+addr_map(struct cleanup_valias *va, const char *key, struct strv *out)
+{
+    return (enum maps_result) cleanup_addr_map(va->rw, va->maps,
+                                               "virtual_alias_maps", va->delim,
+                                               va->propagate, key, out);
 }
 
 /* been_here - the set of addresses that expanded into themselves

@@ -275,6 +275,8 @@ smtp_pre_drop(struct server *srv, void *ctx)
     const char *env;
 
     ag->srv = srv;
+    ag->generic = smtp_generic_new(ag, srv); /* issue 19 */
+    buf_init(&ag->generic_out, 0);
     deliver_content_init(&ag->msg);
     buf_init(&ag->wire, 0);
     buf_init(&ag->conv, 0);
@@ -378,6 +380,8 @@ smtp_loop(struct server *srv, void *ctx)
     buf_fini(&ag->said_reply);
     mem_free(ag->relayhost);
     smtp_sasl_free(ag->sasl);
+    smtp_generic_free(ag->generic);
+    buf_fini(&ag->generic_out);
     mem_free(ag->helo_name);
     mem_free(ag->myhostname);
     mem_free(ag->bind_addr);

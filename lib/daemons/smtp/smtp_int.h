@@ -220,6 +220,8 @@ struct agent {
     struct buf conv;   /* the 7-bit version of msg, when needed */
     int no_mime_oconv; /* disable_mime_output_conversion */
     struct session *cached;
+    struct smtp_generic *generic; /* issue 19: smtp_generic_maps, or NULL */
+    struct buf generic_out;       /* the content with rewritten headers */
     struct strv verify_match, secure_match; /* smtp_tls_*_cert_match */
     char fail_relay[420];   /* host[addr]:port of the last failed session */
     char *servername;       /* smtp_tls_servername */
@@ -317,5 +319,18 @@ int smtp_start_tls(struct agent *ag, struct session *s, const char *nh_host,
  * may be reused, -1 when not, -2 when a reused session was stale */
 int smtp_transaction(struct agent *ag, struct session *s,
                      struct deliver_req *req);
+
+/* smtp_generic.c (issue 19): smtp_generic_maps / lmtp_generic_maps.
+ * smtp_generic_new - NULL when the parameter is empty */
+struct smtp_generic;
+struct smtp_generic *smtp_generic_new(struct agent *ag, struct server *srv);
+void smtp_generic_free(struct smtp_generic *g);
+/* smtp_generic_addr - the mapping of addr (internal form; caller frees),
+ * or NULL when none (g NULL, "", no match, a table error: logged) */
+char *smtp_generic_addr(struct smtp_generic *g, const char *addr);
+/* smtp_generic_content - content with the addresses of its primary
+ * address headers mapped, into out; 1 when anything changed */
+int smtp_generic_content(struct smtp_generic *g, const char *p, size_t n,
+                         struct buf *out);
 
 #endif

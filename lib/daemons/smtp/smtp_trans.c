@@ -64,6 +64,11 @@ body(struct agent *ag, const struct session *s, const struct deliver_req *req)
     const char *p = ag->msg.content.data;
     size_t n = ag->msg.content.len;
 
+    /* issue 19: smtp_generic_maps on the header addresses */
+    if (smtp_generic_content(ag->generic, p, n, &ag->generic_out)) {
+        p = ag->generic_out.data;
+        n = ag->generic_out.len;
+    }
     if (!s->eightbit && !ag->no_mime_oconv &&
         ((req->flags & QUEUE_F_8BITMIME) || smtp_mime_8bit(p, n))) {
         buf_truncate(&ag->conv, 0);
@@ -126,9 +131,9 @@ reply_at(struct session *s, int timeout, struct smtp_reply *r,
  * parameters the server offers */
 static void
 mail_from(const struct session *s, const struct deliver_req *req,
-          struct buf *cmd)
+          const char *sender, struct buf *cmd)
 {
-    (void) buf_printf(cmd, "MAIL FROM:<%s>", req->sender);
+    (void) buf_printf(cmd, "MAIL FROM:<%s>", sender);
     if (s->esmtp) {
         if (s->has_size)
             (void) buf_printf(cmd, " SIZE=%llu",
@@ -150,10 +155,11 @@ mail_from(const struct session *s, const struct deliver_req *req,
 /* rcpt_to - the RCPT TO command for rc, with NOTIFY and ORCPT when
  * the server offers DSN */
 static void
-rcpt_to(const struct session *s, const struct deliver_rcpt *rc, struct buf *cmd)
+rcpt_to(const struct session *s, const struct deliver_rcpt *rc,
+        const char *addr, struct buf *cmd)
 {
     buf_truncate(cmd, 0);
-    (void) buf_printf(cmd, "RCPT TO:<%s>", rc->addr);
+    (void) buf_printf(cmd, "RCPT TO:<%s>", addr);
     if (s->dsn && rc->notify) {
         if (rc->notify & QUEUE_NOTIFY_NEVER) {
             (void) buf_puts(cmd, " NOTIFY=NEVER");
@@ -325,7 +331,13 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     } else {
         stale_ok = 0;
     }
-    mail_from(s, req, &cmd);
+    {
+        /* issue 19: smtp_generic_maps on the envelope sender */
+        char *g = smtp_generic_addr(ag->generic, req->sender);
+
+        mail_from(s, req, g ? g : req->sender, &cmd);
+        mem_free(g);
+    }
     smtp_conn_printf(s->c, "%s", buf_str(&cmd));
     if (!pipe) {
         if ((e = mail_reply(ag, s, req, &r, &why, &refused)) != SMTP_CONN_OK)
@@ -338,7 +350,10 @@ smtp_transaction(struct agent *ag, struct session *s, struct deliver_req *req)
     for (i = 0; i < req->nrcpt; i++) {
         struct deliver_rcpt *rc = &req->rcpt[i];
 
-        rcpt_to(s, rc, &cmd);
+        char *g = smtp_generic_addr(ag->generic, rc->addr); /* issue 19 */
+
+        rcpt_to(s, rc, g ? g : rc->addr, &cmd);
+        mem_free(g);
         smtp_conn_printf(s->c, "%s", buf_str(&cmd));
     }
     if (pipe) {

@@ -255,6 +255,13 @@ swap_or_percent(struct rewrite *rw, struct buf *b, int quoted)
 char *
 rewrite_canon(struct rewrite *rw, const char *addr)
 {
+    return rewrite_canon_ctx(rw, addr, rw->myorigin, rw->mydomain);
+}
+
+char *
+rewrite_canon_ctx(struct rewrite *rw, const char *addr, const char *origin,
+                  const char *domain)
+{
     struct buf b;
     const char *a = addr;
     char *at;
@@ -276,13 +283,13 @@ rewrite_canon(struct rewrite *rw, const char *addr)
         at = find_unquoted(S(&b), '@', 1);
     if (at == NULL) {
         if (rw->append_at && strcasecmp(buf_str(&b), "MAILER-DAEMON") != 0)
-            (void) buf_printf(&b, "@%s", rw->myorigin);
+            (void) buf_printf(&b, "@%s", origin);
     } else if (at[1] == 0) {
         buf_truncate(&b, b.len - 1);
-        (void) buf_printf(&b, "@%s", rw->myorigin);
+        (void) buf_printf(&b, "@%s", origin);
     } else if (rw->append_dot && strchr(at + 1, '.') == NULL && at[1] != '[' &&
-               *rw->mydomain && strcasecmp(at + 1, "localhost") != 0) {
-        (void) buf_printf(&b, ".%s", rw->mydomain);
+               *domain && strcasecmp(at + 1, "localhost") != 0) {
+        (void) buf_printf(&b, ".%s", domain);
     }
     return buf_steal(&b);
 }

@@ -51,6 +51,11 @@ struct rewrite *rewrite_new(struct pcf *p, const char *svc);
 void rewrite_free(struct rewrite *rw);
 /* rewrite_canon - canonical form of addr; caller frees; "" stays "" */
 char *rewrite_canon(struct rewrite *rw, const char *addr);
+/* rewrite_canon_ctx - rewrite_canon with origin and domain in place of
+ * $myorigin and $mydomain (Postfix's "remote" rewriting context, for
+ * headers: both are remote_header_rewrite_domain) */
+char *rewrite_canon_ctx(struct rewrite *rw, const char *addr,
+                        const char *origin, const char *domain);
 /* rewrite_domain_class - class of a domain (no @) */
 enum rewrite_class rewrite_domain_class(struct rewrite *rw, const char *domain);
 /* rewrite_resolve - Postfix's trivial-rewrite "resolve": local domains
