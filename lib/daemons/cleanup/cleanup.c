@@ -51,6 +51,8 @@ struct client {
     struct buf content;
     int dead;
     char reserved[QUEUE_ID_SIZE]; /* ID handed out for the next OPEN */
+    char *reason;                 /* issue 19: CLEANUP_STAT_CONT's reply text */
+    int discard;                  /* issue 19: DISCARD by a header/body check */
     /* SO_PEERCRED at accept: only root and mail_owner (smtpd, pickup,
      * bounce, local) are trusted with client attributes */
     int trusted;
@@ -63,6 +65,7 @@ struct cleanup {
     struct queue_writer *w;
     struct rewrite *rw;
     struct cleanup_valias *valias; /* virtual_alias_maps */
+    struct cleanup_hdr *hdr;       /* issue 19: header/body checks */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
@@ -90,6 +93,8 @@ cleanup_reply_text(unsigned status)
         return "501 5.1.3 Bad recipient address syntax";
     case CLEANUP_STAT_DEFER:
         return "451 4.6.0 Alias expansion error";
+    case CLEANUP_STAT_CONT:
+        return "550 5.7.1 message content rejected";
     default:
         return "451 4.3.0 Error: queue file write error";
     }
@@ -108,6 +113,9 @@ client_reset(struct client *c)
         buf_init(&c->content, 0);
     }
     c->open = c->have_env = c->pending = c->failed = 0;
+    mem_free(c->reason);
+    c->reason = NULL;
+    c->discard = 0;
 }
 
 static void
@@ -116,6 +124,7 @@ client_free(struct client *c)
     ipc_conn_fini(&c->c);
     queue_env_fini(&c->env);
     mem_free(c->fullname);
+    mem_free(c->reason);
     buf_fini(&c->content);
     mem_free(c);
 }
@@ -346,6 +355,54 @@ recipients_out(struct cleanup *cu, struct client *c)
     return status;
 }
 
+/* content_checks - issue 19 hook: header_checks and body_checks
+ * (cleanup_hdr.c); the content becomes what they let through. 1 when the
+ * message ends here: rejected (c->failed, c->reason) or discarded */
+static int
+content_checks(struct cleanup *cu, struct client *c)
+{
+    struct cleanup_hdr_res res;
+    struct buf out;
+
+    if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE))
+        return 0;
+    cleanup_hdr_res_init(&res);
+    buf_init(&out, 0);
+    if (cleanup_hdr_run(cu->hdr, &c->env,
+                        c->content.data ? c->content.data : "", c->content.len,
+                        &out, &res)) {
+        c->failed = CLEANUP_STAT_CONT;
+        c->reason = res.reason;
+        res.reason = NULL;
+    } else if (res.flags & CLEANUP_HDR_DISCARD) {
+        c->discard = 1;
+    } else {
+        struct buf t = c->content;
+
+        c->content = out;
+        out = t;
+        if (res.redirect) { /* every recipient goes to the target */
+            struct queue_env e;
+            struct queue_rcpt *rv = c->env.rcpt;
+            size_t n = c->env.nrcpt;
+
+            queue_env_init(&e);
+            queue_env_add_rcpt(&e, res.redirect, rv[0].orig, rv[0].orcpt,
+                               rv[0].notify);
+            c->env.rcpt = e.rcpt;
+            c->env.nrcpt = e.nrcpt;
+            e.rcpt = rv;
+            e.nrcpt = n;
+            queue_env_fini(&e);
+        }
+        for (size_t i = 0; i < res.bcc.n; i++)
+            queue_env_add_rcpt(&c->env, res.bcc.v[i], "", "", 0);
+    }
+    buf_fini(&out);
+    cleanup_hdr_res_fini(&res);
+    return c->failed || c->discard;
+}
+
 /* finish - canonicalize, add headers, append; sets c->failed on error */
 static void
 finish(struct cleanup *cu, struct client *c)
@@ -381,6 +438,8 @@ finish(struct cleanup *cu, struct client *c)
     if ((c->failed = recipients_out(cu, c)) != 0)
         return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
+    if (content_checks(cu, c)) /* issue 19 */
+        return;
 
     scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
                  (c->flags & QUEUE_F_LOCAL) != 0);
@@ -474,7 +533,15 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
 {
     ipc_out_begin(&cu->o, 'S');
     ipc_put_u32(&cu->o, status);
-    ipc_put_str(&cu->o, cleanup_reply_text(status));
+    if (status == CLEANUP_STAT_CONT && c->reason) { /* issue 19 */
+        char text[1100];
+
+        snprintf(text, sizeof(text), "%s %s",
+                 c->reason[0] == '4' ? "451" : "550", c->reason);
+        ipc_put_str(&cu->o, text);
+    } else {
+        ipc_put_str(&cu->o, cleanup_reply_text(status));
+    }
     /* the ID of the client's next message, so its OPEN needs no reply */
     queue_id_make(c->reserved);
     ipc_put_str(&cu->o, c->reserved);
@@ -609,7 +676,7 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
         }
         if (!c->failed)
             finish(cu, c);
-        if (c->failed) {
+        if (c->failed || c->discard) {
             reply(cu, c, (unsigned) c->failed);
             client_reset(c);
         }
@@ -690,6 +757,7 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     /* tables before the chroot jail hides their files */
     cu->rw = rewrite_new(srv->conf, srv->name_space);
     cu->valias = cleanup_valias_new(srv->conf, srv->name_space, cu->rw);
+    cu->hdr = cleanup_hdr_new(srv->conf, srv->name_space); /* issue 19 */
 }
 
 /* loop_open - the queue store (one writer per queue: a second cleanup

@@ -54,6 +54,11 @@ int cleanup_service(struct server *srv);
     6 /* 451 4.6.0 Alias expansion error: a virtual alias expansion limit \
        * was reached (try again later) */
 
+#define CLEANUP_STAT_CONT                                                 \
+    7 /* content rejected by header/body checks: the reply text is "550 " \
+       * (or "451 " for a 4.x.x reason) and the reason, sent in the 'S'   \
+       * reply (cleanup_client_text) */
+
 /* cleanup_reply_text - SMTP reply for a status */
 const char *cleanup_reply_text(unsigned status);
 
@@ -75,6 +80,9 @@ int cleanup_client_data(struct cleanup_client *cc, const void *p,
 /* cleanup_client_end - finish; returns the CLEANUP_STAT_* code, or -1
  * when the connection failed (treat as CLEANUP_STAT_WRITE) */
 int cleanup_client_end(struct cleanup_client *cc) WARN_UNUSED;
+/* cleanup_client_text - the reply text of the last cleanup_client_end
+ * (the SMTP reply for CLEANUP_STAT_CONT) */
+const char *cleanup_client_text(const struct cleanup_client *cc);
 /* cleanup_client_abort - forget the open message */
 void cleanup_client_abort(struct cleanup_client *cc);
 
@@ -99,5 +107,57 @@ int cleanup_valias_active(const struct cleanup_valias *va);
  * is the queue ID for the log */
 int cleanup_valias_expand(struct cleanup_valias *va, const char *id,
                           const char *addr, struct strv *out) WARN_UNUSED;
+
+/*
+ * header_checks, mime_header_checks, nested_header_checks, body_checks
+ * (cleanup_hdr.c), Postfix's cleanup_act.
+ */
+struct cleanup_hdr;
+#define CLEANUP_HDR_REJECT  1u  /* REJECT 5.x.x: reason set */
+#define CLEANUP_HDR_DEFER   2u  /* REJECT 4.x.x: reason set */
+#define CLEANUP_HDR_DISCARD 4u  /* accept and drop the message */
+#define CLEANUP_HDR_HOLD    8u  /* HOLD (not done: refused by postern check) */
+#define CLEANUP_HDR_STOP    16u /* no further checks (Postfix's FILTER_ALL) */
+struct cleanup_hdr_res {
+    unsigned flags;
+    char *reason;    /* "5.7.1 message content rejected" */
+    char *redirect;  /* REDIRECT target, or NULL */
+    struct strv bcc; /* BCC recipients */
+};
+/* the actions of a header/body check result */
+enum {
+    CLEANUP_HDR_A_UNKNOWN,
+    CLEANUP_HDR_A_REJECT,
+    CLEANUP_HDR_A_WARN,
+    CLEANUP_HDR_A_INFO,
+    CLEANUP_HDR_A_FILTER,
+    CLEANUP_HDR_A_DISCARD,
+    CLEANUP_HDR_A_HOLD,
+    CLEANUP_HDR_A_PREPEND,
+    CLEANUP_HDR_A_REPLACE,
+    CLEANUP_HDR_A_REDIRECT,
+    CLEANUP_HDR_A_BCC,
+    CLEANUP_HDR_A_STRIP,
+    CLEANUP_HDR_A_IGNORE,
+    CLEANUP_HDR_A_DUNNO, /* and OK */
+};
+/* cleanup_hdr_new - the checks as service svc (may be NULL) sees them */
+struct cleanup_hdr *cleanup_hdr_new(struct pcf *p, const char *svc);
+void cleanup_hdr_free(struct cleanup_hdr *h);
+/* cleanup_hdr_active - 1 when any of the checks names a table */
+int cleanup_hdr_active(const struct cleanup_hdr *h);
+void cleanup_hdr_res_init(struct cleanup_hdr_res *r);
+void cleanup_hdr_res_fini(struct cleanup_hdr_res *r);
+/* cleanup_hdr_act - the action (CLEANUP_HDR_A_*) of a table result,
+ * with *text the optional text after it and *cmdlen the action's length;
+ * res is unused (may be NULL) */
+int cleanup_hdr_act(struct cleanup_hdr_res *res, const char *value,
+                    const char **text, size_t *cmdlen);
+/* cleanup_hdr_run - the checks over content p (LF line ends) of the
+ * message env: the content to queue appended to out, the verdict in res
+ * (logged as Postfix does); nonzero when rejected */
+int cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
+                    const char *p, size_t len, struct buf *out,
+                    struct cleanup_hdr_res *res);
 
 #endif
