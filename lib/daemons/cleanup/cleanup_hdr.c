@@ -60,7 +60,7 @@ cleanup_hdr_new(struct pcf *p, const char *svc)
     h->mime = open_checks(p, svc, "mime_header_checks");
     h->nest = open_checks(p, svc, "nested_header_checks");
     h->body = open_checks(p, svc, "body_checks");
-    h->body_limit = server_conf_size(p, svc, "body_checks_size_limit");
+    h->body_limit = server_conf_int(p, svc, "body_checks_size_limit");
     return h;
 }
 
