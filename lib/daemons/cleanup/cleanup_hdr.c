@@ -114,7 +114,15 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
     const struct queue_env *e = w->env;
     struct buf l;
     const char *to = "";
+    char shown[201];
 
+    /* at most 200 bytes, control characters (a folded header's
+     * newlines) as '?', as Postfix's log shows them */
+    snprintf(shown, sizeof(shown), "%s", buf);
+    for (char *s = shown; *s; s++)
+        if ((unsigned char) *s < ' ' || *s == 127)
+            *s = '?';
+    buf = shown;
     buf_init(&l, 0);
     if (e->nrcpt)
         to = e->rcpt[0].orig && *e->rcpt[0].orig ? e->rcpt[0].orig
