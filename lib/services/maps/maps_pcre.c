@@ -35,7 +35,9 @@ struct pat_rule {
     int op;     /* R_* */
     int negate; /* !/pattern/ */
     int line;
-    regex_t re;     /* regexp: */
+    regex_t re;  /* regexp: */
+    regex_t re2; /* regexp: /re/!/re2/: re2 must not match */
+    int has2;
     pcre2_code *pc; /* pcre: */
     pcre2_match_data *md;
     char *result; /* R_MATCH */
@@ -62,10 +64,13 @@ struct parse {
         log_warn("%s, line %d: %s", (ps)->map, (ps)->line, m_); \
     } while (0)
 
-/* get_pat - the pattern at *pp (after an optional '!'): NUL-terminated in
- * place; *flags points at the flags; *pp past them. 0 or -1 (warned) */
+/* get_pat - the pattern at *pp (after an optional "!"): NUL-terminated in
+ * place; *flags points at the flags; *pp past them. 0, 1 when a "!"
+ * ends the flags (bang_ends: regexp's /re/!/re2/; *pp after it), or -1
+ * (warned) */
 static int
-get_pat(struct parse *ps, char **pp, char **pat, char **flags, int *neg)
+get_pat(struct parse *ps, char **pp, char **pat, char **flags, int *neg,
+        int bang_ends)
 {
     char *p = *pp, delim;
 
@@ -76,8 +81,8 @@ get_pat(struct parse *ps, char **pp, char **pat, char **flags, int *neg)
         while (isspace((unsigned char) *p))
             p++;
     }
-    if (*p == 0 || isalnum((unsigned char) *p) || isspace((unsigned char) *p)) {
-        WARN(ps, "no pattern delimiter");
+    if (*p == 0) {
+        WARN(ps, "no regexp: skipping this rule");
         return -1;
     }
     delim = *p++;
@@ -88,13 +93,19 @@ get_pat(struct parse *ps, char **pp, char **pat, char **flags, int *neg)
         p++;
     }
     if (*p != delim) {
-        WARN(ps, "no closing regular expression delimiter \"%c\"", delim);
+        WARN(ps, "no closing regexp delimiter \"%c\": skipping this rule",
+             delim);
         return -1;
     }
     *p++ = 0;
     *flags = p;
-    while (*p && !isspace((unsigned char) *p))
+    while (*p && !isspace((unsigned char) *p) && !(bang_ends && *p == '!'))
         p++;
+    if (*p == '!') { /* /re/!/re2/: 1, the caller reads on after it */
+        *p++ = 0;
+        *pp = p;
+        return 1;
+    }
     if (*p)
         *p++ = 0;
     while (isspace((unsigned char) *p))
@@ -106,7 +117,7 @@ get_pat(struct parse *ps, char **pp, char **pat, char **flags, int *neg)
 /* compile - the pattern with its flags into r; 0 or -1 (warned) */
 static int
 compile(struct parse *ps, int pcre, struct pat_rule *r, const char *pat,
-        const char *flags)
+        const char *flags, regex_t *re)
 {
     if (!pcre) {
         int cf = REG_EXTENDED | REG_ICASE, e;
@@ -124,10 +135,10 @@ compile(struct parse *ps, int pcre, struct pat_rule *r, const char *pat,
                 return -1;
             }
         }
-        if ((e = regcomp(&r->re, pat, cf)) != 0) {
+        if ((e = regcomp(re, pat, cf)) != 0) {
             char why[256];
 
-            regerror(e, &r->re, why, sizeof(why));
+            regerror(e, re, why, sizeof(why));
             WARN(ps, "regexp %s", why);
             return -1;
         }
@@ -163,7 +174,8 @@ compile(struct parse *ps, int pcre, struct pat_rule *r, const char *pat,
             case 'X': /* PCRE_EXTRA: PCRE2 always is */
                 break;
             default:
-                WARN(ps, "unknown PCRE option \"%c\": skipping this rule", *f);
+                WARN(ps, "unknown regexp option \"%c\": skipping this rule",
+                     *f);
                 return -1;
             }
         }
@@ -241,6 +253,8 @@ rule_fini(int pcre, struct pat_rule *r)
         pcre2_code_free(r->pc);
     } else {
         regfree(&r->re);
+        if (r->has2)
+            regfree(&r->re2);
     }
     mem_free(r->result);
 }
@@ -252,7 +266,7 @@ one_rule(struct maps_pat *t, struct parse *ps, char *l, size_t *stack,
 {
     struct pat_rule r;
     char *pat, *flags;
-    int is_if = 0;
+    int is_if = 0, rc;
 
     memset(&r, 0, sizeof(r));
     r.line = ps->line;
@@ -276,17 +290,30 @@ one_rule(struct maps_pat *t, struct parse *ps, char *l, size_t *stack,
         while (isspace((unsigned char) *l))
             l++;
     }
-    if (get_pat(ps, &l, &pat, &flags, &r.negate) < 0)
+    if ((rc = get_pat(ps, &l, &pat, &flags, &r.negate, !t->pcre)) < 0)
         return;
-    if (!is_if && *l == 0) {
-        WARN(ps, "no replacement text: skipping this rule");
-        return;
+    if (rc == 1) { /* regexp: /re/!/re2/ */
+        char *pat2, *flags2;
+        int neg2;
+
+        if (get_pat(ps, &l, &pat2, &flags2, &neg2, 1) != 0)
+            return;
+        if (compile(ps, 0, &r, pat2, flags2, &r.re2) < 0)
+            return;
+        r.has2 = 1;
     }
     if (is_if && *l) {
         WARN(ps, "ignoring extra text after IF statement: \"%s\"", l);
+        WARN(ps, "do not prepend whitespace to statements between IF and "
+                 "ENDIF");
+    } else if (!is_if && *l == 0) {
+        WARN(ps, "no replacement text: using empty string");
     }
-    if (compile(ps, t->pcre, &r, pat, flags) < 0)
+    if (compile(ps, t->pcre, &r, pat, flags, &r.re) < 0) {
+        if (r.has2)
+            regfree(&r.re2);
         return;
+    }
     if (!is_if && check_result(ps, l, groups(t->pcre, &r), r.negate) < 0) {
         rule_fini(t->pcre, &r);
         return;
@@ -420,6 +447,8 @@ match(int pcre, struct pat_rule *r, const char *key, long *so, long *eo)
         regmatch_t pm[NGROUP];
 
         if (regexec(&r->re, key, NGROUP, pm, 0) != 0)
+            return 0;
+        if (r->has2 && regexec(&r->re2, key, 0, NULL, 0) == 0)
             return 0;
         for (int g = 0; g < NGROUP; g++)
             if (pm[g].rm_so >= 0) {
