@@ -37,6 +37,7 @@ msgs = {
     "text": plain % "hdr-text" + "\r\nbody\r\n",
     "defer": plain % "hdr-defer" + "\r\nbody\r\n",
     "discard": plain % "hdr-discard" + "\r\nbody\r\n",
+    "hold": plain % "hdr-hold" + "\r\nbody\r\n",
     "warn": plain % "hdr-warn" + "\r\nbody\r\n",
     "info": plain % "hdr-info" + "\r\nbody\r\n",
     "fold": "From: a@example.com\r\nSubject: one\r\n two hdr-fold\r\n\r\nbody\r\n",
@@ -70,7 +71,7 @@ s.quit()
 PY
 }
 
-NAMES="reject text defer discard warn info fold edit body odd redirect mime nested clean"
+NAMES="reject text defer discard hold warn info fold edit body odd redirect mime nested clean"
 
 # clines LOG: cleanup's check lines without time, process and queue ID
 clines() {
@@ -102,7 +103,7 @@ case_basic() {
     expect body "DATA 550 5.7.1 body bad"
     expect mime "DATA 550 5.7.1 attachment refused"
     expect nested "DATA 550 5.7.1 nested refused"
-    for n in discard warn info edit odd redirect clean; do
+    for n in discard hold warn info edit odd redirect clean; do
         grep -qE "^$n DATA 250 2.0.0 Ok" "$T/replies" || { cat "$T/replies"; fail "$n accepted"; }
     done
     pass "replies to DATA: reject, text, 4.x.x, folded header, body, MIME part, nested message"
@@ -113,6 +114,17 @@ case_basic() {
         fail "delivered to alice: $subj (discard and redirect must not be there)"
     grep -q '^Subject: hdr-redirect' "$T/mail/bob.mbox" || fail "REDIRECT to bob"
     pass "DISCARD drops the message, REDIRECT sends it to bob only"
+    # HOLD: in the hold queue ('!' in mailq), delivered once released
+    ln -s "$BIN" "$T/postqueue"; ln -s "$BIN" "$T/postsuper"
+    hid=$(grep -oE '[0-9A-F]+: hold: header Subject: hdr-hold' "$T/maillog" | cut -d: -f1)
+    [ -n "$hid" ] || fail "hold log line"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postqueue" -p | grep -q "^$hid!" ||
+        fail "held message marked ! in the queue listing"
+    grep -q "$hid: from=<a@example.com>.*queue active" "$T/maillog" && fail "held message went active"
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -H "$hid" 2>&1 | grep -q 'Released from hold: 1 message' ||
+        fail "postsuper -H"
+    wait_log "$hid: to=<alice@local.test>.*status=sent" 1
+    pass "HOLD puts the message on hold; postsuper -H releases it"
     f=$(grep -l '^Subject: hdr-prepend' "$T"/mail/alice/new/*)
     grep -q '^X-Tagged: yes$' "$f" || fail "PREPEND"
     [ "$(grep -n -E '^(X-Tagged|Subject):' "$f" | cut -d: -f2 | tr '\n' ' ')" = "X-Tagged Subject " ] ||
@@ -128,6 +140,7 @@ case_basic() {
         'reject: header Subject: hdr-reject from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: 5.7.1 message content rejected' \
         'warning: header Subject: hdr-warn from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: watch out' \
         'info: header Subject: hdr-info from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: noted' \
+        'hold: header Subject: hdr-hold from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: held for review' \
         'discard: header Subject: hdr-discard from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: spam' \
         'replace: header X-Old: kept value from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: X-New: kept value' \
         'warning: body body-warn careful from unknown[127.0.0.1]; from=<a@example.com> to=<alice@local.test> proto=ESMTP helo=<client.example.net>: body careful' \

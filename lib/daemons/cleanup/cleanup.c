@@ -377,6 +377,8 @@ content_checks(struct cleanup *cu, struct client *c)
     } else if (res.flags & CLEANUP_HDR_DISCARD) {
         c->discard = 1;
     } else {
+        if (res.flags & CLEANUP_HDR_HOLD)
+            c->env.flags |= QUEUE_F_HOLD;
         struct buf t = c->content;
 
         c->content = out;
@@ -625,7 +627,8 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
             c->dead = 1;
             break;
         }
-        c->env.flags = ipc_get_u32(in) | (c->flags & QUEUE_F_LOCAL);
+        c->env.flags =
+            (ipc_get_u32(in) & ~QUEUE_F_HOLD) | (c->flags & QUEUE_F_LOCAL);
         c->env.ret = ipc_get_u32(in);
         c->env.arrival_us = ipc_get_u64(in);
         queue_env_set(&c->env.sender, ipc_get_str(in));

@@ -116,7 +116,7 @@ struct cleanup_hdr;
 #define CLEANUP_HDR_REJECT  1u  /* REJECT 5.x.x: reason set */
 #define CLEANUP_HDR_DEFER   2u  /* REJECT 4.x.x: reason set */
 #define CLEANUP_HDR_DISCARD 4u  /* accept and drop the message */
-#define CLEANUP_HDR_HOLD    8u  /* HOLD (not done: refused by postern check) */
+#define CLEANUP_HDR_HOLD    8u  /* HOLD: queued with QUEUE_F_HOLD */
 #define CLEANUP_HDR_STOP    16u /* no further checks (Postfix's FILTER_ALL) */
 struct cleanup_hdr_res {
     unsigned flags;

@@ -16,7 +16,7 @@
  *
  *	Actions and log lines are Postfix's cleanup_act: REJECT, WARN,
  *	INFO, FILTER (refused by postern check: not done here), DISCARD,
- *	HOLD (refused by postern check: no hold from cleanup yet), PREPEND,
+ *	HOLD (the message is queued with QUEUE_F_HOLD), PREPEND,
  *	REPLACE, REDIRECT, BCC, STRIP, IGNORE, DUNNO, OK.
  */
 #define _DEFAULT_SOURCE 1 /* strncasecmp */
