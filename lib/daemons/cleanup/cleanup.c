@@ -356,52 +356,16 @@ recipients_out(struct cleanup *cu, struct client *c)
 }
 
 /* content_checks - issue 19 hook: header_checks and body_checks
- * (cleanup_hdr.c); the content becomes what they let through. 1 when the
- * message ends here: rejected (c->failed, c->reason) or discarded */
+ * (cleanup_hdr.c); 1 when the message ends here: rejected (c->failed,
+ * c->reason) or discarded */
 static int
 content_checks(struct cleanup *cu, struct client *c)
 {
-    struct cleanup_hdr_res res;
-    struct buf out;
-
     if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE))
         return 0;
-    cleanup_hdr_res_init(&res);
-    buf_init(&out, 0);
-    if (cleanup_hdr_run(cu->hdr, &c->env,
-                        c->content.data ? c->content.data : "", c->content.len,
-                        &out, &res)) {
+    if (cleanup_hdr_apply(cu->hdr, &c->env, &c->content, &c->reason,
+                          &c->discard))
         c->failed = CLEANUP_STAT_CONT;
-        c->reason = res.reason;
-        res.reason = NULL;
-    } else if (res.flags & CLEANUP_HDR_DISCARD) {
-        c->discard = 1;
-    } else {
-        if (res.flags & CLEANUP_HDR_HOLD)
-            c->env.flags |= QUEUE_F_HOLD;
-        struct buf t = c->content;
-
-        c->content = out;
-        out = t;
-        if (res.redirect) { /* every recipient goes to the target */
-            struct queue_env e;
-            struct queue_rcpt *rv = c->env.rcpt;
-            size_t n = c->env.nrcpt;
-
-            queue_env_init(&e);
-            queue_env_add_rcpt(&e, res.redirect, rv[0].orig, rv[0].orcpt,
-                               rv[0].notify);
-            c->env.rcpt = e.rcpt;
-            c->env.nrcpt = e.nrcpt;
-            e.rcpt = rv;
-            e.nrcpt = n;
-            queue_env_fini(&e);
-        }
-        for (size_t i = 0; i < res.bcc.n; i++)
-            queue_env_add_rcpt(&c->env, res.bcc.v[i], "", "", 0);
-    }
-    buf_fini(&out);
-    cleanup_hdr_res_fini(&res);
     return c->failed || c->discard;
 }
 
@@ -535,15 +499,9 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
 {
     ipc_out_begin(&cu->o, 'S');
     ipc_put_u32(&cu->o, status);
-    if (status == CLEANUP_STAT_CONT && c->reason) { /* issue 19 */
-        char text[1100];
-
-        snprintf(text, sizeof(text), "%s %s",
-                 c->reason[0] == '4' ? "451" : "550", c->reason);
-        ipc_put_str(&cu->o, text);
-    } else {
-        ipc_put_str(&cu->o, cleanup_reply_text(status));
-    }
+    ipc_put_str(&cu->o, status == CLEANUP_STAT_CONT && c->reason /* 19 */
+                            ? c->reason
+                            : cleanup_reply_text(status));
     /* the ID of the client's next message, so its OPEN needs no reply */
     queue_id_make(c->reserved);
     ipc_put_str(&cu->o, c->reserved);

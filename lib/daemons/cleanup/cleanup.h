@@ -159,5 +159,11 @@ int cleanup_hdr_act(struct cleanup_hdr_res *res, const char *value,
 int cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
                     const char *p, size_t len, struct buf *out,
                     struct cleanup_hdr_res *res);
+/* cleanup_hdr_apply - cleanup_hdr_run on a message: 1 when rejected,
+ * with the SMTP reply ("550 5.7.1 ...") in *reply (freed first); else
+ * content becomes what the checks let through, env gets REDIRECT, BCC
+ * and HOLD (QUEUE_F_HOLD), and *discard is set for DISCARD */
+int cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
+                      struct buf *content, char **reply, int *discard);
 
 #endif

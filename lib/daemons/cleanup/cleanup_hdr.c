@@ -543,3 +543,54 @@ cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
         buf_truncate(out, out->len - 1);
     return (int) (res->flags & (CLEANUP_HDR_REJECT | CLEANUP_HDR_DEFER));
 }
+
+int
+cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
+                  struct buf *content, char **reply, int *discard)
+{
+    struct cleanup_hdr_res res;
+    struct buf out;
+    int rejected = 0;
+
+    cleanup_hdr_res_init(&res);
+    buf_init(&out, 0);
+    if (cleanup_hdr_run(h, env, content->data ? content->data : "",
+                        content->len, &out, &res)) {
+        struct buf r;
+
+        buf_init(&r, 0);
+        (void) buf_printf(&r, "%s %s", res.reason[0] == '4' ? "451" : "550",
+                          res.reason);
+        mem_free(*reply);
+        *reply = buf_steal(&r);
+        rejected = 1;
+    } else if (res.flags & CLEANUP_HDR_DISCARD) {
+        *discard = 1;
+    } else {
+        struct buf t = *content;
+
+        *content = out;
+        out = t;
+        if (res.flags & CLEANUP_HDR_HOLD)
+            env->flags |= QUEUE_F_HOLD;
+        if (res.redirect && env->nrcpt) { /* one recipient: the target */
+            struct queue_env e;
+            struct queue_rcpt *rv = env->rcpt;
+            size_t n = env->nrcpt;
+
+            queue_env_init(&e);
+            queue_env_add_rcpt(&e, res.redirect, rv[0].orig, rv[0].orcpt,
+                               rv[0].notify);
+            env->rcpt = e.rcpt;
+            env->nrcpt = e.nrcpt;
+            e.rcpt = rv;
+            e.nrcpt = n;
+            queue_env_fini(&e);
+        }
+        for (size_t i = 0; i < res.bcc.n; i++)
+            queue_env_add_rcpt(env, res.bcc.v[i], "", "", 0);
+    }
+    buf_fini(&out);
+    cleanup_hdr_res_fini(&res);
+    return rejected;
+}
