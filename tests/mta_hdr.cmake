@@ -5,6 +5,9 @@ foreach(type regexp pcre)
     postern_test(NAME mta_hdr_basic_${type} LABELS mta SKIPPABLE TIMEOUT 120
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_hdr.sh
                          $<TARGET_FILE:postern> basic ${type})
+    postern_test(NAME mta_hdr_smtp_${type} LABELS mta SKIPPABLE TIMEOUT 120
+                 COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_hdr.sh
+                         $<TARGET_FILE:postern> smtp ${type})
     postern_test(NAME mta_hdr_postfix_${type} LABELS mta root SKIPPABLE
                  TIMEOUT 120
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_hdr.sh

@@ -203,7 +203,48 @@ CF
     pass "cleanup's log lines as Postfix's ($(wc -l < "$T/postern.lines") lines)"
 }
 
+case_smtp() {
+    # smtp_header_checks and smtp_body_checks: the smtp client edits what
+    # it sends (Postfix's smtp(8) header_body_checks), with its log lines
+    . "$HERE/mta_smtp_lib.sh"
+    SP=$(free_port)
+    setup "relayhost = [127.0.0.1]:$SP"
+    printf '%s\n' "smtp_header_checks = $TYPE:$T/etc/shc" \
+        "smtp_body_checks = $TYPE:$T/etc/sbc" >> "$T/etc/main.cf"
+    cat > "$T/etc/shc" <<'TB'
+/^Subject: relay test (.*)/ REPLACE Subject: edited $1
+/^X-Seq:/ IGNORE
+/^To:/ PREPEND X-Out: yes
+/^From:/ WARN from seen
+/^To:/ REJECT not here
+TB
+    printf '/^hello/ REPLACE HELLO\n/^x+$/ STRIP\n' > "$T/etc/sbc"
+    [ "$(id -u)" = 0 ] && chown nobody "$T/etc/shc" "$T/etc/sbc"
+    sink sink "127.0.0.1:$SP"
+    mta_start
+    $PY "$DATA/send.py" "$PORT" a@example.org 1 x@example.net > /dev/null || fail "send"
+    wait_sink sink 1
+    f=$(ls "$T"/sink/* | head -1)
+    grep -q '^Subject: edited 0' "$f" || { cat "$f"; fail "REPLACE with \$1 at the sink"; }
+    grep -q '^X-Seq:' "$f" && fail "IGNORE: X-Seq still sent"
+    grep -q '^X-Out: yes' "$f" || fail "PREPEND"
+    grep -q '^HELLO$' "$f" || fail "body REPLACE"
+    grep -q '^xxxx' "$f" && fail "body STRIP"
+    grep -q '^\.leading dot' "$f" || fail "the rest of the body"
+    id=$(grep -oE 'smtp\[[0-9]+\]: [0-9A-F]+: warning: header From' "$T/maillog" | grep -oE '[0-9A-F]+: warning' | cut -d: -f1)
+    for l in "$id: warning: header From: <a@example.org>: from seen" \
+        "$id: replace: header Subject: relay test 0: Subject: edited 0" \
+        "$id: prepend: header To: <x@example.net>: X-Out: yes" \
+        "$id: replace: body hello 0: HELLO" "$id: strip: body $(printf 'x%.0s' $(seq 60))"; do
+        grep -qF -- "$l" "$T/maillog" || { grep 'smtp\[' "$T/maillog"; fail "log line: $l"; }
+    done
+    grep -qF 'warning: unsupported command in smtp_header_checks map: REJECT not here' "$T/maillog" ||
+        fail "REJECT in smtp_header_checks: Postfix's warning"
+    pass "smtp_header_checks and smtp_body_checks: REPLACE, IGNORE, PREPEND, WARN, STRIP; log lines"
+}
+
 case "$CASE" in
+smtp) case_smtp ;;
 basic) case_basic ;;
 postfix) case_postfix ;;
 *) fail "unknown case $CASE" ;;

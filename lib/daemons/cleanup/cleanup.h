@@ -143,6 +143,13 @@ enum {
 };
 /* cleanup_hdr_new - the checks as service svc (may be NULL) sees them */
 struct cleanup_hdr *cleanup_hdr_new(struct pcf *p, const char *svc);
+/* cleanup_hdr_new_smtp - the smtp client's checks (Postfix's
+ * header_body_checks: WARN, INFO, REPLACE, PREPEND, STRIP, IGNORE, DUNNO
+ * and OK; "unsupported command" for the others; its log lines): names
+ * and values of the header, mime header, nested header and body checks
+ * parameters */
+struct cleanup_hdr *cleanup_hdr_new_smtp(const char *const names[4],
+                                         const char *const values[4]);
 void cleanup_hdr_free(struct cleanup_hdr *h);
 /* cleanup_hdr_active - 1 when any of the checks names a table */
 int cleanup_hdr_active(const struct cleanup_hdr *h);

@@ -34,8 +34,14 @@
 
 struct cleanup_hdr {
     struct maps *hdr, *mime, *nest, *body;
+    const char *names[4]; /* the parameters, for warnings */
     long body_limit;
+    int smtp; /* the smtp client's checks (Postfix's header_body_checks) */
 };
+
+static const char *const cleanup_names[4] = {
+    "header_checks", "mime_header_checks", "nested_header_checks",
+    "body_checks"};
 
 static struct maps *
 open_checks(struct pcf *p, const char *svc, const char *name)
@@ -56,11 +62,42 @@ cleanup_hdr_new(struct pcf *p, const char *svc)
 {
     struct cleanup_hdr *h = mem_calloc(1, sizeof(*h));
 
+    h->names[0] = cleanup_names[0];
+    h->names[1] = cleanup_names[1];
+    h->names[2] = cleanup_names[2];
+    h->names[3] = cleanup_names[3];
     h->hdr = open_checks(p, svc, "header_checks");
     h->mime = open_checks(p, svc, "mime_header_checks");
     h->nest = open_checks(p, svc, "nested_header_checks");
     h->body = open_checks(p, svc, "body_checks");
     h->body_limit = server_conf_int(p, svc, "body_checks_size_limit");
+    return h;
+}
+
+static struct maps *
+open_value(const char *name, const char *value)
+{
+    struct maps *m = NULL;
+
+    if (value && *value) {
+        m = maps_new(name, value, MAPS_F_NOFOLD);
+        (void) maps_preload(m);
+    }
+    return m;
+}
+
+struct cleanup_hdr *
+cleanup_hdr_new_smtp(const char *const names[4], const char *const values[4])
+{
+    struct cleanup_hdr *h = mem_calloc(1, sizeof(*h));
+
+    for (int i = 0; i < 4; i++)
+        h->names[i] = names[i];
+    h->hdr = open_value(names[0], values[0]);
+    h->mime = open_value(names[1], values[1]);
+    h->nest = open_value(names[2], values[2]);
+    h->body = open_value(names[3], values[3]);
+    h->smtp = 1;
     return h;
 }
 
@@ -123,6 +160,13 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
         if ((unsigned char) *s < ' ' || *s == 127)
             *s = '?';
     buf = shown;
+    if (w->h->smtp) { /* Postfix's smtp_hbc_logger */
+        if (text && *text)
+            log_info("%s: %s: %s %.60s: %s", e->id, action, ctx, buf, text);
+        else
+            log_info("%s: %s: %s %.60s", e->id, action, ctx, buf);
+        return;
+    }
     buf_init(&l, 0);
     if (e->nrcpt)
         to = e->rcpt[0].orig && *e->rcpt[0].orig ? e->rcpt[0].orig
@@ -231,6 +275,15 @@ act(struct walk *w, const char *ctx, const char *buf, const char *value,
     size_t n;
     int a = cleanup_hdr_act(w->res, value, &t, &n);
     int hdr = strcmp(ctx, "header") == 0;
+
+    /* the smtp client edits, it does not decide (header_body_checks) */
+    if (w->h->smtp && a != CLEANUP_HDR_A_WARN && a != CLEANUP_HDR_A_INFO &&
+        a != CLEANUP_HDR_A_REPLACE && a != CLEANUP_HDR_A_PREPEND &&
+        a != CLEANUP_HDR_A_STRIP && a != CLEANUP_HDR_A_IGNORE &&
+        a != CLEANUP_HDR_A_DUNNO) {
+        log_warn("unsupported command in %s map: %s", map, value);
+        return 1;
+    }
 
     switch (a) {
     case CLEANUP_HDR_A_REJECT:
@@ -445,13 +498,13 @@ headers(struct walk *w, const char *p, size_t len, size_t *pos, int class,
             content_type(buf_str(&hv), b);
         if (class == 1 || is_mime_header(buf_str(&hv))) {
             m = w->h->mime;
-            map = "mime_header_checks";
+            map = w->h->names[1];
         } else if (class == 2) {
             m = w->h->nest;
-            map = "nested_header_checks";
+            map = w->h->names[2];
         } else {
             m = w->h->hdr;
-            map = "header_checks";
+            map = w->h->names[0];
         }
         check(w, m, map, "header", buf_str(&hv), hv.len);
     }
@@ -511,7 +564,8 @@ body(struct walk *w, const char *p, size_t len, size_t pos,
             (void) buf_append(&line, l, ll);
             if (w->h->body &&
                 (w->h->body_limit == 0 || seen < w->h->body_limit))
-                check(w, w->h->body, "body_checks", "body", buf_str(&line), ll);
+                check(w, w->h->body, w->h->names[3], "body", buf_str(&line),
+                      ll);
             else
                 check(w, NULL, "", "body", buf_str(&line), ll);
             seen += (long) ll + 1;
