@@ -216,7 +216,7 @@ case_smtp() {
 /^X-Seq:/ IGNORE
 /^To:/ PREPEND X-Out: yes
 /^From:/ WARN from seen
-/^To:/ REJECT not here
+/^Received:/ REJECT not here
 TB
     printf '/^hello/ REPLACE HELLO\n/^x+$/ STRIP\n' > "$T/etc/sbc"
     [ "$(id -u)" = 0 ] && chown nobody "$T/etc/shc" "$T/etc/sbc"
