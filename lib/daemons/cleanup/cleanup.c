@@ -361,7 +361,8 @@ recipients_out(struct cleanup *cu, struct client *c)
 static int
 content_checks(struct cleanup *cu, struct client *c)
 {
-    if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE))
+    if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE) ||
+        (c->flags & QUEUE_F_NOCHECKS))
         return 0;
     if (cleanup_hdr_apply(cu->hdr, &c->env, &c->content, &c->reason,
                           &c->discard))

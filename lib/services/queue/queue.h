@@ -61,6 +61,9 @@ int queue_id_ok(const char *s);
 #define QUEUE_F_HOLD                              \
     16u /* on hold from the start (cleanup's HOLD \
          * action; a RELEASE state record ends it) */
+#define QUEUE_F_NOCHECKS                                          \
+    32u /* cleanup OPEN flag only: no header/body checks (local's \
+         * forwarding, as Postfix's internal mail) */
 
 struct queue_rcpt {
     char *addr;  /* recipient after rewriting */
