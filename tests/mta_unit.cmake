@@ -21,3 +21,6 @@ postern_test(NAME security_dos_anvil_unit LABELS unit security TIMEOUT 30
 # virtual alias expansion (lib/daemons/cleanup/cleanup_virtual.c)
 postern_test(NAME mta_cleanup_virtual_unit LABELS unit TIMEOUT 30
              COMMAND cleanup_virtual_test)
+# header/body checks: actions and messages (lib/daemons/cleanup/cleanup_hdr.c)
+postern_test(NAME mta_cleanup_hdr_unit LABELS unit TIMEOUT 30
+             COMMAND cleanup_hdr_test)
