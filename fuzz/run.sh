@@ -34,6 +34,7 @@ for fz in "$build"/bin/fuzz_*; do
     fuzz_qmgr) c=$(seed "$name" testdata/fuzz/qmgr/*) ;;
     fuzz_pickup) c=$(seed "$name" testdata/fuzz/pickup/*) ;;
     fuzz_pipe) c=$(seed "$name" testdata/fuzz/pipe/*) ;;
+    fuzz_maps_pat) c=$(seed "$name" testdata/fuzz/maps_pat/*) ;;
     fuzz_seeds) continue ;; # the seed generator, not a fuzzer
     *) c=$(seed "$name") ;;
     esac

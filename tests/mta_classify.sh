@@ -1,7 +1,7 @@
 #!/bin/bash
 # mta_classify - "postern check" classifies every setting, and "postern
 # start" refuses one that Postern does not implement when ignoring it
-# would change where mail goes (here always_bcc, blind copies),
+# would change where mail goes (here relocated_maps, the moved-users table),
 # unless --allow-unimplemented, which starts and logs it to the maillog.
 #
 # Usage: tests/mta_classify.sh POSTERN_BINARY
@@ -22,13 +22,14 @@ grep -q "biff" "$T/check.err" && fail "biff = no is what Postern does, yet repor
 pass "a setting Postern does not honour, harmless: warning, check exits 0; biff = no (what Postern does) not reported"
 
 # an error: check exits 1 and names file, line and parameter
-echo "always_bcc = audit@example.test" >> "$T/etc/main.cf"
-line=$(grep -n always_bcc "$T/etc/main.cf" | cut -d: -f1)
+echo "someone@example.test someone@example.org" > "$T/etc/relocated"
+echo "relocated_maps = texthash:$T/etc/relocated" >> "$T/etc/main.cf"
+line=$(grep -n relocated_maps "$T/etc/main.cf" | cut -d: -f1)
 "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" &&
-    fail "check accepted always_bcc"
-grep -qF "postern: error: $T/etc/main.cf:$line: always_bcc = audit@example.test: not implemented by Postern (blind copies)" \
+    fail "check accepted relocated_maps"
+grep -qF "postern: error: $T/etc/main.cf:$line: relocated_maps = texthash:$T/etc/relocated: not implemented by Postern (relocated users)" \
     "$T/check.err" || { cat "$T/check.err"; fail "error message"; }
-pass "always_bcc: check exits 1, naming main.cf:$line"
+pass "relocated_maps: check exits 1, naming main.cf:$line"
 
 # --json: the whole classification, one document
 "${AS[@]}" "$BIN" check -c "$T/etc" --json > "$T/check.json" 2> /dev/null &&
@@ -37,11 +38,11 @@ $PY - "$T/check.json" "$T/etc/main.cf" "$line" <<'PY' || fail "check --json"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 notes = {(n['service'], n['parameter']): n for n in doc['notes']}
-sasl = notes[(None, 'always_bcc')]
+sasl = notes[(None, 'relocated_maps')]
 assert sasl['status'] == 'error' and sasl['file'] == sys.argv[2], sasl
 assert sasl['line'] == int(sys.argv[3]), sasl
 assert notes[(None, 'mynetworks')]['status'] == 'honoured'
-assert notes[(None, 'mynetworks')]['daemons'] == ['smtpd']
+assert notes[(None, 'mynetworks')]['daemons'] == ['cleanup', 'smtpd']
 assert notes[(None, 'header_size_limit')]['status'] == 'warning'
 assert notes[(None, 'biff')]['status'] == 'honoured'
 assert notes[('flush/unix', None)]['status'] == 'warning'
@@ -51,8 +52,8 @@ pass "check --json: status, daemons, file and line per setting"
 
 # start refuses: exit 1, nothing started
 "${AS[@]}" "$BIN" start -c "$T/etc" 2> "$T/start.err" &&
-    fail "start accepted always_bcc"
-grep -qF "always_bcc = audit@example.test: not implemented by Postern (blind copies); refusing to start" \
+    fail "start accepted relocated_maps"
+grep -qF "relocated_maps = texthash:$T/etc/relocated: not implemented by Postern (relocated users); refusing to start" \
     "$T/start.err" || { cat "$T/start.err"; fail "start message"; }
 [ -e "$T/queue/pid/master.pid" ] && fail "start left a pid file"
 $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
@@ -62,14 +63,14 @@ pass "start refuses it: exit 1, nothing listening"
 # --allow-unimplemented: starts, and the maillog names the setting
 "${AS[@]}" "$BIN" start -c "$T/etc" --allow-unimplemented 2> "$T/start.err" ||
     { cat "$T/start.err"; fail "start --allow-unimplemented"; }
-grep -qF "always_bcc = audit@example.test: not implemented by Postern (blind copies); starting anyway" \
+grep -qF "relocated_maps = texthash:$T/etc/relocated: not implemented by Postern (relocated users); starting anyway" \
     "$T/start.err" || { cat "$T/start.err"; fail "start --allow-unimplemented message"; }
 for _ in $(seq 50); do
     $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
         "$PORT" 2>/dev/null && break
     sleep 0.1
 done
-grep -q "warning: $T/etc/main.cf:$line: always_bcc = audit@example.test: not implemented by Postern (blind copies); started anyway (--allow-unimplemented)" \
+grep -q "warning: $T/etc/main.cf:$line: relocated_maps = texthash:$T/etc/relocated: not implemented by Postern (relocated users); started anyway (--allow-unimplemented)" \
     "$T/maillog" || { cat "$T/maillog"; fail "maillog warning"; }
 pass "start --allow-unimplemented starts and logs the setting to the maillog"
 mta_stop
@@ -79,7 +80,7 @@ cat >> "$T/etc/master.cf" <<MC
 127.0.0.1:$((PORT + 1)) inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:9
 127.0.0.1:$((PORT + 2)) inet n - n - - qmqpd
 MC
-sed -i '/always_bcc/d' "$T/etc/main.cf"
+sed -i '/relocated_maps/d' "$T/etc/main.cf"
 ml=$(grep -n smtpd_milters "$T/etc/master.cf" | cut -d: -f1)
 sl=$(grep -n qmqpd "$T/etc/master.cf" | cut -d: -f1)
 "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted master.cf"

@@ -24,3 +24,6 @@ postern_test(NAME mta_cleanup_virtual_unit LABELS unit TIMEOUT 30
 # receive_override_options and the FILTER action (cleanup_filter.c)
 postern_test(NAME mta_cleanup_filter_unit LABELS unit TIMEOUT 30
              COMMAND cleanup_filter_test)
+# header/body checks: actions and messages (lib/daemons/cleanup/cleanup_hdr.c)
+postern_test(NAME mta_cleanup_hdr_unit LABELS unit TIMEOUT 30
+             COMMAND cleanup_hdr_test)

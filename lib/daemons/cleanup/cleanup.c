@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup/cleanup_int.h"
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
 #include "pcf/pcf.h"
@@ -51,6 +52,8 @@ struct client {
     struct buf content;
     int dead;
     char reserved[QUEUE_ID_SIZE]; /* ID handed out for the next OPEN */
+    char *reason;                 /* issue 19: CLEANUP_STAT_CONT's reply text */
+    int discard;                  /* issue 19: DISCARD by a header/body check */
     /* SO_PEERCRED at accept: only root and mail_owner (smtpd, pickup,
      * bounce, local) are trusted with client attributes */
     int trusted;
@@ -64,6 +67,7 @@ struct cleanup {
     struct rewrite *rw;
     struct cleanup_valias *valias; /* virtual_alias_maps */
     struct cleanup_rw *crw;        /* issue 19: canonical, masq, bcc */
+    struct cleanup_hdr *hdr;       /* issue 19: header/body checks */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
@@ -91,6 +95,8 @@ cleanup_reply_text(unsigned status)
         return "501 5.1.3 Bad recipient address syntax";
     case CLEANUP_STAT_DEFER:
         return "451 4.6.0 Alias expansion error";
+    case CLEANUP_STAT_CONT:
+        return "550 5.7.1 message content rejected";
     default:
         return "451 4.3.0 Error: queue file write error";
     }
@@ -109,6 +115,9 @@ client_reset(struct client *c)
         buf_init(&c->content, 0);
     }
     c->open = c->have_env = c->pending = c->failed = 0;
+    mem_free(c->reason);
+    c->reason = NULL;
+    c->discard = 0;
 }
 
 static void
@@ -117,6 +126,7 @@ client_free(struct client *c)
     ipc_conn_fini(&c->c);
     queue_env_fini(&c->env);
     mem_free(c->fullname);
+    mem_free(c->reason);
     buf_fini(&c->content);
     mem_free(c);
 }
@@ -129,90 +139,6 @@ is_local_client(const struct client *c)
 
     return (c->flags & QUEUE_F_LOCAL) || strncmp(a, "127.", 4) == 0 ||
            strcmp(a, "::1") == 0 || a[0] == 0;
-}
-
-/* header scan results */
-struct hdrs {
-    size_t end; /* offset where the body starts (after blank line) */
-    size_t ins; /* where added headers go (end of header block) */
-    int msgid, date, from, to, resent;
-    char msgid_val[512];
-    /* byte ranges to drop (Bcc:) */
-    size_t drop[16][2];
-    int ndrop;
-};
-
-static void
-scan_headers(const char *p, size_t len, struct hdrs *h, int drop_bcc)
-{
-    size_t pos = 0;
-    int in_hdr = 0, dropping = 0;
-
-    memset(h, 0, sizeof(*h));
-    while (pos < len) {
-        const char *nl = memchr(p + pos, '\n', len - pos);
-        size_t end = nl ? (size_t) (nl - p) + 1 : len;
-        size_t ll = end - pos;
-        const char *l = p + pos;
-
-        if (ll == 1 && l[0] == '\n') { /* blank line ends the headers */
-            h->ins = pos;
-            h->end = end;
-            return;
-        }
-        if ((l[0] == ' ' || l[0] == '\t') && in_hdr) {
-            if (dropping && h->ndrop > 0)
-                h->drop[h->ndrop - 1][1] = end;
-            pos = end;
-            continue;
-        }
-        {
-            size_t k = 0;
-
-            while (k < ll && l[k] > ' ' && l[k] < 127 && l[k] != ':')
-                k++;
-            if (k == 0 || k >= ll || l[k] != ':') {
-                /* not a header: the body starts here */
-                h->ins = h->end = pos;
-                return;
-            }
-            in_hdr = 1;
-            dropping = 0;
-#define IS(name) (k == sizeof(name) - 1 && strncasecmp(l, name, k) == 0)
-            if (IS("message-id")) {
-                size_t vl = ll - k - 1;
-                const char *v = l + k + 1;
-
-                h->msgid = 1;
-                while (vl && (*v == ' ' || *v == '\t')) {
-                    v++;
-                    vl--;
-                }
-                while (vl && (v[vl - 1] == '\n' || v[vl - 1] == ' '))
-                    vl--;
-                if (vl >= sizeof(h->msgid_val))
-                    vl = sizeof(h->msgid_val) - 1;
-                memcpy(h->msgid_val, v, vl);
-                h->msgid_val[vl] = 0;
-            } else if (IS("date"))
-                h->date = 1;
-            else if (IS("from"))
-                h->from = 1;
-            else if (IS("to") || IS("cc") || IS("bcc"))
-                h->to = 1;
-            if (k > 7 && strncasecmp(l, "resent-", 7) == 0)
-                h->resent = 1;
-            if (drop_bcc && IS("bcc") && h->ndrop < 16) {
-                h->drop[h->ndrop][0] = pos;
-                h->drop[h->ndrop][1] = end;
-                h->ndrop++;
-                dropping = 1;
-            }
-#undef IS
-        }
-        pos = end;
-    }
-    h->ins = h->end = len;
 }
 
 /*
@@ -350,6 +276,21 @@ recipients_out(struct cleanup *cu, struct client *c)
     return status;
 }
 
+/* content_checks - issue 19 hook: header_checks and body_checks
+ * (cleanup_hdr.c); 1 when the message ends here: rejected (c->failed,
+ * c->reason) or discarded */
+static int
+content_checks(struct cleanup *cu, struct client *c)
+{
+    if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE) ||
+        (c->flags & (QUEUE_F_NOCHECKS | CLEANUP_FLAG_NO_HDR_BODY)))
+        return 0;
+    if (cleanup_hdr_apply(cu->hdr, &c->env, &c->content, &c->reason,
+                          &c->discard))
+        c->failed = CLEANUP_STAT_CONT;
+    return c->failed || c->discard;
+}
+
 /* finish - canonicalize, add headers, append; sets c->failed on error */
 /* long: one pass over the message; each step is a hook or a few lines */
 static void
@@ -390,9 +331,11 @@ finish(struct cleanup *cu, struct client *c)
     if ((c->failed = recipients_out(cu, c)) != 0)
         return;
     c->env.arrival_us = c->env.arrival_us ? c->env.arrival_us : queue_now_us();
+    if (content_checks(cu, c)) /* issue 19 */
+        return;
 
-    scan_headers(c->content.data ? c->content.data : "", c->content.len, &h,
-                 (c->flags & QUEUE_F_LOCAL) != 0);
+    cleanup_scan_headers(c->content.data ? c->content.data : "", c->content.len,
+                         &h, (c->flags & QUEUE_F_LOCAL) != 0);
     buf_init(&added, 0);
     buf_init(&trace, 0);
     if (!c->trusted) {
@@ -483,7 +426,9 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
 {
     ipc_out_begin(&cu->o, 'S');
     ipc_put_u32(&cu->o, status);
-    ipc_put_str(&cu->o, cleanup_reply_text(status));
+    ipc_put_str(&cu->o, status == CLEANUP_STAT_CONT && c->reason /* 19 */
+                            ? c->reason
+                            : cleanup_reply_text(status));
     /* the ID of the client's next message, so its OPEN needs no reply */
     queue_id_make(c->reserved);
     ipc_put_str(&cu->o, c->reserved);
@@ -568,7 +513,8 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
             c->dead = 1;
             break;
         }
-        c->env.flags = ipc_get_u32(in) | (c->flags & QUEUE_F_LOCAL);
+        c->env.flags =
+            (ipc_get_u32(in) & ~QUEUE_F_HOLD) | (c->flags & QUEUE_F_LOCAL);
         c->env.ret = ipc_get_u32(in);
         c->env.arrival_us = ipc_get_u64(in);
         queue_env_set(&c->env.sender, ipc_get_str(in));
@@ -622,7 +568,7 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
         }
         if (!c->failed)
             finish(cu, c);
-        if (c->failed) {
+        if (c->failed || c->discard) {
             reply(cu, c, (unsigned) c->failed);
             client_reset(c);
         }
@@ -704,6 +650,7 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     cu->rw = rewrite_new(srv->conf, srv->name_space);
     cu->valias = cleanup_valias_new(srv->conf, srv->name_space, cu->rw);
     cu->crw = cleanup_rw_new(srv->conf, srv->name_space, cu->rw);
+    cu->hdr = cleanup_hdr_new(srv->conf, srv->name_space); /* issue 19 */
 }
 
 /* loop_open - the queue store (one writer per queue: a second cleanup

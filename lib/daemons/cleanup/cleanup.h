@@ -76,6 +76,11 @@ unsigned cleanup_override_flags(const char *value);
 int cleanup_filter_action(struct queue_env *env, const char *map_class,
                           const char *text);
 
+#define CLEANUP_STAT_CONT                                                 \
+    7 /* content rejected by header/body checks: the reply text is "550 " \
+       * (or "451 " for a 4.x.x reason) and the reason, sent in the 'S'   \
+       * reply (cleanup_client_text) */
+
 /* cleanup_reply_text - SMTP reply for a status */
 const char *cleanup_reply_text(unsigned status);
 
@@ -97,6 +102,9 @@ int cleanup_client_data(struct cleanup_client *cc, const void *p,
 /* cleanup_client_end - finish; returns the CLEANUP_STAT_* code, or -1
  * when the connection failed (treat as CLEANUP_STAT_WRITE) */
 int cleanup_client_end(struct cleanup_client *cc) WARN_UNUSED;
+/* cleanup_client_text - the reply text of the last cleanup_client_end
+ * (the SMTP reply for CLEANUP_STAT_CONT) */
+const char *cleanup_client_text(const struct cleanup_client *cc);
 /* cleanup_client_abort - forget the open message */
 void cleanup_client_abort(struct cleanup_client *cc);
 
@@ -163,5 +171,71 @@ int cleanup_rw_headers(struct cleanup_rw *crw, const struct queue_env *env,
  * (flags: the client's QUEUE_F_*; QUEUE_F_LOCAL is a local submission) */
 int cleanup_rw_message(struct cleanup_rw *crw, struct queue_env *env,
                        unsigned flags, struct buf *content);
+
+/*
+ * header_checks, mime_header_checks, nested_header_checks, body_checks
+ * (cleanup_hdr.c), Postfix's cleanup_act.
+ */
+struct cleanup_hdr;
+#define CLEANUP_HDR_REJECT  1u  /* REJECT 5.x.x: reason set */
+#define CLEANUP_HDR_DEFER   2u  /* REJECT 4.x.x: reason set */
+#define CLEANUP_HDR_DISCARD 4u  /* accept and drop the message */
+#define CLEANUP_HDR_HOLD    8u  /* HOLD: queued with QUEUE_F_HOLD */
+#define CLEANUP_HDR_STOP    16u /* no further checks (Postfix's FILTER_ALL) */
+struct cleanup_hdr_res {
+    unsigned flags;
+    char *reason;    /* "5.7.1 message content rejected" */
+    char *redirect;  /* REDIRECT target, or NULL */
+    char *filter;    /* FILTER transport:destination (the last), or NULL */
+    struct strv bcc; /* BCC recipients */
+};
+/* the actions of a header/body check result */
+enum {
+    CLEANUP_HDR_A_UNKNOWN,
+    CLEANUP_HDR_A_REJECT,
+    CLEANUP_HDR_A_WARN,
+    CLEANUP_HDR_A_INFO,
+    CLEANUP_HDR_A_FILTER,
+    CLEANUP_HDR_A_DISCARD,
+    CLEANUP_HDR_A_HOLD,
+    CLEANUP_HDR_A_PREPEND,
+    CLEANUP_HDR_A_REPLACE,
+    CLEANUP_HDR_A_REDIRECT,
+    CLEANUP_HDR_A_BCC,
+    CLEANUP_HDR_A_STRIP,
+    CLEANUP_HDR_A_IGNORE,
+    CLEANUP_HDR_A_DUNNO, /* and OK */
+};
+/* cleanup_hdr_new - the checks as service svc (may be NULL) sees them */
+struct cleanup_hdr *cleanup_hdr_new(struct pcf *p, const char *svc);
+/* cleanup_hdr_new_smtp - the smtp client's checks (Postfix's
+ * header_body_checks: WARN, INFO, REPLACE, PREPEND, STRIP, IGNORE, DUNNO
+ * and OK; "unsupported command" for the others; its log lines): names
+ * and values of the header, mime header, nested header and body checks
+ * parameters */
+struct cleanup_hdr *cleanup_hdr_new_smtp(const char *const names[4],
+                                         const char *const values[4]);
+void cleanup_hdr_free(struct cleanup_hdr *h);
+/* cleanup_hdr_active - 1 when any of the checks names a table */
+int cleanup_hdr_active(const struct cleanup_hdr *h);
+void cleanup_hdr_res_init(struct cleanup_hdr_res *r);
+void cleanup_hdr_res_fini(struct cleanup_hdr_res *r);
+/* cleanup_hdr_act - the action (CLEANUP_HDR_A_*) of a table result,
+ * with *text the optional text after it and *cmdlen the action's length;
+ * res is unused (may be NULL) */
+int cleanup_hdr_act(struct cleanup_hdr_res *res, const char *value,
+                    const char **text, size_t *cmdlen);
+/* cleanup_hdr_run - the checks over content p (LF line ends) of the
+ * message env: the content to queue appended to out, the verdict in res
+ * (logged as Postfix does); nonzero when rejected */
+int cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
+                    const char *p, size_t len, struct buf *out,
+                    struct cleanup_hdr_res *res);
+/* cleanup_hdr_apply - cleanup_hdr_run on a message: 1 when rejected,
+ * with the SMTP reply ("550 5.7.1 ...") in *reply (freed first); else
+ * content becomes what the checks let through, env gets REDIRECT, BCC
+ * and HOLD (QUEUE_F_HOLD), and *discard is set for DISCARD */
+int cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
+                      struct buf *content, char **reply, int *discard);
 
 #endif

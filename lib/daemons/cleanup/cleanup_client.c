@@ -18,6 +18,7 @@ struct cleanup_client {
     struct ipc_out o;
     struct buf data;
     struct buf frame;
+    char text[1100]; /* issue 19: the text of the last 'S' reply */
 };
 
 struct cleanup_client *
@@ -216,11 +217,17 @@ cleanup_client_end(struct cleanup_client *cc)
         return -1;
     }
     st = ipc_get_u32(&in);
-    (void) ipc_get_str(&in);
+    snprintf(cc->text, sizeof(cc->text), "%s", ipc_get_str(&in));
     if (!ipc_in_ok(&in))
         return -1;
     take_spare(cc, &in);
     return (int) st;
+}
+
+const char *
+cleanup_client_text(const struct cleanup_client *cc)
+{
+    return cc->text;
 }
 
 void

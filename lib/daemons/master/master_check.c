@@ -83,6 +83,7 @@ check_restrictions(struct pcf *conf, const struct server_checker *chk)
 static master_checker_fn *const checkers[] = {
     master_check_params,     master_check_services, check_restrictions,
     master_check_transports, master_check_tables,   master_check_tls_levels,
+    master_check_hdr, /* issue 19 */
 };
 
 /* check_fatal - the checks that stop any start: 0 ok, 1 errors */

@@ -33,6 +33,9 @@ void master_check_transports(struct pcf *conf,
  * list or a match list has a type lib/services/maps opens and, when it is a
  * file, a file that can be read */
 void master_check_tables(struct pcf *conf, const struct server_checker *chk);
+/* master_check_hdr - header/body check actions cleanup does not perform
+ * (FILTER: an ERROR) or Postfix does not know (a WARNING) */
+void master_check_hdr(struct pcf *conf, const struct server_checker *chk);
 /* master_check_tls_levels - TLS security levels the smtp client or
  * smtpd cannot enforce (dane, dane-only, fingerprint) or do not know */
 void master_check_tls_levels(struct pcf *conf,

@@ -267,6 +267,8 @@ lmtp_port(struct server *srv)
 }
 
 /* smtp_pre_drop - before the drop: TLS keys, SASL passwords and tables */
+static void read_hbc(struct agent *ag, struct server *srv);
+
 static void
 smtp_pre_drop(struct server *srv, void *ctx)
 {
@@ -356,6 +358,28 @@ smtp_pre_drop(struct server *srv, void *ctx)
     server_split(v, &ag->fallback);
     mem_free(v);
     read_sasl(ag, srv);
+    read_hbc(ag, srv); /* issue 19 */
+}
+
+/* read_hbc - issue 19: smtp_header_checks and friends (Postfix's
+ * header_body_checks in the smtp client) */
+static void
+read_hbc(struct agent *ag, struct server *srv)
+{
+    const char *names[4] = {
+        SMTP_PARAM(ag, "lmtp_header_checks", "smtp_header_checks"),
+        SMTP_PARAM(ag, "lmtp_mime_header_checks", "smtp_mime_header_checks"),
+        SMTP_PARAM(ag, "lmtp_nested_header_checks",
+                   "smtp_nested_header_checks"),
+        SMTP_PARAM(ag, "lmtp_body_checks", "smtp_body_checks")};
+    char *v[4];
+
+    for (int i = 0; i < 4; i++)
+        v[i] = server_param(srv, names[i]);
+    if (*v[0] || *v[1] || *v[2] || *v[3])
+        ag->hbc = cleanup_hdr_new_smtp(names, (const char *const *) v);
+    for (int i = 0; i < 4; i++)
+        mem_free(v[i]);
 }
 
 static int
@@ -370,6 +394,7 @@ smtp_loop(struct server *srv, void *ctx)
     if (ag->tls_ctx)
         smtp_conn_tls_ctx_free(ag->tls_ctx);
     deliver_content_fini(&ag->msg);
+    cleanup_hdr_free(ag->hbc);
     buf_fini(&ag->wire);
     buf_fini(&ag->conv);
     strv_fini(&ag->resolvers);

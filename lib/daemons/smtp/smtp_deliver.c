@@ -19,6 +19,28 @@
 #include "queue/queue.h"
 #include "smtp/smtp_int.h"
 
+/* smtp_hbc_apply - issue 19: the content through smtp_header_checks and
+ * smtp_body_checks (edits only; logged as Postfix's smtp does) */
+static void
+smtp_hbc_apply(struct agent *ag, const struct deliver_req *req)
+{
+    struct queue_env env;
+    struct cleanup_hdr_res res;
+    struct buf out;
+    struct buf *c = &ag->msg.content;
+
+    queue_env_init(&env);
+    memcpy(env.id, req->id, sizeof(env.id));
+    cleanup_hdr_res_init(&res);
+    buf_init(&out, 0);
+    (void) cleanup_hdr_run(ag->hbc, &env, c->data ? c->data : "", c->len, &out,
+                           &res);
+    buf_fini(c);
+    *c = out;
+    cleanup_hdr_res_fini(&res);
+    queue_env_fini(&env);
+}
+
 static void
 log_rcpt(const struct deliver_req *req, const struct deliver_rcpt *rc,
          const char *relay, uint64_t t_start, uint64_t t_setup)
@@ -133,6 +155,8 @@ smtp_deliver_one(struct agent *ag, struct deliver_req *req)
         t_setup = queue_now_us();
         goto log;
     }
+    if (ag->hbc) /* issue 19: smtp_header_checks, smtp_body_checks */
+        smtp_hbc_apply(ag, req);
     /* LMTP: "unix:path" is a UNIX-domain socket (relative to the queue
      * directory, master's and so every daemon's working directory);
      * "inet:" may prefix a host; no MX lookups */

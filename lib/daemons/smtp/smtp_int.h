@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cleanup/cleanup.h"
 #include "deliver/deliver.h"
 #include "smtp/smtp.h"
 #include "util/util.h"
@@ -216,6 +217,7 @@ struct agent {
     struct strv resolvers;
     struct ssl_ctx_st *tls_ctx;
     struct deliver_content msg;
+    struct cleanup_hdr *hbc; /* issue 19: smtp_header/body_checks, or NULL */
     struct buf wire;
     struct buf conv;   /* the 7-bit version of msg, when needed */
     int no_mime_oconv; /* disable_mime_output_conversion */

@@ -89,7 +89,10 @@ eod_verdict(struct smtpd_session *s, int st, const char *cmd)
     } else {
         smtpd_io_printf(
             s->io, "%s",
-            cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE : (unsigned) st));
+            st == CLEANUP_STAT_CONT /* issue 19: the checks' reason */
+                ? cleanup_client_text(s->cc)
+                : cleanup_reply_text(st < 0 ? CLEANUP_STAT_WRITE
+                                            : (unsigned) st));
         if (st < 0)
             log_warn("%s: lost connection with cleanup", s->id);
         smtpd_stat_count(s, cmd, 0);

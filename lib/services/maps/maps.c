@@ -61,12 +61,6 @@ maps_type_supported(const char *type)
     return strcmp(type, "proxy") == 0 || maps_kind_of(type) != K_NONE;
 }
 
-struct rx {
-    regex_t re;
-    int negate;
-    char *result;
-};
-
 struct table {
     enum maps_kind kind;
     char *type;
@@ -74,10 +68,9 @@ struct table {
     int proxied; /* proxy:type:name */
     int loaded;
     int failed;
-    struct htab *h;     /* K_TEXT, K_INLINE */
-    char *static_value; /* K_STATIC */
-    struct rx *rx;      /* K_REGEXP */
-    size_t nrx;
+    struct htab *h;         /* K_TEXT, K_INLINE */
+    char *static_value;     /* K_STATIC */
+    struct maps_pat *pat;   /* K_REGEXP (maps_pcre.c) */
     struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
     struct strv cidr_net;   /* K_CIDR */
     struct strv cidr_val;
@@ -190,11 +183,7 @@ maps_free(struct maps *m)
         if (t->h)
             htab_free(t->h, mem_free);
         maps_unix_cache_free(t->unix_cache);
-        for (size_t k = 0; k < t->nrx; k++) {
-            regfree(&t->rx[k].re);
-            mem_free(t->rx[k].result);
-        }
-        mem_free(t->rx);
+        maps_pat_free(t->pat);
         maps_index_close(t->idx);
         strv_fini(&t->cidr_net);
         strv_fini(&t->cidr_val);
@@ -407,26 +396,13 @@ maps_rx_line(char *l, char **pat, int *cflags, int *neg, char **result)
 static int
 load_regexp(struct maps *m, struct table *t)
 {
-    char *text, *line, *save = NULL;
+    char *text;
+    char map[1100];
 
     if (read_table(m, t, &text) < 0)
         return -1;
-    for (line = strtok_r(text, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *pat, *result;
-        int cflags, neg;
-        struct rx *r;
-
-        if (!maps_rx_line(str_trim(line), &pat, &cflags, &neg, &result))
-            continue;
-        t->rx = mem_realloc(t->rx, (t->nrx + 1) * sizeof(*t->rx));
-        r = &t->rx[t->nrx];
-        if (regcomp(&r->re, pat, cflags) != 0)
-            continue;
-        r->negate = neg;
-        r->result = mem_strdup(result);
-        t->nrx++;
-    }
+    snprintf(map, sizeof(map), "%s map %s", t->type, t->name);
+    t->pat = maps_pat_parse(text, strcmp(t->type, "pcre") == 0, map);
     mem_free(text);
     return 0;
 }
@@ -504,34 +480,6 @@ load(struct maps *m, struct table *t)
     }
     t->failed = rc < 0;
     return rc;
-}
-
-/* expand_rx - result text with $1..$9 from the match */
-static void
-expand_rx(struct buf *out, const char *tmpl, const char *key,
-          const regmatch_t *pm)
-{
-    buf_truncate(out, 0);
-    for (const char *p = tmpl; *p; p++) {
-        /* $n, ${n} and $(n) as Postfix's dict_regexp; $$ is a '$' */
-        char close = p[1] == '{' ? '}' : p[1] == '(' ? ')' : 0;
-        const char *d = close ? p + 2 : p + 1;
-
-        if (*p == '$' && p[1] == '$') {
-            (void) buf_putc(out, '$');
-            p++;
-        } else if (*p == '$' && *d >= '1' && *d <= '9' &&
-                   (!close || d[1] == close)) {
-            const regmatch_t *g = &pm[*d - '0'];
-
-            if (g->rm_so >= 0)
-                (void) buf_append(out, key + g->rm_so,
-                                  (size_t) (g->rm_eo - g->rm_so));
-            p = close ? d + 1 : d;
-        } else {
-            (void) buf_putc(out, *p);
-        }
-    }
 }
 
 /* proxy_find - key in table t through the proxymap service; the value
@@ -715,18 +663,7 @@ find(struct maps *m, const char *key, const char **value, int partial)
             v = t->static_value;
             break;
         case K_REGEXP:
-            for (size_t r = 0; r < t->nrx && !v; r++) {
-                regmatch_t pm[10];
-                int hit = regexec(&t->rx[r].re, key, 10, pm, 0) == 0;
-
-                if (hit != t->rx[r].negate) {
-                    if (t->rx[r].negate)
-                        for (int g = 0; g < 10; g++)
-                            pm[g].rm_so = pm[g].rm_eo = -1;
-                    expand_rx(&m->result, t->rx[r].result, key, pm);
-                    v = buf_str(&m->result);
-                }
-            }
+            v = maps_pat_find(t->pat, key, &m->result);
             break;
         case K_CIDR:
             for (size_t r = 0; r < t->cidr_net.n && !v; r++)

@@ -5,10 +5,11 @@
  *	A map spec is a list of "type:name" tables searched in order:
  *	texthash:/file, hash:/file (and btree, lmdb, cdb, dbm: the text
  *	source file is read, so no postmap step is needed), inline:{k=v,
- *	...}, static:value, regexp:/file and pcre:/file (POSIX extended
- *	regular expressions), cidr:/file, unix:passwd.byname and
- *	unix:group.byname (NSS), and proxy:X: X searched in this process,
- *	or, after maps_pre_jail (a chrooted daemon), by the proxymap
+ *	...}, static:value, regexp:/file (POSIX extended regular
+ *	expressions) and pcre:/file (PCRE2), both with Postfix's syntax
+ *	(maps_pcre.c: if/endif, continuation lines, flags), cidr:/file,
+ *unix:passwd.byname and unix:group.byname (NSS), and proxy:X: X searched in
+ *this process, or, after maps_pre_jail (a chrooted daemon), by the proxymap
  *	service outside the jail. Keys are case-folded like postmap's.
  *	Alias tables (MAPS_F_ALIAS) read aliases(5) syntax ("name: value",
  *	continuation lines).

@@ -68,6 +68,17 @@ void maps_unix_cache_free(struct htab *cache);
 int maps_proxy_call(int type, const char *table, unsigned flags,
                     const char *key, struct buf *value);
 
+/* regexp: and pcre: tables (maps_pcre.c), Postfix's dict_regexp and
+ * dict_pcre */
+struct maps_pat;
+/* maps_pat_parse - the rules of a table's text (pcre: PCRE2, else POSIX);
+ * bad rules are skipped with a warning naming map ("pcre map /x") */
+struct maps_pat *maps_pat_parse(const char *text, int pcre, const char *map);
+void maps_pat_free(struct maps_pat *t);
+/* maps_pat_find - the result for key (in result), or NULL */
+const char *maps_pat_find(struct maps_pat *t, const char *key,
+                          struct buf *result);
+
 /* maps_fold - lowercase s in place (keys of case-folded tables) */
 void maps_fold(char *s);
 

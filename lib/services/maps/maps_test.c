@@ -92,6 +92,40 @@ test_aliases(void **state)
     maps_free(m);
 }
 
+/* pcre: is PCRE2 (issue 19), not POSIX: \d, lazy quantifiers, flags */
+static void
+test_pcre(void **state)
+{
+    static const struct {
+        const char *spec, *key, *want; /* want NULL: not found */
+    } cases[] = {
+        {"pcre:{{/^(\\d+)x/ n$1}}", "12x", "n12"},
+        {"regexp:{{/^(\\d+)x/ n$1}}", "12x", NULL},
+        {"pcre:{{/^(a+?)(a*)$/ $1-$2}}", "aaa", "a-aa"},
+        {"pcre:{{/^A/ case}}", "abc", "case"},
+        {"pcre:{{/^A/i case}}", "abc", NULL},
+        {"pcre:{{/a.b/ dot}}", "a\nb", NULL},
+        {"pcre:{{/a.b/s dot}}", "a\nb", "dot"},
+        {"regexp:{{/a.b/ dot}}", "a\nb", "dot"},
+        {"pcre:{{if /^x/}, {/y$/ both}, {endif}}", "xay", "both"},
+        {"pcre:{{if /^x/}, {/y$/ both}, {endif}}", "ay", NULL},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct maps *m = maps_new("t", cases[i].spec, MAPS_F_NOFOLD);
+        const char *v = NULL;
+        enum maps_result r = maps_find(m, cases[i].key, &v);
+
+        if (cases[i].want ? r != MAPS_FOUND || strcmp(v, cases[i].want) != 0
+                          : r != MAPS_NOTFOUND)
+            fail_msg("%s \"%s\": %d \"%s\", want \"%s\"", cases[i].spec,
+                     cases[i].key, (int) r, r == MAPS_FOUND ? v : "",
+                     cases[i].want ? cases[i].want : "(not found)");
+        maps_free(m);
+    }
+}
+
 static void
 test_regexp_cidr(void **state)
 {
@@ -319,9 +353,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
-        cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_match_lists),
-        cmocka_unit_test(test_match_file),  cmocka_unit_test(test_index),
-        cmocka_unit_test(test_check_walk),
+        cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_pcre),
+        cmocka_unit_test(test_match_lists), cmocka_unit_test(test_match_file),
+        cmocka_unit_test(test_index),       cmocka_unit_test(test_check_walk),
     };
     int rc;
 

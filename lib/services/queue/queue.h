@@ -61,6 +61,12 @@ int queue_id_ok(const char *s);
 /* a content filter is recorded: its "transport:nexthop" follows the
  * origin in the record (set and read by the encoders themselves) */
 #define QUEUE_F_FILTER 16u
+#define QUEUE_F_HOLD                              \
+    32u /* on hold from the start (cleanup's HOLD \
+         * action; a RELEASE state record ends it) */
+#define QUEUE_F_NOCHECKS                                          \
+    64u /* cleanup OPEN flag only: no header/body checks (local's \
+         * forwarding, as Postfix's internal mail) */
 
 struct queue_rcpt {
     char *addr;  /* recipient after rewriting */

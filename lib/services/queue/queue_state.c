@@ -215,7 +215,7 @@ snap_one(void *ctx, const struct queue_loc *loc, const struct queue_env *env)
     memset(&m, 0, sizeof(m));
     m.loc = *loc;
     m.env = env;
-    m.state = QUEUE_MS_INCOMING;
+    m.state = (env->flags & QUEUE_F_HOLD) ? QUEUE_MS_HOLD : QUEUE_MS_INCOMING;
     if (s->done_cap < env->nrcpt + 1) {
         s->done_cap = env->nrcpt + 1;
         s->done = mem_realloc(s->done, s->done_cap);
