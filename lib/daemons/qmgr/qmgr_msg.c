@@ -197,6 +197,12 @@ intake_one(void *ctx, const struct queue_loc *loc, const struct queue_env *env)
     if (find_msg(env->id))
         return 0;
     m = add_msg(loc, env, seg);
+    if (env->flags & QUEUE_F_HOLD) { /* quarantined by cleanup's client */
+        m->hold = 1;
+        qmgr_seg_state(m->seg, QUEUE_ST_HOLD, m->loc.off, 0, 0, 0, NULL);
+        qmgr_msg_move(m, L_HOLD);
+        return 0;
+    }
     qmgr_msg_log_active(m);
     qmgr_msg_move(m, L_READY);
     return 0;
