@@ -58,7 +58,8 @@ smtpd_milter_load(struct smtpd_conf *cf)
         sm->mc.default_action = "tempfail";
     }
     sm->mc.qdir = cf->queue_dir;
-    sm->mc.protocol = (int) server_param_int(cf->srv, "milter_protocol");
+    sm->strs[9] = server_param(cf->srv, "milter_protocol");
+    sm->mc.protocol = (int) strtol(sm->strs[9], NULL, 10);
     if (sm->mc.protocol < 2 || sm->mc.protocol > 6)
         sm->mc.protocol = 6;
     sm->mc.conn_timeout =

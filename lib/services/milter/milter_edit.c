@@ -71,9 +71,17 @@ header_text(const char *name, const char *value)
 
     buf_init(&b, 0);
     (void) buf_printf(&b, "%s: ", name);
-    for (const char *v = value; *v; v++)
-        if (!(v[0] == '\r' && v[1] == '\n'))
-            (void) buf_putc(&b, *v);
+    for (const char *v = value; *v; v++) {
+        if (v[0] == '\r' && v[1] == '\n')
+            continue;
+        if (v[0] == '\n' && v[1] == 0)
+            break; /* no empty line after the header */
+        (void) buf_putc(&b, *v);
+        /* a line break starts a continuation line, never a new header
+         * or the body */
+        if (v[0] == '\n' && v[1] != ' ' && v[1] != '\t')
+            (void) buf_putc(&b, '\t');
+    }
     return buf_steal(&b);
 }
 
