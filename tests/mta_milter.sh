@@ -38,7 +38,7 @@ delivered() {
 # start_testmilter MODE: the test milter on $MPORT
 start_testmilter() {
     MPORT=$(free_port)
-    as_user $PY "$DATA/testmilter.py" "$MPORT" "$1" "$T/milter.log" &
+    "${AS[@]}" $PY "$DATA/testmilter.py" "$MPORT" "$1" "$T/milter.log" &
     PIDS+=($!)
     for _ in $(seq 100); do
         $PY -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" \
