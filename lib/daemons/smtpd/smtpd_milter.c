@@ -222,6 +222,9 @@ env_apply(struct smtpd_session *s, const struct milter_msg *m)
 static void
 log_verdict(struct smtpd_session *s, const char *action, const char *text)
 {
+    /* Postfix logs a milter's reply without its code: "5.7.1 text" */
+    if (strlen(text) > 4 && text[3] == ' ' && strspn(text, "0123456789") == 3)
+        text += 4;
     maillog_reject(s->id, action, "END-OF-MESSAGE", s->namaddr, text,
                    s->env.sender, s->env.nrcpt ? s->env.rcpt[0].addr : NULL,
                    smtpd_proto(s), s->helo);
