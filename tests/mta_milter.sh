@@ -69,7 +69,7 @@ Syslog no
 RequireSafeKeys no
 CF
     if [ "$(id -u)" = 0 ]; then chown -R nobody "$T/dkim"; fi
-    as_user opendkim -f -x "$T/dkim/opendkim.conf" 2> "$T/dkim/err" &
+    "${AS[@]}" opendkim -f -x "$T/dkim/opendkim.conf" 2> "$T/dkim/err" &
     PIDS+=($!)
     for _ in $(seq 100); do
         $PY -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" \
