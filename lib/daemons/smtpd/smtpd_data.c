@@ -245,8 +245,7 @@ smtpd_cmd_data(struct smtpd_session *s)
     }
     st = -1;
     if (s->cleanup_open &&
-        (chunk.len == 0 ||
-         smtpd_milter_data(s, chunk.data, chunk.len) == 0))
+        (chunk.len == 0 || smtpd_milter_data(s, chunk.data, chunk.len) == 0))
         st = smtpd_milter_end(s);
     buf_fini(&chunk);
     if (st == CLEANUP_STAT_OK)

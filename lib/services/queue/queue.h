@@ -54,10 +54,10 @@ int queue_id_ok(const char *s);
 #define QUEUE_RET_FULL 1u
 #define QUEUE_RET_HDRS 2u
 /* message flags */
-#define QUEUE_F_8BITMIME 1u /* BODY=8BITMIME */
-#define QUEUE_F_SMTPUTF8 2u /* SMTPUTF8 */
-#define QUEUE_F_LOCAL    4u /* submitted locally (sendmail/pickup) */
-#define QUEUE_F_BOUNCE   8u /* a notification we generated */
+#define QUEUE_F_8BITMIME 1u  /* BODY=8BITMIME */
+#define QUEUE_F_SMTPUTF8 2u  /* SMTPUTF8 */
+#define QUEUE_F_LOCAL    4u  /* submitted locally (sendmail/pickup) */
+#define QUEUE_F_BOUNCE   8u  /* a notification we generated */
 #define QUEUE_F_HOLD     16u /* to the hold queue at once (milter quarantine) */
 
 struct queue_rcpt {
