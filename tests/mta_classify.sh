@@ -77,18 +77,18 @@ mta_stop
 
 # master.cf: an -o setting, and an inet service Postern does not run
 cat >> "$T/etc/master.cf" <<MC
-127.0.0.1:$((PORT + 1)) inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:9
+127.0.0.1:$((PORT + 1)) inet n - n - - smtpd -o smtpd_proxy_filter=127.0.0.1:9
 127.0.0.1:$((PORT + 2)) inet n - n - - qmqpd
 MC
 sed -i '/relocated_maps/d' "$T/etc/main.cf"
-ml=$(grep -n smtpd_milters "$T/etc/master.cf" | cut -d: -f1)
+ml=$(grep -n smtpd_proxy_filter "$T/etc/master.cf" | cut -d: -f1)
 sl=$(grep -n qmqpd "$T/etc/master.cf" | cut -d: -f1)
 "${AS[@]}" "$BIN" check -c "$T/etc" 2> "$T/check.err" && fail "check accepted master.cf"
-grep -qF "master.cf:$ml: 127.0.0.1:$((PORT + 1))/inet: -o smtpd_milters = inet:127.0.0.1:9: not implemented by Postern (milters)" \
-    "$T/check.err" || { cat "$T/check.err"; fail "-o milters"; }
+grep -qF "master.cf:$ml: 127.0.0.1:$((PORT + 1))/inet: -o smtpd_proxy_filter = 127.0.0.1:9: not implemented by Postern (before-queue content filter)" \
+    "$T/check.err" || { cat "$T/check.err"; fail "-o smtpd_proxy_filter"; }
 grep -qF "master.cf:$sl: service 127.0.0.1:$((PORT + 2))/inet runs \"qmqpd\", which Postern does not implement: clients of this address get no service" \
     "$T/check.err" || { cat "$T/check.err"; fail "inet qmqpd"; }
-pass "master.cf: -o smtpd_milters and an inet qmqpd service are errors with their line"
+pass "master.cf: -o smtpd_proxy_filter and an inet qmqpd service are errors with their line"
 
 # postscreen on an inet port without the "smtpd pass" entry master hands
 # its clients to: nobody would serve them, an error

@@ -513,8 +513,9 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
             c->dead = 1;
             break;
         }
-        c->env.flags =
-            (ipc_get_u32(in) & ~QUEUE_F_HOLD) | (c->flags & QUEUE_F_LOCAL);
+        /* QUEUE_F_HOLD: a milter's quarantine (smtpd); distrust() below
+         * takes it from an untrusted client */
+        c->env.flags = ipc_get_u32(in) | (c->flags & QUEUE_F_LOCAL);
         c->env.ret = ipc_get_u32(in);
         c->env.arrival_us = ipc_get_u64(in);
         queue_env_set(&c->env.sender, ipc_get_str(in));

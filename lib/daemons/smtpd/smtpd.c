@@ -97,6 +97,7 @@ smtpd_reset_transaction(struct smtpd_session *s)
     s->bdat = SMTPD_BDAT_NONE;
     s->bdat_raw = s->bdat_size = 0;
     s->bdat_cr = s->bdat_nl = 0;
+    smtpd_milter_reset(s);
 }
 
 const char *

@@ -256,6 +256,7 @@ smtpd_conf_load(struct server *srv)
     list_param(cf, "smtpd_data_restrictions", &cf->r_data);
     list_param(cf, "smtpd_end_of_data_restrictions", &cf->r_eod);
     smtpd_check_load(cf);
+    smtpd_milter_load(cf);
     if (smtpd_check_config(srv->conf, srv->name_space, err, sizeof(err)) < 0)
         log_fatal("%s", err);
     cf->myhostname = server_param(srv, "myhostname");

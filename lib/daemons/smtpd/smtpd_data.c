@@ -86,6 +86,8 @@ eod_verdict(struct smtpd_session *s, int st, const char *cmd)
         /* a client that delivers mail is forgiven its errors (Postfix) */
         s->errors = 0;
         s->junk_cmds = 0;
+    } else if (st == SMTPD_MILTER_REPLIED) {
+        smtpd_stat_count(s, cmd, 0);
     } else {
         smtpd_io_printf(
             s->io, "%s",
@@ -149,7 +151,7 @@ smtpd_cmd_data(struct smtpd_session *s)
     buf_init(&chunk, 0);
     buf_init(&line, 0);
     received(s, &chunk);
-    if (cleanup_client_env(s->cc, &s->env, NULL) < 0) {
+    if (smtpd_milter_env(s) < 0) {
         smtpd_io_printf(s->io, "451 4.3.0 Error: queue file write error");
         s->cleanup_open = 0;
         buf_fini(&chunk);
@@ -211,7 +213,7 @@ smtpd_cmd_data(struct smtpd_session *s)
         if (lf)
             (void) buf_putc(&chunk, '\n');
         if (chunk.len >= DATA_CHUNK) {
-            if (cleanup_client_data(s->cc, chunk.data, chunk.len) < 0)
+            if (smtpd_milter_data(s, chunk.data, chunk.len) < 0)
                 s->cleanup_open = 0;
             buf_truncate(&chunk, 0);
         }
@@ -247,9 +249,8 @@ smtpd_cmd_data(struct smtpd_session *s)
     }
     st = -1;
     if (s->cleanup_open &&
-        (chunk.len == 0 ||
-         cleanup_client_data(s->cc, chunk.data, chunk.len) == 0))
-        st = cleanup_client_end(s->cc);
+        (chunk.len == 0 || smtpd_milter_data(s, chunk.data, chunk.len) == 0))
+        st = smtpd_milter_end(s);
     buf_fini(&chunk);
     if (st == CLEANUP_STAT_OK)
         smtpd_io_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
@@ -325,7 +326,7 @@ static void
 bdat_flush(struct smtpd_session *s, struct buf *out)
 {
     if (out->len && s->cleanup_open &&
-        cleanup_client_data(s->cc, out->data, out->len) < 0)
+        smtpd_milter_data(s, out->data, out->len) < 0)
         s->cleanup_open = 0;
     buf_truncate(out, 0);
 }
@@ -342,7 +343,7 @@ bdat_read(struct smtpd_session *s, long count)
     if (s->bdat == SMTPD_BDAT_NONE) {
         env_client(s);
         received(s, &out);
-        if (cleanup_client_env(s->cc, &s->env, NULL) < 0)
+        if (smtpd_milter_env(s) < 0)
             s->cleanup_open = 0;
         s->bdat = SMTPD_BDAT_OPEN;
     }
@@ -382,8 +383,8 @@ bdat_end(struct smtpd_session *s)
         s->bdat_size += 2;
     }
     s->last_cmd = "END-OF-MESSAGE";
-    if (s->cleanup_open && (n == 0 || cleanup_client_data(s->cc, tail, n) == 0))
-        st = cleanup_client_end(s->cc);
+    if (s->cleanup_open && (n == 0 || smtpd_milter_data(s, tail, n) == 0))
+        st = smtpd_milter_end(s);
     if (st == CLEANUP_STAT_OK)
         smtpd_io_printf(s->io, "250 2.0.0 Ok: %ld bytes queued as %s",
                         s->bdat_size, s->id);

@@ -199,6 +199,7 @@ struct smtpd_conf {
     struct htab *access_cache; /* "type:name" -> struct maps * */
     int warned_unknown;
     struct smtpd_sasl_conf *sasl; /* SMTP AUTH (smtpd_sasl.c) */
+    struct smtpd_milter *milter;  /* smtpd_milters, or NULL */
 };
 
 /* a pending defer_if_permit or defer_if_reject (Postfix's SMTPD_DEFER) */
@@ -262,6 +263,7 @@ struct smtpd_session {
      * AUTH=, NULL without one); the backend in sasl (smtpd_sasl.c) */
     char *sasl_method, *sasl_username, *sasl_sender;
     struct smtpd_sasl *sasl;
+    struct buf *milter_data; /* the message held for the milters */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
@@ -450,6 +452,14 @@ void smtpd_stat_count(struct smtpd_session *s, const char *name, int ok);
 void smtpd_reset_transaction(struct smtpd_session *s);
 void smtpd_log_reject(struct smtpd_session *s, const char *stage,
                       const char *reply, const char *to);
+/* smtpd_milter.c: the smtpd_milters hooks around cleanup_client_env,
+ * _data and _end (SMTPD_MILTER_REPLIED: the verdict is answered) */
+#define SMTPD_MILTER_REPLIED 1000
+void smtpd_milter_load(struct smtpd_conf *cf);
+int smtpd_milter_env(struct smtpd_session *s);
+int smtpd_milter_data(struct smtpd_session *s, const char *p, size_t n);
+int smtpd_milter_end(struct smtpd_session *s);
+void smtpd_milter_reset(struct smtpd_session *s);
 /* smtpd_conf.c: mail_name for banners and Received: (caller frees) */
 char *smtpd_mail_name(struct server *srv);
 /* smtpd_mail.c: MAIL FROM, RCPT TO, the illegal-address warning */

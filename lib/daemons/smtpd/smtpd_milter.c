@@ -1,0 +1,285 @@
+/*
+ * smtpd_milter - smtpd_milters: the hooks between smtpd's DATA/BDAT
+ * and the milter module.
+ *
+ * DESCRIPTION
+ *	With smtpd_milters set, the envelope and the content do not go
+ *	to cleanup as they arrive: they are kept in memory until the end
+ *	of data, played to the milters (milter_run, in a thread), and
+ *	only the edited message (or nothing: reject, tempfail, discard)
+ *	goes to cleanup before the 250. A milter that cannot be talked to
+ *	gives milter_default_action and its edits are undone, so the queue
+ *	never holds a half-modified message.
+ *
+ * BUGS
+ *	The SMTP stages (connect, helo, mail, rcpt) are played to the
+ *	milters at the end of data, not as the commands arrive: a milter's
+ *	rejection of a client, sender or recipient is answered at the end
+ *	of data (a refused recipient is dropped, the others get the mail).
+ *	Per-milter settings ({ inet:host:port, ... }) are skipped.
+ */
+#define _DEFAULT_SOURCE 1
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup/cleanup.h"
+#include "maillog/maillog.h"
+#include "milter/milter.h"
+#include "server/server.h"
+#include "smtpd/smtpd.h"
+#include "smtpd/smtpd_int.h"
+
+/* struct smtpd_milter - the settings (cf->milter) */
+struct smtpd_milter {
+    struct milter_conf mc;
+    char *strs[12]; /* owned strings behind mc */
+    char *daemon_name, *v;
+};
+
+void
+smtpd_milter_load(struct smtpd_conf *cf)
+{
+    struct smtpd_milter *sm;
+    char *list = server_param(cf->srv, "smtpd_milters");
+
+    cf->milter = NULL;
+    /* receive_override_options = no_milters (a reinjection listener) */
+    if (list == NULL || strspn(list, " \t,\n") == strlen(list) ||
+        (smtpd_filter_flags(cf) & CLEANUP_FLAG_NO_MILTERS)) {
+        mem_free(list);
+        return;
+    }
+    sm = mem_calloc(1, sizeof(*sm));
+    sm->mc.milters = sm->strs[0] = list;
+    sm->mc.default_action = sm->strs[1] =
+        server_param(cf->srv, "milter_default_action");
+    if (!milter_default_ok(sm->mc.default_action)) {
+        log_warn("bad milter_default_action value: %s; using tempfail",
+                 sm->mc.default_action);
+        sm->mc.default_action = "tempfail";
+    }
+    sm->mc.qdir = cf->queue_dir;
+    sm->strs[9] = server_param(cf->srv, "milter_protocol");
+    sm->mc.protocol = (int) strtol(sm->strs[9], NULL, 10);
+    if (sm->mc.protocol < 2 || sm->mc.protocol > 6)
+        sm->mc.protocol = 6;
+    sm->mc.conn_timeout =
+        (int) server_param_time(cf->srv, "milter_connect_timeout");
+    sm->mc.cmd_timeout =
+        (int) server_param_time(cf->srv, "milter_command_timeout");
+    sm->mc.content_timeout =
+        (int) server_param_time(cf->srv, "milter_content_timeout");
+    sm->mc.macros[0] = sm->strs[2] =
+        server_param(cf->srv, "milter_connect_macros");
+    sm->mc.macros[1] = sm->strs[3] =
+        server_param(cf->srv, "milter_helo_macros");
+    sm->mc.macros[2] = sm->strs[4] =
+        server_param(cf->srv, "milter_mail_macros");
+    sm->mc.macros[3] = sm->strs[5] =
+        server_param(cf->srv, "milter_rcpt_macros");
+    sm->mc.macros[4] = sm->strs[6] =
+        server_param(cf->srv, "milter_data_macros");
+    sm->mc.macros[5] = sm->strs[7] =
+        server_param(cf->srv, "milter_end_of_header_macros");
+    sm->mc.macros[6] = sm->strs[8] =
+        server_param(cf->srv, "milter_end_of_data_macros");
+    sm->daemon_name = server_param(cf->srv, "milter_macro_daemon_name");
+    sm->v = server_param(cf->srv, "milter_macro_v");
+    cf->milter = sm;
+}
+
+/* smtpd_milter_env - instead of cleanup_client_env at DATA/BDAT */
+int
+smtpd_milter_env(struct smtpd_session *s)
+{
+    if (s->cf->milter == NULL)
+        return cleanup_client_env(s->cc, &s->env, NULL);
+    if (s->milter_data == NULL) {
+        s->milter_data = mem_alloc(sizeof(*s->milter_data));
+        buf_init(s->milter_data, 0);
+    }
+    buf_truncate(s->milter_data, 0);
+    return 0;
+}
+
+/* smtpd_milter_data - instead of cleanup_client_data */
+int
+smtpd_milter_data(struct smtpd_session *s, const char *p, size_t n)
+{
+    if (s->cf->milter == NULL || s->milter_data == NULL)
+        return cleanup_client_data(s->cc, p, n);
+    return buf_append(s->milter_data, p, n);
+}
+
+void
+smtpd_milter_reset(struct smtpd_session *s)
+{
+    if (s->milter_data) {
+        buf_fini(s->milter_data);
+        mem_free(s->milter_data);
+        s->milter_data = NULL;
+    }
+}
+
+struct job {
+    const struct milter_conf *mc;
+    const char *id;
+    struct milter_msg *m;
+};
+
+static void
+job(void *arg)
+{
+    struct job *j = arg;
+
+    milter_run(j->mc, j->id, j->m);
+}
+
+/* msg_fill - what the milters see of this session and transaction */
+static void
+msg_fill(struct smtpd_session *s, struct milter_msg *m)
+{
+    const struct smtpd_milter *sm = s->cf->milter;
+    char under[400];
+
+    m->client_name = s->name;
+    m->client_addr = s->addr;
+    m->client_port = (int) strtol(s->port, NULL, 10);
+    m->helo = s->helo;
+    mem_free(m->sender);
+    m->sender = mem_strdup(s->env.sender ? s->env.sender : "");
+    for (size_t i = 0; i < s->env.nrcpt; i++)
+        strv_add(&m->rcpt, s->env.rcpt[i].addr);
+    (void) buf_append(&m->content, buf_str(s->milter_data),
+                      s->milter_data->len);
+    snprintf(under, sizeof(under), "%s [%s]", s->name, s->addr);
+    milter_msg_macro(m, "j", s->cf->myhostname);
+    milter_msg_macro(m, "_", under);
+    milter_msg_macro(m, "{daemon_name}", sm->daemon_name);
+    milter_msg_macro(m, "{daemon_addr}", s->server_addr);
+    milter_msg_macro(m, "{daemon_port}", s->server_port);
+    milter_msg_macro(m, "v", sm->v);
+    milter_msg_macro(m, "{client_addr}", s->addr);
+    milter_msg_macro(m, "{client_name}", s->name);
+    milter_msg_macro(m, "{client_port}", s->port);
+    milter_msg_macro(m, "{client_ptr}", s->reverse_name);
+    milter_msg_macro(m, "i", s->id);
+    if (s->sasl_username) {
+        milter_msg_macro(m, "{auth_type}", s->sasl_method);
+        milter_msg_macro(m, "{auth_authen}", s->sasl_username);
+        milter_msg_macro(m, "{auth_author}", s->sasl_sender);
+    }
+}
+
+/* bare - addr without the <> a milter may have put around it (copy) */
+static char *
+bare(const char *addr)
+{
+    size_t n = strlen(addr);
+
+    if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>')
+        return mem_strndup(addr + 1, n - 2);
+    return mem_strdup(addr);
+}
+
+/* env_apply - the milters' envelope edits into s->env */
+static void
+env_apply(struct smtpd_session *s, const struct milter_msg *m)
+{
+    struct queue_env env;
+    char *sender = bare(m->sender);
+
+    queue_env_set(&s->env.sender, sender);
+    mem_free(sender);
+    queue_env_init(&env);
+    for (size_t i = 0; i < m->rcpt.n; i++) {
+        char *a = bare(m->rcpt.v[i]);
+        size_t k;
+
+        for (k = 0; k < s->env.nrcpt; k++)
+            if (strcmp(s->env.rcpt[k].addr, a) == 0)
+                break;
+        if (k < s->env.nrcpt)
+            queue_env_add_rcpt(&env, a, s->env.rcpt[k].orig,
+                               s->env.rcpt[k].orcpt, s->env.rcpt[k].notify);
+        else
+            queue_env_add_rcpt(&env, a, "", "", 0);
+        mem_free(a);
+    }
+    /* swap the recipient lists */
+    {
+        size_t n = s->env.nrcpt;
+        struct queue_rcpt *r = s->env.rcpt;
+
+        s->env.nrcpt = env.nrcpt;
+        s->env.rcpt = env.rcpt;
+        env.nrcpt = n;
+        env.rcpt = r;
+    }
+    queue_env_fini(&env);
+}
+
+/* log_verdict - Postfix's milter-reject/-discard/-hold line */
+static void
+log_verdict(struct smtpd_session *s, const char *action, const char *text)
+{
+    /* Postfix logs a milter's reply without its code: "5.7.1 text" */
+    if (strlen(text) > 4 && text[3] == ' ' && strspn(text, "0123456789") == 3)
+        text += 4;
+    maillog_reject(s->id, action, "END-OF-MESSAGE", s->namaddr, text,
+                   s->env.sender, s->env.nrcpt ? s->env.rcpt[0].addr : NULL,
+                   smtpd_proto(s), s->helo);
+}
+
+/* smtpd_milter_end - instead of cleanup_client_end: the milters, then
+ * the edited message to cleanup. A CLEANUP_STAT_* code, -1, or
+ * SMTPD_MILTER_REPLIED (the reply is written) */
+int
+smtpd_milter_end(struct smtpd_session *s)
+{
+    struct milter_msg m;
+    struct job j;
+    int st = SMTPD_MILTER_REPLIED;
+
+    if (s->cf->milter == NULL || s->milter_data == NULL)
+        return cleanup_client_end(s->cc);
+    milter_msg_init(&m);
+    msg_fill(s, &m);
+    j.mc = &s->cf->milter->mc;
+    j.id = s->id;
+    j.m = &m;
+    (void) co_offload(job, &j);
+    switch (m.verdict) {
+    case MILTER_REJECT:
+    case MILTER_TEMPFAIL:
+        log_verdict(s, "milter-reject", m.reply);
+        smtpd_io_printf(s->io, "%s", m.reply);
+        break;
+    case MILTER_DISCARD:
+        log_verdict(s, "milter-discard", "milter triggers DISCARD action");
+        smtpd_io_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
+        break;
+    case MILTER_HOLD:
+        log_verdict(s, "milter-hold",
+                    m.why[0] ? m.why : "milter triggers HOLD action");
+        s->env.flags |= QUEUE_F_HOLD;
+        UTIL_FALLTHROUGH;
+    default:
+        env_apply(s, &m);
+        if (s->env.nrcpt == 0) {
+            smtpd_io_printf(s->io, "554 5.5.1 Error: no valid recipients");
+            break;
+        }
+        st = -1;
+        if (cleanup_client_env(s->cc, &s->env, NULL) == 0 &&
+            cleanup_client_data(s->cc, buf_str(&m.content), m.content.len) == 0)
+            st = cleanup_client_end(s->cc);
+        break;
+    }
+    if (st == SMTPD_MILTER_REPLIED) /* nothing for cleanup to keep */
+        cleanup_client_abort(s->cc);
+    milter_msg_fini(&m);
+    smtpd_milter_reset(s);
+    return st;
+}
