@@ -209,23 +209,7 @@ case_postfix() {
     chown nobody:nogroup "$PFD/vmail"
     {
         pf_main_cf "$PFD"
-        cat <<CF
-myhostname = mx.example.test
-mydomain = example.test
-myorigin = local.test
-mydestination = local.test, localhost
-mynetworks = 127.0.0.1/32
-alias_maps =
-alias_database =
-local_recipient_maps =
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_reject_unlisted_recipient = no
-smtpd_peername_lookup = no
-smtpd_tls_security_level = none
-biff = no
-default_transport = error:5.7.1 test instance: no off-host delivery
-local_transport = error:5.7.1 test instance: no local delivery
-CF
+        pf_local_cf
         rw_cf "$PFD"
     } > "$PFD/etc/main.cf"
     pf_master_cf "127.0.0.1:$PFPORT inet n  -       n      -      -       smtpd" \

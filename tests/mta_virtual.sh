@@ -228,22 +228,8 @@ pf_virtual() {
     cp "$T/etc/valias" "$T/etc/vmailbox" "$T/etc/vuid" "$d/etc/"
     {
         pf_main_cf "$d"
+        pf_local_cf
         cat <<CF
-myhostname = mx.example.test
-mydomain = example.test
-myorigin = local.test
-mydestination = local.test, localhost
-mynetworks = 127.0.0.1/32
-alias_maps =
-alias_database =
-local_recipient_maps =
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_reject_unlisted_recipient = no
-smtpd_peername_lookup = no
-smtpd_tls_security_level = none
-biff = no
-default_transport = error:5.7.1 test instance: no off-host delivery
-local_transport = error:5.7.1 test instance: no local delivery
 recipient_delimiter = +
 virtual_alias_domains = alias.test, catch.test, rename.test
 virtual_alias_maps = texthash:$d/etc/valias

@@ -11,6 +11,9 @@
 #   pf_need          why a Postfix peer cannot run here ("" when it can)
 #   pf_main_cf DIR   the isolation lines of main.cf (paths, owner, loopback,
 #                    IPv4, no notices); the caller appends its own settings
+#   pf_local_cf      main.cf lines of a peer that receives for local.test
+#                    (mx.example.test) and delivers nothing off-host or
+#                    locally (error transports); relaying for 127.0.0.1
 #   pf_master_cf LINE...  master.cf: the given smtpd lines, then Debian's
 #                    stock service list with chroot = n and postlogd
 #   pf_start DIR PORT [PREFIX...]  permissions, "postfix check", start
@@ -40,6 +43,26 @@ maillog_file_prefixes = $1
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 notify_classes =
+EOF
+}
+
+pf_local_cf() {
+    cat <<'EOF'
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = local.test
+mydestination = local.test, localhost
+mynetworks = 127.0.0.1/32
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_reject_unlisted_recipient = no
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+biff = no
+default_transport = error:5.7.1 test instance: no off-host delivery
+local_transport = error:5.7.1 test instance: no local delivery
 EOF
 }
 
