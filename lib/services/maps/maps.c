@@ -48,6 +48,8 @@ static const struct {
 enum maps_kind
 maps_kind_of(const char *type)
 {
+    if (maps_driver_of(type))
+        return K_DRIVER;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (strcmp(types[i].type, type) == 0)
             return types[i].kind;
@@ -74,8 +76,10 @@ struct table {
     struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
     struct strv cidr_net;   /* K_CIDR */
     struct strv cidr_val;
-    struct htab *unix_cache; /* K_UNIX */
-    int watched;             /* st: the file as it was when read */
+    struct htab *unix_cache;       /* K_UNIX */
+    const struct maps_driver *drv; /* K_DRIVER */
+    void *drv_h;
+    int watched; /* st: the file as it was when read */
     struct stat st;
     int watch_fd; /* the file, open: fstat works inside a jail */
 };
@@ -134,6 +138,8 @@ add_table(struct maps *m, const char *item)
     t->type = type;
     t->name = mem_strdup(colon + 1);
     t->kind = maps_kind_of(type);
+    if (t->kind == K_DRIVER)
+        t->drv = maps_driver_of(type);
 }
 
 void
@@ -183,6 +189,8 @@ maps_free(struct maps *m)
         if (t->h)
             htab_free(t->h, mem_free);
         maps_unix_cache_free(t->unix_cache);
+        if (t->drv && t->drv_h)
+            t->drv->close(t->drv_h);
         maps_pat_free(t->pat);
         maps_index_close(t->idx);
         strv_fini(&t->cidr_net);
@@ -442,7 +450,8 @@ load(struct maps *m, struct table *t)
     t->loaded = 1;
     if (t->proxied && jailed)
         return 0; /* proxymap opens it */
-    if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR)
+    if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR ||
+        (t->kind == K_DRIVER && (t->drv->flags & MAPS_DRV_FILE)))
         if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
                 0 &&
             !(t->watched = fstat(t->watch_fd, &t->st) == 0))
@@ -470,6 +479,17 @@ load(struct maps *m, struct table *t)
             rc = -1;
         }
         break;
+    case K_DRIVER: {
+        char why[400] = "";
+
+        t->drv_h = t->drv->open(t->name, m->flags, why, sizeof(why));
+        if (t->drv_h == NULL) {
+            snprintf(m->err, sizeof(m->err), "%s: %s:%s: %s", m->title, t->type,
+                     t->name, why[0] ? why : "cannot open");
+            rc = -1;
+        }
+        break;
+    }
     case K_NIS:
         break;
     case K_NONE:
@@ -632,7 +652,9 @@ find(struct maps *m, const char *key, const char **value, int partial)
         struct table *t = &m->t[i];
         const char *v = NULL;
 
-        if (partial && (t->kind == K_REGEXP || t->kind == K_CIDR))
+        if (partial &&
+            (t->kind == K_REGEXP || t->kind == K_CIDR ||
+             (t->kind == K_DRIVER && (t->drv->flags & MAPS_DRV_PATTERN))))
             continue;
         if (t->proxied && jailed && t->kind != K_NONE) {
             enum maps_result r = proxy_find(m, t, key);
@@ -688,6 +710,24 @@ find(struct maps *m, const char *key, const char **value, int partial)
                 mem_free(k);
                 return MAPS_ERROR;
             }
+            break;
+        }
+        case K_DRIVER: {
+            char why[400] = "";
+            enum maps_result r;
+
+            buf_truncate(&m->result, 0);
+            r = t->drv->find(t->drv_h,
+                             (t->drv->flags & MAPS_DRV_RAWKEY) ? key : k,
+                             &m->result, why, sizeof(why));
+            if (r == MAPS_ERROR) {
+                snprintf(m->err, sizeof(m->err), "%s: %s:%s: %s", m->title,
+                         t->type, t->name, why[0] ? why : "lookup error");
+                mem_free(k);
+                return MAPS_ERROR;
+            }
+            if (r == MAPS_FOUND)
+                v = buf_str(&m->result);
             break;
         }
         case K_NIS:

@@ -102,6 +102,24 @@ maps_check_table(const char *item, char *why, size_t len)
             return -1;
         }
         return 0;
+    case K_DRIVER: {
+        const struct maps_driver *d = maps_driver_of(type);
+        char r[600];
+
+        if (d->check) {
+            if (d->check(name, r, sizeof(r)) == 0)
+                return 0;
+            snprintf(why, len, "table %s: %s", item, r);
+            return -1;
+        }
+        if ((d->flags & MAPS_DRV_FILE) && name[0] == '/' &&
+            can_read(name) < 0) {
+            snprintf(why, len, "table %s: open %s: %s", item, name,
+                     strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
     case K_STATIC:
     case K_NIS:
         return 0;

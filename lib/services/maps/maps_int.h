@@ -15,8 +15,9 @@ enum maps_kind {
     K_REGEXP, /* regexp: and pcre: files */
     K_CIDR,
     K_UNIX,
-    K_NIS,  /* compiled in, as in Postfix, but no NIS domain: finds nothing */
-    K_NONE, /* a type Postern cannot open */
+    K_NIS,    /* compiled in, as in Postfix, but no NIS domain: finds nothing */
+    K_DRIVER, /* a table type with its own struct maps_driver */
+    K_NONE,   /* a type Postern cannot open */
 };
 
 /* maps_kind_of - how lib/services/maps opens a table of type (no proxy:): the
@@ -78,6 +79,41 @@ void maps_pat_free(struct maps_pat *t);
 /* maps_pat_find - the result for key (in result), or NULL */
 const char *maps_pat_find(struct maps_pat *t, const char *key,
                           struct buf *result);
+
+/*
+ * Table drivers: one struct maps_driver per type, each in its own file
+ * (maps_<type>.c), listed once in maps_drivers.c. maps.c does the rest:
+ * proxy:, the chroot jail, case folding of keys (MAPS_F_NOFOLD), errors
+ * with the table's name, the search order of a map spec.
+ */
+#define MAPS_DRV_FILE 1u /* name is a file: watched for maps_changed */
+#define MAPS_DRV_PATTERN                                              \
+    2u                     /* skipped by maps_find_partial (Postfix's \
+                              non-fixed tables: regexp, pcre, cidr) */
+#define MAPS_DRV_RAWKEY 4u /* gets the key as given, not case-folded */
+
+struct maps_driver {
+    const char *type; /* "pgsql" */
+    unsigned flags;   /* MAPS_DRV_* */
+    /* open - the table "type:name" (name: what follows "type:"), flags
+     * MAPS_F_*; a handle, or NULL with the reason in err (the table then
+     * fails every lookup with MAPS_ERROR: a temporary failure) */
+    void *(*open)(const char *name, unsigned flags, char *err, size_t errlen);
+    /* find - key (folded unless MAPS_F_NOFOLD or MAPS_DRV_RAWKEY): the
+     * value in out (emptied first) and MAPS_FOUND, MAPS_NOTFOUND, or
+     * MAPS_ERROR with the reason in err (a server that cannot be reached:
+     * the caller defers, never treats it as not found) */
+    enum maps_result (*find)(void *h, const char *key, struct buf *out,
+                             char *err, size_t errlen);
+    void (*close)(void *h);
+    /* check - for "postern check", without connecting anywhere: 0, or -1
+     * with the reason (the .cf file cannot be read, an unknown or bad
+     * setting in it); NULL: a MAPS_DRV_FILE name must be readable */
+    int (*check)(const char *name, char *why, size_t len);
+};
+
+/* maps_driver_of - the driver of type, or NULL (maps_drivers.c) */
+const struct maps_driver *maps_driver_of(const char *type);
 
 /* maps_fold - lowercase s in place (keys of case-folded tables) */
 void maps_fold(char *s);
