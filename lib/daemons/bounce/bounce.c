@@ -538,7 +538,9 @@ bounce_loop(struct server *srv, void *ctx)
     char *v;
     struct buf a;
 
-    b->cc = cleanup_client_new("cleanup", 300);
+    v = server_param(srv, "cleanup_service_name");
+    b->cc = cleanup_client_new(v, 300);
+    mem_free(v);
     b->myhostname = server_param(srv, "myhostname");
     /* as smtpd: Postfix's default name would misname this system */
     b->mail_name = strcmp(pcf_source(srv->conf, "mail_name"), "default") == 0

@@ -58,6 +58,7 @@ struct client {
      * bounce, local) are trusted with client attributes */
     int trusted;
     long peer_uid;
+    struct cleanup_client *wcc; /* a front's connection to the writer */
 };
 
 struct cleanup {
@@ -68,6 +69,7 @@ struct cleanup {
     struct cleanup_valias *valias; /* virtual_alias_maps */
     struct cleanup_rw *crw;        /* issue 19: canonical, masq, bcc */
     struct cleanup_hdr *hdr;       /* issue 19: header/body checks */
+    struct cleanup_front *front;   /* not the queue writer: its client */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
@@ -124,6 +126,7 @@ static void
 client_free(struct client *c)
 {
     ipc_conn_fini(&c->c);
+    cleanup_client_free(c->wcc);
     queue_env_fini(&c->env);
     mem_free(c->fullname);
     mem_free(c->reason);
@@ -291,6 +294,22 @@ content_checks(struct cleanup *cu, struct client *c)
     return c->failed || c->discard;
 }
 
+static void reply(struct cleanup *cu, struct client *c, unsigned status);
+
+/* append - the record to the queue store, committed with the group */
+static void
+append(struct cleanup *cu, struct client *c, const struct iovec *iov, int n)
+{
+    struct queue_loc loc;
+
+    if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
+        log_warn("%s: queue file write error: %s", c->env.id, strerror(errno));
+        c->failed = CLEANUP_STAT_WRITE;
+    } else {
+        c->pending = 1;
+    }
+}
+
 /* finish - canonicalize, add headers, append; sets c->failed on error */
 /* long: one pass over the message; each step is a hook or a few lines */
 static void
@@ -301,12 +320,18 @@ finish(struct cleanup *cu, struct client *c)
     struct iovec iov[40];
     int n = 0;
     size_t pos = 0;
-    struct queue_loc loc;
     int local = is_local_client(c);
     char *s;
 
     if (!c->have_env || c->env.nrcpt == 0) {
         c->failed = CLEANUP_STAT_PROTO;
+        return;
+    }
+    if (c->flags & CLEANUP_FLAG_PASSTHRU) {
+        /* finished by another cleanup service (cleanup_front.c) */
+        iov[0].iov_base = c->content.data;
+        iov[0].iov_len = c->content.len;
+        append(cu, c, iov, 1);
         return;
     }
     if ((c->failed = envelope_check(c)) != 0)
@@ -411,12 +436,19 @@ finish(struct cleanup *cu, struct client *c)
         iov[n].iov_base = c->content.data + pos;
         iov[n++].iov_len = c->content.len - pos;
     }
-    if (queue_writer_append(cu->w, &c->env, iov, n, &loc) < 0) {
-        log_warn("%s: queue file write error: %s", c->env.id, strerror(errno));
-        c->failed = CLEANUP_STAT_WRITE;
-    } else {
-        c->pending = 1;
+    if (cu->front) {
+        /* a front: the writer commits; the reply is the writer's */
+        c->failed = cleanup_front_commit(cu->front, c->wcc, &c->env, iov, n,
+                                         &c->reason);
+        if (c->failed == CLEANUP_STAT_OK) {
+            reply(cu, c, CLEANUP_STAT_OK);
+            client_reset(c);
+        }
+        buf_fini(&added);
+        buf_fini(&trace);
+        return;
     }
+    append(cu, c, iov, n);
     buf_fini(&added);
     buf_fini(&trace);
 }
@@ -429,8 +461,12 @@ reply(struct cleanup *cu, struct client *c, unsigned status)
     ipc_put_str(&cu->o, status == CLEANUP_STAT_CONT && c->reason /* 19 */
                             ? c->reason
                             : cleanup_reply_text(status));
-    /* the ID of the client's next message, so its OPEN needs no reply */
-    queue_id_make(c->reserved);
+    /* the ID of the client's next message, so its OPEN needs no reply
+     * (a front has none: its IDs are the writer's) */
+    if (cu->front)
+        c->reserved[0] = 0;
+    else
+        queue_id_make(c->reserved);
     ipc_put_str(&cu->o, c->reserved);
     ipc_conn_queue(&c->c, &cu->o);
     if (ipc_conn_flush(&c->c) < 0)
@@ -462,6 +498,27 @@ distrust(struct client *c)
              c->env.sender ? c->env.sender : "");
 }
 
+/* open_msg - OPEN: a new message and its queue ID (a front's from the
+ * writer), with the ID reserved for the client's next one */
+static void
+open_msg(struct cleanup *cu, struct client *c, struct ipc_in *in)
+{
+    client_reset(c);
+    c->flags = ipc_get_u32(in);
+    c->open = 1;
+    queue_id_make(c->env.id);
+    queue_id_make(c->reserved);
+    if (cu->front) { /* the writer's IDs; none reserved ahead */
+        c->reserved[0] = 0;
+        if (cleanup_front_open(cu->front, &c->wcc, c->flags, c->env.id) < 0)
+            c->failed = CLEANUP_STAT_WRITE;
+    }
+    ipc_out_begin(&cu->o, 'I');
+    ipc_put_str(&cu->o, c->env.id);
+    ipc_put_str(&cu->o, c->reserved);
+    ipc_conn_queue(&c->c, &cu->o);
+}
+
 /* frame - one request from a client */
 static void
 frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
@@ -478,15 +535,7 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
     }
     switch (in->type) {
     case CLEANUP_OPEN:
-        client_reset(c);
-        c->flags = ipc_get_u32(in);
-        c->open = 1;
-        queue_id_make(c->env.id);
-        queue_id_make(c->reserved);
-        ipc_out_begin(&cu->o, 'I');
-        ipc_put_str(&cu->o, c->env.id);
-        ipc_put_str(&cu->o, c->reserved);
-        ipc_conn_queue(&c->c, &cu->o);
+        open_msg(cu, c, in);
         break;
     case CLEANUP_OPEN_RESERVED: {
         const char *id;
@@ -575,6 +624,8 @@ frame(struct cleanup *cu, struct client *c, struct ipc_in *in)
         }
         break;
     case CLEANUP_ABORT:
+        if (cu->front && c->open)
+            cleanup_front_abort(c->wcc);
         client_reset(c);
         break;
     default:
@@ -612,7 +663,7 @@ commit(struct cleanup *cu)
     int rc;
     unsigned n = 0;
 
-    if (queue_writer_pending(cu->w) == 0)
+    if (cu->w == NULL || queue_writer_pending(cu->w) == 0)
         return;
     rc = queue_writer_commit(cu->w);
     if (rc < 0)
@@ -663,6 +714,9 @@ loop_open(struct cleanup *cu, struct server *srv)
     char *v;
     long limit;
 
+    cu->myhostname = server_param(srv, "myhostname");
+    if ((cu->front = cleanup_front_new(srv)) != NULL)
+        goto settings; /* not the writer: no store of its own */
     /* One writer per queue: a second cleanup waits here. */
     lockfd = open("store/cleanup.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
@@ -673,12 +727,12 @@ loop_open(struct cleanup *cu, struct server *srv)
     /* tests: small segments, so that a few hundred messages roll over */
     v = getenv("POSTERN_SEGMENT_BYTES");
     cu->w = queue_writer_new(cu->fs, v && *v ? strtoull(v, NULL, 10) : 0, 0);
+settings:
     limit = server_param_size(srv, "message_size_limit");
     cu->size_limit = limit > 0 ? (size_t) limit : 0;
     if (cu->size_limit)
         cu->size_limit += 65536; /* our Received: header and slack */
     cu->always_add = server_param_bool(srv, "always_add_missing_headers");
-    cu->myhostname = server_param(srv, "myhostname");
     cu->dup_limit = server_param_int(srv, "duplicate_filter_limit");
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
@@ -812,8 +866,11 @@ cleanup_loop(struct server *srv, void *ctx)
                  "commits (%.1f per sync)",
                  cu->messages, cu->batches,
                  (double) cu->messages / (double) cu->batches);
-    queue_writer_free(cu->w);
-    queue_fs_free(cu->fs);
+    if (cu->w) {
+        queue_writer_free(cu->w);
+        queue_fs_free(cu->fs);
+    }
+    cleanup_front_free(cu->front);
     return 0;
 }
 

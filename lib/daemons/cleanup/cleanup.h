@@ -64,6 +64,9 @@ int cleanup_service(struct server *srv);
 #define CLEANUP_FLAG_NO_ADDR_MAPS    (1u << 9)  /* no_address_mappings */
 #define CLEANUP_FLAG_NO_HDR_BODY     (1u << 10) /* no_header_body_checks */
 #define CLEANUP_FLAG_NO_MILTERS      (1u << 11) /* no_milters */
+/* from another cleanup service (cleanup_front.c): the message is
+ * finished, append it as it is (trusted clients only) */
+#define CLEANUP_FLAG_PASSTHRU (1u << 12)
 /* cleanup_override_flags - receive_override_options (value) as
  * CLEANUP_FLAG_* bits; an unknown word (fatal in Postfix; the schema's
  * value check refuses it before start) is logged and ignored */

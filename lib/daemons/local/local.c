@@ -449,6 +449,7 @@ local_setup(struct server *srv, void *ctx)
     mem_free(v);
     lc->rw = rewrite_new(srv->conf, srv->name_space);
     lc->home_mailbox = server_param(srv, "home_mailbox");
+    lc->cleanup_service = server_param(srv, "cleanup_service_name");
     lc->spool = server_param(srv, "mail_spool_directory");
     lc->delim = server_param(srv, "recipient_delimiter");
     lc->mb.original_rcpt = server_param_bool(srv, "enable_original_recipient");

@@ -36,7 +36,7 @@ forward(struct local *lc, struct deliver_req *req, struct strv *addrs,
     int st;
 
     if (lc->cc == NULL)
-        lc->cc = cleanup_client_new("cleanup", 300);
+        lc->cc = cleanup_client_new(lc->cleanup_service, 300);
     if (cleanup_client_open(lc->cc, QUEUE_F_NOCHECKS /* issue 19 */, id) < 0) {
         mailbox_set_res(res, DELIVER_DEFER, "4.3.0",
                         "cannot connect to cleanup: %s", strerror(errno));

@@ -50,6 +50,7 @@ struct local {
     struct cleanup_client *cc;
     struct mailbox mb; /* Maildir and mbox writing, locks, rights */
     char *home_mailbox;
+    char *cleanup_service; /* cleanup_service_name: forwarded mail */
     char *spool;
     char *delim;
     long cmd_time_limit; /* command_time_limit, seconds */

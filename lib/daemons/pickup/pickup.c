@@ -279,7 +279,9 @@ pickup_loop(struct server *srv, void *ctx)
     long msl;
 
     (void) ctx;
-    cc = cleanup_client_new("cleanup", 300);
+    host = server_param(srv, "cleanup_service_name");
+    cc = cleanup_client_new(host, 300);
+    mem_free(host);
     msl = server_param_size(srv, "message_size_limit");
     limit = msl > 0 ? (size_t) msl + 1024 * 1024 : (size_t) 1 << 31;
     host = server_param(srv, "myhostname");

@@ -449,7 +449,7 @@ cc_get(const struct smtpd_conf *cf)
 {
     if (ncc_spare > 0)
         return cc_spare[--ncc_spare];
-    return cleanup_client_new("cleanup", (int) cf->timeout);
+    return cleanup_client_new(cf->cleanup_service, (int) cf->timeout);
 }
 
 static void

@@ -267,6 +267,7 @@ smtpd_conf_load(struct server *srv)
     cf->rcpt_limit = server_param_int(srv, "smtpd_recipient_limit");
     cf->rcpt_overlim = server_param_int(srv, "smtpd_recipient_overshoot_limit");
     cf->timeout = server_param_time(srv, "smtpd_timeout");
+    cf->cleanup_service = server_param(srv, "cleanup_service_name");
     cf->line_limit = server_param_int(srv, "line_length_limit");
     if (cf->line_limit < 512)
         cf->line_limit = 512;

@@ -176,6 +176,7 @@ struct smtpd_conf {
     long rcpt_limit;
     long rcpt_overlim; /* smtpd_recipient_overshoot_limit */
     long timeout;
+    char *cleanup_service; /* cleanup_service_name */
     long line_limit;
     long conn_limit;
     long hard_error_limit;
