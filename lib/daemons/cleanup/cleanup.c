@@ -70,6 +70,7 @@ struct cleanup {
     struct cleanup_rw *crw;        /* issue 19: canonical, masq, bcc */
     struct cleanup_hdr *hdr;       /* issue 19: header/body checks */
     struct cleanup_front *front;   /* not the queue writer: its client */
+    struct cleanup_mime *mime;     /* issue 19: characters, MIME errors */
     struct client *cl[MAX_CLIENTS];
     int ncl;
     size_t size_limit; /* message_size_limit (0 none) */
@@ -285,11 +286,19 @@ recipients_out(struct cleanup *cu, struct client *c)
 static int
 content_checks(struct cleanup *cu, struct client *c)
 {
-    if (!cleanup_hdr_active(cu->hdr) || (c->env.flags & QUEUE_F_BOUNCE) ||
+    if ((c->env.flags & QUEUE_F_BOUNCE) ||
         (c->flags & (QUEUE_F_NOCHECKS | CLEANUP_FLAG_NO_HDR_BODY)))
         return 0;
-    if (cleanup_hdr_apply(cu->hdr, &c->env, &c->content, &c->reason,
+    if (cleanup_mime_chars(cu->mime, &c->env, &c->content, &c->reason)) {
+        c->failed = CLEANUP_STAT_CONT;
+        return 1;
+    }
+    if (cleanup_hdr_active(cu->hdr) &&
+        cleanup_hdr_apply(cu->hdr, &c->env, &c->content, &c->reason,
                           &c->discard))
+        c->failed = CLEANUP_STAT_CONT;
+    if (!c->failed && !c->discard &&
+        cleanup_mime_check(cu->mime, &c->env, &c->content, &c->reason))
         c->failed = CLEANUP_STAT_CONT;
     return c->failed || c->discard;
 }
@@ -703,6 +712,8 @@ cleanup_pre_drop(struct server *srv, void *ctx)
     cu->valias = cleanup_valias_new(srv->conf, srv->name_space, cu->rw);
     cu->crw = cleanup_rw_new(srv->conf, srv->name_space, cu->rw);
     cu->hdr = cleanup_hdr_new(srv->conf, srv->name_space); /* issue 19 */
+    cu->mime = cleanup_mime_new(srv->conf, srv->name_space,
+                                cleanup_hdr_active(cu->hdr));
 }
 
 /* loop_open - the queue store (one writer per queue: a second cleanup

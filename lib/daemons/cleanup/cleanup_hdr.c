@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "cleanup/cleanup.h"
+#include "cleanup/cleanup_int.h"
 #include "maillog/maillog.h"
 #include "maps/maps.h"
 #include "server/server.h"
@@ -150,8 +151,6 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
         const char *text)
 {
     const struct queue_env *e = w->env;
-    struct buf l;
-    const char *to = "";
     char shown[201];
 
     /* at most 200 bytes, control characters (a folded header's
@@ -168,6 +167,16 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
             log_info("%s: %s: %s %.60s", e->id, action, ctx, buf);
         return;
     }
+    cleanup_act_log(e, action, ctx, buf, text);
+}
+
+void
+cleanup_act_log(const struct queue_env *e, const char *action, const char *ctx,
+                const char *buf, const char *text)
+{
+    struct buf l;
+    const char *to = "";
+
     buf_init(&l, 0);
     if (e->nrcpt)
         to = e->rcpt[0].orig && *e->rcpt[0].orig ? e->rcpt[0].orig

@@ -45,4 +45,29 @@ int cleanup_front_commit(struct cleanup_front *f, struct cleanup_client *cc,
                          int n, char **reason);
 void cleanup_front_abort(struct cleanup_client *cc);
 
+/* cleanup_act_log - Postfix's cleanup_act_log line for a content action
+ * (cleanup_hdr.c): "ID: ACTION: CTX BUF from CLIENT; from=<> to=<> ...:
+ * TEXT" */
+void cleanup_act_log(const struct queue_env *e, const char *action,
+                     const char *ctx, const char *buf, const char *text);
+
+/* cleanup_mime.c: message_reject/strip_characters, header_size_limit and
+ * the MIME errors (strict_*, mime_nesting_limit), as Postfix's cleanup */
+struct pcf;
+struct cleanup_mime;
+struct cleanup_mime *cleanup_mime_new(struct pcf *p, const char *svc,
+                                      int have_hdr_checks);
+void cleanup_mime_free(struct cleanup_mime *m);
+/* cleanup_mime_chars - before the header/body checks: 1 when a rejected
+ * character was found (logged; the reply in *reply), else 0 with the
+ * stripped characters and header excess gone from c */
+int cleanup_mime_chars(const struct cleanup_mime *m,
+                       const struct queue_env *env, struct buf *c,
+                       char **reply);
+/* cleanup_mime_check - after them: 1 when a MIME error that is to be
+ * reported was found (logged; "550 5.6.0 ..." in *reply), else 0 */
+int cleanup_mime_check(const struct cleanup_mime *m,
+                       const struct queue_env *env, const struct buf *c,
+                       char **reply);
+
 #endif
