@@ -624,7 +624,8 @@ qmgr_schedule(struct qmsg *m)
             continue;
         if (qmgr_filter_route(m, i, &res[i])) /* issue 19 */
             continue;
-        if (rewrite_resolve(Q.rw, m->env.rcpt[i].addr, &res[i]) < 0) {
+        if (rewrite_resolve_from(Q.rw, m->env.sender ? m->env.sender : "",
+                                 m->env.rcpt[i].addr, &res[i]) < 0) {
             m->rst[i] = R_DEFERRED;
             mem_free(m->rtext[i]);
             m->rtext[i] = mem_strdup("address resolver lookup failure");

@@ -55,6 +55,9 @@ struct rewrite {
     char *relay_transport;
     char *default_transport;
     char *relayhost;
+    /* sender-dependent routing: tables and their null-sender keys */
+    struct maps *snd_relay, *snd_xport;
+    char *snd_relay_null, *snd_xport_null, *delim;
     struct strv literals; /* "[127.0.0.1]" etc. */
     int ownreq_special;   /* owner_request_special */
     char *double_bounce;  /* double_bounce_sender */
@@ -129,6 +132,17 @@ rewrite_new(struct pcf *p, const char *svc)
     rw->relay_transport = server_conf_str(p, svc, "relay_transport");
     rw->default_transport = server_conf_str(p, svc, "default_transport");
     rw->relayhost = server_conf_str(p, svc, "relayhost");
+    v = server_conf_str(p, svc, "sender_dependent_relayhost_maps");
+    rw->snd_relay = maps_new("sender_dependent_relayhost_maps", v, 0);
+    mem_free(v);
+    v = server_conf_str(p, svc, "sender_dependent_default_transport_maps");
+    rw->snd_xport = maps_new("sender_dependent_default_transport_maps", v, 0);
+    mem_free(v);
+    rw->snd_relay_null =
+        server_conf_str(p, svc, "empty_address_relayhost_maps_lookup_key");
+    rw->snd_xport_null = server_conf_str(
+        p, svc, "empty_address_default_transport_maps_lookup_key");
+    rw->delim = server_conf_str(p, svc, "recipient_delimiter");
     strv_init(&rw->literals);
     strv_init(&sv);
     v = server_conf_str(p, svc, "inet_interfaces");
@@ -174,6 +188,11 @@ rewrite_free(struct rewrite *rw)
     mem_free(rw->relay_transport);
     mem_free(rw->default_transport);
     mem_free(rw->relayhost);
+    maps_free(rw->snd_relay);
+    maps_free(rw->snd_xport);
+    mem_free(rw->snd_relay_null);
+    mem_free(rw->snd_xport_null);
+    mem_free(rw->delim);
     strv_fini(&rw->literals);
     mem_free(rw);
 }
@@ -564,7 +583,7 @@ resolve_loop(struct rewrite *rw, struct buf *b, int *remote)
     mem_free(saved);
 }
 
-static int resolve(struct rewrite *rw, const char *addr,
+static int resolve(struct rewrite *rw, const char *sender, const char *addr,
                    struct rewrite_result *res);
 
 /*
@@ -579,14 +598,51 @@ rewrite_resolve(struct rewrite *rw, const char *addr,
     int rc;
 
     rw->table_error = 0;
-    rc = resolve(rw, addr, res);
+    rc = resolve(rw, NULL, addr, res);
     return rw->table_error ? -1 : rc;
 }
 
-static int
-resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
+int
+rewrite_resolve_from(struct rewrite *rw, const char *sender, const char *addr,
+                     struct rewrite_result *res)
 {
-    const char *domain, *v, *first;
+    int rc;
+
+    rw->table_error = 0;
+    rc = resolve(rw, sender, addr, res);
+    return rw->table_error ? -1 : rc;
+}
+
+/* by_sender - sender (NULL: not known) in a sender_dependent_* table,
+ * the null sender as null_key: the value (borrowed), or NULL (also for
+ * DUNNO, which ends the search: the global setting applies); -1 in *err
+ * when the table failed */
+static const char *
+by_sender(struct rewrite *rw, struct maps *m, const char *sender,
+          const char *null_key, int *err)
+{
+    const char *v = NULL;
+    enum maps_result r;
+
+    if (sender == NULL || maps_empty(m))
+        return NULL;
+    if (*sender == 0)
+        r = *null_key ? maps_find(m, null_key, &v) : MAPS_NOTFOUND;
+    else
+        r = rewrite_addr_find(rw, m, sender, rw->delim, &v, NULL);
+    if (r == MAPS_ERROR)
+        *err = 1;
+    if (r != MAPS_FOUND || strcasecmp(v, "DUNNO") == 0)
+        return NULL;
+    return v;
+}
+
+static int
+resolve(struct rewrite *rw, const char *sender, const char *addr,
+        struct rewrite_result *res)
+{
+    const char *domain, *v, *first, *hop, *xport;
+    int err = 0;
     enum maps_result r;
     struct buf b;
     char *internal = rewrite_unquote(addr);
@@ -651,12 +707,21 @@ resolve(struct rewrite *rw, const char *addr, struct rewrite_result *res)
         set_transport(res, rw->virtual_transport, domain);
         break;
     case REWRITE_RELAY:
-        set_transport(res, rw->relay_transport,
-                      *rw->relayhost ? rw->relayhost : domain);
-        break;
     default:
-        set_transport(res, rw->default_transport,
-                      *rw->relayhost ? rw->relayhost : domain);
+        /* off-host: the nexthop from the transport's own, else the
+         * sender's relayhost, the relayhost, the domain; the default
+         * class's transport by sender first (Postfix's resolve.c) */
+        hop = by_sender(rw, rw->snd_relay, sender, rw->snd_relay_null, &err);
+        if (hop == NULL)
+            hop = *rw->relayhost ? rw->relayhost : domain;
+        xport = rw->relay_transport;
+        if (res->cls != REWRITE_RELAY &&
+            (xport = by_sender(rw, rw->snd_xport, sender, rw->snd_xport_null,
+                               &err)) == NULL)
+            xport = rw->default_transport;
+        if (err)
+            return -1;
+        set_transport(res, xport, hop);
         break;
     }
     if (!maps_empty(rw->transport_maps) && res->cls != REWRITE_ALIAS) {

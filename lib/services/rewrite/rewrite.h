@@ -68,6 +68,13 @@ enum rewrite_class rewrite_domain_class(struct rewrite *rw, const char *domain);
  * defers) */
 int rewrite_resolve(struct rewrite *rw, const char *addr,
                     struct rewrite_result *res) WARN_UNUSED;
+/* rewrite_resolve_from - rewrite_resolve for mail from sender (external
+ * form, "" for the null sender): off-host routes as
+ * sender_dependent_relayhost_maps and
+ * sender_dependent_default_transport_maps say */
+int rewrite_resolve_from(struct rewrite *rw, const char *sender,
+                         const char *addr,
+                         struct rewrite_result *res) WARN_UNUSED;
 /* rewrite_myhostname, rewrite_myorigin - borrowed */
 const char *rewrite_myhostname(const struct rewrite *rw);
 const char *rewrite_myorigin(const struct rewrite *rw);
