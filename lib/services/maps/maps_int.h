@@ -26,6 +26,21 @@ enum maps_kind maps_kind_of(const char *type);
 /* maps_inline_parse - the {key=value, ...} of an inline: table into h
  * (keys folded unless MAPS_F_NOFOLD); -1 without the braces */
 int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
+/* maps_inline_load - maps_inline_parse with Postfix's error text in err
+ * (maps_inline.c) */
+int maps_inline_load(const char *name, unsigned flags, struct htab *h, char *err,
+                     size_t errlen);
+/* maps_static_value - the value of static:name (name or the inside of
+ * "{ ... }"), or NULL with Postfix's error text in err */
+char *maps_static_value(const char *name, char *err, size_t errlen);
+
+/* cidr: tables (maps_cidr.c), Postfix's dict_cidr: bad rules are skipped
+ * with a warning naming map ("cidr map /x") */
+struct maps_cidr;
+struct maps_cidr *maps_cidr_parse(const char *text, const char *map);
+void maps_cidr_free(struct maps_cidr *t);
+/* maps_cidr_find - the result for the address key (borrowed), or NULL */
+const char *maps_cidr_find(const struct maps_cidr *t, const char *key);
 /* maps_rx_line - one trimmed line of a regexp: table: 1 for a rule, with
  * the pattern (NUL-terminated in place), its regcomp flags, whether it
  * is negated (!/pattern/) and the result; 0 for a comment, a blank or a
