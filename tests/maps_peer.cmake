@@ -15,3 +15,9 @@ foreach(case IN ITEMS dict_cidr miss_endif_cidr dict_inline_cidr
                          ${PROJECT_SOURCE_DIR}/testdata/maps
                          ${CMAKE_CURRENT_BINARY_DIR}/maps_peer ${case})
 endforeach()
+
+# socketmap: and tcp: against a small real server, and Postfix's postmap
+postern_test(NAME maps_peer_net LABELS unit peer SKIPPABLE
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_peer_net.sh
+                     $<TARGET_FILE:maps_peer_driver>
+                     ${CMAKE_CURRENT_BINARY_DIR}/maps_peer)

@@ -70,11 +70,11 @@ struct table {
     int proxied; /* proxy:type:name */
     int loaded;
     int failed;
-    struct htab *h;         /* K_TEXT, K_INLINE */
-    char *static_value;     /* K_STATIC */
-    struct maps_pat *pat;   /* K_REGEXP (maps_pcre.c) */
-    struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
-    struct maps_cidr *cidr; /* K_CIDR (maps_cidr.c) */
+    struct htab *h;                /* K_TEXT, K_INLINE */
+    char *static_value;            /* K_STATIC */
+    struct maps_pat *pat;          /* K_REGEXP (maps_pcre.c) */
+    struct maps_index *idx;        /* K_TEXT with a fresh .pdb index */
+    struct maps_cidr *cidr;        /* K_CIDR (maps_cidr.c) */
     struct htab *unix_cache;       /* K_UNIX */
     const struct maps_driver *drv; /* K_DRIVER */
     void *drv_h;

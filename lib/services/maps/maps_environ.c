@@ -1,8 +1,9 @@
 /*
  * maps_environ - environ:name, Postfix's dict_env: the key is the name of
  *	an environment variable of the process, its value the result (the
- *	table's name is not used). Names are case-sensitive: the key is
- *	looked up as given.
+ *	table's name is not used). The key is folded as in other tables (Postfix
+ *folds it too: postmap -q HOME environ:x finds nothing, postmap -fq HOME
+ *environ:x finds it).
  */
 #include <stdlib.h>
 
@@ -38,5 +39,5 @@ env_close(void *h)
 }
 
 const struct maps_driver maps_drv_environ = {
-    "environ", MAPS_DRV_RAWKEY, env_open, env_find, env_close, NULL,
+    "environ", 0, env_open, env_find, env_close, NULL,
 };

@@ -127,6 +127,18 @@ struct maps_driver {
     int (*check)(const char *name, char *why, size_t len);
 };
 
+/* maps_net_connect - a stream connection to endpoint ("unix:/path",
+ * "inet:host:port" or "host:port") within timeout seconds; the fd
+ * (non-blocking), or -1 with the reason in err (maps_socketmap.c) */
+int maps_net_connect(const char *endpoint, int timeout, char *err,
+                     size_t errlen);
+/* maps_net_io - send req, then read into in until done(in) says 1 (-1:
+ * malformed); 0, -2 when the server closed the connection or it failed
+ * (the caller may connect again), -1 otherwise; reason in err */
+int maps_net_io(int fd, const void *req, size_t len, struct buf *in,
+                int (*done)(const struct buf *in), int timeout, char *err,
+                size_t errlen);
+
 /* maps_driver_of - the driver of type, or NULL (maps_drivers.c) */
 const struct maps_driver *maps_driver_of(const char *type);
 
