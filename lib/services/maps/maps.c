@@ -253,7 +253,9 @@ load_text(struct maps *m, struct table *t)
             return 0;
     }
     t->h = htab_new(64);
-    if (maps_parse_source(t->name, alias, load_entry, NULL, &lc) < 0) {
+    if ((!alias && strcmp(t->type, "texthash") == 0
+             ? maps_thash_parse(t->name, m->flags, load_entry, &lc)
+             : maps_parse_source(t->name, alias, load_entry, NULL, &lc)) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));
         return -1;

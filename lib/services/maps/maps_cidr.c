@@ -2,9 +2,8 @@
  * maps_cidr - cidr: tables with Postfix's dict_cidr syntax and semantics.
  *
  * DESCRIPTION
- *	A logical line is a line and the lines after it that start with
- *	white space; blank lines and '#' comments are skipped (they do not
- *	end a logical line, as Postfix's readllines). A rule is
+ *	The logical lines of the file (maps_llines: Postfix's readllines)
+ *	are rules. A rule is
  *	"[!]pattern result" where the pattern is an address (IPv4, or IPv6
  *	when it has a ':'), network/length or [address]/length; "if
  *	[!]pattern" ... "endif" blocks nest. A bad rule is skipped with
@@ -253,41 +252,23 @@ add_line(struct parse *ps, char *l, int line)
     t->r[t->n++] = r;
 }
 
+static void
+cidr_line(void *ctx, char *line, int lineno)
+{
+    add_line(ctx, line, lineno);
+}
+
 struct maps_cidr *
 maps_cidr_parse(const char *text, const char *map)
 {
     struct maps_cidr *t = mem_calloc(1, sizeof(*t));
-    char *copy = mem_strdup(text), *p = copy;
+    char *copy = mem_strdup(text);
     struct parse ps;
-    struct buf logical;
-    int start = 0;
 
     memset(&ps, 0, sizeof(ps));
     ps.t = t;
     ps.map = map;
-    buf_init(&logical, 0);
-    for (int lineno = 1; p && *p; lineno++) {
-        char *nl = strchr(p, '\n'), *l;
-
-        if (nl)
-            *nl = 0;
-        for (l = p; isspace((unsigned char) *l); l++)
-            ;
-        if (*l == 0 || *l == '#') {
-            /* blank lines and comments: skipped, end nothing */
-        } else if (l != p && logical.len) {
-            (void) buf_puts(&logical, p); /* continuation, as readllines */
-        } else {
-            if (logical.len)
-                add_line(&ps, logical.data, start);
-            buf_truncate(&logical, 0);
-            (void) buf_puts(&logical, l);
-            start = lineno;
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    if (logical.len)
-        add_line(&ps, logical.data, start);
+    maps_llines(copy, cidr_line, &ps);
     while (ps.depth > 0) {
         size_t i = ps.stack[--ps.depth];
 
@@ -295,7 +276,6 @@ maps_cidr_parse(const char *text, const char *map)
                  t->r[i].line);
         t->r[i].end = t->n;
     }
-    buf_fini(&logical);
     mem_free(copy);
     return t;
 }

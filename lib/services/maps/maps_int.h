@@ -57,6 +57,17 @@ typedef void maps_bad_fn(void *ctx, int line);
 int maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
                       maps_bad_fn *bad, void *ctx);
 
+/* maps_lline_fn - one logical line (writable) and the line it starts on */
+typedef void maps_lline_fn(void *ctx, char *line, int lineno);
+/* maps_llines - the logical lines of text (destroyed), as Postfix's
+ * readllines (maps_thash.c) */
+void maps_llines(char *text, maps_lline_fn *fn, void *ctx);
+/* maps_thash_parse - a texthash: file as Postfix's dict_thash reads it,
+ * with its warnings (keys folded unless MAPS_F_NOFOLD; the first of
+ * duplicate keys); 0, or -1 with errno */
+int maps_thash_parse(const char *path, unsigned flags, maps_entry_fn *fn,
+                     void *ctx);
+
 /* an index file (path.pdb) mapped read-only */
 struct maps_index;
 /* maps_index_open - the index of path when it exists, is not older than
