@@ -56,6 +56,20 @@ dict_thash)
         diff -u dict_thash.map - || exit 1
     "$drv" -s texthash:dict_thash.in 2>&1 |
         sed -E 's/^.*warning: /postmap: warning: /' >"$tmp" ;;
+quote_test)
+    # Postfix's src/postmap quote_test: each line of quote_test.in's
+    # "echo LINE | postmap -i quote_test_map" added on its own (a table
+    # file named stdin, as postmap -i names its input), then the whole
+    # table listed (postmap -s | LC_ALL=C sort)
+    w=$out/quote_test.d
+    rm -rf "$w" && mkdir -p "$w" || exit 1
+    sed -n "s/^echo '\(.*\)' | .*postmap -i .*/\1/p" quote_test.in |
+        while IFS= read -r l; do
+            printf '%s\n' "$l" >"$w/stdin"
+            (cd "$w" && "$drv" -s texthash:stdin) 2>&1 >>"$w/entries" |
+                sed -E 's/^.*warning: /postmap: warning: /'
+        done >"$tmp"
+    LC_ALL=C sort "$w/entries" >>"$tmp" ;;
 *)
     echo "maps_peer.sh: unknown case $case" >&2
     exit 2 ;;
