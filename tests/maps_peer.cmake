@@ -19,7 +19,7 @@ foreach(case IN ITEMS dict_cidr miss_endif_cidr dict_inline_cidr
 endforeach()
 
 # socketmap: and tcp: against a small real server, and Postfix's postmap
-postern_test(NAME maps_peer_net LABELS unit peer SKIPPABLE
+postern_test(NAME maps_peer_net LABELS unit peer SKIPPABLE TIMEOUT 120
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_peer_net.sh
                      $<TARGET_FILE:maps_peer_driver>
                      ${CMAKE_CURRENT_BINARY_DIR}/maps_peer)
