@@ -28,8 +28,8 @@ enum maps_kind maps_kind_of(const char *type);
 int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
 /* maps_inline_load - maps_inline_parse with Postfix's error text in err
  * (maps_inline.c) */
-int maps_inline_load(const char *name, unsigned flags, struct htab *h, char *err,
-                     size_t errlen);
+int maps_inline_load(const char *name, unsigned flags, struct htab *h,
+                     char *err, size_t errlen);
 /* maps_static_value - the value of static:name (name or the inside of
  * "{ ... }"), or NULL with Postfix's error text in err */
 char *maps_static_value(const char *name, char *err, size_t errlen);
