@@ -81,8 +81,12 @@ multi_open(const char *type, const char *name, unsigned flags, char *err,
     }
     if (tables) {
         mu->sub = mem_calloc(mu->items.n, sizeof(*mu->sub));
-        for (size_t i = 0; i < mu->items.n; i++)
+        /* read now: maps_pre_jail does not see tables made while it
+         * runs (a failure shows at lookup, as the component's error) */
+        for (size_t i = 0; i < mu->items.n; i++) {
             mu->sub[i] = maps_new(mu->items.v[i], mu->items.v[i], flags);
+            (void) maps_preload(mu->sub[i]);
+        }
     } else {
         /* an element in braces may hold commas and blanks */
         for (size_t i = 0; i < mu->items.n; i++) {
