@@ -23,3 +23,10 @@ postern_test(NAME maps_peer_net LABELS unit peer SKIPPABLE TIMEOUT 120
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_peer_net.sh
                      $<TARGET_FILE:maps_peer_driver>
                      ${CMAKE_CURRENT_BINARY_DIR}/maps_peer)
+
+# types without a Postfix .ref here (randmap:, fail:, environ:, unions,
+# pipelines, in-line cidr:, texthash:): each lookup against postmap -q
+postern_test(NAME maps_peer_postmap LABELS unit peer SKIPPABLE
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_peer_postmap.sh
+                     $<TARGET_FILE:maps_peer_driver>
+                     ${CMAKE_CURRENT_BINARY_DIR}/maps_peer)

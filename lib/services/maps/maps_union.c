@@ -87,22 +87,9 @@ multi_open(const char *type, const char *name, unsigned flags, char *err,
             mu->sub[i] = maps_new(mu->items.v[i], mu->items.v[i], flags);
             (void) maps_preload(mu->sub[i]);
         }
-    } else {
-        /* an element in braces may hold commas and blanks */
-        for (size_t i = 0; i < mu->items.n; i++) {
-            char *bp = mu->items.v[i], *why;
-
-            if (*bp == '{' && (why = conf_extpar(&bp, 1)) == NULL)
-                memmove(mu->items.v[i], bp, strlen(bp) + 1);
-            else if (*bp == '{') {
-                snprintf(err, errlen, "bad syntax: \"%s:%s\": %s", type, name,
-                         why);
-                mem_free(why);
-                multi_close(mu);
-                return NULL;
-            }
-        }
     }
+    /* randmap: elements as written, braces too (Postfix 3.7 answers
+     * "{two words}" for randmap:{ {two words} }) */
     return mu;
 }
 
