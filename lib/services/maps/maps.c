@@ -241,6 +241,22 @@ load_entry(void *ctx, char *key, const char *value, int line)
     put(lc->t->h, key, value, lc->flags);
 }
 
+/* load_thash_entry - a texthash: entry; "key:" (an aliases(5) file
+ * used as a plain table, which Postfix warns about) is found as "key"
+ * too, as Postern's other text tables have always found it */
+static void
+load_thash_entry(void *ctx, char *key, const char *value, int line)
+{
+    struct load_ctx *lc = ctx;
+    size_t kl = strlen(key);
+
+    load_entry(ctx, key, value, line);
+    if (kl > 1 && key[kl - 1] == ':') {
+        key[kl - 1] = 0;
+        put(lc->t->h, key, value, lc->flags);
+    }
+}
+
 static int
 load_text(struct maps *m, struct table *t)
 {
@@ -254,7 +270,7 @@ load_text(struct maps *m, struct table *t)
     }
     t->h = htab_new(64);
     if ((!alias && strcmp(t->type, "texthash") == 0
-             ? maps_thash_parse(t->name, m->flags, load_entry, &lc)
+             ? maps_thash_parse(t->name, m->flags, load_thash_entry, &lc)
              : maps_parse_source(t->name, alias, load_entry, NULL, &lc)) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));
