@@ -242,8 +242,8 @@ load_entry(void *ctx, char *key, const char *value, int line)
 }
 
 /* load_thash_entry - a texthash: entry; "key:" (an aliases(5) file
- * used as a plain table, which Postfix warns about) is found as "key"
- * too, as Postern's other text tables have always found it */
+ * used as a plain table) is found as "key" too, as Postern's other text
+ * tables find it; Postfix's warning about it is left out here */
 static void
 load_thash_entry(void *ctx, char *key, const char *value, int line)
 {
@@ -270,7 +270,7 @@ load_text(struct maps *m, struct table *t)
     }
     t->h = htab_new(64);
     if ((!alias && strcmp(t->type, "texthash") == 0
-             ? maps_thash_parse(t->name, m->flags, load_thash_entry, &lc)
+             ? maps_thash_parse(t->name, m->flags, 1, load_thash_entry, &lc)
              : maps_parse_source(t->name, alias, load_entry, NULL, &lc)) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));

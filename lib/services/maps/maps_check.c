@@ -200,7 +200,7 @@ maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx)
     switch (maps_kind_of(type)) {
     case K_TEXT:
         if (!(flags & MAPS_F_ALIAS) && strcmp(type, "texthash") == 0)
-            return maps_thash_parse(name, flags, walk_entry, &wc);
+            return maps_thash_parse(name, flags, 0, walk_entry, &wc);
         return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,
                                  NULL, &wc);
     case K_REGEXP:

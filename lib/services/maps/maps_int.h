@@ -64,9 +64,10 @@ typedef void maps_lline_fn(void *ctx, char *line, int lineno);
 void maps_llines(char *text, maps_lline_fn *fn, void *ctx);
 /* maps_thash_parse - a texthash: file as Postfix's dict_thash reads it,
  * with its warnings (keys folded unless MAPS_F_NOFOLD; the first of
- * duplicate keys); 0, or -1 with errno */
-int maps_thash_parse(const char *path, unsigned flags, maps_entry_fn *fn,
-                     void *ctx);
+ * duplicate keys); lenient: no warning for "key: value" lines (the
+ * daemons find such a key as "key" too); 0, or -1 with errno */
+int maps_thash_parse(const char *path, unsigned flags, int lenient,
+                     maps_entry_fn *fn, void *ctx);
 
 /* an index file (path.pdb) mapped read-only */
 struct maps_index;

@@ -12,7 +12,8 @@
  *	character); quotes and backslashes stay in the key, as postmap
  *	keeps them. With Postfix's warnings (file as named, line of the
  *	entry): an unbalanced '"' or a missing key or value ignores the
- *	line; "key: value" is taken as it is ("key:") with a warning; a
+ *	line; "key: value" is taken as it is ("key:") with a warning (not
+ *	for the daemons, which find it as "key" too: maps.c); a
  *	duplicate key keeps the first value, with a warning.
  */
 #include <ctype.h>
@@ -58,6 +59,7 @@ maps_llines(char *text, maps_lline_fn *fn, void *ctx)
 struct thash {
     const char *path;
     unsigned flags;
+    int lenient;
     maps_entry_fn *fn;
     void *ctx;
     struct htab *seen;
@@ -97,7 +99,7 @@ entry(void *ctx, char *line, int lineno)
         return;
     }
     kl = strlen(key);
-    if (key[kl - 1] == ':')
+    if (key[kl - 1] == ':' && !th->lenient)
         log_warn("%s, line %d: record is in \"key: value\" format; is this an "
                  "alias file?",
                  th->path, lineno);
@@ -112,11 +114,12 @@ entry(void *ctx, char *line, int lineno)
 }
 
 int
-maps_thash_parse(const char *path, unsigned flags, maps_entry_fn *fn, void *ctx)
+maps_thash_parse(const char *path, unsigned flags, int lenient,
+                 maps_entry_fn *fn, void *ctx)
 {
     char *text;
     size_t len;
-    struct thash th = {path, flags, fn, ctx, NULL};
+    struct thash th = {path, flags, lenient, fn, ctx, NULL};
 
     if (util_read_file(path, (size_t) 1 << 30, &text, &len) < 0)
         return -1;
