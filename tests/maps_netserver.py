@@ -5,7 +5,8 @@ netstrings) or tcp_table(5) server for tests/maps_peer_net.sh.
 MODE socketmap or tcp; ADDR a unix socket path (socketmap) or 127.0.0.1
 (a free port is taken; its number is written to PORTFILE). Table: foo ->
 "bar baz", "a b" -> "with%percent"; key "temp" fails temporarily; the
-socketmap map name must be "mymap" (else PERM). Serves until killed.
+socketmap map name must be "mymap" (else PERM); tcp: key "hang" gets no
+answer. Serves until killed.
 """
 import os
 import socket
@@ -61,6 +62,8 @@ def tcp(conn):
             conn.sendall(b"400 bad request\n")
             continue
         key = urllib.parse.unquote(line[4:])
+        if key == "hang":
+            continue  # never answers: the client's timeout
         if key == "temp":
             rep = "400 try again later"
         elif key in TABLE:

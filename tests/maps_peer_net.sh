@@ -85,6 +85,15 @@ check "$tc" FOO notfound
 check "$tc" temp error
 check "tcp:127.0.0.1:$gone" foo error
 check environ:x HOME notfound
+# a server that does not answer: an error after tcp:'s 10 s timeout (not
+# compared with Postfix, which retries for minutes)
+s0=$(date +%s)
+got=$(ours "$tc" hang); s1=$(date +%s)
+if [ "$got" = error ] && [ $((s1 - s0)) -ge 9 ] && [ $((s1 - s0)) -le 30 ]; then
+    echo "ok: $tc hang: error after $((s1 - s0)) s"
+else
+    echo "FAIL: $tc hang: '$got' after $((s1 - s0)) s"; fail=1
+fi
 # several lookups on one connection
 n=$(printf 'get foo\nget nothing\nget foo\n' | "$drv" "$sm" | grep -c '^foo=bar baz$')
 [ "$n" = 2 ] || { echo "FAIL: two lookups on one socketmap connection: $n"; fail=1; }
