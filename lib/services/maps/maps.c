@@ -70,12 +70,11 @@ struct table {
     int proxied; /* proxy:type:name */
     int loaded;
     int failed;
-    struct htab *h;         /* K_TEXT, K_INLINE */
-    char *static_value;     /* K_STATIC */
-    struct maps_pat *pat;   /* K_REGEXP (maps_pcre.c) */
-    struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
-    struct strv cidr_net;   /* K_CIDR */
-    struct strv cidr_val;
+    struct htab *h;                /* K_TEXT, K_INLINE */
+    char *static_value;            /* K_STATIC */
+    struct maps_pat *pat;          /* K_REGEXP (maps_pcre.c) */
+    struct maps_index *idx;        /* K_TEXT with a fresh .pdb index */
+    struct maps_cidr *cidr;        /* K_CIDR (maps_cidr.c) */
     struct htab *unix_cache;       /* K_UNIX */
     const struct maps_driver *drv; /* K_DRIVER */
     void *drv_h;
@@ -116,8 +115,6 @@ add_table(struct maps *m, const char *item)
     m->t = mem_realloc(m->t, (m->n + 1) * sizeof(*m->t));
     t = &m->t[m->n++];
     memset(t, 0, sizeof(*t));
-    strv_init(&t->cidr_net);
-    strv_init(&t->cidr_val);
     if (colon == NULL) {
         t->kind = K_NONE;
         t->type = mem_strdup(item);
@@ -193,8 +190,7 @@ maps_free(struct maps *m)
             t->drv->close(t->drv_h);
         maps_pat_free(t->pat);
         maps_index_close(t->idx);
-        strv_fini(&t->cidr_net);
-        strv_fini(&t->cidr_val);
+        maps_cidr_free(t->cidr);
         mem_free(t->static_value);
         mem_free(t->type);
         mem_free(t->name);
@@ -245,6 +241,22 @@ load_entry(void *ctx, char *key, const char *value, int line)
     put(lc->t->h, key, value, lc->flags);
 }
 
+/* load_thash_entry - a texthash: entry; "key:" (an aliases(5) file
+ * used as a plain table) is found as "key" too, as Postern's other text
+ * tables find it; Postfix's warning about it is left out here */
+static void
+load_thash_entry(void *ctx, char *key, const char *value, int line)
+{
+    struct load_ctx *lc = ctx;
+    size_t kl = strlen(key);
+
+    load_entry(ctx, key, value, line);
+    if (kl > 1 && key[kl - 1] == ':') {
+        key[kl - 1] = 0;
+        put(lc->t->h, key, value, lc->flags);
+    }
+}
+
 static int
 load_text(struct maps *m, struct table *t)
 {
@@ -257,7 +269,9 @@ load_text(struct maps *m, struct table *t)
             return 0;
     }
     t->h = htab_new(64);
-    if (maps_parse_source(t->name, alias, load_entry, NULL, &lc) < 0) {
+    if ((!alias && strcmp(t->type, "texthash") == 0
+             ? maps_thash_parse(t->name, m->flags, 1, load_thash_entry, &lc)
+             : maps_parse_source(t->name, alias, load_entry, NULL, &lc)) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
                  t->type, t->name, strerror(errno));
         return -1;
@@ -265,40 +279,14 @@ load_text(struct maps *m, struct table *t)
     return 0;
 }
 
-int
-maps_inline_parse(const char *p, unsigned flags, struct htab *h)
-{
-    char *body, *item, *save = NULL;
-    size_t n = strlen(p);
-
-    if (n < 2 || p[0] != '{' || p[n - 1] != '}')
-        return -1;
-    body = mem_strndup(p + 1, n - 2);
-    for (item = strtok_r(body, ",", &save); item;
-         item = strtok_r(NULL, ",", &save)) {
-        char *it = str_trim(item), *eq;
-
-        if (*it == '{' && it[strlen(it) - 1] == '}') {
-            it[strlen(it) - 1] = 0;
-            it = str_trim(it + 1);
-        }
-        eq = strchr(it, '=');
-        if (eq == NULL)
-            continue;
-        *eq = 0;
-        put(h, str_trim(it), str_trim(eq + 1), flags);
-    }
-    mem_free(body);
-    return 0;
-}
-
 static int
 load_inline(struct maps *m, struct table *t)
 {
+    char why[400];
+
     t->h = htab_new(16);
-    if (maps_inline_parse(t->name, m->flags, t->h) < 0) {
-        snprintf(m->err, sizeof(m->err), "%s: inline:%s: need {...}", m->title,
-                 t->name);
+    if (maps_inline_load(t->name, m->flags, t->h, why, sizeof(why)) < 0) {
+        snprintf(m->err, sizeof(m->err), "%s: %s", m->title, why);
         return -1;
     }
     return 0;
@@ -418,24 +406,11 @@ load_regexp(struct maps *m, struct table *t)
 static int
 load_cidr(struct maps *m, struct table *t)
 {
-    char *text, *line, *save = NULL;
+    char *text;
 
     if (read_table(m, t, &text) < 0)
         return -1;
-    for (line = strtok_r(text, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *l = str_trim(line), *v;
-
-        if (*l == 0 || *l == '#')
-            continue;
-        v = l;
-        while (*v && !isspace((unsigned char) *v))
-            v++;
-        if (*v)
-            *v++ = 0;
-        strv_add(&t->cidr_net, l);
-        strv_add(&t->cidr_val, str_trim(v));
-    }
+    t->cidr = maps_cidr_parse(text, t->name);
     mem_free(text);
     return 0;
 }
@@ -463,9 +438,16 @@ load(struct maps *m, struct table *t)
     case K_INLINE:
         rc = load_inline(m, t);
         break;
-    case K_STATIC:
-        t->static_value = mem_strdup(t->name);
+    case K_STATIC: {
+        char why[400];
+
+        if ((t->static_value = maps_static_value(t->name, why, sizeof(why))) ==
+            NULL) {
+            snprintf(m->err, sizeof(m->err), "%s: %s", m->title, why);
+            rc = -1;
+        }
         break;
+    }
     case K_REGEXP:
         rc = load_regexp(m, t);
         break;
@@ -688,9 +670,7 @@ find(struct maps *m, const char *key, const char **value, int partial)
             v = maps_pat_find(t->pat, key, &m->result);
             break;
         case K_CIDR:
-            for (size_t r = 0; r < t->cidr_net.n && !v; r++)
-                if (maps_addr_in_net(key, t->cidr_net.v[r]) == 1)
-                    v = t->cidr_val.v[r];
+            v = maps_cidr_find(t->cidr, key);
             break;
         case K_UNIX: {
             enum maps_result r;

@@ -96,12 +96,16 @@ maps_check_table(const char *item, char *why, size_t len)
             return -1;
         }
         return 0;
-    case K_INLINE:
-        if (name[0] != '{' || name[strlen(name) - 1] != '}') {
-            snprintf(why, len, "table %s: need inline:{...}", item);
-            return -1;
-        }
-        return 0;
+    case K_INLINE: {
+        struct htab *h = htab_new(16);
+        char r[600];
+        int rc = maps_inline_load(name, 0, h, r, sizeof(r));
+
+        htab_free(h, mem_free);
+        if (rc < 0)
+            snprintf(why, len, "table %s: %s", item, r);
+        return rc;
+    }
     case K_DRIVER: {
         const struct maps_driver *d = maps_driver_of(type);
         char r[600];
@@ -120,7 +124,16 @@ maps_check_table(const char *item, char *why, size_t len)
         }
         return 0;
     }
-    case K_STATIC:
+    case K_STATIC: {
+        char r[600], *v = maps_static_value(name, r, sizeof(r));
+
+        if (v == NULL) {
+            snprintf(why, len, "table %s: %s", item, r);
+            return -1;
+        }
+        mem_free(v);
+        return 0;
+    }
     case K_NIS:
         return 0;
     }
@@ -186,6 +199,8 @@ maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx)
         return -1;
     switch (maps_kind_of(type)) {
     case K_TEXT:
+        if (!(flags & MAPS_F_ALIAS) && strcmp(type, "texthash") == 0)
+            return maps_thash_parse(name, flags, 0, walk_entry, &wc);
         return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,
                                  NULL, &wc);
     case K_REGEXP:

@@ -7,8 +7,19 @@
 
 #include "maps/maps_int.h"
 
+extern const struct maps_driver maps_drv_unionmap, maps_drv_pipemap,
+    maps_drv_randmap, maps_drv_fail, maps_drv_environ, maps_drv_socketmap,
+    maps_drv_tcp;
+
 static const struct maps_driver *const drivers[] = {
     NULL, /* placeholder until the first driver: keeps the array valid */
+    &maps_drv_unionmap,
+    &maps_drv_pipemap,
+    &maps_drv_randmap,
+    &maps_drv_fail,
+    &maps_drv_environ,
+    &maps_drv_socketmap,
+    &maps_drv_tcp,
 };
 
 const struct maps_driver *

@@ -26,6 +26,21 @@ enum maps_kind maps_kind_of(const char *type);
 /* maps_inline_parse - the {key=value, ...} of an inline: table into h
  * (keys folded unless MAPS_F_NOFOLD); -1 without the braces */
 int maps_inline_parse(const char *name, unsigned flags, struct htab *h);
+/* maps_inline_load - maps_inline_parse with Postfix's error text in err
+ * (maps_inline.c) */
+int maps_inline_load(const char *name, unsigned flags, struct htab *h,
+                     char *err, size_t errlen);
+/* maps_static_value - the value of static:name (name or the inside of
+ * "{ ... }"), or NULL with Postfix's error text in err */
+char *maps_static_value(const char *name, char *err, size_t errlen);
+
+/* cidr: tables (maps_cidr.c), Postfix's dict_cidr: bad rules are skipped
+ * with a warning naming map ("cidr map /x") */
+struct maps_cidr;
+struct maps_cidr *maps_cidr_parse(const char *text, const char *map);
+void maps_cidr_free(struct maps_cidr *t);
+/* maps_cidr_find - the result for the address key (borrowed), or NULL */
+const char *maps_cidr_find(const struct maps_cidr *t, const char *key);
 /* maps_rx_line - one trimmed line of a regexp: table: 1 for a rule, with
  * the pattern (NUL-terminated in place), its regcomp flags, whether it
  * is negated (!/pattern/) and the result; 0 for a comment, a blank or a
@@ -41,6 +56,18 @@ typedef void maps_bad_fn(void *ctx, int line);
  * 0, or -1 with errno */
 int maps_parse_source(const char *path, int alias, maps_entry_fn *fn,
                       maps_bad_fn *bad, void *ctx);
+
+/* maps_lline_fn - one logical line (writable) and the line it starts on */
+typedef void maps_lline_fn(void *ctx, char *line, int lineno);
+/* maps_llines - the logical lines of text (destroyed), as Postfix's
+ * readllines (maps_thash.c) */
+void maps_llines(char *text, maps_lline_fn *fn, void *ctx);
+/* maps_thash_parse - a texthash: file as Postfix's dict_thash reads it,
+ * with its warnings (keys folded unless MAPS_F_NOFOLD; the first of
+ * duplicate keys); lenient: no warning for "key: value" lines (the
+ * daemons find such a key as "key" too); 0, or -1 with errno */
+int maps_thash_parse(const char *path, unsigned flags, int lenient,
+                     maps_entry_fn *fn, void *ctx);
 
 /* an index file (path.pdb) mapped read-only */
 struct maps_index;
@@ -111,6 +138,18 @@ struct maps_driver {
      * setting in it); NULL: a MAPS_DRV_FILE name must be readable */
     int (*check)(const char *name, char *why, size_t len);
 };
+
+/* maps_net_connect - a stream connection to endpoint ("unix:/path",
+ * "inet:host:port" or "host:port") within timeout seconds; the fd
+ * (non-blocking), or -1 with the reason in err (maps_socketmap.c) */
+int maps_net_connect(const char *endpoint, int timeout, char *err,
+                     size_t errlen);
+/* maps_net_io - send req, then read into in until done(in) says 1 (-1:
+ * malformed); 0, -2 when the server closed the connection or it failed
+ * (the caller may connect again), -1 otherwise; reason in err */
+int maps_net_io(int fd, const void *req, size_t len, struct buf *in,
+                int (*done)(const struct buf *in), int timeout, char *err,
+                size_t errlen);
 
 /* maps_driver_of - the driver of type, or NULL (maps_drivers.c) */
 const struct maps_driver *maps_driver_of(const char *type);
