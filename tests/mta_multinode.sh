@@ -44,7 +44,6 @@ stop_all() {
         [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null
     done
     stop_pids
-    [ "$DIRTYPE" = pgsql ] && type sql_pg_stop >/dev/null 2>&1 && sql_pg_stop
     ip netns del "$HUB" 2>/dev/null
     ip netns del "$NS1" 2>/dev/null
     ip netns del "$NS2" 2>/dev/null
@@ -123,11 +122,33 @@ dir_setup() {
         DIRSPEC=texthash:$T/users
         ;;
     pgsql)
-        . "$HERE/sql_lib.sh"
-        sql_pg_start "$T/pg" "$HUB" $HUBIP || exit 77
-        sql_pg_exec "CREATE TABLE users (email text primary key);"
-        for u in $USERS; do sql_pg_exec "INSERT INTO users VALUES ('$u@hosted.test');"; done
-        sql_pg_cf "$T/users.cf" "SELECT 'OK' FROM users WHERE email='%s'"
+        # one PostgreSQL for both nodes, on the hub's address: the nodes
+        # reach it over the bridge, as MX nodes reach a shared directory
+        PG_BIN=
+        for d in /usr/lib/postgresql/*/bin; do [ -x "$d/postgres" ] && PG_BIN=$d; done
+        [ -n "$PG_BIN" ] || { echo "skip: no PostgreSQL server installed"; exit 77; }
+        mkdir -p "$T/pg" && chown nobody "$T/pg" && chmod 700 "$T/pg"
+        "${AS[@]}" "$PG_BIN/initdb" -A trust -U nobody -E UTF8 --no-locale \
+            -D "$T/pg/data" > "$T/pg/initdb.log" 2>&1 ||
+            { echo "skip: initdb failed"; exit 77; }
+        echo "host all all 198.51.100.0/24 trust" >> "$T/pg/data/pg_hba.conf"
+        ip netns exec "$HUB" "${AS[@]}" "$PG_BIN/postgres" -D "$T/pg/data" \
+            -k "$T/pg" -h $HUBIP -p 5432 -c fsync=off > "$T/pg/pg.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 100); do
+            "${AS[@]}" "$PG_BIN/pg_isready" -q -h "$T/pg" -p 5432 && break
+            sleep 0.1
+        done
+        psql() { "${AS[@]}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$T/pg" -p 5432 "$@"; }
+        "${AS[@]}" "$PG_BIN/createdb" -h "$T/pg" -p 5432 mail || fail "createdb"
+        psql -d mail -c "CREATE TABLE users (email text primary key)" || fail "create table"
+        for u in $USERS; do psql -d mail -c "INSERT INTO users VALUES ('$u@hosted.test')"; done
+        cat > "$T/users.cf" <<PG
+hosts = inet:$HUBIP:5432
+user = nobody
+dbname = mail
+query = SELECT 'OK' FROM users WHERE email='%s'
+PG
         DIRSPEC=pgsql:$T/users.cf
         ;;
     esac
