@@ -438,6 +438,7 @@ local_setup(struct server *srv, void *ctx)
     char *v;
 
     lc->srv = srv;
+    deliver_status_filter_open(srv, "local_delivery_status_filter");
     deliver_content_init(&lc->msg);
     v = server_param(srv, "myhostname");
     mailbox_init(&lc->mb, v);

@@ -474,6 +474,7 @@ pipe_pre_drop(struct server *srv, void *ctx)
     char *owner = server_param(srv, "mail_owner");
     struct passwd *pw = getpwnam(owner);
 
+    deliver_status_filter_open(srv, "pipe_delivery_status_filter");
     pa->srv = srv;
     pa->root = geteuid() == 0;
     if (pipe_attr_parse(&pa->attr, (const char *const *) srv->args,

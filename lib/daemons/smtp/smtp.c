@@ -277,6 +277,9 @@ smtp_pre_drop(struct server *srv, void *ctx)
     const char *env;
 
     ag->srv = srv;
+    deliver_status_filter_open(srv,
+                               SMTP_PARAM(ag, "lmtp_delivery_status_filter",
+                                          "smtp_delivery_status_filter"));
     ag->generic = smtp_generic_new(ag, srv); /* issue 19 */
     buf_init(&ag->generic_out, 0);
     deliver_content_init(&ag->msg);

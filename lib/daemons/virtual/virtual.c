@@ -239,6 +239,7 @@ virtual_pre_drop(struct server *srv, void *ctx)
     struct virt *v = ctx;
 
     v->srv = srv;
+    deliver_status_filter_open(srv, "virtual_delivery_status_filter");
     v->rw = rewrite_new(srv->conf, srv->name_space);
     v->mailbox_maps = table("virtual_mailbox_maps",
                             server_param(srv, "virtual_mailbox_maps"));

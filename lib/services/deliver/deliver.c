@@ -22,6 +22,7 @@
 
 #include "ipc/ipc.h"
 #include "maillog/maillog.h"
+#include "maps/maps.h"
 #include "server/server.h"
 
 #define MAX_BATCH 64
@@ -156,14 +157,76 @@ deliver_req_decode(struct ipc_in *in, struct deliver_req *r)
     return ipc_in_ok(in) && queue_id_ok(r->id) ? 0 : -1;
 }
 
+/* the agent's delivery status filter (deliver_status_filter_open) */
+static struct maps *status_filter;
+static const char *status_filter_name;
+
+void
+deliver_status_filter_open(struct server *srv, const char *param)
+{
+    char *v = server_param(srv, param);
+
+    if (v && *v) {
+        status_filter = maps_new(param, v, MAPS_F_NOFOLD);
+        status_filter_name = param;
+        (void) maps_preload(status_filter);
+    }
+    mem_free(v);
+}
+
+/* status_filtered - Postfix's dsn_filter_lookup: "dsn text" in the
+ * filter; a valid result of the same kind (success for success, 4xx or
+ * 5xx for a failure) replaces status, dsn and text */
+static int
+status_filtered(struct deliver_rcpt *rc, int *status, const char *dsn,
+                const char *text)
+{
+    struct buf key;
+    const char *v;
+    enum maps_result r;
+    int ok = 0;
+
+    if (status_filter == NULL || dsn == NULL)
+        return 0;
+    buf_init(&key, 0);
+    (void) buf_printf(&key, "%s %s", dsn, text ? text : "");
+    r = maps_find(status_filter, buf_str(&key), &v);
+    buf_fini(&key);
+    if (r != MAPS_FOUND)
+        return 0;
+    {
+        size_t n = strspn(v, "0123456789.");
+        int valid = n >= 5 && (v[0] == '2' || v[0] == '4' || v[0] == '5') &&
+                    v[1] == '.' && (v[n] == ' ' || v[n] == 0);
+
+        if (!valid || (*status == DELIVER_SENT) != (v[0] == '2')) {
+            log_warn("%s: bad status code: %s", status_filter_name, v);
+            return 0;
+        }
+        snprintf(rc->dsn, sizeof(rc->dsn), "%.*s", (int) n, v);
+        *status = v[0] == '2'   ? DELIVER_SENT
+                  : v[0] == '4' ? DELIVER_DEFER
+                                : DELIVER_BOUNCE;
+        v += n;
+        while (*v == ' ')
+            v++;
+        mem_free(rc->text);
+        rc->text = mem_strdup(v);
+        ok = 1;
+    }
+    return ok;
+}
+
 void
 deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
                const char *text)
 {
+    if (!status_filtered(rc, &status, dsn, text)) {
+        snprintf(rc->dsn, sizeof(rc->dsn), "%s", dsn);
+        mem_free(rc->text);
+        rc->text = mem_strdup(text ? text : "");
+    }
     rc->status = status;
-    snprintf(rc->dsn, sizeof(rc->dsn), "%s", dsn);
-    mem_free(rc->text);
-    rc->text = mem_strdup(text ? text : "");
     mem_free(rc->mta);
     mem_free(rc->reply);
     rc->mta = rc->reply = NULL;

@@ -90,7 +90,14 @@ void deliver_req_add(struct deliver_req *r, uint32_t idx, const char *addr,
 void deliver_req_encode(struct ipc_out *o, const struct deliver_req *r);
 /* deliver_req_decode - 0 or -1 (bad frame) */
 int deliver_req_decode(struct ipc_in *in, struct deliver_req *r) WARN_UNUSED;
-/* deliver_result - set a recipient's result (text copied) */
+/* deliver_status_filter_open - the agent's delivery status filter, the
+ * parameter param ("smtp_delivery_status_filter": a literal name in the
+ * agent), opened before a chroot: call from the agent's pre_drop;
+ * deliver_result applies it from then on */
+void deliver_status_filter_open(struct server *srv, const char *param);
+/* deliver_result - set a recipient's result (text copied), through the
+ * agent's delivery status filter: a "dsn text" match replaces them
+ * (Postfix's dsn_filter: success stays success, a failure a failure) */
 void deliver_result(struct deliver_rcpt *rc, int status, const char *dsn,
                     const char *text);
 /* deliver_result_remote - the server that gave rc's result (its name,
