@@ -35,6 +35,7 @@ for fz in "$build"/bin/fuzz_*; do
     fuzz_pickup) c=$(seed "$name" testdata/fuzz/pickup/*) ;;
     fuzz_pipe) c=$(seed "$name" testdata/fuzz/pipe/*) ;;
     fuzz_maps_pat) c=$(seed "$name" testdata/fuzz/maps_pat/*) ;;
+    fuzz_haproxy) c=$(seed "$name" testdata/fuzz/haproxy/*) ;;
     fuzz_seeds) continue ;; # the seed generator, not a fuzzer
     *) c=$(seed "$name") ;;
     esac

@@ -13,7 +13,7 @@ PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
  libdb5.3-dev liblmdb-dev libcdb-dev postfix-lmdb postfix-cdb postfix-pcre
  libpq-dev postgresql postfix-pgsql libmariadb-dev mariadb-server postfix-mysql
  libsqlite3-dev sqlite3 postfix-sqlite libldap2-dev slapd ldap-utils postfix-ldap
- memcached"
+ memcached haproxy"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

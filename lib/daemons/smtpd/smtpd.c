@@ -302,6 +302,27 @@ peer_names(void *arg)
     pl->name_status = pl->ok ? SMTPD_PEER_OK : SMTPD_PEER_FORGED;
 }
 
+/* peer_resolve - the client's names (reverse and forward-confirmed)
+ * for the address ss, as Postfix's smtpd_peer does */
+static void
+peer_resolve(struct smtpd_session *s, const struct sockaddr_storage *ss,
+             socklen_t len)
+{
+    struct peer_lookup *pl = mem_alloc(sizeof(*pl));
+
+    memcpy(&pl->ss, ss, sizeof(*ss));
+    pl->len = len;
+    pl->addr = s->addr;
+    (void) co_offload(peer_names, pl);
+    if (pl->ok)
+        snprintf(s->name, sizeof(s->name), "%.255s", pl->name);
+    if (pl->rev_status == SMTPD_PEER_OK)
+        snprintf(s->reverse_name, sizeof(s->reverse_name), "%.255s", pl->name);
+    s->name_status = pl->name_status;
+    s->reverse_status = pl->rev_status;
+    mem_free(pl);
+}
+
 static void
 peer(struct smtpd_session *s, int fd)
 {
@@ -337,23 +358,35 @@ peer(struct smtpd_session *s, int fd)
             strchr(s->server_addr, '.'))
             memmove(s->server_addr, s->server_addr + 7,
                     strlen(s->server_addr + 7) + 1);
-        if (s->cf->peername_lookup) {
-            struct peer_lookup *pl = mem_alloc(sizeof(*pl));
-
-            memcpy(&pl->ss, &ss, sizeof(ss));
-            pl->len = len;
-            pl->addr = s->addr;
-            (void) co_offload(peer_names, pl);
-            if (pl->ok)
-                snprintf(s->name, sizeof(s->name), "%.255s", pl->name);
-            if (pl->rev_status == SMTPD_PEER_OK)
-                snprintf(s->reverse_name, sizeof(s->reverse_name), "%.255s",
-                         pl->name);
-            s->name_status = pl->name_status;
-            s->reverse_status = pl->rev_status;
-            mem_free(pl);
-        }
+        if (s->cf->peername_lookup && !*s->cf->proxy_protocol)
+            peer_resolve(s, &ss, len);
     }
+    snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
+}
+
+/* smtpd_peer_proxied - the client the upstream proxy names: its
+ * address (and names) instead of the proxy's (smtpd_haproxy.c) */
+void
+smtpd_peer_proxied(struct smtpd_session *s, const char *addr, const char *port,
+                   const char *server_addr, const char *server_port)
+{
+    struct addrinfo hints, *res = NULL;
+
+    snprintf(s->addr, sizeof(s->addr), "%s", addr);
+    snprintf(s->port, sizeof(s->port), "%s", port);
+    snprintf(s->server_addr, sizeof(s->server_addr), "%s", server_addr);
+    snprintf(s->server_port, sizeof(s->server_port), "%s", server_port);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST;
+    if (s->cf->peername_lookup && getaddrinfo(addr, NULL, &hints, &res) == 0 &&
+        res) {
+        struct sockaddr_storage ss;
+
+        memcpy(&ss, res->ai_addr, res->ai_addrlen);
+        peer_resolve(s, &ss, res->ai_addrlen);
+    }
+    if (res)
+        freeaddrinfo(res);
     snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
 }
 
@@ -673,7 +706,6 @@ session(struct server *srv, int fd, void *ctx)
     s->cc = cc_get(cf);
     queue_env_init(&s->env);
     peer(s, fd);
-    s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr);
     s->io = smtpd_io_new(fd, (int) cf->timeout, h ? (int) h->timeout : 0,
                          h && (h->flags & SERVER_HANDOFF_NONBLOCK));
     if (session_out >= 0)
@@ -682,10 +714,19 @@ session(struct server *srv, int fd, void *ctx)
         smtpd_io_set_output(s->io, 1); /* sendmail -bs */
     if (h && h->len)
         smtpd_io_preload(s->io, h->data, h->len); /* read by the front */
+    if (*cf->proxy_protocol && smtpd_haproxy(s) < 0)
+        s->hangup = 1; /* logged with the proxy's address, as Postfix */
+    s->in_mynetworks = maps_match_addr(cf->mynetworks, s->addr);
     s->last_cmd = "CONNECT";
     buf_init(&line, 0);
     buf_init(&spill, 0);
     log_info("connect from %s", s->namaddr);
+    if (s->hangup) {
+        smtpd_io_printf(s->io, "421 4.3.0 %s Server local error",
+                        cf->myhostname);
+        (void) smtpd_io_flush(s->io);
+        goto done;
+    }
     if (session_greet(s, h) < 0)
         goto done;
     while (!s->quit) {

@@ -280,6 +280,7 @@ smtpd_conf_load(struct server *srv)
     cf->junk_cmd_limit = server_param_int(srv, "smtpd_junk_command_limit");
     cf->delay_reject = server_param_bool(srv, "smtpd_delay_reject");
     cf->peername_lookup = server_param_bool(srv, "smtpd_peername_lookup");
+    smtpd_haproxy_conf(cf, srv);
     cf->disable_vrfy = server_param_bool(srv, "disable_vrfy_command");
     /* a string in Postfix 3.7 (tls_log_mask: a level or names); the
      * level is what we use */

@@ -28,7 +28,10 @@
  *	worker logs and answers them.
  *	Sessions that need the client restrictions before the greeting
  *	(smtpd_delay_reject = no) or TLS at once (smtpd_tls_wrappermode)
- *	are handed off ungreeted at accept time.
+ *	are handed off ungreeted at accept time, as are the clients of an
+ *	upstream proxy (smtpd_upstream_proxy_protocol: the worker reads
+ *	the PROXY header; the per-client limits, which would count the
+ *	proxy, are left to the worker).
  *
  *	When the workers' queue is full (all busy, master forking more)
  *	sessions wait here, in order, never in the listen queue. At most
@@ -99,6 +102,8 @@ struct front {
     long stat_time;  /* anvil_status_update_time */
     time_t next_stat, next_sweep;
     int wrapper; /* smtpd_tls_wrappermode: no plaintext 421 */
+    int proxied; /* smtpd_upstream_proxy_protocol: the socket's peer is
+                  * the proxy; the worker reads who the client is */
     char *host;  /* myhostname */
     struct server_anvil *anvil;
     int seat; /* this front's column in anvil */
@@ -409,7 +414,7 @@ on_accept(struct front *f, int lfd, time_t now)
         c->fd = fd;
         f->nconn++;
         peer_addr(&ss, addr, sizeof(addr));
-        if (over_limit(f, c, addr, now))
+        if (!f->proxied && over_limit(f, c, addr, now))
             continue;
         if (!f->greet) {
             handoff(f, c, 0, NULL, 0);
@@ -590,6 +595,12 @@ front_config(struct front *f)
         f->greet = 0;
         f->wrapper = 1;
     }
+    v = server_param(srv, "smtpd_upstream_proxy_protocol");
+    if (*v) { /* the proxy's header comes first: the worker reads it */
+        f->greet = 0;
+        f->proxied = 1;
+    }
+    mem_free(v);
     strv_fini(&r_client);
 }
 

@@ -32,6 +32,8 @@ struct smtpd_io;
  * nonblock: the socket is non-blocking (from the front) */
 struct smtpd_io *smtpd_io_new(int fd, int timeout_s, int armed_s, int nonblock);
 void smtpd_io_free(struct smtpd_io *s);
+/* smtpd_io_set_timeout - the read and write timeout from now on */
+void smtpd_io_set_timeout(struct smtpd_io *s, int timeout_s);
 /* smtpd_io_read_line - next line or piece of one (at most limit bytes) into
  * line (replaced); *lf set when it ended in LF. A CR right before the
  * limit is kept for the next call. 1 ok, 0 EOF, -1 error or timeout
@@ -185,7 +187,10 @@ struct smtpd_conf {
     long junk_cmd_limit; /* smtpd_junk_command_limit */
     int delay_reject;
     int peername_lookup;
-    int bare_nl; /* 0 no, 1 normalize, 2 reject */
+    char *proxy_protocol;    /* smtpd_upstream_proxy_protocol: "" or haproxy */
+    long proxy_timeout;      /* smtpd_upstream_proxy_timeout */
+    unsigned proxy_families; /* HAPROXY_IPV4|6: inet_protocols */
+    int bare_nl;             /* 0 no, 1 normalize, 2 reject */
     int bare_nl_code;
     int tls_level; /* 0 none, 1 may, 2 encrypt */
     int wrapper;   /* smtpd_tls_wrappermode: TLS from the first byte */
@@ -234,6 +239,7 @@ struct smtpd_session {
     int name_status;        /* SMTPD_PEER_* of name */
     int reverse_status;     /* SMTPD_PEER_* of reverse_name */
     int ill_pipelining;     /* a command came before our reply was due */
+    int hangup;             /* the upstream proxy's header was bad: 421 */
     int access_denied;      /* client rejected at connect (delay_reject=no) */
     struct smtpd_defer dif_permit, dif_reject;
     int dip_client, dip_helo, dip_sender; /* defer_if_permit per stage */
@@ -605,5 +611,19 @@ int smtpd_cyrus_step(struct smtpd_cyrus *c, const char *mech, const char *resp,
 #define SMTPD_ST_RCPT   4
 #define SMTPD_ST_DATA   5
 #define SMTPD_ST_EOD    6
+
+/* smtpd_haproxy.c: smtpd_upstream_proxy_protocol = haproxy. Reads the
+ * PROXY header (v1 or v2) within smtpd_upstream_proxy_timeout and
+ * takes the client it names (smtpd_peer_proxied); 0, or -1 with
+ * Postfix's warning "haproxy read: ..." logged */
+int smtpd_haproxy(struct smtpd_session *s);
+/* smtpd_haproxy_conf - smtpd_upstream_proxy_protocol, _timeout and the
+ * families inet_protocols allows, into cf */
+void smtpd_haproxy_conf(struct smtpd_conf *cf, struct server *srv);
+/* smtpd_peer_proxied - the client address, port, server address and port
+ * that the upstream proxy names; names looked up as for a direct one */
+void smtpd_peer_proxied(struct smtpd_session *s, const char *addr,
+                        const char *port, const char *server_addr,
+                        const char *server_port);
 
 #endif

@@ -74,6 +74,19 @@ smtpd_io_new(int fd, int timeout_s, int armed_s, int nonblock)
 }
 
 void
+smtpd_io_set_timeout(struct smtpd_io *s, int timeout_s)
+{
+    struct timeval tv = {timeout_s > 0 ? timeout_s : 300, 0};
+
+    if (s->co) {
+        s->timeout_ms = (int) tv.tv_sec * 1000;
+        return;
+    }
+    (void) setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void) setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+void
 smtpd_io_free(struct smtpd_io *s)
 {
     if (s == NULL)
