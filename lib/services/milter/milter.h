@@ -73,6 +73,35 @@ void milter_msg_macro(struct milter_msg *m, const char *name,
 void milter_run(const struct milter_conf *cf, const char *id,
                 struct milter_msg *m);
 
+/*
+ * A session (milter_sess.c): the milters connected once per SMTP
+ * session and told each stage as it happens, as Postfix's smtpd does.
+ * Every call blocks (daemons call it from co_offload) and leaves its
+ * verdict in m->verdict (m->reply, m->stage). A reject or tempfail at
+ * CONNECT or HELO stays: every later stage gets the same verdict
+ * without asking the milter again (Postfix's milter8). A milter that
+ * fails gets milter_default_action: skipped for the session (accept)
+ * or its reply at every later stage.
+ */
+#define MILTER_ST_CONNECT 0
+#define MILTER_ST_HELO    1
+#define MILTER_ST_MAIL    2
+#define MILTER_ST_RCPT    3
+struct milter_sess;
+struct milter_sess *milter_sess_new(const struct milter_conf *cf);
+/* milter_sess_stage - one SMTP stage (rcpt: the recipient at RCPT) */
+void milter_sess_stage(struct milter_sess *ss, const char *id,
+                       struct milter_msg *m, int st, const char *rcpt);
+/* milter_sess_content - data, headers, body, end of message; the edits
+ * applied to m (undone for a milter that fails) */
+void milter_sess_content(struct milter_sess *ss, const char *id,
+                         struct milter_msg *m);
+/* milter_sess_abort - the transaction is over (RSET, a rejected MAIL,
+ * after the content): SMFIC_ABORT to the milters that saw MAIL */
+void milter_sess_abort(struct milter_sess *ss);
+/* milter_sess_free - SMFIC_QUIT and close (NULL is fine) */
+void milter_sess_free(struct milter_sess *ss);
+
 /* milter_conf_default_action - 1 when s is a valid
  * milter_default_action */
 int milter_default_ok(const char *s);
