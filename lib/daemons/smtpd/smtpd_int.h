@@ -471,7 +471,7 @@ void smtpd_milter_reset(struct smtpd_session *s);
 #define SMTPD_MILTER_HOLD    2
 #define SMTPD_MILTER_INMSG   4 /* MAIL went to the milters */
 int smtpd_milter_connect(struct smtpd_session *s, int greeted);
-void smtpd_milter_helo(struct smtpd_session *s);
+void smtpd_milter_helo(struct smtpd_session *s, int ehlo);
 int smtpd_milter_mail(struct smtpd_session *s);
 int smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt,
                       const char *shown);

@@ -378,7 +378,7 @@ smtpd_milter_connect(struct smtpd_session *s, int greeted)
 }
 
 void
-smtpd_milter_helo(struct smtpd_session *s)
+smtpd_milter_helo(struct smtpd_session *s, int ehlo)
 {
     struct milter_msg m;
 
@@ -386,7 +386,7 @@ smtpd_milter_helo(struct smtpd_session *s)
         return;
     stage(s, MILTER_ST_HELO, NULL, &m);
     if (m.verdict != MILTER_ACCEPT)
-        stage_log(s, s->esmtp ? "EHLO" : "HELO", &m, NULL);
+        stage_log(s, ehlo ? "EHLO" : "HELO", &m, NULL);
     milter_msg_fini(&m);
 }
 
