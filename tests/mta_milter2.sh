@@ -6,7 +6,8 @@
 #
 #   mta_milter2.sh BIN CASE
 #
-# CASE: connect helo mail rcpt
+# CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
+# Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim).
 set -u
 BIN=$1
 CASE=$2
@@ -129,6 +130,122 @@ case_rcpt() {
     milter_saw "^CMD R b'<bad@local.test>"
     milter_saw '^EOM'
     pass "reject at RCPT, the other recipient delivered"
+}
+
+# delivered N: until alice's maildir has N messages; the newest in $MSG
+delivered() {
+    local i
+    for i in $(seq 200); do
+        [ "$(ls "$T/mail/alice/new" 2>/dev/null | wc -l)" -ge "$1" ] && break
+        sleep 0.05
+    done
+    MSG=$(ls -t "$T/mail/alice/new"/* 2>/dev/null | head -n 1)
+    [ -n "$MSG" ] || { tail -n 30 "$T/maillog" >&2; fail "nothing delivered"; }
+}
+
+# submit: the test message through sendmail (pickup, non_smtpd_milters)
+submit() {
+    as_user "$BIN" sendmail -C "$T/etc" -f sender@example.test alice@local.test \
+        < "$DATA/msg.txt" || fail "sendmail"
+}
+
+# local MODE: the test milter in MODE as non_smtpd_milters
+local_setup() {
+    setup
+    start_testmilter "$1"
+    echo "non_smtpd_milters = inet:127.0.0.1:$MPORT" >> "$T/etc/main.cf"
+    "$BIN" check -c "$T/etc" > "$T/check" 2>&1 ||
+        { cat "$T/check" >&2; fail "postern check refuses non_smtpd_milters"; }
+    mta_start
+    submit
+}
+
+# every edit of the test milter on a sendmail submission
+case_local_edit() {
+    local_setup edit
+    delivered 1
+    head -n 1 "$MSG" | grep -q '^Return-Path: <changed@example.test>$' ||
+        { cat "$MSG" >&2; fail "sender not changed"; }
+    grep -q '^X-Milter: added by testmilter$' "$MSG" || fail "added header"
+    grep -q '^Subject: changed by milter$' "$MSG" || fail "changed header"
+    grep -q '^replaced body$' "$MSG" || fail "body not replaced"
+    for _ in $(seq 100); do [ -s "$T/mail/bob.mbox" ] && break; sleep 0.05; done
+    grep -q '^X-Milter: added' "$T/mail/bob.mbox" || fail "added recipient bob"
+    # Postfix's emulated SMTP stages for local mail
+    grep -q "^CMD C b'localhost.x004.x00.x00127.0.0.1.x00'\$" "$T/milter.log" ||
+        { cat "$T/milter.log" >&2; fail "CONNECT localhost"; }
+    grep -q "^CMD H b'localhost.x00'\$" "$T/milter.log" || fail "HELO localhost"
+    # MAIL and RCPT without <>, as Postfix's cleanup sends them
+    grep -q "^CMD M b'sender@example.test.x00'\$" "$T/milter.log" || fail "MAIL"
+    grep -q "^CMD R b'alice@local.test.x00'\$" "$T/milter.log" || fail "RCPT"
+    grep -q '^MACRO C j=mx.example.test$' "$T/milter.log" || fail "macro j"
+    grep -q '^MACRO M {mail_addr}=sender@example.test$' "$T/milter.log" ||
+        fail "macro mail_addr"
+    pass "non_smtpd_milters: every edit on a sendmail submission"
+}
+
+# a reject at the end of message: nothing delivered, the file removed
+case_local_reject() {
+    local_setup reject
+    wait_log ': milter-reject: END-OF-MESSAGE from localhost\[127.0.0.1\]: 5.7.1 Milter says no; from=<sender@example.test> to=<alice@local.test>'
+    nothing_delivered
+    [ -z "$(ls "$T/queue/maildrop" 2>/dev/null)" ] || fail "maildrop file kept"
+    pass "non_smtpd_milters: reject"
+}
+
+# a milter may not refuse a recipient of local mail: deferred (kept)
+case_local_rcpt() {
+    setup
+    start_testmilter rcpt-code
+    echo "non_smtpd_milters = inet:127.0.0.1:$MPORT" >> "$T/etc/main.cf"
+    mta_start
+    as_user "$BIN" sendmail -C "$T/etc" -f sender@example.test bad@local.test \
+        < "$DATA/msg.txt" || fail "sendmail"
+    wait_log ': milter-reject: RCPT from localhost\[127.0.0.1\]: 5.7.1 no at rcpt; from=<sender@example.test> to=<bad@local.test>$'
+    wait_log "warning: [0-9A-Za-z]+: milter configuration error: can't reject recipient in non-smtpd\(8\) submission"
+    wait_log 'warning: [0-9A-Za-z]+: message not accepted, try again later'
+    [ -n "$(ls "$T/queue/maildrop" 2>/dev/null)" ] || fail "maildrop file removed"
+    pass "non_smtpd_milters: a refused recipient defers the submission"
+}
+
+# OpenDKIM signs a locally submitted message
+case_local_dkim() {
+    command -v opendkim >/dev/null && command -v opendkim-genkey >/dev/null &&
+        $PY -c 'import dkim' 2>/dev/null || {
+        echo "SKIP: opendkim, opendkim-genkey or python3-dkim missing"; exit 77; }
+    setup
+    MPORT=$(free_port)
+    mkdir -p "$T/dkim"
+    opendkim-genkey -D "$T/dkim" -d example.test -s test || fail "genkey"
+    cat > "$T/dkim/opendkim.conf" <<CF
+Mode s
+Domain example.test
+Selector test
+KeyFile $T/dkim/test.private
+Socket inet:$MPORT@127.0.0.1
+Canonicalization relaxed/simple
+InternalHosts 127.0.0.1
+Background no
+Syslog no
+RequireSafeKeys no
+CF
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$T/dkim"; fi
+    "${AS[@]}" opendkim -f -x "$T/dkim/opendkim.conf" 2> "$T/dkim/err" &
+    PIDS+=($!)
+    for _ in $(seq 100); do
+        $PY -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" \
+            2>/dev/null && break
+        sleep 0.05
+    done
+    echo "non_smtpd_milters = inet:127.0.0.1:$MPORT" >> "$T/etc/main.cf"
+    mta_start
+    submit
+    delivered 1
+    grep -q '^DKIM-Signature: .*d=example.test' "$MSG" ||
+        { cat "$MSG" "$T/dkim/err" >&2; fail "no DKIM-Signature"; }
+    $PY "$DATA/dkim_verify.py" "$MSG" "$T/dkim/test.txt" ||
+        { cat "$MSG" >&2; fail "DKIM-Signature does not verify"; }
+    pass "OpenDKIM signed a sendmail submission, python3-dkim verified"
 }
 
 "case_$CASE"

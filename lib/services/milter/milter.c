@@ -339,14 +339,14 @@ milter_one_stage(const struct milter_conf *cf, struct milter_one *o,
         o->in_msg = 1;
         if (o->steps & SMFIP_NOMAIL)
             return R_CONT;
-        (void) buf_printf(d, "<%s>", m->sender);
+        (void) buf_printf(d, m->local ? "%s" : "<%s>", m->sender);
         (void) buf_putc(d, 0);
         return step(cf, o, m, ST_MAIL, SMFIC_MAIL, d, SMFIP_NR_MAIL, "MAIL",
                     NULL);
     case MILTER_ST_RCPT:
         if (o->steps & SMFIP_NORCPT)
             return R_CONT;
-        (void) buf_printf(d, "<%s>", rcpt);
+        (void) buf_printf(d, m->local ? "%s" : "<%s>", rcpt);
         (void) buf_putc(d, 0);
         return step(cf, o, m, ST_RCPT, SMFIC_RCPT, d, SMFIP_NR_RCPT, "RCPT",
                     rcpt);

@@ -48,6 +48,9 @@ struct milter_msg {
     int client_port;
     /* macro values by name ("j", "{daemon_name}", ...), "name=value" */
     struct strv macros;
+    /* 1: a local submission; MAIL and RCPT without <>, as Postfix's
+     * cleanup sends them */
+    int local;
     /* envelope (owned) */
     char *sender;
     struct strv rcpt;
