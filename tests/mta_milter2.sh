@@ -7,7 +7,9 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-# Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim).
+#       rspamd
+# Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
+# when rspamd is missing or does not start (rspamd).
 set -u
 BIN=$1
 CASE=$2
@@ -246,6 +248,72 @@ CF
     $PY "$DATA/dkim_verify.py" "$MSG" "$T/dkim/test.txt" ||
         { cat "$MSG" >&2; fail "DKIM-Signature does not verify"; }
     pass "OpenDKIM signed a sendmail submission, python3-dkim verified"
+}
+
+# rspamd as a milter: its proxy worker in milter mode (self_scan, no
+# normal worker, no redis, DNS to a dead loopback port, only the
+# milter_headers module configured); GTUBE is rejected at the end of
+# data with rspamd's reply, a clean message gets rspamd's headers
+case_rspamd() {
+    command -v rspamd >/dev/null || { echo "SKIP: rspamd missing"; exit 77; }
+    setup
+    MPORT=$(free_port)
+    local R=$T/rspamd
+    mkdir -p "$R/db" "$R/tmp"
+    cat > "$R/rspamd.conf" <<CF
+options {
+  pidfile = "$R/rspamd.pid";
+  dbdir = "$R/db";
+  tempdir = "$R/tmp";
+  dns { nameserver = ["127.0.0.1:9"]; timeout = 0.1s; retransmits = 0; }
+  local_addrs = [];
+}
+logging { type = "file"; filename = "$R/rspamd.log"; level = "info"; }
+worker "rspamd_proxy" {
+  bind_socket = "127.0.0.1:$MPORT";
+  milter = yes;
+  timeout = 60s;
+  count = 1;
+  upstream "local" { default = yes; self_scan = yes; }
+}
+modules { path = "/usr/share/rspamd/plugins"; }
+lua = "/usr/share/rspamd/rules/rspamd.lua";
+actions { reject = 15; add_header = 6; }
+milter_headers {
+  use = ["x-spamd-result", "x-rspamd-server", "x-spam-status"];
+  skip_local = false;
+  skip_authenticated = false;
+}
+CF
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$R"; fi
+    "${AS[@]}" rspamd -f -c "$R/rspamd.conf" > "$R/out" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 600); do
+        $PY -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" \
+            2>/dev/null && break
+        sleep 0.1
+    done
+    $PY -c "import socket; socket.create_connection(('127.0.0.1', $MPORT), 1)" \
+        2>/dev/null || { tail -n 20 "$R/out" "$R/rspamd.log" >&2
+        echo "SKIP: rspamd did not start (see above)"; exit 77; }
+    echo "smtpd_milters = inet:127.0.0.1:$MPORT" >> "$T/etc/main.cf"
+    mta_start
+    # a clean message: rspamd's headers added
+    r=$($PY "$DATA/send.py" "$PORT" sender@example.test alice@local.test "$DATA/msg.txt")
+    case $r in 250*) ;; *) tail -n 20 "$R/rspamd.log" >&2; fail "clean: $r" ;; esac
+    delivered 1
+    grep -q '^X-Spamd-Result: default: False' "$MSG" ||
+        { cat "$MSG" >&2; fail "no X-Spamd-Result header"; }
+    grep -q '^X-Spam-Status: No' "$MSG" || { cat "$MSG" >&2; fail "no X-Spam-Status"; }
+    # GTUBE: rejected at the end of data with rspamd's reply
+    sed 's/^hello milter$/XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X/' \
+        "$DATA/msg.txt" > "$T/gtube.txt"
+    r=$($PY "$DATA/send.py" "$PORT" sender@example.test alice@local.test "$T/gtube.txt")
+    [ "$r" = "554 5.7.1 Gtube pattern" ] || fail "GTUBE: $r"
+    wait_log ': milter-reject: END-OF-MESSAGE from unknown\[127.0.0.1\]: 5\.7\.1 Gtube pattern; from=<sender@example.test> to=<alice@local.test>'
+    sleep 1
+    [ "$(ls "$T/mail/alice/new" | wc -l)" = 1 ] || fail "GTUBE delivered"
+    pass "rspamd: GTUBE rejected, a clean message with rspamd's headers"
 }
 
 "case_$CASE"
