@@ -7,7 +7,7 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-#       rspamd
+#       rspamd down
 # Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
 # when rspamd is missing or does not start (rspamd).
 set -u
@@ -248,6 +248,27 @@ CF
     $PY "$DATA/dkim_verify.py" "$MSG" "$T/dkim/test.txt" ||
         { cat "$MSG" >&2; fail "DKIM-Signature does not verify"; }
     pass "OpenDKIM signed a sendmail submission, python3-dkim verified"
+}
+
+# a milter that is not there: milter_default_action (tempfail) from
+# CONNECT on, as Postfix's milter8: 220, then MAIL gets the 451
+case_down() {
+    setup
+    echo "smtpd_milters = inet:127.0.0.1:$(free_port)" >> "$T/etc/main.cf"
+    mta_start
+    $PY "$DATA/dialog.py" "$PORT" > "$T/dlg" 2>&1 || { cat "$T/dlg" >&2; fail "dialogue"; }
+    grep -q "^greet: 220 " "$T/dlg" || fail "greeting not 220"
+    want "mail: 451 4.7.1 Service unavailable - try again later"
+    wait_log "$NQ: CONNECT $CL: 451 4.7.1 Service unavailable - try again later; proto=SMTP\$"
+    wait_log "$NQ: MAIL $CL: 451 4.7.1 Service unavailable - try again later; $FROM proto=ESMTP $HELO\$"
+    # milter_default_action = accept: the milter is skipped
+    echo "milter_default_action = accept" >> "$T/etc/main.cf"
+    mta_stop
+    mta_start
+    $PY "$DATA/dialog.py" "$PORT" > "$T/dlg" 2>&1 || { cat "$T/dlg" >&2; fail "dialogue"; }
+    want "mail: 250 2.1.0 Ok"
+    case $(grep '^eod:' "$T/dlg") in "eod: 250 "*) ;; *) cat "$T/dlg" >&2; fail "accept: end of data" ;; esac
+    pass "a milter that is down: tempfail at MAIL, or skipped with accept"
 }
 
 # rspamd as a milter: its proxy worker in milter mode (self_scan, no

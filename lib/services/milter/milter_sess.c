@@ -74,8 +74,9 @@ fail(const struct milter_conf *cf, const char *id, struct milter_msg *m,
         snprintf(m->why, sizeof(m->why), "milter triggers HOLD action");
     } else {
         m->verdict = MILTER_TEMPFAIL;
+        /* Postfix's milter8 reply for a milter it cannot talk to */
         snprintf(m->reply, sizeof(m->reply),
-                 "451 4.3.5 Server configuration problem");
+                 "451 4.7.1 Service unavailable - try again later");
     }
     if (m->verdict == MILTER_REJECT || m->verdict == MILTER_TEMPFAIL) {
         o->rej = m->verdict;
