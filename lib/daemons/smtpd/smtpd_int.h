@@ -264,7 +264,7 @@ struct smtpd_session {
      * AUTH=, NULL without one); the backend in sasl (smtpd_sasl.c) */
     char *sasl_method, *sasl_username, *sasl_sender;
     struct smtpd_sasl *sasl;
-    struct buf *milter_data; /* the message held for the milters */
+    struct buf *milter_data;         /* the message held for the milters */
     struct milter_sess *milter_sess; /* smtpd_milters, this session */
     int milter_flags; /* SMTPD_MILTER_DISCARD/_HOLD from a stage */
 };
@@ -464,9 +464,9 @@ int smtpd_milter_data(struct smtpd_session *s, const char *p, size_t n);
 int smtpd_milter_end(struct smtpd_session *s);
 void smtpd_milter_reset(struct smtpd_session *s);
 /* the SMTP stages (smtpd_milter.c): connect 0 (greet), 1 (greeted
- * with a 554; greeted: the front said 220), -1 (421 said: hang up); mail and rcpt 0, or -1 when
- * refused (reply written and logged); helo only logs (Postfix answers
- * a milter's HELO verdict at MAIL) */
+ * with a 554; greeted: the front said 220), -1 (421 said: hang up); mail and
+ * rcpt 0, or -1 when refused (reply written and logged); helo only logs
+ * (Postfix answers a milter's HELO verdict at MAIL) */
 #define SMTPD_MILTER_DISCARD 1
 #define SMTPD_MILTER_HOLD    2
 #define SMTPD_MILTER_INMSG   4 /* MAIL went to the milters */
