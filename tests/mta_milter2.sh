@@ -7,7 +7,7 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-#       rspamd down
+#       rspamd down header_checks
 # Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
 # when rspamd is missing or does not start (rspamd).
 set -u
@@ -248,6 +248,35 @@ CF
     $PY "$DATA/dkim_verify.py" "$MSG" "$T/dkim/test.txt" ||
         { cat "$MSG" >&2; fail "DKIM-Signature does not verify"; }
     pass "OpenDKIM signed a sendmail submission, python3-dkim verified"
+}
+
+# milter_header_checks on the headers the test milter adds: IGNORE drops
+# one, then REJECT with Postfix's reply and milter-header-reject line
+case_header_checks() {
+    setup
+    start_testmilter edit
+    printf '/^X-First:/ IGNORE\n' > "$T/etc/mhc"
+    cat >> "$T/etc/main.cf" <<CF
+smtpd_milters = inet:127.0.0.1:$MPORT
+milter_header_checks = regexp:$T/etc/mhc
+CF
+    "$BIN" check -c "$T/etc" > "$T/check" 2>&1 ||
+        { cat "$T/check" >&2; fail "postern check refuses milter_header_checks"; }
+    mta_start
+    r=$($PY "$DATA/send.py" "$PORT" sender@example.test alice@local.test "$DATA/msg.txt")
+    case $r in 250*) ;; *) fail "IGNORE: $r" ;; esac
+    delivered 1
+    grep -q '^X-Milter: added by testmilter$' "$MSG" || { cat "$MSG" >&2; fail "X-Milter lost"; }
+    grep -q '^X-First' "$MSG" && { cat "$MSG" >&2; fail "IGNOREd X-First kept"; }
+    mta_stop
+    printf '/^X-Milter: added/ REJECT milter header says no\n' > "$T/etc/mhc"
+    mta_start
+    r=$($PY "$DATA/send.py" "$PORT" sender@example.test alice@local.test "$DATA/msg.txt")
+    [ "$r" = "550 5.7.1 milter header says no" ] || fail "REJECT: $r"
+    wait_log ": milter-header-reject: header X-Milter: added by testmilter $CL; $FROM to=<alice@local.test> proto=ESMTP $HELO: 5.7.1 milter header says no\$"
+    sleep 1
+    [ "$(ls "$T/mail/alice/new" | wc -l)" = 1 ] || fail "rejected message delivered"
+    pass "milter_header_checks: IGNORE and REJECT"
 }
 
 # a milter that is not there: milter_default_action (tempfail) from

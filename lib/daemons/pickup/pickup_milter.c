@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup/cleanup.h"
 #include "maillog/maillog.h"
 #include "milter/milter.h"
 #include "pickup/pickup_int.h"
@@ -33,6 +34,7 @@ struct pickup_milter {
     struct milter_conf mc;
     char *strs[12]; /* owned strings behind mc */
     char *daemon_name, *v, *host;
+    struct cleanup_hdr *hc; /* milter_header_checks, or NULL */
 };
 
 struct pickup_milter *
@@ -76,6 +78,13 @@ pickup_milter_load(struct server *srv, const char *host)
     pm->daemon_name = server_param(srv, "milter_macro_daemon_name");
     pm->v = server_param(srv, "milter_macro_v");
     pm->host = mem_strdup(host);
+    {
+        char *hc = server_param(srv, "milter_header_checks");
+
+        pm->hc = cleanup_hdr_new_checks("milter_header_checks", hc,
+                                        "milter-header-");
+        mem_free(hc);
+    }
     return pm;
 }
 
@@ -89,6 +98,7 @@ pickup_milter_free(struct pickup_milter *pm)
     mem_free(pm->daemon_name);
     mem_free(pm->v);
     mem_free(pm->host);
+    cleanup_hdr_free(pm->hc);
     mem_free(pm);
 }
 
@@ -173,6 +183,30 @@ rcpt_refused(const char *id, struct milter_msg *m, const char *rcpt,
     return 1;
 }
 
+/* header_checks - milter_header_checks on the headers the milters
+ * added (logged by the checks): PICKUP_MILTER_* */
+static int
+header_checks(struct pickup_milter *pm, const char *id, struct queue_env *env,
+              struct milter_msg *m, char *orig)
+{
+    char *reply = NULL, *sender = env->sender;
+    int discard = 0, rc = PICKUP_MILTER_OK, rej;
+
+    if (pm->hc == NULL || m->added.n == 0)
+        return rc;
+    snprintf(env->id, sizeof(env->id), "%s", id);
+    env->sender = orig; /* logged as it was when the header came */
+    rej = cleanup_milter_checks(pm->hc, env, &m->added, &m->content, &reply,
+                                &discard);
+    env->sender = sender;
+    if (rej)
+        rc = reply[0] == '4' ? PICKUP_MILTER_RETRY : PICKUP_MILTER_DONE;
+    else if (discard)
+        rc = PICKUP_MILTER_DONE;
+    mem_free(reply);
+    return rc;
+}
+
 int
 pickup_milter_run(struct pickup_milter *pm, const char *id,
                   struct queue_env *env, struct buf *content)
@@ -229,7 +263,11 @@ pickup_milter_run(struct pickup_milter *pm, const char *id,
                         m.why[0] ? m.why : "milter triggers HOLD action");
             env->flags |= QUEUE_F_HOLD;
         }
+        char *orig = mem_strdup(env->sender ? env->sender : "");
+
         env_apply(env, &m);
+        rc = header_checks(pm, id, env, &m, orig);
+        mem_free(orig);
         buf_truncate(content, 0);
         (void) buf_append(content, buf_str(&m.content), m.content.len);
     }

@@ -42,6 +42,7 @@ struct smtpd_milter {
     struct milter_conf mc;
     char *strs[12]; /* owned strings behind mc */
     char *daemon_name, *v;
+    struct cleanup_hdr *hc; /* milter_header_checks, or NULL */
 };
 
 void
@@ -93,6 +94,13 @@ smtpd_milter_load(struct smtpd_conf *cf)
         server_param(cf->srv, "milter_end_of_data_macros");
     sm->daemon_name = server_param(cf->srv, "milter_macro_daemon_name");
     sm->v = server_param(cf->srv, "milter_macro_v");
+    {
+        char *hc = server_param(cf->srv, "milter_header_checks");
+
+        sm->hc = cleanup_hdr_new_checks("milter_header_checks", hc,
+                                        "milter-header-");
+        mem_free(hc);
+    }
     cf->milter = sm;
 }
 
@@ -266,6 +274,35 @@ log_verdict(struct smtpd_session *s, const char *action, const char *text)
                    smtpd_proto(s), s->helo);
 }
 
+/* header_checks - milter_header_checks on the headers the milters
+ * added (orig: the sender before the milters' edits): 0 go on, -1
+ * answered (rejected or discarded) */
+static int
+header_checks(struct smtpd_session *s, struct milter_msg *m, char *orig)
+{
+    char *reply = NULL, *sender = s->env.sender;
+    int discard = 0, rej;
+
+    if (s->cf->milter->hc == NULL || m->added.n == 0)
+        return 0;
+    snprintf(s->env.id, sizeof(s->env.id), "%s", s->id);
+    /* logged with the sender as it was when the milter added them */
+    s->env.sender = orig;
+    rej = cleanup_milter_checks(s->cf->milter->hc, &s->env, &m->added,
+                                &m->content, &reply, &discard);
+    s->env.sender = sender;
+    if (rej) {
+        smtpd_io_printf(s->io, "%s", reply);
+        mem_free(reply);
+        return -1;
+    }
+    if (discard) {
+        smtpd_io_printf(s->io, "250 2.0.0 Ok: queued as %s", s->id);
+        return -1;
+    }
+    return 0;
+}
+
 /* smtpd_milter_end - instead of cleanup_client_end: the milters, then
  * the edited message to cleanup. A CLEANUP_STAT_* code, -1, or
  * SMTPD_MILTER_REPLIED (the reply is written) */
@@ -273,7 +310,8 @@ int
 smtpd_milter_end(struct smtpd_session *s)
 {
     struct milter_msg m;
-    int st = SMTPD_MILTER_REPLIED;
+    int st = SMTPD_MILTER_REPLIED, rc;
+    char *orig;
 
     if (s->cf->milter == NULL || s->milter_data == NULL)
         return cleanup_client_end(s->cc);
@@ -303,7 +341,12 @@ smtpd_milter_end(struct smtpd_session *s)
         s->env.flags |= QUEUE_F_HOLD;
         UTIL_FALLTHROUGH;
     default:
+        orig = mem_strdup(s->env.sender ? s->env.sender : "");
         env_apply(s, &m);
+        rc = header_checks(s, &m, orig);
+        mem_free(orig);
+        if (rc < 0)
+            break; /* replied */
         if (s->env.nrcpt == 0) {
             smtpd_io_printf(s->io, "554 5.5.1 Error: no valid recipients");
             break;

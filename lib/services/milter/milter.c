@@ -31,6 +31,7 @@ milter_msg_init(struct milter_msg *m)
     memset(m, 0, sizeof(*m));
     strv_init(&m->macros);
     strv_init(&m->rcpt);
+    strv_init(&m->added);
     buf_init(&m->content, 0);
     m->sender = mem_strdup("");
 }
@@ -40,6 +41,7 @@ milter_msg_fini(struct milter_msg *m)
 {
     strv_fini(&m->macros);
     strv_fini(&m->rcpt);
+    strv_fini(&m->added);
     buf_fini(&m->content);
     mem_free(m->sender);
 }

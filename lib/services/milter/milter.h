@@ -56,6 +56,9 @@ struct milter_msg {
     struct strv rcpt;
     /* content: headers, empty line, body; LF line ends (owned) */
     struct buf content;
+    /* the headers the milters added, inserted or changed ("name:
+     * value", as in content), for milter_header_checks */
+    struct strv added;
     /* results */
     int verdict;     /* MILTER_* */
     char reply[512]; /* SMTP reply for reject/tempfail */

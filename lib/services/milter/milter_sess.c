@@ -144,6 +144,7 @@ milter_sess_stage(struct milter_sess *ss, const char *id, struct milter_msg *m,
 
 /* snapshot of the message before one milter, to undo a failed one */
 struct snap {
+    size_t nadded;
     char *sender;
     struct strv rcpt;
     struct buf content;
@@ -152,6 +153,7 @@ struct snap {
 static void
 snap_take(struct snap *s, const struct milter_msg *m)
 {
+    s->nadded = m->added.n;
     s->sender = mem_strdup(m->sender);
     strv_init(&s->rcpt);
     for (size_t i = 0; i < m->rcpt.n; i++)
@@ -163,6 +165,8 @@ snap_take(struct snap *s, const struct milter_msg *m)
 static void
 snap_restore(struct snap *s, struct milter_msg *m)
 {
+    while (m->added.n > s->nadded)
+        mem_free(m->added.v[--m->added.n]), m->added.v[m->added.n] = NULL;
     mem_free(m->sender);
     m->sender = s->sender;
     strv_fini(&m->rcpt);
