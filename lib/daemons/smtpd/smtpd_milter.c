@@ -5,7 +5,7 @@
  * DESCRIPTION
  *	With smtpd_milters set, the envelope and the content do not go
  *	to cleanup as they arrive: they are kept in memory until the end
- *	of data, played to the milters (milter_run, in a thread), and
+ *	of data, played to the milters (milter_sess_content, in a thread), and
  *	only the edited message (or nothing: reject, tempfail, discard)
  *	goes to cleanup before the 250. A milter that cannot be talked to
  *	gives milter_default_action and its edits are undone, so the queue
@@ -360,7 +360,8 @@ smtpd_milter_end(struct smtpd_session *s)
     if (st == SMTPD_MILTER_REPLIED) /* nothing for cleanup to keep */
         cleanup_client_abort(s->cc);
     milter_msg_fini(&m);
-    s->milter_flags &= ~SMTPD_MILTER_INMSG; /* aborted after the content */
+    if (!(s->milter_flags & SMTPD_MILTER_DISCARD)) /* content: aborted */
+        s->milter_flags &= ~SMTPD_MILTER_INMSG;
     smtpd_milter_reset(s);
     return st;
 }

@@ -4,12 +4,12 @@
  * non_smtpd_milters.
  *
  * DESCRIPTION
- *	milter_run() plays one whole message to every milter in a list
+ *	A session (milter_sess_*) talks to every milter in a list
  *	("inet:host:port" or "unix:path", separated by commas or blanks):
- *	option negotiation, connect, helo, mail, rcpt, data, headers, end
- *	of headers, body and end of message, each stage only when the
- *	milter did not negotiate it away, with Postfix's macros. It
- *	blocks (poll with the milter_*_timeout limits): daemons call it
+ *	option negotiation, connect, helo, mail, rcpt, then data, headers,
+ *	end of headers, body and end of message, each stage only when the
+ *	milter did not negotiate it away, with Postfix's macros. Each call
+ *	blocks (poll with the milter_*_timeout limits): daemons call them
  *	from a thread (co_offload). The milters' modifications are applied
  *	to the message in memory (struct milter_msg), so the caller writes
  *	the edited message or nothing: a milter that fails or times out
@@ -72,12 +72,6 @@ void milter_msg_fini(struct milter_msg *m);
 /* milter_msg_macro - set macro name (e.g. "{daemon_name}") to value */
 void milter_msg_macro(struct milter_msg *m, const char *name,
                       const char *value);
-
-/* milter_run - play the message to every milter of cf->milters; the
- * verdict is in m->verdict. Failures and timeouts are logged (id is the
- * queue ID) and become milter_default_action. */
-void milter_run(const struct milter_conf *cf, const char *id,
-                struct milter_msg *m);
 
 /*
  * A session (milter_sess.c): the milters connected once per SMTP

@@ -2,8 +2,7 @@
  * milter_sess - the milters of one session, stage by stage (milter.h):
  * connections opened at the first stage, a reject at CONNECT or HELO
  * remembered for the session, milter_default_action for a milter that
- * fails, the content with its edits undone when a milter fails, and
- * milter_run (one whole message) on top of it.
+ * fails, the content with its edits undone when a milter fails.
  */
 #define _DEFAULT_SOURCE 1
 #include <stdio.h>
@@ -264,35 +263,4 @@ milter_sess_free(struct milter_sess *ss)
     mem_free(ss->list);
     buf_fini(&ss->d);
     mem_free(ss);
-}
-
-/* milter_run - one whole message: the stages, then the content; a
- * recipient refused at RCPT is dropped, the others go on */
-void
-milter_run(const struct milter_conf *cf, const char *id, struct milter_msg *m)
-{
-    struct milter_sess *ss = milter_sess_new(cf);
-
-    milter_sess_stage(ss, id, m, MILTER_ST_CONNECT, NULL);
-    if (m->verdict == MILTER_ACCEPT)
-        milter_sess_stage(ss, id, m, MILTER_ST_HELO, NULL);
-    if (m->verdict == MILTER_ACCEPT)
-        milter_sess_stage(ss, id, m, MILTER_ST_MAIL, NULL);
-    for (size_t i = 0; m->verdict == MILTER_ACCEPT && i < m->rcpt.n; i++) {
-        milter_sess_stage(ss, id, m, MILTER_ST_RCPT, m->rcpt.v[i]);
-        if (m->verdict == MILTER_REJECT || m->verdict == MILTER_TEMPFAIL) {
-            log_info("%s: milter-reject: RCPT <%s>: %s", id, m->rcpt.v[i],
-                     m->reply);
-            mem_free(m->rcpt.v[i]);
-            memmove(&m->rcpt.v[i], &m->rcpt.v[i + 1],
-                    (m->rcpt.n - i) * sizeof(m->rcpt.v[0]));
-            m->rcpt.n--;
-            i--;
-            if (m->rcpt.n)
-                m->verdict = MILTER_ACCEPT;
-        }
-    }
-    if (m->verdict == MILTER_ACCEPT)
-        milter_sess_content(ss, id, m);
-    milter_sess_free(ss);
 }
