@@ -7,7 +7,7 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-#       rspamd down header_checks
+#       rspamd down header_checks shutdown
 # Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
 # when rspamd is missing or does not start (rspamd).
 set -u
@@ -111,6 +111,16 @@ case_mail() {
     grep -q '^CMD R' "$T/milter.log" && fail "RCPT told after MAIL refused"
     nothing_delivered
     pass "tempfail at MAIL"
+}
+
+# SMFIR_SHUTDOWN at MAIL: Postfix's 421, logged, and the session ends
+case_shutdown() {
+    stages mail-shutdown
+    want "mail: 421 4.7.0 Server closing connection"
+    want "closed"
+    grep -q '^rcpt:' "$T/dlg" && { cat "$T/dlg" >&2; fail "session went on"; }
+    wait_log "$NQ: MAIL $CL: 421 4.7.0 Server closing connection; $FROM proto=ESMTP $HELO\$"
+    pass "shutdown at MAIL"
 }
 
 # a 5xx at RCPT for one recipient: that RCPT refused, the other gets it

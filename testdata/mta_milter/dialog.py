@@ -3,7 +3,8 @@
 greeting, EHLO client.example.org, MAIL FROM:<sender@example.test>, one
 RCPT TO per RCPT (alice@local.test when none), DATA with a small message
 when it is allowed, RSET, QUIT. Prints one line per reply: "WHAT: the
-last line of the reply" (WHAT: greet ehlo mail rcpt data eod rset quit)."""
+last line of the reply" (WHAT: greet ehlo mail rcpt data eod rset quit);
+"closed" when the server hangs up."""
 import socket
 import sys
 
@@ -14,7 +15,13 @@ f = s.makefile("rb")
 
 def reply(what):
     while True:
-        line = f.readline().decode().rstrip("\r\n")
+        try:
+            line = f.readline().decode().rstrip("\r\n")
+        except OSError:
+            line = ""
+        if not line:
+            print("closed", flush=True)
+            sys.exit(0)
         if len(line) < 4 or line[3] != "-":
             break
     print("%s: %s" % (what, line), flush=True)
@@ -22,7 +29,11 @@ def reply(what):
 
 
 def cmd(what, line):
-    s.sendall(line.encode() + b"\r\n")
+    try:
+        s.sendall(line.encode() + b"\r\n")
+    except OSError:
+        print("closed", flush=True)
+        sys.exit(0)
     return reply(what)
 
 

@@ -14,7 +14,8 @@ end of the message does what MODE says:
   STAGE-ACT   at SMTP stage STAGE (connect helo mail rcpt) answer ACT:
               reject (SMFIR_REJECT), tempfail (SMFIR_TEMPFAIL), code
               (SMFIR_REPLYCODE "554 5.7.1 no at STAGE") or tempcode
-              ("451 4.7.1 later at STAGE"); at rcpt only for recipients
+              ("451 4.7.1 later at STAGE") or shutdown (SMFIR_SHUTDOWN);
+              at rcpt only for recipients
               with "bad" in them"""
 import socket
 import struct
@@ -87,6 +88,8 @@ def stage_reply(c, cmd, data):
         send(c, b"t")
     elif act == "code":
         send(c, b"y", b"554 5.7.1 no at " + stage.encode() + b"\0")
+    elif act == "shutdown":
+        send(c, b"4")
     elif act == "tempcode":
         send(c, b"y", b"451 4.7.1 later at " + stage.encode() + b"\0")
     else:

@@ -464,14 +464,15 @@ int smtpd_milter_data(struct smtpd_session *s, const char *p, size_t n);
 int smtpd_milter_end(struct smtpd_session *s);
 void smtpd_milter_reset(struct smtpd_session *s);
 /* the SMTP stages (smtpd_milter.c): connect 0 (greet), 1 (greeted
- * with a 554; greeted: the front said 220), -1 (421 said: hang up); mail and
- * rcpt 0, or -1 when refused (reply written and logged); helo only logs
- * (Postfix answers a milter's HELO verdict at MAIL) */
+ * with a 554; greeted: the front said 220), -1 (421 said: hang up);
+ * mail and rcpt 0, or -1 when refused (reply written and logged); helo
+ * only logs (Postfix answers a milter's HELO verdict at MAIL) but for a
+ * 421 (-1). After a 421 the session ends (s->quit). */
 #define SMTPD_MILTER_DISCARD 1
 #define SMTPD_MILTER_HOLD    2
 #define SMTPD_MILTER_INMSG   4 /* MAIL went to the milters */
 int smtpd_milter_connect(struct smtpd_session *s, int greeted);
-void smtpd_milter_helo(struct smtpd_session *s, int ehlo);
+int smtpd_milter_helo(struct smtpd_session *s, int ehlo);
 int smtpd_milter_mail(struct smtpd_session *s);
 int smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt,
                       const char *shown);

@@ -303,6 +303,18 @@ header_checks(struct smtpd_session *s, struct milter_msg *m, char *orig)
     return 0;
 }
 
+/* shut_421 - a 421 (SMFIR_SHUTDOWN): said, and the session ends */
+static int
+shut_421(struct smtpd_session *s, const struct milter_msg *m)
+{
+    if (strncmp(m->reply, "421", 3) != 0 ||
+        (m->verdict != MILTER_TEMPFAIL && m->verdict != MILTER_REJECT))
+        return 0;
+    smtpd_io_printf(s->io, "%s", m->reply);
+    s->quit = 1;
+    return 1;
+}
+
 /* smtpd_milter_end - instead of cleanup_client_end: the milters, then
  * the edited message to cleanup. A CLEANUP_STAT_* code, -1, or
  * SMTPD_MILTER_REPLIED (the reply is written) */
@@ -329,7 +341,8 @@ smtpd_milter_end(struct smtpd_session *s)
     case MILTER_REJECT:
     case MILTER_TEMPFAIL:
         log_verdict(s, "milter-reject", m.reply);
-        smtpd_io_printf(s->io, "%s", m.reply);
+        if (!shut_421(s, &m))
+            smtpd_io_printf(s->io, "%s", m.reply);
         break;
     case MILTER_DISCARD:
         log_verdict(s, "milter-discard", "milter triggers DISCARD action");
@@ -421,17 +434,20 @@ smtpd_milter_connect(struct smtpd_session *s, int greeted)
     return rc;
 }
 
-void
+int
 smtpd_milter_helo(struct smtpd_session *s, int ehlo)
 {
     struct milter_msg m;
+    int rc;
 
     if (s->milter_sess == NULL)
-        return;
+        return 0;
     stage(s, MILTER_ST_HELO, NULL, &m);
     if (m.verdict != MILTER_ACCEPT)
         stage_log(s, ehlo ? "EHLO" : "HELO", &m, NULL);
+    rc = shut_421(s, &m) ? -1 : 0;
     milter_msg_fini(&m);
+    return rc;
 }
 
 int
@@ -447,7 +463,8 @@ smtpd_milter_mail(struct smtpd_session *s)
     if (m.verdict != MILTER_ACCEPT)
         stage_log(s, "MAIL", &m, NULL);
     if (m.verdict == MILTER_REJECT || m.verdict == MILTER_TEMPFAIL) {
-        smtpd_io_printf(s->io, "%s", m.reply);
+        if (!shut_421(s, &m))
+            smtpd_io_printf(s->io, "%s", m.reply);
         run(s, JOB_ABORT, NULL, NULL);
         s->milter_flags = 0;
         rc = -1;
@@ -468,7 +485,8 @@ smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown)
     if (m.verdict != MILTER_ACCEPT)
         stage_log(s, "RCPT", &m, shown);
     if (m.verdict == MILTER_REJECT || m.verdict == MILTER_TEMPFAIL) {
-        smtpd_io_printf(s->io, "%s", m.reply);
+        if (!shut_421(s, &m))
+            smtpd_io_printf(s->io, "%s", m.reply);
         rc = -1;
     }
     milter_msg_fini(&m);

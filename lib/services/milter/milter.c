@@ -221,7 +221,7 @@ reply(const struct milter_conf *cf, struct milter_one *o, struct milter_msg *m,
             m->verdict = MILTER_TEMPFAIL;
             snprintf(m->stage, sizeof(m->stage), "%s", stage);
             snprintf(m->reply, sizeof(m->reply),
-                     "421 4.7.0 Service unavailable - try again later");
+                     "421 4.7.0 Server closing connection");
             return R_DONE;
         default:
             break;
