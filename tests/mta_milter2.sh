@@ -7,7 +7,7 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-#       rspamd down header_checks shutdown
+#       rspamd down header_checks shutdown settings
 # Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
 # when rspamd is missing or does not start (rspamd).
 set -u
@@ -287,6 +287,23 @@ CF
     sleep 1
     [ "$(ls "$T/mail/alice/new" | wc -l)" = 1 ] || fail "rejected message delivered"
     pass "milter_header_checks: IGNORE and REJECT"
+}
+
+# Postfix's per-milter settings: "{ spec, default_action=accept }" for a
+# milter that is down, while the list's default stays tempfail; the
+# next milter of the list still edits
+case_settings() {
+    setup
+    start_testmilter edit
+    echo "smtpd_milters = { inet:127.0.0.1:$(free_port), connect_timeout = 5s," \
+        "default_action=accept }, inet:127.0.0.1:$MPORT" >> "$T/etc/main.cf"
+    mta_start
+    r=$($PY "$DATA/send.py" "$PORT" sender@example.test alice@local.test "$DATA/msg.txt")
+    case $r in 250*) ;; *) tail -n 5 "$T/maillog" >&2; fail "reply $r" ;; esac
+    delivered 1
+    grep -q '^X-Milter: added by testmilter$' "$MSG" || { cat "$MSG" >&2; fail "second milter skipped"; }
+    grep -q 'bad setting\|missing' "$T/maillog" && fail "settings not understood"
+    pass "per-milter settings: default_action=accept for one milter"
 }
 
 # a milter that is not there: milter_default_action (tempfail) from

@@ -22,8 +22,7 @@
  *
  * BUGS
  *	DATA goes to the milters at the end of data, with the content,
- *	not at the DATA command. Per-milter settings ({ inet:host:port,
- *	... }) are skipped.
+ *	not at the DATA command.
  */
 #define _DEFAULT_SOURCE 1
 #include <stdio.h>

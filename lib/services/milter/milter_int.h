@@ -78,6 +78,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "milter/milter.h"
 #include "util/util.h"
 
 /* struct milter_conn - one connection (milter_io.c) */
@@ -102,6 +103,9 @@ enum { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT, ST_DATA, ST_EOH, ST_EOD };
 struct milter_one {
     struct milter_conn c;
     const char *spec;
+    /* the settings for this milter: the list's, or its own from
+     * "{ spec, name=value, ... }" */
+    struct milter_conf cf;
     uint32_t actions, steps;
     int open;      /* connected and negotiated */
     int dead;      /* failed: milter_default_action = accept, skipped */

@@ -6,6 +6,7 @@
  */
 #define _DEFAULT_SOURCE 1
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "milter/milter.h"
@@ -21,30 +22,129 @@ struct milter_sess {
 
 static const char *stage_names[] = {"CONNECT", "HELO", "MAIL", "RCPT"};
 
+/* add_one - a milter of the list, with the list's settings */
+static struct milter_one *
+add_one(struct milter_sess *ss, const char *spec, size_t *cap)
+{
+    struct milter_one *o;
+
+    if (ss->n == *cap) {
+        *cap = *cap ? 2 * *cap : 4;
+        ss->o = mem_realloc(ss->o, *cap * sizeof(*ss->o));
+    }
+    o = &ss->o[ss->n++];
+    memset(o, 0, sizeof(*o));
+    o->spec = spec;
+    o->cf = *ss->cf;
+    o->c.fd = -1;
+    buf_init(&o->pkt, 0);
+    buf_init(&o->body, 0);
+    return o;
+}
+
+/* trim - s without leading and trailing blanks (in place) */
+static char *
+trim(char *s)
+{
+    size_t n;
+
+    s += strspn(s, " \t\n");
+    n = strlen(s);
+    while (n && strchr(" \t\n", s[n - 1]))
+        s[--n] = 0;
+    return s;
+}
+
+/* seconds - a time value ("10s", "2m", "30"), or -1 */
+static int
+seconds(const char *v)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    static const char units[] = "smhdw";
+    static const long mult[] = {1, 60, 3600, 86400, 604800};
+    const char *u;
+
+    if (end == v || n < 0)
+        return -1;
+    if (*end == 0)
+        return (int) n;
+    if (end[1] != 0 || (u = strchr(units, *end)) == NULL)
+        return -1;
+    return (int) (n * mult[u - units]);
+}
+
+/* group - "{ spec, name=value, ... }" (braces removed, in place):
+ * Postfix's per-milter settings */
+static void
+group(struct milter_sess *ss, char *g, size_t *cap)
+{
+    char *save = NULL, *t = strtok_r(g, ",", &save);
+    struct milter_one *o;
+
+    if (t == NULL || *(t = trim(t)) == 0) {
+        log_warn("milter list: empty { } group");
+        return;
+    }
+    o = add_one(ss, t, cap);
+    while ((t = strtok_r(NULL, ",", &save)) != NULL) {
+        char *eq = strchr(t, '='), *name, *v;
+        int secs;
+
+        if (eq == NULL) {
+            log_warn("milter %s: bad setting \"%s\"", o->spec, trim(t));
+            continue;
+        }
+        *eq = 0;
+        name = trim(t);
+        v = trim(eq + 1);
+        secs = seconds(v);
+        if (strcmp(name, "connect_timeout") == 0 && secs >= 0)
+            o->cf.conn_timeout = secs;
+        else if (strcmp(name, "command_timeout") == 0 && secs >= 0)
+            o->cf.cmd_timeout = secs;
+        else if (strcmp(name, "content_timeout") == 0 && secs >= 0)
+            o->cf.content_timeout = secs;
+        else if (strcmp(name, "default_action") == 0 && milter_default_ok(v))
+            o->cf.default_action = v;
+        else if (strcmp(name, "protocol") == 0 && strtol(v, NULL, 10) >= 2 &&
+                 strtol(v, NULL, 10) <= 6)
+            o->cf.protocol = (int) strtol(v, NULL, 10);
+        else
+            log_warn("milter %s: bad setting \"%s = %s\"", o->spec, name, v);
+    }
+}
+
 struct milter_sess *
 milter_sess_new(const struct milter_conf *cf)
 {
     struct milter_sess *ss = mem_calloc(1, sizeof(*ss));
-    char *save = NULL;
     size_t cap = 0;
+    char *p;
 
     ss->cf = cf;
     ss->list = mem_strdup(cf->milters ? cf->milters : "");
     buf_init(&ss->d, 0);
-    for (char *t = strtok_r(ss->list, " \t,\n", &save); t;
-         t = strtok_r(NULL, " \t,\n", &save)) {
-        if (t[0] == '{')
-            continue; /* per-milter settings: not supported (see BUGS) */
-        if (ss->n == cap) {
-            cap = cap ? 2 * cap : 4;
-            ss->o = mem_realloc(ss->o, cap * sizeof(*ss->o));
+    for (p = ss->list; *(p += strspn(p, " \t,\n"));) {
+        if (*p == '{') {
+            char *end = strchr(p, '}');
+
+            if (end == NULL) {
+                log_warn("milter list: missing '}' in \"%s\"", p);
+                break;
+            }
+            *end = 0;
+            group(ss, p + 1, &cap);
+            p = end + 1;
+        } else {
+            size_t n = strcspn(p, " \t,\n");
+
+            (void) add_one(ss, p, &cap);
+            if (p[n] == 0)
+                break;
+            p[n] = 0;
+            p += n + 1;
         }
-        memset(&ss->o[ss->n], 0, sizeof(ss->o[0]));
-        ss->o[ss->n].spec = t;
-        ss->o[ss->n].c.fd = -1;
-        buf_init(&ss->o[ss->n].pkt, 0);
-        buf_init(&ss->o[ss->n].body, 0);
-        ss->n++;
     }
     return ss;
 }
@@ -106,8 +206,6 @@ void
 milter_sess_stage(struct milter_sess *ss, const char *id, struct milter_msg *m,
                   int st, const char *rcpt)
 {
-    const struct milter_conf *cf = ss->cf;
-
     m->verdict = MILTER_ACCEPT;
     m->reply[0] = 0;
     for (size_t i = 0; i < ss->n; i++) {
@@ -123,11 +221,11 @@ milter_sess_stage(struct milter_sess *ss, const char *id, struct milter_msg *m,
         }
         if (skipped(o))
             continue;
-        rc = open_one(cf, o);
+        rc = open_one(&o->cf, o);
         if (rc == R_CONT)
-            rc = milter_one_stage(cf, o, m, st, rcpt, &ss->d);
+            rc = milter_one_stage(&o->cf, o, m, st, rcpt, &ss->d);
         if (rc == R_FAIL) {
-            fail(cf, id, m, o, stage_names[st]);
+            fail(&o->cf, id, m, o, stage_names[st]);
         } else if (o->accepted && st <= MILTER_ST_HELO) {
             o->done_conn = 1; /* SMFIR_ACCEPT before MAIL: the session */
         } else if (m->verdict != MILTER_ACCEPT && st <= MILTER_ST_HELO &&
@@ -186,7 +284,6 @@ void
 milter_sess_content(struct milter_sess *ss, const char *id,
                     struct milter_msg *m)
 {
-    const struct milter_conf *cf = ss->cf;
     int hold = 0;
 
     m->verdict = MILTER_ACCEPT;
@@ -204,12 +301,12 @@ milter_sess_content(struct milter_sess *ss, const char *id,
         if (skipped(o))
             continue;
         snap_take(&s, m);
-        rc = open_one(cf, o);
+        rc = open_one(&o->cf, o);
         if (rc == R_CONT)
-            rc = milter_one_content(cf, o, m, &ss->d);
+            rc = milter_one_content(&o->cf, o, m, &ss->d);
         if (rc == R_FAIL) {
             snap_restore(&s, m);
-            fail(cf, id, m, o, "END-OF-MESSAGE");
+            fail(&o->cf, id, m, o, "END-OF-MESSAGE");
         } else {
             snap_drop(&s);
         }
@@ -232,7 +329,7 @@ milter_sess_abort(struct milter_sess *ss)
         struct milter_one *o = &ss->o[i];
 
         if (o->open && o->in_msg &&
-            milter_conn_send(&o->c, SMFIC_ABORT, "", 0, ss->cf->cmd_timeout) <
+            milter_conn_send(&o->c, SMFIC_ABORT, "", 0, o->cf.cmd_timeout) <
                 0) {
             milter_conn_close(&o->c);
             o->open = 0;
@@ -253,7 +350,7 @@ milter_sess_free(struct milter_sess *ss)
 
         if (o->open) {
             (void) milter_conn_send(&o->c, SMFIC_QUIT, "", 0,
-                                    ss->cf->cmd_timeout);
+                                    o->cf.cmd_timeout);
             milter_conn_close(&o->c);
         }
         buf_fini(&o->pkt);
