@@ -7,7 +7,7 @@
 #   mta_milter2.sh BIN CASE
 #
 # CASE: connect helo mail rcpt local_edit local_reject local_rcpt local_dkim
-#       rspamd down header_checks shutdown settings
+#       rspamd down header_checks shutdown settings data
 # Exit 77 (skipped) when OpenDKIM or python3-dkim is missing (local_dkim),
 # when rspamd is missing or does not start (rspamd).
 set -u
@@ -113,6 +113,18 @@ case_mail() {
     pass "tempfail at MAIL"
 }
 
+# a 5xx at the DATA command: DATA's reply (no 354), then SMFIC_ABORT
+case_data() {
+    stages data-code
+    want "data: 554 5.7.1 no at data"
+    grep -q '^eod:' "$T/dlg" && { cat "$T/dlg" >&2; fail "354 after a DATA reject"; }
+    wait_log ": milter-reject: DATA $CL: 554 5.7.1 no at data; $FROM to=<alice@local.test> proto=ESMTP $HELO\$"
+    milter_saw '^ABORT'
+    grep -q '^EOM' "$T/milter.log" && fail "content told after DATA refused"
+    nothing_delivered
+    pass "reject at DATA"
+}
+
 # SMFIR_SHUTDOWN at MAIL: Postfix's 421, logged, and the session ends
 case_shutdown() {
     stages mail-shutdown
@@ -141,6 +153,8 @@ case_rcpt() {
         fail "alice should have one copy (bad -> alice refused)"
     milter_saw "^CMD R b'<bad@local.test>"
     milter_saw '^EOM'
+    # DATA told once, at the DATA command
+    [ "$(grep -c '^CMD T' "$T/milter.log")" = 1 ] || { cat "$T/milter.log" >&2; fail "DATA not told once"; }
     pass "reject at RCPT, the other recipient delivered"
 }
 

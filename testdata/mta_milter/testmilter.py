@@ -11,7 +11,7 @@ end of the message does what MODE says:
   quarantine  SMFIR_QUARANTINE, then continue
   hang        no answer (the MTA's milter_content_timeout)
   die         one header added, then the connection is closed
-  STAGE-ACT   at SMTP stage STAGE (connect helo mail rcpt) answer ACT:
+  STAGE-ACT   at SMTP stage STAGE (connect helo mail rcpt data) answer ACT:
               reject (SMFIR_REJECT), tempfail (SMFIR_TEMPFAIL), code
               (SMFIR_REPLYCODE "554 5.7.1 no at STAGE") or tempcode
               ("451 4.7.1 later at STAGE") or shutdown (SMFIR_SHUTDOWN);
@@ -75,7 +75,7 @@ def eom(c):
         send(c, b"c")
 
 
-STAGES = {b"C": "connect", b"H": "helo", b"M": "mail", b"R": "rcpt"}
+STAGES = {b"C": "connect", b"H": "helo", b"M": "mail", b"R": "rcpt", b"T": "data"}
 
 
 def stage_reply(c, cmd, data):

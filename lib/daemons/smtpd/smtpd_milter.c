@@ -14,15 +14,15 @@
  *	The SMTP stages go to the milters as they happen, as Postfix's
  *	smtpd does (milter_sess, one connection per milter and session):
  *	CONNECT at the connection (a 5xx turns the greeting into "554 ...
- *	not accepting connections"), HELO, MAIL (its reply) and each RCPT
- *	(its reply; a refused recipient is not added). A reject at CONNECT
+ *	not accepting connections"), HELO, MAIL (its reply), each RCPT
+ *	(its reply; a refused recipient is not added) and DATA (its reply). A reject at CONNECT
  *	or HELO is logged there and answered at MAIL, every time, as
  *	Postfix does. RSET and the end of a transaction abort, the end of
  *	the session quits.
  *
  * BUGS
- *	DATA goes to the milters at the end of data, with the content,
- *	not at the DATA command.
+ *	With BDAT, DATA goes to the milters at the end of the message,
+ *	with the content.
  */
 #define _DEFAULT_SOURCE 1
 #include <stdio.h>
@@ -486,6 +486,28 @@ smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt, const char *shown)
     if (m.verdict == MILTER_REJECT || m.verdict == MILTER_TEMPFAIL) {
         if (!shut_421(s, &m))
             smtpd_io_printf(s->io, "%s", m.reply);
+        rc = -1;
+    }
+    milter_msg_fini(&m);
+    return rc;
+}
+
+int
+smtpd_milter_data_cmd(struct smtpd_session *s)
+{
+    struct milter_msg m;
+    int rc = 0;
+
+    if (s->milter_sess == NULL)
+        return 0;
+    stage(s, MILTER_ST_DATA, NULL, &m);
+    if (m.verdict != MILTER_ACCEPT)
+        stage_log(s, "DATA", &m, s->last_rcpt);
+    if (m.verdict == MILTER_REJECT || m.verdict == MILTER_TEMPFAIL) {
+        if (!shut_421(s, &m))
+            smtpd_io_printf(s->io, "%s", m.reply);
+        run(s, JOB_ABORT, NULL, NULL);
+        s->milter_flags &= ~SMTPD_MILTER_INMSG;
         rc = -1;
     }
     milter_msg_fini(&m);

@@ -352,6 +352,12 @@ milter_one_stage(const struct milter_conf *cf, struct milter_one *o,
         (void) buf_putc(d, 0);
         return step(cf, o, m, ST_RCPT, SMFIC_RCPT, d, SMFIP_NR_RCPT, "RCPT",
                     rcpt);
+    case MILTER_ST_DATA:
+        if ((o->steps & SMFIP_NODATA) || cf->protocol < 4)
+            return R_CONT;
+        o->data_sent = 1;
+        return step(cf, o, m, ST_DATA, SMFIC_DATA, NULL, SMFIP_NR_DATA, "DATA",
+                    NULL);
     default:
         return R_FAIL;
     }
@@ -440,7 +446,7 @@ milter_one_content(const struct milter_conf *cf, struct milter_one *o,
     size_t off = 0;
     int rc = R_CONT;
 
-    if (!(o->steps & SMFIP_NODATA) && cf->protocol >= 4)
+    if (!(o->steps & SMFIP_NODATA) && cf->protocol >= 4 && !o->data_sent)
         rc = step(cf, o, m, ST_DATA, SMFIC_DATA, NULL, SMFIP_NR_DATA, "DATA",
                   NULL);
     if (rc == R_CONT)

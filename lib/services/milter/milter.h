@@ -87,6 +87,7 @@ void milter_msg_macro(struct milter_msg *m, const char *name,
 #define MILTER_ST_HELO    1
 #define MILTER_ST_MAIL    2
 #define MILTER_ST_RCPT    3
+#define MILTER_ST_DATA    4 /* the DATA command (not BDAT) */
 struct milter_sess;
 struct milter_sess *milter_sess_new(const struct milter_conf *cf);
 /* milter_sess_stage - one SMTP stage (rcpt: the recipient at RCPT) */

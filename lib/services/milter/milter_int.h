@@ -112,6 +112,7 @@ struct milter_one {
     int done_conn; /* SMFIR_ACCEPT at connect/helo: done for the session */
     int accepted;  /* SMFIR_ACCEPT: done with this message */
     int in_msg;    /* MAIL sent: SMFIC_ABORT on reset */
+    int data_sent; /* SMFIC_DATA at the DATA command: not again */
     int skip;      /* SMFIR_SKIP: no more body */
     int rej;       /* a MILTER_* verdict for the whole session (reject or
                     * tempfail at connect/helo, or a failure) */

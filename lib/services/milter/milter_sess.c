@@ -20,7 +20,7 @@ struct milter_sess {
     struct buf d; /* a command's data */
 };
 
-static const char *stage_names[] = {"CONNECT", "HELO", "MAIL", "RCPT"};
+static const char *stage_names[] = {"CONNECT", "HELO", "MAIL", "RCPT", "DATA"};
 
 /* add_one - a milter of the list, with the list's settings */
 static struct milter_one *
@@ -335,6 +335,7 @@ milter_sess_abort(struct milter_sess *ss)
             o->open = 0;
         }
         o->in_msg = 0;
+        o->data_sent = 0;
         o->accepted = 0;
         o->skip = 0;
     }
