@@ -144,12 +144,8 @@ smtpd_cmd_data(struct smtpd_session *s)
     long size = 0;
     int exclude_bare;
 
-    if (data_refused(s))
+    if (data_refused(s) || smtpd_milter_data_cmd(s) < 0)
         return 0;
-    if (smtpd_milter_data_cmd(s) < 0) { /* smtpd_milters: DATA, replied */
-        smtpd_stat_count(s, "data", 0);
-        return 0;
-    }
     /* envelope and our Received: header go first */
     env_client(s);
     buf_init(&chunk, 0);

@@ -477,7 +477,7 @@ int smtpd_milter_mail(struct smtpd_session *s);
 int smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt,
                       const char *shown);
 /* smtpd_milter_data_cmd - the DATA command (not BDAT): 0, or -1 when
- * refused (replied, logged) */
+ * refused (replied, logged, counted) */
 int smtpd_milter_data_cmd(struct smtpd_session *s);
 void smtpd_milter_disconnect(struct smtpd_session *s);
 /* smtpd_conf.c: mail_name for banners and Received: (caller frees) */

@@ -15,8 +15,8 @@
  *	smtpd does (milter_sess, one connection per milter and session):
  *	CONNECT at the connection (a 5xx turns the greeting into "554 ...
  *	not accepting connections"), HELO, MAIL (its reply), each RCPT
- *	(its reply; a refused recipient is not added) and DATA (its reply). A reject at CONNECT
- *	or HELO is logged there and answered at MAIL, every time, as
+ *	(its reply; a refused recipient is not added) and DATA (its reply). A
+ *reject at CONNECT or HELO is logged there and answered at MAIL, every time, as
  *	Postfix does. RSET and the end of a transaction abort, the end of
  *	the session quits.
  *
@@ -508,6 +508,7 @@ smtpd_milter_data_cmd(struct smtpd_session *s)
             smtpd_io_printf(s->io, "%s", m.reply);
         run(s, JOB_ABORT, NULL, NULL);
         s->milter_flags &= ~SMTPD_MILTER_INMSG;
+        smtpd_stat_count(s, "data", 0);
         rc = -1;
     }
     milter_msg_fini(&m);
