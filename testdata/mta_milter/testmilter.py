@@ -10,7 +10,13 @@ end of the message does what MODE says:
   discard     SMFIR_DISCARD
   quarantine  SMFIR_QUARANTINE, then continue
   hang        no answer (the MTA's milter_content_timeout)
-  die         one header added, then the connection is closed"""
+  die         one header added, then the connection is closed
+  STAGE-ACT   at SMTP stage STAGE (connect helo mail rcpt data) answer ACT:
+              reject (SMFIR_REJECT), tempfail (SMFIR_TEMPFAIL), code
+              (SMFIR_REPLYCODE "554 5.7.1 no at STAGE") or tempcode
+              ("451 4.7.1 later at STAGE") or shutdown (SMFIR_SHUTDOWN);
+              at rcpt only for recipients
+              with "bad" in them"""
 import socket
 import struct
 import sys
@@ -65,6 +71,29 @@ def eom(c):
         send(c, b"h", b"X-Half\0half done\0")
         c.close()
         raise EOFError
+    else:
+        send(c, b"c")
+
+
+STAGES = {b"C": "connect", b"H": "helo", b"M": "mail", b"R": "rcpt", b"T": "data"}
+
+
+def stage_reply(c, cmd, data):
+    stage, _, act = mode.partition("-")
+    if STAGES.get(cmd) != stage or (stage == "rcpt" and b"bad" not in data):
+        send(c, b"c")
+    elif act == "reject":
+        send(c, b"r")
+    elif act == "tempfail":
+        send(c, b"t")
+    elif act == "code":
+        send(c, b"y", b"554 5.7.1 no at " + stage.encode() + b"\0")
+    elif act == "shutdown":
+        send(c, b"4")
+    elif act == "tempcode":
+        send(c, b"y", b"451 4.7.1 later at " + stage.encode() + b"\0")
+    else:
+        send(c, b"c")
 
 
 def serve(c):
@@ -92,7 +121,7 @@ def serve(c):
                 eom(c)
             else:
                 log("CMD %s %r" % (cmd.decode(), data))
-                send(c, b"c")
+                stage_reply(c, cmd, data)
     except (EOFError, OSError):
         pass
     finally:

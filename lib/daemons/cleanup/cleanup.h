@@ -218,6 +218,11 @@ struct cleanup_hdr *cleanup_hdr_new(struct pcf *p, const char *svc);
  * parameters */
 struct cleanup_hdr *cleanup_hdr_new_smtp(const char *const names[4],
                                          const char *const values[4]);
+/* cleanup_hdr_new_checks - header checks from one table list (name:
+ * the parameter; prefix before the action in log lines, static, or
+ * NULL), NULL when value names none (milter_header_checks) */
+struct cleanup_hdr *cleanup_hdr_new_checks(const char *name, const char *value,
+                                           const char *prefix);
 void cleanup_hdr_free(struct cleanup_hdr *h);
 /* cleanup_hdr_active - 1 when any of the checks names a table */
 int cleanup_hdr_active(const struct cleanup_hdr *h);
@@ -234,11 +239,28 @@ int cleanup_hdr_act(struct cleanup_hdr_res *res, const char *value,
 int cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
                     const char *p, size_t len, struct buf *out,
                     struct cleanup_hdr_res *res);
+/* cleanup_hdr_res_env - what a result does to the envelope: HOLD,
+ * FILTER, REDIRECT, BCC */
+void cleanup_hdr_res_env(const struct cleanup_hdr_res *res,
+                         struct queue_env *env);
 /* cleanup_hdr_apply - cleanup_hdr_run on a message: 1 when rejected,
  * with the SMTP reply ("550 5.7.1 ...") in *reply (freed first); else
  * content becomes what the checks let through, env gets REDIRECT, BCC
  * and HOLD (QUEUE_F_HOLD), and *discard is set for DISCARD */
 int cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
                       struct buf *content, char **reply, int *discard);
+
+/*
+ * milter_header_checks (cleanup_milter.c): header_checks-style rules on
+ * the headers that milters added or changed (struct milter_msg's
+ * added), for smtpd and pickup after their milters. 1 when rejected
+ * (*reply: the SMTP reply, freed first); else REPLACE/IGNORE/STRIP have
+ * changed those headers in content, env has REDIRECT, BCC, FILTER and
+ * HOLD, and *discard is set for DISCARD.
+ */
+struct strv;
+int cleanup_milter_checks(struct cleanup_hdr *h, struct queue_env *env,
+                          const struct strv *added, struct buf *content,
+                          char **reply, int *discard);
 
 #endif

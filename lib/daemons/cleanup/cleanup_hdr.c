@@ -38,6 +38,7 @@ struct cleanup_hdr {
     const char *names[4]; /* the parameters, for warnings */
     long body_limit;
     int smtp; /* the smtp client's checks (Postfix's header_body_checks) */
+    const char *prefix; /* before the action in log lines, or NULL */
 };
 
 static const char *const cleanup_names[4] = {
@@ -102,6 +103,21 @@ cleanup_hdr_new_smtp(const char *const names[4], const char *const values[4])
     return h;
 }
 
+struct cleanup_hdr *
+cleanup_hdr_new_checks(const char *name, const char *value, const char *prefix)
+{
+    struct cleanup_hdr *h;
+
+    if (value == NULL || strspn(value, " \t,\n") == strlen(value))
+        return NULL;
+    h = mem_calloc(1, sizeof(*h));
+    for (int i = 0; i < 4; i++)
+        h->names[i] = name;
+    h->hdr = open_value(name, value);
+    h->prefix = prefix;
+    return h;
+}
+
 void
 cleanup_hdr_free(struct cleanup_hdr *h)
 {
@@ -151,7 +167,7 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
         const char *text)
 {
     const struct queue_env *e = w->env;
-    char shown[201];
+    char shown[201], act[64];
 
     /* at most 200 bytes, control characters (a folded header's
      * newlines) as '?', as Postfix's log shows them */
@@ -160,6 +176,10 @@ act_log(struct walk *w, const char *action, const char *ctx, const char *buf,
         if ((unsigned char) *s < ' ' || *s == 127)
             *s = '?';
     buf = shown;
+    if (w->h->prefix) { /* "milter-header-reject" */
+        snprintf(act, sizeof(act), "%s%s", w->h->prefix, action);
+        action = act;
+    }
     if (w->h->smtp) { /* Postfix's smtp_hbc_logger */
         if (text && *text)
             log_info("%s: %s: %s %.60s: %s", e->id, action, ctx, buf, text);
@@ -611,6 +631,31 @@ cleanup_hdr_run(struct cleanup_hdr *h, const struct queue_env *env,
     return (int) (res->flags & (CLEANUP_HDR_REJECT | CLEANUP_HDR_DEFER));
 }
 
+void
+cleanup_hdr_res_env(const struct cleanup_hdr_res *res, struct queue_env *env)
+{
+    if (res->flags & CLEANUP_HDR_HOLD)
+        env->flags |= QUEUE_F_HOLD;
+    if (res->filter) /* checked above: transport:destination */
+        (void) cleanup_filter_action(env, "header", res->filter);
+    if (res->redirect && env->nrcpt) { /* one recipient: the target */
+        struct queue_env e;
+        struct queue_rcpt *rv = env->rcpt;
+        size_t n = env->nrcpt;
+
+        queue_env_init(&e);
+        queue_env_add_rcpt(&e, res->redirect, rv[0].orig, rv[0].orcpt,
+                           rv[0].notify);
+        env->rcpt = e.rcpt;
+        env->nrcpt = e.nrcpt;
+        e.rcpt = rv;
+        e.nrcpt = n;
+        queue_env_fini(&e);
+    }
+    for (size_t i = 0; i < res->bcc.n; i++)
+        queue_env_add_rcpt(env, res->bcc.v[i], "", "", 0);
+}
+
 int
 cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
                   struct buf *content, char **reply, int *discard)
@@ -638,26 +683,7 @@ cleanup_hdr_apply(struct cleanup_hdr *h, struct queue_env *env,
 
         *content = out;
         out = t;
-        if (res.flags & CLEANUP_HDR_HOLD)
-            env->flags |= QUEUE_F_HOLD;
-        if (res.filter) /* checked above: transport:destination */
-            (void) cleanup_filter_action(env, "header", res.filter);
-        if (res.redirect && env->nrcpt) { /* one recipient: the target */
-            struct queue_env e;
-            struct queue_rcpt *rv = env->rcpt;
-            size_t n = env->nrcpt;
-
-            queue_env_init(&e);
-            queue_env_add_rcpt(&e, res.redirect, rv[0].orig, rv[0].orcpt,
-                               rv[0].notify);
-            env->rcpt = e.rcpt;
-            env->nrcpt = e.nrcpt;
-            e.rcpt = rv;
-            e.nrcpt = n;
-            queue_env_fini(&e);
-        }
-        for (size_t i = 0; i < res.bcc.n; i++)
-            queue_env_add_rcpt(env, res.bcc.v[i], "", "", 0);
+        cleanup_hdr_res_env(&res, env);
     }
     buf_fini(&out);
     cleanup_hdr_res_fini(&res);

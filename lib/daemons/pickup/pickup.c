@@ -174,6 +174,7 @@ received(struct buf *out, const char *host, const char *id,
  * sees them (read once, in pickup_loop) */
 static char *pickup_filter;
 static unsigned pickup_flags;
+static struct pickup_milter *pickup_milters; /* non_smtpd_milters */
 
 static int
 one_file(struct cleanup_client *cc, const char *name, size_t limit,
@@ -223,6 +224,18 @@ one_file(struct cleanup_client *cc, const char *name, size_t limit,
     }
     log_info("%s: uid=%ld from=<%s>", id, (long) st.st_uid, env.sender);
     received(&hdr, host, id, &st, text + coff, len - coff);
+    if (pickup_milters) { /* non_smtpd_milters: on the whole message */
+        (void) buf_append(&hdr, text + coff, len - coff);
+        coff = len;
+        if ((st_code = pickup_milter_run(pickup_milters, id, &env, &hdr)) !=
+            PICKUP_MILTER_OK) {
+            cleanup_client_abort(cc);
+            if (st_code == PICKUP_MILTER_DONE)
+                (void) unlink(path);
+            rc = 0;
+            goto out;
+        }
+    }
     st_code = cleanup_client_env(cc, &env, fullname) < 0 ||
                       cleanup_client_data(cc, hdr.data, hdr.len) < 0 ||
                       cleanup_client_data(cc, text + coff, len - coff) < 0
@@ -292,6 +305,8 @@ pickup_loop(struct server *srv, void *ctx)
         pickup_flags = cleanup_override_flags(v);
         mem_free(v);
     }
+    if (!(pickup_flags & CLEANUP_FLAG_NO_MILTERS))
+        pickup_milters = pickup_milter_load(srv, host);
     for (int i = 0; i < srv->nlisten; i++)
         (void) ipc_nonblock(srv->listen_fd[i], 1);
     server_status(srv, 1);
@@ -330,6 +345,7 @@ pickup_loop(struct server *srv, void *ctx)
     cleanup_client_free(cc);
     mem_free(host);
     mem_free(pickup_filter);
+    pickup_milter_free(pickup_milters);
     return 0;
 }
 

@@ -32,4 +32,19 @@ int pickup_file_decode(const char *text, size_t len, struct queue_env *env,
 /* pickup_setgid_active - 1 when running with set-gid (AT_SECURE) */
 int pickup_setgid_active(void);
 
+/* non_smtpd_milters (pickup_milter.c): load gives NULL when there are
+ * none; run plays one submission (env and content, the Received: line
+ * included) and applies the edits: PICKUP_MILTER_OK (to cleanup),
+ * _DONE (rejected or discarded: remove the file), _RETRY (keep it) */
+#define PICKUP_MILTER_OK    0
+#define PICKUP_MILTER_DONE  1
+#define PICKUP_MILTER_RETRY 2
+struct server;
+struct buf;
+struct pickup_milter;
+struct pickup_milter *pickup_milter_load(struct server *srv, const char *host);
+void pickup_milter_free(struct pickup_milter *pm);
+int pickup_milter_run(struct pickup_milter *pm, const char *id,
+                      struct queue_env *env, struct buf *content);
+
 #endif

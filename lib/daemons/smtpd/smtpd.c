@@ -521,7 +521,7 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
         return -1;
     }
     if (h && (h->flags & SERVER_HANDOFF_GREETED))
-        return 0;
+        return smtpd_milter_connect(s, 1) < 0 ? -1 : 0;
     if (cf->wrapper && smtpd_tls_wrapper(s) < 0)
         return -1;
     if (!cf->delay_reject &&
@@ -533,7 +533,12 @@ session_greet(struct smtpd_session *s, const struct server_handoff *h)
         s->access_denied = 1;
         s->errors++;
     } else {
-        smtpd_io_printf(s->io, "220 %s", cf->banner);
+        int rc = smtpd_milter_connect(s, 0); /* smtpd_milters: CONNECT */
+
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            smtpd_io_printf(s->io, "220 %s", cf->banner);
     }
     return 0;
 }
@@ -782,6 +787,7 @@ session(struct server *srv, int fd, void *ctx)
     (void) smtpd_io_flush(s->io);
 done:
     smtpd_reset_transaction(s);
+    smtpd_milter_disconnect(s);
     smtpd_sasl_session_end(s);
     if (srv->shm)
         srv->shm[srv->slot].client_addr[0] = 0;

@@ -144,7 +144,7 @@ smtpd_cmd_data(struct smtpd_session *s)
     long size = 0;
     int exclude_bare;
 
-    if (data_refused(s))
+    if (data_refused(s) || smtpd_milter_data_cmd(s) < 0)
         return 0;
     /* envelope and our Received: header go first */
     env_client(s);

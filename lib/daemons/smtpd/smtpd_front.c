@@ -591,6 +591,11 @@ front_config(struct front *f)
     server_split(v, &r_client);
     mem_free(v);
     f->greet = server_param_bool(srv, "smtpd_delay_reject") || r_client.n == 0;
+    /* smtpd_milters hear CONNECT before the greeting (a 554 instead) */
+    v = server_param(srv, "smtpd_milters");
+    if (v && strspn(v, " \t,\n") != strlen(v))
+        f->greet = 0;
+    mem_free(v);
     if (server_param_bool(srv, "smtpd_tls_wrappermode")) {
         f->greet = 0;
         f->wrapper = 1;

@@ -20,6 +20,7 @@ struct cleanup_client;
 struct smtpd_sasl_conf;
 struct smtpd_sasl;
 struct buf;
+struct milter_sess;
 
 /* sessions a worker behind the front serves at once (coroutines, see
  * ARCHITECTURE.md "smtpd workers serve several sessions") */
@@ -270,7 +271,9 @@ struct smtpd_session {
      * AUTH=, NULL without one); the backend in sasl (smtpd_sasl.c) */
     char *sasl_method, *sasl_username, *sasl_sender;
     struct smtpd_sasl *sasl;
-    struct buf *milter_data; /* the message held for the milters */
+    struct buf *milter_data;         /* the message held for the milters */
+    struct milter_sess *milter_sess; /* smtpd_milters, this session */
+    int milter_flags; /* SMTPD_MILTER_DISCARD/_HOLD from a stage */
 };
 
 /* smtpd_banner_text - the text after "220 " (smtpd_banner, or Postern's
@@ -467,6 +470,23 @@ int smtpd_milter_env(struct smtpd_session *s);
 int smtpd_milter_data(struct smtpd_session *s, const char *p, size_t n);
 int smtpd_milter_end(struct smtpd_session *s);
 void smtpd_milter_reset(struct smtpd_session *s);
+/* the SMTP stages (smtpd_milter.c): connect 0 (greet), 1 (greeted
+ * with a 554; greeted: the front said 220), -1 (421 said: hang up);
+ * mail and rcpt 0, or -1 when refused (reply written and logged); helo
+ * only logs (Postfix answers a milter's HELO verdict at MAIL) but for a
+ * 421 (-1). After a 421 the session ends (s->quit). */
+#define SMTPD_MILTER_DISCARD 1
+#define SMTPD_MILTER_HOLD    2
+#define SMTPD_MILTER_INMSG   4 /* MAIL went to the milters */
+int smtpd_milter_connect(struct smtpd_session *s, int greeted);
+int smtpd_milter_helo(struct smtpd_session *s, int ehlo);
+int smtpd_milter_mail(struct smtpd_session *s);
+int smtpd_milter_rcpt(struct smtpd_session *s, const char *rcpt,
+                      const char *shown);
+/* smtpd_milter_data_cmd - the DATA command (not BDAT): 0, or -1 when
+ * refused (replied, logged, counted) */
+int smtpd_milter_data_cmd(struct smtpd_session *s);
+void smtpd_milter_disconnect(struct smtpd_session *s);
 /* smtpd_conf.c: mail_name for banners and Received: (caller frees) */
 char *smtpd_mail_name(struct server *srv);
 /* smtpd_mail.c: MAIL FROM, RCPT TO, the illegal-address warning */

@@ -454,6 +454,11 @@ smtpd_cmd_mail(struct smtpd_session *s, const char *arg)
         goto bad;
     }
     queue_env_set(&s->env.sender, addr);
+    if (smtpd_milter_mail(s) < 0) { /* replied */
+        mem_free(s->sender);
+        s->sender = NULL;
+        goto bad;
+    }
     s->have_mail = 1;
     mem_free(addr);
     smtpd_io_printf(s->io, "250 2.1.0 Ok");
@@ -545,6 +550,8 @@ smtpd_cmd_rcpt(struct smtpd_session *s, const char *arg)
                  s->sasl_sender ? ", sasl_sender=" : "",
                  s->sasl_sender ? s->sasl_sender : "");
     }
+    if (smtpd_milter_rcpt(s, addr, shown) < 0) /* replied */
+        goto bad;
     queue_env_add_rcpt(&s->env, addr, "", orcpt, notify);
     s->rcpt_count++;
     smtpd_io_printf(s->io, "250 2.1.5 Ok");

@@ -55,6 +55,10 @@ smtpd_cmd_helo(struct smtpd_session *s, const char *arg, int ehlo)
     smtpd_reset_transaction(s);
     mem_free(s->helo);
     s->helo = helo;
+    if (smtpd_milter_helo(s, ehlo) < 0) { /* 421 said: the session ends */
+        smtpd_stat_count(s, ehlo ? "ehlo" : "helo", 0);
+        return;
+    }
     s->esmtp = ehlo;
     smtpd_stat_count(s, ehlo ? "ehlo" : "helo", 1);
     if (!ehlo) {

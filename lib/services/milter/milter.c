@@ -25,31 +25,13 @@
      SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | \
      SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY)
 
-enum stage { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT, ST_DATA, ST_EOH, ST_EOD };
-
-/* the state of one milter for this message */
-struct one {
-    struct milter_conn c;
-    const char *spec;
-    uint32_t actions, steps;
-    int accepted; /* SMFIR_ACCEPT: done with this message */
-    int skip;     /* SMFIR_SKIP: no more body */
-    struct buf pkt, body;
-    int body_first;
-};
-
-/* results of one command */
-#define R_CONT  0  /* go on */
-#define R_DONE  1  /* a verdict (m->verdict set) or accept */
-#define R_FAIL  -1 /* talking failed: milter_default_action */
-#define R_DROPR 2  /* this recipient rejected */
-
 void
 milter_msg_init(struct milter_msg *m)
 {
     memset(m, 0, sizeof(*m));
     strv_init(&m->macros);
     strv_init(&m->rcpt);
+    strv_init(&m->added);
     buf_init(&m->content, 0);
     m->sender = mem_strdup("");
 }
@@ -59,6 +41,7 @@ milter_msg_fini(struct milter_msg *m)
 {
     strv_fini(&m->macros);
     strv_fini(&m->rcpt);
+    strv_fini(&m->added);
     buf_fini(&m->content);
     mem_free(m->sender);
 }
@@ -100,9 +83,8 @@ macro_value(const struct milter_msg *m, const char *name, const char *rcpt)
 
 /* send_macros - SMFIC_MACRO for a stage, when its list has values */
 static int
-send_macros(const struct milter_conf *cf, struct one *o,
-            const struct milter_msg *m, enum stage st, int cmd,
-            const char *rcpt)
+send_macros(const struct milter_conf *cf, struct milter_one *o,
+            const struct milter_msg *m, int st, int cmd, const char *rcpt)
 {
     struct buf b;
     char *list, *save = NULL;
@@ -175,7 +157,7 @@ env_edit(struct milter_msg *m, const struct milter_reply *r)
 
 /* allowed - a modification the milter negotiated */
 static int
-allowed(const struct one *o, int cmd)
+allowed(const struct milter_one *o, int cmd)
 {
     switch (cmd) {
     case SMFIR_ADDHEADER:
@@ -202,7 +184,7 @@ allowed(const struct one *o, int cmd)
 
 /* reply - read replies to a command until a final one */
 static int
-reply(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
+reply(const struct milter_conf *cf, struct milter_one *o, struct milter_msg *m,
       const char *stage, int timeout, int eom)
 {
     struct milter_reply r;
@@ -239,7 +221,7 @@ reply(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
             m->verdict = MILTER_TEMPFAIL;
             snprintf(m->stage, sizeof(m->stage), "%s", stage);
             snprintf(m->reply, sizeof(m->reply),
-                     "421 4.7.0 Service unavailable - try again later");
+                     "421 4.7.0 Server closing connection");
             return R_DONE;
         default:
             break;
@@ -270,9 +252,9 @@ reply(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
 /* step - send one command (with its macros) and take its reply unless
  * the milter negotiated no reply (nr) */
 static int
-step(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
-     enum stage st, int cmd, const struct buf *data, uint32_t nr,
-     const char *stage, const char *rcpt)
+step(const struct milter_conf *cf, struct milter_one *o, struct milter_msg *m,
+     int st, int cmd, const struct buf *data, uint32_t nr, const char *stage,
+     const char *rcpt)
 {
     int timeout = st >= ST_DATA ? cf->content_timeout : cf->cmd_timeout;
 
@@ -285,9 +267,9 @@ step(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
     return reply(cf, o, m, stage, timeout, cmd == SMFIC_BODYEOB);
 }
 
-/* negotiate - SMFIC_OPTNEG and its answer */
-static int
-negotiate(const struct milter_conf *cf, struct one *o)
+/* milter_one_negotiate - SMFIC_OPTNEG and its answer */
+int
+milter_one_negotiate(const struct milter_conf *cf, struct milter_one *o)
 {
     unsigned char b[12];
     uint32_t v[3] = {(uint32_t) cf->protocol, OUR_ACTIONS, OUR_STEPS};
@@ -331,67 +313,60 @@ put_str(struct buf *b, const char *s)
     (void) buf_append(b, s, strlen(s) + 1);
 }
 
-/* smtp_stages - connect, helo, mail, rcpt, data */
-static int
-smtp_stages(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
-            struct buf *d)
+int
+milter_one_stage(const struct milter_conf *cf, struct milter_one *o,
+                 struct milter_msg *m, int ev, const char *rcpt, struct buf *d)
 {
-    int rc = R_CONT;
     const char *addr = m->client_addr ? m->client_addr : "127.0.0.1";
 
-    if (!(o->steps & SMFIP_NOCONNECT)) {
-        buf_truncate(d, 0);
+    buf_truncate(d, 0);
+    switch (ev) {
+    case MILTER_ST_CONNECT:
+        if (o->steps & SMFIP_NOCONNECT)
+            return R_CONT;
         put_str(d, m->client_name ? m->client_name : "localhost");
         (void) buf_putc(d, strchr(addr, ':') ? '6' : '4');
         (void) buf_putc(d, (m->client_port >> 8) & 0xff);
         (void) buf_putc(d, m->client_port & 0xff);
         put_str(d, addr);
-        rc = step(cf, o, m, ST_CONNECT, SMFIC_CONNECT, d, SMFIP_NR_CONN,
-                  "CONNECT", NULL);
-    }
-    if (rc == R_CONT && !(o->steps & SMFIP_NOHELO)) {
-        buf_truncate(d, 0);
+        return step(cf, o, m, ST_CONNECT, SMFIC_CONNECT, d, SMFIP_NR_CONN,
+                    "CONNECT", NULL);
+    case MILTER_ST_HELO:
+        if (o->steps & SMFIP_NOHELO)
+            return R_CONT;
         put_str(d, m->helo ? m->helo : "localhost");
-        rc =
-            step(cf, o, m, ST_HELO, SMFIC_HELO, d, SMFIP_NR_HELO, "HELO", NULL);
-    }
-    if (rc == R_CONT && !(o->steps & SMFIP_NOMAIL)) {
-        buf_truncate(d, 0);
-        (void) buf_printf(d, "<%s>", m->sender);
+        return step(cf, o, m, ST_HELO, SMFIC_HELO, d, SMFIP_NR_HELO, "HELO",
+                    NULL);
+    case MILTER_ST_MAIL:
+        o->in_msg = 1;
+        if (o->steps & SMFIP_NOMAIL)
+            return R_CONT;
+        (void) buf_printf(d, m->local ? "%s" : "<%s>", m->sender);
         (void) buf_putc(d, 0);
-        rc =
-            step(cf, o, m, ST_MAIL, SMFIC_MAIL, d, SMFIP_NR_MAIL, "MAIL", NULL);
-    }
-    for (size_t i = 0;
-         rc == R_CONT && !(o->steps & SMFIP_NORCPT) && i < m->rcpt.n; i++) {
-        buf_truncate(d, 0);
-        (void) buf_printf(d, "<%s>", m->rcpt.v[i]);
+        return step(cf, o, m, ST_MAIL, SMFIC_MAIL, d, SMFIP_NR_MAIL, "MAIL",
+                    NULL);
+    case MILTER_ST_RCPT:
+        if (o->steps & SMFIP_NORCPT)
+            return R_CONT;
+        (void) buf_printf(d, m->local ? "%s" : "<%s>", rcpt);
         (void) buf_putc(d, 0);
-        rc = step(cf, o, m, ST_RCPT, SMFIC_RCPT, d, SMFIP_NR_RCPT, "RCPT",
-                  m->rcpt.v[i]);
-        if (rc == R_DROPR) {
-            /* only this recipient is refused */
-            log_info("milter-reject: RCPT <%s>: %s", m->rcpt.v[i], m->reply);
-            mem_free(m->rcpt.v[i]);
-            memmove(&m->rcpt.v[i], &m->rcpt.v[i + 1],
-                    (m->rcpt.n - i) * sizeof(m->rcpt.v[0]));
-            m->rcpt.n--;
-            i--;
-            rc = m->rcpt.n ? R_CONT : R_DONE;
-            if (rc == R_CONT)
-                m->verdict = MILTER_ACCEPT;
-        }
+        return step(cf, o, m, ST_RCPT, SMFIC_RCPT, d, SMFIP_NR_RCPT, "RCPT",
+                    rcpt);
+    case MILTER_ST_DATA:
+        if ((o->steps & SMFIP_NODATA) || cf->protocol < 4)
+            return R_CONT;
+        o->data_sent = 1;
+        return step(cf, o, m, ST_DATA, SMFIC_DATA, NULL, SMFIP_NR_DATA, "DATA",
+                    NULL);
+    default:
+        return R_FAIL;
     }
-    if (rc == R_CONT && !(o->steps & SMFIP_NODATA) && cf->protocol >= 4)
-        rc = step(cf, o, m, ST_DATA, SMFIC_DATA, NULL, SMFIP_NR_DATA, "DATA",
-                  NULL);
-    return rc;
 }
 
 /* headers - one SMFIC_HEADER each; returns the body's offset via *off */
 static int
-headers(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
-        struct buf *d, size_t *off)
+headers(const struct milter_conf *cf, struct milter_one *o,
+        struct milter_msg *m, struct buf *d, size_t *off)
 {
     const char *p = buf_str(&m->content), *end = p + m->content.len;
     int rc = R_CONT;
@@ -436,7 +411,7 @@ headers(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
 
 /* body - SMFIC_BODY chunks with CRLF line ends, then end of message */
 static int
-body(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
+body(const struct milter_conf *cf, struct milter_one *o, struct milter_msg *m,
      struct buf *d, size_t off)
 {
     const char *p = buf_str(&m->content) + off;
@@ -464,122 +439,19 @@ body(const struct milter_conf *cf, struct one *o, struct milter_msg *m,
     return rc;
 }
 
-/* play - the whole message to one milter */
-static int
-play(const struct milter_conf *cf, struct one *o, struct milter_msg *m)
+int
+milter_one_content(const struct milter_conf *cf, struct milter_one *o,
+                   struct milter_msg *m, struct buf *d)
 {
-    struct buf d;
     size_t off = 0;
-    int rc;
+    int rc = R_CONT;
 
-    if (milter_conn_open(&o->c, o->spec, cf->qdir, cf->conn_timeout) < 0)
-        return R_FAIL;
-    buf_init(&d, 0);
-    rc = negotiate(cf, o);
+    if (!(o->steps & SMFIP_NODATA) && cf->protocol >= 4 && !o->data_sent)
+        rc = step(cf, o, m, ST_DATA, SMFIC_DATA, NULL, SMFIP_NR_DATA, "DATA",
+                  NULL);
     if (rc == R_CONT)
-        rc = smtp_stages(cf, o, m, &d);
+        rc = headers(cf, o, m, d, &off);
     if (rc == R_CONT)
-        rc = headers(cf, o, m, &d, &off);
-    if (rc == R_CONT)
-        rc = body(cf, o, m, &d, off);
-    if (rc != R_FAIL)
-        (void) milter_conn_send(&o->c, SMFIC_QUIT, "", 0, cf->cmd_timeout);
-    buf_fini(&d);
-    milter_conn_close(&o->c);
+        rc = body(cf, o, m, d, off);
     return rc;
-}
-
-/* fail - milter_default_action for milter spec */
-static void
-fail(const struct milter_conf *cf, const char *id, struct milter_msg *m,
-     const char *spec, const char *err)
-{
-    const char *a = cf->default_action ? cf->default_action : "tempfail";
-
-    log_warn("%s: milter %s: %s", id, spec, err);
-    snprintf(m->stage, sizeof(m->stage), "END-OF-MESSAGE");
-    if (strcmp(a, "accept") == 0) {
-        m->verdict = MILTER_ACCEPT;
-    } else if (strcmp(a, "reject") == 0) {
-        m->verdict = MILTER_REJECT;
-        snprintf(m->reply, sizeof(m->reply), "550 5.5.0 Service unavailable");
-    } else if (strcmp(a, "quarantine") == 0) {
-        m->verdict = MILTER_HOLD;
-        snprintf(m->why, sizeof(m->why), "milter triggers HOLD action");
-    } else {
-        m->verdict = MILTER_TEMPFAIL;
-        snprintf(m->reply, sizeof(m->reply),
-                 "451 4.3.5 Server configuration problem");
-    }
-}
-
-/* snapshot of the message before one milter, to undo a failed one */
-struct snap {
-    char *sender;
-    struct strv rcpt;
-    struct buf content;
-};
-
-static void
-snap_take(struct snap *s, const struct milter_msg *m)
-{
-    s->sender = mem_strdup(m->sender);
-    strv_init(&s->rcpt);
-    for (size_t i = 0; i < m->rcpt.n; i++)
-        strv_add(&s->rcpt, m->rcpt.v[i]);
-    buf_init(&s->content, 0);
-    (void) buf_append(&s->content, buf_str(&m->content), m->content.len);
-}
-
-static void
-snap_restore(struct snap *s, struct milter_msg *m)
-{
-    mem_free(m->sender);
-    m->sender = s->sender;
-    strv_fini(&m->rcpt);
-    m->rcpt = s->rcpt;
-    buf_fini(&m->content);
-    m->content = s->content;
-}
-
-static void
-snap_drop(struct snap *s)
-{
-    mem_free(s->sender);
-    strv_fini(&s->rcpt);
-    buf_fini(&s->content);
-}
-
-void
-milter_run(const struct milter_conf *cf, const char *id, struct milter_msg *m)
-{
-    char *list = mem_strdup(cf->milters ? cf->milters : ""), *save = NULL;
-
-    m->verdict = MILTER_ACCEPT;
-    for (char *t = strtok_r(list, " \t,\n", &save); t;
-         t = strtok_r(NULL, " \t,\n", &save)) {
-        struct one o;
-        struct snap s;
-        int rc;
-
-        if (t[0] == '{')
-            continue; /* per-milter settings: not supported (see BUGS) */
-        memset(&o, 0, sizeof(o));
-        o.spec = t;
-        buf_init(&o.pkt, 0);
-        buf_init(&o.body, 0);
-        snap_take(&s, m);
-        rc = play(cf, &o, m);
-        if (rc == R_FAIL) {
-            snap_restore(&s, m);
-            fail(cf, id, m, t, o.c.err);
-        } else {
-            snap_drop(&s);
-        }
-        buf_fini(&o.pkt);
-        buf_fini(&o.body);
-        if (m->verdict != MILTER_ACCEPT && m->verdict != MILTER_HOLD)
-            break;
-    }
-    mem_free(list);
 }

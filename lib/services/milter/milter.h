@@ -4,12 +4,12 @@
  * non_smtpd_milters.
  *
  * DESCRIPTION
- *	milter_run() plays one whole message to every milter in a list
+ *	A session (milter_sess_*) talks to every milter in a list
  *	("inet:host:port" or "unix:path", separated by commas or blanks):
- *	option negotiation, connect, helo, mail, rcpt, data, headers, end
- *	of headers, body and end of message, each stage only when the
- *	milter did not negotiate it away, with Postfix's macros. It
- *	blocks (poll with the milter_*_timeout limits): daemons call it
+ *	option negotiation, connect, helo, mail, rcpt, then data, headers,
+ *	end of headers, body and end of message, each stage only when the
+ *	milter did not negotiate it away, with Postfix's macros. Each call
+ *	blocks (poll with the milter_*_timeout limits): daemons call them
  *	from a thread (co_offload). The milters' modifications are applied
  *	to the message in memory (struct milter_msg), so the caller writes
  *	the edited message or nothing: a milter that fails or times out
@@ -48,11 +48,17 @@ struct milter_msg {
     int client_port;
     /* macro values by name ("j", "{daemon_name}", ...), "name=value" */
     struct strv macros;
+    /* 1: a local submission; MAIL and RCPT without <>, as Postfix's
+     * cleanup sends them */
+    int local;
     /* envelope (owned) */
     char *sender;
     struct strv rcpt;
     /* content: headers, empty line, body; LF line ends (owned) */
     struct buf content;
+    /* the headers the milters added, inserted or changed ("name:
+     * value", as in content), for milter_header_checks */
+    struct strv added;
     /* results */
     int verdict;     /* MILTER_* */
     char reply[512]; /* SMTP reply for reject/tempfail */
@@ -67,11 +73,35 @@ void milter_msg_fini(struct milter_msg *m);
 void milter_msg_macro(struct milter_msg *m, const char *name,
                       const char *value);
 
-/* milter_run - play the message to every milter of cf->milters; the
- * verdict is in m->verdict. Failures and timeouts are logged (id is the
- * queue ID) and become milter_default_action. */
-void milter_run(const struct milter_conf *cf, const char *id,
-                struct milter_msg *m);
+/*
+ * A session (milter_sess.c): the milters connected once per SMTP
+ * session and told each stage as it happens, as Postfix's smtpd does.
+ * Every call blocks (daemons call it from co_offload) and leaves its
+ * verdict in m->verdict (m->reply, m->stage). A reject or tempfail at
+ * CONNECT or HELO stays: every later stage gets the same verdict
+ * without asking the milter again (Postfix's milter8). A milter that
+ * fails gets milter_default_action: skipped for the session (accept)
+ * or its reply at every later stage.
+ */
+#define MILTER_ST_CONNECT 0
+#define MILTER_ST_HELO    1
+#define MILTER_ST_MAIL    2
+#define MILTER_ST_RCPT    3
+#define MILTER_ST_DATA    4 /* the DATA command (not BDAT) */
+struct milter_sess;
+struct milter_sess *milter_sess_new(const struct milter_conf *cf);
+/* milter_sess_stage - one SMTP stage (rcpt: the recipient at RCPT) */
+void milter_sess_stage(struct milter_sess *ss, const char *id,
+                       struct milter_msg *m, int st, const char *rcpt);
+/* milter_sess_content - data, headers, body, end of message; the edits
+ * applied to m (undone for a milter that fails) */
+void milter_sess_content(struct milter_sess *ss, const char *id,
+                         struct milter_msg *m);
+/* milter_sess_abort - the transaction is over (RSET, a rejected MAIL,
+ * after the content): SMFIC_ABORT to the milters that saw MAIL */
+void milter_sess_abort(struct milter_sess *ss);
+/* milter_sess_free - SMFIC_QUIT and close (NULL is fine) */
+void milter_sess_free(struct milter_sess *ss);
 
 /* milter_conf_default_action - 1 when s is a valid
  * milter_default_action */

@@ -108,6 +108,7 @@ milter_edit_header(struct milter_msg *m, int cmd, uint32_t index,
     switch (cmd) {
     case SMFIR_ADDHEADER:
         strv_adopt(&h, header_text(name, value));
+        strv_add(&m->added, h.v[h.n - 1]);
         break;
     case SMFIR_INSHEADER:
         /* index 0 is the top of the headers (Postfix) */
@@ -116,6 +117,7 @@ milter_edit_header(struct milter_msg *m, int cmd, uint32_t index,
         at = index < h.n - 1 ? index : h.n - 1;
         memmove(&h.v[at + 1], &h.v[at], (h.n - 1 - at) * sizeof(h.v[0]));
         h.v[at] = t;
+        strv_add(&m->added, t);
         break;
     case SMFIR_CHGHEADER:
         /* the index-th header of that name (1-based; 0 as 1) */
@@ -125,6 +127,7 @@ milter_edit_header(struct milter_msg *m, int cmd, uint32_t index,
             mem_free(h.v[i]);
             if (value[0]) {
                 h.v[i] = header_text(name, value);
+                strv_add(&m->added, h.v[i]);
             } else {
                 memmove(&h.v[i], &h.v[i + 1], (h.n - i) * sizeof(h.v[0]));
                 h.n--;
@@ -132,8 +135,10 @@ milter_edit_header(struct milter_msg *m, int cmd, uint32_t index,
             break;
         }
         /* no such header: a change adds it, as Postfix does */
-        if (i == h.n && value[0])
+        if (i == h.n && value[0]) {
             strv_adopt(&h, header_text(name, value));
+            strv_add(&m->added, h.v[h.n - 1]);
+        }
         break;
     default:
         strv_fini(&h);

@@ -76,7 +76,9 @@
 #define SMFIP_HDR_LEADSPC 0x100000u
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "milter/milter.h"
 #include "util/util.h"
 
 /* struct milter_conn - one connection (milter_io.c) */
@@ -92,5 +94,49 @@ int milter_conn_send(struct milter_conn *c, int cmd, const void *data,
 /* milter_conn_recv - one packet (command byte and data) into pkt,
  * NUL terminated after its length */
 int milter_conn_recv(struct milter_conn *c, struct buf *pkt, int timeout);
+
+/* the stages, for the milter_*_macros lists (struct milter_conf) */
+enum { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT, ST_DATA, ST_EOH, ST_EOD };
+
+/* struct milter_one - the state of one milter for a session
+ * (milter.c speaks the protocol, milter_sess.c drives the stages) */
+struct milter_one {
+    struct milter_conn c;
+    const char *spec;
+    /* the settings for this milter: the list's, or its own from
+     * "{ spec, name=value, ... }" */
+    struct milter_conf cf;
+    uint32_t actions, steps;
+    int open;      /* connected and negotiated */
+    int dead;      /* failed: milter_default_action = accept, skipped */
+    int done_conn; /* SMFIR_ACCEPT at connect/helo: done for the session */
+    int accepted;  /* SMFIR_ACCEPT: done with this message */
+    int in_msg;    /* MAIL sent: SMFIC_ABORT on reset */
+    int data_sent; /* SMFIC_DATA at the DATA command: not again */
+    int skip;      /* SMFIR_SKIP: no more body */
+    int rej;       /* a MILTER_* verdict for the whole session (reject or
+                    * tempfail at connect/helo, or a failure) */
+    char rej_reply[512];
+    struct buf pkt, body;
+    int body_first;
+};
+
+/* results of one command */
+#define R_CONT  0  /* go on */
+#define R_DONE  1  /* a verdict (m->verdict set) or accept */
+#define R_FAIL  -1 /* talking failed: milter_default_action */
+#define R_DROPR 2  /* this recipient rejected */
+
+struct milter_conf;
+struct milter_msg;
+int milter_one_negotiate(const struct milter_conf *cf, struct milter_one *o);
+/* milter_one_stage - one of MILTER_ST_CONNECT .. MILTER_ST_RCPT */
+int milter_one_stage(const struct milter_conf *cf, struct milter_one *o,
+                     struct milter_msg *m, int ev, const char *rcpt,
+                     struct buf *d);
+/* milter_one_content - data, headers, end of headers, body, end of
+ * message and its modification actions */
+int milter_one_content(const struct milter_conf *cf, struct milter_one *o,
+                       struct milter_msg *m, struct buf *d);
 
 #endif
