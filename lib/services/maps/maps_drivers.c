@@ -7,8 +7,13 @@
 
 #include "maps/maps_int.h"
 
+extern const struct maps_driver maps_driver_ldap;
+extern const struct maps_driver maps_driver_memcache;
+
 static const struct maps_driver *const drivers[] = {
     NULL, /* placeholder until the first driver: keeps the array valid */
+    &maps_driver_ldap,
+    &maps_driver_memcache,
 };
 
 const struct maps_driver *
