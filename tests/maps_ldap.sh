@@ -298,6 +298,22 @@ case_down() {
     pass "an unreachable server is a temporary error, not 'not found'"
 }
 
+case_check() {
+    printf 'server_host = ldap://127.0.0.1:9/\nsearch_bsae = dc=x\n' > "$L/typo.cf"
+    printf '# c\nserver_host = ldap://127.0.0.1:9/\n\nstart_tls = maybe\n' > "$L/bool.cf"
+    printf 'query_filter = (a=%%x)\n' > "$L/tmpl.cf"
+    printf 'search_base = dc=x\n  ,dc=y\nbind = sasl\n' > "$L/good.cf"
+    echo "virtual_alias_maps = ldap:$L/typo.cf, ldap:$L/bool.cf, ldap:$L/tmpl.cf, ldap:$L/good.cf" \
+        >> "$T/etc/main.cf"
+    as_user "$BIN" check -c "$T/etc" > "$L/check.out" 2>&1
+    grep -qF "table ldap:$L/typo.cf: $L/typo.cf, line 2: unknown ldap_table(5) setting \"search_bsae\"" "$L/check.out" &&
+        grep -qF "$L/bool.cf, line 4: bad boolean configuration: start_tls = maybe" "$L/check.out" &&
+        grep -qF "Invalid query template: (a=%x)" "$L/check.out" &&
+        ! grep -qF "good.cf" "$L/check.out" ||
+        { cat "$L/check.out"; fail "postern check"; }
+    pass "postern check names the file, the line and the setting"
+}
+
 # rcpt RCPT: the reply code and text to RCPT TO
 rcpt() {
     $PY - "$PORT" "$1" <<'PY'

@@ -186,8 +186,9 @@ maps_ldcf_int(struct maps_ldcf *cf, const char *name, int def, int min, int max,
         l = strtol(e->value, &end, 10);
         if (end == e->value || *end || errno || l < -2147483647L ||
             l > 2147483647L) {
-            snprintf(err, errlen, "%s: bad numerical configuration: %s = %s",
-                     cf->path, name, e->value);
+            snprintf(err, errlen,
+                     "%s, line %d: bad numerical configuration: %s = %s",
+                     cf->path, e->line, name, e->value);
             return -1;
         }
         v = (int) l;
@@ -219,8 +220,8 @@ maps_ldcf_bool(struct maps_ldcf *cf, const char *name, int def, int *out,
     else if (strcasecmp(e->value, "no") == 0)
         *out = 0;
     else {
-        snprintf(err, errlen, "%s: bad boolean configuration: %s = %s",
-                 cf->path, name, e->value);
+        snprintf(err, errlen, "%s, line %d: bad boolean configuration: %s = %s",
+                 cf->path, e->line, name, e->value);
         return -1;
     }
     return 0;
