@@ -293,6 +293,24 @@ case_down() {
     same plain nobody@example.test "2 "
     cf dead "server_host = ldap://127.0.0.1:9/" "search_base = $BASE" "version = 3"
     same dead alice@example.test "2 "
+    # a server that accepts and never answers: the timeout, then an error
+    local sport spid t0
+    sport=$(free_port)
+    $PY -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+c = []
+while True: c.append(s.accept())' "$sport" &
+    spid=$!
+    sleep 0.3
+    cf silent "server_host = ldap://127.0.0.1:$sport/" "search_base = $BASE" "version = 3" \
+        "timeout = 2"
+    t0=$(date +%s)
+    same silent alice@example.test "2 "
+    kill "$spid"
+    wait "$spid" 2>/dev/null
+    [ $(($(date +%s) - t0)) -lt 15 ] || fail "the timeout was not kept"
     slapd_start
     same plain alice@example.test "0 alice@local.test"
     pass "an unreachable server is a temporary error, not 'not found'"

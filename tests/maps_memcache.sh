@@ -177,6 +177,23 @@ case_down() {
     same b alice@example.test "1 "
     cf sock "memcache = unix:$T/nosuch.sock"
     same sock alice@example.test "2 "
+    # a server that accepts and never answers: the timeout, then an error
+    local sport spid t0
+    sport=$(free_port)
+    $PY -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+c = []
+while True: c.append(s.accept())' "$sport" &
+    spid=$!
+    sleep 0.3
+    cf silent "memcache = inet:127.0.0.1:$sport" "timeout = 1" "max_try = 2" "retry_pause = 1"
+    t0=$(date +%s)
+    same silent alice@example.test "2 "
+    kill "$spid"
+    wait "$spid" 2>/dev/null
+    [ $(($(date +%s) - t0)) -lt 12 ] || fail "the timeout was not kept"
     pass "no memcached: a temporary error without backup; the backup answers with one"
 }
 
