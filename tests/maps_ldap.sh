@@ -68,6 +68,7 @@ rootdn "cn=admin,$BASE"
 rootpw secret
 directory $L/db
 access to attrs=userPassword by anonymous auth by * none
+access to dn.exact="uid=secret,ou=people,$BASE" by users read by * none
 access to * by * read
 EOF
 
@@ -104,6 +105,7 @@ group() { # cn [extra lines]
         "maildrop: weird@local.test"
     person 'dan,jr' "mail: dan@example.test" "mailacceptinggeneralid: dan@example.test" \
         "maildrop: dan@local.test"
+    person secret "mailacceptinggeneralid: secret@example.test" "maildrop: secret@local.test"
     person empty "mail: empty@example.test" "mailacceptinggeneralid: empty@example.test"
     group team "mailacceptinggeneralid: team@example.test" \
         "mailgroupmember: uid=alice,ou=people,$BASE" "mailgroupmember: uid=bob,ou=people,$BASE"
@@ -277,11 +279,22 @@ case_compare() {
     cf bind "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
         "bind_dn = cn=binder,$BASE" "bind_pw = pw"
     same bind alice@example.test "0 alice@local.test"
+    same bind secret@example.test "0 secret@local.test"
+    same plain secret@example.test "1 "
     cf badbind "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
         "bind_dn = cn=binder,$BASE" "bind_pw = wrong"
     same badbind alice@example.test "2 "
     cf nobind "search_base = $BASE" "version = 3" "result_attribute = maildrop" "bind = no"
     same nobind alice@example.test "0 alice@local.test"
+    # SASL EXTERNAL over the ldapi socket (the peer's uid); a mechanism
+    # the server does not offer fails
+    cf sasl "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
+        "bind = sasl" "sasl_mechs = EXTERNAL"
+    same sasl alice@example.test "0 alice@local.test"
+    same sasl secret@example.test "0 secret@local.test"
+    cf badsasl "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
+        "bind = sasl" "sasl_mechs = NOSUCHMECH"
+    same badsasl alice@example.test "2 "
     pass "$N lookups agree with postmap -q"
 }
 
