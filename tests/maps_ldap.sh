@@ -52,7 +52,26 @@ attributetype ( 1.3.6.1.4.1.99999.1.4 NAME 'mailgroupmember' SUP distinguishedNa
 attributetype ( 1.3.6.1.4.1.99999.1.5 NAME 'mailgroupurl' EQUALITY caseExactMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
 objectclass ( 1.3.6.1.4.1.99999.2.1 NAME 'postfixUser' SUP top AUXILIARY MAY ( mailacceptinggeneralid $ maildrop $ mailterm $ mailgroupmember $ mailgroupurl $ mail ) )
 EOF
+# a CA and a server certificate for 127.0.0.1, for ldaps:// and StartTLS
+TLSPORT=$(free_port)
+TLSCONF=
+if command -v openssl >/dev/null &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca \
+        -keyout "$L/ca.key" -out "$L/ca.pem" >/dev/null 2>&1 &&
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$L/srv.key" -out "$L/srv.csr" >/dev/null 2>&1 &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$L/ext" &&
+    openssl x509 -req -in "$L/srv.csr" -CA "$L/ca.pem" -CAkey "$L/ca.key" \
+        -CAcreateserial -days 2 -extfile "$L/ext" -out "$L/srv.pem" >/dev/null 2>&1 &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca \
+        -keyout "$L/other.key" -out "$L/other.pem" >/dev/null 2>&1; then
+    TLSCONF="TLSCACertificateFile $L/ca.pem
+TLSCertificateFile $L/srv.pem
+TLSCertificateKeyFile $L/srv.key"
+fi
+
 cat > "$L/slapd.conf" <<EOF
+${TLSCONF}
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -130,7 +149,8 @@ as_user "$SLAPADD" -q -f "$L/slapd.conf" -l "$L/data.ldif" > "$L/slapadd.out" 2>
 slapd_start() {
     rm -f "$SOCK"
     # not through as_user: $! must be slapd itself, not a subshell
-    "${AS[@]}" "$SLAPD" -f "$L/slapd.conf" -h "$SOCK_URL ldap://127.0.0.1:$LPORT/" -d 0 \
+    "${AS[@]}" "$SLAPD" -f "$L/slapd.conf" \
+        -h "$SOCK_URL ldap://127.0.0.1:$LPORT/${TLSCONF:+ ldaps://127.0.0.1:$TLSPORT/}" -d 0 \
         >> "$L/slapd.log" 2>&1 &
     SLAPD_PID=$!
     for _ in $(seq 100); do
@@ -296,6 +316,27 @@ case_compare() {
         "bind = sasl" "sasl_mechs = NOSUCHMECH"
     same badsasl alice@example.test "2 "
     pass "$N lookups agree with postmap -q"
+}
+
+case_tls() {
+    [ -n "$TLSCONF" ] || { echo "skip: openssl cannot make test certificates"; exit 77; }
+    local common=("search_base = $BASE" "version = 3" "result_attribute = maildrop" "timeout = 5")
+    cf ldaps "server_host = ldaps://127.0.0.1:$TLSPORT/" "${common[@]}" \
+        "tls_ca_cert_file = $L/ca.pem" "tls_require_cert = yes"
+    same ldaps alice@example.test "0 alice@local.test"
+    cf starttls "server_host = ldap://127.0.0.1:$LPORT/" "${common[@]}" "start_tls = yes" \
+        "tls_ca_cert_file = $L/ca.pem" "tls_require_cert = yes"
+    same starttls alice@example.test "0 alice@local.test"
+    cf wrongca "server_host = ldap://127.0.0.1:$LPORT/" "${common[@]}" "start_tls = yes" \
+        "tls_ca_cert_file = $L/other.pem" "tls_require_cert = yes"
+    same wrongca alice@example.test "2 "
+    cf wrongca_s "server_host = ldaps://127.0.0.1:$TLSPORT/" "${common[@]}" \
+        "tls_ca_cert_file = $L/other.pem" "tls_require_cert = yes"
+    same wrongca_s alice@example.test "2 "
+    cf nocheck "server_host = ldaps://127.0.0.1:$TLSPORT/" "${common[@]}" \
+        "tls_ca_cert_file = $L/other.pem" "tls_require_cert = no"
+    same nocheck alice@example.test "0 alice@local.test"
+    pass "ldaps:// and StartTLS, with and without a trusted certificate"
 }
 
 case_down() {
