@@ -422,6 +422,19 @@ case_e2e() {
     case $r in 250*) ;; *) fail "RCPT after the restart: $r" ;; esac
     wait_log "to=<bob@local.test>.*orig_to=<e2e@local.test>.*status=sent" 2 20
     pass "slapd back: delivered"
+    # local submission while slapd is down: local defers (no RCPT check
+    # on this path), and delivers after the restart and a flush
+    slapd_stop
+    ln -s "$BIN" "$T/sendmail"
+    printf 'Subject: ldap deferred\n\nvia sendmail\n' |
+        as_user env MAIL_CONFIG="$T/etc" "$T/sendmail" -f sender@local.test e2e@local.test ||
+        fail "sendmail"
+    wait_log "to=<e2e@local.test>.*status=deferred \(alias database unavailable" 1 20
+    slapd_start
+    as_user "$BIN" queue -c "$T/etc" flush || fail "queue flush"
+    wait_log "to=<bob@local.test>.*orig_to=<e2e@local.test>.*status=sent" 3 30
+    grep -q "via sendmail" "$T/mail/bob.mbox" || fail "bob's mailbox after the flush"
+    pass "slapd down in delivery: deferred; back: delivered"
     mta_stop
 }
 
