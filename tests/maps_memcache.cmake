@@ -2,7 +2,7 @@
 # the test (tests/maps_memcache.sh): lookups compared with Postfix's
 # postmap -q, the backup table and its answers cached, a server that
 # cannot be reached as a temporary error.
-foreach(case compare backup down)
+foreach(case compare backup down check)
     postern_test(NAME maps_memcache_${case} LABELS cli maps SKIPPABLE
                  TIMEOUT 120
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_memcache.sh

@@ -168,6 +168,26 @@ case_backup() {
     done
 }
 
+case_check() {
+    mkdir -p "$T/etc"
+    printf 'memcache = inet:127.0.0.1:9\nbackup = hash:%s/nosuch\n' "$T" > "$T/badbackup.cf"
+    printf 'memcache = inet:127.0.0.1:9\nttl = 1h\n' > "$T/badttl.cf"
+    printf 'memcache = inet:127.0.0.1:9\nkey_fromat = %%u\n' > "$T/typo.cf"
+    printf 'memcache = inet:127.0.0.1:9\nbackup = texthash:%s/backup\n' "$T" > "$T/good.cf"
+    : > "$T/backup"
+    printf 'compatibility_level = 3.6\nvirtual_alias_maps = %s\n' \
+        "memcache:$T/badbackup.cf, memcache:$T/badttl.cf, memcache:$T/typo.cf, memcache:$T/good.cf" \
+        > "$T/etc/main.cf"
+    [ "$(id -u)" = 0 ] && chown -R nobody "$T"
+    as_user "$BIN" check -c "$T/etc" > "$T/check.out" 2>&1
+    grep -qF "$T/badbackup.cf, line 2: backup = hash:$T/nosuch: table hash:$T/nosuch: open $T/nosuch" "$T/check.out" &&
+        grep -qF "$T/badttl.cf, line 2: bad numerical configuration: ttl = 1h" "$T/check.out" &&
+        grep -qF "$T/typo.cf, line 2: unknown memcache_table(5) setting \"key_fromat\"" "$T/check.out" &&
+        ! grep -qF "good.cf" "$T/check.out" ||
+        { cat "$T/check.out"; fail "postern check"; }
+    pass "postern check names the file, the line and the setting"
+}
+
 case_down() {
     printf 'carol@example.test carol@backup.test\n' > "$T/backup"
     cf plain "timeout = 1"

@@ -489,6 +489,20 @@ mc_tab_check(const char *name, char *why, size_t len)
     maps_ldcf_free(cf);
     if ((t = mc_tab_open(name, 0, why, len)) == NULL)
         return -1;
+    /* the backup table must be one that can be searched too */
+    if (((struct mctab *) t)->backup) {
+        const char *spec =
+            maps_ldcf_str(((struct mctab *) t)->cf, "backup", "");
+        char r[400];
+
+        line = maps_ldcf_line(((struct mctab *) t)->cf, "backup");
+        if (maps_check_table(spec, r, sizeof(r)) < 0) {
+            snprintf(why, len, "%s, line %d: backup = %s: %s", name, line, spec,
+                     r);
+            mc_tab_close(t);
+            return -1;
+        }
+    }
     mc_tab_close(t);
     return 0;
 }
