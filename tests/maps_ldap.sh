@@ -250,6 +250,25 @@ case_compare() {
     same dom alice@sub.example.test "1 "
     same dom alice "1 "
 
+    # %1 %2 of the key in a result, result_filter (the old name), a
+    # domain list read from a table, a list of servers
+    cf labels "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
+        "result_filter = %s via %2 %1"
+    same labels alice@sub.example.test "0 alice@local.test via example test"
+    same labels alice@test
+    printf 'example.test ok\n' > "$L/domains"
+    cf domtab "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
+        "domain = texthash:$L/domains"
+    same domtab alice@example.test "0 alice@local.test"
+    same domtab alice@sub.example.test "1 "
+    cf hosts "server_host = ldap://127.0.0.1:9/, $SOCK_URL" "search_base = $BASE" \
+        "result_attribute = maildrop" "dereference = 3" "chase_referrals = yes"
+    same hosts bob@example.test "0 bob@local.test,bob@elsewhere.test"
+    cf terminal "search_base = $BASE" "version = 3" "result_attribute = maildrop" \
+        "terminal_result_attribute = mailterm"
+    same terminal carol@example.test "0 carol-term@local.test"
+    same terminal bob@example.test "0 bob@local.test,bob@elsewhere.test"
+
     # the key in the search base (DN escaping), scope base and one
     cf dnbase "search_base = uid=%u,ou=people,$BASE" "scope = base" "version = 3" \
         "query_filter = (objectClass=*)" "result_attribute = mail"
