@@ -269,6 +269,13 @@ case_compare() {
     same terminal carol@example.test "0 carol-term@local.test"
     same terminal bob@example.test "0 bob@local.test,bob@elsewhere.test"
 
+    # continuation lines and comments inside a .cf file
+    printf '%s\n' "search_base = $BASE" "version = 3" "# a comment" "query_filter = (|" \
+        "   # a comment in the middle" "    (mailacceptinggeneralid=%s)" "	(mail=%s))" \
+        "result_attribute = maildrop," "  mail" "server_host = $SOCK_URL" > "$L/folded.cf"
+    same folded alice@example.test "0 alice@example.test,alice@local.test"
+    same folded we\(ird\)*x@example.test "0 we(ird)*x@example.test,weird@local.test"
+
     # the key in the search base (DN escaping), scope base and one
     cf dnbase "search_base = uid=%u,ou=people,$BASE" "scope = base" "version = 3" \
         "query_filter = (objectClass=*)" "result_attribute = mail"

@@ -3,8 +3,8 @@
  *
  * DESCRIPTION
  *	A .cf file holds "name = value" lines as main.cf does: '#'
- *	comments and blank lines are skipped, a line that starts with white
- *	space continues the one before, a later setting replaces an
+ *	comments are skipped, a line that starts with white space continues
+ *	the one before (a blank line ends it), a later setting replaces an
  *	earlier one. No $name expansion (Postfix's cfg_parser has none for
  *	files).
  *
@@ -109,8 +109,13 @@ maps_ldcf_load(const char *path, char *err, size_t errlen)
         t = p + strspn(p, " \t\r");
         if (*t == '#')
             continue;
-        if (*t == 0)
+        if (*t == 0) {
+            /* a blank line ends a logical line, as in Postfix */
+            if (logical.len)
+                rc = cf_entry(cf, buf_data(&logical), start, err, errlen);
+            buf_truncate(&logical, 0);
             continue;
+        }
         if (t != p && logical.len) {
             /* continuation of the logical line before */
             (void) buf_putc(&logical, ' ');
