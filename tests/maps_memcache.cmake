@@ -8,3 +8,6 @@ foreach(case compare backup down check)
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_memcache.sh
                          $<TARGET_FILE:postern> ${case})
 endforeach()
+postern_test(NAME maps_memcache_e2e LABELS mta maps SKIPPABLE TIMEOUT 120
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_memcache.sh
+                     $<TARGET_FILE:postern> e2e)

@@ -217,4 +217,49 @@ while True: c.append(s.accept())' "$sport" &
     pass "no memcached: a temporary error without backup; the backup answers with one"
 }
 
+# e2e: alias_maps from memcache in a running mail system; memcached
+# stopped: 451 4.3.0 at RCPT; started again: the daemons' kept connection
+# is opened afresh and the mail delivered
+case_e2e() {
+    rm -rf "$T"
+    mta_setup "alias_maps = memcache:\$config_directory/mc.cf, texthash:\$config_directory/aliases"
+    trap 'mc_stop; cleanup_instance' EXIT
+    printf 'memcache = inet:127.0.0.1:%s\ntimeout = 2\n' "$MPORT" > "$T/etc/mc.cf"
+    chown -R "$RUN_USER" "$T" 2>/dev/null
+    mc_start
+    mc set mcuser 0 0 x "alice, bob" >/dev/null
+    mta_start
+    local r
+    r=$(rcpt mcuser@local.test)
+    case $r in 250*) ;; *) fail "RCPT mcuser@local.test: $r" ;; esac
+    wait_log "to=<bob@local.test>.*orig_to=<mcuser@local.test>.*status=sent" 1 20
+    pass "alias from memcache delivered"
+    mc_stop
+    r=$(rcpt mcuser@local.test)
+    case $r in "451 4.3.0"*) ;; *) fail "RCPT with memcached down: $r (want 451 4.3.0)" ;; esac
+    pass "memcached down: $r"
+    mc_start
+    mc set mcuser 0 0 x "alice, bob" >/dev/null
+    r=$(rcpt mcuser@local.test)
+    case $r in 250*) ;; *) fail "RCPT after the restart: $r" ;; esac
+    wait_log "to=<bob@local.test>.*orig_to=<mcuser@local.test>.*status=sent" 2 20
+    pass "memcached back: delivered"
+    mta_stop
+}
+
+# rcpt RCPT: the reply code and text to RCPT TO (and the message)
+rcpt() {
+    $PY - "$PORT" "$1" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("client.test")
+s.mail("sender@example.org")
+code, text = s.rcpt(sys.argv[2])
+print(code, text.decode())
+if code == 250:
+    s.data(b"Subject: memcache alias\r\n\r\nvia memcache\r\n")
+s.quit()
+PY
+}
+
 case_$CASE
