@@ -10,6 +10,8 @@
 extern const struct maps_driver maps_drv_unionmap, maps_drv_pipemap,
     maps_drv_randmap, maps_drv_fail, maps_drv_environ, maps_drv_socketmap,
     maps_drv_tcp;
+extern const struct maps_driver maps_driver_ldap;
+extern const struct maps_driver maps_driver_memcache;
 
 static const struct maps_driver *const drivers[] = {
     NULL, /* placeholder until the first driver: keeps the array valid */
@@ -20,6 +22,8 @@ static const struct maps_driver *const drivers[] = {
     &maps_drv_environ,
     &maps_drv_socketmap,
     &maps_drv_tcp,
+    &maps_driver_ldap,
+    &maps_driver_memcache,
 };
 
 const struct maps_driver *
