@@ -56,7 +56,8 @@ static const struct command commands[] = {
     {"queue", cli_queue_main,
      "  queue     list, show, flush, hold or delete queued mail\n"},
     {"map", cli_map_main,
-     "  map       build or query a lookup table (postmap/postalias)\n"},
+     "  map       postmap: build, update or query a lookup table "
+     "(map -a: postalias)\n"},
     {"help", help_main,
      "  help      this text; \"help TOPIC\" shows a manual page\n"},
     {"--help", help_main, NULL},
@@ -74,6 +75,9 @@ static const struct command links[] = {
     {"postqueue", qmgr_postqueue_main, NULL},
     {"mailq", cli_mailq_main, NULL},
     {"postsuper", cli_mailq_main, NULL},
+    {"postmap", cli_postmap_main, NULL},
+    {"postalias", cli_postmap_main, NULL},
+    {"newaliases", cli_postmap_main, NULL},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -70,11 +70,10 @@ struct table {
     int proxied; /* proxy:type:name */
     int loaded;
     int failed;
-    struct htab *h;         /* K_TEXT, K_INLINE */
-    char *static_value;     /* K_STATIC */
-    struct maps_pat *pat;   /* K_REGEXP (maps_pcre.c) */
-    struct maps_index *idx; /* K_TEXT with a fresh .pdb index */
-    struct strv cidr_net;   /* K_CIDR */
+    struct htab *h;       /* K_TEXT, K_INLINE */
+    char *static_value;   /* K_STATIC */
+    struct maps_pat *pat; /* K_REGEXP (maps_pcre.c) */
+    struct strv cidr_net; /* K_CIDR */
     struct strv cidr_val;
     struct htab *unix_cache;       /* K_UNIX */
     const struct maps_driver *drv; /* K_DRIVER */
@@ -192,7 +191,6 @@ maps_free(struct maps *m)
         if (t->drv && t->drv_h)
             t->drv->close(t->drv_h);
         maps_pat_free(t->pat);
-        maps_index_close(t->idx);
         strv_fini(&t->cidr_net);
         strv_fini(&t->cidr_val);
         mem_free(t->static_value);
@@ -229,8 +227,8 @@ put(struct htab *h, char *key, const char *value, unsigned flags)
         htab_set(h, key, mem_strdup(value));
 }
 
-/* load_text - the index built by "postern map build" when it is fresh,
- * else the source file ("key value", or "key: value" for aliases) */
+/* load_text - the source file ("key value", or "key: value" for
+ * aliases): texthash: */
 struct load_ctx {
     struct table *t;
     unsigned flags;
@@ -251,11 +249,6 @@ load_text(struct maps *m, struct table *t)
     struct load_ctx lc = {t, m->flags};
     int alias = (m->flags & MAPS_F_ALIAS) != 0;
 
-    if (!(m->flags & MAPS_F_NOFOLD)) {
-        t->idx = maps_index_open(t->name, alias);
-        if (t->idx)
-            return 0;
-    }
     t->h = htab_new(64);
     if (maps_parse_source(t->name, alias, load_entry, NULL, &lc) < 0) {
         snprintf(m->err, sizeof(m->err), "%s: open %s:%s: %s", m->title,
@@ -676,7 +669,7 @@ find(struct maps *m, const char *key, const char **value, int partial)
         }
         switch (t->kind) {
         case K_TEXT:
-            v = t->idx ? maps_index_find(t->idx, k) : htab_find(t->h, k);
+            v = htab_find(t->h, k);
             break;
         case K_INLINE:
             v = htab_find(t->h, k);

@@ -78,14 +78,8 @@ maps_check_table(const char *item, char *why, size_t len)
         /* relative names are relative to the daemon's directory (the
          * queue); only absolute ones can be judged here */
         if (name[0] == '/' && can_read(name) < 0) {
-            int err = errno;
-            char pdb[4200];
-
-            snprintf(pdb, sizeof(pdb), "%s.pdb", name);
-            if (maps_kind_of(type) == K_TEXT && can_read(pdb) == 0)
-                return 0;
             snprintf(why, len, "table %s: open %s: %s", item, name,
-                     strerror(err));
+                     strerror(errno));
             return -1;
         }
         return 0;

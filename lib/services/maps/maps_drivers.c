@@ -5,10 +5,15 @@
  */
 #include <string.h>
 
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 static const struct maps_driver *const drivers[] = {
     NULL, /* placeholder until the first driver: keeps the array valid */
+    &maps_hash_driver,  /* maps_db.c, maps_dbfile.c */
+    &maps_btree_driver, /* maps_db.c, maps_dbfile.c */
+    &maps_lmdb_driver,  /* maps_lmdb.c, maps_dbfile.c */
+    &maps_cdb_driver,   /* maps_cdb.c, maps_dbfile.c */
 };
 
 const struct maps_driver *
