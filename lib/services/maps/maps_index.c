@@ -29,7 +29,7 @@ maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
      * previous one; # comments and empty lines separate nothing */
     for (;;) {
         char *nl = p && *p ? strchr(p, '\n') : NULL;
-        char *line = p && *p ? p : NULL;
+        char *line = p && *p ? p : NULL, *first;
         int cont;
 
         if (line) {
@@ -37,15 +37,22 @@ maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
                 *nl = 0;
             lineno++;
         }
-        cont = line && (line[0] == ' ' || line[0] == '\t') &&
-               *str_trim(line) != '#' && *line != 0;
-        if (line && (line[0] == '#' || *str_trim(line) == 0)) {
+        first = line ? line + strspn(line, " \t\r\f\v") : NULL;
+        cont = line && (line[0] == ' ' || line[0] == '\t') && *first != '#' &&
+               *first != 0;
+        if (line && (line[0] == '#' || *first == 0)) {
             p = nl ? nl + 1 : NULL;
             continue;
         }
         if (line && cont && logical.len) {
-            (void) buf_putc(&logical, ' ');
-            (void) buf_puts(&logical, str_trim(line));
+            /* postmap (readlline) joins the lines as they are, white
+             * space and all; postalias's addresses are re-spaced */
+            if (alias) {
+                (void) buf_putc(&logical, ' ');
+                (void) buf_puts(&logical, str_trim(line));
+            } else {
+                (void) buf_puts(&logical, line);
+            }
             p = nl ? nl + 1 : NULL;
             continue;
         }
@@ -90,7 +97,7 @@ maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
         if (line == NULL)
             break;
         start = lineno;
-        (void) buf_puts(&logical, str_trim(line));
+        (void) buf_puts(&logical, alias ? str_trim(line) : line);
         p = nl ? nl + 1 : NULL;
     }
     buf_fini(&logical);

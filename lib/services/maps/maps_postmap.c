@@ -5,10 +5,11 @@
  *	A rebuild never changes the file in place: it writes NAME.db.PID.tmp
  *	(made with O_EXCL, readable by the owner only until complete),
  *	syncs it, gives it its modes and renames it over NAME.db, so a
- *	reader sees the old table or the new one, never half of one. While
- *	it writes it holds an exclusive flock(2) on the old NAME.db, the
- *	lock Postfix's postmap and its readers take, so "postmap -i" or -d
- *	(which update in place, under that lock) wait for it.
+ *	reader sees the old table or the new one, never half of one, and
+ *	readers do not wait for the build. The rename is done under an
+ *	exclusive flock(2) on the old NAME.db, the lock Postfix's postmap
+ *	and its readers take, so that it waits for a "postmap -i" or -d
+ *	(which update in place, under that lock) in progress.
  *
  *	As postmap(1): the database gets the source's group/other read bits
  *	(-p: not), and run as root, the build runs as the source's owner
@@ -121,7 +122,7 @@ wr_put(struct wr *w, const char *key, const char *value, int nul)
                      (w->flags & MAPS_PM_REPLACE) != 0, w->err, w->errlen);
     if (rc < 0)
         w->failed = 1;
-    else if (rc == 1 && !(w->flags & MAPS_PM_IGNDUP))
+    else if (rc == 1 && !(w->flags & (MAPS_PM_IGNDUP | MAPS_PM_REPLACE)))
         log_msg(NULL, LOG_LEVEL_WARN, "%s: duplicate entry: \"%s\"", w->dupname,
                 key);
 }
@@ -203,7 +204,7 @@ static int
 rebuild(struct wr *w, const char *dbpath, char *text, mode_t mode)
 {
     char tmp[4300], dir[4300], *slash;
-    int lockfd = lock_db(dbpath), rc = 0, fd;
+    int lockfd = -1, rc = 0, fd;
     mode_t old = umask(077);
 
     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", dbpath, (long) getpid());

@@ -458,7 +458,7 @@ cli_postmap_main(int argc, char **argv)
                  ? "postalias"
                  : "postmap";
     p.alias = strcmp(p.prog, "postalias") == 0;
-    log_set_progname(strcmp(base, "newaliases") == 0 ? "newaliases" : p.prog);
+    log_set_progname(p.prog); /* newaliases runs postalias */
     if (strcmp(base, "newaliases") == 0)
         return newaliases(&p, argc, argv);
     optind = 1;
