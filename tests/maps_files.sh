@@ -61,7 +61,7 @@ formats)
         [ "$($PF -q 'user@example.com' $ty:t)" = 'relay:[mx.example]' ] ||
             fail "$ty: Postfix cannot read Postern's user@example.com"
         [ "$($PF -q a $ty:t)" = 1 ] || fail "$ty: first of a duplicate key not kept"
-        [ "$($PF -q cont $ty:t)" = 'first second line' ] || fail "$ty: continuation line"
+        [ "$($PF -q cont $ty:t)" = 'first  second line' ] || fail "$ty: continuation line"
         $PF -q nosuch $ty:t && fail "$ty: Postfix finds a key never written"
         rm -f t.db t.lmdb t.cdb
         $PF $ty:t 2>/dev/null || fail "Postfix postmap $ty:t"

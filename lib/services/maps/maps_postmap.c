@@ -3,8 +3,8 @@
  *	(maps_file.h), on the formats of maps_db.c, maps_lmdb.c, maps_cdb.c.
  *
  *	A rebuild never changes the file in place: it writes NAME.db.PID.tmp
- *	(made with O_EXCL, readable by the owner only until complete),
- *	syncs it, gives it its modes and renames it over NAME.db, so a
+ *	(made with O_EXCL, with its final modes), syncs it and renames it
+ *	over NAME.db, so a
  *	reader sees the old table or the new one, never half of one, and
  *	readers do not wait for the build. The rename is done under an
  *	exclusive flock(2) on the old NAME.db, the lock Postfix's postmap
@@ -205,14 +205,19 @@ rebuild(struct wr *w, const char *dbpath, char *text, mode_t mode)
 {
     char tmp[4300], dir[4300], *slash;
     int lockfd = -1, rc = 0, fd;
-    mode_t old = umask(077);
+    /* the final modes from the start (never more than 0644): no chmod
+     * of a name in a directory someone else may own */
+    mode_t old = umask(~mode & 0777);
 
     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", dbpath, (long) getpid());
-    (void) unlink(tmp);
+    /* a name planted there (a link, a FIFO, an empty directory) goes;
+     * anything else makes the O_EXCL creation fail */
+    if (unlink(tmp) < 0 && errno == EISDIR)
+        (void) rmdir(tmp);
     /* lmdb opens what is there: make the file ourselves, O_EXCL */
     if (strcmp(w->ops->type, "lmdb") == 0) {
         if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0600)) < 0) {
+                       0644)) < 0) {
             snprintf(w->err, w->errlen, "open database %s: %s", tmp,
                      strerror(errno));
             rc = -1;
@@ -232,7 +237,13 @@ rebuild(struct wr *w, const char *dbpath, char *text, mode_t mode)
             sentinel(w);
         if (w->ops->close(w->h, !w->failed, w->err, w->errlen) < 0 || w->failed)
             rc = -1;
-        else if (chmod(tmp, mode) < 0 || rename(tmp, dbpath) < 0) {
+        else {
+            /* wait for an update in place (-i, -d) of the old file */
+            lockfd = lock_db(dbpath);
+            if (rename(tmp, dbpath) < 0)
+                rc = -1;
+        }
+        if (rc < 0 && !w->failed && w->err[0] == 0) {
             snprintf(w->err, w->errlen, "rename %s to %s: %s", tmp, dbpath,
                      strerror(errno));
             rc = -1;
