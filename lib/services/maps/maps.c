@@ -30,6 +30,7 @@
 
 #include "conf/conf.h"
 #include "maillog/maillog.h"
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 /* the table types lib/services/maps opens: the one list (maps_type_supported)
@@ -80,7 +81,8 @@ struct table {
     void *drv_h;
     int watched; /* st: the file as it was when read */
     struct stat st;
-    int watch_fd; /* the file, open: fstat works inside a jail */
+    int watch_fd;     /* the file, open: fstat works inside a jail */
+    char *watch_path; /* the file watched: name, or its NAME.db ... */
 };
 
 struct maps {
@@ -198,6 +200,7 @@ maps_free(struct maps *m)
         mem_free(t->name);
         if (t->watched)
             (void) close(t->watch_fd);
+        mem_free(t->watch_path);
     }
     mem_free(m->t);
     buf_fini(&m->result);
@@ -445,8 +448,11 @@ load(struct maps *m, struct table *t)
         return 0; /* proxymap opens it */
     if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR ||
         (t->kind == K_DRIVER && (t->drv->flags & MAPS_DRV_FILE)))
-        if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
-                0 &&
+        /* a hash: (lmdb:, cdb:) table changes when its database file
+         * does, as Postfix's daemons watch it (maps_dbfile.c) */
+        if ((t->watch_path = maps_dbfile_watch(t->type, t->name)) != NULL &&
+            (t->watch_fd =
+                 open(t->watch_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
             !(t->watched = fstat(t->watch_fd, &t->st) == 0))
             (void) close(t->watch_fd);
     switch (t->kind) {
@@ -609,7 +615,7 @@ maps_changed(void)
             /* outside a jail the name tells (a file replaced by rename);
              * inside, the open file (unlinked: replaced; else its time) */
             if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
-                        : stat(t->name, &st) < 0) ||
+                        : stat(t->watch_path, &st) < 0) ||
                 st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
                 st.st_size != t->st.st_size ||
                 st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||

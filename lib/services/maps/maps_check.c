@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 /* inner - the type and name of item with proxy: stripped; 0, or -1 when
@@ -178,6 +179,10 @@ maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx)
 
     if (inner(item, type, sizeof(type), &name) < 0)
         return -1;
+    /* hash:, lmdb:, cdb: ... : the source file, which postmap reads */
+    if (maps_dbops_of(type))
+        return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,
+                                 NULL, &wc);
     switch (maps_kind_of(type)) {
     case K_TEXT:
         return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,

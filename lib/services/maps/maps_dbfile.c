@@ -30,6 +30,22 @@ maps_dbops_of(const char *type)
     return NULL;
 }
 
+char *
+maps_dbfile_watch(const char *type, const char *name)
+{
+    const struct maps_dbops *ops = maps_dbops_of(type);
+    struct buf b;
+
+    buf_init(&b, 0);
+    (void) buf_puts(&b, name);
+    if (ops) {
+        (void) buf_puts(&b, ops->suffix);
+        if (access(buf_str(&b), F_OK) < 0)
+            buf_truncate(&b, strlen(name));
+    }
+    return buf_steal(&b);
+}
+
 int
 maps_db_get(const struct maps_dbops *ops, void *h, const char *key,
             struct buf *out, char *err, size_t errlen)
@@ -165,7 +181,8 @@ dbt_check(const struct maps_dbops *ops, const char *name, char *why, size_t len)
                  path, name, ops->type, name);
         return 0;
     }
-    snprintf(why, len, "open database %s: %s", path, strerror(errno));
+    snprintf(why, len, "open database %s: %s; source %s: %s", path,
+             strerror(ENOENT), name, strerror(errno));
     return -1;
 }
 

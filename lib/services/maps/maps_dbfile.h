@@ -53,6 +53,11 @@ const struct maps_dbops *maps_dbops_of(const char *type);
 extern const struct maps_driver maps_hash_driver, maps_btree_driver,
     maps_lmdb_driver, maps_cdb_driver;
 
+/* maps_dbfile_watch - the file whose changes restart a daemon that reads
+ * table type:name: NAME.db (.lmdb, .cdb) when it exists, else name
+ * (allocated) */
+char *maps_dbfile_watch(const char *type, const char *name);
+
 /* maps_parse_text - maps_parse_source on text (NUL terminated; freed)
  * (maps_index.c) */
 void maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
