@@ -6,3 +6,7 @@ foreach(case formats options update alias missing atomic)
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/maps_files.sh
                          $<TARGET_FILE:postern> ${case})
 endforeach()
+# a daemon reading a hash: table built by Postfix's postalias
+postern_test(NAME mta_maps_db LABELS mta maps SKIPPABLE
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_maps_db.sh
+                     $<TARGET_FILE:postern>)
