@@ -48,17 +48,25 @@ maps_dbfile_watch(const char *type, const char *name)
 
 int
 maps_db_get(const struct maps_dbops *ops, void *h, const char *key,
-            struct buf *out, char *err, size_t errlen)
+            int *learned, struct buf *out, char *err, size_t errlen)
 {
     size_t kl = strlen(key);
     const char *v = NULL;
     size_t vl = 0;
-    int rc;
+    int rc = 0, first = ops->nul;
 
-    /* the file's own convention first (saves a lookup), then the other */
-    rc = ops->get(h, key, kl + (ops->nul ? 1 : 0), &v, &vl, err, errlen);
-    if (rc == 0)
-        rc = ops->get(h, key, kl + (ops->nul ? 0 : 1), &v, &vl, err, errlen);
+    /* as dict_db: both forms until a key is found, then the file's own
+     * (*learned: 0 not yet, 1 with the NUL, 2 without) */
+    if (*learned)
+        first = *learned == 1;
+    rc = ops->get(h, key, kl + (size_t) first, &v, &vl, err, errlen);
+    if (rc == 1 && !*learned)
+        *learned = first ? 1 : 2;
+    if (rc == 0 && !*learned) {
+        rc = ops->get(h, key, kl + (size_t) !first, &v, &vl, err, errlen);
+        if (rc == 1)
+            *learned = first ? 2 : 1;
+    }
     if (rc != 1)
         return rc;
     if (vl && v[vl - 1] == 0)
@@ -72,6 +80,7 @@ struct dbt {
     const struct maps_dbops *ops;
     void *h;          /* the database file */
     struct htab *src; /* or its source, when the file is missing */
+    int learned;      /* maps_db_get's */
 };
 
 struct src_ctx {
@@ -149,7 +158,7 @@ dbt_find(void *vt, const char *key, struct buf *out, char *err, size_t errlen)
         (void) buf_puts(out, v);
         return MAPS_FOUND;
     }
-    rc = maps_db_get(t->ops, t->h, key, out, err, errlen);
+    rc = maps_db_get(t->ops, t->h, key, &t->learned, out, err, errlen);
     return rc == 1 ? MAPS_FOUND : rc == 0 ? MAPS_NOTFOUND : MAPS_ERROR;
 }
 

@@ -64,8 +64,9 @@ void maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
                      void *ctx);
 
 /* maps_db_get - key in an open file, as Postfix looks it up: with a
- * trailing NUL, then without; the value without its NUL in out: 1, 0 not
- * found, -1 error */
+ * trailing NUL and without until one is found, then as found (*learned,
+ * 0 at first, kept by the caller); the value without its NUL in out: 1,
+ * 0 not found, -1 error */
 int maps_db_get(const struct maps_dbops *ops, void *h, const char *key,
-                struct buf *out, char *err, size_t errlen);
+                int *learned, struct buf *out, char *err, size_t errlen);
 #endif

@@ -428,7 +428,11 @@ maps_file_query(const char *type, const char *path, const char *key,
     k = mem_strdup(key);
     if (!(flags & MAPS_PM_NOFOLD))
         maps_fold(k);
-    rc = maps_db_get(ops, h, k, out, err, errlen);
+    {
+        int learned = 0;
+
+        rc = maps_db_get(ops, h, k, &learned, out, err, errlen);
+    }
     mem_free(k);
     (void) ops->close(h, 0, err, errlen);
     return rc;
