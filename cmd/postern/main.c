@@ -56,8 +56,7 @@ static const struct command commands[] = {
     {"queue", cli_queue_main,
      "  queue     list, show, flush, hold or delete queued mail\n"},
     {"map", cli_map_main,
-     "  map       postmap: build, update or query a lookup table "
-     "(map -a: postalias)\n"},
+     "  map       build or query a lookup table (postmap/postalias)\n"},
     {"help", help_main,
      "  help      this text; \"help TOPIC\" shows a manual page\n"},
     {"--help", help_main, NULL},
