@@ -199,6 +199,12 @@ missing)
         [ "$out" = bar ] || fail "$ty: source lookup gave '$out'"
         grep -q "database $T/a/t\.[a-z]* is missing.*run \"postmap $ty:$T/a/t\"" "$T/err" ||
             fail "$ty: no warning about the missing database: $(cat "$T/err")"
+        # postern check says the same
+        printf 'transport_maps = %s:%s\n' $ty "$T/a/t" >"$T/cf/main.cf"
+        "$BIN" check -c "$T/cf" >"$T/err" 2>&1
+        grep -q "warning: database $T/a/t\.[a-z]* is missing.*run \"postmap $ty:$T/a/t\"" "$T/err" ||
+            fail "$ty: postern check did not warn about the missing database: $(cat "$T/err")"
+        : >"$T/cf/main.cf"
         "$PM" -q foo $ty:t 2>"$T/err" && fail "$ty: postmap -q read the source"
         grep -q "fatal: open database t\.[a-z]*: No such file" "$T/err" || fail "$ty: $(cat "$T/err")"
         "$PM" $ty:t

@@ -619,7 +619,9 @@ maps_changed(void)
                 st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
                 st.st_size != t->st.st_size ||
                 st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
-                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
+                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec ||
+                (!jailed &&
+                 maps_dbfile_appeared(t->type, t->name, t->watch_path))) {
                 snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
                 return name;
             }

@@ -47,6 +47,18 @@ maps_dbfile_watch(const char *type, const char *name)
 }
 
 int
+maps_dbfile_appeared(const char *type, const char *name, const char *watched)
+{
+    const struct maps_dbops *ops = maps_dbops_of(type);
+    char path[4200];
+
+    if (ops == NULL || watched == NULL || strcmp(watched, name) != 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s%s", name, ops->suffix);
+    return access(path, F_OK) == 0;
+}
+
+int
 maps_db_get(const struct maps_dbops *ops, void *h, const char *key,
             int *learned, struct buf *out, char *err, size_t errlen)
 {

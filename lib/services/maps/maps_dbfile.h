@@ -58,6 +58,11 @@ extern const struct maps_driver maps_hash_driver, maps_btree_driver,
  * (allocated) */
 char *maps_dbfile_watch(const char *type, const char *name);
 
+/* maps_dbfile_appeared - 1 when the database of type:name exists now
+ * while the source (watched) was read in its place */
+int maps_dbfile_appeared(const char *type, const char *name,
+                         const char *watched);
+
 /* maps_parse_text - maps_parse_source on text (NUL terminated; freed)
  * (maps_index.c) */
 void maps_parse_text(char *text, int alias, maps_entry_fn *fn, maps_bad_fn *bad,
