@@ -113,6 +113,12 @@ options)
     done
     same "default type" /dev/null postmap t
     same "default type -q" /dev/null postmap -q foo t
+    touch -d '-50 seconds' "$T/a/t" "$T/b/t"
+    same "database older than a source just saved" /dev/null postmap -q foo hash:t
+    touch -d '-1 hour' "$T/a/t" "$T/b/t"
+    touch -d '-2 hours' "$T/a/t.db" "$T/b/t.db"
+    same "database older than its source" /dev/null postmap -q foo hash:t
+    grep -q "older than source file" "$T/a.err" || fail "no 'older than source file' warning"
     same "-q missing database" /dev/null postmap -q foo hash:nosuch
     same "build missing source" /dev/null postmap hash:nosuch
     same "no file" /dev/null postmap
@@ -208,7 +214,8 @@ missing)
         "$PM" -q foo $ty:t 2>"$T/err" && fail "$ty: postmap -q read the source"
         grep -q "fatal: open database t\.[a-z]*: No such file" "$T/err" || fail "$ty: $(cat "$T/err")"
         "$PM" $ty:t
-        touch -d '+2 seconds' t
+        touch -d '-1 hour' t
+        touch -d '-2 hours' t.$([ $ty = lmdb ] || [ $ty = cdb ] && echo $ty || echo db)
         "$BIN" map query $ty:$T/a/t foo 2>"$T/err" >/dev/null
         grep -q "warning: database $T/a/t\.[a-z]* is older than source file $T/a/t" "$T/err" ||
             fail "$ty: no 'older than source' warning: $(cat "$T/err")"

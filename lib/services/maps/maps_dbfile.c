@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const struct maps_dbops *
@@ -128,7 +129,9 @@ dbt_open(const struct maps_dbops *ops, const char *name, unsigned flags,
             mem_free(t);
             return NULL;
         }
-        if (stat(name, &src) == 0 && src.st_mtime > db.st_mtime)
+        /* as dict_db: not while the source was just saved (100 s) */
+        if (stat(name, &src) == 0 && src.st_mtime > db.st_mtime &&
+            src.st_mtime < time(NULL) - 100)
             log_warn("database %s is older than source file %s", path, name);
         return t;
     }

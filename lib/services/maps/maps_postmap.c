@@ -387,7 +387,7 @@ maps_file_build(const char *type, const char *path, unsigned flags,
 }
 
 /* open_read - the database of type:path for reading, with Postfix's
- * warning when it is older than its source */
+ * warning when it is older than its source (saved over 100 s ago) */
 static void *
 open_read(const struct maps_dbops *ops, const char *path, int mode, char *err,
           size_t errlen)
@@ -404,7 +404,7 @@ open_read(const struct maps_dbops *ops, const char *path, int mode, char *err,
     if ((h = ops->open(dbpath, mode, err, errlen)) == NULL)
         return NULL;
     if (mode == MAPS_DB_READ && stat(path, &src) == 0 &&
-        src.st_mtime > db.st_mtime)
+        src.st_mtime > db.st_mtime && src.st_mtime < time(NULL) - 100)
         log_msg(NULL, LOG_LEVEL_WARN,
                 "database %s is older than source file %s", dbpath, path);
     return h;
