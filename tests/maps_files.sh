@@ -121,6 +121,14 @@ options)
     grep -q "older than source file" "$T/a.err" || fail "no 'older than source file' warning"
     same "-q missing database" /dev/null postmap -q foo hash:nosuch
     same "build missing source" /dev/null postmap hash:nosuch
+    same "-d missing database" /dev/null postmap -d foo hash:nosuch
+    same "-s missing database" /dev/null postmap -s lmdb:nosuch
+    same "-i missing database" "$T/keys" postmap -i btree:newdb
+    same "-i new database -s" /dev/null postmap -s btree:newdb
+    same "unsupported type" /dev/null postmap nosuchtype:t
+    same "-q unsupported type" /dev/null postmap -q foo nosuchtype:t
+    same "postalias -d" /dev/null postalias -d foo hash:t
+    same "postalias -s" /dev/null postalias -s lmdb:t
     same "no file" /dev/null postmap
     same "-q no file" /dev/null postmap -q foo
     same "-s no file" /dev/null postmap -s

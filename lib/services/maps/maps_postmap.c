@@ -47,6 +47,19 @@ maps_file_type(const char *type)
     return maps_dbops_of(type) != NULL;
 }
 
+/* older_warn - Postfix's warning for a database older than its source
+ * (saved over 100 s ago: not while it is being edited), on every open */
+static void
+older_warn(const char *dbpath, const char *path)
+{
+    struct stat db, src;
+
+    if (stat(dbpath, &db) == 0 && stat(path, &src) == 0 &&
+        src.st_mtime > db.st_mtime && src.st_mtime < time(NULL) - 100)
+        log_msg(NULL, LOG_LEVEL_WARN,
+                "database %s is older than source file %s", dbpath, path);
+}
+
 /* lock_db - an exclusive lock on the file at path as it is now (the one
  * a rename has not replaced); the descriptor, or -1 when there is none */
 static int
@@ -278,7 +291,7 @@ update(struct wr *w, const char *dbpath, const char *text)
         rc = -1;
         mem_free(copy);
     } else {
-        w->src = "-";
+        w->src = "stdin";
         maps_parse_text(copy, (w->flags & MAPS_PM_ALIAS) != 0, wr_entry, wr_bad,
                         w);
         if (w->ops->close(w->h, !w->failed, w->err, w->errlen) < 0 || w->failed)
@@ -342,8 +355,10 @@ maps_file_build(const char *type, const char *path, unsigned flags,
     }
     snprintf(dbpath, sizeof(dbpath), "%s%s", path, ops->suffix);
     wr_init(&w, ops, path, flags, err, errlen);
-    if (incremental)
+    if (incremental) {
+        older_warn(dbpath, path);
         return update(&w, dbpath, incremental);
+    }
     buf_init(&text, (size_t) 1 << 30);
     if (read_source(path, &st, &text, err, errlen) < 0) {
         buf_fini(&text);
@@ -393,7 +408,7 @@ open_read(const struct maps_dbops *ops, const char *path, int mode, char *err,
           size_t errlen)
 {
     char dbpath[4200];
-    struct stat db, src;
+    struct stat db;
     void *h;
 
     snprintf(dbpath, sizeof(dbpath), "%s%s", path, ops->suffix);
@@ -403,10 +418,7 @@ open_read(const struct maps_dbops *ops, const char *path, int mode, char *err,
     }
     if ((h = ops->open(dbpath, mode, err, errlen)) == NULL)
         return NULL;
-    if (mode == MAPS_DB_READ && stat(path, &src) == 0 &&
-        src.st_mtime > db.st_mtime && src.st_mtime < time(NULL) - 100)
-        log_msg(NULL, LOG_LEVEL_WARN,
-                "database %s is older than source file %s", dbpath, path);
+    older_warn(dbpath, path);
     return h;
 }
 
@@ -452,6 +464,11 @@ maps_file_delete(const char *type, const char *path, char **keys, size_t n,
         return -1;
     }
     snprintf(dbpath, sizeof(dbpath), "%s%s", path, ops->suffix);
+    if (ops->update && access(dbpath, F_OK) < 0) { /* -d creates nothing */
+        snprintf(err, errlen, "open database %s: %s", dbpath, strerror(errno));
+        return -1;
+    }
+    older_warn(dbpath, path);
     lockfd = lock_db(dbpath);
     if ((h = ops->open(dbpath, MAPS_DB_UPDATE, err, errlen)) == NULL) {
         if (lockfd >= 0)

@@ -97,6 +97,16 @@ open_maps(const struct pm *p, int n, char **argv)
         const char *path;
 
         split(p, argv[i], type, sizeof(type), &path);
+        if (!maps_type_supported(type)) {
+            char why[200];
+
+            snprintf(why, sizeof(why), "unsupported dictionary type: %s", type);
+            (void) fatal(p, why);
+            for (int j = 0; j < i; j++)
+                maps_free(m[j]);
+            mem_free(m);
+            return NULL;
+        }
         if (maps_file_type(type)) {
             /* postmap opens the database, never the source */
             char db[4200];
@@ -286,13 +296,20 @@ do_files(const struct pm *p, int n, char **argv)
             }
             buf_fini(&out);
         } else if (!maps_file_type(type)) {
-            {
-                char why[200];
+            char why[300];
 
-                snprintf(why, sizeof(why), "unsupported dictionary type: %s",
+            /* Postfix's words (Debian's, for a type it does not know) */
+            if (maps_type_supported(type))
+                snprintf(why, sizeof(why),
+                         "unsupported dictionary type: %s does not support "
+                         "bulk-mode creation.",
                          type);
-                rc = fatal(p, why);
-            }
+            else
+                snprintf(why, sizeof(why),
+                         "unsupported dictionary type: %s. Is the postfix-%s "
+                         "package installed?",
+                         type, type);
+            rc = fatal(p, why);
         } else if (maps_file_build(
                        type, path, p->flags | (p->alias ? MAPS_PM_ALIAS : 0),
                        input ? input : NULL, err, sizeof(err)) < 0) {
