@@ -192,6 +192,17 @@ alias)
             fail "$ty: no YP_LAST_MODIFIED and YP_MASTER_NAME"
     done
     same "postalias -s btree" /dev/null sh -c "postalias -s btree:aliases | grep -v '^YP_'"
+    printf 'new: x\nroot: y\nbad\n' >"$T/in"
+    for o in -r -w -N -n -f -o -p -u; do
+        same "postalias $o" /dev/null postalias $o lmdb:aliases
+        same "postalias $o -q" /dev/null postalias $o -q ROOT lmdb:aliases
+    done
+    same "postalias -i" "$T/in" postalias -i btree:aliases
+    same "postalias -i -s" /dev/null sh -c "postalias -s btree:aliases | grep -v '^YP_'"
+    same "postalias -q -" "$T/in" postalias -q - btree:aliases
+    same "postalias -d" /dev/null postalias -d new btree:aliases
+    same "postalias bad option" /dev/null postalias -b btree:aliases
+    same "postalias no file" /dev/null postalias
     # newaliases: alias_database of main.cf in -c DIR (sendmail's -C too)
     mkdir -p "$T/nc"
     cp "$T/a/aliases" "$T/nc/aliases"

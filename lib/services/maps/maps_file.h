@@ -31,10 +31,6 @@ void maps_file_hostname(const char *name);
  * existing file; 0, or -1 with the fatal reason in err */
 int maps_file_build(const char *type, const char *path, unsigned flags,
                     const char *incremental, char *err, size_t errlen);
-/* maps_file_query - key (folded unless MAPS_PM_NOFOLD) in type:path:
- * 1 with the value in out, 0 not found, -1 error (in err) */
-int maps_file_query(const char *type, const char *path, const char *key,
-                    unsigned flags, struct buf *out, char *err, size_t errlen);
 /* maps_file_delete - postmap -d: keys (count n) out of type:path: the
  * number deleted, or -1 (err) */
 int maps_file_delete(const char *type, const char *path, char **keys, size_t n,

@@ -423,34 +423,6 @@ open_read(const struct maps_dbops *ops, const char *path, int mode, char *err,
 }
 
 int
-maps_file_query(const char *type, const char *path, const char *key,
-                unsigned flags, struct buf *out, char *err, size_t errlen)
-{
-    const struct maps_dbops *ops = maps_dbops_of(type);
-    char *k;
-    void *h;
-    int rc;
-
-    if (ops == NULL ||
-        (h = open_read(ops, path, MAPS_DB_READ, err, errlen)) == NULL) {
-        if (ops == NULL)
-            snprintf(err, errlen, "unsupported dictionary type: %s", type);
-        return -1;
-    }
-    k = mem_strdup(key);
-    if (!(flags & MAPS_PM_NOFOLD))
-        maps_fold(k);
-    {
-        int learned = 0;
-
-        rc = maps_db_get(ops, h, k, &learned, out, err, errlen);
-    }
-    mem_free(k);
-    (void) ops->close(h, 0, err, errlen);
-    return rc;
-}
-
-int
 maps_file_delete(const char *type, const char *path, char **keys, size_t n,
                  unsigned flags, char *err, size_t errlen)
 {
