@@ -180,7 +180,7 @@ case_check() {
         > "$T/etc/main.cf"
     [ "$(id -u)" = 0 ] && chown -R nobody "$T"
     as_user "$BIN" check -c "$T/etc" > "$T/check.out" 2>&1
-    grep -qF "$T/badbackup.cf, line 2: backup = hash:$T/nosuch: table hash:$T/nosuch: open $T/nosuch" "$T/check.out" &&
+    grep -qF "$T/badbackup.cf, line 2: backup = hash:$T/nosuch: table hash:$T/nosuch: open database $T/nosuch.db: No such file or directory; source $T/nosuch: No such file or directory" "$T/check.out" &&
         grep -qF "$T/badttl.cf, line 2: bad numerical configuration: ttl = 1h" "$T/check.out" &&
         grep -qF "$T/typo.cf, line 2: unknown memcache_table(5) setting \"key_fromat\"" "$T/check.out" &&
         ! grep -qF "good.cf" "$T/check.out" ||

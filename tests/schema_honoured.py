@@ -46,6 +46,7 @@ OWNERS = {
     # the command-line layer: the commands that run mail-system code
     'lib/tools/cli/cli_master.c': ['master'],
     'lib/tools/cli/cli_queue.c': ['showq', 'postqueue'],
+    'lib/tools/cli/cli_postmap.c': ['postmap', 'postalias'],
     # the checks of "postern check" read settings to judge them, not to
     # do what they ask: no daemon runs them
     'lib/daemons/master/master_check.c': None,

@@ -74,6 +74,9 @@ static const struct command links[] = {
     {"postqueue", qmgr_postqueue_main, NULL},
     {"mailq", cli_mailq_main, NULL},
     {"postsuper", cli_mailq_main, NULL},
+    {"postmap", cli_postmap_main, NULL},
+    {"postalias", cli_postmap_main, NULL},
+    {"newaliases", cli_postmap_main, NULL},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -134,13 +134,13 @@ edit_attack_run() {
     attempt "$k" "lint --fix" \
         'grep -q "^virtual_alias_maps = texthash:" "$D/main.cf" && ! grep -q "^virtual_maps" "$D/main.cf" && owner_kept "$D/main.cf"' \
         main.cf.tmp -- "$BIN" lint --fix "$D"
-    # map build: the index's temporary name was FILE.pdb.PID before the
-    # fix; the attacker plants it for the PIDs a fresh PID namespace
-    # hands out (as she would plant a range of likely PIDs), and the
-    # name used since (FILE.pdb.tmp)
+    # map build: the database's temporary name is FILE.db.PID.tmp (issue
+    # 20; the index was FILE.pdb.PID, then FILE.pdb.tmp); the attacker
+    # plants it for the PIDs a fresh PID namespace hands out (as she would
+    # plant a range of likely PIDs)
     attempt "$k" "map build" \
         '"$BIN" map query "$D/aliases" postmaster | grep -qx root' \
-        "aliases.pdb.tmp $(seq -f 'aliases.pdb.%g' 1 8)" -- unshare --pid --fork --kill-child "$BIN" map build "$D/aliases"
+        "aliases.db.tmp $(seq -f 'aliases.db.%g.tmp' 1 8)" -- unshare --pid --fork --kill-child "$BIN" map build "$D/aliases"
     if [ "$k" = dir ]; then
         # a directory with something in it is not removed: a clean refusal
         attempt dirfull "conf -e, non-empty directory" false main.cf.tmp \

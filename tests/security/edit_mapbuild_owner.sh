@@ -26,19 +26,19 @@ chmod 600 "$T/secret"
 # 1. a symlink to a root-only file
 as mallory ln -s "$T/secret" "$D/virtual" || fail "ln as mallory"
 timeout -k 2 10 "$BIN" map build "$D/virtual" || fail "map build (symlinked source) failed"
-if as mallory grep -q s3cretvalue "$D/virtual.pdb" 2>/dev/null; then
-    fail "root-only entries readable by mallory in $D/virtual.pdb ($(stat -c '%a %U:%G' "$D/virtual.pdb"))"
+if as mallory grep -q s3cretvalue "$D/virtual.db" 2>/dev/null; then
+    fail "root-only entries readable by mallory in $D/virtual.db ($(stat -c '%a %U:%G' "$D/virtual.db"))"
 fi
-pass "symlinked source: index $(stat -c '%a %U:%G' "$D/virtual.pdb"), not readable by mallory"
+pass "symlinked source: index $(stat -c '%a %U:%G' "$D/virtual.db"), not readable by mallory"
 
 # 2. her own source: the index is built as her
 as mallory bash -c 'printf "alice@example.com alice\n" >"$1/transport"' - "$D"
 timeout -k 2 10 "$BIN" map build "$D/transport" || fail "map build (her source) failed"
-[ "$(stat -c %U "$D/transport.pdb")" = "$M" ] ||
-    fail "index of mallory's source written as $(stat -c %U "$D/transport.pdb"), not as mallory"
+[ "$(stat -c %U "$D/transport.db")" = "$M" ] ||
+    fail "database of mallory's source written as $(stat -c %U "$D/transport.db"), not as mallory"
 [ "$(as mallory "$BIN" map query "$D/transport" alice@example.com)" = alice ] ||
     fail "query of the index built as mallory"
-pass "her source: index built as her ($(stat -c '%a %U:%G' "$D/transport.pdb")), query works"
+pass "her source: index built as her ($(stat -c '%a %U:%G' "$D/transport.db")), query works"
 
 # 3. a FIFO as the source
 as mallory mkfifo "$D/relay" || fail "mkfifo as mallory"

@@ -24,7 +24,7 @@ sbin=$T/usr/sbin
 for p in postern postdrop postqueue; do
     [ -f "$sbin/$p" ] && [ ! -L "$sbin/$p" ] || fail "$p not installed as a program"
 done
-for l in postconf postfix sendmail mailq postsuper; do
+for l in postconf postfix sendmail mailq postsuper postmap postalias newaliases; do
     [ "$(readlink "$sbin/$l")" = postern ] || fail "$l is not a link to postern"
 done
 [ "$(stat -c %a "$sbin/postern")" = 755 ] || fail "postern mode $(stat -c %a "$sbin/postern")"

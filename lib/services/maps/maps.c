@@ -30,6 +30,7 @@
 
 #include "conf/conf.h"
 #include "maillog/maillog.h"
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 /* the table types lib/services/maps opens: the one list (maps_type_supported)
@@ -73,14 +74,14 @@ struct table {
     struct htab *h;                /* K_TEXT, K_INLINE */
     char *static_value;            /* K_STATIC */
     struct maps_pat *pat;          /* K_REGEXP (maps_pcre.c) */
-    struct maps_index *idx;        /* K_TEXT with a fresh .pdb index */
     struct maps_cidr *cidr;        /* K_CIDR (maps_cidr.c) */
     struct htab *unix_cache;       /* K_UNIX */
     const struct maps_driver *drv; /* K_DRIVER */
     void *drv_h;
     int watched; /* st: the file as it was when read */
     struct stat st;
-    int watch_fd; /* the file, open: fstat works inside a jail */
+    int watch_fd;     /* the file, open: fstat works inside a jail */
+    char *watch_path; /* the file watched: name, or its NAME.db ... */
 };
 
 struct maps {
@@ -189,13 +190,13 @@ maps_free(struct maps *m)
         if (t->drv && t->drv_h)
             t->drv->close(t->drv_h);
         maps_pat_free(t->pat);
-        maps_index_close(t->idx);
         maps_cidr_free(t->cidr);
         mem_free(t->static_value);
         mem_free(t->type);
         mem_free(t->name);
         if (t->watched)
             (void) close(t->watch_fd);
+        mem_free(t->watch_path);
     }
     mem_free(m->t);
     buf_fini(&m->result);
@@ -225,8 +226,8 @@ put(struct htab *h, char *key, const char *value, unsigned flags)
         htab_set(h, key, mem_strdup(value));
 }
 
-/* load_text - the index built by "postern map build" when it is fresh,
- * else the source file ("key value", or "key: value" for aliases) */
+/* load_text - the source file ("key value", or "key: value" for
+ * aliases): texthash: */
 struct load_ctx {
     struct table *t;
     unsigned flags;
@@ -263,11 +264,6 @@ load_text(struct maps *m, struct table *t)
     struct load_ctx lc = {t, m->flags};
     int alias = (m->flags & MAPS_F_ALIAS) != 0;
 
-    if (!(m->flags & MAPS_F_NOFOLD)) {
-        t->idx = maps_index_open(t->name, alias);
-        if (t->idx)
-            return 0;
-    }
     t->h = htab_new(64);
     if ((!alias && strcmp(t->type, "texthash") == 0
              ? maps_thash_parse(t->name, m->flags, 1, load_thash_entry, &lc)
@@ -427,8 +423,11 @@ load(struct maps *m, struct table *t)
         return 0; /* proxymap opens it */
     if (t->kind == K_TEXT || t->kind == K_REGEXP || t->kind == K_CIDR ||
         (t->kind == K_DRIVER && (t->drv->flags & MAPS_DRV_FILE)))
-        if ((t->watch_fd = open(t->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >=
-                0 &&
+        /* a hash: (lmdb:, cdb:) table changes when its database file
+         * does, as Postfix's daemons watch it (maps_dbfile.c) */
+        if ((t->watch_path = maps_dbfile_watch(t->type, t->name)) != NULL &&
+            (t->watch_fd =
+                 open(t->watch_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
             !(t->watched = fstat(t->watch_fd, &t->st) == 0))
             (void) close(t->watch_fd);
     switch (t->kind) {
@@ -598,11 +597,13 @@ maps_changed(void)
             /* outside a jail the name tells (a file replaced by rename);
              * inside, the open file (unlinked: replaced; else its time) */
             if ((jailed ? fstat(t->watch_fd, &st) < 0 || st.st_nlink == 0
-                        : stat(t->name, &st) < 0) ||
+                        : stat(t->watch_path, &st) < 0) ||
                 st.st_ino != t->st.st_ino || st.st_dev != t->st.st_dev ||
                 st.st_size != t->st.st_size ||
                 st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
-                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec) {
+                st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec ||
+                (!jailed &&
+                 maps_dbfile_appeared(t->type, t->name, t->watch_path))) {
                 snprintf(name, sizeof(name), "%s:%s", t->type, t->name);
                 return name;
             }
@@ -658,7 +659,7 @@ find(struct maps *m, const char *key, const char **value, int partial)
         }
         switch (t->kind) {
         case K_TEXT:
-            v = t->idx ? maps_index_find(t->idx, k) : htab_find(t->h, k);
+            v = htab_find(t->h, k);
             break;
         case K_INLINE:
             v = htab_find(t->h, k);

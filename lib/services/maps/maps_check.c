@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 /* inner - the type and name of item with proxy: stripped; 0, or -1 when
@@ -78,14 +79,8 @@ maps_check_table(const char *item, char *why, size_t len)
         /* relative names are relative to the daemon's directory (the
          * queue); only absolute ones can be judged here */
         if (name[0] == '/' && can_read(name) < 0) {
-            int err = errno;
-            char pdb[4200];
-
-            snprintf(pdb, sizeof(pdb), "%s.pdb", name);
-            if (maps_kind_of(type) == K_TEXT && can_read(pdb) == 0)
-                return 0;
             snprintf(why, len, "table %s: open %s: %s", item, name,
-                     strerror(err));
+                     strerror(errno));
             return -1;
         }
         return 0;
@@ -197,6 +192,10 @@ maps_walk(const char *item, unsigned flags, maps_walk_fn *fn, void *ctx)
 
     if (inner(item, type, sizeof(type), &name) < 0)
         return -1;
+    /* hash:, lmdb:, cdb: ... : the source file, which postmap reads */
+    if (maps_dbops_of(type))
+        return maps_parse_source(name, (flags & MAPS_F_ALIAS) != 0, walk_entry,
+                                 NULL, &wc);
     switch (maps_kind_of(type)) {
     case K_TEXT:
         if (!(flags & MAPS_F_ALIAS) && strcmp(type, "texthash") == 0)

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
 
 extern const struct maps_driver maps_drv_unionmap, maps_drv_pipemap,
@@ -24,6 +25,10 @@ static const struct maps_driver *const drivers[] = {
     &maps_drv_tcp,
     &maps_driver_ldap,
     &maps_driver_memcache,
+    &maps_hash_driver,  /* maps_db.c, maps_dbfile.c */
+    &maps_btree_driver, /* maps_db.c, maps_dbfile.c */
+    &maps_lmdb_driver,  /* maps_lmdb.c, maps_dbfile.c */
+    &maps_cdb_driver,   /* maps_cdb.c, maps_dbfile.c */
 };
 
 const struct maps_driver *

@@ -9,7 +9,7 @@
 #include "maps/maps.h"
 
 enum maps_kind {
-    K_TEXT,   /* a postmap source file (and its .pdb index) */
+    K_TEXT,   /* a postmap source file (texthash:) */
     K_INLINE, /* inline:{key=value, ...} */
     K_STATIC,
     K_REGEXP, /* regexp: and pcre: files */
@@ -68,15 +68,6 @@ void maps_llines(char *text, maps_lline_fn *fn, void *ctx);
  * daemons find such a key as "key" too); 0, or -1 with errno */
 int maps_thash_parse(const char *path, unsigned flags, int lenient,
                      maps_entry_fn *fn, void *ctx);
-
-/* an index file (path.pdb) mapped read-only */
-struct maps_index;
-/* maps_index_open - the index of path when it exists, is not older than
- * path and was built in the same syntax (alias or not); else NULL */
-struct maps_index *maps_index_open(const char *path, int alias);
-void maps_index_close(struct maps_index *ix);
-/* maps_index_find - value (borrowed, lives with ix) or NULL */
-const char *maps_index_find(const struct maps_index *ix, const char *key);
 
 /* unix:passwd.byname, unix:group.byname (maps_unix.c) */
 /* maps_unix_known - 1 for a table name this type has */

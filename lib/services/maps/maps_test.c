@@ -283,16 +283,62 @@ test_index(void **state)
         assert_string_equal(v, "c"); /* the first of duplicates */
         assert_int_equal(maps_find(m, "nobody", &v), MAPS_NOTFOUND);
         maps_free(m);
-        /* a newer source wins over a stale index */
+        /* a newer source: the database still answers, with Postfix's
+         * warning (postmap was not run) */
         nanosleep(&ts, NULL);
         assert_int_equal(rename(moved, src), 0);
         write_file("idx", "alice: changed\n");
         m = maps_new("alias_maps", spec, MAPS_F_ALIAS);
         assert_int_equal(maps_find(m, "alice", &v), MAPS_FOUND);
+        assert_string_equal(v, "alice@x, bob");
+        maps_free(m);
+        /* rebuilt: the new entries */
+        assert_int_equal(maps_build(src, 1), 0);
+        m = maps_new("alias_maps", spec, MAPS_F_ALIAS);
+        assert_int_equal(maps_find(m, "alice", &v), MAPS_FOUND);
         assert_string_equal(v, "changed");
+        assert_int_equal(maps_find(m, "@", &v), MAPS_FOUND); /* postalias's */
         maps_free(m);
     }
     mem_free(src);
+}
+
+/* test_file_types - each file type: built by maps_build, read through
+ * maps_find (its driver), case-folded, the first of duplicates; a missing
+ * database falls back to the source */
+static void
+test_file_types(void **state)
+{
+    static const char *const types[] = {"hash", "btree", "lmdb", "cdb"};
+    char spec[600], arg[600];
+    struct maps *m;
+    const char *v;
+
+    (void) state;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char name[32];
+        const char *src;
+
+        snprintf(name, sizeof(name), "ft_%s", types[i]);
+        src = write_file(name, "Key1 v1\nkey1 dup\nk2 value two\n");
+        snprintf(spec, sizeof(spec), "%s:%s", types[i], src);
+        /* the source alone: read, with a warning */
+        m = maps_new("t", spec, 0);
+        assert_int_equal(maps_find(m, "K2", &v), MAPS_FOUND);
+        assert_string_equal(v, "value two");
+        maps_free(m);
+        snprintf(arg, sizeof(arg), "%s", spec);
+        assert_int_equal(maps_build(arg, 0), 0);
+        /* the database alone: the source is gone */
+        assert_int_equal(unlink(src), 0);
+        m = maps_new("t", spec, 0);
+        assert_int_equal(maps_find(m, "KEY1", &v), MAPS_FOUND);
+        assert_string_equal(v, "v1");
+        assert_int_equal(maps_find(m, "k2", &v), MAPS_FOUND);
+        assert_string_equal(v, "value two");
+        assert_int_equal(maps_find(m, "k3", &v), MAPS_NOTFOUND);
+        maps_free(m);
+    }
 }
 
 /* walk_cat - "key=value@line;" for each entry */
@@ -355,7 +401,8 @@ main(void)
         cmocka_unit_test(test_texthash),    cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_regexp_cidr), cmocka_unit_test(test_pcre),
         cmocka_unit_test(test_match_lists), cmocka_unit_test(test_match_file),
-        cmocka_unit_test(test_index),       cmocka_unit_test(test_check_walk),
+        cmocka_unit_test(test_index),       cmocka_unit_test(test_file_types),
+        cmocka_unit_test(test_check_walk),
     };
     int rc;
 

@@ -34,5 +34,8 @@ int cli_sendmail_cmd(int argc, char **argv);
 /* cli_map_main - "postern map build|query": 0, 1 not found or errors,
  * 2 usage */
 int cli_map_main(int argc, char **argv);
+/* cli_postmap_main - postmap, postalias, newaliases by argv[0]'s name
+ * (cli_postmap.c): Postfix's options, output and exit codes */
+int cli_postmap_main(int argc, char **argv);
 
 #endif

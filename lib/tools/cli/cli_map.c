@@ -1,6 +1,8 @@
 /*
- * cli_map - "postern map build|query [-a]": postmap and postalias's jobs
- *	on lib/services/maps (maps_build writes the index, maps_find answers).
+ * cli_map - "postern map [-a] [postmap options] [type:]file..." is postmap
+ *	(with -a first, postalias): cli_postmap.c. The older forms "postern
+ *	map build|query [-a]" stay (maps_build writes the type's database,
+ *	hash: by default; maps_find answers).
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,9 +10,14 @@
 #include "cli/cli.h"
 #include "maps/maps.h"
 
-static const char usage_text[] = "usage: postern map build [-a] FILE...\n"
-                                 "       postern map query [-a] FILE KEY\n"
-                                 "  -a  aliases(5) syntax, as postalias\n";
+static const char usage_text[] =
+    "usage: postern map [-a] [-bfFhimnNoprsuUvw] [-c config_dir] [-d key] "
+    "[-q key] [map_type:]file...\n"
+    "       postern map build [-a] FILE...\n"
+    "       postern map query [-a] FILE KEY\n"
+    "  -a  aliases(5) syntax, as postalias\n";
+
+static char prog_map[] = "postmap", prog_alias[] = "postalias";
 
 int
 cli_map_main(int argc, char **argv)
@@ -22,8 +29,17 @@ cli_map_main(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
-    if (argc < 3 ||
+    if (argc < 2 ||
         (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "query") != 0)) {
+        /* postmap's own syntax */
+        if (argc >= 2 && strcmp(argv[1], "-a") == 0) {
+            argv[1] = prog_alias;
+            return cli_postmap_main(argc - 1, argv + 1);
+        }
+        argv[0] = prog_map;
+        return cli_postmap_main(argc, argv);
+    }
+    if (argc < 3) {
         fputs(usage_text, stderr);
         return 2;
     }
