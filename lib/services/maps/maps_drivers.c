@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "maps/maps_int.h"
+#include "maps/maps_sql_int.h"
 
 static const struct maps_driver *const drivers[] = {
+    &maps_pgsql_driver, &maps_mysql_driver, &maps_sqlite_driver,
     NULL, /* placeholder until the first driver: keeps the array valid */
 };
 
