@@ -61,11 +61,13 @@ quote(void *ctx, const char *s, struct buf *out)
 }
 
 /* rows - each column of each row of stmt through result_format into
- * out; 0, or -1 with the reason */
+ * out (the first column of each row, as Postfix); 0, or -1 with the
+ * reason */
 static int
 rows(struct sqlitet *p, sqlite3_stmt *stmt, const char *key, struct buf *out,
      char *err, size_t errlen)
 {
+    const char *v;
     int st, n = 0;
 
     while ((st = sqlite3_step(stmt)) != SQLITE_DONE) {
@@ -75,19 +77,16 @@ rows(struct sqlitet *p, sqlite3_stmt *stmt, const char *key, struct buf *out,
             snprintf(err, errlen, "read error: %s", sqlite3_errmsg(p->db));
             return -1;
         }
-        for (int j = 0; j < sqlite3_column_count(stmt); j++) {
-            const char *v = (const char *) sqlite3_column_text(stmt, j);
-
-            if (maps_sqlq_expand(&p->q, p->q.result_format, v, key, out, NULL,
-                                 NULL) > 0 &&
-                p->q.expansion_limit > 0 && ++n > p->q.expansion_limit) {
-                log_warn("dict_sqlite_lookup: %s: Expansion limit exceeded "
-                         "for key: '%s'",
-                         maps_sqlcf_path(p->cf), key);
-                snprintf(err, errlen, "expansion limit exceeded for key '%s'",
-                         key);
-                return -1;
-            }
+        /* the first column only, as Postfix's dict_sqlite */
+        v = (const char *) sqlite3_column_text(stmt, 0);
+        if (maps_sqlq_expand(&p->q, p->q.result_format, v, key, out, NULL,
+                             NULL) > 0 &&
+            p->q.expansion_limit > 0 && ++n > p->q.expansion_limit) {
+            log_warn("dict_sqlite_lookup: %s: Expansion limit exceeded "
+                     "for key: '%s'",
+                     maps_sqlcf_path(p->cf), key);
+            snprintf(err, errlen, "expansion limit exceeded for key '%s'", key);
+            return -1;
         }
     }
     return 0;

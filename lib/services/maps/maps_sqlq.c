@@ -8,6 +8,7 @@
  *	a result column that lacks it is skipped. The "domain" setting
  *	limits the keys that are queried to addresses in those domains.
  */
+#define _DEFAULT_SOURCE 1 /* strtok_r */
 #include <stdio.h>
 #include <string.h>
 
@@ -164,24 +165,20 @@ put(const char *s, struct buf *out, maps_sql_quote_fn *quote, void *qctx)
     return buf_puts(out, s) < 0 ? -1 : 0;
 }
 
-/* labels - split domain at dots into at most 64 labels (views into
- * copy); the count */
+/* labels - the labels of domain in copy (views into it), as Postfix's
+ * argv_split: empty labels ("a..b", a leading or trailing dot) left out;
+ * the count, max + 1 when there are more */
 static int
 labels(char *copy, const char **lab, int max)
 {
     int n = 0;
-    char *p = copy;
+    char *save = NULL;
 
-    for (;;) {
-        char *dot = strchr(p, '.');
-
+    for (char *w = strtok_r(copy, ".", &save); w;
+         w = strtok_r(NULL, ".", &save)) {
         if (n == max)
             return max + 1;
-        lab[n++] = p;
-        if (dot == NULL)
-            break;
-        *dot = 0;
-        p = dot + 1;
+        lab[n++] = w;
     }
     return n;
 }
@@ -232,11 +229,6 @@ maps_sqlq_expand(struct maps_sqlq *q, const char *format, const char *value,
             mem_free(dcopy);
             return 0;
         }
-        for (int i = 0; i < q->nparts; i++)
-            if (*lab[nlab - i - 1] == 0) {
-                mem_free(dcopy);
-                return 0;
-            }
     }
     if (vdomain)
         vuser = mem_strndup(value, (size_t) (vdomain - value - 1));
