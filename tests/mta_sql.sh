@@ -1,0 +1,145 @@
+#!/bin/bash
+# mta_sql - a mail host whose virtual domains, mailboxes and aliases
+# live in PostgreSQL (started here, tests/sql_lib.sh): mail delivered
+# into the Maildirs the database names; the database stopped mid-run:
+# 451 4.3.0 at RCPT (never 550), mail submitted meanwhile deferred, not
+# bounced; the database back: everything delivered, nothing lost.
+#
+# usage: mta_sql.sh POSTERN CASE   (CASE: pgsql_down)
+set -u
+BIN=$1
+CASE=$2
+. "$(dirname "$0")/mta_lib.sh"
+. "$(dirname "$0")/sql_lib.sh"
+
+V_UID=$(id -u "$RUN_USER")
+V_GID=$(id -g "$RUN_USER")
+
+# send FROM RCPT...: the reply to each RCPT ("RCPT addr code text") and
+# to DATA
+send() {
+    $PY - "$PORT" "$@" <<'PY'
+import smtplib, sys
+port, sender, rcpts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.ehlo("client.example.net")
+s.mail(sender)
+ok = []
+for r in rcpts:
+    code, text = s.rcpt(r)
+    print("RCPT %s %d %s" % (r, code, text.decode()))
+    if code == 250:
+        ok.append(r)
+if ok:
+    code, text = s.data("From: %s\r\nSubject: sql %s\r\n\r\nbody\r\n"
+                        % (sender, " ".join(ok)))
+    print("DATA %d %s" % (code, text.decode()))
+s.quit()
+PY
+}
+
+sql_setup() {
+    mta_setup
+    trap 'sql_stop_all; cleanup_instance' EXIT
+    sql_pg_start "$T/pg" || exit 77
+    sql_pg <<'SQL' || fail "fixtures"
+CREATE TABLE vdomains (domain TEXT);
+INSERT INTO vdomains VALUES ('vhost.test');
+CREATE TABLE vmailbox (email TEXT, maildir TEXT);
+INSERT INTO vmailbox VALUES ('ann@vhost.test', 'vhost.test/ann/'),
+                            ('ben@vhost.test', 'vhost.test/ben/');
+CREATE TABLE valias (source TEXT, dest TEXT);
+INSERT INTO valias VALUES ('info@vhost.test', 'ann@vhost.test'),
+                          ('info@vhost.test', 'ben@vhost.test');
+SQL
+    local c="hosts = $PG_SOCK
+dbname = mail
+user = $RUN_USER
+retry_interval = 1"
+    printf '%s\nquery = SELECT domain FROM vdomains WHERE domain=%s\n' "$c" "'%s'" > "$T/etc/vdomains.cf"
+    printf '%s\nquery = SELECT maildir FROM vmailbox WHERE email=%s\n' "$c" "'%s'" > "$T/etc/vmailbox.cf"
+    printf '%s\nquery = SELECT dest FROM valias WHERE source=%s\ndomain = vhost.test\n' "$c" "'%s'" > "$T/etc/valias.cf"
+    cat >> "$T/etc/main.cf" <<CF
+virtual_mailbox_domains = pgsql:$T/etc/vdomains.cf
+virtual_mailbox_maps = pgsql:$T/etc/vmailbox.cf
+virtual_alias_maps = pgsql:$T/etc/valias.cf
+virtual_mailbox_base = $T/vmail
+virtual_uid_maps = static:$V_UID
+virtual_gid_maps = static:$V_GID
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+header_checks = regexp:$T/etc/hdr
+CF
+    echo '/^Subject: sql hold/ HOLD' > "$T/etc/hdr"
+    # pickup looks into the maildrop every 2 s (mail refused by cleanup
+    # while the database is down waits there)
+    sed -i 's/^pickup\( *unix *n *- *n *\)60/pickup\12 /' "$T/etc/master.cf"
+    echo "virtual   unix  -       n       n      -      -       virtual" >> "$T/etc/master.cf"
+    mkdir -p "$T/vmail"
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$T/etc" "$T/vmail"; fi
+}
+
+nmail() { ls "$T/vmail/vhost.test/$1/new" 2>/dev/null | wc -l; }
+
+case_pgsql_down() {
+    sql_setup
+    mta_start
+    send a@example.com ann@vhost.test info@vhost.test nosuch@vhost.test > "$T/r1"
+    grep -q '^RCPT nosuch@vhost.test 550 5.1.1 ' "$T/r1" || { cat "$T/r1"; fail "unknown user: 550 5.1.1"; }
+    grep -q '^DATA 250 ' "$T/r1" || { cat "$T/r1"; fail "accepted"; }
+    wait_log 'status=sent' 3
+    [ "$(nmail ann)" = 2 ] && [ "$(nmail ben)" = 1 ] ||
+        fail "ann $(nmail ann) (want 2), ben $(nmail ben) (want 1)"
+    pass "virtual domains, mailboxes and aliases from PostgreSQL"
+
+    # a message held in the queue, released while the database is down:
+    # the lookups of delivery (address resolution, the virtual agent)
+    # fail and it is deferred, not bounced
+    $PY - "$PORT" <<'PY' || fail "held message"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.sendmail("a@example.com", ["ann@vhost.test"], "Subject: sql hold\r\n\r\nheld\r\n")
+s.quit()
+PY
+    wait_log ': hold: header Subject: sql hold' 1
+    hid=$(grep -oE '[0-9A-F]+: hold: header Subject: sql hold' "$T/maillog" | cut -d: -f1)
+    ln -s "$BIN" "$T/postsuper"
+
+    sql_pg_stop
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -H "$hid" >/dev/null 2>&1 || fail "postsuper -H"
+    wait_log "$hid: .*status=deferred|$hid: .*lookup" 1
+    grep -E "$hid: .*status=bounced" "$T/maillog" && fail "the released message bounced"
+    pass "released while down: $(grep -E "$hid: .*(status=deferred|lookup)" "$T/maillog" | head -1 | sed 's/.*\]: //')"
+    send a@example.com ann@vhost.test > "$T/r2"
+    grep -qE '^RCPT ann@vhost.test 451 4\.3\.0 ' "$T/r2" ||
+        { cat "$T/r2"; tail -5 "$T/maillog"; fail "database down: 451 4.3.0 at RCPT"; }
+    pass "database down: $(head -1 "$T/r2")"
+    grep -E 'warning: connect to pgsql server' "$T/maillog" | tail -1 | grep -q . ||
+        fail "Postfix's warning: connect to pgsql server ..."
+    # submitted locally meanwhile: deferred, not bounced
+    printf 'Subject: while down\n\nbody\n' |
+        as_user "$BIN" sendmail -C "$T/etc" -f local@local.test ben@vhost.test ||
+        fail "sendmail"
+    sleep 4
+    grep -E 'status=bounced' "$T/maillog" && fail "a message bounced while the database was down"
+    [ "$(nmail ben)" = 1 ] || fail "delivered while the database was down?"
+    pass "submitted while down: not bounced, not delivered ($(grep -cE 'status=deferred|lookup|4\.3\.0' "$T/maillog") deferral/lookup lines)"
+
+    sql_pg_start "$T/pg" || fail "postgres restart"
+    # retry_interval (60 s) keeps a failed host out; the queue retries
+    for _ in $(seq 40); do
+        [ "$(nmail ben)" = 2 ] && [ "$(nmail ann)" = 3 ] && break
+        sleep 1
+    done
+    [ "$(nmail ben)" = 2 ] && [ "$(nmail ann)" = 3 ] ||
+        { tail -20 "$T/maillog"; fail "delivered after the database came back (ann $(nmail ann), ben $(nmail ben))"; }
+    send a@example.com ann@vhost.test > "$T/r3"
+    grep -q '^DATA 250 ' "$T/r3" || { cat "$T/r3"; fail "accepted again"; }
+    pass "database back: the deferred and the refused messages delivered, new mail accepted"
+}
+
+case "$CASE" in
+pgsql_down) case_pgsql_down ;;
+*) fail "unknown case $CASE" ;;
+esac
