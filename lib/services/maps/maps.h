@@ -21,8 +21,9 @@
  * BUGS
  *	Tables are read once; a daemon restarts to see a changed file
  *	(maps_changed: lib/services/server and proxymap exit when idle, as
- *	Postfix's daemons do). Unsupported types (nis,
- *	ldap, mysql, ...) find nothing and log one warning.
+ *	Postfix's daemons do). Unsupported types find nothing and log
+ *	one warning. pgsql:, mysql: and sqlite: (maps_pgsql.c,
+ *	maps_mysql.c, maps_sqlite.c) ask their server on each lookup.
  */
 #ifndef MAPS_MAPS_H
 #define MAPS_MAPS_H
