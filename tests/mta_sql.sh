@@ -5,7 +5,11 @@
 # 451 4.3.0 at RCPT (never 550), mail submitted meanwhile deferred, not
 # bounced; the database back: everything delivered, nothing lost.
 #
-# usage: mta_sql.sh POSTERN CASE   (CASE: pgsql_down)
+# mysql_sasl: smtpd_sender_login_maps in MariaDB with SASL (Dovecot):
+# owned senders pass, others 553, the database down: 451 4.3.0, back:
+# accepted again.
+#
+# usage: mta_sql.sh POSTERN CASE   (CASE: pgsql_down, mysql_sasl)
 set -u
 BIN=$1
 CASE=$2
@@ -139,7 +143,67 @@ PY
     pass "database back: the deferred and the refused messages delivered, new mail accepted"
 }
 
+# auth_send USER PASS FROM: MAIL FROM and RCPT alice@local.test after
+# AUTH PLAIN; "MAIL code text" and "RCPT code text"
+auth_send() {
+    $PY - "$PORT" "$@" <<'PY'
+import smtplib, sys
+port, user, pw, sender = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.ehlo("client.example.net")
+s.login(user, pw)
+code, text = s.mail(sender)
+print("MAIL %d %s" % (code, text.decode()))
+code, text = s.rcpt("alice@local.test")
+print("RCPT %d %s" % (code, text.decode()))
+s.quit()
+PY
+}
+
+case_mysql_sasl() {
+    . "$(dirname "$0")/dovecot_lib.sh"
+    mta_setup
+    dovecot_start alice@example.test:secret bob@example.test:hunter2
+    trap 'sql_stop_all; dovecot_stop; stop_pids; cleanup_instance' EXIT
+    sql_my_start "$T/my" || exit 77
+    sql_my <<'SQL' || fail "fixtures"
+USE mail;
+CREATE TABLE senders (sender VARCHAR(100), owner VARCHAR(100));
+INSERT INTO senders VALUES ('alice@example.test', 'alice@example.test'),
+  ('team@example.test', 'alice@example.test'),
+  ('team@example.test', 'bob@example.test');
+SQL
+    printf 'hosts = unix:%s\nuser = root\ndbname = mail\nretry_interval = 1\nquery = SELECT owner FROM senders WHERE sender=%s\n' \
+        "$MY_SOCK" "'%s'" > "$T/etc/senders.cf"
+    cat >> "$T/etc/main.cf" <<CF
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$DOVECOT_AUTH_PORT
+smtpd_sender_login_maps = mysql:$T/etc/senders.cf
+smtpd_sender_restrictions = reject_sender_login_mismatch
+CF
+    if [ "$(id -u)" = 0 ]; then chown -R nobody "$T/etc"; fi
+    mta_start
+    auth_send bob@example.test hunter2 team@example.test > "$T/r1"
+    grep -q '^RCPT 250 ' "$T/r1" || { cat "$T/r1"; fail "bob may send as team (two rows)"; }
+    auth_send bob@example.test hunter2 alice@example.test > "$T/r2"
+    grep -qE '^RCPT 553 5\.7\.1 <alice@example\.test>: Sender address rejected: not owned by user bob@example\.test' "$T/r2" ||
+        { cat "$T/r2"; fail "bob may not send as alice"; }
+    pass "smtpd_sender_login_maps from MariaDB: $(tail -1 "$T/r2")"
+    sql_my_stop
+    auth_send alice@example.test secret alice@example.test > "$T/r3"
+    grep -qE '^RCPT 451 4\.3\.0 ' "$T/r3" || { cat "$T/r3"; tail -5 "$T/maillog"; fail "database down: 451 4.3.0"; }
+    grep -qE "warning: (connect to mysql server|mysql query failed)" "$T/maillog" || { tail -8 "$T/maillog"; fail "warning: mysql query failed / connect to mysql server"; }
+    pass "database down: $(tail -1 "$T/r3")"
+    sql_my_start "$T/my" || fail "mariadb restart"
+    sleep 1.5 # retry_interval
+    auth_send alice@example.test secret alice@example.test > "$T/r4"
+    grep -q '^RCPT 250 ' "$T/r4" || { cat "$T/r4"; fail "database back: accepted"; }
+    pass "database back: accepted again"
+}
+
 case "$CASE" in
 pgsql_down) case_pgsql_down ;;
+mysql_sasl) case_mysql_sasl ;;
 *) fail "unknown case $CASE" ;;
 esac
