@@ -6,3 +6,6 @@ foreach(case pgsql_down mysql_sasl)
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sql.sh
                          $<TARGET_FILE:postern> ${case})
 endforeach()
+postern_test(NAME mta_sql_pgsql_proxy LABELS mta root maps SKIPPABLE TIMEOUT 120
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sql.sh
+                     $<TARGET_FILE:postern> pgsql_proxy)

@@ -5,6 +5,9 @@
 # 451 4.3.0 at RCPT (never 550), mail submitted meanwhile deferred, not
 # bounced; the database back: everything delivered, nothing lost.
 #
+# pgsql_proxy (root): smtpd chrooted to the queue directory reaches
+# the proxy:pgsql: tables through the proxymap service, whose connection
+# to the database serves every client.
 # mysql_sasl: smtpd_sender_login_maps in MariaDB with SASL (Dovecot):
 # owned senders pass, others 553, the database down: 451 4.3.0, back:
 # accepted again.
@@ -64,9 +67,9 @@ retry_interval = 1"
     printf '%s\nquery = SELECT maildir FROM vmailbox WHERE email=%s\n' "$c" "'%s'" > "$T/etc/vmailbox.cf"
     printf '%s\nquery = SELECT dest FROM valias WHERE source=%s\ndomain = vhost.test\n' "$c" "'%s'" > "$T/etc/valias.cf"
     cat >> "$T/etc/main.cf" <<CF
-virtual_mailbox_domains = pgsql:$T/etc/vdomains.cf
-virtual_mailbox_maps = pgsql:$T/etc/vmailbox.cf
-virtual_alias_maps = pgsql:$T/etc/valias.cf
+virtual_mailbox_domains = ${PROXY:-}pgsql:$T/etc/vdomains.cf
+virtual_mailbox_maps = ${PROXY:-}pgsql:$T/etc/vmailbox.cf
+virtual_alias_maps = ${PROXY:-}pgsql:$T/etc/valias.cf
 virtual_mailbox_base = $T/vmail
 virtual_uid_maps = static:$V_UID
 virtual_gid_maps = static:$V_GID
@@ -143,6 +146,35 @@ PY
     pass "database back: the deferred and the refused messages delivered, new mail accepted"
 }
 
+case_pgsql_proxy() {
+    if [ "$(id -u)" != 0 ]; then echo "skip: a chroot jail needs root"; exit 77; fi
+    PROXY=proxy:
+    sql_setup
+    echo "mail_owner = nobody" >> "$T/etc/main.cf"
+    sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd/127.0.0.1:$PORT inet n - y - - smtpd/" "$T/etc/master.cf"
+    echo "proxymap  unix  -       -       n      -      -       proxymap" >> "$T/etc/master.cf"
+    chown root "$T/etc" "$T/etc/main.cf" "$T/etc/master.cf"
+    "$BIN" start -c "$T/etc" 2> "$T/start.err" || { cat "$T/start.err"; fail "start as root"; }
+    MASTER_PID=$(tr -d ' ' < "$T/queue/pid/master.pid")
+    send a@example.com ann@vhost.test info@vhost.test nosuch@vhost.test > "$T/r1"
+    grep -q '^RCPT nosuch@vhost.test 550 5.1.1 ' "$T/r1" || { cat "$T/r1"; tail "$T/maillog"; fail "unknown user: 550 5.1.1"; }
+    grep -q '^DATA 250 ' "$T/r1" || { cat "$T/r1"; fail "accepted"; }
+    pid=$(pgrep -s "$MASTER_PID" -x smtpd | head -1)
+    [ "$(readlink "/proc/$pid/root")" = "$T/queue" ] || fail "smtpd is chrooted to the queue directory"
+    pgrep -s "$MASTER_PID" -x proxymap >/dev/null || fail "no proxymap process"
+    wait_log 'status=sent' 3
+    pass "chrooted smtpd: proxy:pgsql: tables through proxymap"
+    sql_pg_stop
+    send a@example.com ann@vhost.test > "$T/r2"
+    grep -qE '^RCPT ann@vhost.test 451 4\.3\.0 ' "$T/r2" ||
+        { cat "$T/r2"; tail -5 "$T/maillog"; fail "database down behind proxymap: 451 4.3.0"; }
+    grep -qE 'proxymap\[[0-9]+\]: warning: (pgsql query failed|connect to pgsql server)' "$T/maillog" ||
+        { tail -8 "$T/maillog"; fail "the proxymap service (not smtpd) talks to the database"; }
+    grep -qE 'smtpd\[[0-9]+\]: warning: (pgsql query failed|connect to pgsql server)' "$T/maillog" &&
+        fail "smtpd inside the jail talked to the database itself"
+    pass "database down behind proxymap: $(head -1 "$T/r2")"
+}
+
 # auth_send USER PASS FROM: MAIL FROM and RCPT alice@local.test after
 # AUTH PLAIN; "MAIL code text" and "RCPT code text"
 auth_send() {
@@ -205,5 +237,6 @@ CF
 case "$CASE" in
 pgsql_down) case_pgsql_down ;;
 mysql_sasl) case_mysql_sasl ;;
+pgsql_proxy) case_pgsql_proxy ;;
 *) fail "unknown case $CASE" ;;
 esac
