@@ -9,3 +9,7 @@ endforeach()
 postern_test(NAME mta_sql_pgsql_proxy LABELS mta root maps SKIPPABLE TIMEOUT 120
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sql.sh
                      $<TARGET_FILE:postern> pgsql_proxy)
+postern_test(NAME mta_sql_pgsql_postfix LABELS mta root maps peer SKIPPABLE
+             TIMEOUT 120
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sql.sh
+                     $<TARGET_FILE:postern> pgsql_postfix)

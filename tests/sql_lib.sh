@@ -20,7 +20,7 @@ sql_pg_start() {
     [ -n "$PG_BIN" ] || { echo "skip: no PostgreSQL server installed" >&2; return 77; }
     mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then chown "$RUN_USER" "$dir"; fi
-    chmod 700 "$dir"
+    chmod 711 "$dir" # the socket: for clients running as other users
     if [ ! -d "$dir/data" ]; then
         "${AS[@]}" "$PG_BIN/initdb" -A trust -U "$RUN_USER" -E UTF8 \
             --no-locale -D "$dir/data" >"$dir/initdb.log" 2>&1 ||

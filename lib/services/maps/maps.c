@@ -721,6 +721,9 @@ find(struct maps *m, const char *key, const char **value, int partial)
                              (t->drv->flags & MAPS_DRV_RAWKEY) ? key : k,
                              &m->result, why, sizeof(why));
             if (r == MAPS_ERROR) {
+                /* Postfix's maps_find warning, for every table type */
+                log_warn("%s:%s lookup error for \"%s\"", t->type, t->name,
+                         (t->drv->flags & MAPS_DRV_RAWKEY) ? key : k);
                 snprintf(m->err, sizeof(m->err), "%s: %s:%s: %s", m->title,
                          t->type, t->name, why[0] ? why : "lookup error");
                 mem_free(k);
