@@ -1,7 +1,7 @@
 # mta_sql - a mail host with virtual domains, mailboxes and aliases in
 # PostgreSQL; the database stopped mid-run: 451 4.3.0 at RCPT, deferrals,
 # nothing lost when it returns (tests/mta_sql.sh).
-foreach(case pgsql_down mysql_sasl)
+foreach(case pgsql_down pgsql_agent mysql_sasl)
     postern_test(NAME mta_sql_${case} LABELS mta maps SKIPPABLE TIMEOUT 120
                  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_sql.sh
                          $<TARGET_FILE:postern> ${case})

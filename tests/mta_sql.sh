@@ -10,6 +10,10 @@
 # to the database serves every client.
 # pgsql_postfix (root): the same tables and the same database outage
 # through a real Postfix 3.7: the RCPT replies and reject lines agree.
+# pgsql_agent: the virtual agent's own lookup (virtual_mailbox_maps)
+# fails at delivery: the recipient deferred (4.3.5 "mail system
+# configuration error", as Postfix's virtual), delivered once the
+# database is back.
 # mysql_sasl: smtpd_sender_login_maps in MariaDB with SASL (Dovecot):
 # owned senders pass, others 553, the database down: 451 4.3.0, back:
 # accepted again.
@@ -177,6 +181,31 @@ case_pgsql_proxy() {
     pass "database down behind proxymap: $(head -1 "$T/r2")"
 }
 
+case_pgsql_agent() {
+    sql_setup
+    # domains in main.cf: only the virtual agent asks the database
+    sed -i 's/^virtual_mailbox_domains = .*/virtual_mailbox_domains = vhost.test/' "$T/etc/main.cf"
+    mta_start
+    $PY - "$PORT" <<'PY' || fail "held message"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.sendmail("a@example.com", ["ben@vhost.test"], "Subject: sql hold\r\n\r\nheld\r\n")
+s.quit()
+PY
+    wait_log ': hold: header Subject: sql hold' 1
+    hid=$(grep -oE '[0-9A-F]+: hold: header Subject: sql hold' "$T/maillog" | cut -d: -f1)
+    ln -s "$BIN" "$T/postsuper"
+    sql_pg_stop
+    as_user env MAIL_CONFIG="$T/etc" "$T/postsuper" -H "$hid" >/dev/null 2>&1 || fail "postsuper -H"
+    wait_log "virtual\[[0-9]+\]: $hid: to=<ben@vhost.test>, .*dsn=4\.3\.[0-9], status=deferred" 1
+    grep -E "$hid: .*status=bounced" "$T/maillog" && fail "bounced while the database was down"
+    pass "virtual agent, database down: $(grep -E "virtual\[[0-9]+\]: $hid: .*status=deferred" "$T/maillog" | head -1 | sed 's/.*status=/status=/')"
+    sql_pg_start "$T/pg" || fail "postgres restart"
+    for _ in $(seq 30); do [ "$(nmail ben)" = 1 ] && break; sleep 1; done
+    [ "$(nmail ben)" = 1 ] || { tail -8 "$T/maillog"; fail "delivered after the database came back"; }
+    pass "database back: delivered"
+}
+
 # rejects FILE: smtpd's reject lines without the prefix
 rejects() { grep -oE 'NOQUEUE: reject: RCPT from .*' "$1" | sed 's/ helo=<[^>]*>//' | sort; }
 
@@ -286,6 +315,7 @@ CF
 case "$CASE" in
 pgsql_down) case_pgsql_down ;;
 mysql_sasl) case_mysql_sasl ;;
+pgsql_agent) case_pgsql_agent ;;
 pgsql_proxy) case_pgsql_proxy ;;
 pgsql_postfix) case_pgsql_postfix ;;
 *) fail "unknown case $CASE" ;;
