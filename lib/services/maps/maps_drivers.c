@@ -9,7 +9,9 @@
 #include "maps/maps_sql_int.h"
 
 static const struct maps_driver *const drivers[] = {
-    &maps_pgsql_driver, &maps_mysql_driver, &maps_sqlite_driver,
+    &maps_pgsql_driver,  /* maps_pgsql.c */
+    &maps_mysql_driver,  /* maps_mysql.c */
+    &maps_sqlite_driver, /* maps_sqlite.c */
     NULL, /* placeholder until the first driver: keeps the array valid */
 };
 
