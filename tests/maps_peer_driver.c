@@ -87,7 +87,7 @@ main(int argc, char **argv)
         return 2;
     }
     spec = argv[1];
-    m = maps_new("dict_open", spec, flags);
+    m = maps_new("dict_open", spec, flags | MAPS_F_NOWARN);
     if (maps_preload(m) < 0) {
         const char *e = maps_error(m);
 

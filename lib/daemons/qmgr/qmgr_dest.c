@@ -580,6 +580,27 @@ discard(struct qmsg *m, size_t i)
     m->inflight--;
 }
 
+/* resolve_failed - recipient i deferred, "4.3.0 address resolver
+ * failure" logged by qmgr with relay=none, as Postfix's qmgr does when
+ * trivial-rewrite cannot look up a table (a database that is down) */
+static void
+resolve_failed(struct qmsg *m, size_t i)
+{
+    struct job *j = qmgr_job_new(m, "");
+
+    deliver_req_add(&j->req, (uint32_t) i, m->env.rcpt[i].addr,
+                    m->env.rcpt[i].orig, m->env.rcpt[i].orcpt,
+                    m->env.rcpt[i].notify);
+    j->req.sent_us = queue_now_us();
+    deliver_result(&j->req.rcpt[0], DELIVER_DEFER, "4.3.0",
+                   "address resolver failure");
+    deliver_log(&j->req, &j->req.rcpt[0], "none");
+    qmgr_job_apply(m, &j->req.rcpt[0], JOB_DELIVERY);
+    deliver_req_fini(&j->req);
+    mem_free(j);
+    m->inflight--;
+}
+
 /* add_resolved - recipient k into j's request under the address the
  * resolver gave (user%remote@ourdomain is delivered to user@remote, as
  * Postfix's qmgr does), the queued form kept as the original */
@@ -625,13 +646,8 @@ qmgr_schedule(struct qmsg *m)
         if (qmgr_filter_route(m, i, &res[i])) /* issue 19 */
             continue;
         if (rewrite_resolve_from(Q.rw, m->env.sender ? m->env.sender : "",
-                                 m->env.rcpt[i].addr, &res[i]) < 0) {
-            m->rst[i] = R_DEFERRED;
-            mem_free(m->rtext[i]);
-            m->rtext[i] = mem_strdup("address resolver lookup failure");
-            mem_free(m->rmta[i]);
-            m->rmta[i] = NULL;
-        }
+                                 m->env.rcpt[i].addr, &res[i]) < 0)
+            resolve_failed(m, i); /* a table failed: try again later */
     }
     for (size_t i = 0; i < n; i++) {
         struct transport *t;

@@ -701,6 +701,11 @@ find(struct maps *m, const char *key, const char **value, int partial)
             r = t->drv->find(t->drv_h,
                              (t->drv->flags & MAPS_DRV_RAWKEY) ? key : k,
                              &m->result, why, sizeof(why));
+            if (r == MAPS_ERROR && !(m->flags & MAPS_F_NOWARN)) {
+                /* Postfix's maps_find warning, for every table type */
+                log_warn("%s:%s lookup error for \"%s\"", t->type, t->name,
+                         (t->drv->flags & MAPS_DRV_RAWKEY) ? key : k);
+            }
             if (r == MAPS_ERROR) {
                 snprintf(m->err, sizeof(m->err), "%s: %s:%s: %s", m->title,
                          t->type, t->name, why[0] ? why : "lookup error");

@@ -21,8 +21,9 @@
  * BUGS
  *	Tables are read once; a daemon restarts to see a changed file
  *	(maps_changed: lib/services/server and proxymap exit when idle, as
- *	Postfix's daemons do). Unsupported types (nis,
- *	ldap, mysql, ...) find nothing and log one warning.
+ *	Postfix's daemons do). Unsupported types find nothing and log
+ *	one warning. pgsql:, mysql: and sqlite: (maps_pgsql.c,
+ *	maps_mysql.c, maps_sqlite.c) ask their server on each lookup.
  */
 #ifndef MAPS_MAPS_H
 #define MAPS_MAPS_H
@@ -37,6 +38,10 @@ enum maps_result {
 
 #define MAPS_F_ALIAS  1u /* aliases(5) syntax */
 #define MAPS_F_NOFOLD 2u /* keep key case */
+/* no "TYPE:NAME lookup error for KEY" warning (Postfix's maps_find
+ * logs it; a table inside unionmap:/pipemap: and dict_open's test
+ * driver search with dict_get, which does not) */
+#define MAPS_F_NOWARN 4u
 
 struct maps;
 

@@ -7,6 +7,7 @@
 
 #include "maps/maps_dbfile.h"
 #include "maps/maps_int.h"
+#include "maps/maps_sql_int.h"
 
 extern const struct maps_driver maps_drv_unionmap, maps_drv_pipemap,
     maps_drv_randmap, maps_drv_fail, maps_drv_environ, maps_drv_socketmap,
@@ -15,6 +16,9 @@ extern const struct maps_driver maps_driver_ldap;
 extern const struct maps_driver maps_driver_memcache;
 
 static const struct maps_driver *const drivers[] = {
+    &maps_pgsql_driver,  /* maps_pgsql.c */
+    &maps_mysql_driver,  /* maps_mysql.c */
+    &maps_sqlite_driver, /* maps_sqlite.c */
     NULL, /* placeholder until the first driver: keeps the array valid */
     &maps_drv_unionmap,
     &maps_drv_pipemap,

@@ -363,10 +363,15 @@ test_check_walk(void **state)
     assert_int_equal(maps_type_supported("hash"), 1);
     assert_int_equal(maps_type_supported("pcre"), 1);
     assert_int_equal(maps_type_supported("nis"), 1);
-    assert_int_equal(maps_type_supported("mysql"), 0);
+    assert_int_equal(maps_type_supported("mysql"), 1); /* issue 20 */
+    assert_int_equal(maps_type_supported("nosuchtype"), 0);
+    assert_int_equal(
+        maps_check_table("proxy:nosuchtype:/x.cf", why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "unsupported dictionary type: nosuchtype"));
+    /* an SQL table: its .cf file must be there */
     assert_int_equal(maps_check_table("proxy:mysql:/x.cf", why, sizeof(why)),
                      -1);
-    assert_non_null(strstr(why, "unsupported dictionary type: mysql"));
+    assert_non_null(strstr(why, "open /x.cf"));
     assert_int_equal(maps_check_table("ldap:/x.cf", why, sizeof(why)), -1);
     assert_int_equal(maps_check_table("unix:nosuch", why, sizeof(why)), -1);
     assert_int_equal(

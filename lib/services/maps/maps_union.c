@@ -84,7 +84,8 @@ multi_open(const char *type, const char *name, unsigned flags, char *err,
         /* read now: maps_pre_jail does not see tables made while it
          * runs (a failure shows at lookup, as the component's error) */
         for (size_t i = 0; i < mu->items.n; i++) {
-            mu->sub[i] = maps_new(mu->items.v[i], mu->items.v[i], flags);
+            mu->sub[i] =
+                maps_new(mu->items.v[i], mu->items.v[i], flags | MAPS_F_NOWARN);
             (void) maps_preload(mu->sub[i]);
         }
     }
