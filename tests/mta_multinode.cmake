@@ -4,3 +4,6 @@
 postern_test(NAME mta_multinode LABELS mta root SKIPPABLE TIMEOUT 300
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_multinode.sh
                      $<TARGET_FILE:postern> texthash)
+postern_test(NAME mta_multinode_pgsql LABELS mta root SKIPPABLE TIMEOUT 300
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_multinode.sh
+                     $<TARGET_FILE:postern> pgsql)
