@@ -2,17 +2,26 @@
  * maps - lookup tables and match lists, as Postfix's dict and match_list.
  *
  * DESCRIPTION
- *	A map spec is a list of "type:name" tables searched in order:
- *	texthash:/file, hash:/file (and btree, lmdb, cdb, dbm: the text
- *	source file is read, so no postmap step is needed), inline:{k=v,
- *	...}, static:value, regexp:/file (POSIX extended regular
- *	expressions) and pcre:/file (PCRE2), both with Postfix's syntax
- *	(maps_pcre.c: if/endif, continuation lines, flags), cidr:/file,
- *unix:passwd.byname and unix:group.byname (NSS), and proxy:X: X searched in
- *this process, or, after maps_pre_jail (a chrooted daemon), by the proxymap
- *	service outside the jail. Keys are case-folded like postmap's.
- *	Alias tables (MAPS_F_ALIAS) read aliases(5) syntax ("name: value",
- *	continuation lines).
+ *	A map spec is a list of "type:name" tables searched in order. The
+ *	types and their files (each a struct maps_driver or a kind of
+ *	maps.c; the list is maps_drivers.c and maps_kind_of):
+ *	  files: hash and btree (Berkeley DB, NAME.db), lmdb (NAME.lmdb),
+ *	    cdb (NAME.cdb) in Postfix's on-disk formats (maps_db.c,
+ *	    maps_lmdb.c, maps_cdb.c; a missing database: its source, with a
+ *	    warning), texthash (maps_thash.c);
+ *	  patterns: regexp (POSIX) and pcre (PCRE2), maps_pcre.c; cidr,
+ *	    maps_cidr.c; all with Postfix's syntax and warnings;
+ *	  in-line: inline, static (maps_inline.c), unionmap, pipemap,
+ *	    randmap (maps_union.c), fail, environ;
+ *	  clients: pgsql, mysql, sqlite (maps_sql*.c), ldap and memcache
+ *	    (maps_ldap*.c, maps_memcache.c), socketmap, tcp; unix:
+ *	    passwd.byname and group.byname (NSS);
+ *	  proxy:X: X searched in this process, or, after maps_pre_jail (a
+ *	    chrooted daemon), by the proxymap service outside the jail.
+ *	Keys are case-folded like postmap's (MAPS_F_NOFOLD keeps them).
+ *	Alias tables (MAPS_F_ALIAS) read aliases(5) syntax. A table that
+ *	cannot answer (a server down, a broken file) makes the lookup
+ *	MAPS_ERROR: callers defer or answer 4xx, never "not found".
  *
  *	A match list (mydestination, relay_domains, mynetworks) holds
  *	domain names, network/mask entries, /file/names with more entries,
@@ -21,9 +30,10 @@
  * BUGS
  *	Tables are read once; a daemon restarts to see a changed file
  *	(maps_changed: lib/services/server and proxymap exit when idle, as
- *	Postfix's daemons do). Unsupported types find nothing and log
- *	one warning. pgsql:, mysql: and sqlite: (maps_pgsql.c,
- *	maps_mysql.c, maps_sqlite.c) ask their server on each lookup.
+ *	Postfix's daemons do). Unsupported types (nisplus, ...) find
+ *	nothing and log one warning; postern check refuses them. Client
+ *	lookups block the calling process (all of an smtpd's sessions) for
+ *	up to the table's timeout.
  */
 #ifndef MAPS_MAPS_H
 #define MAPS_MAPS_H
