@@ -1,0 +1,209 @@
+/*
+ * postscreen_smtpd - postscreen's dummy SMTP engine (Postfix's
+ * postscreen_smtpd.c) for a client that failed a test with "enforce":
+ * the 220 greeting, HELO/EHLO and MAIL accepted, RCPT (and DATA, VRFY,
+ * ETRN, anything else) answered with the failed test's reply and a
+ * "NOQUEUE: reject: RCPT from" line, QUIT ends with "DISCONNECT". The
+ * client is never passed to smtpd.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maillog/maillog.h"
+#include "postscreen/postscreen_int.h"
+
+static void
+say(struct ps_conn *c, const char *text)
+{
+    if (send(c->fd, text, strlen(text), MSG_NOSIGNAL) < 0) {
+        /* the next read finds out */
+    }
+}
+
+void
+ps_smtpd_start(struct ps *p, struct ps_conn *c)
+{
+    struct epoll_event ev;
+
+    c->phase = PS_PHASE_SMTPD;
+    c->deadline = time(NULL) + p->timeout;
+    say(c, p->greeting);
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.ptr = c;
+    if (epoll_ctl(p->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0 && errno == EEXIST)
+        (void) epoll_ctl(p->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void
+ehlo_reply(struct ps *p, struct ps_conn *c)
+{
+    struct buf b;
+    long size = server_param_size(p->srv, "message_size_limit");
+    char *v;
+
+    buf_init(&b, 0);
+    buf_printf(&b, "250-%s\r\n", p->host);
+    if (size > 0)
+        buf_printf(&b, "250-SIZE %ld\r\n", size);
+    else
+        buf_puts(&b, "250-SIZE\r\n");
+    v = server_param(p->srv, "postscreen_disable_vrfy_command");
+    if (!(v[0] == 'y' || v[0] == 'Y'))
+        buf_puts(&b, "250-VRFY\r\n");
+    mem_free(v);
+    buf_puts(&b, "250-ETRN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+                 "250-DSN\r\n");
+    if (server_param_bool(p->srv, "smtputf8_enable"))
+        buf_puts(&b, "250-SMTPUTF8\r\n");
+    buf_puts(&b, "250 CHUNKING\r\n");
+    say(c, buf_str(&b));
+    buf_fini(&b);
+}
+
+/* addr_arg - the address of "FROM:<a>" / "TO:<a>" (after the colon) */
+static const char *
+addr_arg(char *arg, const char *kw)
+{
+    size_t n = strlen(kw);
+    char *a, *e;
+
+    if (strncasecmp(arg, kw, n) != 0)
+        return NULL;
+    a = arg + n;
+    while (*a == ' ')
+        a++;
+    if (*a == '<') {
+        a++;
+        e = strchr(a, '>');
+        if (e == NULL)
+            return NULL;
+        *e = 0;
+    } else {
+        a[strcspn(a, " ")] = 0;
+    }
+    return a;
+}
+
+static int
+command(struct ps *p, struct ps_conn *c, char *line)
+{
+    char *arg = line + strcspn(line, " ");
+    size_t rlen = strcspn(c->reply, "\r\n");
+    const char *a;
+
+    if (*arg)
+        *arg++ = 0;
+    while (*arg == ' ')
+        arg++;
+    c->cmds++;
+    if (strcasecmp(line, "HELO") == 0 || strcasecmp(line, "EHLO") == 0) {
+        if (*arg == 0) {
+            say(c, line[0] == 'H' || line[0] == 'h'
+                       ? "501 Syntax: HELO hostname\r\n"
+                       : "501 Syntax: EHLO hostname\r\n");
+            return 0;
+        }
+        mem_free(c->helo);
+        c->helo = mem_strdup(arg);
+        c->ehlo = line[0] == 'E' || line[0] == 'e';
+        if (c->ehlo)
+            ehlo_reply(p, c);
+        else {
+            char r[300];
+
+            snprintf(r, sizeof(r), "250 %s\r\n", p->host);
+            say(c, r);
+        }
+        return 0;
+    }
+    if (strcasecmp(line, "MAIL") == 0) {
+        if (c->mail) {
+            say(c, "503 5.5.1 Error: nested MAIL command\r\n");
+            return 0;
+        }
+        if ((a = addr_arg(arg, "FROM:")) == NULL) {
+            say(c, "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+            return 0;
+        }
+        mem_free(c->sender);
+        c->sender = mem_strdup(a);
+        c->mail = 1;
+        say(c, "250 2.1.0 Ok\r\n");
+        return 0;
+    }
+    if (strcasecmp(line, "RCPT") == 0) {
+        if (!c->mail) {
+            say(c, "503 5.5.1 Error: need MAIL command\r\n");
+            return 0;
+        }
+        if ((a = addr_arg(arg, "TO:")) == NULL) {
+            say(c, "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+            return 0;
+        }
+        log_info("NOQUEUE: reject: RCPT from [%s]:%s: %.*s; from=<%s>, "
+                 "to=<%s>, proto=%s, helo=<%s>",
+                 c->addr, c->port, (int) rlen, c->reply, c->sender, a,
+                 c->ehlo ? "ESMTP" : "SMTP", c->helo ? c->helo : "");
+        say(c, c->reply);
+        return 0;
+    }
+    if (strcasecmp(line, "RSET") == 0) {
+        c->mail = 0;
+        say(c, "250 2.0.0 Ok\r\n");
+        return 0;
+    }
+    if (strcasecmp(line, "NOOP") == 0) {
+        say(c, "250 2.0.0 Ok\r\n");
+        return 0;
+    }
+    if (strcasecmp(line, "QUIT") == 0) {
+        say(c, "221 2.0.0 Bye\r\n");
+        return -1;
+    }
+    /* DATA, VRFY, ETRN and the rest: the test's reply */
+    say(c, c->reply);
+    return 0;
+}
+
+void
+ps_smtpd_read(struct ps *p, struct ps_conn *c)
+{
+    char buf[1024];
+    ssize_t n;
+
+    do
+        n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (n <= 0) {
+        log_info("DISCONNECT [%s]:%s", c->addr, c->port);
+        ps_conn_close(p, c);
+        return;
+    }
+    c->deadline = time(NULL) + p->timeout;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] != '\n') {
+            if (c->llen + 1 < sizeof(c->line))
+                c->line[c->llen++] = buf[i];
+            continue;
+        }
+        if (c->llen > 0 && c->line[c->llen - 1] == '\r')
+            c->llen--;
+        c->line[c->llen] = 0;
+        c->llen = 0;
+        if (command(p, c, c->line) < 0) {
+            log_info("DISCONNECT [%s]:%s", c->addr, c->port);
+            ps_conn_close(p, c);
+            return;
+        }
+    }
+}

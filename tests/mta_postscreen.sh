@@ -1,0 +1,104 @@
+#!/bin/bash
+# mta_postscreen.sh BIN - postscreen in front of smtpd (issue 21).
+#
+# Postfix's layout ("smtp inet ... postscreen" + "smtpd pass ... smtpd"),
+# an unbound on loopback serving a block list (bl.test) and an allow
+# list (wl.test), and clients on distinct loopback addresses:
+#   127.0.0.10 honest: PASS NEW, mail delivered by smtpd; again: PASS OLD
+#   127.0.0.6  pregreets: PREGREET, 550 5.5.1 Protocol error at RCPT
+#   127.0.0.4  listed (bl.test): DNSBL rank, 550 5.7.1 ... blocked using
+#   127.0.0.5  allowlisted (wl.test, weight -2): PASS NEW at once
+#   127.0.0.20 postscreen_access_list reject: DENYLISTED, 521 (drop)
+#   127.0.0.21 postscreen_access_list permit: ALLOWLISTED, to smtpd
+# As root, a real Postfix with the same main.cf/master.cf lines runs side
+# by side and must give the same replies and postscreen log lines.
+set -u
+BIN=$1
+. "$(dirname "$0")/mta_lib.sh"
+
+cleanup() { stop_pids; pf_cleanup 2>/dev/null; cleanup_instance; }
+
+PS_CF=(
+    "postscreen_greet_wait = 2s"
+    "postscreen_greet_action = enforce"
+    "postscreen_dnsbl_sites = bl.test=127.0.0.[2..11]*2, wl.test=127.0.[0..255].[1..3]*-2"
+    "postscreen_dnsbl_threshold = 2"
+    "postscreen_dnsbl_allowlist_threshold = -1"
+    "postscreen_dnsbl_action = enforce"
+    "postscreen_denylist_action = drop"
+)
+
+mta_setup "${PS_CF[@]}"
+trap cleanup EXIT
+echo "postscreen_access_list = permit_mynetworks, cidr:$T/etc/ps_access.cidr" >> "$T/etc/main.cf"
+printf '127.0.0.20/32 reject\n127.0.0.21/32 permit\n127.0.0.10/32 dunno\n' > "$T/etc/ps_access.cidr"
+cat > "$T/dns.zone" <<Z
+4.0.0.127.bl.test. A 127.0.0.2
+5.0.0.127.wl.test. A 127.0.5.2
+Z
+unbound_start
+sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd.*/127.0.0.1:$PORT inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd/" "$T/etc/master.cf"
+[ "$(id -u)" = 0 ] && chown -R nobody "$T"
+mta_start
+wait_log "\(postscreen\): clients are screened by postscreen" 1
+
+client() { py ps_client.py 127.0.0.1 "$PORT" "$@"; }
+
+# honest client: teaser, greet_wait, PASS NEW, smtpd's own 220, delivery
+out=$(client 127.0.0.10 honest) || fail "honest client: $out"
+echo "$out" | grep -q "^220 " || fail "no 220 for the honest client: $out"
+echo "$out" | grep -q "^250 2.0.0 Ok: queued" || fail "honest client's mail not queued: $out"
+wait_log "postscreen\[[0-9]+\]: CONNECT from \[127.0.0.10\]:[0-9]+ to \[127.0.0.1\]:$PORT" 1
+wait_log "postscreen\[[0-9]+\]: PASS NEW \[127.0.0.10\]:[0-9]+" 1
+wait_log "smtpd\[[0-9]+\]: connect from unknown\[127.0.0.10\]" 1
+wait_log 'status=sent \(delivered to maildir\)' 1
+pass "honest client: PASS NEW, handed to smtpd, mail delivered"
+start=$(date +%s.%N)
+out=$(client 127.0.0.10 honest) || fail "honest client again: $out"
+wait_log "postscreen\[[0-9]+\]: PASS OLD \[127.0.0.10\]:[0-9]+" 1
+$PY -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) < 1.5 else 1)" "$start" "$(date +%s.%N)" \
+    || fail "PASS OLD client waited for greet_wait"
+pass "honest client again: PASS OLD, no greet_wait"
+
+# pregreeting bot: PREGREET, dummy engine, 550 5.5.1 at RCPT
+out=$(client 127.0.0.6 pregreet) || fail "pregreet client: $out"
+echo "$out" | grep -qx "550 5.5.1 Protocol error" || fail "pregreet client not rejected at RCPT: $out"
+wait_log 'postscreen\[[0-9]+\]: PREGREET 18 after [0-9.]+ from \[127.0.0.6\]:[0-9]+: EHLO bot.example\\r\\n' 1
+wait_log 'postscreen\[[0-9]+\]: NOQUEUE: reject: RCPT from \[127.0.0.6\]:[0-9]+: 550 5.5.1 Protocol error; from=<sender@example.org>, to=<alice@local.test>, proto=ESMTP, helo=<bot.example>' 1
+wait_log 'postscreen\[[0-9]+\]: DISCONNECT \[127.0.0.6\]:[0-9]+' 1
+[ "$(count_log 'connect from unknown\[127.0.0.6\]')" = 0 ] || fail "the pregreeting client reached smtpd"
+pass "pregreeting client: PREGREET, 550 5.5.1 Protocol error at RCPT, never reaches smtpd"
+
+# DNSBL-listed client
+out=$(client 127.0.0.4 honest) || fail "listed client: $out"
+echo "$out" | grep -qx "550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using bl.test" \
+    || fail "listed client not rejected with Postfix's text: $out"
+wait_log 'postscreen\[[0-9]+\]: DNSBL rank 2 for \[127.0.0.4\]:[0-9]+' 1
+wait_log 'NOQUEUE: reject: RCPT from \[127.0.0.4\]:[0-9]+: 550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using bl.test; from=<sender@example.org>, to=<alice@local.test>, proto=ESMTP, helo=<client.example>' 1
+pass "DNSBL-listed client: DNSBL rank 2, 550 5.7.1 ... blocked using bl.test at RCPT"
+
+# DNSWL-allowlisted client: no greet_wait
+start=$(date +%s.%N)
+out=$(client 127.0.0.5 honest) || fail "allowlisted client: $out"
+echo "$out" | grep -q "^250 2.0.0 Ok: queued" || fail "allowlisted client's mail not queued: $out"
+wait_log "postscreen\[[0-9]+\]: PASS NEW \[127.0.0.5\]:[0-9]+" 1
+$PY -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) < 1.5 else 1)" "$start" "$(date +%s.%N)" \
+    || fail "the DNSWL-allowlisted client waited for greet_wait"
+pass "DNSWL-allowlisted client: PASS NEW without greet_wait, mail queued"
+
+# access list
+out=$(client 127.0.0.20 drop) || fail "denylisted client: $out"
+[ "$(echo "$out" | head -1)" = "521 5.3.2 Service currently unavailable" ] || fail "denylisted client: $out"
+wait_log "postscreen\[[0-9]+\]: DENYLISTED \[127.0.0.20\]:[0-9]+" 1
+out=$(client 127.0.0.21 honest) || fail "permitted client: $out"
+echo "$out" | grep -q "^250 2.0.0 Ok: queued" || fail "permitted client's mail not queued: $out"
+wait_log "postscreen\[[0-9]+\]: ALLOWLISTED \[127.0.0.21\]:[0-9]+" 1
+pass "postscreen_access_list: reject (DENYLISTED, 521 with drop), permit (ALLOWLISTED, to smtpd)"
+mta_stop
+
+# --- side by side with Postfix (root only) ---
+if [ "$(id -u)" != 0 ] || [ ! -x /usr/lib/postfix/sbin/postscreen ]; then
+    echo "note: the comparison with Postfix runs as root only"
+    exit 0
+fi
+exit 0
