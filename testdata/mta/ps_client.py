@@ -41,8 +41,7 @@ def cmd(text):
 if mode == "pregreet":
     first = f.readline()  # the teaser "220-..."
     s.sendall(b"EHLO bot.example\r\n")
-    reply()  # the dummy engine's (or smtpd's) 220
-    reply()  # the EHLO reply
+    reply()  # the EHLO reply (postscreen sends no 220 to a pregreeter)
 elif mode == "drop":
     reply()
     sys.exit(0)

@@ -131,13 +131,15 @@ ps_conn_close(struct ps *p, struct ps_conn *c)
     p->nconn--;
 }
 
-/* drop - the "drop" action: the reply, then close */
+/* drop - the "drop" action: the reply, then close ("DISCONNECT", as
+ * Postfix logs a dropped session) */
 static void
 drop(struct ps *p, struct ps_conn *c, const char *reply)
 {
     if (send(c->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* gone already */
     }
+    log_info("DISCONNECT [%s]:%s", c->addr, c->port);
     ps_conn_close(p, c);
 }
 

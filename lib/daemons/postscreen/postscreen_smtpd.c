@@ -34,7 +34,10 @@ ps_smtpd_start(struct ps *p, struct ps_conn *c)
 
     c->phase = PS_PHASE_SMTPD;
     c->deadline = time(NULL) + p->timeout;
-    say(c, p->greeting);
+    /* as Postfix: no banner for a client that talked first (its
+     * command is answered instead) */
+    if (!c->pregreet)
+        say(c, p->greeting);
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN;
     ev.data.ptr = c;
