@@ -26,7 +26,7 @@ static const char *const postern_daemons[] = {
     "cleanup",  "qmgr",      "local",    "virtual",
     "bounce",   "pickup",    "proxymap", "showq",
     "postdrop", "postqueue", "sendmail", "trivial-rewrite",
-    "lmtp",     "pipe",      "spawn",     "postscreen",
+    "lmtp",     "pipe",      "spawn",    "postscreen",
 };
 
 /* fact_add - append a parsed "postern" entry */

@@ -112,8 +112,8 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
             pass = out[i];
     if (pass == NULL || n >= max) {
         log_warn("master.cf line %d: service %s/inet runs "
-                 "\"postscreen\", and there is no \"%s pass ... smtpd\" entry to "
-                 "serve its clients; not started",
+                 "\"postscreen\", and there is no \"%s pass ... smtpd\" "
+                 "entry to serve its clients; not started",
                  line, name, want);
         mem_free(want);
         return n;

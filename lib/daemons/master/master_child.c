@@ -31,8 +31,8 @@
 #include "maillog/maillog.h"
 #include "master/master.h"
 #include "master/master_proc.h"
-#include "postscreen/postscreen.h"
 #include "pcf/pcf.h"
+#include "postscreen/postscreen.h"
 #include "server/server.h"
 #include "server/server_anvil.h"
 

@@ -68,10 +68,10 @@ sock_name(const struct sockaddr_storage *ss, char *addr, size_t alen,
     }
 }
 
-/* ps_delta - the time since the connection as Postfix's format_tv (two
+/* postscreen_delta - the time since the connection as Postfix's format_tv (two
  * significant digits) */
 void
-ps_delta(const struct ps_conn *c, char *out, size_t len)
+postscreen_delta(const struct ps_conn *c, char *out, size_t len)
 {
     struct timeval now;
     double d;
@@ -99,7 +99,7 @@ ps_delta(const struct ps_conn *c, char *out, size_t len)
 }
 
 enum ps_act
-ps_action(struct server *srv, const char *name, const char *value)
+postscreen_action(struct server *srv, const char *name, const char *value)
 {
     if (strcasecmp(value, "enforce") == 0)
         return PS_ACT_ENFORCE;
@@ -112,12 +112,12 @@ ps_action(struct server *srv, const char *name, const char *value)
 }
 
 void
-ps_conn_close(struct ps *p, struct ps_conn *c)
+postscreen_conn_close(struct ps *p, struct ps_conn *c)
 {
     (void) epoll_ctl(p->ep, EPOLL_CTL_DEL, c->fd, NULL);
     (void) close(c->fd);
     if (c->dq)
-        ps_dnsbl_release(c);
+        postscreen_dnsbl_release(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -140,13 +140,13 @@ drop(struct ps *p, struct ps_conn *c, const char *reply)
         /* gone already */
     }
     log_info("DISCONNECT [%s]:%s", c->addr, c->port);
-    ps_conn_close(p, c);
+    postscreen_conn_close(p, c);
 }
 
-/* ps_handoff - the client passed: its socket to an smtpd worker, which
+/* postscreen_handoff - the client passed: its socket to an smtpd worker, which
  * greets it and logs "connect from" */
 void
-ps_handoff(struct ps *p, struct ps_conn *c)
+postscreen_handoff(struct ps *p, struct ps_conn *c)
 {
     static struct server_handoff h;
 
@@ -169,7 +169,7 @@ ps_handoff(struct ps *p, struct ps_conn *c)
                     MSG_DONTWAIT | MSG_NOSIGNAL);
         break;
     }
-    ps_conn_close(p, c);
+    postscreen_conn_close(p, c);
 }
 
 static const char *
@@ -220,12 +220,12 @@ conclude(struct ps *p, struct ps_conn *c)
 
     if (c->dq) {
         const char *name = NULL;
-        int score = ps_dnsbl_score(p->dnsbl, c, &name);
+        int score = postscreen_dnsbl_score(p->dnsbl, c, &name);
         char reply[600];
 
         if (!c->dnsbl_done)
             all = 0; /* Postfix retrieves what came in; not a pass */
-        if (score >= ps_dnsbl_threshold(p->dnsbl)) {
+        if (score >= postscreen_dnsbl_threshold(p->dnsbl)) {
             all = 0;
             log_info("DNSBL rank %d for [%s]:%s", score, c->addr, c->port);
             if (p->dnsbl_action == PS_ACT_DROP) {
@@ -244,7 +244,7 @@ conclude(struct ps *p, struct ps_conn *c)
                 set_reply(c, reply);
             }
         }
-        if (c->dnsbl_done && score < ps_dnsbl_threshold(p->dnsbl)) {
+        if (c->dnsbl_done && score < postscreen_dnsbl_threshold(p->dnsbl)) {
             long dttl = server_param_time(p->srv, "postscreen_dnsbl_max_ttl");
 
             if (dttl > 0 && now + dttl < until)
@@ -252,14 +252,14 @@ conclude(struct ps *p, struct ps_conn *c)
         }
     }
     if (c->noforward) {
-        ps_smtpd_start(p, c);
+        postscreen_smtpd_start(p, c);
         return;
     }
     if (passed && all) {
         log_info("PASS NEW [%s]:%s", c->addr, c->port);
         cache_add(p, c->addr, until);
     }
-    ps_handoff(p, c);
+    postscreen_handoff(p, c);
 }
 
 /* early_read - the client spoke during greet_wait, or left */
@@ -275,12 +275,12 @@ early_read(struct ps *p, struct ps_conn *c)
     while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return;
-    ps_delta(c, when, sizeof(when));
+    postscreen_delta(c, when, sizeof(when));
     if (n <= 0) {
         log_info("HANGUP after %s from [%s]:%s in tests before SMTP "
                  "handshake",
                  when, c->addr, c->port);
-        ps_conn_close(p, c);
+        postscreen_conn_close(p, c);
         return;
     }
     /* the bytes stay in the socket; stop watching until the tests end */
@@ -325,15 +325,15 @@ dns_done(struct ps *p, struct ps_conn *c)
         return;
     /* postscreen_dnsbl_allowlist_threshold (negative: enabled): skip the
      * rest of the tests, unless one failed already */
-    if (ps_dnsbl_allow_threshold(p->dnsbl) < 0 && !c->pregreet &&
+    if (postscreen_dnsbl_allow_threshold(p->dnsbl) < 0 && !c->pregreet &&
         !c->noforward &&
-        ps_dnsbl_score(p->dnsbl, c, &name) <=
-            ps_dnsbl_allow_threshold(p->dnsbl)) {
+        postscreen_dnsbl_score(p->dnsbl, c, &name) <=
+            postscreen_dnsbl_allow_threshold(p->dnsbl)) {
         long dttl = server_param_time(p->srv, "postscreen_dnsbl_max_ttl");
 
         log_info("PASS NEW [%s]:%s", c->addr, c->port);
         cache_add(p, c->addr, time(NULL) + (dttl > 0 ? dttl : 3600));
-        ps_handoff(p, c);
+        postscreen_handoff(p, c);
         return;
     }
     if (c->pregreet)
@@ -373,10 +373,10 @@ on_accept(struct ps *p, int lfd)
         sock_name(&ls, laddr, sizeof(laddr), lport, sizeof(lport));
         log_info("CONNECT from [%s]:%s to [%s]:%s", c->addr, c->port, laddr,
                  lport);
-        acc = ps_access_check(p->access, c->addr);
+        acc = postscreen_access_check(p->access, c->addr);
         if (acc == PS_ACCESS_PERMIT) {
             log_info("%sLISTED [%s]:%s", listed(p, 1), c->addr, c->port);
-            ps_handoff(p, c);
+            postscreen_handoff(p, c);
             continue;
         }
         if (acc == PS_ACCESS_REJECT) {
@@ -390,23 +390,23 @@ on_accept(struct ps *p, int lfd)
         }
         if (!c->noforward && cache_old(p, c->addr, time(NULL))) {
             log_info("PASS OLD [%s]:%s", c->addr, c->port);
-            ps_handoff(p, c);
+            postscreen_handoff(p, c);
             continue;
         }
         if (p->teaser && send(fd, p->teaser, strlen(p->teaser),
                               MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
             char when[32];
 
-            ps_delta(c, when, sizeof(when));
+            postscreen_delta(c, when, sizeof(when));
             log_info("HANGUP after %s from [%s]:%s in tests before SMTP "
                      "handshake",
                      when, c->addr, c->port);
-            ps_conn_close(p, c);
+            postscreen_conn_close(p, c);
             continue;
         }
         c->phase = PS_PHASE_EARLY;
         c->deadline = time(NULL) + p->greet_wait;
-        c->dq = ps_dnsbl_request(p->dnsbl, c);
+        c->dq = postscreen_dnsbl_request(p->dnsbl, c);
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN;
         ev.data.ptr = c;
@@ -447,17 +447,17 @@ ps_config(struct ps *p)
     if (p->cache_ttl <= 0)
         p->cache_ttl = 86400;
     v = server_param(srv, "postscreen_greet_action");
-    p->greet_action = ps_action(srv, "postscreen_greet_action", v);
+    p->greet_action = postscreen_action(srv, "postscreen_greet_action", v);
     mem_free(v);
     v = server_param(srv, "postscreen_denylist_action");
-    p->deny_action = ps_action(srv, "postscreen_denylist_action", v);
+    p->deny_action = postscreen_action(srv, "postscreen_denylist_action", v);
     mem_free(v);
     v = server_param(srv, "postscreen_dnsbl_action");
-    p->dnsbl_action = ps_action(srv, "postscreen_dnsbl_action", v);
+    p->dnsbl_action = postscreen_action(srv, "postscreen_dnsbl_action", v);
     mem_free(v);
     p->respectful = server_param_bool(srv, "respectful_logging");
-    p->access = ps_access_new(srv);
-    p->dnsbl = ps_dnsbl_new(srv);
+    p->access = postscreen_access_new(srv);
+    p->dnsbl = postscreen_dnsbl_new(srv);
     p->cache = htab_new(1024);
 }
 
@@ -488,7 +488,7 @@ expire(struct ps *p, time_t now, int *timeout)
             } else {
                 char reply[400], when[32];
 
-                ps_delta(c, when, sizeof(when));
+                postscreen_delta(c, when, sizeof(when));
                 log_info("COMMAND TIME LIMIT from [%s]:%s after %s", c->addr,
                          c->port, c->cmds ? "command" : "CONNECT");
                 snprintf(reply, sizeof(reply),
@@ -521,8 +521,9 @@ ps_loop(struct server *srv, void *ctx)
     if (server_signal_fd() >= 0)
         (void) epoll_ctl(p->ep, EPOLL_CTL_ADD, server_signal_fd(), &ev);
     ev.data.ptr = &tag_dns;
-    if (ps_dnsbl_fd(p->dnsbl) >= 0)
-        (void) epoll_ctl(p->ep, EPOLL_CTL_ADD, ps_dnsbl_fd(p->dnsbl), &ev);
+    if (postscreen_dnsbl_fd(p->dnsbl) >= 0)
+        (void) epoll_ctl(p->ep, EPOLL_CTL_ADD, postscreen_dnsbl_fd(p->dnsbl),
+                         &ev);
     ev.data.ptr = &tag_chan;
     ev.events = 0; /* EPOLLHUP only: master and the workers are gone */
     (void) epoll_ctl(p->ep, EPOLL_CTL_ADD, p->chan, &ev);
@@ -560,13 +561,13 @@ ps_loop(struct server *srv, void *ctx)
                 if (c->phase == PS_PHASE_EARLY)
                     early_read(p, c);
                 else
-                    ps_smtpd_read(p, c);
+                    postscreen_smtpd_read(p, c);
             }
         }
         if (dns) {
             struct ps_conn *c;
 
-            while ((c = ps_dnsbl_event(p->dnsbl)) != NULL)
+            while ((c = postscreen_dnsbl_event(p->dnsbl)) != NULL)
                 dns_done(p, c);
         }
     }

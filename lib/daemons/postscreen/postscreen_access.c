@@ -22,7 +22,7 @@ struct ps_accessl {
 };
 
 struct ps_accessl *
-ps_access_new(struct server *srv)
+postscreen_access_new(struct server *srv)
 {
     struct ps_accessl *a = mem_calloc(1, sizeof(*a));
     char *v = server_param(srv, "postscreen_access_list");
@@ -75,7 +75,7 @@ verdict(const char *value, int *known)
 }
 
 enum ps_access
-ps_access_check(struct ps_accessl *a, const char *addr)
+postscreen_access_check(struct ps_accessl *a, const char *addr)
 {
     for (int i = 0; i < a->n; i++) {
         const char *value;

@@ -185,7 +185,7 @@ add_site(struct ps_dnsbl *d, const char *spec)
 }
 
 struct ps_dnsbl *
-ps_dnsbl_new(struct server *srv)
+postscreen_dnsbl_new(struct server *srv)
 {
     struct ps_dnsbl *d = mem_calloc(1, sizeof(*d));
     char *v = server_param(srv, "postscreen_dnsbl_sites");
@@ -221,19 +221,19 @@ ps_dnsbl_new(struct server *srv)
 }
 
 int
-ps_dnsbl_fd(const struct ps_dnsbl *d)
+postscreen_dnsbl_fd(const struct ps_dnsbl *d)
 {
     return d->pipe[0];
 }
 
 int
-ps_dnsbl_threshold(const struct ps_dnsbl *d)
+postscreen_dnsbl_threshold(const struct ps_dnsbl *d)
 {
     return d->threshold;
 }
 
 int
-ps_dnsbl_allow_threshold(const struct ps_dnsbl *d)
+postscreen_dnsbl_allow_threshold(const struct ps_dnsbl *d)
 {
     return d->allow_threshold;
 }
@@ -284,7 +284,7 @@ ask(void *arg)
 }
 
 struct ps_dnsbl_req *
-ps_dnsbl_request(struct ps_dnsbl *d, struct ps_conn *c)
+postscreen_dnsbl_request(struct ps_dnsbl *d, struct ps_conn *c)
 {
     struct ps_dnsbl_req *r;
     pthread_attr_t attr;
@@ -334,7 +334,7 @@ req_free(struct ps_dnsbl_req *r)
 }
 
 struct ps_conn *
-ps_dnsbl_event(struct ps_dnsbl *d)
+postscreen_dnsbl_event(struct ps_dnsbl *d)
 {
     struct query *q;
 
@@ -353,13 +353,13 @@ ps_dnsbl_event(struct ps_dnsbl *d)
 }
 
 void
-ps_dnsbl_release(struct ps_conn *c)
+postscreen_dnsbl_release(struct ps_conn *c)
 {
     struct ps_dnsbl_req *r = c->dq;
 
     c->dq = NULL;
     if (r->pending > 0)
-        r->conn = NULL; /* ps_dnsbl_event frees it */
+        r->conn = NULL; /* postscreen_dnsbl_event frees it */
     else
         req_free(r);
 }
@@ -383,7 +383,7 @@ site_lists(const struct site *st, const struct query *q)
 }
 
 int
-ps_dnsbl_score(struct ps_dnsbl *d, struct ps_conn *c, const char **name)
+postscreen_dnsbl_score(struct ps_dnsbl *d, struct ps_conn *c, const char **name)
 {
     struct ps_dnsbl_req *r = c->dq;
     int score = 0, best = 0;

@@ -70,34 +70,37 @@ struct ps {
 };
 
 /* postscreen.c */
-void ps_conn_close(struct ps *p, struct ps_conn *c);
-void ps_handoff(struct ps *p, struct ps_conn *c);
-void ps_delta(const struct ps_conn *c, char *out, size_t len);
-enum ps_act ps_action(struct server *srv, const char *name, const char *value);
+void postscreen_conn_close(struct ps *p, struct ps_conn *c);
+void postscreen_handoff(struct ps *p, struct ps_conn *c);
+void postscreen_delta(const struct ps_conn *c, char *out, size_t len);
+enum ps_act postscreen_action(struct server *srv, const char *name,
+                              const char *value);
 
 /* postscreen_smtpd.c - the dummy engine for clients that failed */
-void ps_smtpd_start(struct ps *p, struct ps_conn *c);
-void ps_smtpd_read(struct ps *p, struct ps_conn *c);
+void postscreen_smtpd_start(struct ps *p, struct ps_conn *c);
+void postscreen_smtpd_read(struct ps *p, struct ps_conn *c);
 
 /* postscreen_access.c */
-struct ps_accessl *ps_access_new(struct server *srv);
-enum ps_access ps_access_check(struct ps_accessl *a, const char *addr);
+struct ps_accessl *postscreen_access_new(struct server *srv);
+enum ps_access postscreen_access_check(struct ps_accessl *a, const char *addr);
 
 /* postscreen_dnsbl.c - concurrent DNSBL queries in threads (the dnsblog
- * role); results arrive on ps_dnsbl_fd */
-struct ps_dnsbl *ps_dnsbl_new(struct server *srv);
-int ps_dnsbl_fd(const struct ps_dnsbl *d);
-/* ps_dnsbl_request - start the queries for c; NULL without sites */
-struct ps_dnsbl_req *ps_dnsbl_request(struct ps_dnsbl *d, struct ps_conn *c);
-/* ps_dnsbl_event - a result: the connection whose queries are all done
+ * role); results arrive on postscreen_dnsbl_fd */
+struct ps_dnsbl *postscreen_dnsbl_new(struct server *srv);
+int postscreen_dnsbl_fd(const struct ps_dnsbl *d);
+/* postscreen_dnsbl_request - start the queries for c; NULL without sites */
+struct ps_dnsbl_req *postscreen_dnsbl_request(struct ps_dnsbl *d,
+                                              struct ps_conn *c);
+/* postscreen_dnsbl_event - a result: the connection whose queries are all done
  * (NULL when more are pending or its client left) */
-struct ps_conn *ps_dnsbl_event(struct ps_dnsbl *d);
-/* ps_dnsbl_score - the score of c's finished queries, name set to the
+struct ps_conn *postscreen_dnsbl_event(struct ps_dnsbl *d);
+/* postscreen_dnsbl_score - the score of c's finished queries, name set to the
  * reply text of the site with the largest weight */
-int ps_dnsbl_score(struct ps_dnsbl *d, struct ps_conn *c, const char **name);
-/* ps_dnsbl_release - c leaves: its pending queries are orphaned */
-void ps_dnsbl_release(struct ps_conn *c);
-int ps_dnsbl_threshold(const struct ps_dnsbl *d);
-int ps_dnsbl_allow_threshold(const struct ps_dnsbl *d);
+int postscreen_dnsbl_score(struct ps_dnsbl *d, struct ps_conn *c,
+                           const char **name);
+/* postscreen_dnsbl_release - c leaves: its pending queries are orphaned */
+void postscreen_dnsbl_release(struct ps_conn *c);
+int postscreen_dnsbl_threshold(const struct ps_dnsbl *d);
+int postscreen_dnsbl_allow_threshold(const struct ps_dnsbl *d);
 
 #endif

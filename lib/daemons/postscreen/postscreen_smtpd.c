@@ -28,7 +28,7 @@ say(struct ps_conn *c, const char *text)
 }
 
 void
-ps_smtpd_start(struct ps *p, struct ps_conn *c)
+postscreen_smtpd_start(struct ps *p, struct ps_conn *c)
 {
     struct epoll_event ev;
 
@@ -177,7 +177,7 @@ command(struct ps *p, struct ps_conn *c, char *line)
 }
 
 void
-ps_smtpd_read(struct ps *p, struct ps_conn *c)
+postscreen_smtpd_read(struct ps *p, struct ps_conn *c)
 {
     char buf[1024];
     ssize_t n;
@@ -189,7 +189,7 @@ ps_smtpd_read(struct ps *p, struct ps_conn *c)
         return;
     if (n <= 0) {
         log_info("DISCONNECT [%s]:%s", c->addr, c->port);
-        ps_conn_close(p, c);
+        postscreen_conn_close(p, c);
         return;
     }
     c->deadline = time(NULL) + p->timeout;
@@ -205,7 +205,7 @@ ps_smtpd_read(struct ps *p, struct ps_conn *c)
         c->llen = 0;
         if (command(p, c, c->line) < 0) {
             log_info("DISCONNECT [%s]:%s", c->addr, c->port);
-            ps_conn_close(p, c);
+            postscreen_conn_close(p, c);
             return;
         }
     }
