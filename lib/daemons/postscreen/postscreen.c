@@ -32,6 +32,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -507,6 +508,7 @@ ps_loop(struct server *srv, void *ctx)
 {
     struct ps *p = ctx;
     struct epoll_event ev, evs[EVENTS];
+    int draining = 0;
 
     p->ep = epoll_create1(EPOLL_CLOEXEC);
     if (p->ep < 0)
@@ -532,6 +534,8 @@ ps_loop(struct server *srv, void *ctx)
         int timeout = -1, n, dns = 0;
 
         expire(p, time(NULL), &timeout);
+        if (draining && p->nconn == 0)
+            return 0;
         n = epoll_wait(p->ep, evs, EVENTS, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -547,9 +551,19 @@ ps_loop(struct server *srv, void *ctx)
                 char sig[16];
                 ssize_t k = read(server_signal_fd(), sig, sizeof(sig));
 
-                /* SIGTERM and SIGHUP: the new process takes over */
-                if (k > 0)
-                    return 0;
+                for (ssize_t j = 0; j < k; j++) {
+                    if (sig[j] == SIGTERM)
+                        return 0;
+                    /* SIGHUP (reload): the new process accepts; the
+                     * clients held here finish their tests */
+                    for (int l = 0; l < srv->nlisten; l++) {
+                        (void) epoll_ctl(p->ep, EPOLL_CTL_DEL,
+                                         srv->listen_fd[l], NULL);
+                        (void) close(srv->listen_fd[l]);
+                    }
+                    srv->nlisten = 0;
+                    draining = 1;
+                }
             } else if (ptr == &tag_dns) {
                 dns = 1; /* after this batch: it may close any client */
             } else if ((char *) ptr >= tag_listen &&
