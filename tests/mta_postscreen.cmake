@@ -4,3 +4,8 @@
 postern_test(NAME mta_postscreen LABELS mta postscreen SKIPPABLE TIMEOUT 180
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_postscreen.sh
                      $<TARGET_FILE:postern>)
+# the deep protocol tests (pipelining, bare newline)
+postern_test(NAME mta_postscreen_deep LABELS mta postscreen SKIPPABLE
+             TIMEOUT 180
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/mta_postscreen.sh
+                     $<TARGET_FILE:postern> deep)

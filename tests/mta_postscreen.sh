@@ -1,5 +1,5 @@
 #!/bin/bash
-# mta_postscreen.sh BIN - postscreen in front of smtpd (issue 21).
+# mta_postscreen.sh BIN [deep] - postscreen in front of smtpd (issue 21).
 #
 # Postfix's layout ("smtp inet ... postscreen" + "smtpd pass ... smtpd"),
 # an unbound on loopback serving a block list (bl.test) and an allow
@@ -10,10 +10,14 @@
 #   127.0.0.5  allowlisted (wl.test, weight -2): PASS NEW at once
 #   127.0.0.20 postscreen_access_list reject: DENYLISTED, 521 (drop)
 #   127.0.0.21 postscreen_access_list permit: ALLOWLISTED, to smtpd
+# With "deep", the deep protocol tests are on (pipelining, bare newline,
+# enforce): the honest client gets 450 at RCPT and PASS NEW, then PASS OLD
+# and smtpd; a pipelining client and a bare-LF client get 550 5.5.1.
 # As root, a real Postfix with the same main.cf/master.cf lines runs side
 # by side and must give the same replies and postscreen log lines.
 set -u
 BIN=$1
+CASE=${2:-basic}
 . "$(dirname "$0")/mta_lib.sh"
 
 cleanup() {
@@ -32,6 +36,16 @@ PS_CF=(
     "postscreen_denylist_action = drop"
     "smtpd_banner = \$myhostname ESMTP"
 )
+CLIENTS="127.0.0.10:honest 127.0.0.10:honest 127.0.0.6:pregreet 127.0.0.4:honest 127.0.0.5:honest 127.0.0.20:drop 127.0.0.21:honest"
+if [ "$CASE" = deep ]; then
+    PS_CF+=(
+        "postscreen_pipelining_enable = yes"
+        "postscreen_pipelining_action = enforce"
+        "postscreen_bare_newline_enable = yes"
+        "postscreen_bare_newline_action = enforce"
+    )
+    CLIENTS="127.0.0.10:honest 127.0.0.10:honest 127.0.0.7:pipeline 127.0.0.8:barelf 127.0.0.5:honest"
+fi
 
 mta_setup "${PS_CF[@]}"
 trap cleanup EXIT
@@ -48,6 +62,25 @@ mta_start
 wait_log "\(postscreen\): clients are screened by postscreen" 1
 
 client() { py ps_client.py 127.0.0.1 "$PORT" "$@"; }
+
+if [ "$CASE" = deep ]; then
+    out=$(client 127.0.0.10 honest) || fail "honest client: $out"
+    echo "$out" | grep -qx "450 4.3.2 Service currently unavailable" || fail "honest client, deep tests: no 450 at RCPT: $out"
+    wait_log "postscreen\[[0-9]+\]: PASS NEW \[127.0.0.10\]:[0-9]+" 1
+    wait_log 'NOQUEUE: reject: RCPT from \[127.0.0.10\]:[0-9]+: 450 4.3.2 Service currently unavailable; from=<sender@example.org>, to=<alice@local.test>, proto=ESMTP, helo=<client.example>' 1
+    out=$(client 127.0.0.10 honest) || fail "honest client again: $out"
+    echo "$out" | grep -q "^250 2.0.0 Ok: queued" || fail "honest client's second try not queued: $out"
+    wait_log "postscreen\[[0-9]+\]: PASS OLD \[127.0.0.10\]:[0-9]+" 1
+    pass "deep tests: an honest client gets 450 and PASS NEW, then PASS OLD and smtpd"
+    out=$(client 127.0.0.7 pipeline) || fail "pipelining client: $out"
+    echo "$out" | grep -qx "550 5.5.1 Protocol error" || fail "pipelining client not rejected: $out"
+    wait_log 'postscreen\[[0-9]+\]: COMMAND PIPELINING from \[127.0.0.7\]:[0-9]+ after MAIL: RCPT TO:<alice@local.test>\\r\\n' 1
+    pass "deep tests: COMMAND PIPELINING, 550 5.5.1 at RCPT"
+    out=$(client 127.0.0.8 barelf) || fail "bare newline client: $out"
+    echo "$out" | grep -qx "550 5.5.1 Protocol error" || fail "bare newline client not rejected: $out"
+    wait_log 'postscreen\[[0-9]+\]: BARE NEWLINE from \[127.0.0.8\]:[0-9]+ after EHLO client.example$' 1
+    pass "deep tests: BARE NEWLINE, 550 5.5.1 at RCPT"
+else
 
 # honest client: teaser, greet_wait, PASS NEW, smtpd's own 220, delivery
 out=$(client 127.0.0.10 honest) || fail "honest client: $out"
@@ -100,6 +133,7 @@ out=$(client 127.0.0.21 honest) || fail "permitted client: $out"
 echo "$out" | grep -q "^250 2.0.0 Ok: queued" || fail "permitted client's mail not queued: $out"
 wait_log "postscreen\[[0-9]+\]: ALLOWLISTED \[127.0.0.21\]:[0-9]+" 1
 pass "postscreen_access_list: reject (DENYLISTED, 521 with drop), permit (ALLOWLISTED, to smtpd)"
+fi
 mta_stop
 
 # --- side by side with Postfix (root only) ---
@@ -121,8 +155,7 @@ pf_cleanup() { [ -z "$PF" ] || pf_stop "$PF"; }
 # every client once, in order; the last line of every reply
 run_clients() {
     local port=$1 a m
-    for a in 127.0.0.10:honest 127.0.0.10:honest 127.0.0.6:pregreet \
-             127.0.0.4:honest 127.0.0.5:honest 127.0.0.20:drop 127.0.0.21:honest; do
+    for a in $CLIENTS; do
         m=${a#*:}
         echo "## ${a%%:*} $m"
         py ps_client.py 127.0.0.1 "$port" "${a%%:*}" "$m" 2>&1 | sed -E 's/queued as [0-9A-Za-z]+/queued as ID/'
@@ -174,7 +207,7 @@ wait_log "\(postscreen\): clients are screened by postscreen" 2
 run_clients "$PORT" > "$T/postern.out"
 sleep 0.5
 diff -u "$T/postfix.out" "$T/postern.out" || fail "replies differ from Postfix's postscreen (- Postfix, + Postern)"
-pass "the same replies as Postfix's postscreen for the seven clients"
+pass "the same replies as Postfix's postscreen for the $(echo $CLIENTS | wc -w) clients"
 ps_lines "$PF/maillog" 1 > "$T/postfix.log"
 ps_lines "$T/maillog" "$from" > "$T/postern.log"
 diff -u "$T/postfix.log" "$T/postern.log" || fail "postscreen log lines differ from Postfix's (- Postfix, + Postern)"

@@ -3,7 +3,9 @@
 
 usage: ps_client.py HOST PORT SRCADDR MODE [RCPT]
 MODE: honest (waits for the "220 " line), pregreet (talks at once after
-the teaser's first line), drop (prints what the server says, then EOF).
+the teaser's first line), drop (prints what the server says, then EOF),
+pipeline (EHLO, then MAIL and RCPT in one write, without PIPELINING),
+barelf (commands end in a bare LF).
 Prints each server reply's full last line, one per line, so tests can
 compare them with Postfix's; "EOF" when the server closed.
 """
@@ -45,6 +47,19 @@ if mode == "pregreet":
 elif mode == "drop":
     reply()
     sys.exit(0)
+elif mode == "pipeline":
+    reply()
+    cmd("EHLO client.example")
+    s.sendall(b"MAIL FROM:<sender@example.org>\r\nRCPT TO:<%s>\r\n"
+              % rcpt.encode())
+    reply()
+    reply()
+    cmd("QUIT")
+    sys.exit(0)
+elif mode == "barelf":
+    reply()
+    s.sendall(b"EHLO client.example\n")
+    reply()
 else:
     reply()
     cmd("EHLO client.example")

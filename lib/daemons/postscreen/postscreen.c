@@ -134,8 +134,8 @@ postscreen_conn_close(struct ps *p, struct ps_conn *c)
 
 /* drop - the "drop" action: the reply, then close ("DISCONNECT", as
  * Postfix logs a dropped session) */
-static void
-drop(struct ps *p, struct ps_conn *c, const char *reply)
+void
+postscreen_drop(struct ps *p, struct ps_conn *c, const char *reply)
 {
     if (send(c->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* gone already */
@@ -195,8 +195,8 @@ cache_old(struct ps *p, const char *addr, time_t now)
     return 0;
 }
 
-static void
-cache_add(struct ps *p, const char *addr, time_t until)
+void
+postscreen_cache_add(struct ps *p, const char *addr, time_t until)
 {
     (void) htab_set(p->cache, addr, (void *) (intptr_t) until);
 }
@@ -234,7 +234,7 @@ conclude(struct ps *p, struct ps_conn *c)
                          "521 5.7.1 Service unavailable; client [%s] "
                          "blocked using %s\r\n",
                          c->addr, name ? name : "");
-                drop(p, c, reply);
+                postscreen_drop(p, c, reply);
                 return;
             }
             if (p->dnsbl_action == PS_ACT_ENFORCE) {
@@ -252,13 +252,16 @@ conclude(struct ps *p, struct ps_conn *c)
                 until = now + dttl;
         }
     }
-    if (c->noforward) {
+    if (c->noforward || p->pipel_on || p->barlf_on) {
+        /* the dummy engine: rejects, or runs the deep tests */
+        c->early_pass = passed && all;
+        c->until = until;
         postscreen_smtpd_start(p, c);
         return;
     }
     if (passed && all) {
         log_info("PASS NEW [%s]:%s", c->addr, c->port);
-        cache_add(p, c->addr, until);
+        postscreen_cache_add(p, c->addr, until);
     }
     postscreen_handoff(p, c);
 }
@@ -306,7 +309,7 @@ early_read(struct ps *p, struct ps_conn *c)
              c->port, esc);
     c->pregreet = 1;
     if (p->greet_action == PS_ACT_DROP) {
-        drop(p, c, "521 5.5.1 Protocol error\r\n");
+        postscreen_drop(p, c, "521 5.5.1 Protocol error\r\n");
         return;
     }
     if (p->greet_action == PS_ACT_ENFORCE)
@@ -333,7 +336,7 @@ dns_done(struct ps *p, struct ps_conn *c)
         long dttl = server_param_time(p->srv, "postscreen_dnsbl_max_ttl");
 
         log_info("PASS NEW [%s]:%s", c->addr, c->port);
-        cache_add(p, c->addr, time(NULL) + (dttl > 0 ? dttl : 3600));
+        postscreen_cache_add(p, c->addr, time(NULL) + (dttl > 0 ? dttl : 3600));
         postscreen_handoff(p, c);
         return;
     }
@@ -383,7 +386,8 @@ on_accept(struct ps *p, int lfd)
         if (acc == PS_ACCESS_REJECT) {
             log_info("%sLISTED [%s]:%s", listed(p, 0), c->addr, c->port);
             if (p->deny_action == PS_ACT_DROP) {
-                drop(p, c, "521 5.3.2 Service currently unavailable\r\n");
+                postscreen_drop(p, c,
+                                "521 5.3.2 Service currently unavailable\r\n");
                 continue;
             }
             if (p->deny_action == PS_ACT_ENFORCE)
@@ -457,6 +461,17 @@ ps_config(struct ps *p)
     p->dnsbl_action = postscreen_action(srv, "postscreen_dnsbl_action", v);
     mem_free(v);
     p->respectful = server_param_bool(srv, "respectful_logging");
+    p->pipel_on = server_param_bool(srv, "postscreen_pipelining_enable");
+    v = server_param(srv, "postscreen_pipelining_action");
+    p->pipel_action = postscreen_action(srv, "postscreen_pipelining_action", v);
+    mem_free(v);
+    p->pipel_ttl = server_param_time(srv, "postscreen_pipelining_ttl");
+    p->barlf_on = server_param_bool(srv, "postscreen_bare_newline_enable");
+    v = server_param(srv, "postscreen_bare_newline_action");
+    p->barlf_action =
+        postscreen_action(srv, "postscreen_bare_newline_action", v);
+    mem_free(v);
+    p->barlf_ttl = server_param_time(srv, "postscreen_bare_newline_ttl");
     p->access = postscreen_access_new(srv);
     p->dnsbl = postscreen_dnsbl_new(srv);
     p->cache = htab_new(1024);
@@ -494,7 +509,7 @@ expire(struct ps *p, time_t now, int *timeout)
                          c->port, c->cmds ? "command" : "CONNECT");
                 snprintf(reply, sizeof(reply),
                          "421 4.4.2 %s Error: timeout exceeded\r\n", p->host);
-                drop(p, c, reply);
+                postscreen_drop(p, c, reply);
             }
             continue;
         }

@@ -42,6 +42,13 @@ struct ps_conn {
     int mail;
     int ehlo;
     int cmds;
+    /* the deep protocol tests (after the 220 greeting) */
+    int early_pass; /* every test before the greeting passed */
+    time_t until;   /* the allowlist expiry those tests earned */
+    int deep_fail;  /* a deep test failed (also with "ignore") */
+    int pipel_done; /* pipelining tested (once per session) */
+    int barlf_done; /* bare newline tested */
+    int passed;     /* PASS NEW logged */
 };
 
 #define PS_PHASE_EARLY 1 /* teaser sent, waiting for greet_wait / DNS */
@@ -61,6 +68,10 @@ struct ps {
     long timeout; /* postscreen_command_time_limit */
     long cache_ttl;
     enum ps_act greet_action, deny_action, dnsbl_action;
+    /* deep protocol tests: on when postscreen_*_enable */
+    int pipel_on, barlf_on;
+    enum ps_act pipel_action, barlf_action;
+    long pipel_ttl, barlf_ttl;
     int respectful;
     struct ps_accessl *access;
     struct ps_dnsbl *dnsbl;
@@ -72,6 +83,8 @@ struct ps {
 /* postscreen.c */
 void postscreen_conn_close(struct ps *p, struct ps_conn *c);
 void postscreen_handoff(struct ps *p, struct ps_conn *c);
+void postscreen_cache_add(struct ps *p, const char *addr, time_t until);
+void postscreen_drop(struct ps *p, struct ps_conn *c, const char *reply);
 void postscreen_delta(const struct ps_conn *c, char *out, size_t len);
 enum ps_act postscreen_action(struct server *srv, const char *name,
                               const char *value);

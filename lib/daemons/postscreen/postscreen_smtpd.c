@@ -95,11 +95,75 @@ addr_arg(char *arg, const char *kw)
     return a;
 }
 
+/* a client that passed every test still gets no smtpd in this session:
+ * it is told to come back (and is then "PASS OLD") */
+#define TEMP_REPLY "450 4.3.2 Service currently unavailable\r\n"
+
+/* deep_pass - at RCPT: the deep tests are over; a client that passed
+ * every test is remembered */
+static void
+deep_pass(struct ps *p, struct ps_conn *c)
+{
+    time_t now = time(NULL);
+
+    if (c->passed || c->noforward || c->deep_fail || !c->early_pass)
+        return;
+    if (p->pipel_on && p->pipel_ttl > 0 && now + p->pipel_ttl < c->until)
+        c->until = now + p->pipel_ttl;
+    if (p->barlf_on && p->barlf_ttl > 0 && now + p->barlf_ttl < c->until)
+        c->until = now + p->barlf_ttl;
+    c->passed = 1;
+    log_info("PASS NEW [%s]:%s", c->addr, c->port);
+    postscreen_cache_add(p, c->addr, c->until);
+}
+
+/* deep_fail - a deep test failed: its action; -1 when the session is
+ * gone (drop) */
+static int
+deep_fail(struct ps *p, struct ps_conn *c, enum ps_act act)
+{
+    c->deep_fail = 1;
+    if (act == PS_ACT_DROP) {
+        postscreen_drop(p, c, "521 5.5.1 Protocol error\r\n");
+        return -1;
+    }
+    if (act == PS_ACT_ENFORCE) {
+        mem_free(c->reply);
+        c->reply = mem_strdup("550 5.5.1 Protocol error\r\n");
+        c->noforward = 1;
+    }
+    return 0;
+}
+
+static void
+escape(const char *in, size_t n, char *out, size_t len)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n && k + 5 < len; i++) {
+        unsigned char ch = (unsigned char) in[i];
+
+        if (ch == '\r' || ch == '\n' || ch == '\t' || ch == '\\') {
+            out[k++] = '\\';
+            out[k++] = ch == '\r'   ? 'r'
+                       : ch == '\n' ? 'n'
+                       : ch == '\t' ? 't'
+                                    : '\\';
+        } else if (ch < 32 || ch > 126) {
+            k += (size_t) snprintf(out + k, len - k, "\\%03o", ch);
+        } else {
+            out[k++] = (char) ch;
+        }
+    }
+    out[k] = 0;
+}
+
 static int
 command(struct ps *p, struct ps_conn *c, char *line)
 {
     char *arg = line + strcspn(line, " ");
-    size_t rlen = strcspn(c->reply, "\r\n");
+    const char *reply = c->reply ? c->reply : TEMP_REPLY;
+    size_t rlen = strcspn(reply, "\r\n");
     const char *a;
 
     if (*arg)
@@ -153,9 +217,11 @@ command(struct ps *p, struct ps_conn *c, char *line)
         }
         log_info("NOQUEUE: reject: RCPT from [%s]:%s: %.*s; from=<%s>, "
                  "to=<%s>, proto=%s, helo=<%s>",
-                 c->addr, c->port, (int) rlen, c->reply, c->sender, a,
+                 c->addr, c->port, (int) rlen, reply, c->sender, a,
                  c->ehlo ? "ESMTP" : "SMTP", c->helo ? c->helo : "");
-        say(c, c->reply);
+        /* after the reject line, as in Postfix's log */
+        deep_pass(p, c);
+        say(c, reply);
         return 0;
     }
     if (strcasecmp(line, "RSET") == 0) {
@@ -172,7 +238,7 @@ command(struct ps *p, struct ps_conn *c, char *line)
         return -1;
     }
     /* DATA, VRFY, ETRN and the rest: the test's reply */
-    say(c, c->reply);
+    say(c, reply);
     return 0;
 }
 
@@ -181,6 +247,7 @@ postscreen_smtpd_read(struct ps *p, struct ps_conn *c)
 {
     char buf[1024];
     ssize_t n;
+    int bare;
 
     do
         n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -199,10 +266,29 @@ postscreen_smtpd_read(struct ps *p, struct ps_conn *c)
                 c->line[c->llen++] = buf[i];
             continue;
         }
-        if (c->llen > 0 && c->line[c->llen - 1] == '\r')
+        bare = c->llen == 0 || c->line[c->llen - 1] != '\r';
+        if (!bare)
             c->llen--;
         c->line[c->llen] = 0;
         c->llen = 0;
+        if (p->barlf_on && bare && !c->barlf_done) {
+            c->barlf_done = 1;
+            /* "after" the command line itself, as Postfix logs it */
+            log_info("BARE NEWLINE from [%s]:%s after %.100s", c->addr, c->port,
+                     c->line);
+            if (deep_fail(p, c, p->barlf_action) < 0)
+                return;
+        }
+        if (p->pipel_on && !c->pipel_done && i + 1 < n) {
+            char rest[512];
+
+            c->pipel_done = 1;
+            escape(buf + i + 1, (size_t) (n - i - 1), rest, sizeof(rest));
+            log_info("COMMAND PIPELINING from [%s]:%s after %.*s: %s", c->addr,
+                     c->port, (int) strcspn(c->line, " "), c->line, rest);
+            if (deep_fail(p, c, p->pipel_action) < 0)
+                return;
+        }
         if (command(p, c, c->line) < 0) {
             log_info("DISCONNECT [%s]:%s", c->addr, c->port);
             postscreen_conn_close(p, c);
