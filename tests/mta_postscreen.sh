@@ -11,8 +11,8 @@
 #   127.0.0.20 postscreen_access_list reject: DENYLISTED, 521 (drop)
 #   127.0.0.21 postscreen_access_list permit: ALLOWLISTED, to smtpd
 # With "deep", the deep protocol tests are on (pipelining, bare newline,
-# enforce): the honest client gets 450 at RCPT and PASS NEW, then PASS OLD
-# and smtpd; a pipelining client and a bare-LF client get 550 5.5.1.
+# non-SMTP command, enforce): the honest client gets 450 at RCPT and PASS NEW, then PASS OLD
+# and smtpd; a pipelining, a bare-LF and an HTTP client get 550 5.5.1.
 # As root, a real Postfix with the same main.cf/master.cf lines runs side
 # by side and must give the same replies and postscreen log lines.
 set -u
@@ -43,8 +43,10 @@ if [ "$CASE" = deep ]; then
         "postscreen_pipelining_action = enforce"
         "postscreen_bare_newline_enable = yes"
         "postscreen_bare_newline_action = enforce"
+        "postscreen_non_smtp_command_enable = yes"
+        "postscreen_non_smtp_command_action = enforce"
     )
-    CLIENTS="127.0.0.10:honest 127.0.0.10:honest 127.0.0.7:pipeline 127.0.0.8:barelf 127.0.0.5:honest"
+    CLIENTS="127.0.0.10:honest 127.0.0.10:honest 127.0.0.7:pipeline 127.0.0.8:barelf 127.0.0.9:nonsmtp 127.0.0.5:honest"
 fi
 
 mta_setup "${PS_CF[@]}"
@@ -80,6 +82,11 @@ if [ "$CASE" = deep ]; then
     echo "$out" | grep -qx "550 5.5.1 Protocol error" || fail "bare newline client not rejected: $out"
     wait_log 'postscreen\[[0-9]+\]: BARE NEWLINE from \[127.0.0.8\]:[0-9]+ after EHLO client.example$' 1
     pass "deep tests: BARE NEWLINE, 550 5.5.1 at RCPT"
+    out=$(client 127.0.0.9 nonsmtp) || fail "non-SMTP client: $out"
+    echo "$out" | grep -qx "502 5.5.2 Error: command not recognized" || fail "non-SMTP command not answered 502: $out"
+    echo "$out" | grep -qx "550 5.5.1 Protocol error" || fail "non-SMTP client not rejected: $out"
+    wait_log 'postscreen\[[0-9]+\]: NON-SMTP COMMAND from \[127.0.0.9\]:[0-9]+ after CONNECT: GET / HTTP/1.0$' 1
+    pass "deep tests: NON-SMTP COMMAND, 502 to it, 550 5.5.1 at RCPT"
 else
 
 # honest client: teaser, greet_wait, PASS NEW, smtpd's own 220, delivery

@@ -5,7 +5,7 @@ usage: ps_client.py HOST PORT SRCADDR MODE [RCPT]
 MODE: honest (waits for the "220 " line), pregreet (talks at once after
 the teaser's first line), drop (prints what the server says, then EOF),
 pipeline (EHLO, then MAIL and RCPT in one write, without PIPELINING),
-barelf (commands end in a bare LF).
+barelf (commands end in a bare LF), nonsmtp (an HTTP request first).
 Prints each server reply's full last line, one per line, so tests can
 compare them with Postfix's; "EOF" when the server closed.
 """
@@ -56,6 +56,10 @@ elif mode == "pipeline":
     reply()
     cmd("QUIT")
     sys.exit(0)
+elif mode == "nonsmtp":
+    reply()
+    cmd("GET / HTTP/1.0")
+    cmd("EHLO client.example")
 elif mode == "barelf":
     reply()
     s.sendall(b"EHLO client.example\n")

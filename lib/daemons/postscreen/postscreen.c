@@ -252,7 +252,7 @@ conclude(struct ps *p, struct ps_conn *c)
                 until = now + dttl;
         }
     }
-    if (c->noforward || p->pipel_on || p->barlf_on) {
+    if (c->noforward || p->pipel_on || p->barlf_on || p->nsmtp_on) {
         /* the dummy engine: rejects, or runs the deep tests */
         c->early_pass = passed && all;
         c->until = until;
@@ -472,6 +472,16 @@ ps_config(struct ps *p)
         postscreen_action(srv, "postscreen_bare_newline_action", v);
     mem_free(v);
     p->barlf_ttl = server_param_time(srv, "postscreen_bare_newline_ttl");
+    p->nsmtp_on = server_param_bool(srv, "postscreen_non_smtp_command_enable");
+    v = server_param(srv, "postscreen_non_smtp_command_action");
+    p->nsmtp_action =
+        postscreen_action(srv, "postscreen_non_smtp_command_action", v);
+    mem_free(v);
+    p->nsmtp_ttl = server_param_time(srv, "postscreen_non_smtp_command_ttl");
+    v = server_param(srv, "postscreen_forbidden_commands");
+    p->forbidden = maps_match_new("postscreen_forbidden_commands", v,
+                                  MAPS_MATCH_DOMAIN, 0);
+    mem_free(v);
     p->access = postscreen_access_new(srv);
     p->dnsbl = postscreen_dnsbl_new(srv);
     p->cache = htab_new(1024);

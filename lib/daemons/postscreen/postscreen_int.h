@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include "maps/maps.h"
 #include "server/server.h"
 #include "util/util.h"
 
@@ -48,6 +49,8 @@ struct ps_conn {
     int deep_fail;  /* a deep test failed (also with "ignore") */
     int pipel_done; /* pipelining tested (once per session) */
     int barlf_done; /* bare newline tested */
+    int nsmtp_done; /* non-SMTP command tested */
+    char where[16]; /* the last command ("CONNECT" before any) */
     int passed;     /* PASS NEW logged */
 };
 
@@ -69,9 +72,10 @@ struct ps {
     long cache_ttl;
     enum ps_act greet_action, deny_action, dnsbl_action;
     /* deep protocol tests: on when postscreen_*_enable */
-    int pipel_on, barlf_on;
-    enum ps_act pipel_action, barlf_action;
-    long pipel_ttl, barlf_ttl;
+    int pipel_on, barlf_on, nsmtp_on;
+    enum ps_act pipel_action, barlf_action, nsmtp_action;
+    long pipel_ttl, barlf_ttl, nsmtp_ttl;
+    struct maps_match *forbidden; /* postscreen_forbidden_commands */
     int respectful;
     struct ps_accessl *access;
     struct ps_dnsbl *dnsbl;

@@ -34,6 +34,7 @@ postscreen_smtpd_start(struct ps *p, struct ps_conn *c)
 
     c->phase = PS_PHASE_SMTPD;
     c->deadline = time(NULL) + p->timeout;
+    snprintf(c->where, sizeof(c->where), "CONNECT");
     /* as Postfix: no banner for a client that talked first (its
      * command is answered instead) */
     if (!c->pregreet)
@@ -112,6 +113,8 @@ deep_pass(struct ps *p, struct ps_conn *c)
         c->until = now + p->pipel_ttl;
     if (p->barlf_on && p->barlf_ttl > 0 && now + p->barlf_ttl < c->until)
         c->until = now + p->barlf_ttl;
+    if (p->nsmtp_on && p->nsmtp_ttl > 0 && now + p->nsmtp_ttl < c->until)
+        c->until = now + p->nsmtp_ttl;
     c->passed = 1;
     log_info("PASS NEW [%s]:%s", c->addr, c->port);
     postscreen_cache_add(p, c->addr, c->until);
@@ -156,6 +159,16 @@ escape(const char *in, size_t n, char *out, size_t len)
         }
     }
     out[k] = 0;
+}
+
+/* is_header - "Name:" (a mail header sent as a command) */
+static int
+is_header(const char *w)
+{
+    size_t n = strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789-_");
+
+    return n > 0 && w[n] == ':';
 }
 
 static int
@@ -237,6 +250,29 @@ command(struct ps *p, struct ps_conn *c, char *line)
         say(c, "221 2.0.0 Bye\r\n");
         return -1;
     }
+    if (strcasecmp(line, "DATA") != 0 && strcasecmp(line, "VRFY") != 0 &&
+        strcasecmp(line, "ETRN") != 0) {
+        if (p->nsmtp_on && !c->nsmtp_done &&
+            (is_header(line) || maps_match_domain(p->forbidden, line) == 1)) {
+            c->nsmtp_done = 1;
+            log_info("NON-SMTP COMMAND from [%s]:%s after %s: %.100s %s",
+                     c->addr, c->port, c->where, line, arg);
+            if (p->nsmtp_action == PS_ACT_DROP) {
+                postscreen_drop(
+                    p, c,
+                    "521 5.7.0 Error: I can break rules, too. Goodbye.\r\n");
+                return -2;
+            }
+            c->deep_fail = 1;
+            if (p->nsmtp_action == PS_ACT_ENFORCE) {
+                mem_free(c->reply);
+                c->reply = mem_strdup("550 5.5.1 Protocol error\r\n");
+                c->noforward = 1;
+            }
+        }
+        say(c, "502 5.5.2 Error: command not recognized\r\n");
+        return 0;
+    }
     /* DATA, VRFY, ETRN and the rest: the test's reply */
     say(c, reply);
     return 0;
@@ -247,7 +283,7 @@ postscreen_smtpd_read(struct ps *p, struct ps_conn *c)
 {
     char buf[1024];
     ssize_t n;
-    int bare;
+    int bare, k;
 
     do
         n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -289,7 +325,12 @@ postscreen_smtpd_read(struct ps *p, struct ps_conn *c)
             if (deep_fail(p, c, p->pipel_action) < 0)
                 return;
         }
-        if (command(p, c, c->line) < 0) {
+        k = command(p, c, c->line);
+        if (k == -2)
+            return; /* dropped */
+        snprintf(c->where, sizeof(c->where), "%.*s",
+                 (int) strcspn(c->line, " "), c->line);
+        if (k < 0) {
             log_info("DISCONNECT [%s]:%s", c->addr, c->port);
             postscreen_conn_close(p, c);
             return;
