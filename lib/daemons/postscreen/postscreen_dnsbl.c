@@ -35,6 +35,9 @@
 #include "postscreen/postscreen_int.h"
 
 #define MAX_SITES 32
+/* queries running at once (threads); more wait in order, as requests
+ * wait for a free dnsblog process in Postfix */
+#define MAX_THREADS 128
 
 struct site {
     char *domain;
@@ -53,6 +56,8 @@ struct ps_dnsbl {
     struct strv resolvers;
     double timeout;
     int pipe[2];
+    int running;
+    struct query *wait_head, *wait_tail; /* not started yet */
 };
 
 struct query {
@@ -62,6 +67,8 @@ struct query {
     char *name;
     struct strv addrs; /* the A records */
     int done;
+    int started;        /* a thread runs (ran) it */
+    struct query *next; /* in the wait queue */
 };
 
 struct ps_dnsbl_req {
@@ -283,39 +290,67 @@ ask(void *arg)
     return NULL;
 }
 
+/* start - run q in a thread of its own, or queue it; a query that
+ * cannot start is answered "not listed" through the pipe too */
+static void
+start(struct ps_dnsbl *d, struct query *q)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    ssize_t n;
+
+    if (d->running >= MAX_THREADS) {
+        q->next = NULL;
+        if (d->wait_tail)
+            d->wait_tail->next = q;
+        else
+            d->wait_head = q;
+        d->wait_tail = q;
+        return;
+    }
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    if (pthread_create(&t, &attr, ask, q) == 0) {
+        q->started = 1;
+        d->running++;
+    } else {
+        log_warn("DNSBL query thread: %s", strerror(errno));
+        q->done = 1;
+        do
+            n = write(d->pipe[1], &q, sizeof(q));
+        while (n < 0 && errno == EINTR);
+    }
+    pthread_attr_destroy(&attr);
+}
+
 struct ps_dnsbl_req *
 postscreen_dnsbl_request(struct ps_dnsbl *d, struct ps_conn *c)
 {
     struct ps_dnsbl_req *r;
-    pthread_attr_t attr;
 
     if (d->nsites == 0)
         return NULL;
     r = mem_calloc(1, sizeof(*r) + d->domains.n * sizeof(struct query));
     r->conn = c;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
     for (size_t i = 0; i < d->domains.n; i++) {
         struct query *q = &r->q[r->nq];
-        pthread_t t;
 
         q->req = r;
         q->d = d;
         q->domain = d->domains.v[i];
         q->name = reverse(c->addr, d->domains.v[i]);
         strv_init(&q->addrs);
-        if (q->name == NULL)
+        if (q->name == NULL) {
+            mem_free(q->name);
             continue;
+        }
         r->nq++;
         r->pending++;
-        if (pthread_create(&t, &attr, ask, q) != 0) {
-            log_warn("DNSBL query thread: %s", strerror(errno));
-            q->done = 1;
-            r->pending--;
-        }
     }
-    pthread_attr_destroy(&attr);
+    /* all counted before any can finish */
+    for (size_t i = 0; i < r->nq; i++)
+        start(d, &r->q[i]);
     if (r->pending == 0) {
         /* nothing to wait for: the result is "not listed" now */
         c->dnsbl_done = 1;
@@ -341,6 +376,16 @@ postscreen_dnsbl_event(struct ps_dnsbl *d)
     while (read(d->pipe[0], &q, sizeof(q)) == (ssize_t) sizeof(q)) {
         struct ps_dnsbl_req *r = q->req;
 
+        if (q->started)
+            d->running--;
+        while (d->wait_head && d->running < MAX_THREADS) {
+            struct query *w = d->wait_head;
+
+            d->wait_head = w->next;
+            if (d->wait_head == NULL)
+                d->wait_tail = NULL;
+            start(d, w);
+        }
         if (--r->pending > 0)
             continue;
         if (r->conn == NULL) {
