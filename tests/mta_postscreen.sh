@@ -7,6 +7,7 @@
 #   127.0.0.10 honest: PASS NEW, mail delivered by smtpd; again: PASS OLD
 #   127.0.0.6  pregreets: PREGREET, 550 5.5.1 Protocol error at RCPT
 #   127.0.0.4  listed (bl.test): DNSBL rank, 550 5.7.1 ... blocked using
+#              public.bl.example (postscreen_dnsbl_reply_map)
 #   127.0.0.5  allowlisted (wl.test, weight -2): PASS NEW at once
 #   127.0.0.20 postscreen_access_list reject: DENYLISTED, 521 (drop)
 #   127.0.0.21 postscreen_access_list permit: ALLOWLISTED, to smtpd
@@ -34,6 +35,7 @@ PS_CF=(
     "postscreen_dnsbl_allowlist_threshold = -1"
     "postscreen_dnsbl_action = enforce"
     "postscreen_denylist_action = drop"
+    "postscreen_dnsbl_reply_map = inline:{bl.test=public.bl.example}"
     "smtpd_banner = \$myhostname ESMTP"
 )
 CLIENTS="127.0.0.10:honest 127.0.0.10:honest 127.0.0.6:pregreet 127.0.0.4:honest 127.0.0.5:honest 127.0.0.20:drop 127.0.0.21:honest"
@@ -116,11 +118,11 @@ pass "pregreeting client: PREGREET, 550 5.5.1 Protocol error at RCPT, never reac
 
 # DNSBL-listed client
 out=$(client 127.0.0.4 honest) || fail "listed client: $out"
-echo "$out" | grep -qx "550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using bl.test" \
+echo "$out" | grep -qx "550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using public.bl.example" \
     || fail "listed client not rejected with Postfix's text: $out"
 wait_log 'postscreen\[[0-9]+\]: DNSBL rank 2 for \[127.0.0.4\]:[0-9]+' 1
-wait_log 'NOQUEUE: reject: RCPT from \[127.0.0.4\]:[0-9]+: 550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using bl.test; from=<sender@example.org>, to=<alice@local.test>, proto=ESMTP, helo=<client.example>' 1
-pass "DNSBL-listed client: DNSBL rank 2, 550 5.7.1 ... blocked using bl.test at RCPT"
+wait_log 'NOQUEUE: reject: RCPT from \[127.0.0.4\]:[0-9]+: 550 5.7.1 Service unavailable; client \[127.0.0.4\] blocked using public.bl.example; from=<sender@example.org>, to=<alice@local.test>, proto=ESMTP, helo=<client.example>' 1
+pass "DNSBL-listed client: DNSBL rank 2, 550 5.7.1 ... blocked using public.bl.example (postscreen_dnsbl_reply_map) at RCPT"
 
 # DNSWL-allowlisted client: no greet_wait
 start=$(date +%s.%N)
