@@ -42,7 +42,7 @@ sasl = notes[(None, 'relocated_maps')]
 assert sasl['status'] == 'error' and sasl['file'] == sys.argv[2], sasl
 assert sasl['line'] == int(sys.argv[3]), sasl
 assert notes[(None, 'mynetworks')]['status'] == 'honoured'
-assert notes[(None, 'mynetworks')]['daemons'] == ['cleanup', 'smtpd']
+assert notes[(None, 'mynetworks')]['daemons'] == ['cleanup', 'postscreen', 'smtpd']
 assert notes[(None, 'smtpd_tls_received_header')]['status'] == 'warning'
 assert notes[(None, 'biff')]['status'] == 'honoured'
 assert notes[('flush/unix', None)]['status'] == 'warning'
@@ -103,7 +103,7 @@ $PY - "$T/check.json" "$((PORT + 3))" <<'PY' || fail "postscreen with pass"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 n = [n for n in doc['notes'] if n['service'] == '127.0.0.1:%s/inet' % sys.argv[2]]
-assert len(n) == 1 and n[0]['status'] == 'warning', n
-assert "postscreen's tests are not run" in n[0]['message'], n
+assert len(n) == 1 and n[0]['status'] == 'honoured', n
+assert "postscreen runs as the front process" in n[0]['message'], n
 PY
-pass "postscreen: an error without an \"smtpd pass\" entry, a warning with one"
+pass "postscreen: an error without an \"smtpd pass\" entry, honoured with one"

@@ -53,7 +53,7 @@ if [ "$CASE" = postscreen ]; then
     mta_setup
     sed -i "s/^127.0.0.1:$PORT inet n - n - - smtpd.*/127.0.0.1:$PORT inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd -o { smtpd_banner = \$myhostname ESMTP via-pass }/" "$T/etc/master.cf"
     mta_start
-    wait_log "127.0.0.1:$PORT/inet \(postscreen\): clients are greeted by the smtpd front and served by smtpd/pass" 1
+    wait_log "127.0.0.1:$PORT/inet \(postscreen\): clients are screened by postscreen and served by smtpd/pass" 1
     $PY - "$PORT" <<'PY' || fail "postscreen layout"
 import smtplib, sys
 with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as c:
@@ -67,7 +67,7 @@ g = s.recv(512)
 assert g == b"220 mx.example.test ESMTP via-pass\r\n", g
 PY
     wait_log 'status=sent \(delivered to maildir\)' 1
-    pass "postscreen + smtpd pass: the front greets with the pass entry's banner and mail is delivered"
+    pass "postscreen + smtpd pass: a client in mynetworks (postscreen_access_list default) goes to smtpd at once, greeted with the pass entry's banner; mail is delivered"
     mta_stop
     exit 0
 fi

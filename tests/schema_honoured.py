@@ -42,6 +42,7 @@ OWNERS = {
     'lib/daemons/pickup/postqueue.c': ['postqueue'],
     'lib/daemons/pickup/pickup_priv.c': ['postdrop', 'postqueue'],
     'lib/daemons/proxymap': ['proxymap'],
+    'lib/daemons/postscreen': ['postscreen'],
     'lib/daemons/master': ['master'],
     # the command-line layer: the commands that run mail-system code
     'lib/tools/cli/cli_master.c': ['master'],

@@ -22,12 +22,12 @@
  * its set-gid and user commands, "trivial-rewrite" (built into the
  * daemons that rewrite addresses) and "all". */
 static const char *const postern_daemons[] = {
-    "all",       "master",    "smtpd",    "smtp",
-    "cleanup",   "qmgr",      "local",    "virtual",
-    "bounce",    "pickup",    "proxymap", "showq",
-    "postdrop",  "postqueue", "sendmail", "trivial-rewrite",
-    "lmtp",      "pipe",      "spawn",    "postmap",
-    "postalias",
+    "all",       "master",     "smtpd",    "smtp",
+    "cleanup",   "qmgr",       "local",    "virtual",
+    "bounce",    "pickup",     "proxymap", "showq",
+    "postdrop",  "postqueue",  "sendmail", "trivial-rewrite",
+    "lmtp",      "pipe",       "spawn",    "postmap",
+    "postalias", "postscreen",
 };
 
 /* fact_add - append a parsed "postern" entry */

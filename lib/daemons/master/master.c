@@ -87,10 +87,11 @@ yesno(const char *v, int def)
 }
 
 /* map_postscreen - Postfix's "smtp inet ... postscreen" + "smtpd pass
- * ... smtpd" layout: Postern has no postscreen, so the pass entry
- * becomes an smtpd inet service with a front on postscreen's address
- * (one copy of the entry per postscreen listener). Returns the new
- * count of out. */
+ * ... smtpd" layout: the pass entry becomes an smtpd inet service whose
+ * front process on postscreen's address runs postscreen
+ * (lib/daemons/postscreen) and hands the clients that pass to the
+ * entry's workers (one copy of the entry per postscreen listener).
+ * Returns the new count of out. */
 static int
 map_postscreen(struct svc **out, int n, int max, size_t entry)
 {
@@ -111,9 +112,8 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
             pass = out[i];
     if (pass == NULL || n >= max) {
         log_warn("master.cf line %d: service %s/inet runs "
-                 "\"postscreen\", which Postern does not implement, "
-                 "and there is no \"%s pass ... smtpd\" entry to "
-                 "serve its clients; not started",
+                 "\"postscreen\", and there is no \"%s pass ... smtpd\" "
+                 "entry to serve its clients; not started",
                  line, name, want);
         mem_free(want);
         return n;
@@ -138,12 +138,13 @@ map_postscreen(struct svc **out, int n, int max, size_t entry)
     s->srv.service = mem_strdup(name); /* the listen address */
     s->srv.private_ = 0;
     s->front = 1;
+    s->screen = 1;
     snprintf(ns, sizeof(ns), "%s+%s/inet", s->srv.name_space, name);
     mem_free(s->key);
     s->key = mem_strdup(ns);
     log_info("master.cf line %d: %s/inet (postscreen): clients are "
-             "greeted by the smtpd front and served by %s (master.cf "
-             "line %d); postscreen's own tests are not run",
+             "screened by postscreen and served by %s (master.cf "
+             "line %d)",
              line, name, s->srv.name_space, s->line);
     return n;
 }

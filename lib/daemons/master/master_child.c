@@ -32,6 +32,7 @@
 #include "master/master.h"
 #include "master/master_proc.h"
 #include "pcf/pcf.h"
+#include "postscreen/postscreen.h"
 #include "server/server.h"
 #include "server/server_anvil.h"
 
@@ -189,7 +190,15 @@ master_spawn_front(struct svc *s)
         srv.status_fd = -1;
         srv.shm = NULL;
         srv.nslots = 0;
-        rc = s->fn(&srv);
+        if (s->screen) {
+            /* logs as "postscreen", reads the pass entry's parameters */
+            static char ps_name[] = "postscreen";
+
+            srv.command = ps_name;
+            rc = postscreen_main(&srv);
+        } else {
+            rc = s->fn(&srv);
+        }
         exit(rc);
     }
     master_proc.children[master_proc.nchild].pid = pid;

@@ -242,10 +242,8 @@ master_check_services(struct pcf *conf, const struct server_checker *chk)
                         "\"smtpd pass\" entry to serve its clients",
                         ns);
         } else {
-            server_note(chk,
-                        strcmp(cmd, "postscreen") == 0 ? SERVER_NOTE_WARNING
-                                                       : SERVER_NOTE_HONOURED,
-                        ns, NULL, "service %s (%s): %s", ns, cmd, why);
+            server_note(chk, SERVER_NOTE_HONOURED, ns, NULL,
+                        "service %s (%s): %s", ns, cmd, why);
         }
     }
 }

@@ -53,6 +53,9 @@ struct svc {
     pid_t front_pid;
     time_t front_throttle;
     int pass; /* master.cf type "pass" */
+    /* the front runs postscreen (lib/daemons/postscreen) instead of the
+     * smtpd front: a "postscreen" entry mapped onto its "smtpd pass" */
+    int screen;
     /* srv.anvil (fronts): this entry unmaps it when it goes; a reload
      * hands the table to the entry that adopts the listeners */
     int anvil_owner;

@@ -49,9 +49,8 @@ static const struct {
     {"postlogd", "every process writes maillog_file itself"},
     {"anvil", "connection counting is built into the smtpd front"},
     {"tlsmgr", "no TLS session cache is used"},
-    {"postscreen", "the smtpd front on this address greets the clients and "
-                   "passes them to the \"smtpd pass\" entry; postscreen's "
-                   "tests are not run"},
+    {"postscreen", "postscreen runs as the front process of the \"smtpd "
+                   "pass\" entry, on this address"},
 };
 
 master_service_fn *
