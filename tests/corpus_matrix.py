@@ -5,7 +5,8 @@ in testdata/corpus, against the golden matrix in testdata/corpus_matrix.
 For every entry, "postern check -c ENTRY --config-only --json" gives one
 note per setting; the matrix keeps, per note, its status (honoured,
 warning, error), where it is (main.cf or the master.cf service) and the
-parameter. The test fails when a matrix differs from its golden file, or
+parameter ("nofile" for an error that only says a file the setting
+names is missing from this copy of the corpus). The test fails when a matrix differs from its golden file, or
 when a setting that the configuration makes (postconf -n for main.cf,
 postconf -P for master.cf -o) has no note: no parameter may be silently
 ignored.
@@ -44,14 +45,31 @@ def check_json(postern, entry):
     return doc, None
 
 
+# A file the configuration names (a table, /etc/mailname) that is not in
+# this copy of the corpus: the setting is supported, its data is absent
+# here. "nofile" keeps that apart from what Postern refuses.
+NOFILE = ('No such file or directory', 'cannot open file')
+
+
+def status(n):
+    if n['status'] == 'error' and any(t in n.get('message', '')
+                                      for t in NOFILE):
+        return 'nofile'
+    return n['status']
+
+
 def matrix(doc):
-    s = doc['summary']
-    lines = ['# honoured %d, warning %d, error %d' %
-             (s['honoured'], s['warning'], s['error'])]
+    count = {'honoured': 0, 'warning': 0, 'error': 0, 'nofile': 0}
+    body = []
     for n in doc['notes']:
-        lines.append('%s\t%s\t%s' % (n['status'], n['service'] or 'main.cf',
-                                     n['parameter'] or '-'))
-    return '\n'.join(lines) + '\n'
+        st = status(n)
+        count[st] = count.get(st, 0) + 1
+        body.append('%s\t%s\t%s' % (st, n['service'] or 'main.cf',
+                                    n['parameter'] or '-'))
+    head = ('# honoured %d, warning %d, error %d, nofile %d' %
+            (count['honoured'], count['warning'], count['error'],
+             count['nofile']))
+    return '\n'.join([head] + body) + '\n'
 
 
 def settings(postconf, entry):
@@ -124,9 +142,7 @@ def main(argv):
             sys.stdout.writelines(difflib.unified_diff(
                 want.splitlines(True), got.splitlines(True), gold, 'got', n=0))
             bad = 1
-        s = doc['summary']
-        print('%-28s honoured %3d  warning %3d  error %3d' %
-              (name, s['honoured'], s['warning'], s['error']))
+        print('%-28s %s' % (name, got.splitlines()[0].lstrip('# ')))
     shutil.rmtree(tmp)
     return bad
 
