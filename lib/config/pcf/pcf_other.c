@@ -40,11 +40,15 @@ print_all(const char *const *list)
 void
 pcf_show_maps(void)
 {
+    /* what Postern opens, in the order of Postfix 3.7's postconf -m
+     * with Debian's map plugins (postfix-cdb, -ldap, -lmdb, -mysql,
+     * -pcre, -pgsql, -sqlite) installed */
     static const char *const maps[] = {
-        "btree",  "cidr",     "environ",  "fail",      "hash",
-        "inline", "internal", "memcache", "nis",       "pipemap",
-        "proxy",  "randmap",  "regexp",   "socketmap", "static",
-        "tcp",    "texthash", "unionmap", "unix",      NULL,
+        "btree",    "cdb",       "cidr",   "environ", "fail",     "hash",
+        "inline",   "internal",  "ldap",   "lmdb",    "memcache", "mysql",
+        "nis",      "pcre",      "pgsql",  "pipemap", "proxy",    "randmap",
+        "regexp",   "socketmap", "sqlite", "static",  "tcp",      "texthash",
+        "unionmap", "unix",      NULL,
     };
 
     json_key = "map_types";
