@@ -56,7 +56,8 @@ dump(const char *spec)
         fprintf(stderr, "postmap: fatal: cannot list %s\n", spec);
         return 1;
     }
-    qsort(es.e, es.n, sizeof(*es.e), cmp);
+    if (es.n > 0) /* qsort(NULL, 0, ...) is undefined */
+        qsort(es.e, es.n, sizeof(*es.e), cmp);
     for (size_t i = 0; i < es.n; i++) {
         printf("%s\t%s\n", es.e[i].k, es.e[i].v);
         free(es.e[i].k);
