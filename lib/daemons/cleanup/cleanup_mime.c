@@ -165,44 +165,38 @@ set_reply(char **reply, const char *reason)
 
 /* truncate_headers - drop what a header has beyond header_size_limit
  * (continuation lines; the first line is kept whole) in the primary
- * header block */
+ * header block, in place: bytes move only after a cut (cleanup runs
+ * this for every message) */
 static void
 truncate_headers(const struct cleanup_mime *m, struct buf *c)
 {
-    struct buf out;
-    size_t pos = 0, hdr = 0;
-    int cut = 0;
+    size_t pos = 0, o = 0, hdr = 0;
 
     if (m->header_limit <= 0)
         return;
-    buf_init(&out, 0);
     while (pos < c->len) {
         size_t n = line_len(c->data + pos, c->len - pos);
         size_t next = pos + n + (pos + n < c->len);
 
-        if (n == 0) { /* end of the header block */
-            (void) buf_append(&out, c->data + pos, c->len - pos);
-            pos = c->len;
+        if (n == 0) /* end of the header block: the rest stays */
             break;
-        }
         if (c->data[pos] == ' ' || c->data[pos] == '\t') {
             if (hdr + n + 1 > (size_t) m->header_limit) {
-                cut = 1;
-                pos = next;
+                pos = next; /* cut */
                 continue;
             }
             hdr += n + 1;
         } else {
             hdr = n;
         }
-        (void) buf_append(&out, c->data + pos, next - pos);
+        if (o != pos)
+            memmove(c->data + o, c->data + pos, next - pos);
+        o += next - pos;
         pos = next;
     }
-    if (cut) {
-        buf_fini(c);
-        *c = out;
-    } else {
-        buf_fini(&out);
+    if (o != pos) {
+        memmove(c->data + o, c->data + pos, c->len - pos);
+        buf_truncate(c, o + (c->len - pos));
     }
 }
 
